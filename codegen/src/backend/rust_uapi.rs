@@ -1,0 +1,7 @@
+//! Rust uapi crate backend (stub; being written).
+use super::GeneratedFile;
+use crate::model::Model;
+
+pub fn render(_model: &Model) -> Vec<GeneratedFile> {
+    Vec::new()
+}

@@ -1,0 +1,143 @@
+//! Diagnostics: a stable rule id, a message, a file:line:col position and a
+//! hint, collected rather than thrown so one run reports every problem.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A position in a spec file (1-based line and column, in characters).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pos {
+    pub file: Arc<str>,
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Pos {
+    pub fn new(file: &Arc<str>, line: u32, col: u32) -> Self {
+        Pos {
+            file: file.clone(),
+            line,
+            col,
+        }
+    }
+
+    /// The start of a file, for problems that belong to no node.
+    pub fn file_start(file: &Arc<str>) -> Self {
+        Pos::new(file, 1, 1)
+    }
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable, kebab-case identifier of the rule (see `lint::RULES`).
+    pub rule: &'static str,
+    pub message: String,
+    pub pos: Pos,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(rule: &'static str, pos: Pos, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            rule,
+            message: message.into(),
+            pos,
+            hint: None,
+        }
+    }
+
+    pub fn warning(rule: &'static str, pos: Pos, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(rule, pos, message)
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Renders the diagnostic the way compilers do: a header line, the
+    /// source line with a caret under the column, and the hint.
+    pub fn render(&self, source: Option<&str>) -> String {
+        let mut out = format!("{}: {}[{}]: {}\n", self.pos, self.severity, self.rule, self.message);
+        if let Some(line) = source.and_then(|s| s.lines().nth(self.pos.line.saturating_sub(1) as usize)) {
+            let gutter = self.pos.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            let caret_at: String = line
+                .chars()
+                .take(self.pos.col.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!("{pad} |\n{gutter} | {line}\n{pad} | {caret_at}^\n"));
+        }
+        if let Some(h) = &self.hint {
+            out.push_str(&format!("  = hint: {h}\n"));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(None))
+    }
+}
+
+/// The collector every stage pushes into.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sorted by position then rule, so output is deterministic whatever
+    /// order the checks ran in.
+    pub fn sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| {
+            (&a.pos, a.rule, &a.message).cmp(&(&b.pos, b.rule, &b.message))
+        });
+        self.items.dedup();
+        self.items
+    }
+}

@@ -1,0 +1,1 @@
+//! Layout engine (being written).

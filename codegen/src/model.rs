@@ -1,0 +1,523 @@
+//! The resolved model: names resolved, defaults applied, layouts and
+//! command numbers computed once for every target. Backends read only
+//! this; nothing here does I/O.
+
+use crate::diag::Pos;
+use crate::ioc::Dir;
+use crate::target::Target;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One spec, resolved, with the specs it includes.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Lower-kebab-case name; the prefix of every generated identifier.
+    pub name: String,
+    pub doc: Option<String>,
+    pub revision: u32,
+    /// File name of the C uapi header, e.g. `softaccel.h`.
+    pub uapi_header: String,
+    /// The `_IOC` type byte, if the spec has ioctls.
+    pub magic: Option<u8>,
+    /// Numbers retired from use; never to be reused.
+    pub retired_nrs: Vec<u8>,
+    /// The targets the spec is checked and generated for.
+    pub targets: Vec<Target>,
+    /// Path of the spec as given on the command line or by an include,
+    /// relative to the repository; used in banners.
+    pub source: String,
+    pub pos: Pos,
+    /// Included specs, resolved, in `include:` order.
+    pub includes: Vec<Arc<Model>>,
+    pub consts: Vec<Const>,
+    pub enums: Vec<Enum>,
+    pub structs: Vec<Struct>,
+    pub ioctls: Vec<Ioctl>,
+    pub rings: Vec<Ring>,
+    pub attribute_sets: Vec<AttrSet>,
+    pub operations: Option<Operations>,
+    /// Definition order across kinds, so backends can emit items in the
+    /// order the spec author wrote them (a struct after the structs it
+    /// embeds is guaranteed by the resolver's topological check).
+    pub definition_order: Vec<ItemRef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ItemRef {
+    Const(usize),
+    Enum(usize),
+    Struct(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Const {
+    pub name: String,
+    pub doc: Option<String>,
+    pub value: i128,
+    pub since: u32,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumKind {
+    /// Values are plain numbers.
+    Enum,
+    /// Values are single bits; `value` of each entry is the mask.
+    Flags,
+}
+
+#[derive(Debug, Clone)]
+pub struct Enum {
+    pub name: String,
+    pub doc: Option<String>,
+    pub kind: EnumKind,
+    pub entries: Vec<EnumEntry>,
+    pub since: u32,
+    /// YNL's `name-prefix`: replaces `<SPEC>_<ENUM>_` in C constant names.
+    pub name_prefix: Option<String>,
+    /// YNL's `enum-name`: the C enum's tag name.
+    pub enum_name: Option<String>,
+    pub pos: Pos,
+    pub lint_allow: Vec<String>,
+}
+
+impl Enum {
+    /// All declared bits of a flags set, or-ed together.
+    pub fn mask(&self) -> u64 {
+        self.entries.iter().fold(0, |m, e| m | e.value)
+    }
+
+    pub fn contains_value(&self, v: u64) -> bool {
+        self.entries.iter().any(|e| e.value == v)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumEntry {
+    pub name: String,
+    pub doc: Option<String>,
+    /// The value of an enum entry, or the mask (`1 << bit`) of a flag.
+    pub value: u64,
+    pub since: u32,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scalar {
+    U8,
+    U16,
+    U32,
+    U64,
+    S8,
+    S16,
+    S32,
+    S64,
+}
+
+impl Scalar {
+    pub fn from_name(s: &str) -> Option<Scalar> {
+        Some(match s {
+            "u8" => Scalar::U8,
+            "u16" => Scalar::U16,
+            "u32" => Scalar::U32,
+            "u64" => Scalar::U64,
+            "s8" => Scalar::S8,
+            "s16" => Scalar::S16,
+            "s32" => Scalar::S32,
+            "s64" => Scalar::S64,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scalar::U8 => "u8",
+            Scalar::U16 => "u16",
+            Scalar::U32 => "u32",
+            Scalar::U64 => "u64",
+            Scalar::S8 => "s8",
+            Scalar::S16 => "s16",
+            Scalar::S32 => "s32",
+            Scalar::S64 => "s64",
+        }
+    }
+
+    pub fn size(self) -> u32 {
+        match self {
+            Scalar::U8 | Scalar::S8 => 1,
+            Scalar::U16 | Scalar::S16 => 2,
+            Scalar::U32 | Scalar::S32 => 4,
+            Scalar::U64 | Scalar::S64 => 8,
+        }
+    }
+
+    pub fn signed(self) -> bool {
+        matches!(self, Scalar::S8 | Scalar::S16 | Scalar::S32 | Scalar::S64)
+    }
+
+    /// Smallest and largest representable value.
+    pub fn bounds(self) -> (i128, i128) {
+        let bits = self.size() * 8;
+        if self.signed() {
+            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+        } else {
+            (0, (1i128 << bits) - 1)
+        }
+    }
+
+    /// Alignment inside a struct on a target.
+    pub fn align(self, target: Target) -> u32 {
+        match self.size() {
+            8 => target.align_of_u64(),
+            n => n,
+        }
+    }
+
+    /// Rust type name (`u32`, `i64`, ...).
+    pub fn rust(self) -> &'static str {
+        match self {
+            Scalar::U8 => "u8",
+            Scalar::U16 => "u16",
+            Scalar::U32 => "u32",
+            Scalar::U64 => "u64",
+            Scalar::S8 => "i8",
+            Scalar::S16 => "i16",
+            Scalar::S32 => "i32",
+            Scalar::S64 => "i64",
+        }
+    }
+
+    /// Kernel uapi C type name (`__u32`, `__s64`, ...).
+    pub fn c(self) -> &'static str {
+        match self {
+            Scalar::U8 => "__u8",
+            Scalar::U16 => "__u16",
+            Scalar::U32 => "__u32",
+            Scalar::U64 => "__u64",
+            Scalar::S8 => "__s8",
+            Scalar::S16 => "__s16",
+            Scalar::S32 => "__s32",
+            Scalar::S64 => "__s64",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    In,
+    Out,
+    InOut,
+}
+
+impl Access {
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::In => "in",
+            Access::Out => "out",
+            Access::InOut => "inout",
+        }
+    }
+
+    /// Does the kernel write this member?
+    pub fn written_by_kernel(self) -> bool {
+        matches!(self, Access::Out | Access::InOut)
+    }
+
+    /// Does the kernel read this member?
+    pub fn read_by_kernel(self) -> bool {
+        matches!(self, Access::In | Access::InOut)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteOrder {
+    Little,
+    Big,
+}
+
+/// What a `user-ptr` points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Elem {
+    Scalar(Scalar),
+    /// A struct by name (of this spec or an included one).
+    Struct(String),
+}
+
+/// How the length of a `user-ptr` array is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PtrLen {
+    /// Index of the sibling member holding the element count.
+    Count(usize),
+    /// Index of the sibling member holding the byte length.
+    Bytes(usize),
+    /// No length member (a pointer to a single element).
+    Single,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberKind {
+    /// A scalar, or a fixed array of them when `count` is set.
+    Scalar { ty: Scalar, count: Option<u32> },
+    /// Bytes that must be zero.
+    Pad { len: u32 },
+    /// Opaque bytes.
+    Binary { len: u32 },
+    /// NUL-terminated, NUL-padded characters.
+    String { len: u32 },
+    /// A nested struct by value (of this spec or an included one).
+    Struct { name: String },
+    /// A 64-bit userspace address.
+    UserPtr {
+        elem: Elem,
+        len: PtrLen,
+        max_count: Option<u64>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumCheck {
+    /// Name of the enum or flags definition (this spec or an included one).
+    pub name: String,
+    pub as_flags: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub name: String,
+    pub doc: Option<String>,
+    pub since: u32,
+    pub access: Access,
+    pub kind: MemberKind,
+    pub check: Option<EnumCheck>,
+    pub byte_order: Option<ByteOrder>,
+    /// Inclusive bounds checked by the kernel side.
+    pub range: Option<(i128, i128)>,
+    pub resource: Option<String>,
+    pub pos: Pos,
+    /// Position of the `type:` value, for diagnostics about the type.
+    pub type_pos: Pos,
+    pub lint_allow: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Layout {
+    pub size: u32,
+    pub align: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StructLayout {
+    pub size: u32,
+    pub align: u32,
+    /// Offset of each member, in member order.
+    pub offsets: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Struct {
+    pub name: String,
+    pub doc: Option<String>,
+    pub since: u32,
+    pub members: Vec<Member>,
+    /// The layout on every target in `Target::ALL`.
+    pub layouts: BTreeMap<Target, StructLayout>,
+    pub pos: Pos,
+    pub lint_allow: Vec<String>,
+}
+
+impl Struct {
+    pub fn layout(&self, t: Target) -> &StructLayout {
+        &self.layouts[&t]
+    }
+
+    /// The layout shared by all of `targets`, if they agree.
+    pub fn uniform_layout(&self, targets: &[Target]) -> Option<&StructLayout> {
+        let first = self.layouts.get(targets.first()?)?;
+        targets
+            .iter()
+            .all(|t| self.layouts.get(t) == Some(first))
+            .then_some(first)
+    }
+
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extension {
+    /// A shorter caller struct is zero-extended, a longer one truncated
+    /// (drm_ioctl's rule).
+    ZeroExtend,
+    /// A longer caller struct is accepted only if its tail is zero,
+    /// else E2BIG (copy_struct_from_user's rule).
+    Strict,
+}
+
+impl Extension {
+    pub fn name(self) -> &'static str {
+        match self {
+            Extension::ZeroExtend => "zero-extend",
+            Extension::Strict => "strict",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorDoc {
+    /// Symbolic name, e.g. `EINVAL`.
+    pub errno: String,
+    pub doc: Option<String>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ioctl {
+    pub name: String,
+    pub doc: Option<String>,
+    pub nr: u8,
+    pub dir: Dir,
+    /// The argument struct's name (this spec or an included one).
+    pub arg: Option<String>,
+    /// None when the spec omits it (a lint error); the resolver does not
+    /// guess.
+    pub extension: Option<Extension>,
+    pub since: u32,
+    pub errors: Vec<ErrorDoc>,
+    /// Whether `errors:` was written at all.
+    pub errors_declared: bool,
+    /// The command number on each target in `Target::ALL`; None where the
+    /// argument does not fit that target's size field.
+    pub cmds: BTreeMap<Target, Option<u32>>,
+    /// The argument size on each target (0 without an argument).
+    pub arg_sizes: BTreeMap<Target, u32>,
+    pub pos: Pos,
+    pub nr_pos: Pos,
+    pub dir_pos: Pos,
+    pub lint_allow: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Producer {
+    User,
+    Device,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ring {
+    pub name: String,
+    pub doc: Option<String>,
+    pub entry: String,
+    pub producer: Producer,
+    pub index: Scalar,
+    pub min_entries: u64,
+    pub max_entries: u64,
+    pub since: u32,
+    pub pos: Pos,
+    pub lint_allow: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttrSet {
+    pub name: String,
+    pub doc: Option<String>,
+    pub name_prefix: Option<String>,
+    pub enum_name: Option<String>,
+    pub subset_of: Option<String>,
+    pub attributes: Vec<Attr>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attr {
+    pub name: String,
+    pub doc: Option<String>,
+    /// The YNL type name (`u32`, `string`, `nest`, ...).
+    pub ty: String,
+    pub value: u32,
+    pub since: u32,
+    pub enum_: Option<EnumCheck>,
+    pub nested_attributes: Option<String>,
+    pub multi_attr: bool,
+    pub byte_order: Option<ByteOrder>,
+    pub min: Option<i128>,
+    pub max: Option<i128>,
+    pub min_len: Option<u64>,
+    pub max_len: Option<u64>,
+    pub exact_len: Option<u64>,
+    pub len: Option<u64>,
+    pub struct_: Option<String>,
+    pub sub_type: Option<String>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct Operations {
+    pub transport: Option<String>,
+    pub name_prefix: Option<String>,
+    pub enum_name: Option<String>,
+    pub list: Vec<Operation>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub name: String,
+    pub doc: Option<String>,
+    pub value: u32,
+    pub since: u32,
+    pub attribute_set: Option<String>,
+    pub do_: Option<OpMode>,
+    pub dump: Option<OpMode>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OpMode {
+    pub request: Option<Vec<String>>,
+    pub reply: Option<Vec<String>>,
+}
+
+impl Model {
+    /// Looks a struct up in this spec, then in included specs (depth
+    /// first), returning it with the name of the spec that owns it.
+    pub fn find_struct(&self, name: &str) -> Option<(&Struct, &str)> {
+        if let Some(s) = self.structs.iter().find(|s| s.name == name) {
+            return Some((s, &self.name));
+        }
+        self.includes.iter().find_map(|m| m.find_struct(name))
+    }
+
+    pub fn find_enum(&self, name: &str) -> Option<(&Enum, &str)> {
+        if let Some(e) = self.enums.iter().find(|e| e.name == name) {
+            return Some((e, &self.name));
+        }
+        self.includes.iter().find_map(|m| m.find_enum(name))
+    }
+
+    pub fn find_const(&self, name: &str) -> Option<(&Const, &str)> {
+        if let Some(c) = self.consts.iter().find(|c| c.name == name) {
+            return Some((c, &self.name));
+        }
+        self.includes.iter().find_map(|m| m.find_const(name))
+    }
+
+    /// Every spec this one includes, transitively, without duplicates,
+    /// dependencies first.
+    pub fn all_includes(&self) -> Vec<&Model> {
+        let mut out: Vec<&Model> = Vec::new();
+        for inc in &self.includes {
+            for m in inc.all_includes().into_iter().chain([inc.as_ref()]) {
+                if !out.iter().any(|o| o.name == m.name) {
+                    out.push(m);
+                }
+            }
+        }
+        out
+    }
+
+    /// The size of the ioctl's argument on `t` (0 without one).
+    pub fn arg_size(&self, ioctl: &Ioctl, t: Target) -> u32 {
+        ioctl.arg_sizes.get(&t).copied().unwrap_or(0)
+    }
+}

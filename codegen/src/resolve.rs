@@ -1,0 +1,1 @@
+//! Resolver (being written).

@@ -1,0 +1,186 @@
+//! The Linux target ABIs a spec is laid out for, with the facts each
+//! backend needs: alignment rules, `_IOC` encoding, and how each language
+//! recognises the target at compile or run time.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    X86_64,
+    I386,
+    Aarch64,
+    Arm,
+    Riscv64,
+    Powerpc64le,
+    Mips,
+    S390x,
+    Sparc64,
+    Alpha,
+}
+
+/// How `_IOC(dir, type, nr, size)` packs its fields on a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IocEncoding {
+    /// include/uapi/asm-generic/ioctl.h: 14-bit size, 2-bit dir,
+    /// none=0, write=1, read=2.
+    Generic,
+    /// powerpc, mips, sparc, alpha: 13-bit size, 3-bit dir,
+    /// none=1, read=2, write=4.
+    ThreeBitDir,
+}
+
+impl Target {
+    pub const ALL: [Target; 10] = [
+        Target::X86_64,
+        Target::I386,
+        Target::Aarch64,
+        Target::Arm,
+        Target::Riscv64,
+        Target::Powerpc64le,
+        Target::Mips,
+        Target::S390x,
+        Target::Sparc64,
+        Target::Alpha,
+    ];
+
+    /// The default `targets:` of a spec.
+    pub const DEFAULT: [Target; 8] = [
+        Target::X86_64,
+        Target::I386,
+        Target::Aarch64,
+        Target::Arm,
+        Target::Riscv64,
+        Target::Powerpc64le,
+        Target::Mips,
+        Target::S390x,
+    ];
+
+    /// The name used in specs and in diagnostics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::X86_64 => "x86_64",
+            Target::I386 => "i386",
+            Target::Aarch64 => "aarch64",
+            Target::Arm => "arm",
+            Target::Riscv64 => "riscv64",
+            Target::Powerpc64le => "powerpc64le",
+            Target::Mips => "mips",
+            Target::S390x => "s390x",
+            Target::Sparc64 => "sparc64",
+            Target::Alpha => "alpha",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.name() == s)
+    }
+
+    /// Alignment of a 64-bit integer inside a struct. The i386 System V
+    /// ABI aligns `long long` to 4 in aggregates; every other target here
+    /// (including ARM EABI and MIPS o32) aligns it to 8.
+    pub fn align_of_u64(self) -> u32 {
+        match self {
+            Target::I386 => 4,
+            _ => 8,
+        }
+    }
+
+    pub fn ioc_encoding(self) -> IocEncoding {
+        match self {
+            Target::Powerpc64le | Target::Mips | Target::Sparc64 | Target::Alpha => {
+                IocEncoding::ThreeBitDir
+            }
+            _ => IocEncoding::Generic,
+        }
+    }
+
+    pub fn big_endian(self) -> bool {
+        matches!(self, Target::Mips | Target::S390x | Target::Sparc64)
+    }
+
+    /// A C preprocessor condition true exactly when compiling for this ABI.
+    pub fn c_condition(self) -> &'static str {
+        match self {
+            Target::X86_64 => "defined(__x86_64__) && !defined(__ILP32__)",
+            Target::I386 => "defined(__i386__)",
+            Target::Aarch64 => "defined(__aarch64__) && !defined(__ILP32__)",
+            Target::Arm => "defined(__arm__) && defined(__ARM_EABI__)",
+            Target::Riscv64 => "defined(__riscv) && __riscv_xlen == 64",
+            Target::Powerpc64le => "defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)",
+            Target::Mips => "defined(__mips__) && defined(_ABIO32) && _MIPS_SIM == _ABIO32",
+            Target::S390x => "defined(__s390x__)",
+            Target::Sparc64 => "defined(__sparc__) && defined(__arch64__)",
+            Target::Alpha => "defined(__alpha__)",
+        }
+    }
+
+    /// A Rust `cfg` predicate for this ABI, or None where Rust has no
+    /// Linux target for it.
+    pub fn rust_cfg(self) -> Option<&'static str> {
+        Some(match self {
+            Target::X86_64 => r#"all(target_arch = "x86_64", target_pointer_width = "64")"#,
+            Target::I386 => r#"target_arch = "x86""#,
+            Target::Aarch64 => r#"target_arch = "aarch64""#,
+            Target::Arm => r#"target_arch = "arm""#,
+            Target::Riscv64 => r#"target_arch = "riscv64""#,
+            Target::Powerpc64le => r#"all(target_arch = "powerpc64", target_endian = "little")"#,
+            Target::Mips => r#"target_arch = "mips""#,
+            Target::S390x => r#"target_arch = "s390x""#,
+            Target::Sparc64 => r#"target_arch = "sparc64""#,
+            Target::Alpha => return None,
+        })
+    }
+
+    /// Values of Python's `platform.machine()` on this ABI.
+    pub fn python_machines(self) -> &'static [&'static str] {
+        match self {
+            Target::X86_64 => &["x86_64", "amd64"],
+            Target::I386 => &["i386", "i486", "i586", "i686"],
+            Target::Aarch64 => &["aarch64", "arm64"],
+            Target::Arm => &["armv6l", "armv7l", "armv8l", "arm"],
+            Target::Riscv64 => &["riscv64"],
+            Target::Powerpc64le => &["ppc64le"],
+            Target::Mips => &["mips"],
+            Target::S390x => &["s390x"],
+            Target::Sparc64 => &["sparc64"],
+            Target::Alpha => &["alpha"],
+        }
+    }
+
+    /// Go's GOARCH for this ABI, where Go supports it.
+    pub fn goarch(self) -> Option<&'static str> {
+        Some(match self {
+            Target::X86_64 => "amd64",
+            Target::I386 => "386",
+            Target::Aarch64 => "arm64",
+            Target::Arm => "arm",
+            Target::Riscv64 => "riscv64",
+            Target::Powerpc64le => "ppc64le",
+            Target::Mips => "mips",
+            Target::S390x => "s390x",
+            Target::Sparc64 | Target::Alpha => return None,
+        })
+    }
+
+    /// Debian's cross compiler for this ABI (used by the layout tests).
+    pub fn gcc(self) -> &'static str {
+        match self {
+            Target::X86_64 => "x86_64-linux-gnu-gcc",
+            Target::I386 => "i686-linux-gnu-gcc",
+            Target::Aarch64 => "aarch64-linux-gnu-gcc",
+            Target::Arm => "arm-linux-gnueabihf-gcc",
+            Target::Riscv64 => "riscv64-linux-gnu-gcc",
+            Target::Powerpc64le => "powerpc64le-linux-gnu-gcc",
+            Target::Mips => "mips-linux-gnu-gcc",
+            Target::S390x => "s390x-linux-gnu-gcc",
+            Target::Sparc64 => "sparc64-linux-gnu-gcc",
+            Target::Alpha => "alpha-linux-gnu-gcc",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
