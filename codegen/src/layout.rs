@@ -1,1 +1,164 @@
-//! Layout engine (being written).
+//! C struct layout per target: the System V rules each Linux ABI follows
+//! for fixed-width members (natural alignment, except 64-bit integers on
+//! i386, which align to 4 inside aggregates).
+
+use crate::model::{Layout, MemberKind, StructLayout};
+use crate::target::Target;
+
+/// Sizes beyond this are rejected as nonsense long before they could
+/// overflow a u32 or exceed any ioctl size field.
+pub const MAX_STRUCT_SIZE: u64 = 1 << 24;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayoutError {
+    /// A nested struct whose layout is unknown (unresolved or recursive).
+    UnknownStruct(String),
+    /// The struct would be larger than [`MAX_STRUCT_SIZE`].
+    TooLarge,
+}
+
+/// Size and alignment of one member on `t`. `nested` yields the layout
+/// of a struct by name on the same target.
+pub fn member_layout<'a>(
+    kind: &MemberKind,
+    t: Target,
+    nested: &impl Fn(&str) -> Option<&'a StructLayout>,
+) -> Result<Layout, LayoutError> {
+    Ok(match kind {
+        MemberKind::Scalar { ty, count } => {
+            let n = u64::from(count.unwrap_or(1)) * u64::from(ty.size());
+            Layout {
+                size: checked_size(n)?,
+                align: ty.align(t),
+            }
+        }
+        MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
+            Layout {
+                size: checked_size(u64::from(*len))?,
+                align: 1,
+            }
+        }
+        MemberKind::Struct { name } => {
+            let l = nested(name).ok_or_else(|| LayoutError::UnknownStruct(name.clone()))?;
+            Layout {
+                size: l.size,
+                align: l.align,
+            }
+        }
+        // A `__u64` in C, so it follows the target's 64-bit alignment.
+        MemberKind::UserPtr { .. } => Layout {
+            size: 8,
+            align: t.align_of_u64(),
+        },
+    })
+}
+
+/// Lays out members in order, as a C compiler does: each at the next
+/// offset that is a multiple of its alignment, the size rounded up to the
+/// largest alignment.
+pub fn struct_layout<'a>(
+    members: &[&MemberKind],
+    t: Target,
+    nested: &impl Fn(&str) -> Option<&'a StructLayout>,
+) -> Result<StructLayout, LayoutError> {
+    let mut offset: u64 = 0;
+    let mut align: u32 = 1;
+    let mut offsets = Vec::with_capacity(members.len());
+    for kind in members {
+        let l = member_layout(kind, t, nested)?;
+        offset = offset.next_multiple_of(u64::from(l.align));
+        offsets.push(checked_size(offset)?);
+        offset += u64::from(l.size);
+        align = align.max(l.align);
+    }
+    let size = checked_size(offset.next_multiple_of(u64::from(align)))?;
+    Ok(StructLayout {
+        size,
+        align,
+        offsets,
+    })
+}
+
+fn checked_size(n: u64) -> Result<u32, LayoutError> {
+    if n > MAX_STRUCT_SIZE {
+        Err(LayoutError::TooLarge)
+    } else {
+        Ok(n as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Scalar;
+
+    fn none(_: &str) -> Option<&'static StructLayout> {
+        None
+    }
+
+    #[test]
+    fn u64_after_odd_u32_differs_on_i386() {
+        let m = [
+            &MemberKind::Scalar {
+                ty: Scalar::U32,
+                count: None,
+            },
+            &MemberKind::Scalar {
+                ty: Scalar::U64,
+                count: None,
+            },
+        ];
+        let x = struct_layout(&m, Target::X86_64, &none).unwrap();
+        let i = struct_layout(&m, Target::I386, &none).unwrap();
+        assert_eq!((x.size, x.align, x.offsets.clone()), (16, 8, vec![0, 8]));
+        assert_eq!((i.size, i.align, i.offsets.clone()), (12, 4, vec![0, 4]));
+        let arm = struct_layout(&m, Target::Arm, &none).unwrap();
+        let mips = struct_layout(&m, Target::Mips, &none).unwrap();
+        assert_eq!(arm, x);
+        assert_eq!(mips, x);
+    }
+
+    #[test]
+    fn tail_padding_and_nesting() {
+        let inner_members = [
+            &MemberKind::Scalar {
+                ty: Scalar::U64,
+                count: None,
+            },
+            &MemberKind::Scalar {
+                ty: Scalar::U32,
+                count: None,
+            },
+        ];
+        let inner = struct_layout(&inner_members, Target::X86_64, &none).unwrap();
+        assert_eq!(inner.size, 16);
+        let lookup = |n: &str| (n == "inner").then_some(&inner);
+        let outer = struct_layout(
+            &[
+                &MemberKind::Scalar {
+                    ty: Scalar::U8,
+                    count: Some(3),
+                },
+                &MemberKind::Struct {
+                    name: "inner".into(),
+                },
+            ],
+            Target::X86_64,
+            &lookup,
+        )
+        .unwrap();
+        assert_eq!((outer.size, outer.offsets), (24, vec![0, 8]));
+    }
+
+    #[test]
+    fn oversized_is_an_error_not_an_overflow() {
+        let m = [&MemberKind::Scalar {
+            ty: Scalar::U64,
+            count: Some(u32::MAX),
+        }];
+        assert_eq!(
+            struct_layout(&m, Target::X86_64, &none),
+            Err(LayoutError::TooLarge)
+        );
+    }
+}

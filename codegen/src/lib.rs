@@ -16,6 +16,7 @@ pub mod lint;
 pub mod load;
 pub mod model;
 pub mod names;
+pub mod pipeline;
 pub mod resolve;
 pub mod spec;
 pub mod target;

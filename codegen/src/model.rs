@@ -21,6 +21,8 @@ pub struct Model {
     pub magic: Option<u8>,
     /// Numbers retired from use; never to be reused.
     pub retired_nrs: Vec<u8>,
+    /// The inclusive range of nr values this spec may use.
+    pub nr_range: (u8, u8),
     /// The targets the spec is checked and generated for.
     pub targets: Vec<Target>,
     /// Path of the spec as given on the command line or by an include,

@@ -85,7 +85,41 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for NameOr<T> {
     }
 }
 
-pub type S<T> = Spanned<T>;
+/// A value with the position of its YAML node (1-based line and column).
+/// Wraps serde-saphyr's `Spanned` to add `Deref`, so resolver code reads
+/// `def.name.value` and `def.members` alike.
+#[derive(Debug, Clone)]
+pub struct S<T> {
+    pub value: T,
+    pub line: u32,
+    pub col: u32,
+}
+
+impl<T> S<T> {
+    pub fn new(value: T, line: u32, col: u32) -> Self {
+        S { value, line, col }
+    }
+
+    /// The same position with another value.
+    pub fn with<U>(&self, value: U) -> S<U> {
+        S::new(value, self.line, self.col)
+    }
+}
+
+impl<T> std::ops::Deref for S<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for S<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Spanned::<T>::deserialize(d)?;
+        let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        Ok(S::new(s.value, clamp(s.referenced.line()), clamp(s.referenced.column())))
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -125,6 +159,10 @@ pub struct IoctlConfig {
     /// Numbers that were used by a retired ioctl and may never be reused.
     #[serde(default)]
     pub retired: Vec<S<i128>>,
+    /// The nr values this spec may use; default 0x40..0x9f (the DRM/accel
+    /// driver range). A subsystem core spec declares 0x00..0x3f.
+    #[serde(default)]
+    pub nr_range: Option<S<RangeDef>>,
 }
 
 /// The `_IOC` type byte: an integer, or a one-character string such as `d`.
