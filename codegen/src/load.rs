@@ -66,13 +66,16 @@ impl Loader {
         included_from: Option<Pos>,
     ) -> Result<Arc<Model>, Vec<Diagnostic>> {
         let file: Arc<str> = Arc::from(label);
-        let io_error = |what: String| {
-            let pos = included_from.clone().unwrap_or_else(|| Pos::file_start(&file));
-            vec![Diagnostic::error("io", pos, what)]
+        // A missing top-level file is the caller's I/O problem; a missing
+        // include is a mistake in the including spec.
+        let io_error = |what: String| match &included_from {
+            Some(pos) => vec![Diagnostic::error("bad-include", pos.clone(), what)
+                .with_hint("include paths are relative to the including spec")],
+            None => vec![Diagnostic::error("io", Pos::file_start(&file), what)],
         };
         let canonical = path
             .canonicalize()
-            .map_err(|e| io_error(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| io_error(format!("cannot open {label}: {e}")))?;
         if let Some(m) = self.done.get(&canonical) {
             return Ok(m.clone());
         }
@@ -88,7 +91,7 @@ impl Loader {
             ]);
         }
         let text = std::fs::read_to_string(path)
-            .map_err(|e| io_error(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| io_error(format!("cannot read {label}: {e}")))?;
         self.sources.insert(file.clone(), text.clone());
         let spec = parse(&file, &text)?;
 
@@ -138,6 +141,15 @@ impl Loader {
 /// Parses YAML text into the surface syntax, turning a serde error into
 /// a positioned diagnostic with a rule id.
 pub fn parse(file: &Arc<str>, text: &str) -> Result<SpecFile, Vec<Diagnostic>> {
+    let blank = text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    if blank {
+        return Err(vec![
+            Diagnostic::error("missing-key", Pos::file_start(file), "the spec is empty")
+                .with_hint("a spec starts with `name: <prefix>`"),
+        ]);
+    }
     let mut options = serde_saphyr::options::Options::default();
     options.with_snippet = false;
     serde_saphyr::from_str_with_options::<SpecFile>(text, options).map_err(|e| {
@@ -191,6 +203,7 @@ fn classify(msg: &str, pos: Pos) -> Diagnostic {
             .with_hint(format!("add `{field}:` to this mapping"));
     }
     if msg.starts_with("duplicate field") || msg.contains("duplicate mapping key") || msg.contains("duplicate key") {
+        let msg = msg.split(", set DuplicateKeyPolicy").next().unwrap_or(msg);
         return Diagnostic::error("duplicate-key", pos, msg.to_string())
             .with_hint("each key may appear once in a mapping");
     }

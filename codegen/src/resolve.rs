@@ -117,6 +117,19 @@ const YNL_ATTR_TYPES: &[&str] = &[
     "sub-message",
 ];
 
+/// The hint for an error whose site has nothing more specific to say.
+fn default_hint(rule: &str) -> &'static str {
+    match rule {
+        "value-out-of-range" => "use a value within the bounds stated",
+        "key-not-allowed" => "remove the key; spec-language.md lists the keys of each kind of item",
+        "duplicate-name" => "rename one of them: names are unique within their scope",
+        "duplicate-number" => "give each item its own number: numbers are never shared or reused",
+        "dangling-reference" => "define the item, or fix the spelling of the reference",
+        "missing-key" => "add the key",
+        _ => "see spec-language.md for the values this key takes",
+    }
+}
+
 /// A reference to a name: where it is written.
 fn pos_of<T>(file: &Arc<str>, s: &S<T>) -> Pos {
     Pos::new(file, s.line, s.col)
@@ -160,10 +173,11 @@ impl Resolver<'_> {
     }
 
     fn err(&mut self, rule: &'static str, pos: Pos, msg: impl Into<String>, hint: impl Into<String>) {
-        let hint = hint.into();
-        let d = Diagnostic::error(rule, pos, msg);
-        self.diags
-            .push(if hint.is_empty() { d } else { d.with_hint(hint) });
+        let mut hint = hint.into();
+        if hint.is_empty() {
+            hint = default_hint(rule).to_string();
+        }
+        self.diags.push(Diagnostic::error(rule, pos, msg).with_hint(hint));
     }
 
     fn name(&mut self, n: &S<String>, what: &str) -> String {

@@ -1,0 +1,69 @@
+//! One fixture per front-end rule (parse and resolve errors), each
+//! asserting exactly that diagnostic, with its rendering snapshotted.
+
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resolve");
+    uabi::pipeline::specs_in(&dir).expect("fixture folder")
+}
+
+#[test]
+fn each_fixture_triggers_exactly_its_rule() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 20, "fixtures missing: {fixtures:?}");
+    for path in fixtures {
+        let rule = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let label = format!("fixtures/resolve/{rule}.yaml");
+        let (result, sources) = uabi::load::load_with_sources(&path, Some(&label));
+        let diags = match result {
+            Ok(_) => panic!("{label} loaded without errors"),
+            Err(d) => d,
+        };
+        let rules: Vec<&str> = diags.iter().map(|d| d.rule).collect();
+        assert_eq!(rules, vec![rule.as_str()], "{label}: {diags:#?}");
+        let d = &diags[0];
+        assert!(d.hint.is_some(), "{label}: every front-end error carries a hint");
+        assert!(d.pos.line >= 1 && d.pos.col >= 1, "{label}: no position");
+        let rendered = d.render(sources.get(&d.pos.file).map(String::as_str));
+        insta::assert_snapshot!(rule, rendered);
+    }
+}
+
+#[test]
+fn a_reference_points_at_the_reference_not_the_file() {
+    let text = "name: x\nioctl: { magic: 0x64 }\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: a, type: struct, struct: nope }\n";
+    let err = uabi::load::load_str(text, "x.yaml").unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert_eq!((err[0].rule, err[0].pos.line, err[0].pos.col), ("dangling-reference", 7, 42));
+}
+
+#[test]
+fn errors_are_collected_not_stopped_at_the_first() {
+    let text = "name: x\nioctl: { magic: 0x64 }\ndefinitions:\n  - { name: a, type: struct, members: [{ name: m, type: int }] }\n  - { name: b, type: struct, members: [{ name: m, type: u32, enum: nope }] }\n  - { name: c, type: constant }\n";
+    let err = uabi::load::load_str(text, "x.yaml").unwrap_err();
+    let rules: Vec<&str> = err.iter().map(|d| d.rule).collect();
+    assert_eq!(rules, ["non-fixed-width-type", "dangling-reference", "unknown-type"]);
+}
+
+#[test]
+fn includes_share_items_and_keep_their_own_names() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let m = uabi::load::load(&root.join("spec/softaccel.yaml"), None).expect("softaccel loads");
+    assert_eq!(m.source, "spec/softaccel.yaml");
+    assert_eq!(m.includes.len(), 1);
+    assert_eq!(m.includes[0].name, "accel");
+    assert_eq!(m.includes[0].source, "spec/accel-core.yaml");
+    assert_eq!(m.find_struct("bo-create").map(|x| x.1), Some("accel"));
+    assert!(m.structs.iter().all(|s| s.name != "bo-create"), "included items are not copied");
+}
+
+#[test]
+fn enum_and_flags_values_follow_ynl() {
+    let text = "name: x\ndefinitions:\n  - { name: k, type: enum, entries: [a, b, { name: c, value: 10 }, d] }\n  - { name: f, type: flags, value-start: 2, entries: [a, b] }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let k: Vec<u64> = m.enums[0].entries.iter().map(|e| e.value).collect();
+    assert_eq!(k, [0, 1, 10, 11]);
+    let f: Vec<u64> = m.enums[1].entries.iter().map(|e| e.value).collect();
+    assert_eq!(f, [4, 8]);
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, generated files freshness, and the
+# whole workspace test suite (including the cross-compiler layout tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== uabi check (generated/ is fresh)"
+cargo run --quiet -p uabi -- check
+echo "== uabi lint spec/*.yaml"
+cargo run --quiet -p uabi -- lint spec/*.yaml
+echo "== cargo test"
+cargo test --workspace
