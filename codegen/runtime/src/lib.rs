@@ -1,0 +1,343 @@
+//! Runtime support shared by the crates uabi generates: the errno type,
+//! the one boundary to caller memory ([`UserMem`], what `UserSlice` is in
+//! Rust-for-Linux), ioctl command decoding for the host, the copy-in and
+//! copy-out rules of the two extension modes, and bounded views of
+//! user-pointer arrays. Generated kernel-side crates are built on the
+//! `no_std` part; generated user-side crates also use [`transport`]
+//! (feature `std`).
+//!
+//! It is hand-written rather than generated because it holds no
+//! spec-specific knowledge: one tested copy serves every spec.
+
+#![no_std]
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod errno;
+pub mod ioc;
+#[cfg(feature = "std")]
+pub mod transport;
+
+pub use errno::Errno;
+pub use zerocopy;
+
+use core::marker::PhantomData;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+#[cfg(any(
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "sparc",
+    target_arch = "sparc64"
+))]
+compile_error!(
+    "uabi-runtime: errno values follow asm-generic; this architecture numbers them differently"
+);
+
+/// Reads and writes the memory of the process that made the call, at
+/// its (64-bit) addresses. A bad address is `EFAULT`, never a crash.
+pub trait UserMem {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), Errno>;
+    fn write(&self, addr: u64, buf: &[u8]) -> Result<(), Errno>;
+}
+
+/// How a caller's struct of another size is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extension {
+    /// drm_ioctl: shorter is zero-extended, longer is truncated.
+    ZeroExtend,
+    /// copy_struct_from_user: longer is accepted only if the extra tail
+    /// is zero, else E2BIG.
+    Strict,
+}
+
+/// Largest argument any encoding carries; bounds the tail scan.
+const MAX_ARG: usize = 1 << 14;
+
+/// Copies the caller's argument of `user_size` bytes at `addr` into a `T`,
+/// following `ext`. With `copy_in` false (the caller's command did not
+/// ask the kernel to read), the value is all zeros.
+pub fn copy_in<T: FromBytes + IntoBytes + KnownLayout + Immutable>(
+    mem: &dyn UserMem,
+    addr: u64,
+    user_size: usize,
+    copy_in: bool,
+    ext: Extension,
+) -> Result<T, Errno> {
+    let mut v = T::new_zeroed();
+    if !copy_in {
+        return Ok(v);
+    }
+    let k = core::mem::size_of::<T>();
+    let n = user_size.min(k);
+    mem.read(addr, &mut v.as_mut_bytes()[..n])?;
+    if user_size > k && ext == Extension::Strict {
+        if user_size > MAX_ARG {
+            return Err(Errno::E2BIG);
+        }
+        let mut chunk = [0u8; 256];
+        let mut off = k;
+        while off < user_size {
+            let len = (user_size - off).min(chunk.len());
+            let tail_addr = addr.checked_add(off as u64).ok_or(Errno::EFAULT)?;
+            mem.read(tail_addr, &mut chunk[..len])?;
+            if chunk[..len].iter().any(|b| *b != 0) {
+                return Err(Errno::E2BIG);
+            }
+            off += len;
+        }
+    }
+    Ok(v)
+}
+
+/// Copies `v` back to the caller: as many bytes as both sides know.
+pub fn copy_out<T: IntoBytes + Immutable>(
+    mem: &dyn UserMem,
+    addr: u64,
+    user_size: usize,
+    v: &T,
+) -> Result<(), Errno> {
+    let bytes = v.as_bytes();
+    let n = user_size.min(bytes.len());
+    mem.write(addr, &bytes[..n])
+}
+
+/// An array in caller memory behind a `user-ptr`, bounds checked once at
+/// construction. Each element is copied exactly once per access into a
+/// local value and validated there, so the caller cannot change it
+/// between the check and the use.
+pub struct UserArray<'a, T> {
+    mem: &'a dyn UserMem,
+    addr: u64,
+    len: usize,
+    validate: fn(&T) -> Result<(), Errno>,
+    _elem: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
+    /// Checks `count` against `max` (EINVAL), `count * size` and the end
+    /// address for overflow (EINVAL, EFAULT), and a null address with a
+    /// non-zero count (EFAULT).
+    pub fn new(
+        mem: &'a dyn UserMem,
+        addr: u64,
+        count: u64,
+        max: u64,
+        validate: fn(&T) -> Result<(), Errno>,
+    ) -> Result<Self, Errno> {
+        if count > max {
+            return Err(Errno::EINVAL);
+        }
+        let bytes = count
+            .checked_mul(core::mem::size_of::<T>() as u64)
+            .ok_or(Errno::EINVAL)?;
+        if count > 0 && addr == 0 {
+            return Err(Errno::EFAULT);
+        }
+        addr.checked_add(bytes).ok_or(Errno::EFAULT)?;
+        let len = usize::try_from(count).map_err(|_| Errno::EINVAL)?;
+        Ok(UserArray {
+            mem,
+            addr,
+            len,
+            validate,
+            _elem: PhantomData,
+        })
+    }
+
+    /// A view of a byte length (`len:` rather than `count:`): the count
+    /// is `bytes / size_of::<T>()`, and a length that is not a multiple
+    /// of the element size is EINVAL.
+    pub fn from_byte_len(
+        mem: &'a dyn UserMem,
+        addr: u64,
+        bytes: u64,
+        max_count: u64,
+        validate: fn(&T) -> Result<(), Errno>,
+    ) -> Result<Self, Errno> {
+        let size = core::mem::size_of::<T>() as u64;
+        if size == 0 || !bytes.is_multiple_of(size) {
+            return Err(Errno::EINVAL);
+        }
+        Self::new(mem, addr, bytes / size, max_count, validate)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn addr(&self) -> u64 {
+        self.addr
+    }
+
+    fn elem_addr(&self, i: usize) -> Result<u64, Errno> {
+        if i >= self.len {
+            return Err(Errno::EINVAL);
+        }
+        Ok(self.addr + (i * core::mem::size_of::<T>()) as u64)
+    }
+
+    /// Copies element `i` in (once) and validates the copy.
+    pub fn read(&self, i: usize) -> Result<T, Errno> {
+        let mut v = T::new_zeroed();
+        self.mem.read(self.elem_addr(i)?, v.as_mut_bytes())?;
+        (self.validate)(&v)?;
+        Ok(v)
+    }
+
+    /// Copies `v` out to element `i`.
+    pub fn write(&self, i: usize, v: &T) -> Result<(), Errno> {
+        self.mem.write(self.elem_addr(i)?, v.as_bytes())
+    }
+}
+
+/// Validation for elements that need none (plain integers).
+pub fn no_validation<T>(_: &T) -> Result<(), Errno> {
+    Ok(())
+}
+
+/// Does a byte string hold only zeros? (pad checks)
+pub fn all_zero(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| *b == 0)
+}
+
+/// A [`UserMem`] over a byte buffer that stands at `base` in the caller's
+/// address space: what a kernel sees of an argument it has already copied
+/// in (FUSE hands the server the ioctl argument this way). Addresses
+/// outside the buffer are EFAULT.
+pub struct BufferMem<'a> {
+    pub base: u64,
+    pub buf: core::cell::RefCell<&'a mut [u8]>,
+}
+
+impl<'a> BufferMem<'a> {
+    pub fn new(base: u64, buf: &'a mut [u8]) -> Self {
+        BufferMem {
+            base,
+            buf: core::cell::RefCell::new(buf),
+        }
+    }
+
+    fn range(&self, addr: u64, len: usize, have: usize) -> Result<core::ops::Range<usize>, Errno> {
+        let start = addr.checked_sub(self.base).ok_or(Errno::EFAULT)?;
+        let start = usize::try_from(start).map_err(|_| Errno::EFAULT)?;
+        let end = start.checked_add(len).ok_or(Errno::EFAULT)?;
+        if end > have {
+            return Err(Errno::EFAULT);
+        }
+        Ok(start..end)
+    }
+}
+
+impl UserMem for BufferMem<'_> {
+    fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), Errno> {
+        let buf = self.buf.borrow();
+        let r = self.range(addr, out.len(), buf.len())?;
+        out.copy_from_slice(&buf[r]);
+        Ok(())
+    }
+
+    fn write(&self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        let mut buf = self.buf.borrow_mut();
+        let have = buf.len();
+        let r = self.range(addr, data.len(), have)?;
+        buf[r].copy_from_slice(data);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+    #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, PartialEq)]
+    #[repr(C)]
+    struct Two {
+        a: u32,
+        b: u32,
+    }
+
+    #[test]
+    fn zero_extend_and_truncate() {
+        let mut bytes = [1u8, 0, 0, 0, 2, 0, 0, 0, 9, 9, 9, 9];
+        let mem = BufferMem::new(0x1000, &mut bytes);
+        let short: Two = copy_in(&mem, 0x1000, 4, true, Extension::ZeroExtend).unwrap();
+        assert_eq!(short, Two { a: 1, b: 0 });
+        let long: Two = copy_in(&mem, 0x1000, 12, true, Extension::ZeroExtend).unwrap();
+        assert_eq!(long, Two { a: 1, b: 2 });
+        assert_eq!(
+            copy_in::<Two>(&mem, 0x1000, 12, true, Extension::Strict),
+            Err(Errno::E2BIG)
+        );
+        let none: Two = copy_in(&mem, 0x1000, 8, false, Extension::Strict).unwrap();
+        assert_eq!(none, Two { a: 0, b: 0 });
+        assert_eq!(
+            copy_in::<Two>(&mem, 0x1008, 12, true, Extension::ZeroExtend),
+            Err(Errno::EFAULT)
+        );
+    }
+
+    #[test]
+    fn strict_accepts_a_zero_tail() {
+        let mut bytes = [1u8, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0];
+        let mem = BufferMem::new(0x1000, &mut bytes);
+        let v: Two = copy_in(&mem, 0x1000, 12, true, Extension::Strict).unwrap();
+        assert_eq!(v, Two { a: 1, b: 2 });
+    }
+
+    #[test]
+    fn arrays_are_bounded() {
+        let mut bytes = [0u8; 16];
+        let mem = BufferMem::new(0x1000, &mut bytes);
+        let ok = UserArray::<Two>::new(&mem, 0x1000, 2, 4, no_validation).unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok.read(2).err(), Some(Errno::EINVAL));
+        ok.write(1, &Two { a: 7, b: 8 }).unwrap();
+        assert_eq!(ok.read(1).unwrap(), Two { a: 7, b: 8 });
+        assert_eq!(
+            UserArray::<Two>::new(&mem, 0x1000, 5, 4, no_validation).err(),
+            Some(Errno::EINVAL)
+        );
+        assert_eq!(
+            UserArray::<Two>::new(&mem, 0, 1, 4, no_validation).err(),
+            Some(Errno::EFAULT)
+        );
+        assert!(UserArray::<Two>::new(&mem, 0, 0, 4, no_validation).is_ok());
+        assert_eq!(
+            UserArray::<Two>::new(&mem, 0x1000, u64::MAX / 4, u64::MAX, no_validation).err(),
+            Some(Errno::EINVAL)
+        );
+        assert_eq!(
+            UserArray::<Two>::new(&mem, u64::MAX - 4, 1, 4, no_validation).err(),
+            Some(Errno::EFAULT)
+        );
+        let beyond = UserArray::<Two>::new(&mem, 0x1008, 2, 4, no_validation).unwrap();
+        assert_eq!(beyond.read(1).err(), Some(Errno::EFAULT));
+        let picky = UserArray::<Two>::new(&mem, 0x1000, 2, 4, |t| {
+            if t.a == 7 { Err(Errno::EINVAL) } else { Ok(()) }
+        })
+        .unwrap();
+        assert_eq!(picky.read(1).err(), Some(Errno::EINVAL));
+        assert!(UserArray::<Two>::from_byte_len(&mem, 0x1000, 12, 4, no_validation).is_err());
+        assert_eq!(
+            UserArray::<Two>::from_byte_len(&mem, 0x1000, 16, 4, no_validation)
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn errno_names() {
+        assert_eq!(Errno::EINVAL.name(), Some("EINVAL"));
+        assert_eq!(Errno::from_name("ETIMEDOUT"), Some(Errno(110)));
+        assert_eq!(Errno(9999).name(), None);
+    }
+}
