@@ -332,12 +332,19 @@ impl Struct {
         &self.layouts[&t]
     }
 
-    /// The layout shared by all of `targets`, if they agree.
+    /// The layout shared by all of `targets`, if their sizes and offsets
+    /// agree. Alignment is not compared: i386 aligns a struct holding a
+    /// u64 to 4 where other targets use 8, which changes neither the
+    /// bytes nor the command number of an explicitly padded struct.
     pub fn uniform_layout(&self, targets: &[Target]) -> Option<&StructLayout> {
         let first = self.layouts.get(targets.first()?)?;
         targets
             .iter()
-            .all(|t| self.layouts.get(t) == Some(first))
+            .all(|t| {
+                self.layouts
+                    .get(t)
+                    .is_some_and(|l| l.size == first.size && l.offsets == first.offsets)
+            })
             .then_some(first)
     }
 

@@ -1,7 +1,1210 @@
-//! C uapi header backend (stub; being written).
-use super::GeneratedFile;
-use crate::model::Model;
+//! C uapi header backend: one kernel-style header per spec
+//! (`<spec>/c/<uapi-header>`), the file both the kernel and userspace
+//! would include. It uses only what `<linux/types.h>` and
+//! `<linux/ioctl.h>` give userspace (`__u32`, `__be32`, `_IOWR`), never
+//! kernel-internal macros, and ends with compile-time checks of every size
+//! and offset the model computed, so any compiler that disagrees with the
+//! model refuses the header. It compiles as C89 through C2x and as C++98
+//! through C++23 with `-Wall -Wextra -Werror -pedantic`.
+//!
+//! The shape of the file is the askama template `templates/c/header.h`;
+//! this module prepares a flat view model (names, values, comment lines).
 
-pub fn render(_model: &Model) -> Vec<GeneratedFile> {
-    Vec::new()
+use super::{GeneratedFile, banner_lines};
+use crate::ioc::Dir;
+use crate::model::{
+    ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
+    Struct,
+};
+use crate::names::{snake, upper};
+use askama::Template;
+use std::path::PathBuf;
+
+/// Lines are wrapped to this many columns (a tab counts as 8), the
+/// kernel's coding style.
+const WIDTH: usize = 80;
+
+/// Renders the uapi header of `model`. Included specs get their own
+/// header from their own `render` call; this one `#include`s them.
+pub fn render(model: &Model) -> Vec<GeneratedFile> {
+    let contents = HeaderView::new(model)
+        .render()
+        .expect("rendering the C header template cannot fail");
+    vec![GeneratedFile {
+        path: header_path(model),
+        contents,
+    }]
+}
+
+/// Where [`render`] puts the header, relative to the output folder.
+pub fn header_path(model: &Model) -> PathBuf {
+    PathBuf::from(&model.name)
+        .join("c")
+        .join(&model.uapi_header)
+}
+
+/// The C type of a struct of spec `owner`: `struct accel_bo_create`.
+pub fn struct_tag(owner: &str, name: &str) -> String {
+    format!("struct {}_{}", snake(owner), snake(name))
+}
+
+/// The C identifier of a struct member: snake case, with `_` appended
+/// when the name is a C or C++ keyword or a predefined macro (`class`,
+/// `linux`, `errno`), since C has no raw identifiers. Lint rejects such
+/// names; this keeps the header of a rejected spec compilable.
+pub fn member_ident(name: &str) -> String {
+    let s = snake(name);
+    if RESERVED.contains(&s.as_str()) {
+        s + "_"
+    } else {
+        s
+    }
+}
+
+/// The name of an ioctl's command macro: `SOFTACCEL_IOCTL_SUBMIT`.
+pub fn ioctl_macro(spec: &str, ioctl: &str) -> String {
+    format!("{}_IOCTL_{}", upper(spec), upper(ioctl))
+}
+
+/// The name of an ioctl's number macro: `SOFTACCEL_NR_SUBMIT`.
+pub fn nr_macro(spec: &str, ioctl: &str) -> String {
+    format!("{}_NR_{}", upper(spec), upper(ioctl))
+}
+
+/// The name of a spec's magic macro: `SOFTACCEL_IOCTL_MAGIC`.
+pub fn magic_macro(spec: &str) -> String {
+    format!("{}_IOCTL_MAGIC", upper(spec))
+}
+
+/// The name of a const: `SOFTACCEL_MAX_ENGINES`.
+pub fn const_macro(spec: &str, name: &str) -> String {
+    format!("{}_{}", upper(spec), upper(name))
+}
+
+/// The constant of an enum or flags entry: `SOFTACCEL_ENGINE_KIND_COMPUTE`,
+/// or YNL's `name-prefix` followed by the entry (`foo-` -> `FOO_COMPUTE`).
+pub fn entry_macro(spec: &str, e: &Enum, entry: &str) -> String {
+    match &e.name_prefix {
+        Some(p) => upper(&format!("{p}{entry}")),
+        None => format!("{}_{}_{}", upper(spec), upper(&e.name), upper(entry)),
+    }
+}
+
+/// The mask of every bit of a flags set: `ACCEL_BO_FLAGS_ALL`.
+pub fn flags_all_macro(spec: &str, e: &Enum) -> String {
+    format!("{}_{}_ALL", upper(spec), upper(&e.name))
+}
+
+/// Identifiers that may not be used as member names in a header that C,
+/// C++ and the kernel all compile: keywords of either language (lower
+/// case only, as spec names are), and names that GCC, libc or the kernel
+/// define as object-like macros. The same set as lint's
+/// `header-reserved-name` rule, so only specs lint rejects are affected.
+#[rustfmt::skip]
+const RESERVED: &[&str] = &[
+    "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break",
+    "case", "catch", "char", "char8_t", "char16_t", "char32_t", "class", "co_await",
+    "co_return", "co_yield", "compl", "concept", "const", "const_cast", "consteval",
+    "constexpr", "constinit", "continue", "decltype", "default", "delete", "do", "double",
+    "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
+    "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept",
+    "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected", "public",
+    "register", "reinterpret_cast", "requires", "restrict", "return", "short", "signed",
+    "sizeof", "static", "static_assert", "static_cast", "struct", "switch", "template", "this",
+    "thread_local", "throw", "true", "try", "typedef", "typeid", "typename", "typeof",
+    "typeof_unqual", "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t",
+    "while", "xor", "xor_eq",
+    // Object-like macros of the kernel, libc and GCC's GNU modes.
+    "current", "fallthrough", "noinline", "notrace", "asmlinkage", "errno", "linux", "unix",
+    "i386", "mips", "sparc",
+];
+
+// ---------------------------------------------------------------- view model
+
+#[derive(Template)]
+#[template(path = "c/header.h", escape = "none")]
+struct HeaderView {
+    /// Banner text lines (inside a comment).
+    banner: Vec<String>,
+    guard: String,
+    /// Paths of the included specs' headers, relative to this one.
+    includes: Vec<String>,
+    /// Comment lines of the spec's doc.
+    doc: Vec<String>,
+    items: Vec<Item>,
+    ioctls: Vec<DefineGroup>,
+    /// Name of the check macro, defined and undefined around `checks`.
+    check: String,
+    checks: Vec<CheckGroup>,
+}
+
+enum Item {
+    Defines(DefineGroup),
+    Enum(EnumView),
+    Struct(StructView),
+}
+
+/// `#define`s under one comment.
+struct DefineGroup {
+    doc: Vec<String>,
+    defines: Vec<Define>,
+}
+
+/// A `#define`, or an enumerator, with its own comment.
+struct Define {
+    doc: Vec<String>,
+    name: String,
+    value: String,
+}
+
+struct EnumView {
+    doc: Vec<String>,
+    /// `enum softaccel_opcode`, or `enum` for YNL's anonymous enums.
+    tag: String,
+    entries: Vec<Define>,
+}
+
+struct StructView {
+    doc: Vec<String>,
+    tag: String,
+    members: Vec<MemberView>,
+}
+
+struct MemberView {
+    doc: Vec<String>,
+    /// The declaration without the `;`: `__u8 pad0[4]`.
+    decl: String,
+}
+
+/// The checks of one struct: a single unconditional branch when its
+/// layout is the same on every target, else one `#if` branch per target.
+struct CheckGroup {
+    conditional: bool,
+    branches: Vec<CheckBranch>,
+}
+
+struct CheckBranch {
+    cond: Option<String>,
+    asserts: Vec<Assert>,
+}
+
+struct Assert {
+    expr: String,
+    /// A C identifier naming the check, shown when it fails.
+    name: String,
+}
+
+impl HeaderView {
+    fn new(model: &Model) -> HeaderView {
+        let spec_upper = upper(&model.name);
+        let mut items = Vec::new();
+        for item in &model.definition_order {
+            match *item {
+                ItemRef::Const(i) => items.push(Item::Defines(const_view(model, i))),
+                ItemRef::Enum(i) => {
+                    let e = &model.enums[i];
+                    items.push(match e.kind {
+                        EnumKind::Flags => Item::Defines(flags_view(model, e)),
+                        EnumKind::Enum if fits_c_enum(e) => Item::Enum(enum_view(model, e)),
+                        EnumKind::Enum => Item::Defines(wide_enum_view(model, e)),
+                    });
+                }
+                ItemRef::Struct(i) => {
+                    items.push(Item::Struct(struct_view(model, &model.structs[i])))
+                }
+            }
+        }
+        let doc = match &model.doc {
+            Some(d) => Comment::kernel_doc(0)
+                .text(&format!("DOC: {}", model.name))
+                .para_break()
+                .text(d)
+                .lines(),
+            None => Vec::new(),
+        };
+        HeaderView {
+            banner: banner_lines(model).iter().map(|l| sanitize(l)).collect(),
+            guard: guard(&model.uapi_header),
+            includes: model
+                .includes
+                .iter()
+                .map(|inc| format!("../../{}/c/{}", inc.name, inc.uapi_header))
+                .collect(),
+            doc,
+            items,
+            ioctls: ioctl_views(model),
+            check: format!("{spec_upper}_ABI_CHECK"),
+            checks: check_groups(model),
+        }
+    }
+}
+
+/// `softaccel.h` -> `_SOFTACCEL_UAPI_H`.
+fn guard(header: &str) -> String {
+    let stem = header.strip_suffix(".h").unwrap_or(header);
+    let stem: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("_{stem}_UAPI_H")
+}
+
+fn const_view(model: &Model, i: usize) -> DefineGroup {
+    let c = &model.consts[i];
+    DefineGroup {
+        doc: Vec::new(),
+        defines: vec![Define {
+            doc: Comment::plain(0)
+                .doc(c.doc.as_deref())
+                .since(c.since)
+                .lines(),
+            name: const_macro(&model.name, &c.name),
+            value: c_int(c.value),
+        }],
+    }
+}
+
+/// C requires enumerator values to fit in `int` (`-pedantic` rejects
+/// others), so larger enums are written as `#define`s instead.
+fn fits_c_enum(e: &Enum) -> bool {
+    e.entries.iter().all(|x| x.value <= i32::MAX as u64)
+}
+
+fn enum_view(model: &Model, e: &Enum) -> EnumView {
+    let tag = match &e.enum_name {
+        Some(n) if n.is_empty() => "enum".to_string(),
+        Some(n) => format!("enum {}", snake(n)),
+        None => format!("enum {}_{}", snake(&model.name), snake(&e.name)),
+    };
+    let doc = if tag == "enum" {
+        Comment::plain(0)
+            .doc(e.doc.as_deref())
+            .since(e.since)
+            .lines()
+    } else {
+        Comment::kernel_doc(0)
+            .lead(&format!("{tag} - "))
+            .doc(e.doc.as_deref())
+            .since(e.since)
+            .lines()
+    };
+    let entries = e
+        .entries
+        .iter()
+        .map(|x| {
+            let name = entry_macro(&model.name, e, &x.name);
+            Define {
+                doc: Comment::kernel_doc(8)
+                    .short()
+                    .lead(&format!("@{name}: "))
+                    .doc(x.doc.as_deref())
+                    .since(x.since)
+                    .lines(),
+                name,
+                value: x.value.to_string(),
+            }
+        })
+        .collect();
+    EnumView { doc, tag, entries }
+}
+
+fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
+    DefineGroup {
+        doc: Comment::plain(0)
+            .lead(&format!("Enum {}: ", e.name))
+            .doc(e.doc.as_deref())
+            .since(e.since)
+            .para_break()
+            .text("Written as macros: a C enumerator must fit in int.")
+            .lines(),
+        defines: e
+            .entries
+            .iter()
+            .map(|x| Define {
+                doc: Comment::plain(0)
+                    .doc(x.doc.as_deref())
+                    .since(x.since)
+                    .lines(),
+                name: entry_macro(&model.name, e, &x.name),
+                value: c_int(i128::from(x.value)),
+            })
+            .collect(),
+    }
+}
+
+fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
+    let mut defines: Vec<Define> = e
+        .entries
+        .iter()
+        .map(|x| Define {
+            doc: Comment::plain(0)
+                .doc(x.doc.as_deref())
+                .since(x.since)
+                .lines(),
+            name: entry_macro(&model.name, e, &x.name),
+            value: c_mask(x.value),
+        })
+        .collect();
+    defines.push(Define {
+        doc: Comment::plain(0)
+            .text(&format!(
+                "Every bit of {} defined by this revision.",
+                e.name
+            ))
+            .lines(),
+        name: flags_all_macro(&model.name, e),
+        value: c_mask(e.mask()),
+    });
+    DefineGroup {
+        doc: Comment::plain(0)
+            .lead(&format!("Flags {}: ", e.name))
+            .doc(e.doc.as_deref())
+            .since(e.since)
+            .lines(),
+        defines,
+    }
+}
+
+fn struct_view(model: &Model, s: &Struct) -> StructView {
+    let tag = struct_tag(&model.name, &s.name);
+    let members = s
+        .members
+        .iter()
+        .map(|m| {
+            let ident = member_ident(&m.name);
+            let mut c = Comment::kernel_doc(8).short();
+            c = match &m.kind {
+                MemberKind::Pad { .. } if m.doc.is_none() => c
+                    .lead(&format!("@{ident}: "))
+                    .text("Reserved, must be zero."),
+                _ => c.lead(&format!("@{ident}: ")).doc(m.doc.as_deref()),
+            };
+            if let MemberKind::UserPtr {
+                elem,
+                len,
+                max_count,
+            } = &m.kind
+            {
+                c = c.text(&user_ptr_note(model, s, elem, len, *max_count));
+            }
+            if let (Some(ByteOrder::Big | ByteOrder::Little), MemberKind::Scalar { ty, .. }) =
+                (m.byte_order, &m.kind)
+                && ty.signed()
+                && ty.size() > 1
+            {
+                c = c.text(&format!("A signed {}-bit value.", ty.size() * 8));
+            }
+            MemberView {
+                doc: c.since(m.since).lines(),
+                decl: member_decl(model, m, &ident),
+            }
+        })
+        .collect();
+    StructView {
+        doc: Comment::kernel_doc(0)
+            .lead(&format!("{tag} - "))
+            .doc(s.doc.as_deref())
+            .since(s.since)
+            .lines(),
+        tag,
+        members,
+    }
+}
+
+fn scalar_type(ty: Scalar, order: Option<ByteOrder>) -> &'static str {
+    // linux/types.h has only unsigned byte-order types; a signed
+    // big-endian value is carried in one and its comment says so.
+    match (order, ty.size()) {
+        (Some(ByteOrder::Big), 2) => "__be16",
+        (Some(ByteOrder::Big), 4) => "__be32",
+        (Some(ByteOrder::Big), 8) => "__be64",
+        (Some(ByteOrder::Little), 2) => "__le16",
+        (Some(ByteOrder::Little), 4) => "__le32",
+        (Some(ByteOrder::Little), 8) => "__le64",
+        _ => ty.c(),
+    }
+}
+
+fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
+    match &m.kind {
+        MemberKind::Scalar { ty, count } => {
+            let t = scalar_type(*ty, m.byte_order);
+            match count {
+                Some(n) => format!("{t} {ident}[{n}]"),
+                None => format!("{t} {ident}"),
+            }
+        }
+        MemberKind::Pad { len } | MemberKind::Binary { len } => format!("__u8 {ident}[{len}]"),
+        MemberKind::String { len } => format!("char {ident}[{len}]"),
+        MemberKind::Struct { name } => format!("{} {ident}", owned_struct_tag(model, name)),
+        MemberKind::UserPtr { .. } => format!("__u64 {ident}"),
+    }
+}
+
+/// The tag of a struct of this spec or an included one.
+fn owned_struct_tag(model: &Model, name: &str) -> String {
+    let owner = model
+        .find_struct(name)
+        .map_or(model.name.as_str(), |(_, o)| o);
+    struct_tag(owner, name)
+}
+
+fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
+    let elem = match elem {
+        Elem::Scalar(t) => t.c().to_string(),
+        Elem::Struct(n) => owned_struct_tag(model, n),
+    };
+    let sibling = |i: &usize| {
+        s.members
+            .get(*i)
+            .map_or_else(|| "?".to_string(), |m| member_ident(&m.name))
+    };
+    let max = max.map(|n| format!(", at most {n}")).unwrap_or_default();
+    match len {
+        PtrLen::Count(i) => format!(
+            "User pointer (a __u64) to @{} elements of {elem}{max}.",
+            sibling(i)
+        ),
+        PtrLen::Bytes(i) => format!(
+            "User pointer (a __u64) to @{} bytes of {elem} elements{max}.",
+            sibling(i)
+        ),
+        PtrLen::Single => format!("User pointer (a __u64) to one {elem}."),
+    }
+}
+
+fn ioctl_views(model: &Model) -> Vec<DefineGroup> {
+    let Some(magic) = model.magic else {
+        return Vec::new();
+    };
+    let magic_name = magic_macro(&model.name);
+    let mut groups = vec![DefineGroup {
+        doc: Vec::new(),
+        defines: vec![Define {
+            doc: Comment::plain(0)
+                .text("The _IOC type byte of every ioctl of this spec.")
+                .lines(),
+            name: magic_name.clone(),
+            value: format!("{magic:#04x}"),
+        }],
+    }];
+    for ioctl in &model.ioctls {
+        let nr = nr_macro(&model.name, &ioctl.name);
+        let arg = ioctl
+            .arg
+            .as_deref()
+            .filter(|_| ioctl.dir != Dir::None)
+            .map(|a| owned_struct_tag(model, a));
+        let value = match (&arg, ioctl.dir) {
+            (_, Dir::None) => format!("_IO({magic_name}, {nr})"),
+            (Some(a), d) => format!("{}({magic_name}, {nr}, {a})", d.c_macro()),
+            // An argument-less ioctl with a direction is a lint error;
+            // still describe it exactly: size 0.
+            (None, d) => format!("_IOC({}, {magic_name}, {nr}, 0)", ioc_dir_bits(d)),
+        };
+        groups.push(DefineGroup {
+            doc: ioctl_doc(model, ioctl, arg.as_deref()),
+            defines: vec![
+                Define {
+                    doc: Vec::new(),
+                    name: nr.clone(),
+                    value: format!("{:#04x}", ioctl.nr),
+                },
+                Define {
+                    doc: Vec::new(),
+                    name: ioctl_macro(&model.name, &ioctl.name),
+                    value,
+                },
+            ],
+        });
+    }
+    groups
+}
+
+fn ioc_dir_bits(d: Dir) -> &'static str {
+    match d {
+        Dir::None => "_IOC_NONE",
+        Dir::In => "_IOC_WRITE",
+        Dir::Out => "_IOC_READ",
+        Dir::InOut => "_IOC_READ | _IOC_WRITE",
+    }
+}
+
+fn ioctl_doc(model: &Model, ioctl: &Ioctl, arg: Option<&str>) -> Vec<String> {
+    let name = ioctl_macro(&model.name, &ioctl.name);
+    let mut c = Comment::kernel_doc(0)
+        .lead(&format!("{name} - "))
+        .doc(ioctl.doc.as_deref())
+        .since(ioctl.since)
+        .para_break();
+    let arg = match arg {
+        Some(a) => format!("{a}, {}", dir_words(ioctl.dir)),
+        None => "none".to_string(),
+    };
+    let ext = match ioctl.extension {
+        Some(e) => format!(" Extension rule: {}.", e.name()),
+        None => String::new(),
+    };
+    c = c.text(&format!("Argument: {arg}.{ext}"));
+    if !ioctl.errors.is_empty() {
+        c = c.para_break().text("Errors:");
+        for e in &ioctl.errors {
+            c = c.hanging(&format!("{}: ", e.errno), e.doc.as_deref().unwrap_or(""));
+        }
+    }
+    c.lines()
+}
+
+fn dir_words(d: Dir) -> &'static str {
+    match d {
+        Dir::None => "no data",
+        Dir::In => "read by the kernel",
+        Dir::Out => "written by the kernel",
+        Dir::InOut => "read and written by the kernel",
+    }
+}
+
+fn check_groups(model: &Model) -> Vec<CheckGroup> {
+    let structs = model.definition_order.iter().filter_map(|i| match *i {
+        ItemRef::Struct(i) => Some(&model.structs[i]),
+        _ => None,
+    });
+    structs
+        .map(|s| {
+            let tag = struct_tag(&model.name, &s.name);
+            let base = format!("{}_{}", snake(&model.name), snake(&s.name));
+            let asserts = |l: &crate::model::StructLayout| -> Vec<Assert> {
+                let mut v = vec![Assert {
+                    expr: format!("sizeof({tag}) == {}", l.size),
+                    name: format!("{base}_size"),
+                }];
+                for (m, off) in s.members.iter().zip(&l.offsets) {
+                    let ident = member_ident(&m.name);
+                    v.push(Assert {
+                        expr: format!("__builtin_offsetof({tag}, {ident}) == {off}"),
+                        name: format!("{base}_{ident}_offset"),
+                    });
+                }
+                v
+            };
+            // Only size and offsets are checked, so a struct whose
+            // alignment alone differs (a u64 member on i386) still gets
+            // one unconditional set of checks.
+            let first = model.targets.first().map(|t| s.layout(*t));
+            let uniform = first.filter(|f| {
+                model.targets.iter().all(|t| {
+                    let l = s.layout(*t);
+                    l.size == f.size && l.offsets == f.offsets
+                })
+            });
+            match uniform {
+                Some(l) => CheckGroup {
+                    conditional: false,
+                    branches: vec![CheckBranch {
+                        cond: None,
+                        asserts: asserts(l),
+                    }],
+                },
+                None => CheckGroup {
+                    conditional: true,
+                    branches: model
+                        .targets
+                        .iter()
+                        .filter_map(|t| {
+                            let l = s.layouts.get(t)?;
+                            Some(CheckBranch {
+                                cond: Some(t.c_condition().to_string()),
+                                asserts: asserts(l),
+                            })
+                        })
+                        .collect(),
+                },
+            }
+        })
+        .filter(|g| !g.branches.is_empty())
+        .collect()
+}
+
+// ---------------------------------------------------------------- numbers
+
+/// An integer constant with the suffix its value needs to keep its type
+/// and value on every target (ILP32 included).
+fn c_int(v: i128) -> String {
+    const I32_MAX: i128 = i32::MAX as i128;
+    const U32_MAX: i128 = u32::MAX as i128;
+    const U64_MAX: i128 = u64::MAX as i128;
+    const I64_MIN: i128 = i64::MIN as i128;
+    match v {
+        0..=I32_MAX => v.to_string(),
+        0x8000_0000..=U32_MAX => format!("{v}U"),
+        0x1_0000_0000..=U64_MAX => format!("{v}ULL"),
+        // `-2147483648` would be the negation of a long constant, so the
+        // int range stops one short of i32::MIN.
+        -0x7fff_ffff..=-1 => format!("({v})"),
+        I64_MIN => "(-9223372036854775807LL - 1)".to_string(),
+        -0x7fff_ffff_ffff_ffff..=-0x8000_0000 => format!("({v}LL)"),
+        // Out of range of every C integer type; the resolver rejects it.
+        _ => v.to_string(),
+    }
+}
+
+/// A flag mask in hex, `U` or `ULL` by width.
+fn c_mask(v: u64) -> String {
+    if v <= u64::from(u32::MAX) {
+        format!("{v:#x}U")
+    } else {
+        format!("{v:#x}ULL")
+    }
+}
+
+// ---------------------------------------------------------------- comments
+
+/// Makes text safe inside a C block comment: `*/` would end it, `/*`
+/// inside one is a `-Wcomment` warning, and `??` could start a trigraph
+/// (C89/C99 modes) whose `??/` at the end of a line splices lines.
+fn sanitize(s: &str) -> String {
+    s.replace("*/", "* /")
+        .replace("/*", "/ *")
+        .replace("??", "?\\?")
+        .replace('\r', "")
+}
+
+/// One paragraph of a comment.
+enum Para {
+    /// Prefix of the next text paragraph (`struct x - `, `@member: `);
+    /// dropped when no text follows, so an item without doc gets no
+    /// comment.
+    Lead(String),
+    /// Text wrapped with a first-line prefix and a continuation prefix.
+    Text {
+        first: String,
+        rest: String,
+        text: String,
+    },
+    Break,
+}
+
+/// Builds the lines of a block comment (`/* ... */` or kernel-doc
+/// `/** ... */`), wrapped to [`WIDTH`] at a given indentation.
+struct Comment {
+    open: &'static str,
+    indent: usize,
+    /// Whether a comment that fits on one line may be written on one.
+    short: bool,
+    paras: Vec<Para>,
+}
+
+impl Comment {
+    fn plain(indent: usize) -> Comment {
+        Comment {
+            open: "/*",
+            indent,
+            short: true,
+            paras: Vec::new(),
+        }
+    }
+
+    fn kernel_doc(indent: usize) -> Comment {
+        Comment {
+            open: "/**",
+            indent,
+            short: false,
+            paras: Vec::new(),
+        }
+    }
+
+    fn short(mut self) -> Comment {
+        self.short = true;
+        self
+    }
+
+    fn lead(mut self, lead: &str) -> Comment {
+        self.paras.push(Para::Lead(lead.to_string()));
+        self
+    }
+
+    fn text(mut self, text: &str) -> Comment {
+        for p in split_paras(text) {
+            self.paras.push(match p {
+                Some(text) => Para::Text {
+                    first: String::new(),
+                    rest: String::new(),
+                    text,
+                },
+                None => Para::Break,
+            });
+        }
+        self
+    }
+
+    fn doc(self, text: Option<&str>) -> Comment {
+        self.text(text.unwrap_or(""))
+    }
+
+    /// A paragraph with a hanging indent (`EINVAL: ...`).
+    fn hanging(mut self, first: &str, text: &str) -> Comment {
+        let text = split_paras(text)
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.paras.push(if text.is_empty() {
+            Para::Text {
+                first: String::new(),
+                rest: String::new(),
+                text: first.trim_end_matches([':', ' ']).to_string(),
+            }
+        } else {
+            Para::Text {
+                first: first.to_string(),
+                rest: "  ".to_string(),
+                text,
+            }
+        });
+        self
+    }
+
+    fn para_break(mut self) -> Comment {
+        self.paras.push(Para::Break);
+        self
+    }
+
+    fn since(self, since: u32) -> Comment {
+        if since > 1 {
+            self.text(&format!("Since revision {since}."))
+        } else {
+            self
+        }
+    }
+
+    /// The comment's lines, without indentation; empty when it holds no
+    /// text.
+    fn lines(self) -> Vec<String> {
+        let mut paras: Vec<(String, String, String)> = Vec::new();
+        let mut breaks: Vec<bool> = Vec::new();
+        let mut lead: Option<String> = None;
+        let mut pending_break = false;
+        for p in self.paras {
+            match p {
+                Para::Lead(l) => lead = Some(l),
+                Para::Break => pending_break = lead.is_none() && !paras.is_empty(),
+                Para::Text { first, rest, text } => {
+                    let first = lead.take().unwrap_or_default() + &first;
+                    breaks.push(std::mem::take(&mut pending_break));
+                    paras.push((first, rest, text));
+                }
+            }
+        }
+        if let [(first, _, text)] = paras.as_slice() {
+            let one = format!("{} {}{} */", self.open, sanitize(first), sanitize(text));
+            if self.short && self.indent + one.chars().count() <= WIDTH {
+                return vec![one];
+            }
+        }
+        if paras.is_empty() {
+            return Vec::new();
+        }
+        let width = WIDTH.saturating_sub(self.indent + 3).max(20);
+        let mut out = vec![self.open.to_string()];
+        for ((first, rest, text), brk) in paras.into_iter().zip(breaks) {
+            if brk {
+                out.push(" *".to_string());
+            }
+            for l in wrap(&sanitize(&first), &rest, &sanitize(&text), width) {
+                out.push(if l.is_empty() {
+                    " *".to_string()
+                } else {
+                    format!(" * {l}")
+                });
+            }
+        }
+        out.push(" */".to_string());
+        out
+    }
+}
+
+/// Splits doc text into paragraphs (None = paragraph break). Folded YAML
+/// (`>-`) joins lines and turns a blank line into one newline, so a lone
+/// newline separates paragraphs; literal text (`|`), recognised by its
+/// blank lines, keeps its line breaks.
+fn split_paras(text: &str) -> Vec<Option<String>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let literal = text.contains("\n\n");
+    let mut out = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.trim_end();
+        if literal {
+            out.push(if line.is_empty() {
+                None
+            } else {
+                Some(line.to_string())
+            });
+        } else {
+            if i > 0 {
+                out.push(None);
+            }
+            out.push(Some(line.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// Greedy word wrap; words longer than the width stay whole.
+fn wrap(first: &str, rest: &str, text: &str, width: usize) -> Vec<String> {
+    let indent: String = text.chars().take_while(|c| *c == ' ').collect();
+    let mut lines = Vec::new();
+    let mut line = format!("{first}{indent}");
+    let mut prefix_only = true;
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if !prefix_only && len + 1 + word.chars().count() > width {
+            lines.push(line);
+            line = rest.to_string();
+            prefix_only = true;
+        }
+        if !prefix_only {
+            line.push(' ');
+        }
+        line.push_str(word);
+        prefix_only = false;
+    }
+    lines.push(line);
+    lines
+        .into_iter()
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+// ---------------------------------------------------------------- checks
+
+/// Identifiers that exist only inside the kernel (or only in kernel
+/// headers) and break a userspace build: returns each one found in the
+/// code of `header` (comments excluded), for tests.
+pub fn kernel_only_tokens(header: &str) -> Vec<String> {
+    const EXACT: &[&str] = &[
+        "BIT",
+        "BIT_ULL",
+        "BIT_MASK",
+        "GENMASK",
+        "GENMASK_ULL",
+        "FIELD_PREP",
+        "FIELD_GET",
+        "ARRAY_SIZE",
+        "PAGE_SIZE",
+        "__user",
+        "__packed",
+        "__iomem",
+        "__force",
+        "__kernel",
+        "__rcu",
+        "__percpu",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "s8",
+        "s16",
+        "s32",
+        "s64",
+        "bool",
+        "size_t",
+        "uintptr_t",
+    ];
+    let code = strip_comments(header);
+    let mut found = Vec::new();
+    let mut ident = String::new();
+    for c in code.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            ident.push(c);
+            continue;
+        }
+        if !ident.is_empty() {
+            let first_is_digit = ident.starts_with(|c: char| c.is_ascii_digit());
+            if !first_is_digit
+                && (EXACT.contains(&ident.as_str()) || ident.starts_with("SZ_"))
+                && !found.contains(&ident)
+            {
+                found.push(ident.clone());
+            }
+            ident.clear();
+        }
+    }
+    found
+}
+
+/// The header with block comments and string literals blanked out.
+fn strip_comments(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    loop {
+        let c = rest.find("/*");
+        let q = rest.find('"');
+        match (c, q) {
+            (Some(c), q) if q.is_none_or(|q| c < q) => {
+                out.push_str(&rest[..c]);
+                out.push(' ');
+                rest = rest[c + 2..].split_once("*/").map_or("", |(_, r)| r);
+            }
+            (_, Some(q)) => {
+                out.push_str(&rest[..q]);
+                out.push(' ');
+                rest = rest[q + 1..].split_once('"').map_or("", |(_, r)| r);
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Target;
+    use std::sync::Arc;
+
+    const SPEC: &str = r#"
+name: demo
+doc: A spec whose docs say BIT(3), __user and SZ_4K, and close a comment */ early.
+revision: 2
+ioctl:
+  magic: 0x64
+targets: [x86_64, i386]
+definitions:
+  - { name: max-things, type: const, value: 8, doc: "Not GENMASK(3, 0)." }
+  - name: kind
+    type: enum
+    entries: [plain, { name: fancy, value: 7, doc: "Ends */ here /* nested", since: 2 }]
+  - name: opts
+    type: flags
+    name-prefix: opt-
+    entries: [a, { name: high, value: 35 }]
+  - name: thing
+    type: struct
+    doc: A thing.
+    members:
+      - { name: id, type: u32, doc: "The id; a __user pointer is never used." }
+      - { name: pad0, type: pad, len: 4 }
+      - { name: addr, type: user-ptr, elem: u32, count: num, max-count: 4 }
+      - { name: num, type: u32 }
+      - { name: tag, type: string, len: 4 }
+  - name: odd
+    type: struct
+    members:
+      - { name: a, type: u32 }
+      - { name: b, type: u64 }
+ioctls:
+  - { name: make, nr: 0x40, dir: inout, arg: thing, extension: strict, errors: [] }
+  - { name: poke, nr: 0x41, dir: none, extension: zero-extend, errors: [] }
+"#;
+
+    fn demo() -> Arc<Model> {
+        crate::load::load_str(SPEC, "spec/demo.yaml")
+            .unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>()))
+    }
+
+    fn header(model: &Model) -> String {
+        let files = render(model);
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, PathBuf::from("demo/c/demo.h"));
+        files[0].contents.clone()
+    }
+
+    #[test]
+    fn frame_and_names() {
+        let h = header(&demo());
+        assert!(h.starts_with(
+            "/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */\n/*\n * Generated by "
+        ));
+        for want in [
+            "#ifndef _DEMO_UAPI_H\n#define _DEMO_UAPI_H\n",
+            "#include <linux/types.h>\n#include <linux/ioctl.h>\n",
+            "#ifdef __cplusplus\nextern \"C\" {\n#endif\n",
+            "#define DEMO_MAX_THINGS 8\n",
+            "enum demo_kind {\n\tDEMO_KIND_PLAIN = 0,\n",
+            "\tDEMO_KIND_FANCY = 7\n};\n",
+            "#define OPT_A 0x1U\n",
+            "#define OPT_HIGH 0x800000000ULL\n",
+            "#define DEMO_OPTS_ALL 0x800000001ULL\n",
+            "\t__u32 id;\n",
+            "\t__u8 pad0[4];\n",
+            "\t__u64 addr;\n",
+            "@num elements of __u32, at most 4.",
+            "\tchar tag[4];\n",
+            "#define DEMO_IOCTL_MAGIC 0x64\n",
+            "#define DEMO_NR_MAKE 0x40\n",
+            "#define DEMO_IOCTL_MAKE _IOWR(DEMO_IOCTL_MAGIC, DEMO_NR_MAKE, struct demo_thing)\n",
+            "#define DEMO_IOCTL_POKE _IO(DEMO_IOCTL_MAGIC, DEMO_NR_POKE)\n",
+            "DEMO_ABI_CHECK(sizeof(struct demo_thing) == 24, demo_thing_size);\n",
+            "DEMO_ABI_CHECK(__builtin_offsetof(struct demo_thing, num) == 16, demo_thing_num_offset);\n",
+            "#undef DEMO_ABI_CHECK\n",
+            "#ifdef __cplusplus\n}\n#endif\n\n#endif /* _DEMO_UAPI_H */\n",
+        ] {
+            assert!(h.contains(want), "missing {want:?} in\n{h}");
+        }
+        assert!(h.ends_with(" */\n") && !h.ends_with("\n\n"));
+        // Items come in definition order, ioctls after them.
+        let pos = |s: &str| h.find(s).unwrap_or_else(|| panic!("{s}"));
+        assert!(pos("DEMO_MAX_THINGS") < pos("enum demo_kind"));
+        assert!(pos("enum demo_kind") < pos("OPT_A"));
+        assert!(pos("OPT_A") < pos("struct demo_thing {"));
+        assert!(pos("struct demo_odd {") < pos("DEMO_IOCTL_MAGIC"));
+    }
+
+    #[test]
+    fn layout_checks_split_by_target_only_when_layouts_differ() {
+        let h = header(&demo());
+        // `thing` lays out alike on both targets (its alignment differs on
+        // i386, which the header does not check): one set of checks.
+        assert_eq!(h.matches("demo_thing_size").count(), 1);
+        // `odd` does not: one set per target, under that target's test.
+        let odd = h.find("demo_odd_size").unwrap();
+        let block = &h[h[..odd].rfind("#if ").unwrap()..];
+        let block = &block[..block.find("#endif").unwrap()];
+        assert!(block.starts_with(&format!("#if {}\n", Target::X86_64.c_condition())));
+        assert!(block.contains(&format!("#elif {}\n", Target::I386.c_condition())));
+        assert!(block.contains("__builtin_offsetof(struct demo_odd, b) == 8,"));
+        assert!(block.contains("__builtin_offsetof(struct demo_odd, b) == 4,"));
+        assert!(block.contains("sizeof(struct demo_odd) == 16,"));
+        assert!(block.contains("sizeof(struct demo_odd) == 12,"));
+    }
+
+    #[test]
+    fn no_kernel_only_macros() {
+        let h = header(&demo());
+        // The docs mention them; the code must not use them.
+        assert!(h.contains("BIT(3)") && h.contains("__user") && h.contains("SZ_4K"));
+        assert_eq!(kernel_only_tokens(&h), Vec::<String>::new());
+        // The scanner itself sees them in code.
+        let bad = "/* ok BIT(1) */\n#define A BIT(1)\nstruct x { __u64 __user *p; u32 q; };\n#define B SZ_4K\n";
+        assert_eq!(kernel_only_tokens(bad), ["BIT", "__user", "u32", "SZ_4K"]);
+    }
+
+    #[test]
+    fn docs_cannot_close_or_nest_comments() {
+        let h = header(&demo());
+        assert!(h.contains("close a comment * /"), "{h}");
+        assert!(h.contains("Ends * / here / * nested"), "{h}");
+        // Every comment opened is closed on the line the generator meant:
+        // no `*/` inside and no `/*` nested.
+        let mut depth = 0;
+        for line in h.lines() {
+            let mut rest = line;
+            while let Some(i) = rest.find(['/', '*']) {
+                if rest[i..].starts_with("/*") {
+                    assert_eq!(depth, 0, "nested comment: {line}");
+                    depth = 1;
+                    rest = &rest[i + 2..];
+                } else if rest[i..].starts_with("*/") {
+                    assert_eq!(depth, 1, "stray */: {line}");
+                    depth = 0;
+                    rest = &rest[i + 2..];
+                } else {
+                    rest = &rest[i + 1..];
+                }
+            }
+        }
+        assert_eq!(depth, 0);
+    }
+
+    #[test]
+    fn comment_lines_fit_80_columns() {
+        let h = header(&demo());
+        for line in h.lines() {
+            let code = line.trim_start_matches('\t');
+            if code.starts_with("/*") || code.starts_with('*') {
+                let cols = (line.len() - code.len()) * 8 + code.chars().count();
+                assert!(cols <= WIDTH, "{cols} columns: {line}");
+            }
+        }
+    }
+
+    #[test]
+    fn includes_are_referenced_not_copied() {
+        let base = demo();
+        let mut other: Model = (*base).clone();
+        other.name = "outer".into();
+        other.uapi_header = "outer.h".into();
+        other.structs.clear();
+        other.consts.clear();
+        other.enums.clear();
+        other.definition_order.clear();
+        other.includes = vec![base.clone()];
+        for io in &mut other.ioctls {
+            io.name = format!("outer-{}", io.name);
+        }
+        let files = render(&other);
+        assert_eq!(files[0].path, PathBuf::from("outer/c/outer.h"));
+        let h = &files[0].contents;
+        assert!(h.contains("#include \"../../demo/c/demo.h\"\n"), "{h}");
+        assert!(h.contains("struct demo_thing)\n"), "{h}");
+        assert!(!h.contains("struct demo_thing {"), "{h}");
+        assert!(h.contains("#ifndef _OUTER_UAPI_H"));
+    }
+
+    #[test]
+    fn deterministic() {
+        let m = demo();
+        assert_eq!(render(&m), render(&m));
+        assert_eq!(render(&m), render(&demo()));
+    }
+
+    #[test]
+    fn integer_literals() {
+        assert_eq!(c_int(0), "0");
+        assert_eq!(c_int(2_147_483_647), "2147483647");
+        assert_eq!(c_int(2_147_483_648), "2147483648U");
+        assert_eq!(c_int(4_294_967_296), "4294967296ULL");
+        assert_eq!(c_int(-5), "(-5)");
+        assert_eq!(c_int(-2_147_483_648), "(-2147483648LL)");
+        assert_eq!(c_int(i128::from(i64::MIN)), "(-9223372036854775807LL - 1)");
+        assert_eq!(c_int(i128::from(u64::MAX)), "18446744073709551615ULL");
+        assert_eq!(c_mask(1), "0x1U");
+        assert_eq!(c_mask(1 << 31), "0x80000000U");
+        assert_eq!(c_mask(1 << 32), "0x100000000ULL");
+    }
+
+    #[test]
+    fn guards_and_identifiers() {
+        assert_eq!(guard("softaccel.h"), "_SOFTACCEL_UAPI_H");
+        assert_eq!(guard("all-dirs.h"), "_ALL_DIRS_UAPI_H");
+        assert_eq!(member_ident("src-bo"), "src_bo");
+        assert_eq!(member_ident("class"), "class_");
+        assert_eq!(member_ident("linux"), "linux_");
+    }
+
+    #[test]
+    fn wrapping() {
+        let lines = Comment::plain(0).text(&"word ".repeat(40)).lines();
+        assert_eq!(lines.first().map(String::as_str), Some("/*"));
+        assert_eq!(lines.last().map(String::as_str), Some(" */"));
+        assert!(lines.iter().all(|l| l.len() <= WIDTH && !l.ends_with(' ')));
+        assert_eq!(Comment::plain(0).text("short").lines(), ["/* short */"]);
+        assert!(
+            Comment::kernel_doc(0)
+                .lead("struct x - ")
+                .doc(None)
+                .lines()
+                .is_empty()
+        );
+        // Folded YAML: a newline separates paragraphs.
+        let l = Comment::plain(0).text("one\ntwo").lines();
+        assert_eq!(l, ["/*", " * one", " *", " * two", " */"]);
+        let l = Comment::kernel_doc(0)
+            .text("x")
+            .hanging("EINVAL: ", &"y ".repeat(50))
+            .lines();
+        assert!(l[2].starts_with(" * EINVAL: y y"), "{l:?}");
+        assert!(l[3].starts_with(" *   y y"), "{l:?}");
+    }
 }

@@ -1,0 +1,122 @@
+{#- The kernel-style uapi header of one spec. The view model (c.rs)
+    prepares every name, value and comment line; this file holds the shape.
+    Each tag sits on its own line and trims the newline before it, so tag
+    lines vanish from the output. -#}
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */
+/*
+{%- for l in banner %}
+ * {{ l }}
+{%- endfor %}
+ */
+#ifndef {{ guard }}
+#define {{ guard }}
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+{%- for inc in includes %}
+#include "{{ inc }}"
+{%- endfor %}
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+{%- if !doc.is_empty() %}
+{{ "" }}
+{%- for l in doc %}
+{{ l }}
+{%- endfor %}
+{%- endif %}
+{%- for item in items %}
+{{ "" }}
+{%- match item %}
+{%- when Item::Defines(g) %}
+{%- for l in g.doc %}
+{{ l }}
+{%- endfor %}
+{%- for d in g.defines %}
+{%- for l in d.doc %}
+{{ l }}
+{%- endfor %}
+#define {{ d.name }} {{ d.value }}
+{%- endfor %}
+{%- when Item::Enum(e) %}
+{%- for l in e.doc %}
+{{ l }}
+{%- endfor %}
+{{ e.tag }} {
+{%- for d in e.entries %}
+{%- for l in d.doc %}
+	{{ l }}
+{%- endfor %}
+	{{ d.name }} = {{ d.value }}{% if !loop.last %},{% endif %}
+{%- endfor %}
+};
+{%- when Item::Struct(s) %}
+{%- for l in s.doc %}
+{{ l }}
+{%- endfor %}
+{{ s.tag }} {
+{%- for m in s.members %}
+{%- for l in m.doc %}
+	{{ l }}
+{%- endfor %}
+	{{ m.decl }};
+{%- endfor %}
+};
+{%- endmatch %}
+{%- endfor %}
+{%- for g in ioctls %}
+{{ "" }}
+{%- for l in g.doc %}
+{{ l }}
+{%- endfor %}
+{%- for d in g.defines %}
+{%- for l in d.doc %}
+{{ l }}
+{%- endfor %}
+#define {{ d.name }} {{ d.value }}
+{%- endfor %}
+{%- endfor %}
+{%- if !checks.is_empty() %}
+
+/*
+ * Layout checks: the size and member offsets the spec defines, checked by
+ * the compiler. _Static_assert is C11 and static_assert C++11; older
+ * dialects get an array typedef whose size is negative when a check fails.
+ */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define {{ check }}(cond, name) static_assert(cond, #name)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define {{ check }}(cond, name) _Static_assert(cond, #name)
+#else
+#define {{ check }}__(cond, name, line) \
+	typedef char name##_check_##line[(cond) ? 1 : -1]
+#define {{ check }}_(cond, name, line) {{ check }}__(cond, name, line)
+#define {{ check }}(cond, name) {{ check }}_(cond, name, __LINE__)
+#endif
+{%- for g in checks %}
+{{ "" }}
+{%- for b in g.branches %}
+{%- if let Some(cond) = b.cond %}
+#{% if loop.first %}if{% else %}elif{% endif %} {{ cond }}
+{%- endif %}
+{%- for a in b.asserts %}
+{{ check }}({{ a.expr }}, {{ a.name }});
+{%- endfor %}
+{%- endfor %}
+{%- if g.conditional %}
+#endif
+{%- endif %}
+{%- endfor %}
+
+#undef {{ check }}
+#undef {{ check }}_
+#undef {{ check }}__
+{%- endif %}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* {{ guard }} */
+
