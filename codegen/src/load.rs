@@ -235,10 +235,10 @@ fn default_label(path: &Path) -> String {
     if let Ok(abs) = path.canonicalize() {
         let mut dir = abs.parent();
         while let Some(d) = dir {
-            if d.join(".git").exists() {
-                if let Ok(rel) = abs.strip_prefix(d) {
-                    return normalize(rel);
-                }
+            if d.join(".git").exists()
+                && let Ok(rel) = abs.strip_prefix(d)
+            {
+                return normalize(rel);
             }
             dir = d.parent();
         }

@@ -1,0 +1,332 @@
+//! One fixture per lint rule under `tests/fixtures/lint/<rule-id>.yaml`,
+//! each triggering exactly that rule, with the rendered diagnostic (source
+//! line and caret included) as an insta snapshot. Files are loaded under
+//! labels relative to the crate, so snapshots do not depend on where the
+//! repository is checked out.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use uabi::diag::Diagnostic;
+use uabi::lint::{RESOLVER_RULES, RULES, find_rule, lint};
+use uabi::load::load_with_sources;
+
+const FIXTURES: &str = "tests/fixtures/lint";
+
+/// Loads `rel` (relative to the crate) and lints it: the resolver's
+/// diagnostics if it has no model, else the lint's, each rendered.
+fn diagnose(rel: &str) -> (Vec<Diagnostic>, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let (result, sources) = load_with_sources(&path, Some(rel));
+    let diags = match result {
+        Ok(model) => lint(&model).sorted(),
+        Err(diags) => diags,
+    };
+    let rendered = diags
+        .iter()
+        .map(|d| d.render(sources.get(&d.pos.file).map(String::as_str)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (diags, rendered)
+}
+
+fn check_fixture(id: &str) {
+    let (diags, rendered) = diagnose(&format!("{FIXTURES}/{id}.yaml"));
+    let ids: Vec<&str> = diags.iter().map(|d| d.rule).collect();
+    assert_eq!(
+        ids,
+        [id],
+        "fixture {id}.yaml should trigger exactly `{id}`:\n{rendered}"
+    );
+    let rule = find_rule(id).expect("fixture named after a rule");
+    assert_eq!(diags[0].severity, rule.severity, "{rendered}");
+    // Lint's own diagnostics cite the rule's rationale; the resolver's
+    // word theirs themselves.
+    if RULES.iter().any(|r| r.id == id) {
+        assert!(
+            diags[0].message.ends_with(rule.rationale),
+            "message should end with the rationale:\n{rendered}"
+        );
+        assert!(
+            diags[0].hint.is_some(),
+            "every lint diagnostic has a hint:\n{rendered}"
+        );
+    }
+    insta::assert_snapshot!(id.to_string(), rendered);
+}
+
+macro_rules! fixtures {
+    ($($test:ident => $id:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_fixture($id);
+            }
+        )*
+        const FIXTURE_IDS: &[&str] = &[$($id),*];
+    };
+}
+
+fixtures! {
+    non_fixed_width_type => "non-fixed-width-type",
+    raw_pointer => "raw-pointer",
+    undeclared_user_ptr => "undeclared-user-ptr",
+    implicit_padding => "implicit-padding",
+    implicit_tail_padding => "implicit-tail-padding",
+    layout_differs => "layout-differs",
+    ioctl_arg_too_large => "ioctl-arg-too-large",
+    dir_mismatch => "dir-mismatch",
+    dir_arg_mismatch => "dir-arg-mismatch",
+    nr_out_of_range => "nr-out-of-range",
+    nr_reused => "nr-reused",
+    missing_extension => "missing-extension",
+    missing_errors => "missing-errors",
+    time_units => "time-units",
+    header_reserved_name => "header-reserved-name",
+    unknown_lint_rule => "unknown-lint-rule",
+    lint_allow_error => "lint-allow-error",
+}
+
+#[test]
+fn every_rule_has_a_fixture_and_every_fixture_a_rule() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURES);
+    let files: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .filter(|stem| stem != "clean")
+        .collect();
+    let rules: BTreeSet<String> = RULES
+        .iter()
+        .chain(RESOLVER_RULES)
+        .map(|r| r.id.to_string())
+        .collect();
+    assert_eq!(files, rules, "fixtures/lint/*.yaml and the rule ids differ");
+    let tested: BTreeSet<String> = FIXTURE_IDS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        tested, rules,
+        "every rule needs a test in the fixtures! list"
+    );
+}
+
+#[test]
+fn rule_ids_are_unique_kebab_with_rationale() {
+    let mut seen = BTreeSet::new();
+    for r in RULES.iter().chain(RESOLVER_RULES) {
+        assert!(uabi::names::is_kebab(r.id), "{}", r.id);
+        assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+        assert!(
+            !r.rationale.is_empty() && !r.rationale.contains('\n'),
+            "{}",
+            r.id
+        );
+        assert!(r.number <= 32, "{}", r.id);
+    }
+}
+
+#[test]
+fn clean_fixture_has_no_diagnostics() {
+    let (diags, rendered) = diagnose(&format!("{FIXTURES}/clean.yaml"));
+    assert!(diags.is_empty(), "{rendered}");
+}
+
+#[test]
+fn softaccel_lints_clean() {
+    let (diags, rendered) = diagnose("../spec/softaccel.yaml");
+    assert!(diags.is_empty(), "{rendered}");
+}
+
+#[test]
+fn accel_core_lints_clean() {
+    let (diags, rendered) = diagnose("../spec/accel-core.yaml");
+    assert!(diags.is_empty(), "{rendered}");
+}
+
+// ---------------------------------------------------------------- edge cases
+
+/// Lints a spec given as text; the resolver must accept it.
+fn lint_str(text: &str) -> Vec<Diagnostic> {
+    let model = uabi::load::load_str(text, "t.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
+    lint(&model).sorted()
+}
+
+fn rules(diags: &[Diagnostic]) -> Vec<&'static str> {
+    diags.iter().map(|d| d.rule).collect()
+}
+
+/// A spec with one struct `s` of the given members, the argument of
+/// ioctl `s` with direction `dir`.
+fn one_struct(members: &str, dir: &str) -> String {
+    format!(
+        "name: t\nioctl: {{ magic: 0x64 }}\ndefinitions:\n  - name: s\n    type: struct\n    members:\n{members}\nioctls:\n  - {{ name: s, nr: 0x40, dir: {dir}, arg: s, extension: strict, errors: [{{ errno: EINVAL }}] }}\n"
+    )
+}
+
+#[test]
+fn dir_out_rejects_members_the_kernel_reads_including_pointers() {
+    let d = lint_str(&one_struct(
+        "      - { name: buf, type: user-ptr, elem: u8, len: buf-len, max-count: 64, access: out }\n      - { name: buf-len, type: u32 }\n      - { name: written, type: u32, access: out }",
+        "out",
+    ));
+    assert_eq!(rules(&d), ["dir-mismatch"], "{d:#?}");
+    assert!(
+        d[0].message.contains("`buf` (a user-ptr"),
+        "{}",
+        d[0].message
+    );
+    assert!(
+        d[0].message.contains("`buf-len` (access in)"),
+        "{}",
+        d[0].message
+    );
+    assert!(!d[0].message.contains("`written`"), "{}", d[0].message);
+}
+
+#[test]
+fn dir_in_accepts_a_user_ptr_the_kernel_writes_through() {
+    let d = lint_str(&one_struct(
+        "      - { name: buf, type: user-ptr, elem: u8, len: buf-len, max-count: 64, access: out }\n      - { name: buf-len, type: u32 }\n      - { name: pad0, type: pad, len: 4 }",
+        "in",
+    ));
+    assert!(d.is_empty(), "{d:#?}");
+}
+
+#[test]
+fn dir_mismatch_looks_into_nested_structs() {
+    let text = "name: t\nioctl: { magic: 0x64 }\ndefinitions:\n  - name: inner\n    type: struct\n    members:\n      - { name: handle, type: u32, access: out }\n      - { name: pad0, type: pad, len: 4 }\n  - name: s\n    type: struct\n    members:\n      - { name: info, type: struct, struct: inner }\nioctls:\n  - { name: s, nr: 0x40, dir: in, arg: s, extension: strict, errors: [{ errno: EINVAL }] }\n";
+    let d = lint_str(text);
+    assert_eq!(rules(&d), ["dir-mismatch"], "{d:#?}");
+    assert!(d[0].message.contains("`info.handle`"), "{}", d[0].message);
+    // A nested struct marked `out` as a whole is written, whatever its
+    // members say.
+    let d = lint_str(
+        &text
+            .replace("struct: inner }", "struct: inner, access: out }")
+            .replace("dir: in,", "dir: out,"),
+    );
+    assert!(d.is_empty(), "{d:#?}");
+}
+
+#[test]
+fn i386_only_spec_still_needs_natural_alignment() {
+    let text = one_struct(
+        "      - { name: a, type: u32 }\n      - { name: b, type: u64 }",
+        "in",
+    )
+    .replace("ioctl: {", "targets: [i386]\nioctl: {");
+    let d = lint_str(&text);
+    // One fix (a pad before `b`) covers both the hole and the size.
+    assert_eq!(rules(&d), ["implicit-padding"], "{d:#?}");
+    assert_eq!(
+        d[0].hint.as_deref(),
+        Some("insert `{ name: pad0, type: pad, len: 4 }` before `b`")
+    );
+    let text = one_struct(
+        "      - { name: a, type: u64 }\n      - { name: b, type: u32 }",
+        "in",
+    )
+    .replace("ioctl: {", "targets: [i386]\nioctl: {");
+    let d = lint_str(&text);
+    assert_eq!(rules(&d), ["implicit-tail-padding"], "{d:#?}");
+}
+
+#[test]
+fn each_hole_gets_its_own_pad_name() {
+    let d = lint_str(&one_struct(
+        "      - { name: pad0, type: pad, len: 1 }\n      - { name: a, type: u16 }\n      - { name: b, type: u8 }\n      - { name: c, type: u32 }",
+        "in",
+    ));
+    assert_eq!(
+        rules(&d),
+        ["implicit-padding", "implicit-padding"],
+        "{d:#?}"
+    );
+    assert!(
+        d[0].hint
+            .as_deref()
+            .unwrap()
+            .contains("`{ name: pad1, type: pad, len: 1 }` before `a`")
+    );
+    assert!(
+        d[1].hint
+            .as_deref()
+            .unwrap()
+            .contains("`{ name: pad2, type: pad, len: 3 }` before `c`")
+    );
+}
+
+#[test]
+fn embedded_own_struct_reports_once_where_it_is_broken() {
+    let text = "name: t\nioctl: { magic: 0x64 }\ndefinitions:\n  - name: inner\n    type: struct\n    members:\n      - { name: a, type: u64 }\n      - { name: b, type: u32 }\n  - name: s\n    type: struct\n    members:\n      - { name: info, type: struct, struct: inner }\nioctls:\n  - { name: s, nr: 0x40, dir: in, arg: s, extension: strict, errors: [{ errno: EINVAL }] }\n";
+    let d = lint_str(text);
+    assert_eq!(rules(&d), ["implicit-tail-padding"], "{d:#?}");
+    assert!(d[0].message.contains("struct `inner`"));
+}
+
+#[test]
+fn sec_nsec_pairs_and_ns_names_are_times_done_right() {
+    let ok = one_struct(
+        "      - { name: tv-sec, type: s64 }\n      - { name: tv-nsec, type: s64 }\n      - { name: timeout-ns, type: s64 }\n      - { name: timeline, type: u64 }",
+        "in",
+    );
+    assert!(lint_str(&ok).is_empty());
+    let d = lint_str(&one_struct(
+        "      - { name: tv-sec, type: s64 }\n      - { name: tv-nsec, type: u64 }",
+        "in",
+    ));
+    assert_eq!(rules(&d), ["time-units"], "{d:#?}");
+    assert!(
+        d[0].message
+            .starts_with("`tv-nsec` is a time but has type `u64`")
+    );
+    assert!(
+        d[0].hint
+            .as_deref()
+            .unwrap()
+            .contains("`{ name: tv-nsec, type: s64 }`")
+    );
+    let d = lint_str(&one_struct(
+        "      - { name: deadline, type: s64 }\n      - { name: start-us, type: u64 }",
+        "in",
+    ));
+    assert_eq!(rules(&d), ["time-units", "time-units"], "{d:#?}");
+    assert!(d[0].hint.as_deref().unwrap().contains("name: deadline-ns"));
+    assert!(d[1].hint.as_deref().unwrap().contains("name: start-ns"));
+}
+
+#[test]
+fn lint_allow_silences_warnings_on_member_or_struct_only() {
+    let member = one_struct(
+        "      - { name: data-ptr, type: u64, lint-allow: [undeclared-user-ptr] }\n      - { name: delay-ms, type: u64 }",
+        "in",
+    );
+    assert_eq!(rules(&lint_str(&member)), ["time-units"]);
+    let whole = member.replace(
+        "    type: struct\n",
+        "    type: struct\n    lint-allow: [time-units]\n",
+    );
+    assert!(lint_str(&whole).is_empty());
+}
+
+#[test]
+fn names_that_break_headers() {
+    for (member, ok) in [
+        ("self", false),
+        ("errno", false),
+        ("linux", false),
+        ("new", false),
+        ("news", true),
+        ("type", true),
+    ] {
+        let d = lint_str(&one_struct(
+            &format!("      - {{ name: {member}, type: u64 }}"),
+            "in",
+        ));
+        assert_eq!(d.is_empty(), ok, "{member}: {d:#?}");
+    }
+    // YNL's name-prefix replaces the spec prefix of C constants.
+    let text = "name: t\ndefinitions:\n  - name: page-params\n    type: enum\n    name-prefix: page-\n    entries: [count, size]\n";
+    let d = lint_str(text);
+    assert_eq!(rules(&d), ["header-reserved-name"], "{d:#?}");
+    assert!(d[0].message.contains("`PAGE_SIZE`"), "{}", d[0].message);
+}
