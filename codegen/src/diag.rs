@@ -84,8 +84,13 @@ impl Diagnostic {
     /// Renders the diagnostic the way compilers do: a header line, the
     /// source line with a caret under the column, and the hint.
     pub fn render(&self, source: Option<&str>) -> String {
-        let mut out = format!("{}: {}[{}]: {}\n", self.pos, self.severity, self.rule, self.message);
-        if let Some(line) = source.and_then(|s| s.lines().nth(self.pos.line.saturating_sub(1) as usize)) {
+        let mut out = format!(
+            "{}: {}[{}]: {}\n",
+            self.pos, self.severity, self.rule, self.message
+        );
+        if let Some(line) =
+            source.and_then(|s| s.lines().nth(self.pos.line.saturating_sub(1) as usize))
+        {
             let gutter = self.pos.line.to_string();
             let pad = " ".repeat(gutter.len());
             let caret_at: String = line
@@ -93,7 +98,9 @@ impl Diagnostic {
                 .take(self.pos.col.saturating_sub(1) as usize)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            out.push_str(&format!("{pad} |\n{gutter} | {line}\n{pad} | {caret_at}^\n"));
+            out.push_str(&format!(
+                "{pad} |\n{gutter} | {line}\n{pad} | {caret_at}^\n"
+            ));
         }
         if let Some(h) = &self.hint {
             out.push_str(&format!("  = hint: {h}\n"));
@@ -134,9 +141,8 @@ impl Diagnostics {
     /// Sorted by position then rule, so output is deterministic whatever
     /// order the checks ran in.
     pub fn sorted(mut self) -> Vec<Diagnostic> {
-        self.items.sort_by(|a, b| {
-            (&a.pos, a.rule, &a.message).cmp(&(&b.pos, b.rule, &b.message))
-        });
+        self.items
+            .sort_by(|a, b| (&a.pos, a.rule, &a.message).cmp(&(&b.pos, b.rule, &b.message)));
         self.items.dedup();
         self.items
     }

@@ -89,7 +89,12 @@ impl IocEncoding {
             return None;
         }
         let dir_shift = 16 + self.size_bits();
-        Some((self.dir_bits(dir) << dir_shift) | (size << 16) | (u32::from(magic) << 8) | u32::from(nr))
+        Some(
+            (self.dir_bits(dir) << dir_shift)
+                | (size << 16)
+                | (u32::from(magic) << 8)
+                | u32::from(nr),
+        )
     }
 
     /// Splits a command word into (dir bits, magic, nr, size), as the
@@ -141,7 +146,10 @@ mod tests {
             IocEncoding::ThreeBitDir.encode(Dir::In, b'd', 9, 8),
             Some(0x8008_6409)
         );
-        assert_eq!(IocEncoding::ThreeBitDir.encode(Dir::In, b'd', 9, 8192), None);
+        assert_eq!(
+            IocEncoding::ThreeBitDir.encode(Dir::In, b'd', 9, 8192),
+            None
+        );
         assert_eq!(
             IocEncoding::Generic.encode(Dir::In, b'd', 9, 8192),
             Some(0x6000_6409)

@@ -69,8 +69,10 @@ impl Loader {
         // A missing top-level file is the caller's I/O problem; a missing
         // include is a mistake in the including spec.
         let io_error = |what: String| match &included_from {
-            Some(pos) => vec![Diagnostic::error("bad-include", pos.clone(), what)
-                .with_hint("include paths are relative to the including spec")],
+            Some(pos) => vec![
+                Diagnostic::error("bad-include", pos.clone(), what)
+                    .with_hint("include paths are relative to the including spec"),
+            ],
             None => vec![Diagnostic::error("io", Pos::file_start(&file), what)],
         };
         let canonical = path
@@ -105,8 +107,12 @@ impl Loader {
             let rel = Path::new(&inc.value);
             if rel.is_absolute() {
                 errors.push(
-                    Diagnostic::error("bad-include", pos, "include paths are relative to the including spec")
-                        .with_hint("write e.g. `accel-core.yaml`"),
+                    Diagnostic::error(
+                        "bad-include",
+                        pos,
+                        "include paths are relative to the including spec",
+                    )
+                    .with_hint("write e.g. `accel-core.yaml`"),
                 );
                 continue;
             }
@@ -153,10 +159,10 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<SpecFile, Vec<Diagnostic>> {
     let mut options = serde_saphyr::options::Options::default();
     options.with_snippet = false;
     serde_saphyr::from_str_with_options::<SpecFile>(text, options).map_err(|e| {
-        let pos = e
-            .location()
-            .filter(|l| l.line() > 0)
-            .map_or_else(|| Pos::file_start(file), |l| Pos::new(file, l.line() as u32, l.column() as u32));
+        let pos = e.location().filter(|l| l.line() > 0).map_or_else(
+            || Pos::file_start(file),
+            |l| Pos::new(file, l.line() as u32, l.column() as u32),
+        );
         let full = e.to_string();
         // The message may carry its own "line N column M: " prefix; the
         // position is ours to print.
@@ -169,7 +175,9 @@ fn strip_location(msg: &str) -> &str {
     let msg = msg.strip_prefix("error: ").unwrap_or(msg);
     if let Some(rest) = msg.strip_prefix("line ")
         && let Some(i) = rest.find(": ")
-        && rest[..i].split(" column ").all(|p| p.trim().parse::<u32>().is_ok())
+        && rest[..i]
+            .split(" column ")
+            .all(|p| p.trim().parse::<u32>().is_ok())
     {
         return &rest[i + 2..];
     }
@@ -180,7 +188,10 @@ fn classify(msg: &str, pos: Pos) -> Diagnostic {
     let msg = msg.trim();
     let msg = msg
         .rsplit_once(" at line ")
-        .filter(|(_, tail)| tail.split(", column ").all(|p| p.trim().parse::<u32>().is_ok()))
+        .filter(|(_, tail)| {
+            tail.split(", column ")
+                .all(|p| p.trim().parse::<u32>().is_ok())
+        })
         .map_or(msg, |(head, _)| head);
     if let Some(rest) = msg.strip_prefix("unknown field ") {
         let (field, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
@@ -192,22 +203,32 @@ fn classify(msg: &str, pos: Pos) -> Diagnostic {
             .filter(|s| !s.is_empty())
             .collect();
         let hint = match resolve::suggest(field, candidates.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`? keys allowed here: {}", candidates.join(", ")),
+            Some(s) => format!(
+                "did you mean `{s}`? keys allowed here: {}",
+                candidates.join(", ")
+            ),
             None => format!("keys allowed here: {}", candidates.join(", ")),
         };
-        return Diagnostic::error("unknown-key", pos, format!("unknown key `{field}`")).with_hint(hint);
+        return Diagnostic::error("unknown-key", pos, format!("unknown key `{field}`"))
+            .with_hint(hint);
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         let field = rest.trim_matches('`');
         return Diagnostic::error("missing-key", pos, format!("missing key `{field}`"))
             .with_hint(format!("add `{field}:` to this mapping"));
     }
-    if msg.starts_with("duplicate field") || msg.contains("duplicate mapping key") || msg.contains("duplicate key") {
+    if msg.starts_with("duplicate field")
+        || msg.contains("duplicate mapping key")
+        || msg.contains("duplicate key")
+    {
         let msg = msg.split(", set DuplicateKeyPolicy").next().unwrap_or(msg);
         return Diagnostic::error("duplicate-key", pos, msg.to_string())
             .with_hint("each key may appear once in a mapping");
     }
-    if msg.starts_with("invalid type") || msg.starts_with("invalid value") || msg.contains("expected") {
+    if msg.starts_with("invalid type")
+        || msg.starts_with("invalid value")
+        || msg.contains("expected")
+    {
         return Diagnostic::error("bad-value", pos, msg.to_string())
             .with_hint("see spec-language.md for the shape of this key");
     }

@@ -68,8 +68,8 @@ fn default_specs(specs: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
         return Ok(specs);
     }
     let dir = repo_root()?.join("spec");
-    let found = pipeline::specs_in(&dir)
-        .map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?;
+    let found =
+        pipeline::specs_in(&dir).map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?;
     anyhow::ensure!(!found.is_empty(), "no *.yaml specs in {}", dir.display());
     Ok(found)
 }
@@ -147,7 +147,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Lint { specs } => {
             let c = pipeline::load_and_lint(&specs);
             print!("{}", c.render_diagnostics());
-            let errors = c.diagnostics.iter().filter(|d| d.severity == uabi::diag::Severity::Error).count();
+            let errors = c
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == uabi::diag::Severity::Error)
+                .count();
             let warnings = c.diagnostics.len() - errors;
             println!("{errors} errors, {warnings} warnings");
             if c.diagnostics.iter().any(|d| d.rule == "io") {

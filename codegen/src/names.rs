@@ -30,7 +30,9 @@ pub fn is_kebab(name: &str) -> bool {
     matches!(chars.next(), Some('a'..='z'))
         && !name.ends_with('-')
         && !name.contains("--")
-        && name.chars().all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'))
+        && name
+            .chars()
+            .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'))
 }
 
 #[cfg(test)]

@@ -24,7 +24,9 @@ pub struct Checked {
 
 impl Checked {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     /// Every diagnostic rendered with its source line.
@@ -64,7 +66,10 @@ pub fn load_and_lint(specs: &[PathBuf]) -> Checked {
 
 /// Everything every backend renders for these models.
 pub fn render(models: &BTreeMap<String, Arc<Model>>) -> Vec<GeneratedFile> {
-    models.values().flat_map(|m| backend::render_all(m)).collect()
+    models
+        .values()
+        .flat_map(|m| backend::render_all(m))
+        .collect()
 }
 
 /// How a file on disk differs from what the specs generate.
@@ -157,7 +162,9 @@ fn walk(dir: &Path, f: &mut impl FnMut(&Path)) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    let mut paths: Vec<PathBuf> = entries.map(|e| e.map(|e| e.path())).collect::<io::Result<_>>()?;
+    let mut paths: Vec<PathBuf> = entries
+        .map(|e| e.map(|e| e.path()))
+        .collect::<io::Result<_>>()?;
     paths.sort();
     for p in paths {
         if p.is_dir() {

@@ -83,15 +83,78 @@ const MEMBER_TYPES: &str = "u8 u16 u32 u64 s8 s16 s32 s64 pad binary string stru
 
 /// Errno names the spec may document (Linux asm-generic names).
 pub const ERRNOS: &[&str] = &[
-    "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD",
-    "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR",
-    "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS",
-    "EMLINK", "EPIPE", "EDOM", "ERANGE", "EDEADLK", "ENAMETOOLONG", "ENOLCK", "ENOSYS",
-    "ENOTEMPTY", "ELOOP", "ENOMSG", "EIDRM", "ENODATA", "ETIME", "ENOLINK", "EPROTO",
-    "EBADMSG", "EOVERFLOW", "EILSEQ", "ERESTART", "EMSGSIZE", "EOPNOTSUPP", "ENOTSUPP",
-    "ECANCELED", "ETIMEDOUT", "EALREADY", "EINPROGRESS", "ESTALE", "EDQUOT", "ENOBUFS",
-    "ECONNRESET", "EHOSTDOWN", "EOWNERDEAD", "ENOTRECOVERABLE", "ERFKILL", "EHWPOISON",
-    "ENOKEY", "EKEYEXPIRED", "EBADE", "EBADR", "ENOTCONN", "ESHUTDOWN", "ECOMM", "ENOSR",
+    "EPERM",
+    "ENOENT",
+    "ESRCH",
+    "EINTR",
+    "EIO",
+    "ENXIO",
+    "E2BIG",
+    "ENOEXEC",
+    "EBADF",
+    "ECHILD",
+    "EAGAIN",
+    "ENOMEM",
+    "EACCES",
+    "EFAULT",
+    "EBUSY",
+    "EEXIST",
+    "EXDEV",
+    "ENODEV",
+    "ENOTDIR",
+    "EISDIR",
+    "EINVAL",
+    "ENFILE",
+    "EMFILE",
+    "ENOTTY",
+    "EFBIG",
+    "ENOSPC",
+    "ESPIPE",
+    "EROFS",
+    "EMLINK",
+    "EPIPE",
+    "EDOM",
+    "ERANGE",
+    "EDEADLK",
+    "ENAMETOOLONG",
+    "ENOLCK",
+    "ENOSYS",
+    "ENOTEMPTY",
+    "ELOOP",
+    "ENOMSG",
+    "EIDRM",
+    "ENODATA",
+    "ETIME",
+    "ENOLINK",
+    "EPROTO",
+    "EBADMSG",
+    "EOVERFLOW",
+    "EILSEQ",
+    "ERESTART",
+    "EMSGSIZE",
+    "EOPNOTSUPP",
+    "ENOTSUPP",
+    "ECANCELED",
+    "ETIMEDOUT",
+    "EALREADY",
+    "EINPROGRESS",
+    "ESTALE",
+    "EDQUOT",
+    "ENOBUFS",
+    "ECONNRESET",
+    "EHOSTDOWN",
+    "EOWNERDEAD",
+    "ENOTRECOVERABLE",
+    "ERFKILL",
+    "EHWPOISON",
+    "ENOKEY",
+    "EKEYEXPIRED",
+    "EBADE",
+    "EBADR",
+    "ENOTCONN",
+    "ESHUTDOWN",
+    "ECOMM",
+    "ENOSR",
 ];
 
 const YNL_ATTR_TYPES: &[&str] = &[
@@ -172,12 +235,19 @@ impl Resolver<'_> {
         pos_of(&self.file, s)
     }
 
-    fn err(&mut self, rule: &'static str, pos: Pos, msg: impl Into<String>, hint: impl Into<String>) {
+    fn err(
+        &mut self,
+        rule: &'static str,
+        pos: Pos,
+        msg: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         let mut hint = hint.into();
         if hint.is_empty() {
             hint = default_hint(rule).to_string();
         }
-        self.diags.push(Diagnostic::error(rule, pos, msg).with_hint(hint));
+        self.diags
+            .push(Diagnostic::error(rule, pos, msg).with_hint(hint));
     }
 
     fn name(&mut self, n: &S<String>, what: &str) -> String {
@@ -282,13 +352,17 @@ impl Resolver<'_> {
     fn spec(&mut self, s: &SpecFile, source_label: &str, includes: &[Arc<Model>]) -> Model {
         let name = self.name(&s.name, "spec");
         if let Some(rev) = &s.revision {
-            self.revision = self.int_in(rev, 1, u32::MAX.into(), "revision").unwrap_or(1) as u32;
+            self.revision = self
+                .int_in(rev, 1, u32::MAX.into(), "revision")
+                .unwrap_or(1) as u32;
         }
         let uapi_header = match &s.uapi_header {
             Some(h) => {
                 let ok = h.value.ends_with(".h")
                     && h.value.len() > 2
-                    && h.value.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+                    && h.value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
                 if !ok {
                     self.err(
                         "bad-value",
@@ -312,8 +386,14 @@ impl Resolver<'_> {
                 }
             }
             if let Some(range) = &cfg.nr_range {
-                let lo = range.min.as_ref().and_then(|v| self.sized(v, 0, 255, "nr-range min"));
-                let hi = range.max.as_ref().and_then(|v| self.sized(v, 0, 255, "nr-range max"));
+                let lo = range
+                    .min
+                    .as_ref()
+                    .and_then(|v| self.sized(v, 0, 255, "nr-range min"));
+                let hi = range
+                    .max
+                    .as_ref()
+                    .and_then(|v| self.sized(v, 0, 255, "nr-range max"));
                 match (lo, hi) {
                     (Some(lo), Some(hi)) if lo <= hi => nr_range = (lo as u8, hi as u8),
                     (Some(_), Some(_)) => self.err(
@@ -431,7 +511,9 @@ impl Resolver<'_> {
 
     fn magic(&mut self, m: &S<Magic>) -> Option<u8> {
         match &m.value {
-            Magic::Int(v) => self.int_in(&m.with(*v), 0, 255, "ioctl magic").map(|v| v as u8),
+            Magic::Int(v) => self
+                .int_in(&m.with(*v), 0, 255, "ioctl magic")
+                .map(|v| v as u8),
             Magic::Char(s) if s.len() == 1 && s.is_ascii() => Some(s.as_bytes()[0]),
             Magic::Char(s) => {
                 self.err(
@@ -532,10 +614,19 @@ impl Resolver<'_> {
         let what = if flags { "flags" } else { "enum" };
         let name = self.name(&d.name, what);
         self.forbid_struct_keys(d, &format!("an {what}"));
-        self.forbid("value", &d.value.value, &format!("an {what} (entries carry values)"));
+        self.forbid(
+            "value",
+            &d.value.value,
+            &format!("an {what} (entries carry values)"),
+        );
         let since = self.since(&d.since);
         let mut next: i128 = match &d.value_start {
-            Some(v) => self.int_in(v, 0, if flags { 63 } else { u32::MAX.into() }, "value-start")?,
+            Some(v) => self.int_in(
+                v,
+                0,
+                if flags { 63 } else { u32::MAX.into() },
+                "value-start",
+            )?,
             None => 0,
         };
         let Some(entries) = &d.entries else {
@@ -552,12 +643,22 @@ impl Resolver<'_> {
             let pos = self.pos(e);
             let (ename, doc, value, esince) = match (&e.value.name, &e.value.full) {
                 (Some(n), _) => (e.with(n.clone()), None, None, None),
-                (None, Some(f)) => (f.name.clone(), f.doc.clone(), f.value.as_ref(), f.since.as_ref()),
+                (None, Some(f)) => (
+                    f.name.clone(),
+                    f.doc.clone(),
+                    f.value.as_ref(),
+                    f.since.as_ref(),
+                ),
                 (None, None) => continue,
             };
             let ename_s = self.name(&ename, "entry");
             if let Some(v) = value {
-                next = self.int_in(v, 0, if flags { 63 } else { u64::MAX.into() }, "entry value")?;
+                next = self.int_in(
+                    v,
+                    0,
+                    if flags { 63 } else { u64::MAX.into() },
+                    "entry value",
+                )?;
             }
             if flags && next > 63 {
                 self.err(
@@ -597,7 +698,11 @@ impl Resolver<'_> {
         Some(Enum {
             name,
             doc: d.doc.clone(),
-            kind: if flags { EnumKind::Flags } else { EnumKind::Enum },
+            kind: if flags {
+                EnumKind::Flags
+            } else {
+                EnumKind::Enum
+            },
             entries: out,
             since,
             name_prefix: d.name_prefix.as_ref().map(|s| s.value.clone()),
@@ -660,7 +765,12 @@ impl Resolver<'_> {
                         done.iter()
                             .find(|d| d.name == n)
                             .map(|d| d.layout(t))
-                            .or_else(|| self.includes.iter().find_map(|m| m.find_struct(n)).map(|x| x.0.layout(t)))
+                            .or_else(|| {
+                                self.includes
+                                    .iter()
+                                    .find_map(|m| m.find_struct(n))
+                                    .map(|x| x.0.layout(t))
+                            })
                     };
                     match layout::struct_layout(&kinds, t, &lookup) {
                         Ok(l) => {
@@ -670,7 +780,11 @@ impl Resolver<'_> {
                             self.err(
                                 "value-out-of-range",
                                 st.pos.clone(),
-                                format!("struct `{}` is larger than {} bytes", st.name, layout::MAX_STRUCT_SIZE),
+                                format!(
+                                    "struct `{}` is larger than {} bytes",
+                                    st.name,
+                                    layout::MAX_STRUCT_SIZE
+                                ),
                                 "",
                             );
                             ok = false;
@@ -711,7 +825,9 @@ impl Resolver<'_> {
             if sorted.iter().any(|s| s.name == name) {
                 return;
             }
-            let Some(st) = done.iter().find(|s| s.name == name) else { return };
+            let Some(st) = done.iter().find(|s| s.name == name) else {
+                return;
+            };
             for m in &st.members {
                 if let MemberKind::Struct { name: n } = &m.kind {
                     place(n, done, sorted);
@@ -788,7 +904,9 @@ impl Resolver<'_> {
     }
 
     fn struct_exists(&self, n: &str, s: &SpecFile) -> bool {
-        s.definitions.iter().any(|d| d.name.value == n && d.kind.value == "struct")
+        s.definitions
+            .iter()
+            .any(|d| d.name.value == n && d.kind.value == "struct")
             || self.includes.iter().any(|m| m.find_struct(n).is_some())
     }
 
@@ -814,11 +932,21 @@ impl Resolver<'_> {
             "dangling-reference",
             self.pos(r),
             format!("no struct named `{}` in this spec or its includes", r.value),
-            if hint.is_empty() { "define it under `definitions` with `type: struct`".into() } else { hint },
+            if hint.is_empty() {
+                "define it under `definitions` with `type: struct`".into()
+            } else {
+                hint
+            },
         );
     }
 
-    fn member(&mut self, m: &S<spec::MemberDef>, mname: &str, siblings: &[S<spec::MemberDef>], s: &SpecFile) -> Option<Member> {
+    fn member(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        siblings: &[S<spec::MemberDef>],
+        s: &SpecFile,
+    ) -> Option<Member> {
         let ty = m.ty.value.as_str();
         let since = self.since(&m.since);
         let access = match m.access.as_ref().map(|a| a.value.as_str()) {
@@ -847,7 +975,10 @@ impl Resolver<'_> {
                     None => None,
                     Some(c) => Some(self.sized(c, 1, 1 << 20, "array count")? as u32),
                 };
-                MemberKind::Scalar { ty: integer?, count }
+                MemberKind::Scalar {
+                    ty: integer?,
+                    count,
+                }
             }
             "pad" | "binary" | "string" => {
                 for (k, v) in [("count", &m.count), ("max-count", &m.max_count)] {
@@ -875,7 +1006,11 @@ impl Resolver<'_> {
                 }
             }
             "struct" => {
-                for (k, v) in [("count", &m.count), ("max-count", &m.max_count), ("len", &m.len)] {
+                for (k, v) in [
+                    ("count", &m.count),
+                    ("max-count", &m.max_count),
+                    ("len", &m.len),
+                ] {
                     self.forbid(k, v, &on);
                 }
                 self.forbid("elem", &m.elem, &on);
@@ -895,18 +1030,24 @@ impl Resolver<'_> {
                     self.dangling_struct(r, s);
                     return None;
                 }
-                MemberKind::Struct { name: r.value.clone() }
+                MemberKind::Struct {
+                    name: r.value.clone(),
+                }
             }
             "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
             other => {
-                if let Some((_, instead)) = C_TYPES.iter().find(|(c, _)| c.eq_ignore_ascii_case(other)) {
+                if let Some((_, instead)) =
+                    C_TYPES.iter().find(|(c, _)| c.eq_ignore_ascii_case(other))
+                {
                     self.err(
                         "non-fixed-width-type",
                         self.pos(&m.ty),
                         format!("`{other}` is not a fixed-width type; its size or signedness differs between ABIs"),
                         format!("use {instead}"),
                     );
-                } else if other.contains('*') || ["ptr", "pointer", "void*", "uintptr_t", "intptr_t"].contains(&other) {
+                } else if other.contains('*')
+                    || ["ptr", "pointer", "void*", "uintptr_t", "intptr_t"].contains(&other)
+                {
                     self.err(
                         "raw-pointer",
                         self.pos(&m.ty),
@@ -919,7 +1060,11 @@ impl Resolver<'_> {
                         "unknown-type",
                         self.pos(&m.ty),
                         format!("unknown member type `{other}`"),
-                        if hint.is_empty() { format!("member types: {MEMBER_TYPES}") } else { hint },
+                        if hint.is_empty() {
+                            format!("member types: {MEMBER_TYPES}")
+                        } else {
+                            hint
+                        },
                     );
                 }
                 return None;
@@ -931,46 +1076,80 @@ impl Resolver<'_> {
                 None
             }
             Some(e) => {
-                let found = self.enums.iter().find(|x| x.name == e.value).map(|x| x.kind)
-                    .or_else(|| self.includes.iter().find_map(|mm| mm.find_enum(&e.value)).map(|x| x.0.kind));
+                let found = self
+                    .enums
+                    .iter()
+                    .find(|x| x.name == e.value)
+                    .map(|x| x.kind)
+                    .or_else(|| {
+                        self.includes
+                            .iter()
+                            .find_map(|mm| mm.find_enum(&e.value))
+                            .map(|x| x.0.kind)
+                    });
                 match found {
                     None => {
-                        let names: Vec<String> = self.enums.iter().map(|x| x.name.clone()).collect();
+                        let names: Vec<String> =
+                            self.enums.iter().map(|x| x.name.clone()).collect();
                         let hint = did_you_mean(&e.value, names.iter().map(String::as_str));
                         self.err(
                             "dangling-reference",
                             self.pos(e),
                             format!("no enum or flags named `{}`", e.value),
-                            if hint.is_empty() { "define it with `type: enum` or `type: flags`".into() } else { hint },
+                            if hint.is_empty() {
+                                "define it with `type: enum` or `type: flags`".into()
+                            } else {
+                                hint
+                            },
                         );
                         return None;
                     }
                     Some(kind) => Some(EnumCheck {
                         name: e.value.clone(),
-                        as_flags: kind == EnumKind::Flags || m.enum_as_flags.as_ref().is_some_and(|b| b.value),
+                        as_flags: kind == EnumKind::Flags
+                            || m.enum_as_flags.as_ref().is_some_and(|b| b.value),
                     }),
                 }
             }
         };
         if check.is_some() && !matches!(kind, MemberKind::Scalar { count: None, .. }) {
-            self.err("key-not-allowed", self.pos(m.enum_.as_ref()?), "`enum` applies only to a single integer member", "");
+            self.err(
+                "key-not-allowed",
+                self.pos(m.enum_.as_ref()?),
+                "`enum` applies only to a single integer member",
+                "",
+            );
             return None;
         }
         let range = match &m.range {
             None => None,
             Some(r) => {
                 let MemberKind::Scalar { ty, count: None } = &kind else {
-                    self.err("key-not-allowed", self.pos(r), "`range` applies only to a single integer member", "");
+                    self.err(
+                        "key-not-allowed",
+                        self.pos(r),
+                        "`range` applies only to a single integer member",
+                        "",
+                    );
                     return None;
                 };
                 let (lo, hi) = ty.bounds();
-                let min = match &r.min { Some(v) => self.int_or_const(v)?, None => lo };
-                let max = match &r.max { Some(v) => self.int_or_const(v)?, None => hi };
+                let min = match &r.min {
+                    Some(v) => self.int_or_const(v)?,
+                    None => lo,
+                };
+                let max = match &r.max {
+                    Some(v) => self.int_or_const(v)?,
+                    None => hi,
+                };
                 if min < lo || max > hi || min > max {
                     self.err(
                         "value-out-of-range",
                         self.pos(r),
-                        format!("range {min}..={max} is empty or does not fit `{}` ({lo}..={hi})", ty.name()),
+                        format!(
+                            "range {min}..={max} is empty or does not fit `{}` ({lo}..={hi})",
+                            ty.name()
+                        ),
                         "",
                     );
                     return None;
@@ -984,13 +1163,23 @@ impl Resolver<'_> {
                 "little-endian" => Some(ByteOrder::Little),
                 "big-endian" => Some(ByteOrder::Big),
                 other => {
-                    self.err("bad-value", self.pos(b), format!("unknown byte-order `{other}`"), "write `little-endian` or `big-endian`");
+                    self.err(
+                        "bad-value",
+                        self.pos(b),
+                        format!("unknown byte-order `{other}`"),
+                        "write `little-endian` or `big-endian`",
+                    );
                     return None;
                 }
             },
         };
         if byte_order.is_some() && !matches!(kind, MemberKind::Scalar { .. }) {
-            self.err("key-not-allowed", self.pos(m.byte_order.as_ref()?), "`byte-order` applies only to integer members", "");
+            self.err(
+                "key-not-allowed",
+                self.pos(m.byte_order.as_ref()?),
+                "`byte-order` applies only to integer members",
+                "",
+            );
             return None;
         }
         Some(Member {
@@ -1009,7 +1198,14 @@ impl Resolver<'_> {
         })
     }
 
-    fn user_ptr(&mut self, m: &S<spec::MemberDef>, mname: &str, siblings: &[S<spec::MemberDef>], s: &SpecFile, on: &str) -> Option<MemberKind> {
+    fn user_ptr(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        siblings: &[S<spec::MemberDef>],
+        s: &SpecFile,
+        on: &str,
+    ) -> Option<MemberKind> {
         self.forbid("struct", &m.r#struct, on);
         self.forbid("enum", &m.enum_, on);
         self.forbid("range", &m.range, on);
@@ -1048,11 +1244,18 @@ impl Resolver<'_> {
                     "dangling-reference",
                     this.pos(r),
                     format!("no member `{n}` in this struct"),
-                    if hint.is_empty() { "the count or length lives in a sibling integer member".into() } else { hint },
+                    if hint.is_empty() {
+                        "the count or length lives in a sibling integer member".into()
+                    } else {
+                        hint
+                    },
                 );
                 return None;
             };
-            if n == mname || Scalar::from_name(&siblings[idx].ty.value).is_none() || siblings[idx].count.is_some() {
+            if n == mname
+                || Scalar::from_name(&siblings[idx].ty.value).is_none()
+                || siblings[idx].count.is_some()
+            {
                 this.err(
                     "bad-value",
                     this.pos(r),
@@ -1065,7 +1268,12 @@ impl Resolver<'_> {
         };
         let len = match (&m.count, &m.len) {
             (Some(_), Some(l)) => {
-                self.err("key-not-allowed", self.pos(l), "a user-ptr has `count` (elements) or `len` (bytes), not both", "");
+                self.err(
+                    "key-not-allowed",
+                    self.pos(l),
+                    "a user-ptr has `count` (elements) or `len` (bytes), not both",
+                    "",
+                );
                 return None;
             }
             (Some(c), None) => PtrLen::Count(sibling(self, c, "count")?),
@@ -1085,7 +1293,11 @@ impl Resolver<'_> {
             );
             return None;
         }
-        Some(MemberKind::UserPtr { elem: elem_kind, len, max_count })
+        Some(MemberKind::UserPtr {
+            elem: elem_kind,
+            len,
+            max_count,
+        })
     }
 
     fn ioctls(&mut self, s: &SpecFile, model: &Model) -> Vec<Ioctl> {
@@ -1102,26 +1314,69 @@ impl Resolver<'_> {
             let name = self.name(&i.name, "ioctl");
             let pos = self.pos(&i.name);
             if let Some(prev) = out.iter().find(|p| p.name == name) {
-                self.err("duplicate-name", pos.clone(), format!("ioctl `{name}` is defined twice"), format!("first at {}", prev.pos));
+                self.err(
+                    "duplicate-name",
+                    pos.clone(),
+                    format!("ioctl `{name}` is defined twice"),
+                    format!("first at {}", prev.pos),
+                );
                 continue;
             }
-            if let Some(prev) = model.all_includes().into_iter().flat_map(|m| m.ioctls.iter()).find(|p| p.name == name) {
-                self.err("duplicate-name", pos.clone(), format!("ioctl `{name}` is already defined by an included spec"), format!("defined at {}", prev.pos));
+            if let Some(prev) = model
+                .all_includes()
+                .into_iter()
+                .flat_map(|m| m.ioctls.iter())
+                .find(|p| p.name == name)
+            {
+                self.err(
+                    "duplicate-name",
+                    pos.clone(),
+                    format!("ioctl `{name}` is already defined by an included spec"),
+                    format!("defined at {}", prev.pos),
+                );
                 continue;
             }
             let since = self.since(&i.since);
             let Some(nr_s) = &i.nr else {
-                self.err("missing-key", pos.clone(), format!("ioctl `{name}` has no `nr`"), "numbers are explicit and never reused: add `nr: 0x40`");
+                self.err(
+                    "missing-key",
+                    pos.clone(),
+                    format!("ioctl `{name}` has no `nr`"),
+                    "numbers are explicit and never reused: add `nr: 0x40`",
+                );
                 continue;
             };
-            let Some(nr) = self.int_in(nr_s, 0, 255, "nr") else { continue };
+            let Some(nr) = self.int_in(nr_s, 0, 255, "nr") else {
+                continue;
+            };
             let nr = nr as u8;
             if let Some(prev) = out.iter().find(|p| p.nr == nr) {
-                self.err("duplicate-number", self.pos(nr_s), format!("nr {nr:#04x} of `{name}` is already used by `{}`", prev.name), format!("`{}` is at {}", prev.name, prev.pos));
+                self.err(
+                    "duplicate-number",
+                    self.pos(nr_s),
+                    format!(
+                        "nr {nr:#04x} of `{name}` is already used by `{}`",
+                        prev.name
+                    ),
+                    format!("`{}` is at {}", prev.name, prev.pos),
+                );
                 continue;
             }
-            if let Some(prev) = model.all_includes().into_iter().flat_map(|m| m.ioctls.iter()).find(|p| p.nr == nr) {
-                self.err("duplicate-number", self.pos(nr_s), format!("nr {nr:#04x} of `{name}` is already used by `{}` of an included spec", prev.name), format!("`{}` is at {}", prev.name, prev.pos));
+            if let Some(prev) = model
+                .all_includes()
+                .into_iter()
+                .flat_map(|m| m.ioctls.iter())
+                .find(|p| p.nr == nr)
+            {
+                self.err(
+                    "duplicate-number",
+                    self.pos(nr_s),
+                    format!(
+                        "nr {nr:#04x} of `{name}` is already used by `{}` of an included spec",
+                        prev.name
+                    ),
+                    format!("`{}` is at {}", prev.name, prev.pos),
+                );
                 continue;
             }
             let arg = match &i.arg {
@@ -1140,49 +1395,84 @@ impl Resolver<'_> {
             let dir = match &i.dir {
                 None if arg.is_none() => Dir::None,
                 None => {
-                    self.err("missing-key", pos.clone(), format!("ioctl `{name}` has an `arg` but no `dir`"), "add `dir: in`, `out` or `inout` (userspace's point of view)");
+                    self.err(
+                        "missing-key",
+                        pos.clone(),
+                        format!("ioctl `{name}` has an `arg` but no `dir`"),
+                        "add `dir: in`, `out` or `inout` (userspace's point of view)",
+                    );
                     continue;
                 }
                 Some(d) => match Dir::from_name(&d.value) {
                     Some(d) => d,
                     None => {
-                        self.err("bad-value", self.pos(d), format!("unknown dir `{}`", d.value), "write `none`, `in`, `out` or `inout`");
+                        self.err(
+                            "bad-value",
+                            self.pos(d),
+                            format!("unknown dir `{}`", d.value),
+                            "write `none`, `in`, `out` or `inout`",
+                        );
                         continue;
                     }
                 },
             };
             let extension = match &i.extension {
                 None => None,
-                Some(e) => match e.value.as_str() {
-                    "zero-extend" => Some(Extension::ZeroExtend),
-                    "strict" => Some(Extension::Strict),
-                    other => {
-                        self.err("bad-value", self.pos(e), format!("unknown extension rule `{other}`"), "write `zero-extend` (drm_ioctl) or `strict` (copy_struct_from_user)");
-                        continue;
+                Some(e) => {
+                    match e.value.as_str() {
+                        "zero-extend" => Some(Extension::ZeroExtend),
+                        "strict" => Some(Extension::Strict),
+                        other => {
+                            self.err("bad-value", self.pos(e), format!("unknown extension rule `{other}`"), "write `zero-extend` (drm_ioctl) or `strict` (copy_struct_from_user)");
+                            continue;
+                        }
                     }
-                },
+                }
             };
             let mut errors = Vec::new();
             if let Some(list) = &i.errors {
                 for e in &list.value {
                     if !ERRNOS.contains(&e.errno.value.as_str()) {
                         let hint = did_you_mean(&e.errno.value, ERRNOS.iter().copied());
-                        self.err("unknown-errno", self.pos(&e.errno), format!("unknown errno `{}`", e.errno.value), if hint.is_empty() { "use a Linux errno name such as EINVAL".into() } else { hint });
+                        self.err(
+                            "unknown-errno",
+                            self.pos(&e.errno),
+                            format!("unknown errno `{}`", e.errno.value),
+                            if hint.is_empty() {
+                                "use a Linux errno name such as EINVAL".into()
+                            } else {
+                                hint
+                            },
+                        );
                         continue;
                     }
                     if errors.iter().any(|x: &ErrorDoc| x.errno == e.errno.value) {
-                        self.err("duplicate-name", self.pos(&e.errno), format!("errno `{}` is documented twice for `{name}`", e.errno.value), "document all its causes in one entry");
+                        self.err(
+                            "duplicate-name",
+                            self.pos(&e.errno),
+                            format!("errno `{}` is documented twice for `{name}`", e.errno.value),
+                            "document all its causes in one entry",
+                        );
                         continue;
                     }
-                    errors.push(ErrorDoc { errno: e.errno.value.clone(), doc: e.doc.clone(), pos: self.pos(&e.errno) });
+                    errors.push(ErrorDoc {
+                        errno: e.errno.value.clone(),
+                        doc: e.doc.clone(),
+                        pos: self.pos(&e.errno),
+                    });
                 }
             }
             let mut cmds = BTreeMap::new();
             let mut arg_sizes = BTreeMap::new();
             for t in Target::ALL {
-                let size = arg.as_ref().and_then(|a| model.find_struct(a)).map_or(0, |(st, _)| st.layout(t).size);
+                let size = arg
+                    .as_ref()
+                    .and_then(|a| model.find_struct(a))
+                    .map_or(0, |(st, _)| st.layout(t).size);
                 arg_sizes.insert(t, size);
-                let cmd = model.magic.and_then(|mg| t.ioc_encoding().encode(dir, mg, nr, size));
+                let cmd = model
+                    .magic
+                    .and_then(|mg| t.ioc_encoding().encode(dir, mg, nr, size));
                 cmds.insert(t, cmd);
             }
             out.push(Ioctl {
@@ -1199,7 +1489,10 @@ impl Resolver<'_> {
                 arg_sizes,
                 pos,
                 nr_pos: self.pos(nr_s),
-                dir_pos: i.dir.as_ref().map_or_else(|| self.pos(&i.name), |d| self.pos(d)),
+                dir_pos: i
+                    .dir
+                    .as_ref()
+                    .map_or_else(|| self.pos(&i.name), |d| self.pos(d)),
                 lint_allow: i.lint_allow.iter().map(|s| s.value.clone()).collect(),
             });
         }
@@ -1211,7 +1504,12 @@ impl Resolver<'_> {
         for r in &s.rings {
             let name = self.name(&r.name, "ring");
             if out.iter().any(|x| x.name == name) {
-                self.err("duplicate-name", self.pos(&r.name), format!("ring `{name}` is defined twice"), "");
+                self.err(
+                    "duplicate-name",
+                    self.pos(&r.name),
+                    format!("ring `{name}` is defined twice"),
+                    "",
+                );
                 continue;
             }
             if model.find_struct(&r.entry.value).is_none() {
@@ -1222,7 +1520,12 @@ impl Resolver<'_> {
                 "user" => Producer::User,
                 "device" => Producer::Device,
                 other => {
-                    self.err("bad-value", self.pos(&r.producer), format!("unknown producer `{other}`"), "write `user` or `device`");
+                    self.err(
+                        "bad-value",
+                        self.pos(&r.producer),
+                        format!("unknown producer `{other}`"),
+                        "write `user` or `device`",
+                    );
                     continue;
                 }
             };
@@ -1230,7 +1533,12 @@ impl Resolver<'_> {
                 None => Scalar::U32,
                 Some((_, Some(sc @ (Scalar::U16 | Scalar::U32 | Scalar::U64)))) => sc,
                 Some((i, _)) => {
-                    self.err("bad-value", self.pos(i), format!("ring index type `{}` is not u16, u32 or u64", i.value), "");
+                    self.err(
+                        "bad-value",
+                        self.pos(i),
+                        format!("ring index type `{}` is not u16, u32 or u64", i.value),
+                        "",
+                    );
                     continue;
                 }
             };
@@ -1241,7 +1549,12 @@ impl Resolver<'_> {
                 continue;
             };
             if min > max {
-                self.err("value-out-of-range", self.pos(&r.entries), "ring entries min is greater than max", "");
+                self.err(
+                    "value-out-of-range",
+                    self.pos(&r.entries),
+                    "ring entries min is greater than max",
+                    "",
+                );
                 continue;
             }
             let since = self.since(&r.since);
@@ -1263,43 +1576,87 @@ impl Resolver<'_> {
 
     fn attribute_sets(&mut self, s: &SpecFile, model: &Model) -> Vec<AttrSet> {
         let mut out: Vec<AttrSet> = Vec::new();
-        let set_names: Vec<&str> = s.attribute_sets.iter().map(|a| a.name.value.as_str()).collect();
+        let set_names: Vec<&str> = s
+            .attribute_sets
+            .iter()
+            .map(|a| a.name.value.as_str())
+            .collect();
         for set in &s.attribute_sets {
             let name = self.name(&set.name, "attribute-set");
             if out.iter().any(|x| x.name == name) {
-                self.err("duplicate-name", self.pos(&set.name), format!("attribute-set `{name}` is defined twice"), "");
+                self.err(
+                    "duplicate-name",
+                    self.pos(&set.name),
+                    format!("attribute-set `{name}` is defined twice"),
+                    "",
+                );
                 continue;
             }
-            let base = set.subset_of.as_ref().and_then(|b| s.attribute_sets.iter().find(|x| x.name.value == b.value));
+            let base = set
+                .subset_of
+                .as_ref()
+                .and_then(|b| s.attribute_sets.iter().find(|x| x.name.value == b.value));
             if let Some(b) = &set.subset_of
                 && base.is_none()
             {
-                self.err("dangling-reference", self.pos(b), format!("no attribute-set named `{}`", b.value), did_you_mean(&b.value, set_names.iter().copied()));
+                self.err(
+                    "dangling-reference",
+                    self.pos(b),
+                    format!("no attribute-set named `{}`", b.value),
+                    did_you_mean(&b.value, set_names.iter().copied()),
+                );
             }
             let mut attrs: Vec<Attr> = Vec::new();
             let mut next: i128 = 1;
             for a in &set.attributes {
                 let aname = self.name(&a.name, "attribute");
                 if attrs.iter().any(|x| x.name == aname) {
-                    self.err("duplicate-name", self.pos(&a.name), format!("attribute `{aname}` appears twice in `{name}`"), "");
+                    self.err(
+                        "duplicate-name",
+                        self.pos(&a.name),
+                        format!("attribute `{aname}` appears twice in `{name}`"),
+                        "",
+                    );
                     continue;
                 }
                 // In a subset, attributes inherit number and type from the base set.
-                let inherited = base.and_then(|b| b.attributes.iter().position(|x| x.name.value == aname).map(|i| (i, &b.attributes[i])));
+                let inherited = base.and_then(|b| {
+                    b.attributes
+                        .iter()
+                        .position(|x| x.name.value == aname)
+                        .map(|i| (i, &b.attributes[i]))
+                });
                 if base.is_some() && inherited.is_none() {
-                    self.err("dangling-reference", self.pos(&a.name), format!("attribute `{aname}` is not in the base set"), "");
+                    self.err(
+                        "dangling-reference",
+                        self.pos(&a.name),
+                        format!("attribute `{aname}` is not in the base set"),
+                        "",
+                    );
                     continue;
                 }
                 let ty = match (&a.ty, inherited.and_then(|(_, b)| b.ty.as_ref())) {
                     (Some(t), _) | (None, Some(t)) => t.value.clone(),
                     (None, None) => {
-                        self.err("missing-key", self.pos(&a.name), format!("attribute `{aname}` has no `type`"), "");
+                        self.err(
+                            "missing-key",
+                            self.pos(&a.name),
+                            format!("attribute `{aname}` has no `type`"),
+                            "",
+                        );
                         continue;
                     }
                 };
                 if !YNL_ATTR_TYPES.contains(&ty.as_str()) {
-                    let p = a.ty.as_ref().map_or_else(|| self.pos(&a.name), |t| self.pos(t));
-                    self.err("unknown-type", p, format!("unknown attribute type `{ty}`"), did_you_mean(&ty, YNL_ATTR_TYPES.iter().copied()));
+                    let p =
+                        a.ty.as_ref()
+                            .map_or_else(|| self.pos(&a.name), |t| self.pos(t));
+                    self.err(
+                        "unknown-type",
+                        p,
+                        format!("unknown attribute type `{ty}`"),
+                        did_you_mean(&ty, YNL_ATTR_TYPES.iter().copied()),
+                    );
                     continue;
                 }
                 if let Some(v) = &a.value.value {
@@ -1311,21 +1668,43 @@ impl Resolver<'_> {
                     next = b.value.value.as_ref().map_or(1 + i as i128, |v| v.value);
                 }
                 if let Some(prev) = attrs.iter().find(|x| i128::from(x.value) == next) {
-                    self.err("duplicate-number", self.pos(&a.name), format!("attribute `{aname}` has the same value {next} as `{}`", prev.name), "");
+                    self.err(
+                        "duplicate-number",
+                        self.pos(&a.name),
+                        format!(
+                            "attribute `{aname}` has the same value {next} as `{}`",
+                            prev.name
+                        ),
+                        "",
+                    );
                     continue;
                 }
                 if let Some(n) = &a.nested_attributes
                     && !set_names.contains(&n.value.as_str())
                 {
-                    self.err("dangling-reference", self.pos(n), format!("no attribute-set named `{}`", n.value), did_you_mean(&n.value, set_names.iter().copied()));
+                    self.err(
+                        "dangling-reference",
+                        self.pos(n),
+                        format!("no attribute-set named `{}`", n.value),
+                        did_you_mean(&n.value, set_names.iter().copied()),
+                    );
                     continue;
                 }
                 let enum_ = match &a.enum_ {
                     None => None,
                     Some(e) => match model.find_enum(&e.value) {
-                        Some((en, _)) => Some(EnumCheck { name: e.value.clone(), as_flags: en.kind == EnumKind::Flags || a.enum_as_flags.as_ref().is_some_and(|b| b.value) }),
+                        Some((en, _)) => Some(EnumCheck {
+                            name: e.value.clone(),
+                            as_flags: en.kind == EnumKind::Flags
+                                || a.enum_as_flags.as_ref().is_some_and(|b| b.value),
+                        }),
                         None => {
-                            self.err("dangling-reference", self.pos(e), format!("no enum or flags named `{}`", e.value), "");
+                            self.err(
+                                "dangling-reference",
+                                self.pos(e),
+                                format!("no enum or flags named `{}`", e.value),
+                                "",
+                            );
                             continue;
                         }
                     },
@@ -1337,19 +1716,27 @@ impl Resolver<'_> {
                     continue;
                 }
                 let checks = a.checks.as_ref();
-                let get = |this: &mut Self, v: Option<&S<IntOrName>>| v.and_then(|v| this.int_or_const(v));
+                let get = |this: &mut Self, v: Option<&S<IntOrName>>| {
+                    v.and_then(|v| this.int_or_const(v))
+                };
                 let min = get(self, checks.and_then(|c| c.min.as_ref()));
                 let max = get(self, checks.and_then(|c| c.max.as_ref()));
                 let min_len = get(self, checks.and_then(|c| c.min_len.as_ref())).map(|v| v as u64);
                 let max_len = get(self, checks.and_then(|c| c.max_len.as_ref())).map(|v| v as u64);
-                let exact_len = get(self, checks.and_then(|c| c.exact_len.as_ref())).map(|v| v as u64);
+                let exact_len =
+                    get(self, checks.and_then(|c| c.exact_len.as_ref())).map(|v| v as u64);
                 let len = get(self, a.len.as_ref()).map(|v| v as u64);
                 let byte_order = match &a.byte_order {
                     None => None,
                     Some(b) if b.value == "little-endian" => Some(ByteOrder::Little),
                     Some(b) if b.value == "big-endian" => Some(ByteOrder::Big),
                     Some(b) => {
-                        self.err("bad-value", self.pos(b), format!("unknown byte-order `{}`", b.value), "write `little-endian` or `big-endian`");
+                        self.err(
+                            "bad-value",
+                            self.pos(b),
+                            format!("unknown byte-order `{}`", b.value),
+                            "write `little-endian` or `big-endian`",
+                        );
                         continue;
                     }
                 };
@@ -1392,11 +1779,25 @@ impl Resolver<'_> {
     fn operations(&mut self, s: &SpecFile, model: &Model) -> Option<Operations> {
         let ops = s.operations.as_ref()?;
         if let Some(t) = &ops.transport {
-            let known = model.ioctls.iter().chain(model.all_includes().into_iter().flat_map(|m| m.ioctls.iter())).any(|i| i.name == t.value);
+            let known = model
+                .ioctls
+                .iter()
+                .chain(
+                    model
+                        .all_includes()
+                        .into_iter()
+                        .flat_map(|m| m.ioctls.iter()),
+                )
+                .any(|i| i.name == t.value);
             if !known {
                 let names: Vec<String> = model.ioctls.iter().map(|i| i.name.clone()).collect();
                 let hint = did_you_mean(&t.value, names.iter().map(String::as_str));
-                self.err("dangling-reference", self.pos(t), format!("no ioctl named `{}` to carry control messages", t.value), hint);
+                self.err(
+                    "dangling-reference",
+                    self.pos(t),
+                    format!("no ioctl named `{}` to carry control messages", t.value),
+                    hint,
+                );
             }
         }
         let mut list: Vec<Operation> = Vec::new();
@@ -1404,7 +1805,12 @@ impl Resolver<'_> {
         for op in &ops.list {
             let name = self.name(&op.name, "operation");
             if list.iter().any(|x| x.name == name) {
-                self.err("duplicate-name", self.pos(&op.name), format!("operation `{name}` is defined twice"), "");
+                self.err(
+                    "duplicate-name",
+                    self.pos(&op.name),
+                    format!("operation `{name}` is defined twice"),
+                    "",
+                );
                 continue;
             }
             if let Some(v) = &op.value.value {
@@ -1414,7 +1820,15 @@ impl Resolver<'_> {
                 }
             }
             if let Some(prev) = list.iter().find(|x| i128::from(x.value) == next) {
-                self.err("duplicate-number", self.pos(&op.name), format!("operation `{name}` has the same value {next} as `{}`", prev.name), "");
+                self.err(
+                    "duplicate-number",
+                    self.pos(&op.name),
+                    format!(
+                        "operation `{name}` has the same value {next} as `{}`",
+                        prev.name
+                    ),
+                    "",
+                );
                 continue;
             }
             let set = match &op.attribute_set {
@@ -1422,9 +1836,18 @@ impl Resolver<'_> {
                 Some(a) => match model.attribute_sets.iter().find(|x| x.name == a.value) {
                     Some(set) => Some(set),
                     None => {
-                        let names: Vec<&str> = model.attribute_sets.iter().map(|x| x.name.as_str()).collect();
+                        let names: Vec<&str> = model
+                            .attribute_sets
+                            .iter()
+                            .map(|x| x.name.as_str())
+                            .collect();
                         let hint = did_you_mean(&a.value, names);
-                        self.err("dangling-reference", self.pos(a), format!("no attribute-set named `{}`", a.value), hint);
+                        self.err(
+                            "dangling-reference",
+                            self.pos(a),
+                            format!("no attribute-set named `{}`", a.value),
+                            hint,
+                        );
                         continue;
                     }
                 },
@@ -1437,17 +1860,34 @@ impl Resolver<'_> {
                     for a in &x.attributes {
                         match set {
                             Some(set) if !set.attributes.iter().any(|at| at.name == a.value) => {
-                                let known: Vec<&str> = set.attributes.iter().map(|at| at.name.as_str()).collect();
+                                let known: Vec<&str> =
+                                    set.attributes.iter().map(|at| at.name.as_str()).collect();
                                 let hint = did_you_mean(&a.value, known);
-                                this.err("dangling-reference", this.pos(a), format!("attribute-set `{}` has no attribute `{}`", set.name, a.value), hint);
+                                this.err(
+                                    "dangling-reference",
+                                    this.pos(a),
+                                    format!(
+                                        "attribute-set `{}` has no attribute `{}`",
+                                        set.name, a.value
+                                    ),
+                                    hint,
+                                );
                             }
-                            None => this.err("missing-key", this.pos(a), "attributes listed but the operation has no `attribute-set`", ""),
+                            None => this.err(
+                                "missing-key",
+                                this.pos(a),
+                                "attributes listed but the operation has no `attribute-set`",
+                                "",
+                            ),
                             _ => names.push(a.value.clone()),
                         }
                     }
                     Some(names)
                 };
-                Some(OpMode { request: msg(this, &m.request), reply: msg(this, &m.reply) })
+                Some(OpMode {
+                    request: msg(this, &m.request),
+                    reply: msg(this, &m.reply),
+                })
             };
             let do_ = mode(self, &op.r#do);
             let dump = mode(self, &op.dump);
@@ -1473,4 +1913,3 @@ impl Resolver<'_> {
         })
     }
 }
-

@@ -117,7 +117,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for S<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = Spanned::<T>::deserialize(d)?;
         let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-        Ok(S::new(s.value, clamp(s.referenced.line()), clamp(s.referenced.column())))
+        Ok(S::new(
+            s.value,
+            clamp(s.referenced.line()),
+            clamp(s.referenced.column()),
+        ))
     }
 }
 

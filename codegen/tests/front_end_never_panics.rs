@@ -14,7 +14,12 @@ fn seeds() -> Vec<String> {
                 // Includes need files on disk; without them the rest of the
                 // spec still exercises the resolver (with dangling names).
                 let text = std::fs::read_to_string(s).unwrap();
-                out.push(text.lines().filter(|l| !l.starts_with("include:")).collect::<Vec<_>>().join("\n"));
+                out.push(
+                    text.lines()
+                        .filter(|l| !l.starts_with("include:"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
             }
         }
     }
@@ -35,10 +40,39 @@ enum Edit {
 
 fn edit() -> impl Strategy<Value = Edit> {
     let tokens = prop::sample::select(vec![
-        "- ", ": ", "{", "}", "[", "]", "\n", "  ", "0x", "-1", "99999999999999999999999",
-        "type: u64", "type: struct", "nr: 0x40", "name: x", "&a ", "*a", "<<: *a", "'", "\"", "#",
-        "count: 0", "len: 0", "max-count: 4294967296", "since: 99", "include: [x.yaml]", "\t",
-        "members: []", "entries: [a, a]", "value-start: 63", "!!binary x", "~", "null",
+        "- ",
+        ": ",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\n",
+        "  ",
+        "0x",
+        "-1",
+        "99999999999999999999999",
+        "type: u64",
+        "type: struct",
+        "nr: 0x40",
+        "name: x",
+        "&a ",
+        "*a",
+        "<<: *a",
+        "'",
+        "\"",
+        "#",
+        "count: 0",
+        "len: 0",
+        "max-count: 4294967296",
+        "since: 99",
+        "include: [x.yaml]",
+        "\t",
+        "members: []",
+        "entries: [a, a]",
+        "value-start: 63",
+        "!!binary x",
+        "~",
+        "null",
     ]);
     prop_oneof![
         any::<usize>().prop_map(Edit::DeleteLine),
@@ -119,7 +153,11 @@ proptest! {
 
 #[test]
 fn pathological_inputs_get_diagnostics() {
-    let deep = format!("name: x\ndefinitions: {}{}", "[".repeat(5000), "]".repeat(5000));
+    let deep = format!(
+        "name: x\ndefinitions: {}{}",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
     let cases = [
         "",
         "~",

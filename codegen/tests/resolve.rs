@@ -23,7 +23,10 @@ fn each_fixture_triggers_exactly_its_rule() {
         let rules: Vec<&str> = diags.iter().map(|d| d.rule).collect();
         assert_eq!(rules, vec![rule.as_str()], "{label}: {diags:#?}");
         let d = &diags[0];
-        assert!(d.hint.is_some(), "{label}: every front-end error carries a hint");
+        assert!(
+            d.hint.is_some(),
+            "{label}: every front-end error carries a hint"
+        );
         assert!(d.pos.line >= 1 && d.pos.col >= 1, "{label}: no position");
         let rendered = d.render(sources.get(&d.pos.file).map(String::as_str));
         insta::assert_snapshot!(rule, rendered);
@@ -35,7 +38,10 @@ fn a_reference_points_at_the_reference_not_the_file() {
     let text = "name: x\nioctl: { magic: 0x64 }\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: a, type: struct, struct: nope }\n";
     let err = uabi::load::load_str(text, "x.yaml").unwrap_err();
     assert_eq!(err.len(), 1);
-    assert_eq!((err[0].rule, err[0].pos.line, err[0].pos.col), ("dangling-reference", 7, 42));
+    assert_eq!(
+        (err[0].rule, err[0].pos.line, err[0].pos.col),
+        ("dangling-reference", 7, 42)
+    );
 }
 
 #[test]
@@ -43,7 +49,10 @@ fn errors_are_collected_not_stopped_at_the_first() {
     let text = "name: x\nioctl: { magic: 0x64 }\ndefinitions:\n  - { name: a, type: struct, members: [{ name: m, type: int }] }\n  - { name: b, type: struct, members: [{ name: m, type: u32, enum: nope }] }\n  - { name: c, type: constant }\n";
     let err = uabi::load::load_str(text, "x.yaml").unwrap_err();
     let rules: Vec<&str> = err.iter().map(|d| d.rule).collect();
-    assert_eq!(rules, ["non-fixed-width-type", "dangling-reference", "unknown-type"]);
+    assert_eq!(
+        rules,
+        ["non-fixed-width-type", "dangling-reference", "unknown-type"]
+    );
 }
 
 #[test]
@@ -55,7 +64,10 @@ fn includes_share_items_and_keep_their_own_names() {
     assert_eq!(m.includes[0].name, "accel");
     assert_eq!(m.includes[0].source, "spec/accel-core.yaml");
     assert_eq!(m.find_struct("bo-create").map(|x| x.1), Some("accel"));
-    assert!(m.structs.iter().all(|s| s.name != "bo-create"), "included items are not copied");
+    assert!(
+        m.structs.iter().all(|s| s.name != "bo-create"),
+        "included items are not copied"
+    );
 }
 
 #[test]
