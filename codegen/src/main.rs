@@ -113,7 +113,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let touched = pipeline::write(&out, &files)
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
             for t in &touched {
-                println!("{t}");
+                match t {
+                    pipeline::Drift::Missing(p) | pipeline::Drift::Changed(p) => {
+                        println!("wrote {}", p.display())
+                    }
+                    pipeline::Drift::Stale(p) => println!("removed {}", p.display()),
+                }
             }
             println!(
                 "generated {} files for {} specs ({} updated)",

@@ -83,6 +83,7 @@ fn cargo_toml(model: &Model) -> String {
     s.push_str("path = \"src/lib.rs\"\n");
     s.push('\n');
     s.push_str("[dependencies]\n");
+    s.push_str("zerocopy = { version = \"0.8\", features = [\"derive\"] }\n");
     for inc in &model.includes {
         s.push_str(&format!(
             "{} = {{ path = {} }}\n",
@@ -379,6 +380,29 @@ impl Gen<'_> {
 
     // ------------------------------------------------------------ structs
 
+    /// Does the struct hold no implicit padding on any of the spec's
+    /// targets (its members, nested ones included, cover every byte)?
+    fn padding_free(&self, s: &Struct) -> bool {
+        self.model.targets.iter().all(|&t| {
+            let lookup = |n: &str| self.model.find_struct(n).map(|(x, _)| x.layout(t));
+            let nested_ok = s.members.iter().all(|m| match &m.kind {
+                MemberKind::Struct { name } => self
+                    .model
+                    .find_struct(name)
+                    .is_some_and(|(x, _)| self.padding_free(x)),
+                _ => true,
+            });
+            let l = s.layout(t);
+            let covered: u32 = s
+                .members
+                .iter()
+                .filter_map(|m| crate::layout::member_layout(&m.kind, t, &lookup).ok())
+                .map(|ml| ml.size)
+                .sum();
+            nested_ok && covered == l.size
+        })
+    }
+
     fn struct_item(&self, s: &Struct) -> TokenStream {
         let name = type_ident(&s.name);
         let fields = s.members.iter().map(|mem| {
@@ -409,10 +433,22 @@ impl Gen<'_> {
         });
 
         let asserts = self.layout_asserts(s, &name);
+        // zerocopy proves at compile time what the byte views need: every
+        // bit pattern is a valid value (FromBytes) and, for a struct without
+        // implicit padding, every byte is initialised (IntoBytes). A spec
+        // that fails lint may still have padding; it gets no IntoBytes.
+        let into_bytes = if self.padding_free(s) {
+            quote! { ::zerocopy::IntoBytes, }
+        } else {
+            quote! {}
+        };
         quote! {
             #doc
             #[repr(C)]
-            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+            #[derive(
+                Clone, Copy, Debug, PartialEq, Eq, Hash,
+                ::zerocopy::FromBytes, #into_bytes ::zerocopy::Immutable, ::zerocopy::KnownLayout
+            )]
             pub struct #name {
                 #(#fields,)*
             }
