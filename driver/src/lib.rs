@@ -1,0 +1,1 @@
+//! The softaccel reference driver (being written).

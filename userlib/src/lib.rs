@@ -1,0 +1,1 @@
+//! The canonical userspace library (being written).
