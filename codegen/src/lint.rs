@@ -122,6 +122,12 @@ pub const RULES: &[Rule] = &[
         "generated headers and crates must compile as userspace C and C++, in the kernel, and as Rust; a keyword or macro name breaks them",
     ),
     rule(
+        "generated-name-clash",
+        Error,
+        32,
+        "a name that becomes an identifier the generators also emit (IOCTL_MAGIC, REVISION, NR_*, IOCTL_*, a flags set's ALL mask) redefines it and breaks the header or crate",
+    ),
+    rule(
         "unknown-lint-rule",
         Warning,
         0,
@@ -186,6 +192,7 @@ pub fn lint(model: &Model) -> Diagnostics {
         cx.ioctl(i);
     }
     cx.reserved_names_misc();
+    cx.generated_name_clashes();
     cx.lint_allows();
     cx.out
 }
@@ -992,6 +999,52 @@ impl<'a> Cx<'a> {
                     .with_hint("rename the ioctl");
                 self.emit(d, &[]);
             }
+        }
+    }
+
+    /// Names whose generated identifiers are already taken by the
+    /// generators' own: consts become `<SPEC>_<NAME>` (C) and `<NAME>`
+    /// (Rust) beside `<SPEC>_IOCTL_MAGIC`, `REVISION`, `SPEC_NAME`,
+    /// `IOCTLS`, `<SPEC>_ABI_CHECK` and the per-ioctl `NR_*`/`IOCTL_*`;
+    /// every enum and flags set has an `ALL` beside its entries; the Rust
+    /// crate defines `IoctlDesc`.
+    fn generated_name_clashes(&mut self) {
+        const TAKEN_CONSTS: &[&str] = &[
+            "revision",
+            "spec-name",
+            "ioctl-magic",
+            "ioctls",
+            "abi-check",
+        ];
+        let clash = |name: &str| {
+            TAKEN_CONSTS.contains(&name) || name.starts_with("nr-") || name.starts_with("ioctl-")
+        };
+        let mut found: Vec<(Pos, String, &'static str)> = Vec::new();
+        for c in &self.model.consts {
+            if clash(&c.name) {
+                found.push((c.pos.clone(), format!("const `{}` collides with an identifier the generators emit for the spec or its ioctls", c.name), "rename the const"));
+            }
+        }
+        for e in &self.model.enums {
+            for x in &e.entries {
+                if x.name == "all" {
+                    found.push((x.pos.clone(), format!("entry `all` of `{}` collides with the generated `ALL` (every declared value)", e.name), "rename the entry, e.g. `every`"));
+                }
+            }
+        }
+        for st in &self.model.structs {
+            if st.name == "ioctl-desc" {
+                found.push((
+                    st.pos.clone(),
+                    "struct `ioctl-desc` collides with the generated `IoctlDesc` of the Rust crate"
+                        .to_string(),
+                    "rename the struct",
+                ));
+            }
+        }
+        for (pos, msg, hint) in found {
+            let d = self.diag("generated-name-clash", &pos, msg).with_hint(hint);
+            self.emit(d, &[]);
         }
     }
 

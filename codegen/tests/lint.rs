@@ -82,6 +82,7 @@ fixtures! {
     missing_errors => "missing-errors",
     time_units => "time-units",
     header_reserved_name => "header-reserved-name",
+    generated_name_clash => "generated-name-clash",
     unknown_lint_rule => "unknown-lint-rule",
     lint_allow_error => "lint-allow-error",
 }
