@@ -36,7 +36,18 @@ enum Command {
     Lint {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
+        /// `text` for people, `json` for tools (one array of diagnostics).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
+    /// List the lint rules: id, severity, lint-rules.md number, rationale.
+    Rules,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 /// Exit codes: 0 ok, 1 findings, 2 usage or I/O error.
@@ -149,21 +160,55 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(FINDINGS)
             }
         }
-        Command::Lint { specs } => {
+        Command::Lint { specs, format } => {
             let c = pipeline::load_and_lint(&specs);
-            print!("{}", c.render_diagnostics());
             let errors = c
                 .diagnostics
                 .iter()
                 .filter(|d| d.severity == uabi::diag::Severity::Error)
                 .count();
             let warnings = c.diagnostics.len() - errors;
-            println!("{errors} errors, {warnings} warnings");
+            match format {
+                Format::Text => {
+                    print!("{}", c.render_diagnostics());
+                    println!("{errors} errors, {warnings} warnings");
+                }
+                Format::Json => {
+                    let list: Vec<serde_json::Value> = c
+                        .diagnostics
+                        .iter()
+                        .map(|d| {
+                            serde_json::json!({
+                                "severity": d.severity.to_string(),
+                                "rule": d.rule,
+                                "message": d.message,
+                                "file": &*d.pos.file,
+                                "line": d.pos.line,
+                                "column": d.pos.col,
+                                "hint": d.hint,
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&list)?);
+                }
+            }
             if c.diagnostics.iter().any(|d| d.rule == "io") {
                 Ok(TROUBLE)
             } else {
                 Ok(if errors > 0 { FINDINGS } else { 0 })
             }
+        }
+        Command::Rules => {
+            for r in uabi::lint::RESOLVER_RULES.iter().chain(uabi::lint::RULES) {
+                println!(
+                    "{:<22} {:<7} rule {:>2}  {}",
+                    r.id,
+                    r.severity.to_string(),
+                    r.number,
+                    r.rationale
+                );
+            }
+            Ok(0)
         }
     }
 }

@@ -144,7 +144,8 @@ fn stale_files(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<PathBu
     let mut stale = Vec::new();
     for root in roots {
         walk(&root, &mut |p| {
-            let ignored = p
+            let rel = p.strip_prefix(out_dir).unwrap_or(p);
+            let ignored = rel
                 .components()
                 .any(|c| c.as_os_str() == "target" || c.as_os_str() == "Cargo.lock");
             if !ignored && !expected.contains(p) {

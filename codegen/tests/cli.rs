@@ -1,0 +1,140 @@
+//! The `uabi` binary as users run it: exit codes, drift detection,
+//! refusal to generate from a spec with errors.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn uabi(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_uabi"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run uabi");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A scratch copy of the example specs, so tests can break things.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("spec")).unwrap();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    for f in ["accel-core.yaml", "softaccel.yaml"] {
+        std::fs::copy(root().join("spec").join(f), dir.join("spec").join(f)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn checked_in_output_is_fresh() {
+    let (code, out, err) = uabi(&["check"], &root());
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn generate_then_check_then_drift() {
+    let dir = scratch("drift");
+    let (code, out, err) = uabi(&["generate"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(dir.join("generated/softaccel/c/softaccel.h").exists());
+    assert!(dir.join("generated/accel/rust/uapi/src/lib.rs").exists());
+    // Banners name the spec relative to the repository, not an absolute path.
+    let header = std::fs::read_to_string(dir.join("generated/softaccel/c/softaccel.h")).unwrap();
+    assert!(header.contains("spec/softaccel.yaml"), "{}", &header[..400]);
+    assert!(!header.contains(dir.to_str().unwrap()));
+    assert_eq!(uabi(&["check"], &dir).0, 0);
+
+    // Regenerating identical output touches nothing.
+    let (_, out, _) = uabi(&["generate"], &dir);
+    assert!(out.contains("(0 updated)"), "{out}");
+
+    // A hand edit, a deleted file and a stray file are each named.
+    let edited = dir.join("generated/accel/c/accel.h");
+    std::fs::write(&edited, "/* edited by hand */\n").unwrap();
+    std::fs::remove_file(dir.join("generated/softaccel/rust/uapi/Cargo.toml")).unwrap();
+    std::fs::write(dir.join("generated/softaccel/c/old.h"), "stale").unwrap();
+    let (code, out, _) = uabi(&["check"], &dir);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("differs:") && out.contains("accel/c/accel.h"),
+        "{out}"
+    );
+    assert!(
+        out.contains("missing:") && out.contains("softaccel/rust/uapi/Cargo.toml"),
+        "{out}"
+    );
+    assert!(out.contains("stale") && out.contains("old.h"), "{out}");
+
+    // generate repairs all three.
+    assert_eq!(uabi(&["generate"], &dir).0, 0);
+    assert!(!dir.join("generated/softaccel/c/old.h").exists());
+    assert_eq!(uabi(&["check"], &dir).0, 0);
+}
+
+#[test]
+fn a_spec_with_errors_is_not_generated() {
+    let dir = scratch("errors");
+    let spec = dir.join("spec/softaccel.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    // Turn the wait ioctl's explicit pad into a hole: a lint error.
+    let broken = text.replacen("nr: 0x41", "nr: 0x10", 1);
+    assert_ne!(broken, text);
+    std::fs::write(&spec, broken).unwrap();
+    let (code, _, err) = uabi(&["generate"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error[nr-out-of-range]"), "{err}");
+    assert!(!dir.join("generated").exists(), "nothing may be written");
+    let (code, out, _) = uabi(&["lint", "spec/softaccel.yaml"], &dir);
+    assert_eq!(code, 1);
+    assert!(out.contains("spec/softaccel.yaml:"), "{out}");
+}
+
+#[test]
+fn exit_codes() {
+    let r = root();
+    assert_eq!(
+        uabi(&["lint", "spec/softaccel.yaml", "spec/accel-core.yaml"], &r).0,
+        0
+    );
+    // Warnings alone exit 0.
+    let (code, out, _) = uabi(&["lint", "codegen/tests/fixtures/lint/time-units.yaml"], &r);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning[time-units]"));
+    assert_eq!(
+        uabi(
+            &["lint", "codegen/tests/fixtures/lint/implicit-padding.yaml"],
+            &r
+        )
+        .0,
+        1
+    );
+    assert_eq!(uabi(&["lint", "no/such/spec.yaml"], &r).0, 2);
+    assert_eq!(uabi(&["frobnicate"], &r).0, 2);
+    assert_eq!(uabi(&["lint"], &r).0, 2);
+}
+
+#[test]
+fn lint_json_is_machine_readable() {
+    let (code, out, _) = uabi(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "codegen/tests/fixtures/lint/implicit-padding.yaml",
+        ],
+        &root(),
+    );
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v[0]["rule"], "implicit-padding");
+    assert_eq!(v[0]["severity"], "error");
+    assert!(v[0]["line"].as_u64().unwrap() > 0);
+}
