@@ -6,7 +6,9 @@ use crate::model::Model;
 use std::path::PathBuf;
 
 pub mod c;
+pub mod rust_kernel;
 pub mod rust_uapi;
+pub mod rust_user;
 
 /// One output file, its path relative to the output folder
 /// (`<spec-name>/...`).
@@ -33,6 +35,8 @@ pub fn banner_lines(model: &Model) -> [String; 2] {
 pub fn render_all(model: &Model) -> Vec<GeneratedFile> {
     let mut files = Vec::new();
     files.extend(rust_uapi::render(model));
+    files.extend(rust_kernel::render(model));
+    files.extend(rust_user::render(model));
     files.extend(c::render(model));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files

@@ -95,7 +95,7 @@ fn cargo_toml(model: &Model) -> String {
 }
 
 /// A TOML basic string.
-fn toml_str(s: &str) -> String {
+pub(crate) fn toml_str(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -125,8 +125,8 @@ fn lib_rs(model: &Model) -> String {
     out
 }
 
-struct Gen<'a> {
-    model: &'a Model,
+pub(crate) struct Gen<'a> {
+    pub(crate) model: &'a Model,
 }
 
 impl Gen<'_> {
@@ -853,7 +853,7 @@ impl Gen<'_> {
 
     /// Path of a struct type from this crate: `Name`, or
     /// `accel_uapi::Name` for an included spec's struct.
-    fn struct_path(&self, name: &str) -> TokenStream {
+    pub(crate) fn struct_path(&self, name: &str) -> TokenStream {
         let owner = self
             .model
             .find_struct(name)
@@ -888,7 +888,7 @@ impl Gen<'_> {
     /// crate of spec `owner` (empty for this spec's own items). Each crate
     /// re-exports its direct includes, so a transitively included item is
     /// reachable without a direct dependency.
-    fn crate_prefix(&self, owner: &str) -> Vec<Ident> {
+    pub(crate) fn crate_prefix(&self, owner: &str) -> Vec<Ident> {
         fn chain(m: &Model, owner: &str) -> Option<Vec<Ident>> {
             let lib = |inc: &Model| format_ident!("{}", lib_name(&inc.name));
             if let Some(inc) = m.includes.iter().find(|i| i.name == owner) {
@@ -910,7 +910,7 @@ impl Gen<'_> {
 
 /// "[`accel_uapi::BoCreate`]"; rustdoc cannot resolve raw identifiers
 /// in links, so a path holding one is code text without a link.
-fn doc_link(prefix: &[Ident], last: &Ident) -> String {
+pub(crate) fn doc_link(prefix: &[Ident], last: &Ident) -> String {
     let path = prefix
         .iter()
         .chain([last])
@@ -926,13 +926,13 @@ fn doc_link(prefix: &[Ident], last: &Ident) -> String {
 
 // ---------------------------------------------------------------- tokens
 
-fn scalar_ty(s: Scalar) -> TokenStream {
+pub(crate) fn scalar_ty(s: Scalar) -> TokenStream {
     let id = format_ident!("{}", s.rust());
     quote! { #id }
 }
 
 /// A hex literal padded to `digits` (at least), e.g. `0x40`, `0xc0186440`.
-fn hex_lit(v: u64, digits: usize) -> Literal {
+pub(crate) fn hex_lit(v: u64, digits: usize) -> Literal {
     format!("{v:#0w$x}", w = digits + 2)
         .parse()
         .expect("a hex integer is a literal")
@@ -964,7 +964,7 @@ const NOT_RAW: &[&str] = &["self", "super", "crate", "Self", "_"];
 /// A Rust identifier for `s`: raw where it is a keyword, with a trailing
 /// underscore where even that is not allowed, with a leading underscore
 /// where it would start with a digit.
-fn ident(s: &str) -> Ident {
+pub(crate) fn ident(s: &str) -> Ident {
     let mut s = s.to_string();
     if s.starts_with(|c: char| c.is_ascii_digit()) {
         s.insert(0, '_');
@@ -980,12 +980,12 @@ fn ident(s: &str) -> Ident {
 }
 
 /// `bo-create` -> `bo_create` (modules, members).
-fn snake_ident(name: &str) -> Ident {
+pub(crate) fn snake_ident(name: &str) -> Ident {
     ident(&names::snake(name))
 }
 
 /// `bo-create` -> `BoCreate`.
-fn type_ident(name: &str) -> Ident {
+pub(crate) fn type_ident(name: &str) -> Ident {
     ident(&names::pascal(name))
 }
 
@@ -996,7 +996,7 @@ fn const_ident(name: &str) -> Ident {
 
 // ---------------------------------------------------------------- docs
 
-fn since_text(since: u32) -> String {
+pub(crate) fn since_text(since: u32) -> String {
     format!("Since revision {since}.")
 }
 
@@ -1008,7 +1008,7 @@ fn access_text(a: Access) -> &'static str {
     }
 }
 
-fn dir_text(d: Dir) -> &'static str {
+pub(crate) fn dir_text(d: Dir) -> &'static str {
     match d {
         Dir::None => "none",
         Dir::In => "in",
@@ -1021,12 +1021,12 @@ fn join_paras<const N: usize>(paras: [Option<String>; N]) -> String {
     paras.into_iter().flatten().collect::<Vec<_>>().join("\n")
 }
 
-fn outer_doc(text: &str) -> TokenStream {
+pub(crate) fn outer_doc(text: &str) -> TokenStream {
     let lines = doc_lines(text).into_iter().map(|l| Literal::string(&l));
     quote! { #(#[doc = #lines])* }
 }
 
-fn inner_doc(text: &str) -> TokenStream {
+pub(crate) fn inner_doc(text: &str) -> TokenStream {
     let lines = doc_lines(text).into_iter().map(|l| Literal::string(&l));
     quote! { #(#![doc = #lines])* }
 }
@@ -1105,7 +1105,7 @@ fn list_marker_width(t: &str) -> usize {
 }
 
 /// Greedy word wrap; words longer than the width stay whole.
-fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut cur = String::new();
     for word in text.split_whitespace() {

@@ -554,8 +554,8 @@ pub struct PerfStats {
     /// counter-count is 0.
     ///
     /// User pointer: the address of an array of [`PerfCounter`], with the element count
-    /// in `counter_count` (at most 32). Access: in (read by the kernel). Since revision
-    /// 1.
+    /// in `counter_count` (at most 32). Access: out (written by the kernel). Since
+    /// revision 1.
     pub counters: u64,
     /// In: capacity of counters in elements, at most max-perf-counters. Out: N, the
     /// number of counters the device implements. Calling with 0 queries N without
