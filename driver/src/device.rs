@@ -1,0 +1,399 @@
+//! The device, its configuration and counters, and the per-open-file
+//! context.
+
+use crate::bo::Bo;
+use crate::engine::Engines;
+use crate::perf::FileShared;
+use crate::queue::Queue;
+use crate::uapi::accel_uapi;
+use crate::util::{host_errno, lock};
+use std::collections::HashMap;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use uabi_runtime::Errno;
+
+/// What a device instance reports and accepts. [`Default`] is the
+/// reference device: every capability, the largest limits the ABI allows,
+/// two engines. Tests and the compatibility matrix build weaker devices by
+/// changing fields (an older `revision`, fewer capabilities).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceConfig {
+    /// The device-id parameter (0: not on a PCI bus).
+    pub device_id: u64,
+    /// The softaccel spec revision this driver implements (the revision
+    /// parameter); ioctls introduced later are answered ENOTTY.
+    pub revision: u32,
+    /// The accel core revision this driver implements (core-revision).
+    pub core_revision: u32,
+    /// The capabilities parameter: a mask of `accel_uapi::capabilities`.
+    pub capabilities: u32,
+    /// The max-bo-size parameter, at most `accel_uapi::MAX_BO_SIZE`.
+    pub max_bo_size: u64,
+    /// The num-queues-max parameter, at most `accel_uapi::MAX_QUEUES`.
+    pub num_queues_max: u32,
+    /// The page-size parameter: a power of two, at least
+    /// `accel_uapi::MIN_PAGE_SIZE` and a multiple of the host page size
+    /// (BO ranges are mapped by the host).
+    pub page_size: u32,
+    /// Number of engines, each served by its own thread.
+    pub engine_count: u32,
+    /// The clock-freq-hz parameter (0: no meaningful clock).
+    pub clock_freq_hz: u64,
+}
+
+impl Default for DeviceConfig {
+    fn default() -> Self {
+        DeviceConfig {
+            device_id: 0,
+            revision: crate::uapi::REVISION,
+            core_revision: accel_uapi::REVISION,
+            capabilities: accel_uapi::capabilities::ALL,
+            max_bo_size: accel_uapi::MAX_BO_SIZE,
+            num_queues_max: accel_uapi::MAX_QUEUES,
+            page_size: accel_uapi::MIN_PAGE_SIZE.max(host_page_size()),
+            engine_count: 2,
+            clock_freq_hz: 0,
+        }
+    }
+}
+
+/// The most engines a configuration may ask for (one thread each).
+pub const MAX_ENGINES: u32 = 64;
+
+fn host_page_size() -> u32 {
+    u32::try_from(rustix::param::page_size()).unwrap_or(u32::MAX)
+}
+
+impl DeviceConfig {
+    fn check(&self) -> Result<(), Errno> {
+        let ok = (1..=crate::uapi::REVISION).contains(&self.revision)
+            && (1..=accel_uapi::REVISION).contains(&self.core_revision)
+            && accel_uapi::capabilities::is_valid(self.capabilities)
+            && self.page_size.is_power_of_two()
+            && self.page_size >= accel_uapi::MIN_PAGE_SIZE
+            && self.page_size.is_multiple_of(host_page_size())
+            && self.max_bo_size >= u64::from(self.page_size)
+            && self.max_bo_size <= accel_uapi::MAX_BO_SIZE
+            && (1..=accel_uapi::MAX_QUEUES).contains(&self.num_queues_max)
+            && (1..=MAX_ENGINES).contains(&self.engine_count);
+        if ok { Ok(()) } else { Err(Errno::EINVAL) }
+    }
+
+    pub(crate) fn has(&self, capability: u32) -> bool {
+        self.capabilities & capability != 0
+    }
+}
+
+/// A snapshot of the device's counters. The `live`-style fields count
+/// objects that exist right now (tests use them to prove that closing a
+/// file leaks nothing); the others count events since the device was
+/// created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counters {
+    /// Open files (`FileCtx` values not yet dropped).
+    pub files: u64,
+    /// Buffer objects whose memory is still allocated: held by a handle
+    /// or by a submission not yet let go by its engine.
+    pub bos: u64,
+    /// Queues still referenced by a handle or by a submission.
+    pub queues: u64,
+    /// Submissions accepted by SUBMIT and not yet let go by an engine.
+    pub pending_submissions: u64,
+    /// Successful SUBMIT calls.
+    pub submits: u64,
+    /// Submissions whose commands all ran.
+    pub submissions_completed: u64,
+    /// Submissions dropped unrun, or stopped between commands, because
+    /// their file was closed (or the device went away).
+    pub submissions_cancelled: u64,
+    /// Commands executed.
+    pub cmds_completed: u64,
+}
+
+/// Shared by the device and every object that counts itself.
+pub(crate) struct Stats {
+    files: AtomicU64,
+    bos: AtomicU64,
+    queues: AtomicU64,
+    pending: Mutex<u64>,
+    idle: Condvar,
+    pub(crate) submits: AtomicU64,
+    pub(crate) completed: AtomicU64,
+    pub(crate) cancelled: AtomicU64,
+    pub(crate) cmds: AtomicU64,
+}
+
+/// Which live-object counter a [`Live`] guard holds.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    File,
+    Bo,
+    Queue,
+}
+
+impl Stats {
+    fn counter(&self, kind: Kind) -> &AtomicU64 {
+        match kind {
+            Kind::File => &self.files,
+            Kind::Bo => &self.bos,
+            Kind::Queue => &self.queues,
+        }
+    }
+}
+
+/// Counts one live object for as long as it exists.
+pub(crate) struct Live {
+    stats: Arc<Stats>,
+    kind: Kind,
+}
+
+impl Live {
+    pub(crate) fn new(stats: &Arc<Stats>, kind: Kind) -> Live {
+        stats.counter(kind).fetch_add(1, Ordering::Relaxed);
+        Live {
+            stats: stats.clone(),
+            kind,
+        }
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.stats
+            .counter(self.kind)
+            .fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Counts one pending submission; dropping it wakes [`Device::wait_idle`].
+/// A submission declares it as its last field, so it is released after
+/// the submission's BO and queue references.
+pub(crate) struct Pending {
+    stats: Arc<Stats>,
+}
+
+impl Pending {
+    pub(crate) fn new(stats: &Arc<Stats>) -> Pending {
+        *lock(&stats.pending) += 1;
+        Pending {
+            stats: stats.clone(),
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let mut n = lock(&self.stats.pending);
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            self.stats.idle.notify_all();
+        }
+    }
+}
+
+/// The credentials of the opener that matter to this device, captured at
+/// open as a kernel driver reads them from the file's `f_cred`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Creds {
+    /// CAP_SYS_NICE: needed for realtime queues.
+    pub cap_sys_nice: bool,
+}
+
+impl Creds {
+    /// The calling process's effective capabilities.
+    pub fn current() -> Creds {
+        let cap_sys_nice = rustix::thread::capabilities(None)
+            .map(|c| {
+                c.effective
+                    .contains(rustix::thread::CapabilitySet::SYS_NICE)
+            })
+            .unwrap_or(false);
+        Creds { cap_sys_nice }
+    }
+}
+
+/// One softaccel device: its configuration, engines and counters. Shared
+/// (`Arc`) by every file opened on it.
+pub struct Device {
+    pub(crate) config: DeviceConfig,
+    pub(crate) stats: Arc<Stats>,
+    pub(crate) engines: Engines,
+}
+
+impl Device {
+    /// Creates a device and starts its engine threads. EINVAL for a
+    /// configuration the ABI does not allow; the host's errno if a thread
+    /// cannot be started.
+    pub fn new(config: DeviceConfig) -> Result<Arc<Device>, Errno> {
+        config.check()?;
+        let stats = Arc::new(Stats {
+            files: AtomicU64::new(0),
+            bos: AtomicU64::new(0),
+            queues: AtomicU64::new(0),
+            pending: Mutex::new(0),
+            idle: Condvar::new(),
+            submits: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
+            cmds: AtomicU64::new(0),
+        });
+        let engines = Engines::start(config.engine_count, &stats)?;
+        Ok(Arc::new(Device {
+            config,
+            stats,
+            engines,
+        }))
+    }
+
+    pub fn config(&self) -> &DeviceConfig {
+        &self.config
+    }
+
+    pub fn counters(&self) -> Counters {
+        let s = &self.stats;
+        Counters {
+            files: s.files.load(Ordering::Relaxed),
+            bos: s.bos.load(Ordering::Relaxed),
+            queues: s.queues.load(Ordering::Relaxed),
+            pending_submissions: *lock(&s.pending),
+            submits: s.submits.load(Ordering::Relaxed),
+            submissions_completed: s.completed.load(Ordering::Relaxed),
+            submissions_cancelled: s.cancelled.load(Ordering::Relaxed),
+            cmds_completed: s.cmds.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Blocks until no submission is pending (every engine has let go of
+    /// every submission and the BOs it held), or `timeout` passes; returns
+    /// whether the device became idle.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut n = lock(&self.stats.pending);
+        while *n != 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            n = match self.stats.idle.wait_timeout(n, deadline - now) {
+                Ok((g, _)) => g,
+                Err(e) => e.into_inner().0,
+            };
+        }
+        true
+    }
+
+    /// Stops the engines from starting new submissions while `paused`
+    /// (a running one finishes), like stopping a hardware scheduler from
+    /// debugfs. Submissions still queue up to the in-flight limit; tests
+    /// use this to hold work in flight deterministically.
+    pub fn set_paused(&self, paused: bool) {
+        self.engines.set_paused(paused);
+    }
+
+    /// The driver's `open`: a new file with empty handle namespaces and
+    /// the calling process's credentials.
+    pub fn open(&self) -> Result<FileCtx, Errno> {
+        self.open_with(Creds::current())
+    }
+
+    /// [`Device::open`] with explicit credentials (tests of EPERM paths).
+    pub fn open_with(&self, creds: Creds) -> Result<FileCtx, Errno> {
+        let memfd = rustix::fs::memfd_create("softaccel-bo", rustix::fs::MemfdFlags::CLOEXEC)
+            .map_err(host_errno)?;
+        Ok(FileCtx {
+            shared: Arc::new(FileShared::new()),
+            memfd: Arc::new(memfd),
+            state: Mutex::new(FileState {
+                bos: HashMap::new(),
+                queues: HashMap::new(),
+                next_bo: 1,
+                next_queue: 1,
+                next_offset: u64::from(self.config.page_size),
+                closed: false,
+            }),
+            creds,
+            _live: Live::new(&self.stats, Kind::File),
+        })
+    }
+
+    /// The driver's `release`: frees every object `file` owns. Pending
+    /// submissions of the file are cancelled (a running one stops before
+    /// its next command); the memory of their BOs is freed as soon as the
+    /// engines let go of them, which [`Device::wait_idle`] waits for.
+    /// Idempotent; later ioctls on the file fail with EBADF.
+    pub fn release(&self, file: &FileCtx) {
+        file.shared.close();
+        let (bos, queues) = {
+            let mut st = lock(&file.state);
+            st.closed = true;
+            (std::mem::take(&mut st.bos), std::mem::take(&mut st.queues))
+        };
+        self.engines.cancel_file(&file.shared);
+        drop(bos);
+        drop(queues);
+    }
+}
+
+/// Everything one open file owns. Created by [`Device::open`], torn down
+/// by [`Device::release`].
+pub struct FileCtx {
+    /// What this file's submissions share with it: perf counters and the
+    /// closed flag.
+    pub(crate) shared: Arc<FileShared>,
+    /// Backing store of this file's BOs; a BO's range in it starts at its
+    /// mmap offset. Shared with the BOs so they can give pages back.
+    pub(crate) memfd: Arc<OwnedFd>,
+    pub(crate) state: Mutex<FileState>,
+    pub(crate) creds: Creds,
+    _live: Live,
+}
+
+/// The handle namespaces of one file.
+pub(crate) struct FileState {
+    pub(crate) bos: HashMap<u32, Arc<Bo>>,
+    pub(crate) queues: HashMap<u32, Arc<Queue>>,
+    pub(crate) next_bo: u32,
+    pub(crate) next_queue: u32,
+    /// Where the next BO's range starts in the memfd. Ranges are never
+    /// reused, so a mapping that outlives its BO can never alias another.
+    pub(crate) next_offset: u64,
+    pub(crate) closed: bool,
+}
+
+impl FileCtx {
+    /// The file this open file's BO memory lives in: what `mmap()` on the
+    /// device node would map at a BO's mmap offset.
+    pub fn memory(&self) -> BorrowedFd<'_> {
+        self.memfd.as_fd()
+    }
+
+    /// The handle namespaces, or EBADF once the file was released.
+    pub(crate) fn state(&self) -> Result<MutexGuard<'_, FileState>, Errno> {
+        let st = lock(&self.state);
+        if st.closed {
+            return Err(Errno::EBADF);
+        }
+        Ok(st)
+    }
+}
+
+/// Hands out the next free handle of a namespace, cyclically (as
+/// `xa_alloc_cyclic` does) so a destroyed handle is not at once reused:
+/// a stale handle keeps failing with ENOENT for as long as possible.
+pub(crate) fn alloc_handle<V>(map: &HashMap<u32, V>, next: &mut u32) -> Result<u32, Errno> {
+    if map.len() >= u32::MAX as usize {
+        return Err(Errno::ENOMEM);
+    }
+    loop {
+        let h = *next;
+        *next = match next.wrapping_add(1) {
+            0 => 1,
+            n => n,
+        };
+        if h != 0 && !map.contains_key(&h) {
+            return Ok(h);
+        }
+    }
+}

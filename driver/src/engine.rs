@@ -1,0 +1,244 @@
+//! The execution engines: one worker thread each, fed by the submissions
+//! of the queues assigned to it (round-robin at QUEUE_CREATE). One queue's
+//! submissions all go to one engine and run there one after another, in
+//! seqno order; different engines run concurrently. On an engine, the
+//! ready submission of the highest-priority queue runs first.
+
+use crate::device::{Pending, Stats};
+use crate::exec::{Op, Scratch};
+use crate::perf::{FileShared, Tally};
+use crate::queue::{Queue, RANKS};
+use crate::uapi::MAX_INFLIGHT_SUBMITS;
+use crate::util::{lock, monotonic_ns};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use uabi_runtime::Errno;
+
+/// One accepted submission, holding every object its commands use.
+pub(crate) struct Submission {
+    pub(crate) seqno: u64,
+    pub(crate) ops: Vec<Op>,
+    pub(crate) queue: Arc<Queue>,
+    pub(crate) file: Arc<FileShared>,
+    /// Declared last: dropped after the BO and queue references above, so
+    /// a device that reports no pending submission holds none of them.
+    pub(crate) _pending: Pending,
+}
+
+struct EngineState {
+    /// Ready submissions by rank, oldest first.
+    ready: [VecDeque<Submission>; RANKS],
+    /// Set by [`Engines::set_paused`]: start nothing new.
+    paused: bool,
+    shutdown: bool,
+}
+
+impl EngineState {
+    fn pop(&mut self) -> Option<Submission> {
+        self.ready.iter_mut().rev().find_map(VecDeque::pop_front)
+    }
+}
+
+struct Engine {
+    state: Mutex<EngineState>,
+    work: Condvar,
+}
+
+/// The device's engines and their threads.
+pub(crate) struct Engines {
+    engines: Vec<Arc<Engine>>,
+    threads: Vec<JoinHandle<()>>,
+    next: AtomicUsize,
+    stats: Arc<Stats>,
+}
+
+impl Engines {
+    pub(crate) fn start(count: u32, stats: &Arc<Stats>) -> Result<Engines, Errno> {
+        let mut e = Engines {
+            engines: Vec::new(),
+            threads: Vec::new(),
+            next: AtomicUsize::new(0),
+            stats: stats.clone(),
+        };
+        for i in 0..count {
+            let engine = Arc::new(Engine {
+                state: Mutex::new(EngineState {
+                    ready: Default::default(),
+                    paused: false,
+                    shutdown: false,
+                }),
+                work: Condvar::new(),
+            });
+            let (en, st) = (engine.clone(), stats.clone());
+            // On failure `e` is dropped, which stops the threads started
+            // so far.
+            let t = std::thread::Builder::new()
+                .name(format!("softaccel-engine{i}"))
+                .spawn(move || serve(&en, &st))
+                .map_err(|err| Errno(err.raw_os_error().unwrap_or(Errno::EAGAIN.0)))?;
+            e.engines.push(engine);
+            e.threads.push(t);
+        }
+        Ok(e)
+    }
+
+    /// The engine for a new queue.
+    pub(crate) fn assign(&self) -> usize {
+        self.next.fetch_add(1, Ordering::Relaxed) % self.engines.len().max(1)
+    }
+
+    /// Gives `sub` the queue's next seqno and queues it on the queue's
+    /// engine; EBUSY when the queue is full. The queue's lock is held
+    /// across both steps so seqno order is engine order.
+    pub(crate) fn enqueue(&self, mut sub: Submission) -> Result<u64, Errno> {
+        let queue = sub.queue.clone();
+        let engine = self.engines.get(queue.engine).ok_or(Errno::ENODEV)?;
+        let mut qs = lock(&queue.state);
+        if qs.inflight >= MAX_INFLIGHT_SUBMITS {
+            return Err(Errno::EBUSY);
+        }
+        let seqno = qs.issued.checked_add(1).ok_or(Errno::EBUSY)?;
+        sub.seqno = seqno;
+        {
+            let mut es = lock(&engine.state);
+            if es.shutdown {
+                return Err(Errno::ENODEV);
+            }
+            let ready = &mut es.ready[queue.rank];
+            ready.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+            ready.push_back(sub);
+        }
+        qs.issued = seqno;
+        qs.inflight += 1;
+        drop(qs);
+        engine.work.notify_one();
+        Ok(seqno)
+    }
+
+    /// Stops (or restarts) every engine from starting submissions; a
+    /// running one finishes.
+    pub(crate) fn set_paused(&self, paused: bool) {
+        for engine in &self.engines {
+            lock(&engine.state).paused = paused;
+            engine.work.notify_all();
+        }
+    }
+
+    /// Takes every queued submission of `file` off the engines and
+    /// completes it as cancelled. A submission already running stops
+    /// before its next command (the engine checks the file's flag).
+    pub(crate) fn cancel_file(&self, file: &Arc<FileShared>) {
+        for engine in &self.engines {
+            let mut cancelled = Vec::new();
+            {
+                let mut es = lock(&engine.state);
+                for ready in es.ready.iter_mut() {
+                    let mut keep = VecDeque::with_capacity(ready.len());
+                    for sub in ready.drain(..) {
+                        if Arc::ptr_eq(&sub.file, file) {
+                            cancelled.push(sub);
+                        } else {
+                            keep.push_back(sub);
+                        }
+                    }
+                    *ready = keep;
+                }
+            }
+            for sub in cancelled {
+                complete(sub, &self.stats, false);
+            }
+        }
+    }
+}
+
+impl Drop for Engines {
+    fn drop(&mut self) {
+        for engine in &self.engines {
+            lock(&engine.state).shutdown = true;
+            engine.work.notify_all();
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// An engine thread: runs submissions until the device goes away, then
+/// cancels what is left.
+fn serve(engine: &Engine, stats: &Arc<Stats>) {
+    let mut scratch = Scratch::new();
+    loop {
+        let sub = {
+            let mut es = lock(&engine.state);
+            loop {
+                if es.shutdown {
+                    let left: Vec<_> = std::iter::from_fn(|| es.pop()).collect();
+                    drop(es);
+                    for sub in left {
+                        complete(sub, stats, false);
+                    }
+                    return;
+                }
+                if !es.paused
+                    && let Some(sub) = es.pop()
+                {
+                    break sub;
+                }
+                es = match engine.work.wait(es) {
+                    Ok(g) => g,
+                    Err(e) => e.into_inner(),
+                };
+            }
+        };
+        run(sub, &mut scratch, stats);
+    }
+}
+
+fn run(sub: Submission, scratch: &mut Scratch, stats: &Arc<Stats>) {
+    let start = monotonic_ns();
+    let mut tally = Tally::default();
+    let mut ran_all = true;
+    for op in &sub.ops {
+        if sub.file.is_closed() {
+            ran_all = false;
+            break;
+        }
+        op.run(scratch, &mut tally);
+    }
+    let busy = monotonic_ns().abs_diff(start);
+    sub.file.account(tally, busy);
+    stats.cmds.fetch_add(tally.cmds, Ordering::Relaxed);
+    complete(sub, stats, ran_all);
+}
+
+/// Marks `sub` complete on its queue and wakes the queue's waiters. The
+/// BO references go first, so a waiter that sees the submission complete
+/// also sees the memory of BOs it destroyed meanwhile freed; the queue
+/// reference and the pending count go last.
+fn complete(sub: Submission, stats: &Stats, ran_all: bool) {
+    let Submission {
+        seqno,
+        ops,
+        queue,
+        file,
+        _pending,
+    } = sub;
+    drop(ops);
+    drop(file);
+    let counter = if ran_all {
+        &stats.completed
+    } else {
+        &stats.cancelled
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    {
+        let mut qs = lock(&queue.state);
+        qs.completed = qs.completed.max(seqno);
+        qs.inflight = qs.inflight.saturating_sub(1);
+    }
+    queue.done.notify_all();
+    drop(queue);
+    drop(_pending);
+}
