@@ -191,6 +191,22 @@ impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
         Ok(v)
     }
 
+    /// Copies elements `start..start + out.len()` in with one read of
+    /// caller memory (one system call where that memory is another
+    /// process's), then validates each copy. As with [`Self::read`], the
+    /// values handed back are the copies, never read again.
+    pub fn read_into(&self, start: usize, out: &mut [T]) -> Result<(), Errno> {
+        let end = start.checked_add(out.len()).ok_or(Errno::EINVAL)?;
+        if end > self.len {
+            return Err(Errno::EINVAL);
+        }
+        if out.is_empty() {
+            return Ok(());
+        }
+        self.mem.read(self.elem_addr(start)?, out.as_mut_bytes())?;
+        out.iter().try_for_each(self.validate)
+    }
+
     /// Copies `v` out to element `i`.
     pub fn write(&self, i: usize, v: &T) -> Result<(), Errno> {
         self.mem.write(self.elem_addr(i)?, v.as_bytes())
@@ -325,6 +341,11 @@ mod tests {
         })
         .unwrap();
         assert_eq!(picky.read(1).err(), Some(Errno::EINVAL));
+        let mut two = [Two { a: 0, b: 0 }; 2];
+        ok.read_into(0, &mut two).unwrap();
+        assert_eq!(two[1], Two { a: 7, b: 8 });
+        assert_eq!(ok.read_into(1, &mut two).err(), Some(Errno::EINVAL));
+        assert_eq!(picky.read_into(0, &mut two).err(), Some(Errno::EINVAL));
         assert!(UserArray::<Two>::from_byte_len(&mem, 0x1000, 12, 4, no_validation).is_err());
         assert_eq!(
             UserArray::<Two>::from_byte_len(&mem, 0x1000, 16, 4, no_validation)
