@@ -10,6 +10,7 @@ PACKAGES=(
   gcc-i686-linux-gnu gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
   gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu gcc-mips-linux-gnu
   gcc-s390x-linux-gnu gcc-sparc64-linux-gnu gcc-alpha-linux-gnu
+  golang-go python3  # the tests build and run the generated Go and Python bindings
 )
 
 missing=()

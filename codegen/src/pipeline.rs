@@ -132,8 +132,8 @@ pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Drift>> 
 }
 
 /// Files under `out_dir/<spec>/` for the specs being generated that no
-/// backend produced. Build output (`target/`) and lock files are not
-/// generated content and are left alone.
+/// backend produced. Build output (`target/`, `__pycache__/`) and lock
+/// files are not generated content and are left alone.
 fn stale_files(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<PathBuf>> {
     let expected: BTreeSet<PathBuf> = files.iter().map(|f| out_dir.join(&f.path)).collect();
     let roots: BTreeSet<PathBuf> = files
@@ -145,9 +145,12 @@ fn stale_files(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<PathBu
     for root in roots {
         walk(&root, &mut |p| {
             let rel = p.strip_prefix(out_dir).unwrap_or(p);
-            let ignored = rel
-                .components()
-                .any(|c| c.as_os_str() == "target" || c.as_os_str() == "Cargo.lock");
+            // Build output of the languages that run generated code in
+            // place: Cargo's target/ and lock file, Python's bytecode cache.
+            let ignored = rel.components().any(|c| {
+                let c = c.as_os_str();
+                c == "target" || c == "Cargo.lock" || c == "__pycache__"
+            });
             if !ignored && !expected.contains(p) {
                 stale.push(p.to_path_buf());
             }

@@ -73,9 +73,18 @@ fn generate_then_check_then_drift() {
     );
     assert!(out.contains("stale") && out.contains("old.h"), "{out}");
 
+    // Bytecode that running the Python binding in place leaves behind is
+    // not generated content: neither stale nor removed.
+    let cache = dir.join("generated/softaccel/python/__pycache__");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("softaccel_uapi.cpython-311.pyc"), "x").unwrap();
+    let (_, out, _) = uabi(&["check"], &dir);
+    assert!(!out.contains("__pycache__"), "{out}");
+
     // generate repairs all three.
     assert_eq!(uabi(&["generate"], &dir).0, 0);
     assert!(!dir.join("generated/softaccel/c/old.h").exists());
+    assert!(cache.exists());
     assert_eq!(uabi(&["check"], &dir).0, 0);
 }
 

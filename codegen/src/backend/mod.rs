@@ -6,6 +6,8 @@ use crate::model::Model;
 use std::path::PathBuf;
 
 pub mod c;
+pub mod go;
+pub mod python;
 pub mod rust_kernel;
 pub mod rust_uapi;
 pub mod rust_user;
@@ -38,6 +40,8 @@ pub fn render_all(model: &Model) -> Vec<GeneratedFile> {
     files.extend(rust_kernel::render(model));
     files.extend(rust_user::render(model));
     files.extend(c::render(model));
+    files.extend(python::render(model));
+    files.extend(go::render(model));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }

@@ -1,0 +1,1147 @@
+//! Python backend: one stdlib-only module per spec,
+//! `<spec>/python/<spec>_uapi.py`.
+//!
+//! The module holds ctypes structures laid out as the kernel's, the
+//! spec's constants (enums as `IntEnum`, flags as `IntFlag`), command
+//! numbers for the target the process runs on (picked by
+//! `platform.machine()` and the pointer width from a per-target table), and
+//! one function per ioctl that calls `fcntl.ioctl` with the argument as a
+//! mutable buffer and raises an `OSError` subclass per documented errno.
+//! At import it checks every struct size and member offset ctypes computed
+//! against the model and raises `ImportError` on any difference.
+//!
+//! A spec's module imports the modules of the specs it includes from their
+//! own generated folders (`../../<inc>/python`), which it adds to
+//! `sys.path`; included items are referenced there, never copied.
+//!
+//! The shape of the file is the askama template `templates/python/module.py`;
+//! this module prepares a flat view model.
+
+use super::{GeneratedFile, banner_lines};
+use crate::ioc::Dir;
+use crate::model::{
+    ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
+    Struct, StructLayout,
+};
+use crate::names::{pascal, snake, upper};
+use crate::target::Target;
+use askama::Template;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// Comment and docstring text is wrapped to this many columns.
+const WIDTH: usize = 79;
+
+/// Renders the module of `model`. Included specs get their own module
+/// from their own `render` call.
+pub fn render(model: &Model) -> Vec<GeneratedFile> {
+    let contents = ModuleView::new(model)
+        .render()
+        .expect("rendering the Python template cannot fail");
+    vec![GeneratedFile {
+        path: module_path(model),
+        contents,
+    }]
+}
+
+/// Where [`render`] puts the module, relative to the output folder.
+pub fn module_path(model: &Model) -> PathBuf {
+    PathBuf::from(&model.name)
+        .join("python")
+        .join(format!("{}.py", module_name(&model.name)))
+}
+
+/// The module name of a spec: `softaccel_uapi`.
+pub fn module_name(spec: &str) -> String {
+    format!("{}_uapi", snake(spec))
+}
+
+/// The Python name of a struct member (a ctypes field): snake case, with
+/// `_` appended to keywords and to the names of `ctypes.Structure`'s own
+/// class methods, which a field would hide.
+pub fn member_ident(name: &str) -> String {
+    let s = snake(name);
+    if KEYWORDS.contains(&s.as_str()) || STRUCTURE_ATTRS.contains(&s.as_str()) {
+        s + "_"
+    } else {
+        s
+    }
+}
+
+/// The name of an ioctl's function: snake case, with `_` appended to
+/// keywords and to the modules the generated module imports, which a
+/// function of that name would replace.
+pub fn function_ident(model: &Model, ioctl: &str) -> String {
+    let s = snake(ioctl);
+    let taken = KEYWORDS.contains(&s.as_str())
+        || MODULES.contains(&s.as_str())
+        || model.includes.iter().any(|m| module_name(&m.name) == s);
+    if taken { s + "_" } else { s }
+}
+
+/// The name of a user-pointer parameter of an ioctl's function: like a
+/// member, but also clear of the function's own parameters and of the
+/// names its body uses (`ctypes` for scalar element types, the included
+/// modules for their structs).
+fn param_ident(model: &Model, member: &str) -> String {
+    let s = member_ident(member);
+    let taken = matches!(s.as_str(), "fd" | "arg" | "ctypes")
+        || model.includes.iter().any(|m| module_name(&m.name) == s);
+    if taken { s + "_" } else { s }
+}
+
+#[rustfmt::skip]
+const KEYWORDS: &[&str] = &[
+    "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
+    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is",
+    "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
+    "yield",
+];
+
+const STRUCTURE_ATTRS: &[&str] = &[
+    "from_address",
+    "from_buffer",
+    "from_buffer_copy",
+    "from_param",
+    "in_dll",
+];
+
+/// Modules the generated module imports.
+const MODULES: &[&str] = &["ctypes", "enum", "errno", "fcntl", "os", "platform", "sys"];
+
+/// Exception class names and `strerror` texts for the errno names a spec
+/// may document (`resolve::ERRNOS`). Names read as what went wrong, the
+/// way Python's own `OSError` subclasses do, without their `Error` suffix.
+#[rustfmt::skip]
+const ERRNO_CLASSES: &[(&str, &str, &str)] = &[
+    ("EPERM", "NotPermitted", "Operation not permitted"),
+    ("ENOENT", "NotFound", "No such file or directory"),
+    ("ESRCH", "NoSuchProcess", "No such process"),
+    ("EINTR", "Interrupted", "Interrupted system call"),
+    ("EIO", "InputOutputError", "Input/output error"),
+    ("ENXIO", "NoSuchDeviceOrAddress", "No such device or address"),
+    ("E2BIG", "ArgumentTooBig", "Argument list too long"),
+    ("ENOEXEC", "ExecFormatError", "Exec format error"),
+    ("EBADF", "BadFileDescriptor", "Bad file descriptor"),
+    ("ECHILD", "NoChildProcesses", "No child processes"),
+    ("EAGAIN", "TryAgain", "Resource temporarily unavailable"),
+    ("ENOMEM", "OutOfMemory", "Cannot allocate memory"),
+    ("EACCES", "AccessDenied", "Permission denied"),
+    ("EFAULT", "BadAddress", "Bad address"),
+    ("EBUSY", "Busy", "Device or resource busy"),
+    ("EEXIST", "AlreadyExists", "File exists"),
+    ("EXDEV", "CrossDeviceLink", "Invalid cross-device link"),
+    ("ENODEV", "NoSuchDevice", "No such device"),
+    ("ENOTDIR", "NotADirectory", "Not a directory"),
+    ("EISDIR", "IsADirectory", "Is a directory"),
+    ("EINVAL", "InvalidArgument", "Invalid argument"),
+    ("ENFILE", "TooManyOpenFilesInSystem", "Too many open files in system"),
+    ("EMFILE", "TooManyOpenFiles", "Too many open files"),
+    ("ENOTTY", "InappropriateIoctl", "Inappropriate ioctl for device"),
+    ("EFBIG", "FileTooLarge", "File too large"),
+    ("ENOSPC", "NoSpace", "No space left on device"),
+    ("ESPIPE", "IllegalSeek", "Illegal seek"),
+    ("EROFS", "ReadOnlyFileSystem", "Read-only file system"),
+    ("EMLINK", "TooManyLinks", "Too many links"),
+    ("EPIPE", "BrokenPipe", "Broken pipe"),
+    ("EDOM", "OutOfDomain", "Numerical argument out of domain"),
+    ("ERANGE", "OutOfRange", "Numerical result out of range"),
+    ("EDEADLK", "Deadlock", "Resource deadlock avoided"),
+    ("ENAMETOOLONG", "NameTooLong", "File name too long"),
+    ("ENOLCK", "NoLocks", "No locks available"),
+    ("ENOSYS", "FunctionNotImplemented", "Function not implemented"),
+    ("ENOTEMPTY", "NotEmpty", "Directory not empty"),
+    ("ELOOP", "TooManySymbolicLinks", "Too many levels of symbolic links"),
+    ("ENOMSG", "NoMessage", "No message of desired type"),
+    ("EIDRM", "IdentifierRemoved", "Identifier removed"),
+    ("ENODATA", "NoData", "No data available"),
+    ("ETIME", "TimerExpired", "Timer expired"),
+    ("ENOLINK", "LinkSevered", "Link has been severed"),
+    ("EPROTO", "ProtocolError", "Protocol error"),
+    ("EBADMSG", "BadMessage", "Bad message"),
+    ("EOVERFLOW", "ValueOverflow", "Value too large for defined data type"),
+    ("EILSEQ", "IllegalByteSequence", "Invalid or incomplete multibyte or wide character"),
+    ("ERESTART", "ShouldRestart", "Interrupted system call should be restarted"),
+    ("EMSGSIZE", "MessageTooLong", "Message too long"),
+    ("EOPNOTSUPP", "NotSupported", "Operation not supported"),
+    ("ENOTSUPP", "KernelNotSupported", "Operation is not supported (kernel-internal ENOTSUPP)"),
+    ("ECANCELED", "Canceled", "Operation canceled"),
+    ("ETIMEDOUT", "TimedOut", "Connection timed out"),
+    ("EALREADY", "AlreadyInProgress", "Operation already in progress"),
+    ("EINPROGRESS", "InProgress", "Operation now in progress"),
+    ("ESTALE", "Stale", "Stale file handle"),
+    ("EDQUOT", "QuotaExceeded", "Disk quota exceeded"),
+    ("ENOBUFS", "NoBufferSpace", "No buffer space available"),
+    ("ECONNRESET", "ConnectionReset", "Connection reset by peer"),
+    ("EHOSTDOWN", "HostDown", "Host is down"),
+    ("EOWNERDEAD", "OwnerDead", "Owner died"),
+    ("ENOTRECOVERABLE", "NotRecoverable", "State not recoverable"),
+    ("ERFKILL", "RfKilled", "Operation not possible due to RF-kill"),
+    ("EHWPOISON", "HardwarePoisoned", "Memory page has hardware error"),
+    ("ENOKEY", "NoKey", "Required key not available"),
+    ("EKEYEXPIRED", "KeyExpired", "Key has expired"),
+    ("EBADE", "InvalidExchange", "Invalid exchange"),
+    ("EBADR", "InvalidRequestDescriptor", "Invalid request descriptor"),
+    ("ENOTCONN", "NotConnected", "Transport endpoint is not connected"),
+    ("ESHUTDOWN", "ShutDown", "Cannot send after transport endpoint shutdown"),
+    ("ECOMM", "CommunicationError", "Communication error on send"),
+    ("ENOSR", "NoStreamResources", "Out of streams resources"),
+];
+
+/// The exception class of an errno name, and its description.
+pub fn errno_class(errno: &str) -> (String, String) {
+    match ERRNO_CLASSES.iter().find(|(e, _, _)| *e == errno) {
+        Some((_, class, text)) => (class.to_string(), text.to_string()),
+        // The resolver accepts only names of the table; keep any other
+        // name usable anyway.
+        None => (format!("Errno{errno}"), errno.to_string()),
+    }
+}
+
+/// Pointer width of a target's userspace, in bits: which of two targets
+/// sharing a `platform.machine()` value (a 32-bit Python on a 64-bit
+/// kernel) the process is.
+fn pointer_bits(t: Target) -> u32 {
+    match t {
+        Target::I386 | Target::Arm | Target::Mips => 32,
+        _ => 64,
+    }
+}
+
+/// `platform.machine()` values under which a 32-bit process of the given
+/// target runs on a 64-bit kernel.
+fn compat_machines(t: Target) -> &'static [&'static str] {
+    match t {
+        Target::I386 => Target::X86_64.python_machines(),
+        Target::Arm => Target::Aarch64.python_machines(),
+        _ => &[],
+    }
+}
+
+// ---------------------------------------------------------------- text
+
+/// Splits spec doc text into paragraphs of single-spaced words. Folded
+/// YAML (`>-`) turns a blank line into one newline, so a lone newline
+/// separates paragraphs; literal text (`|`), recognised by its blank
+/// lines, has its paragraphs between blank lines.
+pub(super) fn paragraphs(text: &str) -> Vec<String> {
+    let text = text.trim();
+    let sep = if text.contains("\n\n") { "\n\n" } else { "\n" };
+    text.split(sep)
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Greedy word wrap to `width` columns; words longer than the width stay
+/// whole, and a word for which `glue` holds never starts a line.
+pub(super) fn wrap(text: &str, width: usize, glue: fn(&str) -> bool) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if line.is_empty() {
+            line.push_str(word);
+        } else if line.chars().count() + 1 + word.chars().count() <= width || glue(word) {
+            line.push(' ');
+            line.push_str(word);
+        } else {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(word);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn no_glue(_: &str) -> bool {
+    false
+}
+
+/// `# ` comment lines of paragraphs, at an indentation.
+fn comment(paras: &[String], indent: usize) -> Vec<String> {
+    let pad = " ".repeat(indent);
+    let mut out = Vec::new();
+    for (i, p) in paras.iter().enumerate() {
+        if i > 0 {
+            out.push(format!("{pad}#"));
+        }
+        for l in wrap(p, WIDTH.saturating_sub(indent + 2).max(20), no_glue) {
+            out.push(format!("{pad}# {l}"));
+        }
+    }
+    out
+}
+
+/// A docstring of paragraphs at an indentation, quotes included; lines
+/// are indented and blank lines empty.
+fn docstring(paras: &[String], indent: usize) -> Vec<String> {
+    let pad = " ".repeat(indent);
+    let paras: Vec<String> = paras.iter().map(|p| escape_doc(p)).collect();
+    if let [one] = paras.as_slice() {
+        let line = format!("{pad}\"\"\"{one}\"\"\"");
+        if line.chars().count() <= WIDTH {
+            return vec![line];
+        }
+    }
+    let width = WIDTH.saturating_sub(indent).max(20);
+    let mut out = Vec::new();
+    for (i, p) in paras.iter().enumerate() {
+        if i > 0 {
+            out.push(String::new());
+        }
+        // The first line shares its row with the opening quotes.
+        let first_width = if i == 0 { width - 3 } else { width };
+        let mut lines = wrap(p, first_width, no_glue);
+        let rest = lines.split_off(1.min(lines.len()));
+        let mut more = wrap(&rest.join(" "), width, no_glue);
+        lines.append(&mut more);
+        for l in lines {
+            out.push(if out.is_empty() {
+                format!("{pad}\"\"\"{l}")
+            } else {
+                format!("{pad}{l}")
+            });
+        }
+    }
+    out.push(format!("{pad}\"\"\""));
+    out
+}
+
+/// Makes text safe inside a `"""` docstring: backslashes would start
+/// escapes, three quotes would end it, and a quote at the very end would
+/// merge with the closing ones.
+fn escape_doc(s: &str) -> String {
+    let mut s = s.replace('\\', "\\\\").replace("\"\"\"", "\"\"\\\"");
+    if s.ends_with('"') {
+        s.pop();
+        s.push_str("\\\"");
+    }
+    s
+}
+
+/// A Python string literal.
+fn py_str(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn since(paras: &mut Vec<String>, since: u32) {
+    if since > 1 {
+        paras.push(format!("Since revision {since}."));
+    }
+}
+
+// ---------------------------------------------------------------- view model
+
+#[derive(Template)]
+#[template(path = "python/module.py", escape = "none")]
+struct ModuleView {
+    /// The banner as `#` comment lines.
+    banner: String,
+    module: String,
+    spec: String,
+    revision: u32,
+    docstring: Vec<String>,
+    /// Spec names of the direct includes, a Python tuple literal.
+    include_specs: String,
+    includes: Vec<IncludeView>,
+    /// `from <module> import (...)` of shared exception classes.
+    imports: Vec<ImportView>,
+    /// Whether this module defines `UabiError` (it has no includes).
+    defines_base: bool,
+    errors: Vec<ErrorClassView>,
+    targets: Vec<TargetKey>,
+    target_names: String,
+    items: Vec<Item>,
+    layouts: Vec<LayoutGroup>,
+    struct_count: usize,
+    magic: Option<String>,
+    nrs: Vec<Assign>,
+    cmd_groups: Vec<CmdGroup>,
+    /// Names of the command constants, for the `__main__` listing.
+    cmd_names: Vec<String>,
+    error_tables: Vec<ErrorTable>,
+    functions: Vec<FunctionView>,
+}
+
+struct IncludeView {
+    module: String,
+    revision: u32,
+}
+
+struct ImportView {
+    module: String,
+    names: Vec<String>,
+}
+
+struct ErrorClassView {
+    name: String,
+    doc: Vec<String>,
+}
+
+struct TargetKey {
+    machine: String,
+    bits: u32,
+    target: String,
+    /// A trailing comment.
+    note: String,
+}
+
+enum Item {
+    Const(ConstView),
+    Enum(EnumView),
+    Struct(StructView),
+}
+
+struct ConstView {
+    /// Whether a class precedes it, so it needs a second blank line.
+    gap: bool,
+    doc: Vec<String>,
+    name: String,
+    value: String,
+}
+
+struct EnumView {
+    doc: Vec<String>,
+    name: String,
+    base: &'static str,
+    entries: Vec<ConstView>,
+    /// The `<FLAGS>_ALL` constant of a flags set.
+    all: Option<ConstView>,
+}
+
+struct StructView {
+    name: String,
+    doc: Vec<String>,
+    fields: Vec<FieldView>,
+}
+
+struct FieldView {
+    doc: Vec<String>,
+    name: String,
+    ty: String,
+}
+
+/// The layout checks of one struct: unconditional when its layout is the
+/// same on every target, else one `if`/`elif` branch per layout.
+struct LayoutGroup {
+    branches: Vec<LayoutBranch>,
+}
+
+struct LayoutBranch {
+    /// `if TARGET == "x86_64":`, or None for the unconditional check.
+    cond: Option<String>,
+    indent: &'static str,
+    class: String,
+    size: u32,
+    offsets: Vec<(String, u32)>,
+}
+
+struct Assign {
+    name: String,
+    value: String,
+}
+
+struct CmdGroup {
+    cond: Option<String>,
+    indent: &'static str,
+    cmds: Vec<Assign>,
+}
+
+struct ErrorTable {
+    ioctl: String,
+    entries: Vec<(String, String)>,
+}
+
+struct FunctionView {
+    name: String,
+    ioctl: String,
+    params: String,
+    docstring: Vec<String>,
+    cmd: String,
+    arg: &'static str,
+    arg_type: String,
+    ptrs: Vec<String>,
+}
+
+impl ModuleView {
+    fn new(model: &Model) -> ModuleView {
+        let module = module_name(&model.name);
+        let mut items: Vec<Item> = Vec::new();
+        for item in &model.definition_order {
+            let after_class = !matches!(items.last(), None | Some(Item::Const(_)));
+            items.push(match *item {
+                ItemRef::Const(i) => {
+                    let c = &model.consts[i];
+                    let mut doc = c.doc.as_deref().map(paragraphs).unwrap_or_default();
+                    since(&mut doc, c.since);
+                    Item::Const(ConstView {
+                        gap: after_class,
+                        doc: comment(&doc, 0),
+                        name: upper(&c.name),
+                        value: c.value.to_string(),
+                    })
+                }
+                ItemRef::Enum(i) => Item::Enum(enum_view(&model.enums[i])),
+                ItemRef::Struct(i) => Item::Struct(struct_view(model, &model.structs[i])),
+            });
+        }
+        let (imports, errors) = error_classes(model);
+        let defines_base = model.includes.is_empty();
+        let functions = model.ioctls.iter().map(|io| function(model, io)).collect();
+        ModuleView {
+            banner: banner_lines(model)
+                .iter()
+                .map(|l| format!("# {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            spec: model.name.clone(),
+            revision: model.revision,
+            docstring: docstring(&module_doc(model), 0),
+            include_specs: tuple(model.includes.iter().map(|m| py_str(&m.name))),
+            includes: model
+                .includes
+                .iter()
+                .map(|m| IncludeView {
+                    module: module_name(&m.name),
+                    revision: m.revision,
+                })
+                .collect(),
+            imports,
+            defines_base,
+            errors,
+            targets: target_keys(model),
+            target_names: model
+                .targets
+                .iter()
+                .map(|t| t.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            items,
+            layouts: layout_groups(model),
+            struct_count: model.structs.len(),
+            magic: model.magic.map(|m| format!("{m:#04x}")),
+            nrs: model
+                .ioctls
+                .iter()
+                .map(|io| Assign {
+                    name: format!("NR_{}", upper(&io.name)),
+                    value: format!("{:#04x}", io.nr),
+                })
+                .collect(),
+            cmd_groups: cmd_groups(model),
+            cmd_names: model
+                .ioctls
+                .iter()
+                .map(|io| format!("IOCTL_{}", upper(&io.name)))
+                .collect(),
+            error_tables: model
+                .ioctls
+                .iter()
+                .map(|io| ErrorTable {
+                    ioctl: py_str(&io.name),
+                    entries: io
+                        .errors
+                        .iter()
+                        .map(|e| (py_str(&e.errno), errno_class(&e.errno).0))
+                        .collect(),
+                })
+                .collect(),
+            functions,
+            module,
+        }
+    }
+}
+
+/// A Python tuple literal of already-quoted items.
+fn tuple(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    match items.len() {
+        1 => format!("({},)", items[0]),
+        _ => format!("({})", items.join(", ")),
+    }
+}
+
+fn module_doc(model: &Model) -> Vec<String> {
+    let mut doc = vec![format!(
+        "The {} uapi, revision {}, for Python: ctypes structures, constants, \
+         command numbers and one function per ioctl.",
+        model.name, model.revision
+    )];
+    doc.extend(model.doc.as_deref().map(paragraphs).unwrap_or_default());
+    doc.push(
+        "Structures are ctypes.Structure classes laid out as the kernel's; \
+         importing the module checks every size and member offset against the \
+         spec and raises ImportError on a difference. Command numbers are those \
+         of the target the process runs on (TARGET), picked by \
+         platform.machine() and the pointer width; an unknown machine raises \
+         ImportError."
+            .to_string(),
+    );
+    doc.push(
+        "Each ioctl has a function taking an open file descriptor (an int, or an \
+         object with fileno()) and the argument structure, which is passed to \
+         fcntl.ioctl as a mutable buffer, updated in place and returned. A \
+         failed call raises UabiError, an OSError, or the subclass naming an \
+         errno the spec documents for that ioctl."
+            .to_string(),
+    );
+    if !model.includes.is_empty() {
+        let names: Vec<String> = model
+            .includes
+            .iter()
+            .map(|m| module_name(&m.name))
+            .collect();
+        doc.push(format!(
+            "Items of the included specs live in their own modules ({}), \
+             imported here from the generated folders beside this one.",
+            names.join(", ")
+        ));
+    }
+    doc
+}
+
+/// The exception classes this module needs: those of errnos documented
+/// by its own ioctls or by the ioctls of a spec it includes. A class an
+/// included module defines is imported from it, so one `except` clause
+/// catches the errors of every spec.
+fn error_classes(model: &Model) -> (Vec<ImportView>, Vec<ErrorClassView>) {
+    let documented = |m: &Model| -> BTreeSet<String> {
+        m.ioctls
+            .iter()
+            .flat_map(|io| io.errors.iter().map(|e| e.errno.clone()))
+            .collect()
+    };
+    let includes = model.all_includes();
+    // Which module defines each class: the first included spec (in
+    // dependency order) that documents the errno.
+    let mut defined_by: Vec<(String, String)> = Vec::new();
+    for inc in &includes {
+        for e in documented(inc) {
+            if !defined_by.iter().any(|(x, _)| *x == e) {
+                defined_by.push((e, module_name(&inc.name)));
+            }
+        }
+    }
+    let mut imports: Vec<ImportView> = Vec::new();
+    if let Some(root) = includes.first() {
+        imports.push(ImportView {
+            module: module_name(&root.name),
+            names: vec!["UabiError".to_string()],
+        });
+    }
+    let mut errnos: Vec<&(String, String)> = defined_by.iter().collect();
+    errnos.sort_by_key(|(e, _)| order_of(e));
+    for (e, module) in errnos {
+        let class = errno_class(e).0;
+        match imports.iter_mut().find(|i| i.module == *module) {
+            Some(i) => i.names.push(class),
+            None => imports.push(ImportView {
+                module: module.clone(),
+                names: vec![class],
+            }),
+        }
+    }
+    let mut own: Vec<String> = documented(model)
+        .into_iter()
+        .filter(|e| !defined_by.iter().any(|(x, _)| x == e))
+        .collect();
+    own.sort_by_key(|e| order_of(e));
+    let errors = own
+        .iter()
+        .map(|e| {
+            let (name, text) = errno_class(e);
+            ErrorClassView {
+                name,
+                doc: docstring(&[format!("{e}: {text}.")], 4),
+            }
+        })
+        .collect();
+    (imports, errors)
+}
+
+/// Errnos in the order of the errno table (by number on most targets),
+/// unknown names last.
+fn order_of(errno: &str) -> (usize, String) {
+    (
+        ERRNO_CLASSES
+            .iter()
+            .position(|(e, _, _)| *e == errno)
+            .unwrap_or(usize::MAX),
+        errno.to_string(),
+    )
+}
+
+fn target_keys(model: &Model) -> Vec<TargetKey> {
+    let mut keys: Vec<TargetKey> = Vec::new();
+    let mut push = |machine: &str, bits: u32, target: Target, note: &str| {
+        if !keys.iter().any(|k| k.machine == machine && k.bits == bits) {
+            keys.push(TargetKey {
+                machine: py_str(machine),
+                bits,
+                target: py_str(target.name()),
+                note: note.to_string(),
+            });
+        }
+    };
+    for &t in &model.targets {
+        for m in t.python_machines() {
+            push(m, pointer_bits(t), t, "");
+        }
+    }
+    for &t in &model.targets {
+        for m in compat_machines(t) {
+            push(
+                m,
+                pointer_bits(t),
+                t,
+                "  # 32-bit Python on a 64-bit kernel",
+            );
+        }
+    }
+    keys
+}
+
+fn enum_view(e: &Enum) -> EnumView {
+    let mut doc = e.doc.as_deref().map(paragraphs).unwrap_or_default();
+    if doc.is_empty() {
+        doc.push(format!("Values of {}.", e.name));
+    }
+    since(&mut doc, e.since);
+    let flags = e.kind == EnumKind::Flags;
+    let value = |v: u64| {
+        if flags {
+            format!("{v:#x}")
+        } else {
+            v.to_string()
+        }
+    };
+    let name = pascal(&e.name);
+    EnumView {
+        doc: docstring(&doc, 4),
+        base: if flags {
+            "enum.IntFlag"
+        } else {
+            "enum.IntEnum"
+        },
+        entries: e
+            .entries
+            .iter()
+            .map(|x| {
+                let mut doc = x.doc.as_deref().map(paragraphs).unwrap_or_default();
+                since(&mut doc, x.since);
+                ConstView {
+                    gap: false,
+                    doc: comment(&doc, 4),
+                    name: upper(&x.name),
+                    value: value(x.value),
+                }
+            })
+            .collect(),
+        all: flags.then(|| ConstView {
+            gap: false,
+            doc: comment(
+                &[format!("Every bit of {} defined by this revision.", e.name)],
+                0,
+            ),
+            name: format!("{}_ALL", upper(&e.name)),
+            value: format!("{name}({:#x})", e.mask()),
+        }),
+        name,
+    }
+}
+
+/// A struct of this spec (`Cmd`) or of an included one (`accel_uapi.Cmd`).
+fn struct_ref(model: &Model, name: &str) -> String {
+    match model.find_struct(name) {
+        Some((_, owner)) if owner != model.name => {
+            format!("{}.{}", module_name(owner), pascal(name))
+        }
+        _ => pascal(name),
+    }
+}
+
+fn scalar_ctype(t: Scalar) -> &'static str {
+    match t {
+        Scalar::U8 => "ctypes.c_uint8",
+        Scalar::U16 => "ctypes.c_uint16",
+        Scalar::U32 => "ctypes.c_uint32",
+        Scalar::U64 => "ctypes.c_uint64",
+        Scalar::S8 => "ctypes.c_int8",
+        Scalar::S16 => "ctypes.c_int16",
+        Scalar::S32 => "ctypes.c_int32",
+        Scalar::S64 => "ctypes.c_int64",
+    }
+}
+
+fn elem_ctype(model: &Model, elem: &Elem) -> String {
+    match elem {
+        Elem::Scalar(t) => scalar_ctype(*t).to_string(),
+        Elem::Struct(n) => struct_ref(model, n),
+    }
+}
+
+fn member_ctype(model: &Model, m: &Member) -> String {
+    match &m.kind {
+        MemberKind::Scalar { ty, count } => {
+            // ctypes swaps the bytes of a field of a non-native order type.
+            let base = match (m.byte_order, ty.size()) {
+                (Some(ByteOrder::Big), 2..) => format!("{}.__ctype_be__", scalar_ctype(*ty)),
+                (Some(ByteOrder::Little), 2..) => format!("{}.__ctype_le__", scalar_ctype(*ty)),
+                _ => scalar_ctype(*ty).to_string(),
+            };
+            match count {
+                Some(n) => format!("{base} * {n}"),
+                None => base,
+            }
+        }
+        MemberKind::Pad { len } | MemberKind::Binary { len } => format!("ctypes.c_uint8 * {len}"),
+        MemberKind::String { len } => format!("ctypes.c_char * {len}"),
+        MemberKind::Struct { name } => struct_ref(model, name),
+        MemberKind::UserPtr { .. } => "ctypes.c_uint64".to_string(),
+    }
+}
+
+fn struct_view(model: &Model, s: &Struct) -> StructView {
+    let mut doc = s.doc.as_deref().map(paragraphs).unwrap_or_default();
+    if doc.is_empty() {
+        doc.push(format!("Struct {} of the {} spec.", s.name, model.name));
+    }
+    since(&mut doc, s.since);
+    let fields = s
+        .members
+        .iter()
+        .map(|m| {
+            let mut doc = m.doc.as_deref().map(paragraphs).unwrap_or_default();
+            if let MemberKind::Pad { .. } = m.kind
+                && doc.is_empty()
+            {
+                doc.push("Reserved, must be zero.".to_string());
+            }
+            if let MemberKind::UserPtr {
+                elem,
+                len,
+                max_count,
+            } = &m.kind
+            {
+                doc.push(user_ptr_note(model, s, elem, len, *max_count));
+            }
+            since(&mut doc, m.since);
+            FieldView {
+                doc: comment(&doc, 8),
+                name: py_str(&member_ident(&m.name)),
+                ty: member_ctype(model, m),
+            }
+        })
+        .collect();
+    StructView {
+        name: pascal(&s.name),
+        doc: docstring(&doc, 4),
+        fields,
+    }
+}
+
+fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
+    let elem = elem_ctype(model, elem);
+    let sibling = |i: &usize| {
+        s.members
+            .get(*i)
+            .map_or_else(|| "?".to_string(), |m| member_ident(&m.name))
+    };
+    let max = max.map(|n| format!(", at most {n}")).unwrap_or_default();
+    match len {
+        PtrLen::Count(i) => format!(
+            "User pointer (an address) to {} elements of {elem}{max}.",
+            sibling(i)
+        ),
+        PtrLen::Bytes(i) => format!(
+            "User pointer (an address) to {} bytes of {elem} elements{max}.",
+            sibling(i)
+        ),
+        PtrLen::Single => format!("User pointer (an address) to one {elem}."),
+    }
+}
+
+fn layout_groups(model: &Model) -> Vec<LayoutGroup> {
+    let structs = model.definition_order.iter().filter_map(|i| match *i {
+        ItemRef::Struct(i) => Some(&model.structs[i]),
+        _ => None,
+    });
+    structs
+        .map(|s| {
+            let class = pascal(&s.name);
+            let branch = |cond: Option<String>, l: &StructLayout| LayoutBranch {
+                indent: if cond.is_some() { "    " } else { "" },
+                cond,
+                class: class.clone(),
+                size: l.size,
+                offsets: s
+                    .members
+                    .iter()
+                    .zip(&l.offsets)
+                    .map(|(m, o)| (py_str(&member_ident(&m.name)), *o))
+                    .collect(),
+            };
+            let branches = match s.uniform_layout(&model.targets) {
+                Some(l) => vec![branch(None, l)],
+                None => group_targets(&model.targets, |t| s.layout(t).clone())
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (l, ts))| {
+                        let kw = if i == 0 { "if" } else { "elif" };
+                        branch(Some(format!("{kw} {}:", target_test(&ts))), &l)
+                    })
+                    .collect(),
+            };
+            LayoutGroup { branches }
+        })
+        .collect()
+}
+
+/// Targets grouped by a value, groups in the order of their first target.
+fn group_targets<T: PartialEq>(
+    targets: &[Target],
+    f: impl Fn(Target) -> T,
+) -> Vec<(T, Vec<Target>)> {
+    let mut groups: Vec<(T, Vec<Target>)> = Vec::new();
+    for &t in targets {
+        let v = f(t);
+        match groups.iter_mut().find(|(g, _)| *g == v) {
+            Some((_, ts)) => ts.push(t),
+            None => groups.push((v, vec![t])),
+        }
+    }
+    groups
+}
+
+/// `TARGET == "x86_64"` or `TARGET in ("x86_64", "i386")`.
+fn target_test(ts: &[Target]) -> String {
+    match ts {
+        [t] => format!("TARGET == {}", py_str(t.name())),
+        _ => format!("TARGET in {}", tuple(ts.iter().map(|t| py_str(t.name())))),
+    }
+}
+
+fn cmd_groups(model: &Model) -> Vec<CmdGroup> {
+    if model.ioctls.is_empty() {
+        return Vec::new();
+    }
+    let groups = group_targets(&model.targets, |t| {
+        model
+            .ioctls
+            .iter()
+            .map(|io| io.cmds.get(&t).copied().flatten())
+            .collect::<Vec<_>>()
+    });
+    let single = groups.len() == 1;
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (cmds, ts))| {
+            let kw = if i == 0 { "if" } else { "elif" };
+            CmdGroup {
+                cond: (!single).then(|| format!("{kw} {}:", target_test(&ts))),
+                indent: if single { "" } else { "    " },
+                cmds: model
+                    .ioctls
+                    .iter()
+                    .zip(cmds)
+                    .map(|(io, c)| Assign {
+                        name: format!("IOCTL_{}", upper(&io.name)),
+                        // An argument too large for the target's size
+                        // field has no command there (a lint error).
+                        value: c.map_or_else(|| "None".to_string(), |c| format!("{c:#010x}")),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn dir_words(d: Dir) -> &'static str {
+    match d {
+        Dir::None => "_IO: no argument",
+        Dir::In => "_IOW: the kernel reads arg",
+        Dir::Out => "_IOR: the kernel writes arg",
+        Dir::InOut => "_IOWR: the kernel reads and writes arg",
+    }
+}
+
+fn function(model: &Model, io: &Ioctl) -> FunctionView {
+    let cmd = format!("IOCTL_{}", upper(&io.name));
+    let arg = io
+        .arg
+        .as_deref()
+        .filter(|_| io.dir != Dir::None)
+        .and_then(|a| model.find_struct(a).map(|(s, _)| (s, struct_ref(model, a))));
+    let mut doc = io.doc.as_deref().map(paragraphs).unwrap_or_default();
+    if doc.is_empty() {
+        doc.push(format!("Calls the {} ioctl.", io.name));
+    }
+    let mut params = vec!["fd".to_string()];
+    let mut ptrs = Vec::new();
+    match &arg {
+        Some((s, ty)) => {
+            params.push("arg".to_string());
+            doc.push(format!(
+                "Sends {cmd} ({}) with arg, a {ty}, and returns arg{}. Since \
+                 revision {}.",
+                dir_words(io.dir),
+                if io.dir.copies_out() {
+                    ", updated in place"
+                } else {
+                    ""
+                },
+                io.since
+            ));
+            let mut kw = Vec::new();
+            for m in &s.members {
+                let MemberKind::UserPtr { elem, len, .. } = &m.kind else {
+                    continue;
+                };
+                let p = param_ident(model, &m.name);
+                let field = member_ident(&m.name);
+                let elem_ty = elem_ctype(model, elem);
+                let writes = m.access.written_by_kernel();
+                let access = match (m.access.read_by_kernel(), writes) {
+                    (true, true) => "the kernel reads and writes the elements",
+                    (false, true) => "the kernel writes the elements",
+                    _ => "the kernel reads the elements",
+                };
+                let see = if writes {
+                    " Pass a ctypes array or a bytearray to see what the kernel \
+                     writes: a sequence or bytes are copied first."
+                } else {
+                    ""
+                };
+                let (kind, len_field, bound, what) = match len {
+                    PtrLen::Count(i) | PtrLen::Bytes(i) => {
+                        let lm = &s.members[*i];
+                        let bound = match &lm.kind {
+                            MemberKind::Scalar { ty, .. } => ty.bounds().1,
+                            _ => 0,
+                        };
+                        let count = matches!(len, PtrLen::Count(_));
+                        let lf = member_ident(&lm.name);
+                        (
+                            if count { "count" } else { "bytes" },
+                            py_str(&lf),
+                            bound,
+                            format!(
+                                "the {elem_ty} elements, as a ctypes array of {elem_ty}, \
+                                 bytes, a bytearray or a sequence of {elem_ty}. Its \
+                                 address goes in arg.{field} and its {} in arg.{lf} \
+                                 for the call; {access}.{see} None leaves arg.{field} \
+                                 and arg.{lf} as the caller set them.",
+                                if count { "length" } else { "size in bytes" },
+                            ),
+                        )
+                    }
+                    PtrLen::Single => (
+                        "single",
+                        "None".to_string(),
+                        0,
+                        format!(
+                            "one {elem_ty}, or a value to build one from, whose \
+                             address goes in arg.{field} for the call; {access}.{} \
+                             None leaves arg.{field} as the caller set it.",
+                            if writes {
+                                " Pass a ctypes object to see what the kernel writes."
+                            } else {
+                                ""
+                            },
+                        ),
+                    ),
+                };
+                doc.push(format!("{p}: {what}"));
+                ptrs.push(format!(
+                    "({}, {p}, {elem_ty}, {}, {len_field}, {bound})",
+                    py_str(&field),
+                    py_str(kind)
+                ));
+                kw.push(format!("{p}=None"));
+            }
+            if !kw.is_empty() {
+                params.push("/".to_string());
+                params.push("*".to_string());
+                params.extend(kw);
+            } else {
+                params.push("/".to_string());
+            }
+        }
+        None => {
+            params.push("/".to_string());
+            doc.push(format!(
+                "Sends {cmd} ({}) and returns None. Since revision {}.",
+                dir_words(io.dir),
+                io.since
+            ));
+        }
+    }
+    for e in &io.errors {
+        let (class, _) = errno_class(&e.errno);
+        let text = e
+            .doc
+            .as_deref()
+            .map(|d| paragraphs(d).join(" "))
+            .unwrap_or_default();
+        doc.push(if text.is_empty() {
+            format!("Raises {class} ({}).", e.errno)
+        } else {
+            format!("Raises {class} ({}): {text}", e.errno)
+        });
+    }
+    doc.push("Any other errno raises UabiError.".to_string());
+    FunctionView {
+        name: function_ident(model, &io.name),
+        ioctl: py_str(&io.name),
+        params: params.join(", "),
+        docstring: docstring(&doc, 4),
+        cmd,
+        arg: if arg.is_some() { "arg" } else { "None" },
+        arg_type: arg.map_or_else(|| "None".to_string(), |(_, ty)| ty),
+        ptrs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_helpers() {
+        assert_eq!(paragraphs("one\ntwo  three\n"), ["one", "two three"]);
+        assert_eq!(paragraphs("a\nb\n\nc\n"), ["a b", "c"]);
+        assert_eq!(wrap("aa bb cc", 5, no_glue), ["aa bb", "cc"]);
+        assert_eq!(wrap("aa bb - cc", 5, |w| w == "-"), ["aa bb -", "cc"]);
+        assert_eq!(
+            escape_doc(r#"say "x" \ """ end""#),
+            r#"say "x" \\ ""\" end\""#
+        );
+        assert_eq!(docstring(&["Short.".into()], 4), ["    \"\"\"Short.\"\"\""]);
+        let d = docstring(&["word ".repeat(30), "Two.".into()], 4);
+        assert!(d[0].starts_with("    \"\"\"word"));
+        assert!(d.iter().all(|l| l.chars().count() <= WIDTH));
+        assert_eq!(d.last().unwrap(), "    \"\"\"");
+        assert!(d.contains(&String::new()));
+    }
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(member_ident("class"), "class_");
+        assert_eq!(member_ident("from-buffer"), "from_buffer_");
+        assert_eq!(member_ident("src-bo"), "src_bo");
+        assert_eq!(errno_class("EINVAL").0, "InvalidArgument");
+        assert_eq!(errno_class("ETIMEDOUT").0, "TimedOut");
+        assert_eq!(errno_class("EWHAT").0, "ErrnoEWHAT");
+        for (e, c, _) in ERRNO_CLASSES {
+            assert!(
+                crate::resolve::ERRNOS.contains(e),
+                "{e} is not an errno the resolver accepts"
+            );
+            assert_eq!(ERRNO_CLASSES.iter().filter(|x| x.1 == *c).count(), 1, "{c}");
+        }
+        assert_eq!(ERRNO_CLASSES.len(), crate::resolve::ERRNOS.len());
+    }
+}

@@ -1,0 +1,34 @@
+{#- The command numbers and compile-time layout checks of one GOARCH. -#}
+{{ banner }}
+
+//go:build {{ goarch }}
+
+package {{ package }}
+{%- if !checks.is_empty() %}
+
+import "unsafe"
+{%- endif %}
+{%- if !cmds.is_empty() || !missing.is_empty() %}
+
+// Command numbers on {{ goarch }} (the spec's {{ target }} target).
+{%- for l in missing %}
+{{ l }}
+{%- endfor %}
+{%- if !cmds.is_empty() %}
+const (
+{%- for c in cmds %}
+	{{ c.text }}
+{%- endfor %}
+)
+{%- endif %}
+{%- endif %}
+{%- if !checks.is_empty() %}
+
+// Every struct size and member offset on {{ goarch }}, checked by the compiler:
+// each index is 0 exactly when the value is the spec's, and a compile error
+// (constant overflow, or index out of range) names the one that is not.
+{%- for c in checks %}
+var _ = [1]struct{}{}[{{ c }}]
+{%- endfor %}
+{%- endif %}
+

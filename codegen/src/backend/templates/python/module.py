@@ -1,0 +1,340 @@
+{#- The stdlib-only Python module of one spec. The view model (python.rs)
+    prepares every name, value, comment and docstring line; this file holds
+    the shape. Each tag sits on its own line and trims the newline before
+    it, so tag lines vanish from the output. -#}
+{{ banner }}
+{%- for l in docstring %}
+{{ l }}
+{%- endfor %}
+
+import ctypes
+import enum
+import errno
+import fcntl
+import os
+import platform
+import sys
+{%- if !includes.is_empty() %}
+
+# The modules of included specs live in their own generated folders
+# (generated/<spec>/python/); make them importable from this one's.
+_GENERATED = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
+for _spec in {{ include_specs }}:
+    _path = os.path.join(_GENERATED, _spec, "python")
+    if _path not in sys.path:
+        sys.path.append(_path)
+{% for inc in includes %}
+import {{ inc.module }}  # noqa: E402
+{%- endfor %}
+{%- for i in imports %}
+from {{ i.module }} import (  # noqa: E402
+{%- for n in i.names %}
+    {{ n }},
+{%- endfor %}
+)
+{%- endfor %}
+{%- for inc in includes %}
+
+if {{ inc.module }}.REVISION != {{ inc.revision }}:
+    raise ImportError(
+        f"{{ module }}: generated against revision {{ inc.revision }} of {{ inc.module }}, "
+        f"found revision { {{- inc.module }}.REVISION}; regenerate both"
+    )
+{%- endfor %}
+{%- endif %}
+
+# ABI revision of the {{ spec }} spec this module was generated from.
+REVISION = {{ revision }}
+
+
+# ---------------------------------------------------------------- target
+
+# The target ABI of this process, by platform.machine() and pointer width:
+# command numbers (and, for some structs, layouts) differ between targets.
+_TARGETS = {
+{%- for k in targets %}
+    ({{ k.machine }}, {{ k.bits }}): {{ k.target }},{{ k.note }}
+{%- endfor %}
+}
+_MACHINE = platform.machine()
+_POINTER_BITS = ctypes.sizeof(ctypes.c_void_p) * 8
+TARGET = _TARGETS.get((_MACHINE, _POINTER_BITS))
+if TARGET is None:
+    raise ImportError(
+        f"{{ module }}: unsupported machine {_MACHINE!r} with {_POINTER_BITS}-bit "
+        "pointers; the spec's targets are {{ target_names }}"
+    )
+
+{%- if defines_base || !errors.is_empty() %}
+
+# ---------------------------------------------------------------- errors
+{%- endif %}
+{%- if defines_base %}
+
+
+class UabiError(OSError):
+    """An ioctl failed; errno holds the error number.
+
+    Subclasses name the errors the spec documents for an ioctl; an errno
+    it does not document raises UabiError itself.
+    """
+{%- endif %}
+{%- for e in errors %}
+
+
+class {{ e.name }}(UabiError):
+{%- for l in e.doc %}
+{{ l }}
+{%- endfor %}
+{%- endfor %}
+{%- if !items.is_empty() %}
+
+
+# ---------------------------------------------------------------- definitions
+{%- endif %}
+{%- for item in items %}
+{%- match item %}
+{%- when Item::Const(c) %}
+{{ "" }}
+{%- if c.gap %}
+{{ "" }}
+{%- endif %}
+{%- for l in c.doc %}
+{{ l }}
+{%- endfor %}
+{{ c.name }} = {{ c.value }}
+{%- when Item::Enum(e) %}
+
+
+class {{ e.name }}({{ e.base }}):
+{%- for l in e.doc %}
+{{ l }}
+{%- endfor %}
+{{ "" }}
+{%- for x in e.entries %}
+{%- for l in x.doc %}
+{{ l }}
+{%- endfor %}
+    {{ x.name }} = {{ x.value }}
+{%- endfor %}
+{%- if let Some(all) = e.all %}
+
+{% for l in all.doc %}
+{{ l }}
+{%- endfor %}
+{{ all.name }} = {{ all.value }}
+{%- endif %}
+{%- when Item::Struct(s) %}
+
+
+class {{ s.name }}(ctypes.Structure):
+{%- for l in s.doc %}
+{{ l }}
+{%- endfor %}
+
+    _fields_ = [
+{%- for f in s.fields %}
+{%- for l in f.doc %}
+{{ l }}
+{%- endfor %}
+        ({{ f.name }}, {{ f.ty }}),
+{%- endfor %}
+    ]
+{%- endmatch %}
+{%- endfor %}
+{%- if !layouts.is_empty() %}
+
+
+# ---------------------------------------------------------------- layout
+
+
+def _check_layout(cls, size, offsets):
+    actual = ctypes.sizeof(cls)
+    if actual != size:
+        raise ImportError(
+            f"{{ module }}: ctypes lays {cls.__name__} out in {actual} bytes on "
+            f"{TARGET}; the spec says {size}"
+        )
+    for name, offset in offsets:
+        actual = getattr(cls, name).offset
+        if actual != offset:
+            raise ImportError(
+                f"{{ module }}: ctypes puts {cls.__name__}.{name} at offset "
+                f"{actual} on {TARGET}; the spec says {offset}"
+            )
+
+{% for g in layouts %}
+{%- for b in g.branches %}
+{%- if let Some(cond) = b.cond %}
+{{ cond }}
+{%- endif %}
+{{ b.indent }}_check_layout({{ b.class }}, {{ b.size }}, (
+{%- for (m, off) in b.offsets %}
+{{ b.indent }}    ({{ m }}, {{ off }}),
+{%- endfor %}
+{{ b.indent }}))
+{%- endfor %}
+{%- endfor %}
+{%- endif %}
+{%- if let Some(magic) = magic %}
+
+
+# ---------------------------------------------------------------- ioctls
+
+# The _IOC type byte of every ioctl of this spec.
+IOCTL_MAGIC = {{ magic }}
+
+# The _IOC number of each ioctl.
+{%- for n in nrs %}
+{{ n.name }} = {{ n.value }}
+{%- endfor %}
+
+# The command number of each ioctl on TARGET.
+{%- for g in cmd_groups %}
+{%- if let Some(cond) = g.cond %}
+{{ cond }}
+{%- endif %}
+{%- for c in g.cmds %}
+{{ g.indent }}{{ c.name }} = {{ c.value }}
+{%- endfor %}
+{%- endfor %}
+{%- endif %}
+{%- if !functions.is_empty() %}
+
+
+# ---------------------------------------------------------------- calls
+
+# Errnos some Pythons lack: the kernel-internal ENOTSUPP leaks to userspace
+# as 524 on every target; EHWPOISON's number depends on the target.
+_ERRNO_FALLBACK = {
+    "ENOTSUPP": 524,
+    "EHWPOISON": {"mips": 168, "alpha": 139, "sparc64": 135}.get(TARGET, 133),
+}
+
+
+def _errors(*pairs):
+    table = {}
+    for name, cls in pairs:
+        number = getattr(errno, name, _ERRNO_FALLBACK.get(name))
+        if number is not None:
+            table[number] = cls
+    return table
+
+
+# The exception class of each errno the spec documents, per ioctl.
+_ERRORS = {
+{%- for t in error_tables %}
+{%- if t.entries.is_empty() %}
+    {{ t.ioctl }}: _errors(),
+{%- else %}
+    {{ t.ioctl }}: _errors(
+{%- for (e, c) in t.entries %}
+        ({{ e }}, {{ c }}),
+{%- endfor %}
+    ),
+{%- endif %}
+{%- endfor %}
+}
+
+
+def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound):
+    """Points arg.<field> at value's elements, and for a "count" or "bytes"
+    pointer sets arg.<length> from their number; returns the ctypes object
+    that must stay alive until the call returns. None leaves both alone."""
+    if value is None:
+        return None
+    if kind == "single":
+        if isinstance(value, elem) or (
+            isinstance(value, ctypes.Array) and value._type_ is elem and len(value) == 1
+        ):
+            obj = value
+        else:
+            obj = elem(value)
+        setattr(arg, field, ctypes.addressof(obj))
+        return obj
+    if isinstance(value, ctypes.Array):
+        if value._type_ is not elem:
+            raise TypeError(
+                f"{name}: {field} must hold {elem.__name__} elements, "
+                f"not {value._type_.__name__}"
+            )
+        array = value
+    elif isinstance(value, (bytes, bytearray)):
+        size = ctypes.sizeof(elem)
+        if len(value) % size:
+            raise ValueError(
+                f"{name}: {field} has {len(value)} bytes, not a multiple of {size}"
+            )
+        cls = elem * (len(value) // size)
+        # A bytearray is shared, so what the kernel writes lands in it.
+        if isinstance(value, bytearray):
+            array = cls.from_buffer(value)
+        else:
+            array = cls.from_buffer_copy(value)
+    else:
+        items = list(value)
+        array = (elem * len(items))(*items)
+    n = len(array) if kind == "count" else ctypes.sizeof(array)
+    if n > bound:
+        raise OverflowError(f"{name}: {n} does not fit in {length}")
+    if counts.setdefault(length, n) != n:
+        raise ValueError(
+            f"{name}: {field} has {n} where another pointer sharing {length} "
+            f"has {counts[length]}"
+        )
+    setattr(arg, length, n)
+    setattr(arg, field, ctypes.addressof(array) if len(array) else 0)
+    return array
+
+
+def _call(name, fd, cmd, arg, argtype, ptrs=()):
+    if argtype is not None and not isinstance(arg, argtype):
+        raise TypeError(
+            f"{name}: arg must be a {argtype.__name__}, not {type(arg).__name__}"
+        )
+    counts = {}
+    # The kernel reads and writes these through the addresses in arg.
+    keep = [_set_user_ptr(name, arg, counts, *p) for p in ptrs]
+    if cmd is None:
+        raise UabiError(errno.ENOTTY, f"{name}: no command number on {TARGET}")
+    try:
+        if arg is None:
+            fcntl.ioctl(fd, cmd, 0)
+        else:
+            fcntl.ioctl(fd, cmd, arg, True)
+    except OSError as e:
+        cls = _ERRORS[name].get(e.errno, UabiError)
+        raise cls(e.errno, f"{name}: {e.strerror}") from None
+    del keep
+    return arg
+{%- for f in functions %}
+
+
+def {{ f.name }}({{ f.params }}):
+{%- for l in f.docstring %}
+{{ l }}
+{%- endfor %}
+{%- if f.ptrs.is_empty() %}
+    return _call({{ f.ioctl }}, fd, {{ f.cmd }}, {{ f.arg }}, {{ f.arg_type }})
+{%- else %}
+    return _call({{ f.ioctl }}, fd, {{ f.cmd }}, arg, {{ f.arg_type }}, (
+{%- for p in f.ptrs %}
+        {{ p }},
+{%- endfor %}
+    ))
+{%- endif %}
+{%- endfor %}
+{%- endif %}
+
+
+if __name__ == "__main__":
+    print(
+        f"{{ module }} revision {REVISION} on {TARGET}: "
+        "layout of {{ struct_count }} structs checked"
+    )
+{%- for c in cmd_names %}
+    print("{{ c }} =", {{ c }} if {{ c }} is None else f"{ {{- c }}:#010x}")
+{%- endfor %}
+
