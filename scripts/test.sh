@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 echo "== cargo fmt --check (hand-written crates; generated/ is printed by prettyplease)"
-cargo fmt -p uabi -p uabi-runtime -p softaccel-driver -p softaccel -p softaccel-demo -- --check
+cargo fmt -p uabi -p uabi-runtime -p softaccel-driver -p softaccel -p softaccel-demo -p compat-tests -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== uabi check (generated/ is fresh)"

@@ -22,12 +22,18 @@
 //! generated `dispatch` with the caller's memory read and written by
 //! `process_vm_readv`/`process_vm_writev`, exactly as the kernel would see
 //! it through a device node.
+//!
+//! [`node`] is the real device node: a FUSE file system holding the device
+//! file `softaccel0`, whose `ioctl(2)`, `mmap` and `close` reach this
+//! driver as a kernel driver's would (served by the `softaccel-driverd`
+//! binary, or in-process with [`node::spawn`]).
 
 mod bo;
 mod device;
 mod engine;
 mod exec;
 pub mod inproc;
+pub mod node;
 mod ops;
 mod perf;
 mod queue;
