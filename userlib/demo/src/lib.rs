@@ -8,6 +8,7 @@
 
 use softaccel::accel::{BoFlags, Capabilities, QueueFlags, QueuePriority};
 use softaccel::softaccel::{Batch, Device, PerfCounterId};
+use softaccel::{FdTransport, Transport};
 use softaccel_driver as drv;
 use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
@@ -36,6 +37,8 @@ pub struct Report {
     /// Performance counters the device reported for the run.
     pub perf: Vec<(String, u64)>,
     pub total: Duration,
+    /// How the driver was reached.
+    pub route: String,
 }
 
 impl Report {
@@ -69,9 +72,10 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "softaccel demo: {} elements per vector ({}), in-process driver",
+            "softaccel demo: {} elements per vector ({}), {}",
             self.elements,
-            size(self.elements * 4)
+            size(self.elements * 4),
+            self.route
         )?;
         for line in &self.device {
             writeln!(f, "  {line}")?;
@@ -159,8 +163,25 @@ fn fa_at(i: usize) -> f32 {
 const B_VALUE: u32 = 0x8765_4321;
 const FB_VALUE: f32 = 0.1;
 
-/// Runs the workload on `elements`-element vectors.
+/// Which driver the demo talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A driver started inside this process, reached through its
+    /// dispatch entry directly.
+    InProcess,
+    /// A device node served by `softaccel-driverd`, reached through
+    /// `open(2)`, `ioctl(2)` and `mmap(2)`.
+    Node(std::path::PathBuf),
+}
+
+/// Runs the workload on `elements`-element vectors with an in-process
+/// driver.
 pub fn run(elements: usize) -> Result<Report, Box<dyn std::error::Error>> {
+    run_on(elements, &Target::InProcess)
+}
+
+/// Runs the workload on `elements`-element vectors against `target`.
+pub fn run_on(elements: usize, target: &Target) -> Result<Report, Box<dyn std::error::Error>> {
     let start = Instant::now();
     let mut r = Report {
         elements,
@@ -170,8 +191,22 @@ pub fn run(elements: usize) -> Result<Report, Box<dyn std::error::Error>> {
     let bytes = n * 4;
 
     let t = Instant::now();
-    let driver = drv::Device::new(drv::DeviceConfig::default())?;
-    let dev = Device::new(driver.open_inproc()?)?;
+    // One transport type for both routes, so the workload below is the
+    // same code whichever way the driver is reached.
+    let transport: Box<dyn Transport> = match target {
+        Target::InProcess => {
+            let driver = drv::Device::new(drv::DeviceConfig::default())?;
+            Box::new(driver.open_inproc()?)
+        }
+        Target::Node(path) => Box::new(
+            FdTransport::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+        ),
+    };
+    let dev = Device::new(transport)?;
+    r.route = match target {
+        Target::InProcess => "in-process driver".to_string(),
+        Target::Node(path) => format!("device node {}", path.display()),
+    };
     let info = dev.info()?;
     r.host("start the driver, open the device", t);
     r.device.push(format!(

@@ -42,3 +42,25 @@ fn a_bad_argument_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The README's main job: the demo through the real device node, with the
+/// driver served over FUSE (as root with /dev/fuse, as CI runs).
+#[test]
+fn the_workload_verifies_through_the_device_node() {
+    use softaccel_driver::{Device, DeviceConfig, node};
+    if let Err(why) = node::check_available() {
+        if std::env::var_os("UABI_ALLOW_NO_FUSE").is_some() {
+            eprintln!("SKIPPED the_workload_verifies_through_the_device_node: {why}");
+            return;
+        }
+        panic!("the device node needs FUSE: {why} (set UABI_ALLOW_NO_FUSE=1 to skip)");
+    }
+    let mnt = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-node");
+    let dev = Device::new(DeviceConfig::default()).unwrap();
+    let n = node::spawn(&mnt, dev.clone()).unwrap();
+    let r = softaccel_demo::run_on(5000, &softaccel_demo::Target::Node(n.device_path())).unwrap();
+    assert!(r.ok(), "{r}");
+    assert!(r.to_string().contains("device node"), "{r}");
+    drop(n);
+    assert_eq!(dev.counters().files, 0, "the node's file was not released");
+}
