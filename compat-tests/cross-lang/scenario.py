@@ -55,40 +55,16 @@ def get_param(fd, param):
     return core.get_param(fd, core.GetParam(param=param)).value
 
 
-# mmap(2) through libc rather than the mmap module: the module refuses a
-# mapping beyond st_size of a regular file, and the FUSE node is a regular
-# file of size 0 (a kernel driver's node is a character device, which the
-# module does not size-check). BO mmap offsets are fake, as with DRM.
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mmap64.restype = ctypes.c_void_p
-_libc.mmap64.argtypes = (
-    ctypes.c_void_p,
-    ctypes.c_size_t,
-    ctypes.c_int,
-    ctypes.c_int,
-    ctypes.c_int,
-    ctypes.c_int64,
-)
-_libc.munmap.restype = ctypes.c_int
-_libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
-_MAP_FAILED = ctypes.c_void_p(-1).value
-
-
 def map_bo(fd, length, offset):
-    """A writable ctypes byte array over the BO's pages."""
-    addr = _libc.mmap64(
-        None, length, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, offset
+    """A shared, writable mapping of the BO's pages (BO mmap offsets are
+    fake offsets into the device file, as with DRM)."""
+    return mmap.mmap(
+        fd, length, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE, offset=offset
     )
-    if addr == _MAP_FAILED:
-        e = ctypes.get_errno()
-        raise OSError(e, f"mmap: {os.strerror(e)}")
-    return (ctypes.c_ubyte * length).from_address(addr)
 
 
 def unmap_bo(buf):
-    if _libc.munmap(ctypes.addressof(buf), ctypes.sizeof(buf)) != 0:
-        e = ctypes.get_errno()
-        raise OSError(e, f"munmap: {os.strerror(e)}")
+    buf.close()
 
 
 def le32(buf, offset):

@@ -144,10 +144,15 @@ impl NodeFs {
     }
 
     fn attr(&self, ino: u64) -> FileAttr {
+        const DEVICE_FILE_SIZE: u64 = 1 << 46;
         let dir = ino == INodeNo::ROOT.0;
         FileAttr {
             ino: INodeNo(ino),
-            size: 0,
+            // A character device reports size 0 and mmap checks nothing; a
+            // regular file's size bounds mmap in userspace libraries (Python's
+            // mmap refuses to map past it). The device file therefore reports
+            // the largest device-memory offset a BO can have.
+            size: if dir { 0 } else { DEVICE_FILE_SIZE },
             blocks: 0,
             atime: self.mounted_at,
             mtime: self.mounted_at,
