@@ -14,5 +14,7 @@ echo "== uabi check (generated/ is fresh)"
 cargo run --quiet -p uabi -- check
 echo "== uabi lint spec/*.yaml"
 cargo run --quiet -p uabi -- lint spec/*.yaml
+echo "== uabi compat (every spec against its frozen revisions)"
+cargo run --quiet -p uabi -- compat
 echo "== cargo test"
 cargo test --workspace

@@ -9,7 +9,9 @@
 //! reads files.
 
 pub mod backend;
+pub mod compat;
 pub mod diag;
+pub mod dump;
 pub mod ioc;
 pub mod layout;
 pub mod lint;

@@ -1,8 +1,9 @@
-//! The `uabi` command line: generate, check, lint.
+//! The `uabi` command line: generate, check, lint, freeze, compat.
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use uabi::compat::{self, Report, Side, SideError};
 use uabi::pipeline::{self, Checked};
 
 /// One spec for the user/kernel ABI of accelerator drivers; generates
@@ -42,6 +43,28 @@ enum Command {
     },
     /// List the lint rules: id, severity, lint-rules.md number, rationale.
     Rules,
+    /// Write the canonical ABI dump of each spec's current revision to
+    /// `<spec dir>/<stem>.abi/r<revision>.json` (its includes are frozen
+    /// by their own `freeze`). Refuses a spec with lint errors, one that
+    /// breaks a frozen revision, and a frozen revision whose content would
+    /// change.
+    Freeze {
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+    },
+    /// Check ABI compatibility. Without arguments: every spec in spec/
+    /// against each of its frozen revisions. With OLD NEW: each a spec, a
+    /// dump (`*.json`) or `git:<rev>:<path>`. Exit 1 on a breaking change.
+    Compat {
+        /// Nothing, or OLD NEW.
+        sides: Vec<String>,
+        /// `text` for people, `json` for tools (one array of comparisons).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// List the compat rules: id, lint-rules.md number, rationale.
+        #[arg(long)]
+        rules: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -198,6 +221,20 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(if errors > 0 { FINDINGS } else { 0 })
             }
         }
+        Command::Freeze { specs } => freeze(&specs),
+        Command::Compat {
+            sides,
+            format,
+            rules,
+        } => {
+            if rules {
+                for r in uabi::compat::RULES {
+                    println!("{:<22} rule {:>2}  {}", r.id, r.number, r.rationale);
+                }
+                return Ok(0);
+            }
+            compat(&sides, format)
+        }
         Command::Rules => {
             for r in uabi::lint::RESOLVER_RULES.iter().chain(uabi::lint::RULES) {
                 println!(
@@ -211,4 +248,288 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// One comparison, rendered for people or tools.
+struct Compared {
+    old: Side,
+    new_label: String,
+    new_revision: u32,
+    report: Report,
+}
+
+impl Compared {
+    fn text(&self, new: &Side) -> String {
+        let mut out = format!(
+            "== {} (revision {}) against {} (revision {})\n",
+            self.new_label, self.new_revision, self.old.label, self.old.dump.revision
+        );
+        for d in &self.report.findings {
+            out.push_str(&d.render(new.sources.get(&d.pos.file).map(String::as_str)));
+        }
+        for n in &self.report.compatible {
+            out.push_str(&format!("  + {n}\n"));
+        }
+        let n = self.report.findings.len();
+        out.push_str(&if n > 0 {
+            format!("-> {n} breaking change{}\n", if n == 1 { "" } else { "s" })
+        } else if self.report.compatible.is_empty() {
+            "-> unchanged\n".to_string()
+        } else {
+            format!("-> compatible ({} changes)\n", self.report.compatible.len())
+        });
+        out
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "old": self.old.label,
+            "old-revision": self.old.dump.revision,
+            "new": self.new_label,
+            "new-revision": self.new_revision,
+            "breaking": self.report.is_breaking(),
+            "findings": self.report.findings.iter().map(|d| serde_json::json!({
+                "severity": d.severity.to_string(),
+                "rule": d.rule,
+                "message": d.message,
+                "file": &*d.pos.file,
+                "line": d.pos.line,
+                "column": d.pos.col,
+                "hint": d.hint,
+            })).collect::<Vec<_>>(),
+            "compatible": self.report.compatible,
+        })
+    }
+}
+
+/// Reads a side, printing a spec's errors; Err carries the exit code.
+fn side(arg: &str) -> Result<Side, u8> {
+    match compat::load_side(arg) {
+        Ok(s) => Ok(s),
+        Err(SideError::Io(e)) => {
+            eprintln!("uabi: {e}");
+            Err(TROUBLE)
+        }
+        Err(SideError::Spec(diags, sources)) => {
+            for d in &diags {
+                eprint!("{}", d.render(sources.get(&d.pos.file).map(String::as_str)));
+            }
+            eprintln!("uabi: {arg} does not resolve");
+            Err(FINDINGS)
+        }
+    }
+}
+
+/// The frozen dumps of the spec behind `new`, as sides labelled beside
+/// the spec's own label.
+fn frozen_sides(spec: &Path, new: &Side) -> Result<Vec<Side>, u8> {
+    let revisions = compat::frozen_revisions(spec).map_err(|e| {
+        eprintln!("uabi: reading {}: {e}", compat::frozen_dir(spec).display());
+        TROUBLE
+    })?;
+    let label_dir = Path::new(&new.label)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(
+            compat::frozen_dir(Path::new(&new.label))
+                .file_name()
+                .unwrap_or_default(),
+        );
+    let mut out = Vec::new();
+    for (rev, file) in revisions {
+        let label = label_dir
+            .join(file.file_name().unwrap_or_default())
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            eprintln!("uabi: cannot read {label}: {e}");
+            TROUBLE
+        })?;
+        let s = compat::dump_side(&text, &label).map_err(|e| {
+            eprintln!("uabi: {e}");
+            TROUBLE
+        })?;
+        if s.dump.revision != rev || s.dump.spec != new.dump.spec {
+            eprintln!(
+                "uabi: {label} holds revision {} of spec `{}`; expected revision {rev} of `{}`",
+                s.dump.revision, s.dump.spec, new.dump.spec
+            );
+            return Err(TROUBLE);
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+fn compat(sides: &[String], format: Format) -> anyhow::Result<u8> {
+    let mut runs: Vec<(Side, Vec<Compared>)> = Vec::new();
+    let mut code = 0u8;
+    match sides {
+        [] => {
+            for spec in default_specs(Vec::new())? {
+                let new = match side(&spec.to_string_lossy()) {
+                    Ok(s) => s,
+                    Err(c) => {
+                        code = code.max(c);
+                        continue;
+                    }
+                };
+                let olds = match frozen_sides(&spec, &new) {
+                    Ok(o) => o,
+                    Err(c) => {
+                        code = code.max(c);
+                        continue;
+                    }
+                };
+                if olds.is_empty() && format == Format::Text {
+                    println!(
+                        "== {} (revision {}): no frozen revision yet (`uabi freeze {}` writes one)",
+                        new.label,
+                        new.dump.revision,
+                        spec.display()
+                    );
+                }
+                let compared = olds
+                    .into_iter()
+                    .map(|old| Compared {
+                        report: compat::compare(&old.dump, &new.dump, &new.locator),
+                        new_label: new.label.clone(),
+                        new_revision: new.dump.revision,
+                        old,
+                    })
+                    .collect();
+                runs.push((new, compared));
+            }
+        }
+        [old, new] => {
+            let (old, new) = match (side(old), side(new)) {
+                (Ok(o), Ok(n)) => (o, n),
+                (o, n) => return Ok(o.err().unwrap_or(0).max(n.err().unwrap_or(0))),
+            };
+            let c = Compared {
+                report: compat::compare(&old.dump, &new.dump, &new.locator),
+                new_label: new.label.clone(),
+                new_revision: new.dump.revision,
+                old,
+            };
+            runs.push((new, vec![c]));
+        }
+        _ => anyhow::bail!(
+            "compat takes no argument, or OLD NEW (a spec, a *.json dump, or git:<rev>:<path>)"
+        ),
+    }
+    let breaking = runs
+        .iter()
+        .flat_map(|(_, c)| c)
+        .filter(|c| c.report.is_breaking())
+        .count();
+    match format {
+        Format::Text => {
+            for (new, compared) in &runs {
+                for c in compared {
+                    print!("{}", c.text(new));
+                }
+            }
+        }
+        Format::Json => {
+            let all: Vec<serde_json::Value> = runs
+                .iter()
+                .flat_map(|(_, c)| c)
+                .map(Compared::json)
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        }
+    }
+    if breaking > 0 {
+        code = code.max(FINDINGS);
+    }
+    Ok(code)
+}
+
+fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
+    let mut code = 0u8;
+    for spec in specs {
+        if let Err(c) = checked(std::slice::from_ref(spec)) {
+            eprintln!("uabi: not freezing {}: the spec has errors", spec.display());
+            code = code.max(c);
+            continue;
+        }
+        let new = match side(&spec.to_string_lossy()) {
+            Ok(s) => s,
+            Err(c) => {
+                code = code.max(c);
+                continue;
+            }
+        };
+        let olds = match frozen_sides(spec, &new) {
+            Ok(o) => o,
+            Err(c) => {
+                code = code.max(c);
+                continue;
+            }
+        };
+        let rev = new.dump.revision;
+        let text = uabi::dump::to_json(&new.dump);
+        let dest = compat::frozen_dir(spec).join(format!("r{rev}.json"));
+        let dest_label = Path::new(&new.label)
+            .with_file_name(
+                compat::frozen_dir(Path::new(&new.label))
+                    .file_name()
+                    .unwrap_or_default(),
+            )
+            .join(format!("r{rev}.json"))
+            .to_string_lossy()
+            .into_owned();
+        // Breaking an older frozen revision, or changing this one, is
+        // what freezing exists to prevent.
+        let mut refused = None;
+        for old in olds {
+            let same = old.dump.revision == rev;
+            if same && old.dump == new.dump {
+                continue;
+            }
+            let report = compat::compare(&old.dump, &new.dump, &new.locator);
+            if report.is_breaking() || same {
+                let label = old.label.clone();
+                let c = Compared {
+                    report,
+                    new_label: new.label.clone(),
+                    new_revision: rev,
+                    old,
+                };
+                eprint!("{}", c.text(&new));
+                refused = Some(if same {
+                    format!(
+                        "revision {rev} is frozen in {label} with other content; \
+                         a frozen revision never changes: bump `revision`"
+                    )
+                } else {
+                    format!("it breaks frozen {label} (findings above)")
+                });
+            }
+        }
+        if let Some(why) = refused {
+            eprintln!("uabi: not freezing {}: {why}", new.label);
+            code = code.max(FINDINGS);
+            continue;
+        }
+        match std::fs::read_to_string(&dest) {
+            Ok(existing) if existing == text => {
+                println!(
+                    "{dest_label}: revision {rev} of `{}` is frozen (unchanged)",
+                    new.dump.spec
+                );
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+        }
+        std::fs::write(&dest, &text)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", dest.display()))?;
+        println!("{dest_label}: froze revision {rev} of `{}`", new.dump.spec);
+    }
+    Ok(code)
 }

@@ -1722,7 +1722,24 @@ impl Resolver<'_> {
                 let min = get(self, checks.and_then(|c| c.min.as_ref()));
                 let max = get(self, checks.and_then(|c| c.max.as_ref()));
                 let min_len = get(self, checks.and_then(|c| c.min_len.as_ref())).map(|v| v as u64);
-                let max_len = get(self, checks.and_then(|c| c.max_len.as_ref())).map(|v| v as u64);
+                if let (Some(direct), Some(_)) =
+                    (&a.max_len, checks.and_then(|c| c.max_len.as_ref()))
+                {
+                    self.err(
+                        "duplicate-key",
+                        self.pos(direct),
+                        "`max-len` is given both on the attribute and under `checks`",
+                        "keep one of them",
+                    );
+                    continue;
+                }
+                let max_len = get(
+                    self,
+                    a.max_len
+                        .as_ref()
+                        .or_else(|| checks.and_then(|c| c.max_len.as_ref())),
+                )
+                .map(|v| v as u64);
                 let exact_len =
                     get(self, checks.and_then(|c| c.exact_len.as_ref())).map(|v| v as u64);
                 let len = get(self, a.len.as_ref()).map(|v| v as u64);

@@ -369,6 +369,10 @@ pub struct AttrDef {
     pub byte_order: Option<S<String>>,
     #[serde(default)]
     pub checks: Option<S<ChecksDef>>,
+    /// spec-language.md writes `max-len` on the attribute itself; YNL
+    /// writes it under `checks`. Both are accepted.
+    #[serde(default)]
+    pub max_len: Option<S<IntOrName>>,
     #[serde(default)]
     pub len: Option<S<IntOrName>>,
     #[serde(default)]

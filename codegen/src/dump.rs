@@ -1,0 +1,965 @@
+//! The canonical ABI dump: everything about one spec that a compiled
+//! binary depends on (layouts per target, command numbers, values), and
+//! nothing it does not (docs, generated names' spellings, positions, the
+//! generator's version). `freeze` writes it; `compat` compares two of
+//! them. The JSON is canonical (keys sorted, two-space indent, trailing
+//! newline) so that the same ABI is always the same bytes, and every
+//! top-level item carries the sha256 of its own canonical JSON, so a hand
+//! edit of a frozen dump is detected.
+//!
+//! Only the spec's own items are dumped; an included spec is frozen by
+//! its own `freeze`. Layouts of structs that embed an included struct are
+//! still complete (sizes and offsets are numbers), so a change in the
+//! included spec that moves them shows up here too.
+
+use crate::diag::Pos;
+use crate::model::{
+    ByteOrder, Elem, EnumKind, Member, MemberKind, Model, OpMode, Producer, PtrLen, Struct,
+};
+use crate::target::Target;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Bumped only when the dump's shape changes incompatibly; parsing
+/// refuses other values rather than misreading them.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Dump {
+    pub format: u32,
+    pub spec: String,
+    pub revision: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ioctl_magic: Option<u8>,
+    /// `ioctl: { retired: [...] }`: numbers no new ioctl may take.
+    #[serde(default)]
+    pub retired_nrs: Vec<u8>,
+    /// Target names, sorted.
+    pub targets: Vec<String>,
+    #[serde(default)]
+    pub consts: BTreeMap<String, ConstDump>,
+    #[serde(default)]
+    pub enums: BTreeMap<String, EnumDump>,
+    #[serde(default)]
+    pub flags: BTreeMap<String, EnumDump>,
+    #[serde(default)]
+    pub structs: BTreeMap<String, StructDump>,
+    #[serde(default)]
+    pub ioctls: BTreeMap<String, IoctlDump>,
+    #[serde(default)]
+    pub rings: BTreeMap<String, RingDump>,
+    #[serde(default)]
+    pub attribute_sets: BTreeMap<String, AttrSetDump>,
+    /// The ioctl that carries control messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations_transport: Option<String>,
+    #[serde(default)]
+    pub operations: BTreeMap<String, OperationDump>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ConstDump {
+    pub value: i128,
+    pub since: u32,
+    #[serde(default)]
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct EnumDump {
+    pub since: u32,
+    pub entries: BTreeMap<String, EntryDump>,
+    #[serde(default)]
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct EntryDump {
+    /// An enum entry's value, or a flag's mask.
+    pub value: u64,
+    pub since: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct StructDump {
+    pub since: u32,
+    pub members: Vec<MemberDump>,
+    /// By target name.
+    pub layouts: BTreeMap<String, LayoutDump>,
+    #[serde(default)]
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct LayoutDump {
+    pub size: u32,
+    pub align: u32,
+    /// Offset of each member, in member order.
+    pub offsets: Vec<u32>,
+    /// Size of each member, in member order.
+    pub sizes: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct MemberDump {
+    pub name: String,
+    /// A scalar name, `pad`, `binary`, `string`, `struct` or `user-ptr`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Element count of a scalar array.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Byte length of `pad`, `binary` and `string`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub len: Option<u32>,
+    /// The nested struct of a `struct` member.
+    #[serde(default, rename = "struct", skip_serializing_if = "Option::is_none")]
+    pub struct_: Option<String>,
+    /// The scalar element of a `user-ptr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elem: Option<String>,
+    /// The struct element of a `user-ptr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elem_struct: Option<String>,
+    /// The sibling holding a `user-ptr`'s element count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_member: Option<String>,
+    /// The sibling holding a `user-ptr`'s byte length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub len_member: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byte_order: Option<String>,
+    pub access: String,
+    pub since: u32,
+    #[serde(default, skip_serializing_if = "Checks::is_empty")]
+    pub checks: Checks,
+}
+
+/// What the kernel side rejects; a later revision may only accept more.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Checks {
+    /// Value must be an entry of this enum.
+    #[serde(default, rename = "enum", skip_serializing_if = "Option::is_none")]
+    pub enum_: Option<String>,
+    /// Value must be a combination of these flags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i128>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i128>,
+    /// Largest element count behind a `user-ptr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_len: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_len: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_len: Option<u64>,
+}
+
+impl Checks {
+    pub fn is_empty(&self) -> bool {
+        self == &Checks::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct IoctlDump {
+    pub nr: u8,
+    pub dir: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arg: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    pub since: u32,
+    /// By target name.
+    pub commands: BTreeMap<String, CommandDump>,
+    #[serde(default)]
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CommandDump {
+    /// `0x...`, or null where the argument does not fit the size field.
+    pub cmd: Option<String>,
+    pub size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RingDump {
+    pub entry: String,
+    pub producer: String,
+    /// The index type, which fixes the header layout the generated code
+    /// owns (head and tail on separate cache lines).
+    pub index: String,
+    pub min_entries: u64,
+    pub max_entries: u64,
+    pub since: u32,
+    #[serde(default)]
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AttrSetDump {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset_of: Option<String>,
+    pub attributes: BTreeMap<String, AttrDump>,
+    #[serde(default)]
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AttrDump {
+    pub value: u32,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub since: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nested_attributes: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub multi_attr: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byte_order: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub len: Option<u64>,
+    #[serde(default, rename = "struct", skip_serializing_if = "Option::is_none")]
+    pub struct_: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Checks::is_empty")]
+    pub checks: Checks,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct OperationDump {
+    pub value: u32,
+    pub since: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_set: Option<String>,
+    #[serde(default, rename = "do", skip_serializing_if = "Option::is_none")]
+    pub do_: Option<OpModeDump>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dump: Option<OpModeDump>,
+    #[serde(default)]
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct OpModeDump {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Vec<String>>,
+}
+
+fn byte_order(b: Option<ByteOrder>) -> Option<String> {
+    b.map(|b| {
+        match b {
+            ByteOrder::Little => "little-endian",
+            ByteOrder::Big => "big-endian",
+        }
+        .to_string()
+    })
+}
+
+/// A member's size on `t`; nested structs may belong to an included spec.
+fn member_size(model: &Model, m: &Member, t: Target) -> u32 {
+    match &m.kind {
+        MemberKind::Scalar { ty, count } => ty.size() * count.unwrap_or(1),
+        MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => *len,
+        MemberKind::Struct { name } => model
+            .find_struct(name)
+            .and_then(|(s, _)| s.layouts.get(&t))
+            .map_or(0, |l| l.size),
+        MemberKind::UserPtr { .. } => 8,
+    }
+}
+
+fn member(s: &Struct, m: &Member) -> MemberDump {
+    let mut d = MemberDump {
+        name: m.name.clone(),
+        ty: String::new(),
+        count: None,
+        len: None,
+        struct_: None,
+        elem: None,
+        elem_struct: None,
+        count_member: None,
+        len_member: None,
+        byte_order: byte_order(m.byte_order),
+        access: m.access.name().to_string(),
+        since: m.since,
+        checks: Checks::default(),
+    };
+    match &m.kind {
+        MemberKind::Scalar { ty, count } => {
+            d.ty = ty.name().to_string();
+            d.count = *count;
+        }
+        MemberKind::Pad { len } => {
+            d.ty = "pad".into();
+            d.len = Some(*len);
+        }
+        MemberKind::Binary { len } => {
+            d.ty = "binary".into();
+            d.len = Some(*len);
+        }
+        MemberKind::String { len } => {
+            d.ty = "string".into();
+            d.len = Some(*len);
+        }
+        MemberKind::Struct { name } => {
+            d.ty = "struct".into();
+            d.struct_ = Some(name.clone());
+        }
+        MemberKind::UserPtr {
+            elem,
+            len,
+            max_count,
+        } => {
+            d.ty = "user-ptr".into();
+            match elem {
+                Elem::Scalar(s) => d.elem = Some(s.name().to_string()),
+                Elem::Struct(n) => d.elem_struct = Some(n.clone()),
+            }
+            let sibling = |i: &usize| s.members.get(*i).map(|m| m.name.clone());
+            match len {
+                PtrLen::Count(i) => d.count_member = sibling(i),
+                PtrLen::Bytes(i) => d.len_member = sibling(i),
+                PtrLen::Single => {}
+            }
+            d.checks.max_count = *max_count;
+        }
+    }
+    if let Some(c) = &m.check {
+        if c.as_flags {
+            d.checks.flags = Some(c.name.clone());
+        } else {
+            d.checks.enum_ = Some(c.name.clone());
+        }
+    }
+    if let Some((lo, hi)) = m.range {
+        d.checks.min = Some(lo);
+        d.checks.max = Some(hi);
+    }
+    d
+}
+
+fn op_mode(m: &Option<OpMode>) -> Option<OpModeDump> {
+    m.as_ref().map(|m| OpModeDump {
+        request: m.request.clone(),
+        reply: m.reply.clone(),
+    })
+}
+
+/// The dump of `model`'s own items (not its includes'), digests filled.
+pub fn build(model: &Model) -> Dump {
+    let mut targets = model.targets.clone();
+    targets.sort();
+    targets.dedup();
+    let mut d = Dump {
+        format: FORMAT,
+        spec: model.name.clone(),
+        revision: model.revision,
+        ioctl_magic: model.magic,
+        retired_nrs: {
+            let mut r = model.retired_nrs.clone();
+            r.sort_unstable();
+            r.dedup();
+            r
+        },
+        targets: targets.iter().map(|t| t.name().to_string()).collect(),
+        consts: BTreeMap::new(),
+        enums: BTreeMap::new(),
+        flags: BTreeMap::new(),
+        structs: BTreeMap::new(),
+        ioctls: BTreeMap::new(),
+        rings: BTreeMap::new(),
+        attribute_sets: BTreeMap::new(),
+        operations_transport: model.operations.as_ref().and_then(|o| o.transport.clone()),
+        operations: BTreeMap::new(),
+    };
+    for c in &model.consts {
+        d.consts.insert(
+            c.name.clone(),
+            ConstDump {
+                value: c.value,
+                since: c.since,
+                digest: String::new(),
+            },
+        );
+    }
+    for e in &model.enums {
+        let dump = EnumDump {
+            since: e.since,
+            entries: e
+                .entries
+                .iter()
+                .map(|x| {
+                    (
+                        x.name.clone(),
+                        EntryDump {
+                            value: x.value,
+                            since: x.since,
+                        },
+                    )
+                })
+                .collect(),
+            digest: String::new(),
+        };
+        match e.kind {
+            EnumKind::Enum => d.enums.insert(e.name.clone(), dump),
+            EnumKind::Flags => d.flags.insert(e.name.clone(), dump),
+        };
+    }
+    for s in &model.structs {
+        let layouts = targets
+            .iter()
+            .filter_map(|t| {
+                let l = s.layouts.get(t)?;
+                Some((
+                    t.name().to_string(),
+                    LayoutDump {
+                        size: l.size,
+                        align: l.align,
+                        offsets: l.offsets.clone(),
+                        sizes: s
+                            .members
+                            .iter()
+                            .map(|m| member_size(model, m, *t))
+                            .collect(),
+                    },
+                ))
+            })
+            .collect();
+        d.structs.insert(
+            s.name.clone(),
+            StructDump {
+                since: s.since,
+                members: s.members.iter().map(|m| member(s, m)).collect(),
+                layouts,
+                digest: String::new(),
+            },
+        );
+    }
+    for i in &model.ioctls {
+        let commands = targets
+            .iter()
+            .map(|t| {
+                (
+                    t.name().to_string(),
+                    CommandDump {
+                        cmd: i
+                            .cmds
+                            .get(t)
+                            .copied()
+                            .flatten()
+                            .map(|c| format!("{c:#010x}")),
+                        size: model.arg_size(i, *t),
+                    },
+                )
+            })
+            .collect();
+        d.ioctls.insert(
+            i.name.clone(),
+            IoctlDump {
+                nr: i.nr,
+                dir: i.dir.name().to_string(),
+                arg: i.arg.clone(),
+                extension: i.extension.map(|e| e.name().to_string()),
+                since: i.since,
+                commands,
+                digest: String::new(),
+            },
+        );
+    }
+    for r in &model.rings {
+        d.rings.insert(
+            r.name.clone(),
+            RingDump {
+                entry: r.entry.clone(),
+                producer: match r.producer {
+                    Producer::User => "user",
+                    Producer::Device => "device",
+                }
+                .to_string(),
+                index: r.index.name().to_string(),
+                min_entries: r.min_entries,
+                max_entries: r.max_entries,
+                since: r.since,
+                digest: String::new(),
+            },
+        );
+    }
+    for set in &model.attribute_sets {
+        let attributes = set
+            .attributes
+            .iter()
+            .map(|a| {
+                let mut checks = Checks {
+                    min: a.min,
+                    max: a.max,
+                    min_len: a.min_len,
+                    max_len: a.max_len,
+                    exact_len: a.exact_len,
+                    ..Checks::default()
+                };
+                if let Some(c) = &a.enum_ {
+                    if c.as_flags {
+                        checks.flags = Some(c.name.clone());
+                    } else {
+                        checks.enum_ = Some(c.name.clone());
+                    }
+                }
+                (
+                    a.name.clone(),
+                    AttrDump {
+                        value: a.value,
+                        ty: a.ty.clone(),
+                        since: a.since,
+                        nested_attributes: a.nested_attributes.clone(),
+                        multi_attr: a.multi_attr,
+                        byte_order: byte_order(a.byte_order),
+                        len: a.len,
+                        struct_: a.struct_.clone(),
+                        sub_type: a.sub_type.clone(),
+                        checks,
+                    },
+                )
+            })
+            .collect();
+        d.attribute_sets.insert(
+            set.name.clone(),
+            AttrSetDump {
+                subset_of: set.subset_of.clone(),
+                attributes,
+                digest: String::new(),
+            },
+        );
+    }
+    if let Some(ops) = &model.operations {
+        for op in &ops.list {
+            d.operations.insert(
+                op.name.clone(),
+                OperationDump {
+                    value: op.value,
+                    since: op.since,
+                    attribute_set: op.attribute_set.clone(),
+                    do_: op_mode(&op.do_),
+                    dump: op_mode(&op.dump),
+                    digest: String::new(),
+                },
+            );
+        }
+    }
+    fill_digests(&mut d);
+    d
+}
+
+/// Every item's digest field, by path (`structs/cmd`), for checking.
+fn digests(d: &Dump) -> Vec<(String, String, String)> {
+    fn each<T: Serialize>(
+        out: &mut Vec<(String, String, String)>,
+        section: &str,
+        items: &BTreeMap<String, T>,
+        stored: impl Fn(&T) -> &str,
+    ) {
+        for (name, item) in items {
+            out.push((
+                format!("{section}/{name}"),
+                stored(item).to_string(),
+                digest_of(item),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    each(&mut out, "consts", &d.consts, |x| &x.digest);
+    each(&mut out, "enums", &d.enums, |x| &x.digest);
+    each(&mut out, "flags", &d.flags, |x| &x.digest);
+    each(&mut out, "structs", &d.structs, |x| &x.digest);
+    each(&mut out, "ioctls", &d.ioctls, |x| &x.digest);
+    each(&mut out, "rings", &d.rings, |x| &x.digest);
+    each(&mut out, "attribute-sets", &d.attribute_sets, |x| &x.digest);
+    each(&mut out, "operations", &d.operations, |x| &x.digest);
+    out
+}
+
+fn fill_digests(d: &mut Dump) {
+    fn fill<T: Serialize>(items: &mut BTreeMap<String, T>, slot: impl Fn(&mut T) -> &mut String) {
+        for item in items.values_mut() {
+            let h = digest_of(item);
+            *slot(item) = h;
+        }
+    }
+    fill(&mut d.consts, |x| &mut x.digest);
+    fill(&mut d.enums, |x| &mut x.digest);
+    fill(&mut d.flags, |x| &mut x.digest);
+    fill(&mut d.structs, |x| &mut x.digest);
+    fill(&mut d.ioctls, |x| &mut x.digest);
+    fill(&mut d.rings, |x| &mut x.digest);
+    fill(&mut d.attribute_sets, |x| &mut x.digest);
+    fill(&mut d.operations, |x| &mut x.digest);
+}
+
+/// sha256 (lower-case hex) of the item's compact canonical JSON, its own
+/// `digest` key left out.
+pub fn digest_of<T: Serialize>(item: &T) -> String {
+    use sha2::{Digest, Sha256};
+    let mut v = canonical(serde_json::to_value(item).expect("dump items serialize"));
+    if let Value::Object(m) = &mut v {
+        m.remove("digest");
+    }
+    let text = serde_json::to_string(&v).expect("values serialize");
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Objects rebuilt with sorted keys, whatever map type serde_json was
+/// built with.
+fn canonical(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> =
+                m.into_iter().map(|(k, v)| (k, canonical(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(canonical).collect()),
+        other => other,
+    }
+}
+
+/// The canonical text of a dump: sorted keys, pretty, trailing newline.
+pub fn to_json(d: &Dump) -> String {
+    let v = canonical(serde_json::to_value(d).expect("dumps serialize"));
+    let mut s = serde_json::to_string_pretty(&v).expect("values serialize");
+    s.push('\n');
+    s
+}
+
+/// Parses a dump, refusing another format and any item whose digest does
+/// not match its content (frozen dumps are written by `freeze` only).
+pub fn parse(text: &str) -> Result<Dump, String> {
+    let format = serde_json::from_str::<Value>(text)
+        .map_err(|e| format!("not JSON: {e}"))?
+        .get("format")
+        .and_then(Value::as_u64);
+    if format != Some(u64::from(FORMAT)) {
+        return Err(match format {
+            Some(f) => format!("dump format {f} is not supported (this uabi reads {FORMAT})"),
+            None => "not an ABI dump (no `format` key)".to_string(),
+        });
+    }
+    let d: Dump = serde_json::from_str(text).map_err(|e| format!("not an ABI dump: {e}"))?;
+    for (path, stored, actual) in digests(&d) {
+        if stored != actual {
+            return Err(format!(
+                "digest of `{path}` does not match its content: frozen dumps are written by \
+                 `uabi freeze` and never edited by hand"
+            ));
+        }
+    }
+    Ok(d)
+}
+
+/// Where each part of a dump or spec is, by path: `structs/cmd`,
+/// `structs/cmd/members/3`, `ioctls/submit/nr`, `revision`. The paths
+/// are those of the dump's JSON, so one scheme serves both sides.
+#[derive(Debug, Clone, Default)]
+pub struct Locator {
+    pub file: Option<Arc<str>>,
+    pub positions: BTreeMap<String, Pos>,
+}
+
+impl Locator {
+    /// The position of `path`, or of its nearest located ancestor, or the
+    /// start of the file.
+    pub fn pos(&self, path: &str) -> Pos {
+        let mut p = path;
+        loop {
+            if let Some(pos) = self.positions.get(p) {
+                return pos.clone();
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => break,
+            }
+        }
+        if let Some(pos) = self.positions.get("") {
+            return pos.clone();
+        }
+        let file = self.file.clone().unwrap_or_else(|| Arc::from("<dump>"));
+        Pos::file_start(&file)
+    }
+
+    /// Positions of a spec's items, from the model; `source` (the spec's
+    /// text) adds top-level keys the model does not keep positions for.
+    pub fn for_model(model: &Model, source: Option<&str>) -> Locator {
+        let file = model.pos.file.clone();
+        let mut p = BTreeMap::new();
+        p.insert(String::new(), model.pos.clone());
+        if let Some(text) = source {
+            let mut in_ioctl = false;
+            for (i, line) in text.lines().enumerate() {
+                let at = |col: usize| Pos::new(&file, i as u32 + 1, col as u32 + 1);
+                let indent = line.len() - line.trim_start().len();
+                let key = line.trim_start().split(':').next().unwrap_or("");
+                if indent == 0 {
+                    in_ioctl = key == "ioctl";
+                }
+                if !line.trim_start().contains(':') || line.trim_start().starts_with('#') {
+                    continue;
+                }
+                match (indent, key) {
+                    (0, "revision" | "targets" | "ioctls" | "rings" | "attribute-sets") => {
+                        p.insert(key.to_string(), at(0));
+                    }
+                    (0, "operations") => {
+                        p.insert("operations".into(), at(0));
+                        p.insert("operations-transport".into(), at(0));
+                    }
+                    (0, "definitions") => {
+                        for s in ["consts", "enums", "flags", "structs"] {
+                            p.insert(s.into(), at(0));
+                        }
+                    }
+                    (0, "ioctl") => {
+                        p.insert("retired-nrs".into(), at(0));
+                    }
+                    (_, "magic") if in_ioctl && indent > 0 => {
+                        p.insert("ioctl-magic".into(), at(indent));
+                    }
+                    (_, "retired") if in_ioctl && indent > 0 => {
+                        p.insert("retired-nrs".into(), at(indent));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for c in &model.consts {
+            p.insert(format!("consts/{}", c.name), c.pos.clone());
+        }
+        for e in &model.enums {
+            let section = match e.kind {
+                EnumKind::Enum => "enums",
+                EnumKind::Flags => "flags",
+            };
+            p.insert(format!("{section}/{}", e.name), e.pos.clone());
+            for x in &e.entries {
+                p.insert(
+                    format!("{section}/{}/entries/{}", e.name, x.name),
+                    x.pos.clone(),
+                );
+            }
+        }
+        for s in &model.structs {
+            p.insert(format!("structs/{}", s.name), s.pos.clone());
+            for (i, m) in s.members.iter().enumerate() {
+                p.insert(format!("structs/{}/members/{i}", s.name), m.pos.clone());
+                p.insert(
+                    format!("structs/{}/members/{i}/type", s.name),
+                    m.type_pos.clone(),
+                );
+            }
+        }
+        for i in &model.ioctls {
+            p.insert(format!("ioctls/{}", i.name), i.pos.clone());
+            p.insert(format!("ioctls/{}/nr", i.name), i.nr_pos.clone());
+            p.insert(format!("ioctls/{}/dir", i.name), i.dir_pos.clone());
+        }
+        for r in &model.rings {
+            p.insert(format!("rings/{}", r.name), r.pos.clone());
+        }
+        for s in &model.attribute_sets {
+            p.insert(format!("attribute-sets/{}", s.name), s.pos.clone());
+            for a in &s.attributes {
+                p.insert(
+                    format!("attribute-sets/{}/attributes/{}", s.name, a.name),
+                    a.pos.clone(),
+                );
+            }
+        }
+        if let Some(ops) = &model.operations {
+            p.insert("operations".into(), ops.pos.clone());
+            for op in &ops.list {
+                p.insert(format!("operations/{}", op.name), op.pos.clone());
+            }
+        }
+        Locator {
+            file: Some(file),
+            positions: p,
+        }
+    }
+
+    /// Positions of every key and array element of a JSON text, so a
+    /// finding against a dump points into the dump file. Tolerates any
+    /// JSON; on malformed text it keeps what it found before the error.
+    pub fn for_json(text: &str, file: &Arc<str>) -> Locator {
+        let mut s = JsonScan {
+            chars: text.chars().collect(),
+            i: 0,
+            line: 1,
+            col: 1,
+            file: file.clone(),
+            out: BTreeMap::new(),
+        };
+        s.out.insert(String::new(), Pos::file_start(file));
+        s.skip_ws();
+        let _ = s.value("");
+        Locator {
+            file: Some(file.clone()),
+            positions: s.out,
+        }
+    }
+}
+
+struct JsonScan {
+    chars: Vec<char>,
+    i: usize,
+    line: u32,
+    col: u32,
+    file: Arc<str>,
+    out: BTreeMap<String, Pos>,
+}
+
+impl JsonScan {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.i).copied()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.i += 1;
+        if c == '\n' {
+            self.line += 1;
+            self.col = 1;
+        } else {
+            self.col += 1;
+        }
+        Some(c)
+    }
+
+    fn skip_ws(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.bump();
+        }
+    }
+
+    fn here(&self) -> Pos {
+        Pos::new(&self.file, self.line, self.col)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        if self.bump()? != '"' {
+            return None;
+        }
+        let mut s = String::new();
+        loop {
+            match self.bump()? {
+                '"' => return Some(s),
+                '\\' => {
+                    let c = self.bump()?;
+                    s.push(c);
+                }
+                c => s.push(c),
+            }
+        }
+    }
+
+    fn value(&mut self, path: &str) -> Option<()> {
+        let join = |k: &str| {
+            if path.is_empty() {
+                k.to_string()
+            } else {
+                format!("{path}/{k}")
+            }
+        };
+        match self.peek()? {
+            '{' => {
+                self.bump();
+                self.skip_ws();
+                if self.peek()? == '}' {
+                    self.bump();
+                    return Some(());
+                }
+                loop {
+                    self.skip_ws();
+                    let at = self.here();
+                    let key = self.string()?;
+                    let child = join(&key);
+                    self.out.insert(child.clone(), at);
+                    self.skip_ws();
+                    if self.bump()? != ':' {
+                        return None;
+                    }
+                    self.skip_ws();
+                    self.value(&child)?;
+                    self.skip_ws();
+                    match self.bump()? {
+                        ',' => continue,
+                        '}' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            '[' => {
+                self.bump();
+                self.skip_ws();
+                if self.peek()? == ']' {
+                    self.bump();
+                    return Some(());
+                }
+                let mut n = 0;
+                loop {
+                    self.skip_ws();
+                    let child = join(&n.to_string());
+                    self.out.insert(child.clone(), self.here());
+                    self.value(&child)?;
+                    n += 1;
+                    self.skip_ws();
+                    match self.bump()? {
+                        ',' => continue,
+                        ']' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            '"' => self.string().map(|_| ()),
+            _ => {
+                while self
+                    .peek()
+                    .is_some_and(|c| !matches!(c, ',' | '}' | ']') && !c.is_whitespace())
+                {
+                    self.bump();
+                }
+                Some(())
+            }
+        }
+    }
+}
+
+/// Does the member's kernel side read it (so its zero value matters)?
+pub fn read_by_kernel(access: &str) -> bool {
+    matches!(access, "in" | "inout")
+}

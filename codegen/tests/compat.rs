@@ -1,0 +1,690 @@
+//! `uabi compat` and `uabi freeze`: one old/new fixture pair per compat
+//! rule under `tests/fixtures/compat/<rule-id>/`, each triggering exactly
+//! that rule (rendered finding as an insta snapshot), compatible pairs
+//! under `tests/fixtures/compat/ok-*/` that must stay silent (their notes
+//! snapshotted), the canonical dump's properties, and the CLI verbs on a
+//! scratch copy of the repository's specs.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use uabi::compat::{self, RULES, Report, Side, compare, find_rule};
+use uabi::dump::{self, Locator};
+use uabi::load::{load_str, load_with_sources};
+
+const FIXTURES: &str = "tests/fixtures/compat";
+
+fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Loads a spec under a label relative to the crate, so positions and
+/// snapshots do not depend on where the repository is.
+fn spec(rel: &str) -> Side {
+    let (result, sources) = load_with_sources(&crate_dir().join(rel), Some(rel));
+    let model = result.unwrap_or_else(|d| panic!("{rel} does not resolve: {d:#?}"));
+    compat::spec_side(&model, sources)
+}
+
+fn render(report: &Report, new: &Side) -> String {
+    let findings: Vec<String> = report
+        .findings
+        .iter()
+        .map(|d| d.render(new.sources.get(&d.pos.file).map(String::as_str)))
+        .collect();
+    let notes: String = report
+        .compatible
+        .iter()
+        .map(|n| format!("+ {n}\n"))
+        .collect();
+    findings.join("\n") + &notes
+}
+
+fn pair(name: &str) -> (Side, Side, Report) {
+    let old = spec(&format!("{FIXTURES}/{name}/old.yaml"));
+    let new = spec(&format!("{FIXTURES}/{name}/new.yaml"));
+    let report = compare(&old.dump, &new.dump, &new.locator);
+    (old, new, report)
+}
+
+fn check_rule(id: &str) {
+    let (_, new, report) = pair(id);
+    let rendered = render(&report, &new);
+    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule).collect();
+    assert_eq!(
+        ids,
+        [id],
+        "fixture {id}/ should trigger exactly `{id}`:\n{rendered}"
+    );
+    assert!(find_rule(id).is_some());
+    let d = &report.findings[0];
+    assert!(d.hint.is_some(), "every finding has a hint:\n{rendered}");
+    assert!(
+        d.pos.file.ends_with(&format!("{id}/new.yaml")),
+        "findings point into the new spec:\n{rendered}"
+    );
+    insta::assert_snapshot!(id.to_string(), rendered);
+}
+
+fn check_ok(name: &str) {
+    let (_, new, report) = pair(name);
+    let rendered = render(&report, &new);
+    assert!(
+        report.findings.is_empty(),
+        "{name}/ is a compatible change:\n{rendered}"
+    );
+    insta::assert_snapshot!(name.to_string(), rendered);
+}
+
+macro_rules! fixtures {
+    (rules { $($test:ident => $id:literal,)* } ok { $($ok:ident => $okid:literal,)* }) => {
+        $(
+            #[test]
+            fn $test() {
+                check_rule($id);
+            }
+        )*
+        $(
+            #[test]
+            fn $ok() {
+                check_ok($okid);
+            }
+        )*
+        const RULE_FIXTURES: &[&str] = &[$($id),*];
+        const OK_FIXTURES: &[&str] = &[$($okid),*];
+    };
+}
+
+fixtures! {
+    rules {
+    removed_item => "removed-item",
+    removed_member => "removed-member",
+    removed_entry => "removed-entry",
+    renamed_item => "renamed-item",
+    renumbered => "renumbered",
+    ioctl_command_changed => "ioctl-command-changed",
+    ioctl_arg_changed => "ioctl-arg-changed",
+    member_retyped => "member-retyped",
+    member_resized => "member-resized",
+    member_reordered => "member-reordered",
+    member_moved => "member-moved",
+    member_inserted => "member-inserted",
+    member_to_pad => "member-to-pad",
+    member_access_changed => "member-access-changed",
+    checks_narrowed => "checks-narrowed",
+    struct_grew => "struct-grew",
+    struct_shrunk => "struct-shrunk",
+    new_member_required => "new-member-required",
+    reused_number => "reused-number",
+    wrong_since => "wrong-since",
+    revision_not_bumped => "revision-not-bumped",
+    ring_layout_changed => "ring-layout-changed",
+    attribute_type_changed => "attribute-type-changed",
+    operation_changed => "operation-changed",
+    }
+    ok {
+    ok_unchanged => "ok-unchanged",
+    ok_doc_only => "ok-doc-only",
+    ok_append_member => "ok-append-member",
+    ok_append_member_strict => "ok-append-member-strict",
+    ok_pad_to_member => "ok-pad-to-member",
+    ok_pad_split => "ok-pad-split",
+    ok_widened_checks => "ok-widened-checks",
+    ok_new_items => "ok-new-items",
+    ok_control_grows => "ok-control-grows",
+    }
+}
+
+#[test]
+fn every_rule_has_a_fixture_and_every_fixture_a_test() {
+    let dirs: BTreeSet<String> = std::fs::read_dir(crate_dir().join(FIXTURES))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|d| d != "cli")
+        .collect();
+    let rules: BTreeSet<String> = RULES.iter().map(|r| r.id.to_string()).collect();
+    let tested: BTreeSet<String> = RULE_FIXTURES.iter().map(|s| s.to_string()).collect();
+    assert_eq!(tested, rules, "every compat rule needs a fixture test");
+    let ok: BTreeSet<String> = OK_FIXTURES.iter().map(|s| s.to_string()).collect();
+    let all: BTreeSet<String> = rules.union(&ok).cloned().collect();
+    assert_eq!(dirs, all, "fixtures/compat/* and the tests differ");
+}
+
+#[test]
+fn rule_ids_are_unique_kebab_with_rationale() {
+    let mut seen = BTreeSet::new();
+    for r in RULES {
+        assert!(uabi::names::is_kebab(r.id), "{}", r.id);
+        assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+        assert!(!r.rationale.is_empty() && !r.rationale.contains('\n'));
+        assert!(
+            uabi::lint::find_rule(r.id).is_none(),
+            "`{}` is also a lint rule id",
+            r.id
+        );
+    }
+}
+
+/// Fixtures are real specs: both sides lint clean, so each finding is
+/// about evolution and nothing else.
+#[test]
+fn fixtures_lint_clean() {
+    for name in RULE_FIXTURES.iter().chain(OK_FIXTURES) {
+        for side in ["old", "new"] {
+            let rel = format!("{FIXTURES}/{name}/{side}.yaml");
+            let model = uabi::load::load(&crate_dir().join(&rel), Some(&rel)).unwrap();
+            let diags = uabi::lint::lint(&model).sorted();
+            assert!(diags.is_empty(), "{rel}: {diags:#?}");
+        }
+    }
+}
+
+#[test]
+fn every_side_is_compatible_with_itself_and_its_dump() {
+    for name in RULE_FIXTURES.iter().chain(OK_FIXTURES) {
+        for side in ["old", "new"] {
+            let s = spec(&format!("{FIXTURES}/{name}/{side}.yaml"));
+            let r = compare(&s.dump, &s.dump, &s.locator);
+            assert!(r.findings.is_empty() && r.compatible.is_empty(), "{name}");
+            let text = dump::to_json(&s.dump);
+            let back = compat::dump_side(&text, "x.json").unwrap();
+            assert_eq!(back.dump, s.dump, "{name}/{side}: the dump parses back");
+        }
+    }
+}
+
+fn repo_spec(name: &str) -> Side {
+    let path = crate_dir().join("../spec").join(name);
+    let (result, sources) = load_with_sources(&path, Some(&format!("spec/{name}")));
+    compat::spec_side(&result.unwrap(), sources)
+}
+
+#[test]
+fn dump_is_canonical_and_stable() {
+    let s = repo_spec("softaccel.yaml");
+    let text = dump::to_json(&s.dump);
+    assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
+    // Built twice, and parsed and written again: the same bytes.
+    assert_eq!(text, dump::to_json(&repo_spec("softaccel.yaml").dump));
+    assert_eq!(text, dump::to_json(&dump::parse(&text).unwrap()));
+    // Keys are sorted at every level.
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    fn sorted(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Object(m) => {
+                let keys: Vec<&String> = m.keys().collect();
+                keys.windows(2).all(|w| w[0] < w[1]) && m.values().all(sorted)
+            }
+            serde_json::Value::Array(a) => a.iter().all(sorted),
+            _ => true,
+        }
+    }
+    assert!(sorted(&v));
+    // Only the spec's own items (accel's are frozen by accel), and nothing
+    // about the generator.
+    let top: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(
+        top,
+        [
+            "attribute-sets",
+            "consts",
+            "enums",
+            "flags",
+            "format",
+            "ioctl-magic",
+            "ioctls",
+            "operations",
+            "retired-nrs",
+            "revision",
+            "rings",
+            "spec",
+            "structs",
+            "targets"
+        ]
+    );
+    assert!(v["ioctls"].get("bo-create").is_none());
+    assert!(v["ioctls"].get("submit").is_some());
+    assert_eq!(v["spec"], "softaccel");
+    // Every item carries the sha256 of its content.
+    let d = &v["structs"]["submit"]["digest"];
+    assert_eq!(d.as_str().unwrap().len(), 64);
+    assert_eq!(
+        v["ioctls"]["submit"]["commands"]["x86_64"]["cmd"],
+        "0xc0186440"
+    );
+    assert_eq!(v["ioctls"]["submit"]["commands"]["mips"]["size"], 24);
+    assert_eq!(
+        v["structs"]["cmd"]["layouts"]["i386"]["offsets"][6], 24,
+        "src-offset follows the explicit pad"
+    );
+}
+
+#[test]
+fn the_dump_format_is_pinned() {
+    let s = spec(&format!("{FIXTURES}/ok-pad-to-member/new.yaml"));
+    insta::assert_snapshot!("dump", dump::to_json(&s.dump));
+}
+
+#[test]
+fn a_hand_edited_dump_is_refused() {
+    let s = repo_spec("softaccel.yaml");
+    let text = dump::to_json(&s.dump);
+    let edited = text.replacen("\"value\": 256", "\"value\": 512", 1);
+    assert_ne!(edited, text);
+    let err = dump::parse(&edited).unwrap_err();
+    assert!(
+        err.contains("digest of `consts/max-cmds-per-submit`"),
+        "{err}"
+    );
+    let err = dump::parse(&text.replacen("\"format\": 1", "\"format\": 9", 1)).unwrap_err();
+    assert!(err.contains("format 9"), "{err}");
+    assert!(dump::parse("{}").is_err());
+    assert!(dump::parse("not json").is_err());
+}
+
+/// With a dump as the new side, findings point into the dump file.
+#[test]
+fn findings_against_a_dump_point_into_it() {
+    let (old, new, _) = pair("member-retyped");
+    let text = dump::to_json(&new.dump);
+    let new = compat::dump_side(&text, "new.json").unwrap();
+    let report = compare(&old.dump, &new.dump, &new.locator);
+    assert_eq!(report.findings.len(), 1);
+    let d = &report.findings[0];
+    assert_eq!(&*d.pos.file, "new.json");
+    let line = text.lines().nth(d.pos.line as usize - 1).unwrap();
+    assert_eq!(
+        line.trim(),
+        "\"type\": \"s32\"",
+        "{}",
+        render(&report, &new)
+    );
+}
+
+#[test]
+fn json_locator_finds_keys_and_elements() {
+    let text = "{\n  \"a\": {\n    \"b\": [\n      1,\n      {\"c\": \"x\\\"y\"}\n    ]\n  }\n}\n";
+    let loc = Locator::for_json(text, &Arc::from("t.json"));
+    let at = |p: &str| {
+        let pos = loc.pos(p);
+        (pos.line, pos.col)
+    };
+    assert_eq!(at("a"), (2, 3));
+    assert_eq!(at("a/b"), (3, 5));
+    assert_eq!(at("a/b/0"), (4, 7));
+    assert_eq!(at("a/b/1/c"), (5, 8));
+    // Unknown paths fall back to their nearest ancestor.
+    assert_eq!(at("a/b/7/z"), (3, 5));
+    assert_eq!(at("nope"), (1, 1));
+}
+
+fn text_side(text: &str, label: &str) -> Side {
+    let model = load_str(text, label).unwrap_or_else(|d| panic!("{d:#?}"));
+    let mut sources = uabi::load::Sources::new();
+    sources.insert(Arc::from(label), text.to_string());
+    compat::spec_side(&model, sources)
+}
+
+const R1: &str = "name: fx\nrevision: 1\ndefinitions:\n  - name: mode\n    type: enum\n    entries: [idle, busy]\n";
+
+/// Against an older frozen revision, an item added in a revision between
+/// is fine; its since is checked against the revision that added it.
+#[test]
+fn since_is_judged_against_each_frozen_revision() {
+    let r2 = R1
+        .replace("revision: 1", "revision: 2")
+        .replace("[idle, busy]", "[idle, busy, { name: turbo, since: 2 }]");
+    let r3 = r2
+        .replace("revision: 2", "revision: 3")
+        .replace("since: 2 }]", "since: 2 }, { name: eco, since: 3 }]");
+    let (s1, s2, s3) = (
+        text_side(R1, "r1.yaml"),
+        text_side(&r2, "r2.yaml"),
+        text_side(&r3, "r3.yaml"),
+    );
+    assert!(!compare(&s1.dump, &s3.dump, &s3.locator).is_breaking());
+    assert!(!compare(&s2.dump, &s3.dump, &s3.locator).is_breaking());
+    // `eco` claiming revision 2 is wrong against r2, which lacks it.
+    let bad = r3.replace("eco, since: 3", "eco, since: 2");
+    let s3 = text_side(&bad, "r3.yaml");
+    let ids = |r: Report| r.findings.iter().map(|d| d.rule).collect::<Vec<_>>();
+    assert_eq!(
+        ids(compare(&s2.dump, &s3.dump, &s3.locator)),
+        ["wrong-since"]
+    );
+    assert!(ids(compare(&s1.dump, &s3.dump, &s3.locator)).is_empty());
+}
+
+/// A removed ioctl whose number is taken by an ioctl with another command
+/// is a removal plus a reused number, not a rename.
+#[test]
+fn a_removed_number_taken_by_another_command_is_reuse() {
+    let (old, _, _) = pair("removed-item");
+    let text = std::fs::read_to_string(crate_dir().join(FIXTURES).join("removed-item/new.yaml"))
+        .unwrap()
+        + "  - name: poke\n    nr: 0x41\n    dir: inout\n    arg: ping-arg\n    extension: zero-extend\n    since: 2\n    errors: [{ errno: EINVAL }]\n";
+    let new = text_side(&text, "new.yaml");
+    let report = compare(&old.dump, &new.dump, &new.locator);
+    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule).collect();
+    assert_eq!(
+        ids,
+        ["removed-item", "reused-number"],
+        "{}",
+        render(&report, &new)
+    );
+}
+
+/// A member whose range excludes 0 is fine where zero cannot come from
+/// an old binary (an `out` member), and an enum without a 0 entry makes a
+/// new `in` member required.
+#[test]
+fn required_means_read_by_the_kernel_and_zero_rejected() {
+    let (old, _, _) = pair("new-member-required");
+    let base = std::fs::read_to_string(
+        crate_dir()
+            .join(FIXTURES)
+            .join("new-member-required/new.yaml"),
+    )
+    .unwrap();
+    let out = base.replace("since: 2, range", "since: 2, access: out, range");
+    let new = text_side(&out, "new.yaml");
+    assert!(!compare(&old.dump, &new.dump, &new.locator).is_breaking());
+    let with_enum = base
+        .replace(
+            "range: { min: 1, max: 10 }",
+            "enum: level",
+        )
+        .replace(
+            "definitions:\n",
+            "definitions:\n  - name: level\n    type: enum\n    since: 2\n    entries: [{ name: low, value: 1 }, high]\n",
+        );
+    let new = text_side(&with_enum, "new.yaml");
+    let r = compare(&old.dump, &new.dump, &new.locator);
+    assert_eq!(
+        r.findings.iter().map(|d| d.rule).collect::<Vec<_>>(),
+        ["new-member-required"],
+        "{}",
+        render(&r, &new)
+    );
+    assert!(r.findings[0].message.contains("no entry with value 0"));
+}
+
+/// The repository's specs compare clean with themselves through every
+/// kind of side.
+#[test]
+fn repository_specs_round_trip() {
+    for name in ["accel-core.yaml", "softaccel.yaml"] {
+        let s = repo_spec(name);
+        let r = compare(&s.dump, &s.dump, &s.locator);
+        assert!(r.findings.is_empty() && r.compatible.is_empty());
+    }
+}
+
+// ---------------------------------------------------------------- CLI
+
+fn uabi(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_uabi"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run uabi");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A scratch repository holding `spec/core.yaml` and `spec/dev.yaml`
+/// (which includes core), copied from `fixtures/compat/cli/` so the
+/// tests do not depend on the repository's own specs as they evolve.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("compat-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("spec")).unwrap();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    for f in ["core.yaml", "dev.yaml"] {
+        std::fs::copy(
+            crate_dir().join(FIXTURES).join("cli").join(f),
+            dir.join("spec").join(f),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from:?} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn freeze_then_compat_then_evolve() {
+    let dir = scratch("evolve");
+    let dev = dir.join("spec/dev.yaml");
+
+    // Nothing frozen yet: compat says so and passes.
+    let (code, out, err) = uabi(&["compat"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("no frozen revision yet"), "{out}");
+
+    let (code, out, err) = uabi(&["freeze", "spec/core.yaml", "spec/dev.yaml"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("spec/dev.abi/r1.json: froze revision 1"),
+        "{out}"
+    );
+    let frozen = dir.join("spec/dev.abi/r1.json");
+    let r1 = std::fs::read_to_string(&frozen).unwrap();
+    assert!(dir.join("spec/core.abi/r1.json").exists());
+    // Each spec is frozen alone: dev's dump holds no core item, only the
+    // layouts that embed one.
+    let d = dump::parse(&r1).unwrap();
+    assert!(!d.ioctls.contains_key("bo-create") && !d.structs.contains_key("bo-create"));
+    assert_eq!(d.structs["create-two"].layouts["i386"].offsets, [0, 16]);
+
+    // Freezing the same ABI again is a no-op.
+    let (code, out, _) = uabi(&["freeze", "spec/dev.yaml"], &dir);
+    assert_eq!(code, 0);
+    assert!(out.contains("(unchanged)"), "{out}");
+    let (code, out, err) = uabi(&["compat"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches("-> unchanged").count(), 2, "{out}");
+
+    // A compatible change without a revision bump: compat fails, and
+    // freeze refuses to change frozen revision 1.
+    edit(
+        &dev,
+        "entries: [poll]",
+        "entries: [poll, { name: verbose }]",
+    );
+    let (code, out, _) = uabi(&["compat"], &dir);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("spec/dev.yaml:3:1: error[revision-not-bumped]"),
+        "{out}"
+    );
+    let (code, _, err) = uabi(&["freeze", "spec/dev.yaml"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("not freezing spec/dev.yaml: revision 1 is frozen"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&frozen).unwrap(), r1);
+
+    // Bumped, with `since`: compatible, and revision 2 freezes beside 1.
+    edit(&dev, "\nrevision: 1\n", "\nrevision: 2\n");
+    edit(&dev, "{ name: verbose }", "{ name: verbose, since: 2 }");
+    let (code, out, err) = uabi(&["compat"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("+ flags `wait-flags` gained `verbose` = 0x2"),
+        "{out}"
+    );
+    let (code, out, err) = uabi(&["freeze", "spec/dev.yaml"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(dir.join("spec/dev.abi/r2.json").exists());
+
+    // A breaking change is reported against both frozen revisions, in
+    // text and JSON; freeze refuses it.
+    edit(&dev, "\nrevision: 2\n", "\nrevision: 3\n");
+    edit(
+        &dev,
+        "{ name: timeout-ns, type: s64 }",
+        "{ name: timeout-ns, type: u64, lint-allow: [time-units] }",
+    );
+    let (code, out, _) = uabi(&["compat"], &dir);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.matches("error[member-retyped]").count(), 2, "{out}");
+    assert!(out.contains("changed type from s64 to u64"), "{out}");
+    assert!(out.contains("= hint: keep `timeout-ns` as it was"), "{out}");
+    let (code, out, _) = uabi(&["compat", "--format", "json"], &dir);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let runs = v.as_array().unwrap();
+    assert_eq!(runs.len(), 3, "core r1, dev r1 and r2: {out}");
+    let broken: Vec<&serde_json::Value> = runs.iter().filter(|r| r["breaking"] == true).collect();
+    assert_eq!(broken.len(), 2);
+    let f = &broken[0]["findings"][0];
+    assert_eq!(f["rule"], "member-retyped");
+    assert_eq!(f["file"], "spec/dev.yaml");
+    assert_eq!(f["line"], 17);
+    let (code, _, err) = uabi(&["freeze", "spec/dev.yaml"], &dir);
+    assert_eq!(code, 1);
+    assert!(err.contains("it breaks frozen spec/dev.abi/r"), "{err}");
+    assert!(!dir.join("spec/dev.abi/r3.json").exists());
+
+    // Two sides named explicitly: a frozen dump against the spec.
+    let (code, out, _) = uabi(&["compat", "spec/dev.abi/r2.json", "spec/dev.yaml"], &dir);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("spec/dev.yaml:17:"), "{out}");
+    // A hand-edited frozen dump is trouble, not a finding.
+    let r2 = dir.join("spec/dev.abi/r2.json");
+    edit(&r2, "\"nr\": 64", "\"nr\": 66");
+    let (code, _, err) = uabi(&["compat"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("digest"), "{err}");
+}
+
+#[test]
+fn freeze_refuses_a_spec_with_lint_errors() {
+    let dir = scratch("lint-errors");
+    edit(
+        &dir.join("spec/dev.yaml"),
+        "      - { name: flags, type: u32, enum: wait-flags, enum-as-flags: true }\n",
+        "",
+    );
+    let (code, _, err) = uabi(&["freeze", "spec/dev.yaml"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not freezing"), "{err}");
+    assert!(!dir.join("spec/dev.abi").exists());
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let dir = scratch("usage");
+    assert_eq!(uabi(&["compat", "spec/dev.yaml"], &dir).0, 2);
+    assert_eq!(uabi(&["compat", "a", "b", "c"], &dir).0, 2);
+    assert_eq!(uabi(&["compat", "nope.yaml", "spec/dev.yaml"], &dir).0, 2);
+    assert_eq!(uabi(&["compat", "nope.json", "spec/dev.yaml"], &dir).0, 2);
+    assert_eq!(uabi(&["compat", "git:HEAD", "spec/dev.yaml"], &dir).0, 2);
+    assert_eq!(uabi(&["freeze", "spec/nope.yaml"], &dir).0, 2);
+    let (code, out, _) = uabi(&["compat", "--rules"], &dir);
+    assert_eq!(code, 0);
+    for r in RULES {
+        assert!(out.contains(r.id), "{out}");
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> bool {
+    Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// `git:<rev>:<path>` reads the spec and its includes at that revision.
+#[test]
+fn compat_against_a_git_revision() {
+    let dir = scratch("git");
+    std::fs::remove_dir_all(dir.join(".git")).unwrap();
+    if !git(&dir, &["init", "-q"]) {
+        eprintln!("SKIPPED: git is not available");
+        return;
+    }
+    assert!(git(&dir, &["add", "spec"]));
+    assert!(git(&dir, &["commit", "-q", "-m", "r1"]));
+    // Grow core's struct in the working tree only: dev embeds it, so dev
+    // changes against the committed revision, which must read the
+    // committed core.
+    let core = dir.join("spec/core.yaml");
+    edit(&core, "\nrevision: 1\n", "\nrevision: 2\n");
+    edit(
+        &core,
+        "      - { name: pad0, type: pad, len: 4 }\n",
+        "      - { name: pad0, type: pad, len: 4 }\n      - { name: align, type: u64, since: 2 }\n",
+    );
+    let dev = dir.join("spec/dev.yaml");
+    edit(&dev, "\nrevision: 1\n", "\nrevision: 2\n");
+    let (code, out, err) = uabi(&["compat", "git:HEAD:spec/dev.yaml", "spec/dev.yaml"], &dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("against git:HEAD:spec/dev.yaml (revision 1)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error[member-resized]: member `first` of struct `create-two` changed size from 16 to 24 bytes"),
+        "{out}"
+    );
+    // Core itself grew compatibly.
+    let (code, out, err) = uabi(
+        &["compat", "git:HEAD:spec/core.yaml", "spec/core.yaml"],
+        &dir,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // The other way round, positions are in the git side.
+    let (code, out, _) = uabi(&["compat", "spec/dev.yaml", "git:HEAD:spec/dev.yaml"], &dir);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("git:HEAD:spec/dev.yaml:3:1: error[revision-not-bumped]"),
+        "{out}"
+    );
+    // Paths relative to the working directory work too.
+    let (code, out, err) = uabi(
+        &["compat", "git:HEAD:./dev.yaml", "dev.yaml"],
+        &dir.join("spec"),
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("error[member-resized]"), "{out}");
+    let (code, _, err) = uabi(
+        &["compat", "git:HEAD:spec/nope.yaml", "spec/dev.yaml"],
+        &dir,
+    );
+    assert_eq!(code, 2, "{err}");
+}
+
+/// Each finding is its own: two removals of one kind are two findings.
+#[test]
+fn several_findings_of_one_rule_are_all_reported() {
+    let old = text_side(
+        "name: fx\nrevision: 1\nioctl:\n  magic: 0x64\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: a, type: u32 }\n      - { name: b, type: u32 }\n      - { name: c, type: u32 }\n      - { name: d, type: u32 }\n",
+        "old.yaml",
+    );
+    let new = text_side(
+        "name: fx\nrevision: 2\nioctl:\n  magic: 0x64\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: a, type: u32 }\n      - { name: b, type: u32 }\n",
+        "new.yaml",
+    );
+    let r = compare(&old.dump, &new.dump, &new.locator);
+    let msgs: Vec<&str> = r.findings.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "member `c` (offset 8) was removed from struct `s`",
+            "member `d` (offset 12) was removed from struct `s`"
+        ]
+    );
+}
