@@ -2,8 +2,11 @@
 //! (generated/accel/rust/kernel, generated/softaccel/rust/kernel): a fake
 //! driver that records what its handlers see, called through
 //! `softaccel_kernel::dispatch` over a `BufferMem`, with every way a caller
-//! can get an argument wrong. rust_kernel.rs proves these crates are what
-//! the backend renders now.
+//! can get an argument wrong, and callers of every revision against a
+//! driver playing every revision. rust_kernel.rs proves these crates are
+//! what the backend renders now, and drives the edge spec `kver` (members,
+//! values and an ioctl added in revision 2) through a driver playing
+//! revision 1.
 
 use std::cell::{Cell, RefCell};
 
@@ -91,6 +94,9 @@ impl accel_kernel::Ops for Fake {
         let r = self.record("bo_create", file, arg.as_bytes());
         // Set even when failing: an error must still copy nothing out.
         arg.handle = 7;
+        // An in member of revision 2, written back: a driver playing
+        // revision 1 must not return it.
+        arg.alignment = 0x1_0000;
         r
     }
 
@@ -157,6 +163,13 @@ impl softaccel_kernel::Ops for Fake {
             counters.write(i, &c)?;
         }
         arg.counter_count = 2;
+        Ok(())
+    }
+
+    fn queue_info(&self, file: &u32, arg: &mut su::QueueInfo) -> Result<(), Errno> {
+        self.record("queue_info", file, arg.as_bytes())?;
+        arg.inflight = 2;
+        arg.last_seqno = 9;
         Ok(())
     }
 }
@@ -320,13 +333,22 @@ fn every_ioctl_reaches_its_handler_through_the_including_dispatch() {
             .to_vec(),
         ),
         (s(2), su::PerfStats::ZERO.as_bytes().to_vec()),
+        (
+            s(3),
+            su::QueueInfo {
+                queue: 1,
+                ..su::QueueInfo::ZERO
+            }
+            .as_bytes()
+            .to_vec(),
+        ),
     ] {
         let mut c = Caller::new(&arg).put(CMDS, one_cmd().as_bytes());
         assert_eq!(c.call(&f, cmd), Ok(()), "{name}");
         expected.push(name.replace('-', "_"));
     }
     assert_eq!(f.calls(), expected);
-    assert_eq!(au::IOCTLS.len() + su::IOCTLS.len(), 10);
+    assert_eq!(au::IOCTLS.len() + su::IOCTLS.len(), 11);
 
     // The accel crate's own dispatch knows only its own ioctls.
     let mut c = Caller::new(submit(1, CMDS).as_bytes());
@@ -342,7 +364,7 @@ fn every_ioctl_reaches_its_handler_through_the_including_dispatch() {
 #[test]
 fn unknown_nr_is_enotty() {
     let f = Fake::new();
-    for nr in [0x07, 0x3f, 0x43, 0x9f, 0xa0, 0xff] {
+    for nr in [0x07, 0x3f, 0x44, 0x9f, 0xa0, 0xff] {
         let mut c = Caller::new(&[0; 64]);
         assert_eq!(
             c.call(&f, cmd(true, true, nr, 16)),
@@ -387,6 +409,221 @@ fn since_above_the_driver_revision_is_enotty() {
     let mut c = Caller::new(su::PerfStats::ZERO.as_bytes());
     assert_eq!(c.call(&f, su::IOCTL_PERF_STATS), Ok(()));
     assert_eq!(f.calls(), ["get_param", "perf_stats"]);
+}
+
+/// Each struct's size at every revision of its spec (the revision-1
+/// structs of softaccel and accel have one size), as the dispatchers copy
+/// them when the driver plays that revision.
+fn sizes_at(r: u32) -> Vec<(&'static str, usize, usize)> {
+    use accel_kernel as ak;
+    use softaccel_kernel as sk;
+    vec![
+        ("get-param", ak::size_get_param_at(r), au::GetParam::SIZE),
+        ("set-param", ak::size_set_param_at(r), au::SetParam::SIZE),
+        ("bo-create", ak::size_bo_create_at(r), au::BoCreate::SIZE),
+        ("bo-info", ak::size_bo_info_at(r), au::BoInfo::SIZE),
+        ("bo-destroy", ak::size_bo_destroy_at(r), au::BoDestroy::SIZE),
+        (
+            "queue-create",
+            ak::size_queue_create_at(r),
+            au::QueueCreate::SIZE,
+        ),
+        (
+            "queue-destroy",
+            ak::size_queue_destroy_at(r),
+            au::QueueDestroy::SIZE,
+        ),
+        ("cmd", sk::size_cmd_at(r), su::Cmd::SIZE),
+        ("submit", sk::size_submit_at(r), su::Submit::SIZE),
+        ("wait", sk::size_wait_at(r), su::Wait::SIZE),
+        (
+            "perf-counter",
+            sk::size_perf_counter_at(r),
+            su::PerfCounter::SIZE,
+        ),
+        ("perf-stats", sk::size_perf_stats_at(r), su::PerfStats::SIZE),
+    ]
+}
+
+#[test]
+fn a_struct_only_grows_with_the_revision() {
+    let newest = au::REVISION.max(su::REVISION);
+    for (name, at, size) in sizes_at(newest) {
+        assert_eq!(at, size, "{name} at the crates' revision");
+    }
+    for r in 0..newest {
+        for ((name, older, _), (_, newer, _)) in sizes_at(r).into_iter().zip(sizes_at(r + 1)) {
+            assert!(
+                older <= newer,
+                "{name} shrinks from revision {r} to {}",
+                r + 1
+            );
+            assert!(older > 0, "{name} is empty at revision {r}");
+        }
+    }
+}
+
+#[test]
+fn validate_is_validate_at_the_crates_revision() {
+    let mut bad_flag = one_cmd();
+    bad_flag.flags = 0x8000_0000;
+    let mut bad_opcode = one_cmd();
+    bad_opcode.opcode = 99;
+    for c in [one_cmd(), bad_flag, bad_opcode] {
+        assert_eq!(
+            softaccel_kernel::validate_cmd(&c),
+            softaccel_kernel::validate_cmd_at(&c, su::REVISION)
+        );
+    }
+    assert_eq!(
+        softaccel_kernel::validate_cmd(&bad_flag),
+        Err(Errno::EINVAL)
+    );
+    let p = get_param(au::param::PAGE_SIZE);
+    assert_eq!(accel_kernel::validate_get_param(&p), Ok(()));
+    assert_eq!(
+        accel_kernel::validate_get_param_at(&p, au::REVISION),
+        Ok(())
+    );
+    // Nothing is newer than the crates' revision.
+    let mut c = one_cmd();
+    softaccel_kernel::clear_newer_cmd(&mut c, su::REVISION);
+    assert_eq!(c, one_cmd());
+}
+
+#[test]
+fn every_revisions_caller_works_on_a_driver_of_every_later_revision() {
+    // The caller of revision `caller` sends that revision's struct size
+    // (its command number says so); the driver plays revision `driver`.
+    for driver in 1..=su::REVISION {
+        for caller in 1..=driver {
+            let f = Fake::new();
+            f.soft_rev.set(driver);
+            let size = softaccel_kernel::size_submit_at(caller);
+            let mut c =
+                Caller::new(&submit(1, CMDS).as_bytes()[..size]).put(CMDS, one_cmd().as_bytes());
+            let what = format!("revision {caller} caller, revision {driver} driver");
+            assert_eq!(
+                c.call(&f, cmd(true, true, su::NR_SUBMIT, size)),
+                Ok(()),
+                "{what}"
+            );
+            assert_eq!(*f.cmds.borrow(), [one_cmd()], "{what}");
+            assert_eq!(c.arg::<su::Submit>().seqno, 99, "{what}");
+        }
+    }
+}
+
+/// BO_CREATE as a revision-2 caller fills it: `alignment` is new.
+fn bo_create_r2(flags: u32, alignment: u64) -> au::BoCreate {
+    au::BoCreate {
+        size: 4096,
+        flags,
+        alignment,
+        ..au::BoCreate::ZERO
+    }
+}
+
+/// The size of BO_CREATE's argument at accel revision 1.
+const BO_CREATE_R1: usize = 16;
+
+#[test]
+fn a_newer_ioctl_is_enotty_on_an_older_driver() {
+    let f = Fake::new();
+    f.soft_rev.set(1);
+    let q = su::QueueInfo {
+        queue: 1,
+        ..su::QueueInfo::ZERO
+    };
+    let mut c = Caller::new(q.as_bytes());
+    assert_eq!(c.call(&f, su::IOCTL_QUEUE_INFO), Err(Errno::ENOTTY));
+    assert!(f.calls().is_empty());
+    f.soft_rev.set(2);
+    assert_eq!(c.call(&f, su::IOCTL_QUEUE_INFO), Ok(()));
+    assert_eq!(c.arg::<su::QueueInfo>().last_seqno, 9);
+}
+
+#[test]
+fn a_newer_caller_is_truncated_by_an_older_zero_extend_driver() {
+    // accel revision 2 appended `alignment` to BO_CREATE (zero-extend).
+    assert_eq!(accel_kernel::size_bo_create_at(1), BO_CREATE_R1);
+    assert_eq!(accel_kernel::size_bo_create_at(2), au::BoCreate::SIZE);
+    let f = Fake::new();
+    f.accel_rev.set(1);
+    let b = bo_create_r2(0, 0x2000);
+    let mut c = Caller::new(b.as_bytes());
+    assert_eq!(c.call(&f, au::IOCTL_BO_CREATE), Ok(()));
+    // The handler saw the revision-1 struct; the caller's alignment was
+    // neither read nor written.
+    assert_eq!(f.seen::<au::BoCreate>(), bo_create_r2(0, 0));
+    let back: au::BoCreate = c.arg();
+    assert_eq!((back.handle, back.alignment), (7, 0x2000));
+    // Revision 2 reads and returns it.
+    f.accel_rev.set(2);
+    let mut c = Caller::new(b.as_bytes());
+    assert_eq!(c.call(&f, au::IOCTL_BO_CREATE), Ok(()));
+    assert_eq!(f.seen::<au::BoCreate>().alignment, 0x2000);
+    assert_eq!(c.arg::<au::BoCreate>().alignment, 0x1_0000);
+}
+
+#[test]
+fn an_older_caller_works_on_a_newer_driver() {
+    let f = Fake::new();
+    let b = bo_create_r2(au::bo_flags::HOST_VISIBLE, 0);
+    // The revision-1 command says 16 bytes; the 0xee after them in the
+    // caller's memory are not its argument.
+    let mut c =
+        Caller::new(&b.as_bytes()[..BO_CREATE_R1]).put(ARG + BO_CREATE_R1 as u64, &[0xee; 8]);
+    let old = cmd(true, true, au::NR_BO_CREATE, BO_CREATE_R1);
+    assert_eq!(c.call(&f, old), Ok(()));
+    assert_eq!(f.seen::<au::BoCreate>(), b);
+    assert_eq!(c.arg::<au::BoCreate>().handle, 7);
+    assert_eq!(&c.buf[BO_CREATE_R1..au::BoCreate::SIZE], &[0xee; 8]);
+}
+
+#[test]
+fn newer_values_are_einval_on_an_older_driver() {
+    // A flag bit of accel revision 2.
+    let ro = bo_create_r2(au::bo_flags::DEVICE_READ_ONLY, 0);
+    let f = Fake::new();
+    f.accel_rev.set(1);
+    assert_eq!(
+        Caller::new(ro.as_bytes()).call(&f, au::IOCTL_BO_CREATE),
+        Err(Errno::EINVAL)
+    );
+    f.accel_rev.set(2);
+    assert_eq!(
+        Caller::new(ro.as_bytes()).call(&f, au::IOCTL_BO_CREATE),
+        Ok(())
+    );
+    assert_eq!(
+        accel_kernel::validate_bo_create_at(&ro, 1),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(accel_kernel::validate_bo_create(&ro), Ok(()));
+    // An opcode of softaccel revision 2, in an element of SUBMIT's array.
+    let mut xor = one_cmd();
+    xor.opcode = su::opcode::XOR_U32;
+    xor.src_bo = 1;
+    xor.src2_bo = 1;
+    xor.length = 4;
+    xor.value = 0;
+    assert_eq!(softaccel_kernel::validate_cmd_at(&xor, 2), Ok(()));
+    assert_eq!(
+        softaccel_kernel::validate_cmd_at(&xor, 1),
+        Err(Errno::EINVAL)
+    );
+    for (rev, want) in [(1, Err(Errno::EINVAL)), (2, Ok(()))] {
+        let f = Fake::new();
+        f.soft_rev.set(rev);
+        let s = submit(1, CMDS);
+        let mut c = Caller::new(s.as_bytes()).put(CMDS, xor.as_bytes());
+        assert_eq!(
+            c.call(&f, su::IOCTL_SUBMIT),
+            want,
+            "xor-u32 at revision {rev}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- sizes
@@ -597,7 +834,7 @@ fn an_undeclared_enum_value_is_einval() {
         "priority",
     );
     let mut c = one_cmd();
-    c.opcode = 6;
+    c.opcode = su::opcode::XOR_U32 + 1;
     let (r, f) = run_submit(&[one_cmd(), one_cmd(), c]);
     assert_eq!(r, Err(Errno::EINVAL));
     assert_eq!(f.calls(), ["submit"]);
@@ -904,8 +1141,12 @@ proptest! {
         bytes in proptest::collection::vec(any::<u8>(), 0..200),
         addr_off in prop_oneof![Just(0u64), 0u64..0x1100, any::<u64>()],
         small in any::<bool>(),
+        revs in prop_oneof![Just((au::REVISION, su::REVISION)), (0u32..4, 0u32..4), any::<(u32, u32)>()],
     ) {
         let f = Fake::new();
+        // Whatever revision the driver plays.
+        f.accel_rev.set(revs.0);
+        f.soft_rev.set(revs.1);
         let mut buf = vec![0u8; MEM];
         buf[..bytes.len()].copy_from_slice(&bytes);
         // Pointers and counts that point into the buffer, sometimes.
@@ -918,7 +1159,7 @@ proptest! {
         let r = softaccel_kernel::dispatch(&f, &FILE, &mem, cmd, BASE.wrapping_add(addr_off));
         if r.is_ok() {
             prop_assert_eq!(magic, MAGIC);
-            prop_assert!(nr <= 6 || (0x40..=0x42).contains(&nr));
+            prop_assert!(nr <= 6 || (0x40..=0x43).contains(&nr));
         }
         if magic != MAGIC {
             prop_assert_eq!(r, Err(Errno::ENOTTY));

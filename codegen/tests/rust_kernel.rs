@@ -1,7 +1,9 @@
 //! The Rust kernel backend: snapshots of every generated file,
 //! determinism, the checked-in crates being current, and a spec family of
 //! corner cases built (with clippy and rustdoc) in a workspace of its own,
-//! whose dispatch a consumer crate exercises. The example specs' dispatch
+//! whose dispatch a consumer crate exercises, including a driver of the
+//! revision-2 spec `kver` playing revision 1 (new userspace on an old
+//! driver, old userspace on a new one). The example specs' dispatch
 //! is exercised in tests/generated_dispatch.rs.
 
 use std::path::{Path, PathBuf};
@@ -15,7 +17,8 @@ use uabi::names;
 
 /// The root of a family with two roots: a no-argument ioctl, an ioctl
 /// newer than revision 1, and a struct (with an out member, an enum on a
-/// u16 and pad) that the including spec nests.
+/// u16 with a value newer than revision 1, and pad) that the including
+/// spec nests and points at.
 const KBASE: &str = r#"
 name: kbase
 doc: Included spec with its own File root.
@@ -26,7 +29,7 @@ ioctl:
 definitions:
   - name: color
     type: enum
-    entries: [red, green, { name: blue, value: 7 }]
+    entries: [red, green, { name: blue, value: 7 }, { name: cyan, value: 9, since: 2 }]
   - name: inner
     type: struct
     members:
@@ -95,6 +98,60 @@ definitions:
 ioctls:
   - { name: big, nr: 0x40, dir: inout, arg: outer, extension: strict }
   - { name: quiet, nr: 0x41, dir: out, arg: empty, extension: zero-extend }
+  - { name: peek, nr: 0x43, dir: inout, arg: inner, extension: zero-extend }
+"#;
+
+/// A spec at revision 2 whose driver can play revision 1: an ioctl, a
+/// flag, an enum value and members added in revision 2 (appended to a
+/// struct both extension rules carry, and one placed before an older
+/// member, which the compat checker rejects but dispatch still handles),
+/// seen on u64, u8 and s16 members, as enum-as-flags bits, in a nested
+/// struct and in the elements behind a user pointer.
+const KVER: &str = r#"
+name: kver
+doc: Revision 2 of a spec, whose driver can answer as revision 1 did.
+revision: 2
+ioctl:
+  magic: 0x66
+definitions:
+  - name: opts
+    type: flags
+    entries: [a, b, { name: c, since: 2 }]
+  - name: shape
+    type: enum
+    entries: [round, square, { name: star, since: 2 }]
+  - name: item
+    type: struct
+    members:
+      - { name: shape, type: s16, enum: shape }
+      - { name: opts, type: u8, enum: opts }
+      - { name: pad0, type: pad, len: 1 }
+      - { name: mask, type: u32, enum: shape, enum-as-flags: true }
+  - name: grow
+    type: struct
+    members:
+      - { name: opts, type: u64, enum: opts }
+      - { name: shape, type: u32, enum: shape }
+      - { name: nitems, type: u32 }
+      - { name: in, type: struct, struct: item }
+      - { name: items, type: user-ptr, elem: item, count: nitems, max-count: 4 }
+      - { name: out, type: u32, access: out }
+      - { name: pad0, type: pad, len: 4 }
+      - { name: extra, type: u32, since: 2 }
+      - { name: pad1, type: pad, len: 4, since: 2 }
+      - { name: extra-out, type: u64, access: out, since: 2 }
+  - name: mixed
+    type: struct
+    members:
+      - { name: a, type: u32 }
+      - { name: early, type: u32, since: 2 }
+      - { name: b, type: u32 }
+      - { name: late, type: u32, since: 2 }
+ioctls:
+  - { name: grow-ze, nr: 0x00, dir: inout, arg: grow, extension: zero-extend }
+  - { name: grow-strict, nr: 0x01, dir: inout, arg: grow, extension: strict }
+  - { name: mixed, nr: 0x02, dir: inout, arg: mixed, extension: zero-extend }
+  - { name: newer, nr: 0x03, dir: none, extension: zero-extend, since: 2 }
 "#;
 
 fn repo_root() -> PathBuf {
@@ -106,10 +163,15 @@ fn load(rel: &str) -> Arc<Model> {
         .unwrap_or_else(|e| panic!("{rel} does not load: {e:#?}"))
 }
 
-/// The edge family, written to `dir`, loaded; dependencies first.
+/// The edge specs, written to `dir`, loaded; dependencies first.
 fn edge(dir: &Path) -> Vec<Arc<Model>> {
     std::fs::create_dir_all(dir).unwrap();
-    for (name, text) in [("kbase", KBASE), ("kother", KOTHER), ("ktop", KTOP)] {
+    for (name, text) in [
+        ("kbase", KBASE),
+        ("kother", KOTHER),
+        ("ktop", KTOP),
+        ("kver", KVER),
+    ] {
         std::fs::write(dir.join(format!("{name}.yaml")), text).unwrap();
     }
     let top = uabi::load::load(&dir.join("ktop.yaml"), Some("ktop.yaml"))
@@ -120,6 +182,10 @@ fn edge(dir: &Path) -> Vec<Arc<Model>> {
         .map(|m| Arc::new(m.clone()))
         .collect();
     all.push(top);
+    all.push(
+        uabi::load::load(&dir.join("kver.yaml"), Some("kver.yaml"))
+            .unwrap_or_else(|e| panic!("kver spec: {e:#?}")),
+    );
     all
 }
 
@@ -204,7 +270,12 @@ fn output_shape() {
         "fn softaccel_revision(&self) -> u32 {",
         "_ => accel_kernel::dispatch(ops, file, mem, cmd, arg),",
         "pub fn validate_cmd(v: &uapi::Cmd) -> Result<(), Errno> {",
+        "pub fn validate_cmd_at(v: &uapi::Cmd, rev: u32) -> Result<(), Errno> {",
         "pub fn clear_out_submit(v: &mut uapi::Submit) {",
+        "pub fn clear_newer_submit(v: &mut uapi::Submit, rev: u32) {",
+        "pub const fn size_submit_at(rev: u32) -> usize {",
+        "let size = size_submit_at(rev);",
+        "uabi_runtime::copy_out_sized(mem, addr, ioc.size as usize, size, &arg)?;",
     ] {
         assert!(lib.contains(want), "missing {want:?}");
     }
@@ -231,7 +302,10 @@ fn output_shape() {
     assert!(lib.contains("fn accel_revision(&self) -> u32 {"));
     // Out members are cleared, never validated: bo-info's flags are written.
     assert!(lib.contains(
-        "pub fn validate_bo_info(v: &uapi::BoInfo) -> Result<(), Errno> {\n    if v.handle < 1 {\n        return Err(Errno::EINVAL);\n    }\n    Ok(())\n}"
+        "pub fn validate_bo_info_at(v: &uapi::BoInfo, rev: u32) -> Result<(), Errno> {\n    let _ = rev;\n    if v.handle < 1 {\n        return Err(Errno::EINVAL);\n    }\n    Ok(())\n}"
+    ));
+    assert!(lib.contains(
+        "pub fn validate_bo_info(v: &uapi::BoInfo) -> Result<(), Errno> {\n    validate_bo_info_at(v, uapi::REVISION)\n}"
     ));
     assert!(lib.contains("    v.flags = 0;\n    v.size = 0;\n    v.mmap_offset = 0;\n"));
 }
@@ -331,6 +405,11 @@ impl ktop_kernel::Ops for Dev {
     }
     fn quiet(&self, _: &u32, arg: &mut tu::Empty) -> Result<(), Errno> {
         arg.anything = 9;
+        Ok(())
+    }
+    fn peek(&self, _: &u32, arg: &mut bu::Inner) -> Result<(), Errno> {
+        self.calls.borrow_mut().push(format!("peek {}", arg.color));
+        arg.result = 1;
         Ok(())
     }
 }
@@ -479,6 +558,42 @@ fn routing_and_revisions() {
 }
 
 #[test]
+fn included_elements_at_their_spec_revision() {
+    // `one` points at kbase's inner: validated at kbase's revision, where
+    // cyan (9) is new in revision 2. The nested `in` and the u8 enum of
+    // kbase's colors are checked at kbase's own REVISION (2).
+    let d = dev();
+    let mut o = good();
+    o.r#in.color = 9;
+    o.small_kind = 9;
+    let run = |o: &tu::Outer, cyan_one: bool| {
+        let mut buf = vec![0u8; 0x300];
+        buf[..tu::Outer::SIZE].copy_from_slice(o.as_bytes());
+        let mut one = bu::Inner::ZERO;
+        one.color = if cyan_one { 9 } else { 7 };
+        buf[0x200..0x208].copy_from_slice(one.as_bytes());
+        let mem = BufferMem::new(BASE, &mut buf);
+        let cmd = encode(true, true, 0x65, 0x40, tu::Outer::SIZE as u32);
+        ktop_kernel::dispatch(&d, &5, &mem, cmd, ARG)
+    };
+    assert_eq!(run(&o, true), Ok(()));
+    d.base_rev.set(1);
+    assert_eq!(run(&o, false), Ok(()));
+    assert_eq!(run(&o, true), Err(Errno::EINVAL));
+    assert_eq!(kbase_kernel::validate_inner_at(&d.one.borrow().unwrap(), 1), Ok(()));
+    // An argument of kbase's struct to a ktop ioctl: ktop's revision
+    // admits the ioctl, kbase's validates the struct.
+    let mut inner = bu::Inner::ZERO;
+    inner.color = 9;
+    assert_eq!(call(&d, 0x43, 8, (true, true), inner.as_bytes()).0, Err(Errno::EINVAL));
+    d.base_rev.set(2);
+    let (res, buf) = call(&d, 0x43, 8, (true, true), inner.as_bytes());
+    assert_eq!(res, Ok(()));
+    assert_eq!(&buf[4..8], &1u32.to_ne_bytes());
+    assert_eq!(d.calls.borrow().last().unwrap(), "peek 9");
+}
+
+#[test]
 fn out_only_ioctl() {
     let d = dev();
     // The caller's _IOWR on an _IOR ioctl: nothing is read, the value
@@ -490,6 +605,251 @@ fn out_only_ioctl() {
     let (res, buf) = call(&d, 0x41, 8, (true, false), &[0xff; 8]);
     assert_eq!(res, Ok(()));
     assert_eq!(&buf[..8], &[0xff; 8]);
+}
+"#;
+
+/// Behaviour of a driver of the revision-2 spec `kver` that reports an
+/// older revision: what it copies, validates and answers is what a driver
+/// built from revision 1 would.
+const KVER_CONSUMER: &str = r#"
+use kver_kernel::uapi as vu;
+use kver_kernel::{Errno, UserArray};
+use std::cell::{Cell, RefCell};
+use uabi_runtime::BufferMem;
+use uabi_runtime::ioc::encode;
+use uabi_runtime::zerocopy::{FromBytes, IntoBytes};
+
+const BASE: u64 = 0x4000;
+const ITEMS: u64 = BASE + 0x100;
+/// The struct's size at revision 1, before `extra`, `pad1`, `extra_out`.
+const R1: usize = 40;
+const R2: usize = vu::Grow::SIZE;
+
+#[derive(Default)]
+struct Ver {
+    rev: Cell<u32>,
+    seen: RefCell<Option<vu::Grow>>,
+    items: RefCell<Vec<vu::Item>>,
+    mixed: RefCell<Option<vu::Mixed>>,
+    newer: Cell<u32>,
+}
+
+impl Ver {
+    fn at(rev: u32) -> Ver {
+        let v = Ver::default();
+        v.rev.set(rev);
+        v
+    }
+
+    /// Records what it sees and sets every member, the newer ones too:
+    /// the driver is the current one, only playing an older revision.
+    fn grow(&self, arg: &mut vu::Grow, items: UserArray<'_, vu::Item>) -> Result<(), Errno> {
+        *self.seen.borrow_mut() = Some(*arg);
+        let mut read = Vec::new();
+        for i in 0..items.len() {
+            read.push(items.read(i)?);
+        }
+        *self.items.borrow_mut() = read;
+        arg.out = 3;
+        arg.extra = 78;
+        arg.extra_out = 77;
+        Ok(())
+    }
+}
+
+impl kver_kernel::Ops for Ver {
+    type File = ();
+    fn kver_revision(&self) -> u32 {
+        self.rev.get()
+    }
+    fn grow_ze(&self, _: &(), arg: &mut vu::Grow, items: UserArray<'_, vu::Item>) -> Result<(), Errno> {
+        self.grow(arg, items)
+    }
+    fn grow_strict(&self, _: &(), arg: &mut vu::Grow, items: UserArray<'_, vu::Item>) -> Result<(), Errno> {
+        self.grow(arg, items)
+    }
+    fn mixed(&self, _: &(), arg: &mut vu::Mixed) -> Result<(), Errno> {
+        *self.mixed.borrow_mut() = Some(*arg);
+        *arg = vu::Mixed { a: 10, early: 11, b: 12, late: 13 };
+        Ok(())
+    }
+    fn newer(&self, _: &()) -> Result<(), Errno> {
+        self.newer.set(self.newer.get() + 1);
+        Ok(())
+    }
+}
+
+fn item() -> vu::Item {
+    let mut i = vu::Item::ZERO;
+    i.shape = vu::shape::SQUARE as i16;
+    i.opts = vu::opts::A as u8;
+    i.mask = 0x3;
+    i
+}
+
+fn good() -> vu::Grow {
+    let mut g = vu::Grow::ZERO;
+    g.opts = u64::from(vu::opts::A | vu::opts::B);
+    g.shape = vu::shape::SQUARE;
+    g.r#in = item();
+    g.items = ITEMS;
+    g.nitems = 1;
+    g
+}
+
+/// Calls `nr` with `arg` at BASE (the caller's command says `size`
+/// bytes) and `elem` at ITEMS; returns the result and the caller's
+/// memory after.
+fn call(d: &Ver, nr: u8, size: usize, arg: &[u8], elem: &vu::Item) -> (Result<(), Errno>, Vec<u8>) {
+    let mut buf = vec![0u8; 0x200];
+    buf[..arg.len()].copy_from_slice(arg);
+    buf[0x100..0x108].copy_from_slice(elem.as_bytes());
+    let res = {
+        let mem = BufferMem::new(BASE, &mut buf);
+        kver_kernel::dispatch(d, &(), &mem, encode(true, true, 0x66, nr, size as u32), BASE)
+    };
+    (res, buf)
+}
+
+fn grow(d: &Ver, nr: u8, g: &vu::Grow) -> (Result<(), Errno>, vu::Grow) {
+    let (res, buf) = call(d, nr, R2, g.as_bytes(), &item());
+    (res, vu::Grow::read_from_bytes(&buf[..R2]).unwrap())
+}
+
+#[test]
+fn sizes_at_each_revision() {
+    assert_eq!(kver_kernel::size_grow_at(1), R1);
+    assert_eq!(kver_kernel::size_grow_at(0), R1, "below the struct's revision");
+    assert_eq!(kver_kernel::size_grow_at(2), R2);
+    assert_eq!(kver_kernel::size_grow_at(7), R2);
+    assert_eq!(kver_kernel::size_mixed_at(1), 12);
+    assert_eq!(kver_kernel::size_mixed_at(2), 16);
+    assert_eq!(kver_kernel::size_item_at(1), vu::Item::SIZE);
+    const AT_COMPILE_TIME: usize = kver_kernel::size_grow_at(1);
+    assert_eq!(AT_COMPILE_TIME, R1);
+}
+
+#[test]
+fn a_newer_ioctl_is_enotty_on_an_older_driver() {
+    let d = Ver::at(1);
+    assert_eq!(call(&d, 0x03, 0, &[], &item()).0, Err(Errno::ENOTTY));
+    assert_eq!(d.newer.get(), 0);
+    d.rev.set(2);
+    assert_eq!(call(&d, 0x03, 0, &[], &item()).0, Ok(()));
+    assert_eq!(d.newer.get(), 1);
+}
+
+#[test]
+fn a_newer_caller_is_truncated_by_an_older_zero_extend_driver() {
+    let d = Ver::at(1);
+    let mut g = good();
+    g.extra = 5;
+    g.pad1 = [1; 4];
+    g.extra_out = 0xaaaa;
+    let (res, out) = grow(&d, 0x00, &g);
+    assert_eq!(res, Ok(()));
+    let seen = d.seen.borrow().unwrap();
+    assert_eq!((seen.extra, seen.pad1, seen.extra_out), (0, [0; 4], 0), "beyond revision 1");
+    assert_eq!(out.out, 3);
+    // Not copied out: the caller's bytes beyond revision 1 are its own.
+    assert_eq!((out.extra, out.pad1, out.extra_out), (5, [1; 4], 0xaaaa));
+    // A driver of revision 2 takes and returns all of it (pad1 must then be zero).
+    d.rev.set(2);
+    assert_eq!(grow(&d, 0x00, &g).0, Err(Errno::EINVAL));
+    g.pad1 = [0; 4];
+    let (res, out) = grow(&d, 0x00, &g);
+    assert_eq!(res, Ok(()));
+    assert_eq!(d.seen.borrow().unwrap().extra, 5);
+    assert_eq!((out.extra, out.extra_out), (78, 77));
+}
+
+#[test]
+fn a_newer_caller_needs_a_zero_tail_on_an_older_strict_driver() {
+    let d = Ver::at(1);
+    let mut g = good();
+    g.extra = 5;
+    assert_eq!(grow(&d, 0x01, &g).0, Err(Errno::E2BIG));
+    g.extra = 0;
+    g.extra_out = 1;
+    assert_eq!(grow(&d, 0x01, &g).0, Err(Errno::E2BIG), "an out member is tail too");
+    g.extra_out = 0;
+    let (res, out) = grow(&d, 0x01, &g);
+    assert_eq!(res, Ok(()));
+    assert_eq!((out.out, out.extra, out.extra_out), (3, 0, 0));
+    d.rev.set(2);
+    g.extra = 5;
+    let (res, out) = grow(&d, 0x01, &g);
+    assert_eq!(res, Ok(()));
+    assert_eq!(d.seen.borrow().unwrap().extra, 5);
+    assert_eq!(out.extra_out, 77);
+}
+
+#[test]
+fn newer_values_are_einval_on_an_older_driver() {
+    let cases: Vec<(&str, fn(&mut vu::Grow, &mut vu::Item))> = vec![
+        ("u64 flags member", |g, _| g.opts |= u64::from(vu::opts::C)),
+        ("enum member", |g, _| g.shape = vu::shape::STAR),
+        ("nested s16 enum", |g, _| g.r#in.shape = vu::shape::STAR as i16),
+        ("nested u8 flags", |g, _| g.r#in.opts = vu::opts::C as u8),
+        ("nested enum as flags", |g, _| g.r#in.mask = 1 << vu::shape::STAR),
+        ("element enum", |_, i| i.shape = vu::shape::STAR as i16),
+        ("element flags", |_, i| i.opts |= vu::opts::C as u8),
+        ("element enum as flags", |_, i| i.mask |= 1 << vu::shape::STAR),
+    ];
+    for (what, f) in cases {
+        let (mut g, mut i) = (good(), item());
+        f(&mut g, &mut i);
+        for nr in [0x00, 0x01] {
+            let d = Ver::at(1);
+            assert_eq!(call(&d, nr, R2, g.as_bytes(), &i).0, Err(Errno::EINVAL), "{what} at 1");
+            d.rev.set(2);
+            assert_eq!(call(&d, nr, R2, g.as_bytes(), &i).0, Ok(()), "{what} at 2");
+        }
+    }
+    // Values no revision declared stay invalid at every revision.
+    let mut g = good();
+    g.opts = 0x8;
+    assert_eq!(kver_kernel::validate_grow_at(&g, 2), Err(Errno::EINVAL));
+    g.opts = u64::from(vu::opts::C);
+    assert_eq!(kver_kernel::validate_grow_at(&g, 1), Err(Errno::EINVAL));
+    assert_eq!(kver_kernel::validate_grow(&g), Ok(()), "at this crate's revision");
+    assert_eq!(kver_kernel::validate_item_at(&item(), 1), Ok(()));
+}
+
+#[test]
+fn an_older_caller_works_on_a_newer_driver() {
+    let d = Ver::at(2);
+    let g = good();
+    // The caller's struct ends at R1; what follows in its memory is not
+    // the kernel's to read or write.
+    let mut bytes = g.as_bytes()[..R1].to_vec();
+    bytes.extend([0xee; 16]);
+    let (res, buf) = call(&d, 0x01, R1, &bytes, &item());
+    assert_eq!(res, Ok(()));
+    let seen = d.seen.borrow().unwrap();
+    assert_eq!((seen.extra, seen.extra_out), (0, 0));
+    assert_eq!(seen.opts, g.opts);
+    assert_eq!(*d.items.borrow(), [item()]);
+    assert_eq!(&buf[R1..R2], &[0xee; 16]);
+    let out = vu::Grow::read_from_bytes(&buf[..R2]).unwrap();
+    assert_eq!(out.out, 3);
+}
+
+#[test]
+fn a_newer_member_before_an_older_one_is_zero() {
+    let d = Ver::at(1);
+    let m = vu::Mixed { a: 1, early: 9, b: 2, late: 9 };
+    let (res, buf) = call(&d, 0x02, 16, m.as_bytes(), &item());
+    assert_eq!(res, Ok(()));
+    assert_eq!(d.mixed.borrow().unwrap(), vu::Mixed { a: 1, early: 0, b: 2, late: 0 });
+    let out = vu::Mixed::read_from_bytes(&buf[..16]).unwrap();
+    assert_eq!(out, vu::Mixed { a: 10, early: 0, b: 12, late: 9 });
+    d.rev.set(2);
+    let (res, buf) = call(&d, 0x02, 16, m.as_bytes(), &item());
+    assert_eq!(res, Ok(()));
+    assert_eq!(d.mixed.borrow().unwrap(), m);
+    let out = vu::Mixed::read_from_bytes(&buf[..16]).unwrap();
+    assert_eq!(out, vu::Mixed { a: 10, early: 11, b: 12, late: 13 });
 }
 "#;
 
@@ -533,10 +893,16 @@ fn edge_crates_build_and_behave() {
          kbase-kernel = { path = \"../generated/kbase/rust/kernel\" }\n\
          kother-kernel = { path = \"../generated/kother/rust/kernel\" }\n\
          ktop-kernel = { path = \"../generated/ktop/rust/kernel\" }\n\
+         kver-kernel = { path = \"../generated/kver/rust/kernel\" }\n\
          uabi-runtime = { path = \"../codegen/runtime\" }\n",
     )
     .unwrap();
-    std::fs::write(consumer.join("src/lib.rs"), CONSUMER).unwrap();
+    std::fs::write(
+        consumer.join("src/lib.rs"),
+        format!("{CONSUMER}\n#[cfg(test)]\nmod kver;\n"),
+    )
+    .unwrap();
+    std::fs::write(consumer.join("src/kver.rs"), KVER_CONSUMER).unwrap();
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let target_dir = dir.join("target");
@@ -558,6 +924,8 @@ fn edge_crates_build_and_behave() {
         "kother-kernel",
         "-p",
         "ktop-kernel",
+        "-p",
+        "kver-kernel",
     ];
     if has_clippy(&cargo) {
         let mut args = vec!["clippy"];
@@ -581,7 +949,15 @@ fn edge_crates_build_and_behave() {
         "valid_and_cleared",
         "every_check",
         "routing_and_revisions",
+        "included_elements_at_their_spec_revision",
         "out_only_ioctl",
+        "kver::sizes_at_each_revision",
+        "kver::a_newer_ioctl_is_enotty_on_an_older_driver",
+        "kver::a_newer_caller_is_truncated_by_an_older_zero_extend_driver",
+        "kver::a_newer_caller_needs_a_zero_tail_on_an_older_strict_driver",
+        "kver::newer_values_are_einval_on_an_older_driver",
+        "kver::an_older_caller_works_on_a_newer_driver",
+        "kver::a_newer_member_before_an_older_one_is_zero",
     ] {
         assert!(
             tested.contains(&format!("test {t} ... ok")),

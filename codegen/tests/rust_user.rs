@@ -472,6 +472,7 @@ fn every_ioctl_sends_its_command() {
     softaccel_user::submit(a, 1, &mut sau::Submit::default(), &[]).unwrap();
     softaccel_user::wait(a, 1, &mut sau::Wait::default()).unwrap();
     softaccel_user::perf_stats(a, 1, &mut sau::PerfStats::default(), &mut []).unwrap();
+    softaccel_user::queue_info(a, 2, &mut sau::QueueInfo::default()).unwrap();
     let seen = calls(&log);
     // (name, command, argument size) of every ioctl, in spec order.
     let table: Vec<(&str, u32, u32)> = accel_user::IOCTLS
@@ -502,6 +503,7 @@ fn every_ioctl_sends_its_command() {
         softaccel_user::submit_raw(a, 1, &mut sau::Submit::default()).unwrap();
         softaccel_user::wait_raw(a, 1, &mut sau::Wait::default()).unwrap();
         softaccel_user::perf_stats_raw(a, 1, &mut sau::PerfStats::default()).unwrap();
+        softaccel_user::queue_info_raw(a, 2, &mut sau::QueueInfo::default()).unwrap();
     }
     let raw: Vec<u32> = calls(&log).iter().map(|s| s.cmd).collect();
     let cmds: Vec<u32> = table.iter().map(|d| d.1).collect();

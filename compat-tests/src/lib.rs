@@ -13,6 +13,11 @@
 //! `src/bin/compat-scenario.rs` (Rust). Each program repeats the inputs
 //! below in its own language: a change here must be made in all of them,
 //! and the harness fails until it is.
+//!
+//! The compatibility matrix across frozen revisions (`tests/matrix.rs`,
+//! with `old-userspace/` and `revisions/`) uses this crate's scenario too:
+//! the Rust program must give the same transcript on a driver restricted
+//! to revision 1.
 
 #![forbid(unsafe_code)]
 

@@ -1,4 +1,7 @@
 //! Buffer objects: BO_CREATE, BO_INFO, BO_DESTROY.
+//!
+//! Revision 2 of the core adds the alignment member and the
+//! device-read-only flag (which SUBMIT enforces).
 
 use crate::device::{Device, FileCtx, Kind, Live, alloc_handle};
 use crate::uapi::accel_uapi::{BoCreate, BoDestroy, BoInfo, bo_flags, capabilities};
@@ -62,11 +65,24 @@ pub(crate) fn create(dev: &Device, file: &FileCtx, arg: &mut BoCreate) -> Result
     if wc && !visible {
         return Err(Errno::EINVAL);
     }
+    let read_only = flags & bo_flags::DEVICE_READ_ONLY != 0;
+    // Alignment 0 (what a revision-1 caller's zero extension gives) is the
+    // page size, as is any smaller value.
+    let align = arg.alignment;
+    if align != 0 && !align.is_power_of_two() {
+        return Err(Errno::EINVAL);
+    }
     if (visible && !cfg.has(capabilities::HOST_VISIBLE_BO))
         || (wc && !cfg.has(capabilities::WRITE_COMBINE_BO))
+        || (read_only && !cfg.has(capabilities::READ_ONLY_BO))
+        || (align != 0 && !cfg.has(capabilities::BO_ALIGNMENT))
     {
         return Err(Errno::EOPNOTSUPP);
     }
+    if align > cfg.effective_max_bo_alignment() {
+        return Err(Errno::EINVAL);
+    }
+    let align = align.max(u64::from(cfg.page_size));
     if arg.size == 0 {
         return Err(Errno::EINVAL);
     }
@@ -79,7 +95,11 @@ pub(crate) fn create(dev: &Device, file: &FileCtx, arg: &mut BoCreate) -> Result
     }
     let mut guard = file.state()?;
     let st = &mut *guard;
-    let offset = st.next_offset;
+    // The skipped range stays a hole: it costs the memfd nothing.
+    let offset = st
+        .next_offset
+        .checked_next_multiple_of(align)
+        .ok_or(Errno::ENOMEM)?;
     let end = offset.checked_add(size).ok_or(Errno::ENOMEM)?;
     // The memfd only grows (ranges are never reused); a new range is a
     // hole, so the BO starts out zero.

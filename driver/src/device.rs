@@ -6,7 +6,9 @@ use crate::engine::Engines;
 use crate::perf::FileShared;
 use crate::queue::Queue;
 use crate::uapi::accel_uapi;
+use crate::uapi::{self, device_caps};
 use crate::util::{host_errno, lock};
+use softaccel_kernel::accel_kernel;
 use std::collections::HashMap;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,12 +25,29 @@ pub struct DeviceConfig {
     /// The device-id parameter (0: not on a PCI bus).
     pub device_id: u64,
     /// The softaccel spec revision this driver implements (the revision
-    /// parameter); ioctls introduced later are answered ENOTTY.
+    /// parameter). The driver then answers exactly as a driver of that
+    /// revision: ioctls introduced later are ENOTTY, arguments are copied
+    /// at that revision's size, newer enum values and flags are EINVAL (the
+    /// generated dispatch), and no later feature is announced or accepted.
+    /// Revision 2 and later need `core_revision` 2 or later: their
+    /// features are announced through the core's device-capabilities
+    /// parameter.
     pub revision: u32,
-    /// The accel core revision this driver implements (core-revision).
+    /// The accel core revision this driver implements (core-revision), with
+    /// the same effect on the core's ioctls as `revision` on softaccel's.
     pub core_revision: u32,
-    /// The capabilities parameter: a mask of `accel_uapi::capabilities`.
+    /// The capabilities the device has: a mask of
+    /// `accel_uapi::capabilities`. The capabilities parameter reports those
+    /// that `core_revision` defines ([`DeviceConfig::effective_capabilities`]).
     pub capabilities: u32,
+    /// softaccel's own capabilities: a mask of `uapi::device_caps`,
+    /// reported (those that `revision` defines) by the device-capabilities
+    /// parameter.
+    pub device_capabilities: u32,
+    /// The max-bo-alignment parameter, when the device has the
+    /// bo-alignment capability: a power of two from `page_size` to
+    /// `accel_uapi::MAX_BO_SIZE`.
+    pub max_bo_alignment: u64,
     /// The max-bo-size parameter, at most `accel_uapi::MAX_BO_SIZE`.
     pub max_bo_size: u64,
     /// The num-queues-max parameter, at most `accel_uapi::MAX_QUEUES`.
@@ -50,6 +69,8 @@ impl Default for DeviceConfig {
             revision: crate::uapi::REVISION,
             core_revision: accel_uapi::REVISION,
             capabilities: accel_uapi::capabilities::ALL,
+            device_capabilities: device_caps::ALL,
+            max_bo_alignment: DEFAULT_MAX_BO_ALIGNMENT,
             max_bo_size: accel_uapi::MAX_BO_SIZE,
             num_queues_max: accel_uapi::MAX_QUEUES,
             page_size: accel_uapi::MIN_PAGE_SIZE.max(host_page_size()),
@@ -62,6 +83,77 @@ impl Default for DeviceConfig {
 /// The most engines a configuration may ask for (one thread each).
 pub const MAX_ENGINES: u32 = 64;
 
+/// The default max-bo-alignment: 2 MiB, a huge page on most hosts.
+pub const DEFAULT_MAX_BO_ALIGNMENT: u64 = 2 << 20;
+
+/// Does a driver playing accel core revision `rev` have the alignment
+/// member of BO_CREATE? Read from the generated revision-aware copy size,
+/// so the revision that added it is stated only in the spec.
+fn has_bo_alignment(rev: u32) -> bool {
+    let end = std::mem::offset_of!(accel_uapi::BoCreate, alignment)
+        + std::mem::size_of_val(&accel_uapi::BoCreate::ZERO.alignment);
+    accel_kernel::size_bo_create_at(rev) >= end
+}
+
+/// Does a driver playing accel core revision `rev` accept BO flag `flag`?
+fn has_bo_flag(rev: u32, flag: u32) -> bool {
+    let arg = accel_uapi::BoCreate {
+        size: 1,
+        flags: flag,
+        ..accel_uapi::BoCreate::ZERO
+    };
+    accel_kernel::validate_bo_create_at(&arg, rev).is_ok()
+}
+
+/// Does a driver playing accel core revision `rev` know parameter `id`?
+fn has_param(rev: u32, id: u32) -> bool {
+    let arg = accel_uapi::GetParam {
+        param: id,
+        ..accel_uapi::GetParam::ZERO
+    };
+    accel_kernel::validate_get_param_at(&arg, rev).is_ok()
+}
+
+/// The capabilities a driver of accel core revision `rev` can announce.
+/// Every capability added after revision 1 announces an ABI item (a
+/// member, a flag, a parameter), and a revision without the item did not
+/// have the feature; each is tied to its item here through the generated
+/// revision-aware checks, so no revision number is restated. The
+/// compatibility matrix checks the result against the capabilities the
+/// frozen revision-1 spec defines.
+pub fn capabilities_at(rev: u32) -> u32 {
+    use accel_uapi::{bo_flags, capabilities as c};
+    let mut caps = c::ALL;
+    if !has_bo_alignment(rev) {
+        caps &= !c::BO_ALIGNMENT;
+    }
+    if !has_bo_flag(rev, bo_flags::DEVICE_READ_ONLY) {
+        caps &= !c::READ_ONLY_BO;
+    }
+    caps
+}
+
+/// The softaccel capabilities a driver of softaccel revision `rev` can
+/// announce, tied to their items as in [`capabilities_at`]: the xor-u32
+/// opcode and the QUEUE_INFO ioctl.
+pub fn device_capabilities_at(rev: u32) -> u32 {
+    let mut caps = device_caps::ALL;
+    let xor = uapi::Cmd {
+        opcode: uapi::opcode::XOR_U32,
+        ..uapi::Cmd::ZERO
+    };
+    if softaccel_kernel::validate_cmd_at(&xor, rev).is_err() {
+        caps &= !device_caps::XOR_U32;
+    }
+    let queue_info = uapi::IOCTLS
+        .iter()
+        .any(|d| d.nr == uapi::NR_QUEUE_INFO && d.since <= rev);
+    if !queue_info {
+        caps &= !device_caps::QUEUE_INFO;
+    }
+    caps
+}
+
 fn host_page_size() -> u32 {
     u32::try_from(rustix::param::page_size()).unwrap_or(u32::MAX)
 }
@@ -71,6 +163,15 @@ impl DeviceConfig {
         let ok = (1..=crate::uapi::REVISION).contains(&self.revision)
             && (1..=accel_uapi::REVISION).contains(&self.core_revision)
             && accel_uapi::capabilities::is_valid(self.capabilities)
+            && device_caps::is_valid(self.device_capabilities)
+            // A revision with features of its own announces them through
+            // the core's device-capabilities parameter, so the core
+            // revision must have it.
+            && (device_capabilities_at(self.revision) == 0
+                || has_param(self.core_revision, accel_uapi::param::DEVICE_CAPABILITIES))
+            && self.max_bo_alignment.is_power_of_two()
+            && self.max_bo_alignment >= u64::from(self.page_size)
+            && self.max_bo_alignment <= accel_uapi::MAX_BO_SIZE
             && self.page_size.is_power_of_two()
             && self.page_size >= accel_uapi::MIN_PAGE_SIZE
             && self.page_size.is_multiple_of(host_page_size())
@@ -81,8 +182,37 @@ impl DeviceConfig {
         if ok { Ok(()) } else { Err(Errno::EINVAL) }
     }
 
+    /// The capabilities parameter: the device's capabilities that its
+    /// core revision defines.
+    pub fn effective_capabilities(&self) -> u32 {
+        self.capabilities & capabilities_at(self.core_revision)
+    }
+
+    /// The device-capabilities parameter: the device's own capabilities
+    /// that its softaccel revision defines.
+    pub fn effective_device_capabilities(&self) -> u32 {
+        self.device_capabilities & device_capabilities_at(self.revision)
+    }
+
+    /// The max-bo-alignment parameter: 0 without the bo-alignment
+    /// capability.
+    pub fn effective_max_bo_alignment(&self) -> u64 {
+        if self.has(accel_uapi::capabilities::BO_ALIGNMENT) {
+            self.max_bo_alignment
+        } else {
+            0
+        }
+    }
+
+    /// Does the device announce core capability `capability`? What is not
+    /// announced is not accepted either.
     pub(crate) fn has(&self, capability: u32) -> bool {
-        self.capabilities & capability != 0
+        self.effective_capabilities() & capability != 0
+    }
+
+    /// Does the device announce softaccel capability `capability`?
+    pub(crate) fn has_device(&self, capability: u32) -> bool {
+        self.effective_device_capabilities() & capability != 0
     }
 }
 
@@ -395,5 +525,70 @@ pub(crate) fn alloc_handle<V>(map: &HashMap<u32, V>, next: &mut u32) -> Result<u
         if h != 0 && !map.contains_key(&h) {
             return Ok(h);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accel_uapi::capabilities as c;
+
+    #[test]
+    fn capabilities_follow_the_revision_that_added_their_item() {
+        let r2 = c::BO_ALIGNMENT | c::READ_ONLY_BO;
+        assert_eq!(capabilities_at(1), c::ALL & !r2);
+        assert_eq!(capabilities_at(accel_uapi::REVISION), c::ALL);
+        assert_eq!(device_capabilities_at(1), 0);
+        assert_eq!(device_capabilities_at(uapi::REVISION), device_caps::ALL);
+    }
+
+    #[test]
+    fn an_old_revision_announces_none_of_the_later_features() {
+        let old = DeviceConfig {
+            revision: 1,
+            core_revision: 1,
+            ..DeviceConfig::default()
+        };
+        assert_eq!(old.check(), Ok(()));
+        assert_eq!(old.effective_capabilities(), capabilities_at(1));
+        assert_eq!(old.effective_device_capabilities(), 0);
+        assert_eq!(old.effective_max_bo_alignment(), 0);
+        let new = DeviceConfig::default();
+        assert_eq!(new.effective_capabilities(), c::ALL);
+        assert_eq!(new.effective_max_bo_alignment(), DEFAULT_MAX_BO_ALIGNMENT);
+        let no_align = DeviceConfig {
+            capabilities: c::ALL & !c::BO_ALIGNMENT,
+            ..DeviceConfig::default()
+        };
+        assert_eq!(no_align.effective_max_bo_alignment(), 0);
+    }
+
+    #[test]
+    fn inconsistent_configurations_are_refused() {
+        // softaccel 2 announces its features through a core-2 parameter.
+        let split = DeviceConfig {
+            revision: 2,
+            core_revision: 1,
+            ..DeviceConfig::default()
+        };
+        assert_eq!(split.check(), Err(Errno::EINVAL));
+        let core_only = DeviceConfig {
+            revision: 1,
+            core_revision: 2,
+            ..DeviceConfig::default()
+        };
+        assert_eq!(core_only.check(), Ok(()));
+        for max_bo_alignment in [0, 4097, 1 << 33] {
+            let bad = DeviceConfig {
+                max_bo_alignment,
+                ..DeviceConfig::default()
+            };
+            assert_eq!(bad.check(), Err(Errno::EINVAL), "{max_bo_alignment}");
+        }
+        let bad = DeviceConfig {
+            device_capabilities: device_caps::ALL << 1,
+            ..DeviceConfig::default()
+        };
+        assert_eq!(bad.check(), Err(Errno::EINVAL));
     }
 }

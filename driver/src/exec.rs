@@ -90,6 +90,7 @@ pub(crate) enum Op {
     Crc32c { src: Span, dst: Span, init: u32 },
     AddU32 { a: Span, b: Span, dst: Span },
     AddF32 { a: Span, b: Span, dst: Span },
+    XorU32 { a: Span, b: Span, dst: Span },
     Timestamp { dst: Span },
 }
 
@@ -173,6 +174,11 @@ impl Op {
                 t.bytes_read += a.len + b.len;
                 t.bytes_written += dst.len;
             }
+            Op::XorU32 { a, b, dst } => {
+                add(a, b, dst, s, |x, y| x ^ y);
+                t.bytes_read += a.len + b.len;
+                t.bytes_written += dst.len;
+            }
             Op::Timestamp { dst } => {
                 dst.write(0, &monotonic_ns().to_le_bytes());
                 t.bytes_written += dst.len;
@@ -181,7 +187,7 @@ impl Op {
     }
 }
 
-/// Element-wise `dst = f(a, b)` on little-endian u32 words, a chunk at a
+/// Element-wise `dst = f(a, b)` (a sum, or an exclusive or) on little-endian u32 words, a chunk at a
 /// time: each chunk of both sources is read before the same chunk of the
 /// destination is written, which makes the in-place case (dst identical
 /// to a source) correct; partial overlap was rejected at SUBMIT.

@@ -13,7 +13,7 @@
 //! this file's BO memory (each BO a page-aligned range whose offset is its
 //! mmap offset, like DRM's fake offsets). SUBMIT validates every command
 //! fully and queues it on the queue's engine, which runs copy, fill,
-//! CRC-32C, element-wise add and timestamp commands on BO memory and
+//! CRC-32C, element-wise add and xor, and timestamp commands on BO memory and
 //! advances the queue's seqno; WAIT sleeps on a condition variable until
 //! then or until the deadline.
 //!
@@ -40,7 +40,10 @@ mod queue;
 mod submit;
 mod util;
 
-pub use device::{Counters, Creds, Device, DeviceConfig, FileCtx, MAX_ENGINES};
+pub use device::{
+    Counters, Creds, DEFAULT_MAX_BO_ALIGNMENT, Device, DeviceConfig, FileCtx, MAX_ENGINES,
+    capabilities_at, device_capabilities_at,
+};
 pub use inproc::SelfMem;
 pub use util::monotonic_ns;
 

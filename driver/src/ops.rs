@@ -8,7 +8,7 @@ use crate::device::{Device, FileCtx};
 use crate::uapi::accel_uapi::{
     BoCreate, BoDestroy, BoInfo, GetParam, QueueCreate, QueueDestroy, SetParam, capabilities, param,
 };
-use crate::uapi::{Cmd, PerfCounter, PerfStats, Submit, Wait};
+use crate::uapi::{Cmd, PerfCounter, PerfStats, QueueInfo, Submit, Wait};
 use crate::{bo, perf, queue, submit};
 use softaccel_kernel::{Errno, UserArray, accel_kernel};
 
@@ -25,13 +25,17 @@ impl accel_kernel::Ops for Device {
             param::DEVICE_ID => cfg.device_id,
             param::REVISION => cfg.revision.into(),
             param::CORE_REVISION => cfg.core_revision.into(),
-            param::CAPABILITIES => cfg.capabilities.into(),
+            param::CAPABILITIES => cfg.effective_capabilities().into(),
             param::MAX_BO_SIZE => cfg.max_bo_size,
             param::NUM_QUEUES_MAX => cfg.num_queues_max.into(),
             param::PAGE_SIZE => cfg.page_size.into(),
             param::ENGINE_COUNT => cfg.engine_count.into(),
             param::CLOCK_FREQ_HZ => cfg.clock_freq_hz,
             param::PERF_STATS_ENABLE => file.shared.enabled().into(),
+            // Revision 2. The generated dispatch already rejects both for
+            // an older core revision.
+            param::MAX_BO_ALIGNMENT => cfg.effective_max_bo_alignment(),
+            param::DEVICE_CAPABILITIES => cfg.effective_device_capabilities().into(),
             _ => return Err(Errno::EINVAL),
         };
         Ok(())
@@ -103,5 +107,9 @@ impl softaccel_kernel::Ops for Device {
         counters: UserArray<'_, PerfCounter>,
     ) -> Result<(), Errno> {
         perf::perf_stats(self, file, arg, counters)
+    }
+
+    fn queue_info(&self, file: &FileCtx, arg: &mut QueueInfo) -> Result<(), Errno> {
+        queue::info(self, file, arg)
     }
 }

@@ -1,10 +1,10 @@
-//! Command queues: QUEUE_CREATE, QUEUE_DESTROY and WAIT.
+//! Command queues: QUEUE_CREATE, QUEUE_DESTROY, WAIT and QUEUE_INFO.
 
 use crate::device::{Device, FileCtx, Kind, Live, alloc_handle};
-use crate::uapi::Wait;
 use crate::uapi::accel_uapi::{
     QueueCreate, QueueDestroy, capabilities, queue_flags, queue_priority,
 };
+use crate::uapi::{QueueInfo, Wait, device_caps};
 use crate::util::{lock, monotonic_ns};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -17,6 +17,9 @@ pub(crate) struct Queue {
     pub(crate) engine: usize,
     /// Scheduling rank on that engine (0 lowest).
     pub(crate) rank: usize,
+    /// As QUEUE_CREATE got them, for QUEUE_INFO.
+    priority: u32,
+    flags: u32,
     pub(crate) state: Mutex<QueueState>,
     /// Signalled whenever `state.completed` advances.
     pub(crate) done: Condvar,
@@ -75,6 +78,8 @@ pub(crate) fn create(dev: &Device, file: &FileCtx, arg: &mut QueueCreate) -> Res
         Arc::new(Queue {
             engine: dev.engines.assign(),
             rank,
+            priority: arg.priority,
+            flags: arg.flags,
             state: Mutex::new(QueueState {
                 issued: 0,
                 completed: 0,
@@ -95,6 +100,31 @@ pub(crate) fn destroy(file: &FileCtx, arg: &QueueDestroy) -> Result<(), Errno> {
     // Submitted work keeps its own reference and runs to completion.
     let q = file.state()?.queues.remove(&arg.handle);
     q.map(drop).ok_or(Errno::ENOENT)
+}
+
+/// QUEUE_INFO (revision 2).
+pub(crate) fn info(dev: &Device, file: &FileCtx, arg: &mut QueueInfo) -> Result<(), Errno> {
+    // A device without the capability has no such ioctl, as a driver of
+    // revision 1 (whose ENOTTY the generated dispatch gives) has none.
+    if !dev.config.has_device(device_caps::QUEUE_INFO) {
+        return Err(Errno::ENOTTY);
+    }
+    if arg.queue == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let q = file
+        .state()?
+        .queues
+        .get(&arg.queue)
+        .cloned()
+        .ok_or(Errno::ENOENT)?;
+    let st = lock(&q.state);
+    arg.priority = q.priority;
+    arg.flags = q.flags;
+    arg.inflight = st.inflight;
+    arg.last_seqno = st.issued;
+    arg.completed_seqno = st.completed;
+    Ok(())
 }
 
 pub(crate) fn wait(file: &FileCtx, arg: &Wait) -> Result<(), Errno> {

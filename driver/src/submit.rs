@@ -5,8 +5,8 @@
 use crate::device::{Device, FileCtx, FileState, Pending};
 use crate::engine::Submission;
 use crate::exec::{Op, Span};
-use crate::uapi::accel_uapi::capabilities;
-use crate::uapi::{Cmd, Submit, opcode};
+use crate::uapi::accel_uapi::{bo_flags, capabilities};
+use crate::uapi::{Cmd, Submit, device_caps, opcode};
 use std::sync::Arc;
 use uabi_runtime::{Errno, UserArray};
 
@@ -75,13 +75,22 @@ const fn uses(src: bool, src2: bool, dst: bool, length: bool, value: bool) -> Us
 
 /// Checks one command against its opcode's rules (in the order: opcode
 /// and capability, unused operands, zero handles, value and alignment,
-/// handle lookup, ranges, overlap) and resolves its handles.
+/// handle lookup, read-only destination, ranges, overlap) and resolves its
+/// handles.
 fn resolve(dev: &Device, st: &FileState, c: &Cmd) -> Result<Op, Errno> {
     let u = match c.opcode {
         opcode::COPY => uses(true, false, true, true, false),
         opcode::FILL => uses(false, false, true, true, true),
         opcode::CRC32C => uses(true, false, true, true, true),
         opcode::ADD_U32 | opcode::ADD_F32 => uses(true, true, true, true, false),
+        // Revision 2; the generated validation already rejects it (EINVAL)
+        // for an older revision.
+        opcode::XOR_U32 => {
+            if !dev.config.has_device(device_caps::XOR_U32) {
+                return Err(Errno::EOPNOTSUPP);
+            }
+            uses(true, true, true, true, false)
+        }
         opcode::TIMESTAMP => {
             if !dev.config.has(capabilities::TIMESTAMPS) {
                 return Err(Errno::EOPNOTSUPP);
@@ -102,7 +111,7 @@ fn resolve(dev: &Device, st: &FileState, c: &Cmd) -> Result<Op, Errno> {
     }
     let aligned = match c.opcode {
         opcode::CRC32C => c.value <= u64::from(u32::MAX) && c.dst_offset.is_multiple_of(4),
-        opcode::ADD_U32 | opcode::ADD_F32 => {
+        opcode::ADD_U32 | opcode::ADD_F32 | opcode::XOR_U32 => {
             c.src_offset.is_multiple_of(4)
                 && c.src2_offset.is_multiple_of(4)
                 && c.dst_offset.is_multiple_of(4)
@@ -117,6 +126,13 @@ fn resolve(dev: &Device, st: &FileState, c: &Cmd) -> Result<Op, Errno> {
     let src = if u.src { Some(bo(c.src_bo)?) } else { None };
     let src2 = if u.src2 { Some(bo(c.src2_bo)?) } else { None };
     let dst = if u.dst { Some(bo(c.dst_bo)?) } else { None };
+    // Only a revision-2 BO_CREATE can have set the flag.
+    if dst
+        .as_ref()
+        .is_some_and(|b| b.flags & bo_flags::DEVICE_READ_ONLY != 0)
+    {
+        return Err(Errno::EACCES);
+    }
     let span = |bo: Option<Arc<crate::bo::Bo>>, off: u64, len: u64| {
         bo.and_then(|bo| Span::new(bo, off, len))
             .ok_or(Errno::EINVAL)
@@ -142,7 +158,7 @@ fn resolve(dev: &Device, st: &FileState, c: &Cmd) -> Result<Op, Errno> {
                 init: c.value as u32,
             }
         }
-        opcode::ADD_U32 | opcode::ADD_F32 => {
+        opcode::ADD_U32 | opcode::ADD_F32 | opcode::XOR_U32 => {
             // The generated validation bounds length far below this
             // overflow; a range that cannot be computed lies outside its BO.
             let bytes = c.length.checked_mul(4).ok_or(Errno::EINVAL)?;
@@ -153,10 +169,10 @@ fn resolve(dev: &Device, st: &FileState, c: &Cmd) -> Result<Op, Errno> {
             if clash(&a) || clash(&b) {
                 return Err(Errno::EINVAL);
             }
-            if c.opcode == opcode::ADD_U32 {
-                Op::AddU32 { a, b, dst }
-            } else {
-                Op::AddF32 { a, b, dst }
+            match c.opcode {
+                opcode::ADD_U32 => Op::AddU32 { a, b, dst },
+                opcode::ADD_F32 => Op::AddF32 { a, b, dst },
+                _ => Op::XorU32 { a, b, dst },
             }
         }
         _ => Op::Timestamp {

@@ -619,6 +619,7 @@ fn valid_cmds(f: &Fx) -> Vec<Cmd> {
         add(opcode::ADD_U32, (f.a, 0), (f.a, 4), (f.b, 0), 16),
         add(opcode::ADD_F32, (f.a, 0), (f.b, 0), (f.b, 64), 16),
         timestamp(f.b, 8),
+        add(opcode::XOR_U32, (f.a, 0), (f.a, 4), (f.b, 128), 16),
     ]
 }
 
@@ -640,7 +641,7 @@ fn unused(op: u32) -> &'static [&'static str] {
         opcode::COPY => &["src2_bo", "src2_offset", "value"],
         opcode::FILL => &["src_bo", "src_offset", "src2_bo", "src2_offset"],
         opcode::CRC32C => &["src2_bo", "src2_offset"],
-        opcode::ADD_U32 | opcode::ADD_F32 => &["value"],
+        opcode::ADD_U32 | opcode::ADD_F32 | opcode::XOR_U32 => &["value"],
         opcode::TIMESTAMP => &[
             "src_bo",
             "src_offset",
@@ -657,7 +658,7 @@ fn used_handles(op: u32) -> &'static [&'static str] {
     match op {
         opcode::COPY | opcode::CRC32C => &["src_bo", "dst_bo"],
         opcode::FILL | opcode::TIMESTAMP => &["dst_bo"],
-        opcode::ADD_U32 | opcode::ADD_F32 => &["src_bo", "src2_bo", "dst_bo"],
+        opcode::ADD_U32 | opcode::ADD_F32 | opcode::XOR_U32 => &["src_bo", "src2_bo", "dst_bo"],
         _ => unreachable!(),
     }
 }

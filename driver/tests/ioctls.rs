@@ -32,6 +32,11 @@ fn get_param_reports_the_configuration() {
         (param::ENGINE_COUNT, 3),
         (param::CLOCK_FREQ_HZ, 1_000_000),
         (param::PERF_STATS_ENABLE, 0),
+        (param::MAX_BO_ALIGNMENT, cfg.max_bo_alignment),
+        (
+            param::DEVICE_CAPABILITIES,
+            u64::from(uapi::device_caps::ALL),
+        ),
     ];
     assert_eq!(expect.len(), param::ALL.len(), "every parameter is checked");
     for (p, v) in expect {
@@ -302,6 +307,14 @@ fn every_ioctl_succeeds_through_its_wrapper() {
                 perf_stats(&t, &mut [], 0),
                 Ok(perf_counter_id::ALL.len() as u32)
             ),
+            "queue-info" => {
+                let mut arg = uapi::QueueInfo {
+                    queue: q,
+                    ..uapi::QueueInfo::ZERO
+                };
+                softaccel_user::queue_info(&t, uapi::REVISION, &mut arg).unwrap();
+                assert_eq!(arg.last_seqno, s);
+            }
             "bo-destroy" | "queue-destroy" => {}
             other => panic!("no success path for {other}"),
         }

@@ -56,6 +56,16 @@ pub enum Error {
         since: u32,
         driver_revision: u32,
     },
+    /// The device does not announce the optional feature the call needs
+    /// (its capability bit is clear: a driver older than the feature, or a
+    /// device without it); the call was not made. Features added after
+    /// revision 1 are discovered this way, never from a revision number.
+    #[error("{what} is not supported: the device does not announce the {capability} capability")]
+    FeatureUnsupported {
+        what: &'static str,
+        /// The spec name of the capability flag that announces the feature.
+        capability: &'static str,
+    },
     /// A slice is longer than the ABI can express; the call was not made.
     #[error("{what}: {len} elements are more than the ABI can express")]
     TooLong { what: &'static str, len: usize },
@@ -112,11 +122,25 @@ impl Error {
             Error::NoSpace { .. } => Errno::ENOSPC,
             Error::Interrupted { .. } => Errno::EINTR,
             Error::Unsupported { .. }
+            | Error::FeatureUnsupported { .. }
             | Error::TooLong { .. }
             | Error::BadRevision { .. }
             | Error::NotHostVisible { .. }
             | Error::ForeignObject { .. } => return None,
         })
+    }
+
+    /// Does the error say that the driver or device lacks what the call
+    /// needs: an ioctl newer than the driver ([`Error::Unsupported`]), a
+    /// feature the device does not announce ([`Error::FeatureUnsupported`]),
+    /// or the driver's own ENOTTY/EOPNOTSUPP ([`Error::NotSupported`])?
+    pub fn is_unsupported(&self) -> bool {
+        matches!(
+            self,
+            Error::Unsupported { .. }
+                | Error::FeatureUnsupported { .. }
+                | Error::NotSupported { .. }
+        )
     }
 
     /// The ioctl (or system call) the driver failed, if it did.

@@ -13,7 +13,11 @@
 //! this process (`InProcess`). At open it reads the ABI revisions the
 //! driver implements, refuses revision 0, and passes them to every call,
 //! so an ioctl newer than the driver fails with [`Error::Unsupported`]
-//! instead of an EINVAL or ENOTTY from the kernel.
+//! instead of an EINVAL or ENOTTY from the kernel. Optional features, and
+//! every feature added after revision 1, are discovered from the capability
+//! bits the device announces ([`accel::Device::capabilities`],
+//! [`softaccel::Device::device_caps`]); a call that needs one the device
+//! lacks fails with [`Error::FeatureUnsupported`], also without a call.
 //!
 //! ```no_run
 //! use softaccel::accel::{BoFlags, QueueFlags, QueuePriority};

@@ -1,11 +1,45 @@
 //! The softaccel device's own part (spec `softaccel.yaml`): command
 //! batches, waiting, performance counters. Everything common to accel
 //! devices is reached through [`Device`]'s `Deref` to [`accel::Device`].
+//!
+//! Revision 2 adds the xor-u32 command ([`Batch::xor_u32`]) and
+//! QUEUE_INFO ([`Device::queue_info`]). Each is announced by a bit of
+//! [`DeviceCaps`] and checked before the call; a device without it
+//! (a revision-1 driver among them) gives [`Error::FeatureUnsupported`].
 
-use crate::accel::{self, Bo, BoAt, Fence, Queue};
+use crate::accel::{self, Bo, BoAt, Fence, Queue, QueueFlags, QueuePriority};
 use crate::error::{Error, Result};
 use softaccel_user::{self, FdTransport, Transport, uapi};
 use std::path::Path;
+
+bitflags::bitflags! {
+    /// softaccel's own optional features (its `device-caps` flags, which the
+    /// core's device-capabilities parameter reports).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct DeviceCaps: u32 {
+        /// [`Batch::xor_u32`] commands; revision 2.
+        const XOR_U32 = uapi::device_caps::XOR_U32;
+        /// [`Device::queue_info`]; revision 2.
+        const QUEUE_INFO = uapi::device_caps::QUEUE_INFO;
+        // A newer driver's bits are kept, not dropped.
+        const _ = !0;
+    }
+}
+
+/// What QUEUE_INFO reports about a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueInfo {
+    /// `None` for a value this library does not know.
+    pub priority: Option<QueuePriority>,
+    pub flags: QueueFlags,
+    /// Submissions not yet completed.
+    pub inflight: u32,
+    /// The seqno the latest submission got (0: none yet).
+    pub last_seqno: u64,
+    /// Every submission up to this seqno has completed.
+    pub completed_seqno: u64,
+}
 
 /// An open softaccel device. Derefs to the common [`accel::Device`] for
 /// parameters, BOs and queues.
@@ -51,8 +85,53 @@ impl<T: Transport> Device<T> {
         self.core.supports(name) || softaccel_user::supported(name, self.core.device_revision())
     }
 
+    /// softaccel's own optional features, as the device announces them
+    /// (empty from a revision-1 driver). Read once.
+    pub fn device_caps(&self) -> Result<DeviceCaps> {
+        Ok(DeviceCaps::from_bits_retain(
+            self.core.device_capabilities()?,
+        ))
+    }
+
+    /// Fails with [`Error::FeatureUnsupported`] for `what` unless the device
+    /// announces `caps` (named `name` in the spec).
+    fn require(&self, caps: DeviceCaps, what: &'static str, name: &'static str) -> Result<()> {
+        if self.device_caps()?.contains(caps) {
+            Ok(())
+        } else {
+            Err(Error::FeatureUnsupported {
+                what,
+                capability: name,
+            })
+        }
+    }
+
+    /// How `queue` was created and how far its work has got, without
+    /// blocking (QUEUE_INFO). Needs [`DeviceCaps::QUEUE_INFO`].
+    pub fn queue_info(&self, queue: &Queue<'_, T>) -> Result<QueueInfo> {
+        if !std::ptr::eq(queue.device(), &self.core) {
+            return Err(Error::ForeignObject { what: "queue" });
+        }
+        self.require(DeviceCaps::QUEUE_INFO, "queue-info", "queue-info")?;
+        let mut arg = uapi::QueueInfo {
+            queue: queue.handle(),
+            ..uapi::QueueInfo::ZERO
+        };
+        softaccel_user::queue_info(self.core.t(), self.core.device_revision(), &mut arg)?;
+        Ok(QueueInfo {
+            priority: QueuePriority::from_raw(arg.priority),
+            flags: QueueFlags::from_bits_retain(arg.flags),
+            inflight: arg.inflight,
+            last_seqno: arg.last_seqno,
+            completed_seqno: arg.completed_seqno,
+        })
+    }
+
     /// Queues `batch` on `queue` as one submission and returns its fence.
-    /// The BOs the batch names are tracked: mapping one waits for it.
+    /// The BOs the batch names are tracked: mapping one waits for it. A
+    /// batch with a command the device does not announce (e.g.
+    /// [`Batch::xor_u32`] without [`DeviceCaps::XOR_U32`]) fails with
+    /// [`Error::FeatureUnsupported`] before anything is submitted.
     pub fn submit<'d>(
         &'d self,
         queue: &Queue<'d, T>,
@@ -67,6 +146,9 @@ impl<T: Transport> Device<T> {
             .any(|bo| !std::ptr::eq(bo.device(), &self.core))
         {
             return Err(Error::ForeignObject { what: "BO" });
+        }
+        if batch.needs.contains(DeviceCaps::XOR_U32) {
+            self.require(DeviceCaps::XOR_U32, "xor-u32 command", "xor-u32")?;
         }
         let mut arg = uapi::Submit {
             queue: queue.handle(),
@@ -171,6 +253,8 @@ fn wait<T: Transport>(
 pub struct Batch<'a, T: Transport> {
     cmds: Vec<uapi::Cmd>,
     bos: Vec<&'a Bo<'a, T>>,
+    /// The optional features the commands use.
+    needs: DeviceCaps,
 }
 
 impl<T: Transport> Default for Batch<'_, T> {
@@ -178,6 +262,7 @@ impl<T: Transport> Default for Batch<'_, T> {
         Batch {
             cmds: Vec::new(),
             bos: Vec::new(),
+            needs: DeviceCaps::empty(),
         }
     }
 }
@@ -324,6 +409,20 @@ impl<'a, T: Transport> Batch<'a, T> {
         count: u64,
     ) -> &mut Self {
         self.add(uapi::opcode::ADD_F32, a.into(), b.into(), dst.into(), count)
+    }
+
+    /// `dst[i] = a[i] ^ b[i]` for `count` u32 elements; same rules as
+    /// [`add_u32`](Self::add_u32). Needs [`DeviceCaps::XOR_U32`], checked
+    /// when the batch is submitted.
+    pub fn xor_u32(
+        &mut self,
+        a: impl Into<BoAt<'a, T>>,
+        b: impl Into<BoAt<'a, T>>,
+        dst: impl Into<BoAt<'a, T>>,
+        count: u64,
+    ) -> &mut Self {
+        self.needs |= DeviceCaps::XOR_U32;
+        self.add(uapi::opcode::XOR_U32, a.into(), b.into(), dst.into(), count)
     }
 
     /// Writes the CLOCK_MONOTONIC time in ns, when the command runs, as a

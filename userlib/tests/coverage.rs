@@ -33,6 +33,7 @@ suite! {
                 .unwrap()
                 .wait(Duration::from_secs(10))
                 .unwrap();
+            assert_eq!(dev.queue_info(&q).unwrap().completed_seqno, 1);
             dev.perf_stats(false).unwrap();
         }
         let seen = rec.seen();

@@ -66,11 +66,35 @@ pub fn copy_in<T: FromBytes + IntoBytes + KnownLayout + Immutable>(
     copy_in: bool,
     ext: Extension,
 ) -> Result<T, Errno> {
+    copy_in_sized(
+        mem,
+        addr,
+        user_size,
+        core::mem::size_of::<T>(),
+        copy_in,
+        ext,
+    )
+}
+
+/// [`copy_in`] as a kernel whose struct is only `kernel_size` bytes (the
+/// size `T` had at an older revision) does it: at most `kernel_size`
+/// bytes are read, the rest of `T` stays zero, and the caller's bytes
+/// beyond `kernel_size` are its extension tail (ignored under
+/// `ZeroExtend`, `E2BIG` unless zero under `Strict`). A `kernel_size`
+/// above `size_of::<T>()` is taken as `size_of::<T>()`.
+pub fn copy_in_sized<T: FromBytes + IntoBytes + KnownLayout + Immutable>(
+    mem: &dyn UserMem,
+    addr: u64,
+    user_size: usize,
+    kernel_size: usize,
+    copy_in: bool,
+    ext: Extension,
+) -> Result<T, Errno> {
     let mut v = T::new_zeroed();
     if !copy_in {
         return Ok(v);
     }
-    let k = core::mem::size_of::<T>();
+    let k = kernel_size.min(core::mem::size_of::<T>());
     let n = user_size.min(k);
     mem.read(addr, &mut v.as_mut_bytes()[..n])?;
     if user_size > k && ext == Extension::Strict {
@@ -99,8 +123,20 @@ pub fn copy_out<T: IntoBytes + Immutable>(
     user_size: usize,
     v: &T,
 ) -> Result<(), Errno> {
+    copy_out_sized(mem, addr, user_size, core::mem::size_of_val(v), v)
+}
+
+/// [`copy_out`] as a kernel whose struct is only `kernel_size` bytes
+/// does it: the caller's bytes beyond `kernel_size` are left as they are.
+pub fn copy_out_sized<T: IntoBytes + Immutable>(
+    mem: &dyn UserMem,
+    addr: u64,
+    user_size: usize,
+    kernel_size: usize,
+    v: &T,
+) -> Result<(), Errno> {
     let bytes = v.as_bytes();
-    let n = user_size.min(bytes.len());
+    let n = user_size.min(kernel_size).min(bytes.len());
     mem.write(addr, &bytes[..n])
 }
 
@@ -112,8 +148,24 @@ pub struct UserArray<'a, T> {
     mem: &'a dyn UserMem,
     addr: u64,
     len: usize,
-    validate: fn(&T) -> Result<(), Errno>,
+    validate: Validate<T>,
     _elem: PhantomData<fn() -> T>,
+}
+
+/// How each element is validated: on its own, or as a driver of a given
+/// revision would (which rejects values that revision did not know).
+enum Validate<T> {
+    Plain(fn(&T) -> Result<(), Errno>),
+    At(fn(&T, u32) -> Result<(), Errno>, u32),
+}
+
+impl<T> Validate<T> {
+    fn check(&self, v: &T) -> Result<(), Errno> {
+        match *self {
+            Validate::Plain(f) => f(v),
+            Validate::At(f, rev) => f(v, rev),
+        }
+    }
 }
 
 impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
@@ -126,6 +178,30 @@ impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
         count: u64,
         max: u64,
         validate: fn(&T) -> Result<(), Errno>,
+    ) -> Result<Self, Errno> {
+        Self::bounded(mem, addr, count, max, Validate::Plain(validate))
+    }
+
+    /// [`Self::new`] with elements validated at revision `rev`:
+    /// `validate(element, rev)`, so that a driver playing an older
+    /// revision rejects what that revision did not know.
+    pub fn new_at(
+        mem: &'a dyn UserMem,
+        addr: u64,
+        count: u64,
+        max: u64,
+        rev: u32,
+        validate: fn(&T, u32) -> Result<(), Errno>,
+    ) -> Result<Self, Errno> {
+        Self::bounded(mem, addr, count, max, Validate::At(validate, rev))
+    }
+
+    fn bounded(
+        mem: &'a dyn UserMem,
+        addr: u64,
+        count: u64,
+        max: u64,
+        validate: Validate<T>,
     ) -> Result<Self, Errno> {
         if count > max {
             return Err(Errno::EINVAL);
@@ -157,11 +233,28 @@ impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
         max_count: u64,
         validate: fn(&T) -> Result<(), Errno>,
     ) -> Result<Self, Errno> {
+        Self::new(mem, addr, Self::count_of(bytes)?, max_count, validate)
+    }
+
+    /// [`Self::from_byte_len`] with elements validated at revision `rev`,
+    /// as [`Self::new_at`].
+    pub fn from_byte_len_at(
+        mem: &'a dyn UserMem,
+        addr: u64,
+        bytes: u64,
+        max_count: u64,
+        rev: u32,
+        validate: fn(&T, u32) -> Result<(), Errno>,
+    ) -> Result<Self, Errno> {
+        Self::new_at(mem, addr, Self::count_of(bytes)?, max_count, rev, validate)
+    }
+
+    fn count_of(bytes: u64) -> Result<u64, Errno> {
         let size = core::mem::size_of::<T>() as u64;
         if size == 0 || !bytes.is_multiple_of(size) {
             return Err(Errno::EINVAL);
         }
-        Self::new(mem, addr, bytes / size, max_count, validate)
+        Ok(bytes / size)
     }
 
     pub fn len(&self) -> usize {
@@ -187,7 +280,7 @@ impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
     pub fn read(&self, i: usize) -> Result<T, Errno> {
         let mut v = T::new_zeroed();
         self.mem.read(self.elem_addr(i)?, v.as_mut_bytes())?;
-        (self.validate)(&v)?;
+        self.validate.check(&v)?;
         Ok(v)
     }
 
@@ -204,7 +297,7 @@ impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
             return Ok(());
         }
         self.mem.read(self.elem_addr(start)?, out.as_mut_bytes())?;
-        out.iter().try_for_each(self.validate)
+        out.iter().try_for_each(|v| self.validate.check(v))
     }
 
     /// Copies `v` out to element `i`.
@@ -306,6 +399,91 @@ mod tests {
         let mem = BufferMem::new(0x1000, &mut bytes);
         let v: Two = copy_in(&mem, 0x1000, 12, true, Extension::Strict).unwrap();
         assert_eq!(v, Two { a: 1, b: 2 });
+    }
+
+    #[test]
+    fn sized_copy_in_plays_an_older_struct() {
+        // The caller's struct is 12 bytes; the kernel's, at an older
+        // revision, only its first 4 (`a`).
+        let mut bytes = [1u8, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0];
+        let mem = BufferMem::new(0x1000, &mut bytes);
+        for ext in [Extension::ZeroExtend, Extension::Strict] {
+            let v: Two =
+                copy_in_sized(&mem, 0x1000, 12, 4, true, ext).unwrap_or(Two { a: 9, b: 9 });
+            let want = if ext == Extension::Strict {
+                Two { a: 9, b: 9 }
+            } else {
+                Two { a: 1, b: 0 }
+            };
+            assert_eq!(v, want, "{ext:?}: b is beyond the old struct");
+        }
+        assert_eq!(
+            copy_in_sized::<Two>(&mem, 0x1000, 12, 4, true, Extension::Strict),
+            Err(Errno::E2BIG)
+        );
+        // A zero tail beyond the old size is accepted under strict.
+        let mut zero_b = [1u8, 0, 0, 0, 0, 0, 0, 0];
+        let mem = BufferMem::new(0x1000, &mut zero_b);
+        let v: Two = copy_in_sized(&mem, 0x1000, 8, 4, true, Extension::Strict).unwrap();
+        assert_eq!(v, Two { a: 1, b: 0 });
+        // A shorter caller is zero-extended; an oversized kernel size is
+        // the type's own; copy_in false reads nothing.
+        let v: Two = copy_in_sized(&mem, 0x1000, 2, 4, true, Extension::Strict).unwrap();
+        assert_eq!(v, Two { a: 1, b: 0 });
+        let mut full = [1u8, 0, 0, 0, 2, 0, 0, 0];
+        let mem = BufferMem::new(0x1000, &mut full);
+        let v: Two = copy_in_sized(&mem, 0x1000, 8, 100, true, Extension::Strict).unwrap();
+        assert_eq!(v, Two { a: 1, b: 2 });
+        let v: Two = copy_in_sized(&mem, 0x1000, 8, 4, false, Extension::Strict).unwrap();
+        assert_eq!(v, Two { a: 0, b: 0 });
+    }
+
+    #[test]
+    fn sized_copy_out_leaves_the_callers_tail() {
+        let mut bytes = [0xffu8; 12];
+        let mem = BufferMem::new(0x1000, &mut bytes);
+        copy_out_sized(&mem, 0x1000, 12, 4, &Two { a: 1, b: 2 }).unwrap();
+        copy_out_sized(&mem, 0x1008, 2, 8, &Two { a: 3, b: 4 }).unwrap();
+        assert_eq!(
+            *mem.buf.borrow(),
+            [1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 3, 0, 0xff, 0xff]
+        );
+        assert_eq!(
+            copy_out_sized(&mem, 0x100c, 8, 8, &Two { a: 1, b: 2 }),
+            Err(Errno::EFAULT)
+        );
+    }
+
+    #[test]
+    fn arrays_validate_at_a_revision() {
+        let mut bytes = [0u8; 16];
+        bytes[8] = 2;
+        let mem = BufferMem::new(0x1000, &mut bytes);
+        // `a == 2` is a value revision 2 introduced.
+        fn at(t: &Two, rev: u32) -> Result<(), Errno> {
+            if t.a == 2 && rev < 2 {
+                Err(Errno::EINVAL)
+            } else {
+                Ok(())
+            }
+        }
+        let old = UserArray::<Two>::new_at(&mem, 0x1000, 2, 2, 1, at).unwrap();
+        assert_eq!(old.read(0), Ok(Two { a: 0, b: 0 }));
+        assert_eq!(old.read(1).err(), Some(Errno::EINVAL));
+        let mut two = [Two { a: 0, b: 0 }; 2];
+        assert_eq!(old.read_into(0, &mut two).err(), Some(Errno::EINVAL));
+        let new = UserArray::<Two>::from_byte_len_at(&mem, 0x1000, 16, 2, 2, at).unwrap();
+        assert_eq!(new.len(), 2);
+        new.read_into(0, &mut two).unwrap();
+        assert_eq!(two[1], Two { a: 2, b: 0 });
+        assert_eq!(
+            UserArray::<Two>::new_at(&mem, 0x1000, 3, 2, 2, at).err(),
+            Some(Errno::EINVAL)
+        );
+        assert_eq!(
+            UserArray::<Two>::from_byte_len_at(&mem, 0x1000, 12, 2, 2, at).err(),
+            Some(Errno::EINVAL)
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::model::Model;
 use std::path::PathBuf;
 
 pub mod c;
+mod cargo;
 pub mod go;
 pub mod python;
 pub mod rust_kernel;

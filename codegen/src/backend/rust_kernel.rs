@@ -15,16 +15,17 @@
 
 use super::rust_uapi::{
     self as ru, dir_text, doc_link, hex_lit, inner_doc, outer_doc, scalar_ty, since_text,
-    snake_ident, toml_str, type_ident,
+    snake_ident, type_ident,
 };
 use super::{GeneratedFile, banner_lines};
 use crate::model::{
-    ByteOrder, Elem, EnumCheck, EnumKind, Extension, Ioctl, ItemRef, Member, MemberKind, Model,
-    PtrLen, Scalar, Struct,
+    ByteOrder, Elem, EnumCheck, EnumEntry, EnumKind, Extension, Ioctl, ItemRef, Member, MemberKind,
+    Model, PtrLen, Scalar, Struct,
 };
 use crate::names;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub fn render(model: &Model) -> Vec<GeneratedFile> {
@@ -43,62 +44,31 @@ pub fn render(model: &Model) -> Vec<GeneratedFile> {
 
 /// Package name of a spec's kernel crate.
 pub fn package_name(spec: &str) -> String {
-    format!("{spec}-kernel")
+    super::cargo::package_name(spec, "kernel")
 }
 
 /// Library (extern crate) name of a spec's kernel crate.
 pub fn lib_name(spec: &str) -> String {
-    format!("{}_kernel", names::snake(spec))
+    super::cargo::lib_name(spec, "kernel")
 }
 
 // ---------------------------------------------------------------- Cargo.toml
 
 fn cargo_toml(model: &Model) -> String {
-    let mut s = String::new();
-    for line in banner_lines(model) {
-        s.push_str(&format!("# {line}\n"));
-    }
-    s.push('\n');
-    s.push_str("[package]\n");
-    s.push_str(&format!(
-        "name = {}\n",
-        toml_str(&package_name(&model.name))
-    ));
-    s.push_str("version = \"0.1.0\"\n");
-    s.push_str("edition = \"2024\"\n");
-    s.push_str("publish = false\n");
-    s.push_str(&format!(
-        "description = {}\n",
-        toml_str(&format!(
-            "Kernel side of the {} uapi: validation, the Ops trait and ioctl dispatch (generated).",
-            model.name
-        ))
-    ));
-    s.push('\n');
-    s.push_str("[package.metadata.uabi]\n");
-    s.push_str(&format!("spec = {}\n", toml_str(&model.source)));
-    s.push_str(&format!("revision = {}\n", model.revision));
-    s.push('\n');
-    s.push_str("[lib]\n");
-    s.push_str(&format!("name = {}\n", toml_str(&lib_name(&model.name))));
-    s.push_str("path = \"src/lib.rs\"\n");
-    s.push('\n');
-    s.push_str("[dependencies]\n");
-    s.push_str(&format!(
-        "{} = {{ path = \"../uapi\" }}\n",
-        ru::package_name(&model.name)
-    ));
-    // The generated tree sits beside codegen/ in the repository; the
-    // runtime is used without features (no std).
-    s.push_str("uabi-runtime = { path = \"../../../../codegen/runtime\" }\n");
-    for inc in &model.includes {
-        s.push_str(&format!(
-            "{} = {{ path = {} }}\n",
-            package_name(&inc.name),
-            toml_str(&format!("../../../{}/rust/kernel", inc.name))
-        ));
-    }
-    s
+    let description = format!(
+        "Kernel side of the {} uapi: validation, the Ops trait and ioctl dispatch (generated).",
+        model.name
+    );
+    let deps = [
+        format!(
+            "{} = {{ path = \"../uapi\" }}",
+            ru::package_name(&model.name)
+        ),
+        // The generated tree sits beside codegen/ in the repository; the
+        // runtime is used without features (no std).
+        "uabi-runtime = { path = \"../../../../codegen/runtime\" }".to_string(),
+    ];
+    super::cargo::manifest(model, "kernel", &description, &deps)
 }
 
 // ---------------------------------------------------------------- lib.rs
@@ -120,14 +90,91 @@ fn lib_rs(model: &Model) -> String {
 
 /// Names the handler's locals use, which a user-pointer parameter must
 /// not shadow.
-const RESERVED_LOCALS: &[&str] = &["ops", "file", "mem", "ioc", "addr", "arg"];
+const RESERVED_LOCALS: &[&str] = &[
+    "ops", "file", "mem", "ioc", "addr", "arg", "rev", "arg_rev", "size",
+];
 
-/// One condition under which `validate_<struct>` fails.
-enum Check {
-    /// EINVAL when `cond` holds.
-    Cond { cond: TokenStream, doc: String },
-    /// A nested struct the kernel reads, validated by its own function.
-    Nested { call: TokenStream, doc: String },
+/// What one check of `validate_<struct>_at` does.
+enum Test {
+    /// EINVAL when the condition holds.
+    Cond(TokenStream),
+    /// A nested struct the kernel reads, validated by its own function
+    /// (at `rev` when the flag is set).
+    Nested(TokenStream, bool),
+}
+
+/// Where `checks` is in a struct: `base` is the revision of the struct
+/// being validated, `at` the newest `since` on the path to here (the
+/// revision from which these members exist), `own` whether the members
+/// here are numbered by this spec's revisions.
+#[derive(Clone, Copy)]
+struct Scope {
+    base: u32,
+    at: u32,
+    own: bool,
+}
+
+/// One condition under which `validate_<struct>_at` fails, and the
+/// revisions it applies at: `from` for a member newer than the struct
+/// (an older driver's struct did not have it), `until` for an enum value
+/// or flag bit newer than its member (an older driver did not know it).
+struct Check {
+    test: Test,
+    doc: String,
+    from: Option<u32>,
+    until: Option<u32>,
+}
+
+impl Check {
+    fn new(test: Test, doc: String, from: Option<u32>) -> Check {
+        Check {
+            test,
+            doc,
+            from,
+            until: None,
+        }
+    }
+
+    /// The test of `rev` that must hold for the check to apply.
+    fn rev_test(&self) -> Option<TokenStream> {
+        let lit = |n: u32| Literal::u32_unsuffixed(n);
+        match (self.from.map(lit), self.until.map(lit)) {
+            (Some(f), Some(u)) => Some(quote! { (#f..#u).contains(&rev) }),
+            (Some(f), None) => Some(quote! { rev >= #f }),
+            (None, Some(u)) => Some(quote! { rev < #u }),
+            (None, None) => None,
+        }
+    }
+
+    fn statement(&self) -> TokenStream {
+        let guard = self.rev_test();
+        match (&self.test, guard) {
+            (Test::Cond(c), None) => quote! {
+                if #c {
+                    return Err(Errno::EINVAL);
+                }
+            },
+            (Test::Cond(c), Some(g)) => quote! {
+                if #g && #c {
+                    return Err(Errno::EINVAL);
+                }
+            },
+            (Test::Nested(call, _), None) => quote! { #call?; },
+            (Test::Nested(call, _), Some(g)) => quote! {
+                if #g {
+                    #call?;
+                }
+            },
+        }
+    }
+
+    /// The description; an `until` check's says which revisions itself.
+    fn doc_line(&self) -> String {
+        match self.from {
+            Some(f) => format!("{} (a member from revision {f} on)", self.doc),
+            None => self.doc.clone(),
+        }
+    }
 }
 
 /// A `user-ptr` member of an ioctl argument, as the handler receives it.
@@ -230,6 +277,16 @@ impl Gen<'_> {
              error nothing is copied back."
                 .to_string(),
             "Nothing on this path panics, whatever the caller passes.".to_string(),
+            format!(
+                "Every step plays the revision the driver reports (`{}_revision`, by default \
+                 this crate's): the argument is copied in and out at the size its struct had \
+                 then (`size_*_at`, so a caller's newer members are its extension tail), \
+                 members added later are zero in the handler's view (`clear_newer_*`), and \
+                 enum values and flag bits added later are `EINVAL` (`validate_*_at`). One \
+                 driver thus answers as each older revision of it did, which is what the \
+                 compatibility matrix runs new userspace against.",
+                names::snake(&m.name)
+            ),
         ];
         if !m.includes.is_empty() {
             let incs: Vec<String> = m
@@ -311,12 +368,25 @@ impl Gen<'_> {
         )
     }
 
-    /// `validate_<struct>` or `clear_out_<struct>`, of this crate or of an
-    /// included spec's kernel crate.
-    fn struct_fn(&self, what: &str, name: &str) -> (TokenStream, String) {
+    /// `validate_<struct>`, `clear_out_<struct>`, ... (`pattern` with `{}`
+    /// for the struct's snake-case name), of this crate or of an included
+    /// spec's kernel crate.
+    fn struct_fn(&self, pattern: &str, name: &str) -> (TokenStream, String) {
         let prefix = self.kernel_prefix(&self.struct_owner(name));
-        let id = format_ident!("{what}_{}", names::snake(name));
+        let id = format_ident!("{}", pattern.replace("{}", &names::snake(name)));
         (quote! { #(#prefix::)* #id }, doc_link(&prefix, &id))
+    }
+
+    /// Is `name` a struct of this spec (numbered by this spec's revisions)?
+    fn own_struct(&self, name: &str) -> bool {
+        self.struct_owner(name) == self.model.name
+    }
+
+    /// `ops.<spec>_revision()` of the spec that owns struct `name`: the
+    /// revision its members' `since` count in.
+    fn owner_revision(&self, name: &str) -> TokenStream {
+        let f = format_ident!("{}_revision", names::snake(&self.struct_owner(name)));
+        quote! { ops.#f() }
     }
 
     // ------------------------------------------------------------ structs
@@ -324,13 +394,24 @@ impl Gen<'_> {
     fn struct_fns(&self, s: &Struct) -> TokenStream {
         let ty = self.struct_ty(&s.name);
         let link = self.struct_link(&s.name);
-        let validate = format_ident!("validate_{}", names::snake(&s.name));
-        let clear = format_ident!("clear_out_{}", names::snake(&s.name));
+        let snake = names::snake(&s.name);
+        let validate = format_ident!("validate_{snake}");
+        let validate_at = format_ident!("validate_{snake}_at");
+        let clear = format_ident!("clear_out_{snake}");
+        let clear_newer = format_ident!("clear_newer_{snake}");
+        let size_at = format_ident!("size_{snake}_at");
+        let spec = &self.model.name;
 
         let mut checks = Vec::new();
-        self.checks(s, &[], true, &mut checks);
+        let scope = Scope {
+            base: s.since,
+            at: s.since,
+            own: true,
+        };
+        self.checks(s, &[], true, scope, &mut checks);
         let mut vdoc = vec![format!(
-            "Checks a {link} the caller wrote, before any handler sees it. {}",
+            "Checks a {link} the caller wrote, before any handler sees it, as a driver of \
+             revision `rev` of the `{spec}` spec does. {}",
             since_text(s.since)
         )];
         if checks.is_empty() {
@@ -342,8 +423,7 @@ impl Gen<'_> {
         } else {
             vdoc.push("Fails with `EINVAL` when:".to_string());
             for c in &checks {
-                let (Check::Cond { doc, .. } | Check::Nested { doc, .. }) = c;
-                vdoc.push(format!("- {doc}"));
+                vdoc.push(format!("- {}", c.doc_line()));
             }
             if !self.clears(s).0.is_empty() {
                 vdoc.push(
@@ -352,6 +432,26 @@ impl Gen<'_> {
                         .to_string(),
                 );
             }
+        }
+        if checks.iter().any(|c| c.from.is_some()) {
+            vdoc.push(format!(
+                "A member newer than `rev` is not checked: that revision's struct ended \
+                 before it, and [`dispatch`] zeroes it ([`{clear_newer}`])."
+            ));
+        }
+        if checks.iter().any(|c| c.until.is_some()) {
+            vdoc.push(
+                "An enum value or flag bit newer than `rev` is rejected, as a driver that \
+                 did not know it rejects it."
+                    .to_string(),
+            );
+        }
+        if self.has_foreign_checks(s) {
+            vdoc.push(
+                "Enums and structs of an included spec are checked at that spec's own \
+                 revision (its crate's `REVISION`): `rev` numbers only this spec's items."
+                    .to_string(),
+            );
         }
         if s.members
             .iter()
@@ -363,26 +463,34 @@ impl Gen<'_> {
                     .to_string(),
             );
         }
-        let vdoc = outer_doc(&vdoc.join("\n"));
+        let uses_rev = checks
+            .iter()
+            .any(|c| c.rev_test().is_some() || matches!(c.test, Test::Nested(_, true)));
+        if uses_rev {
+            vdoc.push(format!(
+                "A `rev` below {} (the struct's own revision) is taken as {}.",
+                s.since, s.since
+            ));
+        }
+        let vdoc_at = outer_doc(&vdoc.join("\n"));
         let vbody = if checks.is_empty() {
             quote! {
-                let _ = v;
+                let _ = (v, rev);
                 Ok(())
             }
         } else {
-            let stmts = checks.iter().map(|c| match c {
-                Check::Cond { cond, .. } => quote! {
-                    if #cond {
-                        return Err(Errno::EINVAL);
-                    }
-                },
-                Check::Nested { call, .. } => quote! { #call?; },
-            });
+            let unused = (!uses_rev).then(|| quote! { let _ = rev; });
+            let stmts = checks.iter().map(Check::statement);
             quote! {
+                #unused
                 #(#stmts)*
                 Ok(())
             }
         };
+        let vdoc = outer_doc(&format!(
+            "Checks a {link} the caller wrote, as the revision this crate was generated from \
+             does: [`{validate_at}`] at [`uapi::REVISION`]."
+        ));
 
         let (clears, cleared) = self.clears(s);
         let mut cdoc = vec![format!(
@@ -401,9 +509,46 @@ impl Gen<'_> {
             quote! { #(#clears)* }
         };
 
+        let newer = self.newer_clears(s);
+        let mut ndoc = vec![format!(
+            "Zeroes every member of a {link} newer than revision `rev` of the `{spec}` spec: \
+             a driver of that revision had no such member. [`dispatch`] does it after copying \
+             in and before copying out when the driver reports an older revision, so a handler \
+             never sees, and a caller never gets, what that revision did not have."
+        )];
+        if newer.is_empty() {
+            ndoc.push("Every member is as old as the struct; this does nothing.".to_string());
+        } else {
+            for (since, _, names) in &newer {
+                ndoc.push(format!("- Below revision {since}: {}.", names.join(", ")));
+            }
+        }
+        let ndoc = outer_doc(&ndoc.join("\n"));
+        let nbody = if newer.is_empty() {
+            quote! { let _ = (v, rev); }
+        } else {
+            let groups = newer.iter().map(|(since, stmts, _)| {
+                let n = Literal::u32_unsuffixed(*since);
+                quote! {
+                    if rev < #n {
+                        #(#stmts)*
+                    }
+                }
+            });
+            quote! { #(#groups)* }
+        };
+
+        let (sizes, sdoc) = self.size_at(s, &ty);
+        let sdoc = outer_doc(&sdoc);
+
         quote! {
             #vdoc
             pub fn #validate(v: &#ty) -> Result<(), Errno> {
+                #validate_at(v, uapi::REVISION)
+            }
+
+            #vdoc_at
+            pub fn #validate_at(v: &#ty, rev: u32) -> Result<(), Errno> {
                 #vbody
             }
 
@@ -411,13 +556,147 @@ impl Gen<'_> {
             pub fn #clear(v: &mut #ty) {
                 #cbody
             }
+
+            #ndoc
+            pub fn #clear_newer(v: &mut #ty, rev: u32) {
+                #nbody
+            }
+
+            #sdoc
+            pub const fn #size_at(rev: u32) -> usize {
+                #sizes
+            }
+        }
+    }
+
+    /// The body and the doc of `size_<s>_at`: the struct's size at each
+    /// revision, the end of the last member that revision had.
+    fn size_at(&self, s: &Struct, ty: &TokenStream) -> (TokenStream, String) {
+        let link = self.struct_link(&s.name);
+        let spec = &self.model.name;
+        let mut doc = vec![format!(
+            "The size of a {link} at revision `rev` of the `{spec}` spec: the end of the last \
+             member that revision had (members are appended as revisions grow a struct). \
+             [`dispatch`] copies in and out only this many bytes when the driver reports an \
+             older revision; the caller's bytes beyond it are its extension tail."
+        )];
+        let mut thresholds: Vec<u32> = s
+            .members
+            .iter()
+            .map(|m| m.since)
+            .filter(|n| *n > s.since)
+            .collect();
+        thresholds.sort_unstable();
+        thresholds.dedup();
+        if thresholds.is_empty() {
+            doc.push(format!(
+                "Every member is as old as the struct: `size_of::<{}>()` at every revision.",
+                type_ident(&s.name)
+            ));
+            return (
+                quote! {
+                    let _ = rev;
+                    core::mem::size_of::<#ty>()
+                },
+                doc.join("\n"),
+            );
+        }
+        // The size from revision `at` on: the whole struct once its last
+        // member is there, else the end of the last member `at` has.
+        let size = |at: u32| -> TokenStream {
+            let Some(last) = s.members.iter().rposition(|m| m.since <= at) else {
+                return quote! { 0 };
+            };
+            if last + 1 == s.members.len() {
+                return quote! { core::mem::size_of::<#ty>() };
+            }
+            let f = snake_ident(&s.members[last].name);
+            quote! {
+                core::mem::offset_of!(#ty, #f) + core::mem::size_of_val(&#ty::ZERO.#f)
+            }
+        };
+        let arms = thresholds.iter().rev().map(|at| {
+            let n = Literal::u32_unsuffixed(*at);
+            let sz = size(*at);
+            quote! {
+                if rev >= #n {
+                    #sz
+                }
+            }
+        });
+        let oldest = size(s.since);
+        let body = quote! {
+            #(#arms)else* else {
+                #oldest
+            }
+        };
+        let mut from = vec![s.since];
+        from.extend(&thresholds);
+        for (i, r) in from.iter().enumerate() {
+            let range = match from.get(i + 1) {
+                Some(next) if *next == r + 1 => format!("revision {r}"),
+                Some(next) => format!("revisions {r} to {}", next - 1),
+                None => format!("revision {r} on"),
+            };
+            doc.push(format!("- {range}: {}.", self.size_text(s, *r)));
+        }
+        doc.push(format!(
+            "A `rev` below {} (the struct's own revision) is taken as {}.",
+            s.since, s.since
+        ));
+        (body, doc.join("\n"))
+    }
+
+    /// The size of `s` at revision `at` on the spec's targets, for docs.
+    fn size_text(&self, s: &Struct, at: u32) -> String {
+        let mut sizes: Vec<(u32, Vec<&str>)> = Vec::new();
+        for t in &self.model.targets {
+            let Some(layout) = s.layouts.get(t) else {
+                continue;
+            };
+            let n = match s.members.iter().rposition(|m| m.since <= at) {
+                None => 0,
+                Some(last) if last + 1 == s.members.len() => layout.size,
+                Some(last) => {
+                    layout.offsets.get(last).copied().unwrap_or(0)
+                        + self.member_size(&s.members[last], *t)
+                }
+            };
+            match sizes.iter_mut().find(|(size, _)| *size == n) {
+                Some((_, ts)) => ts.push(t.name()),
+                None => sizes.push((n, vec![t.name()])),
+            }
+        }
+        match sizes.as_slice() {
+            [(n, _)] => format!("{n} bytes"),
+            _ => sizes
+                .iter()
+                .map(|(n, ts)| format!("{n} bytes on {}", ts.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
+    /// The size of a member on `t`.
+    fn member_size(&self, m: &Member, t: crate::target::Target) -> u32 {
+        match &m.kind {
+            MemberKind::Scalar { ty, count } => ty.size() * count.unwrap_or(1),
+            MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
+                *len
+            }
+            MemberKind::Struct { name } => self
+                .model
+                .find_struct(name)
+                .and_then(|(inner, _)| inner.layouts.get(&t))
+                .map_or(0, |l| l.size),
+            MemberKind::UserPtr { .. } => 8,
         }
     }
 
     /// The checks of `s`, whose value is at `v.<path>`. With `reads`
     /// false (inside a nested struct the kernel only writes), only pad is
     /// checked.
-    fn checks(&self, s: &Struct, path: &[Ident], reads: bool, out: &mut Vec<Check>) {
+    fn checks(&self, s: &Struct, path: &[Ident], reads: bool, scope: Scope, out: &mut Vec<Check>) {
         for m in &s.members {
             let mut p = path.to_vec();
             p.push(snake_ident(&m.name));
@@ -428,47 +707,270 @@ impl Gen<'_> {
                 .collect::<Vec<_>>()
                 .join(".");
             let read = reads && m.access.read_by_kernel();
+            // The revision from which this member exists, in this spec's
+            // numbering (an included spec's `since` count in its own).
+            let at = if scope.own {
+                scope.at.max(m.since)
+            } else {
+                scope.at
+            };
+            let from = (at > scope.base).then_some(at);
             match &m.kind {
-                MemberKind::Pad { .. } => out.push(Check::Cond {
-                    cond: quote! { !uabi_runtime::all_zero(&#field) },
-                    doc: format!("`{label}` (pad) is not all zero"),
-                }),
+                MemberKind::Pad { .. } => out.push(Check::new(
+                    Test::Cond(quote! { !uabi_runtime::all_zero(&#field) }),
+                    format!("`{label}` (pad) is not all zero"),
+                    from,
+                )),
                 MemberKind::Scalar { ty, count: None } if read => {
                     let x = scalar_value(field, *ty, m.byte_order);
-                    if let Some(check) = &m.check
-                        && let Some((cond, doc)) = self.enum_cond(&x, *ty, check, &label)
-                    {
-                        out.push(Check::Cond { cond, doc });
+                    if let Some(check) = &m.check {
+                        if let Some((cond, doc)) = self.enum_cond(&x, *ty, check, &label) {
+                            out.push(Check::new(Test::Cond(cond), doc, from));
+                        }
+                        for (since, cond, doc) in self.newer_entries(&x, *ty, check, at, &label) {
+                            out.push(Check {
+                                test: Test::Cond(cond),
+                                doc,
+                                from,
+                                until: Some(since),
+                            });
+                        }
                     }
                     if let Some(range) = m.range
                         && let Some((cond, doc)) = range_cond(&x, *ty, range, &label)
                     {
-                        out.push(Check::Cond { cond, doc });
+                        out.push(Check::new(Test::Cond(cond), doc, from));
                     }
                 }
                 MemberKind::Struct { name } => {
                     let Some((inner, _)) = self.model.find_struct(name) else {
                         continue;
                     };
+                    let own = self.own_struct(name);
                     if read {
                         let mut sub = Vec::new();
-                        self.checks(inner, &[], true, &mut sub);
-                        if !sub.is_empty() {
-                            let (f, link) = self.struct_fn("validate", name);
-                            out.push(Check::Nested {
-                                call: quote! { #f(&#field) },
-                                doc: format!("`{label}` fails {link}"),
-                            });
+                        let inner_scope = Scope {
+                            base: inner.since,
+                            at: inner.since,
+                            own,
+                        };
+                        self.checks(inner, &[], true, inner_scope, &mut sub);
+                        if sub.is_empty() {
+                            continue;
                         }
+                        // A struct of this spec is checked at the same
+                        // revision; another spec's at that spec's own.
+                        let (test, doc) = if own {
+                            let (f, link) = self.struct_fn("validate_{}_at", name);
+                            (
+                                Test::Nested(quote! { #f(&#field, rev) }, true),
+                                format!("`{label}` fails {link} at `rev`"),
+                            )
+                        } else {
+                            let (f, link) = self.struct_fn("validate_{}", name);
+                            (
+                                Test::Nested(quote! { #f(&#field) }, false),
+                                format!("`{label}` fails {link}"),
+                            )
+                        };
+                        out.push(Check::new(test, doc, from));
                     } else {
                         // Zeroed by clear_out before dispatch validates,
                         // but a standalone call still sees the caller's pad.
-                        self.checks(inner, &p, false, out);
+                        let inner_scope = Scope {
+                            base: scope.base,
+                            at,
+                            own: scope.own && own,
+                        };
+                        self.checks(inner, &p, false, inner_scope, out);
                     }
                 }
                 _ => {}
             }
         }
+    }
+
+    /// Does `validate_<s>_at` check an enum or a nested struct of an
+    /// included spec (which `rev` does not number)?
+    fn has_foreign_checks(&self, s: &Struct) -> bool {
+        s.members.iter().any(|m| {
+            if !m.access.read_by_kernel() {
+                return false;
+            }
+            match &m.kind {
+                MemberKind::Scalar { count: None, .. } => m
+                    .check
+                    .as_ref()
+                    .and_then(|c| self.model.find_enum(&c.name))
+                    .is_some_and(|(_, owner)| owner != self.model.name),
+                MemberKind::Struct { name } => !self.own_struct(name),
+                _ => false,
+            }
+        })
+    }
+
+    /// The checks that reject an enum value or flag bit newer than `rev`,
+    /// for a member whose value is `x` and that exists from revision `at`
+    /// on: one per revision that added entries, as (that revision,
+    /// condition, description). Only this spec's enums: another spec's
+    /// entries count in that spec's revisions.
+    fn newer_entries(
+        &self,
+        x: &TokenStream,
+        ty: Scalar,
+        check: &EnumCheck,
+        at: u32,
+        label: &str,
+    ) -> Vec<(u32, TokenStream, String)> {
+        let Some((e, owner)) = self.model.find_enum(&check.name) else {
+            return Vec::new();
+        };
+        if owner != self.model.name {
+            return Vec::new();
+        }
+        let mut by_since: BTreeMap<u32, Vec<&EnumEntry>> = BTreeMap::new();
+        for entry in e.entries.iter().filter(|x| x.since > at) {
+            by_since.entry(entry.since).or_default().push(entry);
+        }
+        let mut prefix = self.uapi_prefix(owner);
+        prefix.push(snake_ident(&e.name));
+        let ety = if e.entries.iter().any(|x| x.value > u64::from(u32::MAX)) {
+            Scalar::U64
+        } else {
+            Scalar::U32
+        };
+        let et = scalar_ty(ety);
+        let bitwise = check.as_flags || e.kind == EnumKind::Flags;
+        // Bits are tested on the member's bits, as the mask check does.
+        let (ux, uty) = if bitwise && ty.signed() {
+            let u = unsigned(ty);
+            let ut = scalar_ty(u);
+            (quote! { (#x as #ut) }, u)
+        } else {
+            (x.clone(), ty)
+        };
+        let mut out = Vec::new();
+        for (since, entries) in by_since {
+            let names = entries
+                .iter()
+                .map(|x| format!("`{}`", x.name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let consts: Vec<TokenStream> = entries
+                .iter()
+                .map(|x| {
+                    let c = ru::ident(&names::upper(&x.name));
+                    quote! { #(#prefix::)* #c }
+                })
+                .collect();
+            let set = if consts.len() == 1 {
+                consts[0].clone()
+            } else {
+                quote! { (#(#consts)|*) }
+            };
+            let (cond, what) = if e.kind == EnumKind::Flags {
+                let cond = if uty == ety {
+                    quote! { (#ux & #set) != 0 }
+                } else if uty.size() < ety.size() {
+                    quote! { (#et::from(#ux) & #set) != 0 }
+                } else {
+                    let ut = scalar_ty(uty);
+                    quote! { (#ux & #ut::from(#set)) != 0 }
+                };
+                (cond, format!("sets {names}"))
+            } else if check.as_flags {
+                // An enum used as flags: each value is a bit number.
+                let bits = u64::from(uty.size() * 8);
+                let mask = entries
+                    .iter()
+                    .filter(|x| x.value < bits)
+                    .fold(0u64, |m, x| m | 1 << x.value);
+                if mask == 0 {
+                    continue;
+                }
+                let lit = hex_lit(mask, 0);
+                (
+                    quote! { (#ux & #lit) != 0 },
+                    format!("sets the bit of {names}"),
+                )
+            } else {
+                let value = if ty == ety {
+                    x.clone()
+                } else if !ty.signed() && ty.size() < ety.size() {
+                    quote! { #et::from(#x) }
+                } else {
+                    quote! { #et::try_from(#x) }
+                };
+                let converted = ty != ety && (ty.signed() || ty.size() >= ety.size());
+                let cond = match (consts.len(), converted) {
+                    (1, false) => quote! { #value == #set },
+                    (1, true) => quote! { #value == Ok(#set) },
+                    (_, false) => quote! { matches!(#value, #(#consts)|*) },
+                    (_, true) => quote! { matches!(#value, Ok(#(#consts)|*)) },
+                };
+                (cond, format!("is {names}"))
+            };
+            out.push((
+                since,
+                cond,
+                format!(
+                    "`{label}` {what}, which revision {since} added, and `rev` is below {since}"
+                ),
+            ));
+        }
+        out
+    }
+
+    /// The statements of `clear_newer_<s>`, by the revision below which
+    /// they apply, with the names of what they clear.
+    fn newer_clears(&self, s: &Struct) -> Vec<(u32, Vec<TokenStream>, Vec<String>)> {
+        let mut by_since: BTreeMap<u32, (Vec<TokenStream>, Vec<String>)> = BTreeMap::new();
+        for m in &s.members {
+            let f = snake_ident(&m.name);
+            if m.since > s.since {
+                let zero = match &m.kind {
+                    MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => {
+                        quote! { 0 }
+                    }
+                    MemberKind::Scalar { count: Some(n), .. }
+                    | MemberKind::Pad { len: n }
+                    | MemberKind::Binary { len: n }
+                    | MemberKind::String { len: n } => {
+                        let n = Literal::u32_unsuffixed(*n);
+                        quote! { [0; #n] }
+                    }
+                    MemberKind::Struct { name } => {
+                        let ty = self.struct_ty(name);
+                        quote! { #ty::ZERO }
+                    }
+                };
+                let e = by_since.entry(m.since).or_default();
+                e.0.push(quote! { v.#f = #zero; });
+                e.1.push(format!("`{f}`"));
+                continue;
+            }
+            // A nested struct of this spec that has newer members of its
+            // own (the compat checker forbids that growth; handled as
+            // the same revision all the same).
+            if let MemberKind::Struct { name } = &m.kind
+                && self.own_struct(name)
+                && let Some((inner, _)) = self.model.find_struct(name)
+            {
+                let inner_newer = self.newer_clears(inner);
+                // It checks `rev` itself; any revision below its newest
+                // member's clears something.
+                if let Some(since) = inner_newer.iter().map(|(n, _, _)| *n).max() {
+                    let (func, link) = self.struct_fn("clear_newer_{}", name);
+                    let e = by_since.entry(since).or_default();
+                    e.0.push(quote! { #func(&mut v.#f, rev); });
+                    e.1.push(format!("the members of `{f}` newer than `rev` ({link})"));
+                }
+            }
+        }
+        by_since
+            .into_iter()
+            .map(|(since, (stmts, names))| (since, stmts, names))
+            .collect()
     }
 
     /// The enum or flags check of a member whose value is `x`: the
@@ -564,7 +1066,7 @@ impl Gen<'_> {
                         continue;
                     };
                     if !self.clears(inner).0.is_empty() {
-                        let (func, link) = self.struct_fn("clear_out", name);
+                        let (func, link) = self.struct_fn("clear_out_{}", name);
                         stmts.push(quote! { #func(&mut v.#f); });
                         names.push(format!("the out members of `{f}` ({link})"));
                     }
@@ -668,8 +1170,10 @@ impl Gen<'_> {
         let rev_doc = outer_doc(&format!(
             "The revision of the `{}` spec this driver implements; by default the one this \
              crate was generated from ([`uapi::REVISION`]). [`dispatch`] answers `ENOTTY` for \
-             an ioctl whose `since` is greater, as a kernel that predates it would, so one \
-             driver can play every revision in compatibility tests.",
+             an ioctl whose `since` is greater, as a kernel that predates it would, and copies \
+             and validates every argument as that revision did (its struct's size then, \
+             without the enum values and flag bits added since), so one driver can play every \
+             revision in compatibility tests.",
             m.name
         ));
         let methods = m.ioctls.iter().map(|io| self.ops_method(io));
@@ -750,10 +1254,11 @@ impl Gen<'_> {
         facts.push_str(&since_text(io.since));
         paras.push(facts);
         if let Some(arg) = &io.arg {
-            let (_, vlink) = self.struct_fn("validate", arg);
+            let (_, vlink) = self.struct_fn("validate_{}_at", arg);
             let mut text = format!(
-                "Called by [`dispatch`] once `arg` is copied in, its out members are zeroed \
-                 and it passed {vlink}."
+                "Called by [`dispatch`] once `arg` is copied in, its out members and its \
+                 members newer than the driver's revision are zeroed, and it passed {vlink} \
+                 at that revision."
             );
             if io.dir.copies_out() {
                 text.push_str(
@@ -805,12 +1310,31 @@ impl Gen<'_> {
             Elem::Scalar(sc) => (scalar_ty(*sc), format!("`{}`", sc.rust())),
             Elem::Struct(n) => (self.struct_ty(n), self.struct_link(n)),
         };
-        let (validate, vtext) = match elem {
+        // Elements of a struct the kernel reads are validated at the
+        // revision of the spec that owns that struct; plain ones not at all.
+        let (validate, rev, vtext) = match elem {
             Elem::Struct(n) if m.access.read_by_kernel() => {
-                let (f, link) = self.struct_fn("validate", n);
-                (f, format!(", each validated with {link} as it is read"))
+                let (f, link) = self.struct_fn("validate_{}_at", n);
+                let rev = if self.own_struct(n) {
+                    quote! { rev }
+                } else {
+                    self.owner_revision(n)
+                };
+                (
+                    f,
+                    Some(rev),
+                    format!(", each validated with {link} at the driver's revision as it is read"),
+                )
             }
-            _ => (quote! { uabi_runtime::no_validation }, String::new()),
+            _ => (quote! { uabi_runtime::no_validation }, None, String::new()),
+        };
+        let (new, from_byte_len, rev) = match rev {
+            Some(r) => (
+                quote! { new_at },
+                quote! { from_byte_len_at },
+                quote! { #r, },
+            ),
+            None => (quote! { new }, quote! { from_byte_len }, quote! {}),
         };
         let max = match max_count {
             Some(n) => {
@@ -840,14 +1364,14 @@ impl Gen<'_> {
             PtrLen::Count(i) => {
                 let (n, name) = sibling(*i)?;
                 (
-                    quote! { UserArray::new(mem, arg.#field, #n, #max, #validate) },
+                    quote! { UserArray::#new(mem, arg.#field, #n, #max, #rev #validate) },
                     format!("`arg.{name}` elements{bound}"),
                 )
             }
             PtrLen::Bytes(i) => {
                 let (n, name) = sibling(*i)?;
                 (
-                    quote! { UserArray::from_byte_len(mem, arg.#field, #n, #max, #validate) },
+                    quote! { UserArray::#from_byte_len(mem, arg.#field, #n, #max, #rev #validate) },
                     format!(
                         "`arg.{name}` bytes (a multiple of the element size, else `EINVAL`; \
                          at most {} elements)",
@@ -856,7 +1380,7 @@ impl Gen<'_> {
                 )
             }
             PtrLen::Single => (
-                quote! { UserArray::new(mem, arg.#field, 1, 1, #validate) },
+                quote! { UserArray::#new(mem, arg.#field, 1, 1, #rev #validate) },
                 "one element (a null pointer is `EFAULT`)".to_string(),
             ),
         };
@@ -1004,12 +1528,32 @@ impl Gen<'_> {
             };
         };
         let ty = self.struct_ty(arg_name);
-        let (validate, _) = self.struct_fn("validate", arg_name);
-        let (clear, _) = self.struct_fn("clear_out", arg_name);
+        let (validate_at, _) = self.struct_fn("validate_{}_at", arg_name);
+        let (clear, _) = self.struct_fn("clear_out_{}", arg_name);
+        let (size_at, _) = self.struct_fn("size_{}_at", arg_name);
         let ext = match io.extension.unwrap_or(Extension::ZeroExtend) {
             Extension::ZeroExtend => quote! { Extension::ZeroExtend },
             Extension::Strict => quote! { Extension::Strict },
         };
+        // The argument's members count in the revisions of the spec that
+        // owns its struct.
+        let (arg_rev, arg_rev_let) = if self.own_struct(arg_name) {
+            (quote! { rev }, None)
+        } else {
+            let r = self.owner_revision(arg_name);
+            (quote! { arg_rev }, Some(quote! { let arg_rev = #r; }))
+        };
+        // Members newer than the driver's revision were not in its struct:
+        // zero in the handler's view and never copied out, even where the
+        // spec puts one before an older member.
+        let newer = self
+            .model
+            .find_struct(arg_name)
+            .is_some_and(|(s, _)| !self.newer_clears(s).is_empty());
+        let clear_newer = newer.then(|| {
+            let (f, _) = self.struct_fn("clear_newer_{}", arg_name);
+            quote! { #f(&mut arg, #arg_rev); }
+        });
         // Copy in only if the declared direction writes too, out only if
         // it reads too (drm_ioctl's intersection).
         let copy_in = if io.dir.copies_in() {
@@ -1020,7 +1564,8 @@ impl Gen<'_> {
         let copy_out = io.dir.copies_out().then(|| {
             quote! {
                 if ioc.copy_out {
-                    uabi_runtime::copy_out(mem, addr, ioc.size as usize, &arg)?;
+                    #clear_newer
+                    uabi_runtime::copy_out_sized(mem, addr, ioc.size as usize, size, &arg)?;
                 }
             }
         });
@@ -1038,11 +1583,23 @@ impl Gen<'_> {
                 ioc: uabi_runtime::ioc::Ioc,
                 addr: u64,
             ) -> Result<(), Errno> {
-                #since_check
-                let mut arg: #ty =
-                    uabi_runtime::copy_in(mem, addr, ioc.size as usize, #copy_in, #ext)?;
+                let rev = ops.#rev();
+                if rev < #since {
+                    return Err(Errno::ENOTTY);
+                }
+                #arg_rev_let
+                let size = #size_at(#arg_rev);
+                let mut arg: #ty = uabi_runtime::copy_in_sized(
+                    mem,
+                    addr,
+                    ioc.size as usize,
+                    size,
+                    #copy_in,
+                    #ext,
+                )?;
+                #clear_newer
                 #clear(&mut arg);
-                #validate(&arg)?;
+                #validate_at(&arg, #arg_rev)?;
                 #(#ptr_lets)*
                 ops.#method(file, &mut arg, #(#ptr_args),*)?;
                 #copy_out

@@ -42,71 +42,23 @@ pub fn render(model: &Model) -> Vec<GeneratedFile> {
 
 /// Package name of a spec's uapi crate.
 pub fn package_name(spec: &str) -> String {
-    format!("{spec}-uapi")
+    super::cargo::package_name(spec, "uapi")
 }
 
 /// Library (extern crate) name of a spec's uapi crate.
 pub fn lib_name(spec: &str) -> String {
-    format!("{}_uapi", names::snake(spec))
+    super::cargo::lib_name(spec, "uapi")
 }
 
 // ---------------------------------------------------------------- Cargo.toml
 
 fn cargo_toml(model: &Model) -> String {
-    let mut s = String::new();
-    for line in banner_lines(model) {
-        s.push_str(&format!("# {line}\n"));
-    }
-    s.push('\n');
-    s.push_str("[package]\n");
-    s.push_str(&format!(
-        "name = {}\n",
-        toml_str(&package_name(&model.name))
-    ));
-    s.push_str("version = \"0.1.0\"\n");
-    s.push_str("edition = \"2024\"\n");
-    s.push_str("publish = false\n");
-    s.push_str(&format!(
-        "description = {}\n",
-        toml_str(&format!(
-            "Structs, constants and ioctl numbers of the {} uapi (generated).",
-            model.name
-        ))
-    ));
-    s.push('\n');
-    s.push_str("[package.metadata.uabi]\n");
-    s.push_str(&format!("spec = {}\n", toml_str(&model.source)));
-    s.push_str(&format!("revision = {}\n", model.revision));
-    s.push('\n');
-    s.push_str("[lib]\n");
-    s.push_str(&format!("name = {}\n", toml_str(&lib_name(&model.name))));
-    s.push_str("path = \"src/lib.rs\"\n");
-    s.push('\n');
-    s.push_str("[dependencies]\n");
-    s.push_str("zerocopy = { version = \"0.8\", features = [\"derive\"] }\n");
-    for inc in &model.includes {
-        s.push_str(&format!(
-            "{} = {{ path = {} }}\n",
-            package_name(&inc.name),
-            toml_str(&format!("../../../{}/rust/uapi", inc.name))
-        ));
-    }
-    s
-}
-
-/// A TOML basic string.
-pub(crate) fn toml_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    let description = format!(
+        "Structs, constants and ioctl numbers of the {} uapi (generated).",
+        model.name
+    );
+    let deps = ["zerocopy = { version = \"0.8\", features = [\"derive\"] }".to_string()];
+    super::cargo::manifest(model, "uapi", &description, &deps)
 }
 
 // ---------------------------------------------------------------- lib.rs
@@ -1151,7 +1103,7 @@ mod tests {
         assert_eq!(hex_lit(1, 2).to_string(), "0x01");
         assert_eq!(hex_lit(0x6540, 8).to_string(), "0x00006540");
         assert_eq!(hex_lit(1 << 40, 0).to_string(), "0x10000000000");
-        assert_eq!(toml_str(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(crate::backend::cargo::toml_str(r#"a"b\c"#), r#""a\"b\\c""#);
     }
 
     #[test]

@@ -16,8 +16,7 @@
 //! after printing.
 
 use super::rust_uapi::{
-    self, dir_text, doc_link, inner_doc, outer_doc, scalar_ty, since_text, snake_ident, toml_str,
-    type_ident,
+    self, dir_text, doc_link, inner_doc, outer_doc, scalar_ty, since_text, snake_ident, type_ident,
 };
 use super::{GeneratedFile, banner_lines};
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct};
@@ -48,62 +47,32 @@ pub fn render(model: &Model) -> Vec<GeneratedFile> {
 
 /// Package name of a spec's user crate.
 pub fn package_name(spec: &str) -> String {
-    format!("{spec}-user")
+    super::cargo::package_name(spec, "user")
 }
 
 /// Library (extern crate) name of a spec's user crate.
 pub fn lib_name(spec: &str) -> String {
-    format!("{}_user", names::snake(spec))
+    super::cargo::lib_name(spec, "user")
 }
 
 // ---------------------------------------------------------------- Cargo.toml
 
 fn cargo_toml(model: &Model) -> String {
-    let mut s = String::new();
-    for line in banner_lines(model) {
-        s.push_str(&format!("# {line}\n"));
-    }
-    s.push('\n');
-    s.push_str("[package]\n");
-    s.push_str(&format!(
-        "name = {}\n",
-        toml_str(&package_name(&model.name))
-    ));
-    s.push_str("version = \"0.1.0\"\n");
-    s.push_str("edition = \"2024\"\n");
-    s.push_str("publish = false\n");
-    s.push_str(&format!(
-        "description = {}\n",
-        toml_str(&format!(
-            "Ioctl wrappers of the {} uapi for userspace (generated).",
-            model.name
-        ))
-    ));
-    s.push('\n');
-    s.push_str("[package.metadata.uabi]\n");
-    s.push_str(&format!("spec = {}\n", toml_str(&model.source)));
-    s.push_str(&format!("revision = {}\n", model.revision));
-    s.push('\n');
-    s.push_str("[lib]\n");
-    s.push_str(&format!("name = {}\n", toml_str(&lib_name(&model.name))));
-    s.push_str("path = \"src/lib.rs\"\n");
-    s.push('\n');
-    s.push_str("[dependencies]\n");
-    s.push_str(&format!(
-        "{} = {{ path = \"../uapi\" }}\n",
-        rust_uapi::package_name(&model.name)
-    ));
-    // The runtime is not generated: it lives once in the repository, four
-    // levels up from generated/<spec>/rust/user.
-    s.push_str("uabi-runtime = { path = \"../../../../codegen/runtime\", features = [\"std\"] }\n");
-    for inc in &model.includes {
-        s.push_str(&format!(
-            "{} = {{ path = {} }}\n",
-            package_name(&inc.name),
-            toml_str(&format!("../../../{}/rust/user", inc.name))
-        ));
-    }
-    s
+    let description = format!(
+        "Ioctl wrappers of the {} uapi for userspace (generated).",
+        model.name
+    );
+    let deps = [
+        format!(
+            "{} = {{ path = \"../uapi\" }}",
+            rust_uapi::package_name(&model.name)
+        ),
+        // The runtime is not generated: it lives once in the repository, four
+        // levels up from generated/<spec>/rust/user.
+        "uabi-runtime = { path = \"../../../../codegen/runtime\", features = [\"std\"] }"
+            .to_string(),
+    ];
+    super::cargo::manifest(model, "user", &description, &deps)
 }
 
 // ---------------------------------------------------------------- lib.rs

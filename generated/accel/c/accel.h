@@ -32,6 +32,14 @@ extern "C" {
  * Discovery. Every feature added after revision 1 is announced by a bit in the
  * capabilities parameter or by a parameter of its own; userspace never infers
  * features from a driver version.
+ *
+ * Revision 2 adds BO placement alignment (the alignment member of BO_CREATE,
+ * the max-bo-alignment parameter, the bo-alignment capability), BOs that
+ * commands may only read (the device-read-only BO flag, the read-only-bo
+ * capability), and the device-capabilities parameter, through which a device
+ * spec announces its own features. A revision-1 driver zero-extends a
+ * revision-2 BO_CREATE argument and ignores the alignment member, so userspace
+ * checks the capability before relying on it.
  */
 
 /*
@@ -118,7 +126,23 @@ enum accel_param {
 	 * initial value) otherwise. SET_PARAM accepts only 0 and 1, and fails
 	 * with EOPNOTSUPP unless the device has the perf-stats capability.
 	 */
-	ACCEL_PARAM_PERF_STATS_ENABLE = 9
+	ACCEL_PARAM_PERF_STATS_ENABLE = 9,
+	/**
+	 * @ACCEL_PARAM_MAX_BO_ALIGNMENT: Read-only. Largest alignment BO_CREATE
+	 * accepts: a power of two, at least page-size, when the device has the
+	 * bo-alignment capability; 0 when it does not.
+	 * Since revision 2.
+	 */
+	ACCEL_PARAM_MAX_BO_ALIGNMENT = 10,
+	/**
+	 * @ACCEL_PARAM_DEVICE_CAPABILITIES: Read-only. Bit mask of the device
+	 * spec's own capability flags (for example softaccel's device-caps),
+	 * announcing the features the device spec added after its revision 1; 0
+	 * for a device spec that defines none. Bits the device's revision does
+	 * not define are zero.
+	 * Since revision 2.
+	 */
+	ACCEL_PARAM_DEVICE_CAPABILITIES = 11
 };
 
 /*
@@ -149,8 +173,19 @@ enum accel_param {
  * device spec says which commands do so.
  */
 #define ACCEL_CAPABILITIES_TIMESTAMPS 0x20U
+/*
+ * BO_CREATE honours a non-zero alignment member, up to the max-bo-alignment
+ * parameter.
+ * Since revision 2.
+ */
+#define ACCEL_CAPABILITIES_BO_ALIGNMENT 0x40U
+/*
+ * BO_CREATE accepts the device-read-only flag.
+ * Since revision 2.
+ */
+#define ACCEL_CAPABILITIES_READ_ONLY_BO 0x80U
 /* Every bit of capabilities defined by this revision. */
-#define ACCEL_CAPABILITIES_ALL 0x3fU
+#define ACCEL_CAPABILITIES_ALL 0xffU
 
 /* Flags bo-flags: Flags given to BO_CREATE and reported back by BO_INFO. */
 /*
@@ -164,8 +199,16 @@ enum accel_param {
  * capability (EOPNOTSUPP otherwise).
  */
 #define ACCEL_BO_FLAGS_WRITE_COMBINE 0x2U
+/*
+ * Device commands may only read the BO: work that would write it is rejected
+ * when it is submitted (the device spec names the errno). Host mappings stay
+ * writable, which is how the BO gets its contents. Requires the read-only-bo
+ * capability (EOPNOTSUPP otherwise).
+ * Since revision 2.
+ */
+#define ACCEL_BO_FLAGS_DEVICE_READ_ONLY 0x4U
 /* Every bit of bo-flags defined by this revision. */
-#define ACCEL_BO_FLAGS_ALL 0x3U
+#define ACCEL_BO_FLAGS_ALL 0x7U
 
 /**
  * enum accel_queue_priority - Scheduling priority of a queue. Without the
@@ -243,6 +286,17 @@ struct accel_bo_create {
 	__u32 flags;
 	/** @handle: Handle of the new BO; never 0. */
 	__u32 handle;
+	/**
+	 * @alignment: Alignment in bytes of the BO's placement in device
+	 * memory, which is also its mmap offset when it is host-visible. 0
+	 * means the page-size parameter, the revision-1 behaviour; values up to
+	 * page-size change nothing, since every BO is page-aligned. Otherwise a
+	 * power of two, at most the max-bo-alignment parameter (EINVAL
+	 * otherwise). A non-zero value requires the bo-alignment capability
+	 * (EOPNOTSUPP otherwise).
+	 * Since revision 2.
+	 */
+	__u64 alignment;
 };
 
 /**
@@ -342,8 +396,10 @@ struct accel_queue_destroy {
  *
  * Errors:
  * EINVAL: Size is 0 or exceeds the max-bo-size parameter once rounded up,
- *   unknown flags, or write-combine without host-visible.
- * EOPNOTSUPP: A flag requires a capability the device lacks.
+ *   unknown flags, write-combine without host-visible, or an alignment that is
+ *   not a power of two or exceeds the max-bo-alignment parameter.
+ * EOPNOTSUPP: A flag, or a non-zero alignment, requires a capability the device
+ *   lacks.
  * ENOMEM: Out of memory for the BO or its handle.
  * EFAULT: The argument could not be read or written.
  */
@@ -442,10 +498,11 @@ ACCEL_ABI_CHECK(__builtin_offsetof(struct accel_set_param, param) == 0, accel_se
 ACCEL_ABI_CHECK(__builtin_offsetof(struct accel_set_param, pad0) == 4, accel_set_param_pad0_offset);
 ACCEL_ABI_CHECK(__builtin_offsetof(struct accel_set_param, value) == 8, accel_set_param_value_offset);
 
-ACCEL_ABI_CHECK(sizeof(struct accel_bo_create) == 16, accel_bo_create_size);
+ACCEL_ABI_CHECK(sizeof(struct accel_bo_create) == 24, accel_bo_create_size);
 ACCEL_ABI_CHECK(__builtin_offsetof(struct accel_bo_create, size) == 0, accel_bo_create_size_offset);
 ACCEL_ABI_CHECK(__builtin_offsetof(struct accel_bo_create, flags) == 8, accel_bo_create_flags_offset);
 ACCEL_ABI_CHECK(__builtin_offsetof(struct accel_bo_create, handle) == 12, accel_bo_create_handle_offset);
+ACCEL_ABI_CHECK(__builtin_offsetof(struct accel_bo_create, alignment) == 16, accel_bo_create_alignment_offset);
 
 ACCEL_ABI_CHECK(sizeof(struct accel_bo_info) == 24, accel_bo_info_size);
 ACCEL_ABI_CHECK(__builtin_offsetof(struct accel_bo_info, handle) == 0, accel_bo_info_handle_offset);

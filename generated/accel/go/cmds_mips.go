@@ -12,7 +12,7 @@ import "unsafe"
 const (
 	IOCTL_GET_PARAM     = 0xc0106400
 	IOCTL_SET_PARAM     = 0x80106401
-	IOCTL_BO_CREATE     = 0xc0106402
+	IOCTL_BO_CREATE     = 0xc0186402
 	IOCTL_BO_INFO       = 0xc0186403
 	IOCTL_BO_DESTROY    = 0x80086404
 	IOCTL_QUEUE_CREATE  = 0xc0106405
@@ -30,10 +30,11 @@ var _ = [1]struct{}{}[unsafe.Sizeof(SetParam{})-16]
 var _ = [1]struct{}{}[unsafe.Offsetof(SetParam{}.Param)]
 var _ = [1]struct{}{}[unsafe.Offsetof(SetParam{}.Pad0)-4]
 var _ = [1]struct{}{}[unsafe.Offsetof(SetParam{}.Value)-8]
-var _ = [1]struct{}{}[unsafe.Sizeof(BoCreate{})-16]
+var _ = [1]struct{}{}[unsafe.Sizeof(BoCreate{})-24]
 var _ = [1]struct{}{}[unsafe.Offsetof(BoCreate{}.Size)]
 var _ = [1]struct{}{}[unsafe.Offsetof(BoCreate{}.Flags)-8]
 var _ = [1]struct{}{}[unsafe.Offsetof(BoCreate{}.Handle)-12]
+var _ = [1]struct{}{}[unsafe.Offsetof(BoCreate{}.Alignment)-16]
 var _ = [1]struct{}{}[unsafe.Sizeof(BoInfo{})-24]
 var _ = [1]struct{}{}[unsafe.Offsetof(BoInfo{}.Handle)]
 var _ = [1]struct{}{}[unsafe.Offsetof(BoInfo{}.Flags)-4]

@@ -66,9 +66,11 @@ func IoctlSetParam(fd int, arg *SetParam) error {
 // Errors the spec documents:
 //
 // EINVAL: Size is 0 or exceeds the max-bo-size parameter once rounded up,
-// unknown flags, or write-combine without host-visible.
+// unknown flags, write-combine without host-visible, or an alignment that is
+// not a power of two or exceeds the max-bo-alignment parameter.
 //
-// EOPNOTSUPP: A flag requires a capability the device lacks.
+// EOPNOTSUPP: A flag, or a non-zero alignment, requires a capability the device
+// lacks.
 //
 // ENOMEM: Out of memory for the BO or its handle.
 //

@@ -38,6 +38,13 @@ extern "C" {
  *
  * Lifetime. A BO used by a submitted command stays allocated until the command
  * completes, even if its handle is destroyed first.
+ *
+ * Discovery. Revision 2 adds the xor-u32 opcode and the QUEUE_INFO ioctl, and
+ * SUBMIT enforces the accel core's device-read-only BO flag. Each new feature
+ * is announced by a bit of device-caps, which the accel core's
+ * device-capabilities parameter reports; a softaccel revision-2 driver
+ * therefore implements accel core revision 2 or later. Userspace checks the
+ * bit, never the revision number.
  */
 
 /* Largest number of commands in one SUBMIT. */
@@ -115,7 +122,15 @@ enum softaccel_opcode {
 	 * nothing. Requires the timestamps capability (EOPNOTSUPP otherwise).
 	 * Unused: src-bo, src-offset, src2-bo, src2-offset, length, value.
 	 */
-	SOFTACCEL_OPCODE_TIMESTAMP = 5
+	SOFTACCEL_OPCODE_TIMESTAMP = 5,
+	/**
+	 * @SOFTACCEL_OPCODE_XOR_U32: Like add-u32, with the bitwise exclusive
+	 * or of the two elements instead of their sum. Same alignment and
+	 * overlap rules as add-u32. Requires the xor-u32 device capability
+	 * (EOPNOTSUPP otherwise). Unused: value.
+	 * Since revision 2.
+	 */
+	SOFTACCEL_OPCODE_XOR_U32 = 6
 };
 
 /* Flags cmd-flags: Per-command flags. */
@@ -129,6 +144,24 @@ enum softaccel_opcode {
 #define SOFTACCEL_CMD_FLAGS_UNORDERED 0x1U
 /* Every bit of cmd-flags defined by this revision. */
 #define SOFTACCEL_CMD_FLAGS_ALL 0x1U
+
+/*
+ * Flags device-caps: softaccel's own optional features, reported as a bit mask
+ * by the accel core's device-capabilities parameter.
+ * Since revision 2.
+ */
+/*
+ * SUBMIT accepts the xor-u32 opcode.
+ * Since revision 2.
+ */
+#define SOFTACCEL_DEVICE_CAPS_XOR_U32 0x1U
+/*
+ * QUEUE_INFO is available.
+ * Since revision 2.
+ */
+#define SOFTACCEL_DEVICE_CAPS_QUEUE_INFO 0x2U
+/* Every bit of device-caps defined by this revision. */
+#define SOFTACCEL_DEVICE_CAPS_ALL 0x3U
 
 /**
  * enum softaccel_perf_counter_id - Performance counters. Each counts work of
@@ -202,7 +235,7 @@ struct softaccel_cmd {
 	__u64 dst_offset;
 	/**
 	 * @length: Size of the operation: bytes for copy, fill and crc32c,
-	 * elements for add-u32 and add-f32, 0 for timestamp.
+	 * elements for add-u32, add-f32 and xor-u32, 0 for timestamp.
 	 */
 	__u64 length;
 	/**
@@ -261,6 +294,47 @@ struct softaccel_wait {
 };
 
 /**
+ * struct softaccel_queue_info - Argument of QUEUE_INFO.
+ * Since revision 2.
+ */
+struct softaccel_queue_info {
+	/**
+	 * @queue: Handle of the queue to query.
+	 * Since revision 2.
+	 */
+	__u32 queue;
+	/**
+	 * @priority: The priority the queue was created with.
+	 * Since revision 2.
+	 */
+	__u32 priority;
+	/**
+	 * @flags: The flags the queue was created with.
+	 * Since revision 2.
+	 */
+	__u32 flags;
+	/**
+	 * @inflight: Submissions on the queue that have not completed, at most
+	 * max-inflight-submits.
+	 * Since revision 2.
+	 */
+	__u32 inflight;
+	/**
+	 * @last_seqno: The seqno SUBMIT last returned on the queue, or 0 before
+	 * the first.
+	 * Since revision 2.
+	 */
+	__u64 last_seqno;
+	/**
+	 * @completed_seqno: Every submission on the queue up to this seqno has
+	 * completed (0 before the first completes). WAIT on a seqno up to it
+	 * returns at once.
+	 * Since revision 2.
+	 */
+	__u64 completed_seqno;
+};
+
+/**
  * struct softaccel_perf_counter - One performance counter, an element of the
  * array PERF_STATS writes.
  */
@@ -313,10 +387,11 @@ struct softaccel_perf_stats {
  *   command that breaks the rules of its opcode (unknown opcode or flag,
  *   non-zero unused operand or pad, zero handle for a used operand, misaligned
  *   offset, range outside its BO, overlapping ranges, value out of range).
+ * EACCES: A command writes a BO created with the device-read-only flag.
  * ENOENT: The queue, or a BO named by a command, is not a handle of the calling
  *   file.
  * EOPNOTSUPP: A command needs a capability the device lacks (timestamp without
- *   timestamps).
+ *   timestamps, xor-u32 without the xor-u32 device capability).
  * EBUSY: The queue already holds max-inflight-submits incomplete submissions.
  *   Wait for the oldest one and retry.
  * ENOMEM: Out of memory for the submission.
@@ -365,6 +440,25 @@ struct softaccel_perf_stats {
 #define SOFTACCEL_NR_PERF_STATS 0x42
 #define SOFTACCEL_IOCTL_PERF_STATS _IOWR(SOFTACCEL_IOCTL_MAGIC, SOFTACCEL_NR_PERF_STATS, struct softaccel_perf_stats)
 
+/**
+ * SOFTACCEL_IOCTL_QUEUE_INFO - Report how a queue was created and how far its
+ * work has got, without blocking. Requires the queue-info device capability; a
+ * driver without it answers ENOTTY.
+ * Since revision 2.
+ *
+ * Argument: struct softaccel_queue_info, read and written by the kernel.
+ * Extension rule: zero-extend.
+ *
+ * Errors:
+ * EINVAL: Queue handle 0.
+ * ENOENT: The queue is not a handle of the calling file.
+ * ENOTTY: The driver lacks QUEUE_INFO (the queue-info device capability is
+ *   clear).
+ * EFAULT: The argument could not be read or written.
+ */
+#define SOFTACCEL_NR_QUEUE_INFO 0x43
+#define SOFTACCEL_IOCTL_QUEUE_INFO _IOWR(SOFTACCEL_IOCTL_MAGIC, SOFTACCEL_NR_QUEUE_INFO, struct softaccel_queue_info)
+
 /*
  * Layout checks: the size and member offsets the spec defines, checked by
  * the compiler. _Static_assert is C11 and static_assert C++11; older
@@ -405,6 +499,14 @@ SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_wait, queue) == 0, softa
 SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_wait, pad0) == 4, softaccel_wait_pad0_offset);
 SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_wait, seqno) == 8, softaccel_wait_seqno_offset);
 SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_wait, timeout_ns) == 16, softaccel_wait_timeout_ns_offset);
+
+SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_queue_info) == 32, softaccel_queue_info_size);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_queue_info, queue) == 0, softaccel_queue_info_queue_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_queue_info, priority) == 4, softaccel_queue_info_priority_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_queue_info, flags) == 8, softaccel_queue_info_flags_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_queue_info, inflight) == 12, softaccel_queue_info_inflight_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_queue_info, last_seqno) == 16, softaccel_queue_info_last_seqno_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_queue_info, completed_seqno) == 24, softaccel_queue_info_completed_seqno_offset);
 
 SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_perf_counter) == 16, softaccel_perf_counter_size);
 SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_perf_counter, id) == 0, softaccel_perf_counter_id_offset);

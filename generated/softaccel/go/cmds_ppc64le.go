@@ -13,6 +13,7 @@ const (
 	IOCTL_SUBMIT     = 0xc0186440
 	IOCTL_WAIT       = 0x80186441
 	IOCTL_PERF_STATS = 0xc0106442
+	IOCTL_QUEUE_INFO = 0xc0206443
 )
 
 // Every struct size and member offset on ppc64le, checked by the compiler:
@@ -40,6 +41,13 @@ var _ = [1]struct{}{}[unsafe.Offsetof(Wait{}.Queue)]
 var _ = [1]struct{}{}[unsafe.Offsetof(Wait{}.Pad0)-4]
 var _ = [1]struct{}{}[unsafe.Offsetof(Wait{}.Seqno)-8]
 var _ = [1]struct{}{}[unsafe.Offsetof(Wait{}.TimeoutNs)-16]
+var _ = [1]struct{}{}[unsafe.Sizeof(QueueInfo{})-32]
+var _ = [1]struct{}{}[unsafe.Offsetof(QueueInfo{}.Queue)]
+var _ = [1]struct{}{}[unsafe.Offsetof(QueueInfo{}.Priority)-4]
+var _ = [1]struct{}{}[unsafe.Offsetof(QueueInfo{}.Flags)-8]
+var _ = [1]struct{}{}[unsafe.Offsetof(QueueInfo{}.Inflight)-12]
+var _ = [1]struct{}{}[unsafe.Offsetof(QueueInfo{}.LastSeqno)-16]
+var _ = [1]struct{}{}[unsafe.Offsetof(QueueInfo{}.CompletedSeqno)-24]
 var _ = [1]struct{}{}[unsafe.Sizeof(PerfCounter{})-16]
 var _ = [1]struct{}{}[unsafe.Offsetof(PerfCounter{}.Id)]
 var _ = [1]struct{}{}[unsafe.Offsetof(PerfCounter{}.Pad0)-4]

@@ -46,11 +46,13 @@ func ioctl(fd int, cmd uintptr, arg unsafe.Pointer) error {
 // unused operand or pad, zero handle for a used operand, misaligned offset,
 // range outside its BO, overlapping ranges, value out of range).
 //
+// EACCES: A command writes a BO created with the device-read-only flag.
+//
 // ENOENT: The queue, or a BO named by a command, is not a handle of the calling
 // file.
 //
 // EOPNOTSUPP: A command needs a capability the device lacks (timestamp without
-// timestamps).
+// timestamps, xor-u32 without the xor-u32 device capability).
 //
 // EBUSY: The queue already holds max-inflight-submits incomplete submissions.
 // Wait for the oldest one and retry.
@@ -184,4 +186,25 @@ func IoctlPerfStats(fd int, arg *PerfStats, counters []PerfCounter) error {
 // call returns.
 func IoctlPerfStatsRaw(fd int, arg *PerfStats) error {
 	return ioctl(fd, IOCTL_PERF_STATS, unsafe.Pointer(arg))
+}
+
+// IoctlQueueInfo: Report how a queue was created and how far its work has got,
+// without blocking. Requires the queue-info device capability; a driver without
+// it answers ENOTTY.
+//
+// It sends IOCTL_QUEUE_INFO (_IOWR: the kernel reads and writes *arg) and
+// returns the errno of a failure as a syscall.Errno. Since revision 2.
+//
+// Errors the spec documents:
+//
+// EINVAL: Queue handle 0.
+//
+// ENOENT: The queue is not a handle of the calling file.
+//
+// ENOTTY: The driver lacks QUEUE_INFO (the queue-info device capability is
+// clear).
+//
+// EFAULT: The argument could not be read or written.
+func IoctlQueueInfo(fd int, arg *QueueInfo) error {
+	return ioctl(fd, IOCTL_QUEUE_INFO, unsafe.Pointer(arg))
 }

@@ -1,7 +1,7 @@
 //! Buffer objects: create, query, map, destroy on drop.
 
 use super::queue::{Fence, QueueSync};
-use super::{Device, NEVER};
+use super::{Capabilities, Device, NEVER};
 use crate::error::{Error, Result};
 use accel_user::{self, Mapping, Transport, uapi};
 use std::marker::PhantomData;
@@ -16,6 +16,11 @@ bitflags::bitflags! {
         const HOST_VISIBLE = uapi::bo_flags::HOST_VISIBLE;
         /// Host mappings are write-combined; only with `HOST_VISIBLE`.
         const WRITE_COMBINE = uapi::bo_flags::WRITE_COMBINE;
+        /// Commands may only read the BO (a submission that writes it
+        /// fails); the host mapping stays writable. Needs
+        /// [`Capabilities::READ_ONLY_BO`](super::Capabilities::READ_ONLY_BO)
+        /// ([`Error::FeatureUnsupported`] otherwise); revision 2.
+        const DEVICE_READ_ONLY = uapi::bo_flags::DEVICE_READ_ONLY;
         const _ = !0;
     }
 }
@@ -46,10 +51,29 @@ pub struct Bo<'d, T: Transport> {
 }
 
 impl<'d, T: Transport> Bo<'d, T> {
-    pub(super) fn create(dev: &'d Device<T>, size: u64, flags: BoFlags) -> Result<Self> {
+    pub(super) fn create(
+        dev: &'d Device<T>,
+        size: u64,
+        flags: BoFlags,
+        alignment: u64,
+    ) -> Result<Self> {
+        // Revision-2 features are checked against the capabilities first:
+        // a revision-1 driver would reject the flag with a bare EINVAL and
+        // silently ignore the alignment (it zero-extends BO_CREATE).
+        if flags.contains(BoFlags::DEVICE_READ_ONLY) {
+            dev.require(
+                Capabilities::READ_ONLY_BO,
+                "device-read-only BO",
+                "read-only-bo",
+            )?;
+        }
+        if alignment != 0 {
+            dev.require(Capabilities::BO_ALIGNMENT, "BO alignment", "bo-alignment")?;
+        }
         let mut arg = uapi::BoCreate {
             size,
             flags: flags.bits(),
+            alignment,
             ..uapi::BoCreate::ZERO
         };
         accel_user::bo_create(dev.t(), dev.core_revision, &mut arg)?;

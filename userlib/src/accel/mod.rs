@@ -6,6 +6,14 @@
 //! device. Commands run asynchronously, so the common part also keeps track
 //! of which submissions may still touch a BO ([`Fence`], [`Bo::track`]):
 //! that is what lets [`Bo::map`] hand out plain slices soundly.
+//!
+//! Features added after revision 1 (BO alignment, device-read-only BOs, and
+//! a device spec's own features) are discovered from the capabilities and
+//! device-capabilities parameters, read once and kept. A call that needs a
+//! feature the device does not announce fails with
+//! [`Error::FeatureUnsupported`] before reaching the driver; a driver that
+//! predates the device-capabilities parameter (it answers EINVAL, as for
+//! any parameter it does not know) announces no device feature.
 
 mod bo;
 mod queue;
@@ -16,6 +24,7 @@ pub use queue::{Fence, Queue, QueueFlags, QueuePriority, WaitFn};
 use crate::error::{Error, Result};
 use accel_user::{self, FdTransport, Transport, uapi};
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// An open accel device: one open file description, with its own handle
@@ -27,6 +36,10 @@ pub struct Device<T: Transport = FdTransport> {
     transport: T,
     core_revision: u32,
     device_revision: u32,
+    /// The capabilities and device-capabilities parameters, read-only for
+    /// the device's lifetime: asked once, on first use.
+    capabilities: OnceLock<Capabilities>,
+    device_capabilities: OnceLock<u32>,
 }
 
 impl Device<FdTransport> {
@@ -62,6 +75,8 @@ impl<T: Transport> Device<T> {
             transport,
             core_revision,
             device_revision,
+            capabilities: OnceLock::new(),
+            device_capabilities: OnceLock::new(),
         })
     }
 
@@ -111,6 +126,18 @@ impl<T: Transport> Device<T> {
         get_param(&self.transport, self.core_revision, id)
     }
 
+    /// Reads a parameter the driver may not know: `None` if it answers
+    /// EINVAL, which GET_PARAM does for an unknown parameter (the argument
+    /// it is sent is otherwise valid). How a parameter added after
+    /// revision 1 is probed.
+    pub fn param_if_known(&self, param: Param) -> Result<Option<u64>> {
+        match self.param(param) {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::InvalidArgument { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Writes a read-write parameter, for this open file only.
     pub fn set_param(&self, param: Param, value: u64) -> Result<()> {
         let mut arg = uapi::SetParam {
@@ -123,25 +150,80 @@ impl<T: Transport> Device<T> {
     }
 
     /// The device's optional features. Bits this library does not know
-    /// (from a newer driver) are kept.
+    /// (from a newer driver) are kept. Read once; the parameter does not
+    /// change while the device exists.
     pub fn capabilities(&self) -> Result<Capabilities> {
+        if let Some(c) = self.capabilities.get() {
+            return Ok(*c);
+        }
         let v = self.param(Param::Capabilities)?;
         // The parameter is a u32 mask widened to u64; nothing is lost.
-        Ok(Capabilities::from_bits_retain(v as u32))
+        Ok(*self
+            .capabilities
+            .get_or_init(|| Capabilities::from_bits_retain(v as u32)))
+    }
+
+    /// The device spec's own capability bits (the device-capabilities
+    /// parameter; a device library gives them names), 0 from a driver
+    /// that predates the parameter. Read once.
+    pub fn device_capabilities(&self) -> Result<u32> {
+        if let Some(c) = self.device_capabilities.get() {
+            return Ok(*c);
+        }
+        // A u32 mask widened to u64, like capabilities.
+        let v = self.param_if_known(Param::DeviceCapabilities)?.unwrap_or(0) as u32;
+        Ok(*self.device_capabilities.get_or_init(|| v))
+    }
+
+    /// Fails with [`Error::FeatureUnsupported`] for `what` unless the device
+    /// announces `capability` (named `name` in the spec).
+    pub fn require(
+        &self,
+        capability: Capabilities,
+        what: &'static str,
+        name: &'static str,
+    ) -> Result<()> {
+        if self.capabilities()?.contains(capability) {
+            Ok(())
+        } else {
+            Err(Error::FeatureUnsupported {
+                what,
+                capability: name,
+            })
+        }
+    }
+
+    /// The largest alignment [`Device::create_bo_aligned`] accepts. Needs
+    /// [`Capabilities::BO_ALIGNMENT`].
+    pub fn max_bo_alignment(&self) -> Result<u64> {
+        self.require(
+            Capabilities::BO_ALIGNMENT,
+            "max-bo-alignment",
+            "bo-alignment",
+        )?;
+        self.param(Param::MaxBoAlignment)
     }
 
     /// Every read-only parameter at once.
     pub fn info(&self) -> Result<DeviceInfo> {
+        let capabilities = self.capabilities()?;
+        let max_bo_alignment = if capabilities.contains(Capabilities::BO_ALIGNMENT) {
+            self.param(Param::MaxBoAlignment)?
+        } else {
+            0
+        };
         Ok(DeviceInfo {
             device_id: self.param(Param::DeviceId)?,
             revision: self.device_revision,
             core_revision: self.core_revision,
-            capabilities: self.capabilities()?,
+            capabilities,
+            device_capabilities: self.device_capabilities()?,
             max_bo_size: self.param(Param::MaxBoSize)?,
             num_queues_max: self.param(Param::NumQueuesMax)?,
             page_size: self.param(Param::PageSize)?,
             engine_count: self.param(Param::EngineCount)?,
             clock_freq_hz: self.param(Param::ClockFreqHz)?,
+            max_bo_alignment,
         })
     }
 
@@ -159,7 +241,22 @@ impl<T: Transport> Device<T> {
     /// Allocates a zeroed BO of at least `size` bytes (rounded up to the
     /// page size), destroyed when the returned [`Bo`] is dropped.
     pub fn create_bo(&self, size: u64, flags: BoFlags) -> Result<Bo<'_, T>> {
-        Bo::create(self, size, flags)
+        Bo::create(self, size, flags, 0)
+    }
+
+    /// [`Device::create_bo`] placed at a multiple of `alignment` (a power
+    /// of two, at most [`Device::max_bo_alignment`]), which is also the
+    /// BO's mmap offset if it is host-visible. 0 is the page size, as with
+    /// `create_bo`; any other value needs [`Capabilities::BO_ALIGNMENT`],
+    /// without which the call fails with [`Error::FeatureUnsupported`]
+    /// (a revision-1 driver would silently ignore the alignment).
+    pub fn create_bo_aligned(
+        &self,
+        size: u64,
+        flags: BoFlags,
+        alignment: u64,
+    ) -> Result<Bo<'_, T>> {
+        Bo::create(self, size, flags, alignment)
     }
 
     /// Creates a queue, destroyed when the returned [`Queue`] is dropped.
@@ -210,11 +307,17 @@ pub enum Param {
     ClockFreqHz,
     /// Read-write, per file: 1 while perf counters are collected.
     PerfStatsEnable,
+    /// Largest BO alignment, 0 without [`Capabilities::BO_ALIGNMENT`]
+    /// (revision 2: unknown to older drivers).
+    MaxBoAlignment,
+    /// The device spec's own capabilities (revision 2: unknown to older
+    /// drivers).
+    DeviceCapabilities,
 }
 
 impl Param {
     /// Every parameter, in spec order.
-    pub const ALL: [Param; 10] = [
+    pub const ALL: [Param; 12] = [
         Param::DeviceId,
         Param::Revision,
         Param::CoreRevision,
@@ -225,6 +328,8 @@ impl Param {
         Param::EngineCount,
         Param::ClockFreqHz,
         Param::PerfStatsEnable,
+        Param::MaxBoAlignment,
+        Param::DeviceCapabilities,
     ];
 
     /// The numeric id the ioctls carry.
@@ -241,6 +346,8 @@ impl Param {
             Param::EngineCount => p::ENGINE_COUNT,
             Param::ClockFreqHz => p::CLOCK_FREQ_HZ,
             Param::PerfStatsEnable => p::PERF_STATS_ENABLE,
+            Param::MaxBoAlignment => p::MAX_BO_ALIGNMENT,
+            Param::DeviceCapabilities => p::DEVICE_CAPABILITIES,
         }
     }
 }
@@ -261,6 +368,12 @@ bitflags::bitflags! {
         const PERF_STATS = uapi::capabilities::PERF_STATS;
         /// Commands can write CLOCK_MONOTONIC timestamps.
         const TIMESTAMPS = uapi::capabilities::TIMESTAMPS;
+        /// BOs can be created with an alignment
+        /// ([`Device::create_bo_aligned`]); revision 2.
+        const BO_ALIGNMENT = uapi::capabilities::BO_ALIGNMENT;
+        /// BOs can be created device-read-only
+        /// ([`BoFlags::DEVICE_READ_ONLY`]); revision 2.
+        const READ_ONLY_BO = uapi::capabilities::READ_ONLY_BO;
         // A newer driver's bits are kept, not dropped.
         const _ = !0;
     }
@@ -274,11 +387,15 @@ pub struct DeviceInfo {
     pub revision: u32,
     pub core_revision: u32,
     pub capabilities: Capabilities,
+    /// The device spec's own capability bits; 0 from a revision-1 driver.
+    pub device_capabilities: u32,
     pub max_bo_size: u64,
     pub num_queues_max: u64,
     pub page_size: u64,
     pub engine_count: u64,
     pub clock_freq_hz: u64,
+    /// 0 without [`Capabilities::BO_ALIGNMENT`].
+    pub max_bo_alignment: u64,
 }
 
 /// CLOCK_MONOTONIC now, in nanoseconds: the clock of WAIT's deadlines and

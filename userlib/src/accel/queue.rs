@@ -20,6 +20,18 @@ pub enum QueuePriority {
 }
 
 impl QueuePriority {
+    /// The priority a raw value names, if it is one.
+    pub fn from_raw(raw: u32) -> Option<Self> {
+        use uapi::queue_priority as p;
+        match raw {
+            p::LOW => Some(QueuePriority::Low),
+            p::NORMAL => Some(QueuePriority::Normal),
+            p::HIGH => Some(QueuePriority::High),
+            p::REALTIME => Some(QueuePriority::Realtime),
+            _ => None,
+        }
+    }
+
     /// The value QUEUE_CREATE carries.
     pub fn raw(self) -> u32 {
         use uapi::queue_priority as p;
