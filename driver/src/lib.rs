@@ -36,6 +36,7 @@ pub mod inproc;
 pub mod node;
 mod ops;
 mod perf;
+mod procmem;
 mod queue;
 mod submit;
 mod util;

@@ -2,8 +2,9 @@
 //! file, whose open, ioctl and release are the driver's.
 
 use super::DEVICE_NAME;
-use super::mem::{CallMem, ProcessMem, arg_base};
+use super::mem::{CallMem, arg_base};
 use crate::device::{Creds, Device, FileCtx};
+use crate::procmem::ProcessMem;
 use crate::util::lock;
 use fuser::{
     BackingId, Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo,
