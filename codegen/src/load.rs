@@ -239,8 +239,10 @@ fn classify(msg: &str, pos: Pos) -> Diagnostic {
 /// filesystem paths and must not depend on symlinks).
 fn normalize(p: &Path) -> String {
     let mut parts: Vec<String> = Vec::new();
+    let mut absolute = false;
     for c in p.components() {
         match c {
+            Component::RootDir => absolute = true,
             Component::ParentDir if parts.last().is_some_and(|l| l != "..") => {
                 parts.pop();
             }
@@ -248,7 +250,25 @@ fn normalize(p: &Path) -> String {
             other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
         }
     }
-    parts.join("/")
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::Path;
+
+    #[test]
+    fn labels_are_normalized_lexically() {
+        assert_eq!(normalize(Path::new("spec/../spec/./x.yaml")), "spec/x.yaml");
+        assert_eq!(normalize(Path::new("/tmp/x.yaml")), "/tmp/x.yaml");
+        assert_eq!(normalize(Path::new("../a/b.yaml")), "../a/b.yaml");
+    }
 }
 
 /// The path relative to the repository root, or as given outside one.

@@ -1721,7 +1721,6 @@ impl Resolver<'_> {
                 };
                 let min = get(self, checks.and_then(|c| c.min.as_ref()));
                 let max = get(self, checks.and_then(|c| c.max.as_ref()));
-                let min_len = get(self, checks.and_then(|c| c.min_len.as_ref())).map(|v| v as u64);
                 if let (Some(direct), Some(_)) =
                     (&a.max_len, checks.and_then(|c| c.max_len.as_ref()))
                 {
@@ -1733,16 +1732,22 @@ impl Resolver<'_> {
                     );
                     continue;
                 }
-                let max_len = get(
+                // Lengths are byte counts: non-negative and within what a
+                // netlink attribute can carry (a u16 length field).
+                let length = |this: &mut Self, v: Option<&S<IntOrName>>, what: &str| {
+                    v.and_then(|v| this.sized(v, 0, 0xffff, what))
+                };
+                let min_len = length(self, checks.and_then(|c| c.min_len.as_ref()), "min-len");
+                let max_len = length(
                     self,
                     a.max_len
                         .as_ref()
                         .or_else(|| checks.and_then(|c| c.max_len.as_ref())),
-                )
-                .map(|v| v as u64);
+                    "max-len",
+                );
                 let exact_len =
-                    get(self, checks.and_then(|c| c.exact_len.as_ref())).map(|v| v as u64);
-                let len = get(self, a.len.as_ref()).map(|v| v as u64);
+                    length(self, checks.and_then(|c| c.exact_len.as_ref()), "exact-len");
+                let len = length(self, a.len.as_ref(), "len");
                 let byte_order = match &a.byte_order {
                     None => None,
                     Some(b) if b.value == "little-endian" => Some(ByteOrder::Little),
