@@ -258,19 +258,6 @@ fn normalize(p: &Path) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::normalize;
-    use std::path::Path;
-
-    #[test]
-    fn labels_are_normalized_lexically() {
-        assert_eq!(normalize(Path::new("spec/../spec/./x.yaml")), "spec/x.yaml");
-        assert_eq!(normalize(Path::new("/tmp/x.yaml")), "/tmp/x.yaml");
-        assert_eq!(normalize(Path::new("../a/b.yaml")), "../a/b.yaml");
-    }
-}
-
 /// The path relative to the repository root, or as given outside one.
 fn default_label(path: &Path) -> String {
     if let Ok(abs) = path.canonicalize() {
@@ -285,4 +272,17 @@ fn default_label(path: &Path) -> String {
         }
     }
     normalize(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::Path;
+
+    #[test]
+    fn labels_are_normalized_lexically() {
+        assert_eq!(normalize(Path::new("spec/../spec/./x.yaml")), "spec/x.yaml");
+        assert_eq!(normalize(Path::new("/tmp/x.yaml")), "/tmp/x.yaml");
+        assert_eq!(normalize(Path::new("../a/b.yaml")), "../a/b.yaml");
+    }
 }
