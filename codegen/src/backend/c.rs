@@ -460,23 +460,14 @@ fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Opti
         Elem::Scalar(t) => t.c().to_string(),
         Elem::Struct(n) => owned_struct_tag(model, n),
     };
-    let sibling = |i: &usize| {
-        s.members
-            .get(*i)
-            .map_or_else(|| "?".to_string(), |m| member_ident(&m.name))
-    };
-    let max = max.map(|n| format!(", at most {n}")).unwrap_or_default();
-    match len {
-        PtrLen::Count(i) => format!(
-            "User pointer (a __u64) to @{} elements of {elem}{max}.",
-            sibling(i)
-        ),
-        PtrLen::Bytes(i) => format!(
-            "User pointer (a __u64) to @{} bytes of {elem} elements{max}.",
-            sibling(i)
-        ),
-        PtrLen::Single => format!("User pointer (a __u64) to one {elem}."),
-    }
+    // kernel-doc refers to a sibling member as @name.
+    super::user_ptr_note("a __u64", &elem, len, max, |i| {
+        let name = s
+            .members
+            .get(i)
+            .map_or_else(|| "?".to_string(), |m| member_ident(&m.name));
+        format!("@{name}")
+    })
 }
 
 fn ioctl_views(model: &Model) -> Vec<DefineGroup> {

@@ -843,24 +843,11 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
 }
 
 fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
-    let elem = elem_ctype(model, elem);
-    let sibling = |i: &usize| {
+    super::user_ptr_note("an address", &elem_ctype(model, elem), len, max, |i| {
         s.members
-            .get(*i)
+            .get(i)
             .map_or_else(|| "?".to_string(), |m| member_ident(&m.name))
-    };
-    let max = max.map(|n| format!(", at most {n}")).unwrap_or_default();
-    match len {
-        PtrLen::Count(i) => format!(
-            "User pointer (an address) to {} elements of {elem}{max}.",
-            sibling(i)
-        ),
-        PtrLen::Bytes(i) => format!(
-            "User pointer (an address) to {} bytes of {elem} elements{max}.",
-            sibling(i)
-        ),
-        PtrLen::Single => format!("User pointer (an address) to one {elem}."),
-    }
+    })
 }
 
 fn layout_groups(model: &Model) -> Vec<LayoutGroup> {
