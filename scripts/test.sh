@@ -18,3 +18,5 @@ echo "== uabi compat (every spec against its frozen revisions)"
 cargo run --quiet -p uabi -- compat
 echo "== cargo test"
 cargo test --workspace
+echo "== loom (the ring protocol's orderings, every interleaving)"
+RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p uabi-runtime --release --test loom_ring

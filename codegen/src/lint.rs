@@ -13,7 +13,7 @@
 
 use crate::diag::{Diagnostic, Diagnostics, Pos, Severity};
 use crate::ioc::Dir;
-use crate::model::{Access, Ioctl, Member, MemberKind, Model, Scalar, Struct};
+use crate::model::{Access, Ioctl, Member, MemberKind, Model, Ring, Scalar, Struct};
 use crate::names::{pascal, snake, upper};
 use crate::target::Target;
 use std::collections::BTreeSet;
@@ -116,6 +116,24 @@ pub const RULES: &[Rule] = &[
         "times are `s64` nanoseconds (or an s64 sec/nsec pair) on CLOCK_MONOTONIC, timeouts absolute, so restarted calls do not extend them",
     ),
     rule(
+        "ring-entry-byte-order",
+        Error,
+        26,
+        "ring entries are read by the device and by userspace on hosts of either byte order; every multi-byte member declares which one it is in",
+    ),
+    rule(
+        "ring-index-type",
+        Error,
+        27,
+        "ring indices are free-running and atomically updated on their own cache line: u32 or u64 (a u16 index wraps after 65536 entries and has no portable atomic)",
+    ),
+    rule(
+        "ring-region-ioctl",
+        Warning,
+        28,
+        "a ring's mmap offset is published at runtime by the ioctl that creates it (io_uring style), so the layout can move without an ABI break: an ioctl argument has out members `<ring>-offset` and `<ring>-size` (u64)",
+    ),
+    rule(
         "header-reserved-name",
         Error,
         32,
@@ -126,6 +144,72 @@ pub const RULES: &[Rule] = &[
         Error,
         32,
         "a name that becomes an identifier the generators also emit (IOCTL_MAGIC, REVISION, NR_*, IOCTL_*, a flags set's ALL mask) redefines it and breaks the header or crate",
+    ),
+    rule(
+        "netlink-value-zero",
+        Error,
+        29,
+        "attribute and operation value 0 is never valid on the wire (netlink reserves it); only an `unused` attribute may hold it",
+    ),
+    rule(
+        "unbounded-attr-len",
+        Warning,
+        30,
+        "a string or binary attribute a request may carry needs a length rule (`max-len`, `exact-len`, `len` or `struct`), or the receiver accepts any size up to the whole message",
+    ),
+    rule(
+        "unaligned-attr-struct",
+        Warning,
+        31,
+        "netlink aligns attribute payloads to 4 bytes only, so a struct holding a 64-bit member is misaligned in the message; copy it out, never cast the payload",
+    ),
+    rule(
+        "ynl-fixed-header",
+        Warning,
+        0,
+        "the control-message wire format has no fixed header between the message header and the attributes; generated code ignores it",
+    ),
+    rule(
+        "ynl-sub-message",
+        Warning,
+        0,
+        "sub-messages (attributes whose layout depends on another attribute) are not generated; such attributes are neither encoded nor validated",
+    ),
+    rule(
+        "ynl-attr-type",
+        Warning,
+        0,
+        "indexed-array, array-nest, nest-type-value and bitfield32 attributes are not generated; they are neither encoded nor validated",
+    ),
+    rule(
+        "ynl-enum-model",
+        Warning,
+        0,
+        "only the unified message numbering (one value per operation, shared by request and reply) is generated",
+    ),
+    rule(
+        "ynl-dump",
+        Warning,
+        0,
+        "dumps (multi-part replies) are not generated; a control request has exactly one reply",
+    ),
+    rule(
+        "ynl-notification",
+        Warning,
+        0,
+        "notifications and multicast delivery are not generated; their operation numbers are only reserved",
+    ),
+    rule(
+        "ynl-kernel-policy",
+        Warning,
+        0,
+        "generated kernel code validates each request against its own operation's attribute list (YNL's split policy)",
+    ),
+    rule(
+        "ynl-relaxed-validation",
+        Warning,
+        0,
+        "generated kernel code always validates strictly; relaxations of YNL's kernel validation are not generated",
     ),
     rule(
         "unknown-lint-rule",
@@ -191,8 +275,12 @@ pub fn lint(model: &Model) -> Diagnostics {
     for i in &model.ioctls {
         cx.ioctl(i);
     }
+    for r in &model.rings {
+        cx.ring(r);
+    }
     cx.reserved_names_misc();
     cx.generated_name_clashes();
+    cx.netlink();
     cx.lint_allows();
     cx.out
 }
@@ -263,6 +351,108 @@ impl<'a> Cx<'a> {
             Error => Diagnostic::error(id, pos.clone(), message),
             Warning => Diagnostic::warning(id, pos.clone(), message),
         }
+    }
+
+    // ------------------------------------------------------------ rings
+
+    /// Rules 26, 27 and 28 for one ring.
+    fn ring(&mut self, r: &Ring) {
+        let allows: [&[String]; 1] = [&r.lint_allow];
+        if !matches!(r.index, Scalar::U32 | Scalar::U64) {
+            let d = self
+                .diag(
+                    "ring-index-type",
+                    &r.pos,
+                    format!("ring `{}` has {} indices", r.name, r.index.name()),
+                )
+                .with_hint("write `index: u32` (or u64)");
+            self.emit(d, &allows);
+        }
+        let mut unordered = Vec::new();
+        if let Some((st, _)) = self.find_struct(&r.entry) {
+            self.unordered_members(st, "", &mut unordered, 0);
+        }
+        if !unordered.is_empty() {
+            let d = self
+                .diag(
+                    "ring-entry-byte-order",
+                    &r.pos,
+                    format!(
+                        "ring `{}`: entry `{}` has multi-byte members without byte-order: {}",
+                        r.name,
+                        r.entry,
+                        join_names(&unordered)
+                    ),
+                )
+                .with_hint("add `byte-order: little-endian` (or big-endian) to each");
+            self.emit(d, &allows);
+        }
+        if !self.ring_published(&r.name) {
+            let d = self
+                .diag(
+                    "ring-region-ioctl",
+                    &r.pos,
+                    format!(
+                        "no ioctl publishes where ring `{}` is mapped",
+                        r.name
+                    ),
+                )
+                .with_hint(format!(
+                    "give the argument of the ioctl that creates the ring the members {{ name: {0}-offset, type: u64, access: out }} and {{ name: {0}-size, type: u64, access: out }}",
+                    r.name
+                ));
+            self.emit(d, &allows);
+        }
+    }
+
+    /// The multi-byte members of `st` (nested structs included, named
+    /// `outer.inner`) that declare no byte order.
+    fn unordered_members(&self, st: &Struct, prefix: &str, out: &mut Vec<String>, depth: u32) {
+        for m in &st.members {
+            let name = format!("{prefix}{}", m.name);
+            match &m.kind {
+                MemberKind::Scalar { ty, .. } if ty.size() > 1 && m.byte_order.is_none() => {
+                    out.push(format!("`{name}`"))
+                }
+                MemberKind::UserPtr { .. } => out.push(format!("`{name}`")),
+                MemberKind::Struct { name: inner } if depth < 16 => {
+                    if let Some((s, _)) = self.find_struct(inner) {
+                        self.unordered_members(s, &format!("{name}."), out, depth + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Does an ioctl (of this spec or an included one) have an argument
+    /// with u64 out members `<ring>-offset` and `<ring>-size`?
+    fn ring_published(&self, ring: &str) -> bool {
+        let want = [format!("{ring}-offset"), format!("{ring}-size")];
+        let mut models: Vec<&Model> = vec![self.model];
+        let mut i = 0;
+        while let Some(&m) = models.get(i) {
+            models.extend(m.includes.iter().map(|inc| &**inc));
+            i += 1;
+        }
+        models.iter().flat_map(|m| &m.ioctls).any(|io| {
+            let Some((st, _)) = io.arg.as_deref().and_then(|a| self.find_struct(a)) else {
+                return false;
+            };
+            want.iter().all(|w| {
+                st.members.iter().any(|m| {
+                    &m.name == w
+                        && m.access != Access::In
+                        && matches!(
+                            m.kind,
+                            MemberKind::Scalar {
+                                ty: Scalar::U64,
+                                count: None
+                            }
+                        )
+                })
+            })
+        })
     }
 
     /// Pushes `d` unless it is a warning that one of `allows` silences.
@@ -1069,6 +1259,9 @@ impl<'a> Cx<'a> {
         for r in &m.rings {
             lists.push((&r.lint_allow, &r.pos, vec![&r.lint_allow]));
         }
+        for a in m.attribute_sets.iter().flat_map(|x| &x.attributes) {
+            lists.push((&a.lint_allow, &a.pos, vec![&a.lint_allow]));
+        }
         for (list, pos, allows) in lists {
             for id in list {
                 let d = match find_rule(id) {
@@ -1332,6 +1525,206 @@ fn kernel_macro(name: &str) -> Option<String> {
         }
     }
     None
+}
+
+// ------------------------------------------------------------ control messages
+
+impl Cx<'_> {
+    /// Rules 29-31 on attribute sets and operations, and the YNL features
+    /// the resolver found that no backend generates.
+    fn netlink(&mut self) {
+        let m = self.model;
+        for n in &m.netlink.not_generated {
+            let d = self
+                .diag(n.rule, &n.pos, &n.message)
+                .with_hint(n.hint.clone());
+            self.emit(d, &[]);
+        }
+        for set in &m.attribute_sets {
+            for a in &set.attributes {
+                if a.value == 0 && a.ty != "unused" {
+                    let d = self
+                        .diag(
+                            "netlink-value-zero",
+                            &a.pos,
+                            format!("attribute `{}` of `{}` has value 0", a.name, set.name),
+                        )
+                        .with_hint("number attributes from 1 (the default); reserve 0 with `{ name: unspec, type: unused, value: 0 }` if it must be named");
+                    self.emit(d, &[]);
+                }
+                if a.ty == "binary"
+                    && let Some(st) = &a.struct_
+                    && let Some((s, _)) = self.find_struct(st)
+                    && s.layouts.get(&NATURAL).is_some_and(|l| l.align >= 8)
+                {
+                    let d = self
+                        .diag(
+                            "unaligned-attr-struct",
+                            &a.pos,
+                            format!(
+                                "attribute `{}` carries struct `{st}`, which needs 8-byte alignment",
+                                a.name
+                            ),
+                        )
+                        .with_hint("decode it by copying the payload into a local struct (generated code does); silence with `lint-allow: [unaligned-attr-struct]` once handwritten users do too");
+                    self.emit(d, &[&a.lint_allow]);
+                }
+            }
+        }
+        if let Some(ops) = &m.operations {
+            for op in &ops.list {
+                if op.value == 0 {
+                    let d = self
+                        .diag(
+                            "netlink-value-zero",
+                            &op.pos,
+                            format!("operation `{}` has value 0", op.name),
+                        )
+                        .with_hint("number operations from 1 (the default)");
+                    self.emit(d, &[]);
+                }
+            }
+        }
+        self.netlink_name_clashes();
+        for (set, a) in requested_attrs(m) {
+            let bounded = a.len.is_some()
+                || a.max_len.is_some()
+                || a.exact_len.is_some()
+                || a.struct_.is_some();
+            if matches!(a.ty.as_str(), "string" | "binary") && !bounded {
+                let key = if a.ty == "string" {
+                    "`checks: { max-len: N }`"
+                } else {
+                    "`checks: { max-len: N }`, `exact-len` or `struct`"
+                };
+                let d = self
+                    .diag(
+                        "unbounded-attr-len",
+                        &a.pos,
+                        format!(
+                            "{} attribute `{}` of `{set}` is sent in a request but has no length rule",
+                            a.ty, a.name
+                        ),
+                    )
+                    .with_hint(format!("add {key}"));
+                self.emit(d, &[&a.lint_allow]);
+            }
+        }
+    }
+}
+
+impl Cx<'_> {
+    /// The C constants of attribute sets, operations and multicast groups
+    /// (named by YNL's rules, so two items may meet in one name: set `a`'s
+    /// `b-c` and set `a-b`'s `c`) must differ from each other and from
+    /// the definitions' constants.
+    fn netlink_name_clashes(&mut self) {
+        use crate::backend::c;
+        let m = self.model;
+        let mut seen: std::collections::BTreeMap<String, Pos> = Default::default();
+        let mut found: Vec<(Pos, String)> = Vec::new();
+        let mut add = |name: String, pos: &Pos, what: &str| {
+            if let Some(first) = seen.get(&name) {
+                found.push((
+                    pos.clone(),
+                    format!(
+                        "{what} becomes the C constant `{name}`, which {first} already defines"
+                    ),
+                ));
+            } else {
+                seen.insert(name, pos.clone());
+            }
+        };
+        for e in m.enums.iter().filter(|e| e.header.is_none()) {
+            for x in &e.entries {
+                add(
+                    c::entry_macro(&m.name, e, &x.name),
+                    &x.pos,
+                    &format!("entry `{}`", x.name),
+                );
+            }
+        }
+        for k in m.consts.iter().filter(|k| k.header.is_none()) {
+            add(
+                c::const_macro(&m.name, &k.name),
+                &k.pos,
+                &format!("const `{}`", k.name),
+            );
+        }
+        for set in m.attribute_sets.iter().filter(|s| s.subset_of.is_none()) {
+            for a in &set.attributes {
+                add(
+                    c::attr_macro(m, set, a),
+                    &a.pos,
+                    &format!("attribute `{}` of `{}`", a.name, set.name),
+                );
+            }
+        }
+        if let Some(ops) = &m.operations {
+            for op in &ops.list {
+                add(
+                    c::op_macro(m, &op.name),
+                    &op.pos,
+                    &format!("operation `{}`", op.name),
+                );
+            }
+        }
+        for (pos, msg) in found {
+            let d = self
+                .diag("generated-name-clash", &pos, msg)
+                .with_hint("rename one of them, or give its set or enum a `name-prefix`");
+            self.emit(d, &[]);
+        }
+    }
+}
+
+/// Every attribute a request may carry: those its operations' request
+/// lists name, and everything inside the nests they reach. Each once, in
+/// set order, with the name of its set.
+fn requested_attrs(m: &Model) -> Vec<(&str, &crate::model::Attr)> {
+    {
+        let Some(ops) = &m.operations else {
+            return Vec::new();
+        };
+        let set_of = |n: &str| m.attribute_sets.iter().find(|s| s.name == n);
+        // (set, attribute) pairs still to visit, and those seen.
+        let mut todo: Vec<(String, String)> = Vec::new();
+        for op in &ops.list {
+            let Some(set) = &op.attribute_set else {
+                continue;
+            };
+            for mode in [&op.do_, &op.dump].into_iter().flatten() {
+                for a in mode.request.iter().flatten() {
+                    todo.push((set.clone(), a.clone()));
+                }
+            }
+        }
+        let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+        while let Some((set, attr)) = todo.pop() {
+            if !seen.insert((set.clone(), attr.clone())) {
+                continue;
+            }
+            let nested = set_of(&set)
+                .and_then(|s| s.attributes.iter().find(|a| a.name == attr))
+                .and_then(|a| a.nested_attributes.clone());
+            if let Some(n) = nested
+                && let Some(ns) = set_of(&n)
+            {
+                for a in &ns.attributes {
+                    todo.push((n.clone(), a.name.clone()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for s in &m.attribute_sets {
+            for a in &s.attributes {
+                if seen.contains(&(s.name.clone(), a.name.clone())) {
+                    out.push((s.name.as_str(), a));
+                }
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]

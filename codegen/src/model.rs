@@ -38,6 +38,9 @@ pub struct Model {
     pub rings: Vec<Ring>,
     pub attribute_sets: Vec<AttrSet>,
     pub operations: Option<Operations>,
+    /// YNL family-level keys and the YNL features this project does not
+    /// generate (reported by lint as warnings).
+    pub netlink: NetlinkFamily,
     /// Definition order across kinds, so backends can emit items in the
     /// order the spec author wrote them (a struct after the structs it
     /// embeds is guaranteed by the resolver's topological check).
@@ -57,7 +60,46 @@ pub struct Const {
     pub doc: Option<String>,
     pub value: i128,
     pub since: u32,
+    /// YNL's `header`: a C header that already defines it, so the uapi
+    /// header does not.
+    pub header: Option<String>,
     pub pos: Pos,
+}
+
+/// YNL's family-level keys (`protocol`, `version`, the C naming
+/// overrides, multicast groups). Defaults for this project's own specs.
+#[derive(Debug, Clone, Default)]
+pub struct NetlinkFamily {
+    /// `genetlink`, `genetlink-c` or `genetlink-legacy`; None when the
+    /// spec does not declare a YNL protocol.
+    pub protocol: Option<String>,
+    /// The generic netlink family version (YNL default 1).
+    pub version: u32,
+    pub c_family_name: Option<String>,
+    pub c_version_name: Option<String>,
+    pub max_by_define: bool,
+    pub cmd_max_name: Option<String>,
+    pub cmd_cnt_name: Option<String>,
+    pub mcast_groups: Vec<McastGroup>,
+    /// YNL features present in the spec that no backend generates.
+    pub not_generated: Vec<NotGenerated>,
+}
+
+#[derive(Debug, Clone)]
+pub struct McastGroup {
+    pub name: String,
+    pub c_define_name: Option<String>,
+    pub pos: Pos,
+}
+
+/// A YNL feature the spec uses that generated code does not implement.
+#[derive(Debug, Clone)]
+pub struct NotGenerated {
+    /// A warning rule of `lint::RULES`.
+    pub rule: &'static str,
+    pub pos: Pos,
+    pub message: String,
+    pub hint: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +119,16 @@ pub struct Enum {
     pub since: u32,
     /// YNL's `name-prefix`: replaces `<SPEC>_<ENUM>_` in C constant names.
     pub name_prefix: Option<String>,
-    /// YNL's `enum-name`: the C enum's tag name.
+    /// YNL's `enum-name`: the C enum's tag name; empty for an anonymous
+    /// enum (`enum-name:` with no value).
     pub enum_name: Option<String>,
+    /// YNL's `render-max`: the C header also defines `..._MAX` (enums) or
+    /// `..._MASK` (flags).
+    pub render_max: bool,
+    /// YNL's `enum-cnt-name`: the name of the count with `render-max`.
+    pub enum_cnt_name: Option<String>,
+    /// YNL's `header`: a C header that already defines it.
+    pub header: Option<String>,
     pub pos: Pos,
     pub lint_allow: Vec<String>,
 }
@@ -404,6 +454,8 @@ pub struct Ioctl {
     pub nr_pos: Pos,
     pub dir_pos: Pos,
     pub lint_allow: Vec<String>,
+    /// `flags: [admin-perm]`: only a privileged caller may issue it (EPERM).
+    pub admin_perm: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -431,7 +483,11 @@ pub struct AttrSet {
     pub name: String,
     pub doc: Option<String>,
     pub name_prefix: Option<String>,
+    /// The C enum's tag; None or empty for an anonymous enum (YNL's rule
+    /// for attribute sets).
     pub enum_name: Option<String>,
+    pub attr_cnt_name: Option<String>,
+    pub attr_max_name: Option<String>,
     pub subset_of: Option<String>,
     pub attributes: Vec<Attr>,
     pub pos: Pos,
@@ -457,13 +513,25 @@ pub struct Attr {
     pub len: Option<u64>,
     pub struct_: Option<String>,
     pub sub_type: Option<String>,
+    /// YNL's per-attribute `name-prefix` (replaces the set's in C).
+    pub name_prefix: Option<String>,
     pub pos: Pos,
+    pub lint_allow: Vec<String>,
+}
+
+impl Attr {
+    /// `unused` and `pad` attributes only reserve a number: they are never
+    /// sent, and `unused` is how YNL reserves value 0.
+    pub fn is_placeholder(&self) -> bool {
+        self.ty == "unused" || self.ty == "pad"
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Operations {
     pub transport: Option<String>,
     pub name_prefix: Option<String>,
+    /// The C enum's tag; None or empty for an anonymous enum.
     pub enum_name: Option<String>,
     pub list: Vec<Operation>,
     pub pos: Pos,
@@ -478,6 +546,13 @@ pub struct Operation {
     pub attribute_set: Option<String>,
     pub do_: Option<OpMode>,
     pub dump: Option<OpMode>,
+    /// `flags: [admin-perm]`: only a privileged caller may send it (EPERM).
+    pub admin_perm: bool,
+    /// YNL notifications: `notify` names the operation whose reply this
+    /// one shares, `event` lists its own attributes. Such operations only
+    /// reserve their number here (no multicast delivery is generated).
+    pub notify: Option<String>,
+    pub event: Option<Vec<String>>,
     pub pos: Pos,
 }
 

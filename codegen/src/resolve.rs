@@ -28,6 +28,8 @@ pub fn resolve(
         revision: 1,
         consts: Vec::new(),
         enums: Vec::new(),
+        ynl: is_ynl_family(spec),
+        not_generated: Vec::new(),
     };
     let model = r.spec(spec, source_label, &includes);
     if r.diags.has_errors() {
@@ -44,6 +46,55 @@ struct Resolver<'a> {
     revision: u32,
     consts: Vec<Const>,
     enums: Vec<Enum>,
+    /// The spec is a YNL family ([`is_ynl_family`]): names may use `_`
+    /// as the kernel's specs do (`ovs_datapath`).
+    ynl: bool,
+    /// YNL features found that no backend generates; lint reports them.
+    not_generated: Vec<NotGenerated>,
+}
+
+/// Fills the keys a subset's attribute does not repeat from its base.
+fn inherit_attr(a: &mut Attr, b: &Attr) {
+    a.doc = a.doc.take().or_else(|| b.doc.clone());
+    a.enum_ = a.enum_.take().or_else(|| b.enum_.clone());
+    a.nested_attributes = a
+        .nested_attributes
+        .take()
+        .or_else(|| b.nested_attributes.clone());
+    a.multi_attr |= b.multi_attr;
+    a.byte_order = a.byte_order.or(b.byte_order);
+    a.min = a.min.or(b.min);
+    a.max = a.max.or(b.max);
+    a.min_len = a.min_len.or(b.min_len);
+    a.max_len = a.max_len.or(b.max_len);
+    a.exact_len = a.exact_len.or(b.exact_len);
+    a.len = a.len.or(b.len);
+    a.struct_ = a.struct_.take().or_else(|| b.struct_.clone());
+    a.sub_type = a.sub_type.take().or_else(|| b.sub_type.clone());
+    a.name_prefix = a.name_prefix.take().or_else(|| b.name_prefix.clone());
+}
+
+/// Is the spec a YNL family: it declares a `protocol`, or it has
+/// operations and no ioctls, as the kernel's genetlink specs (where
+/// `protocol` defaults to `genetlink`)?
+fn is_ynl_family(s: &SpecFile) -> bool {
+    s.protocol.is_some() || (s.ioctl.is_none() && s.ioctls.is_empty() && s.operations.is_some())
+}
+
+/// The YNL protocols whose specs this toolchain reads.
+const YNL_PROTOCOLS: &[&str] = &["genetlink", "genetlink-c", "genetlink-legacy"];
+
+/// YNL's named integer limits (`u32-max`, `s16-min`), as in YNL's
+/// `limit_to_number`.
+fn named_limit(name: &str) -> Option<i128> {
+    let (ty, end) = name.split_once('-')?;
+    let sc = Scalar::from_name(ty)?;
+    let (lo, hi) = sc.bounds();
+    match end {
+        "min" => Some(lo),
+        "max" => Some(hi),
+        _ => None,
+    }
 }
 
 /// Type names of C that a spec may not use, with what to write instead.
@@ -176,6 +227,7 @@ const YNL_ATTR_TYPES: &[&str] = &[
     "nest",
     "nest-type-value",
     "indexed-array",
+    "array-nest",
     "bitfield32",
     "sub-message",
 ];
@@ -250,8 +302,28 @@ impl Resolver<'_> {
             .push(Diagnostic::error(rule, pos, msg).with_hint(hint));
     }
 
+    /// Records a YNL feature that no backend generates; lint reports it
+    /// as a warning of `rule`.
+    fn not_generated(
+        &mut self,
+        rule: &'static str,
+        pos: Pos,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.not_generated.push(NotGenerated {
+            rule,
+            pos,
+            message: message.into(),
+            hint: hint.into(),
+        });
+    }
+
     fn name(&mut self, n: &S<String>, what: &str) -> String {
-        if !is_kebab(&n.value) {
+        // The kernel's YNL specs use `_` in some names (`ovs_datapath`);
+        // backends map both `-` and `_` to the same identifiers.
+        let ynl_ok = self.ynl && is_kebab(&n.value.replace('_', "-"));
+        if !is_kebab(&n.value) && !ynl_ok {
             let fixed = n.value.replace('_', "-").to_ascii_lowercase();
             self.err(
                 "invalid-name",
@@ -358,17 +430,24 @@ impl Resolver<'_> {
         }
         let uapi_header = match &s.uapi_header {
             Some(h) => {
+                // YNL names the header by its include path (`linux/foo.h`):
+                // relative segments are allowed, `..` and absolute paths not.
                 let ok = h.value.ends_with(".h")
-                    && h.value.len() > 2
-                    && h.value
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+                    && h.value.split('/').all(|seg| {
+                        !seg.is_empty()
+                            && seg != "."
+                            && seg != ".."
+                            && seg
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                    })
+                    && h.value.rsplit('/').next().is_some_and(|f| f.len() > 2);
                 if !ok {
                     self.err(
                         "bad-value",
                         self.pos(h),
-                        format!("uapi-header `{}` is not a plain header file name", h.value),
-                        "write a name like `softaccel.h` (no directories)",
+                        format!("uapi-header `{}` is not a relative header path", h.value),
+                        "write a name like `softaccel.h` or `linux/softaccel.h`",
                     );
                 }
                 h.value.clone()
@@ -493,20 +572,114 @@ impl Resolver<'_> {
             source: source_label.to_string(),
             pos: self.pos(&s.name),
             includes: includes.to_vec(),
-            consts: std::mem::take(&mut self.consts),
+            // Cloned, not taken: attribute checks resolved later name consts too.
+            consts: self.consts.clone(),
             enums: std::mem::take(&mut self.enums),
             structs,
             ioctls: Vec::new(),
             rings: Vec::new(),
             attribute_sets: Vec::new(),
             operations: None,
+            netlink: NetlinkFamily::default(),
             definition_order: order,
         };
         model.ioctls = self.ioctls(s, &model);
         model.rings = self.rings(s, &model);
         model.attribute_sets = self.attribute_sets(s, &model);
         model.operations = self.operations(s, &model);
+        model.netlink = self.netlink_family(s);
         model
+    }
+
+    /// YNL's family-level keys.
+    fn netlink_family(&mut self, s: &SpecFile) -> NetlinkFamily {
+        let mut f = NetlinkFamily {
+            version: 1,
+            ..NetlinkFamily::default()
+        };
+        if s.protocol.is_none() && is_ynl_family(s) {
+            f.protocol = Some("genetlink".to_string());
+        }
+        if let Some(p) = &s.protocol {
+            if YNL_PROTOCOLS.contains(&p.value.as_str()) {
+                f.protocol = Some(p.value.clone());
+            } else {
+                self.err(
+                    "bad-value",
+                    self.pos(p),
+                    format!("protocol `{}` is not supported", p.value),
+                    format!(
+                        "this toolchain reads YNL specs of protocol {} (netlink-raw families have no generic netlink header)",
+                        YNL_PROTOCOLS.join(", ")
+                    ),
+                );
+            }
+        }
+        if let Some(v) = &s.version {
+            f.version = self.int_in(v, 1, 255, "family version").unwrap_or(1) as u32;
+        }
+        let text = |v: &Option<S<String>>| v.as_ref().map(|x| x.value.clone());
+        f.c_family_name = text(&s.c_family_name);
+        f.c_version_name = text(&s.c_version_name);
+        f.cmd_max_name = text(&s.cmd_max_name);
+        f.cmd_cnt_name = text(&s.cmd_cnt_name);
+        f.max_by_define = s.max_by_define.as_ref().is_some_and(|b| b.value);
+        if let Some(kp) = &s.kernel_policy {
+            match kp.value.as_str() {
+                "split" => {}
+                "per-op" | "global" => self.not_generated(
+                    "ynl-kernel-policy",
+                    self.pos(kp),
+                    format!("`kernel-policy: {}` is not generated", kp.value),
+                    "remove the key (the default `split` is what is generated); a request attribute the operation does not list is rejected as unknown",
+                ),
+                _ => self.err(
+                    "bad-value",
+                    self.pos(kp),
+                    format!("unknown kernel-policy `{}`", kp.value),
+                    "write `split`, `per-op` or `global`",
+                ),
+            }
+        }
+        if let Some(groups) = &s.mcast_groups {
+            for g in &groups.list {
+                let name = self.name(&g.name, "multicast group");
+                if f.mcast_groups.iter().any(|x| x.name == name) {
+                    self.err(
+                        "duplicate-name",
+                        self.pos(&g.name),
+                        format!("multicast group `{name}` is listed twice"),
+                        "",
+                    );
+                    continue;
+                }
+                for fl in &g.flags {
+                    if !matches!(fl.value.as_str(), "admin-perm" | "uns-admin-perm") {
+                        self.err(
+                            "bad-value",
+                            self.pos(fl),
+                            format!("unknown multicast group flag `{}`", fl.value),
+                            "the flags are `admin-perm` and `uns-admin-perm`",
+                        );
+                    }
+                }
+                f.mcast_groups.push(McastGroup {
+                    name,
+                    c_define_name: text(&g.c_define_name),
+                    pos: self.pos(&g.name),
+                });
+            }
+        }
+        if let Some(sm) = &s.sub_messages {
+            self.not_generated(
+                "ynl-sub-message",
+                self.pos(sm),
+                "`sub-messages` are not generated",
+                "describe each variant as its own attribute set with a `nest` attribute, or keep the spec for documentation only",
+            );
+        }
+        f.not_generated = std::mem::take(&mut self.not_generated);
+        f
     }
 
     fn magic(&mut self, m: &S<Magic>) -> Option<u8> {
@@ -572,8 +745,13 @@ impl Resolver<'_> {
         self.forbid("entries", &d.entries, on);
         self.forbid("value-start", &d.value_start, on);
         self.forbid("name-prefix", &d.name_prefix, on);
-        self.forbid("enum-name", &d.enum_name, on);
         self.forbid("render-max", &d.render_max, on);
+        self.forbid("enum-cnt-name", &d.enum_cnt_name, on);
+        // The kernel's specs put `enum-name` on structs too (ovs_datapath's
+        // datapath-stats), where YNL ignores it; only consts reject it.
+        if on == "a const" {
+            self.forbid("enum-name", &d.enum_name, on);
+        }
     }
 
     fn constant(&mut self, d: &S<spec::Definition>) -> Option<Const> {
@@ -605,6 +783,7 @@ impl Resolver<'_> {
             doc: d.doc.clone(),
             value,
             since,
+            header: d.header.as_ref().map(|h| h.value.clone()),
             pos: self.pos(&d.name),
         })
     }
@@ -706,7 +885,13 @@ impl Resolver<'_> {
             entries: out,
             since,
             name_prefix: d.name_prefix.as_ref().map(|s| s.value.clone()),
-            enum_name: d.enum_name.as_ref().map(|s| s.value.clone()),
+            enum_name: d
+                .enum_name
+                .as_ref()
+                .map(|s| s.value.clone().unwrap_or_default()),
+            render_max: d.render_max.as_ref().is_some_and(|b| b.value),
+            enum_cnt_name: d.enum_cnt_name.as_ref().map(|s| s.value.clone()),
+            header: d.header.as_ref().map(|h| h.value.clone()),
             pos: self.pos(&d.name),
             lint_allow: d.lint_allow.iter().map(|s| s.value.clone()).collect(),
         })
@@ -1494,9 +1679,30 @@ impl Resolver<'_> {
                     .as_ref()
                     .map_or_else(|| self.pos(&i.name), |d| self.pos(d)),
                 lint_allow: i.lint_allow.iter().map(|s| s.value.clone()).collect(),
+                admin_perm: self.op_flags(&i.flags),
             });
         }
         out
+    }
+
+    /// YNL operation flags; `admin-perm` is the only one defined.
+    fn op_flags(&mut self, flags: &[S<String>]) -> bool {
+        let mut admin = false;
+        for f in flags {
+            // Without user namespaces in this ABI, YNL's `uns-admin-perm`
+            // (CAP_NET_ADMIN in the caller's namespace) is `admin-perm`.
+            if f.value == "admin-perm" || f.value == "uns-admin-perm" {
+                admin = true;
+            } else {
+                self.err(
+                    "bad-value",
+                    self.pos(f),
+                    format!("unknown operation flag `{}`", f.value),
+                    "the flags are `admin-perm` and `uns-admin-perm`",
+                );
+            }
+        }
+        admin
     }
 
     fn rings(&mut self, s: &SpecFile, model: &Model) -> Vec<Ring> {
@@ -1557,6 +1763,9 @@ impl Resolver<'_> {
                 );
                 continue;
             }
+            if !self.ring_model_ok(r, model, min, max) {
+                continue;
+            }
             let since = self.since(&r.since);
             out.push(Ring {
                 name,
@@ -1572,6 +1781,145 @@ impl Resolver<'_> {
             });
         }
         out
+    }
+
+    /// An attribute check's `min`/`max`: an integer, a const, or one of
+    /// YNL's named limits (`u32-max`, `s32-min`). A const of that name
+    /// wins, as in YNL.
+    fn limit(&mut self, v: &S<IntOrName>) -> Option<i128> {
+        if let IntOrName::Name(n) = &v.value
+            && !self.const_known(n)
+            && let Some(x) = named_limit(n)
+        {
+            return Some(x);
+        }
+        self.int_or_const(v)
+    }
+
+    fn const_known(&self, n: &str) -> bool {
+        self.consts.iter().any(|c| c.name == n)
+            || self.includes.iter().any(|m| m.find_const(n).is_some())
+    }
+
+    /// A length check: an integer, a const, or YNL's `NAME - 1` (a const
+    /// minus one, as `IFNAMSIZ - 1` reserves the NUL).
+    fn len_or_define(&mut self, v: &S<IntOrName>, what: &str) -> Option<u64> {
+        if let IntOrName::Name(n) = &v.value
+            && let Some(base) = n.strip_suffix(" - 1")
+        {
+            let n = self.int_or_const(&v.with(IntOrName::Name(base.trim().to_string())))?;
+            return self.sized(&v.with(IntOrName::Int(n - 1)), 0, 0xffff, what);
+        }
+        self.sized(v, 0, 0xffff, what)
+    }
+
+    /// Reports attribute types and keys of YNL that no backend generates.
+    fn attr_not_generated(&mut self, a: &spec::AttrDef, aname: &str, ty: &str, ty_pos: Pos) {
+        match ty {
+            "sub-message" => self.not_generated(
+                "ynl-sub-message",
+                ty_pos,
+                format!("attribute `{aname}` is a `sub-message`"),
+                "use a `nest` with its own attribute set, or `binary` with a `struct`",
+            ),
+            "indexed-array" | "array-nest" | "nest-type-value" | "bitfield32" => self.not_generated(
+                "ynl-attr-type",
+                ty_pos,
+                format!("attribute `{aname}` has type `{ty}`"),
+                "use `nest` with `multi-attr: true` for a list, and a u32 with `enum-as-flags` for a bit set",
+            ),
+            _ => {}
+        }
+        if ty != "sub-message" {
+            for (key, v) in [("sub-message", &a.sub_message), ("selector", &a.selector)] {
+                self.forbid(key, v, "an attribute that is not a `sub-message`");
+            }
+        }
+        if ty != "nest-type-value" {
+            self.forbid(
+                "type-value",
+                &a.type_value,
+                "an attribute that is not a `nest-type-value`",
+            );
+        }
+        if let Some(u) = a.checks.as_ref().and_then(|c| c.unterminated_ok.as_ref())
+            && u.value
+        {
+            self.not_generated(
+                "ynl-relaxed-validation",
+                self.pos(u),
+                format!("`unterminated-ok` on `{aname}` is ignored: generated code requires the NUL terminator"),
+                "remove it; senders built from this spec always terminate strings",
+            );
+        }
+    }
+
+    /// The ring model's own rules: entry counts are powers of two (slots
+    /// are indices masked by entries - 1), and the entry struct lies at the
+    /// same offsets on every target with a size that is a multiple of its
+    /// alignment and of 4 (entries sit back to back after the 192-byte
+    /// header, which is the same on every target by construction, and the
+    /// generated code copies them in 32-bit words).
+    fn ring_model_ok(&mut self, r: &S<spec::RingDef>, model: &Model, min: i128, max: i128) -> bool {
+        let mut ok = true;
+        for (v, what) in [(&r.entries.min, "min"), (&r.entries.max, "max")] {
+            let n = if what == "min" { min } else { max };
+            if n <= 0 || (n & (n - 1)) != 0 {
+                self.err(
+                    "bad-value",
+                    self.pos(v),
+                    format!("ring entries {what} {n} is not a power of two"),
+                    "slots are free-running indices masked by entries - 1: use a power of two",
+                );
+                ok = false;
+            }
+        }
+        let Some((st, _)) = model.find_struct(&r.entry.value) else {
+            return false;
+        };
+        let mut sizes: Vec<(u32, Vec<&str>)> = Vec::new();
+        for (t, l) in &st.layouts {
+            if !model.targets.contains(t) {
+                continue;
+            }
+            match sizes.iter_mut().find(|(sz, _)| *sz == l.size) {
+                Some((_, ts)) => ts.push(t.name()),
+                None => sizes.push((l.size, vec![t.name()])),
+            }
+            if l.size == 0 || l.size % l.align.max(4) != 0 {
+                self.err(
+                    "bad-value",
+                    self.pos(&r.entry),
+                    format!(
+                        "ring entry `{}` is {} bytes on {}, not a multiple of {}",
+                        st.name,
+                        l.size,
+                        t.name(),
+                        l.align.max(4)
+                    ),
+                    "pad the entry struct to a multiple of its alignment (and of 4 bytes: ring code copies entries in 32-bit words)",
+                );
+                return false;
+            }
+        }
+        if sizes.len() > 1 {
+            let desc: Vec<String> = sizes
+                .iter()
+                .map(|(sz, ts)| format!("{sz} bytes on {}", ts.join(", ")))
+                .collect();
+            self.err(
+                "bad-value",
+                self.pos(&r.entry),
+                format!(
+                    "ring entry `{}` has a different size per target ({}): the ring layout must be identical on every target",
+                    st.name,
+                    desc.join("; ")
+                ),
+                "make every 64-bit member 8-aligned with explicit pad members",
+            );
+            ok = false;
+        }
+        ok
     }
 
     fn attribute_sets(&mut self, s: &SpecFile, model: &Model) -> Vec<AttrSet> {
@@ -1647,18 +1995,19 @@ impl Resolver<'_> {
                         continue;
                     }
                 };
+                let ty_pos =
+                    a.ty.as_ref()
+                        .map_or_else(|| self.pos(&a.name), |t| self.pos(t));
                 if !YNL_ATTR_TYPES.contains(&ty.as_str()) {
-                    let p =
-                        a.ty.as_ref()
-                            .map_or_else(|| self.pos(&a.name), |t| self.pos(t));
                     self.err(
                         "unknown-type",
-                        p,
+                        ty_pos,
                         format!("unknown attribute type `{ty}`"),
                         did_you_mean(&ty, YNL_ATTR_TYPES.iter().copied()),
                     );
                     continue;
                 }
+                self.attr_not_generated(a, &aname, &ty, ty_pos);
                 if let Some(v) = &a.value.value {
                     match self.int_in(v, 0, 0x7fff, "attribute value") {
                         Some(v) => next = v,
@@ -1690,9 +2039,29 @@ impl Resolver<'_> {
                     );
                     continue;
                 }
-                let enum_ = match &a.enum_ {
-                    None => None,
-                    Some(e) => match model.find_enum(&e.value) {
+                let enum_ = match (
+                    &a.enum_,
+                    a.checks.as_ref().and_then(|c| c.flags_mask.as_ref()),
+                ) {
+                    // YNL's `flags-mask`: the value may only hold bits of
+                    // that flags definition, as with `enum-as-flags`.
+                    (None, Some(fm)) => match model.find_enum(&fm.value) {
+                        Some(_) => Some(EnumCheck {
+                            name: fm.value.clone(),
+                            as_flags: true,
+                        }),
+                        None => {
+                            self.err(
+                                "dangling-reference",
+                                self.pos(fm),
+                                format!("no flags named `{}`", fm.value),
+                                "",
+                            );
+                            continue;
+                        }
+                    },
+                    (None, None) => None,
+                    (Some(e), _) => match model.find_enum(&e.value) {
                         Some((en, _)) => Some(EnumCheck {
                             name: e.value.clone(),
                             as_flags: en.kind == EnumKind::Flags
@@ -1716,9 +2085,7 @@ impl Resolver<'_> {
                     continue;
                 }
                 let checks = a.checks.as_ref();
-                let get = |this: &mut Self, v: Option<&S<IntOrName>>| {
-                    v.and_then(|v| this.int_or_const(v))
-                };
+                let get = |this: &mut Self, v: Option<&S<IntOrName>>| v.and_then(|v| this.limit(v));
                 let min = get(self, checks.and_then(|c| c.min.as_ref()));
                 let max = get(self, checks.and_then(|c| c.max.as_ref()));
                 if let (Some(direct), Some(_)) =
@@ -1735,7 +2102,7 @@ impl Resolver<'_> {
                 // Lengths are byte counts: non-negative and within what a
                 // netlink attribute can carry (a u16 length field).
                 let length = |this: &mut Self, v: Option<&S<IntOrName>>, what: &str| {
-                    v.and_then(|v| this.sized(v, 0, 0xffff, what))
+                    v.and_then(|v| this.len_or_define(v, what))
                 };
                 let min_len = length(self, checks.and_then(|c| c.min_len.as_ref()), "min-len");
                 let max_len = length(
@@ -1763,7 +2130,7 @@ impl Resolver<'_> {
                     }
                 };
                 let since = self.since(&a.since);
-                attrs.push(Attr {
+                let mut attr = Attr {
                     name: aname,
                     doc: a.doc.clone(),
                     ty,
@@ -1781,21 +2148,137 @@ impl Resolver<'_> {
                     len,
                     struct_: a.r#struct.as_ref().map(|s| s.value.clone()),
                     sub_type: a.sub_type.as_ref().map(|s| s.value.clone()),
+                    name_prefix: a.name_prefix.as_ref().map(|s| s.value.clone()),
                     pos: self.pos(&a.name),
-                });
+                    lint_allow: a.lint_allow.iter().map(|s| s.value.clone()).collect(),
+                };
+                // A subset's attribute is its base's, with the keys the
+                // subset repeats (YNL: `real_attr.yaml | elem`). Bases come
+                // first in the file, as YNL requires.
+                if let Some(b) = set
+                    .subset_of
+                    .as_ref()
+                    .and_then(|b| out.iter().find(|x| x.name == b.value))
+                    .and_then(|b| b.attributes.iter().find(|x| x.name == attr.name))
+                {
+                    inherit_attr(&mut attr, b);
+                }
+                attrs.push(attr);
                 next += 1;
             }
             out.push(AttrSet {
                 name,
                 doc: set.doc.clone(),
                 name_prefix: set.name_prefix.as_ref().map(|s| s.value.clone()),
-                enum_name: set.enum_name.as_ref().map(|s| s.value.clone()),
+                enum_name: set
+                    .enum_name
+                    .as_ref()
+                    .map(|s| s.value.clone().unwrap_or_default()),
+                attr_cnt_name: set.attr_cnt_name.as_ref().map(|s| s.value.clone()),
+                attr_max_name: set.attr_max_name.as_ref().map(|s| s.value.clone()),
                 subset_of: set.subset_of.as_ref().map(|s| s.value.clone()),
                 attributes: attrs,
                 pos: self.pos(&set.name),
             });
         }
         out
+    }
+
+    /// A `fixed-header` must name a struct; the header itself is not
+    /// generated into messages.
+    fn fixed_header(&mut self, fh: &S<String>, s: &SpecFile, on: &str) {
+        if !self.struct_exists(&fh.value, s) {
+            self.dangling_struct(fh, s);
+            return;
+        }
+        self.not_generated(
+            "ynl-fixed-header",
+            self.pos(fh),
+            format!("the `fixed-header` of {on} is not generated"),
+            "move the header's fields into attributes of the operation's attribute set",
+        );
+    }
+
+    /// Reports the parts of one YNL operation that are not generated.
+    fn op_not_generated(
+        &mut self,
+        op: &spec::OperationDef,
+        name: &str,
+        mcgrps: &[&str],
+        s: &SpecFile,
+        directional: bool,
+    ) {
+        if let Some(fh) = &op.fixed_header {
+            self.fixed_header(fh, s, &format!("operation `{name}`"));
+        }
+        if let Some(d) = &op.dump {
+            self.not_generated(
+                "ynl-dump",
+                self.pos(d),
+                format!("the `dump` of operation `{name}` is not generated"),
+                "describe the result as a `do` reply with a `multi-attr` nest, one entry per object",
+            );
+        }
+        let ntf = op
+            .notify
+            .as_ref()
+            .map(|n| self.pos(n))
+            .or_else(|| op.event.as_ref().map(|e| self.pos(e)));
+        if let Some(p) = ntf {
+            self.not_generated(
+                "ynl-notification",
+                p,
+                format!("operation `{name}` is a notification"),
+                "poll with a `do` operation, or keep the notification for documentation only",
+            );
+        }
+        if let Some(g) = &op.mcgrp
+            && !mcgrps.contains(&g.value.as_str())
+        {
+            let hint = did_you_mean(&g.value, mcgrps.iter().copied());
+            self.err(
+                "dangling-reference",
+                self.pos(g),
+                format!("no multicast group named `{}` in `mcast-groups`", g.value),
+                hint,
+            );
+        }
+        for dv in &op.dont_validate {
+            if !matches!(dv.value.as_str(), "strict" | "dump" | "dump-strict") {
+                self.err(
+                    "bad-value",
+                    self.pos(dv),
+                    format!("unknown dont-validate value `{}`", dv.value),
+                    "write `strict`, `dump` or `dump-strict`",
+                );
+                continue;
+            }
+            self.not_generated(
+                "ynl-relaxed-validation",
+                self.pos(dv),
+                format!(
+                    "`dont-validate: {}` on operation `{name}` is ignored",
+                    dv.value
+                ),
+                "remove it; senders built from this spec never send what strict validation rejects",
+            );
+        }
+        for m in [&op.r#do, &op.dump]
+            .into_iter()
+            .flatten()
+            .filter(|_| !directional)
+        {
+            for msg in [&m.request, &m.reply].into_iter().flatten() {
+                if let Some(v) = &msg.value.value {
+                    self.not_generated(
+                        "ynl-enum-model",
+                        self.pos(v),
+                        format!("a per-direction message `value` on operation `{name}` is ignored: requests and replies carry the operation's value"),
+                        "remove it, and give the operation a `value` instead",
+                    );
+                }
+            }
+        }
     }
 
     fn operations(&mut self, s: &SpecFile, model: &Model) -> Option<Operations> {
@@ -1822,6 +2305,45 @@ impl Resolver<'_> {
                 );
             }
         }
+        if let Some(m) = &ops.enum_model {
+            match m.value.as_str() {
+                "unified" => {}
+                "directional" => self.not_generated(
+                    "ynl-enum-model",
+                    self.pos(m),
+                    "`enum-model: directional` is not generated: operations are numbered as in the unified model, so the command constants differ from YNL's per-direction enums",
+                    "use the default `unified` model, where a request and its reply share the operation's value",
+                ),
+                _ => self.err(
+                    "bad-value",
+                    self.pos(m),
+                    format!("unknown enum-model `{}`", m.value),
+                    "write `unified` or `directional`",
+                ),
+            }
+        }
+        if let Some(fh) = &ops.fixed_header {
+            self.fixed_header(fh, s, "operations");
+        }
+        for key in [&ops.async_prefix, &ops.async_enum].into_iter().flatten() {
+            self.not_generated(
+                "ynl-notification",
+                self.pos(key),
+                "a separate enum of notifications (`async-prefix`/`async-enum`) is not generated: notifications are numbered and named with the other operations",
+                "remove the key; notifications then share the command enum, as in most kernel families",
+            );
+        }
+        // Per-direction message values belong to the directional model,
+        // which is reported once above.
+        let directional = ops
+            .enum_model
+            .as_ref()
+            .is_some_and(|m| m.value == "directional");
+        let mcgrps: Vec<&str> = s
+            .mcast_groups
+            .iter()
+            .flat_map(|g| g.list.iter().map(|x| x.name.value.as_str()))
+            .collect();
         let mut list: Vec<Operation> = Vec::new();
         let mut next: i128 = 1;
         for op in &ops.list {
@@ -1853,7 +2375,18 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            let set = match &op.attribute_set {
+            self.op_not_generated(op, &name, &mcgrps, s, directional);
+            // A notification without its own `attribute-set` uses the one
+            // of the operation it `notify`s about, as YNL resolves it.
+            let set_ref = op.attribute_set.as_ref().or_else(|| {
+                let n = op.notify.as_ref()?;
+                ops.list
+                    .iter()
+                    .find(|o| o.name.value == n.value)?
+                    .attribute_set
+                    .as_ref()
+            });
+            let set = match set_ref {
                 None => None,
                 Some(a) => match model.attribute_sets.iter().find(|x| x.name == a.value) {
                     Some(set) => Some(set),
@@ -1913,6 +2446,44 @@ impl Resolver<'_> {
             };
             let do_ = mode(self, &op.r#do);
             let dump = mode(self, &op.dump);
+            let event = op.event.as_ref().map(|e| {
+                let mut names = Vec::new();
+                for a in &e.attributes {
+                    match set {
+                        Some(set) if set.attributes.iter().any(|at| at.name == a.value) => {
+                            names.push(a.value.clone())
+                        }
+                        Some(set) => self.err(
+                            "dangling-reference",
+                            self.pos(a),
+                            format!(
+                                "attribute-set `{}` has no attribute `{}`",
+                                set.name, a.value
+                            ),
+                            "",
+                        ),
+                        None => self.err(
+                            "missing-key",
+                            self.pos(a),
+                            "attributes listed but the operation has no `attribute-set`",
+                            "",
+                        ),
+                    }
+                }
+                names
+            });
+            if let Some(n) = &op.notify
+                && !ops.list.iter().any(|o| o.name.value == n.value)
+            {
+                let names: Vec<&str> = ops.list.iter().map(|o| o.name.value.as_str()).collect();
+                let hint = did_you_mean(&n.value, names);
+                self.err(
+                    "dangling-reference",
+                    self.pos(n),
+                    format!("`notify` names `{}`, which is not an operation", n.value),
+                    hint,
+                );
+            }
             let since = self.since(&op.since);
             list.push(Operation {
                 name,
@@ -1922,6 +2493,9 @@ impl Resolver<'_> {
                 attribute_set: op.attribute_set.as_ref().map(|a| a.value.clone()),
                 do_,
                 dump,
+                admin_perm: self.op_flags(&op.flags),
+                notify: op.notify.as_ref().map(|n| n.value.clone()),
+                event,
                 pos: self.pos(&op.name),
             });
             next += 1;

@@ -85,6 +85,18 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for NameOr<T> {
     }
 }
 
+/// Deserializes a key whose `null` value means something other than its
+/// absence: YNL's `enum-name:` with no value asks for an anonymous C enum.
+/// Used with `#[serde(default, deserialize_with = "present")]`, so an absent
+/// key stays `None` and a present one, null or not, is `Some`.
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 /// A value with the position of its YAML node (1-based line and column).
 /// Wraps serde-saphyr's `Spanned` to add `Deref`, so resolver code reads
 /// `def.name.value` and `def.members` alike.
@@ -154,6 +166,58 @@ pub struct SpecFile {
     /// YNL keys accepted so that YNL-style specs read naturally.
     #[serde(default)]
     pub protocol: Option<S<String>>,
+    /// YNL: the generic netlink family version (default 1).
+    #[serde(default)]
+    pub version: Option<S<i128>>,
+    #[serde(default)]
+    pub c_family_name: Option<S<String>>,
+    #[serde(default)]
+    pub c_version_name: Option<S<String>>,
+    #[serde(default)]
+    pub max_by_define: Option<S<bool>>,
+    #[serde(default)]
+    pub cmd_max_name: Option<S<String>>,
+    #[serde(default)]
+    pub cmd_cnt_name: Option<S<String>>,
+    #[serde(default)]
+    pub kernel_policy: Option<S<String>>,
+    /// Kernel-only C details (extra headers, per-socket private data):
+    /// nothing here generates kernel C, so they are accepted and unused.
+    #[serde(default)]
+    pub kernel_family: Option<S<KernelFamilyDef>>,
+    #[serde(default)]
+    pub mcast_groups: Option<S<McastGroupsDef>>,
+    /// YNL's polymorphic sub-messages; not generated (a warning says so).
+    #[serde(default)]
+    pub sub_messages: Option<S<de::IgnoredAny>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KernelFamilyDef {
+    #[serde(default)]
+    pub headers: Vec<S<String>>,
+    #[serde(default)]
+    pub sock_priv: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct McastGroupsDef {
+    #[serde(default)]
+    pub list: Vec<S<McastGroupDef>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct McastGroupDef {
+    pub name: S<String>,
+    #[serde(default)]
+    pub c_define_name: Option<S<String>>,
+    #[serde(default)]
+    pub flags: Vec<S<String>>,
+    #[serde(default)]
+    pub doc: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,8 +269,11 @@ pub struct Definition {
     pub value_start: Option<S<i128>>,
     #[serde(default)]
     pub name_prefix: Option<S<String>>,
+    /// `Some(None)` for YNL's `enum-name:` with no value (anonymous enum).
+    #[serde(default, deserialize_with = "present")]
+    pub enum_name: Option<S<Option<String>>>,
     #[serde(default)]
-    pub enum_name: Option<S<String>>,
+    pub enum_cnt_name: Option<S<String>>,
     #[serde(default)]
     pub header: Option<S<String>>,
     #[serde(default)]
@@ -259,6 +326,9 @@ pub struct MemberDef {
     pub elem: Option<S<String>>,
     #[serde(default)]
     pub r#struct: Option<S<String>>,
+    /// YNL: how tools print the value; no effect on the ABI.
+    #[serde(default)]
+    pub display_hint: Option<S<String>>,
     #[serde(default)]
     pub lint_allow: Vec<S<String>>,
 }
@@ -290,6 +360,10 @@ pub struct IoctlDef {
     pub doc: Option<String>,
     #[serde(default)]
     pub errors: Option<S<Vec<S<ErrorDef>>>>,
+    /// YNL's operation flags, on ioctls too: `admin-perm` makes the command
+    /// privileged, like DRM's `DRM_ROOT_ONLY`.
+    #[serde(default)]
+    pub flags: Vec<S<String>>,
     #[serde(default)]
     pub lint_allow: Vec<S<String>>,
 }
@@ -334,8 +408,8 @@ pub struct AttrSetDef {
     pub doc: Option<String>,
     #[serde(default)]
     pub name_prefix: Option<S<String>>,
-    #[serde(default)]
-    pub enum_name: Option<S<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub enum_name: Option<S<Option<String>>>,
     #[serde(default)]
     pub attr_cnt_name: Option<S<String>>,
     #[serde(default)]
@@ -383,6 +457,16 @@ pub struct AttrDef {
     pub display_hint: Option<S<String>>,
     #[serde(default)]
     pub name_prefix: Option<S<String>>,
+    /// YNL `sub-message` attributes and their selector; not generated.
+    #[serde(default)]
+    pub sub_message: Option<S<String>>,
+    #[serde(default)]
+    pub selector: Option<S<String>>,
+    /// YNL `nest-type-value`: names taken from the nest's type field.
+    #[serde(default)]
+    pub type_value: Option<S<Vec<S<String>>>>,
+    #[serde(default)]
+    pub lint_allow: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -398,6 +482,12 @@ pub struct ChecksDef {
     pub max_len: Option<S<IntOrName>>,
     #[serde(default)]
     pub exact_len: Option<S<IntOrName>>,
+    /// YNL: the mask of allowed bits comes from this flags definition.
+    #[serde(default)]
+    pub flags_mask: Option<S<String>>,
+    /// YNL: a string without its NUL terminator is accepted.
+    #[serde(default)]
+    pub unterminated_ok: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -413,6 +503,10 @@ pub struct OperationsDef {
     pub enum_model: Option<S<String>>,
     #[serde(default)]
     pub fixed_header: Option<S<String>>,
+    #[serde(default)]
+    pub async_prefix: Option<S<String>>,
+    #[serde(default)]
+    pub async_enum: Option<S<String>>,
     pub list: Vec<S<OperationDef>>,
 }
 
@@ -442,6 +536,13 @@ pub struct OperationDef {
     pub event: Option<S<OpMsgDef>>,
     #[serde(default)]
     pub mcgrp: Option<S<String>>,
+    /// YNL kernel validation relaxations (`strict`, `dump`, `dump-strict`).
+    #[serde(default)]
+    pub dont_validate: Vec<S<String>>,
+    /// YNL: the kernel Kconfig option the operation depends on; kernel
+    /// build detail, no effect on the ABI.
+    #[serde(default)]
+    pub config_cond: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -235,6 +235,7 @@ fn dump_is_canonical_and_stable() {
             "ioctl-magic",
             "ioctls",
             "operations",
+            "operations-transport",
             "retired-nrs",
             "revision",
             "rings",

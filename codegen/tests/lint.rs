@@ -85,6 +85,20 @@ fixtures! {
     generated_name_clash => "generated-name-clash",
     unknown_lint_rule => "unknown-lint-rule",
     lint_allow_error => "lint-allow-error",
+    netlink_value_zero => "netlink-value-zero",
+    unbounded_attr_len => "unbounded-attr-len",
+    unaligned_attr_struct => "unaligned-attr-struct",
+    ynl_fixed_header => "ynl-fixed-header",
+    ynl_sub_message => "ynl-sub-message",
+    ynl_attr_type => "ynl-attr-type",
+    ynl_enum_model => "ynl-enum-model",
+    ynl_dump => "ynl-dump",
+    ynl_notification => "ynl-notification",
+    ynl_kernel_policy => "ynl-kernel-policy",
+    ynl_relaxed_validation => "ynl-relaxed-validation",
+    ring_entry_byte_order => "ring-entry-byte-order",
+    ring_index_type => "ring-index-type",
+    ring_region_ioctl => "ring-region-ioctl",
 }
 
 #[test]

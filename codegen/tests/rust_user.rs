@@ -473,6 +473,9 @@ fn every_ioctl_sends_its_command() {
     softaccel_user::wait(a, 1, &mut sau::Wait::default()).unwrap();
     softaccel_user::perf_stats(a, 1, &mut sau::PerfStats::default(), &mut []).unwrap();
     softaccel_user::queue_info(a, 2, &mut sau::QueueInfo::default()).unwrap();
+    softaccel_user::control(a, 3, &mut sau::Control::default(), &[], &mut []).unwrap();
+    softaccel_user::ring_queue_create(a, 3, &mut sau::RingQueueCreate::default()).unwrap();
+    softaccel_user::doorbell(a, 3, &mut sau::Doorbell::default()).unwrap();
     let seen = calls(&log);
     // (name, command, argument size) of every ioctl, in spec order.
     let table: Vec<(&str, u32, u32)> = accel_user::IOCTLS
@@ -504,6 +507,9 @@ fn every_ioctl_sends_its_command() {
         softaccel_user::wait_raw(a, 1, &mut sau::Wait::default()).unwrap();
         softaccel_user::perf_stats_raw(a, 1, &mut sau::PerfStats::default()).unwrap();
         softaccel_user::queue_info_raw(a, 2, &mut sau::QueueInfo::default()).unwrap();
+        softaccel_user::control_raw(a, 3, &mut sau::Control::default()).unwrap();
+        softaccel_user::ring_queue_create_raw(a, 3, &mut sau::RingQueueCreate::default()).unwrap();
+        softaccel_user::doorbell_raw(a, 3, &mut sau::Doorbell::default()).unwrap();
     }
     let raw: Vec<u32> = calls(&log).iter().map(|s| s.cmd).collect();
     let cmds: Vec<u32> = table.iter().map(|d| d.1).collect();

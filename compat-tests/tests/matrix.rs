@@ -551,7 +551,7 @@ fn current_userspace_on_revision_1<T: Transport>(dev: &Device<T>, driver: &drv::
 
 #[test]
 fn a_driver_restricted_to_revision_1_announces_nothing_newer() {
-    let (r1, r2) = (frozen("r1"), frozen("r2"));
+    let (r1, newest) = (frozen("r1"), frozen("r3"));
     let old = revision_1();
     assert_eq!(
         old.effective_capabilities(),
@@ -565,15 +565,15 @@ fn a_driver_restricted_to_revision_1_announces_nothing_newer() {
     let new = DeviceConfig::default();
     assert_eq!(
         (new.revision, new.core_revision),
-        (r2.revision, core_of(&r2).revision)
+        (newest.revision, core_of(&newest).revision)
     );
     assert_eq!(
         new.effective_capabilities(),
-        flags_mask(core_of(&r2), "capabilities")
+        flags_mask(core_of(&newest), "capabilities")
     );
     assert_eq!(
         new.effective_device_capabilities(),
-        flags_mask(&r2, "device-caps")
+        flags_mask(&newest, "device-caps")
     );
     assert_eq!(
         drv::capabilities_at(1),

@@ -11,7 +11,7 @@ use crate::util::{host_errno, lock};
 use softaccel_kernel::accel_kernel;
 use std::collections::HashMap;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use uabi_runtime::Errno;
@@ -135,7 +135,7 @@ pub fn capabilities_at(rev: u32) -> u32 {
 
 /// The softaccel capabilities a driver of softaccel revision `rev` can
 /// announce, tied to their items as in [`capabilities_at`]: the xor-u32
-/// opcode and the QUEUE_INFO ioctl.
+/// opcode and the QUEUE_INFO, CONTROL and RING_QUEUE_CREATE ioctls.
 pub fn device_capabilities_at(rev: u32) -> u32 {
     let mut caps = device_caps::ALL;
     let xor = uapi::Cmd {
@@ -145,11 +145,15 @@ pub fn device_capabilities_at(rev: u32) -> u32 {
     if softaccel_kernel::validate_cmd_at(&xor, rev).is_err() {
         caps &= !device_caps::XOR_U32;
     }
-    let queue_info = uapi::IOCTLS
-        .iter()
-        .any(|d| d.nr == uapi::NR_QUEUE_INFO && d.since <= rev);
-    if !queue_info {
-        caps &= !device_caps::QUEUE_INFO;
+    let has_ioctl = |nr: u8| uapi::IOCTLS.iter().any(|d| d.nr == nr && d.since <= rev);
+    for (nr, cap) in [
+        (uapi::NR_QUEUE_INFO, device_caps::QUEUE_INFO),
+        (uapi::NR_CONTROL, device_caps::CONTROL),
+        (uapi::NR_RING_QUEUE_CREATE, device_caps::RINGS),
+    ] {
+        if !has_ioctl(nr) {
+            caps &= !cap;
+        }
     }
     caps
 }
@@ -253,6 +257,10 @@ pub(crate) struct Stats {
     pub(crate) completed: AtomicU64,
     pub(crate) cancelled: AtomicU64,
     pub(crate) cmds: AtomicU64,
+    /// Bytes read plus bytes written by executed commands.
+    pub(crate) bytes: AtomicU64,
+    /// Submissions and control requests rejected.
+    pub(crate) errors: AtomicU64,
 }
 
 /// Which live-object counter a [`Live`] guard holds.
@@ -329,18 +337,21 @@ impl Drop for Pending {
 pub struct Creds {
     /// CAP_SYS_NICE: needed for realtime queues.
     pub cap_sys_nice: bool,
+    /// CAP_SYS_ADMIN: needed for what the spec marks admin-perm.
+    pub privileged: bool,
 }
 
 impl Creds {
     /// The calling process's effective capabilities.
     pub fn current() -> Creds {
-        let cap_sys_nice = rustix::thread::capabilities(None)
-            .map(|c| {
-                c.effective
-                    .contains(rustix::thread::CapabilitySet::SYS_NICE)
-            })
-            .unwrap_or(false);
-        Creds { cap_sys_nice }
+        use rustix::thread::CapabilitySet;
+        let eff = rustix::thread::capabilities(None)
+            .map(|c| c.effective)
+            .unwrap_or(CapabilitySet::empty());
+        Creds {
+            cap_sys_nice: eff.contains(CapabilitySet::SYS_NICE),
+            privileged: eff.contains(CapabilitySet::SYS_ADMIN),
+        }
     }
 }
 
@@ -350,6 +361,13 @@ pub struct Device {
     pub(crate) config: DeviceConfig,
     pub(crate) stats: Arc<Stats>,
     pub(crate) engines: Engines,
+    /// The power-state enum value the control path last set (full = 0).
+    pub(crate) power_state: AtomicU32,
+    /// The time-slice-ns tunable.
+    pub(crate) time_slice_ns: AtomicU64,
+    /// This device, for the threads that outlive an ioctl (ring pollers)
+    /// and must not keep the device alive.
+    pub(crate) me: std::sync::Weak<Device>,
 }
 
 impl Device {
@@ -368,17 +386,32 @@ impl Device {
             completed: AtomicU64::new(0),
             cancelled: AtomicU64::new(0),
             cmds: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
         });
         let engines = Engines::start(config.engine_count, &stats)?;
-        Ok(Arc::new(Device {
+        Ok(Arc::new_cyclic(|me| Device {
             config,
             stats,
             engines,
+            power_state: AtomicU32::new(uapi::power_state::FULL),
+            time_slice_ns: AtomicU64::new(crate::control::DEFAULT_TIME_SLICE_NS),
+            me: me.clone(),
         }))
     }
 
     pub fn config(&self) -> &DeviceConfig {
         &self.config
+    }
+
+    /// Whether new work may be queued: EAGAIN while the device is in the
+    /// low power state (see the power-state enum of the spec).
+    pub(crate) fn accepting_work(&self) -> Result<(), Errno> {
+        if self.power_state.load(Ordering::Acquire) == uapi::power_state::FULL {
+            Ok(())
+        } else {
+            Err(Errno::EAGAIN)
+        }
     }
 
     pub fn counters(&self) -> Counters {
@@ -435,14 +468,14 @@ impl Device {
         Ok(FileCtx {
             shared: Arc::new(FileShared::new()),
             memfd: Arc::new(memfd),
-            state: Mutex::new(FileState {
+            state: Arc::new(Mutex::new(FileState {
                 bos: HashMap::new(),
                 queues: HashMap::new(),
                 next_bo: 1,
                 next_queue: 1,
                 next_offset: u64::from(self.config.page_size),
                 closed: false,
-            }),
+            })),
             creds,
             _live: Live::new(&self.stats, Kind::File),
         })
@@ -475,7 +508,9 @@ pub struct FileCtx {
     /// Backing store of this file's BOs; a BO's range in it starts at its
     /// mmap offset. Shared with the BOs so they can give pages back.
     pub(crate) memfd: Arc<OwnedFd>,
-    pub(crate) state: Mutex<FileState>,
+    /// Shared (weakly) with the file's ring pollers, which resolve BO
+    /// handles in it.
+    pub(crate) state: Arc<Mutex<FileState>>,
     pub(crate) creds: Creds,
     _live: Live,
 }
@@ -591,4 +626,25 @@ mod tests {
         };
         assert_eq!(bad.check(), Err(Errno::EINVAL));
     }
+}
+
+thread_local! {
+    /// Whether the task making the current call is privileged, when the
+    /// frontend knows it per call (the device node reads it from each FUSE
+    /// request): what `capable(CAP_SYS_ADMIN)` checks in a kernel driver,
+    /// which looks at the current task, not at the opener.
+    static CALLER_PRIVILEGED: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` as a call of a task that is (or is not) privileged.
+pub(crate) fn as_caller<R>(privileged: bool, f: impl FnOnce() -> R) -> R {
+    let before = CALLER_PRIVILEGED.with(|c| c.replace(Some(privileged)));
+    let r = f();
+    CALLER_PRIVILEGED.with(|c| c.set(before));
+    r
+}
+
+/// The current caller's privilege, if the frontend said.
+pub(crate) fn caller_privileged() -> Option<bool> {
+    CALLER_PRIVILEGED.with(std::cell::Cell::get)
 }

@@ -11,7 +11,7 @@ use crate::queue::{Queue, RANKS};
 use crate::uapi::MAX_INFLIGHT_SUBMITS;
 use crate::util::{lock, monotonic_ns};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use uabi_runtime::Errno;
@@ -22,6 +22,9 @@ pub(crate) struct Submission {
     pub(crate) ops: Vec<Op>,
     pub(crate) queue: Arc<Queue>,
     pub(crate) file: Arc<FileShared>,
+    /// Set for a submission made from a ring entry: its completion goes to
+    /// the queue's complete ring.
+    pub(crate) ring: Option<crate::ring::RingTag>,
     /// Declared last: dropped after the BO and queue references above, so
     /// a device that reports no pending submission holds none of them.
     pub(crate) _pending: Pending,
@@ -44,6 +47,16 @@ impl EngineState {
 struct Engine {
     state: Mutex<EngineState>,
     work: Condvar,
+    /// Time spent running submissions, and commands run (get-status).
+    busy_ns: AtomicU64,
+    completed: AtomicU64,
+}
+
+/// What one engine has done since the device started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EngineAccounting {
+    pub(crate) busy_ns: u64,
+    pub(crate) completed: u64,
 }
 
 /// The device's engines and their threads.
@@ -70,6 +83,8 @@ impl Engines {
                     shutdown: false,
                 }),
                 work: Condvar::new(),
+                busy_ns: AtomicU64::new(0),
+                completed: AtomicU64::new(0),
             });
             let (en, st) = (engine.clone(), stats.clone());
             // On failure `e` is dropped, which stops the threads started
@@ -123,6 +138,46 @@ impl Engines {
         for engine in &self.engines {
             lock(&engine.state).paused = paused;
             engine.work.notify_all();
+        }
+    }
+
+    /// What each engine has done, in engine order.
+    pub(crate) fn accounting(&self) -> Vec<EngineAccounting> {
+        self.engines
+            .iter()
+            .map(|e| EngineAccounting {
+                busy_ns: e.busy_ns.load(Ordering::Relaxed),
+                completed: e.completed.load(Ordering::Relaxed),
+            })
+            .collect()
+    }
+
+    /// Takes the submissions of `queue` that have not started off its
+    /// engine, in seqno order, without completing them (reset-queue
+    /// cancel completes them once the queue's running work is done).
+    pub(crate) fn take_queued(&self, queue: &Arc<Queue>) -> Vec<Submission> {
+        let Some(engine) = self.engines.get(queue.engine) else {
+            return Vec::new();
+        };
+        let mut taken = Vec::new();
+        let mut es = lock(&engine.state);
+        let ready = &mut es.ready[queue.rank];
+        let mut keep = VecDeque::with_capacity(ready.len());
+        for sub in ready.drain(..) {
+            if Arc::ptr_eq(&sub.queue, queue) {
+                taken.push(sub);
+            } else {
+                keep.push_back(sub);
+            }
+        }
+        *ready = keep;
+        taken
+    }
+
+    /// Completes submissions taken off the engines as cancelled.
+    pub(crate) fn complete_cancelled(&self, subs: Vec<Submission>) {
+        for sub in subs {
+            complete(sub, &self.stats, false);
         }
     }
 
@@ -192,11 +247,11 @@ fn serve(engine: &Engine, stats: &Arc<Stats>) {
                 };
             }
         };
-        run(sub, &mut scratch, stats);
+        run(engine, sub, &mut scratch, stats);
     }
 }
 
-fn run(sub: Submission, scratch: &mut Scratch, stats: &Arc<Stats>) {
+fn run(engine: &Engine, sub: Submission, scratch: &mut Scratch, stats: &Arc<Stats>) {
     let start = monotonic_ns();
     let mut tally = Tally::default();
     let mut ran_all = true;
@@ -210,6 +265,12 @@ fn run(sub: Submission, scratch: &mut Scratch, stats: &Arc<Stats>) {
     let busy = monotonic_ns().abs_diff(start);
     sub.file.account(tally, busy);
     stats.cmds.fetch_add(tally.cmds, Ordering::Relaxed);
+    stats.bytes.fetch_add(
+        tally.bytes_read.saturating_add(tally.bytes_written),
+        Ordering::Relaxed,
+    );
+    engine.busy_ns.fetch_add(busy, Ordering::Relaxed);
+    engine.completed.fetch_add(tally.cmds, Ordering::Relaxed);
     complete(sub, stats, ran_all);
 }
 
@@ -223,16 +284,32 @@ fn complete(sub: Submission, stats: &Stats, ran_all: bool) {
         ops,
         queue,
         file,
+        ring,
         _pending,
     } = sub;
     drop(ops);
     drop(file);
+    // Before the queue's completed seqno moves, so a WAIT that returns
+    // finds the completion in the ring. One queue's submissions complete
+    // one after another on one engine: completions post in seqno order.
+    if let (Some(tag), Some(rings)) = (ring, &queue.ring) {
+        let status = if tag.status == 0 && !ran_all {
+            -Errno::ECANCELED.0
+        } else {
+            tag.status
+        };
+        rings.post(seqno, crate::ring::RingTag { status, ..tag });
+    }
     let counter = if ran_all {
         &stats.completed
     } else {
         &stats.cancelled
     };
-    counter.fetch_add(1, Ordering::Relaxed);
+    // A rejected ring entry only carries its error to the complete ring:
+    // it was never an accepted submission (the errors counter has it).
+    if ring.is_none_or(|tag| tag.status == 0) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
     {
         let mut qs = lock(&queue.state);
         qs.completed = qs.completed.max(seqno);

@@ -29,15 +29,18 @@
 //! binary, or in-process with [`node::spawn`]).
 
 mod bo;
+mod control;
 mod device;
 mod engine;
 mod exec;
+mod firmware;
 pub mod inproc;
 pub mod node;
 mod ops;
 mod perf;
 mod procmem;
 mod queue;
+mod ring;
 mod submit;
 mod util;
 

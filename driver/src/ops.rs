@@ -8,15 +8,26 @@ use crate::device::{Device, FileCtx};
 use crate::uapi::accel_uapi::{
     BoCreate, BoDestroy, BoInfo, GetParam, QueueCreate, QueueDestroy, SetParam, capabilities, param,
 };
-use crate::uapi::{Cmd, PerfCounter, PerfStats, QueueInfo, Submit, Wait};
-use crate::{bo, perf, queue, submit};
+use crate::uapi::{
+    Cmd, Doorbell, PerfCounter, PerfStats, QueueInfo, RingQueueCreate, Submit, Wait,
+};
+use crate::{bo, control, perf, queue, submit};
+use softaccel_kernel::operations as o;
 use softaccel_kernel::{Errno, UserArray, accel_kernel};
+use std::sync::atomic::Ordering;
+use uabi_runtime::nla;
 
 impl accel_kernel::Ops for Device {
     type File = FileCtx;
 
     fn accel_revision(&self) -> u32 {
         self.config.core_revision
+    }
+
+    /// What the spec marks admin-perm needs CAP_SYS_ADMIN: the caller's
+    /// when the device node says who is calling, else the opener's.
+    fn privileged(&self, file: &FileCtx) -> bool {
+        crate::device::caller_privileged().unwrap_or(file.creds.privileged)
     }
 
     fn get_param(&self, file: &FileCtx, arg: &mut GetParam) -> Result<(), Errno> {
@@ -93,7 +104,9 @@ impl softaccel_kernel::Ops for Device {
         arg: &mut Submit,
         cmds: UserArray<'_, Cmd>,
     ) -> Result<(), Errno> {
-        submit::submit(self, file, arg, cmds)
+        submit::submit(self, file, arg, cmds).inspect_err(|_| {
+            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        })
     }
 
     fn wait(&self, file: &FileCtx, arg: &mut Wait) -> Result<(), Errno> {
@@ -111,5 +124,82 @@ impl softaccel_kernel::Ops for Device {
 
     fn queue_info(&self, file: &FileCtx, arg: &mut QueueInfo) -> Result<(), Errno> {
         queue::info(self, file, arg)
+    }
+
+    // The control path: the generated dispatch of CONTROL has checked
+    // the header, the operation, the permission and the attributes.
+    fn operation_failed(&self, _file: &FileCtx, _op: u16, _error: nla::Error) {
+        self.stats.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn op_get_status(
+        &self,
+        file: &FileCtx,
+        req: o::GetStatusRequest<'_>,
+        reply: &mut o::GetStatusReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        control::get_status(self, file, req, reply)
+    }
+
+    fn op_get_counters(
+        &self,
+        file: &FileCtx,
+        req: o::GetCountersRequest<'_>,
+        reply: &mut o::GetCountersReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        control::get_counters(self, file, req, reply)
+    }
+
+    fn op_set_power_state(
+        &self,
+        file: &FileCtx,
+        req: o::SetPowerStateRequest<'_>,
+        reply: &mut o::SetPowerStateReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        control::set_power_state(self, file, req, reply)
+    }
+
+    fn op_reset_queue(
+        &self,
+        file: &FileCtx,
+        req: o::ResetQueueRequest<'_>,
+        reply: &mut o::ResetQueueReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        control::reset_queue(self, file, req, reply)
+    }
+
+    fn op_get_tunables(
+        &self,
+        file: &FileCtx,
+        req: o::GetTunablesRequest<'_>,
+        reply: &mut o::GetTunablesReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        control::get_tunables(self, file, req, reply)
+    }
+
+    fn op_set_tunables(
+        &self,
+        file: &FileCtx,
+        req: o::SetTunablesRequest<'_>,
+        reply: &mut o::SetTunablesReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        control::set_tunables(self, file, req, reply)
+    }
+
+    fn op_fw_command(
+        &self,
+        file: &FileCtx,
+        req: o::FwCommandRequest<'_>,
+        reply: &mut o::FwCommandReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        control::fw_command(self, file, req, reply)
+    }
+
+    fn ring_queue_create(&self, file: &FileCtx, arg: &mut RingQueueCreate) -> Result<(), Errno> {
+        crate::ring::create(self, file, arg)
+    }
+
+    fn doorbell(&self, file: &FileCtx, arg: &mut Doorbell) -> Result<(), Errno> {
+        crate::ring::doorbell(self, file, arg)
     }
 }

@@ -1,6 +1,6 @@
 //! Command queues: QUEUE_CREATE, QUEUE_DESTROY, WAIT and QUEUE_INFO.
 
-use crate::device::{Device, FileCtx, Kind, Live, alloc_handle};
+use crate::device::{Device, FileCtx, FileState, Kind, Live, alloc_handle};
 use crate::uapi::accel_uapi::{
     QueueCreate, QueueDestroy, capabilities, queue_flags, queue_priority,
 };
@@ -23,6 +23,9 @@ pub(crate) struct Queue {
     pub(crate) state: Mutex<QueueState>,
     /// Signalled whenever `state.completed` advances.
     pub(crate) done: Condvar,
+    /// The submit and complete rings of a ring-mode queue
+    /// (RING_QUEUE_CREATE); None for a SUBMIT queue.
+    pub(crate) ring: Option<Arc<crate::ring::Rings>>,
     _live: Live,
 }
 
@@ -33,6 +36,9 @@ pub(crate) struct QueueState {
     pub(crate) completed: u64,
     /// Submissions queued and not yet completed.
     pub(crate) inflight: u32,
+    /// Seqno ranges (inclusive) that reset-queue cancelled: WAIT on them
+    /// answers ECANCELED.
+    pub(crate) cancelled: Vec<(u64, u64)>,
 }
 
 /// Number of scheduling ranks: one per priority.
@@ -50,47 +56,70 @@ fn rank(priority: u32) -> Result<usize, Errno> {
 }
 
 pub(crate) fn create(dev: &Device, file: &FileCtx, arg: &mut QueueCreate) -> Result<(), Errno> {
+    let rank = checked_rank(dev, file, arg.priority, arg.flags)?;
+    let mut guard = file.state()?;
+    // The turbo hint is accepted and ignored: a software engine has one
+    // speed.
+    arg.handle = insert(dev, &mut guard, rank, arg.priority, arg.flags, None)?.0;
+    Ok(())
+}
+
+/// Checks a queue's priority and flags as QUEUE_CREATE does (also for
+/// RING_QUEUE_CREATE); the queue's scheduling rank.
+pub(crate) fn checked_rank(
+    dev: &Device,
+    file: &FileCtx,
+    priority: u32,
+    flags: u32,
+) -> Result<usize, Errno> {
     let cfg = &dev.config;
-    let rank = rank(arg.priority)?;
-    if !queue_flags::is_valid(arg.flags) {
+    let rank = rank(priority)?;
+    if !queue_flags::is_valid(flags) {
         return Err(Errno::EINVAL);
     }
-    if arg.priority != queue_priority::NORMAL && !cfg.has(capabilities::QUEUE_PRIORITY) {
+    if priority != queue_priority::NORMAL && !cfg.has(capabilities::QUEUE_PRIORITY) {
         return Err(Errno::EOPNOTSUPP);
     }
-    if arg.flags & queue_flags::TURBO != 0 && !cfg.has(capabilities::TURBO_QUEUE) {
+    if flags & queue_flags::TURBO != 0 && !cfg.has(capabilities::TURBO_QUEUE) {
         return Err(Errno::EOPNOTSUPP);
     }
-    if arg.priority == queue_priority::REALTIME && !file.creds.cap_sys_nice {
+    if priority == queue_priority::REALTIME && !file.creds.cap_sys_nice {
         return Err(Errno::EPERM);
     }
-    let mut guard = file.state()?;
-    let st = &mut *guard;
-    if st.queues.len() >= cfg.num_queues_max as usize {
+    Ok(rank)
+}
+
+/// Adds a queue to the file's namespace: its handle and the queue.
+pub(crate) fn insert(
+    dev: &Device,
+    st: &mut FileState,
+    rank: usize,
+    priority: u32,
+    flags: u32,
+    ring: Option<Arc<crate::ring::Rings>>,
+) -> Result<(u32, Arc<Queue>), Errno> {
+    if st.queues.len() >= dev.config.num_queues_max as usize {
         return Err(Errno::ENOSPC);
     }
     st.queues.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
     let handle = alloc_handle(&st.queues, &mut st.next_queue)?;
-    // The turbo hint is accepted and ignored: a software engine has one
-    // speed.
-    st.queues.insert(
-        handle,
-        Arc::new(Queue {
-            engine: dev.engines.assign(),
-            rank,
-            priority: arg.priority,
-            flags: arg.flags,
-            state: Mutex::new(QueueState {
-                issued: 0,
-                completed: 0,
-                inflight: 0,
-            }),
-            done: Condvar::new(),
-            _live: Live::new(&dev.stats, Kind::Queue),
+    let queue = Arc::new(Queue {
+        engine: dev.engines.assign(),
+        rank,
+        priority,
+        flags,
+        state: Mutex::new(QueueState {
+            issued: 0,
+            completed: 0,
+            inflight: 0,
+            cancelled: Vec::new(),
         }),
-    );
-    arg.handle = handle;
-    Ok(())
+        done: Condvar::new(),
+        ring,
+        _live: Live::new(&dev.stats, Kind::Queue),
+    });
+    st.queues.insert(handle, queue.clone());
+    Ok((handle, queue))
 }
 
 pub(crate) fn destroy(file: &FileCtx, arg: &QueueDestroy) -> Result<(), Errno> {
@@ -154,5 +183,65 @@ pub(crate) fn wait(file: &FileCtx, arg: &Wait) -> Result<(), Errno> {
             Err(e) => e.into_inner().0,
         };
     }
+    if st
+        .cancelled
+        .iter()
+        .any(|(first, last)| (*first..=*last).contains(&arg.seqno))
+    {
+        return Err(Errno::ECANCELED);
+    }
     Ok(())
+}
+
+/// A queue of the calling file (reset-queue).
+pub(crate) fn lookup(file: &FileCtx, handle: u32) -> Result<Arc<Queue>, Errno> {
+    if handle == 0 {
+        return Err(Errno::EINVAL);
+    }
+    file.state()?
+        .queues
+        .get(&handle)
+        .cloned()
+        .ok_or(Errno::ENOENT)
+}
+
+/// Blocks until every submission `q` had when called has completed
+/// (reset-queue drain).
+pub(crate) fn drain(q: &Queue) {
+    let st = lock(&q.state);
+    let target = st.issued;
+    drop(wait_completed(q, st, target));
+}
+
+/// Waits on `q` until every submission up to `seqno` has completed.
+fn wait_completed<'a>(
+    q: &'a Queue,
+    mut st: std::sync::MutexGuard<'a, QueueState>,
+    seqno: u64,
+) -> std::sync::MutexGuard<'a, QueueState> {
+    while st.completed < seqno {
+        st = match q.done.wait(st) {
+            Ok(g) => g,
+            Err(e) => e.into_inner(),
+        };
+    }
+    st
+}
+
+/// Drops the submissions of `q` that have not started: each completes as
+/// cancelled (WAIT answers ECANCELED for it; a ring queue's completion
+/// carries -ECANCELED) once the work already running on the queue has
+/// finished, so seqnos still complete in order. Returns how many.
+pub(crate) fn cancel(dev: &Device, q: &Arc<Queue>) -> u32 {
+    let taken = dev.engines.take_queued(q);
+    let (Some(first), Some(last)) = (taken.first(), taken.last()) else {
+        return 0;
+    };
+    let (first, last) = (first.seqno, last.seqno);
+    let mut st = lock(&q.state);
+    st.cancelled.push((first, last));
+    drop(wait_completed(q, st, first.saturating_sub(1)));
+    let n = u32::try_from(taken.len()).unwrap_or(u32::MAX);
+    dev.engines.complete_cancelled(taken);
+    n
 }

@@ -19,6 +19,7 @@ pub(crate) fn submit(
     if arg.queue == 0 || cmds.is_empty() {
         return Err(Errno::EINVAL);
     }
+    dev.accepting_work()?;
     // Copy every element in exactly once (the generated validation runs
     // on each copy); from here on the caller's memory is not read again.
     // One read for the whole array: through a real device node each read
@@ -31,6 +32,10 @@ pub(crate) fn submit(
     let (queue, ops) = {
         let st = file.state()?;
         let queue = st.queues.get(&arg.queue).cloned().ok_or(Errno::ENOENT)?;
+        // A ring-mode queue takes work from its submit ring only.
+        if queue.ring.is_some() {
+            return Err(Errno::EINVAL);
+        }
         let mut ops = Vec::new();
         ops.try_reserve_exact(raw.len())
             .map_err(|_| Errno::ENOMEM)?;
@@ -44,6 +49,7 @@ pub(crate) fn submit(
         ops,
         queue,
         file: file.shared.clone(),
+        ring: None,
         _pending: Pending::new(&dev.stats),
     };
     arg.seqno = dev.engines.enqueue(sub)?;
@@ -77,7 +83,7 @@ const fn uses(src: bool, src2: bool, dst: bool, length: bool, value: bool) -> Us
 /// and capability, unused operands, zero handles, value and alignment,
 /// handle lookup, read-only destination, ranges, overlap) and resolves its
 /// handles.
-fn resolve(dev: &Device, st: &FileState, c: &Cmd) -> Result<Op, Errno> {
+pub(crate) fn resolve(dev: &Device, st: &FileState, c: &Cmd) -> Result<Op, Errno> {
     let u = match c.opcode {
         opcode::COPY => uses(true, false, true, true, false),
         opcode::FILL => uses(false, false, true, true, true),

@@ -535,6 +535,7 @@ fn queue_create_errors() {
     let t = dev
         .open_inproc_with(Creds {
             cap_sys_nice: false,
+            privileged: false,
         })
         .unwrap();
     assert_eq!(
@@ -542,7 +543,12 @@ fn queue_create_errors() {
         Err(Errno::EPERM)
     );
     assert!(try_queue(&t, queue_priority::HIGH, 0).is_ok());
-    let t = dev.open_inproc_with(Creds { cap_sys_nice: true }).unwrap();
+    let t = dev
+        .open_inproc_with(Creds {
+            cap_sys_nice: true,
+            privileged: false,
+        })
+        .unwrap();
     assert!(try_queue(&t, queue_priority::REALTIME, 0).is_ok());
 }
 

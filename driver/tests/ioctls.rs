@@ -293,7 +293,7 @@ fn every_ioctl_succeeds_through_its_wrapper() {
         .iter()
         .map(|d| d.name)
         .chain(uapi::IOCTLS.iter().map(|d| d.name));
-    let (mut b, mut q, mut s) = (0, 0, 0);
+    let (mut b, mut q, mut s, mut rq) = (0, 0, 0, 0);
     for name in names {
         match name {
             "get-param" => assert!(get_param(&t, param::CAPABILITIES).is_ok()),
@@ -314,6 +314,29 @@ fn every_ioctl_succeeds_through_its_wrapper() {
                 };
                 softaccel_user::queue_info(&t, uapi::REVISION, &mut arg).unwrap();
                 assert_eq!(arg.last_seqno, s);
+            }
+            "control" => {
+                let r =
+                    softaccel_user::operations::get_status(&t, uapi::REVISION, &Default::default())
+                        .unwrap();
+                assert!(r.fw_version.is_some());
+            }
+            "ring-queue-create" => {
+                let mut arg = uapi::RingQueueCreate {
+                    priority: core::queue_priority::NORMAL,
+                    submit_entries: 16,
+                    complete_entries: 16,
+                    ..uapi::RingQueueCreate::ZERO
+                };
+                softaccel_user::ring_queue_create(&t, uapi::REVISION, &mut arg).unwrap();
+                rq = arg.handle;
+            }
+            "doorbell" => {
+                let mut arg = uapi::Doorbell {
+                    queue: rq,
+                    ..uapi::Doorbell::ZERO
+                };
+                softaccel_user::doorbell(&t, uapi::REVISION, &mut arg).unwrap();
             }
             "bo-destroy" | "queue-destroy" => {}
             other => panic!("no success path for {other}"),

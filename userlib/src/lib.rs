@@ -36,7 +36,9 @@
 //! ```
 
 pub mod accel;
+pub mod control;
 mod error;
+pub mod ring;
 pub mod softaccel;
 
 pub use accel_user::{CallError, Errno, FdTransport, InProcess, Mapping, Transport};

@@ -21,6 +21,11 @@ bitflags::bitflags! {
         const XOR_U32 = uapi::device_caps::XOR_U32;
         /// [`Device::queue_info`]; revision 2.
         const QUEUE_INFO = uapi::device_caps::QUEUE_INFO;
+        /// [`Device::create_ring_queue`]; revision 3.
+        const RINGS = uapi::device_caps::RINGS;
+        /// The control path ([`Device::status`] and the other calls of
+        /// [`crate::control`]); revision 3.
+        const CONTROL = uapi::device_caps::CONTROL;
         // A newer driver's bits are kept, not dropped.
         const _ = !0;
     }
@@ -167,6 +172,20 @@ impl<T: Transport> Device<T> {
             bo.track(&fence)?;
         }
         Ok(fence)
+    }
+
+    /// Creates a ring-mode queue (RING_QUEUE_CREATE) with a submit ring of
+    /// `submit_entries` and a complete ring of `complete_entries` entries
+    /// (powers of two in 16..4096, complete at least submit) and maps both.
+    /// Needs [`DeviceCaps::RINGS`].
+    pub fn create_ring_queue(
+        &self,
+        priority: QueuePriority,
+        submit_entries: u32,
+        complete_entries: u32,
+    ) -> Result<crate::ring::RingQueue<'_, T>> {
+        self.require(DeviceCaps::RINGS, "ring-mode queue", "rings")?;
+        crate::ring::RingQueue::create(&self.core, priority, submit_entries, complete_entries)
     }
 
     /// Reads this file's performance counters, resetting them after the

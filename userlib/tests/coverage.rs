@@ -35,6 +35,14 @@ suite! {
                 .unwrap();
             assert_eq!(dev.queue_info(&q).unwrap().completed_seqno, 1);
             dev.perf_stats(false).unwrap();
+            dev.status().unwrap();
+            let mut rq = dev.create_ring_queue(QueuePriority::Normal, 16, 16).unwrap();
+            let mut b = Batch::new();
+            b.add_u32(x.at(0), x.at(4), x.at(8), 1);
+            rq.submit_batch(&b, Duration::from_secs(10)).unwrap();
+            // DOORBELL is sent only when the device sleeps; ask for it.
+            rq.doorbell().unwrap();
+            rq.wait_all(Duration::from_secs(10)).unwrap();
         }
         let seen = rec.seen();
         let every: BTreeSet<u32> = accel_user::IOCTLS

@@ -157,6 +157,7 @@ suite! {
             &driver,
             drv::Creds {
                 cap_sys_nice: false,
+                privileged: false,
             },
         );
         let e = dev

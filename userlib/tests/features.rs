@@ -118,7 +118,12 @@ suite! {
         let (_d, dev) = setup_with(config.clone());
         let caps = dev.capabilities().unwrap();
         assert!(caps.contains(Capabilities::BO_ALIGNMENT | Capabilities::READ_ONLY_BO));
-        assert_eq!(dev.device_caps().unwrap(), DeviceCaps::XOR_U32 | DeviceCaps::QUEUE_INFO);
+        assert!(dev.device_caps().unwrap().contains(DeviceCaps::XOR_U32 | DeviceCaps::QUEUE_INFO));
+        assert_eq!(
+            dev.device_caps().unwrap(),
+            DeviceCaps::from_bits_retain(uapi::device_caps::ALL),
+            "revision 3's features too"
+        );
         assert_eq!(dev.max_bo_alignment().unwrap(), config.max_bo_alignment);
         let info = dev.info().unwrap();
         assert_eq!(info.max_bo_alignment, config.max_bo_alignment);

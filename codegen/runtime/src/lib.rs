@@ -14,9 +14,13 @@
 
 #[cfg(feature = "std")]
 extern crate std;
+// Only the heap-backed ring region (tests, loom models) allocates.
+extern crate alloc;
 
 mod errno;
 pub mod ioc;
+pub mod nla;
+pub mod ring;
 #[cfg(feature = "std")]
 pub mod transport;
 

@@ -13,8 +13,8 @@
 use super::{GeneratedFile, banner_lines};
 use crate::ioc::Dir;
 use crate::model::{
-    ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
-    Struct,
+    Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model,
+    PtrLen, Scalar, Struct,
 };
 use crate::names::{snake, upper};
 use askama::Template;
@@ -133,6 +133,10 @@ struct HeaderView {
     doc: Vec<String>,
     items: Vec<Item>,
     ioctls: Vec<DefineGroup>,
+    /// The control-message constants (templates/c/netlink.h), rendered.
+    netlink: String,
+    /// The ring section (templates/c/rings.h), rendered.
+    rings: String,
     /// Name of the check macro, defined and undefined around `checks`.
     check: String,
     checks: Vec<CheckGroup>,
@@ -200,10 +204,18 @@ impl HeaderView {
         let mut items = Vec::new();
         for item in &model.definition_order {
             match *item {
+                // YNL's `header:` items are defined by another header.
+                ItemRef::Const(i) if model.consts[i].header.is_some() => {}
+                ItemRef::Enum(i) if model.enums[i].header.is_some() => {}
                 ItemRef::Const(i) => items.push(Item::Defines(const_view(model, i))),
                 ItemRef::Enum(i) => {
                     let e = &model.enums[i];
                     items.push(match e.kind {
+                        // YNL declares flags as a C enum of bit values;
+                        // a YNL family's header does the same.
+                        EnumKind::Flags if model.netlink.protocol.is_some() && fits_c_enum(e) => {
+                            Item::Enum(enum_view(model, e))
+                        }
                         EnumKind::Flags => Item::Defines(flags_view(model, e)),
                         EnumKind::Enum if fits_c_enum(e) => Item::Enum(enum_view(model, e)),
                         EnumKind::Enum => Item::Defines(wide_enum_view(model, e)),
@@ -233,6 +245,10 @@ impl HeaderView {
             doc,
             items,
             ioctls: ioctl_views(model),
+            netlink: NetlinkView::new(model)
+                .render()
+                .expect("rendering the C netlink template cannot fail"),
+            rings: super::ring::c_section(model),
             check: format!("{spec_upper}_ABI_CHECK"),
             checks: check_groups(model),
         }
@@ -294,7 +310,7 @@ fn enum_view(model: &Model, e: &Enum) -> EnumView {
             .since(e.since)
             .lines()
     };
-    let entries = e
+    let mut entries: Vec<Define> = e
         .entries
         .iter()
         .map(|x| {
@@ -311,11 +327,12 @@ fn enum_view(model: &Model, e: &Enum) -> EnumView {
             }
         })
         .collect();
+    entries.extend(render_max_defines(model, e));
     EnumView { doc, tag, entries }
 }
 
 fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
-    DefineGroup {
+    let mut g = DefineGroup {
         doc: Comment::plain(0)
             .lead(&format!("Enum {}: ", e.name))
             .doc(e.doc.as_deref())
@@ -335,7 +352,9 @@ fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
                 value: c_int(i128::from(x.value)),
             })
             .collect(),
-    }
+    };
+    g.defines.extend(render_max_defines(model, e));
+    g
 }
 
 fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
@@ -361,6 +380,7 @@ fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
         name: flags_all_macro(&model.name, e),
         value: c_mask(e.mask()),
     });
+    defines.extend(render_max_defines(model, e));
     DefineGroup {
         doc: Comment::plain(0)
             .lead(&format!("Flags {}: ", e.name))
@@ -955,6 +975,279 @@ fn strip_comments(s: &str) -> String {
                 return out;
             }
         }
+    }
+}
+
+// ------------------------------------------------------ control messages
+//
+// Names and values follow YNL's uapi generator (ynl_gen_c.py, render_uapi)
+// so that a spec written for the kernel's YNL yields the constants of its
+// YNL header: `<FAMILY>_A_<SET>_<ATTR>`, `__<FAMILY>_A_<SET>_MAX`,
+// `<FAMILY>_CMD_<OP>`, `<FAMILY>_MCGRP_<GROUP>`, and the overrides YNL
+// reads (name-prefix, enum-name, attr-cnt-name, cmd-max-name, ...).
+
+/// YNL's `render-max` constants of an enum or flags definition: the count
+/// and `..._MAX` of an enum, `..._MASK` of flags.
+fn render_max_defines(model: &Model, e: &Enum) -> Vec<Define> {
+    if !e.render_max {
+        return Vec::new();
+    }
+    let pfx = ynl_entry_prefix(&model.name, e);
+    match e.kind {
+        EnumKind::Flags => vec![Define {
+            doc: Vec::new(),
+            name: format!("{pfx}MASK"),
+            value: e.mask().to_string(),
+        }],
+        EnumKind::Enum => {
+            let cnt = e
+                .enum_cnt_name
+                .as_deref()
+                .map_or_else(|| format!("__{pfx}MAX"), upper);
+            // An enumerator without a value is the previous one plus one.
+            let next = e.entries.last().map_or(0, |x| i128::from(x.value) + 1);
+            vec![
+                Define {
+                    doc: Vec::new(),
+                    name: cnt.clone(),
+                    value: c_int(next),
+                },
+                Define {
+                    doc: Vec::new(),
+                    name: format!("{pfx}MAX"),
+                    value: format!("({cnt} - 1)"),
+                },
+            ]
+        }
+    }
+}
+
+/// The prefix of an enum's entries: its `name-prefix`, or
+/// `<SPEC>_<ENUM>_`.
+pub fn ynl_entry_prefix(spec: &str, e: &Enum) -> String {
+    match &e.name_prefix {
+        Some(p) => upper(p),
+        None => format!("{}_{}_", upper(spec), upper(&e.name)),
+    }
+}
+
+/// The prefix of an attribute set's constants: its `name-prefix`,
+/// `<SPEC>_A_` for the set named like the spec, else `<SPEC>_A_<SET>_`.
+pub fn attr_set_prefix(model: &Model, set: &AttrSet) -> String {
+    match &set.name_prefix {
+        Some(p) => upper(p),
+        None if set.name == model.name => format!("{}_A_", upper(&model.name)),
+        None => format!("{}_A_{}_", upper(&model.name), upper(&set.name)),
+    }
+}
+
+/// The constant of one attribute: `SOFTACCEL_A_STATUS_FW_VERSION`.
+pub fn attr_macro(model: &Model, set: &AttrSet, attr: &Attr) -> String {
+    match &attr.name_prefix {
+        Some(p) => upper(&format!("{p}{}", attr.name)),
+        None => format!("{}{}", attr_set_prefix(model, set), upper(&attr.name)),
+    }
+}
+
+/// The prefix of the operations' constants: `name-prefix` or
+/// `<SPEC>_CMD_`.
+pub fn op_prefix(model: &Model) -> String {
+    match model
+        .operations
+        .as_ref()
+        .and_then(|o| o.name_prefix.as_deref())
+    {
+        Some(p) => upper(p),
+        None => format!("{}_CMD_", upper(&model.name)),
+    }
+}
+
+/// The constant of one operation: `SOFTACCEL_CMD_GET_STATUS`.
+pub fn op_macro(model: &Model, op: &str) -> String {
+    format!("{}{}", op_prefix(model), upper(op))
+}
+
+/// A YNL enum tag: `enum <name>` for a non-empty `enum-name`, else
+/// anonymous (YNL's rule for attribute sets and operations).
+fn ynl_tag(enum_name: Option<&str>) -> String {
+    match enum_name {
+        Some(n) if !n.is_empty() => format!("enum {}", snake(n)),
+        _ => "enum".to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "c/netlink.h", escape = "none")]
+struct NetlinkView {
+    /// The family name and version defines of a YNL-protocol spec.
+    family: Vec<Define>,
+    enums: Vec<NetlinkEnum>,
+    /// Multicast group names.
+    mcast: Vec<Define>,
+}
+
+struct NetlinkEnum {
+    doc: Vec<String>,
+    tag: String,
+    /// Enumerators; an empty value lets C count on from the previous one.
+    entries: Vec<Define>,
+    /// `#define`s after the enum (`max-by-define`).
+    after: Vec<Define>,
+}
+
+impl NetlinkView {
+    fn new(model: &Model) -> NetlinkView {
+        let nl = &model.netlink;
+        let mut family = Vec::new();
+        if nl.protocol.is_some() {
+            family.push(Define {
+                doc: Vec::new(),
+                name: nl
+                    .c_family_name
+                    .as_deref()
+                    .map_or_else(|| format!("{}_FAMILY_NAME", upper(&model.name)), upper),
+                value: format!("\"{}\"", model.name),
+            });
+            family.push(Define {
+                doc: Vec::new(),
+                name: nl
+                    .c_version_name
+                    .as_deref()
+                    .map_or_else(|| format!("{}_FAMILY_VERSION", upper(&model.name)), upper),
+                value: nl.version.to_string(),
+            });
+        }
+        let mut enums = Vec::new();
+        for set in model
+            .attribute_sets
+            .iter()
+            .filter(|s| s.subset_of.is_none())
+        {
+            let pfx = attr_set_prefix(model, set);
+            let entries = set
+                .attributes
+                .iter()
+                .map(|a| Define {
+                    doc: Comment::kernel_doc(8)
+                        .short()
+                        .lead(&format!("@{}: ", attr_macro(model, set, a)))
+                        .doc(a.doc.as_deref())
+                        .since(a.since)
+                        .lines(),
+                    name: attr_macro(model, set, a),
+                    value: a.value.to_string(),
+                })
+                .collect();
+            let cnt = set
+                .attr_cnt_name
+                .as_deref()
+                .map_or_else(|| format!("__{pfx}MAX"), upper);
+            let max = set
+                .attr_max_name
+                .as_deref()
+                .map_or_else(|| format!("{pfx}MAX"), upper);
+            let doc = Comment::plain(0)
+                .lead(&format!("Attribute set {}: ", set.name))
+                .doc(set.doc.as_deref())
+                .lines();
+            enums.push(counted_enum(
+                doc,
+                ynl_tag(set.enum_name.as_deref()),
+                entries,
+                cnt,
+                max,
+                nl.max_by_define,
+            ));
+        }
+        if let Some(ops) = &model.operations {
+            let pfx = op_prefix(model);
+            let entries = ops
+                .list
+                .iter()
+                .map(|o| Define {
+                    doc: Comment::kernel_doc(8)
+                        .short()
+                        .lead(&format!("@{}: ", op_macro(model, &o.name)))
+                        .doc(o.doc.as_deref())
+                        .since(o.since)
+                        .lines(),
+                    name: op_macro(model, &o.name),
+                    value: o.value.to_string(),
+                })
+                .collect();
+            let cnt = nl
+                .cmd_cnt_name
+                .as_deref()
+                .map_or_else(|| format!("__{pfx}MAX"), upper);
+            let max = nl
+                .cmd_max_name
+                .as_deref()
+                .map_or_else(|| format!("{pfx}MAX"), upper);
+            let doc = Comment::plain(0)
+                .text("Operations: the op field of a control message.")
+                .lines();
+            enums.push(counted_enum(
+                doc,
+                ynl_tag(ops.enum_name.as_deref()),
+                entries,
+                cnt,
+                max,
+                nl.max_by_define,
+            ));
+        }
+        let mcast = nl
+            .mcast_groups
+            .iter()
+            .map(|g| Define {
+                doc: Vec::new(),
+                name: upper(
+                    g.c_define_name
+                        .as_deref()
+                        .unwrap_or(&format!("{}-mcgrp-{}", model.name, g.name)),
+                ),
+                value: format!("\"{}\"", g.name),
+            })
+            .collect();
+        NetlinkView {
+            family,
+            enums,
+            mcast,
+        }
+    }
+}
+
+/// An enum followed by its count (`__X_MAX`, one past the last entry) and
+/// its maximum (`X_MAX`), as an enumerator or, with YNL's
+/// `max-by-define`, a `#define`.
+fn counted_enum(
+    doc: Vec<String>,
+    tag: String,
+    mut entries: Vec<Define>,
+    cnt: String,
+    max: String,
+    max_by_define: bool,
+) -> NetlinkEnum {
+    entries.push(Define {
+        doc: Vec::new(),
+        name: cnt.clone(),
+        value: String::new(),
+    });
+    let max = Define {
+        doc: Vec::new(),
+        name: max,
+        value: format!("({cnt} - 1)"),
+    };
+    let mut after = Vec::new();
+    if max_by_define {
+        after.push(max);
+    } else {
+        entries.push(max);
+    }
+    NetlinkEnum {
+        doc,
+        tag,
+        entries,
+        after,
     }
 }
 

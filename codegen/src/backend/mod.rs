@@ -8,7 +8,9 @@ use std::path::PathBuf;
 pub mod c;
 mod cargo;
 pub mod go;
+mod netlink;
 pub mod python;
+mod ring;
 pub mod rust_kernel;
 pub mod rust_uapi;
 pub mod rust_user;
@@ -35,14 +37,34 @@ pub fn banner_lines(model: &Model) -> [String; 2] {
 }
 
 /// Every backend's output for one spec, in a stable order.
+///
+/// The backends are independent and the three Rust ones dominate the time
+/// (token streams re-parsed by syn and printed by prettyplease), so each
+/// runs on its own thread; the sort keeps the output order deterministic.
 pub fn render_all(model: &Model) -> Vec<GeneratedFile> {
-    let mut files = Vec::new();
-    files.extend(rust_uapi::render(model));
-    files.extend(rust_kernel::render(model));
-    files.extend(rust_user::render(model));
-    files.extend(c::render(model));
-    files.extend(python::render(model));
-    files.extend(go::render(model));
+    let backends: [fn(&Model) -> Vec<GeneratedFile>; 6] = [
+        rust_kernel::render,
+        rust_uapi::render,
+        rust_user::render,
+        c::render,
+        python::render,
+        go::render,
+    ];
+    let mut files: Vec<GeneratedFile> = std::thread::scope(|scope| {
+        let running: Vec<_> = backends
+            .iter()
+            .map(|render| scope.spawn(move || render(model)))
+            .collect();
+        running
+            .into_iter()
+            .flat_map(|t| match t.join() {
+                Ok(files) => files,
+                // A backend panic is a generator bug; re-raise it on the
+                // caller's thread rather than drop that backend's files.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }

@@ -363,6 +363,12 @@ struct ModuleView {
     cmd_names: Vec<String>,
     error_tables: Vec<ErrorTable>,
     functions: Vec<FunctionView>,
+    /// The control-message codec (templates/python/netlink.py), rendered;
+    /// empty without operations.
+    netlink: String,
+    /// The ring layouts and helper (templates/python/rings.py), rendered;
+    /// empty without rings.
+    rings: String,
 }
 
 struct IncludeView {
@@ -549,6 +555,8 @@ impl ModuleView {
                 })
                 .collect(),
             functions,
+            netlink: NetlinkPyView::render_for(model),
+            rings: super::ring::python_section(model),
             module,
         }
     }
@@ -1089,6 +1097,130 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
         arg: if arg.is_some() { "arg" } else { "None" },
         arg_type: arg.map_or_else(|| "None".to_string(), |(_, ty)| ty),
         ptrs,
+    }
+}
+
+// ------------------------------------------------------ control messages
+
+#[derive(Template)]
+#[template(path = "python/netlink.py", escape = "none")]
+struct NetlinkPyView {
+    sets: Vec<NlSetView>,
+    ops: Vec<NlOpView>,
+}
+
+struct NlSetView {
+    name: String,
+    attrs: Vec<NlAttrView>,
+}
+
+struct NlAttrView {
+    value: u32,
+    key: String,
+    ty: String,
+    /// A Python expression: the nested set's name, or None.
+    nested: String,
+    multi: &'static str,
+    /// A `struct` format byte-order character.
+    order: &'static str,
+    /// A Python expression: the struct's ctypes class, or None.
+    class: String,
+}
+
+struct NlOpView {
+    name: String,
+    func: String,
+    value: u32,
+    /// Python expressions: the set's name (or None) and the key tuples.
+    set: String,
+    request: String,
+    reply: String,
+    request_doc: String,
+}
+
+/// A Python tuple literal of attribute keys.
+fn py_keys(names: &[String]) -> String {
+    let keys: Vec<String> = names.iter().map(|n| format!("\"{}\"", snake(n))).collect();
+    match keys.len() {
+        1 => format!("({},)", keys[0]),
+        _ => format!("({})", keys.join(", ")),
+    }
+}
+
+impl NetlinkPyView {
+    /// The codec of `model`'s operations that have a `do`; empty when
+    /// there are none.
+    fn render_for(model: &Model) -> String {
+        let Some(ops) = &model.operations else {
+            return String::new();
+        };
+        let sets = model
+            .attribute_sets
+            .iter()
+            .map(|set| NlSetView {
+                name: set.name.clone(),
+                attrs: set
+                    .attributes
+                    .iter()
+                    .map(|a| NlAttrView {
+                        value: a.value,
+                        key: snake(&a.name),
+                        ty: a.ty.clone(),
+                        nested: a
+                            .nested_attributes
+                            .as_ref()
+                            .map_or_else(|| "None".to_string(), |n| format!("\"{n}\"")),
+                        multi: if a.multi_attr { "True" } else { "False" },
+                        order: match a.byte_order {
+                            Some(ByteOrder::Big) => ">",
+                            Some(ByteOrder::Little) => "<",
+                            None => "=",
+                        },
+                        class: a
+                            .struct_
+                            .as_deref()
+                            .filter(|_| a.ty == "binary")
+                            .map_or_else(|| "None".to_string(), |st| struct_ref(model, st)),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let ops = ops
+            .list
+            .iter()
+            .filter_map(|o| {
+                let d = o.do_.as_ref()?;
+                let request = d.request.clone().unwrap_or_default();
+                let reply = d.reply.clone().unwrap_or_default();
+                let request_doc = if request.is_empty() {
+                    "none".to_string()
+                } else {
+                    request
+                        .iter()
+                        .map(|n| snake(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                Some(NlOpView {
+                    name: o.name.clone(),
+                    func: snake(&o.name),
+                    value: o.value,
+                    set: o
+                        .attribute_set
+                        .as_ref()
+                        .map_or_else(|| "None".to_string(), |s| format!("\"{s}\"")),
+                    request: py_keys(&request),
+                    reply: py_keys(&reply),
+                    request_doc,
+                })
+            })
+            .collect::<Vec<_>>();
+        if ops.is_empty() {
+            return String::new();
+        }
+        NetlinkPyView { sets, ops }
+            .render()
+            .expect("rendering the Python netlink template cannot fail")
     }
 }
 

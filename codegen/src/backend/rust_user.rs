@@ -82,7 +82,7 @@ fn lib_rs(model: &Model) -> String {
         model,
         uapi: rust_uapi::Gen { model },
     };
-    let tokens = g.file();
+    let tokens = super::ring::with_user_rings(model, g.file());
     let file: syn::File = syn::parse2(tokens)
         .unwrap_or_else(|e| panic!("rust_user generated tokens that do not parse as a file: {e}"));
     let mut out = String::new();
@@ -221,6 +221,7 @@ impl Gen<'_> {
             m.name
         ));
         let ioctls = m.ioctls.iter().map(|io| self.ioctl_fns(io));
+        let operations = self.operations();
 
         quote! {
             #crate_doc
@@ -247,7 +248,45 @@ impl Gen<'_> {
             }
 
             #(#ioctls)*
+            #operations
         }
+    }
+
+    /// The control messages' module (see `netlink`).
+    fn operations(&self) -> TokenStream {
+        let m = self.model;
+        if !super::netlink::has_operations(m) {
+            return TokenStream::new();
+        }
+        let struct_ty = |n: &str| self.struct_path(n);
+        let nl = super::netlink::Netlink {
+            model: m,
+            paths: super::netlink::Paths {
+                struct_ty: &struct_ty,
+                validate: None,
+            },
+        };
+        let common = nl.common();
+        let items = nl.user_items();
+        super::netlink::module(
+            &format!(
+                "Control messages of the `{}` spec: operation and attribute values, \
+                 policies, owned request and reply values, and one function per operation \
+                 that sends it through the transport ioctl.",
+                m.name
+            ),
+            quote! {
+                #[allow(unused_imports)]
+                use super::{CallError, Errno, Transport};
+                pub use uabi_runtime::nla::{self, OpError};
+                #[allow(unused_imports)]
+                use uabi_runtime::zerocopy::{FromBytes, IntoBytes};
+            },
+            quote! {
+                #common
+                #items
+            },
+        )
     }
 
     // ------------------------------------------------------------ ioctls

@@ -87,8 +87,10 @@ impl Opener {
                 && let Ok(caps) = u64::from_str_radix(v.trim(), 16)
             {
                 const CAP_SYS_NICE: u32 = 23;
+                const CAP_SYS_ADMIN: u32 = 21;
                 o.creds = Some(Creds {
                     cap_sys_nice: caps & (1 << CAP_SYS_NICE) != 0,
+                    privileged: caps & (1 << CAP_SYS_ADMIN) != 0,
                 });
             }
         }
@@ -281,6 +283,7 @@ impl Filesystem for NodeFs {
         let opener = Opener::of(req.pid());
         let creds = opener.creds.unwrap_or(Creds {
             cap_sys_nice: false,
+            privileged: false,
         });
         let file = match self.device.open_with(creds) {
             Ok(f) => Arc::new(f),
@@ -354,14 +357,28 @@ impl Filesystem for NodeFs {
             pid: req.pid() as libc::pid_t,
         };
         let mem = CallMem::new(self.arg_base, in_data, out_size as usize, caller);
-        let result = softaccel_kernel::dispatch(&*self.device, &*file, &mem, cmd, self.arg_base);
+        // admin-perm answers from the caller of this very call, as
+        // capable() does in a kernel driver.
+        let result = crate::device::as_caller(req.uid() == 0, || {
+            softaccel_kernel::dispatch(&*self.device, &*file, &mem, cmd, self.arg_base)
+        });
         // Let go of the file before the caller can go on: once it has its
         // answer it may close the file, and the release must find this
         // reference gone.
         drop(file);
         match result {
             Ok(()) => reply.ioctl(0, &mem.into_reply()),
-            Err(e) => reply.error(errno(e)),
+            Err(e) => {
+                // An ioctl that copies its argument back even when it fails
+                // (CONTROL's error-offset, error-attr and reply-len): the
+                // kernel copies the data and returns the negative result.
+                let out = mem.into_reply();
+                if out.is_empty() {
+                    reply.error(errno(e));
+                } else {
+                    reply.ioctl(-e.0, &out);
+                }
+            }
         }
     }
 }

@@ -44,7 +44,9 @@ extern "C" {
  * is announced by a bit of device-caps, which the accel core's
  * device-capabilities parameter reports; a softaccel revision-2 driver
  * therefore implements accel core revision 2 or later. Userspace checks the
- * bit, never the revision number.
+ * bit, never the revision number. Revision 3 adds the control path (CONTROL and
+ * its operations) and ring mode (RING_QUEUE_CREATE, DOORBELL and the submit and
+ * complete rings), announced by the control and rings device capabilities.
  */
 
 /* Largest number of commands in one SUBMIT. */
@@ -160,8 +162,18 @@ enum softaccel_opcode {
  * Since revision 2.
  */
 #define SOFTACCEL_DEVICE_CAPS_QUEUE_INFO 0x2U
+/*
+ * CONTROL and the control operations are available.
+ * Since revision 3.
+ */
+#define SOFTACCEL_DEVICE_CAPS_CONTROL 0x4U
+/*
+ * RING_QUEUE_CREATE and DOORBELL are available.
+ * Since revision 3.
+ */
+#define SOFTACCEL_DEVICE_CAPS_RINGS 0x8U
 /* Every bit of device-caps defined by this revision. */
-#define SOFTACCEL_DEVICE_CAPS_ALL 0x3U
+#define SOFTACCEL_DEVICE_CAPS_ALL 0xfU
 
 /**
  * enum softaccel_perf_counter_id - Performance counters. Each counts work of
@@ -201,6 +213,93 @@ enum softaccel_perf_counter_id {
 #define SOFTACCEL_PERF_STATS_FLAGS_RESET 0x1U
 /* Every bit of perf-stats-flags defined by this revision. */
 #define SOFTACCEL_PERF_STATS_FLAGS_ALL 0x1U
+
+/*
+ * Capacity, NUL included, of the firmware version string.
+ * Since revision 3.
+ */
+#define SOFTACCEL_FW_VERSION_LEN 32
+
+/**
+ * enum softaccel_engine_kind - What an engine executes.
+ * Since revision 3.
+ */
+enum softaccel_engine_kind {
+	/**
+	 * @SOFTACCEL_ENGINE_KIND_GENERAL: Executes every opcode.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_ENGINE_KIND_GENERAL = 0
+};
+
+/**
+ * enum softaccel_power_state - Power state of the device. The device starts in
+ * full. In low, the engines are clocked down: work already queued still
+ * completes, but SUBMIT, ring submissions and DOORBELL fail with EAGAIN until
+ * the state is raised to full again.
+ * Since revision 3.
+ */
+enum softaccel_power_state {
+	/**
+	 * @SOFTACCEL_POWER_STATE_FULL: Normal operation.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_POWER_STATE_FULL = 0,
+	/**
+	 * @SOFTACCEL_POWER_STATE_LOW: No new work is accepted (EAGAIN); queued
+	 * work completes.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_POWER_STATE_LOW = 1
+};
+
+/**
+ * enum softaccel_reset_mode - What reset-queue does with work that has not
+ * completed.
+ * Since revision 3.
+ */
+enum softaccel_reset_mode {
+	/**
+	 * @SOFTACCEL_RESET_MODE_DRAIN: Wait until every submission on the queue
+	 * has completed, then return. Nothing is lost.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_RESET_MODE_DRAIN = 0,
+	/**
+	 * @SOFTACCEL_RESET_MODE_CANCEL: Submissions that have not started are
+	 * dropped: they complete at once with ECANCELED (WAIT on them returns
+	 * ECANCELED, their ring completions carry status -ECANCELED). A command
+	 * already running finishes.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_RESET_MODE_CANCEL = 1
+};
+
+/**
+ * enum softaccel_fw_msg_type - Message types of the softaccel firmware
+ * protocol. The firmware defines the messages; the driver only checks the
+ * envelope.
+ * Since revision 3.
+ */
+enum softaccel_fw_msg_type {
+	/**
+	 * @SOFTACCEL_FW_MSG_TYPE_PING: Echo arg0 and arg1 back.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_FW_MSG_TYPE_PING = 1,
+	/**
+	 * @SOFTACCEL_FW_MSG_TYPE_READ_SENSOR: Reply value0 holds sensor arg0 (0
+	 * temperature in mC, 1 engine count).
+	 * Since revision 3.
+	 */
+	SOFTACCEL_FW_MSG_TYPE_READ_SENSOR = 2,
+	/**
+	 * @SOFTACCEL_FW_MSG_TYPE_GET_BUILD: Reply value0 holds the firmware
+	 * build number.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_FW_MSG_TYPE_GET_BUILD = 3
+};
 
 /**
  * struct softaccel_cmd - One command, an element of the array that SUBMIT
@@ -371,6 +470,297 @@ struct softaccel_perf_stats {
 	__u32 flags;
 };
 
+/**
+ * struct softaccel_fw_request - A message to the device firmware, big-endian as
+ * the firmware defines it. The envelope (type known, reserved zero) is checked
+ * before the firmware sees it.
+ * Since revision 3.
+ */
+struct softaccel_fw_request {
+	/**
+	 * @type: Message type.
+	 * Since revision 3.
+	 */
+	__be16 type;
+	/**
+	 * @reserved: Reserved, must be zero.
+	 * Since revision 3.
+	 */
+	__u8 reserved[2];
+	/**
+	 * @tag: Echoed in the reply.
+	 * Since revision 3.
+	 */
+	__be32 tag;
+	/**
+	 * @arg0: First argument.
+	 * Since revision 3.
+	 */
+	__be32 arg0;
+	/**
+	 * @arg1: Second argument.
+	 * Since revision 3.
+	 */
+	__be32 arg1;
+};
+
+/**
+ * struct softaccel_fw_reply - The firmware's answer to a fw-request,
+ * big-endian.
+ * Since revision 3.
+ */
+struct softaccel_fw_reply {
+	/**
+	 * @type: Type of the request.
+	 * Since revision 3.
+	 */
+	__be16 type;
+	/**
+	 * @status: 0 on success, else a firmware error code.
+	 * Since revision 3.
+	 */
+	__be16 status;
+	/**
+	 * @tag: The request's tag.
+	 * Since revision 3.
+	 */
+	__be32 tag;
+	/**
+	 * @value0: First result.
+	 * Since revision 3.
+	 */
+	__be64 value0;
+	/**
+	 * @value1: Second result.
+	 * Since revision 3.
+	 */
+	__be64 value1;
+};
+
+/**
+ * struct softaccel_control - Argument of CONTROL: one control message
+ * (operation header and attributes) in, one reply message out. On failure the
+ * error-offset and error-attr members still are copied back, like netlink's
+ * extended ack.
+ * Since revision 3.
+ */
+struct softaccel_control {
+	/**
+	 * @request: The request message, request-len bytes.
+	 * User pointer (a __u64) to @request_len bytes of __u8 elements, at
+	 * most 65536.
+	 * Since revision 3.
+	 */
+	__u64 request;
+	/**
+	 * @reply: Buffer for the reply message, reply-cap bytes.
+	 * User pointer (a __u64) to @reply_cap bytes of __u8 elements, at most
+	 * 65536.
+	 * Since revision 3.
+	 */
+	__u64 reply;
+	/**
+	 * @request_len: Bytes in request.
+	 * Since revision 3.
+	 */
+	__u32 request_len;
+	/**
+	 * @reply_cap: Bytes available at reply.
+	 * Since revision 3.
+	 */
+	__u32 reply_cap;
+	/**
+	 * @reply_len: Bytes of the reply written; when the reply did not fit
+	 * (EMSGSIZE), the size it needs.
+	 * Since revision 3.
+	 */
+	__u32 reply_len;
+	/**
+	 * @error_offset: On EINVAL, ERANGE or E2BIG: byte offset in request of
+	 * the header or attribute that failed validation; 0 otherwise.
+	 * Since revision 3.
+	 */
+	__u32 error_offset;
+	/**
+	 * @error_attr: On a validation error, the type of the failing attribute
+	 * (0 for the header).
+	 * Since revision 3.
+	 */
+	__u32 error_attr;
+	/**
+	 * @pad0: Reserved, must be zero.
+	 * Since revision 3.
+	 */
+	__u8 pad0[4];
+};
+
+/**
+ * struct softaccel_ring_cmd - An entry of the submit ring: one command with the
+ * same members and rules as cmd, little-endian, plus a cookie echoed in its
+ * completion. Each entry is one submission with its own seqno.
+ * Since revision 3.
+ */
+struct softaccel_ring_cmd {
+	/**
+	 * @opcode: As in cmd.
+	 * Since revision 3.
+	 */
+	__le32 opcode;
+	/**
+	 * @flags: As in cmd.
+	 * Since revision 3.
+	 */
+	__le32 flags;
+	/**
+	 * @src_bo: As in cmd.
+	 * Since revision 3.
+	 */
+	__le32 src_bo;
+	/**
+	 * @src2_bo: As in cmd.
+	 * Since revision 3.
+	 */
+	__le32 src2_bo;
+	/**
+	 * @dst_bo: As in cmd.
+	 * Since revision 3.
+	 */
+	__le32 dst_bo;
+	/**
+	 * @pad0: Reserved, must be zero.
+	 * Since revision 3.
+	 */
+	__u8 pad0[4];
+	/**
+	 * @src_offset: As in cmd.
+	 * Since revision 3.
+	 */
+	__le64 src_offset;
+	/**
+	 * @src2_offset: As in cmd.
+	 * Since revision 3.
+	 */
+	__le64 src2_offset;
+	/**
+	 * @dst_offset: As in cmd.
+	 * Since revision 3.
+	 */
+	__le64 dst_offset;
+	/**
+	 * @length: As in cmd.
+	 * Since revision 3.
+	 */
+	__le64 length;
+	/**
+	 * @value: As in cmd.
+	 * Since revision 3.
+	 */
+	__le64 value;
+	/**
+	 * @user_data: Copied to the completion.
+	 * Since revision 3.
+	 */
+	__le64 user_data;
+};
+
+/**
+ * struct softaccel_ring_completion - An entry of the complete ring, written by
+ * the device.
+ * Since revision 3.
+ */
+struct softaccel_ring_completion {
+	/**
+	 * @user_data: The ring-cmd's user-data.
+	 * Since revision 3.
+	 */
+	__le64 user_data;
+	/**
+	 * @seqno: The seqno the entry was given; WAIT accepts it.
+	 * Since revision 3.
+	 */
+	__le64 seqno;
+	/**
+	 * @status: 0 when the command ran, else a negative errno: the errno
+	 * SUBMIT would have returned for the same command (the command did not
+	 * run, but still used a seqno), or -ECANCELED after a reset-queue
+	 * cancel.
+	 * A signed 32-bit value.
+	 * Since revision 3.
+	 */
+	__le32 status;
+	/**
+	 * @pad0: Reserved, must be zero.
+	 * Since revision 3.
+	 */
+	__u8 pad0[4];
+};
+
+/**
+ * struct softaccel_ring_queue_create - Argument of RING_QUEUE_CREATE.
+ * Since revision 3.
+ */
+struct softaccel_ring_queue_create {
+	/**
+	 * @priority: As in QUEUE_CREATE.
+	 * Since revision 3.
+	 */
+	__u32 priority;
+	/**
+	 * @submit_entries: Entries of the submit ring, a power of two in
+	 * 16..4096.
+	 * Since revision 3.
+	 */
+	__u32 submit_entries;
+	/**
+	 * @complete_entries: Entries of the complete ring, a power of two in
+	 * 16..4096, at least submit-entries.
+	 * Since revision 3.
+	 */
+	__u32 complete_entries;
+	/**
+	 * @handle: The new queue's handle.
+	 * Since revision 3.
+	 */
+	__u32 handle;
+	/**
+	 * @submit_offset: mmap offset of the submit ring.
+	 * Since revision 3.
+	 */
+	__u64 submit_offset;
+	/**
+	 * @submit_size: Bytes to map at submit-offset.
+	 * Since revision 3.
+	 */
+	__u64 submit_size;
+	/**
+	 * @complete_offset: mmap offset of the complete ring.
+	 * Since revision 3.
+	 */
+	__u64 complete_offset;
+	/**
+	 * @complete_size: Bytes to map at complete-offset.
+	 * Since revision 3.
+	 */
+	__u64 complete_size;
+};
+
+/**
+ * struct softaccel_doorbell - Argument of DOORBELL.
+ * Since revision 3.
+ */
+struct softaccel_doorbell {
+	/**
+	 * @queue: Handle of a ring-mode queue.
+	 * Since revision 3.
+	 */
+	__u32 queue;
+	/**
+	 * @pad0: Reserved, must be zero.
+	 * Since revision 3.
+	 */
+	__u8 pad0[4];
+};
+
 /* The _IOC type byte of every ioctl of this spec. */
 #define SOFTACCEL_IOCTL_MAGIC 0x64
 
@@ -415,6 +805,7 @@ struct softaccel_perf_stats {
  *   queue, or non-zero pad.
  * ENOENT: The queue is not a handle of the calling file.
  * ETIMEDOUT: The deadline passed before the submission completed.
+ * ECANCELED: A reset-queue cancel dropped the submission before it started.
  * EINTR: A signal arrived before completion. Retrying with the same argument
  *   waits until the same deadline.
  * EFAULT: The argument could not be read.
@@ -458,6 +849,466 @@ struct softaccel_perf_stats {
  */
 #define SOFTACCEL_NR_QUEUE_INFO 0x43
 #define SOFTACCEL_IOCTL_QUEUE_INFO _IOWR(SOFTACCEL_IOCTL_MAGIC, SOFTACCEL_NR_QUEUE_INFO, struct softaccel_queue_info)
+
+/**
+ * SOFTACCEL_IOCTL_CONTROL - Carry one control message (see the operations) and
+ * return its reply. Requires the control device capability.
+ * Since revision 3.
+ *
+ * Argument: struct softaccel_control, read and written by the kernel. Extension
+ * rule: strict.
+ *
+ * Errors:
+ * EINVAL: A malformed message: short or unknown header, non-zero reserved
+ *   header bits, an attribute that is truncated, of the wrong length, unknown
+ *   (and not marked optional), repeated, nested too deep, or an enum value the
+ *   operation does not know. error-offset and error-attr say where.
+ * ERANGE: An attribute value is outside its range; error-offset and error-attr
+ *   say which.
+ * EOPNOTSUPP: The operation is unknown or newer than the driver.
+ * EPERM: The operation needs admin-perm and the caller is not privileged.
+ * EMSGSIZE: The reply does not fit in reply-cap; reply-len holds the size it
+ *   needs.
+ * ENOENT: reset-queue names a queue that is not a handle of the calling file.
+ * ENOTTY: The driver lacks CONTROL (the control device capability is clear).
+ * EFAULT: The argument, request or reply could not be read or written.
+ * E2BIG: The caller's argument is larger than the kernel's and the extra bytes
+ *   are not all zero.
+ */
+#define SOFTACCEL_NR_CONTROL 0x44
+#define SOFTACCEL_IOCTL_CONTROL _IOWR(SOFTACCEL_IOCTL_MAGIC, SOFTACCEL_NR_CONTROL, struct softaccel_control)
+
+/**
+ * SOFTACCEL_IOCTL_RING_QUEUE_CREATE - Create a queue in ring mode, with a
+ * submit ring (userspace produces ring-cmd entries) and a complete ring (the
+ * device produces ring-completion entries), and report where to mmap them. The
+ * queue is destroyed with QUEUE_DESTROY; WAIT and QUEUE_INFO work on it. SUBMIT
+ * on it fails with EINVAL.
+ * Since revision 3.
+ *
+ * Argument: struct softaccel_ring_queue_create, read and written by the kernel.
+ * Extension rule: strict.
+ *
+ * Errors:
+ * EINVAL: An unknown priority, or ring sizes that are not powers of two in
+ *   16..4096, or complete-entries below submit-entries.
+ * EOPNOTSUPP: The device lacks the rings capability, or a priority other than
+ *   normal without the queue-priority capability.
+ * EPERM: Realtime priority without CAP_SYS_NICE.
+ * ENOSPC: The calling file already holds num-queues-max queues.
+ * ENOMEM: Out of memory for the rings.
+ * EFAULT: The argument could not be read or written.
+ * E2BIG: The caller's argument is larger than the kernel's and the extra bytes
+ *   are not all zero.
+ */
+#define SOFTACCEL_NR_RING_QUEUE_CREATE 0x45
+#define SOFTACCEL_IOCTL_RING_QUEUE_CREATE _IOWR(SOFTACCEL_IOCTL_MAGIC, SOFTACCEL_NR_RING_QUEUE_CREATE, struct softaccel_ring_queue_create)
+
+/**
+ * SOFTACCEL_IOCTL_DOORBELL - Tell the device that the submit ring of a
+ * ring-mode queue has new entries. Needed only while the ring's need-wakeup
+ * flag is set; the device polls otherwise.
+ * Since revision 3.
+ *
+ * Argument: struct softaccel_doorbell, read by the kernel. Extension rule:
+ * strict.
+ *
+ * Errors:
+ * EINVAL: Queue handle 0, a queue not in ring mode, or non-zero pad.
+ * ENOENT: The queue is not a handle of the calling file.
+ * EPIPE: The device found a protocol error on the submit ring (a tail more than
+ *   the ring size ahead of the head); the queue accepts no more work.
+ * EAGAIN: The device is in the low power state.
+ * EFAULT: The argument could not be read.
+ * E2BIG: The caller's argument is larger than the kernel's and the extra bytes
+ *   are not all zero.
+ */
+#define SOFTACCEL_NR_DOORBELL 0x46
+#define SOFTACCEL_IOCTL_DOORBELL _IOW(SOFTACCEL_IOCTL_MAGIC, SOFTACCEL_NR_DOORBELL, struct softaccel_doorbell)
+
+/* Attribute set engine: One engine of the device. */
+enum {
+	/**
+	 * @SOFTACCEL_A_ENGINE_INDEX: Engine number, from 0.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_ENGINE_INDEX = 1,
+	/**
+	 * @SOFTACCEL_A_ENGINE_KIND: What the engine executes.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_ENGINE_KIND = 2,
+	/**
+	 * @SOFTACCEL_A_ENGINE_BUSY_NS: Nanoseconds spent executing since the
+	 * device started.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_ENGINE_BUSY_NS = 3,
+	/**
+	 * @SOFTACCEL_A_ENGINE_COMPLETED: Commands executed.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_ENGINE_COMPLETED = 4,
+	__SOFTACCEL_A_ENGINE_MAX,
+	SOFTACCEL_A_ENGINE_MAX = (__SOFTACCEL_A_ENGINE_MAX - 1)
+};
+
+/* Attribute set status: Device status. */
+enum {
+	/**
+	 * @SOFTACCEL_A_STATUS_FW_VERSION: Firmware version string.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_STATUS_FW_VERSION = 1,
+	/**
+	 * @SOFTACCEL_A_STATUS_TEMPERATURE_MC: Millidegrees Celsius.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_STATUS_TEMPERATURE_MC = 2,
+	/**
+	 * @SOFTACCEL_A_STATUS_POWER_STATE: Current power state.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_STATUS_POWER_STATE = 3,
+	/**
+	 * @SOFTACCEL_A_STATUS_ENGINE: One per engine.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_STATUS_ENGINE = 4,
+	__SOFTACCEL_A_STATUS_MAX,
+	SOFTACCEL_A_STATUS_MAX = (__SOFTACCEL_A_STATUS_MAX - 1)
+};
+
+/* Attribute set counters: Device-wide counters since the device started. */
+enum {
+	/**
+	 * @SOFTACCEL_A_COUNTERS_SUBMISSIONS: Submissions accepted: SUBMIT calls
+	 * and ring entries.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_COUNTERS_SUBMISSIONS = 1,
+	/**
+	 * @SOFTACCEL_A_COUNTERS_COMPLETIONS: Submissions completed.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_COUNTERS_COMPLETIONS = 2,
+	/**
+	 * @SOFTACCEL_A_COUNTERS_BYTES_MOVED: Bytes read plus bytes written by
+	 * completed commands.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_COUNTERS_BYTES_MOVED = 3,
+	/**
+	 * @SOFTACCEL_A_COUNTERS_ERRORS: Submissions and control requests
+	 * rejected.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_COUNTERS_ERRORS = 4,
+	__SOFTACCEL_A_COUNTERS_MAX,
+	SOFTACCEL_A_COUNTERS_MAX = (__SOFTACCEL_A_COUNTERS_MAX - 1)
+};
+
+/* Attribute set power: Power management. */
+enum {
+	/**
+	 * @SOFTACCEL_A_POWER_STATE: The power state.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_POWER_STATE = 1,
+	__SOFTACCEL_A_POWER_MAX,
+	SOFTACCEL_A_POWER_MAX = (__SOFTACCEL_A_POWER_MAX - 1)
+};
+
+/* Attribute set queue-reset: Resetting a queue. */
+enum {
+	/**
+	 * @SOFTACCEL_A_QUEUE_RESET_QUEUE: Handle of a queue of the calling
+	 * file.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_QUEUE_RESET_QUEUE = 1,
+	/**
+	 * @SOFTACCEL_A_QUEUE_RESET_MODE: What to do with pending work.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_QUEUE_RESET_MODE = 2,
+	/**
+	 * @SOFTACCEL_A_QUEUE_RESET_CANCELLED: Submissions cancelled (0 for
+	 * drain).
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_QUEUE_RESET_CANCELLED = 3,
+	__SOFTACCEL_A_QUEUE_RESET_MAX,
+	SOFTACCEL_A_QUEUE_RESET_MAX = (__SOFTACCEL_A_QUEUE_RESET_MAX - 1)
+};
+
+/* Attribute set tunables: Device tunables. */
+enum {
+	/**
+	 * @SOFTACCEL_A_TUNABLES_TIME_SLICE_NS: Longest time an engine runs one
+	 * queue's commands before it looks at other queues, in nanoseconds.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_TUNABLES_TIME_SLICE_NS = 1,
+	__SOFTACCEL_A_TUNABLES_MAX,
+	SOFTACCEL_A_TUNABLES_MAX = (__SOFTACCEL_A_TUNABLES_MAX - 1)
+};
+
+/* Attribute set fw: Direct firmware messages. */
+enum {
+	/**
+	 * @SOFTACCEL_A_FW_REQUEST: The message to the firmware.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_FW_REQUEST = 1,
+	/**
+	 * @SOFTACCEL_A_FW_REPLY: The firmware's reply.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_A_FW_REPLY = 2,
+	__SOFTACCEL_A_FW_MAX,
+	SOFTACCEL_A_FW_MAX = (__SOFTACCEL_A_FW_MAX - 1)
+};
+
+/* Operations: the op field of a control message. */
+enum {
+	/**
+	 * @SOFTACCEL_CMD_GET_STATUS: Report the firmware version, temperature,
+	 * power state and engines.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_CMD_GET_STATUS = 1,
+	/**
+	 * @SOFTACCEL_CMD_GET_COUNTERS: Report the device-wide counters.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_CMD_GET_COUNTERS = 2,
+	/**
+	 * @SOFTACCEL_CMD_SET_POWER_STATE: Change the power state; see
+	 * power-state.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_CMD_SET_POWER_STATE = 3,
+	/**
+	 * @SOFTACCEL_CMD_RESET_QUEUE: Drain or cancel the pending work of one
+	 * of the caller's queues; see reset-mode.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_CMD_RESET_QUEUE = 4,
+	/**
+	 * @SOFTACCEL_CMD_GET_TUNABLES: Report the tunables.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_CMD_GET_TUNABLES = 5,
+	/**
+	 * @SOFTACCEL_CMD_SET_TUNABLES: Change the tunables given; the reply
+	 * holds every tunable's new value.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_CMD_SET_TUNABLES = 6,
+	/**
+	 * @SOFTACCEL_CMD_FW_COMMAND: Send one message to the device firmware
+	 * and return its reply.
+	 * Since revision 3.
+	 */
+	SOFTACCEL_CMD_FW_COMMAND = 7,
+	__SOFTACCEL_CMD_MAX,
+	SOFTACCEL_CMD_MAX = (__SOFTACCEL_CMD_MAX - 1)
+};
+
+/*
+ * Ring regions. Each ring is one region, mapped at the offset and size the
+ * ioctl that creates it returns: the producer index alone on cache line 0,
+ * the consumer index alone on line 1, flags and the entry count on line 2,
+ * the entries from byte 192. Indices run freely and wrap at
+ * their width; an entry's slot is index & (entries - 1). The producer
+ * writes entries, then stores its index with release ordering; the
+ * consumer loads it with acquire ordering, copies each entry once, and
+ * stores its own index with release ordering. A producer index more than
+ * `entries` ahead of the consumer index is a protocol error.
+ */
+#define SOFTACCEL_RING_PRODUCER_OFFSET 0
+#define SOFTACCEL_RING_CONSUMER_OFFSET 64
+#define SOFTACCEL_RING_FLAGS_OFFSET 128
+#define SOFTACCEL_RING_ENTRIES_OFFSET 132
+#define SOFTACCEL_RING_HEADER_SIZE 192
+/* Flags: the consumer sleeps; ring the doorbell after publishing. */
+#define SOFTACCEL_RING_NEED_WAKEUP (1U << 0)
+/* Flags: the consumer found a protocol error and stopped. */
+#define SOFTACCEL_RING_ERROR (1U << 1)
+
+/*
+ * Commands from userspace to a ring-mode queue. The submit ring: entries of
+ * struct softaccel_ring_cmd, produced by userspace, 16..4096 of them (a power
+ * of two).
+ */
+#define SOFTACCEL_RING_SUBMIT_MIN_ENTRIES 16
+#define SOFTACCEL_RING_SUBMIT_MAX_ENTRIES 4096
+#define SOFTACCEL_RING_SUBMIT_ENTRY_SIZE 72
+struct softaccel_submit_ring_header {
+	__u32 producer;
+	__u8 pad0[60];
+	__u32 consumer;
+	__u8 pad1[60];
+	__u32 flags;
+	__u32 entries;
+	__u8 pad2[56];
+};
+
+/*
+ * Completions from the device, one per submit-ring entry, in seqno order. The
+ * complete ring: entries of struct softaccel_ring_completion, produced by the
+ * device, 16..4096 of them (a power of two).
+ */
+#define SOFTACCEL_RING_COMPLETE_MIN_ENTRIES 16
+#define SOFTACCEL_RING_COMPLETE_MAX_ENTRIES 4096
+#define SOFTACCEL_RING_COMPLETE_ENTRY_SIZE 24
+struct softaccel_complete_ring_header {
+	__u32 producer;
+	__u8 pad0[60];
+	__u32 consumer;
+	__u8 pad1[60];
+	__u32 flags;
+	__u32 entries;
+	__u8 pad2[56];
+};
+
+/* The ring header layout, checked by the compiler. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define SOFTACCEL_RING_CHECK(cond, msg) static_assert(cond, msg)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define SOFTACCEL_RING_CHECK(cond, msg) _Static_assert(cond, msg)
+#else
+#define SOFTACCEL_RING_CHECK__(cond, line) \
+	typedef char SOFTACCEL_ring_check_##line[(cond) ? 1 : -1]
+#define SOFTACCEL_RING_CHECK_(cond, line) SOFTACCEL_RING_CHECK__(cond, line)
+#define SOFTACCEL_RING_CHECK(cond, msg) SOFTACCEL_RING_CHECK_(cond, __LINE__)
+#endif
+SOFTACCEL_RING_CHECK(sizeof(struct softaccel_submit_ring_header) == 192, "softaccel_submit_ring_header size");
+SOFTACCEL_RING_CHECK(__builtin_offsetof(struct softaccel_submit_ring_header, consumer) == 64, "softaccel_submit_ring_header consumer");
+SOFTACCEL_RING_CHECK(__builtin_offsetof(struct softaccel_submit_ring_header, flags) == 128, "softaccel_submit_ring_header flags");
+SOFTACCEL_RING_CHECK(__builtin_offsetof(struct softaccel_submit_ring_header, entries) == 132, "softaccel_submit_ring_header entries");
+SOFTACCEL_RING_CHECK(sizeof(struct softaccel_ring_cmd) == SOFTACCEL_RING_SUBMIT_ENTRY_SIZE, "submit entry size");
+SOFTACCEL_RING_CHECK(sizeof(struct softaccel_complete_ring_header) == 192, "softaccel_complete_ring_header size");
+SOFTACCEL_RING_CHECK(__builtin_offsetof(struct softaccel_complete_ring_header, consumer) == 64, "softaccel_complete_ring_header consumer");
+SOFTACCEL_RING_CHECK(__builtin_offsetof(struct softaccel_complete_ring_header, flags) == 128, "softaccel_complete_ring_header flags");
+SOFTACCEL_RING_CHECK(__builtin_offsetof(struct softaccel_complete_ring_header, entries) == 132, "softaccel_complete_ring_header entries");
+SOFTACCEL_RING_CHECK(sizeof(struct softaccel_ring_completion) == SOFTACCEL_RING_COMPLETE_ENTRY_SIZE, "complete entry size");
+#undef SOFTACCEL_RING_CHECK
+#undef SOFTACCEL_RING_CHECK_
+#undef SOFTACCEL_RING_CHECK__
+
+#if !defined(__KERNEL__) && !defined(__cplusplus) && defined(__STDC_VERSION__) && \
+	__STDC_VERSION__ >= 201112L && !defined(__STDC_NO_ATOMICS__)
+#include <stdatomic.h>
+#include <string.h>
+
+/*
+ * Userspace side of the submit ring (userspace produces). Init over the
+ * mapped region with the entry count given at creation; returns -1 when the
+ * count is not a power of two.
+ */
+struct softaccel_submit_ring {
+	struct softaccel_submit_ring_header *hdr;
+	struct softaccel_ring_cmd *slots;
+	__u32 mask;
+	/* Our own index: the next entry to write (producer) or read (consumer). */
+	__u32 index;
+	/* The peer's index as last loaded. */
+	__u32 peer;
+};
+
+static inline int softaccel_submit_ring_init(struct softaccel_submit_ring *r, void *region, __u32 entries)
+{
+	if (entries == 0 || (entries & (entries - 1)) != 0)
+		return -1;
+	r->hdr = (struct softaccel_submit_ring_header *)region;
+	r->slots = (struct softaccel_ring_cmd *)((unsigned char *)region + SOFTACCEL_RING_HEADER_SIZE);
+	r->mask = entries - 1;
+	r->index = atomic_load_explicit((_Atomic __u32 *)&r->hdr->producer, memory_order_relaxed);
+	r->peer = atomic_load_explicit((_Atomic __u32 *)&r->hdr->consumer, memory_order_acquire);
+	return 0;
+}
+
+/*
+ * The next free slot to fill, or NULL when the ring is full (reap, then
+ * retry). Entries written are invisible to the device until published.
+ */
+static inline struct softaccel_ring_cmd *softaccel_submit_ring_reserve(struct softaccel_submit_ring *r)
+{
+	if ((__u32)(r->index - r->peer) > r->mask) {
+		r->peer = atomic_load_explicit((_Atomic __u32 *)&r->hdr->consumer, memory_order_acquire);
+		if ((__u32)(r->index - r->peer) > r->mask)
+			return NULL;
+	}
+	return &r->slots[r->index++ & r->mask];
+}
+
+/*
+ * Publishes every reserved entry with one release store. Returns non-zero
+ * when the consumer asked to be woken: then ring the doorbell.
+ */
+static inline int softaccel_submit_ring_publish(struct softaccel_submit_ring *r)
+{
+	atomic_store_explicit((_Atomic __u32 *)&r->hdr->producer, r->index, memory_order_release);
+	return (atomic_fetch_or_explicit((_Atomic __u32 *)&r->hdr->flags, 0, memory_order_acq_rel) &
+		SOFTACCEL_RING_NEED_WAKEUP) != 0;
+}
+
+/*
+ * Userspace side of the complete ring (userspace consumes). Init over the
+ * mapped region with the entry count given at creation; returns -1 when the
+ * count is not a power of two.
+ */
+struct softaccel_complete_ring {
+	struct softaccel_complete_ring_header *hdr;
+	struct softaccel_ring_completion *slots;
+	__u32 mask;
+	/* Our own index: the next entry to write (producer) or read (consumer). */
+	__u32 index;
+	/* The peer's index as last loaded. */
+	__u32 peer;
+};
+
+static inline int softaccel_complete_ring_init(struct softaccel_complete_ring *r, void *region, __u32 entries)
+{
+	if (entries == 0 || (entries & (entries - 1)) != 0)
+		return -1;
+	r->hdr = (struct softaccel_complete_ring_header *)region;
+	r->slots = (struct softaccel_ring_completion *)((unsigned char *)region + SOFTACCEL_RING_HEADER_SIZE);
+	r->mask = entries - 1;
+	r->index = atomic_load_explicit((_Atomic __u32 *)&r->hdr->consumer, memory_order_relaxed);
+	/* Nothing is taken until pop has loaded and checked the producer index. */
+	r->peer = r->index;
+	return 0;
+}
+
+/*
+ * Copies the next entry into *out: 1 when there was one, 0 when the ring is
+ * empty, -1 on a protocol error (a producer index more than the ring size
+ * ahead). Publish what was taken with _release.
+ */
+static inline int softaccel_complete_ring_pop(struct softaccel_complete_ring *r, struct softaccel_ring_completion *out)
+{
+	if (r->peer == r->index) {
+		__u32 tail = atomic_load_explicit((_Atomic __u32 *)&r->hdr->producer,
+							memory_order_acquire);
+		if ((__u32)(tail - r->index) > r->mask + 1)
+			return -1;
+		if (tail == r->index)
+			return 0;
+		r->peer = tail;
+	}
+	memcpy(out, &r->slots[r->index++ & r->mask], sizeof(*out));
+	return 1;
+}
+
+/* Hands the slots taken so far back to the producer. */
+static inline void softaccel_complete_ring_release(struct softaccel_complete_ring *r)
+{
+	atomic_store_explicit((_Atomic __u32 *)&r->hdr->consumer, r->index, memory_order_release);
+}
+#endif /* userspace C11 */
 
 /*
  * Layout checks: the size and member offsets the spec defines, checked by
@@ -517,6 +1368,64 @@ SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_perf_stats) == 16, softaccel_perf_st
 SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_perf_stats, counters) == 0, softaccel_perf_stats_counters_offset);
 SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_perf_stats, counter_count) == 8, softaccel_perf_stats_counter_count_offset);
 SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_perf_stats, flags) == 12, softaccel_perf_stats_flags_offset);
+
+SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_fw_request) == 16, softaccel_fw_request_size);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_request, type) == 0, softaccel_fw_request_type_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_request, reserved) == 2, softaccel_fw_request_reserved_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_request, tag) == 4, softaccel_fw_request_tag_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_request, arg0) == 8, softaccel_fw_request_arg0_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_request, arg1) == 12, softaccel_fw_request_arg1_offset);
+
+SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_fw_reply) == 24, softaccel_fw_reply_size);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_reply, type) == 0, softaccel_fw_reply_type_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_reply, status) == 2, softaccel_fw_reply_status_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_reply, tag) == 4, softaccel_fw_reply_tag_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_reply, value0) == 8, softaccel_fw_reply_value0_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_fw_reply, value1) == 16, softaccel_fw_reply_value1_offset);
+
+SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_control) == 40, softaccel_control_size);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_control, request) == 0, softaccel_control_request_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_control, reply) == 8, softaccel_control_reply_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_control, request_len) == 16, softaccel_control_request_len_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_control, reply_cap) == 20, softaccel_control_reply_cap_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_control, reply_len) == 24, softaccel_control_reply_len_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_control, error_offset) == 28, softaccel_control_error_offset_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_control, error_attr) == 32, softaccel_control_error_attr_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_control, pad0) == 36, softaccel_control_pad0_offset);
+
+SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_ring_cmd) == 72, softaccel_ring_cmd_size);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, opcode) == 0, softaccel_ring_cmd_opcode_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, flags) == 4, softaccel_ring_cmd_flags_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, src_bo) == 8, softaccel_ring_cmd_src_bo_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, src2_bo) == 12, softaccel_ring_cmd_src2_bo_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, dst_bo) == 16, softaccel_ring_cmd_dst_bo_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, pad0) == 20, softaccel_ring_cmd_pad0_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, src_offset) == 24, softaccel_ring_cmd_src_offset_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, src2_offset) == 32, softaccel_ring_cmd_src2_offset_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, dst_offset) == 40, softaccel_ring_cmd_dst_offset_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, length) == 48, softaccel_ring_cmd_length_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, value) == 56, softaccel_ring_cmd_value_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_cmd, user_data) == 64, softaccel_ring_cmd_user_data_offset);
+
+SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_ring_completion) == 24, softaccel_ring_completion_size);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_completion, user_data) == 0, softaccel_ring_completion_user_data_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_completion, seqno) == 8, softaccel_ring_completion_seqno_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_completion, status) == 16, softaccel_ring_completion_status_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_completion, pad0) == 20, softaccel_ring_completion_pad0_offset);
+
+SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_ring_queue_create) == 48, softaccel_ring_queue_create_size);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_queue_create, priority) == 0, softaccel_ring_queue_create_priority_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_queue_create, submit_entries) == 4, softaccel_ring_queue_create_submit_entries_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_queue_create, complete_entries) == 8, softaccel_ring_queue_create_complete_entries_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_queue_create, handle) == 12, softaccel_ring_queue_create_handle_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_queue_create, submit_offset) == 16, softaccel_ring_queue_create_submit_offset_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_queue_create, submit_size) == 24, softaccel_ring_queue_create_submit_size_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_queue_create, complete_offset) == 32, softaccel_ring_queue_create_complete_offset_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_ring_queue_create, complete_size) == 40, softaccel_ring_queue_create_complete_size_offset);
+
+SOFTACCEL_ABI_CHECK(sizeof(struct softaccel_doorbell) == 8, softaccel_doorbell_size);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_doorbell, queue) == 0, softaccel_doorbell_queue_offset);
+SOFTACCEL_ABI_CHECK(__builtin_offsetof(struct softaccel_doorbell, pad0) == 4, softaccel_doorbell_pad0_offset);
 
 #undef SOFTACCEL_ABI_CHECK
 #undef SOFTACCEL_ABI_CHECK_

@@ -10,10 +10,13 @@ import "unsafe"
 
 // Command numbers on 386 (the spec's i386 target).
 const (
-	IOCTL_SUBMIT     = 0xc0186440
-	IOCTL_WAIT       = 0x40186441
-	IOCTL_PERF_STATS = 0xc0106442
-	IOCTL_QUEUE_INFO = 0xc0206443
+	IOCTL_SUBMIT            = 0xc0186440
+	IOCTL_WAIT              = 0x40186441
+	IOCTL_PERF_STATS        = 0xc0106442
+	IOCTL_QUEUE_INFO        = 0xc0206443
+	IOCTL_CONTROL           = 0xc0286444
+	IOCTL_RING_QUEUE_CREATE = 0xc0306445
+	IOCTL_DOORBELL          = 0x40086446
 )
 
 // Every struct size and member offset on 386, checked by the compiler:
@@ -56,3 +59,54 @@ var _ = [1]struct{}{}[unsafe.Sizeof(PerfStats{})-16]
 var _ = [1]struct{}{}[unsafe.Offsetof(PerfStats{}.Counters)]
 var _ = [1]struct{}{}[unsafe.Offsetof(PerfStats{}.CounterCount)-8]
 var _ = [1]struct{}{}[unsafe.Offsetof(PerfStats{}.Flags)-12]
+var _ = [1]struct{}{}[unsafe.Sizeof(FwRequest{})-16]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwRequest{}.Type)]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwRequest{}.Reserved)-2]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwRequest{}.Tag)-4]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwRequest{}.Arg0)-8]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwRequest{}.Arg1)-12]
+var _ = [1]struct{}{}[unsafe.Sizeof(FwReply{})-24]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwReply{}.Type)]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwReply{}.Status)-2]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwReply{}.Tag)-4]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwReply{}.Value0)-8]
+var _ = [1]struct{}{}[unsafe.Offsetof(FwReply{}.Value1)-16]
+var _ = [1]struct{}{}[unsafe.Sizeof(Control{})-40]
+var _ = [1]struct{}{}[unsafe.Offsetof(Control{}.Request)]
+var _ = [1]struct{}{}[unsafe.Offsetof(Control{}.Reply)-8]
+var _ = [1]struct{}{}[unsafe.Offsetof(Control{}.RequestLen)-16]
+var _ = [1]struct{}{}[unsafe.Offsetof(Control{}.ReplyCap)-20]
+var _ = [1]struct{}{}[unsafe.Offsetof(Control{}.ReplyLen)-24]
+var _ = [1]struct{}{}[unsafe.Offsetof(Control{}.ErrorOffset)-28]
+var _ = [1]struct{}{}[unsafe.Offsetof(Control{}.ErrorAttr)-32]
+var _ = [1]struct{}{}[unsafe.Offsetof(Control{}.Pad0)-36]
+var _ = [1]struct{}{}[unsafe.Sizeof(RingCmd{})-72]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.Opcode)]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.Flags)-4]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.SrcBo)-8]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.Src2Bo)-12]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.DstBo)-16]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.Pad0)-20]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.SrcOffset)-24]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.Src2Offset)-32]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.DstOffset)-40]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.Length)-48]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.Value)-56]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCmd{}.UserData)-64]
+var _ = [1]struct{}{}[unsafe.Sizeof(RingCompletion{})-24]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCompletion{}.UserData)]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCompletion{}.Seqno)-8]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCompletion{}.Status)-16]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingCompletion{}.Pad0)-20]
+var _ = [1]struct{}{}[unsafe.Sizeof(RingQueueCreate{})-48]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingQueueCreate{}.Priority)]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingQueueCreate{}.SubmitEntries)-4]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingQueueCreate{}.CompleteEntries)-8]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingQueueCreate{}.Handle)-12]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingQueueCreate{}.SubmitOffset)-16]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingQueueCreate{}.SubmitSize)-24]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingQueueCreate{}.CompleteOffset)-32]
+var _ = [1]struct{}{}[unsafe.Offsetof(RingQueueCreate{}.CompleteSize)-40]
+var _ = [1]struct{}{}[unsafe.Sizeof(Doorbell{})-8]
+var _ = [1]struct{}{}[unsafe.Offsetof(Doorbell{}.Queue)]
+var _ = [1]struct{}{}[unsafe.Offsetof(Doorbell{}.Pad0)-4]

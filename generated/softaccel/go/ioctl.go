@@ -26,6 +26,12 @@ func ioctl(fd int, cmd uintptr, arg unsafe.Pointer) error {
 	}
 }
 
+// byteLen is the size in bytes of a slice's elements.
+func byteLen[T any](s []T) uint64 {
+	var zero T
+	return uint64(len(s)) * uint64(unsafe.Sizeof(zero))
+}
+
 // IoctlSubmit: Validate an array of commands and queue it on a queue as one
 // submission. Either every command is queued or, on error, none is and no seqno
 // is consumed.
@@ -118,6 +124,8 @@ func IoctlSubmitRaw(fd int, arg *Submit) error {
 //
 // ETIMEDOUT: The deadline passed before the submission completed.
 //
+// ECANCELED: A reset-queue cancel dropped the submission before it started.
+//
 // EINTR: A signal arrived before completion. Retrying with the same argument
 // waits until the same deadline.
 //
@@ -207,4 +215,150 @@ func IoctlPerfStatsRaw(fd int, arg *PerfStats) error {
 // EFAULT: The argument could not be read or written.
 func IoctlQueueInfo(fd int, arg *QueueInfo) error {
 	return ioctl(fd, IOCTL_QUEUE_INFO, unsafe.Pointer(arg))
+}
+
+// IoctlControl: Carry one control message (see the operations) and return its
+// reply. Requires the control device capability.
+//
+// It sends IOCTL_CONTROL (_IOWR: the kernel reads and writes *arg) and returns
+// the errno of a failure as a syscall.Errno. Since revision 3.
+//
+// The address of request's first element (0 when it is empty) goes in
+// arg.Request and its size in bytes in arg.RequestLen for the call; the kernel
+// reads the elements.
+//
+// The address of reply's first element (0 when it is empty) goes in arg.Reply
+// and its size in bytes in arg.ReplyCap for the call; the kernel writes the
+// elements.
+//
+// A slice too long for its count member fails with EOVERFLOW before the call.
+// Use IoctlControlRaw to send pointers and counts exactly as set.
+//
+// Errors the spec documents:
+//
+// EINVAL: A malformed message: short or unknown header, non-zero reserved
+// header bits, an attribute that is truncated, of the wrong length, unknown
+// (and not marked optional), repeated, nested too deep, or an enum value the
+// operation does not know. error-offset and error-attr say where.
+//
+// ERANGE: An attribute value is outside its range; error-offset and error-attr
+// say which.
+//
+// EOPNOTSUPP: The operation is unknown or newer than the driver.
+//
+// EPERM: The operation needs admin-perm and the caller is not privileged.
+//
+// EMSGSIZE: The reply does not fit in reply-cap; reply-len holds the size it
+// needs.
+//
+// ENOENT: reset-queue names a queue that is not a handle of the calling file.
+//
+// ENOTTY: The driver lacks CONTROL (the control device capability is clear).
+//
+// EFAULT: The argument, request or reply could not be read or written.
+//
+// E2BIG: The caller's argument is larger than the kernel's and the extra bytes
+// are not all zero.
+func IoctlControl(fd int, arg *Control, request []uint8, reply []uint8) error {
+	if byteLen(request) > 4294967295 {
+		return syscall.EOVERFLOW
+	}
+	arg.RequestLen = uint32(byteLen(request))
+	if byteLen(reply) > 4294967295 {
+		return syscall.EOVERFLOW
+	}
+	arg.ReplyCap = uint32(byteLen(reply))
+	arg.Request = 0
+	if len(request) > 0 {
+		arg.Request = uint64(uintptr(unsafe.Pointer(&request[0])))
+	}
+	arg.Reply = 0
+	if len(reply) > 0 {
+		arg.Reply = uint64(uintptr(unsafe.Pointer(&reply[0])))
+	}
+	// The kernel reaches the memory through integer addresses in *arg,
+	// which neither the garbage collector nor stack copying sees. So no
+	// function is called between taking the addresses and entering the
+	// system call (syscall.Syscall itself does not grow the stack, and the
+	// runtime does not move a stack during a system call), and KeepAlive
+	// holds the memory until the call returns.
+	var err error
+	for {
+		_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), IOCTL_CONTROL, uintptr(unsafe.Pointer(arg)))
+		if errno == syscall.EINTR {
+			continue
+		}
+		if errno != 0 {
+			err = errno
+		}
+		break
+	}
+	runtime.KeepAlive(request)
+	runtime.KeepAlive(reply)
+	return err
+}
+
+// IoctlControlRaw is IoctlControl with *arg sent exactly as the caller set it:
+// user pointers and their counts are not touched. For tests that pass
+// deliberately bad pointers or counts; each pointer must stay valid until the
+// call returns.
+func IoctlControlRaw(fd int, arg *Control) error {
+	return ioctl(fd, IOCTL_CONTROL, unsafe.Pointer(arg))
+}
+
+// IoctlRingQueueCreate: Create a queue in ring mode, with a submit ring
+// (userspace produces ring-cmd entries) and a complete ring (the device
+// produces ring-completion entries), and report where to mmap them. The queue
+// is destroyed with QUEUE_DESTROY; WAIT and QUEUE_INFO work on it. SUBMIT on it
+// fails with EINVAL.
+//
+// It sends IOCTL_RING_QUEUE_CREATE (_IOWR: the kernel reads and writes *arg)
+// and returns the errno of a failure as a syscall.Errno. Since revision 3.
+//
+// Errors the spec documents:
+//
+// EINVAL: An unknown priority, or ring sizes that are not powers of two in
+// 16..4096, or complete-entries below submit-entries.
+//
+// EOPNOTSUPP: The device lacks the rings capability, or a priority other than
+// normal without the queue-priority capability.
+//
+// EPERM: Realtime priority without CAP_SYS_NICE.
+//
+// ENOSPC: The calling file already holds num-queues-max queues.
+//
+// ENOMEM: Out of memory for the rings.
+//
+// EFAULT: The argument could not be read or written.
+//
+// E2BIG: The caller's argument is larger than the kernel's and the extra bytes
+// are not all zero.
+func IoctlRingQueueCreate(fd int, arg *RingQueueCreate) error {
+	return ioctl(fd, IOCTL_RING_QUEUE_CREATE, unsafe.Pointer(arg))
+}
+
+// IoctlDoorbell: Tell the device that the submit ring of a ring-mode queue has
+// new entries. Needed only while the ring's need-wakeup flag is set; the device
+// polls otherwise.
+//
+// It sends IOCTL_DOORBELL (_IOW: the kernel reads *arg) and returns the errno
+// of a failure as a syscall.Errno. Since revision 3.
+//
+// Errors the spec documents:
+//
+// EINVAL: Queue handle 0, a queue not in ring mode, or non-zero pad.
+//
+// ENOENT: The queue is not a handle of the calling file.
+//
+// EPIPE: The device found a protocol error on the submit ring (a tail more than
+// the ring size ahead of the head); the queue accepts no more work.
+//
+// EAGAIN: The device is in the low power state.
+//
+// EFAULT: The argument could not be read.
+//
+// E2BIG: The caller's argument is larger than the kernel's and the extra bytes
+// are not all zero.
+func IoctlDoorbell(fd int, arg *Doorbell) error {
+	return ioctl(fd, IOCTL_DOORBELL, unsafe.Pointer(arg))
 }

@@ -55,8 +55,12 @@ macro_rules! suite {
 pub(crate) use suite;
 
 /// The credentials the tests open with: CAP_SYS_NICE, for realtime
-/// queues (the node takes them from the opening thread: root has it).
-pub const NICE: drv::Creds = drv::Creds { cap_sys_nice: true };
+/// queues, and CAP_SYS_ADMIN, for admin-perm operations (the node takes
+/// them from the opening thread: root has both).
+pub const NICE: drv::Creds = drv::Creds {
+    cap_sys_nice: true,
+    privileged: true,
+};
 
 pub mod inproc {
     use super::*;

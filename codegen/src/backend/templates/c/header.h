@@ -77,6 +77,8 @@ extern "C" {
 #define {{ d.name }} {{ d.value }}
 {%- endfor %}
 {%- endfor %}
+{{- netlink }}
+{{- rings }}
 {%- if !checks.is_empty() %}
 
 /*

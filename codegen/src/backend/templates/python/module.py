@@ -327,6 +327,8 @@ def {{ f.name }}({{ f.params }}):
 {%- endif %}
 {%- endfor %}
 {%- endif %}
+{{- netlink }}
+{{- rings }}
 
 
 if __name__ == "__main__":

@@ -480,6 +480,15 @@ pub trait Ops {
     fn accel_revision(&self) -> u32 {
         uapi::REVISION
     }
+    /// Whether the caller may use what the spec marks `admin-perm`
+    /// (an ioctl, or an operation of the control messages):
+    /// [`dispatch`] answers `EPERM` without calling the handler
+    /// when this is false. A kernel driver checks the caller's
+    /// `CAP_SYS_ADMIN` here. False by default.
+    fn privileged(&self, file: &Self::File) -> bool {
+        let _ = file;
+        false
+    }
     /// Read one device or per-file parameter.
     ///
     /// [`uapi::IOCTL_GET_PARAM`]: nr 0x00, direction inout (`_IOWR`), argument

@@ -1,0 +1,200 @@
+//! Benchmark 1: generation. The whole in-process pipeline (load +
+//! resolve + lint + render of every backend, as `uabi generate` runs it
+//! before writing) on a synthetic spec the size of a whole subsystem's
+//! uAPI and on spec/softaccel.yaml, against plain YAML parsing of the
+//! same text in the same run; and the whole `uabi generate` process
+//! writing into a fresh directory, against spawning `uabi --version`.
+//!
+//! Each group's throughput is the number of top-level items (structs,
+//! ioctls, attributes, operations, consts, enums, flags sets, rings), so
+//! criterion reports items per second; scripts/bench.sh turns that into
+//! time per item against the 10 µs target.
+//!
+//! Run: `cargo bench -p uabi --bench generate` (or `scripts/bench.sh
+//! generate`). `UABI_BENCH_WRITE_SPEC=DIR` writes both revisions of the
+//! synthetic spec under DIR/r1 and DIR/r2 and exits, to lint or read it.
+
+mod synth;
+
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use synth::{Counts, LARGE, Scratch};
+use uabi::backend;
+use uabi::pipeline;
+
+/// One spec set to generate from.
+struct Input {
+    name: &'static str,
+    /// The specs named on the command line.
+    specs: Vec<PathBuf>,
+    /// The text of every file the pipeline reads (includes too), for the
+    /// parsing baseline.
+    texts: Vec<String>,
+    counts: Counts,
+}
+
+impl Input {
+    fn new(name: &'static str, specs: Vec<PathBuf>) -> Input {
+        let c = pipeline::load_and_lint(&specs);
+        assert!(
+            !c.has_errors(),
+            "{name}: the specs have errors:\n{}",
+            c.render_diagnostics()
+        );
+        let counts = Counts::of(c.models.values().map(|m| m.as_ref()));
+        let files = pipeline::render(&c.models);
+        eprintln!(
+            "{name}: {counts}; {} warnings; {} files generated",
+            c.diagnostics.len(),
+            files.len()
+        );
+        let mut texts: Vec<String> = c.sources.values().cloned().collect();
+        texts.sort();
+        Input {
+            name,
+            specs,
+            texts,
+            counts,
+        }
+    }
+}
+
+/// Benchmarks `routine`, measured for its own duration (see
+/// [`synth::fit`]).
+fn bench<R>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str, mut routine: impl FnMut() -> R) {
+    synth::fit(g, &mut routine);
+    g.bench_function(id, |b| b.iter(&mut routine));
+}
+
+fn in_process(c: &mut Criterion, input: &Input) {
+    let mut g = c.benchmark_group(format!("generate/{}", input.name));
+    g.throughput(Throughput::Elements(input.counts.items()));
+    bench(&mut g, "yaml parse (baseline)", || {
+        for t in &input.texts {
+            let v: serde_json::Value = serde_saphyr::from_str(t).expect("valid YAML");
+            black_box(v);
+        }
+    });
+    bench(&mut g, "load + resolve", || {
+        for s in &input.specs {
+            black_box(uabi::load::load(s, None).expect("resolves"));
+        }
+    });
+    bench(&mut g, "load + resolve + lint", || {
+        pipeline::load_and_lint(&input.specs)
+    });
+    bench(&mut g, "pipeline", || {
+        let checked = pipeline::load_and_lint(&input.specs);
+        pipeline::render(&checked.models)
+    });
+    g.finish();
+}
+
+/// Where the time of rendering goes, backend by backend.
+fn per_backend(c: &mut Criterion, input: &Input) {
+    let checked = pipeline::load_and_lint(&input.specs);
+    let models: Vec<_> = checked.models.values().cloned().collect();
+    type Render = fn(&uabi::model::Model) -> Vec<backend::GeneratedFile>;
+    let backends: [(&str, Render); 6] = [
+        ("rust-uapi", backend::rust_uapi::render),
+        ("rust-kernel", backend::rust_kernel::render),
+        ("rust-user", backend::rust_user::render),
+        ("c", backend::c::render),
+        ("python", backend::python::render),
+        ("go", backend::go::render),
+    ];
+    let mut g = c.benchmark_group(format!("render/{}", input.name));
+    g.throughput(Throughput::Elements(input.counts.items()));
+    for (name, render) in backends {
+        bench(&mut g, name, || {
+            for m in &models {
+                black_box(render(m));
+            }
+        });
+    }
+    g.finish();
+}
+
+fn uabi() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_uabi"))
+}
+
+/// `uabi generate` of `input` into `out`.
+fn generate_process(input: &Input, out: &Path) {
+    let status = uabi()
+        .arg("generate")
+        .args(&input.specs)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .status()
+        .expect("running uabi");
+    assert!(status.success(), "uabi generate failed for {}", input.name);
+}
+
+fn process(c: &mut Criterion, inputs: &[Input]) {
+    let scratch = Scratch::new("generate");
+    let mut n = 0u32;
+    let mut fresh = || {
+        n += 1;
+        // The previous iteration's output goes, so the disk does not fill.
+        let _ = std::fs::remove_dir_all(scratch.0.join(format!("out-{}", n - 1)));
+        scratch.0.join(format!("out-{n}"))
+    };
+    let mut g = c.benchmark_group("generate-process");
+    for input in inputs {
+        g.throughput(Throughput::Elements(input.counts.items()));
+        synth::fit(&mut g, || generate_process(input, &fresh()));
+        g.bench_function(input.name, |b| {
+            b.iter_batched(
+                &mut fresh,
+                |out| generate_process(input, &out),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.throughput(Throughput::Elements(1));
+    bench(&mut g, "spawn only (uabi --version)", || {
+        let status = uabi()
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .expect("running uabi");
+        assert!(status.success());
+    });
+    g.finish();
+}
+
+fn main() {
+    if let Some(dir) = std::env::var_os("UABI_BENCH_WRITE_SPEC") {
+        let dir = PathBuf::from(dir);
+        for rev in [1, 2] {
+            for p in synth::write(&dir.join(format!("r{rev}")), &LARGE, rev).expect("writing") {
+                println!("{}", p.display());
+            }
+        }
+        return;
+    }
+    let scratch = Scratch::new("synth");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_path_buf();
+    let inputs = [
+        Input::new(
+            "synthetic",
+            synth::write(&scratch.0, &LARGE, 1).expect("writing the synthetic spec"),
+        ),
+        Input::new("softaccel", vec![root.join("spec/softaccel.yaml")]),
+    ];
+    let mut c = Criterion::default().configure_from_args();
+    for input in &inputs {
+        in_process(&mut c, input);
+    }
+    per_backend(&mut c, &inputs[0]);
+    process(&mut c, &inputs);
+    c.final_summary();
+}
