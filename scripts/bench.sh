@@ -20,6 +20,7 @@ BENCHES=(
     "generate uabi"
     "compat uabi"
     "dispatch softaccel-driver"
+    "submit softaccel"
 )
 
 # One line per summary row, fields separated by '|':
@@ -60,6 +61,10 @@ SUMMARY=(
     "ratio|dispatch GET_PARAM BufferMem: generated / hand-written|get-param/BufferMem/generated dispatch|get-param/BufferMem/hand-written baseline"
     "ratio|dispatch BO_INFO BufferMem: generated / hand-written|bo-info/BufferMem/generated dispatch|bo-info/BufferMem/hand-written baseline"
     "ratio|dispatch GET_PARAM SelfMem: generated / hand-written|get-param/SelfMem/generated dispatch|get-param/SelfMem/hand-written baseline"
+    "ratio|submit 32 cmds in process: one ioctl each / ring (ring speed-up)|submit/in-process/one SUBMIT ioctl per command|submit/in-process/ring, one publish per batch"
+    "ratio|submit 32 cmds via node: one ioctl each / ring (ring speed-up, target >= 20)|submit/node/one SUBMIT ioctl per command|submit/node/ring, one publish per batch"
+    "ratio|control in process: set-tunables / GET_PARAM|control/in-process/set-tunables operation|control/in-process/GET_PARAM ioctl (baseline)"
+    "ratio|control via node: set-tunables / GET_PARAM|control/node/set-tunables operation|control/node/GET_PARAM ioctl (baseline)"
 )
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }

@@ -41,12 +41,17 @@ use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use uabi_runtime::Errno;
 use uabi_runtime::transport::Mapping;
 
-/// How long the poller keeps polling an empty ring before it asks for
-/// the doorbell, in rounds of [`POLL_INTERVAL`].
+/// Right after it found work, the poller looks again at once (yielding
+/// the CPU between looks) for this long: a producer that publishes
+/// batches back to back would otherwise wait out a timed sleep, whose
+/// timer slack alone is tens of microseconds, on every batch.
+const SPIN: Duration = Duration::from_micros(200);
+/// How long the poller then keeps polling an empty ring before it asks
+/// for the doorbell, in rounds of [`POLL_INTERVAL`].
 const POLL_ROUNDS: u32 = 20;
 const POLL_INTERVAL: Duration = Duration::from_micros(100);
 /// How often a blocked or sleeping poller looks again on its own
@@ -369,6 +374,7 @@ struct Poller {
 impl Poller {
     fn run(self) {
         let mut idle = 0;
+        let mut last_work = Instant::now();
         loop {
             if self.wake.is_shutdown() {
                 return;
@@ -380,6 +386,11 @@ impl Poller {
             let go_on = match round {
                 Round::Took => {
                     idle = 0;
+                    last_work = Instant::now();
+                    true
+                }
+                Round::Empty if last_work.elapsed() < SPIN => {
+                    std::thread::yield_now();
                     true
                 }
                 Round::Blocked => self.wake.wait(RECHECK),
