@@ -132,6 +132,57 @@ impl Engines {
         Ok(seqno)
     }
 
+    /// [`Engines::enqueue`] for several submissions of one queue, in
+    /// order, under one lock of the queue and of its engine and with one
+    /// wakeup: the ring poller hands over a whole round at once, so the
+    /// engine does not sleep and wake between entries. Stops at the first
+    /// that cannot be queued and returns how many were, or the errno when
+    /// none was.
+    pub(crate) fn enqueue_all(&self, subs: Vec<Submission>) -> Result<usize, Errno> {
+        let Some(queue) = subs.first().map(|s| s.queue.clone()) else {
+            return Ok(0);
+        };
+        let engine = self.engines.get(queue.engine).ok_or(Errno::ENODEV)?;
+        let mut qs = lock(&queue.state);
+        let mut queued = 0;
+        let mut error = None;
+        {
+            let mut es = lock(&engine.state);
+            if es.shutdown {
+                return Err(Errno::ENODEV);
+            }
+            let ready = &mut es.ready[queue.rank];
+            for mut sub in subs {
+                debug_assert!(Arc::ptr_eq(&sub.queue, &queue));
+                if qs.inflight >= MAX_INFLIGHT_SUBMITS {
+                    error = Some(Errno::EBUSY);
+                    break;
+                }
+                let Some(seqno) = qs.issued.checked_add(1) else {
+                    error = Some(Errno::EBUSY);
+                    break;
+                };
+                if ready.try_reserve(1).is_err() {
+                    error = Some(Errno::ENOMEM);
+                    break;
+                }
+                sub.seqno = seqno;
+                ready.push_back(sub);
+                qs.issued = seqno;
+                qs.inflight += 1;
+                queued += 1;
+            }
+        }
+        drop(qs);
+        if queued > 0 {
+            engine.work.notify_one();
+        }
+        match (queued, error) {
+            (0, Some(e)) => Err(e),
+            _ => Ok(queued),
+        }
+    }
+
     /// Stops (or restarts) every engine from starting submissions; a
     /// running one finishes.
     pub(crate) fn set_paused(&self, paused: bool) {
@@ -310,12 +361,15 @@ fn complete(sub: Submission, stats: &Stats, ran_all: bool) {
     if ring.is_none_or(|tag| tag.status == 0) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
-    {
+    let wake = {
         let mut qs = lock(&queue.state);
         qs.completed = qs.completed.max(seqno);
         qs.inflight = qs.inflight.saturating_sub(1);
+        qs.wakes_a_waiter()
+    };
+    if wake {
+        queue.done.notify_all();
     }
-    queue.done.notify_all();
     drop(queue);
     drop(_pending);
 }

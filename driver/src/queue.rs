@@ -21,7 +21,8 @@ pub(crate) struct Queue {
     priority: u32,
     flags: u32,
     pub(crate) state: Mutex<QueueState>,
-    /// Signalled whenever `state.completed` advances.
+    /// Signalled when `state.completed` reaches a seqno in
+    /// `state.awaited`.
     pub(crate) done: Condvar,
     /// The submit and complete rings of a ring-mode queue
     /// (RING_QUEUE_CREATE); None for a SUBMIT queue.
@@ -39,6 +40,42 @@ pub(crate) struct QueueState {
     /// Seqno ranges (inclusive) that reset-queue cancelled: WAIT on them
     /// answers ECANCELED.
     pub(crate) cancelled: Vec<(u64, u64)>,
+    /// The seqno each blocked waiter needs, so a completion wakes the
+    /// waiters only when one of them can return: a waiter for the last of
+    /// 32 submissions then wakes once, not 32 times.
+    pub(crate) awaited: Vec<u64>,
+}
+
+impl QueueState {
+    /// Whether a waiter can return now that `completed` has advanced.
+    pub(crate) fn wakes_a_waiter(&self) -> bool {
+        self.awaited.iter().any(|&s| s <= self.completed)
+    }
+}
+
+/// Blocks on `q.done` as one waiter for `seqno` (registered in
+/// `awaited` while blocked), for at most `timeout` if given.
+fn block<'a>(
+    q: &'a Queue,
+    mut st: std::sync::MutexGuard<'a, QueueState>,
+    seqno: u64,
+    timeout: Option<Duration>,
+) -> std::sync::MutexGuard<'a, QueueState> {
+    st.awaited.push(seqno);
+    let mut st = match timeout {
+        Some(t) => match q.done.wait_timeout(st, t) {
+            Ok((g, _)) => g,
+            Err(e) => e.into_inner().0,
+        },
+        None => match q.done.wait(st) {
+            Ok(g) => g,
+            Err(e) => e.into_inner(),
+        },
+    };
+    if let Some(i) = st.awaited.iter().position(|&s| s == seqno) {
+        st.awaited.swap_remove(i);
+    }
+    st
 }
 
 /// Number of scheduling ranks: one per priority.
@@ -113,6 +150,7 @@ pub(crate) fn insert(
             completed: 0,
             inflight: 0,
             cancelled: Vec::new(),
+            awaited: Vec::new(),
         }),
         done: Condvar::new(),
         ring,
@@ -178,10 +216,7 @@ pub(crate) fn wait(file: &FileCtx, arg: &Wait) -> Result<(), Errno> {
             return Err(Errno::ETIMEDOUT);
         }
         let left = Duration::from_nanos(arg.timeout_ns.abs_diff(now));
-        st = match q.done.wait_timeout(st, left) {
-            Ok((g, _)) => g,
-            Err(e) => e.into_inner().0,
-        };
+        st = block(&q, st, arg.seqno, Some(left));
     }
     if st
         .cancelled
@@ -220,10 +255,7 @@ fn wait_completed<'a>(
     seqno: u64,
 ) -> std::sync::MutexGuard<'a, QueueState> {
     while st.completed < seqno {
-        st = match q.done.wait(st) {
-            Ok(g) => g,
-            Err(e) => e.into_inner(),
-        };
+        st = block(q, st, seqno, None);
     }
     st
 }

@@ -201,7 +201,11 @@ impl Rings {
 
     /// Entries the poller may take now without a completion that cannot
     /// be posted; Err on a protocol error of the complete ring.
-    fn credits(&self, queue: &Queue) -> Result<u32, RingError> {
+    /// How many more entries the poller may take now: room in the
+    /// complete ring for their completions, and room under the queue's
+    /// in-flight limit counting `unqueued` entries taken this round and
+    /// not yet handed to the engine.
+    fn credits(&self, queue: &Queue, unqueued: u32) -> Result<u32, RingError> {
         let mut c = lock(&self.completer);
         flush(&mut c);
         let space = c.producer.space()?;
@@ -214,7 +218,7 @@ impl Rings {
         drop(c);
         let inflight = lock(&queue.state).inflight;
         let by_ring = space.saturating_sub(owed);
-        let by_queue = MAX_INFLIGHT_SUBMITS.saturating_sub(inflight);
+        let by_queue = MAX_INFLIGHT_SUBMITS.saturating_sub(inflight.saturating_add(unqueued));
         Ok(by_ring.min(by_queue))
     }
 }
@@ -451,8 +455,10 @@ impl Poller {
         }
         let mut consumer = lock(&rings.consumer);
         let mut took = 0u32;
+        let mut batch: Vec<Submission> = Vec::new();
         let mut round = loop {
-            let credits = match rings.credits(q) {
+            let unqueued = u32::try_from(batch.len()).unwrap_or(u32::MAX);
+            let credits = match rings.credits(q, unqueued) {
                 Ok(n) => n,
                 // The complete ring's consumer index cannot be right: stop
                 // taking entries, and say so where userspace looks.
@@ -485,7 +491,6 @@ impl Poller {
                 Ok(op) => (vec![op], 0),
                 Err(e) => (Vec::new(), -e.0),
             };
-            let accepted = status == 0;
             let sub = Submission {
                 seqno: 0,
                 ops,
@@ -497,24 +502,33 @@ impl Poller {
                 }),
                 _pending: Pending::new(&dev.stats),
             };
-            match dev.engines.enqueue(sub) {
-                Ok(_) if accepted => {
-                    dev.stats.submits.fetch_add(1, Ordering::Relaxed);
-                    self.shared.count_submit();
-                }
-                Ok(_) => {
-                    dev.stats.errors.fetch_add(1, Ordering::Relaxed);
-                }
-                // The credits ruled EBUSY out; the device is going away.
-                Err(_) => {
-                    rings.outstanding.fetch_sub(1, Ordering::AcqRel);
-                    break Round::Stopped;
-                }
-            }
+            batch.push(sub);
             if took >= rings.submit_entries {
                 break Round::Took;
             }
         };
+        // One hand-over for the whole round (see Engines::enqueue_all).
+        let statuses: Vec<bool> = batch
+            .iter()
+            .map(|s| s.ring.is_some_and(|t| t.status == 0))
+            .collect();
+        // An error means none was queued (the device is going away).
+        let queued = dev.engines.enqueue_all(batch).unwrap_or_default();
+        for &accepted in &statuses[..queued] {
+            if accepted {
+                dev.stats.submits.fetch_add(1, Ordering::Relaxed);
+                self.shared.count_submit();
+            } else {
+                dev.stats.errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        // The credits ruled EBUSY out; the rest could not be queued only
+        // because the device is going away.
+        if queued < statuses.len() {
+            let lost = u32::try_from(statuses.len() - queued).unwrap_or(u32::MAX);
+            rings.outstanding.fetch_sub(lost, Ordering::AcqRel);
+            round = Round::Stopped;
+        }
         consumer.release();
         if took > 0 && !matches!(round, Round::Stopped) {
             round = Round::Took;

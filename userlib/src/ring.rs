@@ -55,6 +55,9 @@ pub struct RingQueue<'d, T: Transport> {
 /// The longest one WAIT blocks while reaping completions; see
 /// [`RingQueue::wait_for`].
 const WAIT_SLICE: Duration = Duration::from_millis(1);
+/// How long [`RingQueue::wait_for`] polls the complete ring before it
+/// blocks in WAIT.
+const SPIN: Duration = Duration::from_micros(50);
 
 fn ring_error(e: RingError) -> Error {
     Error::from_errno("ring", e.errno())
@@ -226,7 +229,8 @@ impl<'d, T: Transport> RingQueue<'d, T> {
     /// Reaps completions until the one of `seqno` (and so every earlier
     /// one) has arrived, or `timeout` passes (ETIMEDOUT); returns them all.
     pub fn wait_for(&mut self, seqno: u64, timeout: Duration) -> Result<Vec<Completion>> {
-        let deadline = Instant::now() + timeout;
+        let start = Instant::now();
+        let deadline = start + timeout;
         let mut out = Vec::new();
         loop {
             self.reap_into_buffer()?;
@@ -235,6 +239,13 @@ impl<'d, T: Transport> RingQueue<'d, T> {
                 return Ok(out);
             }
             let now = Instant::now();
+            // Completions usually follow within microseconds: look again
+            // (yielding the CPU to the device's threads) before paying
+            // for a WAIT system call.
+            if now.duration_since(start) < SPIN && now < deadline {
+                std::thread::yield_now();
+                continue;
+            }
             if now >= deadline {
                 return Err(Error::from_errno("ring", Errno::ETIMEDOUT));
             }
