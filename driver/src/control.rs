@@ -135,7 +135,7 @@ pub(crate) fn get_tunables(
     reply: &mut o::GetTunablesReply<'_, '_>,
 ) -> Result<(), Errno> {
     available(dev)?;
-    reply.time_slice_ns(dev.time_slice_ns.load(Ordering::Relaxed));
+    reply.time_slice_ns(dev.stats.time_slice_ns.load(Ordering::Relaxed));
     Ok(())
 }
 
@@ -148,9 +148,9 @@ pub(crate) fn set_tunables(
     available(dev)?;
     // The range was checked by the policy (ERANGE).
     if let Some(ns) = req.time_slice_ns() {
-        dev.time_slice_ns.store(ns, Ordering::Relaxed);
+        dev.stats.time_slice_ns.store(ns, Ordering::Relaxed);
     }
-    reply.time_slice_ns(dev.time_slice_ns.load(Ordering::Relaxed));
+    reply.time_slice_ns(dev.stats.time_slice_ns.load(Ordering::Relaxed));
     Ok(())
 }
 

@@ -261,6 +261,11 @@ pub(crate) struct Stats {
     pub(crate) bytes: AtomicU64,
     /// Submissions and control requests rejected.
     pub(crate) errors: AtomicU64,
+    /// The time-slice-ns tunable: how long an engine runs one
+    /// submission's commands before it lets other ready queues of the
+    /// same or a higher priority go first. Here, not on the device,
+    /// because the engine threads read it.
+    pub(crate) time_slice_ns: AtomicU64,
 }
 
 /// Which live-object counter a [`Live`] guard holds.
@@ -363,8 +368,6 @@ pub struct Device {
     pub(crate) engines: Engines,
     /// The power-state enum value the control path last set (full = 0).
     pub(crate) power_state: AtomicU32,
-    /// The time-slice-ns tunable.
-    pub(crate) time_slice_ns: AtomicU64,
     /// This device, for the threads that outlive an ioctl (ring pollers)
     /// and must not keep the device alive.
     pub(crate) me: std::sync::Weak<Device>,
@@ -388,6 +391,7 @@ impl Device {
             cmds: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            time_slice_ns: AtomicU64::new(crate::control::DEFAULT_TIME_SLICE_NS),
         });
         let engines = Engines::start(config.engine_count, &stats)?;
         Ok(Arc::new_cyclic(|me| Device {
@@ -395,7 +399,6 @@ impl Device {
             stats,
             engines,
             power_state: AtomicU32::new(uapi::power_state::FULL),
-            time_slice_ns: AtomicU64::new(crate::control::DEFAULT_TIME_SLICE_NS),
             me: me.clone(),
         }))
     }

@@ -20,6 +20,9 @@ use uabi_runtime::Errno;
 pub(crate) struct Submission {
     pub(crate) seqno: u64,
     pub(crate) ops: Vec<Op>,
+    /// How many of `ops` have run: a submission pre-empted at the end of
+    /// its time slice resumes here.
+    pub(crate) next_op: usize,
     pub(crate) queue: Arc<Queue>,
     pub(crate) file: Arc<FileShared>,
     /// Set for a submission made from a ring entry: its completion goes to
@@ -298,20 +301,70 @@ fn serve(engine: &Engine, stats: &Arc<Stats>) {
                 };
             }
         };
-        run(engine, sub, &mut scratch, stats);
+        if let Some(rest) = run(engine, sub, &mut scratch, stats) {
+            requeue(engine, rest);
+        }
     }
 }
 
-fn run(engine: &Engine, sub: Submission, scratch: &mut Scratch, stats: &Arc<Stats>) {
+/// Whether another queue's submission of `rank` or a higher rank is
+/// waiting on `engine`.
+fn others_waiting(engine: &Engine, rank: usize, queue: &Arc<Queue>) -> bool {
+    let es = lock(&engine.state);
+    es.ready[rank..]
+        .iter()
+        .any(|r| r.iter().any(|s| !Arc::ptr_eq(&s.queue, queue)))
+}
+
+/// Puts a pre-empted submission back behind the other queues' ready work
+/// of its rank, with its own queue's later submissions behind it, so the
+/// queue's commands still start in order.
+fn requeue(engine: &Engine, rest: Submission) {
+    let mut es = lock(&engine.state);
+    let ready = &mut es.ready[rest.queue.rank];
+    let queue = rest.queue.clone();
+    let mut same = VecDeque::new();
+    let mut others = VecDeque::with_capacity(ready.len());
+    for s in ready.drain(..) {
+        if Arc::ptr_eq(&s.queue, &queue) {
+            same.push_back(s);
+        } else {
+            others.push_back(s);
+        }
+    }
+    others.push_back(rest);
+    others.extend(same);
+    *ready = others;
+}
+
+/// Runs `sub` from its next command. Returns it, to be queued again, when
+/// its time slice ran out and another queue is waiting; completes it
+/// otherwise.
+fn run(
+    engine: &Engine,
+    mut sub: Submission,
+    scratch: &mut Scratch,
+    stats: &Arc<Stats>,
+) -> Option<Submission> {
     let start = monotonic_ns();
+    let slice = stats.time_slice_ns.load(Ordering::Relaxed);
     let mut tally = Tally::default();
     let mut ran_all = true;
-    for op in &sub.ops {
+    let mut preempted = false;
+    while let Some(op) = sub.ops.get(sub.next_op) {
         if sub.file.is_closed() {
             ran_all = false;
             break;
         }
         op.run(scratch, &mut tally);
+        sub.next_op += 1;
+        if sub.next_op < sub.ops.len()
+            && monotonic_ns().abs_diff(start) >= slice
+            && others_waiting(engine, sub.queue.rank, &sub.queue)
+        {
+            preempted = true;
+            break;
+        }
     }
     let busy = monotonic_ns().abs_diff(start);
     sub.file.account(tally, busy);
@@ -322,7 +375,11 @@ fn run(engine: &Engine, sub: Submission, scratch: &mut Scratch, stats: &Arc<Stat
     );
     engine.busy_ns.fetch_add(busy, Ordering::Relaxed);
     engine.completed.fetch_add(tally.cmds, Ordering::Relaxed);
+    if preempted {
+        return Some(sub);
+    }
     complete(sub, stats, ran_all);
+    None
 }
 
 /// Marks `sub` complete on its queue and wakes the queue's waiters. The
@@ -333,6 +390,7 @@ fn complete(sub: Submission, stats: &Stats, ran_all: bool) {
     let Submission {
         seqno,
         ops,
+        next_op: _,
         queue,
         file,
         ring,

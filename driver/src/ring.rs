@@ -494,6 +494,7 @@ impl Poller {
             let sub = Submission {
                 seqno: 0,
                 ops,
+                next_op: 0,
                 queue: q.clone(),
                 file: self.shared.clone(),
                 ring: Some(RingTag {

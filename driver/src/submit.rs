@@ -47,6 +47,7 @@ pub(crate) fn submit(
     let sub = Submission {
         seqno: 0,
         ops,
+        next_op: 0,
         queue,
         file: file.shared.clone(),
         ring: None,

@@ -299,6 +299,63 @@ fn tunables_are_range_checked_and_kept() {
     assert_eq!(r.time_slice_ns, Some(50_000));
 }
 
+/// The time slice has an effect: with one engine, a long submission on
+/// one queue lets a queue that has work waiting go first once its slice
+/// is used up (at a command boundary), and runs to the end first when
+/// the slice is longer than the whole submission.
+#[test]
+fn the_time_slice_lets_a_waiting_queue_go_first() {
+    let dev = device_with(DeviceConfig {
+        engine_count: 1,
+        ..DeviceConfig::default()
+    });
+    let t = open(&dev);
+    let set = |ns| {
+        ops::set_tunables(
+            &t,
+            REV,
+            &ops::SetTunablesRequest {
+                time_slice_ns: Some(ns),
+            },
+        )
+        .expect("set-tunables")
+    };
+    let (long_q, short_q) = (queue(&t), queue(&t));
+    // 64 fills of 4 MiB: far longer than the shortest slice and far
+    // shorter than the longest one.
+    let big = fill_cmd(&t, 4 << 20);
+    let small = fill_cmd(&t, 64);
+    let long_cmds = vec![big; 64];
+    // Both queues' work is ready before the engine starts (paused), the
+    // long submission first: FIFO would run it to the end first.
+    let race = |slice_ns: u64| -> bool {
+        set(slice_ns);
+        dev.set_paused(true);
+        let long = submit(&t, long_q, &long_cmds).unwrap();
+        let short = submit(&t, short_q, &[small]).unwrap();
+        dev.set_paused(false);
+        assert_eq!(
+            wait_until(&t, short_q, short, after(Duration::from_secs(30))),
+            Ok(())
+        );
+        // Whether the long submission had finished when the short one did.
+        let long_done = wait_until(&t, long_q, long, after(Duration::ZERO)).is_ok();
+        assert_eq!(
+            wait_until(&t, long_q, long, after(Duration::from_secs(30))),
+            Ok(())
+        );
+        long_done
+    };
+    assert!(
+        !race(10_000),
+        "a 10 us slice: the short submission overtakes the long one"
+    );
+    assert!(
+        race(1_000_000_000),
+        "a 1 s slice: the long submission runs to its end first"
+    );
+}
+
 #[test]
 fn firmware_commands_answer_big_endian() {
     let dev = device();

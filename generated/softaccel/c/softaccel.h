@@ -1045,8 +1045,12 @@ enum {
 /* Attribute set tunables: Device tunables. */
 enum {
 	/**
-	 * @SOFTACCEL_A_TUNABLES_TIME_SLICE_NS: Longest time an engine runs one
-	 * queue's commands before it looks at other queues, in nanoseconds.
+	 * @SOFTACCEL_A_TUNABLES_TIME_SLICE_NS: Time slice of the engines, in
+	 * nanoseconds: once an engine has run one submission's commands for
+	 * this long, and another queue of the same or a higher priority has
+	 * work waiting on the engine, it lets that work go first and resumes
+	 * the submission after it, at a command boundary. Commands of one queue
+	 * still start in order.
 	 * Since revision 3.
 	 */
 	SOFTACCEL_A_TUNABLES_TIME_SLICE_NS = 1,

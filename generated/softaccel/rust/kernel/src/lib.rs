@@ -1540,8 +1540,11 @@ pub mod operations {
         }
         /// Attribute values of the `tunables` set.
         pub mod tunables {
-            /// Longest time an engine runs one queue's commands before it looks at other
-            /// queues, in nanoseconds.
+            /// Time slice of the engines, in nanoseconds: once an engine has run one
+            /// submission's commands for this long, and another queue of the same or a higher
+            /// priority has work waiting on the engine, it lets that work go first and resumes
+            /// the submission after it, at a command boundary. Commands of one queue still
+            /// start in order.
             ///
             /// `time-slice-ns` (u64). Since revision 3.
             pub const TIME_SLICE_NS: u16 = 1;
@@ -2217,8 +2220,11 @@ pub mod operations {
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
             if self.rev >= since { self.attrs } else { &[] }
         }
-        /// Longest time an engine runs one queue's commands before it looks at other
-        /// queues, in nanoseconds.
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
         pub fn time_slice_ns(&self) -> Option<u64> {
             nla::find(self.as_bytes_at(3), attr::tunables::TIME_SLICE_NS)
                 .and_then(|p| nla::get_u64(p, nla::Order::Native))
@@ -2233,8 +2239,11 @@ pub mod operations {
         pub fn writer(&mut self) -> &mut nla::Writer<'b> {
             self.w
         }
-        /// Longest time an engine runs one queue's commands before it looks at other
-        /// queues, in nanoseconds.
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
         pub fn time_slice_ns(&mut self, v: u64) -> &mut Self {
             self.w.put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
             self
@@ -2620,8 +2629,11 @@ pub mod operations {
         pub fn writer(&mut self) -> &mut nla::Writer<'b> {
             self.w
         }
-        /// Longest time an engine runs one queue's commands before it looks at other
-        /// queues, in nanoseconds.
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
         pub fn time_slice_ns(&mut self, v: u64) -> &mut Self {
             self.w.put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
             self
@@ -2661,8 +2673,11 @@ pub mod operations {
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
             if self.rev >= since { self.attrs } else { &[] }
         }
-        /// Longest time an engine runs one queue's commands before it looks at other
-        /// queues, in nanoseconds.
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
         pub fn time_slice_ns(&self) -> Option<u64> {
             nla::find(self.as_bytes_at(3), attr::tunables::TIME_SLICE_NS)
                 .and_then(|p| nla::get_u64(p, nla::Order::Native))
@@ -2683,8 +2698,11 @@ pub mod operations {
         pub fn writer(&mut self) -> &mut nla::Writer<'b> {
             self.w
         }
-        /// Longest time an engine runs one queue's commands before it looks at other
-        /// queues, in nanoseconds.
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
         pub fn time_slice_ns(&mut self, v: u64) -> &mut Self {
             self.w.put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
             self

@@ -749,8 +749,11 @@ pub mod operations {
         }
         /// Attribute values of the `tunables` set.
         pub mod tunables {
-            /// Longest time an engine runs one queue's commands before it looks at other
-            /// queues, in nanoseconds.
+            /// Time slice of the engines, in nanoseconds: once an engine has run one
+            /// submission's commands for this long, and another queue of the same or a higher
+            /// priority has work waiting on the engine, it lets that work go first and resumes
+            /// the submission after it, at a command boundary. Commands of one queue still
+            /// start in order.
             ///
             /// `time-slice-ns` (u64). Since revision 3.
             pub const TIME_SLICE_NS: u16 = 1;
@@ -1255,8 +1258,11 @@ pub mod operations {
     /// The attributes of a nest of the `tunables` set.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TunablesAttrs {
-        /// Longest time an engine runs one queue's commands before it looks at other
-        /// queues, in nanoseconds.
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
         pub time_slice_ns: Option<u64>,
     }
     impl TunablesAttrs {
@@ -1540,8 +1546,11 @@ pub mod operations {
     /// The reply of `get-tunables`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetTunablesReply {
-        /// Longest time an engine runs one queue's commands before it looks at other
-        /// queues, in nanoseconds.
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
         pub time_slice_ns: Option<u64>,
     }
     impl GetTunablesReply {
@@ -1563,8 +1572,11 @@ pub mod operations {
     /// The request of `set-tunables`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SetTunablesRequest {
-        /// Longest time an engine runs one queue's commands before it looks at other
-        /// queues, in nanoseconds.
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
         pub time_slice_ns: Option<u64>,
     }
     impl SetTunablesRequest {
@@ -1586,8 +1598,11 @@ pub mod operations {
     /// The reply of `set-tunables`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SetTunablesReply {
-        /// Longest time an engine runs one queue's commands before it looks at other
-        /// queues, in nanoseconds.
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
         pub time_slice_ns: Option<u64>,
     }
     impl SetTunablesReply {
