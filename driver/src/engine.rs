@@ -7,7 +7,7 @@
 use crate::device::{Pending, Stats};
 use crate::exec::{Op, Scratch};
 use crate::perf::{FileShared, Tally};
-use crate::queue::{Queue, RANKS};
+use crate::queue::{Queue, QueueState, RANKS};
 use crate::uapi::MAX_INFLIGHT_SUBMITS;
 use crate::util::{lock, monotonic_ns};
 use std::collections::VecDeque;
@@ -110,26 +110,11 @@ impl Engines {
     /// Gives `sub` the queue's next seqno and queues it on the queue's
     /// engine; EBUSY when the queue is full. The queue's lock is held
     /// across both steps so seqno order is engine order.
-    pub(crate) fn enqueue(&self, mut sub: Submission) -> Result<u64, Errno> {
+    pub(crate) fn enqueue(&self, sub: Submission) -> Result<u64, Errno> {
         let queue = sub.queue.clone();
         let engine = self.engines.get(queue.engine).ok_or(Errno::ENODEV)?;
         let mut qs = lock(&queue.state);
-        if qs.inflight >= MAX_INFLIGHT_SUBMITS {
-            return Err(Errno::EBUSY);
-        }
-        let seqno = qs.issued.checked_add(1).ok_or(Errno::EBUSY)?;
-        sub.seqno = seqno;
-        {
-            let mut es = lock(&engine.state);
-            if es.shutdown {
-                return Err(Errno::ENODEV);
-            }
-            let ready = &mut es.ready[queue.rank];
-            ready.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-            ready.push_back(sub);
-        }
-        qs.issued = seqno;
-        qs.inflight += 1;
+        let seqno = push(&mut qs, &mut lock(&engine.state), sub)?;
         drop(qs);
         engine.work.notify_one();
         Ok(seqno)
@@ -151,28 +136,12 @@ impl Engines {
         let mut error = None;
         {
             let mut es = lock(&engine.state);
-            if es.shutdown {
-                return Err(Errno::ENODEV);
-            }
-            let ready = &mut es.ready[queue.rank];
-            for mut sub in subs {
+            for sub in subs {
                 debug_assert!(Arc::ptr_eq(&sub.queue, &queue));
-                if qs.inflight >= MAX_INFLIGHT_SUBMITS {
-                    error = Some(Errno::EBUSY);
+                if let Err(e) = push(&mut qs, &mut es, sub) {
+                    error = Some(e);
                     break;
                 }
-                let Some(seqno) = qs.issued.checked_add(1) else {
-                    error = Some(Errno::EBUSY);
-                    break;
-                };
-                if ready.try_reserve(1).is_err() {
-                    error = Some(Errno::ENOMEM);
-                    break;
-                }
-                sub.seqno = seqno;
-                ready.push_back(sub);
-                qs.issued = seqno;
-                qs.inflight += 1;
                 queued += 1;
             }
         }
@@ -272,6 +241,26 @@ impl Drop for Engines {
             let _ = t.join();
         }
     }
+}
+
+/// Gives `sub` its queue's next seqno and appends it to the engine's
+/// ready work, with both locks held by the caller: EBUSY when the queue
+/// is full, ENODEV once the engine shuts down.
+fn push(qs: &mut QueueState, es: &mut EngineState, mut sub: Submission) -> Result<u64, Errno> {
+    if qs.inflight >= MAX_INFLIGHT_SUBMITS {
+        return Err(Errno::EBUSY);
+    }
+    let seqno = qs.issued.checked_add(1).ok_or(Errno::EBUSY)?;
+    if es.shutdown {
+        return Err(Errno::ENODEV);
+    }
+    let ready = &mut es.ready[sub.queue.rank];
+    ready.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+    sub.seqno = seqno;
+    ready.push_back(sub);
+    qs.issued = seqno;
+    qs.inflight += 1;
+    Ok(seqno)
 }
 
 /// An engine thread: runs submissions until the device goes away, then

@@ -257,7 +257,7 @@ impl<'d, T: Transport> RingQueue<'d, T> {
             // most a millisecond, never the whole timeout.
             let slice = (deadline - now).min(WAIT_SLICE);
             let wait_deadline = crate::accel::deadline_after(slice);
-            match self.wait_seqno(seqno, wait_deadline) {
+            match crate::softaccel::wait(self.dev, self.handle, seqno, wait_deadline) {
                 Ok(()) => {}
                 Err(e) if e.errno() == Some(Errno::ETIMEDOUT) => {}
                 // ECANCELED and the like: the completion in the ring
@@ -265,17 +265,6 @@ impl<'d, T: Transport> RingQueue<'d, T> {
                 Err(_) => std::thread::sleep(Duration::from_micros(50)),
             }
         }
-    }
-
-    fn wait_seqno(&self, seqno: u64, deadline_ns: i64) -> Result<()> {
-        let mut arg = uapi::Wait {
-            queue: self.handle,
-            seqno,
-            timeout_ns: deadline_ns,
-            ..uapi::Wait::ZERO
-        };
-        softaccel_user::wait(self.dev.t(), self.dev.device_revision(), &mut arg)?;
-        Ok(())
     }
 
     /// Waits for every submitted entry's completion; see

@@ -250,7 +250,7 @@ impl<T: Transport> std::fmt::Debug for Device<T> {
 }
 
 /// softaccel's WAIT, as the common part's [`accel::WaitFn`].
-fn wait<T: Transport>(
+pub(crate) fn wait<T: Transport>(
     dev: &accel::Device<T>,
     queue: u32,
     seqno: u64,
