@@ -99,9 +99,9 @@ fn per_backend(c: &mut Criterion, input: &Input) {
     let models: Vec<_> = checked.models.values().cloned().collect();
     type Render = fn(&uabi::model::Model) -> Vec<backend::GeneratedFile>;
     let backends: [(&str, Render); 6] = [
-        ("rust-uapi", backend::rust_uapi::render),
-        ("rust-kernel", backend::rust_kernel::render),
-        ("rust-user", backend::rust_user::render),
+        ("rust-uapi", backend::rust::uapi::render),
+        ("rust-kernel", backend::rust::kernel::render),
+        ("rust-user", backend::rust::user::render),
         ("c", backend::c::render),
         ("python", backend::python::render),
         ("go", backend::go::render),

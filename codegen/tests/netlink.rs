@@ -21,7 +21,7 @@ use std::process::Command;
 use proptest::prelude::*;
 use softaccel_kernel::operations as ko;
 use softaccel_user::operations as uo;
-use uabi::backend::{rust_kernel, rust_uapi, rust_user};
+use uabi::backend::rust::{kernel as rust_kernel, uapi as rust_uapi, user as rust_user};
 use uabi_runtime::nla::{self, Order};
 
 // ---------------------------------------------------------------- fuzz

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use uabi::backend::GeneratedFile;
-use uabi::backend::rust_uapi::{lib_name, render};
+use uabi::backend::rust::uapi::{lib_name, render};
 use uabi::model::{EnumKind, Model};
 use uabi::names;
 use uabi::target::Target;

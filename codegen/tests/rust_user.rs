@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use uabi::backend::GeneratedFile;
-use uabi::backend::rust_user::render;
+use uabi::backend::rust::user::render;
 use uabi::model::Model;
 use uabi::names;
 
@@ -685,7 +685,7 @@ fn generated_crates_build() {
     let _ = std::fs::remove_dir_all(&root);
     let gen_dir = root.join("generated");
     for m in models() {
-        for f in uabi::backend::rust_uapi::render(&m)
+        for f in uabi::backend::rust::uapi::render(&m)
             .into_iter()
             .chain(render(&m))
         {

@@ -1,19 +1,16 @@
-//! Backends: each module renders the model into files, through one entry
-//! point `render(&Model) -> Vec<GeneratedFile>`. Backends never write
-//! files and never look at YAML.
+//! Backends: one folder per language (`rust/{uapi,kernel,user}`, `c`,
+//! `python`, `go`), each with its templates beside it and one entry point
+//! `render(&Model) -> Vec<GeneratedFile>`; `shared` holds what several of
+//! them need. Backends never write files and never look at YAML.
 
 use crate::model::Model;
 use std::path::PathBuf;
 
 pub mod c;
-mod cargo;
 pub mod go;
-mod netlink;
 pub mod python;
-mod ring;
-pub mod rust_kernel;
-pub mod rust_uapi;
-pub mod rust_user;
+pub mod rust;
+mod shared;
 
 /// One output file, its path relative to the output folder
 /// (`<spec-name>/...`).
@@ -43,9 +40,9 @@ pub fn banner_lines(model: &Model) -> [String; 2] {
 /// runs on its own thread; the sort keeps the output order deterministic.
 pub fn render_all(model: &Model) -> Vec<GeneratedFile> {
     let backends: [fn(&Model) -> Vec<GeneratedFile>; 6] = [
-        rust_kernel::render,
-        rust_uapi::render,
-        rust_user::render,
+        rust::kernel::render,
+        rust::uapi::render,
+        rust::user::render,
         c::render,
         python::render,
         go::render,
@@ -67,30 +64,4 @@ pub fn render_all(model: &Model) -> Vec<GeneratedFile> {
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
-}
-
-/// The doc sentence every text backend writes for a `user-ptr` member:
-/// `address` says how the language holds it ("an address", "a __u64"),
-/// `elem` names the element type in that language, and `sibling` names
-/// the member holding the count or byte length.
-pub(crate) fn user_ptr_note(
-    address: &str,
-    elem: &str,
-    len: &crate::model::PtrLen,
-    max: Option<u64>,
-    sibling: impl Fn(usize) -> String,
-) -> String {
-    use crate::model::PtrLen;
-    let max = max.map(|n| format!(", at most {n}")).unwrap_or_default();
-    match len {
-        PtrLen::Count(i) => format!(
-            "User pointer ({address}) to {} elements of {elem}{max}.",
-            sibling(*i)
-        ),
-        PtrLen::Bytes(i) => format!(
-            "User pointer ({address}) to {} bytes of {elem} elements{max}.",
-            sibling(*i)
-        ),
-        PtrLen::Single => format!("User pointer ({address}) to one {elem}."),
-    }
 }

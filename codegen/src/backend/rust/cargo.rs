@@ -1,7 +1,7 @@
 //! The Cargo manifest every generated Rust crate carries: one shape for
 //! the uapi, kernel and user crates, so they cannot drift apart.
 
-use super::banner_lines;
+use crate::backend::banner_lines;
 use crate::model::Model;
 use crate::names;
 

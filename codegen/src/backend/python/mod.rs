@@ -17,7 +17,9 @@
 //! The shape of the file is the askama template `templates/python/module.py`;
 //! this module prepares a flat view model.
 
-use super::{GeneratedFile, banner_lines};
+mod rings;
+
+use crate::backend::{GeneratedFile, banner_lines};
 use crate::ioc::Dir;
 use crate::model::{
     ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
@@ -335,7 +337,7 @@ fn since(paras: &mut Vec<String>, since: u32) {
 // ---------------------------------------------------------------- view model
 
 #[derive(Template)]
-#[template(path = "python/module.py", escape = "none")]
+#[template(path = "python/templates/module.py", escape = "none")]
 struct ModuleView {
     /// The banner as `#` comment lines.
     banner: String,
@@ -556,7 +558,7 @@ impl ModuleView {
                 .collect(),
             functions,
             netlink: NetlinkPyView::render_for(model),
-            rings: super::ring::python_section(model),
+            rings: rings::python_section(model),
             module,
         }
     }
@@ -851,7 +853,7 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
 }
 
 fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
-    super::user_ptr_note("an address", &elem_ctype(model, elem), len, max, |i| {
+    crate::backend::shared::user_ptr_note("an address", &elem_ctype(model, elem), len, max, |i| {
         s.members
             .get(i)
             .map_or_else(|| "?".to_string(), |m| member_ident(&m.name))
@@ -1103,7 +1105,7 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
 // ------------------------------------------------------ control messages
 
 #[derive(Template)]
-#[template(path = "python/netlink.py", escape = "none")]
+#[template(path = "python/templates/netlink.py", escape = "none")]
 struct NetlinkPyView {
     sets: Vec<NlSetView>,
     ops: Vec<NlOpView>,

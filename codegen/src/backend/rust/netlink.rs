@@ -15,7 +15,7 @@
 //! `error-offset`, `error-attr`); a spec whose transport lacks them gets
 //! the numbers and policies but no dispatch or call functions.
 
-use super::rust_uapi::{ident, outer_doc, scalar_ty, snake_ident};
+use crate::backend::rust::uapi::{ident, outer_doc, scalar_ty, snake_ident};
 use crate::model::{Attr, AttrSet, ByteOrder, EnumKind, Ioctl, Model, Operation, Scalar};
 use crate::names;
 use proc_macro2::{Ident, Literal, TokenStream};

@@ -13,12 +13,12 @@
 //! Code is built as tokens with `quote!`, parsed into a `syn::File` and
 //! printed with prettyplease, as the uapi backend does.
 
-use super::netlink;
-use super::rust_uapi::{
+use crate::backend::rust::netlink;
+use crate::backend::rust::uapi::{
     self as ru, dir_text, doc_link, hex_lit, inner_doc, outer_doc, scalar_ty, since_text,
     snake_ident, type_ident,
 };
-use super::{GeneratedFile, banner_lines};
+use crate::backend::{GeneratedFile, banner_lines};
 use crate::model::{
     ByteOrder, Elem, EnumCheck, EnumEntry, EnumKind, Extension, Ioctl, ItemRef, Member, MemberKind,
     Model, PtrLen, Scalar, Struct,
@@ -45,12 +45,12 @@ pub fn render(model: &Model) -> Vec<GeneratedFile> {
 
 /// Package name of a spec's kernel crate.
 pub fn package_name(spec: &str) -> String {
-    super::cargo::package_name(spec, "kernel")
+    crate::backend::rust::cargo::package_name(spec, "kernel")
 }
 
 /// Library (extern crate) name of a spec's kernel crate.
 pub fn lib_name(spec: &str) -> String {
-    super::cargo::lib_name(spec, "kernel")
+    crate::backend::rust::cargo::lib_name(spec, "kernel")
 }
 
 // ---------------------------------------------------------------- Cargo.toml
@@ -69,14 +69,14 @@ fn cargo_toml(model: &Model) -> String {
         // runtime is used without features (no std).
         "uabi-runtime = { path = \"../../../../codegen/runtime\" }".to_string(),
     ];
-    super::cargo::manifest(model, "kernel", &description, &deps)
+    crate::backend::rust::cargo::manifest(model, "kernel", &description, &deps)
 }
 
 // ---------------------------------------------------------------- lib.rs
 
 fn lib_rs(model: &Model) -> String {
     let g = Gen { model };
-    let tokens = super::ring::with_kernel_rings(model, g.file());
+    let tokens = crate::backend::rust::rings::with_kernel_rings(model, g.file());
     let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| {
         panic!("rust_kernel generated tokens that do not parse as a file: {e}")
     });

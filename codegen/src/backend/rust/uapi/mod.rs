@@ -11,7 +11,7 @@
 //! Code is built as tokens with `quote!`, parsed into a `syn::File` and
 //! printed with prettyplease; only the banner comment is text.
 
-use super::{GeneratedFile, banner_lines};
+use crate::backend::{GeneratedFile, banner_lines};
 use crate::ioc::Dir;
 use crate::model::{
     Access, ByteOrder, Const, Elem, Enum, EnumCheck, EnumKind, Ioctl, ItemRef, Member, MemberKind,
@@ -42,12 +42,12 @@ pub fn render(model: &Model) -> Vec<GeneratedFile> {
 
 /// Package name of a spec's uapi crate.
 pub fn package_name(spec: &str) -> String {
-    super::cargo::package_name(spec, "uapi")
+    crate::backend::rust::cargo::package_name(spec, "uapi")
 }
 
 /// Library (extern crate) name of a spec's uapi crate.
 pub fn lib_name(spec: &str) -> String {
-    super::cargo::lib_name(spec, "uapi")
+    crate::backend::rust::cargo::lib_name(spec, "uapi")
 }
 
 // ---------------------------------------------------------------- Cargo.toml
@@ -58,7 +58,7 @@ fn cargo_toml(model: &Model) -> String {
         model.name
     );
     let deps = ["zerocopy = { version = \"0.8\", features = [\"derive\"] }".to_string()];
-    super::cargo::manifest(model, "uapi", &description, &deps)
+    crate::backend::rust::cargo::manifest(model, "uapi", &description, &deps)
 }
 
 // ---------------------------------------------------------------- lib.rs
@@ -1103,7 +1103,7 @@ mod tests {
         assert_eq!(hex_lit(1, 2).to_string(), "0x01");
         assert_eq!(hex_lit(0x6540, 8).to_string(), "0x00006540");
         assert_eq!(hex_lit(1 << 40, 0).to_string(), "0x10000000000");
-        assert_eq!(crate::backend::cargo::toml_str(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(crate::backend::rust::cargo::toml_str(r#"a"b\c"#), r#""a\"b\\c""#);
     }
 
     #[test]

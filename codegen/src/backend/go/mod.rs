@@ -21,8 +21,8 @@
 //! The shapes of the files are the askama templates in `templates/go/`;
 //! this module prepares flat view models.
 
-use super::python::{paragraphs, wrap};
-use super::{GeneratedFile, banner_lines};
+use crate::backend::python::{paragraphs, wrap};
+use crate::backend::{GeneratedFile, banner_lines};
 use crate::ioc::Dir;
 use crate::model::{
     ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
@@ -321,7 +321,7 @@ struct Line {
 // ---------------------------------------------------------------- go.mod
 
 #[derive(Template)]
-#[template(path = "go/go.mod", escape = "none")]
+#[template(path = "go/templates/go.mod", escape = "none")]
 struct GoModView {
     /// The banner as `//` lines.
     banner: String,
@@ -372,7 +372,7 @@ fn go_mod(model: &Model) -> String {
 // ---------------------------------------------------------------- uapi.go
 
 #[derive(Template)]
-#[template(path = "go/uapi.go", escape = "none")]
+#[template(path = "go/templates/uapi.go", escape = "none")]
 struct UapiView {
     banner: String,
     doc: Vec<String>,
@@ -615,7 +615,7 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
 }
 
 fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
-    super::user_ptr_note("an address", &elem_go(model, elem), len, max, |i| {
+    crate::backend::shared::user_ptr_note("an address", &elem_go(model, elem), len, max, |i| {
         s.members
             .get(i)
             .map_or_else(|| "?".to_string(), |m| pascal(&m.name))
@@ -625,7 +625,7 @@ fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Opti
 // ---------------------------------------------------------------- ioctl.go
 
 #[derive(Template)]
-#[template(path = "go/ioctl.go", escape = "none")]
+#[template(path = "go/templates/ioctl.go", escape = "none")]
 struct IoctlView {
     banner: String,
     package: String,
@@ -852,7 +852,7 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
 // ---------------------------------------------------------------- cmds_<goarch>.go
 
 #[derive(Template)]
-#[template(path = "go/cmds.go", escape = "none")]
+#[template(path = "go/templates/cmds.go", escape = "none")]
 struct CmdsView {
     banner: String,
     goarch: &'static str,
@@ -930,7 +930,7 @@ fn structs_in_order(model: &Model) -> impl Iterator<Item = &Struct> {
 // ---------------------------------------------------------------- layout_test.go
 
 #[derive(Template)]
-#[template(path = "go/layout_test.go", escape = "none")]
+#[template(path = "go/templates/layout_test.go", escape = "none")]
 struct LayoutTestView {
     banner: String,
     package: String,

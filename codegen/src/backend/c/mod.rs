@@ -10,7 +10,9 @@
 //! The shape of the file is the askama template `templates/c/header.h`;
 //! this module prepares a flat view model (names, values, comment lines).
 
-use super::{GeneratedFile, banner_lines};
+mod rings;
+
+use crate::backend::{GeneratedFile, banner_lines};
 use crate::ioc::Dir;
 use crate::model::{
     Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model,
@@ -122,7 +124,7 @@ const RESERVED: &[&str] = &[
 // ---------------------------------------------------------------- view model
 
 #[derive(Template)]
-#[template(path = "c/header.h", escape = "none")]
+#[template(path = "c/templates/header.h", escape = "none")]
 struct HeaderView {
     /// Banner text lines (inside a comment).
     banner: Vec<String>,
@@ -248,7 +250,7 @@ impl HeaderView {
             netlink: NetlinkView::new(model)
                 .render()
                 .expect("rendering the C netlink template cannot fail"),
-            rings: super::ring::c_section(model),
+            rings: rings::c_section(model),
             check: format!("{spec_upper}_ABI_CHECK"),
             checks: check_groups(model),
         }
@@ -481,7 +483,7 @@ fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Opti
         Elem::Struct(n) => owned_struct_tag(model, n),
     };
     // kernel-doc refers to a sibling member as @name.
-    super::user_ptr_note("a __u64", &elem, len, max, |i| {
+    crate::backend::shared::user_ptr_note("a __u64", &elem, len, max, |i| {
         let name = s
             .members
             .get(i)
@@ -1077,7 +1079,7 @@ fn ynl_tag(enum_name: Option<&str>) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "c/netlink.h", escape = "none")]
+#[template(path = "c/templates/netlink.h", escape = "none")]
 struct NetlinkView {
     /// The family name and version defines of a YNL-protocol spec.
     family: Vec<Define>,

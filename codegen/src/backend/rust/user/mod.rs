@@ -15,10 +15,10 @@
 //! a marker macro statement that [`lib_rs`] turns into comment lines
 //! after printing.
 
-use super::rust_uapi::{
-    self, dir_text, doc_link, inner_doc, outer_doc, scalar_ty, since_text, snake_ident, type_ident,
+use crate::backend::rust::uapi::{
+    self as rust_uapi, dir_text, doc_link, inner_doc, outer_doc, scalar_ty, since_text, snake_ident, type_ident,
 };
-use super::{GeneratedFile, banner_lines};
+use crate::backend::{GeneratedFile, banner_lines};
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct};
 use crate::names;
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -47,12 +47,12 @@ pub fn render(model: &Model) -> Vec<GeneratedFile> {
 
 /// Package name of a spec's user crate.
 pub fn package_name(spec: &str) -> String {
-    super::cargo::package_name(spec, "user")
+    crate::backend::rust::cargo::package_name(spec, "user")
 }
 
 /// Library (extern crate) name of a spec's user crate.
 pub fn lib_name(spec: &str) -> String {
-    super::cargo::lib_name(spec, "user")
+    crate::backend::rust::cargo::lib_name(spec, "user")
 }
 
 // ---------------------------------------------------------------- Cargo.toml
@@ -72,7 +72,7 @@ fn cargo_toml(model: &Model) -> String {
         "uabi-runtime = { path = \"../../../../codegen/runtime\", features = [\"std\"] }"
             .to_string(),
     ];
-    super::cargo::manifest(model, "user", &description, &deps)
+    crate::backend::rust::cargo::manifest(model, "user", &description, &deps)
 }
 
 // ---------------------------------------------------------------- lib.rs
@@ -82,7 +82,7 @@ fn lib_rs(model: &Model) -> String {
         model,
         uapi: rust_uapi::Gen { model },
     };
-    let tokens = super::ring::with_user_rings(model, g.file());
+    let tokens = crate::backend::rust::rings::with_user_rings(model, g.file());
     let file: syn::File = syn::parse2(tokens)
         .unwrap_or_else(|e| panic!("rust_user generated tokens that do not parse as a file: {e}"));
     let mut out = String::new();
@@ -255,20 +255,20 @@ impl Gen<'_> {
     /// The control messages' module (see `netlink`).
     fn operations(&self) -> TokenStream {
         let m = self.model;
-        if !super::netlink::has_operations(m) {
+        if !crate::backend::rust::netlink::has_operations(m) {
             return TokenStream::new();
         }
         let struct_ty = |n: &str| self.struct_path(n);
-        let nl = super::netlink::Netlink {
+        let nl = crate::backend::rust::netlink::Netlink {
             model: m,
-            paths: super::netlink::Paths {
+            paths: crate::backend::rust::netlink::Paths {
                 struct_ty: &struct_ty,
                 validate: None,
             },
         };
         let common = nl.common();
         let items = nl.user_items();
-        super::netlink::module(
+        crate::backend::rust::netlink::module(
             &format!(
                 "Control messages of the `{}` spec: operation and attribute values, \
                  policies, owned request and reply values, and one function per operation \

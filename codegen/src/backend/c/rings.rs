@@ -1,0 +1,119 @@
+//! The ring section of the C header: layout macros, one header struct per
+//! ring with compile-time checks, and the userspace C11 producer/consumer
+//! helpers.
+
+use crate::model::{Model, Producer, Scalar};
+use crate::names;
+
+/// One ring in the C header's ring section.
+struct CRing {
+    name: String,
+    doc: Vec<String>,
+    /// `SOFTACCEL_RING_SUBMIT`: prefix of the ring's macros.
+    upper: String,
+    min: u64,
+    max: u64,
+    entry_size: u32,
+    /// `softaccel_submit_ring_header`.
+    header: String,
+    /// `__u32` or `__u64`.
+    index: &'static str,
+    index_size: u32,
+    /// `softaccel_submit_ring`: the helper struct and function prefix.
+    snake: String,
+    /// `struct softaccel_ring_cmd`.
+    entry: String,
+    role: &'static str,
+    /// The index member the userspace side owns.
+    own: &'static str,
+    user_produces: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "c/templates/rings.h", escape = "none")]
+struct CRings {
+    p: String,
+    header_size: usize,
+    rings: Vec<CRing>,
+}
+
+/// The ring section of the C header (empty without rings): layout
+/// macros, one header struct per ring with compile-time checks, and the
+/// userspace C11 producer/consumer helpers.
+pub(crate) fn c_section(model: &Model) -> String {
+    use askama::Template;
+    let spec = names::snake(&model.name);
+    let rings = model
+        .rings
+        .iter()
+        .map(|r| {
+            let (index, index_size) = match r.index {
+                Scalar::U64 => ("__u64", 8),
+                _ => ("__u32", 4),
+            };
+            let owner = model
+                .find_struct(&r.entry)
+                .map_or(model.name.as_str(), |(_, o)| o);
+            let entry_size = model
+                .find_struct(&r.entry)
+                .and_then(|(s, _)| s.layouts.values().next().map(|l| l.size))
+                .unwrap_or(0);
+            let user_produces = r.producer == Producer::User;
+            let producer = if user_produces { "userspace" } else { "the device" };
+            let mut text = format!(
+                "The {} ring: entries of struct {}, produced by {producer}, {}..{} of them (a power of two).",
+                r.name,
+                super::struct_tag(owner, &r.entry).trim_start_matches("struct "),
+                r.min_entries,
+                r.max_entries
+            );
+            if let Some(d) = &r.doc {
+                text = format!("{} {text}", d.trim());
+            }
+            CRing {
+                name: r.name.clone(),
+                doc: c_comment(&text),
+                upper: format!("{}_RING_{}", names::upper(&model.name), names::upper(&r.name)),
+                min: r.min_entries,
+                max: r.max_entries,
+                entry_size,
+                header: format!("{spec}_{}_ring_header", names::snake(&r.name)),
+                index,
+                index_size,
+                snake: format!("{spec}_{}_ring", names::snake(&r.name)),
+                entry: super::struct_tag(owner, &r.entry),
+                role: if user_produces {
+                    "userspace produces"
+                } else {
+                    "userspace consumes"
+                },
+                own: if user_produces { "producer" } else { "consumer" },
+                user_produces,
+            }
+        })
+        .collect();
+    CRings {
+        p: names::upper(&model.name),
+        header_size: 192,
+        rings,
+    }
+    .render()
+    .expect("rendering the C rings template cannot fail")
+}
+
+/// `text` as a C block comment wrapped to 80 columns.
+fn c_comment(text: &str) -> Vec<String> {
+    let text = text.replace("*/", "* /");
+    let mut lines = vec!["/*".to_string()];
+    let mut line = String::from(" *");
+    for word in text.split_whitespace() {
+        if line.len() + 1 + word.len() > 79 && line.len() > 2 {
+            lines.push(std::mem::replace(&mut line, String::from(" *")));
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.push(" */".to_string());
+    lines
+}
