@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use uabi::backend::rust::kernel::render;
 use uabi::backend::GeneratedFile;
+use uabi::backend::rust::kernel::render;
 use uabi::backend::rust::uapi as rust_uapi;
 use uabi::model::Model;
 use uabi::names;

@@ -36,11 +36,9 @@ pub(crate) fn python_section(model: &Model) -> String {
             name: format!("{:?}", r.name),
             upper: names::upper(&r.name),
             entry: match model.find_struct(&r.entry) {
-                Some((_, owner)) if owner != model.name => format!(
-                    "{}.{}",
-                    super::module_name(owner),
-                    names::pascal(&r.entry)
-                ),
+                Some((_, owner)) if owner != model.name => {
+                    format!("{}.{}", super::module_name(owner), names::pascal(&r.entry))
+                }
                 _ => names::pascal(&r.entry),
             },
             index_size: if r.index == Scalar::U64 { 8 } else { 4 },

@@ -9,3 +9,5 @@ mod netlink;
 mod rings;
 pub mod uapi;
 pub mod user;
+#[allow(dead_code)] // in use once the Rust backends print text (issue 12)
+pub(crate) mod writer;

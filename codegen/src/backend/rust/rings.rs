@@ -202,4 +202,3 @@ fn entry_paths(model: &Model, entry: &str) -> (TokenStream, TokenStream) {
         ),
     }
 }
-

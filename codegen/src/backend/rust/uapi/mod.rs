@@ -11,6 +11,7 @@
 //! Code is built as tokens with `quote!`, parsed into a `syn::File` and
 //! printed with prettyplease; only the banner comment is text.
 
+use crate::backend::rust::writer::{KEYWORDS, NOT_RAW, doc_lines};
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::ioc::Dir;
 use crate::model::{
@@ -22,9 +23,6 @@ use crate::target::Target;
 use proc_macro2::{Ident, Literal, Punct, Spacing, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::path::PathBuf;
-
-/// Width of doc comment text, not counting `/// ` and indentation.
-const DOC_WIDTH: usize = 80;
 
 pub fn render(model: &Model) -> Vec<GeneratedFile> {
     let dir = PathBuf::from(&model.name).join("rust").join("uapi");
@@ -902,17 +900,6 @@ fn cfg_attr(cfg: &Option<TokenStream>) -> TokenStream {
     }
 }
 
-/// Words no spec name may become as-is. `self`, `super`, `crate` and
-/// `Self` cannot even be raw identifiers.
-const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
-    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
-    "ref", "return", "static", "struct", "trait", "true", "try", "type", "unsafe", "use", "where",
-    "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof",
-    "unsized", "virtual", "yield",
-];
-const NOT_RAW: &[&str] = &["self", "super", "crate", "Self", "_"];
-
 /// A Rust identifier for `s`: raw where it is a keyword, with a trailing
 /// underscore where even that is not allowed, with a leading underscore
 /// where it would start with a digit.
@@ -983,103 +970,6 @@ pub(crate) fn inner_doc(text: &str) -> TokenStream {
     quote! { #(#![doc = #lines])* }
 }
 
-/// Lays spec text out as doc comment lines (each with the leading space
-/// `///` wants). Every line of the text is a paragraph (YAML's folded
-/// scalars turn a blank line into one newline), wrapped to `DOC_WIDTH`;
-/// list items keep their continuation lines indented under the item, as
-/// rustdoc and clippy's `doc_lazy_continuation` expect. Leading
-/// indentation is dropped outside fences so that no spec text turns into
-/// an indented code block, which rustdoc would compile as a doctest; a
-/// fence without a language is marked `text` for the same reason.
-fn doc_lines(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut in_fence = false;
-    let mut prev_item = false;
-    for raw in text.lines() {
-        let line = raw.trim_end();
-        let t = line.trim_start();
-        if let Some(lang) = t.strip_prefix("```") {
-            if in_fence {
-                out.push(" ```".to_string());
-            } else {
-                if !out.is_empty() {
-                    out.push(String::new());
-                }
-                let lang = lang.trim();
-                out.push(format!(
-                    " ```{}",
-                    if lang.is_empty() { "text" } else { lang }
-                ));
-            }
-            in_fence = !in_fence;
-            prev_item = false;
-            continue;
-        }
-        if in_fence {
-            out.push(if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
-            });
-            continue;
-        }
-        if t.is_empty() {
-            continue;
-        }
-        let indent = list_marker_width(t);
-        // Consecutive list items stay one tight list.
-        let same_list = indent > 0 && prev_item;
-        if !(out.is_empty() || same_list) {
-            out.push(String::new());
-        }
-        prev_item = indent > 0;
-        for (i, l) in wrap(t, DOC_WIDTH, indent).into_iter().enumerate() {
-            let pad = if i == 0 { 0 } else { indent };
-            out.push(format!(" {}{l}", " ".repeat(pad)));
-        }
-    }
-    if in_fence {
-        out.push(" ```".to_string());
-    }
-    out
-}
-
-/// Width of a list item's marker (`- `, `* `, `1. `), 0 for other text.
-fn list_marker_width(t: &str) -> usize {
-    if t.starts_with("- ") || t.starts_with("* ") || t.starts_with("+ ") {
-        return 2;
-    }
-    let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
-    if digits > 0 && t[digits..].starts_with(". ") {
-        return digits + 2;
-    }
-    0
-}
-
-/// Greedy word wrap; words longer than the width stay whole.
-pub(crate) fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for word in text.split_whitespace() {
-        let limit = if lines.is_empty() {
-            width
-        } else {
-            width - indent
-        };
-        if !cur.is_empty() && cur.len() + 1 + word.len() > limit {
-            lines.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1103,37 +993,9 @@ mod tests {
         assert_eq!(hex_lit(1, 2).to_string(), "0x01");
         assert_eq!(hex_lit(0x6540, 8).to_string(), "0x00006540");
         assert_eq!(hex_lit(1 << 40, 0).to_string(), "0x10000000000");
-        assert_eq!(crate::backend::rust::cargo::toml_str(r#"a"b\c"#), r#""a\"b\\c""#);
-    }
-
-    #[test]
-    fn docs_are_wrapped_paragraphs() {
-        let words = "word ".repeat(30);
-        let lines = doc_lines(&format!("{words}\nsecond paragraph"));
-        assert!(lines.iter().all(|l| l.len() <= DOC_WIDTH + 1), "{lines:?}");
-        assert_eq!(lines.last().unwrap(), " second paragraph");
-        assert_eq!(lines[lines.len() - 2], "");
-        assert!(lines.iter().all(|l| l.is_empty() || l.starts_with(' ')));
-    }
-
-    #[test]
-    fn doc_lists_and_fences() {
-        let long = format!("- {}", "item ".repeat(20));
-        let lines = doc_lines(&format!("Errors:\n{long}\n- short\n    indented"));
-        // One tight list; continuation lines sit under the item's text.
-        assert_eq!(lines[0], " Errors:");
-        assert_eq!(lines[1], "");
-        assert!(lines[2].starts_with(" - item"));
-        assert!(lines[3].starts_with("   item"));
-        assert_eq!(lines[4], " - short");
-        // Indentation never makes a code block (a doctest).
-        assert_eq!(lines[6], " indented");
-
-        let lines = doc_lines("a\n```\n  code\n\n```\nb");
         assert_eq!(
-            lines,
-            [" a", "", " ```text", "   code", "", " ```", "", " b"]
+            crate::backend::rust::cargo::toml_str(r#"a"b\c"#),
+            r#""a\"b\\c""#
         );
-        assert_eq!(doc_lines("```rust\nx"), [" ```rust", " x", " ```"]);
     }
 }

@@ -16,7 +16,8 @@
 //! after printing.
 
 use crate::backend::rust::uapi::{
-    self as rust_uapi, dir_text, doc_link, inner_doc, outer_doc, scalar_ty, since_text, snake_ident, type_ident,
+    self as rust_uapi, dir_text, doc_link, inner_doc, outer_doc, scalar_ty, since_text,
+    snake_ident, type_ident,
 };
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct};
@@ -131,7 +132,7 @@ fn comments(printed: &str) -> String {
             .value();
         let indent = &line[..line.len() - t.len()];
         let width = COMMENT_WIDTH.saturating_sub(indent.len() + 3).max(40);
-        for l in rust_uapi::wrap(&text, width, 0) {
+        for l in crate::backend::rust::writer::wrap(&text, width, 0) {
             out.push_str(&format!("{indent}// {l}\n"));
         }
     }

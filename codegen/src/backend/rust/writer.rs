@@ -1,0 +1,372 @@
+//! The text writer of the Rust backends: generated Rust is printed as
+//! text, already in the shape rustfmt gives it (edition 2024 style,
+//! `max_width` 100, four-space indentation), so that generation never
+//! parses its own output and `rustfmt --check` passes on every generated
+//! crate. The writer keeps the indentation; the backends decide where a
+//! construct breaks, with the width helpers here.
+//!
+//! Hand-written rather than a pretty-printing crate: the crates that print
+//! Rust (prettyplease, genco) either need a syntax tree to be built and
+//! printed, which is the cost this replaces, or do not format as rustfmt
+//! does.
+
+use std::fmt::Write as _;
+
+/// rustfmt's default `max_width`.
+pub(crate) const MAX_WIDTH: usize = 100;
+
+/// One indentation level.
+const INDENT: &str = "    ";
+
+/// A string buffer of Rust source lines at a current indentation.
+#[derive(Debug, Default)]
+pub(crate) struct RustWriter {
+    out: String,
+    depth: usize,
+}
+
+impl RustWriter {
+    pub(crate) fn new() -> RustWriter {
+        RustWriter::default()
+    }
+
+    /// A writer whose lines start `depth` levels in (for a module body
+    /// rendered apart from its parent).
+    pub(crate) fn at_depth(depth: usize) -> RustWriter {
+        RustWriter {
+            out: String::new(),
+            depth,
+        }
+    }
+
+    /// The column where the next line's text starts.
+    pub(crate) fn indent(&self) -> usize {
+        self.depth * INDENT.len()
+    }
+
+    /// The current depth in levels.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Whether `text` fits on one line at the current indentation.
+    pub(crate) fn fits(&self, text: &str) -> bool {
+        self.indent() + text.len() <= MAX_WIDTH
+    }
+
+    /// One line at the current indentation; an empty `text` writes an
+    /// empty line (no trailing spaces, as rustfmt leaves none).
+    pub(crate) fn line(&mut self, text: impl AsRef<str>) {
+        let text = text.as_ref();
+        if !text.is_empty() {
+            for _ in 0..self.depth {
+                self.out.push_str(INDENT);
+            }
+            self.out.push_str(text);
+        }
+        self.out.push('\n');
+    }
+
+    /// Each line of `text` at the current indentation (relative
+    /// indentation inside `text` is kept).
+    pub(crate) fn lines(&mut self, text: &str) {
+        for l in text.lines() {
+            self.line(l);
+        }
+    }
+
+    /// One empty line.
+    pub(crate) fn blank(&mut self) {
+        self.out.push('\n');
+    }
+
+    /// `head {` and one level in.
+    pub(crate) fn open(&mut self, head: impl AsRef<str>) {
+        let head = head.as_ref();
+        if head.is_empty() {
+            self.line("{");
+        } else {
+            self.line(format!("{head} {{"));
+        }
+        self.depth += 1;
+    }
+
+    /// One level out and `}` followed by `tail` (`""`, `";"`, `","`, ...).
+    pub(crate) fn close(&mut self, tail: &str) {
+        self.depth = self.depth.saturating_sub(1);
+        self.line(format!("}}{tail}"));
+    }
+
+    /// One level in, without a line (for a continuation such as a
+    /// parameter list broken one per line).
+    pub(crate) fn indent_in(&mut self) {
+        self.depth += 1;
+    }
+
+    /// One level out, without a line.
+    pub(crate) fn indent_out(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// `///` lines: each of `lines` already carries the leading space a
+    /// doc line wants (as `doc_lines` gives them); an empty one is `///`.
+    pub(crate) fn doc_lines(&mut self, lines: &[String]) {
+        for l in lines {
+            self.line(format!("///{l}"));
+        }
+    }
+
+    /// `//!` lines, as [`RustWriter::doc_lines`].
+    pub(crate) fn inner_doc_lines(&mut self, lines: &[String]) {
+        for l in lines {
+            self.line(format!("//!{l}"));
+        }
+    }
+
+    /// Text written to another writer, appended as is (its lines carry
+    /// their own indentation).
+    pub(crate) fn append(&mut self, other: RustWriter) {
+        self.out.push_str(&other.out);
+    }
+
+    /// Formatted text appended as is, without indentation.
+    pub(crate) fn raw(&mut self, args: std::fmt::Arguments<'_>) {
+        // Writing to a String cannot fail.
+        let _ = self.out.write_fmt(args);
+    }
+
+    pub(crate) fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// `head(a, b, c)tail` on one line when it fits at `indent` (and the
+/// argument list is within rustfmt's `fn_call_width` of 60), otherwise
+/// rustfmt's vertical form: `head(`, one argument a line with a trailing
+/// comma, `)tail`. Returns the lines relative to `indent`.
+pub(crate) fn call_lines(indent: usize, head: &str, args: &[String], tail: &str) -> Vec<String> {
+    let joined = args.join(", ");
+    let one = format!("{head}({joined}){tail}");
+    if indent + one.len() <= MAX_WIDTH && joined.len() <= 60 && !joined.contains('\n') {
+        return vec![one];
+    }
+    let mut lines = vec![format!("{head}(")];
+    for a in args {
+        for l in a.lines() {
+            lines.push(format!("{INDENT}{l}"));
+        }
+        if let Some(last) = lines.last_mut() {
+            last.push(',');
+        }
+    }
+    lines.push(format!("){tail}"));
+    lines
+}
+
+/// Width of doc comment text, not counting `/// ` and indentation.
+pub(crate) const DOC_WIDTH: usize = 80;
+
+/// Words no spec name may become as-is. `self`, `super`, `crate` and
+/// `Self` cannot even be raw identifiers.
+pub(crate) const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "static", "struct", "trait", "true", "try", "type", "unsafe", "use", "where",
+    "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof",
+    "unsized", "virtual", "yield",
+];
+pub(crate) const NOT_RAW: &[&str] = &["self", "super", "crate", "Self", "_"];
+
+/// A Rust identifier for `s` as text: raw (`r#type`) where it is a
+/// keyword, with a trailing underscore where even that is not allowed,
+/// with a leading underscore where it would start with a digit.
+pub(crate) fn ident(s: &str) -> String {
+    let mut s = s.to_string();
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    if NOT_RAW.contains(&s.as_str()) {
+        s.push('_');
+    }
+    if KEYWORDS.contains(&s.as_str()) {
+        format!("r#{s}")
+    } else {
+        s
+    }
+}
+
+/// `bo-create` -> `bo_create` (modules, members).
+pub(crate) fn snake_ident(name: &str) -> String {
+    ident(&crate::names::snake(name))
+}
+
+/// `bo-create` -> `BoCreate`.
+pub(crate) fn type_ident(name: &str) -> String {
+    ident(&crate::names::pascal(name))
+}
+
+/// `max-engines` -> `MAX_ENGINES`.
+pub(crate) fn const_ident(name: &str) -> String {
+    ident(&crate::names::upper(name))
+}
+
+/// A hex literal padded to `digits` (at least), e.g. `0x40`, `0xc0186440`.
+pub(crate) fn hex_lit(v: u64, digits: usize) -> String {
+    format!("{v:#0w$x}", w = digits + 2)
+}
+
+/// Lays spec text out as doc comment lines (each with the leading space
+/// `///` wants). Every line of the text is a paragraph (YAML's folded
+/// scalars turn a blank line into one newline), wrapped to `DOC_WIDTH`;
+/// list items keep their continuation lines indented under the item, as
+/// rustdoc and clippy's `doc_lazy_continuation` expect. Leading
+/// indentation is dropped outside fences so that no spec text turns into
+/// an indented code block, which rustdoc would compile as a doctest; a
+/// fence without a language is marked `text` for the same reason.
+pub(crate) fn doc_lines(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut in_fence = false;
+    let mut prev_item = false;
+    for raw in text.lines() {
+        let line = raw.trim_end();
+        let t = line.trim_start();
+        if let Some(lang) = t.strip_prefix("```") {
+            if in_fence {
+                out.push(" ```".to_string());
+            } else {
+                if !out.is_empty() {
+                    out.push(String::new());
+                }
+                let lang = lang.trim();
+                out.push(format!(
+                    " ```{}",
+                    if lang.is_empty() { "text" } else { lang }
+                ));
+            }
+            in_fence = !in_fence;
+            prev_item = false;
+            continue;
+        }
+        if in_fence {
+            out.push(if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            });
+            continue;
+        }
+        if t.is_empty() {
+            continue;
+        }
+        let indent = list_marker_width(t);
+        // Consecutive list items stay one tight list.
+        let same_list = indent > 0 && prev_item;
+        if !(out.is_empty() || same_list) {
+            out.push(String::new());
+        }
+        prev_item = indent > 0;
+        for (i, l) in wrap(t, DOC_WIDTH, indent).into_iter().enumerate() {
+            let pad = if i == 0 { 0 } else { indent };
+            out.push(format!(" {}{l}", " ".repeat(pad)));
+        }
+    }
+    if in_fence {
+        out.push(" ```".to_string());
+    }
+    out
+}
+
+/// Width of a list item's marker (`- `, `* `, `1. `), 0 for other text.
+fn list_marker_width(t: &str) -> usize {
+    if t.starts_with("- ") || t.starts_with("* ") || t.starts_with("+ ") {
+        return 2;
+    }
+    let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+    if digits > 0 && t[digits..].starts_with(". ") {
+        return digits + 2;
+    }
+    0
+}
+
+/// Greedy word wrap; words longer than the width stay whole.
+pub(crate) fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let limit = if lines.is_empty() {
+            width
+        } else {
+            width - indent
+        };
+        if !cur.is_empty() && cur.len() + 1 + word.len() > limit {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_indent_and_blank_lines_have_no_trailing_space() {
+        let mut w = RustWriter::new();
+        w.open("pub mod a");
+        w.line("pub const X: u32 = 1;");
+        w.line("");
+        w.close("");
+        assert_eq!(w.finish(), "pub mod a {\n    pub const X: u32 = 1;\n\n}\n");
+    }
+
+    #[test]
+    fn call_breaks_past_the_width() {
+        assert_eq!(
+            call_lines(0, "f", &["a".into(), "b".into()], ";"),
+            ["f(a, b);"]
+        );
+        let long: Vec<String> = (0..8).map(|i| format!("argument_{i}")).collect();
+        let lines = call_lines(0, "f", &long, ";");
+        assert_eq!(lines[0], "f(");
+        assert_eq!(lines[1], "    argument_0,");
+        assert_eq!(lines.last().map(String::as_str), Some(");"));
+    }
+
+    #[test]
+    fn docs_are_wrapped_paragraphs() {
+        let words = "word ".repeat(30);
+        let lines = doc_lines(&format!("{words}\nsecond paragraph"));
+        assert!(lines.iter().all(|l| l.len() <= DOC_WIDTH + 1), "{lines:?}");
+        assert_eq!(lines.last().unwrap(), " second paragraph");
+        assert_eq!(lines[lines.len() - 2], "");
+        assert!(lines.iter().all(|l| l.is_empty() || l.starts_with(' ')));
+    }
+
+    #[test]
+    fn doc_lists_and_fences() {
+        let long = format!("- {}", "item ".repeat(20));
+        let lines = doc_lines(&format!("Errors:\n{long}\n- short\n    indented"));
+        // One tight list; continuation lines sit under the item's text.
+        assert_eq!(lines[0], " Errors:");
+        assert_eq!(lines[1], "");
+        assert!(lines[2].starts_with(" - item"));
+        assert!(lines[3].starts_with("   item"));
+        assert_eq!(lines[4], " - short");
+        // Indentation never makes a code block (a doctest).
+        assert_eq!(lines[6], " indented");
+
+        let lines = doc_lines("a\n```\n  code\n\n```\nb");
+        assert_eq!(
+            lines,
+            [" a", "", " ```text", "   code", "", " ```", "", " b"]
+        );
+        assert_eq!(doc_lines("```rust\nx"), [" ```rust", " x", " ```"]);
+    }
+}
