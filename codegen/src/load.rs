@@ -14,9 +14,9 @@ use std::sync::Arc;
 pub type Sources = HashMap<Arc<str>, String>;
 
 /// Loads and resolves a spec. `label` is how the file is named in
-/// diagnostics and banners; by default its path relative to the
-/// repository root (the nearest ancestor holding `.git`), so output does
-/// not depend on the directory the tool runs from.
+/// diagnostics and banners; by default its path relative to the project
+/// root (see [`default_label`]), so output does not depend on how the
+/// path was spelled.
 pub fn load(path: &Path, label: Option<&str>) -> Result<Arc<Model>, Vec<Diagnostic>> {
     load_with_sources(path, label).0
 }
@@ -258,20 +258,26 @@ fn normalize(p: &Path) -> String {
     }
 }
 
-/// The path relative to the repository root, or as given outside one.
+/// The spec's path relative to the project root, computed from canonical
+/// paths so that `specs/x.yaml`, `./specs/x.yaml` and `/abs/specs/x.yaml`
+/// give one label (banners and `uabi check` depend on it). The project
+/// root is the nearest ancestor holding `.git`; outside a repository it is
+/// the current directory when the spec lies under it, else the spec's own
+/// folder.
 fn default_label(path: &Path) -> String {
-    if let Ok(abs) = path.canonicalize() {
-        let mut dir = abs.parent();
-        while let Some(d) = dir {
-            if d.join(".git").exists()
-                && let Ok(rel) = abs.strip_prefix(d)
-            {
-                return normalize(rel);
-            }
-            dir = d.parent();
-        }
+    let Ok(abs) = path.canonicalize() else {
+        return normalize(path);
+    };
+    let repo = abs.ancestors().skip(1).find(|d| d.join(".git").exists());
+    let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
+    let root = repo
+        .map(Path::to_path_buf)
+        .or_else(|| cwd.filter(|d| abs.starts_with(d)))
+        .or_else(|| abs.parent().map(Path::to_path_buf));
+    match root.as_deref().and_then(|r| abs.strip_prefix(r).ok()) {
+        Some(rel) => normalize(rel),
+        None => normalize(path),
     }
-    normalize(path)
 }
 
 #[cfg(test)]

@@ -1,10 +1,26 @@
 //! The `uabi` command line: generate, check, lint, freeze, compat.
 
 use clap::{Parser, Subcommand};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use uabi::compat::{self, Report, Side, SideError};
 use uabi::pipeline::{self, Checked};
+
+/// `println!` that returns the write error instead of panicking, so a
+/// closed pipe (`uabi rules | head -1`) ends the command quietly.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout(), $($arg)*)?
+    };
+}
+
+/// `print!` as [`outln!`] does it.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write!(std::io::stdout(), $($arg)*)?
+    };
+}
 
 /// One spec for the user/kernel ABI of accelerator drivers; generates
 /// both sides of the boundary.
@@ -81,11 +97,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`uabi rules | head -1`): nothing is left
+        // to say and nobody to say it to, as for any filter.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("uabi: {e:#}");
             ExitCode::from(TROUBLE)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn repo_root() -> anyhow::Result<PathBuf> {
@@ -149,12 +175,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             for t in &touched {
                 match t {
                     pipeline::Drift::Missing(p) | pipeline::Drift::Changed(p) => {
-                        println!("wrote {}", p.display())
+                        outln!("wrote {}", p.display())
                     }
-                    pipeline::Drift::Stale(p) => println!("removed {}", p.display()),
+                    pipeline::Drift::Stale(p) => outln!("removed {}", p.display()),
                 }
             }
-            println!(
+            outln!(
                 "generated {} files for {} specs ({} updated)",
                 files.len(),
                 c.models.len(),
@@ -173,13 +199,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let drift = pipeline::compare(&out, &files)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", out.display()))?;
             if drift.is_empty() {
-                println!("{} generated files are up to date", files.len());
+                outln!("{} generated files are up to date", files.len());
                 Ok(0)
             } else {
                 for d in &drift {
-                    println!("{d}");
+                    outln!("{d}");
                 }
-                println!("generated files are stale: run `uabi generate`");
+                outln!("generated files are stale: run `uabi generate`");
                 Ok(FINDINGS)
             }
         }
@@ -193,8 +219,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let warnings = c.diagnostics.len() - errors;
             match format {
                 Format::Text => {
-                    print!("{}", c.render_diagnostics());
-                    println!("{errors} errors, {warnings} warnings");
+                    out!("{}", c.render_diagnostics());
+                    outln!("{errors} errors, {warnings} warnings");
                 }
                 Format::Json => {
                     let list: Vec<serde_json::Value> = c
@@ -212,7 +238,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                             })
                         })
                         .collect();
-                    println!("{}", serde_json::to_string_pretty(&list)?);
+                    outln!("{}", serde_json::to_string_pretty(&list)?);
                 }
             }
             if c.diagnostics.iter().any(|d| d.rule == "io") {
@@ -229,7 +255,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         } => {
             if rules {
                 for r in uabi::compat::RULES {
-                    println!("{:<22} rule {:>2}  {}", r.id, r.number, r.rationale);
+                    outln!("{:<22} rule {:>2}  {}", r.id, r.number, r.rationale);
                 }
                 return Ok(0);
             }
@@ -237,7 +263,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Rules => {
             for r in uabi::lint::RESOLVER_RULES.iter().chain(uabi::lint::RULES) {
-                println!(
+                outln!(
                     "{:<22} {:<7} rule {:>2}  {}",
                     r.id,
                     r.severity.to_string(),
@@ -382,7 +408,7 @@ fn compat(sides: &[String], format: Format) -> anyhow::Result<u8> {
                     }
                 };
                 if olds.is_empty() && format == Format::Text {
-                    println!(
+                    outln!(
                         "== {} (revision {}): no frozen revision yet (`uabi freeze {}` writes one)",
                         new.label,
                         new.dump.revision,
@@ -427,7 +453,7 @@ fn compat(sides: &[String], format: Format) -> anyhow::Result<u8> {
         Format::Text => {
             for (new, compared) in &runs {
                 for c in compared {
-                    print!("{}", c.text(new));
+                    out!("{}", c.text(new));
                 }
             }
         }
@@ -437,7 +463,7 @@ fn compat(sides: &[String], format: Format) -> anyhow::Result<u8> {
                 .flat_map(|(_, c)| c)
                 .map(Compared::json)
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&all)?);
+            outln!("{}", serde_json::to_string_pretty(&all)?);
         }
     }
     if breaking > 0 {
@@ -515,7 +541,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         match std::fs::read_to_string(&dest) {
             Ok(existing) if existing == text => {
-                println!(
+                outln!(
                     "{dest_label}: revision {rev} of `{}` is frozen (unchanged)",
                     new.dump.spec
                 );
@@ -529,7 +555,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         std::fs::write(&dest, &text)
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", dest.display()))?;
-        println!("{dest_label}: froze revision {rev} of `{}`", new.dump.spec);
+        outln!("{dest_label}: froze revision {rev} of `{}`", new.dump.spec);
     }
     Ok(code)
 }

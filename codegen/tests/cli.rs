@@ -147,3 +147,54 @@ fn lint_json_is_machine_readable() {
     assert_eq!(v[0]["severity"], "error");
     assert!(v[0]["line"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn output_does_not_depend_on_how_the_spec_path_is_spelled() {
+    // A project without git (so outside this repository's tree): its
+    // root is the directory the tool runs in.
+    let dir = std::env::temp_dir().join(format!("uabi-cli-spelling-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("specs")).unwrap();
+    std::fs::copy(
+        root().join("spec/accel-core.yaml"),
+        dir.join("specs/accel-core.yaml"),
+    )
+    .unwrap();
+    let (code, out, err) = uabi(&["generate", "--out", "gen", "specs/accel-core.yaml"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    let header = std::fs::read_to_string(dir.join("gen/accel/c/accel.h")).unwrap();
+    assert!(
+        header.contains("from specs/accel-core.yaml."),
+        "{}",
+        &header[..300]
+    );
+    let absolute = dir.join("specs/accel-core.yaml");
+    for spelling in [
+        "./specs/accel-core.yaml",
+        "specs/../specs/accel-core.yaml",
+        absolute.to_str().unwrap(),
+    ] {
+        let (code, out, err) = uabi(&["check", "--out", "gen", spelling], &dir);
+        assert_eq!(code, 0, "{spelling}: {out}{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // The reader exits before uabi writes: every write fails with EPIPE.
+    for verb in ["rules", "compat --rules", "lint spec/softaccel.yaml"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "(sleep 0.3; exec '{}' {verb}) | true",
+                env!("CARGO_BIN_EXE_uabi")
+            ))
+            .current_dir(root())
+            .output()
+            .expect("run sh");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{verb}: {stderr}");
+        assert!(stderr.is_empty(), "{verb}: {stderr}");
+    }
+}
