@@ -27,143 +27,13 @@
 //!   attribute set) are reported as one rename; with a different meaning,
 //!   the new item is reported as reusing a retired number.
 
-use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::dump::{Checks, Dump, LayoutDump, Locator, MemberDump, StructDump, read_by_kernel};
-use crate::lint::Rule;
 use crate::model::Scalar;
+use crate::rules::{self, Rule};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-
-const fn rule(id: &'static str, number: u32, rationale: &'static str) -> Rule {
-    Rule {
-        id,
-        severity: Severity::Error,
-        number,
-        rationale,
-    }
-}
-
-/// The compat rules; `number` is the rule in lint-rules.md (20-24), or 0
-/// for the rules of spec-language.md's Versioning section.
-pub const RULES: &[Rule] = &[
-    rule(
-        "removed-item",
-        20,
-        "binaries and sources built against the old revision use every item it had",
-    ),
-    rule(
-        "removed-member",
-        20,
-        "old binaries still write and read the member at its offset",
-    ),
-    rule(
-        "removed-entry",
-        23,
-        "enums, flags, attributes and operations only gain entries; old binaries still send the old ones",
-    ),
-    rule(
-        "renamed-item",
-        20,
-        "existing sources use the identifiers generated from the old name",
-    ),
-    rule(
-        "renumbered",
-        20,
-        "numbers and values are compiled into existing binaries",
-    ),
-    rule(
-        "ioctl-command-changed",
-        24,
-        "a new dir or argument size is a new command number that old binaries do not call",
-    ),
-    rule(
-        "ioctl-arg-changed",
-        24,
-        "old binaries pass the old argument struct",
-    ),
-    rule(
-        "member-retyped",
-        20,
-        "old binaries write the old type at this offset",
-    ),
-    rule(
-        "member-resized",
-        20,
-        "old binaries use the old size; every later member moves",
-    ),
-    rule("member-reordered", 20, "old binaries use the old offsets"),
-    rule("member-moved", 20, "old binaries use the old offset"),
-    rule(
-        "member-inserted",
-        21,
-        "structs grow only at the end (or into pad); an insertion moves every later member",
-    ),
-    rule(
-        "member-to-pad",
-        22,
-        "old binaries still set the member, and the kernel rejects non-zero pad",
-    ),
-    rule(
-        "member-access-changed",
-        20,
-        "old binaries rely on who reads and who writes the member",
-    ),
-    rule(
-        "checks-narrowed",
-        20,
-        "old binaries may pass any value the old revision accepted",
-    ),
-    rule(
-        "struct-grew",
-        21,
-        "this struct's size is part of another layout (array stride, outer struct, ring entry) or of a command that cannot extend",
-    ),
-    rule(
-        "struct-shrunk",
-        20,
-        "old binaries pass and expect the old size",
-    ),
-    rule(
-        "new-member-required",
-        21,
-        "a new member's zero value must mean the old behaviour: old binaries pass 0 there",
-    ),
-    rule(
-        "reused-number",
-        23,
-        "old binaries still use a retired number with its old meaning",
-    ),
-    rule(
-        "wrong-since",
-        0,
-        "`since` tells userspace which revision introduced an item; a new item's is the new revision and an old item's never changes",
-    ),
-    rule(
-        "revision-not-bumped",
-        0,
-        "a changed ABI is a new revision, so userspace can tell the two apart",
-    ),
-    rule(
-        "ring-layout-changed",
-        20,
-        "both sides of a shared ring use its entry and header layout and size bounds as compiled",
-    ),
-    rule(
-        "attribute-type-changed",
-        20,
-        "old binaries encode and decode the attribute with its old type",
-    ),
-    rule(
-        "operation-changed",
-        23,
-        "old binaries send the operation's old requests and parse its old replies",
-    ),
-];
-
-pub fn find_rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
-}
 
 /// The outcome of one comparison.
 #[derive(Debug, Clone, Default)]
@@ -289,11 +159,10 @@ fn bounds(ty: &str) -> (i128, i128) {
 }
 
 impl Cx<'_> {
-    fn report(&mut self, rule: &'static str, path: &str, msg: String, hint: impl Into<String>) {
-        if !self.seen.insert((rule, path.to_string(), msg.clone())) {
+    fn report(&mut self, rule: &'static Rule, path: &str, msg: String, hint: impl Into<String>) {
+        if !self.seen.insert((rule.id, path.to_string(), msg.clone())) {
             return;
         }
-        debug_assert!(find_rule(rule).is_some(), "unknown compat rule {rule}");
         self.findings
             .push(Diagnostic::error(rule, self.loc.pos(path), msg).with_hint(hint));
     }
@@ -318,7 +187,7 @@ impl Cx<'_> {
             return;
         }
         self.report(
-            "wrong-since",
+            &rules::WRONG_SINCE,
             path,
             format!(
                 "{what} is new (not in revision {}) but has `since: {since}`",
@@ -331,7 +200,7 @@ impl Cx<'_> {
     fn since_same(&mut self, what: &str, old: u32, new: u32, path: &str) {
         if old != new {
             self.report(
-                "wrong-since",
+                &rules::WRONG_SINCE,
                 path,
                 format!(
                     "{what} had `since: {old}` in revision {}; now `since: {new}`",
@@ -344,7 +213,7 @@ impl Cx<'_> {
 
     fn renamed(&mut self, what: &str, old: &str, new: &str, path: &str) {
         self.report(
-            "renamed-item",
+            &rules::RENAMED_ITEM,
             path,
             format!("{what} `{old}` was renamed to `{new}`"),
             format!(
@@ -387,7 +256,7 @@ impl Cx<'_> {
         let (old, new) = (self.old, self.new);
         if old.spec != new.spec {
             self.report(
-                "renamed-item",
+                &rules::RENAMED_ITEM,
                 "",
                 format!("spec `{}` was renamed to `{}`", old.spec, new.spec),
                 format!(
@@ -398,7 +267,7 @@ impl Cx<'_> {
         }
         if new.revision < old.revision {
             self.report(
-                "revision-not-bumped",
+                &rules::REVISION_NOT_BUMPED,
                 "revision",
                 format!(
                     "revision {} is lower than revision {} it is compared with",
@@ -416,7 +285,7 @@ impl Cx<'_> {
             b.revision = 0;
             if a != b {
                 self.report(
-                    "revision-not-bumped",
+                    &rules::REVISION_NOT_BUMPED,
                     "revision",
                     format!(
                         "the ABI differs from revision {} but `revision` is still {}",
@@ -434,7 +303,7 @@ impl Cx<'_> {
             && a != b
         {
             self.report(
-                "ioctl-command-changed",
+                &rules::IOCTL_COMMAND_CHANGED,
                 "ioctl-magic",
                 format!(
                     "the ioctl magic changed from {} to {}: every command number changes",
@@ -447,7 +316,7 @@ impl Cx<'_> {
         for t in &old.targets {
             if !new.targets.contains(t) {
                 self.report(
-                    "removed-item",
+                    &rules::REMOVED_ITEM,
                     "targets",
                     format!("target `{t}` was dropped from `targets`"),
                     "keep the target: binaries for it exist",
@@ -473,7 +342,7 @@ impl Cx<'_> {
                 }
                 (None, None) => {
                     self.report(
-                        "removed-item",
+                        &rules::REMOVED_ITEM,
                         "consts",
                         format!("const `{name}` (value {}) was removed", o.value),
                         "keep the const: sources use it (document it as obsolete in `doc:`)",
@@ -484,7 +353,7 @@ impl Cx<'_> {
             let path = format!("consts/{nname}");
             if o.value != n.value {
                 self.report(
-                    "renumbered",
+                    &rules::RENUMBERED,
                     &path,
                     format!(
                         "const `{nname}` changed value from {} to {}",
@@ -539,7 +408,7 @@ impl Cx<'_> {
                 }
                 (None, None) => {
                     self.report(
-                        "removed-item",
+                        &rules::REMOVED_ITEM,
                         section,
                         format!("{kind} `{name}` was removed"),
                         format!("keep the {kind}: sources use its entries"),
@@ -561,7 +430,7 @@ impl Cx<'_> {
                         let path = format!("{base}/entries/{ename}");
                         if ne.value != oe.value {
                             self.report(
-                                "renumbered",
+                                &rules::RENUMBERED,
                                 &path,
                                 format!(
                                     "entry `{ename}` of {kind} `{nname}` changed value from {} to {}",
@@ -595,7 +464,7 @@ impl Cx<'_> {
                             );
                         } else {
                             self.report(
-                                "removed-entry",
+                                &rules::REMOVED_ENTRY,
                                 &base,
                                 format!(
                                     "entry `{ename}` ({}) was removed from {kind} `{nname}`",
@@ -657,7 +526,7 @@ impl Cx<'_> {
                 }
                 (None, None) => {
                     self.report(
-                        "removed-item",
+                        &rules::REMOVED_ITEM,
                         "structs",
                         format!("struct `{name}` was removed"),
                         "keep the struct: binaries and sources use its layout",
@@ -882,7 +751,7 @@ impl Cx<'_> {
                     causes.push(ol.offsets[i]);
                 }
                 self.report(
-                    "member-to-pad",
+                    &rules::MEMBER_TO_PAD,
                     &mpath(j),
                     format!("member `{}` of struct `{name}` became pad", m.name),
                     "keep the member and document that the kernel ignores it: old binaries still set it, and non-zero pad is rejected",
@@ -890,7 +759,7 @@ impl Cx<'_> {
             } else {
                 causes.push(ol.offsets[i]);
                 self.report(
-                    "removed-member",
+                    &rules::REMOVED_MEMBER,
                     &spath,
                     format!(
                         "member `{}` (offset {}) was removed from struct `{name}`",
@@ -917,7 +786,7 @@ impl Cx<'_> {
             if ol.sizes[i] != nl.sizes[j] {
                 causes.push(ol.offsets[i]);
                 self.report(
-                    "member-resized",
+                    &rules::MEMBER_RESIZED,
                     &format!("{}/type", mpath(j)),
                     format!(
                         "member `{}` of struct `{name}` changed size from {} to {} bytes ({} -> {})",
@@ -934,7 +803,7 @@ impl Cx<'_> {
                 );
             } else if &mapped != x {
                 self.report(
-                    "member-retyped",
+                    &rules::MEMBER_RETYPED,
                     &format!("{}/type", mpath(j)),
                     format!(
                         "member `{}` of struct `{name}` changed type from {} to {}",
@@ -950,7 +819,7 @@ impl Cx<'_> {
             }
             if m.access != x.access {
                 self.report(
-                    "member-access-changed",
+                    &rules::MEMBER_ACCESS_CHANGED,
                     &mpath(j),
                     format!(
                         "member `{}` of struct `{name}` changed access from `{}` to `{}`",
@@ -966,7 +835,7 @@ impl Cx<'_> {
                 let why = self.narrowed(&x.ty, &m.checks, &x.checks);
                 if !why.is_empty() {
                     self.report(
-                        "checks-narrowed",
+                        &rules::CHECKS_NARROWED,
                         &mpath(j),
                         format!(
                             "member `{}` of struct `{name}` accepts less than before: {}",
@@ -995,7 +864,7 @@ impl Cx<'_> {
                 reordered = true;
                 causes.push(0);
                 self.report(
-                    "member-reordered",
+                    &rules::MEMBER_REORDERED,
                     &mpath(j),
                     format!(
                         "member `{}` of struct `{name}` now comes before `{}`",
@@ -1039,7 +908,7 @@ impl Cx<'_> {
                     .map(|m| format!(", before `{}`", m.name))
                     .unwrap_or_default();
                 self.report(
-                    "member-inserted",
+                    &rules::MEMBER_INSERTED,
                     &mpath(j),
                     format!(
                         "member `{}` was inserted in the middle of struct `{name}` (offset {a}{before})",
@@ -1059,7 +928,7 @@ impl Cx<'_> {
             );
             if let Some(why) = self.zero_rejected(&x.ty, &x.access, &x.checks) {
                 self.report(
-                    "new-member-required",
+                    &rules::NEW_MEMBER_REQUIRED,
                     &mpath(j),
                     format!(
                         "new member `{}` of struct `{name}` must not be 0, but old binaries pass 0 there: {why}",
@@ -1086,7 +955,7 @@ impl Cx<'_> {
             }
             causes.push(ol.offsets[i]);
             self.report(
-                "member-moved",
+                &rules::MEMBER_MOVED,
                 &mpath(j),
                 format!(
                     "member `{}` of struct `{name}` moved from offset {} to {}",
@@ -1104,7 +973,7 @@ impl Cx<'_> {
                 Some(why) => {
                     let at = appended.first().map_or(spath.clone(), |&j| mpath(j));
                     self.report(
-                        "struct-grew",
+                        &rules::STRUCT_GREW,
                         &at,
                         format!(
                             "struct `{name}` grew from {} to {} bytes, but {why}",
@@ -1132,7 +1001,7 @@ impl Cx<'_> {
             }
         } else if nl.size < ol.size {
             self.report(
-                "struct-shrunk",
+                &rules::STRUCT_SHRUNK,
                 &spath,
                 format!(
                     "struct `{name}` shrank from {} to {} bytes",
@@ -1165,7 +1034,7 @@ impl Cx<'_> {
                 (None, None) => {
                     gone.insert(o.nr, name.clone());
                     self.report(
-                        "removed-item",
+                        &rules::REMOVED_ITEM,
                         "ioctls",
                         format!("ioctl `{name}` (nr {}) was removed", hex(o.nr.into())),
                         "keep the ioctl: old binaries call it (if it is obsolete, keep its number and fail with an error they understand)",
@@ -1176,7 +1045,7 @@ impl Cx<'_> {
             let path = format!("ioctls/{nname}");
             if o.nr != n.nr {
                 self.report(
-                    "renumbered",
+                    &rules::RENUMBERED,
                     &format!("{path}/nr"),
                     format!(
                         "ioctl `{nname}` changed nr from {} to {}",
@@ -1198,7 +1067,7 @@ impl Cx<'_> {
             };
             if o.dir != n.dir {
                 self.report(
-                    "ioctl-command-changed",
+                    &rules::IOCTL_COMMAND_CHANGED,
                     &format!("{path}/dir"),
                     format!(
                         "ioctl `{nname}` changed dir from `{}` to `{}`: its command number changes ({} -> {} on {})",
@@ -1231,7 +1100,7 @@ impl Cx<'_> {
                     );
                     if sizes_differ {
                         self.report(
-                            "ioctl-command-changed",
+                            &rules::IOCTL_COMMAND_CHANGED,
                             &path,
                             format!(
                                 "{what}: its command number changes ({} -> {})",
@@ -1242,7 +1111,7 @@ impl Cx<'_> {
                         );
                     } else {
                         self.report(
-                            "ioctl-arg-changed",
+                            &rules::IOCTL_ARG_CHANGED,
                             &path,
                             what,
                             "keep the old argument struct (grow it at the end), or add a new ioctl with a new nr",
@@ -1270,7 +1139,7 @@ impl Cx<'_> {
             };
             if let Some(previous) = previous {
                 self.report(
-                    "reused-number",
+                    &rules::REUSED_NUMBER,
                     &format!("{path}/nr"),
                     format!("ioctl `{name}` takes nr {}, {previous}", hex(n.nr.into())),
                     "old binaries still call that number with its old meaning: give the ioctl a number never used",
@@ -1299,7 +1168,7 @@ impl Cx<'_> {
                 }
                 (None, None) => {
                     self.report(
-                        "removed-item",
+                        &rules::REMOVED_ITEM,
                         "rings",
                         format!("ring `{name}` was removed"),
                         "keep the ring: old binaries set it up and use it",
@@ -1336,7 +1205,7 @@ impl Cx<'_> {
             }
             if !why.is_empty() {
                 self.report(
-                    "ring-layout-changed",
+                    &rules::RING_LAYOUT_CHANGED,
                     &path,
                     format!("ring `{nname}` changed: {}", why.join("; ")),
                     "keep the ring as it is; add a new ring (set up by a new ioctl) for the new layout",
@@ -1373,7 +1242,7 @@ impl Cx<'_> {
                 }
                 (None, None) => {
                     self.report(
-                        "removed-item",
+                        &rules::REMOVED_ITEM,
                         "attribute-sets",
                         format!("attribute set `{name}` was removed"),
                         "keep the attribute set: old binaries encode and parse it",
@@ -1411,7 +1280,7 @@ impl Cx<'_> {
                             None => {
                                 gone.insert(oa.value, aname.clone());
                                 self.report(
-                                    "removed-entry",
+                                    &rules::REMOVED_ENTRY,
                                     &base,
                                     format!(
                                         "attribute `{aname}` ({}) was removed from set `{nname}`",
@@ -1427,7 +1296,7 @@ impl Cx<'_> {
                 let path = format!("{base}/attributes/{na_name}");
                 if oa.value != na.value {
                     self.report(
-                        "renumbered",
+                        &rules::RENUMBERED,
                         &path,
                         format!(
                             "attribute `{na_name}` of set `{nname}` changed value from {} to {}",
@@ -1466,7 +1335,7 @@ impl Cx<'_> {
                         s
                     };
                     self.report(
-                        "attribute-type-changed",
+                        &rules::ATTRIBUTE_TYPE_CHANGED,
                         &path,
                         format!(
                             "attribute `{na_name}` of set `{nname}` changed type from {} to {}",
@@ -1479,7 +1348,7 @@ impl Cx<'_> {
                 let why = self.narrowed(&na.ty, &oa.checks, &na.checks);
                 if !why.is_empty() {
                     self.report(
-                        "checks-narrowed",
+                        &rules::CHECKS_NARROWED,
                         &path,
                         format!(
                             "attribute `{na_name}` of set `{nname}` accepts less than before: {}",
@@ -1507,7 +1376,7 @@ impl Cx<'_> {
                 let path = format!("{base}/attributes/{a}");
                 if let Some(g) = gone.get(&na.value) {
                     self.report(
-                        "reused-number",
+                        &rules::REUSED_NUMBER,
                         &path,
                         format!(
                             "attribute `{a}` of set `{nname}` takes value {}, the value of attribute `{g}` in revision {}, which is gone",
@@ -1541,7 +1410,7 @@ impl Cx<'_> {
             && old.operations_transport != new.operations_transport
         {
             self.report(
-                "operation-changed",
+                &rules::OPERATION_CHANGED,
                 "operations-transport",
                 format!(
                     "control messages moved from ioctl `{}` to `{}`",
@@ -1566,7 +1435,7 @@ impl Cx<'_> {
                 (None, None) => {
                     gone.insert(o.value, name.clone());
                     self.report(
-                        "removed-entry",
+                        &rules::REMOVED_ENTRY,
                         "operations",
                         format!("operation `{name}` ({}) was removed", o.value),
                         "keep the operation: old binaries send it",
@@ -1577,7 +1446,7 @@ impl Cx<'_> {
             let path = format!("operations/{nname}");
             if o.value != n.value {
                 self.report(
-                    "renumbered",
+                    &rules::RENUMBERED,
                     &path,
                     format!(
                         "operation `{nname}` changed value from {} to {}",
@@ -1614,7 +1483,7 @@ impl Cx<'_> {
             }
             if !why.is_empty() {
                 self.report(
-                    "operation-changed",
+                    &rules::OPERATION_CHANGED,
                     &path,
                     format!("operation `{nname}` changed: {}", why.join("; ")),
                     "keep what the operation accepted and returned; add attributes, or a new operation",
@@ -1630,7 +1499,7 @@ impl Cx<'_> {
             let path = format!("operations/{name}");
             if let Some(g) = gone.get(&n.value) {
                 self.report(
-                    "reused-number",
+                    &rules::REUSED_NUMBER,
                     &path,
                     format!(
                         "operation `{name}` takes value {}, the value of operation `{g}` in revision {}, which is gone",
@@ -1719,7 +1588,7 @@ pub fn load_side(arg: &str) -> Result<Side, SideError> {
     let (result, sources) = crate::load::load_with_sources(path, None);
     match result {
         Ok(model) => Ok(spec_side(&model, sources)),
-        Err(d) if d.iter().any(|d| d.rule == "io") => Err(SideError::Io(
+        Err(d) if d.iter().any(|d| d.rule == &rules::IO) => Err(SideError::Io(
             d.iter()
                 .map(|d| d.message.clone())
                 .collect::<Vec<_>>()

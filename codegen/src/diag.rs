@@ -1,6 +1,7 @@
 //! Diagnostics: a stable rule id, a message, a file:line:col position and a
 //! hint, collected rather than thrown so one run reports every problem.
 
+use crate::rules::Rule;
 use std::fmt;
 use std::sync::Arc;
 
@@ -51,29 +52,45 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable, kebab-case identifier of the rule (see `lint::RULES`).
-    pub rule: &'static str,
+    /// The rule of the catalogue ([`crate::rules`]) this reports.
+    pub rule: &'static Rule,
     pub message: String,
     pub pos: Pos,
     pub hint: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn error(rule: &'static str, pos: Pos, message: impl Into<String>) -> Self {
+    /// A diagnostic of `rule` at the rule's own severity, with the
+    /// rule's general hint until a site gives a more specific one.
+    pub fn new(rule: &'static Rule, pos: Pos, message: impl Into<String>) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            severity: rule.severity,
             rule,
             message: message.into(),
             pos,
-            hint: None,
+            hint: Some(rule.hint.to_string()),
         }
     }
 
-    pub fn warning(rule: &'static str, pos: Pos, message: impl Into<String>) -> Self {
+    /// A diagnostic of `rule` as an error, whatever the rule's default.
+    pub fn error(rule: &'static Rule, pos: Pos, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            ..Diagnostic::new(rule, pos, message)
+        }
+    }
+
+    /// A diagnostic of `rule` as a warning, whatever the rule's default.
+    pub fn warning(rule: &'static Rule, pos: Pos, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(rule, pos, message)
+            ..Diagnostic::new(rule, pos, message)
         }
+    }
+
+    /// The rule's id, as printed.
+    pub fn id(&self) -> &'static str {
+        self.rule.id
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -86,7 +103,7 @@ impl Diagnostic {
     pub fn render(&self, source: Option<&str>) -> String {
         let mut out = format!(
             "{}: {}[{}]: {}\n",
-            self.pos, self.severity, self.rule, self.message
+            self.pos, self.severity, self.rule.id, self.message
         );
         if let Some(line) =
             source.and_then(|s| s.lines().nth(self.pos.line.saturating_sub(1) as usize))
@@ -142,7 +159,7 @@ impl Diagnostics {
     /// order the checks ran in.
     pub fn sorted(mut self) -> Vec<Diagnostic> {
         self.items
-            .sort_by(|a, b| (&a.pos, a.rule, &a.message).cmp(&(&b.pos, b.rule, &b.message)));
+            .sort_by(|a, b| (&a.pos, a.rule.id, &a.message).cmp(&(&b.pos, b.rule.id, &b.message)));
         self.items.dedup();
         self.items
     }

@@ -20,5 +20,6 @@ pub mod model;
 pub mod names;
 pub mod pipeline;
 pub mod resolve;
+pub mod rules;
 pub mod spec;
 pub mod target;

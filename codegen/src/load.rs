@@ -4,6 +4,7 @@
 use crate::diag::{Diagnostic, Pos};
 use crate::model::Model;
 use crate::resolve;
+use crate::rules;
 use crate::spec::SpecFile;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -38,7 +39,7 @@ pub fn load_str(text: &str, label: &str) -> Result<Arc<Model>, Vec<Diagnostic>> 
     let spec = parse(&file, text)?;
     if let Some(inc) = spec.include.first() {
         return Err(vec![Diagnostic::error(
-            "bad-include",
+            &rules::BAD_INCLUDE,
             Pos::new(&file, inc.line, inc.col),
             "includes need a file on disk",
         )]);
@@ -70,10 +71,10 @@ impl Loader {
         // include is a mistake in the including spec.
         let io_error = |what: String| match &included_from {
             Some(pos) => vec![
-                Diagnostic::error("bad-include", pos.clone(), what)
+                Diagnostic::error(&rules::BAD_INCLUDE, pos.clone(), what)
                     .with_hint("include paths are relative to the including spec"),
             ],
-            None => vec![Diagnostic::error("io", Pos::file_start(&file), what)],
+            None => vec![Diagnostic::error(&rules::IO, Pos::file_start(&file), what)],
         };
         let canonical = path
             .canonicalize()
@@ -85,7 +86,7 @@ impl Loader {
             let pos = included_from.unwrap_or_else(|| Pos::file_start(&file));
             return Err(vec![
                 Diagnostic::error(
-                    "include-cycle",
+                    &rules::INCLUDE_CYCLE,
                     pos,
                     format!("{label} includes itself (directly or through other specs)"),
                 )
@@ -108,7 +109,7 @@ impl Loader {
             if rel.is_absolute() {
                 errors.push(
                     Diagnostic::error(
-                        "bad-include",
+                        &rules::BAD_INCLUDE,
                         pos,
                         "include paths are relative to the including spec",
                     )
@@ -121,7 +122,7 @@ impl Loader {
                 Ok(m) => {
                     if includes.iter().any(|x: &Arc<Model>| x.name == m.name) {
                         errors.push(Diagnostic::error(
-                            "duplicate-name",
+                            &rules::DUPLICATE_NAME,
                             pos,
                             format!("spec `{}` is included twice", m.name),
                         ));
@@ -152,8 +153,12 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<SpecFile, Vec<Diagnostic>> {
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
     if blank {
         return Err(vec![
-            Diagnostic::error("missing-key", Pos::file_start(file), "the spec is empty")
-                .with_hint("a spec starts with `name: <prefix>`"),
+            Diagnostic::error(
+                &rules::MISSING_KEY,
+                Pos::file_start(file),
+                "the spec is empty",
+            )
+            .with_hint("a spec starts with `name: <prefix>`"),
         ]);
     }
     let mut options = serde_saphyr::options::Options::default();
@@ -209,12 +214,12 @@ fn classify(msg: &str, pos: Pos) -> Diagnostic {
             ),
             None => format!("keys allowed here: {}", candidates.join(", ")),
         };
-        return Diagnostic::error("unknown-key", pos, format!("unknown key `{field}`"))
+        return Diagnostic::error(&rules::UNKNOWN_KEY, pos, format!("unknown key `{field}`"))
             .with_hint(hint);
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         let field = rest.trim_matches('`');
-        return Diagnostic::error("missing-key", pos, format!("missing key `{field}`"))
+        return Diagnostic::error(&rules::MISSING_KEY, pos, format!("missing key `{field}`"))
             .with_hint(format!("add `{field}:` to this mapping"));
     }
     if msg.starts_with("duplicate field")
@@ -222,17 +227,18 @@ fn classify(msg: &str, pos: Pos) -> Diagnostic {
         || msg.contains("duplicate key")
     {
         let msg = msg.split(", set DuplicateKeyPolicy").next().unwrap_or(msg);
-        return Diagnostic::error("duplicate-key", pos, msg.to_string())
+        return Diagnostic::error(&rules::DUPLICATE_KEY, pos, msg.to_string())
             .with_hint("each key may appear once in a mapping");
     }
     if msg.starts_with("invalid type")
         || msg.starts_with("invalid value")
         || msg.contains("expected")
     {
-        return Diagnostic::error("bad-value", pos, msg.to_string())
+        return Diagnostic::error(&rules::BAD_VALUE, pos, msg.to_string())
             .with_hint("see spec-language.md for the shape of this key");
     }
-    Diagnostic::error("syntax", pos, msg.to_string()).with_hint("the file is not valid YAML here")
+    Diagnostic::error(&rules::SYNTAX, pos, msg.to_string())
+        .with_hint("the file is not valid YAML here")
 }
 
 /// `spec/../spec/x.yaml` -> `spec/x.yaml`, lexically (labels are not

@@ -57,7 +57,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// List the lint rules: id, severity, lint-rules.md number, rationale.
+    /// List every rule any command reports: id, severity, stage (parse,
+    /// resolve, lint, compat), lint-rules.md number, rationale.
     Rules,
     /// Write the canonical ABI dump of each spec's current revision to
     /// `<spec dir>/<stem>.abi/r<revision>.json` (its includes are frozen
@@ -77,7 +78,7 @@ enum Command {
         /// `text` for people, `json` for tools (one array of comparisons).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// List the compat rules: id, lint-rules.md number, rationale.
+        /// List the compat rules, as `uabi rules` does.
         #[arg(long)]
         rules: bool,
     },
@@ -148,7 +149,7 @@ fn checked(specs: &[PathBuf]) -> Result<Checked, u8> {
     if !c.diagnostics.is_empty() {
         eprint!("{}", c.render_diagnostics());
     }
-    if c.diagnostics.iter().any(|d| d.rule == "io") {
+    if c.diagnostics.iter().any(|d| d.rule == &uabi::rules::IO) {
         return Err(TROUBLE);
     }
     if c.has_errors() {
@@ -229,7 +230,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                         .map(|d| {
                             serde_json::json!({
                                 "severity": d.severity.to_string(),
-                                "rule": d.rule,
+                                "rule": d.rule.id,
                                 "message": d.message,
                                 "file": &*d.pos.file,
                                 "line": d.pos.line,
@@ -241,7 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     outln!("{}", serde_json::to_string_pretty(&list)?);
                 }
             }
-            if c.diagnostics.iter().any(|d| d.rule == "io") {
+            if c.diagnostics.iter().any(|d| d.rule == &uabi::rules::IO) {
                 Ok(TROUBLE)
             } else {
                 Ok(if errors > 0 { FINDINGS } else { 0 })
@@ -254,26 +255,36 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             rules,
         } => {
             if rules {
-                for r in uabi::compat::RULES {
-                    outln!("{:<22} rule {:>2}  {}", r.id, r.number, r.rationale);
-                }
+                print_rules(uabi::rules::of_stage(uabi::rules::Stage::Compat))?;
                 return Ok(0);
             }
             compat(&sides, format)
         }
         Command::Rules => {
-            for r in uabi::lint::RESOLVER_RULES.iter().chain(uabi::lint::RULES) {
-                outln!(
-                    "{:<22} {:<7} rule {:>2}  {}",
-                    r.id,
-                    r.severity.to_string(),
-                    r.number,
-                    r.rationale
-                );
-            }
+            print_rules(uabi::rules::ALL.iter().copied())?;
             Ok(0)
         }
     }
+}
+
+/// One rule a line: id, severity, stage, lint-rules.md number (`-` for
+/// the spec language's own rules) and rationale.
+fn print_rules(rules: impl Iterator<Item = &'static uabi::rules::Rule>) -> anyhow::Result<()> {
+    for r in rules {
+        let number = match r.number {
+            0 => "-".to_string(),
+            n => n.to_string(),
+        };
+        outln!(
+            "{:<24} {:<7} {:<7} {:>2}  {}",
+            r.id,
+            r.severity.to_string(),
+            r.stage.name(),
+            number,
+            r.rationale
+        );
+    }
+    Ok(())
 }
 
 /// One comparison, rendered for people or tools.
@@ -316,7 +327,7 @@ impl Compared {
             "breaking": self.report.is_breaking(),
             "findings": self.report.findings.iter().map(|d| serde_json::json!({
                 "severity": d.severity.to_string(),
-                "rule": d.rule,
+                "rule": d.rule.id,
                 "message": d.message,
                 "file": &*d.pos.file,
                 "line": d.pos.line,

@@ -95,8 +95,8 @@ pub struct McastGroup {
 /// A YNL feature the spec uses that generated code does not implement.
 #[derive(Debug, Clone)]
 pub struct NotGenerated {
-    /// A warning rule of `lint::RULES`.
-    pub rule: &'static str,
+    /// A warning rule of the catalogue (`rules::YNL_*`).
+    pub rule: &'static crate::rules::Rule,
     pub pos: Pos,
     pub message: String,
     pub hint: String,

@@ -9,6 +9,7 @@ use crate::ioc::Dir;
 use crate::layout::{self, LayoutError};
 use crate::model::*;
 use crate::names::is_kebab;
+use crate::rules::{self, Rule};
 use crate::spec::{self, IntOrName, Magic, S, SpecFile};
 use crate::target::Target;
 use std::collections::{BTreeMap, HashMap};
@@ -232,19 +233,6 @@ const YNL_ATTR_TYPES: &[&str] = &[
     "sub-message",
 ];
 
-/// The hint for an error whose site has nothing more specific to say.
-fn default_hint(rule: &str) -> &'static str {
-    match rule {
-        "value-out-of-range" => "use a value within the bounds stated",
-        "key-not-allowed" => "remove the key; spec-language.md lists the keys of each kind of item",
-        "duplicate-name" => "rename one of them: names are unique within their scope",
-        "duplicate-number" => "give each item its own number: numbers are never shared or reused",
-        "dangling-reference" => "define the item, or fix the spelling of the reference",
-        "missing-key" => "add the key",
-        _ => "see spec-language.md for the values this key takes",
-    }
-}
-
 /// A reference to a name: where it is written.
 fn pos_of<T>(file: &Arc<str>, s: &S<T>) -> Pos {
     Pos::new(file, s.line, s.col)
@@ -289,14 +277,14 @@ impl Resolver<'_> {
 
     fn err(
         &mut self,
-        rule: &'static str,
+        rule: &'static Rule,
         pos: Pos,
         msg: impl Into<String>,
         hint: impl Into<String>,
     ) {
         let mut hint = hint.into();
         if hint.is_empty() {
-            hint = default_hint(rule).to_string();
+            hint = rule.hint.to_string();
         }
         self.diags
             .push(Diagnostic::error(rule, pos, msg).with_hint(hint));
@@ -306,7 +294,7 @@ impl Resolver<'_> {
     /// as a warning of `rule`.
     fn not_generated(
         &mut self,
-        rule: &'static str,
+        rule: &'static Rule,
         pos: Pos,
         message: impl Into<String>,
         hint: impl Into<String>,
@@ -326,7 +314,7 @@ impl Resolver<'_> {
         if !is_kebab(&n.value) && !ynl_ok {
             let fixed = n.value.replace('_', "-").to_ascii_lowercase();
             self.err(
-                "invalid-name",
+                &rules::INVALID_NAME,
                 self.pos(n),
                 format!("{what} name `{}` is not lower-kebab-case", n.value),
                 format!("write `{fixed}`; backends derive each language's casing from it"),
@@ -339,7 +327,7 @@ impl Resolver<'_> {
         let Some(s) = s else { return 1 };
         if s.value < 1 || s.value > i128::from(self.revision) {
             self.err(
-                "since-after-revision",
+                &rules::SINCE_AFTER_REVISION,
                 self.pos(s),
                 format!(
                     "`since: {}` is outside 1..={} (the spec's revision)",
@@ -356,7 +344,7 @@ impl Resolver<'_> {
     fn int_in(&mut self, v: &S<i128>, lo: i128, hi: i128, what: &str) -> Option<i128> {
         if v.value < lo || v.value > hi {
             self.err(
-                "value-out-of-range",
+                &rules::VALUE_OUT_OF_RANGE,
                 self.pos(v),
                 format!("{what} {} is outside {lo}..={hi}", v.value),
                 "",
@@ -381,7 +369,7 @@ impl Resolver<'_> {
                 let known: Vec<String> = self.consts.iter().map(|c| c.name.clone()).collect();
                 let hint = did_you_mean(n, known.iter().map(String::as_str));
                 self.err(
-                    "dangling-reference",
+                    &rules::DANGLING_REFERENCE,
                     self.pos(v),
                     format!("`{n}` is neither an integer nor a const defined in this spec or its includes"),
                     if hint.is_empty() {
@@ -399,7 +387,7 @@ impl Resolver<'_> {
         let n = self.int_or_const(v)?;
         if n < lo || n > hi {
             self.err(
-                "value-out-of-range",
+                &rules::VALUE_OUT_OF_RANGE,
                 self.pos(v),
                 format!("{what} {n} is outside {lo}..={hi}"),
                 "",
@@ -413,7 +401,7 @@ impl Resolver<'_> {
     fn forbid<T>(&mut self, key: &str, v: &Option<S<T>>, on: &str) {
         if let Some(v) = v {
             self.err(
-                "key-not-allowed",
+                &rules::KEY_NOT_ALLOWED,
                 self.pos(v),
                 format!("`{key}` does not apply to {on}"),
                 "remove it",
@@ -444,7 +432,7 @@ impl Resolver<'_> {
                     && h.value.rsplit('/').next().is_some_and(|f| f.len() > 2);
                 if !ok {
                     self.err(
-                        "bad-value",
+                        &rules::BAD_VALUE,
                         self.pos(h),
                         format!("uapi-header `{}` is not a relative header path", h.value),
                         "write a name like `softaccel.h` or `linux/softaccel.h`",
@@ -476,13 +464,13 @@ impl Resolver<'_> {
                 match (lo, hi) {
                     (Some(lo), Some(hi)) if lo <= hi => nr_range = (lo as u8, hi as u8),
                     (Some(_), Some(_)) => self.err(
-                        "value-out-of-range",
+                        &rules::VALUE_OUT_OF_RANGE,
                         self.pos(range),
                         "nr-range min is greater than max",
                         "",
                     ),
                     _ => self.err(
-                        "missing-key",
+                        &rules::MISSING_KEY,
                         self.pos(range),
                         "nr-range needs both `min` and `max`",
                         "",
@@ -494,7 +482,7 @@ impl Resolver<'_> {
                     && m != im
                 {
                     self.err(
-                        "magic-mismatch",
+                        &rules::MAGIC_MISMATCH,
                         self.pos(&cfg.magic),
                         format!(
                             "ioctl magic {m:#04x} differs from {im:#04x} of the included spec `{}` ({})",
@@ -512,7 +500,7 @@ impl Resolver<'_> {
                 for t in list {
                     match Target::from_name(&t.value) {
                         Some(tt) if out.contains(&tt) => self.err(
-                            "duplicate-name",
+                            &rules::DUPLICATE_NAME,
                             self.pos(t),
                             format!("target `{}` is listed twice", t.value),
                             "",
@@ -521,7 +509,7 @@ impl Resolver<'_> {
                         None => {
                             let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
                             self.err(
-                                "unknown-target",
+                                &rules::UNKNOWN_TARGET,
                                 self.pos(t),
                                 format!("unknown target `{}`", t.value),
                                 format!("known targets: {}", names.join(", ")),
@@ -605,7 +593,7 @@ impl Resolver<'_> {
                 f.protocol = Some(p.value.clone());
             } else {
                 self.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     self.pos(p),
                     format!("protocol `{}` is not supported", p.value),
                     format!(
@@ -628,13 +616,13 @@ impl Resolver<'_> {
             match kp.value.as_str() {
                 "split" => {}
                 "per-op" | "global" => self.not_generated(
-                    "ynl-kernel-policy",
+                    &rules::YNL_KERNEL_POLICY,
                     self.pos(kp),
                     format!("`kernel-policy: {}` is not generated", kp.value),
                     "remove the key (the default `split` is what is generated); a request attribute the operation does not list is rejected as unknown",
                 ),
                 _ => self.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     self.pos(kp),
                     format!("unknown kernel-policy `{}`", kp.value),
                     "write `split`, `per-op` or `global`",
@@ -646,7 +634,7 @@ impl Resolver<'_> {
                 let name = self.name(&g.name, "multicast group");
                 if f.mcast_groups.iter().any(|x| x.name == name) {
                     self.err(
-                        "duplicate-name",
+                        &rules::DUPLICATE_NAME,
                         self.pos(&g.name),
                         format!("multicast group `{name}` is listed twice"),
                         "",
@@ -656,7 +644,7 @@ impl Resolver<'_> {
                 for fl in &g.flags {
                     if !matches!(fl.value.as_str(), "admin-perm" | "uns-admin-perm") {
                         self.err(
-                            "bad-value",
+                            &rules::BAD_VALUE,
                             self.pos(fl),
                             format!("unknown multicast group flag `{}`", fl.value),
                             "the flags are `admin-perm` and `uns-admin-perm`",
@@ -672,7 +660,7 @@ impl Resolver<'_> {
         }
         if let Some(sm) = &s.sub_messages {
             self.not_generated(
-                "ynl-sub-message",
+                &rules::YNL_SUB_MESSAGE,
                 self.pos(sm),
                 "`sub-messages` are not generated",
                 "describe each variant as its own attribute set with a `nest` attribute, or keep the spec for documentation only",
@@ -690,7 +678,7 @@ impl Resolver<'_> {
             Magic::Char(s) if s.len() == 1 && s.is_ascii() => Some(s.as_bytes()[0]),
             Magic::Char(s) => {
                 self.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     self.pos(m),
                     format!("ioctl magic `{s}` is neither a number nor one ASCII character"),
                     "write e.g. `0x64` or `d`",
@@ -709,7 +697,7 @@ impl Resolver<'_> {
             if let Some(first) = seen.get(n) {
                 let first = first.clone();
                 self.err(
-                    "duplicate-name",
+                    &rules::DUPLICATE_NAME,
                     here,
                     format!("definition `{n}` is defined twice"),
                     format!("first defined at {first}"),
@@ -717,7 +705,7 @@ impl Resolver<'_> {
             } else {
                 if let Some(other) = self.included_definition_pos(n) {
                     self.err(
-                        "duplicate-name",
+                        &rules::DUPLICATE_NAME,
                         here.clone(),
                         format!("definition `{n}` is already defined by an included spec"),
                         format!("defined at {other}; pick another name"),
@@ -761,7 +749,7 @@ impl Resolver<'_> {
         let since = self.since(&d.since);
         let Some(v) = &d.value.value else {
             self.err(
-                "missing-key",
+                &rules::MISSING_KEY,
                 self.pos(&d.name),
                 format!("const `{name}` has no `value`"),
                 "add `value: N`",
@@ -771,7 +759,7 @@ impl Resolver<'_> {
         let value = self.int_or_const(v)?;
         if value < i128::from(i64::MIN) || value > i128::from(u64::MAX) {
             self.err(
-                "value-out-of-range",
+                &rules::VALUE_OUT_OF_RANGE,
                 self.pos(v),
                 format!("const `{name}` does not fit 64 bits"),
                 "",
@@ -810,7 +798,7 @@ impl Resolver<'_> {
         };
         let Some(entries) = &d.entries else {
             self.err(
-                "missing-key",
+                &rules::MISSING_KEY,
                 self.pos(&d.name),
                 format!("{what} `{name}` has no `entries`"),
                 "add `entries: [first, second]`",
@@ -841,7 +829,7 @@ impl Resolver<'_> {
             }
             if flags && next > 63 {
                 self.err(
-                    "value-out-of-range",
+                    &rules::VALUE_OUT_OF_RANGE,
                     pos.clone(),
                     format!("flag `{ename_s}` would be bit {next}; flags hold 64 bits"),
                     "",
@@ -852,14 +840,14 @@ impl Resolver<'_> {
             let esince = self.since(&esince.cloned());
             if let Some(prev) = out.iter().find(|p| p.name == ename_s) {
                 self.err(
-                    "duplicate-name",
+                    &rules::DUPLICATE_NAME,
                     pos.clone(),
                     format!("entry `{ename_s}` appears twice in `{name}`"),
                     format!("first at {}", prev.pos),
                 );
             } else if let Some(prev) = out.iter().find(|p| p.value == v) {
                 self.err(
-                    "duplicate-number",
+                    &rules::DUPLICATE_NUMBER,
                     pos.clone(),
                     format!("entry `{ename_s}` has the same value as `{}`", prev.name),
                     "give each entry its own value",
@@ -912,7 +900,7 @@ impl Resolver<'_> {
                 other => {
                     let hint = did_you_mean(other, ["const", "enum", "flags", "struct"]);
                     self.err(
-                        "unknown-type",
+                        &rules::UNKNOWN_TYPE,
                         self.pos(&d.kind),
                         format!("unknown definition type `{other}`"),
                         if hint.is_empty() {
@@ -963,7 +951,7 @@ impl Resolver<'_> {
                         }
                         Err(LayoutError::TooLarge) => {
                             self.err(
-                                "value-out-of-range",
+                                &rules::VALUE_OUT_OF_RANGE,
                                 st.pos.clone(),
                                 format!(
                                     "struct `{}` is larger than {} bytes",
@@ -988,7 +976,7 @@ impl Resolver<'_> {
             if still.len() == before {
                 for st in &still {
                     self.err(
-                        "recursive-struct",
+                        &rules::RECURSIVE_STRUCT,
                         st.pos.clone(),
                         format!("struct `{}` contains itself by value (directly or through other structs)", st.name),
                         "a struct cannot embed itself; use a user-ptr or break the cycle",
@@ -1039,7 +1027,7 @@ impl Resolver<'_> {
         let since = self.since(&d.since);
         let Some(members) = &d.members else {
             self.err(
-                "missing-key",
+                &rules::MISSING_KEY,
                 self.pos(&d.name),
                 format!("struct `{name}` has no `members`"),
                 "add `members: [...]`",
@@ -1048,7 +1036,7 @@ impl Resolver<'_> {
         };
         if members.value.is_empty() {
             self.err(
-                "empty-struct",
+                &rules::EMPTY_STRUCT,
                 self.pos(members),
                 format!("struct `{name}` has no members"),
                 "an empty struct has size 0 in GNU C and 1 in C++; give it a member (e.g. `pad` of 8 bytes)",
@@ -1061,7 +1049,7 @@ impl Resolver<'_> {
             let mname = self.name(&m.name, "member");
             if let Some(prev) = out.iter().find(|p| p.name == mname) {
                 self.err(
-                    "duplicate-name",
+                    &rules::DUPLICATE_NAME,
                     self.pos(&m.name),
                     format!("member `{mname}` appears twice in struct `{name}`"),
                     format!("first at {}", prev.pos),
@@ -1114,7 +1102,7 @@ impl Resolver<'_> {
         let names: Vec<String> = self.struct_names(s).into_iter().map(String::from).collect();
         let hint = did_you_mean(&r.value, names.iter().map(String::as_str));
         self.err(
-            "dangling-reference",
+            &rules::DANGLING_REFERENCE,
             self.pos(r),
             format!("no struct named `{}` in this spec or its includes", r.value),
             if hint.is_empty() {
@@ -1140,7 +1128,7 @@ impl Resolver<'_> {
             Some("inout") => Access::InOut,
             Some(other) => {
                 self.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     self.pos(m.access.as_ref()?),
                     format!("unknown access `{other}`"),
                     "write `in`, `out` or `inout`",
@@ -1176,7 +1164,7 @@ impl Resolver<'_> {
                 self.forbid("byte-order", &m.byte_order, &on);
                 let Some(len) = &m.len else {
                     self.err(
-                        "missing-key",
+                        &rules::MISSING_KEY,
                         self.pos(&m.ty),
                         format!("member `{mname}` of type `{ty}` needs `len`"),
                         "add `len: N` (bytes)",
@@ -1204,7 +1192,7 @@ impl Resolver<'_> {
                 self.forbid("byte-order", &m.byte_order, &on);
                 let Some(r) = &m.r#struct else {
                     self.err(
-                        "missing-key",
+                        &rules::MISSING_KEY,
                         self.pos(&m.ty),
                         format!("member `{mname}` of type `struct` needs `struct: NAME`"),
                         "",
@@ -1225,7 +1213,7 @@ impl Resolver<'_> {
                     C_TYPES.iter().find(|(c, _)| c.eq_ignore_ascii_case(other))
                 {
                     self.err(
-                        "non-fixed-width-type",
+                        &rules::NON_FIXED_WIDTH_TYPE,
                         self.pos(&m.ty),
                         format!("`{other}` is not a fixed-width type; its size or signedness differs between ABIs"),
                         format!("use {instead}"),
@@ -1234,7 +1222,7 @@ impl Resolver<'_> {
                     || ["ptr", "pointer", "void*", "uintptr_t", "intptr_t"].contains(&other)
                 {
                     self.err(
-                        "raw-pointer",
+                        &rules::RAW_POINTER,
                         self.pos(&m.ty),
                         format!("`{other}` is a pointer: 4 bytes on 32-bit ABIs, 8 on 64-bit ones"),
                         "use `type: user-ptr` (always a 64-bit integer) with `elem` and `count`",
@@ -1242,7 +1230,7 @@ impl Resolver<'_> {
                 } else {
                     let hint = did_you_mean(other, MEMBER_TYPES.split(' '));
                     self.err(
-                        "unknown-type",
+                        &rules::UNKNOWN_TYPE,
                         self.pos(&m.ty),
                         format!("unknown member type `{other}`"),
                         if hint.is_empty() {
@@ -1278,7 +1266,7 @@ impl Resolver<'_> {
                             self.enums.iter().map(|x| x.name.clone()).collect();
                         let hint = did_you_mean(&e.value, names.iter().map(String::as_str));
                         self.err(
-                            "dangling-reference",
+                            &rules::DANGLING_REFERENCE,
                             self.pos(e),
                             format!("no enum or flags named `{}`", e.value),
                             if hint.is_empty() {
@@ -1299,7 +1287,7 @@ impl Resolver<'_> {
         };
         if check.is_some() && !matches!(kind, MemberKind::Scalar { count: None, .. }) {
             self.err(
-                "key-not-allowed",
+                &rules::KEY_NOT_ALLOWED,
                 self.pos(m.enum_.as_ref()?),
                 "`enum` applies only to a single integer member",
                 "",
@@ -1311,7 +1299,7 @@ impl Resolver<'_> {
             Some(r) => {
                 let MemberKind::Scalar { ty, count: None } = &kind else {
                     self.err(
-                        "key-not-allowed",
+                        &rules::KEY_NOT_ALLOWED,
                         self.pos(r),
                         "`range` applies only to a single integer member",
                         "",
@@ -1329,7 +1317,7 @@ impl Resolver<'_> {
                 };
                 if min < lo || max > hi || min > max {
                     self.err(
-                        "value-out-of-range",
+                        &rules::VALUE_OUT_OF_RANGE,
                         self.pos(r),
                         format!(
                             "range {min}..={max} is empty or does not fit `{}` ({lo}..={hi})",
@@ -1349,7 +1337,7 @@ impl Resolver<'_> {
                 "big-endian" => Some(ByteOrder::Big),
                 other => {
                     self.err(
-                        "bad-value",
+                        &rules::BAD_VALUE,
                         self.pos(b),
                         format!("unknown byte-order `{other}`"),
                         "write `little-endian` or `big-endian`",
@@ -1360,7 +1348,7 @@ impl Resolver<'_> {
         };
         if byte_order.is_some() && !matches!(kind, MemberKind::Scalar { .. }) {
             self.err(
-                "key-not-allowed",
+                &rules::KEY_NOT_ALLOWED,
                 self.pos(m.byte_order.as_ref()?),
                 "`byte-order` applies only to integer members",
                 "",
@@ -1397,7 +1385,7 @@ impl Resolver<'_> {
         self.forbid("byte-order", &m.byte_order, on);
         let Some(elem) = &m.elem else {
             self.err(
-                "missing-key",
+                &rules::MISSING_KEY,
                 self.pos(&m.ty),
                 format!("user-ptr `{mname}` needs `elem` (a scalar type or struct name)"),
                 "add e.g. `elem: u32`",
@@ -1415,7 +1403,7 @@ impl Resolver<'_> {
         let sibling = |this: &mut Self, r: &S<IntOrName>, what: &str| -> Option<usize> {
             let IntOrName::Name(n) = &r.value else {
                 this.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     this.pos(r),
                     format!("`{what}` of a user-ptr names the sibling member holding it, not a number"),
                     "add a u32 member, e.g. `{ name: item-count, type: u32 }`, and write `count: item-count`; bound it with `max-count`",
@@ -1426,7 +1414,7 @@ impl Resolver<'_> {
                 let names: Vec<&str> = siblings.iter().map(|x| x.name.value.as_str()).collect();
                 let hint = did_you_mean(n, names);
                 this.err(
-                    "dangling-reference",
+                    &rules::DANGLING_REFERENCE,
                     this.pos(r),
                     format!("no member `{n}` in this struct"),
                     if hint.is_empty() {
@@ -1442,7 +1430,7 @@ impl Resolver<'_> {
                 || siblings[idx].count.is_some()
             {
                 this.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     this.pos(r),
                     format!("`{n}` must be a single integer member other than the pointer"),
                     "",
@@ -1454,7 +1442,7 @@ impl Resolver<'_> {
         let len = match (&m.count, &m.len) {
             (Some(_), Some(l)) => {
                 self.err(
-                    "key-not-allowed",
+                    &rules::KEY_NOT_ALLOWED,
                     self.pos(l),
                     "a user-ptr has `count` (elements) or `len` (bytes), not both",
                     "",
@@ -1471,7 +1459,7 @@ impl Resolver<'_> {
         };
         if max_count.is_none() && len != PtrLen::Single {
             self.err(
-                "user-ptr-unbounded",
+                &rules::USER_PTR_UNBOUNDED,
                 self.pos(&m.name),
                 format!("user-ptr `{mname}` has a count but no `max-count`"),
                 "bound the array with `max-count: N` so the kernel never copies an unbounded amount (lint rule 15)",
@@ -1489,7 +1477,7 @@ impl Resolver<'_> {
         let mut out: Vec<Ioctl> = Vec::new();
         if !s.ioctls.is_empty() && model.magic.is_none() && s.ioctl.is_none() {
             self.err(
-                "missing-key",
+                &rules::MISSING_KEY,
                 self.pos(&s.name),
                 "the spec has ioctls but no `ioctl: { magic: ... }`",
                 "add `ioctl: { magic: 0x64 }` (the _IOC type byte)",
@@ -1500,7 +1488,7 @@ impl Resolver<'_> {
             let pos = self.pos(&i.name);
             if let Some(prev) = out.iter().find(|p| p.name == name) {
                 self.err(
-                    "duplicate-name",
+                    &rules::DUPLICATE_NAME,
                     pos.clone(),
                     format!("ioctl `{name}` is defined twice"),
                     format!("first at {}", prev.pos),
@@ -1514,7 +1502,7 @@ impl Resolver<'_> {
                 .find(|p| p.name == name)
             {
                 self.err(
-                    "duplicate-name",
+                    &rules::DUPLICATE_NAME,
                     pos.clone(),
                     format!("ioctl `{name}` is already defined by an included spec"),
                     format!("defined at {}", prev.pos),
@@ -1524,7 +1512,7 @@ impl Resolver<'_> {
             let since = self.since(&i.since);
             let Some(nr_s) = &i.nr else {
                 self.err(
-                    "missing-key",
+                    &rules::MISSING_KEY,
                     pos.clone(),
                     format!("ioctl `{name}` has no `nr`"),
                     "numbers are explicit and never reused: add `nr: 0x40`",
@@ -1537,7 +1525,7 @@ impl Resolver<'_> {
             let nr = nr as u8;
             if let Some(prev) = out.iter().find(|p| p.nr == nr) {
                 self.err(
-                    "duplicate-number",
+                    &rules::DUPLICATE_NUMBER,
                     self.pos(nr_s),
                     format!(
                         "nr {nr:#04x} of `{name}` is already used by `{}`",
@@ -1554,7 +1542,7 @@ impl Resolver<'_> {
                 .find(|p| p.nr == nr)
             {
                 self.err(
-                    "duplicate-number",
+                    &rules::DUPLICATE_NUMBER,
                     self.pos(nr_s),
                     format!(
                         "nr {nr:#04x} of `{name}` is already used by `{}` of an included spec",
@@ -1581,7 +1569,7 @@ impl Resolver<'_> {
                 None if arg.is_none() => Dir::None,
                 None => {
                     self.err(
-                        "missing-key",
+                        &rules::MISSING_KEY,
                         pos.clone(),
                         format!("ioctl `{name}` has an `arg` but no `dir`"),
                         "add `dir: in`, `out` or `inout` (userspace's point of view)",
@@ -1592,7 +1580,7 @@ impl Resolver<'_> {
                     Some(d) => d,
                     None => {
                         self.err(
-                            "bad-value",
+                            &rules::BAD_VALUE,
                             self.pos(d),
                             format!("unknown dir `{}`", d.value),
                             "write `none`, `in`, `out` or `inout`",
@@ -1608,7 +1596,7 @@ impl Resolver<'_> {
                         "zero-extend" => Some(Extension::ZeroExtend),
                         "strict" => Some(Extension::Strict),
                         other => {
-                            self.err("bad-value", self.pos(e), format!("unknown extension rule `{other}`"), "write `zero-extend` (drm_ioctl) or `strict` (copy_struct_from_user)");
+                            self.err(&rules::BAD_VALUE, self.pos(e), format!("unknown extension rule `{other}`"), "write `zero-extend` (drm_ioctl) or `strict` (copy_struct_from_user)");
                             continue;
                         }
                     }
@@ -1620,7 +1608,7 @@ impl Resolver<'_> {
                     if !ERRNOS.contains(&e.errno.value.as_str()) {
                         let hint = did_you_mean(&e.errno.value, ERRNOS.iter().copied());
                         self.err(
-                            "unknown-errno",
+                            &rules::UNKNOWN_ERRNO,
                             self.pos(&e.errno),
                             format!("unknown errno `{}`", e.errno.value),
                             if hint.is_empty() {
@@ -1633,7 +1621,7 @@ impl Resolver<'_> {
                     }
                     if errors.iter().any(|x: &ErrorDoc| x.errno == e.errno.value) {
                         self.err(
-                            "duplicate-name",
+                            &rules::DUPLICATE_NAME,
                             self.pos(&e.errno),
                             format!("errno `{}` is documented twice for `{name}`", e.errno.value),
                             "document all its causes in one entry",
@@ -1695,7 +1683,7 @@ impl Resolver<'_> {
                 admin = true;
             } else {
                 self.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     self.pos(f),
                     format!("unknown operation flag `{}`", f.value),
                     "the flags are `admin-perm` and `uns-admin-perm`",
@@ -1711,7 +1699,7 @@ impl Resolver<'_> {
             let name = self.name(&r.name, "ring");
             if out.iter().any(|x| x.name == name) {
                 self.err(
-                    "duplicate-name",
+                    &rules::DUPLICATE_NAME,
                     self.pos(&r.name),
                     format!("ring `{name}` is defined twice"),
                     "",
@@ -1727,7 +1715,7 @@ impl Resolver<'_> {
                 "device" => Producer::Device,
                 other => {
                     self.err(
-                        "bad-value",
+                        &rules::BAD_VALUE,
                         self.pos(&r.producer),
                         format!("unknown producer `{other}`"),
                         "write `user` or `device`",
@@ -1740,7 +1728,7 @@ impl Resolver<'_> {
                 Some((_, Some(sc @ (Scalar::U16 | Scalar::U32 | Scalar::U64)))) => sc,
                 Some((i, _)) => {
                     self.err(
-                        "bad-value",
+                        &rules::BAD_VALUE,
                         self.pos(i),
                         format!("ring index type `{}` is not u16, u32 or u64", i.value),
                         "",
@@ -1756,7 +1744,7 @@ impl Resolver<'_> {
             };
             if min > max {
                 self.err(
-                    "value-out-of-range",
+                    &rules::VALUE_OUT_OF_RANGE,
                     self.pos(&r.entries),
                     "ring entries min is greater than max",
                     "",
@@ -1817,13 +1805,13 @@ impl Resolver<'_> {
     fn attr_not_generated(&mut self, a: &spec::AttrDef, aname: &str, ty: &str, ty_pos: Pos) {
         match ty {
             "sub-message" => self.not_generated(
-                "ynl-sub-message",
+                &rules::YNL_SUB_MESSAGE,
                 ty_pos,
                 format!("attribute `{aname}` is a `sub-message`"),
                 "use a `nest` with its own attribute set, or `binary` with a `struct`",
             ),
             "indexed-array" | "array-nest" | "nest-type-value" | "bitfield32" => self.not_generated(
-                "ynl-attr-type",
+                &rules::YNL_ATTR_TYPE,
                 ty_pos,
                 format!("attribute `{aname}` has type `{ty}`"),
                 "use `nest` with `multi-attr: true` for a list, and a u32 with `enum-as-flags` for a bit set",
@@ -1846,7 +1834,7 @@ impl Resolver<'_> {
             && u.value
         {
             self.not_generated(
-                "ynl-relaxed-validation",
+                &rules::YNL_RELAXED_VALIDATION,
                 self.pos(u),
                 format!("`unterminated-ok` on `{aname}` is ignored: generated code requires the NUL terminator"),
                 "remove it; senders built from this spec always terminate strings",
@@ -1866,7 +1854,7 @@ impl Resolver<'_> {
             let n = if what == "min" { min } else { max };
             if n <= 0 || (n & (n - 1)) != 0 {
                 self.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     self.pos(v),
                     format!("ring entries {what} {n} is not a power of two"),
                     "slots are free-running indices masked by entries - 1: use a power of two",
@@ -1888,7 +1876,7 @@ impl Resolver<'_> {
             }
             if l.size == 0 || l.size % l.align.max(4) != 0 {
                 self.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     self.pos(&r.entry),
                     format!(
                         "ring entry `{}` is {} bytes on {}, not a multiple of {}",
@@ -1908,7 +1896,7 @@ impl Resolver<'_> {
                 .map(|(sz, ts)| format!("{sz} bytes on {}", ts.join(", ")))
                 .collect();
             self.err(
-                "bad-value",
+                &rules::BAD_VALUE,
                 self.pos(&r.entry),
                 format!(
                     "ring entry `{}` has a different size per target ({}): the ring layout must be identical on every target",
@@ -1933,7 +1921,7 @@ impl Resolver<'_> {
             let name = self.name(&set.name, "attribute-set");
             if out.iter().any(|x| x.name == name) {
                 self.err(
-                    "duplicate-name",
+                    &rules::DUPLICATE_NAME,
                     self.pos(&set.name),
                     format!("attribute-set `{name}` is defined twice"),
                     "",
@@ -1948,7 +1936,7 @@ impl Resolver<'_> {
                 && base.is_none()
             {
                 self.err(
-                    "dangling-reference",
+                    &rules::DANGLING_REFERENCE,
                     self.pos(b),
                     format!("no attribute-set named `{}`", b.value),
                     did_you_mean(&b.value, set_names.iter().copied()),
@@ -1960,7 +1948,7 @@ impl Resolver<'_> {
                 let aname = self.name(&a.name, "attribute");
                 if attrs.iter().any(|x| x.name == aname) {
                     self.err(
-                        "duplicate-name",
+                        &rules::DUPLICATE_NAME,
                         self.pos(&a.name),
                         format!("attribute `{aname}` appears twice in `{name}`"),
                         "",
@@ -1976,7 +1964,7 @@ impl Resolver<'_> {
                 });
                 if base.is_some() && inherited.is_none() {
                     self.err(
-                        "dangling-reference",
+                        &rules::DANGLING_REFERENCE,
                         self.pos(&a.name),
                         format!("attribute `{aname}` is not in the base set"),
                         "",
@@ -1987,7 +1975,7 @@ impl Resolver<'_> {
                     (Some(t), _) | (None, Some(t)) => t.value.clone(),
                     (None, None) => {
                         self.err(
-                            "missing-key",
+                            &rules::MISSING_KEY,
                             self.pos(&a.name),
                             format!("attribute `{aname}` has no `type`"),
                             "",
@@ -2000,7 +1988,7 @@ impl Resolver<'_> {
                         .map_or_else(|| self.pos(&a.name), |t| self.pos(t));
                 if !YNL_ATTR_TYPES.contains(&ty.as_str()) {
                     self.err(
-                        "unknown-type",
+                        &rules::UNKNOWN_TYPE,
                         ty_pos,
                         format!("unknown attribute type `{ty}`"),
                         did_you_mean(&ty, YNL_ATTR_TYPES.iter().copied()),
@@ -2018,7 +2006,7 @@ impl Resolver<'_> {
                 }
                 if let Some(prev) = attrs.iter().find(|x| i128::from(x.value) == next) {
                     self.err(
-                        "duplicate-number",
+                        &rules::DUPLICATE_NUMBER,
                         self.pos(&a.name),
                         format!(
                             "attribute `{aname}` has the same value {next} as `{}`",
@@ -2032,7 +2020,7 @@ impl Resolver<'_> {
                     && !set_names.contains(&n.value.as_str())
                 {
                     self.err(
-                        "dangling-reference",
+                        &rules::DANGLING_REFERENCE,
                         self.pos(n),
                         format!("no attribute-set named `{}`", n.value),
                         did_you_mean(&n.value, set_names.iter().copied()),
@@ -2052,7 +2040,7 @@ impl Resolver<'_> {
                         }),
                         None => {
                             self.err(
-                                "dangling-reference",
+                                &rules::DANGLING_REFERENCE,
                                 self.pos(fm),
                                 format!("no flags named `{}`", fm.value),
                                 "",
@@ -2069,7 +2057,7 @@ impl Resolver<'_> {
                         }),
                         None => {
                             self.err(
-                                "dangling-reference",
+                                &rules::DANGLING_REFERENCE,
                                 self.pos(e),
                                 format!("no enum or flags named `{}`", e.value),
                                 "",
@@ -2092,7 +2080,7 @@ impl Resolver<'_> {
                     (&a.max_len, checks.and_then(|c| c.max_len.as_ref()))
                 {
                     self.err(
-                        "duplicate-key",
+                        &rules::DUPLICATE_KEY,
                         self.pos(direct),
                         "`max-len` is given both on the attribute and under `checks`",
                         "keep one of them",
@@ -2121,7 +2109,7 @@ impl Resolver<'_> {
                     Some(b) if b.value == "big-endian" => Some(ByteOrder::Big),
                     Some(b) => {
                         self.err(
-                            "bad-value",
+                            &rules::BAD_VALUE,
                             self.pos(b),
                             format!("unknown byte-order `{}`", b.value),
                             "write `little-endian` or `big-endian`",
@@ -2192,7 +2180,7 @@ impl Resolver<'_> {
             return;
         }
         self.not_generated(
-            "ynl-fixed-header",
+            &rules::YNL_FIXED_HEADER,
             self.pos(fh),
             format!("the `fixed-header` of {on} is not generated"),
             "move the header's fields into attributes of the operation's attribute set",
@@ -2213,7 +2201,7 @@ impl Resolver<'_> {
         }
         if let Some(d) = &op.dump {
             self.not_generated(
-                "ynl-dump",
+                &rules::YNL_DUMP,
                 self.pos(d),
                 format!("the `dump` of operation `{name}` is not generated"),
                 "describe the result as a `do` reply with a `multi-attr` nest, one entry per object",
@@ -2226,7 +2214,7 @@ impl Resolver<'_> {
             .or_else(|| op.event.as_ref().map(|e| self.pos(e)));
         if let Some(p) = ntf {
             self.not_generated(
-                "ynl-notification",
+                &rules::YNL_NOTIFICATION,
                 p,
                 format!("operation `{name}` is a notification"),
                 "poll with a `do` operation, or keep the notification for documentation only",
@@ -2237,7 +2225,7 @@ impl Resolver<'_> {
         {
             let hint = did_you_mean(&g.value, mcgrps.iter().copied());
             self.err(
-                "dangling-reference",
+                &rules::DANGLING_REFERENCE,
                 self.pos(g),
                 format!("no multicast group named `{}` in `mcast-groups`", g.value),
                 hint,
@@ -2246,7 +2234,7 @@ impl Resolver<'_> {
         for dv in &op.dont_validate {
             if !matches!(dv.value.as_str(), "strict" | "dump" | "dump-strict") {
                 self.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     self.pos(dv),
                     format!("unknown dont-validate value `{}`", dv.value),
                     "write `strict`, `dump` or `dump-strict`",
@@ -2254,7 +2242,7 @@ impl Resolver<'_> {
                 continue;
             }
             self.not_generated(
-                "ynl-relaxed-validation",
+                &rules::YNL_RELAXED_VALIDATION,
                 self.pos(dv),
                 format!(
                     "`dont-validate: {}` on operation `{name}` is ignored",
@@ -2271,7 +2259,7 @@ impl Resolver<'_> {
             for msg in [&m.request, &m.reply].into_iter().flatten() {
                 if let Some(v) = &msg.value.value {
                     self.not_generated(
-                        "ynl-enum-model",
+                        &rules::YNL_ENUM_MODEL,
                         self.pos(v),
                         format!("a per-direction message `value` on operation `{name}` is ignored: requests and replies carry the operation's value"),
                         "remove it, and give the operation a `value` instead",
@@ -2298,7 +2286,7 @@ impl Resolver<'_> {
                 let names: Vec<String> = model.ioctls.iter().map(|i| i.name.clone()).collect();
                 let hint = did_you_mean(&t.value, names.iter().map(String::as_str));
                 self.err(
-                    "dangling-reference",
+                    &rules::DANGLING_REFERENCE,
                     self.pos(t),
                     format!("no ioctl named `{}` to carry control messages", t.value),
                     hint,
@@ -2309,13 +2297,13 @@ impl Resolver<'_> {
             match m.value.as_str() {
                 "unified" => {}
                 "directional" => self.not_generated(
-                    "ynl-enum-model",
+                    &rules::YNL_ENUM_MODEL,
                     self.pos(m),
                     "`enum-model: directional` is not generated: operations are numbered as in the unified model, so the command constants differ from YNL's per-direction enums",
                     "use the default `unified` model, where a request and its reply share the operation's value",
                 ),
                 _ => self.err(
-                    "bad-value",
+                    &rules::BAD_VALUE,
                     self.pos(m),
                     format!("unknown enum-model `{}`", m.value),
                     "write `unified` or `directional`",
@@ -2327,7 +2315,7 @@ impl Resolver<'_> {
         }
         for key in [&ops.async_prefix, &ops.async_enum].into_iter().flatten() {
             self.not_generated(
-                "ynl-notification",
+                &rules::YNL_NOTIFICATION,
                 self.pos(key),
                 "a separate enum of notifications (`async-prefix`/`async-enum`) is not generated: notifications are numbered and named with the other operations",
                 "remove the key; notifications then share the command enum, as in most kernel families",
@@ -2350,7 +2338,7 @@ impl Resolver<'_> {
             let name = self.name(&op.name, "operation");
             if list.iter().any(|x| x.name == name) {
                 self.err(
-                    "duplicate-name",
+                    &rules::DUPLICATE_NAME,
                     self.pos(&op.name),
                     format!("operation `{name}` is defined twice"),
                     "",
@@ -2365,7 +2353,7 @@ impl Resolver<'_> {
             }
             if let Some(prev) = list.iter().find(|x| i128::from(x.value) == next) {
                 self.err(
-                    "duplicate-number",
+                    &rules::DUPLICATE_NUMBER,
                     self.pos(&op.name),
                     format!(
                         "operation `{name}` has the same value {next} as `{}`",
@@ -2398,7 +2386,7 @@ impl Resolver<'_> {
                             .collect();
                         let hint = did_you_mean(&a.value, names);
                         self.err(
-                            "dangling-reference",
+                            &rules::DANGLING_REFERENCE,
                             self.pos(a),
                             format!("no attribute-set named `{}`", a.value),
                             hint,
@@ -2419,7 +2407,7 @@ impl Resolver<'_> {
                                     set.attributes.iter().map(|at| at.name.as_str()).collect();
                                 let hint = did_you_mean(&a.value, known);
                                 this.err(
-                                    "dangling-reference",
+                                    &rules::DANGLING_REFERENCE,
                                     this.pos(a),
                                     format!(
                                         "attribute-set `{}` has no attribute `{}`",
@@ -2429,7 +2417,7 @@ impl Resolver<'_> {
                                 );
                             }
                             None => this.err(
-                                "missing-key",
+                                &rules::MISSING_KEY,
                                 this.pos(a),
                                 "attributes listed but the operation has no `attribute-set`",
                                 "",
@@ -2454,7 +2442,7 @@ impl Resolver<'_> {
                             names.push(a.value.clone())
                         }
                         Some(set) => self.err(
-                            "dangling-reference",
+                            &rules::DANGLING_REFERENCE,
                             self.pos(a),
                             format!(
                                 "attribute-set `{}` has no attribute `{}`",
@@ -2463,7 +2451,7 @@ impl Resolver<'_> {
                             "",
                         ),
                         None => self.err(
-                            "missing-key",
+                            &rules::MISSING_KEY,
                             self.pos(a),
                             "attributes listed but the operation has no `attribute-set`",
                             "",
@@ -2478,7 +2466,7 @@ impl Resolver<'_> {
                 let names: Vec<&str> = ops.list.iter().map(|o| o.name.value.as_str()).collect();
                 let hint = did_you_mean(&n.value, names);
                 self.err(
-                    "dangling-reference",
+                    &rules::DANGLING_REFERENCE,
                     self.pos(n),
                     format!("`notify` names `{}`, which is not an operation", n.value),
                     hint,

@@ -299,7 +299,7 @@ fn i386_trap_fixture_diverges_between_x86_64_and_i386() {
         .sorted()
         .into_iter()
         .filter(|d| d.severity == uabi::diag::Severity::Error)
-        .map(|d| d.rule)
+        .map(|d| d.rule.id)
         .collect();
     for rule in [
         "implicit-padding",

@@ -5,13 +5,13 @@
 //! snapshotted), the canonical dump's properties, and the CLI verbs on a
 //! scratch copy of the repository's specs.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use uabi::compat::{self, RULES, Report, Side, compare, find_rule};
+use uabi::compat::{self, Report, Side, compare};
 use uabi::dump::{self, Locator};
 use uabi::load::{load_str, load_with_sources};
+use uabi::rules::{Stage, find as find_rule, of_stage};
 
 const FIXTURES: &str = "tests/fixtures/compat";
 
@@ -51,7 +51,7 @@ fn pair(name: &str) -> (Side, Side, Report) {
 fn check_rule(id: &str) {
     let (_, new, report) = pair(id);
     let rendered = render(&report, &new);
-    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule).collect();
+    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
     assert_eq!(
         ids,
         [id],
@@ -77,92 +77,36 @@ fn check_ok(name: &str) {
     insta::assert_snapshot!(name.to_string(), rendered);
 }
 
-macro_rules! fixtures {
-    (rules { $($test:ident => $id:literal,)* } ok { $($ok:ident => $okid:literal,)* }) => {
-        $(
-            #[test]
-            fn $test() {
-                check_rule($id);
-            }
-        )*
-        $(
-            #[test]
-            fn $ok() {
-                check_ok($okid);
-            }
-        )*
-        const RULE_FIXTURES: &[&str] = &[$($id),*];
-        const OK_FIXTURES: &[&str] = &[$($okid),*];
-    };
-}
-
-fixtures! {
-    rules {
-    removed_item => "removed-item",
-    removed_member => "removed-member",
-    removed_entry => "removed-entry",
-    renamed_item => "renamed-item",
-    renumbered => "renumbered",
-    ioctl_command_changed => "ioctl-command-changed",
-    ioctl_arg_changed => "ioctl-arg-changed",
-    member_retyped => "member-retyped",
-    member_resized => "member-resized",
-    member_reordered => "member-reordered",
-    member_moved => "member-moved",
-    member_inserted => "member-inserted",
-    member_to_pad => "member-to-pad",
-    member_access_changed => "member-access-changed",
-    checks_narrowed => "checks-narrowed",
-    struct_grew => "struct-grew",
-    struct_shrunk => "struct-shrunk",
-    new_member_required => "new-member-required",
-    reused_number => "reused-number",
-    wrong_since => "wrong-since",
-    revision_not_bumped => "revision-not-bumped",
-    ring_layout_changed => "ring-layout-changed",
-    attribute_type_changed => "attribute-type-changed",
-    operation_changed => "operation-changed",
-    }
-    ok {
-    ok_unchanged => "ok-unchanged",
-    ok_doc_only => "ok-doc-only",
-    ok_append_member => "ok-append-member",
-    ok_append_member_strict => "ok-append-member-strict",
-    ok_pad_to_member => "ok-pad-to-member",
-    ok_pad_split => "ok-pad-split",
-    ok_widened_checks => "ok-widened-checks",
-    ok_new_items => "ok-new-items",
-    ok_control_grows => "ok-control-grows",
-    }
-}
-
-#[test]
-fn every_rule_has_a_fixture_and_every_fixture_a_test() {
-    let dirs: BTreeSet<String> = std::fs::read_dir(crate_dir().join(FIXTURES))
+/// Every fixture pair, found by a glob: `fixtures/compat/<rule-id>/`
+/// triggers that rule, `fixtures/compat/ok-*/` is a compatible change.
+fn fixture_dirs() -> Vec<String> {
+    let mut dirs: Vec<String> = std::fs::read_dir(crate_dir().join(FIXTURES))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|d| d != "cli")
         .collect();
-    let rules: BTreeSet<String> = RULES.iter().map(|r| r.id.to_string()).collect();
-    let tested: BTreeSet<String> = RULE_FIXTURES.iter().map(|s| s.to_string()).collect();
-    assert_eq!(tested, rules, "every compat rule needs a fixture test");
-    let ok: BTreeSet<String> = OK_FIXTURES.iter().map(|s| s.to_string()).collect();
-    let all: BTreeSet<String> = rules.union(&ok).cloned().collect();
-    assert_eq!(dirs, all, "fixtures/compat/* and the tests differ");
+    dirs.sort();
+    dirs
 }
 
 #[test]
-fn rule_ids_are_unique_kebab_with_rationale() {
-    let mut seen = BTreeSet::new();
-    for r in RULES {
-        assert!(uabi::names::is_kebab(r.id), "{}", r.id);
-        assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
-        assert!(!r.rationale.is_empty() && !r.rationale.contains('\n'));
-        assert!(
-            uabi::lint::find_rule(r.id).is_none(),
-            "`{}` is also a lint rule id",
-            r.id
-        );
+fn each_rule_fixture_triggers_exactly_its_rule() {
+    let dirs = fixture_dirs();
+    assert!(dirs.len() >= 30, "fixtures missing: {dirs:?}");
+    for dir in dirs.iter().filter(|d| !d.starts_with("ok-")) {
+        check_rule(dir);
+    }
+}
+
+#[test]
+fn each_ok_fixture_is_compatible() {
+    let ok: Vec<String> = fixture_dirs()
+        .into_iter()
+        .filter(|d| d.starts_with("ok-"))
+        .collect();
+    assert!(ok.len() >= 9, "fixtures missing: {ok:?}");
+    for dir in ok {
+        check_ok(&dir);
     }
 }
 
@@ -170,7 +114,7 @@ fn rule_ids_are_unique_kebab_with_rationale() {
 /// about evolution and nothing else.
 #[test]
 fn fixtures_lint_clean() {
-    for name in RULE_FIXTURES.iter().chain(OK_FIXTURES) {
+    for name in fixture_dirs() {
         for side in ["old", "new"] {
             let rel = format!("{FIXTURES}/{name}/{side}.yaml");
             let model = uabi::load::load(&crate_dir().join(&rel), Some(&rel)).unwrap();
@@ -182,7 +126,7 @@ fn fixtures_lint_clean() {
 
 #[test]
 fn every_side_is_compatible_with_itself_and_its_dump() {
-    for name in RULE_FIXTURES.iter().chain(OK_FIXTURES) {
+    for name in fixture_dirs() {
         for side in ["old", "new"] {
             let s = spec(&format!("{FIXTURES}/{name}/{side}.yaml"));
             let r = compare(&s.dump, &s.dump, &s.locator);
@@ -349,7 +293,7 @@ fn since_is_judged_against_each_frozen_revision() {
     // `eco` claiming revision 2 is wrong against r2, which lacks it.
     let bad = r3.replace("eco, since: 3", "eco, since: 2");
     let s3 = text_side(&bad, "r3.yaml");
-    let ids = |r: Report| r.findings.iter().map(|d| d.rule).collect::<Vec<_>>();
+    let ids = |r: Report| r.findings.iter().map(|d| d.rule.id).collect::<Vec<_>>();
     assert_eq!(
         ids(compare(&s2.dump, &s3.dump, &s3.locator)),
         ["wrong-since"]
@@ -367,7 +311,7 @@ fn a_removed_number_taken_by_another_command_is_reuse() {
         + "  - name: poke\n    nr: 0x41\n    dir: inout\n    arg: ping-arg\n    extension: zero-extend\n    since: 2\n    errors: [{ errno: EINVAL }]\n";
     let new = text_side(&text, "new.yaml");
     let report = compare(&old.dump, &new.dump, &new.locator);
-    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule).collect();
+    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
     assert_eq!(
         ids,
         ["removed-item", "reused-number"],
@@ -403,7 +347,7 @@ fn required_means_read_by_the_kernel_and_zero_rejected() {
     let new = text_side(&with_enum, "new.yaml");
     let r = compare(&old.dump, &new.dump, &new.locator);
     assert_eq!(
-        r.findings.iter().map(|d| d.rule).collect::<Vec<_>>(),
+        r.findings.iter().map(|d| d.rule.id).collect::<Vec<_>>(),
         ["new-member-required"],
         "{}",
         render(&r, &new)
@@ -594,7 +538,7 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(uabi(&["freeze", "spec/nope.yaml"], &dir).0, 2);
     let (code, out, _) = uabi(&["compat", "--rules"], &dir);
     assert_eq!(code, 0);
-    for r in RULES {
+    for r in of_stage(Stage::Compat) {
         assert!(out.contains(r.id), "{out}");
     }
 }

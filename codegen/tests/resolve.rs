@@ -20,7 +20,7 @@ fn each_fixture_triggers_exactly_its_rule() {
             Ok(_) => panic!("{label} loaded without errors"),
             Err(d) => d,
         };
-        let rules: Vec<&str> = diags.iter().map(|d| d.rule).collect();
+        let rules: Vec<&str> = diags.iter().map(|d| d.rule.id).collect();
         assert_eq!(rules, vec![rule.as_str()], "{label}: {diags:#?}");
         let d = &diags[0];
         assert!(
@@ -39,7 +39,7 @@ fn a_reference_points_at_the_reference_not_the_file() {
     let err = uabi::load::load_str(text, "x.yaml").unwrap_err();
     assert_eq!(err.len(), 1);
     assert_eq!(
-        (err[0].rule, err[0].pos.line, err[0].pos.col),
+        (err[0].rule.id, err[0].pos.line, err[0].pos.col),
         ("dangling-reference", 7, 42)
     );
 }
@@ -48,7 +48,7 @@ fn a_reference_points_at_the_reference_not_the_file() {
 fn errors_are_collected_not_stopped_at_the_first() {
     let text = "name: x\nioctl: { magic: 0x64 }\ndefinitions:\n  - { name: a, type: struct, members: [{ name: m, type: int }] }\n  - { name: b, type: struct, members: [{ name: m, type: u32, enum: nope }] }\n  - { name: c, type: constant }\n";
     let err = uabi::load::load_str(text, "x.yaml").unwrap_err();
-    let rules: Vec<&str> = err.iter().map(|d| d.rule).collect();
+    let rules: Vec<&str> = err.iter().map(|d| d.rule.id).collect();
     assert_eq!(
         rules,
         ["non-fixed-width-type", "dangling-reference", "unknown-type"]

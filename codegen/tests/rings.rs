@@ -67,7 +67,7 @@ fn entry_counts_must_be_powers_of_two_with_min_at_most_max() {
         "    entries: { min: 12, max: 4096 }",
     ));
     assert_eq!(d.len(), 1, "{d:#?}");
-    assert_eq!(d[0].rule, "bad-value");
+    assert_eq!(d[0].rule.id, "bad-value");
     assert!(
         d[0].message.contains("min 12 is not a power of two"),
         "{}",
@@ -87,7 +87,7 @@ fn entry_counts_must_be_powers_of_two_with_min_at_most_max() {
         GOOD_MEMBERS,
         "    entries: { min: 64, max: 16 }",
     ));
-    assert_eq!(d[0].rule, "value-out-of-range", "{d:#?}");
+    assert_eq!(d[0].rule.id, "value-out-of-range", "{d:#?}");
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn an_entry_must_be_a_multiple_of_its_alignment_and_of_four_bytes() {
         "    entries: { min: 16, max: 16 }",
     ));
     assert_eq!(d.len(), 1, "{d:#?}");
-    assert_eq!(d[0].rule, "bad-value");
+    assert_eq!(d[0].rule.id, "bad-value");
     assert!(
         d[0].message.contains("not a multiple of 4"),
         "{}",
@@ -116,7 +116,7 @@ fn an_entry_whose_size_differs_between_targets_is_refused() {
     ));
     assert!(
         d.iter()
-            .any(|d| d.rule == "bad-value" && d.message.contains("different size per target")),
+            .any(|d| d.rule.id == "bad-value" && d.message.contains("different size per target")),
         "{d:#?}"
     );
 }

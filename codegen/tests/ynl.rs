@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use uabi::diag::Severity;
-use uabi::lint::{find_rule, lint};
+use uabi::lint::lint;
 use uabi::load::{load_str, load_with_sources};
 use uabi::model::Model;
+use uabi::rules::find as find_rule;
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -322,7 +323,7 @@ fn ynl_fixtures_lint_with_only_the_expected_warnings() {
     assert!(d.is_empty(), "{d:#?}");
     let (result, _) = load_with_sources(&fixture("ynl/genetlink.yaml"), None);
     let d = lint(&result.unwrap()).sorted();
-    let rules: Vec<&str> = d.iter().map(|d| d.rule).collect();
+    let rules: Vec<&str> = d.iter().map(|d| d.rule.id).collect();
     // display-hint, config-cond, pre/post and kernel-family are quiet.
     assert_eq!(rules, ["ynl-notification"], "{d:#?}");
 }
@@ -347,7 +348,7 @@ fn not_generated_features_warn_with_position_and_hint() {
         let d = lint(&result.unwrap_or_else(|e| panic!("{rule}: {e:#?}"))).sorted();
         assert_eq!(d.len(), 1, "{rule}: {d:#?}");
         let d = &d[0];
-        assert_eq!(d.rule, *rule);
+        assert_eq!(d.rule.id, *rule);
         assert_eq!(d.severity, Severity::Warning, "{rule}");
         assert_eq!(find_rule(rule).map(|r| r.severity), Some(Severity::Warning));
         assert_eq!((d.pos.line, d.pos.col), (*line, *col), "{rule}: {d:#?}");
@@ -375,7 +376,7 @@ fn operation_value_zero_and_nested_unbounded_attrs_are_found() {
     let text = "name: t\nprotocol: genetlink\nattribute-sets:\n  - name: a\n    attributes:\n      - { name: n, type: nest, nested-attributes: b }\n  - name: b\n    attributes:\n      - { name: s, type: string }\noperations:\n  list:\n    - { name: z, value: 0, attribute-set: a, do: { request: { attributes: [n] } } }\n";
     let m = load_str(text, "t.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
     let d = lint(&m).sorted();
-    let rules: Vec<&str> = d.iter().map(|d| d.rule).collect();
+    let rules: Vec<&str> = d.iter().map(|d| d.rule.id).collect();
     assert_eq!(
         rules,
         ["unbounded-attr-len", "netlink-value-zero"],
@@ -544,7 +545,7 @@ fn clashing_netlink_constants_are_an_error() {
     let text = "name: t\nprotocol: genetlink\nattribute-sets:\n  - name: a\n    attributes:\n      - { name: b-c, type: u32 }\n  - name: a-b\n    attributes:\n      - { name: c, type: u32 }\n";
     let m = load_str(text, "t.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
     let d = lint(&m).sorted();
-    let rules: Vec<&str> = d.iter().map(|d| d.rule).collect();
+    let rules: Vec<&str> = d.iter().map(|d| d.rule.id).collect();
     assert_eq!(rules, ["generated-name-clash"], "{d:#?}");
     assert!(d[0].message.contains("`T_A_A_B_C`"), "{}", d[0].message);
     assert_eq!((d[0].pos.line, d[0].pos.col), (9, 17));
