@@ -1,5 +1,5 @@
 //! The Python and Go backends: snapshots of every file they generate for
-//! the example specs, determinism, the checked-in output being current,
+//! the fixture specs, the checked-in output being current,
 //! and the generated code run for real.
 //!
 //! The files of the example specs and of the layout fixtures are written
@@ -13,8 +13,9 @@
 //!   buffer, user pointers, errno classes), against `/dev/null` and a
 //!   recording stand-in.
 //! - Go: `gofmt -l` is empty, `go vet` and `go test` pass (with a test of
-//!   the model's numbers and of the calls added), `GOARCH=386 go vet` and
-//!   `GOARCH=arm64 go build` pass, and `go.mod` is left as generated.
+//!   the model's numbers and of the calls added), `go vet` passes for
+//!   every GOARCH the package has command numbers for, and `go.mod` is
+//!   left as generated.
 //!
 //! A missing `python3` or `go` fails the test unless
 //! `UABI_ALLOW_MISSING_TOOLS=1`, which turns it into a loud skip.
@@ -99,10 +100,11 @@ fn render(m: &Model) -> Vec<GeneratedFile> {
 
 // ---------------------------------------------------------------- text
 
+/// Snapshots of the fixture specs' output; the repository specs' output
+/// is `generated/`, which `uabi check` guards.
 #[test]
 fn snapshots() {
-    for rel in SPECS {
-        let m = load(rel);
+    for m in [edge(), load(TRAP)] {
         for f in render(&m) {
             let name = f.path.to_string_lossy().replace(['/', '.'], "_");
             insta::assert_snapshot!(name, f.contents);
@@ -141,20 +143,6 @@ fn file_set() {
     let py = &files[0].contents;
     assert!(py.contains("(\"sparc64\", 64): \"sparc64\""), "{py}");
     assert!(py.contains("(\"alpha\", 64): \"alpha\""), "{py}");
-}
-
-#[test]
-fn deterministic() {
-    for rel in SPECS.iter().chain([&ALL_DIRS, &TRAP]) {
-        let m = load(rel);
-        assert_eq!(render(&m), render(&m), "{rel} renders differently twice");
-        assert_eq!(
-            render(&m),
-            render(&load(rel)),
-            "{rel} renders differently after reload"
-        );
-    }
-    assert_eq!(render(&edge()), render(&edge()));
 }
 
 #[test]
@@ -757,8 +745,13 @@ fn go_packages_build_vet_and_test() {
         if m.name == "softaccel" {
             assert!(out.contains("--- PASS: TestModel") && out.contains("--- PASS: TestCalls"));
         }
-        ok(go(&pkg).env("GOARCH", "386").args(["vet", "./..."]));
-        ok(go(&pkg).env("GOARCH", "arm64").args(["build", "./..."]));
+        // Every GOARCH the backend writes a cmds_<goarch>.go for is vetted
+        // (and so type-checked) as that architecture.
+        for t in &m.targets {
+            if let Some(goarch) = t.goarch() {
+                ok(go(&pkg).env("GOARCH", goarch).args(["vet", "./..."]));
+            }
+        }
         // Nothing rewrote go.mod or needed a go.sum.
         assert_eq!(
             std::fs::read_to_string(pkg.join("go.mod")).unwrap(),
