@@ -185,13 +185,6 @@ fn allow_missing_cross() -> bool {
     std::env::var("UABI_ALLOW_MISSING_CROSS").is_ok_and(|v| v == "1")
 }
 
-/// Prints past the test harness's output capture (which swallows
-/// `eprintln!` of passing tests), so a skip is never silent.
-fn loud(msg: &str) {
-    use std::io::Write as _;
-    let _ = std::io::stderr().write_all(msg.as_bytes());
-}
-
 const STRICT: &[&str] = &["-Wall", "-Wextra", "-Werror", "-pedantic"];
 
 /// Compiles everything for one spec; returns failures and skipped
@@ -249,12 +242,12 @@ fn gcc_agrees_with_the_model_on_every_target() {
     }
     if !missing.is_empty() {
         if allow_missing_cross() {
-            let mut msg =
-                String::from("\n!!!!!!!! UABI_ALLOW_MISSING_CROSS=1: layout NOT checked with:\n");
             for m in &missing {
-                writeln!(msg, "!!!!!!!!   {m}").unwrap();
+                uabi_test_support::skipped(
+                    &format!("layout with {m}"),
+                    "compiler missing (UABI_ALLOW_MISSING_CROSS=1)",
+                );
             }
-            loud(&msg);
         } else {
             failures.push(format!(
                 "cross compilers missing (install them, or set UABI_ALLOW_MISSING_CROSS=1 \
@@ -367,9 +360,10 @@ fn a_wrong_model_is_caught_by_gcc() {
             assert!(e.contains("i386: size of struct trap_tail"), "{e}");
         }
         Outcome::Ok => panic!("{gcc} accepted x86_64 command numbers on i386"),
-        Outcome::Missing if allow_missing_cross() => {
-            loud(&format!("!!!!!!!! SKIPPED: {gcc} missing\n"))
-        }
+        Outcome::Missing if allow_missing_cross() => uabi_test_support::skipped(
+            "the i386 trap through a real compiler",
+            &format!("{gcc} missing"),
+        ),
         Outcome::Missing => panic!("{gcc} missing"),
     }
 }

@@ -558,7 +558,7 @@ fn compat_against_a_git_revision() {
     let dir = scratch("git");
     std::fs::remove_dir_all(dir.join(".git")).unwrap();
     if !git(&dir, &["init", "-q"]) {
-        eprintln!("SKIPPED: git is not available");
+        uabi_test_support::skipped("compat_against_a_git_revision", "git is not available");
         return;
     }
     assert!(git(&dir, &["add", "spec"]));

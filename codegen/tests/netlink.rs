@@ -703,7 +703,10 @@ fn fixture_crates_build_and_behave() {
         args.extend(["--all-targets", "--", "-D", "warnings"]);
         run(&mut cargo_in(&args), "cargo clippy on the generated crates");
     } else {
-        eprintln!("SKIPPED: cargo clippy is not installed; building without it");
+        uabi_test_support::skipped(
+            "cargo clippy on the generated crates",
+            "cargo clippy is not installed; building without it",
+        );
     }
     let mut args = vec!["doc", "--no-deps"];
     args.extend(crates);

@@ -230,8 +230,9 @@ fn have(tool: &str, version_arg: &str, skipped: &str) -> bool {
         return true;
     }
     if allow_missing() {
-        eprintln!(
-            "\n!!!!!!!! UABI_ALLOW_MISSING_TOOLS=1: `{tool}` not found; NOT checked: {skipped}\n"
+        uabi_test_support::skipped(
+            skipped,
+            &format!("`{tool}` not found (UABI_ALLOW_MISSING_TOOLS=1)"),
         );
         return false;
     }

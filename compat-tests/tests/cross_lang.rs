@@ -30,11 +30,9 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// Says what was skipped on the real stderr: `eprintln!` would be held
-/// by the test harness's capture and shown only if the test failed.
+/// Reports a skipped part of the scenario (the message says why).
 fn shout(msg: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED {msg} ***\n");
+    uabi_test_support::skipped(msg, "");
 }
 
 fn allowed(var: &str) -> bool {

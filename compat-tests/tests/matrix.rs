@@ -98,11 +98,7 @@ fn node_available(what: &str) -> bool {
     match node::check_available() {
         Ok(()) => true,
         Err(why) if std::env::var("UABI_ALLOW_NO_FUSE").as_deref() == Ok("1") => {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPED {what}: {why} (UABI_ALLOW_NO_FUSE=1) ***\n"
-            );
+            uabi_test_support::skipped(what, &format!("{why} (UABI_ALLOW_NO_FUSE=1)"));
             false
         }
         Err(why) => panic!(

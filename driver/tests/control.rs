@@ -641,11 +641,17 @@ fn through_the_node_permissions_follow_the_caller() {
     use std::os::unix::process::CommandExt;
     if node::check_available().is_err() && std::env::var("UABI_ALLOW_NO_FUSE").as_deref() == Ok("1")
     {
-        eprintln!("SKIPPED: no FUSE (UABI_ALLOW_NO_FUSE=1)");
+        uabi_test_support::skipped(
+            "through_the_node_permissions_follow_the_caller",
+            "no FUSE (UABI_ALLOW_NO_FUSE=1)",
+        );
         return;
     }
     if !rustix::process::geteuid().is_root() {
-        eprintln!("SKIPPED: needs root to run a child as another user");
+        uabi_test_support::skipped(
+            "through_the_node_permissions_follow_the_caller",
+            "needs root to run a child as another user",
+        );
         return;
     }
     // A mountpoint other users can reach.

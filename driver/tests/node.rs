@@ -54,11 +54,9 @@ fn fuse_or_skip(test: &str) -> bool {
     match node::check_available() {
         Ok(()) => true,
         Err(why) if std::env::var("UABI_ALLOW_NO_FUSE").as_deref() == Ok("1") => {
-            // Straight to stderr: the test harness captures eprintln!, and a
-            // skip must be seen.
-            let _ = std::io::Write::write_all(
-                &mut std::io::stderr(),
-                format!("SKIPPED node test {test}: {why} (UABI_ALLOW_NO_FUSE=1)\n").as_bytes(),
+            uabi_test_support::skipped(
+                &format!("node test {test}"),
+                &format!("{why} (UABI_ALLOW_NO_FUSE=1)"),
             );
             false
         }

@@ -50,7 +50,7 @@ fn the_workload_verifies_through_the_device_node() {
     use softaccel_driver::{Device, DeviceConfig, node};
     if let Err(why) = node::check_available() {
         if std::env::var_os("UABI_ALLOW_NO_FUSE").is_some() {
-            eprintln!("SKIPPED the_workload_verifies_through_the_device_node: {why}");
+            uabi_test_support::skipped("the_workload_verifies_through_the_device_node", &why);
             return;
         }
         panic!("the device node needs FUSE: {why} (set UABI_ALLOW_NO_FUSE=1 to skip)");

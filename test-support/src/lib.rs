@@ -1,0 +1,62 @@
+//! What every test crate of the workspace shares.
+//!
+//! A test that cannot run here (no FUSE, no cross compiler, no git) must
+//! say so where the run shows it, not count silently as a pass. libtest
+//! captures what the print macros write and shows it only for failing
+//! tests, so [`skipped`] writes to the process's stderr directly, and
+//! appends the line to the file named by `UABI_SKIP_LOG`, which
+//! `scripts/test.sh` prints as the run's summary of skips.
+
+#![forbid(unsafe_code)]
+
+use std::io::Write as _;
+
+/// Reports that `what` was not checked, and why (`why` may be empty when
+/// `what` says it).
+pub fn skipped(what: &str, why: &str) {
+    let line = if why.is_empty() {
+        format!("SKIPPED {what}\n")
+    } else {
+        format!("SKIPPED {what}: {why}\n")
+    };
+    let _ = std::io::stderr().write_all(format!("\n*** {line}").as_bytes());
+    if let Some(path) = std::env::var_os("UABI_SKIP_LOG") {
+        // One write of one line with O_APPEND: lines of parallel tests and
+        // test processes do not interleave.
+        if let Ok(mut log) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = log.write_all(line.as_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_skip_is_logged_once_per_call() {
+        let path = std::env::temp_dir().join(format!("uabi-skip-log-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        // A child process, so this one's environment is not changed
+        // under the other tests' threads.
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "tests::child_reports_a_skip", "--nocapture"])
+            .env("UABI_SKIP_LOG", &path)
+            .env("UABI_TEST_SUPPORT_CHILD", "1")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let log = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(log, "SKIPPED the probe: no reason\n");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn child_reports_a_skip() {
+        if std::env::var_os("UABI_TEST_SUPPORT_CHILD").is_some() {
+            super::skipped("the probe", "no reason");
+        }
+    }
+}
