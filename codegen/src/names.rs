@@ -1,25 +1,24 @@
-//! Name casing: specs use lower-kebab-case; each backend converts.
+//! Name casing: specs use lower-kebab-case (YNL specs also `_`); each
+//! backend converts with these.
+//!
+//! Joining words into one (`BoCreate`) is heck's job. `snake` and `upper`
+//! stay character mappings: they are also applied to YNL affixes such as
+//! `name-prefix: page-`, whose trailing separator must survive
+//! (`PAGE_` + `SIZE`), and heck drops it as a word boundary.
+
+use heck::ToUpperCamelCase;
 
 /// `bo-create` -> `BoCreate`.
 pub fn pascal(name: &str) -> String {
-    name.split(['-', '_'])
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
+    name.to_upper_camel_case()
 }
 
-/// `bo-create` -> `bo_create`.
+/// `bo-create` -> `bo_create`; `page-` -> `page_`.
 pub fn snake(name: &str) -> String {
     name.replace('-', "_").to_ascii_lowercase()
 }
 
-/// `bo-create` -> `BO_CREATE`.
+/// `bo-create` -> `BO_CREATE`; `page-` -> `PAGE_`.
 pub fn upper(name: &str) -> String {
     name.replace('-', "_").to_ascii_uppercase()
 }
@@ -45,6 +44,12 @@ mod tests {
         assert_eq!(pascal("add-u32"), "AddU32");
         assert_eq!(snake("bo-create"), "bo_create");
         assert_eq!(upper("bo-create"), "BO_CREATE");
+        // Digits stay with their word, as the generated names expect.
+        assert_eq!(pascal("crc32c"), "Crc32c");
+        assert_eq!(snake("xor-u32"), "xor_u32");
+        assert_eq!(upper("u64-be"), "U64_BE");
+        assert_eq!(pascal("ovs_datapath"), "OvsDatapath");
+        assert_eq!(upper("page-"), "PAGE_");
         assert!(is_kebab("crc32c"));
         assert!(is_kebab("max-engines"));
         assert!(!is_kebab("MaxEngines"));

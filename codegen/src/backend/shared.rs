@@ -1,6 +1,68 @@
-//! What every text backend needs and no one backend owns.
+//! What every backend needs and no one backend owns: grouping targets by
+//! a per-target fact, comment wrapping, and the doc sentence of a user
+//! pointer. Backends import from here, never from each other.
 
 use crate::model::PtrLen;
+use crate::target::Target;
+
+/// `targets` grouped by `f`'s value, each group in target order and the
+/// groups in the order of their first target (so output follows the
+/// spec's target list).
+pub(crate) fn group_targets<T: PartialEq>(
+    targets: &[Target],
+    f: impl Fn(Target) -> T,
+) -> Vec<(T, Vec<Target>)> {
+    let mut groups: Vec<(T, Vec<Target>)> = Vec::new();
+    for &t in targets {
+        let v = f(t);
+        match groups.iter_mut().find(|(g, _)| *g == v) {
+            Some((_, ts)) => ts.push(t),
+            None => groups.push((v, vec![t])),
+        }
+    }
+    groups
+}
+
+/// Greedy word wrap of `text` (its whitespace collapsed) to `width`
+/// display columns, prefixes included: `first` starts the first line,
+/// `rest` every other. A word longer than the width stays whole on its
+/// own line, and words are never split at hyphens (names like
+/// `bo-create` must stay searchable). Lines carry no trailing spaces.
+pub(crate) fn wrap_prefixed(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let options = textwrap::Options::new(width.max(1))
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+    textwrap::wrap(&words, &options)
+        .into_iter()
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+/// [`wrap_prefixed`] without prefixes; no lines for empty text.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    wrap_prefixed(text, width, "", "")
+}
+
+/// Splits spec doc text into paragraphs of single-spaced words. Folded
+/// YAML (`>-`) turns a blank line into one newline, so a lone newline
+/// separates paragraphs; literal text (`|`), recognised by its blank
+/// lines, has its paragraphs between blank lines.
+pub(crate) fn paragraphs(text: &str) -> Vec<String> {
+    let text = text.trim();
+    let sep = if text.contains("\n\n") { "\n\n" } else { "\n" };
+    text.split(sep)
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
 
 /// The doc sentence every text backend writes for a `user-ptr` member:
 /// `address` says how the language holds it ("an address", "a __u64"),
@@ -24,5 +86,43 @@ pub(crate) fn user_ptr_note(
             sibling(*i)
         ),
         PtrLen::Single => format!("User pointer ({address}) to one {elem}."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_is_greedy_keeps_long_words_and_counts_characters() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("a  verylongword b", 4), ["a", "verylongword", "b"]);
+        assert_eq!(wrap("bo-create x", 6), ["bo-create", "x"]);
+        // Width is in characters, not bytes.
+        assert_eq!(wrap("\u{e9}\u{e9}\u{e9} ab", 6), ["\u{e9}\u{e9}\u{e9} ab"]);
+        assert!(wrap("  ", 10).is_empty());
+        assert_eq!(
+            wrap_prefixed("aa bb cc", 8, " * ", " * "),
+            [" * aa bb", " * cc"]
+        );
+    }
+
+    #[test]
+    fn paragraphs_of_folded_and_literal_text() {
+        assert_eq!(paragraphs("one\ntwo  three\n"), ["one", "two three"]);
+        assert_eq!(paragraphs("a\nb\n\nc\n"), ["a b", "c"]);
+    }
+
+    #[test]
+    fn targets_group_in_first_seen_order() {
+        let ts = [Target::X86_64, Target::I386, Target::Aarch64];
+        let g = group_targets(&ts, |t| t == Target::I386);
+        assert_eq!(
+            g,
+            [
+                (false, vec![Target::X86_64, Target::Aarch64]),
+                (true, vec![Target::I386])
+            ]
+        );
     }
 }

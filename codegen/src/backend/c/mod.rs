@@ -609,14 +609,7 @@ fn check_groups(model: &Model) -> Vec<CheckGroup> {
             // Only size and offsets are checked, so a struct whose
             // alignment alone differs (a u64 member on i386) still gets
             // one unconditional set of checks.
-            let first = model.targets.first().map(|t| s.layout(*t));
-            let uniform = first.filter(|f| {
-                model.targets.iter().all(|t| {
-                    let l = s.layout(*t);
-                    l.size == f.size && l.offsets == f.offsets
-                })
-            });
-            match uniform {
+            match s.uniform_layout(&model.targets) {
                 Some(l) => CheckGroup {
                     conditional: false,
                     branches: vec![CheckBranch {
@@ -871,30 +864,14 @@ fn split_paras(text: &str) -> Vec<Option<String>> {
     out
 }
 
-/// Greedy word wrap; words longer than the width stay whole.
+/// Greedy word wrap behind `first` (then `rest`), keeping the text's own
+/// leading indentation (literal doc blocks) on its first line.
 fn wrap(first: &str, rest: &str, text: &str, width: usize) -> Vec<String> {
     let indent: String = text.chars().take_while(|c| *c == ' ').collect();
-    let mut lines = Vec::new();
-    let mut line = format!("{first}{indent}");
-    let mut prefix_only = true;
-    for word in text.split_whitespace() {
-        let len = line.chars().count();
-        if !prefix_only && len + 1 + word.chars().count() > width {
-            lines.push(line);
-            line = rest.to_string();
-            prefix_only = true;
-        }
-        if !prefix_only {
-            line.push(' ');
-        }
-        line.push_str(word);
-        prefix_only = false;
+    if text.trim().is_empty() {
+        return vec![first.trim_end().to_string()];
     }
-    lines.push(line);
-    lines
-        .into_iter()
-        .map(|l| l.trim_end().to_string())
-        .collect()
+    crate::backend::shared::wrap_prefixed(text, width, &format!("{first}{indent}"), rest)
 }
 
 // ---------------------------------------------------------------- checks

@@ -21,7 +21,7 @@
 //! The shapes of the files are the askama templates in `templates/go/`;
 //! this module prepares flat view models.
 
-use crate::backend::python::{paragraphs, wrap};
+use crate::backend::shared::{group_targets, paragraphs, wrap};
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::ioc::Dir;
 use crate::model::{
@@ -243,7 +243,7 @@ fn comment(paras: &[String], tabs: usize) -> Vec<String> {
         if i > 0 {
             out.push(format!("{pad}//"));
         }
-        let mut lines = wrap(p, width, |_| false);
+        let mut lines = wrap(p, width);
         // gofmt turns a one-line paragraph that starts with a capital and
         // ends with a letter or digit, between two others, into a heading.
         if i > 0
@@ -982,28 +982,22 @@ impl LayoutTestView {
                 match s.uniform_layout(&targets) {
                     Some(l) => LayoutBlock::Plain(checks(l)),
                     None => {
-                        let mut groups: Vec<(&StructLayout, Vec<&str>)> = Vec::new();
-                        for &t in &targets {
+                        // Size and offsets only: alignment alone (i386's
+                        // u64) changes no byte.
+                        let groups = group_targets(&targets, |t| {
                             let l = s.layout(t);
-                            let g = t.goarch().unwrap_or_default();
-                            match groups
-                                .iter_mut()
-                                .find(|(x, _)| x.size == l.size && x.offsets == l.offsets)
-                            {
-                                Some((_, gs)) => gs.push(g),
-                                None => groups.push((l, vec![g])),
-                            }
-                        }
+                            (l.size, l.offsets.clone())
+                        });
                         LayoutBlock::Switch {
                             cases: groups
                                 .into_iter()
-                                .map(|(l, gs)| Case {
-                                    goarchs: gs
+                                .map(|(_, ts)| Case {
+                                    goarchs: ts
                                         .iter()
-                                        .map(|g| format!("{g:?}"))
+                                        .map(|t| format!("{:?}", t.goarch().unwrap_or_default()))
                                         .collect::<Vec<_>>()
                                         .join(", "),
-                                    checks: checks(l),
+                                    checks: checks(s.layout(ts[0])),
                                 })
                                 .collect(),
                             name,

@@ -19,6 +19,7 @@
 
 mod rings;
 
+use crate::backend::shared::{group_targets, paragraphs, wrap};
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::ioc::Dir;
 use crate::model::{
@@ -222,45 +223,6 @@ fn compat_machines(t: Target) -> &'static [&'static str] {
 
 // ---------------------------------------------------------------- text
 
-/// Splits spec doc text into paragraphs of single-spaced words. Folded
-/// YAML (`>-`) turns a blank line into one newline, so a lone newline
-/// separates paragraphs; literal text (`|`), recognised by its blank
-/// lines, has its paragraphs between blank lines.
-pub(super) fn paragraphs(text: &str) -> Vec<String> {
-    let text = text.trim();
-    let sep = if text.contains("\n\n") { "\n\n" } else { "\n" };
-    text.split(sep)
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-/// Greedy word wrap to `width` columns; words longer than the width stay
-/// whole, and a word for which `glue` holds never starts a line.
-pub(super) fn wrap(text: &str, width: usize, glue: fn(&str) -> bool) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if line.is_empty() {
-            line.push_str(word);
-        } else if line.chars().count() + 1 + word.chars().count() <= width || glue(word) {
-            line.push(' ');
-            line.push_str(word);
-        } else {
-            lines.push(std::mem::take(&mut line));
-            line.push_str(word);
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-fn no_glue(_: &str) -> bool {
-    false
-}
-
 /// `# ` comment lines of paragraphs, at an indentation.
 fn comment(paras: &[String], indent: usize) -> Vec<String> {
     let pad = " ".repeat(indent);
@@ -269,7 +231,7 @@ fn comment(paras: &[String], indent: usize) -> Vec<String> {
         if i > 0 {
             out.push(format!("{pad}#"));
         }
-        for l in wrap(p, WIDTH.saturating_sub(indent + 2).max(20), no_glue) {
+        for l in wrap(p, WIDTH.saturating_sub(indent + 2).max(20)) {
             out.push(format!("{pad}# {l}"));
         }
     }
@@ -295,9 +257,9 @@ fn docstring(paras: &[String], indent: usize) -> Vec<String> {
         }
         // The first line shares its row with the opening quotes.
         let first_width = if i == 0 { width - 3 } else { width };
-        let mut lines = wrap(p, first_width, no_glue);
+        let mut lines = wrap(p, first_width);
         let rest = lines.split_off(1.min(lines.len()));
-        let mut more = wrap(&rest.join(" "), width, no_glue);
+        let mut more = wrap(&rest.join(" "), width);
         lines.append(&mut more);
         for l in lines {
             out.push(if out.is_empty() {
@@ -896,22 +858,6 @@ fn layout_groups(model: &Model) -> Vec<LayoutGroup> {
         .collect()
 }
 
-/// Targets grouped by a value, groups in the order of their first target.
-fn group_targets<T: PartialEq>(
-    targets: &[Target],
-    f: impl Fn(Target) -> T,
-) -> Vec<(T, Vec<Target>)> {
-    let mut groups: Vec<(T, Vec<Target>)> = Vec::new();
-    for &t in targets {
-        let v = f(t);
-        match groups.iter_mut().find(|(g, _)| *g == v) {
-            Some((_, ts)) => ts.push(t),
-            None => groups.push((v, vec![t])),
-        }
-    }
-    groups
-}
-
 /// `TARGET == "x86_64"` or `TARGET in ("x86_64", "i386")`.
 fn target_test(ts: &[Target]) -> String {
     match ts {
@@ -1232,10 +1178,6 @@ mod tests {
 
     #[test]
     fn text_helpers() {
-        assert_eq!(paragraphs("one\ntwo  three\n"), ["one", "two three"]);
-        assert_eq!(paragraphs("a\nb\n\nc\n"), ["a b", "c"]);
-        assert_eq!(wrap("aa bb cc", 5, no_glue), ["aa bb", "cc"]);
-        assert_eq!(wrap("aa bb - cc", 5, |w| w == "-"), ["aa bb -", "cc"]);
         assert_eq!(
             escape_doc(r#"say "x" \ """ end""#),
             r#"say "x" \\ ""\" end\""#
