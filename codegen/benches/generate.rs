@@ -45,7 +45,7 @@ impl Input {
             c.render_diagnostics()
         );
         let counts = Counts::of(c.models.values().map(|m| m.as_ref()));
-        let files = pipeline::render(&c.models);
+        let files = pipeline::render(&c.models).expect("rendering");
         eprintln!(
             "{name}: {counts}; {} warnings; {} files generated",
             c.diagnostics.len(),
@@ -97,21 +97,22 @@ fn in_process(c: &mut Criterion, input: &Input) {
 fn per_backend(c: &mut Criterion, input: &Input) {
     let checked = pipeline::load_and_lint(&input.specs);
     let models: Vec<_> = checked.models.values().cloned().collect();
-    type Render = fn(&uabi::model::Model) -> Vec<backend::GeneratedFile>;
+    type Render =
+        fn(&uabi::model::Model) -> Result<Vec<backend::GeneratedFile>, backend::RenderError>;
     let backends: [(&str, Render); 6] = [
-        ("rust-uapi", backend::rust::uapi::render),
-        ("rust-kernel", backend::rust::kernel::render),
-        ("rust-user", backend::rust::user::render),
-        ("c", backend::c::render),
-        ("python", backend::python::render),
-        ("go", backend::go::render),
+        ("rust-uapi", |m| Ok(backend::rust::uapi::render(m))),
+        ("rust-kernel", |m| Ok(backend::rust::kernel::render(m))),
+        ("rust-user", |m| Ok(backend::rust::user::render(m))),
+        ("c", |m| backend::c::render(m)),
+        ("python", |m| backend::python::render(m)),
+        ("go", |m| backend::go::render(m)),
     ];
     let mut g = c.benchmark_group(format!("render/{}", input.name));
     g.throughput(Throughput::Elements(input.counts.items()));
     for (name, render) in backends {
         bench(&mut g, name, || {
             for m in &models {
-                black_box(render(m));
+                let _ = black_box(render(m));
             }
         });
     }

@@ -170,7 +170,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     return Ok(code);
                 }
             };
-            let files = pipeline::render(&c.models);
+            let files = pipeline::render(&c.models)?;
             let touched = pipeline::write(&out, &files)
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
             for t in &touched {
@@ -196,7 +196,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
-            let files = pipeline::render(&c.models);
+            let files = pipeline::render(&c.models)?;
             let drift = pipeline::compare(&out, &files)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", out.display()))?;
             if drift.is_empty() {

@@ -65,11 +65,14 @@ pub fn load_and_lint(specs: &[PathBuf]) -> Checked {
 }
 
 /// Everything every backend renders for these models.
-pub fn render(models: &BTreeMap<String, Arc<Model>>) -> Vec<GeneratedFile> {
-    models
-        .values()
-        .flat_map(|m| backend::render_all(m))
-        .collect()
+pub fn render(
+    models: &BTreeMap<String, Arc<Model>>,
+) -> Result<Vec<GeneratedFile>, backend::RenderError> {
+    let mut files = Vec::new();
+    for m in models.values() {
+        files.extend(backend::render_all(m)?);
+    }
+    Ok(files)
 }
 
 /// How a file on disk differs from what the specs generate.

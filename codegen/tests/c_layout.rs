@@ -73,7 +73,7 @@ fn scratch(name: &str) -> PathBuf {
 /// `dir`, returning the path of the model's own header.
 fn write_headers(model: &Model, dir: &Path) -> PathBuf {
     for m in model.all_includes().into_iter().chain([model]) {
-        for f in c::render(m) {
+        for f in c::render(m).unwrap() {
             let p = dir.join(&f.path);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, f.contents).unwrap();
@@ -305,7 +305,7 @@ fn i386_trap_fixture_diverges_between_x86_64_and_i386() {
         );
     }
     // The header carries per-target checks for them.
-    let header = &c::render(&model)[0].contents;
+    let header = &c::render(&model).unwrap()[0].contents;
     assert!(header.contains("#if defined(__x86_64__)"), "{header}");
     assert!(header.contains("#elif defined(__i386__)"), "{header}");
 }
@@ -396,7 +396,7 @@ fn all_dirs_fixture_covers_every_dir_and_target() {
 fn headers_use_no_kernel_only_macros() {
     for path in all_specs() {
         let model = load(&path);
-        for f in c::render(&model) {
+        for f in c::render(&model).unwrap() {
             assert_eq!(
                 c::kernel_only_tokens(&f.contents),
                 Vec::<String>::new(),
@@ -414,7 +414,7 @@ fn header_snapshots() {
     for path in yaml_files(&fixtures()) {
         let model = load(&path);
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let files = c::render(&model);
+        let files = c::render(&model).unwrap();
         assert_eq!(files.len(), 1);
         insta::assert_snapshot!(format!("c_header_{stem}"), files[0].contents);
     }

@@ -41,7 +41,7 @@ fn generate(spec: &Path, label: &str) -> Vec<uabi::backend::GeneratedFile> {
     let model = uabi::load::load(spec, Some(label)).unwrap_or_else(|d| panic!("{label}: {d:#?}"));
     let mut files = Vec::new();
     for m in model.all_includes().into_iter().chain([model.as_ref()]) {
-        files.extend(uabi::backend::render_all(m));
+        files.extend(uabi::backend::render_all(m).unwrap());
     }
     files
 }

@@ -93,8 +93,8 @@ fn load(rel: &str) -> Arc<Model> {
 }
 
 fn render(m: &Model) -> Vec<GeneratedFile> {
-    let mut files = python::render(m);
-    files.extend(go::render(m));
+    let mut files = python::render(m).unwrap();
+    files.extend(go::render(m).unwrap());
     files
 }
 

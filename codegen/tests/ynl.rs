@@ -48,7 +48,7 @@ use Want::{Int, Str};
 /// compiles it with gcc (C11, warnings as errors) and runs it.
 fn check_header(name: &str, model: &Model, want: &[Want], tags: &[&str], absent: &[&str]) {
     let dir = scratch(name);
-    let files = uabi::backend::c::render(model);
+    let files = uabi::backend::c::render(model).unwrap();
     assert_eq!(files.len(), 1);
     let header = dir.join(&files[0].path);
     std::fs::create_dir_all(header.parent().unwrap()).unwrap();
@@ -311,7 +311,7 @@ fn genetlink_legacy_numbering_and_header_follow_ynl() {
             "LEGACY_ATTR_MAX",
         ],
     );
-    let header = &uabi::backend::c::render(&m)[0].contents;
+    let header = &uabi::backend::c::render(&m).unwrap()[0].contents;
     assert!(header.contains("#define LEGACY_ATTR_LAST (__LEGACY_ATTR_COUNT - 1)"));
     assert!(header.contains("#define LEGACY_CMD_LAST (__LEGACY_CMD_COUNT - 1)"));
 }
@@ -432,7 +432,7 @@ fn real_kernel_specs() {
         let m = result.unwrap_or_else(|d| panic!("{}: {d:#?}", p.display()));
         let d = lint(&m);
         assert!(!d.has_errors(), "{}: {:#?}", p.display(), d.sorted());
-        assert!(!uabi::backend::render_all(&m).is_empty());
+        assert!(!uabi::backend::render_all(&m).unwrap().is_empty());
         if m.name == "netdev" {
             // Values of the kernel's include/uapi/linux/netdev.h.
             let want = [
@@ -469,7 +469,7 @@ fn python_codec_encodes_exact_bytes_and_round_trips() {
     }
     let m = load("ynl/genetlink.yaml");
     let dir = scratch("python-codec");
-    for f in uabi::backend::python::render(&m) {
+    for f in uabi::backend::python::render(&m).unwrap() {
         let path = dir.join(f.path.file_name().unwrap());
         std::fs::write(path, f.contents).unwrap();
     }

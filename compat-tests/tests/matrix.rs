@@ -209,8 +209,8 @@ fn build_old_userspace(r1: &Model) -> PathBuf {
     // Laid out like the repository, so the generated manifests' relative
     // paths hold: generated/<spec>/rust/<crate>, and codegen/runtime (the
     // runtime every generated crate depends on), linked to the real one.
-    let mut files = uabi::backend::render_all(r1);
-    files.extend(uabi::backend::render_all(core_of(r1)));
+    let mut files = uabi::backend::render_all(r1).unwrap();
+    files.extend(uabi::backend::render_all(core_of(r1)).unwrap());
     // Written only where they changed, so cargo's fingerprints hold.
     uabi::pipeline::write(&root.join("generated"), &files)
         .expect("write the revision-1 generated crates");

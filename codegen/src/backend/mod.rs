@@ -20,6 +20,37 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
+/// Why a backend could not render a spec.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// An askama template failed: one of its filters or a value's
+    /// `Display` returned an error.
+    #[error("spec `{spec}`: the {template} template failed: {source}")]
+    Template {
+        spec: String,
+        template: &'static str,
+        #[source]
+        source: askama::Error,
+    },
+    /// A backend's thread ended without output: a generator bug, reported
+    /// rather than passed on as a crash of the whole tool.
+    #[error("spec `{spec}`: a backend stopped without output (a uabi bug; please report it)")]
+    Crashed { spec: String },
+}
+
+/// Renders one template of `model`'s output, naming it on failure.
+pub(crate) fn render_template(
+    model: &Model,
+    template: &'static str,
+    view: &impl askama::Template,
+) -> Result<String, RenderError> {
+    view.render().map_err(|source| RenderError::Template {
+        spec: model.name.clone(),
+        template,
+        source,
+    })
+}
+
 /// The generator's version, named in every banner.
 pub const GENERATOR: &str = concat!("uabi ", env!("CARGO_PKG_VERSION"));
 
@@ -38,30 +69,36 @@ pub fn banner_lines(model: &Model) -> [String; 2] {
 /// The backends are independent and the three Rust ones dominate the time
 /// (token streams re-parsed by syn and printed by prettyplease), so each
 /// runs on its own thread; the sort keeps the output order deterministic.
-pub fn render_all(model: &Model) -> Vec<GeneratedFile> {
-    let backends: [fn(&Model) -> Vec<GeneratedFile>; 6] = [
-        rust::kernel::render,
-        rust::uapi::render,
-        rust::user::render,
-        c::render,
-        python::render,
-        go::render,
+pub fn render_all(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    type Backend = fn(&Model) -> Result<Vec<GeneratedFile>, RenderError>;
+    let backends: [Backend; 6] = [
+        |m| Ok(rust::kernel::render(m)),
+        |m| Ok(rust::uapi::render(m)),
+        |m| Ok(rust::user::render(m)),
+        |m| c::render(m),
+        |m| python::render(m),
+        |m| go::render(m),
     ];
-    let mut files: Vec<GeneratedFile> = std::thread::scope(|scope| {
+    let results: Vec<Result<Vec<GeneratedFile>, RenderError>> = std::thread::scope(|scope| {
         let running: Vec<_> = backends
             .iter()
             .map(|render| scope.spawn(move || render(model)))
             .collect();
         running
             .into_iter()
-            .flat_map(|t| match t.join() {
-                Ok(files) => files,
-                // A backend panic is a generator bug; re-raise it on the
-                // caller's thread rather than drop that backend's files.
-                Err(panic) => std::panic::resume_unwind(panic),
+            .map(|t| {
+                t.join().unwrap_or_else(|_| {
+                    Err(RenderError::Crashed {
+                        spec: model.name.clone(),
+                    })
+                })
             })
             .collect()
     });
+    let mut files = Vec::new();
+    for r in results {
+        files.extend(r?);
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+    Ok(files)
 }

@@ -2,6 +2,7 @@
 //! ring with compile-time checks, and the userspace C11 producer/consumer
 //! helpers.
 
+use crate::backend::{RenderError, render_template};
 use crate::model::{Model, Producer, Scalar};
 use crate::names;
 
@@ -40,8 +41,7 @@ struct CRings {
 /// The ring section of the C header (empty without rings): layout
 /// macros, one header struct per ring with compile-time checks, and the
 /// userspace C11 producer/consumer helpers.
-pub(crate) fn c_section(model: &Model) -> String {
-    use askama::Template;
+pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
     let spec = names::snake(&model.name);
     let rings = model
         .rings
@@ -92,13 +92,12 @@ pub(crate) fn c_section(model: &Model) -> String {
             }
         })
         .collect();
-    CRings {
+    let view = CRings {
         p: names::upper(&model.name),
         header_size: 192,
         rings,
-    }
-    .render()
-    .expect("rendering the C rings template cannot fail")
+    };
+    render_template(model, "C rings", &view)
 }
 
 /// `text` as a C block comment wrapped to 80 columns.

@@ -23,6 +23,7 @@
 
 use crate::backend::shared::{group_targets, paragraphs, wrap};
 use crate::backend::{GeneratedFile, banner_lines};
+use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
     ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
@@ -38,7 +39,7 @@ const WIDTH: usize = 80;
 
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.
-pub fn render(model: &Model) -> Vec<GeneratedFile> {
+pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = package_dir(model);
     let banner = go_banner(model);
     let file = |name: &str, contents: String| GeneratedFile {
@@ -46,35 +47,38 @@ pub fn render(model: &Model) -> Vec<GeneratedFile> {
         contents,
     };
     let mut files = vec![
-        file("go.mod", go_mod(model)),
-        file("uapi.go", render_view(UapiView::new(model, &banner))),
+        file("go.mod", go_mod(model)?),
+        file(
+            "uapi.go",
+            render_template(model, "Go uapi", &UapiView::new(model, &banner))?,
+        ),
     ];
     if !model.ioctls.is_empty() {
         files.push(file(
             "ioctl.go",
-            render_view(IoctlView::new(model, &banner)),
+            render_template(model, "Go ioctl", &IoctlView::new(model, &banner))?,
         ));
     }
     if !model.ioctls.is_empty() || !model.structs.is_empty() {
         for t in go_targets(model) {
-            let goarch = t.goarch().expect("go_targets has a GOARCH");
+            let Some(goarch) = t.goarch() else { continue };
             files.push(file(
                 &format!("cmds_{goarch}.go"),
-                render_view(CmdsView::new(model, t, &banner)),
+                render_template(model, "Go cmds", &CmdsView::new(model, t, &banner))?,
             ));
         }
     }
     if !model.structs.is_empty() {
         files.push(file(
             "layout_test.go",
-            render_view(LayoutTestView::new(model, &banner)),
+            render_template(
+                model,
+                "Go layout test",
+                &LayoutTestView::new(model, &banner),
+            )?,
         ));
     }
-    files
-}
-
-fn render_view(view: impl Template) -> String {
-    view.render().expect("rendering a Go template cannot fail")
+    Ok(files)
 }
 
 /// Where [`render`] puts the package, relative to the output folder.
@@ -333,7 +337,7 @@ struct GoModView {
     replaces: Vec<String>,
 }
 
-fn go_mod(model: &Model) -> String {
+fn go_mod(model: &Model) -> Result<String, RenderError> {
     let mut includes = model.all_includes();
     includes.sort_by(|a, b| a.name.cmp(&b.name));
     let mut imported = uapi_uses(model);
@@ -351,7 +355,7 @@ fn go_mod(model: &Model) -> String {
             .map(|m| format!("{} v0.0.0{note}", module_path(&m.name)))
             .collect()
     };
-    render_view(GoModView {
+    let view = GoModView {
         banner: banner_lines(model)
             .iter()
             .map(|l| format!("// {l}"))
@@ -366,7 +370,8 @@ fn go_mod(model: &Model) -> String {
             .iter()
             .map(|m| format!("{} => ../../{}/go", module_path(&m.name), m.name))
             .collect(),
-    })
+    };
+    render_template(model, "Go module", &view)
 }
 
 // ---------------------------------------------------------------- uapi.go

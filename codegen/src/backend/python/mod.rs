@@ -21,6 +21,7 @@ mod rings;
 
 use crate::backend::shared::{group_targets, paragraphs, wrap};
 use crate::backend::{GeneratedFile, banner_lines};
+use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
     ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
@@ -37,14 +38,12 @@ const WIDTH: usize = 79;
 
 /// Renders the module of `model`. Included specs get their own module
 /// from their own `render` call.
-pub fn render(model: &Model) -> Vec<GeneratedFile> {
-    let contents = ModuleView::new(model)
-        .render()
-        .expect("rendering the Python template cannot fail");
-    vec![GeneratedFile {
+pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    let contents = render_template(model, "Python module", &ModuleView::new(model)?)?;
+    Ok(vec![GeneratedFile {
         path: module_path(model),
         contents,
-    }]
+    }])
 }
 
 /// Where [`render`] puts the module, relative to the output folder.
@@ -436,7 +435,7 @@ struct FunctionView {
 }
 
 impl ModuleView {
-    fn new(model: &Model) -> ModuleView {
+    fn new(model: &Model) -> Result<ModuleView, RenderError> {
         let module = module_name(&model.name);
         let mut items: Vec<Item> = Vec::new();
         for item in &model.definition_order {
@@ -460,7 +459,7 @@ impl ModuleView {
         let (imports, errors) = error_classes(model);
         let defines_base = model.includes.is_empty();
         let functions = model.ioctls.iter().map(|io| function(model, io)).collect();
-        ModuleView {
+        Ok(ModuleView {
             banner: banner_lines(model)
                 .iter()
                 .map(|l| format!("# {l}"))
@@ -519,10 +518,10 @@ impl ModuleView {
                 })
                 .collect(),
             functions,
-            netlink: NetlinkPyView::render_for(model),
-            rings: rings::python_section(model),
+            netlink: NetlinkPyView::render_for(model)?,
+            rings: rings::python_section(model)?,
             module,
-        }
+        })
     }
 }
 
@@ -1098,9 +1097,9 @@ fn py_keys(names: &[String]) -> String {
 impl NetlinkPyView {
     /// The codec of `model`'s operations that have a `do`; empty when
     /// there are none.
-    fn render_for(model: &Model) -> String {
+    fn render_for(model: &Model) -> Result<String, RenderError> {
         let Some(ops) = &model.operations else {
-            return String::new();
+            return Ok(String::new());
         };
         let sets = model
             .attribute_sets
@@ -1164,11 +1163,9 @@ impl NetlinkPyView {
             })
             .collect::<Vec<_>>();
         if ops.is_empty() {
-            return String::new();
+            return Ok(String::new());
         }
-        NetlinkPyView { sets, ops }
-            .render()
-            .expect("rendering the Python netlink template cannot fail")
+        render_template(model, "Python netlink", &NetlinkPyView { sets, ops })
     }
 }
 

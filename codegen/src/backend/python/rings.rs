@@ -1,6 +1,7 @@
 //! The ring section of the Python module: layout constants, one
 //! `RingLayout` per ring, and the `Ring` helper over an mmap.
 
+use crate::backend::{RenderError, render_template};
 use crate::model::{Model, Producer, Scalar};
 use crate::names;
 
@@ -27,8 +28,7 @@ struct PyRings {
 
 /// The ring section of the Python module (empty without rings): layout
 /// constants, one `RingLayout` per ring, and the `Ring` helper.
-pub(crate) fn python_section(model: &Model) -> String {
-    use askama::Template;
+pub(crate) fn python_section(model: &Model) -> Result<String, RenderError> {
     let rings = model
         .rings
         .iter()
@@ -51,10 +51,12 @@ pub(crate) fn python_section(model: &Model) -> String {
             },
         })
         .collect();
-    PyRings {
-        header_size: 192,
-        rings,
-    }
-    .render()
-    .expect("rendering the Python rings template cannot fail")
+    render_template(
+        model,
+        "Python rings",
+        &PyRings {
+            header_size: 192,
+            rings,
+        },
+    )
 }
