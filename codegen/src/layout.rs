@@ -2,7 +2,7 @@
 //! for fixed-width members (natural alignment, except 64-bit integers on
 //! i386, which align to 4 inside aggregates).
 
-use crate::model::{Layout, MemberKind, StructLayout};
+use crate::model::{Layout, MemberKind, MemberLayout, StructLayout};
 use crate::target::Target;
 
 /// Sizes beyond this are rejected as nonsense long before they could
@@ -63,11 +63,15 @@ pub fn struct_layout<'a>(
 ) -> Result<StructLayout, LayoutError> {
     let mut offset: u64 = 0;
     let mut align: u32 = 1;
-    let mut offsets = Vec::with_capacity(members.len());
+    let mut placed = Vec::with_capacity(members.len());
     for kind in members {
         let l = member_layout(kind, t, nested)?;
         offset = offset.next_multiple_of(u64::from(l.align));
-        offsets.push(checked_size(offset)?);
+        placed.push(MemberLayout {
+            offset: checked_size(offset)?,
+            size: l.size,
+            align: l.align,
+        });
         offset += u64::from(l.size);
         align = align.max(l.align);
     }
@@ -75,7 +79,8 @@ pub fn struct_layout<'a>(
     Ok(StructLayout {
         size,
         align,
-        offsets,
+        offsets: placed.iter().map(|m| m.offset).collect(),
+        members: placed,
     })
 }
 
@@ -112,6 +117,12 @@ mod tests {
         let i = struct_layout(&m, Target::I386, &none).unwrap();
         assert_eq!((x.size, x.align, x.offsets.clone()), (16, 8, vec![0, 8]));
         assert_eq!((i.size, i.align, i.offsets.clone()), (12, 4, vec![0, 4]));
+        let u64_on_i386 = MemberLayout {
+            offset: 4,
+            size: 8,
+            align: 4,
+        };
+        assert_eq!(i.members[1], u64_on_i386);
         let arm = struct_layout(&m, Target::Arm, &none).unwrap();
         let mips = struct_layout(&m, Target::Mips, &none).unwrap();
         assert_eq!(arm, x);

@@ -357,12 +357,24 @@ pub struct Layout {
     pub align: u32,
 }
 
+/// Where one member sits in its struct on one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MemberLayout {
+    pub offset: u32,
+    pub size: u32,
+    pub align: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StructLayout {
     pub size: u32,
     pub align: u32,
-    /// Offset of each member, in member order.
+    /// Offset of each member, in member order (the same as
+    /// `members[i].offset`).
     pub offsets: Vec<u32>,
+    /// Offset, size and alignment of each member, in member order, so no
+    /// backend or check recomputes a member's size.
+    pub members: Vec<MemberLayout>,
 }
 
 #[derive(Debug, Clone)]
