@@ -271,6 +271,57 @@ mod tests {
     }
 
     #[test]
+    fn filled_array_lines_match_rustfmt() {
+        // rustfmt's output for these items inside a module.
+        let mut items: Vec<String> = ('A'..='Z').map(String::from).collect();
+        items.extend(["AA", "AB", "AC", "AD", "AE", "AF", "AG", "AH"].map(String::from));
+        items.extend(["AAAAAAAAAA", "BBBBBBBBBB", "CCCCCCCCCC", "DDDDDDDDDD"].map(String::from));
+        let mut w = RustWriter::at_depth(1);
+        array_assign(&mut w, "pub const ALL: &[u32]", &items);
+        let expected = "    pub const ALL: &[u32] = &[\n        \
+            A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q, R, S, T, U, V, W, X, Y, Z, AA, AB, AC,\n        \
+            AD, AE, AF, AG, AH, AAAAAAAAAA, BBBBBBBBBB, CCCCCCCCCC, DDDDDDDDDD,\n    ];\n";
+        assert_eq!(w.finish(), expected);
+    }
+
+    #[test]
+    fn matches_breaks_as_rustfmt_does() {
+        let alts: Vec<String> = [
+            "AAAAAAAAAA",
+            "BBBBBBBBBB",
+            "CCCCCCCCCC",
+            "DDDDDDDDDD",
+            "EEEEEEEEE",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut w = RustWriter::at_depth(2);
+        matches_call(&mut w, "v", &alts);
+        assert_eq!(
+            w.finish(),
+            "        matches!(\n            v,\n            \
+             AAAAAAAAAA | BBBBBBBBBB | CCCCCCCCCC | DDDDDDDDDD | EEEEEEEEE\n        )\n"
+        );
+        let mut w = RustWriter::at_depth(2);
+        matches_call(&mut w, "v", &alts[..4]);
+        assert_eq!(
+            w.finish(),
+            "        matches!(v, AAAAAAAAAA | BBBBBBBBBB | CCCCCCCCCC | DDDDDDDDDD)\n"
+        );
+    }
+
+    #[test]
+    fn long_asserts_move_to_the_next_line() {
+        // 100 columns stay on one line, 101 move the macro call down.
+        for (n, lines) in [(42, 1), (43, 2)] {
+            let arg = format!("::core::mem::offset_of!(A, {}) == 64", "b".repeat(n));
+            let out = run(|w| assign_macro(w, "const _: ()", "assert!", &arg));
+            assert_eq!(out.lines().count(), lines, "{out}");
+            assert!(out.lines().all(|l| l.len() <= MAX_WIDTH));
+        }
+    }
+
+    #[test]
     fn strings_are_escaped() {
         assert_eq!(str_lit(r#"a"b\c'"#), r#""a\"b\\c'""#);
     }
