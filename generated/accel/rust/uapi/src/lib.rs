@@ -32,20 +32,16 @@
 //! on it.
 #![no_std]
 #![forbid(unsafe_code)]
-#[cfg(
-    not(
-        any(
-            all(target_arch = "x86_64", target_pointer_width = "64"),
-            target_arch = "x86",
-            target_arch = "aarch64",
-            target_arch = "arm",
-            target_arch = "riscv64",
-            all(target_arch = "powerpc64", target_endian = "little"),
-            target_arch = "mips",
-            target_arch = "s390x"
-        )
-    )
-)]
+#[cfg(not(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+)))]
 compile_error!(
     "accel uapi: unsupported target architecture (the spec's targets are: x86_64, i386, aarch64, arm, riscv64, powerpc64le, mips, s390x)"
 );
@@ -158,9 +154,19 @@ pub mod param {
     /// Is `v` one of the declared values?
     pub const fn is_valid(v: u32) -> bool {
         matches!(
-            v, DEVICE_ID | REVISION | CORE_REVISION | CAPABILITIES | MAX_BO_SIZE |
-            NUM_QUEUES_MAX | PAGE_SIZE | ENGINE_COUNT | CLOCK_FREQ_HZ | PERF_STATS_ENABLE
-            | MAX_BO_ALIGNMENT | DEVICE_CAPABILITIES
+            v,
+            DEVICE_ID
+                | REVISION
+                | CORE_REVISION
+                | CAPABILITIES
+                | MAX_BO_SIZE
+                | NUM_QUEUES_MAX
+                | PAGE_SIZE
+                | ENGINE_COUNT
+                | CLOCK_FREQ_HZ
+                | PERF_STATS_ENABLE
+                | MAX_BO_ALIGNMENT
+                | DEVICE_CAPABILITIES
         )
     }
 }
@@ -301,7 +307,7 @@ pub mod queue_flags {
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct GetParam {
     /// Identifier of the parameter to read.
@@ -332,17 +338,15 @@ impl ::core::default::Default for GetParam {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&GetParam::ZERO) == 16);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&GetParam::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&GetParam::ZERO) == 4);
@@ -363,7 +367,7 @@ const _: () = assert!(::core::mem::offset_of!(GetParam, value) == 8);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct SetParam {
     /// Identifier of the parameter to write; must not be read-only.
@@ -394,17 +398,15 @@ impl ::core::default::Default for SetParam {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&SetParam::ZERO) == 16);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&SetParam::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&SetParam::ZERO) == 4);
@@ -425,7 +427,7 @@ const _: () = assert!(::core::mem::offset_of!(SetParam, value) == 8);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct BoCreate {
     /// Requested size in bytes. Rounded up to a multiple of the page-size parameter;
@@ -470,17 +472,15 @@ impl ::core::default::Default for BoCreate {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&BoCreate::ZERO) == 24);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&BoCreate::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&BoCreate::ZERO) == 4);
@@ -502,7 +502,7 @@ const _: () = assert!(::core::mem::offset_of!(BoCreate, alignment) == 16);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct BoInfo {
     /// Handle of the BO to query.
@@ -544,17 +544,15 @@ impl ::core::default::Default for BoInfo {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&BoInfo::ZERO) == 24);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&BoInfo::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&BoInfo::ZERO) == 4);
@@ -576,7 +574,7 @@ const _: () = assert!(::core::mem::offset_of!(BoInfo, mmap_offset) == 16);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct BoDestroy {
     /// Handle of the BO to release.
@@ -591,7 +589,10 @@ impl BoDestroy {
     /// Size in bytes, as `size_of` reports it and as the C header lays it out.
     pub const SIZE: usize = 8;
     /// Every member zero: the value `Default` returns, usable in const context.
-    pub const ZERO: Self = Self { handle: 0, pad0: [0; 4] };
+    pub const ZERO: Self = Self {
+        handle: 0,
+        pad0: [0; 4],
+    };
 }
 impl ::core::default::Default for BoDestroy {
     fn default() -> Self {
@@ -616,7 +617,7 @@ const _: () = assert!(::core::mem::offset_of!(BoDestroy, pad0) == 4);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct QueueCreate {
     /// Scheduling priority of the new queue.
@@ -672,7 +673,7 @@ const _: () = assert!(::core::mem::offset_of!(QueueCreate, pad0) == 12);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct QueueDestroy {
     /// Handle of the queue to destroy.
@@ -687,7 +688,10 @@ impl QueueDestroy {
     /// Size in bytes, as `size_of` reports it and as the C header lays it out.
     pub const SIZE: usize = 8;
     /// Every member zero: the value `Default` returns, usable in const context.
-    pub const ZERO: Self = Self { handle: 0, pad0: [0; 4] };
+    pub const ZERO: Self = Self {
+        handle: 0,
+        pad0: [0; 4],
+    };
 }
 impl ::core::default::Default for QueueDestroy {
     fn default() -> Self {
@@ -724,16 +728,14 @@ pub const NR_SET_PARAM: u8 = 0x01;
 ///   accept, or non-zero pad.
 /// - `EOPNOTSUPP`: The parameter depends on a capability the device lacks.
 /// - `EFAULT`: The argument could not be read.
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+))]
 pub const IOCTL_SET_PARAM: u32 = 0x40106401;
 /// Write one read-write parameter. The new value applies to the calling open file
 /// only.
@@ -747,9 +749,10 @@ pub const IOCTL_SET_PARAM: u32 = 0x40106401;
 ///   accept, or non-zero pad.
 /// - `EOPNOTSUPP`: The parameter depends on a capability the device lacks.
 /// - `EFAULT`: The argument could not be read.
-#[cfg(
-    any(all(target_arch = "powerpc64", target_endian = "little"), target_arch = "mips")
-)]
+#[cfg(any(
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips"
+))]
 pub const IOCTL_SET_PARAM: u32 = 0x80106401;
 /// The `_IOC_NR` of [`IOCTL_BO_CREATE`].
 pub const NR_BO_CREATE: u8 = 0x02;
@@ -796,16 +799,14 @@ pub const NR_BO_DESTROY: u8 = 0x04;
 /// - `EINVAL`: Handle is 0 or pad is non-zero.
 /// - `ENOENT`: No BO with this handle in the calling file.
 /// - `EFAULT`: The argument could not be read.
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+))]
 pub const IOCTL_BO_DESTROY: u32 = 0x40086404;
 /// Release a BO handle. The handle is invalid on return. The memory is freed once
 /// no submitted command and no mmap() mapping still uses it; existing mappings stay
@@ -819,9 +820,10 @@ pub const IOCTL_BO_DESTROY: u32 = 0x40086404;
 /// - `EINVAL`: Handle is 0 or pad is non-zero.
 /// - `ENOENT`: No BO with this handle in the calling file.
 /// - `EFAULT`: The argument could not be read.
-#[cfg(
-    any(all(target_arch = "powerpc64", target_endian = "little"), target_arch = "mips")
-)]
+#[cfg(any(
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips"
+))]
 pub const IOCTL_BO_DESTROY: u32 = 0x80086404;
 /// The `_IOC_NR` of [`IOCTL_QUEUE_CREATE`].
 pub const NR_QUEUE_CREATE: u8 = 0x05;
@@ -853,16 +855,14 @@ pub const NR_QUEUE_DESTROY: u8 = 0x06;
 /// - `EINVAL`: Handle is 0 or pad is non-zero.
 /// - `ENOENT`: No queue with this handle in the calling file.
 /// - `EFAULT`: The argument could not be read.
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+))]
 pub const IOCTL_QUEUE_DESTROY: u32 = 0x40086406;
 /// Destroy a queue. The handle is invalid on return. Work already submitted to the
 /// queue runs to completion; it can no longer be waited for through this handle.
@@ -875,9 +875,10 @@ pub const IOCTL_QUEUE_DESTROY: u32 = 0x40086406;
 /// - `EINVAL`: Handle is 0 or pad is non-zero.
 /// - `ENOENT`: No queue with this handle in the calling file.
 /// - `EFAULT`: The argument could not be read.
-#[cfg(
-    any(all(target_arch = "powerpc64", target_endian = "little"), target_arch = "mips")
-)]
+#[cfg(any(
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips"
+))]
 pub const IOCTL_QUEUE_DESTROY: u32 = 0x80086406;
 /// One ioctl of this spec, for tools that list, trace or decode commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

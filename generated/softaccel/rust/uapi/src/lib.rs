@@ -43,20 +43,16 @@
 #![forbid(unsafe_code)]
 /// The `accel` spec's crate, whose items this spec builds on.
 pub use accel_uapi;
-#[cfg(
-    not(
-        any(
-            all(target_arch = "x86_64", target_pointer_width = "64"),
-            target_arch = "x86",
-            target_arch = "aarch64",
-            target_arch = "arm",
-            target_arch = "riscv64",
-            all(target_arch = "powerpc64", target_endian = "little"),
-            target_arch = "mips",
-            target_arch = "s390x"
-        )
-    )
-)]
+#[cfg(not(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+)))]
 compile_error!(
     "softaccel uapi: unsupported target architecture (the spec's targets are: x86_64, i386, aarch64, arm, riscv64, powerpc64le, mips, s390x)"
 );
@@ -146,7 +142,10 @@ pub mod opcode {
     pub const ALL: &[u32] = &[COPY, FILL, CRC32C, ADD_U32, ADD_F32, TIMESTAMP, XOR_U32];
     /// Is `v` one of the declared values?
     pub const fn is_valid(v: u32) -> bool {
-        matches!(v, COPY | FILL | CRC32C | ADD_U32 | ADD_F32 | TIMESTAMP | XOR_U32)
+        matches!(
+            v,
+            COPY | FILL | CRC32C | ADD_U32 | ADD_F32 | TIMESTAMP | XOR_U32
+        )
     }
 }
 /// Per-command flags.
@@ -223,16 +222,13 @@ pub mod perf_counter_id {
     /// Since revision 1.
     pub const BUSY_NS: u32 = 4;
     /// Every declared value, in declaration order.
-    pub const ALL: &[u32] = &[
-        SUBMITS,
-        CMDS_COMPLETED,
-        BYTES_READ,
-        BYTES_WRITTEN,
-        BUSY_NS,
-    ];
+    pub const ALL: &[u32] = &[SUBMITS, CMDS_COMPLETED, BYTES_READ, BYTES_WRITTEN, BUSY_NS];
     /// Is `v` one of the declared values?
     pub const fn is_valid(v: u32) -> bool {
-        matches!(v, SUBMITS | CMDS_COMPLETED | BYTES_READ | BYTES_WRITTEN | BUSY_NS)
+        matches!(
+            v,
+            SUBMITS | CMDS_COMPLETED | BYTES_READ | BYTES_WRITTEN | BUSY_NS
+        )
     }
 }
 /// Flags given to PERF_STATS.
@@ -354,7 +350,7 @@ pub mod fw_msg_type {
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct Cmd {
     /// What the command does; see the opcode enum.
@@ -428,17 +424,15 @@ impl ::core::default::Default for Cmd {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&Cmd::ZERO) == 64);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&Cmd::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&Cmd::ZERO) == 4);
@@ -467,7 +461,7 @@ const _: () = assert!(::core::mem::offset_of!(Cmd, value) == 56);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct Submit {
     /// Handle of the queue to submit to.
@@ -508,17 +502,15 @@ impl ::core::default::Default for Submit {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&Submit::ZERO) == 24);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&Submit::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&Submit::ZERO) == 4);
@@ -540,7 +532,7 @@ const _: () = assert!(::core::mem::offset_of!(Submit, seqno) == 16);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct Wait {
     /// Handle of the queue the submission was made on.
@@ -579,17 +571,15 @@ impl ::core::default::Default for Wait {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&Wait::ZERO) == 24);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&Wait::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&Wait::ZERO) == 4);
@@ -611,7 +601,7 @@ const _: () = assert!(::core::mem::offset_of!(Wait, timeout_ns) == 16);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct QueueInfo {
     /// Handle of the queue to query.
@@ -662,17 +652,15 @@ impl ::core::default::Default for QueueInfo {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&QueueInfo::ZERO) == 32);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&QueueInfo::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&QueueInfo::ZERO) == 4);
@@ -696,7 +684,7 @@ const _: () = assert!(::core::mem::offset_of!(QueueInfo, completed_seqno) == 24)
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct PerfCounter {
     /// Which counter this element holds.
@@ -727,17 +715,15 @@ impl ::core::default::Default for PerfCounter {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&PerfCounter::ZERO) == 16);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&PerfCounter::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&PerfCounter::ZERO) == 4);
@@ -758,7 +744,7 @@ const _: () = assert!(::core::mem::offset_of!(PerfCounter, value) == 8);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct PerfStats {
     /// Address of an array of counter-count elements that the kernel writes (it reads
@@ -799,17 +785,15 @@ impl ::core::default::Default for PerfStats {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&PerfStats::ZERO) == 16);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&PerfStats::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&PerfStats::ZERO) == 4);
@@ -831,7 +815,7 @@ const _: () = assert!(::core::mem::offset_of!(PerfStats, flags) == 12);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct FwRequest {
     /// Message type.
@@ -892,7 +876,7 @@ const _: () = assert!(::core::mem::offset_of!(FwRequest, arg1) == 12);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct FwReply {
     /// Type of the request.
@@ -935,17 +919,15 @@ impl ::core::default::Default for FwReply {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&FwReply::ZERO) == 24);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&FwReply::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&FwReply::ZERO) == 4);
@@ -970,7 +952,7 @@ const _: () = assert!(::core::mem::offset_of!(FwReply, value1) == 16);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct Control {
     /// The request message, request-len bytes.
@@ -1030,17 +1012,15 @@ impl ::core::default::Default for Control {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&Control::ZERO) == 40);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&Control::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&Control::ZERO) == 4);
@@ -1068,7 +1048,7 @@ const _: () = assert!(::core::mem::offset_of!(Control, pad0) == 36);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct RingCmd {
     /// As in cmd.
@@ -1149,17 +1129,15 @@ impl ::core::default::Default for RingCmd {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&RingCmd::ZERO) == 72);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&RingCmd::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&RingCmd::ZERO) == 4);
@@ -1189,7 +1167,7 @@ const _: () = assert!(::core::mem::offset_of!(RingCmd, user_data) == 64);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct RingCompletion {
     /// The ring-cmd's user-data.
@@ -1226,17 +1204,15 @@ impl ::core::default::Default for RingCompletion {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&RingCompletion::ZERO) == 24);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&RingCompletion::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&RingCompletion::ZERO) == 4);
@@ -1258,7 +1234,7 @@ const _: () = assert!(::core::mem::offset_of!(RingCompletion, pad0) == 20);
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct RingQueueCreate {
     /// As in QUEUE_CREATE.
@@ -1317,17 +1293,15 @@ impl ::core::default::Default for RingQueueCreate {
     }
 }
 const _: () = assert!(::core::mem::size_of_val(&RingQueueCreate::ZERO) == 48);
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        all(target_arch = "powerpc64", target_endian = "little"),
-        target_arch = "mips",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips",
+    target_arch = "s390x"
+))]
 const _: () = assert!(::core::mem::align_of_val(&RingQueueCreate::ZERO) == 8);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(::core::mem::align_of_val(&RingQueueCreate::ZERO) == 4);
@@ -1353,7 +1327,7 @@ const _: () = assert!(::core::mem::offset_of!(RingQueueCreate, complete_size) ==
     ::zerocopy::FromBytes,
     ::zerocopy::IntoBytes,
     ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout
+    ::zerocopy::KnownLayout,
 )]
 pub struct Doorbell {
     /// Handle of a ring-mode queue.
@@ -1368,7 +1342,10 @@ impl Doorbell {
     /// Size in bytes, as `size_of` reports it and as the C header lays it out.
     pub const SIZE: usize = 8;
     /// Every member zero: the value `Default` returns, usable in const context.
-    pub const ZERO: Self = Self { queue: 0, pad0: [0; 4] };
+    pub const ZERO: Self = Self {
+        queue: 0,
+        pad0: [0; 4],
+    };
 }
 impl ::core::default::Default for Doorbell {
     fn default() -> Self {
@@ -1426,16 +1403,14 @@ pub const NR_WAIT: u8 = 0x41;
 /// - `EFAULT`: The argument could not be read.
 /// - `E2BIG`: The caller's argument is larger than the kernel's and the extra bytes
 ///   are not all zero.
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+))]
 pub const IOCTL_WAIT: u32 = 0x40186441;
 /// Block until the submission with the given seqno on the given queue has
 /// completed, or until the absolute deadline passes. Returns 0 at once if it has
@@ -1455,9 +1430,10 @@ pub const IOCTL_WAIT: u32 = 0x40186441;
 /// - `EFAULT`: The argument could not be read.
 /// - `E2BIG`: The caller's argument is larger than the kernel's and the extra bytes
 ///   are not all zero.
-#[cfg(
-    any(all(target_arch = "powerpc64", target_endian = "little"), target_arch = "mips")
-)]
+#[cfg(any(
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips"
+))]
 pub const IOCTL_WAIT: u32 = 0x80186441;
 /// The `_IOC_NR` of [`IOCTL_PERF_STATS`].
 pub const NR_PERF_STATS: u8 = 0x42;
@@ -1558,16 +1534,14 @@ pub const NR_DOORBELL: u8 = 0x46;
 /// - `EFAULT`: The argument could not be read.
 /// - `E2BIG`: The caller's argument is larger than the kernel's and the extra bytes
 ///   are not all zero.
-#[cfg(
-    any(
-        all(target_arch = "x86_64", target_pointer_width = "64"),
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        target_arch = "s390x"
-    )
-)]
+#[cfg(any(
+    all(target_arch = "x86_64", target_pointer_width = "64"),
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+))]
 pub const IOCTL_DOORBELL: u32 = 0x40086446;
 /// Tell the device that the submit ring of a ring-mode queue has new entries.
 /// Needed only while the ring's need-wakeup flag is set; the device polls
@@ -1586,9 +1560,10 @@ pub const IOCTL_DOORBELL: u32 = 0x40086446;
 /// - `EFAULT`: The argument could not be read.
 /// - `E2BIG`: The caller's argument is larger than the kernel's and the extra bytes
 ///   are not all zero.
-#[cfg(
-    any(all(target_arch = "powerpc64", target_endian = "little"), target_arch = "mips")
-)]
+#[cfg(any(
+    all(target_arch = "powerpc64", target_endian = "little"),
+    target_arch = "mips"
+))]
 pub const IOCTL_DOORBELL: u32 = 0x80086446;
 /// One ioctl of this spec, for tools that list, trace or decode commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,0 +1,153 @@
+//! Ioctls of the uapi crate as text: the `NR_*` and per-target `IOCTL_*`
+//! constants, and the `IOCTLS` table.
+
+use super::fmt::{assign, str_lit};
+use super::text::{cfg, doc};
+use super::{Gen, dir_text, since_text};
+use crate::backend::rust::writer::{RustWriter, hex_lit};
+use crate::ioc::Dir;
+use crate::model::Ioctl;
+use crate::names;
+
+/// `IoctlDesc` and its direction constants: the same for every spec.
+const IOCTL_DESC: &str = "\
+/// One ioctl of this spec, for tools that list, trace or decode commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IoctlDesc {
+    /// The ioctl's name in the spec (lower-kebab-case).
+    pub name: &'static str,
+    /// The `_IOC_NR` value.
+    pub nr: u8,
+    /// Direction from userspace's point of view: one of the `DIR_*` constants.
+    pub dir: u8,
+    /// Size of the argument in bytes on this target, 0 without one.
+    pub size: u32,
+    /// The command number on this target.
+    pub cmd: u32,
+    /// The revision that introduced the ioctl.
+    pub since: u32,
+}
+impl IoctlDesc {
+    /// No argument (`_IO`).
+    pub const DIR_NONE: u8 = 0;
+    /// Userspace writes, the kernel reads (`_IOW`).
+    pub const DIR_IN: u8 = 1;
+    /// The kernel writes, userspace reads (`_IOR`).
+    pub const DIR_OUT: u8 = 2;
+    /// Both (`_IOWR`).
+    pub const DIR_INOUT: u8 = 3;
+}
+/// Every ioctl of this spec (not of included specs), in spec order.
+";
+
+impl Gen<'_> {
+    pub(super) fn write_ioctl(&self, w: &mut RustWriter, io: &Ioctl) {
+        let up = names::upper(&io.name);
+        doc(w, &format!("The `_IOC_NR` of [`IOCTL_{up}`]."));
+        w.line(format!(
+            "pub const NR_{up}: u8 = {};",
+            hex_lit(u64::from(io.nr), 2)
+        ));
+        let text = self.ioctl_doc(io);
+        for (cmd, preds) in self.target_groups(|t| io.cmds.get(&t).copied().flatten()) {
+            // No number where the argument does not fit the target's size
+            // field (a lint error): using the constant there fails to
+            // build rather than encoding a wrong size.
+            let Some(cmd) = cmd else { continue };
+            doc(w, &text);
+            cfg(w, &preds);
+            assign(
+                w,
+                &format!("pub const IOCTL_{up}: u32"),
+                &hex_lit(u64::from(cmd), 8),
+            );
+        }
+    }
+
+    fn ioctl_doc(&self, io: &Ioctl) -> String {
+        let mut paras: Vec<String> = Vec::new();
+        if let Some(d) = &io.doc {
+            paras.push(d.clone());
+        }
+        let mut facts = format!("Direction: {} (`{}`).", dir_text(io.dir), io.dir.c_macro());
+        if let Some(arg) = &io.arg {
+            facts.push_str(&format!(" Argument: {}.", self.struct_link(arg)));
+        }
+        if let Some(ext) = io.extension {
+            facts.push_str(&format!(" Extension: {}.", ext.name()));
+        }
+        facts.push(' ');
+        facts.push_str(&since_text(io.since));
+        paras.push(facts);
+        if !io.errors.is_empty() {
+            paras.push("Errors:".to_string());
+            for e in &io.errors {
+                paras.push(match &e.doc {
+                    Some(d) => format!("- `{}`: {}", e.errno, d),
+                    None => format!("- `{}`", e.errno),
+                });
+            }
+        }
+        paras.join("\n")
+    }
+
+    /// The `IOCTLS` table: one element sits on the `&[` line as rustfmt
+    /// lets a sole struct literal overflow; several go one a block.
+    pub(super) fn write_ioctl_table(&self, w: &mut RustWriter) {
+        w.lines(IOCTL_DESC);
+        let rows: Vec<Vec<String>> = self.model.ioctls.iter().map(|io| self.row(io)).collect();
+        match rows.as_slice() {
+            [] => w.line("pub const IOCTLS: &[IoctlDesc] = &[];"),
+            [one] => {
+                w.open("pub const IOCTLS: &[IoctlDesc] = &[IoctlDesc");
+                for f in one {
+                    w.line(format!("{f},"));
+                }
+                w.close("];");
+            }
+            _ => {
+                w.line("pub const IOCTLS: &[IoctlDesc] = &[");
+                w.indent_in();
+                for row in &rows {
+                    w.open("IoctlDesc");
+                    for f in row {
+                        w.line(format!("{f},"));
+                    }
+                    w.close(",");
+                }
+                w.indent_out();
+                w.line("];");
+            }
+        }
+    }
+
+    /// The fields of one `IoctlDesc` literal.
+    fn row(&self, io: &Ioctl) -> Vec<String> {
+        let up = names::upper(&io.name);
+        let dir = match io.dir {
+            Dir::None => "DIR_NONE",
+            Dir::In => "DIR_IN",
+            Dir::Out => "DIR_OUT",
+            Dir::InOut => "DIR_INOUT",
+        };
+        let sizes = self.group_values(|t| self.model.arg_size(io, t));
+        let size = match (&io.arg, sizes.as_slice()) {
+            (None, _) => "0".to_string(),
+            (Some(_), [(size, _)]) => size.to_string(),
+            // Sizes differ between targets (a lint error, but the crate
+            // still tells the truth): let rustc compute it.
+            (Some(arg), _) => format!(
+                "::core::mem::size_of::<{}>() as u32",
+                self.struct_path_text(arg)
+            ),
+        };
+        vec![
+            format!("name: {}", str_lit(&io.name)),
+            format!("nr: NR_{up}"),
+            format!("dir: IoctlDesc::{dir}"),
+            format!("size: {size}"),
+            format!("cmd: IOCTL_{up}"),
+            format!("since: {}", io.since),
+        ]
+    }
+}
