@@ -35,7 +35,8 @@ impl Dir {
         }
     }
 
-    /// The uapi macro a C header uses for this direction.
+    /// The kernel's macro that encodes a command of this direction
+    /// (`_IOWR`); every language's docs name it.
     pub fn c_macro(self) -> &'static str {
         match self {
             Dir::None => "_IO",

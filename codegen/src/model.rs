@@ -238,20 +238,6 @@ impl Scalar {
             Scalar::S64 => "i64",
         }
     }
-
-    /// Kernel uapi C type name (`__u32`, `__s64`, ...).
-    pub fn c(self) -> &'static str {
-        match self {
-            Scalar::U8 => "__u8",
-            Scalar::U16 => "__u16",
-            Scalar::U32 => "__u32",
-            Scalar::U64 => "__u64",
-            Scalar::S8 => "__s8",
-            Scalar::S16 => "__s16",
-            Scalar::S32 => "__s32",
-            Scalar::S64 => "__s64",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -98,22 +98,6 @@ impl Target {
         matches!(self, Target::Mips | Target::S390x | Target::Sparc64)
     }
 
-    /// A C preprocessor condition true exactly when compiling for this ABI.
-    pub fn c_condition(self) -> &'static str {
-        match self {
-            Target::X86_64 => "defined(__x86_64__) && !defined(__ILP32__)",
-            Target::I386 => "defined(__i386__)",
-            Target::Aarch64 => "defined(__aarch64__) && !defined(__ILP32__)",
-            Target::Arm => "defined(__arm__) && defined(__ARM_EABI__)",
-            Target::Riscv64 => "defined(__riscv) && __riscv_xlen == 64",
-            Target::Powerpc64le => "defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)",
-            Target::Mips => "defined(__mips__) && defined(_ABIO32) && _MIPS_SIM == _ABIO32",
-            Target::S390x => "defined(__s390x__)",
-            Target::Sparc64 => "defined(__sparc__) && defined(__arch64__)",
-            Target::Alpha => "defined(__alpha__)",
-        }
-    }
-
     /// A Rust `cfg` predicate for this ABI, or None where Rust has no
     /// Linux target for it.
     pub fn rust_cfg(self) -> Option<&'static str> {
@@ -129,53 +113,6 @@ impl Target {
             Target::Sparc64 => r#"target_arch = "sparc64""#,
             Target::Alpha => return None,
         })
-    }
-
-    /// Values of Python's `platform.machine()` on this ABI.
-    pub fn python_machines(self) -> &'static [&'static str] {
-        match self {
-            Target::X86_64 => &["x86_64", "amd64"],
-            Target::I386 => &["i386", "i486", "i586", "i686"],
-            Target::Aarch64 => &["aarch64", "arm64"],
-            Target::Arm => &["armv6l", "armv7l", "armv8l", "arm"],
-            Target::Riscv64 => &["riscv64"],
-            Target::Powerpc64le => &["ppc64le"],
-            Target::Mips => &["mips"],
-            Target::S390x => &["s390x"],
-            Target::Sparc64 => &["sparc64"],
-            Target::Alpha => &["alpha"],
-        }
-    }
-
-    /// Go's GOARCH for this ABI, where Go supports it.
-    pub fn goarch(self) -> Option<&'static str> {
-        Some(match self {
-            Target::X86_64 => "amd64",
-            Target::I386 => "386",
-            Target::Aarch64 => "arm64",
-            Target::Arm => "arm",
-            Target::Riscv64 => "riscv64",
-            Target::Powerpc64le => "ppc64le",
-            Target::Mips => "mips",
-            Target::S390x => "s390x",
-            Target::Sparc64 | Target::Alpha => return None,
-        })
-    }
-
-    /// Debian's cross compiler for this ABI (used by the layout tests).
-    pub fn gcc(self) -> &'static str {
-        match self {
-            Target::X86_64 => "x86_64-linux-gnu-gcc",
-            Target::I386 => "i686-linux-gnu-gcc",
-            Target::Aarch64 => "aarch64-linux-gnu-gcc",
-            Target::Arm => "arm-linux-gnueabihf-gcc",
-            Target::Riscv64 => "riscv64-linux-gnu-gcc",
-            Target::Powerpc64le => "powerpc64le-linux-gnu-gcc",
-            Target::Mips => "mips-linux-gnu-gcc",
-            Target::S390x => "s390x-linux-gnu-gcc",
-            Target::Sparc64 => "sparc64-linux-gnu-gcc",
-            Target::Alpha => "alpha-linux-gnu-gcc",
-        }
     }
 }
 

@@ -26,6 +26,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
+use uabi::backend::go::GoTarget;
+use uabi::backend::python::PythonTarget;
 use uabi::backend::{GeneratedFile, go, python};
 use uabi::model::{EnumKind, Model};
 use uabi::names::{pascal, upper};

@@ -23,6 +23,9 @@ use crate::names::{snake, upper};
 use askama::Template;
 use std::path::PathBuf;
 
+mod spelling;
+pub use spelling::{CScalar, CTarget};
+
 /// Lines are wrapped to this many columns (a tab counts as 8), the
 /// kernel's coding style.
 const WIDTH: usize = 80;

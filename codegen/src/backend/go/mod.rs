@@ -34,6 +34,9 @@ use crate::target::Target;
 use askama::Template;
 use std::path::PathBuf;
 
+mod spelling;
+pub use spelling::GoTarget;
+
 /// Comment text is wrapped to this many columns (a tab counts as 8).
 const WIDTH: usize = 80;
 

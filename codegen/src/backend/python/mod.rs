@@ -33,6 +33,9 @@ use askama::Template;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+mod spelling;
+pub use spelling::PythonTarget;
+
 /// Comment and docstring text is wrapped to this many columns.
 const WIDTH: usize = 79;
 
