@@ -680,7 +680,9 @@ fn fixture_crates_build_and_behave() {
     std::fs::write(consumer.join("src/lib.rs"), CONSUMER).unwrap();
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let target_dir = dir.join("target");
+    // One target folder for every nested workspace of the test suites,
+    // kept between runs: dependencies build once, not once per test.
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
     let cargo_in = |args: &[&str]| {
         let mut c = Command::new(&cargo);
         c.arg(args[0])

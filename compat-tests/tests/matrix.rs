@@ -249,7 +249,9 @@ fn build_old_userspace(r1: &Model) -> PathBuf {
         std::fs::copy(repo().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let target = root.join("target");
+    // One target folder for every nested workspace of the test suites,
+    // kept between runs: dependencies build once, not once per test.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
     run_ok(
         "building old-userspace against the revision-1 crates",
         Command::new(cargo)
