@@ -200,12 +200,14 @@ impl Gen<'_> {
             .iter()
             .map(|a| a.to_string())
             .collect();
-        let lines = fmt::call(
-            w.indent(),
-            &format!("let mut arg: {ty} = uabi_runtime::copy_in_sized"),
-            &args,
-            "?;",
-        );
+        let lines = fmt::assign(w.indent(), &format!("let mut arg: {ty} ="), |at, lead| {
+            fmt::call(
+                at,
+                &format!("{lead}uabi_runtime::copy_in_sized"),
+                &args,
+                "?;",
+            )
+        });
         put(w, lines);
         // Members newer than the driver's revision were not in its struct:
         // zero in the handler's view and never copied out, even where the
@@ -271,7 +273,8 @@ pub(super) fn arm(w: &mut RustWriter, pat: &str, body: &str) {
         w.line(one);
     } else {
         w.open(format!("{pat} =>"));
-        w.line(body);
+        let lines = fmt::expr(w.indent(), "", body, "");
+        put(w, lines);
         w.close("");
     }
 }

@@ -4,7 +4,7 @@
 //! Each returns lines relative to the writer's indentation, so that the
 //! printed text is what `rustfmt --edition 2024` leaves unchanged.
 
-use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, call_lines};
+use crate::backend::rust::writer::{MAX_WIDTH, RustWriter};
 
 /// rustfmt's `chain_width`: a chain of more than one element stays on one
 /// line only within it.
@@ -54,7 +54,8 @@ pub(super) fn fn_sig(
 /// more than one child, is within `chain_width`), otherwise the root
 /// (with the children it absorbs while it is no wider than an indent)
 /// on the first line and each further child on its own line, one level
-/// in.
+/// in (a root that must break itself keeps its children at its own
+/// indentation).
 pub(super) fn chain(
     indent: usize,
     prefix: &str,
@@ -78,23 +79,94 @@ pub(super) fn chain(
         head.push_str(first);
         rest = more;
     }
-    let mut lines = vec![format!("{prefix}{head}")];
+    if rest.is_empty() {
+        return expr(indent, prefix, &head, tail);
+    }
+    // A last call too wide for a line of its own stays on the line of a
+    // short root (`self.w.put(`), its arguments broken.
+    if head != root
+        && let Some((last, before)) = rest.split_last()
+        && indent + INDENT.len() + last.len() + tail.len() > MAX_WIDTH
+        && let Some((h, args)) = split_call(last)
+    {
+        let lead = format!("{prefix}{head}{}{h}", before.concat());
+        if indent + lead.len() < MAX_WIDTH {
+            return call(indent, &lead, &args, tail);
+        }
+    }
+    let mut lines = expr(indent, prefix, &head, "");
+    let pad = if lines.len() > 1 { "" } else { INDENT };
+    let at = indent + pad.len();
     for (i, c) in rest.iter().enumerate() {
         let t = if i + 1 == rest.len() { tail } else { "" };
-        lines.push(format!("{INDENT}{c}{t}"));
-    }
-    if rest.is_empty()
-        && let Some(last) = lines.last_mut()
-    {
-        last.push_str(tail);
+        let line = format!("{c}{t}");
+        if at + line.len() <= MAX_WIDTH {
+            lines.push(format!("{pad}{line}"));
+            continue;
+        }
+        for l in expr(at, "", c, t) {
+            lines.push(format!("{pad}{l}"));
+        }
     }
     lines
 }
 
-/// A call `head(args)tail` after nothing, at column `indent` (see
-/// `call_lines`).
+/// A call `head(args)tail` at column `indent`, as rustfmt lays it out:
+/// on one line when it fits and the arguments are within
+/// `fn_call_width` (60); otherwise one argument a line with a trailing
+/// comma (none after a macro's last), or, when every argument is a
+/// short simple expression, as many a line as fit.
 pub(super) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Vec<String> {
-    call_lines(indent, head, args, tail)
+    let joined = args.join(", ");
+    let one = format!("{head}({joined}){tail}");
+    // A closure last overflows `fn_call_width`: only the line must fit.
+    let closure_last = args
+        .last()
+        .is_some_and(|a| a.starts_with('|') || a.starts_with("move |"));
+    if indent + one.len() <= MAX_WIDTH && (joined.len() <= 60 || closure_last) {
+        return vec![one];
+    }
+    let mut lines = vec![format!("{head}(")];
+    if args.len() > 1 && args.iter().all(|a| short_simple(a)) {
+        let width = MAX_WIDTH - indent - INDENT.len();
+        let mut row = String::new();
+        for a in args {
+            let item = format!("{a},");
+            if row.is_empty() {
+                row = item;
+            } else if row.len() + 1 + item.len() <= width {
+                row.push(' ');
+                row.push_str(&item);
+            } else {
+                lines.push(format!("{INDENT}{row}"));
+                row = item;
+            }
+        }
+        lines.push(format!("{INDENT}{row}"));
+    } else {
+        for (i, a) in args.iter().enumerate() {
+            let comma = if head.ends_with('!') && i + 1 == args.len() {
+                ""
+            } else {
+                ","
+            };
+            for l in expr(indent + INDENT.len(), "", a, comma) {
+                lines.push(format!("{INDENT}{l}"));
+            }
+        }
+    }
+    lines.push(format!("){tail}"));
+    lines
+}
+
+/// Is `a` what rustfmt packs several to a line in a broken argument
+/// list: a path, literal, field or reference to one, at most 10 wide?
+fn short_simple(a: &str) -> bool {
+    let a = a.strip_prefix("&mut ").unwrap_or(a);
+    a.len() <= 10
+        && !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_:.&*-!?\"".contains(c))
 }
 
 /// `prefix` + operands joined by `op` + `tail`: on one line when it fits
@@ -108,7 +180,7 @@ pub(super) fn binary(
     tail: &str,
 ) -> Vec<String> {
     let one = format!("{prefix}{}{tail}", operands.join(&format!(" {op} ")));
-    if indent + one.len() <= MAX_WIDTH {
+    if indent + one.len() <= MAX_WIDTH && operands.iter().all(|o| split_call_fits(o)) {
         return vec![one];
     }
     let mut lines = Vec::new();
@@ -127,23 +199,58 @@ pub(super) fn binary(
     lines
 }
 
+/// Whether a call operand's arguments are within `fn_call_width` (it
+/// stays on one line when the line fits).
+fn split_call_fits(o: &str) -> bool {
+    split_call(o).is_none_or(|(_, args)| args.join(", ").len() <= 60)
+}
+
 /// `lead` + the expression `e` + `tail` at column `indent`: on one line
-/// when it fits, else, when `e` is a call, with its arguments broken.
+/// when it fits, else broken at its top-level binary operator or, when
+/// it is a call, in its arguments.
 pub(super) fn expr(indent: usize, lead: &str, e: &str, tail: &str) -> Vec<String> {
+    if let Some((op, operands)) = split_binary(e) {
+        return binary(indent, lead, &operands, op, tail);
+    }
     match split_call(e) {
-        Some((head, args)) => {
-            let mut lines = call_lines(indent, &format!("{lead}{head}"), &args, tail);
-            // rustfmt adds no trailing comma to a macro's broken arguments.
-            if head.ends_with('!') && lines.len() > 1 {
-                let last = lines.len() - 2;
-                if let Some(l) = lines[last].strip_suffix(',') {
-                    lines[last] = l.to_string();
-                }
-            }
-            lines
-        }
+        Some((head, args)) => call(indent, &format!("{lead}{head}"), &args, tail),
         None => vec![format!("{lead}{e}{tail}")],
     }
+}
+
+/// The operands of `e` at its lowest-precedence top-level operator among
+/// `||`, `&&`, `|` and `+` (outside brackets and string literals).
+fn split_binary(e: &str) -> Option<(&'static str, Vec<String>)> {
+    for op in ["||", "&&", "|", "+"] {
+        let sep = format!(" {op} ");
+        let mut parts = Vec::new();
+        let mut depth = 0usize;
+        let mut in_str = false;
+        let mut start = 0;
+        let bytes = e.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            match c {
+                b'"' => in_str = !in_str,
+                b'(' | b'[' | b'{' if !in_str => depth += 1,
+                b')' | b']' | b'}' if !in_str => depth = depth.saturating_sub(1),
+                b' ' if !in_str && depth == 0 && e[i..].starts_with(&sep) => {
+                    parts.push(e[start..i].to_string());
+                    i += sep.len();
+                    start = i;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if !parts.is_empty() {
+            parts.push(e[start..].to_string());
+            return Some((op, parts));
+        }
+    }
+    None
 }
 
 /// `head(a, b)` -> (`head`, [`a`, `b`]): the call that ends `e`, split
@@ -195,13 +302,11 @@ pub(super) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
 
 /// `if cond {` at column `indent`: the condition on the line when it
 /// fits, otherwise broken at its top-level `&&` (rustfmt puts the brace
-/// on a line of its own then). Leaves the writer one level in.
+/// on a line of its own then) or in its call's arguments. Leaves the
+/// writer one level in.
 pub(super) fn open_if(w: &mut RustWriter, cond: &[String]) {
-    let one = format!("if {} {{", cond.join(" && "));
-    if w.fits(&one) {
-        w.line(one);
-    } else if let [c] = cond {
-        let lines = expr(w.indent(), "if ", c, " {");
+    let lines = binary(w.indent(), "if ", cond, "&&", " {");
+    if lines.len() == 1 || cond.len() < 2 {
         put(w, lines);
     } else {
         let lines = binary(w.indent(), "if ", cond, "&&", "");
@@ -209,6 +314,31 @@ pub(super) fn open_if(w: &mut RustWriter, cond: &[String]) {
         w.line("{");
     }
     w.indent_in();
+}
+
+/// `lhs rhs` (a `let` or `static` with its value): on the line of `lhs`
+/// when that line fits, else the value alone from the next line, one
+/// level in. `value` lays the value out at a column after a lead.
+pub(super) fn assign(
+    indent: usize,
+    lhs: &str,
+    value: impl Fn(usize, &str) -> Vec<String>,
+) -> Vec<String> {
+    let same = value(indent, &format!("{lhs} "));
+    // A value that breaks needs its first line a column short of the
+    // width (rustfmt's shape keeps room after an opening bracket).
+    let room = if same.len() > 1 { 1 } else { 0 };
+    if same
+        .first()
+        .is_some_and(|l| indent + l.len() + room <= MAX_WIDTH)
+    {
+        return same;
+    }
+    let mut lines = vec![lhs.to_string()];
+    for l in value(indent + INDENT.len(), "") {
+        lines.push(format!("{INDENT}{l}"));
+    }
+    lines
 }
 
 /// Items that rustfmt sorts among themselves: `use` declarations (with

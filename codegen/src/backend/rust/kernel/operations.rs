@@ -368,16 +368,24 @@ impl Gen<'_> {
     /// `pub static <id>: nla::Policy = nla::Policy { .. };`
     fn policy(&self, w: &mut RustWriter, id: &str, name: &str, attrs: &[&Attr]) {
         let entries: Vec<Vec<String>> = attrs.iter().filter_map(|a| self.entry(a)).collect();
-        w.open(format!("pub static {id}: nla::Policy = nla::Policy"));
+        // A name too long for the value on its line puts it on the next.
+        let head = format!("pub static {id}: nla::Policy = nla::Policy {{");
+        let own_line = !w.fits(&head);
+        if own_line {
+            w.line(format!("pub static {id}: nla::Policy ="));
+            w.indent_in();
+            w.open("nla::Policy");
+        } else {
+            w.line(head);
+            w.indent_in();
+        }
         w.line(format!("name: {},", str_lit(name)));
         match entries.as_slice() {
             [] => w.line("attrs: &[],"),
             [one] => {
                 // A single element overflows onto the `attrs` line.
                 w.open("attrs: &[nla::AttrPolicy");
-                for f in one {
-                    w.line(f);
-                }
+                fields(w, one);
                 w.close("],");
             }
             many => {
@@ -385,9 +393,7 @@ impl Gen<'_> {
                 w.indent_in();
                 for e in many {
                     w.open("nla::AttrPolicy");
-                    for f in e {
-                        w.line(f);
-                    }
+                    fields(w, e);
                     w.close(",");
                 }
                 w.indent_out();
@@ -395,6 +401,9 @@ impl Gen<'_> {
             }
         }
         w.close(";");
+        if own_line {
+            w.indent_out();
+        }
     }
 
     /// The fields of one attribute's policy entry (inside
@@ -886,6 +895,19 @@ impl Gen<'_> {
             w.close("");
         }
         w.line("result.map_err(|e| e.errno)");
+    }
+}
+
+/// The fields of a policy entry, each broken as rustfmt breaks it when
+/// too wide (the last, `..base`, has no comma).
+fn fields(w: &mut RustWriter, fields: &[String]) {
+    for f in fields {
+        let (e, comma) = match f.strip_suffix(',') {
+            Some(e) => (e, ","),
+            None => (f.as_str(), ""),
+        };
+        let lines = fmt::expr(w.indent(), "", e, comma);
+        put(w, lines);
     }
 }
 
