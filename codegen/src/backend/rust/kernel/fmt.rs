@@ -113,17 +113,18 @@ pub(super) fn chain(
 
 /// A call `head(args)tail` at column `indent`, as rustfmt lays it out:
 /// on one line when it fits and the arguments are within
-/// `fn_call_width` (60); otherwise one argument a line with a trailing
+/// `fn_call_width` (60) unless there is only one; otherwise one argument a line with a trailing
 /// comma (none after a macro's last), or, when every argument is a
 /// short simple expression, as many a line as fit.
 pub(super) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Vec<String> {
     let joined = args.join(", ");
     let one = format!("{head}({joined}){tail}");
-    // A closure last overflows `fn_call_width`: only the line must fit.
+    // A single argument, or a closure last, is not held to
+    // `fn_call_width`: only the line must fit.
     let closure_last = args
         .last()
         .is_some_and(|a| a.starts_with('|') || a.starts_with("move |"));
-    if indent + one.len() <= MAX_WIDTH && (joined.len() <= 60 || closure_last) {
+    if indent + one.len() <= MAX_WIDTH && (joined.len() <= 60 || args.len() == 1 || closure_last) {
         return vec![one];
     }
     let mut lines = vec![format!("{head}(")];
@@ -202,7 +203,7 @@ pub(super) fn binary(
 /// Whether a call operand's arguments are within `fn_call_width` (it
 /// stays on one line when the line fits).
 fn split_call_fits(o: &str) -> bool {
-    split_call(o).is_none_or(|(_, args)| args.join(", ").len() <= 60)
+    split_call(o).is_none_or(|(_, args)| args.len() == 1 || args.join(", ").len() <= 60)
 }
 
 /// `lead` + the expression `e` + `tail` at column `indent`: on one line

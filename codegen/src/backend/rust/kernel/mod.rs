@@ -19,6 +19,7 @@ mod fmt;
 mod operations;
 mod ops;
 mod rings;
+mod transport;
 mod validate;
 
 use crate::backend::rust::netlink;
