@@ -67,13 +67,19 @@ pub(super) fn chain(
     let one = format!("{prefix}{body}{tail}");
     // rustfmt reserves the width of a trailing `?` twice.
     let tries = usize::from(body.ends_with('?'));
-    if indent + one.len() + tries <= MAX_WIDTH && (children.len() <= 1 || body.len() <= CHAIN_WIDTH)
+    if indent + one.len() + tries <= MAX_WIDTH
+        && (children.len() <= 1 || body.len() <= CHAIN_WIDTH)
+        && args_fit(root)
+        && children.iter().all(|c| args_fit(c))
     {
         return vec![one];
     }
     let mut head = root.to_string();
     let mut rest = children;
-    while head.len() <= INDENT.len()
+    // The root takes children while it is narrower than an indent, less
+    // what precedes it on its line.
+    let absorb = INDENT.len().saturating_sub(prefix.len());
+    while head.len() <= absorb
         && let Some((first, more)) = rest.split_first()
     {
         head.push_str(first);
@@ -82,14 +88,22 @@ pub(super) fn chain(
     if rest.is_empty() {
         return expr(indent, prefix, &head, tail);
     }
-    // A last call too wide for a line of its own stays on the line of a
-    // short root (`self.w.put(`), its arguments broken.
-    if head != root
-        && let Some((last, before)) = rest.split_last()
-        && indent + INDENT.len() + last.len() + tail.len() > MAX_WIDTH
+    // A single call after the root that must break its arguments even on
+    // a line of its own stays on the root's line (`self.w.put(`).
+    if let [last] = rest
+        && expr(indent + INDENT.len(), "", last, tail).len() > 1
         && let Some((h, args)) = split_call(last)
     {
-        let lead = format!("{prefix}{head}{}{h}", before.concat());
+        let lead = format!("{prefix}{head}{h}");
+        // A closure argument opens a block on that line instead.
+        if let [closure] = args.as_slice()
+            && let Some((params, body)) = split_closure(closure)
+        {
+            let open = format!("{lead}({params} {{");
+            if indent + open.len() <= MAX_WIDTH {
+                return vec![open, format!("{INDENT}{body}"), format!("}}){tail}")];
+            }
+        }
         if indent + lead.len() < MAX_WIDTH {
             return call(indent, &lead, &args, tail);
         }
@@ -100,7 +114,7 @@ pub(super) fn chain(
     for (i, c) in rest.iter().enumerate() {
         let t = if i + 1 == rest.len() { tail } else { "" };
         let line = format!("{c}{t}");
-        if at + line.len() <= MAX_WIDTH {
+        if at + line.len() <= MAX_WIDTH && args_fit(c) {
             lines.push(format!("{pad}{line}"));
             continue;
         }
@@ -111,20 +125,42 @@ pub(super) fn chain(
     lines
 }
 
+/// Whether a chain element's call (if it is one) may stay on one line:
+/// a single argument or a closure last, else within `fn_call_width`.
+fn args_fit(e: &str) -> bool {
+    split_call(e.trim_end_matches('?')).is_none_or(|(_, args)| {
+        args.len() <= 1 || closure_last(&args) || args.join(", ").len() <= 60
+    })
+}
+
+/// Whether the last argument is a closure (which may overflow).
+fn closure_last(args: &[String]) -> bool {
+    args.last()
+        .is_some_and(|a| a.starts_with('|') || a.starts_with("move |"))
+}
+
+/// `|p| body` -> (`|p|`, `body`), `move |a| body` likewise.
+fn split_closure(c: &str) -> Option<(&str, &str)> {
+    let start = if c.starts_with("move |") { 5 } else { 0 };
+    let rest = c.get(start..)?.strip_prefix('|')?;
+    let end = start + 1 + rest.find('|')? + 1;
+    Some((&c[..end], c.get(end..)?.trim_start()))
+}
+
 /// A call `head(args)tail` at column `indent`, as rustfmt lays it out:
 /// on one line when it fits and the arguments are within
-/// `fn_call_width` (60) unless there is only one; otherwise one argument a line with a trailing
-/// comma (none after a macro's last), or, when every argument is a
-/// short simple expression, as many a line as fit.
+/// `fn_call_width` (60) unless there is only one; otherwise one
+/// argument a line with a trailing comma (none after a macro's last),
+/// or, when every argument is a short simple expression, as many a line
+/// as fit.
 pub(super) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Vec<String> {
     let joined = args.join(", ");
     let one = format!("{head}({joined}){tail}");
     // A single argument, or a closure last, is not held to
     // `fn_call_width`: only the line must fit.
-    let closure_last = args
-        .last()
-        .is_some_and(|a| a.starts_with('|') || a.starts_with("move |"));
-    if indent + one.len() <= MAX_WIDTH && (joined.len() <= 60 || args.len() == 1 || closure_last) {
+    if indent + one.len() <= MAX_WIDTH
+        && (joined.len() <= 60 || args.len() == 1 || closure_last(args))
+    {
         return vec![one];
     }
     let mut lines = vec![format!("{head}(")];

@@ -642,7 +642,14 @@ impl Gen<'_> {
             fmt::fn_sig(w, &format!("pub fn {f}"), &params, Some("&mut Self"), " {");
             match (&k, put_call) {
                 (Kind::Nest(n), _) => {
-                    w.line(format!("let n = self.w.nest_start({c});"));
+                    let lines = fmt::chain(
+                        w.indent(),
+                        "let n = ",
+                        "self",
+                        &[".w".to_string(), format!(".nest_start({c})")],
+                        ";",
+                    );
+                    put(w, lines);
                     w.line(format!(
                         "f(&mut {} {{ w: &mut *self.w }});",
                         builder_ident(n)
