@@ -256,9 +256,10 @@ pub(super) fn expr(indent: usize, lead: &str, e: &str, tail: &str) -> Vec<String
 }
 
 /// The operands of `e` at its lowest-precedence top-level operator among
-/// `||`, `&&`, `|` and `+` (outside brackets and string literals).
+/// `||`, `&&`, comparisons, `|` and `+` (outside brackets and string
+/// literals).
 fn split_binary(e: &str) -> Option<(&'static str, Vec<String>)> {
-    for op in ["||", "&&", "|", "+"] {
+    for op in ["||", "&&", "==", "!=", "<=", ">=", "<", ">", "|", "+"] {
         let sep = format!(" {op} ");
         let mut parts = Vec::new();
         let mut depth = 0usize;

@@ -19,6 +19,7 @@ mod fmt;
 mod operations;
 mod ops;
 mod rings;
+mod size;
 mod transport;
 mod validate;
 
