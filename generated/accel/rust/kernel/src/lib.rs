@@ -73,7 +73,8 @@ pub fn validate_get_param_at(v: &uapi::GetParam, rev: u32) -> Result<(), Errno> 
     }
     if rev < 2
         && matches!(
-            v.param, uapi::param::MAX_BO_ALIGNMENT | uapi::param::DEVICE_CAPABILITIES
+            v.param,
+            uapi::param::MAX_BO_ALIGNMENT | uapi::param::DEVICE_CAPABILITIES
         )
     {
         return Err(Errno::EINVAL);
@@ -136,7 +137,8 @@ pub fn validate_set_param_at(v: &uapi::SetParam, rev: u32) -> Result<(), Errno> 
     }
     if rev < 2
         && matches!(
-            v.param, uapi::param::MAX_BO_ALIGNMENT | uapi::param::DEVICE_CAPABILITIES
+            v.param,
+            uapi::param::MAX_BO_ALIGNMENT | uapi::param::DEVICE_CAPABILITIES
         )
     {
         return Err(Errno::EINVAL);
@@ -503,11 +505,7 @@ pub trait Ops {
     ///
     /// - `EINVAL`: Unknown parameter or non-zero pad.
     /// - `EFAULT`: The argument could not be read or written.
-    fn get_param(
-        &self,
-        file: &Self::File,
-        arg: &mut uapi::GetParam,
-    ) -> Result<(), Errno>;
+    fn get_param(&self, file: &Self::File, arg: &mut uapi::GetParam) -> Result<(), Errno>;
     /// Write one read-write parameter. The new value applies to the calling open file
     /// only.
     ///
@@ -524,11 +522,7 @@ pub trait Ops {
     ///   accept, or non-zero pad.
     /// - `EOPNOTSUPP`: The parameter depends on a capability the device lacks.
     /// - `EFAULT`: The argument could not be read.
-    fn set_param(
-        &self,
-        file: &Self::File,
-        arg: &mut uapi::SetParam,
-    ) -> Result<(), Errno>;
+    fn set_param(&self, file: &Self::File, arg: &mut uapi::SetParam) -> Result<(), Errno>;
     /// Allocate a buffer object and return a new handle to it in the calling file's
     /// namespace. The contents of a new BO are zero.
     ///
@@ -549,11 +543,7 @@ pub trait Ops {
     ///   device lacks.
     /// - `ENOMEM`: Out of memory for the BO or its handle.
     /// - `EFAULT`: The argument could not be read or written.
-    fn bo_create(
-        &self,
-        file: &Self::File,
-        arg: &mut uapi::BoCreate,
-    ) -> Result<(), Errno>;
+    fn bo_create(&self, file: &Self::File, arg: &mut uapi::BoCreate) -> Result<(), Errno>;
     /// Report the size, flags and mmap offset of a buffer object.
     ///
     /// [`uapi::IOCTL_BO_INFO`]: nr 0x03, direction inout (`_IOWR`), argument
@@ -586,11 +576,7 @@ pub trait Ops {
     /// - `EINVAL`: Handle is 0 or pad is non-zero.
     /// - `ENOENT`: No BO with this handle in the calling file.
     /// - `EFAULT`: The argument could not be read.
-    fn bo_destroy(
-        &self,
-        file: &Self::File,
-        arg: &mut uapi::BoDestroy,
-    ) -> Result<(), Errno>;
+    fn bo_destroy(&self, file: &Self::File, arg: &mut uapi::BoDestroy) -> Result<(), Errno>;
     /// Create a command queue and return a new handle to it.
     ///
     /// [`uapi::IOCTL_QUEUE_CREATE`]: nr 0x05, direction inout (`_IOWR`), argument
@@ -610,11 +596,7 @@ pub trait Ops {
     /// - `ENOSPC`: The calling file already holds num-queues-max queues.
     /// - `ENOMEM`: Out of memory for the queue.
     /// - `EFAULT`: The argument could not be read or written.
-    fn queue_create(
-        &self,
-        file: &Self::File,
-        arg: &mut uapi::QueueCreate,
-    ) -> Result<(), Errno>;
+    fn queue_create(&self, file: &Self::File, arg: &mut uapi::QueueCreate) -> Result<(), Errno>;
     /// Destroy a queue. The handle is invalid on return. Work already submitted to the
     /// queue runs to completion; it can no longer be waited for through this handle.
     ///
@@ -630,11 +612,7 @@ pub trait Ops {
     /// - `EINVAL`: Handle is 0 or pad is non-zero.
     /// - `ENOENT`: No queue with this handle in the calling file.
     /// - `EFAULT`: The argument could not be read.
-    fn queue_destroy(
-        &self,
-        file: &Self::File,
-        arg: &mut uapi::QueueDestroy,
-    ) -> Result<(), Errno>;
+    fn queue_destroy(&self, file: &Self::File, arg: &mut uapi::QueueDestroy) -> Result<(), Errno>;
 }
 /// Handles one ioctl of the `accel` spec: `cmd` and `arg` as the ioctl system call
 /// passed them, `mem` the caller's memory, `file` the driver's state for the open

@@ -56,13 +56,13 @@
 #![no_std]
 #![forbid(unsafe_code)]
 extern crate alloc;
+/// The `accel` spec's kernel crate, whose ioctls [`dispatch`] passes on to it.
+pub use accel_kernel;
 use alloc::vec::Vec;
-use uabi_runtime::nla;
 /// The `softaccel` uapi crate: the structs and numbers this crate validates and
 /// dispatches.
 pub use softaccel_uapi as uapi;
-/// The `accel` spec's kernel crate, whose ioctls [`dispatch`] passes on to it.
-pub use accel_kernel;
+use uabi_runtime::nla;
 pub use uabi_runtime::{Errno, Extension, UserArray, UserMem};
 /// Checks a [`uapi::Cmd`] the caller wrote, as the revision this crate was
 /// generated from does: [`validate_cmd_at`] at [`uapi::REVISION`].
@@ -610,10 +610,7 @@ pub fn validate_ring_completion(v: &uapi::RingCompletion) -> Result<(), Errno> {
 /// Fails with `EINVAL` when:
 ///
 /// - `pad0` (pad) is not all zero
-pub fn validate_ring_completion_at(
-    v: &uapi::RingCompletion,
-    rev: u32,
-) -> Result<(), Errno> {
+pub fn validate_ring_completion_at(v: &uapi::RingCompletion, rev: u32) -> Result<(), Errno> {
     let _ = rev;
     if !uabi_runtime::all_zero(&v.pad0) {
         return Err(Errno::EINVAL);
@@ -668,10 +665,7 @@ pub fn validate_ring_queue_create(v: &uapi::RingQueueCreate) -> Result<(), Errno
 ///
 /// Enums and structs of an included spec are checked at that spec's own revision
 /// (its crate's `REVISION`): `rev` numbers only this spec's items.
-pub fn validate_ring_queue_create_at(
-    v: &uapi::RingQueueCreate,
-    rev: u32,
-) -> Result<(), Errno> {
+pub fn validate_ring_queue_create_at(v: &uapi::RingQueueCreate, rev: u32) -> Result<(), Errno> {
     let _ = rev;
     if !uapi::accel_uapi::queue_priority::is_valid(v.priority) {
         return Err(Errno::EINVAL);
@@ -890,20 +884,11 @@ pub trait Ops: accel_kernel::Ops {
     /// - `ENOTTY`: The driver lacks QUEUE_INFO (the queue-info device capability is
     ///   clear).
     /// - `EFAULT`: The argument could not be read or written.
-    fn queue_info(
-        &self,
-        file: &Self::File,
-        arg: &mut uapi::QueueInfo,
-    ) -> Result<(), Errno>;
+    fn queue_info(&self, file: &Self::File, arg: &mut uapi::QueueInfo) -> Result<(), Errno>;
     /// Called when a control message fails (validation, permission, the handler, or a
     /// reply that does not fit), with the operation value of its header (0 when it had
     /// none) and where it failed; for accounting. Does nothing by default.
-    fn operation_failed(
-        &self,
-        file: &Self::File,
-        op: u16,
-        error: uabi_runtime::nla::Error,
-    ) {
+    fn operation_failed(&self, file: &Self::File, op: u16, error: uabi_runtime::nla::Error) {
         let _ = (file, op, error);
     }
     /// Report the firmware version, temperature, power state and engines.
@@ -1220,18 +1205,14 @@ fn ioctl_control<O: Ops + ?Sized>(
     validate_control_at(&arg, rev)?;
     let mut op = 0u16;
     let result = (|| -> Result<(), nla::Error> {
-        let request = UserArray::<
-            u8,
-        >::from_byte_len(
+        let request = UserArray::<u8>::from_byte_len(
             mem,
             arg.request,
             u64::from(arg.request_len),
             nla::MAX_MSG as u64,
             uabi_runtime::no_validation,
         )?;
-        let reply = UserArray::<
-            u8,
-        >::from_byte_len(
+        let reply = UserArray::<u8>::from_byte_len(
             mem,
             arg.reply,
             u64::from(arg.reply_cap),
@@ -1239,7 +1220,8 @@ fn ioctl_control<O: Ops + ?Sized>(
             uabi_runtime::no_validation,
         )?;
         let mut msg = Vec::new();
-        msg.try_reserve_exact(request.len()).map_err(|_| Errno::ENOMEM)?;
+        msg.try_reserve_exact(request.len())
+            .map_err(|_| Errno::ENOMEM)?;
         msg.resize(request.len(), 0u8);
         if !msg.is_empty() {
             mem.read(request.addr(), &mut msg)?;
@@ -1251,32 +1233,23 @@ fn ioctl_control<O: Ops + ?Sized>(
             None => &[],
         };
         let mut out = Vec::new();
-        out.try_reserve_exact(reply.len()).map_err(|_| Errno::ENOMEM)?;
+        out.try_reserve_exact(reply.len())
+            .map_err(|_| Errno::ENOMEM)?;
         out.resize(reply.len(), 0u8);
         let mut w = nla::Writer::new(&mut out);
-        w.header(
-            &nla::Header {
-                op: header.op,
-                flags: 0,
-                reserved: 0,
-            },
-        );
+        w.header(&nla::Header {
+            op: header.op,
+            flags: 0,
+            reserved: 0,
+        });
         match header.op {
             operations::OP_GET_STATUS if rev >= 3 => {
                 let req = operations::GetStatusRequest::parse(attrs, rev)?;
-                ops.op_get_status(
-                    file,
-                    req,
-                    &mut operations::GetStatusReply::new(&mut w),
-                )?;
+                ops.op_get_status(file, req, &mut operations::GetStatusReply::new(&mut w))?;
             }
             operations::OP_GET_COUNTERS if rev >= 3 => {
                 let req = operations::GetCountersRequest::parse(attrs, rev)?;
-                ops.op_get_counters(
-                    file,
-                    req,
-                    &mut operations::GetCountersReply::new(&mut w),
-                )?;
+                ops.op_get_counters(file, req, &mut operations::GetCountersReply::new(&mut w))?;
             }
             operations::OP_SET_POWER_STATE if rev >= 3 => {
                 if !<O as accel_kernel::Ops>::privileged(ops, file) {
@@ -1294,35 +1267,19 @@ fn ioctl_control<O: Ops + ?Sized>(
                     return Err(nla::Error::msg(Errno::EPERM));
                 }
                 let req = operations::ResetQueueRequest::parse(attrs, rev)?;
-                ops.op_reset_queue(
-                    file,
-                    req,
-                    &mut operations::ResetQueueReply::new(&mut w),
-                )?;
+                ops.op_reset_queue(file, req, &mut operations::ResetQueueReply::new(&mut w))?;
             }
             operations::OP_GET_TUNABLES if rev >= 3 => {
                 let req = operations::GetTunablesRequest::parse(attrs, rev)?;
-                ops.op_get_tunables(
-                    file,
-                    req,
-                    &mut operations::GetTunablesReply::new(&mut w),
-                )?;
+                ops.op_get_tunables(file, req, &mut operations::GetTunablesReply::new(&mut w))?;
             }
             operations::OP_SET_TUNABLES if rev >= 3 => {
                 let req = operations::SetTunablesRequest::parse(attrs, rev)?;
-                ops.op_set_tunables(
-                    file,
-                    req,
-                    &mut operations::SetTunablesReply::new(&mut w),
-                )?;
+                ops.op_set_tunables(file, req, &mut operations::SetTunablesReply::new(&mut w))?;
             }
             operations::OP_FW_COMMAND if rev >= 3 => {
                 let req = operations::FwCommandRequest::parse(attrs, rev)?;
-                ops.op_fw_command(
-                    file,
-                    req,
-                    &mut operations::FwCommandReply::new(&mut w),
-                )?;
+                ops.op_fw_command(file, req, &mut operations::FwCommandReply::new(&mut w))?;
             }
             _ => return Err(nla::Error::msg(Errno::EOPNOTSUPP)),
         }
@@ -1635,13 +1592,11 @@ pub mod operations {
     /// Every attribute of the `power` set: the policy of a nest of it.
     pub static POWER_ATTRS: nla::Policy = nla::Policy {
         name: "power",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                values: nla::Values::Enum(&[0, 1]),
-                ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
+        }],
     };
     /// Every attribute of the `queue-reset` set: the policy of a nest of it.
     pub static QUEUE_RESET_ATTRS: nla::Policy = nla::Policy {
@@ -1666,13 +1621,11 @@ pub mod operations {
     /// Every attribute of the `tunables` set: the policy of a nest of it.
     pub static TUNABLES_ATTRS: nla::Policy = nla::Policy {
         name: "tunables",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                range: Some((10000, 1000000000)),
-                ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
     };
     /// Every attribute of the `fw` set: the policy of a nest of it.
     pub static FW_ATTRS: nla::Policy = nla::Policy {
@@ -1753,24 +1706,20 @@ pub mod operations {
     /// The attributes of a `set-power-state` request: those its `do` lists.
     pub static SET_POWER_STATE_REQUEST: nla::Policy = nla::Policy {
         name: "set-power-state request",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                values: nla::Values::Enum(&[0, 1]),
-                ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
+        }],
     };
     /// The attributes of a `set-power-state` reply: those its `do` lists.
     pub static SET_POWER_STATE_REPLY: nla::Policy = nla::Policy {
         name: "set-power-state reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                values: nla::Values::Enum(&[0, 1]),
-                ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
+        }],
     };
     /// The attributes of a `reset-queue` request: those its `do` lists.
     pub static RESET_QUEUE_REQUEST: nla::Policy = nla::Policy {
@@ -1791,12 +1740,10 @@ pub mod operations {
     /// The attributes of a `reset-queue` reply: those its `do` lists.
     pub static RESET_QUEUE_REPLY: nla::Policy = nla::Policy {
         name: "reset-queue reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                ..nla::AttrPolicy::new("cancelled", 3, nla::Type::U32)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            ..nla::AttrPolicy::new("cancelled", 3, nla::Type::U32)
+        }],
     };
     /// The attributes of a `get-tunables` request: those its `do` lists.
     pub static GET_TUNABLES_REQUEST: nla::Policy = nla::Policy {
@@ -1806,72 +1753,62 @@ pub mod operations {
     /// The attributes of a `get-tunables` reply: those its `do` lists.
     pub static GET_TUNABLES_REPLY: nla::Policy = nla::Policy {
         name: "get-tunables reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                range: Some((10000, 1000000000)),
-                ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
     };
     /// The attributes of a `set-tunables` request: those its `do` lists.
     pub static SET_TUNABLES_REQUEST: nla::Policy = nla::Policy {
         name: "set-tunables request",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                range: Some((10000, 1000000000)),
-                ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
     };
     /// The attributes of a `set-tunables` reply: those its `do` lists.
     pub static SET_TUNABLES_REPLY: nla::Policy = nla::Policy {
         name: "set-tunables reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                range: Some((10000, 1000000000)),
-                ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
     };
     /// The attributes of a `fw-command` request: those its `do` lists.
     pub static FW_COMMAND_REQUEST: nla::Policy = nla::Policy {
         name: "fw-command request",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                exact_len: Some(core::mem::size_of::<crate::uapi::FwRequest>() as u32),
-                check: Some(check_fw_request),
-                ..nla::AttrPolicy::new("request", 1, nla::Type::Binary)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            exact_len: Some(core::mem::size_of::<crate::uapi::FwRequest>() as u32),
+            check: Some(check_fw_request),
+            ..nla::AttrPolicy::new("request", 1, nla::Type::Binary)
+        }],
     };
     /// The attributes of a `fw-command` reply: those its `do` lists.
     pub static FW_COMMAND_REPLY: nla::Policy = nla::Policy {
         name: "fw-command reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                exact_len: Some(core::mem::size_of::<crate::uapi::FwReply>() as u32),
-                check: Some(check_fw_reply),
-                ..nla::AttrPolicy::new("reply", 2, nla::Type::Binary)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            exact_len: Some(core::mem::size_of::<crate::uapi::FwReply>() as u32),
+            check: Some(check_fw_reply),
+            ..nla::AttrPolicy::new("reply", 2, nla::Type::Binary)
+        }],
     };
     /// Copies a `fw-request` out of an attribute payload (any alignment) and validates
     /// it as an ioctl argument is validated; EINVAL for a payload of another size.
     pub fn check_fw_request(p: &[u8], rev: u32) -> Result<(), Errno> {
-        let v = <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p)
-            .map_err(|_| Errno::EINVAL)?;
+        let v =
+            <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p).map_err(|_| Errno::EINVAL)?;
         crate::validate_fw_request_at(&v, rev)
     }
     /// Copies a `fw-reply` out of an attribute payload (any alignment) and validates it
     /// as an ioctl argument is validated; EINVAL for a payload of another size.
     pub fn check_fw_reply(p: &[u8], rev: u32) -> Result<(), Errno> {
-        let v = <crate::uapi::FwReply as FromBytes>::read_from_bytes(p)
-            .map_err(|_| Errno::EINVAL)?;
+        let v =
+            <crate::uapi::FwReply as FromBytes>::read_from_bytes(p).map_err(|_| Errno::EINVAL)?;
         crate::validate_fw_reply_at(&v, rev)
     }
     /// A validated nest of the `engine` set, borrowed from the request.
@@ -1942,7 +1879,8 @@ pub mod operations {
         }
         /// Commands executed.
         pub fn completed(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::engine::COMPLETED, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::engine::COMPLETED, v, nla::Order::Native);
             self
         }
     }
@@ -1999,24 +1937,24 @@ pub mod operations {
         }
         /// Firmware version string. Truncated to 32 bytes.
         pub fn fw_version(&mut self, v: &str) -> &mut Self {
-            self.w.put_str(attr::status::FW_VERSION, v.as_bytes(), Some(32));
+            self.w
+                .put_str(attr::status::FW_VERSION, v.as_bytes(), Some(32));
             self
         }
         /// Millidegrees Celsius.
         pub fn temperature_mc(&mut self, v: i32) -> &mut Self {
-            self.w.put_s32(attr::status::TEMPERATURE_MC, v, nla::Order::Native);
+            self.w
+                .put_s32(attr::status::TEMPERATURE_MC, v, nla::Order::Native);
             self
         }
         /// Current power state.
         pub fn power_state(&mut self, v: u32) -> &mut Self {
-            self.w.put_u32(attr::status::POWER_STATE, v, nla::Order::Native);
+            self.w
+                .put_u32(attr::status::POWER_STATE, v, nla::Order::Native);
             self
         }
         /// One per engine. Call once per value. `f` writes the nest's attributes.
-        pub fn engine(
-            &mut self,
-            f: impl FnOnce(&mut EngineBuilder<'_, 'b>),
-        ) -> &mut Self {
+        pub fn engine(&mut self, f: impl FnOnce(&mut EngineBuilder<'_, 'b>)) -> &mut Self {
             let n = self.w.nest_start(attr::status::ENGINE);
             f(&mut EngineBuilder { w: &mut *self.w });
             self.w.nest_end(n);
@@ -2076,22 +2014,26 @@ pub mod operations {
         }
         /// Submissions accepted: SUBMIT calls and ring entries.
         pub fn submissions(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::counters::SUBMISSIONS, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::counters::SUBMISSIONS, v, nla::Order::Native);
             self
         }
         /// Submissions completed.
         pub fn completions(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::counters::COMPLETIONS, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::counters::COMPLETIONS, v, nla::Order::Native);
             self
         }
         /// Bytes read plus bytes written by completed commands.
         pub fn bytes_moved(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::counters::BYTES_MOVED, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::counters::BYTES_MOVED, v, nla::Order::Native);
             self
         }
         /// Submissions and control requests rejected.
         pub fn errors(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::counters::ERRORS, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::counters::ERRORS, v, nla::Order::Native);
             self
         }
     }
@@ -2185,17 +2127,20 @@ pub mod operations {
         }
         /// Handle of a queue of the calling file.
         pub fn queue(&mut self, v: u32) -> &mut Self {
-            self.w.put_u32(attr::queue_reset::QUEUE, v, nla::Order::Native);
+            self.w
+                .put_u32(attr::queue_reset::QUEUE, v, nla::Order::Native);
             self
         }
         /// What to do with pending work.
         pub fn mode(&mut self, v: u32) -> &mut Self {
-            self.w.put_u32(attr::queue_reset::MODE, v, nla::Order::Native);
+            self.w
+                .put_u32(attr::queue_reset::MODE, v, nla::Order::Native);
             self
         }
         /// Submissions cancelled (0 for drain).
         pub fn cancelled(&mut self, v: u32) -> &mut Self {
-            self.w.put_u32(attr::queue_reset::CANCELLED, v, nla::Order::Native);
+            self.w
+                .put_u32(attr::queue_reset::CANCELLED, v, nla::Order::Native);
             self
         }
     }
@@ -2245,7 +2190,8 @@ pub mod operations {
         /// the submission after it, at a command boundary. Commands of one queue still
         /// start in order.
         pub fn time_slice_ns(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
             self
         }
     }
@@ -2273,16 +2219,12 @@ pub mod operations {
         /// The message to the firmware. A copy, validated with the request.
         pub fn request(&self) -> Option<crate::uapi::FwRequest> {
             nla::find(self.as_bytes_at(3), attr::fw::REQUEST)
-                .and_then(|p| {
-                    <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p).ok()
-                })
+                .and_then(|p| <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p).ok())
         }
         /// The firmware's reply. A copy, validated with the request.
         pub fn reply(&self) -> Option<crate::uapi::FwReply> {
             nla::find(self.as_bytes_at(3), attr::fw::REPLY)
-                .and_then(|p| {
-                    <crate::uapi::FwReply as FromBytes>::read_from_bytes(p).ok()
-                })
+                .and_then(|p| <crate::uapi::FwReply as FromBytes>::read_from_bytes(p).ok())
         }
     }
     /// Writes the attributes of a nest of the `fw` set.
@@ -2357,24 +2299,24 @@ pub mod operations {
         }
         /// Firmware version string. Truncated to 32 bytes.
         pub fn fw_version(&mut self, v: &str) -> &mut Self {
-            self.w.put_str(attr::status::FW_VERSION, v.as_bytes(), Some(32));
+            self.w
+                .put_str(attr::status::FW_VERSION, v.as_bytes(), Some(32));
             self
         }
         /// Millidegrees Celsius.
         pub fn temperature_mc(&mut self, v: i32) -> &mut Self {
-            self.w.put_s32(attr::status::TEMPERATURE_MC, v, nla::Order::Native);
+            self.w
+                .put_s32(attr::status::TEMPERATURE_MC, v, nla::Order::Native);
             self
         }
         /// Current power state.
         pub fn power_state(&mut self, v: u32) -> &mut Self {
-            self.w.put_u32(attr::status::POWER_STATE, v, nla::Order::Native);
+            self.w
+                .put_u32(attr::status::POWER_STATE, v, nla::Order::Native);
             self
         }
         /// One per engine. Call once per value. `f` writes the nest's attributes.
-        pub fn engine(
-            &mut self,
-            f: impl FnOnce(&mut EngineBuilder<'_, 'b>),
-        ) -> &mut Self {
+        pub fn engine(&mut self, f: impl FnOnce(&mut EngineBuilder<'_, 'b>)) -> &mut Self {
             let n = self.w.nest_start(attr::status::ENGINE);
             f(&mut EngineBuilder { w: &mut *self.w });
             self.w.nest_end(n);
@@ -2433,22 +2375,26 @@ pub mod operations {
         }
         /// Submissions accepted: SUBMIT calls and ring entries.
         pub fn submissions(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::counters::SUBMISSIONS, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::counters::SUBMISSIONS, v, nla::Order::Native);
             self
         }
         /// Submissions completed.
         pub fn completions(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::counters::COMPLETIONS, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::counters::COMPLETIONS, v, nla::Order::Native);
             self
         }
         /// Bytes read plus bytes written by completed commands.
         pub fn bytes_moved(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::counters::BYTES_MOVED, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::counters::BYTES_MOVED, v, nla::Order::Native);
             self
         }
         /// Submissions and control requests rejected.
         pub fn errors(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::counters::ERRORS, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::counters::ERRORS, v, nla::Order::Native);
             self
         }
     }
@@ -2575,7 +2521,8 @@ pub mod operations {
         }
         /// Submissions cancelled (0 for drain).
         pub fn cancelled(&mut self, v: u32) -> &mut Self {
-            self.w.put_u32(attr::queue_reset::CANCELLED, v, nla::Order::Native);
+            self.w
+                .put_u32(attr::queue_reset::CANCELLED, v, nla::Order::Native);
             self
         }
     }
@@ -2635,7 +2582,8 @@ pub mod operations {
         /// the submission after it, at a command boundary. Commands of one queue still
         /// start in order.
         pub fn time_slice_ns(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
             self
         }
     }
@@ -2704,7 +2652,8 @@ pub mod operations {
         /// the submission after it, at a command boundary. Commands of one queue still
         /// start in order.
         pub fn time_slice_ns(&mut self, v: u64) -> &mut Self {
-            self.w.put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
+            self.w
+                .put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
             self
         }
     }
@@ -2745,9 +2694,7 @@ pub mod operations {
         /// The message to the firmware. A copy, validated with the request.
         pub fn request(&self) -> Option<crate::uapi::FwRequest> {
             nla::find(self.as_bytes_at(3), attr::fw::REQUEST)
-                .and_then(|p| {
-                    <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p).ok()
-                })
+                .and_then(|p| <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p).ok())
         }
     }
     /// Writes the reply of `fw-command`: the attributes its `do` lists, into the reply
@@ -2830,12 +2777,7 @@ pub mod rings {
             entries: u32,
             rev: u32,
         ) -> Result<Consumer<M>, RingError> {
-            uabi_runtime::ring::Consumer::new(
-                mem,
-                entries,
-                super::super::validate_ring_cmd_at,
-                rev,
-            )
+            uabi_runtime::ring::Consumer::new(mem, entries, super::super::validate_ring_cmd_at, rev)
         }
     }
     /// Completions from the device, one per submit-ring entry, in seqno order.
@@ -2877,10 +2819,7 @@ pub mod rings {
         /// The producer of this ring over `mem`, a region of `entries` entries, starting at
         /// the producer index the region holds. `BadGeometry` when `entries` is not a power
         /// of two or `mem` is too small.
-        pub fn producer<M: RingMem>(
-            mem: M,
-            entries: u32,
-        ) -> Result<Producer<M>, RingError> {
+        pub fn producer<M: RingMem>(mem: M, entries: u32) -> Result<Producer<M>, RingError> {
             uabi_runtime::ring::Producer::new(mem, entries)
         }
     }

@@ -1,0 +1,774 @@
+//! The kernel crate's control messages (`attribute-sets` and
+//! `operations`): the `operations` module (operation and attribute
+//! values, policies, the check of each struct a binary attribute carries,
+//! typed request views and reply builders); `transport` has the `op_*`
+//! methods of `Ops` and the transport ioctl's handler tail.
+//!
+//! The user crate's side is in `backend::rust::netlink`; the two share
+//! the wire numbers and policies, printed here the way that module
+//! builds them.
+
+use super::fmt::{self, put};
+use super::{Gen, doc};
+use crate::backend::rust::netlink;
+use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
+use crate::model::{Attr, AttrSet, ByteOrder, EnumKind, Model, Operation, Scalar};
+use crate::names;
+
+/// What an attribute's payload is, for the generated code.
+enum Kind {
+    Int(Scalar),
+    Flag,
+    Str,
+    /// Opaque bytes, or a struct (by name) when `struct:` is given.
+    Bin(Option<String>),
+    /// A nest of the named set.
+    Nest(String),
+}
+
+fn kind(a: &Attr) -> Option<Kind> {
+    if let Some(s) = Scalar::from_name(&a.ty) {
+        return Some(Kind::Int(s));
+    }
+    Some(match a.ty.as_str() {
+        "flag" => Kind::Flag,
+        "string" => Kind::Str,
+        "binary" => Kind::Bin(a.struct_.clone()),
+        "nest" => Kind::Nest(a.nested_attributes.clone()?),
+        _ => return None,
+    })
+}
+
+/// The operations that have a `do` (the only mode generated).
+pub(super) fn ops(m: &Model) -> Vec<&Operation> {
+    m.operations
+        .as_ref()
+        .map(|o| o.list.iter().filter(|op| op.do_.is_some()).collect())
+        .unwrap_or_default()
+}
+
+pub(super) fn op_const(op: &Operation) -> String {
+    format!("OP_{}", names::upper(&op.name))
+}
+
+fn set_policy(set: &str) -> String {
+    format!("{}_ATTRS", names::upper(set))
+}
+
+pub(super) fn op_policy(op: &Operation, what: &str) -> String {
+    format!("{}_{}", names::upper(&op.name), what)
+}
+
+fn order(a: &Attr) -> &'static str {
+    match a.byte_order {
+        None => "nla::Order::Native",
+        Some(ByteOrder::Big) => "nla::Order::Big",
+        Some(ByteOrder::Little) => "nla::Order::Little",
+    }
+}
+
+fn i128_lit(v: i128) -> String {
+    if v < 0 {
+        format!("-({} as i128)", v.unsigned_abs())
+    } else {
+        v.to_string()
+    }
+}
+
+/// A string literal (spec names are plain text; quotes and backslashes
+/// escaped all the same).
+fn str_lit(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn view_ident(set: &str) -> String {
+    format!("{}Attrs", names::pascal(set))
+}
+
+fn builder_ident(set: &str) -> String {
+    format!("{}Builder", names::pascal(set))
+}
+
+pub(super) fn request_ident(op: &Operation) -> String {
+    format!("{}Request", names::pascal(&op.name))
+}
+
+pub(super) fn reply_ident(op: &Operation) -> String {
+    format!("{}Reply", names::pascal(&op.name))
+}
+
+fn check_fn(name: &str) -> String {
+    format!("check_{}", names::snake(name))
+}
+
+/// The view methods every view has (before its accessors).
+const VIEW_METHODS: &str = "\
+/// The attributes as they came (validated).
+pub fn as_bytes(&self) -> &'a [u8] {
+    self.attrs
+}
+/// The revision the attributes were validated at (the driver's).
+pub fn revision(&self) -> u32 {
+    self.rev
+}
+/// The attributes as a driver of [`Self::revision`] sees those
+/// added in revision `since`: none when it is older (it skipped
+/// them as unknown, which it does only for optional ones).
+pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+    if self.rev >= since { self.attrs } else { &[] }
+}";
+
+impl Gen<'_> {
+    fn set(&self, name: &str) -> Option<&AttrSet> {
+        self.model.attribute_sets.iter().find(|s| s.name == name)
+    }
+
+    /// The attribute-set of an operation and the attributes of one of its
+    /// `do` lists (request or reply) that the set has.
+    fn op_attrs(&self, op: &Operation, reply: bool) -> Option<(&AttrSet, Vec<&Attr>)> {
+        let set = self.set(op.attribute_set.as_ref()?)?;
+        let mode = op.do_.as_ref()?;
+        let list = if reply { &mode.reply } else { &mode.request };
+        let names = list.as_deref().unwrap_or_default();
+        let attrs = set
+            .attributes
+            .iter()
+            .filter(|a| names.contains(&a.name) && kind(a).is_some())
+            .collect();
+        Some((set, attrs))
+    }
+
+    /// `attr::<set>::<NAME>`.
+    fn attr_const(&self, set: &AttrSet, a: &Attr) -> String {
+        format!(
+            "attr::{}::{}",
+            snake_ident(&set.name),
+            ident(&names::upper(&a.name))
+        )
+    }
+
+    /// The `operations` module, and nothing for a spec without control
+    /// messages.
+    pub(super) fn operations(&self, w: &mut RustWriter) {
+        let m = self.model;
+        if !netlink::has_operations(m) {
+            return;
+        }
+        doc(
+            w,
+            &format!(
+                "Control messages of the `{}` spec: operation and attribute values, the \
+                 policy every request is validated against, typed request views and reply \
+                 builders for the [`Ops`] methods of the operations.",
+                m.name
+            ),
+        );
+        w.open("pub mod operations");
+        w.lines(
+            "#[allow(unused_imports)]\n\
+             use crate::Errno;\n\
+             #[allow(unused_imports)]\n\
+             use uabi_runtime::nla;\n\
+             #[allow(unused_imports)]\n\
+             use uabi_runtime::zerocopy::{FromBytes, IntoBytes};",
+        );
+        self.numbers(w);
+        self.policies(w);
+        self.struct_checks(w);
+        for set in &m.attribute_sets {
+            let all: Vec<&Attr> = set.attributes.iter().collect();
+            let v = view_ident(&set.name);
+            doc(
+                w,
+                &format!(
+                    "A validated nest of the `{}` set, borrowed from the request.",
+                    set.name
+                ),
+            );
+            view_struct(w, &v);
+            w.open(format!("impl<'a> {v}<'a>"));
+            self.accessors(w, set, &all);
+            w.close("");
+            doc(
+                w,
+                &format!("Writes the attributes of a nest of the `{}` set.", set.name),
+            );
+            let b = builder_ident(&set.name);
+            builder_struct(w, &b);
+            w.open(format!("impl<'b> {b}<'_, 'b>"));
+            self.builder_methods(w, set, &all);
+            w.close("");
+        }
+        for op in ops(m) {
+            self.op_items(w, op);
+        }
+        w.close("");
+    }
+
+    /// Operation values, `op_since` and the attribute values.
+    fn numbers(&self, w: &mut RustWriter) {
+        let m = self.model;
+        for op in ops(m) {
+            let mut d = format!("Operation `{}`", op.name);
+            if op.admin_perm {
+                d.push_str(" (admin-perm: a privileged caller only, else EPERM)");
+            }
+            d.push_str(&format!(". Since revision {}.", op.since));
+            if let Some(text) = &op.doc {
+                d = format!("{text}\n{d}");
+            }
+            doc(w, &d);
+            w.line(format!(
+                "pub const {}: u16 = {};",
+                op_const(op),
+                op.value as u16
+            ));
+        }
+        w.line("/// The revision that added operation `op`; None for a value no");
+        w.line("/// revision of this spec has.");
+        w.open("pub const fn op_since(op: u16) -> Option<u32>");
+        w.open("match op");
+        for op in ops(m) {
+            w.line(format!("{} => Some({}),", op_const(op), op.since));
+        }
+        w.line("_ => None,");
+        w.close("");
+        w.close("");
+        w.line("/// Attribute values, one module per attribute set.");
+        w.open("pub mod attr");
+        for set in &m.attribute_sets {
+            doc(w, &format!("Attribute values of the `{}` set.", set.name));
+            let module = format!("pub mod {}", snake_ident(&set.name));
+            if set.attributes.is_empty() {
+                w.line(format!("{module} {{}}"));
+                continue;
+            }
+            w.open(module);
+            for a in &set.attributes {
+                let mut d = format!("`{}` ({}). Since revision {}.", a.name, a.ty, a.since);
+                if let Some(text) = &a.doc {
+                    d = format!("{text}\n{d}");
+                }
+                doc(w, &d);
+                w.line(format!(
+                    "pub const {}: u16 = {};",
+                    ident(&names::upper(&a.name)),
+                    a.value as u16
+                ));
+            }
+            w.close("");
+        }
+        w.close("");
+    }
+
+    /// One policy per set, one per operation's request and reply.
+    fn policies(&self, w: &mut RustWriter) {
+        let m = self.model;
+        for set in &m.attribute_sets {
+            doc(
+                w,
+                &format!(
+                    "Every attribute of the `{}` set: the policy of a nest of it.",
+                    set.name
+                ),
+            );
+            let attrs: Vec<&Attr> = set.attributes.iter().collect();
+            self.policy(w, &set_policy(&set.name), &set.name, &attrs);
+        }
+        for op in ops(m) {
+            for reply in [false, true] {
+                let (id, what) = if reply {
+                    (op_policy(op, "REPLY"), "reply")
+                } else {
+                    (op_policy(op, "REQUEST"), "request")
+                };
+                let attrs = self
+                    .op_attrs(op, reply)
+                    .map(|(_, attrs)| attrs)
+                    .unwrap_or_default();
+                doc(
+                    w,
+                    &format!(
+                        "The attributes of a `{}` {what}: those its `do` lists.",
+                        op.name
+                    ),
+                );
+                self.policy(w, &id, &format!("{} {what}", op.name), &attrs);
+            }
+        }
+    }
+
+    /// `pub static <id>: nla::Policy = nla::Policy { .. };`
+    fn policy(&self, w: &mut RustWriter, id: &str, name: &str, attrs: &[&Attr]) {
+        let entries: Vec<Vec<String>> = attrs.iter().filter_map(|a| self.entry(a)).collect();
+        // A name too long for the value on its line puts it on the next.
+        let head = format!("pub static {id}: nla::Policy = nla::Policy {{");
+        let own_line = !w.fits(&head);
+        if own_line {
+            w.line(format!("pub static {id}: nla::Policy ="));
+            w.indent_in();
+            w.open("nla::Policy");
+        } else {
+            w.line(head);
+            w.indent_in();
+        }
+        w.line(format!("name: {},", str_lit(name)));
+        match entries.as_slice() {
+            [] => w.line("attrs: &[],"),
+            [one] => {
+                // A single element overflows onto the `attrs` line.
+                w.open("attrs: &[nla::AttrPolicy");
+                fields(w, one);
+                w.close("],");
+            }
+            many => {
+                w.line("attrs: &[");
+                w.indent_in();
+                for e in many {
+                    w.open("nla::AttrPolicy");
+                    fields(w, e);
+                    w.close(",");
+                }
+                w.indent_out();
+                w.line("],");
+            }
+        }
+        w.close(";");
+        if own_line {
+            w.indent_out();
+        }
+    }
+
+    /// The fields of one attribute's policy entry (inside
+    /// `nla::AttrPolicy { .. }`), each a line with its comma.
+    fn entry(&self, a: &Attr) -> Option<Vec<String>> {
+        let k = kind(a)?;
+        let ty = match &k {
+            Kind::Int(s) => format!("nla::Type::{}", names::pascal(s.name())),
+            Kind::Flag => "nla::Type::Flag".to_string(),
+            Kind::Str => "nla::Type::String".to_string(),
+            Kind::Bin(_) => "nla::Type::Binary".to_string(),
+            Kind::Nest(_) => "nla::Type::Nest".to_string(),
+        };
+        let mut fields = Vec::new();
+        if a.byte_order.is_some() {
+            fields.push(format!("order: {},", order(a)));
+        }
+        fields.push(format!("since: {},", a.since));
+        if a.multi_attr {
+            fields.push("multi: true,".to_string());
+        }
+        if let Kind::Int(s) = &k {
+            if a.min.is_some() || a.max.is_some() {
+                let (lo, hi) = s.bounds();
+                let lo = i128_lit(a.min.unwrap_or(lo));
+                let hi = i128_lit(a.max.unwrap_or(hi));
+                fields.push(format!("range: Some(({lo}, {hi})),"));
+            }
+            if let Some(check) = &a.enum_
+                && let Some((e, _)) = self.model.find_enum(&check.name)
+            {
+                if check.as_flags {
+                    let mask = if e.kind == EnumKind::Flags {
+                        e.mask()
+                    } else {
+                        e.entries
+                            .iter()
+                            .filter(|x| x.value < 64)
+                            .fold(0, |m, x| m | 1 << x.value)
+                    };
+                    fields.push(format!("values: nla::Values::Mask({mask}),"));
+                } else {
+                    let vals: Vec<String> = e.entries.iter().map(|x| x.value.to_string()).collect();
+                    fields.push(format!(
+                        "values: nla::Values::Enum(&[{}]),",
+                        vals.join(", ")
+                    ));
+                }
+            }
+        }
+        let lit = |v: u64| v.min(u64::from(u32::MAX));
+        if let Some(v) = a.min_len {
+            fields.push(format!("min_len: Some({}),", lit(v)));
+        }
+        if let Some(v) = a.max_len {
+            fields.push(format!("max_len: Some({}),", lit(v)));
+        }
+        match &k {
+            Kind::Bin(Some(s)) => {
+                let t = self.struct_ty(s);
+                fields.push(format!(
+                    "exact_len: Some(core::mem::size_of::<crate::{t}>() as u32),"
+                ));
+                fields.push(format!("check: Some({}),", check_fn(s)));
+            }
+            _ => {
+                if let Some(v) = a.exact_len.or(a.len) {
+                    fields.push(format!("exact_len: Some({}),", lit(v)));
+                }
+            }
+        }
+        if let Kind::Nest(set) = &k {
+            fields.push(format!("nested: Some(&{}),", set_policy(set)));
+        }
+        fields.push(format!(
+            "..nla::AttrPolicy::new({}, {}, {ty})",
+            str_lit(&a.name),
+            a.value as u16
+        ));
+        Some(fields)
+    }
+
+    /// The structs carried by binary attributes.
+    fn carried_structs(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for set in &self.model.attribute_sets {
+            for a in &set.attributes {
+                if let Some(Kind::Bin(Some(s))) = kind(a)
+                    && !out.contains(&s)
+                {
+                    out.push(s);
+                }
+            }
+        }
+        out
+    }
+
+    /// The validation of each struct a binary attribute carries, as the
+    /// policy's callback.
+    fn struct_checks(&self, w: &mut RustWriter) {
+        for s in self.carried_structs() {
+            let ty = self.struct_ty(&s);
+            doc(
+                w,
+                &format!(
+                    "Copies a `{s}` out of an attribute payload (any alignment) and validates \
+                     it as an ioctl argument is validated; EINVAL for a payload of another \
+                     size."
+                ),
+            );
+            fmt::fn_sig(
+                w,
+                &format!("pub fn {}", check_fn(&s)),
+                &["p: &[u8]".to_string(), "rev: u32".to_string()],
+                Some("Result<(), Errno>"),
+                " {",
+            );
+            let lines = let_chain(
+                w.indent(),
+                "let v =",
+                &format!("<crate::{ty} as FromBytes>::read_from_bytes(p)"),
+                &[".map_err(|_| Errno::EINVAL)?".to_string()],
+                ";",
+            );
+            put(w, lines);
+            if self.own_struct(&s) {
+                let (v, _) = self.struct_fn("validate_{}_at", &s);
+                let lines = fmt::call(
+                    w.indent(),
+                    &format!("crate::{v}"),
+                    &["&v".to_string(), "rev".to_string()],
+                    "",
+                );
+                put(w, lines);
+            } else {
+                let (v, _) = self.struct_fn("validate_{}", &s);
+                w.open("");
+                w.line("let _ = rev;");
+                let lines = fmt::call(w.indent(), &format!("crate::{v}"), &["&v".to_string()], "");
+                put(w, lines);
+                w.close("");
+            }
+            w.close("");
+        }
+    }
+
+    /// Accessors of a borrowed view over validated attributes.
+    fn accessors(&self, w: &mut RustWriter, set: &AttrSet, attrs: &[&Attr]) {
+        w.lines(VIEW_METHODS);
+        for a in attrs {
+            let Some(k) = kind(a) else {
+                continue;
+            };
+            let f = snake_ident(&a.name);
+            let c = self.attr_const(set, a);
+            let o = order(a);
+            let mut d = a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name));
+            let find = format!("nla::find(self.as_bytes_at({}), {c})", a.since);
+            let find_all = format!("nla::find_all(self.as_bytes_at({}), {c})", a.since);
+            let (ret, root, child) = match (&k, a.multi_attr) {
+                (Kind::Int(s), false) => (
+                    format!("Option<{}>", s.rust()),
+                    find,
+                    Some(format!(".and_then(|p| nla::get_{}(p, {o}))", s.name())),
+                ),
+                (Kind::Int(s), true) => (
+                    format!("impl Iterator<Item = {}> + 'a", s.rust()),
+                    find_all,
+                    Some(format!(
+                        ".filter_map(move |p| nla::get_{}(p, {o}))",
+                        s.name()
+                    )),
+                ),
+                (Kind::Flag, _) => ("bool".to_string(), find, Some(".is_some()".to_string())),
+                (Kind::Str, false) => {
+                    d.push_str(" The bytes before the NUL.");
+                    (
+                        "Option<&'a [u8]>".to_string(),
+                        find,
+                        Some(".map(nla::get_str)".to_string()),
+                    )
+                }
+                (Kind::Str, true) => (
+                    "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
+                    find_all,
+                    Some(".map(nla::get_str)".to_string()),
+                ),
+                (Kind::Bin(None), false) => ("Option<&'a [u8]>".to_string(), find, None),
+                (Kind::Bin(None), true) => (
+                    "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
+                    find_all,
+                    None,
+                ),
+                (Kind::Bin(Some(s)), false) => {
+                    let t = self.struct_ty(s);
+                    d.push_str(" A copy, validated with the request.");
+                    (
+                        format!("Option<crate::{t}>"),
+                        find,
+                        Some(format!(
+                            ".and_then(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
+                        )),
+                    )
+                }
+                (Kind::Bin(Some(s)), true) => {
+                    let t = self.struct_ty(s);
+                    (
+                        format!("impl Iterator<Item = crate::{t}> + 'a"),
+                        find_all,
+                        Some(format!(
+                            ".filter_map(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
+                        )),
+                    )
+                }
+                (Kind::Nest(n), false) => {
+                    let v = view_ident(n);
+                    (
+                        format!("Option<{v}<'a>>"),
+                        find,
+                        Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
+                    )
+                }
+                (Kind::Nest(n), true) => {
+                    let v = view_ident(n);
+                    (
+                        format!("impl Iterator<Item = {v}<'a>> + 'a"),
+                        find_all,
+                        Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
+                    )
+                }
+            };
+            doc(w, &d);
+            fmt::fn_sig(
+                w,
+                &format!("pub fn {f}"),
+                &["&self".to_string()],
+                Some(&ret),
+                " {",
+            );
+            if matches!(k, Kind::Nest(_)) {
+                w.line("let rev = self.rev;");
+            }
+            let children: Vec<String> = child.into_iter().collect();
+            let lines = fmt::chain(w.indent(), "", &root, &children, "");
+            put(w, lines);
+            w.close("");
+        }
+    }
+
+    /// Methods of a builder writing the attributes `attrs` of `set`.
+    fn builder_methods(&self, w: &mut RustWriter, set: &AttrSet, attrs: &[&Attr]) {
+        w.line("/// The writer underneath, for attributes no method writes.");
+        w.open("pub fn writer(&mut self) -> &mut nla::Writer<'b>");
+        w.line("self.w");
+        w.close("");
+        for a in attrs {
+            let Some(k) = kind(a) else {
+                continue;
+            };
+            let f = snake_ident(&a.name);
+            let c = self.attr_const(set, a);
+            let o = order(a);
+            let mut d = a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name));
+            if a.multi_attr {
+                d.push_str(" Call once per value.");
+            }
+            // The parameter, and the `self.w` call (None for a nest).
+            let (param, put_call) = match &k {
+                Kind::Int(s) => (
+                    Some(format!("v: {}", s.rust())),
+                    Some(format!(".put_{}({c}, v, {o});", s.name())),
+                ),
+                Kind::Flag => (None, Some(format!(".put_flag({c});"))),
+                Kind::Str => {
+                    let max = match a.max_len {
+                        Some(n) => {
+                            d.push_str(&format!(" Truncated to {n} bytes."));
+                            format!("Some({n})")
+                        }
+                        None => "None".to_string(),
+                    };
+                    (
+                        Some("v: &str".to_string()),
+                        Some(format!(".put_str({c}, v.as_bytes(), {max});")),
+                    )
+                }
+                Kind::Bin(None) => (Some("v: &[u8]".to_string()), Some(format!(".put({c}, v);"))),
+                Kind::Bin(Some(s)) => (
+                    Some(format!("v: &crate::{}", self.struct_ty(s))),
+                    Some(format!(".put({c}, IntoBytes::as_bytes(v));")),
+                ),
+                Kind::Nest(n) => {
+                    d.push_str(" `f` writes the nest's attributes.");
+                    (
+                        Some(format!("f: impl FnOnce(&mut {}<'_, 'b>)", builder_ident(n))),
+                        None,
+                    )
+                }
+            };
+            doc(w, &d);
+            let mut params = vec!["&mut self".to_string()];
+            params.extend(param);
+            fmt::fn_sig(w, &format!("pub fn {f}"), &params, Some("&mut Self"), " {");
+            match (&k, put_call) {
+                (Kind::Nest(n), _) => {
+                    let lines = fmt::chain(
+                        w.indent(),
+                        "let n = ",
+                        "self",
+                        &[".w".to_string(), format!(".nest_start({c})")],
+                        ";",
+                    );
+                    put(w, lines);
+                    w.line(format!(
+                        "f(&mut {} {{ w: &mut *self.w }});",
+                        builder_ident(n)
+                    ));
+                    w.line("self.w.nest_end(n);");
+                }
+                (_, Some(call)) => {
+                    let call = call.trim_end_matches(';').to_string();
+                    let lines = fmt::chain(w.indent(), "", "self", &[".w".to_string(), call], ";");
+                    put(w, lines);
+                }
+                (_, None) => {}
+            }
+            w.line("self");
+            w.close("");
+        }
+    }
+
+    /// The request view and reply builder of one operation.
+    fn op_items(&self, w: &mut RustWriter, op: &Operation) {
+        let (Some((set, req)), Some((_, rep))) =
+            (self.op_attrs(op, false), self.op_attrs(op, true))
+        else {
+            return;
+        };
+        let r = request_ident(op);
+        let p = reply_ident(op);
+        let rp = op_policy(op, "REQUEST");
+        doc(
+            w,
+            &format!(
+                "A `{}` request, validated against [`{rp}`] before the handler sees it.",
+                op.name
+            ),
+        );
+        view_struct(w, &r);
+        w.open(format!("impl<'a> {r}<'a>"));
+        w.line("/// Validates the attributes of a request (which start after the");
+        w.line("/// message header) as a driver of revision `rev` does.");
+        w.open("pub fn parse(attrs: &'a [u8], rev: u32) -> Result<Self, nla::Error>");
+        let args: Vec<String> = [
+            "attrs",
+            "nla::MSG_HDRLEN",
+            &format!("&{rp}"),
+            "rev",
+            "nla::Unknown::Reject",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        let lines = fmt::call(w.indent(), "nla::validate", &args, "?;");
+        put(w, lines);
+        w.line("Ok(Self { attrs, rev })");
+        w.close("");
+        self.accessors(w, set, &req);
+        w.close("");
+        doc(
+            w,
+            &format!(
+                "Writes the reply of `{}`: the attributes its `do` lists, into the reply \
+                 buffer (bounded by the caller's reply-cap; what does not fit makes the call \
+                 EMSGSIZE with the size needed).",
+                op.name
+            ),
+        );
+        builder_struct(w, &p);
+        w.open(format!("impl<'w, 'b> {p}<'w, 'b>"));
+        w.line("/// A builder appending to `w`.");
+        w.open("pub fn new(w: &'w mut nla::Writer<'b>) -> Self");
+        w.line("Self { w }");
+        w.close("");
+        self.builder_methods(w, set, &rep);
+        w.close("");
+    }
+}
+
+/// The fields of a policy entry, each broken as rustfmt breaks it when
+/// too wide (the last, `..base`, has no comma).
+fn fields(w: &mut RustWriter, fields: &[String]) {
+    for f in fields {
+        let (e, comma) = match f.strip_suffix(',') {
+            Some(e) => (e, ","),
+            None => (f.as_str(), ""),
+        };
+        let lines = fmt::expr(w.indent(), "", e, comma);
+        put(w, lines);
+    }
+}
+
+/// A borrowed view: the attributes and the revision they were
+/// validated at.
+fn view_struct(w: &mut RustWriter, name: &str) {
+    w.line("#[derive(Debug, Clone, Copy)]");
+    w.open(format!("pub struct {name}<'a>"));
+    w.line("attrs: &'a [u8],");
+    w.line("rev: u32,");
+    w.close("");
+}
+
+/// A builder over the bounded writer.
+fn builder_struct(w: &mut RustWriter, name: &str) {
+    w.open(format!("pub struct {name}<'w, 'b>"));
+    w.line("w: &'w mut nla::Writer<'b>,");
+    w.close("");
+}
+
+/// `lhs rhs` where `rhs` is a chain: on one line when it fits, else the
+/// chain alone on the next line when it fits there, else broken where
+/// it stands.
+fn let_chain(indent: usize, lhs: &str, root: &str, children: &[String], tail: &str) -> Vec<String> {
+    let same = fmt::chain(indent, &format!("{lhs} "), root, children, tail);
+    // rustfmt keeps a `let` with a `?` chain on one line only one column
+    // short of what `chain` allows (as observed: 98 columns fit, 99 not).
+    if same.len() == 1 && same[0].len() + indent < crate::backend::rust::writer::MAX_WIDTH - 1 {
+        return same;
+    }
+    let next = fmt::chain(indent + 4, "", root, children, tail);
+    if next.len() == 1 {
+        return vec![lhs.to_string(), format!("    {}", next[0])];
+    }
+    same
+}

@@ -1,0 +1,358 @@
+//! The `Ops` trait of the kernel crate: one method per ioctl (and per
+//! control-message operation), the driver's revision and its privilege
+//! check; and the `user-ptr` arrays an ioctl's handler receives.
+
+use super::fmt::{self, put};
+use super::{Gen, doc, lib_name, path};
+use crate::backend::rust::netlink;
+use crate::backend::rust::uapi::{dir_text, since_text};
+use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
+use crate::model::{Elem, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
+use crate::names;
+
+/// Names the handler's locals use, which a user-pointer parameter must
+/// not shadow.
+const RESERVED_LOCALS: &[&str] = &[
+    "ops", "file", "mem", "ioc", "addr", "arg", "rev", "arg_rev", "size",
+];
+
+/// A `user-ptr` member of an ioctl argument, as the handler receives it.
+pub(super) struct Ptr {
+    /// The handler's parameter (and the dispatcher's local).
+    pub(super) param: String,
+    elem: String,
+    /// The call building the `UserArray` from `arg` and `mem`: the
+    /// function and its arguments.
+    pub(super) build: (String, Vec<String>),
+    doc: String,
+}
+
+impl Gen<'_> {
+    pub(super) fn ops_trait(&self, w: &mut RustWriter) {
+        let m = self.model;
+        let roots = self.file_roots();
+        let first = roots.first().map(|r| r.name.clone()).unwrap_or_default();
+        // Every `File` beyond the first is bound to the first.
+        let bind = |name: &str| -> String {
+            if roots.len() > 1 && name != first && roots.iter().any(|r| r.name == name) {
+                let p = self.kernel_prefix(&first);
+                format!("<File = <Self as {}>::File>", path(&p, "Ops"))
+            } else {
+                String::new()
+            }
+        };
+        let mut bounds: Vec<String> = m
+            .includes
+            .iter()
+            .map(|inc| format!("{}::Ops{}", lib_name(&inc.name), bind(&inc.name)))
+            .collect();
+        for r in &roots {
+            if r.name != m.name && !m.includes.iter().any(|i| i.name == r.name) {
+                let b = bind(&r.name);
+                if !b.is_empty() {
+                    let p = self.kernel_prefix(&r.name);
+                    bounds.push(format!("{}{b}", path(&p, "Ops")));
+                }
+            }
+        }
+
+        let mut d = vec![format!(
+            "What a driver implements for the `{}` spec: one method per ioctl, called by \
+             [`dispatch`] with an argument that is already copied in, cleared and validated.",
+            m.name
+        )];
+        if !m.includes.is_empty() {
+            let incs: Vec<String> = m
+                .includes
+                .iter()
+                .map(|i| format!("[`{}::Ops`]", lib_name(&i.name)))
+                .collect();
+            d.push(format!(
+                "A driver implements {} as well, for the ioctls of the included specs.",
+                incs.join(" and ")
+            ));
+        }
+        d.push(
+            "A method returns the errno the caller sees; the spec's errors for each ioctl are \
+             listed on its method."
+                .to_string(),
+        );
+        doc(w, &d.join("\n"));
+        if bounds.is_empty() {
+            w.open("pub trait Ops");
+        } else {
+            trait_head(w, &bounds);
+        }
+        if m.includes.is_empty() {
+            w.line("/// The driver's state for one open file description (what `struct");
+            w.line("/// file`'s `private_data` points at): every handler gets the caller's.");
+            w.line("type File: ?Sized;");
+        }
+        doc(
+            w,
+            &format!(
+                "The revision of the `{}` spec this driver implements; by default the one \
+                 this crate was generated from ([`uapi::REVISION`]). [`dispatch`] answers \
+                 `ENOTTY` for an ioctl whose `since` is greater, as a kernel that predates it \
+                 would, and copies and validates every argument as that revision did (its \
+                 struct's size then, without the enum values and flag bits added since), so \
+                 one driver can play every revision in compatibility tests.",
+                m.name
+            ),
+        );
+        w.open(format!("fn {}(&self) -> u32", self.revision_fn()));
+        w.line("uapi::REVISION");
+        w.close("");
+        if m.includes.is_empty() {
+            w.lines(
+                "/// Whether the caller may use what the spec marks `admin-perm`\n\
+                 /// (an ioctl, or an operation of the control messages):\n\
+                 /// [`dispatch`] answers `EPERM` without calling the handler\n\
+                 /// when this is false. A kernel driver checks the caller's\n\
+                 /// `CAP_SYS_ADMIN` here. False by default.",
+            );
+            w.open("fn privileged(&self, file: &Self::File) -> bool");
+            w.line("let _ = file;");
+            w.line("false");
+            w.close("");
+        }
+        let transport = netlink::transport(m).map(|io| io.name.clone());
+        for io in &m.ioctls {
+            if transport.as_ref() == Some(&io.name) {
+                self.op_methods(w, &self.file_ty("Self"));
+            } else {
+                self.ops_method(w, io);
+            }
+        }
+        w.close("");
+    }
+
+    fn ops_method(&self, w: &mut RustWriter, io: &Ioctl) {
+        let file = self.file_ty("Self");
+        let mut params = vec!["&self".to_string(), format!("file: &{file}")];
+        if let Some(a) = &io.arg {
+            params.push(format!("arg: &mut {}", self.struct_ty(a)));
+        }
+        let ptrs = self.ptrs(io);
+        for p in &ptrs {
+            params.push(format!("{}: UserArray<'_, {}>", p.param, p.elem));
+        }
+        doc(w, &self.method_doc(io, &ptrs));
+        fmt::fn_sig(
+            w,
+            &format!("fn {}", snake_ident(&io.name)),
+            &params,
+            Some("Result<(), Errno>"),
+            ";",
+        );
+    }
+
+    fn method_doc(&self, io: &Ioctl, ptrs: &[Ptr]) -> String {
+        let mut paras: Vec<String> = Vec::new();
+        if let Some(d) = &io.doc {
+            paras.push(d.clone());
+        }
+        let up = names::upper(&io.name);
+        let mut facts = format!(
+            "[`uapi::IOCTL_{up}`]: nr {:#04x}, direction {} (`{}`)",
+            io.nr,
+            dir_text(io.dir),
+            io.dir.c_macro()
+        );
+        if let Some(arg) = &io.arg {
+            facts.push_str(&format!(", argument {}", self.struct_link(arg)));
+        }
+        if let Some(ext) = io.extension {
+            facts.push_str(&format!(", extension {}", ext.name()));
+        }
+        facts.push_str(". ");
+        facts.push_str(&since_text(io.since));
+        paras.push(facts);
+        if let Some(arg) = &io.arg {
+            let (_, vlink) = self.struct_fn("validate_{}_at", arg);
+            let mut text = format!(
+                "Called by [`dispatch`] once `arg` is copied in, its out members and its \
+                 members newer than the driver's revision are zeroed, and it passed {vlink} \
+                 at that revision."
+            );
+            if io.dir.copies_out() {
+                text.push_str(
+                    " When this returns `Ok`, `arg` is copied back to the caller (if the \
+                     caller's command reads); on `Err` nothing is.",
+                );
+            }
+            paras.push(text);
+        }
+        for p in ptrs {
+            paras.push(p.doc.clone());
+        }
+        if !io.errors.is_empty() {
+            paras.push("Errors:".to_string());
+            for e in &io.errors {
+                paras.push(match &e.doc {
+                    Some(d) => format!("- `{}`: {}", e.errno, d),
+                    None => format!("- `{}`", e.errno),
+                });
+            }
+        }
+        paras.join("\n")
+    }
+
+    /// The `user-ptr` members of an ioctl's argument, in member order.
+    pub(super) fn ptrs(&self, io: &Ioctl) -> Vec<Ptr> {
+        let Some((s, _)) = io.arg.as_ref().and_then(|a| self.model.find_struct(a)) else {
+            return Vec::new();
+        };
+        s.members.iter().filter_map(|m| self.ptr(s, m)).collect()
+    }
+
+    fn ptr(&self, s: &Struct, m: &Member) -> Option<Ptr> {
+        let MemberKind::UserPtr {
+            elem,
+            len,
+            max_count,
+        } = &m.kind
+        else {
+            return None;
+        };
+        let field = snake_ident(&m.name);
+        let mut pname = names::snake(&m.name);
+        if RESERVED_LOCALS.contains(&pname.as_str()) {
+            pname.push('_');
+        }
+        let param = ident(&pname);
+        let (elem_ty, elem_text) = match elem {
+            Elem::Scalar(sc) => (sc.rust().to_string(), format!("`{}`", sc.rust())),
+            Elem::Struct(n) => (self.struct_ty(n), self.struct_link(n)),
+        };
+        // Elements of a struct the kernel reads are validated at the
+        // revision of the spec that owns that struct; plain ones not at all.
+        let (validate, rev, vtext) = match elem {
+            Elem::Struct(n) if m.access.read_by_kernel() => {
+                let (f, link) = self.struct_fn("validate_{}_at", n);
+                let rev = if self.own_struct(n) {
+                    "rev".to_string()
+                } else {
+                    self.owner_revision(n)
+                };
+                (
+                    f,
+                    Some(rev),
+                    format!(", each validated with {link} at the driver's revision as it is read"),
+                )
+            }
+            _ => (
+                "uabi_runtime::no_validation".to_string(),
+                None,
+                String::new(),
+            ),
+        };
+        let (new, from_byte_len) = if rev.is_some() {
+            ("new_at", "from_byte_len_at")
+        } else {
+            ("new", "from_byte_len")
+        };
+        let max = match max_count {
+            Some(n) => n.to_string(),
+            None => "u64::MAX".to_string(),
+        };
+        let sibling = |i: usize| -> Option<(String, String)> {
+            let c = s.members.get(i)?;
+            let MemberKind::Scalar { ty, count: None } = c.kind else {
+                return None;
+            };
+            let f = snake_ident(&c.name);
+            let x = super::validate::scalar_value(&format!("arg.{f}"), ty, c.byte_order);
+            let wide = match ty {
+                Scalar::U64 => x,
+                t if t.signed() => format!("{x} as u64"),
+                _ => format!("u64::from({x})"),
+            };
+            Some((wide, f))
+        };
+        let bound = max_count
+            .map(|n| format!(" (at most {n})"))
+            .unwrap_or_default();
+        let args = |n: String, max: String| -> Vec<String> {
+            let mut a = vec!["mem".to_string(), format!("arg.{field}"), n, max];
+            a.extend(rev.clone());
+            a.push(validate.clone());
+            a
+        };
+        let (build, what) = match len {
+            PtrLen::Count(i) => {
+                let (n, name) = sibling(*i)?;
+                (
+                    (format!("UserArray::{new}"), args(n, max)),
+                    format!("`arg.{name}` elements{bound}"),
+                )
+            }
+            PtrLen::Bytes(i) => {
+                let (n, name) = sibling(*i)?;
+                (
+                    (format!("UserArray::{from_byte_len}"), args(n, max)),
+                    format!(
+                        "`arg.{name}` bytes (a multiple of the element size, else `EINVAL`; \
+                         at most {} elements)",
+                        max_count.map_or("any number of".to_string(), |n| n.to_string())
+                    ),
+                )
+            }
+            PtrLen::Single => (
+                (
+                    format!("UserArray::{new}"),
+                    args("1".to_string(), "1".to_string()),
+                ),
+                "one element (a null pointer is `EFAULT`)".to_string(),
+            ),
+        };
+        let access = match m.access {
+            crate::model::Access::In => "the kernel reads",
+            crate::model::Access::Out => "the kernel writes",
+            crate::model::Access::InOut => "the kernel reads and writes",
+        };
+        let doc = format!(
+            "`{param}`: the array of {elem_text} at `arg.{field}` that {access}, of {what}, \
+             bounds-checked by [`dispatch`]{vtext}."
+        );
+        Some(Ptr {
+            param,
+            elem: elem_ty,
+            build,
+            doc,
+        })
+    }
+}
+
+/// `pub trait Ops: <bounds> {` on one line when it fits; else the bounds
+/// on their own line (or one a line, led by `+`) and the brace alone.
+/// Leaves the writer one level in.
+fn trait_head(w: &mut RustWriter, bounds: &[String]) {
+    let joined = bounds.join(" + ");
+    let one = format!("pub trait Ops: {joined} {{");
+    // rustfmt moves a trait's bounds to the next line once the header
+    // passes `comment_width` (80), not only `max_width`.
+    if w.fits(&one) && w.indent() + one.len() - 2 <= 80 {
+        w.line(one);
+    } else {
+        w.line("pub trait Ops:");
+        w.indent_in();
+        if w.fits(&joined) {
+            w.line(joined);
+        } else {
+            for (i, b) in bounds.iter().enumerate() {
+                w.line(if i == 0 { b.clone() } else { format!("+ {b}") });
+            }
+        }
+        w.indent_out();
+        w.line("{");
+    }
+    w.indent_in();
+}
+
+/// Writes `let <p> = <build>?;` for a user-pointer array.
+pub(super) fn ptr_let(w: &mut RustWriter, p: &Ptr) {
+    let (f, args) = &p.build;
+    let lines = fmt::call(w.indent(), &format!("let {} = {f}", p.param), args, "?;");
+    put(w, lines);
+}

@@ -1,0 +1,154 @@
+//! `size_<s>_at` of the kernel crate: a struct's size at each revision
+//! of its spec (the end of the last member that revision had), which
+//! `dispatch` copies in and out when the driver reports an older one.
+
+use super::fmt::{self, put};
+use super::{Gen, doc};
+use crate::backend::rust::writer::{RustWriter, snake_ident};
+use crate::model::{Member, MemberKind, Struct};
+use crate::names;
+
+impl Gen<'_> {
+    /// `size_<s>_at`: the struct's size at each revision, the end of the
+    /// last member that revision had.
+    pub(super) fn size_at_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str) {
+        let link = self.struct_link(&s.name);
+        let spec = &self.model.name;
+        let mut doc_paras = vec![format!(
+            "The size of a {link} at revision `rev` of the `{spec}` spec: the end of the last \
+             member that revision had (members are appended as revisions grow a struct). \
+             [`dispatch`] copies in and out only this many bytes when the driver reports an \
+             older revision; the caller's bytes beyond it are its extension tail."
+        )];
+        let mut thresholds: Vec<u32> = s
+            .members
+            .iter()
+            .map(|m| m.since)
+            .filter(|n| *n > s.since)
+            .collect();
+        thresholds.sort_unstable();
+        thresholds.dedup();
+        let snake = names::snake(&s.name);
+        let sig = |w: &mut RustWriter| {
+            fmt::fn_sig(
+                w,
+                &format!("pub const fn size_{snake}_at"),
+                &["rev: u32".to_string()],
+                Some("usize"),
+                " {",
+            );
+        };
+        if thresholds.is_empty() {
+            doc_paras.push(format!(
+                "Every member is as old as the struct: `size_of::<{}>()` at every revision.",
+                crate::backend::rust::writer::type_ident(&s.name)
+            ));
+            doc(w, &doc_paras.join("\n"));
+            sig(w);
+            w.line("let _ = rev;");
+            w.line(format!("core::mem::size_of::<{ty}>()"));
+            w.close("");
+            return;
+        }
+        let mut from = vec![s.since];
+        from.extend(&thresholds);
+        for (i, r) in from.iter().enumerate() {
+            let range = match from.get(i + 1) {
+                Some(next) if *next == r + 1 => format!("revision {r}"),
+                Some(next) => format!("revisions {r} to {}", next - 1),
+                None => format!("revision {r} on"),
+            };
+            doc_paras.push(format!("- {range}: {}.", self.size_text(s, *r)));
+        }
+        doc_paras.push(format!(
+            "A `rev` below {} (the struct's own revision) is taken as {}.",
+            s.since, s.since
+        ));
+        doc(w, &doc_paras.join("\n"));
+        sig(w);
+        // The size from revision `at` on: the whole struct once its last
+        // member is there, else the end of the last member `at` has.
+        let size = |w: &mut RustWriter, at: u32| {
+            let Some(last) = s.members.iter().rposition(|m| m.since <= at) else {
+                w.line("0");
+                return;
+            };
+            if last + 1 == s.members.len() {
+                w.line(format!("core::mem::size_of::<{ty}>()"));
+                return;
+            }
+            let f = snake_ident(&s.members[last].name);
+            let lines = fmt::binary(
+                w.indent(),
+                "",
+                &[
+                    format!("core::mem::offset_of!({ty}, {f})"),
+                    format!("core::mem::size_of_val(&{ty}::ZERO.{f})"),
+                ],
+                "+",
+                "",
+            );
+            put(w, lines);
+        };
+        for (i, at) in thresholds.iter().rev().enumerate() {
+            if i == 0 {
+                w.open(format!("if rev >= {at}"));
+            } else {
+                w.indent_out();
+                w.open(format!("}} else if rev >= {at}"));
+            }
+            size(w, *at);
+        }
+        w.indent_out();
+        w.open("} else");
+        size(w, s.since);
+        w.close("");
+        w.close("");
+    }
+
+    /// The size of `s` at revision `at` on the spec's targets, for docs.
+    fn size_text(&self, s: &Struct, at: u32) -> String {
+        let mut sizes: Vec<(u32, Vec<&str>)> = Vec::new();
+        for t in &self.model.targets {
+            let Some(layout) = s.layouts.get(t) else {
+                continue;
+            };
+            let n = match s.members.iter().rposition(|m| m.since <= at) {
+                None => 0,
+                Some(last) if last + 1 == s.members.len() => layout.size,
+                Some(last) => {
+                    layout.offsets.get(last).copied().unwrap_or(0)
+                        + self.member_size(&s.members[last], *t)
+                }
+            };
+            match sizes.iter_mut().find(|(size, _)| *size == n) {
+                Some((_, ts)) => ts.push(t.name()),
+                None => sizes.push((n, vec![t.name()])),
+            }
+        }
+        match sizes.as_slice() {
+            [(n, _)] => format!("{n} bytes"),
+            _ => sizes
+                .iter()
+                .map(|(n, ts)| format!("{n} bytes on {}", ts.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
+    /// The size of a member on `t`.
+    fn member_size(&self, m: &Member, t: crate::target::Target) -> u32 {
+        match &m.kind {
+            MemberKind::Scalar { ty, count } => ty.size() * count.unwrap_or(1),
+            MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
+                *len
+            }
+            MemberKind::Struct { name } => self
+                .model
+                .find_struct(name)
+                .and_then(|(inner, _)| inner.layouts.get(&t))
+                .map_or(0, |l| l.size),
+            MemberKind::UserPtr { .. } => 8,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The control messages' side of `Ops` and of `dispatch`: the `op_*`
+//! methods (and `operation_failed`), and the tail of the transport
+//! ioctl's handler that reads one message, validates it against its
+//! operation's policy, calls the method and writes the reply.
+
+use super::fmt::{self, put};
+use super::operations::{op_const, op_policy, ops, reply_ident, request_ident};
+use super::{Gen, doc};
+use crate::backend::rust::writer::RustWriter;
+use crate::names;
+
+/// The transport handler's tail up to the operation arms.
+const TAIL_HEAD: &str = "\
+let mut op = 0u16;
+let result = (|| -> Result<(), nla::Error> {
+    let request = UserArray::<u8>::from_byte_len(
+        mem,
+        arg.request,
+        u64::from(arg.request_len),
+        nla::MAX_MSG as u64,
+        uabi_runtime::no_validation,
+    )?;
+    let reply = UserArray::<u8>::from_byte_len(
+        mem,
+        arg.reply,
+        u64::from(arg.reply_cap),
+        nla::MAX_MSG as u64,
+        uabi_runtime::no_validation,
+    )?;
+    let mut msg = Vec::new();
+    msg.try_reserve_exact(request.len())
+        .map_err(|_| Errno::ENOMEM)?;
+    msg.resize(request.len(), 0u8);
+    if !msg.is_empty() {
+        mem.read(request.addr(), &mut msg)?;
+    }
+    let header = nla::Header::parse_strict(&msg)?;
+    op = header.op;
+    let attrs = match msg.get(nla::MSG_HDRLEN..) {
+        Some(a) => a,
+        None => &[],
+    };
+    let mut out = Vec::new();
+    out.try_reserve_exact(reply.len())
+        .map_err(|_| Errno::ENOMEM)?;
+    out.resize(reply.len(), 0u8);
+    let mut w = nla::Writer::new(&mut out);
+    w.header(&nla::Header {
+        op: header.op,
+        flags: 0,
+        reserved: 0,
+    });
+    match header.op {";
+
+/// The transport handler's tail after the operation arms.
+const TAIL_END: &str = "        \
+        _ => return Err(nla::Error::msg(Errno::EOPNOTSUPP)),
+    }
+    match w.finish() {
+        Ok(n) => {
+            if let Some(bytes) = out.get(..n).filter(|b| !b.is_empty()) {
+                mem.write(reply.addr(), bytes)?;
+            }
+            arg.reply_len = n as u32;
+            Ok(())
+        }
+        Err(needed) => {
+            arg.reply_len = needed.min(u32::MAX as usize) as u32;
+            Err(nla::Error::msg(Errno::EMSGSIZE))
+        }
+    }
+})();
+if let Err(e) = result {
+    arg.error_offset = e.offset;
+    arg.error_attr = u32::from(e.attr);
+    ops.operation_failed(file, op, e);
+}";
+
+impl Gen<'_> {
+    /// The `Ops` methods of the operations.
+    pub(super) fn op_methods(&self, w: &mut RustWriter, file: &str) {
+        doc(
+            w,
+            "Called when a control message fails (validation, permission, the handler, or \
+             a reply that does not fit), with the operation value of its header (0 when it \
+             had none) and where it failed; for accounting. Does nothing by default.",
+        );
+        fmt::fn_sig(
+            w,
+            "fn operation_failed",
+            &[
+                "&self".to_string(),
+                format!("file: &{file}"),
+                "op: u16".to_string(),
+                "error: uabi_runtime::nla::Error".to_string(),
+            ],
+            None,
+            " {",
+        );
+        w.line("let _ = (file, op, error);");
+        w.close("");
+        for op in ops(self.model) {
+            let mut d = vec![
+                op.doc
+                    .clone()
+                    .unwrap_or_else(|| format!("Operation `{}`.", op.name)),
+            ];
+            d.push(format!(
+                "Operation value {} ([`operations::{}`]), since revision {}{}. Called by \
+                 [`dispatch`] once the request passed [`operations::{}`]; `reply` writes \
+                 the reply's attributes. An `Err` is the errno the caller sees, and no reply \
+                 is returned.",
+                op.value,
+                op_const(op),
+                op.since,
+                if op.admin_perm {
+                    "; admin-perm: only called when `privileged` (of the root spec's `Ops`) \
+                     holds, else EPERM"
+                } else {
+                    ""
+                },
+                op_policy(op, "REQUEST"),
+            ));
+            doc(w, &d.join("\n"));
+            fmt::fn_sig(
+                w,
+                &format!("fn op_{}", names::snake(&op.name)),
+                &[
+                    "&self".to_string(),
+                    format!("file: &{file}"),
+                    format!("req: operations::{}<'_>", request_ident(op)),
+                    format!("reply: &mut operations::{}<'_, '_>", reply_ident(op)),
+                ],
+                Some("Result<(), Errno>"),
+                ";",
+            );
+        }
+    }
+
+    /// The body of the transport ioctl's handler after the argument has
+    /// been copied in and validated (`arg`, `rev`, `ops`, `file`, `mem`,
+    /// `ioc`, `addr`, `size` in scope): runs the message, records where it
+    /// failed, copies the argument back even on failure.
+    pub(super) fn transport_tail(&self, w: &mut RustWriter, copy_out: bool) {
+        w.lines(TAIL_HEAD);
+        // The arms sit two levels in: in the closure, in the match.
+        w.indent_in();
+        w.indent_in();
+        let privileged = self.privileged_call();
+        for op in ops(self.model) {
+            w.open(format!(
+                "operations::{} if rev >= {} =>",
+                op_const(op),
+                op.since
+            ));
+            if op.admin_perm {
+                w.open(format!("if !{privileged}"));
+                w.line("return Err(nla::Error::msg(Errno::EPERM));");
+                w.close("");
+            }
+            let lines = fmt::call(
+                w.indent(),
+                &format!("let req = operations::{}::parse", request_ident(op)),
+                &["attrs".to_string(), "rev".to_string()],
+                "?;",
+            );
+            put(w, lines);
+            let lines = fmt::call(
+                w.indent(),
+                &format!("ops.op_{}", names::snake(&op.name)),
+                &[
+                    "file".to_string(),
+                    "req".to_string(),
+                    format!("&mut operations::{}::new(&mut w)", reply_ident(op)),
+                ],
+                "?;",
+            );
+            put(w, lines);
+            w.close("");
+        }
+        w.indent_out();
+        w.indent_out();
+        w.lines(TAIL_END);
+        if copy_out {
+            w.open("if ioc.copy_out");
+            super::dispatch::copy_out(w);
+            w.close("");
+        }
+        w.line("result.map_err(|e| e.errno)");
+    }
+}

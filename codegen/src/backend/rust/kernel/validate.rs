@@ -1,0 +1,722 @@
+//! The per-struct functions of the kernel crate: `validate_<s>` and
+//! `validate_<s>_at` (pad, enum, flags and range checks, by revision),
+//! `clear_out_<s>` and `clear_newer_<s>`; `size_<s>_at` is in `size`.
+
+use super::fmt::{self, put};
+use super::{Gen, doc, doc_link, path};
+use crate::backend::rust::uapi::since_text;
+use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
+use crate::model::{ByteOrder, EnumCheck, EnumEntry, EnumKind, MemberKind, Scalar, Struct};
+use crate::names;
+use std::collections::BTreeMap;
+
+/// What one check of `validate_<struct>_at` does.
+enum Test {
+    /// EINVAL when the condition holds.
+    Cond(String),
+    /// A nested struct the kernel reads, validated by its own function
+    /// (the function and its arguments; at `rev` when the flag is set).
+    Nested(String, Vec<String>, bool),
+}
+
+/// Where `checks` is in a struct: `base` is the revision of the struct
+/// being validated, `at` the newest `since` on the path to here (the
+/// revision from which these members exist), `own` whether the members
+/// here are numbered by this spec's revisions.
+#[derive(Clone, Copy)]
+struct Scope {
+    base: u32,
+    at: u32,
+    own: bool,
+}
+
+/// One condition under which `validate_<struct>_at` fails, and the
+/// revisions it applies at: `from` for a member newer than the struct
+/// (an older driver's struct did not have it), `until` for an enum value
+/// or flag bit newer than its member (an older driver did not know it).
+struct Check {
+    test: Test,
+    doc: String,
+    from: Option<u32>,
+    until: Option<u32>,
+}
+
+impl Check {
+    fn new(test: Test, doc: String, from: Option<u32>) -> Check {
+        Check {
+            test,
+            doc,
+            from,
+            until: None,
+        }
+    }
+
+    /// The test of `rev` that must hold for the check to apply.
+    fn rev_test(&self) -> Option<String> {
+        match (self.from, self.until) {
+            (Some(f), Some(u)) => Some(format!("({f}..{u}).contains(&rev)")),
+            (Some(f), None) => Some(format!("rev >= {f}")),
+            (None, Some(u)) => Some(format!("rev < {u}")),
+            (None, None) => None,
+        }
+    }
+
+    fn write(&self, w: &mut RustWriter) {
+        let guard = self.rev_test();
+        match &self.test {
+            Test::Cond(c) => {
+                let mut cond: Vec<String> = guard.into_iter().collect();
+                cond.push(c.clone());
+                fmt::open_if(w, &cond);
+                w.line("return Err(Errno::EINVAL);");
+                w.close("");
+            }
+            Test::Nested(f, args, _) => {
+                if let Some(g) = guard {
+                    w.open(format!("if {g}"));
+                    let lines = fmt::call(w.indent(), f, args, "?;");
+                    put(w, lines);
+                    w.close("");
+                } else {
+                    let lines = fmt::call(w.indent(), f, args, "?;");
+                    put(w, lines);
+                }
+            }
+        }
+    }
+
+    /// The description; an `until` check's says which revisions itself.
+    fn doc_line(&self) -> String {
+        match self.from {
+            Some(f) => format!("{} (a member from revision {f} on)", self.doc),
+            None => self.doc.clone(),
+        }
+    }
+}
+
+impl Gen<'_> {
+    pub(super) fn struct_fns(&self, w: &mut RustWriter, s: &Struct) {
+        let ty = self.struct_ty(&s.name);
+        let link = self.struct_link(&s.name);
+        let snake = names::snake(&s.name);
+        let validate_at = format!("validate_{snake}_at");
+        let clear_newer = format!("clear_newer_{snake}");
+        let spec = &self.model.name;
+
+        let mut checks = Vec::new();
+        let scope = Scope {
+            base: s.since,
+            at: s.since,
+            own: true,
+        };
+        self.checks(s, &[], true, scope, &mut checks);
+        let mut vdoc = vec![format!(
+            "Checks a {link} the caller wrote, before any handler sees it, as a driver of \
+             revision `rev` of the `{spec}` spec does. {}",
+            since_text(s.since)
+        )];
+        if checks.is_empty() {
+            vdoc.push(
+                "Accepts every value: the struct has no pad, and no flags, enum or range \
+                 member the kernel reads."
+                    .to_string(),
+            );
+        } else {
+            vdoc.push("Fails with `EINVAL` when:".to_string());
+            for c in &checks {
+                vdoc.push(format!("- {}", c.doc_line()));
+            }
+            if !self.clears(s).0.is_empty() {
+                vdoc.push(
+                    "Members the kernel only writes are not checked (except pad): [`dispatch`] \
+                     zeroes them first."
+                        .to_string(),
+                );
+            }
+        }
+        if checks.iter().any(|c| c.from.is_some()) {
+            vdoc.push(format!(
+                "A member newer than `rev` is not checked: that revision's struct ended \
+                 before it, and [`dispatch`] zeroes it ([`{clear_newer}`])."
+            ));
+        }
+        if checks.iter().any(|c| c.until.is_some()) {
+            vdoc.push(
+                "An enum value or flag bit newer than `rev` is rejected, as a driver that \
+                 did not know it rejects it."
+                    .to_string(),
+            );
+        }
+        if self.has_foreign_checks(s) {
+            vdoc.push(
+                "Enums and structs of an included spec are checked at that spec's own \
+                 revision (its crate's `REVISION`): `rev` numbers only this spec's items."
+                    .to_string(),
+            );
+        }
+        if s.members
+            .iter()
+            .any(|m| matches!(m.kind, MemberKind::UserPtr { .. }))
+        {
+            vdoc.push(
+                "User pointers are not followed here; [`dispatch`] bounds their arrays and \
+                 the elements are validated as the handler reads them."
+                    .to_string(),
+            );
+        }
+        let uses_rev = checks
+            .iter()
+            .any(|c| c.rev_test().is_some() || matches!(c.test, Test::Nested(_, _, true)));
+        if uses_rev {
+            vdoc.push(format!(
+                "A `rev` below {} (the struct's own revision) is taken as {}.",
+                s.since, s.since
+            ));
+        }
+
+        doc(
+            w,
+            &format!(
+                "Checks a {link} the caller wrote, as the revision this crate was generated \
+                 from does: [`{validate_at}`] at [`uapi::REVISION`]."
+            ),
+        );
+        fmt::fn_sig(
+            w,
+            &format!("pub fn validate_{snake}"),
+            &[format!("v: &{ty}")],
+            Some("Result<(), Errno>"),
+            " {",
+        );
+        let lines = fmt::call(
+            w.indent(),
+            &validate_at,
+            &["v".to_string(), "uapi::REVISION".to_string()],
+            "",
+        );
+        put(w, lines);
+        w.close("");
+
+        doc(w, &vdoc.join("\n"));
+        fmt::fn_sig(
+            w,
+            &format!("pub fn {validate_at}"),
+            &[format!("v: &{ty}"), "rev: u32".to_string()],
+            Some("Result<(), Errno>"),
+            " {",
+        );
+        if checks.is_empty() {
+            w.line("let _ = (v, rev);");
+        } else {
+            if !uses_rev {
+                w.line("let _ = rev;");
+            }
+            for c in &checks {
+                c.write(w);
+            }
+        }
+        w.line("Ok(())");
+        w.close("");
+
+        self.clear_out_fn(w, s, &ty, &link);
+        self.clear_newer_fn(w, s, &ty, &link);
+        self.size_at_fn(w, s, &ty);
+    }
+
+    fn clear_out_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str, link: &str) {
+        let (clears, cleared) = self.clears(s);
+        let mut cdoc = vec![format!(
+            "Zeroes every member of a {link} the kernel writes (access out), so that a \
+             handler never sees what the caller left there and copy-out never returns it."
+        )];
+        if cleared.is_empty() {
+            cdoc.push("The struct has no such member; this does nothing.".to_string());
+        } else {
+            cdoc.push(format!("Clears {}.", cleared.join(", ")));
+        }
+        doc(w, &cdoc.join("\n"));
+        let snake = names::snake(&s.name);
+        fmt::fn_sig(
+            w,
+            &format!("pub fn clear_out_{snake}"),
+            &[format!("v: &mut {ty}")],
+            None,
+            " {",
+        );
+        if clears.is_empty() {
+            w.line("let _ = v;");
+        }
+        for c in clears {
+            w.line(c);
+        }
+        w.close("");
+    }
+
+    fn clear_newer_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str, link: &str) {
+        let spec = &self.model.name;
+        let newer = self.newer_clears(s);
+        let mut ndoc = vec![format!(
+            "Zeroes every member of a {link} newer than revision `rev` of the `{spec}` spec: \
+             a driver of that revision had no such member. [`dispatch`] does it after copying \
+             in and before copying out when the driver reports an older revision, so a handler \
+             never sees, and a caller never gets, what that revision did not have."
+        )];
+        if newer.is_empty() {
+            ndoc.push("Every member is as old as the struct; this does nothing.".to_string());
+        } else {
+            for (since, _, names) in &newer {
+                ndoc.push(format!("- Below revision {since}: {}.", names.join(", ")));
+            }
+        }
+        doc(w, &ndoc.join("\n"));
+        let snake = names::snake(&s.name);
+        fmt::fn_sig(
+            w,
+            &format!("pub fn clear_newer_{snake}"),
+            &[format!("v: &mut {ty}"), "rev: u32".to_string()],
+            None,
+            " {",
+        );
+        if newer.is_empty() {
+            w.line("let _ = (v, rev);");
+        }
+        for (since, stmts, _) in newer {
+            w.open(format!("if rev < {since}"));
+            for st in stmts {
+                w.line(st);
+            }
+            w.close("");
+        }
+        w.close("");
+    }
+
+    /// The checks of `s`, whose value is at `v.<path>`. With `reads`
+    /// false (inside a nested struct the kernel only writes), only pad is
+    /// checked.
+    fn checks(&self, s: &Struct, path: &[String], reads: bool, scope: Scope, out: &mut Vec<Check>) {
+        for m in &s.members {
+            let mut p = path.to_vec();
+            p.push(snake_ident(&m.name));
+            let field = format!("v.{}", p.join("."));
+            let label = p
+                .iter()
+                .map(|i| i.trim_start_matches("r#").to_string())
+                .collect::<Vec<_>>()
+                .join(".");
+            let read = reads && m.access.read_by_kernel();
+            // The revision from which this member exists, in this spec's
+            // numbering (an included spec's `since` count in its own).
+            let at = if scope.own {
+                scope.at.max(m.since)
+            } else {
+                scope.at
+            };
+            let from = (at > scope.base).then_some(at);
+            match &m.kind {
+                MemberKind::Pad { .. } => out.push(Check::new(
+                    Test::Cond(format!("!uabi_runtime::all_zero(&{field})")),
+                    format!("`{label}` (pad) is not all zero"),
+                    from,
+                )),
+                MemberKind::Scalar { ty, count: None } if read => {
+                    let x = scalar_value(&field, *ty, m.byte_order);
+                    if let Some(check) = &m.check {
+                        if let Some((cond, doc)) = self.enum_cond(&x, *ty, check, &label) {
+                            out.push(Check::new(Test::Cond(cond), doc, from));
+                        }
+                        for (since, cond, doc) in self.newer_entries(&x, *ty, check, at, &label) {
+                            out.push(Check {
+                                test: Test::Cond(cond),
+                                doc,
+                                from,
+                                until: Some(since),
+                            });
+                        }
+                    }
+                    if let Some(range) = m.range
+                        && let Some((cond, doc)) = range_cond(&x, *ty, range, &label)
+                    {
+                        out.push(Check::new(Test::Cond(cond), doc, from));
+                    }
+                }
+                MemberKind::Struct { name } => {
+                    let Some((inner, _)) = self.model.find_struct(name) else {
+                        continue;
+                    };
+                    let own = self.own_struct(name);
+                    if read {
+                        let mut sub = Vec::new();
+                        let inner_scope = Scope {
+                            base: inner.since,
+                            at: inner.since,
+                            own,
+                        };
+                        self.checks(inner, &[], true, inner_scope, &mut sub);
+                        if sub.is_empty() {
+                            continue;
+                        }
+                        // A struct of this spec is checked at the same
+                        // revision; another spec's at that spec's own.
+                        let (test, doc) = if own {
+                            let (f, link) = self.struct_fn("validate_{}_at", name);
+                            (
+                                Test::Nested(f, vec![format!("&{field}"), "rev".to_string()], true),
+                                format!("`{label}` fails {link} at `rev`"),
+                            )
+                        } else {
+                            let (f, link) = self.struct_fn("validate_{}", name);
+                            (
+                                Test::Nested(f, vec![format!("&{field}")], false),
+                                format!("`{label}` fails {link}"),
+                            )
+                        };
+                        out.push(Check::new(test, doc, from));
+                    } else {
+                        // Zeroed by clear_out before dispatch validates,
+                        // but a standalone call still sees the caller's pad.
+                        let inner_scope = Scope {
+                            base: scope.base,
+                            at,
+                            own: scope.own && own,
+                        };
+                        self.checks(inner, &p, false, inner_scope, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Does `validate_<s>_at` check an enum or a nested struct of an
+    /// included spec (which `rev` does not number)?
+    fn has_foreign_checks(&self, s: &Struct) -> bool {
+        s.members.iter().any(|m| {
+            if !m.access.read_by_kernel() {
+                return false;
+            }
+            match &m.kind {
+                MemberKind::Scalar { count: None, .. } => m
+                    .check
+                    .as_ref()
+                    .and_then(|c| self.model.find_enum(&c.name))
+                    .is_some_and(|(_, owner)| owner != self.model.name),
+                MemberKind::Struct { name } => !self.own_struct(name),
+                _ => false,
+            }
+        })
+    }
+
+    /// The checks that reject an enum value or flag bit newer than `rev`,
+    /// for a member whose value is `x` and that exists from revision `at`
+    /// on: one per revision that added entries, as (that revision,
+    /// condition, description). Only this spec's enums: another spec's
+    /// entries count in that spec's revisions.
+    fn newer_entries(
+        &self,
+        x: &str,
+        ty: Scalar,
+        check: &EnumCheck,
+        at: u32,
+        label: &str,
+    ) -> Vec<(u32, String, String)> {
+        let Some((e, owner)) = self.model.find_enum(&check.name) else {
+            return Vec::new();
+        };
+        if owner != self.model.name {
+            return Vec::new();
+        }
+        let mut by_since: BTreeMap<u32, Vec<&EnumEntry>> = BTreeMap::new();
+        for entry in e.entries.iter().filter(|x| x.since > at) {
+            by_since.entry(entry.since).or_default().push(entry);
+        }
+        let mut prefix = self.uapi_prefix(owner);
+        prefix.push(snake_ident(&e.name));
+        let ety = if e.entries.iter().any(|x| x.value > u64::from(u32::MAX)) {
+            Scalar::U64
+        } else {
+            Scalar::U32
+        };
+        let et = ety.rust();
+        let bitwise = check.as_flags || e.kind == EnumKind::Flags;
+        // Bits are tested on the member's bits, as the mask check does.
+        let (ux, uty) = if bitwise && ty.signed() {
+            let u = unsigned(ty);
+            (format!("({x} as {})", u.rust()), u)
+        } else {
+            (x.to_string(), ty)
+        };
+        let mut out = Vec::new();
+        for (since, entries) in by_since {
+            let names = entries
+                .iter()
+                .map(|x| format!("`{}`", x.name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let consts: Vec<String> = entries
+                .iter()
+                .map(|x| path(&prefix, &ident(&names::upper(&x.name))))
+                .collect();
+            let set = if consts.len() == 1 {
+                consts[0].clone()
+            } else {
+                format!("({})", consts.join(" | "))
+            };
+            let (cond, what) = if e.kind == EnumKind::Flags {
+                let cond = if uty == ety {
+                    format!("({ux} & {set}) != 0")
+                } else if uty.size() < ety.size() {
+                    format!("({et}::from({ux}) & {set}) != 0")
+                } else {
+                    format!("({ux} & {}::from({set})) != 0", uty.rust())
+                };
+                (cond, format!("sets {names}"))
+            } else if check.as_flags {
+                // An enum used as flags: each value is a bit number.
+                let bits = u64::from(uty.size() * 8);
+                let mask = entries
+                    .iter()
+                    .filter(|x| x.value < bits)
+                    .fold(0u64, |m, x| m | 1 << x.value);
+                if mask == 0 {
+                    continue;
+                }
+                (
+                    format!("({ux} & {}) != 0", hex_lit(mask, 0)),
+                    format!("sets the bit of {names}"),
+                )
+            } else {
+                let value = if ty == ety {
+                    x.to_string()
+                } else if !ty.signed() && ty.size() < ety.size() {
+                    format!("{et}::from({x})")
+                } else {
+                    format!("{et}::try_from({x})")
+                };
+                let converted = ty != ety && (ty.signed() || ty.size() >= ety.size());
+                let alts = consts.join(" | ");
+                let cond = match (consts.len(), converted) {
+                    (1, false) => format!("{value} == {set}"),
+                    (1, true) => format!("{value} == Ok({set})"),
+                    (_, false) => format!("matches!({value}, {alts})"),
+                    (_, true) => format!("matches!({value}, Ok({alts}))"),
+                };
+                (cond, format!("is {names}"))
+            };
+            out.push((
+                since,
+                cond,
+                format!(
+                    "`{label}` {what}, which revision {since} added, and `rev` is below {since}"
+                ),
+            ));
+        }
+        out
+    }
+
+    /// The statements of `clear_newer_<s>`, by the revision below which
+    /// they apply, with the names of what they clear.
+    fn newer_clears(&self, s: &Struct) -> Vec<(u32, Vec<String>, Vec<String>)> {
+        let mut by_since: BTreeMap<u32, (Vec<String>, Vec<String>)> = BTreeMap::new();
+        for m in &s.members {
+            let f = snake_ident(&m.name);
+            if m.since > s.since {
+                let zero = match &m.kind {
+                    MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => {
+                        "0".to_string()
+                    }
+                    MemberKind::Scalar { count: Some(n), .. }
+                    | MemberKind::Pad { len: n }
+                    | MemberKind::Binary { len: n }
+                    | MemberKind::String { len: n } => format!("[0; {n}]"),
+                    MemberKind::Struct { name } => format!("{}::ZERO", self.struct_ty(name)),
+                };
+                let e = by_since.entry(m.since).or_default();
+                e.0.push(format!("v.{f} = {zero};"));
+                e.1.push(format!("`{f}`"));
+                continue;
+            }
+            // A nested struct of this spec that has newer members of its
+            // own (the compat checker forbids that growth; handled as
+            // the same revision all the same).
+            if let MemberKind::Struct { name } = &m.kind
+                && self.own_struct(name)
+                && let Some((inner, _)) = self.model.find_struct(name)
+            {
+                let inner_newer = self.newer_clears(inner);
+                // It checks `rev` itself; any revision below its newest
+                // member's clears something.
+                if let Some(since) = inner_newer.iter().map(|(n, _, _)| *n).max() {
+                    let (func, link) = self.struct_fn("clear_newer_{}", name);
+                    let e = by_since.entry(since).or_default();
+                    e.0.push(format!("{func}(&mut v.{f}, rev);"));
+                    e.1.push(format!("the members of `{f}` newer than `rev` ({link})"));
+                }
+            }
+        }
+        by_since
+            .into_iter()
+            .map(|(since, (stmts, names))| (since, stmts, names))
+            .collect()
+    }
+
+    /// The enum or flags check of a member whose value is `x`: the
+    /// condition under which it fails, and its description.
+    fn enum_cond(
+        &self,
+        x: &str,
+        ty: Scalar,
+        check: &EnumCheck,
+        label: &str,
+    ) -> Option<(String, String)> {
+        let (e, owner) = self.model.find_enum(&check.name)?;
+        let prefix = self.uapi_prefix(owner);
+        let module_id = snake_ident(&e.name);
+        let link = doc_link(&prefix, &module_id);
+        let module = path(&prefix, &module_id);
+        // The type of the uapi crate's constants and `is_valid`.
+        let ety = if e.entries.iter().any(|x| x.value > u64::from(u32::MAX)) {
+            Scalar::U64
+        } else {
+            Scalar::U32
+        };
+        // Flags are bit patterns: a signed member is read as its bits.
+        let (x, ty) = if check.as_flags && ty.signed() {
+            let u = unsigned(ty);
+            (format!("({x} as {})", u.rust()), u)
+        } else {
+            (x.to_string(), ty)
+        };
+        if check.as_flags && e.kind == EnumKind::Enum {
+            // An enum used as flags: each value is a bit number.
+            let bits = u64::from(ty.size() * 8);
+            let mask = e
+                .entries
+                .iter()
+                .filter(|x| x.value < bits)
+                .fold(0u64, |m, x| m | 1 << x.value);
+            let full = if bits == 64 {
+                u64::MAX
+            } else {
+                (1 << bits) - 1
+            };
+            if mask == full {
+                return None;
+            }
+            let cond = if mask == 0 {
+                format!("{x} != 0")
+            } else {
+                format!("({x} & !{}) != 0", hex_lit(mask, 0))
+            };
+            return Some((
+                cond,
+                format!("`{label}` sets a bit that is not a value of {link} (as a bit number)"),
+            ));
+        }
+        let et = ety.rust();
+        let valid = if ty == ety {
+            format!("{module}::is_valid({x})")
+        } else if !ty.signed() && ty.size() < ety.size() {
+            format!("{module}::is_valid({et}::from({x}))")
+        } else {
+            format!("{et}::try_from({x}).is_ok_and({module}::is_valid)")
+        };
+        let doc = if check.as_flags {
+            format!("`{label}` sets a bit outside {link}")
+        } else {
+            format!("`{label}` is not one of {link}")
+        };
+        Some((format!("!{valid}"), doc))
+    }
+
+    /// The statements of `clear_out_<s>` and the names of what they clear.
+    pub(super) fn clears(&self, s: &Struct) -> (Vec<String>, Vec<String>) {
+        let mut stmts = Vec::new();
+        let mut names = Vec::new();
+        for m in &s.members {
+            let f = snake_ident(&m.name);
+            let out = m.access == crate::model::Access::Out;
+            match &m.kind {
+                // The pointer value is input even when the memory behind
+                // it is output; pad is checked, never written.
+                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => {}
+                MemberKind::Struct { name } if out => {
+                    stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(name)));
+                    names.push(format!("`{f}`"));
+                }
+                MemberKind::Struct { name } => {
+                    let Some((inner, _)) = self.model.find_struct(name) else {
+                        continue;
+                    };
+                    if !self.clears(inner).0.is_empty() {
+                        let (func, link) = self.struct_fn("clear_out_{}", name);
+                        stmts.push(format!("{func}(&mut v.{f});"));
+                        names.push(format!("the out members of `{f}` ({link})"));
+                    }
+                }
+                MemberKind::Scalar { count: None, .. } if out => {
+                    stmts.push(format!("v.{f} = 0;"));
+                    names.push(format!("`{f}`"));
+                }
+                MemberKind::Scalar { count: Some(n), .. }
+                | MemberKind::Binary { len: n }
+                | MemberKind::String { len: n }
+                    if out =>
+                {
+                    stmts.push(format!("v.{f} = [0; {n}];"));
+                    names.push(format!("`{f}`"));
+                }
+                _ => {}
+            }
+        }
+        (stmts, names)
+    }
+
+    /// Whether `clear_newer_<s>` does something.
+    pub(super) fn has_newer(&self, s: &Struct) -> bool {
+        !self.newer_clears(s).is_empty()
+    }
+}
+
+/// The member's value in host order.
+pub(super) fn scalar_value(field: &str, ty: Scalar, order: Option<ByteOrder>) -> String {
+    if ty.size() == 1 {
+        return field.to_string();
+    }
+    let t = ty.rust();
+    match order {
+        Some(ByteOrder::Big) => format!("{t}::from_be({field})"),
+        Some(ByteOrder::Little) => format!("{t}::from_le({field})"),
+        None => field.to_string(),
+    }
+}
+
+fn unsigned(ty: Scalar) -> Scalar {
+    match ty {
+        Scalar::S8 => Scalar::U8,
+        Scalar::S16 => Scalar::U16,
+        Scalar::S32 => Scalar::U32,
+        Scalar::S64 => Scalar::U64,
+        t => t,
+    }
+}
+
+/// The range check of a member whose value is `x`. A bound equal to the
+/// type's own is not compared (it always holds, and clippy rejects the
+/// comparison).
+fn range_cond(
+    x: &str,
+    ty: Scalar,
+    (lo, hi): (i128, i128),
+    label: &str,
+) -> Option<(String, String)> {
+    let (tlo, thi) = ty.bounds();
+    match (lo != tlo, hi != thi) {
+        (true, true) => Some((
+            format!("!({lo}..={hi}).contains(&{x})"),
+            format!("`{label}` is outside {lo}..={hi}"),
+        )),
+        (true, false) => Some((format!("{x} < {lo}"), format!("`{label}` is below {lo}"))),
+        (false, true) => Some((format!("{x} > {hi}"), format!("`{label}` is above {hi}"))),
+        (false, false) => None,
+    }
+}
