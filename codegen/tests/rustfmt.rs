@@ -8,7 +8,7 @@ use std::process::Command;
 
 /// The Rust crates whose backend prints text (all of them, once every
 /// Rust backend is converted).
-const KINDS: &[&str] = &["uapi"];
+const KINDS: &[&str] = &["uapi", "kernel"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {

@@ -354,9 +354,13 @@ pub(super) fn open_if(w: &mut RustWriter, cond: &[String]) {
     w.indent_in();
 }
 
-/// `lhs rhs` (a `let` or `static` with its value): on the line of `lhs`
-/// when that line fits, else the value alone from the next line, one
-/// level in. `value` lays the value out at a column after a lead.
+/// `lhs rhs` (a `let` or `static` with its value), placed as rustfmt's
+/// `choose_rhs` places it: on the line of `lhs` when it fits there whole;
+/// otherwise alone from the next line, one level in, when that reads
+/// better (it fits on one line there, or it needs fewer lines, or it does
+/// not open its bracket at the end of the first line where the other
+/// does); else broken on the line of `lhs`. `value` lays the value out
+/// at a column after a lead.
 pub(super) fn assign(
     indent: usize,
     lhs: &str,
@@ -366,14 +370,24 @@ pub(super) fn assign(
     // A value that breaks needs its first line a column short of the
     // width (rustfmt's shape keeps room after an opening bracket).
     let room = if same.len() > 1 { 1 } else { 0 };
-    if same
+    let same_fits = same
         .first()
-        .is_some_and(|l| indent + l.len() + room <= MAX_WIDTH)
-    {
+        .is_some_and(|l| indent + l.len() + room <= MAX_WIDTH);
+    if same_fits && same.len() == 1 {
+        return same;
+    }
+    let next_indent = indent + INDENT.len();
+    let next = value(next_indent, "");
+    let next_fits = next.iter().all(|l| next_indent + l.len() <= MAX_WIDTH);
+    let ends = |lines: &[String], c: char| lines.first().is_some_and(|l| l.ends_with(c));
+    let prefer_next = next.len() == 1
+        || same.len() > next.len() + 1
+        || ['(', '{', '['].iter().any(|&c| ends(&same, c) && !ends(&next, c));
+    if same_fits && !(next_fits && prefer_next) {
         return same;
     }
     let mut lines = vec![lhs.to_string()];
-    for l in value(indent + INDENT.len(), "") {
+    for l in next {
         lines.push(format!("{INDENT}{l}"));
     }
     lines

@@ -19,7 +19,7 @@ mod text;
 mod tokens;
 
 pub(crate) use tokens::{
-    doc_link, hex_lit, ident, inner_doc, outer_doc, scalar_ty, snake_ident, type_ident,
+    doc_link, ident, inner_doc, outer_doc, scalar_ty, snake_ident, type_ident,
 };
 
 use crate::backend::GeneratedFile;

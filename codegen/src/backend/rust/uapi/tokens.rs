@@ -41,13 +41,6 @@ pub(crate) fn scalar_ty(s: Scalar) -> TokenStream {
     quote! { #id }
 }
 
-/// A hex literal padded to `digits` (at least), e.g. `0x40`, `0xc0186440`.
-pub(crate) fn hex_lit(v: u64, digits: usize) -> Literal {
-    format!("{v:#0w$x}", w = digits + 2)
-        .parse()
-        .expect("a hex integer is a literal")
-}
-
 /// A Rust identifier for `s`: raw where it is a keyword, with a trailing
 /// underscore where even that is not allowed, with a leading underscore
 /// where it would start with a digit.
