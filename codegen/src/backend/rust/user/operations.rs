@@ -8,7 +8,7 @@
 //! names; a spec whose transport lacks them gets the numbers, policies and
 //! values but no call functions.
 
-use super::text::{call, chain, doc, fn_open, struct_path};
+use super::text::{ClosureCall, call, call_chain, doc, fn_open, struct_path};
 use crate::backend::rust::netlink::{has_operations, transport};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
 use crate::model::{Attr, AttrSet, ByteOrder, EnumKind, Ioctl, Model, Operation, Scalar};
@@ -513,37 +513,42 @@ impl Ops<'_> {
         w.close("");
     }
 
-    /// What reads one payload `p`, and whether it may fail (an Option).
-    fn read(&self, a: &Attr, k: &Kind) -> (String, bool) {
+    /// What reads one payload `p` (a root and the calls chained on it),
+    /// and whether it may fail (an Option).
+    fn read(&self, a: &Attr, k: &Kind) -> (String, Vec<String>, bool) {
+        let plain = |root: String, fallible| (root, Vec::new(), fallible);
         match k {
-            Kind::Int(s) => (format!("nla::get_{}(p, {})", s.name(), order(a)), true),
-            Kind::Flag => (String::new(), false),
+            Kind::Int(s) => plain(format!("nla::get_{}(p, {})", s.name(), order(a)), true),
+            Kind::Flag => plain(String::new(), false),
             Kind::Str => (
-                "String::from_utf8_lossy(nla::get_str(p)).into_owned()".to_string(),
+                "String::from_utf8_lossy(nla::get_str(p))".to_string(),
+                vec![".into_owned()".to_string()],
                 false,
             ),
-            Kind::Bin(None) => ("p.to_vec()".to_string(), false),
+            Kind::Bin(None) => ("p".to_string(), vec![".to_vec()".to_string()], false),
             Kind::Bin(Some(s)) => (
                 format!(
-                    "<crate::{} as FromBytes>::read_from_bytes(p).ok()",
+                    "<crate::{} as FromBytes>::read_from_bytes(p)",
                     self.struct_ty(s)
                 ),
+                vec![".ok()".to_string()],
                 true,
             ),
-            Kind::Nest(n) if a.multi_attr => (format!("{}::decode(p)", owned_ident(n)), false),
-            Kind::Nest(n) => (format!("Box::new({}::decode(p))", owned_ident(n)), false),
+            Kind::Nest(n) if a.multi_attr => plain(format!("{}::decode(p)", owned_ident(n)), false),
+            Kind::Nest(n) => plain(format!("Box::new({}::decode(p))", owned_ident(n)), false),
         }
     }
 
     fn decode_attr(&self, w: &mut RustWriter, set: &AttrSet, a: &Attr, k: &Kind) {
         let prefix = format!("{}: ", snake_ident(&a.name));
-        let c = Self::attr_const(set, a);
+        let args = ["attrs".to_string(), Self::attr_const(set, a)];
         if let Kind::Flag = k {
-            let root = format!("nla::find(attrs, {c})");
-            chain(w, &prefix, &root, &[".is_some()".to_string()], ",");
+            let is_some = [".is_some()".to_string()];
+            call_chain(w, &prefix, ("nla::find", &args), &is_some, None, ",");
             return;
         }
-        let (d, fallible) = self.read(a, k);
+        let (body_root, body_children, fallible) = self.read(a, k);
+        let d = format!("{body_root}{}", body_children.concat());
         if a.multi_attr {
             let read = match k {
                 // A function path, not a closure (clippy's redundant_closure).
@@ -551,12 +556,16 @@ impl Ops<'_> {
                 _ if fallible => format!(".filter_map(|p| {d})"),
                 _ => format!(".map(|p| {d})"),
             };
-            let root = format!("nla::find_all(attrs, {c})");
-            chain(w, &prefix, &root, &[read, ".collect()".to_string()], ",");
+            let children = [read, ".collect()".to_string()];
+            call_chain(w, &prefix, ("nla::find_all", &args), &children, None, ",");
         } else {
             let read = if fallible { "and_then" } else { "map" };
-            let root = format!("nla::find(attrs, {c})");
-            chain(w, &prefix, &root, &[format!(".{read}(|p| {d})")], ",");
+            let last = ClosureCall {
+                open: format!(".{read}(|p|"),
+                body_root,
+                body_children,
+            };
+            call_chain(w, &prefix, ("nla::find", &args), &[], Some(&last), ",");
         }
     }
 
@@ -632,7 +641,14 @@ impl Ops<'_> {
 /// functional update from `AttrPolicy::new`.
 fn entry_body(w: &mut RustWriter, fields: &[String], new_args: &[String]) {
     for f in fields {
-        w.line(format!("{f},"));
+        // `name: Some(value)` breaks as a call does.
+        let some = f
+            .split_once(": Some(")
+            .and_then(|(name, rest)| Some((name, rest.strip_suffix(')')?)));
+        match some {
+            Some((name, value)) => call(w, &format!("{name}: Some"), &[value.to_string()], ","),
+            None => w.line(format!("{f},")),
+        }
     }
     call(w, "..nla::AttrPolicy::new", new_args, "");
 }

@@ -99,6 +99,78 @@ pub(super) fn chain(
     w.indent_out();
 }
 
+/// The last call of a chain when it takes a closure, `.and_then(|p| body)`:
+/// when it fits on no line of its own, its body moves into a block.
+pub(super) struct ClosureCall {
+    /// `.and_then(|p|`.
+    pub open: String,
+    /// The body: a root and the calls chained on it.
+    pub body_root: String,
+    pub body_children: Vec<String>,
+}
+
+impl ClosureCall {
+    fn text(&self) -> String {
+        format!(
+            "{} {}{})",
+            self.open,
+            self.body_root,
+            self.body_children.concat()
+        )
+    }
+}
+
+/// `prefix head(args).a().b()suffix`, a chain on a call, as [`chain`]
+/// lays it out; a root call that breaks (rustfmt's vertical call) keeps
+/// its calls at its own indentation, and a last closure call too long
+/// for a line of its own takes a block body on the root's line.
+pub(super) fn call_chain(
+    w: &mut RustWriter,
+    prefix: &str,
+    root: (&str, &[String]),
+    children: &[String],
+    last: Option<&ClosureCall>,
+    suffix: &str,
+) {
+    let (head, args) = root;
+    let root_text = format!("{head}({})", args.join(", "));
+    let mut all: Vec<String> = children.to_vec();
+    all.extend(last.map(ClosureCall::text));
+    let root_lines = call_lines(w.indent(), &format!("{prefix}{head}"), args, "");
+    if root_lines.len() == 1 && w.fits(&format!("{prefix}{root_text}{}{suffix}", all.concat())) {
+        chain(w, prefix, &root_text, &all, suffix);
+        return;
+    }
+    if let (Some(c), true) = (last, children.is_empty() && root_lines.len() == 1) {
+        let own = format!("{}{suffix}", c.text());
+        if !RustWriter::at_depth(w.depth() + 1).fits(&own) {
+            w.line(format!("{prefix}{root_text}{} {{", c.open));
+            w.indent_in();
+            chain(w, "", &c.body_root, &c.body_children, "");
+            w.indent_out();
+            w.line(format!("}}){suffix}"));
+            return;
+        }
+    }
+    let broken = root_lines.len() > 1;
+    for l in root_lines {
+        w.line(l);
+    }
+    if !broken {
+        w.indent_in();
+    }
+    for (i, c) in all.iter().enumerate() {
+        if i + 1 == all.len() {
+            w.line(format!("{c}{suffix}"));
+        } else {
+            w.line(c);
+        }
+    }
+    if !broken {
+        w.indent_out();
+    }
+}
+
 // ---------------------------------------------------------------- paths
 
 /// The chain of re-exported uapi crates that leads from a spec's uapi
@@ -189,6 +261,41 @@ mod tests {
             w.finish(),
             format!("x: f(a).map(g),\n{long}\n    .map(g)\n    .collect(),\n")
         );
+    }
+
+    #[test]
+    fn a_chain_on_a_long_call_or_with_a_long_closure() {
+        let long = "x".repeat(60);
+        let args = ["attrs".to_string(), long.clone()];
+        let mut w = RustWriter::at_depth(4);
+        call_chain(
+            &mut w,
+            "f: ",
+            ("find", &args),
+            &[".is_some()".into()],
+            None,
+            ",",
+        );
+        let expected = format!(
+            "                f: find(\n                    attrs,\n                    \
+             {long},\n                )\n                .is_some(),\n"
+        );
+        assert_eq!(w.finish(), expected);
+
+        let body = ClosureCall {
+            open: ".and_then(|p|".into(),
+            body_root: format!("read_{long}(p)"),
+            body_children: vec![".ok()".into()],
+        };
+        let args = ["attrs".to_string()];
+        let mut w = RustWriter::at_depth(4);
+        call_chain(&mut w, "f: ", ("find", &args), &[], Some(&body), ",");
+        let out = w.finish();
+        assert!(
+            out.starts_with("                f: find(attrs).and_then(|p| {\n"),
+            "{out}"
+        );
+        assert!(out.ends_with("                }),\n"), "{out}");
     }
 
     #[test]
