@@ -173,7 +173,16 @@ impl IoctlGen<'_> {
                 (_, false) => format!("{}.as_ptr() as u64", p.param),
                 (_, true) => format!("{}.as_mut_ptr() as u64", p.param),
             };
-            w.line(format!("arg.{} = {addr};", p.field));
+            let one = format!("arg.{} = {addr};", p.field);
+            if w.fits(&one) {
+                w.line(one);
+            } else {
+                // A right-hand side that fits a line of its own goes there.
+                w.line(format!("arg.{} =", p.field));
+                w.indent_in();
+                w.line(format!("{addr};"));
+                w.indent_out();
+            }
         }
         comment(w, &self.safe_safety(arg, arg_ty, ptrs));
         self.ioctl_call(w, "::core::ptr::from_mut(arg).cast()");
@@ -361,12 +370,20 @@ impl IoctlGen<'_> {
         let head = format!("{lhs} {rhs} {{");
         if w.indent() + head.len() + 5 <= MAX_WIDTH {
             struct_lit(w, &format!("{lhs} {rhs}"), &fields, ")?;");
-        } else {
-            w.line(lhs);
-            w.indent_in();
+            return;
+        }
+        w.line(lhs);
+        w.indent_in();
+        if w.fits(&format!("{rhs} {{")) {
             struct_lit(w, &rhs, &fields, ")?;");
+        } else {
+            // Even a line of its own is too short: the chain breaks.
+            w.line(format!("{ty}::try_from({measure})"));
+            w.indent_in();
+            struct_lit(w, ".map_err(|_| CallError::TooLong", &fields, ")?;");
             w.indent_out();
         }
+        w.indent_out();
     }
 
     fn safe_safety(&self, arg: &Struct, arg_ty: &str, ptrs: &[PtrParam]) -> String {

@@ -467,7 +467,7 @@ impl Ops<'_> {
                 &[c.to_string(), "*v".to_string(), order(a).to_string()],
                 ";",
             ),
-            Kind::Flag => w.line(format!("w.put_flag({c});")),
+            Kind::Flag => call(w, "w.put_flag", &[c.to_string()], ";"),
             Kind::Str => {
                 let max = match a.max_len {
                     Some(n) => format!("Some({n})"),
@@ -488,7 +488,7 @@ impl Ops<'_> {
                 ";",
             ),
             Kind::Nest(_) => {
-                w.line(format!("let n = w.nest_start({c});"));
+                call(w, "let n = w.nest_start", &[c.to_string()], ";");
                 w.line("v.encode(w);");
                 w.line("w.nest_end(n);");
             }
@@ -500,7 +500,7 @@ impl Ops<'_> {
         let c = Self::attr_const(set, a);
         if let Kind::Flag = k {
             w.open(format!("if self.{f}"));
-            w.line(format!("w.put_flag({c});"));
+            self.put(w, &c, a, k);
             w.close("");
             return;
         }
