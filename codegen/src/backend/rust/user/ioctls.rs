@@ -5,8 +5,8 @@
 
 use super::lib_name;
 use super::text::{call, doc, doc_link, fn_open, struct_lit, struct_path, struct_prefix};
-use crate::backend::rust::uapi::{dir_text, since_text};
 use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident, type_ident, wrap};
+use crate::ioc::Dir;
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct};
 use crate::names;
 
@@ -554,6 +554,20 @@ impl IoctlGen<'_> {
         let mut prefix = struct_prefix(self.model, &s.name);
         prefix.push(type_ident(&s.name));
         doc_link(&prefix, field)
+    }
+}
+
+fn since_text(since: u32) -> String {
+    format!("Since revision {since}.")
+}
+
+/// An ioctl's direction as the spec spells it.
+fn dir_text(d: Dir) -> &'static str {
+    match d {
+        Dir::None => "none",
+        Dir::In => "in",
+        Dir::Out => "out",
+        Dir::InOut => "inout",
     }
 }
 
