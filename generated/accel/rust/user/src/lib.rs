@@ -28,7 +28,9 @@ pub const REVISION: u32 = uapi::REVISION;
 /// does not define: the ioctls of an included spec are answered by that spec's
 /// crate, against that spec's revision.
 pub fn supported(name: &str, driver_revision: u32) -> bool {
-    IOCTLS.iter().any(|d| d.name == name && d.since <= driver_revision)
+    IOCTLS
+        .iter()
+        .any(|d| d.name == name && d.since <= driver_revision)
 }
 /// Read one device or per-file parameter.
 ///
@@ -54,14 +56,11 @@ pub fn get_param<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::GetParam`, the size `IOCTL_GET_PARAM`
     // encodes, valid for the kernel's reads and writes. It holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_GET_PARAM, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "get-param",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_GET_PARAM, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "get-param",
+        errno,
+    })
 }
 /// Like [`get_param`], but sends `arg` exactly as the caller set it: user pointers
 /// and their counts are not touched. For tests that pass deliberately bad pointers
@@ -85,14 +84,11 @@ pub unsafe fn get_param_raw<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::GetParam`, the size `IOCTL_GET_PARAM`
     // encodes, valid for the kernel's reads and writes; it holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_GET_PARAM, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "get-param",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_GET_PARAM, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "get-param",
+        errno,
+    })
 }
 /// Write one read-write parameter. The new value applies to the calling open file
 /// only.
@@ -121,14 +117,11 @@ pub fn set_param<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::SetParam`, the size `IOCTL_SET_PARAM`
     // encodes, valid for the kernel's reads and writes. It holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_SET_PARAM, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "set-param",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_SET_PARAM, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "set-param",
+        errno,
+    })
 }
 /// Like [`set_param`], but sends `arg` exactly as the caller set it: user pointers
 /// and their counts are not touched. For tests that pass deliberately bad pointers
@@ -152,14 +145,11 @@ pub unsafe fn set_param_raw<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::SetParam`, the size `IOCTL_SET_PARAM`
     // encodes, valid for the kernel's reads and writes; it holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_SET_PARAM, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "set-param",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_SET_PARAM, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "set-param",
+        errno,
+    })
 }
 /// Allocate a buffer object and return a new handle to it in the calling file's
 /// namespace. The contents of a new BO are zero.
@@ -191,14 +181,11 @@ pub fn bo_create<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoCreate`, the size `IOCTL_BO_CREATE`
     // encodes, valid for the kernel's reads and writes. It holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_BO_CREATE, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "bo-create",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_BO_CREATE, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "bo-create",
+        errno,
+    })
 }
 /// Like [`bo_create`], but sends `arg` exactly as the caller set it: user pointers
 /// and their counts are not touched. For tests that pass deliberately bad pointers
@@ -222,14 +209,11 @@ pub unsafe fn bo_create_raw<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoCreate`, the size `IOCTL_BO_CREATE`
     // encodes, valid for the kernel's reads and writes; it holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_BO_CREATE, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "bo-create",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_BO_CREATE, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "bo-create",
+        errno,
+    })
 }
 /// Report the size, flags and mmap offset of a buffer object.
 ///
@@ -256,14 +240,11 @@ pub fn bo_info<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoInfo`, the size `IOCTL_BO_INFO`
     // encodes, valid for the kernel's reads and writes. It holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_BO_INFO, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "bo-info",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_BO_INFO, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "bo-info",
+        errno,
+    })
 }
 /// Like [`bo_info`], but sends `arg` exactly as the caller set it: user pointers
 /// and their counts are not touched. For tests that pass deliberately bad pointers
@@ -287,14 +268,11 @@ pub unsafe fn bo_info_raw<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoInfo`, the size `IOCTL_BO_INFO`
     // encodes, valid for the kernel's reads and writes; it holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_BO_INFO, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "bo-info",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_BO_INFO, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "bo-info",
+        errno,
+    })
 }
 /// Release a BO handle. The handle is invalid on return. The memory is freed once
 /// no submitted command and no mmap() mapping still uses it; existing mappings stay
@@ -324,14 +302,11 @@ pub fn bo_destroy<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoDestroy`, the size
     // `IOCTL_BO_DESTROY` encodes, valid for the kernel's reads and writes. It holds no user
     // pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_BO_DESTROY, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "bo-destroy",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_BO_DESTROY, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "bo-destroy",
+        errno,
+    })
 }
 /// Like [`bo_destroy`], but sends `arg` exactly as the caller set it: user pointers
 /// and their counts are not touched. For tests that pass deliberately bad pointers
@@ -356,14 +331,11 @@ pub unsafe fn bo_destroy_raw<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoDestroy`, the size
     // `IOCTL_BO_DESTROY` encodes, valid for the kernel's reads and writes; it holds no user
     // pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_BO_DESTROY, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "bo-destroy",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_BO_DESTROY, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "bo-destroy",
+        errno,
+    })
 }
 /// Create a command queue and return a new handle to it.
 ///
@@ -395,14 +367,11 @@ pub fn queue_create<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueCreate`, the size
     // `IOCTL_QUEUE_CREATE` encodes, valid for the kernel's reads and writes. It holds no user
     // pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_QUEUE_CREATE, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "queue-create",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_CREATE, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "queue-create",
+        errno,
+    })
 }
 /// Like [`queue_create`], but sends `arg` exactly as the caller set it: user
 /// pointers and their counts are not touched. For tests that pass deliberately bad
@@ -427,14 +396,11 @@ pub unsafe fn queue_create_raw<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueCreate`, the size
     // `IOCTL_QUEUE_CREATE` encodes, valid for the kernel's reads and writes; it holds no user
     // pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_QUEUE_CREATE, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "queue-create",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_CREATE, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "queue-create",
+        errno,
+    })
 }
 /// Destroy a queue. The handle is invalid on return. Work already submitted to the
 /// queue runs to completion; it can no longer be waited for through this handle.
@@ -463,14 +429,11 @@ pub fn queue_destroy<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueDestroy`, the size
     // `IOCTL_QUEUE_DESTROY` encodes, valid for the kernel's reads and writes. It holds no user
     // pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_QUEUE_DESTROY, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "queue-destroy",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_DESTROY, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "queue-destroy",
+        errno,
+    })
 }
 /// Like [`queue_destroy`], but sends `arg` exactly as the caller set it: user
 /// pointers and their counts are not touched. For tests that pass deliberately bad
@@ -495,12 +458,9 @@ pub unsafe fn queue_destroy_raw<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueDestroy`, the size
     // `IOCTL_QUEUE_DESTROY` encodes, valid for the kernel's reads and writes; it holds no user
     // pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_QUEUE_DESTROY, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "queue-destroy",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_DESTROY, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "queue-destroy",
+        errno,
+    })
 }

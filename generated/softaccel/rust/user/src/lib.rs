@@ -17,10 +17,10 @@
 //!
 //! The ioctls of the specs this one builds on are in [`accel_user`], re-exported
 //! here; they take those specs' own driver revisions.
-/// The `softaccel` uapi crate: structs, constants and command numbers.
-pub use softaccel_uapi as uapi;
 /// The user crate of the `accel` spec, whose ioctls this spec builds on.
 pub use accel_user;
+/// The `softaccel` uapi crate: structs, constants and command numbers.
+pub use softaccel_uapi as uapi;
 pub use uabi_runtime::Errno;
 pub use uabi_runtime::transport::{CallError, FdTransport, InProcess, Mapping, Transport};
 /// Every ioctl of this spec (not of included specs) with its `nr` and `since`.
@@ -33,7 +33,9 @@ pub const REVISION: u32 = uapi::REVISION;
 /// does not define: the ioctls of an included spec are answered by that spec's
 /// crate, against that spec's revision.
 pub fn supported(name: &str, driver_revision: u32) -> bool {
-    IOCTLS.iter().any(|d| d.name == name && d.since <= driver_revision)
+    IOCTLS
+        .iter()
+        .any(|d| d.name == name && d.since <= driver_revision)
 }
 /// Validate an array of commands and queue it on a queue as one submission. Either
 /// every command is queued or, on error, none is and no seqno is consumed.
@@ -77,24 +79,20 @@ pub fn submit<T: Transport + ?Sized>(
             driver_revision,
         });
     }
-    arg.cmd_count = u32::try_from(cmds.len())
-        .map_err(|_| CallError::TooLong {
-            ioctl: "submit",
-            len: cmds.len(),
-        })?;
+    arg.cmd_count = u32::try_from(cmds.len()).map_err(|_| CallError::TooLong {
+        ioctl: "submit",
+        len: cmds.len(),
+    })?;
     arg.cmds = cmds.as_ptr() as u64;
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Submit`, the size `IOCTL_SUBMIT`
     // encodes, valid for the kernel's reads and writes. `arg.cmds` holds the address of `cmds`, a
     // shared borrow of at least `arg.cmd_count` elements; the kernel only reads it. The borrows
     // last for the whole call.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_SUBMIT, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "submit",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_SUBMIT, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "submit",
+        errno,
+    })
 }
 /// Like [`submit`], but sends `arg` exactly as the caller set it: user pointers and
 /// their counts are not touched. For tests that pass deliberately bad pointers or
@@ -122,14 +120,11 @@ pub unsafe fn submit_raw<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Submit`, the size `IOCTL_SUBMIT`
     // encodes, valid for the kernel's reads and writes; the user pointers in it are valid by this
     // function's contract.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_SUBMIT, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "submit",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_SUBMIT, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "submit",
+        errno,
+    })
 }
 /// Block until the submission with the given seqno on the given queue has
 /// completed, or until the absolute deadline passes. Returns 0 at once if it has
@@ -166,11 +161,10 @@ pub fn wait<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Wait`, the size `IOCTL_WAIT` encodes,
     // valid for the kernel's reads and writes. It holds no user pointer.
     let result = unsafe { t.ioctl(uapi::IOCTL_WAIT, ::core::ptr::from_mut(arg).cast()) };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "wait",
-            errno,
-        })
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "wait",
+        errno,
+    })
 }
 /// Like [`wait`], but sends `arg` exactly as the caller set it: user pointers and
 /// their counts are not touched. For tests that pass deliberately bad pointers or
@@ -195,11 +189,10 @@ pub unsafe fn wait_raw<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Wait`, the size `IOCTL_WAIT` encodes,
     // valid for the kernel's reads and writes; it holds no user pointer.
     let result = unsafe { t.ioctl(uapi::IOCTL_WAIT, ::core::ptr::from_mut(arg).cast()) };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "wait",
-            errno,
-        })
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "wait",
+        errno,
+    })
 }
 /// Read the performance counters of the calling open file, and optionally reset
 /// them.
@@ -231,25 +224,21 @@ pub fn perf_stats<T: Transport + ?Sized>(
             driver_revision,
         });
     }
-    arg.counter_count = u32::try_from(counters.len())
-        .map_err(|_| CallError::TooLong {
-            ioctl: "perf-stats",
-            len: counters.len(),
-        })?;
+    arg.counter_count = u32::try_from(counters.len()).map_err(|_| CallError::TooLong {
+        ioctl: "perf-stats",
+        len: counters.len(),
+    })?;
     arg.counters = counters.as_mut_ptr() as u64;
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::PerfStats`, the size
     // `IOCTL_PERF_STATS` encodes, valid for the kernel's reads and writes. `arg.counters` holds the
     // address of `counters`, an exclusive borrow of at least `arg.counter_count` elements; the
     // kernel writes it, and every bit pattern is a valid `uapi::PerfCounter`. The borrows last for
     // the whole call.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_PERF_STATS, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "perf-stats",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_PERF_STATS, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "perf-stats",
+        errno,
+    })
 }
 /// Like [`perf_stats`], but sends `arg` exactly as the caller set it: user pointers
 /// and their counts are not touched. For tests that pass deliberately bad pointers
@@ -277,14 +266,11 @@ pub unsafe fn perf_stats_raw<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::PerfStats`, the size
     // `IOCTL_PERF_STATS` encodes, valid for the kernel's reads and writes; the user pointers in it
     // are valid by this function's contract.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_PERF_STATS, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "perf-stats",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_PERF_STATS, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "perf-stats",
+        errno,
+    })
 }
 /// Report how a queue was created and how far its work has got, without blocking.
 /// Requires the queue-info device capability; a driver without it answers ENOTTY.
@@ -315,14 +301,11 @@ pub fn queue_info<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueInfo`, the size
     // `IOCTL_QUEUE_INFO` encodes, valid for the kernel's reads and writes. It holds no user
     // pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_QUEUE_INFO, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "queue-info",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_INFO, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "queue-info",
+        errno,
+    })
 }
 /// Like [`queue_info`], but sends `arg` exactly as the caller set it: user pointers
 /// and their counts are not touched. For tests that pass deliberately bad pointers
@@ -347,14 +330,11 @@ pub unsafe fn queue_info_raw<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueInfo`, the size
     // `IOCTL_QUEUE_INFO` encodes, valid for the kernel's reads and writes; it holds no user
     // pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_QUEUE_INFO, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "queue-info",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_INFO, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "queue-info",
+        errno,
+    })
 }
 /// Carry one control message (see the operations) and return its reply. Requires
 /// the control device capability.
@@ -401,13 +381,13 @@ pub fn control<T: Transport + ?Sized>(
             driver_revision,
         });
     }
-    arg.request_len = u32::try_from(::core::mem::size_of_val(request))
-        .map_err(|_| CallError::TooLong {
+    arg.request_len =
+        u32::try_from(::core::mem::size_of_val(request)).map_err(|_| CallError::TooLong {
             ioctl: "control",
             len: ::core::mem::size_of_val(request),
         })?;
-    arg.reply_cap = u32::try_from(::core::mem::size_of_val(reply))
-        .map_err(|_| CallError::TooLong {
+    arg.reply_cap =
+        u32::try_from(::core::mem::size_of_val(reply)).map_err(|_| CallError::TooLong {
             ioctl: "control",
             len: ::core::mem::size_of_val(reply),
         })?;
@@ -419,14 +399,11 @@ pub fn control<T: Transport + ?Sized>(
     // `arg.reply` holds the address of `reply`, an exclusive borrow of at least `arg.reply_cap`
     // bytes; the kernel writes it, and every bit pattern is a valid `u8`. The borrows last for the
     // whole call.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_CONTROL, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "control",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_CONTROL, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "control",
+        errno,
+    })
 }
 /// Like [`control`], but sends `arg` exactly as the caller set it: user pointers
 /// and their counts are not touched. For tests that pass deliberately bad pointers
@@ -455,14 +432,11 @@ pub unsafe fn control_raw<T: Transport + ?Sized>(
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Control`, the size `IOCTL_CONTROL`
     // encodes, valid for the kernel's reads and writes; the user pointers in it are valid by this
     // function's contract.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_CONTROL, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "control",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_CONTROL, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "control",
+        errno,
+    })
 }
 /// Create a queue in ring mode, with a submit ring (userspace produces ring-cmd
 /// entries) and a complete ring (the device produces ring-completion entries), and
@@ -501,13 +475,15 @@ pub fn ring_queue_create<T: Transport + ?Sized>(
     // `IOCTL_RING_QUEUE_CREATE` encodes, valid for the kernel's reads and writes. It holds no user
     // pointer.
     let result = unsafe {
-        t.ioctl(uapi::IOCTL_RING_QUEUE_CREATE, ::core::ptr::from_mut(arg).cast())
+        t.ioctl(
+            uapi::IOCTL_RING_QUEUE_CREATE,
+            ::core::ptr::from_mut(arg).cast(),
+        )
     };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "ring-queue-create",
-            errno,
-        })
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "ring-queue-create",
+        errno,
+    })
 }
 /// Like [`ring_queue_create`], but sends `arg` exactly as the caller set it: user
 /// pointers and their counts are not touched. For tests that pass deliberately bad
@@ -533,13 +509,15 @@ pub unsafe fn ring_queue_create_raw<T: Transport + ?Sized>(
     // `IOCTL_RING_QUEUE_CREATE` encodes, valid for the kernel's reads and writes; it holds no user
     // pointer.
     let result = unsafe {
-        t.ioctl(uapi::IOCTL_RING_QUEUE_CREATE, ::core::ptr::from_mut(arg).cast())
+        t.ioctl(
+            uapi::IOCTL_RING_QUEUE_CREATE,
+            ::core::ptr::from_mut(arg).cast(),
+        )
     };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "ring-queue-create",
-            errno,
-        })
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "ring-queue-create",
+        errno,
+    })
 }
 /// Tell the device that the submit ring of a ring-mode queue has new entries.
 /// Needed only while the ring's need-wakeup flag is set; the device polls
@@ -573,14 +551,11 @@ pub fn doorbell<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Doorbell`, the size `IOCTL_DOORBELL`
     // encodes, valid for the kernel's reads and writes. It holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_DOORBELL, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "doorbell",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_DOORBELL, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "doorbell",
+        errno,
+    })
 }
 /// Like [`doorbell`], but sends `arg` exactly as the caller set it: user pointers
 /// and their counts are not touched. For tests that pass deliberately bad pointers
@@ -604,14 +579,11 @@ pub unsafe fn doorbell_raw<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Doorbell`, the size `IOCTL_DOORBELL`
     // encodes, valid for the kernel's reads and writes; it holds no user pointer.
-    let result = unsafe {
-        t.ioctl(uapi::IOCTL_DOORBELL, ::core::ptr::from_mut(arg).cast())
-    };
-    result
-        .map_err(|errno| CallError::Errno {
-            ioctl: "doorbell",
-            errno,
-        })
+    let result = unsafe { t.ioctl(uapi::IOCTL_DOORBELL, ::core::ptr::from_mut(arg).cast()) };
+    result.map_err(|errno| CallError::Errno {
+        ioctl: "doorbell",
+        errno,
+    })
 }
 /// Control messages of the `softaccel` spec: operation and attribute values,
 /// policies, owned request and reply values, and one function per operation that
@@ -844,13 +816,11 @@ pub mod operations {
     /// Every attribute of the `power` set: the policy of a nest of it.
     pub static POWER_ATTRS: nla::Policy = nla::Policy {
         name: "power",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                values: nla::Values::Enum(&[0, 1]),
-                ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
+        }],
     };
     /// Every attribute of the `queue-reset` set: the policy of a nest of it.
     pub static QUEUE_RESET_ATTRS: nla::Policy = nla::Policy {
@@ -875,13 +845,11 @@ pub mod operations {
     /// Every attribute of the `tunables` set: the policy of a nest of it.
     pub static TUNABLES_ATTRS: nla::Policy = nla::Policy {
         name: "tunables",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                range: Some((10000, 1000000000)),
-                ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
     };
     /// Every attribute of the `fw` set: the policy of a nest of it.
     pub static FW_ATTRS: nla::Policy = nla::Policy {
@@ -960,24 +928,20 @@ pub mod operations {
     /// The attributes of a `set-power-state` request: those its `do` lists.
     pub static SET_POWER_STATE_REQUEST: nla::Policy = nla::Policy {
         name: "set-power-state request",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                values: nla::Values::Enum(&[0, 1]),
-                ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
+        }],
     };
     /// The attributes of a `set-power-state` reply: those its `do` lists.
     pub static SET_POWER_STATE_REPLY: nla::Policy = nla::Policy {
         name: "set-power-state reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                values: nla::Values::Enum(&[0, 1]),
-                ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
+        }],
     };
     /// The attributes of a `reset-queue` request: those its `do` lists.
     pub static RESET_QUEUE_REQUEST: nla::Policy = nla::Policy {
@@ -998,12 +962,10 @@ pub mod operations {
     /// The attributes of a `reset-queue` reply: those its `do` lists.
     pub static RESET_QUEUE_REPLY: nla::Policy = nla::Policy {
         name: "reset-queue reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                ..nla::AttrPolicy::new("cancelled", 3, nla::Type::U32)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            ..nla::AttrPolicy::new("cancelled", 3, nla::Type::U32)
+        }],
     };
     /// The attributes of a `get-tunables` request: those its `do` lists.
     pub static GET_TUNABLES_REQUEST: nla::Policy = nla::Policy {
@@ -1013,57 +975,47 @@ pub mod operations {
     /// The attributes of a `get-tunables` reply: those its `do` lists.
     pub static GET_TUNABLES_REPLY: nla::Policy = nla::Policy {
         name: "get-tunables reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                range: Some((10000, 1000000000)),
-                ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
     };
     /// The attributes of a `set-tunables` request: those its `do` lists.
     pub static SET_TUNABLES_REQUEST: nla::Policy = nla::Policy {
         name: "set-tunables request",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                range: Some((10000, 1000000000)),
-                ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
     };
     /// The attributes of a `set-tunables` reply: those its `do` lists.
     pub static SET_TUNABLES_REPLY: nla::Policy = nla::Policy {
         name: "set-tunables reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                range: Some((10000, 1000000000)),
-                ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
     };
     /// The attributes of a `fw-command` request: those its `do` lists.
     pub static FW_COMMAND_REQUEST: nla::Policy = nla::Policy {
         name: "fw-command request",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                exact_len: Some(core::mem::size_of::<crate::uapi::FwRequest>() as u32),
-                ..nla::AttrPolicy::new("request", 1, nla::Type::Binary)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            exact_len: Some(core::mem::size_of::<crate::uapi::FwRequest>() as u32),
+            ..nla::AttrPolicy::new("request", 1, nla::Type::Binary)
+        }],
     };
     /// The attributes of a `fw-command` reply: those its `do` lists.
     pub static FW_COMMAND_REPLY: nla::Policy = nla::Policy {
         name: "fw-command reply",
-        attrs: &[
-            nla::AttrPolicy {
-                since: 3,
-                exact_len: Some(core::mem::size_of::<crate::uapi::FwReply>() as u32),
-                ..nla::AttrPolicy::new("reply", 2, nla::Type::Binary)
-            },
-        ],
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            exact_len: Some(core::mem::size_of::<crate::uapi::FwReply>() as u32),
+            ..nla::AttrPolicy::new("reply", 2, nla::Type::Binary)
+        }],
     };
     /// The attributes of a nest of the `engine` set.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -1304,13 +1256,9 @@ pub mod operations {
         pub fn decode(attrs: &[u8]) -> Self {
             Self {
                 request: nla::find(attrs, attr::fw::REQUEST)
-                    .and_then(|p| {
-                        <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p).ok()
-                    }),
+                    .and_then(|p| <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p).ok()),
                 reply: nla::find(attrs, attr::fw::REPLY)
-                    .and_then(|p| {
-                        <crate::uapi::FwReply as FromBytes>::read_from_bytes(p).ok()
-                    }),
+                    .and_then(|p| <crate::uapi::FwReply as FromBytes>::read_from_bytes(p).ok()),
             }
         }
     }
@@ -1639,9 +1587,7 @@ pub mod operations {
         pub fn decode(attrs: &[u8]) -> Self {
             Self {
                 request: nla::find(attrs, attr::fw::REQUEST)
-                    .and_then(|p| {
-                        <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p).ok()
-                    }),
+                    .and_then(|p| <crate::uapi::FwRequest as FromBytes>::read_from_bytes(p).ok()),
             }
         }
     }
@@ -1663,9 +1609,7 @@ pub mod operations {
         pub fn decode(attrs: &[u8]) -> Self {
             Self {
                 reply: nla::find(attrs, attr::fw::REPLY)
-                    .and_then(|p| {
-                        <crate::uapi::FwReply as FromBytes>::read_from_bytes(p).ok()
-                    }),
+                    .and_then(|p| <crate::uapi::FwReply as FromBytes>::read_from_bytes(p).ok()),
             }
         }
     }
@@ -1696,30 +1640,27 @@ pub mod operations {
     ) -> (Result<(), OpError>, crate::uapi::Control) {
         let mut arg = <crate::uapi::Control>::default();
         let res = super::control(t, driver_revision, &mut arg, request, reply);
-        let res = res
-            .map_err(|e| match e {
-                CallError::Errno { errno, .. } => {
-                    OpError::Rejected {
-                        op: "control",
-                        errno,
-                        offset: arg.error_offset,
-                        attr: arg.error_attr,
-                    }
-                }
-                CallError::Unsupported { since, driver_revision, .. } => {
-                    OpError::Unsupported {
-                        op: "control",
-                        since,
-                        driver_revision,
-                    }
-                }
-                CallError::TooLong { len, .. } => {
-                    OpError::TooLarge {
-                        op: "control",
-                        needed: len,
-                    }
-                }
-            });
+        let res = res.map_err(|e| match e {
+            CallError::Errno { errno, .. } => OpError::Rejected {
+                op: "control",
+                errno,
+                offset: arg.error_offset,
+                attr: arg.error_attr,
+            },
+            CallError::Unsupported {
+                since,
+                driver_revision,
+                ..
+            } => OpError::Unsupported {
+                op: "control",
+                since,
+                driver_revision,
+            },
+            CallError::TooLong { len, .. } => OpError::TooLarge {
+                op: "control",
+                needed: len,
+            },
+        });
         (res, arg)
     }
     fn call<T: Transport + ?Sized>(
@@ -1740,20 +1681,15 @@ pub mod operations {
         }
         let mut req = vec![0u8; nla::MAX_MSG];
         let mut w = nla::Writer::new(&mut req);
-        w.header(
-            &nla::Header {
-                op,
-                flags: 0,
-                reserved: 0,
-            },
-        );
+        w.header(&nla::Header {
+            op,
+            flags: 0,
+            reserved: 0,
+        });
         encode(&mut w);
         let n = w
             .finish()
-            .map_err(|needed| OpError::TooLarge {
-                op: name,
-                needed,
-            })?;
+            .map_err(|needed| OpError::TooLarge { op: name, needed })?;
         req.truncate(n);
         let mut cap = INITIAL_REPLY_CAP;
         let mut retried = false;
@@ -1763,33 +1699,38 @@ pub mod operations {
             match res {
                 Ok(()) => {
                     reply.truncate((arg.reply_len as usize).min(cap));
-                    let bad = |error| OpError::BadReply {
-                        op: name,
-                        error,
-                    };
+                    let bad = |error| OpError::BadReply { op: name, error };
                     let h = nla::Header::parse_strict(&reply).map_err(bad)?;
                     if h.op != op {
                         return Err(bad(nla::Error::msg(Errno::EPROTO)));
                     }
                     let attrs = reply.get(nla::MSG_HDRLEN..).unwrap_or_default();
                     nla::validate(
-                            attrs,
-                            nla::MSG_HDRLEN,
-                            policy,
-                            super::REVISION,
-                            nla::Unknown::Skip,
-                        )
-                        .map_err(bad)?;
+                        attrs,
+                        nla::MSG_HDRLEN,
+                        policy,
+                        super::REVISION,
+                        nla::Unknown::Skip,
+                    )
+                    .map_err(bad)?;
                     return Ok(reply);
                 }
-                Err(
-                    OpError::Rejected { errno: Errno::EMSGSIZE, .. },
-                ) if !retried && arg.reply_len as usize > cap
-                    && arg.reply_len as usize <= nla::MAX_MSG => {
+                Err(OpError::Rejected {
+                    errno: Errno::EMSGSIZE,
+                    ..
+                }) if !retried
+                    && arg.reply_len as usize > cap
+                    && arg.reply_len as usize <= nla::MAX_MSG =>
+                {
                     cap = arg.reply_len as usize;
                     retried = true;
                 }
-                Err(OpError::Rejected { errno, offset, attr, .. }) => {
+                Err(OpError::Rejected {
+                    errno,
+                    offset,
+                    attr,
+                    ..
+                }) => {
                     return Err(OpError::Rejected {
                         op: name,
                         errno,
@@ -1822,7 +1763,9 @@ pub mod operations {
             &|w| req.encode(w),
             &GET_STATUS_REPLY,
         )?;
-        Ok(GetStatusReply::decode(reply.get(nla::MSG_HDRLEN..).unwrap_or_default()))
+        Ok(GetStatusReply::decode(
+            reply.get(nla::MSG_HDRLEN..).unwrap_or_default(),
+        ))
     }
     /// Report the device-wide counters.
     ///
@@ -1845,7 +1788,9 @@ pub mod operations {
             &|w| req.encode(w),
             &GET_COUNTERS_REPLY,
         )?;
-        Ok(GetCountersReply::decode(reply.get(nla::MSG_HDRLEN..).unwrap_or_default()))
+        Ok(GetCountersReply::decode(
+            reply.get(nla::MSG_HDRLEN..).unwrap_or_default(),
+        ))
     }
     /// Change the power state; see power-state.
     ///
@@ -1868,7 +1813,9 @@ pub mod operations {
             &|w| req.encode(w),
             &SET_POWER_STATE_REPLY,
         )?;
-        Ok(SetPowerStateReply::decode(reply.get(nla::MSG_HDRLEN..).unwrap_or_default()))
+        Ok(SetPowerStateReply::decode(
+            reply.get(nla::MSG_HDRLEN..).unwrap_or_default(),
+        ))
     }
     /// Drain or cancel the pending work of one of the caller's queues; see reset-mode.
     ///
@@ -1891,7 +1838,9 @@ pub mod operations {
             &|w| req.encode(w),
             &RESET_QUEUE_REPLY,
         )?;
-        Ok(ResetQueueReply::decode(reply.get(nla::MSG_HDRLEN..).unwrap_or_default()))
+        Ok(ResetQueueReply::decode(
+            reply.get(nla::MSG_HDRLEN..).unwrap_or_default(),
+        ))
     }
     /// Report the tunables.
     ///
@@ -1914,7 +1863,9 @@ pub mod operations {
             &|w| req.encode(w),
             &GET_TUNABLES_REPLY,
         )?;
-        Ok(GetTunablesReply::decode(reply.get(nla::MSG_HDRLEN..).unwrap_or_default()))
+        Ok(GetTunablesReply::decode(
+            reply.get(nla::MSG_HDRLEN..).unwrap_or_default(),
+        ))
     }
     /// Change the tunables given; the reply holds every tunable's new value.
     ///
@@ -1937,7 +1888,9 @@ pub mod operations {
             &|w| req.encode(w),
             &SET_TUNABLES_REPLY,
         )?;
-        Ok(SetTunablesReply::decode(reply.get(nla::MSG_HDRLEN..).unwrap_or_default()))
+        Ok(SetTunablesReply::decode(
+            reply.get(nla::MSG_HDRLEN..).unwrap_or_default(),
+        ))
     }
     /// Send one message to the device firmware and return its reply.
     ///
@@ -1960,7 +1913,9 @@ pub mod operations {
             &|w| req.encode(w),
             &FW_COMMAND_REPLY,
         )?;
-        Ok(FwCommandReply::decode(reply.get(nla::MSG_HDRLEN..).unwrap_or_default()))
+        Ok(FwCommandReply::decode(
+            reply.get(nla::MSG_HDRLEN..).unwrap_or_default(),
+        ))
     }
 }
 /// The shared-memory rings of the `softaccel` spec, user side: the producer of
@@ -2007,10 +1962,7 @@ pub mod rings {
         /// The producer of this ring over `mem`, a region of `entries` entries, starting at
         /// the producer index the region holds. `BadGeometry` when `entries` is not a power
         /// of two or `mem` is too small.
-        pub fn producer<M: RingMem>(
-            mem: M,
-            entries: u32,
-        ) -> Result<Producer<M>, RingError> {
+        pub fn producer<M: RingMem>(mem: M, entries: u32) -> Result<Producer<M>, RingError> {
             uabi_runtime::ring::Producer::new(mem, entries)
         }
     }

@@ -1,0 +1,597 @@
+//! The functions of one ioctl: the safe one, which fills each user
+//! pointer of the argument from a borrow, and the `unsafe` `_raw` one,
+//! which sends the argument as the caller set it. An ioctl whose argument
+//! holds a pointer no borrow can vouch for only gets the `_raw` one.
+
+use super::lib_name;
+use super::text::{call, doc, doc_link, fn_open, struct_lit, struct_path, struct_prefix};
+use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident, type_ident, wrap};
+use crate::ioc::Dir;
+use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct};
+use crate::names;
+
+/// Width of a `// SAFETY:` comment line, indentation included.
+const COMMENT_WIDTH: usize = 100;
+
+/// The parameter names every ioctl function has; a user pointer member
+/// of the same name gets a trailing underscore.
+const FIXED_PARAMS: &[&str] = &["t", "driver_revision", "arg", "result"];
+
+/// Crate-level names an ioctl function must not take.
+const RESERVED_FNS: &[&str] = &["supported", "uapi"];
+
+/// The generic head every ioctl function shares after its name.
+const GENERICS: &str = "<T: Transport + ?Sized>";
+
+/// The return type of every ioctl function.
+const RET: &str = " -> Result<(), CallError>";
+
+/// A `user-ptr` member of an ioctl's argument, as the safe function fills
+/// it from a slice (or a reference, without a count).
+struct PtrParam {
+    /// The parameter's name.
+    param: String,
+    /// The member's field.
+    field: String,
+    /// The element type.
+    elem: String,
+    /// Does the kernel write through the pointer?
+    writes: bool,
+    len: PtrLen,
+    access: Access,
+}
+
+/// What one ioctl's functions are printed from.
+struct IoctlGen<'a> {
+    model: &'a Model,
+    io: &'a Ioctl,
+    /// The safe function's name.
+    name: String,
+    /// `IOCTL_<NAME>`.
+    cmd: String,
+}
+
+/// The functions of `io`.
+pub(super) fn ioctl_fns(w: &mut RustWriter, model: &Model, io: &Ioctl) {
+    let mut base = names::snake(&io.name);
+    if RESERVED_FNS.contains(&base.as_str())
+        || model.includes.iter().any(|i| lib_name(&i.name) == base)
+    {
+        base.push_str("_ioctl");
+    }
+    let g = IoctlGen {
+        model,
+        io,
+        name: crate::backend::rust::writer::ident(&base),
+        cmd: format!("IOCTL_{}", names::upper(&io.name)),
+    };
+    let Some(arg_name) = &io.arg else {
+        g.no_arg_fn(w);
+        return;
+    };
+    // The resolver guarantees the argument exists.
+    if let Some((arg, _)) = model.find_struct(arg_name) {
+        g.arg_fns(w, arg, &base);
+    }
+}
+
+/// `// text` lines wrapped to `COMMENT_WIDTH` at the writer's indentation.
+fn comment(w: &mut RustWriter, text: &str) {
+    let width = COMMENT_WIDTH.saturating_sub(w.indent() + 3).max(40);
+    for l in wrap(text, width, 0) {
+        w.line(format!("// {l}"));
+    }
+}
+
+impl IoctlGen<'_> {
+    /// The only function of an ioctl without argument.
+    fn no_arg_fn(&self, w: &mut RustWriter) {
+        doc(w, &self.fn_doc(None, &[]));
+        let params = ["t: &T".to_string(), "driver_revision: u32".to_string()];
+        fn_open(w, &format!("pub fn {}{GENERICS}", self.name), &params, RET);
+        self.revision_check(w);
+        comment(
+            w,
+            &format!(
+                "SAFETY: `{}` takes no argument (`_IO`), which is passed as a null pointer.",
+                self.cmd
+            ),
+        );
+        self.ioctl_call(w, "::core::ptr::null_mut()");
+        w.close("");
+    }
+
+    /// The safe function (unless a pointer is out of a borrow's reach)
+    /// and the `_raw` one.
+    fn arg_fns(&self, w: &mut RustWriter, arg: &Struct, base: &str) {
+        let arg_ty = struct_path(self.model, &arg.name);
+        let ptrs = self.ptr_params(arg);
+        let nested = self.nested_ptrs(arg);
+        // A pointer the safe function does not fill from a borrow (one in
+        // a nested struct or in an array element) could point anywhere
+        // the kernel then writes: such an ioctl is only offered unsafe.
+        if !nested {
+            self.safe_fn(w, arg, &arg_ty, &ptrs);
+        }
+        doc(w, &self.raw_doc(arg, &ptrs, nested));
+        let params = [
+            "t: &T".to_string(),
+            "driver_revision: u32".to_string(),
+            format!("arg: &mut {arg_ty}"),
+        ];
+        fn_open(
+            w,
+            &format!("pub unsafe fn {base}_raw{GENERICS}"),
+            &params,
+            RET,
+        );
+        self.revision_check(w);
+        comment(
+            w,
+            &format!(
+                "SAFETY: `arg` is an exclusive borrow of a whole `{arg_ty}`, the size `{}` \
+                 encodes, valid for the kernel's reads and writes; {}",
+                self.cmd,
+                if ptrs.is_empty() && !nested {
+                    "it holds no user pointer."
+                } else {
+                    "the user pointers in it are valid by this function's contract."
+                }
+            ),
+        );
+        self.ioctl_call(w, "::core::ptr::from_mut(arg).cast()");
+        w.close("");
+    }
+
+    fn safe_fn(&self, w: &mut RustWriter, arg: &Struct, arg_ty: &str, ptrs: &[PtrParam]) {
+        doc(w, &self.fn_doc(Some(arg), ptrs));
+        // One parameter per pointer is the point of the function.
+        if 3 + ptrs.len() > 7 {
+            w.line("#[allow(clippy::too_many_arguments)]");
+        }
+        let mut params = vec![
+            "t: &T".to_string(),
+            "driver_revision: u32".to_string(),
+            format!("arg: &mut {arg_ty}"),
+        ];
+        params.extend(ptrs.iter().map(|p| {
+            let ty = match (&p.len, p.writes) {
+                (PtrLen::Single, false) => format!("&{}", p.elem),
+                (PtrLen::Single, true) => format!("&mut {}", p.elem),
+                (_, false) => format!("&[{}]", p.elem),
+                (_, true) => format!("&mut [{}]", p.elem),
+            };
+            format!("{}: {ty}", p.param)
+        }));
+        fn_open(w, &format!("pub fn {}{GENERICS}", self.name), &params, RET);
+        self.revision_check(w);
+        self.count_fills(w, arg, ptrs);
+        for p in ptrs {
+            let addr = match (&p.len, p.writes) {
+                (PtrLen::Single, false) => format!("::core::ptr::from_ref({}) as u64", p.param),
+                (PtrLen::Single, true) => format!("::core::ptr::from_mut({}) as u64", p.param),
+                (_, false) => format!("{}.as_ptr() as u64", p.param),
+                (_, true) => format!("{}.as_mut_ptr() as u64", p.param),
+            };
+            let one = format!("arg.{} = {addr};", p.field);
+            if w.fits(&one) {
+                w.line(one);
+            } else {
+                // A right-hand side that fits a line of its own goes there.
+                w.line(format!("arg.{} =", p.field));
+                w.indent_in();
+                w.line(format!("{addr};"));
+                w.indent_out();
+            }
+        }
+        comment(w, &self.safe_safety(arg, arg_ty, ptrs));
+        self.ioctl_call(w, "::core::ptr::from_mut(arg).cast()");
+        w.close("");
+    }
+
+    /// The unsafe call with `ptr` as the argument pointer, and the
+    /// function's result naming the ioctl in an error.
+    fn ioctl_call(&self, w: &mut RustWriter, ptr: &str) {
+        let args = [format!("uapi::{}", self.cmd), ptr.to_string()];
+        let one = format!("let result = unsafe {{ t.ioctl({}) }};", args.join(", "));
+        // The call keeps to one line only within rustfmt's call width.
+        if w.fits(&one) && args.join(", ").len() <= 60 {
+            w.line(one);
+        } else {
+            w.open("let result = unsafe");
+            call(w, "t.ioctl", &args, "");
+            w.close(";");
+        }
+        let fields = [format!("ioctl: {:?}", self.io.name), "errno".to_string()];
+        struct_lit(w, "result.map_err(|errno| CallError::Errno", &fields, ")");
+    }
+
+    fn revision_check(&self, w: &mut RustWriter) {
+        let since = self.io.since;
+        if since == 0 {
+            return;
+        }
+        w.open(format!("if driver_revision < {since}"));
+        let fields = [
+            format!("ioctl: {:?}", self.io.name),
+            format!("since: {since}"),
+            "driver_revision".to_string(),
+        ];
+        struct_lit(w, "return Err(CallError::Unsupported", &fields, ");");
+        w.close("");
+    }
+
+    fn ptr_params(&self, arg: &Struct) -> Vec<PtrParam> {
+        arg.members
+            .iter()
+            .filter_map(|mem| {
+                let MemberKind::UserPtr { elem, len, .. } = &mem.kind else {
+                    return None;
+                };
+                let snake = names::snake(&mem.name);
+                let param = if FIXED_PARAMS.contains(&snake.as_str()) {
+                    snake_ident(&format!("{snake}_"))
+                } else {
+                    snake_ident(&mem.name)
+                };
+                let access = self.pointee_access(mem.access, elem);
+                Some(PtrParam {
+                    param,
+                    field: snake_ident(&mem.name),
+                    elem: match elem {
+                        Elem::Scalar(s) => s.rust().to_string(),
+                        Elem::Struct(n) => struct_path(self.model, n),
+                    },
+                    writes: access.written_by_kernel(),
+                    len: len.clone(),
+                    access,
+                })
+            })
+            .collect()
+    }
+
+    /// What the kernel does with the memory behind a pointer. The
+    /// pointer's own `access` says it, unless it is the default `in` and
+    /// the element struct declares members the kernel writes: then the
+    /// kernel writes the elements (PERF_STATS's counters), and lending
+    /// it a shared slice would be unsound.
+    fn pointee_access(&self, declared: Access, elem: &Elem) -> Access {
+        let Elem::Struct(name) = elem else {
+            return declared;
+        };
+        if declared != Access::In {
+            return declared;
+        }
+        let (mut reads, mut writes) = (false, false);
+        self.member_accesses(name, &mut |a| {
+            reads |= a.read_by_kernel();
+            writes |= a.written_by_kernel();
+        });
+        match (reads, writes) {
+            (_, false) => Access::In,
+            (false, true) => Access::Out,
+            (true, true) => Access::InOut,
+        }
+    }
+
+    /// The access of every member of a struct, nested structs' members
+    /// included; pad has none that matters.
+    fn member_accesses(&self, name: &str, f: &mut dyn FnMut(Access)) {
+        let Some((s, _)) = self.model.find_struct(name) else {
+            return;
+        };
+        for m in &s.members {
+            match &m.kind {
+                MemberKind::Pad { .. } => {}
+                MemberKind::Struct { name } => self.member_accesses(name, f),
+                _ => f(m.access),
+            }
+        }
+    }
+
+    /// Does the argument hold a user pointer the safe function cannot fill
+    /// from a borrow: one inside a nested struct, or inside the elements a
+    /// user pointer points at?
+    fn nested_ptrs(&self, arg: &Struct) -> bool {
+        arg.members.iter().any(|mem| match &mem.kind {
+            MemberKind::Struct { name } => self.holds_ptr(name),
+            MemberKind::UserPtr {
+                elem: Elem::Struct(name),
+                ..
+            } => self.holds_ptr(name),
+            _ => false,
+        })
+    }
+
+    /// Does a struct hold a user pointer, directly or in a struct it
+    /// embeds by value? (By-value nesting is acyclic.)
+    fn holds_ptr(&self, name: &str) -> bool {
+        self.model.find_struct(name).is_some_and(|(s, _)| {
+            s.members.iter().any(|m| match &m.kind {
+                MemberKind::UserPtr { .. } => true,
+                MemberKind::Struct { name } => self.holds_ptr(name),
+                _ => false,
+            })
+        })
+    }
+
+    /// Statements setting each count (or byte length) member from its
+    /// slices. A member two pointers share gets the smaller measure, so
+    /// it never overstates either slice.
+    fn count_fills(&self, w: &mut RustWriter, arg: &Struct, ptrs: &[PtrParam]) {
+        let mut order: Vec<usize> = Vec::new();
+        for p in ptrs {
+            if let PtrLen::Count(i) | PtrLen::Bytes(i) = p.len
+                && !order.contains(&i)
+            {
+                order.push(i);
+            }
+        }
+        for i in order {
+            let member = &arg.members[i];
+            let measures: Vec<String> = ptrs
+                .iter()
+                .filter_map(|p| match p.len {
+                    PtrLen::Count(j) if j == i => Some(format!("{}.len()", p.param)),
+                    PtrLen::Bytes(j) if j == i => {
+                        Some(format!("::core::mem::size_of_val({})", p.param))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let Some((first, rest)) = measures.split_first() else {
+                continue;
+            };
+            let measure = rest
+                .iter()
+                .fold(first.clone(), |acc, m| format!("{acc}.min({m})"));
+            let ty = match &member.kind {
+                MemberKind::Scalar { ty, count: None } => ty.rust(),
+                // The resolver allows only a single integer member.
+                _ => "u64",
+            };
+            self.count_fill(w, &snake_ident(&member.name), ty, &measure);
+        }
+    }
+
+    /// `arg.<field> = <ty>::try_from(<measure>).map_err(..)?;`: the error
+    /// closure's struct literal overflows the line the assignment starts
+    /// on when its head fits there, else the right-hand side starts on
+    /// the next line.
+    fn count_fill(&self, w: &mut RustWriter, field: &str, ty: &str, measure: &str) {
+        let lhs = format!("arg.{field} =");
+        let rhs = format!("{ty}::try_from({measure}).map_err(|_| CallError::TooLong");
+        let fields = [
+            format!("ioctl: {:?}", self.io.name),
+            format!("len: {measure}"),
+        ];
+        // rustfmt keeps the head on the assignment's line only with room
+        // to spare (found by trying: five columns, whatever the indentation).
+        let head = format!("{lhs} {rhs} {{");
+        if w.indent() + head.len() + 5 <= MAX_WIDTH {
+            struct_lit(w, &format!("{lhs} {rhs}"), &fields, ")?;");
+            return;
+        }
+        w.line(lhs);
+        w.indent_in();
+        if w.fits(&format!("{rhs} {{")) {
+            struct_lit(w, &rhs, &fields, ")?;");
+        } else {
+            // Even a line of its own is too short: the chain breaks.
+            w.line(format!("{ty}::try_from({measure})"));
+            w.indent_in();
+            struct_lit(w, ".map_err(|_| CallError::TooLong", &fields, ")?;");
+            w.indent_out();
+        }
+        w.indent_out();
+    }
+
+    fn safe_safety(&self, arg: &Struct, arg_ty: &str, ptrs: &[PtrParam]) -> String {
+        let mut text = format!(
+            "SAFETY: `arg` is an exclusive borrow of a whole `{arg_ty}`, the size `{}` \
+             encodes, valid for the kernel's reads and writes.",
+            self.cmd
+        );
+        if ptrs.is_empty() {
+            text.push_str(" It holds no user pointer.");
+            return text;
+        }
+        for p in ptrs {
+            let (field, param) = (&p.field, &p.param);
+            let borrow = if p.writes { "an exclusive" } else { "a shared" };
+            let what = match access_verb(p.access) {
+                "reads" => "the kernel only reads it".to_string(),
+                verb => format!(
+                    "the kernel {verb} it, and every bit pattern is a valid `{}`",
+                    p.elem
+                ),
+            };
+            text.push_str(&match p.len {
+                PtrLen::Single => {
+                    format!(
+                        " `arg.{field}` holds the address of `{param}`, {borrow} borrow; {what}."
+                    )
+                }
+                PtrLen::Count(i) => format!(
+                    " `arg.{field}` holds the address of `{param}`, {borrow} borrow of at least \
+                     `arg.{}` elements; {what}.",
+                    snake_ident(&arg.members[i].name)
+                ),
+                PtrLen::Bytes(i) => format!(
+                    " `arg.{field}` holds the address of `{param}`, {borrow} borrow of at least \
+                     `arg.{}` bytes; {what}.",
+                    snake_ident(&arg.members[i].name)
+                ),
+            });
+        }
+        text.push_str(" The borrows last for the whole call.");
+        text
+    }
+
+    // ------------------------------------------------------------ docs
+
+    /// Doc of the safe function (and of an argument-less ioctl's only one).
+    fn fn_doc(&self, arg: Option<&Struct>, ptrs: &[PtrParam]) -> String {
+        let io = self.io;
+        let mut paras: Vec<String> = Vec::new();
+        if let Some(d) = &io.doc {
+            paras.push(d.clone());
+        }
+        let mut facts = format!(
+            "Sends [`uapi::{}`], direction {} (`{}`)",
+            self.cmd,
+            dir_text(io.dir),
+            io.dir.c_macro()
+        );
+        if let Some(a) = &io.arg {
+            facts.push_str(&format!(", with `arg`, a {}", self.struct_link(a)));
+        }
+        facts.push_str(&format!(
+            ". {} A driver reporting an older `driver_revision` is not called: \
+             [`CallError::Unsupported`].",
+            since_text(io.since)
+        ));
+        paras.push(facts);
+        if let Some(arg) = arg {
+            for p in ptrs {
+                paras.push(format!("- {}", self.ptr_param_doc(arg, p)));
+            }
+        }
+        if !io.errors.is_empty() {
+            paras.push("Errors, as [`CallError::Errno`]:".to_string());
+            for e in &io.errors {
+                paras.push(match &e.doc {
+                    Some(d) => format!("- `{}`: {}", e.errno, d),
+                    None => format!("- `{}`", e.errno),
+                });
+            }
+        }
+        paras.join("\n")
+    }
+
+    fn ptr_param_doc(&self, arg: &Struct, p: &PtrParam) -> String {
+        let field_link = |i: usize| self.field_link(arg, &snake_ident(&arg.members[i].name));
+        let ptr = self.field_link(arg, &p.field);
+        let verb = access_verb(p.access);
+        match p.len {
+            PtrLen::Single => format!(
+                "`{}`: its address goes in {ptr}; the kernel {verb} it.",
+                p.param
+            ),
+            PtrLen::Count(i) => format!(
+                "`{}`: its address goes in {ptr} and its length in {} ([`CallError::TooLong`] \
+                 if it does not fit); the kernel {verb} the elements.",
+                p.param,
+                field_link(i)
+            ),
+            PtrLen::Bytes(i) => format!(
+                "`{}`: its address goes in {ptr} and its size in bytes in {} \
+                 ([`CallError::TooLong`] if it does not fit); the kernel {verb} the elements.",
+                p.param,
+                field_link(i)
+            ),
+        }
+    }
+
+    fn raw_doc(&self, arg: &Struct, ptrs: &[PtrParam], nested: bool) -> String {
+        let io = self.io;
+        let mut paras = Vec::new();
+        if nested {
+            if let Some(d) = &io.doc {
+                paras.push(d.clone());
+            }
+            paras.push(format!(
+                "Sends [`uapi::{}`] with `arg`, a {}, exactly as the caller set it. {} A \
+                 driver reporting an older `driver_revision` is not called: \
+                 [`CallError::Unsupported`]. There is no safe variant: the argument holds user \
+                 pointers inside nested structs or array elements, which no borrow can vouch \
+                 for.",
+                self.cmd,
+                self.struct_link(&arg.name),
+                since_text(io.since)
+            ));
+        } else {
+            paras.push(format!(
+                "Like [`{}`], but sends `arg` exactly as the caller set it: user pointers \
+                 and their counts are not touched. For tests that pass deliberately bad \
+                 pointers or counts.",
+                self.name
+            ));
+        }
+        paras.push("# Safety".to_string());
+        if ptrs.is_empty() && !nested {
+            paras.push(
+                "`arg` holds no user pointer, so any value is sound; the function is `unsafe` \
+                 only to match the other `_raw` functions."
+                    .to_string(),
+            );
+        } else {
+            let fields: Vec<String> = ptrs
+                .iter()
+                .map(|p| self.field_link(arg, &p.field))
+                .collect();
+            let which = if nested {
+                "Every user pointer in `arg`, nested ones included,".to_string()
+            } else {
+                format!("Each user pointer in `arg` ({})", fields.join(", "))
+            };
+            paras.push(format!(
+                "{which} must be 0 or an address the kernel may access as this ioctl does (read \
+                 for `in` pointers, write for `out` and `inout` ones) for as many elements or \
+                 bytes as its count member says, without touching memory that Rust code \
+                 borrows during the call. An address that is not mapped at all qualifies: the \
+                 kernel answers it with EFAULT."
+            ));
+        }
+        paras.join("\n")
+    }
+
+    fn struct_link(&self, name: &str) -> String {
+        doc_link(&struct_prefix(self.model, name), &type_ident(name))
+    }
+
+    fn field_link(&self, s: &Struct, field: &str) -> String {
+        let mut prefix = struct_prefix(self.model, &s.name);
+        prefix.push(type_ident(&s.name));
+        doc_link(&prefix, field)
+    }
+}
+
+fn since_text(since: u32) -> String {
+    format!("Since revision {since}.")
+}
+
+/// An ioctl's direction as the spec spells it.
+fn dir_text(d: Dir) -> &'static str {
+    match d {
+        Dir::None => "none",
+        Dir::In => "in",
+        Dir::Out => "out",
+        Dir::InOut => "inout",
+    }
+}
+
+/// What the kernel does with the memory behind a pointer of this access.
+fn access_verb(a: Access) -> &'static str {
+    match a {
+        Access::In => "reads",
+        Access::Out => "writes",
+        Access::InOut => "reads and writes",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_wrap_at_their_indentation() {
+        let mut w = RustWriter::at_depth(1);
+        comment(&mut w, &format!("SAFETY: {}", "word ".repeat(40)));
+        let out = w.finish();
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].starts_with("    // SAFETY: word"), "{out}");
+        assert!(lines[1].starts_with("    // word"), "{out}");
+        assert!(lines.iter().all(|l| l.len() <= COMMENT_WIDTH), "{out}");
+    }
+}

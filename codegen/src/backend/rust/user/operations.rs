@@ -1,0 +1,654 @@
+//! The user crate's `operations` module, for a spec with control messages
+//! (`attribute-sets` and `operations`): the numbers (operation values,
+//! attribute values per set) and policy tables the kernel crate has too,
+//! then owned request and reply values with `encode`/`decode`, and one
+//! call function per operation over the transport ioctl.
+//!
+//! The transport ioctl's argument must have the members the wire contract
+//! names; a spec whose transport lacks them gets the numbers, policies and
+//! values but no call functions.
+
+use super::text::{ClosureCall, call, call_chain, doc, fn_open, struct_path};
+use crate::backend::rust::netlink::{has_operations, transport};
+use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
+use crate::model::{Attr, AttrSet, ByteOrder, EnumKind, Ioctl, Model, Operation, Scalar};
+use crate::names;
+
+/// What an attribute's payload is, for the generated code.
+enum Kind {
+    Int(Scalar),
+    Flag,
+    Str,
+    /// Opaque bytes, or a struct (by name) when `struct:` is given.
+    Bin(Option<String>),
+    /// A nest of the named set.
+    Nest(String),
+}
+
+fn kind(a: &Attr) -> Option<Kind> {
+    if let Some(s) = Scalar::from_name(&a.ty) {
+        return Some(Kind::Int(s));
+    }
+    Some(match a.ty.as_str() {
+        "flag" => Kind::Flag,
+        "string" => Kind::Str,
+        "binary" => Kind::Bin(a.struct_.clone()),
+        "nest" => Kind::Nest(a.nested_attributes.clone()?),
+        _ => return None,
+    })
+}
+
+/// The operations that have a `do` (the only mode generated).
+fn ops(m: &Model) -> Vec<&Operation> {
+    m.operations
+        .as_ref()
+        .map(|o| o.list.iter().filter(|op| op.do_.is_some()).collect())
+        .unwrap_or_default()
+}
+
+fn op_const(op: &Operation) -> String {
+    format!("OP_{}", names::upper(&op.name))
+}
+
+fn set_policy(set: &str) -> String {
+    format!("{}_ATTRS", names::upper(set))
+}
+
+fn op_policy(op: &Operation, what: &str) -> String {
+    format!("{}_{what}", names::upper(&op.name))
+}
+
+fn owned_ident(set: &str) -> String {
+    format!("{}Attrs", names::pascal(set))
+}
+
+fn request_ident(op: &Operation) -> String {
+    format!("{}Request", names::pascal(&op.name))
+}
+
+fn reply_ident(op: &Operation) -> String {
+    format!("{}Reply", names::pascal(&op.name))
+}
+
+fn order(a: &Attr) -> &'static str {
+    match a.byte_order {
+        None => "nla::Order::Native",
+        Some(ByteOrder::Big) => "nla::Order::Big",
+        Some(ByteOrder::Little) => "nla::Order::Little",
+    }
+}
+
+fn i128_lit(v: i128) -> String {
+    let abs = v.unsigned_abs();
+    if v < 0 {
+        format!("-({abs} as i128)")
+    } else {
+        abs.to_string()
+    }
+}
+
+/// Appends the `operations` module, if the spec has control messages.
+pub(super) fn module(w: &mut RustWriter, m: &Model) {
+    if !has_operations(m) {
+        return;
+    }
+    let g = Ops { model: m };
+    doc(
+        w,
+        &format!(
+            "Control messages of the `{}` spec: operation and attribute values, policies, \
+             owned request and reply values, and one function per operation that sends it \
+             through the transport ioctl.",
+            m.name
+        ),
+    );
+    w.open("pub mod operations");
+    w.lines(USES);
+    g.numbers(w);
+    g.policies(w);
+    g.values(w);
+    if let Some(io) = transport(m) {
+        g.calls(w, io);
+    }
+    w.close("");
+}
+
+/// The imports of every `operations` module.
+const USES: &str = "\
+#[allow(unused_imports)]
+use super::{CallError, Errno, Transport};
+pub use uabi_runtime::nla::{self, OpError};
+#[allow(unused_imports)]
+use uabi_runtime::zerocopy::{FromBytes, IntoBytes};";
+
+struct Ops<'a> {
+    model: &'a Model,
+}
+
+impl Ops<'_> {
+    fn set(&self, name: &str) -> Option<&AttrSet> {
+        self.model.attribute_sets.iter().find(|s| s.name == name)
+    }
+
+    /// The attribute-set of an operation and the attributes of one of its
+    /// `do` lists (request or reply) that the set has.
+    fn op_attrs(&self, op: &Operation, reply: bool) -> Option<(&AttrSet, Vec<&Attr>)> {
+        let set = self.set(op.attribute_set.as_ref()?)?;
+        let mode = op.do_.as_ref()?;
+        let list = if reply { &mode.reply } else { &mode.request };
+        let names = list.as_deref().unwrap_or_default();
+        let attrs = set
+            .attributes
+            .iter()
+            .filter(|a| names.contains(&a.name) && kind(a).is_some())
+            .collect();
+        Some((set, attrs))
+    }
+
+    /// A struct's type from the crate root (`uapi::FwRequest`).
+    fn struct_ty(&self, name: &str) -> String {
+        struct_path(self.model, name)
+    }
+
+    // ------------------------------------------------------------ numbers
+
+    /// Operation values, `op_since` and the attribute values.
+    fn numbers(&self, w: &mut RustWriter) {
+        let m = self.model;
+        for op in ops(m) {
+            let mut d = format!("Operation `{}`", op.name);
+            if op.admin_perm {
+                d.push_str(" (admin-perm: a privileged caller only, else EPERM)");
+            }
+            d.push_str(&format!(". Since revision {}.", op.since));
+            if let Some(doc) = &op.doc {
+                d = format!("{doc}\n{d}");
+            }
+            doc(w, &d);
+            w.line(format!(
+                "pub const {}: u16 = {};",
+                op_const(op),
+                op.value as u16
+            ));
+        }
+        w.line("/// The revision that added operation `op`; None for a value no");
+        w.line("/// revision of this spec has.");
+        w.open("pub const fn op_since(op: u16) -> Option<u32>");
+        w.open("match op");
+        for op in ops(m) {
+            w.line(format!("{} => Some({}),", op_const(op), op.since));
+        }
+        w.line("_ => None,");
+        w.close("");
+        w.close("");
+        w.line("/// Attribute values, one module per attribute set.");
+        w.open("pub mod attr");
+        for set in &m.attribute_sets {
+            doc(w, &format!("Attribute values of the `{}` set.", set.name));
+            let head = format!("pub mod {}", snake_ident(&set.name));
+            if set.attributes.is_empty() {
+                w.line(format!("{head} {{}}"));
+                continue;
+            }
+            w.open(head);
+            for a in &set.attributes {
+                let mut d = format!("`{}` ({}). Since revision {}.", a.name, a.ty, a.since);
+                if let Some(doc) = &a.doc {
+                    d = format!("{doc}\n{d}");
+                }
+                doc(w, &d);
+                w.line(format!(
+                    "pub const {}: u16 = {};",
+                    ident(&names::upper(&a.name)),
+                    a.value as u16
+                ));
+            }
+            w.close("");
+        }
+        w.close("");
+    }
+
+    // ------------------------------------------------------------ policies
+
+    /// One policy per set, then a request and a reply policy per operation.
+    fn policies(&self, w: &mut RustWriter) {
+        for set in &self.model.attribute_sets {
+            doc(
+                w,
+                &format!(
+                    "Every attribute of the `{}` set: the policy of a nest of it.",
+                    set.name
+                ),
+            );
+            let attrs: Vec<&Attr> = set.attributes.iter().collect();
+            self.policy(w, &set_policy(&set.name), &set.name, &attrs);
+        }
+        for op in ops(self.model) {
+            for (reply, what) in [(false, "request"), (true, "reply")] {
+                doc(
+                    w,
+                    &format!(
+                        "The attributes of a `{}` {what}: those its `do` lists.",
+                        op.name
+                    ),
+                );
+                let attrs = self
+                    .op_attrs(op, reply)
+                    .map(|(_, attrs)| attrs)
+                    .unwrap_or_default();
+                let id = op_policy(op, &what.to_uppercase());
+                self.policy(w, &id, &format!("{} {what}", op.name), &attrs);
+            }
+        }
+    }
+
+    /// `pub static <id>: nla::Policy = ...` over the entries of `attrs`.
+    fn policy(&self, w: &mut RustWriter, id: &str, name: &str, attrs: &[&Attr]) {
+        let entries: Vec<(Vec<String>, Vec<String>)> =
+            attrs.iter().filter_map(|a| self.entry(a)).collect();
+        w.open(format!("pub static {id}: nla::Policy = nla::Policy"));
+        w.line(format!("name: {name:?},"));
+        match entries.as_slice() {
+            [] => w.line("attrs: &[],"),
+            // A single element overflows into the array's brackets.
+            [(fields, new_args)] => {
+                w.open("attrs: &[nla::AttrPolicy");
+                entry_body(w, fields, new_args);
+                w.close("],");
+            }
+            _ => {
+                w.line("attrs: &[");
+                w.indent_in();
+                for (fields, new_args) in &entries {
+                    w.open("nla::AttrPolicy");
+                    entry_body(w, fields, new_args);
+                    w.close(",");
+                }
+                w.indent_out();
+                w.line("],");
+            }
+        }
+        w.close(";");
+    }
+
+    /// The policy entry of one attribute: its fields (`name: value`) and
+    /// the arguments of the `AttrPolicy::new` it updates.
+    fn entry(&self, a: &Attr) -> Option<(Vec<String>, Vec<String>)> {
+        let k = kind(a)?;
+        let ty = match &k {
+            Kind::Int(s) => format!("nla::Type::{}", names::pascal(s.name())),
+            Kind::Flag => "nla::Type::Flag".to_string(),
+            Kind::Str => "nla::Type::String".to_string(),
+            Kind::Bin(_) => "nla::Type::Binary".to_string(),
+            Kind::Nest(_) => "nla::Type::Nest".to_string(),
+        };
+        let mut fields = Vec::new();
+        if a.byte_order.is_some() {
+            fields.push(format!("order: {}", order(a)));
+        }
+        fields.push(format!("since: {}", a.since));
+        if a.multi_attr {
+            fields.push("multi: true".to_string());
+        }
+        if let Kind::Int(s) = &k {
+            self.int_checks(a, *s, &mut fields);
+        }
+        let lit = |v: u64| v.min(u64::from(u32::MAX));
+        if let Some(v) = a.min_len {
+            fields.push(format!("min_len: Some({})", lit(v)));
+        }
+        if let Some(v) = a.max_len {
+            fields.push(format!("max_len: Some({})", lit(v)));
+        }
+        match &k {
+            Kind::Bin(Some(s)) => fields.push(format!(
+                "exact_len: Some(core::mem::size_of::<crate::{}>() as u32)",
+                self.struct_ty(s)
+            )),
+            _ => {
+                if let Some(v) = a.exact_len.or(a.len) {
+                    fields.push(format!("exact_len: Some({})", lit(v)));
+                }
+            }
+        }
+        if let Kind::Nest(set) = &k {
+            fields.push(format!("nested: Some(&{})", set_policy(set)));
+        }
+        let new_args = vec![format!("{:?}", a.name), (a.value as u16).to_string(), ty];
+        Some((fields, new_args))
+    }
+
+    /// The range and value checks of an integer attribute.
+    fn int_checks(&self, a: &Attr, s: Scalar, fields: &mut Vec<String>) {
+        if a.min.is_some() || a.max.is_some() {
+            let (lo, hi) = s.bounds();
+            fields.push(format!(
+                "range: Some(({}, {}))",
+                i128_lit(a.min.unwrap_or(lo)),
+                i128_lit(a.max.unwrap_or(hi))
+            ));
+        }
+        let Some(check) = &a.enum_ else {
+            return;
+        };
+        let Some((e, _)) = self.model.find_enum(&check.name) else {
+            return;
+        };
+        if check.as_flags {
+            let mask = if e.kind == EnumKind::Flags {
+                e.mask()
+            } else {
+                e.entries
+                    .iter()
+                    .filter(|x| x.value < 64)
+                    .fold(0, |m, x| m | 1 << x.value)
+            };
+            fields.push(format!("values: nla::Values::Mask({mask})"));
+        } else {
+            let vals: Vec<String> = e.entries.iter().map(|x| x.value.to_string()).collect();
+            fields.push(format!("values: nla::Values::Enum(&[{}])", vals.join(", ")));
+        }
+    }
+
+    // ------------------------------------------------------------ values
+
+    /// An owned value per attribute set, and a request and a reply value
+    /// per operation.
+    fn values(&self, w: &mut RustWriter) {
+        for set in &self.model.attribute_sets {
+            let all: Vec<&Attr> = set.attributes.iter().collect();
+            let d = format!("The attributes of a nest of the `{}` set.", set.name);
+            self.owned(w, &owned_ident(&set.name), &d, set, &all);
+        }
+        for op in ops(self.model) {
+            let (Some((set, req)), Some((_, rep))) =
+                (self.op_attrs(op, false), self.op_attrs(op, true))
+            else {
+                continue;
+            };
+            let d = format!("The request of `{}`.", op.name);
+            self.owned(w, &request_ident(op), &d, set, &req);
+            let d = format!("The reply of `{}`.", op.name);
+            self.owned(w, &reply_ident(op), &d, set, &rep);
+        }
+    }
+
+    /// An owned struct holding `attrs` of `set`, with encode and decode.
+    fn owned(&self, w: &mut RustWriter, id: &str, d: &str, set: &AttrSet, attrs: &[&Attr]) {
+        let attrs: Vec<(&Attr, Kind)> = attrs
+            .iter()
+            .filter_map(|a| kind(a).map(|k| (*a, k)))
+            .collect();
+        doc(w, d);
+        w.line("#[derive(Debug, Clone, Default, PartialEq)]");
+        if attrs.is_empty() {
+            w.line(format!("pub struct {id} {{}}"));
+        } else {
+            w.open(format!("pub struct {id}"));
+            for (a, k) in &attrs {
+                doc(
+                    w,
+                    &a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name)),
+                );
+                w.line(format!(
+                    "pub {}: {},",
+                    snake_ident(&a.name),
+                    self.field_ty(a, k)
+                ));
+            }
+            w.close("");
+        }
+        w.open(format!("impl {id}"));
+        w.line("/// Appends the attributes that are set.");
+        w.open("pub fn encode(&self, w: &mut nla::Writer<'_>)");
+        if attrs.is_empty() {
+            w.line("let _ = w;");
+        }
+        for (a, k) in &attrs {
+            self.encode_attr(w, set, a, k);
+        }
+        w.close("");
+        w.line("/// Reads the attributes of a validated message part; unknown");
+        w.line("/// ones are ignored.");
+        w.open("pub fn decode(attrs: &[u8]) -> Self");
+        if attrs.is_empty() {
+            w.line("let _ = attrs;");
+            w.line("Self {}");
+        } else {
+            w.open("Self");
+            for (a, k) in &attrs {
+                self.decode_attr(w, set, a, k);
+            }
+            w.close("");
+        }
+        w.close("");
+        w.close("");
+    }
+
+    /// `attr::<set>::<NAME>`.
+    fn attr_const(set: &AttrSet, a: &Attr) -> String {
+        format!(
+            "attr::{}::{}",
+            snake_ident(&set.name),
+            ident(&names::upper(&a.name))
+        )
+    }
+
+    /// The Rust type of one value of an attribute.
+    fn value_ty(&self, a: &Attr, k: &Kind) -> String {
+        match k {
+            Kind::Int(s) => s.rust().to_string(),
+            Kind::Flag => "bool".to_string(),
+            Kind::Str => "String".to_string(),
+            Kind::Bin(None) => "Vec<u8>".to_string(),
+            Kind::Bin(Some(s)) => format!("crate::{}", self.struct_ty(s)),
+            Kind::Nest(n) if a.multi_attr => owned_ident(n),
+            Kind::Nest(n) => format!("Box<{}>", owned_ident(n)),
+        }
+    }
+
+    /// The field's type: a flag is a bool, a repeated attribute a Vec,
+    /// any other an Option.
+    fn field_ty(&self, a: &Attr, k: &Kind) -> String {
+        let ty = self.value_ty(a, k);
+        match k {
+            Kind::Flag => ty,
+            _ if a.multi_attr => format!("Vec<{ty}>"),
+            _ => format!("Option<{ty}>"),
+        }
+    }
+
+    /// The statements appending one value `v` of an attribute.
+    fn put(&self, w: &mut RustWriter, c: &str, a: &Attr, k: &Kind) {
+        match k {
+            Kind::Int(s) => call(
+                w,
+                &format!("w.put_{}", s.name()),
+                &[c.to_string(), "*v".to_string(), order(a).to_string()],
+                ";",
+            ),
+            Kind::Flag => call(w, "w.put_flag", &[c.to_string()], ";"),
+            Kind::Str => {
+                let max = match a.max_len {
+                    Some(n) => format!("Some({n})"),
+                    None => "None".to_string(),
+                };
+                call(
+                    w,
+                    "w.put_str",
+                    &[c.to_string(), "v.as_bytes()".to_string(), max],
+                    ";",
+                );
+            }
+            Kind::Bin(None) => call(w, "w.put", &[c.to_string(), "v".to_string()], ";"),
+            Kind::Bin(Some(_)) => call(
+                w,
+                "w.put",
+                &[c.to_string(), "IntoBytes::as_bytes(v)".to_string()],
+                ";",
+            ),
+            Kind::Nest(_) => {
+                call(w, "let n = w.nest_start", &[c.to_string()], ";");
+                w.line("v.encode(w);");
+                w.line("w.nest_end(n);");
+            }
+        }
+    }
+
+    fn encode_attr(&self, w: &mut RustWriter, set: &AttrSet, a: &Attr, k: &Kind) {
+        let f = snake_ident(&a.name);
+        let c = Self::attr_const(set, a);
+        if let Kind::Flag = k {
+            w.open(format!("if self.{f}"));
+            self.put(w, &c, a, k);
+            w.close("");
+            return;
+        }
+        if a.multi_attr {
+            w.open(format!("for v in &self.{f}"));
+        } else {
+            w.open(format!("if let Some(v) = &self.{f}"));
+        }
+        self.put(w, &c, a, k);
+        w.close("");
+    }
+
+    /// What reads one payload `p` (a root and the calls chained on it),
+    /// and whether it may fail (an Option).
+    fn read(&self, a: &Attr, k: &Kind) -> (String, Vec<String>, bool) {
+        let plain = |root: String, fallible| (root, Vec::new(), fallible);
+        match k {
+            Kind::Int(s) => plain(format!("nla::get_{}(p, {})", s.name(), order(a)), true),
+            Kind::Flag => plain(String::new(), false),
+            Kind::Str => (
+                "String::from_utf8_lossy(nla::get_str(p))".to_string(),
+                vec![".into_owned()".to_string()],
+                false,
+            ),
+            Kind::Bin(None) => ("p".to_string(), vec![".to_vec()".to_string()], false),
+            Kind::Bin(Some(s)) => (
+                format!(
+                    "<crate::{} as FromBytes>::read_from_bytes(p)",
+                    self.struct_ty(s)
+                ),
+                vec![".ok()".to_string()],
+                true,
+            ),
+            Kind::Nest(n) if a.multi_attr => plain(format!("{}::decode(p)", owned_ident(n)), false),
+            Kind::Nest(n) => plain(format!("Box::new({}::decode(p))", owned_ident(n)), false),
+        }
+    }
+
+    fn decode_attr(&self, w: &mut RustWriter, set: &AttrSet, a: &Attr, k: &Kind) {
+        let prefix = format!("{}: ", snake_ident(&a.name));
+        let args = ["attrs".to_string(), Self::attr_const(set, a)];
+        if let Kind::Flag = k {
+            let is_some = [".is_some()".to_string()];
+            call_chain(w, &prefix, ("nla::find", &args), &is_some, None, ",");
+            return;
+        }
+        let (body_root, body_children, fallible) = self.read(a, k);
+        let d = format!("{body_root}{}", body_children.concat());
+        if a.multi_attr {
+            let read = match k {
+                // A function path, not a closure (clippy's redundant_closure).
+                Kind::Nest(n) => format!(".map({}::decode)", owned_ident(n)),
+                _ if fallible => format!(".filter_map(|p| {d})"),
+                _ => format!(".map(|p| {d})"),
+            };
+            let children = [read, ".collect()".to_string()];
+            call_chain(w, &prefix, ("nla::find_all", &args), &children, None, ",");
+        } else {
+            let read = if fallible { "and_then" } else { "map" };
+            let last = ClosureCall {
+                open: format!(".{read}(|p|"),
+                body_root,
+                body_children,
+            };
+            call_chain(w, &prefix, ("nla::find", &args), &[], Some(&last), ",");
+        }
+    }
+
+    // ------------------------------------------------------------ calls
+
+    /// `send`, `send_raw`, the shared `call`, and one function per
+    /// operation, over the transport ioctl `io`.
+    fn calls(&self, w: &mut RustWriter, io: &Ioctl) {
+        let arg = self.struct_ty(io.arg.as_deref().unwrap_or_default());
+        let text = include_str!("calls.rs.in")
+            .replace("{ARG}", &arg)
+            .replace("{CONTROL}", &snake_ident(&io.name))
+            .replace("{TRANSPORT}", &io.name);
+        w.lines(&text);
+        for op in ops(self.model) {
+            if self.op_attrs(op, false).is_some() {
+                self.op_call(w, io, op);
+            }
+        }
+    }
+
+    fn op_call(&self, w: &mut RustWriter, io: &Ioctl, op: &Operation) {
+        let rp = op_policy(op, "REPLY");
+        let mut d = vec![
+            op.doc
+                .clone()
+                .unwrap_or_else(|| format!("Operation `{}`.", op.name)),
+        ];
+        d.push(format!(
+            "Sends `req` through `{}` and returns the reply, validated against [`{rp}`] \
+             (attributes it does not know are skipped). Since revision {}; an older \
+             `driver_revision` is [`OpError::Unsupported`] without a call. A reply \
+             larger than the first buffer is fetched once more with the size the \
+             driver asked for.{}",
+            io.name,
+            op.since,
+            if op.admin_perm {
+                " admin-perm: an unprivileged caller gets EPERM."
+            } else {
+                ""
+            }
+        ));
+        doc(w, &d.join("\n"));
+        let (r, p) = (request_ident(op), reply_ident(op));
+        let params = [
+            "t: &T".to_string(),
+            "driver_revision: u32".to_string(),
+            format!("req: &{r}"),
+        ];
+        let head = format!("pub fn {}<T: Transport + ?Sized>", snake_ident(&op.name));
+        fn_open(w, &head, &params, &format!(" -> Result<{p}, OpError>"));
+        let args = [
+            "t".to_string(),
+            "driver_revision".to_string(),
+            format!("{:?}", op.name),
+            op_const(op),
+            op.since.to_string(),
+            "&|w| req.encode(w)".to_string(),
+            format!("&{rp}"),
+        ];
+        call(w, "let reply = call", &args, "?;");
+        // `Ok`'s one argument overflows its parentheses.
+        w.line(format!("Ok({p}::decode("));
+        w.indent_in();
+        w.line("reply.get(nla::MSG_HDRLEN..).unwrap_or_default(),");
+        w.indent_out();
+        w.line("))");
+        w.close("");
+    }
+}
+
+/// The lines inside `nla::AttrPolicy { .. }`: the fields, then the
+/// functional update from `AttrPolicy::new`.
+fn entry_body(w: &mut RustWriter, fields: &[String], new_args: &[String]) {
+    for f in fields {
+        // `name: Some(value)` breaks as a call does.
+        let some = f
+            .split_once(": Some(")
+            .and_then(|(name, rest)| Some((name, rest.strip_suffix(')')?)));
+        match some {
+            Some((name, value)) => call(w, &format!("{name}: Some"), &[value.to_string()], ","),
+            None => w.line(format!("{f},")),
+        }
+    }
+    call(w, "..nla::AttrPolicy::new", new_args, "");
+}
