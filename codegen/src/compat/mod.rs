@@ -43,8 +43,6 @@ use crate::dump::{Checks, Dump, LayoutDump, Locator, MemberDump, StructDump, rea
 use crate::model::Scalar;
 use crate::rules::{self, Rule};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 /// The outcome of one comparison.
 #[derive(Debug, Clone, Default)]
