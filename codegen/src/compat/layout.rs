@@ -12,15 +12,40 @@ impl Cx<'_> {
         ol: &LayoutDump,
         nl: &LayoutDump,
     ) {
+        let p = Pair {
+            name,
+            om: &o.members,
+            nm: &n.members,
+            ol,
+            nl,
+        };
+        let mut mt = self.match_members(&p);
+        self.matched_members(&p, &mut mt);
+        let appended = self.new_members(&p, &mut mt);
+        self.moved_members(&p, &mut mt);
+        if mt.causes.is_empty() {
+            self.size_change(&p, &appended);
+        }
+    }
+
+    /// Pairs old and new members: by name, then an unmatched old member
+    /// with an unknown new one at its offset (a rename), then an old
+    /// member with a new pad at its offset (a member turned pad); the
+    /// rest of the old members were removed.
+    fn match_members(&mut self, p: &Pair) -> Matched {
+        let Pair {
+            name,
+            om,
+            nm,
+            ol,
+            nl,
+        } = *p;
         let spath = format!("structs/{name}");
         let mpath = |j: usize| format!("structs/{name}/members/{j}");
-        let (om, nm) = (&o.members, &n.members);
         let is_pad = |m: &MemberDump| m.ty == "pad";
         let old_names: BTreeSet<&str> = om.iter().map(|m| m.name.as_str()).collect();
         let mut new_of_old: Vec<Option<usize>> = vec![None; om.len()];
         let mut old_of_new: Vec<Option<usize>> = vec![None; nm.len()];
-        // Offsets (old layout) from which later members move as a
-        // consequence of a change already reported.
         let mut causes: Vec<u32> = Vec::new();
 
         for (i, m) in om.iter().enumerate().filter(|(_, m)| !is_pad(m)) {
@@ -84,7 +109,27 @@ impl Cx<'_> {
             }
         }
 
-        // Matched members: type, access, checks, since, order.
+        Matched {
+            new_of_old,
+            old_of_new,
+            explained,
+            causes,
+        }
+    }
+
+    /// Matched members: type, access, checks, since, order.
+    fn matched_members(&mut self, p: &Pair, mt: &mut Matched) {
+        let Pair {
+            name,
+            om,
+            nm,
+            ol,
+            nl,
+        } = *p;
+        let mpath = |j: usize| format!("structs/{name}/members/{j}");
+        let Matched {
+            new_of_old, causes, ..
+        } = mt;
         let mut max_j: Option<usize> = None;
         let mut reordered = false;
         for (i, m) in om.iter().enumerate() {
@@ -189,8 +234,26 @@ impl Cx<'_> {
             }
             max_j = Some(max_j.map_or(j, |mj| mj.max(j)));
         }
+    }
 
-        // New members: into old pad, at the end, or inserted.
+    /// New members: into old pad, at the end, or inserted. Returns the
+    /// appended ones.
+    fn new_members(&mut self, p: &Pair, mt: &mut Matched) -> Vec<usize> {
+        let Pair {
+            name,
+            om,
+            nm,
+            ol,
+            nl,
+        } = *p;
+        let mpath = |j: usize| format!("structs/{name}/members/{j}");
+        let is_pad = |m: &MemberDump| m.ty == "pad";
+        let Matched {
+            old_of_new,
+            explained,
+            causes,
+            ..
+        } = mt;
         let mut free = vec![false; ol.size as usize];
         for (i, m) in om.iter().enumerate() {
             if is_pad(m) {
@@ -261,7 +324,18 @@ impl Cx<'_> {
             }
         }
 
-        // Offsets of members that stayed.
+        appended
+    }
+
+    /// Offsets of members that stayed.
+    fn moved_members(&mut self, p: &Pair, mt: &mut Matched) {
+        let Pair {
+            name, om, ol, nl, ..
+        } = *p;
+        let mpath = |j: usize| format!("structs/{name}/members/{j}");
+        let Matched {
+            new_of_old, causes, ..
+        } = mt;
         for (i, m) in om.iter().enumerate() {
             let Some(j) = new_of_old[i] else { continue };
             if ol.offsets[i] == nl.offsets[j] || causes.iter().any(|&c| c <= ol.offsets[i]) {
@@ -278,10 +352,15 @@ impl Cx<'_> {
                 "restore the old layout: the members and pads before it must keep their sizes",
             );
         }
+    }
 
-        if !causes.is_empty() {
-            return;
-        }
+    /// The struct's size, once nothing else explains a change of it.
+    fn size_change(&mut self, p: &Pair, appended: &[usize]) {
+        let Pair {
+            name, nm, ol, nl, ..
+        } = *p;
+        let spath = format!("structs/{name}");
+        let mpath = |j: usize| format!("structs/{name}/members/{j}");
         if nl.size > ol.size {
             match self.growth_forbidden(name) {
                 Some(why) => {
@@ -325,4 +404,25 @@ impl Cx<'_> {
             );
         }
     }
+}
+
+/// One struct's old and new members and layouts.
+#[derive(Clone, Copy)]
+struct Pair<'d> {
+    name: &'d str,
+    om: &'d [MemberDump],
+    nm: &'d [MemberDump],
+    ol: &'d LayoutDump,
+    nl: &'d LayoutDump,
+}
+
+/// How old and new members pair up, and what has been reported so far.
+struct Matched {
+    new_of_old: Vec<Option<usize>>,
+    old_of_new: Vec<Option<usize>>,
+    /// New pads that are an old member turned pad.
+    explained: Vec<bool>,
+    /// Offsets (old layout) from which later members move as a
+    /// consequence of a change already reported.
+    causes: Vec<u32>,
 }

@@ -74,80 +74,7 @@ impl Cx<'_> {
                         }
                     }
                 };
-                let path = format!("{base}/attributes/{na_name}");
-                if oa.value != na.value {
-                    self.report(
-                        &rules::RENUMBERED,
-                        &path,
-                        format!(
-                            "attribute `{na_name}` of set `{nname}` changed value from {} to {}",
-                            oa.value, na.value
-                        ),
-                        format!("restore `value: {}`", oa.value),
-                    );
-                }
-                let mut mapped = oa.clone();
-                mapped.value = na.value;
-                mapped.since = na.since;
-                mapped.checks = na.checks.clone();
-                mapped.nested_attributes = oa.nested_attributes.as_deref().map(|s| self.map_set(s));
-                mapped.struct_ = oa.struct_.as_deref().map(|s| self.map_struct(s));
-                if &mapped != na {
-                    let show = |a: &crate::dump::AttrDump| {
-                        let mut s = a.ty.clone();
-                        if let Some(x) = &a.nested_attributes {
-                            s.push_str(&format!(" of `{x}`"));
-                        }
-                        if let Some(x) = &a.struct_ {
-                            s.push_str(&format!(" (struct `{x}`)"));
-                        }
-                        if let Some(x) = &a.sub_type {
-                            s.push_str(&format!(" of {x}"));
-                        }
-                        if let Some(x) = a.len {
-                            s.push_str(&format!(" (len {x})"));
-                        }
-                        if let Some(x) = &a.byte_order {
-                            s.push_str(&format!(" ({x})"));
-                        }
-                        if a.multi_attr {
-                            s.push_str(" (multi-attr)");
-                        }
-                        s
-                    };
-                    self.report(
-                        &rules::ATTRIBUTE_TYPE_CHANGED,
-                        &path,
-                        format!(
-                            "attribute `{na_name}` of set `{nname}` changed type from {} to {}",
-                            show(oa),
-                            show(na)
-                        ),
-                        "keep the attribute's type; add a new attribute with a new value for the new type",
-                    );
-                }
-                let why = self.narrowed(&na.ty, &oa.checks, &na.checks);
-                if !why.is_empty() {
-                    self.report(
-                        &rules::CHECKS_NARROWED,
-                        &path,
-                        format!(
-                            "attribute `{na_name}` of set `{nname}` accepts less than before: {}",
-                            why.join("; ")
-                        ),
-                        "accept every value the old revision accepted",
-                    );
-                } else if oa.checks != na.checks {
-                    self.note(format!(
-                        "attribute `{na_name}` of set `{nname}` accepts more values"
-                    ));
-                }
-                self.since_same(
-                    &format!("attribute `{na_name}` of set `{nname}`"),
-                    oa.since,
-                    na.since,
-                    &path,
-                );
+                self.attribute(&nname, &base, &na_name, oa, na);
             }
             for a in added {
                 if taken.contains(a) {
@@ -183,6 +110,70 @@ impl Cx<'_> {
                 self.note(format!("added attribute set `{name}`"));
             }
         }
+    }
+
+    /// One attribute present on both sides (`na_name` of set `nname` on
+    /// the new side, under dump path `base`).
+    fn attribute(
+        &mut self,
+        nname: &str,
+        base: &str,
+        na_name: &str,
+        oa: &crate::dump::AttrDump,
+        na: &crate::dump::AttrDump,
+    ) {
+        let path = format!("{base}/attributes/{na_name}");
+        if oa.value != na.value {
+            self.report(
+                &rules::RENUMBERED,
+                &path,
+                format!(
+                    "attribute `{na_name}` of set `{nname}` changed value from {} to {}",
+                    oa.value, na.value
+                ),
+                format!("restore `value: {}`", oa.value),
+            );
+        }
+        let mut mapped = oa.clone();
+        mapped.value = na.value;
+        mapped.since = na.since;
+        mapped.checks = na.checks.clone();
+        mapped.nested_attributes = oa.nested_attributes.as_deref().map(|s| self.map_set(s));
+        mapped.struct_ = oa.struct_.as_deref().map(|s| self.map_struct(s));
+        if &mapped != na {
+            self.report(
+                &rules::ATTRIBUTE_TYPE_CHANGED,
+                &path,
+                format!(
+                    "attribute `{na_name}` of set `{nname}` changed type from {} to {}",
+                    attr_text(oa),
+                    attr_text(na)
+                ),
+                "keep the attribute's type; add a new attribute with a new value for the new type",
+            );
+        }
+        let why = self.narrowed(&na.ty, &oa.checks, &na.checks);
+        if !why.is_empty() {
+            self.report(
+                &rules::CHECKS_NARROWED,
+                &path,
+                format!(
+                    "attribute `{na_name}` of set `{nname}` accepts less than before: {}",
+                    why.join("; ")
+                ),
+                "accept every value the old revision accepted",
+            );
+        } else if oa.checks != na.checks {
+            self.note(format!(
+                "attribute `{na_name}` of set `{nname}` accepts more values"
+            ));
+        }
+        self.since_same(
+            &format!("attribute `{na_name}` of set `{nname}`"),
+            oa.since,
+            na.since,
+            &path,
+        );
     }
 
     pub(super) fn operations(&mut self) {
@@ -293,4 +284,28 @@ impl Cx<'_> {
             self.note(format!("added operation `{name}` = {}", n.value));
         }
     }
+}
+
+/// An attribute's type as a reader of the spec would write it.
+fn attr_text(a: &crate::dump::AttrDump) -> String {
+    let mut s = a.ty.clone();
+    if let Some(x) = &a.nested_attributes {
+        s.push_str(&format!(" of `{x}`"));
+    }
+    if let Some(x) = &a.struct_ {
+        s.push_str(&format!(" (struct `{x}`)"));
+    }
+    if let Some(x) = &a.sub_type {
+        s.push_str(&format!(" of {x}"));
+    }
+    if let Some(x) = a.len {
+        s.push_str(&format!(" (len {x})"));
+    }
+    if let Some(x) = &a.byte_order {
+        s.push_str(&format!(" ({x})"));
+    }
+    if a.multi_attr {
+        s.push_str(" (multi-attr)");
+    }
+    s
 }

@@ -57,9 +57,24 @@ impl<'a> Cx<'a> {
         let natural =
             (!targets.contains(&NATURAL) && s.layouts.contains_key(&NATURAL)).then_some(NATURAL);
         let mut used: BTreeSet<String> = s.members.iter().map(|m| m.name.clone()).collect();
-        let mut fired = false;
+        let mut fired = self.holes(s, &targets, natural, &mut used);
+        fired |= self.tail_padding(s, &targets, natural, &mut used);
+        if fired {
+            return true;
+        }
 
-        // Rule 3: holes before members.
+        self.inherited_difference(s, &targets, broken)
+    }
+
+    /// Rule 3: holes before members. True when one was reported.
+    fn holes(
+        &mut self,
+        s: &Struct,
+        targets: &[Target],
+        natural: Option<Target>,
+        used: &mut BTreeSet<String>,
+    ) -> bool {
+        let mut fired = false;
         for (i, m) in s.members.iter().enumerate() {
             let holes: Vec<(Target, (u32, u32))> = targets
                 .iter()
@@ -110,7 +125,7 @@ impl<'a> Cx<'a> {
             } else {
                 continue;
             };
-            let pad = fresh_pad(&mut used);
+            let pad = fresh_pad(used);
             let d = self
                 .diag(&rules::IMPLICIT_PADDING, &m.pos, msg)
                 .with_hint(format!(
@@ -121,8 +136,17 @@ impl<'a> Cx<'a> {
             self.emit(d, &[]);
             fired = true;
         }
+        fired
+    }
 
-        // Rule 4: padding after the last member.
+    /// Rule 4: padding after the last member. True when it was reported.
+    fn tail_padding(
+        &mut self,
+        s: &Struct,
+        targets: &[Target],
+        natural: Option<Target>,
+        used: &mut BTreeSet<String>,
+    ) -> bool {
         let tails: Vec<(Target, (u32, u32))> = targets
             .iter()
             .filter_map(|&t| Some((t, self.tail(s, t)?)))
@@ -171,17 +195,24 @@ impl<'a> Cx<'a> {
                 || "as the last member".to_string(),
                 |m| format!("after `{}`", m.name),
             );
-            let pad = fresh_pad(&mut used);
+            let pad = fresh_pad(used);
             let d = self
                 .diag(&rules::IMPLICIT_TAIL_PADDING, &s.pos, msg)
                 .with_hint(format!("append `{}` {after}", pad_yaml(&pad, pad_len)));
             self.emit(d, &[]);
-            fired = true;
-        }
-        if fired {
             return true;
         }
+        false
+    }
 
+    /// True when the struct's layout differs between targets in a way
+    /// rules 3 and 4 did not report.
+    fn inherited_difference(
+        &mut self,
+        s: &Struct,
+        targets: &[Target],
+        broken: &BTreeSet<&str>,
+    ) -> bool {
         // Rule 5: what is left is a difference inherited from an embedded
         // struct. One of this spec's own structs already reported it where
         // it can be fixed; one of an included spec did so only when that
@@ -205,7 +236,7 @@ impl<'a> Cx<'a> {
                         return broken.contains(name.as_str());
                     }
                     let sizes =
-                        self.by_value(&targets, |t| self.member_size(m, t).unwrap_or(0), bytes);
+                        self.by_value(targets, |t| self.member_size(m, t).unwrap_or(0), bytes);
                     let msg = format!(
                         "`{}` embeds struct `{name}` of spec `{owner}`, which is {sizes}, so `{}` differs between targets too",
                         m.name, s.name
@@ -218,14 +249,14 @@ impl<'a> Cx<'a> {
                     // struct changes size between targets); kept so that
                     // a difference is never silent.
                     let offs =
-                        self.by_value(&targets, |t| s.layouts[&t].offsets[i], |v| v.to_string());
+                        self.by_value(targets, |t| s.layouts[&t].offsets[i], |v| v.to_string());
                     let msg = format!("`{}` of struct `{}` is at offset {offs}", m.name, s.name);
                     self.diag(&rules::LAYOUT_DIFFERS, &m.pos, msg)
                         .with_hint("make every hole an explicit `pad` member")
                 }
             }
             None => {
-                let sizes = self.by_value(&targets, |t| s.layouts[&t].size, bytes);
+                let sizes = self.by_value(targets, |t| s.layouts[&t].size, bytes);
                 self.diag(
                     &rules::LAYOUT_DIFFERS,
                     &s.pos,

@@ -52,13 +52,15 @@ impl Provider for FileSystem {
 pub enum GitError {
     #[error("cannot run git: {0}")]
     Spawn(#[source] io::Error),
-    /// `git show` failed; `stderr` is git's own explanation.
-    #[error("git show {object}: {stderr}")]
-    Show { object: String, stderr: String },
+    /// `git <command> <object>` failed; `stderr` is git's own explanation.
+    #[error("git {command} {object}: {stderr}")]
+    Failed {
+        command: &'static str,
+        object: String,
+        stderr: String,
+    },
     #[error("git show {object}: not UTF-8")]
     NotUtf8 { object: String },
-    #[error("git ls-tree {object}: {stderr}")]
-    List { object: String, stderr: String },
 }
 
 /// The files of one git revision, read with `git show <rev>:<path>`:
@@ -106,29 +108,30 @@ impl GitRevision {
         }
     }
 
-    fn git(&self, args: &[&str], object: &str) -> Result<Vec<u8>, GitError> {
+    /// The output of `git <command> <flags> <object>`.
+    fn git(
+        &self,
+        command: &'static str,
+        flags: &[&str],
+        object: &str,
+    ) -> Result<Vec<u8>, GitError> {
         let mut cmd = Command::new("git");
         if let Some(d) = &self.dir {
             cmd.current_dir(d);
         }
         let out = cmd
-            .args(args)
+            .arg(command)
+            .args(flags)
             .arg(object)
             .output()
             .map_err(GitError::Spawn)?;
         if out.status.success() {
             Ok(out.stdout)
         } else {
-            let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-            Err(match args.first() {
-                Some(&"ls-tree") => GitError::List {
-                    object: object.to_string(),
-                    stderr,
-                },
-                _ => GitError::Show {
-                    object: object.to_string(),
-                    stderr,
-                },
+            Err(GitError::Failed {
+                command,
+                object: object.to_string(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             })
         }
     }
@@ -141,7 +144,7 @@ impl Provider for GitRevision {
             return Ok(t.clone());
         }
         let object = self.object(path);
-        let bytes = self.git(&["show"], &object).map_err(io::Error::other)?;
+        let bytes = self.git("show", &[], &object).map_err(io::Error::other)?;
         let text =
             String::from_utf8(bytes).map_err(|_| io::Error::other(GitError::NotUtf8 { object }))?;
         self.cache.borrow_mut().insert(key, text.clone());
@@ -156,10 +159,10 @@ impl Provider for GitRevision {
 
     fn list(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
         let object = self.object(dir);
-        let out = match self.git(&["ls-tree", "--name-only"], &object) {
+        let out = match self.git("ls-tree", &["--name-only"], &object) {
             Ok(out) => out,
             // No such folder at this revision.
-            Err(GitError::List { .. }) => return Ok(Vec::new()),
+            Err(GitError::Failed { .. }) => return Ok(Vec::new()),
             Err(e) => return Err(io::Error::other(e)),
         };
         Ok(String::from_utf8_lossy(&out)

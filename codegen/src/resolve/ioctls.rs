@@ -189,89 +189,21 @@ impl Resolver<'_> {
                     Some(a.value.clone())
                 }
             };
-            let dir = match &i.dir {
-                None if arg.is_none() => Dir::None,
-                None => {
-                    self.err(
-                        &rules::MISSING_KEY,
-                        pos.clone(),
-                        format!("ioctl `{name}` has an `arg` but no `dir`"),
-                        "add `dir: in`, `out` or `inout` (userspace's point of view)",
-                    );
-                    continue;
-                }
-                Some(d) => match Dir::from_name(&d.value) {
-                    Some(d) => d,
-                    None => {
-                        self.err(
-                            &rules::BAD_VALUE,
-                            self.pos(d),
-                            format!("unknown dir `{}`", d.value),
-                            "write `none`, `in`, `out` or `inout`",
-                        );
-                        continue;
-                    }
-                },
+            let Some(dir) = self.ioctl_dir(i, &name, arg.is_some()) else {
+                continue;
             };
             let extension = match &i.extension {
                 None => None,
-                Some(e) => {
-                    match e.value.as_str() {
-                        "zero-extend" => Some(Extension::ZeroExtend),
-                        "strict" => Some(Extension::Strict),
-                        other => {
-                            self.err(&rules::BAD_VALUE, self.pos(e), format!("unknown extension rule `{other}`"), "write `zero-extend` (drm_ioctl) or `strict` (copy_struct_from_user)");
-                            continue;
-                        }
-                    }
-                }
+                Some(e) => match self.extension(e) {
+                    Some(x) => Some(x),
+                    None => continue,
+                },
             };
-            let mut errors = Vec::new();
-            if let Some(list) = &i.errors {
-                for e in &list.value {
-                    if !ERRNOS.contains(&e.errno.value.as_str()) {
-                        let hint = did_you_mean(&e.errno.value, ERRNOS.iter().copied());
-                        self.err(
-                            &rules::UNKNOWN_ERRNO,
-                            self.pos(&e.errno),
-                            format!("unknown errno `{}`", e.errno.value),
-                            if hint.is_empty() {
-                                "use a Linux errno name such as EINVAL".into()
-                            } else {
-                                hint
-                            },
-                        );
-                        continue;
-                    }
-                    if errors.iter().any(|x: &ErrorDoc| x.errno == e.errno.value) {
-                        self.err(
-                            &rules::DUPLICATE_NAME,
-                            self.pos(&e.errno),
-                            format!("errno `{}` is documented twice for `{name}`", e.errno.value),
-                            "document all its causes in one entry",
-                        );
-                        continue;
-                    }
-                    errors.push(ErrorDoc {
-                        errno: e.errno.value.clone(),
-                        doc: e.doc.clone(),
-                        pos: self.pos(&e.errno),
-                    });
-                }
-            }
-            let mut cmds = BTreeMap::new();
-            let mut arg_sizes = BTreeMap::new();
-            for t in Target::ALL {
-                let size = arg
-                    .as_ref()
-                    .and_then(|a| model.find_struct(a))
-                    .map_or(0, |(st, _)| st.layout(t).size);
-                arg_sizes.insert(t, size);
-                let cmd = model
-                    .magic
-                    .and_then(|mg| t.ioc_encoding().encode(dir, mg, nr, size));
-                cmds.insert(t, cmd);
-            }
+            let errors = i
+                .errors
+                .as_ref()
+                .map_or_else(Vec::new, |list| self.error_docs(&list.value, &name));
+            let (cmds, arg_sizes) = numbers(model, arg.as_deref(), dir, nr);
             out.push(Ioctl {
                 name,
                 doc: i.doc.clone(),
@@ -296,4 +228,107 @@ impl Resolver<'_> {
         }
         out
     }
+
+    /// The documented errors of ioctl `name`.
+    pub(super) fn error_docs(&mut self, list: &[S<spec::ErrorDef>], name: &str) -> Vec<ErrorDoc> {
+        let mut errors = Vec::new();
+        for e in list {
+            if !ERRNOS.contains(&e.errno.value.as_str()) {
+                let hint = did_you_mean(&e.errno.value, ERRNOS.iter().copied());
+                self.err(
+                    &rules::UNKNOWN_ERRNO,
+                    self.pos(&e.errno),
+                    format!("unknown errno `{}`", e.errno.value),
+                    if hint.is_empty() {
+                        "use a Linux errno name such as EINVAL".into()
+                    } else {
+                        hint
+                    },
+                );
+                continue;
+            }
+            if errors.iter().any(|x: &ErrorDoc| x.errno == e.errno.value) {
+                self.err(
+                    &rules::DUPLICATE_NAME,
+                    self.pos(&e.errno),
+                    format!("errno `{}` is documented twice for `{name}`", e.errno.value),
+                    "document all its causes in one entry",
+                );
+                continue;
+            }
+            errors.push(ErrorDoc {
+                errno: e.errno.value.clone(),
+                doc: e.doc.clone(),
+                pos: self.pos(&e.errno),
+            });
+        }
+        errors
+    }
+
+    /// The ioctl's direction: given, or none for an ioctl without `arg`.
+    fn ioctl_dir(&mut self, i: &S<spec::IoctlDef>, name: &str, has_arg: bool) -> Option<Dir> {
+        match &i.dir {
+            None if !has_arg => Some(Dir::None),
+            None => {
+                self.err(
+                    &rules::MISSING_KEY,
+                    self.pos(&i.name),
+                    format!("ioctl `{name}` has an `arg` but no `dir`"),
+                    "add `dir: in`, `out` or `inout` (userspace's point of view)",
+                );
+                None
+            }
+            Some(d) => match Dir::from_name(&d.value) {
+                Some(d) => Some(d),
+                None => {
+                    self.err(
+                        &rules::BAD_VALUE,
+                        self.pos(d),
+                        format!("unknown dir `{}`", d.value),
+                        "write `none`, `in`, `out` or `inout`",
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// An ioctl's `extension` rule.
+    fn extension(&mut self, e: &S<String>) -> Option<Extension> {
+        match e.value.as_str() {
+            "zero-extend" => Some(Extension::ZeroExtend),
+            "strict" => Some(Extension::Strict),
+            other => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(e),
+                    format!("unknown extension rule `{other}`"),
+                    "write `zero-extend` (drm_ioctl) or `strict` (copy_struct_from_user)",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The command number and argument size of an ioctl on every target.
+fn numbers(
+    model: &Model,
+    arg: Option<&str>,
+    dir: Dir,
+    nr: u8,
+) -> (BTreeMap<Target, Option<u32>>, BTreeMap<Target, u32>) {
+    let mut cmds = BTreeMap::new();
+    let mut arg_sizes = BTreeMap::new();
+    for t in Target::ALL {
+        let size = arg
+            .and_then(|a| model.find_struct(a))
+            .map_or(0, |(st, _)| st.layout(t).size);
+        arg_sizes.insert(t, size);
+        let cmd = model
+            .magic
+            .and_then(|mg| t.ioc_encoding().encode(dir, mg, nr, size));
+        cmds.insert(t, cmd);
+    }
+    (cmds, arg_sizes)
 }

@@ -45,7 +45,6 @@ impl Resolver<'_> {
         siblings: &[S<spec::MemberDef>],
         s: &SpecFile,
     ) -> Option<Member> {
-        let ty = m.ty.value.as_str();
         let since = self.since(&m.since);
         let access = match m.access.as_ref().map(|a| a.value.as_str()) {
             None | Some("in") => Access::In,
@@ -61,9 +60,59 @@ impl Resolver<'_> {
                 return None;
             }
         };
+        let kind = self.member_kind(m, mname, siblings, s)?;
+        let check = self.member_enum(m)?;
+        if check.is_some() && !matches!(kind, MemberKind::Scalar { count: None, .. }) {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(m.enum_.as_ref()?),
+                "`enum` applies only to a single integer member",
+                "",
+            );
+            return None;
+        }
+        let range = self.member_range(m, &kind)?;
+        let byte_order = match &m.byte_order {
+            Some(b) => Some(self.byte_order(b)?),
+            None => None,
+        };
+        if byte_order.is_some() && !matches!(kind, MemberKind::Scalar { .. }) {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(m.byte_order.as_ref()?),
+                "`byte-order` applies only to integer members",
+                "",
+            );
+            return None;
+        }
+        Some(Member {
+            name: mname.to_string(),
+            doc: m.doc.clone(),
+            since,
+            access,
+            kind,
+            check,
+            byte_order,
+            range,
+            resource: m.resource.as_ref().map(|r| r.value.clone()),
+            pos: self.pos(&m.name),
+            type_pos: self.pos(&m.ty),
+            lint_allow: m.lint_allow.iter().map(|s| s.value.clone()).collect(),
+        })
+    }
+
+    /// What a member is, from its `type` and the keys that go with it.
+    fn member_kind(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        siblings: &[S<spec::MemberDef>],
+        s: &SpecFile,
+    ) -> Option<MemberKind> {
+        let ty = m.ty.value.as_str();
         let integer = Scalar::from_name(ty);
         let on = format!("a member of type `{ty}`");
-        let kind = match ty {
+        Some(match ty {
             _ if integer.is_some() => {
                 self.forbid("len", &m.len, &on);
                 self.forbid("elem", &m.elem, &on);
@@ -134,41 +183,48 @@ impl Resolver<'_> {
             }
             "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
             other => {
-                if let Some((_, instead)) =
-                    C_TYPES.iter().find(|(c, _)| c.eq_ignore_ascii_case(other))
-                {
-                    self.err(
-                        &rules::NON_FIXED_WIDTH_TYPE,
-                        self.pos(&m.ty),
-                        format!("`{other}` is not a fixed-width type; its size or signedness differs between ABIs"),
-                        format!("use {instead}"),
-                    );
-                } else if other.contains('*')
-                    || ["ptr", "pointer", "void*", "uintptr_t", "intptr_t"].contains(&other)
-                {
-                    self.err(
-                        &rules::RAW_POINTER,
-                        self.pos(&m.ty),
-                        format!("`{other}` is a pointer: 4 bytes on 32-bit ABIs, 8 on 64-bit ones"),
-                        "use `type: user-ptr` (always a 64-bit integer) with `elem` and `count`",
-                    );
-                } else {
-                    let hint = did_you_mean(other, MEMBER_TYPES.split(' '));
-                    self.err(
-                        &rules::UNKNOWN_TYPE,
-                        self.pos(&m.ty),
-                        format!("unknown member type `{other}`"),
-                        if hint.is_empty() {
-                            format!("member types: {MEMBER_TYPES}")
-                        } else {
-                            hint
-                        },
-                    );
-                }
+                self.unknown_member_type(m, other);
                 return None;
             }
-        };
-        let check = match &m.enum_ {
+        })
+    }
+
+    /// A `type` that is not a member type: a C type, a pointer or a typo.
+    fn unknown_member_type(&mut self, m: &S<spec::MemberDef>, other: &str) {
+        if let Some((_, instead)) = C_TYPES.iter().find(|(c, _)| c.eq_ignore_ascii_case(other)) {
+            self.err(
+                &rules::NON_FIXED_WIDTH_TYPE,
+                self.pos(&m.ty),
+                format!("`{other}` is not a fixed-width type; its size or signedness differs between ABIs"),
+                format!("use {instead}"),
+            );
+        } else if other.contains('*')
+            || ["ptr", "pointer", "void*", "uintptr_t", "intptr_t"].contains(&other)
+        {
+            self.err(
+                &rules::RAW_POINTER,
+                self.pos(&m.ty),
+                format!("`{other}` is a pointer: 4 bytes on 32-bit ABIs, 8 on 64-bit ones"),
+                "use `type: user-ptr` (always a 64-bit integer) with `elem` and `count`",
+            );
+        } else {
+            let hint = did_you_mean(other, MEMBER_TYPES.split(' '));
+            self.err(
+                &rules::UNKNOWN_TYPE,
+                self.pos(&m.ty),
+                format!("unknown member type `{other}`"),
+                if hint.is_empty() {
+                    format!("member types: {MEMBER_TYPES}")
+                } else {
+                    hint
+                },
+            );
+        }
+    }
+
+    /// The member's `enum` check; the outer `None` is an error reported.
+    fn member_enum(&mut self, m: &S<spec::MemberDef>) -> Option<Option<EnumCheck>> {
+        Some(match &m.enum_ {
             None => {
                 self.forbid("enum-as-flags", &m.enum_as_flags, "a member without `enum`");
                 None
@@ -209,20 +265,19 @@ impl Resolver<'_> {
                     }),
                 }
             }
-        };
-        if check.is_some() && !matches!(kind, MemberKind::Scalar { count: None, .. }) {
-            self.err(
-                &rules::KEY_NOT_ALLOWED,
-                self.pos(m.enum_.as_ref()?),
-                "`enum` applies only to a single integer member",
-                "",
-            );
-            return None;
-        }
-        let range = match &m.range {
+        })
+    }
+
+    /// The member's `range`; the outer `None` is an error reported.
+    fn member_range(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        kind: &MemberKind,
+    ) -> Option<Option<(i128, i128)>> {
+        Some(match &m.range {
             None => None,
             Some(r) => {
-                let MemberKind::Scalar { ty, count: None } = &kind else {
+                let MemberKind::Scalar { ty, count: None } = kind else {
                     self.err(
                         &rules::KEY_NOT_ALLOWED,
                         self.pos(r),
@@ -254,45 +309,6 @@ impl Resolver<'_> {
                 }
                 Some((min, max))
             }
-        };
-        let byte_order = match m.byte_order.as_ref() {
-            None => None,
-            Some(b) => match b.value.as_str() {
-                "little-endian" => Some(ByteOrder::Little),
-                "big-endian" => Some(ByteOrder::Big),
-                other => {
-                    self.err(
-                        &rules::BAD_VALUE,
-                        self.pos(b),
-                        format!("unknown byte-order `{other}`"),
-                        "write `little-endian` or `big-endian`",
-                    );
-                    return None;
-                }
-            },
-        };
-        if byte_order.is_some() && !matches!(kind, MemberKind::Scalar { .. }) {
-            self.err(
-                &rules::KEY_NOT_ALLOWED,
-                self.pos(m.byte_order.as_ref()?),
-                "`byte-order` applies only to integer members",
-                "",
-            );
-            return None;
-        }
-        Some(Member {
-            name: mname.to_string(),
-            doc: m.doc.clone(),
-            since,
-            access,
-            kind,
-            check,
-            byte_order,
-            range,
-            resource: m.resource.as_ref().map(|r| r.value.clone()),
-            pos: self.pos(&m.name),
-            type_pos: self.pos(&m.ty),
-            lint_allow: m.lint_allow.iter().map(|s| s.value.clone()).collect(),
         })
     }
 

@@ -30,6 +30,9 @@ use crate::target::Target;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+/// The ioctl numbers a driver uses when its spec names no `nr-range`.
+const DEFAULT_NR_RANGE: (u8, u8) = (0x40, 0x9f);
+
 /// Resolves one parsed spec file whose includes are already resolved.
 pub fn resolve(
     file: &Arc<str>,
@@ -212,6 +215,22 @@ impl Resolver<'_> {
             );
         }
     }
+    /// A `byte-order` value (of a member or an attribute).
+    fn byte_order(&mut self, b: &S<String>) -> Option<ByteOrder> {
+        match b.value.as_str() {
+            "little-endian" => Some(ByteOrder::Little),
+            "big-endian" => Some(ByteOrder::Big),
+            other => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(b),
+                    format!("unknown byte-order `{other}`"),
+                    "write `little-endian` or `big-endian`",
+                );
+                None
+            }
+        }
+    }
 
     fn spec(&mut self, s: &SpecFile, source_label: &str, includes: &[Arc<Model>]) -> Model {
         let name = self.name(&s.name, "spec");
@@ -220,113 +239,12 @@ impl Resolver<'_> {
                 .int_in(rev, 1, u32::MAX.into(), "revision")
                 .unwrap_or(1) as u32;
         }
-        let uapi_header = match &s.uapi_header {
-            Some(h) => {
-                // YNL names the header by its include path (`linux/foo.h`):
-                // relative segments are allowed, `..` and absolute paths not.
-                let ok = h.value.ends_with(".h")
-                    && h.value.split('/').all(|seg| {
-                        !seg.is_empty()
-                            && seg != "."
-                            && seg != ".."
-                            && seg
-                                .chars()
-                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-                    })
-                    && h.value.rsplit('/').next().is_some_and(|f| f.len() > 2);
-                if !ok {
-                    self.err(
-                        &rules::BAD_VALUE,
-                        self.pos(h),
-                        format!("uapi-header `{}` is not a relative header path", h.value),
-                        "write a name like `softaccel.h` or `linux/softaccel.h`",
-                    );
-                }
-                h.value.clone()
-            }
-            None => format!("{}.h", name.replace('-', "_")),
+        let uapi_header = self.uapi_header(s, &name);
+        let (magic, retired_nrs, nr_range) = match &s.ioctl {
+            Some(cfg) => self.ioctl_config(cfg, includes),
+            None => (None, Vec::new(), DEFAULT_NR_RANGE),
         };
-        let mut magic = None;
-        let mut retired_nrs = Vec::new();
-        let mut nr_range = (0x40u8, 0x9fu8);
-        if let Some(cfg) = &s.ioctl {
-            magic = self.magic(&cfg.magic);
-            for r in &cfg.retired {
-                if let Some(v) = self.int_in(r, 0, 255, "retired nr") {
-                    retired_nrs.push(v as u8);
-                }
-            }
-            if let Some(range) = &cfg.nr_range {
-                let lo = range
-                    .min
-                    .as_ref()
-                    .and_then(|v| self.sized(v, 0, 255, "nr-range min"));
-                let hi = range
-                    .max
-                    .as_ref()
-                    .and_then(|v| self.sized(v, 0, 255, "nr-range max"));
-                match (lo, hi) {
-                    (Some(lo), Some(hi)) if lo <= hi => nr_range = (lo as u8, hi as u8),
-                    (Some(_), Some(_)) => self.err(
-                        &rules::VALUE_OUT_OF_RANGE,
-                        self.pos(range),
-                        "nr-range min is greater than max",
-                        "",
-                    ),
-                    _ => self.err(
-                        &rules::MISSING_KEY,
-                        self.pos(range),
-                        "nr-range needs both `min` and `max`",
-                        "",
-                    ),
-                }
-            }
-            for inc in includes {
-                if let (Some(m), Some(im)) = (magic, inc.magic)
-                    && m != im
-                {
-                    self.err(
-                        &rules::MAGIC_MISMATCH,
-                        self.pos(&cfg.magic),
-                        format!(
-                            "ioctl magic {m:#04x} differs from {im:#04x} of the included spec `{}` ({})",
-                            inc.name, inc.pos
-                        ),
-                        "a driver shares its subsystem's ioctl type byte, as DRM drivers share 'd'",
-                    );
-                }
-            }
-        }
-        let targets = match &s.targets {
-            None => Target::DEFAULT.to_vec(),
-            Some(list) => {
-                let mut out = Vec::new();
-                for t in list {
-                    match Target::from_name(&t.value) {
-                        Some(tt) if out.contains(&tt) => self.err(
-                            &rules::DUPLICATE_NAME,
-                            self.pos(t),
-                            format!("target `{}` is listed twice", t.value),
-                            "",
-                        ),
-                        Some(tt) => out.push(tt),
-                        None => {
-                            let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-                            self.err(
-                                &rules::UNKNOWN_TARGET,
-                                self.pos(t),
-                                format!("unknown target `{}`", t.value),
-                                format!("known targets: {}", names.join(", ")),
-                            )
-                        }
-                    }
-                }
-                if out.is_empty() && !list.is_empty() {
-                    out = Target::DEFAULT.to_vec();
-                }
-                out
-            }
-        };
+        let targets = self.targets(s);
 
         self.check_unique_names(s);
 
@@ -381,6 +299,129 @@ impl Resolver<'_> {
         model.operations = self.operations(s, &model);
         model.netlink = self.netlink_family(s);
         model
+    }
+
+    /// The uapi header's name: given (an include path, as YNL names it)
+    /// or derived from the spec's name.
+    fn uapi_header(&mut self, s: &SpecFile, name: &str) -> String {
+        match &s.uapi_header {
+            Some(h) => {
+                // YNL names the header by its include path (`linux/foo.h`):
+                // relative segments are allowed, `..` and absolute paths not.
+                let ok = h.value.ends_with(".h")
+                    && h.value.split('/').all(|seg| {
+                        !seg.is_empty()
+                            && seg != "."
+                            && seg != ".."
+                            && seg
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                    })
+                    && h.value.rsplit('/').next().is_some_and(|f| f.len() > 2);
+                if !ok {
+                    self.err(
+                        &rules::BAD_VALUE,
+                        self.pos(h),
+                        format!("uapi-header `{}` is not a relative header path", h.value),
+                        "write a name like `softaccel.h` or `linux/softaccel.h`",
+                    );
+                }
+                h.value.clone()
+            }
+            None => format!("{}.h", name.replace('-', "_")),
+        }
+    }
+
+    /// The `ioctl:` block: magic, retired numbers and the driver's
+    /// number range, and the magic shared with included specs.
+    fn ioctl_config(
+        &mut self,
+        cfg: &S<spec::IoctlConfig>,
+        includes: &[Arc<Model>],
+    ) -> (Option<u8>, Vec<u8>, (u8, u8)) {
+        let magic = self.magic(&cfg.magic);
+        let mut retired_nrs = Vec::new();
+        let mut nr_range = DEFAULT_NR_RANGE;
+        for r in &cfg.retired {
+            if let Some(v) = self.int_in(r, 0, 255, "retired nr") {
+                retired_nrs.push(v as u8);
+            }
+        }
+        if let Some(range) = &cfg.nr_range {
+            let lo = range
+                .min
+                .as_ref()
+                .and_then(|v| self.sized(v, 0, 255, "nr-range min"));
+            let hi = range
+                .max
+                .as_ref()
+                .and_then(|v| self.sized(v, 0, 255, "nr-range max"));
+            match (lo, hi) {
+                (Some(lo), Some(hi)) if lo <= hi => nr_range = (lo as u8, hi as u8),
+                (Some(_), Some(_)) => self.err(
+                    &rules::VALUE_OUT_OF_RANGE,
+                    self.pos(range),
+                    "nr-range min is greater than max",
+                    "",
+                ),
+                _ => self.err(
+                    &rules::MISSING_KEY,
+                    self.pos(range),
+                    "nr-range needs both `min` and `max`",
+                    "",
+                ),
+            }
+        }
+        for inc in includes {
+            if let (Some(m), Some(im)) = (magic, inc.magic)
+                && m != im
+            {
+                self.err(
+                    &rules::MAGIC_MISMATCH,
+                    self.pos(&cfg.magic),
+                    format!(
+                        "ioctl magic {m:#04x} differs from {im:#04x} of the included spec `{}` ({})",
+                        inc.name, inc.pos
+                    ),
+                    "a driver shares its subsystem's ioctl type byte, as DRM drivers share 'd'",
+                );
+            }
+        }
+        (magic, retired_nrs, nr_range)
+    }
+
+    /// The target ABIs: listed, or the default set.
+    fn targets(&mut self, s: &SpecFile) -> Vec<Target> {
+        match &s.targets {
+            None => Target::DEFAULT.to_vec(),
+            Some(list) => {
+                let mut out = Vec::new();
+                for t in list {
+                    match Target::from_name(&t.value) {
+                        Some(tt) if out.contains(&tt) => self.err(
+                            &rules::DUPLICATE_NAME,
+                            self.pos(t),
+                            format!("target `{}` is listed twice", t.value),
+                            "",
+                        ),
+                        Some(tt) => out.push(tt),
+                        None => {
+                            let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+                            self.err(
+                                &rules::UNKNOWN_TARGET,
+                                self.pos(t),
+                                format!("unknown target `{}`", t.value),
+                                format!("known targets: {}", names.join(", ")),
+                            )
+                        }
+                    }
+                }
+                if out.is_empty() && !list.is_empty() {
+                    out = Target::DEFAULT.to_vec();
+                }
+                out
+            }
+        }
     }
 
     /// Definition names are one namespace per spec, shared with includes.

@@ -6,55 +6,9 @@ impl Resolver<'_> {
     pub(super) fn operations(&mut self, s: &SpecFile, model: &Model) -> Option<Operations> {
         let ops = s.operations.as_ref()?;
         if let Some(t) = &ops.transport {
-            let known = model
-                .ioctls
-                .iter()
-                .chain(
-                    model
-                        .all_includes()
-                        .into_iter()
-                        .flat_map(|m| m.ioctls.iter()),
-                )
-                .any(|i| i.name == t.value);
-            if !known {
-                let names: Vec<String> = model.ioctls.iter().map(|i| i.name.clone()).collect();
-                let hint = did_you_mean(&t.value, names.iter().map(String::as_str));
-                self.err(
-                    &rules::DANGLING_REFERENCE,
-                    self.pos(t),
-                    format!("no ioctl named `{}` to carry control messages", t.value),
-                    hint,
-                );
-            }
+            self.transport(t, model);
         }
-        if let Some(m) = &ops.enum_model {
-            match m.value.as_str() {
-                "unified" => {}
-                "directional" => self.not_generated(
-                    &rules::YNL_ENUM_MODEL,
-                    self.pos(m),
-                    "`enum-model: directional` is not generated: operations are numbered as in the unified model, so the command constants differ from YNL's per-direction enums",
-                    "use the default `unified` model, where a request and its reply share the operation's value",
-                ),
-                _ => self.err(
-                    &rules::BAD_VALUE,
-                    self.pos(m),
-                    format!("unknown enum-model `{}`", m.value),
-                    "write `unified` or `directional`",
-                ),
-            }
-        }
-        if let Some(fh) = &ops.fixed_header {
-            self.fixed_header(fh, s, "operations");
-        }
-        for key in [&ops.async_prefix, &ops.async_enum].into_iter().flatten() {
-            self.not_generated(
-                &rules::YNL_NOTIFICATION,
-                self.pos(key),
-                "a separate enum of notifications (`async-prefix`/`async-enum`) is not generated: notifications are numbered and named with the other operations",
-                "remove the key; notifications then share the command enum, as in most kernel families",
-            );
-        }
+        self.operations_not_generated(ops, s);
         // Per-direction message values belong to the directional model,
         // which is reported once above.
         let directional = ops
@@ -129,71 +83,7 @@ impl Resolver<'_> {
                     }
                 },
             };
-            let mode = |this: &mut Self, m: &Option<S<spec::OpModeDef>>| -> Option<OpMode> {
-                let m = m.as_ref()?;
-                let msg = |this: &mut Self, x: &Option<S<spec::OpMsgDef>>| -> Option<Vec<String>> {
-                    let x = x.as_ref()?;
-                    let mut names = Vec::new();
-                    for a in &x.attributes {
-                        match set {
-                            Some(set) if !set.attributes.iter().any(|at| at.name == a.value) => {
-                                let known: Vec<&str> =
-                                    set.attributes.iter().map(|at| at.name.as_str()).collect();
-                                let hint = did_you_mean(&a.value, known);
-                                this.err(
-                                    &rules::DANGLING_REFERENCE,
-                                    this.pos(a),
-                                    format!(
-                                        "attribute-set `{}` has no attribute `{}`",
-                                        set.name, a.value
-                                    ),
-                                    hint,
-                                );
-                            }
-                            None => this.err(
-                                &rules::MISSING_KEY,
-                                this.pos(a),
-                                "attributes listed but the operation has no `attribute-set`",
-                                "",
-                            ),
-                            _ => names.push(a.value.clone()),
-                        }
-                    }
-                    Some(names)
-                };
-                Some(OpMode {
-                    request: msg(this, &m.request),
-                    reply: msg(this, &m.reply),
-                })
-            };
-            let do_ = mode(self, &op.r#do);
-            let dump = mode(self, &op.dump);
-            let event = op.event.as_ref().map(|e| {
-                let mut names = Vec::new();
-                for a in &e.attributes {
-                    match set {
-                        Some(set) if set.attributes.iter().any(|at| at.name == a.value) => {
-                            names.push(a.value.clone())
-                        }
-                        Some(set) => self.err(
-                            &rules::DANGLING_REFERENCE,
-                            self.pos(a),
-                            format!(
-                                "attribute-set `{}` has no attribute `{}`",
-                                set.name, a.value
-                            ),
-                            "",
-                        ),
-                        None => self.err(
-                            &rules::MISSING_KEY,
-                            self.pos(a),
-                            "attributes listed but the operation has no `attribute-set`",
-                            "",
-                        ),
-                    }
-                }
-                names
-            });
+            let (do_, dump, event) = self.op_messages(op, set);
             if let Some(n) = &op.notify
                 && !ops.list.iter().any(|o| o.name.value == n.value)
             {
@@ -229,5 +119,104 @@ impl Resolver<'_> {
             list,
             pos: self.pos(ops),
         })
+    }
+
+    /// The ioctl that carries control messages must exist.
+    fn transport(&mut self, t: &S<String>, model: &Model) {
+        let known = model
+            .ioctls
+            .iter()
+            .chain(
+                model
+                    .all_includes()
+                    .into_iter()
+                    .flat_map(|m| m.ioctls.iter()),
+            )
+            .any(|i| i.name == t.value);
+        if !known {
+            let names: Vec<String> = model.ioctls.iter().map(|i| i.name.clone()).collect();
+            let hint = did_you_mean(&t.value, names.iter().map(String::as_str));
+            self.err(
+                &rules::DANGLING_REFERENCE,
+                self.pos(t),
+                format!("no ioctl named `{}` to carry control messages", t.value),
+                hint,
+            );
+        }
+    }
+
+    /// The attributes each message of `op` lists (`do`, `dump`, `event`),
+    /// which must be attributes of the operation's set.
+    fn op_messages(
+        &mut self,
+        op: &spec::OperationDef,
+        set: Option<&AttrSet>,
+    ) -> (Option<OpMode>, Option<OpMode>, Option<Vec<String>>) {
+        let mode = |this: &mut Self, m: &Option<S<spec::OpModeDef>>| -> Option<OpMode> {
+            let m = m.as_ref()?;
+            let msg = |this: &mut Self, x: &Option<S<spec::OpMsgDef>>| -> Option<Vec<String>> {
+                let x = x.as_ref()?;
+                let mut names = Vec::new();
+                for a in &x.attributes {
+                    match set {
+                        Some(set) if !set.attributes.iter().any(|at| at.name == a.value) => {
+                            let known: Vec<&str> =
+                                set.attributes.iter().map(|at| at.name.as_str()).collect();
+                            let hint = did_you_mean(&a.value, known);
+                            this.err(
+                                &rules::DANGLING_REFERENCE,
+                                this.pos(a),
+                                format!(
+                                    "attribute-set `{}` has no attribute `{}`",
+                                    set.name, a.value
+                                ),
+                                hint,
+                            );
+                        }
+                        None => this.err(
+                            &rules::MISSING_KEY,
+                            this.pos(a),
+                            "attributes listed but the operation has no `attribute-set`",
+                            "",
+                        ),
+                        _ => names.push(a.value.clone()),
+                    }
+                }
+                Some(names)
+            };
+            Some(OpMode {
+                request: msg(this, &m.request),
+                reply: msg(this, &m.reply),
+            })
+        };
+        let do_ = mode(self, &op.r#do);
+        let dump = mode(self, &op.dump);
+        let event = op.event.as_ref().map(|e| {
+            let mut names = Vec::new();
+            for a in &e.attributes {
+                match set {
+                    Some(set) if set.attributes.iter().any(|at| at.name == a.value) => {
+                        names.push(a.value.clone())
+                    }
+                    Some(set) => self.err(
+                        &rules::DANGLING_REFERENCE,
+                        self.pos(a),
+                        format!(
+                            "attribute-set `{}` has no attribute `{}`",
+                            set.name, a.value
+                        ),
+                        "",
+                    ),
+                    None => self.err(
+                        &rules::MISSING_KEY,
+                        self.pos(a),
+                        "attributes listed but the operation has no `attribute-set`",
+                        "",
+                    ),
+                }
+            }
+            names
+        });
+        (do_, dump, event)
     }
 }

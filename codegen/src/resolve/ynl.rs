@@ -358,4 +358,38 @@ impl Resolver<'_> {
             }
         }
     }
+
+    /// The operation-level YNL keys that are not generated: the
+    /// directional enum model, a family-wide fixed header and a separate
+    /// notification enum.
+    pub(super) fn operations_not_generated(&mut self, ops: &S<spec::OperationsDef>, s: &SpecFile) {
+        if let Some(m) = &ops.enum_model {
+            match m.value.as_str() {
+                "unified" => {}
+                "directional" => self.not_generated(
+                    &rules::YNL_ENUM_MODEL,
+                    self.pos(m),
+                    "`enum-model: directional` is not generated: operations are numbered as in the unified model, so the command constants differ from YNL's per-direction enums",
+                    "use the default `unified` model, where a request and its reply share the operation's value",
+                ),
+                _ => self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(m),
+                    format!("unknown enum-model `{}`", m.value),
+                    "write `unified` or `directional`",
+                ),
+            }
+        }
+        if let Some(fh) = &ops.fixed_header {
+            self.fixed_header(fh, s, "operations");
+        }
+        for key in [&ops.async_prefix, &ops.async_enum].into_iter().flatten() {
+            self.not_generated(
+                &rules::YNL_NOTIFICATION,
+                self.pos(key),
+                "a separate enum of notifications (`async-prefix`/`async-enum`) is not generated: notifications are numbered and named with the other operations",
+                "remove the key; notifications then share the command enum, as in most kernel families",
+            );
+        }
+    }
 }
