@@ -654,6 +654,7 @@ fn git_revision_provider_reads_and_lists() {
     );
     assert!(g.list(Path::new("nope")).unwrap().is_empty());
     assert!(g.read(Path::new("spec/nope.yaml")).is_err());
+    assert!(g.canonical(Path::new("spec/nope.yaml")).is_err());
 }
 
 /// Each finding is its own: two removals of one kind are two findings.

@@ -151,9 +151,11 @@ impl Provider for GitRevision {
         Ok(text)
     }
 
-    /// Lexical: a revision's tree has no `.` or `..` entries to follow,
-    /// and a missing file is reported by [`Provider::read`].
+    /// Lexical (a revision's tree has no `.` or `..` entries and no
+    /// working directory to resolve against); the file is read, and kept,
+    /// to know that it exists.
     fn canonical(&self, path: &Path) -> io::Result<PathBuf> {
+        self.read(path)?;
         Ok(PathBuf::from(normalize(path)))
     }
 
