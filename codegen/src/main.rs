@@ -5,6 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use uabi::compat::{self, Report, Side, SideError};
+use uabi::load::{FileSystem, Provider};
 use uabi::pipeline::{self, Checked};
 
 /// `println!` that returns the write error instead of panicking, so a
@@ -360,7 +361,7 @@ fn side(arg: &str) -> Result<Side, u8> {
 /// The frozen dumps of the spec behind `new`, as sides labelled beside
 /// the spec's own label.
 fn frozen_sides(spec: &Path, new: &Side) -> Result<Vec<Side>, u8> {
-    let revisions = compat::frozen_revisions(spec).map_err(|e| {
+    let revisions = compat::frozen_revisions(&FileSystem, spec).map_err(|e| {
         eprintln!("uabi: reading {}: {e}", compat::frozen_dir(spec).display());
         TROUBLE
     })?;
@@ -378,7 +379,7 @@ fn frozen_sides(spec: &Path, new: &Side) -> Result<Vec<Side>, u8> {
             .join(file.file_name().unwrap_or_default())
             .to_string_lossy()
             .into_owned();
-        let text = std::fs::read_to_string(&file).map_err(|e| {
+        let text = FileSystem.read(&file).map_err(|e| {
             eprintln!("uabi: cannot read {label}: {e}");
             TROUBLE
         })?;

@@ -575,6 +575,19 @@ fn compat_against_a_git_revision() {
     );
     let dev = dir.join("spec/dev.yaml");
     edit(&dev, "\nrevision: 1\n", "\nrevision: 2\n");
+    // The revision is read with `git show` alone: nothing is written to
+    // a scratch folder.
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_uabi"))
+        .args(["compat", "git:HEAD:spec/dev.yaml", "spec/dev.yaml"])
+        .current_dir(&dir)
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("run uabi");
+    assert_eq!(out.status.code(), Some(1));
+    let written: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(written.is_empty(), "{written:?}");
     let (code, out, err) = uabi(&["compat", "git:HEAD:spec/dev.yaml", "spec/dev.yaml"], &dir);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
@@ -610,6 +623,38 @@ fn compat_against_a_git_revision() {
         &dir,
     );
     assert_eq!(code, 2, "{err}");
+    assert!(err.contains("git show HEAD:spec/nope.yaml: "), "{err}");
+}
+
+/// The git provider on its own: a spec and its include read from a
+/// revision, and a folder listed at that revision.
+#[test]
+fn git_revision_provider_reads_and_lists() {
+    use uabi::load::{GitRevision, Provider, load_from};
+    let dir = scratch("git-provider");
+    std::fs::remove_dir_all(dir.join(".git")).unwrap();
+    if !git(&dir, &["init", "-q"]) {
+        eprintln!("SKIPPED: git is not available");
+        return;
+    }
+    assert!(git(&dir, &["add", "spec"]));
+    assert!(git(&dir, &["commit", "-q", "-m", "r1"]));
+    // Nothing of the revision is left in the working tree.
+    std::fs::remove_dir_all(dir.join("spec")).unwrap();
+    let g = GitRevision::new("HEAD", "spec/dev.yaml").in_dir(&dir);
+    let (result, sources) = load_from(&g, Path::new("spec/dev.yaml"), "git:HEAD:spec/dev.yaml");
+    let m = result.unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(m.includes[0].source, "git:HEAD:spec/core.yaml");
+    assert_eq!(sources.len(), 2);
+    let mut listed = g.list(Path::new("spec")).unwrap();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [Path::new("spec/core.yaml"), Path::new("spec/dev.yaml")]
+    );
+    assert!(g.list(Path::new("nope")).unwrap().is_empty());
+    assert!(g.read(Path::new("spec/nope.yaml")).is_err());
+    assert!(g.canonical(Path::new("spec/nope.yaml")).is_err());
 }
 
 /// Each finding is its own: two removals of one kind are two findings.

@@ -79,3 +79,58 @@ fn enum_and_flags_values_follow_ynl() {
     let f: Vec<u64> = m.enums[1].entries.iter().map(|e| e.value).collect();
     assert_eq!(f, [4, 8]);
 }
+
+/// Two specs that exist only in memory: `dev` includes `core` from a
+/// sibling folder, as specs on disk do; the loader reads both through
+/// the in-memory provider, labels them relative to each other and keeps
+/// their text for rendering.
+#[test]
+fn includes_resolve_from_memory() {
+    use uabi::load::{InMemory, load_from};
+    const CORE: &str = "name: core\nioctl: { magic: 0x64, nr-range: { min: 0, max: 0x3f } }\ndefinitions:\n  - name: bo\n    type: struct\n    members:\n      - { name: size, type: u64 }\n";
+    const DEV: &str = "name: dev\ninclude: [../common/core.yaml]\nioctl: { magic: 0x64 }\ndefinitions:\n  - name: two\n    type: struct\n    members:\n      - { name: first, type: struct, struct: bo }\n      - { name: second, type: struct, struct: bo }\n";
+    let memory = InMemory::new()
+        .with("specs/common/core.yaml", CORE)
+        .with("specs/dev/dev.yaml", DEV);
+    let (result, sources) = load_from(&memory, Path::new("specs/dev/dev.yaml"), "dev/dev.yaml");
+    let m = result.unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(m.includes.len(), 1);
+    assert_eq!(m.includes[0].name, "core");
+    assert_eq!(m.includes[0].source, "common/core.yaml");
+    let two = m.structs.iter().find(|s| s.name == "two").unwrap();
+    assert!(two.layouts.values().all(|l| l.size == 16), "{two:#?}");
+    let mut labels: Vec<&str> = sources.keys().map(|k| &**k).collect();
+    labels.sort();
+    assert_eq!(labels, ["common/core.yaml", "dev/dev.yaml"]);
+    assert_eq!(sources["common/core.yaml"], CORE);
+
+    // A missing include is reported at the include, as on disk.
+    let lonely = InMemory::new().with("specs/dev/dev.yaml", DEV);
+    let (result, _) = load_from(&lonely, Path::new("specs/dev/dev.yaml"), "dev/dev.yaml");
+    let d = result.unwrap_err();
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].rule.id, "bad-include");
+    assert_eq!((&*d[0].pos.file, d[0].pos.line), ("dev/dev.yaml", 2));
+    assert!(
+        d[0].message.starts_with("cannot open common/core.yaml: "),
+        "{}",
+        d[0].message
+    );
+
+    // A cycle is seen through the provider's canonical names.
+    let cycle = InMemory::new()
+        .with("a.yaml", "name: a\ninclude: [./sub/../b.yaml]\n")
+        .with("b.yaml", "name: b\ninclude: [a.yaml]\n");
+    let (result, _) = load_from(&cycle, Path::new("a.yaml"), "a.yaml");
+    let rules: Vec<&str> = result.unwrap_err().iter().map(|d| d.rule.id).collect();
+    assert_eq!(rules, ["include-cycle"]);
+}
+
+/// `load_str` is the in-memory provider with one file: an include has
+/// nothing to find.
+#[test]
+fn load_str_has_no_includes_to_find() {
+    let d = uabi::load::load_str("name: x\ninclude: [y.yaml]\n", "x.yaml").unwrap_err();
+    let rules: Vec<&str> = d.iter().map(|d| d.rule.id).collect();
+    assert_eq!(rules, ["bad-include"]);
+}

@@ -1,0 +1,133 @@
+//! Enums and flags: entries, values, kinds.
+
+use super::*;
+
+impl Cx<'_> {
+    pub(super) fn enums(&mut self, section: &'static str) {
+        let (old, new) = (self.old, self.new);
+        let (olds, news) = if section == "enums" {
+            (&old.enums, &new.enums)
+        } else {
+            (&old.flags, &new.flags)
+        };
+        let kind = if section == "enums" { "enum" } else { "flags" };
+        let show = |v: u64| {
+            if section == "flags" {
+                hex(v)
+            } else {
+                v.to_string()
+            }
+        };
+        let renames = pair_renames(olds, news, |a, b| {
+            a.entries.len() == b.entries.len()
+                && a.entries
+                    .iter()
+                    .all(|(k, e)| b.entries.get(k).is_some_and(|f| f.value == e.value))
+        });
+        self.enum_renames.extend(renames.clone());
+        for (name, o) in olds {
+            let (nname, n) = match (news.get(name), renames.get(name)) {
+                (Some(n), _) => (name.clone(), n),
+                (None, Some(r)) => {
+                    self.renamed(kind, name, r, &format!("{section}/{r}"));
+                    (r.clone(), &news[r])
+                }
+                (None, None) => {
+                    self.report(
+                        &rules::REMOVED_ITEM,
+                        section,
+                        format!("{kind} `{name}` was removed"),
+                        format!("keep the {kind}: sources use its entries"),
+                    );
+                    continue;
+                }
+            };
+            let base = format!("{section}/{nname}");
+            self.since_same(&format!("{kind} `{nname}`"), o.since, n.since, &base);
+            let added: Vec<&String> = n
+                .entries
+                .keys()
+                .filter(|k| !o.entries.contains_key(*k))
+                .collect();
+            let mut taken: BTreeSet<&String> = BTreeSet::new();
+            for (ename, oe) in &o.entries {
+                match n.entries.get(ename) {
+                    Some(ne) => {
+                        let path = format!("{base}/entries/{ename}");
+                        if ne.value != oe.value {
+                            self.report(
+                                &rules::RENUMBERED,
+                                &path,
+                                format!(
+                                    "entry `{ename}` of {kind} `{nname}` changed value from {} to {}",
+                                    show(oe.value),
+                                    show(ne.value)
+                                ),
+                                format!(
+                                    "restore value {}: old binaries send and compare it",
+                                    show(oe.value)
+                                ),
+                            );
+                        }
+                        self.since_same(
+                            &format!("entry `{ename}` of {kind} `{nname}`"),
+                            oe.since,
+                            ne.since,
+                            &path,
+                        );
+                    }
+                    None => {
+                        let twin = added
+                            .iter()
+                            .find(|a| n.entries[**a].value == oe.value && !taken.contains(**a));
+                        if let Some(a) = twin {
+                            taken.insert(a);
+                            self.renamed(
+                                &format!("entry of {kind} `{nname}`"),
+                                ename,
+                                a,
+                                &format!("{base}/entries/{a}"),
+                            );
+                        } else {
+                            self.report(
+                                &rules::REMOVED_ENTRY,
+                                &base,
+                                format!(
+                                    "entry `{ename}` ({}) was removed from {kind} `{nname}`",
+                                    show(oe.value)
+                                ),
+                                "keep the entry: old binaries still use it (document it as obsolete, or reject it at run time with an error they understand)",
+                            );
+                        }
+                    }
+                }
+            }
+            for a in added {
+                if taken.contains(a) {
+                    continue;
+                }
+                let ne = &n.entries[a];
+                self.since_new(
+                    &format!("entry `{a}` of {kind} `{nname}`"),
+                    ne.since,
+                    &format!("{base}/entries/{a}"),
+                );
+                self.note(format!(
+                    "{kind} `{nname}` gained `{a}` = {}",
+                    show(ne.value)
+                ));
+            }
+        }
+        let renamed: BTreeSet<&String> = renames.values().collect();
+        for (name, n) in news {
+            if !olds.contains_key(name) && !renamed.contains(name) {
+                self.since_new(
+                    &format!("{kind} `{name}`"),
+                    n.since,
+                    &format!("{section}/{name}"),
+                );
+                self.note(format!("added {kind} `{name}`"));
+            }
+        }
+    }
+}

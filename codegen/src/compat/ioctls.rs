@@ -1,0 +1,143 @@
+//! Ioctls: numbers, directions, argument structs, extension rules.
+
+use super::*;
+
+impl Cx<'_> {
+    pub(super) fn ioctls(&mut self) {
+        let (old, new) = (self.old, self.new);
+        let targets = self.common_targets();
+        let same_command = |a: &crate::dump::IoctlDump, b: &crate::dump::IoctlDump| {
+            a.nr == b.nr
+                && a.dir == b.dir
+                && targets
+                    .iter()
+                    .all(|t| a.commands.get(t).map(|c| c.size) == b.commands.get(t).map(|c| c.size))
+        };
+        let renames = pair_renames(&old.ioctls, &new.ioctls, same_command);
+        let mut gone: BTreeMap<u8, String> = BTreeMap::new();
+        for (name, o) in &old.ioctls {
+            let (nname, n) = match (new.ioctls.get(name), renames.get(name)) {
+                (Some(n), _) => (name.clone(), n),
+                (None, Some(r)) => {
+                    self.renamed("ioctl", name, r, &format!("ioctls/{r}"));
+                    (r.clone(), &new.ioctls[r])
+                }
+                (None, None) => {
+                    gone.insert(o.nr, name.clone());
+                    self.report(
+                        &rules::REMOVED_ITEM,
+                        "ioctls",
+                        format!("ioctl `{name}` (nr {}) was removed", hex(o.nr.into())),
+                        "keep the ioctl: old binaries call it (if it is obsolete, keep its number and fail with an error they understand)",
+                    );
+                    continue;
+                }
+            };
+            let path = format!("ioctls/{nname}");
+            if o.nr != n.nr {
+                self.report(
+                    &rules::RENUMBERED,
+                    &format!("{path}/nr"),
+                    format!(
+                        "ioctl `{nname}` changed nr from {} to {}",
+                        hex(o.nr.into()),
+                        hex(n.nr.into())
+                    ),
+                    format!(
+                        "restore `nr: {}`; for a new interface add a new ioctl with a new nr",
+                        hex(o.nr.into())
+                    ),
+                );
+            }
+            let first_cmd = |d: &crate::dump::IoctlDump| {
+                targets
+                    .first()
+                    .and_then(|t| d.commands.get(t))
+                    .and_then(|c| c.cmd.clone())
+                    .unwrap_or_default()
+            };
+            if o.dir != n.dir {
+                self.report(
+                    &rules::IOCTL_COMMAND_CHANGED,
+                    &format!("{path}/dir"),
+                    format!(
+                        "ioctl `{nname}` changed dir from `{}` to `{}`: its command number changes ({} -> {} on {})",
+                        o.dir,
+                        n.dir,
+                        first_cmd(o),
+                        first_cmd(n),
+                        targets.first().map_or("", String::as_str)
+                    ),
+                    "keep the old ioctl as it is and add a new ioctl with a new nr",
+                );
+            } else {
+                let oarg = o.arg.as_deref().map(|a| self.map_struct(a));
+                if oarg != n.arg {
+                    let sizes_differ = targets.iter().any(|t| {
+                        o.commands.get(t).map(|c| c.size) != n.commands.get(t).map(|c| c.size)
+                    });
+                    let size = |d: &crate::dump::IoctlDump| {
+                        targets
+                            .first()
+                            .and_then(|t| d.commands.get(t))
+                            .map_or(0, |c| c.size)
+                    };
+                    let what = format!(
+                        "ioctl `{nname}` takes struct `{}` ({} bytes) instead of `{}` ({} bytes)",
+                        n.arg.as_deref().unwrap_or("-"),
+                        size(n),
+                        oarg.as_deref().unwrap_or("-"),
+                        size(o)
+                    );
+                    if sizes_differ {
+                        self.report(
+                            &rules::IOCTL_COMMAND_CHANGED,
+                            &path,
+                            format!(
+                                "{what}: its command number changes ({} -> {})",
+                                first_cmd(o),
+                                first_cmd(n)
+                            ),
+                            "keep the old argument struct (grow it at the end), or add a new ioctl with a new nr",
+                        );
+                    } else {
+                        self.report(
+                            &rules::IOCTL_ARG_CHANGED,
+                            &path,
+                            what,
+                            "keep the old argument struct (grow it at the end), or add a new ioctl with a new nr",
+                        );
+                    }
+                }
+            }
+            self.since_same(&format!("ioctl `{nname}`"), o.since, n.since, &path);
+        }
+        let renamed: BTreeSet<&String> = renames.values().collect();
+        for (name, n) in &new.ioctls {
+            if old.ioctls.contains_key(name) || renamed.contains(name) {
+                continue;
+            }
+            let path = format!("ioctls/{name}");
+            let previous = if old.retired_nrs.contains(&n.nr) {
+                Some(format!("which revision {} lists as retired", old.revision))
+            } else {
+                gone.get(&n.nr).map(|g| {
+                    format!(
+                        "the number of ioctl `{g}` in revision {}, which is gone",
+                        old.revision
+                    )
+                })
+            };
+            if let Some(previous) = previous {
+                self.report(
+                    &rules::REUSED_NUMBER,
+                    &format!("{path}/nr"),
+                    format!("ioctl `{name}` takes nr {}, {previous}", hex(n.nr.into())),
+                    "old binaries still call that number with its old meaning: give the ioctl a number never used",
+                );
+            }
+            self.since_new(&format!("ioctl `{name}`"), n.since, &path);
+            self.note(format!("added ioctl `{name}` (nr {})", hex(n.nr.into())));
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Ioctl rules: argument sizes, directions against member access.
+
+use super::*;
+
+impl<'a> Cx<'a> {
+    pub(super) fn ioctl(&mut self, i: &Ioctl) {
+        let allow: &[&[String]] = &[&i.lint_allow];
+        let arg = i.arg.as_deref().and_then(|a| self.find_struct(a));
+
+        // Rule 8.
+        match (i.dir, &i.arg) {
+            (Dir::None, Some(a)) => {
+                let d = self
+                    .diag(
+                        &rules::DIR_ARG_MISMATCH,
+                        &i.dir_pos,
+                        format!("ioctl `{}` has `dir: none` but an argument `{a}`", i.name),
+                    )
+                    .with_hint(format!(
+                        "write `dir: in`, `out` or `inout` as the kernel uses `{a}`, or remove `arg:`"
+                    ));
+                self.emit(d, allow);
+            }
+            (dir, None) if dir != Dir::None => {
+                let d = self
+                    .diag(
+                        &rules::DIR_ARG_MISMATCH,
+                        &i.dir_pos,
+                        format!("ioctl `{}` has `dir: {}` but no `arg:`", i.name, dir.name()),
+                    )
+                    .with_hint("add `arg: <struct>`, or write `dir: none`");
+                self.emit(d, allow);
+            }
+            _ => {}
+        }
+
+        // Rule 7.
+        if let Some((s, _)) = arg
+            && i.dir != Dir::None
+        {
+            self.dir_mismatch(i, s);
+        }
+
+        // Rule 6.
+        if let Some(a) = &i.arg {
+            // 8191 is the largest size every encoding carries; `cmds` is
+            // None above it on the 13-bit targets, but a spec must not
+            // depend on which targets it lists.
+            let size_on = |t: Target| i.arg_sizes.get(&t).copied().unwrap_or(0);
+            let over: Vec<Target> = self
+                .model
+                .targets
+                .iter()
+                .copied()
+                .filter(|&t| size_on(t) > 8191)
+                .collect();
+            if !over.is_empty() {
+                let sizes = self.by_value(&over, size_on, bytes);
+                let d = self
+                    .diag(
+                        &rules::IOCTL_ARG_TOO_LARGE,
+                        &i.pos,
+                        format!("the argument `{a}` of ioctl `{}` is {sizes}", i.name),
+                    )
+                    .with_hint("keep bulk data in caller memory behind a `user-ptr` member with `count` and `max-count`");
+                self.emit(d, allow);
+            }
+        }
+
+        // Rule 9.
+        let (lo, hi) = self.model.nr_range;
+        if i.nr < lo || i.nr > hi {
+            let d = self
+                .diag(
+                    &rules::NR_OUT_OF_RANGE,
+                    &i.nr_pos,
+                    format!(
+                        "nr {:#04x} of ioctl `{}` is outside this spec's range {lo:#04x}..{hi:#04x}",
+                        i.nr, i.name
+                    ),
+                )
+                .with_hint(format!(
+                    "use a free nr in {lo:#04x}..{hi:#04x}; a subsystem core spec declares its own range with `ioctl: {{ nr-range: {{ min: 0x00, max: 0x3f }} }}`"
+                ));
+            self.emit(d, allow);
+        }
+        if self.model.retired_nrs.contains(&i.nr) {
+            let d = self
+                .diag(
+                    &rules::NR_REUSED,
+                    &i.nr_pos,
+                    format!(
+                        "nr {:#04x} of ioctl `{}` is listed in `ioctl: {{ retired: }}`",
+                        i.nr, i.name
+                    ),
+                )
+                .with_hint("give the ioctl a number that was never used");
+            self.emit(d, allow);
+        }
+
+        // Rule 10.
+        if i.arg.is_some() && i.extension.is_none() {
+            let d = self
+                .diag(
+                    &rules::MISSING_EXTENSION,
+                    &i.pos,
+                    format!("ioctl `{}` does not say how it treats a caller struct of another size", i.name),
+                )
+                .with_hint("add `extension: zero-extend` (shorter zero-extended, longer truncated) or `extension: strict` (longer rejected with E2BIG unless the extra bytes are zero)");
+            self.emit(d, allow);
+        }
+        if !i.errors_declared || i.errors.is_empty() {
+            let what = if i.errors_declared {
+                "an empty `errors:` list"
+            } else {
+                "no `errors:`"
+            };
+            let d = self
+                .diag(
+                    &rules::MISSING_ERRORS,
+                    &i.pos,
+                    format!("ioctl `{}` has {what}", i.name),
+                )
+                .with_hint("list every errno it returns: `errors: [{ errno: EINVAL, doc: ... }]`");
+            self.emit(d, allow);
+        }
+    }
+
+    /// Rule 7: the direction bits against what the kernel reads and
+    /// writes in the argument struct.
+    ///
+    /// `dir: in` (_IOW) copies the struct in only, so no member may be
+    /// `out`/`inout`. `dir: out` (_IOR) copies it out only, so the kernel
+    /// never sees what userspace wrote: an `in`/`inout` member would be
+    /// read as zero, which is an error too. `pad` carries nothing and fits
+    /// every dir.
+    ///
+    /// A `user-ptr` member is different: its `access` describes the
+    /// memory behind the pointer, which the kernel reads or writes
+    /// through the pointer, not through the struct. The pointer value
+    /// itself is always read, so a user-ptr needs a dir that copies in
+    /// (`in` or `inout`), whatever its access; a user-ptr with `access:
+    /// out` in a `dir: in` ioctl is correct.
+    ///
+    /// A nested struct member with the default access is transparent (its
+    /// members' access applies); one marked `out` or `inout` applies that
+    /// access to all of it.
+    pub(super) fn dir_mismatch(&mut self, i: &Ioctl, s: &Struct) {
+        let mut leaves: Vec<(String, Access, bool)> = Vec::new();
+        self.access_leaves(s, "", &mut leaves, 0);
+        let mut wrong: Vec<String> = Vec::new();
+        for (path, access, user_ptr) in &leaves {
+            match i.dir {
+                Dir::In if !user_ptr && access.written_by_kernel() => {
+                    wrong.push(format!("`{path}` (access {})", access.name()));
+                }
+                Dir::Out if *user_ptr => {
+                    wrong.push(format!(
+                        "`{path}` (a user-ptr, whose address the kernel reads)"
+                    ));
+                }
+                Dir::Out if access.read_by_kernel() => {
+                    wrong.push(format!("`{path}` (access {})", access.name()));
+                }
+                _ => {}
+            }
+        }
+        if wrong.is_empty() {
+            return;
+        }
+        let (msg, hint) = if i.dir == Dir::In {
+            (
+                format!(
+                    "ioctl `{}` has `dir: in` (_IOW), which never copies the argument back, but the kernel writes {}",
+                    i.name,
+                    join_names(&wrong)
+                ),
+                "write `dir: inout` (_IOWR) so the kernel copies the argument back, or mark members the kernel does not write `access: in`".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "ioctl `{}` has `dir: out` (_IOR), which never copies the argument in, but the kernel reads {}",
+                    i.name,
+                    join_names(&wrong)
+                ),
+                "write `dir: inout` (_IOWR) so the kernel copies the argument in, or mark members the kernel only writes `access: out`".to_string(),
+            )
+        };
+        let d = self
+            .diag(&rules::DIR_MISMATCH, &i.dir_pos, msg)
+            .with_hint(hint);
+        self.emit(d, &[&i.lint_allow]);
+    }
+
+    pub(super) fn access_leaves(
+        &self,
+        s: &Struct,
+        prefix: &str,
+        out: &mut Vec<(String, Access, bool)>,
+        depth: u32,
+    ) {
+        // The resolver rejects recursive structs; the bound only keeps a
+        // hand-built model from looping.
+        if depth > 64 {
+            return;
+        }
+        for m in &s.members {
+            let path = format!("{prefix}{}", m.name);
+            match &m.kind {
+                MemberKind::Pad { .. } => {}
+                MemberKind::UserPtr { .. } => out.push((path, m.access, true)),
+                MemberKind::Struct { name } if m.access == Access::In => {
+                    if let Some((inner, _)) = self.find_struct(name) {
+                        self.access_leaves(inner, &format!("{path}."), out, depth + 1);
+                    }
+                }
+                _ => out.push((path, m.access, false)),
+            }
+        }
+    }
+}

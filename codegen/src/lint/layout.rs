@@ -1,0 +1,293 @@
+//! Layout rules: holes, tail padding, layouts that differ per target.
+
+use super::*;
+
+/// The YAML of a pad member, as hints spell it.
+fn pad_yaml(name: &str, len: u32) -> String {
+    format!("{{ name: {name}, type: pad, len: {len} }}")
+}
+
+/// The lowest `padN` not yet used in a struct (nor suggested for it).
+fn fresh_pad(used: &mut BTreeSet<String>) -> String {
+    let name = (0..)
+        .map(|i| format!("pad{i}"))
+        .find(|n| !used.contains(n))
+        .expect("unbounded");
+    used.insert(name.clone());
+    name
+}
+
+impl<'a> Cx<'a> {
+    /// The hole before member `i` on `t`: (where it starts, its length).
+    pub(super) fn hole(&self, s: &Struct, i: usize, t: Target) -> Option<(u32, u32)> {
+        let l = s.layouts.get(&t)?;
+        let end = match i.checked_sub(1) {
+            None => 0,
+            Some(p) => l.offsets[p] + self.member_size(&s.members[p], t)?,
+        };
+        (l.offsets[i] > end).then(|| (end, l.offsets[i] - end))
+    }
+
+    /// The padding after the last member on `t`: (its length, the size).
+    pub(super) fn tail(&self, s: &Struct, t: Target) -> Option<(u32, u32)> {
+        let l = s.layouts.get(&t)?;
+        let end = match s.members.len().checked_sub(1) {
+            None => 0,
+            Some(p) => l.offsets[p] + self.member_size(&s.members[p], t)?,
+        };
+        (l.size > end).then(|| (l.size - end, l.size))
+    }
+
+    /// Rules 3, 4 and 5 for one struct. Returns whether any fired, so a
+    /// struct embedding this one does not report the same problem again.
+    pub(super) fn layout(&mut self, s: &Struct, broken: &BTreeSet<&str>) -> bool {
+        let targets: Vec<Target> = self
+            .model
+            .targets
+            .iter()
+            .copied()
+            .filter(|t| s.layouts.contains_key(t))
+            .collect();
+        if targets.is_empty() {
+            return false;
+        }
+        // Only consulted when the spec's own targets all align 64-bit
+        // members to 4 (i386 alone): then a natural ABI is the one that
+        // would differ.
+        let natural =
+            (!targets.contains(&NATURAL) && s.layouts.contains_key(&NATURAL)).then_some(NATURAL);
+        let mut used: BTreeSet<String> = s.members.iter().map(|m| m.name.clone()).collect();
+        let mut fired = self.holes(s, &targets, natural, &mut used);
+        fired |= self.tail_padding(s, &targets, natural, &mut used);
+        if fired {
+            return true;
+        }
+
+        self.inherited_difference(s, &targets, broken)
+    }
+
+    /// Rule 3: holes before members. True when one was reported.
+    fn holes(
+        &mut self,
+        s: &Struct,
+        targets: &[Target],
+        natural: Option<Target>,
+        used: &mut BTreeSet<String>,
+    ) -> bool {
+        let mut fired = false;
+        for (i, m) in s.members.iter().enumerate() {
+            let holes: Vec<(Target, (u32, u32))> = targets
+                .iter()
+                .filter_map(|&t| Some((t, self.hole(s, i, t)?)))
+                .collect();
+            let (msg, pad_len) = if !holes.is_empty() {
+                let mut groups: Vec<((u32, u32), Vec<Target>)> = Vec::new();
+                for (t, h) in &holes {
+                    match groups.iter_mut().find(|g| g.0 == *h) {
+                        Some(g) => g.1.push(*t),
+                        None => groups.push((*h, vec![*t])),
+                    }
+                }
+                let parts: Vec<String> = groups
+                    .iter()
+                    .map(|((at, len), ts)| {
+                        format!("a {len}-byte hole at offset {at} on {}", self.on(ts))
+                    })
+                    .collect();
+                let parts: Vec<String> = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(k, p)| {
+                        if k == 0 {
+                            p.replacen("a ", "an implicit ", 1)
+                        } else {
+                            p.clone()
+                        }
+                    })
+                    .collect();
+                let without: Vec<Target> = targets
+                    .iter()
+                    .copied()
+                    .filter(|t| !holes.iter().any(|h| h.0 == *t))
+                    .collect();
+                let mut msg = format!("`{}` follows {}", m.name, join_names(&parts));
+                if !without.is_empty() {
+                    msg.push_str(&format!(" (none on {})", join_targets(&without)));
+                }
+                (msg, holes.iter().map(|h| h.1.1).max().unwrap_or(0))
+            } else if let Some((_, len)) = natural.and_then(|n| self.hole(s, i, n)) {
+                let t = targets[0];
+                let msg = format!(
+                    "`{}` is at offset {} on {t}, which is not naturally aligned: x86_64 and every other 64-bit ABI put a {len}-byte hole before it",
+                    m.name, s.layouts[&t].offsets[i]
+                );
+                (msg, len)
+            } else {
+                continue;
+            };
+            let pad = fresh_pad(used);
+            let d = self
+                .diag(&rules::IMPLICIT_PADDING, &m.pos, msg)
+                .with_hint(format!(
+                    "insert `{}` before `{}`",
+                    pad_yaml(&pad, pad_len),
+                    m.name
+                ));
+            self.emit(d, &[]);
+            fired = true;
+        }
+        fired
+    }
+
+    /// Rule 4: padding after the last member. True when it was reported.
+    fn tail_padding(
+        &mut self,
+        s: &Struct,
+        targets: &[Target],
+        natural: Option<Target>,
+        used: &mut BTreeSet<String>,
+    ) -> bool {
+        let tails: Vec<(Target, (u32, u32))> = targets
+            .iter()
+            .filter_map(|&t| Some((t, self.tail(s, t)?)))
+            .collect();
+        let tail = if !tails.is_empty() {
+            let mut groups: Vec<((u32, u32), Vec<Target>)> = Vec::new();
+            for (t, x) in &tails {
+                match groups.iter_mut().find(|g| g.0 == *x) {
+                    Some(g) => g.1.push(*t),
+                    None => groups.push((*x, vec![*t])),
+                }
+            }
+            let parts: Vec<String> = groups
+                .iter()
+                .map(|((len, size), ts)| {
+                    format!(
+                        "{} of tail padding (size {size}) on {}",
+                        bytes(*len),
+                        self.on(ts)
+                    )
+                })
+                .collect();
+            let without: Vec<Target> = targets
+                .iter()
+                .copied()
+                .filter(|t| !tails.iter().any(|x| x.0 == *t))
+                .collect();
+            let mut msg = format!("struct `{}` ends with {}", s.name, join_names(&parts));
+            if !without.is_empty() {
+                msg.push_str(&format!(" (none on {})", join_targets(&without)));
+            }
+            Some((msg, tails.iter().map(|x| x.1.0).max().unwrap_or(0)))
+        } else if let Some((len, size)) = natural.and_then(|n| self.tail(s, n)) {
+            let t = targets[0];
+            let msg = format!(
+                "struct `{}` is {} on {t}, not a multiple of its natural alignment: x86_64 and every other 64-bit ABI pad it to {size}",
+                s.name,
+                bytes(s.layouts[&t].size)
+            );
+            Some((msg, len))
+        } else {
+            None
+        };
+        if let Some((msg, pad_len)) = tail {
+            let after = s.members.last().map_or_else(
+                || "as the last member".to_string(),
+                |m| format!("after `{}`", m.name),
+            );
+            let pad = fresh_pad(used);
+            let d = self
+                .diag(&rules::IMPLICIT_TAIL_PADDING, &s.pos, msg)
+                .with_hint(format!("append `{}` {after}", pad_yaml(&pad, pad_len)));
+            self.emit(d, &[]);
+            return true;
+        }
+        false
+    }
+
+    /// True when the struct's layout differs between targets in a way
+    /// rules 3 and 4 did not report.
+    fn inherited_difference(
+        &mut self,
+        s: &Struct,
+        targets: &[Target],
+        broken: &BTreeSet<&str>,
+    ) -> bool {
+        // Rule 5: what is left is a difference inherited from an embedded
+        // struct. One of this spec's own structs already reported it where
+        // it can be fixed; one of an included spec did so only when that
+        // spec was linted, so it is reported here, at the embedding member.
+        // Alignment legitimately differs (4 for a u64 on i386); only what
+        // C code can observe, size and offsets, must agree.
+        let shape = |t: &Target| (s.layouts[t].size, &s.layouts[t].offsets);
+        if targets.iter().all(|t| shape(t) == shape(&targets[0])) {
+            return false;
+        }
+        let differs = |i: usize| {
+            let key = |t: &Target| (s.layouts[t].offsets[i], self.member_size(&s.members[i], *t));
+            targets.iter().any(|t| key(t) != key(&targets[0]))
+        };
+        let d = match (0..s.members.len()).find(|&i| differs(i)) {
+            Some(i) => {
+                let m = &s.members[i];
+                if let MemberKind::Struct { name } = &m.kind {
+                    let owner = self.find_struct(name).map_or("", |(_, o)| o);
+                    if owner == self.model.name {
+                        return broken.contains(name.as_str());
+                    }
+                    let sizes =
+                        self.by_value(targets, |t| self.member_size(m, t).unwrap_or(0), bytes);
+                    let msg = format!(
+                        "`{}` embeds struct `{name}` of spec `{owner}`, which is {sizes}, so `{}` differs between targets too",
+                        m.name, s.name
+                    );
+                    self.diag(&rules::LAYOUT_DIFFERS, &m.pos, msg).with_hint(format!(
+                        "give `{name}` explicit pad members in spec `{owner}` (`uabi lint` on that spec names them); this struct follows"
+                    ))
+                } else {
+                    // Unreachable while rules 3 and 4 hold (only a nested
+                    // struct changes size between targets); kept so that
+                    // a difference is never silent.
+                    let offs =
+                        self.by_value(targets, |t| s.layouts[&t].offsets[i], |v| v.to_string());
+                    let msg = format!("`{}` of struct `{}` is at offset {offs}", m.name, s.name);
+                    self.diag(&rules::LAYOUT_DIFFERS, &m.pos, msg)
+                        .with_hint("make every hole an explicit `pad` member")
+                }
+            }
+            None => {
+                let sizes = self.by_value(targets, |t| s.layouts[&t].size, bytes);
+                self.diag(
+                    &rules::LAYOUT_DIFFERS,
+                    &s.pos,
+                    format!("struct `{}` is {sizes}", s.name),
+                )
+                .with_hint("make the tail padding an explicit `pad` member")
+            }
+        };
+        self.emit(d, &[]);
+        true
+    }
+
+    /// "16 bytes on x86_64 and aarch64 but 12 bytes on i386" style text.
+    pub(super) fn by_value(
+        &self,
+        targets: &[Target],
+        f: impl Fn(Target) -> u32,
+        show: impl Fn(u32) -> String,
+    ) -> String {
+        let mut groups: Vec<(u32, Vec<Target>)> = Vec::new();
+        for &t in targets {
+            let v = f(t);
+            match groups.iter_mut().find(|g| g.0 == v) {
+                Some(g) => g.1.push(t),
+                None => groups.push((v, vec![t])),
+            }
+        }
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(v, ts)| format!("{} on {}", show(*v), self.on(ts)))
+            .collect();
+        parts.join(" but ")
+    }
+}

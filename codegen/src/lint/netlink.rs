@@ -1,0 +1,201 @@
+//! Netlink rules: attribute sets and operations.
+
+use super::*;
+
+impl Cx<'_> {
+    /// Rules 29-31 on attribute sets and operations, and the YNL features
+    /// the resolver found that no backend generates.
+    pub(super) fn netlink(&mut self) {
+        let m = self.model;
+        for n in &m.netlink.not_generated {
+            let d = self
+                .diag(n.rule, &n.pos, &n.message)
+                .with_hint(n.hint.clone());
+            self.emit(d, &[]);
+        }
+        for set in &m.attribute_sets {
+            for a in &set.attributes {
+                if a.value == 0 && a.ty != "unused" {
+                    let d = self
+                        .diag(
+                            &rules::NETLINK_VALUE_ZERO,
+                            &a.pos,
+                            format!("attribute `{}` of `{}` has value 0", a.name, set.name),
+                        )
+                        .with_hint("number attributes from 1 (the default); reserve 0 with `{ name: unspec, type: unused, value: 0 }` if it must be named");
+                    self.emit(d, &[]);
+                }
+                if a.ty == "binary"
+                    && let Some(st) = &a.struct_
+                    && let Some((s, _)) = self.find_struct(st)
+                    && s.layouts.get(&NATURAL).is_some_and(|l| l.align >= 8)
+                {
+                    let d = self
+                        .diag(
+                            &rules::UNALIGNED_ATTR_STRUCT,
+                            &a.pos,
+                            format!(
+                                "attribute `{}` carries struct `{st}`, which needs 8-byte alignment",
+                                a.name
+                            ),
+                        )
+                        .with_hint("decode it by copying the payload into a local struct (generated code does); silence with `lint-allow: [unaligned-attr-struct]` once handwritten users do too");
+                    self.emit(d, &[&a.lint_allow]);
+                }
+            }
+        }
+        if let Some(ops) = &m.operations {
+            for op in &ops.list {
+                if op.value == 0 {
+                    let d = self
+                        .diag(
+                            &rules::NETLINK_VALUE_ZERO,
+                            &op.pos,
+                            format!("operation `{}` has value 0", op.name),
+                        )
+                        .with_hint("number operations from 1 (the default)");
+                    self.emit(d, &[]);
+                }
+            }
+        }
+        self.netlink_name_clashes();
+        for (set, a) in requested_attrs(m) {
+            let bounded = a.len.is_some()
+                || a.max_len.is_some()
+                || a.exact_len.is_some()
+                || a.struct_.is_some();
+            if matches!(a.ty.as_str(), "string" | "binary") && !bounded {
+                let key = if a.ty == "string" {
+                    "`checks: { max-len: N }`"
+                } else {
+                    "`checks: { max-len: N }`, `exact-len` or `struct`"
+                };
+                let d = self
+                    .diag(
+                        &rules::UNBOUNDED_ATTR_LEN,
+                        &a.pos,
+                        format!(
+                            "{} attribute `{}` of `{set}` is sent in a request but has no length rule",
+                            a.ty, a.name
+                        ),
+                    )
+                    .with_hint(format!("add {key}"));
+                self.emit(d, &[&a.lint_allow]);
+            }
+        }
+    }
+}
+
+impl Cx<'_> {
+    /// The C constants of attribute sets, operations and multicast groups
+    /// (named by YNL's rules, so two items may meet in one name: set `a`'s
+    /// `b-c` and set `a-b`'s `c`) must differ from each other and from
+    /// the definitions' constants.
+    pub(super) fn netlink_name_clashes(&mut self) {
+        use crate::backend::c;
+        let m = self.model;
+        let mut seen: std::collections::BTreeMap<String, Pos> = Default::default();
+        let mut found: Vec<(Pos, String)> = Vec::new();
+        let mut add = |name: String, pos: &Pos, what: &str| {
+            if let Some(first) = seen.get(&name) {
+                found.push((
+                    pos.clone(),
+                    format!(
+                        "{what} becomes the C constant `{name}`, which {first} already defines"
+                    ),
+                ));
+            } else {
+                seen.insert(name, pos.clone());
+            }
+        };
+        for e in m.enums.iter().filter(|e| e.header.is_none()) {
+            for x in &e.entries {
+                add(
+                    c::entry_macro(&m.name, e, &x.name),
+                    &x.pos,
+                    &format!("entry `{}`", x.name),
+                );
+            }
+        }
+        for k in m.consts.iter().filter(|k| k.header.is_none()) {
+            add(
+                c::const_macro(&m.name, &k.name),
+                &k.pos,
+                &format!("const `{}`", k.name),
+            );
+        }
+        for set in m.attribute_sets.iter().filter(|s| s.subset_of.is_none()) {
+            for a in &set.attributes {
+                add(
+                    c::attr_macro(m, set, a),
+                    &a.pos,
+                    &format!("attribute `{}` of `{}`", a.name, set.name),
+                );
+            }
+        }
+        if let Some(ops) = &m.operations {
+            for op in &ops.list {
+                add(
+                    c::op_macro(m, &op.name),
+                    &op.pos,
+                    &format!("operation `{}`", op.name),
+                );
+            }
+        }
+        for (pos, msg) in found {
+            let d = self
+                .diag(&rules::GENERATED_NAME_CLASH, &pos, msg)
+                .with_hint("rename one of them, or give its set or enum a `name-prefix`");
+            self.emit(d, &[]);
+        }
+    }
+}
+
+/// Every attribute a request may carry: those its operations' request
+/// lists name, and everything inside the nests they reach. Each once, in
+/// set order, with the name of its set.
+fn requested_attrs(m: &Model) -> Vec<(&str, &crate::model::Attr)> {
+    {
+        let Some(ops) = &m.operations else {
+            return Vec::new();
+        };
+        let set_of = |n: &str| m.attribute_sets.iter().find(|s| s.name == n);
+        // (set, attribute) pairs still to visit, and those seen.
+        let mut todo: Vec<(String, String)> = Vec::new();
+        for op in &ops.list {
+            let Some(set) = &op.attribute_set else {
+                continue;
+            };
+            for mode in [&op.do_, &op.dump].into_iter().flatten() {
+                for a in mode.request.iter().flatten() {
+                    todo.push((set.clone(), a.clone()));
+                }
+            }
+        }
+        let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+        while let Some((set, attr)) = todo.pop() {
+            if !seen.insert((set.clone(), attr.clone())) {
+                continue;
+            }
+            let nested = set_of(&set)
+                .and_then(|s| s.attributes.iter().find(|a| a.name == attr))
+                .and_then(|a| a.nested_attributes.clone());
+            if let Some(n) = nested
+                && let Some(ns) = set_of(&n)
+            {
+                for a in &ns.attributes {
+                    todo.push((n.clone(), a.name.clone()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for s in &m.attribute_sets {
+            for a in &s.attributes {
+                if seen.contains(&(s.name.clone(), a.name.clone())) {
+                    out.push((s.name.as_str(), a));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,161 @@
+//! Consts, enums and flags.
+
+use super::*;
+
+impl Resolver<'_> {
+    pub(super) fn forbid_enum_keys(&mut self, d: &spec::Definition, on: &str) {
+        self.forbid("entries", &d.entries, on);
+        self.forbid("value-start", &d.value_start, on);
+        self.forbid("name-prefix", &d.name_prefix, on);
+        self.forbid("render-max", &d.render_max, on);
+        self.forbid("enum-cnt-name", &d.enum_cnt_name, on);
+        // The kernel's specs put `enum-name` on structs too (ovs_datapath's
+        // datapath-stats), where YNL ignores it; only consts reject it.
+        if on == "a const" {
+            self.forbid("enum-name", &d.enum_name, on);
+        }
+    }
+
+    pub(super) fn constant(&mut self, d: &S<spec::Definition>) -> Option<Const> {
+        let name = self.name(&d.name, "const");
+        self.forbid_struct_keys(d, "a const");
+        self.forbid_enum_keys(d, "a const");
+        let since = self.since(&d.since);
+        let Some(v) = &d.value.value else {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(&d.name),
+                format!("const `{name}` has no `value`"),
+                "add `value: N`",
+            );
+            return None;
+        };
+        let value = self.int_or_const(v)?;
+        if value < i128::from(i64::MIN) || value > i128::from(u64::MAX) {
+            self.err(
+                &rules::VALUE_OUT_OF_RANGE,
+                self.pos(v),
+                format!("const `{name}` does not fit 64 bits"),
+                "",
+            );
+            return None;
+        }
+        Some(Const {
+            name,
+            doc: d.doc.clone(),
+            value,
+            since,
+            header: d.header.as_ref().map(|h| h.value.clone()),
+            pos: self.pos(&d.name),
+        })
+    }
+
+    pub(super) fn enumeration(&mut self, d: &S<spec::Definition>) -> Option<Enum> {
+        let flags = d.kind.value == "flags";
+        let what = if flags { "flags" } else { "enum" };
+        let name = self.name(&d.name, what);
+        self.forbid_struct_keys(d, &format!("an {what}"));
+        self.forbid(
+            "value",
+            &d.value.value,
+            &format!("an {what} (entries carry values)"),
+        );
+        let since = self.since(&d.since);
+        let mut next: i128 = match &d.value_start {
+            Some(v) => self.int_in(
+                v,
+                0,
+                if flags { 63 } else { u32::MAX.into() },
+                "value-start",
+            )?,
+            None => 0,
+        };
+        let Some(entries) = &d.entries else {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(&d.name),
+                format!("{what} `{name}` has no `entries`"),
+                "add `entries: [first, second]`",
+            );
+            return None;
+        };
+        let mut out: Vec<EnumEntry> = Vec::new();
+        for e in &entries.value {
+            let pos = self.pos(e);
+            let (ename, doc, value, esince) = match (&e.value.name, &e.value.full) {
+                (Some(n), _) => (e.with(n.clone()), None, None, None),
+                (None, Some(f)) => (
+                    f.name.clone(),
+                    f.doc.clone(),
+                    f.value.as_ref(),
+                    f.since.as_ref(),
+                ),
+                (None, None) => continue,
+            };
+            let ename_s = self.name(&ename, "entry");
+            if let Some(v) = value {
+                next = self.int_in(
+                    v,
+                    0,
+                    if flags { 63 } else { u64::MAX.into() },
+                    "entry value",
+                )?;
+            }
+            if flags && next > 63 {
+                self.err(
+                    &rules::VALUE_OUT_OF_RANGE,
+                    pos.clone(),
+                    format!("flag `{ename_s}` would be bit {next}; flags hold 64 bits"),
+                    "",
+                );
+                return None;
+            }
+            let v: u64 = if flags { 1u64 << next } else { next as u64 };
+            let esince = self.since(&esince.cloned());
+            if let Some(prev) = out.iter().find(|p| p.name == ename_s) {
+                self.err(
+                    &rules::DUPLICATE_NAME,
+                    pos.clone(),
+                    format!("entry `{ename_s}` appears twice in `{name}`"),
+                    format!("first at {}", prev.pos),
+                );
+            } else if let Some(prev) = out.iter().find(|p| p.value == v) {
+                self.err(
+                    &rules::DUPLICATE_NUMBER,
+                    pos.clone(),
+                    format!("entry `{ename_s}` has the same value as `{}`", prev.name),
+                    "give each entry its own value",
+                );
+            }
+            out.push(EnumEntry {
+                name: ename_s,
+                doc,
+                value: v,
+                since: esince,
+                pos,
+            });
+            next += 1;
+        }
+        Some(Enum {
+            name,
+            doc: d.doc.clone(),
+            kind: if flags {
+                EnumKind::Flags
+            } else {
+                EnumKind::Enum
+            },
+            entries: out,
+            since,
+            name_prefix: d.name_prefix.as_ref().map(|s| s.value.clone()),
+            enum_name: d
+                .enum_name
+                .as_ref()
+                .map(|s| s.value.clone().unwrap_or_default()),
+            render_max: d.render_max.as_ref().is_some_and(|b| b.value),
+            enum_cnt_name: d.enum_cnt_name.as_ref().map(|s| s.value.clone()),
+            header: d.header.as_ref().map(|h| h.value.clone()),
+            pos: self.pos(&d.name),
+            lint_allow: d.lint_allow.iter().map(|s| s.value.clone()).collect(),
+        })
+    }
+}

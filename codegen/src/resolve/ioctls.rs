@@ -1,0 +1,334 @@
+//! Ioctls: magic, numbers, directions, extension rules and errors.
+
+use super::*;
+
+/// Errno names the spec may document (Linux asm-generic names).
+pub const ERRNOS: &[&str] = &[
+    "EPERM",
+    "ENOENT",
+    "ESRCH",
+    "EINTR",
+    "EIO",
+    "ENXIO",
+    "E2BIG",
+    "ENOEXEC",
+    "EBADF",
+    "ECHILD",
+    "EAGAIN",
+    "ENOMEM",
+    "EACCES",
+    "EFAULT",
+    "EBUSY",
+    "EEXIST",
+    "EXDEV",
+    "ENODEV",
+    "ENOTDIR",
+    "EISDIR",
+    "EINVAL",
+    "ENFILE",
+    "EMFILE",
+    "ENOTTY",
+    "EFBIG",
+    "ENOSPC",
+    "ESPIPE",
+    "EROFS",
+    "EMLINK",
+    "EPIPE",
+    "EDOM",
+    "ERANGE",
+    "EDEADLK",
+    "ENAMETOOLONG",
+    "ENOLCK",
+    "ENOSYS",
+    "ENOTEMPTY",
+    "ELOOP",
+    "ENOMSG",
+    "EIDRM",
+    "ENODATA",
+    "ETIME",
+    "ENOLINK",
+    "EPROTO",
+    "EBADMSG",
+    "EOVERFLOW",
+    "EILSEQ",
+    "ERESTART",
+    "EMSGSIZE",
+    "EOPNOTSUPP",
+    "ENOTSUPP",
+    "ECANCELED",
+    "ETIMEDOUT",
+    "EALREADY",
+    "EINPROGRESS",
+    "ESTALE",
+    "EDQUOT",
+    "ENOBUFS",
+    "ECONNRESET",
+    "EHOSTDOWN",
+    "EOWNERDEAD",
+    "ENOTRECOVERABLE",
+    "ERFKILL",
+    "EHWPOISON",
+    "ENOKEY",
+    "EKEYEXPIRED",
+    "EBADE",
+    "EBADR",
+    "ENOTCONN",
+    "ESHUTDOWN",
+    "ECOMM",
+    "ENOSR",
+];
+
+impl Resolver<'_> {
+    pub(super) fn magic(&mut self, m: &S<Magic>) -> Option<u8> {
+        match &m.value {
+            Magic::Int(v) => self
+                .int_in(&m.with(*v), 0, 255, "ioctl magic")
+                .map(|v| v as u8),
+            Magic::Char(s) if s.len() == 1 && s.is_ascii() => Some(s.as_bytes()[0]),
+            Magic::Char(s) => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(m),
+                    format!("ioctl magic `{s}` is neither a number nor one ASCII character"),
+                    "write e.g. `0x64` or `d`",
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn ioctls(&mut self, s: &SpecFile, model: &Model) -> Vec<Ioctl> {
+        let mut out: Vec<Ioctl> = Vec::new();
+        if !s.ioctls.is_empty() && model.magic.is_none() && s.ioctl.is_none() {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(&s.name),
+                "the spec has ioctls but no `ioctl: { magic: ... }`",
+                "add `ioctl: { magic: 0x64 }` (the _IOC type byte)",
+            );
+        }
+        for i in &s.ioctls {
+            let name = self.name(&i.name, "ioctl");
+            let pos = self.pos(&i.name);
+            if let Some(prev) = out.iter().find(|p| p.name == name) {
+                self.err(
+                    &rules::DUPLICATE_NAME,
+                    pos.clone(),
+                    format!("ioctl `{name}` is defined twice"),
+                    format!("first at {}", prev.pos),
+                );
+                continue;
+            }
+            if let Some(prev) = model
+                .all_includes()
+                .into_iter()
+                .flat_map(|m| m.ioctls.iter())
+                .find(|p| p.name == name)
+            {
+                self.err(
+                    &rules::DUPLICATE_NAME,
+                    pos.clone(),
+                    format!("ioctl `{name}` is already defined by an included spec"),
+                    format!("defined at {}", prev.pos),
+                );
+                continue;
+            }
+            let since = self.since(&i.since);
+            let Some(nr_s) = &i.nr else {
+                self.err(
+                    &rules::MISSING_KEY,
+                    pos.clone(),
+                    format!("ioctl `{name}` has no `nr`"),
+                    "numbers are explicit and never reused: add `nr: 0x40`",
+                );
+                continue;
+            };
+            let Some(nr) = self.int_in(nr_s, 0, 255, "nr") else {
+                continue;
+            };
+            let nr = nr as u8;
+            if let Some(prev) = out.iter().find(|p| p.nr == nr) {
+                self.err(
+                    &rules::DUPLICATE_NUMBER,
+                    self.pos(nr_s),
+                    format!(
+                        "nr {nr:#04x} of `{name}` is already used by `{}`",
+                        prev.name
+                    ),
+                    format!("`{}` is at {}", prev.name, prev.pos),
+                );
+                continue;
+            }
+            if let Some(prev) = model
+                .all_includes()
+                .into_iter()
+                .flat_map(|m| m.ioctls.iter())
+                .find(|p| p.nr == nr)
+            {
+                self.err(
+                    &rules::DUPLICATE_NUMBER,
+                    self.pos(nr_s),
+                    format!(
+                        "nr {nr:#04x} of `{name}` is already used by `{}` of an included spec",
+                        prev.name
+                    ),
+                    format!("`{}` is at {}", prev.name, prev.pos),
+                );
+                continue;
+            }
+            let arg = match &i.arg {
+                None => None,
+                Some(a) => {
+                    if model.find_struct(&a.value).is_none() {
+                        // A struct that failed to resolve has its own error.
+                        if !self.struct_exists(&a.value, s) {
+                            self.dangling_struct(a, s);
+                        }
+                        continue;
+                    }
+                    Some(a.value.clone())
+                }
+            };
+            let Some(dir) = self.ioctl_dir(i, &name, arg.is_some()) else {
+                continue;
+            };
+            let extension = match &i.extension {
+                None => None,
+                Some(e) => match self.extension(e) {
+                    Some(x) => Some(x),
+                    None => continue,
+                },
+            };
+            let errors = i
+                .errors
+                .as_ref()
+                .map_or_else(Vec::new, |list| self.error_docs(&list.value, &name));
+            let (cmds, arg_sizes) = numbers(model, arg.as_deref(), dir, nr);
+            out.push(Ioctl {
+                name,
+                doc: i.doc.clone(),
+                nr,
+                dir,
+                arg,
+                extension,
+                since,
+                errors,
+                errors_declared: i.errors.is_some(),
+                cmds,
+                arg_sizes,
+                pos,
+                nr_pos: self.pos(nr_s),
+                dir_pos: i
+                    .dir
+                    .as_ref()
+                    .map_or_else(|| self.pos(&i.name), |d| self.pos(d)),
+                lint_allow: i.lint_allow.iter().map(|s| s.value.clone()).collect(),
+                admin_perm: self.op_flags(&i.flags),
+            });
+        }
+        out
+    }
+
+    /// The documented errors of ioctl `name`.
+    pub(super) fn error_docs(&mut self, list: &[S<spec::ErrorDef>], name: &str) -> Vec<ErrorDoc> {
+        let mut errors = Vec::new();
+        for e in list {
+            if !ERRNOS.contains(&e.errno.value.as_str()) {
+                let hint = did_you_mean(&e.errno.value, ERRNOS.iter().copied());
+                self.err(
+                    &rules::UNKNOWN_ERRNO,
+                    self.pos(&e.errno),
+                    format!("unknown errno `{}`", e.errno.value),
+                    if hint.is_empty() {
+                        "use a Linux errno name such as EINVAL".into()
+                    } else {
+                        hint
+                    },
+                );
+                continue;
+            }
+            if errors.iter().any(|x: &ErrorDoc| x.errno == e.errno.value) {
+                self.err(
+                    &rules::DUPLICATE_NAME,
+                    self.pos(&e.errno),
+                    format!("errno `{}` is documented twice for `{name}`", e.errno.value),
+                    "document all its causes in one entry",
+                );
+                continue;
+            }
+            errors.push(ErrorDoc {
+                errno: e.errno.value.clone(),
+                doc: e.doc.clone(),
+                pos: self.pos(&e.errno),
+            });
+        }
+        errors
+    }
+
+    /// The ioctl's direction: given, or none for an ioctl without `arg`.
+    fn ioctl_dir(&mut self, i: &S<spec::IoctlDef>, name: &str, has_arg: bool) -> Option<Dir> {
+        match &i.dir {
+            None if !has_arg => Some(Dir::None),
+            None => {
+                self.err(
+                    &rules::MISSING_KEY,
+                    self.pos(&i.name),
+                    format!("ioctl `{name}` has an `arg` but no `dir`"),
+                    "add `dir: in`, `out` or `inout` (userspace's point of view)",
+                );
+                None
+            }
+            Some(d) => match Dir::from_name(&d.value) {
+                Some(d) => Some(d),
+                None => {
+                    self.err(
+                        &rules::BAD_VALUE,
+                        self.pos(d),
+                        format!("unknown dir `{}`", d.value),
+                        "write `none`, `in`, `out` or `inout`",
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// An ioctl's `extension` rule.
+    fn extension(&mut self, e: &S<String>) -> Option<Extension> {
+        match e.value.as_str() {
+            "zero-extend" => Some(Extension::ZeroExtend),
+            "strict" => Some(Extension::Strict),
+            other => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(e),
+                    format!("unknown extension rule `{other}`"),
+                    "write `zero-extend` (drm_ioctl) or `strict` (copy_struct_from_user)",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The command number and argument size of an ioctl on every target.
+fn numbers(
+    model: &Model,
+    arg: Option<&str>,
+    dir: Dir,
+    nr: u8,
+) -> (BTreeMap<Target, Option<u32>>, BTreeMap<Target, u32>) {
+    let mut cmds = BTreeMap::new();
+    let mut arg_sizes = BTreeMap::new();
+    for t in Target::ALL {
+        let size = arg
+            .and_then(|a| model.find_struct(a))
+            .map_or(0, |(st, _)| st.layout(t).size);
+        arg_sizes.insert(t, size);
+        let cmd = model
+            .magic
+            .and_then(|mg| t.ioc_encoding().encode(dir, mg, nr, size));
+        cmds.insert(t, cmd);
+    }
+    (cmds, arg_sizes)
+}

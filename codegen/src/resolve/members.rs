@@ -1,0 +1,416 @@
+//! Struct members: types, checks and user pointers.
+
+use super::*;
+
+/// Type names of C that a spec may not use, with what to write instead.
+const C_TYPES: &[(&str, &str)] = &[
+    ("int", "s32"),
+    ("unsigned", "u32"),
+    ("uint", "u32"),
+    ("long", "s64 (long is 32 bits on i386, arm and mips)"),
+    ("ulong", "u64"),
+    ("short", "s16"),
+    ("size_t", "u64"),
+    ("ssize_t", "s64"),
+    ("off_t", "s64"),
+    ("bool", "u8 or a flags bit"),
+    ("_Bool", "u8 or a flags bit"),
+    ("char", "u8, or string with len"),
+    ("time_t", "s64 nanoseconds"),
+    ("float", "u32 holding the bits"),
+    ("double", "u64 holding the bits"),
+    ("enum", "u32 with `enum: NAME`"),
+    ("bitfield", "u32 with a flags set"),
+    ("uint8_t", "u8"),
+    ("uint16_t", "u16"),
+    ("uint32_t", "u32"),
+    ("uint64_t", "u64"),
+    ("int8_t", "s8"),
+    ("int16_t", "s16"),
+    ("int32_t", "s32"),
+    ("int64_t", "s64"),
+    ("i8", "s8"),
+    ("i16", "s16"),
+    ("i32", "s32"),
+    ("i64", "s64"),
+];
+
+const MEMBER_TYPES: &str = "u8 u16 u32 u64 s8 s16 s32 s64 pad binary string struct user-ptr";
+
+impl Resolver<'_> {
+    pub(super) fn member(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        siblings: &[S<spec::MemberDef>],
+        s: &SpecFile,
+    ) -> Option<Member> {
+        let since = self.since(&m.since);
+        let access = match m.access.as_ref().map(|a| a.value.as_str()) {
+            None | Some("in") => Access::In,
+            Some("out") => Access::Out,
+            Some("inout") => Access::InOut,
+            Some(other) => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(m.access.as_ref()?),
+                    format!("unknown access `{other}`"),
+                    "write `in`, `out` or `inout`",
+                );
+                return None;
+            }
+        };
+        let kind = self.member_kind(m, mname, siblings, s)?;
+        let check = self.member_enum(m)?;
+        if check.is_some() && !matches!(kind, MemberKind::Scalar { count: None, .. }) {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(m.enum_.as_ref()?),
+                "`enum` applies only to a single integer member",
+                "",
+            );
+            return None;
+        }
+        let range = self.member_range(m, &kind)?;
+        let byte_order = match &m.byte_order {
+            Some(b) => Some(self.byte_order(b)?),
+            None => None,
+        };
+        if byte_order.is_some() && !matches!(kind, MemberKind::Scalar { .. }) {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(m.byte_order.as_ref()?),
+                "`byte-order` applies only to integer members",
+                "",
+            );
+            return None;
+        }
+        Some(Member {
+            name: mname.to_string(),
+            doc: m.doc.clone(),
+            since,
+            access,
+            kind,
+            check,
+            byte_order,
+            range,
+            resource: m.resource.as_ref().map(|r| r.value.clone()),
+            pos: self.pos(&m.name),
+            type_pos: self.pos(&m.ty),
+            lint_allow: m.lint_allow.iter().map(|s| s.value.clone()).collect(),
+        })
+    }
+
+    /// What a member is, from its `type` and the keys that go with it.
+    fn member_kind(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        siblings: &[S<spec::MemberDef>],
+        s: &SpecFile,
+    ) -> Option<MemberKind> {
+        let ty = m.ty.value.as_str();
+        let integer = Scalar::from_name(ty);
+        let on = format!("a member of type `{ty}`");
+        Some(match ty {
+            _ if integer.is_some() => {
+                self.forbid("len", &m.len, &on);
+                self.forbid("elem", &m.elem, &on);
+                self.forbid("max-count", &m.max_count, &on);
+                self.forbid("struct", &m.r#struct, &on);
+                let count = match &m.count {
+                    None => None,
+                    Some(c) => Some(self.sized(c, 1, 1 << 20, "array count")? as u32),
+                };
+                MemberKind::Scalar {
+                    ty: integer?,
+                    count,
+                }
+            }
+            "pad" | "binary" | "string" => {
+                for (k, v) in [("count", &m.count), ("max-count", &m.max_count)] {
+                    self.forbid(k, v, &on);
+                }
+                self.forbid("elem", &m.elem, &on);
+                self.forbid("struct", &m.r#struct, &on);
+                self.forbid("enum", &m.enum_, &on);
+                self.forbid("range", &m.range, &on);
+                self.forbid("byte-order", &m.byte_order, &on);
+                let Some(len) = &m.len else {
+                    self.err(
+                        &rules::MISSING_KEY,
+                        self.pos(&m.ty),
+                        format!("member `{mname}` of type `{ty}` needs `len`"),
+                        "add `len: N` (bytes)",
+                    );
+                    return None;
+                };
+                let len = self.sized(len, 1, layout::MAX_STRUCT_SIZE.into(), "len")? as u32;
+                match ty {
+                    "pad" => MemberKind::Pad { len },
+                    "binary" => MemberKind::Binary { len },
+                    _ => MemberKind::String { len },
+                }
+            }
+            "struct" => {
+                for (k, v) in [
+                    ("count", &m.count),
+                    ("max-count", &m.max_count),
+                    ("len", &m.len),
+                ] {
+                    self.forbid(k, v, &on);
+                }
+                self.forbid("elem", &m.elem, &on);
+                self.forbid("enum", &m.enum_, &on);
+                self.forbid("range", &m.range, &on);
+                self.forbid("byte-order", &m.byte_order, &on);
+                let Some(r) = &m.r#struct else {
+                    self.err(
+                        &rules::MISSING_KEY,
+                        self.pos(&m.ty),
+                        format!("member `{mname}` of type `struct` needs `struct: NAME`"),
+                        "",
+                    );
+                    return None;
+                };
+                if !self.struct_exists(&r.value, s) {
+                    self.dangling_struct(r, s);
+                    return None;
+                }
+                MemberKind::Struct {
+                    name: r.value.clone(),
+                }
+            }
+            "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
+            other => {
+                self.unknown_member_type(m, other);
+                return None;
+            }
+        })
+    }
+
+    /// A `type` that is not a member type: a C type, a pointer or a typo.
+    fn unknown_member_type(&mut self, m: &S<spec::MemberDef>, other: &str) {
+        if let Some((_, instead)) = C_TYPES.iter().find(|(c, _)| c.eq_ignore_ascii_case(other)) {
+            self.err(
+                &rules::NON_FIXED_WIDTH_TYPE,
+                self.pos(&m.ty),
+                format!("`{other}` is not a fixed-width type; its size or signedness differs between ABIs"),
+                format!("use {instead}"),
+            );
+        } else if other.contains('*')
+            || ["ptr", "pointer", "void*", "uintptr_t", "intptr_t"].contains(&other)
+        {
+            self.err(
+                &rules::RAW_POINTER,
+                self.pos(&m.ty),
+                format!("`{other}` is a pointer: 4 bytes on 32-bit ABIs, 8 on 64-bit ones"),
+                "use `type: user-ptr` (always a 64-bit integer) with `elem` and `count`",
+            );
+        } else {
+            let hint = did_you_mean(other, MEMBER_TYPES.split(' '));
+            self.err(
+                &rules::UNKNOWN_TYPE,
+                self.pos(&m.ty),
+                format!("unknown member type `{other}`"),
+                if hint.is_empty() {
+                    format!("member types: {MEMBER_TYPES}")
+                } else {
+                    hint
+                },
+            );
+        }
+    }
+
+    /// The member's `enum` check; the outer `None` is an error reported.
+    fn member_enum(&mut self, m: &S<spec::MemberDef>) -> Option<Option<EnumCheck>> {
+        Some(match &m.enum_ {
+            None => {
+                self.forbid("enum-as-flags", &m.enum_as_flags, "a member without `enum`");
+                None
+            }
+            Some(e) => {
+                let found = self
+                    .enums
+                    .iter()
+                    .find(|x| x.name == e.value)
+                    .map(|x| x.kind)
+                    .or_else(|| {
+                        self.includes
+                            .iter()
+                            .find_map(|mm| mm.find_enum(&e.value))
+                            .map(|x| x.0.kind)
+                    });
+                match found {
+                    None => {
+                        let names: Vec<String> =
+                            self.enums.iter().map(|x| x.name.clone()).collect();
+                        let hint = did_you_mean(&e.value, names.iter().map(String::as_str));
+                        self.err(
+                            &rules::DANGLING_REFERENCE,
+                            self.pos(e),
+                            format!("no enum or flags named `{}`", e.value),
+                            if hint.is_empty() {
+                                "define it with `type: enum` or `type: flags`".into()
+                            } else {
+                                hint
+                            },
+                        );
+                        return None;
+                    }
+                    Some(kind) => Some(EnumCheck {
+                        name: e.value.clone(),
+                        as_flags: kind == EnumKind::Flags
+                            || m.enum_as_flags.as_ref().is_some_and(|b| b.value),
+                    }),
+                }
+            }
+        })
+    }
+
+    /// The member's `range`; the outer `None` is an error reported.
+    fn member_range(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        kind: &MemberKind,
+    ) -> Option<Option<(i128, i128)>> {
+        Some(match &m.range {
+            None => None,
+            Some(r) => {
+                let MemberKind::Scalar { ty, count: None } = kind else {
+                    self.err(
+                        &rules::KEY_NOT_ALLOWED,
+                        self.pos(r),
+                        "`range` applies only to a single integer member",
+                        "",
+                    );
+                    return None;
+                };
+                let (lo, hi) = ty.bounds();
+                let min = match &r.min {
+                    Some(v) => self.int_or_const(v)?,
+                    None => lo,
+                };
+                let max = match &r.max {
+                    Some(v) => self.int_or_const(v)?,
+                    None => hi,
+                };
+                if min < lo || max > hi || min > max {
+                    self.err(
+                        &rules::VALUE_OUT_OF_RANGE,
+                        self.pos(r),
+                        format!(
+                            "range {min}..={max} is empty or does not fit `{}` ({lo}..={hi})",
+                            ty.name()
+                        ),
+                        "",
+                    );
+                    return None;
+                }
+                Some((min, max))
+            }
+        })
+    }
+
+    pub(super) fn user_ptr(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        siblings: &[S<spec::MemberDef>],
+        s: &SpecFile,
+        on: &str,
+    ) -> Option<MemberKind> {
+        self.forbid("struct", &m.r#struct, on);
+        self.forbid("enum", &m.enum_, on);
+        self.forbid("range", &m.range, on);
+        self.forbid("byte-order", &m.byte_order, on);
+        let Some(elem) = &m.elem else {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(&m.ty),
+                format!("user-ptr `{mname}` needs `elem` (a scalar type or struct name)"),
+                "add e.g. `elem: u32`",
+            );
+            return None;
+        };
+        let elem_kind = match Scalar::from_name(&elem.value) {
+            Some(sc) => Elem::Scalar(sc),
+            None if self.struct_exists(&elem.value, s) => Elem::Struct(elem.value.clone()),
+            None => {
+                self.dangling_struct(elem, s);
+                return None;
+            }
+        };
+        let sibling = |this: &mut Self, r: &S<IntOrName>, what: &str| -> Option<usize> {
+            let IntOrName::Name(n) = &r.value else {
+                this.err(
+                    &rules::BAD_VALUE,
+                    this.pos(r),
+                    format!("`{what}` of a user-ptr names the sibling member holding it, not a number"),
+                    "add a u32 member, e.g. `{ name: item-count, type: u32 }`, and write `count: item-count`; bound it with `max-count`",
+                );
+                return None;
+            };
+            let Some(idx) = siblings.iter().position(|x| &x.name.value == n) else {
+                let names: Vec<&str> = siblings.iter().map(|x| x.name.value.as_str()).collect();
+                let hint = did_you_mean(n, names);
+                this.err(
+                    &rules::DANGLING_REFERENCE,
+                    this.pos(r),
+                    format!("no member `{n}` in this struct"),
+                    if hint.is_empty() {
+                        "the count or length lives in a sibling integer member".into()
+                    } else {
+                        hint
+                    },
+                );
+                return None;
+            };
+            if n == mname
+                || Scalar::from_name(&siblings[idx].ty.value).is_none()
+                || siblings[idx].count.is_some()
+            {
+                this.err(
+                    &rules::BAD_VALUE,
+                    this.pos(r),
+                    format!("`{n}` must be a single integer member other than the pointer"),
+                    "",
+                );
+                return None;
+            }
+            Some(idx)
+        };
+        let len = match (&m.count, &m.len) {
+            (Some(_), Some(l)) => {
+                self.err(
+                    &rules::KEY_NOT_ALLOWED,
+                    self.pos(l),
+                    "a user-ptr has `count` (elements) or `len` (bytes), not both",
+                    "",
+                );
+                return None;
+            }
+            (Some(c), None) => PtrLen::Count(sibling(self, c, "count")?),
+            (None, Some(l)) => PtrLen::Bytes(sibling(self, l, "len")?),
+            (None, None) => PtrLen::Single,
+        };
+        let max_count = match &m.max_count {
+            Some(v) => Some(self.sized(v, 1, u32::MAX.into(), "max-count")?),
+            None => None,
+        };
+        if max_count.is_none() && len != PtrLen::Single {
+            self.err(
+                &rules::USER_PTR_UNBOUNDED,
+                self.pos(&m.name),
+                format!("user-ptr `{mname}` has a count but no `max-count`"),
+                "bound the array with `max-count: N` so the kernel never copies an unbounded amount (lint rule 15)",
+            );
+            return None;
+        }
+        Some(MemberKind::UserPtr {
+            elem: elem_kind,
+            len,
+            max_count,
+        })
+    }
+}

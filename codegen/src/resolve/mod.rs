@@ -1,0 +1,463 @@
+//! Resolution: surface syntax -> model. Names are resolved to items (of
+//! this spec or an included one), defaults applied, every key checked
+//! against the kind of item it sits on, layouts computed for every target
+//! and command numbers for every encoding. Problems are collected, never
+//! thrown; a spec with resolution errors yields no model.
+
+mod attributes;
+mod definitions;
+mod ioctls;
+mod members;
+mod operations;
+mod rings;
+mod structs;
+mod suggest;
+mod ynl;
+
+pub use ioctls::ERRNOS;
+use suggest::did_you_mean;
+pub use suggest::suggest;
+use ynl::{YNL_ATTR_TYPES, inherit_attr, is_ynl_family};
+
+use crate::diag::{Diagnostic, Diagnostics, Pos};
+use crate::ioc::Dir;
+use crate::layout::{self, LayoutError};
+use crate::model::*;
+use crate::names::is_kebab;
+use crate::rules::{self, Rule};
+use crate::spec::{self, IntOrName, Magic, S, SpecFile};
+use crate::target::Target;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// The ioctl numbers a driver uses when its spec names no `nr-range`.
+const DEFAULT_NR_RANGE: (u8, u8) = (0x40, 0x9f);
+
+/// Resolves one parsed spec file whose includes are already resolved.
+pub fn resolve(
+    file: &Arc<str>,
+    source_label: &str,
+    spec: &SpecFile,
+    includes: Vec<Arc<Model>>,
+) -> Result<Model, Diagnostics> {
+    let mut r = Resolver {
+        file: file.clone(),
+        diags: Diagnostics::default(),
+        includes: &includes,
+        revision: 1,
+        consts: Vec::new(),
+        enums: Vec::new(),
+        ynl: is_ynl_family(spec),
+        not_generated: Vec::new(),
+    };
+    let model = r.spec(spec, source_label, &includes);
+    if r.diags.has_errors() {
+        Err(r.diags)
+    } else {
+        Ok(model)
+    }
+}
+
+struct Resolver<'a> {
+    file: Arc<str>,
+    diags: Diagnostics,
+    includes: &'a [Arc<Model>],
+    revision: u32,
+    consts: Vec<Const>,
+    enums: Vec<Enum>,
+    /// The spec is a YNL family ([`is_ynl_family`]): names may use `_`
+    /// as the kernel's specs do (`ovs_datapath`).
+    ynl: bool,
+    /// YNL features found that no backend generates; lint reports them.
+    not_generated: Vec<NotGenerated>,
+}
+
+/// A reference to a name: where it is written.
+fn pos_of<T>(file: &Arc<str>, s: &S<T>) -> Pos {
+    Pos::new(file, s.line, s.col)
+}
+
+impl Resolver<'_> {
+    fn pos<T>(&self, s: &S<T>) -> Pos {
+        pos_of(&self.file, s)
+    }
+
+    fn err(
+        &mut self,
+        rule: &'static Rule,
+        pos: Pos,
+        msg: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let mut hint = hint.into();
+        if hint.is_empty() {
+            hint = rule.hint.to_string();
+        }
+        self.diags
+            .push(Diagnostic::error(rule, pos, msg).with_hint(hint));
+    }
+
+    /// Records a YNL feature that no backend generates; lint reports it
+    /// as a warning of `rule`.
+    fn not_generated(
+        &mut self,
+        rule: &'static Rule,
+        pos: Pos,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.not_generated.push(NotGenerated {
+            rule,
+            pos,
+            message: message.into(),
+            hint: hint.into(),
+        });
+    }
+
+    fn name(&mut self, n: &S<String>, what: &str) -> String {
+        // The kernel's YNL specs use `_` in some names (`ovs_datapath`);
+        // backends map both `-` and `_` to the same identifiers.
+        let ynl_ok = self.ynl && is_kebab(&n.value.replace('_', "-"));
+        if !is_kebab(&n.value) && !ynl_ok {
+            let fixed = n.value.replace('_', "-").to_ascii_lowercase();
+            self.err(
+                &rules::INVALID_NAME,
+                self.pos(n),
+                format!("{what} name `{}` is not lower-kebab-case", n.value),
+                format!("write `{fixed}`; backends derive each language's casing from it"),
+            );
+        }
+        n.value.clone()
+    }
+
+    fn since(&mut self, s: &Option<S<i128>>) -> u32 {
+        let Some(s) = s else { return 1 };
+        if s.value < 1 || s.value > i128::from(self.revision) {
+            self.err(
+                &rules::SINCE_AFTER_REVISION,
+                self.pos(s),
+                format!(
+                    "`since: {}` is outside 1..={} (the spec's revision)",
+                    s.value, self.revision
+                ),
+                "an item is introduced in an existing revision: bump `revision` first",
+            );
+            return 1;
+        }
+        s.value as u32
+    }
+
+    /// An integer key's value, checked to lie within `lo..=hi`.
+    fn int_in(&mut self, v: &S<i128>, lo: i128, hi: i128, what: &str) -> Option<i128> {
+        if v.value < lo || v.value > hi {
+            self.err(
+                &rules::VALUE_OUT_OF_RANGE,
+                self.pos(v),
+                format!("{what} {} is outside {lo}..={hi}", v.value),
+                "",
+            );
+            None
+        } else {
+            Some(v.value)
+        }
+    }
+
+    /// An integer or a const name, resolved to its value.
+    fn int_or_const(&mut self, v: &S<IntOrName>) -> Option<i128> {
+        match &v.value {
+            IntOrName::Int(i) => Some(*i),
+            IntOrName::Name(n) => {
+                if let Some(c) = self.consts.iter().find(|c| &c.name == n) {
+                    return Some(c.value);
+                }
+                if let Some(c) = self.includes.iter().find_map(|m| m.find_const(n)) {
+                    return Some(c.0.value);
+                }
+                let known: Vec<String> = self.consts.iter().map(|c| c.name.clone()).collect();
+                let hint = did_you_mean(n, known.iter().map(String::as_str));
+                self.err(
+                    &rules::DANGLING_REFERENCE,
+                    self.pos(v),
+                    format!("`{n}` is neither an integer nor a const defined in this spec or its includes"),
+                    if hint.is_empty() {
+                        "define it with `type: const`, or write the number".to_string()
+                    } else {
+                        hint
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    fn sized(&mut self, v: &S<IntOrName>, lo: i128, hi: i128, what: &str) -> Option<u64> {
+        let n = self.int_or_const(v)?;
+        if n < lo || n > hi {
+            self.err(
+                &rules::VALUE_OUT_OF_RANGE,
+                self.pos(v),
+                format!("{what} {n} is outside {lo}..={hi}"),
+                "",
+            );
+            return None;
+        }
+        Some(n as u64)
+    }
+
+    /// Rejects keys that do not belong on this kind of item.
+    fn forbid<T>(&mut self, key: &str, v: &Option<S<T>>, on: &str) {
+        if let Some(v) = v {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(v),
+                format!("`{key}` does not apply to {on}"),
+                "remove it",
+            );
+        }
+    }
+    /// A `byte-order` value (of a member or an attribute).
+    fn byte_order(&mut self, b: &S<String>) -> Option<ByteOrder> {
+        match b.value.as_str() {
+            "little-endian" => Some(ByteOrder::Little),
+            "big-endian" => Some(ByteOrder::Big),
+            other => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(b),
+                    format!("unknown byte-order `{other}`"),
+                    "write `little-endian` or `big-endian`",
+                );
+                None
+            }
+        }
+    }
+
+    fn spec(&mut self, s: &SpecFile, source_label: &str, includes: &[Arc<Model>]) -> Model {
+        let name = self.name(&s.name, "spec");
+        if let Some(rev) = &s.revision {
+            self.revision = self
+                .int_in(rev, 1, u32::MAX.into(), "revision")
+                .unwrap_or(1) as u32;
+        }
+        let uapi_header = self.uapi_header(s, &name);
+        let (magic, retired_nrs, nr_range) = match &s.ioctl {
+            Some(cfg) => self.ioctl_config(cfg, includes),
+            None => (None, Vec::new(), DEFAULT_NR_RANGE),
+        };
+        let targets = self.targets(s);
+
+        self.check_unique_names(s);
+
+        let mut order = Vec::new();
+        // Consts and enums first: members and ranges refer to them by name
+        // wherever they are written.
+        for d in &s.definitions {
+            match d.kind.value.as_str() {
+                "const" => {
+                    if let Some(c) = self.constant(d) {
+                        order.push(ItemRef::Const(self.consts.len()));
+                        self.consts.push(c);
+                    }
+                }
+                "enum" | "flags" => {
+                    if let Some(e) = self.enumeration(d) {
+                        order.push(ItemRef::Enum(self.enums.len()));
+                        self.enums.push(e);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let structs = self.structs(s, &mut order);
+
+        let mut model = Model {
+            name,
+            doc: s.doc.clone(),
+            revision: self.revision,
+            uapi_header,
+            magic,
+            retired_nrs,
+            nr_range,
+            targets,
+            source: source_label.to_string(),
+            pos: self.pos(&s.name),
+            includes: includes.to_vec(),
+            // Cloned, not taken: attribute checks resolved later name consts too.
+            consts: self.consts.clone(),
+            enums: std::mem::take(&mut self.enums),
+            structs,
+            ioctls: Vec::new(),
+            rings: Vec::new(),
+            attribute_sets: Vec::new(),
+            operations: None,
+            netlink: NetlinkFamily::default(),
+            definition_order: order,
+        };
+        model.ioctls = self.ioctls(s, &model);
+        model.rings = self.rings(s, &model);
+        model.attribute_sets = self.attribute_sets(s, &model);
+        model.operations = self.operations(s, &model);
+        model.netlink = self.netlink_family(s);
+        model
+    }
+
+    /// The uapi header's name: given (an include path, as YNL names it)
+    /// or derived from the spec's name.
+    fn uapi_header(&mut self, s: &SpecFile, name: &str) -> String {
+        match &s.uapi_header {
+            Some(h) => {
+                // YNL names the header by its include path (`linux/foo.h`):
+                // relative segments are allowed, `..` and absolute paths not.
+                let ok = h.value.ends_with(".h")
+                    && h.value.split('/').all(|seg| {
+                        !seg.is_empty()
+                            && seg != "."
+                            && seg != ".."
+                            && seg
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                    })
+                    && h.value.rsplit('/').next().is_some_and(|f| f.len() > 2);
+                if !ok {
+                    self.err(
+                        &rules::BAD_VALUE,
+                        self.pos(h),
+                        format!("uapi-header `{}` is not a relative header path", h.value),
+                        "write a name like `softaccel.h` or `linux/softaccel.h`",
+                    );
+                }
+                h.value.clone()
+            }
+            None => format!("{}.h", name.replace('-', "_")),
+        }
+    }
+
+    /// The `ioctl:` block: magic, retired numbers and the driver's
+    /// number range, and the magic shared with included specs.
+    fn ioctl_config(
+        &mut self,
+        cfg: &S<spec::IoctlConfig>,
+        includes: &[Arc<Model>],
+    ) -> (Option<u8>, Vec<u8>, (u8, u8)) {
+        let magic = self.magic(&cfg.magic);
+        let mut retired_nrs = Vec::new();
+        let mut nr_range = DEFAULT_NR_RANGE;
+        for r in &cfg.retired {
+            if let Some(v) = self.int_in(r, 0, 255, "retired nr") {
+                retired_nrs.push(v as u8);
+            }
+        }
+        if let Some(range) = &cfg.nr_range {
+            let lo = range
+                .min
+                .as_ref()
+                .and_then(|v| self.sized(v, 0, 255, "nr-range min"));
+            let hi = range
+                .max
+                .as_ref()
+                .and_then(|v| self.sized(v, 0, 255, "nr-range max"));
+            match (lo, hi) {
+                (Some(lo), Some(hi)) if lo <= hi => nr_range = (lo as u8, hi as u8),
+                (Some(_), Some(_)) => self.err(
+                    &rules::VALUE_OUT_OF_RANGE,
+                    self.pos(range),
+                    "nr-range min is greater than max",
+                    "",
+                ),
+                _ => self.err(
+                    &rules::MISSING_KEY,
+                    self.pos(range),
+                    "nr-range needs both `min` and `max`",
+                    "",
+                ),
+            }
+        }
+        for inc in includes {
+            if let (Some(m), Some(im)) = (magic, inc.magic)
+                && m != im
+            {
+                self.err(
+                    &rules::MAGIC_MISMATCH,
+                    self.pos(&cfg.magic),
+                    format!(
+                        "ioctl magic {m:#04x} differs from {im:#04x} of the included spec `{}` ({})",
+                        inc.name, inc.pos
+                    ),
+                    "a driver shares its subsystem's ioctl type byte, as DRM drivers share 'd'",
+                );
+            }
+        }
+        (magic, retired_nrs, nr_range)
+    }
+
+    /// The target ABIs: listed, or the default set.
+    fn targets(&mut self, s: &SpecFile) -> Vec<Target> {
+        match &s.targets {
+            None => Target::DEFAULT.to_vec(),
+            Some(list) => {
+                let mut out = Vec::new();
+                for t in list {
+                    match Target::from_name(&t.value) {
+                        Some(tt) if out.contains(&tt) => self.err(
+                            &rules::DUPLICATE_NAME,
+                            self.pos(t),
+                            format!("target `{}` is listed twice", t.value),
+                            "",
+                        ),
+                        Some(tt) => out.push(tt),
+                        None => {
+                            let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+                            self.err(
+                                &rules::UNKNOWN_TARGET,
+                                self.pos(t),
+                                format!("unknown target `{}`", t.value),
+                                format!("known targets: {}", names.join(", ")),
+                            )
+                        }
+                    }
+                }
+                if out.is_empty() && !list.is_empty() {
+                    out = Target::DEFAULT.to_vec();
+                }
+                out
+            }
+        }
+    }
+
+    /// Definition names are one namespace per spec, shared with includes.
+    fn check_unique_names(&mut self, s: &SpecFile) {
+        let mut seen: HashMap<&str, Pos> = HashMap::new();
+        for d in &s.definitions {
+            let n = d.name.value.as_str();
+            let here = self.pos(&d.name);
+            if let Some(first) = seen.get(n) {
+                let first = first.clone();
+                self.err(
+                    &rules::DUPLICATE_NAME,
+                    here,
+                    format!("definition `{n}` is defined twice"),
+                    format!("first defined at {first}"),
+                );
+            } else {
+                if let Some(other) = self.included_definition_pos(n) {
+                    self.err(
+                        &rules::DUPLICATE_NAME,
+                        here.clone(),
+                        format!("definition `{n}` is already defined by an included spec"),
+                        format!("defined at {other}; pick another name"),
+                    );
+                }
+                seen.insert(n, here);
+            }
+        }
+    }
+
+    fn included_definition_pos(&self, n: &str) -> Option<Pos> {
+        self.includes.iter().find_map(|m| {
+            m.find_struct(n)
+                .map(|x| x.0.pos.clone())
+                .or_else(|| m.find_enum(n).map(|x| x.0.pos.clone()))
+                .or_else(|| m.find_const(n).map(|x| x.0.pos.clone()))
+        })
+    }
+}
