@@ -22,7 +22,7 @@ report_skips() {
 }
 trap report_skips EXIT
 
-echo "== cargo fmt --check (hand-written crates; generated/ is printed by prettyplease)"
+echo "== cargo fmt --check (hand-written crates; generated/ is checked by the rustfmt test)"
 cargo fmt -p uabi -p uabi-runtime -p uabi-test-support -p softaccel-driver -p softaccel -p softaccel-demo -p compat-tests -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings

@@ -100,9 +100,9 @@ fn per_backend(c: &mut Criterion, input: &Input) {
     type Render =
         fn(&uabi::model::Model) -> Result<Vec<backend::GeneratedFile>, backend::RenderError>;
     let backends: [(&str, Render); 6] = [
-        ("rust-uapi", |m| Ok(backend::rust::uapi::render(m))),
-        ("rust-kernel", |m| Ok(backend::rust::kernel::render(m))),
-        ("rust-user", |m| Ok(backend::rust::user::render(m))),
+        ("rust-uapi", |m| backend::rust::uapi::render(m)),
+        ("rust-kernel", |m| backend::rust::kernel::render(m)),
+        ("rust-user", |m| backend::rust::user::render(m)),
         ("c", |m| backend::c::render(m)),
         ("python", |m| backend::python::render(m)),
         ("go", |m| backend::go::render(m)),

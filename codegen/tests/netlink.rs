@@ -640,9 +640,10 @@ fn fixture_crates_build_and_behave() {
         .unwrap_or_else(|e| panic!("nlfix: {e:#?}"));
     let gen_dir = dir.join("generated");
     for f in rust_uapi::render(&model)
+        .unwrap()
         .into_iter()
-        .chain(rust_kernel::render(&model))
-        .chain(rust_user::render(&model))
+        .chain(rust_kernel::render(&model).unwrap())
+        .chain(rust_user::render(&model).unwrap())
     {
         let p = gen_dir.join(&f.path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

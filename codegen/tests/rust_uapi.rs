@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use uabi::backend::GeneratedFile;
-use uabi::backend::rust::uapi::{lib_name, render};
+use uabi::backend::rust::uapi::{lib_name, render as backend_render};
 use uabi::model::{EnumKind, Model};
 use uabi::names;
 use uabi::target::Target;
@@ -71,6 +71,11 @@ ioctls:
   - { name: ping, nr: 0x40, dir: none, extension: zero-extend }
   - { name: get, nr: 0x41, dir: out, arg: outer, extension: strict }
 "#;
+
+/// The backend's output (it cannot fail on these specs).
+fn render(m: &Model) -> Vec<GeneratedFile> {
+    backend_render(m).expect("the backend renders")
+}
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -375,14 +380,18 @@ fn generated_crates_build() {
         args.extend(["--all-targets", "--", "-D", "warnings"]);
         run(&mut cargo_in(&args), "cargo clippy on the generated crates");
     } else {
-        eprintln!("SKIPPED: cargo clippy is not installed; building without it");
+        uabi_test_support::skipped(
+            "cargo clippy on the generated crates",
+            "cargo clippy is not installed; building without it",
+        );
         let mut args = vec!["build"];
         args.extend(&generated);
         run(&mut cargo_in(&args), "cargo build");
     }
     if host.is_none() {
-        eprintln!(
-            "SKIPPED: the host architecture is none of the specs' targets; values not checked"
+        uabi_test_support::skipped(
+            "the generated constants' values on the host",
+            "the host architecture is none of the specs' targets",
         );
     }
     let tested = run(
@@ -415,8 +424,9 @@ fn generated_crates_build() {
             "cargo check --target i686-unknown-linux-gnu",
         );
     } else {
-        eprintln!(
-            "SKIPPED: Rust target {i686} is not installed; i386 layout assertions unchecked by rustc"
+        uabi_test_support::skipped(
+            "the i386 layout assertions through rustc",
+            &format!("Rust target {i686} is not installed"),
         );
     }
 

@@ -6,9 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The Rust crates whose backend prints text (all of them, once every
-/// Rust backend is converted).
-const KINDS: &[&str] = &["uapi", "kernel"];
+/// The generated Rust crates.
+const KINDS: &[&str] = &["uapi", "kernel", "user"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {

@@ -1,13 +1,16 @@
 //! The Rust backends: the `#![no_std]` uapi crate, the kernel-side crate
 //! (validation, `Ops`, dispatch) and the user-side crate (safe wrappers
 //! over a transport), plus what they share: the Cargo manifest, the
-//! control-message (`operations`) modules and the ring modules.
+//! control-message questions both sides ask of the model, and the writer.
+
+//!
+//! Each prints its crate as text through `writer` (and its own layout
+//! rules), already formatted as rustfmt formats it; nothing here builds
+//! or parses a syntax tree.
 
 mod cargo;
+mod control;
 pub mod kernel;
-mod netlink;
-mod rings;
 pub mod uapi;
 pub mod user;
-#[allow(dead_code)] // in use once the Rust backends print text (issue 12)
 pub(crate) mod writer;

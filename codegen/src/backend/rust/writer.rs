@@ -10,8 +10,6 @@
 //! printed, which is the cost this replaces, or do not format as rustfmt
 //! does.
 
-use std::fmt::Write as _;
-
 /// rustfmt's default `max_width`.
 pub(crate) const MAX_WIDTH: usize = 100;
 
@@ -121,18 +119,6 @@ impl RustWriter {
         for l in lines {
             self.line(format!("//!{l}"));
         }
-    }
-
-    /// Text written to another writer, appended as is (its lines carry
-    /// their own indentation).
-    pub(crate) fn append(&mut self, other: RustWriter) {
-        self.out.push_str(&other.out);
-    }
-
-    /// Formatted text appended as is, without indentation.
-    pub(crate) fn raw(&mut self, args: std::fmt::Arguments<'_>) {
-        // Writing to a String cannot fail.
-        let _ = self.out.write_fmt(args);
     }
 
     pub(crate) fn finish(self) -> String {

@@ -6,7 +6,7 @@
 use super::fmt::{self, put};
 use super::ops::ptr_let;
 use super::{Gen, doc, lib_name, path};
-use crate::backend::rust::netlink;
+use crate::backend::rust::control as netlink;
 use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident};
 use crate::model::{Extension, Ioctl};
 use crate::names;

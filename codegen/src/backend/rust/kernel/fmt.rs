@@ -382,7 +382,9 @@ pub(super) fn assign(
     let ends = |lines: &[String], c: char| lines.first().is_some_and(|l| l.ends_with(c));
     let prefer_next = next.len() == 1
         || same.len() > next.len() + 1
-        || ['(', '{', '['].iter().any(|&c| ends(&same, c) && !ends(&next, c));
+        || ['(', '{', '[']
+            .iter()
+            .any(|&c| ends(&same, c) && !ends(&next, c));
     if same_fits && !(next_fits && prefer_next) {
         return same;
     }

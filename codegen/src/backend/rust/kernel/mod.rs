@@ -23,29 +23,19 @@ mod size;
 mod transport;
 mod validate;
 
-use crate::backend::rust::netlink;
+use crate::backend::rust::control as netlink;
 use crate::backend::rust::uapi as ru;
 use crate::backend::rust::writer::{RustWriter, doc_lines, type_ident};
-use crate::backend::{GeneratedFile, banner_lines};
+use crate::backend::{GeneratedFile, RenderError, banner_lines};
 use crate::model::Model;
 use crate::names;
 use fmt::Uses;
 use std::path::PathBuf;
 
-// The token versions of the kernel halves of the shared control-message
-// and ring code are no longer called here; the user backend still uses
-// their modules, which are deleted once it prints text too. Naming them
-// keeps them compiling without dead-code warnings until then.
-type Tokens = proc_macro2::TokenStream;
-type Nl = netlink::Netlink<'static>;
-const _: fn(&Model, Tokens) -> Tokens = crate::backend::rust::rings::with_kernel_rings;
-const _: fn(&'static Nl) -> Tokens = Nl::kernel_items;
-const _: fn(&'static Nl, &'static Tokens) -> Tokens = Nl::ops_methods;
-const _: fn(&'static Nl, bool, &'static Tokens) -> Tokens = Nl::transport_tail;
-
-pub fn render(model: &Model) -> Vec<GeneratedFile> {
+/// Never fails today; a `Result` like every backend's `render`.
+pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = PathBuf::from(&model.name).join("rust").join("kernel");
-    vec![
+    Ok(vec![
         GeneratedFile {
             path: dir.join("Cargo.toml"),
             contents: cargo_toml(model),
@@ -54,7 +44,7 @@ pub fn render(model: &Model) -> Vec<GeneratedFile> {
             path: dir.join("src").join("lib.rs"),
             contents: lib_rs(model),
         },
-    ]
+    ])
 }
 
 /// Package name of a spec's kernel crate.

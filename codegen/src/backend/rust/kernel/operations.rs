@@ -10,9 +10,9 @@
 
 use super::fmt::{self, put};
 use super::{Gen, doc};
-use crate::backend::rust::netlink;
+use crate::backend::rust::control::{self as netlink, ops};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
-use crate::model::{Attr, AttrSet, ByteOrder, EnumKind, Model, Operation, Scalar};
+use crate::model::{Attr, AttrSet, ByteOrder, EnumKind, Operation, Scalar};
 use crate::names;
 
 /// What an attribute's payload is, for the generated code.
@@ -37,14 +37,6 @@ fn kind(a: &Attr) -> Option<Kind> {
         "nest" => Kind::Nest(a.nested_attributes.clone()?),
         _ => return None,
     })
-}
-
-/// The operations that have a `do` (the only mode generated).
-pub(super) fn ops(m: &Model) -> Vec<&Operation> {
-    m.operations
-        .as_ref()
-        .map(|o| o.list.iter().filter(|op| op.do_.is_some()).collect())
-        .unwrap_or_default()
 }
 
 pub(super) fn op_const(op: &Operation) -> String {

@@ -4,7 +4,7 @@
 
 use super::fmt::{self, put};
 use super::{Gen, doc, lib_name, path};
-use crate::backend::rust::netlink;
+use crate::backend::rust::control as netlink;
 use crate::backend::rust::uapi::{dir_text, since_text};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
 use crate::model::{Elem, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};

@@ -4,8 +4,9 @@
 //! operation's policy, calls the method and writes the reply.
 
 use super::fmt::{self, put};
-use super::operations::{op_const, op_policy, ops, reply_ident, request_ident};
+use super::operations::{op_const, op_policy, reply_ident, request_ident};
 use super::{Gen, doc};
+use crate::backend::rust::control::ops;
 use crate::backend::rust::writer::RustWriter;
 use crate::names;
 

@@ -10,29 +10,24 @@
 //!
 //! The code is printed as text, already in rustfmt's layout (`text.rs`,
 //! `structs.rs`, `ioctls.rs`, with the layout rules in `fmt.rs`).
-//! `tokens.rs` keeps the token helpers the other Rust backends still use.
 
 mod fmt;
 mod ioctls;
 mod structs;
 mod text;
-mod tokens;
 
-pub(crate) use tokens::{
-    doc_link, ident, inner_doc, outer_doc, scalar_ty, snake_ident, type_ident,
-};
-
-use crate::backend::GeneratedFile;
 use crate::backend::rust::writer;
+use crate::backend::{GeneratedFile, RenderError};
 use crate::ioc::Dir;
 use crate::model::{Access, ByteOrder, Elem, EnumCheck, Member, MemberKind, Model, PtrLen, Struct};
 use crate::names;
 use crate::target::Target;
 use std::path::PathBuf;
 
-pub fn render(model: &Model) -> Vec<GeneratedFile> {
+/// Never fails today; a `Result` like every backend's `render`.
+pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = PathBuf::from(&model.name).join("rust").join("uapi");
-    vec![
+    Ok(vec![
         GeneratedFile {
             path: dir.join("Cargo.toml"),
             contents: cargo_toml(model),
@@ -41,7 +36,7 @@ pub fn render(model: &Model) -> Vec<GeneratedFile> {
             path: dir.join("src").join("lib.rs"),
             contents: text::lib_rs(model),
         },
-    ]
+    ])
 }
 
 /// Package name of a spec's uapi crate.

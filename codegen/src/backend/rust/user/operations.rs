@@ -9,7 +9,7 @@
 //! values but no call functions.
 
 use super::text::{ClosureCall, call, call_chain, doc, fn_open, struct_path};
-use crate::backend::rust::netlink::{has_operations, transport};
+use crate::backend::rust::control::{has_operations, ops, transport};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
 use crate::model::{Attr, AttrSet, ByteOrder, EnumKind, Ioctl, Model, Operation, Scalar};
 use crate::names;
@@ -36,14 +36,6 @@ fn kind(a: &Attr) -> Option<Kind> {
         "nest" => Kind::Nest(a.nested_attributes.clone()?),
         _ => return None,
     })
-}
-
-/// The operations that have a `do` (the only mode generated).
-fn ops(m: &Model) -> Vec<&Operation> {
-    m.operations
-        .as_ref()
-        .map(|o| o.list.iter().filter(|op| op.do_.is_some()).collect())
-        .unwrap_or_default()
 }
 
 fn op_const(op: &Operation) -> String {
