@@ -7,6 +7,9 @@
 //! Run: `cargo bench -p uabi --bench compat` (or `scripts/bench.sh
 //! compat`).
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod synth;
 
 use criterion::{Criterion, Throughput};
@@ -47,7 +50,8 @@ impl Pair {
         }
         let freeze_model = load::load(&freeze_path, None).expect("the spec resolves");
         let new_model = load::load(&new_path, None).expect("the new revision resolves");
-        let old_json = old_json.unwrap_or_else(|| dump::to_json(&dump::build(&freeze_model)));
+        let old_json = old_json
+            .unwrap_or_else(|| dump::to_json(&dump::build(&freeze_model).unwrap()).unwrap());
         let parsed = dump::parse(&old_json).expect("the frozen dump parses");
         let old_label = format!("{}.abi/r{}.json", parsed.spec, parsed.revision);
         let old = compat::dump_side(&old_json, &old_label).expect("the frozen dump parses");
@@ -89,7 +93,7 @@ fn bench(c: &mut Criterion, name: &str, pairs: &[Pair], items: u64) {
     g.throughput(Throughput::Elements(items));
     let routine = || {
         for p in pairs {
-            black_box(dump::to_json(&dump::build(&p.freeze_model)));
+            black_box(dump::to_json(&dump::build(&p.freeze_model).unwrap()).unwrap());
         }
     };
     synth::fit(&mut g, routine);
@@ -108,7 +112,7 @@ fn bench(c: &mut Criterion, name: &str, pairs: &[Pair], items: u64) {
         for p in pairs {
             let c = pipeline::load_and_lint(std::slice::from_ref(&p.freeze_path));
             let m = &c.models[&p.freeze_model.name];
-            black_box(dump::to_json(&dump::build(m)));
+            black_box(dump::to_json(&dump::build(m).unwrap()).unwrap());
         }
     };
     synth::fit(&mut g, routine);

@@ -14,6 +14,9 @@
 //! generate`). `UABI_BENCH_WRITE_SPEC=DIR` writes both revisions of the
 //! synthetic spec under DIR/r1 and DIR/r2 and exits, to lint or read it.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod synth;
 
 use criterion::measurement::WallTime;

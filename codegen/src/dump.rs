@@ -371,8 +371,16 @@ fn op_mode(m: &Option<OpMode>) -> Option<OpModeDump> {
     })
 }
 
+/// Why a dump could not be written: serde_json refused a value (only a
+/// map with non-string keys or a failing `Serialize` can do that; the
+/// dump types have neither, so this reports a generator bug instead of
+/// panicking on it).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot serialize the ABI dump: {0}")]
+pub struct DumpError(#[from] serde_json::Error);
+
 /// The dump of `model`'s own items (not its includes'), digests filled.
-pub fn build(model: &Model) -> Dump {
+pub fn build(model: &Model) -> Result<Dump, DumpError> {
     let mut targets = model.targets.clone();
     targets.sort();
     targets.dedup();
@@ -571,68 +579,74 @@ pub fn build(model: &Model) -> Dump {
             );
         }
     }
-    fill_digests(&mut d);
-    d
+    fill_digests(&mut d)?;
+    Ok(d)
 }
 
 /// Every item's digest field, by path (`structs/cmd`), for checking.
-fn digests(d: &Dump) -> Vec<(String, String, String)> {
+fn digests(d: &Dump) -> Result<Vec<(String, String, String)>, DumpError> {
     fn each<T: Serialize>(
         out: &mut Vec<(String, String, String)>,
         section: &str,
         items: &BTreeMap<String, T>,
         stored: impl Fn(&T) -> &str,
-    ) {
+    ) -> Result<(), DumpError> {
         for (name, item) in items {
             out.push((
                 format!("{section}/{name}"),
                 stored(item).to_string(),
-                digest_of(item),
+                digest_of(item)?,
             ));
         }
+        Ok(())
     }
     let mut out = Vec::new();
-    each(&mut out, "consts", &d.consts, |x| &x.digest);
-    each(&mut out, "enums", &d.enums, |x| &x.digest);
-    each(&mut out, "flags", &d.flags, |x| &x.digest);
-    each(&mut out, "structs", &d.structs, |x| &x.digest);
-    each(&mut out, "ioctls", &d.ioctls, |x| &x.digest);
-    each(&mut out, "rings", &d.rings, |x| &x.digest);
-    each(&mut out, "attribute-sets", &d.attribute_sets, |x| &x.digest);
-    each(&mut out, "operations", &d.operations, |x| &x.digest);
-    out
+    each(&mut out, "consts", &d.consts, |x| &x.digest)?;
+    each(&mut out, "enums", &d.enums, |x| &x.digest)?;
+    each(&mut out, "flags", &d.flags, |x| &x.digest)?;
+    each(&mut out, "structs", &d.structs, |x| &x.digest)?;
+    each(&mut out, "ioctls", &d.ioctls, |x| &x.digest)?;
+    each(&mut out, "rings", &d.rings, |x| &x.digest)?;
+    each(&mut out, "attribute-sets", &d.attribute_sets, |x| &x.digest)?;
+    each(&mut out, "operations", &d.operations, |x| &x.digest)?;
+    Ok(out)
 }
 
-fn fill_digests(d: &mut Dump) {
-    fn fill<T: Serialize>(items: &mut BTreeMap<String, T>, slot: impl Fn(&mut T) -> &mut String) {
+fn fill_digests(d: &mut Dump) -> Result<(), DumpError> {
+    fn fill<T: Serialize>(
+        items: &mut BTreeMap<String, T>,
+        slot: impl Fn(&mut T) -> &mut String,
+    ) -> Result<(), DumpError> {
         for item in items.values_mut() {
-            let h = digest_of(item);
+            let h = digest_of(item)?;
             *slot(item) = h;
         }
+        Ok(())
     }
-    fill(&mut d.consts, |x| &mut x.digest);
-    fill(&mut d.enums, |x| &mut x.digest);
-    fill(&mut d.flags, |x| &mut x.digest);
-    fill(&mut d.structs, |x| &mut x.digest);
-    fill(&mut d.ioctls, |x| &mut x.digest);
-    fill(&mut d.rings, |x| &mut x.digest);
-    fill(&mut d.attribute_sets, |x| &mut x.digest);
-    fill(&mut d.operations, |x| &mut x.digest);
+    fill(&mut d.consts, |x| &mut x.digest)?;
+    fill(&mut d.enums, |x| &mut x.digest)?;
+    fill(&mut d.flags, |x| &mut x.digest)?;
+    fill(&mut d.structs, |x| &mut x.digest)?;
+    fill(&mut d.ioctls, |x| &mut x.digest)?;
+    fill(&mut d.rings, |x| &mut x.digest)?;
+    fill(&mut d.attribute_sets, |x| &mut x.digest)?;
+    fill(&mut d.operations, |x| &mut x.digest)?;
+    Ok(())
 }
 
 /// sha256 (lower-case hex) of the item's compact canonical JSON, its own
 /// `digest` key left out.
-pub fn digest_of<T: Serialize>(item: &T) -> String {
+pub fn digest_of<T: Serialize>(item: &T) -> Result<String, DumpError> {
     use sha2::{Digest, Sha256};
-    let mut v = canonical(serde_json::to_value(item).expect("dump items serialize"));
+    let mut v = canonical(serde_json::to_value(item)?);
     if let Value::Object(m) = &mut v {
         m.remove("digest");
     }
-    let text = serde_json::to_string(&v).expect("values serialize");
-    Sha256::digest(text.as_bytes())
+    let text = serde_json::to_string(&v)?;
+    Ok(Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect()
+        .collect())
 }
 
 /// Objects rebuilt with sorted keys, whatever map type serde_json was
@@ -651,11 +665,11 @@ fn canonical(v: Value) -> Value {
 }
 
 /// The canonical text of a dump: sorted keys, pretty, trailing newline.
-pub fn to_json(d: &Dump) -> String {
-    let v = canonical(serde_json::to_value(d).expect("dumps serialize"));
-    let mut s = serde_json::to_string_pretty(&v).expect("values serialize");
+pub fn to_json(d: &Dump) -> Result<String, DumpError> {
+    let v = canonical(serde_json::to_value(d)?);
+    let mut s = serde_json::to_string_pretty(&v)?;
     s.push('\n');
-    s
+    Ok(s)
 }
 
 /// Parses a dump, refusing another format and any item whose digest does
@@ -672,7 +686,7 @@ pub fn parse(text: &str) -> Result<Dump, String> {
         });
     }
     let d: Dump = serde_json::from_str(text).map_err(|e| format!("not an ABI dump: {e}"))?;
-    for (path, stored, actual) in digests(&d) {
+    for (path, stored, actual) in digests(&d).map_err(|e| e.to_string())? {
         if stored != actual {
             return Err(format!(
                 "digest of `{path}` does not match its content: frozen dumps are written by \

@@ -344,7 +344,7 @@ impl Compared {
 fn side(arg: &str) -> Result<Side, u8> {
     match compat::load_side(arg) {
         Ok(s) => Ok(s),
-        Err(SideError::Io(e)) => {
+        Err(e @ (SideError::Io(_) | SideError::Dump(_))) => {
             eprintln!("uabi: {e}");
             Err(TROUBLE)
         }
@@ -507,7 +507,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
             }
         };
         let rev = new.dump.revision;
-        let text = uabi::dump::to_json(&new.dump);
+        let text = uabi::dump::to_json(&new.dump)?;
         let dest = compat::frozen_dir(spec).join(format!("r{rev}.json"));
         let dest_label = Path::new(&new.label)
             .with_file_name(

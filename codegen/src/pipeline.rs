@@ -119,10 +119,17 @@ pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Drift>> 
     for d in &drift {
         match d {
             Drift::Missing(p) | Drift::Changed(p) => {
+                // `compare` names only paths of `files`; not finding one is
+                // a bug to report, not to write past.
                 let f = files
                     .iter()
                     .find(|f| &out_dir.join(&f.path) == p)
-                    .expect("drift entries come from these files");
+                    .ok_or_else(|| {
+                        io::Error::other(format!(
+                            "{}: no generated file has this path",
+                            p.display()
+                        ))
+                    })?;
                 if let Some(parent) = p.parent() {
                     std::fs::create_dir_all(parent)?;
                 }

@@ -14,6 +14,9 @@
 //! A missing cross compiler fails the test unless
 //! `UABI_ALLOW_MISSING_CROSS=1`, which turns it into a loud skip.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;

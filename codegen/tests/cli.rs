@@ -1,6 +1,9 @@
 //! The `uabi` binary as users run it: exit codes, drift detection,
 //! refusal to generate from a spec with errors.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -5,6 +5,9 @@
 //! snapshotted), the canonical dump's properties, and the CLI verbs on a
 //! scratch copy of the repository's specs.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -24,7 +27,7 @@ fn crate_dir() -> &'static Path {
 fn spec(rel: &str) -> Side {
     let (result, sources) = load_with_sources(&crate_dir().join(rel), Some(rel));
     let model = result.unwrap_or_else(|d| panic!("{rel} does not resolve: {d:#?}"));
-    compat::spec_side(&model, sources)
+    compat::spec_side(&model, sources).unwrap()
 }
 
 fn render(report: &Report, new: &Side) -> String {
@@ -131,7 +134,7 @@ fn every_side_is_compatible_with_itself_and_its_dump() {
             let s = spec(&format!("{FIXTURES}/{name}/{side}.yaml"));
             let r = compare(&s.dump, &s.dump, &s.locator);
             assert!(r.findings.is_empty() && r.compatible.is_empty(), "{name}");
-            let text = dump::to_json(&s.dump);
+            let text = dump::to_json(&s.dump).unwrap();
             let back = compat::dump_side(&text, "x.json").unwrap();
             assert_eq!(back.dump, s.dump, "{name}/{side}: the dump parses back");
         }
@@ -141,17 +144,20 @@ fn every_side_is_compatible_with_itself_and_its_dump() {
 fn repo_spec(name: &str) -> Side {
     let path = crate_dir().join("../spec").join(name);
     let (result, sources) = load_with_sources(&path, Some(&format!("spec/{name}")));
-    compat::spec_side(&result.unwrap(), sources)
+    compat::spec_side(&result.unwrap(), sources).unwrap()
 }
 
 #[test]
 fn dump_is_canonical_and_stable() {
     let s = repo_spec("softaccel.yaml");
-    let text = dump::to_json(&s.dump);
+    let text = dump::to_json(&s.dump).unwrap();
     assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
     // Built twice, and parsed and written again: the same bytes.
-    assert_eq!(text, dump::to_json(&repo_spec("softaccel.yaml").dump));
-    assert_eq!(text, dump::to_json(&dump::parse(&text).unwrap()));
+    assert_eq!(
+        text,
+        dump::to_json(&repo_spec("softaccel.yaml").dump).unwrap()
+    );
+    assert_eq!(text, dump::to_json(&dump::parse(&text).unwrap()).unwrap());
     // Keys are sorted at every level.
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     fn sorted(v: &serde_json::Value) -> bool {
@@ -208,13 +214,13 @@ fn dump_is_canonical_and_stable() {
 #[test]
 fn the_dump_format_is_pinned() {
     let s = spec(&format!("{FIXTURES}/ok-pad-to-member/new.yaml"));
-    insta::assert_snapshot!("dump", dump::to_json(&s.dump));
+    insta::assert_snapshot!("dump", dump::to_json(&s.dump).unwrap());
 }
 
 #[test]
 fn a_hand_edited_dump_is_refused() {
     let s = repo_spec("softaccel.yaml");
-    let text = dump::to_json(&s.dump);
+    let text = dump::to_json(&s.dump).unwrap();
     let edited = text.replacen("\"value\": 256", "\"value\": 512", 1);
     assert_ne!(edited, text);
     let err = dump::parse(&edited).unwrap_err();
@@ -232,7 +238,7 @@ fn a_hand_edited_dump_is_refused() {
 #[test]
 fn findings_against_a_dump_point_into_it() {
     let (old, new, _) = pair("member-retyped");
-    let text = dump::to_json(&new.dump);
+    let text = dump::to_json(&new.dump).unwrap();
     let new = compat::dump_side(&text, "new.json").unwrap();
     let report = compare(&old.dump, &new.dump, &new.locator);
     assert_eq!(report.findings.len(), 1);
@@ -268,7 +274,7 @@ fn text_side(text: &str, label: &str) -> Side {
     let model = load_str(text, label).unwrap_or_else(|d| panic!("{d:#?}"));
     let mut sources = uabi::load::Sources::new();
     sources.insert(Arc::from(label), text.to_string());
-    compat::spec_side(&model, sources)
+    compat::spec_side(&model, sources).unwrap()
 }
 
 const R1: &str = "name: fx\nrevision: 1\ndefinitions:\n  - name: mode\n    type: enum\n    entries: [idle, busy]\n";

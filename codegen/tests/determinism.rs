@@ -4,6 +4,9 @@
 //! every backend. A backend that iterated a hash map, or followed the
 //! YAML's key order where it means nothing, fails here.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -2,6 +2,9 @@
 //! never a panic: mutated copies of real specs go through load, lint and
 //! every backend.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use std::path::Path;
 

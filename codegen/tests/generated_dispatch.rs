@@ -8,6 +8,9 @@
 //! values and an ioctl added in revision 2) through a driver playing
 //! revision 1.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::cell::{Cell, RefCell};
 
 use accel_kernel::uapi as au;

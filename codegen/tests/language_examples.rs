@@ -1,6 +1,9 @@
 //! The examples of spec-language.md are normative: a spec written like
 //! them must be accepted and laid out as described.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use uabi::model::MemberKind;
 use uabi::target::Target;
 

@@ -4,6 +4,9 @@
 //! labels relative to the crate, so snapshots do not depend on where the
 //! repository is checked out.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use uabi::diag::Diagnostic;
 use uabi::lint::lint;

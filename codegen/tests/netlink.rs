@@ -15,6 +15,9 @@
 //!   trip between the user crate's values and the kernel crate's views and
 //!   builders.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

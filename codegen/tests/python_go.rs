@@ -20,6 +20,9 @@
 //! A missing `python3` or `go` fails the test unless
 //! `UABI_ALLOW_MISSING_TOOLS=1`, which turns it into a loud skip.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

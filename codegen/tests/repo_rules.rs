@@ -2,6 +2,9 @@
 //! library are built only on generated code, so neither may hold a
 //! hand-written copy of an ABI struct or command number.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -1,6 +1,9 @@
 //! One fixture per front-end rule (parse and resolve errors), each
 //! asserting exactly that diagnostic, with its rendering snapshotted.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> Vec<PathBuf> {

@@ -2,6 +2,9 @@
 //! the generated C helpers compiled by the real gcc as C11 and run, and
 //! the generated Python helper run over an mmap.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use uabi::diag::Diagnostic;

@@ -2,6 +2,9 @@
 //! command can report has a fixture that triggers it (found by a glob, so
 //! a new rule without one fails here), and `uabi rules` lists them all.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::process::Command;
 use uabi::rules::{ALL, Stage};

@@ -6,6 +6,9 @@
 //! driver, old userspace on a new one). The example specs' dispatch
 //! is exercised in tests/generated_dispatch.rs.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;

@@ -4,6 +4,9 @@
 //! their compile-time layout assertions hold, and that their values are
 //! the model's.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,6 +4,9 @@
 //! whose "driver" records what it was sent; a spec of corner cases is
 //! built (with clippy and rustdoc) and exercised in a workspace of its own.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,6 +3,9 @@
 //! generated Rust file, of the repository specs and of the fixture specs,
 //! passes `rustfmt --check`.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

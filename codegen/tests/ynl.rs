@@ -5,6 +5,9 @@
 //! render_uapi, and lib/nlspec.py), not from this generator's output; the
 //! header is compiled by the real gcc against `_Static_assert`s of them.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;

@@ -29,17 +29,19 @@ pub enum SideError {
     /// A spec that does not resolve: findings in the spec.
     #[error("the spec has {} errors", .0.len())]
     Spec(Vec<Diagnostic>, Sources),
+    #[error(transparent)]
+    Dump(#[from] crate::dump::DumpError),
 }
 
 /// The side of a resolved spec.
-pub fn spec_side(model: &Model, sources: Sources) -> Side {
+pub fn spec_side(model: &Model, sources: Sources) -> Result<Side, SideError> {
     let locator = Locator::for_model(model, sources.get(&model.pos.file).map(String::as_str));
-    Side {
+    Ok(Side {
         label: model.source.clone(),
-        dump: crate::dump::build(model),
+        dump: crate::dump::build(model)?,
         locator,
         sources,
-    }
+    })
 }
 
 /// The side of a dump's text, named `label`.
@@ -74,7 +76,7 @@ pub fn load_side(arg: &str) -> Result<Side, SideError> {
     }
     let (result, sources) = load::load_with_sources(path, None);
     match result {
-        Ok(model) => Ok(spec_side(&model, sources)),
+        Ok(model) => spec_side(&model, sources),
         Err(d) if d.iter().any(|d| d.rule == &rules::IO) => Err(SideError::Io(
             d.iter()
                 .map(|d| d.message.clone())
@@ -100,7 +102,7 @@ fn git_side(rev: &str, path: &str, arg: &str) -> Result<Side, SideError> {
     match result {
         Ok(model) => Ok(Side {
             label: arg.to_string(),
-            ..spec_side(&model, sources)
+            ..spec_side(&model, sources)?
         }),
         Err(d) => Err(SideError::Spec(d, sources)),
     }

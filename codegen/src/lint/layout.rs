@@ -9,12 +9,14 @@ fn pad_yaml(name: &str, len: u32) -> String {
 
 /// The lowest `padN` not yet used in a struct (nor suggested for it).
 fn fresh_pad(used: &mut BTreeSet<String>) -> String {
-    let name = (0..)
-        .map(|i| format!("pad{i}"))
-        .find(|n| !used.contains(n))
-        .expect("unbounded");
-    used.insert(name.clone());
-    name
+    let mut i = 0u32;
+    loop {
+        let name = format!("pad{i}");
+        if used.insert(name.clone()) {
+            return name;
+        }
+        i += 1;
+    }
 }
 
 impl<'a> Cx<'a> {
