@@ -7,6 +7,9 @@
 //! more than the ring size ahead (EPIPE, the ERROR flag) instead of
 //! reading on.
 
+// Tests report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;

@@ -8,6 +8,8 @@
 //! consumer that could read an entry before the producer's writes of it
 //! are visible (a Relaxed index store or load) sees a mismatch.
 
+// Tests report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(loom)]
 
 use loom::sync::Arc;
