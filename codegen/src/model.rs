@@ -292,6 +292,10 @@ pub enum PtrLen {
     Single,
 }
 
+/// Every `match` over a member kind in the crate names each variant, with
+/// no `_` or binding catch-all: a new kind then fails to compile wherever
+/// it must be decided (layout, checks, dumps, each backend) instead of
+/// silently taking some other kind's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberKind {
     /// A scalar, or a fixed array of them when `count` is set.
@@ -310,6 +314,22 @@ pub enum MemberKind {
         len: PtrLen,
         max_count: Option<u64>,
     },
+}
+
+impl MemberKind {
+    /// The struct this member holds by value, which nests its layout,
+    /// checks and accesses in the outer struct's; a user pointer's element
+    /// struct is not held.
+    pub fn embedded_struct(&self) -> Option<&str> {
+        match self {
+            MemberKind::Struct { name } => Some(name),
+            MemberKind::Scalar { .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::UserPtr { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

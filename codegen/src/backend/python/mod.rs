@@ -965,7 +965,12 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
                         let lm = &s.members[*i];
                         let bound = match &lm.kind {
                             MemberKind::Scalar { ty, .. } => ty.bounds().1,
-                            _ => 0,
+                            // The resolver allows only an integer length member.
+                            MemberKind::Pad { .. }
+                            | MemberKind::Binary { .. }
+                            | MemberKind::String { .. }
+                            | MemberKind::Struct { .. }
+                            | MemberKind::UserPtr { .. } => 0,
                         };
                         let count = matches!(len, PtrLen::Count(_));
                         let lf = member_ident(&lm.name);
