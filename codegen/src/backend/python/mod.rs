@@ -1072,7 +1072,7 @@ struct NlSetView {
 struct NlAttrView {
     value: u32,
     key: String,
-    ty: String,
+    ty: &'static str,
     /// A Python expression: the nested set's name, or None.
     nested: String,
     multi: &'static str,
@@ -1120,7 +1120,7 @@ impl NetlinkPyView {
                     .map(|a| NlAttrView {
                         value: a.value,
                         key: snake(&a.name),
-                        ty: a.ty.clone(),
+                        ty: a.ty.name(),
                         nested: a
                             .nested_attributes
                             .as_ref()
@@ -1132,9 +1132,7 @@ impl NetlinkPyView {
                             None => "=",
                         },
                         class: a
-                            .struct_
-                            .as_deref()
-                            .filter(|_| a.ty == "binary")
+                            .payload_struct()
                             .map_or_else(|| "None".to_string(), |st| struct_ref(model, st)),
                     })
                     .collect(),
