@@ -295,7 +295,8 @@ pub enum PtrLen {
 /// Every `match` over a member kind in the crate names each variant, with
 /// no `_` or binding catch-all: a new kind then fails to compile wherever
 /// it must be decided (layout, checks, dumps, each backend) instead of
-/// silently taking some other kind's path.
+/// silently taking some other kind's path. `tests/exhaustive_kinds.rs`
+/// fails on a catch-all arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberKind {
     /// A scalar, or a fixed array of them when `count` is set.
@@ -581,7 +582,7 @@ impl Attr {
 
 /// A netlink attribute's YNL type, as the resolver accepts it. Matches
 /// over it name every variant, so a new type is decided in each backend
-/// and check.
+/// and check (`tests/exhaustive_kinds.rs` fails on a catch-all arm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AttrType {
     /// Reserves a number (YNL reserves value 0 this way); never sent.
