@@ -14,7 +14,8 @@
 
 use crate::diag::Pos;
 use crate::model::{
-    ByteOrder, Elem, EnumKind, Member, MemberKind, Model, OpMode, Producer, PtrLen, Struct,
+    AttrType, ByteOrder, Elem, EnumKind, Member, MemberKind, Model, OpMode, Producer, PtrLen,
+    Struct,
 };
 use crate::target::Target;
 use serde::{Deserialize, Serialize};
@@ -228,8 +229,8 @@ pub struct AttrSetDump {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct AttrDump {
     pub value: u32,
-    #[serde(rename = "type")]
-    pub ty: String,
+    #[serde(rename = "type", with = "attr_type")]
+    pub ty: AttrType,
     pub since: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nested_attributes: Option<String>,
@@ -245,6 +246,23 @@ pub struct AttrDump {
     pub sub_type: Option<String>,
     #[serde(default, skip_serializing_if = "Checks::is_empty")]
     pub checks: Checks,
+}
+
+/// An attribute type as its YNL name, the spelling specs use, so a dump
+/// reads like the spec it came from.
+mod attr_type {
+    use crate::model::AttrType;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(ty: &AttrType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(ty.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AttrType, D::Error> {
+        let name = String::deserialize(d)?;
+        AttrType::from_name(&name)
+            .ok_or_else(|| D::Error::custom(format!("unknown attribute type `{name}`")))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -542,7 +560,7 @@ pub fn build(model: &Model) -> Result<Dump, DumpError> {
                     a.name.clone(),
                     AttrDump {
                         value: a.value,
-                        ty: a.ty.clone(),
+                        ty: a.ty,
                         since: a.since,
                         nested_attributes: a.nested_attributes.clone(),
                         multi_attr: a.multi_attr,
@@ -976,4 +994,26 @@ impl JsonScan {
 /// Does the member's kernel side read it (so its zero value matters)?
 pub fn read_by_kernel(access: &str) -> bool {
     matches!(access, "in" | "inout")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An attribute's type is written as its YNL name and read back only
+    /// as one, so a frozen dump never holds a type the resolver refuses.
+    #[test]
+    fn attribute_types_are_ynl_names() {
+        let text = r#"{"type":"u32","value":1,"since":1}"#;
+        let a: AttrDump = serde_json::from_str(text).unwrap();
+        assert_eq!(a.ty, AttrType::Int(crate::model::Scalar::U32));
+        assert_eq!(
+            serde_json::to_string(&a).unwrap().as_str(),
+            r#"{"value":1,"type":"u32","since":1}"#
+        );
+        let bad = serde_json::from_str::<AttrDump>(r#"{"type":"u33","value":1,"since":1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("unknown attribute type `u33`"), "{bad}");
+    }
 }

@@ -292,6 +292,11 @@ pub enum PtrLen {
     Single,
 }
 
+/// Every `match` over a member kind in the crate names each variant, with
+/// no `_` or binding catch-all: a new kind then fails to compile wherever
+/// it must be decided (layout, checks, dumps, each backend) instead of
+/// silently taking some other kind's path. `tests/exhaustive_kinds.rs`
+/// fails on a catch-all arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberKind {
     /// A scalar, or a fixed array of them when `count` is set.
@@ -310,6 +315,22 @@ pub enum MemberKind {
         len: PtrLen,
         max_count: Option<u64>,
     },
+}
+
+impl MemberKind {
+    /// The struct this member holds by value, which nests its layout,
+    /// checks and accesses in the outer struct's; a user pointer's element
+    /// struct is not held.
+    pub fn embedded_struct(&self) -> Option<&str> {
+        match self {
+            MemberKind::Struct { name } => Some(name),
+            MemberKind::Scalar { .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::UserPtr { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -495,8 +516,7 @@ pub struct AttrSet {
 pub struct Attr {
     pub name: String,
     pub doc: Option<String>,
-    /// The YNL type name (`u32`, `string`, `nest`, ...).
-    pub ty: String,
+    pub ty: AttrType,
     pub value: u32,
     pub since: u32,
     pub enum_: Option<EnumCheck>,
@@ -521,7 +541,145 @@ impl Attr {
     /// `unused` and `pad` attributes only reserve a number: they are never
     /// sent, and `unused` is how YNL reserves value 0.
     pub fn is_placeholder(&self) -> bool {
-        self.ty == "unused" || self.ty == "pad"
+        match self.ty {
+            AttrType::Unused | AttrType::Pad => true,
+            AttrType::Flag
+            | AttrType::Int(_)
+            | AttrType::Uint
+            | AttrType::Sint
+            | AttrType::String
+            | AttrType::Binary
+            | AttrType::Nest
+            | AttrType::NestTypeValue
+            | AttrType::IndexedArray
+            | AttrType::ArrayNest
+            | AttrType::Bitfield32
+            | AttrType::SubMessage => false,
+        }
+    }
+
+    /// The struct the payload holds: YNL's `struct:` describes the bytes
+    /// of a `binary` only, whatever other types carry the key.
+    pub fn payload_struct(&self) -> Option<&str> {
+        match self.ty {
+            AttrType::Binary => self.struct_.as_deref(),
+            AttrType::Unused
+            | AttrType::Pad
+            | AttrType::Flag
+            | AttrType::Int(_)
+            | AttrType::Uint
+            | AttrType::Sint
+            | AttrType::String
+            | AttrType::Nest
+            | AttrType::NestTypeValue
+            | AttrType::IndexedArray
+            | AttrType::ArrayNest
+            | AttrType::Bitfield32
+            | AttrType::SubMessage => None,
+        }
+    }
+}
+
+/// A netlink attribute's YNL type, as the resolver accepts it. Matches
+/// over it name every variant, so a new type is decided in each backend
+/// and check (`tests/exhaustive_kinds.rs` fails on a catch-all arm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttrType {
+    /// Reserves a number (YNL reserves value 0 this way); never sent.
+    Unused,
+    /// Reserves a number for alignment padding; never sent.
+    Pad,
+    /// Present or absent, with no payload.
+    Flag,
+    /// A fixed-width integer.
+    Int(Scalar),
+    /// YNL's variable-width unsigned integer (4 or 8 bytes).
+    Uint,
+    /// YNL's variable-width signed integer (4 or 8 bytes).
+    Sint,
+    /// NUL-terminated characters.
+    String,
+    /// Opaque bytes, or a struct's when `struct:` is given.
+    Binary,
+    /// Attributes of another set.
+    Nest,
+    // YNL's kinds that no backend generates (reported by the resolver).
+    NestTypeValue,
+    IndexedArray,
+    ArrayNest,
+    Bitfield32,
+    SubMessage,
+}
+
+impl AttrType {
+    /// Every type, in the order diagnostics list them.
+    pub const ALL: [AttrType; 21] = [
+        AttrType::Unused,
+        AttrType::Pad,
+        AttrType::Flag,
+        AttrType::Int(Scalar::U8),
+        AttrType::Int(Scalar::U16),
+        AttrType::Int(Scalar::U32),
+        AttrType::Int(Scalar::U64),
+        AttrType::Int(Scalar::S8),
+        AttrType::Int(Scalar::S16),
+        AttrType::Int(Scalar::S32),
+        AttrType::Int(Scalar::S64),
+        AttrType::Uint,
+        AttrType::Sint,
+        AttrType::String,
+        AttrType::Binary,
+        AttrType::Nest,
+        AttrType::NestTypeValue,
+        AttrType::IndexedArray,
+        AttrType::ArrayNest,
+        AttrType::Bitfield32,
+        AttrType::SubMessage,
+    ];
+
+    /// The type a YNL type name spells.
+    pub fn from_name(s: &str) -> Option<AttrType> {
+        AttrType::ALL.into_iter().find(|t| t.name() == s)
+    }
+
+    /// The YNL spelling, for messages, dumps and docs.
+    pub fn name(self) -> &'static str {
+        match self {
+            AttrType::Unused => "unused",
+            AttrType::Pad => "pad",
+            AttrType::Flag => "flag",
+            AttrType::Int(s) => s.name(),
+            AttrType::Uint => "uint",
+            AttrType::Sint => "sint",
+            AttrType::String => "string",
+            AttrType::Binary => "binary",
+            AttrType::Nest => "nest",
+            AttrType::NestTypeValue => "nest-type-value",
+            AttrType::IndexedArray => "indexed-array",
+            AttrType::ArrayNest => "array-nest",
+            AttrType::Bitfield32 => "bitfield32",
+            AttrType::SubMessage => "sub-message",
+        }
+    }
+
+    /// The fixed-width integer, if the type is one.
+    pub fn scalar(self) -> Option<Scalar> {
+        match self {
+            AttrType::Int(s) => Some(s),
+            AttrType::Unused
+            | AttrType::Pad
+            | AttrType::Flag
+            | AttrType::Uint
+            | AttrType::Sint
+            | AttrType::String
+            | AttrType::Binary
+            | AttrType::Nest
+            | AttrType::NestTypeValue
+            | AttrType::IndexedArray
+            | AttrType::ArrayNest
+            | AttrType::Bitfield32
+            | AttrType::SubMessage => None,
+        }
     }
 }
 
@@ -601,5 +759,34 @@ impl Model {
     /// The size of the ioctl's argument on `t` (0 without one).
     pub fn arg_size(&self, ioctl: &Ioctl, t: Target) -> u32 {
         ioctl.arg_sizes.get(&t).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `from_name` searches `ALL`, so a type missing there would be
+    /// rejected as unknown.
+    #[test]
+    fn attr_type_names_round_trip() {
+        let mut names = std::collections::BTreeSet::new();
+        for t in AttrType::ALL {
+            assert_eq!(AttrType::from_name(t.name()), Some(t), "{}", t.name());
+            assert!(names.insert(t.name()), "`{}` twice", t.name());
+        }
+        for s in [
+            Scalar::U8,
+            Scalar::U16,
+            Scalar::U32,
+            Scalar::U64,
+            Scalar::S8,
+            Scalar::S16,
+            Scalar::S32,
+            Scalar::S64,
+        ] {
+            assert_eq!(AttrType::from_name(s.name()), Some(AttrType::Int(s)));
+        }
+        assert_eq!(AttrType::from_name("struct"), None);
     }
 }

@@ -184,7 +184,7 @@ fn genetlink_numbering_follows_ynl() {
     // A subset's attribute is its base's: type and checks included.
     let sub = &m.attribute_sets[2].attributes[1];
     assert_eq!(
-        (sub.ty.as_str(), sub.enum_.as_ref().map(|e| e.name.as_str())),
+        (sub.ty.name(), sub.enum_.as_ref().map(|e| e.name.as_str())),
         ("u32", Some("mode"))
     );
     assert_eq!(m.netlink.version, 1);
@@ -409,6 +409,25 @@ fn ynl_only_keys_are_checked() {
         let d = load_str(text, "t.yaml").expect_err(text);
         assert!(
             d.iter().any(|d| d.message.contains(needle)),
+            "{text}: {d:#?}"
+        );
+    }
+}
+
+#[test]
+fn unknown_attribute_type_is_named_with_a_suggestion() {
+    for (ty, hint) in [
+        ("u33", "did you mean `u32`?"),
+        ("nest-typevalue", "did you mean `nest-type-value`?"),
+    ] {
+        let text = format!(
+            "name: t\nprotocol: genetlink\nattribute-sets:\n  - name: a\n    attributes:\n      - {{ name: x, type: {ty} }}\n"
+        );
+        let d = load_str(&text, "t.yaml").expect_err(&text);
+        let want = format!("unknown attribute type `{ty}`");
+        assert!(
+            d.iter()
+                .any(|d| d.message == want && d.hint.as_deref() == Some(hint)),
             "{text}: {d:#?}"
         );
     }

@@ -191,7 +191,7 @@ impl Cx<'_> {
                 );
             }
             if read_by_kernel(&x.access) {
-                let why = self.narrowed(&x.ty, &m.checks, &x.checks);
+                let why = self.narrowed(Scalar::from_name(&x.ty), &m.checks, &x.checks);
                 if !why.is_empty() {
                     self.report(
                         &rules::CHECKS_NARROWED,

@@ -152,7 +152,7 @@ impl Cx<'_> {
                 "keep the attribute's type; add a new attribute with a new value for the new type",
             );
         }
-        let why = self.narrowed(&na.ty, &oa.checks, &na.checks);
+        let why = self.narrowed(na.ty.scalar(), &oa.checks, &na.checks);
         if !why.is_empty() {
             self.report(
                 &rules::CHECKS_NARROWED,
@@ -288,7 +288,7 @@ impl Cx<'_> {
 
 /// An attribute's type as a reader of the spec would write it.
 fn attr_text(a: &crate::dump::AttrDump) -> String {
-    let mut s = a.ty.clone();
+    let mut s = a.ty.name().to_string();
     if let Some(x) = &a.nested_attributes {
         s.push_str(&format!(" of `{x}`"));
     }

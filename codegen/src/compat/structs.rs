@@ -26,9 +26,9 @@ pub(super) fn type_text(m: &MemberDump) -> String {
     s
 }
 
-/// Bounds of a scalar type name, for comparing ranges with absent ones.
-fn bounds(ty: &str) -> (i128, i128) {
-    Scalar::from_name(ty).map_or((i128::MIN, i128::MAX), Scalar::bounds)
+/// Bounds of a scalar type, for comparing ranges with absent ones.
+fn bounds(ty: Option<Scalar>) -> (i128, i128) {
+    ty.map_or((i128::MIN, i128::MAX), Scalar::bounds)
 }
 
 impl Cx<'_> {
@@ -145,7 +145,7 @@ impl Cx<'_> {
         if !read_by_kernel(access) {
             return None;
         }
-        let (lo, hi) = bounds(ty);
+        let (lo, hi) = bounds(Scalar::from_name(ty));
         let min = checks.min.unwrap_or(lo);
         let max = checks.max.unwrap_or(hi);
         if min > 0 || max < 0 {
@@ -161,7 +161,7 @@ impl Cx<'_> {
     }
 
     /// What the new checks reject that the old ones accepted.
-    pub(super) fn narrowed(&self, ty: &str, o: &Checks, n: &Checks) -> Vec<String> {
+    pub(super) fn narrowed(&self, ty: Option<Scalar>, o: &Checks, n: &Checks) -> Vec<String> {
         let mut out = Vec::new();
         let o_enum = o.enum_.as_deref().map(|e| self.map_enum(e));
         let o_flags = o.flags.as_deref().map(|e| self.map_enum(e));

@@ -210,12 +210,18 @@ impl<'a> Cx<'a> {
             match &m.kind {
                 MemberKind::Pad { .. } => {}
                 MemberKind::UserPtr { .. } => out.push((path, m.access, true)),
-                MemberKind::Struct { name } if m.access == Access::In => {
-                    if let Some((inner, _)) = self.find_struct(name) {
-                        self.access_leaves(inner, &format!("{path}."), out, depth + 1);
+                MemberKind::Struct { name } => {
+                    if m.access == Access::In {
+                        if let Some((inner, _)) = self.find_struct(name) {
+                            self.access_leaves(inner, &format!("{path}."), out, depth + 1);
+                        }
+                    } else {
+                        out.push((path, m.access, false));
                     }
                 }
-                _ => out.push((path, m.access, false)),
+                MemberKind::Scalar { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. } => out.push((path, m.access, false)),
             }
         }
     }

@@ -232,10 +232,10 @@ impl<'a> Cx<'a> {
         let d = match (0..s.members.len()).find(|&i| differs(i)) {
             Some(i) => {
                 let m = &s.members[i];
-                if let MemberKind::Struct { name } = &m.kind {
+                if let Some(name) = m.kind.embedded_struct() {
                     let owner = self.find_struct(name).map_or("", |(_, o)| o);
                     if owner == self.model.name {
-                        return broken.contains(name.as_str());
+                        return broken.contains(name);
                     }
                     let sizes =
                         self.by_value(targets, |t| self.member_size(m, t).unwrap_or(0), bytes);

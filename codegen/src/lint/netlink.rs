@@ -1,6 +1,7 @@
 //! Netlink rules: attribute sets and operations.
 
 use super::*;
+use crate::model::AttrType;
 
 impl Cx<'_> {
     /// Rules 29-31 on attribute sets and operations, and the YNL features
@@ -15,7 +16,7 @@ impl Cx<'_> {
         }
         for set in &m.attribute_sets {
             for a in &set.attributes {
-                if a.value == 0 && a.ty != "unused" {
+                if a.value == 0 && a.ty != AttrType::Unused {
                     let d = self
                         .diag(
                             &rules::NETLINK_VALUE_ZERO,
@@ -25,8 +26,7 @@ impl Cx<'_> {
                         .with_hint("number attributes from 1 (the default); reserve 0 with `{ name: unspec, type: unused, value: 0 }` if it must be named");
                     self.emit(d, &[]);
                 }
-                if a.ty == "binary"
-                    && let Some(st) = &a.struct_
+                if let Some(st) = a.payload_struct()
                     && let Some((s, _)) = self.find_struct(st)
                     && s.layouts.get(&NATURAL).is_some_and(|l| l.align >= 8)
                 {
@@ -64,19 +64,34 @@ impl Cx<'_> {
                 || a.max_len.is_some()
                 || a.exact_len.is_some()
                 || a.struct_.is_some();
-            if matches!(a.ty.as_str(), "string" | "binary") && !bounded {
-                let key = if a.ty == "string" {
-                    "`checks: { max-len: N }`"
-                } else {
-                    "`checks: { max-len: N }`, `exact-len` or `struct`"
-                };
+            // The keys that bound a payload of no fixed size.
+            let key = match a.ty {
+                AttrType::String => Some("`checks: { max-len: N }`"),
+                AttrType::Binary => Some("`checks: { max-len: N }`, `exact-len` or `struct`"),
+                AttrType::Unused
+                | AttrType::Pad
+                | AttrType::Flag
+                | AttrType::Int(_)
+                | AttrType::Uint
+                | AttrType::Sint
+                | AttrType::Nest
+                | AttrType::NestTypeValue
+                | AttrType::IndexedArray
+                | AttrType::ArrayNest
+                | AttrType::Bitfield32
+                | AttrType::SubMessage => None,
+            };
+            if let Some(key) = key
+                && !bounded
+            {
                 let d = self
                     .diag(
                         &rules::UNBOUNDED_ATTR_LEN,
                         &a.pos,
                         format!(
                             "{} attribute `{}` of `{set}` is sent in a request but has no length rule",
-                            a.ty, a.name
+                            a.ty.name(),
+                            a.name
                         ),
                     )
                     .with_hint(format!("add {key}"));

@@ -65,16 +65,21 @@ impl<'a> Cx<'a> {
         for m in &st.members {
             let name = format!("{prefix}{}", m.name);
             match &m.kind {
-                MemberKind::Scalar { ty, .. } if ty.size() > 1 && m.byte_order.is_none() => {
-                    out.push(format!("`{name}`"))
+                MemberKind::Scalar { ty, .. } => {
+                    if ty.size() > 1 && m.byte_order.is_none() {
+                        out.push(format!("`{name}`"))
+                    }
                 }
                 MemberKind::UserPtr { .. } => out.push(format!("`{name}`")),
-                MemberKind::Struct { name: inner } if depth < 16 => {
-                    if let Some((s, _)) = self.find_struct(inner) {
+                MemberKind::Struct { name: inner } => {
+                    if depth < 16
+                        && let Some((s, _)) = self.find_struct(inner)
+                    {
                         self.unordered_members(s, &format!("{name}."), out, depth + 1);
                     }
                 }
-                _ => {}
+                // Single bytes have no order.
+                MemberKind::Pad { .. } | MemberKind::Binary { .. } | MemberKind::String { .. } => {}
             }
         }
     }

@@ -113,8 +113,8 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let ty = match (&a.ty, inherited.and_then(|(_, b)| b.ty.as_ref())) {
-            (Some(t), _) | (None, Some(t)) => t.value.clone(),
+        let ty_name = match (&a.ty, inherited.and_then(|(_, b)| b.ty.as_ref())) {
+            (Some(t), _) | (None, Some(t)) => &t.value,
             (None, None) => {
                 self.err(
                     &rules::MISSING_KEY,
@@ -128,16 +128,16 @@ impl Resolver<'_> {
         let ty_pos =
             a.ty.as_ref()
                 .map_or_else(|| self.pos(&a.name), |t| self.pos(t));
-        if !YNL_ATTR_TYPES.contains(&ty.as_str()) {
+        let Some(ty) = AttrType::from_name(ty_name) else {
             self.err(
                 &rules::UNKNOWN_TYPE,
                 ty_pos,
-                format!("unknown attribute type `{ty}`"),
-                did_you_mean(&ty, YNL_ATTR_TYPES.iter().copied()),
+                format!("unknown attribute type `{ty_name}`"),
+                did_you_mean(ty_name, AttrType::ALL.iter().map(|t| t.name())),
             );
             return None;
-        }
-        self.attr_not_generated(a, &aname, &ty, ty_pos);
+        };
+        self.attr_not_generated(a, &aname, ty, ty_pos);
         if let Some(v) = &a.value.value {
             match self.int_in(v, 0, 0x7fff, "attribute value") {
                 Some(v) => *next = v,

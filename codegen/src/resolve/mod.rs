@@ -17,7 +17,7 @@ mod ynl;
 pub use ioctls::ERRNOS;
 use suggest::did_you_mean;
 pub use suggest::suggest;
-use ynl::{YNL_ATTR_TYPES, inherit_attr, is_ynl_family};
+use ynl::{inherit_attr, is_ynl_family};
 
 use crate::diag::{Diagnostic, Diagnostics, Pos};
 use crate::ioc::Dir;

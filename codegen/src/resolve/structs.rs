@@ -42,12 +42,12 @@ impl Resolver<'_> {
             for mut st in remaining {
                 // Only by-value nesting constrains layout order; a user-ptr
                 // is a plain 64-bit integer whatever it points at.
-                let ready = st.members.iter().all(|m| match &m.kind {
-                    MemberKind::Struct { name } => {
-                        done.iter().any(|d| &d.name == name)
+                let ready = st.members.iter().all(|m| match m.kind.embedded_struct() {
+                    Some(name) => {
+                        done.iter().any(|d| d.name == name)
                             || self.includes.iter().any(|m| m.find_struct(name).is_some())
                     }
-                    _ => true,
+                    None => true,
                 });
                 if !ready {
                     still.push(st);
@@ -124,7 +124,7 @@ impl Resolver<'_> {
                 return;
             };
             for m in &st.members {
-                if let MemberKind::Struct { name: n } = &m.kind {
+                if let Some(n) = m.kind.embedded_struct() {
                     place(n, done, sorted);
                 }
             }

@@ -49,30 +49,6 @@ fn named_limit(name: &str) -> Option<i128> {
     }
 }
 
-pub(super) const YNL_ATTR_TYPES: &[&str] = &[
-    "unused",
-    "pad",
-    "flag",
-    "u8",
-    "u16",
-    "u32",
-    "u64",
-    "s8",
-    "s16",
-    "s32",
-    "s64",
-    "uint",
-    "sint",
-    "string",
-    "binary",
-    "nest",
-    "nest-type-value",
-    "indexed-array",
-    "array-nest",
-    "bitfield32",
-    "sub-message",
-];
-
 impl Resolver<'_> {
     /// YNL's family-level keys.
     pub(super) fn netlink_family(&mut self, s: &SpecFile) -> NetlinkFamily {
@@ -220,30 +196,41 @@ impl Resolver<'_> {
         &mut self,
         a: &spec::AttrDef,
         aname: &str,
-        ty: &str,
+        ty: AttrType,
         ty_pos: Pos,
     ) {
         match ty {
-            "sub-message" => self.not_generated(
+            AttrType::SubMessage => self.not_generated(
                 &rules::YNL_SUB_MESSAGE,
                 ty_pos,
                 format!("attribute `{aname}` is a `sub-message`"),
                 "use a `nest` with its own attribute set, or `binary` with a `struct`",
             ),
-            "indexed-array" | "array-nest" | "nest-type-value" | "bitfield32" => self.not_generated(
+            AttrType::IndexedArray
+            | AttrType::ArrayNest
+            | AttrType::NestTypeValue
+            | AttrType::Bitfield32 => self.not_generated(
                 &rules::YNL_ATTR_TYPE,
                 ty_pos,
-                format!("attribute `{aname}` has type `{ty}`"),
+                format!("attribute `{aname}` has type `{}`", ty.name()),
                 "use `nest` with `multi-attr: true` for a list, and a u32 with `enum-as-flags` for a bit set",
             ),
-            _ => {}
+            AttrType::Unused
+            | AttrType::Pad
+            | AttrType::Flag
+            | AttrType::Int(_)
+            | AttrType::Uint
+            | AttrType::Sint
+            | AttrType::String
+            | AttrType::Binary
+            | AttrType::Nest => {}
         }
-        if ty != "sub-message" {
+        if ty != AttrType::SubMessage {
             for (key, v) in [("sub-message", &a.sub_message), ("selector", &a.selector)] {
                 self.forbid(key, v, "an attribute that is not a `sub-message`");
             }
         }
-        if ty != "nest-type-value" {
+        if ty != AttrType::NestTypeValue {
             self.forbid(
                 "type-value",
                 &a.type_value,

@@ -401,11 +401,11 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
         .map(|m| {
             let ident = member_ident(&m.name);
             let mut c = Comment::kernel_doc(8).short();
-            c = match &m.kind {
-                MemberKind::Pad { .. } if m.doc.is_none() => c
-                    .lead(&format!("@{ident}: "))
-                    .text("Reserved, must be zero."),
-                _ => c.lead(&format!("@{ident}: ")).doc(m.doc.as_deref()),
+            c = c.lead(&format!("@{ident}: "));
+            c = if matches!(m.kind, MemberKind::Pad { .. }) && m.doc.is_none() {
+                c.text("Reserved, must be zero.")
+            } else {
+                c.doc(m.doc.as_deref())
             };
             if let MemberKind::UserPtr {
                 elem,

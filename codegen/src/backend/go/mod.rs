@@ -144,7 +144,7 @@ fn foreign_owner(model: &Model, name: &str) -> Option<String> {
 fn uapi_uses(model: &Model) -> Vec<String> {
     let mut uses = Vec::new();
     for m in model.structs.iter().flat_map(|s| &s.members) {
-        if let MemberKind::Struct { name } = &m.kind {
+        if let Some(name) = m.kind.embedded_struct() {
             uses.extend(foreign_owner(model, name));
         }
     }
@@ -587,25 +587,34 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
         .map(|m| {
             let mut doc = doc_paras(m.doc.as_deref());
             match &m.kind {
-                MemberKind::Pad { .. } if doc.is_empty() => {
-                    doc.push("Reserved, must be zero.".to_string());
+                MemberKind::Pad { .. } => {
+                    if doc.is_empty() {
+                        doc.push("Reserved, must be zero.".to_string());
+                    }
                 }
                 MemberKind::UserPtr {
                     elem,
                     len,
                     max_count,
                 } => doc.push(user_ptr_note(model, s, elem, len, *max_count)),
-                MemberKind::Scalar { ty, .. } if ty.size() > 1 => match m.byte_order {
-                    Some(ByteOrder::Big) => doc.push(
-                        "Stored big-endian: convert with encoding/binary.BigEndian.".to_string(),
-                    ),
-                    Some(ByteOrder::Little) => doc.push(
-                        "Stored little-endian: convert with encoding/binary.LittleEndian."
-                            .to_string(),
-                    ),
-                    None => {}
-                },
-                _ => {}
+                MemberKind::Scalar { ty, .. } => {
+                    if ty.size() > 1 {
+                        match m.byte_order {
+                            Some(ByteOrder::Big) => doc.push(
+                                "Stored big-endian: convert with encoding/binary.BigEndian."
+                                    .to_string(),
+                            ),
+                            Some(ByteOrder::Little) => doc.push(
+                                "Stored little-endian: convert with encoding/binary.LittleEndian."
+                                    .to_string(),
+                            ),
+                            None => {}
+                        }
+                    }
+                }
+                MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::Struct { .. } => {}
             }
             since(&mut doc, m.since);
             Row {
@@ -760,7 +769,12 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
                         let lm = &s.members[*i];
                         let (count_ty, bound) = match &lm.kind {
                             MemberKind::Scalar { ty, .. } => (scalar_go(*ty), ty.bounds().1),
-                            _ => ("uint64", 0),
+                            // The resolver allows only an integer length member.
+                            MemberKind::Pad { .. }
+                            | MemberKind::Binary { .. }
+                            | MemberKind::String { .. }
+                            | MemberKind::Struct { .. }
+                            | MemberKind::UserPtr { .. } => ("uint64", 0),
                         };
                         let count = matches!(len, PtrLen::Count(_));
                         let len_expr = if count {

@@ -965,7 +965,12 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
                         let lm = &s.members[*i];
                         let bound = match &lm.kind {
                             MemberKind::Scalar { ty, .. } => ty.bounds().1,
-                            _ => 0,
+                            // The resolver allows only an integer length member.
+                            MemberKind::Pad { .. }
+                            | MemberKind::Binary { .. }
+                            | MemberKind::String { .. }
+                            | MemberKind::Struct { .. }
+                            | MemberKind::UserPtr { .. } => 0,
                         };
                         let count = matches!(len, PtrLen::Count(_));
                         let lf = member_ident(&lm.name);
@@ -1067,7 +1072,7 @@ struct NlSetView {
 struct NlAttrView {
     value: u32,
     key: String,
-    ty: String,
+    ty: &'static str,
     /// A Python expression: the nested set's name, or None.
     nested: String,
     multi: &'static str,
@@ -1115,7 +1120,7 @@ impl NetlinkPyView {
                     .map(|a| NlAttrView {
                         value: a.value,
                         key: snake(&a.name),
-                        ty: a.ty.clone(),
+                        ty: a.ty.name(),
                         nested: a
                             .nested_attributes
                             .as_ref()
@@ -1127,9 +1132,7 @@ impl NetlinkPyView {
                             None => "=",
                         },
                         class: a
-                            .struct_
-                            .as_deref()
-                            .filter(|_| a.ty == "binary")
+                            .payload_struct()
                             .map_or_else(|| "None".to_string(), |st| struct_ref(model, st)),
                     })
                     .collect(),

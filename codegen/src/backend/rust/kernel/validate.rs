@@ -318,25 +318,28 @@ impl Gen<'_> {
                     format!("`{label}` (pad) is not all zero"),
                     from,
                 )),
-                MemberKind::Scalar { ty, count: None } if read => {
-                    let x = scalar_value(&field, *ty, m.byte_order);
-                    if let Some(check) = &m.check {
-                        if let Some((cond, doc)) = self.enum_cond(&x, *ty, check, &label) {
+                MemberKind::Scalar { ty, count: None } => {
+                    if read {
+                        let x = scalar_value(&field, *ty, m.byte_order);
+                        if let Some(check) = &m.check {
+                            if let Some((cond, doc)) = self.enum_cond(&x, *ty, check, &label) {
+                                out.push(Check::new(Test::Cond(cond), doc, from));
+                            }
+                            for (since, cond, doc) in self.newer_entries(&x, *ty, check, at, &label)
+                            {
+                                out.push(Check {
+                                    test: Test::Cond(cond),
+                                    doc,
+                                    from,
+                                    until: Some(since),
+                                });
+                            }
+                        }
+                        if let Some(range) = m.range
+                            && let Some((cond, doc)) = range_cond(&x, *ty, range, &label)
+                        {
                             out.push(Check::new(Test::Cond(cond), doc, from));
                         }
-                        for (since, cond, doc) in self.newer_entries(&x, *ty, check, at, &label) {
-                            out.push(Check {
-                                test: Test::Cond(cond),
-                                doc,
-                                from,
-                                until: Some(since),
-                            });
-                        }
-                    }
-                    if let Some(range) = m.range
-                        && let Some((cond, doc)) = range_cond(&x, *ty, range, &label)
-                    {
-                        out.push(Check::new(Test::Cond(cond), doc, from));
                     }
                 }
                 MemberKind::Struct { name } => {
@@ -382,7 +385,12 @@ impl Gen<'_> {
                         self.checks(inner, &p, false, inner_scope, out);
                     }
                 }
-                _ => {}
+                // Any bytes are valid in an array, opaque data, a string or
+                // a pointer value.
+                MemberKind::Scalar { count: Some(_), .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => {}
             }
         }
     }
@@ -401,7 +409,11 @@ impl Gen<'_> {
                     .and_then(|c| self.model.find_enum(&c.name))
                     .is_some_and(|(_, owner)| owner != self.model.name),
                 MemberKind::Struct { name } => !self.own_struct(name),
-                _ => false,
+                MemberKind::Scalar { count: Some(_), .. }
+                | MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => false,
             }
         })
     }
@@ -538,7 +550,7 @@ impl Gen<'_> {
             // A nested struct of this spec that has newer members of its
             // own (the compat checker forbids that growth; handled as
             // the same revision all the same).
-            if let MemberKind::Struct { name } = &m.kind
+            if let Some(name) = m.kind.embedded_struct()
                 && self.own_struct(name)
                 && let Some((inner, _)) = self.model.find_struct(name)
             {
@@ -639,33 +651,32 @@ impl Gen<'_> {
                 // The pointer value is input even when the memory behind
                 // it is output; pad is checked, never written.
                 MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => {}
-                MemberKind::Struct { name } if out => {
-                    stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(name)));
-                    names.push(format!("`{f}`"));
-                }
                 MemberKind::Struct { name } => {
-                    let Some((inner, _)) = self.model.find_struct(name) else {
-                        continue;
-                    };
-                    if !self.clears(inner).0.is_empty() {
+                    if out {
+                        stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(name)));
+                        names.push(format!("`{f}`"));
+                    } else if let Some((inner, _)) = self.model.find_struct(name)
+                        && !self.clears(inner).0.is_empty()
+                    {
                         let (func, link) = self.struct_fn("clear_out_{}", name);
                         stmts.push(format!("{func}(&mut v.{f});"));
                         names.push(format!("the out members of `{f}` ({link})"));
                     }
                 }
-                MemberKind::Scalar { count: None, .. } if out => {
-                    stmts.push(format!("v.{f} = 0;"));
-                    names.push(format!("`{f}`"));
+                MemberKind::Scalar { count: None, .. } => {
+                    if out {
+                        stmts.push(format!("v.{f} = 0;"));
+                        names.push(format!("`{f}`"));
+                    }
                 }
                 MemberKind::Scalar { count: Some(n), .. }
                 | MemberKind::Binary { len: n }
-                | MemberKind::String { len: n }
-                    if out =>
-                {
-                    stmts.push(format!("v.{f} = [0; {n}];"));
-                    names.push(format!("`{f}`"));
+                | MemberKind::String { len: n } => {
+                    if out {
+                        stmts.push(format!("v.{f} = [0; {n}];"));
+                        names.push(format!("`{f}`"));
+                    }
                 }
-                _ => {}
             }
         }
         (stmts, names)

@@ -68,12 +68,12 @@ impl Gen<'_> {
     fn padding_free(&self, s: &Struct) -> bool {
         self.model.targets.iter().all(|&t| {
             let lookup = |n: &str| self.model.find_struct(n).map(|(x, _)| x.layout(t));
-            let nested_ok = s.members.iter().all(|m| match &m.kind {
-                MemberKind::Struct { name } => self
+            let nested_ok = s.members.iter().all(|m| match m.kind.embedded_struct() {
+                Some(name) => self
                     .model
                     .find_struct(name)
                     .is_some_and(|(x, _)| self.padding_free(x)),
-                _ => true,
+                None => true,
             });
             let l = s.layout(t);
             let covered: u32 = s

@@ -284,7 +284,10 @@ impl IoctlGen<'_> {
             match &m.kind {
                 MemberKind::Pad { .. } => {}
                 MemberKind::Struct { name } => self.member_accesses(name, f),
-                _ => f(m.access),
+                MemberKind::Scalar { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => f(m.access),
             }
         }
     }
@@ -299,7 +302,14 @@ impl IoctlGen<'_> {
                 elem: Elem::Struct(name),
                 ..
             } => self.holds_ptr(name),
-            _ => false,
+            MemberKind::UserPtr {
+                elem: Elem::Scalar(_),
+                ..
+            }
+            | MemberKind::Scalar { .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. } => false,
         })
     }
 
@@ -310,7 +320,10 @@ impl IoctlGen<'_> {
             s.members.iter().any(|m| match &m.kind {
                 MemberKind::UserPtr { .. } => true,
                 MemberKind::Struct { name } => self.holds_ptr(name),
-                _ => false,
+                MemberKind::Scalar { .. }
+                | MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. } => false,
             })
         })
     }
@@ -348,7 +361,12 @@ impl IoctlGen<'_> {
             let ty = match &member.kind {
                 MemberKind::Scalar { ty, count: None } => ty.rust(),
                 // The resolver allows only a single integer member.
-                _ => "u64",
+                MemberKind::Scalar { count: Some(_), .. }
+                | MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::Struct { .. }
+                | MemberKind::UserPtr { .. } => "u64",
             };
             self.count_fill(w, &snake_ident(&member.name), ty, &measure);
         }

@@ -11,7 +11,7 @@
 use super::text::{ClosureCall, call, call_chain, doc, fn_open, struct_path};
 use crate::backend::rust::control::{has_operations, ops, transport};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
-use crate::model::{Attr, AttrSet, ByteOrder, EnumKind, Ioctl, Model, Operation, Scalar};
+use crate::model::{Attr, AttrSet, AttrType, ByteOrder, EnumKind, Ioctl, Model, Operation, Scalar};
 use crate::names;
 
 /// What an attribute's payload is, for the generated code.
@@ -26,15 +26,22 @@ enum Kind {
 }
 
 fn kind(a: &Attr) -> Option<Kind> {
-    if let Some(s) = Scalar::from_name(&a.ty) {
-        return Some(Kind::Int(s));
-    }
-    Some(match a.ty.as_str() {
-        "flag" => Kind::Flag,
-        "string" => Kind::Str,
-        "binary" => Kind::Bin(a.struct_.clone()),
-        "nest" => Kind::Nest(a.nested_attributes.clone()?),
-        _ => return None,
+    Some(match a.ty {
+        AttrType::Int(s) => Kind::Int(s),
+        AttrType::Flag => Kind::Flag,
+        AttrType::String => Kind::Str,
+        AttrType::Binary => Kind::Bin(a.struct_.clone()),
+        AttrType::Nest => Kind::Nest(a.nested_attributes.clone()?),
+        // Placeholders are never sent; the rest have no generated codec.
+        AttrType::Unused
+        | AttrType::Pad
+        | AttrType::Uint
+        | AttrType::Sint
+        | AttrType::NestTypeValue
+        | AttrType::IndexedArray
+        | AttrType::ArrayNest
+        | AttrType::Bitfield32
+        | AttrType::SubMessage => return None,
     })
 }
 
@@ -184,7 +191,12 @@ impl Ops<'_> {
             }
             w.open(head);
             for a in &set.attributes {
-                let mut d = format!("`{}` ({}). Since revision {}.", a.name, a.ty, a.since);
+                let mut d = format!(
+                    "`{}` ({}). Since revision {}.",
+                    a.name,
+                    a.ty.name(),
+                    a.since
+                );
                 if let Some(doc) = &a.doc {
                     d = format!("{doc}\n{d}");
                 }
