@@ -4,6 +4,9 @@
 //! `MemberKind` or `AttrType` with a `_` or binding catch-all arm, which
 //! would hand a new variant some other variant's behaviour in silence.
 
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 const ENUMS: [&str; 2] = ["MemberKind::", "AttrType::"];
