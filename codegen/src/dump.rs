@@ -17,7 +17,6 @@ use crate::model::{
     AttrType, ByteOrder, Elem, EnumKind, Member, MemberKind, Model, OpMode, Producer, PtrLen,
     Struct,
 };
-use crate::target::Target;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -299,19 +298,6 @@ fn byte_order(b: Option<ByteOrder>) -> Option<String> {
     })
 }
 
-/// A member's size on `t`; nested structs may belong to an included spec.
-fn member_size(model: &Model, m: &Member, t: Target) -> u32 {
-    match &m.kind {
-        MemberKind::Scalar { ty, count } => ty.size() * count.unwrap_or(1),
-        MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => *len,
-        MemberKind::Struct { name } => model
-            .find_struct(name)
-            .and_then(|(s, _)| s.layouts.get(&t))
-            .map_or(0, |l| l.size),
-        MemberKind::UserPtr { .. } => 8,
-    }
-}
-
 fn member(s: &Struct, m: &Member) -> MemberDump {
     let mut d = MemberDump {
         name: m.name.clone(),
@@ -468,11 +454,7 @@ pub fn build(model: &Model) -> Result<Dump, DumpError> {
                         size: l.size,
                         align: l.align,
                         offsets: l.offsets.clone(),
-                        sizes: s
-                            .members
-                            .iter()
-                            .map(|m| member_size(model, m, *t))
-                            .collect(),
+                        sizes: l.members.iter().map(|m| m.size).collect(),
                     },
                 ))
             })

@@ -25,7 +25,7 @@ impl<'a> Cx<'a> {
         let l = s.layouts.get(&t)?;
         let end = match i.checked_sub(1) {
             None => 0,
-            Some(p) => l.offsets[p] + self.member_size(&s.members[p], t)?,
+            Some(p) => l.members.get(p).map(|m| m.offset + m.size)?,
         };
         (l.offsets[i] > end).then(|| (end, l.offsets[i] - end))
     }
@@ -33,10 +33,7 @@ impl<'a> Cx<'a> {
     /// The padding after the last member on `t`: (its length, the size).
     pub(super) fn tail(&self, s: &Struct, t: Target) -> Option<(u32, u32)> {
         let l = s.layouts.get(&t)?;
-        let end = match s.members.len().checked_sub(1) {
-            None => 0,
-            Some(p) => l.offsets[p] + self.member_size(&s.members[p], t)?,
-        };
+        let end = l.members.last().map_or(0, |m| m.offset + m.size);
         (l.size > end).then(|| (l.size - end, l.size))
     }
 
@@ -226,7 +223,7 @@ impl<'a> Cx<'a> {
             return false;
         }
         let differs = |i: usize| {
-            let key = |t: &Target| (s.layouts[t].offsets[i], self.member_size(&s.members[i], *t));
+            let key = |t: &Target| s.layouts[t].members.get(i).map(|m| (m.offset, m.size));
             targets.iter().any(|t| key(t) != key(&targets[0]))
         };
         let d = match (0..s.members.len()).find(|&i| differs(i)) {
@@ -237,8 +234,8 @@ impl<'a> Cx<'a> {
                     if owner == self.model.name {
                         return broken.contains(name);
                     }
-                    let sizes =
-                        self.by_value(targets, |t| self.member_size(m, t).unwrap_or(0), bytes);
+                    let size = |t: Target| s.layouts.get(&t).and_then(|l| l.members.get(i));
+                    let sizes = self.by_value(targets, |t| size(t).map_or(0, |m| m.size), bytes);
                     let msg = format!(
                         "`{}` embeds struct `{name}` of spec `{owner}`, which is {sizes}, so `{}` differs between targets too",
                         m.name, s.name

@@ -119,18 +119,6 @@ impl<'a> Cx<'a> {
         self.model.find_struct(name)
     }
 
-    /// Size of a member on `t`, from the layouts the resolver computed.
-    fn member_size(&self, m: &Member, t: Target) -> Option<u32> {
-        Some(match &m.kind {
-            MemberKind::Scalar { ty, count } => ty.size() * count.unwrap_or(1),
-            MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
-                *len
-            }
-            MemberKind::UserPtr { .. } => 8,
-            MemberKind::Struct { name } => self.find_struct(name)?.0.layouts.get(&t)?.size,
-        })
-    }
-
     /// "on x86_64 and i386", or "on every target" when `ts` is all of them.
     fn on(&self, ts: &[Target]) -> String {
         if ts.len() > 2 && self.model.targets.iter().all(|t| ts.contains(t)) {
