@@ -14,9 +14,10 @@
 
 use crate::diag::Pos;
 use crate::model::{
-    AttrType, ByteOrder, Elem, EnumKind, Member, MemberKind, Model, OpMode, Producer, PtrLen,
-    Struct,
+    AttrSet, AttrType, ByteOrder, Elem, Enum, EnumKind, Ioctl, Member, MemberKind, Model, OpMode,
+    Producer, PtrLen, Ring, Struct,
 };
+use crate::target::Target;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -411,176 +412,170 @@ pub fn build(model: &Model) -> Result<Dump, DumpError> {
         operations: BTreeMap::new(),
     };
     for c in &model.consts {
-        d.consts.insert(
-            c.name.clone(),
-            ConstDump {
-                value: c.value,
-                since: c.since,
-                digest: String::new(),
-            },
-        );
-    }
-    for e in &model.enums {
-        let dump = EnumDump {
-            since: e.since,
-            entries: e
-                .entries
-                .iter()
-                .map(|x| {
-                    (
-                        x.name.clone(),
-                        EntryDump {
-                            value: x.value,
-                            since: x.since,
-                        },
-                    )
-                })
-                .collect(),
+        let dump = ConstDump {
+            value: c.value,
+            since: c.since,
             digest: String::new(),
         };
+        d.consts.insert(c.name.clone(), dump);
+    }
+    for e in &model.enums {
+        let dump = enum_dump(e);
         match e.kind {
             EnumKind::Enum => d.enums.insert(e.name.clone(), dump),
             EnumKind::Flags => d.flags.insert(e.name.clone(), dump),
         };
     }
     for s in &model.structs {
-        let layouts = targets
-            .iter()
-            .filter_map(|t| {
-                let l = s.layouts.get(t)?;
-                Some((
-                    t.name().to_string(),
-                    LayoutDump {
-                        size: l.size,
-                        align: l.align,
-                        offsets: l.offsets.clone(),
-                        sizes: l.members.iter().map(|m| m.size).collect(),
-                    },
-                ))
-            })
-            .collect();
-        d.structs.insert(
-            s.name.clone(),
-            StructDump {
-                since: s.since,
-                members: s.members.iter().map(|m| member(s, m)).collect(),
-                layouts,
-                digest: String::new(),
-            },
-        );
+        d.structs.insert(s.name.clone(), struct_dump(s, &targets));
     }
     for i in &model.ioctls {
-        let commands = targets
-            .iter()
-            .map(|t| {
-                (
-                    t.name().to_string(),
-                    CommandDump {
-                        cmd: i
-                            .cmds
-                            .get(t)
-                            .copied()
-                            .flatten()
-                            .map(|c| format!("{c:#010x}")),
-                        size: model.arg_size(i, *t),
-                    },
-                )
-            })
-            .collect();
-        d.ioctls.insert(
-            i.name.clone(),
-            IoctlDump {
-                nr: i.nr,
-                dir: i.dir.name().to_string(),
-                arg: i.arg.clone(),
-                extension: i.extension.map(|e| e.name().to_string()),
-                since: i.since,
-                commands,
-                digest: String::new(),
-            },
-        );
+        d.ioctls
+            .insert(i.name.clone(), ioctl_dump(model, i, &targets));
     }
     for r in &model.rings {
-        d.rings.insert(
-            r.name.clone(),
-            RingDump {
-                entry: r.entry.clone(),
-                producer: match r.producer {
-                    Producer::User => "user",
-                    Producer::Device => "device",
-                }
-                .to_string(),
-                index: r.index.name().to_string(),
-                min_entries: r.min_entries,
-                max_entries: r.max_entries,
-                since: r.since,
-                digest: String::new(),
-            },
-        );
+        d.rings.insert(r.name.clone(), ring_dump(r));
     }
     for set in &model.attribute_sets {
-        let attributes = set
-            .attributes
-            .iter()
-            .map(|a| {
-                let mut checks = Checks {
-                    min: a.min,
-                    max: a.max,
-                    min_len: a.min_len,
-                    max_len: a.max_len,
-                    exact_len: a.exact_len,
-                    ..Checks::default()
-                };
-                if let Some(c) = &a.enum_ {
-                    if c.as_flags {
-                        checks.flags = Some(c.name.clone());
-                    } else {
-                        checks.enum_ = Some(c.name.clone());
-                    }
-                }
-                (
-                    a.name.clone(),
-                    AttrDump {
-                        value: a.value,
-                        ty: a.ty,
-                        since: a.since,
-                        nested_attributes: a.nested_attributes.clone(),
-                        multi_attr: a.multi_attr,
-                        byte_order: byte_order(a.byte_order),
-                        len: a.len,
-                        struct_: a.struct_.clone(),
-                        sub_type: a.sub_type.clone(),
-                        checks,
-                    },
-                )
-            })
-            .collect();
-        d.attribute_sets.insert(
-            set.name.clone(),
-            AttrSetDump {
-                subset_of: set.subset_of.clone(),
-                attributes,
-                digest: String::new(),
-            },
-        );
+        d.attribute_sets
+            .insert(set.name.clone(), attr_set_dump(set));
     }
     if let Some(ops) = &model.operations {
         for op in &ops.list {
-            d.operations.insert(
-                op.name.clone(),
-                OperationDump {
-                    value: op.value,
-                    since: op.since,
-                    attribute_set: op.attribute_set.clone(),
-                    do_: op_mode(&op.do_),
-                    dump: op_mode(&op.dump),
-                    digest: String::new(),
-                },
-            );
+            let dump = OperationDump {
+                value: op.value,
+                since: op.since,
+                attribute_set: op.attribute_set.clone(),
+                do_: op_mode(&op.do_),
+                dump: op_mode(&op.dump),
+                digest: String::new(),
+            };
+            d.operations.insert(op.name.clone(), dump);
         }
     }
     fill_digests(&mut d)?;
     Ok(d)
+}
+
+fn enum_dump(e: &Enum) -> EnumDump {
+    EnumDump {
+        since: e.since,
+        entries: e
+            .entries
+            .iter()
+            .map(|x| {
+                let entry = EntryDump {
+                    value: x.value,
+                    since: x.since,
+                };
+                (x.name.clone(), entry)
+            })
+            .collect(),
+        digest: String::new(),
+    }
+}
+
+fn struct_dump(s: &Struct, targets: &[Target]) -> StructDump {
+    let layouts = targets
+        .iter()
+        .filter_map(|t| {
+            let l = s.layouts.get(t)?;
+            let layout = LayoutDump {
+                size: l.size,
+                align: l.align,
+                offsets: l.offsets.clone(),
+                sizes: l.members.iter().map(|m| m.size).collect(),
+            };
+            Some((t.name().to_string(), layout))
+        })
+        .collect();
+    StructDump {
+        since: s.since,
+        members: s.members.iter().map(|m| member(s, m)).collect(),
+        layouts,
+        digest: String::new(),
+    }
+}
+
+fn ioctl_dump(model: &Model, i: &Ioctl, targets: &[Target]) -> IoctlDump {
+    let commands = targets
+        .iter()
+        .map(|t| {
+            let cmd = i.cmds.get(t).copied().flatten();
+            let command = CommandDump {
+                cmd: cmd.map(|c| format!("{c:#010x}")),
+                size: model.arg_size(i, *t),
+            };
+            (t.name().to_string(), command)
+        })
+        .collect();
+    IoctlDump {
+        nr: i.nr,
+        dir: i.dir.name().to_string(),
+        arg: i.arg.clone(),
+        extension: i.extension.map(|e| e.name().to_string()),
+        since: i.since,
+        commands,
+        digest: String::new(),
+    }
+}
+
+fn ring_dump(r: &Ring) -> RingDump {
+    RingDump {
+        entry: r.entry.clone(),
+        producer: match r.producer {
+            Producer::User => "user",
+            Producer::Device => "device",
+        }
+        .to_string(),
+        index: r.index.name().to_string(),
+        min_entries: r.min_entries,
+        max_entries: r.max_entries,
+        since: r.since,
+        digest: String::new(),
+    }
+}
+
+fn attr_set_dump(set: &AttrSet) -> AttrSetDump {
+    let attributes = set
+        .attributes
+        .iter()
+        .map(|a| {
+            let mut checks = Checks {
+                min: a.min,
+                max: a.max,
+                min_len: a.min_len,
+                max_len: a.max_len,
+                exact_len: a.exact_len,
+                ..Checks::default()
+            };
+            if let Some(c) = &a.enum_ {
+                if c.as_flags {
+                    checks.flags = Some(c.name.clone());
+                } else {
+                    checks.enum_ = Some(c.name.clone());
+                }
+            }
+            let dump = AttrDump {
+                value: a.value,
+                ty: a.ty,
+                since: a.since,
+                nested_attributes: a.nested_attributes.clone(),
+                multi_attr: a.multi_attr,
+                byte_order: byte_order(a.byte_order),
+                len: a.len,
+                struct_: a.struct_.clone(),
+                sub_type: a.sub_type.clone(),
+                checks,
+            };
+            (a.name.clone(), dump)
+        })
+        .collect();
+    AttrSetDump {
+        subset_of: set.subset_of.clone(),
+        attributes,
+        digest: String::new(),
+    }
 }
 
 /// Every item's digest field, by path (`structs/cmd`), for checking.
