@@ -176,6 +176,45 @@ impl Resolver<'_> {
             self.dangling_struct(st, s);
             return None;
         }
+        let Limits {
+            min,
+            max,
+            min_len,
+            max_len,
+            exact_len,
+            len,
+        } = self.attr_limits(a)?;
+        let byte_order = match &a.byte_order {
+            Some(b) => Some(self.byte_order(b)?),
+            None => None,
+        };
+        let since = self.since(&a.since);
+        Some(Attr {
+            name: aname,
+            doc: a.doc.clone(),
+            ty,
+            value: *next as u32,
+            since,
+            enum_,
+            nested_attributes: a.nested_attributes.as_ref().map(|n| n.value.clone()),
+            multi_attr: a.multi_attr.as_ref().is_some_and(|m| m.value),
+            byte_order,
+            min,
+            max,
+            min_len,
+            max_len,
+            exact_len,
+            len,
+            struct_: a.r#struct.as_ref().map(|s| s.value.clone()),
+            sub_type: a.sub_type.as_ref().map(|s| s.value.clone()),
+            name_prefix: a.name_prefix.as_ref().map(|s| s.value.clone()),
+            pos: self.pos(&a.name),
+            lint_allow: a.lint_allow.iter().map(|s| s.value.clone()).collect(),
+        })
+    }
+
+    /// An attribute's value bounds and length checks.
+    fn attr_limits(&mut self, a: &S<spec::AttrDef>) -> Option<Limits> {
         let checks = a.checks.as_ref();
         let get = |this: &mut Self, v: Option<&S<IntOrName>>| v.and_then(|v| this.limit(v));
         let min = get(self, checks.and_then(|c| c.min.as_ref()));
@@ -204,32 +243,13 @@ impl Resolver<'_> {
         );
         let exact_len = length(self, checks.and_then(|c| c.exact_len.as_ref()), "exact-len");
         let len = length(self, a.len.as_ref(), "len");
-        let byte_order = match &a.byte_order {
-            Some(b) => Some(self.byte_order(b)?),
-            None => None,
-        };
-        let since = self.since(&a.since);
-        Some(Attr {
-            name: aname,
-            doc: a.doc.clone(),
-            ty,
-            value: *next as u32,
-            since,
-            enum_,
-            nested_attributes: a.nested_attributes.as_ref().map(|n| n.value.clone()),
-            multi_attr: a.multi_attr.as_ref().is_some_and(|m| m.value),
-            byte_order,
+        Some(Limits {
             min,
             max,
             min_len,
             max_len,
             exact_len,
             len,
-            struct_: a.r#struct.as_ref().map(|s| s.value.clone()),
-            sub_type: a.sub_type.as_ref().map(|s| s.value.clone()),
-            name_prefix: a.name_prefix.as_ref().map(|s| s.value.clone()),
-            pos: self.pos(&a.name),
-            lint_allow: a.lint_allow.iter().map(|s| s.value.clone()).collect(),
         })
     }
 
@@ -278,4 +298,14 @@ impl Resolver<'_> {
             },
         )
     }
+}
+
+/// An attribute's bounds (`min`, `max`) and length checks, resolved.
+struct Limits {
+    min: Option<i128>,
+    max: Option<i128>,
+    min_len: Option<u64>,
+    max_len: Option<u64>,
+    exact_len: Option<u64>,
+    len: Option<u64>,
 }
