@@ -4,13 +4,16 @@
 //! control-message questions both sides ask of the model, and the writer.
 
 //!
-//! Each prints its crate as text through `writer` (and its own layout
-//! rules), already formatted as rustfmt formats it; nothing here builds
-//! or parses a syntax tree.
+//! Each prints its crate as text through `writer`, with rustfmt's layout
+//! rules from `layout` (expressions, statements) and `items` (signatures,
+//! literals, attributes, `use` order), already formatted as rustfmt
+//! formats it; nothing here builds or parses a syntax tree.
 
 mod cargo;
 mod control;
+pub(crate) mod items;
 pub mod kernel;
+pub(crate) mod layout;
 pub mod uapi;
 pub mod user;
 pub(crate) mod writer;

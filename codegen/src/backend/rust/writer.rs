@@ -14,7 +14,7 @@
 pub(crate) const MAX_WIDTH: usize = 100;
 
 /// One indentation level.
-const INDENT: &str = "    ";
+pub(crate) const INDENT: &str = "    ";
 
 /// A string buffer of Rust source lines at a current indentation.
 #[derive(Debug, Default)]
@@ -28,8 +28,9 @@ impl RustWriter {
         RustWriter::default()
     }
 
-    /// A writer whose lines start `depth` levels in (for a module body
-    /// rendered apart from its parent).
+    /// A writer whose lines start `depth` levels in (tests check layout
+    /// at the depth where it occurs).
+    #[cfg(test)]
     pub(crate) fn at_depth(depth: usize) -> RustWriter {
         RustWriter {
             out: String::new(),
@@ -40,11 +41,6 @@ impl RustWriter {
     /// The column where the next line's text starts.
     pub(crate) fn indent(&self) -> usize {
         self.depth * INDENT.len()
-    }
-
-    /// The current depth in levels.
-    pub(crate) fn depth(&self) -> usize {
-        self.depth
     }
 
     /// Whether `text` fits on one line at the current indentation.
@@ -124,29 +120,6 @@ impl RustWriter {
     pub(crate) fn finish(self) -> String {
         self.out
     }
-}
-
-/// `head(a, b, c)tail` on one line when it fits at `indent` (and the
-/// argument list is within rustfmt's `fn_call_width` of 60), otherwise
-/// rustfmt's vertical form: `head(`, one argument a line with a trailing
-/// comma, `)tail`. Returns the lines relative to `indent`.
-pub(crate) fn call_lines(indent: usize, head: &str, args: &[String], tail: &str) -> Vec<String> {
-    let joined = args.join(", ");
-    let one = format!("{head}({joined}){tail}");
-    if indent + one.len() <= MAX_WIDTH && joined.len() <= 60 && !joined.contains('\n') {
-        return vec![one];
-    }
-    let mut lines = vec![format!("{head}(")];
-    for a in args {
-        for l in a.lines() {
-            lines.push(format!("{INDENT}{l}"));
-        }
-        if let Some(last) = lines.last_mut() {
-            last.push(',');
-        }
-    }
-    lines.push(format!("){tail}"));
-    lines
 }
 
 /// Width of doc comment text, not counting `/// ` and indentation.
@@ -262,6 +235,37 @@ pub(crate) fn doc_lines(text: &str) -> Vec<String> {
     out
 }
 
+/// `///` lines of spec text (none for empty text).
+pub(crate) fn doc(w: &mut RustWriter, text: &str) {
+    w.doc_lines(&doc_lines(text));
+}
+
+/// `//!` lines of spec text.
+pub(crate) fn inner_doc(w: &mut RustWriter, text: &str) {
+    w.inner_doc_lines(&doc_lines(text));
+}
+
+/// `a::b::c` from a prefix and a last segment.
+pub(crate) fn path(prefix: &[String], last: &str) -> String {
+    let mut p = prefix.join("::");
+    if !p.is_empty() {
+        p.push_str("::");
+    }
+    p.push_str(last);
+    p
+}
+
+/// "[`uapi::BoCreate`]"; rustdoc cannot resolve raw identifiers in links,
+/// so a path holding one is code text without a link.
+pub(crate) fn doc_link(prefix: &[String], last: &str) -> String {
+    let p = path(prefix, last);
+    if p.contains("r#") {
+        format!("`{p}`")
+    } else {
+        format!("[`{p}`]")
+    }
+}
+
 /// Width of a list item's marker (`- `, `* `, `1. `), 0 for other text.
 fn list_marker_width(t: &str) -> usize {
     if t.starts_with("- ") || t.starts_with("* ") || t.starts_with("+ ") {
@@ -313,16 +317,10 @@ mod tests {
     }
 
     #[test]
-    fn call_breaks_past_the_width() {
-        assert_eq!(
-            call_lines(0, "f", &["a".into(), "b".into()], ";"),
-            ["f(a, b);"]
-        );
-        let long: Vec<String> = (0..8).map(|i| format!("argument_{i}")).collect();
-        let lines = call_lines(0, "f", &long, ";");
-        assert_eq!(lines[0], "f(");
-        assert_eq!(lines[1], "    argument_0,");
-        assert_eq!(lines.last().map(String::as_str), Some(");"));
+    fn links_and_paths() {
+        assert_eq!(doc_link(&["uapi".into()], "Submit"), "[`uapi::Submit`]");
+        assert_eq!(doc_link(&["uapi".into()], "r#in"), "`uapi::r#in`");
+        assert_eq!(path(&[], "Ops"), "Ops");
     }
 
     #[test]

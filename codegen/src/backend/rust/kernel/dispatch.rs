@@ -3,10 +3,11 @@
 //! user-pointer bounds, the `Ops` call and copy-out (and, for the
 //! transport ioctl of control messages, the message's own dispatch).
 
-use super::fmt::{self, put};
 use super::ops::ptr_let;
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::control as netlink;
+use crate::backend::rust::items;
+use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident};
 use crate::model::{Extension, Ioctl};
 use crate::names;
@@ -78,7 +79,7 @@ impl Gen<'_> {
                 }
             ),
         );
-        fmt::fn_sig(
+        items::fn_sig(
             w,
             "pub fn dispatch<O: Ops + ?Sized>",
             &[
@@ -143,7 +144,7 @@ impl Gen<'_> {
             }
         };
         let Some(arg_name) = &io.arg else {
-            fmt::fn_sig(
+            items::fn_sig(
                 w,
                 &h,
                 &["ops: &O".to_string(), format!("file: &{file}")],
@@ -160,7 +161,7 @@ impl Gen<'_> {
         };
         let mut params = vec!["ops: &O".to_string(), format!("file: &{file}")];
         params.extend(HANDLER_PARAMS.iter().map(|p| p.to_string()));
-        fmt::fn_sig(w, &h, &params, Some("Result<(), Errno>"), " {");
+        items::fn_sig(w, &h, &params, Some("Result<(), Errno>"), " {");
         w.line(format!("let rev = ops.{rev}();"));
         w.open(format!("if rev < {since}"));
         w.line("return Err(Errno::ENOTTY);");
@@ -182,7 +183,7 @@ impl Gen<'_> {
             w.line(format!("let arg_rev = {};", self.owner_revision(arg_name)));
             "arg_rev"
         };
-        let lines = fmt::call(
+        let lines = layout::call(
             w.indent(),
             &format!("let size = {size_at}"),
             &[arg_rev.to_string()],
@@ -200,8 +201,8 @@ impl Gen<'_> {
             .iter()
             .map(|a| a.to_string())
             .collect();
-        let lines = fmt::assign(w.indent(), &format!("let mut arg: {ty} ="), |at, lead| {
-            fmt::call(
+        let lines = layout::choose_rhs(w.indent(), &format!("let mut arg: {ty} ="), |at, lead| {
+            layout::call(
                 at,
                 &format!("{lead}uabi_runtime::copy_in_sized"),
                 &args,
@@ -221,12 +222,12 @@ impl Gen<'_> {
             (f, vec!["&mut arg".to_string(), arg_rev.to_string()])
         });
         if let Some((f, a)) = &clear_newer {
-            let lines = fmt::call(w.indent(), f, a, ";");
+            let lines = layout::call(w.indent(), f, a, ";");
             put(w, lines);
         }
-        let lines = fmt::call(w.indent(), &clear, &["&mut arg".to_string()], ";");
+        let lines = layout::call(w.indent(), &clear, &["&mut arg".to_string()], ";");
         put(w, lines);
-        let lines = fmt::call(
+        let lines = layout::call(
             w.indent(),
             &validate_at,
             &["&arg".to_string(), arg_rev.to_string()],
@@ -243,12 +244,12 @@ impl Gen<'_> {
             }
             let mut args = vec!["file".to_string(), "&mut arg".to_string()];
             args.extend(ptrs.iter().map(|p| p.param.clone()));
-            let lines = fmt::call(w.indent(), &format!("ops.{method}"), &args, "?;");
+            let lines = layout::call(w.indent(), &format!("ops.{method}"), &args, "?;");
             put(w, lines);
             if io.dir.copies_out() {
                 w.open("if ioc.copy_out");
                 if let Some((f, a)) = &clear_newer {
-                    let lines = fmt::call(w.indent(), f, a, ";");
+                    let lines = layout::call(w.indent(), f, a, ";");
                     put(w, lines);
                 }
                 copy_out(w);
@@ -273,7 +274,7 @@ pub(super) fn arm(w: &mut RustWriter, pat: &str, body: &str) {
         w.line(one);
     } else {
         w.open(format!("{pat} =>"));
-        let lines = fmt::expr(w.indent(), "", body, "");
+        let lines = layout::expr(w.indent(), "", body, "");
         put(w, lines);
         w.close("");
     }

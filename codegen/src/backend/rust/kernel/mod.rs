@@ -11,11 +11,11 @@
 //! by that spec's kernel crate, which this one depends on and re-exports.
 //!
 //! The file is printed as text with `RustWriter`, already in rustfmt's
-//! layout (`fmt` decides where the spec-dependent lines break): building
+//! layout (`layout` and `items` decide where the spec-dependent lines
+//! break): building
 //! tokens and pretty-printing them cost most of the generation time.
 
 mod dispatch;
-mod fmt;
 mod operations;
 mod ops;
 mod rings;
@@ -24,12 +24,14 @@ mod transport;
 mod validate;
 
 use crate::backend::rust::control as netlink;
+use crate::backend::rust::items::Uses;
 use crate::backend::rust::uapi as ru;
-use crate::backend::rust::writer::{RustWriter, doc_lines, type_ident};
+use crate::backend::rust::writer::{
+    RustWriter, doc, doc_lines, doc_link, inner_doc, path, type_ident,
+};
 use crate::backend::{GeneratedFile, RenderError, banner_lines};
 use crate::model::Model;
 use crate::names;
-use fmt::Uses;
 use std::path::PathBuf;
 
 /// Never fails today; a `Result` like every backend's `render`.
@@ -89,38 +91,12 @@ fn lib_rs(model: &Model) -> String {
     w.finish()
 }
 
-/// `///` lines of `text`, as `RustWriter::doc_lines` writes them.
-fn doc(w: &mut RustWriter, text: &str) {
-    w.doc_lines(&doc_lines(text));
-}
-
 /// `///` lines of `text` as strings (for items written later).
 fn doc_text(text: &str) -> Vec<String> {
     doc_lines(text)
         .into_iter()
         .map(|l| format!("///{l}"))
         .collect()
-}
-
-/// `a::b::c` from a prefix and a last segment.
-fn path(prefix: &[String], last: &str) -> String {
-    let mut p = prefix.join("::");
-    if !p.is_empty() {
-        p.push_str("::");
-    }
-    p.push_str(last);
-    p
-}
-
-/// "[`uapi::BoCreate`]"; rustdoc cannot resolve raw identifiers in links,
-/// so a path holding one is code text without a link.
-fn doc_link(prefix: &[String], last: &str) -> String {
-    let p = path(prefix, last);
-    if p.contains("r#") {
-        format!("`{p}`")
-    } else {
-        format!("[`{p}`]")
-    }
 }
 
 struct Gen<'a> {
@@ -130,7 +106,7 @@ struct Gen<'a> {
 impl Gen<'_> {
     fn file(&self, w: &mut RustWriter) {
         let m = self.model;
-        w.inner_doc_lines(&doc_lines(&self.crate_doc()));
+        inner_doc(w, &self.crate_doc());
         w.line("#![no_std]");
         w.line("#![forbid(unsafe_code)]");
         let mut uses = Uses::new();

@@ -8,9 +8,10 @@
 //! the wire numbers and policies, printed here the way that module
 //! builds them.
 
-use super::fmt::{self, put};
 use super::{Gen, doc};
 use crate::backend::rust::control::{self as netlink, ops};
+use crate::backend::rust::items::{self, str_lit};
+use crate::backend::rust::layout::{self, let_chain, put};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
 use crate::model::{Attr, AttrSet, AttrType, ByteOrder, EnumKind, Operation, Scalar};
 use crate::names;
@@ -72,12 +73,6 @@ fn i128_lit(v: i128) -> String {
     } else {
         v.to_string()
     }
-}
-
-/// A string literal (spec names are plain text; quotes and backslashes
-/// escaped all the same).
-fn str_lit(s: &str) -> String {
-    format!("{s:?}")
 }
 
 fn view_ident(set: &str) -> String {
@@ -451,7 +446,7 @@ impl Gen<'_> {
                      size."
                 ),
             );
-            fmt::fn_sig(
+            items::fn_sig(
                 w,
                 &format!("pub fn {}", check_fn(&s)),
                 &["p: &[u8]".to_string(), "rev: u32".to_string()],
@@ -468,7 +463,7 @@ impl Gen<'_> {
             put(w, lines);
             if self.own_struct(&s) {
                 let (v, _) = self.struct_fn("validate_{}_at", &s);
-                let lines = fmt::call(
+                let lines = layout::call(
                     w.indent(),
                     &format!("crate::{v}"),
                     &["&v".to_string(), "rev".to_string()],
@@ -479,7 +474,8 @@ impl Gen<'_> {
                 let (v, _) = self.struct_fn("validate_{}", &s);
                 w.open("");
                 w.line("let _ = rev;");
-                let lines = fmt::call(w.indent(), &format!("crate::{v}"), &["&v".to_string()], "");
+                let lines =
+                    layout::call(w.indent(), &format!("crate::{v}"), &["&v".to_string()], "");
                 put(w, lines);
                 w.close("");
             }
@@ -573,7 +569,7 @@ impl Gen<'_> {
                 }
             };
             doc(w, &d);
-            fmt::fn_sig(
+            items::fn_sig(
                 w,
                 &format!("pub fn {f}"),
                 &["&self".to_string()],
@@ -584,7 +580,7 @@ impl Gen<'_> {
                 w.line("let rev = self.rev;");
             }
             let children: Vec<String> = child.into_iter().collect();
-            let lines = fmt::chain(w.indent(), "", &root, &children, "");
+            let lines = layout::chain(w.indent(), "", &root, &children, "");
             put(w, lines);
             w.close("");
         }
@@ -643,10 +639,10 @@ impl Gen<'_> {
             doc(w, &d);
             let mut params = vec!["&mut self".to_string()];
             params.extend(param);
-            fmt::fn_sig(w, &format!("pub fn {f}"), &params, Some("&mut Self"), " {");
+            items::fn_sig(w, &format!("pub fn {f}"), &params, Some("&mut Self"), " {");
             match (&k, put_call) {
                 (Kind::Nest(n), _) => {
-                    let lines = fmt::chain(
+                    let lines = layout::chain(
                         w.indent(),
                         "let n = ",
                         "self",
@@ -662,7 +658,8 @@ impl Gen<'_> {
                 }
                 (_, Some(call)) => {
                     let call = call.trim_end_matches(';').to_string();
-                    let lines = fmt::chain(w.indent(), "", "self", &[".w".to_string(), call], ";");
+                    let lines =
+                        layout::chain(w.indent(), "", "self", &[".w".to_string(), call], ";");
                     put(w, lines);
                 }
                 (_, None) => {}
@@ -704,7 +701,7 @@ impl Gen<'_> {
         .iter()
         .map(|a| a.to_string())
         .collect();
-        let lines = fmt::call(w.indent(), "nla::validate", &args, "?;");
+        let lines = layout::call(w.indent(), "nla::validate", &args, "?;");
         put(w, lines);
         w.line("Ok(Self { attrs, rev })");
         w.close("");
@@ -738,7 +735,7 @@ fn fields(w: &mut RustWriter, fields: &[String]) {
             Some(e) => (e, ","),
             None => (f.as_str(), ""),
         };
-        let lines = fmt::expr(w.indent(), "", e, comma);
+        let lines = layout::expr(w.indent(), "", e, comma);
         put(w, lines);
     }
 }
@@ -758,21 +755,4 @@ fn builder_struct(w: &mut RustWriter, name: &str) {
     w.open(format!("pub struct {name}<'w, 'b>"));
     w.line("w: &'w mut nla::Writer<'b>,");
     w.close("");
-}
-
-/// `lhs rhs` where `rhs` is a chain: on one line when it fits, else the
-/// chain alone on the next line when it fits there, else broken where
-/// it stands.
-fn let_chain(indent: usize, lhs: &str, root: &str, children: &[String], tail: &str) -> Vec<String> {
-    let same = fmt::chain(indent, &format!("{lhs} "), root, children, tail);
-    // rustfmt keeps a `let` with a `?` chain on one line only one column
-    // short of what `chain` allows (as observed: 98 columns fit, 99 not).
-    if same.len() == 1 && same[0].len() + indent < crate::backend::rust::writer::MAX_WIDTH - 1 {
-        return same;
-    }
-    let next = fmt::chain(indent + 4, "", root, children, tail);
-    if next.len() == 1 {
-        return vec![lhs.to_string(), format!("    {}", next[0])];
-    }
-    same
 }

@@ -2,9 +2,10 @@
 //! control-message operation), the driver's revision and its privilege
 //! check; and the `user-ptr` arrays an ioctl's handler receives.
 
-use super::fmt::{self, put};
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::control as netlink;
+use crate::backend::rust::items;
+use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::{dir_text, since_text};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
 use crate::model::{Elem, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
@@ -138,7 +139,7 @@ impl Gen<'_> {
             params.push(format!("{}: UserArray<'_, {}>", p.param, p.elem));
         }
         doc(w, &self.method_doc(io, &ptrs));
-        fmt::fn_sig(
+        items::fn_sig(
             w,
             &format!("fn {}", snake_ident(&io.name)),
             &params,
@@ -353,6 +354,6 @@ fn trait_head(w: &mut RustWriter, bounds: &[String]) {
 /// Writes `let <p> = <build>?;` for a user-pointer array.
 pub(super) fn ptr_let(w: &mut RustWriter, p: &Ptr) {
     let (f, args) = &p.build;
-    let lines = fmt::call(w.indent(), &format!("let {} = {f}", p.param), args, "?;");
+    let lines = layout::call(w.indent(), &format!("let {} = {f}", p.param), args, "?;");
     put(w, lines);
 }

@@ -6,8 +6,9 @@
 //! generated `validate_<entry>_at`) and the producer of a
 //! `producer: device` ring. A spec without rings gets no `rings` module.
 
-use super::fmt::{self, put};
 use super::{Gen, doc, lib_name};
+use crate::backend::rust::items;
+use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi as ru;
 use crate::backend::rust::writer::RustWriter;
 use crate::model::{Producer, Ring, Scalar};
@@ -134,7 +135,7 @@ impl Gen<'_> {
                  [`super::Received::check`]. `BadGeometry` when `entries` is not a power of \
                  two or `mem` is too small.",
             );
-            fmt::fn_sig(
+            items::fn_sig(
                 w,
                 "pub fn consumer<M: RingMem>",
                 &[
@@ -145,7 +146,7 @@ impl Gen<'_> {
                 Some("Result<Consumer<M>, RingError>"),
                 " {",
             );
-            let lines = fmt::call(
+            let lines = layout::call(
                 w.indent(),
                 "uabi_runtime::ring::Consumer::new",
                 &[

@@ -2,8 +2,9 @@
 //! of its spec (the end of the last member that revision had), which
 //! `dispatch` copies in and out when the driver reports an older one.
 
-use super::fmt::{self, put};
 use super::{Gen, doc};
+use crate::backend::rust::items;
+use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::writer::{RustWriter, snake_ident};
 use crate::model::{Member, MemberKind, Struct};
 use crate::names;
@@ -30,7 +31,7 @@ impl Gen<'_> {
         thresholds.dedup();
         let snake = names::snake(&s.name);
         let sig = |w: &mut RustWriter| {
-            fmt::fn_sig(
+            items::fn_sig(
                 w,
                 &format!("pub const fn size_{snake}_at"),
                 &["rev: u32".to_string()],
@@ -78,7 +79,7 @@ impl Gen<'_> {
                 return;
             }
             let f = snake_ident(&s.members[last].name);
-            let lines = fmt::binary(
+            let lines = layout::binary(
                 w.indent(),
                 "",
                 &[

@@ -3,10 +3,11 @@
 //! ioctl's handler that reads one message, validates it against its
 //! operation's policy, calls the method and writes the reply.
 
-use super::fmt::{self, put};
 use super::operations::{op_const, op_policy, reply_ident, request_ident};
 use super::{Gen, doc};
 use crate::backend::rust::control::ops;
+use crate::backend::rust::items;
+use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::writer::RustWriter;
 use crate::names;
 
@@ -86,7 +87,7 @@ impl Gen<'_> {
              a reply that does not fit), with the operation value of its header (0 when it \
              had none) and where it failed; for accounting. Does nothing by default.",
         );
-        fmt::fn_sig(
+        items::fn_sig(
             w,
             "fn operation_failed",
             &[
@@ -123,7 +124,7 @@ impl Gen<'_> {
                 op_policy(op, "REQUEST"),
             ));
             doc(w, &d.join("\n"));
-            fmt::fn_sig(
+            items::fn_sig(
                 w,
                 &format!("fn op_{}", names::snake(&op.name)),
                 &[
@@ -159,14 +160,14 @@ impl Gen<'_> {
                 w.line("return Err(nla::Error::msg(Errno::EPERM));");
                 w.close("");
             }
-            let lines = fmt::call(
+            let lines = layout::call(
                 w.indent(),
                 &format!("let req = operations::{}::parse", request_ident(op)),
                 &["attrs".to_string(), "rev".to_string()],
                 "?;",
             );
             put(w, lines);
-            let lines = fmt::call(
+            let lines = layout::call(
                 w.indent(),
                 &format!("ops.op_{}", names::snake(&op.name)),
                 &[

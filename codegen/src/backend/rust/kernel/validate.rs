@@ -2,8 +2,9 @@
 //! `validate_<s>_at` (pad, enum, flags and range checks, by revision),
 //! `clear_out_<s>` and `clear_newer_<s>`; `size_<s>_at` is in `size`.
 
-use super::fmt::{self, put};
 use super::{Gen, doc, doc_link, path};
+use crate::backend::rust::items;
+use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
 use crate::model::{ByteOrder, EnumCheck, EnumEntry, EnumKind, MemberKind, Scalar, Struct};
@@ -67,18 +68,18 @@ impl Check {
             Test::Cond(c) => {
                 let mut cond: Vec<String> = guard.into_iter().collect();
                 cond.push(c.clone());
-                fmt::open_if(w, &cond);
+                layout::open_if(w, &cond);
                 w.line("return Err(Errno::EINVAL);");
                 w.close("");
             }
             Test::Nested(f, args, _) => {
                 if let Some(g) = guard {
                     w.open(format!("if {g}"));
-                    let lines = fmt::call(w.indent(), f, args, "?;");
+                    let lines = layout::call(w.indent(), f, args, "?;");
                     put(w, lines);
                     w.close("");
                 } else {
-                    let lines = fmt::call(w.indent(), f, args, "?;");
+                    let lines = layout::call(w.indent(), f, args, "?;");
                     put(w, lines);
                 }
             }
@@ -181,14 +182,14 @@ impl Gen<'_> {
                  from does: [`{validate_at}`] at [`uapi::REVISION`]."
             ),
         );
-        fmt::fn_sig(
+        items::fn_sig(
             w,
             &format!("pub fn validate_{snake}"),
             &[format!("v: &{ty}")],
             Some("Result<(), Errno>"),
             " {",
         );
-        let lines = fmt::call(
+        let lines = layout::call(
             w.indent(),
             &validate_at,
             &["v".to_string(), "uapi::REVISION".to_string()],
@@ -198,7 +199,7 @@ impl Gen<'_> {
         w.close("");
 
         doc(w, &vdoc.join("\n"));
-        fmt::fn_sig(
+        items::fn_sig(
             w,
             &format!("pub fn {validate_at}"),
             &[format!("v: &{ty}"), "rev: u32".to_string()],
@@ -236,7 +237,7 @@ impl Gen<'_> {
         }
         doc(w, &cdoc.join("\n"));
         let snake = names::snake(&s.name);
-        fmt::fn_sig(
+        items::fn_sig(
             w,
             &format!("pub fn clear_out_{snake}"),
             &[format!("v: &mut {ty}")],
@@ -270,7 +271,7 @@ impl Gen<'_> {
         }
         doc(w, &ndoc.join("\n"));
         let snake = names::snake(&s.name);
-        fmt::fn_sig(
+        items::fn_sig(
             w,
             &format!("pub fn clear_newer_{snake}"),
             &[format!("v: &mut {ty}"), "rev: u32".to_string()],

@@ -1,10 +1,11 @@
 //! Ioctls of the uapi crate as text: the `NR_*` and per-target `IOCTL_*`
 //! constants, and the `IOCTLS` table.
 
-use super::fmt::{assign, str_lit};
-use super::text::{cfg, doc};
+use super::text::cfg;
 use super::{Gen, dir_text, since_text};
-use crate::backend::rust::writer::{RustWriter, hex_lit};
+use crate::backend::rust::items::str_lit;
+use crate::backend::rust::layout::assign;
+use crate::backend::rust::writer::{RustWriter, doc, hex_lit};
 use crate::ioc::Dir;
 use crate::model::Ioctl;
 use crate::names;

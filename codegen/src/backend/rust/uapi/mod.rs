@@ -11,7 +11,6 @@
 //! The code is printed as text, already in rustfmt's layout (`text.rs`,
 //! `structs.rs`, `ioctls.rs`, with the layout rules in `fmt.rs`).
 
-mod fmt;
 mod ioctls;
 mod structs;
 mod text;
@@ -246,9 +245,8 @@ impl Gen<'_> {
 
     /// An intra-doc link to a struct.
     fn struct_link(&self, name: &str) -> String {
-        let mut parts = self.crate_prefix_text(&self.struct_owner(name));
-        parts.push(writer::type_ident(name));
-        doc_link_text(&parts)
+        let prefix = self.crate_prefix_text(&self.struct_owner(name));
+        writer::doc_link(&prefix, &writer::type_ident(name))
     }
 
     /// An intra-doc link to an enum's module.
@@ -258,9 +256,8 @@ impl Gen<'_> {
             .find_enum(name)
             .map(|(_, o)| o.to_string())
             .unwrap_or_else(|| self.model.name.clone());
-        let mut parts = self.crate_prefix_text(&owner);
-        parts.push(writer::snake_ident(name));
-        doc_link_text(&parts)
+        let prefix = self.crate_prefix_text(&owner);
+        writer::doc_link(&prefix, &writer::snake_ident(name))
     }
 
     /// The chain of re-exported crates that leads from this crate to the
@@ -283,17 +280,6 @@ impl Gen<'_> {
             return Vec::new();
         }
         chain(self.model, owner).unwrap_or_default()
-    }
-}
-
-/// "[`accel_uapi::BoCreate`]"; rustdoc cannot resolve raw identifiers
-/// in links, so a path holding one is code text without a link.
-fn doc_link_text(parts: &[String]) -> String {
-    let path = parts.join("::");
-    if path.contains("r#") {
-        format!("`{path}`")
-    } else {
-        format!("[`{path}`]")
     }
 }
 

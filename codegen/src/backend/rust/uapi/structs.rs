@@ -2,10 +2,11 @@
 //! `SIZE` and `ZERO` constants, `Default`, and the compile-time layout
 //! assertions.
 
-use super::fmt::{assign_macro, field, struct_lit};
-use super::text::{cfg, doc};
+use super::text::cfg;
 use super::{Gen, since_text};
-use crate::backend::rust::writer::{RustWriter, snake_ident, type_ident};
+use crate::backend::rust::items::{field, struct_lit};
+use crate::backend::rust::layout::assign_macro;
+use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
 use crate::model::{MemberKind, Struct};
 
 /// The derives every struct has, before and after `IntoBytes`.
@@ -51,7 +52,7 @@ impl Gen<'_> {
             .iter()
             .map(|mem| format!("{}: {}", snake_ident(&mem.name), self.member_zero_text(mem)))
             .collect();
-        struct_lit(w, "pub const ZERO: Self = ", "Self", &zeros, ";");
+        struct_lit(w, "pub const ZERO: Self = Self", &zeros, ";");
         w.close("");
 
         // Arrays longer than 32 have no derived Default, so it is written

@@ -2,10 +2,11 @@
 //! enums here, structs in `structs.rs`, ioctls in `ioctls.rs`. Items
 //! follow one another without blank lines, as the crate always had them.
 
-use super::fmt::{array_assign, cfg_attr, macro_one, matches_call, str_lit};
 use super::{Gen, join_paras, lib_name, since_text};
 use crate::backend::banner_lines;
-use crate::backend::rust::writer::{RustWriter, const_ident, doc_lines, hex_lit, snake_ident};
+use crate::backend::rust::items::{array_assign, cfg_attr, str_lit};
+use crate::backend::rust::layout::{assign, call_stmt, matches_call};
+use crate::backend::rust::writer::{RustWriter, const_ident, doc, hex_lit, inner_doc, snake_ident};
 use crate::model::{Const, Enum, EnumKind, ItemRef, Model};
 use crate::names;
 use crate::target::Target;
@@ -22,11 +23,6 @@ pub(super) fn lib_rs(model: &Model) -> String {
     w.finish()
 }
 
-/// `///` lines of spec text (none for empty text).
-pub(super) fn doc(w: &mut RustWriter, text: &str) {
-    w.doc_lines(&doc_lines(text));
-}
-
 /// The `#[cfg(...)]` of a group of targets, none for a group that holds
 /// every target.
 pub(super) fn cfg(w: &mut RustWriter, preds: &Option<Vec<String>>) {
@@ -38,7 +34,7 @@ pub(super) fn cfg(w: &mut RustWriter, preds: &Option<Vec<String>>) {
 impl Gen<'_> {
     fn write_file(&self, w: &mut RustWriter) {
         let m = self.model;
-        w.inner_doc_lines(&doc_lines(&self.crate_doc()));
+        inner_doc(w, &self.crate_doc());
         w.line("#![no_std]");
         w.line("#![forbid(unsafe_code)]");
         for inc in &m.includes {
@@ -127,7 +123,7 @@ impl Gen<'_> {
             names.join(", ")
         );
         cfg_attr(w, &self.target_preds(), true);
-        macro_one(w, "compile_error!", &str_lit(&msg), ";");
+        call_stmt(w, "compile_error!", &[str_lit(&msg)], ";");
     }
 
     fn write_header_consts(&self, w: &mut RustWriter) {
@@ -190,7 +186,7 @@ fn write_const(w: &mut RustWriter, c: &Const) {
         "u128"
     };
     doc(w, &join_paras([c.doc.clone(), Some(since_text(c.since))]));
-    super::fmt::assign(
+    assign(
         w,
         &format!("pub const {}: {ty}", const_ident(&c.name)),
         &c.value.to_string(),
@@ -218,7 +214,7 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
             x.value.to_string()
         };
         doc(w, &join_paras([x.doc.clone(), Some(since_text(x.since))]));
-        super::fmt::assign(w, &format!("pub const {id}: {ty}"), &lit);
+        assign(w, &format!("pub const {id}: {ty}"), &lit);
     }
     // An entry may itself be called `all`.
     let all = if e.entries.iter().any(|x| names::upper(&x.name) == "ALL") {

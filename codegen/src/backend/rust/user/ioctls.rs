@@ -4,8 +4,12 @@
 //! holds a pointer no borrow can vouch for only gets the `_raw` one.
 
 use super::lib_name;
-use super::text::{call, doc, doc_link, fn_open, struct_lit, struct_path, struct_prefix};
-use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident, type_ident, wrap};
+use super::text::{struct_path, struct_prefix};
+use crate::backend::rust::items::{fn_sig, struct_lit};
+use crate::backend::rust::layout::{CALL_WIDTH, assign, call_stmt};
+use crate::backend::rust::writer::{
+    MAX_WIDTH, RustWriter, doc, doc_link, snake_ident, type_ident, wrap,
+};
 use crate::ioc::Dir;
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct};
 use crate::names;
@@ -24,7 +28,7 @@ const RESERVED_FNS: &[&str] = &["supported", "uapi"];
 const GENERICS: &str = "<T: Transport + ?Sized>";
 
 /// The return type of every ioctl function.
-const RET: &str = " -> Result<(), CallError>";
+const RET: &str = "Result<(), CallError>";
 
 /// A `user-ptr` member of an ioctl's argument, as the safe function fills
 /// it from a slice (or a reference, without a count).
@@ -88,7 +92,13 @@ impl IoctlGen<'_> {
     fn no_arg_fn(&self, w: &mut RustWriter) {
         doc(w, &self.fn_doc(None, &[]));
         let params = ["t: &T".to_string(), "driver_revision: u32".to_string()];
-        fn_open(w, &format!("pub fn {}{GENERICS}", self.name), &params, RET);
+        fn_sig(
+            w,
+            &format!("pub fn {}{GENERICS}", self.name),
+            &params,
+            Some(RET),
+            " {",
+        );
         self.revision_check(w);
         comment(
             w,
@@ -119,11 +129,12 @@ impl IoctlGen<'_> {
             "driver_revision: u32".to_string(),
             format!("arg: &mut {arg_ty}"),
         ];
-        fn_open(
+        fn_sig(
             w,
             &format!("pub unsafe fn {base}_raw{GENERICS}"),
             &params,
-            RET,
+            Some(RET),
+            " {",
         );
         self.revision_check(w);
         comment(
@@ -163,7 +174,13 @@ impl IoctlGen<'_> {
             };
             format!("{}: {ty}", p.param)
         }));
-        fn_open(w, &format!("pub fn {}{GENERICS}", self.name), &params, RET);
+        fn_sig(
+            w,
+            &format!("pub fn {}{GENERICS}", self.name),
+            &params,
+            Some(RET),
+            " {",
+        );
         self.revision_check(w);
         self.count_fills(w, arg, ptrs);
         for p in ptrs {
@@ -173,16 +190,7 @@ impl IoctlGen<'_> {
                 (_, false) => format!("{}.as_ptr() as u64", p.param),
                 (_, true) => format!("{}.as_mut_ptr() as u64", p.param),
             };
-            let one = format!("arg.{} = {addr};", p.field);
-            if w.fits(&one) {
-                w.line(one);
-            } else {
-                // A right-hand side that fits a line of its own goes there.
-                w.line(format!("arg.{} =", p.field));
-                w.indent_in();
-                w.line(format!("{addr};"));
-                w.indent_out();
-            }
+            assign(w, &format!("arg.{}", p.field), &addr);
         }
         comment(w, &self.safe_safety(arg, arg_ty, ptrs));
         self.ioctl_call(w, "::core::ptr::from_mut(arg).cast()");
@@ -195,11 +203,11 @@ impl IoctlGen<'_> {
         let args = [format!("uapi::{}", self.cmd), ptr.to_string()];
         let one = format!("let result = unsafe {{ t.ioctl({}) }};", args.join(", "));
         // The call keeps to one line only within rustfmt's call width.
-        if w.fits(&one) && args.join(", ").len() <= 60 {
+        if w.fits(&one) && args.join(", ").len() <= CALL_WIDTH {
             w.line(one);
         } else {
             w.open("let result = unsafe");
-            call(w, "t.ioctl", &args, "");
+            call_stmt(w, "t.ioctl", &args, "");
             w.close(";");
         }
         let fields = [format!("ioctl: {:?}", self.io.name), "errno".to_string()];

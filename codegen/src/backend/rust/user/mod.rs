@@ -21,11 +21,10 @@ mod rings;
 mod text;
 
 use crate::backend::rust::uapi as rust_uapi;
-use crate::backend::rust::writer::RustWriter;
+use crate::backend::rust::writer::{RustWriter, doc, inner_doc};
 use crate::backend::{GeneratedFile, RenderError, banner_lines};
 use crate::model::Model;
 use std::path::PathBuf;
-use text::{doc, inner_doc};
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {

@@ -8,9 +8,11 @@
 //! names; a spec whose transport lacks them gets the numbers, policies and
 //! values but no call functions.
 
-use super::text::{ClosureCall, call, call_chain, doc, fn_open, struct_path};
+use super::text::struct_path;
 use crate::backend::rust::control::{has_operations, ops, transport};
-use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
+use crate::backend::rust::items::fn_sig;
+use crate::backend::rust::layout::{ClosureCall, call_chain, call_stmt as call};
+use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
 use crate::model::{Attr, AttrSet, AttrType, ByteOrder, EnumKind, Ioctl, Model, Operation, Scalar};
 use crate::names;
 
@@ -620,7 +622,8 @@ impl Ops<'_> {
             format!("req: &{r}"),
         ];
         let head = format!("pub fn {}<T: Transport + ?Sized>", snake_ident(&op.name));
-        fn_open(w, &head, &params, &format!(" -> Result<{p}, OpError>"));
+        let ret = format!("Result<{p}, OpError>");
+        fn_sig(w, &head, &params, Some(&ret), " {");
         let args = [
             "t".to_string(),
             "driver_revision".to_string(),

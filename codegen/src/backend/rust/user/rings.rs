@@ -5,8 +5,7 @@
 //! (trusting the device's entries) of a ring the device produces. A spec
 //! without rings gets no `rings` module.
 
-use super::text::doc;
-use crate::backend::rust::writer::RustWriter;
+use crate::backend::rust::writer::{RustWriter, doc};
 use crate::model::{Model, Producer, Ring, Scalar};
 use crate::names;
 

@@ -1,8 +1,9 @@
-//! rustfmt's layout of the few expression and attribute shapes the uapi
-//! crate holds, as text. Each helper takes its decisions from rustfmt's
-//! default widths (edition 2024, `max_width` 100); the thresholds were
-//! checked against rustfmt on the boundary lengths. They are general
-//! enough for the other Rust backends to share once merged.
+//! rustfmt's layout of items and of the few literal shapes the Rust
+//! backends print: function signatures, struct literals and fields,
+//! arrays, `#[cfg]` attributes, string literals and the order of `use`
+//! items. Each threshold is one of rustfmt's default widths (edition
+//! 2024, `max_width` 100), checked against rustfmt on the boundary
+//! lengths.
 
 use crate::backend::rust::writer::{MAX_WIDTH, RustWriter};
 
@@ -10,13 +11,11 @@ use crate::backend::rust::writer::{MAX_WIDTH, RustWriter};
 /// line only while its items, joined, are this wide at most.
 const ATTR_LIST_WIDTH: usize = 70;
 
-/// rustfmt's `fn_call_width` (also for macro calls with parentheses).
-const CALL_WIDTH: usize = 60;
-
 /// rustfmt's `array_width`.
 const ARRAY_WIDTH: usize = 60;
 
-/// rustfmt's `struct_lit_width`.
+/// rustfmt's `struct_lit_width`: the widest struct literal body kept on
+/// one line.
 const STRUCT_LIT_WIDTH: usize = 18;
 
 /// rustfmt's `short_array_element_width_threshold`: an array whose items
@@ -69,80 +68,67 @@ pub(crate) fn cfg_attr(w: &mut RustWriter, preds: &[String], negate: bool) {
     w.line(close);
 }
 
-/// `lhs = rhs;` for a single-line `rhs`: on one line when it fits,
-/// otherwise with `rhs` on the next line one level in, as rustfmt breaks
-/// an assignment whose right-hand side then fits.
-pub(crate) fn assign(w: &mut RustWriter, lhs: &str, rhs: &str) {
-    let one = format!("{lhs} = {rhs};");
-    let next = format!("{rhs};");
-    if w.fits(&one) || !fits_at(w.indent() + 4, &next) {
+/// A function signature `head(params) -> ret` followed by `tail` (` {`
+/// for a body, `;` for a trait method without one): on one line when it
+/// fits, otherwise one parameter a line with a trailing comma.
+pub(crate) fn fn_sig(
+    w: &mut RustWriter,
+    head: &str,
+    params: &[String],
+    ret: Option<&str>,
+    tail: &str,
+) {
+    let ret = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
+    let one = format!("{head}({}){ret}{tail}", params.join(", "));
+    if w.fits(&one) {
+        w.line(one);
+    } else {
+        w.line(format!("{head}("));
+        w.indent_in();
+        for p in params {
+            w.line(format!("{p},"));
+        }
+        w.indent_out();
+        w.line(format!("){ret}{tail}"));
+    }
+    if tail.ends_with('{') {
+        w.indent_in();
+    }
+}
+
+/// `head { a, b }tail`: one line when the fields are within
+/// `struct_lit_width` and the line fits, otherwise one field a line with
+/// a trailing comma.
+pub(crate) fn struct_lit(w: &mut RustWriter, head: &str, fields: &[String], tail: &str) {
+    let body = fields.join(", ");
+    let one = if fields.is_empty() {
+        format!("{head} {{}}{tail}")
+    } else {
+        format!("{head} {{ {body} }}{tail}")
+    };
+    if body.len() <= STRUCT_LIT_WIDTH && w.fits(&one) {
         w.line(one);
         return;
     }
-    w.line(format!("{lhs} ="));
-    w.indent_in();
-    w.line(next);
-    w.indent_out();
-}
-
-/// `lhs = name!(arg);` for a macro of one single-line argument: as
-/// [`assign`], and when even the next line is too narrow, the argument on
-/// a line of its own inside the parentheses.
-pub(crate) fn assign_macro(w: &mut RustWriter, lhs: &str, name: &str, arg: &str) {
-    let rhs = format!("{name}({arg})");
-    if w.fits(&format!("{lhs} = {rhs};")) || fits_at(w.indent() + 4, &format!("{rhs};")) {
-        assign(w, lhs, &rhs);
-        return;
+    w.open(head);
+    for f in fields {
+        w.line(format!("{f},"));
     }
-    w.line(format!("{lhs} = {name}("));
-    w.indent_in();
-    w.line(arg);
-    w.indent_out();
-    w.line(");");
+    w.close(tail);
 }
 
-/// `name!(arg)tail` for a macro of one argument: one line when it fits,
-/// otherwise the argument on a line of its own (no trailing comma: rustfmt
-/// keeps a macro call's source commas).
-pub(crate) fn macro_one(w: &mut RustWriter, name: &str, arg: &str, tail: &str) {
-    let one = format!("{name}({arg}){tail}");
+/// `pub name: ty,` in a struct, with the type on the next line where the
+/// field does not fit.
+pub(crate) fn field(w: &mut RustWriter, name: &str, ty: &str) {
+    let one = format!("pub {name}: {ty},");
     if w.fits(&one) {
         w.line(one);
         return;
     }
-    w.line(format!("{name}("));
+    w.line(format!("pub {name}:"));
     w.indent_in();
-    w.line(arg);
+    w.line(format!("{ty},"));
     w.indent_out();
-    w.line(format!("){tail}"));
-}
-
-/// `matches!(v, A | B | C)`: one line while the arguments are within
-/// `fn_call_width`; otherwise one argument a line, and a pattern too wide
-/// for its line broken before each `|`, one level further in.
-pub(crate) fn matches_call(w: &mut RustWriter, value: &str, alts: &[String]) {
-    let pattern = alts.join(" | ");
-    let one = format!("matches!({value}, {pattern})");
-    if value.len() + 2 + pattern.len() <= CALL_WIDTH && w.fits(&one) {
-        w.line(one);
-        return;
-    }
-    w.line("matches!(");
-    w.indent_in();
-    w.line(format!("{value},"));
-    // The argument's shape leaves a column for a separator.
-    if fits_at(w.indent() + 1, &pattern) {
-        w.line(pattern);
-    } else if let Some((first, rest)) = alts.split_first() {
-        w.line(first);
-        w.indent_in();
-        for a in rest {
-            w.line(format!("| {a}"));
-        }
-        w.indent_out();
-    }
-    w.indent_out();
-    w.line(")");
 }
 
 /// `lhs = &[a, b, c];` for simple items (paths, literals): one line
@@ -182,49 +168,36 @@ pub(crate) fn array_assign(w: &mut RustWriter, lhs: &str, items: &[String]) {
     w.line("];");
 }
 
-/// `head Self { a: x, b: y }tail`: one line when the fields are within
-/// `struct_lit_width` and the line fits, otherwise one field a line with
-/// a trailing comma.
-pub(crate) fn struct_lit(
-    w: &mut RustWriter,
-    head: &str,
-    name: &str,
-    fields: &[String],
-    tail: &str,
-) {
-    let joined = fields.join(", ");
-    if fields.is_empty() {
-        w.line(format!("{head}{name} {{}}{tail}"));
-        return;
-    }
-    let one = format!("{head}{name} {{ {joined} }}{tail}");
-    if joined.len() <= STRUCT_LIT_WIDTH && w.fits(&one) {
-        w.line(one);
-        return;
-    }
-    w.open(format!("{head}{name}"));
-    for f in fields {
-        w.line(format!("{f},"));
-    }
-    w.close(tail);
+/// Items that rustfmt sorts among themselves: `use` declarations (with
+/// their doc lines), ordered by path as rustfmt orders them.
+pub(crate) struct Uses {
+    items: Vec<(String, Vec<String>)>,
 }
 
-/// `pub name: ty,` in a struct, with the type on the next line where the
-/// field does not fit.
-pub(crate) fn field(w: &mut RustWriter, name: &str, ty: &str) {
-    let one = format!("pub {name}: {ty},");
-    if w.fits(&one) {
-        w.line(one);
-        return;
+impl Uses {
+    pub(crate) fn new() -> Uses {
+        Uses { items: Vec::new() }
     }
-    w.line(format!("pub {name}:"));
-    w.indent_in();
-    w.line(format!("{ty},"));
-    w.indent_out();
-}
 
-fn fits_at(indent: usize, text: &str) -> bool {
-    indent + text.len() <= MAX_WIDTH
+    /// `path` is what follows `use ` (`uabi_runtime::nla`,
+    /// `softaccel_uapi as uapi`); `text` the item's lines, docs first.
+    pub(crate) fn add(&mut self, path: &str, text: Vec<String>) {
+        self.items.push((path.to_string(), text));
+    }
+
+    pub(crate) fn write(mut self, w: &mut RustWriter) {
+        // rustfmt compares paths segment by segment.
+        self.items.sort_by(|a, b| {
+            let sa: Vec<&str> = a.0.split("::").collect();
+            let sb: Vec<&str> = b.0.split("::").collect();
+            sa.cmp(&sb)
+        });
+        for (_, text) in self.items {
+            for l in text {
+                w.line(l);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -285,44 +258,59 @@ mod tests {
     }
 
     #[test]
-    fn matches_breaks_as_rustfmt_does() {
-        let alts: Vec<String> = [
-            "AAAAAAAAAA",
-            "BBBBBBBBBB",
-            "CCCCCCCCCC",
-            "DDDDDDDDDD",
-            "EEEEEEEEE",
-        ]
-        .map(String::from)
-        .to_vec();
-        let mut w = RustWriter::at_depth(2);
-        matches_call(&mut w, "v", &alts);
-        assert_eq!(
-            w.finish(),
-            "        matches!(\n            v,\n            \
-             AAAAAAAAAA | BBBBBBBBBB | CCCCCCCCCC | DDDDDDDDDD | EEEEEEEEE\n        )\n"
-        );
-        let mut w = RustWriter::at_depth(2);
-        matches_call(&mut w, "v", &alts[..4]);
-        assert_eq!(
-            w.finish(),
-            "        matches!(v, AAAAAAAAAA | BBBBBBBBBB | CCCCCCCCCC | DDDDDDDDDD)\n"
-        );
-    }
-
-    #[test]
-    fn long_asserts_move_to_the_next_line() {
-        // 100 columns stay on one line, 101 move the macro call down.
-        for (n, lines) in [(42, 1), (43, 2)] {
-            let arg = format!("::core::mem::offset_of!(A, {}) == 64", "b".repeat(n));
-            let out = run(|w| assign_macro(w, "const _: ()", "assert!", &arg));
-            assert_eq!(out.lines().count(), lines, "{out}");
-            assert!(out.lines().all(|l| l.len() <= MAX_WIDTH));
+    fn strings_are_escaped() {
+        assert_eq!(str_lit(r#"a"b\c'"#), r#""a\"b\\c'""#);
+        // The kernel backend printed its literals with `{:?}`: the same.
+        for s in [
+            "a\0b",
+            "tab\there",
+            "nl\n",
+            "\u{301}e\u{301}",
+            "\u{7f}",
+            "ü",
+        ] {
+            assert_eq!(str_lit(s), format!("{s:?}"));
         }
     }
 
     #[test]
-    fn strings_are_escaped() {
-        assert_eq!(str_lit(r#"a"b\c'"#), r#""a\"b\\c'""#);
+    fn struct_literals_break_past_their_width() {
+        let mut w = RustWriter::new();
+        // 18 columns of fields stay on the line, 19 break.
+        struct_lit(&mut w, "E", &["op: name".into(), "needed12".into()], ")");
+        struct_lit(&mut w, "E", &["op: name".into(), "needed123".into()], ")");
+        struct_lit(&mut w, "E", &["ioctl: \"get\"".into(), "errno".into()], "");
+        struct_lit(&mut w, "Self", &[], "");
+        assert_eq!(
+            w.finish(),
+            "E { op: name, needed12 })\nE {\n    op: name,\n    needed123,\n})\n\
+             E {\n    ioctl: \"get\",\n    errno,\n}\nSelf {}\n"
+        );
+    }
+
+    #[test]
+    fn signatures_break_one_parameter_a_line() {
+        let params: Vec<String> = ["t: &T", "driver_revision: u32"].map(String::from).to_vec();
+        let out = run(|w| fn_sig(w, "pub fn f", &params, Some("u32"), " {"));
+        assert_eq!(out, "pub fn f(t: &T, driver_revision: u32) -> u32 {\n");
+        let head = format!("pub fn {}", "f".repeat(70));
+        let out = run(|w| fn_sig(w, &head, &params, None, ";"));
+        assert_eq!(
+            out,
+            format!("{head}(\n    t: &T,\n    driver_revision: u32,\n);\n")
+        );
+    }
+
+    #[test]
+    fn uses_sort_by_segments() {
+        let mut uses = Uses::new();
+        for p in ["uabi_runtime::nla", "alloc::vec::Vec", "uabi_runtime"] {
+            uses.add(p, vec![format!("use {p};")]);
+        }
+        let out = run(|w| uses.write(w));
+        assert_eq!(
+            out,
+            "use alloc::vec::Vec;\nuse uabi_runtime;\nuse uabi_runtime::nla;\n"
+        );
     }
 }

@@ -1,0 +1,696 @@
+//! rustfmt's layout of expressions and statements, shared by every Rust
+//! backend: calls, method chains, binary expressions, the right-hand
+//! side of a `let` or an assignment, and the macro calls the crates
+//! hold. Most helpers return lines relative to the column they are given
+//! (written with [`put`]) so that a caller can place a value after a lead
+//! or weigh two placements, as rustfmt's `choose_rhs` does; each threshold
+//! is one of rustfmt's default widths (edition 2024, `max_width` 100),
+//! checked against rustfmt on the boundary lengths.
+
+use crate::backend::rust::writer::{INDENT, MAX_WIDTH, RustWriter};
+
+/// rustfmt's `fn_call_width`: the arguments of a call (or of a macro
+/// called with parentheses) stay on one line only within it, unless
+/// there is a single one.
+pub(crate) const CALL_WIDTH: usize = 60;
+
+/// rustfmt's `chain_width`: a chain of more than one element stays on one
+/// line only within it.
+const CHAIN_WIDTH: usize = 60;
+
+/// Writes `lines` (relative to the current indentation).
+pub(crate) fn put(w: &mut RustWriter, lines: Vec<String>) {
+    for l in lines {
+        w.line(l);
+    }
+}
+
+/// A method chain `root` + `children` (each starting with `.`, a `?`
+/// attached to its call) after `prefix` and before `tail`, as rustfmt
+/// lays it out at column `indent`: on one line when it fits (and, with
+/// more than one child, is within `chain_width`), otherwise the root
+/// (with the children it absorbs while it is no wider than an indent)
+/// on the first line and each further child on its own line, one level
+/// in (a root that must break itself keeps its children at its own
+/// indentation).
+pub(crate) fn chain(
+    indent: usize,
+    prefix: &str,
+    root: &str,
+    children: &[String],
+    tail: &str,
+) -> Vec<String> {
+    let body = format!("{root}{}", children.concat());
+    let one = format!("{prefix}{body}{tail}");
+    // rustfmt reserves the width of a trailing `?` twice.
+    let tries = usize::from(body.ends_with('?'));
+    if indent + one.len() + tries <= MAX_WIDTH
+        && (children.len() <= 1 || body.len() <= CHAIN_WIDTH)
+        && args_fit(root)
+        && children.iter().all(|c| args_fit(c))
+    {
+        return vec![one];
+    }
+    let mut head = root.to_string();
+    let mut rest = children;
+    // The root takes children while it is narrower than an indent, less
+    // what precedes it on its line.
+    let absorb = INDENT.len().saturating_sub(prefix.len());
+    while head.len() <= absorb
+        && let Some((first, more)) = rest.split_first()
+    {
+        head.push_str(first);
+        rest = more;
+    }
+    if rest.is_empty() {
+        return expr(indent, prefix, &head, tail);
+    }
+    // A single call after the root that must break its arguments even on
+    // a line of its own stays on the root's line (`self.w.put(`).
+    if let [last] = rest
+        && expr(indent + INDENT.len(), "", last, tail).len() > 1
+        && let Some((h, args)) = split_call(last)
+    {
+        let lead = format!("{prefix}{head}{h}");
+        // A closure argument opens a block on that line instead.
+        if let [closure] = args.as_slice()
+            && let Some((params, body)) = split_closure(closure)
+        {
+            let open = format!("{lead}({params} {{");
+            if indent + open.len() <= MAX_WIDTH {
+                return vec![open, format!("{INDENT}{body}"), format!("}}){tail}")];
+            }
+        }
+        if indent + lead.len() < MAX_WIDTH {
+            return call(indent, &lead, &args, tail);
+        }
+    }
+    let mut lines = expr(indent, prefix, &head, "");
+    let pad = if lines.len() > 1 { "" } else { INDENT };
+    let at = indent + pad.len();
+    for (i, c) in rest.iter().enumerate() {
+        let t = if i + 1 == rest.len() { tail } else { "" };
+        let line = format!("{c}{t}");
+        if at + line.len() <= MAX_WIDTH && args_fit(c) {
+            lines.push(format!("{pad}{line}"));
+            continue;
+        }
+        for l in expr(at, "", c, t) {
+            lines.push(format!("{pad}{l}"));
+        }
+    }
+    lines
+}
+
+/// Whether a chain element's call (if it is one) may stay on one line:
+/// a single argument or a closure last, else within `fn_call_width`.
+fn args_fit(e: &str) -> bool {
+    split_call(e.trim_end_matches('?')).is_none_or(|(_, args)| {
+        args.len() <= 1 || closure_last(&args) || args.join(", ").len() <= CALL_WIDTH
+    })
+}
+
+/// Whether the last argument is a closure (which may overflow).
+fn closure_last(args: &[String]) -> bool {
+    args.last()
+        .is_some_and(|a| a.starts_with('|') || a.starts_with("move |"))
+}
+
+/// `|p| body` -> (`|p|`, `body`), `move |a| body` likewise.
+fn split_closure(c: &str) -> Option<(&str, &str)> {
+    let start = if c.starts_with("move |") { 5 } else { 0 };
+    let rest = c.get(start..)?.strip_prefix('|')?;
+    let end = start + 1 + rest.find('|')? + 1;
+    Some((&c[..end], c.get(end..)?.trim_start()))
+}
+
+/// A call `head(args)tail` at column `indent`, as rustfmt lays it out:
+/// on one line when it fits and the arguments are within
+/// `fn_call_width` (60) unless there is only one; otherwise one
+/// argument a line with a trailing comma (none after a macro's last),
+/// or, when every argument is a short simple expression, as many a line
+/// as fit.
+pub(crate) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Vec<String> {
+    let joined = args.join(", ");
+    let one = format!("{head}({joined}){tail}");
+    // A single argument, or a closure last, is not held to
+    // `fn_call_width`: only the line must fit.
+    if indent + one.len() <= MAX_WIDTH
+        && (joined.len() <= CALL_WIDTH || args.len() == 1 || closure_last(args))
+    {
+        return vec![one];
+    }
+    let mut lines = vec![format!("{head}(")];
+    if args.len() > 1 && args.iter().all(|a| short_simple(a)) {
+        let width = MAX_WIDTH - indent - INDENT.len();
+        let mut row = String::new();
+        for a in args {
+            let item = format!("{a},");
+            if row.is_empty() {
+                row = item;
+            } else if row.len() + 1 + item.len() <= width {
+                row.push(' ');
+                row.push_str(&item);
+            } else {
+                lines.push(format!("{INDENT}{row}"));
+                row = item;
+            }
+        }
+        lines.push(format!("{INDENT}{row}"));
+    } else {
+        for (i, a) in args.iter().enumerate() {
+            let comma = if head.ends_with('!') && i + 1 == args.len() {
+                ""
+            } else {
+                ","
+            };
+            for l in expr(indent + INDENT.len(), "", a, comma) {
+                lines.push(format!("{INDENT}{l}"));
+            }
+        }
+    }
+    lines.push(format!("){tail}"));
+    lines
+}
+
+/// Is `a` what rustfmt packs several to a line in a broken argument
+/// list: a path, literal, field or reference to one, at most 10 wide?
+fn short_simple(a: &str) -> bool {
+    let a = a.strip_prefix("&mut ").unwrap_or(a);
+    a.len() <= 10
+        && !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_:.&*-!?\"".contains(c))
+}
+
+/// `prefix` + operands joined by `op` + `tail`: on one line when it fits
+/// at `indent`, otherwise the first operand on the prefix's line and each
+/// further one on its own line, one level in, led by the operator.
+pub(crate) fn binary(
+    indent: usize,
+    prefix: &str,
+    operands: &[String],
+    op: &str,
+    tail: &str,
+) -> Vec<String> {
+    let one = format!("{prefix}{}{tail}", operands.join(&format!(" {op} ")));
+    if indent + one.len() <= MAX_WIDTH && operands.iter().all(|o| split_call_fits(o)) {
+        return vec![one];
+    }
+    let mut lines = Vec::new();
+    for (i, o) in operands.iter().enumerate() {
+        let t = if i + 1 == operands.len() { tail } else { "" };
+        let (lead, at) = if i == 0 {
+            (prefix.to_string(), indent)
+        } else {
+            (format!("{op} "), indent + INDENT.len())
+        };
+        let pad = if i == 0 { "" } else { INDENT };
+        for l in expr(at, &lead, o, t) {
+            lines.push(format!("{pad}{l}"));
+        }
+    }
+    lines
+}
+
+/// Whether a call operand's arguments are within `fn_call_width` (it
+/// stays on one line when the line fits).
+fn split_call_fits(o: &str) -> bool {
+    split_call(o).is_none_or(|(_, args)| args.len() == 1 || args.join(", ").len() <= CALL_WIDTH)
+}
+
+/// `lead` + the expression `e` + `tail` at column `indent`: on one line
+/// when it fits, else broken at its top-level binary operator or, when
+/// it is a call, in its arguments.
+pub(crate) fn expr(indent: usize, lead: &str, e: &str, tail: &str) -> Vec<String> {
+    if let Some((op, operands)) = split_binary(e) {
+        return binary(indent, lead, &operands, op, tail);
+    }
+    match split_call(e) {
+        Some((head, args)) => call(indent, &format!("{lead}{head}"), &args, tail),
+        None => vec![format!("{lead}{e}{tail}")],
+    }
+}
+
+/// The operands of `e` at its lowest-precedence top-level operator among
+/// `||`, `&&`, comparisons, `|` and `+` (outside brackets and string
+/// literals).
+fn split_binary(e: &str) -> Option<(&'static str, Vec<String>)> {
+    for op in ["||", "&&", "==", "!=", "<=", ">=", "<", ">", "|", "+"] {
+        let sep = format!(" {op} ");
+        let mut parts = Vec::new();
+        let mut depth = 0usize;
+        let mut in_str = false;
+        let mut start = 0;
+        let bytes = e.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            match c {
+                b'"' => in_str = !in_str,
+                b'(' | b'[' | b'{' if !in_str => depth += 1,
+                b')' | b']' | b'}' if !in_str => depth = depth.saturating_sub(1),
+                b' ' if !in_str && depth == 0 && e[i..].starts_with(&sep) => {
+                    parts.push(e[start..i].to_string());
+                    i += sep.len();
+                    start = i;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if !parts.is_empty() {
+            parts.push(e[start..].to_string());
+            return Some((op, parts));
+        }
+    }
+    None
+}
+
+/// `head(a, b)` -> (`head`, [`a`, `b`]): the call that ends `e`, split
+/// at the top-level commas of its arguments; None when `e` does not end
+/// with a call.
+pub(crate) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
+    let body = e.strip_suffix(')')?;
+    // The `(` that opens the last `)`.
+    let mut depth = 0usize;
+    let mut open = None;
+    for (i, c) in body.char_indices().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '(' | '[' | '{' if depth == 0 => {
+                open = Some(i);
+                break;
+            }
+            '(' | '[' | '{' => depth -= 1,
+            _ => {}
+        }
+    }
+    let open = open?;
+    let head = &body[..open];
+    if head.is_empty() || head.ends_with(' ') {
+        return None;
+    }
+    let inner = &body[open + 1..];
+    let mut args = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0usize;
+    for c in inner.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                args.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        args.push(cur.trim().to_string());
+    }
+    Some((head.to_string(), args))
+}
+
+/// `if cond {` at column `indent`: the condition on the line when it
+/// fits, otherwise broken at its top-level `&&` (rustfmt puts the brace
+/// on a line of its own then) or in its call's arguments. Leaves the
+/// writer one level in.
+pub(crate) fn open_if(w: &mut RustWriter, cond: &[String]) {
+    let lines = binary(w.indent(), "if ", cond, "&&", " {");
+    if lines.len() == 1 || cond.len() < 2 {
+        put(w, lines);
+    } else {
+        let lines = binary(w.indent(), "if ", cond, "&&", "");
+        put(w, lines);
+        w.line("{");
+    }
+    w.indent_in();
+}
+
+/// `lhs rhs` (a `let` or `static` with its value), placed as rustfmt's
+/// `choose_rhs` places it: on the line of `lhs` when it fits there whole;
+/// otherwise alone from the next line, one level in, when that reads
+/// better (it fits on one line there, or it needs fewer lines, or it does
+/// not open its bracket at the end of the first line where the other
+/// does); else broken on the line of `lhs`. `value` lays the value out
+/// at a column after a lead.
+pub(crate) fn choose_rhs(
+    indent: usize,
+    lhs: &str,
+    value: impl Fn(usize, &str) -> Vec<String>,
+) -> Vec<String> {
+    let same = value(indent, &format!("{lhs} "));
+    // A value that breaks needs its first line a column short of the
+    // width (rustfmt's shape keeps room after an opening bracket).
+    let room = if same.len() > 1 { 1 } else { 0 };
+    let same_fits = same
+        .first()
+        .is_some_and(|l| indent + l.len() + room <= MAX_WIDTH);
+    if same_fits && same.len() == 1 {
+        return same;
+    }
+    let next_indent = indent + INDENT.len();
+    let next = value(next_indent, "");
+    let next_fits = next.iter().all(|l| next_indent + l.len() <= MAX_WIDTH);
+    let ends = |lines: &[String], c: char| lines.first().is_some_and(|l| l.ends_with(c));
+    let prefer_next = next.len() == 1
+        || same.len() > next.len() + 1
+        || ['(', '{', '[']
+            .iter()
+            .any(|&c| ends(&same, c) && !ends(&next, c));
+    if same_fits && !(next_fits && prefer_next) {
+        return same;
+    }
+    let mut lines = vec![lhs.to_string()];
+    for l in next {
+        lines.push(format!("{INDENT}{l}"));
+    }
+    lines
+}
+
+/// `lhs rhs` where `rhs` is a chain: on one line when it fits, else the
+/// chain alone on the next line when it fits there, else broken where
+/// it stands.
+pub(crate) fn let_chain(
+    indent: usize,
+    lhs: &str,
+    root: &str,
+    children: &[String],
+    tail: &str,
+) -> Vec<String> {
+    let same = chain(indent, &format!("{lhs} "), root, children, tail);
+    // rustfmt keeps a `let` with a `?` chain on one line only one column
+    // short of what `chain` allows (as observed: 98 columns fit, 99 not).
+    if same.len() == 1 && same[0].len() + indent < MAX_WIDTH - 1 {
+        return same;
+    }
+    let next = chain(indent + INDENT.len(), "", root, children, tail);
+    if let [one] = next.as_slice() {
+        return vec![lhs.to_string(), format!("{INDENT}{one}")];
+    }
+    same
+}
+
+/// `lhs = rhs;` for a single-line `rhs`, placed by [`choose_rhs`].
+pub(crate) fn assign(w: &mut RustWriter, lhs: &str, rhs: &str) {
+    let lines = choose_rhs(w.indent(), &format!("{lhs} ="), |_, lead| {
+        vec![format!("{lead}{rhs};")]
+    });
+    put(w, lines);
+}
+
+/// `lhs = name!(arg);` for a macro of one argument, placed by
+/// [`choose_rhs`].
+pub(crate) fn assign_macro(w: &mut RustWriter, lhs: &str, name: &str, arg: &str) {
+    let args = [arg.to_string()];
+    let lines = choose_rhs(w.indent(), &format!("{lhs} ="), |at, lead| {
+        call(at, &format!("{lead}{name}"), &args, ";")
+    });
+    put(w, lines);
+}
+
+/// A call statement or expression laid out by [`call`] at the writer's
+/// indentation.
+pub(crate) fn call_stmt(w: &mut RustWriter, head: &str, args: &[String], tail: &str) {
+    let lines = call(w.indent(), head, args, tail);
+    put(w, lines);
+}
+
+/// `matches!(v, A | B | C)`: one line while the arguments are within
+/// `fn_call_width`; otherwise one argument a line, and a pattern too wide
+/// for its line broken before each `|`, one level further in.
+pub(crate) fn matches_call(w: &mut RustWriter, value: &str, alts: &[String]) {
+    let pattern = alts.join(" | ");
+    let one = format!("matches!({value}, {pattern})");
+    if value.len() + 2 + pattern.len() <= CALL_WIDTH && w.fits(&one) {
+        w.line(one);
+        return;
+    }
+    w.line("matches!(");
+    w.indent_in();
+    w.line(format!("{value},"));
+    // The argument's shape leaves a column for a separator.
+    if w.indent() + 1 + pattern.len() <= MAX_WIDTH {
+        w.line(pattern);
+    } else if let Some((first, rest)) = alts.split_first() {
+        w.line(first);
+        w.indent_in();
+        for a in rest {
+            w.line(format!("| {a}"));
+        }
+        w.indent_out();
+    }
+    w.indent_out();
+    w.line(")");
+}
+
+/// The last call of a chain when it takes a closure, `.and_then(|p| body)`:
+/// when it fits on no line of its own, its body moves into a block.
+pub(crate) struct ClosureCall {
+    /// `.and_then(|p|`.
+    pub open: String,
+    /// The body: a root and the calls chained on it.
+    pub body_root: String,
+    pub body_children: Vec<String>,
+}
+
+impl ClosureCall {
+    fn text(&self) -> String {
+        format!(
+            "{} {}{})",
+            self.open,
+            self.body_root,
+            self.body_children.concat()
+        )
+    }
+}
+
+/// `prefix head(args).a().b()suffix`, a chain on a call, as [`chain`]
+/// lays it out; a root call that breaks keeps its calls at its own
+/// indentation, and a last closure call too long for a line of its own
+/// takes a block body on the root's line.
+pub(crate) fn call_chain(
+    w: &mut RustWriter,
+    prefix: &str,
+    root: (&str, &[String]),
+    children: &[String],
+    last: Option<&ClosureCall>,
+    suffix: &str,
+) {
+    let (head, args) = root;
+    let root_text = format!("{head}({})", args.join(", "));
+    let mut all: Vec<String> = children.to_vec();
+    all.extend(last.map(ClosureCall::text));
+    let root_lines = call(w.indent(), &format!("{prefix}{head}"), args, "");
+    if root_lines.len() == 1 && w.fits(&format!("{prefix}{root_text}{}{suffix}", all.concat())) {
+        let lines = chain(w.indent(), prefix, &root_text, &all, suffix);
+        put(w, lines);
+        return;
+    }
+    if let (Some(c), true) = (last, children.is_empty() && root_lines.len() == 1) {
+        let own = format!("{}{suffix}", c.text());
+        if w.indent() + INDENT.len() + own.len() > MAX_WIDTH {
+            w.line(format!("{prefix}{root_text}{} {{", c.open));
+            w.indent_in();
+            let lines = chain(w.indent(), "", &c.body_root, &c.body_children, "");
+            put(w, lines);
+            w.indent_out();
+            w.line(format!("}}){suffix}"));
+            return;
+        }
+    }
+    let broken = root_lines.len() > 1;
+    put(w, root_lines);
+    if !broken {
+        w.indent_in();
+    }
+    for (i, c) in all.iter().enumerate() {
+        if i + 1 == all.len() {
+            w.line(format!("{c}{suffix}"));
+        } else {
+            w.line(c);
+        }
+    }
+    if !broken {
+        w.indent_out();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(f: impl FnOnce(&mut RustWriter)) -> String {
+        let mut w = RustWriter::new();
+        f(&mut w);
+        w.finish()
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn calls_obey_the_call_width_unless_single() {
+        // 60 columns of arguments stay on the line, 61 break.
+        let a = "a".repeat(57);
+        assert_eq!(call(0, "f", &strings(&[&a, "b"]), ";").len(), 1);
+        let a = "a".repeat(58);
+        assert_eq!(
+            call(0, "f", &strings(&[&a, "b"]), ";"),
+            ["f(", &format!("    {a},"), "    b,", ");"]
+        );
+        // One argument is bounded by the line only (as rustfmt keeps it).
+        let a = "a".repeat(94);
+        assert_eq!(call(0, "f", &strings(&[&a]), ";").len(), 1);
+        assert_eq!(call(3, "f", &strings(&[&a]), ";").len(), 3);
+        // A macro's last argument has no comma; short simple arguments
+        // fill their lines.
+        let long = "x".repeat(60);
+        assert_eq!(
+            call(0, "m!", &strings(&[&long, "y"]), ";"),
+            ["m!(", &format!("    {long},"), "    y", ");"]
+        );
+        // rustfmt's output for these arguments inside a function.
+        let many: Vec<String> = (0..30).map(|i| format!("arg{i}")).collect();
+        assert_eq!(
+            call(4, "f", &many, ";"),
+            [
+                "f(",
+                "    arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12, arg13,",
+                "    arg14, arg15, arg16, arg17, arg18, arg19, arg20, arg21, arg22, arg23, arg24, arg25, arg26,",
+                "    arg27, arg28, arg29,",
+                ");",
+            ]
+        );
+    }
+
+    #[test]
+    fn chains_of_two_calls_obey_the_chain_width() {
+        assert_eq!(
+            chain(0, "x: ", "f(a)", &strings(&[".map(g)"]), ","),
+            ["x: f(a).map(g),"]
+        );
+        let long = "f(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa)";
+        assert_eq!(
+            chain(0, "", long, &strings(&[".map(g)", ".collect()"]), ","),
+            [long, "    .map(g)", "    .collect(),"]
+        );
+        // A root no wider than an indent takes its first call along.
+        assert_eq!(
+            chain(
+                0,
+                "",
+                "self",
+                &strings(&[".w", &format!(".put({long})")]),
+                ";"
+            ),
+            [format!("self.w.put({long});")]
+        );
+    }
+
+    #[test]
+    fn a_chain_on_a_long_call_or_with_a_long_closure() {
+        let long = "x".repeat(60);
+        let args = ["attrs".to_string(), long.clone()];
+        let mut w = RustWriter::at_depth(4);
+        call_chain(
+            &mut w,
+            "f: ",
+            ("find", &args),
+            &[".is_some()".into()],
+            None,
+            ",",
+        );
+        let expected = format!(
+            "                f: find(\n                    attrs,\n                    \
+             {long},\n                )\n                .is_some(),\n"
+        );
+        assert_eq!(w.finish(), expected);
+
+        let body = ClosureCall {
+            open: ".and_then(|p|".into(),
+            body_root: format!("read_{long}(p)"),
+            body_children: vec![".ok()".into()],
+        };
+        let args = ["attrs".to_string()];
+        let mut w = RustWriter::at_depth(4);
+        call_chain(&mut w, "f: ", ("find", &args), &[], Some(&body), ",");
+        let out = w.finish();
+        assert!(
+            out.starts_with("                f: find(attrs).and_then(|p| {\n"),
+            "{out}"
+        );
+        assert!(out.ends_with("                }),\n"), "{out}");
+    }
+
+    #[test]
+    fn let_values_move_to_the_next_line_when_they_fit_there() {
+        let value = |at: usize, lead: &str| {
+            let args = strings(&["mem", "addr", "ioc.size as usize", "size", "true", "ext"]);
+            call(
+                at,
+                &format!("{lead}uabi_runtime::copy_in_sized"),
+                &args,
+                "?;",
+            )
+        };
+        let lines = choose_rhs(8, "let mut arg: uapi::SomeArgument =", value);
+        assert_eq!(lines[0], "let mut arg: uapi::SomeArgument =");
+        assert_eq!(lines.len(), 2);
+        // Broken on the next line too: broken where it stands.
+        let lines = choose_rhs(28, "let mut arg: uapi::SomeArgument =", value);
+        assert!(lines[0].ends_with("copy_in_sized("), "{lines:?}");
+    }
+
+    #[test]
+    fn matches_breaks_as_rustfmt_does() {
+        let alts: Vec<String> = [
+            "AAAAAAAAAA",
+            "BBBBBBBBBB",
+            "CCCCCCCCCC",
+            "DDDDDDDDDD",
+            "EEEEEEEEE",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut w = RustWriter::at_depth(2);
+        matches_call(&mut w, "v", &alts);
+        assert_eq!(
+            w.finish(),
+            "        matches!(\n            v,\n            \
+             AAAAAAAAAA | BBBBBBBBBB | CCCCCCCCCC | DDDDDDDDDD | EEEEEEEEE\n        )\n"
+        );
+        let mut w = RustWriter::at_depth(2);
+        matches_call(&mut w, "v", &alts[..4]);
+        assert_eq!(
+            w.finish(),
+            "        matches!(v, AAAAAAAAAA | BBBBBBBBBB | CCCCCCCCCC | DDDDDDDDDD)\n"
+        );
+    }
+
+    #[test]
+    fn long_asserts_move_to_the_next_line() {
+        // 100 columns stay on one line, 101 move the macro call down.
+        for (n, lines) in [(42, 1), (43, 2)] {
+            let arg = format!("::core::mem::offset_of!(A, {}) == 64", "b".repeat(n));
+            let out = run(|w| assign_macro(w, "const _: ()", "assert!", &arg));
+            assert_eq!(out.lines().count(), lines, "{out}");
+            assert!(out.lines().all(|l| l.len() <= MAX_WIDTH));
+        }
+    }
+
+    #[test]
+    fn assignments_move_the_value_down_only_when_it_then_fits() {
+        let lhs = format!("arg.{}", "f".repeat(65));
+        let rhs = "::core::ptr::from_ref(params) as u64";
+        let out = run(|w| assign(w, &lhs, rhs));
+        assert_eq!(out, format!("{lhs} =\n    {rhs};\n"));
+        let out = run(|w| assign(w, "arg.f", rhs));
+        assert_eq!(out, format!("arg.f = {rhs};\n"));
+    }
+}
