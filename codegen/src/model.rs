@@ -224,20 +224,6 @@ impl Scalar {
             n => n,
         }
     }
-
-    /// Rust type name (`u32`, `i64`, ...).
-    pub fn rust(self) -> &'static str {
-        match self {
-            Scalar::U8 => "u8",
-            Scalar::U16 => "u16",
-            Scalar::U32 => "u32",
-            Scalar::U64 => "u64",
-            Scalar::S8 => "i8",
-            Scalar::S16 => "i16",
-            Scalar::S32 => "i32",
-            Scalar::S64 => "i64",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -97,23 +97,6 @@ impl Target {
     pub fn big_endian(self) -> bool {
         matches!(self, Target::Mips | Target::S390x | Target::Sparc64)
     }
-
-    /// A Rust `cfg` predicate for this ABI, or None where Rust has no
-    /// Linux target for it.
-    pub fn rust_cfg(self) -> Option<&'static str> {
-        Some(match self {
-            Target::X86_64 => r#"all(target_arch = "x86_64", target_pointer_width = "64")"#,
-            Target::I386 => r#"target_arch = "x86""#,
-            Target::Aarch64 => r#"target_arch = "aarch64""#,
-            Target::Arm => r#"target_arch = "arm""#,
-            Target::Riscv64 => r#"target_arch = "riscv64""#,
-            Target::Powerpc64le => r#"all(target_arch = "powerpc64", target_endian = "little")"#,
-            Target::Mips => r#"target_arch = "mips""#,
-            Target::S390x => r#"target_arch = "s390x""#,
-            Target::Sparc64 => r#"target_arch = "sparc64""#,
-            Target::Alpha => return None,
-        })
-    }
 }
 
 impl fmt::Display for Target {

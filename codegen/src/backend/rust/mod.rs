@@ -14,6 +14,9 @@ mod control;
 pub(crate) mod items;
 pub mod kernel;
 pub(crate) mod layout;
+mod spelling;
 pub mod uapi;
 pub mod user;
 pub(crate) mod writer;
+
+pub(crate) use spelling::{RustScalar, RustTarget};

@@ -9,6 +9,7 @@
 //! builds them.
 
 use super::{Gen, doc};
+use crate::backend::rust::RustScalar;
 use crate::backend::rust::control::{self as netlink, ops};
 use crate::backend::rust::items::{self, str_lit};
 use crate::backend::rust::layout::{self, let_chain, put};

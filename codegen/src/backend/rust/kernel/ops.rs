@@ -3,6 +3,7 @@
 //! check; and the `user-ptr` arrays an ioctl's handler receives.
 
 use super::{Gen, doc, lib_name, path};
+use crate::backend::rust::RustScalar;
 use crate::backend::rust::control as netlink;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};

@@ -6,7 +6,7 @@ use super::{Gen, doc};
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::writer::{RustWriter, snake_ident};
-use crate::model::{Member, MemberKind, Struct};
+use crate::model::Struct;
 use crate::names;
 
 impl Gen<'_> {
@@ -117,10 +117,7 @@ impl Gen<'_> {
             let n = match s.members.iter().rposition(|m| m.since <= at) {
                 None => 0,
                 Some(last) if last + 1 == s.members.len() => layout.size,
-                Some(last) => {
-                    layout.offsets.get(last).copied().unwrap_or(0)
-                        + self.member_size(&s.members[last], *t)
-                }
+                Some(last) => layout.members.get(last).map_or(0, |m| m.offset + m.size),
             };
             match sizes.iter_mut().find(|(size, _)| *size == n) {
                 Some((_, ts)) => ts.push(t.name()),
@@ -134,22 +131,6 @@ impl Gen<'_> {
                 .map(|(n, ts)| format!("{n} bytes on {}", ts.join(", ")))
                 .collect::<Vec<_>>()
                 .join("; "),
-        }
-    }
-
-    /// The size of a member on `t`.
-    fn member_size(&self, m: &Member, t: crate::target::Target) -> u32 {
-        match &m.kind {
-            MemberKind::Scalar { ty, count } => ty.size() * count.unwrap_or(1),
-            MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
-                *len
-            }
-            MemberKind::Struct { name } => self
-                .model
-                .find_struct(name)
-                .and_then(|(inner, _)| inner.layouts.get(&t))
-                .map_or(0, |l| l.size),
-            MemberKind::UserPtr { .. } => 8,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! `clear_out_<s>` and `clear_newer_<s>`; `size_<s>_at` is in `size`.
 
 use super::{Gen, doc, doc_link, path};
+use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::since_text;

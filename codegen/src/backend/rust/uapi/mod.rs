@@ -15,6 +15,7 @@ mod ioctls;
 mod structs;
 mod text;
 
+use crate::backend::rust::RustScalar;
 use crate::backend::rust::writer;
 use crate::backend::{GeneratedFile, RenderError};
 use crate::ioc::Dir;

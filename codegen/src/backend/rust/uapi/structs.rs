@@ -4,6 +4,7 @@
 
 use super::text::cfg;
 use super::{Gen, since_text};
+use crate::backend::rust::RustScalar;
 use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::assign_macro;
 use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};

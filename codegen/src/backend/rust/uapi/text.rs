@@ -4,6 +4,7 @@
 
 use super::{Gen, join_paras, lib_name, since_text};
 use crate::backend::banner_lines;
+use crate::backend::rust::RustTarget;
 use crate::backend::rust::items::{array_assign, cfg_attr, str_lit};
 use crate::backend::rust::layout::{assign, call_stmt, matches_call};
 use crate::backend::rust::writer::{RustWriter, const_ident, doc, hex_lit, inner_doc, snake_ident};

@@ -5,6 +5,7 @@
 
 use super::lib_name;
 use super::text::{struct_path, struct_prefix};
+use crate::backend::rust::RustScalar;
 use crate::backend::rust::items::{fn_sig, struct_lit};
 use crate::backend::rust::layout::{CALL_WIDTH, assign, call_stmt};
 use crate::backend::rust::writer::{

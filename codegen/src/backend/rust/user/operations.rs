@@ -9,6 +9,7 @@
 //! values but no call functions.
 
 use super::text::struct_path;
+use crate::backend::rust::RustScalar;
 use crate::backend::rust::control::{has_operations, ops, transport};
 use crate::backend::rust::items::fn_sig;
 use crate::backend::rust::layout::{ClosureCall, call_chain, call_stmt as call};
