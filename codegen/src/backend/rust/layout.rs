@@ -366,6 +366,20 @@ pub(crate) fn choose_rhs(
     lines
 }
 
+/// One arm of a `match`: on one line when it fits, else its body in a
+/// block.
+pub(crate) fn arm(w: &mut RustWriter, pat: &str, body: &str) {
+    let one = format!("{pat} => {body},");
+    if w.indent() + one.len() <= MAX_WIDTH {
+        w.line(one);
+    } else {
+        w.open(format!("{pat} =>"));
+        let lines = expr(w.indent(), "", body, "");
+        put(w, lines);
+        w.close("");
+    }
+}
+
 /// `lhs rhs` where `rhs` is a chain: on one line when it fits, else the
 /// chain alone on the next line when it fits there, else broken where
 /// it stands.
@@ -614,6 +628,16 @@ mod tests {
         // Broken on the next line too: broken where it stands.
         let lines = choose_rhs(28, "let mut arg: uapi::SomeArgument =", value);
         assert!(lines[0].ends_with("copy_in_sized("), "{lines:?}");
+    }
+
+    #[test]
+    fn match_arms_take_a_block_past_the_width() {
+        assert_eq!(run(|w| arm(w, "1", "f(a)")), "1 => f(a),\n");
+        let body = format!("f({})", "a".repeat(92));
+        assert_eq!(
+            run(|w| arm(w, "1", &body)),
+            format!("1 => {{\n    {body}\n}}\n")
+        );
     }
 
     #[test]

@@ -235,6 +235,15 @@ pub(crate) fn doc_lines(text: &str) -> Vec<String> {
     out
 }
 
+/// The generated-file banner as `//` lines and a blank line, the start
+/// of every generated `lib.rs`.
+pub(crate) fn banner(w: &mut RustWriter, model: &crate::model::Model) {
+    for line in crate::backend::banner_lines(model) {
+        w.line(format!("// {line}"));
+    }
+    w.blank();
+}
+
 /// `///` lines of spec text (none for empty text).
 pub(crate) fn doc(w: &mut RustWriter, text: &str) {
     w.doc_lines(&doc_lines(text));
