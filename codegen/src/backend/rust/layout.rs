@@ -103,17 +103,10 @@ pub(crate) fn chain(
 }
 
 /// Whether a chain element's call (if it is one) may stay on one line:
-/// a single argument or a closure last, else within `fn_call_width`.
+/// a single argument, else within `fn_call_width`.
 fn args_fit(e: &str) -> bool {
-    split_call(e.trim_end_matches('?')).is_none_or(|(_, args)| {
-        args.len() <= 1 || closure_last(&args) || args.join(", ").len() <= CALL_WIDTH
-    })
-}
-
-/// Whether the last argument is a closure (which may overflow).
-fn closure_last(args: &[String]) -> bool {
-    args.last()
-        .is_some_and(|a| a.starts_with('|') || a.starts_with("move |"))
+    split_call(e.trim_end_matches('?'))
+        .is_none_or(|(_, args)| args.len() <= 1 || args.join(", ").len() <= CALL_WIDTH)
 }
 
 /// `|p| body` -> (`|p|`, `body`), `move |a| body` likewise.
@@ -133,11 +126,12 @@ fn split_closure(c: &str) -> Option<(&str, &str)> {
 pub(crate) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Vec<String> {
     let joined = args.join(", ");
     let one = format!("{head}({joined}){tail}");
-    // A single argument, or a closure last, is not held to
-    // `fn_call_width`: only the line must fit.
-    if indent + one.len() <= MAX_WIDTH
-        && (joined.len() <= CALL_WIDTH || args.len() == 1 || closure_last(args))
-    {
+    // A single argument is not held to `fn_call_width`: only the line
+    // must fit. A closure last is held to it: rustfmt never keeps such a
+    // call on one line past it, but moves the closure's body into a block
+    // (a form no generated call needs) or, for a `move` closure, breaks
+    // the arguments one a line.
+    if indent + one.len() <= MAX_WIDTH && (joined.len() <= CALL_WIDTH || args.len() == 1) {
         return vec![one];
     }
     let mut lines = vec![format!("{head}(")];
@@ -372,6 +366,20 @@ pub(crate) fn choose_rhs(
     lines
 }
 
+/// One arm of a `match`: on one line when it fits, else its body in a
+/// block.
+pub(crate) fn arm(w: &mut RustWriter, pat: &str, body: &str) {
+    let one = format!("{pat} => {body},");
+    if w.indent() + one.len() <= MAX_WIDTH {
+        w.line(one);
+    } else {
+        w.open(format!("{pat} =>"));
+        let lines = expr(w.indent(), "", body, "");
+        put(w, lines);
+        w.close("");
+    }
+}
+
 /// `lhs rhs` where `rhs` is a chain: on one line when it fits, else the
 /// chain alone on the next line when it fits there, else broken where
 /// it stands.
@@ -449,7 +457,8 @@ pub(crate) fn matches_call(w: &mut RustWriter, value: &str, alts: &[String]) {
 }
 
 /// The last call of a chain when it takes a closure, `.and_then(|p| body)`:
-/// when it fits on no line of its own, its body moves into a block.
+/// when it fits on no line of its own, [`chain`] moves its body into a
+/// block.
 pub(crate) struct ClosureCall {
     /// `.and_then(|p|`.
     pub open: String,
@@ -469,10 +478,8 @@ impl ClosureCall {
     }
 }
 
-/// `prefix head(args).a().b()suffix`, a chain on a call, as [`chain`]
-/// lays it out; a root call that breaks keeps its calls at its own
-/// indentation, and a last closure call too long for a line of its own
-/// takes a block body on the root's line.
+/// `prefix head(args).a().b()suffix` (and a last closure call), a chain
+/// on a call, as [`chain`] lays it out at the writer's indentation.
 pub(crate) fn call_chain(
     w: &mut RustWriter,
     prefix: &str,
@@ -485,39 +492,8 @@ pub(crate) fn call_chain(
     let root_text = format!("{head}({})", args.join(", "));
     let mut all: Vec<String> = children.to_vec();
     all.extend(last.map(ClosureCall::text));
-    let root_lines = call(w.indent(), &format!("{prefix}{head}"), args, "");
-    if root_lines.len() == 1 && w.fits(&format!("{prefix}{root_text}{}{suffix}", all.concat())) {
-        let lines = chain(w.indent(), prefix, &root_text, &all, suffix);
-        put(w, lines);
-        return;
-    }
-    if let (Some(c), true) = (last, children.is_empty() && root_lines.len() == 1) {
-        let own = format!("{}{suffix}", c.text());
-        if w.indent() + INDENT.len() + own.len() > MAX_WIDTH {
-            w.line(format!("{prefix}{root_text}{} {{", c.open));
-            w.indent_in();
-            let lines = chain(w.indent(), "", &c.body_root, &c.body_children, "");
-            put(w, lines);
-            w.indent_out();
-            w.line(format!("}}){suffix}"));
-            return;
-        }
-    }
-    let broken = root_lines.len() > 1;
-    put(w, root_lines);
-    if !broken {
-        w.indent_in();
-    }
-    for (i, c) in all.iter().enumerate() {
-        if i + 1 == all.len() {
-            w.line(format!("{c}{suffix}"));
-        } else {
-            w.line(c);
-        }
-    }
-    if !broken {
-        w.indent_out();
-    }
+    let lines = chain(w.indent(), prefix, &root_text, &all, suffix);
+    put(w, lines);
 }
 
 #[cfg(test)]
@@ -555,6 +531,13 @@ mod tests {
             call(0, "m!", &strings(&[&long, "y"]), ";"),
             ["m!(", &format!("    {long},"), "    y", ");"]
         );
+        // rustfmt breaks this one (82 columns of arguments) a line each.
+        let closure = strings(&[
+            &"a".repeat(23),
+            &"b".repeat(27),
+            "move |x| cccccccccccccccc(x)",
+        ]);
+        assert_eq!(call(4, "call", &closure, ";").len(), 5);
         // rustfmt's output for these arguments inside a function.
         let many: Vec<String> = (0..30).map(|i| format!("arg{i}")).collect();
         assert_eq!(
@@ -645,6 +628,16 @@ mod tests {
         // Broken on the next line too: broken where it stands.
         let lines = choose_rhs(28, "let mut arg: uapi::SomeArgument =", value);
         assert!(lines[0].ends_with("copy_in_sized("), "{lines:?}");
+    }
+
+    #[test]
+    fn match_arms_take_a_block_past_the_width() {
+        assert_eq!(run(|w| arm(w, "1", "f(a)")), "1 => f(a),\n");
+        let body = format!("f({})", "a".repeat(92));
+        assert_eq!(
+            run(|w| arm(w, "1", &body)),
+            format!("1 => {{\n    {body}\n}}\n")
+        );
     }
 
     #[test]

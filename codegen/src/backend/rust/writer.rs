@@ -2,8 +2,10 @@
 //! text, already in the shape rustfmt gives it (edition 2024 style,
 //! `max_width` 100, four-space indentation), so that generation never
 //! parses its own output and `rustfmt --check` passes on every generated
-//! crate. The writer keeps the indentation; the backends decide where a
-//! construct breaks, with the width helpers here.
+//! crate. The writer keeps the indentation, and holds the identifier and
+//! doc helpers every backend needs; where a construct breaks is decided
+//! by rustfmt's rules in `layout` (expressions, statements) and `items`
+//! (signatures, literals, attributes), which all the backends share.
 //!
 //! Hand-written rather than a pretty-printing crate: the crates that print
 //! Rust (prettyplease, genco) either need a syntax tree to be built and
@@ -233,6 +235,15 @@ pub(crate) fn doc_lines(text: &str) -> Vec<String> {
         out.push(" ```".to_string());
     }
     out
+}
+
+/// The generated-file banner as `//` lines and a blank line, the start
+/// of every generated `lib.rs`.
+pub(crate) fn banner(w: &mut RustWriter, model: &crate::model::Model) {
+    for line in crate::backend::banner_lines(model) {
+        w.line(format!("// {line}"));
+    }
+    w.blank();
 }
 
 /// `///` lines of spec text (none for empty text).

@@ -7,8 +7,8 @@ use super::ops::ptr_let;
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::control as netlink;
 use crate::backend::rust::items;
-use crate::backend::rust::layout::{self, put};
-use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident};
+use crate::backend::rust::layout::{self, arm, put};
+use crate::backend::rust::writer::{RustWriter, snake_ident};
 use crate::model::{Extension, Ioctl};
 use crate::names;
 
@@ -264,18 +264,4 @@ impl Gen<'_> {
 /// `uabi_runtime::copy_out_sized(..)?;` of the argument.
 pub(super) fn copy_out(w: &mut RustWriter) {
     w.line("uabi_runtime::copy_out_sized(mem, addr, ioc.size as usize, size, &arg)?;");
-}
-
-/// One arm of a `match`: on one line when it fits, else its body in a
-/// block.
-pub(super) fn arm(w: &mut RustWriter, pat: &str, body: &str) {
-    let one = format!("{pat} => {body},");
-    if w.indent() + one.len() <= MAX_WIDTH {
-        w.line(one);
-    } else {
-        w.open(format!("{pat} =>"));
-        let lines = layout::expr(w.indent(), "", body, "");
-        put(w, lines);
-        w.close("");
-    }
 }

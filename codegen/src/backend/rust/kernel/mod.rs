@@ -27,9 +27,9 @@ use crate::backend::rust::control as netlink;
 use crate::backend::rust::items::Uses;
 use crate::backend::rust::uapi as ru;
 use crate::backend::rust::writer::{
-    RustWriter, doc, doc_lines, doc_link, inner_doc, path, type_ident,
+    RustWriter, banner, doc, doc_lines, doc_link, inner_doc, path, type_ident,
 };
-use crate::backend::{GeneratedFile, RenderError, banner_lines};
+use crate::backend::{GeneratedFile, RenderError};
 use crate::model::Model;
 use crate::names;
 use std::path::PathBuf;
@@ -83,10 +83,7 @@ fn cargo_toml(model: &Model) -> String {
 fn lib_rs(model: &Model) -> String {
     let g = Gen { model };
     let mut w = RustWriter::new();
-    for line in banner_lines(model) {
-        w.line(format!("// {line}"));
-    }
-    w.blank();
+    banner(&mut w, model);
     g.file(&mut w);
     w.finish()
 }

@@ -3,11 +3,12 @@
 //! follow one another without blank lines, as the crate always had them.
 
 use super::{Gen, join_paras, lib_name, since_text};
-use crate::backend::banner_lines;
 use crate::backend::rust::RustTarget;
 use crate::backend::rust::items::{array_assign, cfg_attr, str_lit};
 use crate::backend::rust::layout::{assign, call_stmt, matches_call};
-use crate::backend::rust::writer::{RustWriter, const_ident, doc, hex_lit, inner_doc, snake_ident};
+use crate::backend::rust::writer::{
+    RustWriter, banner, const_ident, doc, hex_lit, inner_doc, snake_ident,
+};
 use crate::model::{Const, Enum, EnumKind, ItemRef, Model};
 use crate::names;
 use crate::target::Target;
@@ -16,10 +17,7 @@ use crate::target::Target;
 pub(super) fn lib_rs(model: &Model) -> String {
     let g = Gen { model };
     let mut w = RustWriter::new();
-    for line in banner_lines(model) {
-        w.line(format!("// {line}"));
-    }
-    w.blank();
+    banner(&mut w, model);
     g.write_file(&mut w);
     w.finish()
 }

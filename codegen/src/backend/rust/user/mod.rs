@@ -21,8 +21,8 @@ mod rings;
 mod text;
 
 use crate::backend::rust::uapi as rust_uapi;
-use crate::backend::rust::writer::{RustWriter, doc, inner_doc};
-use crate::backend::{GeneratedFile, RenderError, banner_lines};
+use crate::backend::rust::writer::{RustWriter, banner, doc, inner_doc};
+use crate::backend::{GeneratedFile, RenderError};
 use crate::model::Model;
 use std::path::PathBuf;
 
@@ -75,10 +75,7 @@ fn cargo_toml(model: &Model) -> String {
 
 fn lib_rs(model: &Model) -> String {
     let mut w = RustWriter::new();
-    for line in banner_lines(model) {
-        w.line(format!("// {line}"));
-    }
-    w.blank();
+    banner(&mut w, model);
     crate_items(&mut w, model);
     for io in &model.ioctls {
         ioctls::ioctl_fns(&mut w, model, io);
