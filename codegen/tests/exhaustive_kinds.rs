@@ -215,7 +215,8 @@ fn matches_over_kinds_name_every_variant() {
             }
         }
     }
-    assert!(checked >= 30, "only {checked} matches over the kinds found");
+    // A floor that catches a scanner finding nothing, not a quota.
+    assert!(checked >= 25, "only {checked} matches over the kinds found");
     assert!(
         found.is_empty(),
         "catch-all arms over MemberKind or AttrType (name the variants instead):\n{}",

@@ -1,8 +1,11 @@
 //! What the kernel and user crates' `operations` modules (control
-//! messages) both ask of the model: whether there are operations to
-//! generate, and the transport ioctl that carries them.
+//! messages) share: whether there are operations to generate, the
+//! transport ioctl that carries them, the names and kinds both sides use,
+//! and the numbers both sides print.
 
-use crate::model::{Ioctl, Model, Operation};
+use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
+use crate::model::{Attr, AttrType, ByteOrder, Ioctl, Model, Operation, Scalar};
+use crate::names;
 
 /// The members of the transport ioctl's argument that generated code uses
 /// (the wire contract of the README's control messages); a spec whose
@@ -42,4 +45,124 @@ pub(crate) fn transport(m: &Model) -> Option<&Ioctl> {
         .all(|n| s.member(n).is_some())
         .then_some(io)
         .filter(|_| has_operations(m))
+}
+
+/// What an attribute's payload is, for the generated code.
+pub(crate) enum Kind {
+    Int(Scalar),
+    Flag,
+    Str,
+    /// Opaque bytes, or a struct (by name) when `struct:` is given.
+    Bin(Option<String>),
+    /// A nest of the named set.
+    Nest(String),
+}
+
+pub(crate) fn kind(a: &Attr) -> Option<Kind> {
+    Some(match a.ty {
+        AttrType::Int(s) => Kind::Int(s),
+        AttrType::Flag => Kind::Flag,
+        AttrType::String => Kind::Str,
+        AttrType::Binary => Kind::Bin(a.struct_.clone()),
+        AttrType::Nest => Kind::Nest(a.nested_attributes.clone()?),
+        // Placeholders are never sent; the rest have no generated codec.
+        AttrType::Unused
+        | AttrType::Pad
+        | AttrType::Uint
+        | AttrType::Sint
+        | AttrType::NestTypeValue
+        | AttrType::IndexedArray
+        | AttrType::ArrayNest
+        | AttrType::Bitfield32
+        | AttrType::SubMessage => return None,
+    })
+}
+
+pub(crate) fn op_const(op: &Operation) -> String {
+    format!("OP_{}", names::upper(&op.name))
+}
+
+pub(crate) fn set_policy(set: &str) -> String {
+    format!("{}_ATTRS", names::upper(set))
+}
+
+pub(crate) fn op_policy(op: &Operation, what: &str) -> String {
+    format!("{}_{}", names::upper(&op.name), what)
+}
+
+pub(crate) fn order(a: &Attr) -> &'static str {
+    match a.byte_order {
+        None => "nla::Order::Native",
+        Some(ByteOrder::Big) => "nla::Order::Big",
+        Some(ByteOrder::Little) => "nla::Order::Little",
+    }
+}
+
+pub(crate) fn i128_lit(v: i128) -> String {
+    if v < 0 {
+        format!("-({} as i128)", v.unsigned_abs())
+    } else {
+        v.to_string()
+    }
+}
+
+/// Operation values, `op_since` and the attribute values: the same in
+/// the kernel and the user crates.
+pub(crate) fn numbers(w: &mut RustWriter, m: &Model) {
+    for op in ops(m) {
+        let mut d = format!("Operation `{}`", op.name);
+        if op.admin_perm {
+            d.push_str(" (admin-perm: a privileged caller only, else EPERM)");
+        }
+        d.push_str(&format!(". Since revision {}.", op.since));
+        if let Some(text) = &op.doc {
+            d = format!("{text}\n{d}");
+        }
+        doc(w, &d);
+        w.line(format!(
+            "pub const {}: u16 = {};",
+            op_const(op),
+            op.value as u16
+        ));
+    }
+    w.line("/// The revision that added operation `op`; None for a value no");
+    w.line("/// revision of this spec has.");
+    w.open("pub const fn op_since(op: u16) -> Option<u32>");
+    w.open("match op");
+    for op in ops(m) {
+        w.line(format!("{} => Some({}),", op_const(op), op.since));
+    }
+    w.line("_ => None,");
+    w.close("");
+    w.close("");
+    w.line("/// Attribute values, one module per attribute set.");
+    w.open("pub mod attr");
+    for set in &m.attribute_sets {
+        doc(w, &format!("Attribute values of the `{}` set.", set.name));
+        let module = format!("pub mod {}", snake_ident(&set.name));
+        if set.attributes.is_empty() {
+            w.line(format!("{module} {{}}"));
+            continue;
+        }
+        w.open(module);
+        for a in &set.attributes {
+            let mut d = format!(
+                "`{}` ({}). Since revision {}.",
+                a.name,
+                a.ty.name(),
+                a.since
+            );
+            if let Some(text) = &a.doc {
+                d = format!("{text}\n{d}");
+            }
+            doc(w, &d);
+            w.line(format!(
+                "pub const {}: u16 = {};",
+                ident(&names::upper(&a.name)),
+                a.value as u16
+            ));
+        }
+        w.close("");
+    }
+    w.close("");
 }

@@ -10,71 +10,14 @@
 
 use super::{Gen, doc};
 use crate::backend::rust::RustScalar;
-use crate::backend::rust::control::{self as netlink, ops};
+use crate::backend::rust::control::{
+    self, Kind, i128_lit, kind, op_policy, ops, order, set_policy,
+};
 use crate::backend::rust::items::{self, str_lit};
 use crate::backend::rust::layout::{self, let_chain, put};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
-use crate::model::{Attr, AttrSet, AttrType, ByteOrder, EnumKind, Operation, Scalar};
+use crate::model::{Attr, AttrSet, EnumKind, Operation};
 use crate::names;
-
-/// What an attribute's payload is, for the generated code.
-enum Kind {
-    Int(Scalar),
-    Flag,
-    Str,
-    /// Opaque bytes, or a struct (by name) when `struct:` is given.
-    Bin(Option<String>),
-    /// A nest of the named set.
-    Nest(String),
-}
-
-fn kind(a: &Attr) -> Option<Kind> {
-    Some(match a.ty {
-        AttrType::Int(s) => Kind::Int(s),
-        AttrType::Flag => Kind::Flag,
-        AttrType::String => Kind::Str,
-        AttrType::Binary => Kind::Bin(a.struct_.clone()),
-        AttrType::Nest => Kind::Nest(a.nested_attributes.clone()?),
-        // Placeholders are never sent; the rest have no generated codec.
-        AttrType::Unused
-        | AttrType::Pad
-        | AttrType::Uint
-        | AttrType::Sint
-        | AttrType::NestTypeValue
-        | AttrType::IndexedArray
-        | AttrType::ArrayNest
-        | AttrType::Bitfield32
-        | AttrType::SubMessage => return None,
-    })
-}
-
-pub(super) fn op_const(op: &Operation) -> String {
-    format!("OP_{}", names::upper(&op.name))
-}
-
-fn set_policy(set: &str) -> String {
-    format!("{}_ATTRS", names::upper(set))
-}
-
-pub(super) fn op_policy(op: &Operation, what: &str) -> String {
-    format!("{}_{}", names::upper(&op.name), what)
-}
-
-fn order(a: &Attr) -> &'static str {
-    match a.byte_order {
-        None => "nla::Order::Native",
-        Some(ByteOrder::Big) => "nla::Order::Big",
-        Some(ByteOrder::Little) => "nla::Order::Little",
-    }
-}
-
-fn i128_lit(v: i128) -> String {
-    if v < 0 {
-        format!("-({} as i128)", v.unsigned_abs())
-    } else {
-        v.to_string()
-    }
-}
 
 fn view_ident(set: &str) -> String {
     format!("{}Attrs", names::pascal(set))
@@ -146,7 +89,7 @@ impl Gen<'_> {
     /// messages.
     pub(super) fn operations(&self, w: &mut RustWriter) {
         let m = self.model;
-        if !netlink::has_operations(m) {
+        if !control::has_operations(m) {
             return;
         }
         doc(
@@ -167,7 +110,7 @@ impl Gen<'_> {
              #[allow(unused_imports)]\n\
              use uabi_runtime::zerocopy::{FromBytes, IntoBytes};",
         );
-        self.numbers(w);
+        control::numbers(w, self.model);
         self.policies(w);
         self.struct_checks(w);
         for set in &m.attribute_sets {
@@ -196,67 +139,6 @@ impl Gen<'_> {
         }
         for op in ops(m) {
             self.op_items(w, op);
-        }
-        w.close("");
-    }
-
-    /// Operation values, `op_since` and the attribute values.
-    fn numbers(&self, w: &mut RustWriter) {
-        let m = self.model;
-        for op in ops(m) {
-            let mut d = format!("Operation `{}`", op.name);
-            if op.admin_perm {
-                d.push_str(" (admin-perm: a privileged caller only, else EPERM)");
-            }
-            d.push_str(&format!(". Since revision {}.", op.since));
-            if let Some(text) = &op.doc {
-                d = format!("{text}\n{d}");
-            }
-            doc(w, &d);
-            w.line(format!(
-                "pub const {}: u16 = {};",
-                op_const(op),
-                op.value as u16
-            ));
-        }
-        w.line("/// The revision that added operation `op`; None for a value no");
-        w.line("/// revision of this spec has.");
-        w.open("pub const fn op_since(op: u16) -> Option<u32>");
-        w.open("match op");
-        for op in ops(m) {
-            w.line(format!("{} => Some({}),", op_const(op), op.since));
-        }
-        w.line("_ => None,");
-        w.close("");
-        w.close("");
-        w.line("/// Attribute values, one module per attribute set.");
-        w.open("pub mod attr");
-        for set in &m.attribute_sets {
-            doc(w, &format!("Attribute values of the `{}` set.", set.name));
-            let module = format!("pub mod {}", snake_ident(&set.name));
-            if set.attributes.is_empty() {
-                w.line(format!("{module} {{}}"));
-                continue;
-            }
-            w.open(module);
-            for a in &set.attributes {
-                let mut d = format!(
-                    "`{}` ({}). Since revision {}.",
-                    a.name,
-                    a.ty.name(),
-                    a.since
-                );
-                if let Some(text) = &a.doc {
-                    d = format!("{text}\n{d}");
-                }
-                doc(w, &d);
-                w.line(format!(
-                    "pub const {}: u16 = {};",
-                    ident(&names::upper(&a.name)),
-                    a.value as u16
-                ));
-            }
-            w.close("");
         }
         w.close("");
     }

@@ -3,9 +3,10 @@
 //! ioctl's handler that reads one message, validates it against its
 //! operation's policy, calls the method and writes the reply.
 
-use super::operations::{op_const, op_policy, reply_ident, request_ident};
+use super::operations::{reply_ident, request_ident};
 use super::{Gen, doc};
 use crate::backend::rust::control::ops;
+use crate::backend::rust::control::{op_const, op_policy};
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::writer::RustWriter;

@@ -10,55 +10,15 @@
 
 use super::text::struct_path;
 use crate::backend::rust::RustScalar;
-use crate::backend::rust::control::{has_operations, ops, transport};
+use crate::backend::rust::control::{
+    self, Kind, has_operations, i128_lit, kind, op_const, op_policy, ops, order, set_policy,
+    transport,
+};
 use crate::backend::rust::items::fn_sig;
 use crate::backend::rust::layout::{ClosureCall, call_chain, call_stmt as call};
 use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
-use crate::model::{Attr, AttrSet, AttrType, ByteOrder, EnumKind, Ioctl, Model, Operation, Scalar};
+use crate::model::{Attr, AttrSet, EnumKind, Ioctl, Model, Operation, Scalar};
 use crate::names;
-
-/// What an attribute's payload is, for the generated code.
-enum Kind {
-    Int(Scalar),
-    Flag,
-    Str,
-    /// Opaque bytes, or a struct (by name) when `struct:` is given.
-    Bin(Option<String>),
-    /// A nest of the named set.
-    Nest(String),
-}
-
-fn kind(a: &Attr) -> Option<Kind> {
-    Some(match a.ty {
-        AttrType::Int(s) => Kind::Int(s),
-        AttrType::Flag => Kind::Flag,
-        AttrType::String => Kind::Str,
-        AttrType::Binary => Kind::Bin(a.struct_.clone()),
-        AttrType::Nest => Kind::Nest(a.nested_attributes.clone()?),
-        // Placeholders are never sent; the rest have no generated codec.
-        AttrType::Unused
-        | AttrType::Pad
-        | AttrType::Uint
-        | AttrType::Sint
-        | AttrType::NestTypeValue
-        | AttrType::IndexedArray
-        | AttrType::ArrayNest
-        | AttrType::Bitfield32
-        | AttrType::SubMessage => return None,
-    })
-}
-
-fn op_const(op: &Operation) -> String {
-    format!("OP_{}", names::upper(&op.name))
-}
-
-fn set_policy(set: &str) -> String {
-    format!("{}_ATTRS", names::upper(set))
-}
-
-fn op_policy(op: &Operation, what: &str) -> String {
-    format!("{}_{what}", names::upper(&op.name))
-}
 
 fn owned_ident(set: &str) -> String {
     format!("{}Attrs", names::pascal(set))
@@ -70,23 +30,6 @@ fn request_ident(op: &Operation) -> String {
 
 fn reply_ident(op: &Operation) -> String {
     format!("{}Reply", names::pascal(&op.name))
-}
-
-fn order(a: &Attr) -> &'static str {
-    match a.byte_order {
-        None => "nla::Order::Native",
-        Some(ByteOrder::Big) => "nla::Order::Big",
-        Some(ByteOrder::Little) => "nla::Order::Little",
-    }
-}
-
-fn i128_lit(v: i128) -> String {
-    let abs = v.unsigned_abs();
-    if v < 0 {
-        format!("-({abs} as i128)")
-    } else {
-        abs.to_string()
-    }
 }
 
 /// Appends the `operations` module, if the spec has control messages.
@@ -106,7 +49,7 @@ pub(super) fn module(w: &mut RustWriter, m: &Model) {
     );
     w.open("pub mod operations");
     w.lines(USES);
-    g.numbers(w);
+    control::numbers(w, m);
     g.policies(w);
     g.values(w);
     if let Some(io) = transport(m) {
@@ -153,67 +96,6 @@ impl Ops<'_> {
     }
 
     // ------------------------------------------------------------ numbers
-
-    /// Operation values, `op_since` and the attribute values.
-    fn numbers(&self, w: &mut RustWriter) {
-        let m = self.model;
-        for op in ops(m) {
-            let mut d = format!("Operation `{}`", op.name);
-            if op.admin_perm {
-                d.push_str(" (admin-perm: a privileged caller only, else EPERM)");
-            }
-            d.push_str(&format!(". Since revision {}.", op.since));
-            if let Some(doc) = &op.doc {
-                d = format!("{doc}\n{d}");
-            }
-            doc(w, &d);
-            w.line(format!(
-                "pub const {}: u16 = {};",
-                op_const(op),
-                op.value as u16
-            ));
-        }
-        w.line("/// The revision that added operation `op`; None for a value no");
-        w.line("/// revision of this spec has.");
-        w.open("pub const fn op_since(op: u16) -> Option<u32>");
-        w.open("match op");
-        for op in ops(m) {
-            w.line(format!("{} => Some({}),", op_const(op), op.since));
-        }
-        w.line("_ => None,");
-        w.close("");
-        w.close("");
-        w.line("/// Attribute values, one module per attribute set.");
-        w.open("pub mod attr");
-        for set in &m.attribute_sets {
-            doc(w, &format!("Attribute values of the `{}` set.", set.name));
-            let head = format!("pub mod {}", snake_ident(&set.name));
-            if set.attributes.is_empty() {
-                w.line(format!("{head} {{}}"));
-                continue;
-            }
-            w.open(head);
-            for a in &set.attributes {
-                let mut d = format!(
-                    "`{}` ({}). Since revision {}.",
-                    a.name,
-                    a.ty.name(),
-                    a.since
-                );
-                if let Some(doc) = &a.doc {
-                    d = format!("{doc}\n{d}");
-                }
-                doc(w, &d);
-                w.line(format!(
-                    "pub const {}: u16 = {};",
-                    ident(&names::upper(&a.name)),
-                    a.value as u16
-                ));
-            }
-            w.close("");
-        }
-        w.close("");
-    }
 
     // ------------------------------------------------------------ policies
 
