@@ -4,7 +4,7 @@
 //! and the numbers both sides print.
 
 use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
-use crate::model::{Attr, AttrType, ByteOrder, Ioctl, Model, Operation, Scalar};
+use crate::model::{Attr, AttrSet, AttrType, ByteOrder, Ioctl, Model, Operation, Scalar};
 use crate::names;
 
 /// The members of the transport ioctl's argument that generated code uses
@@ -165,4 +165,28 @@ pub(crate) fn numbers(w: &mut RustWriter, m: &Model) {
         w.close("");
     }
     w.close("");
+}
+
+/// The attribute set named `name`.
+pub(crate) fn attr_set<'m>(m: &'m Model, name: &str) -> Option<&'m AttrSet> {
+    m.attribute_sets.iter().find(|s| s.name == name)
+}
+
+/// The attribute set of an operation and the attributes of one of its
+/// `do` lists (request or reply) that the set has and that have a codec.
+pub(crate) fn op_attrs<'m>(
+    m: &'m Model,
+    op: &Operation,
+    reply: bool,
+) -> Option<(&'m AttrSet, Vec<&'m Attr>)> {
+    let set = attr_set(m, op.attribute_set.as_ref()?)?;
+    let mode = op.do_.as_ref()?;
+    let list = if reply { &mode.reply } else { &mode.request };
+    let names = list.as_deref().unwrap_or_default();
+    let attrs = set
+        .attributes
+        .iter()
+        .filter(|a| names.contains(&a.name) && kind(a).is_some())
+        .collect();
+    Some((set, attrs))
 }

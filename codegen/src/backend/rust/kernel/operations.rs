@@ -57,25 +57,6 @@ pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
 }";
 
 impl Gen<'_> {
-    fn set(&self, name: &str) -> Option<&AttrSet> {
-        self.model.attribute_sets.iter().find(|s| s.name == name)
-    }
-
-    /// The attribute-set of an operation and the attributes of one of its
-    /// `do` lists (request or reply) that the set has.
-    fn op_attrs(&self, op: &Operation, reply: bool) -> Option<(&AttrSet, Vec<&Attr>)> {
-        let set = self.set(op.attribute_set.as_ref()?)?;
-        let mode = op.do_.as_ref()?;
-        let list = if reply { &mode.reply } else { &mode.request };
-        let names = list.as_deref().unwrap_or_default();
-        let attrs = set
-            .attributes
-            .iter()
-            .filter(|a| names.contains(&a.name) && kind(a).is_some())
-            .collect();
-        Some((set, attrs))
-    }
-
     /// `attr::<set>::<NAME>`.
     fn attr_const(&self, set: &AttrSet, a: &Attr) -> String {
         format!(
@@ -164,8 +145,7 @@ impl Gen<'_> {
                 } else {
                     (op_policy(op, "REQUEST"), "request")
                 };
-                let attrs = self
-                    .op_attrs(op, reply)
+                let attrs = control::op_attrs(self.model, op, reply)
                     .map(|(_, attrs)| attrs)
                     .unwrap_or_default();
                 doc(
@@ -554,9 +534,10 @@ impl Gen<'_> {
 
     /// The request view and reply builder of one operation.
     fn op_items(&self, w: &mut RustWriter, op: &Operation) {
-        let (Some((set, req)), Some((_, rep))) =
-            (self.op_attrs(op, false), self.op_attrs(op, true))
-        else {
+        let (Some((set, req)), Some((_, rep))) = (
+            control::op_attrs(self.model, op, false),
+            control::op_attrs(self.model, op, true),
+        ) else {
             return;
         };
         let r = request_ident(op);

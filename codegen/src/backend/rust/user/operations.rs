@@ -71,25 +71,6 @@ struct Ops<'a> {
 }
 
 impl Ops<'_> {
-    fn set(&self, name: &str) -> Option<&AttrSet> {
-        self.model.attribute_sets.iter().find(|s| s.name == name)
-    }
-
-    /// The attribute-set of an operation and the attributes of one of its
-    /// `do` lists (request or reply) that the set has.
-    fn op_attrs(&self, op: &Operation, reply: bool) -> Option<(&AttrSet, Vec<&Attr>)> {
-        let set = self.set(op.attribute_set.as_ref()?)?;
-        let mode = op.do_.as_ref()?;
-        let list = if reply { &mode.reply } else { &mode.request };
-        let names = list.as_deref().unwrap_or_default();
-        let attrs = set
-            .attributes
-            .iter()
-            .filter(|a| names.contains(&a.name) && kind(a).is_some())
-            .collect();
-        Some((set, attrs))
-    }
-
     /// A struct's type from the crate root (`uapi::FwRequest`).
     fn struct_ty(&self, name: &str) -> String {
         struct_path(self.model, name)
@@ -121,8 +102,7 @@ impl Ops<'_> {
                         op.name
                     ),
                 );
-                let attrs = self
-                    .op_attrs(op, reply)
+                let attrs = control::op_attrs(self.model, op, reply)
                     .map(|(_, attrs)| attrs)
                     .unwrap_or_default();
                 let id = op_policy(op, &what.to_uppercase());
@@ -250,9 +230,10 @@ impl Ops<'_> {
             self.owned(w, &owned_ident(&set.name), &d, set, &all);
         }
         for op in ops(self.model) {
-            let (Some((set, req)), Some((_, rep))) =
-                (self.op_attrs(op, false), self.op_attrs(op, true))
-            else {
+            let (Some((set, req)), Some((_, rep))) = (
+                control::op_attrs(self.model, op, false),
+                control::op_attrs(self.model, op, true),
+            ) else {
                 continue;
             };
             let d = format!("The request of `{}`.", op.name);
@@ -470,7 +451,7 @@ impl Ops<'_> {
             .replace("{TRANSPORT}", &io.name);
         w.lines(&text);
         for op in ops(self.model) {
-            if self.op_attrs(op, false).is_some() {
+            if control::op_attrs(self.model, op, false).is_some() {
                 self.op_call(w, io, op);
             }
         }
