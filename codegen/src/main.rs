@@ -91,17 +91,20 @@ enum Format {
     Json,
 }
 
-/// Exit codes: 0 ok, 1 findings, 2 usage or I/O error.
+/// Exit codes: 0 ok, 1 findings, 2 usage or I/O error, 141 output closed
+/// early (a reader that went away, as SIGPIPE would end a C tool).
 const FINDINGS: u8 = 1;
 const TROUBLE: u8 = 2;
+const CLOSED_PIPE: u8 = 141;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
-        // The reader went away (`uabi rules | head -1`): nothing is left
-        // to say and nobody to say it to, as for any filter.
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // The reader went away (`uabi rules | head -1`): end quietly, with
+        // the status a C tool killed by SIGPIPE has (128 + 13), so a
+        // `pipefail` script sees an unfinished run, not a clean one.
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(CLOSED_PIPE),
         Err(e) => {
             eprintln!("uabi: {e:#}");
             ExitCode::from(TROUBLE)
