@@ -99,8 +99,48 @@ impl Target {
     }
 }
 
+/// Targets grouped by a value, each group in the order its targets come
+/// and the groups in the order of their first target (so messages and
+/// output follow the spec's target list).
+pub fn group<T: PartialEq>(pairs: impl IntoIterator<Item = (Target, T)>) -> Vec<(T, Vec<Target>)> {
+    let mut groups: Vec<(T, Vec<Target>)> = Vec::new();
+    for (t, v) in pairs {
+        match groups.iter_mut().find(|(g, _)| *g == v) {
+            Some((_, ts)) => ts.push(t),
+            None => groups.push((v, vec![t])),
+        }
+    }
+    groups
+}
+
+/// [`group`] of `targets` by `f`'s value.
+pub fn group_by<T: PartialEq>(
+    targets: &[Target],
+    f: impl Fn(Target) -> T,
+) -> Vec<(T, Vec<Target>)> {
+    group(targets.iter().map(|&t| (t, f(t))))
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_group_in_first_seen_order() {
+        let ts = [Target::X86_64, Target::I386, Target::Aarch64];
+        let g = group_by(&ts, |t| t == Target::I386);
+        assert_eq!(
+            g,
+            [
+                (false, vec![Target::X86_64, Target::Aarch64]),
+                (true, vec![Target::I386])
+            ]
+        );
     }
 }

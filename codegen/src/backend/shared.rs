@@ -1,27 +1,8 @@
-//! What every backend needs and no one backend owns: grouping targets by
-//! a per-target fact, comment wrapping, and the doc sentence of a user
-//! pointer. Backends import from here, never from each other.
+//! What every backend needs and no one backend owns: comment wrapping
+//! and the doc sentence of a user pointer (grouping targets by a fact is
+//! `target::group_by`). Backends import from here, never from each other.
 
 use crate::model::PtrLen;
-use crate::target::Target;
-
-/// `targets` grouped by `f`'s value, each group in target order and the
-/// groups in the order of their first target (so output follows the
-/// spec's target list).
-pub(crate) fn group_targets<T: PartialEq>(
-    targets: &[Target],
-    f: impl Fn(Target) -> T,
-) -> Vec<(T, Vec<Target>)> {
-    let mut groups: Vec<(T, Vec<Target>)> = Vec::new();
-    for &t in targets {
-        let v = f(t);
-        match groups.iter_mut().find(|(g, _)| *g == v) {
-            Some((_, ts)) => ts.push(t),
-            None => groups.push((v, vec![t])),
-        }
-    }
-    groups
-}
 
 /// Greedy word wrap of `text` (its whitespace collapsed) to `width`
 /// display columns, prefixes included: `first` starts the first line,
@@ -111,18 +92,5 @@ mod tests {
     fn paragraphs_of_folded_and_literal_text() {
         assert_eq!(paragraphs("one\ntwo  three\n"), ["one", "two three"]);
         assert_eq!(paragraphs("a\nb\n\nc\n"), ["a b", "c"]);
-    }
-
-    #[test]
-    fn targets_group_in_first_seen_order() {
-        let ts = [Target::X86_64, Target::I386, Target::Aarch64];
-        let g = group_targets(&ts, |t| t == Target::I386);
-        assert_eq!(
-            g,
-            [
-                (false, vec![Target::X86_64, Target::Aarch64]),
-                (true, vec![Target::I386])
-            ]
-        );
     }
 }

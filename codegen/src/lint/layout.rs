@@ -80,13 +80,7 @@ impl<'a> Cx<'a> {
                 .filter_map(|&t| Some((t, self.hole(s, i, t)?)))
                 .collect();
             let (msg, pad_len) = if !holes.is_empty() {
-                let mut groups: Vec<((u32, u32), Vec<Target>)> = Vec::new();
-                for (t, h) in &holes {
-                    match groups.iter_mut().find(|g| g.0 == *h) {
-                        Some(g) => g.1.push(*t),
-                        None => groups.push((*h, vec![*t])),
-                    }
-                }
+                let groups = crate::target::group(holes.iter().copied());
                 let parts: Vec<String> = groups
                     .iter()
                     .map(|((at, len), ts)| {
@@ -151,13 +145,7 @@ impl<'a> Cx<'a> {
             .filter_map(|&t| Some((t, self.tail(s, t)?)))
             .collect();
         let tail = if !tails.is_empty() {
-            let mut groups: Vec<((u32, u32), Vec<Target>)> = Vec::new();
-            for (t, x) in &tails {
-                match groups.iter_mut().find(|g| g.0 == *x) {
-                    Some(g) => g.1.push(*t),
-                    None => groups.push((*x, vec![*t])),
-                }
-            }
+            let groups = crate::target::group(tails.iter().copied());
             let parts: Vec<String> = groups
                 .iter()
                 .map(|((len, size), ts)| {
@@ -275,14 +263,7 @@ impl<'a> Cx<'a> {
         f: impl Fn(Target) -> u32,
         show: impl Fn(u32) -> String,
     ) -> String {
-        let mut groups: Vec<(u32, Vec<Target>)> = Vec::new();
-        for &t in targets {
-            let v = f(t);
-            match groups.iter_mut().find(|g| g.0 == v) {
-                Some(g) => g.1.push(t),
-                None => groups.push((v, vec![t])),
-            }
-        }
+        let groups = crate::target::group_by(targets, f);
         let parts: Vec<String> = groups
             .iter()
             .map(|(v, ts)| format!("{} on {}", show(*v), self.on(ts)))

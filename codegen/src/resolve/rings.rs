@@ -110,15 +110,8 @@ impl Resolver<'_> {
         let Some((st, _)) = model.find_struct(&r.entry.value) else {
             return false;
         };
-        let mut sizes: Vec<(u32, Vec<&str>)> = Vec::new();
-        for (t, l) in &st.layouts {
-            if !model.targets.contains(t) {
-                continue;
-            }
-            match sizes.iter_mut().find(|(sz, _)| *sz == l.size) {
-                Some((_, ts)) => ts.push(t.name()),
-                None => sizes.push((l.size, vec![t.name()])),
-            }
+        let layouts = st.layouts.iter().filter(|(t, _)| model.targets.contains(t));
+        for (t, l) in layouts.clone() {
             if l.size == 0 || l.size % l.align.max(4) != 0 {
                 self.err(
                     &rules::BAD_VALUE,
@@ -135,10 +128,14 @@ impl Resolver<'_> {
                 return false;
             }
         }
+        let sizes = crate::target::group(layouts.map(|(&t, l)| (t, l.size)));
         if sizes.len() > 1 {
             let desc: Vec<String> = sizes
                 .iter()
-                .map(|(sz, ts)| format!("{sz} bytes on {}", ts.join(", ")))
+                .map(|(sz, ts)| {
+                    let names: Vec<&str> = ts.iter().map(|t| t.name()).collect();
+                    format!("{sz} bytes on {}", names.join(", "))
+                })
                 .collect();
             self.err(
                 &rules::BAD_VALUE,

@@ -21,7 +21,7 @@
 //! The shapes of the files are the askama templates in `templates/go/`;
 //! this module prepares flat view models.
 
-use crate::backend::shared::{group_targets, paragraphs, wrap};
+use crate::backend::shared::{paragraphs, wrap};
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
@@ -31,6 +31,7 @@ use crate::model::{
 };
 use crate::names::{pascal, upper};
 use crate::target::Target;
+use crate::target::group_by;
 use askama::Template;
 use std::path::PathBuf;
 
@@ -1006,7 +1007,7 @@ impl LayoutTestView {
                     None => {
                         // Size and offsets only: alignment alone (i386's
                         // u64) changes no byte.
-                        let groups = group_targets(&targets, |t| {
+                        let groups = group_by(&targets, |t| {
                             let l = s.layout(t);
                             (l.size, l.offsets.clone())
                         });

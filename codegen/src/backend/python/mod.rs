@@ -19,7 +19,7 @@
 
 mod rings;
 
-use crate::backend::shared::{group_targets, paragraphs, wrap};
+use crate::backend::shared::{paragraphs, wrap};
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
@@ -29,6 +29,7 @@ use crate::model::{
 };
 use crate::names::{pascal, snake, upper};
 use crate::target::Target;
+use crate::target::group_by;
 use askama::Template;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -846,7 +847,7 @@ fn layout_groups(model: &Model) -> Vec<LayoutGroup> {
             };
             let branches = match s.uniform_layout(&model.targets) {
                 Some(l) => vec![branch(None, l)],
-                None => group_targets(&model.targets, |t| s.layout(t).clone())
+                None => group_by(&model.targets, |t| s.layout(t).clone())
                     .into_iter()
                     .enumerate()
                     .map(|(i, (l, ts))| {
@@ -872,7 +873,7 @@ fn cmd_groups(model: &Model) -> Vec<CmdGroup> {
     if model.ioctls.is_empty() {
         return Vec::new();
     }
-    let groups = group_targets(&model.targets, |t| {
+    let groups = group_by(&model.targets, |t| {
         model
             .ioctls
             .iter()

@@ -109,26 +109,25 @@ impl Gen<'_> {
 
     /// The size of `s` at revision `at` on the spec's targets, for docs.
     fn size_text(&self, s: &Struct, at: u32) -> String {
-        let mut sizes: Vec<(u32, Vec<&str>)> = Vec::new();
-        for t in &self.model.targets {
-            let Some(layout) = s.layouts.get(t) else {
-                continue;
-            };
-            let n = match s.members.iter().rposition(|m| m.since <= at) {
+        let last = s.members.iter().rposition(|m| m.since <= at);
+        let sized = self.model.targets.iter().filter_map(|&t| {
+            let layout = s.layouts.get(&t)?;
+            let n = match last {
                 None => 0,
                 Some(last) if last + 1 == s.members.len() => layout.size,
                 Some(last) => layout.members.get(last).map_or(0, |m| m.offset + m.size),
             };
-            match sizes.iter_mut().find(|(size, _)| *size == n) {
-                Some((_, ts)) => ts.push(t.name()),
-                None => sizes.push((n, vec![t.name()])),
-            }
-        }
+            Some((t, n))
+        });
+        let sizes = crate::target::group(sized);
         match sizes.as_slice() {
             [(n, _)] => format!("{n} bytes"),
             _ => sizes
                 .iter()
-                .map(|(n, ts)| format!("{n} bytes on {}", ts.join(", ")))
+                .map(|(n, ts)| {
+                    let names: Vec<&str> = ts.iter().map(|t| t.name()).collect();
+                    format!("{n} bytes on {}", names.join(", "))
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
         }

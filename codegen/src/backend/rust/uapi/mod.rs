@@ -213,19 +213,7 @@ impl Gen<'_> {
     }
 
     fn group_values<T: PartialEq + Copy>(&self, f: impl Fn(Target) -> T) -> Vec<(T, Vec<Target>)> {
-        let mut groups: Vec<(T, Vec<Target>)> = Vec::new();
-        for &t in &self.model.targets {
-            let v = f(t);
-            match groups.iter_mut().find(|(g, _)| *g == v) {
-                Some((_, ts)) => {
-                    if !ts.contains(&t) {
-                        ts.push(t)
-                    }
-                }
-                None => groups.push((v, vec![t])),
-            }
-        }
-        groups
+        crate::target::group_by(&self.model.targets, f)
     }
 
     /// The spec that defines struct `name` (this one when unknown).
