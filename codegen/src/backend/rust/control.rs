@@ -78,6 +78,17 @@ pub(crate) fn kind(a: &Attr) -> Option<Kind> {
     })
 }
 
+/// The `nla::Type` of an attribute kind, as both sides' policies name it.
+pub(crate) fn policy_type(k: &Kind) -> String {
+    match k {
+        Kind::Int(s) => format!("nla::Type::{}", names::pascal(s.name())),
+        Kind::Flag => "nla::Type::Flag".to_string(),
+        Kind::Str => "nla::Type::String".to_string(),
+        Kind::Bin(_) => "nla::Type::Binary".to_string(),
+        Kind::Nest(_) => "nla::Type::Nest".to_string(),
+    }
+}
+
 pub(crate) fn op_const(op: &Operation) -> String {
     format!("OP_{}", names::upper(&op.name))
 }

@@ -205,13 +205,7 @@ impl Gen<'_> {
     /// `nla::AttrPolicy { .. }`), each a line with its comma.
     fn entry(&self, a: &Attr) -> Option<Vec<String>> {
         let k = kind(a)?;
-        let ty = match &k {
-            Kind::Int(s) => format!("nla::Type::{}", names::pascal(s.name())),
-            Kind::Flag => "nla::Type::Flag".to_string(),
-            Kind::Str => "nla::Type::String".to_string(),
-            Kind::Bin(_) => "nla::Type::Binary".to_string(),
-            Kind::Nest(_) => "nla::Type::Nest".to_string(),
-        };
+        let ty = control::policy_type(&k);
         let mut fields = Vec::new();
         if a.byte_order.is_some() {
             fields.push(format!("order: {},", order(a)));
