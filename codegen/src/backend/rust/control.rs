@@ -4,7 +4,9 @@
 //! and the numbers both sides print.
 
 use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
-use crate::model::{Attr, AttrSet, AttrType, ByteOrder, Ioctl, Model, Operation, Scalar};
+use crate::model::{
+    Attr, AttrSet, AttrType, ByteOrder, EnumCheck, EnumKind, Ioctl, Model, Operation, Scalar,
+};
 use crate::names;
 
 /// The members of the transport ioctl's argument that generated code uses
@@ -87,6 +89,27 @@ pub(crate) fn policy_type(k: &Kind) -> String {
         Kind::Bin(_) => "nla::Type::Binary".to_string(),
         Kind::Nest(_) => "nla::Type::Nest".to_string(),
     }
+}
+
+/// The `values` field of a policy entry whose attribute holds an enum
+/// (`Enum(&[..])`) or flags (`Mask(..)`); None when the enum is unknown.
+pub(crate) fn policy_values(m: &Model, check: &EnumCheck) -> Option<String> {
+    let (e, _) = m.find_enum(&check.name)?;
+    Some(if check.as_flags {
+        // An enum used as flags: each entry's value is a bit number.
+        let mask = if e.kind == EnumKind::Flags {
+            e.mask()
+        } else {
+            e.entries
+                .iter()
+                .filter(|x| x.value < 64)
+                .fold(0, |m, x| m | 1 << x.value)
+        };
+        format!("values: nla::Values::Mask({mask})")
+    } else {
+        let vals: Vec<String> = e.entries.iter().map(|x| x.value.to_string()).collect();
+        format!("values: nla::Values::Enum(&[{}])", vals.join(", "))
+    })
 }
 
 pub(crate) fn op_const(op: &Operation) -> String {

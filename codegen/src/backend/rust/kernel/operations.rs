@@ -16,7 +16,7 @@ use crate::backend::rust::control::{
 use crate::backend::rust::items::{self, str_lit};
 use crate::backend::rust::layout::{self, let_chain, put};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
-use crate::model::{Attr, AttrSet, EnumKind, Operation};
+use crate::model::{Attr, AttrSet, Operation};
 use crate::names;
 
 fn view_ident(set: &str) -> String {
@@ -221,26 +221,12 @@ impl Gen<'_> {
                 let hi = i128_lit(a.max.unwrap_or(hi));
                 fields.push(format!("range: Some(({lo}, {hi})),"));
             }
-            if let Some(check) = &a.enum_
-                && let Some((e, _)) = self.model.find_enum(&check.name)
+            if let Some(values) = a
+                .enum_
+                .as_ref()
+                .and_then(|c| control::policy_values(self.model, c))
             {
-                if check.as_flags {
-                    let mask = if e.kind == EnumKind::Flags {
-                        e.mask()
-                    } else {
-                        e.entries
-                            .iter()
-                            .filter(|x| x.value < 64)
-                            .fold(0, |m, x| m | 1 << x.value)
-                    };
-                    fields.push(format!("values: nla::Values::Mask({mask}),"));
-                } else {
-                    let vals: Vec<String> = e.entries.iter().map(|x| x.value.to_string()).collect();
-                    fields.push(format!(
-                        "values: nla::Values::Enum(&[{}]),",
-                        vals.join(", ")
-                    ));
-                }
+                fields.push(format!("{values},"));
             }
         }
         let lit = |v: u64| v.min(u64::from(u32::MAX));

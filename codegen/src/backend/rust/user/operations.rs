@@ -17,7 +17,7 @@ use crate::backend::rust::control::{
 use crate::backend::rust::items::fn_sig;
 use crate::backend::rust::layout::{ClosureCall, call_chain, call_stmt as call};
 use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
-use crate::model::{Attr, AttrSet, EnumKind, Ioctl, Model, Operation, Scalar};
+use crate::model::{Attr, AttrSet, Ioctl, Model, Operation, Scalar};
 use crate::names;
 
 fn owned_ident(set: &str) -> String {
@@ -191,25 +191,12 @@ impl Ops<'_> {
                 i128_lit(a.max.unwrap_or(hi))
             ));
         }
-        let Some(check) = &a.enum_ else {
-            return;
-        };
-        let Some((e, _)) = self.model.find_enum(&check.name) else {
-            return;
-        };
-        if check.as_flags {
-            let mask = if e.kind == EnumKind::Flags {
-                e.mask()
-            } else {
-                e.entries
-                    .iter()
-                    .filter(|x| x.value < 64)
-                    .fold(0, |m, x| m | 1 << x.value)
-            };
-            fields.push(format!("values: nla::Values::Mask({mask})"));
-        } else {
-            let vals: Vec<String> = e.entries.iter().map(|x| x.value.to_string()).collect();
-            fields.push(format!("values: nla::Values::Enum(&[{}])", vals.join(", ")));
+        if let Some(values) = a
+            .enum_
+            .as_ref()
+            .and_then(|c| control::policy_values(self.model, c))
+        {
+            fields.push(values);
         }
     }
 
