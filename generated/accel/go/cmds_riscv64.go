@@ -6,8 +6,6 @@
 
 package acceluapi
 
-import "unsafe"
-
 // Command numbers on riscv64 (the spec's riscv64 target).
 const (
 	IOCTL_GET_PARAM     = 0xc0106400
@@ -18,36 +16,3 @@ const (
 	IOCTL_QUEUE_CREATE  = 0xc0106405
 	IOCTL_QUEUE_DESTROY = 0x40086406
 )
-
-// Every struct size and member offset on riscv64, checked by the compiler:
-// each index is 0 exactly when the value is the spec's, and a compile error
-// (constant overflow, or index out of range) names the one that is not.
-var _ = [1]struct{}{}[unsafe.Sizeof(GetParam{})-16]
-var _ = [1]struct{}{}[unsafe.Offsetof(GetParam{}.Param)]
-var _ = [1]struct{}{}[unsafe.Offsetof(GetParam{}.Pad0)-4]
-var _ = [1]struct{}{}[unsafe.Offsetof(GetParam{}.Value)-8]
-var _ = [1]struct{}{}[unsafe.Sizeof(SetParam{})-16]
-var _ = [1]struct{}{}[unsafe.Offsetof(SetParam{}.Param)]
-var _ = [1]struct{}{}[unsafe.Offsetof(SetParam{}.Pad0)-4]
-var _ = [1]struct{}{}[unsafe.Offsetof(SetParam{}.Value)-8]
-var _ = [1]struct{}{}[unsafe.Sizeof(BoCreate{})-24]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoCreate{}.Size)]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoCreate{}.Flags)-8]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoCreate{}.Handle)-12]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoCreate{}.Alignment)-16]
-var _ = [1]struct{}{}[unsafe.Sizeof(BoInfo{})-24]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoInfo{}.Handle)]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoInfo{}.Flags)-4]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoInfo{}.Size)-8]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoInfo{}.MmapOffset)-16]
-var _ = [1]struct{}{}[unsafe.Sizeof(BoDestroy{})-8]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoDestroy{}.Handle)]
-var _ = [1]struct{}{}[unsafe.Offsetof(BoDestroy{}.Pad0)-4]
-var _ = [1]struct{}{}[unsafe.Sizeof(QueueCreate{})-16]
-var _ = [1]struct{}{}[unsafe.Offsetof(QueueCreate{}.Priority)]
-var _ = [1]struct{}{}[unsafe.Offsetof(QueueCreate{}.Flags)-4]
-var _ = [1]struct{}{}[unsafe.Offsetof(QueueCreate{}.Handle)-8]
-var _ = [1]struct{}{}[unsafe.Offsetof(QueueCreate{}.Pad0)-12]
-var _ = [1]struct{}{}[unsafe.Sizeof(QueueDestroy{})-8]
-var _ = [1]struct{}{}[unsafe.Offsetof(QueueDestroy{}.Handle)]
-var _ = [1]struct{}{}[unsafe.Offsetof(QueueDestroy{}.Pad0)-4]

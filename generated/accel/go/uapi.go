@@ -33,8 +33,9 @@
 // Command numbers differ between targets and live in cmds_<goarch>.go, one file
 // per GOARCH the spec targets (amd64, 386, arm64, arm, riscv64, ppc64le, mips,
 // s390x); building for any other GOARCH leaves the IOCTL_ constants undefined.
-// Those files also check every struct size and member offset at compile time,
-// and layout_test.go checks them again when the tests run.
+// Every struct size and member offset is checked at compile time: in layout.go
+// for the structs that lay out alike on every GOARCH, in those files for the
+// others.
 //
 // Each ioctl has a function IoctlX that calls ioctl(2) through syscall.Syscall
 // and returns a failure as a syscall.Errno; EINTR is retried, since the Go

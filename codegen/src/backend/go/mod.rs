@@ -6,10 +6,12 @@
 //! - `ioctl.go`: one function per ioctl over `syscall.Syscall(SYS_IOCTL)`,
 //!   returning the errno as a `syscall.Errno`; ioctls whose argument holds
 //!   user pointers take slices for them.
-//! - `cmds_<goarch>.go`: the command numbers of one GOARCH, and compile-time
-//!   checks of every struct size and member offset on it, so even a cross
-//!   build proves the layout.
-//! - `layout_test.go`: the same sizes and offsets checked by `go test`.
+//! - `layout.go`: compile-time checks of the size and member offsets of
+//!   every struct that lays out alike on all the spec's GOARCHes, so even a
+//!   cross build proves the layout.
+//! - `cmds_<goarch>.go`: the command numbers of one GOARCH, and the same
+//!   compile-time checks for the structs whose layout differs between
+//!   GOARCHes.
 //! - `go.mod`: an included spec's package is required and replaced by its
 //!   generated folder (`../../<inc>/go`), so nothing is downloaded.
 //!
@@ -27,11 +29,10 @@ use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
     ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
-    Struct, StructLayout,
+    Struct,
 };
 use crate::names::{pascal, upper};
 use crate::target::Target;
-use crate::target::group_by;
 use askama::Template;
 use std::path::PathBuf;
 
@@ -63,24 +64,30 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
             render_template(model, "Go ioctl", &IoctlView::new(model, &banner))?,
         ));
     }
-    if !model.ioctls.is_empty() || !model.structs.is_empty() {
-        for t in go_targets(model) {
+    let targets = go_targets(model);
+    let layouts = LayoutChecks::new(model, &targets);
+    if !layouts.uniform.is_empty() {
+        files.push(file(
+            "layout.go",
+            render_template(
+                model,
+                "Go layout",
+                &LayoutView::new(model, &layouts, &banner),
+            )?,
+        ));
+    }
+    if !model.ioctls.is_empty() || !layouts.per_target.is_empty() {
+        for &t in &targets {
             let Some(goarch) = t.goarch() else { continue };
             files.push(file(
                 &format!("cmds_{goarch}.go"),
-                render_template(model, "Go cmds", &CmdsView::new(model, t, &banner))?,
+                render_template(
+                    model,
+                    "Go cmds",
+                    &CmdsView::new(model, t, &layouts, &banner),
+                )?,
             ));
         }
-    }
-    if !model.structs.is_empty() {
-        files.push(file(
-            "layout_test.go",
-            render_template(
-                model,
-                "Go layout test",
-                &LayoutTestView::new(model, &banner),
-            )?,
-        ));
     }
     Ok(files)
 }
@@ -488,9 +495,9 @@ fn package_doc(model: &Model) -> Vec<String> {
     doc.push(format!(
         "Command numbers differ between targets and live in cmds_<goarch>.go, one \
          file per GOARCH the spec targets ({}); building for any other GOARCH \
-         leaves the IOCTL_ constants undefined. Those files also check every \
-         struct size and member offset at compile time, and layout_test.go checks \
-         them again when the tests run.",
+         leaves the IOCTL_ constants undefined. Every struct size and member \
+         offset is checked at compile time: in layout.go for the structs that \
+         lay out alike on every GOARCH, in those files for the others.",
         goarchs.join(", ")
     ));
     doc.push(
@@ -890,7 +897,7 @@ struct CmdsView {
 }
 
 impl CmdsView {
-    fn new(model: &Model, t: Target, banner: &str) -> CmdsView {
+    fn new(model: &Model, t: Target, layouts: &LayoutChecks<'_>, banner: &str) -> CmdsView {
         let mut cmds = Vec::new();
         let mut missing = Vec::new();
         for io in &model.ioctls {
@@ -908,18 +915,11 @@ impl CmdsView {
                 )),
             }
         }
-        let mut checks = Vec::new();
-        for s in structs_in_order(model) {
-            let name = pascal(&s.name);
-            let l = s.layout(t);
-            checks.push(index_expr(&format!("unsafe.Sizeof({name}{{}})"), l.size));
-            for (m, off) in s.members.iter().zip(&l.offsets) {
-                checks.push(index_expr(
-                    &format!("unsafe.Offsetof({name}{{}}.{})", pascal(&m.name)),
-                    *off,
-                ));
-            }
-        }
+        let checks = layouts
+            .per_target
+            .iter()
+            .flat_map(|s| s.checks(t))
+            .collect();
         CmdsView {
             banner: banner.to_string(),
             goarch: t.goarch().unwrap_or_default(),
@@ -950,90 +950,82 @@ fn structs_in_order(model: &Model) -> impl Iterator<Item = &Struct> {
     })
 }
 
-// ---------------------------------------------------------------- layout_test.go
+// ---------------------------------------------------------------- layout.go
+
+/// The compile-time layout checks of every struct, split by where they
+/// can live: a struct that lays out alike on every GOARCH of the spec is
+/// checked once in `layout.go`, which builds everywhere, and the others in
+/// each `cmds_<goarch>.go`. (A run-time test of the same facts would be
+/// redundant: the package does not compile unless they hold.)
+struct LayoutChecks<'m> {
+    uniform: Vec<StructChecks<'m>>,
+    per_target: Vec<StructChecks<'m>>,
+}
+
+/// One struct's Go names, computed once for every target's checks.
+struct StructChecks<'m> {
+    s: &'m Struct,
+    name: String,
+    fields: Vec<String>,
+}
+
+impl<'m> LayoutChecks<'m> {
+    fn new(model: &'m Model, targets: &[Target]) -> Self {
+        let mut checks = LayoutChecks {
+            uniform: Vec::new(),
+            per_target: Vec::new(),
+        };
+        for s in structs_in_order(model) {
+            let names = StructChecks {
+                s,
+                name: pascal(&s.name),
+                fields: s.members.iter().map(|m| pascal(&m.name)).collect(),
+            };
+            match s.uniform_layout(targets) {
+                Some(_) => checks.uniform.push(names),
+                None => checks.per_target.push(names),
+            }
+        }
+        checks
+    }
+}
+
+impl StructChecks<'_> {
+    /// Constant expressions that are 0 exactly when the size and each
+    /// member offset on `t` are as the spec says: indexes of a
+    /// one-element array.
+    fn checks(&self, t: Target) -> impl Iterator<Item = String> + '_ {
+        let l = self.s.layout(t);
+        let name = &self.name;
+        std::iter::once(index_expr(&format!("unsafe.Sizeof({name}{{}})"), l.size)).chain(
+            self.fields.iter().zip(&l.offsets).map(move |(field, off)| {
+                index_expr(&format!("unsafe.Offsetof({name}{{}}.{field})"), *off)
+            }),
+        )
+    }
+}
 
 #[derive(Template)]
-#[template(path = "go/templates/layout_test.go", escape = "none")]
-struct LayoutTestView {
+#[template(path = "go/templates/layout.go", escape = "none")]
+struct LayoutView {
     banner: String,
     package: String,
     spec: String,
-    blocks: Vec<LayoutBlock>,
+    checks: Vec<String>,
 }
 
-enum LayoutBlock {
-    /// The struct lays out alike on every GOARCH of the spec.
-    Plain(Vec<Check>),
-    /// One case per group of GOARCHes sharing a layout.
-    Switch { name: String, cases: Vec<Case> },
-}
-
-struct Case {
-    /// `"amd64", "arm64"`.
-    goarchs: String,
-    checks: Vec<Check>,
-}
-
-struct Check {
-    what: String,
-    got: String,
-    want: u32,
-}
-
-impl LayoutTestView {
-    fn new(model: &Model, banner: &str) -> LayoutTestView {
-        let targets = go_targets(model);
-        let blocks = structs_in_order(model)
-            .map(|s| {
-                let name = pascal(&s.name);
-                let checks = |l: &StructLayout| {
-                    let mut v = vec![Check {
-                        what: format!("{:?}", format!("Sizeof({name})")),
-                        got: format!("unsafe.Sizeof({name}{{}})"),
-                        want: l.size,
-                    }];
-                    for (m, off) in s.members.iter().zip(&l.offsets) {
-                        let field = pascal(&m.name);
-                        v.push(Check {
-                            what: format!("{:?}", format!("Offsetof({name}.{field})")),
-                            got: format!("unsafe.Offsetof({name}{{}}.{field})"),
-                            want: *off,
-                        });
-                    }
-                    v
-                };
-                match s.uniform_layout(&targets) {
-                    Some(l) => LayoutBlock::Plain(checks(l)),
-                    None => {
-                        // Size and offsets only: alignment alone (i386's
-                        // u64) changes no byte.
-                        let groups = group_by(&targets, |t| {
-                            let l = s.layout(t);
-                            (l.size, l.offsets.clone())
-                        });
-                        LayoutBlock::Switch {
-                            cases: groups
-                                .into_iter()
-                                .map(|(_, ts)| Case {
-                                    goarchs: ts
-                                        .iter()
-                                        .map(|t| format!("{:?}", t.goarch().unwrap_or_default()))
-                                        .collect::<Vec<_>>()
-                                        .join(", "),
-                                    checks: checks(s.layout(ts[0])),
-                                })
-                                .collect(),
-                            name,
-                        }
-                    }
-                }
-            })
-            .collect();
-        LayoutTestView {
+impl LayoutView {
+    fn new(model: &Model, layouts: &LayoutChecks<'_>, banner: &str) -> LayoutView {
+        // Any target serves: these structs lay out alike on all of them.
+        let checks = match go_targets(model).first() {
+            Some(&t) => layouts.uniform.iter().flat_map(|s| s.checks(t)).collect(),
+            None => Vec::new(),
+        };
+        LayoutView {
             banner: banner.to_string(),
             package: package_name(&model.name),
             spec: model.name.clone(),
-            blocks,
+            checks,
         }
     }
 }

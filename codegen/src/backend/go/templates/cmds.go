@@ -24,9 +24,11 @@ const (
 {%- endif %}
 {%- if !checks.is_empty() %}
 
-// Every struct size and member offset on {{ goarch }}, checked by the compiler:
-// each index is 0 exactly when the value is the spec's, and a compile error
-// (constant overflow, or index out of range) names the one that is not.
+// The size and member offsets on {{ goarch }} of every struct that lays out
+// differently on another GOARCH of the spec (layout.go checks the others),
+// checked by the compiler: each index is 0 exactly when the value is the
+// spec's, and a compile error (constant overflow, or index out of range)
+// names the one that is not.
 {%- for c in checks %}
 var _ = [1]struct{}{}[{{ c }}]
 {%- endfor %}
