@@ -55,7 +55,10 @@ fn parse_all(attrs: &[u8]) {
         if let Ok(r) = ko::FwCommandRequest::parse(attrs, rev)
             && let Some(m) = r.request()
         {
-            assert!(softaccel_kernel::validate_fw_request(&m).is_ok());
+            assert!(
+                softaccel_kernel::validate_fw_request_at(&m, softaccel_kernel::uapi::REVISION)
+                    .is_ok()
+            );
         }
         // The kernel's views of the sets, on unvalidated bytes: reading
         // never fails or panics either.

@@ -170,7 +170,6 @@ impl Gen<'_> {
         let ty = self.struct_ty(arg_name);
         let (validate_at, _) = self.struct_fn("validate_{}_at", arg_name);
         let (clear, _) = self.struct_fn("clear_out_{}", arg_name);
-        let (size_at, _) = self.struct_fn("size_{}_at", arg_name);
         let ext = match io.extension.unwrap_or(Extension::ZeroExtend) {
             Extension::ZeroExtend => "Extension::ZeroExtend",
             Extension::Strict => "Extension::Strict",
@@ -183,13 +182,22 @@ impl Gen<'_> {
             w.line(format!("let arg_rev = {};", self.owner_revision(arg_name)));
             "arg_rev"
         };
-        let lines = layout::call(
-            w.indent(),
-            &format!("let size = {size_at}"),
-            &[arg_rev.to_string()],
-            ";",
-        );
-        put(w, lines);
+        let grew = self
+            .model
+            .find_struct(arg_name)
+            .is_some_and(|(s, _)| self.grew(s));
+        if grew {
+            let (size_at, _) = self.struct_fn("size_{}_at", arg_name);
+            let lines = layout::call(
+                w.indent(),
+                &format!("let size = {size_at}"),
+                &[arg_rev.to_string()],
+                ";",
+            );
+            put(w, lines);
+        } else {
+            w.line(format!("let size = core::mem::size_of::<{ty}>();"));
+        }
         // Copy in only if the declared direction writes too, out only if
         // it reads too (drm_ioctl's intersection).
         let copy_in = if io.dir.copies_in() {

@@ -213,8 +213,9 @@ impl Gen<'_> {
             format!(
                 "Every step plays the revision the driver reports (`{}_revision`, by default \
                  this crate's): the argument is copied in and out at the size its struct had \
-                 then (`size_*_at`, so a caller's newer members are its extension tail), \
-                 members added later are zero in the handler's view (`clear_newer_*`), and \
+                 then (`size_*_at` of a struct that grew, so a caller's newer members are its \
+                 extension tail), members added later are zero in the handler's view \
+                 (`clear_newer_*`), and \
                  enum values and flag bits added later are `EINVAL` (`validate_*_at`). One \
                  driver thus answers as each older revision of it did, which is what the \
                  compatibility matrix runs new userspace against.",

@@ -10,8 +10,14 @@ use crate::model::Struct;
 use crate::names;
 
 impl Gen<'_> {
+    /// Whether a revision of the spec added members to `s` after the
+    /// struct itself: only then does its size depend on the revision.
+    pub(super) fn grew(&self, s: &Struct) -> bool {
+        s.members.iter().any(|m| m.since > s.since)
+    }
+
     /// `size_<s>_at`: the struct's size at each revision, the end of the
-    /// last member that revision had.
+    /// last member that revision had. Only for a struct that [`Self::grew`].
     pub(super) fn size_at_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str) {
         let link = self.struct_link(&s.name);
         let spec = &self.model.name;
@@ -39,18 +45,6 @@ impl Gen<'_> {
                 " {",
             );
         };
-        if thresholds.is_empty() {
-            doc_paras.push(format!(
-                "Every member is as old as the struct: `size_of::<{}>()` at every revision.",
-                crate::backend::rust::writer::type_ident(&s.name)
-            ));
-            doc(w, &doc_paras.join("\n"));
-            sig(w);
-            w.line("let _ = rev;");
-            w.line(format!("core::mem::size_of::<{ty}>()"));
-            w.close("");
-            return;
-        }
         let mut from = vec![s.since];
         from.extend(&thresholds);
         for (i, r) in from.iter().enumerate() {

@@ -176,29 +176,6 @@ impl Gen<'_> {
             ));
         }
 
-        doc(
-            w,
-            &format!(
-                "Checks a {link} the caller wrote, as the revision this crate was generated \
-                 from does: [`{validate_at}`] at [`uapi::REVISION`]."
-            ),
-        );
-        items::fn_sig(
-            w,
-            &format!("pub fn validate_{snake}"),
-            &[format!("v: &{ty}")],
-            Some("Result<(), Errno>"),
-            " {",
-        );
-        let lines = layout::call(
-            w.indent(),
-            &validate_at,
-            &["v".to_string(), "uapi::REVISION".to_string()],
-            "",
-        );
-        put(w, lines);
-        w.close("");
-
         doc(w, &vdoc.join("\n"));
         items::fn_sig(
             w,
@@ -221,8 +198,13 @@ impl Gen<'_> {
         w.close("");
 
         self.clear_out_fn(w, s, &ty, &link);
+        // The revision functions exist only for a struct that grew: for
+        // the others clearing does nothing and the size is `size_of`, so
+        // `dispatch` needs neither and no driver would call them.
         self.clear_newer_fn(w, s, &ty, &link);
-        self.size_at_fn(w, s, &ty);
+        if self.grew(s) {
+            self.size_at_fn(w, s, &ty);
+        }
     }
 
     fn clear_out_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str, link: &str) {
@@ -257,18 +239,17 @@ impl Gen<'_> {
     fn clear_newer_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str, link: &str) {
         let spec = &self.model.name;
         let newer = self.newer_clears(s);
+        if newer.is_empty() {
+            return;
+        }
         let mut ndoc = vec![format!(
             "Zeroes every member of a {link} newer than revision `rev` of the `{spec}` spec: \
              a driver of that revision had no such member. [`dispatch`] does it after copying \
              in and before copying out when the driver reports an older revision, so a handler \
              never sees, and a caller never gets, what that revision did not have."
         )];
-        if newer.is_empty() {
-            ndoc.push("Every member is as old as the struct; this does nothing.".to_string());
-        } else {
-            for (since, _, names) in &newer {
-                ndoc.push(format!("- Below revision {since}: {}.", names.join(", ")));
-            }
+        for (since, _, names) in &newer {
+            ndoc.push(format!("- Below revision {since}: {}.", names.join(", ")));
         }
         doc(w, &ndoc.join("\n"));
         let snake = names::snake(&s.name);
@@ -279,9 +260,6 @@ impl Gen<'_> {
             None,
             " {",
         );
-        if newer.is_empty() {
-            w.line("let _ = (v, rev);");
-        }
         for (since, stmts, _) in newer {
             w.open(format!("if rev < {since}"));
             for st in stmts {
@@ -369,10 +347,12 @@ impl Gen<'_> {
                                 format!("`{label}` fails {link} at `rev`"),
                             )
                         } else {
-                            let (f, link) = self.struct_fn("validate_{}", name);
+                            let (f, link) = self.struct_fn("validate_{}_at", name);
+                            let owner = self.struct_owner(name);
+                            let revision = super::path(&self.uapi_prefix(&owner), "REVISION");
                             (
-                                Test::Nested(f, vec![format!("&{field}")], false),
-                                format!("`{label}` fails {link}"),
+                                Test::Nested(f, vec![format!("&{field}"), revision.clone()], false),
+                                format!("`{label}` fails {link} at `{revision}`"),
                             )
                         };
                         out.push(Check::new(test, doc, from));

@@ -1,7 +1,9 @@
 //! The functions of one ioctl: the safe one, which fills each user
 //! pointer of the argument from a borrow, and the `unsafe` `_raw` one,
 //! which sends the argument as the caller set it. An ioctl whose argument
-//! holds a pointer no borrow can vouch for only gets the `_raw` one.
+//! holds a pointer no borrow can vouch for only gets the `_raw` one; one
+//! whose argument holds no pointer only the safe one (a `_raw` one would
+//! send the same bytes).
 
 use super::lib_name;
 use super::text::{struct_path, struct_prefix};
@@ -124,6 +126,9 @@ impl IoctlGen<'_> {
         if !nested {
             self.safe_fn(w, arg, &arg_ty, &ptrs);
         }
+        if ptrs.is_empty() && !nested {
+            return;
+        }
         doc(w, &self.raw_doc(arg, &ptrs, nested));
         let params = [
             "t: &T".to_string(),
@@ -143,12 +148,7 @@ impl IoctlGen<'_> {
             &format!(
                 "SAFETY: `arg` is an exclusive borrow of a whole `{arg_ty}`, the size `{}` \
                  encodes, valid for the kernel's reads and writes; {}",
-                self.cmd,
-                if ptrs.is_empty() && !nested {
-                    "it holds no user pointer."
-                } else {
-                    "the user pointers in it are valid by this function's contract."
-                }
+                self.cmd, "the user pointers in it are valid by this function's contract."
             ),
         );
         self.ioctl_call(w, "::core::ptr::from_mut(arg).cast()");
@@ -546,30 +546,22 @@ impl IoctlGen<'_> {
             ));
         }
         paras.push("# Safety".to_string());
-        if ptrs.is_empty() && !nested {
-            paras.push(
-                "`arg` holds no user pointer, so any value is sound; the function is `unsafe` \
-                 only to match the other `_raw` functions."
-                    .to_string(),
-            );
+        let fields: Vec<String> = ptrs
+            .iter()
+            .map(|p| self.field_link(arg, &p.field))
+            .collect();
+        let which = if nested {
+            "Every user pointer in `arg`, nested ones included,".to_string()
         } else {
-            let fields: Vec<String> = ptrs
-                .iter()
-                .map(|p| self.field_link(arg, &p.field))
-                .collect();
-            let which = if nested {
-                "Every user pointer in `arg`, nested ones included,".to_string()
-            } else {
-                format!("Each user pointer in `arg` ({})", fields.join(", "))
-            };
-            paras.push(format!(
-                "{which} must be 0 or an address the kernel may access as this ioctl does (read \
-                 for `in` pointers, write for `out` and `inout` ones) for as many elements or \
-                 bytes as its count member says, without touching memory that Rust code \
-                 borrows during the call. An address that is not mapped at all qualifies: the \
-                 kernel answers it with EFAULT."
-            ));
-        }
+            format!("Each user pointer in `arg` ({})", fields.join(", "))
+        };
+        paras.push(format!(
+            "{which} must be 0 or an address the kernel may access as this ioctl does (read \
+             for `in` pointers, write for `out` and `inout` ones) for as many elements or \
+             bytes as its count member says, without touching memory that Rust code \
+             borrows during the call. An address that is not mapped at all qualifies: the \
+             kernel answers it with EFAULT."
+        ));
         paras.join("\n")
     }
 

@@ -99,8 +99,9 @@ fn crate_items(w: &mut RustWriter, m: &Model) {
              when the ioctl is newer, the answer an old kernel would give as ENOTTY. The \
              safe functions fill each user pointer of the argument from a slice, with its \
              count member set from the slice's length, so no pointer outlives what it \
-             points at. The `unsafe` `_raw` functions send the argument exactly as the \
-             caller set it, for tests that pass deliberately bad pointers.",
+             points at. Where the argument holds user pointers, the `unsafe` `_raw` \
+             function sends it exactly as the caller set it, for tests that pass \
+             deliberately bad pointers.",
             m.source
         ),
         "Structs, constants and command numbers are those of the uapi crate, re-exported \

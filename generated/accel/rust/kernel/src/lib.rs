@@ -34,22 +34,17 @@
 //!
 //! Every step plays the revision the driver reports (`accel_revision`, by default
 //! this crate's): the argument is copied in and out at the size its struct had then
-//! (`size_*_at`, so a caller's newer members are its extension tail), members added
-//! later are zero in the handler's view (`clear_newer_*`), and enum values and flag
-//! bits added later are `EINVAL` (`validate_*_at`). One driver thus answers as each
-//! older revision of it did, which is what the compatibility matrix runs new
-//! userspace against.
+//! (`size_*_at` of a struct that grew, so a caller's newer members are its
+//! extension tail), members added later are zero in the handler's view
+//! (`clear_newer_*`), and enum values and flag bits added later are `EINVAL`
+//! (`validate_*_at`). One driver thus answers as each older revision of it did,
+//! which is what the compatibility matrix runs new userspace against.
 #![no_std]
 #![forbid(unsafe_code)]
 /// The `accel` uapi crate: the structs and numbers this crate validates and
 /// dispatches.
 pub use accel_uapi as uapi;
 pub use uabi_runtime::{Errno, Extension, UserArray, UserMem};
-/// Checks a [`uapi::GetParam`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_get_param_at`] at [`uapi::REVISION`].
-pub fn validate_get_param(v: &uapi::GetParam) -> Result<(), Errno> {
-    validate_get_param_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::GetParam`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `accel` spec does. Since revision 1.
 ///
@@ -92,31 +87,6 @@ pub fn validate_get_param_at(v: &uapi::GetParam, rev: u32) -> Result<(), Errno> 
 pub fn clear_out_get_param(v: &mut uapi::GetParam) {
     v.value = 0;
 }
-/// Zeroes every member of a [`uapi::GetParam`] newer than revision `rev` of the
-/// `accel` spec: a driver of that revision had no such member. [`dispatch`] does it
-/// after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_get_param(v: &mut uapi::GetParam, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::GetParam`] at revision `rev` of the `accel` spec: the end
-/// of the last member that revision had (members are appended as revisions grow a
-/// struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<GetParam>()` at every revision.
-pub const fn size_get_param_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::GetParam>()
-}
-/// Checks a [`uapi::SetParam`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_set_param_at`] at [`uapi::REVISION`].
-pub fn validate_set_param(v: &uapi::SetParam) -> Result<(), Errno> {
-    validate_set_param_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::SetParam`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `accel` spec does. Since revision 1.
 ///
@@ -155,31 +125,6 @@ pub fn validate_set_param_at(v: &uapi::SetParam, rev: u32) -> Result<(), Errno> 
 /// The struct has no such member; this does nothing.
 pub fn clear_out_set_param(v: &mut uapi::SetParam) {
     let _ = v;
-}
-/// Zeroes every member of a [`uapi::SetParam`] newer than revision `rev` of the
-/// `accel` spec: a driver of that revision had no such member. [`dispatch`] does it
-/// after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_set_param(v: &mut uapi::SetParam, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::SetParam`] at revision `rev` of the `accel` spec: the end
-/// of the last member that revision had (members are appended as revisions grow a
-/// struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<SetParam>()` at every revision.
-pub const fn size_set_param_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::SetParam>()
-}
-/// Checks a [`uapi::BoCreate`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_bo_create_at`] at [`uapi::REVISION`].
-pub fn validate_bo_create(v: &uapi::BoCreate) -> Result<(), Errno> {
-    validate_bo_create_at(v, uapi::REVISION)
 }
 /// Checks a [`uapi::BoCreate`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `accel` spec does. Since revision 1.
@@ -253,11 +198,6 @@ pub const fn size_bo_create_at(rev: u32) -> usize {
             + core::mem::size_of_val(&uapi::BoCreate::ZERO.handle)
     }
 }
-/// Checks a [`uapi::BoInfo`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_bo_info_at`] at [`uapi::REVISION`].
-pub fn validate_bo_info(v: &uapi::BoInfo) -> Result<(), Errno> {
-    validate_bo_info_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::BoInfo`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `accel` spec does. Since revision 1.
 ///
@@ -284,31 +224,6 @@ pub fn clear_out_bo_info(v: &mut uapi::BoInfo) {
     v.size = 0;
     v.mmap_offset = 0;
 }
-/// Zeroes every member of a [`uapi::BoInfo`] newer than revision `rev` of the
-/// `accel` spec: a driver of that revision had no such member. [`dispatch`] does it
-/// after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_bo_info(v: &mut uapi::BoInfo, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::BoInfo`] at revision `rev` of the `accel` spec: the end of
-/// the last member that revision had (members are appended as revisions grow a
-/// struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<BoInfo>()` at every revision.
-pub const fn size_bo_info_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::BoInfo>()
-}
-/// Checks a [`uapi::BoDestroy`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_bo_destroy_at`] at [`uapi::REVISION`].
-pub fn validate_bo_destroy(v: &uapi::BoDestroy) -> Result<(), Errno> {
-    validate_bo_destroy_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::BoDestroy`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `accel` spec does. Since revision 1.
 ///
@@ -333,32 +248,6 @@ pub fn validate_bo_destroy_at(v: &uapi::BoDestroy, rev: u32) -> Result<(), Errno
 /// The struct has no such member; this does nothing.
 pub fn clear_out_bo_destroy(v: &mut uapi::BoDestroy) {
     let _ = v;
-}
-/// Zeroes every member of a [`uapi::BoDestroy`] newer than revision `rev` of the
-/// `accel` spec: a driver of that revision had no such member. [`dispatch`] does it
-/// after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_bo_destroy(v: &mut uapi::BoDestroy, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::BoDestroy`] at revision `rev` of the `accel` spec: the end
-/// of the last member that revision had (members are appended as revisions grow a
-/// struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<BoDestroy>()` at every
-/// revision.
-pub const fn size_bo_destroy_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::BoDestroy>()
-}
-/// Checks a [`uapi::QueueCreate`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_queue_create_at`] at [`uapi::REVISION`].
-pub fn validate_queue_create(v: &uapi::QueueCreate) -> Result<(), Errno> {
-    validate_queue_create_at(v, uapi::REVISION)
 }
 /// Checks a [`uapi::QueueCreate`] the caller wrote, before any handler sees it, as
 /// a driver of revision `rev` of the `accel` spec does. Since revision 1.
@@ -392,32 +281,6 @@ pub fn validate_queue_create_at(v: &uapi::QueueCreate, rev: u32) -> Result<(), E
 pub fn clear_out_queue_create(v: &mut uapi::QueueCreate) {
     v.handle = 0;
 }
-/// Zeroes every member of a [`uapi::QueueCreate`] newer than revision `rev` of the
-/// `accel` spec: a driver of that revision had no such member. [`dispatch`] does it
-/// after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_queue_create(v: &mut uapi::QueueCreate, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::QueueCreate`] at revision `rev` of the `accel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<QueueCreate>()` at every
-/// revision.
-pub const fn size_queue_create_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::QueueCreate>()
-}
-/// Checks a [`uapi::QueueDestroy`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_queue_destroy_at`] at [`uapi::REVISION`].
-pub fn validate_queue_destroy(v: &uapi::QueueDestroy) -> Result<(), Errno> {
-    validate_queue_destroy_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::QueueDestroy`] the caller wrote, before any handler sees it, as
 /// a driver of revision `rev` of the `accel` spec does. Since revision 1.
 ///
@@ -442,27 +305,6 @@ pub fn validate_queue_destroy_at(v: &uapi::QueueDestroy, rev: u32) -> Result<(),
 /// The struct has no such member; this does nothing.
 pub fn clear_out_queue_destroy(v: &mut uapi::QueueDestroy) {
     let _ = v;
-}
-/// Zeroes every member of a [`uapi::QueueDestroy`] newer than revision `rev` of the
-/// `accel` spec: a driver of that revision had no such member. [`dispatch`] does it
-/// after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_queue_destroy(v: &mut uapi::QueueDestroy, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::QueueDestroy`] at revision `rev` of the `accel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<QueueDestroy>()` at every
-/// revision.
-pub const fn size_queue_destroy_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::QueueDestroy>()
 }
 /// What a driver implements for the `accel` spec: one method per ioctl, called by
 /// [`dispatch`] with an argument that is already copied in, cleared and validated.
@@ -651,7 +493,7 @@ fn ioctl_get_param<O: Ops + ?Sized>(
     if rev < 1 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_get_param_at(rev);
+    let size = core::mem::size_of::<uapi::GetParam>();
     let mut arg: uapi::GetParam = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -679,7 +521,7 @@ fn ioctl_set_param<O: Ops + ?Sized>(
     if rev < 1 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_set_param_at(rev);
+    let size = core::mem::size_of::<uapi::SetParam>();
     let mut arg: uapi::SetParam = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -734,7 +576,7 @@ fn ioctl_bo_info<O: Ops + ?Sized>(
     if rev < 1 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_bo_info_at(rev);
+    let size = core::mem::size_of::<uapi::BoInfo>();
     let mut arg: uapi::BoInfo = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -762,7 +604,7 @@ fn ioctl_bo_destroy<O: Ops + ?Sized>(
     if rev < 1 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_bo_destroy_at(rev);
+    let size = core::mem::size_of::<uapi::BoDestroy>();
     let mut arg: uapi::BoDestroy = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -787,7 +629,7 @@ fn ioctl_queue_create<O: Ops + ?Sized>(
     if rev < 1 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_queue_create_at(rev);
+    let size = core::mem::size_of::<uapi::QueueCreate>();
     let mut arg: uapi::QueueCreate = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -815,7 +657,7 @@ fn ioctl_queue_destroy<O: Ops + ?Sized>(
     if rev < 1 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_queue_destroy_at(rev);
+    let size = core::mem::size_of::<uapi::QueueDestroy>();
     let mut arg: uapi::QueueDestroy = uabi_runtime::copy_in_sized(
         mem,
         addr,

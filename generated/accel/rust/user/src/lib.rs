@@ -9,8 +9,8 @@
 //! calling when the ioctl is newer, the answer an old kernel would give as ENOTTY.
 //! The safe functions fill each user pointer of the argument from a slice, with its
 //! count member set from the slice's length, so no pointer outlives what it points
-//! at. The `unsafe` `_raw` functions send the argument exactly as the caller set
-//! it, for tests that pass deliberately bad pointers.
+//! at. Where the argument holds user pointers, the `unsafe` `_raw` function sends
+//! it exactly as the caller set it, for tests that pass deliberately bad pointers.
 //!
 //! Structs, constants and command numbers are those of the uapi crate, re-exported
 //! as [`uapi`].
@@ -62,34 +62,6 @@ pub fn get_param<T: Transport + ?Sized>(
         errno,
     })
 }
-/// Like [`get_param`], but sends `arg` exactly as the caller set it: user pointers
-/// and their counts are not touched. For tests that pass deliberately bad pointers
-/// or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn get_param_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::GetParam,
-) -> Result<(), CallError> {
-    if driver_revision < 1 {
-        return Err(CallError::Unsupported {
-            ioctl: "get-param",
-            since: 1,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::GetParam`, the size `IOCTL_GET_PARAM`
-    // encodes, valid for the kernel's reads and writes; it holds no user pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_GET_PARAM, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "get-param",
-        errno,
-    })
-}
 /// Write one read-write parameter. The new value applies to the calling open file
 /// only.
 ///
@@ -117,34 +89,6 @@ pub fn set_param<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::SetParam`, the size `IOCTL_SET_PARAM`
     // encodes, valid for the kernel's reads and writes. It holds no user pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_SET_PARAM, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "set-param",
-        errno,
-    })
-}
-/// Like [`set_param`], but sends `arg` exactly as the caller set it: user pointers
-/// and their counts are not touched. For tests that pass deliberately bad pointers
-/// or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn set_param_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::SetParam,
-) -> Result<(), CallError> {
-    if driver_revision < 1 {
-        return Err(CallError::Unsupported {
-            ioctl: "set-param",
-            since: 1,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::SetParam`, the size `IOCTL_SET_PARAM`
-    // encodes, valid for the kernel's reads and writes; it holds no user pointer.
     let result = unsafe { t.ioctl(uapi::IOCTL_SET_PARAM, ::core::ptr::from_mut(arg).cast()) };
     result.map_err(|errno| CallError::Errno {
         ioctl: "set-param",
@@ -187,34 +131,6 @@ pub fn bo_create<T: Transport + ?Sized>(
         errno,
     })
 }
-/// Like [`bo_create`], but sends `arg` exactly as the caller set it: user pointers
-/// and their counts are not touched. For tests that pass deliberately bad pointers
-/// or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn bo_create_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::BoCreate,
-) -> Result<(), CallError> {
-    if driver_revision < 1 {
-        return Err(CallError::Unsupported {
-            ioctl: "bo-create",
-            since: 1,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoCreate`, the size `IOCTL_BO_CREATE`
-    // encodes, valid for the kernel's reads and writes; it holds no user pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_BO_CREATE, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "bo-create",
-        errno,
-    })
-}
 /// Report the size, flags and mmap offset of a buffer object.
 ///
 /// Sends [`uapi::IOCTL_BO_INFO`], direction inout (`_IOWR`), with `arg`, a
@@ -240,34 +156,6 @@ pub fn bo_info<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoInfo`, the size `IOCTL_BO_INFO`
     // encodes, valid for the kernel's reads and writes. It holds no user pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_BO_INFO, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "bo-info",
-        errno,
-    })
-}
-/// Like [`bo_info`], but sends `arg` exactly as the caller set it: user pointers
-/// and their counts are not touched. For tests that pass deliberately bad pointers
-/// or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn bo_info_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::BoInfo,
-) -> Result<(), CallError> {
-    if driver_revision < 1 {
-        return Err(CallError::Unsupported {
-            ioctl: "bo-info",
-            since: 1,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoInfo`, the size `IOCTL_BO_INFO`
-    // encodes, valid for the kernel's reads and writes; it holds no user pointer.
     let result = unsafe { t.ioctl(uapi::IOCTL_BO_INFO, ::core::ptr::from_mut(arg).cast()) };
     result.map_err(|errno| CallError::Errno {
         ioctl: "bo-info",
@@ -301,35 +189,6 @@ pub fn bo_destroy<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoDestroy`, the size
     // `IOCTL_BO_DESTROY` encodes, valid for the kernel's reads and writes. It holds no user
-    // pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_BO_DESTROY, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "bo-destroy",
-        errno,
-    })
-}
-/// Like [`bo_destroy`], but sends `arg` exactly as the caller set it: user pointers
-/// and their counts are not touched. For tests that pass deliberately bad pointers
-/// or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn bo_destroy_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::BoDestroy,
-) -> Result<(), CallError> {
-    if driver_revision < 1 {
-        return Err(CallError::Unsupported {
-            ioctl: "bo-destroy",
-            since: 1,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::BoDestroy`, the size
-    // `IOCTL_BO_DESTROY` encodes, valid for the kernel's reads and writes; it holds no user
     // pointer.
     let result = unsafe { t.ioctl(uapi::IOCTL_BO_DESTROY, ::core::ptr::from_mut(arg).cast()) };
     result.map_err(|errno| CallError::Errno {
@@ -373,35 +232,6 @@ pub fn queue_create<T: Transport + ?Sized>(
         errno,
     })
 }
-/// Like [`queue_create`], but sends `arg` exactly as the caller set it: user
-/// pointers and their counts are not touched. For tests that pass deliberately bad
-/// pointers or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn queue_create_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::QueueCreate,
-) -> Result<(), CallError> {
-    if driver_revision < 1 {
-        return Err(CallError::Unsupported {
-            ioctl: "queue-create",
-            since: 1,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueCreate`, the size
-    // `IOCTL_QUEUE_CREATE` encodes, valid for the kernel's reads and writes; it holds no user
-    // pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_CREATE, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "queue-create",
-        errno,
-    })
-}
 /// Destroy a queue. The handle is invalid on return. Work already submitted to the
 /// queue runs to completion; it can no longer be waited for through this handle.
 ///
@@ -428,35 +258,6 @@ pub fn queue_destroy<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueDestroy`, the size
     // `IOCTL_QUEUE_DESTROY` encodes, valid for the kernel's reads and writes. It holds no user
-    // pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_DESTROY, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "queue-destroy",
-        errno,
-    })
-}
-/// Like [`queue_destroy`], but sends `arg` exactly as the caller set it: user
-/// pointers and their counts are not touched. For tests that pass deliberately bad
-/// pointers or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn queue_destroy_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::QueueDestroy,
-) -> Result<(), CallError> {
-    if driver_revision < 1 {
-        return Err(CallError::Unsupported {
-            ioctl: "queue-destroy",
-            since: 1,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueDestroy`, the size
-    // `IOCTL_QUEUE_DESTROY` encodes, valid for the kernel's reads and writes; it holds no user
     // pointer.
     let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_DESTROY, ::core::ptr::from_mut(arg).cast()) };
     result.map_err(|errno| CallError::Errno {

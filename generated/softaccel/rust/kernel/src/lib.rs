@@ -35,11 +35,11 @@
 //!
 //! Every step plays the revision the driver reports (`softaccel_revision`, by
 //! default this crate's): the argument is copied in and out at the size its struct
-//! had then (`size_*_at`, so a caller's newer members are its extension tail),
-//! members added later are zero in the handler's view (`clear_newer_*`), and enum
-//! values and flag bits added later are `EINVAL` (`validate_*_at`). One driver thus
-//! answers as each older revision of it did, which is what the compatibility matrix
-//! runs new userspace against.
+//! had then (`size_*_at` of a struct that grew, so a caller's newer members are its
+//! extension tail), members added later are zero in the handler's view
+//! (`clear_newer_*`), and enum values and flag bits added later are `EINVAL`
+//! (`validate_*_at`). One driver thus answers as each older revision of it did,
+//! which is what the compatibility matrix runs new userspace against.
 //!
 //! `control` carries control messages ([`operations`]) and has no handler of its
 //! own: after step 4, [`dispatch`] reads the request (at most 64 KiB), checks its
@@ -64,11 +64,6 @@ use alloc::vec::Vec;
 pub use softaccel_uapi as uapi;
 use uabi_runtime::nla;
 pub use uabi_runtime::{Errno, Extension, UserArray, UserMem};
-/// Checks a [`uapi::Cmd`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_cmd_at`] at [`uapi::REVISION`].
-pub fn validate_cmd(v: &uapi::Cmd) -> Result<(), Errno> {
-    validate_cmd_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::Cmd`] the caller wrote, before any handler sees it, as a driver
 /// of revision `rev` of the `softaccel` spec does. Since revision 1.
 ///
@@ -109,31 +104,6 @@ pub fn validate_cmd_at(v: &uapi::Cmd, rev: u32) -> Result<(), Errno> {
 pub fn clear_out_cmd(v: &mut uapi::Cmd) {
     let _ = v;
 }
-/// Zeroes every member of a [`uapi::Cmd`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_cmd(v: &mut uapi::Cmd, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::Cmd`] at revision `rev` of the `softaccel` spec: the end
-/// of the last member that revision had (members are appended as revisions grow a
-/// struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<Cmd>()` at every revision.
-pub const fn size_cmd_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::Cmd>()
-}
-/// Checks a [`uapi::Submit`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_submit_at`] at [`uapi::REVISION`].
-pub fn validate_submit(v: &uapi::Submit) -> Result<(), Errno> {
-    validate_submit_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::Submit`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `softaccel` spec does. Since revision 1.
 ///
@@ -165,31 +135,6 @@ pub fn validate_submit_at(v: &uapi::Submit, rev: u32) -> Result<(), Errno> {
 pub fn clear_out_submit(v: &mut uapi::Submit) {
     v.seqno = 0;
 }
-/// Zeroes every member of a [`uapi::Submit`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_submit(v: &mut uapi::Submit, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::Submit`] at revision `rev` of the `softaccel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<Submit>()` at every revision.
-pub const fn size_submit_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::Submit>()
-}
-/// Checks a [`uapi::Wait`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_wait_at`] at [`uapi::REVISION`].
-pub fn validate_wait(v: &uapi::Wait) -> Result<(), Errno> {
-    validate_wait_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::Wait`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `softaccel` spec does. Since revision 1.
 ///
@@ -213,31 +158,6 @@ pub fn validate_wait_at(v: &uapi::Wait, rev: u32) -> Result<(), Errno> {
 /// The struct has no such member; this does nothing.
 pub fn clear_out_wait(v: &mut uapi::Wait) {
     let _ = v;
-}
-/// Zeroes every member of a [`uapi::Wait`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_wait(v: &mut uapi::Wait, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::Wait`] at revision `rev` of the `softaccel` spec: the end
-/// of the last member that revision had (members are appended as revisions grow a
-/// struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<Wait>()` at every revision.
-pub const fn size_wait_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::Wait>()
-}
-/// Checks a [`uapi::QueueInfo`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_queue_info_at`] at [`uapi::REVISION`].
-pub fn validate_queue_info(v: &uapi::QueueInfo) -> Result<(), Errno> {
-    validate_queue_info_at(v, uapi::REVISION)
 }
 /// Checks a [`uapi::QueueInfo`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `softaccel` spec does. Since revision 2.
@@ -267,32 +187,6 @@ pub fn clear_out_queue_info(v: &mut uapi::QueueInfo) {
     v.last_seqno = 0;
     v.completed_seqno = 0;
 }
-/// Zeroes every member of a [`uapi::QueueInfo`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_queue_info(v: &mut uapi::QueueInfo, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::QueueInfo`] at revision `rev` of the `softaccel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<QueueInfo>()` at every
-/// revision.
-pub const fn size_queue_info_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::QueueInfo>()
-}
-/// Checks a [`uapi::PerfCounter`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_perf_counter_at`] at [`uapi::REVISION`].
-pub fn validate_perf_counter(v: &uapi::PerfCounter) -> Result<(), Errno> {
-    validate_perf_counter_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::PerfCounter`] the caller wrote, before any handler sees it, as
 /// a driver of revision `rev` of the `softaccel` spec does. Since revision 1.
 ///
@@ -318,33 +212,6 @@ pub fn clear_out_perf_counter(v: &mut uapi::PerfCounter) {
     v.id = 0;
     v.value = 0;
 }
-/// Zeroes every member of a [`uapi::PerfCounter`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_perf_counter(v: &mut uapi::PerfCounter, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::PerfCounter`] at revision `rev` of the `softaccel` spec:
-/// the end of the last member that revision had (members are appended as revisions
-/// grow a struct). [`dispatch`] copies in and out only this many bytes when the
-/// driver reports an older revision; the caller's bytes beyond it are its extension
-/// tail.
-///
-/// Every member is as old as the struct: `size_of::<PerfCounter>()` at every
-/// revision.
-pub const fn size_perf_counter_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::PerfCounter>()
-}
-/// Checks a [`uapi::PerfStats`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_perf_stats_at`] at [`uapi::REVISION`].
-pub fn validate_perf_stats(v: &uapi::PerfStats) -> Result<(), Errno> {
-    validate_perf_stats_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::PerfStats`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `softaccel` spec does. Since revision 1.
 ///
@@ -368,32 +235,6 @@ pub fn validate_perf_stats_at(v: &uapi::PerfStats, rev: u32) -> Result<(), Errno
 /// The struct has no such member; this does nothing.
 pub fn clear_out_perf_stats(v: &mut uapi::PerfStats) {
     let _ = v;
-}
-/// Zeroes every member of a [`uapi::PerfStats`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_perf_stats(v: &mut uapi::PerfStats, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::PerfStats`] at revision `rev` of the `softaccel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<PerfStats>()` at every
-/// revision.
-pub const fn size_perf_stats_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::PerfStats>()
-}
-/// Checks a [`uapi::FwRequest`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_fw_request_at`] at [`uapi::REVISION`].
-pub fn validate_fw_request(v: &uapi::FwRequest) -> Result<(), Errno> {
-    validate_fw_request_at(v, uapi::REVISION)
 }
 /// Checks a [`uapi::FwRequest`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `softaccel` spec does. Since revision 3.
@@ -420,32 +261,6 @@ pub fn validate_fw_request_at(v: &uapi::FwRequest, rev: u32) -> Result<(), Errno
 pub fn clear_out_fw_request(v: &mut uapi::FwRequest) {
     let _ = v;
 }
-/// Zeroes every member of a [`uapi::FwRequest`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_fw_request(v: &mut uapi::FwRequest, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::FwRequest`] at revision `rev` of the `softaccel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<FwRequest>()` at every
-/// revision.
-pub const fn size_fw_request_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::FwRequest>()
-}
-/// Checks a [`uapi::FwReply`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_fw_reply_at`] at [`uapi::REVISION`].
-pub fn validate_fw_reply(v: &uapi::FwReply) -> Result<(), Errno> {
-    validate_fw_reply_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::FwReply`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `softaccel` spec does. Since revision 3.
 ///
@@ -466,31 +281,6 @@ pub fn validate_fw_reply_at(v: &uapi::FwReply, rev: u32) -> Result<(), Errno> {
 /// The struct has no such member; this does nothing.
 pub fn clear_out_fw_reply(v: &mut uapi::FwReply) {
     let _ = v;
-}
-/// Zeroes every member of a [`uapi::FwReply`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_fw_reply(v: &mut uapi::FwReply, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::FwReply`] at revision `rev` of the `softaccel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<FwReply>()` at every revision.
-pub const fn size_fw_reply_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::FwReply>()
-}
-/// Checks a [`uapi::Control`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_control_at`] at [`uapi::REVISION`].
-pub fn validate_control(v: &uapi::Control) -> Result<(), Errno> {
-    validate_control_at(v, uapi::REVISION)
 }
 /// Checks a [`uapi::Control`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `softaccel` spec does. Since revision 3.
@@ -520,31 +310,6 @@ pub fn clear_out_control(v: &mut uapi::Control) {
     v.reply_len = 0;
     v.error_offset = 0;
     v.error_attr = 0;
-}
-/// Zeroes every member of a [`uapi::Control`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_control(v: &mut uapi::Control, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::Control`] at revision `rev` of the `softaccel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<Control>()` at every revision.
-pub const fn size_control_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::Control>()
-}
-/// Checks a [`uapi::RingCmd`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_ring_cmd_at`] at [`uapi::REVISION`].
-pub fn validate_ring_cmd(v: &uapi::RingCmd) -> Result<(), Errno> {
-    validate_ring_cmd_at(v, uapi::REVISION)
 }
 /// Checks a [`uapi::RingCmd`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `softaccel` spec does. Since revision 3.
@@ -579,31 +344,6 @@ pub fn validate_ring_cmd_at(v: &uapi::RingCmd, rev: u32) -> Result<(), Errno> {
 pub fn clear_out_ring_cmd(v: &mut uapi::RingCmd) {
     let _ = v;
 }
-/// Zeroes every member of a [`uapi::RingCmd`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_ring_cmd(v: &mut uapi::RingCmd, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::RingCmd`] at revision `rev` of the `softaccel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<RingCmd>()` at every revision.
-pub const fn size_ring_cmd_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::RingCmd>()
-}
-/// Checks a [`uapi::RingCompletion`] the caller wrote, as the revision this crate
-/// was generated from does: [`validate_ring_completion_at`] at [`uapi::REVISION`].
-pub fn validate_ring_completion(v: &uapi::RingCompletion) -> Result<(), Errno> {
-    validate_ring_completion_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::RingCompletion`] the caller wrote, before any handler sees it,
 /// as a driver of revision `rev` of the `softaccel` spec does. Since revision 3.
 ///
@@ -624,34 +364,6 @@ pub fn validate_ring_completion_at(v: &uapi::RingCompletion, rev: u32) -> Result
 /// The struct has no such member; this does nothing.
 pub fn clear_out_ring_completion(v: &mut uapi::RingCompletion) {
     let _ = v;
-}
-/// Zeroes every member of a [`uapi::RingCompletion`] newer than revision `rev` of
-/// the `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_ring_completion(v: &mut uapi::RingCompletion, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::RingCompletion`] at revision `rev` of the `softaccel`
-/// spec: the end of the last member that revision had (members are appended as
-/// revisions grow a struct). [`dispatch`] copies in and out only this many bytes
-/// when the driver reports an older revision; the caller's bytes beyond it are its
-/// extension tail.
-///
-/// Every member is as old as the struct: `size_of::<RingCompletion>()` at every
-/// revision.
-pub const fn size_ring_completion_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::RingCompletion>()
-}
-/// Checks a [`uapi::RingQueueCreate`] the caller wrote, as the revision this crate
-/// was generated from does: [`validate_ring_queue_create_at`] at
-/// [`uapi::REVISION`].
-pub fn validate_ring_queue_create(v: &uapi::RingQueueCreate) -> Result<(), Errno> {
-    validate_ring_queue_create_at(v, uapi::REVISION)
 }
 /// Checks a [`uapi::RingQueueCreate`] the caller wrote, before any handler sees it,
 /// as a driver of revision `rev` of the `softaccel` spec does. Since revision 3.
@@ -685,33 +397,6 @@ pub fn clear_out_ring_queue_create(v: &mut uapi::RingQueueCreate) {
     v.complete_offset = 0;
     v.complete_size = 0;
 }
-/// Zeroes every member of a [`uapi::RingQueueCreate`] newer than revision `rev` of
-/// the `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_ring_queue_create(v: &mut uapi::RingQueueCreate, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::RingQueueCreate`] at revision `rev` of the `softaccel`
-/// spec: the end of the last member that revision had (members are appended as
-/// revisions grow a struct). [`dispatch`] copies in and out only this many bytes
-/// when the driver reports an older revision; the caller's bytes beyond it are its
-/// extension tail.
-///
-/// Every member is as old as the struct: `size_of::<RingQueueCreate>()` at every
-/// revision.
-pub const fn size_ring_queue_create_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::RingQueueCreate>()
-}
-/// Checks a [`uapi::Doorbell`] the caller wrote, as the revision this crate was
-/// generated from does: [`validate_doorbell_at`] at [`uapi::REVISION`].
-pub fn validate_doorbell(v: &uapi::Doorbell) -> Result<(), Errno> {
-    validate_doorbell_at(v, uapi::REVISION)
-}
 /// Checks a [`uapi::Doorbell`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `softaccel` spec does. Since revision 3.
 ///
@@ -736,26 +421,6 @@ pub fn validate_doorbell_at(v: &uapi::Doorbell, rev: u32) -> Result<(), Errno> {
 /// The struct has no such member; this does nothing.
 pub fn clear_out_doorbell(v: &mut uapi::Doorbell) {
     let _ = v;
-}
-/// Zeroes every member of a [`uapi::Doorbell`] newer than revision `rev` of the
-/// `softaccel` spec: a driver of that revision had no such member. [`dispatch`]
-/// does it after copying in and before copying out when the driver reports an older
-/// revision, so a handler never sees, and a caller never gets, what that revision
-/// did not have.
-///
-/// Every member is as old as the struct; this does nothing.
-pub fn clear_newer_doorbell(v: &mut uapi::Doorbell, rev: u32) {
-    let _ = (v, rev);
-}
-/// The size of a [`uapi::Doorbell`] at revision `rev` of the `softaccel` spec: the
-/// end of the last member that revision had (members are appended as revisions grow
-/// a struct). [`dispatch`] copies in and out only this many bytes when the driver
-/// reports an older revision; the caller's bytes beyond it are its extension tail.
-///
-/// Every member is as old as the struct: `size_of::<Doorbell>()` at every revision.
-pub const fn size_doorbell_at(rev: u32) -> usize {
-    let _ = rev;
-    core::mem::size_of::<uapi::Doorbell>()
 }
 /// What a driver implements for the `softaccel` spec: one method per ioctl, called
 /// by [`dispatch`] with an argument that is already copied in, cleared and
@@ -1068,7 +733,7 @@ fn ioctl_submit<O: Ops + ?Sized>(
     if rev < 1 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_submit_at(rev);
+    let size = core::mem::size_of::<uapi::Submit>();
     let mut arg: uapi::Submit = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -1104,7 +769,7 @@ fn ioctl_wait<O: Ops + ?Sized>(
     if rev < 1 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_wait_at(rev);
+    let size = core::mem::size_of::<uapi::Wait>();
     let mut arg: uapi::Wait = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -1129,7 +794,7 @@ fn ioctl_perf_stats<O: Ops + ?Sized>(
     if rev < 1 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_perf_stats_at(rev);
+    let size = core::mem::size_of::<uapi::PerfStats>();
     let mut arg: uapi::PerfStats = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -1164,7 +829,7 @@ fn ioctl_queue_info<O: Ops + ?Sized>(
     if rev < 2 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_queue_info_at(rev);
+    let size = core::mem::size_of::<uapi::QueueInfo>();
     let mut arg: uapi::QueueInfo = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -1192,7 +857,7 @@ fn ioctl_control<O: Ops + ?Sized>(
     if rev < 3 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_control_at(rev);
+    let size = core::mem::size_of::<uapi::Control>();
     let mut arg: uapi::Control = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -1318,7 +983,7 @@ fn ioctl_ring_queue_create<O: Ops + ?Sized>(
     if rev < 3 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_ring_queue_create_at(rev);
+    let size = core::mem::size_of::<uapi::RingQueueCreate>();
     let mut arg: uapi::RingQueueCreate = uabi_runtime::copy_in_sized(
         mem,
         addr,
@@ -1346,7 +1011,7 @@ fn ioctl_doorbell<O: Ops + ?Sized>(
     if rev < 3 {
         return Err(Errno::ENOTTY);
     }
-    let size = size_doorbell_at(rev);
+    let size = core::mem::size_of::<uapi::Doorbell>();
     let mut arg: uapi::Doorbell = uabi_runtime::copy_in_sized(
         mem,
         addr,

@@ -9,8 +9,8 @@
 //! calling when the ioctl is newer, the answer an old kernel would give as ENOTTY.
 //! The safe functions fill each user pointer of the argument from a slice, with its
 //! count member set from the slice's length, so no pointer outlives what it points
-//! at. The `unsafe` `_raw` functions send the argument exactly as the caller set
-//! it, for tests that pass deliberately bad pointers.
+//! at. Where the argument holds user pointers, the `unsafe` `_raw` function sends
+//! it exactly as the caller set it, for tests that pass deliberately bad pointers.
 //!
 //! Structs, constants and command numbers are those of the uapi crate, re-exported
 //! as [`uapi`].
@@ -166,34 +166,6 @@ pub fn wait<T: Transport + ?Sized>(
         errno,
     })
 }
-/// Like [`wait`], but sends `arg` exactly as the caller set it: user pointers and
-/// their counts are not touched. For tests that pass deliberately bad pointers or
-/// counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn wait_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::Wait,
-) -> Result<(), CallError> {
-    if driver_revision < 1 {
-        return Err(CallError::Unsupported {
-            ioctl: "wait",
-            since: 1,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Wait`, the size `IOCTL_WAIT` encodes,
-    // valid for the kernel's reads and writes; it holds no user pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_WAIT, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "wait",
-        errno,
-    })
-}
 /// Read the performance counters of the calling open file, and optionally reset
 /// them.
 ///
@@ -300,35 +272,6 @@ pub fn queue_info<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueInfo`, the size
     // `IOCTL_QUEUE_INFO` encodes, valid for the kernel's reads and writes. It holds no user
-    // pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_INFO, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "queue-info",
-        errno,
-    })
-}
-/// Like [`queue_info`], but sends `arg` exactly as the caller set it: user pointers
-/// and their counts are not touched. For tests that pass deliberately bad pointers
-/// or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn queue_info_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::QueueInfo,
-) -> Result<(), CallError> {
-    if driver_revision < 2 {
-        return Err(CallError::Unsupported {
-            ioctl: "queue-info",
-            since: 2,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::QueueInfo`, the size
-    // `IOCTL_QUEUE_INFO` encodes, valid for the kernel's reads and writes; it holds no user
     // pointer.
     let result = unsafe { t.ioctl(uapi::IOCTL_QUEUE_INFO, ::core::ptr::from_mut(arg).cast()) };
     result.map_err(|errno| CallError::Errno {
@@ -485,40 +428,6 @@ pub fn ring_queue_create<T: Transport + ?Sized>(
         errno,
     })
 }
-/// Like [`ring_queue_create`], but sends `arg` exactly as the caller set it: user
-/// pointers and their counts are not touched. For tests that pass deliberately bad
-/// pointers or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn ring_queue_create_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::RingQueueCreate,
-) -> Result<(), CallError> {
-    if driver_revision < 3 {
-        return Err(CallError::Unsupported {
-            ioctl: "ring-queue-create",
-            since: 3,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::RingQueueCreate`, the size
-    // `IOCTL_RING_QUEUE_CREATE` encodes, valid for the kernel's reads and writes; it holds no user
-    // pointer.
-    let result = unsafe {
-        t.ioctl(
-            uapi::IOCTL_RING_QUEUE_CREATE,
-            ::core::ptr::from_mut(arg).cast(),
-        )
-    };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "ring-queue-create",
-        errno,
-    })
-}
 /// Tell the device that the submit ring of a ring-mode queue has new entries.
 /// Needed only while the ring's need-wakeup flag is set; the device polls
 /// otherwise.
@@ -551,34 +460,6 @@ pub fn doorbell<T: Transport + ?Sized>(
     }
     // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Doorbell`, the size `IOCTL_DOORBELL`
     // encodes, valid for the kernel's reads and writes. It holds no user pointer.
-    let result = unsafe { t.ioctl(uapi::IOCTL_DOORBELL, ::core::ptr::from_mut(arg).cast()) };
-    result.map_err(|errno| CallError::Errno {
-        ioctl: "doorbell",
-        errno,
-    })
-}
-/// Like [`doorbell`], but sends `arg` exactly as the caller set it: user pointers
-/// and their counts are not touched. For tests that pass deliberately bad pointers
-/// or counts.
-///
-/// # Safety
-///
-/// `arg` holds no user pointer, so any value is sound; the function is `unsafe`
-/// only to match the other `_raw` functions.
-pub unsafe fn doorbell_raw<T: Transport + ?Sized>(
-    t: &T,
-    driver_revision: u32,
-    arg: &mut uapi::Doorbell,
-) -> Result<(), CallError> {
-    if driver_revision < 3 {
-        return Err(CallError::Unsupported {
-            ioctl: "doorbell",
-            since: 3,
-            driver_revision,
-        });
-    }
-    // SAFETY: `arg` is an exclusive borrow of a whole `uapi::Doorbell`, the size `IOCTL_DOORBELL`
-    // encodes, valid for the kernel's reads and writes; it holds no user pointer.
     let result = unsafe { t.ioctl(uapi::IOCTL_DOORBELL, ::core::ptr::from_mut(arg).cast()) };
     result.map_err(|errno| CallError::Errno {
         ioctl: "doorbell",
