@@ -18,6 +18,7 @@ pub mod lint;
 pub mod load;
 pub mod model;
 pub mod names;
+pub mod parallel;
 pub mod pipeline;
 pub mod resolve;
 pub mod rules;

@@ -40,21 +40,43 @@ impl Checked {
 }
 
 /// Loads every spec and lints it and its includes.
+///
+/// Specs load on the machine's cores, then every distinct model is
+/// linted the same way; diagnostics come out in the order a one-by-one
+/// run gives (each spec's load errors, then the lint of each model it
+/// brings in first).
 pub fn load_and_lint(specs: &[PathBuf]) -> Checked {
     let mut out = Checked::default();
-    for path in specs {
-        let (result, sources) = load::load_with_sources(path, None);
+    let loaded = crate::parallel::map(specs, |path| load::load_with_sources(path, None));
+    // Per spec: its load diagnostics, then the models it brought in first.
+    let mut steps: Vec<(Vec<Diagnostic>, Vec<Arc<Model>>)> = Vec::new();
+    for r in loaded {
+        // A panic while loading is a bug, not a diagnostic: report it as
+        // the panic it is.
+        let (result, sources) = r.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         out.sources.extend(sources);
         match result {
-            Err(d) => out.diagnostics.extend(d),
+            Err(d) => steps.push((d, Vec::new())),
             Ok(model) => {
-                for m in model.all_includes().into_iter().chain([model.as_ref()]) {
-                    if out.models.contains_key(&m.name) {
-                        continue;
+                let mut new = Vec::new();
+                for m in with_includes(&model) {
+                    if !out.models.contains_key(&m.name) {
+                        out.models.insert(m.name.clone(), m.clone());
+                        new.push(m);
                     }
-                    out.diagnostics.extend(lint::lint(m).sorted());
-                    out.models.insert(m.name.clone(), Arc::new(m.clone()));
                 }
+                steps.push((Vec::new(), new));
+            }
+        }
+    }
+    let to_lint: Vec<&Arc<Model>> = steps.iter().flat_map(|(_, new)| new).collect();
+    let mut lints = crate::parallel::map(&to_lint, |m| lint::lint(m).sorted()).into_iter();
+    for (load_errors, new) in steps {
+        out.diagnostics.extend(load_errors);
+        for _ in new {
+            if let Some(l) = lints.next() {
+                out.diagnostics
+                    .extend(l.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
             }
         }
     }
@@ -64,15 +86,28 @@ pub fn load_and_lint(specs: &[PathBuf]) -> Checked {
     out
 }
 
+/// Every spec `model` includes, transitively and without duplicates,
+/// dependencies first, then `model` itself: the order of
+/// [`Model::all_includes`], as shared models rather than copies.
+fn with_includes(model: &Arc<Model>) -> Vec<Arc<Model>> {
+    let mut out: Vec<Arc<Model>> = Vec::new();
+    for inc in &model.includes {
+        for m in with_includes(inc) {
+            if !out.iter().any(|o| o.name == m.name) {
+                out.push(m);
+            }
+        }
+    }
+    out.push(model.clone());
+    out
+}
+
 /// Everything every backend renders for these models.
 pub fn render(
     models: &BTreeMap<String, Arc<Model>>,
 ) -> Result<Vec<GeneratedFile>, backend::RenderError> {
-    let mut files = Vec::new();
-    for m in models.values() {
-        files.extend(backend::render_all(m)?);
-    }
-    Ok(files)
+    let models: Vec<&Model> = models.values().map(Arc::as_ref).collect();
+    backend::render_models(&models)
 }
 
 /// How a file on disk differs from what the specs generate.

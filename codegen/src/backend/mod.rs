@@ -64,40 +64,43 @@ pub fn banner_lines(model: &Model) -> [String; 2] {
     ]
 }
 
+type Backend = fn(&Model) -> Result<Vec<GeneratedFile>, RenderError>;
+
+/// Every backend, the largest output first, so that the workers of
+/// [`render_models`] finish close together.
+const BACKENDS: [Backend; 6] = [
+    rust::kernel::render,
+    rust::uapi::render,
+    rust::user::render,
+    c::render,
+    go::render,
+    python::render,
+];
+
 /// Every backend's output for one spec, in a stable order.
-///
-/// The backends are independent, so each runs on its own thread (the Rust
-/// kernel crate is the largest output); the sort keeps the output order
-/// deterministic.
 pub fn render_all(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
-    type Backend = fn(&Model) -> Result<Vec<GeneratedFile>, RenderError>;
-    let backends: [Backend; 6] = [
-        |m| rust::kernel::render(m),
-        |m| rust::uapi::render(m),
-        |m| rust::user::render(m),
-        |m| c::render(m),
-        |m| python::render(m),
-        |m| go::render(m),
-    ];
-    let results: Vec<Result<Vec<GeneratedFile>, RenderError>> = std::thread::scope(|scope| {
-        let running: Vec<_> = backends
-            .iter()
-            .map(|render| scope.spawn(move || render(model)))
-            .collect();
-        running
-            .into_iter()
-            .map(|t| {
-                t.join().unwrap_or_else(|_| {
-                    Err(RenderError::Crashed {
-                        spec: model.name.clone(),
-                    })
-                })
-            })
-            .collect()
-    });
+    render_models(&[model])
+}
+
+/// Every backend's output for each spec, sorted by path.
+///
+/// Each (spec, backend) pair is independent, so they run on the
+/// machine's cores; the sort keeps the output order deterministic (a
+/// spec's files are all under its own folder).
+pub fn render_models(models: &[&Model]) -> Result<Vec<GeneratedFile>, RenderError> {
+    let jobs: Vec<(&Model, Backend)> = models
+        .iter()
+        .flat_map(|m| BACKENDS.iter().map(move |b| (*m, *b)))
+        .collect();
+    let results = crate::parallel::map(&jobs, |(m, render)| render(m));
     let mut files = Vec::new();
-    for r in results {
-        files.extend(r?);
+    for (r, (m, _)) in results.into_iter().zip(&jobs) {
+        let rendered = r.unwrap_or_else(|_| {
+            Err(RenderError::Crashed {
+                spec: m.name.clone(),
+            })
+        });
+        files.extend(rendered?);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
