@@ -10,6 +10,11 @@
 // Tests and benchmarks report failure by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// The allocator the `uabi` binary uses, so in-process figures are the
+// CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod synth;
 
 use criterion::{Criterion, Throughput};

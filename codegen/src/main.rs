@@ -8,6 +8,9 @@ use uabi::compat::{self, Report, Side, SideError};
 use uabi::load::{FileSystem, Provider};
 use uabi::pipeline::{self, Checked};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `println!` that returns the write error instead of panicking, so a
 /// closed pipe (`uabi rules | head -1`) ends the command quietly.
 macro_rules! outln {

@@ -289,28 +289,21 @@ fn list_marker_width(t: &str) -> usize {
     0
 }
 
-/// Greedy word wrap; words longer than the width stay whole.
+/// Greedy word wrap to `width` columns; the lines after the first are
+/// `indent` columns narrower (a list item's hanging indent, which the
+/// caller writes). The one wrapper of every backend, so widths agree.
 pub(crate) fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for word in text.split_whitespace() {
-        let limit = if lines.is_empty() {
-            width
-        } else {
-            width - indent
-        };
-        if !cur.is_empty() && cur.len() + 1 + word.len() > limit {
-            lines.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(word);
+    if text.split_whitespace().next().is_none() {
+        return Vec::new();
     }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
+    let hang = " ".repeat(indent);
+    crate::backend::shared::wrap_prefixed(text, width, "", &hang)
+        .into_iter()
+        .map(|l| match l.strip_prefix(hang.as_str()) {
+            Some(rest) if !hang.is_empty() => rest.to_string(),
+            _ => l,
+        })
+        .collect()
 }
 
 #[cfg(test)]
