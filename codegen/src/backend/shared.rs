@@ -33,25 +33,45 @@ pub(crate) fn wrap_prefixed(text: &str, width: usize, first: &str, rest: &str) -
 /// test below holds it to textwrap's output.
 fn wrap_ascii(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     let mut lines = Vec::new();
-    let mut line = String::from(first);
-    let mut empty = true;
+    wrap_ascii_each(text, width, first.len(), rest.len(), |i, line| {
+        let prefix = if i == 0 { first } else { rest };
+        lines.push(format!("{prefix}{line}"));
+    });
+    if lines.is_empty() {
+        // textwrap's answer for text without words: one empty line.
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// The greedy wrap of ASCII `text` itself: calls `emit(i, line)` for the
+/// `i`th line, without its prefix (`first` and `rest` are the prefixes'
+/// widths), and for nothing when the text has no words. Writers that
+/// print lines straight into their output use it to skip building them.
+pub(crate) fn wrap_ascii_each(
+    text: &str,
+    width: usize,
+    first: usize,
+    rest: usize,
+    mut emit: impl FnMut(usize, &str),
+) {
+    let mut line = String::new();
+    let mut n = 0;
     for word in text.split_ascii_whitespace() {
-        if !empty && line.len() + 1 + word.len() > width {
-            lines.push(std::mem::replace(&mut line, String::from(rest)));
-            empty = true;
+        let prefix = if n == 0 { first } else { rest };
+        if !line.is_empty() && prefix + line.len() + 1 + word.len() > width {
+            emit(n, &line);
+            line.clear();
+            n += 1;
         }
-        if !empty {
+        if !line.is_empty() {
             line.push(' ');
         }
         line.push_str(word);
-        empty = false;
     }
-    if empty {
-        // textwrap's answer for text without words: the first prefix alone.
-        line.truncate(line.trim_end().len());
+    if !line.is_empty() {
+        emit(n, &line);
     }
-    lines.push(line);
-    lines
 }
 
 /// [`wrap_prefixed`] without prefixes; no lines for empty text.

@@ -104,19 +104,21 @@ impl RustWriter {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    /// `///` lines: each of `lines` already carries the leading space a
-    /// doc line wants (as `doc_lines` gives them); an empty one is `///`.
-    pub(crate) fn doc_lines(&mut self, lines: &[String]) {
-        for l in lines {
-            self.line(format!("///{l}"));
+    /// One doc comment line: `marker` (`///` or `//!`), then unless
+    /// `text` is empty a space, `pad` spaces and `text`.
+    fn doc_line(&mut self, marker: &str, pad: usize, text: &str) {
+        for _ in 0..self.depth {
+            self.out.push_str(INDENT);
         }
-    }
-
-    /// `//!` lines, as [`RustWriter::doc_lines`].
-    pub(crate) fn inner_doc_lines(&mut self, lines: &[String]) {
-        for l in lines {
-            self.line(format!("//!{l}"));
+        self.out.push_str(marker);
+        if !text.is_empty() {
+            self.out.push(' ');
+            for _ in 0..pad {
+                self.out.push(' ');
+            }
+            self.out.push_str(text);
         }
+        self.out.push('\n');
     }
 
     pub(crate) fn finish(self) -> String {
@@ -185,35 +187,48 @@ pub(crate) fn hex_lit(v: u64, digits: usize) -> String {
 /// an indented code block, which rustdoc would compile as a doctest; a
 /// fence without a language is marked `text` for the same reason.
 pub(crate) fn doc_lines(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    each_doc_line(text, |pad, l| {
+        out.push(if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {}{l}", " ".repeat(pad))
+        });
+    });
+    out
+}
+
+/// The lines [`doc_lines`] describes, as `emit(pad, text)` (an empty
+/// `text` is a blank doc line), built without a `String` per line: doc
+/// comments are a large share of every generated crate.
+fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
+    let mut any = false;
     let mut in_fence = false;
     let mut prev_item = false;
+    let mut put = |pad: usize, l: &str, any: &mut bool| {
+        *any = true;
+        emit(pad, l);
+    };
     for raw in text.lines() {
         let line = raw.trim_end();
         let t = line.trim_start();
         if let Some(lang) = t.strip_prefix("```") {
             if in_fence {
-                out.push(" ```".to_string());
+                put(0, "```", &mut any);
             } else {
-                if !out.is_empty() {
-                    out.push(String::new());
+                if any {
+                    put(0, "", &mut any);
                 }
                 let lang = lang.trim();
-                out.push(format!(
-                    " ```{}",
-                    if lang.is_empty() { "text" } else { lang }
-                ));
+                let lang = if lang.is_empty() { "text" } else { lang };
+                put(0, &format!("```{lang}"), &mut any);
             }
             in_fence = !in_fence;
             prev_item = false;
             continue;
         }
         if in_fence {
-            out.push(if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
-            });
+            put(0, line, &mut any);
             continue;
         }
         if t.is_empty() {
@@ -222,19 +237,23 @@ pub(crate) fn doc_lines(text: &str) -> Vec<String> {
         let indent = list_marker_width(t);
         // Consecutive list items stay one tight list.
         let same_list = indent > 0 && prev_item;
-        if !(out.is_empty() || same_list) {
-            out.push(String::new());
+        if any && !same_list {
+            put(0, "", &mut any);
         }
         prev_item = indent > 0;
-        for (i, l) in wrap(t, DOC_WIDTH, indent).into_iter().enumerate() {
-            let pad = if i == 0 { 0 } else { indent };
-            out.push(format!(" {}{l}", " ".repeat(pad)));
+        if t.is_ascii() {
+            crate::backend::shared::wrap_ascii_each(t, DOC_WIDTH, 0, indent, |i, l| {
+                put(if i == 0 { 0 } else { indent }, l, &mut any);
+            });
+        } else {
+            for (i, l) in wrap(t, DOC_WIDTH, indent).iter().enumerate() {
+                put(if i == 0 { 0 } else { indent }, l, &mut any);
+            }
         }
     }
     if in_fence {
-        out.push(" ```".to_string());
+        put(0, "```", &mut any);
     }
-    out
 }
 
 /// The generated-file banner as `//` lines and a blank line, the start
@@ -248,12 +267,12 @@ pub(crate) fn banner(w: &mut RustWriter, model: &crate::model::Model) {
 
 /// `///` lines of spec text (none for empty text).
 pub(crate) fn doc(w: &mut RustWriter, text: &str) {
-    w.doc_lines(&doc_lines(text));
+    each_doc_line(text, |pad, l| w.doc_line("///", pad, l));
 }
 
 /// `//!` lines of spec text.
 pub(crate) fn inner_doc(w: &mut RustWriter, text: &str) {
-    w.inner_doc_lines(&doc_lines(text));
+    each_doc_line(text, |pad, l| w.doc_line("//!", pad, l));
 }
 
 /// `a::b::c` from a prefix and a last segment.
