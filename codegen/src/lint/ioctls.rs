@@ -5,11 +5,11 @@ use super::*;
 impl<'a> Cx<'a> {
     pub(super) fn ioctl(&mut self, i: &Ioctl) {
         let allow: &[&[String]] = &[&i.lint_allow];
-        let arg = i.arg.as_deref().and_then(|a| self.find_struct(a));
+        let arg = i.arg.as_ref().map(|a| self.struct_(a));
 
         // Rule 8.
-        match (i.dir, &i.arg) {
-            (Dir::None, Some(a)) => {
+        match (i.dir, arg) {
+            (Dir::None, Some(Struct { name: a, .. })) => {
                 let d = self
                     .diag(
                         &rules::DIR_ARG_MISMATCH,
@@ -35,14 +35,14 @@ impl<'a> Cx<'a> {
         }
 
         // Rule 7.
-        if let Some((s, _)) = arg
+        if let Some(s) = arg
             && i.dir != Dir::None
         {
             self.dir_mismatch(i, s);
         }
 
         // Rule 6.
-        if let Some(a) = &i.arg {
+        if let Some(Struct { name: a, .. }) = arg {
             // 8191 is the largest size every encoding carries; `cmds` is
             // None above it on the 13-bit targets, but a spec must not
             // depend on which targets it lists.
@@ -210,11 +210,10 @@ impl<'a> Cx<'a> {
             match &m.kind {
                 MemberKind::Pad { .. } => {}
                 MemberKind::UserPtr { .. } => out.push((path, m.access, true)),
-                MemberKind::Struct { name } => {
+                MemberKind::Struct { id } => {
                     if m.access == Access::In {
-                        if let Some((inner, _)) = self.find_struct(name) {
-                            self.access_leaves(inner, &format!("{path}."), out, depth + 1);
-                        }
+                        let inner = self.struct_(id);
+                        self.access_leaves(inner, &format!("{path}."), out, depth + 1);
                     } else {
                         out.push((path, m.access, false));
                     }

@@ -178,16 +178,16 @@ impl Resolver<'_> {
             }
             let arg = match &i.arg {
                 None => None,
-                Some(a) => {
-                    if model.find_struct(&a.value).is_none() {
+                Some(a) => match struct_named(model, &a.value) {
+                    Some((id, _)) => Some(id),
+                    None => {
                         // A struct that failed to resolve has its own error.
                         if !self.struct_exists(&a.value, s) {
                             self.dangling_struct(a, s);
                         }
                         continue;
                     }
-                    Some(a.value.clone())
-                }
+                },
             };
             let Some(dir) = self.ioctl_dir(i, &name, arg.is_some()) else {
                 continue;
@@ -203,7 +203,7 @@ impl Resolver<'_> {
                 .errors
                 .as_ref()
                 .map_or_else(Vec::new, |list| self.error_docs(&list.value, &name));
-            let (cmds, arg_sizes) = numbers(model, arg.as_deref(), dir, nr);
+            let (cmds, arg_sizes) = numbers(model, arg.as_ref(), dir, nr);
             out.push(Ioctl {
                 name,
                 doc: i.doc.clone(),
@@ -314,16 +314,14 @@ impl Resolver<'_> {
 /// The command number and argument size of an ioctl on every target.
 fn numbers(
     model: &Model,
-    arg: Option<&str>,
+    arg: Option<&StructId>,
     dir: Dir,
     nr: u8,
 ) -> (BTreeMap<Target, Option<u32>>, BTreeMap<Target, u32>) {
     let mut cmds = BTreeMap::new();
     let mut arg_sizes = BTreeMap::new();
     for t in Target::ALL {
-        let size = arg
-            .and_then(|a| model.find_struct(a))
-            .map_or(0, |(st, _)| st.layout(t).size);
+        let size = arg.map_or(0, |a| model.struct_(a).layout(t).size);
         arg_sizes.insert(t, size);
         let cmd = model
             .magic

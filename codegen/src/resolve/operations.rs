@@ -21,6 +21,9 @@ impl Resolver<'_> {
             .flat_map(|g| g.list.iter().map(|x| x.name.value.as_str()))
             .collect();
         let mut list: Vec<Operation> = Vec::new();
+        // Operations may `notify` about later ones: names first, ids once
+        // the list is complete.
+        let mut notify: Vec<Option<&str>> = Vec::new();
         let mut next: i128 = 1;
         for op in &ops.list {
             let name = self.name(&op.name, "operation");
@@ -102,16 +105,24 @@ impl Resolver<'_> {
                 doc: op.doc.clone(),
                 value: next as u32,
                 since,
-                attribute_set: op.attribute_set.as_ref().map(|a| a.value.clone()),
+                attribute_set: op.attribute_set.as_ref().and_then(|a| {
+                    let i = model
+                        .attribute_sets
+                        .iter()
+                        .position(|x| x.name == a.value)?;
+                    Some(Id::new(&self.spec_name, i))
+                }),
                 do_,
                 dump,
                 admin_perm: self.op_flags(&op.flags),
-                notify: op.notify.as_ref().map(|n| n.value.clone()),
+                notify: None,
                 event,
                 pos: self.pos(&op.name),
             });
+            notify.push(op.notify.as_ref().map(|n| n.value.as_str()));
             next += 1;
         }
+        self.settle_notify(&mut list, &notify);
         Some(Operations {
             transport: ops.transport.as_ref().map(|t| t.value.clone()),
             name_prefix: ops.name_prefix.as_ref().map(|t| t.value.clone()),
@@ -119,6 +130,21 @@ impl Resolver<'_> {
             list,
             pos: self.pos(ops),
         })
+    }
+
+    /// Points each notification at the operation it names. One naming no
+    /// operation of the list is an error reported, and keeps none.
+    fn settle_notify(&self, list: &mut [Operation], notify: &[Option<&str>]) {
+        let ids: Vec<Option<OperationId>> = notify
+            .iter()
+            .map(|n| {
+                let i = list.iter().position(|o| Some(o.name.as_str()) == *n)?;
+                Some(Id::new(&self.spec_name, i))
+            })
+            .collect();
+        for (op, id) in list.iter_mut().zip(ids) {
+            op.notify = id;
+        }
     }
 
     /// The ioctl that carries control messages must exist.
