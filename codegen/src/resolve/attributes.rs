@@ -113,31 +113,7 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let ty_name = match (&a.ty, inherited.and_then(|(_, b)| b.ty.as_ref())) {
-            (Some(t), _) | (None, Some(t)) => &t.value,
-            (None, None) => {
-                self.err(
-                    &rules::MISSING_KEY,
-                    self.pos(&a.name),
-                    format!("attribute `{aname}` has no `type`"),
-                    "",
-                );
-                return None;
-            }
-        };
-        let ty_pos =
-            a.ty.as_ref()
-                .map_or_else(|| self.pos(&a.name), |t| self.pos(t));
-        let Some(ty) = AttrType::from_name(ty_name) else {
-            self.err(
-                &rules::UNKNOWN_TYPE,
-                ty_pos,
-                format!("unknown attribute type `{ty_name}`"),
-                did_you_mean(ty_name, AttrType::ALL.iter().map(|t| t.name())),
-            );
-            return None;
-        };
-        self.attr_not_generated(a, &aname, ty, ty_pos);
+        let ty = self.attr_type(a, &aname, inherited.and_then(|(_, b)| b.ty.as_ref()))?;
         if let Some(v) = &a.value.value {
             match self.int_in(v, 0, 0x7fff, "attribute value") {
                 Some(v) => *next = v,
@@ -219,6 +195,42 @@ impl Resolver<'_> {
             pos: self.pos(&a.name),
             lint_allow: a.lint_allow.iter().map(|s| s.value.clone()).collect(),
         })
+    }
+
+    /// An attribute's type: its own, else its base attribute's
+    /// (`inherited`); YNL's types that no backend generates are recorded.
+    fn attr_type(
+        &mut self,
+        a: &S<spec::AttrDef>,
+        aname: &str,
+        inherited: Option<&S<String>>,
+    ) -> Option<AttrType> {
+        let ty_name = match (&a.ty, inherited) {
+            (Some(t), _) | (None, Some(t)) => &t.value,
+            (None, None) => {
+                self.err(
+                    &rules::MISSING_KEY,
+                    self.pos(&a.name),
+                    format!("attribute `{aname}` has no `type`"),
+                    "",
+                );
+                return None;
+            }
+        };
+        let ty_pos =
+            a.ty.as_ref()
+                .map_or_else(|| self.pos(&a.name), |t| self.pos(t));
+        let Some(ty) = AttrType::from_name(ty_name) else {
+            self.err(
+                &rules::UNKNOWN_TYPE,
+                ty_pos,
+                format!("unknown attribute type `{ty_name}`"),
+                did_you_mean(ty_name, AttrType::ALL.iter().map(|t| t.name())),
+            );
+            return None;
+        };
+        self.attr_not_generated(a, aname, ty, ty_pos);
+        Some(ty)
     }
 
     /// The id the set named `name` gets: its position among the distinct

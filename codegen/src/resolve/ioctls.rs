@@ -134,48 +134,9 @@ impl Resolver<'_> {
                 continue;
             }
             let since = self.since(&i.since);
-            let Some(nr_s) = &i.nr else {
-                self.err(
-                    &rules::MISSING_KEY,
-                    pos.clone(),
-                    format!("ioctl `{name}` has no `nr`"),
-                    "numbers are explicit and never reused: add `nr: 0x40`",
-                );
+            let Some((nr, nr_s)) = self.ioctl_nr(i, &name, &out, model) else {
                 continue;
             };
-            let Some(nr) = self.int_in(nr_s, 0, 255, "nr") else {
-                continue;
-            };
-            let nr = nr as u8;
-            if let Some(prev) = out.iter().find(|p| p.nr == nr) {
-                self.err(
-                    &rules::DUPLICATE_NUMBER,
-                    self.pos(nr_s),
-                    format!(
-                        "nr {nr:#04x} of `{name}` is already used by `{}`",
-                        prev.name
-                    ),
-                    format!("`{}` is at {}", prev.name, prev.pos),
-                );
-                continue;
-            }
-            if let Some(prev) = model
-                .all_includes()
-                .into_iter()
-                .flat_map(|m| m.ioctls.iter())
-                .find(|p| p.nr == nr)
-            {
-                self.err(
-                    &rules::DUPLICATE_NUMBER,
-                    self.pos(nr_s),
-                    format!(
-                        "nr {nr:#04x} of `{name}` is already used by `{}` of an included spec",
-                        prev.name
-                    ),
-                    format!("`{}` is at {}", prev.name, prev.pos),
-                );
-                continue;
-            }
             let arg = match &i.arg {
                 None => None,
                 Some(a) => match struct_named(model, &a.value) {
@@ -227,6 +188,57 @@ impl Resolver<'_> {
             });
         }
         out
+    }
+
+    /// The ioctl's `nr`, checked against the numbers this spec and its
+    /// includes already use, with where it is written.
+    fn ioctl_nr<'i>(
+        &mut self,
+        i: &'i spec::IoctlDef,
+        name: &str,
+        out: &[Ioctl],
+        model: &Model,
+    ) -> Option<(u8, &'i S<i128>)> {
+        let Some(nr_s) = &i.nr else {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(&i.name),
+                format!("ioctl `{name}` has no `nr`"),
+                "numbers are explicit and never reused: add `nr: 0x40`",
+            );
+            return None;
+        };
+        let nr = self.int_in(nr_s, 0, 255, "nr")? as u8;
+        if let Some(prev) = out.iter().find(|p| p.nr == nr) {
+            self.err(
+                &rules::DUPLICATE_NUMBER,
+                self.pos(nr_s),
+                format!(
+                    "nr {nr:#04x} of `{name}` is already used by `{}`",
+                    prev.name
+                ),
+                format!("`{}` is at {}", prev.name, prev.pos),
+            );
+            return None;
+        }
+        if let Some(prev) = model
+            .all_includes()
+            .into_iter()
+            .flat_map(|m| m.ioctls.iter())
+            .find(|p| p.nr == nr)
+        {
+            self.err(
+                &rules::DUPLICATE_NUMBER,
+                self.pos(nr_s),
+                format!(
+                    "nr {nr:#04x} of `{name}` is already used by `{}` of an included spec",
+                    prev.name
+                ),
+                format!("`{}` is at {}", prev.name, prev.pos),
+            );
+            return None;
+        }
+        Some((nr, nr_s))
     }
 
     /// The documented errors of ioctl `name`.

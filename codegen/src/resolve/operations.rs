@@ -55,36 +55,8 @@ impl Resolver<'_> {
                 continue;
             }
             self.op_not_generated(op, &name, &mcgrps, s, directional);
-            // A notification without its own `attribute-set` uses the one
-            // of the operation it `notify`s about, as YNL resolves it.
-            let set_ref = op.attribute_set.as_ref().or_else(|| {
-                let n = op.notify.as_ref()?;
-                ops.list
-                    .iter()
-                    .find(|o| o.name.value == n.value)?
-                    .attribute_set
-                    .as_ref()
-            });
-            let set = match set_ref {
-                None => None,
-                Some(a) => match model.attribute_sets.iter().find(|x| x.name == a.value) {
-                    Some(set) => Some(set),
-                    None => {
-                        let names: Vec<&str> = model
-                            .attribute_sets
-                            .iter()
-                            .map(|x| x.name.as_str())
-                            .collect();
-                        let hint = did_you_mean(&a.value, names);
-                        self.err(
-                            &rules::DANGLING_REFERENCE,
-                            self.pos(a),
-                            format!("no attribute-set named `{}`", a.value),
-                            hint,
-                        );
-                        continue;
-                    }
-                },
+            let Some(set) = self.op_set(op, ops, model) else {
+                continue;
             };
             let (do_, dump, event) = self.op_messages(op, set);
             if let Some(n) = &op.notify
@@ -130,6 +102,45 @@ impl Resolver<'_> {
             list,
             pos: self.pos(ops),
         })
+    }
+
+    /// The attribute set an operation's messages use: its own,
+    /// or for a notification without one, that of the operation it
+    /// `notify`s about, as YNL resolves it. The outer None is an error
+    /// reported.
+    fn op_set<'m>(
+        &mut self,
+        op: &spec::OperationDef,
+        ops: &spec::OperationsDef,
+        model: &'m Model,
+    ) -> Option<Option<&'m AttrSet>> {
+        let set_ref = op.attribute_set.as_ref().or_else(|| {
+            let n = op.notify.as_ref()?;
+            ops.list
+                .iter()
+                .find(|o| o.name.value == n.value)?
+                .attribute_set
+                .as_ref()
+        });
+        let Some(a) = set_ref else {
+            return Some(None);
+        };
+        if let Some(set) = model.attribute_sets.iter().find(|x| x.name == a.value) {
+            return Some(Some(set));
+        }
+        let names: Vec<&str> = model
+            .attribute_sets
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect();
+        let hint = did_you_mean(&a.value, names);
+        self.err(
+            &rules::DANGLING_REFERENCE,
+            self.pos(a),
+            format!("no attribute-set named `{}`", a.value),
+            hint,
+        );
+        None
     }
 
     /// Points each notification at the operation it names. One naming no
