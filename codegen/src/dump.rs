@@ -299,7 +299,7 @@ fn byte_order(b: Option<ByteOrder>) -> Option<String> {
     })
 }
 
-fn member(s: &Struct, m: &Member) -> MemberDump {
+fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
     let mut d = MemberDump {
         name: m.name.clone(),
         ty: String::new(),
@@ -332,9 +332,9 @@ fn member(s: &Struct, m: &Member) -> MemberDump {
             d.ty = "string".into();
             d.len = Some(*len);
         }
-        MemberKind::Struct { name } => {
+        MemberKind::Struct { id } => {
             d.ty = "struct".into();
-            d.struct_ = Some(name.clone());
+            d.struct_ = Some(model.struct_(id).name.clone());
         }
         MemberKind::UserPtr {
             elem,
@@ -344,7 +344,7 @@ fn member(s: &Struct, m: &Member) -> MemberDump {
             d.ty = "user-ptr".into();
             match elem {
                 Elem::Scalar(s) => d.elem = Some(s.name().to_string()),
-                Elem::Struct(n) => d.elem_struct = Some(n.clone()),
+                Elem::Struct(id) => d.elem_struct = Some(model.struct_(id).name.clone()),
             }
             let sibling = |i: &usize| s.members.get(*i).map(|m| m.name.clone());
             match len {
@@ -356,10 +356,11 @@ fn member(s: &Struct, m: &Member) -> MemberDump {
         }
     }
     if let Some(c) = &m.check {
+        let name = model.enum_(&c.enum_id).name.clone();
         if c.as_flags {
-            d.checks.flags = Some(c.name.clone());
+            d.checks.flags = Some(name);
         } else {
-            d.checks.enum_ = Some(c.name.clone());
+            d.checks.enum_ = Some(name);
         }
     }
     if let Some((lo, hi)) = m.range {
@@ -427,25 +428,29 @@ pub fn build(model: &Model) -> Result<Dump, DumpError> {
         };
     }
     for s in &model.structs {
-        d.structs.insert(s.name.clone(), struct_dump(s, &targets));
+        d.structs
+            .insert(s.name.clone(), struct_dump(model, s, &targets));
     }
     for i in &model.ioctls {
         d.ioctls
             .insert(i.name.clone(), ioctl_dump(model, i, &targets));
     }
     for r in &model.rings {
-        d.rings.insert(r.name.clone(), ring_dump(r));
+        d.rings.insert(r.name.clone(), ring_dump(model, r));
     }
     for set in &model.attribute_sets {
         d.attribute_sets
-            .insert(set.name.clone(), attr_set_dump(set));
+            .insert(set.name.clone(), attr_set_dump(model, set));
     }
     if let Some(ops) = &model.operations {
         for op in &ops.list {
             let dump = OperationDump {
                 value: op.value,
                 since: op.since,
-                attribute_set: op.attribute_set.clone(),
+                attribute_set: op
+                    .attribute_set
+                    .as_ref()
+                    .map(|id| model.attr_set(id).name.clone()),
                 do_: op_mode(&op.do_),
                 dump: op_mode(&op.dump),
                 digest: String::new(),
@@ -475,7 +480,7 @@ fn enum_dump(e: &Enum) -> EnumDump {
     }
 }
 
-fn struct_dump(s: &Struct, targets: &[Target]) -> StructDump {
+fn struct_dump(model: &Model, s: &Struct, targets: &[Target]) -> StructDump {
     let layouts = targets
         .iter()
         .filter_map(|t| {
@@ -491,7 +496,7 @@ fn struct_dump(s: &Struct, targets: &[Target]) -> StructDump {
         .collect();
     StructDump {
         since: s.since,
-        members: s.members.iter().map(|m| member(s, m)).collect(),
+        members: s.members.iter().map(|m| member(model, s, m)).collect(),
         layouts,
         digest: String::new(),
     }
@@ -512,7 +517,7 @@ fn ioctl_dump(model: &Model, i: &Ioctl, targets: &[Target]) -> IoctlDump {
     IoctlDump {
         nr: i.nr,
         dir: i.dir.name().to_string(),
-        arg: i.arg.clone(),
+        arg: i.arg.as_ref().map(|id| model.struct_(id).name.clone()),
         extension: i.extension.map(|e| e.name().to_string()),
         since: i.since,
         commands,
@@ -520,9 +525,9 @@ fn ioctl_dump(model: &Model, i: &Ioctl, targets: &[Target]) -> IoctlDump {
     }
 }
 
-fn ring_dump(r: &Ring) -> RingDump {
+fn ring_dump(model: &Model, r: &Ring) -> RingDump {
     RingDump {
-        entry: r.entry.clone(),
+        entry: model.struct_(&r.entry).name.clone(),
         producer: match r.producer {
             Producer::User => "user",
             Producer::Device => "device",
@@ -536,7 +541,7 @@ fn ring_dump(r: &Ring) -> RingDump {
     }
 }
 
-fn attr_set_dump(set: &AttrSet) -> AttrSetDump {
+fn attr_set_dump(model: &Model, set: &AttrSet) -> AttrSetDump {
     let attributes = set
         .attributes
         .iter()
@@ -550,21 +555,25 @@ fn attr_set_dump(set: &AttrSet) -> AttrSetDump {
                 ..Checks::default()
             };
             if let Some(c) = &a.enum_ {
+                let name = model.enum_(&c.enum_id).name.clone();
                 if c.as_flags {
-                    checks.flags = Some(c.name.clone());
+                    checks.flags = Some(name);
                 } else {
-                    checks.enum_ = Some(c.name.clone());
+                    checks.enum_ = Some(name);
                 }
             }
             let dump = AttrDump {
                 value: a.value,
                 ty: a.ty,
                 since: a.since,
-                nested_attributes: a.nested_attributes.clone(),
+                nested_attributes: a
+                    .nested_attributes
+                    .as_ref()
+                    .map(|id| model.attr_set(id).name.clone()),
                 multi_attr: a.multi_attr,
                 byte_order: byte_order(a.byte_order),
                 len: a.len,
-                struct_: a.struct_.clone(),
+                struct_: a.struct_.as_ref().map(|id| model.struct_(id).name.clone()),
                 sub_type: a.sub_type.clone(),
                 checks,
             };
@@ -572,7 +581,10 @@ fn attr_set_dump(set: &AttrSet) -> AttrSetDump {
         })
         .collect();
     AttrSetDump {
-        subset_of: set.subset_of.clone(),
+        subset_of: set
+            .subset_of
+            .as_ref()
+            .map(|id| model.attr_set(id).name.clone()),
         attributes,
         digest: String::new(),
     }

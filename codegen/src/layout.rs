@@ -2,7 +2,7 @@
 //! for fixed-width members (natural alignment, except 64-bit integers on
 //! i386, which align to 4 inside aggregates).
 
-use crate::model::{Layout, MemberKind, MemberLayout, StructLayout};
+use crate::model::{Layout, MemberKind, MemberLayout, StructId, StructLayout};
 use crate::target::Target;
 
 /// Sizes beyond this are rejected as nonsense long before they could
@@ -12,17 +12,17 @@ pub const MAX_STRUCT_SIZE: u64 = 1 << 24;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LayoutError {
     /// A nested struct whose layout is unknown (unresolved or recursive).
-    UnknownStruct(String),
+    UnknownStruct(StructId),
     /// The struct would be larger than [`MAX_STRUCT_SIZE`].
     TooLarge,
 }
 
 /// Size and alignment of one member on `t`. `nested` yields the layout
-/// of a struct by name on the same target.
+/// of a nested struct on the same target.
 pub fn member_layout<'a>(
     kind: &MemberKind,
     t: Target,
-    nested: &impl Fn(&str) -> Option<&'a StructLayout>,
+    nested: &impl Fn(&StructId) -> Option<&'a StructLayout>,
 ) -> Result<Layout, LayoutError> {
     Ok(match kind {
         MemberKind::Scalar { ty, count } => {
@@ -38,8 +38,8 @@ pub fn member_layout<'a>(
                 align: 1,
             }
         }
-        MemberKind::Struct { name } => {
-            let l = nested(name).ok_or_else(|| LayoutError::UnknownStruct(name.clone()))?;
+        MemberKind::Struct { id } => {
+            let l = nested(id).ok_or_else(|| LayoutError::UnknownStruct(id.clone()))?;
             Layout {
                 size: l.size,
                 align: l.align,
@@ -59,7 +59,7 @@ pub fn member_layout<'a>(
 pub fn struct_layout<'a>(
     members: &[&MemberKind],
     t: Target,
-    nested: &impl Fn(&str) -> Option<&'a StructLayout>,
+    nested: &impl Fn(&StructId) -> Option<&'a StructLayout>,
 ) -> Result<StructLayout, LayoutError> {
     let mut offset: u64 = 0;
     let mut align: u32 = 1;
@@ -97,7 +97,7 @@ mod tests {
     use super::*;
     use crate::model::Scalar;
 
-    fn none(_: &str) -> Option<&'static StructLayout> {
+    fn none(_: &StructId) -> Option<&'static StructLayout> {
         None
     }
 
@@ -143,7 +143,8 @@ mod tests {
         ];
         let inner = struct_layout(&inner_members, Target::X86_64, &none).unwrap();
         assert_eq!(inner.size, 16);
-        let lookup = |n: &str| (n == "inner").then_some(&inner);
+        let inner_id = StructId::new(&"t".into(), 0);
+        let lookup = |id: &StructId| (*id == inner_id).then_some(&inner);
         let outer = struct_layout(
             &[
                 &MemberKind::Scalar {
@@ -151,7 +152,7 @@ mod tests {
                     count: Some(3),
                 },
                 &MemberKind::Struct {
-                    name: "inner".into(),
+                    id: inner_id.clone(),
                 },
             ],
             Target::X86_64,

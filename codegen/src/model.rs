@@ -6,7 +6,114 @@ use crate::diag::Pos;
 use crate::ioc::Dir;
 use crate::target::Target;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
+
+/// A reference from one item of the model to another (a member's struct,
+/// an ioctl's argument, an attribute's nested set): the name of the spec
+/// that owns the item and the item's index in that spec's vector
+/// (`structs`, `enums`, `attribute_sets`, `operations.list`).
+///
+/// The resolver turns every name into an id once; nothing after it
+/// searches by name. Specs are shared between trees (a spec included by
+/// two others is one `Arc<Model>`), so an id made while resolving spec A
+/// is followed unchanged from any spec B that includes A. The owner is
+/// therefore named by its spec name, not by a position relative to the
+/// spec holding the reference: within one tree of specs that name is
+/// unique (the resolver rejects two different specs of one name), and
+/// every model knows the specs of its tree by name ([`Model::owner`]).
+///
+/// Invariant: an id is valid in the model whose resolver made it and in
+/// every model that includes that one, directly or not; the accessors
+/// index with it, as with any index into the vectors it was made from.
+pub struct Id<T> {
+    spec: Arc<str>,
+    index: usize,
+    item: PhantomData<fn() -> T>,
+}
+
+pub type StructId = Id<Struct>;
+pub type EnumId = Id<Enum>;
+pub type AttrSetId = Id<AttrSet>;
+pub type OperationId = Id<Operation>;
+
+impl<T> Id<T> {
+    /// Only the resolver makes ids, from the vectors it builds.
+    pub(crate) fn new(spec: &Arc<str>, index: usize) -> Self {
+        Id {
+            spec: spec.clone(),
+            index,
+            item: PhantomData,
+        }
+    }
+
+    /// The name of the spec that owns the item.
+    pub fn spec(&self) -> &str {
+        &self.spec
+    }
+
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+}
+
+// Written out: derives would demand `T: Clone` and so on of the item.
+impl<T> Clone for Id<T> {
+    fn clone(&self) -> Self {
+        Id::new(&self.spec, self.index)
+    }
+}
+
+impl<T> PartialEq for Id<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index && self.spec == other.spec
+    }
+}
+
+impl<T> Eq for Id<T> {}
+
+impl<T> std::hash::Hash for Id<T> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.spec.hash(h);
+        self.index.hash(h);
+    }
+}
+
+impl<T> fmt::Debug for Id<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}", self.spec, self.index)
+    }
+}
+
+/// The specs a spec includes, transitively, by name: where an id's owner
+/// is found when it is not the spec itself.
+#[derive(Clone, Default)]
+pub struct SpecTree(BTreeMap<String, Arc<Model>>);
+
+impl SpecTree {
+    /// Only the resolver builds the tree, after checking that no two
+    /// different specs of it share a name.
+    pub(crate) fn new(specs: BTreeMap<String, Arc<Model>>) -> Self {
+        SpecTree(specs)
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&Arc<Model>> {
+        self.0.get(name)
+    }
+
+    pub(crate) fn specs(&self) -> impl Iterator<Item = &Arc<Model>> {
+        self.0.values()
+    }
+}
+
+// The included models are printed where they are included; their names
+// say which they are.
+impl fmt::Debug for SpecTree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
 
 /// One spec, resolved, with the specs it includes.
 #[derive(Debug, Clone)]
@@ -31,6 +138,8 @@ pub struct Model {
     pub pos: Pos,
     /// Included specs, resolved, in `include:` order.
     pub includes: Vec<Arc<Model>>,
+    /// Every spec included, transitively, by name; see [`Id`].
+    pub tree: SpecTree,
     pub consts: Vec<Const>,
     pub enums: Vec<Enum>,
     pub structs: Vec<Struct>,
@@ -263,8 +372,8 @@ pub enum ByteOrder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Elem {
     Scalar(Scalar),
-    /// A struct by name (of this spec or an included one).
-    Struct(String),
+    /// A struct of this spec or an included one.
+    Struct(StructId),
 }
 
 /// How the length of a `user-ptr` array is given.
@@ -294,7 +403,7 @@ pub enum MemberKind {
     /// NUL-terminated, NUL-padded characters.
     String { len: u32 },
     /// A nested struct by value (of this spec or an included one).
-    Struct { name: String },
+    Struct { id: StructId },
     /// A 64-bit userspace address.
     UserPtr {
         elem: Elem,
@@ -307,9 +416,9 @@ impl MemberKind {
     /// The struct this member holds by value, which nests its layout,
     /// checks and accesses in the outer struct's; a user pointer's element
     /// struct is not held.
-    pub fn embedded_struct(&self) -> Option<&str> {
+    pub fn embedded_struct(&self) -> Option<&StructId> {
         match self {
-            MemberKind::Struct { name } => Some(name),
+            MemberKind::Struct { id } => Some(id),
             MemberKind::Scalar { .. }
             | MemberKind::Pad { .. }
             | MemberKind::Binary { .. }
@@ -321,8 +430,8 @@ impl MemberKind {
 
 #[derive(Debug, Clone)]
 pub struct EnumCheck {
-    /// Name of the enum or flags definition (this spec or an included one).
-    pub name: String,
+    /// The enum or flags definition (this spec or an included one).
+    pub enum_id: EnumId,
     pub as_flags: bool,
 }
 
@@ -441,8 +550,8 @@ pub struct Ioctl {
     pub doc: Option<String>,
     pub nr: u8,
     pub dir: Dir,
-    /// The argument struct's name (this spec or an included one).
-    pub arg: Option<String>,
+    /// The argument struct (this spec or an included one).
+    pub arg: Option<StructId>,
     /// None when the spec omits it (a lint error); the resolver does not
     /// guess.
     pub extension: Option<Extension>,
@@ -473,7 +582,7 @@ pub enum Producer {
 pub struct Ring {
     pub name: String,
     pub doc: Option<String>,
-    pub entry: String,
+    pub entry: StructId,
     pub producer: Producer,
     pub index: Scalar,
     pub min_entries: u64,
@@ -493,7 +602,8 @@ pub struct AttrSet {
     pub enum_name: Option<String>,
     pub attr_cnt_name: Option<String>,
     pub attr_max_name: Option<String>,
-    pub subset_of: Option<String>,
+    /// The set this one is a subset of (of this spec).
+    pub subset_of: Option<AttrSetId>,
     pub attributes: Vec<Attr>,
     pub pos: Pos,
 }
@@ -506,7 +616,8 @@ pub struct Attr {
     pub value: u32,
     pub since: u32,
     pub enum_: Option<EnumCheck>,
-    pub nested_attributes: Option<String>,
+    /// The set a `nest` carries (of this spec).
+    pub nested_attributes: Option<AttrSetId>,
     pub multi_attr: bool,
     pub byte_order: Option<ByteOrder>,
     pub min: Option<i128>,
@@ -515,7 +626,7 @@ pub struct Attr {
     pub max_len: Option<u64>,
     pub exact_len: Option<u64>,
     pub len: Option<u64>,
-    pub struct_: Option<String>,
+    pub struct_: Option<StructId>,
     pub sub_type: Option<String>,
     /// YNL's per-attribute `name-prefix` (replaces the set's in C).
     pub name_prefix: Option<String>,
@@ -546,9 +657,9 @@ impl Attr {
 
     /// The struct the payload holds: YNL's `struct:` describes the bytes
     /// of a `binary` only, whatever other types carry the key.
-    pub fn payload_struct(&self) -> Option<&str> {
+    pub fn payload_struct(&self) -> Option<&StructId> {
         match self.ty {
-            AttrType::Binary => self.struct_.as_deref(),
+            AttrType::Binary => self.struct_.as_ref(),
             AttrType::Unused
             | AttrType::Pad
             | AttrType::Flag
@@ -685,7 +796,9 @@ pub struct Operation {
     pub doc: Option<String>,
     pub value: u32,
     pub since: u32,
-    pub attribute_set: Option<String>,
+    /// The operation's own attribute set (of this spec); a notification
+    /// without one uses that of the operation it `notify`s about.
+    pub attribute_set: Option<AttrSetId>,
     pub do_: Option<OpMode>,
     pub dump: Option<OpMode>,
     /// `flags: [admin-perm]`: only a privileged caller may send it (EPERM).
@@ -693,7 +806,7 @@ pub struct Operation {
     /// YNL notifications: `notify` names the operation whose reply this
     /// one shares, `event` lists its own attributes. Such operations only
     /// reserve their number here (no multicast delivery is generated).
-    pub notify: Option<String>,
+    pub notify: Option<OperationId>,
     pub event: Option<Vec<String>>,
     pub pos: Pos,
 }
@@ -705,27 +818,32 @@ pub struct OpMode {
 }
 
 impl Model {
-    /// Looks a struct up in this spec, then in included specs (depth
-    /// first), returning it with the name of the spec that owns it.
-    pub fn find_struct(&self, name: &str) -> Option<(&Struct, &str)> {
-        if let Some(s) = self.structs.iter().find(|s| s.name == name) {
-            return Some((s, &self.name));
+    /// The spec of this tree that owns `id`'s item: this one or one it
+    /// includes. Indexes by the id's spec name (see [`Id`] for why the
+    /// index is valid).
+    pub fn owner<T>(&self, id: &Id<T>) -> &Model {
+        if *id.spec == *self.name {
+            self
+        } else {
+            &self.tree.0[&*id.spec]
         }
-        self.includes.iter().find_map(|m| m.find_struct(name))
     }
 
-    pub fn find_enum(&self, name: &str) -> Option<(&Enum, &str)> {
-        if let Some(e) = self.enums.iter().find(|e| e.name == name) {
-            return Some((e, &self.name));
-        }
-        self.includes.iter().find_map(|m| m.find_enum(name))
+    pub fn struct_(&self, id: &StructId) -> &Struct {
+        &self.owner(id).structs[id.index]
     }
 
-    pub fn find_const(&self, name: &str) -> Option<(&Const, &str)> {
-        if let Some(c) = self.consts.iter().find(|c| c.name == name) {
-            return Some((c, &self.name));
-        }
-        self.includes.iter().find_map(|m| m.find_const(name))
+    pub fn enum_(&self, id: &EnumId) -> &Enum {
+        &self.owner(id).enums[id.index]
+    }
+
+    pub fn attr_set(&self, id: &AttrSetId) -> &AttrSet {
+        &self.owner(id).attribute_sets[id.index]
+    }
+
+    pub fn operation(&self, id: &OperationId) -> &Operation {
+        let ops = self.owner(id).operations.as_ref();
+        &ops.map_or(&[][..], |o| &o.list)[id.index]
     }
 
     /// Every spec this one includes, transitively, without duplicates,

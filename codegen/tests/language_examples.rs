@@ -113,12 +113,13 @@ fn the_documented_examples_are_accepted_and_laid_out_as_described() {
     assert_eq!(m.enums[0].entries[2].since, 2);
     let flags: Vec<u64> = m.enums[1].entries.iter().map(|e| e.value).collect();
     assert_eq!(flags, [1, 2, 4]);
-    let bo = m.find_struct("bo-create").unwrap().0;
+    let named = |n: &str| m.structs.iter().find(|s| s.name == n).unwrap();
+    let bo = named("bo-create");
     for t in Target::ALL {
         assert_eq!(bo.layout(t).size, 24, "{t}");
         assert_eq!(bo.layout(t).offsets, [0, 8, 12, 16], "{t}");
     }
-    let list = m.find_struct("handle-list").unwrap().0;
+    let list = named("handle-list");
     assert!(matches!(
         list.members[0].kind,
         MemberKind::UserPtr {

@@ -66,7 +66,14 @@ fn includes_share_items_and_keep_their_own_names() {
     assert_eq!(m.includes.len(), 1);
     assert_eq!(m.includes[0].name, "accel");
     assert_eq!(m.includes[0].source, "spec/accel-core.yaml");
-    assert_eq!(m.find_struct("bo-create").map(|x| x.1), Some("accel"));
+    // An id made while resolving the include is followed from the root.
+    let arg = m.includes[0]
+        .ioctls
+        .iter()
+        .find_map(|io| io.arg.as_ref().filter(|a| m.struct_(a).name == "bo-create"))
+        .expect("an accel ioctl takes a bo-create");
+    assert_eq!(arg.spec(), "accel");
+    assert_eq!(m.owner(arg).name, "accel");
     assert!(
         m.structs.iter().all(|s| s.name != "bo-create"),
         "included items are not copied"
@@ -136,4 +143,52 @@ fn load_str_has_no_includes_to_find() {
     let d = uabi::load::load_str("name: x\ninclude: [y.yaml]\n", "x.yaml").unwrap_err();
     let rules: Vec<&str> = d.iter().map(|d| d.rule.id).collect();
     assert_eq!(rules, ["bad-include"]);
+}
+
+/// Ids name the spec that owns an item, so a tree of specs holds one spec
+/// per name: a diamond (one file included along two paths) is one spec,
+/// two files of one name are rejected at the include that brings the
+/// second in, as is an include named as the including spec.
+#[test]
+fn one_spec_per_name_in_a_tree() {
+    use uabi::load::{InMemory, load_from};
+    const BASE: &str = "name: base\ndefinitions:\n  - name: bo\n    type: struct\n    members:\n      - { name: size, type: u64 }\n";
+    const OTHER_BASE: &str = "name: base\ndefinitions:\n  - { name: k, type: const, value: 1 }\n";
+    const LEFT: &str = "name: left\ninclude: [base.yaml]\n";
+    const RIGHT: &str = "name: right\ninclude: [base.yaml]\n";
+    const TOP: &str = "name: top\ninclude: [left.yaml, right.yaml]\ndefinitions:\n  - name: t\n    type: struct\n    members:\n      - { name: b, type: struct, struct: bo }\n";
+    let diamond = InMemory::new()
+        .with("base.yaml", BASE)
+        .with("left.yaml", LEFT)
+        .with("right.yaml", RIGHT)
+        .with("top.yaml", TOP);
+    let (result, _) = load_from(&diamond, Path::new("top.yaml"), "top.yaml");
+    let m = result.unwrap_or_else(|d| panic!("{d:#?}"));
+    let uabi::model::MemberKind::Struct { id } = &m.structs[0].members[0].kind else {
+        panic!("{:#?}", m.structs[0]);
+    };
+    assert_eq!((id.spec(), m.struct_(id).name.as_str()), ("base", "bo"));
+
+    let two_bases = InMemory::new()
+        .with("base.yaml", BASE)
+        .with("other/base.yaml", OTHER_BASE)
+        .with("left.yaml", LEFT)
+        .with("right.yaml", "name: right\ninclude: [other/base.yaml]\n")
+        .with("top.yaml", "name: top\ninclude: [left.yaml, right.yaml]\n");
+    let (result, _) = load_from(&two_bases, Path::new("top.yaml"), "top.yaml");
+    let d = result.unwrap_err();
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].rule.id, "duplicate-name");
+    assert_eq!((&*d[0].pos.file, d[0].pos.line), ("top.yaml", 2));
+    assert_eq!(
+        d[0].message,
+        "the included spec `base` (other/base.yaml) has the name of the spec at base.yaml"
+    );
+
+    let self_named = InMemory::new()
+        .with("top.yaml", "name: top\ninclude: [other.yaml]\n")
+        .with("other.yaml", "name: top\n");
+    let (result, _) = load_from(&self_named, Path::new("top.yaml"), "top.yaml");
+    let rules: Vec<&str> = result.unwrap_err().iter().map(|d| d.rule.id).collect();
+    assert_eq!(rules, ["duplicate-name"]);
 }

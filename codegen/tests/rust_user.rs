@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use uabi::backend::GeneratedFile;
 use uabi::backend::rust::user::render as backend_render;
-use uabi::model::{MemberKind, Model};
+use uabi::model::{MemberKind, Model, StructId};
 use uabi::names;
 
 use uabi_runtime::Errno;
@@ -129,13 +129,12 @@ fn snapshots() {
     }
 }
 
-/// Whether struct `name` holds a user pointer, in itself or in a struct
+/// Whether struct `id` holds a user pointer, in itself or in a struct
 /// it embeds.
-fn holds_user_ptr(m: &Model, name: &str) -> bool {
-    let (s, _) = m.find_struct(name).unwrap();
-    s.members.iter().any(|mem| match &mem.kind {
+fn holds_user_ptr(m: &Model, id: &StructId) -> bool {
+    m.struct_(id).members.iter().any(|mem| match &mem.kind {
         MemberKind::UserPtr { .. } => true,
-        MemberKind::Struct { name } => holds_user_ptr(m, name),
+        MemberKind::Struct { id } => holds_user_ptr(m, id),
         _ => false,
     })
 }
@@ -171,7 +170,7 @@ fn output_shape() {
             }
             // A raw function only where the argument holds user pointers
             // (without, it would send the same bytes as the safe one).
-            let raw = io.arg.as_deref().is_some_and(|a| holds_user_ptr(&m, a));
+            let raw = io.arg.as_ref().is_some_and(|a| holds_user_ptr(&m, a));
             assert_eq!(
                 lib.contains(&format!("pub unsafe fn {f}_raw<")),
                 raw,

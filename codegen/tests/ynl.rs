@@ -175,7 +175,8 @@ fn genetlink_numbering_follows_ynl() {
         set.do_.as_ref().unwrap().reply
     );
     assert!(set.admin_perm);
-    assert_eq!(ops.list[2].notify.as_deref(), Some("dev-get"));
+    let notify = ops.list[2].notify.as_ref().map(|id| &m.operation(id).name);
+    assert_eq!(notify.map(String::as_str), Some("dev-get"));
     // Checks: a named limit, and a length `NAME - 1` of a const.
     let fam = &m.attribute_sets[0].attributes;
     assert_eq!(fam[1].min, Some(1));
@@ -184,7 +185,12 @@ fn genetlink_numbering_follows_ynl() {
     // A subset's attribute is its base's: type and checks included.
     let sub = &m.attribute_sets[2].attributes[1];
     assert_eq!(
-        (sub.ty.name(), sub.enum_.as_ref().map(|e| e.name.as_str())),
+        (
+            sub.ty.name(),
+            sub.enum_
+                .as_ref()
+                .map(|e| m.enum_(&e.enum_id).name.as_str())
+        ),
         ("u32", Some("mode"))
     );
     assert_eq!(m.netlink.version, 1);

@@ -1,6 +1,25 @@
 //! Enums and flags: entries, values, kinds.
 
 use super::*;
+use crate::dump::{EntryDump, EnumDump};
+
+/// The section compared (`enums` or `flags`): how it names its items and
+/// prints their values.
+#[derive(Clone, Copy)]
+struct Section {
+    name: &'static str,
+    kind: &'static str,
+}
+
+impl Section {
+    fn show(self, v: u64) -> String {
+        if self.name == "flags" {
+            hex(v)
+        } else {
+            v.to_string()
+        }
+    }
+}
 
 impl Cx<'_> {
     pub(super) fn enums(&mut self, section: &'static str) {
@@ -10,14 +29,11 @@ impl Cx<'_> {
         } else {
             (&old.flags, &new.flags)
         };
-        let kind = if section == "enums" { "enum" } else { "flags" };
-        let show = |v: u64| {
-            if section == "flags" {
-                hex(v)
-            } else {
-                v.to_string()
-            }
+        let sec = Section {
+            name: section,
+            kind: if section == "enums" { "enum" } else { "flags" },
         };
+        let kind = sec.kind;
         let renames = pair_renames(olds, news, |a, b| {
             a.entries.len() == b.entries.len()
                 && a.entries
@@ -42,81 +58,7 @@ impl Cx<'_> {
                     continue;
                 }
             };
-            let base = format!("{section}/{nname}");
-            self.since_same(&format!("{kind} `{nname}`"), o.since, n.since, &base);
-            let added: Vec<&String> = n
-                .entries
-                .keys()
-                .filter(|k| !o.entries.contains_key(*k))
-                .collect();
-            let mut taken: BTreeSet<&String> = BTreeSet::new();
-            for (ename, oe) in &o.entries {
-                match n.entries.get(ename) {
-                    Some(ne) => {
-                        let path = format!("{base}/entries/{ename}");
-                        if ne.value != oe.value {
-                            self.report(
-                                &rules::RENUMBERED,
-                                &path,
-                                format!(
-                                    "entry `{ename}` of {kind} `{nname}` changed value from {} to {}",
-                                    show(oe.value),
-                                    show(ne.value)
-                                ),
-                                format!(
-                                    "restore value {}: old binaries send and compare it",
-                                    show(oe.value)
-                                ),
-                            );
-                        }
-                        self.since_same(
-                            &format!("entry `{ename}` of {kind} `{nname}`"),
-                            oe.since,
-                            ne.since,
-                            &path,
-                        );
-                    }
-                    None => {
-                        let twin = added
-                            .iter()
-                            .find(|a| n.entries[**a].value == oe.value && !taken.contains(**a));
-                        if let Some(a) = twin {
-                            taken.insert(a);
-                            self.renamed(
-                                &format!("entry of {kind} `{nname}`"),
-                                ename,
-                                a,
-                                &format!("{base}/entries/{a}"),
-                            );
-                        } else {
-                            self.report(
-                                &rules::REMOVED_ENTRY,
-                                &base,
-                                format!(
-                                    "entry `{ename}` ({}) was removed from {kind} `{nname}`",
-                                    show(oe.value)
-                                ),
-                                "keep the entry: old binaries still use it (document it as obsolete, or reject it at run time with an error they understand)",
-                            );
-                        }
-                    }
-                }
-            }
-            for a in added {
-                if taken.contains(a) {
-                    continue;
-                }
-                let ne = &n.entries[a];
-                self.since_new(
-                    &format!("entry `{a}` of {kind} `{nname}`"),
-                    ne.since,
-                    &format!("{base}/entries/{a}"),
-                );
-                self.note(format!(
-                    "{kind} `{nname}` gained `{a}` = {}",
-                    show(ne.value)
-                ));
-            }
+            self.enum_changes(sec, &nname, o, n);
         }
         let renamed: BTreeSet<&String> = renames.values().collect();
         for (name, n) in news {
@@ -129,5 +71,96 @@ impl Cx<'_> {
                 self.note(format!("added {kind} `{name}`"));
             }
         }
+    }
+
+    /// What changed in enum or flags `nname`: entries renumbered, removed,
+    /// renamed (a removed entry's value under a new name) or added.
+    fn enum_changes(&mut self, sec: Section, nname: &str, o: &EnumDump, n: &EnumDump) {
+        let kind = sec.kind;
+        let base = format!("{}/{nname}", sec.name);
+        self.since_same(&format!("{kind} `{nname}`"), o.since, n.since, &base);
+        let added: Vec<&String> = n
+            .entries
+            .keys()
+            .filter(|k| !o.entries.contains_key(*k))
+            .collect();
+        let mut taken: BTreeSet<&String> = BTreeSet::new();
+        for (ename, oe) in &o.entries {
+            if let Some(ne) = n.entries.get(ename) {
+                self.entry_changes(sec, nname, ename, oe, ne);
+                continue;
+            }
+            let twin = added
+                .iter()
+                .find(|a| n.entries[**a].value == oe.value && !taken.contains(**a));
+            if let Some(a) = twin {
+                taken.insert(a);
+                self.renamed(
+                    &format!("entry of {kind} `{nname}`"),
+                    ename,
+                    a,
+                    &format!("{base}/entries/{a}"),
+                );
+            } else {
+                self.report(
+                    &rules::REMOVED_ENTRY,
+                    &base,
+                    format!(
+                        "entry `{ename}` ({}) was removed from {kind} `{nname}`",
+                        sec.show(oe.value)
+                    ),
+                    "keep the entry: old binaries still use it (document it as obsolete, or reject it at run time with an error they understand)",
+                );
+            }
+        }
+        for a in added {
+            if taken.contains(a) {
+                continue;
+            }
+            let ne = &n.entries[a];
+            self.since_new(
+                &format!("entry `{a}` of {kind} `{nname}`"),
+                ne.since,
+                &format!("{base}/entries/{a}"),
+            );
+            self.note(format!(
+                "{kind} `{nname}` gained `{a}` = {}",
+                sec.show(ne.value)
+            ));
+        }
+    }
+
+    /// An entry kept under its name must keep its value and revision.
+    fn entry_changes(
+        &mut self,
+        sec: Section,
+        nname: &str,
+        ename: &str,
+        oe: &EntryDump,
+        ne: &EntryDump,
+    ) {
+        let kind = sec.kind;
+        let path = format!("{}/{nname}/entries/{ename}", sec.name);
+        if ne.value != oe.value {
+            self.report(
+                &rules::RENUMBERED,
+                &path,
+                format!(
+                    "entry `{ename}` of {kind} `{nname}` changed value from {} to {}",
+                    sec.show(oe.value),
+                    sec.show(ne.value)
+                ),
+                format!(
+                    "restore value {}: old binaries send and compare it",
+                    sec.show(oe.value)
+                ),
+            );
+        }
+        self.since_same(
+            &format!("entry `{ename}` of {kind} `{nname}`"),
+            oe.since,
+            ne.since,
+            &path,
+        );
     }
 }

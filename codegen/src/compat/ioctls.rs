@@ -1,12 +1,13 @@
 //! Ioctls: numbers, directions, argument structs, extension rules.
 
 use super::*;
+use crate::dump::IoctlDump;
 
 impl Cx<'_> {
     pub(super) fn ioctls(&mut self) {
         let (old, new) = (self.old, self.new);
         let targets = self.common_targets();
-        let same_command = |a: &crate::dump::IoctlDump, b: &crate::dump::IoctlDump| {
+        let same_command = |a: &IoctlDump, b: &IoctlDump| {
             a.nr == b.nr
                 && a.dir == b.dir
                 && targets
@@ -33,111 +34,138 @@ impl Cx<'_> {
                     continue;
                 }
             };
-            let path = format!("ioctls/{nname}");
-            if o.nr != n.nr {
-                self.report(
-                    &rules::RENUMBERED,
-                    &format!("{path}/nr"),
-                    format!(
-                        "ioctl `{nname}` changed nr from {} to {}",
-                        hex(o.nr.into()),
-                        hex(n.nr.into())
-                    ),
-                    format!(
-                        "restore `nr: {}`; for a new interface add a new ioctl with a new nr",
-                        hex(o.nr.into())
-                    ),
-                );
-            }
-            let first_cmd = |d: &crate::dump::IoctlDump| {
-                targets
-                    .first()
-                    .and_then(|t| d.commands.get(t))
-                    .and_then(|c| c.cmd.clone())
-                    .unwrap_or_default()
-            };
-            if o.dir != n.dir {
-                self.report(
-                    &rules::IOCTL_COMMAND_CHANGED,
-                    &format!("{path}/dir"),
-                    format!(
-                        "ioctl `{nname}` changed dir from `{}` to `{}`: its command number changes ({} -> {} on {})",
-                        o.dir,
-                        n.dir,
-                        first_cmd(o),
-                        first_cmd(n),
-                        targets.first().map_or("", String::as_str)
-                    ),
-                    "keep the old ioctl as it is and add a new ioctl with a new nr",
-                );
-            } else {
-                let oarg = o.arg.as_deref().map(|a| self.map_struct(a));
-                if oarg != n.arg {
-                    let sizes_differ = targets.iter().any(|t| {
-                        o.commands.get(t).map(|c| c.size) != n.commands.get(t).map(|c| c.size)
-                    });
-                    let size = |d: &crate::dump::IoctlDump| {
-                        targets
-                            .first()
-                            .and_then(|t| d.commands.get(t))
-                            .map_or(0, |c| c.size)
-                    };
-                    let what = format!(
-                        "ioctl `{nname}` takes struct `{}` ({} bytes) instead of `{}` ({} bytes)",
-                        n.arg.as_deref().unwrap_or("-"),
-                        size(n),
-                        oarg.as_deref().unwrap_or("-"),
-                        size(o)
-                    );
-                    if sizes_differ {
-                        self.report(
-                            &rules::IOCTL_COMMAND_CHANGED,
-                            &path,
-                            format!(
-                                "{what}: its command number changes ({} -> {})",
-                                first_cmd(o),
-                                first_cmd(n)
-                            ),
-                            "keep the old argument struct (grow it at the end), or add a new ioctl with a new nr",
-                        );
-                    } else {
-                        self.report(
-                            &rules::IOCTL_ARG_CHANGED,
-                            &path,
-                            what,
-                            "keep the old argument struct (grow it at the end), or add a new ioctl with a new nr",
-                        );
-                    }
-                }
-            }
-            self.since_same(&format!("ioctl `{nname}`"), o.since, n.since, &path);
+            self.ioctl_changes(&nname, o, n, &targets);
         }
         let renamed: BTreeSet<&String> = renames.values().collect();
         for (name, n) in &new.ioctls {
-            if old.ioctls.contains_key(name) || renamed.contains(name) {
-                continue;
+            if !old.ioctls.contains_key(name) && !renamed.contains(name) {
+                self.added_ioctl(name, n, &gone);
             }
-            let path = format!("ioctls/{name}");
-            let previous = if old.retired_nrs.contains(&n.nr) {
-                Some(format!("which revision {} lists as retired", old.revision))
-            } else {
-                gone.get(&n.nr).map(|g| {
-                    format!(
-                        "the number of ioctl `{g}` in revision {}, which is gone",
-                        old.revision
-                    )
-                })
-            };
-            if let Some(previous) = previous {
-                self.report(
-                    &rules::REUSED_NUMBER,
-                    &format!("{path}/nr"),
-                    format!("ioctl `{name}` takes nr {}, {previous}", hex(n.nr.into())),
-                    "old binaries still call that number with its old meaning: give the ioctl a number never used",
-                );
-            }
-            self.since_new(&format!("ioctl `{name}`"), n.since, &path);
-            self.note(format!("added ioctl `{name}` (nr {})", hex(n.nr.into())));
         }
     }
+
+    /// What changed in ioctl `nname` between its old and new dumps.
+    fn ioctl_changes(&mut self, nname: &str, o: &IoctlDump, n: &IoctlDump, targets: &[String]) {
+        let path = format!("ioctls/{nname}");
+        if o.nr != n.nr {
+            self.report(
+                &rules::RENUMBERED,
+                &format!("{path}/nr"),
+                format!(
+                    "ioctl `{nname}` changed nr from {} to {}",
+                    hex(o.nr.into()),
+                    hex(n.nr.into())
+                ),
+                format!(
+                    "restore `nr: {}`; for a new interface add a new ioctl with a new nr",
+                    hex(o.nr.into())
+                ),
+            );
+        }
+        if o.dir != n.dir {
+            self.report(
+                &rules::IOCTL_COMMAND_CHANGED,
+                &format!("{path}/dir"),
+                format!(
+                    "ioctl `{nname}` changed dir from `{}` to `{}`: its command number changes ({} -> {} on {})",
+                    o.dir,
+                    n.dir,
+                    first_cmd(o, targets),
+                    first_cmd(n, targets),
+                    targets.first().map_or("", String::as_str)
+                ),
+                "keep the old ioctl as it is and add a new ioctl with a new nr",
+            );
+        } else {
+            self.ioctl_arg_changes(nname, &path, o, n, targets);
+        }
+        self.since_same(&format!("ioctl `{nname}`"), o.since, n.since, &path);
+    }
+
+    /// Another argument struct: a new command number when the size
+    /// differs on some target, else the same number with other bytes.
+    fn ioctl_arg_changes(
+        &mut self,
+        nname: &str,
+        path: &str,
+        o: &IoctlDump,
+        n: &IoctlDump,
+        targets: &[String],
+    ) {
+        let oarg = o.arg.as_deref().map(|a| self.map_struct(a));
+        if oarg == n.arg {
+            return;
+        }
+        let sizes_differ = targets
+            .iter()
+            .any(|t| o.commands.get(t).map(|c| c.size) != n.commands.get(t).map(|c| c.size));
+        let size = |d: &IoctlDump| {
+            targets
+                .first()
+                .and_then(|t| d.commands.get(t))
+                .map_or(0, |c| c.size)
+        };
+        let what = format!(
+            "ioctl `{nname}` takes struct `{}` ({} bytes) instead of `{}` ({} bytes)",
+            n.arg.as_deref().unwrap_or("-"),
+            size(n),
+            oarg.as_deref().unwrap_or("-"),
+            size(o)
+        );
+        if sizes_differ {
+            self.report(
+                &rules::IOCTL_COMMAND_CHANGED,
+                path,
+                format!(
+                    "{what}: its command number changes ({} -> {})",
+                    first_cmd(o, targets),
+                    first_cmd(n, targets)
+                ),
+                "keep the old argument struct (grow it at the end), or add a new ioctl with a new nr",
+            );
+        } else {
+            self.report(
+                &rules::IOCTL_ARG_CHANGED,
+                path,
+                what,
+                "keep the old argument struct (grow it at the end), or add a new ioctl with a new nr",
+            );
+        }
+    }
+
+    /// A new ioctl must not take a number old binaries know another
+    /// meaning of: a retired one, or one of a removed ioctl (`gone`).
+    fn added_ioctl(&mut self, name: &str, n: &IoctlDump, gone: &BTreeMap<u8, String>) {
+        let old = self.old;
+        let path = format!("ioctls/{name}");
+        let previous = if old.retired_nrs.contains(&n.nr) {
+            Some(format!("which revision {} lists as retired", old.revision))
+        } else {
+            gone.get(&n.nr).map(|g| {
+                format!(
+                    "the number of ioctl `{g}` in revision {}, which is gone",
+                    old.revision
+                )
+            })
+        };
+        if let Some(previous) = previous {
+            self.report(
+                &rules::REUSED_NUMBER,
+                &format!("{path}/nr"),
+                format!("ioctl `{name}` takes nr {}, {previous}", hex(n.nr.into())),
+                "old binaries still call that number with its old meaning: give the ioctl a number never used",
+            );
+        }
+        self.since_new(&format!("ioctl `{name}`"), n.since, &path);
+        self.note(format!("added ioctl `{name}` (nr {})", hex(n.nr.into())));
+    }
+}
+
+/// The command number on the first common target, as the dump prints it.
+fn first_cmd(d: &IoctlDump, targets: &[String]) -> String {
+    targets
+        .first()
+        .and_then(|t| d.commands.get(t))
+        .and_then(|c| c.cmd.clone())
+        .unwrap_or_default()
 }

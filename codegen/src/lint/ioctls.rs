@@ -4,12 +4,26 @@ use super::*;
 
 impl<'a> Cx<'a> {
     pub(super) fn ioctl(&mut self, i: &Ioctl) {
-        let allow: &[&[String]] = &[&i.lint_allow];
-        let arg = i.arg.as_deref().and_then(|a| self.find_struct(a));
+        let arg = i.arg.as_ref().map(|a| self.struct_(a));
+        self.dir_arg_mismatch(i, arg);
+        // Rule 7.
+        if let Some(s) = arg
+            && i.dir != Dir::None
+        {
+            self.dir_mismatch(i, s);
+        }
+        if let Some(s) = arg {
+            self.arg_too_large(i, s);
+        }
+        self.nr_rules(i);
+        self.undeclared_behaviour(i);
+    }
 
-        // Rule 8.
-        match (i.dir, &i.arg) {
-            (Dir::None, Some(a)) => {
+    /// Rule 8: a direction needs an argument, and `dir: none` has none.
+    fn dir_arg_mismatch(&mut self, i: &Ioctl, arg: Option<&Struct>) {
+        let allow: &[&[String]] = &[&i.lint_allow];
+        match (i.dir, arg) {
+            (Dir::None, Some(Struct { name: a, .. })) => {
                 let d = self
                     .diag(
                         &rules::DIR_ARG_MISMATCH,
@@ -33,41 +47,38 @@ impl<'a> Cx<'a> {
             }
             _ => {}
         }
+    }
 
-        // Rule 7.
-        if let Some((s, _)) = arg
-            && i.dir != Dir::None
-        {
-            self.dir_mismatch(i, s);
+    /// Rule 6: the argument fits every encoding's size field.
+    fn arg_too_large(&mut self, i: &Ioctl, arg: &Struct) {
+        // 8191 is the largest size every encoding carries; `cmds` is
+        // None above it on the 13-bit targets, but a spec must not
+        // depend on which targets it lists.
+        let size_on = |t: Target| i.arg_sizes.get(&t).copied().unwrap_or(0);
+        let over: Vec<Target> = self
+            .model
+            .targets
+            .iter()
+            .copied()
+            .filter(|&t| size_on(t) > 8191)
+            .collect();
+        if over.is_empty() {
+            return;
         }
+        let sizes = self.by_value(&over, size_on, bytes);
+        let d = self
+            .diag(
+                &rules::IOCTL_ARG_TOO_LARGE,
+                &i.pos,
+                format!("the argument `{}` of ioctl `{}` is {sizes}", arg.name, i.name),
+            )
+            .with_hint("keep bulk data in caller memory behind a `user-ptr` member with `count` and `max-count`");
+        self.emit(d, &[&i.lint_allow]);
+    }
 
-        // Rule 6.
-        if let Some(a) = &i.arg {
-            // 8191 is the largest size every encoding carries; `cmds` is
-            // None above it on the 13-bit targets, but a spec must not
-            // depend on which targets it lists.
-            let size_on = |t: Target| i.arg_sizes.get(&t).copied().unwrap_or(0);
-            let over: Vec<Target> = self
-                .model
-                .targets
-                .iter()
-                .copied()
-                .filter(|&t| size_on(t) > 8191)
-                .collect();
-            if !over.is_empty() {
-                let sizes = self.by_value(&over, size_on, bytes);
-                let d = self
-                    .diag(
-                        &rules::IOCTL_ARG_TOO_LARGE,
-                        &i.pos,
-                        format!("the argument `{a}` of ioctl `{}` is {sizes}", i.name),
-                    )
-                    .with_hint("keep bulk data in caller memory behind a `user-ptr` member with `count` and `max-count`");
-                self.emit(d, allow);
-            }
-        }
-
-        // Rule 9.
+    /// Rule 9: the nr lies in the spec's range and was never retired.
+    fn nr_rules(&mut self, i: &Ioctl) {
+        let allow: &[&[String]] = &[&i.lint_allow];
         let (lo, hi) = self.model.nr_range;
         if i.nr < lo || i.nr > hi {
             let d = self
@@ -97,8 +108,12 @@ impl<'a> Cx<'a> {
                 .with_hint("give the ioctl a number that was never used");
             self.emit(d, allow);
         }
+    }
 
-        // Rule 10.
+    /// Rule 10 and the errno list: what a caller cannot learn from the
+    /// struct must be written down.
+    fn undeclared_behaviour(&mut self, i: &Ioctl) {
+        let allow: &[&[String]] = &[&i.lint_allow];
         if i.arg.is_some() && i.extension.is_none() {
             let d = self
                 .diag(
@@ -210,11 +225,10 @@ impl<'a> Cx<'a> {
             match &m.kind {
                 MemberKind::Pad { .. } => {}
                 MemberKind::UserPtr { .. } => out.push((path, m.access, true)),
-                MemberKind::Struct { name } => {
+                MemberKind::Struct { id } => {
                     if m.access == Access::In {
-                        if let Some((inner, _)) = self.find_struct(name) {
-                            self.access_leaves(inner, &format!("{path}."), out, depth + 1);
-                        }
+                        let inner = self.struct_(id);
+                        self.access_leaves(inner, &format!("{path}."), out, depth + 1);
                     } else {
                         out.push((path, m.access, false));
                     }

@@ -217,10 +217,10 @@ impl<'a> Cx<'a> {
         let d = match (0..s.members.len()).find(|&i| differs(i)) {
             Some(i) => {
                 let m = &s.members[i];
-                if let Some(name) = m.kind.embedded_struct() {
-                    let owner = self.find_struct(name).map_or("", |(_, o)| o);
+                if let Some(id) = m.kind.embedded_struct() {
+                    let (name, owner) = (&self.struct_(id).name, id.spec());
                     if owner == self.model.name {
-                        return broken.contains(name);
+                        return broken.contains(name.as_str());
                     }
                     let size = |t: Target| s.layouts.get(&t).and_then(|l| l.members.get(i));
                     let sizes = self.by_value(targets, |t| size(t).map_or(0, |m| m.size), bytes);

@@ -21,7 +21,9 @@ mod rings;
 
 use crate::diag::{Diagnostic, Diagnostics, Pos, Severity};
 use crate::ioc::Dir;
-use crate::model::{Access, Ioctl, Member, MemberKind, Model, Ring, Scalar, Struct};
+use crate::model::{
+    Access, AttrSetId, Ioctl, Member, MemberKind, Model, Ring, Scalar, Struct, StructId,
+};
 use crate::names::{pascal, snake, upper};
 use crate::rules::{self, Rule};
 use crate::target::Target;
@@ -115,8 +117,8 @@ impl<'a> Cx<'a> {
         self.out.push(d);
     }
 
-    fn find_struct(&self, name: &str) -> Option<(&'a Struct, &'a str)> {
-        self.model.find_struct(name)
+    fn struct_(&self, id: &StructId) -> &'a Struct {
+        self.model.struct_(id)
     }
 
     /// "on x86_64 and i386", or "on every target" when `ts` is all of them.

@@ -26,8 +26,7 @@ impl Cx<'_> {
                         .with_hint("number attributes from 1 (the default); reserve 0 with `{ name: unspec, type: unused, value: 0 }` if it must be named");
                     self.emit(d, &[]);
                 }
-                if let Some(st) = a.payload_struct()
-                    && let Some((s, _)) = self.find_struct(st)
+                if let Some(s) = a.payload_struct().map(|id| self.struct_(id))
                     && s.layouts.get(&NATURAL).is_some_and(|l| l.align >= 8)
                 {
                     let d = self
@@ -35,8 +34,8 @@ impl Cx<'_> {
                             &rules::UNALIGNED_ATTR_STRUCT,
                             &a.pos,
                             format!(
-                                "attribute `{}` carries struct `{st}`, which needs 8-byte alignment",
-                                a.name
+                                "attribute `{}` carries struct `{}`, which needs 8-byte alignment",
+                                a.name, s.name
                             ),
                         )
                         .with_hint("decode it by copying the payload into a local struct (generated code does); silence with `lint-allow: [unaligned-attr-struct]` once handwritten users do too");
@@ -174,32 +173,32 @@ fn requested_attrs(m: &Model) -> Vec<(&str, &crate::model::Attr)> {
         let Some(ops) = &m.operations else {
             return Vec::new();
         };
-        let set_of = |n: &str| m.attribute_sets.iter().find(|s| s.name == n);
         // (set, attribute) pairs still to visit, and those seen.
-        let mut todo: Vec<(String, String)> = Vec::new();
+        let mut todo: Vec<(&AttrSetId, String)> = Vec::new();
         for op in &ops.list {
             let Some(set) = &op.attribute_set else {
                 continue;
             };
             for mode in [&op.do_, &op.dump].into_iter().flatten() {
                 for a in mode.request.iter().flatten() {
-                    todo.push((set.clone(), a.clone()));
+                    todo.push((set, a.clone()));
                 }
             }
         }
         let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
         while let Some((set, attr)) = todo.pop() {
-            if !seen.insert((set.clone(), attr.clone())) {
+            let set = m.attr_set(set);
+            if !seen.insert((set.name.clone(), attr.clone())) {
                 continue;
             }
-            let nested = set_of(&set)
-                .and_then(|s| s.attributes.iter().find(|a| a.name == attr))
-                .and_then(|a| a.nested_attributes.clone());
-            if let Some(n) = nested
-                && let Some(ns) = set_of(&n)
-            {
-                for a in &ns.attributes {
-                    todo.push((n.clone(), a.name.clone()));
+            let nested = set
+                .attributes
+                .iter()
+                .find(|a| a.name == attr)
+                .and_then(|a| a.nested_attributes.as_ref());
+            if let Some(n) = nested {
+                for a in &m.attr_set(n).attributes {
+                    todo.push((n, a.name.clone()));
                 }
             }
         }

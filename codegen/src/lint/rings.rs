@@ -17,9 +17,8 @@ impl<'a> Cx<'a> {
             self.emit(d, &allows);
         }
         let mut unordered = Vec::new();
-        if let Some((st, _)) = self.find_struct(&r.entry) {
-            self.unordered_members(st, "", &mut unordered, 0);
-        }
+        let entry = self.struct_(&r.entry);
+        self.unordered_members(entry, "", &mut unordered, 0);
         if !unordered.is_empty() {
             let d = self
                 .diag(
@@ -28,7 +27,7 @@ impl<'a> Cx<'a> {
                     format!(
                         "ring `{}`: entry `{}` has multi-byte members without byte-order: {}",
                         r.name,
-                        r.entry,
+                        entry.name,
                         join_names(&unordered)
                     ),
                 )
@@ -71,10 +70,9 @@ impl<'a> Cx<'a> {
                     }
                 }
                 MemberKind::UserPtr { .. } => out.push(format!("`{name}`")),
-                MemberKind::Struct { name: inner } => {
-                    if depth < 16
-                        && let Some((s, _)) = self.find_struct(inner)
-                    {
+                MemberKind::Struct { id } => {
+                    if depth < 16 {
+                        let s = self.struct_(id);
                         self.unordered_members(s, &format!("{name}."), out, depth + 1);
                     }
                 }
@@ -95,7 +93,7 @@ impl<'a> Cx<'a> {
             i += 1;
         }
         models.iter().flat_map(|m| &m.ioctls).any(|io| {
-            let Some((st, _)) = io.arg.as_deref().and_then(|a| self.find_struct(a)) else {
+            let Some(st) = io.arg.as_ref().map(|a| self.struct_(a)) else {
                 return false;
             };
             want.iter().all(|w| {

@@ -67,7 +67,7 @@ impl Resolver<'_> {
                     .map(|s| s.value.clone().unwrap_or_default()),
                 attr_cnt_name: set.attr_cnt_name.as_ref().map(|s| s.value.clone()),
                 attr_max_name: set.attr_max_name.as_ref().map(|s| s.value.clone()),
-                subset_of: set.subset_of.as_ref().map(|s| s.value.clone()),
+                subset_of: base.and_then(|b| self.set_id(&set_names, &b.name.value)),
                 attributes: attrs,
                 pos: self.pos(&set.name),
             });
@@ -113,31 +113,7 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let ty_name = match (&a.ty, inherited.and_then(|(_, b)| b.ty.as_ref())) {
-            (Some(t), _) | (None, Some(t)) => &t.value,
-            (None, None) => {
-                self.err(
-                    &rules::MISSING_KEY,
-                    self.pos(&a.name),
-                    format!("attribute `{aname}` has no `type`"),
-                    "",
-                );
-                return None;
-            }
-        };
-        let ty_pos =
-            a.ty.as_ref()
-                .map_or_else(|| self.pos(&a.name), |t| self.pos(t));
-        let Some(ty) = AttrType::from_name(ty_name) else {
-            self.err(
-                &rules::UNKNOWN_TYPE,
-                ty_pos,
-                format!("unknown attribute type `{ty_name}`"),
-                did_you_mean(ty_name, AttrType::ALL.iter().map(|t| t.name())),
-            );
-            return None;
-        };
-        self.attr_not_generated(a, &aname, ty, ty_pos);
+        let ty = self.attr_type(a, &aname, inherited.and_then(|(_, b)| b.ty.as_ref()))?;
         if let Some(v) = &a.value.value {
             match self.int_in(v, 0, 0x7fff, "attribute value") {
                 Some(v) => *next = v,
@@ -169,13 +145,21 @@ impl Resolver<'_> {
             );
             return None;
         }
+        let nested_attributes = a
+            .nested_attributes
+            .as_ref()
+            .and_then(|n| self.set_id(set_names, &n.value));
         let enum_ = self.attr_enum(a, model)?;
-        if let Some(st) = &a.r#struct
-            && model.find_struct(&st.value).is_none()
-        {
-            self.dangling_struct(st, s);
-            return None;
-        }
+        let struct_ = match &a.r#struct {
+            None => None,
+            Some(st) => match struct_named(model, &st.value) {
+                Some((id, _)) => Some(id),
+                None => {
+                    self.dangling_struct(st, s);
+                    return None;
+                }
+            },
+        };
         let Limits {
             min,
             max,
@@ -196,7 +180,7 @@ impl Resolver<'_> {
             value: *next as u32,
             since,
             enum_,
-            nested_attributes: a.nested_attributes.as_ref().map(|n| n.value.clone()),
+            nested_attributes,
             multi_attr: a.multi_attr.as_ref().is_some_and(|m| m.value),
             byte_order,
             min,
@@ -205,12 +189,59 @@ impl Resolver<'_> {
             max_len,
             exact_len,
             len,
-            struct_: a.r#struct.as_ref().map(|s| s.value.clone()),
+            struct_,
             sub_type: a.sub_type.as_ref().map(|s| s.value.clone()),
             name_prefix: a.name_prefix.as_ref().map(|s| s.value.clone()),
             pos: self.pos(&a.name),
             lint_allow: a.lint_allow.iter().map(|s| s.value.clone()).collect(),
         })
+    }
+
+    /// An attribute's type: its own, else its base attribute's
+    /// (`inherited`); YNL's types that no backend generates are recorded.
+    fn attr_type(
+        &mut self,
+        a: &S<spec::AttrDef>,
+        aname: &str,
+        inherited: Option<&S<String>>,
+    ) -> Option<AttrType> {
+        let ty_name = match (&a.ty, inherited) {
+            (Some(t), _) | (None, Some(t)) => &t.value,
+            (None, None) => {
+                self.err(
+                    &rules::MISSING_KEY,
+                    self.pos(&a.name),
+                    format!("attribute `{aname}` has no `type`"),
+                    "",
+                );
+                return None;
+            }
+        };
+        let ty_pos =
+            a.ty.as_ref()
+                .map_or_else(|| self.pos(&a.name), |t| self.pos(t));
+        let Some(ty) = AttrType::from_name(ty_name) else {
+            self.err(
+                &rules::UNKNOWN_TYPE,
+                ty_pos,
+                format!("unknown attribute type `{ty_name}`"),
+                did_you_mean(ty_name, AttrType::ALL.iter().map(|t| t.name())),
+            );
+            return None;
+        };
+        self.attr_not_generated(a, aname, ty, ty_pos);
+        Some(ty)
+    }
+
+    /// The id the set named `name` gets: its position among the distinct
+    /// names of `set_names`, the sets in written order (a set whose name
+    /// is taken is reported and dropped).
+    fn set_id(&self, set_names: &[&str], name: &str) -> Option<AttrSetId> {
+        let first = set_names.iter().position(|n| *n == name)?;
+        let index = (0..first)
+            .filter(|&i| !set_names[..i].contains(&set_names[i]))
+            .count();
+        Some(Id::new(&self.spec_name, index))
     }
 
     /// An attribute's value bounds and length checks.
@@ -263,9 +294,9 @@ impl Resolver<'_> {
             ) {
                 // YNL's `flags-mask`: the value may only hold bits of
                 // that flags definition, as with `enum-as-flags`.
-                (None, Some(fm)) => match model.find_enum(&fm.value) {
-                    Some(_) => Some(EnumCheck {
-                        name: fm.value.clone(),
+                (None, Some(fm)) => match enum_named(model, &fm.value) {
+                    Some((enum_id, _)) => Some(EnumCheck {
+                        enum_id,
                         as_flags: true,
                     }),
                     None => {
@@ -279,9 +310,9 @@ impl Resolver<'_> {
                     }
                 },
                 (None, None) => None,
-                (Some(e), _) => match model.find_enum(&e.value) {
-                    Some((en, _)) => Some(EnumCheck {
-                        name: e.value.clone(),
+                (Some(e), _) => match enum_named(model, &e.value) {
+                    Some((enum_id, en)) => Some(EnumCheck {
+                        enum_id,
                         as_flags: en.kind == EnumKind::Flags
                             || a.enum_as_flags.as_ref().is_some_and(|b| b.value),
                     }),

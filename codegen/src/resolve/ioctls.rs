@@ -134,60 +134,21 @@ impl Resolver<'_> {
                 continue;
             }
             let since = self.since(&i.since);
-            let Some(nr_s) = &i.nr else {
-                self.err(
-                    &rules::MISSING_KEY,
-                    pos.clone(),
-                    format!("ioctl `{name}` has no `nr`"),
-                    "numbers are explicit and never reused: add `nr: 0x40`",
-                );
+            let Some((nr, nr_s)) = self.ioctl_nr(i, &name, &out, model) else {
                 continue;
             };
-            let Some(nr) = self.int_in(nr_s, 0, 255, "nr") else {
-                continue;
-            };
-            let nr = nr as u8;
-            if let Some(prev) = out.iter().find(|p| p.nr == nr) {
-                self.err(
-                    &rules::DUPLICATE_NUMBER,
-                    self.pos(nr_s),
-                    format!(
-                        "nr {nr:#04x} of `{name}` is already used by `{}`",
-                        prev.name
-                    ),
-                    format!("`{}` is at {}", prev.name, prev.pos),
-                );
-                continue;
-            }
-            if let Some(prev) = model
-                .all_includes()
-                .into_iter()
-                .flat_map(|m| m.ioctls.iter())
-                .find(|p| p.nr == nr)
-            {
-                self.err(
-                    &rules::DUPLICATE_NUMBER,
-                    self.pos(nr_s),
-                    format!(
-                        "nr {nr:#04x} of `{name}` is already used by `{}` of an included spec",
-                        prev.name
-                    ),
-                    format!("`{}` is at {}", prev.name, prev.pos),
-                );
-                continue;
-            }
             let arg = match &i.arg {
                 None => None,
-                Some(a) => {
-                    if model.find_struct(&a.value).is_none() {
+                Some(a) => match struct_named(model, &a.value) {
+                    Some((id, _)) => Some(id),
+                    None => {
                         // A struct that failed to resolve has its own error.
                         if !self.struct_exists(&a.value, s) {
                             self.dangling_struct(a, s);
                         }
                         continue;
                     }
-                    Some(a.value.clone())
-                }
+                },
             };
             let Some(dir) = self.ioctl_dir(i, &name, arg.is_some()) else {
                 continue;
@@ -203,7 +164,7 @@ impl Resolver<'_> {
                 .errors
                 .as_ref()
                 .map_or_else(Vec::new, |list| self.error_docs(&list.value, &name));
-            let (cmds, arg_sizes) = numbers(model, arg.as_deref(), dir, nr);
+            let (cmds, arg_sizes) = numbers(model, arg.as_ref(), dir, nr);
             out.push(Ioctl {
                 name,
                 doc: i.doc.clone(),
@@ -227,6 +188,57 @@ impl Resolver<'_> {
             });
         }
         out
+    }
+
+    /// The ioctl's `nr`, checked against the numbers this spec and its
+    /// includes already use, with where it is written.
+    fn ioctl_nr<'i>(
+        &mut self,
+        i: &'i spec::IoctlDef,
+        name: &str,
+        out: &[Ioctl],
+        model: &Model,
+    ) -> Option<(u8, &'i S<i128>)> {
+        let Some(nr_s) = &i.nr else {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(&i.name),
+                format!("ioctl `{name}` has no `nr`"),
+                "numbers are explicit and never reused: add `nr: 0x40`",
+            );
+            return None;
+        };
+        let nr = self.int_in(nr_s, 0, 255, "nr")? as u8;
+        if let Some(prev) = out.iter().find(|p| p.nr == nr) {
+            self.err(
+                &rules::DUPLICATE_NUMBER,
+                self.pos(nr_s),
+                format!(
+                    "nr {nr:#04x} of `{name}` is already used by `{}`",
+                    prev.name
+                ),
+                format!("`{}` is at {}", prev.name, prev.pos),
+            );
+            return None;
+        }
+        if let Some(prev) = model
+            .all_includes()
+            .into_iter()
+            .flat_map(|m| m.ioctls.iter())
+            .find(|p| p.nr == nr)
+        {
+            self.err(
+                &rules::DUPLICATE_NUMBER,
+                self.pos(nr_s),
+                format!(
+                    "nr {nr:#04x} of `{name}` is already used by `{}` of an included spec",
+                    prev.name
+                ),
+                format!("`{}` is at {}", prev.name, prev.pos),
+            );
+            return None;
+        }
+        Some((nr, nr_s))
     }
 
     /// The documented errors of ioctl `name`.
@@ -314,16 +326,14 @@ impl Resolver<'_> {
 /// The command number and argument size of an ioctl on every target.
 fn numbers(
     model: &Model,
-    arg: Option<&str>,
+    arg: Option<&StructId>,
     dir: Dir,
     nr: u8,
 ) -> (BTreeMap<Target, Option<u32>>, BTreeMap<Target, u32>) {
     let mut cmds = BTreeMap::new();
     let mut arg_sizes = BTreeMap::new();
     for t in Target::ALL {
-        let size = arg
-            .and_then(|a| model.find_struct(a))
-            .map_or(0, |(st, _)| st.layout(t).size);
+        let size = arg.map_or(0, |a| model.struct_(a).layout(t).size);
         arg_sizes.insert(t, size);
         let cmd = model
             .magic

@@ -173,13 +173,11 @@ impl Resolver<'_> {
                     );
                     return None;
                 };
-                if !self.struct_exists(&r.value, s) {
+                let Some(id) = self.struct_ref(&r.value, s) else {
                     self.dangling_struct(r, s);
                     return None;
-                }
-                MemberKind::Struct {
-                    name: r.value.clone(),
-                }
+                };
+                MemberKind::Struct { id }
             }
             "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
             other => {
@@ -233,13 +231,13 @@ impl Resolver<'_> {
                 let found = self
                     .enums
                     .iter()
-                    .find(|x| x.name == e.value)
-                    .map(|x| x.kind)
+                    .position(|x| x.name == e.value)
+                    .map(|i| (Id::new(&self.spec_name, i), self.enums[i].kind))
                     .or_else(|| {
                         self.includes
                             .iter()
-                            .find_map(|mm| mm.find_enum(&e.value))
-                            .map(|x| x.0.kind)
+                            .find_map(|mm| enum_named(mm, &e.value))
+                            .map(|(id, x)| (id, x.kind))
                     });
                 match found {
                     None => {
@@ -258,8 +256,8 @@ impl Resolver<'_> {
                         );
                         return None;
                     }
-                    Some(kind) => Some(EnumCheck {
-                        name: e.value.clone(),
+                    Some((enum_id, kind)) => Some(EnumCheck {
+                        enum_id,
                         as_flags: kind == EnumKind::Flags
                             || m.enum_as_flags.as_ref().is_some_and(|b| b.value),
                     }),
@@ -335,11 +333,13 @@ impl Resolver<'_> {
         };
         let elem_kind = match Scalar::from_name(&elem.value) {
             Some(sc) => Elem::Scalar(sc),
-            None if self.struct_exists(&elem.value, s) => Elem::Struct(elem.value.clone()),
-            None => {
-                self.dangling_struct(elem, s);
-                return None;
-            }
+            None => match self.struct_ref(&elem.value, s) {
+                Some(id) => Elem::Struct(id),
+                None => {
+                    self.dangling_struct(elem, s);
+                    return None;
+                }
+            },
         };
         let sibling = |this: &mut Self, r: &S<IntOrName>, what: &str| -> Option<usize> {
             let IntOrName::Name(n) = &r.value else {

@@ -7,6 +7,7 @@
 mod attributes;
 mod definitions;
 mod ioctls;
+mod lookup;
 mod members;
 mod operations;
 mod rings;
@@ -15,6 +16,7 @@ mod suggest;
 mod ynl;
 
 pub use ioctls::ERRNOS;
+use lookup::{const_named, enum_named, struct_named};
 use suggest::did_you_mean;
 pub use suggest::suggest;
 use ynl::{inherit_attr, is_ynl_family};
@@ -44,12 +46,19 @@ pub fn resolve(
         file: file.clone(),
         diags: Diagnostics::default(),
         includes: &includes,
+        spec_name: Arc::from(spec.name.value.as_str()),
+        tree: BTreeMap::new(),
         revision: 1,
         consts: Vec::new(),
         enums: Vec::new(),
         ynl: is_ynl_family(spec),
         not_generated: Vec::new(),
     };
+    r.tree = r.spec_tree(spec, &includes);
+    // Ids into a tree with two specs of one name could point anywhere.
+    if r.diags.has_errors() {
+        return Err(r.diags);
+    }
     let model = r.spec(spec, source_label, &includes);
     if r.diags.has_errors() {
         Err(r.diags)
@@ -62,6 +71,10 @@ struct Resolver<'a> {
     file: Arc<str>,
     diags: Diagnostics,
     includes: &'a [Arc<Model>],
+    /// The spec's name, the owner of ids of its own items.
+    spec_name: Arc<str>,
+    /// The specs included, transitively, by name (see `model::Id`).
+    tree: BTreeMap<String, Arc<Model>>,
     revision: u32,
     consts: Vec<Const>,
     enums: Vec<Enum>,
@@ -170,8 +183,8 @@ impl Resolver<'_> {
                 if let Some(c) = self.consts.iter().find(|c| &c.name == n) {
                     return Some(c.value);
                 }
-                if let Some(c) = self.includes.iter().find_map(|m| m.find_const(n)) {
-                    return Some(c.0.value);
+                if let Some(c) = self.includes.iter().find_map(|m| const_named(m, n)) {
+                    return Some(c.value);
                 }
                 let known: Vec<String> = self.consts.iter().map(|c| c.name.clone()).collect();
                 let hint = did_you_mean(n, known.iter().map(String::as_str));
@@ -282,6 +295,7 @@ impl Resolver<'_> {
             source: source_label.to_string(),
             pos: self.pos(&s.name),
             includes: includes.to_vec(),
+            tree: SpecTree::new(self.tree.clone()),
             // Cloned, not taken: attribute checks resolved later name consts too.
             consts: self.consts.clone(),
             enums: std::mem::take(&mut self.enums),
@@ -454,10 +468,52 @@ impl Resolver<'_> {
 
     fn included_definition_pos(&self, n: &str) -> Option<Pos> {
         self.includes.iter().find_map(|m| {
-            m.find_struct(n)
-                .map(|x| x.0.pos.clone())
-                .or_else(|| m.find_enum(n).map(|x| x.0.pos.clone()))
-                .or_else(|| m.find_const(n).map(|x| x.0.pos.clone()))
+            struct_named(m, n)
+                .map(|x| x.1.pos.clone())
+                .or_else(|| enum_named(m, n).map(|x| x.1.pos.clone()))
+                .or_else(|| const_named(m, n).map(|x| x.pos.clone()))
         })
+    }
+
+    /// The specs included, transitively, by name. Ids name their owner by
+    /// spec name, so two different specs of one name in a tree (or one
+    /// named as this spec) are rejected: the owner would be ambiguous,
+    /// and so would every generated identifier the name prefixes.
+    fn spec_tree(
+        &mut self,
+        spec: &SpecFile,
+        includes: &[Arc<Model>],
+    ) -> BTreeMap<String, Arc<Model>> {
+        let mut tree: BTreeMap<String, Arc<Model>> = BTreeMap::new();
+        for (i, inc) in includes.iter().enumerate() {
+            let pos = spec
+                .include
+                .get(i)
+                .map_or_else(|| self.pos(&spec.name), |p| self.pos(p));
+            for m in inc.tree.specs().chain([inc]) {
+                let clash = if *m.name == *self.spec_name {
+                    Some(self.file.to_string())
+                } else {
+                    tree.get(&m.name)
+                        .filter(|prev| !Arc::ptr_eq(prev, m))
+                        .map(|prev| prev.source.clone())
+                };
+                match clash {
+                    Some(other) => self.err(
+                        &rules::DUPLICATE_NAME,
+                        pos.clone(),
+                        format!(
+                            "the included spec `{}` ({}) has the name of the spec at {other}",
+                            m.name, m.source
+                        ),
+                        "spec names prefix every generated identifier: give each spec of a tree its own name",
+                    ),
+                    None => {
+                        tree.insert(m.name.clone(), m.clone());
+                    }
+                }
+            }
+        }
+        tree
     }
 }

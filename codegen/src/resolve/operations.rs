@@ -21,6 +21,9 @@ impl Resolver<'_> {
             .flat_map(|g| g.list.iter().map(|x| x.name.value.as_str()))
             .collect();
         let mut list: Vec<Operation> = Vec::new();
+        // Operations may `notify` about later ones: names first, ids once
+        // the list is complete.
+        let mut notify: Vec<Option<&str>> = Vec::new();
         let mut next: i128 = 1;
         for op in &ops.list {
             let name = self.name(&op.name, "operation");
@@ -52,36 +55,8 @@ impl Resolver<'_> {
                 continue;
             }
             self.op_not_generated(op, &name, &mcgrps, s, directional);
-            // A notification without its own `attribute-set` uses the one
-            // of the operation it `notify`s about, as YNL resolves it.
-            let set_ref = op.attribute_set.as_ref().or_else(|| {
-                let n = op.notify.as_ref()?;
-                ops.list
-                    .iter()
-                    .find(|o| o.name.value == n.value)?
-                    .attribute_set
-                    .as_ref()
-            });
-            let set = match set_ref {
-                None => None,
-                Some(a) => match model.attribute_sets.iter().find(|x| x.name == a.value) {
-                    Some(set) => Some(set),
-                    None => {
-                        let names: Vec<&str> = model
-                            .attribute_sets
-                            .iter()
-                            .map(|x| x.name.as_str())
-                            .collect();
-                        let hint = did_you_mean(&a.value, names);
-                        self.err(
-                            &rules::DANGLING_REFERENCE,
-                            self.pos(a),
-                            format!("no attribute-set named `{}`", a.value),
-                            hint,
-                        );
-                        continue;
-                    }
-                },
+            let Some(set) = self.op_set(op, ops, model) else {
+                continue;
             };
             let (do_, dump, event) = self.op_messages(op, set);
             if let Some(n) = &op.notify
@@ -102,16 +77,24 @@ impl Resolver<'_> {
                 doc: op.doc.clone(),
                 value: next as u32,
                 since,
-                attribute_set: op.attribute_set.as_ref().map(|a| a.value.clone()),
+                attribute_set: op.attribute_set.as_ref().and_then(|a| {
+                    let i = model
+                        .attribute_sets
+                        .iter()
+                        .position(|x| x.name == a.value)?;
+                    Some(Id::new(&self.spec_name, i))
+                }),
                 do_,
                 dump,
                 admin_perm: self.op_flags(&op.flags),
-                notify: op.notify.as_ref().map(|n| n.value.clone()),
+                notify: None,
                 event,
                 pos: self.pos(&op.name),
             });
+            notify.push(op.notify.as_ref().map(|n| n.value.as_str()));
             next += 1;
         }
+        self.settle_notify(&mut list, &notify);
         Some(Operations {
             transport: ops.transport.as_ref().map(|t| t.value.clone()),
             name_prefix: ops.name_prefix.as_ref().map(|t| t.value.clone()),
@@ -119,6 +102,60 @@ impl Resolver<'_> {
             list,
             pos: self.pos(ops),
         })
+    }
+
+    /// The attribute set an operation's messages use: its own,
+    /// or for a notification without one, that of the operation it
+    /// `notify`s about, as YNL resolves it. The outer None is an error
+    /// reported.
+    fn op_set<'m>(
+        &mut self,
+        op: &spec::OperationDef,
+        ops: &spec::OperationsDef,
+        model: &'m Model,
+    ) -> Option<Option<&'m AttrSet>> {
+        let set_ref = op.attribute_set.as_ref().or_else(|| {
+            let n = op.notify.as_ref()?;
+            ops.list
+                .iter()
+                .find(|o| o.name.value == n.value)?
+                .attribute_set
+                .as_ref()
+        });
+        let Some(a) = set_ref else {
+            return Some(None);
+        };
+        if let Some(set) = model.attribute_sets.iter().find(|x| x.name == a.value) {
+            return Some(Some(set));
+        }
+        let names: Vec<&str> = model
+            .attribute_sets
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect();
+        let hint = did_you_mean(&a.value, names);
+        self.err(
+            &rules::DANGLING_REFERENCE,
+            self.pos(a),
+            format!("no attribute-set named `{}`", a.value),
+            hint,
+        );
+        None
+    }
+
+    /// Points each notification at the operation it names. One naming no
+    /// operation of the list is an error reported, and keeps none.
+    fn settle_notify(&self, list: &mut [Operation], notify: &[Option<&str>]) {
+        let ids: Vec<Option<OperationId>> = notify
+            .iter()
+            .map(|n| {
+                let i = list.iter().position(|o| Some(o.name.as_str()) == *n)?;
+                Some(Id::new(&self.spec_name, i))
+            })
+            .collect();
+        for (op, id) in list.iter_mut().zip(ids) {
+            op.notify = id;
+        }
     }
 
     /// The ioctl that carries control messages must exist.

@@ -16,10 +16,10 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            if model.find_struct(&r.entry.value).is_none() {
+            let Some((entry, _)) = struct_named(model, &r.entry.value) else {
                 self.dangling_struct(&r.entry, s);
                 continue;
-            }
+            };
             let producer = match r.producer.value.as_str() {
                 "user" => Producer::User,
                 "device" => Producer::Device,
@@ -68,7 +68,7 @@ impl Resolver<'_> {
             out.push(Ring {
                 name,
                 doc: r.doc.clone(),
-                entry: r.entry.value.clone(),
+                entry,
                 producer,
                 index,
                 min_entries: min as u64,
@@ -107,7 +107,7 @@ impl Resolver<'_> {
                 ok = false;
             }
         }
-        let Some((st, _)) = model.find_struct(&r.entry.value) else {
+        let Some((_, st)) = struct_named(model, &r.entry.value) else {
             return false;
         };
         let layouts = st.layouts.iter().filter(|(t, _)| model.targets.contains(t));

@@ -10,6 +10,27 @@ impl Resolver<'_> {
     pub(super) fn structs(&mut self, s: &SpecFile, order: &mut Vec<ItemRef>) -> Vec<Struct> {
         // Resolve members first (layouts need nested structs, which may be
         // written in any order), then lay out in dependency order.
+        let pending = self.resolve_structs(s);
+        let names = RefNames {
+            spec: self.spec_name.clone(),
+            written: written_structs(s),
+            includes: self.includes,
+        };
+        let done = self.lay_out(pending, &names);
+        let mut sorted = dependency_order(&done, &names);
+        settle_struct_ids(&mut sorted, &names);
+        // Interleave struct positions into the definition order: structs
+        // keep their relative order from `sorted`, placed after the consts
+        // and enums, which C and Rust need declared first anyway.
+        for i in 0..sorted.len() {
+            order.push(ItemRef::Struct(i));
+        }
+        sorted
+    }
+
+    /// The structs whose members resolve, in written order; other kinds
+    /// of definition than the known ones are reported here.
+    fn resolve_structs(&mut self, s: &SpecFile) -> Vec<Struct> {
         let mut pending: Vec<Struct> = Vec::new();
         for d in &s.definitions {
             match d.kind.value.as_str() {
@@ -34,112 +55,104 @@ impl Resolver<'_> {
                 }
             }
         }
+        pending
+    }
+
+    /// Lays structs out, each once the structs it embeds are; those never
+    /// ready embed themselves.
+    fn lay_out(&mut self, pending: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
         let mut done: Vec<Struct> = Vec::new();
         let mut remaining = pending;
         while !remaining.is_empty() {
             let before = remaining.len();
             let mut still = Vec::new();
             for mut st in remaining {
-                // Only by-value nesting constrains layout order; a user-ptr
-                // is a plain 64-bit integer whatever it points at.
-                let ready = st.members.iter().all(|m| match m.kind.embedded_struct() {
-                    Some(name) => {
-                        done.iter().any(|d| d.name == name)
-                            || self.includes.iter().any(|m| m.find_struct(name).is_some())
-                    }
-                    None => true,
-                });
-                if !ready {
+                if !self.embeds_laid_out(&st, &done, names) {
                     still.push(st);
-                    continue;
-                }
-                let mut ok = true;
-                for t in Target::ALL {
-                    let kinds: Vec<&MemberKind> = st.members.iter().map(|m| &m.kind).collect();
-                    let lookup = |n: &str| -> Option<&StructLayout> {
-                        done.iter()
-                            .find(|d| d.name == n)
-                            .map(|d| d.layout(t))
-                            .or_else(|| {
-                                self.includes
-                                    .iter()
-                                    .find_map(|m| m.find_struct(n))
-                                    .map(|x| x.0.layout(t))
-                            })
-                    };
-                    match layout::struct_layout(&kinds, t, &lookup) {
-                        Ok(l) => {
-                            st.layouts.insert(t, l);
-                        }
-                        Err(LayoutError::TooLarge) => {
-                            self.err(
-                                &rules::VALUE_OUT_OF_RANGE,
-                                st.pos.clone(),
-                                format!(
-                                    "struct `{}` is larger than {} bytes",
-                                    st.name,
-                                    layout::MAX_STRUCT_SIZE
-                                ),
-                                "",
-                            );
-                            ok = false;
-                            break;
-                        }
-                        Err(LayoutError::UnknownStruct(_)) => {
-                            ok = false;
-                            break;
-                        }
-                    }
-                }
-                if ok {
+                } else if self.struct_layouts(&mut st, &done, names) {
                     done.push(st);
                 }
             }
             if still.len() == before {
-                for st in &still {
-                    self.err(
-                        &rules::RECURSIVE_STRUCT,
-                        st.pos.clone(),
-                        format!("struct `{}` contains itself by value (directly or through other structs)", st.name),
-                        "a struct cannot embed itself; use a user-ptr or break the cycle",
-                    );
-                }
+                self.recursive_structs(&still);
                 break;
             }
             remaining = still;
         }
-        // Definition order, with a struct placed after the structs it embeds.
-        let written: Vec<&str> = s
-            .definitions
+        done
+    }
+
+    /// Are the structs `st` holds by value laid out? Only by-value nesting
+    /// constrains layout order; a user-ptr is a plain 64-bit integer
+    /// whatever it points at.
+    fn embeds_laid_out(&self, st: &Struct, done: &[Struct], names: &RefNames) -> bool {
+        st.members
             .iter()
-            .filter(|d| d.kind.value == "struct")
-            .map(|d| d.name.value.as_str())
-            .collect();
-        let mut sorted: Vec<Struct> = Vec::new();
-        fn place(name: &str, done: &[Struct], sorted: &mut Vec<Struct>) {
-            if sorted.iter().any(|s| s.name == name) {
-                return;
-            }
-            let Some(st) = done.iter().find(|s| s.name == name) else {
-                return;
-            };
-            for m in &st.members {
-                if let Some(n) = m.kind.embedded_struct() {
-                    place(n, done, sorted);
+            .all(|m| match m.kind.embedded_struct().map(|id| names.of(id)) {
+                Some(name) => {
+                    done.iter().any(|d| d.name == name)
+                        || self
+                            .includes
+                            .iter()
+                            .any(|m| struct_named(m, name).is_some())
                 }
+                None => true,
+            })
+    }
+
+    /// Computes `st`'s layout on every target; false when it has none (an
+    /// error reported, here or for a struct it embeds).
+    fn struct_layouts(&mut self, st: &mut Struct, done: &[Struct], names: &RefNames) -> bool {
+        let includes = self.includes;
+        for t in Target::ALL {
+            let kinds: Vec<&MemberKind> = st.members.iter().map(|m| &m.kind).collect();
+            let lookup = |id: &StructId| -> Option<&StructLayout> {
+                let n = names.of(id);
+                done.iter()
+                    .find(|d| d.name == n)
+                    .map(|d| d.layout(t))
+                    .or_else(|| {
+                        includes
+                            .iter()
+                            .find_map(|m| struct_named(m, n))
+                            .map(|x| x.1.layout(t))
+                    })
+            };
+            match layout::struct_layout(&kinds, t, &lookup) {
+                Ok(l) => {
+                    st.layouts.insert(t, l);
+                }
+                Err(LayoutError::TooLarge) => {
+                    self.err(
+                        &rules::VALUE_OUT_OF_RANGE,
+                        st.pos.clone(),
+                        format!(
+                            "struct `{}` is larger than {} bytes",
+                            st.name,
+                            layout::MAX_STRUCT_SIZE
+                        ),
+                        "",
+                    );
+                    return false;
+                }
+                Err(LayoutError::UnknownStruct(_)) => return false,
             }
-            sorted.push(st.clone());
         }
-        for n in written {
-            place(n, &done, &mut sorted);
+        true
+    }
+
+    fn recursive_structs(&mut self, never_ready: &[Struct]) {
+        for st in never_ready {
+            self.err(
+                &rules::RECURSIVE_STRUCT,
+                st.pos.clone(),
+                format!(
+                    "struct `{}` contains itself by value (directly or through other structs)",
+                    st.name
+                ),
+                "a struct cannot embed itself; use a user-ptr or break the cycle",
+            );
         }
-        // Interleave struct positions into the definition order: structs
-        // keep their relative order from `sorted`, placed after the consts
-        // and enums, which C and Rust need declared first anyway.
-        for i in 0..sorted.len() {
-            order.push(ItemRef::Struct(i));
-        }
-        sorted
     }
 
     pub(super) fn structure(&mut self, d: &S<spec::Definition>, s: &SpecFile) -> Option<Struct> {
@@ -199,10 +212,21 @@ impl Resolver<'_> {
     }
 
     pub(super) fn struct_exists(&self, n: &str, s: &SpecFile) -> bool {
-        s.definitions
-            .iter()
-            .any(|d| d.name.value == n && d.kind.value == "struct")
-            || self.includes.iter().any(|m| m.find_struct(n).is_some())
+        self.struct_ref(n, s).is_some()
+    }
+
+    /// The struct named `n`, of this spec or an included one. The spec's
+    /// own structs are laid out in an order not known yet, so until
+    /// [`settle_struct_ids`] they are referred to by written position.
+    pub(super) fn struct_ref(&self, n: &str, s: &SpecFile) -> Option<StructId> {
+        match written_structs(s).iter().position(|w| *w == n) {
+            Some(i) => Some(Id::new(&self.spec_name, i)),
+            None => self
+                .includes
+                .iter()
+                .find_map(|m| struct_named(m, n))
+                .map(|(id, _)| id),
+        }
     }
 
     pub(super) fn struct_names<'b>(&'b self, s: &'b SpecFile) -> Vec<&'b str> {
@@ -233,5 +257,103 @@ impl Resolver<'_> {
                 hint
             },
         );
+    }
+}
+
+/// The names of the spec's structs, in written order.
+fn written_structs(s: &SpecFile) -> Vec<&str> {
+    s.definitions
+        .iter()
+        .filter(|d| d.kind.value == "struct")
+        .map(|d| d.name.value.as_str())
+        .collect()
+}
+
+/// How the struct phase names a struct reference: by written position
+/// for the spec's own structs (see [`Resolver::struct_ref`]), by final id
+/// for included ones. Layout order and lookups go by name, as the spec
+/// wrote them.
+struct RefNames<'a> {
+    spec: Arc<str>,
+    written: Vec<&'a str>,
+    includes: &'a [Arc<Model>],
+}
+
+impl<'a> RefNames<'a> {
+    fn of(&self, id: &StructId) -> &'a str {
+        let name = if id.spec() == &*self.spec {
+            self.written.get(id.index()).copied()
+        } else {
+            self.includes
+                .iter()
+                .find_map(|m| {
+                    if m.name == id.spec() {
+                        Some(m.as_ref())
+                    } else {
+                        m.tree.get(id.spec()).map(Arc::as_ref)
+                    }
+                })
+                .and_then(|m| m.structs.get(id.index()))
+                .map(|x| x.name.as_str())
+        };
+        name.unwrap_or_default()
+    }
+}
+
+/// The laid-out structs in definition order, each after the structs it
+/// embeds.
+fn dependency_order(done: &[Struct], names: &RefNames) -> Vec<Struct> {
+    fn place(name: &str, done: &[Struct], sorted: &mut Vec<Struct>, names: &RefNames) {
+        if sorted.iter().any(|s| s.name == name) {
+            return;
+        }
+        let Some(st) = done.iter().find(|s| s.name == name) else {
+            return;
+        };
+        for m in &st.members {
+            if let Some(id) = m.kind.embedded_struct() {
+                place(names.of(id), done, sorted, names);
+            }
+        }
+        sorted.push(st.clone());
+    }
+    let mut sorted: Vec<Struct> = Vec::new();
+    for n in &names.written {
+        place(n, done, &mut sorted, names);
+    }
+    sorted
+}
+
+/// Gives references to the spec's own structs their final index, the
+/// position in `sorted`. A reference to a struct that failed keeps its
+/// written position: that failure is an error, and the spec yields no
+/// model.
+fn settle_struct_ids(sorted: &mut [Struct], names: &RefNames) {
+    let final_index: Vec<Option<usize>> = names
+        .written
+        .iter()
+        .map(|n| sorted.iter().position(|s| s.name == *n))
+        .collect();
+    for m in sorted.iter_mut().flat_map(|s| &mut s.members) {
+        let id = match &mut m.kind {
+            MemberKind::Struct { id }
+            | MemberKind::UserPtr {
+                elem: Elem::Struct(id),
+                ..
+            } => id,
+            MemberKind::Scalar { .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::UserPtr {
+                elem: Elem::Scalar(_),
+                ..
+            } => continue,
+        };
+        if id.spec() == &*names.spec
+            && let Some(Some(i)) = final_index.get(id.index())
+        {
+            *id = Id::new(&names.spec, *i);
+        }
     }
 }

@@ -176,7 +176,7 @@ impl Resolver<'_> {
 
     pub(super) fn const_known(&self, n: &str) -> bool {
         self.consts.iter().any(|c| c.name == n)
-            || self.includes.iter().any(|m| m.find_const(n).is_some())
+            || self.includes.iter().any(|m| const_named(m, n).is_some())
     }
 
     /// A length check: an integer, a const, or YNL's `NAME - 1` (a const

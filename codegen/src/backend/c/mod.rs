@@ -17,7 +17,7 @@ use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
     Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model,
-    PtrLen, Scalar, Struct,
+    PtrLen, Scalar, Struct, StructId,
 };
 use crate::names::{snake, upper};
 use askama::Template;
@@ -464,23 +464,20 @@ fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
         }
         MemberKind::Pad { len } | MemberKind::Binary { len } => format!("__u8 {ident}[{len}]"),
         MemberKind::String { len } => format!("char {ident}[{len}]"),
-        MemberKind::Struct { name } => format!("{} {ident}", owned_struct_tag(model, name)),
+        MemberKind::Struct { id } => format!("{} {ident}", owned_struct_tag(model, id)),
         MemberKind::UserPtr { .. } => format!("__u64 {ident}"),
     }
 }
 
 /// The tag of a struct of this spec or an included one.
-fn owned_struct_tag(model: &Model, name: &str) -> String {
-    let owner = model
-        .find_struct(name)
-        .map_or(model.name.as_str(), |(_, o)| o);
-    struct_tag(owner, name)
+fn owned_struct_tag(model: &Model, id: &StructId) -> String {
+    struct_tag(id.spec(), &model.struct_(id).name)
 }
 
 fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
     let elem = match elem {
         Elem::Scalar(t) => t.c().to_string(),
-        Elem::Struct(n) => owned_struct_tag(model, n),
+        Elem::Struct(id) => owned_struct_tag(model, id),
     };
     // kernel-doc refers to a sibling member as @name.
     crate::backend::shared::user_ptr_note("a __u64", &elem, len, max, |i| {
@@ -511,7 +508,7 @@ fn ioctl_views(model: &Model) -> Vec<DefineGroup> {
         let nr = nr_macro(&model.name, &ioctl.name);
         let arg = ioctl
             .arg
-            .as_deref()
+            .as_ref()
             .filter(|_| ioctl.dir != Dir::None)
             .map(|a| owned_struct_tag(model, a));
         let value = match (&arg, ioctl.dir) {
@@ -1403,6 +1400,7 @@ ioctls:
         other.enums.clear();
         other.definition_order.clear();
         other.includes = vec![base.clone()];
+        other.tree = crate::model::SpecTree::new([(base.name.clone(), base.clone())].into());
         for io in &mut other.ioctls {
             io.name = format!("outer-{}", io.name);
         }

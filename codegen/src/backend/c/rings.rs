@@ -51,19 +51,15 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
                 Scalar::U64 => ("__u64", 8),
                 _ => ("__u32", 4),
             };
-            let owner = model
-                .find_struct(&r.entry)
-                .map_or(model.name.as_str(), |(_, o)| o);
-            let entry_size = model
-                .find_struct(&r.entry)
-                .and_then(|(s, _)| s.layouts.values().next().map(|l| l.size))
-                .unwrap_or(0);
+            let owner = r.entry.spec();
+            let entry = model.struct_(&r.entry);
+            let entry_size = entry.layouts.values().next().map_or(0, |l| l.size);
             let user_produces = r.producer == Producer::User;
             let producer = if user_produces { "userspace" } else { "the device" };
             let mut text = format!(
                 "The {} ring: entries of struct {}, produced by {producer}, {}..{} of them (a power of two).",
                 r.name,
-                super::struct_tag(owner, &r.entry).trim_start_matches("struct "),
+                super::struct_tag(owner, &entry.name).trim_start_matches("struct "),
                 r.min_entries,
                 r.max_entries
             );
@@ -81,7 +77,7 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
                 index,
                 index_size,
                 snake: format!("{spec}_{}_ring", names::snake(&r.name)),
-                entry: super::struct_tag(owner, &r.entry),
+                entry: super::struct_tag(owner, &entry.name),
                 role: if user_produces {
                     "userspace produces"
                 } else {

@@ -29,7 +29,7 @@ use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
     ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
-    Struct,
+    Struct, StructId,
 };
 use crate::names::{pascal, upper};
 use crate::target::Target;
@@ -130,21 +130,17 @@ fn go_banner(model: &Model) -> String {
 
 /// A struct of this spec (`Cmd`) or of an included one
 /// (`acceluapi.Cmd`).
-fn struct_ref(model: &Model, name: &str) -> String {
-    match model.find_struct(name) {
-        Some((_, owner)) if owner != model.name => {
-            format!("{}.{}", package_name(owner), pascal(name))
-        }
-        _ => pascal(name),
+fn struct_ref(model: &Model, id: &StructId) -> String {
+    let name = pascal(&model.struct_(id).name);
+    match foreign_owner(model, id) {
+        Some(owner) => format!("{}.{name}", package_name(&owner)),
+        None => name,
     }
 }
 
-/// The included spec that owns struct `name`, if not this one.
-fn foreign_owner(model: &Model, name: &str) -> Option<String> {
-    model
-        .find_struct(name)
-        .filter(|(_, owner)| *owner != model.name)
-        .map(|(_, owner)| owner.to_string())
+/// The included spec that owns struct `id`, if not this one.
+fn foreign_owner(model: &Model, id: &StructId) -> Option<String> {
+    (id.spec() != model.name).then(|| id.spec().to_string())
 }
 
 /// Specs whose packages `uapi.go` imports: owners of the included
@@ -152,8 +148,8 @@ fn foreign_owner(model: &Model, name: &str) -> Option<String> {
 fn uapi_uses(model: &Model) -> Vec<String> {
     let mut uses = Vec::new();
     for m in model.structs.iter().flat_map(|s| &s.members) {
-        if let Some(name) = m.kind.embedded_struct() {
-            uses.extend(foreign_owner(model, name));
+        if let Some(id) = m.kind.embedded_struct() {
+            uses.extend(foreign_owner(model, id));
         }
     }
     uses
@@ -164,17 +160,17 @@ fn uapi_uses(model: &Model) -> Vec<String> {
 fn ioctl_uses(model: &Model) -> Vec<String> {
     let mut uses = Vec::new();
     for io in model.ioctls.iter().filter(|io| io.dir != Dir::None) {
-        let Some((s, _)) = io.arg.as_deref().and_then(|a| model.find_struct(a)) else {
+        let Some(arg) = &io.arg else {
             continue;
         };
-        uses.extend(foreign_owner(model, &s.name));
-        for m in &s.members {
+        uses.extend(foreign_owner(model, arg));
+        for m in &model.struct_(arg).members {
             if let MemberKind::UserPtr {
-                elem: Elem::Struct(n),
+                elem: Elem::Struct(id),
                 ..
             } = &m.kind
             {
-                uses.extend(foreign_owner(model, n));
+                uses.extend(foreign_owner(model, id));
             }
         }
     }
@@ -197,7 +193,7 @@ fn scalar_go(t: Scalar) -> &'static str {
 fn elem_go(model: &Model, elem: &Elem) -> String {
     match elem {
         Elem::Scalar(t) => scalar_go(*t).to_string(),
-        Elem::Struct(n) => struct_ref(model, n),
+        Elem::Struct(id) => struct_ref(model, id),
     }
 }
 
@@ -207,7 +203,7 @@ fn member_go(model: &Model, m: &Member) -> String {
         MemberKind::Scalar { ty, count: None } => scalar_go(*ty).to_string(),
         MemberKind::Pad { len } | MemberKind::Binary { len } => format!("[{len}]uint8"),
         MemberKind::String { len } => format!("[{len}]byte"),
-        MemberKind::Struct { name } => struct_ref(model, name),
+        MemberKind::Struct { id } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "uint64".to_string(),
     }
 }
@@ -725,9 +721,9 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
     let cmd = format!("IOCTL_{}", upper(&io.name));
     let arg = io
         .arg
-        .as_deref()
+        .as_ref()
         .filter(|_| io.dir != Dir::None)
-        .and_then(|a| model.find_struct(a).map(|(s, _)| (s, a)));
+        .map(|a| (model.struct_(a), a));
     let mut doc = doc_paras(io.doc.as_deref());
     let mut params = String::new();
     let mut ptrs: Vec<PtrView> = Vec::new();

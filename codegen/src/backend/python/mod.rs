@@ -25,7 +25,7 @@ use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
     ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
-    Struct, StructLayout,
+    Struct, StructId, StructLayout,
 };
 use crate::names::{pascal, snake, upper};
 use crate::target::Target;
@@ -728,12 +728,12 @@ fn enum_view(e: &Enum) -> EnumView {
 }
 
 /// A struct of this spec (`Cmd`) or of an included one (`accel_uapi.Cmd`).
-fn struct_ref(model: &Model, name: &str) -> String {
-    match model.find_struct(name) {
-        Some((_, owner)) if owner != model.name => {
-            format!("{}.{}", module_name(owner), pascal(name))
-        }
-        _ => pascal(name),
+pub(crate) fn struct_ref(model: &Model, id: &StructId) -> String {
+    let name = pascal(&model.struct_(id).name);
+    if id.spec() == model.name {
+        name
+    } else {
+        format!("{}.{name}", module_name(id.spec()))
     }
 }
 
@@ -753,7 +753,7 @@ fn scalar_ctype(t: Scalar) -> &'static str {
 fn elem_ctype(model: &Model, elem: &Elem) -> String {
     match elem {
         Elem::Scalar(t) => scalar_ctype(*t).to_string(),
-        Elem::Struct(n) => struct_ref(model, n),
+        Elem::Struct(id) => struct_ref(model, id),
     }
 }
 
@@ -773,7 +773,7 @@ fn member_ctype(model: &Model, m: &Member) -> String {
         }
         MemberKind::Pad { len } | MemberKind::Binary { len } => format!("ctypes.c_uint8 * {len}"),
         MemberKind::String { len } => format!("ctypes.c_char * {len}"),
-        MemberKind::Struct { name } => struct_ref(model, name),
+        MemberKind::Struct { id } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "ctypes.c_uint64".to_string(),
     }
 }
@@ -918,9 +918,9 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
     let cmd = format!("IOCTL_{}", upper(&io.name));
     let arg = io
         .arg
-        .as_deref()
+        .as_ref()
         .filter(|_| io.dir != Dir::None)
-        .and_then(|a| model.find_struct(a).map(|(s, _)| (s, struct_ref(model, a))));
+        .map(|a| (model.struct_(a), struct_ref(model, a)));
     let mut doc = io.doc.as_deref().map(paragraphs).unwrap_or_default();
     if doc.is_empty() {
         doc.push(format!("Calls the {} ioctl.", io.name));
@@ -1125,6 +1125,7 @@ impl NetlinkPyView {
                         nested: a
                             .nested_attributes
                             .as_ref()
+                            .map(|n| &model.attr_set(n).name)
                             .map_or_else(|| "None".to_string(), |n| format!("\"{n}\"")),
                         multi: if a.multi_attr { "True" } else { "False" },
                         order: match a.byte_order {
@@ -1162,6 +1163,7 @@ impl NetlinkPyView {
                     set: o
                         .attribute_set
                         .as_ref()
+                        .map(|s| &model.attr_set(s).name)
                         .map_or_else(|| "None".to_string(), |s| format!("\"{s}\"")),
                     request: py_keys(&request),
                     reply: py_keys(&reply),

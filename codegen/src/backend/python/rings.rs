@@ -35,12 +35,7 @@ pub(crate) fn python_section(model: &Model) -> Result<String, RenderError> {
         .map(|r| PyRing {
             name: format!("{:?}", r.name),
             upper: names::upper(&r.name),
-            entry: match model.find_struct(&r.entry) {
-                Some((_, owner)) if owner != model.name => {
-                    format!("{}.{}", super::module_name(owner), names::pascal(&r.entry))
-                }
-                _ => names::pascal(&r.entry),
-            },
+            entry: super::struct_ref(model, &r.entry),
             index_size: if r.index == Scalar::U64 { 8 } else { 4 },
             min: r.min_entries,
             max: r.max_entries,

@@ -5,7 +5,8 @@
 
 use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
 use crate::model::{
-    Attr, AttrSet, AttrType, ByteOrder, EnumCheck, EnumKind, Ioctl, Model, Operation, Scalar,
+    Attr, AttrSet, AttrSetId, AttrType, ByteOrder, EnumCheck, EnumKind, Ioctl, Model, Operation,
+    Scalar, StructId,
 };
 use crate::names;
 
@@ -41,7 +42,7 @@ pub(crate) fn has_operations(m: &Model) -> bool {
 pub(crate) fn transport(m: &Model) -> Option<&Ioctl> {
     let name = m.operations.as_ref()?.transport.as_ref()?;
     let io = m.ioctls.iter().find(|io| &io.name == name)?;
-    let (s, _) = m.find_struct(io.arg.as_ref()?)?;
+    let s = m.struct_(io.arg.as_ref()?);
     TRANSPORT_MEMBERS
         .iter()
         .all(|n| s.member(n).is_some())
@@ -54,10 +55,10 @@ pub(crate) enum Kind {
     Int(Scalar),
     Flag,
     Str,
-    /// Opaque bytes, or a struct (by name) when `struct:` is given.
-    Bin(Option<String>),
-    /// A nest of the named set.
-    Nest(String),
+    /// Opaque bytes, or a struct when `struct:` is given.
+    Bin(Option<StructId>),
+    /// A nest of the set.
+    Nest(AttrSetId),
 }
 
 pub(crate) fn kind(a: &Attr) -> Option<Kind> {
@@ -92,10 +93,10 @@ pub(crate) fn policy_type(k: &Kind) -> String {
 }
 
 /// The `values` field of a policy entry whose attribute holds an enum
-/// (`Enum(&[..])`) or flags (`Mask(..)`); None when the enum is unknown.
-pub(crate) fn policy_values(m: &Model, check: &EnumCheck) -> Option<String> {
-    let (e, _) = m.find_enum(&check.name)?;
-    Some(if check.as_flags {
+/// (`Enum(&[..])`) or flags (`Mask(..)`).
+pub(crate) fn policy_values(m: &Model, check: &EnumCheck) -> String {
+    let e = m.enum_(&check.enum_id);
+    if check.as_flags {
         // An enum used as flags: each entry's value is a bit number.
         let mask = if e.kind == EnumKind::Flags {
             e.mask()
@@ -109,7 +110,7 @@ pub(crate) fn policy_values(m: &Model, check: &EnumCheck) -> Option<String> {
     } else {
         let vals: Vec<String> = e.entries.iter().map(|x| x.value.to_string()).collect();
         format!("values: nla::Values::Enum(&[{}])", vals.join(", "))
-    })
+    }
 }
 
 pub(crate) fn op_const(op: &Operation) -> String {
@@ -201,11 +202,6 @@ pub(crate) fn numbers(w: &mut RustWriter, m: &Model) {
     w.close("");
 }
 
-/// The attribute set named `name`.
-pub(crate) fn attr_set<'m>(m: &'m Model, name: &str) -> Option<&'m AttrSet> {
-    m.attribute_sets.iter().find(|s| s.name == name)
-}
-
 /// The attribute set of an operation and the attributes of one of its
 /// `do` lists (request or reply) that the set has and that have a codec.
 pub(crate) fn op_attrs<'m>(
@@ -213,7 +209,7 @@ pub(crate) fn op_attrs<'m>(
     op: &Operation,
     reply: bool,
 ) -> Option<(&'m AttrSet, Vec<&'m Attr>)> {
-    let set = attr_set(m, op.attribute_set.as_ref()?)?;
+    let set = m.attr_set(op.attribute_set.as_ref()?);
     let mode = op.do_.as_ref()?;
     let list = if reply { &mode.reply } else { &mode.request };
     let names = list.as_deref().unwrap_or_default();

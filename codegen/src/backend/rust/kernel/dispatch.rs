@@ -182,11 +182,7 @@ impl Gen<'_> {
             w.line(format!("let arg_rev = {};", self.owner_revision(arg_name)));
             "arg_rev"
         };
-        let grew = self
-            .model
-            .find_struct(arg_name)
-            .is_some_and(|(s, _)| self.grew(s));
-        if grew {
+        if self.grew(self.model.struct_(arg_name)) {
             let (size_at, _) = self.struct_fn("size_{}_at", arg_name);
             let lines = layout::call(
                 w.indent(),
@@ -221,10 +217,7 @@ impl Gen<'_> {
         // Members newer than the driver's revision were not in its struct:
         // zero in the handler's view and never copied out, even where the
         // spec puts one before an older member.
-        let newer = self
-            .model
-            .find_struct(arg_name)
-            .is_some_and(|(s, _)| self.has_newer(s));
+        let newer = self.has_newer(self.model.struct_(arg_name));
         let clear_newer = newer.then(|| {
             let (f, _) = self.struct_fn("clear_newer_{}", arg_name);
             (f, vec!["&mut arg".to_string(), arg_rev.to_string()])

@@ -30,7 +30,7 @@ use crate::backend::rust::writer::{
     RustWriter, banner, doc, doc_lines, doc_link, inner_doc, path, type_ident,
 };
 use crate::backend::{GeneratedFile, RenderError};
-use crate::model::Model;
+use crate::model::{Model, StructId};
 use crate::names;
 use std::path::PathBuf;
 
@@ -296,46 +296,46 @@ impl Gen<'_> {
         self.chain(owner).iter().map(|s| lib_name(s)).collect()
     }
 
-    fn struct_owner(&self, name: &str) -> String {
-        self.model
-            .find_struct(name)
-            .map(|(_, o)| o.to_string())
-            .unwrap_or_else(|| self.model.name.clone())
-    }
-
     /// The uapi type of a struct: `uapi::Submit`, `uapi::accel_uapi::BoCreate`.
-    fn struct_ty(&self, name: &str) -> String {
-        path(
-            &self.uapi_prefix(&self.struct_owner(name)),
-            &type_ident(name),
-        )
+    fn struct_ty(&self, id: &StructId) -> String {
+        self.struct_ty_in(id.spec(), &self.model.struct_(id).name)
     }
 
-    fn struct_link(&self, name: &str) -> String {
-        doc_link(
-            &self.uapi_prefix(&self.struct_owner(name)),
-            &type_ident(name),
-        )
+    /// The uapi type of struct `name` of spec `owner`.
+    fn struct_ty_in(&self, owner: &str, name: &str) -> String {
+        path(&self.uapi_prefix(owner), &type_ident(name))
+    }
+
+    fn struct_link(&self, id: &StructId) -> String {
+        self.struct_link_in(id.spec(), &self.model.struct_(id).name)
+    }
+
+    fn struct_link_in(&self, owner: &str, name: &str) -> String {
+        doc_link(&self.uapi_prefix(owner), &type_ident(name))
     }
 
     /// `validate_<struct>`, `clear_out_<struct>`, ... (`pattern` with `{}`
     /// for the struct's snake-case name), of this crate or of an included
     /// spec's kernel crate: the path and its doc link.
-    fn struct_fn(&self, pattern: &str, name: &str) -> (String, String) {
-        let prefix = self.kernel_prefix(&self.struct_owner(name));
-        let id = pattern.replace("{}", &names::snake(name));
-        (path(&prefix, &id), doc_link(&prefix, &id))
+    fn struct_fn(&self, pattern: &str, id: &StructId) -> (String, String) {
+        self.struct_fn_in(pattern, id.spec(), &self.model.struct_(id).name)
     }
 
-    /// Is `name` a struct of this spec (numbered by this spec's revisions)?
-    fn own_struct(&self, name: &str) -> bool {
-        self.struct_owner(name) == self.model.name
+    fn struct_fn_in(&self, pattern: &str, owner: &str, name: &str) -> (String, String) {
+        let prefix = self.kernel_prefix(owner);
+        let f = pattern.replace("{}", &names::snake(name));
+        (path(&prefix, &f), doc_link(&prefix, &f))
     }
 
-    /// `ops.<spec>_revision()` of the spec that owns struct `name`: the
+    /// Is `id` a struct of this spec (numbered by this spec's revisions)?
+    fn own_struct(&self, id: &StructId) -> bool {
+        id.spec() == self.model.name
+    }
+
+    /// `ops.<spec>_revision()` of the spec that owns struct `id`: the
     /// revision its members' `since` count in.
-    fn owner_revision(&self, name: &str) -> String {
-        format!("ops.{}_revision()", names::snake(&self.struct_owner(name)))
+    fn owner_revision(&self, id: &StructId) -> String {
+        format!("ops.{}_revision()", names::snake(id.spec()))
     }
 
     /// Specs that define `type File` (those without includes) among this

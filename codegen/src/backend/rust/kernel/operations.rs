@@ -16,7 +16,7 @@ use crate::backend::rust::control::{
 use crate::backend::rust::items::{self, str_lit};
 use crate::backend::rust::layout::{self, let_chain, put};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
-use crate::model::{Attr, AttrSet, Operation};
+use crate::model::{Attr, AttrSet, Operation, StructId};
 use crate::names;
 
 fn view_ident(set: &str) -> String {
@@ -224,7 +224,7 @@ impl Gen<'_> {
             if let Some(values) = a
                 .enum_
                 .as_ref()
-                .and_then(|c| control::policy_values(self.model, c))
+                .map(|c| control::policy_values(self.model, c))
             {
                 fields.push(format!("{values},"));
             }
@@ -242,7 +242,10 @@ impl Gen<'_> {
                 fields.push(format!(
                     "exact_len: Some(core::mem::size_of::<crate::{t}>() as u32),"
                 ));
-                fields.push(format!("check: Some({}),", check_fn(s)));
+                fields.push(format!(
+                    "check: Some({}),",
+                    check_fn(&self.model.struct_(s).name)
+                ));
             }
             _ => {
                 if let Some(v) = a.exact_len.or(a.len) {
@@ -251,6 +254,7 @@ impl Gen<'_> {
             }
         }
         if let Kind::Nest(set) = &k {
+            let set = &self.model.attr_set(set).name;
             fields.push(format!("nested: Some(&{}),", set_policy(set)));
         }
         fields.push(format!(
@@ -262,8 +266,8 @@ impl Gen<'_> {
     }
 
     /// The structs carried by binary attributes.
-    fn carried_structs(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+    fn carried_structs(&self) -> Vec<StructId> {
+        let mut out: Vec<StructId> = Vec::new();
         for set in &self.model.attribute_sets {
             for a in &set.attributes {
                 if let Some(Kind::Bin(Some(s))) = kind(a)
@@ -279,8 +283,9 @@ impl Gen<'_> {
     /// The validation of each struct a binary attribute carries, as the
     /// policy's callback.
     fn struct_checks(&self, w: &mut RustWriter) {
-        for s in self.carried_structs() {
-            let ty = self.struct_ty(&s);
+        for id in self.carried_structs() {
+            let ty = self.struct_ty(&id);
+            let s = &self.model.struct_(&id).name;
             doc(
                 w,
                 &format!(
@@ -291,7 +296,7 @@ impl Gen<'_> {
             );
             items::fn_sig(
                 w,
-                &format!("pub fn {}", check_fn(&s)),
+                &format!("pub fn {}", check_fn(s)),
                 &["p: &[u8]".to_string(), "rev: u32".to_string()],
                 Some("Result<(), Errno>"),
                 " {",
@@ -304,8 +309,8 @@ impl Gen<'_> {
                 ";",
             );
             put(w, lines);
-            if self.own_struct(&s) {
-                let (v, _) = self.struct_fn("validate_{}_at", &s);
+            if self.own_struct(&id) {
+                let (v, _) = self.struct_fn("validate_{}_at", &id);
                 let lines = layout::call(
                     w.indent(),
                     &format!("crate::{v}"),
@@ -314,7 +319,7 @@ impl Gen<'_> {
                 );
                 put(w, lines);
             } else {
-                let (v, _) = self.struct_fn("validate_{}", &s);
+                let (v, _) = self.struct_fn("validate_{}", &id);
                 w.open("");
                 w.line("let _ = rev;");
                 let lines =
@@ -395,7 +400,7 @@ impl Gen<'_> {
                     )
                 }
                 (Kind::Nest(n), false) => {
-                    let v = view_ident(n);
+                    let v = view_ident(&self.model.attr_set(n).name);
                     (
                         format!("Option<{v}<'a>>"),
                         find,
@@ -403,7 +408,7 @@ impl Gen<'_> {
                     )
                 }
                 (Kind::Nest(n), true) => {
-                    let v = view_ident(n);
+                    let v = view_ident(&self.model.attr_set(n).name);
                     (
                         format!("impl Iterator<Item = {v}<'a>> + 'a"),
                         find_all,
@@ -474,7 +479,10 @@ impl Gen<'_> {
                 Kind::Nest(n) => {
                     d.push_str(" `f` writes the nest's attributes.");
                     (
-                        Some(format!("f: impl FnOnce(&mut {}<'_, 'b>)", builder_ident(n))),
+                        Some(format!(
+                            "f: impl FnOnce(&mut {}<'_, 'b>)",
+                            builder_ident(&self.model.attr_set(n).name)
+                        )),
                         None,
                     )
                 }
@@ -495,7 +503,7 @@ impl Gen<'_> {
                     put(w, lines);
                     w.line(format!(
                         "f(&mut {} {{ w: &mut *self.w }});",
-                        builder_ident(n)
+                        builder_ident(&self.model.attr_set(n).name)
                     ));
                     w.line("self.w.nest_end(n);");
                 }

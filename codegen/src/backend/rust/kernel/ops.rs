@@ -202,7 +202,7 @@ impl Gen<'_> {
 
     /// The `user-ptr` members of an ioctl's argument, in member order.
     pub(super) fn ptrs(&self, io: &Ioctl) -> Vec<Ptr> {
-        let Some((s, _)) = io.arg.as_ref().and_then(|a| self.model.find_struct(a)) else {
+        let Some(s) = io.arg.as_ref().map(|a| self.model.struct_(a)) else {
             return Vec::new();
         };
         s.members.iter().filter_map(|m| self.ptr(s, m)).collect()

@@ -11,7 +11,7 @@ use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi as ru;
 use crate::backend::rust::writer::RustWriter;
-use crate::model::{Producer, Ring, Scalar};
+use crate::model::{Producer, Ring, Scalar, StructId};
 use crate::names;
 
 /// The items every ring module starts with, after its `Entry`.
@@ -168,11 +168,12 @@ impl Gen<'_> {
     /// The paths (from inside `rings::<ring>`) of an entry struct and of
     /// its kernel-side validation, which live in an included spec's
     /// crates when the struct does.
-    fn entry_paths(&self, entry: &str) -> (String, String) {
-        let ty = names::pascal(entry);
-        let validate = format!("validate_{}_at", names::snake(entry));
-        match self.model.find_struct(entry) {
-            Some((_, owner)) if owner != self.model.name => (
+    fn entry_paths(&self, entry: &StructId) -> (String, String) {
+        let name = &self.model.struct_(entry).name;
+        let ty = names::pascal(name);
+        let validate = format!("validate_{}_at", names::snake(name));
+        match entry.spec() {
+            owner if owner != self.model.name => (
                 format!("super::super::uapi::{}::{ty}", ru::lib_name(owner)),
                 format!("super::super::{}::{validate}", lib_name(owner)),
             ),

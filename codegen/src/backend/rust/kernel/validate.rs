@@ -98,8 +98,8 @@ impl Check {
 
 impl Gen<'_> {
     pub(super) fn struct_fns(&self, w: &mut RustWriter, s: &Struct) {
-        let ty = self.struct_ty(&s.name);
-        let link = self.struct_link(&s.name);
+        let ty = self.struct_ty_in(&self.model.name, &s.name);
+        let link = self.struct_link_in(&self.model.name, &s.name);
         let snake = names::snake(&s.name);
         let validate_at = format!("validate_{snake}_at");
         let clear_newer = format!("clear_newer_{snake}");
@@ -322,11 +322,9 @@ impl Gen<'_> {
                         }
                     }
                 }
-                MemberKind::Struct { name } => {
-                    let Some((inner, _)) = self.model.find_struct(name) else {
-                        continue;
-                    };
-                    let own = self.own_struct(name);
+                MemberKind::Struct { id } => {
+                    let inner = self.model.struct_(id);
+                    let own = self.own_struct(id);
                     if read {
                         let mut sub = Vec::new();
                         let inner_scope = Scope {
@@ -341,15 +339,14 @@ impl Gen<'_> {
                         // A struct of this spec is checked at the same
                         // revision; another spec's at that spec's own.
                         let (test, doc) = if own {
-                            let (f, link) = self.struct_fn("validate_{}_at", name);
+                            let (f, link) = self.struct_fn("validate_{}_at", id);
                             (
                                 Test::Nested(f, vec![format!("&{field}"), "rev".to_string()], true),
                                 format!("`{label}` fails {link} at `rev`"),
                             )
                         } else {
-                            let (f, link) = self.struct_fn("validate_{}_at", name);
-                            let owner = self.struct_owner(name);
-                            let revision = super::path(&self.uapi_prefix(&owner), "REVISION");
+                            let (f, link) = self.struct_fn("validate_{}_at", id);
+                            let revision = super::path(&self.uapi_prefix(id.spec()), "REVISION");
                             (
                                 Test::Nested(f, vec![format!("&{field}"), revision.clone()], false),
                                 format!("`{label}` fails {link} at `{revision}`"),
@@ -388,9 +385,8 @@ impl Gen<'_> {
                 MemberKind::Scalar { count: None, .. } => m
                     .check
                     .as_ref()
-                    .and_then(|c| self.model.find_enum(&c.name))
-                    .is_some_and(|(_, owner)| owner != self.model.name),
-                MemberKind::Struct { name } => !self.own_struct(name),
+                    .is_some_and(|c| c.enum_id.spec() != self.model.name),
+                MemberKind::Struct { id } => !self.own_struct(id),
                 MemberKind::Scalar { count: Some(_), .. }
                 | MemberKind::Pad { .. }
                 | MemberKind::Binary { .. }
@@ -413,12 +409,11 @@ impl Gen<'_> {
         at: u32,
         label: &str,
     ) -> Vec<(u32, String, String)> {
-        let Some((e, owner)) = self.model.find_enum(&check.name) else {
-            return Vec::new();
-        };
+        let owner = check.enum_id.spec();
         if owner != self.model.name {
             return Vec::new();
         }
+        let e = self.model.enum_(&check.enum_id);
         let mut by_since: BTreeMap<u32, Vec<&EnumEntry>> = BTreeMap::new();
         for entry in e.entries.iter().filter(|x| x.since > at) {
             by_since.entry(entry.since).or_default().push(entry);
@@ -522,7 +517,7 @@ impl Gen<'_> {
                     | MemberKind::Pad { len: n }
                     | MemberKind::Binary { len: n }
                     | MemberKind::String { len: n } => format!("[0; {n}]"),
-                    MemberKind::Struct { name } => format!("{}::ZERO", self.struct_ty(name)),
+                    MemberKind::Struct { id } => format!("{}::ZERO", self.struct_ty(id)),
                 };
                 let e = by_since.entry(m.since).or_default();
                 e.0.push(format!("v.{f} = {zero};"));
@@ -532,15 +527,14 @@ impl Gen<'_> {
             // A nested struct of this spec that has newer members of its
             // own (the compat checker forbids that growth; handled as
             // the same revision all the same).
-            if let Some(name) = m.kind.embedded_struct()
-                && self.own_struct(name)
-                && let Some((inner, _)) = self.model.find_struct(name)
+            if let Some(id) = m.kind.embedded_struct()
+                && self.own_struct(id)
             {
-                let inner_newer = self.newer_clears(inner);
+                let inner_newer = self.newer_clears(self.model.struct_(id));
                 // It checks `rev` itself; any revision below its newest
                 // member's clears something.
                 if let Some(since) = inner_newer.iter().map(|(n, _, _)| *n).max() {
-                    let (func, link) = self.struct_fn("clear_newer_{}", name);
+                    let (func, link) = self.struct_fn("clear_newer_{}", id);
                     let e = by_since.entry(since).or_default();
                     e.0.push(format!("{func}(&mut v.{f}, rev);"));
                     e.1.push(format!("the members of `{f}` newer than `rev` ({link})"));
@@ -562,8 +556,8 @@ impl Gen<'_> {
         check: &EnumCheck,
         label: &str,
     ) -> Option<(String, String)> {
-        let (e, owner) = self.model.find_enum(&check.name)?;
-        let prefix = self.uapi_prefix(owner);
+        let e = self.model.enum_(&check.enum_id);
+        let prefix = self.uapi_prefix(check.enum_id.spec());
         let module_id = snake_ident(&e.name);
         let link = doc_link(&prefix, &module_id);
         let module = path(&prefix, &module_id);
@@ -633,14 +627,12 @@ impl Gen<'_> {
                 // The pointer value is input even when the memory behind
                 // it is output; pad is checked, never written.
                 MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => {}
-                MemberKind::Struct { name } => {
+                MemberKind::Struct { id } => {
                     if out {
-                        stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(name)));
+                        stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(id)));
                         names.push(format!("`{f}`"));
-                    } else if let Some((inner, _)) = self.model.find_struct(name)
-                        && !self.clears(inner).0.is_empty()
-                    {
-                        let (func, link) = self.struct_fn("clear_out_{}", name);
+                    } else if !self.clears(self.model.struct_(id)).0.is_empty() {
+                        let (func, link) = self.struct_fn("clear_out_{}", id);
                         stmts.push(format!("{func}(&mut v.{f});"));
                         names.push(format!("the out members of `{f}` ({link})"));
                     }

@@ -19,7 +19,9 @@ use crate::backend::rust::RustScalar;
 use crate::backend::rust::writer;
 use crate::backend::{GeneratedFile, RenderError};
 use crate::ioc::Dir;
-use crate::model::{Access, ByteOrder, Elem, EnumCheck, Member, MemberKind, Model, PtrLen, Struct};
+use crate::model::{
+    Access, ByteOrder, Elem, EnumCheck, EnumId, Member, MemberKind, Model, PtrLen, Struct, StructId,
+};
 use crate::names;
 use crate::target::Target;
 use std::path::PathBuf;
@@ -67,12 +69,9 @@ impl Gen<'_> {
     /// targets (its members, nested ones included, cover every byte)?
     fn padding_free(&self, s: &Struct) -> bool {
         self.model.targets.iter().all(|&t| {
-            let lookup = |n: &str| self.model.find_struct(n).map(|(x, _)| x.layout(t));
+            let lookup = |id: &StructId| Some(self.model.struct_(id).layout(t));
             let nested_ok = s.members.iter().all(|m| match m.kind.embedded_struct() {
-                Some(name) => self
-                    .model
-                    .find_struct(name)
-                    .is_some_and(|(x, _)| self.padding_free(x)),
+                Some(id) => self.padding_free(self.model.struct_(id)),
                 None => true,
             });
             let l = s.layout(t);
@@ -112,7 +111,7 @@ impl Gen<'_> {
             } => {
                 let elem = match elem {
                     Elem::Scalar(sc) => format!("`{}`", sc.rust()),
-                    Elem::Struct(n) => self.struct_link(n),
+                    Elem::Struct(id) => self.struct_link(id),
                 };
                 let sibling = |i: usize| {
                     s.members
@@ -172,7 +171,7 @@ impl Gen<'_> {
     }
 
     fn check_text(&self, check: &EnumCheck) -> String {
-        let link = self.enum_link(&check.name);
+        let link = self.enum_link(&check.enum_id);
         if check.as_flags {
             format!("Flags: any of {link}; other bits are rejected.")
         } else {
@@ -216,37 +215,24 @@ impl Gen<'_> {
         crate::target::group_by(&self.model.targets, f)
     }
 
-    /// The spec that defines struct `name` (this one when unknown).
-    fn struct_owner(&self, name: &str) -> String {
-        self.model
-            .find_struct(name)
-            .map(|(_, o)| o.to_string())
-            .unwrap_or_else(|| self.model.name.clone())
-    }
-
     /// Path of a struct type from this crate: `Name`, or
     /// `accel_uapi::Name` for an included spec's struct.
-    fn struct_path_text(&self, name: &str) -> String {
-        let mut parts = self.crate_prefix_text(&self.struct_owner(name));
-        parts.push(writer::type_ident(name));
+    fn struct_path_text(&self, id: &StructId) -> String {
+        let mut parts = self.crate_prefix_text(id.spec());
+        parts.push(writer::type_ident(&self.model.struct_(id).name));
         parts.join("::")
     }
 
     /// An intra-doc link to a struct.
-    fn struct_link(&self, name: &str) -> String {
-        let prefix = self.crate_prefix_text(&self.struct_owner(name));
-        writer::doc_link(&prefix, &writer::type_ident(name))
+    fn struct_link(&self, id: &StructId) -> String {
+        let prefix = self.crate_prefix_text(id.spec());
+        writer::doc_link(&prefix, &writer::type_ident(&self.model.struct_(id).name))
     }
 
     /// An intra-doc link to an enum's module.
-    fn enum_link(&self, name: &str) -> String {
-        let owner = self
-            .model
-            .find_enum(name)
-            .map(|(_, o)| o.to_string())
-            .unwrap_or_else(|| self.model.name.clone());
-        let prefix = self.crate_prefix_text(&owner);
-        writer::doc_link(&prefix, &writer::snake_ident(name))
+    fn enum_link(&self, id: &EnumId) -> String {
+        let prefix = self.crate_prefix_text(id.spec());
+        writer::doc_link(&prefix, &writer::snake_ident(&self.model.enum_(id).name))
     }
 
     /// The chain of re-exported crates that leads from this crate to the

@@ -95,7 +95,7 @@ impl Gen<'_> {
             MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
                 format!("[u8; {len}]")
             }
-            MemberKind::Struct { name } => self.struct_path_text(name),
+            MemberKind::Struct { id } => self.struct_path_text(id),
             MemberKind::UserPtr { .. } => "u64".to_string(),
         }
     }
@@ -107,7 +107,7 @@ impl Gen<'_> {
             MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
                 format!("[0; {len}]")
             }
-            MemberKind::Struct { name } => format!("{}::ZERO", self.struct_path_text(name)),
+            MemberKind::Struct { id } => format!("{}::ZERO", self.struct_path_text(id)),
         }
     }
 

@@ -14,7 +14,7 @@ use crate::backend::rust::writer::{
     MAX_WIDTH, RustWriter, doc, doc_link, snake_ident, type_ident, wrap,
 };
 use crate::ioc::Dir;
-use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct};
+use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct, StructId};
 use crate::names;
 
 /// Width of a `// SAFETY:` comment line, indentation included.
@@ -72,13 +72,9 @@ pub(super) fn ioctl_fns(w: &mut RustWriter, model: &Model, io: &Ioctl) {
         name: crate::backend::rust::writer::ident(&base),
         cmd: format!("IOCTL_{}", names::upper(&io.name)),
     };
-    let Some(arg_name) = &io.arg else {
-        g.no_arg_fn(w);
-        return;
-    };
-    // The resolver guarantees the argument exists.
-    if let Some((arg, _)) = model.find_struct(arg_name) {
-        g.arg_fns(w, arg, &base);
+    match &io.arg {
+        Some(arg) => g.arg_fns(w, arg, &base),
+        None => g.no_arg_fn(w),
     }
 }
 
@@ -116,20 +112,21 @@ impl IoctlGen<'_> {
 
     /// The safe function (unless a pointer is out of a borrow's reach)
     /// and the `_raw` one.
-    fn arg_fns(&self, w: &mut RustWriter, arg: &Struct, base: &str) {
-        let arg_ty = struct_path(self.model, &arg.name);
+    fn arg_fns(&self, w: &mut RustWriter, id: &StructId, base: &str) {
+        let arg = self.model.struct_(id);
+        let arg_ty = struct_path(self.model, id);
         let ptrs = self.ptr_params(arg);
         let nested = self.nested_ptrs(arg);
         // A pointer the safe function does not fill from a borrow (one in
         // a nested struct or in an array element) could point anywhere
         // the kernel then writes: such an ioctl is only offered unsafe.
         if !nested {
-            self.safe_fn(w, arg, &arg_ty, &ptrs);
+            self.safe_fn(w, id, &arg_ty, &ptrs);
         }
         if ptrs.is_empty() && !nested {
             return;
         }
-        doc(w, &self.raw_doc(arg, &ptrs, nested));
+        doc(w, &self.raw_doc(id, &ptrs, nested));
         let params = [
             "t: &T".to_string(),
             "driver_revision: u32".to_string(),
@@ -155,8 +152,9 @@ impl IoctlGen<'_> {
         w.close("");
     }
 
-    fn safe_fn(&self, w: &mut RustWriter, arg: &Struct, arg_ty: &str, ptrs: &[PtrParam]) {
-        doc(w, &self.fn_doc(Some(arg), ptrs));
+    fn safe_fn(&self, w: &mut RustWriter, id: &StructId, arg_ty: &str, ptrs: &[PtrParam]) {
+        let arg = self.model.struct_(id);
+        doc(w, &self.fn_doc(Some(id), ptrs));
         // One parameter per pointer is the point of the function.
         if 3 + ptrs.len() > 7 {
             w.line("#[allow(clippy::too_many_arguments)]");
@@ -249,7 +247,7 @@ impl IoctlGen<'_> {
                     field: snake_ident(&mem.name),
                     elem: match elem {
                         Elem::Scalar(s) => s.rust().to_string(),
-                        Elem::Struct(n) => struct_path(self.model, n),
+                        Elem::Struct(id) => struct_path(self.model, id),
                     },
                     writes: access.written_by_kernel(),
                     len: len.clone(),
@@ -265,14 +263,14 @@ impl IoctlGen<'_> {
     /// kernel writes the elements (PERF_STATS's counters), and lending
     /// it a shared slice would be unsound.
     fn pointee_access(&self, declared: Access, elem: &Elem) -> Access {
-        let Elem::Struct(name) = elem else {
+        let Elem::Struct(id) = elem else {
             return declared;
         };
         if declared != Access::In {
             return declared;
         }
         let (mut reads, mut writes) = (false, false);
-        self.member_accesses(name, &mut |a| {
+        self.member_accesses(id, &mut |a| {
             reads |= a.read_by_kernel();
             writes |= a.written_by_kernel();
         });
@@ -285,14 +283,11 @@ impl IoctlGen<'_> {
 
     /// The access of every member of a struct, nested structs' members
     /// included; pad has none that matters.
-    fn member_accesses(&self, name: &str, f: &mut dyn FnMut(Access)) {
-        let Some((s, _)) = self.model.find_struct(name) else {
-            return;
-        };
-        for m in &s.members {
+    fn member_accesses(&self, id: &StructId, f: &mut dyn FnMut(Access)) {
+        for m in &self.model.struct_(id).members {
             match &m.kind {
                 MemberKind::Pad { .. } => {}
-                MemberKind::Struct { name } => self.member_accesses(name, f),
+                MemberKind::Struct { id } => self.member_accesses(id, f),
                 MemberKind::Scalar { .. }
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
@@ -306,11 +301,11 @@ impl IoctlGen<'_> {
     /// user pointer points at?
     fn nested_ptrs(&self, arg: &Struct) -> bool {
         arg.members.iter().any(|mem| match &mem.kind {
-            MemberKind::Struct { name } => self.holds_ptr(name),
+            MemberKind::Struct { id } => self.holds_ptr(id),
             MemberKind::UserPtr {
-                elem: Elem::Struct(name),
+                elem: Elem::Struct(id),
                 ..
-            } => self.holds_ptr(name),
+            } => self.holds_ptr(id),
             MemberKind::UserPtr {
                 elem: Elem::Scalar(_),
                 ..
@@ -324,17 +319,19 @@ impl IoctlGen<'_> {
 
     /// Does a struct hold a user pointer, directly or in a struct it
     /// embeds by value? (By-value nesting is acyclic.)
-    fn holds_ptr(&self, name: &str) -> bool {
-        self.model.find_struct(name).is_some_and(|(s, _)| {
-            s.members.iter().any(|m| match &m.kind {
+    fn holds_ptr(&self, id: &StructId) -> bool {
+        self.model
+            .struct_(id)
+            .members
+            .iter()
+            .any(|m| match &m.kind {
                 MemberKind::UserPtr { .. } => true,
-                MemberKind::Struct { name } => self.holds_ptr(name),
+                MemberKind::Struct { id } => self.holds_ptr(id),
                 MemberKind::Scalar { .. }
                 | MemberKind::Pad { .. }
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. } => false,
             })
-        })
     }
 
     /// Statements setting each count (or byte length) member from its
@@ -458,7 +455,7 @@ impl IoctlGen<'_> {
     // ------------------------------------------------------------ docs
 
     /// Doc of the safe function (and of an argument-less ioctl's only one).
-    fn fn_doc(&self, arg: Option<&Struct>, ptrs: &[PtrParam]) -> String {
+    fn fn_doc(&self, arg: Option<&StructId>, ptrs: &[PtrParam]) -> String {
         let io = self.io;
         let mut paras: Vec<String> = Vec::new();
         if let Some(d) = &io.doc {
@@ -496,9 +493,10 @@ impl IoctlGen<'_> {
         paras.join("\n")
     }
 
-    fn ptr_param_doc(&self, arg: &Struct, p: &PtrParam) -> String {
-        let field_link = |i: usize| self.field_link(arg, &snake_ident(&arg.members[i].name));
-        let ptr = self.field_link(arg, &p.field);
+    fn ptr_param_doc(&self, id: &StructId, p: &PtrParam) -> String {
+        let arg = self.model.struct_(id);
+        let field_link = |i: usize| self.field_link(id, &snake_ident(&arg.members[i].name));
+        let ptr = self.field_link(id, &p.field);
         let verb = access_verb(p.access);
         match p.len {
             PtrLen::Single => format!(
@@ -520,7 +518,7 @@ impl IoctlGen<'_> {
         }
     }
 
-    fn raw_doc(&self, arg: &Struct, ptrs: &[PtrParam], nested: bool) -> String {
+    fn raw_doc(&self, arg: &StructId, ptrs: &[PtrParam], nested: bool) -> String {
         let io = self.io;
         let mut paras = Vec::new();
         if nested {
@@ -534,7 +532,7 @@ impl IoctlGen<'_> {
                  pointers inside nested structs or array elements, which no borrow can vouch \
                  for.",
                 self.cmd,
-                self.struct_link(&arg.name),
+                self.struct_link(arg),
                 since_text(io.since)
             ));
         } else {
@@ -565,13 +563,14 @@ impl IoctlGen<'_> {
         paras.join("\n")
     }
 
-    fn struct_link(&self, name: &str) -> String {
-        doc_link(&struct_prefix(self.model, name), &type_ident(name))
+    fn struct_link(&self, id: &StructId) -> String {
+        let name = &self.model.struct_(id).name;
+        doc_link(&struct_prefix(self.model, id), &type_ident(name))
     }
 
-    fn field_link(&self, s: &Struct, field: &str) -> String {
-        let mut prefix = struct_prefix(self.model, &s.name);
-        prefix.push(type_ident(&s.name));
+    fn field_link(&self, id: &StructId, field: &str) -> String {
+        let mut prefix = struct_prefix(self.model, id);
+        prefix.push(type_ident(&self.model.struct_(id).name));
         doc_link(&prefix, field)
     }
 }

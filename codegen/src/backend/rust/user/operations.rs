@@ -17,7 +17,7 @@ use crate::backend::rust::control::{
 use crate::backend::rust::items::fn_sig;
 use crate::backend::rust::layout::{ClosureCall, call_chain, call_stmt as call};
 use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
-use crate::model::{Attr, AttrSet, Ioctl, Model, Operation, Scalar};
+use crate::model::{Attr, AttrSet, AttrSetId, Ioctl, Model, Operation, Scalar, StructId};
 use crate::names;
 
 fn owned_ident(set: &str) -> String {
@@ -72,8 +72,12 @@ struct Ops<'a> {
 
 impl Ops<'_> {
     /// A struct's type from the crate root (`uapi::FwRequest`).
-    fn struct_ty(&self, name: &str) -> String {
-        struct_path(self.model, name)
+    fn struct_ty(&self, id: &StructId) -> String {
+        struct_path(self.model, id)
+    }
+
+    fn owned_ident(&self, set: &AttrSetId) -> String {
+        owned_ident(&self.model.attr_set(set).name)
     }
 
     // ------------------------------------------------------------ numbers
@@ -175,6 +179,7 @@ impl Ops<'_> {
             }
         }
         if let Kind::Nest(set) = &k {
+            let set = &self.model.attr_set(set).name;
             fields.push(format!("nested: Some(&{})", set_policy(set)));
         }
         let new_args = vec![format!("{:?}", a.name), (a.value as u16).to_string(), ty];
@@ -194,7 +199,7 @@ impl Ops<'_> {
         if let Some(values) = a
             .enum_
             .as_ref()
-            .and_then(|c| control::policy_values(self.model, c))
+            .map(|c| control::policy_values(self.model, c))
         {
             fields.push(values);
         }
@@ -293,8 +298,8 @@ impl Ops<'_> {
             Kind::Str => "String".to_string(),
             Kind::Bin(None) => "Vec<u8>".to_string(),
             Kind::Bin(Some(s)) => format!("crate::{}", self.struct_ty(s)),
-            Kind::Nest(n) if a.multi_attr => owned_ident(n),
-            Kind::Nest(n) => format!("Box<{}>", owned_ident(n)),
+            Kind::Nest(n) if a.multi_attr => self.owned_ident(n),
+            Kind::Nest(n) => format!("Box<{}>", self.owned_ident(n)),
         }
     }
 
@@ -385,8 +390,13 @@ impl Ops<'_> {
                 vec![".ok()".to_string()],
                 true,
             ),
-            Kind::Nest(n) if a.multi_attr => plain(format!("{}::decode(p)", owned_ident(n)), false),
-            Kind::Nest(n) => plain(format!("Box::new({}::decode(p))", owned_ident(n)), false),
+            Kind::Nest(n) if a.multi_attr => {
+                plain(format!("{}::decode(p)", self.owned_ident(n)), false)
+            }
+            Kind::Nest(n) => plain(
+                format!("Box::new({}::decode(p))", self.owned_ident(n)),
+                false,
+            ),
         }
     }
 
@@ -403,7 +413,7 @@ impl Ops<'_> {
         if a.multi_attr {
             let read = match k {
                 // A function path, not a closure (clippy's redundant_closure).
-                Kind::Nest(n) => format!(".map({}::decode)", owned_ident(n)),
+                Kind::Nest(n) => format!(".map({}::decode)", self.owned_ident(n)),
                 _ if fallible => format!(".filter_map(|p| {d})"),
                 _ => format!(".map(|p| {d})"),
             };
@@ -425,7 +435,11 @@ impl Ops<'_> {
     /// `send`, `send_raw`, the shared `call`, and one function per
     /// operation, over the transport ioctl `io`.
     fn calls(&self, w: &mut RustWriter, io: &Ioctl) {
-        let arg = self.struct_ty(io.arg.as_deref().unwrap_or_default());
+        // `control::transport` gives only an ioctl with an argument.
+        let Some(arg) = &io.arg else {
+            return;
+        };
+        let arg = self.struct_ty(arg);
         let text = include_str!("calls.rs.in")
             .replace("{ARG}", &arg)
             .replace("{CONTROL}", &snake_ident(&io.name))

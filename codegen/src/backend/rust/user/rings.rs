@@ -6,7 +6,7 @@
 //! without rings gets no `rings` module.
 
 use crate::backend::rust::writer::{RustWriter, doc};
-use crate::model::{Model, Producer, Ring, Scalar};
+use crate::model::{Model, Producer, Ring, Scalar, StructId};
 use crate::names;
 
 /// Appends the `rings` module, if the spec has rings.
@@ -144,10 +144,10 @@ pub fn consumer<M: RingMem>(
 
 /// The path (from inside `rings::<ring>`) of an entry struct, which lives
 /// in an included spec's uapi crate when the struct does.
-fn entry_path(model: &Model, entry: &str) -> String {
-    let ty = names::pascal(entry);
-    match model.find_struct(entry) {
-        Some((_, owner)) if owner != model.name => format!(
+fn entry_path(model: &Model, entry: &StructId) -> String {
+    let ty = names::pascal(&model.struct_(entry).name);
+    match entry.spec() {
+        owner if owner != model.name => format!(
             "super::super::uapi::{}::{ty}",
             crate::backend::rust::uapi::lib_name(owner)
         ),

@@ -2,7 +2,7 @@
 //! uapi backend builds for its own crate.
 
 use crate::backend::rust::writer::type_ident;
-use crate::model::Model;
+use crate::model::{Model, StructId};
 
 /// The chain of re-exported uapi crates that leads from a spec's uapi
 /// crate to the one of spec `owner` (empty for the spec's own items).
@@ -29,20 +29,16 @@ pub(super) fn crate_prefix(model: &Model, owner: &str) -> Vec<String> {
 
 /// The chain from the user crate to the uapi crate that owns a struct,
 /// starting with the `uapi` re-export.
-pub(super) fn struct_prefix(model: &Model, name: &str) -> Vec<String> {
-    let owner = model
-        .find_struct(name)
-        .map(|(_, o)| o.to_string())
-        .unwrap_or_else(|| model.name.clone());
+pub(super) fn struct_prefix(model: &Model, id: &StructId) -> Vec<String> {
     let mut prefix = vec!["uapi".to_string()];
-    prefix.extend(crate_prefix(model, &owner));
+    prefix.extend(crate_prefix(model, id.spec()));
     prefix
 }
 
 /// Path of a struct type from the user crate's root: `uapi::Name` or
 /// `uapi::accel_uapi::Name`.
-pub(super) fn struct_path(model: &Model, name: &str) -> String {
-    let mut p = struct_prefix(model, name);
-    p.push(type_ident(name));
+pub(super) fn struct_path(model: &Model, id: &StructId) -> String {
+    let mut p = struct_prefix(model, id);
+    p.push(type_ident(&model.struct_(id).name));
     p.join("::")
 }
