@@ -10,8 +10,8 @@
 //! booleans in untyped positions), duplicate keys rejected, anchors and
 //! aliases replayed from recorded events (bounded against billion
 //! laughs), nesting bounded (a deep input is a diagnostic, not a stack
-//! overflow), one document per file. Merge keys (`<<`) and tags are
-//! rejected: no spec uses them.
+//! overflow), one document per file. Merge keys (`<<`) and tags other
+//! than `!!str`, `!!map` and `!!seq` are rejected: no spec uses them.
 //!
 //! Positions: a [`crate::spec::S`] asks for its node's position through a
 //! newtype struct named [`SPANNED`]; this deserializer answers with a
@@ -19,7 +19,7 @@
 //! newtype). Lines and columns are 1-based, columns in characters, and an
 //! aliased node is placed at its alias, as serde-saphyr placed them.
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, StrInput};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, StrInput, Tag};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -244,6 +244,25 @@ impl<'de> Deserializer<'de> {
                 Some(Err(e)) => return Err(scan_error(&e)),
                 None => return Err(Error::at("unexpected end of input", self.last)),
             };
+            // saphyr-parser places a node at its anchor or tag, serde-saphyr
+            // placed it at its content; an empty scalar stays where its
+            // properties end.
+            let (props, empty) = match &event {
+                Event::Scalar(v, _, id, tag) => (*id != 0 || tag.is_some(), v.is_empty()),
+                Event::SequenceStart(id, tag) | Event::MappingStart(id, tag) => {
+                    (*id != 0 || tag.is_some(), false)
+                }
+                _ => (false, false),
+            };
+            if props {
+                span.start = self.after_properties(span.start, !empty);
+            }
+            let event = untag(event).map_err(|tag| {
+                Error::at(
+                    format!("unsupported tag `{tag}`: a spec uses no tags but !!str"),
+                    pos_of(&span),
+                )
+            })?;
             match event {
                 Event::Alias(id) => {
                     let at = pos_of(&span);
@@ -268,21 +287,10 @@ impl<'de> Deserializer<'de> {
                     });
                     continue;
                 }
-                Event::Scalar(_, _, _, Some(_))
-                | Event::SequenceStart(_, Some(_))
-                | Event::MappingStart(_, Some(_)) => {
-                    return Err(Error::at(
-                        "YAML tags are not supported in a spec",
-                        pos_of(&span),
-                    ));
-                }
-                Event::Scalar(ref v, _, id, _) if id != 0 => {
-                    // An anchored empty scalar stays where its anchor ends.
-                    span.start = self.after_anchor(span.start, !v.is_empty());
+                Event::Scalar(_, _, id, _) if id != 0 => {
                     self.remember(id, Rc::from(vec![(event.clone(), span)]));
                 }
                 Event::SequenceStart(id, _) | Event::MappingStart(id, _) if id != 0 => {
-                    span.start = self.after_anchor(span.start, true);
                     self.recording.push(Recording {
                         id,
                         depth: 0,
@@ -312,42 +320,51 @@ impl<'de> Deserializer<'de> {
         Ok((event, span))
     }
 
-    /// Where the node whose anchor is at `anchor` begins: after the anchor,
-    /// blanks, line breaks and comments (saphyr-parser places an anchored
-    /// node at its anchor, serde-saphyr placed it at its content).
-    fn after_anchor(&mut self, anchor: Marker, skip_blanks: bool) -> Marker {
-        let Some(rest) = self.text.get(self.byte_at(anchor.index())..) else {
-            return anchor;
+    /// Where the node whose properties (anchor, tag) start at `start`
+    /// begins: after them and the blanks, line breaks and comments that
+    /// follow, or right after them without `skip_blanks`.
+    fn after_properties(&mut self, start: Marker, skip_blanks: bool) -> Marker {
+        let Some(rest) = self.text.get(self.byte_at(start.index())..) else {
+            return start;
         };
-        let (mut line, mut col, mut index) = (anchor.line(), anchor.col(), anchor.index());
+        let (mut line, mut col, mut index) = (start.line(), start.col(), start.index());
         let mut chars = rest.chars().peekable();
-        // The anchor itself: `&` and its name.
-        while chars
-            .next_if(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
-            .is_some()
-        {
+        let mut end = start;
+        while chars.next_if(|&c| c == '&' || c == '!').is_some() {
             col += 1;
             index += 1;
-        }
-        while let Some(&c) = chars.peek().filter(|_| skip_blanks) {
-            match c {
-                ' ' | '\t' | '\r' => col += 1,
-                '\n' => {
-                    line += 1;
-                    col = 0;
-                }
-                '#' => {
-                    while chars.next_if(|&c| c != '\n').is_some() {
-                        index += 1;
-                    }
-                    continue;
-                }
-                _ => break,
+            while chars
+                .next_if(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
+                .is_some()
+            {
+                col += 1;
+                index += 1;
             }
-            chars.next();
-            index += 1;
+            end = Marker::new(index, line, col);
+            while let Some(&c) = chars.peek() {
+                match c {
+                    ' ' | '\t' | '\r' => col += 1,
+                    '\n' => {
+                        line += 1;
+                        col = 0;
+                    }
+                    '#' => {
+                        while chars.next_if(|&c| c != '\n').is_some() {
+                            index += 1;
+                        }
+                        continue;
+                    }
+                    _ => break,
+                }
+                chars.next();
+                index += 1;
+            }
         }
-        Marker::new(index, line, col)
+        if skip_blanks {
+            Marker::new(index, line, col)
+        } else {
+            end
+        }
     }
 
     /// The byte offset of the character at `index` (saphyr-parser counts
@@ -533,6 +550,35 @@ impl<'de> Deserializer<'de> {
         }
         Ok(value)
     }
+}
+
+/// The event without its tag: `!!str` makes a scalar a string (as if
+/// quoted), `!!map` and `!!seq` say what the node is anyway; any other tag
+/// is returned as an error.
+fn untag(event: Event<'_>) -> Result<Event<'_>, String> {
+    let core = |t: &Tag, suffix: &str| t.is_yaml_core_schema() && t.suffix == suffix;
+    let name = |t: &Tag| match t.handle.as_str() {
+        "tag:yaml.org,2002:" => format!("!!{}", t.suffix),
+        h => format!("{h}{}", t.suffix),
+    };
+    Ok(match event {
+        Event::Scalar(v, style, id, Some(t)) => {
+            if !core(&t, "str") {
+                return Err(name(&t));
+            }
+            let style = match style {
+                ScalarStyle::Plain => ScalarStyle::SingleQuoted,
+                s => s,
+            };
+            Event::Scalar(v, style, id, None)
+        }
+        Event::SequenceStart(id, Some(t)) if core(&t, "seq") => Event::SequenceStart(id, None),
+        Event::MappingStart(id, Some(t)) if core(&t, "map") => Event::MappingStart(id, None),
+        Event::SequenceStart(_, Some(t)) | Event::MappingStart(_, Some(t)) => {
+            return Err(name(&t));
+        }
+        e => e,
+    })
 }
 
 fn is_null(v: &str) -> bool {
