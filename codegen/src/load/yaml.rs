@@ -207,6 +207,8 @@ pub struct Deserializer<'de> {
     replay: Vec<Replay<'de>>,
     replayed: usize,
     depth: usize,
+    /// Emptied key lists of finished mappings, reused for duplicate checks.
+    key_lists: Vec<Vec<Cow<'de, str>>>,
     /// The position of the last event read, for errors at the end.
     last: (u32, u32),
 }
@@ -224,6 +226,7 @@ impl<'de> Deserializer<'de> {
             replay: Vec::new(),
             replayed: 0,
             depth: 0,
+            key_lists: Vec::new(),
             last: (1, 1),
         }
     }
@@ -247,22 +250,26 @@ impl<'de> Deserializer<'de> {
             // saphyr-parser places a node at its anchor or tag, serde-saphyr
             // placed it at its content; an empty scalar stays where its
             // properties end.
-            let (props, empty) = match &event {
-                Event::Scalar(v, _, id, tag) => (*id != 0 || tag.is_some(), v.is_empty()),
+            let (anchored, tagged, empty) = match &event {
+                Event::Scalar(v, _, id, tag) => (*id != 0, tag.is_some(), v.is_empty()),
                 Event::SequenceStart(id, tag) | Event::MappingStart(id, tag) => {
-                    (*id != 0 || tag.is_some(), false)
+                    (*id != 0, tag.is_some(), false)
                 }
-                _ => (false, false),
+                _ => (false, false, false),
             };
-            if props {
+            if anchored || tagged {
                 span.start = self.after_properties(span.start, !empty);
             }
-            let event = untag(event).map_err(|tag| {
-                Error::at(
-                    format!("unsupported tag `{tag}`: a spec uses no tags but !!str"),
-                    pos_of(&span),
-                )
-            })?;
+            let event = if tagged {
+                untag(event).map_err(|tag| {
+                    Error::at(
+                        format!("unsupported tag `{tag}`: a spec uses no tags but !!str"),
+                        pos_of(&span),
+                    )
+                })?
+            } else {
+                event
+            };
             match event {
                 Event::Alias(id) => {
                     let at = pos_of(&span);
@@ -535,9 +542,10 @@ impl<'de> Deserializer<'de> {
             _ => return Err(Error::at("expected mapping start", pos_of(&span))),
         }
         let _fallback = Fallback::set(at);
+        let keys = self.key_lists.pop().unwrap_or_default();
         let mut access = MapAccess {
             de: self,
-            keys: Vec::new(),
+            keys,
             done: false,
         };
         let value = visitor.visit_map(&mut access)?;
@@ -548,6 +556,9 @@ impl<'de> Deserializer<'de> {
                 de::MapAccess::next_value::<de::IgnoredAny>(&mut rest)?;
             }
         }
+        let mut keys = access.keys;
+        keys.clear();
+        self.key_lists.push(keys);
         Ok(value)
     }
 }
