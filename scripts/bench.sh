@@ -39,6 +39,8 @@ DRM_ITEMS=2000
 SUMMARY=(
     "ratio|generate synthetic: pipeline / YAML parse|generate/synthetic/pipeline|generate/synthetic/yaml parse (baseline)"
     "ratio|generate synthetic: load+resolve+lint / YAML parse|generate/synthetic/load + resolve + lint|generate/synthetic/yaml parse (baseline)"
+    "ratio|generate synthetic: pipeline / saphyr-parser events|generate/synthetic/pipeline|generate/synthetic/saphyr-parser events (baseline)"
+    "ratio|generate synthetic: YAML parse / saphyr-parser events|generate/synthetic/yaml parse (baseline)|generate/synthetic/saphyr-parser events (baseline)"
     "per-item|generate synthetic: pipeline per item / 10 µs target|generate/synthetic/pipeline|10"
     "per-item|generate synthetic: process per item / 10 µs target|generate-process/synthetic|10"
     "extrapolate|generate: DRM+accel-sized spec (~${DRM_ITEMS} items), pipeline|generate/synthetic/pipeline|${DRM_ITEMS}"

@@ -1,9 +1,10 @@
 //! Benchmark 1: generation. The whole in-process pipeline (load +
 //! resolve + lint + render of every backend, as `uabi generate` runs it
 //! before writing) on a synthetic spec the size of a whole subsystem's
-//! uAPI and on spec/softaccel.yaml, against plain YAML parsing of the
-//! same text in the same run; and the whole `uabi generate` process
-//! writing into a fresh directory, against spawning `uabi --version`.
+//! uAPI and on spec/softaccel.yaml, against the YAML front end alone and
+//! saphyr-parser's bare event stream on the same text in the same run;
+//! and the whole `uabi generate` process writing into a fresh directory,
+//! against spawning `uabi --version`.
 //!
 //! Each group's throughput is the number of top-level items (structs,
 //! ioctls, attributes, operations, consts, enums, flags sets, rings), so
@@ -80,10 +81,23 @@ fn bench<R>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str, mut routine: impl Fn
 fn in_process(c: &mut Criterion, input: &Input) {
     let mut g = c.benchmark_group(format!("generate/{}", input.name));
     g.throughput(Throughput::Elements(input.counts.items()));
+    // The YAML front end (load::parse: the hand-written deserializer over
+    // saphyr-parser's events into the surface syntax, positions kept).
     bench(&mut g, "yaml parse (baseline)", || {
+        let file: std::sync::Arc<str> = std::sync::Arc::from("bench.yaml");
         for t in &input.texts {
-            let v: serde_json::Value = serde_saphyr::from_str(t).expect("valid YAML");
-            black_box(v);
+            black_box(uabi::load::parse(&file, t).expect("valid spec"));
+        }
+    });
+    // The bare YAML grammar: saphyr-parser's event stream, spans included.
+    bench(&mut g, "saphyr-parser events (baseline)", || {
+        for t in &input.texts {
+            let mut events = 0usize;
+            for e in saphyr_parser::Parser::new_from_str(t) {
+                black_box(e.expect("valid YAML"));
+                events += 1;
+            }
+            black_box(events);
         }
     });
     bench(&mut g, "load + resolve", || {

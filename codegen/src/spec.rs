@@ -1,15 +1,19 @@
 //! The surface syntax: serde types that mirror the YAML of a spec file.
 //!
 //! Every node that a later stage may need to blame is wrapped in
-//! [`Spanned`], so diagnostics point at the offending node. Every struct
+//! [`S`], so diagnostics point at the offending node. Every struct
 //! denies unknown keys; keys that only make sense for some kinds of item
 //! (a `members` list on a `const`, say) are accepted here and rejected by
 //! the resolver with a diagnostic naming the key.
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-pub use serde_saphyr::Spanned;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
+
+/// The newtype-struct name by which [`S`] asks the deserializer for its
+/// node's position; the YAML front end (`load::yaml`) answers with a
+/// sequence of line, column and value.
+pub const SPANNED: &str = "__uabi_spanned";
 
 /// An integer, or the name of a `const` definition that holds one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,9 +101,9 @@ where
     T::deserialize(d).map(Some)
 }
 
-/// A value with the position of its YAML node (1-based line and column).
-/// Wraps serde-saphyr's `Spanned` to add `Deref`, so resolver code reads
-/// `def.name.value` and `def.members` alike.
+/// A value with the position of its YAML node (1-based line and column;
+/// 0 from a deserializer that keeps no positions). `Deref` lets resolver
+/// code read `def.name.value` and `def.members` alike.
 #[derive(Debug, Clone)]
 pub struct S<T> {
     pub value: T,
@@ -127,13 +131,25 @@ impl<T> std::ops::Deref for S<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for S<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Spanned::<T>::deserialize(d)?;
-        let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-        Ok(S::new(
-            s.value,
-            clamp(s.referenced.line()),
-            clamp(s.referenced.column()),
-        ))
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = S<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value with its position")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<S<T>, A::Error> {
+                let line = seq.next_element()?;
+                let col = seq.next_element()?;
+                match (line, col, seq.next_element()?) {
+                    (Some(line), Some(col), Some(value)) => Ok(S::new(value, line, col)),
+                    _ => Err(de::Error::invalid_length(2, &self)),
+                }
+            }
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<S<T>, D::Error> {
+                T::deserialize(d).map(|value| S::new(value, 0, 0))
+            }
+        }
+        d.deserialize_newtype_struct(SPANNED, V(std::marker::PhantomData))
     }
 }
 

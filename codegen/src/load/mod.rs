@@ -5,6 +5,7 @@
 
 mod parse;
 mod provider;
+pub mod yaml;
 
 pub use parse::parse;
 pub(crate) use provider::normalize;

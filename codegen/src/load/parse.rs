@@ -1,6 +1,7 @@
 //! Parsing: YAML text into the surface syntax, a serde error turned into
 //! a positioned diagnostic with a rule id.
 
+use super::yaml;
 use crate::diag::{Diagnostic, Pos};
 use crate::resolve;
 use crate::rules;
@@ -23,32 +24,27 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<SpecFile, Vec<Diagnostic>> {
             .with_hint("a spec starts with `name: <prefix>`"),
         ]);
     }
-    let mut options = serde_saphyr::options::Options::default();
-    options.with_snippet = false;
-    serde_saphyr::from_str_with_options::<SpecFile>(text, options).map_err(|e| {
-        let pos = e.location().filter(|l| l.line() > 0).map_or_else(
-            || Pos::file_start(file),
-            |l| Pos::new(file, l.line() as u32, l.column() as u32),
-        );
-        let full = e.to_string();
-        // The message may carry its own "line N column M: " prefix; the
-        // position is ours to print.
-        let msg = strip_location(&full);
-        vec![classify(msg, pos)]
+    yaml::from_str::<SpecFile>(text).map_err(|e| {
+        let pos = e
+            .pos
+            .filter(|&(line, _)| line > 0)
+            .map_or_else(|| Pos::file_start(file), |(l, c)| Pos::new(file, l, c));
+        vec![classify(&sanitize(&e.message), pos)]
     })
 }
 
-fn strip_location(msg: &str) -> &str {
-    let msg = msg.strip_prefix("error: ").unwrap_or(msg);
-    if let Some(rest) = msg.strip_prefix("line ")
-        && let Some(i) = rest.find(": ")
-        && rest[..i]
-            .split(" column ")
-            .all(|p| p.trim().parse::<u32>().is_ok())
-    {
-        return &rest[i + 2..];
+/// Control characters (a key may hold a tab) escaped, so a message stays
+/// one printable line.
+fn sanitize(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    for ch in msg.chars() {
+        if ch.is_control() || matches!(ch, '\u{2028}' | '\u{2029}') {
+            out.extend(ch.escape_debug());
+        } else {
+            out.push(ch);
+        }
     }
-    msg.lines().next().unwrap_or(msg)
+    out
 }
 
 fn classify(msg: &str, pos: Pos) -> Diagnostic {

@@ -1,0 +1,568 @@
+//! The surface syntax: serde types that mirror the YAML of a spec file.
+//!
+//! Every node that a later stage may need to blame is wrapped in
+//! [`Spanned`], so diagnostics point at the offending node. Every struct
+//! denies unknown keys; keys that only make sense for some kinds of item
+//! (a `members` list on a `const`, say) are accepted here and rejected by
+//! the resolver with a diagnostic naming the key.
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+pub use serde_saphyr::Spanned;
+use std::fmt;
+
+/// An integer, or the name of a `const` definition that holds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntOrName {
+    Int(i128),
+    Name(String),
+}
+
+impl<'de> Deserialize<'de> for IntOrName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Hand-written because serde's untagged enums buffer through a
+        // content type that drops 128-bit integers and node positions.
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = IntOrName;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an integer or the name of a const")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrName, E> {
+                Ok(IntOrName::Int(v.into()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrName, E> {
+                Ok(IntOrName::Int(v.into()))
+            }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<IntOrName, E> {
+                Ok(IntOrName::Int(v))
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<IntOrName, E> {
+                i128::try_from(v)
+                    .map(IntOrName::Int)
+                    .map_err(|_| E::custom("integer too large"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrName, E> {
+                Ok(IntOrName::Name(v.to_owned()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A value written either as a bare name or as a mapping with more keys,
+/// as YNL allows for enum entries (`[a, { name: b, value: 4 }]`) and for
+/// attribute lists.
+#[derive(Debug, Clone)]
+pub struct NameOr<T> {
+    pub name: Option<String>,
+    pub full: Option<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for NameOr<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = NameOr<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a name or a mapping")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(NameOr {
+                    name: Some(v.to_owned()),
+                    full: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+                let full = T::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(NameOr {
+                    name: None,
+                    full: Some(full),
+                })
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Deserializes a key whose `null` value means something other than its
+/// absence: YNL's `enum-name:` with no value asks for an anonymous C enum.
+/// Used with `#[serde(default, deserialize_with = "present")]`, so an absent
+/// key stays `None` and a present one, null or not, is `Some`.
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// A value with the position of its YAML node (1-based line and column).
+/// Wraps serde-saphyr's `Spanned` to add `Deref`, so resolver code reads
+/// `def.name.value` and `def.members` alike.
+#[derive(Debug, Clone)]
+pub struct S<T> {
+    pub value: T,
+    pub line: u32,
+    pub col: u32,
+}
+
+impl<T> S<T> {
+    pub fn new(value: T, line: u32, col: u32) -> Self {
+        S { value, line, col }
+    }
+
+    /// The same position with another value.
+    pub fn with<U>(&self, value: U) -> S<U> {
+        S::new(value, self.line, self.col)
+    }
+}
+
+impl<T> std::ops::Deref for S<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for S<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Spanned::<T>::deserialize(d)?;
+        let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        Ok(S::new(
+            s.value,
+            clamp(s.referenced.line()),
+            clamp(s.referenced.column()),
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SpecFile {
+    pub name: S<String>,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub revision: Option<S<i128>>,
+    #[serde(default)]
+    pub uapi_header: Option<S<String>>,
+    #[serde(default)]
+    pub include: Vec<S<String>>,
+    #[serde(default)]
+    pub ioctl: Option<S<IoctlConfig>>,
+    #[serde(default)]
+    pub targets: Option<Vec<S<String>>>,
+    #[serde(default)]
+    pub definitions: Vec<S<Definition>>,
+    #[serde(default)]
+    pub ioctls: Vec<S<IoctlDef>>,
+    #[serde(default)]
+    pub rings: Vec<S<RingDef>>,
+    #[serde(default)]
+    pub attribute_sets: Vec<S<AttrSetDef>>,
+    #[serde(default)]
+    pub operations: Option<S<OperationsDef>>,
+    /// YNL keys accepted so that YNL-style specs read naturally.
+    #[serde(default)]
+    pub protocol: Option<S<String>>,
+    /// YNL: the generic netlink family version (default 1).
+    #[serde(default)]
+    pub version: Option<S<i128>>,
+    #[serde(default)]
+    pub c_family_name: Option<S<String>>,
+    #[serde(default)]
+    pub c_version_name: Option<S<String>>,
+    #[serde(default)]
+    pub max_by_define: Option<S<bool>>,
+    #[serde(default)]
+    pub cmd_max_name: Option<S<String>>,
+    #[serde(default)]
+    pub cmd_cnt_name: Option<S<String>>,
+    #[serde(default)]
+    pub kernel_policy: Option<S<String>>,
+    /// Kernel-only C details (extra headers, per-socket private data):
+    /// nothing here generates kernel C, so they are accepted and unused.
+    #[serde(default)]
+    pub kernel_family: Option<S<KernelFamilyDef>>,
+    #[serde(default)]
+    pub mcast_groups: Option<S<McastGroupsDef>>,
+    /// YNL's polymorphic sub-messages; not generated (a warning says so).
+    #[serde(default)]
+    pub sub_messages: Option<S<de::IgnoredAny>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KernelFamilyDef {
+    #[serde(default)]
+    pub headers: Vec<S<String>>,
+    #[serde(default)]
+    pub sock_priv: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct McastGroupsDef {
+    #[serde(default)]
+    pub list: Vec<S<McastGroupDef>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct McastGroupDef {
+    pub name: S<String>,
+    #[serde(default)]
+    pub c_define_name: Option<S<String>>,
+    #[serde(default)]
+    pub flags: Vec<S<String>>,
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct IoctlConfig {
+    pub magic: S<Magic>,
+    /// Numbers that were used by a retired ioctl and may never be reused.
+    #[serde(default)]
+    pub retired: Vec<S<i128>>,
+    /// The nr values this spec may use; default 0x40..0x9f (the DRM/accel
+    /// driver range). A subsystem core spec declares 0x00..0x3f.
+    #[serde(default)]
+    pub nr_range: Option<S<RangeDef>>,
+}
+
+/// The `_IOC` type byte: an integer, or a one-character string such as `d`.
+#[derive(Debug, Clone)]
+pub enum Magic {
+    Int(i128),
+    Char(String),
+}
+
+impl<'de> Deserialize<'de> for Magic {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match IntOrName::deserialize(d)? {
+            IntOrName::Int(v) => Ok(Magic::Int(v)),
+            IntOrName::Name(s) => Ok(Magic::Char(s)),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Definition {
+    pub name: S<String>,
+    #[serde(rename = "type")]
+    pub kind: S<String>,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub since: Option<S<i128>>,
+    #[serde(default)]
+    pub value: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub entries: Option<S<Vec<S<NameOr<EntryDef>>>>>,
+    #[serde(default)]
+    pub members: Option<S<Vec<S<MemberDef>>>>,
+    #[serde(default)]
+    pub value_start: Option<S<i128>>,
+    #[serde(default)]
+    pub name_prefix: Option<S<String>>,
+    /// `Some(None)` for YNL's `enum-name:` with no value (anonymous enum).
+    #[serde(default, deserialize_with = "present")]
+    pub enum_name: Option<S<Option<String>>>,
+    #[serde(default)]
+    pub enum_cnt_name: Option<S<String>>,
+    #[serde(default)]
+    pub header: Option<S<String>>,
+    #[serde(default)]
+    pub render_max: Option<S<bool>>,
+    #[serde(default)]
+    pub lint_allow: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EntryDef {
+    pub name: S<String>,
+    #[serde(default)]
+    pub value: Option<S<i128>>,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub since: Option<S<i128>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MemberDef {
+    pub name: S<String>,
+    #[serde(rename = "type")]
+    pub ty: S<String>,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub since: Option<S<i128>>,
+    #[serde(default)]
+    pub access: Option<S<String>>,
+    #[serde(default, rename = "enum")]
+    pub enum_: Option<S<String>>,
+    #[serde(default)]
+    pub enum_as_flags: Option<S<bool>>,
+    #[serde(default)]
+    pub byte_order: Option<S<String>>,
+    #[serde(default)]
+    pub range: Option<S<RangeDef>>,
+    #[serde(default)]
+    pub resource: Option<S<String>>,
+    #[serde(default)]
+    pub len: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub count: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub max_count: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub elem: Option<S<String>>,
+    #[serde(default)]
+    pub r#struct: Option<S<String>>,
+    /// YNL: how tools print the value; no effect on the ABI.
+    #[serde(default)]
+    pub display_hint: Option<S<String>>,
+    #[serde(default)]
+    pub lint_allow: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RangeDef {
+    #[serde(default)]
+    pub min: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub max: Option<S<IntOrName>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct IoctlDef {
+    pub name: S<String>,
+    #[serde(default)]
+    pub nr: Option<S<i128>>,
+    #[serde(default)]
+    pub dir: Option<S<String>>,
+    #[serde(default)]
+    pub arg: Option<S<String>>,
+    #[serde(default)]
+    pub extension: Option<S<String>>,
+    #[serde(default)]
+    pub since: Option<S<i128>>,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub errors: Option<S<Vec<S<ErrorDef>>>>,
+    /// YNL's operation flags, on ioctls too: `admin-perm` makes the command
+    /// privileged, like DRM's `DRM_ROOT_ONLY`.
+    #[serde(default)]
+    pub flags: Vec<S<String>>,
+    #[serde(default)]
+    pub lint_allow: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ErrorDef {
+    pub errno: S<String>,
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RingDef {
+    pub name: S<String>,
+    #[serde(default)]
+    pub doc: Option<String>,
+    pub entry: S<String>,
+    pub producer: S<String>,
+    #[serde(default)]
+    pub index: Option<S<String>>,
+    pub entries: S<RingEntriesDef>,
+    #[serde(default)]
+    pub since: Option<S<i128>>,
+    #[serde(default)]
+    pub lint_allow: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RingEntriesDef {
+    pub min: S<i128>,
+    pub max: S<i128>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AttrSetDef {
+    pub name: S<String>,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub name_prefix: Option<S<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub enum_name: Option<S<Option<String>>>,
+    #[serde(default)]
+    pub attr_cnt_name: Option<S<String>>,
+    #[serde(default)]
+    pub attr_max_name: Option<S<String>>,
+    #[serde(default)]
+    pub subset_of: Option<S<String>>,
+    pub attributes: Vec<S<AttrDef>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AttrDef {
+    pub name: S<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<S<String>>,
+    #[serde(default)]
+    pub value: Option<S<i128>>,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub since: Option<S<i128>>,
+    #[serde(default, rename = "enum")]
+    pub enum_: Option<S<String>>,
+    #[serde(default)]
+    pub enum_as_flags: Option<S<bool>>,
+    #[serde(default)]
+    pub nested_attributes: Option<S<String>>,
+    #[serde(default)]
+    pub multi_attr: Option<S<bool>>,
+    #[serde(default)]
+    pub byte_order: Option<S<String>>,
+    #[serde(default)]
+    pub checks: Option<S<ChecksDef>>,
+    /// spec-language.md writes `max-len` on the attribute itself; YNL
+    /// writes it under `checks`. Both are accepted.
+    #[serde(default)]
+    pub max_len: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub len: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub r#struct: Option<S<String>>,
+    #[serde(default)]
+    pub sub_type: Option<S<String>>,
+    #[serde(default)]
+    pub display_hint: Option<S<String>>,
+    #[serde(default)]
+    pub name_prefix: Option<S<String>>,
+    /// YNL `sub-message` attributes and their selector; not generated.
+    #[serde(default)]
+    pub sub_message: Option<S<String>>,
+    #[serde(default)]
+    pub selector: Option<S<String>>,
+    /// YNL `nest-type-value`: names taken from the nest's type field.
+    #[serde(default)]
+    pub type_value: Option<S<Vec<S<String>>>>,
+    #[serde(default)]
+    pub lint_allow: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChecksDef {
+    #[serde(default)]
+    pub min: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub max: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub min_len: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub max_len: Option<S<IntOrName>>,
+    #[serde(default)]
+    pub exact_len: Option<S<IntOrName>>,
+    /// YNL: the mask of allowed bits comes from this flags definition.
+    #[serde(default)]
+    pub flags_mask: Option<S<String>>,
+    /// YNL: a string without its NUL terminator is accepted.
+    #[serde(default)]
+    pub unterminated_ok: Option<S<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OperationsDef {
+    #[serde(default)]
+    pub transport: Option<S<String>>,
+    #[serde(default)]
+    pub name_prefix: Option<S<String>>,
+    #[serde(default)]
+    pub enum_name: Option<S<String>>,
+    #[serde(default)]
+    pub enum_model: Option<S<String>>,
+    #[serde(default)]
+    pub fixed_header: Option<S<String>>,
+    #[serde(default)]
+    pub async_prefix: Option<S<String>>,
+    #[serde(default)]
+    pub async_enum: Option<S<String>>,
+    pub list: Vec<S<OperationDef>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OperationDef {
+    pub name: S<String>,
+    #[serde(default)]
+    pub value: Option<S<i128>>,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub since: Option<S<i128>>,
+    #[serde(default)]
+    pub attribute_set: Option<S<String>>,
+    #[serde(default)]
+    pub fixed_header: Option<S<String>>,
+    #[serde(default)]
+    pub flags: Vec<S<String>>,
+    #[serde(default)]
+    pub r#do: Option<S<OpModeDef>>,
+    #[serde(default)]
+    pub dump: Option<S<OpModeDef>>,
+    #[serde(default)]
+    pub notify: Option<S<String>>,
+    #[serde(default)]
+    pub event: Option<S<OpMsgDef>>,
+    #[serde(default)]
+    pub mcgrp: Option<S<String>>,
+    /// YNL kernel validation relaxations (`strict`, `dump`, `dump-strict`).
+    #[serde(default)]
+    pub dont_validate: Vec<S<String>>,
+    /// YNL: the kernel Kconfig option the operation depends on; kernel
+    /// build detail, no effect on the ABI.
+    #[serde(default)]
+    pub config_cond: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OpModeDef {
+    #[serde(default)]
+    pub request: Option<S<OpMsgDef>>,
+    #[serde(default)]
+    pub reply: Option<S<OpMsgDef>>,
+    #[serde(default)]
+    pub pre: Option<S<String>>,
+    #[serde(default)]
+    pub post: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OpMsgDef {
+    #[serde(default)]
+    pub value: Option<S<i128>>,
+    #[serde(default)]
+    pub attributes: Vec<S<String>>,
+}
