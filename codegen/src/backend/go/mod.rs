@@ -741,82 +741,10 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
                 let MemberKind::UserPtr { elem, len, .. } = &m.kind else {
                     continue;
                 };
-                let param = param_ident(model, &m.name);
-                let field = pascal(&m.name);
-                let elem_ty = elem_go(model, elem);
-                let access = match (m.access.read_by_kernel(), m.access.written_by_kernel()) {
-                    (true, true) => "the kernel reads and writes the elements",
-                    (false, true) => "the kernel writes the elements",
-                    _ => "the kernel reads the elements",
-                };
-                let view = match len {
-                    PtrLen::Single => {
-                        params.push_str(&format!(", {param} *{elem_ty}"));
-                        ptr_docs.push(format!(
-                            "The address of {param} (0 for nil) goes in arg.{field} \
-                             for the call; {}.",
-                            access.replace("the elements", "it")
-                        ));
-                        PtrView {
-                            param,
-                            field,
-                            single: true,
-                            count_field: String::new(),
-                            count_ty: String::new(),
-                            len_expr: String::new(),
-                            bound: String::new(),
-                            shared: false,
-                        }
-                    }
-                    PtrLen::Count(i) | PtrLen::Bytes(i) => {
-                        params.push_str(&format!(", {param} []{elem_ty}"));
-                        let lm = &s.members[*i];
-                        let (count_ty, bound) = match &lm.kind {
-                            MemberKind::Scalar { ty, .. } => (scalar_go(*ty), ty.bounds().1),
-                            // The resolver allows only an integer length member.
-                            MemberKind::Pad { .. }
-                            | MemberKind::Binary { .. }
-                            | MemberKind::String { .. }
-                            | MemberKind::Struct { .. }
-                            | MemberKind::UserPtr { .. } => ("uint64", 0),
-                        };
-                        let count = matches!(len, PtrLen::Count(_));
-                        let len_expr = if count {
-                            format!("uint64(len({param}))")
-                        } else {
-                            format!("byteLen({param})")
-                        };
-                        let count_field = pascal(&lm.name);
-                        let shared = ptrs
-                            .iter()
-                            .any(|p| !p.single && p.count_field == count_field);
-                        ptr_docs.push(format!(
-                            "The address of {param}'s first element (0 when it is \
-                             empty) goes in arg.{field} and its {} in \
-                             arg.{count_field} for the call; {access}.{}",
-                            if count { "length" } else { "size in bytes" },
-                            if shared {
-                                format!(
-                                    " It must agree with the other slice that \
-                                     sets arg.{count_field} (EINVAL otherwise)."
-                                )
-                            } else {
-                                String::new()
-                            }
-                        ));
-                        PtrView {
-                            param,
-                            field,
-                            single: false,
-                            count_field,
-                            count_ty: count_ty.to_string(),
-                            len_expr,
-                            bound: bound.to_string(),
-                            shared,
-                        }
-                    }
-                };
-                ptrs.push(view);
+                let p = ptr_param(model, s, m, elem, len, &ptrs);
+                params.push_str(&p.param);
+                ptr_docs.push(p.doc);
+                ptrs.push(p.view);
             }
         }
         None => doc.push(format!(
@@ -833,17 +761,7 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
              the call. Use {name}Raw to send pointers and counts exactly as set."
         ));
     }
-    if !io.errors.is_empty() {
-        doc.push("Errors the spec documents:".to_string());
-        for e in &io.errors {
-            let text = doc_paras(e.doc.as_deref()).join(" ");
-            doc.push(if text.is_empty() {
-                format!("{}.", e.errno)
-            } else {
-                format!("{}: {text}", e.errno)
-            });
-        }
-    }
+    doc.extend(errors_doc(io));
     let raw = (!ptrs.is_empty()).then(|| {
         let arg_ty = arg.map(|(_, a)| struct_ref(model, a)).unwrap_or_default();
         RawView {
@@ -873,6 +791,125 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
         ptrs,
         raw,
     }
+}
+
+/// One user pointer of an ioctl's argument as its Go function takes it:
+/// the parameter text, its doc sentence and the view the template fills
+/// the argument from.
+struct PtrParam {
+    param: String,
+    doc: String,
+    view: PtrView,
+}
+
+fn ptr_param(
+    model: &Model,
+    s: &Struct,
+    m: &Member,
+    elem: &Elem,
+    len: &PtrLen,
+    ptrs: &[PtrView],
+) -> PtrParam {
+    let param = param_ident(model, &m.name);
+    let field = pascal(&m.name);
+    let elem_ty = elem_go(model, elem);
+    let access = match (m.access.read_by_kernel(), m.access.written_by_kernel()) {
+        (true, true) => "the kernel reads and writes the elements",
+        (false, true) => "the kernel writes the elements",
+        _ => "the kernel reads the elements",
+    };
+    match len {
+        PtrLen::Single => {
+            let param_text = format!(", {param} *{elem_ty}");
+            let doc = format!(
+                "The address of {param} (0 for nil) goes in arg.{field} \
+                 for the call; {}.",
+                access.replace("the elements", "it")
+            );
+            PtrParam {
+                param: param_text,
+                doc,
+                view: PtrView {
+                    param,
+                    field,
+                    single: true,
+                    count_field: String::new(),
+                    count_ty: String::new(),
+                    len_expr: String::new(),
+                    bound: String::new(),
+                    shared: false,
+                },
+            }
+        }
+        PtrLen::Count(i) | PtrLen::Bytes(i) => {
+            let param_text = format!(", {param} []{elem_ty}");
+            let lm = &s.members[*i];
+            let (count_ty, bound) = match &lm.kind {
+                MemberKind::Scalar { ty, .. } => (scalar_go(*ty), ty.bounds().1),
+                // The resolver allows only an integer length member.
+                MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::Struct { .. }
+                | MemberKind::UserPtr { .. } => ("uint64", 0),
+            };
+            let count = matches!(len, PtrLen::Count(_));
+            let len_expr = if count {
+                format!("uint64(len({param}))")
+            } else {
+                format!("byteLen({param})")
+            };
+            let count_field = pascal(&lm.name);
+            let shared = ptrs
+                .iter()
+                .any(|p| !p.single && p.count_field == count_field);
+            let doc = format!(
+                "The address of {param}'s first element (0 when it is \
+                 empty) goes in arg.{field} and its {} in \
+                 arg.{count_field} for the call; {access}.{}",
+                if count { "length" } else { "size in bytes" },
+                if shared {
+                    format!(
+                        " It must agree with the other slice that \
+                         sets arg.{count_field} (EINVAL otherwise)."
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            PtrParam {
+                param: param_text,
+                doc,
+                view: PtrView {
+                    param,
+                    field,
+                    single: false,
+                    count_field,
+                    count_ty: count_ty.to_string(),
+                    len_expr,
+                    bound: bound.to_string(),
+                    shared,
+                },
+            }
+        }
+    }
+}
+
+/// The doc paragraphs of the errors an ioctl documents.
+fn errors_doc(io: &Ioctl) -> Vec<String> {
+    if io.errors.is_empty() {
+        return Vec::new();
+    }
+    let mut doc = vec!["Errors the spec documents:".to_string()];
+    for e in &io.errors {
+        let text = doc_paras(e.doc.as_deref()).join(" ");
+        doc.push(if text.is_empty() {
+            format!("{}.", e.errno)
+        } else {
+            format!("{}: {text}", e.errno)
+        });
+    }
+    doc
 }
 
 // ---------------------------------------------------------------- cmds_<goarch>.go

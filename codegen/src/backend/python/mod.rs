@@ -946,72 +946,10 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
                 let MemberKind::UserPtr { elem, len, .. } = &m.kind else {
                     continue;
                 };
-                let p = param_ident(model, &m.name);
-                let field = member_ident(&m.name);
-                let elem_ty = elem_ctype(model, elem);
-                let writes = m.access.written_by_kernel();
-                let access = match (m.access.read_by_kernel(), writes) {
-                    (true, true) => "the kernel reads and writes the elements",
-                    (false, true) => "the kernel writes the elements",
-                    _ => "the kernel reads the elements",
-                };
-                let see = if writes {
-                    " Pass a ctypes array or a bytearray to see what the kernel \
-                     writes: a sequence or bytes are copied first."
-                } else {
-                    ""
-                };
-                let (kind, len_field, bound, what) = match len {
-                    PtrLen::Count(i) | PtrLen::Bytes(i) => {
-                        let lm = &s.members[*i];
-                        let bound = match &lm.kind {
-                            MemberKind::Scalar { ty, .. } => ty.bounds().1,
-                            // The resolver allows only an integer length member.
-                            MemberKind::Pad { .. }
-                            | MemberKind::Binary { .. }
-                            | MemberKind::String { .. }
-                            | MemberKind::Struct { .. }
-                            | MemberKind::UserPtr { .. } => 0,
-                        };
-                        let count = matches!(len, PtrLen::Count(_));
-                        let lf = member_ident(&lm.name);
-                        (
-                            if count { "count" } else { "bytes" },
-                            py_str(&lf),
-                            bound,
-                            format!(
-                                "the {elem_ty} elements, as a ctypes array of {elem_ty}, \
-                                 bytes, a bytearray or a sequence of {elem_ty}. Its \
-                                 address goes in arg.{field} and its {} in arg.{lf} \
-                                 for the call; {access}.{see} None leaves arg.{field} \
-                                 and arg.{lf} as the caller set them.",
-                                if count { "length" } else { "size in bytes" },
-                            ),
-                        )
-                    }
-                    PtrLen::Single => (
-                        "single",
-                        "None".to_string(),
-                        0,
-                        format!(
-                            "one {elem_ty}, or a value to build one from, whose \
-                             address goes in arg.{field} for the call; {access}.{} \
-                             None leaves arg.{field} as the caller set it.",
-                            if writes {
-                                " Pass a ctypes object to see what the kernel writes."
-                            } else {
-                                ""
-                            },
-                        ),
-                    ),
-                };
-                doc.push(format!("{p}: {what}"));
-                ptrs.push(format!(
-                    "({}, {p}, {elem_ty}, {}, {len_field}, {bound})",
-                    py_str(&field),
-                    py_str(kind)
-                ));
-                kw.push(format!("{p}=None"));
+                let p = ptr_param(model, s, m, elem, len);
+                doc.push(p.doc);
+                ptrs.push(p.entry);
+                kw.push(p.keyword);
             }
             if !kw.is_empty() {
                 params.push("/".to_string());
@@ -1030,19 +968,19 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
             ));
         }
     }
-    for e in &io.errors {
+    doc.extend(io.errors.iter().map(|e| {
         let (class, _) = errno_class(&e.errno);
         let text = e
             .doc
             .as_deref()
             .map(|d| paragraphs(d).join(" "))
             .unwrap_or_default();
-        doc.push(if text.is_empty() {
+        if text.is_empty() {
             format!("Raises {class} ({}).", e.errno)
         } else {
             format!("Raises {class} ({}): {text}", e.errno)
-        });
-    }
+        }
+    }));
     doc.push("Any other errno raises UabiError.".to_string());
     FunctionView {
         name: function_ident(model, &io.name),
@@ -1053,6 +991,86 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
         arg: if arg.is_some() { "arg" } else { "None" },
         arg_type: arg.map_or_else(|| "None".to_string(), |(_, ty)| ty),
         ptrs,
+    }
+}
+
+/// One user pointer of an ioctl's argument as its Python function takes
+/// it: the docstring paragraph, the entry of the function's pointer table
+/// and the keyword parameter.
+struct PtrParam {
+    doc: String,
+    entry: String,
+    keyword: String,
+}
+
+fn ptr_param(model: &Model, s: &Struct, m: &Member, elem: &Elem, len: &PtrLen) -> PtrParam {
+    let p = param_ident(model, &m.name);
+    let field = member_ident(&m.name);
+    let elem_ty = elem_ctype(model, elem);
+    let writes = m.access.written_by_kernel();
+    let access = match (m.access.read_by_kernel(), writes) {
+        (true, true) => "the kernel reads and writes the elements",
+        (false, true) => "the kernel writes the elements",
+        _ => "the kernel reads the elements",
+    };
+    let see = if writes {
+        " Pass a ctypes array or a bytearray to see what the kernel \
+         writes: a sequence or bytes are copied first."
+    } else {
+        ""
+    };
+    let (kind, len_field, bound, what) = match len {
+        PtrLen::Count(i) | PtrLen::Bytes(i) => {
+            let lm = &s.members[*i];
+            let bound = match &lm.kind {
+                MemberKind::Scalar { ty, .. } => ty.bounds().1,
+                // The resolver allows only an integer length member.
+                MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::Struct { .. }
+                | MemberKind::UserPtr { .. } => 0,
+            };
+            let count = matches!(len, PtrLen::Count(_));
+            let lf = member_ident(&lm.name);
+            (
+                if count { "count" } else { "bytes" },
+                py_str(&lf),
+                bound,
+                format!(
+                    "the {elem_ty} elements, as a ctypes array of {elem_ty}, \
+                     bytes, a bytearray or a sequence of {elem_ty}. Its \
+                     address goes in arg.{field} and its {} in arg.{lf} \
+                     for the call; {access}.{see} None leaves arg.{field} \
+                     and arg.{lf} as the caller set them.",
+                    if count { "length" } else { "size in bytes" },
+                ),
+            )
+        }
+        PtrLen::Single => (
+            "single",
+            "None".to_string(),
+            0,
+            format!(
+                "one {elem_ty}, or a value to build one from, whose \
+                 address goes in arg.{field} for the call; {access}.{} \
+                 None leaves arg.{field} as the caller set it.",
+                if writes {
+                    " Pass a ctypes object to see what the kernel writes."
+                } else {
+                    ""
+                },
+            ),
+        ),
+    };
+    PtrParam {
+        doc: format!("{p}: {what}"),
+        entry: format!(
+            "({}, {p}, {elem_ty}, {}, {len_field}, {bound})",
+            py_str(&field),
+            py_str(kind)
+        ),
+        keyword: format!("{p}=None"),
     }
 }
 

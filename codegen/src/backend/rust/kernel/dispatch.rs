@@ -9,7 +9,7 @@ use crate::backend::rust::control as netlink;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, arm, put};
 use crate::backend::rust::writer::{RustWriter, snake_ident};
-use crate::model::{Extension, Ioctl};
+use crate::model::{Extension, Ioctl, StructId};
 use crate::names;
 
 /// The parameters of `dispatch`'s handlers after `file`.
@@ -167,13 +167,6 @@ impl Gen<'_> {
         w.line("return Err(Errno::ENOTTY);");
         w.close("");
         perm(w);
-        let ty = self.struct_ty(arg_name);
-        let (validate_at, _) = self.struct_fn("validate_{}_at", arg_name);
-        let (clear, _) = self.struct_fn("clear_out_{}", arg_name);
-        let ext = match io.extension.unwrap_or(Extension::ZeroExtend) {
-            Extension::ZeroExtend => "Extension::ZeroExtend",
-            Extension::Strict => "Extension::Strict",
-        };
         // The argument's members count in the revisions of the spec that
         // owns its struct.
         let arg_rev = if self.own_struct(arg_name) {
@@ -181,6 +174,51 @@ impl Gen<'_> {
         } else {
             w.line(format!("let arg_rev = {};", self.owner_revision(arg_name)));
             "arg_rev"
+        };
+        let clear_newer = self.copy_in_arg(w, io, arg_name, arg_rev);
+        let transport = netlink::transport(self.model).is_some_and(|t| t.name == io.name);
+        if transport {
+            self.transport_tail(w, io.dir.copies_out());
+        } else {
+            let ptrs = self.ptrs(io);
+            for p in &ptrs {
+                ptr_let(w, p);
+            }
+            let mut args = vec!["file".to_string(), "&mut arg".to_string()];
+            args.extend(ptrs.iter().map(|p| p.param.clone()));
+            let lines = layout::call(w.indent(), &format!("ops.{method}"), &args, "?;");
+            put(w, lines);
+            if io.dir.copies_out() {
+                w.open("if ioc.copy_out");
+                if let Some((f, a)) = &clear_newer {
+                    let lines = layout::call(w.indent(), f, a, ";");
+                    put(w, lines);
+                }
+                copy_out(w);
+                w.close("");
+            }
+            w.line("Ok(())");
+        }
+        w.close("");
+    }
+
+    /// The argument's copy-in: its size at the driver's revision, the
+    /// copy, the clearing of what the handler must not see, and the
+    /// validation. Returns the `clear_newer_*` call (and its arguments),
+    /// which copy-out repeats.
+    fn copy_in_arg(
+        &self,
+        w: &mut RustWriter,
+        io: &Ioctl,
+        arg_name: &StructId,
+        arg_rev: &str,
+    ) -> Option<(String, Vec<String>)> {
+        let ty = self.struct_ty(arg_name);
+        let (validate_at, _) = self.struct_fn("validate_{}_at", arg_name);
+        let (clear, _) = self.struct_fn("clear_out_{}", arg_name);
+        let ext = match io.extension.unwrap_or(Extension::ZeroExtend) {
+            Extension::ZeroExtend => "Extension::ZeroExtend",
+            Extension::Strict => "Extension::Strict",
         };
         if self.grew(self.model.struct_(arg_name)) {
             let (size_at, _) = self.struct_fn("size_{}_at", arg_name);
@@ -235,30 +273,7 @@ impl Gen<'_> {
             "?;",
         );
         put(w, lines);
-        let transport = netlink::transport(self.model).is_some_and(|t| t.name == io.name);
-        if transport {
-            self.transport_tail(w, io.dir.copies_out());
-        } else {
-            let ptrs = self.ptrs(io);
-            for p in &ptrs {
-                ptr_let(w, p);
-            }
-            let mut args = vec!["file".to_string(), "&mut arg".to_string()];
-            args.extend(ptrs.iter().map(|p| p.param.clone()));
-            let lines = layout::call(w.indent(), &format!("ops.{method}"), &args, "?;");
-            put(w, lines);
-            if io.dir.copies_out() {
-                w.open("if ioc.copy_out");
-                if let Some((f, a)) = &clear_newer {
-                    let lines = layout::call(w.indent(), f, a, ";");
-                    put(w, lines);
-                }
-                copy_out(w);
-                w.close("");
-            }
-            w.line("Ok(())");
-        }
-        w.close("");
+        clear_newer
     }
 }
 
