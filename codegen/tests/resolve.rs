@@ -90,6 +90,24 @@ fn enum_and_flags_values_follow_ynl() {
     assert_eq!(f, [4, 8]);
 }
 
+/// The spec language is YAML 1.2: YAML 1.1's boolean words are names, so
+/// an enum of `off` and `on` is two entries, and the C header and Rust
+/// crate spell them as written.
+#[test]
+fn yaml_1_1_boolean_words_are_names() {
+    let text = "name: x\ndefinitions:\n  - { name: mode, type: enum, entries: [off, on, yes, no] }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let entries: Vec<(&str, u64)> = m.enums[0]
+        .entries
+        .iter()
+        .map(|e| (e.name.as_str(), e.value))
+        .collect();
+    assert_eq!(entries, [("off", 0), ("on", 1), ("yes", 2), ("no", 3)]);
+    let c = uabi::backend::c::render(&m).unwrap();
+    assert!(c[0].contents.contains("X_MODE_OFF = 0,"), "{}", c[0].contents);
+    assert!(c[0].contents.contains("X_MODE_ON = 1,"));
+}
+
 /// Two specs that exist only in memory: `dev` includes `core` from a
 /// sibling folder, as specs on disk do; the loader reads both through
 /// the in-memory provider, labels them relative to each other and keeps

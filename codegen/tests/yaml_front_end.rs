@@ -204,14 +204,52 @@ fn scalars_resolve_as_the_core_schema_says() {
             "Name(\"0x10\")"
         ]
     );
-    // A YAML 1.1 boolean is no integer, and says so at its key.
-    let d = error("name: x\ndefinitions:\n  - { name: a, type: const, value: yes }\n");
+    // A boolean is no integer, and says so at its key.
+    let d = error("name: x\ndefinitions:\n  - { name: a, type: const, value: true }\n");
     assert_eq!(d.rule.id, "bad-value");
     assert_eq!(
         d.message,
         "invalid type: boolean `true`, expected an integer or the name of a const"
     );
     assert_eq!((d.pos.line, d.pos.col), (3, 29));
+    // The spec language is YAML 1.2: YAML 1.1's `yes`, `no`, `on`, `off`,
+    // `y` and `n` are names, not booleans (`entries: [off, on]`).
+    let spec = parse(
+        "name: x\ndefinitions:\n  - { name: mode, type: enum, entries: [off, on, y, n, yes, No] }\n  - { name: a, type: const, value: off }\n",
+    )
+    .unwrap();
+    let entries: Vec<String> = spec.definitions[0]
+        .entries
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{:?}", e.value.name))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            "Some(\"off\")",
+            "Some(\"on\")",
+            "Some(\"y\")",
+            "Some(\"n\")",
+            "Some(\"yes\")",
+            "Some(\"No\")"
+        ]
+    );
+    assert_eq!(
+        format!("{:?}", spec.definitions[1].value.value.as_ref().unwrap().value),
+        "Name(\"off\")"
+    );
+    for word in ["True", "TRUE", "false", "False", "FALSE"] {
+        let d = error(&format!(
+            "name: x\ndefinitions:\n  - {{ name: a, type: const, value: {word} }}\n"
+        ));
+        assert!(
+            d.message.starts_with("invalid type: boolean"),
+            "{word}: {}",
+            d.message
+        );
+    }
     // Beyond i128, an integer is out of range rather than a float.
     let d = error(
         "name: x\ndefinitions:\n  - { name: a, type: const, value: 0xffffffffffffffffffffffffffffffff }\n",
