@@ -83,7 +83,8 @@ pub struct EnumDump {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct EntryDump {
     /// An enum entry's value, or a flag's mask.
-    pub value: u64,
+    /// Within `i64::MIN..=u64::MAX` (an enum value may be negative).
+    pub value: i128,
     pub since: u32,
 }
 

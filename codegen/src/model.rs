@@ -245,11 +245,30 @@ pub struct Enum {
 impl Enum {
     /// All declared bits of a flags set, or-ed together.
     pub fn mask(&self) -> u64 {
-        self.entries.iter().fold(0, |m, e| m | e.value)
+        self.entries.iter().fold(0, |m, e| m | e.bits())
     }
 
-    pub fn contains_value(&self, v: u64) -> bool {
+    pub fn contains_value(&self, v: i128) -> bool {
         self.entries.iter().any(|e| e.value == v)
+    }
+
+    /// Whether an entry is negative: the constants then need a signed
+    /// type in every language.
+    pub fn has_negative(&self) -> bool {
+        self.entries.iter().any(|e| e.value < 0)
+    }
+
+    /// The narrowest of u32, u64, s32 and s64 that holds every value: the
+    /// type of the constants where a language types them.
+    pub fn value_scalar(&self) -> Scalar {
+        let fits = |s: Scalar| {
+            let (lo, hi) = s.bounds();
+            self.entries.iter().all(|e| (lo..=hi).contains(&e.value))
+        };
+        [Scalar::U32, Scalar::S32, Scalar::U64, Scalar::S64]
+            .into_iter()
+            .find(|s| fits(*s))
+            .unwrap_or(Scalar::S64)
     }
 }
 
@@ -257,10 +276,20 @@ impl Enum {
 pub struct EnumEntry {
     pub name: String,
     pub doc: Option<String>,
-    /// The value of an enum entry, or the mask (`1 << bit`) of a flag.
-    pub value: u64,
+    /// The value of an enum entry (negative where an existing ABI has
+    /// one, as amdxdna's `AMDXDNA_DEV_TYPE_UNKNOWN = -1`), or the mask
+    /// (`1 << bit`) of a flag: always within `i64::MIN..=u64::MAX`.
+    pub value: i128,
     pub since: u32,
     pub pos: Pos,
+}
+
+impl EnumEntry {
+    /// The value as the 64 bits a flags word or an unsigned member holds
+    /// (two's complement for a negative enum value).
+    pub fn bits(&self) -> u64 {
+        self.value as u64
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -7,7 +7,8 @@
 //! scratch folder with the generated `<spec>/c/` layout (so relative
 //! `#include`s resolve), then:
 //! - for each target, a C11 file with `_Static_assert`s of the model's
-//!   numbers is compiled by that target's cross compiler;
+//!   numbers (sizes, alignments, offsets, command numbers, enum and flags
+//!   values) is compiled by that target's cross compiler;
 //! - the header alone is compiled natively as C89/C99/C11/gnu11/C2x and
 //!   as C++98/C++11/C++20/C++23 with `-Wall -Wextra -Werror -pedantic`.
 //!
@@ -128,6 +129,24 @@ fn layout_program(model: &Model, target: Target) -> String {
                     s,
                     "_Static_assert(__builtin_offsetof({tag}, {ident}) == {off}, \
                      \"{target}: offset of {tag}.{ident}\");"
+                )
+                .unwrap();
+            }
+        }
+        // Every enum and flags value, negative ones included, as the
+        // compiler reads the constant (an enumerator, or a `#define` when
+        // it does not fit `int`).
+        for e in m.enums.iter().filter(|e| e.header.is_none()) {
+            for x in &e.entries {
+                let name = c::entry_macro(&m.name, e, &x.name);
+                let want = if x.value < 0 {
+                    format!("({}LL)", x.value)
+                } else {
+                    format!("{}ULL", x.value)
+                };
+                writeln!(
+                    s,
+                    "_Static_assert(({name}) == {want}, \"{target}: {name}\");"
                 )
                 .unwrap();
             }

@@ -108,10 +108,10 @@ fn the_documented_examples_are_accepted_and_laid_out_as_described() {
         ("softaccel", 3, Some(0x64))
     );
     assert_eq!(m.targets, Target::DEFAULT);
-    let kinds: Vec<u64> = m.enums[0].entries.iter().map(|e| e.value).collect();
+    let kinds: Vec<i128> = m.enums[0].entries.iter().map(|e| e.value).collect();
     assert_eq!(kinds, [0, 1, 2]);
     assert_eq!(m.enums[0].entries[2].since, 2);
-    let flags: Vec<u64> = m.enums[1].entries.iter().map(|e| e.value).collect();
+    let flags: Vec<i128> = m.enums[1].entries.iter().map(|e| e.value).collect();
     assert_eq!(flags, [1, 2, 4]);
     let named = |n: &str| m.structs.iter().find(|s| s.name == n).unwrap();
     let bo = named("bo-create");

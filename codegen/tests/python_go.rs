@@ -41,6 +41,7 @@ const SPECS: [&str; 2] = ["spec/accel-core.yaml", "spec/softaccel.yaml"];
 const ALL_DIRS: &str = "codegen/tests/fixtures/layout/all-dirs.yaml";
 /// Layouts that differ between x86_64 and i386 (lint rejects it).
 const TRAP: &str = "codegen/tests/fixtures/layout/i386-trap.yaml";
+const NEGATIVE_ENUM: &str = "codegen/tests/fixtures/layout/negative-enum.yaml";
 
 /// Corner cases of the call helpers: a keyword and a builtin's name as
 /// pointer members, two pointers sharing one `u8` count, a byte length,
@@ -861,6 +862,45 @@ fn python_edge_cases() {
     ]));
     let out = ok(python(&dir, "edge").arg("-c").arg(PY_EDGE));
     assert_eq!(out, "edge ok\n");
+}
+
+/// Negative enum values (amdxdna's `AMDXDNA_DEV_TYPE_UNKNOWN = -1`) are
+/// Python `IntEnum` members and Go constants of a signed type, and a
+/// signed member holds them.
+#[test]
+fn negative_enum_values_in_python_and_go() {
+    let m = load(NEGATIVE_ENUM);
+    let dir = scratch_models("negative_enum", std::slice::from_ref(&m));
+    if have("python3", "--version", "the generated Python modules") {
+        let out = ok(python(&dir, "negenum").arg("-c").arg(
+            "import negenum_uapi as n\n\
+             assert [int(v) for v in n.DevType] == [-1, 0, 1], list(n.DevType)\n\
+             assert n.Far.DEEP == -8589934592 and n.Far.HIGH == 8589934592\n\
+             q = n.Query(kind=n.DevType.UNKNOWN, level=n.Far.DEEP)\n\
+             assert (q.kind, q.level) == (-1, -8589934592)\n\
+             print('ok')",
+        ));
+        assert_eq!(out, "ok\n");
+    }
+    if have("go", "version", "the generated Go packages") {
+        let pkg = dir.join(go::package_dir(&m));
+        std::fs::write(
+            pkg.join("zz_negative_test.go"),
+            "package negenumuapi\n\nimport \"testing\"\n\n\
+             func TestNegative(t *testing.T) {\n\
+             \tvar q Query\n\
+             \tq.Kind = int32(DEV_TYPE_UNKNOWN)\n\
+             \tq.Level = int64(FAR_DEEP)\n\
+             \tif q.Kind != -1 || q.Level != -8589934592 || DEV_TYPE_UMQ != 1 {\n\
+             \t\tt.Fatal(q)\n\
+             \t}\n\
+             }\n",
+        )
+        .unwrap();
+        let out = ok(go(&pkg).args(["test", "-count=1", "-v", "./..."]));
+        assert!(out.contains("--- PASS: TestNegative"), "{out}");
+        ok(go(&pkg).env("GOARCH", "386").args(["vet", "./..."]));
+    }
 }
 
 const GO_EDGE_TEST: &str = r#"package edgeuapi

@@ -84,9 +84,9 @@ fn includes_share_items_and_keep_their_own_names() {
 fn enum_and_flags_values_follow_ynl() {
     let text = "name: x\ndefinitions:\n  - { name: k, type: enum, entries: [a, b, { name: c, value: 10 }, d] }\n  - { name: f, type: flags, value-start: 2, entries: [a, b] }\n";
     let m = uabi::load::load_str(text, "x.yaml").unwrap();
-    let k: Vec<u64> = m.enums[0].entries.iter().map(|e| e.value).collect();
+    let k: Vec<i128> = m.enums[0].entries.iter().map(|e| e.value).collect();
     assert_eq!(k, [0, 1, 10, 11]);
-    let f: Vec<u64> = m.enums[1].entries.iter().map(|e| e.value).collect();
+    let f: Vec<i128> = m.enums[1].entries.iter().map(|e| e.value).collect();
     assert_eq!(f, [4, 8]);
 }
 
@@ -95,16 +95,21 @@ fn enum_and_flags_values_follow_ynl() {
 /// crate spell them as written.
 #[test]
 fn yaml_1_1_boolean_words_are_names() {
-    let text = "name: x\ndefinitions:\n  - { name: mode, type: enum, entries: [off, on, yes, no] }\n";
+    let text =
+        "name: x\ndefinitions:\n  - { name: mode, type: enum, entries: [off, on, yes, no] }\n";
     let m = uabi::load::load_str(text, "x.yaml").unwrap();
-    let entries: Vec<(&str, u64)> = m.enums[0]
+    let entries: Vec<(&str, i128)> = m.enums[0]
         .entries
         .iter()
         .map(|e| (e.name.as_str(), e.value))
         .collect();
     assert_eq!(entries, [("off", 0), ("on", 1), ("yes", 2), ("no", 3)]);
     let c = uabi::backend::c::render(&m).unwrap();
-    assert!(c[0].contents.contains("X_MODE_OFF = 0,"), "{}", c[0].contents);
+    assert!(
+        c[0].contents.contains("X_MODE_OFF = 0,"),
+        "{}",
+        c[0].contents
+    );
     assert!(c[0].contents.contains("X_MODE_ON = 1,"));
 }
 

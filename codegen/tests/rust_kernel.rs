@@ -40,6 +40,15 @@ definitions:
       - { name: color, type: u16, enum: color }
       - { name: pad0, type: pad, len: 2 }
       - { name: result, type: u32, access: out }
+  - name: dev-type
+    type: enum
+    doc: A negative value, as amdxdna's AMDXDNA_DEV_TYPE_UNKNOWN.
+    entries: [{ name: unknown, value: -1 }, kmq, umq]
+  - name: query
+    type: struct
+    members:
+      - { name: kind, type: s32, enum: dev-type }
+      - { name: pad0, type: pad, len: 4 }
 ioctls:
   - { name: ping, nr: 0x00, dir: none, extension: zero-extend }
   - { name: poke, nr: 0x01, dir: inout, arg: inner, extension: zero-extend, since: 2 }
@@ -615,6 +624,17 @@ fn included_elements_at_their_spec_revision() {
 }
 
 #[test]
+fn negative_enum_values_are_valid_values() {
+    assert_eq!(bu::dev_type::UNKNOWN, -1i32);
+    assert_eq!(bu::dev_type::KMQ, 0);
+    assert_eq!(bu::dev_type::UMQ, 1);
+    for (kind, want) in [(-1, Ok(())), (0, Ok(())), (1, Ok(())), (2, Err(Errno::EINVAL)), (-2, Err(Errno::EINVAL))] {
+        let q = bu::Query { kind, pad0: [0; 4] };
+        assert_eq!(kbase_kernel::validate_query_at(&q, 1), want, "{kind}");
+    }
+}
+
+#[test]
 fn out_only_ioctl() {
     let d = dev();
     // The caller's _IOWR on an _IOR ioctl: nothing is read, the value
@@ -982,6 +1002,7 @@ fn edge_crates_build_and_behave() {
         "routing_and_revisions",
         "included_elements_at_their_spec_revision",
         "out_only_ioctl",
+        "negative_enum_values_are_valid_values",
         "kver::sizes_at_each_revision",
         "kver::a_newer_ioctl_is_enotty_on_an_older_driver",
         "kver::a_newer_caller_is_truncated_by_an_older_zero_extend_driver",

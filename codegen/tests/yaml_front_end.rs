@@ -237,7 +237,10 @@ fn scalars_resolve_as_the_core_schema_says() {
         ]
     );
     assert_eq!(
-        format!("{:?}", spec.definitions[1].value.value.as_ref().unwrap().value),
+        format!(
+            "{:?}",
+            spec.definitions[1].value.value.as_ref().unwrap().value
+        ),
         "Name(\"off\")"
     );
     for word in ["True", "TRUE", "false", "False", "FALSE"] {

@@ -132,10 +132,10 @@ fn pairs(p: &[(&str, u32)]) -> Vec<(String, u32)> {
 fn genetlink_numbering_follows_ynl() {
     let m = load("ynl/genetlink.yaml");
     let mode = m.enums.iter().find(|e| e.name == "mode").unwrap();
-    let vals: Vec<u64> = mode.entries.iter().map(|e| e.value).collect();
+    let vals: Vec<i128> = mode.entries.iter().map(|e| e.value).collect();
     assert_eq!(vals, [2, 3, 7, 8], "value-start 2, then an explicit 7");
     let caps = m.enums.iter().find(|e| e.name == "caps").unwrap();
-    let vals: Vec<u64> = caps.entries.iter().map(|e| e.value).collect();
+    let vals: Vec<i128> = caps.entries.iter().map(|e| e.value).collect();
     assert_eq!(vals, [1, 2, 16], "flags are bit values; `value` is the bit");
     assert_eq!(
         attr_values(&m, "demo-fam"),

@@ -12,11 +12,12 @@ struct Section {
 }
 
 impl Section {
-    fn show(self, v: u64) -> String {
-        if self.name == "flags" {
-            hex(v)
-        } else {
-            v.to_string()
+    /// A flag's mask in hex, an enum value in decimal (it may be
+    /// negative).
+    fn show(self, v: i128) -> String {
+        match u64::try_from(v) {
+            Ok(bits) if self.name == "flags" => hex(bits),
+            _ => v.to_string(),
         }
     }
 }

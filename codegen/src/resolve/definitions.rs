@@ -94,9 +94,12 @@ impl Resolver<'_> {
             };
             let ename_s = self.name(&ename, "entry");
             if let Some(v) = value {
+                // An enum value may be negative, as an existing ABI's is
+                // (amdxdna's `AMDXDNA_DEV_TYPE_UNKNOWN = -1`); a flag is a
+                // bit number.
                 next = self.int_in(
                     v,
-                    0,
+                    if flags { 0 } else { i64::MIN.into() },
                     if flags { 63 } else { u64::MAX.into() },
                     "entry value",
                 )?;
@@ -110,7 +113,16 @@ impl Resolver<'_> {
                 );
                 return None;
             }
-            let v: u64 = if flags { 1u64 << next } else { next as u64 };
+            if !flags && next > u64::MAX.into() {
+                self.err(
+                    &rules::VALUE_OUT_OF_RANGE,
+                    pos.clone(),
+                    format!("entry `{ename_s}` would be {next}, beyond 64 bits"),
+                    "",
+                );
+                return None;
+            }
+            let v: i128 = if flags { 1i128 << next } else { next };
             let esince = self.since(&esince.cloned());
             if let Some(prev) = out.iter().find(|p| p.name == ename_s) {
                 self.err(

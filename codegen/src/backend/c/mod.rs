@@ -291,7 +291,9 @@ fn const_view(model: &Model, i: usize) -> DefineGroup {
 /// C requires enumerator values to fit in `int` (`-pedantic` rejects
 /// others), so larger enums are written as `#define`s instead.
 fn fits_c_enum(e: &Enum) -> bool {
-    e.entries.iter().all(|x| x.value <= i32::MAX as u64)
+    e.entries
+        .iter()
+        .all(|x| (i128::from(i32::MIN)..=i128::from(i32::MAX)).contains(&x.value))
 }
 
 fn enum_view(model: &Model, e: &Enum) -> EnumView {
@@ -351,7 +353,7 @@ fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
                     .since(x.since)
                     .lines(),
                 name: entry_macro(&model.name, e, &x.name),
-                value: c_int(i128::from(x.value)),
+                value: c_int(x.value),
             })
             .collect(),
     };
@@ -369,7 +371,7 @@ fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
                 .since(x.since)
                 .lines(),
             name: entry_macro(&model.name, e, &x.name),
-            value: c_mask(x.value),
+            value: c_mask(x.bits()),
         })
         .collect();
     defines.push(Define {
@@ -981,7 +983,7 @@ fn render_max_defines(model: &Model, e: &Enum) -> Vec<Define> {
                 .as_deref()
                 .map_or_else(|| format!("__{pfx}MAX"), upper);
             // An enumerator without a value is the previous one plus one.
-            let next = e.entries.last().map_or(0, |x| i128::from(x.value) + 1);
+            let next = e.entries.last().map_or(0, |x| x.value + 1);
             vec![
                 Define {
                     doc: Vec::new(),

@@ -28,8 +28,8 @@ use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
-    ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
-    Struct, StructId,
+    ByteOrder, Elem, Enum, EnumEntry, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen,
+    Scalar, Struct, StructId,
 };
 use crate::names::{pascal, upper};
 use crate::target::Target;
@@ -522,7 +522,6 @@ fn package_doc(model: &Model) -> Vec<String> {
 fn enum_item(model: &Model, e: &Enum) -> Item {
     let name = pascal(&e.name);
     let flags = e.kind == EnumKind::Flags;
-    let wide = e.entries.iter().any(|x| x.value > u64::from(u32::MAX));
     let mut doc = doc_paras(e.doc.as_deref());
     since(&mut doc, e.since);
     let doc = if doc.is_empty() {
@@ -535,11 +534,11 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
     } else {
         comment(&lead(&format!("{name}: "), doc), 0)
     };
-    let value = |v: u64| {
+    let value = |x: &EnumEntry| {
         if flags {
-            format!("{v:#x}")
+            format!("{:#x}", x.bits())
         } else {
-            v.to_string()
+            x.value.to_string()
         }
     };
     let mut rows: Vec<Row> = e
@@ -551,7 +550,7 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
             Row {
                 doc: comment(&doc, 1),
                 name: format!("{}_{}", upper(&e.name), upper(&x.name)),
-                rest: format!("{name} = {}", value(x.value)),
+                rest: format!("{name} = {}", value(x)),
             }
         })
         .collect();
@@ -567,7 +566,7 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
     }
     Item::Enum {
         doc,
-        base: if wide { "uint64" } else { "uint32" },
+        base: scalar_go(e.value_scalar()),
         values: align(rows),
         name,
     }

@@ -24,8 +24,8 @@ use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
-    ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
-    Struct, StructId, StructLayout,
+    ByteOrder, Elem, Enum, EnumEntry, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen,
+    Scalar, Struct, StructId, StructLayout,
 };
 use crate::names::{pascal, snake, upper};
 use crate::target::Target;
@@ -685,11 +685,11 @@ fn enum_view(e: &Enum) -> EnumView {
     }
     since(&mut doc, e.since);
     let flags = e.kind == EnumKind::Flags;
-    let value = |v: u64| {
+    let value = |x: &EnumEntry| {
         if flags {
-            format!("{v:#x}")
+            format!("{:#x}", x.bits())
         } else {
-            v.to_string()
+            x.value.to_string()
         }
     };
     let name = pascal(&e.name);
@@ -710,7 +710,7 @@ fn enum_view(e: &Enum) -> EnumView {
                     gap: false,
                     doc: comment(&doc, 4),
                     name: upper(&x.name),
-                    value: value(x.value),
+                    value: value(x),
                 }
             })
             .collect(),

@@ -420,11 +420,7 @@ impl Gen<'_> {
         }
         let mut prefix = self.uapi_prefix(owner);
         prefix.push(snake_ident(&e.name));
-        let ety = if e.entries.iter().any(|x| x.value > u64::from(u32::MAX)) {
-            Scalar::U64
-        } else {
-            Scalar::U32
-        };
+        let ety = e.value_scalar();
         let et = ety.rust();
         let bitwise = check.as_flags || e.kind == EnumKind::Flags;
         // Bits are tested on the member's bits, as the mask check does.
@@ -461,10 +457,10 @@ impl Gen<'_> {
                 (cond, format!("sets {names}"))
             } else if check.as_flags {
                 // An enum used as flags: each value is a bit number.
-                let bits = u64::from(uty.size() * 8);
+                let bits = i128::from(uty.size() * 8);
                 let mask = entries
                     .iter()
-                    .filter(|x| x.value < bits)
+                    .filter(|x| (0..bits).contains(&x.value))
                     .fold(0u64, |m, x| m | 1 << x.value);
                 if mask == 0 {
                     continue;
@@ -562,11 +558,7 @@ impl Gen<'_> {
         let link = doc_link(&prefix, &module_id);
         let module = path(&prefix, &module_id);
         // The type of the uapi crate's constants and `is_valid`.
-        let ety = if e.entries.iter().any(|x| x.value > u64::from(u32::MAX)) {
-            Scalar::U64
-        } else {
-            Scalar::U32
-        };
+        let ety = e.value_scalar();
         // Flags are bit patterns: a signed member is read as its bits.
         let (x, ty) = if check.as_flags && ty.signed() {
             let u = unsigned(ty);
@@ -576,11 +568,11 @@ impl Gen<'_> {
         };
         if check.as_flags && e.kind == EnumKind::Enum {
             // An enum used as flags: each value is a bit number.
-            let bits = u64::from(ty.size() * 8);
+            let bits = i128::from(ty.size() * 8);
             let mask = e
                 .entries
                 .iter()
-                .filter(|x| x.value < bits)
+                .filter(|x| (0..bits).contains(&x.value))
                 .fold(0u64, |m, x| m | 1 << x.value);
             let full = if bits == 64 {
                 u64::MAX

@@ -193,8 +193,7 @@ fn write_const(w: &mut RustWriter, c: &Const) {
 }
 
 fn write_enum(w: &mut RustWriter, e: &Enum) {
-    let wide = e.entries.iter().any(|x| x.value > u64::from(u32::MAX));
-    let ty = if wide { "u64" } else { "u32" };
+    let ty = crate::backend::rust::RustScalar::rust(e.value_scalar());
     let flags = e.kind == EnumKind::Flags;
     let kind_word = if flags { "flags" } else { "enum" };
     let text = format!(
@@ -208,7 +207,7 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
     let ids: Vec<String> = e.entries.iter().map(|x| const_ident(&x.name)).collect();
     for (x, id) in e.entries.iter().zip(&ids) {
         let lit = if flags {
-            hex_lit(x.value, 0)
+            hex_lit(x.bits(), 0)
         } else {
             x.value.to_string()
         };
