@@ -138,6 +138,9 @@ pub struct Model {
     pub pos: Pos,
     /// Included specs, resolved, in `include:` order.
     pub includes: Vec<Arc<Model>>,
+    /// `existing-abi: true`: the whole spec describes an ABI that already
+    /// ships; every lint error is a warning (lint-rules.md, "Existing ABI").
+    pub existing_abi: bool,
     /// Every spec included, transitively, by name; see [`Id`].
     pub tree: SpecTree,
     pub consts: Vec<Const>,
@@ -240,6 +243,8 @@ pub struct Enum {
     pub header: Option<String>,
     pub pos: Pos,
     pub lint_allow: Vec<String>,
+    /// Describes an ABI that already ships (its own marking or the spec's).
+    pub existing_abi: bool,
 }
 
 impl Enum {
@@ -518,6 +523,10 @@ pub struct Struct {
     pub layouts: BTreeMap<Target, StructLayout>,
     pub pos: Pos,
     pub lint_allow: Vec<String>,
+    /// Describes an ABI that already ships (its own marking or the
+    /// spec's): its natural per-target layout is reproduced, and lint
+    /// reports layout mistakes as warnings.
+    pub existing_abi: bool,
 }
 
 impl Struct {
@@ -599,6 +608,8 @@ pub struct Ioctl {
     pub lint_allow: Vec<String>,
     /// `flags: [admin-perm]`: only a privileged caller may issue it (EPERM).
     pub admin_perm: bool,
+    /// Describes an ABI that already ships (its own marking or the spec's).
+    pub existing_abi: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -165,6 +165,11 @@ pub struct SpecFile {
     pub uapi_header: Option<S<String>>,
     #[serde(default)]
     pub include: Vec<S<String>>,
+    /// Every item describes an ABI that already ships (an imported
+    /// header): its mistakes are reproduced and lint reports them as
+    /// warnings.
+    #[serde(default)]
+    pub existing_abi: Option<S<bool>>,
     #[serde(default)]
     pub ioctl: Option<S<IoctlConfig>>,
     #[serde(default)]
@@ -271,6 +276,9 @@ pub struct Definition {
     pub name: S<String>,
     #[serde(rename = "type")]
     pub kind: S<String>,
+    /// The item describes an ABI that already ships.
+    #[serde(default)]
+    pub existing_abi: Option<S<bool>>,
     #[serde(default)]
     pub doc: Option<String>,
     #[serde(default)]
@@ -362,6 +370,9 @@ pub struct RangeDef {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct IoctlDef {
     pub name: S<String>,
+    /// The ioctl describes an ABI that already ships.
+    #[serde(default)]
+    pub existing_abi: Option<S<bool>>,
     #[serde(default)]
     pub nr: Option<S<i128>>,
     #[serde(default)]

@@ -285,3 +285,90 @@ fn names_that_break_headers() {
     assert_eq!(rules(&d), ["header-reserved-name"], "{d:#?}");
     assert!(d[0].message.contains("`PAGE_SIZE`"), "{}", d[0].message);
 }
+
+/// A spec marked `existing-abi` describes an ABI that ships: its mistakes
+/// are warnings that name what they cause, and the same spec without the
+/// marking is refused with the same rules as errors.
+#[test]
+fn existing_abi_mistakes_are_warnings_naming_their_consequence() {
+    use uabi::diag::Severity;
+    let rel = "tests/fixtures/layout/ivpu-submit.yaml";
+    let (diags, rendered) = diagnose(rel);
+    let ids: Vec<(&str, Severity)> = diags.iter().map(|d| (d.rule.id, d.severity)).collect();
+    assert_eq!(
+        ids,
+        [
+            ("implicit-tail-padding", Severity::Warning),
+            ("missing-errors", Severity::Warning),
+            ("missing-extension", Severity::Warning),
+        ],
+        "{rendered}"
+    );
+    let tail = &diags[0];
+    assert!(
+        tail.message.contains("0x40206444 on x86_64")
+            && tail.message.contains("0x401c6444 on i386")
+            && tail
+                .message
+                .contains("(existing ABI: reproduced exactly as it ships)")
+            && tail.message.ends_with(tail.rule.rationale),
+        "{rendered}"
+    );
+    assert!(
+        tail.hint
+            .as_deref()
+            .is_some_and(|h| h.starts_with("keep it")),
+        "no fix that changes the layout is proposed: {rendered}"
+    );
+    // Documenting errors and the extension rule changes no byte: those
+    // hints still say what to write.
+    assert!(
+        diags[1]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("errors:"))
+    );
+
+    // Without the marking, the same mistakes are errors.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("existing-abi: true\n", "");
+    let model = uabi::load::load_str(&text, "ivpu.yaml").unwrap();
+    let severities: Vec<(&str, Severity)> = lint(&model)
+        .sorted()
+        .iter()
+        .map(|d| (d.rule.id, d.severity))
+        .collect();
+    assert_eq!(
+        severities,
+        [
+            ("implicit-tail-padding", Severity::Error),
+            ("missing-errors", Severity::Error),
+            ("missing-extension", Severity::Error),
+        ]
+    );
+
+    // An item-level marking covers that item only, and lets `lint-allow`
+    // name a rule that is an error elsewhere.
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .unwrap()
+        .replace("existing-abi: true\n", "")
+        .replace(
+            "    doc: Submit commands to the NPU.\n",
+            "    doc: Submit commands to the NPU.\n    existing-abi: true\n    lint-allow: [implicit-tail-padding]\n",
+        );
+    let model = uabi::load::load_str(&text, "ivpu.yaml").unwrap();
+    let ids: Vec<(&str, Severity)> = lint(&model)
+        .sorted()
+        .iter()
+        .map(|d| (d.rule.id, d.severity))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("missing-errors", Severity::Error),
+            ("missing-extension", Severity::Error),
+        ]
+    );
+}

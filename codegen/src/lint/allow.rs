@@ -3,9 +3,11 @@
 
 use super::*;
 
-/// A `lint-allow` list, where to report a problem with it, and the lists
-/// that may silence that report (its own and its struct's).
-type AllowSite<'m> = (&'m [String], &'m Pos, Vec<&'m [String]>);
+/// A `lint-allow` list, where to report a problem with it, the lists
+/// that may silence that report (its own and its struct's), and whether
+/// the item describes shipping ABI (where every lint rule is a warning,
+/// so any lint rule may be allowed).
+type AllowSite<'m> = (&'m [String], &'m Pos, Vec<&'m [String]>, bool);
 
 impl<'a> Cx<'a> {
     /// Every `lint-allow` id must name a warning rule.
@@ -13,24 +15,29 @@ impl<'a> Cx<'a> {
         let m = self.model;
         let mut lists: Vec<AllowSite> = Vec::new();
         for s in &m.structs {
-            lists.push((&s.lint_allow, &s.pos, vec![&s.lint_allow]));
+            lists.push((&s.lint_allow, &s.pos, vec![&s.lint_allow], s.existing_abi));
             for mm in &s.members {
-                lists.push((&mm.lint_allow, &mm.pos, vec![&mm.lint_allow, &s.lint_allow]));
+                lists.push((
+                    &mm.lint_allow,
+                    &mm.pos,
+                    vec![&mm.lint_allow, &s.lint_allow],
+                    s.existing_abi,
+                ));
             }
         }
         for e in &m.enums {
-            lists.push((&e.lint_allow, &e.pos, vec![&e.lint_allow]));
+            lists.push((&e.lint_allow, &e.pos, vec![&e.lint_allow], e.existing_abi));
         }
         for i in &m.ioctls {
-            lists.push((&i.lint_allow, &i.pos, vec![&i.lint_allow]));
+            lists.push((&i.lint_allow, &i.pos, vec![&i.lint_allow], i.existing_abi));
         }
         for r in &m.rings {
-            lists.push((&r.lint_allow, &r.pos, vec![&r.lint_allow]));
+            lists.push((&r.lint_allow, &r.pos, vec![&r.lint_allow], m.existing_abi));
         }
         for a in m.attribute_sets.iter().flat_map(|x| &x.attributes) {
-            lists.push((&a.lint_allow, &a.pos, vec![&a.lint_allow]));
+            lists.push((&a.lint_allow, &a.pos, vec![&a.lint_allow], m.existing_abi));
         }
-        for (list, pos, allows) in lists {
+        for (list, pos, allows, existing) in lists {
             for id in list {
                 let d = match rules::find(id) {
                     None => {
@@ -51,7 +58,9 @@ impl<'a> Cx<'a> {
                         )
                         .with_hint(hint)
                     }
-                    Some(r) if !r.can_be_allowed() => self
+                    // Shipping ABI turns every lint error into a warning,
+                    // which may then be allowed.
+                    Some(r) if !(r.can_be_allowed() || existing && r.stage == Stage::Lint) => self
                         .diag(
                             &rules::LINT_ALLOW_ERROR,
                             pos,

@@ -33,7 +33,7 @@ impl<'a> Cx<'a> {
                     .with_hint(format!(
                         "write `dir: in`, `out` or `inout` as the kernel uses `{a}`, or remove `arg:`"
                     ));
-                self.emit(d, allow);
+                self.emit_for(d, allow, i.existing_abi);
             }
             (dir, None) if dir != Dir::None => {
                 let d = self
@@ -43,7 +43,7 @@ impl<'a> Cx<'a> {
                         format!("ioctl `{}` has `dir: {}` but no `arg:`", i.name, dir.name()),
                     )
                     .with_hint("add `arg: <struct>`, or write `dir: none`");
-                self.emit(d, allow);
+                self.emit_for(d, allow, i.existing_abi);
             }
             _ => {}
         }
@@ -73,7 +73,7 @@ impl<'a> Cx<'a> {
                 format!("the argument `{}` of ioctl `{}` is {sizes}", arg.name, i.name),
             )
             .with_hint("keep bulk data in caller memory behind a `user-ptr` member with `count` and `max-count`");
-        self.emit(d, &[&i.lint_allow]);
+        self.emit_for(d, &[&i.lint_allow], i.existing_abi);
     }
 
     /// Rule 9: the nr lies in the spec's range and was never retired.
@@ -93,7 +93,7 @@ impl<'a> Cx<'a> {
                 .with_hint(format!(
                     "use a free nr in {lo:#04x}..{hi:#04x}; a subsystem core spec declares its own range with `ioctl: {{ nr-range: {{ min: 0x00, max: 0x3f }} }}`"
                 ));
-            self.emit(d, allow);
+            self.emit_for(d, allow, i.existing_abi);
         }
         if self.model.retired_nrs.contains(&i.nr) {
             let d = self
@@ -106,7 +106,7 @@ impl<'a> Cx<'a> {
                     ),
                 )
                 .with_hint("give the ioctl a number that was never used");
-            self.emit(d, allow);
+            self.emit_for(d, allow, i.existing_abi);
         }
     }
 
@@ -122,7 +122,7 @@ impl<'a> Cx<'a> {
                     format!("ioctl `{}` does not say how it treats a caller struct of another size", i.name),
                 )
                 .with_hint("add `extension: zero-extend` (shorter zero-extended, longer truncated) or `extension: strict` (longer rejected with E2BIG unless the extra bytes are zero)");
-            self.emit(d, allow);
+            self.emit_for(d, allow, i.existing_abi);
         }
         if !i.errors_declared || i.errors.is_empty() {
             let what = if i.errors_declared {
@@ -137,7 +137,7 @@ impl<'a> Cx<'a> {
                     format!("ioctl `{}` has {what}", i.name),
                 )
                 .with_hint("list every errno it returns: `errors: [{ errno: EINVAL, doc: ... }]`");
-            self.emit(d, allow);
+            self.emit_for(d, allow, i.existing_abi);
         }
     }
 
@@ -205,7 +205,7 @@ impl<'a> Cx<'a> {
         let d = self
             .diag(&rules::DIR_MISMATCH, &i.dir_pos, msg)
             .with_hint(hint);
-        self.emit(d, &[&i.lint_allow]);
+        self.emit_for(d, &[&i.lint_allow], i.existing_abi);
     }
 
     pub(super) fn access_leaves(

@@ -119,6 +119,7 @@ impl<'a> Cx<'a> {
                 continue;
             };
             let pad = fresh_pad(used);
+            let msg = format!("{msg}{}", self.consequence(s));
             let d = self
                 .diag(&rules::IMPLICIT_PADDING, &m.pos, msg)
                 .with_hint(format!(
@@ -126,7 +127,7 @@ impl<'a> Cx<'a> {
                     pad_yaml(&pad, pad_len),
                     m.name
                 ));
-            self.emit(d, &[]);
+            self.emit_for(d, &[&s.lint_allow], s.existing_abi);
             fired = true;
         }
         fired
@@ -183,10 +184,11 @@ impl<'a> Cx<'a> {
                 |m| format!("after `{}`", m.name),
             );
             let pad = fresh_pad(used);
+            let msg = format!("{msg}{}", self.consequence(s));
             let d = self
                 .diag(&rules::IMPLICIT_TAIL_PADDING, &s.pos, msg)
                 .with_hint(format!("append `{}` {after}", pad_yaml(&pad, pad_len)));
-            self.emit(d, &[]);
+            self.emit_for(d, &[&s.lint_allow], s.existing_abi);
             return true;
         }
         false
@@ -252,11 +254,42 @@ impl<'a> Cx<'a> {
                 .with_hint("make the tail padding an explicit `pad` member")
             }
         };
-        self.emit(d, &[]);
+        self.emit_for(d, &[&s.lint_allow], s.existing_abi);
         true
     }
 
-    /// "16 bytes on x86_64 and aarch64 but 12 bytes on i386" style text.
+    /// What a struct's per-target layout causes beyond its own bytes:
+    /// ", so ioctl `submit` is 0xc0206441 on x86_64 but 0xc01c6441 on
+    /// i386" for each ioctl carrying it whose command number differs.
+    fn consequence(&self, s: &Struct) -> String {
+        let targets = &self.model.targets;
+        let parts: Vec<String> = self
+            .model
+            .ioctls
+            .iter()
+            .filter(|io| {
+                io.arg.as_ref().is_some_and(|id| {
+                    id.spec() == self.model.name && self.struct_(id).name == s.name
+                })
+            })
+            .filter_map(|io| {
+                let cmd = |t: Target| io.cmds.get(&t).copied().flatten().unwrap_or(0);
+                if targets.iter().all(|t| cmd(*t) == cmd(targets[0])) {
+                    return None;
+                }
+                let cmds = self.by_value(targets, cmd, |c| format!("{c:#010x}"));
+                Some(format!("ioctl `{}` is {cmds}", io.name))
+            })
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(", so {}", join_names(&parts))
+        }
+    }
+
+    /// "16 bytes on x86_64 and aarch64 but 12 bytes on i386" style text
+    /// ("a on x, b on y and c on z" for three values or more).
     pub(super) fn by_value(
         &self,
         targets: &[Target],
@@ -268,6 +301,10 @@ impl<'a> Cx<'a> {
             .iter()
             .map(|(v, ts)| format!("{} on {}", show(*v), self.on(ts)))
             .collect();
-        parts.join(" but ")
+        if parts.len() == 2 {
+            parts.join(" but ")
+        } else {
+            join_names(&parts)
+        }
     }
 }

@@ -25,7 +25,7 @@ use crate::model::{
     Access, AttrSetId, Ioctl, Member, MemberKind, Model, Ring, Scalar, Struct, StructId,
 };
 use crate::names::{pascal, snake, upper};
-use crate::rules::{self, Rule};
+use crate::rules::{self, Rule, Stage};
 use crate::target::Target;
 use std::collections::BTreeSet;
 
@@ -107,8 +107,44 @@ impl<'a> Cx<'a> {
         Diagnostic::new(rule, pos.clone(), message)
     }
 
-    /// Pushes `d` unless it is a warning that one of `allows` silences.
+    /// Pushes `d` unless it is a warning that one of `allows` silences;
+    /// in a spec marked `existing-abi`, a lint error is a warning.
     fn emit(&mut self, d: Diagnostic, allows: &[&[String]]) {
+        self.emit_for(d, allows, self.model.existing_abi);
+    }
+
+    /// [`Cx::emit`] for an item that describes shipping ABI when
+    /// `existing` is set: there a lint error is a warning that the mistake
+    /// is reproduced, and the hint proposes no fix, since any fix changes
+    /// a size, offset or number that binaries in the field depend on
+    /// (lint-rules.md, "Existing ABI").
+    fn emit_for(&mut self, mut d: Diagnostic, allows: &[&[String]], existing: bool) {
+        if existing && d.severity == Severity::Error && d.rule.stage == Stage::Lint {
+            d.severity = Severity::Warning;
+            // The note goes before the rationale, which ends every lint
+            // message.
+            let note = " (existing ABI: reproduced exactly as it ships)";
+            d.message = match d
+                .message
+                .strip_suffix(d.rule.rationale)
+                .and_then(|m| m.strip_suffix("; "))
+            {
+                Some(specific) => format!("{specific}{note}; {}", d.rule.rationale),
+                None => format!("{}{note}", d.message),
+            };
+            // Documenting what an ioctl does changes no byte, so those
+            // hints stand; any other fix would.
+            let documents = [&rules::MISSING_ERRORS, &rules::MISSING_EXTENSION]
+                .iter()
+                .any(|r| std::ptr::eq(*r, d.rule));
+            if !documents {
+                d.hint = Some(
+                    "keep it: binaries in the field depend on it; a new ioctl or struct can do \
+                     better, and `lint-allow` silences this warning"
+                        .to_string(),
+                );
+            }
+        }
         if d.severity == Severity::Warning
             && allows.iter().any(|a| a.iter().any(|id| id == d.rule.id))
         {

@@ -20,6 +20,8 @@ impl Resolver<'_> {
         let name = self.name(&d.name, "const");
         self.forbid_struct_keys(d, "a const");
         self.forbid_enum_keys(d, "a const");
+        // A value has no layout or behaviour to reproduce.
+        self.forbid("existing-abi", &d.existing_abi, "a const");
         let since = self.since(&d.since);
         let Some(v) = &d.value.value else {
             self.err(
@@ -168,6 +170,7 @@ impl Resolver<'_> {
             header: d.header.as_ref().map(|h| h.value.clone()),
             pos: self.pos(&d.name),
             lint_allow: d.lint_allow.iter().map(|s| s.value.clone()).collect(),
+            existing_abi: self.existing_abi(d.existing_abi.as_ref()),
         })
     }
 }

@@ -185,6 +185,7 @@ impl Resolver<'_> {
                     .map_or_else(|| self.pos(&i.name), |d| self.pos(d)),
                 lint_allow: i.lint_allow.iter().map(|s| s.value.clone()).collect(),
                 admin_perm: self.op_flags(&i.flags),
+                existing_abi: self.existing_abi(i.existing_abi.as_ref()),
             });
         }
         out

@@ -53,6 +53,7 @@ pub fn resolve(
         enums: Vec::new(),
         ynl: is_ynl_family(spec),
         not_generated: Vec::new(),
+        existing_abi: spec.existing_abi.as_ref().is_some_and(|b| b.value),
     };
     r.tree = r.spec_tree(spec, &includes);
     // Ids into a tree with two specs of one name could point anywhere.
@@ -83,6 +84,8 @@ struct Resolver<'a> {
     ynl: bool,
     /// YNL features found that no backend generates; lint reports them.
     not_generated: Vec<NotGenerated>,
+    /// `existing-abi: true` on the spec: every item describes shipping ABI.
+    existing_abi: bool,
 }
 
 /// A reference to a name: where it is written.
@@ -91,6 +94,12 @@ fn pos_of<T>(file: &Arc<str>, s: &S<T>) -> Pos {
 }
 
 impl Resolver<'_> {
+    /// Whether an item describes shipping ABI: its own `existing-abi`
+    /// key, else the spec's.
+    fn existing_abi(&self, item: Option<&S<bool>>) -> bool {
+        item.map_or(self.existing_abi, |b| b.value)
+    }
+
     fn pos<T>(&self, s: &S<T>) -> Pos {
         pos_of(&self.file, s)
     }
@@ -295,6 +304,7 @@ impl Resolver<'_> {
             source: source_label.to_string(),
             pos: self.pos(&s.name),
             includes: includes.to_vec(),
+            existing_abi: self.existing_abi,
             tree: SpecTree::new(self.tree.clone()),
             // Cloned, not taken: attribute checks resolved later name consts too.
             consts: self.consts.clone(),

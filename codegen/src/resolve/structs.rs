@@ -208,6 +208,7 @@ impl Resolver<'_> {
             layouts: BTreeMap::new(),
             pos: self.pos(&d.name),
             lint_allow: d.lint_allow.iter().map(|s| s.value.clone()).collect(),
+            existing_abi: self.existing_abi(d.existing_abi.as_ref()),
         })
     }
 
