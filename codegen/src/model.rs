@@ -124,6 +124,10 @@ pub struct Model {
     pub revision: u32,
     /// File name of the C uapi header, e.g. `softaccel.h`.
     pub uapi_header: String,
+    /// The SPDX license expression of the C uapi header: the spec's
+    /// `license`, by default the uapi convention
+    /// `((GPL-2.0 WITH Linux-syscall-note) OR MIT)`.
+    pub license: String,
     /// The `_IOC` type byte, if the spec has ioctls.
     pub magic: Option<u8>,
     /// Numbers retired from use; never to be reused.

@@ -113,6 +113,28 @@ fn yaml_1_1_boolean_words_are_names() {
     assert!(c[0].contents.contains("X_MODE_ON = 1,"));
 }
 
+/// The header's SPDX line is the spec's `license` (an existing header's
+/// own), checked so that it cannot close the comment it sits in.
+#[test]
+fn license_is_the_headers_spdx_expression() {
+    let m = uabi::load::load_str("name: x\nlicense: MIT\n", "x.yaml").unwrap();
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(h.starts_with("/* SPDX-License-Identifier: MIT */\n"), "{h}");
+    let m = uabi::load::load_str("name: x\n", "x.yaml").unwrap();
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(h.starts_with(
+        "/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */\n"
+    ));
+    let d = uabi::load::load_str("name: x\nlicense: MIT */ int x; /*\n", "x.yaml").unwrap_err();
+    assert_eq!(d[0].rule.id, "bad-value");
+    assert_eq!((d[0].pos.line, d[0].pos.col), (2, 10));
+    assert!(
+        d[0].message.contains("not an SPDX license expression"),
+        "{}",
+        d[0].message
+    );
+}
+
 /// Two specs that exist only in memory: `dev` includes `core` from a
 /// sibling folder, as specs on disk do; the loader reads both through
 /// the in-memory provider, labels them relative to each other and keeps

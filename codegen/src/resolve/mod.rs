@@ -262,6 +262,7 @@ impl Resolver<'_> {
                 .unwrap_or(1) as u32;
         }
         let uapi_header = self.uapi_header(s, &name);
+        let license = self.license(s);
         let (magic, retired_nrs, nr_range) = match &s.ioctl {
             Some(cfg) => self.ioctl_config(cfg, includes),
             None => (None, Vec::new(), DEFAULT_NR_RANGE),
@@ -297,6 +298,7 @@ impl Resolver<'_> {
             doc: s.doc.clone(),
             revision: self.revision,
             uapi_header,
+            license,
             magic,
             retired_nrs,
             nr_range,
@@ -323,6 +325,31 @@ impl Resolver<'_> {
         model.operations = self.operations(s, &model);
         model.netlink = self.netlink_family(s);
         model
+    }
+
+    /// The header's SPDX expression: as written (an existing header's own,
+    /// e.g. ivpu's `GPL-2.0-only WITH Linux-syscall-note`, rocket's `MIT`),
+    /// else the uapi convention. Checked for the characters SPDX allows,
+    /// so it cannot end the comment it is printed in.
+    fn license(&mut self, s: &SpecFile) -> String {
+        const DEFAULT: &str = "((GPL-2.0 WITH Linux-syscall-note) OR MIT)";
+        let Some(l) = &s.license else {
+            return DEFAULT.to_string();
+        };
+        let ok = !l.value.trim().is_empty()
+            && l.value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " .+-()".contains(c));
+        if !ok {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(l),
+                format!("license `{}` is not an SPDX license expression", l.value),
+                "write an SPDX expression, e.g. `GPL-2.0-only WITH Linux-syscall-note` or `MIT`",
+            );
+            return DEFAULT.to_string();
+        }
+        l.value.trim().to_string()
     }
 
     /// The uapi header's name: given (an include path, as YNL names it)

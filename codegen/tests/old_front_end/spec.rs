@@ -147,6 +147,9 @@ pub struct SpecFile {
     pub revision: Option<S<i128>>,
     #[serde(default)]
     pub uapi_header: Option<S<String>>,
+    /// The SPDX license expression of the generated uapi header.
+    #[serde(default)]
+    pub license: Option<S<String>>,
     #[serde(default)]
     pub include: Vec<S<String>>,
     /// Every item describes an ABI that already ships (an imported

@@ -128,6 +128,8 @@ const RESERVED: &[&str] = &[
 #[derive(Template)]
 #[template(path = "c/templates/header.h", escape = "none")]
 struct HeaderView {
+    /// The SPDX expression of the header's first line.
+    license: String,
     /// Banner text lines (inside a comment).
     banner: Vec<String>,
     guard: String,
@@ -239,6 +241,7 @@ impl HeaderView {
             None => Vec::new(),
         };
         Ok(HeaderView {
+            license: model.license.clone(),
             banner: banner_lines(model).iter().map(|l| sanitize(l)).collect(),
             guard: guard(&model.uapi_header),
             includes: model

@@ -2,7 +2,7 @@
     prepares every name, value and comment line; this file holds the shape.
     Each tag sits on its own line and trims the newline before it, so tag
     lines vanish from the output. -#}
-/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */
+/* SPDX-License-Identifier: {{ license }} */
 /*
 {%- for l in banner %}
  * {{ l }}
