@@ -372,3 +372,35 @@ fn existing_abi_mistakes_are_warnings_naming_their_consequence() {
         ]
     );
 }
+
+/// Every constant the C header defines is checked against every other:
+/// an enum `ioctl` of spec `x` with an entry `ping` would be
+/// `X_IOCTL_PING`, the command macro of the ioctl `ping`.
+#[test]
+fn an_enum_entry_named_like_an_ioctl_macro_clashes() {
+    let text = "name: x\nioctl: { magic: 0x64 }\ndefinitions:\n  - { name: ioctl, type: enum, entries: [ping, pong] }\n  - { name: nr, type: flags, entries: [pong] }\n  - name: arg\n    type: struct\n    members:\n      - { name: a, type: u32 }\nioctls:\n  - { name: ping, nr: 0x40, dir: in, arg: arg, extension: strict, errors: [{ errno: EINVAL }] }\n  - { name: pong, nr: 0x41, dir: in, arg: arg, extension: strict, errors: [{ errno: EINVAL }] }\n";
+    let model = uabi::load::load_str(text, "x.yaml").unwrap();
+    let found: Vec<(String, u32)> = lint(&model)
+        .sorted()
+        .iter()
+        .filter(|d| d.rule.id == "generated-name-clash")
+        .map(|d| (d.message.split(';').next().unwrap().to_string(), d.pos.line))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "the command of ioctl `ping` becomes the C constant `X_IOCTL_PING`, which x.yaml:4:42 already defines".to_string(),
+                11
+            ),
+            (
+                "the command of ioctl `pong` becomes the C constant `X_IOCTL_PONG`, which x.yaml:4:48 already defines".to_string(),
+                12
+            ),
+            (
+                "the number of ioctl `pong` becomes the C constant `X_NR_PONG`, which x.yaml:5:40 already defines".to_string(),
+                12
+            ),
+        ]
+    );
+}

@@ -101,10 +101,13 @@ impl Cx<'_> {
 }
 
 impl Cx<'_> {
-    /// The C constants of attribute sets, operations and multicast groups
-    /// (named by YNL's rules, so two items may meet in one name: set `a`'s
-    /// `b-c` and set `a-b`'s `c`) must differ from each other and from
-    /// the definitions' constants.
+    /// Every constant the C header defines must have its own name: the
+    /// definitions' constants, the ioctls' command and number macros, the
+    /// magic, each flags set's `_ALL`, and the constants of attribute
+    /// sets, operations and multicast groups (named by YNL's rules, so two
+    /// items may meet in one name: set `a`'s `b-c` and set `a-b`'s `c`; an
+    /// enum `ioctl` of spec `x` with an entry `ping` is `X_IOCTL_PING`,
+    /// the command macro of an ioctl `ping`).
     pub(super) fn netlink_name_clashes(&mut self) {
         use crate::backend::c;
         let m = self.model;
@@ -131,11 +134,35 @@ impl Cx<'_> {
                 );
             }
         }
+        for e in m.enums.iter().filter(|e| e.header.is_none()) {
+            if e.kind == crate::model::EnumKind::Flags {
+                add(
+                    c::flags_all_macro(&m.name, e),
+                    &e.pos,
+                    &format!("the mask of every bit of `{}`", e.name),
+                );
+            }
+        }
         for k in m.consts.iter().filter(|k| k.header.is_none()) {
             add(
                 c::const_macro(&m.name, &k.name),
                 &k.pos,
                 &format!("const `{}`", k.name),
+            );
+        }
+        if m.magic.is_some() && !m.ioctls.is_empty() {
+            add(c::magic_macro(&m.name), &m.pos, "the spec's ioctl magic");
+        }
+        for i in &m.ioctls {
+            add(
+                c::ioctl_macro(&m.name, &i.name),
+                &i.pos,
+                &format!("the command of ioctl `{}`", i.name),
+            );
+            add(
+                c::nr_macro(&m.name, &i.name),
+                &i.pos,
+                &format!("the number of ioctl `{}`", i.name),
             );
         }
         for set in m.attribute_sets.iter().filter(|s| s.subset_of.is_none()) {
