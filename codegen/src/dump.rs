@@ -126,7 +126,8 @@ pub struct MemberDump {
     /// The nested struct of a `struct` member.
     #[serde(default, rename = "struct", skip_serializing_if = "Option::is_none")]
     pub struct_: Option<String>,
-    /// The scalar element of a `user-ptr`.
+    /// The scalar element of a `user-ptr`, or the integer a `pad` is
+    /// spelled as (`__u32 pad`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elem: Option<String>,
     /// The struct element of a `user-ptr`.
@@ -321,9 +322,15 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
             d.ty = ty.name().to_string();
             d.count = *count;
         }
-        MemberKind::Pad { len } => {
+        MemberKind::Pad { len, scalar } => {
             d.ty = "pad".into();
             d.len = Some(*len);
+            // The integer spelling of an existing header's pad (`__u32
+            // pad`): its source type, not its bytes.
+            if let Some(p) = scalar {
+                d.elem = Some(p.ty.name().to_string());
+                d.count = p.count;
+            }
         }
         MemberKind::Binary { len } => {
             d.ty = "binary".into();

@@ -32,12 +32,15 @@ pub fn member_layout<'a>(
                 align: ty.align(t),
             }
         }
-        MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
-            Layout {
-                size: checked_size(u64::from(*len))?,
-                align: 1,
-            }
-        }
+        // A pad spelled as an integer aligns as that integer does.
+        MemberKind::Pad { len, scalar } => Layout {
+            size: checked_size(u64::from(*len))?,
+            align: scalar.map_or(1, |p| p.ty.align(t)),
+        },
+        MemberKind::Binary { len } | MemberKind::String { len } => Layout {
+            size: checked_size(u64::from(*len))?,
+            align: 1,
+        },
         MemberKind::Struct { id } => {
             let l = nested(id).ok_or_else(|| LayoutError::UnknownStruct(id.clone()))?;
             Layout {

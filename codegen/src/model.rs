@@ -434,8 +434,10 @@ pub enum PtrLen {
 pub enum MemberKind {
     /// A scalar, or a fixed array of them when `count` is set.
     Scalar { ty: Scalar, count: Option<u32> },
-    /// Bytes that must be zero.
-    Pad { len: u32 },
+    /// Bytes that must be zero: `__u8 name[len]`, or with `scalar` an
+    /// integer (or an array of them) that must be zero, as existing
+    /// headers spell padding (`__u32 pad`, `__u64 reserved[2]`).
+    Pad { len: u32, scalar: Option<PadScalar> },
     /// Opaque bytes.
     Binary { len: u32 },
     /// NUL-terminated, NUL-padded characters.
@@ -448,6 +450,13 @@ pub enum MemberKind {
         len: PtrLen,
         max_count: Option<u64>,
     },
+}
+
+/// The integer spelling of a pad member: `ty`, or `ty[count]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PadScalar {
+    pub ty: Scalar,
+    pub count: Option<u32>,
 }
 
 impl MemberKind {

@@ -301,6 +301,8 @@ fn existing_abi_mistakes_are_warnings_naming_their_consequence() {
             ("implicit-tail-padding", Severity::Warning),
             ("missing-errors", Severity::Warning),
             ("missing-extension", Severity::Warning),
+            ("missing-errors", Severity::Warning),
+            ("missing-extension", Severity::Warning),
         ],
         "{rendered}"
     );
@@ -346,6 +348,8 @@ fn existing_abi_mistakes_are_warnings_naming_their_consequence() {
             ("implicit-tail-padding", Severity::Error),
             ("missing-errors", Severity::Error),
             ("missing-extension", Severity::Error),
+            ("missing-errors", Severity::Error),
+            ("missing-extension", Severity::Error),
         ]
     );
 
@@ -367,6 +371,8 @@ fn existing_abi_mistakes_are_warnings_naming_their_consequence() {
     assert_eq!(
         ids,
         [
+            ("missing-errors", Severity::Error),
+            ("missing-extension", Severity::Error),
             ("missing-errors", Severity::Error),
             ("missing-extension", Severity::Error),
         ]

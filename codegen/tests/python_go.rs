@@ -877,7 +877,8 @@ fn negative_enum_values_in_python_and_go() {
              assert [int(v) for v in n.DevType] == [-1, 0, 1], list(n.DevType)\n\
              assert n.Far.DEEP == -8589934592 and n.Far.HIGH == 8589934592\n\
              q = n.Query(kind=n.DevType.UNKNOWN, level=n.Far.DEEP)\n\
-             assert (q.kind, q.level) == (-1, -8589934592)\n\
+             assert (q.kind, q.level, q.reserved) == (-1, -8589934592, 0)\n\
+             assert n.Query.reserved.size == 4 and n.Query.level.offset == 8\n\
              print('ok')",
         ));
         assert_eq!(out, "ok\n");
@@ -891,6 +892,8 @@ fn negative_enum_values_in_python_and_go() {
              \tvar q Query\n\
              \tq.Kind = int32(DEV_TYPE_UNKNOWN)\n\
              \tq.Level = int64(FAR_DEEP)\n\
+             \tvar pad uint32 = q.Reserved\n\
+             \t_ = pad\n\
              \tif q.Kind != -1 || q.Level != -8589934592 || DEV_TYPE_UMQ != 1 {\n\
              \t\tt.Fatal(q)\n\
              \t}\n\

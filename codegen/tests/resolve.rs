@@ -135,6 +135,42 @@ fn license_is_the_headers_spdx_expression() {
     );
 }
 
+/// `pad: true` spells a pad as an integer (`__u32 pad`): aligned as that
+/// integer, and never a value, so value keys are refused.
+#[test]
+fn a_pad_may_be_spelled_as_an_integer() {
+    let m = uabi::load::load_str(
+        "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: a, type: u8 }\n      - { name: pad, type: u32, pad: true }\n      - { name: rsvd, type: u16, count: 2, pad: true }\n",
+        "x.yaml",
+    )
+    .unwrap();
+    let s = &m.structs[0];
+    let l = s.layout(uabi::target::Target::X86_64);
+    assert_eq!((l.size, l.align, l.offsets.clone()), (12, 4, vec![0, 4, 8]));
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(
+        h.contains("\t__u32 pad;\n") && h.contains("\t__u16 rsvd[2];\n"),
+        "{h}"
+    );
+    let d = uabi::load::load_str(
+        "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: pad, type: u32, pad: true, range: { min: 0, max: 1 } }\n",
+        "x.yaml",
+    )
+    .unwrap_err();
+    assert_eq!(d[0].rule.id, "bad-value");
+    assert!(
+        d[0].message.contains("padding is always zero"),
+        "{}",
+        d[0].message
+    );
+    let d = uabi::load::load_str(
+        "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: b, type: binary, len: 4, pad: true }\n",
+        "x.yaml",
+    )
+    .unwrap_err();
+    assert!(d[0].message.contains("`pad`"), "{}", d[0].message);
+}
+
 /// Two specs that exist only in memory: `dev` includes `core` from a
 /// sibling folder, as specs on disk do; the loader reads both through
 /// the in-memory provider, labels them relative to each other and keeps

@@ -46,9 +46,10 @@ definitions:
     entries: [{ name: unknown, value: -1 }, kmq, umq]
   - name: query
     type: struct
+    doc: A pad spelled as an integer, as existing headers write `__u32 pad`.
     members:
       - { name: kind, type: s32, enum: dev-type }
-      - { name: pad0, type: pad, len: 4 }
+      - { name: reserved, type: u32, pad: true }
 ioctls:
   - { name: ping, nr: 0x00, dir: none, extension: zero-extend }
   - { name: poke, nr: 0x01, dir: inout, arg: inner, extension: zero-extend, since: 2 }
@@ -629,9 +630,12 @@ fn negative_enum_values_are_valid_values() {
     assert_eq!(bu::dev_type::KMQ, 0);
     assert_eq!(bu::dev_type::UMQ, 1);
     for (kind, want) in [(-1, Ok(())), (0, Ok(())), (1, Ok(())), (2, Err(Errno::EINVAL)), (-2, Err(Errno::EINVAL))] {
-        let q = bu::Query { kind, pad0: [0; 4] };
+        let q = bu::Query { kind, reserved: 0 };
         assert_eq!(kbase_kernel::validate_query_at(&q, 1), want, "{kind}");
     }
+    // The typed pad is checked as every pad is.
+    let q = bu::Query { kind: 0, reserved: 1 };
+    assert_eq!(kbase_kernel::validate_query_at(&q, 1), Err(Errno::EINVAL));
 }
 
 #[test]

@@ -122,9 +122,31 @@ impl Resolver<'_> {
                     None => None,
                     Some(c) => Some(self.sized(c, 1, 1 << 20, "array count")? as u32),
                 };
-                MemberKind::Scalar {
-                    ty: integer?,
-                    count,
+                let ty = integer?;
+                if m.pad.as_ref().is_some_and(|p| p.value) {
+                    // Padding with an integer's spelling: zero, never a value.
+                    for (k, present) in [
+                        ("enum", m.enum_.is_some()),
+                        ("range", m.range.is_some()),
+                        ("byte-order", m.byte_order.is_some()),
+                        ("access", m.access.is_some()),
+                    ] {
+                        if present {
+                            self.err(
+                                &rules::BAD_VALUE,
+                                self.pos(&m.name),
+                                format!("pad member `{mname}` has `{k}`; padding is always zero"),
+                                format!("remove `{k}`, or `pad: true` if it holds a value"),
+                            );
+                            return None;
+                        }
+                    }
+                    MemberKind::Pad {
+                        len: ty.size() * count.unwrap_or(1),
+                        scalar: Some(PadScalar { ty, count }),
+                    }
+                } else {
+                    MemberKind::Scalar { ty, count }
                 }
             }
             "pad" | "binary" | "string" => {
@@ -136,6 +158,7 @@ impl Resolver<'_> {
                 self.forbid("enum", &m.enum_, &on);
                 self.forbid("range", &m.range, &on);
                 self.forbid("byte-order", &m.byte_order, &on);
+                self.forbid("pad", &m.pad, &on);
                 let Some(len) = &m.len else {
                     self.err(
                         &rules::MISSING_KEY,
@@ -147,7 +170,7 @@ impl Resolver<'_> {
                 };
                 let len = self.sized(len, 1, layout::MAX_STRUCT_SIZE.into(), "len")? as u32;
                 match ty {
-                    "pad" => MemberKind::Pad { len },
+                    "pad" => MemberKind::Pad { len, scalar: None },
                     "binary" => MemberKind::Binary { len },
                     _ => MemberKind::String { len },
                 }

@@ -340,6 +340,11 @@ pub struct MemberDef {
     /// YNL: how tools print the value; no effect on the ABI.
     #[serde(default)]
     pub display_hint: Option<S<String>>,
+    /// On an integer member: it is padding (must be zero, never a
+    /// value) spelled with that C type, as existing headers have
+    /// `__u32 pad` or `__u64 reserved`.
+    #[serde(default)]
+    pub pad: Option<S<bool>>,
     #[serde(default)]
     pub lint_allow: Vec<S<String>>,
 }

@@ -467,7 +467,15 @@ fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
                 None => format!("{t} {ident}"),
             }
         }
-        MemberKind::Pad { len } | MemberKind::Binary { len } => format!("__u8 {ident}[{len}]"),
+        MemberKind::Pad {
+            scalar: Some(p), ..
+        } => match p.count {
+            Some(n) => format!("{} {ident}[{n}]", p.ty.c()),
+            None => format!("{} {ident}", p.ty.c()),
+        },
+        MemberKind::Pad { len, scalar: None } | MemberKind::Binary { len } => {
+            format!("__u8 {ident}[{len}]")
+        }
         MemberKind::String { len } => format!("char {ident}[{len}]"),
         MemberKind::Struct { id } => format!("{} {ident}", owned_struct_tag(model, id)),
         MemberKind::UserPtr { .. } => format!("__u64 {ident}"),

@@ -201,7 +201,15 @@ fn member_go(model: &Model, m: &Member) -> String {
     match &m.kind {
         MemberKind::Scalar { ty, count: Some(n) } => format!("[{n}]{}", scalar_go(*ty)),
         MemberKind::Scalar { ty, count: None } => scalar_go(*ty).to_string(),
-        MemberKind::Pad { len } | MemberKind::Binary { len } => format!("[{len}]uint8"),
+        MemberKind::Pad {
+            scalar: Some(p), ..
+        } => match p.count {
+            Some(n) => format!("[{n}]{}", scalar_go(p.ty)),
+            None => scalar_go(p.ty).to_string(),
+        },
+        MemberKind::Pad { len, scalar: None } | MemberKind::Binary { len } => {
+            format!("[{len}]uint8")
+        }
         MemberKind::String { len } => format!("[{len}]byte"),
         MemberKind::Struct { id } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "uint64".to_string(),

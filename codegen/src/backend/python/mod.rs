@@ -771,7 +771,15 @@ fn member_ctype(model: &Model, m: &Member) -> String {
                 None => base,
             }
         }
-        MemberKind::Pad { len } | MemberKind::Binary { len } => format!("ctypes.c_uint8 * {len}"),
+        MemberKind::Pad {
+            scalar: Some(p), ..
+        } => match p.count {
+            Some(n) => format!("{} * {n}", scalar_ctype(p.ty)),
+            None => scalar_ctype(p.ty).to_string(),
+        },
+        MemberKind::Pad { len, scalar: None } | MemberKind::Binary { len } => {
+            format!("ctypes.c_uint8 * {len}")
+        }
         MemberKind::String { len } => format!("ctypes.c_char * {len}"),
         MemberKind::Struct { id } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "ctypes.c_uint64".to_string(),

@@ -8,7 +8,9 @@ use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
-use crate::model::{ByteOrder, EnumCheck, EnumEntry, EnumKind, MemberKind, Scalar, Struct};
+use crate::model::{
+    ByteOrder, EnumCheck, EnumEntry, EnumKind, MemberKind, PadScalar, Scalar, Struct,
+};
 use crate::names;
 use std::collections::BTreeMap;
 
@@ -293,8 +295,14 @@ impl Gen<'_> {
             };
             let from = (at > scope.base).then_some(at);
             match &m.kind {
-                MemberKind::Pad { .. } => out.push(Check::new(
-                    Test::Cond(format!("!uabi_runtime::all_zero(&{field})")),
+                MemberKind::Pad { scalar, .. } => out.push(Check::new(
+                    Test::Cond(match scalar {
+                        None => format!("!uabi_runtime::all_zero(&{field})"),
+                        Some(PadScalar { count: None, .. }) => format!("{field} != 0"),
+                        Some(PadScalar { count: Some(_), .. }) => {
+                            format!("{field}.iter().any(|x| *x != 0)")
+                        }
+                    }),
                     format!("`{label}` (pad) is not all zero"),
                     from,
                 )),
@@ -509,8 +517,19 @@ impl Gen<'_> {
                     MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => {
                         "0".to_string()
                     }
+                    MemberKind::Pad {
+                        scalar: Some(PadScalar { count: None, .. }),
+                        ..
+                    } => "0".to_string(),
                     MemberKind::Scalar { count: Some(n), .. }
-                    | MemberKind::Pad { len: n }
+                    | MemberKind::Pad {
+                        scalar: Some(PadScalar { count: Some(n), .. }),
+                        ..
+                    }
+                    | MemberKind::Pad {
+                        len: n,
+                        scalar: None,
+                    }
                     | MemberKind::Binary { len: n }
                     | MemberKind::String { len: n } => format!("[0; {n}]"),
                     MemberKind::Struct { id } => format!("{}::ZERO", self.struct_ty(id)),

@@ -92,9 +92,15 @@ impl Gen<'_> {
         match &mem.kind {
             MemberKind::Scalar { ty, count: None } => ty.rust().to_string(),
             MemberKind::Scalar { ty, count: Some(n) } => format!("[{}; {n}]", ty.rust()),
-            MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
-                format!("[u8; {len}]")
-            }
+            MemberKind::Pad {
+                scalar: Some(p), ..
+            } => match p.count {
+                Some(n) => format!("[{}; {n}]", p.ty.rust()),
+                None => p.ty.rust().to_string(),
+            },
+            MemberKind::Pad { len, scalar: None }
+            | MemberKind::Binary { len }
+            | MemberKind::String { len } => format!("[u8; {len}]"),
             MemberKind::Struct { id } => self.struct_path_text(id),
             MemberKind::UserPtr { .. } => "u64".to_string(),
         }
@@ -104,9 +110,15 @@ impl Gen<'_> {
         match &mem.kind {
             MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => "0".to_string(),
             MemberKind::Scalar { count: Some(n), .. } => format!("[0; {n}]"),
-            MemberKind::Pad { len } | MemberKind::Binary { len } | MemberKind::String { len } => {
-                format!("[0; {len}]")
-            }
+            MemberKind::Pad {
+                scalar: Some(p), ..
+            } => match p.count {
+                Some(n) => format!("[0; {n}]"),
+                None => "0".to_string(),
+            },
+            MemberKind::Pad { len, scalar: None }
+            | MemberKind::Binary { len }
+            | MemberKind::String { len } => format!("[0; {len}]"),
             MemberKind::Struct { id } => format!("{}::ZERO", self.struct_path_text(id)),
         }
     }
