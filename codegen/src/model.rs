@@ -175,6 +175,9 @@ pub struct Const {
     pub name: String,
     pub doc: Option<String>,
     pub value: i128,
+    /// The value as the spec wrote it when that was a hex literal
+    /// (`0x00010000`): the C header keeps an existing header's spelling.
+    pub hex: Option<String>,
     pub since: u32,
     /// YNL's `header`: a C header that already defines it, so the uapi
     /// header does not.

@@ -171,6 +171,35 @@ fn a_pad_may_be_spelled_as_an_integer() {
     assert!(d[0].message.contains("`pad`"), "{}", d[0].message);
 }
 
+/// A const written in hex stays hex in the C header, as an existing
+/// header spells it; other spellings are C's decimal.
+#[test]
+fn hex_consts_keep_their_spelling_in_c() {
+    let text = "name: x\ndefinitions:\n  - { name: a, type: const, value: 0x00010000 }\n  - name: b\n    type: const\n    value: 0xfF\n  - { name: c, type: const, value: 0o17 }\n  - { name: d, type: const, value: 0x1_0 }\n  - { name: e, type: const, value: 0x100000000 }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let hex: Vec<Option<&str>> = m.consts.iter().map(|c| c.hex.as_deref()).collect();
+    assert_eq!(
+        hex,
+        [
+            Some("0x00010000"),
+            Some("0xfF"),
+            None,
+            None,
+            Some("0x100000000")
+        ]
+    );
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    for want in [
+        "#define X_A 0x00010000\n",
+        "#define X_B 0xfF\n",
+        "#define X_C 15\n",
+        "#define X_D 16\n",
+        "#define X_E 4294967296ULL\n",
+    ] {
+        assert!(h.contains(want), "{want:?} in\n{h}");
+    }
+}
+
 /// Two specs that exist only in memory: `dev` includes `core` from a
 /// sibling folder, as specs on disk do; the loader reads both through
 /// the in-memory provider, labels them relative to each other and keeps

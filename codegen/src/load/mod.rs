@@ -121,7 +121,7 @@ impl Loader<'_> {
         let includes = self.includes(&spec.include, path, label, &file);
         self.stack.pop();
         let includes = includes?;
-        let model = resolve::resolve(&file, label, &spec, includes)
+        let model = resolve::resolve(&file, label, &text, &spec, includes)
             .map(Arc::new)
             .map_err(|d| d.sorted())?;
         self.done.insert(canonical, model.clone());

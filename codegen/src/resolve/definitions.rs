@@ -46,6 +46,7 @@ impl Resolver<'_> {
             name,
             doc: d.doc.clone(),
             value,
+            hex: self.written_hex(v),
             since,
             header: d.header.as_ref().map(|h| h.value.clone()),
             pos: self.pos(&d.name),

@@ -39,11 +39,13 @@ const DEFAULT_NR_RANGE: (u8, u8) = (0x40, 0x9f);
 pub fn resolve(
     file: &Arc<str>,
     source_label: &str,
+    text: &str,
     spec: &SpecFile,
     includes: Vec<Arc<Model>>,
 ) -> Result<Model, Diagnostics> {
     let mut r = Resolver {
         file: file.clone(),
+        text,
         diags: Diagnostics::default(),
         includes: &includes,
         spec_name: Arc::from(spec.name.value.as_str()),
@@ -70,6 +72,9 @@ pub fn resolve(
 
 struct Resolver<'a> {
     file: Arc<str>,
+    /// The spec's text, for how a value was spelled (a hex constant stays
+    /// hex in the C header).
+    text: &'a str,
     diags: Diagnostics,
     includes: &'a [Arc<Model>],
     /// The spec's name, the owner of ids of its own items.
@@ -98,6 +103,25 @@ impl Resolver<'_> {
     /// key, else the spec's.
     fn existing_abi(&self, item: Option<&S<bool>>) -> bool {
         item.map_or(self.existing_abi, |b| b.value)
+    }
+
+    /// The literal written at `s`'s position when it is a plain hex
+    /// integer C reads alike (`0x00010000`; no `_`, no sign).
+    fn written_hex<T>(&self, s: &S<T>) -> Option<String> {
+        let line = self
+            .text
+            .lines()
+            .nth(usize::try_from(s.line).ok()?.checked_sub(1)?)?;
+        let start = line
+            .char_indices()
+            .nth(usize::try_from(s.col).ok()?.checked_sub(1)?)?
+            .0;
+        let token: String = line[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let digits = token.strip_prefix("0x").or(token.strip_prefix("0X"))?;
+        (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_hexdigit())).then_some(token)
     }
 
     fn pos<T>(&self, s: &S<T>) -> Pos {

@@ -286,7 +286,12 @@ fn const_view(model: &Model, i: usize) -> DefineGroup {
                 .since(c.since)
                 .lines(),
             name: const_macro(&model.name, &c.name),
-            value: c_int(c.value),
+            // Hex as written while C reads it as an `int` or `unsigned
+            // int`; beyond that `c_int`'s suffix keeps C89 happy.
+            value: match &c.hex {
+                Some(h) if (0..=i128::from(u32::MAX)).contains(&c.value) => h.clone(),
+                _ => c_int(c.value),
+            },
         }],
     }
 }
