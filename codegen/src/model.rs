@@ -497,10 +497,21 @@ pub struct Member {
     /// Inclusive bounds checked by the kernel side.
     pub range: Option<(i128, i128)>,
     pub resource: Option<String>,
+    /// The const an array member's count or a byte member's `len` names
+    /// (`count: max-engines`): the C header writes the bound by that name,
+    /// as existing headers do (`__u32 ids[DRM_X_MAX_ENGINES]`).
+    pub bound_const: Option<ConstName>,
     pub pos: Pos,
     /// Position of the `type:` value, for diagnostics about the type.
     pub type_pos: Pos,
     pub lint_allow: Vec<String>,
+}
+
+/// A const by its owning spec's name and its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConstName {
+    pub spec: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

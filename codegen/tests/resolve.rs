@@ -200,6 +200,23 @@ fn hex_consts_keep_their_spelling_in_c() {
     }
 }
 
+/// A member sized by a const keeps the const's name as its C bound (the
+/// header defines every const before the structs, wherever the spec
+/// writes it); a number stays a number.
+#[test]
+fn array_bounds_keep_the_consts_name_in_c() {
+    let text = "name: x\ndefinitions:\n  - { name: max-cus, type: const, value: 4 }\n  - name: s\n    type: struct\n    members:\n      - { name: cus, type: u32, count: max-cus }\n      - { name: label, type: string, len: later }\n      - { name: raw, type: binary, len: 8 }\n  - { name: later, type: const, value: 8 }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    for want in [
+        "\t__u32 cus[X_MAX_CUS];\n",
+        "\tchar label[X_LATER];\n",
+        "\t__u8 raw[8];\n",
+    ] {
+        assert!(h.contains(want), "{want:?} in\n{h}");
+    }
+}
+
 /// Two specs that exist only in memory: `dev` includes `core` from a
 /// sibling folder, as specs on disk do; the loader reads both through
 /// the in-memory provider, labels them relative to each other and keeps

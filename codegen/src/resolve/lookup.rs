@@ -36,3 +36,8 @@ pub(super) fn enum_named<'m>(m: &'m Model, name: &str) -> Option<(Id<Enum>, &'m 
 pub(super) fn const_named<'m>(m: &'m Model, name: &str) -> Option<&'m Const> {
     named(m, name, |m| &m.consts, |x| &x.name).map(|(_, c)| c)
 }
+
+/// The spec that owns the const `name` of `m` or of its includes.
+pub(super) fn const_owner(m: &Model, name: &str) -> Option<String> {
+    named(m, name, |m| &m.consts, |x| &x.name).map(|(id, _)| id.spec().to_string())
+}

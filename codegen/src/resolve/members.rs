@@ -85,12 +85,31 @@ impl Resolver<'_> {
             );
             return None;
         }
+        // The key that sized the member, if it named a const.
+        let bound_const = match &kind {
+            MemberKind::Scalar { count: Some(_), .. }
+            | MemberKind::Pad {
+                scalar: Some(PadScalar { count: Some(_), .. }),
+                ..
+            } => self.named_const(m.count.as_ref()),
+            MemberKind::Pad { scalar: None, .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. } => self.named_const(m.len.as_ref()),
+            MemberKind::Scalar { count: None, .. }
+            | MemberKind::Pad {
+                scalar: Some(PadScalar { count: None, .. }),
+                ..
+            }
+            | MemberKind::Struct { .. }
+            | MemberKind::UserPtr { .. } => None,
+        };
         Some(Member {
             name: mname.to_string(),
             doc: m.doc.clone(),
             since,
             access,
             kind,
+            bound_const,
             check,
             byte_order,
             range,

@@ -16,7 +16,7 @@ mod suggest;
 mod ynl;
 
 pub use ioctls::ERRNOS;
-use lookup::{const_named, enum_named, struct_named};
+use lookup::{const_named, const_owner, enum_named, struct_named};
 use suggest::did_you_mean;
 pub use suggest::suggest;
 use ynl::{inherit_attr, is_ynl_family};
@@ -234,6 +234,22 @@ impl Resolver<'_> {
                 None
             }
         }
+    }
+
+    /// The const a size key names (`count: max-engines`), with its owner.
+    fn named_const(&self, v: Option<&S<IntOrName>>) -> Option<ConstName> {
+        let IntOrName::Name(n) = &v?.value else {
+            return None;
+        };
+        let spec = if self.consts.iter().any(|c| &c.name == n) {
+            self.spec_name.to_string()
+        } else {
+            self.includes.iter().find_map(|m| const_owner(m, n))?
+        };
+        Some(ConstName {
+            spec,
+            name: n.clone(),
+        })
     }
 
     fn sized(&mut self, v: &S<IntOrName>, lo: i128, hi: i128, what: &str) -> Option<u64> {
