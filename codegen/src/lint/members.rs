@@ -39,7 +39,7 @@ impl<'a> Cx<'a> {
         let d = self.diag(&rules::TIME_UNITS, pos, what).with_hint(format!(
             "use `s64` nanoseconds, CLOCK_MONOTONIC, absolute: `{{ name: {suggested}, type: s64 }}`"
         ));
-        self.emit(d, &[&m.lint_allow, &s.lint_allow]);
+        self.emit_for(d, &[&m.lint_allow, &s.lint_allow], s.existing_abi);
     }
 
     /// One half of `{s64 sec; s64 nsec}`, itself an s64 scalar (the other
@@ -122,7 +122,7 @@ impl<'a> Cx<'a> {
                 "declare `{{ name: {}, type: user-ptr, elem: ..., count: ..., max-count: ... }}`, or add `lint-allow: [undeclared-user-ptr]` if it is not a userspace address",
                 m.name
             ));
-        self.emit(d, &[&m.lint_allow, &s.lint_allow]);
+        self.emit_for(d, &[&m.lint_allow, &s.lint_allow], s.existing_abi);
     }
 }
 

@@ -119,7 +119,10 @@ impl<'a> Cx<'a> {
     /// a size, offset or number that binaries in the field depend on
     /// (lint-rules.md, "Existing ABI").
     fn emit_for(&mut self, mut d: Diagnostic, allows: &[&[String]], existing: bool) {
-        if existing && d.severity == Severity::Error && d.rule.stage == Stage::Lint {
+        // A time warning's fix (s64 nanoseconds) changes the layout too.
+        let fix_changes_abi =
+            d.severity == Severity::Error || std::ptr::eq(d.rule, &rules::TIME_UNITS);
+        if existing && fix_changes_abi && d.rule.stage == Stage::Lint {
             d.severity = Severity::Warning;
             // The note goes before the rationale, which ends every lint
             // message.
