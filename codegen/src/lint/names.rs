@@ -17,7 +17,7 @@ impl<'a> Cx<'a> {
                     ),
                 )
                 .with_hint("rename the struct");
-            self.emit(d, &[]);
+            self.emit_for(d, &[&s.lint_allow], s.existing_abi);
         }
         for m in &s.members {
             if let Some(why) = reserved_identifier(&snake(&m.name)) {
@@ -36,7 +36,7 @@ impl<'a> Cx<'a> {
                         m.name,
                         rename_hint(&s.name, &m.name)
                     ));
-                self.emit(d, &[]);
+                self.emit_for(d, &[&s.lint_allow], s.existing_abi);
             }
         }
     }
@@ -52,7 +52,7 @@ impl<'a> Cx<'a> {
                     format!("enum `{}` becomes the Rust module `{}`, which not even a raw identifier can name", e.name, snake(&e.name)),
                 )
                 .with_hint("rename the enum");
-            self.emit(d, &[]);
+            self.emit_for(d, &[&e.lint_allow], e.existing_abi);
         }
         if let Some(tag) = &e.enum_name
             && let Some(why) = reserved_identifier(&snake(tag))
@@ -67,7 +67,7 @@ impl<'a> Cx<'a> {
                     ),
                 )
                 .with_hint("choose an `enum-name` prefixed with the spec name");
-            self.emit(d, &[]);
+            self.emit_for(d, &[&e.lint_allow], e.existing_abi);
         }
         for entry in &e.entries {
             let c = match &e.name_prefix {
@@ -87,7 +87,7 @@ impl<'a> Cx<'a> {
                         format!("entry `{}` becomes the C macro `{c}`, {why}", entry.name),
                     )
                     .with_hint("rename the entry or change the enum's `name-prefix`");
-                self.emit(d, &[]);
+                self.emit_for(d, &[&e.lint_allow], e.existing_abi);
             }
         }
     }
