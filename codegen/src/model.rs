@@ -193,8 +193,19 @@ pub struct NetlinkFamily {
     pub cmd_max_name: Option<String>,
     pub cmd_cnt_name: Option<String>,
     pub mcast_groups: Vec<McastGroup>,
+    /// YNL's string-valued consts (`value: change_event`): C `#define`s
+    /// of a string, defined by the C header only.
+    pub string_consts: Vec<StringConst>,
     /// YNL features present in the spec that no backend generates.
     pub not_generated: Vec<NotGenerated>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StringConst {
+    pub name: String,
+    pub doc: Option<String>,
+    pub value: String,
+    pub pos: Pos,
 }
 
 #[derive(Debug, Clone)]

@@ -137,8 +137,41 @@ impl Resolver<'_> {
                 "describe each variant as its own attribute set with a `nest` attribute, or keep the spec for documentation only",
             );
         }
+        f.string_consts = std::mem::take(&mut self.string_consts);
         f.not_generated = std::mem::take(&mut self.not_generated);
         f
+    }
+
+    /// YNL's string const: in a YNL family, a const whose value is a
+    /// word that names no const is a string (team's
+    /// `genl-change-event-mc-grp-name: change_event` is
+    /// `#define TEAM_GENL_CHANGE_EVENT_MC_GRP_NAME "change_event"`, as
+    /// ynl_gen_c.py quotes a string `value`). Elsewhere, and for the name
+    /// of a const, the value stays an integer reference.
+    pub(super) fn string_const(
+        &mut self,
+        d: &S<spec::Definition>,
+        name: &str,
+        v: &S<IntOrName>,
+    ) -> Option<StringConst> {
+        let IntOrName::Name(text) = &v.value else {
+            return None;
+        };
+        if !self.ynl || self.const_known(text) {
+            return None;
+        }
+        self.not_generated(
+            &rules::YNL_STRING_CONST,
+            self.pos(v),
+            format!("const `{name}` is the string \"{text}\": only the C header defines it"),
+            "use the C header's define, or make the const an integer",
+        );
+        Some(StringConst {
+            name: name.to_string(),
+            doc: d.doc.clone(),
+            value: text.clone(),
+            pos: self.pos(&d.name),
+        })
     }
 
     /// YNL operation flags; `admin-perm` is the only one defined.

@@ -1095,6 +1095,11 @@ impl NetlinkView {
                 value: nl.version.to_string(),
             });
         }
+        family.extend(nl.string_consts.iter().map(|c| Define {
+            doc: Vec::new(),
+            name: const_macro(&model.name, &c.name),
+            value: format!("\"{}\"", c.value.replace('\\', "\\\\").replace('"', "\\\"")),
+        }));
         let mut enums = Vec::new();
         for set in model
             .attribute_sets
