@@ -219,7 +219,7 @@ catalogue! {
         "sub-messages (attributes whose layout depends on another attribute) are not generated; such attributes are neither encoded nor validated",
         "describe the payload as a nest or binary, or `lint-allow` the warning";
     YNL_ATTR_TYPE = "ynl-attr-type", Warning, Lint, 0,
-        "indexed-array, array-nest, nest-type-value and bitfield32 attributes are not generated; they are neither encoded nor validated",
+        "indexed-array, array-nest, nest-type-value and bitfield32 attributes, and `type-value` on other attributes, are not generated; they are neither encoded nor validated as such",
         "use a nest with `multi-attr`, or `lint-allow` the warning";
     YNL_ENUM_MODEL = "ynl-enum-model", Warning, Lint, 0,
         "only the unified message numbering (one value per operation, shared by request and reply) is generated",

@@ -54,6 +54,7 @@ pub fn resolve(
         ynl: is_ynl_family(spec),
         not_generated: Vec::new(),
         string_consts: Vec::new(),
+        directional: None,
         existing_abi: spec.existing_abi.as_ref().is_some_and(|b| b.value),
     };
     r.tree = r.spec_tree(spec, &includes);
@@ -87,6 +88,8 @@ struct Resolver<'a> {
     not_generated: Vec<NotGenerated>,
     /// YNL's string-valued consts, for [`NetlinkFamily::string_consts`].
     string_consts: Vec<StringConst>,
+    /// YNL's directional message numbering, for [`NetlinkFamily::directional`].
+    directional: Option<DirectionalMsgs>,
     /// `existing-abi: true` on the spec: every item describes shipping ABI.
     existing_abi: bool,
 }
