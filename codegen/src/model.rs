@@ -200,8 +200,32 @@ pub struct NetlinkFamily {
     pub cmd_max_name: Option<String>,
     pub cmd_cnt_name: Option<String>,
     pub mcast_groups: Vec<McastGroup>,
+    /// YNL's string-valued consts (`value: change_event`): C `#define`s
+    /// of a string, defined by the C header only.
+    pub string_consts: Vec<StringConst>,
+    /// YNL's `enum-model: directional` numbering, for the C header's
+    /// message enums; None in the unified model.
+    pub directional: Option<DirectionalMsgs>,
     /// YNL features present in the spec that no backend generates.
     pub not_generated: Vec<NotGenerated>,
+}
+
+/// The messages of YNL's directional enum model, numbered as nlspec.py
+/// numbers them: requests (user to kernel) and replies and notifications
+/// (kernel to user) each count from 1. Each is a constant name stem (the
+/// operation's name; `<op>-reply` for the reply of a `do`) and a value.
+#[derive(Debug, Clone, Default)]
+pub struct DirectionalMsgs {
+    pub user: Vec<(String, u32)>,
+    pub kernel: Vec<(String, u32)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StringConst {
+    pub name: String,
+    pub doc: Option<String>,
+    pub value: String,
+    pub pos: Pos,
 }
 
 #[derive(Debug, Clone)]

@@ -219,7 +219,7 @@ catalogue! {
         "sub-messages (attributes whose layout depends on another attribute) are not generated; such attributes are neither encoded nor validated",
         "describe the payload as a nest or binary, or `lint-allow` the warning";
     YNL_ATTR_TYPE = "ynl-attr-type", Warning, Lint, 0,
-        "indexed-array, array-nest, nest-type-value and bitfield32 attributes are not generated; they are neither encoded nor validated",
+        "indexed-array, array-nest, nest-type-value and bitfield32 attributes, and `type-value` on other attributes, are not generated; they are neither encoded nor validated as such",
         "use a nest with `multi-attr`, or `lint-allow` the warning";
     YNL_ENUM_MODEL = "ynl-enum-model", Warning, Lint, 0,
         "only the unified message numbering (one value per operation, shared by request and reply) is generated",
@@ -236,6 +236,9 @@ catalogue! {
     YNL_RELAXED_VALIDATION = "ynl-relaxed-validation", Warning, Lint, 0,
         "generated kernel code always validates strictly; relaxations of YNL's kernel validation are not generated",
         "drop `dont-validate`, or `lint-allow` the warning: every message is validated strictly";
+    YNL_STRING_CONST = "ynl-string-const", Warning, Lint, 0,
+        "a const whose value is a string (YNL's string define) is generated in the C header only; the Rust, Python and Go output do not define it",
+        "use it from C, or make the const an integer";
     UNKNOWN_LINT_RULE = "unknown-lint-rule", Warning, Lint, 0,
         "a `lint-allow` naming no rule silences nothing (a misspelled id?)",
         "use an id that `uabi rules` lists";

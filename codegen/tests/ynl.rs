@@ -394,6 +394,90 @@ fn operation_value_zero_and_nested_unbounded_attrs_are_found() {
     assert!(d[0].message.contains("`s` of `b`"), "{}", d[0].message);
 }
 
+/// YNL's `unspec` placeholder reserves command 0 and is not reported; a
+/// real command 0 is an error in a new family and, in a genetlink-legacy
+/// family (commands that already ship, as team's NOOP), a warning.
+#[test]
+fn operation_zero_placeholder_and_legacy_command_zero() {
+    let ops = |proto: &str, op0: &str| {
+        format!(
+            "name: t\nprotocol: {proto}\nattribute-sets:\n  - name: a\n    attributes:\n      - {{ name: x, type: u32 }}\noperations:\n  list:\n    - {op0}\n    - {{ name: get, attribute-set: a, do: {{ reply: {{ attributes: [x] }} }} }}\n"
+        )
+    };
+    let placeholder = "{ name: unspec, value: 0 }";
+    let real = "{ name: noop, value: 0, attribute-set: a, do: { reply: { attributes: [x] } } }";
+    for (proto, op0, want) in [
+        ("genetlink", placeholder, None),
+        ("genetlink-legacy", placeholder, None),
+        ("genetlink", real, Some(Severity::Error)),
+        ("genetlink-legacy", real, Some(Severity::Warning)),
+    ] {
+        let text = ops(proto, op0);
+        let m = load_str(&text, "t.yaml").unwrap_or_else(|d| panic!("{text}: {d:#?}"));
+        assert_eq!(
+            m.operations
+                .as_ref()
+                .unwrap()
+                .list
+                .iter()
+                .map(|o| o.value)
+                .collect::<Vec<_>>(),
+            [0, 1],
+            "{text}"
+        );
+        let d = lint(&m).sorted();
+        let zero: Vec<_> = d
+            .iter()
+            .filter(|d| d.rule.id == "netlink-value-zero")
+            .collect();
+        assert_eq!(zero.first().map(|d| d.severity), want, "{text}: {d:#?}");
+        if let Some(z) = zero.first() {
+            assert_eq!((z.pos.line, z.pos.col), (9, 15), "{z:#?}");
+            assert!(z.hint.is_some());
+        }
+    }
+}
+
+/// YNL keeps attributes by name, so an identical repeat (ethtool's
+/// `strings` lists its `unspec` twice) is one attribute and numbering goes
+/// on from it; a repeat that differs stays an error, as outside YNL.
+#[test]
+fn identical_repeated_attribute_is_one_attribute_in_ynl() {
+    let set = |second: &str| {
+        format!(
+            "name: t\nprotocol: genetlink-legacy\nattribute-sets:\n  - name: a\n    attributes:\n      - {{ name: unspec, type: unused, value: 0 }}\n      - {second}\n      - {{ name: x, type: u32 }}\n"
+        )
+    };
+    let text = set("{ name: unspec, type: unused, value: 0 }");
+    let m = load_str(&text, "t.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(attr_values(&m, "a"), pairs(&[("unspec", 0), ("x", 1)]));
+    let text = set("{ name: unspec, type: u32, value: 5 }");
+    let d = load_str(&text, "t.yaml").expect_err(&text);
+    assert!(
+        d.iter()
+            .any(|d| d.rule.id == "duplicate-name" && d.pos.line == 7),
+        "{d:#?}"
+    );
+    // `type-value` on a scalar is YNL's, reported as not generated; a spec
+    // that is not a YNL family may not use it.
+    let text = "name: t\nprotocol: genetlink\nattribute-sets:\n  - name: a\n    attributes:\n      - { name: id, type: u32 }\n      - { name: stat, type: u64, type-value: [id] }\n";
+    let m = load_str(text, "t.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
+    let w: Vec<_> = lint(&m)
+        .sorted()
+        .into_iter()
+        .filter(|d| d.rule.id == "ynl-attr-type")
+        .collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].pos.line, w[0].pos.col), (7, 46));
+    let text = text.replace("protocol: genetlink\n", "ioctl: { magic: 0x64 }\n");
+    let d = load_str(&text, "t.yaml").expect_err(&text);
+    assert!(
+        d.iter()
+            .any(|d| d.message.contains("`type-value` does not apply")),
+        "{d:#?}"
+    );
+}
+
 #[test]
 fn ynl_only_keys_are_checked() {
     for (text, needle) in [
@@ -439,49 +523,252 @@ fn unknown_attribute_type_is_named_with_a_suggestion() {
     }
 }
 
-/// The kernel's own specs (Documentation/netlink/specs/*.yaml): they must
-/// load, lint without errors and render every backend with YNL's
-/// numbering. Kernel text is not part of this repository, so the test
-/// runs on request, on a directory of copies:
-/// `UABI_YNL_SPECS=/path/to/specs cargo test -p uabi --test ynl -- --ignored`.
-#[test]
-#[ignore = "needs copies of the kernel's YNL specs in $UABI_YNL_SPECS"]
-fn real_kernel_specs() {
-    let dir = std::env::var("UABI_YNL_SPECS").unwrap_or_else(|_| "/tmp/ynl-real".into());
-    let dir = Path::new(&dir);
-    let entries = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (set UABI_YNL_SPECS)", dir.display()));
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.extension().is_none_or(|x| x != "yaml") {
+/// A constant of a C header: an integer or a string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum CValue {
+    Int(i128),
+    Str(String),
+}
+
+/// Runs a command and returns its stdout, panicking with stderr on failure.
+fn run(cmd: &mut Command, what: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The object-like macros with a body, and the enumerators, that the
+/// preprocessor finds in `src`: names only; values come from the compiler.
+fn c_names(
+    src: &Path,
+) -> (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+) {
+    let defs = run(
+        Command::new("gcc").args(["-dM", "-E", "-x", "c"]).arg(src),
+        "gcc -dM -E",
+    );
+    let macros = defs
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(n, body)| !n.contains('(') && !body.trim().is_empty())
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let pre = run(
+        Command::new("gcc").args(["-E", "-P", "-x", "c"]).arg(src),
+        "gcc -E",
+    );
+    // Enumerators: the first identifier of each comma-separated item of
+    // every `enum [tag] { ... }` body of the preprocessed text.
+    let mut enums = std::collections::BTreeSet::new();
+    let mut rest = pre.as_str();
+    while let Some(i) = rest.find("enum") {
+        rest = &rest[i + 4..];
+        let Some(open) = rest.find(['{', ';']) else {
+            break;
+        };
+        if !rest[open..].starts_with('{') {
             continue;
         }
-        let (result, _) = load_with_sources(&p, None);
-        let m = result.unwrap_or_else(|d| panic!("{}: {d:#?}", p.display()));
-        let d = lint(&m);
-        assert!(!d.has_errors(), "{}: {:#?}", p.display(), d.sorted());
-        assert!(!uabi::backend::render_all(&m).unwrap().is_empty());
-        if m.name == "netdev" {
-            // Values of the kernel's include/uapi/linux/netdev.h.
-            let want = [
-                Str("NETDEV_FAMILY_NAME", "netdev"),
-                Int("NETDEV_FAMILY_VERSION", 1),
-                Int("NETDEV_XDP_ACT_NDO_XMIT_SG", 64),
-                Int("NETDEV_XDP_ACT_MASK", 127),
-                Int("NETDEV_QUEUE_TYPE_TX", 1),
-                Int("NETDEV_A_DEV_XSK_FEATURES", 6),
-                Int("NETDEV_A_DEV_MAX", 6),
-                Int("NETDEV_A_PAGE_POOL_STATS_ALLOC_FAST", 8),
-                Int("NETDEV_A_QSTATS_RX_PACKETS", 8),
-                Int("NETDEV_A_QUEUE_TYPE", 3),
-                Int("NETDEV_A_DMABUF_ID", 4),
-                Int("NETDEV_CMD_DEV_CHANGE_NTF", 4),
-                Int("NETDEV_CMD_BIND_RX", 13),
-                Int("NETDEV_CMD_MAX", 13),
-                Str("NETDEV_MCGRP_PAGE_POOL", "page-pool"),
-            ];
-            check_header("real-netdev", &m, &want, &["enum netdev_xdp_act"], &[]);
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        for item in rest[open + 1..open + close].split(',') {
+            let id: String = item
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !id.is_empty() {
+                enums.insert(id);
+            }
         }
+        rest = &rest[open + close..];
+    }
+    (macros, enums)
+}
+
+/// Every constant `header` defines (object-like macros with a body and
+/// enumerators), minus those of the headers it includes and the
+/// compiler's own, with the value the compiler gives each: one program
+/// including the header prints every name and value.
+fn header_constants(
+    dir: &Path,
+    tag: &str,
+    header: &Path,
+) -> std::collections::BTreeMap<String, CValue> {
+    let text = std::fs::read_to_string(header).unwrap();
+    let incs: String = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("#include"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let base = dir.join(format!("{tag}-includes.c"));
+    std::fs::write(&base, incs).unwrap();
+    let (bm, be) = c_names(&base);
+    let (m, e) = c_names(header);
+    let names: Vec<&String> = m
+        .difference(&bm)
+        .chain(e.difference(&be))
+        .filter(|n| !n.starts_with("_UAPI_") && !text.contains(&format!("#ifndef {n}")))
+        .collect();
+    let mut c = format!(
+        "#include <stdio.h>\n#include \"{}\"\n\
+         static void s(const char *n, const char *v) {{ printf(\"%s s %s\\n\", n, v); }}\n\
+         static void i(const char *n, long long v) {{ printf(\"%s i %lld\\n\", n, v); }}\n\
+         #define P(n) _Generic((n), char *: s, const char *: s, default: i)(#n, (n))\n\
+         int main(void)\n{{\n",
+        header.display()
+    );
+    for n in &names {
+        c += &format!("\tP({n});\n");
+    }
+    c += "\treturn 0;\n}\n";
+    let src = dir.join(format!("{tag}-constants.c"));
+    std::fs::write(&src, c).unwrap();
+    let exe = dir.join(format!("{tag}-constants"));
+    run(
+        Command::new("gcc")
+            .args(["-std=c11", "-w", "-o"])
+            .arg(&exe)
+            .arg(&src),
+        &format!("gcc {}", src.display()),
+    );
+    run(&mut Command::new(&exe), &exe.display().to_string())
+        .lines()
+        .map(|l| {
+            let mut p = l.splitn(3, ' ');
+            let (n, k, v) = (p.next().unwrap(), p.next().unwrap(), p.next().unwrap_or(""));
+            let v = if k == "s" {
+                CValue::Str(v.to_string())
+            } else {
+                CValue::Int(v.parse().unwrap())
+            };
+            (n.to_string(), v)
+        })
+        .collect()
+}
+
+/// The kernel's own YNL specs, copied verbatim with the uapi header YNL
+/// generated from each (tests/fixtures/ynl/kernel, README.md there names
+/// the Linux commits): each loads, lints without errors, renders every
+/// backend, and its generated C header compiles warning-free and defines
+/// every constant of the kernel's header with the same name and value.
+#[test]
+fn kernel_specs_match_the_kernel_headers() {
+    let root = fixture("ynl/kernel");
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(root.join("specs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    specs.sort();
+    assert!(specs.len() >= 7, "{specs:?}");
+    let failures: Vec<String> = std::thread::scope(|sc| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|p| sc.spawn(move || check_kernel_spec(p)))
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().unwrap().err())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn check_kernel_spec(spec: &Path) -> Result<(), String> {
+    let stem = spec.file_stem().unwrap().to_string_lossy().to_string();
+    let label = format!("tests/fixtures/ynl/kernel/specs/{stem}.yaml");
+    let (result, _) = load_with_sources(spec, Some(&label));
+    let m = result.map_err(|d| {
+        let d: Vec<String> = d
+            .iter()
+            .map(|d| {
+                format!(
+                    "  {}:{}:{} [{}] {}",
+                    d.pos.file, d.pos.line, d.pos.col, d.rule.id, d.message
+                )
+            })
+            .collect();
+        format!("{stem} does not load:\n{}", d.join("\n"))
+    })?;
+    let d = lint(&m);
+    if d.has_errors() {
+        let errs: Vec<String> = d
+            .sorted()
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| {
+                format!(
+                    "  {}:{}:{} [{}] {}",
+                    d.pos.file, d.pos.line, d.pos.col, d.rule.id, d.message
+                )
+            })
+            .collect();
+        return Err(format!("{stem} has lint errors:\n{}", errs.join("\n")));
+    }
+    uabi::backend::render_all(&m).map_err(|e| format!("{stem}: {e}"))?;
+    let dir = scratch(&format!("kernel-{stem}"));
+    let files = uabi::backend::c::render(&m).unwrap();
+    let ours = dir.join(&files[0].path);
+    std::fs::create_dir_all(ours.parent().unwrap()).unwrap();
+    std::fs::write(&ours, &files[0].contents).unwrap();
+    let out = Command::new("gcc")
+        .args([
+            "-x",
+            "c",
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-fsyntax-only",
+        ])
+        .arg(&ours)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Err(format!(
+            "{stem}: gcc rejects the generated header:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let theirs = fixture(&format!("ynl/kernel/headers/{stem}.h"));
+    if !theirs.exists() {
+        return Err(format!("{stem}: no kernel header {}", theirs.display()));
+    }
+    let want = header_constants(&dir, "kernel", &theirs);
+    let got = header_constants(&dir, "generated", &ours);
+    if want.is_empty() {
+        return Err(format!(
+            "{stem}: no constants found in {}",
+            theirs.display()
+        ));
+    }
+    let mut bad = Vec::new();
+    for (n, v) in &want {
+        match got.get(n) {
+            None => bad.push(format!("  {n} = {v:?} is missing")),
+            Some(g) if g != v => bad.push(format!("  {n} = {v:?} in the kernel, {g:?} generated")),
+            Some(_) => {}
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{stem}: {} of {} constants of the kernel's header differ:\n{}",
+            bad.len(),
+            want.len(),
+            bad.join("\n")
+        ))
     }
 }
 

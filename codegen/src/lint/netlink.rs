@@ -44,16 +44,30 @@ impl Cx<'_> {
             }
         }
         if let Some(ops) = &m.operations {
+            // YNL's legacy families reserve command 0 with a placeholder,
+            // `{ name: unspec, value: 0 }` with no `do`, `dump` or event
+            // (ynl_gen_c.py names it in the command enum and leaves it out
+            // of the ops table): like an `unused` attribute, it only keeps
+            // the number from being used, so it is not reported. A real
+            // operation 0 stays an error in new specs; a `genetlink-legacy`
+            // family describes commands that already ship (team's
+            // TEAM_CMD_NOOP is 0), so there it is reported as existing ABI,
+            // a warning that proposes no renumbering.
+            let legacy = m.netlink.protocol.as_deref() == Some("genetlink-legacy");
             for op in &ops.list {
-                if op.value == 0 {
+                let placeholder = op.do_.is_none()
+                    && op.dump.is_none()
+                    && op.notify.is_none()
+                    && op.event.is_none();
+                if op.value == 0 && !placeholder {
                     let d = self
                         .diag(
                             &rules::NETLINK_VALUE_ZERO,
                             &op.pos,
                             format!("operation `{}` has value 0", op.name),
                         )
-                        .with_hint("number operations from 1 (the default)");
-                    self.emit(d, &[]);
+                        .with_hint("number operations from 1 (the default); reserve 0 with `{ name: unspec, value: 0 }` (no `do` or `dump`) if it must be named");
+                    self.emit_for(d, &[], m.existing_abi || legacy);
                 }
             }
         }

@@ -88,7 +88,19 @@ impl Resolver<'_> {
         model: &Model,
     ) -> Option<Attr> {
         let aname = self.name(&a.name, "attribute");
-        if attrs.iter().any(|x| x.name == aname) {
+        if let Some(prev) = attrs.iter().find(|x| x.name == aname) {
+            // YNL keeps a set's attributes in a dict by name, so a repeated
+            // entry replaces the first; ethtool's `strings` lists
+            // `{ name: unspec, type: unused, value: 0 }` twice. A repeat
+            // with the same type and value changes nothing and is accepted
+            // in a YNL family; numbering goes on from it, as in YNL.
+            let same = self.ynl
+                && a.ty.as_ref().map(|t| t.value.as_str()) == Some(prev.ty.name())
+                && a.value.value.as_ref().map(|v| v.value) == Some(i128::from(prev.value));
+            if same {
+                *next = i128::from(prev.value) + 1;
+                return None;
+            }
             self.err(
                 &rules::DUPLICATE_NAME,
                 self.pos(&a.name),

@@ -32,6 +32,10 @@ impl Resolver<'_> {
             );
             return None;
         };
+        if let Some(sc) = self.string_const(d, &name, v) {
+            self.string_consts.push(sc);
+            return None;
+        }
         let value = self.int_or_const(v)?;
         if value < i128::from(i64::MIN) || value > i128::from(u64::MAX) {
             self.err(

@@ -55,6 +55,8 @@ pub fn resolve(
         enums: Vec::new(),
         ynl: is_ynl_family(spec),
         not_generated: Vec::new(),
+        string_consts: Vec::new(),
+        directional: None,
         existing_abi: spec.existing_abi.as_ref().is_some_and(|b| b.value),
     };
     r.tree = r.spec_tree(spec, &includes);
@@ -89,6 +91,10 @@ struct Resolver<'a> {
     ynl: bool,
     /// YNL features found that no backend generates; lint reports them.
     not_generated: Vec<NotGenerated>,
+    /// YNL's string-valued consts, for [`NetlinkFamily::string_consts`].
+    string_consts: Vec<StringConst>,
+    /// YNL's directional message numbering, for [`NetlinkFamily::directional`].
+    directional: Option<DirectionalMsgs>,
     /// `existing-abi: true` on the spec: every item describes shipping ABI.
     existing_abi: bool,
 }

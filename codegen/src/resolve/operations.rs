@@ -15,6 +15,9 @@ impl Resolver<'_> {
             .enum_model
             .as_ref()
             .is_some_and(|m| m.value == "directional");
+        if directional {
+            self.directional = Some(self.directional_msgs(ops));
+        }
         let mcgrps: Vec<&str> = s
             .mcast_groups
             .iter()

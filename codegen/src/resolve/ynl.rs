@@ -137,8 +137,100 @@ impl Resolver<'_> {
                 "describe each variant as its own attribute set with a `nest` attribute, or keep the spec for documentation only",
             );
         }
+        f.string_consts = std::mem::take(&mut self.string_consts);
+        f.directional = self.directional.take();
         f.not_generated = std::mem::take(&mut self.not_generated);
         f
+    }
+
+    /// YNL's directional message numbering (nlspec.py,
+    /// `_dictify_ops_directional`, and ynl_gen_c.py,
+    /// `render_uapi_directional`): a request number for each operation
+    /// with a `do` or `dump`, a reply number for each whose `do` (else
+    /// `dump`) has a reply and for each notification; a message `value`
+    /// restarts its count. Requests of a `do` and replies of a `do` or a
+    /// notification are listed.
+    pub(super) fn directional_msgs(&mut self, ops: &spec::OperationsDef) -> DirectionalMsgs {
+        let mut d = DirectionalMsgs::default();
+        let (mut req, mut rsp): (i128, i128) = (1, 1);
+        let number = |v: i128| u32::try_from(v).ok();
+        for op in &ops.list {
+            let name = op.name.value.clone();
+            let ntf = op.notify.is_some() || op.event.is_some();
+            if ntf {
+                if let Some(v) = &op.value.value {
+                    rsp = v.value;
+                }
+                if let Some(v) = number(rsp) {
+                    d.kernel.push((name, v));
+                }
+                rsp += 1;
+                continue;
+            }
+            let Some(mode) = op.r#do.as_ref().or(op.dump.as_ref()) else {
+                // A placeholder has no message in either direction.
+                continue;
+            };
+            let msg_value = |m: &Option<S<spec::OpMsgDef>>| {
+                m.as_ref()
+                    .and_then(|m| m.value.value.as_ref())
+                    .map(|v| v.value)
+                    .filter(|v| *v != 0)
+            };
+            if let Some(v) = msg_value(&mode.request) {
+                req = v;
+            }
+            if let Some(v) = msg_value(&mode.reply) {
+                rsp = v;
+            }
+            if op.r#do.is_some()
+                && let Some(v) = number(req)
+            {
+                d.user.push((name.clone(), v));
+            }
+            if mode.reply.is_some() {
+                if op.r#do.is_some()
+                    && let Some(v) = number(rsp)
+                {
+                    d.kernel.push((format!("{name}-reply"), v));
+                }
+                rsp += 1;
+            }
+            req += 1;
+        }
+        d
+    }
+
+    /// YNL's string const: in a YNL family, a const whose value is a
+    /// word that names no const is a string (team's
+    /// `genl-change-event-mc-grp-name: change_event` is
+    /// `#define TEAM_GENL_CHANGE_EVENT_MC_GRP_NAME "change_event"`, as
+    /// ynl_gen_c.py quotes a string `value`). Elsewhere, and for the name
+    /// of a const, the value stays an integer reference.
+    pub(super) fn string_const(
+        &mut self,
+        d: &S<spec::Definition>,
+        name: &str,
+        v: &S<IntOrName>,
+    ) -> Option<StringConst> {
+        let IntOrName::Name(text) = &v.value else {
+            return None;
+        };
+        if !self.ynl || self.const_known(text) {
+            return None;
+        }
+        self.not_generated(
+            &rules::YNL_STRING_CONST,
+            self.pos(v),
+            format!("const `{name}` is the string \"{text}\": only the C header defines it"),
+            "use the C header's define, or make the const an integer",
+        );
+        Some(StringConst {
+            name: name.to_string(),
+            doc: d.doc.clone(),
+            value: text.clone(),
+            pos: self.pos(&d.name),
+        })
     }
 
     /// YNL operation flags; `admin-perm` is the only one defined.
@@ -230,12 +322,26 @@ impl Resolver<'_> {
                 self.forbid(key, v, "an attribute that is not a `sub-message`");
             }
         }
-        if ty != AttrType::NestTypeValue {
-            self.forbid(
-                "type-value",
-                &a.type_value,
-                "an attribute that is not a `nest-type-value`",
-            );
+        // YNL also puts `type-value` on a scalar (ethtool's `stat`, a u64
+        // whose attribute type is a counter id): the C constants do not
+        // depend on it, and no backend generates it.
+        if let Some(tv) = &a.type_value
+            && ty != AttrType::NestTypeValue
+        {
+            if self.ynl {
+                self.not_generated(
+                    &rules::YNL_ATTR_TYPE,
+                    self.pos(tv),
+                    format!("`type-value` on `{aname}` is not generated: its attribute types are taken as written"),
+                    "keep it for documentation, or describe the values as a `nest` with `multi-attr: true`",
+                );
+            } else {
+                self.forbid(
+                    "type-value",
+                    &a.type_value,
+                    "an attribute that is not a `nest-type-value`",
+                );
+            }
         }
         if let Some(u) = a.checks.as_ref().and_then(|c| c.unterminated_ok.as_ref())
             && u.value
@@ -356,8 +462,8 @@ impl Resolver<'_> {
                 "directional" => self.not_generated(
                     &rules::YNL_ENUM_MODEL,
                     self.pos(m),
-                    "`enum-model: directional` is not generated: operations are numbered as in the unified model, so the command constants differ from YNL's per-direction enums",
-                    "use the default `unified` model, where a request and its reply share the operation's value",
+                    "`enum-model: directional`: the C header defines YNL's per-direction message enums, but generated code numbers messages in the unified model (a request and its reply carry the operation's value)",
+                    "use the default `unified` model, or keep the spec for the C header's constants only",
                 ),
                 _ => self.err(
                     &rules::BAD_VALUE,

@@ -1138,6 +1138,11 @@ impl NetlinkView {
                 value: nl.version.to_string(),
             });
         }
+        family.extend(nl.string_consts.iter().map(|c| Define {
+            doc: Vec::new(),
+            name: const_macro(&model.name, &c.name),
+            value: format!("\"{}\"", c.value.replace('\\', "\\\\").replace('"', "\\\"")),
+        }));
         let mut enums = Vec::new();
         for set in model
             .attribute_sets
@@ -1180,7 +1185,9 @@ impl NetlinkView {
                 nl.max_by_define,
             ));
         }
-        if let Some(ops) = &model.operations {
+        if let (Some(d), Some(_)) = (&nl.directional, &model.operations) {
+            enums.extend(directional_enums(model, d));
+        } else if let Some(ops) = &model.operations {
             let pfx = op_prefix(model);
             let entries = ops
                 .list
@@ -1235,6 +1242,46 @@ impl NetlinkView {
             mcast,
         }
     }
+}
+
+/// YNL's two message enums of the directional model (ynl_gen_c.py,
+/// `render_uapi_directional`): `<FAMILY>_MSG_USER_NONE = 0` and the
+/// requests, then `<FAMILY>_MSG_KERNEL_NONE = 0` and the replies and
+/// notifications, each counted (`__<PREFIX>USER_CNT`, `<PREFIX>USER_MAX`).
+fn directional_enums(model: &Model, d: &crate::model::DirectionalMsgs) -> [NetlinkEnum; 2] {
+    let pfx = op_prefix(model);
+    let one = |dir: &str, what: &str, msgs: &[(String, u32)]| {
+        let mut entries = vec![Define {
+            doc: Vec::new(),
+            name: format!("{}_MSG_{dir}_NONE", upper(&model.name)),
+            value: "0".to_string(),
+        }];
+        entries.extend(msgs.iter().map(|(stem, v)| Define {
+            doc: Vec::new(),
+            name: op_macro(model, stem),
+            value: v.to_string(),
+        }));
+        counted_enum(
+            Comment::plain(0).text(what).lines(),
+            "enum".to_string(),
+            entries,
+            format!("__{pfx}{dir}_CNT"),
+            format!("{pfx}{dir}_MAX"),
+            model.netlink.max_by_define,
+        )
+    };
+    [
+        one(
+            "USER",
+            "Messages from user space (YNL's directional model).",
+            &d.user,
+        ),
+        one(
+            "KERNEL",
+            "Messages from the kernel (YNL's directional model).",
+            &d.kernel,
+        ),
+    ]
 }
 
 /// An enum followed by its count (`__X_MAX`, one past the last entry) and
