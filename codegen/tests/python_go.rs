@@ -879,6 +879,7 @@ fn negative_enum_values_in_python_and_go() {
              q = n.Query(kind=n.DevType.UNKNOWN, level=n.Far.DEEP)\n\
              assert (q.kind, q.level, q.reserved) == (-1, -8589934592, 0)\n\
              assert n.Query.reserved.size == 4 and n.Query.level.offset == 8\n\
+             assert n.QUERY == 3\n\
              print('ok')",
         ));
         assert_eq!(out, "ok\n");
@@ -894,7 +895,7 @@ fn negative_enum_values_in_python_and_go() {
              \tq.Level = int64(FAR_DEEP)\n\
              \tvar pad uint32 = q.Reserved\n\
              \t_ = pad\n\
-             \tif q.Kind != -1 || q.Level != -8589934592 || DEV_TYPE_UMQ != 1 {\n\
+             \tif q.Kind != -1 || q.Level != -8589934592 || DEV_TYPE_UMQ != 1 || QUERY != 3 {\n\
              \t\tt.Fatal(q)\n\
              \t}\n\
              }\n",

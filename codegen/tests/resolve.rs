@@ -217,6 +217,31 @@ fn array_bounds_keep_the_consts_name_in_c() {
     }
 }
 
+/// Definition names are C's two namespaces: a const may share a struct's
+/// name; a struct and an enum may not (both are C tags).
+#[test]
+fn consts_and_tags_are_separate_namespaces() {
+    let ok = "name: x\ndefinitions:\n  - { name: param, type: const, value: 1 }\n  - name: param\n    type: struct\n    members:\n      - { name: a, type: u32 }\n";
+    let m = uabi::load::load_str(ok, "x.yaml").unwrap();
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(
+        h.contains("#define X_PARAM 1\n") && h.contains("struct x_param {\n"),
+        "{h}"
+    );
+    for clash in [
+        "name: x\ndefinitions:\n  - { name: param, type: enum, entries: [a] }\n  - name: param\n    type: struct\n    members:\n      - { name: a, type: u32 }\n",
+        "name: x\ndefinitions:\n  - { name: param, type: const, value: 1 }\n  - { name: param, type: const, value: 2 }\n",
+    ] {
+        let d = uabi::load::load_str(clash, "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, "duplicate-name", "{clash}");
+        assert_eq!(
+            (d[0].pos.line, d[0].pos.col),
+            (4, 11 + u32::from(clash.contains("value: 2")) * 2),
+            "{clash}"
+        );
+    }
+}
+
 /// Two specs that exist only in memory: `dev` includes `core` from a
 /// sibling folder, as specs on disk do; the loader reads both through
 /// the in-memory provider, labels them relative to each other and keeps

@@ -40,6 +40,7 @@ definitions:
       - { name: color, type: u16, enum: color }
       - { name: pad0, type: pad, len: 2 }
       - { name: result, type: u32, access: out }
+  - { name: query, type: const, value: 2, doc: Named as the struct below. }
   - name: dev-type
     type: enum
     doc: A negative value, as amdxdna's AMDXDNA_DEV_TYPE_UNKNOWN.
@@ -626,6 +627,7 @@ fn included_elements_at_their_spec_revision() {
 
 #[test]
 fn negative_enum_values_are_valid_values() {
+    assert_eq!(bu::QUERY, 2, "a const named as a struct");
     assert_eq!(bu::dev_type::UNKNOWN, -1i32);
     assert_eq!(bu::dev_type::KMQ, 0);
     assert_eq!(bu::dev_type::UMQ, 1);

@@ -521,13 +521,19 @@ impl Resolver<'_> {
         }
     }
 
-    /// Definition names are one namespace per spec, shared with includes.
+    /// Definition names are two namespaces per spec, shared with
+    /// includes, as C has them: consts (macros, ordinary identifiers), and
+    /// structs, enums and flags (all C tags: `struct x_param` and
+    /// `enum x_param` would clash). A const and a struct may share a name,
+    /// as `DRM_IVPU_PARAM_*` and `struct drm_ivpu_param` do; every other
+    /// language spells them apart too (`PARAM` and `Param`).
     fn check_unique_names(&mut self, s: &SpecFile) {
-        let mut seen: HashMap<&str, Pos> = HashMap::new();
+        let mut seen: HashMap<(bool, &str), Pos> = HashMap::new();
         for d in &s.definitions {
             let n = d.name.value.as_str();
+            let is_const = d.kind.value == "const";
             let here = self.pos(&d.name);
-            if let Some(first) = seen.get(n) {
+            if let Some(first) = seen.get(&(is_const, n)) {
                 let first = first.clone();
                 self.err(
                     &rules::DUPLICATE_NAME,
@@ -536,7 +542,7 @@ impl Resolver<'_> {
                     format!("first defined at {first}"),
                 );
             } else {
-                if let Some(other) = self.included_definition_pos(n) {
+                if let Some(other) = self.included_definition_pos(n, is_const) {
                     self.err(
                         &rules::DUPLICATE_NAME,
                         here.clone(),
@@ -544,17 +550,21 @@ impl Resolver<'_> {
                         format!("defined at {other}; pick another name"),
                     );
                 }
-                seen.insert(n, here);
+                seen.insert((is_const, n), here);
             }
         }
     }
 
-    fn included_definition_pos(&self, n: &str) -> Option<Pos> {
+    /// Where an included spec defines `n` in the same namespace.
+    fn included_definition_pos(&self, n: &str, is_const: bool) -> Option<Pos> {
         self.includes.iter().find_map(|m| {
-            struct_named(m, n)
-                .map(|x| x.1.pos.clone())
-                .or_else(|| enum_named(m, n).map(|x| x.1.pos.clone()))
-                .or_else(|| const_named(m, n).map(|x| x.pos.clone()))
+            if is_const {
+                const_named(m, n).map(|x| x.pos.clone())
+            } else {
+                struct_named(m, n)
+                    .map(|x| x.1.pos.clone())
+                    .or_else(|| enum_named(m, n).map(|x| x.1.pos.clone()))
+            }
         })
     }
 
