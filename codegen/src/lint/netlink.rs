@@ -71,7 +71,7 @@ impl Cx<'_> {
                 }
             }
         }
-        self.netlink_name_clashes();
+        self.c_name_clashes();
         for (set, a) in requested_attrs(m) {
             let bounded = a.len.is_some()
                 || a.max_len.is_some()
@@ -122,7 +122,7 @@ impl Cx<'_> {
     /// items may meet in one name: set `a`'s `b-c` and set `a-b`'s `c`; an
     /// enum `ioctl` of spec `x` with an entry `ping` is `X_IOCTL_PING`,
     /// the command macro of an ioctl `ping`).
-    pub(super) fn netlink_name_clashes(&mut self) {
+    pub(super) fn c_name_clashes(&mut self) {
         use crate::backend::c;
         let m = self.model;
         let mut seen: std::collections::BTreeMap<String, Pos> = Default::default();

@@ -16,8 +16,8 @@ use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
-    Attr, AttrSet, ByteOrder, ConstName, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind,
-    Model, PtrLen, Scalar, Struct, StructId,
+    Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model,
+    PtrLen, Scalar, Struct, StructId,
 };
 use crate::names::{snake, upper};
 use askama::Template;
@@ -296,26 +296,6 @@ fn const_view(model: &Model, i: usize) -> DefineGroup {
     }
 }
 
-/// Whether the header defines const `c` before struct `s`: the header
-/// follows the spec's definition order, and included headers come first.
-fn defined_before(model: &Model, c: &ConstName, s: &Struct) -> bool {
-    if c.spec != model.name {
-        return true;
-    }
-    let position = |item: ItemRef| model.definition_order.iter().position(|i| *i == item);
-    let konst = model
-        .consts
-        .iter()
-        .position(|k| k.name == c.name)
-        .and_then(|i| position(ItemRef::Const(i)));
-    let strukt = model
-        .structs
-        .iter()
-        .position(|x| x.name == s.name)
-        .and_then(|i| position(ItemRef::Struct(i)));
-    matches!((konst, strukt), (Some(k), Some(t)) if k < t)
-}
-
 /// C requires enumerator values to fit in `int` (`-pedantic` rejects
 /// others), so larger enums are written as `#define`s instead.
 fn fits_c_enum(e: &Enum) -> bool {
@@ -454,7 +434,7 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
             }
             MemberView {
                 doc: c.since(m.since).lines(),
-                decl: member_decl(model, s, m, &ident),
+                decl: member_decl(model, m, &ident),
             }
         })
         .collect();
@@ -483,13 +463,14 @@ fn scalar_type(ty: Scalar, order: Option<ByteOrder>) -> &'static str {
     }
 }
 
-fn member_decl(model: &Model, s: &Struct, m: &Member, ident: &str) -> String {
+fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
     // An array bound is written by the const's name where the spec sized
-    // the member with one, as existing headers do, if the header defines
-    // that name before the struct (an included header's always is).
+    // the member with one, as existing headers do. The name is always
+    // defined first: the resolver orders every const before the structs,
+    // and an included header comes before this one.
     let bound = |n: &u32| match &m.bound_const {
-        Some(c) if defined_before(model, c, s) => const_macro(&c.spec, &c.name),
-        Some(_) | None => n.to_string(),
+        Some(c) => const_macro(&c.spec, &c.name),
+        None => n.to_string(),
     };
     match &m.kind {
         MemberKind::Scalar { ty, count } => {
