@@ -47,27 +47,33 @@ impl Checked {
 /// brings in first).
 pub fn load_and_lint(specs: &[PathBuf]) -> Checked {
     let mut out = Checked::default();
-    let loaded = crate::parallel::map(specs, |path| load::load_with_sources(path, None));
+    let loaded = crate::parallel::map(specs, |path| load::load_partial(path, None));
     // Per spec: its load diagnostics, then the models it brought in first.
     let mut steps: Vec<(Vec<Diagnostic>, Vec<Arc<Model>>)> = Vec::new();
+    // Models linted so far, by name: those in `out.models` and the
+    // partial models of specs with resolution errors, which lint still
+    // reports on (everything in one run) but nothing renders.
+    let mut linted: BTreeSet<String> = BTreeSet::new();
     for r in loaded {
         // A panic while loading is a bug, not a diagnostic: report it as
         // the panic it is.
-        let (result, sources) = r.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        out.sources.extend(sources);
-        match result {
-            Err(d) => steps.push((d, Vec::new())),
-            Ok(model) => {
-                let mut new = Vec::new();
-                for m in with_includes(&model) {
-                    if !out.models.contains_key(&m.name) {
-                        out.models.insert(m.name.clone(), m.clone());
-                        new.push(m);
-                    }
+        let loaded = r.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        out.sources.extend(loaded.sources);
+        let (errors, model, complete) = match (loaded.result, loaded.partial) {
+            (Ok(model), _) => (Vec::new(), Some(model), true),
+            (Err(d), partial) => (d, partial, false),
+        };
+        let mut new = Vec::new();
+        for m in model.iter().flat_map(with_includes) {
+            if linted.insert(m.name.clone()) {
+                let partial = !complete && model.as_ref().is_some_and(|top| Arc::ptr_eq(&m, top));
+                if !partial {
+                    out.models.insert(m.name.clone(), m.clone());
                 }
-                steps.push((Vec::new(), new));
+                new.push(m);
             }
         }
+        steps.push((errors, new));
     }
     let to_lint: Vec<&Arc<Model>> = steps.iter().flat_map(|(_, new)| new).collect();
     let mut lints = crate::parallel::map(&to_lint, |m| lint::lint(m).sorted()).into_iter();

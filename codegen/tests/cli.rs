@@ -202,3 +202,38 @@ fn a_closed_pipe_ends_quietly() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "141", "{verb}");
     }
 }
+
+/// `uabi lint` reports a spec's resolution errors and the lint findings
+/// of everything that did resolve in one run, not one after the other.
+#[test]
+fn lint_reports_resolution_and_lint_errors_in_one_run() {
+    let dir = std::env::temp_dir().join(format!("uabi-cli-one-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("t.yaml");
+    std::fs::write(
+        &spec,
+        "name: t\nioctl: { magic: 0x64 }\ndefinitions:\n  - name: a\n    type: struct\n    members:\n      - { name: x, type: u32 }\n      - { name: y, type: u64 }\n  - name: b\n    type: struct\n    members:\n      - { name: x, type: u32q }\nioctls:\n  - { name: one, nr: 0x40, dir: in, arg: a }\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_uabi"))
+        .arg("lint")
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for rule in [
+        "unknown-type",
+        "implicit-padding",
+        "missing-errors",
+        "missing-extension",
+    ] {
+        assert!(
+            text.contains(&format!("error[{rule}]")),
+            "{rule} missing:\n{text}"
+        );
+    }
+    assert!(text.contains("4 errors"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -134,9 +134,18 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 fn run_pipeline(text: &str) {
-    if let Ok(model) = uabi::load::load_str(text, "fuzz.yaml") {
-        let _ = uabi::lint::lint(&model);
-        let _ = uabi::backend::render_all(&model);
+    let loaded = uabi::load::load_str_partial(text, "fuzz.yaml");
+    match (loaded.result, loaded.partial) {
+        (Ok(model), _) => {
+            let _ = uabi::lint::lint(&model);
+            let _ = uabi::backend::render_all(&model);
+        }
+        // After resolution errors lint still reports on what resolved
+        // (everything in one run), so that model must hold together too.
+        (Err(_), Some(partial)) => {
+            let _ = uabi::lint::lint(&partial);
+        }
+        (Err(_), None) => {}
     }
 }
 

@@ -396,3 +396,30 @@ fn arg_access_is_checked_against_the_argument() {
         assert_eq!(d[0].pos.line, 10, "{access}: {}", d[0].pos);
     }
 }
+
+/// After resolution errors the partial model keeps what resolved and
+/// leaves out what refers to a failed item (by value or through a
+/// user-ptr), so lint can report on it in the same run; a struct that
+/// embeds a failed one is not reported as recursive.
+#[test]
+fn partial_model_after_errors_holds_together() {
+    let text = "name: t\nioctl: { magic: 0x64 }\ndefinitions:\n  - name: a\n    type: struct\n    members:\n      - { name: x, type: u32 }\n      - { name: y, type: u64 }\n  - name: b\n    type: struct\n    members:\n      - { name: x, type: u32q }\n  - name: c\n    type: struct\n    members:\n      - { name: inner, type: struct, struct: b }\n  - name: d\n    type: struct\n    members:\n      - { name: p, type: user-ptr, elem: b, count: n, max-count: 4 }\n      - { name: n, type: u32 }\n      - { name: pad0, type: pad, len: 4 }\nioctls:\n  - { name: one, nr: 0x40, dir: in, arg: a }\n  - { name: two, nr: 0x41, dir: in, arg: d }\n";
+    let loaded = uabi::load::load_str_partial(text, "t.yaml");
+    let errors = loaded.result.unwrap_err();
+    let ids: Vec<&str> = errors.iter().map(|d| d.rule.id).collect();
+    assert_eq!(ids, ["unknown-type"], "{errors:#?}");
+    let partial = loaded.partial.expect("a partial model");
+    let structs: Vec<&str> = partial.structs.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(structs, ["a"]);
+    let ioctls: Vec<&str> = partial.ioctls.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(ioctls, ["one"]);
+    let lint: Vec<&str> = uabi::lint::lint(&partial)
+        .sorted()
+        .iter()
+        .map(|d| d.rule.id)
+        .collect();
+    assert_eq!(
+        lint,
+        ["implicit-padding", "missing-errors", "missing-extension"]
+    );
+}

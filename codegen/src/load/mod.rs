@@ -40,6 +40,38 @@ pub fn load_with_sources(
     load_from(&FileSystem, path, &label)
 }
 
+/// What loading one spec gives, for a caller that reports everything
+/// in one run: on resolution errors of the spec itself (not of an
+/// include), `partial` is the model of what did resolve, for lint.
+pub struct Loaded {
+    pub result: Result<Arc<Model>, Vec<Diagnostic>>,
+    pub partial: Option<Arc<Model>>,
+    pub sources: Sources,
+}
+
+/// As [`load_with_sources`], also keeping the partial model.
+pub fn load_partial(path: &Path, label: Option<&str>) -> Loaded {
+    let label = label.map_or_else(|| default_label(path), str::to_string);
+    load_partial_from(&FileSystem, path, &label)
+}
+
+/// As [`load_from`], also keeping the partial model.
+pub fn load_partial_from(provider: &dyn Provider, path: &Path, label: &str) -> Loaded {
+    let mut l = Loader {
+        provider,
+        sources: Sources::default(),
+        done: HashMap::new(),
+        stack: Vec::new(),
+        partial: None,
+    };
+    let result = l.load(path, label, None);
+    Loaded {
+        result,
+        partial: l.partial,
+        sources: l.sources,
+    }
+}
+
 /// Loads and resolves the spec at `path` of `provider`, named `label`;
 /// its includes are read from the same provider, relative to it, and
 /// named relative to `label`. Also returns the text of every file read.
@@ -53,6 +85,7 @@ pub fn load_from(
         sources: Sources::default(),
         done: HashMap::new(),
         stack: Vec::new(),
+        partial: None,
     };
     let result = l.load(path, label, None);
     (result, l.sources)
@@ -65,6 +98,12 @@ pub fn load_str(text: &str, label: &str) -> Result<Arc<Model>, Vec<Diagnostic>> 
     load_from(&memory, Path::new(label), label).0
 }
 
+/// As [`load_str`], also keeping the partial model (see [`Loaded`]).
+pub fn load_str_partial(text: &str, label: &str) -> Loaded {
+    let memory = InMemory::new().with(label, text);
+    load_partial_from(&memory, Path::new(label), label)
+}
+
 struct Loader<'p> {
     provider: &'p dyn Provider,
     sources: Sources,
@@ -73,6 +112,9 @@ struct Loader<'p> {
     done: HashMap<PathBuf, Arc<Model>>,
     /// Canonical paths being loaded, to reject include cycles.
     stack: Vec<PathBuf>,
+    /// The partial model of the top-level spec after its resolution
+    /// errors (see [`Loaded`]).
+    partial: Option<Arc<Model>>,
 }
 
 impl Loader<'_> {
@@ -121,9 +163,15 @@ impl Loader<'_> {
         let includes = self.includes(&spec.include, path, label, &file);
         self.stack.pop();
         let includes = includes?;
-        let model = resolve::resolve(&file, label, &text, &spec, includes)
-            .map(Arc::new)
-            .map_err(|d| d.sorted())?;
+        let model = match resolve::resolve_partial(&file, label, &text, &spec, includes) {
+            (Some(model), diags) if !diags.has_errors() => Arc::new(model),
+            (partial, diags) => {
+                if included_from.is_none() {
+                    self.partial = partial.map(Arc::new);
+                }
+                return Err(diags.sorted());
+            }
+        };
         self.done.insert(canonical, model.clone());
         Ok(model)
     }

@@ -2,7 +2,8 @@
 //! this spec or an included one), defaults applied, every key checked
 //! against the kind of item it sits on, layouts computed for every target
 //! and command numbers for every encoding. Problems are collected, never
-//! thrown; a spec with resolution errors yields no model.
+//! thrown; a spec with resolution errors yields no model, only the
+//! partial one lint reports on ([`resolve_partial`]).
 
 mod attributes;
 mod definitions;
@@ -43,6 +44,24 @@ pub fn resolve(
     spec: &SpecFile,
     includes: Vec<Arc<Model>>,
 ) -> Result<Model, Diagnostics> {
+    match resolve_partial(file, source_label, text, spec, includes) {
+        (Some(model), diags) if !diags.has_errors() => Ok(model),
+        (_, diags) => Err(diags),
+    }
+}
+
+/// As [`resolve`], also returning, after errors, the model of everything
+/// that did resolve: items with an error, and items that refer to them,
+/// are left out, so every reference in it points at an item. Lint runs
+/// on it to report every problem of a spec in one run. None when even
+/// that is impossible (two specs of one name in the tree).
+pub fn resolve_partial(
+    file: &Arc<str>,
+    source_label: &str,
+    text: &str,
+    spec: &SpecFile,
+    includes: Vec<Arc<Model>>,
+) -> (Option<Model>, Diagnostics) {
     let mut r = Resolver {
         file: file.clone(),
         text,
@@ -62,14 +81,10 @@ pub fn resolve(
     r.tree = r.spec_tree(spec, &includes);
     // Ids into a tree with two specs of one name could point anywhere.
     if r.diags.has_errors() {
-        return Err(r.diags);
+        return (None, r.diags);
     }
     let model = r.spec(spec, source_label, &includes);
-    if r.diags.has_errors() {
-        Err(r.diags)
-    } else {
-        Ok(model)
-    }
+    (Some(model), r.diags)
 }
 
 struct Resolver<'a> {

@@ -16,7 +16,7 @@ impl Resolver<'_> {
             written: written_structs(s),
             includes: self.includes,
         };
-        let done = self.lay_out(pending, &names);
+        let done = keep_complete(self.lay_out(pending, &names), &names);
         let mut sorted = dependency_order(&done, &names);
         settle_struct_ids(&mut sorted, &names);
         // Interleave struct positions into the definition order: structs
@@ -74,7 +74,7 @@ impl Resolver<'_> {
                 }
             }
             if still.len() == before {
-                self.recursive_structs(&still);
+                self.recursive_structs(&still, names);
                 break;
             }
             remaining = still;
@@ -141,8 +141,26 @@ impl Resolver<'_> {
         true
     }
 
-    fn recursive_structs(&mut self, never_ready: &[Struct]) {
-        for st in never_ready {
+    /// Reports the structs that wait on each other. One that waits on a
+    /// struct that failed to resolve (its own error, reported already)
+    /// is left out without another.
+    fn recursive_structs(&mut self, never_ready: &[Struct], names: &RefNames) {
+        let mut waiting: Vec<&Struct> = never_ready.iter().collect();
+        loop {
+            let before = waiting.len();
+            let present: Vec<&str> = waiting.iter().map(|s| s.name.as_str()).collect();
+            waiting.retain(|st| {
+                st.members.iter().all(|m| {
+                    m.kind.embedded_struct().is_none_or(|id| {
+                        id.spec() != &*names.spec || present.contains(&names.of(id))
+                    })
+                })
+            });
+            if waiting.len() == before {
+                break;
+            }
+        }
+        for st in waiting {
             self.err(
                 &rules::RECURSIVE_STRUCT,
                 st.pos.clone(),
@@ -323,6 +341,41 @@ fn dependency_order(done: &[Struct], names: &RefNames) -> Vec<Struct> {
         place(n, done, &mut sorted, names);
     }
     sorted
+}
+
+/// The structs whose references to this spec's own structs (by value or
+/// as a user-ptr's element) all point at structs that resolved. Only a
+/// spec with errors loses any: the model lint still runs on after
+/// resolution errors (to report everything in one run) must hold no id
+/// that points at nothing.
+fn keep_complete(mut done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
+    loop {
+        let before = done.len();
+        let present: Vec<String> = done.iter().map(|s| s.name.clone()).collect();
+        done.retain(|st| {
+            st.members.iter().all(|m| {
+                let id = match &m.kind {
+                    MemberKind::Struct { id }
+                    | MemberKind::UserPtr {
+                        elem: Elem::Struct(id),
+                        ..
+                    } => id,
+                    MemberKind::Scalar { .. }
+                    | MemberKind::Pad { .. }
+                    | MemberKind::Binary { .. }
+                    | MemberKind::String { .. }
+                    | MemberKind::UserPtr {
+                        elem: Elem::Scalar(_),
+                        ..
+                    } => return true,
+                };
+                id.spec() != &*names.spec || present.iter().any(|p| p == names.of(id))
+            })
+        });
+        if done.len() == before {
+            return done;
+        }
+    }
 }
 
 /// Gives references to the spec's own structs their final index, the
