@@ -86,6 +86,9 @@ pub struct EntryDump {
     /// Within `i64::MIN..=u64::MAX` (an enum value may be negative).
     pub value: i128,
     pub since: u32,
+    /// A multi-bit field's values, as placed in the flags word.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -483,6 +486,11 @@ fn enum_dump(e: &Enum) -> EnumDump {
                 let entry = EntryDump {
                     value: x.value,
                     since: x.since,
+                    values: x
+                        .field
+                        .iter()
+                        .flat_map(|f| f.values.iter().map(|v| (v.name.clone(), f.shifted(v))))
+                        .collect(),
                 };
                 (x.name.clone(), entry)
             })

@@ -318,6 +318,36 @@ pub struct EnumEntry {
     pub value: i128,
     pub since: u32,
     pub pos: Pos,
+    /// A multi-bit field of a flags word (ivpu's cache mode in bits
+    /// 16-17 of the BO flags); `value` is then the field's mask.
+    pub field: Option<FlagField>,
+}
+
+/// A field of several bits inside a flags word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagField {
+    /// The first (lowest) bit.
+    pub low: u32,
+    /// The last (highest) bit.
+    pub high: u32,
+    /// The values the field may hold; empty when any value is valid.
+    pub values: Vec<FieldValue>,
+}
+
+/// One value of a [`FlagField`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldValue {
+    pub name: String,
+    pub doc: Option<String>,
+    /// The value in the field, not shifted.
+    pub value: u64,
+}
+
+impl FlagField {
+    /// A value placed in the flags word (shifted to the field's bits).
+    pub fn shifted(&self, v: &FieldValue) -> u64 {
+        v.value << self.low
+    }
 }
 
 impl EnumEntry {

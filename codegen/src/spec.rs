@@ -319,6 +319,13 @@ pub struct EntryDef {
     pub doc: Option<String>,
     #[serde(default)]
     pub since: Option<S<i128>>,
+    /// A multi-bit field of a flags word: its first and last bit.
+    #[serde(default)]
+    pub bits: Option<S<Vec<S<i128>>>>,
+    /// The values such a field may hold (entries: a name, or
+    /// `{ name, value, doc }`; values count from 0).
+    #[serde(default)]
+    pub values: Option<S<Vec<S<NameOr<EntryDef>>>>>,
 }
 
 #[derive(Debug, Deserialize)]

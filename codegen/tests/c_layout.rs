@@ -149,6 +149,20 @@ fn layout_program(model: &Model, target: Target) -> String {
                     "_Static_assert(({name}) == {want}, \"{target}: {name}\");"
                 )
                 .unwrap();
+                // A multi-bit field's values, placed in the word.
+                for v in x
+                    .field
+                    .iter()
+                    .flat_map(|f| f.values.iter().map(move |v| (f, v)))
+                {
+                    let vname = c::field_value_macro(&name, &v.1.name);
+                    let want = v.0.shifted(v.1);
+                    writeln!(
+                        s,
+                        "_Static_assert(({vname}) == {want}ULL, \"{target}: {vname}\");"
+                    )
+                    .unwrap();
+                }
             }
         }
         for io in &m.ioctls {

@@ -725,3 +725,36 @@ fn arg_access_change_is_a_break() {
     assert!(report.findings.is_empty(), "{}", render(&report, &same));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A multi-bit flags field's values are ABI: one removed or renumbered
+/// is a break, one added is compatible.
+#[test]
+fn flags_field_values_are_compared() {
+    let dir = std::env::temp_dir().join(format!("uabi-compat-field-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = |rev: u32, values: &str| {
+        format!(
+            "name: fx\nrevision: {rev}\ndefinitions:\n  - name: f\n    type: flags\n    entries:\n      - a\n      - {{ name: mode, bits: [4, 6], values: {values} }}\n"
+        )
+    };
+    let cases = [
+        ("[low, mid, high]", vec![], "gained `high` = 0x20"),
+        ("[low]", vec!["removed-entry"], ""),
+        ("[low, { name: mid, value: 3 }]", vec!["renumbered"], ""),
+    ];
+    std::fs::write(dir.join("old.yaml"), text(1, "[low, mid]")).unwrap();
+    let old = spec(dir.join("old.yaml").to_str().unwrap());
+    for (values, want, note) in cases {
+        std::fs::write(dir.join("new.yaml"), text(2, values)).unwrap();
+        let new = spec(dir.join("new.yaml").to_str().unwrap());
+        let report = compare(&old.dump, &new.dump, &new.locator);
+        let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
+        assert_eq!(ids, want, "{values}: {}", render(&report, &new));
+        assert!(
+            note.is_empty() || report.compatible.iter().any(|n| n.contains(note)),
+            "{values}: {:?}",
+            report.compatible
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -42,6 +42,7 @@ const ALL_DIRS: &str = "codegen/tests/fixtures/layout/all-dirs.yaml";
 /// Layouts that differ between x86_64 and i386 (lint rejects it).
 const TRAP: &str = "codegen/tests/fixtures/layout/i386-trap.yaml";
 const NEGATIVE_ENUM: &str = "codegen/tests/fixtures/layout/negative-enum.yaml";
+const FLAG_FIELD: &str = "codegen/tests/fixtures/layout/flag-field.yaml";
 
 /// Corner cases of the call helpers: a keyword and a builtin's name as
 /// pointer members, two pointers sharing one `u8` count, a byte length,
@@ -904,6 +905,42 @@ fn negative_enum_values_in_python_and_go() {
         let out = ok(go(&pkg).args(["test", "-count=1", "-v", "./..."]));
         assert!(out.contains("--- PASS: TestNegative"), "{out}");
         ok(go(&pkg).env("GOARCH", "386").args(["vet", "./..."]));
+    }
+}
+
+/// A multi-bit flags field: its mask and its values placed in the word
+/// are constants of the flags type in both languages.
+#[test]
+fn flag_fields_in_python_and_go() {
+    let m = load(FLAG_FIELD);
+    let dir = scratch_models("flag_field", std::slice::from_ref(&m));
+    if have("python3", "--version", "the generated Python modules") {
+        let out = ok(python(&dir, "fieldy").arg("-c").arg(
+            "import fieldy_uapi as u\n\
+             f = u.BoFlags\n\
+             assert int(f.CACHE_MODE) == 0x30000 and int(f.CACHE_MODE_WC) == 0x20000\n\
+             assert int(f.CACHE_MODE_CACHED) == 0 and int(f.CACHE_MODE_UNCACHED) == 0x10000\n\
+             v = f.MAPPABLE | f.CACHE_MODE_WC\n\
+             assert (v & f.CACHE_MODE) == f.CACHE_MODE_WC and int(u.BO_FLAGS_ALL) == 0x30007, v\n\
+             print('ok')",
+        ));
+        assert_eq!(out, "ok\n");
+    }
+    if have("go", "version", "the generated Go packages") {
+        let pkg = dir.join(go::package_dir(&m));
+        std::fs::write(
+            pkg.join("zz_field_test.go"),
+            "package fieldyuapi\n\nimport \"testing\"\n\n\
+             func TestField(t *testing.T) {\n\
+             \tv := BO_FLAGS_MAPPABLE | BO_FLAGS_CACHE_MODE_WC\n\
+             \tif v&BO_FLAGS_CACHE_MODE != BO_FLAGS_CACHE_MODE_WC || BO_FLAGS_CACHE_MODE != 0x30000 || BO_FLAGS_CACHE_MODE_UNCACHED != 0x10000 {\n\
+             \t\tt.Fatal(v)\n\
+             \t}\n\
+             }\n",
+        )
+        .unwrap();
+        let out = ok(go(&pkg).args(["test", "-count=1", "-v", "./..."]));
+        assert!(out.contains("--- PASS: TestField"), "{out}");
     }
 }
 

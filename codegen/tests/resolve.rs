@@ -423,3 +423,87 @@ fn partial_model_after_errors_holds_together() {
         ["implicit-padding", "missing-errors", "missing-extension"]
     );
 }
+
+/// A multi-bit field of a flags word: `bits: [low, high]`, optional
+/// `values` numbered from 0; its mask is the entry's value and the next
+/// plain flag follows it. Mistakes are errors at the key.
+#[test]
+fn flags_fields_take_bits_and_values() {
+    let flags = |entries: &str| {
+        format!("name: x\ndefinitions:\n  - name: f\n    type: flags\n    entries:\n{entries}\n")
+    };
+    let m = uabi::load::load_str(
+        &flags("      - a\n      - { name: mode, bits: [4, 6], values: [low, { name: high, value: 5 }, top] }\n      - b"),
+        "x.yaml",
+    )
+    .unwrap();
+    let e = &m.enums[0];
+    let values: Vec<(&str, i128)> = e
+        .entries
+        .iter()
+        .map(|x| (x.name.as_str(), x.value))
+        .collect();
+    assert_eq!(values, [("a", 1), ("mode", 0x70), ("b", 0x80)]);
+    let f = e.entries[1].field.as_ref().unwrap();
+    let placed: Vec<(&str, u64)> = f
+        .values
+        .iter()
+        .map(|v| (v.name.as_str(), f.shifted(v)))
+        .collect();
+    assert_eq!(placed, [("low", 0), ("high", 0x50), ("top", 0x60)]);
+    assert_eq!(e.mask(), 0xf1);
+
+    let cases = [
+        (
+            "      - { name: m, bits: [4] }",
+            "bad-value",
+            "has 1 numbers",
+        ),
+        (
+            "      - { name: m, bits: [6, 4] }",
+            "bad-value",
+            "not a field of several bits",
+        ),
+        (
+            "      - { name: m, bits: [4, 5], value: 3 }",
+            "key-not-allowed",
+            "both `value` and `bits`",
+        ),
+        (
+            "      - { name: m, values: [a] }",
+            "key-not-allowed",
+            "`values` but no `bits`",
+        ),
+        (
+            "      - { name: m, bits: [4, 5], values: [a, b, c, d, e] }",
+            "value-out-of-range",
+            "holds 2 bits",
+        ),
+        (
+            "      - { name: m, bits: [4, 5], values: [a, a] }",
+            "duplicate-number",
+            "repeats `a`",
+        ),
+        (
+            "      - { name: m, bits: [60, 64] }",
+            "value-out-of-range",
+            "",
+        ),
+        (
+            "      - { name: a, value: 5 }\n      - { name: m, bits: [4, 6] }",
+            "duplicate-number",
+            "shares bits with `a`",
+        ),
+    ];
+    for (entries, rule, text) in cases {
+        let d = uabi::load::load_str(&flags(entries), "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{entries}: {d:#?}");
+        assert!(d[0].message.contains(text), "{entries}: {}", d[0].message);
+    }
+    let d = uabi::load::load_str(
+        "name: x\ndefinitions:\n  - name: e\n    type: enum\n    entries:\n      - { name: m, bits: [4, 6] }\n",
+        "x.yaml",
+    )
+    .unwrap_err();
+    assert_eq!(d[0].rule.id, "key-not-allowed", "{d:#?}");
+}

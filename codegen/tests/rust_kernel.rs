@@ -97,7 +97,11 @@ ioctl:
 definitions:
   - name: mode
     type: flags
-    entries: [a, b, c]
+    entries:
+      - a
+      - b
+      - c
+      - { name: level, bits: [4, 6], values: [low, mid, { name: high, value: 5 }] }
   - name: bits
     type: enum
     entries: [{ name: x, value: 0 }, { name: y, value: 3 }]
@@ -540,6 +544,8 @@ fn every_check() {
         ("type below", |o| o.r#type = -6, Errno::EINVAL),
         ("type above", |o| o.r#type = 101, Errno::EINVAL),
         ("flag bit", |o| o.be_flags = 0x8u32.to_be(), Errno::EINVAL),
+        ("undeclared field value", |o| o.be_flags = 0x37u32.to_be(), Errno::EINVAL),
+        ("bit above the field", |o| o.be_flags = 0x87u32.to_be(), Errno::EINVAL),
         ("host-order flags", |o| o.be_flags = 0x7u32.to_le(), Errno::EINVAL),
         ("bit not a value", |o| o.sflags = 0x2, Errno::EINVAL),
         ("sign bit", |o| o.sflags = -1, Errno::EINVAL),
@@ -563,6 +569,8 @@ fn every_check() {
         ("type low end", (|o| o.r#type = -5) as fn(&mut tu::Outer)),
         ("type high end", |o| o.r#type = 100),
         ("no flags", |o| o.be_flags = 0),
+        ("field value high", |o| o.be_flags = 0x57u32.to_be()),
+        ("field value mid", |o| o.be_flags = 0x10u32.to_be()),
         ("zero length, null", |o| {
             o.nbytes = 0;
             o.file = 0
@@ -573,7 +581,7 @@ fn every_check() {
         assert_eq!(big(&d, &o), Ok(()), "{what}");
     }
     // Every check failed before the handler ran.
-    assert_eq!(d.calls.borrow().len(), 5);
+    assert_eq!(d.calls.borrow().len(), 7);
     // A struct the kernel only writes is zeroed before validation, so its
     // pad cannot fail the call; called on its own, the validator checks it.
     let mut o = good();

@@ -157,11 +157,52 @@ impl Cx<'_> {
                 ),
             );
         }
+        self.field_value_changes(nname, ename, &path, oe, ne);
         self.since_same(
             &format!("entry `{ename}` of {kind} `{nname}`"),
             oe.since,
             ne.since,
             &path,
         );
+    }
+
+    /// The values of a multi-bit flags field: each keeps its number; a
+    /// new one is compatible.
+    fn field_value_changes(
+        &mut self,
+        nname: &str,
+        ename: &str,
+        path: &str,
+        oe: &EntryDump,
+        ne: &EntryDump,
+    ) {
+        for (vname, ov) in &oe.values {
+            match ne.values.get(vname) {
+                None => self.report(
+                    &rules::REMOVED_ENTRY,
+                    path,
+                    format!(
+                        "value `{vname}` ({ov:#x}) was removed from field `{ename}` of flags `{nname}`"
+                    ),
+                    "keep the value: old binaries still set it",
+                ),
+                Some(nv) if nv != ov => self.report(
+                    &rules::RENUMBERED,
+                    path,
+                    format!(
+                        "value `{vname}` of field `{ename}` of flags `{nname}` changed from {ov:#x} to {nv:#x}"
+                    ),
+                    format!("restore {ov:#x}: old binaries send it"),
+                ),
+                Some(_) => {}
+            }
+        }
+        for (vname, nv) in &ne.values {
+            if !oe.values.contains_key(vname) {
+                self.note(format!(
+                    "field `{ename}` of flags `{nname}` gained `{vname}` = {nv:#x}"
+                ));
+            }
+        }
     }
 }

@@ -141,11 +141,15 @@ impl Cx<'_> {
         };
         for e in m.enums.iter().filter(|e| e.header.is_none()) {
             for x in &e.entries {
-                add(
-                    c::entry_macro(&m.name, e, &x.name),
-                    &x.pos,
-                    &format!("entry `{}`", x.name),
-                );
+                let name = c::entry_macro(&m.name, e, &x.name);
+                for v in x.field.iter().flat_map(|f| &f.values) {
+                    add(
+                        c::field_value_macro(&name, &v.name),
+                        &x.pos,
+                        &format!("value `{}` of field `{}`", v.name, x.name),
+                    );
+                }
+                add(name, &x.pos, &format!("entry `{}`", x.name));
             }
         }
         for e in m.enums.iter().filter(|e| e.header.is_none()) {

@@ -100,6 +100,13 @@ impl Resolver<'_> {
                 (None, None) => continue,
             };
             let ename_s = self.name(&ename, "entry");
+            let field = match &e.value.full {
+                Some(f) => self.flag_field(f, flags, &ename_s)?,
+                None => None,
+            };
+            if let Some(field) = &field {
+                next = field.low.into();
+            }
             if let Some(v) = value {
                 // An enum value may be negative, as an existing ABI's is
                 // (amdxdna's `AMDXDNA_DEV_TYPE_UNKNOWN = -1`); a flag is a
@@ -129,7 +136,11 @@ impl Resolver<'_> {
                 );
                 return None;
             }
-            let v: i128 = if flags { 1i128 << next } else { next };
+            let v: i128 = match &field {
+                Some(f) => field_mask(f).into(),
+                None if flags => 1i128 << next,
+                None => next,
+            };
             let esince = self.since(&esince.cloned());
             if let Some(prev) = out.iter().find(|p| p.name == ename_s) {
                 self.err(
@@ -138,11 +149,20 @@ impl Resolver<'_> {
                     format!("entry `{ename_s}` appears twice in `{name}`"),
                     format!("first at {}", prev.pos),
                 );
-            } else if let Some(prev) = out.iter().find(|p| p.value == v) {
+            } else if let Some(prev) = out.iter().find(|p| {
+                p.value == v
+                    || (flags
+                        && (p.field.is_some() || field.is_some())
+                        && p.bits() & (v as u64) != 0)
+            }) {
                 self.err(
                     &rules::DUPLICATE_NUMBER,
                     pos.clone(),
-                    format!("entry `{ename_s}` has the same value as `{}`", prev.name),
+                    if prev.value == v {
+                        format!("entry `{ename_s}` has the same value as `{}`", prev.name)
+                    } else {
+                        format!("entry `{ename_s}` shares bits with `{}`", prev.name)
+                    },
                     "give each entry its own value",
                 );
             }
@@ -152,8 +172,12 @@ impl Resolver<'_> {
                 value: v,
                 since: esince,
                 pos,
+                field: field.clone(),
             });
-            next += 1;
+            next = match &field {
+                Some(f) => i128::from(f.high) + 1,
+                None => next + 1,
+            };
         }
         Some(Enum {
             name,
@@ -177,5 +201,129 @@ impl Resolver<'_> {
             lint_allow: d.lint_allow.iter().map(|s| s.value.clone()).collect(),
             existing_abi: self.existing_abi(d.existing_abi.as_ref()),
         })
+    }
+}
+
+/// The bits of a field as a mask of the flags word.
+fn field_mask(f: &FlagField) -> u64 {
+    let width = f.high - f.low + 1;
+    let ones = if width >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    };
+    ones << f.low
+}
+
+impl Resolver<'_> {
+    /// `bits: [low, high]` and `values:` of a flags entry: a field of
+    /// several bits. None inside the Option when the entry is a plain
+    /// flag; an outer None after an error.
+    fn flag_field(
+        &mut self,
+        f: &spec::EntryDef,
+        flags: bool,
+        entry: &str,
+    ) -> Option<Option<FlagField>> {
+        let Some(bits) = &f.bits else {
+            if let Some(values) = &f.values {
+                self.err(
+                    &rules::KEY_NOT_ALLOWED,
+                    self.pos(values),
+                    format!("entry `{entry}` has `values` but no `bits`"),
+                    "`values` lists what a multi-bit field holds: add `bits: [low, high]`",
+                );
+                return None;
+            }
+            return Some(None);
+        };
+        if !flags {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(bits),
+                format!("entry `{entry}` of an enum has `bits`"),
+                "`bits` makes a field of several bits inside a flags word; use it in a `type: flags` definition",
+            );
+            return None;
+        }
+        if let Some(v) = &f.value {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(v),
+                format!("entry `{entry}` has both `value` and `bits`"),
+                "a field is placed by `bits: [low, high]`; remove `value`",
+            );
+            return None;
+        }
+        let [low, high] = bits.value.as_slice() else {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(bits),
+                format!("`bits` of entry `{entry}` has {} numbers", bits.value.len()),
+                "write the field's first and last bit: `bits: [16, 17]`",
+            );
+            return None;
+        };
+        let low = self.int_in(low, 0, 63, "field's first bit")? as u32;
+        let high = self.int_in(high, 0, 63, "field's last bit")? as u32;
+        if high <= low {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(bits),
+                format!(
+                    "`bits: [{low}, {high}]` of entry `{entry}` is not a field of several bits"
+                ),
+                "write the lowest bit first; a one-bit entry is a plain flag (`value: <bit>`)",
+            );
+            return None;
+        }
+        let width = high - low + 1;
+        let limit: u128 = 1u128 << width;
+        let mut values: Vec<FieldValue> = Vec::new();
+        let mut next: i128 = 0;
+        for v in f.values.as_ref().map_or(&[][..], |v| v.value.as_slice()) {
+            let (vname, doc, value) = match (&v.value.name, &v.value.full) {
+                (Some(n), _) => (v.with(n.clone()), None, None),
+                (None, Some(full)) => (full.name.clone(), full.doc.clone(), full.value.as_ref()),
+                (None, None) => continue,
+            };
+            let vname_s = self.name(&vname, "field value");
+            if let Some(x) = value {
+                next = self.int_in(x, 0, (limit - 1) as i128, "field value")?;
+            }
+            if next as u128 >= limit {
+                self.err(
+                    &rules::VALUE_OUT_OF_RANGE,
+                    self.pos(&vname),
+                    format!(
+                        "value `{vname_s}` would be {next}; field `{entry}` holds {width} bits"
+                    ),
+                    "widen the field's `bits` or drop the value",
+                );
+                return None;
+            }
+            if let Some(prev) = values
+                .iter()
+                .find(|p| p.name == vname_s || i128::from(p.value) == next)
+            {
+                self.err(
+                    &rules::DUPLICATE_NUMBER,
+                    self.pos(&vname),
+                    format!(
+                        "value `{vname_s}` of field `{entry}` repeats `{}`",
+                        prev.name
+                    ),
+                    "give each value its own name and number",
+                );
+                return None;
+            }
+            values.push(FieldValue {
+                name: vname_s,
+                doc,
+                value: next as u64,
+            });
+            next += 1;
+        }
+        Some(Some(FlagField { low, high, values }))
     }
 }

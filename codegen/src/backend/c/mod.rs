@@ -94,6 +94,12 @@ pub fn entry_macro(spec: &str, e: &Enum, entry: &str) -> String {
     }
 }
 
+/// A value of a multi-bit flags field, placed in the word:
+/// `SOFTACCEL_BO_FLAGS_CACHE_MODE_WC`.
+pub fn field_value_macro(entry_macro: &str, value: &str) -> String {
+    format!("{entry_macro}_{}", upper(value))
+}
+
 /// The mask of every bit of a flags set: `ACCEL_BO_FLAGS_ALL`.
 pub fn flags_all_macro(spec: &str, e: &Enum) -> String {
     format!("{}_{}_ALL", upper(spec), upper(&e.name))
@@ -370,18 +376,30 @@ fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
 }
 
 fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
-    let mut defines: Vec<Define> = e
-        .entries
-        .iter()
-        .map(|x| Define {
-            doc: Comment::plain(0)
-                .doc(x.doc.as_deref())
-                .since(x.since)
-                .lines(),
-            name: entry_macro(&model.name, e, &x.name),
+    let mut defines: Vec<Define> = Vec::new();
+    for x in &e.entries {
+        let name = entry_macro(&model.name, e, &x.name);
+        let mut doc = Comment::plain(0).doc(x.doc.as_deref());
+        if let Some(f) = &x.field {
+            doc = doc.text(&format!("The field of bits {} to {}.", f.low, f.high));
+        }
+        defines.push(Define {
+            doc: doc.since(x.since).lines(),
+            name: name.clone(),
             value: c_mask(x.bits()),
-        })
-        .collect();
+        });
+        // A field's values as they sit in the flags word, as existing
+        // headers define them (ivpu's DRM_IVPU_BO_UNCACHED 0x00010000).
+        if let Some(f) = &x.field {
+            for v in &f.values {
+                defines.push(Define {
+                    doc: Comment::plain(0).doc(v.doc.as_deref()).lines(),
+                    name: field_value_macro(&name, &v.name),
+                    value: c_mask(f.shifted(v)),
+                });
+            }
+        }
+    }
     defines.push(Define {
         doc: Comment::plain(0)
             .text(&format!(

@@ -549,19 +549,41 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
             x.value.to_string()
         }
     };
-    let mut rows: Vec<Row> = e
-        .entries
-        .iter()
-        .map(|x| {
-            let mut doc = doc_paras(x.doc.as_deref());
-            since(&mut doc, x.since);
-            Row {
-                doc: comment(&doc, 1),
-                name: format!("{}_{}", upper(&e.name), upper(&x.name)),
-                rest: format!("{name} = {}", value(x)),
-            }
-        })
-        .collect();
+    let mut rows: Vec<Row> = Vec::new();
+    for x in &e.entries {
+        let mut doc = doc_paras(x.doc.as_deref());
+        if let Some(f) = &x.field {
+            doc.push(format!("The field of bits {} to {}.", f.low, f.high));
+        }
+        since(&mut doc, x.since);
+        let entry = format!("{}_{}", upper(&e.name), upper(&x.name));
+        rows.push(Row {
+            doc: comment(&doc, 1),
+            name: entry.clone(),
+            rest: format!("{name} = {}", value(x)),
+        });
+        // A multi-bit field's values, placed in the word.
+        for v in x
+            .field
+            .iter()
+            .flat_map(|f| f.values.iter().map(move |v| (f, v)))
+        {
+            rows.push(Row {
+                doc: comment(
+                    &[format!(
+                        "{}_{} is `{}` in field `{}`.",
+                        entry,
+                        upper(&v.1.name),
+                        v.1.name,
+                        x.name
+                    )],
+                    1,
+                ),
+                name: format!("{entry}_{}", upper(&v.1.name)),
+                rest: format!("{name} = {:#x}", v.0.shifted(v.1)),
+            });
+        }
+    }
     if flags {
         rows.push(Row {
             doc: comment(

@@ -703,15 +703,28 @@ fn enum_view(e: &Enum) -> EnumView {
         entries: e
             .entries
             .iter()
-            .map(|x| {
+            .flat_map(|x| {
                 let mut doc = x.doc.as_deref().map(paragraphs).unwrap_or_default();
+                if let Some(f) = &x.field {
+                    doc.push(format!("The field of bits {} to {}.", f.low, f.high));
+                }
                 since(&mut doc, x.since);
-                ConstView {
+                let entry = ConstView {
                     gap: false,
                     doc: comment(&doc, 4),
                     name: upper(&x.name),
                     value: value(x),
-                }
+                };
+                // A multi-bit field's values, placed in the word.
+                let values = x.field.iter().flat_map(move |f| {
+                    f.values.iter().map(move |v| ConstView {
+                        gap: false,
+                        doc: comment(&[format!("`{}` in field `{}`.", v.name, x.name)], 4),
+                        name: upper(&format!("{}-{}", x.name, v.name)),
+                        value: format!("{:#x}", f.shifted(v)),
+                    })
+                });
+                std::iter::once(entry).chain(values)
             })
             .collect(),
         all: flags.then(|| ConstView {

@@ -211,8 +211,27 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
         } else {
             x.value.to_string()
         };
-        doc(w, &join_paras([x.doc.clone(), Some(since_text(x.since))]));
+        let field = x
+            .field
+            .as_ref()
+            .map(|f| format!("The field of bits {} to {}.", f.low, f.high));
+        doc(
+            w,
+            &join_paras([x.doc.clone(), field, Some(since_text(x.since))]),
+        );
         assign(w, &format!("pub const {id}: {ty}"), &lit);
+        if let Some(f) = &x.field {
+            for v in &f.values {
+                let text = format!("`{}` in field `{}`.", v.name, x.name);
+                doc(w, &join_paras([v.doc.clone(), Some(text)]));
+                let vid = const_ident(&format!("{}-{}", x.name, v.name));
+                assign(
+                    w,
+                    &format!("pub const {vid}: {ty}"),
+                    &hex_lit(f.shifted(v), 0),
+                );
+            }
+        }
     }
     // An entry may itself be called `all`.
     let all = if e.entries.iter().any(|x| names::upper(&x.name) == "ALL") {
@@ -223,9 +242,37 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
     if flags {
         w.line("/// Every declared flag, or-ed together.");
         w.line(format!("pub const {all}: {ty} = {};", hex_lit(e.mask(), 0)));
-        w.line("/// Does `v` set only declared flags?");
+        let fields: Vec<_> = e
+            .entries
+            .iter()
+            .filter_map(|x| Some((x, x.field.as_ref().filter(|f| !f.values.is_empty())?)))
+            .collect();
+        if fields.is_empty() {
+            w.line("/// Does `v` set only declared flags?");
+        } else {
+            w.line("/// Does `v` set only declared flags, with a declared value in each field?");
+        }
         w.open(format!("pub const fn is_valid(v: {ty}) -> bool"));
-        w.line(format!("v & !{all} == 0"));
+        if fields.is_empty() {
+            w.line(format!("v & !{all} == 0"));
+        } else {
+            w.open(format!("if v & !{all} != 0"));
+            w.line("return false;");
+            w.close("");
+            // A field with `values` holds one of them, whatever its width.
+            for (x, f) in &fields {
+                w.open(format!("match v & {}", const_ident(&x.name)));
+                for v in &f.values {
+                    w.line(format!(
+                        "{} => {{}}",
+                        const_ident(&format!("{}-{}", x.name, v.name))
+                    ));
+                }
+                w.line("_ => return false,");
+                w.close("");
+            }
+            w.line("true");
+        }
         w.close("");
     } else {
         w.line("/// Every declared value, in declaration order.");
