@@ -425,29 +425,68 @@ fn clashes(text: &str) -> Vec<(String, u32)> {
 /// what drm.h defines; a clash is an error even in existing ABI.
 #[test]
 fn every_c_name_the_header_defines_is_checked() {
-    let base = "name: x\nexisting-abi: true\nc-prefix: drm-x\nioctl: { style: drm }\ndefinitions:\n";
+    let base =
+        "name: x\nexisting-abi: true\nc-prefix: drm-x\nioctl: { style: drm }\ndefinitions:\n";
     let s = "  - name: s\n    type: struct\n    members:\n      - { name: a, type: u32 }\n";
-    let io = |extra: &str| format!("ioctls:\n  - {{ name: go, nr: 0x40, dir: in, arg: s, extension: zero-extend, errors: [{{ errno: EINVAL }}]{extra} }}\n");
+    let io = |extra: &str| {
+        format!(
+            "ioctls:\n  - {{ name: go, nr: 0x40, dir: in, arg: s, extension: zero-extend, errors: [{{ errno: EINVAL }}]{extra} }}\n"
+        )
+    };
     // A const's c-name against drm.h.
-    let t = format!("{base}  - {{ name: base, type: const, value: 1, c-name: DRM_COMMAND_BASE }}\n{s}{}", io(""));
-    assert_eq!(clashes(&t), [("const `base` becomes the C constant `DRM_COMMAND_BASE`, which drm.h already defines".to_string(), 6)]);
+    let t = format!(
+        "{base}  - {{ name: base, type: const, value: 1, c-name: DRM_COMMAND_BASE }}\n{s}{}",
+        io("")
+    );
+    assert_eq!(
+        clashes(&t),
+        [(
+            "const `base` becomes the C constant `DRM_COMMAND_BASE`, which drm.h already defines"
+                .to_string(),
+            6
+        )]
+    );
     // An entry's c-name against the command macro of an ioctl.
-    let t = format!("{base}  - {{ name: e, type: enum, entries: [{{ name: a, c-name: DRM_IOCTL_X_GO }}] }}\n{s}{}", io(""));
+    let t = format!(
+        "{base}  - {{ name: e, type: enum, entries: [{{ name: a, c-name: DRM_IOCTL_X_GO }}] }}\n{s}{}",
+        io("")
+    );
     assert_eq!(clashes(&t), [("the command of ioctl `go` becomes the C constant `DRM_IOCTL_X_GO`, which entry `a` of `e` (t.yaml:6:38) already defines".to_string(), 12)]);
     // c-nr-name against a const.
-    let t = format!("{base}  - {{ name: k, type: const, value: 1 }}\n{s}{}", io(", c-nr-name: DRM_X_K"));
+    let t = format!(
+        "{base}  - {{ name: k, type: const, value: 1 }}\n{s}{}",
+        io(", c-nr-name: DRM_X_K")
+    );
     assert_eq!(clashes(&t), [("the number of ioctl `go` becomes the C constant `DRM_X_K`, which const `k` (t.yaml:6:13) already defines".to_string(), 12)]);
     // Tags: a struct's c-name against an enum's enum-name; a const of
     // the same spelling is in the other namespace and no clash.
-    let t = format!("{base}  - {{ name: e, type: enum, enum-name: drm-x-s, entries: [a] }}\n  - {{ name: drm-x-s, type: const, value: 1, c-name: drm_x_s }}\n{s}{}", io(""));
-    assert_eq!(clashes(&t), [("struct `s` becomes the C tag `drm_x_s`, which enum `e` (t.yaml:6:13) already defines".to_string(), 8)]);
+    let t = format!(
+        "{base}  - {{ name: e, type: enum, enum-name: drm-x-s, entries: [a] }}\n  - {{ name: drm-x-s, type: const, value: 1, c-name: drm_x_s }}\n{s}{}",
+        io("")
+    );
+    assert_eq!(
+        clashes(&t),
+        [(
+            "struct `s` becomes the C tag `drm_x_s`, which enum `e` (t.yaml:6:13) already defines"
+                .to_string(),
+            8
+        )]
+    );
     // Without DRM style, drm.h is not included: no clash.
     let t = "name: x\ndefinitions:\n  - { name: base, type: const, value: 1, c-name: DRM_COMMAND_BASE }\n";
     assert_eq!(clashes(t), []);
     // A clash stays an error in existing ABI.
-    let t = format!("{base}  - {{ name: base, type: const, value: 1, c-name: DRM_IOWR }}\n{s}{}", io(""));
+    let t = format!(
+        "{base}  - {{ name: base, type: const, value: 1, c-name: DRM_IOWR }}\n{s}{}",
+        io("")
+    );
     let d = lint_str(&t);
-    assert!(d.iter().any(|d| d.rule.id == "generated-name-clash" && d.severity == uabi::diag::Severity::Error), "{d:#?}");
+    assert!(
+        d.iter()
+            .any(|d| d.rule.id == "generated-name-clash"
+                && d.severity == uabi::diag::Severity::Error),
+        "{d:#?}"
+    );
 }
 
 /// An included spec's header is part of the translation unit: its names
@@ -456,9 +495,14 @@ fn every_c_name_the_header_defines_is_checked() {
 fn names_of_included_headers_clash_too() {
     let dir = std::env::temp_dir().join(format!("uabi-c-names-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("core.yaml"), "name: core\nc-prefix: drm\ndefinitions:\n  - { name: max, type: const, value: 1 }\n").unwrap();
+    std::fs::write(
+        dir.join("core.yaml"),
+        "name: core\nc-prefix: drm\ndefinitions:\n  - { name: max, type: const, value: 1 }\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("drv.yaml"), "name: drv\ninclude: [core.yaml]\ndefinitions:\n  - { name: limit, type: const, value: 2, c-name: DRM_MAX }\n").unwrap();
-    let model = uabi::load::load(&dir.join("drv.yaml"), Some("drv.yaml")).unwrap_or_else(|d| panic!("{d:#?}"));
+    let model = uabi::load::load(&dir.join("drv.yaml"), Some("drv.yaml"))
+        .unwrap_or_else(|d| panic!("{d:#?}"));
     let found: Vec<String> = lint(&model)
         .sorted()
         .iter()
@@ -467,5 +511,8 @@ fn names_of_included_headers_clash_too() {
         .collect();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("const `limit` becomes the C constant `DRM_MAX`, which const `max` ("), "{found:?}");
+    assert!(
+        found[0].starts_with("const `limit` becomes the C constant `DRM_MAX`, which const `max` ("),
+        "{found:?}"
+    );
 }

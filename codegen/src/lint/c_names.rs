@@ -145,7 +145,12 @@ fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
             );
         }
         for n in c::render_max_names(m, e) {
-            add(n, false, format!("the render-max constant of `{}`", e.name), &e.pos);
+            add(
+                n,
+                false,
+                format!("the render-max constant of `{}`", e.name),
+                &e.pos,
+            );
         }
     }
     for s in &m.structs {

@@ -19,8 +19,8 @@ use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
-    Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, IoctlStyle, ItemRef, Member,
-    MemberKind, Model, PtrLen, Scalar, Struct,
+    Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, IoctlStyle, ItemRef, Member, MemberKind,
+    Model, PtrLen, Scalar, Struct,
 };
 use crate::names::{snake, upper};
 use askama::Template;

@@ -6,9 +6,7 @@
 //! drivers' own headers do. Lint's clash check asks the same functions,
 //! so what it checks is what the header defines.
 
-use crate::model::{
-    Const, ConstName, Enum, EnumEntry, Ioctl, IoctlStyle, Model, Struct, StructId,
-};
+use crate::model::{Const, ConstName, Enum, EnumEntry, Ioctl, IoctlStyle, Model, Struct, StructId};
 use crate::names::{snake, upper};
 
 /// The C type of a struct of `owner` (the spec that defines it): its
