@@ -11,6 +11,7 @@
 // Tests and benchmarks report failure by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use uabi::backend::c;
@@ -221,5 +222,149 @@ fn the_derived_names_do_not_satisfy_that_program() {
     match compile("gcc", &["-x", "c", "-std=c11"], &dir) {
         Ok(()) => panic!("the kernel-names program compiled against derived names"),
         Err(e) => assert!(e.contains("DRM_IOCTL_IVPU_GET_PARAM"), "{e}"),
+    }
+}
+
+/// The preprocessed text (`-E -P`) or the macro list (`-dM -E`) of
+/// `source` as gcc reads it with the kernel's drm.h on the path.
+fn gcc_view(source: &str, flag: &str) -> String {
+    let dir = scratch("drm-h");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("view.c");
+    std::fs::write(&src, source).unwrap();
+    let out = Command::new("gcc")
+        .args([flag, "-E", "-isystem"])
+        .arg(drm_headers())
+        .arg(&src)
+        .output()
+        .expect("gcc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn macros(dm: &str) -> BTreeSet<String> {
+    dm.lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .map(|l| {
+            l.split(|c: char| c == ' ' || c == '(')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// C tokens, roughly: identifiers and single punctuation characters.
+fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for ch in text.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            cur.push(ch);
+            continue;
+        }
+        if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !ch.is_whitespace() {
+            out.push(ch.to_string());
+        }
+    }
+    out
+}
+
+fn is_ident(t: &str) -> bool {
+    t.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+}
+
+/// Tags, and typedef names with enumerators, that a preprocessed text
+/// declares.
+fn declared(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let t = tokens(text);
+    let mut tags = BTreeSet::new();
+    let mut idents = BTreeSet::new();
+    for i in 0..t.len() {
+        let kw = t[i].as_str();
+        if matches!(kw, "struct" | "union" | "enum")
+            && t.get(i + 1).is_some_and(|n| is_ident(n))
+            && t.get(i + 2).is_some_and(|b| b == "{")
+        {
+            tags.insert(t[i + 1].clone());
+        }
+        if kw == "enum" {
+            // The enumerators: the first identifier of each item.
+            let Some(open) = t[i..].iter().position(|x| x == "{").map(|p| p + i) else {
+                continue;
+            };
+            if open > i + 2 {
+                continue;
+            }
+            let mut expect = true;
+            for x in &t[open + 1..] {
+                match x.as_str() {
+                    "}" => break,
+                    "," => expect = true,
+                    x if expect && is_ident(x) => {
+                        idents.insert(x.to_string());
+                        expect = false;
+                    }
+                    _ => expect = false,
+                }
+            }
+        }
+        if kw == "typedef" {
+            // The typedef name: the last identifier before its `;` at
+            // brace depth 0.
+            let mut depth = 0;
+            let mut last = None;
+            for x in &t[i + 1..] {
+                match x.as_str() {
+                    "{" => depth += 1,
+                    "}" => depth -= 1,
+                    ";" if depth == 0 => break,
+                    x if depth == 0 && is_ident(x) => last = Some(x.to_string()),
+                    _ => {}
+                }
+            }
+            idents.extend(last);
+        }
+    }
+    (tags, idents)
+}
+
+/// Lint checks a DRM-style header's names against drm.h's: the lists it
+/// uses are exactly what gcc reads from the kernel's drm.h (macros, tags,
+/// typedef names and enumerators, less those of <linux/types.h> and
+/// <asm/ioctl.h>).
+#[test]
+fn drm_h_names_are_what_gcc_sees() {
+    let base = "#include <linux/types.h>\n#include <asm/ioctl.h>\n";
+    let drm = "#include \"drm.h\"\n";
+    let set = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let want: BTreeSet<String> = macros(&gcc_view(drm, "-dM"))
+        .difference(&macros(&gcc_view(base, "-dM")))
+        .cloned()
+        .collect();
+    assert_eq!(set(c::DRM_H_MACROS), want);
+    let (base_tags, base_idents) = declared(&gcc_view(base, "-P"));
+    let (tags, idents) = declared(&gcc_view(drm, "-P"));
+    let tags: BTreeSet<String> = tags.difference(&base_tags).cloned().collect();
+    let idents: BTreeSet<String> = idents.difference(&base_idents).cloned().collect();
+    assert_eq!(set(c::DRM_H_TAGS), tags);
+    assert_eq!(set(c::DRM_H_IDENTIFIERS), idents);
+    for must in [
+        "DRM_IOCTL_BASE",
+        "DRM_COMMAND_BASE",
+        "DRM_COMMAND_END",
+        "DRM_IO",
+        "DRM_IOR",
+        "DRM_IOW",
+        "DRM_IOWR",
+    ] {
+        assert!(c::DRM_H_MACROS.contains(&must), "{must}");
     }
 }

@@ -472,6 +472,24 @@ fn every_c_name_the_header_defines_is_checked() {
             8
         )]
     );
+    // drm.h's tags and enumerators count too: `struct drm_version`, and
+    // `_DRM_AGP` of its `enum drm_map_type`.
+    let t = "name: x\nc-prefix: drm\nioctl: { style: drm, driver: x }\ndefinitions:\n  - { name: m, type: enum, entries: [{ name: a, c-name: _DRM_AGP }] }\n  - name: version\n    type: struct\n    members:\n      - { name: a, type: u32 }\n";
+    assert_eq!(
+        clashes(t),
+        [
+            (
+                "entry `a` of `m` becomes the C constant `_DRM_AGP`, which drm.h already defines"
+                    .to_string(),
+                5
+            ),
+            (
+                "struct `version` becomes the C tag `drm_version`, which drm.h already defines"
+                    .to_string(),
+                6
+            ),
+        ]
+    );
     // Without DRM style, drm.h is not included: no clash.
     let t = "name: x\ndefinitions:\n  - { name: base, type: const, value: 1, c-name: DRM_COMMAND_BASE }\n";
     assert_eq!(clashes(t), []);

@@ -31,10 +31,10 @@ impl Cx<'_> {
         let m = self.model;
         let mut names: Vec<Defined> = Vec::new();
         if matches!(m.ioctl_style, crate::model::IoctlStyle::Drm { .. }) {
-            for n in c::DRM_H_NAMES {
+            for (n, tag) in c::drm_h_names() {
                 names.push(Defined {
-                    name: (*n).to_string(),
-                    tag: false,
+                    name: n.to_string(),
+                    tag,
                     what: "drm.h".to_string(),
                     pos: None,
                     own: false,

@@ -10,8 +10,11 @@
 //! The shape of the file is the askama template `templates/c/header.h`;
 //! this module prepares a flat view model (names, values, comment lines).
 
+mod drm_h;
 mod names;
 mod rings;
+
+pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS as DRM_H_TAGS};
 
 pub use names::*;
 

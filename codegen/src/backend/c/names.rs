@@ -130,18 +130,14 @@ pub fn check_macro(owner: &Model) -> String {
     format!("{}_ABI_CHECK", upper(&owner.c_prefix))
 }
 
-/// What drm.h defines that a DRM-style header could redefine: the
-/// macros its command macros are built from, and its request helpers.
-pub const DRM_H_NAMES: &[&str] = &[
-    "DRM_IOCTL_BASE",
-    "DRM_COMMAND_BASE",
-    "DRM_COMMAND_END",
-    "DRM_IO",
-    "DRM_IOR",
-    "DRM_IOW",
-    "DRM_IOWR",
-    "DRM_NAME",
-    "DRM_MIN_ORDER",
-    "DRM_MAX_ORDER",
-    "DRM_RAM_PERCENT",
-];
+/// Every name drm.h defines (with drm_mode.h), which a DRM-style header
+/// includes: each with whether it is a tag (`struct drm_version`) rather
+/// than an ordinary identifier or macro (`DRM_COMMAND_BASE`).
+pub fn drm_h_names() -> impl Iterator<Item = (&'static str, bool)> {
+    use super::drm_h::{IDENTIFIERS, MACROS, TAGS};
+    MACROS
+        .iter()
+        .chain(IDENTIFIERS)
+        .map(|n| (*n, false))
+        .chain(TAGS.iter().map(|n| (*n, true)))
+}
