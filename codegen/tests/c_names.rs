@@ -249,12 +249,7 @@ fn gcc_view(source: &str, flag: &str) -> String {
 fn macros(dm: &str) -> BTreeSet<String> {
     dm.lines()
         .filter_map(|l| l.strip_prefix("#define "))
-        .map(|l| {
-            l.split(|c: char| c == ' ' || c == '(')
-                .next()
-                .unwrap()
-                .to_string()
-        })
+        .map(|l| l.split([' ', '(']).next().unwrap().to_string())
         .collect()
 }
 
