@@ -534,3 +534,35 @@ fn names_of_included_headers_clash_too() {
         "{found:?}"
     );
 }
+
+/// The ring section and the control messages' counts and maximums are
+/// part of the header too: a struct named like a ring's helper struct,
+/// and an attribute named like its set's maximum, clash.
+#[test]
+fn ring_and_netlink_section_names_clash_too() {
+    let rings = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint/support/rings-ok.yaml"),
+    )
+    .unwrap();
+    assert_eq!(clashes(&rings), []);
+    let t = rings.replace(
+        "  - name: ring-create\n    type: struct\n",
+        "  - name: helper\n    type: struct\n    c-name: rq_sq_ring\n    members: [{ name: a, type: u32 }]\n  - name: ring-create\n    type: struct\n",
+    );
+    let found = clashes(&t);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .0
+            .starts_with("ring `sq` becomes the C tag `rq_sq_ring`, which struct `helper` ("),
+        "{found:?}"
+    );
+    let t = "name: x\nprotocol: genetlink\nattribute-sets:\n  - name: a\n    attributes:\n      - { name: b, type: u32 }\n      - { name: max, type: u32 }\n";
+    let found = clashes(t);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0.starts_with("attribute `max` of `a` becomes the C constant `X_A_A_MAX`, which a constant of the control messages ("),
+        "{found:?}"
+    );
+    assert_eq!(found[0].1, 7);
+}

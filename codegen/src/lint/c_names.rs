@@ -200,4 +200,47 @@ fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
             );
         }
     }
+    // The rest of the control-message section (family name and version,
+    // counts and maximums, multicast groups): what is left of its names
+    // once each attribute, operation and string const above is taken out.
+    let mut rest = c::netlink_names(m);
+    let named: Vec<String> = m
+        .attribute_sets
+        .iter()
+        .filter(|s| s.subset_of.is_none())
+        .flat_map(|s| s.attributes.iter().map(move |a| c::attr_macro(m, s, a)))
+        .chain(
+            m.operations
+                .iter()
+                .flat_map(|o| o.list.iter().map(|op| c::op_macro(m, &op.name))),
+        )
+        .chain(
+            m.netlink
+                .string_consts
+                .iter()
+                .map(|k| format!("{}_{}", upper(&m.c_prefix), upper(&k.name))),
+        )
+        .collect();
+    for n in named {
+        if let Some(i) = rest.iter().position(|r| *r == n) {
+            rest.remove(i);
+        }
+    }
+    for n in rest {
+        add(
+            n,
+            false,
+            "a constant of the control messages".to_string(),
+            &m.pos,
+        );
+    }
+    let (common, per_ring) = c::ring_names(m);
+    for (n, tag) in common {
+        add(n, tag, "the ring section".to_string(), &m.pos);
+    }
+    for (r, names) in m.rings.iter().zip(per_ring) {
+        for (n, tag) in names {
+            add(n, tag, format!("ring `{}`", r.name), &r.pos);
+        }
+    }
 }

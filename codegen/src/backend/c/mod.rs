@@ -17,6 +17,7 @@ mod rings;
 pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS as DRM_H_TAGS};
 
 pub use names::*;
+pub use rings::ring_names;
 
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
@@ -1061,6 +1062,19 @@ fn ynl_tag(enum_name: Option<&str>) -> String {
         Some(n) if !n.is_empty() => format!("enum {}", snake(n)),
         _ => "enum".to_string(),
     }
+}
+
+/// Every name the control-message section defines: the family's name
+/// and version, the constants of attribute sets and operations with
+/// their counts and maximums, and the multicast group names.
+pub fn netlink_names(model: &Model) -> Vec<String> {
+    let v = NetlinkView::new(model);
+    let mut out: Vec<String> = v.family.into_iter().map(|d| d.name).collect();
+    for e in v.enums {
+        out.extend(e.entries.into_iter().chain(e.after).map(|d| d.name));
+    }
+    out.extend(v.mcast.into_iter().map(|d| d.name));
+    out
 }
 
 #[derive(Template)]

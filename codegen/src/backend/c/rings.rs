@@ -96,6 +96,56 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
     render_template(model, "C rings", &view)
 }
 
+/// The names the ring section defines: for the spec (empty without
+/// rings) and for each ring, in ring order. Each is a name and whether it
+/// is a tag.
+pub fn ring_names(model: &Model) -> (Vec<(String, bool)>, Vec<Vec<(String, bool)>>) {
+    if model.rings.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let p = names::upper(&model.c_prefix);
+    let spec = names::snake(&model.c_prefix);
+    let common = [
+        "PRODUCER_OFFSET",
+        "CONSUMER_OFFSET",
+        "FLAGS_OFFSET",
+        "ENTRIES_OFFSET",
+        "HEADER_SIZE",
+        "NEED_WAKEUP",
+        "ERROR",
+        "CHECK",
+        "CHECK_",
+        "CHECK__",
+    ]
+    .iter()
+    .map(|n| (format!("{p}_RING_{n}"), false))
+    .collect();
+    let per_ring = model
+        .rings
+        .iter()
+        .map(|r| {
+            let upper = format!("{p}_RING_{}", names::upper(&r.name));
+            let snake = format!("{spec}_{}_ring", names::snake(&r.name));
+            let mut v: Vec<(String, bool)> = ["MIN_ENTRIES", "MAX_ENTRIES", "ENTRY_SIZE"]
+                .iter()
+                .map(|n| (format!("{upper}_{n}"), false))
+                .collect();
+            v.push((
+                format!("{spec}_{}_ring_header", names::snake(&r.name)),
+                true,
+            ));
+            v.extend(
+                ["init", "reserve", "publish", "pop", "release"]
+                    .iter()
+                    .map(|f| (format!("{snake}_{f}"), false)),
+            );
+            v.push((snake, true));
+            v
+        })
+        .collect();
+    (common, per_ring)
+}
+
 /// `text` as a C block comment wrapped to 80 columns.
 fn c_comment(text: &str) -> Vec<String> {
     let text = text.replace("*/", "* /");
