@@ -96,10 +96,12 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
     render_template(model, "C rings", &view)
 }
 
+/// A name the header defines, and whether it is a tag (`struct x`).
+pub type CName = (String, bool);
+
 /// The names the ring section defines: for the spec (empty without
-/// rings) and for each ring, in ring order. Each is a name and whether it
-/// is a tag.
-pub fn ring_names(model: &Model) -> (Vec<(String, bool)>, Vec<Vec<(String, bool)>>) {
+/// rings) and for each ring, in ring order.
+pub fn ring_names(model: &Model) -> (Vec<CName>, Vec<Vec<CName>>) {
     if model.rings.is_empty() {
         return (Vec::new(), Vec::new());
     }
@@ -126,7 +128,7 @@ pub fn ring_names(model: &Model) -> (Vec<(String, bool)>, Vec<Vec<(String, bool)
         .map(|r| {
             let upper = format!("{p}_RING_{}", names::upper(&r.name));
             let snake = format!("{spec}_{}_ring", names::snake(&r.name));
-            let mut v: Vec<(String, bool)> = ["MIN_ENTRIES", "MAX_ENTRIES", "ENTRY_SIZE"]
+            let mut v: Vec<CName> = ["MIN_ENTRIES", "MAX_ENTRIES", "ENTRY_SIZE"]
                 .iter()
                 .map(|n| (format!("{upper}_{n}"), false))
                 .collect();
