@@ -96,6 +96,20 @@ fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
             own,
         })
     };
+    add(
+        c::guard(&m.uapi_header),
+        false,
+        "the include guard".to_string(),
+        &m.pos,
+    );
+    // The check macros are undefined at the end of their header: only
+    // the spec's own can meet another name.
+    if own && !m.structs.is_empty() {
+        let check = c::check_macro(m);
+        for n in [format!("{check}__"), format!("{check}_"), check] {
+            add(n, false, "the layout checks".to_string(), &m.pos);
+        }
+    }
     for k in m.consts.iter().filter(|k| k.header.is_none()) {
         add(
             c::const_macro(m, k),
@@ -236,7 +250,9 @@ fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
     }
     let (common, per_ring) = c::ring_names(m);
     for (n, tag) in common {
-        add(n, tag, "the ring section".to_string(), &m.pos);
+        if own || !n.contains("_RING_CHECK") {
+            add(n, tag, "the ring section".to_string(), &m.pos);
+        }
     }
     for (r, names) in m.rings.iter().zip(per_ring) {
         for (n, tag) in names {

@@ -232,8 +232,8 @@ impl HeaderView {
     }
 }
 
-/// `softaccel.h` -> `_SOFTACCEL_UAPI_H`.
-fn guard(header: &str) -> String {
+/// `softaccel.h` -> `_SOFTACCEL_UAPI_H`: the include guard.
+pub fn guard(header: &str) -> String {
     let stem = header.strip_suffix(".h").unwrap_or(header);
     let stem: String = stem
         .chars()
