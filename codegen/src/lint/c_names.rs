@@ -30,7 +30,9 @@ impl Cx<'_> {
     pub(super) fn c_name_clashes(&mut self) {
         let m = self.model;
         let mut names: Vec<Defined> = Vec::new();
-        if matches!(m.ioctl_style, crate::model::IoctlStyle::Drm { .. }) {
+        // drm.h comes in with this header or with an included one.
+        let drm = |m: &Model| matches!(m.ioctl_style, crate::model::IoctlStyle::Drm { .. });
+        if drm(m) || m.all_includes().into_iter().any(drm) {
             for (n, tag) in c::drm_h_names() {
                 names.push(Defined {
                     name: n.to_string(),
