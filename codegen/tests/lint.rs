@@ -527,11 +527,30 @@ fn names_of_included_headers_clash_too() {
         .filter(|d| d.rule.id == "generated-name-clash")
         .map(|d| d.message.split(';').next().unwrap().to_string())
         .collect();
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
         found[0].starts_with("const `limit` becomes the C constant `DRM_MAX`, which const `max` ("),
         "{found:?}"
+    );
+    // A DRM-style include brings drm.h into the including header too.
+    std::fs::write(
+        dir.join("core.yaml"),
+        "name: core\nc-prefix: drm\nioctl: { style: drm, driver: core }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("drv.yaml"), "name: drv\ninclude: [core.yaml]\ndefinitions:\n  - { name: iowr, type: const, value: 2, c-name: DRM_IOWR }\n").unwrap();
+    let model = uabi::load::load(&dir.join("drv.yaml"), Some("drv.yaml"))
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    let found: Vec<String> = lint(&model)
+        .sorted()
+        .iter()
+        .filter(|d| d.rule.id == "generated-name-clash")
+        .map(|d| d.message.split(';').next().unwrap().to_string())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        found,
+        ["const `iowr` becomes the C constant `DRM_IOWR`, which drm.h already defines"]
     );
 }
 
