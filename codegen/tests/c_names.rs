@@ -100,11 +100,12 @@ int hl_info(int fd, ioctl_fn do_ioctl, __u64 out, __u32 size)
 {
 	struct hl_info_args args = { 0, 0, 0, 0, 0 };
 	enum gaudi_queue_id q = GAUDI_QUEUE_ID_DMA_0_1;
+	enum hl_cs_flags f = HL_CS_FLAGS_SIGNAL;
 
 	args.return_pointer = out;
 	args.return_size = size;
 	args.op = HL_INFO_HW_IP_INFO;
-	args.dcore_id = (__u32)q % HL_MAX_DCORES;
+	args.dcore_id = ((__u32)q + (__u32)f) % HL_MAX_DCORES;
 	return do_ioctl(fd, DRM_IOCTL_HL_INFO, &args) +
 	       (HL_IOCTL_INFO == 0 ? 0 : 1);
 }

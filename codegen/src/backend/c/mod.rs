@@ -273,8 +273,11 @@ fn const_view(model: &Model, i: usize) -> DefineGroup {
 pub fn is_c_enum(model: &Model, e: &Enum) -> bool {
     match e.kind {
         // YNL declares flags as a C enum of bit values; a YNL family's
-        // header does the same.
-        EnumKind::Flags => model.netlink.protocol.is_some() && fits_c_enum(e),
+        // header does the same, and so does any header that names the
+        // flags' enum tag.
+        EnumKind::Flags => {
+            (model.netlink.protocol.is_some() || e.enum_name.is_some()) && fits_c_enum(e)
+        }
         EnumKind::Enum => fits_c_enum(e),
     }
 }
