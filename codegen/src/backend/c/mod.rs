@@ -312,23 +312,37 @@ fn enum_view(model: &Model, e: &Enum) -> EnumView {
             .since(e.since)
             .lines()
     };
-    let mut entries: Vec<Define> = e
-        .entries
-        .iter()
-        .map(|x| {
-            let name = entry_macro(model, e, x);
-            Define {
+    let mut entries: Vec<Define> = Vec::new();
+    for x in &e.entries {
+        let name = entry_macro(model, e, x);
+        entries.push(Define {
+            doc: Comment::kernel_doc(8)
+                .short()
+                .lead(&format!("@{name}: "))
+                .doc(x.doc.as_deref())
+                .since(x.since)
+                .lines(),
+            name: name.clone(),
+            value: x.value.to_string(),
+        });
+        // The values of a multi-bit field of flags written as a C enum.
+        for v in x
+            .field
+            .iter()
+            .flat_map(|f| f.values.iter().map(move |v| (f, v)))
+        {
+            let vname = field_value_macro(&name, &v.1.name);
+            entries.push(Define {
                 doc: Comment::kernel_doc(8)
                     .short()
-                    .lead(&format!("@{name}: "))
-                    .doc(x.doc.as_deref())
-                    .since(x.since)
+                    .lead(&format!("@{vname}: "))
+                    .doc(v.1.doc.as_deref())
                     .lines(),
-                name,
-                value: x.value.to_string(),
-            }
-        })
-        .collect();
+                name: vname,
+                value: v.0.shifted(v.1).to_string(),
+            });
+        }
+    }
     entries.extend(render_max_defines(model, e));
     EnumView { doc, tag, entries }
 }
