@@ -182,7 +182,23 @@ pub struct Const {
     /// YNL's `header`: a C header that already defines it, so the uapi
     /// header does not.
     pub header: Option<String>,
+    /// YNL's `name-prefix`: replaces `<SPEC>_` in the C name
+    /// (wireguard's `wg-` + `key-len` is `WG_KEY_LEN`).
+    pub name_prefix: Option<String>,
     pub pos: Pos,
+}
+
+impl Const {
+    /// Does `n` name this const: its name, or its prefixed name, which
+    /// is how a YNL spec refers to a const with a `name-prefix`
+    /// (wireguard's `exact-len: wg-key-len`)?
+    pub fn is_named(&self, n: &str) -> bool {
+        self.name == n
+            || self
+                .name_prefix
+                .as_ref()
+                .is_some_and(|p| n.strip_prefix(p.as_str()) == Some(self.name.as_str()))
+    }
 }
 
 /// YNL's family-level keys (`protocol`, `version`, the C naming

@@ -163,7 +163,7 @@ impl Cx<'_> {
         }
         for k in m.consts.iter().filter(|k| k.header.is_none()) {
             add(
-                c::const_macro(&m.name, &k.name),
+                c::const_name(&m.name, k),
                 &k.pos,
                 &format!("const `{}`", k.name),
             );

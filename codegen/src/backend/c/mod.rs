@@ -85,6 +85,15 @@ pub fn const_macro(spec: &str, name: &str) -> String {
     format!("{}_{}", upper(spec), upper(name))
 }
 
+/// A const's macro: `SOFTACCEL_MAX_ENGINES`, or YNL's `name-prefix`
+/// followed by the name (`wg-` -> `WG_KEY_LEN`).
+pub fn const_name(spec: &str, c: &crate::model::Const) -> String {
+    match &c.name_prefix {
+        Some(p) => upper(&format!("{p}{}", c.name)),
+        None => const_macro(spec, &c.name),
+    }
+}
+
 /// The constant of an enum or flags entry: `SOFTACCEL_ENGINE_KIND_COMPUTE`,
 /// or YNL's `name-prefix` followed by the entry (`foo-` -> `FOO_COMPUTE`).
 pub fn entry_macro(spec: &str, e: &Enum, entry: &str) -> String {
@@ -291,7 +300,7 @@ fn const_view(model: &Model, i: usize) -> DefineGroup {
                 .doc(c.doc.as_deref())
                 .since(c.since)
                 .lines(),
-            name: const_macro(&model.name, &c.name),
+            name: const_name(&model.name, c),
             // Hex as written while C reads it as an `int` or `unsigned
             // int`; beyond that `c_int`'s suffix keeps C89 happy.
             value: match &c.hex {
