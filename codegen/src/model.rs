@@ -212,7 +212,23 @@ pub struct Const {
     pub header: Option<String>,
     /// `c-name`: the macro's exact name, as an existing header spells it.
     pub c_name: Option<String>,
+    /// YNL's `name-prefix`: replaces `<SPEC>_` in the C name
+    /// (wireguard's `wg-` + `key-len` is `WG_KEY_LEN`).
+    pub name_prefix: Option<String>,
     pub pos: Pos,
+}
+
+impl Const {
+    /// Does `n` name this const: its name, or its prefixed name, which
+    /// is how a YNL spec refers to a const with a `name-prefix`
+    /// (wireguard's `exact-len: wg-key-len`)?
+    pub fn is_named(&self, n: &str) -> bool {
+        self.name == n
+            || self
+                .name_prefix
+                .as_ref()
+                .is_some_and(|p| n.strip_prefix(p.as_str()) == Some(self.name.as_str()))
+    }
 }
 
 /// YNL's family-level keys (`protocol`, `version`, the C naming

@@ -13,9 +13,13 @@ pub fn pascal(name: &str) -> String {
     name.to_upper_camel_case()
 }
 
-/// `bo-create` -> `bo_create`; `page-` -> `page_`.
+/// `bo-create` -> `bo_create`; `page-` -> `page_`. YNL's leading `--`
+/// (`--kernel-timespec`, C's reserved `__`) is dropped: the identifiers
+/// built from it (`validate_kernel_timespec_at`) are this project's own.
 pub fn snake(name: &str) -> String {
-    name.replace('-', "_").to_ascii_lowercase()
+    name.trim_start_matches('-')
+        .replace('-', "_")
+        .to_ascii_lowercase()
 }
 
 /// `bo-create` -> `BO_CREATE`; `page-` -> `PAGE_`.
@@ -50,6 +54,8 @@ mod tests {
         assert_eq!(upper("u64-be"), "U64_BE");
         assert_eq!(pascal("ovs_datapath"), "OvsDatapath");
         assert_eq!(upper("page-"), "PAGE_");
+        assert_eq!(snake("--kernel-timespec"), "kernel_timespec");
+        assert_eq!(pascal("--kernel-timespec"), "KernelTimespec");
         assert!(is_kebab("crc32c"));
         assert!(is_kebab("max-engines"));
         assert!(!is_kebab("MaxEngines"));

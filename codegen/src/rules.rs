@@ -245,6 +245,9 @@ catalogue! {
     YNL_RELAXED_VALIDATION = "ynl-relaxed-validation", Warning, Lint, 0,
         "generated kernel code always validates strictly; relaxations of YNL's kernel validation are not generated",
         "drop `dont-validate`, or `lint-allow` the warning: every message is validated strictly";
+    YNL_STRUCT_HEADER = "ynl-struct-header", Warning, Lint, 0,
+        "a struct YNL takes from another C header (`header:`) is defined by the generated code itself, under this family's name and with the members the spec lists; the named header is not included",
+        "use the generated struct (its layout is the spec's), or `lint-allow` the warning";
     YNL_STRING_CONST = "ynl-string-const", Warning, Lint, 0,
         "a const whose value is a string (YNL's string define) is generated in the C header only; the Rust, Python and Go output do not define it",
         "use it from C, or make the const an integer";

@@ -865,3 +865,30 @@ fn clashing_netlink_constants_are_an_error() {
     assert!(d[0].message.contains("`T_A_A_B_C`"), "{}", d[0].message);
     assert_eq!((d[0].pos.line, d[0].pos.col), (9, 17));
 }
+
+/// wireguard's spelling: a const with its own `name-prefix` is
+/// `WG_KEY_LEN` in C and is referred to as `wg-key-len`; a struct taken
+/// from another header (`--kernel-timespec`) is defined under the
+/// family's name and warns, and `--` is not accepted outside YNL.
+#[test]
+fn const_name_prefix_and_foreign_struct_follow_ynl() {
+    let text = "name: wg\nprotocol: genetlink-legacy\ndefinitions:\n  - { name: key-len, name-prefix: wg-, type: const, value: 32 }\n  - name: --kernel-ts\n    type: struct\n    header: linux/time_types.h\n    members:\n      - { name: hi, type: u32 }\nattribute-sets:\n  - name: dev\n    attributes:\n      - { name: key, type: binary, checks: { exact-len: wg-key-len } }\n      - { name: ts, type: binary, struct: --kernel-ts }\noperations:\n  list:\n    - name: set\n      attribute-set: dev\n      do:\n        request: { attributes: [key, ts] }\n";
+    let m = load_str(text, "t.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
+    let key = &m.attribute_sets[0].attributes[0];
+    assert_eq!(key.exact_len, Some(32));
+    let d = lint(&m).sorted();
+    let rules: Vec<&str> = d.iter().map(|d| d.rule.id).collect();
+    assert_eq!(rules, ["ynl-struct-header"], "{d:#?}");
+    assert_eq!((d[0].pos.line, d[0].pos.col), (7, 13));
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(h.contains("#define WG_KEY_LEN 32"), "{h}");
+    assert!(h.contains("struct wg_kernel_ts {"), "{h}");
+    assert!(!h.contains("WG_WG_KEY_LEN"), "{h}");
+    let plain = "name: p\ndefinitions:\n  - name: --kernel-ts\n    type: struct\n    members:\n      - { name: hi, type: u32 }\n";
+    let d = load_str(plain, "t.yaml").expect_err(plain);
+    assert!(
+        d.iter()
+            .any(|d| d.message.contains("`--kernel-ts` is not lower-kebab-case")),
+        "{d:#?}"
+    );
+}

@@ -6,7 +6,10 @@ impl Resolver<'_> {
     pub(super) fn forbid_enum_keys(&mut self, d: &spec::Definition, on: &str) {
         self.forbid("entries", &d.entries, on);
         self.forbid("value-start", &d.value_start, on);
-        self.forbid("name-prefix", &d.name_prefix, on);
+        // A const's `name-prefix` is its C name's prefix, as in YNL.
+        if on != "a const" {
+            self.forbid("name-prefix", &d.name_prefix, on);
+        }
         self.forbid("render-max", &d.render_max, on);
         self.forbid("enum-cnt-name", &d.enum_cnt_name, on);
         // The kernel's specs put `enum-name` on structs too (ovs_datapath's
@@ -55,6 +58,7 @@ impl Resolver<'_> {
             since,
             header: d.header.as_ref().map(|h| h.value.clone()),
             c_name,
+            name_prefix: d.name_prefix.as_ref().map(|s| s.value.clone()),
             pos: self.pos(&d.name),
         })
     }

@@ -203,7 +203,14 @@ impl Resolver<'_> {
     fn name(&mut self, n: &S<String>, what: &str) -> String {
         // The kernel's YNL specs use `_` in some names (`ovs_datapath`);
         // backends map both `-` and `_` to the same identifiers.
-        let ynl_ok = self.ynl && is_kebab(&n.value.replace('_', "-"));
+        // A leading `--` is YNL's spelling of C's `__` (`--kernel-timespec`).
+        let ynl_ok = self.ynl
+            && is_kebab(
+                &n.value
+                    .strip_prefix("--")
+                    .unwrap_or(&n.value)
+                    .replace('_', "-"),
+            );
         if !is_kebab(&n.value) && !ynl_ok {
             let fixed = n.value.replace('_', "-").to_ascii_lowercase();
             self.err(
@@ -253,7 +260,7 @@ impl Resolver<'_> {
         match &v.value {
             IntOrName::Int(i) => Some(*i),
             IntOrName::Name(n) => {
-                if let Some(c) = self.consts.iter().find(|c| &c.name == n) {
+                if let Some(c) = self.consts.iter().find(|c| c.is_named(n)) {
                     return Some(c.value);
                 }
                 if let Some(c) = self.includes.iter().find_map(|m| const_named(m, n)) {

@@ -175,6 +175,14 @@ impl Resolver<'_> {
 
     pub(super) fn structure(&mut self, d: &S<spec::Definition>, s: &SpecFile) -> Option<Struct> {
         let name = self.name(&d.name, "struct");
+        if let Some(h) = &d.header {
+            self.not_generated(
+                &rules::YNL_STRUCT_HEADER,
+                self.pos(h),
+                format!("struct `{name}` is defined by `{}` in YNL", h.value),
+                "use the generated struct (its layout is the spec's), or `lint-allow` the warning",
+            );
+        }
         self.forbid_enum_keys(d, "a struct");
         let c_name = self.c_name(d.c_name.as_ref());
         self.forbid("value", &d.value.value, "a struct");

@@ -267,7 +267,7 @@ impl Resolver<'_> {
     }
 
     pub(super) fn const_known(&self, n: &str) -> bool {
-        self.consts.iter().any(|c| c.name == n)
+        self.consts.iter().any(|c| c.is_named(n))
             || self.includes.iter().any(|m| const_named(m, n).is_some())
     }
 

@@ -40,9 +40,12 @@ pub fn enum_tag(owner: &Model, e: &Enum) -> String {
 
 /// The macro of a const: its `c-name` or `<PREFIX>_<NAME>`.
 pub fn const_macro(owner: &Model, c: &Const) -> String {
-    match &c.c_name {
-        Some(n) => n.clone(),
-        None => format!("{}_{}", upper(&owner.c_prefix), upper(&c.name)),
+    match (&c.c_name, &c.name_prefix) {
+        (Some(n), _) => n.clone(),
+        // YNL's `name-prefix` replaces `<PREFIX>_` (wireguard's `wg-` +
+        // `key-len` is `WG_KEY_LEN`).
+        (None, Some(p)) => upper(&format!("{p}{}", c.name)),
+        (None, None) => format!("{}_{}", upper(&owner.c_prefix), upper(&c.name)),
     }
 }
 
