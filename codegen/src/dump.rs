@@ -117,7 +117,7 @@ pub struct MemberDump {
     /// A scalar name, `pad`, `binary`, `string`, `struct` or `user-ptr`.
     #[serde(rename = "type")]
     pub ty: String,
-    /// Element count of a scalar array.
+    /// Element count of a scalar or struct array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
     /// Byte length of `pad`, `binary` and `string`.
@@ -340,8 +340,9 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
             d.ty = "string".into();
             d.len = Some(*len);
         }
-        MemberKind::Struct { id } => {
+        MemberKind::Struct { id, count } => {
             d.ty = "struct".into();
+            d.count = *count;
             d.struct_ = Some(model.struct_(id).name.clone());
         }
         MemberKind::UserPtr {

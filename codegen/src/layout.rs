@@ -41,10 +41,12 @@ pub fn member_layout<'a>(
             size: checked_size(u64::from(*len))?,
             align: 1,
         },
-        MemberKind::Struct { id } => {
+        // A struct's size is a multiple of its alignment, so the elements
+        // of an array of them follow each other with no gap.
+        MemberKind::Struct { id, count } => {
             let l = nested(id).ok_or_else(|| LayoutError::UnknownStruct(id.clone()))?;
             Layout {
-                size: l.size,
+                size: checked_size(u64::from(count.unwrap_or(1)) * u64::from(l.size))?,
                 align: l.align,
             }
         }
@@ -156,6 +158,7 @@ mod tests {
                 },
                 &MemberKind::Struct {
                     id: inner_id.clone(),
+                    count: None,
                 },
             ],
             Target::X86_64,

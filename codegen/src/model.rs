@@ -469,8 +469,9 @@ pub enum MemberKind {
     Binary { len: u32 },
     /// NUL-terminated, NUL-padded characters.
     String { len: u32 },
-    /// A nested struct by value (of this spec or an included one).
-    Struct { id: StructId },
+    /// A nested struct by value (of this spec or an included one), or a
+    /// fixed array of them when `count` is set (`struct x engines[4]`).
+    Struct { id: StructId, count: Option<u32> },
     /// A 64-bit userspace address.
     UserPtr {
         elem: Elem,
@@ -492,7 +493,7 @@ impl MemberKind {
     /// struct is not held.
     pub fn embedded_struct(&self) -> Option<&StructId> {
         match self {
-            MemberKind::Struct { id } => Some(id),
+            MemberKind::Struct { id, .. } => Some(id),
             MemberKind::Scalar { .. }
             | MemberKind::Pad { .. }
             | MemberKind::Binary { .. }

@@ -684,3 +684,50 @@ fn several_findings_of_one_rule_are_all_reported() {
         ]
     );
 }
+
+/// The spec of the layout kinds' compat tests: a struct held by value in
+/// an array, and another of the same size it could be swapped for.
+const KINDS: &str = "name: kinds\nrevision: 1\ndefinitions:
+  - name: a
+    type: struct
+    members: [{ name: x, type: u32 }]
+  - name: b
+    type: struct
+    members: [{ name: y, type: u32 }]
+  - name: holder
+    type: struct
+    members:
+      - { name: items, type: struct, struct: a, count: 2 }
+";
+
+/// The ids of what `new` (as revision 2) breaks of `KINDS`, rendered
+/// for the message.
+fn kinds_break(new: &str) -> (Vec<&'static str>, String) {
+    let old = text_side(KINDS, "old.yaml");
+    let new = text_side(&new.replace("revision: 1", "revision: 2"), "new.yaml");
+    let report = compare(&old.dump, &new.dump, &new.locator);
+    let ids = report.findings.iter().map(|d| d.rule.id).collect();
+    (ids, render(&report, &new))
+}
+
+/// An array of structs is compared element type and count: a same-size
+/// element of another struct is a retype, another count a resize, and
+/// the array's element may not grow (it is nested).
+#[test]
+fn struct_array_changes_are_breaks() {
+    let (ids, text) = kinds_break(KINDS);
+    assert!(ids.is_empty(), "{text}");
+    let (ids, text) = kinds_break(&KINDS.replace("struct: a, count: 2", "struct: b, count: 2"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+    assert!(text.contains("struct a[2] to struct b[2]"), "{text}");
+    let (ids, text) = kinds_break(&KINDS.replace("count: 2", "count: 3"));
+    assert_eq!(ids, ["member-resized"], "{text}");
+    let (ids, text) = kinds_break(&KINDS.replace(", count: 2", ""));
+    assert_eq!(ids, ["member-resized"], "{text}");
+    let grown = KINDS.replace(
+        "members: [{ name: x, type: u32 }]",
+        "members: [{ name: x, type: u32 }, { name: z, type: u32 }]",
+    );
+    let (ids, text) = kinds_break(&grown);
+    assert!(ids.contains(&"member-resized"), "{text}");
+}

@@ -42,6 +42,8 @@ const ALL_DIRS: &str = "codegen/tests/fixtures/layout/all-dirs.yaml";
 /// Layouts that differ between x86_64 and i386 (lint rejects it).
 const TRAP: &str = "codegen/tests/fixtures/layout/i386-trap.yaml";
 const NEGATIVE_ENUM: &str = "codegen/tests/fixtures/layout/negative-enum.yaml";
+/// The C layouts of existing headers: arrays of structs by value.
+const LAYOUT_KINDS: [&str; 1] = ["codegen/tests/fixtures/layout/struct-arrays.yaml"];
 
 /// Corner cases of the call helpers: a keyword and a builtin's name as
 /// pointer members, two pointers sharing one `u8` count, a byte length,
@@ -395,7 +397,8 @@ fn python_modules_run() {
     if !have("python3", "--version", "the generated Python modules") {
         return;
     }
-    let specs = [SPECS[0], SPECS[1], ALL_DIRS, TRAP];
+    let mut specs = vec![SPECS[0], SPECS[1], ALL_DIRS, TRAP];
+    specs.extend(LAYOUT_KINDS);
     let dir = scratch("python", &specs);
     for rel in specs {
         let m = load(rel);
@@ -731,7 +734,8 @@ fn go_packages_build_vet_and_test() {
     if !have("go", "version", "the generated Go packages") {
         return;
     }
-    let specs = [SPECS[0], SPECS[1], ALL_DIRS];
+    let mut specs = vec![SPECS[0], SPECS[1], ALL_DIRS];
+    specs.extend(LAYOUT_KINDS);
     let dir = scratch("go", &specs);
     let softaccel = load(SPECS[1]);
     let pkg = dir.join(go::package_dir(&softaccel));

@@ -316,7 +316,7 @@ fn one_spec_per_name_in_a_tree() {
         .with("top.yaml", TOP);
     let (result, _) = load_from(&diamond, Path::new("top.yaml"), "top.yaml");
     let m = result.unwrap_or_else(|d| panic!("{d:#?}"));
-    let uabi::model::MemberKind::Struct { id } = &m.structs[0].members[0].kind else {
+    let uabi::model::MemberKind::Struct { id, .. } = &m.structs[0].members[0].kind else {
         panic!("{:#?}", m.structs[0]);
     };
     assert_eq!((id.spec(), m.struct_(id).name.as_str()), ("base", "bo"));

@@ -71,8 +71,9 @@ ioctls:
 /// Every check the validator derives: a keyword and a signed range, flags
 /// in big-endian, an enum used as flags on a signed member, a wide enum, an
 /// included enum on a narrower member, nested structs read and written,
-/// user pointers by byte length (with a signed length and a member called
-/// `file`) and to one element, out arrays and strings.
+/// arrays of nested structs read and written, user pointers by byte
+/// length (with a signed length and a member called `file`) and to one
+/// element, out arrays and strings.
 const KTOP: &str = r#"
 name: ktop
 doc: Corner cases of the Rust kernel backend.
@@ -101,6 +102,8 @@ definitions:
       - { name: kind, type: u64, enum: kinds }
       - { name: in, type: struct, struct: inner }
       - { name: res, type: struct, struct: inner, access: out }
+      - { name: ins, type: struct, struct: inner, count: 2 }
+      - { name: outs, type: struct, struct: inner, count: 2, access: out }
       - { name: file, type: user-ptr, elem: u8, len: nbytes, max-count: 64 }
       - { name: one, type: user-ptr, elem: inner }
       - { name: nbytes, type: s32 }
@@ -491,6 +494,9 @@ fn valid_and_cleared() {
     o.res.color = 3;
     o.res.result = 9;
     o.r#in.result = 9;
+    o.ins[1].result = 9;
+    o.outs[0].color = 3;
+    o.outs[1].pad0[0] = 1;
     o.label = *b"junk";
     o.words = [1, 2];
     let (res, buf) = call(&d, 0x40, tu::Outer::SIZE as u32, (true, true), o.as_bytes());
@@ -498,6 +504,8 @@ fn valid_and_cleared() {
     let seen = d.seen.borrow().unwrap();
     assert_eq!(seen.res, bu::Inner::ZERO);
     assert_eq!(seen.r#in.result, 0);
+    assert_eq!(seen.ins[1].result, 0);
+    assert_eq!(seen.outs, [bu::Inner::ZERO; 2]);
     assert_eq!(seen.label, [0; 4]);
     assert_eq!(seen.words, [0, 0]);
     assert_eq!(seen.r#type, -5);
@@ -525,6 +533,8 @@ fn every_check() {
         ("pad", |o| o.pad0[4] = 1, Errno::EINVAL),
         ("nested enum", |o| o.r#in.color = 3, Errno::EINVAL),
         ("nested pad", |o| o.r#in.pad0[1] = 1, Errno::EINVAL),
+        ("array element enum", |o| o.ins[1].color = 3, Errno::EINVAL),
+        ("array element pad", |o| o.ins[0].pad0[1] = 1, Errno::EINVAL),
         ("negative length", |o| o.nbytes = -1, Errno::EINVAL),
         ("length over max", |o| o.nbytes = 65, Errno::EINVAL),
         ("null with length", |o| o.file = 0, Errno::EFAULT),

@@ -134,7 +134,7 @@ fn snapshots() {
 fn holds_user_ptr(m: &Model, id: &StructId) -> bool {
     m.struct_(id).members.iter().any(|mem| match &mem.kind {
         MemberKind::UserPtr { .. } => true,
-        MemberKind::Struct { id } => holds_user_ptr(m, id),
+        MemberKind::Struct { id, .. } => holds_user_ptr(m, id),
         _ => false,
     })
 }

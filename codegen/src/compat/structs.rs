@@ -6,7 +6,10 @@ use super::*;
 pub(super) fn type_text(m: &MemberDump) -> String {
     let mut s = match m.ty.as_str() {
         "pad" | "binary" | "string" => format!("{}[{}]", m.ty, m.len.unwrap_or(0)),
-        "struct" => format!("struct {}", m.struct_.as_deref().unwrap_or("?")),
+        "struct" => match m.count {
+            Some(n) => format!("struct {}[{n}]", m.struct_.as_deref().unwrap_or("?")),
+            None => format!("struct {}", m.struct_.as_deref().unwrap_or("?")),
+        },
         "user-ptr" => match (&m.elem, &m.elem_struct) {
             (Some(e), _) => format!("user-ptr to {e}"),
             (_, Some(s)) => format!("user-ptr to struct {s}"),

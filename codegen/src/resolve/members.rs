@@ -88,6 +88,7 @@ impl Resolver<'_> {
         // The key that sized the member, if it named a const.
         let bound_const = match &kind {
             MemberKind::Scalar { count: Some(_), .. }
+            | MemberKind::Struct { count: Some(_), .. }
             | MemberKind::Pad {
                 scalar: Some(PadScalar { count: Some(_), .. }),
                 ..
@@ -100,7 +101,7 @@ impl Resolver<'_> {
                 scalar: Some(PadScalar { count: None, .. }),
                 ..
             }
-            | MemberKind::Struct { .. }
+            | MemberKind::Struct { count: None, .. }
             | MemberKind::UserPtr { .. } => None,
         };
         Some(Member {
@@ -195,13 +196,10 @@ impl Resolver<'_> {
                 }
             }
             "struct" => {
-                for (k, v) in [
-                    ("count", &m.count),
-                    ("max-count", &m.max_count),
-                    ("len", &m.len),
-                ] {
+                for (k, v) in [("max-count", &m.max_count), ("len", &m.len)] {
                     self.forbid(k, v, &on);
                 }
+                self.forbid("pad", &m.pad, &on);
                 self.forbid("elem", &m.elem, &on);
                 self.forbid("enum", &m.enum_, &on);
                 self.forbid("range", &m.range, &on);
@@ -219,7 +217,12 @@ impl Resolver<'_> {
                     self.dangling_struct(r, s);
                     return None;
                 };
-                MemberKind::Struct { id }
+                // An array of structs by value: `struct x name[N]`.
+                let count = match &m.count {
+                    None => None,
+                    Some(c) => Some(self.sized(c, 1, 1 << 20, "array count")? as u32),
+                };
+                MemberKind::Struct { id, count }
             }
             "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
             other => {

@@ -337,7 +337,7 @@ fn settle_struct_ids(sorted: &mut [Struct], names: &RefNames) {
         .collect();
     for m in sorted.iter_mut().flat_map(|s| &mut s.members) {
         let id = match &mut m.kind {
-            MemberKind::Struct { id }
+            MemberKind::Struct { id, .. }
             | MemberKind::UserPtr {
                 elem: Elem::Struct(id),
                 ..

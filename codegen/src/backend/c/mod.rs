@@ -490,7 +490,13 @@ fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
             format!("__u8 {ident}[{}]", bound(len))
         }
         MemberKind::String { len } => format!("char {ident}[{}]", bound(len)),
-        MemberKind::Struct { id } => format!("{} {ident}", owned_struct_tag(model, id)),
+        MemberKind::Struct { id, count } => {
+            let tag = owned_struct_tag(model, id);
+            match count {
+                Some(n) => format!("{tag} {ident}[{}]", bound(n)),
+                None => format!("{tag} {ident}"),
+            }
+        }
         MemberKind::UserPtr { .. } => format!("__u64 {ident}"),
     }
 }

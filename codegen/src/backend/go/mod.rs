@@ -211,7 +211,8 @@ fn member_go(model: &Model, m: &Member) -> String {
             format!("[{len}]uint8")
         }
         MemberKind::String { len } => format!("[{len}]byte"),
-        MemberKind::Struct { id } => struct_ref(model, id),
+        MemberKind::Struct { id, count: Some(n) } => format!("[{n}]{}", struct_ref(model, id)),
+        MemberKind::Struct { id, count: None } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "uint64".to_string(),
     }
 }

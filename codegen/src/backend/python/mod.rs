@@ -781,7 +781,8 @@ fn member_ctype(model: &Model, m: &Member) -> String {
             format!("ctypes.c_uint8 * {len}")
         }
         MemberKind::String { len } => format!("ctypes.c_char * {len}"),
-        MemberKind::Struct { id } => struct_ref(model, id),
+        MemberKind::Struct { id, count: Some(n) } => format!("{} * {n}", struct_ref(model, id)),
+        MemberKind::Struct { id, count: None } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "ctypes.c_uint64".to_string(),
     }
 }

@@ -21,6 +21,9 @@ enum Test {
     /// A nested struct the kernel reads, validated by its own function
     /// (the function and its arguments; at `rev` when the flag is set).
     Nested(String, Vec<String>, bool),
+    /// An array of structs the kernel reads: the array, then as for
+    /// `Nested`, each element passed as `e`.
+    NestedEach(String, String, Vec<String>, bool),
 }
 
 /// Where `checks` is in a struct: `base` is the revision of the struct
@@ -84,6 +87,18 @@ impl Check {
                 } else {
                     let lines = layout::call(w.indent(), f, args, "?;");
                     put(w, lines);
+                }
+            }
+            Test::NestedEach(array, f, args, _) => {
+                if let Some(g) = &guard {
+                    w.open(format!("if {g}"));
+                }
+                w.open(format!("for e in &{array}"));
+                let lines = layout::call(w.indent(), f, args, "?;");
+                put(w, lines);
+                w.close("");
+                if guard.is_some() {
+                    w.close("");
                 }
             }
         }
@@ -168,9 +183,13 @@ impl Gen<'_> {
                     .to_string(),
             );
         }
-        let uses_rev = checks
-            .iter()
-            .any(|c| c.rev_test().is_some() || matches!(c.test, Test::Nested(_, _, true)));
+        let uses_rev = checks.iter().any(|c| {
+            c.rev_test().is_some()
+                || matches!(
+                    c.test,
+                    Test::Nested(_, _, true) | Test::NestedEach(_, _, _, true)
+                )
+        });
         if uses_rev {
             vdoc.push(format!(
                 "A `rev` below {} (the struct's own revision) is taken as {}.",
@@ -233,7 +252,7 @@ impl Gen<'_> {
             w.line("let _ = v;");
         }
         for c in clears {
-            w.line(c);
+            w.lines(&c);
         }
         w.close("");
     }
@@ -265,7 +284,7 @@ impl Gen<'_> {
         for (since, stmts, _) in newer {
             w.open(format!("if rev < {since}"));
             for st in stmts {
-                w.line(st);
+                w.lines(&st);
             }
             w.close("");
         }
@@ -330,9 +349,18 @@ impl Gen<'_> {
                         }
                     }
                 }
-                MemberKind::Struct { id } => {
+                MemberKind::Struct { id, count } => {
                     let inner = self.model.struct_(id);
                     let own = self.own_struct(id);
+                    // Each element of an array the kernel reads is checked
+                    // as a struct of its own.
+                    let elem = if count.is_some() { "e" } else { &*field };
+                    let each = |test: Test| match (count, test) {
+                        (Some(_), Test::Nested(f, args, at_rev)) => {
+                            Test::NestedEach(field.clone(), f, args, at_rev)
+                        }
+                        (_, t) => t,
+                    };
                     if read {
                         let mut sub = Vec::new();
                         let inner_scope = Scope {
@@ -346,21 +374,35 @@ impl Gen<'_> {
                         }
                         // A struct of this spec is checked at the same
                         // revision; another spec's at that spec's own.
+                        let arg = if count.is_some() {
+                            elem.to_string()
+                        } else {
+                            format!("&{elem}")
+                        };
+                        let subject = if count.is_some() {
+                            format!("an element of `{label}`")
+                        } else {
+                            format!("`{label}`")
+                        };
                         let (test, doc) = if own {
                             let (f, link) = self.struct_fn("validate_{}_at", id);
                             (
-                                Test::Nested(f, vec![format!("&{field}"), "rev".to_string()], true),
-                                format!("`{label}` fails {link} at `rev`"),
+                                Test::Nested(f, vec![arg, "rev".to_string()], true),
+                                format!("{subject} fails {link} at `rev`"),
                             )
                         } else {
                             let (f, link) = self.struct_fn("validate_{}_at", id);
                             let revision = super::path(&self.uapi_prefix(id.spec()), "REVISION");
                             (
-                                Test::Nested(f, vec![format!("&{field}"), revision.clone()], false),
-                                format!("`{label}` fails {link} at `{revision}`"),
+                                Test::Nested(f, vec![arg, revision.clone()], false),
+                                format!("{subject} fails {link} at `{revision}`"),
                             )
                         };
-                        out.push(Check::new(test, doc, from));
+                        out.push(Check::new(each(test), doc, from));
+                    } else if count.is_some() {
+                        // An array the kernel only writes: `clear_out`
+                        // zeroes it whole before dispatch validates, so
+                        // its elements' pad is not checked here.
                     } else {
                         // Zeroed by clear_out before dispatch validates,
                         // but a standalone call still sees the caller's pad.
@@ -394,7 +436,7 @@ impl Gen<'_> {
                     .check
                     .as_ref()
                     .is_some_and(|c| c.enum_id.spec() != self.model.name),
-                MemberKind::Struct { id } => !self.own_struct(id),
+                MemberKind::Struct { id, .. } => !self.own_struct(id),
                 MemberKind::Scalar { count: Some(_), .. }
                 | MemberKind::Pad { .. }
                 | MemberKind::Binary { .. }
@@ -532,7 +574,12 @@ impl Gen<'_> {
                     }
                     | MemberKind::Binary { len: n }
                     | MemberKind::String { len: n } => format!("[0; {n}]"),
-                    MemberKind::Struct { id } => format!("{}::ZERO", self.struct_ty(id)),
+                    MemberKind::Struct { id, count: None } => {
+                        format!("{}::ZERO", self.struct_ty(id))
+                    }
+                    MemberKind::Struct { id, count: Some(n) } => {
+                        format!("[{}::ZERO; {n}]", self.struct_ty(id))
+                    }
                 };
                 let e = by_since.entry(m.since).or_default();
                 e.0.push(format!("v.{f} = {zero};"));
@@ -551,7 +598,7 @@ impl Gen<'_> {
                 if let Some(since) = inner_newer.iter().map(|(n, _, _)| *n).max() {
                     let (func, link) = self.struct_fn("clear_newer_{}", id);
                     let e = by_since.entry(since).or_default();
-                    e.0.push(format!("{func}(&mut v.{f}, rev);"));
+                    e.0.push(for_each(&m.kind, &f, |x| format!("{func}({x}, rev);")));
                     e.1.push(format!("the members of `{f}` newer than `rev` ({link})"));
                 }
             }
@@ -638,13 +685,17 @@ impl Gen<'_> {
                 // The pointer value is input even when the memory behind
                 // it is output; pad is checked, never written.
                 MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => {}
-                MemberKind::Struct { id } => {
+                MemberKind::Struct { id, count } => {
                     if out {
-                        stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(id)));
+                        let zero = match count {
+                            Some(n) => format!("[{}::ZERO; {n}]", self.struct_ty(id)),
+                            None => format!("{}::ZERO", self.struct_ty(id)),
+                        };
+                        stmts.push(format!("v.{f} = {zero};"));
                         names.push(format!("`{f}`"));
                     } else if !self.clears(self.model.struct_(id)).0.is_empty() {
                         let (func, link) = self.struct_fn("clear_out_{}", id);
-                        stmts.push(format!("{func}(&mut v.{f});"));
+                        stmts.push(for_each(&m.kind, &f, |x| format!("{func}({x});")));
                         names.push(format!("the out members of `{f}` ({link})"));
                     }
                 }
@@ -670,6 +721,23 @@ impl Gen<'_> {
     /// Whether `clear_newer_<s>` does something.
     pub(super) fn has_newer(&self, s: &Struct) -> bool {
         !self.newer_clears(s).is_empty()
+    }
+}
+
+/// A statement on a nested struct member `v.<f>` (given `&mut` it as
+/// `x`), or on each element of an array of them: a `for` loop whose
+/// lines the caller writes with `RustWriter::lines`.
+fn for_each(kind: &MemberKind, f: &str, stmt: impl Fn(&str) -> String) -> String {
+    match kind {
+        MemberKind::Struct { count: Some(_), .. } => {
+            format!("for e in &mut v.{f} {{\n    {}\n}}", stmt("e"))
+        }
+        MemberKind::Struct { count: None, .. }
+        | MemberKind::Scalar { .. }
+        | MemberKind::Pad { .. }
+        | MemberKind::Binary { .. }
+        | MemberKind::String { .. }
+        | MemberKind::UserPtr { .. } => stmt(&format!("&mut v.{f}")),
     }
 }
 

@@ -101,7 +101,10 @@ impl Gen<'_> {
             MemberKind::Pad { len, scalar: None }
             | MemberKind::Binary { len }
             | MemberKind::String { len } => format!("[u8; {len}]"),
-            MemberKind::Struct { id } => self.struct_path_text(id),
+            MemberKind::Struct { id, count: Some(n) } => {
+                format!("[{}; {n}]", self.struct_path_text(id))
+            }
+            MemberKind::Struct { id, count: None } => self.struct_path_text(id),
             MemberKind::UserPtr { .. } => "u64".to_string(),
         }
     }
@@ -119,7 +122,13 @@ impl Gen<'_> {
             MemberKind::Pad { len, scalar: None }
             | MemberKind::Binary { len }
             | MemberKind::String { len } => format!("[0; {len}]"),
-            MemberKind::Struct { id } => format!("{}::ZERO", self.struct_path_text(id)),
+            // A const item repeats without the element being `Copy`.
+            MemberKind::Struct { id, count: Some(n) } => {
+                format!("[{}::ZERO; {n}]", self.struct_path_text(id))
+            }
+            MemberKind::Struct { id, count: None } => {
+                format!("{}::ZERO", self.struct_path_text(id))
+            }
         }
     }
 

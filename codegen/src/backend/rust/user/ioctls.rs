@@ -287,7 +287,7 @@ impl IoctlGen<'_> {
         for m in &self.model.struct_(id).members {
             match &m.kind {
                 MemberKind::Pad { .. } => {}
-                MemberKind::Struct { id } => self.member_accesses(id, f),
+                MemberKind::Struct { id, .. } => self.member_accesses(id, f),
                 MemberKind::Scalar { .. }
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
@@ -301,7 +301,7 @@ impl IoctlGen<'_> {
     /// user pointer points at?
     fn nested_ptrs(&self, arg: &Struct) -> bool {
         arg.members.iter().any(|mem| match &mem.kind {
-            MemberKind::Struct { id } => self.holds_ptr(id),
+            MemberKind::Struct { id, .. } => self.holds_ptr(id),
             MemberKind::UserPtr {
                 elem: Elem::Struct(id),
                 ..
@@ -326,7 +326,7 @@ impl IoctlGen<'_> {
             .iter()
             .any(|m| match &m.kind {
                 MemberKind::UserPtr { .. } => true,
-                MemberKind::Struct { id } => self.holds_ptr(id),
+                MemberKind::Struct { id, .. } => self.holds_ptr(id),
                 MemberKind::Scalar { .. }
                 | MemberKind::Pad { .. }
                 | MemberKind::Binary { .. }
