@@ -120,6 +120,10 @@ pub struct MemberDump {
     /// Element count of a scalar or struct array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
+    /// The dimensions of a multi-dimensional array, outermost first
+    /// (`count` is their product).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dims: Option<Vec<u32>>,
     /// Byte length of `pad`, `binary` and `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub len: Option<u32>,
@@ -306,6 +310,7 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
         name: m.name.clone(),
         ty: String::new(),
         count: None,
+        dims: (!m.dims.is_empty()).then(|| m.dim_lens()),
         len: None,
         struct_: None,
         elem: None,

@@ -526,10 +526,42 @@ pub struct Member {
     /// (`count: max-engines`): the C header writes the bound by that name,
     /// as existing headers do (`__u32 ids[DRM_X_MAX_ENGINES]`).
     pub bound_const: Option<ConstName>,
+    /// The dimensions of a multi-dimensional array (`count: [4, 8]`, C
+    /// `x[4][8]`), outermost first; empty for anything else. The kind's
+    /// `count` is their product: the layout and the checks see the
+    /// elements in C's row-major order, and only the spelling of the
+    /// type in each language nests.
+    pub dims: Vec<Dim>,
     pub pos: Pos,
     /// Position of the `type:` value, for diagnostics about the type.
     pub type_pos: Pos,
     pub lint_allow: Vec<String>,
+}
+
+/// One dimension of a multi-dimensional array member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dim {
+    pub len: u32,
+    /// The const the spec sized it with, kept as its C bound.
+    pub bound_const: Option<ConstName>,
+}
+
+impl Member {
+    /// The element count of each dimension, outermost first: one for a
+    /// plain array, none for a single value.
+    pub fn dim_lens(&self) -> Vec<u32> {
+        if !self.dims.is_empty() {
+            return self.dims.iter().map(|d| d.len).collect();
+        }
+        let count = match &self.kind {
+            MemberKind::Scalar { count, .. } | MemberKind::Struct { count, .. } => *count,
+            MemberKind::Pad { scalar, .. } => scalar.and_then(|p| p.count),
+            MemberKind::Binary { .. } | MemberKind::String { .. } | MemberKind::UserPtr { .. } => {
+                None
+            }
+        };
+        count.into_iter().collect()
+    }
 }
 
 /// A const by its owning spec's name and its own.

@@ -731,3 +731,26 @@ fn struct_array_changes_are_breaks() {
     let (ids, text) = kinds_break(&grown);
     assert!(ids.contains(&"member-resized"), "{text}");
 }
+
+/// A multi-dimensional array is compared by its dimensions: the same
+/// elements in another shape are a retype, not a silent change.
+#[test]
+fn multi_dim_shape_changes_are_breaks() {
+    let two_d = KINDS.replace("count: 2", "count: [2, 3]");
+    let old = text_side(&two_d, "old.yaml");
+    let check = |new: &str| {
+        let new = text_side(&new.replace("revision: 1", "revision: 2"), "new.yaml");
+        let report = compare(&old.dump, &new.dump, &new.locator);
+        let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
+        (ids, render(&report, &new))
+    };
+    let (ids, text) = check(&two_d);
+    assert!(ids.is_empty(), "{text}");
+    let (ids, text) = check(&KINDS.replace("count: 2", "count: [3, 2]"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+    assert!(text.contains("struct a[2][3] to struct a[3][2]"), "{text}");
+    let (ids, text) = check(&KINDS.replace("count: 2", "count: 6"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+    let (ids, text) = check(&KINDS.replace("count: 2", "count: [2, 4]"));
+    assert_eq!(ids, ["member-resized"], "{text}");
+}

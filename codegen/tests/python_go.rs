@@ -42,8 +42,12 @@ const ALL_DIRS: &str = "codegen/tests/fixtures/layout/all-dirs.yaml";
 /// Layouts that differ between x86_64 and i386 (lint rejects it).
 const TRAP: &str = "codegen/tests/fixtures/layout/i386-trap.yaml";
 const NEGATIVE_ENUM: &str = "codegen/tests/fixtures/layout/negative-enum.yaml";
-/// The C layouts of existing headers: arrays of structs by value.
-const LAYOUT_KINDS: [&str; 1] = ["codegen/tests/fixtures/layout/struct-arrays.yaml"];
+/// The C layouts of existing headers: arrays of structs by value,
+/// multi-dimensional arrays.
+const LAYOUT_KINDS: [&str; 2] = [
+    "codegen/tests/fixtures/layout/struct-arrays.yaml",
+    "codegen/tests/fixtures/layout/multi-dim.yaml",
+];
 
 /// Corner cases of the call helpers: a keyword and a builtin's name as
 /// pointer members, two pointers sharing one `u8` count, a byte length,

@@ -344,3 +344,69 @@ fn one_spec_per_name_in_a_tree() {
     let rules: Vec<&str> = result.unwrap_err().iter().map(|d| d.rule.id).collect();
     assert_eq!(rules, ["duplicate-name"]);
 }
+
+/// `count: [A, B]` is a multi-dimensional array: its count is the
+/// product, its C bounds keep the consts' names; a list anywhere else,
+/// of one dimension, with a zero or on a pad is refused with a position.
+#[test]
+fn multi_dimensional_counts() {
+    let text = "name: x\ndefinitions:\n  - { name: rows, type: const, value: 4 }\n  - name: s\n    type: struct\n    members:\n      - { name: m, type: u32, count: [rows, 3] }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let mem = &m.structs[0].members[0];
+    assert_eq!(
+        mem.kind,
+        uabi::model::MemberKind::Scalar {
+            ty: uabi::model::Scalar::U32,
+            count: Some(12)
+        }
+    );
+    assert_eq!(mem.dim_lens(), [4, 3]);
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(h.contains("\t__u32 m[X_ROWS][3];\n"), "{h}");
+    for (member, rule, says) in [
+        (
+            "{ name: m, type: u32, count: [4] }",
+            "bad-value",
+            "1 dimensions",
+        ),
+        (
+            "{ name: m, type: u32, count: [2, 0] }",
+            "value-out-of-range",
+            "array dimension 0",
+        ),
+        (
+            "{ name: m, type: u32, count: [2, nope] }",
+            "dangling-reference",
+            "`nope`",
+        ),
+        (
+            "{ name: m, type: u32, count: [1024, 2048] }",
+            "value-out-of-range",
+            "elements",
+        ),
+        (
+            "{ name: m, type: u32, count: [2, 2], pad: true }",
+            "bad-value",
+            "dimensions",
+        ),
+        (
+            "{ name: m, type: binary, len: [2, 2] }",
+            "bad-value",
+            "list of numbers",
+        ),
+    ] {
+        let text = format!(
+            "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - {member}\n"
+        );
+        let d = uabi::load::load_str(&text, "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{member}: {d:#?}");
+        assert!(d[0].message.contains(says), "{member}: {}", d[0].message);
+        assert_eq!(d[0].pos.line, 6, "{member}");
+    }
+    let d = uabi::load::load_str(
+        "name: x\ndefinitions:\n  - { name: c, type: const, value: [1, 2] }\n",
+        "x.yaml",
+    )
+    .unwrap_err();
+    assert_eq!(d[0].rule.id, "bad-value", "{d:#?}");
+}

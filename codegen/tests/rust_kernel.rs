@@ -71,7 +71,7 @@ ioctls:
 /// Every check the validator derives: a keyword and a signed range, flags
 /// in big-endian, an enum used as flags on a signed member, a wide enum, an
 /// included enum on a narrower member, nested structs read and written,
-/// arrays of nested structs read and written, user pointers by byte
+/// arrays (one- and two-dimensional) of nested structs read and written, user pointers by byte
 /// length (with a signed length and a member called `file`) and to one
 /// element, out arrays and strings.
 const KTOP: &str = r#"
@@ -104,11 +104,13 @@ definitions:
       - { name: res, type: struct, struct: inner, access: out }
       - { name: ins, type: struct, struct: inner, count: 2 }
       - { name: outs, type: struct, struct: inner, count: 2, access: out }
+      - { name: grid, type: struct, struct: inner, count: [2, 2] }
       - { name: file, type: user-ptr, elem: u8, len: nbytes, max-count: 64 }
       - { name: one, type: user-ptr, elem: inner }
       - { name: nbytes, type: s32 }
       - { name: label, type: string, len: 4, access: out }
       - { name: words, type: u32, count: 2, access: out }
+      - { name: matrix, type: u16, count: [2, 4], access: out }
   - name: empty
     type: struct
     members:
@@ -497,6 +499,8 @@ fn valid_and_cleared() {
     o.ins[1].result = 9;
     o.outs[0].color = 3;
     o.outs[1].pad0[0] = 1;
+    o.grid[1][0].result = 9;
+    o.matrix[1][3] = 5;
     o.label = *b"junk";
     o.words = [1, 2];
     let (res, buf) = call(&d, 0x40, tu::Outer::SIZE as u32, (true, true), o.as_bytes());
@@ -506,6 +510,8 @@ fn valid_and_cleared() {
     assert_eq!(seen.r#in.result, 0);
     assert_eq!(seen.ins[1].result, 0);
     assert_eq!(seen.outs, [bu::Inner::ZERO; 2]);
+    assert_eq!(seen.grid[1][0].result, 0);
+    assert_eq!(seen.matrix, [[0; 4]; 2]);
     assert_eq!(seen.label, [0; 4]);
     assert_eq!(seen.words, [0, 0]);
     assert_eq!(seen.r#type, -5);
@@ -535,6 +541,8 @@ fn every_check() {
         ("nested pad", |o| o.r#in.pad0[1] = 1, Errno::EINVAL),
         ("array element enum", |o| o.ins[1].color = 3, Errno::EINVAL),
         ("array element pad", |o| o.ins[0].pad0[1] = 1, Errno::EINVAL),
+        ("2-D element enum", |o| o.grid[1][1].color = 3, Errno::EINVAL),
+        ("2-D element pad", |o| o.grid[0][1].pad0[0] = 1, Errno::EINVAL),
         ("negative length", |o| o.nbytes = -1, Errno::EINVAL),
         ("length over max", |o| o.nbytes = 65, Errno::EINVAL),
         ("null with length", |o| o.file = 0, Errno::EFAULT),

@@ -4,21 +4,21 @@ use super::*;
 
 /// How a member's type reads in messages.
 pub(super) fn type_text(m: &MemberDump) -> String {
+    // `[4][8]` for a multi-dimensional array, `[32]` for another.
+    let bounds = match (&m.dims, m.count) {
+        (Some(d), _) => d.iter().map(|n| format!("[{n}]")).collect(),
+        (None, Some(n)) => format!("[{n}]"),
+        (None, None) => String::new(),
+    };
     let mut s = match m.ty.as_str() {
         "pad" | "binary" | "string" => format!("{}[{}]", m.ty, m.len.unwrap_or(0)),
-        "struct" => match m.count {
-            Some(n) => format!("struct {}[{n}]", m.struct_.as_deref().unwrap_or("?")),
-            None => format!("struct {}", m.struct_.as_deref().unwrap_or("?")),
-        },
+        "struct" => format!("struct {}{bounds}", m.struct_.as_deref().unwrap_or("?")),
         "user-ptr" => match (&m.elem, &m.elem_struct) {
             (Some(e), _) => format!("user-ptr to {e}"),
             (_, Some(s)) => format!("user-ptr to struct {s}"),
             _ => "user-ptr".to_string(),
         },
-        t => match m.count {
-            Some(n) => format!("{t}[{n}]"),
-            None => t.to_string(),
-        },
+        t => format!("{t}{bounds}"),
     };
     if let Some(c) = m.count_member.as_ref().or(m.len_member.as_ref()) {
         s.push_str(&format!(" (length in `{c}`)"));

@@ -104,8 +104,23 @@ impl Resolver<'_> {
             | MemberKind::Struct { count: None, .. }
             | MemberKind::UserPtr { .. } => None,
         };
+        // Read again only where `member_kind` read it without an error.
+        let dims = match &kind {
+            MemberKind::Scalar { count: Some(_), .. }
+            | MemberKind::Struct { count: Some(_), .. } => self
+                .array_count(m.count.as_ref())
+                .map_or(Vec::new(), |c| c.1),
+            MemberKind::Scalar { count: None, .. }
+            | MemberKind::Struct { count: None, .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::UserPtr { .. } => Vec::new(),
+        };
+        let bound_const = if dims.is_empty() { bound_const } else { None };
         Some(Member {
             name: mname.to_string(),
+            dims,
             doc: m.doc.clone(),
             since,
             access,
@@ -138,12 +153,18 @@ impl Resolver<'_> {
                 self.forbid("elem", &m.elem, &on);
                 self.forbid("max-count", &m.max_count, &on);
                 self.forbid("struct", &m.r#struct, &on);
-                let count = match &m.count {
-                    None => None,
-                    Some(c) => Some(self.sized(c, 1, 1 << 20, "array count")? as u32),
-                };
+                let (count, dims) = self.array_count(m.count.as_ref())?;
                 let ty = integer?;
                 if m.pad.as_ref().is_some_and(|p| p.value) {
+                    if !dims.is_empty() {
+                        self.err(
+                            &rules::BAD_VALUE,
+                            self.pos(m.count.as_ref()?),
+                            format!("pad member `{mname}` has several dimensions"),
+                            "write its element count as one number",
+                        );
+                        return None;
+                    }
                     // Padding with an integer's spelling: zero, never a value.
                     for (k, present) in [
                         ("enum", m.enum_.is_some()),
@@ -218,10 +239,7 @@ impl Resolver<'_> {
                     return None;
                 };
                 // An array of structs by value: `struct x name[N]`.
-                let count = match &m.count {
-                    None => None,
-                    Some(c) => Some(self.sized(c, 1, 1 << 20, "array count")? as u32),
-                };
+                let (count, _) = self.array_count(m.count.as_ref())?;
                 MemberKind::Struct { id, count }
             }
             "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
@@ -230,6 +248,51 @@ impl Resolver<'_> {
                 return None;
             }
         })
+    }
+
+    /// An array's `count`: the element count, and the dimensions when it
+    /// lists several (their product is the count). The outer `None` is an
+    /// error reported.
+    fn array_count(&mut self, c: Option<&S<IntOrName>>) -> Option<(Option<u32>, Vec<Dim>)> {
+        const MAX: i128 = 1 << 20;
+        let Some(c) = c else {
+            return Some((None, Vec::new()));
+        };
+        let IntOrName::Dims(list) = &c.value else {
+            return Some((
+                Some(self.sized(c, 1, MAX, "array count")? as u32),
+                Vec::new(),
+            ));
+        };
+        if list.len() < 2 {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(c),
+                format!("a list `count` has {} dimensions", list.len()),
+                "list two or more dimensions (`count: [2, 4]` is C `x[2][4]`), or write one count",
+            );
+            return None;
+        }
+        let mut dims = Vec::new();
+        let mut total: i128 = 1;
+        for d in list {
+            let len = self.sized(d, 1, MAX, "array dimension")?;
+            total *= i128::from(len);
+            if total > MAX {
+                self.err(
+                    &rules::VALUE_OUT_OF_RANGE,
+                    self.pos(c),
+                    format!("the array has more than {MAX} elements"),
+                    "",
+                );
+                return None;
+            }
+            dims.push(Dim {
+                len: len as u32,
+                bound_const: self.named_const(Some(d)),
+            });
+        }
+        Some((Some(total as u32), dims))
     }
 
     /// A `type` that is not a member type: a C type, a pointer or a typo.

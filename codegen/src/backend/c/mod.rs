@@ -472,11 +472,28 @@ fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
         Some(c) => const_macro(&c.spec, &c.name),
         None => n.to_string(),
     };
+    // A multi-dimensional array's bounds, each by its const's name where
+    // the spec gave one.
+    let dims: String = m
+        .dims
+        .iter()
+        .map(|d| match &d.bound_const {
+            Some(c) => format!("[{}]", const_macro(&c.spec, &c.name)),
+            None => format!("[{}]", d.len),
+        })
+        .collect();
+    let array = |n: &u32| {
+        if dims.is_empty() {
+            format!("[{}]", bound(n))
+        } else {
+            dims.clone()
+        }
+    };
     match &m.kind {
         MemberKind::Scalar { ty, count } => {
             let t = scalar_type(*ty, m.byte_order);
             match count {
-                Some(n) => format!("{t} {ident}[{}]", bound(n)),
+                Some(n) => format!("{t} {ident}{}", array(n)),
                 None => format!("{t} {ident}"),
             }
         }
@@ -493,7 +510,7 @@ fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
         MemberKind::Struct { id, count } => {
             let tag = owned_struct_tag(model, id);
             match count {
-                Some(n) => format!("{tag} {ident}[{}]", bound(n)),
+                Some(n) => format!("{tag} {ident}{}", array(n)),
                 None => format!("{tag} {ident}"),
             }
         }

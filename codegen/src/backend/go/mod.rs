@@ -199,7 +199,7 @@ fn elem_go(model: &Model, elem: &Elem) -> String {
 
 fn member_go(model: &Model, m: &Member) -> String {
     match &m.kind {
-        MemberKind::Scalar { ty, count: Some(n) } => format!("[{n}]{}", scalar_go(*ty)),
+        MemberKind::Scalar { ty, count: Some(_) } => go_array(m, scalar_go(*ty)),
         MemberKind::Scalar { ty, count: None } => scalar_go(*ty).to_string(),
         MemberKind::Pad {
             scalar: Some(p), ..
@@ -211,10 +211,16 @@ fn member_go(model: &Model, m: &Member) -> String {
             format!("[{len}]uint8")
         }
         MemberKind::String { len } => format!("[{len}]byte"),
-        MemberKind::Struct { id, count: Some(n) } => format!("[{n}]{}", struct_ref(model, id)),
+        MemberKind::Struct { id, count: Some(_) } => go_array(m, &struct_ref(model, id)),
         MemberKind::Struct { id, count: None } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "uint64".to_string(),
     }
+}
+
+/// An array member's type, nested as C nests it: `[4][8]uint64`.
+fn go_array(m: &Member, elem: &str) -> String {
+    let dims: String = m.dim_lens().iter().map(|n| format!("[{n}]")).collect();
+    format!("{dims}{elem}")
 }
 
 /// `counter-count` -> `counterCount`, clear of Go keywords and of the

@@ -767,7 +767,7 @@ fn member_ctype(model: &Model, m: &Member) -> String {
                 _ => scalar_ctype(*ty).to_string(),
             };
             match count {
-                Some(n) => format!("{base} * {n}"),
+                Some(_) => py_array(m, &base),
                 None => base,
             }
         }
@@ -781,10 +781,19 @@ fn member_ctype(model: &Model, m: &Member) -> String {
             format!("ctypes.c_uint8 * {len}")
         }
         MemberKind::String { len } => format!("ctypes.c_char * {len}"),
-        MemberKind::Struct { id, count: Some(n) } => format!("{} * {n}", struct_ref(model, id)),
+        MemberKind::Struct { id, count: Some(_) } => py_array(m, &struct_ref(model, id)),
         MemberKind::Struct { id, count: None } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "ctypes.c_uint64".to_string(),
     }
+}
+
+/// An array member's ctypes type: `T * 8 * 4` is `(T * 8) * 4`, C's
+/// `x[4][8]`.
+fn py_array(m: &Member, elem: &str) -> String {
+    m.dim_lens()
+        .iter()
+        .rev()
+        .fold(elem.to_string(), |t, n| format!("{t} * {n}"))
 }
 
 fn struct_view(model: &Model, s: &Struct) -> StructView {

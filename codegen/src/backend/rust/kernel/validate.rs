@@ -6,10 +6,11 @@ use super::{Gen, doc, doc_link, path};
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
+use crate::backend::rust::uapi::rust_array;
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
 use crate::model::{
-    ByteOrder, EnumCheck, EnumEntry, EnumKind, MemberKind, PadScalar, Scalar, Struct,
+    ByteOrder, EnumCheck, EnumEntry, EnumKind, Member, MemberKind, PadScalar, Scalar, Struct,
 };
 use crate::names;
 use std::collections::BTreeMap;
@@ -21,8 +22,9 @@ enum Test {
     /// A nested struct the kernel reads, validated by its own function
     /// (the function and its arguments; at `rev` when the flag is set).
     Nested(String, Vec<String>, bool),
-    /// An array of structs the kernel reads: the array, then as for
-    /// `Nested`, each element passed as `e`.
+    /// An array of structs the kernel reads: what a `for` goes through
+    /// to reach each element, then as for `Nested`, the element passed
+    /// as `e`.
     NestedEach(String, String, Vec<String>, bool),
 }
 
@@ -93,7 +95,7 @@ impl Check {
                 if let Some(g) = &guard {
                     w.open(format!("if {g}"));
                 }
-                w.open(format!("for e in &{array}"));
+                w.open(format!("for e in {array}"));
                 let lines = layout::call(w.indent(), f, args, "?;");
                 put(w, lines);
                 w.close("");
@@ -357,7 +359,7 @@ impl Gen<'_> {
                     let elem = if count.is_some() { "e" } else { &*field };
                     let each = |test: Test| match (count, test) {
                         (Some(_), Test::Nested(f, args, at_rev)) => {
-                            Test::NestedEach(field.clone(), f, args, at_rev)
+                            Test::NestedEach(elements(m, &field, false), f, args, at_rev)
                         }
                         (_, t) => t,
                     };
@@ -563,8 +565,8 @@ impl Gen<'_> {
                         scalar: Some(PadScalar { count: None, .. }),
                         ..
                     } => "0".to_string(),
-                    MemberKind::Scalar { count: Some(n), .. }
-                    | MemberKind::Pad {
+                    MemberKind::Scalar { count: Some(_), .. } => rust_array(m, "0"),
+                    MemberKind::Pad {
                         scalar: Some(PadScalar { count: Some(n), .. }),
                         ..
                     }
@@ -577,8 +579,8 @@ impl Gen<'_> {
                     MemberKind::Struct { id, count: None } => {
                         format!("{}::ZERO", self.struct_ty(id))
                     }
-                    MemberKind::Struct { id, count: Some(n) } => {
-                        format!("[{}::ZERO; {n}]", self.struct_ty(id))
+                    MemberKind::Struct { id, count: Some(_) } => {
+                        rust_array(m, &format!("{}::ZERO", self.struct_ty(id)))
                     }
                 };
                 let e = by_since.entry(m.since).or_default();
@@ -598,7 +600,7 @@ impl Gen<'_> {
                 if let Some(since) = inner_newer.iter().map(|(n, _, _)| *n).max() {
                     let (func, link) = self.struct_fn("clear_newer_{}", id);
                     let e = by_since.entry(since).or_default();
-                    e.0.push(for_each(&m.kind, &f, |x| format!("{func}({x}, rev);")));
+                    e.0.push(for_each(m, &f, |x| format!("{func}({x}, rev);")));
                     e.1.push(format!("the members of `{f}` newer than `rev` ({link})"));
                 }
             }
@@ -688,14 +690,14 @@ impl Gen<'_> {
                 MemberKind::Struct { id, count } => {
                     if out {
                         let zero = match count {
-                            Some(n) => format!("[{}::ZERO; {n}]", self.struct_ty(id)),
+                            Some(_) => rust_array(m, &format!("{}::ZERO", self.struct_ty(id))),
                             None => format!("{}::ZERO", self.struct_ty(id)),
                         };
                         stmts.push(format!("v.{f} = {zero};"));
                         names.push(format!("`{f}`"));
                     } else if !self.clears(self.model.struct_(id)).0.is_empty() {
                         let (func, link) = self.struct_fn("clear_out_{}", id);
-                        stmts.push(for_each(&m.kind, &f, |x| format!("{func}({x});")));
+                        stmts.push(for_each(m, &f, |x| format!("{func}({x});")));
                         names.push(format!("the out members of `{f}` ({link})"));
                     }
                 }
@@ -705,9 +707,13 @@ impl Gen<'_> {
                         names.push(format!("`{f}`"));
                     }
                 }
-                MemberKind::Scalar { count: Some(n), .. }
-                | MemberKind::Binary { len: n }
-                | MemberKind::String { len: n } => {
+                MemberKind::Scalar { count: Some(_), .. } => {
+                    if out {
+                        stmts.push(format!("v.{f} = {};", rust_array(m, "0")));
+                        names.push(format!("`{f}`"));
+                    }
+                }
+                MemberKind::Binary { len: n } | MemberKind::String { len: n } => {
                     if out {
                         stmts.push(format!("v.{f} = [0; {n}];"));
                         names.push(format!("`{f}`"));
@@ -727,10 +733,14 @@ impl Gen<'_> {
 /// A statement on a nested struct member `v.<f>` (given `&mut` it as
 /// `x`), or on each element of an array of them: a `for` loop whose
 /// lines the caller writes with `RustWriter::lines`.
-fn for_each(kind: &MemberKind, f: &str, stmt: impl Fn(&str) -> String) -> String {
-    match kind {
+fn for_each(m: &Member, f: &str, stmt: impl Fn(&str) -> String) -> String {
+    match &m.kind {
         MemberKind::Struct { count: Some(_), .. } => {
-            format!("for e in &mut v.{f} {{\n    {}\n}}", stmt("e"))
+            format!(
+                "for e in {} {{\n    {}\n}}",
+                elements(m, &format!("v.{f}"), true),
+                stmt("e")
+            )
         }
         MemberKind::Struct { count: None, .. }
         | MemberKind::Scalar { .. }
@@ -738,6 +748,18 @@ fn for_each(kind: &MemberKind, f: &str, stmt: impl Fn(&str) -> String) -> String
         | MemberKind::Binary { .. }
         | MemberKind::String { .. }
         | MemberKind::UserPtr { .. } => stmt(&format!("&mut v.{f}")),
+    }
+}
+
+/// What a `for` over every element of the array member at `field` goes
+/// through: the array, or for a multi-dimensional one its rows flattened.
+fn elements(m: &Member, field: &str, mutable: bool) -> String {
+    let rows = m.dims.len().saturating_sub(1);
+    match (rows, mutable) {
+        (0, false) => format!("&{field}"),
+        (0, true) => format!("&mut {field}"),
+        (_, false) => format!("{field}.iter(){}", ".flatten()".repeat(rows)),
+        (_, true) => format!("{field}.iter_mut(){}", ".flatten()".repeat(rows)),
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod ioctls;
 mod structs;
+pub(crate) use structs::rust_array;
 mod text;
 
 use crate::backend::rust::RustScalar;

@@ -91,7 +91,7 @@ impl Gen<'_> {
     fn member_type_text(&self, mem: &crate::model::Member) -> String {
         match &mem.kind {
             MemberKind::Scalar { ty, count: None } => ty.rust().to_string(),
-            MemberKind::Scalar { ty, count: Some(n) } => format!("[{}; {n}]", ty.rust()),
+            MemberKind::Scalar { ty, count: Some(_) } => rust_array(mem, ty.rust()),
             MemberKind::Pad {
                 scalar: Some(p), ..
             } => match p.count {
@@ -101,8 +101,8 @@ impl Gen<'_> {
             MemberKind::Pad { len, scalar: None }
             | MemberKind::Binary { len }
             | MemberKind::String { len } => format!("[u8; {len}]"),
-            MemberKind::Struct { id, count: Some(n) } => {
-                format!("[{}; {n}]", self.struct_path_text(id))
+            MemberKind::Struct { id, count: Some(_) } => {
+                rust_array(mem, &self.struct_path_text(id))
             }
             MemberKind::Struct { id, count: None } => self.struct_path_text(id),
             MemberKind::UserPtr { .. } => "u64".to_string(),
@@ -112,7 +112,7 @@ impl Gen<'_> {
     fn member_zero_text(&self, mem: &crate::model::Member) -> String {
         match &mem.kind {
             MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => "0".to_string(),
-            MemberKind::Scalar { count: Some(n), .. } => format!("[0; {n}]"),
+            MemberKind::Scalar { count: Some(_), .. } => rust_array(mem, "0"),
             MemberKind::Pad {
                 scalar: Some(p), ..
             } => match p.count {
@@ -123,8 +123,8 @@ impl Gen<'_> {
             | MemberKind::Binary { len }
             | MemberKind::String { len } => format!("[0; {len}]"),
             // A const item repeats without the element being `Copy`.
-            MemberKind::Struct { id, count: Some(n) } => {
-                format!("[{}::ZERO; {n}]", self.struct_path_text(id))
+            MemberKind::Struct { id, count: Some(_) } => {
+                rust_array(mem, &format!("{}::ZERO", self.struct_path_text(id)))
             }
             MemberKind::Struct { id, count: None } => {
                 format!("{}::ZERO", self.struct_path_text(id))
@@ -154,4 +154,14 @@ impl Gen<'_> {
             }
         }
     }
+}
+
+/// An array member's type (`elem` a type) or value (`elem` a value):
+/// nested as C nests a multi-dimensional array, `[[T; 8]; 4]` for
+/// `x[4][8]`.
+pub(crate) fn rust_array(mem: &crate::model::Member, elem: &str) -> String {
+    mem.dim_lens()
+        .iter()
+        .rev()
+        .fold(elem.to_string(), |t, n| format!("[{t}; {n}]"))
 }
