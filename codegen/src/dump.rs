@@ -124,6 +124,9 @@ pub struct MemberDump {
     /// (`count` is their product).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dims: Option<Vec<u32>>,
+    /// The sibling holding a flexible array member's count (`count` 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_by: Option<String>,
     /// Byte length of `pad`, `binary` and `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub len: Option<u32>,
@@ -311,6 +314,10 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
         ty: String::new(),
         count: None,
         dims: (!m.dims.is_empty()).then(|| m.dim_lens()),
+        counted_by: m
+            .counted_by
+            .and_then(|i| s.members.get(i))
+            .map(|c| c.name.clone()),
         len: None,
         struct_: None,
         elem: None,

@@ -459,7 +459,10 @@ pub enum PtrLen {
 /// fails on a catch-all arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberKind {
-    /// A scalar, or a fixed array of them when `count` is set.
+    /// A scalar, or a fixed array of them when `count` is set. A count
+    /// of 0 is a flexible array member (C `x[]`, always the last member):
+    /// no bytes of the struct's size, but the element's alignment, as C
+    /// and Rust's `[T; 0]` lay it out.
     Scalar { ty: Scalar, count: Option<u32> },
     /// Bytes that must be zero: `__u8 name[len]`, or with `scalar` an
     /// integer (or an array of them) that must be zero, as existing
@@ -470,7 +473,8 @@ pub enum MemberKind {
     /// NUL-terminated, NUL-padded characters.
     String { len: u32 },
     /// A nested struct by value (of this spec or an included one), or a
-    /// fixed array of them when `count` is set (`struct x engines[4]`).
+    /// fixed array of them when `count` is set (`struct x engines[4]`);
+    /// a count of 0 is a flexible array member, as for `Scalar`.
     Struct { id: StructId, count: Option<u32> },
     /// A 64-bit userspace address.
     UserPtr {
@@ -532,6 +536,9 @@ pub struct Member {
     /// elements in C's row-major order, and only the spelling of the
     /// type in each language nests.
     pub dims: Vec<Dim>,
+    /// The sibling holding a flexible array member's element count (C
+    /// `__counted_by`), by index.
+    pub counted_by: Option<usize>,
     pub pos: Pos,
     /// Position of the `type:` value, for diagnostics about the type.
     pub type_pos: Pos,
@@ -547,6 +554,14 @@ pub struct Dim {
 }
 
 impl Member {
+    /// Is it a flexible array member (`x[]`)?
+    pub fn is_flexible(&self) -> bool {
+        matches!(
+            self.kind,
+            MemberKind::Scalar { count: Some(0), .. } | MemberKind::Struct { count: Some(0), .. }
+        )
+    }
+
     /// The element count of each dimension, outermost first: one for a
     /// plain array, none for a single value.
     pub fn dim_lens(&self) -> Vec<u32> {

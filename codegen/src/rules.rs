@@ -185,6 +185,12 @@ catalogue! {
     MISSING_ERRORS = "missing-errors", Error, Lint, 10,
         "the errors an ioctl returns are part of its ABI and must be documented",
         "list the errnos the ioctl returns under `errors:`";
+    FLEXIBLE_ARRAY = "flexible-array", Warning, Lint, 0,
+        "a flexible array member's elements are outside the struct's size: an ioctl copies none of them, and the generated kernel side gives the handler only the fixed part",
+        "pass the elements through a `user-ptr` with `count` and `max-count`, which the kernel side bounds and copies";
+    FLEXIBLE_ARRAY_HELD = "flexible-array-held", Error, Lint, 0,
+        "a struct ending in a flexible array member has no room for its elements where it is held by value, in an array or as a ring entry, so they would overlap what follows (ISO C forbids it)",
+        "hold the struct behind a `user-ptr`, or move the elements there";
     TIME_UNITS = "time-units", Warning, Lint, 19,
         "times are `s64` nanoseconds (or an s64 sec/nsec pair) on CLOCK_MONOTONIC, timeouts absolute, so restarted calls do not extend them",
         "use `s64` nanoseconds named `*-ns`, or a `{ sec, nsec }` pair of `s64`";

@@ -376,6 +376,14 @@ pub struct MemberDef {
     /// `__u32 pad` or `__u64 reserved`.
     #[serde(default)]
     pub pad: Option<S<bool>>,
+    /// On the last integer or struct member: a C flexible array member
+    /// (`x[]`), elements that follow the struct and are not in its size.
+    #[serde(default)]
+    pub flexible: Option<S<bool>>,
+    /// On a flexible array member: the sibling holding its element count
+    /// (C `__counted_by(sibling)`).
+    #[serde(default)]
+    pub counted_by: Option<S<String>>,
     #[serde(default)]
     pub lint_allow: Vec<S<String>>,
 }

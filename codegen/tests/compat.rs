@@ -754,3 +754,41 @@ fn multi_dim_shape_changes_are_breaks() {
     let (ids, text) = check(&KINDS.replace("count: 2", "count: [2, 4]"));
     assert_eq!(ids, ["member-resized"], "{text}");
 }
+
+/// A flexible array member is compared by element and count member: its
+/// element struct or its `counted-by` changing is a retype.
+#[test]
+fn flexible_array_member_changes_are_breaks() {
+    let flex = "name: kinds\nrevision: 1\ndefinitions:
+  - name: a
+    type: struct
+    members: [{ name: x, type: u32 }]
+  - name: b
+    type: struct
+    members: [{ name: y, type: u32 }]
+  - name: holder
+    type: struct
+    existing-abi: true
+    members:
+      - { name: n, type: u32 }
+      - { name: m, type: u32 }
+      - { name: items, type: struct, struct: a, flexible: true, counted-by: n }
+";
+    let old = text_side(flex, "old.yaml");
+    let check = |new: &str| {
+        let new = text_side(&new.replace("revision: 1", "revision: 2"), "new.yaml");
+        let report = compare(&old.dump, &new.dump, &new.locator);
+        let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
+        (ids, render(&report, &new))
+    };
+    let (ids, text) = check(flex);
+    assert!(ids.is_empty(), "{text}");
+    let (ids, text) = check(&flex.replace("struct: a, flexible", "struct: b, flexible"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+    assert!(
+        text.contains("struct a[] (counted by `n`) to struct b[]"),
+        "{text}"
+    );
+    let (ids, text) = check(&flex.replace("counted-by: n", "counted-by: m"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+}

@@ -410,3 +410,73 @@ fn multi_dimensional_counts() {
     .unwrap_err();
     assert_eq!(d[0].rule.id, "bad-value", "{d:#?}");
 }
+
+/// `flexible: true` makes the last integer or struct member a flexible
+/// array member (count 0, no bytes, the element's alignment) and
+/// `counted-by` names its count's sibling; anywhere else they are refused
+/// with a position.
+#[test]
+fn flexible_array_members() {
+    let text = "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: n, type: u16 }\n      - { name: v, type: u64, flexible: true, counted-by: n }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let s = &m.structs[0];
+    assert!(s.members[1].is_flexible());
+    assert_eq!(s.members[1].counted_by, Some(0));
+    for (t, size, off) in [
+        (uabi::target::Target::X86_64, 8, 8),
+        (uabi::target::Target::I386, 4, 4),
+    ] {
+        let l = s.layout(t);
+        assert_eq!(
+            (l.size, l.offsets[1], l.members[1].size),
+            (size, off, 0),
+            "{t}"
+        );
+    }
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(
+        h.contains("\t__extension__ __u64 v[] __counted_by(n);\n")
+            && h.contains("#include <linux/stddef.h>\n")
+            && h.contains("#ifndef __counted_by\n#define __counted_by(m)\n#endif\n"),
+        "{h}"
+    );
+    for (members, rule, says) in [
+        (
+            "      - { name: v, type: u64, flexible: true }\n      - { name: n, type: u16 }\n",
+            "bad-value",
+            "not the struct's last member",
+        ),
+        (
+            "      - { name: n, type: u16 }\n      - { name: v, type: u64, flexible: true, counted-by: m }\n",
+            "dangling-reference",
+            "counted-by: m",
+        ),
+        (
+            "      - { name: n, type: u16, count: 2 }\n      - { name: v, type: u64, flexible: true, counted-by: n }\n",
+            "bad-value",
+            "no single integer sibling",
+        ),
+        (
+            "      - { name: n, type: u16 }\n      - { name: v, type: u64, count: 2, flexible: true }\n",
+            "key-not-allowed",
+            "`count`",
+        ),
+        (
+            "      - { name: n, type: u16 }\n      - { name: v, type: u64, counted-by: n }\n",
+            "key-not-allowed",
+            "`counted-by`",
+        ),
+        (
+            "      - { name: n, type: u16 }\n      - { name: v, type: binary, len: 4, flexible: true }\n",
+            "key-not-allowed",
+            "`flexible`",
+        ),
+    ] {
+        let text = format!(
+            "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n{members}"
+        );
+        let d = uabi::load::load_str(&text, "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{members}: {d:#?}");
+        assert!(d[0].message.contains(says), "{members}: {}", d[0].message);
+    }
+}

@@ -73,7 +73,7 @@ ioctls:
 /// included enum on a narrower member, nested structs read and written,
 /// arrays (one- and two-dimensional) of nested structs read and written, user pointers by byte
 /// length (with a signed length and a member called `file`) and to one
-/// element, out arrays and strings.
+/// element, out arrays and strings, and a flexible array member.
 const KTOP: &str = r#"
 name: ktop
 doc: Corner cases of the Rust kernel backend.
@@ -115,10 +115,16 @@ definitions:
     type: struct
     members:
       - { name: anything, type: u64 }
+  - name: tailed
+    type: struct
+    members:
+      - { name: n, type: u32 }
+      - { name: vals, type: u32, flexible: true, counted-by: n }
 ioctls:
   - { name: big, nr: 0x40, dir: inout, arg: outer, extension: strict }
   - { name: quiet, nr: 0x41, dir: out, arg: empty, extension: zero-extend }
   - { name: peek, nr: 0x43, dir: inout, arg: inner, extension: zero-extend }
+  - { name: tail, nr: 0x44, dir: inout, arg: tailed, extension: zero-extend }
 "#;
 
 /// A spec at revision 2 whose driver can play revision 1: an ioctl, a
@@ -441,6 +447,11 @@ impl ktop_kernel::Ops for Dev {
         arg.anything = 9;
         Ok(())
     }
+    fn tail(&self, _: &u32, arg: &mut tu::Tailed) -> Result<(), Errno> {
+        self.calls.borrow_mut().push(format!("tail {}", arg.n));
+        arg.n += 1;
+        Ok(())
+    }
     fn peek(&self, _: &u32, arg: &mut bu::Inner) -> Result<(), Errno> {
         self.calls.borrow_mut().push(format!("peek {}", arg.color));
         arg.result = 1;
@@ -656,6 +667,22 @@ fn negative_enum_values_are_valid_values() {
     // The typed pad is checked as every pad is.
     let q = bu::Query { kind: 0, reserved: 1 };
     assert_eq!(kbase_kernel::validate_query_at(&q, 1), Err(Errno::EINVAL));
+}
+
+/// The argument of an ioctl whose struct ends in a flexible array member
+/// is the fixed part: the command's size, what the handler gets and what
+/// is written back; the elements after it are the caller's alone.
+#[test]
+fn flexible_array_member_is_not_copied() {
+    let d = dev();
+    assert_eq!(tu::Tailed::SIZE, 4);
+    let mut arg = 2u32.to_ne_bytes().to_vec();
+    arg.extend([0xaa; 8]);
+    let (res, buf) = call(&d, 0x44, 4, (true, true), &arg);
+    assert_eq!(res, Ok(()));
+    assert_eq!(*d.calls.borrow(), ["tail 2"]);
+    assert_eq!(&buf[..4], &3u32.to_ne_bytes());
+    assert_eq!(&buf[4..12], &[0xaa; 8]);
 }
 
 #[test]

@@ -7,6 +7,10 @@ pub(super) fn type_text(m: &MemberDump) -> String {
     // `[4][8]` for a multi-dimensional array, `[32]` for another.
     let bounds = match (&m.dims, m.count) {
         (Some(d), _) => d.iter().map(|n| format!("[{n}]")).collect(),
+        (None, Some(0)) => match &m.counted_by {
+            Some(c) => format!("[] (counted by `{c}`)"),
+            None => "[]".to_string(),
+        },
         (None, Some(n)) => format!("[{n}]"),
         (None, None) => String::new(),
     };

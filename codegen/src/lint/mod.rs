@@ -12,6 +12,7 @@
 //! errors cannot be silenced.
 
 mod allow;
+mod flexible;
 mod ioctls;
 mod layout;
 mod members;
@@ -45,6 +46,7 @@ pub fn lint(model: &Model) -> Diagnostics {
             cx.undeclared_user_ptr(s, m);
         }
         cx.reserved_names_struct(s);
+        cx.flexible(s);
     }
     for e in &model.enums {
         cx.reserved_names_enum(e);
@@ -54,6 +56,7 @@ pub fn lint(model: &Model) -> Diagnostics {
     }
     for r in &model.rings {
         cx.ring(r);
+        cx.flexible_ring_entry(r);
     }
     cx.reserved_names_misc();
     cx.generated_name_clashes();

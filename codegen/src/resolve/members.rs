@@ -105,7 +105,16 @@ impl Resolver<'_> {
             | MemberKind::UserPtr { .. } => None,
         };
         // Read again only where `member_kind` read it without an error.
+        let flexible = matches!(
+            kind,
+            MemberKind::Scalar { count: Some(0), .. } | MemberKind::Struct { count: Some(0), .. }
+        );
+        let counted_by = match &m.counted_by {
+            Some(c) if flexible => siblings.iter().position(|x| x.name.value == c.value),
+            Some(_) | None => None,
+        };
         let dims = match &kind {
+            MemberKind::Scalar { .. } | MemberKind::Struct { .. } if flexible => Vec::new(),
             MemberKind::Scalar { count: Some(_), .. }
             | MemberKind::Struct { count: Some(_), .. } => self
                 .array_count(m.count.as_ref())
@@ -121,6 +130,7 @@ impl Resolver<'_> {
         Some(Member {
             name: mname.to_string(),
             dims,
+            counted_by,
             doc: m.doc.clone(),
             since,
             access,
@@ -153,9 +163,10 @@ impl Resolver<'_> {
                 self.forbid("elem", &m.elem, &on);
                 self.forbid("max-count", &m.max_count, &on);
                 self.forbid("struct", &m.r#struct, &on);
-                let (count, dims) = self.array_count(m.count.as_ref())?;
+                let (count, dims) = self.flexible_or_count(m, mname, siblings, &on)?;
                 let ty = integer?;
                 if m.pad.as_ref().is_some_and(|p| p.value) {
+                    self.forbid("flexible", &m.flexible, "a pad member");
                     if !dims.is_empty() {
                         self.err(
                             &rules::BAD_VALUE,
@@ -194,6 +205,8 @@ impl Resolver<'_> {
                 for (k, v) in [("count", &m.count), ("max-count", &m.max_count)] {
                     self.forbid(k, v, &on);
                 }
+                self.forbid("flexible", &m.flexible, &on);
+                self.forbid("counted-by", &m.counted_by, &on);
                 self.forbid("elem", &m.elem, &on);
                 self.forbid("struct", &m.r#struct, &on);
                 self.forbid("enum", &m.enum_, &on);
@@ -239,7 +252,7 @@ impl Resolver<'_> {
                     return None;
                 };
                 // An array of structs by value: `struct x name[N]`.
-                let (count, _) = self.array_count(m.count.as_ref())?;
+                let (count, _) = self.flexible_or_count(m, mname, siblings, &on)?;
                 MemberKind::Struct { id, count }
             }
             "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
@@ -248,6 +261,69 @@ impl Resolver<'_> {
                 return None;
             }
         })
+    }
+
+    /// The count of an integer or struct member: as `array_count`, or 0
+    /// for a flexible array member (`flexible: true`, the last member,
+    /// with no `count`; `counted-by` names a single integer sibling).
+    fn flexible_or_count(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        siblings: &[S<spec::MemberDef>],
+        on: &str,
+    ) -> Option<(Option<u32>, Vec<Dim>)> {
+        let Some(f) = m.flexible.as_ref().filter(|f| f.value) else {
+            self.forbid(
+                "counted-by",
+                &m.counted_by,
+                "a member without `flexible: true`",
+            );
+            return self.array_count(m.count.as_ref());
+        };
+        self.forbid("count", &m.count, "a flexible array member");
+        if siblings.last().is_none_or(|l| l.name.value != mname) {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(f),
+                format!("flexible array member `{mname}` is not the struct's last member"),
+                "move it to the end: its elements follow the struct",
+            );
+            return None;
+        }
+        if let Some(c) = &m.counted_by {
+            let at = siblings.iter().position(|x| x.name.value == c.value);
+            let ok = at.is_some_and(|i| {
+                let x = &siblings[i];
+                x.name.value != mname
+                    && Scalar::from_name(&x.ty.value).is_some()
+                    && x.count.is_none()
+                    && x.pad.as_ref().is_none_or(|p| !p.value)
+            });
+            if !ok {
+                let names: Vec<&str> = siblings.iter().map(|x| x.name.value.as_str()).collect();
+                let hint = did_you_mean(&c.value, names);
+                self.err(
+                    if at.is_none() {
+                        &rules::DANGLING_REFERENCE
+                    } else {
+                        &rules::BAD_VALUE
+                    },
+                    self.pos(c),
+                    format!(
+                        "`counted-by: {}` of {on} names no single integer sibling",
+                        c.value
+                    ),
+                    if hint.is_empty() {
+                        "name the integer member that holds the element count".to_string()
+                    } else {
+                        hint
+                    },
+                );
+                return None;
+            }
+        }
+        Some((Some(0), Vec::new()))
     }
 
     /// An array's `count`: the element count, and the dimensions when it
@@ -430,6 +506,8 @@ impl Resolver<'_> {
         self.forbid("enum", &m.enum_, on);
         self.forbid("range", &m.range, on);
         self.forbid("byte-order", &m.byte_order, on);
+        self.forbid("flexible", &m.flexible, on);
+        self.forbid("counted-by", &m.counted_by, on);
         let Some(elem) = &m.elem else {
             self.err(
                 &rules::MISSING_KEY,

@@ -135,6 +135,10 @@ struct HeaderView {
     guard: String,
     /// Paths of the included specs' headers, relative to this one.
     includes: Vec<String>,
+    /// A flexible array member says `__counted_by`: the header includes
+    /// `<linux/stddef.h>`, as amdxdna's does, and defines it empty where
+    /// that header predates it.
+    counted_by: bool,
     /// Comment lines of the spec's doc.
     doc: Vec<String>,
     items: Vec<Item>,
@@ -249,6 +253,11 @@ impl HeaderView {
                 .iter()
                 .map(|inc| format!("../../{}/c/{}", inc.name, inc.uapi_header))
                 .collect(),
+            counted_by: model
+                .structs
+                .iter()
+                .flat_map(|s| &s.members)
+                .any(|m| m.counted_by.is_some()),
             doc,
             items,
             ioctls: ioctl_views(model),
@@ -434,7 +443,7 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
             }
             MemberView {
                 doc: c.since(m.since).lines(),
-                decl: member_decl(model, m, &ident),
+                decl: member_decl(model, s, m, &ident),
             }
         })
         .collect();
@@ -463,7 +472,23 @@ fn scalar_type(ty: Scalar, order: Option<ByteOrder>) -> &'static str {
     }
 }
 
-fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
+fn member_decl(model: &Model, s: &Struct, m: &Member, ident: &str) -> String {
+    let decl = member_decl_plain(model, m, ident);
+    if !m.is_flexible() {
+        return decl;
+    }
+    // A flexible array member as the kernel writes it, `__extension__`
+    // added so that -pedantic C89 and C++ accept it (it changes nothing
+    // else); the count's sibling as `__counted_by`, if the spec names it.
+    let (head, _) = decl.split_once('[').unwrap_or((&decl, ""));
+    let counted = match m.counted_by.and_then(|i| s.members.get(i)) {
+        Some(c) => format!(" __counted_by({})", member_ident(&c.name)),
+        None => String::new(),
+    };
+    format!("__extension__ {head}[]{counted}")
+}
+
+fn member_decl_plain(model: &Model, m: &Member, ident: &str) -> String {
     // An array bound is written by the const's name where the spec sized
     // the member with one, as existing headers do. The name is always
     // defined first: the resolver orders every const before the structs,

@@ -599,10 +599,38 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
     } else {
         comment(&lead(&format!("{name}: "), doc), 0)
     };
-    let rows = s
-        .members
-        .iter()
-        .map(|m| {
+    // Go pads a struct whose last field has size zero, so a flexible array
+    // member is no field: a leading zero-size array of its element gives
+    // the struct the alignment C gives it, at no size.
+    let flexible = s.members.iter().filter(|m| m.is_flexible()).map(|m| {
+        let counted = m
+            .counted_by
+            .and_then(|i| s.members.get(i))
+            .map_or(String::new(), |c| {
+                format!(" (element count in {})", pascal(&c.name))
+            });
+        // `[0]T`: the element type after the bound.
+        let ty = member_go(model, m);
+        let elem = ty
+            .split_once(']')
+            .map_or(ty.as_str(), |(_, e)| e)
+            .to_string();
+        Row {
+            doc: comment(
+                &[format!(
+                    "The struct ends in {}, a C flexible array member of {elem}{counted}: \
+                     the elements follow the struct in memory and are not part of it. This \
+                     field gives the struct their alignment.",
+                    pascal(&m.name)
+                )],
+                1,
+            ),
+            name: "_".to_string(),
+            rest: format!("[0]{elem}"),
+        }
+    });
+    let rows = flexible
+        .chain(s.members.iter().filter(|m| !m.is_flexible()).map(|m| {
             let mut doc = doc_paras(m.doc.as_deref());
             match &m.kind {
                 MemberKind::Pad { .. } => {
@@ -640,7 +668,7 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
                 name: pascal(&m.name),
                 rest: member_go(model, m),
             }
-        })
+        }))
         .collect();
     Item::Struct {
         doc,
@@ -1013,7 +1041,7 @@ struct LayoutChecks<'m> {
 struct StructChecks<'m> {
     s: &'m Struct,
     name: String,
-    fields: Vec<String>,
+    fields: Vec<Option<String>>,
 }
 
 impl<'m> LayoutChecks<'m> {
@@ -1026,7 +1054,12 @@ impl<'m> LayoutChecks<'m> {
             let names = StructChecks {
                 s,
                 name: pascal(&s.name),
-                fields: s.members.iter().map(|m| pascal(&m.name)).collect(),
+                // A flexible array member has no Go field (see struct_item).
+                fields: s
+                    .members
+                    .iter()
+                    .map(|m| (!m.is_flexible()).then(|| pascal(&m.name)))
+                    .collect(),
             };
             match s.uniform_layout(targets) {
                 Some(_) => checks.uniform.push(names),
@@ -1045,9 +1078,16 @@ impl StructChecks<'_> {
         let l = self.s.layout(t);
         let name = &self.name;
         std::iter::once(index_expr(&format!("unsafe.Sizeof({name}{{}})"), l.size)).chain(
-            self.fields.iter().zip(&l.offsets).map(move |(field, off)| {
-                index_expr(&format!("unsafe.Offsetof({name}{{}}.{field})"), *off)
-            }),
+            self.fields
+                .iter()
+                .zip(&l.offsets)
+                .filter_map(move |(field, off)| {
+                    let field = field.as_ref()?;
+                    Some(index_expr(
+                        &format!("unsafe.Offsetof({name}{{}}.{field})"),
+                        *off,
+                    ))
+                }),
         )
     }
 }

@@ -13,9 +13,19 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+{%- if counted_by %}
+#include <linux/stddef.h>
+{%- endif %}
 {%- for inc in includes %}
 #include "{{ inc }}"
 {%- endfor %}
+{%- if counted_by %}
+
+/* Older kernels' <linux/stddef.h> lack it; it only informs the compiler. */
+#ifndef __counted_by
+#define __counted_by(m)
+#endif
+{%- endif %}
 
 #ifdef __cplusplus
 extern "C" {

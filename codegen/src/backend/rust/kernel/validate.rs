@@ -175,6 +175,14 @@ impl Gen<'_> {
                     .to_string(),
             );
         }
+        if let Some(m) = s.members.iter().find(|m| m.is_flexible()) {
+            vdoc.push(format!(
+                "The flexible array member `{}` is not part of the argument: its elements \
+                 follow the struct in the caller's memory, and neither [`dispatch`] nor this \
+                 function copies, checks or clears them.",
+                snake_ident(&m.name)
+            ));
+        }
         if s.members
             .iter()
             .any(|m| matches!(m.kind, MemberKind::UserPtr { .. }))
@@ -297,7 +305,8 @@ impl Gen<'_> {
     /// false (inside a nested struct the kernel only writes), only pad is
     /// checked.
     fn checks(&self, s: &Struct, path: &[String], reads: bool, scope: Scope, out: &mut Vec<Check>) {
-        for m in &s.members {
+        // A flexible array member's elements are not in the argument.
+        for m in s.members.iter().filter(|m| !m.is_flexible()) {
             let mut p = path.to_vec();
             p.push(snake_ident(&m.name));
             let field = format!("v.{}", p.join("."));
@@ -554,7 +563,7 @@ impl Gen<'_> {
     /// they apply, with the names of what they clear.
     fn newer_clears(&self, s: &Struct) -> Vec<(u32, Vec<String>, Vec<String>)> {
         let mut by_since: BTreeMap<u32, (Vec<String>, Vec<String>)> = BTreeMap::new();
-        for m in &s.members {
+        for m in s.members.iter().filter(|m| !m.is_flexible()) {
             let f = snake_ident(&m.name);
             if m.since > s.since {
                 let zero = match &m.kind {
@@ -680,7 +689,7 @@ impl Gen<'_> {
     pub(super) fn clears(&self, s: &Struct) -> (Vec<String>, Vec<String>) {
         let mut stmts = Vec::new();
         let mut names = Vec::new();
-        for m in &s.members {
+        for m in s.members.iter().filter(|m| !m.is_flexible()) {
             let f = snake_ident(&m.name);
             let out = m.access == crate::model::Access::Out;
             match &m.kind {

@@ -1,0 +1,81 @@
+//! Flexible array members (`x[]`): their elements are outside the
+//! struct, which no ioctl copies and no holder leaves room for.
+
+use super::*;
+
+impl Cx<'_> {
+    /// `flexible-array` (a warning, for new ABI: an existing header's
+    /// member is reproduced as it ships) on the member itself, and
+    /// `flexible-array-held` on every place this spec's structs hold one
+    /// that ends in such a member by value.
+    pub(super) fn flexible(&mut self, s: &Struct) {
+        if let Some(m) = s.members.iter().find(|m| m.is_flexible())
+            && !s.existing_abi
+        {
+            let d = self
+                .diag(
+                    &rules::FLEXIBLE_ARRAY,
+                    &m.pos,
+                    format!(
+                        "`{}` of struct `{}` is a flexible array member",
+                        m.name, s.name
+                    ),
+                )
+                .with_hint(rules::FLEXIBLE_ARRAY.hint);
+            self.emit_for(d, &[&m.lint_allow, &s.lint_allow], s.existing_abi);
+        }
+        for m in &s.members {
+            let Some(id) = m.kind.embedded_struct() else {
+                continue;
+            };
+            if let Some(inner) = self.flexible_member(id) {
+                let held = if matches!(m.kind, MemberKind::Struct { count: Some(_), .. }) {
+                    "an array of struct"
+                } else {
+                    "struct"
+                };
+                let d = self
+                    .diag(
+                        &rules::FLEXIBLE_ARRAY_HELD,
+                        &m.type_pos,
+                        format!(
+                            "member `{}` of struct `{}` holds {held} `{}`, which ends in the flexible array member `{inner}`",
+                            m.name,
+                            s.name,
+                            self.struct_(id).name
+                        ),
+                    )
+                    .with_hint(rules::FLEXIBLE_ARRAY_HELD.hint);
+                self.emit_for(d, &[&m.lint_allow, &s.lint_allow], s.existing_abi);
+            }
+        }
+    }
+
+    /// `flexible-array-held` for a ring whose entry ends in a flexible
+    /// array member.
+    pub(super) fn flexible_ring_entry(&mut self, r: &Ring) {
+        if let Some(inner) = self.flexible_member(&r.entry) {
+            let d = self
+                .diag(
+                    &rules::FLEXIBLE_ARRAY_HELD,
+                    &r.pos,
+                    format!(
+                        "the entries of ring `{}` are struct `{}`, which ends in the flexible array member `{inner}`",
+                        r.name,
+                        self.struct_(&r.entry).name
+                    ),
+                )
+                .with_hint(rules::FLEXIBLE_ARRAY_HELD.hint);
+            self.emit_for(d, &[&r.lint_allow], self.model.existing_abi);
+        }
+    }
+
+    /// The name of the flexible array member struct `id` ends in, if any.
+    fn flexible_member(&self, id: &StructId) -> Option<String> {
+        let s = self.struct_(id);
+        s.members
+            .iter()
+            .find(|m| m.is_flexible())
+            .map(|m| m.name.clone())
+    }
+}
