@@ -92,6 +92,9 @@ pub struct EntryDump {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct StructDump {
     pub since: u32,
+    /// A union (every member at offset 0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub union: bool,
     pub members: Vec<MemberDump>,
     /// By target name.
     pub layouts: BTreeMap<String, LayoutDump>,
@@ -130,6 +133,9 @@ pub struct MemberDump {
     /// Byte length of `pad`, `binary` and `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub len: Option<u32>,
+    /// The union of a `union` member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub union: Option<String>,
     /// The nested struct of a `struct` member.
     #[serde(default, rename = "struct", skip_serializing_if = "Option::is_none")]
     pub struct_: Option<String>,
@@ -314,6 +320,7 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
         ty: String::new(),
         count: None,
         dims: (!m.dims.is_empty()).then(|| m.dim_lens()),
+        union: None,
         counted_by: m
             .counted_by
             .and_then(|i| s.members.get(i))
@@ -351,6 +358,10 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
         MemberKind::String { len } => {
             d.ty = "string".into();
             d.len = Some(*len);
+        }
+        MemberKind::Union { id } => {
+            d.ty = "union".into();
+            d.union = Some(model.struct_(id).name.clone());
         }
         MemberKind::Struct { id, count } => {
             d.ty = "struct".into();
@@ -516,6 +527,7 @@ fn struct_dump(model: &Model, s: &Struct, targets: &[Target]) -> StructDump {
         })
         .collect();
     StructDump {
+        union: s.is_union,
         since: s.since,
         members: s.members.iter().map(|m| member(model, s, m)).collect(),
         layouts,

@@ -476,6 +476,9 @@ pub enum MemberKind {
     /// fixed array of them when `count` is set (`struct x engines[4]`);
     /// a count of 0 is a flexible array member, as for `Scalar`.
     Struct { id: StructId, count: Option<u32> },
+    /// A union by value (a `Struct` whose `is_union` is set), as existing
+    /// headers pass one (habanalabs' `union hl_cs_args`).
+    Union { id: StructId },
     /// A 64-bit userspace address.
     UserPtr {
         elem: Elem,
@@ -497,7 +500,7 @@ impl MemberKind {
     /// struct is not held.
     pub fn embedded_struct(&self) -> Option<&StructId> {
         match self {
-            MemberKind::Struct { id, .. } => Some(id),
+            MemberKind::Struct { id, .. } | MemberKind::Union { id } => Some(id),
             MemberKind::Scalar { .. }
             | MemberKind::Pad { .. }
             | MemberKind::Binary { .. }
@@ -571,9 +574,10 @@ impl Member {
         let count = match &self.kind {
             MemberKind::Scalar { count, .. } | MemberKind::Struct { count, .. } => *count,
             MemberKind::Pad { scalar, .. } => scalar.and_then(|p| p.count),
-            MemberKind::Binary { .. } | MemberKind::String { .. } | MemberKind::UserPtr { .. } => {
-                None
-            }
+            MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::Union { .. }
+            | MemberKind::UserPtr { .. } => None,
         };
         count.into_iter().collect()
     }
@@ -626,6 +630,10 @@ pub struct Struct {
     /// spec's): its natural per-target layout is reproduced, and lint
     /// reports layout mistakes as warnings.
     pub existing_abi: bool,
+    /// `type: union`: every member at offset 0, the size the largest
+    /// member's rounded to the alignment. Unions share structs' ids,
+    /// lookups and order, as C's tags share one namespace.
+    pub is_union: bool,
 }
 
 impl Struct {

@@ -109,7 +109,7 @@ fn layout_program(model: &Model, target: Target) -> String {
     }
     for m in model.all_includes().into_iter().chain([model]) {
         for st in &m.structs {
-            let tag = c::struct_tag(&m.name, &st.name);
+            let tag = c::aggregate_tag(&m.name, st);
             let l = st.layout(target);
             writeln!(
                 s,

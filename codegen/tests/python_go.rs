@@ -43,14 +43,15 @@ const ALL_DIRS: &str = "codegen/tests/fixtures/layout/all-dirs.yaml";
 const TRAP: &str = "codegen/tests/fixtures/layout/i386-trap.yaml";
 const NEGATIVE_ENUM: &str = "codegen/tests/fixtures/layout/negative-enum.yaml";
 /// The C layouts of existing headers: arrays of structs by value,
-/// multi-dimensional arrays, flexible array members.
+/// multi-dimensional arrays, flexible array members, unions.
 /// A struct whose size only its flexible member's alignment makes:
 /// Python only (go vet of Go 1.19 sizes structs without tail padding).
 const FLEX_TAIL: &str = "codegen/tests/fixtures/layout/flexible-tail.yaml";
-const LAYOUT_KINDS: [&str; 3] = [
+const LAYOUT_KINDS: [&str; 4] = [
     "codegen/tests/fixtures/layout/struct-arrays.yaml",
     "codegen/tests/fixtures/layout/multi-dim.yaml",
     "codegen/tests/fixtures/layout/flexible.yaml",
+    "codegen/tests/fixtures/layout/unions.yaml",
 ];
 
 /// Corner cases of the call helpers: a keyword and a builtin's name as

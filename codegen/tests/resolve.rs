@@ -480,3 +480,60 @@ fn flexible_array_members() {
         assert!(d[0].message.contains(says), "{members}: {}", d[0].message);
     }
 }
+
+/// `type: union` lays every member at offset 0 and sizes the union as
+/// its largest member rounded to its alignment; a member holds one with
+/// `type: union, union: NAME`, and each kind must name its own.
+#[test]
+fn unions() {
+    let text = "name: x\ndefinitions:\n  - name: u\n    type: union\n    members:\n      - { name: a, type: u64 }\n      - { name: b, type: u8, count: 12 }\n  - name: s\n    type: struct\n    members:\n      - { name: k, type: u32 }\n      - { name: p, type: pad, len: 4 }\n      - { name: m, type: union, union: u }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let u = &m.structs.iter().find(|s| s.name == "u").unwrap();
+    assert!(u.is_union);
+    for (t, size, align) in [
+        (uabi::target::Target::X86_64, 16, 8),
+        (uabi::target::Target::I386, 12, 4),
+    ] {
+        let l = u.layout(t);
+        assert_eq!(
+            (l.size, l.align, l.offsets.clone()),
+            (size, align, vec![0, 0]),
+            "{t}"
+        );
+    }
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(
+        h.contains("union x_u {\n") && h.contains("\tunion x_u m;\n"),
+        "{h}"
+    );
+    for (member, rule, says) in [
+        (
+            "{ name: m, type: union, union: s2 }",
+            "bad-value",
+            "is a struct, not a union",
+        ),
+        (
+            "{ name: m, type: struct, struct: u }",
+            "bad-value",
+            "is a union, not a struct",
+        ),
+        ("{ name: m, type: union }", "missing-key", "union: NAME"),
+        (
+            "{ name: m, type: union, union: u, count: 2 }",
+            "key-not-allowed",
+            "`count`",
+        ),
+        (
+            "{ name: m, type: union, union: nope }",
+            "dangling-reference",
+            "`nope`",
+        ),
+    ] {
+        let text = format!(
+            "name: x\ndefinitions:\n  - name: u\n    type: union\n    members:\n      - {{ name: a, type: u64 }}\n  - name: s2\n    type: struct\n    members:\n      - {{ name: a, type: u64 }}\n  - name: s\n    type: struct\n    members:\n      - {member}\n"
+        );
+        let d = uabi::load::load_str(&text, "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{member}: {d:#?}");
+        assert!(d[0].message.contains(says), "{member}: {}", d[0].message);
+    }
+}

@@ -17,6 +17,7 @@ pub(super) fn type_text(m: &MemberDump) -> String {
     let mut s = match m.ty.as_str() {
         "pad" | "binary" | "string" => format!("{}[{}]", m.ty, m.len.unwrap_or(0)),
         "struct" => format!("struct {}{bounds}", m.struct_.as_deref().unwrap_or("?")),
+        "union" => format!("union {}", m.union.as_deref().unwrap_or("?")),
         "user-ptr" => match (&m.elem, &m.elem_struct) {
             (Some(e), _) => format!("user-ptr to {e}"),
             (_, Some(s)) => format!("user-ptr to struct {s}"),
@@ -74,6 +75,20 @@ impl Cx<'_> {
                 n.since,
                 &format!("structs/{nname}"),
             );
+            if o.union != n.union {
+                let kind = |u: bool| if u { "union" } else { "struct" };
+                self.report(
+                    &rules::AGGREGATE_KIND_CHANGED,
+                    &format!("structs/{nname}"),
+                    format!(
+                        "`{nname}` was a {} and is now a {}",
+                        kind(o.union),
+                        kind(n.union)
+                    ),
+                    format!("keep `{nname}` a {}", kind(o.union)),
+                );
+                continue;
+            }
             let mut done: Vec<(&LayoutDump, &LayoutDump)> = Vec::new();
             for t in self.common_targets() {
                 if let (Some(ol), Some(nl)) = (o.layouts.get(&t), n.layouts.get(&t)) {
@@ -115,7 +130,9 @@ impl Cx<'_> {
             for (sname, s) in &d.structs {
                 let sname = m(sname);
                 for mem in &s.members {
-                    if mem.struct_.as_deref().is_some_and(|x| m(x) == name) {
+                    if mem.struct_.as_deref().is_some_and(|x| m(x) == name)
+                        || mem.union.as_deref().is_some_and(|x| m(x) == name)
+                    {
                         why.insert(format!("it is nested in struct `{sname}`"));
                     }
                     if mem.elem_struct.as_deref().is_some_and(|x| m(x) == name) {

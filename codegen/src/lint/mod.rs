@@ -12,8 +12,8 @@
 //! errors cannot be silenced.
 
 mod allow;
-mod flexible;
 mod ioctls;
+mod kinds;
 mod layout;
 mod members;
 mod names;
@@ -47,6 +47,7 @@ pub fn lint(model: &Model) -> Diagnostics {
         }
         cx.reserved_names_struct(s);
         cx.flexible(s);
+        cx.union(s);
     }
     for e in &model.enums {
         cx.reserved_names_enum(e);

@@ -35,7 +35,7 @@ const C_TYPES: &[(&str, &str)] = &[
     ("i64", "s64"),
 ];
 
-const MEMBER_TYPES: &str = "u8 u16 u32 u64 s8 s16 s32 s64 pad binary string struct user-ptr";
+const MEMBER_TYPES: &str = "u8 u16 u32 u64 s8 s16 s32 s64 pad binary string struct union user-ptr";
 
 impl Resolver<'_> {
     pub(super) fn member(
@@ -102,6 +102,7 @@ impl Resolver<'_> {
                 ..
             }
             | MemberKind::Struct { count: None, .. }
+            | MemberKind::Union { .. }
             | MemberKind::UserPtr { .. } => None,
         };
         // Read again only where `member_kind` read it without an error.
@@ -124,6 +125,7 @@ impl Resolver<'_> {
             | MemberKind::Pad { .. }
             | MemberKind::Binary { .. }
             | MemberKind::String { .. }
+            | MemberKind::Union { .. }
             | MemberKind::UserPtr { .. } => Vec::new(),
         };
         let bound_const = if dims.is_empty() { bound_const } else { None };
@@ -163,6 +165,7 @@ impl Resolver<'_> {
                 self.forbid("elem", &m.elem, &on);
                 self.forbid("max-count", &m.max_count, &on);
                 self.forbid("struct", &m.r#struct, &on);
+                self.forbid("union", &m.union, &on);
                 let (count, dims) = self.flexible_or_count(m, mname, siblings, &on)?;
                 let ty = integer?;
                 if m.pad.as_ref().is_some_and(|p| p.value) {
@@ -212,6 +215,7 @@ impl Resolver<'_> {
                 self.forbid("enum", &m.enum_, &on);
                 self.forbid("range", &m.range, &on);
                 self.forbid("byte-order", &m.byte_order, &on);
+                self.forbid("union", &m.union, &on);
                 self.forbid("pad", &m.pad, &on);
                 let Some(len) = &m.len else {
                     self.err(
@@ -247,14 +251,25 @@ impl Resolver<'_> {
                     );
                     return None;
                 };
+                self.forbid("union", &m.union, &on);
                 let Some(id) = self.struct_ref(&r.value, s) else {
                     self.dangling_struct(r, s);
                     return None;
                 };
+                if self.is_union(&r.value, s) {
+                    self.err(
+                        &rules::BAD_VALUE,
+                        self.pos(r),
+                        format!("`{}` is a union, not a struct", r.value),
+                        format!("write `type: union, union: {}`", r.value),
+                    );
+                    return None;
+                }
                 // An array of structs by value: `struct x name[N]`.
                 let (count, _) = self.flexible_or_count(m, mname, siblings, &on)?;
                 MemberKind::Struct { id, count }
             }
+            "union" => self.union_member(m, mname, s, &on)?,
             "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
             other => {
                 self.unknown_member_type(m, other);
@@ -369,6 +384,59 @@ impl Resolver<'_> {
             });
         }
         Some((Some(total as u32), dims))
+    }
+
+    /// A member holding a union by value (`{ type: union, union: NAME }`);
+    /// no arrays of them (no real header has one).
+    fn union_member(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        s: &SpecFile,
+        on: &str,
+    ) -> Option<MemberKind> {
+        for (k, v) in [
+            ("count", &m.count),
+            ("max-count", &m.max_count),
+            ("len", &m.len),
+        ] {
+            self.forbid(k, v, on);
+        }
+        for (k, v) in [
+            ("elem", &m.elem),
+            ("struct", &m.r#struct),
+            ("enum", &m.enum_),
+        ] {
+            self.forbid(k, v, on);
+        }
+        self.forbid("byte-order", &m.byte_order, on);
+        self.forbid("range", &m.range, on);
+        self.forbid("pad", &m.pad, on);
+        self.forbid("flexible", &m.flexible, on);
+        self.forbid("counted-by", &m.counted_by, on);
+        let Some(r) = &m.union else {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(&m.ty),
+                format!("member `{mname}` of type `union` needs `union: NAME`"),
+                "",
+            );
+            return None;
+        };
+        let Some(id) = self.struct_ref(&r.value, s) else {
+            self.dangling_struct(r, s);
+            return None;
+        };
+        if !self.is_union(&r.value, s) {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(r),
+                format!("`{}` is a struct, not a union", r.value),
+                format!("write `type: struct, struct: {}`", r.value),
+            );
+            return None;
+        }
+        Some(MemberKind::Union { id })
     }
 
     /// A `type` that is not a member type: a C type, a pointer or a typo.
@@ -508,6 +576,7 @@ impl Resolver<'_> {
         self.forbid("byte-order", &m.byte_order, on);
         self.forbid("flexible", &m.flexible, on);
         self.forbid("counted-by", &m.counted_by, on);
+        self.forbid("union", &m.union, on);
         let Some(elem) = &m.elem else {
             self.err(
                 &rules::MISSING_KEY,

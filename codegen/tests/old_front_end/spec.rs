@@ -352,6 +352,9 @@ pub struct MemberDef {
     pub elem: Option<S<String>>,
     #[serde(default)]
     pub r#struct: Option<S<String>>,
+    /// The union a member of `type: union` holds.
+    #[serde(default)]
+    pub union: Option<S<String>>,
     /// YNL: how tools print the value; no effect on the ABI.
     #[serde(default)]
     pub display_hint: Option<S<String>>,

@@ -52,6 +52,15 @@ pub fn struct_tag(owner: &str, name: &str) -> String {
     format!("struct {}_{}", snake(owner), snake(name))
 }
 
+/// `struct x_y`, or `union x_y` for a union: the type as C spells it.
+pub fn aggregate_tag(owner: &str, s: &Struct) -> String {
+    let tag = struct_tag(owner, &s.name);
+    match (s.is_union, tag.strip_prefix("struct ")) {
+        (true, Some(rest)) => format!("union {rest}"),
+        _ => tag,
+    }
+}
+
 /// The C identifier of a struct member: snake case, with `_` appended
 /// when the name is a C or C++ keyword or a predefined macro (`class`,
 /// `linux`, `errno`), since C has no raw identifiers. Lint rejects such
@@ -413,7 +422,7 @@ fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
 }
 
 fn struct_view(model: &Model, s: &Struct) -> StructView {
-    let tag = struct_tag(&model.name, &s.name);
+    let tag = aggregate_tag(&model.name, s);
     let members = s
         .members
         .iter()
@@ -539,13 +548,14 @@ fn member_decl_plain(model: &Model, m: &Member, ident: &str) -> String {
                 None => format!("{tag} {ident}"),
             }
         }
+        MemberKind::Union { id } => format!("{} {ident}", owned_struct_tag(model, id)),
         MemberKind::UserPtr { .. } => format!("__u64 {ident}"),
     }
 }
 
 /// The tag of a struct of this spec or an included one.
 fn owned_struct_tag(model: &Model, id: &StructId) -> String {
-    struct_tag(id.spec(), &model.struct_(id).name)
+    aggregate_tag(id.spec(), model.struct_(id))
 }
 
 fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
@@ -661,7 +671,7 @@ fn check_groups(model: &Model) -> Vec<CheckGroup> {
     });
     structs
         .map(|s| {
-            let tag = struct_tag(&model.name, &s.name);
+            let tag = aggregate_tag(&model.name, s);
             let base = format!("{}_{}", snake(&model.name), snake(&s.name));
             let asserts = |l: &crate::model::StructLayout| -> Vec<Assert> {
                 let mut v = vec![Assert {

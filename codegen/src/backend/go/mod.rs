@@ -212,9 +212,76 @@ fn member_go(model: &Model, m: &Member) -> String {
         }
         MemberKind::String { len } => format!("[{len}]byte"),
         MemberKind::Struct { id, count: Some(_) } => go_array(m, &struct_ref(model, id)),
-        MemberKind::Struct { id, count: None } => struct_ref(model, id),
+        MemberKind::Struct { id, count: None } | MemberKind::Union { id } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "uint64".to_string(),
     }
+}
+
+/// Go has no unions: a union is its bytes (`Raw`), after a zero-size
+/// array of each member's type that gives it C's alignment, with a
+/// method per member that reads it from the bytes and one that writes
+/// it. The bytes' length is the union's size where it is the same on
+/// every Go target of the spec, else the per-GOARCH constant
+/// `sizeOf<Union>` of `cmds_<goarch>.go`.
+fn union_rows(model: &Model, s: &Struct) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
+    for m in &s.members {
+        let ty = member_go(model, m);
+        let elem = ty.rsplit(']').next().unwrap_or(&ty).to_string();
+        if !rows.iter().any(|r| r.rest == format!("[0]{elem}")) {
+            rows.push(Row {
+                doc: Vec::new(),
+                name: "_".to_string(),
+                rest: format!("[0]{elem}"),
+            });
+        }
+    }
+    if let Some(first) = rows.first_mut() {
+        first.doc = comment(
+            &["The alignment of every member: Go has no unions.".to_string()],
+            1,
+        );
+    }
+    rows.push(Row {
+        doc: comment(
+            &["The union's bytes; each member's methods read and write them.".to_string()],
+            1,
+        ),
+        name: "Raw".to_string(),
+        rest: format!("[{}]byte", union_len(model, s)),
+    });
+    rows
+}
+
+/// The length of a union's bytes in Go: see [`union_rows`].
+fn union_len(model: &Model, s: &Struct) -> String {
+    let targets = go_targets(model);
+    match s.uniform_layout(&targets) {
+        Some(l) => l.size.to_string(),
+        None => format!("sizeOf{}", pascal(&s.name)),
+    }
+}
+
+/// The accessor methods of a union (see [`union_rows`]).
+fn union_methods(model: &Model, s: &Struct) -> Vec<String> {
+    let name = pascal(&s.name);
+    let mut out = Vec::new();
+    for m in &s.members {
+        let field = pascal(&m.name);
+        let ty = member_go(model, m);
+        out.push(format!(
+            "// {field} reads member {} of the union from its bytes.\n\
+             func (u *{name}) {field}() {ty} {{\n\
+             \treturn *(*{ty})(unsafe.Pointer(&u.Raw[0]))\n\
+             }}\n\n\
+             // Set{field} writes member {} of the union into its bytes.\n\
+             func (u *{name}) Set{field}(v {ty}) {{\n\
+             \t*(*{ty})(unsafe.Pointer(&u.Raw[0])) = v\n\
+             }}",
+            m.name, m.name
+        ));
+    }
+    out
 }
 
 /// An array member's type, nested as C nests it: `[4][8]uint64`.
@@ -428,6 +495,8 @@ enum Item {
         doc: Vec<String>,
         name: String,
         fields: Vec<Line>,
+        /// Method definitions after the type (a union's accessors).
+        methods: Vec<String>,
     },
 }
 
@@ -471,7 +540,14 @@ impl UapiView {
             banner: banner.to_string(),
             doc: comment(&package_doc(model), 0),
             package: package_name(&model.name),
-            imports: imports_for(model, &uapi_uses(model)),
+            imports: {
+                let mut i = imports_for(model, &uapi_uses(model));
+                // A union's accessors read its bytes through a pointer.
+                if model.structs.iter().any(|s| s.is_union) {
+                    i.insert(0, "\"unsafe\"".to_string());
+                }
+                i
+            },
             spec: model.name.clone(),
             revision: model.revision,
             items,
@@ -629,6 +705,14 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
             rest: format!("[0]{elem}"),
         }
     });
+    if s.is_union {
+        return Item::Struct {
+            doc,
+            name,
+            fields: align(union_rows(model, s)),
+            methods: union_methods(model, s),
+        };
+    }
     let rows = flexible
         .chain(s.members.iter().filter(|m| !m.is_flexible()).map(|m| {
             let mut doc = doc_paras(m.doc.as_deref());
@@ -660,7 +744,8 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
                 }
                 MemberKind::Binary { .. }
                 | MemberKind::String { .. }
-                | MemberKind::Struct { .. } => {}
+                | MemberKind::Struct { .. }
+                | MemberKind::Union { .. } => {}
             }
             since(&mut doc, m.since);
             Row {
@@ -674,6 +759,7 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
         doc,
         name,
         fields: align(rows),
+        methods: Vec::new(),
     }
 }
 
@@ -893,6 +979,7 @@ fn ptr_param(
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
                 | MemberKind::Struct { .. }
+                | MemberKind::Union { .. }
                 | MemberKind::UserPtr { .. } => ("uint64", 0),
             };
             let count = matches!(len, PtrLen::Count(_));
@@ -990,6 +1077,17 @@ impl CmdsView {
                 )),
             }
         }
+        // The byte length of each union whose size differs between Go
+        // targets (see `union_rows`).
+        for s in model.structs.iter().filter(|s| s.is_union) {
+            if s.uniform_layout(&go_targets(model)).is_none() {
+                cmds.push(Row {
+                    doc: Vec::new(),
+                    name: format!("sizeOf{}", pascal(&s.name)),
+                    rest: format!("= {}", s.layout(t).size),
+                });
+            }
+        }
         let checks = layouts
             .per_target
             .iter()
@@ -1054,11 +1152,12 @@ impl<'m> LayoutChecks<'m> {
             let names = StructChecks {
                 s,
                 name: pascal(&s.name),
-                // A flexible array member has no Go field (see struct_item).
+                // A flexible array member, and a union's members, have no
+                // Go field (see struct_item and union_rows).
                 fields: s
                     .members
                     .iter()
-                    .map(|m| (!m.is_flexible()).then(|| pascal(&m.name)))
+                    .map(|m| (!m.is_flexible() && !s.is_union).then(|| pascal(&m.name)))
                     .collect(),
             };
             match s.uniform_layout(targets) {

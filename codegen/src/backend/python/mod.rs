@@ -386,6 +386,8 @@ struct EnumView {
 
 struct StructView {
     name: String,
+    /// `Structure`, or `Union` for a union (ctypes lays it out as C).
+    base: &'static str,
     doc: Vec<String>,
     fields: Vec<FieldView>,
 }
@@ -782,7 +784,7 @@ fn member_ctype(model: &Model, m: &Member) -> String {
         }
         MemberKind::String { len } => format!("ctypes.c_char * {len}"),
         MemberKind::Struct { id, count: Some(_) } => py_array(m, &struct_ref(model, id)),
-        MemberKind::Struct { id, count: None } => struct_ref(model, id),
+        MemberKind::Struct { id, count: None } | MemberKind::Union { id } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "ctypes.c_uint64".to_string(),
     }
 }
@@ -799,7 +801,8 @@ fn py_array(m: &Member, elem: &str) -> String {
 fn struct_view(model: &Model, s: &Struct) -> StructView {
     let mut doc = s.doc.as_deref().map(paragraphs).unwrap_or_default();
     if doc.is_empty() {
-        doc.push(format!("Struct {} of the {} spec.", s.name, model.name));
+        let kind = if s.is_union { "Union" } else { "Struct" };
+        doc.push(format!("{kind} {} of the {} spec.", s.name, model.name));
     }
     since(&mut doc, s.since);
     let fields = s
@@ -830,6 +833,7 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
         .collect();
     StructView {
         name: pascal(&s.name),
+        base: if s.is_union { "Union" } else { "Structure" },
         doc: docstring(&doc, 4),
         fields,
     }
@@ -1047,6 +1051,7 @@ fn ptr_param(model: &Model, s: &Struct, m: &Member, elem: &Elem, len: &PtrLen) -
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
                 | MemberKind::Struct { .. }
+                | MemberKind::Union { .. }
                 | MemberKind::UserPtr { .. } => 0,
             };
             let count = matches!(len, PtrLen::Count(_));

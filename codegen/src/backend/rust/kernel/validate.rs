@@ -175,6 +175,15 @@ impl Gen<'_> {
                     .to_string(),
             );
         }
+        if s.is_union {
+            vdoc.push(
+                "A union: which member is active is the handler's to know, and a byte that is \
+                 pad in one member is a value in another, so no byte of it is checked or \
+                 cleared here; the handler validates the member it reads (that member's own \
+                 `validate_<struct>_at`)."
+                    .to_string(),
+            );
+        }
         if let Some(m) = s.members.iter().find(|m| m.is_flexible()) {
             vdoc.push(format!(
                 "The flexible array member `{}` is not part of the argument: its elements \
@@ -305,6 +314,12 @@ impl Gen<'_> {
     /// false (inside a nested struct the kernel only writes), only pad is
     /// checked.
     fn checks(&self, s: &Struct, path: &[String], reads: bool, scope: Scope, out: &mut Vec<Check>) {
+        // Which member of a union is active is the handler's to know: a
+        // byte is pad in one member and a value in another, so no byte
+        // of a union is checked (see `union_doc`).
+        if s.is_union {
+            return;
+        }
         // A flexible array member's elements are not in the argument.
         for m in s.members.iter().filter(|m| !m.is_flexible()) {
             let mut p = path.to_vec();
@@ -426,8 +441,9 @@ impl Gen<'_> {
                     }
                 }
                 // Any bytes are valid in an array, opaque data, a string or
-                // a pointer value.
-                MemberKind::Scalar { count: Some(_), .. }
+                // a pointer value; a union is not checked (see above).
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { count: Some(_), .. }
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
                 | MemberKind::UserPtr { .. } => {}
@@ -448,7 +464,8 @@ impl Gen<'_> {
                     .as_ref()
                     .is_some_and(|c| c.enum_id.spec() != self.model.name),
                 MemberKind::Struct { id, .. } => !self.own_struct(id),
-                MemberKind::Scalar { count: Some(_), .. }
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { count: Some(_), .. }
                 | MemberKind::Pad { .. }
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
@@ -585,7 +602,7 @@ impl Gen<'_> {
                     }
                     | MemberKind::Binary { len: n }
                     | MemberKind::String { len: n } => format!("[0; {n}]"),
-                    MemberKind::Struct { id, count: None } => {
+                    MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
                         format!("{}::ZERO", self.struct_ty(id))
                     }
                     MemberKind::Struct { id, count: Some(_) } => {
@@ -689,13 +706,23 @@ impl Gen<'_> {
     pub(super) fn clears(&self, s: &Struct) -> (Vec<String>, Vec<String>) {
         let mut stmts = Vec::new();
         let mut names = Vec::new();
-        for m in s.members.iter().filter(|m| !m.is_flexible()) {
+        // A union's members overlap: clearing one member's out members
+        // would clear another's input, so nothing of it is cleared.
+        let members = s.members.iter().filter(|m| !m.is_flexible() && !s.is_union);
+        for m in members {
             let f = snake_ident(&m.name);
             let out = m.access == crate::model::Access::Out;
             match &m.kind {
                 // The pointer value is input even when the memory behind
                 // it is output; pad is checked, never written.
                 MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => {}
+                // A union the kernel only writes is zeroed whole.
+                MemberKind::Union { id } => {
+                    if out {
+                        stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(id)));
+                        names.push(format!("`{f}`"));
+                    }
+                }
                 MemberKind::Struct { id, count } => {
                     if out {
                         let zero = match count {
@@ -752,6 +779,7 @@ fn for_each(m: &Member, f: &str, stmt: impl Fn(&str) -> String) -> String {
             )
         }
         MemberKind::Struct { count: None, .. }
+        | MemberKind::Union { .. }
         | MemberKind::Scalar { .. }
         | MemberKind::Pad { .. }
         | MemberKind::Binary { .. }

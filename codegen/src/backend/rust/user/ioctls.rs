@@ -287,7 +287,9 @@ impl IoctlGen<'_> {
         for m in &self.model.struct_(id).members {
             match &m.kind {
                 MemberKind::Pad { .. } => {}
-                MemberKind::Struct { id, .. } => self.member_accesses(id, f),
+                MemberKind::Struct { id, .. } | MemberKind::Union { id } => {
+                    self.member_accesses(id, f)
+                }
                 MemberKind::Scalar { .. }
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
@@ -301,7 +303,7 @@ impl IoctlGen<'_> {
     /// user pointer points at?
     fn nested_ptrs(&self, arg: &Struct) -> bool {
         arg.members.iter().any(|mem| match &mem.kind {
-            MemberKind::Struct { id, .. } => self.holds_ptr(id),
+            MemberKind::Struct { id, .. } | MemberKind::Union { id } => self.holds_ptr(id),
             MemberKind::UserPtr {
                 elem: Elem::Struct(id),
                 ..
@@ -326,7 +328,7 @@ impl IoctlGen<'_> {
             .iter()
             .any(|m| match &m.kind {
                 MemberKind::UserPtr { .. } => true,
-                MemberKind::Struct { id, .. } => self.holds_ptr(id),
+                MemberKind::Struct { id, .. } | MemberKind::Union { id } => self.holds_ptr(id),
                 MemberKind::Scalar { .. }
                 | MemberKind::Pad { .. }
                 | MemberKind::Binary { .. }
@@ -372,6 +374,7 @@ impl IoctlGen<'_> {
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
                 | MemberKind::Struct { .. }
+                | MemberKind::Union { .. }
                 | MemberKind::UserPtr { .. } => "u64",
             };
             self.count_fill(w, &snake_ident(&member.name), ty, &measure);

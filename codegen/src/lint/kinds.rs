@@ -1,5 +1,7 @@
-//! Flexible array members (`x[]`): their elements are outside the
-//! struct, which no ioctl copies and no holder leaves room for.
+//! The C layouts existing headers use and new ABI should not: flexible
+//! array members (`x[]`), whose elements are outside the struct, which no
+//! ioctl copies and no holder leaves room for; unions, whose active
+//! member only the handler knows.
 
 use super::*;
 
@@ -68,6 +70,18 @@ impl Cx<'_> {
                 .with_hint(rules::FLEXIBLE_ARRAY_HELD.hint);
             self.emit_for(d, &[&r.lint_allow], self.model.existing_abi);
         }
+    }
+
+    /// `union` for a union definition; an error, so a warning in
+    /// existing ABI, whose unions are reproduced as they ship.
+    pub(super) fn union(&mut self, s: &Struct) {
+        if !s.is_union {
+            return;
+        }
+        let d = self
+            .diag(&rules::UNION, &s.pos, format!("`{}` is a union", s.name))
+            .with_hint(rules::UNION.hint);
+        self.emit_for(d, &[&s.lint_allow], s.existing_abi);
     }
 
     /// The name of the flexible array member struct `id` ends in, if any.
