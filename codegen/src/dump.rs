@@ -65,6 +65,9 @@ pub struct Dump {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ConstDump {
     pub value: i128,
+    /// The C type of a target-dependent value (`ulong`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c_type: Option<String>,
     pub since: u32,
     #[serde(default)]
     pub digest: String,
@@ -447,6 +450,7 @@ pub fn build(model: &Model) -> Result<Dump, DumpError> {
     for c in &model.consts {
         let dump = ConstDump {
             value: c.value,
+            c_type: c.c_type.map(|t| t.name().to_string()),
             since: c.since,
             digest: String::new(),
         };

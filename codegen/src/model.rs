@@ -182,7 +182,37 @@ pub struct Const {
     /// YNL's `header`: a C header that already defines it, so the uapi
     /// header does not.
     pub header: Option<String>,
+    /// `c-type`: the value is of a C type whose width depends on the
+    /// target, so the constant's value does too.
+    pub c_type: Option<CType>,
     pub pos: Pos,
+}
+
+/// A C type whose width is the target's (`c-type` of a const).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CType {
+    /// `unsigned long`: 32 bits on i386, arm and mips, 64 elsewhere. A
+    /// value of -1 is all ones (`~0UL`), as amdxdna's invalid handle.
+    ULong,
+}
+
+impl CType {
+    pub fn name(self) -> &'static str {
+        match self {
+            CType::ULong => "ulong",
+        }
+    }
+}
+
+impl Const {
+    /// The value on `t`: for a `c-type` the spec's value converted to
+    /// that type there (-1 as `unsigned long` is 0xffffffff on i386).
+    pub fn value_on(&self, t: Target) -> i128 {
+        match self.c_type {
+            None => self.value,
+            Some(CType::ULong) => self.value & ((1i128 << t.long_bits()) - 1),
+        }
+    }
 }
 
 /// YNL's family-level keys (`protocol`, `version`, the C naming

@@ -194,6 +194,9 @@ catalogue! {
     UNION = "union", Error, Lint, 0,
         "which member of a union is active only the handler knows, so the generated kernel side checks and clears none of its bytes (a pad of one member is a value of another)",
         "give each variant its own struct and ioctl, or a struct whose enum member says which variant follows behind a `user-ptr`";
+    TARGET_DEPENDENT_CONST = "target-dependent-const", Error, Lint, 0,
+        "a const of a C type as wide as the target's `long` has another value on 32-bit ABIs than on 64-bit ones, so one binary's constant is not another's",
+        "give the value a fixed width: `value: 0xffffffffffffffff` (or the 32-bit one) without `c-type`";
     TIME_UNITS = "time-units", Warning, Lint, 19,
         "times are `s64` nanoseconds (or an s64 sec/nsec pair) on CLOCK_MONOTONIC, timeouts absolute, so restarted calls do not extend them",
         "use `s64` nanoseconds named `*-ns`, or a `{ sec, nsec }` pair of `s64`";

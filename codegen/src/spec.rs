@@ -320,6 +320,10 @@ pub struct Definition {
     pub header: Option<S<String>>,
     #[serde(default)]
     pub render_max: Option<S<bool>>,
+    /// On a const: the C type of its value where that depends on the
+    /// target (`ulong`: amdxdna's `(~0UL)`).
+    #[serde(default)]
+    pub c_type: Option<S<String>>,
     #[serde(default)]
     pub lint_allow: Vec<S<String>>,
 }

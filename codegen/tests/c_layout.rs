@@ -133,6 +133,22 @@ fn layout_program(model: &Model, target: Target) -> String {
                 .unwrap();
             }
         }
+        // Every const the header defines, as the compiler for the target
+        // reads it (a `c-type` const has that target's value).
+        for c in m.consts.iter().filter(|c| c.header.is_none()) {
+            let name = c::const_macro(&m.name, &c.name);
+            let v = c.value_on(target);
+            let want = if v < 0 {
+                format!("({v}LL)")
+            } else {
+                format!("{v}ULL")
+            };
+            writeln!(
+                s,
+                "_Static_assert(({name}) == {want}, \"{target}: {name}\");"
+            )
+            .unwrap();
+        }
         // Every enum and flags value, negative ones included, as the
         // compiler reads the constant (an enumerator, or a `#define` when
         // it does not fit `int`).

@@ -792,3 +792,21 @@ fn flexible_array_member_changes_are_breaks() {
     let (ids, text) = check(&flex.replace("counted-by: n", "counted-by: m"));
     assert_eq!(ids, ["member-retyped"], "{text}");
 }
+
+/// A const's C type is part of its value: the same -1 as `unsigned long`
+/// is another number on 32-bit targets.
+#[test]
+fn const_c_type_change_is_a_renumbering() {
+    let old = "name: k\nrevision: 1\ndefinitions:\n  - { name: inv, type: const, c-type: ulong, value: -1 }\n";
+    let o = text_side(old, "old.yaml");
+    let n = text_side(
+        &old.replace("revision: 1", "revision: 2")
+            .replace("c-type: ulong, ", ""),
+        "new.yaml",
+    );
+    let report = compare(&o.dump, &n.dump, &n.locator);
+    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
+    let text = render(&report, &n);
+    assert_eq!(ids, ["renumbered"], "{text}");
+    assert!(text.contains("from -1 (ulong) to -1"), "{text}");
+}

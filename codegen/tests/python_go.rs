@@ -43,11 +43,13 @@ const ALL_DIRS: &str = "codegen/tests/fixtures/layout/all-dirs.yaml";
 const TRAP: &str = "codegen/tests/fixtures/layout/i386-trap.yaml";
 const NEGATIVE_ENUM: &str = "codegen/tests/fixtures/layout/negative-enum.yaml";
 /// The C layouts of existing headers: arrays of structs by value,
-/// multi-dimensional arrays, flexible array members, unions.
+/// multi-dimensional arrays, flexible array members, unions,
+/// target-dependent constants.
 /// A struct whose size only its flexible member's alignment makes:
 /// Python only (go vet of Go 1.19 sizes structs without tail padding).
 const FLEX_TAIL: &str = "codegen/tests/fixtures/layout/flexible-tail.yaml";
-const LAYOUT_KINDS: [&str; 4] = [
+const LAYOUT_KINDS: [&str; 5] = [
+    "codegen/tests/fixtures/layout/target-consts.yaml",
     "codegen/tests/fixtures/layout/struct-arrays.yaml",
     "codegen/tests/fixtures/layout/multi-dim.yaml",
     "codegen/tests/fixtures/layout/flexible.yaml",
@@ -351,7 +353,7 @@ fn python_expectations(m: &Model, t: Target) -> BTreeMap<String, String> {
     let mut want = BTreeMap::new();
     want.insert("REVISION".into(), m.revision.to_string());
     for c in &m.consts {
-        want.insert(upper(&c.name), c.value.to_string());
+        want.insert(upper(&c.name), c.value_on(t).to_string());
     }
     for e in &m.enums {
         for x in &e.entries {

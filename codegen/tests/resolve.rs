@@ -537,3 +537,45 @@ fn unions() {
         assert!(d[0].message.contains(says), "{member}: {}", d[0].message);
     }
 }
+
+/// `c-type: ulong` gives a const C's `unsigned long`: its value is the
+/// target's (-1 is all ones, `(~0UL)` in C); a value a 32-bit `long`
+/// cannot hold, another C type, or the key on a struct are refused.
+#[test]
+fn target_dependent_consts() {
+    use uabi::target::Target;
+    let text = "name: x\ndefinitions:\n  - { name: inv, type: const, c-type: ulong, value: -1 }\n  - { name: four, type: const, c-type: ulong, value: 4 }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let inv = &m.consts[0];
+    assert_eq!(inv.value_on(Target::I386), 0xffff_ffff);
+    assert_eq!(inv.value_on(Target::Arm), 0xffff_ffff);
+    assert_eq!(inv.value_on(Target::X86_64), 0xffff_ffff_ffff_ffff);
+    assert_eq!(m.consts[1].value_on(Target::Mips), 4);
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(
+        h.contains("#define X_INV (~0UL)\n") && h.contains("#define X_FOUR 4UL\n"),
+        "{h}"
+    );
+    for (def, rule, says) in [
+        (
+            "{ name: c, type: const, c-type: ulong, value: 0x100000000 }",
+            "value-out-of-range",
+            "32-bit",
+        ),
+        (
+            "{ name: c, type: const, c-type: long, value: 1 }",
+            "bad-value",
+            "unknown `c-type`",
+        ),
+        (
+            "{ name: c, type: struct, c-type: ulong, members: [{ name: a, type: u32 }] }",
+            "key-not-allowed",
+            "`c-type`",
+        ),
+    ] {
+        let text = format!("name: x\ndefinitions:\n  - {def}\n");
+        let d = uabi::load::load_str(&text, "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{def}: {d:#?}");
+        assert!(d[0].message.contains(says), "{def}: {}", d[0].message);
+    }
+}

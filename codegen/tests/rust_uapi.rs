@@ -191,7 +191,7 @@ fn consumer_tests(models: &[Arc<Model>], host: Target) -> String {
                 s,
                 "        assert_eq!({lib}::{}, {});",
                 names::upper(&c.name),
-                c.value
+                c.value_on(host)
             )
             .unwrap();
         }
@@ -327,6 +327,7 @@ fn generated_crates_build() {
         "flexible",
         "flexible-tail",
         "unions",
+        "target-consts",
     ] {
         models.push(load(&format!("codegen/tests/fixtures/layout/{f}.yaml")));
     }

@@ -84,6 +84,28 @@ impl Cx<'_> {
         self.emit_for(d, &[&s.lint_allow], s.existing_abi);
     }
 
+    /// `target-dependent-const` for a const with a `c-type`: an error in
+    /// new ABI, a warning in an existing header's.
+    pub(super) fn target_dependent_const(&mut self, c: &Const) {
+        let Some(t) = c.c_type else {
+            return;
+        };
+        let d = self
+            .diag(
+                &rules::TARGET_DEPENDENT_CONST,
+                &c.pos,
+                format!(
+                    "const `{}` is a C `{}`: {:#x} on i386, arm and mips, {:#x} on 64-bit targets",
+                    c.name,
+                    t.name(),
+                    c.value_on(Target::I386),
+                    c.value_on(Target::X86_64)
+                ),
+            )
+            .with_hint(rules::TARGET_DEPENDENT_CONST.hint);
+        self.emit(d, &[]);
+    }
+
     /// The name of the flexible array member struct `id` ends in, if any.
     fn flexible_member(&self, id: &StructId) -> Option<String> {
         let s = self.struct_(id);

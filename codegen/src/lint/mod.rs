@@ -23,7 +23,7 @@ mod rings;
 use crate::diag::{Diagnostic, Diagnostics, Pos, Severity};
 use crate::ioc::Dir;
 use crate::model::{
-    Access, AttrSetId, Ioctl, Member, MemberKind, Model, Ring, Scalar, Struct, StructId,
+    Access, AttrSetId, Const, Ioctl, Member, MemberKind, Model, Ring, Scalar, Struct, StructId,
 };
 use crate::names::{pascal, snake, upper};
 use crate::rules::{self, Rule, Stage};
@@ -51,6 +51,9 @@ pub fn lint(model: &Model) -> Diagnostics {
     }
     for e in &model.enums {
         cx.reserved_names_enum(e);
+    }
+    for c in &model.consts {
+        cx.target_dependent_const(c);
     }
     for i in &model.ioctls {
         cx.ioctl(i);

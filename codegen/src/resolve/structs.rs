@@ -163,6 +163,7 @@ impl Resolver<'_> {
 
     pub(super) fn structure(&mut self, d: &S<spec::Definition>, s: &SpecFile) -> Option<Struct> {
         let name = self.name(&d.name, "struct");
+        self.forbid("c-type", &d.c_type, "a struct");
         self.forbid_enum_keys(d, "a struct");
         self.forbid("value", &d.value.value, "a struct");
         let since = self.since(&d.since);

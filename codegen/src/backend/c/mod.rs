@@ -16,8 +16,8 @@ use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
-    Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model,
-    PtrLen, Scalar, Struct, StructId,
+    Attr, AttrSet, ByteOrder, CType, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind,
+    Model, PtrLen, Scalar, Struct, StructId,
 };
 use crate::names::{snake, upper};
 use askama::Template;
@@ -306,9 +306,13 @@ fn const_view(model: &Model, i: usize) -> DefineGroup {
             name: const_macro(&model.name, &c.name),
             // Hex as written while C reads it as an `int` or `unsigned
             // int`; beyond that `c_int`'s suffix keeps C89 happy.
-            value: match &c.hex {
-                Some(h) if (0..=i128::from(u32::MAX)).contains(&c.value) => h.clone(),
-                _ => c_int(c.value),
+            value: match (c.c_type, &c.hex) {
+                // amdxdna's spelling of all ones in an `unsigned long`.
+                (Some(CType::ULong), _) if c.value == -1 => "(~0UL)".to_string(),
+                (Some(CType::ULong), Some(h)) => format!("{h}UL"),
+                (Some(CType::ULong), None) => format!("{}UL", c.value),
+                (None, Some(h)) if (0..=i128::from(u32::MAX)).contains(&c.value) => h.clone(),
+                (None, _) => c_int(c.value),
             },
         }],
     }

@@ -529,7 +529,15 @@ impl UapiView {
                     Item::Const {
                         doc,
                         name,
-                        value: c.value.to_string(),
+                        // Go's uint is as wide as C's unsigned long on
+                        // every Linux GOARCH.
+                        value: match c.c_type {
+                            Some(crate::model::CType::ULong) if c.value == -1 => {
+                                "^uint(0)".to_string()
+                            }
+                            Some(crate::model::CType::ULong) => format!("uint({})", c.value),
+                            None => c.value.to_string(),
+                        },
                     }
                 }
                 ItemRef::Enum(i) => enum_item(model, &model.enums[i]),

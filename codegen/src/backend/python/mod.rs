@@ -455,7 +455,13 @@ impl ModuleView {
                         gap: after_class,
                         doc: comment(&doc, 0),
                         name: upper(&c.name),
-                        value: c.value.to_string(),
+                        // ctypes' c_ulong is the running target's.
+                        value: match c.c_type {
+                            Some(crate::model::CType::ULong) => {
+                                format!("ctypes.c_ulong({}).value", c.value)
+                            }
+                            None => c.value.to_string(),
+                        },
                     })
                 }
                 ItemRef::Enum(i) => Item::Enum(enum_view(&model.enums[i])),
