@@ -992,3 +992,56 @@ fn go_edge_cases() {
     assert!(out.contains("--- PASS: TestEdge"), "{out}");
     ok(go(&pkg).env("GOARCH", "386").args(["vet", "./..."]));
 }
+
+/// Unions in Python (ctypes.Union: members overlap) and Go (bytes with
+/// accessors: what one member's setter writes, another's getter reads),
+/// and the ioctl helpers taking one.
+#[test]
+fn unions_in_python_and_go() {
+    let m = load("codegen/tests/fixtures/layout/unions.yaml");
+    let dir = scratch_models("unions", std::slice::from_ref(&m));
+    if have("python3", "--version", "the generated Python modules") {
+        let out = ok(python(&dir, "hlu").arg("-c").arg(
+            "import ctypes, sys, hlu_uapi as h\n\
+             a = h.CbArgs()\n\
+             a.in_.cb_handle = 0x1122334455667788\n\
+             a.in_.op = 2\n\
+             assert a.out.cb_handle == 0x1122334455667788\n\
+             assert ctypes.sizeof(h.CbArgs) == 24 and h.CbArgs.out.offset == 0\n\
+             x = h.Holder()\n\
+             x.m.value = 0x0102030405060708\n\
+             assert bytes(x.m.bytes)[:8] == (0x0102030405060708).to_bytes(8, sys.byteorder)\n\
+             assert h.Holder.m.offset == 8\n\
+             print('ok')",
+        ));
+        assert_eq!(out, "ok\n");
+    }
+    if have("go", "version", "the generated Go packages") {
+        let pkg = dir.join(go::package_dir(&m));
+        std::fs::write(
+            pkg.join("zz_union_test.go"),
+            "package hluuapi\n\nimport (\n\t\"testing\"\n\t\"unsafe\"\n)\n\n\
+             func TestUnion(t *testing.T) {\n\
+             \tvar a CbArgs\n\
+             \ta.SetIn(CbIn{CbHandle: 0x1122334455667788, Op: 2})\n\
+             \tif a.Out().CbHandle != 0x1122334455667788 || a.In().Op != 2 {\n\
+             \t\tt.Fatal(a)\n\
+             \t}\n\
+             \tif unsafe.Sizeof(a) != 24 || unsafe.Alignof(a) != unsafe.Alignof(uint64(0)) {\n\
+             \t\tt.Fatal(unsafe.Sizeof(a))\n\
+             \t}\n\
+             \tvar x Holder\n\
+             \tx.M.SetValue(7)\n\
+             \tif b := x.M.Bytes(); *(*uint64)(unsafe.Pointer(&b[0])) != 7 || unsafe.Offsetof(x.M) != 8 {\n\
+             \t\tt.Fatal(b)\n\
+             \t}\n\
+             }\n",
+        )
+        .unwrap();
+        let out = ok(go(&pkg).args(["test", "-count=1", "-v", "./..."]));
+        assert!(out.contains("--- PASS: TestUnion"), "{out}");
+        for goarch in ["386", "arm", "mips"] {
+            ok(go(&pkg).env("GOARCH", goarch).args(["vet", "./..."]));
+        }
+    }
+}
