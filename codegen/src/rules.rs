@@ -189,7 +189,7 @@ catalogue! {
         "a flexible array member's elements are outside the struct's size: an ioctl copies none of them, and the generated kernel side gives the handler only the fixed part",
         "pass the elements through a `user-ptr` with `count` and `max-count`, which the kernel side bounds and copies";
     FLEXIBLE_ARRAY_HELD = "flexible-array-held", Error, Lint, 0,
-        "a struct ending in a flexible array member has no room for its elements where it is held by value, in an array or as a ring entry, so they would overlap what follows (ISO C forbids it)",
+        "a struct ending in a flexible array member has no room for its elements where it is held by value, in an array (inline or behind a user pointer) or as a ring entry, so they would overlap what follows (ISO C forbids it)",
         "hold the struct behind a `user-ptr`, or move the elements there";
     UNION = "union", Error, Lint, 0,
         "which member of a union is active only the handler knows, so the generated kernel side checks and clears none of its bytes (a pad of one member is a value of another)",

@@ -4,6 +4,7 @@
 //! member only the handler knows.
 
 use super::*;
+use crate::model::{Elem, PtrLen};
 
 impl Cx<'_> {
     /// `flexible-array` (a warning, for new ABI: an existing header's
@@ -27,14 +28,36 @@ impl Cx<'_> {
             self.emit_for(d, &[&m.lint_allow, &s.lint_allow], s.existing_abi);
         }
         for m in &s.members {
-            let Some(id) = m.kind.embedded_struct() else {
+            // A user pointer to several elements steps by the struct's
+            // size, over the elements of each; to one element it is fine
+            // (amdxdna's config parameter points at one such struct).
+            let id = match &m.kind {
+                MemberKind::UserPtr {
+                    elem: Elem::Struct(id),
+                    len: PtrLen::Count(_) | PtrLen::Bytes(_),
+                    ..
+                } => Some(id),
+                MemberKind::Struct { .. }
+                | MemberKind::Union { .. }
+                | MemberKind::UserPtr { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. } => m.kind.embedded_struct(),
+            };
+            let Some(id) = id else {
                 continue;
             };
             if let Some(inner) = self.flexible_member(id) {
-                let held = if matches!(m.kind, MemberKind::Struct { count: Some(_), .. }) {
-                    "an array of struct"
-                } else {
-                    "struct"
+                let held = match m.kind {
+                    MemberKind::Struct { count: Some(_), .. } => "an array of struct",
+                    MemberKind::UserPtr { .. } => "a user pointer to an array of struct",
+                    MemberKind::Struct { .. }
+                    | MemberKind::Union { .. }
+                    | MemberKind::Scalar { .. }
+                    | MemberKind::Pad { .. }
+                    | MemberKind::Binary { .. }
+                    | MemberKind::String { .. } => "struct",
                 };
                 let d = self
                     .diag(
