@@ -147,7 +147,8 @@ impl Gen<'_> {
     /// that writes it.
     fn write_union(&self, w: &mut RustWriter, s: &Struct) {
         let name = type_ident(&s.name);
-        let bytes = format!("{}_BYTES", crate::names::upper(&s.name));
+        // A leading underscore: no spec const (kebab-case) is named so.
+        let bytes = format!("_{}_BYTES", crate::names::upper(&s.name));
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
             w.line(format!(
                 "/// The size of [`{name}`] in bytes on this target."
