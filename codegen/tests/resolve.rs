@@ -579,3 +579,13 @@ fn target_dependent_consts() {
         assert!(d[0].message.contains(says), "{def}: {}", d[0].message);
     }
 }
+
+/// A ring's entry is a struct: a union's bytes do not say what they are.
+#[test]
+fn a_ring_of_unions_is_refused() {
+    let text = "name: x\ndefinitions:\n  - name: u\n    type: union\n    members:\n      - { name: a, type: u64 }\n      - { name: b, type: u32 }\nrings:\n  - name: sq\n    entry: u\n    producer: user\n    index: u32\n    entries: { min: 16, max: 256 }\n";
+    let d = uabi::load::load_str(text, "x.yaml").unwrap_err();
+    assert_eq!(d[0].rule.id, "bad-value", "{d:#?}");
+    assert!(d[0].message.contains("is a union"), "{}", d[0].message);
+    assert_eq!(d[0].pos.line, 10);
+}
