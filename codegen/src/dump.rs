@@ -65,6 +65,9 @@ pub struct Dump {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ConstDump {
     pub value: i128,
+    /// The C type of a target-dependent value (`ulong`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c_type: Option<String>,
     pub since: u32,
     #[serde(default)]
     pub digest: String,
@@ -95,6 +98,9 @@ pub struct EntryDump {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct StructDump {
     pub since: u32,
+    /// A union (every member at offset 0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub union: bool,
     pub members: Vec<MemberDump>,
     /// By target name.
     pub layouts: BTreeMap<String, LayoutDump>,
@@ -120,12 +126,22 @@ pub struct MemberDump {
     /// A scalar name, `pad`, `binary`, `string`, `struct` or `user-ptr`.
     #[serde(rename = "type")]
     pub ty: String,
-    /// Element count of a scalar array.
+    /// Element count of a scalar or struct array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
+    /// The dimensions of a multi-dimensional array, outermost first
+    /// (`count` is their product).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dims: Option<Vec<u32>>,
+    /// The sibling holding a flexible array member's count (`count` 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_by: Option<String>,
     /// Byte length of `pad`, `binary` and `string`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub len: Option<u32>,
+    /// The union of a `union` member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub union: Option<String>,
     /// The nested struct of a `struct` member.
     #[serde(default, rename = "struct", skip_serializing_if = "Option::is_none")]
     pub struct_: Option<String>,
@@ -312,6 +328,12 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
         name: m.name.clone(),
         ty: String::new(),
         count: None,
+        dims: (!m.dims.is_empty()).then(|| m.dim_lens()),
+        union: None,
+        counted_by: m
+            .counted_by
+            .and_then(|i| s.members.get(i))
+            .map(|c| c.name.clone()),
         len: None,
         struct_: None,
         elem: None,
@@ -346,8 +368,13 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
             d.ty = "string".into();
             d.len = Some(*len);
         }
-        MemberKind::Struct { id } => {
+        MemberKind::Union { id } => {
+            d.ty = "union".into();
+            d.union = Some(model.struct_(id).name.clone());
+        }
+        MemberKind::Struct { id, count } => {
             d.ty = "struct".into();
+            d.count = *count;
             d.struct_ = Some(model.struct_(id).name.clone());
         }
         MemberKind::UserPtr {
@@ -429,6 +456,7 @@ pub fn build(model: &Model) -> Result<Dump, DumpError> {
     for c in &model.consts {
         let dump = ConstDump {
             value: c.value,
+            c_type: c.c_type.map(|t| t.name().to_string()),
             since: c.since,
             digest: String::new(),
         };
@@ -514,6 +542,7 @@ fn struct_dump(model: &Model, s: &Struct, targets: &[Target]) -> StructDump {
         })
         .collect();
     StructDump {
+        union: s.is_union,
         since: s.since,
         members: s.members.iter().map(|m| member(model, s, m)).collect(),
         layouts,

@@ -41,7 +41,16 @@ pub fn member_layout<'a>(
             size: checked_size(u64::from(*len))?,
             align: 1,
         },
-        MemberKind::Struct { id } => {
+        // A struct's size is a multiple of its alignment, so the elements
+        // of an array of them follow each other with no gap.
+        MemberKind::Struct { id, count } => {
+            let l = nested(id).ok_or_else(|| LayoutError::UnknownStruct(id.clone()))?;
+            Layout {
+                size: checked_size(u64::from(count.unwrap_or(1)) * u64::from(l.size))?,
+                align: l.align,
+            }
+        }
+        MemberKind::Union { id } => {
             let l = nested(id).ok_or_else(|| LayoutError::UnknownStruct(id.clone()))?;
             Layout {
                 size: l.size,
@@ -83,6 +92,34 @@ pub fn struct_layout<'a>(
         size,
         align,
         offsets: placed.iter().map(|m| m.offset).collect(),
+        members: placed,
+    })
+}
+
+/// Lays out a union's members, as a C compiler does: each at offset 0,
+/// the size the largest member's rounded up to the largest alignment.
+pub fn union_layout<'a>(
+    members: &[&MemberKind],
+    t: Target,
+    nested: &impl Fn(&StructId) -> Option<&'a StructLayout>,
+) -> Result<StructLayout, LayoutError> {
+    let mut size: u64 = 0;
+    let mut align: u32 = 1;
+    let mut placed = Vec::with_capacity(members.len());
+    for kind in members {
+        let l = member_layout(kind, t, nested)?;
+        placed.push(MemberLayout {
+            offset: 0,
+            size: l.size,
+            align: l.align,
+        });
+        size = size.max(u64::from(l.size));
+        align = align.max(l.align);
+    }
+    Ok(StructLayout {
+        size: checked_size(size.next_multiple_of(u64::from(align)))?,
+        align,
+        offsets: vec![0; placed.len()],
         members: placed,
     })
 }
@@ -156,6 +193,7 @@ mod tests {
                 },
                 &MemberKind::Struct {
                     id: inner_id.clone(),
+                    count: None,
                 },
             ],
             Target::X86_64,

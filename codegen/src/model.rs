@@ -215,7 +215,26 @@ pub struct Const {
     /// YNL's `name-prefix`: replaces `<SPEC>_` in the C name
     /// (wireguard's `wg-` + `key-len` is `WG_KEY_LEN`).
     pub name_prefix: Option<String>,
+    /// `c-type`: the value is of a C type whose width depends on the
+    /// target, so the constant's value does too.
+    pub c_type: Option<CType>,
     pub pos: Pos,
+}
+
+/// A C type whose width is the target's (`c-type` of a const).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CType {
+    /// `unsigned long`: 32 bits on i386, arm and mips, 64 elsewhere. A
+    /// value of -1 is all ones (`~0UL`), as amdxdna's invalid handle.
+    ULong,
+}
+
+impl CType {
+    pub fn name(self) -> &'static str {
+        match self {
+            CType::ULong => "ulong",
+        }
+    }
 }
 
 impl Const {
@@ -228,6 +247,15 @@ impl Const {
                 .name_prefix
                 .as_ref()
                 .is_some_and(|p| n.strip_prefix(p.as_str()) == Some(self.name.as_str()))
+    }
+
+    /// The value on `t`: for a `c-type` the spec's value converted to
+    /// that type there (-1 as `unsigned long` is 0xffffffff on i386).
+    pub fn value_on(&self, t: Target) -> i128 {
+        match self.c_type {
+            None => self.value,
+            Some(CType::ULong) => self.value & ((1i128 << t.long_bits()) - 1),
+        }
     }
 }
 
@@ -537,7 +565,10 @@ pub enum PtrLen {
 /// fails on a catch-all arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberKind {
-    /// A scalar, or a fixed array of them when `count` is set.
+    /// A scalar, or a fixed array of them when `count` is set. A count
+    /// of 0 is a flexible array member (C `x[]`, always the last member):
+    /// no bytes of the struct's size, but the element's alignment, as C
+    /// and Rust's `[T; 0]` lay it out.
     Scalar { ty: Scalar, count: Option<u32> },
     /// Bytes that must be zero: `__u8 name[len]`, or with `scalar` an
     /// integer (or an array of them) that must be zero, as existing
@@ -547,8 +578,13 @@ pub enum MemberKind {
     Binary { len: u32 },
     /// NUL-terminated, NUL-padded characters.
     String { len: u32 },
-    /// A nested struct by value (of this spec or an included one).
-    Struct { id: StructId },
+    /// A nested struct by value (of this spec or an included one), or a
+    /// fixed array of them when `count` is set (`struct x engines[4]`);
+    /// a count of 0 is a flexible array member, as for `Scalar`.
+    Struct { id: StructId, count: Option<u32> },
+    /// A union by value (a `Struct` whose `is_union` is set), as existing
+    /// headers pass one (habanalabs' `union hl_cs_args`).
+    Union { id: StructId },
     /// A 64-bit userspace address.
     UserPtr {
         elem: Elem,
@@ -570,7 +606,7 @@ impl MemberKind {
     /// struct is not held.
     pub fn embedded_struct(&self) -> Option<&StructId> {
         match self {
-            MemberKind::Struct { id } => Some(id),
+            MemberKind::Struct { id, .. } | MemberKind::Union { id } => Some(id),
             MemberKind::Scalar { .. }
             | MemberKind::Pad { .. }
             | MemberKind::Binary { .. }
@@ -603,10 +639,54 @@ pub struct Member {
     /// (`count: max-engines`): the C header writes the bound by that name,
     /// as existing headers do (`__u32 ids[DRM_X_MAX_ENGINES]`).
     pub bound_const: Option<ConstName>,
+    /// The dimensions of a multi-dimensional array (`count: [4, 8]`, C
+    /// `x[4][8]`), outermost first; empty for anything else. The kind's
+    /// `count` is their product: the layout and the checks see the
+    /// elements in C's row-major order, and only the spelling of the
+    /// type in each language nests.
+    pub dims: Vec<Dim>,
+    /// The sibling holding a flexible array member's element count (C
+    /// `__counted_by`), by index.
+    pub counted_by: Option<usize>,
     pub pos: Pos,
     /// Position of the `type:` value, for diagnostics about the type.
     pub type_pos: Pos,
     pub lint_allow: Vec<String>,
+}
+
+/// One dimension of a multi-dimensional array member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dim {
+    pub len: u32,
+    /// The const the spec sized it with, kept as its C bound.
+    pub bound_const: Option<ConstName>,
+}
+
+impl Member {
+    /// Is it a flexible array member (`x[]`)?
+    pub fn is_flexible(&self) -> bool {
+        matches!(
+            self.kind,
+            MemberKind::Scalar { count: Some(0), .. } | MemberKind::Struct { count: Some(0), .. }
+        )
+    }
+
+    /// The element count of each dimension, outermost first: one for a
+    /// plain array, none for a single value.
+    pub fn dim_lens(&self) -> Vec<u32> {
+        if !self.dims.is_empty() {
+            return self.dims.iter().map(|d| d.len).collect();
+        }
+        let count = match &self.kind {
+            MemberKind::Scalar { count, .. } | MemberKind::Struct { count, .. } => *count,
+            MemberKind::Pad { scalar, .. } => scalar.and_then(|p| p.count),
+            MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::Union { .. }
+            | MemberKind::UserPtr { .. } => None,
+        };
+        count.into_iter().collect()
+    }
 }
 
 /// A const by its owning spec's name and its own.
@@ -658,6 +738,10 @@ pub struct Struct {
     /// spec's): its natural per-target layout is reproduced, and lint
     /// reports layout mistakes as warnings.
     pub existing_abi: bool,
+    /// `type: union`: every member at offset 0, the size the largest
+    /// member's rounded to the alignment. Unions share structs' ids,
+    /// lookups and order, as C's tags share one namespace.
+    pub is_union: bool,
 }
 
 impl Struct {

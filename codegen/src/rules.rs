@@ -194,6 +194,18 @@ catalogue! {
     MISSING_ERRORS = "missing-errors", Error, Lint, 10,
         "the errors an ioctl returns are part of its ABI and must be documented",
         "list the errnos the ioctl returns under `errors:`";
+    FLEXIBLE_ARRAY = "flexible-array", Warning, Lint, 0,
+        "a flexible array member's elements are outside the struct's size: an ioctl copies none of them, and the generated kernel side gives the handler only the fixed part",
+        "pass the elements through a `user-ptr` with `count` and `max-count`, which the kernel side bounds and copies";
+    FLEXIBLE_ARRAY_HELD = "flexible-array-held", Error, Lint, 0,
+        "a struct ending in a flexible array member has no room for its elements where it is held by value, in an array (inline or behind a user pointer) or as a ring entry, so they would overlap what follows (ISO C forbids it)",
+        "hold the struct behind a `user-ptr`, or move the elements there";
+    UNION = "union", Error, Lint, 0,
+        "which member of a union is active only the handler knows, so the generated kernel side checks and clears none of its bytes (a pad of one member is a value of another)",
+        "give each variant its own struct and ioctl, or a struct whose enum member says which variant follows behind a `user-ptr`";
+    TARGET_DEPENDENT_CONST = "target-dependent-const", Error, Lint, 0,
+        "a const of a C type as wide as the target's `long` has another value on 32-bit ABIs than on 64-bit ones, so one binary's constant is not another's",
+        "give the value a fixed width: `value: 0xffffffffffffffff` (or the 32-bit one) without `c-type`";
     TIME_UNITS = "time-units", Warning, Lint, 19,
         "times are `s64` nanoseconds (or an s64 sec/nsec pair) on CLOCK_MONOTONIC, timeouts absolute, so restarted calls do not extend them",
         "use `s64` nanoseconds named `*-ns`, or a `{ sec, nsec }` pair of `s64`";
@@ -284,6 +296,9 @@ catalogue! {
     IOCTL_ARG_CHANGED = "ioctl-arg-changed", Error, Compat, 24,
         "old binaries pass the old argument struct",
         "keep the argument struct; grow it at the end instead";
+    AGGREGATE_KIND_CHANGED = "aggregate-kind-changed", Error, Compat, 20,
+        "a struct's members follow each other and a union's overlap: turning one into the other moves every member after the first",
+        "keep the definition's kind; define a new struct or union for the new layout";
     MEMBER_RETYPED = "member-retyped", Error, Compat, 20,
         "old binaries write the old type at this offset",
         "restore the old type; add a new member at the end instead";

@@ -85,6 +85,15 @@ impl Target {
         }
     }
 
+    /// The width of C's `long` (and of a pointer): 32 bits on the
+    /// ILP32 ABIs, 64 on the LP64 ones.
+    pub fn long_bits(self) -> u32 {
+        match self {
+            Target::I386 | Target::Arm | Target::Mips => 32,
+            _ => 64,
+        }
+    }
+
     pub fn ioc_encoding(self) -> IocEncoding {
         match self {
             Target::Powerpc64le | Target::Mips | Target::Sparc64 | Target::Alpha => {

@@ -109,7 +109,7 @@ fn layout_program(model: &Model, target: Target) -> String {
     }
     for m in model.all_includes().into_iter().chain([model]) {
         for st in &m.structs {
-            let tag = c::struct_tag(m, st);
+            let tag = c::aggregate_tag(m, st);
             let l = st.layout(target);
             writeln!(
                 s,
@@ -133,15 +133,15 @@ fn layout_program(model: &Model, target: Target) -> String {
                 .unwrap();
             }
         }
-        // Every enum and flags value, negative ones included, as the
-        // compiler reads the constant (an enumerator, or a `#define` when
-        // it does not fit `int`).
-        for k in m.consts.iter().filter(|k| k.header.is_none()) {
-            let name = c::const_macro(m, k);
-            let want = if k.value < 0 {
-                format!("({}LL)", k.value)
+        // Every const the header defines, as the compiler for the target
+        // reads it (a `c-type` const has that target's value).
+        for c in m.consts.iter().filter(|c| c.header.is_none()) {
+            let name = c::const_macro(m, c);
+            let v = c.value_on(target);
+            let want = if v < 0 {
+                format!("({v}LL)")
             } else {
-                format!("{}ULL", k.value)
+                format!("{v}ULL")
             };
             writeln!(
                 s,
@@ -149,6 +149,9 @@ fn layout_program(model: &Model, target: Target) -> String {
             )
             .unwrap();
         }
+        // Every enum and flags value, negative ones included, as the
+        // compiler reads the constant (an enumerator, or a `#define` when
+        // it does not fit `int`).
         for e in m.enums.iter().filter(|e| e.header.is_none()) {
             for x in &e.entries {
                 let name = c::entry_macro(m, e, x);

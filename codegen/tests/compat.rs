@@ -685,6 +685,132 @@ fn several_findings_of_one_rule_are_all_reported() {
     );
 }
 
+/// The spec of the layout kinds' compat tests: a struct held by value in
+/// an array, and another of the same size it could be swapped for.
+const KINDS: &str = "name: kinds\nrevision: 1\ndefinitions:
+  - name: a
+    type: struct
+    members: [{ name: x, type: u32 }]
+  - name: b
+    type: struct
+    members: [{ name: y, type: u32 }]
+  - name: holder
+    type: struct
+    members:
+      - { name: items, type: struct, struct: a, count: 2 }
+";
+
+/// The ids of what `new` (as revision 2) breaks of `KINDS`, rendered
+/// for the message.
+fn kinds_break(new: &str) -> (Vec<&'static str>, String) {
+    let old = text_side(KINDS, "old.yaml");
+    let new = text_side(&new.replace("revision: 1", "revision: 2"), "new.yaml");
+    let report = compare(&old.dump, &new.dump, &new.locator);
+    let ids = report.findings.iter().map(|d| d.rule.id).collect();
+    (ids, render(&report, &new))
+}
+
+/// An array of structs is compared element type and count: a same-size
+/// element of another struct is a retype, another count a resize, and
+/// the array's element may not grow (it is nested).
+#[test]
+fn struct_array_changes_are_breaks() {
+    let (ids, text) = kinds_break(KINDS);
+    assert!(ids.is_empty(), "{text}");
+    let (ids, text) = kinds_break(&KINDS.replace("struct: a, count: 2", "struct: b, count: 2"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+    assert!(text.contains("struct a[2] to struct b[2]"), "{text}");
+    let (ids, text) = kinds_break(&KINDS.replace("count: 2", "count: 3"));
+    assert_eq!(ids, ["member-resized"], "{text}");
+    let (ids, text) = kinds_break(&KINDS.replace(", count: 2", ""));
+    assert_eq!(ids, ["member-resized"], "{text}");
+    let grown = KINDS.replace(
+        "members: [{ name: x, type: u32 }]",
+        "members: [{ name: x, type: u32 }, { name: z, type: u32 }]",
+    );
+    let (ids, text) = kinds_break(&grown);
+    assert!(ids.contains(&"member-resized"), "{text}");
+}
+
+/// A multi-dimensional array is compared by its dimensions: the same
+/// elements in another shape are a retype, not a silent change.
+#[test]
+fn multi_dim_shape_changes_are_breaks() {
+    let two_d = KINDS.replace("count: 2", "count: [2, 3]");
+    let old = text_side(&two_d, "old.yaml");
+    let check = |new: &str| {
+        let new = text_side(&new.replace("revision: 1", "revision: 2"), "new.yaml");
+        let report = compare(&old.dump, &new.dump, &new.locator);
+        let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
+        (ids, render(&report, &new))
+    };
+    let (ids, text) = check(&two_d);
+    assert!(ids.is_empty(), "{text}");
+    let (ids, text) = check(&KINDS.replace("count: 2", "count: [3, 2]"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+    assert!(text.contains("struct a[2][3] to struct a[3][2]"), "{text}");
+    let (ids, text) = check(&KINDS.replace("count: 2", "count: 6"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+    let (ids, text) = check(&KINDS.replace("count: 2", "count: [2, 4]"));
+    assert_eq!(ids, ["member-resized"], "{text}");
+}
+
+/// A flexible array member is compared by element and count member: its
+/// element struct or its `counted-by` changing is a retype.
+#[test]
+fn flexible_array_member_changes_are_breaks() {
+    let flex = "name: kinds\nrevision: 1\ndefinitions:
+  - name: a
+    type: struct
+    members: [{ name: x, type: u32 }]
+  - name: b
+    type: struct
+    members: [{ name: y, type: u32 }]
+  - name: holder
+    type: struct
+    existing-abi: true
+    members:
+      - { name: n, type: u32 }
+      - { name: m, type: u32 }
+      - { name: items, type: struct, struct: a, flexible: true, counted-by: n }
+";
+    let old = text_side(flex, "old.yaml");
+    let check = |new: &str| {
+        let new = text_side(&new.replace("revision: 1", "revision: 2"), "new.yaml");
+        let report = compare(&old.dump, &new.dump, &new.locator);
+        let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
+        (ids, render(&report, &new))
+    };
+    let (ids, text) = check(flex);
+    assert!(ids.is_empty(), "{text}");
+    let (ids, text) = check(&flex.replace("struct: a, flexible", "struct: b, flexible"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+    assert!(
+        text.contains("struct a[] (counted by `n`) to struct b[]"),
+        "{text}"
+    );
+    let (ids, text) = check(&flex.replace("counted-by: n", "counted-by: m"));
+    assert_eq!(ids, ["member-retyped"], "{text}");
+}
+
+/// A const's C type is part of its value: the same -1 as `unsigned long`
+/// is another number on 32-bit targets.
+#[test]
+fn const_c_type_change_is_a_renumbering() {
+    let old = "name: k\nrevision: 1\ndefinitions:\n  - { name: inv, type: const, c-type: ulong, value: -1 }\n";
+    let o = text_side(old, "old.yaml");
+    let n = text_side(
+        &old.replace("revision: 1", "revision: 2")
+            .replace("c-type: ulong, ", ""),
+        "new.yaml",
+    );
+    let report = compare(&o.dump, &n.dump, &n.locator);
+    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
+    let text = render(&report, &n);
+    assert_eq!(ids, ["renumbered"], "{text}");
+    assert!(text.contains("from -1 (ulong) to -1"), "{text}");
+}
+
 /// An ioctl's `arg-access` is part of its ABI: SET_PARAM that read
 /// `value` and now does not is a break, found at the ioctl; the same
 /// access written the other way round (the override moved into the

@@ -621,3 +621,33 @@ fn ring_and_netlink_section_names_clash_too() {
     );
     assert_eq!(found[0].1, 7);
 }
+
+/// A struct ending in a flexible array member behind a user pointer: to
+/// one element (amdxdna's config parameter) it is fine, to an array of
+/// them the stride skips no elements, so it is `flexible-array-held`.
+#[test]
+fn flexible_struct_behind_a_user_pointer() {
+    let spec = |ptr: &str| {
+        format!(
+            "name: fp\nexisting-abi: true\ndefinitions:\n  - name: tail\n    type: struct\n    members:\n      - {{ name: n, type: u32 }}\n      - {{ name: v, type: u32, flexible: true, counted-by: n }}\n  - name: holder\n    type: struct\n    members:\n      - {ptr}\n      - {{ name: count, type: u32 }}\n      - {{ name: pad0, type: pad, len: 4 }}\n"
+        )
+    };
+    let ids = |text: String| {
+        let m = uabi::load::load_str(&text, "fp.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
+        lint(&m)
+            .sorted()
+            .iter()
+            .map(|d| d.rule.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(spec("{ name: one, type: user-ptr, elem: tail }")),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        ids(spec(
+            "{ name: many, type: user-ptr, elem: tail, count: count, max-count: 8 }"
+        )),
+        ["flexible-array-held"]
+    );
+}

@@ -316,7 +316,7 @@ fn one_spec_per_name_in_a_tree() {
         .with("top.yaml", TOP);
     let (result, _) = load_from(&diamond, Path::new("top.yaml"), "top.yaml");
     let m = result.unwrap_or_else(|d| panic!("{d:#?}"));
-    let uabi::model::MemberKind::Struct { id } = &m.structs[0].members[0].kind else {
+    let uabi::model::MemberKind::Struct { id, .. } = &m.structs[0].members[0].kind else {
         panic!("{:#?}", m.structs[0]);
     };
     assert_eq!((id.spec(), m.struct_(id).name.as_str()), ("base", "bo"));
@@ -569,4 +569,249 @@ fn c_name_keys_are_checked_where_written() {
             driver: "HL".into()
         }
     );
+}
+
+/// `count: [A, B]` is a multi-dimensional array: its count is the
+/// product, its C bounds keep the consts' names; a list anywhere else,
+/// of one dimension, with a zero or on a pad is refused with a position.
+#[test]
+fn multi_dimensional_counts() {
+    let text = "name: x\ndefinitions:\n  - { name: rows, type: const, value: 4 }\n  - name: s\n    type: struct\n    members:\n      - { name: m, type: u32, count: [rows, 3] }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let mem = &m.structs[0].members[0];
+    assert_eq!(
+        mem.kind,
+        uabi::model::MemberKind::Scalar {
+            ty: uabi::model::Scalar::U32,
+            count: Some(12)
+        }
+    );
+    assert_eq!(mem.dim_lens(), [4, 3]);
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(h.contains("\t__u32 m[X_ROWS][3];\n"), "{h}");
+    for (member, rule, says) in [
+        (
+            "{ name: m, type: u32, count: [4] }",
+            "bad-value",
+            "1 dimensions",
+        ),
+        (
+            "{ name: m, type: u32, count: [2, 0] }",
+            "value-out-of-range",
+            "array dimension 0",
+        ),
+        (
+            "{ name: m, type: u32, count: [2, nope] }",
+            "dangling-reference",
+            "`nope`",
+        ),
+        (
+            "{ name: m, type: u32, count: [1024, 2048] }",
+            "value-out-of-range",
+            "elements",
+        ),
+        (
+            "{ name: m, type: u32, count: [2, 2], pad: true }",
+            "bad-value",
+            "dimensions",
+        ),
+        (
+            "{ name: m, type: binary, len: [2, 2] }",
+            "bad-value",
+            "list of numbers",
+        ),
+    ] {
+        let text = format!(
+            "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - {member}\n"
+        );
+        let d = uabi::load::load_str(&text, "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{member}: {d:#?}");
+        assert!(d[0].message.contains(says), "{member}: {}", d[0].message);
+        assert_eq!(d[0].pos.line, 6, "{member}");
+    }
+    let d = uabi::load::load_str(
+        "name: x\ndefinitions:\n  - { name: c, type: const, value: [1, 2] }\n",
+        "x.yaml",
+    )
+    .unwrap_err();
+    assert_eq!(d[0].rule.id, "bad-value", "{d:#?}");
+}
+
+/// `flexible: true` makes the last integer or struct member a flexible
+/// array member (count 0, no bytes, the element's alignment) and
+/// `counted-by` names its count's sibling; anywhere else they are refused
+/// with a position.
+#[test]
+fn flexible_array_members() {
+    let text = "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: n, type: u16 }\n      - { name: v, type: u64, flexible: true, counted-by: n }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let s = &m.structs[0];
+    assert!(s.members[1].is_flexible());
+    assert_eq!(s.members[1].counted_by, Some(0));
+    for (t, size, off) in [
+        (uabi::target::Target::X86_64, 8, 8),
+        (uabi::target::Target::I386, 4, 4),
+    ] {
+        let l = s.layout(t);
+        assert_eq!(
+            (l.size, l.offsets[1], l.members[1].size),
+            (size, off, 0),
+            "{t}"
+        );
+    }
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(
+        h.contains("\t__extension__ __u64 v[] __counted_by(n);\n")
+            && h.contains("#include <linux/stddef.h>\n")
+            && h.contains("#ifndef __counted_by\n#define __counted_by(m)\n#endif\n"),
+        "{h}"
+    );
+    for (members, rule, says) in [
+        (
+            "      - { name: v, type: u64, flexible: true }\n      - { name: n, type: u16 }\n",
+            "bad-value",
+            "not the struct's last member",
+        ),
+        (
+            "      - { name: n, type: u16 }\n      - { name: v, type: u64, flexible: true, counted-by: m }\n",
+            "dangling-reference",
+            "counted-by: m",
+        ),
+        (
+            "      - { name: n, type: u16, count: 2 }\n      - { name: v, type: u64, flexible: true, counted-by: n }\n",
+            "bad-value",
+            "no single integer sibling",
+        ),
+        (
+            "      - { name: n, type: u16 }\n      - { name: v, type: u64, count: 2, flexible: true }\n",
+            "key-not-allowed",
+            "`count`",
+        ),
+        (
+            "      - { name: n, type: u16 }\n      - { name: v, type: u64, counted-by: n }\n",
+            "key-not-allowed",
+            "`counted-by`",
+        ),
+        (
+            "      - { name: n, type: u16 }\n      - { name: v, type: binary, len: 4, flexible: true }\n",
+            "key-not-allowed",
+            "`flexible`",
+        ),
+    ] {
+        let text = format!(
+            "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n{members}"
+        );
+        let d = uabi::load::load_str(&text, "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{members}: {d:#?}");
+        assert!(d[0].message.contains(says), "{members}: {}", d[0].message);
+    }
+}
+
+/// `type: union` lays every member at offset 0 and sizes the union as
+/// its largest member rounded to its alignment; a member holds one with
+/// `type: union, union: NAME`, and each kind must name its own.
+#[test]
+fn unions() {
+    let text = "name: x\ndefinitions:\n  - name: u\n    type: union\n    members:\n      - { name: a, type: u64 }\n      - { name: b, type: u8, count: 12 }\n  - name: s\n    type: struct\n    members:\n      - { name: k, type: u32 }\n      - { name: p, type: pad, len: 4 }\n      - { name: m, type: union, union: u }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let u = &m.structs.iter().find(|s| s.name == "u").unwrap();
+    assert!(u.is_union);
+    for (t, size, align) in [
+        (uabi::target::Target::X86_64, 16, 8),
+        (uabi::target::Target::I386, 12, 4),
+    ] {
+        let l = u.layout(t);
+        assert_eq!(
+            (l.size, l.align, l.offsets.clone()),
+            (size, align, vec![0, 0]),
+            "{t}"
+        );
+    }
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(
+        h.contains("union x_u {\n") && h.contains("\tunion x_u m;\n"),
+        "{h}"
+    );
+    for (member, rule, says) in [
+        (
+            "{ name: m, type: union, union: s2 }",
+            "bad-value",
+            "is a struct, not a union",
+        ),
+        (
+            "{ name: m, type: struct, struct: u }",
+            "bad-value",
+            "is a union, not a struct",
+        ),
+        ("{ name: m, type: union }", "missing-key", "union: NAME"),
+        (
+            "{ name: m, type: union, union: u, count: 2 }",
+            "key-not-allowed",
+            "`count`",
+        ),
+        (
+            "{ name: m, type: union, union: nope }",
+            "dangling-reference",
+            "`nope`",
+        ),
+    ] {
+        let text = format!(
+            "name: x\ndefinitions:\n  - name: u\n    type: union\n    members:\n      - {{ name: a, type: u64 }}\n  - name: s2\n    type: struct\n    members:\n      - {{ name: a, type: u64 }}\n  - name: s\n    type: struct\n    members:\n      - {member}\n"
+        );
+        let d = uabi::load::load_str(&text, "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{member}: {d:#?}");
+        assert!(d[0].message.contains(says), "{member}: {}", d[0].message);
+    }
+}
+
+/// `c-type: ulong` gives a const C's `unsigned long`: its value is the
+/// target's (-1 is all ones, `(~0UL)` in C); a value a 32-bit `long`
+/// cannot hold, another C type, or the key on a struct are refused.
+#[test]
+fn target_dependent_consts() {
+    use uabi::target::Target;
+    let text = "name: x\ndefinitions:\n  - { name: inv, type: const, c-type: ulong, value: -1 }\n  - { name: four, type: const, c-type: ulong, value: 4 }\n";
+    let m = uabi::load::load_str(text, "x.yaml").unwrap();
+    let inv = &m.consts[0];
+    assert_eq!(inv.value_on(Target::I386), 0xffff_ffff);
+    assert_eq!(inv.value_on(Target::Arm), 0xffff_ffff);
+    assert_eq!(inv.value_on(Target::X86_64), 0xffff_ffff_ffff_ffff);
+    assert_eq!(m.consts[1].value_on(Target::Mips), 4);
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(
+        h.contains("#define X_INV (~0UL)\n") && h.contains("#define X_FOUR 4UL\n"),
+        "{h}"
+    );
+    for (def, rule, says) in [
+        (
+            "{ name: c, type: const, c-type: ulong, value: 0x100000000 }",
+            "value-out-of-range",
+            "32-bit",
+        ),
+        (
+            "{ name: c, type: const, c-type: long, value: 1 }",
+            "bad-value",
+            "unknown `c-type`",
+        ),
+        (
+            "{ name: c, type: struct, c-type: ulong, members: [{ name: a, type: u32 }] }",
+            "key-not-allowed",
+            "`c-type`",
+        ),
+    ] {
+        let text = format!("name: x\ndefinitions:\n  - {def}\n");
+        let d = uabi::load::load_str(&text, "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{def}: {d:#?}");
+        assert!(d[0].message.contains(says), "{def}: {}", d[0].message);
+    }
+}
+
+/// A ring's entry is a struct: a union's bytes do not say what they are.
+#[test]
+fn a_ring_of_unions_is_refused() {
+    let text = "name: x\ndefinitions:\n  - name: u\n    type: union\n    members:\n      - { name: a, type: u64 }\n      - { name: b, type: u32 }\nrings:\n  - name: sq\n    entry: u\n    producer: user\n    index: u32\n    entries: { min: 16, max: 256 }\n";
+    let d = uabi::load::load_str(text, "x.yaml").unwrap_err();
+    assert_eq!(d[0].rule.id, "bad-value", "{d:#?}");
+    assert!(d[0].message.contains("is a union"), "{}", d[0].message);
+    assert_eq!(d[0].pos.line, 10);
 }

@@ -85,8 +85,10 @@ ioctls:
 /// Every check the validator derives: a keyword and a signed range, flags
 /// in big-endian, an enum used as flags on a signed member, a wide enum, an
 /// included enum on a narrower member, nested structs read and written,
-/// user pointers by byte length (with a signed length and a member called
-/// `file`) and to one element, out arrays and strings.
+/// arrays (one- and two-dimensional) of nested structs read and written, user pointers by byte
+/// length (with a signed length and a member called `file`) and to one
+/// element, out arrays and strings, a flexible array member and a union
+/// as the argument.
 const KTOP: &str = r#"
 name: ktop
 doc: Corner cases of the Rust kernel backend.
@@ -119,19 +121,35 @@ definitions:
       - { name: kind, type: u64, enum: kinds }
       - { name: in, type: struct, struct: inner }
       - { name: res, type: struct, struct: inner, access: out }
+      - { name: ins, type: struct, struct: inner, count: 2 }
+      - { name: outs, type: struct, struct: inner, count: 2, access: out }
+      - { name: grid, type: struct, struct: inner, count: [2, 2] }
       - { name: file, type: user-ptr, elem: u8, len: nbytes, max-count: 64 }
       - { name: one, type: user-ptr, elem: inner }
       - { name: nbytes, type: s32 }
       - { name: label, type: string, len: 4, access: out }
       - { name: words, type: u32, count: 2, access: out }
+      - { name: matrix, type: u16, count: [2, 4], access: out }
   - name: empty
     type: struct
     members:
       - { name: anything, type: u64 }
+  - name: either
+    type: union
+    members:
+      - { name: in, type: struct, struct: inner }
+      - { name: raw, type: u64, access: out }
+  - name: tailed
+    type: struct
+    members:
+      - { name: n, type: u32 }
+      - { name: vals, type: u32, flexible: true, counted-by: n }
 ioctls:
   - { name: big, nr: 0x40, dir: inout, arg: outer, extension: strict }
   - { name: quiet, nr: 0x41, dir: out, arg: empty, extension: zero-extend }
   - { name: peek, nr: 0x43, dir: inout, arg: inner, extension: zero-extend }
+  - { name: tail, nr: 0x44, dir: inout, arg: tailed, extension: zero-extend }
+  - { name: pick, nr: 0x45, dir: inout, arg: either, extension: zero-extend }
 "#;
 
 /// A spec at revision 2 whose driver can play revision 1: an ioctl, a
@@ -463,6 +481,17 @@ impl ktop_kernel::Ops for Dev {
         arg.anything = 9;
         Ok(())
     }
+    fn tail(&self, _: &u32, arg: &mut tu::Tailed) -> Result<(), Errno> {
+        self.calls.borrow_mut().push(format!("tail {}", arg.n));
+        arg.n += 1;
+        Ok(())
+    }
+    fn pick(&self, _: &u32, arg: &mut tu::Either) -> Result<(), Errno> {
+        let color = arg.r#in().color;
+        self.calls.borrow_mut().push(format!("pick {color}"));
+        arg.set_raw(&0x1122_3344_5566_7788);
+        Ok(())
+    }
     fn peek(&self, _: &u32, arg: &mut bu::Inner) -> Result<(), Errno> {
         self.calls.borrow_mut().push(format!("peek {}", arg.color));
         arg.result = 1;
@@ -518,6 +547,11 @@ fn valid_and_cleared() {
     o.res.color = 3;
     o.res.result = 9;
     o.r#in.result = 9;
+    o.ins[1].result = 9;
+    o.outs[0].color = 3;
+    o.outs[1].pad0[0] = 1;
+    o.grid[1][0].result = 9;
+    o.matrix[1][3] = 5;
     o.label = *b"junk";
     o.words = [1, 2];
     let (res, buf) = call(&d, 0x40, tu::Outer::SIZE as u32, (true, true), o.as_bytes());
@@ -525,6 +559,10 @@ fn valid_and_cleared() {
     let seen = d.seen.borrow().unwrap();
     assert_eq!(seen.res, bu::Inner::ZERO);
     assert_eq!(seen.r#in.result, 0);
+    assert_eq!(seen.ins[1].result, 0);
+    assert_eq!(seen.outs, [bu::Inner::ZERO; 2]);
+    assert_eq!(seen.grid[1][0].result, 0);
+    assert_eq!(seen.matrix, [[0; 4]; 2]);
     assert_eq!(seen.label, [0; 4]);
     assert_eq!(seen.words, [0, 0]);
     assert_eq!(seen.r#type, -5);
@@ -554,6 +592,10 @@ fn every_check() {
         ("pad", |o| o.pad0[4] = 1, Errno::EINVAL),
         ("nested enum", |o| o.r#in.color = 3, Errno::EINVAL),
         ("nested pad", |o| o.r#in.pad0[1] = 1, Errno::EINVAL),
+        ("array element enum", |o| o.ins[1].color = 3, Errno::EINVAL),
+        ("array element pad", |o| o.ins[0].pad0[1] = 1, Errno::EINVAL),
+        ("2-D element enum", |o| o.grid[1][1].color = 3, Errno::EINVAL),
+        ("2-D element pad", |o| o.grid[0][1].pad0[0] = 1, Errno::EINVAL),
         ("negative length", |o| o.nbytes = -1, Errno::EINVAL),
         ("length over max", |o| o.nbytes = 65, Errno::EINVAL),
         ("null with length", |o| o.file = 0, Errno::EFAULT),
@@ -669,6 +711,44 @@ fn negative_enum_values_are_valid_values() {
     // The typed pad is checked as every pad is.
     let q = bu::Query { kind: 0, reserved: 1 };
     assert_eq!(kbase_kernel::validate_query_at(&q, 1), Err(Errno::EINVAL));
+}
+
+/// The argument of an ioctl whose struct ends in a flexible array member
+/// is the fixed part: the command's size, what the handler gets and what
+/// is written back; the elements after it are the caller's alone.
+#[test]
+fn flexible_array_member_is_not_copied() {
+    let d = dev();
+    assert_eq!(tu::Tailed::SIZE, 4);
+    let mut arg = 2u32.to_ne_bytes().to_vec();
+    arg.extend([0xaa; 8]);
+    let (res, buf) = call(&d, 0x44, 4, (true, true), &arg);
+    assert_eq!(res, Ok(()));
+    assert_eq!(*d.calls.borrow(), ["tail 2"]);
+    assert_eq!(&buf[..4], &3u32.to_ne_bytes());
+    assert_eq!(&buf[4..12], &[0xaa; 8]);
+}
+
+/// A union argument reaches the handler as the caller wrote it, none of
+/// its bytes checked or cleared (a color no enum has, a nonzero pad of
+/// `in`): which member is active is the handler's to know. What the
+/// handler writes through a member's accessor is copied back.
+#[test]
+fn union_argument_is_passed_through() {
+    let d = dev();
+    assert_eq!(tu::Either::SIZE, 8);
+    let mut u = tu::Either::ZERO;
+    let mut inner = bu::Inner::ZERO;
+    inner.color = 3;
+    inner.pad0 = [1, 1];
+    inner.result = 9;
+    u.set_in(&inner);
+    assert_eq!(u.r#in(), inner);
+    assert_eq!(ktop_kernel::validate_either_at(&u, 1), Ok(()));
+    let (res, buf) = call(&d, 0x45, 8, (true, true), u.as_bytes());
+    assert_eq!(res, Ok(()));
+    assert_eq!(*d.calls.borrow(), ["pick 3"]);
+    assert_eq!(&buf[..8], &0x1122_3344_5566_7788u64.to_ne_bytes());
 }
 
 #[test]

@@ -191,7 +191,7 @@ fn consumer_tests(models: &[Arc<Model>], host: Target) -> String {
                 s,
                 "        assert_eq!({lib}::{}, {});",
                 names::upper(&c.name),
-                c.value
+                c.value_on(host)
             )
             .unwrap();
         }
@@ -318,7 +318,19 @@ fn has_rust_target(triple: &str) -> bool {
 /// workspace of their own with a consumer crate, and has cargo prove them.
 #[test]
 fn generated_crates_build() {
-    let models = models();
+    // The C layouts of existing headers too: arrays of structs,
+    // multi-dimensional arrays, flexible array members, unions.
+    let mut models = models();
+    for f in [
+        "struct-arrays",
+        "multi-dim",
+        "flexible",
+        "flexible-tail",
+        "unions",
+        "target-consts",
+    ] {
+        models.push(load(&format!("codegen/tests/fixtures/layout/{f}.yaml")));
+    }
     let dir = std::env::temp_dir().join(format!("uabi-rust-uapi-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for m in &models {

@@ -91,6 +91,16 @@ fn edge() -> Arc<Model> {
     uabi::load::load_str(EDGE, "edge.yaml").unwrap_or_else(|e| panic!("edge spec: {e:#?}"))
 }
 
+/// The layout fixtures whose user crates `generated_crates_build` builds.
+const LAYOUT_FIXTURES: [&str; 6] = [
+    "struct-arrays",
+    "multi-dim",
+    "flexible",
+    "flexible-tail",
+    "unions",
+    "target-consts",
+];
+
 fn models() -> Vec<Arc<Model>> {
     vec![
         load("spec/accel-core.yaml"),
@@ -134,7 +144,7 @@ fn snapshots() {
 fn holds_user_ptr(m: &Model, id: &StructId) -> bool {
     m.struct_(id).members.iter().any(|mem| match &mem.kind {
         MemberKind::UserPtr { .. } => true,
-        MemberKind::Struct { id } => holds_user_ptr(m, id),
+        MemberKind::Struct { id, .. } => holds_user_ptr(m, id),
         _ => false,
     })
 }
@@ -688,7 +698,14 @@ fn generated_crates_build() {
     let root = std::env::temp_dir().join(format!("uabi-rust-user-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let gen_dir = root.join("generated");
-    for m in models() {
+    // The C layouts of existing headers too (arrays of structs,
+    // multi-dimensional arrays, flexible array members, unions, target-
+    // dependent consts): their crates must build clippy-clean.
+    let layouts: Vec<Arc<Model>> = LAYOUT_FIXTURES
+        .iter()
+        .map(|f| load(&format!("codegen/tests/fixtures/layout/{f}.yaml")))
+        .collect();
+    for m in models().into_iter().chain(layouts.iter().cloned()) {
         for f in uabi::backend::rust::uapi::render(&m)
             .unwrap()
             .into_iter()
@@ -749,7 +766,11 @@ fn generated_crates_build() {
             .env_remove("CARGO_ENCODED_RUSTFLAGS");
         c
     };
-    let crates = [
+    let layout_crates: Vec<String> = layouts
+        .iter()
+        .flat_map(|m| ["-p".to_string(), format!("{}-user", m.name)])
+        .collect();
+    let mut crates = vec![
         "-p",
         "accel-user",
         "-p",
@@ -757,9 +778,10 @@ fn generated_crates_build() {
         "-p",
         "edge-user",
     ];
+    crates.extend(layout_crates.iter().map(String::as_str));
     if has_clippy(&cargo) {
         let mut args = vec!["clippy"];
-        args.extend(crates);
+        args.extend(crates.iter().copied());
         args.extend(["-p", "consumer", "--all-targets", "--", "-D", "warnings"]);
         run(
             &mut cargo_in(&args),
@@ -787,7 +809,7 @@ fn generated_crates_build() {
         );
     }
     let mut args = vec!["doc", "--no-deps"];
-    args.extend(crates);
+    args.extend(crates.iter().copied());
     run(
         cargo_in(&args).env("RUSTDOCFLAGS", "-D warnings"),
         "cargo doc (intra-doc links) of the generated user crates",

@@ -141,6 +141,7 @@ impl Cx<'_> {
             mapped.access = x.access.clone();
             mapped.checks = x.checks.clone();
             mapped.struct_ = m.struct_.as_deref().map(|s| self.map_struct(s));
+            mapped.union = m.union.as_deref().map(|s| self.map_struct(s));
             mapped.elem_struct = m.elem_struct.as_deref().map(|s| self.map_struct(s));
             if ol.sizes[i] != nl.sizes[j] {
                 causes.push(ol.offsets[i]);

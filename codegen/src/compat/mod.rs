@@ -39,7 +39,9 @@ pub use sides::{Side, SideError, dump_side, frozen_dir, frozen_revisions, load_s
 use structs::type_text;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::dump::{Checks, Dump, LayoutDump, Locator, MemberDump, StructDump, read_by_kernel};
+use crate::dump::{
+    Checks, ConstDump, Dump, LayoutDump, Locator, MemberDump, StructDump, read_by_kernel,
+};
 use crate::model::Scalar;
 use crate::rules::{self, Rule};
 use std::collections::{BTreeMap, BTreeSet};
@@ -331,13 +333,19 @@ impl Cx<'_> {
                 }
             };
             let path = format!("consts/{nname}");
-            if o.value != n.value {
+            // A value of another C type is another value on some target.
+            let shown = |d: &ConstDump| match &d.c_type {
+                Some(t) => format!("{} ({t})", d.value),
+                None => d.value.to_string(),
+            };
+            if (o.value, &o.c_type) != (n.value, &n.c_type) {
                 self.report(
                     &rules::RENUMBERED,
                     &path,
                     format!(
                         "const `{nname}` changed value from {} to {}",
-                        o.value, n.value
+                        shown(o),
+                        shown(n)
                     ),
                     "a const is compiled into old binaries: keep its value and add a new const (or a parameter the kernel reports) for the new one",
                 );

@@ -4,18 +4,26 @@ use super::*;
 
 /// How a member's type reads in messages.
 pub(super) fn type_text(m: &MemberDump) -> String {
+    // `[4][8]` for a multi-dimensional array, `[32]` for another.
+    let bounds = match (&m.dims, m.count) {
+        (Some(d), _) => d.iter().map(|n| format!("[{n}]")).collect(),
+        (None, Some(0)) => match &m.counted_by {
+            Some(c) => format!("[] (counted by `{c}`)"),
+            None => "[]".to_string(),
+        },
+        (None, Some(n)) => format!("[{n}]"),
+        (None, None) => String::new(),
+    };
     let mut s = match m.ty.as_str() {
         "pad" | "binary" | "string" => format!("{}[{}]", m.ty, m.len.unwrap_or(0)),
-        "struct" => format!("struct {}", m.struct_.as_deref().unwrap_or("?")),
+        "struct" => format!("struct {}{bounds}", m.struct_.as_deref().unwrap_or("?")),
+        "union" => format!("union {}", m.union.as_deref().unwrap_or("?")),
         "user-ptr" => match (&m.elem, &m.elem_struct) {
             (Some(e), _) => format!("user-ptr to {e}"),
             (_, Some(s)) => format!("user-ptr to struct {s}"),
             _ => "user-ptr".to_string(),
         },
-        t => match m.count {
-            Some(n) => format!("{t}[{n}]"),
-            None => t.to_string(),
-        },
+        t => format!("{t}{bounds}"),
     };
     if let Some(c) = m.count_member.as_ref().or(m.len_member.as_ref()) {
         s.push_str(&format!(" (length in `{c}`)"));
@@ -67,6 +75,20 @@ impl Cx<'_> {
                 n.since,
                 &format!("structs/{nname}"),
             );
+            if o.union != n.union {
+                let kind = |u: bool| if u { "union" } else { "struct" };
+                self.report(
+                    &rules::AGGREGATE_KIND_CHANGED,
+                    &format!("structs/{nname}"),
+                    format!(
+                        "`{nname}` was a {} and is now a {}",
+                        kind(o.union),
+                        kind(n.union)
+                    ),
+                    format!("keep `{nname}` a {}", kind(o.union)),
+                );
+                continue;
+            }
             let mut done: Vec<(&LayoutDump, &LayoutDump)> = Vec::new();
             for t in self.common_targets() {
                 if let (Some(ol), Some(nl)) = (o.layouts.get(&t), n.layouts.get(&t)) {
@@ -108,7 +130,9 @@ impl Cx<'_> {
             for (sname, s) in &d.structs {
                 let sname = m(sname);
                 for mem in &s.members {
-                    if mem.struct_.as_deref().is_some_and(|x| m(x) == name) {
+                    if mem.struct_.as_deref().is_some_and(|x| m(x) == name)
+                        || mem.union.as_deref().is_some_and(|x| m(x) == name)
+                    {
                         why.insert(format!("it is nested in struct `{sname}`"));
                     }
                     if mem.elem_struct.as_deref().is_some_and(|x| m(x) == name) {

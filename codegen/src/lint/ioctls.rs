@@ -243,7 +243,7 @@ impl<'a> Cx<'a> {
             match &m.kind {
                 MemberKind::Pad { .. } => {}
                 MemberKind::UserPtr { .. } => out.push((path, m.access, true)),
-                MemberKind::Struct { id } => {
+                MemberKind::Struct { id, .. } | MemberKind::Union { id } => {
                     if m.access == Access::In {
                         let inner = self.struct_(id);
                         self.access_leaves(inner, &format!("{path}."), out, depth + 1);

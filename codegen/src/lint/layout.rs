@@ -33,7 +33,14 @@ impl<'a> Cx<'a> {
     /// The padding after the last member on `t`: (its length, the size).
     pub(super) fn tail(&self, s: &Struct, t: Target) -> Option<(u32, u32)> {
         let l = s.layouts.get(&t)?;
-        let end = l.members.last().map_or(0, |m| m.offset + m.size);
+        // The furthest member end: the last member's in a struct, the
+        // largest member's in a union (all at offset 0).
+        let end = l
+            .members
+            .iter()
+            .map(|m| m.offset + m.size)
+            .max()
+            .unwrap_or(0);
         (l.size > end).then(|| (l.size - end, l.size))
     }
 

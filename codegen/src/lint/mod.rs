@@ -14,6 +14,7 @@
 mod allow;
 mod c_names;
 mod ioctls;
+mod kinds;
 mod layout;
 mod members;
 mod names;
@@ -23,7 +24,7 @@ mod rings;
 use crate::diag::{Diagnostic, Diagnostics, Pos, Severity};
 use crate::ioc::Dir;
 use crate::model::{
-    Access, AttrSetId, Ioctl, Member, MemberKind, Model, Ring, Scalar, Struct, StructId,
+    Access, AttrSetId, Const, Ioctl, Member, MemberKind, Model, Ring, Scalar, Struct, StructId,
 };
 use crate::names::{pascal, snake, upper};
 use crate::rules::{self, Rule, Stage};
@@ -46,15 +47,21 @@ pub fn lint(model: &Model) -> Diagnostics {
             cx.undeclared_user_ptr(s, m);
         }
         cx.reserved_names_struct(s);
+        cx.flexible(s);
+        cx.union(s);
     }
     for e in &model.enums {
         cx.reserved_names_enum(e);
+    }
+    for c in &model.consts {
+        cx.target_dependent_const(c);
     }
     for i in &model.ioctls {
         cx.ioctl(i);
     }
     for r in &model.rings {
         cx.ring(r);
+        cx.flexible_ring_entry(r);
     }
     cx.reserved_names_misc();
     cx.generated_name_clashes();

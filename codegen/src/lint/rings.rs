@@ -70,7 +70,7 @@ impl<'a> Cx<'a> {
                     }
                 }
                 MemberKind::UserPtr { .. } => out.push(format!("`{name}`")),
-                MemberKind::Struct { id } => {
+                MemberKind::Struct { id, .. } | MemberKind::Union { id } => {
                     if depth < 16 {
                         let s = self.struct_(id);
                         self.unordered_members(s, &format!("{name}."), out, depth + 1);

@@ -50,6 +50,34 @@ impl Resolver<'_> {
             );
             return None;
         }
+        let c_type = match &d.c_type {
+            None => None,
+            Some(t) if t.value == "ulong" => {
+                // -1 is all ones; any other value must mean the same on
+                // a 32-bit `long`.
+                if value != -1 && !(0..=i128::from(u32::MAX)).contains(&value) {
+                    self.err(
+                        &rules::VALUE_OUT_OF_RANGE,
+                        self.pos(v),
+                        format!(
+                            "const `{name}` of `c-type: ulong` is {value}, which a 32-bit `long` does not hold"
+                        ),
+                        "write -1 (all ones, `~0UL`) or a value up to 0xffffffff",
+                    );
+                    return None;
+                }
+                Some(CType::ULong)
+            }
+            Some(t) => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(t),
+                    format!("unknown `c-type` `{}`", t.value),
+                    "the one C type of a target-dependent width is `ulong` (C `unsigned long`)",
+                );
+                return None;
+            }
+        };
         Some(Const {
             name,
             doc: d.doc.clone(),
@@ -59,6 +87,7 @@ impl Resolver<'_> {
             header: d.header.as_ref().map(|h| h.value.clone()),
             c_name,
             name_prefix: d.name_prefix.as_ref().map(|s| s.value.clone()),
+            c_type,
             pos: self.pos(&d.name),
         })
     }
@@ -76,6 +105,7 @@ impl Resolver<'_> {
                 "name its C tag with `enum-name` and its entries with `name-prefix` or each entry's `c-name`",
             );
         }
+        self.forbid("c-type", &d.c_type, &format!("an {what}"));
         self.forbid(
             "value",
             &d.value.value,

@@ -35,7 +35,7 @@ const C_TYPES: &[(&str, &str)] = &[
     ("i64", "s64"),
 ];
 
-const MEMBER_TYPES: &str = "u8 u16 u32 u64 s8 s16 s32 s64 pad binary string struct user-ptr";
+const MEMBER_TYPES: &str = "u8 u16 u32 u64 s8 s16 s32 s64 pad binary string struct union user-ptr";
 
 impl Resolver<'_> {
     /// `in`, `out` or `inout`.
@@ -96,6 +96,7 @@ impl Resolver<'_> {
         // The key that sized the member, if it named a const.
         let bound_const = match &kind {
             MemberKind::Scalar { count: Some(_), .. }
+            | MemberKind::Struct { count: Some(_), .. }
             | MemberKind::Pad {
                 scalar: Some(PadScalar { count: Some(_), .. }),
                 ..
@@ -108,11 +109,38 @@ impl Resolver<'_> {
                 scalar: Some(PadScalar { count: None, .. }),
                 ..
             }
-            | MemberKind::Struct { .. }
+            | MemberKind::Struct { count: None, .. }
+            | MemberKind::Union { .. }
             | MemberKind::UserPtr { .. } => None,
         };
+        // Read again only where `member_kind` read it without an error.
+        let flexible = matches!(
+            kind,
+            MemberKind::Scalar { count: Some(0), .. } | MemberKind::Struct { count: Some(0), .. }
+        );
+        let counted_by = match &m.counted_by {
+            Some(c) if flexible => siblings.iter().position(|x| x.name.value == c.value),
+            Some(_) | None => None,
+        };
+        let dims = match &kind {
+            MemberKind::Scalar { .. } | MemberKind::Struct { .. } if flexible => Vec::new(),
+            MemberKind::Scalar { count: Some(_), .. }
+            | MemberKind::Struct { count: Some(_), .. } => self
+                .array_count(m.count.as_ref())
+                .map_or(Vec::new(), |c| c.1),
+            MemberKind::Scalar { count: None, .. }
+            | MemberKind::Struct { count: None, .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::Union { .. }
+            | MemberKind::UserPtr { .. } => Vec::new(),
+        };
+        let bound_const = if dims.is_empty() { bound_const } else { None };
         Some(Member {
             name: mname.to_string(),
+            dims,
+            counted_by,
             doc: m.doc.clone(),
             since,
             access,
@@ -145,12 +173,20 @@ impl Resolver<'_> {
                 self.forbid("elem", &m.elem, &on);
                 self.forbid("max-count", &m.max_count, &on);
                 self.forbid("struct", &m.r#struct, &on);
-                let count = match &m.count {
-                    None => None,
-                    Some(c) => Some(self.sized(c, 1, 1 << 20, "array count")? as u32),
-                };
+                self.forbid("union", &m.union, &on);
+                let (count, dims) = self.flexible_or_count(m, mname, siblings, &on)?;
                 let ty = integer?;
                 if m.pad.as_ref().is_some_and(|p| p.value) {
+                    self.forbid("flexible", &m.flexible, "a pad member");
+                    if !dims.is_empty() {
+                        self.err(
+                            &rules::BAD_VALUE,
+                            self.pos(m.count.as_ref()?),
+                            format!("pad member `{mname}` has several dimensions"),
+                            "write its element count as one number",
+                        );
+                        return None;
+                    }
                     // Padding with an integer's spelling: zero, never a value.
                     for (k, present) in [
                         ("enum", m.enum_.is_some()),
@@ -180,11 +216,14 @@ impl Resolver<'_> {
                 for (k, v) in [("count", &m.count), ("max-count", &m.max_count)] {
                     self.forbid(k, v, &on);
                 }
+                self.forbid("flexible", &m.flexible, &on);
+                self.forbid("counted-by", &m.counted_by, &on);
                 self.forbid("elem", &m.elem, &on);
                 self.forbid("struct", &m.r#struct, &on);
                 self.forbid("enum", &m.enum_, &on);
                 self.forbid("range", &m.range, &on);
                 self.forbid("byte-order", &m.byte_order, &on);
+                self.forbid("union", &m.union, &on);
                 self.forbid("pad", &m.pad, &on);
                 let Some(len) = &m.len else {
                     self.err(
@@ -203,13 +242,10 @@ impl Resolver<'_> {
                 }
             }
             "struct" => {
-                for (k, v) in [
-                    ("count", &m.count),
-                    ("max-count", &m.max_count),
-                    ("len", &m.len),
-                ] {
+                for (k, v) in [("max-count", &m.max_count), ("len", &m.len)] {
                     self.forbid(k, v, &on);
                 }
+                self.forbid("pad", &m.pad, &on);
                 self.forbid("elem", &m.elem, &on);
                 self.forbid("enum", &m.enum_, &on);
                 self.forbid("range", &m.range, &on);
@@ -223,18 +259,192 @@ impl Resolver<'_> {
                     );
                     return None;
                 };
+                self.forbid("union", &m.union, &on);
                 let Some(id) = self.struct_ref(&r.value, s) else {
                     self.dangling_struct(r, s);
                     return None;
                 };
-                MemberKind::Struct { id }
+                if self.is_union(&r.value, s) {
+                    self.err(
+                        &rules::BAD_VALUE,
+                        self.pos(r),
+                        format!("`{}` is a union, not a struct", r.value),
+                        format!("write `type: union, union: {}`", r.value),
+                    );
+                    return None;
+                }
+                // An array of structs by value: `struct x name[N]`.
+                let (count, _) = self.flexible_or_count(m, mname, siblings, &on)?;
+                MemberKind::Struct { id, count }
             }
+            "union" => self.union_member(m, mname, s, &on)?,
             "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
             other => {
                 self.unknown_member_type(m, other);
                 return None;
             }
         })
+    }
+
+    /// The count of an integer or struct member: as `array_count`, or 0
+    /// for a flexible array member (`flexible: true`, the last member,
+    /// with no `count`; `counted-by` names a single integer sibling).
+    fn flexible_or_count(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        siblings: &[S<spec::MemberDef>],
+        on: &str,
+    ) -> Option<(Option<u32>, Vec<Dim>)> {
+        let Some(f) = m.flexible.as_ref().filter(|f| f.value) else {
+            self.forbid(
+                "counted-by",
+                &m.counted_by,
+                "a member without `flexible: true`",
+            );
+            return self.array_count(m.count.as_ref());
+        };
+        self.forbid("count", &m.count, "a flexible array member");
+        if siblings.last().is_none_or(|l| l.name.value != mname) {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(f),
+                format!("flexible array member `{mname}` is not the struct's last member"),
+                "move it to the end: its elements follow the struct",
+            );
+            return None;
+        }
+        if let Some(c) = &m.counted_by {
+            let at = siblings.iter().position(|x| x.name.value == c.value);
+            let ok = at.is_some_and(|i| {
+                let x = &siblings[i];
+                x.name.value != mname
+                    && Scalar::from_name(&x.ty.value).is_some()
+                    && x.count.is_none()
+                    && x.pad.as_ref().is_none_or(|p| !p.value)
+            });
+            if !ok {
+                let names: Vec<&str> = siblings.iter().map(|x| x.name.value.as_str()).collect();
+                let hint = did_you_mean(&c.value, names);
+                self.err(
+                    if at.is_none() {
+                        &rules::DANGLING_REFERENCE
+                    } else {
+                        &rules::BAD_VALUE
+                    },
+                    self.pos(c),
+                    format!(
+                        "`counted-by: {}` of {on} names no single integer sibling",
+                        c.value
+                    ),
+                    if hint.is_empty() {
+                        "name the integer member that holds the element count".to_string()
+                    } else {
+                        hint
+                    },
+                );
+                return None;
+            }
+        }
+        Some((Some(0), Vec::new()))
+    }
+
+    /// An array's `count`: the element count, and the dimensions when it
+    /// lists several (their product is the count). The outer `None` is an
+    /// error reported.
+    fn array_count(&mut self, c: Option<&S<IntOrName>>) -> Option<(Option<u32>, Vec<Dim>)> {
+        const MAX: i128 = 1 << 20;
+        let Some(c) = c else {
+            return Some((None, Vec::new()));
+        };
+        let IntOrName::Dims(list) = &c.value else {
+            return Some((
+                Some(self.sized(c, 1, MAX, "array count")? as u32),
+                Vec::new(),
+            ));
+        };
+        if list.len() < 2 {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(c),
+                format!("a list `count` has {} dimensions", list.len()),
+                "list two or more dimensions (`count: [2, 4]` is C `x[2][4]`), or write one count",
+            );
+            return None;
+        }
+        let mut dims = Vec::new();
+        let mut total: i128 = 1;
+        for d in list {
+            let len = self.sized(d, 1, MAX, "array dimension")?;
+            total *= i128::from(len);
+            if total > MAX {
+                self.err(
+                    &rules::VALUE_OUT_OF_RANGE,
+                    self.pos(c),
+                    format!("the array has more than {MAX} elements"),
+                    "",
+                );
+                return None;
+            }
+            dims.push(Dim {
+                len: len as u32,
+                bound_const: self.named_const(Some(d)),
+            });
+        }
+        Some((Some(total as u32), dims))
+    }
+
+    /// A member holding a union by value (`{ type: union, union: NAME }`);
+    /// no arrays of them (no real header has one).
+    fn union_member(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        mname: &str,
+        s: &SpecFile,
+        on: &str,
+    ) -> Option<MemberKind> {
+        for (k, v) in [
+            ("count", &m.count),
+            ("max-count", &m.max_count),
+            ("len", &m.len),
+        ] {
+            self.forbid(k, v, on);
+        }
+        for (k, v) in [
+            ("elem", &m.elem),
+            ("struct", &m.r#struct),
+            ("enum", &m.enum_),
+        ] {
+            self.forbid(k, v, on);
+        }
+        self.forbid("byte-order", &m.byte_order, on);
+        self.forbid("range", &m.range, on);
+        self.forbid("pad", &m.pad, on);
+        self.forbid("flexible", &m.flexible, on);
+        self.forbid("counted-by", &m.counted_by, on);
+        let Some(r) = &m.union else {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(&m.ty),
+                format!("member `{mname}` of type `union` needs `union: NAME`"),
+                "",
+            );
+            return None;
+        };
+        let Some(id) = self.struct_ref(&r.value, s) else {
+            self.dangling_struct(r, s);
+            return None;
+        };
+        if !self.is_union(&r.value, s) {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(r),
+                format!("`{}` is a struct, not a union", r.value),
+                format!("write `type: struct, struct: {}`", r.value),
+            );
+            return None;
+        }
+        Some(MemberKind::Union { id })
     }
 
     /// A `type` that is not a member type: a C type, a pointer or a typo.
@@ -372,6 +582,9 @@ impl Resolver<'_> {
         self.forbid("enum", &m.enum_, on);
         self.forbid("range", &m.range, on);
         self.forbid("byte-order", &m.byte_order, on);
+        self.forbid("flexible", &m.flexible, on);
+        self.forbid("counted-by", &m.counted_by, on);
+        self.forbid("union", &m.union, on);
         let Some(elem) = &m.elem else {
             self.err(
                 &rules::MISSING_KEY,

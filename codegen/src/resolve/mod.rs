@@ -259,6 +259,15 @@ impl Resolver<'_> {
     fn int_or_const(&mut self, v: &S<IntOrName>) -> Option<i128> {
         match &v.value {
             IntOrName::Int(i) => Some(*i),
+            IntOrName::Dims(_) => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(v),
+                    "a list of numbers is only the `count` of an integer or struct array",
+                    "write one integer or const name",
+                );
+                None
+            }
             IntOrName::Name(n) => {
                 if let Some(c) = self.consts.iter().find(|c| c.is_named(n)) {
                     return Some(c.value);

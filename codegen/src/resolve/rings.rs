@@ -16,10 +16,20 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            let Some((entry, _)) = struct_named(model, &r.entry.value) else {
+            let Some((entry, entry_def)) = struct_named(model, &r.entry.value) else {
                 self.dangling_struct(&r.entry, s);
                 continue;
             };
+            // A slot's bytes must say what they are: no ring of unions.
+            if entry_def.is_union {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(&r.entry),
+                    format!("the entry of ring `{name}` is a union"),
+                    "make the entry a struct (with an enum member saying which variant it holds)",
+                );
+                continue;
+            }
             let producer = match r.producer.value.as_str() {
                 "user" => Producer::User,
                 "device" => Producer::Device,

@@ -34,20 +34,21 @@ impl Resolver<'_> {
         let mut pending: Vec<Struct> = Vec::new();
         for d in &s.definitions {
             match d.kind.value.as_str() {
-                "struct" => {
+                "struct" | "union" => {
                     if let Some(x) = self.structure(d, s) {
                         pending.push(x);
                     }
                 }
                 "const" | "enum" | "flags" => {}
                 other => {
-                    let hint = did_you_mean(other, ["const", "enum", "flags", "struct"]);
+                    let hint = did_you_mean(other, ["const", "enum", "flags", "struct", "union"]);
                     self.err(
                         &rules::UNKNOWN_TYPE,
                         self.pos(&d.kind),
                         format!("unknown definition type `{other}`"),
                         if hint.is_empty() {
-                            "definitions are `const`, `enum`, `flags` or `struct`".to_string()
+                            "definitions are `const`, `enum`, `flags`, `struct` or `union`"
+                                .to_string()
                         } else {
                             hint
                         },
@@ -118,7 +119,12 @@ impl Resolver<'_> {
                             .map(|x| x.1.layout(t))
                     })
             };
-            match layout::struct_layout(&kinds, t, &lookup) {
+            let laid_out = if st.is_union {
+                layout::union_layout(&kinds, t, &lookup)
+            } else {
+                layout::struct_layout(&kinds, t, &lookup)
+            };
+            match laid_out {
                 Ok(l) => {
                     st.layouts.insert(t, l);
                 }
@@ -183,6 +189,7 @@ impl Resolver<'_> {
                 "use the generated struct (its layout is the spec's), or `lint-allow` the warning",
             );
         }
+        self.forbid("c-type", &d.c_type, "a struct");
         self.forbid_enum_keys(d, "a struct");
         let c_name = self.c_name(d.c_name.as_ref());
         self.forbid("value", &d.value.value, "a struct");
@@ -237,6 +244,7 @@ impl Resolver<'_> {
             pos: self.pos(&d.name),
             lint_allow: d.lint_allow.iter().map(|s| s.value.clone()).collect(),
             existing_abi: self.existing_abi(d.existing_abi.as_ref()),
+            is_union: d.kind.value == "union",
         })
     }
 
@@ -258,10 +266,27 @@ impl Resolver<'_> {
         }
     }
 
+    /// Whether the struct or union named `n` (of this spec or an
+    /// included one) is a union.
+    pub(super) fn is_union(&self, n: &str, s: &SpecFile) -> bool {
+        match s
+            .definitions
+            .iter()
+            .find(|d| is_aggregate(&d.kind.value) && d.name.value == n)
+        {
+            Some(d) => d.kind.value == "union",
+            None => self
+                .includes
+                .iter()
+                .find_map(|m| struct_named(m, n))
+                .is_some_and(|(_, x)| x.is_union),
+        }
+    }
+
     pub(super) fn struct_names<'b>(&'b self, s: &'b SpecFile) -> Vec<&'b str> {
         s.definitions
             .iter()
-            .filter(|d| d.kind.value == "struct")
+            .filter(|d| is_aggregate(&d.kind.value))
             .map(|d| d.name.value.as_str())
             .chain(self.includes.iter().flat_map(|m| {
                 m.all_includes()
@@ -289,11 +314,17 @@ impl Resolver<'_> {
     }
 }
 
+/// Structs and unions: laid out from members, referred to by the same
+/// ids, one C tag namespace.
+fn is_aggregate(kind: &str) -> bool {
+    matches!(kind, "struct" | "union")
+}
+
 /// The names of the spec's structs, in written order.
 fn written_structs(s: &SpecFile) -> Vec<&str> {
     s.definitions
         .iter()
-        .filter(|d| d.kind.value == "struct")
+        .filter(|d| is_aggregate(&d.kind.value))
         .map(|d| d.name.value.as_str())
         .collect()
 }
@@ -365,7 +396,8 @@ fn keep_complete(mut done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
         done.retain(|st| {
             st.members.iter().all(|m| {
                 let id = match &m.kind {
-                    MemberKind::Struct { id }
+                    MemberKind::Struct { id, .. }
+                    | MemberKind::Union { id }
                     | MemberKind::UserPtr {
                         elem: Elem::Struct(id),
                         ..
@@ -400,7 +432,8 @@ fn settle_struct_ids(sorted: &mut [Struct], names: &RefNames) {
         .collect();
     for m in sorted.iter_mut().flat_map(|s| &mut s.members) {
         let id = match &mut m.kind {
-            MemberKind::Struct { id }
+            MemberKind::Struct { id, .. }
+            | MemberKind::Union { id }
             | MemberKind::UserPtr {
                 elem: Elem::Struct(id),
                 ..

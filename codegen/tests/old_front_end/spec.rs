@@ -7,15 +7,19 @@
 //! the resolver with a diagnostic naming the key.
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 pub use serde_saphyr::Spanned;
 use std::fmt;
 
 /// An integer, or the name of a `const` definition that holds one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum IntOrName {
     Int(i128),
     Name(String),
+    /// A list of them: the dimensions of a multi-dimensional array
+    /// (`count: [2, max-streams]`), outermost first; only `count` of a
+    /// struct member takes one.
+    Dims(Vec<S<IntOrName>>),
 }
 
 impl<'de> Deserialize<'de> for IntOrName {
@@ -23,10 +27,17 @@ impl<'de> Deserialize<'de> for IntOrName {
         // Hand-written because serde's untagged enums buffer through a
         // content type that drops 128-bit integers and node positions.
         struct V;
-        impl Visitor<'_> for V {
+        impl<'de> Visitor<'de> for V {
             type Value = IntOrName;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an integer or the name of a const")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IntOrName, A::Error> {
+                let mut dims = Vec::new();
+                while let Some(d) = seq.next_element()? {
+                    dims.push(d);
+                }
+                Ok(IntOrName::Dims(dims))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrName, E> {
                 Ok(IntOrName::Int(v.into()))
@@ -268,6 +279,10 @@ impl<'de> Deserialize<'de> for Magic {
         match IntOrName::deserialize(d)? {
             IntOrName::Int(v) => Ok(Magic::Int(v)),
             IntOrName::Name(s) => Ok(Magic::Char(s)),
+            IntOrName::Dims(_) => Err(de::Error::invalid_type(
+                de::Unexpected::Seq,
+                &"an integer or the name of a const",
+            )),
         }
     }
 }
@@ -308,6 +323,10 @@ pub struct Definition {
     pub header: Option<S<String>>,
     #[serde(default)]
     pub render_max: Option<S<bool>>,
+    /// On a const: the C type of its value where that depends on the
+    /// target (`ulong`: amdxdna's `(~0UL)`).
+    #[serde(default)]
+    pub c_type: Option<S<String>>,
     #[serde(default)]
     pub lint_allow: Vec<S<String>>,
 }
@@ -366,6 +385,9 @@ pub struct MemberDef {
     pub elem: Option<S<String>>,
     #[serde(default)]
     pub r#struct: Option<S<String>>,
+    /// The union a member of `type: union` holds.
+    #[serde(default)]
+    pub union: Option<S<String>>,
     /// YNL: how tools print the value; no effect on the ABI.
     #[serde(default)]
     pub display_hint: Option<S<String>>,
@@ -374,6 +396,14 @@ pub struct MemberDef {
     /// `__u32 pad` or `__u64 reserved`.
     #[serde(default)]
     pub pad: Option<S<bool>>,
+    /// On the last integer or struct member: a C flexible array member
+    /// (`x[]`), elements that follow the struct and are not in its size.
+    #[serde(default)]
+    pub flexible: Option<S<bool>>,
+    /// On a flexible array member: the sibling holding its element count
+    /// (C `__counted_by(sibling)`).
+    #[serde(default)]
+    pub counted_by: Option<S<String>>,
     #[serde(default)]
     pub lint_allow: Vec<S<String>>,
 }

@@ -23,8 +23,8 @@ use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
-    Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, IoctlStyle, ItemRef, Member, MemberKind,
-    Model, PtrLen, Scalar, Struct,
+    Attr, AttrSet, ByteOrder, CType, Elem, Enum, EnumKind, Ioctl, IoctlStyle, ItemRef, Member,
+    MemberKind, Model, PtrLen, Scalar, Struct,
 };
 use crate::names::{snake, upper};
 use askama::Template;
@@ -112,6 +112,10 @@ struct HeaderView {
     drm: bool,
     /// Paths of the included specs' headers, relative to this one.
     includes: Vec<String>,
+    /// A flexible array member says `__counted_by`: the header includes
+    /// `<linux/stddef.h>`, as amdxdna's does, and defines it empty where
+    /// that header predates it.
+    counted_by: bool,
     /// Comment lines of the spec's doc.
     doc: Vec<String>,
     items: Vec<Item>,
@@ -221,6 +225,11 @@ impl HeaderView {
                 .iter()
                 .map(|inc| format!("../../{}/c/{}", inc.name, inc.uapi_header))
                 .collect(),
+            counted_by: model
+                .structs
+                .iter()
+                .flat_map(|s| &s.members)
+                .any(|m| m.counted_by.is_some()),
             doc,
             items,
             ioctls: ioctl_views(model),
@@ -260,9 +269,13 @@ fn const_view(model: &Model, i: usize) -> DefineGroup {
             name: const_macro(model, c),
             // Hex as written while C reads it as an `int` or `unsigned
             // int`; beyond that `c_int`'s suffix keeps C89 happy.
-            value: match &c.hex {
-                Some(h) if (0..=i128::from(u32::MAX)).contains(&c.value) => h.clone(),
-                _ => c_int(c.value),
+            value: match (c.c_type, &c.hex) {
+                // amdxdna's spelling of all ones in an `unsigned long`.
+                (Some(CType::ULong), _) if c.value == -1 => "(~0UL)".to_string(),
+                (Some(CType::ULong), Some(h)) => format!("{h}UL"),
+                (Some(CType::ULong), None) => format!("{}UL", c.value),
+                (None, Some(h)) if (0..=i128::from(u32::MAX)).contains(&c.value) => h.clone(),
+                (None, _) => c_int(c.value),
             },
         }],
     }
@@ -420,7 +433,7 @@ fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
 }
 
 fn struct_view(model: &Model, s: &Struct) -> StructView {
-    let tag = struct_tag(model, s);
+    let tag = aggregate_tag(model, s);
     let members = s
         .members
         .iter()
@@ -450,7 +463,7 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
             }
             MemberView {
                 doc: c.since(m.since).lines(),
-                decl: member_decl(model, m, &ident),
+                decl: member_decl(model, s, m, &ident),
             }
         })
         .collect();
@@ -479,7 +492,23 @@ fn scalar_type(ty: Scalar, order: Option<ByteOrder>) -> &'static str {
     }
 }
 
-fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
+fn member_decl(model: &Model, s: &Struct, m: &Member, ident: &str) -> String {
+    let decl = member_decl_plain(model, m, ident);
+    if !m.is_flexible() {
+        return decl;
+    }
+    // A flexible array member as the kernel writes it, `__extension__`
+    // added so that -pedantic C89 and C++ accept it (it changes nothing
+    // else); the count's sibling as `__counted_by`, if the spec names it.
+    let (head, _) = decl.split_once('[').unwrap_or((&decl, ""));
+    let counted = match m.counted_by.and_then(|i| s.members.get(i)) {
+        Some(c) => format!(" __counted_by({})", member_ident(&c.name)),
+        None => String::new(),
+    };
+    format!("__extension__ {head}[]{counted}")
+}
+
+fn member_decl_plain(model: &Model, m: &Member, ident: &str) -> String {
     // An array bound is written by the const's name where the spec sized
     // the member with one, as existing headers do. The name is always
     // defined first: the resolver orders every const before the structs,
@@ -488,11 +517,28 @@ fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
         Some(c) => const_name_macro(model, c),
         None => n.to_string(),
     };
+    // A multi-dimensional array's bounds, each by its const's name where
+    // the spec gave one.
+    let dims: String = m
+        .dims
+        .iter()
+        .map(|d| match &d.bound_const {
+            Some(c) => format!("[{}]", const_name_macro(model, c)),
+            None => format!("[{}]", d.len),
+        })
+        .collect();
+    let array = |n: &u32| {
+        if dims.is_empty() {
+            format!("[{}]", bound(n))
+        } else {
+            dims.clone()
+        }
+    };
     match &m.kind {
         MemberKind::Scalar { ty, count } => {
             let t = scalar_type(*ty, m.byte_order);
             match count {
-                Some(n) => format!("{t} {ident}[{}]", bound(n)),
+                Some(n) => format!("{t} {ident}{}", array(n)),
                 None => format!("{t} {ident}"),
             }
         }
@@ -506,7 +552,14 @@ fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
             format!("__u8 {ident}[{}]", bound(len))
         }
         MemberKind::String { len } => format!("char {ident}[{}]", bound(len)),
-        MemberKind::Struct { id } => format!("{} {ident}", owned_struct_tag(model, id)),
+        MemberKind::Struct { id, count } => {
+            let tag = owned_struct_tag(model, id);
+            match count {
+                Some(n) => format!("{tag} {ident}{}", array(n)),
+                None => format!("{tag} {ident}"),
+            }
+        }
+        MemberKind::Union { id } => format!("{} {ident}", owned_struct_tag(model, id)),
         MemberKind::UserPtr { .. } => format!("__u64 {ident}"),
     }
 }
@@ -637,7 +690,7 @@ fn check_groups(model: &Model) -> Vec<CheckGroup> {
     });
     structs
         .map(|s| {
-            let tag = struct_tag(model, s);
+            let tag = aggregate_tag(model, s);
             let base = struct_ident(model, s);
             let asserts = |l: &crate::model::StructLayout| -> Vec<Assert> {
                 let mut v = vec![Assert {

@@ -23,9 +23,16 @@ pub fn struct_ident(owner: &Model, s: &Struct) -> String {
     }
 }
 
-/// The tag of a struct of `model` or of a spec it includes.
+/// `struct x_y`, or `union x_y` for a union: the type as C spells it.
+pub fn aggregate_tag(owner: &Model, s: &Struct) -> String {
+    let word = if s.is_union { "union" } else { "struct" };
+    format!("{word} {}", struct_ident(owner, s))
+}
+
+/// The tag (`struct` or `union`) of a struct of `model` or of a spec it
+/// includes.
 pub fn owned_struct_tag(model: &Model, id: &StructId) -> String {
-    struct_tag(model.owner(id), model.struct_(id))
+    aggregate_tag(model.owner(id), model.struct_(id))
 }
 
 /// The tag of a C enum (`enum softaccel_opcode`), `enum` alone for YNL's

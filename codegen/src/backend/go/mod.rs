@@ -199,7 +199,7 @@ fn elem_go(model: &Model, elem: &Elem) -> String {
 
 fn member_go(model: &Model, m: &Member) -> String {
     match &m.kind {
-        MemberKind::Scalar { ty, count: Some(n) } => format!("[{n}]{}", scalar_go(*ty)),
+        MemberKind::Scalar { ty, count: Some(_) } => go_array(m, scalar_go(*ty)),
         MemberKind::Scalar { ty, count: None } => scalar_go(*ty).to_string(),
         MemberKind::Pad {
             scalar: Some(p), ..
@@ -211,9 +211,83 @@ fn member_go(model: &Model, m: &Member) -> String {
             format!("[{len}]uint8")
         }
         MemberKind::String { len } => format!("[{len}]byte"),
-        MemberKind::Struct { id } => struct_ref(model, id),
+        MemberKind::Struct { id, count: Some(_) } => go_array(m, &struct_ref(model, id)),
+        MemberKind::Struct { id, count: None } | MemberKind::Union { id } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "uint64".to_string(),
     }
+}
+
+/// Go has no unions: a union is its bytes (`Raw`), after a zero-size
+/// array of each member's type that gives it C's alignment, with a
+/// method per member that reads it from the bytes and one that writes
+/// it. The bytes' length is the union's size where it is the same on
+/// every Go target of the spec, else the per-GOARCH constant
+/// `sizeOf<Union>` of `cmds_<goarch>.go`.
+fn union_rows(model: &Model, s: &Struct) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
+    for m in &s.members {
+        let ty = member_go(model, m);
+        let elem = ty.rsplit(']').next().unwrap_or(&ty).to_string();
+        if !rows.iter().any(|r| r.rest == format!("[0]{elem}")) {
+            rows.push(Row {
+                doc: Vec::new(),
+                name: "_".to_string(),
+                rest: format!("[0]{elem}"),
+            });
+        }
+    }
+    if let Some(first) = rows.first_mut() {
+        first.doc = comment(
+            &["The alignment of every member: Go has no unions.".to_string()],
+            1,
+        );
+    }
+    rows.push(Row {
+        doc: comment(
+            &["The union's bytes; each member's methods read and write them.".to_string()],
+            1,
+        ),
+        name: "Raw".to_string(),
+        rest: format!("[{}]byte", union_len(model, s)),
+    });
+    rows
+}
+
+/// The length of a union's bytes in Go: see [`union_rows`].
+fn union_len(model: &Model, s: &Struct) -> String {
+    let targets = go_targets(model);
+    match s.uniform_layout(&targets) {
+        Some(l) => l.size.to_string(),
+        None => format!("sizeOf{}", pascal(&s.name)),
+    }
+}
+
+/// The accessor methods of a union (see [`union_rows`]).
+fn union_methods(model: &Model, s: &Struct) -> Vec<String> {
+    let name = pascal(&s.name);
+    let mut out = Vec::new();
+    for m in &s.members {
+        let field = pascal(&m.name);
+        let ty = member_go(model, m);
+        out.push(format!(
+            "// {field} reads member {} of the union from its bytes.\n\
+             func (u *{name}) {field}() {ty} {{\n\
+             \treturn *(*{ty})(unsafe.Pointer(&u.Raw[0]))\n\
+             }}\n\n\
+             // Set{field} writes member {} of the union into its bytes.\n\
+             func (u *{name}) Set{field}(v {ty}) {{\n\
+             \t*(*{ty})(unsafe.Pointer(&u.Raw[0])) = v\n\
+             }}",
+            m.name, m.name
+        ));
+    }
+    out
+}
+
+/// An array member's type, nested as C nests it: `[4][8]uint64`.
+fn go_array(m: &Member, elem: &str) -> String {
+    let dims: String = m.dim_lens().iter().map(|n| format!("[{n}]")).collect();
+    format!("{dims}{elem}")
 }
 
 /// `counter-count` -> `counterCount`, clear of Go keywords and of the
@@ -421,6 +495,8 @@ enum Item {
         doc: Vec<String>,
         name: String,
         fields: Vec<Line>,
+        /// Method definitions after the type (a union's accessors).
+        methods: Vec<String>,
     },
 }
 
@@ -453,7 +529,15 @@ impl UapiView {
                     Item::Const {
                         doc,
                         name,
-                        value: c.value.to_string(),
+                        // Go's uint is as wide as C's unsigned long on
+                        // every Linux GOARCH.
+                        value: match c.c_type {
+                            Some(crate::model::CType::ULong) if c.value == -1 => {
+                                "^uint(0)".to_string()
+                            }
+                            Some(crate::model::CType::ULong) => format!("uint({})", c.value),
+                            None => c.value.to_string(),
+                        },
                     }
                 }
                 ItemRef::Enum(i) => enum_item(model, &model.enums[i]),
@@ -464,7 +548,14 @@ impl UapiView {
             banner: banner.to_string(),
             doc: comment(&package_doc(model), 0),
             package: package_name(&model.name),
-            imports: imports_for(model, &uapi_uses(model)),
+            imports: {
+                let mut i = imports_for(model, &uapi_uses(model));
+                // A union's accessors read its bytes through a pointer.
+                if model.structs.iter().any(|s| s.is_union) {
+                    i.insert(0, "\"unsafe\"".to_string());
+                }
+                i
+            },
             spec: model.name.clone(),
             revision: model.revision,
             items,
@@ -614,10 +705,46 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
     } else {
         comment(&lead(&format!("{name}: "), doc), 0)
     };
-    let rows = s
-        .members
-        .iter()
-        .map(|m| {
+    // Go pads a struct whose last field has size zero, so a flexible array
+    // member is no field: a leading zero-size array of its element gives
+    // the struct the alignment C gives it, at no size.
+    let flexible = s.members.iter().filter(|m| m.is_flexible()).map(|m| {
+        let counted = m
+            .counted_by
+            .and_then(|i| s.members.get(i))
+            .map_or(String::new(), |c| {
+                format!(" (element count in {})", pascal(&c.name))
+            });
+        // `[0]T`: the element type after the bound.
+        let ty = member_go(model, m);
+        let elem = ty
+            .split_once(']')
+            .map_or(ty.as_str(), |(_, e)| e)
+            .to_string();
+        Row {
+            doc: comment(
+                &[format!(
+                    "The struct ends in {}, a C flexible array member of {elem}{counted}: \
+                     the elements follow the struct in memory and are not part of it. This \
+                     field gives the struct their alignment.",
+                    pascal(&m.name)
+                )],
+                1,
+            ),
+            name: "_".to_string(),
+            rest: format!("[0]{elem}"),
+        }
+    });
+    if s.is_union {
+        return Item::Struct {
+            doc,
+            name,
+            fields: align(union_rows(model, s)),
+            methods: union_methods(model, s),
+        };
+    }
+    let rows = flexible
+        .chain(s.members.iter().filter(|m| !m.is_flexible()).map(|m| {
             let mut doc = doc_paras(m.doc.as_deref());
             match &m.kind {
                 MemberKind::Pad { .. } => {
@@ -647,7 +774,8 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
                 }
                 MemberKind::Binary { .. }
                 | MemberKind::String { .. }
-                | MemberKind::Struct { .. } => {}
+                | MemberKind::Struct { .. }
+                | MemberKind::Union { .. } => {}
             }
             since(&mut doc, m.since);
             Row {
@@ -655,12 +783,13 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
                 name: pascal(&m.name),
                 rest: member_go(model, m),
             }
-        })
+        }))
         .collect();
     Item::Struct {
         doc,
         name,
         fields: align(rows),
+        methods: Vec::new(),
     }
 }
 
@@ -880,6 +1009,7 @@ fn ptr_param(
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
                 | MemberKind::Struct { .. }
+                | MemberKind::Union { .. }
                 | MemberKind::UserPtr { .. } => ("uint64", 0),
             };
             let count = matches!(len, PtrLen::Count(_));
@@ -977,6 +1107,17 @@ impl CmdsView {
                 )),
             }
         }
+        // The byte length of each union whose size differs between Go
+        // targets (see `union_rows`).
+        for s in model.structs.iter().filter(|s| s.is_union) {
+            if s.uniform_layout(&go_targets(model)).is_none() {
+                cmds.push(Row {
+                    doc: Vec::new(),
+                    name: format!("sizeOf{}", pascal(&s.name)),
+                    rest: format!("= {}", s.layout(t).size),
+                });
+            }
+        }
         let checks = layouts
             .per_target
             .iter()
@@ -1028,7 +1169,7 @@ struct LayoutChecks<'m> {
 struct StructChecks<'m> {
     s: &'m Struct,
     name: String,
-    fields: Vec<String>,
+    fields: Vec<Option<String>>,
 }
 
 impl<'m> LayoutChecks<'m> {
@@ -1041,7 +1182,13 @@ impl<'m> LayoutChecks<'m> {
             let names = StructChecks {
                 s,
                 name: pascal(&s.name),
-                fields: s.members.iter().map(|m| pascal(&m.name)).collect(),
+                // A flexible array member, and a union's members, have no
+                // Go field (see struct_item and union_rows).
+                fields: s
+                    .members
+                    .iter()
+                    .map(|m| (!m.is_flexible() && !s.is_union).then(|| pascal(&m.name)))
+                    .collect(),
             };
             match s.uniform_layout(targets) {
                 Some(_) => checks.uniform.push(names),
@@ -1060,9 +1207,16 @@ impl StructChecks<'_> {
         let l = self.s.layout(t);
         let name = &self.name;
         std::iter::once(index_expr(&format!("unsafe.Sizeof({name}{{}})"), l.size)).chain(
-            self.fields.iter().zip(&l.offsets).map(move |(field, off)| {
-                index_expr(&format!("unsafe.Offsetof({name}{{}}.{field})"), *off)
-            }),
+            self.fields
+                .iter()
+                .zip(&l.offsets)
+                .filter_map(move |(field, off)| {
+                    let field = field.as_ref()?;
+                    Some(index_expr(
+                        &format!("unsafe.Offsetof({name}{{}}.{field})"),
+                        *off,
+                    ))
+                }),
         )
     }
 }

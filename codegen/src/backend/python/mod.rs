@@ -386,6 +386,8 @@ struct EnumView {
 
 struct StructView {
     name: String,
+    /// `Structure`, or `Union` for a union (ctypes lays it out as C).
+    base: &'static str,
     doc: Vec<String>,
     fields: Vec<FieldView>,
 }
@@ -453,7 +455,13 @@ impl ModuleView {
                         gap: after_class,
                         doc: comment(&doc, 0),
                         name: upper(&c.name),
-                        value: c.value.to_string(),
+                        // ctypes' c_ulong is the running target's.
+                        value: match c.c_type {
+                            Some(crate::model::CType::ULong) => {
+                                format!("ctypes.c_ulong({}).value", c.value)
+                            }
+                            None => c.value.to_string(),
+                        },
                     })
                 }
                 ItemRef::Enum(i) => Item::Enum(enum_view(&model.enums[i])),
@@ -780,7 +788,7 @@ fn member_ctype(model: &Model, m: &Member) -> String {
                 _ => scalar_ctype(*ty).to_string(),
             };
             match count {
-                Some(n) => format!("{base} * {n}"),
+                Some(_) => py_array(m, &base),
                 None => base,
             }
         }
@@ -794,15 +802,26 @@ fn member_ctype(model: &Model, m: &Member) -> String {
             format!("ctypes.c_uint8 * {len}")
         }
         MemberKind::String { len } => format!("ctypes.c_char * {len}"),
-        MemberKind::Struct { id } => struct_ref(model, id),
+        MemberKind::Struct { id, count: Some(_) } => py_array(m, &struct_ref(model, id)),
+        MemberKind::Struct { id, count: None } | MemberKind::Union { id } => struct_ref(model, id),
         MemberKind::UserPtr { .. } => "ctypes.c_uint64".to_string(),
     }
+}
+
+/// An array member's ctypes type: `T * 8 * 4` is `(T * 8) * 4`, C's
+/// `x[4][8]`.
+fn py_array(m: &Member, elem: &str) -> String {
+    m.dim_lens()
+        .iter()
+        .rev()
+        .fold(elem.to_string(), |t, n| format!("{t} * {n}"))
 }
 
 fn struct_view(model: &Model, s: &Struct) -> StructView {
     let mut doc = s.doc.as_deref().map(paragraphs).unwrap_or_default();
     if doc.is_empty() {
-        doc.push(format!("Struct {} of the {} spec.", s.name, model.name));
+        let kind = if s.is_union { "Union" } else { "Struct" };
+        doc.push(format!("{kind} {} of the {} spec.", s.name, model.name));
     }
     since(&mut doc, s.since);
     let fields = s
@@ -833,6 +852,7 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
         .collect();
     StructView {
         name: pascal(&s.name),
+        base: if s.is_union { "Union" } else { "Structure" },
         doc: docstring(&doc, 4),
         fields,
     }
@@ -1050,6 +1070,7 @@ fn ptr_param(model: &Model, s: &Struct, m: &Member, elem: &Elem, len: &PtrLen) -
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
                 | MemberKind::Struct { .. }
+                | MemberKind::Union { .. }
                 | MemberKind::UserPtr { .. } => 0,
             };
             let count = matches!(len, PtrLen::Count(_));

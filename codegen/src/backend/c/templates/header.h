@@ -17,9 +17,19 @@
 {%- else %}
 #include <linux/ioctl.h>
 {%- endif %}
+{%- if counted_by %}
+#include <linux/stddef.h>
+{%- endif %}
 {%- for inc in includes %}
 #include "{{ inc }}"
 {%- endfor %}
+{%- if counted_by %}
+
+/* Older kernels' <linux/stddef.h> lack it; it only informs the compiler. */
+#ifndef __counted_by
+#define __counted_by(m)
+#endif
+{%- endif %}
 
 #ifdef __cplusplus
 extern "C" {

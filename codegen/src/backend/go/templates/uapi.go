@@ -41,7 +41,7 @@ const (
 	{{ v.text }}
 {%- endfor %}
 )
-{%- when Item::Struct { doc, name, fields } %}
+{%- when Item::Struct { doc, name, fields, methods } %}
 {%- for l in doc %}
 {{ l }}
 {%- endfor %}
@@ -53,6 +53,10 @@ type {{ name }} struct {
 	{{ f.text }}
 {%- endfor %}
 }
+{%- for m in methods %}
+{{ "" }}
+{{ m }}
+{%- endfor %}
 {%- endmatch %}
 {%- endfor %}
 {%- if let Some(magic) = magic %}

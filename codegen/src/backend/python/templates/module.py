@@ -129,7 +129,7 @@ class {{ e.name }}({{ e.base }}):
 {%- when Item::Struct(s) %}
 
 
-class {{ s.name }}(ctypes.Structure):
+class {{ s.name }}(ctypes.{{ s.base }}):
 {%- for l in s.doc %}
 {{ l }}
 {%- endfor %}

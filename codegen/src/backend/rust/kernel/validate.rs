@@ -6,10 +6,11 @@ use super::{Gen, doc, doc_link, path};
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
+use crate::backend::rust::uapi::rust_array;
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
 use crate::model::{
-    ByteOrder, EnumCheck, EnumEntry, EnumKind, Ioctl, MemberKind, PadScalar, Scalar, Struct,
+    ByteOrder, EnumCheck, EnumEntry, EnumKind, Ioctl, Member, MemberKind, PadScalar, Scalar, Struct,
 };
 use crate::names;
 use std::collections::BTreeMap;
@@ -21,6 +22,10 @@ enum Test {
     /// A nested struct the kernel reads, validated by its own function
     /// (the function and its arguments; at `rev` when the flag is set).
     Nested(String, Vec<String>, bool),
+    /// An array of structs the kernel reads: what a `for` goes through
+    /// to reach each element, then as for `Nested`, the element passed
+    /// as `e`.
+    NestedEach(String, String, Vec<String>, bool),
 }
 
 /// Where `checks` is in a struct: `base` is the revision of the struct
@@ -84,6 +89,18 @@ impl Check {
                 } else {
                     let lines = layout::call(w.indent(), f, args, "?;");
                     put(w, lines);
+                }
+            }
+            Test::NestedEach(array, f, args, _) => {
+                if let Some(g) = &guard {
+                    w.open(format!("if {g}"));
+                }
+                w.open(format!("for e in {array}"));
+                let lines = layout::call(w.indent(), f, args, "?;");
+                put(w, lines);
+                w.close("");
+                if guard.is_some() {
+                    w.close("");
                 }
             }
         }
@@ -192,6 +209,23 @@ impl Gen<'_> {
                     .to_string(),
             );
         }
+        if s.is_union {
+            vdoc.push(
+                "A union: which member is active is the handler's to know, and a byte that is \
+                 pad in one member is a value in another, so no byte of it is checked or \
+                 cleared here; the handler validates the member it reads (that member's own \
+                 `validate_<struct>_at`)."
+                    .to_string(),
+            );
+        }
+        if let Some(m) = s.members.iter().find(|m| m.is_flexible()) {
+            vdoc.push(format!(
+                "The flexible array member `{}` is not part of the argument: its elements \
+                 follow the struct in the caller's memory, and neither [`dispatch`] nor this \
+                 function copies, checks or clears them.",
+                snake_ident(&m.name)
+            ));
+        }
         if s.members
             .iter()
             .any(|m| matches!(m.kind, MemberKind::UserPtr { .. }))
@@ -202,9 +236,13 @@ impl Gen<'_> {
                     .to_string(),
             );
         }
-        let uses_rev = checks
-            .iter()
-            .any(|c| c.rev_test().is_some() || matches!(c.test, Test::Nested(_, _, true)));
+        let uses_rev = checks.iter().any(|c| {
+            c.rev_test().is_some()
+                || matches!(
+                    c.test,
+                    Test::Nested(_, _, true) | Test::NestedEach(_, _, _, true)
+                )
+        });
         if uses_rev {
             vdoc.push(format!(
                 "A `rev` below {} (the struct's own revision) is taken as {}.",
@@ -263,7 +301,7 @@ impl Gen<'_> {
             w.line("let _ = v;");
         }
         for c in clears {
-            w.line(c);
+            w.lines(&c);
         }
         w.close("");
     }
@@ -295,7 +333,7 @@ impl Gen<'_> {
         for (since, stmts, _) in newer {
             w.open(format!("if rev < {since}"));
             for st in stmts {
-                w.line(st);
+                w.lines(&st);
             }
             w.close("");
         }
@@ -306,7 +344,14 @@ impl Gen<'_> {
     /// false (inside a nested struct the kernel only writes), only pad is
     /// checked.
     fn checks(&self, s: &Struct, path: &[String], reads: bool, scope: Scope, out: &mut Vec<Check>) {
-        for m in &s.members {
+        // Which member of a union is active is the handler's to know: a
+        // byte is pad in one member and a value in another, so no byte
+        // of a union is checked (see `union_doc`).
+        if s.is_union {
+            return;
+        }
+        // A flexible array member's elements are not in the argument.
+        for m in s.members.iter().filter(|m| !m.is_flexible()) {
             let mut p = path.to_vec();
             p.push(snake_ident(&m.name));
             let field = format!("v.{}", p.join("."));
@@ -360,9 +405,18 @@ impl Gen<'_> {
                         }
                     }
                 }
-                MemberKind::Struct { id } => {
+                MemberKind::Struct { id, count } => {
                     let inner = self.model.struct_(id);
                     let own = self.own_struct(id);
+                    // Each element of an array the kernel reads is checked
+                    // as a struct of its own.
+                    let elem = if count.is_some() { "e" } else { &*field };
+                    let each = |test: Test| match (count, test) {
+                        (Some(_), Test::Nested(f, args, at_rev)) => {
+                            Test::NestedEach(elements(m, &field, false), f, args, at_rev)
+                        }
+                        (_, t) => t,
+                    };
                     if read {
                         let mut sub = Vec::new();
                         let inner_scope = Scope {
@@ -376,21 +430,35 @@ impl Gen<'_> {
                         }
                         // A struct of this spec is checked at the same
                         // revision; another spec's at that spec's own.
+                        let arg = if count.is_some() {
+                            elem.to_string()
+                        } else {
+                            format!("&{elem}")
+                        };
+                        let subject = if count.is_some() {
+                            format!("an element of `{label}`")
+                        } else {
+                            format!("`{label}`")
+                        };
                         let (test, doc) = if own {
                             let (f, link) = self.struct_fn("validate_{}_at", id);
                             (
-                                Test::Nested(f, vec![format!("&{field}"), "rev".to_string()], true),
-                                format!("`{label}` fails {link} at `rev`"),
+                                Test::Nested(f, vec![arg, "rev".to_string()], true),
+                                format!("{subject} fails {link} at `rev`"),
                             )
                         } else {
                             let (f, link) = self.struct_fn("validate_{}_at", id);
                             let revision = super::path(&self.uapi_prefix(id.spec()), "REVISION");
                             (
-                                Test::Nested(f, vec![format!("&{field}"), revision.clone()], false),
-                                format!("`{label}` fails {link} at `{revision}`"),
+                                Test::Nested(f, vec![arg, revision.clone()], false),
+                                format!("{subject} fails {link} at `{revision}`"),
                             )
                         };
-                        out.push(Check::new(test, doc, from));
+                        out.push(Check::new(each(test), doc, from));
+                    } else if count.is_some() {
+                        // An array the kernel only writes: `clear_out`
+                        // zeroes it whole before dispatch validates, so
+                        // its elements' pad is not checked here.
                     } else {
                         // Zeroed by clear_out before dispatch validates,
                         // but a standalone call still sees the caller's pad.
@@ -403,8 +471,9 @@ impl Gen<'_> {
                     }
                 }
                 // Any bytes are valid in an array, opaque data, a string or
-                // a pointer value.
-                MemberKind::Scalar { count: Some(_), .. }
+                // a pointer value; a union is not checked (see above).
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { count: Some(_), .. }
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
                 | MemberKind::UserPtr { .. } => {}
@@ -424,8 +493,9 @@ impl Gen<'_> {
                     .check
                     .as_ref()
                     .is_some_and(|c| c.enum_id.spec() != self.model.name),
-                MemberKind::Struct { id } => !self.own_struct(id),
-                MemberKind::Scalar { count: Some(_), .. }
+                MemberKind::Struct { id, .. } => !self.own_struct(id),
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { count: Some(_), .. }
                 | MemberKind::Pad { .. }
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
@@ -540,7 +610,7 @@ impl Gen<'_> {
     /// they apply, with the names of what they clear.
     fn newer_clears(&self, s: &Struct) -> Vec<(u32, Vec<String>, Vec<String>)> {
         let mut by_since: BTreeMap<u32, (Vec<String>, Vec<String>)> = BTreeMap::new();
-        for m in &s.members {
+        for m in s.members.iter().filter(|m| !m.is_flexible()) {
             let f = snake_ident(&m.name);
             if m.since > s.since {
                 let zero = match &m.kind {
@@ -551,8 +621,8 @@ impl Gen<'_> {
                         scalar: Some(PadScalar { count: None, .. }),
                         ..
                     } => "0".to_string(),
-                    MemberKind::Scalar { count: Some(n), .. }
-                    | MemberKind::Pad {
+                    MemberKind::Scalar { count: Some(_), .. } => rust_array(m, "0"),
+                    MemberKind::Pad {
                         scalar: Some(PadScalar { count: Some(n), .. }),
                         ..
                     }
@@ -562,7 +632,12 @@ impl Gen<'_> {
                     }
                     | MemberKind::Binary { len: n }
                     | MemberKind::String { len: n } => format!("[0; {n}]"),
-                    MemberKind::Struct { id } => format!("{}::ZERO", self.struct_ty(id)),
+                    MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
+                        format!("{}::ZERO", self.struct_ty(id))
+                    }
+                    MemberKind::Struct { id, count: Some(_) } => {
+                        rust_array(m, &format!("{}::ZERO", self.struct_ty(id)))
+                    }
                 };
                 let e = by_since.entry(m.since).or_default();
                 e.0.push(format!("v.{f} = {zero};"));
@@ -581,7 +656,7 @@ impl Gen<'_> {
                 if let Some(since) = inner_newer.iter().map(|(n, _, _)| *n).max() {
                     let (func, link) = self.struct_fn("clear_newer_{}", id);
                     let e = by_since.entry(since).or_default();
-                    e.0.push(format!("{func}(&mut v.{f}, rev);"));
+                    e.0.push(for_each(m, &f, |x| format!("{func}({x}, rev);")));
                     e.1.push(format!("the members of `{f}` newer than `rev` ({link})"));
                 }
             }
@@ -661,20 +736,34 @@ impl Gen<'_> {
     pub(super) fn clears(&self, s: &Struct) -> (Vec<String>, Vec<String>) {
         let mut stmts = Vec::new();
         let mut names = Vec::new();
-        for m in &s.members {
+        // A union's members overlap: clearing one member's out members
+        // would clear another's input, so nothing of it is cleared.
+        let members = s.members.iter().filter(|m| !m.is_flexible() && !s.is_union);
+        for m in members {
             let f = snake_ident(&m.name);
             let out = m.access == crate::model::Access::Out;
             match &m.kind {
                 // The pointer value is input even when the memory behind
                 // it is output; pad is checked, never written.
                 MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => {}
-                MemberKind::Struct { id } => {
+                // A union the kernel only writes is zeroed whole.
+                MemberKind::Union { id } => {
                     if out {
                         stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(id)));
                         names.push(format!("`{f}`"));
+                    }
+                }
+                MemberKind::Struct { id, count } => {
+                    if out {
+                        let zero = match count {
+                            Some(_) => rust_array(m, &format!("{}::ZERO", self.struct_ty(id))),
+                            None => format!("{}::ZERO", self.struct_ty(id)),
+                        };
+                        stmts.push(format!("v.{f} = {zero};"));
+                        names.push(format!("`{f}`"));
                     } else if !self.clears(self.model.struct_(id)).0.is_empty() {
                         let (func, link) = self.struct_fn("clear_out_{}", id);
-                        stmts.push(format!("{func}(&mut v.{f});"));
+                        stmts.push(for_each(m, &f, |x| format!("{func}({x});")));
                         names.push(format!("the out members of `{f}` ({link})"));
                     }
                 }
@@ -684,9 +773,13 @@ impl Gen<'_> {
                         names.push(format!("`{f}`"));
                     }
                 }
-                MemberKind::Scalar { count: Some(n), .. }
-                | MemberKind::Binary { len: n }
-                | MemberKind::String { len: n } => {
+                MemberKind::Scalar { count: Some(_), .. } => {
+                    if out {
+                        stmts.push(format!("v.{f} = {};", rust_array(m, "0")));
+                        names.push(format!("`{f}`"));
+                    }
+                }
+                MemberKind::Binary { len: n } | MemberKind::String { len: n } => {
                     if out {
                         stmts.push(format!("v.{f} = [0; {n}];"));
                         names.push(format!("`{f}`"));
@@ -700,6 +793,40 @@ impl Gen<'_> {
     /// Whether `clear_newer_<s>` does something.
     pub(super) fn has_newer(&self, s: &Struct) -> bool {
         !self.newer_clears(s).is_empty()
+    }
+}
+
+/// A statement on a nested struct member `v.<f>` (given `&mut` it as
+/// `x`), or on each element of an array of them: a `for` loop whose
+/// lines the caller writes with `RustWriter::lines`.
+fn for_each(m: &Member, f: &str, stmt: impl Fn(&str) -> String) -> String {
+    match &m.kind {
+        MemberKind::Struct { count: Some(_), .. } => {
+            format!(
+                "for e in {} {{\n    {}\n}}",
+                elements(m, &format!("v.{f}"), true),
+                stmt("e")
+            )
+        }
+        MemberKind::Struct { count: None, .. }
+        | MemberKind::Union { .. }
+        | MemberKind::Scalar { .. }
+        | MemberKind::Pad { .. }
+        | MemberKind::Binary { .. }
+        | MemberKind::String { .. }
+        | MemberKind::UserPtr { .. } => stmt(&format!("&mut v.{f}")),
+    }
+}
+
+/// What a `for` over every element of the array member at `field` goes
+/// through: the array, or for a multi-dimensional one its rows flattened.
+fn elements(m: &Member, field: &str, mutable: bool) -> String {
+    let rows = m.dims.len().saturating_sub(1);
+    match (rows, mutable) {
+        (0, false) => format!("&{field}"),
+        (0, true) => format!("&mut {field}"),
+        (_, false) => format!("{field}.iter(){}", ".flatten()".repeat(rows)),
+        (_, true) => format!("{field}.iter_mut(){}", ".flatten()".repeat(rows)),
     }
 }
 

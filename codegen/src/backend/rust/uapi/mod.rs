@@ -13,6 +13,7 @@
 
 mod ioctls;
 mod structs;
+pub(crate) use structs::rust_array;
 mod text;
 
 use crate::backend::rust::RustScalar;
@@ -68,6 +69,10 @@ impl Gen<'_> {
     /// Does the struct hold no implicit padding on any of the spec's
     /// targets (its members, nested ones included, cover every byte)?
     fn padding_free(&self, s: &Struct) -> bool {
+        // A union is its bytes (see `write_union`): no padding.
+        if s.is_union {
+            return true;
+        }
         self.model.targets.iter().all(|&t| {
             let lookup = |id: &StructId| Some(self.model.struct_(id).layout(t));
             let nested_ok = s.members.iter().all(|m| match m.kind.embedded_struct() {
@@ -136,6 +141,9 @@ impl Gen<'_> {
                     what.push_str(&format!(" (at most {max})"));
                 }
                 what.push('.');
+            }
+            MemberKind::Union { .. } => {
+                what.push_str("A union: its accessors read and write each member.");
             }
             MemberKind::Scalar { .. } | MemberKind::Struct { .. } => {}
         }

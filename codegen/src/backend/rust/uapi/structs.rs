@@ -24,6 +24,9 @@ const DERIVES_TAIL: &[&str] = &["::zerocopy::Immutable", "::zerocopy::KnownLayou
 
 impl Gen<'_> {
     pub(super) fn write_struct(&self, w: &mut RustWriter, s: &Struct) {
+        if s.is_union {
+            return self.write_union(w, s);
+        }
         let name = type_ident(&s.name);
         let text = format!(
             "{}\n{} {}",
@@ -91,7 +94,7 @@ impl Gen<'_> {
     fn member_type_text(&self, mem: &crate::model::Member) -> String {
         match &mem.kind {
             MemberKind::Scalar { ty, count: None } => ty.rust().to_string(),
-            MemberKind::Scalar { ty, count: Some(n) } => format!("[{}; {n}]", ty.rust()),
+            MemberKind::Scalar { ty, count: Some(_) } => rust_array(mem, ty.rust()),
             MemberKind::Pad {
                 scalar: Some(p), ..
             } => match p.count {
@@ -101,7 +104,12 @@ impl Gen<'_> {
             MemberKind::Pad { len, scalar: None }
             | MemberKind::Binary { len }
             | MemberKind::String { len } => format!("[u8; {len}]"),
-            MemberKind::Struct { id } => self.struct_path_text(id),
+            MemberKind::Struct { id, count: Some(_) } => {
+                rust_array(mem, &self.struct_path_text(id))
+            }
+            MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
+                self.struct_path_text(id)
+            }
             MemberKind::UserPtr { .. } => "u64".to_string(),
         }
     }
@@ -109,7 +117,7 @@ impl Gen<'_> {
     fn member_zero_text(&self, mem: &crate::model::Member) -> String {
         match &mem.kind {
             MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => "0".to_string(),
-            MemberKind::Scalar { count: Some(n), .. } => format!("[0; {n}]"),
+            MemberKind::Scalar { count: Some(_), .. } => rust_array(mem, "0"),
             MemberKind::Pad {
                 scalar: Some(p), ..
             } => match p.count {
@@ -119,7 +127,133 @@ impl Gen<'_> {
             MemberKind::Pad { len, scalar: None }
             | MemberKind::Binary { len }
             | MemberKind::String { len } => format!("[0; {len}]"),
-            MemberKind::Struct { id } => format!("{}::ZERO", self.struct_path_text(id)),
+            // A const item repeats without the element being `Copy`.
+            MemberKind::Struct { id, count: Some(_) } => {
+                rust_array(mem, &format!("{}::ZERO", self.struct_path_text(id)))
+            }
+            MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
+                format!("{}::ZERO", self.struct_path_text(id))
+            }
+        }
+    }
+
+    /// A union as its bytes: Rust's own unions derive neither `Debug` nor
+    /// `PartialEq` (nor zerocopy's `IntoBytes` without a cfg flag), so a
+    /// struct holding one could not either. The bytes follow a zero-size
+    /// array of the unsigned integer as wide as the union's alignment,
+    /// which aligns as C aligns the union on every target (a `u64` is 4
+    /// bytes aligned on i386 in both), and each member has a method that
+    /// reads it from the bytes and, where the member has no padding, one
+    /// that writes it.
+    fn write_union(&self, w: &mut RustWriter, s: &Struct) {
+        let name = type_ident(&s.name);
+        // A leading underscore: no spec const (kebab-case) is named so.
+        let bytes = format!("_{}_BYTES", crate::names::upper(&s.name));
+        for (size, preds) in self.target_groups(|t| s.layout(t).size) {
+            w.line(format!(
+                "/// The size of [`{name}`] in bytes on this target."
+            ));
+            cfg(w, &preds);
+            w.line(format!("const {bytes}: usize = {size};"));
+        }
+        let align = s.layouts.values().map(|l| l.align).max().unwrap_or(1);
+        let align_ty = match align {
+            8.. => Some("u64"),
+            4 => Some("u32"),
+            2 => Some("u16"),
+            _ => None,
+        };
+        let text = format!(
+            "{}\n{} {}\n\nA C union: its bytes, read and written through one method per member.",
+            s.doc.clone().unwrap_or_default(),
+            since_text(s.since),
+            self.layout_text(s)
+        );
+        doc(w, &text);
+        w.line("#[repr(C)]");
+        self.write_derive(w, s);
+        w.open(format!("pub struct {name}"));
+        if let Some(t) = align_ty {
+            w.line("/// The union's alignment, as C's on every target.");
+            field(w, "_align", &format!("[{t}; 0]"));
+        }
+        w.line("/// The union's bytes.");
+        field(w, "raw", &format!("[u8; {bytes}]"));
+        w.close("");
+
+        w.open(format!("impl {name}"));
+        w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
+        w.line(format!("pub const SIZE: usize = {bytes};"));
+        w.line("/// Every byte zero: the value `Default` returns, usable in const context.");
+        let mut zeros = Vec::new();
+        if align_ty.is_some() {
+            zeros.push("_align: []".to_string());
+        }
+        zeros.push(format!("raw: [0; {bytes}]"));
+        struct_lit(w, "pub const ZERO: Self = Self", &zeros, ";");
+        for mem in &s.members {
+            let f = snake_ident(&mem.name);
+            let getter = f.clone();
+            let setter = format!("set_{}", f.trim_start_matches("r#"));
+            let ty = self.member_type_text(mem);
+            let zero = self.member_zero_text(mem);
+            w.blank();
+            doc(
+                w,
+                &format!("Member `{}` of the union, read from its bytes.", mem.name),
+            );
+            w.open(format!("pub fn {getter}(&self) -> {ty}"));
+            w.line(format!(
+                "match <{ty} as ::zerocopy::FromBytes>::read_from_prefix(&self.raw) {{"
+            ));
+            w.line("    Ok((v, _)) => v,");
+            w.line(format!("    Err(_) => {zero},"));
+            w.line("}");
+            w.close("");
+            if self.member_into_bytes(mem) {
+                w.blank();
+                doc(
+                    w,
+                    &format!("Writes member `{}` into the union's bytes.", mem.name),
+                );
+                w.open(format!("pub fn {setter}(&mut self, v: &{ty})"));
+                w.line("let b = ::zerocopy::IntoBytes::as_bytes(v);");
+                w.line("self.raw[..b.len()].copy_from_slice(b);");
+                w.close("");
+            }
+        }
+        w.close("");
+
+        w.open(format!("impl ::core::default::Default for {name}"));
+        w.open("fn default() -> Self");
+        w.line("Self::ZERO");
+        w.close("");
+        w.close("");
+
+        // No member has an offset to assert: all are at 0, in the bytes.
+        for (size, preds) in self.target_groups(|t| s.layout(t).size) {
+            cfg(w, &preds);
+            let e = format!("::core::mem::size_of_val(&{name}::ZERO) == {size}");
+            assign_macro(w, "const _: ()", "assert!", &e);
+        }
+        for (align, preds) in self.target_groups(|t| s.layout(t).align) {
+            cfg(w, &preds);
+            let e = format!("::core::mem::align_of_val(&{name}::ZERO) == {align}");
+            assign_macro(w, "const _: ()", "assert!", &e);
+        }
+    }
+
+    /// Does the member's Rust type implement `IntoBytes` (no padding)?
+    fn member_into_bytes(&self, mem: &crate::model::Member) -> bool {
+        match &mem.kind {
+            MemberKind::Struct { id, .. } | MemberKind::Union { id } => {
+                self.padding_free(self.model.struct_(id))
+            }
+            MemberKind::Scalar { .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::UserPtr { .. } => true,
         }
     }
 
@@ -145,4 +279,14 @@ impl Gen<'_> {
             }
         }
     }
+}
+
+/// An array member's type (`elem` a type) or value (`elem` a value):
+/// nested as C nests a multi-dimensional array, `[[T; 8]; 4]` for
+/// `x[4][8]`.
+pub(crate) fn rust_array(mem: &crate::model::Member, elem: &str) -> String {
+    mem.dim_lens()
+        .iter()
+        .rev()
+        .fold(elem.to_string(), |t, n| format!("[{t}; {n}]"))
 }

@@ -173,6 +173,21 @@ impl Gen<'_> {
 }
 
 fn write_const(w: &mut RustWriter, c: &Const) {
+    // `core::ffi::c_ulong` is C's `unsigned long` on every target.
+    if let Some(crate::model::CType::ULong) = c.c_type {
+        doc(w, &join_paras([c.doc.clone(), Some(since_text(c.since))]));
+        let value = if c.value == -1 {
+            "!0".to_string()
+        } else {
+            c.value.to_string()
+        };
+        assign(
+            w,
+            &format!("pub const {}: ::core::ffi::c_ulong", const_ident(&c.name)),
+            &value,
+        );
+        return;
+    }
     let ty = if c.value < i128::from(i64::MIN) {
         "i128"
     } else if c.value < 0 {

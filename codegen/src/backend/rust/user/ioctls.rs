@@ -297,7 +297,9 @@ impl<'a> IoctlGen<'a> {
         for m in &self.model.struct_(id).members {
             match &m.kind {
                 MemberKind::Pad { .. } => {}
-                MemberKind::Struct { id } => self.member_accesses(id, f),
+                MemberKind::Struct { id, .. } | MemberKind::Union { id } => {
+                    self.member_accesses(id, f)
+                }
                 MemberKind::Scalar { .. }
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
@@ -311,7 +313,7 @@ impl<'a> IoctlGen<'a> {
     /// user pointer points at?
     fn nested_ptrs(&self, arg: &Struct) -> bool {
         arg.members.iter().any(|mem| match &mem.kind {
-            MemberKind::Struct { id } => self.holds_ptr(id),
+            MemberKind::Struct { id, .. } | MemberKind::Union { id } => self.holds_ptr(id),
             MemberKind::UserPtr {
                 elem: Elem::Struct(id),
                 ..
@@ -336,7 +338,7 @@ impl<'a> IoctlGen<'a> {
             .iter()
             .any(|m| match &m.kind {
                 MemberKind::UserPtr { .. } => true,
-                MemberKind::Struct { id } => self.holds_ptr(id),
+                MemberKind::Struct { id, .. } | MemberKind::Union { id } => self.holds_ptr(id),
                 MemberKind::Scalar { .. }
                 | MemberKind::Pad { .. }
                 | MemberKind::Binary { .. }
@@ -382,6 +384,7 @@ impl<'a> IoctlGen<'a> {
                 | MemberKind::Binary { .. }
                 | MemberKind::String { .. }
                 | MemberKind::Struct { .. }
+                | MemberKind::Union { .. }
                 | MemberKind::UserPtr { .. } => "u64",
             };
             self.count_fill(w, &snake_ident(&member.name), ty, &measure);
