@@ -12,6 +12,7 @@ pub mod backend;
 pub mod compat;
 pub mod diag;
 pub mod dump;
+pub mod import;
 pub mod ioc;
 pub mod layout;
 pub mod lint;

@@ -1,0 +1,794 @@
+//! From the C view of a header to the items of a spec, one function per
+//! C construct (`macro_item`, `command`, `record`, `field`, `field_type`,
+//! `enumeration`), each returning the spec item or why it cannot be
+//! expressed. A later language feature (unions, flexible arrays, ...)
+//! replaces one `Err` arm.
+
+use super::cview::{CEnum, CField, CHeader, CMacro, CRecord, Loc};
+use super::kerneldoc::{self, KernelDoc};
+use super::{Finding, Unexpressible};
+use crate::names::is_kebab;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Default)]
+pub struct Spec {
+    pub name: String,
+    pub file_name: String,
+    pub license: Option<String>,
+    pub consts: Vec<Const>,
+    pub enums: Vec<Enum>,
+    pub structs: Vec<Struct>,
+    pub ioctls: Vec<Ioctl>,
+    pub magic: Option<u8>,
+    pub nr_range: Option<(u8, u8)>,
+}
+
+#[derive(Debug)]
+pub struct Const {
+    pub name: String,
+    pub value: i128,
+    pub hex: bool,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Enum {
+    pub name: String,
+    /// YNL's `enum-name`: `Some(None)` for an anonymous C enum.
+    pub enum_name: Option<Option<String>>,
+    pub name_prefix: Option<String>,
+    pub doc: Option<String>,
+    pub entries: Vec<(String, i128, Option<String>)>,
+}
+
+#[derive(Debug)]
+pub struct Struct {
+    pub name: String,
+    pub doc: Option<String>,
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Default)]
+pub struct Member {
+    pub name: String,
+    pub ty: String,
+    pub count: Option<Bound>,
+    pub len: Option<Bound>,
+    pub strukt: Option<String>,
+    pub byte_order: Option<&'static str>,
+    pub pad: bool,
+    pub access: Option<&'static str>,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Bound {
+    N(u64),
+    Const(String),
+}
+
+#[derive(Debug)]
+pub struct Ioctl {
+    pub name: String,
+    pub nr: u8,
+    pub dir: &'static str,
+    pub arg: Option<String>,
+    pub extension: Option<&'static str>,
+    pub doc: Option<String>,
+}
+
+/// The spec items and everything that could not be expressed.
+pub fn map(h: &CHeader) -> (Spec, Vec<Finding>) {
+    let mut m = Mapper::new(h);
+    m.run();
+    (m.spec, m.findings)
+}
+
+struct Mapper<'a> {
+    h: &'a CHeader,
+    /// The C prefix every derived name starts with (`drm_ivpu`).
+    prefix: String,
+    spec: Spec,
+    findings: Vec<Finding>,
+    /// Macro name -> the const's spec name, for array bounds.
+    consts: BTreeMap<String, String>,
+    /// Struct tag -> spec name, for the structs that were expressed.
+    structs: BTreeMap<String, String>,
+}
+
+/// A command macro's parts: `DRM_IOWR(DRM_COMMAND_BASE + X, struct y)`.
+struct Command<'a> {
+    drm: bool,
+    dir: &'static str,
+    nr_expr: &'a str,
+    arg: Option<&'a str>,
+}
+
+impl<'a> Mapper<'a> {
+    fn new(h: &'a CHeader) -> Self {
+        Mapper {
+            h,
+            prefix: prefix(h),
+            spec: Spec {
+                file_name: h.file_name.clone(),
+                license: h.license.clone(),
+                ..Spec::default()
+            },
+            findings: Vec::new(),
+            consts: BTreeMap::new(),
+            structs: BTreeMap::new(),
+        }
+    }
+
+    fn not_expressible(&mut self, loc: &Loc, what: String, why: impl Into<String>) {
+        self.findings.push(Finding::Unexpressible(Unexpressible {
+            loc: loc.clone(),
+            what,
+            why: why.into(),
+            generated_as: None,
+        }));
+    }
+
+    fn run(&mut self) {
+        self.spec.name = self.prefix.replace('_', "-");
+        let guard = include_guard(self.h);
+        let mut commands = Vec::new();
+        for mac in &self.h.macros {
+            if Some(mac.name.as_str()) == guard {
+                continue;
+            }
+            if let Some(c) = command(mac) {
+                commands.push((mac, c));
+                continue;
+            }
+            match self.macro_item(mac) {
+                Ok(c) => {
+                    self.consts.insert(mac.name.clone(), c.name.clone());
+                    self.spec.consts.push(c);
+                }
+                Err(why) => self.not_expressible(&mac.loc, format!("macro {}", mac.name), why),
+            }
+        }
+        for e in &self.h.enums {
+            match self.enumeration(e) {
+                Ok(x) => self.spec.enums.push(x),
+                Err(why) => {
+                    let what = match &e.tag {
+                        Some(t) => format!("enum {t}"),
+                        None => "anonymous enum".to_string(),
+                    };
+                    self.not_expressible(&e.loc, what, why)
+                }
+            }
+        }
+        for r in &self.h.records {
+            match self.record(r) {
+                Ok(s) => {
+                    if let Some(t) = &r.tag {
+                        self.structs.insert(t.clone(), s.name.clone());
+                    }
+                    self.spec.structs.push(s);
+                }
+                Err(why) => {
+                    let what = match (&r.tag, r.is_union) {
+                        (Some(t), true) => format!("union {t}"),
+                        (Some(t), false) => format!("struct {t}"),
+                        (None, _) => "anonymous record".to_string(),
+                    };
+                    self.not_expressible(&r.loc, what, why)
+                }
+            }
+        }
+        for o in &self.h.others {
+            self.not_expressible(
+                &o.loc,
+                format!("{} {}", o.kind, o.name),
+                "a uapi spec describes structs, enums, constants and ioctls only",
+            );
+        }
+        let mut dirs: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+        for (mac, c) in commands {
+            match self.command(mac, &c) {
+                Ok(i) => {
+                    if let Some(a) = &i.arg {
+                        dirs.entry(a.clone()).or_default().insert(i.dir);
+                    }
+                    self.spec.ioctls.push(i);
+                }
+                Err(why) => self.not_expressible(&mac.loc, format!("ioctl {}", mac.name), why),
+            }
+        }
+        self.access(&dirs);
+        let nrs: Vec<u8> = self.spec.ioctls.iter().map(|i| i.nr).collect();
+        if let (Some(&lo), Some(&hi)) = (nrs.iter().min(), nrs.iter().max())
+            && (lo < 0x40 || hi > 0x9f)
+        {
+            self.spec.nr_range = Some((lo, hi));
+        }
+    }
+
+    /// Member access from the ioctl direction, the user's point of view:
+    /// every member of an `_IOWR` argument is `inout`, of an `_IOR` one
+    /// `out`, of an `_IOW` one `in` (the default). Pads have none. A
+    /// struct passed by ioctls of different directions keeps `in` and is
+    /// reported: per-ioctl access (`arg-access`) is not in the language
+    /// yet.
+    fn access(&mut self, dirs: &BTreeMap<String, BTreeSet<&'static str>>) {
+        for s in &mut self.spec.structs {
+            let Some(d) = dirs.get(&s.name) else { continue };
+            if d.len() > 1 {
+                let loc = self
+                    .h
+                    .records
+                    .iter()
+                    .find(|r| {
+                        r.tag.as_deref()
+                            == Some(&format!("{}_{}", self.prefix, s.name.replace('-', "_")))
+                    })
+                    .map(|r| r.loc.clone())
+                    .unwrap_or_default();
+                self.findings.push(Finding::Warning {
+                    loc,
+                    message: format!(
+                        "struct {}_{} is the argument of ioctls of different directions ({}); its members stay `in` until per-ioctl `arg-access` is in the language",
+                        self.prefix,
+                        s.name.replace('-', "_"),
+                        d.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+                continue;
+            }
+            let access = match d.iter().next() {
+                Some(&"inout") => Some("inout"),
+                Some(&"out") => Some("out"),
+                _ => None,
+            };
+            for m in &mut s.members {
+                if !m.pad {
+                    m.access = access;
+                }
+            }
+        }
+    }
+
+    /// The spec name of C name `c` (which must start with the prefix):
+    /// `DRM_IVPU_BO_FLAGS` -> `bo-flags`.
+    fn strip(&self, c: &str) -> Result<String, String> {
+        let lower = c.to_ascii_lowercase();
+        let rest = lower
+            .strip_prefix(&self.prefix)
+            .and_then(|r| r.strip_prefix('_'))
+            .ok_or_else(|| {
+                format!(
+                    "its name does not start with the header's prefix `{}_`, and every name the spec derives does (a per-item C name is not in the language yet)",
+                    self.prefix
+                )
+            })?;
+        kebab(rest)
+    }
+
+    fn macro_item(&self, mac: &CMacro) -> Result<Const, String> {
+        if mac.function_like {
+            return Err("a function-like macro has no value".into());
+        }
+        if mac.body.is_empty() {
+            return Err("an empty macro has no value".into());
+        }
+        let value = mac.value.ok_or_else(|| {
+            format!(
+                "its replacement list `{}` is not an integer constant expression",
+                mac.body
+            )
+        })?;
+        let name = self.strip(&mac.name)?;
+        if mac.name != mac.name.to_ascii_uppercase() {
+            return Err("its name is not upper case, as a derived C name is".into());
+        }
+        Ok(Const {
+            name,
+            value,
+            hex: mac.body.contains("0x") || mac.body.contains("0X"),
+            doc: mac
+                .doc
+                .as_deref()
+                .map(kerneldoc::parse)
+                .map(|d| d.text)
+                .filter(|t| !t.is_empty()),
+        })
+    }
+
+    fn enumeration(&self, e: &CEnum) -> Result<Enum, String> {
+        if e.entries.is_empty() {
+            return Err("an enum without entries".into());
+        }
+        let names: Vec<&str> = e.entries.iter().map(|x| x.name.as_str()).collect();
+        let entry_prefix = common_prefix(&names);
+        let (name, enum_name) = match &e.tag {
+            Some(t) => (self.strip(t)?, None),
+            None => {
+                let p = entry_prefix.trim_end_matches('_');
+                (self.strip(p)?, Some(None))
+            }
+        };
+        let derived = format!("{}_{}_", self.prefix, name.replace('-', "_")).to_ascii_uppercase();
+        let name_prefix =
+            (entry_prefix != derived).then(|| entry_prefix.to_ascii_lowercase().replace('_', "-"));
+        if entry_prefix.is_empty() {
+            return Err("its enumerators share no prefix to derive their names from".into());
+        }
+        let mut entries = Vec::new();
+        for x in &e.entries {
+            let rest = &x.name[entry_prefix.len()..];
+            let n = kebab(&rest.to_ascii_lowercase())
+                .map_err(|w| format!("enumerator {}: {w}", x.name))?;
+            entries.push((
+                n,
+                x.value,
+                x.doc.as_deref().map(|d| kerneldoc::parse(d).text),
+            ));
+        }
+        let doc = e
+            .doc
+            .as_deref()
+            .map(|d| kerneldoc::parse(d).text)
+            .filter(|t| !t.is_empty());
+        Ok(Enum {
+            name,
+            enum_name,
+            name_prefix,
+            doc,
+            entries,
+        })
+    }
+
+    fn record(&mut self, r: &CRecord) -> Result<Struct, String> {
+        if r.is_union {
+            return Err("unions are not in the language yet".into());
+        }
+        let tag = r.tag.as_deref().ok_or("an anonymous struct has no name")?;
+        if !r.attrs.is_empty() {
+            return Err(format!(
+                "attribute `{}` changes its layout and is not in the language",
+                r.attrs.join(", ")
+            ));
+        }
+        let name = self.strip(tag)?;
+        let kd = r.doc.as_deref().map(kerneldoc::parse).unwrap_or_default();
+        let mut members = Vec::new();
+        let mut bad = Vec::new();
+        for f in &r.fields {
+            match self.field(f, &kd) {
+                Ok(m) => members.push(m),
+                Err(why) => {
+                    self.not_expressible(&f.loc, format!("member {tag}.{}", f.name), why);
+                    bad.push(f.name.clone());
+                }
+            }
+        }
+        if !bad.is_empty() {
+            return Err(format!("member {} is not expressible", bad.join(", ")));
+        }
+        if members.is_empty() {
+            return Err("an empty struct".into());
+        }
+        Ok(Struct {
+            name,
+            doc: Some(kd.text).filter(|t| !t.is_empty()),
+            members,
+        })
+    }
+
+    fn field(&self, f: &CField, kd: &KernelDoc) -> Result<Member, String> {
+        if f.nested_record {
+            return Err(
+                "a struct or union defined inside another is not in the language yet".into(),
+            );
+        }
+        if f.bitfield {
+            return Err("bitfields are not in the language".into());
+        }
+        if !f.attrs.is_empty() {
+            return Err(format!(
+                "attribute `{}` changes its layout",
+                f.attrs.join(", ")
+            ));
+        }
+        let name = kebab(&f.name)?;
+        let doc = kerneldoc::member_doc(f.doc.as_deref(), &f.name, kd);
+        let mut m = self.field_type(f)?;
+        m.name = name;
+        m.pad = is_pad(&f.name, doc.as_deref()) && m.strukt.is_none() && m.ty != "string";
+        m.doc = doc;
+        Ok(m)
+    }
+
+    /// The member's type: a `__uN`/`__sN` (or `__beN`/`__leN`) scalar, a
+    /// one-dimensional array of one, a `char` array, or a struct of this
+    /// header by value.
+    fn field_type(&self, f: &CField) -> Result<Member, String> {
+        let ty = f.ty.trim();
+        if ty.contains('*') {
+            return Err(format!(
+                "pointer type `{ty}`: a uapi struct carries addresses as __u64"
+            ));
+        }
+        let (base, dims) = match ty.find('[') {
+            Some(p) => (ty[..p].trim(), &ty[p..]),
+            None => (ty, ""),
+        };
+        let dims: Vec<&str> = dims
+            .split('[')
+            .skip(1)
+            .map(|d| d.trim_end_matches(']').trim())
+            .collect();
+        let mut m = Member::default();
+        if let Some(tag) = base.strip_prefix("struct ") {
+            if !dims.is_empty() {
+                return Err(format!(
+                    "an array of structs (`{ty}`) is not in the language yet"
+                ));
+            }
+            let s = self
+                .structs
+                .get(tag)
+                .ok_or_else(|| format!("its type struct {tag} is not expressible here"))?;
+            m.ty = "struct".into();
+            m.strukt = Some(s.clone());
+            return Ok(m);
+        }
+        let (scalar, order) = match scalar(base) {
+            Some(s) => s,
+            None if base == "char" && dims.len() == 1 => ("string", None),
+            None => {
+                return Err(format!(
+                    "type `{base}` is not a fixed-width __uN, __sN, __beN or __leN type"
+                ));
+            }
+        };
+        m.ty = scalar.into();
+        m.byte_order = order;
+        match dims.as_slice() {
+            [] => {}
+            [""] => return Err("a flexible array member is not in the language yet".into()),
+            [n] => {
+                let n: u64 = n.parse().map_err(|_| format!("array bound `{n}`"))?;
+                let bound = match self.bound_name(f) {
+                    Some(c) => Bound::Const(c),
+                    None => Bound::N(n),
+                };
+                if scalar == "string" {
+                    m.len = Some(bound);
+                } else {
+                    m.count = Some(bound);
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "a multi-dimensional array (`{ty}`) is not in the language yet"
+                ));
+            }
+        }
+        Ok(m)
+    }
+
+    /// The const naming an array's bound, when the declaration writes
+    /// one (`__u32 cus[X_MAX_CUS]`).
+    fn bound_name(&self, f: &CField) -> Option<String> {
+        let inside = f.text.split_once('[')?.1.split_once(']')?.0.trim();
+        self.consts.get(inside).cloned()
+    }
+
+    fn command(&mut self, mac: &CMacro, c: &Command) -> Result<Ioctl, String> {
+        let v = mac.value.ok_or("its value could not be computed")?;
+        let (nr, magic) = ((v & 0xff) as u8, ((v >> 8) & 0xff) as u8);
+        if *self.spec.magic.get_or_insert(magic) != magic {
+            return Err(format!(
+                "its ioctl type {magic:#04x} differs from the header's first ({:#04x}); a spec has one",
+                self.spec.magic.unwrap_or(0)
+            ));
+        }
+        let arg = match c.arg {
+            None => None,
+            Some(a) => {
+                let tag = a.strip_prefix("struct ").map(str::trim).ok_or_else(|| {
+                    format!("its argument `{a}` is not a struct, and every ioctl argument is")
+                })?;
+                Some(
+                    self.structs
+                        .get(tag)
+                        .cloned()
+                        .ok_or_else(|| format!("its argument struct {tag} is not expressible"))?,
+                )
+            }
+        };
+        let upper_prefix = self.prefix.to_ascii_uppercase();
+        let own = format!("{upper_prefix}_IOCTL_");
+        let drv = upper_prefix
+            .strip_prefix("DRM_")
+            .map(|d| format!("DRM_IOCTL_{d}_"));
+        let rest = if let Some(r) = mac.name.strip_prefix(&own) {
+            r
+        } else if let Some(r) = drv.as_deref().and_then(|d| mac.name.strip_prefix(d)) {
+            r
+        } else if let Some((_, r)) = mac.name.split_once("_IOCTL_") {
+            r
+        } else {
+            mac.name
+                .strip_prefix(&format!("{upper_prefix}_"))
+                .unwrap_or(&mac.name)
+        };
+        let name = kebab(&rest.to_ascii_lowercase())?;
+        let generated = format!("{own}{rest}");
+        if generated != mac.name {
+            self.findings.push(Finding::Unexpressible(Unexpressible {
+                loc: mac.loc.clone(),
+                what: format!("ioctl {}", mac.name),
+                why: format!(
+                    "its name: the spec derives `{generated}` (`{}` for its number), and naming the command macro as the header does (`c-name`, DRM style) is not in the language yet",
+                    c.nr_expr.trim()
+                ),
+                generated_as: Some(generated),
+            }));
+        }
+        Ok(Ioctl {
+            name,
+            nr,
+            dir: c.dir,
+            arg,
+            // drm_ioctl zero-extends a shorter caller struct.
+            extension: c.drm.then_some("zero-extend"),
+            doc: mac
+                .doc
+                .as_deref()
+                .map(kerneldoc::parse)
+                .map(|d| d.text)
+                .filter(|t| !t.is_empty()),
+        })
+    }
+}
+
+/// `_IOWR(...)`, `DRM_IOW(...)`, ...: the replacement list is exactly one
+/// call of an ioctl macro; its arguments split at top-level commas.
+fn command(mac: &CMacro) -> Option<Command<'_>> {
+    if mac.function_like {
+        return None;
+    }
+    let body = mac.body.trim();
+    let open = body.find('(')?;
+    let head = body[..open].trim();
+    let args = body[open + 1..].strip_suffix(')')?;
+    let (drm, dir) = match head {
+        "_IO" => (false, "none"),
+        "_IOR" => (false, "out"),
+        "_IOW" => (false, "in"),
+        "_IOWR" => (false, "inout"),
+        "DRM_IO" => (true, "none"),
+        "DRM_IOR" => (true, "out"),
+        "DRM_IOW" => (true, "in"),
+        "DRM_IOWR" => (true, "inout"),
+        _ => return None,
+    };
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    for (i, ch) in args.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(args[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(args[start..].trim());
+    let (nr_expr, arg) = match (drm, dir, parts.as_slice()) {
+        (true, "none", [nr]) => (*nr, None),
+        (true, _, [nr, ty]) => (*nr, Some(*ty)),
+        (false, "none", [_, nr]) => (*nr, None),
+        (false, _, [_, nr, ty]) => (*nr, Some(*ty)),
+        _ => return None,
+    };
+    Some(Command {
+        drm,
+        dir,
+        nr_expr,
+        arg,
+    })
+}
+
+fn scalar(base: &str) -> Option<(&'static str, Option<&'static str>)> {
+    Some(match base {
+        "__u8" => ("u8", None),
+        "__u16" => ("u16", None),
+        "__u32" => ("u32", None),
+        "__u64" => ("u64", None),
+        "__s8" => ("s8", None),
+        "__s16" => ("s16", None),
+        "__s32" => ("s32", None),
+        "__s64" => ("s64", None),
+        "__le16" => ("u16", Some("little-endian")),
+        "__le32" => ("u32", Some("little-endian")),
+        "__le64" => ("u64", Some("little-endian")),
+        "__be16" => ("u16", Some("big-endian")),
+        "__be32" => ("u32", Some("big-endian")),
+        "__be64" => ("u64", Some("big-endian")),
+        _ => return None,
+    })
+}
+
+/// The rule for `pad: true`: the member's name says it is padding
+/// (`pad`, `padding`, `reserved`, `rsvd`, `resv`, with optional leading
+/// underscores and trailing digits or underscores) and its doc, if any,
+/// does not say otherwise (it mentions zero, padding or reserved). Such
+/// a member is spelled with its own C type and checked zero, as the
+/// header asks of it.
+pub fn is_pad(name: &str, doc: Option<&str>) -> bool {
+    let core = name
+        .trim_start_matches('_')
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
+    let named = matches!(core, "pad" | "padding" | "reserved" | "rsvd" | "resv");
+    let doc_agrees = doc.is_none_or(|d| {
+        let d = d.to_ascii_lowercase();
+        ["zero", "pad", "reserved", "must be 0"]
+            .iter()
+            .any(|w| d.contains(w))
+    });
+    named && doc_agrees
+}
+
+/// `bo_flags` -> `bo-flags`, when the C name comes back from it.
+fn kebab(c: &str) -> Result<String, String> {
+    let k = c.replace('_', "-");
+    if is_kebab(&k) && k.replace('-', "_") == c {
+        Ok(k)
+    } else {
+        Err(format!(
+            "`{c}` is not lower-case words joined by single `_`, so no spec name derives it"
+        ))
+    }
+}
+
+/// The include guard: the header's first macro, when it is empty.
+fn include_guard(h: &CHeader) -> Option<&str> {
+    h.macros
+        .first()
+        .filter(|m| m.body.is_empty() && !m.function_like)
+        .map(|m| m.name.as_str())
+}
+
+/// The longest run of whole `_`-separated words every name starts with
+/// (`DRM_IVPU_PARAM_` of `DRM_IVPU_PARAM_DEVICE_ID`, ...), ending in `_`.
+fn common_prefix(names: &[&str]) -> String {
+    let Some(first) = names.first() else {
+        return String::new();
+    };
+    let mut len = first.len();
+    for n in &names[1..] {
+        len = len.min(
+            first
+                .bytes()
+                .zip(n.bytes())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    let mut p = &first[..len];
+    // Keep whole words, and leave every name a non-empty rest.
+    if names.iter().any(|n| n.len() == p.len()) || !p.ends_with('_') {
+        p = p.rfind('_').map_or("", |i| &p[..=i]);
+        if names.iter().any(|n| n.len() == p.len()) {
+            p = p[..p.len().saturating_sub(1)]
+                .rfind('_')
+                .map_or("", |i| &p[..=i]);
+        }
+    }
+    p.to_string()
+}
+
+/// The C prefix of the header's names: of the word prefixes of its
+/// struct and enum tags and constant names, the one most names start
+/// with, the longest on a tie (`drm_ivpu`). Command macros and the nr
+/// macros inside them take no part (DRM writes `DRM_IOCTL_<DRV>_...`).
+fn prefix(h: &CHeader) -> String {
+    let guard = include_guard(h);
+    let mut names: Vec<String> = Vec::new();
+    let mut nr_macros = BTreeSet::new();
+    for m in &h.macros {
+        if let Some(c) = command(m) {
+            for tok in c
+                .nr_expr
+                .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+            {
+                nr_macros.insert(tok.to_string());
+            }
+        }
+    }
+    for m in &h.macros {
+        if command(m).is_none() && Some(m.name.as_str()) != guard && !nr_macros.contains(&m.name) {
+            names.push(m.name.to_ascii_lowercase());
+        }
+    }
+    names.extend(h.records.iter().filter_map(|r| r.tag.clone()));
+    names.extend(h.enums.iter().filter_map(|e| e.tag.clone()));
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for n in &names {
+        let words: Vec<&str> = n.split('_').collect();
+        for k in 1..words.len() {
+            let p = words[..k].join("_");
+            if !p.is_empty() {
+                *counts.entry(p).or_default() += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(a.0.len().cmp(&b.0.len())))
+        .map(|(p, _)| p)
+        .unwrap_or_else(|| {
+            h.file_name
+                .trim_end_matches(".h")
+                .to_ascii_lowercase()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pad_rule_follows_name_and_doc() {
+        assert!(is_pad("pad", Some("Padding - must be zero")));
+        assert!(is_pad("reserved", Some("Reserved, must be zero.")));
+        assert!(is_pad("pad1", None));
+        assert!(!is_pad(
+            "flags",
+            Some("Reserved for future use - must be zero")
+        ));
+        assert!(!is_pad("reserved", Some("Holds the firmware version")));
+    }
+
+    #[test]
+    fn common_prefix_keeps_whole_words() {
+        assert_eq!(common_prefix(&["A_B_C", "A_B_D"]), "A_B_");
+        assert_eq!(common_prefix(&["A_BC", "A_BD"]), "A_");
+        assert_eq!(common_prefix(&["A_B", "A_B_C"]), "A_");
+        assert_eq!(common_prefix(&["X_ONE"]), "X_");
+    }
+
+    fn mac(body: &str) -> CMacro {
+        CMacro {
+            name: "M".into(),
+            loc: Loc::default(),
+            function_like: false,
+            body: body.into(),
+            value: None,
+            doc: None,
+        }
+    }
+
+    #[test]
+    fn command_macros_are_recognised() {
+        let m = mac("DRM_IOWR(DRM_COMMAND_BASE + DRM_X_GET, struct drm_x_get)");
+        let c = command(&m).unwrap();
+        assert_eq!(
+            (c.drm, c.dir, c.nr_expr, c.arg),
+            (
+                true,
+                "inout",
+                "DRM_COMMAND_BASE + DRM_X_GET",
+                Some("struct drm_x_get")
+            )
+        );
+        let m = mac("_IOR('Q', 3, struct x)");
+        let c = command(&m).unwrap();
+        assert_eq!(
+            (c.drm, c.dir, c.nr_expr, c.arg),
+            (false, "out", "3", Some("struct x"))
+        );
+        let m = mac("_IO('Q', 4)");
+        assert_eq!(command(&m).unwrap().arg, None);
+        assert!(command(&mac("(1 << 3)")).is_none());
+    }
+}
