@@ -1,0 +1,454 @@
+//! `uabi import` on the kernel's own accel headers
+//! (tests/fixtures/headers/drm, verbatim copies; README.md there names
+//! each one's commit).
+//!
+//! For each header: the import reports exactly the expected list of
+//! constructs it cannot express (so the test fails when that list
+//! changes); the spec it writes loads and lints without errors; its
+//! generated C header, compiled by gcc for x86_64 and by every installed
+//! cross compiler, gives every struct's size and alignment, every
+//! member's offset and size, every command macro and every integer
+//! constant (macros and enumerators) the value the real header gives
+//! them on that target (the real values are computed by the same
+//! compiler from the real header: an array of them compiled with `-S`);
+//! and a program written against the real header, using every struct
+//! member by name with its type and every macro, compiles unchanged
+//! against the generated one.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use uabi::import::cview::{self, CHeader};
+use uabi::import::{Imported, Unexpressible};
+use uabi::target::Target;
+
+fn headers() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/headers/drm")
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/examples")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("import")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn clang_present() -> bool {
+    Command::new(std::env::var("UABI_CLANG").unwrap_or_else(|_| "clang".into()))
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Skips (loudly) when clang, the import's C front end, is missing.
+macro_rules! need_clang {
+    ($what:expr) => {
+        if !clang_present() {
+            uabi_test_support::skipped($what, "clang not installed (scripts/setup.sh installs it)");
+            return;
+        }
+    };
+}
+
+/// The targets whose compilers check the generated header: gcc for
+/// x86_64 and Debian's cross compilers.
+const TARGETS: &[(Target, &str)] = &[
+    (Target::X86_64, "gcc"),
+    (Target::I386, "i686-linux-gnu-gcc"),
+    (Target::Aarch64, "aarch64-linux-gnu-gcc"),
+    (Target::Arm, "arm-linux-gnueabihf-gcc"),
+    (Target::Riscv64, "riscv64-linux-gnu-gcc"),
+    (Target::Powerpc64le, "powerpc64le-linux-gnu-gcc"),
+    (Target::Mips, "mips-linux-gnu-gcc"),
+    (Target::S390x, "s390x-linux-gnu-gcc"),
+];
+
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let what = format!("{cmd:?}");
+    match cmd.output() {
+        Err(e) => Err(format!("{what}: {e}")),
+        Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).into_owned()),
+        Ok(o) => Err(format!(
+            "{what}:\n{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )),
+    }
+}
+
+fn present(cc: &str) -> bool {
+    Command::new(cc).arg("--version").output().is_ok()
+}
+
+/// One fact about the real header: a C expression and its name.
+struct Fact {
+    expr: String,
+}
+
+/// What the test compares: every struct (size, alignment, each member's
+/// offset and size), every integer macro and every enumerator, by the
+/// name the generated header gives it, minus what the import reported
+/// as not expressed.
+fn facts(c: &CHeader, imported: &Imported) -> Vec<(Fact, String)> {
+    let skipped: BTreeSet<String> = imported
+        .unexpressible()
+        .filter(|u| u.generated_as.is_none())
+        .map(|u| u.what.clone())
+        .collect();
+    let renamed: Vec<&Unexpressible> = imported
+        .unexpressible()
+        .filter(|u| u.generated_as.is_some())
+        .collect();
+    let mut out = Vec::new();
+    for r in &c.records {
+        let Some(tag) = &r.tag else { continue };
+        let kind = if r.is_union { "union" } else { "struct" };
+        if skipped.contains(&format!("{kind} {tag}")) {
+            continue;
+        }
+        let t = format!("{kind} {tag}");
+        out.push((
+            Fact {
+                expr: format!("sizeof({t})"),
+            },
+            format!("sizeof({t})"),
+        ));
+        out.push((
+            Fact {
+                expr: format!("_Alignof({t})"),
+            },
+            format!("_Alignof({t})"),
+        ));
+        for f in &r.fields {
+            let off = format!("__builtin_offsetof({t}, {})", f.name);
+            out.push((Fact { expr: off.clone() }, off));
+            let size = format!("sizeof((({t} *)0)->{})", f.name);
+            out.push((Fact { expr: size.clone() }, size));
+        }
+    }
+    for m in &c.macros {
+        if m.value.is_none() || m.function_like || skipped.contains(&format!("macro {}", m.name)) {
+            continue;
+        }
+        let generated = match renamed
+            .iter()
+            .find(|u| u.what == format!("ioctl {}", m.name))
+        {
+            Some(u) => u.generated_as.clone().unwrap(),
+            None if skipped.contains(&format!("ioctl {}", m.name)) => continue,
+            None => m.name.clone(),
+        };
+        push_value(&mut out, &m.name, &generated);
+    }
+    for e in &c.enums {
+        let what = match &e.tag {
+            Some(t) => format!("enum {t}"),
+            None => "anonymous enum".into(),
+        };
+        if skipped.contains(&what) {
+            continue;
+        }
+        for x in &e.entries {
+            push_value(&mut out, &x.name, &x.name);
+        }
+    }
+    out
+}
+
+/// A value as two 32-bit halves, so that every target's assembler
+/// prints it as `.long`/`.word` entries.
+fn push_value(out: &mut Vec<(Fact, String)>, real: &str, generated: &str) {
+    out.push((
+        Fact {
+            expr: format!("(unsigned int)(unsigned long long)({real})"),
+        },
+        format!("(unsigned int)(unsigned long long)({generated})"),
+    ));
+    out.push((
+        Fact {
+            expr: format!("(unsigned int)((unsigned long long)({real}) >> 32)"),
+        },
+        format!("(unsigned int)((unsigned long long)({generated}) >> 32)"),
+    ));
+}
+
+/// The real header's values on one target: the facts as an array of
+/// `unsigned int`, compiled to assembly by that target's compiler.
+fn real_values(cc: &str, header: &Path, facts: &[(Fact, String)], dir: &Path) -> Vec<u32> {
+    let mut c = format!(
+        "#include \"{}\"\nconst unsigned int __uabi_facts[] = {{\n",
+        header.display()
+    );
+    for (f, _) in facts {
+        let _ = writeln!(c, "\t{},", f.expr);
+    }
+    c += "};\n";
+    let src = dir.join(format!("real-{cc}.c"));
+    std::fs::write(&src, c).unwrap();
+    let asm = run(Command::new(cc)
+        .args(["-std=gnu11", "-w", "-S", "-o", "-"])
+        .arg(&src))
+    .unwrap_or_else(|e| panic!("the real header does not compile: {e}"));
+    let mut v = Vec::new();
+    for l in asm.lines() {
+        let mut w = l.split_whitespace();
+        match (w.next(), w.next()) {
+            (Some(".long" | ".word" | ".4byte" | ".int"), Some(n)) => {
+                v.push(n.parse::<i64>().unwrap() as u32)
+            }
+            (Some(".zero" | ".space" | ".skip"), Some(n)) => {
+                v.extend(std::iter::repeat_n(0, n.parse::<usize>().unwrap() / 4))
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        v.len(),
+        facts.len(),
+        "{cc}: facts in the assembly of {}",
+        src.display()
+    );
+    v
+}
+
+/// A C program written against the real header: every struct member set
+/// by name and checked to have the real type, every macro used.
+fn user_program(c: &CHeader, imported: &Imported) -> String {
+    let skipped: BTreeSet<String> = imported.unexpressible().map(|u| u.what.clone()).collect();
+    let mut p = format!(
+        "#include \"{}\"\nvoid uabi_user(void);\nvoid uabi_user(void)\n{{\n",
+        c.file_name
+    );
+    for (i, r) in c.records.iter().enumerate() {
+        let Some(tag) = &r.tag else { continue };
+        let kind = if r.is_union { "union" } else { "struct" };
+        if skipped.contains(&format!("{kind} {tag}")) {
+            continue;
+        }
+        let _ = writeln!(
+            p,
+            "\t{kind} {tag} v{i};\n\t__builtin_memset(&v{i}, 0, sizeof(v{i}));"
+        );
+        for f in &r.fields {
+            let ty = match f.ty.split_once('[') {
+                Some((base, dims)) => format!("{}[{dims}", base.trim()),
+                None => f.ty.clone(),
+            };
+            let _ = writeln!(
+                p,
+                "\t_Static_assert(__builtin_types_compatible_p(__typeof__(v{i}.{n}), {ty}), \"{tag}.{n}\");",
+                n = f.name
+            );
+            if f.ty.contains('[') {
+                let _ = writeln!(p, "\tv{i}.{}[0] = 0;", f.name);
+            } else if f.ty.starts_with("struct ") {
+                let _ = writeln!(p, "\t(void)&v{i}.{};", f.name);
+            } else {
+                let _ = writeln!(p, "\tv{i}.{} = 0;", f.name);
+            }
+        }
+    }
+    for m in &c.macros {
+        let reported = skipped.contains(&format!("macro {}", m.name))
+            || skipped.contains(&format!("ioctl {}", m.name));
+        if m.value.is_some() && !m.function_like && !reported {
+            let _ = writeln!(p, "\t(void)({});", m.name);
+        }
+    }
+    for e in &c.enums {
+        for x in &e.entries {
+            let _ = writeln!(p, "\t(void)({});", x.name);
+        }
+    }
+    p + "}\n"
+}
+
+/// Imports one header and checks it; returns the failures (empty when
+/// everything matched) and the compilers that were not there.
+fn check_header(file: &str, expected: &[&str]) -> (Vec<String>, Vec<String>) {
+    let header = headers().join(file);
+    let stem = file.trim_end_matches(".h");
+    let dir = scratch(stem);
+    let imported = uabi::import::import(&header, &[]).unwrap();
+    let mut failures = Vec::new();
+    let got: Vec<String> = imported
+        .unexpressible()
+        .map(|u| format!("{}:{} {}", u.loc.line, u.loc.col, u.what))
+        .collect();
+    if got != expected {
+        failures.push(format!(
+            "{file}: reported as not expressible:\n  {}\nexpected:\n  {}",
+            got.join("\n  "),
+            expected.join("\n  ")
+        ));
+    }
+    let spec = dir.join(format!("{stem}.yaml"));
+    std::fs::write(&spec, &imported.yaml).unwrap();
+    let checked = uabi::pipeline::load_and_lint(std::slice::from_ref(&spec));
+    if checked.has_errors() {
+        failures.push(format!(
+            "{file}: lint errors:\n{}",
+            checked.render_diagnostics()
+        ));
+        return (failures, Vec::new());
+    }
+    let model = checked.models.values().next().unwrap();
+    let gen_dir = dir.join("generated");
+    std::fs::create_dir_all(&gen_dir).unwrap();
+    let generated = uabi::backend::c::render(model)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.path.ends_with(file))
+        .unwrap_or_else(|| panic!("{file}: the spec does not generate a header of that name"));
+    std::fs::write(gen_dir.join(file), &generated.contents).unwrap();
+
+    let c = cview::read(&header, &[]).unwrap();
+    let facts = facts(&c, &imported);
+    let mut missing = Vec::new();
+    for (target, cc) in TARGETS {
+        if !present(cc) {
+            missing.push(format!("{cc} ({target}) for {file}"));
+            continue;
+        }
+        let real = real_values(cc, &header, &facts, &dir);
+        let mut check = format!("#include \"{file}\"\n");
+        for ((_, gen_expr), v) in facts.iter().zip(&real) {
+            let _ = writeln!(
+                check,
+                "_Static_assert({gen_expr} == {v}u, \"{target}: {}\");",
+                gen_expr.replace('"', "'")
+            );
+        }
+        let src = dir.join(format!("check-{target}.c"));
+        std::fs::write(&src, check).unwrap();
+        if let Err(e) = run(Command::new(cc)
+            .args(["-std=gnu11", "-fsyntax-only", "-I"])
+            .arg(&gen_dir)
+            .arg(&src))
+        {
+            failures.push(format!(
+                "{file} on {target}: the generated header differs: {e}"
+            ));
+        }
+    }
+    let user = dir.join("user.c");
+    std::fs::write(&user, user_program(&c, &imported)).unwrap();
+    for (inc, what) in [(headers(), "real"), (gen_dir, "generated")] {
+        if let Err(e) = run(Command::new("gcc")
+            .args(["-std=gnu11", "-Wall", "-Werror", "-fsyntax-only", "-I"])
+            .arg(&inc)
+            .arg(&user))
+        {
+            failures.push(format!(
+                "{file}: the user program does not compile against the {what} header: {e}"
+            ));
+        }
+    }
+    (failures, missing)
+}
+
+fn check(file: &str, expected: &[&str]) {
+    let (failures, missing) = check_header(file, expected);
+    for m in &missing {
+        uabi_test_support::skipped(&format!("import check with {m}"), "compiler missing");
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// The command macros of a DRM header: named `DRM_IOCTL_<DRV>_<X>`, which
+/// the language cannot name yet, so each is generated as
+/// `<PREFIX>_IOCTL_<X>` (and checked under that name).
+fn drm_ioctls(lines: &[(u32, &str)]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|(l, n)| format!("{l}:9 ioctl {n}"))
+        .collect()
+}
+
+#[test]
+fn ivpu() {
+    need_clang!("import of ivpu_accel.h");
+    let expected = drm_ioctls(&[
+        (29, "DRM_IOCTL_IVPU_GET_PARAM"),
+        (32, "DRM_IOCTL_IVPU_SET_PARAM"),
+        (35, "DRM_IOCTL_IVPU_BO_CREATE"),
+        (38, "DRM_IOCTL_IVPU_BO_INFO"),
+        (41, "DRM_IOCTL_IVPU_SUBMIT"),
+        (44, "DRM_IOCTL_IVPU_BO_WAIT"),
+        (47, "DRM_IOCTL_IVPU_METRIC_STREAMER_START"),
+        (51, "DRM_IOCTL_IVPU_METRIC_STREAMER_STOP"),
+        (55, "DRM_IOCTL_IVPU_METRIC_STREAMER_GET_DATA"),
+        (59, "DRM_IOCTL_IVPU_METRIC_STREAMER_GET_INFO"),
+        (63, "DRM_IOCTL_IVPU_CMDQ_CREATE"),
+        (66, "DRM_IOCTL_IVPU_CMDQ_DESTROY"),
+        (69, "DRM_IOCTL_IVPU_CMDQ_SUBMIT"),
+    ]);
+    check(
+        "ivpu_accel.h",
+        &expected.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn rocket() {
+    need_clang!("import of rocket_accel.h");
+    let expected = drm_ioctls(&[
+        (17, "DRM_IOCTL_ROCKET_CREATE_BO"),
+        (18, "DRM_IOCTL_ROCKET_SUBMIT"),
+    ]);
+    check(
+        "rocket_accel.h",
+        &expected.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+}
+
+/// The specs checked in under spec/examples are what the import writes
+/// today, and they lint without errors.
+#[test]
+fn examples_are_current_and_lint_clean() {
+    need_clang!("spec/examples freshness");
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for e in std::fs::read_dir(examples()).unwrap() {
+        let spec = e.unwrap().path();
+        if spec.extension().is_none_or(|x| x != "yaml") {
+            continue;
+        }
+        n += 1;
+        let checked = uabi::pipeline::load_and_lint(std::slice::from_ref(&spec));
+        if checked.has_errors() {
+            failures.push(format!(
+                "{}:\n{}",
+                spec.display(),
+                checked.render_diagnostics()
+            ));
+        }
+        let text = std::fs::read_to_string(&spec).unwrap();
+        let header = text
+            .lines()
+            .find_map(|l| l.strip_prefix("uapi-header: "))
+            .unwrap()
+            .to_string();
+        let fresh = uabi::import::import(&headers().join(&header), &[])
+            .unwrap()
+            .yaml;
+        if fresh != text {
+            failures.push(format!(
+                "{} is not what `uabi import` writes now; re-run it:\n  uabi import codegen/tests/fixtures/headers/drm/{header} --out spec/examples/{}",
+                spec.display(),
+                spec.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    assert!(n >= 2, "no examples found");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
