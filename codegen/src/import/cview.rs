@@ -90,6 +90,9 @@ pub struct CMacro {
     pub body: String,
     /// Its value as an integer constant expression, when it is one.
     pub value: Option<i128>,
+    /// That expression's type is `long` or `unsigned long`, whose width
+    /// differs between targets.
+    pub long: bool,
     /// The `/** ... */` comment on the lines right above it.
     pub doc: Option<String>,
 }
@@ -198,8 +201,12 @@ fn read_in(
             .and_then(|s| s.strip_prefix("__uabi_probe_"))
             .and_then(|s| s.parse::<usize>().ok())
         {
-            if let Some(v) = n.inner.first().and_then(Node::constant) {
-                probes.insert(i, v);
+            if let Some(v) = n.inner.first().and_then(Node::constant_expr) {
+                let ty = v.json.pointer("/type/qualType").and_then(Value::as_str);
+                let long = matches!(ty, Some("long" | "unsigned long"));
+                if let Some(v) = v.constant() {
+                    probes.insert(i, (v, long));
+                }
             }
             continue;
         }
@@ -234,7 +241,8 @@ fn read_in(
                 col,
             },
             function_like: d.params.is_some(),
-            value: probes.get(&i).copied(),
+            value: probes.get(&i).map(|p| p.0),
+            long: probes.get(&i).is_some_and(|p| p.1),
             name: d.name,
             body: d.body,
         });
@@ -459,12 +467,20 @@ impl Node<'_> {
     /// The value clang computed for the first constant expression at or
     /// under this node.
     fn constant(&self) -> Option<i128> {
-        if self.kind() == "ConstantExpr"
-            && let Some(v) = self.json.get("value").and_then(Value::as_str)
-        {
-            return v.parse().ok();
+        self.constant_expr()?
+            .json
+            .get("value")
+            .and_then(Value::as_str)?
+            .parse()
+            .ok()
+    }
+
+    /// The first constant expression with a value at or under this node.
+    fn constant_expr(&self) -> Option<&Node<'_>> {
+        if self.kind() == "ConstantExpr" && self.json.get("value").is_some() {
+            return Some(self);
         }
-        self.inner.iter().find_map(Node::constant)
+        self.inner.iter().find_map(Node::constant_expr)
     }
 }
 

@@ -87,6 +87,8 @@ fn summary(line: &str) -> String {
 fn member_section(line: &str) -> Option<(String, String)> {
     let rest = line.trim_start().strip_prefix('@')?;
     let (name, text) = rest.split_once(':')?;
+    // `@id :` is a common slip; kernel-doc reads it as `@id:`.
+    let name = name.trim_end();
     let ok = !name.is_empty()
         && name
             .chars()

@@ -280,6 +280,12 @@ impl<'a> Mapper<'a> {
                 mac.body
             )
         })?;
+        if mac.long && !(i128::from(i32::MIN)..=i128::from(u32::MAX)).contains(&value) {
+            return Err(format!(
+                "its value `{}` is a `long`, 64 bits here and 32 bits on i386, arm and mips, so it differs per target",
+                mac.body
+            ));
+        }
         let name = self.strip(&mac.name)?;
         if mac.name != mac.name.to_ascii_uppercase() {
             return Err("its name is not upper case, as a derived C name is".into());
@@ -302,6 +308,12 @@ impl<'a> Mapper<'a> {
             return Err("an enum without entries".into());
         }
         let names: Vec<&str> = e.entries.iter().map(|x| x.name.as_str()).collect();
+        if names.iter().any(|n| n.contains("_IOCTL_")) {
+            return Err(
+                "its enumerators are ioctl command numbers, which differ per target; the language writes them only as ioctls"
+                    .into(),
+            );
+        }
         let entry_prefix = common_prefix(&names);
         let (name, enum_name) = match &e.tag {
             Some(t) => (self.strip(t)?, None),
@@ -316,6 +328,7 @@ impl<'a> Mapper<'a> {
         if entry_prefix.is_empty() {
             return Err("its enumerators share no prefix to derive their names from".into());
         }
+        let kd = e.doc.as_deref().map(kerneldoc::parse).unwrap_or_default();
         let mut entries = Vec::new();
         for x in &e.entries {
             let rest = &x.name[entry_prefix.len()..];
@@ -324,14 +337,10 @@ impl<'a> Mapper<'a> {
             entries.push((
                 n,
                 x.value,
-                x.doc.as_deref().map(|d| kerneldoc::parse(d).text),
+                kerneldoc::member_doc(x.doc.as_deref(), &x.name, &kd),
             ));
         }
-        let doc = e
-            .doc
-            .as_deref()
-            .map(|d| kerneldoc::parse(d).text)
-            .filter(|t| !t.is_empty());
+        let doc = Some(kd.text).filter(|t| !t.is_empty());
         Ok(Enum {
             name,
             enum_name,
@@ -423,6 +432,11 @@ impl<'a> Mapper<'a> {
             .collect();
         let mut m = Member::default();
         if let Some(tag) = base.strip_prefix("struct ") {
+            if dims == [""] {
+                return Err(format!(
+                    "a flexible array member (`{ty}`) is not in the language yet"
+                ));
+            }
             if !dims.is_empty() {
                 return Err(format!(
                     "an array of structs (`{ty}`) is not in the language yet"
@@ -506,9 +520,12 @@ impl<'a> Mapper<'a> {
         let drv = upper_prefix
             .strip_prefix("DRM_")
             .map(|d| format!("DRM_IOCTL_{d}_"));
+        let drm_own = format!("DRM_IOCTL_{upper_prefix}_");
         let rest = if let Some(r) = mac.name.strip_prefix(&own) {
             r
         } else if let Some(r) = drv.as_deref().and_then(|d| mac.name.strip_prefix(d)) {
+            r
+        } else if let Some(r) = mac.name.strip_prefix(&drm_own) {
             r
         } else if let Some((_, r)) = mac.name.split_once("_IOCTL_") {
             r
@@ -705,7 +722,11 @@ fn prefix(h: &CHeader) -> String {
         }
     }
     for m in &h.macros {
-        if command(m).is_none() && Some(m.name.as_str()) != guard && !nr_macros.contains(&m.name) {
+        if command(m).is_none()
+            && !m.function_like
+            && Some(m.name.as_str()) != guard
+            && !nr_macros.contains(&m.name)
+        {
             names.push(m.name.to_ascii_lowercase());
         }
     }
@@ -764,6 +785,7 @@ mod tests {
             function_like: false,
             body: body.into(),
             value: None,
+            long: false,
             doc: None,
         }
     }
