@@ -545,3 +545,173 @@ fn amdxdna() {
         ],
     );
 }
+
+/// Runs the `uabi` binary; returns its exit code and stderr.
+fn uabi(args: &[&str], dir: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_uabi"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_missing_header_is_an_io_error() {
+    let dir = scratch("missing");
+    let (code, err) = uabi(&["import", "nope.h", "--out", "x.yaml"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nope.h"), "{err}");
+    assert!(!dir.join("x.yaml").exists());
+}
+
+#[test]
+fn an_unwritable_output_is_an_io_error() {
+    need_clang!("import to an unwritable path");
+    let dir = scratch("unwritable");
+    std::fs::write(dir.join("a.h"), "#define A_X 1\n").unwrap();
+    let (code, err) = uabi(&["import", "a.h", "--out", "no/such/dir/x.yaml"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no/such/dir/x.yaml"), "{err}");
+}
+
+/// A header clang cannot compile exits 2 (no spec is written: the header
+/// is not C, so nothing in it can be trusted), with clang's own
+/// diagnostic at the header's file:line:col.
+#[test]
+fn a_syntax_error_is_the_compilers_diagnostic() {
+    need_clang!("import of a header with a syntax error");
+    let dir = scratch("syntax");
+    std::fs::write(
+        dir.join("bad.h"),
+        "#include <linux/types.h>\nstruct bad_x {\n\t__u32 a\n\t__u32 b;\n};\n",
+    )
+    .unwrap();
+    let (code, err) = uabi(&["import", "bad.h", "--out", "x.yaml"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.h:3:9: error: expected ';'"), "{err}");
+    assert!(!dir.join("x.yaml").exists());
+    // A missing include is the same: the compiler says where.
+    std::fs::write(dir.join("inc.h"), "#include \"drm.h\"\n").unwrap();
+    let (code, err) = uabi(&["import", "inc.h", "--out", "x.yaml"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("inc.h:1:10: fatal error: 'drm.h' file not found"),
+        "{err}"
+    );
+}
+
+/// Every C construct the language lacks, each reported at its place and
+/// never dropped, with what depends on it; the rest is in the spec,
+/// which lints clean and generates a header gcc checks like the real one.
+#[test]
+fn every_construct_maps_or_is_reported() {
+    need_clang!("import mapping of each C construct");
+    let dir = scratch("constructs");
+    let h = "\
+/* SPDX-License-Identifier: MIT */
+#ifndef _DEMO_H
+#define _DEMO_H
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define DEMO_MAX_ITEMS 4
+#define DEMO_FLAG_A 0x0100
+#define DEMO_NEG (-2)
+#define DEMO_FN(x) ((x) + 1)
+#define DEMO_STR \"text\"
+#define OTHER_NAME 3
+
+/**
+ * struct demo_item - One item.
+ * @id: Its id.
+ * @pad: Padding, must be zero.
+ */
+struct demo_item {
+\t__u32 id;
+\t__u32 pad;
+\t__u64 values[DEMO_MAX_ITEMS];
+\t__be16 wire;
+\tchar name[6];
+};
+
+struct demo_outer {
+\tstruct demo_item item;
+\t__u64 flags;
+};
+
+union demo_u { __u32 a; __u64 b; };
+struct demo_bits { __u32 a : 3; __u32 b : 29; };
+struct demo_ptr { void *p; };
+struct demo_grid { __u32 g[2][3]; };
+struct demo_arr { struct demo_item items[2]; };
+struct demo_int { int x; };
+struct demo_uses_union { union demo_u u; };
+
+/** enum demo_kind - Kinds. */
+enum demo_kind {
+\t/** @DEMO_KIND_A: The first. */
+\tDEMO_KIND_A = -1,
+\tDEMO_KIND_B,
+};
+
+#define DEMO_IOCTL_GET _IOWR('Q', 3, struct demo_item)
+#define DEMO_IOCTL_SET _IOW('Q', 4, struct demo_outer)
+#define DEMO_IOCTL_BITS _IOR('Q', 5, struct demo_bits)
+#define DEMO_IOCTL_KICK _IO('Q', 6)
+#define DEMO_IOCTL_INT _IOW('Q', 7, __u32)
+#endif
+";
+    std::fs::write(dir.join("demo.h"), h).unwrap();
+    let (code, err) = uabi(&["import", "demo.h", "--out", "demo.yaml"], &dir);
+    assert_eq!(code, 1, "{err}");
+    let got: Vec<&str> = err.lines().collect();
+    let expected = [
+        "demo.h:10:9: macro DEMO_FN is not expressible: a function-like macro has no value",
+        "demo.h:11:9: macro DEMO_STR is not expressible: its replacement list `\"text\"` is not an integer constant expression",
+        "demo.h:12:9: macro OTHER_NAME is not expressible: its name does not start with the header's prefix `demo_`, and every name the spec derives does (a per-item C name is not in the language yet)",
+        "demo.h:32:7: union demo_u is not expressible: unions are not in the language yet",
+        "demo.h:33:8: struct demo_bits is not expressible: member a, b is not expressible",
+        "demo.h:33:26: member demo_bits.a is not expressible: bitfields are not in the language",
+        "demo.h:33:39: member demo_bits.b is not expressible: bitfields are not in the language",
+        "demo.h:34:8: struct demo_ptr is not expressible: member p is not expressible",
+        "demo.h:34:25: member demo_ptr.p is not expressible: pointer type `void *`: a uapi struct carries addresses as __u64",
+        "demo.h:35:8: struct demo_grid is not expressible: member g is not expressible",
+        "demo.h:35:26: member demo_grid.g is not expressible: a multi-dimensional array (`__u32[2][3]`) is not in the language yet",
+        "demo.h:36:8: struct demo_arr is not expressible: member items is not expressible",
+        "demo.h:36:36: member demo_arr.items is not expressible: an array of structs (`struct demo_item[2]`) is not in the language yet",
+        "demo.h:37:8: struct demo_int is not expressible: member x is not expressible",
+        "demo.h:37:23: member demo_int.x is not expressible: type `int` is not a fixed-width __uN, __sN, __beN or __leN type",
+        "demo.h:38:8: struct demo_uses_union is not expressible: member u is not expressible",
+        "demo.h:38:39: member demo_uses_union.u is not expressible: type `union demo_u` is not a fixed-width __uN, __sN, __beN or __leN type",
+        "demo.h:49:9: ioctl DEMO_IOCTL_BITS is not expressible: its argument struct demo_bits is not expressible",
+        "demo.h:51:9: ioctl DEMO_IOCTL_INT is not expressible: its argument `__u32` is not a struct, and every ioctl argument is",
+    ];
+    assert_eq!(got, expected, "\n{err}");
+    let yaml = std::fs::read_to_string(dir.join("demo.yaml")).unwrap();
+    for want in [
+        "name: demo\n",
+        "uapi-header: demo.h\n",
+        "license: MIT\n",
+        "existing-abi: true\n",
+        "magic: 0x51\n",
+        "nr-range: { min: 0x03, max: 0x06 }",
+        "  - name: flag-a\n    type: const\n    value: 0x0100\n",
+        "  - name: neg\n    type: const\n    value: -2\n",
+        "      - name: pad\n        type: u32\n        pad: true\n",
+        "      - { name: values, type: u64, count: max-items, access: inout }",
+        "      - { name: wire, type: u16, byte-order: big-endian, access: inout }",
+        "      - { name: name, type: string, len: 6, access: inout }",
+        "      - { name: item, type: struct, struct: item }",
+        "      - name: a\n        value: -1\n        doc: |-\n          The first.\n",
+        "  - name: kick\n    nr: 0x06\n    dir: none\n",
+    ] {
+        assert!(yaml.contains(want), "{want:?} not in:\n{yaml}");
+    }
+    let spec = dir.join("demo.yaml");
+    let checked = uabi::pipeline::load_and_lint(std::slice::from_ref(&spec));
+    assert!(!checked.has_errors(), "{}", checked.render_diagnostics());
+}
