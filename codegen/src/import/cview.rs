@@ -228,7 +228,10 @@ fn read_in(
         }
     }
     for (i, d) in defines.into_iter().enumerate() {
-        let line = lines.get(d.line as usize - 1).copied().unwrap_or("");
+        let line = lines
+            .get((d.line as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or("");
         let col = line
             .find("define")
             .and_then(|p| line[p..].find(&d.name).map(|q| p + q))
