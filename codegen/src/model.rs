@@ -128,6 +128,11 @@ pub struct Model {
     /// `license`, by default the uapi convention
     /// `((GPL-2.0 WITH Linux-syscall-note) OR MIT)`.
     pub license: String,
+    /// The prefix of every C name derived from an item's name (`c-prefix`,
+    /// kebab case; by default the spec's name).
+    pub c_prefix: String,
+    /// How the C header spells the ioctl commands.
+    pub ioctl_style: IoctlStyle,
     /// The `_IOC` type byte, if the spec has ioctls.
     pub magic: Option<u8>,
     /// Numbers retired from use; never to be reused.
@@ -163,6 +168,29 @@ pub struct Model {
     pub definition_order: Vec<ItemRef>,
 }
 
+/// DRM_IOCTL_BASE, `'d'`: the type byte of every DRM command.
+pub const DRM_MAGIC: u8 = 0x64;
+
+/// DRM_COMMAND_BASE: the first number of a DRM driver's own ioctls.
+pub const DRM_COMMAND_BASE: u8 = 0x40;
+
+/// How the C header spells ioctl commands (`ioctl: { style }`). The
+/// command numbers are the same in every style.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum IoctlStyle {
+    /// `<PREFIX>_IOCTL_MAGIC`, `<PREFIX>_NR_<X>` and
+    /// `<PREFIX>_IOCTL_<X>` over `<linux/ioctl.h>`.
+    #[default]
+    Plain,
+    /// As DRM drivers' own headers: `#include "drm.h"`, the number macro
+    /// `DRM_<DRIVER>_<X>` relative to `DRM_COMMAND_BASE` and the command
+    /// `DRM_IOCTL_<DRIVER>_<X>` through `DRM_IOWR` and friends.
+    Drm {
+        /// The `<DRIVER>` of the macro names, upper case (`IVPU`).
+        driver: String,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ItemRef {
     Const(usize),
@@ -182,6 +210,8 @@ pub struct Const {
     /// YNL's `header`: a C header that already defines it, so the uapi
     /// header does not.
     pub header: Option<String>,
+    /// `c-name`: the macro's exact name, as an existing header spells it.
+    pub c_name: Option<String>,
     pub pos: Pos,
 }
 
@@ -317,6 +347,8 @@ pub struct EnumEntry {
     /// (`1 << bit`) of a flag: always within `i64::MIN..=u64::MAX`.
     pub value: i128,
     pub since: u32,
+    /// `c-name`: the constant's exact C name.
+    pub c_name: Option<String>,
     pub pos: Pos,
 }
 
@@ -572,6 +604,8 @@ pub struct Struct {
     pub members: Vec<Member>,
     /// The layout on every target in `Target::ALL`.
     pub layouts: BTreeMap<Target, StructLayout>,
+    /// `c-name`: the exact C tag (without `struct `).
+    pub c_name: Option<String>,
     pub pos: Pos,
     pub lint_allow: Vec<String>,
     /// Describes an ABI that already ships (its own marking or the
@@ -653,6 +687,10 @@ pub struct Ioctl {
     pub cmds: BTreeMap<Target, Option<u32>>,
     /// The argument size on each target (0 without an argument).
     pub arg_sizes: BTreeMap<Target, u32>,
+    /// `c-name` and `c-nr-name`: the exact names of the C command and
+    /// number macros.
+    pub c_name: Option<String>,
+    pub c_nr_name: Option<String>,
     pub pos: Pos,
     pub nr_pos: Pos,
     pub dir_pos: Pos,

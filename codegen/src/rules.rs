@@ -152,6 +152,15 @@ catalogue! {
     VALUE_OUT_OF_RANGE = "value-out-of-range", Error, Resolve, 0,
         "the value does not fit the bounds of its type or key",
         "use a value within the bounds stated";
+    INVALID_C_NAME = "invalid-c-name", Error, Resolve, 0,
+        "a `c-name` is written into the C header as it is, so it must be a C identifier and no C or C++ keyword",
+        "write a C identifier as the existing header spells it, e.g. `DRM_IVPU_PARAM_DEVICE_ID` or `drm_ivpu_param`";
+    DRM_NR_BELOW_BASE = "drm-nr-below-base", Error, Resolve, 0,
+        "a DRM driver's number macros count from DRM_COMMAND_BASE (0x40); the numbers below it are the DRM core's own ioctls",
+        "number the driver's ioctls from 0x40 (`nr: 0x40` is written `0x00` after DRM_COMMAND_BASE), or drop `style: drm`";
+    DRM_MAGIC = "drm-magic", Error, Resolve, 0,
+        "`style: drm` commands are built by DRM_IO/DRM_IOR/DRM_IOW/DRM_IOWR, which always use DRM_IOCTL_BASE ('d', 0x64)",
+        "drop `magic` (DRM's 0x64 is the default in this style), or drop `style: drm`";
     UNDECLARED_USER_PTR = "undeclared-user-ptr", Warning, Lint, 2,
         "userspace addresses are declared `user-ptr`, so generated code copies through the user-copy abstraction with checked lengths",
         "declare the member `type: user-ptr` with its element type and count, or `lint-allow` it if it is not an address";
@@ -201,7 +210,7 @@ catalogue! {
         "generated headers and crates must compile as userspace C and C++, in the kernel, and as Rust; a keyword or macro name breaks them",
         "rename the item: the generated C name is reserved or already defined by the kernel headers";
     GENERATED_NAME_CLASH = "generated-name-clash", Error, Lint, 32,
-        "a name that becomes an identifier the generators also emit (IOCTL_MAGIC, REVISION, NR_*, IOCTL_*, a flags set's ALL mask) redefines it and breaks the header or crate",
+        "every name a generated header or crate defines (constants, enumerators, struct and enum tags, ioctl, number and magic macros, a flags set's ALL mask, and what the headers it includes define, drm.h's among them) must be defined once, or the header or crate breaks",
         "rename one of the items (or set its C name) so the generated identifiers differ";
     NETLINK_VALUE_ZERO = "netlink-value-zero", Error, Lint, 29,
         "attribute and operation value 0 is never valid on the wire (netlink reserves it); only an `unused` attribute may hold it",

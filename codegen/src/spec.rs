@@ -173,6 +173,11 @@ pub struct SpecFile {
     /// warnings.
     #[serde(default)]
     pub existing_abi: Option<S<bool>>,
+    /// The prefix of every C name derived from an item's name (kebab
+    /// case, `drm-ivpu`); default the spec's name. Other languages keep
+    /// the spec's name.
+    #[serde(default)]
+    pub c_prefix: Option<S<String>>,
     #[serde(default)]
     pub ioctl: Option<S<IoctlConfig>>,
     #[serde(default)]
@@ -247,7 +252,17 @@ pub struct McastGroupDef {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct IoctlConfig {
-    pub magic: S<Magic>,
+    /// Required, except in `style: drm`, where it is DRM's 0x64.
+    #[serde(default)]
+    pub magic: Option<S<Magic>>,
+    /// `drm`: the C header spells commands as DRM's own headers do
+    /// (`DRM_IOCTL_<DRIVER>_<X>`, numbers relative to DRM_COMMAND_BASE).
+    #[serde(default)]
+    pub style: Option<S<String>>,
+    /// The `<DRIVER>` of DRM-style macro names (default: the C prefix
+    /// without a leading `drm-`).
+    #[serde(default)]
+    pub driver: Option<S<String>>,
     /// Numbers that were used by a retired ioctl and may never be reused.
     #[serde(default)]
     pub retired: Vec<S<i128>>,
@@ -296,6 +311,10 @@ pub struct Definition {
     pub value_start: Option<S<i128>>,
     #[serde(default)]
     pub name_prefix: Option<S<String>>,
+    /// The exact C identifier of a const (its macro) or a struct (its
+    /// tag, without `struct `).
+    #[serde(default)]
+    pub c_name: Option<S<String>>,
     /// `Some(None)` for YNL's `enum-name:` with no value (anonymous enum).
     #[serde(default, deserialize_with = "present")]
     pub enum_name: Option<S<Option<String>>>,
@@ -315,6 +334,9 @@ pub struct EntryDef {
     pub name: S<String>,
     #[serde(default)]
     pub value: Option<S<i128>>,
+    /// The exact C identifier of the entry's constant.
+    #[serde(default)]
+    pub c_name: Option<S<String>>,
     #[serde(default)]
     pub doc: Option<String>,
     #[serde(default)]
@@ -383,6 +405,11 @@ pub struct IoctlDef {
     pub existing_abi: Option<S<bool>>,
     #[serde(default)]
     pub nr: Option<S<i128>>,
+    /// The exact C identifiers of the command macro and the number macro.
+    #[serde(default)]
+    pub c_name: Option<S<String>>,
+    #[serde(default)]
+    pub c_nr_name: Option<S<String>>,
     #[serde(default)]
     pub dir: Option<S<String>>,
     #[serde(default)]

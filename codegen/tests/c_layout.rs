@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use uabi::backend::c::{self, CTarget};
-use uabi::model::Model;
+use uabi::model::{IoctlStyle, Model};
 use uabi::target::Target;
 
 fn repo_root() -> PathBuf {
@@ -109,7 +109,7 @@ fn layout_program(model: &Model, target: Target) -> String {
     }
     for m in model.all_includes().into_iter().chain([model]) {
         for st in &m.structs {
-            let tag = c::struct_tag(&m.name, &st.name);
+            let tag = c::struct_tag(m, st);
             let l = st.layout(target);
             writeln!(
                 s,
@@ -136,9 +136,22 @@ fn layout_program(model: &Model, target: Target) -> String {
         // Every enum and flags value, negative ones included, as the
         // compiler reads the constant (an enumerator, or a `#define` when
         // it does not fit `int`).
+        for k in m.consts.iter().filter(|k| k.header.is_none()) {
+            let name = c::const_macro(m, k);
+            let want = if k.value < 0 {
+                format!("({}LL)", k.value)
+            } else {
+                format!("{}ULL", k.value)
+            };
+            writeln!(
+                s,
+                "_Static_assert(({name}) == {want}, \"{target}: {name}\");"
+            )
+            .unwrap();
+        }
         for e in m.enums.iter().filter(|e| e.header.is_none()) {
             for x in &e.entries {
-                let name = c::entry_macro(&m.name, e, &x.name);
+                let name = c::entry_macro(m, e, x);
                 let want = if x.value < 0 {
                     format!("({}LL)", x.value)
                 } else {
@@ -152,7 +165,7 @@ fn layout_program(model: &Model, target: Target) -> String {
             }
         }
         for io in &m.ioctls {
-            let name = c::ioctl_macro(&m.name, &io.name);
+            let name = c::ioctl_macro(m, io);
             match io.cmds[&target] {
                 Some(cmd) => writeln!(
                     s,
@@ -163,10 +176,14 @@ fn layout_program(model: &Model, target: Target) -> String {
                 // size field; the header's value is meaningless there.
                 None => writeln!(s, "/* {name}: does not fit on {target} */").unwrap(),
             }
+            // A DRM-style number macro counts from DRM_COMMAND_BASE.
+            let nr = match m.ioctl_style {
+                IoctlStyle::Drm { .. } => format!("DRM_COMMAND_BASE + {}", c::nr_macro(m, io)),
+                IoctlStyle::Plain => c::nr_macro(m, io),
+            };
             writeln!(
                 s,
-                "_Static_assert({} == {:#04x}, \"{target}: nr of {name}\");",
-                c::nr_macro(&m.name, &io.name),
+                "_Static_assert(({nr}) == {:#04x}, \"{target}: nr of {name}\");",
                 io.nr
             )
             .unwrap();
@@ -181,12 +198,21 @@ enum Outcome {
     Failed(String),
 }
 
+/// The kernel's drm.h, which DRM-style headers include as `"drm.h"`.
+/// A system include folder, as /usr/include/drm is: its own warnings
+/// (a C89 trailing comma) are not the generated header's.
+fn drm_headers() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/headers/drm")
+}
+
 fn compile(compiler: &str, args: &[&str], input: &Path, include: &Path) -> Outcome {
     let out = Command::new(compiler)
         .args(args)
         .arg("-fsyntax-only")
         .arg("-I")
         .arg(include)
+        .arg("-isystem")
+        .arg(drm_headers())
         .arg(input)
         .output();
     match out {

@@ -396,17 +396,173 @@ fn an_enum_entry_named_like_an_ioctl_macro_clashes() {
         found,
         [
             (
-                "the command of ioctl `ping` becomes the C constant `X_IOCTL_PING`, which x.yaml:4:42 already defines".to_string(),
+                "the command of ioctl `ping` becomes the C constant `X_IOCTL_PING`, which entry `ping` of `ioctl` (x.yaml:4:42) already defines".to_string(),
                 11
             ),
             (
-                "the command of ioctl `pong` becomes the C constant `X_IOCTL_PONG`, which x.yaml:4:48 already defines".to_string(),
+                "the command of ioctl `pong` becomes the C constant `X_IOCTL_PONG`, which entry `pong` of `ioctl` (x.yaml:4:48) already defines".to_string(),
                 12
             ),
             (
-                "the number of ioctl `pong` becomes the C constant `X_NR_PONG`, which x.yaml:5:40 already defines".to_string(),
+                "the number of ioctl `pong` becomes the C constant `X_NR_PONG`, which entry `pong` of `nr` (x.yaml:5:40) already defines".to_string(),
                 12
             ),
         ]
     );
+}
+
+/// The clash messages of a spec given as text, each with its line.
+fn clashes(text: &str) -> Vec<(String, u32)> {
+    lint_str(text)
+        .iter()
+        .filter(|d| d.rule.id == "generated-name-clash")
+        .map(|d| (d.message.split(';').next().unwrap().to_string(), d.pos.line))
+        .collect()
+}
+
+/// Names given with `c-name`, `c-nr-name`, `enum-name` and DRM style
+/// are checked like derived ones, in both of C's namespaces, and against
+/// what drm.h defines; a clash is an error even in existing ABI.
+#[test]
+fn every_c_name_the_header_defines_is_checked() {
+    let base =
+        "name: x\nexisting-abi: true\nc-prefix: drm-x\nioctl: { style: drm }\ndefinitions:\n";
+    let s = "  - name: s\n    type: struct\n    members:\n      - { name: a, type: u32 }\n";
+    let io = |extra: &str| {
+        format!(
+            "ioctls:\n  - {{ name: go, nr: 0x40, dir: in, arg: s, extension: zero-extend, errors: [{{ errno: EINVAL }}]{extra} }}\n"
+        )
+    };
+    // A const's c-name against drm.h.
+    let t = format!(
+        "{base}  - {{ name: base, type: const, value: 1, c-name: DRM_COMMAND_BASE }}\n{s}{}",
+        io("")
+    );
+    assert_eq!(
+        clashes(&t),
+        [(
+            "const `base` becomes the C constant `DRM_COMMAND_BASE`, which drm.h already defines"
+                .to_string(),
+            6
+        )]
+    );
+    // An entry's c-name against the command macro of an ioctl.
+    let t = format!(
+        "{base}  - {{ name: e, type: enum, entries: [{{ name: a, c-name: DRM_IOCTL_X_GO }}] }}\n{s}{}",
+        io("")
+    );
+    assert_eq!(clashes(&t), [("the command of ioctl `go` becomes the C constant `DRM_IOCTL_X_GO`, which entry `a` of `e` (t.yaml:6:38) already defines".to_string(), 12)]);
+    // c-nr-name against a const.
+    let t = format!(
+        "{base}  - {{ name: k, type: const, value: 1 }}\n{s}{}",
+        io(", c-nr-name: DRM_X_K")
+    );
+    assert_eq!(clashes(&t), [("the number of ioctl `go` becomes the C constant `DRM_X_K`, which const `k` (t.yaml:6:13) already defines".to_string(), 12)]);
+    // Tags: a struct's c-name against an enum's enum-name; a const of
+    // the same spelling is in the other namespace and no clash.
+    let t = format!(
+        "{base}  - {{ name: e, type: enum, enum-name: drm-x-s, entries: [a] }}\n  - {{ name: drm-x-s, type: const, value: 1, c-name: drm_x_s }}\n{s}{}",
+        io("")
+    );
+    assert_eq!(
+        clashes(&t),
+        [(
+            "struct `s` becomes the C tag `drm_x_s`, which enum `e` (t.yaml:6:13) already defines"
+                .to_string(),
+            8
+        )]
+    );
+    // drm.h's tags and enumerators count too: `struct drm_version`, and
+    // `_DRM_AGP` of its `enum drm_map_type`.
+    let t = "name: x\nc-prefix: drm\nioctl: { style: drm, driver: x }\ndefinitions:\n  - { name: m, type: enum, entries: [{ name: a, c-name: _DRM_AGP }] }\n  - name: version\n    type: struct\n    members:\n      - { name: a, type: u32 }\n";
+    assert_eq!(
+        clashes(t),
+        [
+            (
+                "entry `a` of `m` becomes the C constant `_DRM_AGP`, which drm.h already defines"
+                    .to_string(),
+                5
+            ),
+            (
+                "struct `version` becomes the C tag `drm_version`, which drm.h already defines"
+                    .to_string(),
+                6
+            ),
+        ]
+    );
+    // Without DRM style, drm.h is not included: no clash.
+    let t = "name: x\ndefinitions:\n  - { name: base, type: const, value: 1, c-name: DRM_COMMAND_BASE }\n";
+    assert_eq!(clashes(t), []);
+    // A clash stays an error in existing ABI.
+    let t = format!(
+        "{base}  - {{ name: base, type: const, value: 1, c-name: DRM_IOWR }}\n{s}{}",
+        io("")
+    );
+    let d = lint_str(&t);
+    assert!(
+        d.iter()
+            .any(|d| d.rule.id == "generated-name-clash"
+                && d.severity == uabi::diag::Severity::Error),
+        "{d:#?}"
+    );
+}
+
+/// An included spec's header is part of the translation unit: its names
+/// clash with the including spec's.
+#[test]
+fn names_of_included_headers_clash_too() {
+    let dir = std::env::temp_dir().join(format!("uabi-c-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("core.yaml"),
+        "name: core\nc-prefix: drm\ndefinitions:\n  - { name: max, type: const, value: 1 }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("drv.yaml"), "name: drv\ninclude: [core.yaml]\ndefinitions:\n  - { name: limit, type: const, value: 2, c-name: DRM_MAX }\n").unwrap();
+    let model = uabi::load::load(&dir.join("drv.yaml"), Some("drv.yaml"))
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    let found: Vec<String> = lint(&model)
+        .sorted()
+        .iter()
+        .filter(|d| d.rule.id == "generated-name-clash")
+        .map(|d| d.message.split(';').next().unwrap().to_string())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("const `limit` becomes the C constant `DRM_MAX`, which const `max` ("),
+        "{found:?}"
+    );
+}
+
+/// The ring section and the control messages' counts and maximums are
+/// part of the header too: a struct named like a ring's helper struct,
+/// and an attribute named like its set's maximum, clash.
+#[test]
+fn ring_and_netlink_section_names_clash_too() {
+    let rings = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint/support/rings-ok.yaml"),
+    )
+    .unwrap();
+    assert_eq!(clashes(&rings), []);
+    let t = rings.replace(
+        "  - name: ring-create\n    type: struct\n",
+        "  - name: helper\n    type: struct\n    c-name: rq_sq_ring\n    members: [{ name: a, type: u32 }]\n  - name: ring-create\n    type: struct\n",
+    );
+    let found = clashes(&t);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .0
+            .starts_with("ring `sq` becomes the C tag `rq_sq_ring`, which struct `helper` ("),
+        "{found:?}"
+    );
+    let t = "name: x\nprotocol: genetlink\nattribute-sets:\n  - name: a\n    attributes:\n      - { name: b, type: u32 }\n      - { name: max, type: u32 }\n";
+    let found = clashes(t);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0.starts_with("attribute `max` of `a` becomes the C constant `X_A_A_MAX`, which a constant of the control messages ("),
+        "{found:?}"
+    );
+    assert_eq!(found[0].1, 7);
 }

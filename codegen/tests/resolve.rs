@@ -344,3 +344,66 @@ fn one_spec_per_name_in_a_tree() {
     let rules: Vec<&str> = result.unwrap_err().iter().map(|d| d.rule.id).collect();
     assert_eq!(rules, ["duplicate-name"]);
 }
+
+/// The keys of the kernel's own C names, misused: each a diagnostic at
+/// the key, with its rule.
+#[test]
+fn c_name_keys_are_checked_where_written() {
+    let err = |text: &str| -> (&'static str, u32, u32, String) {
+        let d = uabi::load::load_str(text, "x.yaml").unwrap_err();
+        assert_eq!(d.len(), 1, "{d:#?}");
+        (
+            d[0].rule.id,
+            d[0].pos.line,
+            d[0].pos.col,
+            d[0].message.clone(),
+        )
+    };
+    // `c-name` on an enum: its tag is `enum-name`.
+    let e = err("name: x\ndefinitions:\n  - { name: e, type: enum, c-name: e_t, entries: [a] }\n");
+    assert_eq!((e.0, e.1, e.2), ("key-not-allowed", 3, 36), "{}", e.3);
+    // A keyword is no name.
+    let e = err(
+        "name: x\ndefinitions:\n  - { name: s, type: struct, c-name: class, members: [{ name: a, type: u32 }] }\n",
+    );
+    assert_eq!((e.0, e.1, e.2), ("invalid-c-name", 3, 38), "{}", e.3);
+    let e = err(
+        "name: x\nioctl: { magic: 0x64 }\nioctls:\n  - { name: go, nr: 0x40, c-nr-name: 1GO }\n",
+    );
+    assert_eq!((e.0, e.1, e.2), ("invalid-c-name", 4, 38), "{}", e.3);
+    // `driver` needs DRM style; a style is `drm` or absent.
+    let e = err("name: x\nioctl: { magic: 0x64, driver: x }\n");
+    assert_eq!((e.0, e.1), ("key-not-allowed", 2), "{}", e.3);
+    let e = err("name: x\nioctl: { magic: 0x64, style: dri }\n");
+    assert_eq!((e.0, e.1, e.2), ("bad-value", 2, 30), "{}", e.3);
+    // Only DRM style has a default magic.
+    let e = err("name: x\nioctl: { nr-range: { min: 0x40, max: 0x9f } }\n");
+    assert_eq!((e.0, e.1), ("missing-key", 2), "{}", e.3);
+    let e = err("name: x\nc-prefix: Drm_X\n");
+    assert_eq!((e.0, e.1, e.2), ("invalid-name", 2, 11), "{}", e.3);
+    // The driver defaults to the c-prefix without `drm-`, and the magic
+    // to 0x64; `driver` overrides.
+    let m = uabi::load::load_str(
+        "name: x\nc-prefix: drm-ivpu\nioctl: { style: drm }\n",
+        "x.yaml",
+    )
+    .unwrap();
+    assert_eq!(
+        m.ioctl_style,
+        uabi::model::IoctlStyle::Drm {
+            driver: "IVPU".into()
+        }
+    );
+    assert_eq!(m.magic, Some(0x64));
+    let m = uabi::load::load_str(
+        "name: habanalabs\nc-prefix: hl\nioctl: { style: drm, driver: hl, magic: 0x64 }\n",
+        "x.yaml",
+    )
+    .unwrap();
+    assert_eq!(
+        m.ioctl_style,
+        uabi::model::IoctlStyle::Drm {
+            driver: "HL".into()
+        }
+    );
+}

@@ -12,6 +12,7 @@
 //! errors cannot be silenced.
 
 mod allow;
+mod c_names;
 mod ioctls;
 mod layout;
 mod members;
@@ -57,6 +58,7 @@ pub fn lint(model: &Model) -> Diagnostics {
     }
     cx.reserved_names_misc();
     cx.generated_name_clashes();
+    cx.c_name_clashes();
     cx.netlink();
     cx.lint_allows();
     cx.out

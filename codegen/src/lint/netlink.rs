@@ -71,7 +71,6 @@ impl Cx<'_> {
                 }
             }
         }
-        self.c_name_clashes();
         for (set, a) in requested_attrs(m) {
             let bounded = a.len.is_some()
                 || a.max_len.is_some()
@@ -110,98 +109,6 @@ impl Cx<'_> {
                     .with_hint(format!("add {key}"));
                 self.emit(d, &[&a.lint_allow]);
             }
-        }
-    }
-}
-
-impl Cx<'_> {
-    /// Every constant the C header defines must have its own name: the
-    /// definitions' constants, the ioctls' command and number macros, the
-    /// magic, each flags set's `_ALL`, and the constants of attribute
-    /// sets, operations and multicast groups (named by YNL's rules, so two
-    /// items may meet in one name: set `a`'s `b-c` and set `a-b`'s `c`; an
-    /// enum `ioctl` of spec `x` with an entry `ping` is `X_IOCTL_PING`,
-    /// the command macro of an ioctl `ping`).
-    pub(super) fn c_name_clashes(&mut self) {
-        use crate::backend::c;
-        let m = self.model;
-        let mut seen: std::collections::BTreeMap<String, Pos> = Default::default();
-        let mut found: Vec<(Pos, String)> = Vec::new();
-        let mut add = |name: String, pos: &Pos, what: &str| {
-            if let Some(first) = seen.get(&name) {
-                found.push((
-                    pos.clone(),
-                    format!(
-                        "{what} becomes the C constant `{name}`, which {first} already defines"
-                    ),
-                ));
-            } else {
-                seen.insert(name, pos.clone());
-            }
-        };
-        for e in m.enums.iter().filter(|e| e.header.is_none()) {
-            for x in &e.entries {
-                add(
-                    c::entry_macro(&m.name, e, &x.name),
-                    &x.pos,
-                    &format!("entry `{}`", x.name),
-                );
-            }
-        }
-        for e in m.enums.iter().filter(|e| e.header.is_none()) {
-            if e.kind == crate::model::EnumKind::Flags {
-                add(
-                    c::flags_all_macro(&m.name, e),
-                    &e.pos,
-                    &format!("the mask of every bit of `{}`", e.name),
-                );
-            }
-        }
-        for k in m.consts.iter().filter(|k| k.header.is_none()) {
-            add(
-                c::const_macro(&m.name, &k.name),
-                &k.pos,
-                &format!("const `{}`", k.name),
-            );
-        }
-        if m.magic.is_some() && !m.ioctls.is_empty() {
-            add(c::magic_macro(&m.name), &m.pos, "the spec's ioctl magic");
-        }
-        for i in &m.ioctls {
-            add(
-                c::ioctl_macro(&m.name, &i.name),
-                &i.pos,
-                &format!("the command of ioctl `{}`", i.name),
-            );
-            add(
-                c::nr_macro(&m.name, &i.name),
-                &i.pos,
-                &format!("the number of ioctl `{}`", i.name),
-            );
-        }
-        for set in m.attribute_sets.iter().filter(|s| s.subset_of.is_none()) {
-            for a in &set.attributes {
-                add(
-                    c::attr_macro(m, set, a),
-                    &a.pos,
-                    &format!("attribute `{}` of `{}`", a.name, set.name),
-                );
-            }
-        }
-        if let Some(ops) = &m.operations {
-            for op in &ops.list {
-                add(
-                    c::op_macro(m, &op.name),
-                    &op.pos,
-                    &format!("operation `{}`", op.name),
-                );
-            }
-        }
-        for (pos, msg) in found {
-            let d = self
-                .diag(&rules::GENERATED_NAME_CLASH, &pos, msg)
-                .with_hint("rename one of them, or give its set or enum a `name-prefix`");
-            self.emit(d, &[]);
         }
     }
 }

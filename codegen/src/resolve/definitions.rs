@@ -22,6 +22,7 @@ impl Resolver<'_> {
         self.forbid_enum_keys(d, "a const");
         // A value has no layout or behaviour to reproduce.
         self.forbid("existing-abi", &d.existing_abi, "a const");
+        let c_name = self.c_name(d.c_name.as_ref());
         let since = self.since(&d.since);
         let Some(v) = &d.value.value else {
             self.err(
@@ -53,6 +54,7 @@ impl Resolver<'_> {
             hex: self.written_hex(v),
             since,
             header: d.header.as_ref().map(|h| h.value.clone()),
+            c_name,
             pos: self.pos(&d.name),
         })
     }
@@ -62,6 +64,14 @@ impl Resolver<'_> {
         let what = if flags { "flags" } else { "enum" };
         let name = self.name(&d.name, what);
         self.forbid_struct_keys(d, &format!("an {what}"));
+        if let Some(c) = &d.c_name {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(c),
+                format!("`c-name` does not apply to an {what}"),
+                "name its C tag with `enum-name` and its entries with `name-prefix` or each entry's `c-name`",
+            );
+        }
         self.forbid(
             "value",
             &d.value.value,
@@ -89,16 +99,18 @@ impl Resolver<'_> {
         let mut out: Vec<EnumEntry> = Vec::new();
         for e in &entries.value {
             let pos = self.pos(e);
-            let (ename, doc, value, esince) = match (&e.value.name, &e.value.full) {
-                (Some(n), _) => (e.with(n.clone()), None, None, None),
+            let (ename, doc, value, esince, c_name) = match (&e.value.name, &e.value.full) {
+                (Some(n), _) => (e.with(n.clone()), None, None, None, None),
                 (None, Some(f)) => (
                     f.name.clone(),
                     f.doc.clone(),
                     f.value.as_ref(),
                     f.since.as_ref(),
+                    f.c_name.as_ref(),
                 ),
                 (None, None) => continue,
             };
+            let c_name = self.c_name(c_name);
             let ename_s = self.name(&ename, "entry");
             if let Some(v) = value {
                 // An enum value may be negative, as an existing ABI's is
@@ -151,6 +163,7 @@ impl Resolver<'_> {
                 doc,
                 value: v,
                 since: esince,
+                c_name,
                 pos,
             });
             next += 1;

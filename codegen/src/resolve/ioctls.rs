@@ -137,6 +137,22 @@ impl Resolver<'_> {
             let Some((nr, nr_s)) = self.ioctl_nr(i, &name, &out, model) else {
                 continue;
             };
+            if let IoctlStyle::Drm { driver } = &model.ioctl_style
+                && nr < DRM_COMMAND_BASE
+            {
+                self.err(
+                    &rules::DRM_NR_BELOW_BASE,
+                    self.pos(nr_s),
+                    format!(
+                        "nr {nr:#04x} of `{name}` is below DRM_COMMAND_BASE ({DRM_COMMAND_BASE:#04x}), so DRM_{driver}_{} would be negative",
+                        crate::names::upper(&name)
+                    ),
+                    "",
+                );
+                continue;
+            }
+            let c_name = self.c_name(i.c_name.as_ref());
+            let c_nr_name = self.c_name(i.c_nr_name.as_ref());
             let arg = match &i.arg {
                 None => None,
                 Some(a) => match struct_named(model, &a.value) {
@@ -177,6 +193,8 @@ impl Resolver<'_> {
                 errors_declared: i.errors.is_some(),
                 cmds,
                 arg_sizes,
+                c_name,
+                c_nr_name,
                 pos,
                 nr_pos: self.pos(nr_s),
                 dir_pos: i

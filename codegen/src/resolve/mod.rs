@@ -35,6 +35,25 @@ use std::sync::Arc;
 /// The ioctl numbers a driver uses when its spec names no `nr-range`.
 const DEFAULT_NR_RANGE: (u8, u8) = (0x40, 0x9f);
 
+/// What the `ioctl:` block sets.
+struct IoctlCfg {
+    magic: Option<u8>,
+    retired_nrs: Vec<u8>,
+    nr_range: (u8, u8),
+    style: IoctlStyle,
+}
+
+impl Default for IoctlCfg {
+    fn default() -> Self {
+        IoctlCfg {
+            magic: None,
+            retired_nrs: Vec::new(),
+            nr_range: DEFAULT_NR_RANGE,
+            style: IoctlStyle::Plain,
+        }
+    }
+}
+
 /// Resolves one parsed spec file whose includes are already resolved.
 pub fn resolve(
     file: &Arc<str>,
@@ -309,9 +328,13 @@ impl Resolver<'_> {
         }
         let uapi_header = self.uapi_header(s, &name);
         let license = self.license(s);
-        let (magic, retired_nrs, nr_range) = match &s.ioctl {
-            Some(cfg) => self.ioctl_config(cfg, includes),
-            None => (None, Vec::new(), DEFAULT_NR_RANGE),
+        let c_prefix = match &s.c_prefix {
+            Some(p) => self.name(p, "c-prefix"),
+            None => name.clone(),
+        };
+        let cfg = match &s.ioctl {
+            Some(cfg) => self.ioctl_config(cfg, includes, &c_prefix),
+            None => IoctlCfg::default(),
         };
         let targets = self.targets(s);
 
@@ -345,9 +368,11 @@ impl Resolver<'_> {
             revision: self.revision,
             uapi_header,
             license,
-            magic,
-            retired_nrs,
-            nr_range,
+            c_prefix,
+            ioctl_style: cfg.style,
+            magic: cfg.magic,
+            retired_nrs: cfg.retired_nrs,
+            nr_range: cfg.nr_range,
             targets,
             source: source_label.to_string(),
             pos: self.pos(&s.name),
@@ -429,14 +454,42 @@ impl Resolver<'_> {
         }
     }
 
-    /// The `ioctl:` block: magic, retired numbers and the driver's
-    /// number range, and the magic shared with included specs.
+    /// The `ioctl:` block: magic, style, retired numbers and the
+    /// driver's number range, and the magic shared with included specs.
     fn ioctl_config(
         &mut self,
         cfg: &S<spec::IoctlConfig>,
         includes: &[Arc<Model>],
-    ) -> (Option<u8>, Vec<u8>, (u8, u8)) {
-        let magic = self.magic(&cfg.magic);
+        c_prefix: &str,
+    ) -> IoctlCfg {
+        let style = self.ioctl_style(cfg, c_prefix);
+        let magic = match (&cfg.magic, &style) {
+            (Some(m), IoctlStyle::Drm { .. }) => {
+                let v = self.magic(m);
+                if let Some(v) = v.filter(|v| *v != DRM_MAGIC) {
+                    self.err(
+                        &rules::DRM_MAGIC,
+                        self.pos(m),
+                        format!(
+                            "ioctl magic {v:#04x} with `style: drm`, whose commands always use DRM_IOCTL_BASE ({DRM_MAGIC:#04x})"
+                        ),
+                        "",
+                    );
+                }
+                v
+            }
+            (Some(m), IoctlStyle::Plain) => self.magic(m),
+            (None, IoctlStyle::Drm { .. }) => Some(DRM_MAGIC),
+            (None, IoctlStyle::Plain) => {
+                self.err(
+                    &rules::MISSING_KEY,
+                    self.pos(cfg),
+                    "`ioctl:` has no `magic`",
+                    "add `magic: 0x64` (the _IOC type byte), or `style: drm` for a DRM driver",
+                );
+                None
+            }
+        };
         let mut retired_nrs = Vec::new();
         let mut nr_range = DEFAULT_NR_RANGE;
         for r in &cfg.retired {
@@ -475,7 +528,7 @@ impl Resolver<'_> {
             {
                 self.err(
                     &rules::MAGIC_MISMATCH,
-                    self.pos(&cfg.magic),
+                    cfg.magic.as_ref().map_or_else(|| self.pos(cfg), |m| self.pos(m)),
                     format!(
                         "ioctl magic {m:#04x} differs from {im:#04x} of the included spec `{}` ({})",
                         inc.name, inc.pos
@@ -484,7 +537,70 @@ impl Resolver<'_> {
                 );
             }
         }
-        (magic, retired_nrs, nr_range)
+        IoctlCfg {
+            magic,
+            retired_nrs,
+            nr_range,
+            style,
+        }
+    }
+
+    /// `style` and `driver` of the `ioctl:` block.
+    fn ioctl_style(&mut self, cfg: &S<spec::IoctlConfig>, c_prefix: &str) -> IoctlStyle {
+        let drm = match &cfg.style {
+            None => false,
+            Some(s) if s.value == "drm" => true,
+            Some(s) => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(s),
+                    format!("unknown ioctl style `{}`", s.value),
+                    "write `style: drm` for DRM's own macro names, or leave it out",
+                );
+                false
+            }
+        };
+        if !drm {
+            self.forbid("driver", &cfg.driver, "an ioctl block without `style: drm`");
+            return IoctlStyle::Plain;
+        }
+        let driver = match &cfg.driver {
+            Some(d) => self.name(d, "driver"),
+            None => c_prefix
+                .strip_prefix("drm-")
+                .unwrap_or(c_prefix)
+                .to_string(),
+        };
+        IoctlStyle::Drm {
+            driver: crate::names::upper(&driver),
+        }
+    }
+
+    /// A `c-name`, checked to be a C identifier the header can define.
+    fn c_name(&mut self, v: Option<&S<String>>) -> Option<String> {
+        let v = v?;
+        let n = v.value.as_str();
+        let ident = n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ident {
+            self.err(
+                &rules::INVALID_C_NAME,
+                self.pos(v),
+                format!("c-name `{n}` is not a C identifier"),
+                "",
+            );
+            return None;
+        }
+        if crate::backend::c::is_reserved_word(n) {
+            self.err(
+                &rules::INVALID_C_NAME,
+                self.pos(v),
+                format!("c-name `{n}` is a C or C++ keyword or a predefined macro"),
+                "",
+            );
+            return None;
+        }
+        Some(n.to_string())
     }
 
     /// The target ABIs: listed, or the default set.

@@ -158,6 +158,7 @@ impl Resolver<'_> {
     pub(super) fn structure(&mut self, d: &S<spec::Definition>, s: &SpecFile) -> Option<Struct> {
         let name = self.name(&d.name, "struct");
         self.forbid_enum_keys(d, "a struct");
+        let c_name = self.c_name(d.c_name.as_ref());
         self.forbid("value", &d.value.value, "a struct");
         let since = self.since(&d.since);
         let Some(members) = &d.members else {
@@ -206,6 +207,7 @@ impl Resolver<'_> {
             since,
             members: out,
             layouts: BTreeMap::new(),
+            c_name,
             pos: self.pos(&d.name),
             lint_allow: d.lint_allow.iter().map(|s| s.value.clone()).collect(),
             existing_abi: self.existing_abi(d.existing_abi.as_ref()),

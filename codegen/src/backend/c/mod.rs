@@ -10,14 +10,21 @@
 //! The shape of the file is the askama template `templates/c/header.h`;
 //! this module prepares a flat view model (names, values, comment lines).
 
+mod drm_h;
+mod names;
 mod rings;
+
+pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS as DRM_H_TAGS};
+
+pub use names::*;
+pub use rings::ring_names;
 
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
-    Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model,
-    PtrLen, Scalar, Struct, StructId,
+    Attr, AttrSet, ByteOrder, Elem, Enum, EnumKind, Ioctl, IoctlStyle, ItemRef, Member, MemberKind,
+    Model, PtrLen, Scalar, Struct,
 };
 use crate::names::{snake, upper};
 use askama::Template;
@@ -47,11 +54,6 @@ pub fn header_path(model: &Model) -> PathBuf {
         .join(&model.uapi_header)
 }
 
-/// The C type of a struct of spec `owner`: `struct accel_bo_create`.
-pub fn struct_tag(owner: &str, name: &str) -> String {
-    format!("struct {}_{}", snake(owner), snake(name))
-}
-
 /// The C identifier of a struct member: snake case, with `_` appended
 /// when the name is a C or C++ keyword or a predefined macro (`class`,
 /// `linux`, `errno`), since C has no raw identifiers. Lint rejects such
@@ -65,38 +67,10 @@ pub fn member_ident(name: &str) -> String {
     }
 }
 
-/// The name of an ioctl's command macro: `SOFTACCEL_IOCTL_SUBMIT`.
-pub fn ioctl_macro(spec: &str, ioctl: &str) -> String {
-    format!("{}_IOCTL_{}", upper(spec), upper(ioctl))
-}
-
-/// The name of an ioctl's number macro: `SOFTACCEL_NR_SUBMIT`.
-pub fn nr_macro(spec: &str, ioctl: &str) -> String {
-    format!("{}_NR_{}", upper(spec), upper(ioctl))
-}
-
-/// The name of a spec's magic macro: `SOFTACCEL_IOCTL_MAGIC`.
-pub fn magic_macro(spec: &str) -> String {
-    format!("{}_IOCTL_MAGIC", upper(spec))
-}
-
-/// The name of a const: `SOFTACCEL_MAX_ENGINES`.
-pub fn const_macro(spec: &str, name: &str) -> String {
-    format!("{}_{}", upper(spec), upper(name))
-}
-
-/// The constant of an enum or flags entry: `SOFTACCEL_ENGINE_KIND_COMPUTE`,
-/// or YNL's `name-prefix` followed by the entry (`foo-` -> `FOO_COMPUTE`).
-pub fn entry_macro(spec: &str, e: &Enum, entry: &str) -> String {
-    match &e.name_prefix {
-        Some(p) => upper(&format!("{p}{entry}")),
-        None => format!("{}_{}_{}", upper(spec), upper(&e.name), upper(entry)),
-    }
-}
-
-/// The mask of every bit of a flags set: `ACCEL_BO_FLAGS_ALL`.
-pub fn flags_all_macro(spec: &str, e: &Enum) -> String {
-    format!("{}_{}_ALL", upper(spec), upper(&e.name))
+/// Whether `ident` is a C or C++ keyword or a predefined macro, which no
+/// name the header defines may be.
+pub fn is_reserved_word(ident: &str) -> bool {
+    RESERVED.contains(&ident)
 }
 
 /// Identifiers that may not be used as member names in a header that C,
@@ -133,6 +107,9 @@ struct HeaderView {
     /// Banner text lines (inside a comment).
     banner: Vec<String>,
     guard: String,
+    /// Whether the header includes drm.h for its ioctl macros, as DRM
+    /// drivers' headers do, instead of <linux/ioctl.h>.
+    drm: bool,
     /// Paths of the included specs' headers, relative to this one.
     includes: Vec<String>,
     /// Comment lines of the spec's doc.
@@ -206,7 +183,6 @@ struct Assert {
 
 impl HeaderView {
     fn new(model: &Model) -> Result<HeaderView, RenderError> {
-        let spec_upper = upper(&model.name);
         let mut items = Vec::new();
         for item in &model.definition_order {
             match *item {
@@ -217,13 +193,8 @@ impl HeaderView {
                 ItemRef::Enum(i) => {
                     let e = &model.enums[i];
                     items.push(match e.kind {
-                        // YNL declares flags as a C enum of bit values;
-                        // a YNL family's header does the same.
-                        EnumKind::Flags if model.netlink.protocol.is_some() && fits_c_enum(e) => {
-                            Item::Enum(enum_view(model, e))
-                        }
+                        _ if is_c_enum(model, e) => Item::Enum(enum_view(model, e)),
                         EnumKind::Flags => Item::Defines(flags_view(model, e)),
-                        EnumKind::Enum if fits_c_enum(e) => Item::Enum(enum_view(model, e)),
                         EnumKind::Enum => Item::Defines(wide_enum_view(model, e)),
                     });
                 }
@@ -244,6 +215,7 @@ impl HeaderView {
             license: model.license.clone(),
             banner: banner_lines(model).iter().map(|l| sanitize(l)).collect(),
             guard: guard(&model.uapi_header),
+            drm: matches!(model.ioctl_style, IoctlStyle::Drm { .. }),
             includes: model
                 .includes
                 .iter()
@@ -254,7 +226,7 @@ impl HeaderView {
             ioctls: ioctl_views(model),
             netlink: render_template(model, "C netlink", &NetlinkView::new(model))?,
             rings: rings::c_section(model)?,
-            check: format!("{spec_upper}_ABI_CHECK"),
+            check: check_macro(model),
             checks: check_groups(model),
         })
     }
@@ -285,7 +257,7 @@ fn const_view(model: &Model, i: usize) -> DefineGroup {
                 .doc(c.doc.as_deref())
                 .since(c.since)
                 .lines(),
-            name: const_macro(&model.name, &c.name),
+            name: const_macro(model, c),
             // Hex as written while C reads it as an `int` or `unsigned
             // int`; beyond that `c_int`'s suffix keeps C89 happy.
             value: match &c.hex {
@@ -294,6 +266,25 @@ fn const_view(model: &Model, i: usize) -> DefineGroup {
             },
         }],
     }
+}
+
+/// Whether the header writes `e` as a C enum (with its tag), not as
+/// `#define`s; flags written as `#define`s get an `_ALL` mask.
+pub fn is_c_enum(model: &Model, e: &Enum) -> bool {
+    match e.kind {
+        // YNL declares flags as a C enum of bit values; a YNL family's
+        // header does the same.
+        EnumKind::Flags => model.netlink.protocol.is_some() && fits_c_enum(e),
+        EnumKind::Enum => fits_c_enum(e),
+    }
+}
+
+/// The names of YNL's `render-max` constants of `e` (none without it).
+pub fn render_max_names(model: &Model, e: &Enum) -> Vec<String> {
+    render_max_defines(model, e)
+        .into_iter()
+        .map(|d| d.name)
+        .collect()
 }
 
 /// C requires enumerator values to fit in `int` (`-pedantic` rejects
@@ -305,11 +296,7 @@ fn fits_c_enum(e: &Enum) -> bool {
 }
 
 fn enum_view(model: &Model, e: &Enum) -> EnumView {
-    let tag = match &e.enum_name {
-        Some(n) if n.is_empty() => "enum".to_string(),
-        Some(n) => format!("enum {}", snake(n)),
-        None => format!("enum {}_{}", snake(&model.name), snake(&e.name)),
-    };
+    let tag = enum_tag(model, e);
     let doc = if tag == "enum" {
         Comment::plain(0)
             .doc(e.doc.as_deref())
@@ -326,7 +313,7 @@ fn enum_view(model: &Model, e: &Enum) -> EnumView {
         .entries
         .iter()
         .map(|x| {
-            let name = entry_macro(&model.name, e, &x.name);
+            let name = entry_macro(model, e, x);
             Define {
                 doc: Comment::kernel_doc(8)
                     .short()
@@ -360,7 +347,7 @@ fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
                     .doc(x.doc.as_deref())
                     .since(x.since)
                     .lines(),
-                name: entry_macro(&model.name, e, &x.name),
+                name: entry_macro(model, e, x),
                 value: c_int(x.value),
             })
             .collect(),
@@ -378,7 +365,7 @@ fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
                 .doc(x.doc.as_deref())
                 .since(x.since)
                 .lines(),
-            name: entry_macro(&model.name, e, &x.name),
+            name: entry_macro(model, e, x),
             value: c_mask(x.bits()),
         })
         .collect();
@@ -389,7 +376,7 @@ fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
                 e.name
             ))
             .lines(),
-        name: flags_all_macro(&model.name, e),
+        name: flags_all_macro(model, e),
         value: c_mask(e.mask()),
     });
     defines.extend(render_max_defines(model, e));
@@ -404,7 +391,7 @@ fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
 }
 
 fn struct_view(model: &Model, s: &Struct) -> StructView {
-    let tag = struct_tag(&model.name, &s.name);
+    let tag = struct_tag(model, s);
     let members = s
         .members
         .iter()
@@ -469,7 +456,7 @@ fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
     // defined first: the resolver orders every const before the structs,
     // and an included header comes before this one.
     let bound = |n: &u32| match &m.bound_const {
-        Some(c) => const_macro(&c.spec, &c.name),
+        Some(c) => const_name_macro(model, c),
         None => n.to_string(),
     };
     match &m.kind {
@@ -495,11 +482,6 @@ fn member_decl(model: &Model, m: &Member, ident: &str) -> String {
     }
 }
 
-/// The tag of a struct of this spec or an included one.
-fn owned_struct_tag(model: &Model, id: &StructId) -> String {
-    struct_tag(id.spec(), &model.struct_(id).name)
-}
-
 fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
     let elem = match elem {
         Elem::Scalar(t) => t.c().to_string(),
@@ -519,26 +501,39 @@ fn ioctl_views(model: &Model) -> Vec<DefineGroup> {
     let Some(magic) = model.magic else {
         return Vec::new();
     };
-    let magic_name = magic_macro(&model.name);
-    let mut groups = vec![DefineGroup {
-        doc: Vec::new(),
-        defines: vec![Define {
-            doc: Comment::plain(0)
-                .text("The _IOC type byte of every ioctl of this spec.")
-                .lines(),
-            name: magic_name.clone(),
-            value: format!("{magic:#04x}"),
-        }],
-    }];
+    let drm = matches!(model.ioctl_style, IoctlStyle::Drm { .. });
+    let mut groups = Vec::new();
+    // DRM style: drm.h's DRM_IOCTL_BASE is the type byte and its
+    // DRM_IO* macros put it in.
+    let magic_name = magic_macro(model).unwrap_or_else(|| "DRM_IOCTL_BASE".to_string());
+    if !drm {
+        groups.push(DefineGroup {
+            doc: Vec::new(),
+            defines: vec![Define {
+                doc: Comment::plain(0)
+                    .text("The _IOC type byte of every ioctl of this spec.")
+                    .lines(),
+                name: magic_name.clone(),
+                value: format!("{magic:#04x}"),
+            }],
+        });
+    }
     for ioctl in &model.ioctls {
-        let nr = nr_macro(&model.name, &ioctl.name);
+        let nr_name = nr_macro(model, ioctl);
+        let nr = if drm {
+            format!("DRM_COMMAND_BASE + {nr_name}")
+        } else {
+            nr_name.clone()
+        };
         let arg = ioctl
             .arg
             .as_ref()
             .filter(|_| ioctl.dir != Dir::None)
             .map(|a| owned_struct_tag(model, a));
         let value = match (&arg, ioctl.dir) {
+            (_, Dir::None) if drm => format!("DRM_IO({nr})"),
             (_, Dir::None) => format!("_IO({magic_name}, {nr})"),
+            (Some(a), d) if drm => format!("DRM{}({nr}, {a})", d.c_macro()),
             (Some(a), d) => format!("{}({magic_name}, {nr}, {a})", d.c_macro()),
             // An argument-less ioctl with a direction is a lint error;
             // still describe it exactly: size 0.
@@ -549,12 +544,12 @@ fn ioctl_views(model: &Model) -> Vec<DefineGroup> {
             defines: vec![
                 Define {
                     doc: Vec::new(),
-                    name: nr.clone(),
-                    value: format!("{:#04x}", ioctl.nr),
+                    name: nr_name,
+                    value: format!("{:#04x}", nr_value(model, ioctl)),
                 },
                 Define {
                     doc: Vec::new(),
-                    name: ioctl_macro(&model.name, &ioctl.name),
+                    name: ioctl_macro(model, ioctl),
                     value,
                 },
             ],
@@ -573,7 +568,7 @@ fn ioc_dir_bits(d: Dir) -> &'static str {
 }
 
 fn ioctl_doc(model: &Model, ioctl: &Ioctl, arg: Option<&str>) -> Vec<String> {
-    let name = ioctl_macro(&model.name, &ioctl.name);
+    let name = ioctl_macro(model, ioctl);
     let mut c = Comment::kernel_doc(0)
         .lead(&format!("{name} - "))
         .doc(ioctl.doc.as_deref())
@@ -613,8 +608,8 @@ fn check_groups(model: &Model) -> Vec<CheckGroup> {
     });
     structs
         .map(|s| {
-            let tag = struct_tag(&model.name, &s.name);
-            let base = format!("{}_{}", snake(&model.name), snake(&s.name));
+            let tag = struct_tag(model, s);
+            let base = struct_ident(model, s);
             let asserts = |l: &crate::model::StructLayout| -> Vec<Assert> {
                 let mut v = vec![Assert {
                     expr: format!("sizeof({tag}) == {}", l.size),
@@ -994,7 +989,7 @@ fn render_max_defines(model: &Model, e: &Enum) -> Vec<Define> {
     if !e.render_max {
         return Vec::new();
     }
-    let pfx = ynl_entry_prefix(&model.name, e);
+    let pfx = entry_prefix(model, e);
     match e.kind {
         EnumKind::Flags => vec![Define {
             doc: Vec::new(),
@@ -1021,15 +1016,6 @@ fn render_max_defines(model: &Model, e: &Enum) -> Vec<Define> {
                 },
             ]
         }
-    }
-}
-
-/// The prefix of an enum's entries: its `name-prefix`, or
-/// `<SPEC>_<ENUM>_`.
-pub fn ynl_entry_prefix(spec: &str, e: &Enum) -> String {
-    match &e.name_prefix {
-        Some(p) => upper(p),
-        None => format!("{}_{}_", upper(spec), upper(&e.name)),
     }
 }
 
@@ -1078,6 +1064,19 @@ fn ynl_tag(enum_name: Option<&str>) -> String {
     }
 }
 
+/// Every name the control-message section defines: the family's name
+/// and version, the constants of attribute sets and operations with
+/// their counts and maximums, and the multicast group names.
+pub fn netlink_names(model: &Model) -> Vec<String> {
+    let v = NetlinkView::new(model);
+    let mut out: Vec<String> = v.family.into_iter().map(|d| d.name).collect();
+    for e in v.enums {
+        out.extend(e.entries.into_iter().chain(e.after).map(|d| d.name));
+    }
+    out.extend(v.mcast.into_iter().map(|d| d.name));
+    out
+}
+
 #[derive(Template)]
 #[template(path = "c/templates/netlink.h", escape = "none")]
 struct NetlinkView {
@@ -1121,7 +1120,7 @@ impl NetlinkView {
         }
         family.extend(nl.string_consts.iter().map(|c| Define {
             doc: Vec::new(),
-            name: const_macro(&model.name, &c.name),
+            name: format!("{}_{}", upper(&model.c_prefix), upper(&c.name)),
             value: format!("\"{}\"", c.value.replace('\\', "\\\\").replace('"', "\\\"")),
         }));
         let mut enums = Vec::new();

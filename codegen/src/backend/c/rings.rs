@@ -42,7 +42,7 @@ struct CRings {
 /// macros, one header struct per ring with compile-time checks, and the
 /// userspace C11 producer/consumer helpers.
 pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
-    let spec = names::snake(&model.name);
+    let spec = names::snake(&model.c_prefix);
     let rings = model
         .rings
         .iter()
@@ -51,7 +51,7 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
                 Scalar::U64 => ("__u64", 8),
                 _ => ("__u32", 4),
             };
-            let owner = r.entry.spec();
+            let owner = model.owner(&r.entry);
             let entry = model.struct_(&r.entry);
             let entry_size = entry.layouts.values().next().map_or(0, |l| l.size);
             let user_produces = r.producer == Producer::User;
@@ -59,7 +59,7 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
             let mut text = format!(
                 "The {} ring: entries of struct {}, produced by {producer}, {}..{} of them (a power of two).",
                 r.name,
-                super::struct_tag(owner, &entry.name).trim_start_matches("struct "),
+                super::struct_ident(owner, entry),
                 r.min_entries,
                 r.max_entries
             );
@@ -69,7 +69,7 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
             CRing {
                 name: r.name.clone(),
                 doc: c_comment(&text),
-                upper: format!("{}_RING_{}", names::upper(&model.name), names::upper(&r.name)),
+                upper: format!("{}_RING_{}", names::upper(&model.c_prefix), names::upper(&r.name)),
                 min: r.min_entries,
                 max: r.max_entries,
                 entry_size,
@@ -77,7 +77,7 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
                 index,
                 index_size,
                 snake: format!("{spec}_{}_ring", names::snake(&r.name)),
-                entry: super::struct_tag(owner, &entry.name),
+                entry: super::struct_tag(owner, entry),
                 role: if user_produces {
                     "userspace produces"
                 } else {
@@ -89,11 +89,61 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
         })
         .collect();
     let view = CRings {
-        p: names::upper(&model.name),
+        p: names::upper(&model.c_prefix),
         header_size: 192,
         rings,
     };
     render_template(model, "C rings", &view)
+}
+
+/// The names the ring section defines: for the spec (empty without
+/// rings) and for each ring, in ring order. Each is a name and whether it
+/// is a tag.
+pub fn ring_names(model: &Model) -> (Vec<(String, bool)>, Vec<Vec<(String, bool)>>) {
+    if model.rings.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let p = names::upper(&model.c_prefix);
+    let spec = names::snake(&model.c_prefix);
+    let common = [
+        "PRODUCER_OFFSET",
+        "CONSUMER_OFFSET",
+        "FLAGS_OFFSET",
+        "ENTRIES_OFFSET",
+        "HEADER_SIZE",
+        "NEED_WAKEUP",
+        "ERROR",
+        "CHECK",
+        "CHECK_",
+        "CHECK__",
+    ]
+    .iter()
+    .map(|n| (format!("{p}_RING_{n}"), false))
+    .collect();
+    let per_ring = model
+        .rings
+        .iter()
+        .map(|r| {
+            let upper = format!("{p}_RING_{}", names::upper(&r.name));
+            let snake = format!("{spec}_{}_ring", names::snake(&r.name));
+            let mut v: Vec<(String, bool)> = ["MIN_ENTRIES", "MAX_ENTRIES", "ENTRY_SIZE"]
+                .iter()
+                .map(|n| (format!("{upper}_{n}"), false))
+                .collect();
+            v.push((
+                format!("{spec}_{}_ring_header", names::snake(&r.name)),
+                true,
+            ));
+            v.extend(
+                ["init", "reserve", "publish", "pop", "release"]
+                    .iter()
+                    .map(|f| (format!("{snake}_{f}"), false)),
+            );
+            v.push((snake, true));
+            v
+        })
+        .collect();
+    (common, per_ring)
 }
 
 /// `text` as a C block comment wrapped to 80 columns.

@@ -12,7 +12,11 @@
 #define {{ guard }}
 
 #include <linux/types.h>
+{%- if drm %}
+#include "drm.h"
+{%- else %}
 #include <linux/ioctl.h>
+{%- endif %}
 {%- for inc in includes %}
 #include "{{ inc }}"
 {%- endfor %}

@@ -1,0 +1,143 @@
+//! Every C name the header defines for a spec's items. Each is derived
+//! from the item's name under the spec's C prefix (`c-prefix`, by default
+//! the spec's name) unless the spec gives the exact identifier an
+//! existing header uses (`c-name`, `c-nr-name`, `enum-name`,
+//! `name-prefix`); `ioctl: { style: drm }` spells the ioctl macros as DRM
+//! drivers' own headers do. Lint's clash check asks the same functions,
+//! so what it checks is what the header defines.
+
+use crate::model::{Const, ConstName, Enum, EnumEntry, Ioctl, IoctlStyle, Model, Struct, StructId};
+use crate::names::{snake, upper};
+
+/// The C type of a struct of `owner` (the spec that defines it): its
+/// `c-name` or `<prefix>_<name>`, with `struct `: `struct drm_ivpu_param`.
+pub fn struct_tag(owner: &Model, s: &Struct) -> String {
+    format!("struct {}", struct_ident(owner, s))
+}
+
+/// The tag of a struct without `struct `.
+pub fn struct_ident(owner: &Model, s: &Struct) -> String {
+    match &s.c_name {
+        Some(n) => n.clone(),
+        None => format!("{}_{}", snake(&owner.c_prefix), snake(&s.name)),
+    }
+}
+
+/// The tag of a struct of `model` or of a spec it includes.
+pub fn owned_struct_tag(model: &Model, id: &StructId) -> String {
+    struct_tag(model.owner(id), model.struct_(id))
+}
+
+/// The tag of a C enum (`enum softaccel_opcode`), `enum` alone for YNL's
+/// anonymous enums (an empty `enum-name`).
+pub fn enum_tag(owner: &Model, e: &Enum) -> String {
+    match &e.enum_name {
+        Some(n) if n.is_empty() => "enum".to_string(),
+        Some(n) => format!("enum {}", snake(n)),
+        None => format!("enum {}_{}", snake(&owner.c_prefix), snake(&e.name)),
+    }
+}
+
+/// The macro of a const: its `c-name` or `<PREFIX>_<NAME>`.
+pub fn const_macro(owner: &Model, c: &Const) -> String {
+    match &c.c_name {
+        Some(n) => n.clone(),
+        None => format!("{}_{}", upper(&owner.c_prefix), upper(&c.name)),
+    }
+}
+
+/// The macro of a const named by a size key (`count: max-cus`), which
+/// may belong to an included spec.
+pub fn const_name_macro(model: &Model, c: &ConstName) -> String {
+    let owner = if c.spec == model.name {
+        Some(model)
+    } else {
+        model.tree.get(&c.spec).map(AsRef::as_ref)
+    };
+    match owner.and_then(|o| Some((o, o.consts.iter().find(|k| k.name == c.name)?))) {
+        Some((o, k)) => const_macro(o, k),
+        // The resolver made the reference from these specs; kept total.
+        None => format!("{}_{}", upper(&c.spec), upper(&c.name)),
+    }
+}
+
+/// The constant of an enum or flags entry: its `c-name`, YNL's
+/// `name-prefix` followed by the entry (`foo-` -> `FOO_COMPUTE`), or
+/// `<PREFIX>_<ENUM>_<ENTRY>`.
+pub fn entry_macro(owner: &Model, e: &Enum, x: &EnumEntry) -> String {
+    match &x.c_name {
+        Some(n) => n.clone(),
+        None => format!("{}{}", entry_prefix(owner, e), upper(&x.name)),
+    }
+}
+
+/// The prefix of an enum's derived entry names: its `name-prefix`, or
+/// `<PREFIX>_<ENUM>_`.
+pub fn entry_prefix(owner: &Model, e: &Enum) -> String {
+    match &e.name_prefix {
+        Some(p) => upper(p),
+        None => format!("{}_{}_", upper(&owner.c_prefix), upper(&e.name)),
+    }
+}
+
+/// The mask of every bit of a flags set: `ACCEL_BO_FLAGS_ALL`.
+pub fn flags_all_macro(owner: &Model, e: &Enum) -> String {
+    format!("{}_{}_ALL", upper(&owner.c_prefix), upper(&e.name))
+}
+
+/// The command macro of an ioctl: its `c-name`, `DRM_IOCTL_<DRIVER>_<X>`
+/// in DRM style, else `<PREFIX>_IOCTL_<X>`.
+pub fn ioctl_macro(owner: &Model, io: &Ioctl) -> String {
+    match (&io.c_name, &owner.ioctl_style) {
+        (Some(n), _) => n.clone(),
+        (None, IoctlStyle::Drm { driver }) => format!("DRM_IOCTL_{driver}_{}", upper(&io.name)),
+        (None, IoctlStyle::Plain) => {
+            format!("{}_IOCTL_{}", upper(&owner.c_prefix), upper(&io.name))
+        }
+    }
+}
+
+/// The number macro of an ioctl: its `c-nr-name`, `DRM_<DRIVER>_<X>`
+/// (relative to DRM_COMMAND_BASE) in DRM style, else `<PREFIX>_NR_<X>`.
+pub fn nr_macro(owner: &Model, io: &Ioctl) -> String {
+    match (&io.c_nr_name, &owner.ioctl_style) {
+        (Some(n), _) => n.clone(),
+        (None, IoctlStyle::Drm { driver }) => format!("DRM_{driver}_{}", upper(&io.name)),
+        (None, IoctlStyle::Plain) => format!("{}_NR_{}", upper(&owner.c_prefix), upper(&io.name)),
+    }
+}
+
+/// The value the number macro holds: the `_IOC_NR`, or in DRM style its
+/// offset from DRM_COMMAND_BASE (the resolver rejects lower numbers).
+pub fn nr_value(owner: &Model, io: &Ioctl) -> u8 {
+    match owner.ioctl_style {
+        IoctlStyle::Drm { .. } => io.nr.saturating_sub(crate::model::DRM_COMMAND_BASE),
+        IoctlStyle::Plain => io.nr,
+    }
+}
+
+/// The magic macro, `SOFTACCEL_IOCTL_MAGIC`; none in DRM style, where
+/// drm.h's DRM_IOCTL_BASE is the type byte.
+pub fn magic_macro(owner: &Model) -> Option<String> {
+    match owner.ioctl_style {
+        IoctlStyle::Drm { .. } => None,
+        IoctlStyle::Plain => Some(format!("{}_IOCTL_MAGIC", upper(&owner.c_prefix))),
+    }
+}
+
+/// The macro that the header's layout checks are written with.
+pub fn check_macro(owner: &Model) -> String {
+    format!("{}_ABI_CHECK", upper(&owner.c_prefix))
+}
+
+/// Every name drm.h defines (with drm_mode.h), which a DRM-style header
+/// includes: each with whether it is a tag (`struct drm_version`) rather
+/// than an ordinary identifier or macro (`DRM_COMMAND_BASE`).
+pub fn drm_h_names() -> impl Iterator<Item = (&'static str, bool)> {
+    use super::drm_h::{IDENTIFIERS, MACROS, TAGS};
+    MACROS
+        .iter()
+        .chain(IDENTIFIERS)
+        .map(|n| (*n, false))
+        .chain(TAGS.iter().map(|n| (*n, true)))
+}

@@ -1,0 +1,246 @@
+//! Rule 32 across the whole C header: every name it defines must be its
+//! own. Names come from the C backend's own naming functions, so what is
+//! checked is what is written, `c-name`s, `c-prefix` and DRM style
+//! included. C has two namespaces a header fills: ordinary identifiers
+//! (macros, enumerators) and tags (`struct x`, `enum x`), checked apart.
+//! The headers of included specs are part of the translation unit, and a
+//! DRM-style header includes drm.h, so their names count too; a clash is
+//! reported at the second of the two items, in this spec.
+
+use super::*;
+use crate::backend::c;
+use crate::model::EnumKind;
+use std::collections::BTreeMap;
+
+/// One name the header (or a header it includes) defines.
+struct Defined {
+    name: String,
+    /// Tags live apart from macros and enumerators.
+    tag: bool,
+    /// What defines it, for the message: "const `max-cus`".
+    what: String,
+    /// Where; None for drm.h's own names.
+    pos: Option<Pos>,
+    /// Whether this spec defines it (not an included one).
+    own: bool,
+}
+
+impl Cx<'_> {
+    /// Every name the C header defines, checked against every other.
+    pub(super) fn c_name_clashes(&mut self) {
+        let m = self.model;
+        let mut names: Vec<Defined> = Vec::new();
+        if matches!(m.ioctl_style, crate::model::IoctlStyle::Drm { .. }) {
+            for (n, tag) in c::drm_h_names() {
+                names.push(Defined {
+                    name: n.to_string(),
+                    tag,
+                    what: "drm.h".to_string(),
+                    pos: None,
+                    own: false,
+                });
+            }
+        }
+        for inc in m.all_includes() {
+            defined_by(inc, false, &mut names);
+        }
+        let mut own = Vec::new();
+        defined_by(m, true, &mut own);
+        // The second of two items is the later one in the spec.
+        own.sort_by_key(|d| d.pos.as_ref().map(|p| (p.line, p.col)));
+        names.extend(own);
+
+        let mut seen: BTreeMap<(bool, &str), &Defined> = BTreeMap::new();
+        let mut found: Vec<(Pos, String)> = Vec::new();
+        for d in &names {
+            match seen.get(&(d.tag, d.name.as_str())) {
+                Some(first) if d.own => {
+                    let kind = if d.tag { "C tag" } else { "C constant" };
+                    let there = match &first.pos {
+                        Some(p) => format!("{} ({p})", first.what),
+                        None => first.what.clone(),
+                    };
+                    found.push((
+                        d.pos.clone().unwrap_or_else(|| m.pos.clone()),
+                        format!(
+                            "{} becomes the {kind} `{}`, which {there} already defines",
+                            d.what, d.name
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert((d.tag, d.name.as_str()), d);
+                }
+            }
+        }
+        for (pos, msg) in found {
+            let d = self
+                .diag(&rules::GENERATED_NAME_CLASH, &pos, msg)
+                .with_hint("rename one of them, or set the C name of one with `c-name` (`c-nr-name` for an ioctl's number, `name-prefix` or `enum-name` for an enum)");
+            // Two definitions of one name break the header, existing ABI
+            // or not: no real header has them.
+            self.emit_for(d, &[], false);
+        }
+    }
+}
+
+/// The names `m`'s own header defines.
+fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
+    let mut add = |name: String, tag: bool, what: String, pos: &Pos| {
+        out.push(Defined {
+            name,
+            tag,
+            what,
+            pos: Some(pos.clone()),
+            own,
+        })
+    };
+    for k in m.consts.iter().filter(|k| k.header.is_none()) {
+        add(
+            c::const_macro(m, k),
+            false,
+            format!("const `{}`", k.name),
+            &k.pos,
+        );
+    }
+    for k in &m.netlink.string_consts {
+        add(
+            format!("{}_{}", upper(&m.c_prefix), upper(&k.name)),
+            false,
+            format!("const `{}`", k.name),
+            &k.pos,
+        );
+    }
+    for e in m.enums.iter().filter(|e| e.header.is_none()) {
+        let kind = if e.kind == EnumKind::Flags {
+            "flags"
+        } else {
+            "enum"
+        };
+        let c_enum = c::is_c_enum(m, e);
+        if c_enum && e.enum_name.as_deref() != Some("") {
+            let tag = c::enum_tag(m, e);
+            add(
+                tag.trim_start_matches("enum ").to_string(),
+                true,
+                format!("{kind} `{}`", e.name),
+                &e.pos,
+            );
+        }
+        for x in &e.entries {
+            add(
+                c::entry_macro(m, e, x),
+                false,
+                format!("entry `{}` of `{}`", x.name, e.name),
+                &x.pos,
+            );
+        }
+        if e.kind == EnumKind::Flags && !c_enum {
+            add(
+                c::flags_all_macro(m, e),
+                false,
+                format!("the mask of every bit of `{}`", e.name),
+                &e.pos,
+            );
+        }
+        for n in c::render_max_names(m, e) {
+            add(
+                n,
+                false,
+                format!("the render-max constant of `{}`", e.name),
+                &e.pos,
+            );
+        }
+    }
+    for s in &m.structs {
+        add(
+            c::struct_ident(m, s),
+            true,
+            format!("struct `{}`", s.name),
+            &s.pos,
+        );
+    }
+    if m.magic.is_some()
+        && let Some(magic) = c::magic_macro(m)
+    {
+        add(magic, false, "the spec's ioctl magic".to_string(), &m.pos);
+    }
+    for i in &m.ioctls {
+        add(
+            c::ioctl_macro(m, i),
+            false,
+            format!("the command of ioctl `{}`", i.name),
+            &i.pos,
+        );
+        add(
+            c::nr_macro(m, i),
+            false,
+            format!("the number of ioctl `{}`", i.name),
+            &i.pos,
+        );
+    }
+    for set in m.attribute_sets.iter().filter(|s| s.subset_of.is_none()) {
+        for a in &set.attributes {
+            add(
+                c::attr_macro(m, set, a),
+                false,
+                format!("attribute `{}` of `{}`", a.name, set.name),
+                &a.pos,
+            );
+        }
+    }
+    if let Some(ops) = &m.operations {
+        for op in &ops.list {
+            add(
+                c::op_macro(m, &op.name),
+                false,
+                format!("operation `{}`", op.name),
+                &op.pos,
+            );
+        }
+    }
+    // The rest of the control-message section (family name and version,
+    // counts and maximums, multicast groups): what is left of its names
+    // once each attribute, operation and string const above is taken out.
+    let mut rest = c::netlink_names(m);
+    let named: Vec<String> = m
+        .attribute_sets
+        .iter()
+        .filter(|s| s.subset_of.is_none())
+        .flat_map(|s| s.attributes.iter().map(move |a| c::attr_macro(m, s, a)))
+        .chain(
+            m.operations
+                .iter()
+                .flat_map(|o| o.list.iter().map(|op| c::op_macro(m, &op.name))),
+        )
+        .chain(
+            m.netlink
+                .string_consts
+                .iter()
+                .map(|k| format!("{}_{}", upper(&m.c_prefix), upper(&k.name))),
+        )
+        .collect();
+    for n in named {
+        if let Some(i) = rest.iter().position(|r| *r == n) {
+            rest.remove(i);
+        }
+    }
+    for n in rest {
+        add(
+            n,
+            false,
+            "a constant of the control messages".to_string(),
+            &m.pos,
+        );
+    }
+    let (common, per_ring) = c::ring_names(m);
+    for (n, tag) in common {
+        add(n, tag, "the ring section".to_string(), &m.pos);
+    }
+    for (r, names) in m.rings.iter().zip(per_ring) {
+        for (n, tag) in names {
+            add(n, tag, format!("ring `{}`", r.name), &r.pos);
+        }
+    }
+}
