@@ -21,8 +21,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use uabi::import::Imported;
 use uabi::import::cview::{self, CHeader};
-use uabi::import::{Imported, Unexpressible};
 use uabi::target::Target;
 
 fn headers() -> PathBuf {
@@ -105,15 +105,7 @@ struct Fact {
 /// name the generated header gives it, minus what the import reported
 /// as not expressed.
 fn facts(c: &CHeader, imported: &Imported) -> Vec<(Fact, String)> {
-    let skipped: BTreeSet<String> = imported
-        .unexpressible()
-        .filter(|u| u.generated_as.is_none())
-        .map(|u| u.what.clone())
-        .collect();
-    let renamed: Vec<&Unexpressible> = imported
-        .unexpressible()
-        .filter(|u| u.generated_as.is_some())
-        .collect();
+    let skipped: BTreeSet<String> = imported.unexpressible().map(|u| u.what.clone()).collect();
     let mut out = Vec::new();
     for r in &c.records {
         let Some(tag) = &r.tag else { continue };
@@ -145,15 +137,10 @@ fn facts(c: &CHeader, imported: &Imported) -> Vec<(Fact, String)> {
         if m.value.is_none() || m.function_like || skipped.contains(&format!("macro {}", m.name)) {
             continue;
         }
-        let generated = match renamed
-            .iter()
-            .find(|u| u.what == format!("ioctl {}", m.name))
-        {
-            Some(u) => u.generated_as.clone().unwrap(),
-            None if skipped.contains(&format!("ioctl {}", m.name)) => continue,
-            None => m.name.clone(),
-        };
-        push_value(&mut out, &m.name, &generated);
+        if skipped.contains(&format!("ioctl {}", m.name)) {
+            continue;
+        }
+        push_value(&mut out, &m.name, &m.name);
     }
     for e in &c.enums {
         let what = match &e.tag {
@@ -349,6 +336,8 @@ fn check_header(file: &str, expected: &[&str]) -> (Vec<String>, Vec<String>) {
             .arg(&gen_dir)
             .arg("-I")
             .arg(shim())
+            .arg("-isystem")
+            .arg(headers())
             .arg(&src))
         {
             failures.push(format!(
@@ -364,6 +353,8 @@ fn check_header(file: &str, expected: &[&str]) -> (Vec<String>, Vec<String>) {
             .arg(&inc)
             .arg("-I")
             .arg(shim())
+            .arg("-isystem")
+            .arg(headers())
             .arg(&user))
         {
             failures.push(format!(
@@ -382,51 +373,16 @@ fn check(file: &str, expected: &[&str]) {
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 
-/// The command macros of a DRM header: named `DRM_IOCTL_<DRV>_<X>`, which
-/// the language cannot name yet, so each is generated as
-/// `<PREFIX>_IOCTL_<X>` (and checked under that name).
-fn drm_ioctls(lines: &[(u32, &str)]) -> Vec<String> {
-    lines
-        .iter()
-        .map(|(l, n)| format!("{l}:9 ioctl {n}"))
-        .collect()
-}
-
 #[test]
 fn ivpu() {
     need_clang!("import of ivpu_accel.h");
-    let expected = drm_ioctls(&[
-        (29, "DRM_IOCTL_IVPU_GET_PARAM"),
-        (32, "DRM_IOCTL_IVPU_SET_PARAM"),
-        (35, "DRM_IOCTL_IVPU_BO_CREATE"),
-        (38, "DRM_IOCTL_IVPU_BO_INFO"),
-        (41, "DRM_IOCTL_IVPU_SUBMIT"),
-        (44, "DRM_IOCTL_IVPU_BO_WAIT"),
-        (47, "DRM_IOCTL_IVPU_METRIC_STREAMER_START"),
-        (51, "DRM_IOCTL_IVPU_METRIC_STREAMER_STOP"),
-        (55, "DRM_IOCTL_IVPU_METRIC_STREAMER_GET_DATA"),
-        (59, "DRM_IOCTL_IVPU_METRIC_STREAMER_GET_INFO"),
-        (63, "DRM_IOCTL_IVPU_CMDQ_CREATE"),
-        (66, "DRM_IOCTL_IVPU_CMDQ_DESTROY"),
-        (69, "DRM_IOCTL_IVPU_CMDQ_SUBMIT"),
-    ]);
-    check(
-        "ivpu_accel.h",
-        &expected.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    check("ivpu_accel.h", &[]);
 }
 
 #[test]
 fn rocket() {
     need_clang!("import of rocket_accel.h");
-    let expected = drm_ioctls(&[
-        (17, "DRM_IOCTL_ROCKET_CREATE_BO"),
-        (18, "DRM_IOCTL_ROCKET_SUBMIT"),
-    ]);
-    check(
-        "rocket_accel.h",
-        &expected.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    check("rocket_accel.h", &[]);
 }
 
 /// The specs checked in under spec/examples are what the import writes
@@ -483,7 +439,6 @@ fn ethosu() {
             "74:9 macro DRM_ETHOSU_VERSION_MAJOR",
             "75:9 macro DRM_ETHOSU_VERSION_MINOR",
             "76:9 macro DRM_ETHOSU_VERSION_STATUS",
-            "206:9 macro ETHOSU_MAX_REGIONS",
             "238:9 macro DRM_IOCTL_ETHOSU",
             "242:1 anonymous enum",
         ],
@@ -499,24 +454,6 @@ fn qaic() {
             "17:9 macro QAIC_MANAGE_MAX_MSG_LENGTH",
             "70:8 struct qaic_manage_trans_passthrough",
             "72:7 member qaic_manage_trans_passthrough.data",
-            "386:9 macro DRM_QAIC_MANAGE",
-            "387:9 macro DRM_QAIC_CREATE_BO",
-            "388:9 macro DRM_QAIC_MMAP_BO",
-            "389:9 macro DRM_QAIC_ATTACH_SLICE_BO",
-            "390:9 macro DRM_QAIC_EXECUTE_BO",
-            "391:9 macro DRM_QAIC_PARTIAL_EXECUTE_BO",
-            "392:9 macro DRM_QAIC_WAIT_BO",
-            "393:9 macro DRM_QAIC_PERF_STATS_BO",
-            "394:9 macro DRM_QAIC_DETACH_SLICE_BO",
-            "396:9 ioctl DRM_IOCTL_QAIC_MANAGE",
-            "397:9 ioctl DRM_IOCTL_QAIC_CREATE_BO",
-            "398:9 ioctl DRM_IOCTL_QAIC_MMAP_BO",
-            "399:9 ioctl DRM_IOCTL_QAIC_ATTACH_SLICE_BO",
-            "400:9 ioctl DRM_IOCTL_QAIC_EXECUTE_BO",
-            "401:9 ioctl DRM_IOCTL_QAIC_PARTIAL_EXECUTE_BO",
-            "402:9 ioctl DRM_IOCTL_QAIC_WAIT_BO",
-            "403:9 ioctl DRM_IOCTL_QAIC_PERF_STATS_BO",
-            "404:9 ioctl DRM_IOCTL_QAIC_DETACH_SLICE_BO",
         ],
     );
 }
@@ -531,17 +468,6 @@ fn amdxdna() {
             "17:9 macro AMDXDNA_INVALID_ADDR",
             "115:8 struct amdxdna_hwctx_param_config_cu",
             "118:27 member amdxdna_hwctx_param_config_cu.cu_configs",
-            "202:9 macro SYNC_DIRECT_TO_DEVICE",
-            "203:9 macro SYNC_DIRECT_FROM_DEVICE",
-            "462:9 ioctl DRM_IOCTL_AMDXDNA_CREATE_HWCTX",
-            "466:9 ioctl DRM_IOCTL_AMDXDNA_DESTROY_HWCTX",
-            "470:9 ioctl DRM_IOCTL_AMDXDNA_CONFIG_HWCTX",
-            "474:9 ioctl DRM_IOCTL_AMDXDNA_CREATE_BO",
-            "478:9 ioctl DRM_IOCTL_AMDXDNA_GET_BO_INFO",
-            "482:9 ioctl DRM_IOCTL_AMDXDNA_SYNC_BO",
-            "486:9 ioctl DRM_IOCTL_AMDXDNA_EXEC_CMD",
-            "490:9 ioctl DRM_IOCTL_AMDXDNA_GET_INFO",
-            "494:9 ioctl DRM_IOCTL_AMDXDNA_SET_STATE",
         ],
     );
 }
@@ -672,7 +598,6 @@ enum demo_kind {
     let expected = [
         "demo.h:10:9: macro DEMO_FN is not expressible: a function-like macro has no value",
         "demo.h:11:9: macro DEMO_STR is not expressible: its replacement list `\"text\"` is not an integer constant expression",
-        "demo.h:12:9: macro OTHER_NAME is not expressible: its name does not start with the header's prefix `demo_`, and every name the spec derives does (a per-item C name is not in the language yet)",
         "demo.h:32:7: union demo_u is not expressible: unions are not in the language yet",
         "demo.h:33:8: struct demo_bits is not expressible: member a, b is not expressible",
         "demo.h:33:26: member demo_bits.a is not expressible: bitfields are not in the language",
@@ -694,6 +619,7 @@ enum demo_kind {
     let yaml = std::fs::read_to_string(dir.join("demo.yaml")).unwrap();
     for want in [
         "name: demo\n",
+        "  - name: other-name\n    type: const\n    c-name: OTHER_NAME\n    value: 3\n",
         "uapi-header: demo.h\n",
         "license: MIT\n",
         "existing-abi: true\n",

@@ -5,7 +5,7 @@ use super::map::{Bound, Const, Enum, Ioctl, Member, Spec, Struct};
 use crate::target::Target;
 use std::fmt::Write;
 
-pub fn yaml(spec: &Spec, hex: &dyn Fn(&Const) -> Option<String>) -> String {
+pub fn yaml(spec: &Spec) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -13,6 +13,9 @@ pub fn yaml(spec: &Spec, hex: &dyn Fn(&Const) -> Option<String>) -> String {
         spec.file_name
     );
     let _ = writeln!(o, "name: {}", spec.name);
+    if let Some(p) = &spec.c_prefix {
+        let _ = writeln!(o, "c-prefix: {p}");
+    }
     let _ = writeln!(o, "uapi-header: {}", spec.file_name);
     if let Some(l) = &spec.license {
         let _ = writeln!(o, "license: {}", quote(l));
@@ -20,8 +23,16 @@ pub fn yaml(spec: &Spec, hex: &dyn Fn(&Const) -> Option<String>) -> String {
     o += "existing-abi: true\n";
     let targets: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
     let _ = writeln!(o, "targets: [{}]", targets.join(", "));
-    if let Some(m) = spec.magic {
+    if spec.drm {
+        // DRM's magic, 0x64, is the style's default.
+        o.push_str("ioctl:\n  style: drm\n");
+        if let Some(d) = &spec.driver {
+            let _ = writeln!(o, "  driver: {d}");
+        }
+    } else if let Some(m) = spec.magic {
         let _ = writeln!(o, "ioctl:\n  magic: {m:#04x}");
+    }
+    if spec.magic.is_some() {
         if let Some((lo, hi)) = spec.nr_range {
             let _ = writeln!(o, "  nr-range: {{ min: {lo:#04x}, max: {hi:#04x} }}");
         }
@@ -30,7 +41,7 @@ pub fn yaml(spec: &Spec, hex: &dyn Fn(&Const) -> Option<String>) -> String {
         o += "definitions:\n";
     }
     for c in &spec.consts {
-        konst(&mut o, c, hex(c));
+        konst(&mut o, c);
     }
     for e in &spec.enums {
         enumeration(&mut o, e);
@@ -47,10 +58,13 @@ pub fn yaml(spec: &Spec, hex: &dyn Fn(&Const) -> Option<String>) -> String {
     o
 }
 
-fn konst(o: &mut String, c: &Const, hex: Option<String>) {
+fn konst(o: &mut String, c: &Const) {
     let _ = writeln!(o, "  - name: {}\n    type: const", c.name);
+    if let Some(n) = &c.c_name {
+        let _ = writeln!(o, "    c-name: {n}");
+    }
     doc(o, 4, c.doc.as_deref());
-    match hex {
+    match &c.hex {
         Some(h) => {
             let _ = writeln!(o, "    value: {h}");
         }
@@ -82,6 +96,9 @@ fn enumeration(o: &mut String, e: &Enum) {
 
 fn strukt(o: &mut String, s: &Struct) {
     let _ = writeln!(o, "  - name: {}\n    type: struct", s.name);
+    if let Some(n) = &s.c_name {
+        let _ = writeln!(o, "    c-name: {n}");
+    }
     doc(o, 4, s.doc.as_deref());
     o.push_str("    members:\n");
     for m in &s.members {
@@ -131,6 +148,12 @@ fn ioctl(o: &mut String, i: &Ioctl) {
     );
     if let Some(a) = &i.arg {
         let _ = writeln!(o, "    arg: {a}");
+    }
+    if let Some(n) = &i.c_name {
+        let _ = writeln!(o, "    c-name: {n}");
+    }
+    if let Some(n) = &i.c_nr_name {
+        let _ = writeln!(o, "    c-nr-name: {n}");
     }
     if let Some(e) = i.extension {
         let _ = writeln!(o, "    extension: {e}");

@@ -7,12 +7,18 @@
 use super::cview::{CEnum, CField, CHeader, CMacro, CRecord, Loc};
 use super::kerneldoc::{self, KernelDoc};
 use super::{Finding, Unexpressible};
-use crate::names::is_kebab;
+use crate::names::{is_kebab, snake, upper};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Default)]
 pub struct Spec {
     pub name: String,
+    /// The C prefix, when it is not the spec name (`drm-ivpu`).
+    pub c_prefix: Option<String>,
+    /// The header writes its commands with `DRM_IO*` (`ioctl: { style: drm }`).
+    pub drm: bool,
+    /// The `<DRV>` of `DRM_IOCTL_<DRV>_<X>`, when not the default.
+    pub driver: Option<String>,
     pub file_name: String,
     pub license: Option<String>,
     pub consts: Vec<Const>,
@@ -26,8 +32,10 @@ pub struct Spec {
 #[derive(Debug)]
 pub struct Const {
     pub name: String,
+    pub c_name: Option<String>,
     pub value: i128,
-    pub hex: bool,
+    /// The value as a hex literal, when the header writes it in hex.
+    pub hex: Option<String>,
     pub doc: Option<String>,
 }
 
@@ -44,6 +52,9 @@ pub struct Enum {
 #[derive(Debug)]
 pub struct Struct {
     pub name: String,
+    pub c_name: Option<String>,
+    /// The C tag, for messages.
+    pub tag: String,
     pub doc: Option<String>,
     pub members: Vec<Member>,
 }
@@ -70,6 +81,8 @@ pub enum Bound {
 #[derive(Debug)]
 pub struct Ioctl {
     pub name: String,
+    pub c_name: Option<String>,
+    pub c_nr_name: Option<String>,
     pub nr: u8,
     pub dir: &'static str,
     pub arg: Option<String>,
@@ -94,6 +107,12 @@ struct Mapper<'a> {
     consts: BTreeMap<String, String>,
     /// Struct tag -> spec name, for the structs that were expressed.
     structs: BTreeMap<String, String>,
+    /// DRM style: the `<DRV>` of the command macros.
+    drv: String,
+    /// Number macros, by name: `DRM_IVPU_GET_PARAM` in
+    /// `DRM_IOWR(DRM_COMMAND_BASE + DRM_IVPU_GET_PARAM, ...)`. The ioctl
+    /// defines them (`c-nr-name` where the name is not the derived one).
+    nr_macros: BTreeSet<String>,
 }
 
 /// A command macro's parts: `DRM_IOWR(DRM_COMMAND_BASE + X, struct y)`.
@@ -106,9 +125,15 @@ struct Command<'a> {
 
 impl<'a> Mapper<'a> {
     fn new(h: &'a CHeader) -> Self {
+        let prefix = prefix(h);
         Mapper {
             h,
-            prefix: prefix(h),
+            drv: prefix
+                .strip_prefix("drm_")
+                .unwrap_or(&prefix)
+                .to_ascii_uppercase(),
+            nr_macros: BTreeSet::new(),
+            prefix,
             spec: Spec {
                 file_name: h.file_name.clone(),
                 license: h.license.clone(),
@@ -125,20 +150,37 @@ impl<'a> Mapper<'a> {
             loc: loc.clone(),
             what,
             why: why.into(),
-            generated_as: None,
         }));
     }
 
     fn run(&mut self) {
-        self.spec.name = self.prefix.replace('_', "-");
+        let c_prefix = self.prefix.replace('_', "-");
+        self.spec.name = c_prefix
+            .strip_prefix("drm-")
+            .unwrap_or(&c_prefix)
+            .to_string();
+        if self.spec.name != c_prefix {
+            self.spec.c_prefix = Some(c_prefix);
+        }
         let guard = include_guard(self.h);
-        let mut commands = Vec::new();
-        for mac in &self.h.macros {
-            if Some(mac.name.as_str()) == guard {
-                continue;
+        let commands: Vec<(&CMacro, Command)> = self
+            .h
+            .macros
+            .iter()
+            .filter_map(|m| command(m).map(|c| (m, c)))
+            .collect();
+        self.spec.drm = commands.iter().any(|(_, c)| c.drm);
+        self.driver(&commands);
+        for (_, c) in &commands {
+            if let Some(n) = self.nr_macro(c) {
+                self.nr_macros.insert(n.name.clone());
             }
-            if let Some(c) = command(mac) {
-                commands.push((mac, c));
+        }
+        for mac in &self.h.macros {
+            if Some(mac.name.as_str()) == guard
+                || command(mac).is_some()
+                || self.nr_macros.contains(&mac.name)
+            {
                 continue;
             }
             match self.macro_item(mac) {
@@ -164,9 +206,7 @@ impl<'a> Mapper<'a> {
         for r in &self.h.records {
             match self.record(r) {
                 Ok(s) => {
-                    if let Some(t) = &r.tag {
-                        self.structs.insert(t.clone(), s.name.clone());
-                    }
+                    self.structs.insert(s.tag.clone(), s.name.clone());
                     self.spec.structs.push(s);
                 }
                 Err(why) => {
@@ -221,18 +261,14 @@ impl<'a> Mapper<'a> {
                     .h
                     .records
                     .iter()
-                    .find(|r| {
-                        r.tag.as_deref()
-                            == Some(&format!("{}_{}", self.prefix, s.name.replace('-', "_")))
-                    })
+                    .find(|r| r.tag.as_deref() == Some(&s.tag))
                     .map(|r| r.loc.clone())
                     .unwrap_or_default();
                 self.findings.push(Finding::Warning {
                     loc,
                     message: format!(
-                        "struct {}_{} is the argument of ioctls of different directions ({}); its members stay `in` until per-ioctl `arg-access` is in the language",
-                        self.prefix,
-                        s.name.replace('-', "_"),
+                        "struct {} is the argument of ioctls of different directions ({}); its members stay `in` until per-ioctl `arg-access` is in the language",
+                        s.tag,
                         d.iter().copied().collect::<Vec<_>>().join(", ")
                     ),
                 });
@@ -251,20 +287,73 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    /// The spec name of C name `c` (which must start with the prefix):
-    /// `DRM_IVPU_BO_FLAGS` -> `bo-flags`.
-    fn strip(&self, c: &str) -> Result<String, String> {
+    /// The spec name of C name `c`: without the C prefix when it has it
+    /// (`DRM_IVPU_BO_FLAGS` -> `bo-flags`), else all of it (then the item
+    /// keeps its C name with `c-name`).
+    fn name_of(&self, c: &str) -> Result<String, String> {
         let lower = c.to_ascii_lowercase();
         let rest = lower
             .strip_prefix(&self.prefix)
             .and_then(|r| r.strip_prefix('_'))
-            .ok_or_else(|| {
-                format!(
-                    "its name does not start with the header's prefix `{}_`, and every name the spec derives does (a per-item C name is not in the language yet)",
-                    self.prefix
-                )
-            })?;
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&lower);
         kebab(rest)
+    }
+
+    /// The C prefix as the spec writes it (`c-prefix`, else `name`).
+    fn c_prefix(&self) -> &str {
+        self.spec.c_prefix.as_deref().unwrap_or(&self.spec.name)
+    }
+
+    /// DRM style: the `<DRV>` of `DRM_IOCTL_<DRV>_<X>`. The default is the
+    /// C prefix without `drm_`; otherwise the words every command macro
+    /// shares after `DRM_IOCTL_` (`driver:` in the spec).
+    fn driver(&mut self, commands: &[(&CMacro, Command)]) {
+        let names: Vec<&str> = commands
+            .iter()
+            .filter(|(_, c)| c.drm)
+            .filter_map(|(m, _)| m.name.strip_prefix("DRM_IOCTL_"))
+            .collect();
+        if names.is_empty()
+            || names
+                .iter()
+                .all(|n| n.starts_with(&format!("{}_", self.drv)))
+        {
+            return;
+        }
+        let common = common_prefix(&names);
+        let drv = common.trim_end_matches('_');
+        if let Ok(k) = kebab(&drv.to_ascii_lowercase())
+            && !drv.is_empty()
+        {
+            self.drv = drv.to_string();
+            self.spec.driver = Some(k);
+        }
+    }
+
+    /// The header's macro that holds a command's number, if it has one
+    /// whose value agrees with the command's.
+    fn nr_macro(&self, c: &Command) -> Option<&'a CMacro> {
+        let h = self.h;
+        let mut idents = c
+            .nr_expr
+            .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+            .filter(|t| !t.is_empty() && !t.starts_with(|ch: char| ch.is_ascii_digit()))
+            .filter(|t| *t != "DRM_COMMAND_BASE");
+        let ident = idents.next()?;
+        if idents.next().is_some() {
+            return None;
+        }
+        h.macros
+            .iter()
+            .find(|m| m.name == ident && !m.function_like && m.value.is_some())
+    }
+
+    fn is_enumerator(&self, name: &str) -> bool {
+        self.h
+            .enums
+            .iter()
+            .any(|e| e.entries.iter().any(|x| x.name == name))
     }
 
     fn macro_item(&self, mac: &CMacro) -> Result<Const, String> {
@@ -286,14 +375,14 @@ impl<'a> Mapper<'a> {
                 mac.body
             ));
         }
-        let name = self.strip(&mac.name)?;
-        if mac.name != mac.name.to_ascii_uppercase() {
-            return Err("its name is not upper case, as a derived C name is".into());
-        }
+        let name = self.name_of(&mac.name)?;
+        let derived = format!("{}_{}", upper(self.c_prefix()), upper(&name));
         Ok(Const {
+            c_name: (derived != mac.name).then(|| mac.name.clone()),
             name,
             value,
-            hex: mac.body.contains("0x") || mac.body.contains("0X"),
+            hex: (mac.body.contains("0x") || mac.body.contains("0X"))
+                .then(|| hex_literal(&mac.body, value)),
             doc: mac
                 .doc
                 .as_deref()
@@ -316,13 +405,28 @@ impl<'a> Mapper<'a> {
         }
         let entry_prefix = common_prefix(&names);
         let (name, enum_name) = match &e.tag {
-            Some(t) => (self.strip(t)?, None),
+            Some(t) => {
+                let name = self.name_of(t)?;
+                let derived = format!("{}_{}", snake(self.c_prefix()), snake(&name));
+                let enum_name = (derived != *t).then(|| kebab(t).map(Some)).transpose()?;
+                (name, enum_name)
+            }
             None => {
                 let p = entry_prefix.trim_end_matches('_');
-                (self.strip(p)?, Some(None))
+                (self.name_of(p)?, Some(None))
             }
         };
-        let derived = format!("{}_{}_", self.prefix, name.replace('-', "_")).to_ascii_uppercase();
+        // The derived entry prefix when every entry has it, else the
+        // longest one they share (YNL's `name-prefix`).
+        let derived = format!("{}_{}_", upper(self.c_prefix()), upper(&name));
+        let entry_prefix = if names
+            .iter()
+            .all(|n| n.len() > derived.len() && n.starts_with(&derived))
+        {
+            derived.clone()
+        } else {
+            entry_prefix
+        };
         let name_prefix =
             (entry_prefix != derived).then(|| entry_prefix.to_ascii_lowercase().replace('_', "-"));
         if entry_prefix.is_empty() {
@@ -361,7 +465,8 @@ impl<'a> Mapper<'a> {
                 r.attrs.join(", ")
             ));
         }
-        let name = self.strip(tag)?;
+        let name = self.name_of(tag)?;
+        let derived = format!("{}_{}", snake(self.c_prefix()), snake(&name));
         let kd = r.doc.as_deref().map(kerneldoc::parse).unwrap_or_default();
         let mut members = Vec::new();
         let mut bad = Vec::new();
@@ -381,6 +486,8 @@ impl<'a> Mapper<'a> {
             return Err("an empty struct".into());
         }
         Ok(Struct {
+            c_name: (derived != tag).then(|| tag.to_string()),
+            tag: tag.to_string(),
             name,
             doc: Some(kd.text).filter(|t| !t.is_empty()),
             members,
@@ -515,39 +622,51 @@ impl<'a> Mapper<'a> {
                 )
             }
         };
-        let upper_prefix = self.prefix.to_ascii_uppercase();
-        let own = format!("{upper_prefix}_IOCTL_");
-        let drv = upper_prefix
-            .strip_prefix("DRM_")
-            .map(|d| format!("DRM_IOCTL_{d}_"));
-        let drm_own = format!("DRM_IOCTL_{upper_prefix}_");
-        let rest = if let Some(r) = mac.name.strip_prefix(&own) {
-            r
-        } else if let Some(r) = drv.as_deref().and_then(|d| mac.name.strip_prefix(d)) {
-            r
-        } else if let Some(r) = mac.name.strip_prefix(&drm_own) {
-            r
-        } else if let Some((_, r)) = mac.name.split_once("_IOCTL_") {
-            r
+        // The derived names: DRM's `DRM_IOCTL_<DRV>_<X>` and `DRM_<DRV>_<X>`,
+        // else `<PREFIX>_IOCTL_<X>` and `<PREFIX>_NR_<X>`.
+        let up = upper(self.c_prefix());
+        let own = if self.spec.drm {
+            format!("DRM_IOCTL_{}_", self.drv)
         } else {
-            mac.name
-                .strip_prefix(&format!("{upper_prefix}_"))
-                .unwrap_or(&mac.name)
+            format!("{up}_IOCTL_")
         };
+        let rest = mac
+            .name
+            .strip_prefix(&own)
+            .or_else(|| mac.name.split_once("_IOCTL_").map(|(_, r)| r))
+            .unwrap_or(&mac.name);
         let name = kebab(&rest.to_ascii_lowercase())?;
-        let generated = format!("{own}{rest}");
-        if generated != mac.name {
-            self.findings.push(Finding::Unexpressible(Unexpressible {
-                loc: mac.loc.clone(),
-                what: format!("ioctl {}", mac.name),
-                why: format!(
-                    "its name: the spec derives `{generated}` (`{}` for its number), and naming the command macro as the header does (`c-name`, DRM style) is not in the language yet",
-                    c.nr_expr.trim()
-                ),
-                generated_as: Some(generated),
-            }));
-        }
+        let derived = format!("{own}{rest}");
+        let derived_nr = if self.spec.drm {
+            format!("DRM_{}_{rest}", self.drv)
+        } else {
+            format!("{up}_NR_{rest}")
+        };
+        let c_nr_name = match self.nr_macro(c) {
+            Some(m) => (m.name != derived_nr).then(|| m.name.clone()),
+            // The header holds the number in an enumerator the spec keeps
+            // (amdxdna's `enum amdxdna_drm_ioctl_id`): the derived number
+            // macro would be the same name, so it gets its own.
+            None if self.is_enumerator(&derived_nr) => {
+                let own_nr = if self.spec.drm {
+                    format!("DRM_{}_NR_{rest}", self.drv)
+                } else {
+                    format!("{up}_NR_{rest}_NR")
+                };
+                self.findings.push(Finding::Warning {
+                    loc: mac.loc.clone(),
+                    message: format!(
+                        "the number of {} is enumerator {derived_nr}, which the spec keeps; the generated header adds the number macro {own_nr}",
+                        mac.name
+                    ),
+                });
+                Some(own_nr)
+            }
+            None => None,
+        };
         Ok(Ioctl {
+            c_name: (derived != mac.name).then(|| mac.name.clone()),
+            c_nr_name,
             name,
             nr,
             dir: c.dir,
@@ -561,6 +680,18 @@ impl<'a> Mapper<'a> {
                 .map(|d| d.text)
                 .filter(|t| !t.is_empty()),
         })
+    }
+}
+
+/// The hex literal of a macro as written (`0x00010000`, without a `U`
+/// or `L` suffix), or the value in hex when it is an expression.
+fn hex_literal(body: &str, value: i128) -> String {
+    let lit = body.trim().trim_end_matches(['u', 'U', 'l', 'L']);
+    let digits = lit.strip_prefix("0x").or_else(|| lit.strip_prefix("0X"));
+    match digits {
+        Some(d) if !d.is_empty() && d.chars().all(|c| c.is_ascii_hexdigit()) => format!("0x{d}"),
+        _ if value >= 0 => format!("{value:#x}"),
+        _ => value.to_string(),
     }
 }
 

@@ -30,9 +30,6 @@ pub struct Unexpressible {
     /// `struct drm_x`, `member drm_x.y`, `macro X`, `ioctl X`.
     pub what: String,
     pub why: String,
-    /// The item is in the spec, but its generated C name is this one
-    /// instead of the header's.
-    pub generated_as: Option<String>,
 }
 
 impl fmt::Display for Unexpressible {
@@ -91,15 +88,8 @@ pub fn import(header: &Path, includes: &[PathBuf]) -> Result<Imported, ImportErr
 pub fn from_c(c: &CHeader) -> Imported {
     let (spec, mut findings) = map::map(c);
     findings.sort_by(|a, b| loc_of(a).cmp(loc_of(b)));
-    let hex = |k: &map::Const| {
-        let mac = c
-            .macros
-            .iter()
-            .find(|m| map_name(&spec.name, &k.name) == m.name && m.value == Some(k.value))?;
-        k.hex.then(|| hex_literal(&mac.body, k.value))
-    };
     Imported {
-        yaml: emit::yaml(&spec, &hex),
+        yaml: emit::yaml(&spec),
         findings,
     }
 }
@@ -108,25 +98,5 @@ fn loc_of(f: &Finding) -> &Loc {
     match f {
         Finding::Unexpressible(u) => &u.loc,
         Finding::Warning { loc, .. } => loc,
-    }
-}
-
-fn map_name(spec: &str, name: &str) -> String {
-    format!(
-        "{}_{}",
-        crate::names::upper(spec),
-        crate::names::upper(name)
-    )
-}
-
-/// The hex literal of a macro as written (`0x00010000`, without a `U`
-/// or `L` suffix), or the value in hex when it is an expression.
-fn hex_literal(body: &str, value: i128) -> String {
-    let lit = body.trim().trim_end_matches(['u', 'U', 'l', 'L']);
-    let digits = lit.strip_prefix("0x").or_else(|| lit.strip_prefix("0X"));
-    match digits {
-        Some(d) if !d.is_empty() && d.chars().all(|c| c.is_ascii_hexdigit()) => format!("0x{d}"),
-        _ if value >= 0 => format!("{value:#x}"),
-        _ => value.to_string(),
     }
 }
