@@ -35,6 +35,12 @@ fn shim() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/headers/shim")
 }
 
+/// The include folders of an import: the shim, and the fixtures' root
+/// for habanalabs' `#include <drm/drm.h>`.
+fn includes() -> Vec<PathBuf> {
+    vec![shim(), headers().parent().unwrap().to_path_buf()]
+}
+
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/examples")
 }
@@ -190,6 +196,8 @@ fn real_values(cc: &str, header: &Path, facts: &[(Fact, String)], dir: &Path) ->
     let asm = run(Command::new(cc)
         .args(["-std=gnu11", "-w", "-S", "-o", "-", "-I"])
         .arg(shim())
+        .arg("-I")
+        .arg(headers().parent().unwrap())
         .arg(&src))
     .unwrap_or_else(|e| panic!("the real header does not compile: {e}"));
     let mut v = Vec::new();
@@ -279,7 +287,7 @@ fn check_header(file: &str, expected: &[&str]) -> (Vec<String>, Vec<String>) {
     let header = headers().join(file);
     let stem = file.trim_end_matches(".h");
     let dir = scratch(stem);
-    let imported = uabi::import::import(&header, &[shim()]).unwrap();
+    let imported = uabi::import::import(&header, &includes()).unwrap();
     let mut failures = Vec::new();
     let got: Vec<String> = imported
         .unexpressible()
@@ -312,7 +320,7 @@ fn check_header(file: &str, expected: &[&str]) -> (Vec<String>, Vec<String>) {
         .unwrap_or_else(|| panic!("{file}: the spec does not generate a header of that name"));
     std::fs::write(gen_dir.join(file), &generated.contents).unwrap();
 
-    let c = cview::read(&header, &[shim()]).unwrap();
+    let c = cview::read(&header, &includes()).unwrap();
     let facts = facts(&c, &imported);
     let mut missing = Vec::new();
     for (target, cc) in TARGETS {
@@ -353,6 +361,8 @@ fn check_header(file: &str, expected: &[&str]) -> (Vec<String>, Vec<String>) {
             .arg(&inc)
             .arg("-I")
             .arg(shim())
+            .arg("-I")
+            .arg(headers().parent().unwrap())
             .arg("-isystem")
             .arg(headers())
             .arg(&user))
@@ -412,7 +422,7 @@ fn examples_are_current_and_lint_clean() {
             .find_map(|l| l.strip_prefix("uapi-header: "))
             .unwrap()
             .to_string();
-        let fresh = uabi::import::import(&headers().join(&header), &[shim()])
+        let fresh = uabi::import::import(&headers().join(&header), &includes())
             .unwrap()
             .yaml;
         if fresh != text {
@@ -640,4 +650,53 @@ enum demo_kind {
     let spec = dir.join("demo.yaml");
     let checked = uabi::pipeline::load_and_lint(std::slice::from_ref(&spec));
     assert!(!checked.has_errors(), "{}", checked.render_diagnostics());
+}
+
+#[test]
+fn habanalabs() {
+    need_clang!("import of habanalabs_accel.h");
+    check(
+        "habanalabs_accel.h",
+        &[
+            "694:6 enum hl_device_status",
+            "854:9 macro HL_ENGINES_DATA_MAX_SIZE",
+            "1130:9 macro HL_RAZWI_NA_ENG_ID",
+            "1132:9 macro HL_RAZWI_READ",
+            "1133:9 macro HL_RAZWI_WRITE",
+            "1134:9 macro HL_RAZWI_LBW",
+            "1135:9 macro HL_RAZWI_HBW",
+            "1136:9 macro HL_RAZWI_RR",
+            "1137:9 macro HL_RAZWI_ADDR_DEC",
+            "1188:8 struct hl_info_undefined_opcode_event",
+            "1190:8 member hl_info_undefined_opcode_event.cb_addr_streams",
+            "1347:8 struct hl_info_args",
+            "1352:2 member hl_info_args.(anonymous)",
+            "1400:8 struct hl_cb_out",
+            "1401:2 member hl_cb_out.(anonymous)",
+            "1419:7 union hl_cb_args",
+            "1444:8 struct hl_cs_chunk",
+            "1445:2 member hl_cs_chunk.(anonymous)",
+            "1483:2 member hl_cs_chunk.(anonymous)",
+            "1596:8 struct hl_cs_in",
+            "1598:2 member hl_cs_in.(anonymous)",
+            "1632:2 member hl_cs_in.(anonymous)",
+            "1685:8 struct hl_cs_out",
+            "1686:2 member hl_cs_out.(anonymous)",
+            "1721:7 union hl_cs_args",
+            "1736:8 struct hl_wait_cs_in",
+            "1737:2 member hl_wait_cs_in.(anonymous)",
+            "1789:2 member hl_wait_cs_in.(anonymous)",
+            "1850:7 union hl_wait_cs_args",
+            "1899:8 struct hl_mem_in",
+            "1900:2 member hl_mem_in.(anonymous)",
+            "2000:8 struct hl_mem_out",
+            "2001:2 member hl_mem_out.(anonymous)",
+            "2040:7 union hl_mem_args",
+            "2187:9 ioctl DRM_IOCTL_HL_INFO",
+            "2208:9 ioctl DRM_IOCTL_HL_CB",
+            "2260:9 ioctl DRM_IOCTL_HL_CS",
+            "2292:9 ioctl DRM_IOCTL_HL_WAIT_CS",
+            "2309:9 ioctl DRM_IOCTL_HL_MEMORY",
+        ],
+    );
 }

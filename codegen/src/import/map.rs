@@ -235,7 +235,21 @@ impl<'a> Mapper<'a> {
                     }
                     self.spec.ioctls.push(i);
                 }
-                Err(why) => self.not_expressible(&mac.loc, format!("ioctl {}", mac.name), why),
+                Err(why) => {
+                    self.not_expressible(&mac.loc, format!("ioctl {}", mac.name), why);
+                    // Its number macro stays a const: nothing the
+                    // language can hold is dropped with the ioctl.
+                    if let Some(n) = self.nr_macro(&c)
+                        && self.nr_macros.remove(&n.name)
+                    {
+                        match self.macro_item(n) {
+                            Ok(k) => self.spec.consts.push(k),
+                            Err(why) => {
+                                self.not_expressible(&n.loc, format!("macro {}", n.name), why)
+                            }
+                        }
+                    }
+                }
             }
         }
         self.access(&dirs);
@@ -432,6 +446,17 @@ impl<'a> Mapper<'a> {
         if entry_prefix.is_empty() {
             return Err("its enumerators share no prefix to derive their names from".into());
         }
+        // An alias (`HL_DEVICE_STATUS_LAST = HL_DEVICE_STATUS_IN_RESET_...`)
+        // gives two entries one value, which an enum of the language
+        // cannot hold.
+        for (i, x) in e.entries.iter().enumerate() {
+            if let Some(y) = e.entries[..i].iter().find(|y| y.value == x.value) {
+                return Err(format!(
+                    "enumerators {} and {} share the value {}, and the entries of an enum have distinct values",
+                    y.name, x.name, x.value
+                ));
+            }
+        }
         let kd = e.doc.as_deref().map(kerneldoc::parse).unwrap_or_default();
         let mut entries = Vec::new();
         for x in &e.entries {
@@ -474,8 +499,13 @@ impl<'a> Mapper<'a> {
             match self.field(f, &kd) {
                 Ok(m) => members.push(m),
                 Err(why) => {
-                    self.not_expressible(&f.loc, format!("member {tag}.{}", f.name), why);
-                    bad.push(f.name.clone());
+                    let name = if f.name.is_empty() {
+                        "(anonymous)".to_string()
+                    } else {
+                        f.name.clone()
+                    };
+                    self.not_expressible(&f.loc, format!("member {tag}.{name}"), why);
+                    bad.push(name);
                 }
             }
         }
@@ -611,6 +641,12 @@ impl<'a> Mapper<'a> {
         let arg = match c.arg {
             None => None,
             Some(a) => {
+                if let Some(u) = a.strip_prefix("union ") {
+                    return Err(format!(
+                        "its argument union {} is not expressible: unions are not in the language yet",
+                        u.trim()
+                    ));
+                }
                 let tag = a.strip_prefix("struct ").map(str::trim).ok_or_else(|| {
                     format!("its argument `{a}` is not a struct, and every ioctl argument is")
                 })?;
