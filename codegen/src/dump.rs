@@ -187,6 +187,9 @@ pub struct IoctlDump {
     pub arg: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
+    /// `arg-access`: member name to access, for this ioctl only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub arg_access: BTreeMap<String, String>,
     pub since: u32,
     /// By target name.
     pub commands: BTreeMap<String, CommandDump>,
@@ -527,10 +530,25 @@ fn ioctl_dump(model: &Model, i: &Ioctl, targets: &[Target]) -> IoctlDump {
         dir: i.dir.name().to_string(),
         arg: i.arg.as_ref().map(|id| model.struct_(id).name.clone()),
         extension: i.extension.map(|e| e.name().to_string()),
+        arg_access: arg_access_dump(model, i),
         since: i.since,
         commands,
         digest: String::new(),
     }
+}
+
+fn arg_access_dump(model: &Model, i: &Ioctl) -> BTreeMap<String, String> {
+    let Some(arg) = &i.arg else {
+        return BTreeMap::new();
+    };
+    let s = model.struct_(arg);
+    i.arg_access
+        .iter()
+        .filter_map(|a| {
+            let m = s.members.get(a.member)?;
+            Some((m.name.clone(), a.access.name().to_string()))
+        })
+        .collect()
 }
 
 fn ring_dump(model: &Model, r: &Ring) -> RingDump {

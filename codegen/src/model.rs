@@ -675,6 +675,9 @@ pub struct Ioctl {
     pub dir: Dir,
     /// The argument struct (this spec or an included one).
     pub arg: Option<StructId>,
+    /// `arg-access`: members of `arg` whose access differs for this ioctl
+    /// (see [`Model::ioctl_arg`]).
+    pub arg_access: Vec<ArgAccess>,
     /// None when the spec omits it (a lint error); the resolver does not
     /// guess.
     pub extension: Option<Extension>,
@@ -699,6 +702,16 @@ pub struct Ioctl {
     pub admin_perm: bool,
     /// Describes an ABI that already ships (its own marking or the spec's).
     pub existing_abi: bool,
+}
+
+/// The access of one top-level member of an ioctl's argument for that
+/// ioctl only: one struct, two directions (ivpu's `drm_ivpu_param` is
+/// read and written by GET_PARAM, only read by SET_PARAM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgAccess {
+    /// Index into the argument struct's members.
+    pub member: usize,
+    pub access: Access,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -960,6 +973,23 @@ impl Model {
 
     pub fn struct_(&self, id: &StructId) -> &Struct {
         &self.owner(id).structs[id.index]
+    }
+
+    /// An ioctl's argument struct as that ioctl uses it: the struct with
+    /// the ioctl's `arg-access` applied to its members. Borrowed when the
+    /// ioctl overrides nothing.
+    pub fn ioctl_arg(&self, ioctl: &Ioctl) -> Option<std::borrow::Cow<'_, Struct>> {
+        let s = self.struct_(ioctl.arg.as_ref()?);
+        if ioctl.arg_access.is_empty() {
+            return Some(std::borrow::Cow::Borrowed(s));
+        }
+        let mut view = s.clone();
+        for a in &ioctl.arg_access {
+            if let Some(m) = view.members.get_mut(a.member) {
+                m.access = a.access;
+            }
+        }
+        Some(std::borrow::Cow::Owned(view))
     }
 
     pub fn enum_(&self, id: &EnumId) -> &Enum {

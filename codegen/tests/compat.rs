@@ -684,3 +684,44 @@ fn several_findings_of_one_rule_are_all_reported() {
         ]
     );
 }
+
+/// An ioctl's `arg-access` is part of its ABI: SET_PARAM that read
+/// `value` and now does not is a break, found at the ioctl; the same
+/// access written the other way round (the override moved into the
+/// struct) is the struct's finding, not reported twice.
+#[test]
+fn arg_access_change_is_a_break() {
+    let dir = std::env::temp_dir().join(format!("uabi-compat-arg-access-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = |rev: u32, set: &str| {
+        format!(
+            "name: fx\nrevision: {rev}\nioctl:\n  magic: 0x64\ndefinitions:\n  - name: param\n    type: struct\n    members:\n      - {{ name: param, type: u32 }}\n      - {{ name: index, type: u32 }}\n      - {{ name: value, type: u64, access: out }}\nioctls:\n  - {{ name: get-param, nr: 0x40, dir: inout, arg: param, extension: zero-extend, errors: [{{ errno: EINVAL }}] }}\n  - {{ name: set-param, nr: 0x41, dir: inout, arg: param, extension: zero-extend, errors: [{{ errno: EINVAL }}]{set} }}\n"
+        )
+    };
+    std::fs::write(
+        dir.join("old.yaml"),
+        text(1, ", arg-access: { value: inout }"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("new.yaml"), text(2, "")).unwrap();
+    std::fs::write(
+        dir.join("same.yaml"),
+        text(2, ", arg-access: { value: inout }"),
+    )
+    .unwrap();
+    let old = spec(dir.join("old.yaml").to_str().unwrap());
+    let new = spec(dir.join("new.yaml").to_str().unwrap());
+    let report = compare(&old.dump, &new.dump, &new.locator);
+    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
+    assert_eq!(ids, ["member-access-changed"], "{}", render(&report, &new));
+    let d = &report.findings[0];
+    assert!(
+        d.message.contains("ioctl `set-param`") && d.message.contains("from `inout` to `out`"),
+        "{}",
+        d.message
+    );
+    let same = spec(dir.join("same.yaml").to_str().unwrap());
+    let report = compare(&old.dump, &same.dump, &same.locator);
+    assert!(report.findings.is_empty(), "{}", render(&report, &same));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -566,3 +566,39 @@ fn ring_and_netlink_section_names_clash_too() {
     );
     assert_eq!(found[0].1, 7);
 }
+
+/// ivpu's `drm_ivpu_param`: GET_PARAM (`_IOWR`) writes `value`,
+/// SET_PARAM (`_IOW`) reads it. Without `arg-access` the `_IOW` one is a
+/// dir-mismatch whose hint names the key; with it, both are clean.
+#[test]
+fn one_struct_two_directions_needs_arg_access() {
+    let text = "name: t\nioctl: { magic: 0x64 }\ndefinitions:\n  - name: param\n    type: struct\n    members:\n      - { name: param, type: u32 }\n      - { name: index, type: u32 }\n      - { name: value, type: u64, access: out }\nioctls:\n  - { name: get-param, nr: 0x40, dir: inout, arg: param, extension: zero-extend, errors: [{ errno: EINVAL }] }\n  - { name: set-param, nr: 0x41, dir: in, arg: param, extension: zero-extend, errors: [{ errno: EINVAL }] }\n";
+    let d = lint_str(text);
+    assert_eq!(rules(&d), ["dir-mismatch"], "{d:#?}");
+    assert!(
+        d[0].message.contains("`value` (access out)"),
+        "{}",
+        d[0].message
+    );
+    let hint = d[0].hint.as_deref().unwrap_or_default();
+    assert!(
+        hint.contains("`get-param` uses the same struct")
+            && hint.contains("arg-access: { <member>: in }"),
+        "{hint}"
+    );
+    let fixed = text.replace(
+        "dir: in, arg: param,",
+        "dir: in, arg: param, arg-access: { value: in },",
+    );
+    let d = lint_str(&fixed);
+    assert!(d.is_empty(), "{d:#?}");
+    // The override is per ioctl: GET_PARAM still has `value` out, so
+    // turning it into `_IOW` is still wrong.
+    let d = lint_str(&fixed.replace("dir: inout, arg: param", "dir: in, arg: param"));
+    assert_eq!(rules(&d), ["dir-mismatch"], "{d:#?}");
+    assert!(
+        d[0].message.contains("ioctl `get-param`"),
+        "{}",
+        d[0].message
+    );
+}

@@ -407,3 +407,55 @@ fn c_name_keys_are_checked_where_written() {
         }
     );
 }
+
+/// `arg-access` names top-level members of the ioctl's own argument
+/// struct; anything else is an error at the value, with a hint.
+#[test]
+fn arg_access_is_checked_against_the_argument() {
+    let spec = |access: &str, arg: &str| {
+        format!(
+            "name: x\nioctl: {{ magic: 0x64 }}\ndefinitions:\n  - name: p\n    type: struct\n    members:\n      - {{ name: value, type: u64 }}\n      - {{ name: pad0, type: pad, len: 8 }}\nioctls:\n  - {{ name: set, nr: 0x40, dir: in{arg}, arg-access: {access} }}\n"
+        )
+    };
+    let m = uabi::load::load_str(&spec("{ value: out }", ", arg: p"), "x.yaml").unwrap();
+    let io = &m.ioctls[0];
+    assert_eq!(io.arg_access.len(), 1);
+    assert_eq!(io.arg_access[0].member, 0);
+    assert_eq!(io.arg_access[0].access, uabi::model::Access::Out);
+    let view = m.ioctl_arg(io).unwrap();
+    assert_eq!(view.members[0].access, uabi::model::Access::Out);
+    assert_eq!(m.structs[0].members[0].access, uabi::model::Access::In);
+
+    let cases = [
+        (
+            "{ vlue: in }",
+            ", arg: p",
+            "dangling-reference",
+            "did you mean `value`?",
+        ),
+        (
+            "{ pad0: in }",
+            ", arg: p",
+            "bad-value",
+            "a pad of struct `p`",
+        ),
+        (
+            "{ value: sideways }",
+            ", arg: p",
+            "bad-value",
+            "unknown access `sideways`",
+        ),
+        ("{ value: in }", "", "key-not-allowed", "no `arg`"),
+    ];
+    for (access, arg, rule, text) in cases {
+        let d = uabi::load::load_str(&spec(access, arg), "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{access}: {d:#?}");
+        let all = format!(
+            "{} {}",
+            d[0].message,
+            d[0].hint.as_deref().unwrap_or_default()
+        );
+        assert!(all.contains(text), "{access}: {all}");
+        assert_eq!(d[0].pos.line, 10, "{access}: {}", d[0].pos);
+    }
+}

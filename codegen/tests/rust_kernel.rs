@@ -51,9 +51,23 @@ definitions:
     members:
       - { name: kind, type: s32, enum: dev-type }
       - { name: reserved, type: u32, pad: true }
+  - name: param
+    type: struct
+    doc: One struct, two directions, as ivpu's drm_ivpu_param.
+    members:
+      - { name: param, type: u32 }
+      - { name: index, type: u32 }
+      - { name: value, type: u64, access: out, range: { min: 0, max: 100 } }
 ioctls:
   - { name: ping, nr: 0x00, dir: none, extension: zero-extend }
   - { name: poke, nr: 0x01, dir: inout, arg: inner, extension: zero-extend, since: 2 }
+  - { name: get-param, nr: 0x02, dir: inout, arg: param, extension: zero-extend }
+  - name: set-param
+    nr: 0x03
+    dir: in
+    arg: param
+    arg-access: { value: in }
+    extension: zero-extend
 "#;
 
 /// A second root (another `Ops::File`), reached through the includer's
@@ -403,6 +417,15 @@ impl kbase_kernel::Ops for Dev {
         arg.result = 42;
         Ok(())
     }
+    fn get_param(&self, _: &u32, arg: &mut bu::Param) -> Result<(), Errno> {
+        self.calls.borrow_mut().push(format!("get {} {}", arg.param, arg.value));
+        arg.value = 77;
+        Ok(())
+    }
+    fn set_param(&self, _: &u32, arg: &mut bu::Param) -> Result<(), Errno> {
+        self.calls.borrow_mut().push(format!("set {} {}", arg.param, arg.value));
+        Ok(())
+    }
 }
 
 impl kother_kernel::Ops for Dev {
@@ -579,7 +602,7 @@ fn routing_and_revisions() {
     d.base_rev.set(1);
     assert_eq!(call(&d, 0x01, 8, (true, true), inner.as_bytes()).0, Err(Errno::ENOTTY));
     assert_eq!(call(&d, 0x00, 0, (false, false), &[]).0, Ok(()));
-    for nr in [0x02, 0x1f, 0x21, 0x42, 0xff] {
+    for nr in [0x04, 0x1f, 0x21, 0x42, 0xff] {
         assert_eq!(call(&d, nr, 0, (false, false), &[]).0, Err(Errno::ENOTTY), "nr {nr:#x}");
     }
     let mem = BufferMem::new(0, &mut []);
@@ -638,6 +661,35 @@ fn negative_enum_values_are_valid_values() {
     // The typed pad is checked as every pad is.
     let q = bu::Query { kind: 0, reserved: 1 };
     assert_eq!(kbase_kernel::validate_query_at(&q, 1), Err(Errno::EINVAL));
+}
+
+#[test]
+fn one_struct_two_directions() {
+    let d = dev();
+    let p = bu::Param { param: 3, index: 0, value: 1000 };
+    // GET_PARAM: `value` is out, so zeroed before the handler and never
+    // range-checked; the handler's value is copied back.
+    let (res, buf) = call(&d, 0x02, 16, (true, true), p.as_bytes());
+    assert_eq!(res, Ok(()));
+    assert_eq!(d.calls.borrow().last().unwrap(), "get 3 0");
+    assert_eq!(&buf[8..16], &77u64.to_ne_bytes());
+    // SET_PARAM (`arg-access: { value: in }`): `value` is read, so it is
+    // range-checked and the handler sees it.
+    let (res, _) = call(&d, 0x03, 16, (true, false), p.as_bytes());
+    assert_eq!(res, Err(Errno::EINVAL));
+    let p = bu::Param { value: 50, ..p };
+    let (res, buf) = call(&d, 0x03, 16, (true, false), p.as_bytes());
+    assert_eq!(res, Ok(()));
+    assert_eq!(d.calls.borrow().last().unwrap(), "set 3 50");
+    assert_eq!(&buf[8..16], &50u64.to_ne_bytes(), "_IOW copies nothing back");
+    // The struct's own functions keep the struct's access.
+    let mut q = bu::Param { value: 50, ..p };
+    kbase_kernel::clear_out_param(&mut q);
+    assert_eq!(q.value, 0);
+    let mut q = bu::Param { value: 50, ..p };
+    kbase_kernel::clear_out_set_param_arg(&mut q);
+    assert_eq!(q.value, 50);
+    assert_eq!(kbase_kernel::validate_set_param_arg_at(&p, 1), Ok(()));
 }
 
 #[test]

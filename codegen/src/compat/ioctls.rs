@@ -78,6 +78,7 @@ impl Cx<'_> {
             );
         } else {
             self.ioctl_arg_changes(nname, &path, o, n, targets);
+            self.arg_access_changes(nname, &path, o, n);
         }
         self.since_same(&format!("ioctl `{nname}`"), o.since, n.since, &path);
     }
@@ -130,6 +131,47 @@ impl Cx<'_> {
                 what,
                 "keep the old argument struct (grow it at the end), or add a new ioctl with a new nr",
             );
+        }
+    }
+
+    /// The access this ioctl gives each member of its argument (its
+    /// `arg-access`, else the struct's), old against new. A struct-level
+    /// change is the struct's own finding; this reports what only the
+    /// ioctl changed.
+    fn arg_access_changes(&mut self, nname: &str, path: &str, o: &IoctlDump, n: &IoctlDump) {
+        if o.arg_access.is_empty() && n.arg_access.is_empty() {
+            return;
+        }
+        let (Some(oarg), Some(narg)) = (o.arg.as_deref(), n.arg.as_deref()) else {
+            return;
+        };
+        if self.map_struct(oarg) != narg {
+            return;
+        }
+        let (Some(os), Some(ns)) = (self.old.structs.get(oarg), self.new.structs.get(narg)) else {
+            return;
+        };
+        for nm in &ns.members {
+            let Some(om) = os.members.iter().find(|m| m.name == nm.name) else {
+                continue;
+            };
+            let was = o.arg_access.get(&om.name).unwrap_or(&om.access);
+            let is = n.arg_access.get(&nm.name).unwrap_or(&nm.access);
+            let struct_level_change = om.access != nm.access;
+            if was != is && !struct_level_change {
+                self.report(
+                    &rules::MEMBER_ACCESS_CHANGED,
+                    &format!("{path}/arg-access/{}", nm.name),
+                    format!(
+                        "ioctl `{nname}` changed the access of member `{}` of its argument from `{was}` to `{is}`",
+                        nm.name
+                    ),
+                    format!(
+                        "restore `arg-access: {{ {}: {was} }}`; add a new ioctl for the new direction",
+                        nm.name
+                    ),
+                );
+            }
         }
     }
 

@@ -6,11 +6,11 @@ impl<'a> Cx<'a> {
     pub(super) fn ioctl(&mut self, i: &Ioctl) {
         let arg = i.arg.as_ref().map(|a| self.struct_(a));
         self.dir_arg_mismatch(i, arg);
-        // Rule 7.
-        if let Some(s) = arg
+        // Rule 7, with the member access this ioctl declares.
+        if let Some(view) = self.model.ioctl_arg(i)
             && i.dir != Dir::None
         {
-            self.dir_mismatch(i, s);
+            self.dir_mismatch(i, &view);
         }
         if let Some(s) = arg {
             self.arg_too_large(i, s);
@@ -202,10 +202,28 @@ impl<'a> Cx<'a> {
                 "write `dir: inout` (_IOWR) so the kernel copies the argument in, or mark members the kernel only writes `access: out`".to_string(),
             )
         };
+        let hint = match self.shared_with_other_dir(i) {
+            Some(other) => format!(
+                "{hint}; `{other}` uses the same struct with another direction: give this ioctl `arg-access: {{ <member>: {} }}` for the members it uses differently",
+                if i.dir == Dir::In { "in" } else { "out" }
+            ),
+            None => hint,
+        };
         let d = self
             .diag(&rules::DIR_MISMATCH, &i.dir_pos, msg)
             .with_hint(hint);
         self.emit_for(d, &[&i.lint_allow], i.existing_abi);
+    }
+
+    /// Another ioctl of the spec whose argument is `i`'s struct but whose
+    /// direction differs: the case `arg-access` exists for.
+    fn shared_with_other_dir(&self, i: &Ioctl) -> Option<&'a str> {
+        let arg = i.arg.as_ref()?;
+        self.model
+            .ioctls
+            .iter()
+            .find(|o| o.name != i.name && o.dir != i.dir && o.arg.as_ref() == Some(arg))
+            .map(|o| o.name.as_str())
     }
 
     pub(super) fn access_leaves(

@@ -169,6 +169,9 @@ impl Resolver<'_> {
             let Some(dir) = self.ioctl_dir(i, &name, arg.is_some()) else {
                 continue;
             };
+            let Some(arg_access) = self.arg_access(i, &name, arg.as_ref(), model) else {
+                continue;
+            };
             let extension = match &i.extension {
                 None => None,
                 Some(e) => match self.extension(e) {
@@ -187,6 +190,7 @@ impl Resolver<'_> {
                 nr,
                 dir,
                 arg,
+                arg_access,
                 extension,
                 since,
                 errors,
@@ -207,6 +211,87 @@ impl Resolver<'_> {
             });
         }
         out
+    }
+
+    /// `arg-access`: the access of some of the argument's top-level
+    /// members for this ioctl only, by member index. None after an error.
+    fn arg_access(
+        &mut self,
+        i: &spec::IoctlDef,
+        name: &str,
+        arg: Option<&StructId>,
+        model: &Model,
+    ) -> Option<Vec<ArgAccess>> {
+        let Some(map) = &i.arg_access else {
+            return Some(Vec::new());
+        };
+        let Some(arg) = arg else {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(map),
+                format!("ioctl `{name}` has `arg-access` but no `arg`"),
+                "remove `arg-access`, or name the argument struct with `arg:`",
+            );
+            return None;
+        };
+        if arg.spec() != model.name {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(map),
+                format!(
+                    "ioctl `{name}` has `arg-access` on struct `{}` of the included spec `{}`",
+                    model.struct_(arg).name,
+                    arg.spec()
+                ),
+                "`arg-access` applies to an argument struct of this spec; define the struct here",
+            );
+            return None;
+        }
+        let s = model.struct_(arg);
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (member, access) in &map.value {
+            let Some(access_value) = self.access(access) else {
+                ok = false;
+                continue;
+            };
+            match s.members.iter().position(|m| &m.name == member) {
+                Some(idx) if matches!(s.members[idx].kind, MemberKind::Pad { .. }) => {
+                    self.err(
+                        &rules::BAD_VALUE,
+                        self.pos(access),
+                        format!(
+                            "`arg-access` names `{member}`, a pad of struct `{}`",
+                            s.name
+                        ),
+                        "a pad is checked zero and never written; remove it from `arg-access`",
+                    );
+                    ok = false;
+                }
+                Some(member) => out.push(ArgAccess {
+                    member,
+                    access: access_value,
+                }),
+                None => {
+                    let names = s.members.iter().map(|m| m.name.as_str());
+                    let hint = match did_you_mean(member, names) {
+                        h if h.is_empty() => format!(
+                            "`arg-access` names top-level members of struct `{}`",
+                            s.name
+                        ),
+                        h => h,
+                    };
+                    self.err(
+                        &rules::DANGLING_REFERENCE,
+                        self.pos(access),
+                        format!("struct `{}` has no member `{member}`", s.name),
+                        hint,
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
     }
 
     /// The ioctl's `nr`, checked against the numbers this spec and its

@@ -38,6 +38,24 @@ const C_TYPES: &[(&str, &str)] = &[
 const MEMBER_TYPES: &str = "u8 u16 u32 u64 s8 s16 s32 s64 pad binary string struct user-ptr";
 
 impl Resolver<'_> {
+    /// `in`, `out` or `inout`.
+    pub(super) fn access(&mut self, a: &S<String>) -> Option<Access> {
+        match a.value.as_str() {
+            "in" => Some(Access::In),
+            "out" => Some(Access::Out),
+            "inout" => Some(Access::InOut),
+            other => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(a),
+                    format!("unknown access `{other}`"),
+                    "write `in`, `out` or `inout`",
+                );
+                None
+            }
+        }
+    }
+
     pub(super) fn member(
         &mut self,
         m: &S<spec::MemberDef>,
@@ -46,19 +64,9 @@ impl Resolver<'_> {
         s: &SpecFile,
     ) -> Option<Member> {
         let since = self.since(&m.since);
-        let access = match m.access.as_ref().map(|a| a.value.as_str()) {
-            None | Some("in") => Access::In,
-            Some("out") => Access::Out,
-            Some("inout") => Access::InOut,
-            Some(other) => {
-                self.err(
-                    &rules::BAD_VALUE,
-                    self.pos(m.access.as_ref()?),
-                    format!("unknown access `{other}`"),
-                    "write `in`, `out` or `inout`",
-                );
-                return None;
-            }
+        let access = match &m.access {
+            None => Access::In,
+            Some(a) => self.access(a)?,
         };
         let kind = self.member_kind(m, mname, siblings, s)?;
         let check = self.member_enum(m)?;

@@ -398,6 +398,11 @@ pub struct IoctlDef {
     pub dir: Option<S<String>>,
     #[serde(default)]
     pub arg: Option<S<String>>,
+    /// Per-ioctl access of the argument's top-level members (member name
+    /// to `in`/`out`/`inout`), for a struct that several ioctls share
+    /// with different directions (ivpu's GET_PARAM and SET_PARAM).
+    #[serde(default)]
+    pub arg_access: Option<S<std::collections::BTreeMap<String, S<String>>>>,
     #[serde(default)]
     pub extension: Option<S<String>>,
     #[serde(default)]

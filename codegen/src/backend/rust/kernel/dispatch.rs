@@ -214,8 +214,16 @@ impl Gen<'_> {
         arg_rev: &str,
     ) -> Option<(String, Vec<String>)> {
         let ty = self.struct_ty(arg_name);
-        let (validate_at, _) = self.struct_fn("validate_{}_at", arg_name);
-        let (clear, _) = self.struct_fn("clear_out_{}", arg_name);
+        let (validate_at, clear) = if io.arg_access.is_empty() {
+            (
+                self.struct_fn("validate_{}_at", arg_name).0,
+                self.struct_fn("clear_out_{}", arg_name).0,
+            )
+        } else {
+            // The ioctl's own view of its argument (`arg-access`).
+            let stem = super::validate::ioctl_arg_stem(io);
+            (format!("validate_{stem}_at"), format!("clear_out_{stem}"))
+        };
         let ext = match io.extension.unwrap_or(Extension::ZeroExtend) {
             Extension::ZeroExtend => "Extension::ZeroExtend",
             Extension::Strict => "Extension::Strict",

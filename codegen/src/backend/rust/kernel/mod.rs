@@ -142,6 +142,9 @@ impl Gen<'_> {
                 self.struct_fns(w, &m.structs[i]);
             }
         }
+        for io in &m.ioctls {
+            self.ioctl_arg_fns(w, io);
+        }
         self.ops_trait(w);
         self.dispatch(w);
         for io in &m.ioctls {

@@ -171,7 +171,12 @@ impl Gen<'_> {
         facts.push_str(&since_text(io.since));
         paras.push(facts);
         if let Some(arg) = &io.arg {
-            let (_, vlink) = self.struct_fn("validate_{}_at", arg);
+            let vlink = if io.arg_access.is_empty() {
+                self.struct_fn("validate_{}_at", arg).1
+            } else {
+                let stem = super::validate::ioctl_arg_stem(io);
+                format!("[`validate_{stem}_at`]")
+            };
             let mut text = format!(
                 "Called by [`dispatch`] once `arg` is copied in, its out members and its \
                  members newer than the driver's revision are zeroed, and it passed {vlink} \

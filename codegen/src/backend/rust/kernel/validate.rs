@@ -9,7 +9,7 @@ use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
 use crate::model::{
-    ByteOrder, EnumCheck, EnumEntry, EnumKind, MemberKind, PadScalar, Scalar, Struct,
+    ByteOrder, EnumCheck, EnumEntry, EnumKind, Ioctl, MemberKind, PadScalar, Scalar, Struct,
 };
 use crate::names;
 use std::collections::BTreeMap;
@@ -103,7 +103,38 @@ impl Gen<'_> {
         let ty = self.struct_ty_in(&self.model.name, &s.name);
         let link = self.struct_link_in(&self.model.name, &s.name);
         let snake = names::snake(&s.name);
-        let validate_at = format!("validate_{snake}_at");
+        self.validate_at_fn(w, s, &snake, None);
+        self.clear_out_fn(w, s, &snake, None);
+        // The revision functions exist only for a struct that grew: for
+        // the others clearing does nothing and the size is `size_of`, so
+        // `dispatch` needs neither and no driver would call them.
+        self.clear_newer_fn(w, s, &ty, &link);
+        if self.grew(s) {
+            self.size_at_fn(w, s, &ty);
+        }
+    }
+
+    /// `validate_<ioctl>_arg_at` and `clear_out_<ioctl>_arg`: the
+    /// argument's checks and clears with the ioctl's `arg-access`
+    /// applied, which its dispatch uses instead of the struct's own.
+    pub(super) fn ioctl_arg_fns(&self, w: &mut RustWriter, io: &Ioctl) {
+        if io.arg_access.is_empty() {
+            return;
+        }
+        let Some(view) = self.model.ioctl_arg(io) else {
+            return;
+        };
+        let stem = ioctl_arg_stem(io);
+        self.validate_at_fn(w, &view, &stem, Some(io));
+        self.clear_out_fn(w, &view, &stem, Some(io));
+    }
+
+    /// `validate_<stem>_at` for `s` (the struct, or an ioctl's view of it).
+    fn validate_at_fn(&self, w: &mut RustWriter, s: &Struct, stem: &str, io: Option<&Ioctl>) {
+        let ty = self.struct_ty_in(&self.model.name, &s.name);
+        let link = self.struct_link_in(&self.model.name, &s.name);
+        let snake = names::snake(&s.name);
+        let validate_at = format!("validate_{stem}_at");
         let clear_newer = format!("clear_newer_{snake}");
         let spec = &self.model.name;
 
@@ -119,6 +150,9 @@ impl Gen<'_> {
              revision `rev` of the `{spec}` spec does. {}",
             since_text(s.since)
         )];
+        if let Some(io) = io {
+            vdoc.push(arg_access_text(io, s));
+        }
         if checks.is_empty() {
             vdoc.push(
                 "Accepts every value: the struct has no pad, and no flags, enum or range \
@@ -198,33 +232,29 @@ impl Gen<'_> {
         }
         w.line("Ok(())");
         w.close("");
-
-        self.clear_out_fn(w, s, &ty, &link);
-        // The revision functions exist only for a struct that grew: for
-        // the others clearing does nothing and the size is `size_of`, so
-        // `dispatch` needs neither and no driver would call them.
-        self.clear_newer_fn(w, s, &ty, &link);
-        if self.grew(s) {
-            self.size_at_fn(w, s, &ty);
-        }
     }
 
-    fn clear_out_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str, link: &str) {
+    /// `clear_out_<stem>` for `s` (the struct, or an ioctl's view of it).
+    fn clear_out_fn(&self, w: &mut RustWriter, s: &Struct, stem: &str, io: Option<&Ioctl>) {
+        let ty = self.struct_ty_in(&self.model.name, &s.name);
+        let link = self.struct_link_in(&self.model.name, &s.name);
         let (clears, cleared) = self.clears(s);
         let mut cdoc = vec![format!(
             "Zeroes every member of a {link} the kernel writes (access out), so that a \
              handler never sees what the caller left there and copy-out never returns it."
         )];
+        if let Some(io) = io {
+            cdoc.push(arg_access_text(io, s));
+        }
         if cleared.is_empty() {
             cdoc.push("The struct has no such member; this does nothing.".to_string());
         } else {
             cdoc.push(format!("Clears {}.", cleared.join(", ")));
         }
         doc(w, &cdoc.join("\n"));
-        let snake = names::snake(&s.name);
         items::fn_sig(
             w,
-            &format!("pub fn clear_out_{snake}"),
+            &format!("pub fn clear_out_{stem}"),
             &[format!("v: &mut {ty}")],
             None,
             " {",
@@ -715,4 +745,26 @@ fn range_cond(
         (false, true) => Some((format!("{x} > {hi}"), format!("`{label}` is above {hi}"))),
         (false, false) => None,
     }
+}
+
+/// The stem of an ioctl's own argument functions: `<ioctl>_arg`.
+pub(super) fn ioctl_arg_stem(io: &Ioctl) -> String {
+    format!("{}_arg", names::snake(&io.name))
+}
+
+/// The doc sentence of a function that applies an ioctl's `arg-access`.
+fn arg_access_text(io: &Ioctl, s: &Struct) -> String {
+    let members: Vec<String> = io
+        .arg_access
+        .iter()
+        .filter_map(|a| {
+            let m = s.members.get(a.member)?;
+            Some(format!("`{}` {}", names::snake(&m.name), a.access.name()))
+        })
+        .collect();
+    format!(
+        "This is the argument as ioctl `{}` uses it (`arg-access`: {}).",
+        io.name,
+        members.join(", ")
+    )
 }

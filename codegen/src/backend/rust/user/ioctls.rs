@@ -86,7 +86,7 @@ fn comment(w: &mut RustWriter, text: &str) {
     }
 }
 
-impl IoctlGen<'_> {
+impl<'a> IoctlGen<'a> {
     /// The only function of an ioctl without argument.
     fn no_arg_fn(&self, w: &mut RustWriter) {
         doc(w, &self.fn_doc(None, &[]));
@@ -113,10 +113,10 @@ impl IoctlGen<'_> {
     /// The safe function (unless a pointer is out of a borrow's reach)
     /// and the `_raw` one.
     fn arg_fns(&self, w: &mut RustWriter, id: &StructId, base: &str) {
-        let arg = self.model.struct_(id);
+        let arg = self.arg_view(id);
         let arg_ty = struct_path(self.model, id);
-        let ptrs = self.ptr_params(arg);
-        let nested = self.nested_ptrs(arg);
+        let ptrs = self.ptr_params(&arg);
+        let nested = self.nested_ptrs(&arg);
         // A pointer the safe function does not fill from a borrow (one in
         // a nested struct or in an array element) could point anywhere
         // the kernel then writes: such an ioctl is only offered unsafe.
@@ -226,6 +226,16 @@ impl IoctlGen<'_> {
         ];
         struct_lit(w, "return Err(CallError::Unsupported", &fields, ");");
         w.close("");
+    }
+
+    /// The argument struct as this ioctl uses it (its `arg-access`
+    /// applied): what the kernel writes through a pointer decides
+    /// whether the safe function borrows mutably.
+    fn arg_view(&self, id: &StructId) -> std::borrow::Cow<'a, Struct> {
+        match self.model.ioctl_arg(self.io) {
+            Some(view) if self.io.arg.as_ref() == Some(id) => view,
+            _ => std::borrow::Cow::Borrowed(self.model.struct_(id)),
+        }
     }
 
     fn ptr_params(&self, arg: &Struct) -> Vec<PtrParam> {
