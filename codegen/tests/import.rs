@@ -387,6 +387,14 @@ fn check(file: &str, expected: &[&str]) {
 fn ivpu() {
     need_clang!("import of ivpu_accel.h");
     check("ivpu_accel.h", &[]);
+    // drm_ivpu_param serves GET_PARAM (_IOWR) and SET_PARAM (_IOW).
+    let yaml = uabi::import::import(&headers().join("ivpu_accel.h"), &includes())
+        .unwrap()
+        .yaml;
+    assert!(
+        yaml.contains("    dir: inout\n    arg: param\n    arg-access: { param: inout, index: inout, value: inout }\n"),
+        "{yaml}"
+    );
 }
 
 #[test]

@@ -155,6 +155,14 @@ fn ioctl(o: &mut String, i: &Ioctl) {
     if let Some(n) = &i.c_nr_name {
         let _ = writeln!(o, "    c-nr-name: {n}");
     }
+    if !i.arg_access.is_empty() {
+        let list: Vec<String> = i
+            .arg_access
+            .iter()
+            .map(|(m, a)| format!("{m}: {a}"))
+            .collect();
+        let _ = writeln!(o, "    arg-access: {{ {} }}", list.join(", "));
+    }
     if let Some(e) = i.extension {
         let _ = writeln!(o, "    extension: {e}");
     }

@@ -83,6 +83,9 @@ pub struct Ioctl {
     pub name: String,
     pub c_name: Option<String>,
     pub c_nr_name: Option<String>,
+    /// `arg-access`: the members' access for this ioctl, when its
+    /// argument is shared with an ioctl of another direction.
+    pub arg_access: Vec<(String, &'static str)>,
     pub nr: u8,
     pub dir: &'static str,
     pub arg: Option<String>,
@@ -263,36 +266,36 @@ impl<'a> Mapper<'a> {
 
     /// Member access from the ioctl direction, the user's point of view:
     /// every member of an `_IOWR` argument is `inout`, of an `_IOR` one
-    /// `out`, of an `_IOW` one `in` (the default). Pads have none. A
-    /// struct passed by ioctls of different directions keeps `in` and is
-    /// reported: per-ioctl access (`arg-access`) is not in the language
-    /// yet.
+    /// `out`, of an `_IOW` one `in` (the default); pads have none. A
+    /// struct passed by ioctls of different directions (ivpu's
+    /// `drm_ivpu_param`: GET_PARAM `_IOWR`, SET_PARAM `_IOW`) keeps `in`
+    /// on its members, and each ioctl of another direction says its own
+    /// with `arg-access`.
     fn access(&mut self, dirs: &BTreeMap<String, BTreeSet<&'static str>>) {
+        let of_dir = |d: &str| match d {
+            "inout" => Some("inout"),
+            "out" => Some("out"),
+            _ => None,
+        };
         for s in &mut self.spec.structs {
             let Some(d) = dirs.get(&s.name) else { continue };
             if d.len() > 1 {
-                let loc = self
-                    .h
-                    .records
+                let members: Vec<&str> = s
+                    .members
                     .iter()
-                    .find(|r| r.tag.as_deref() == Some(&s.tag))
-                    .map(|r| r.loc.clone())
-                    .unwrap_or_default();
-                self.findings.push(Finding::Warning {
-                    loc,
-                    message: format!(
-                        "struct {} is the argument of ioctls of different directions ({}); its members stay `in` until per-ioctl `arg-access` is in the language",
-                        s.tag,
-                        d.iter().copied().collect::<Vec<_>>().join(", ")
-                    ),
-                });
+                    .filter(|m| !m.pad)
+                    .map(|m| m.name.as_str())
+                    .collect();
+                for i in self.spec.ioctls.iter_mut() {
+                    if i.arg.as_deref() == Some(&s.name)
+                        && let Some(a) = of_dir(i.dir)
+                    {
+                        i.arg_access = members.iter().map(|m| (m.to_string(), a)).collect();
+                    }
+                }
                 continue;
             }
-            let access = match d.iter().next() {
-                Some(&"inout") => Some("inout"),
-                Some(&"out") => Some("out"),
-                _ => None,
-            };
+            let access = d.iter().next().and_then(|d| of_dir(d));
             for m in &mut s.members {
                 if !m.pad {
                     m.access = access;
@@ -703,6 +706,7 @@ impl<'a> Mapper<'a> {
         Ok(Ioctl {
             c_name: (derived != mac.name).then(|| mac.name.clone()),
             c_nr_name,
+            arg_access: Vec::new(),
             name,
             nr,
             dir: c.dir,
