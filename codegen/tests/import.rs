@@ -283,8 +283,9 @@ fn user_program(c: &CHeader, imported: &Imported) -> String {
 
 /// Imports one header and checks it; returns the failures (empty when
 /// everything matched) and the compilers that were not there.
-fn check_header(file: &str, expected: &[&str]) -> (Vec<String>, Vec<String>) {
-    let header = headers().join(file);
+fn check_header(header: &Path, expected: &[&str]) -> (Vec<String>, Vec<String>) {
+    let file = &*header.file_name().unwrap().to_string_lossy().into_owned();
+    let header = header.to_path_buf();
     let stem = file.trim_end_matches(".h");
     let dir = scratch(stem);
     let imported = uabi::import::import(&header, &includes()).unwrap();
@@ -355,7 +356,10 @@ fn check_header(file: &str, expected: &[&str]) -> (Vec<String>, Vec<String>) {
     }
     let user = dir.join("user.c");
     std::fs::write(&user, user_program(&c, &imported)).unwrap();
-    for (inc, what) in [(headers(), "real"), (gen_dir, "generated")] {
+    for (inc, what) in [
+        (header.parent().unwrap().to_path_buf(), "real"),
+        (gen_dir, "generated"),
+    ] {
         if let Err(e) = run(Command::new("gcc")
             .args(["-std=gnu11", "-Wall", "-Werror", "-fsyntax-only", "-I"])
             .arg(&inc)
@@ -376,7 +380,7 @@ fn check_header(file: &str, expected: &[&str]) -> (Vec<String>, Vec<String>) {
 }
 
 fn check(file: &str, expected: &[&str]) {
-    let (failures, missing) = check_header(file, expected);
+    let (failures, missing) = check_header(&headers().join(file), expected);
     for m in &missing {
         uabi_test_support::skipped(&format!("import check with {m}"), "compiler missing");
     }
@@ -658,6 +662,23 @@ enum demo_kind {
     let spec = dir.join("demo.yaml");
     let checked = uabi::pipeline::load_and_lint(std::slice::from_ref(&spec));
     assert!(!checked.has_errors(), "{}", checked.render_diagnostics());
+    // What was expressed matches the header on every target (the
+    // non-DRM `_IO*` commands with their own magic, `c-name`, hex).
+    let short: Vec<String> = expected
+        .iter()
+        .map(|l| {
+            let (at, rest) = l.strip_prefix("demo.h:").unwrap().split_once(": ").unwrap();
+            let (line, col) = at.split_once(':').unwrap();
+            let what = rest.split(" is not expressible").next().unwrap();
+            format!("{line}:{col} {what}")
+        })
+        .collect();
+    let short: Vec<&str> = short.iter().map(String::as_str).collect();
+    let (failures, missing) = check_header(&dir.join("demo.h"), &short);
+    for m in &missing {
+        uabi_test_support::skipped(&format!("import check with {m}"), "compiler missing");
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 
 #[test]
@@ -707,4 +728,19 @@ fn habanalabs() {
             "2309:9 ioctl DRM_IOCTL_HL_MEMORY",
         ],
     );
+}
+
+#[test]
+fn a_missing_front_end_is_an_io_error() {
+    let dir = scratch("no-clang");
+    std::fs::write(dir.join("a.h"), "#define A_X 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_uabi"))
+        .args(["import", "a.h", "--out", "x.yaml"])
+        .env("UABI_CLANG", "/nonexistent/clang")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot run `/nonexistent/clang`"), "{err}");
 }
