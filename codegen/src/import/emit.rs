@@ -32,10 +32,10 @@ pub fn yaml(spec: &Spec) -> String {
     } else if let Some(m) = spec.magic {
         let _ = writeln!(o, "ioctl:\n  magic: {m:#04x}");
     }
-    if spec.magic.is_some() {
-        if let Some((lo, hi)) = spec.nr_range {
-            let _ = writeln!(o, "  nr-range: {{ min: {lo:#04x}, max: {hi:#04x} }}");
-        }
+    if spec.magic.is_some()
+        && let Some((lo, hi)) = spec.nr_range
+    {
+        let _ = writeln!(o, "  nr-range: {{ min: {lo:#04x}, max: {hi:#04x} }}");
     }
     if !(spec.consts.is_empty() && spec.enums.is_empty() && spec.structs.is_empty()) {
         o += "definitions:\n";

@@ -96,10 +96,13 @@ pub(crate) fn c_section(model: &Model) -> Result<String, RenderError> {
     render_template(model, "C rings", &view)
 }
 
+/// Names, each with whether it is a tag (true) or a macro or function.
+type Names = Vec<(String, bool)>;
+
 /// The names the ring section defines: for the spec (empty without
 /// rings) and for each ring, in ring order. Each is a name and whether it
 /// is a tag.
-pub fn ring_names(model: &Model) -> (Vec<(String, bool)>, Vec<Vec<(String, bool)>>) {
+pub fn ring_names(model: &Model) -> (Names, Vec<Names>) {
     if model.rings.is_empty() {
         return (Vec::new(), Vec::new());
     }
