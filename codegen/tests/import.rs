@@ -462,7 +462,6 @@ fn ethosu() {
             "75:9 macro DRM_ETHOSU_VERSION_MINOR",
             "76:9 macro DRM_ETHOSU_VERSION_STATUS",
             "238:9 macro DRM_IOCTL_ETHOSU",
-            "242:1 anonymous enum",
         ],
     );
 }

@@ -77,6 +77,9 @@ pub struct CEnum {
 pub struct CEnumerator {
     pub name: String,
     pub value: i128,
+    /// The type whose `sizeof` its value expression takes, as a command
+    /// number built with `_IOWR`/`DRM_IOWR` does (`struct drm_x`).
+    pub sizeof_arg: Option<String>,
     pub loc: Loc,
     pub doc: Option<String>,
 }
@@ -409,6 +412,7 @@ impl Ctx<'_> {
                 let value = c.inner.first().and_then(Node::constant).unwrap_or(next);
                 next = value + 1;
                 CEnumerator {
+                    sizeof_arg: c.inner.first().and_then(Node::sizeof_arg),
                     name: c.name().unwrap_or_default().to_string(),
                     value,
                     loc: self.loc(c.loc.as_ref()),
@@ -476,6 +480,20 @@ impl Node<'_> {
             .and_then(Value::as_str)?
             .parse()
             .ok()
+    }
+
+    /// The type of the first `sizeof(type)` at or under this node.
+    fn sizeof_arg(&self) -> Option<String> {
+        if self.kind() == "UnaryExprOrTypeTraitExpr"
+            && self.name() == Some("sizeof")
+            && let Some(t) = self
+                .json
+                .pointer("/argType/qualType")
+                .and_then(Value::as_str)
+        {
+            return Some(t.to_string());
+        }
+        self.inner.iter().find_map(Node::sizeof_arg)
     }
 
     /// The first constant expression with a value at or under this node.

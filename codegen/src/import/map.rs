@@ -4,7 +4,7 @@
 //! expressed. A later language feature (unions, flexible arrays, ...)
 //! replaces one `Err` arm.
 
-use super::cview::{CEnum, CField, CHeader, CMacro, CRecord, Loc};
+use super::cview::{CEnum, CEnumerator, CField, CHeader, CMacro, CRecord, Loc};
 use super::kerneldoc::{self, KernelDoc};
 use super::{Finding, Unexpressible};
 use crate::names::{is_kebab, snake, upper};
@@ -166,12 +166,56 @@ impl<'a> Mapper<'a> {
             self.spec.c_prefix = Some(c_prefix);
         }
         let guard = include_guard(self.h);
-        let commands: Vec<(&CMacro, Command)> = self
+        // ethosu writes its commands as enumerators of an anonymous enum
+        // (`DRM_IOCTL_ETHOSU_SUBMIT = DRM_IOCTL_ETHOSU(WR, SUBMIT,
+        // submit)`); the AST gives each one's value and the struct whose
+        // size it takes, as a macro's replacement list would.
+        let pseudo: Vec<(CMacro, &CEnumerator)> = self
+            .h
+            .enums
+            .iter()
+            .filter(|e| is_command_enum(e))
+            .flat_map(|e| &e.entries)
+            .map(|x| {
+                let m = CMacro {
+                    name: x.name.clone(),
+                    loc: x.loc.clone(),
+                    function_like: false,
+                    body: String::new(),
+                    value: Some(x.value),
+                    long: false,
+                    doc: x.doc.clone(),
+                };
+                (m, x)
+            })
+            .collect();
+        let mut commands: Vec<(&CMacro, Command)> = self
             .h
             .macros
             .iter()
             .filter_map(|m| command(m).map(|c| (m, c)))
             .collect();
+        commands.extend(pseudo.iter().filter_map(|(m, x)| {
+            let arg = x.sizeof_arg.as_deref()?;
+            // The direction bits of the asm-generic encoding the front
+            // end computed the value with.
+            let dir = match (x.value >> 30) & 3 {
+                0 => "none",
+                1 => "in",
+                2 => "out",
+                _ => "inout",
+            };
+            let drm = x.name.starts_with("DRM_IOCTL_") && ((x.value >> 8) & 0xff) == 0x64;
+            Some((
+                m,
+                Command {
+                    drm,
+                    dir,
+                    nr_expr: "",
+                    arg: (dir != "none").then_some(arg),
+                },
+            ))
+        }));
         self.spec.drm = commands.iter().any(|(_, c)| c.drm);
         self.driver(&commands);
         for (_, c) in &commands {
@@ -195,6 +239,13 @@ impl<'a> Mapper<'a> {
             }
         }
         for e in &self.h.enums {
+            if is_command_enum(e) {
+                self.findings.push(Finding::Warning {
+                    loc: e.loc.clone(),
+                    message: "its enumerators are command numbers, which the spec holds as ioctls: the generated header defines them as macros".into(),
+                });
+                continue;
+            }
             match self.enumeration(e) {
                 Ok(x) => self.spec.enums.push(x),
                 Err(why) => {
@@ -721,6 +772,18 @@ impl<'a> Mapper<'a> {
                 .filter(|t| !t.is_empty()),
         })
     }
+}
+
+/// An enum whose enumerators are command numbers: each named
+/// `..._IOCTL_...` and computed from the `sizeof` of a struct.
+fn is_command_enum(e: &CEnum) -> bool {
+    !e.entries.is_empty()
+        && e.entries.iter().all(|x| {
+            x.name.contains("_IOCTL_")
+                && x.sizeof_arg
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("struct ") || t.starts_with("union "))
+        })
 }
 
 /// The hex literal of a macro as written (`0x00010000`, without a `U`
