@@ -692,6 +692,11 @@ impl<'a> Mapper<'a> {
                 self.spec.magic.unwrap_or(0)
             ));
         }
+        if self.spec.drm && nr < 0x40 {
+            return Err(format!(
+                "its number {nr:#04x} is below DRM_COMMAND_BASE, and a DRM-style spec writes numbers relative to it (the DRM core's own range)"
+            ));
+        }
         let arg = match c.arg {
             None => None,
             Some(a) => {
