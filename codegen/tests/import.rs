@@ -610,6 +610,7 @@ enum demo_kind {
 #define DEMO_IOCTL_BITS _IOR('Q', 5, struct demo_bits)
 #define DEMO_IOCTL_KICK _IO('Q', 6)
 #define DEMO_IOCTL_INT _IOW('Q', 7, __u32)
+#define MAX_ITEMS 9
 #endif
 ";
     std::fs::write(dir.join("demo.h"), h).unwrap();
@@ -635,6 +636,7 @@ enum demo_kind {
         "demo.h:38:39: member demo_uses_union.u is not expressible: type `union demo_u` is not a fixed-width __uN, __sN, __beN or __leN type",
         "demo.h:49:9: ioctl DEMO_IOCTL_BITS is not expressible: its argument struct demo_bits is not expressible",
         "demo.h:51:9: ioctl DEMO_IOCTL_INT is not expressible: its argument `__u32` is not a struct, and every ioctl argument is",
+        "demo.h:52:9: macro MAX_ITEMS is not expressible: its spec name `max-items` is another const's",
     ];
     assert_eq!(got, expected, "\n{err}");
     let yaml = std::fs::read_to_string(dir.join("demo.yaml")).unwrap();

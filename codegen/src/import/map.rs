@@ -231,6 +231,11 @@ impl<'a> Mapper<'a> {
                 continue;
             }
             match self.macro_item(mac) {
+                Ok(c) if self.spec.consts.iter().any(|k| k.name == c.name) => self.not_expressible(
+                    &mac.loc,
+                    format!("macro {}", mac.name),
+                    format!("its spec name `{}` is another const's", c.name),
+                ),
                 Ok(c) => {
                     self.consts.insert(mac.name.clone(), c.name.clone());
                     self.spec.consts.push(c);
@@ -247,6 +252,11 @@ impl<'a> Mapper<'a> {
                 continue;
             }
             match self.enumeration(e) {
+                Ok(x) if self.tag_taken(&x.name) => self.not_expressible(
+                    &e.loc,
+                    format!("enum {}", e.tag.as_deref().unwrap_or("(anonymous)")),
+                    format!("its spec name `{}` is another enum's", x.name),
+                ),
                 Ok(x) => self.spec.enums.push(x),
                 Err(why) => {
                     let what = match &e.tag {
@@ -259,6 +269,11 @@ impl<'a> Mapper<'a> {
         }
         for r in &self.h.records {
             match self.record(r) {
+                Ok(s) if self.tag_taken(&s.name) => self.not_expressible(
+                    &r.loc,
+                    format!("struct {}", s.tag),
+                    format!("its spec name `{}` is another struct's or enum's", s.name),
+                ),
                 Ok(s) => {
                     self.structs.insert(s.tag.clone(), s.name.clone());
                     self.spec.structs.push(s);
@@ -415,6 +430,12 @@ impl<'a> Mapper<'a> {
         h.macros
             .iter()
             .find(|m| m.name == ident && !m.function_like && m.value.is_some())
+    }
+
+    /// Structs and enums share one namespace of spec names, as C tags do.
+    fn tag_taken(&self, name: &str) -> bool {
+        self.spec.structs.iter().any(|s| s.name == name)
+            || self.spec.enums.iter().any(|e| e.name == name)
     }
 
     fn is_enumerator(&self, name: &str) -> bool {
