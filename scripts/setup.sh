@@ -11,6 +11,7 @@ PACKAGES=(
   gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu gcc-mips-linux-gnu
   gcc-s390x-linux-gnu gcc-sparc64-linux-gnu gcc-alpha-linux-gnu
   golang-go python3  # the tests build and run the generated Go and Python bindings
+  clang  # `uabi import` reads C headers with clang (its preprocessor and JSON AST)
 )
 
 missing=()

@@ -6,12 +6,14 @@
 //! numbers per [`ioc`] encoding) -> [`model`] (immutable, no I/O) ->
 //! [`lint`] (diagnostics with file:line:col, rule id and hint) ->
 //! [`backend`] (one module per output). [`load`] is the only stage that
-//! reads files.
+//! reads files. [`import`] goes the other way, from an existing C uapi
+//! header (read by clang) to a spec.
 
 pub mod backend;
 pub mod compat;
 pub mod diag;
 pub mod dump;
+pub mod import;
 pub mod ioc;
 pub mod layout;
 pub mod lint;

@@ -1,4 +1,4 @@
-//! The `uabi` command line: generate, check, lint, freeze, compat.
+//! The `uabi` command line: generate, check, lint, freeze, compat, import.
 
 use clap::{Parser, Subcommand};
 use std::io::Write as _;
@@ -85,6 +85,22 @@ enum Command {
         /// List the compat rules, as `uabi rules` does.
         #[arg(long)]
         rules: bool,
+    },
+    /// Write a spec from a C uapi header, with clang as the C front end.
+    /// Exit 0 when everything was expressed, 1 when something was not
+    /// (each item on stderr as `file:line:col: <what> is not
+    /// expressible: <why>`; the spec holds everything else), 2 on usage
+    /// or I/O errors and when the header does not compile.
+    Import {
+        /// The header (`ivpu_accel.h`).
+        header: PathBuf,
+        /// Folders to search for the header's includes (its own folder
+        /// comes first, as for any `#include "..."`).
+        #[arg(short = 'I', value_name = "DIR")]
+        include: Vec<PathBuf>,
+        /// Where to write the spec.
+        #[arg(long, value_name = "SPEC.yaml")]
+        out: PathBuf,
     },
 }
 
@@ -271,7 +287,34 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             print_rules(uabi::rules::ALL.iter().copied())?;
             Ok(0)
         }
+        Command::Import {
+            header,
+            include,
+            out,
+        } => import(&header, &include, &out),
     }
+}
+
+fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> {
+    let imported = match uabi::import::import(header, include) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("uabi: {e}");
+            return Ok(TROUBLE);
+        }
+    };
+    if let Err(e) = std::fs::write(out, &imported.yaml) {
+        eprintln!("uabi: {}: {e}", out.display());
+        return Ok(TROUBLE);
+    }
+    for f in &imported.findings {
+        eprintln!("{f}");
+    }
+    Ok(if imported.unexpressible().next().is_some() {
+        FINDINGS
+    } else {
+        0
+    })
 }
 
 /// One rule a line: id, severity, stage, lint-rules.md number (`-` for

@@ -1,0 +1,207 @@
+//! The spec as YAML text: flow mappings for members and entries, block
+//! scalars for docs, so that the file reads like a hand-written spec.
+
+use super::map::{Bound, Const, Enum, Ioctl, Member, Spec, Struct};
+use crate::target::Target;
+use std::fmt::Write;
+
+pub fn yaml(spec: &Spec) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# Imported by `uabi import` from {}: an existing ABI, reproduced exactly.",
+        spec.file_name
+    );
+    let _ = writeln!(o, "name: {}", spec.name);
+    if let Some(p) = &spec.c_prefix {
+        let _ = writeln!(o, "c-prefix: {p}");
+    }
+    let _ = writeln!(o, "uapi-header: {}", spec.file_name);
+    if let Some(l) = &spec.license {
+        let _ = writeln!(o, "license: {}", quote(l));
+    }
+    o += "existing-abi: true\n";
+    let targets: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+    let _ = writeln!(o, "targets: [{}]", targets.join(", "));
+    if spec.drm {
+        // DRM's magic, 0x64, is the style's default.
+        o.push_str("ioctl:\n  style: drm\n");
+        if let Some(d) = &spec.driver {
+            let _ = writeln!(o, "  driver: {d}");
+        }
+    } else if let Some(m) = spec.magic {
+        let _ = writeln!(o, "ioctl:\n  magic: {m:#04x}");
+    }
+    if spec.magic.is_some()
+        && let Some((lo, hi)) = spec.nr_range
+    {
+        let _ = writeln!(o, "  nr-range: {{ min: {lo:#04x}, max: {hi:#04x} }}");
+    }
+    if !(spec.consts.is_empty() && spec.enums.is_empty() && spec.structs.is_empty()) {
+        o += "definitions:\n";
+    }
+    for c in &spec.consts {
+        konst(&mut o, c);
+    }
+    for e in &spec.enums {
+        enumeration(&mut o, e);
+    }
+    for s in &spec.structs {
+        strukt(&mut o, s);
+    }
+    if !spec.ioctls.is_empty() {
+        o += "ioctls:\n";
+    }
+    for i in &spec.ioctls {
+        ioctl(&mut o, i);
+    }
+    o
+}
+
+fn konst(o: &mut String, c: &Const) {
+    let _ = writeln!(o, "  - name: {}\n    type: const", c.name);
+    if let Some(n) = &c.c_name {
+        let _ = writeln!(o, "    c-name: {n}");
+    }
+    doc(o, 4, c.doc.as_deref());
+    match &c.hex {
+        Some(h) => {
+            let _ = writeln!(o, "    value: {h}");
+        }
+        None => {
+            let _ = writeln!(o, "    value: {}", c.value);
+        }
+    }
+}
+
+fn enumeration(o: &mut String, e: &Enum) {
+    let _ = writeln!(o, "  - name: {}\n    type: enum", e.name);
+    match &e.enum_name {
+        Some(None) => o.push_str("    enum-name:\n"),
+        Some(Some(n)) => {
+            let _ = writeln!(o, "    enum-name: {n}");
+        }
+        None => {}
+    }
+    if let Some(p) = &e.name_prefix {
+        let _ = writeln!(o, "    name-prefix: {p}");
+    }
+    doc(o, 4, e.doc.as_deref());
+    o.push_str("    entries:\n");
+    for (n, v, d) in &e.entries {
+        let _ = writeln!(o, "      - name: {n}\n        value: {v}");
+        doc(o, 8, d.as_deref().filter(|d| !d.is_empty()));
+    }
+}
+
+fn strukt(o: &mut String, s: &Struct) {
+    let _ = writeln!(o, "  - name: {}\n    type: struct", s.name);
+    if let Some(n) = &s.c_name {
+        let _ = writeln!(o, "    c-name: {n}");
+    }
+    doc(o, 4, s.doc.as_deref());
+    o.push_str("    members:\n");
+    for m in &s.members {
+        member(o, m);
+    }
+}
+
+fn member(o: &mut String, m: &Member) {
+    let mut keys = vec![format!("name: {}", m.name), format!("type: {}", m.ty)];
+    if let Some(s) = &m.strukt {
+        keys.push(format!("struct: {s}"));
+    }
+    for (k, b) in [("count", &m.count), ("len", &m.len)] {
+        match b {
+            Some(Bound::N(n)) => keys.push(format!("{k}: {n}")),
+            Some(Bound::Const(c)) => keys.push(format!("{k}: {c}")),
+            None => {}
+        }
+    }
+    if let Some(b) = m.byte_order {
+        keys.push(format!("byte-order: {b}"));
+    }
+    if m.pad {
+        keys.push("pad: true".into());
+    }
+    if let Some(a) = m.access {
+        keys.push(format!("access: {a}"));
+    }
+    match &m.doc {
+        // A block scalar cannot sit in a flow mapping: a member with a
+        // doc is written in block style.
+        Some(d) => {
+            let _ = writeln!(o, "      - {}", keys.join("\n        "));
+            doc(o, 8, Some(d));
+        }
+        None => {
+            let _ = writeln!(o, "      - {{ {} }}", keys.join(", "));
+        }
+    }
+}
+
+fn ioctl(o: &mut String, i: &Ioctl) {
+    let _ = writeln!(
+        o,
+        "  - name: {}\n    nr: {:#04x}\n    dir: {}",
+        i.name, i.nr, i.dir
+    );
+    if let Some(a) = &i.arg {
+        let _ = writeln!(o, "    arg: {a}");
+    }
+    if let Some(n) = &i.c_name {
+        let _ = writeln!(o, "    c-name: {n}");
+    }
+    if let Some(n) = &i.c_nr_name {
+        let _ = writeln!(o, "    c-nr-name: {n}");
+    }
+    if !i.arg_access.is_empty() {
+        let list: Vec<String> = i
+            .arg_access
+            .iter()
+            .map(|(m, a)| format!("{m}: {a}"))
+            .collect();
+        let _ = writeln!(o, "    arg-access: {{ {} }}", list.join(", "));
+    }
+    if let Some(e) = i.extension {
+        let _ = writeln!(o, "    extension: {e}");
+    }
+    doc(o, 4, i.doc.as_deref());
+}
+
+fn doc(o: &mut String, indent: usize, d: Option<&str>) {
+    if let Some(d) = d.filter(|d| !d.trim().is_empty()) {
+        let _ = write!(o, "{}doc: ", " ".repeat(indent));
+        block(o, indent + 2, d);
+    }
+}
+
+/// A literal block scalar (`|-`) holding `text` as written.
+fn block(o: &mut String, indent: usize, text: &str) {
+    let text = text.trim();
+    let pad = " ".repeat(indent);
+    o.push_str("|-\n");
+    for l in text.lines() {
+        let l = l.trim_end();
+        if l.is_empty() {
+            o.push('\n');
+        } else {
+            let _ = writeln!(o, "{pad}{l}");
+        }
+    }
+}
+
+/// A plain scalar when YAML reads it back as the same string, else
+/// double-quoted.
+fn quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && !s.starts_with(|c: char| "!&*-?{}[],#|>@`\"'%: ".contains(c))
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.ends_with([' ', ':']);
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}

@@ -1,0 +1,338 @@
+//! Constants, enums and structs: one function per C construct, each
+//! returning the spec item or why the language cannot hold it.
+
+use super::names::{common_prefix, kebab};
+use super::{Bound, Const, Enum, Mapper, Member, Struct};
+use crate::import::cview::{CEnum, CField, CMacro, CRecord};
+use crate::import::kerneldoc::{self, KernelDoc};
+use crate::names::{snake, upper};
+
+impl Mapper<'_> {
+    pub(super) fn macro_item(&self, mac: &CMacro) -> Result<Const, String> {
+        if mac.function_like {
+            return Err("a function-like macro has no value".into());
+        }
+        if mac.body.is_empty() {
+            return Err("an empty macro has no value".into());
+        }
+        let value = mac.value.ok_or_else(|| {
+            format!(
+                "its replacement list `{}` is not an integer constant expression",
+                mac.body
+            )
+        })?;
+        if mac.long && !(i128::from(i32::MIN)..=i128::from(u32::MAX)).contains(&value) {
+            return Err(format!(
+                "its value `{}` is a `long`, 64 bits here and 32 bits on i386, arm and mips, so it differs per target",
+                mac.body
+            ));
+        }
+        let name = self.name_of(&mac.name)?;
+        let derived = format!("{}_{}", upper(self.c_prefix()), upper(&name));
+        Ok(Const {
+            c_name: (derived != mac.name).then(|| mac.name.clone()),
+            name,
+            value,
+            hex: (mac.body.contains("0x") || mac.body.contains("0X"))
+                .then(|| hex_literal(&mac.body, value)),
+            doc: mac
+                .doc
+                .as_deref()
+                .map(kerneldoc::parse)
+                .map(|d| d.text)
+                .filter(|t| !t.is_empty()),
+        })
+    }
+
+    pub(super) fn enumeration(&self, e: &CEnum) -> Result<Enum, String> {
+        if e.entries.is_empty() {
+            return Err("an enum without entries".into());
+        }
+        let names: Vec<&str> = e.entries.iter().map(|x| x.name.as_str()).collect();
+        if names.iter().any(|n| n.contains("_IOCTL_")) {
+            return Err(
+                "its enumerators are ioctl command numbers, which differ per target; the language writes them only as ioctls"
+                    .into(),
+            );
+        }
+        let entry_prefix = common_prefix(&names);
+        let (name, enum_name) = match &e.tag {
+            Some(t) => {
+                let name = self.name_of(t)?;
+                let derived = format!("{}_{}", snake(self.c_prefix()), snake(&name));
+                let enum_name = (derived != *t).then(|| kebab(t).map(Some)).transpose()?;
+                (name, enum_name)
+            }
+            None => {
+                let p = entry_prefix.trim_end_matches('_');
+                (self.name_of(p)?, Some(None))
+            }
+        };
+        // The derived entry prefix when every entry has it, else the
+        // longest one they share (YNL's `name-prefix`).
+        let derived = format!("{}_{}_", upper(self.c_prefix()), upper(&name));
+        let entry_prefix = if names
+            .iter()
+            .all(|n| n.len() > derived.len() && n.starts_with(&derived))
+        {
+            derived.clone()
+        } else {
+            entry_prefix
+        };
+        let name_prefix =
+            (entry_prefix != derived).then(|| entry_prefix.to_ascii_lowercase().replace('_', "-"));
+        if entry_prefix.is_empty() {
+            return Err("its enumerators share no prefix to derive their names from".into());
+        }
+        // An alias (`HL_DEVICE_STATUS_LAST = HL_DEVICE_STATUS_IN_RESET_...`)
+        // gives two entries one value, which an enum of the language
+        // cannot hold.
+        for (i, x) in e.entries.iter().enumerate() {
+            if let Some(y) = e.entries[..i].iter().find(|y| y.value == x.value) {
+                return Err(format!(
+                    "enumerators {} and {} share the value {}, and the entries of an enum have distinct values",
+                    y.name, x.name, x.value
+                ));
+            }
+        }
+        let kd = e.doc.as_deref().map(kerneldoc::parse).unwrap_or_default();
+        let mut entries = Vec::new();
+        for x in &e.entries {
+            let rest = &x.name[entry_prefix.len()..];
+            let n = kebab(&rest.to_ascii_lowercase())
+                .map_err(|w| format!("enumerator {}: {w}", x.name))?;
+            entries.push((
+                n,
+                x.value,
+                kerneldoc::member_doc(x.doc.as_deref(), &x.name, &kd),
+            ));
+        }
+        let doc = Some(kd.text).filter(|t| !t.is_empty());
+        Ok(Enum {
+            name,
+            enum_name,
+            name_prefix,
+            doc,
+            entries,
+        })
+    }
+
+    pub(super) fn record(&mut self, r: &CRecord) -> Result<Struct, String> {
+        if r.is_union {
+            return Err("unions are not in the language yet".into());
+        }
+        let tag = r.tag.as_deref().ok_or("an anonymous struct has no name")?;
+        if !r.attrs.is_empty() {
+            return Err(format!(
+                "attribute `{}` changes its layout and is not in the language",
+                r.attrs.join(", ")
+            ));
+        }
+        let name = self.name_of(tag)?;
+        let derived = format!("{}_{}", snake(self.c_prefix()), snake(&name));
+        let kd = r.doc.as_deref().map(kerneldoc::parse).unwrap_or_default();
+        let mut members = Vec::new();
+        let mut bad = Vec::new();
+        for f in &r.fields {
+            match self.field(f, &kd) {
+                Ok(m) => members.push(m),
+                Err(why) => {
+                    let name = if f.name.is_empty() {
+                        "(anonymous)".to_string()
+                    } else {
+                        f.name.clone()
+                    };
+                    self.not_expressible(&f.loc, format!("member {tag}.{name}"), why);
+                    bad.push(name);
+                }
+            }
+        }
+        if !bad.is_empty() {
+            return Err(format!("member {} is not expressible", bad.join(", ")));
+        }
+        if members.is_empty() {
+            return Err("an empty struct".into());
+        }
+        Ok(Struct {
+            c_name: (derived != tag).then(|| tag.to_string()),
+            tag: tag.to_string(),
+            name,
+            doc: Some(kd.text).filter(|t| !t.is_empty()),
+            members,
+        })
+    }
+
+    pub(super) fn field(&self, f: &CField, kd: &KernelDoc) -> Result<Member, String> {
+        if f.nested_record {
+            return Err(
+                "a struct or union defined inside another is not in the language yet".into(),
+            );
+        }
+        if f.bitfield {
+            return Err("bitfields are not in the language".into());
+        }
+        if !f.attrs.is_empty() {
+            return Err(format!(
+                "attribute `{}` changes its layout",
+                f.attrs.join(", ")
+            ));
+        }
+        let name = kebab(&f.name)?;
+        let doc = kerneldoc::member_doc(f.doc.as_deref(), &f.name, kd);
+        let mut m = self.field_type(f)?;
+        m.name = name;
+        m.pad = is_pad(&f.name, doc.as_deref()) && m.strukt.is_none() && m.ty != "string";
+        m.doc = doc;
+        Ok(m)
+    }
+
+    /// The member's type: a `__uN`/`__sN` (or `__beN`/`__leN`) scalar, a
+    /// one-dimensional array of one, a `char` array, or a struct of this
+    /// header by value.
+    pub(super) fn field_type(&self, f: &CField) -> Result<Member, String> {
+        let ty = f.ty.trim();
+        if ty.contains('*') {
+            return Err(format!(
+                "pointer type `{ty}`: a uapi struct carries addresses as __u64"
+            ));
+        }
+        let (base, dims) = match ty.find('[') {
+            Some(p) => (ty[..p].trim(), &ty[p..]),
+            None => (ty, ""),
+        };
+        let dims: Vec<&str> = dims
+            .split('[')
+            .skip(1)
+            .map(|d| d.trim_end_matches(']').trim())
+            .collect();
+        let mut m = Member::default();
+        if let Some(tag) = base.strip_prefix("struct ") {
+            if dims == [""] {
+                return Err(format!(
+                    "a flexible array member (`{ty}`) is not in the language yet"
+                ));
+            }
+            if !dims.is_empty() {
+                return Err(format!(
+                    "an array of structs (`{ty}`) is not in the language yet"
+                ));
+            }
+            let s = self
+                .structs
+                .get(tag)
+                .ok_or_else(|| format!("its type struct {tag} is not expressible here"))?;
+            m.ty = "struct".into();
+            m.strukt = Some(s.clone());
+            return Ok(m);
+        }
+        let (scalar, order) = match scalar(base) {
+            Some(s) => s,
+            None if base == "char" && dims.len() == 1 => ("string", None),
+            None => {
+                return Err(format!(
+                    "type `{base}` is not a fixed-width __uN, __sN, __beN or __leN type"
+                ));
+            }
+        };
+        m.ty = scalar.into();
+        m.byte_order = order;
+        match dims.as_slice() {
+            [] => {}
+            [""] => return Err("a flexible array member is not in the language yet".into()),
+            [n] => {
+                let n: u64 = n.parse().map_err(|_| format!("array bound `{n}`"))?;
+                let bound = match self.bound_name(f) {
+                    Some(c) => Bound::Const(c),
+                    None => Bound::N(n),
+                };
+                if scalar == "string" {
+                    m.len = Some(bound);
+                } else {
+                    m.count = Some(bound);
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "a multi-dimensional array (`{ty}`) is not in the language yet"
+                ));
+            }
+        }
+        Ok(m)
+    }
+
+    /// The const naming an array's bound, when the declaration writes
+    /// one (`__u32 cus[X_MAX_CUS]`).
+    pub(super) fn bound_name(&self, f: &CField) -> Option<String> {
+        let inside = f.text.split_once('[')?.1.split_once(']')?.0.trim();
+        self.consts.get(inside).cloned()
+    }
+}
+
+/// The hex literal of a macro as written (`0x00010000`, without a `U`
+/// or `L` suffix), or the value in hex when it is an expression.
+fn hex_literal(body: &str, value: i128) -> String {
+    let lit = body.trim().trim_end_matches(['u', 'U', 'l', 'L']);
+    let digits = lit.strip_prefix("0x").or_else(|| lit.strip_prefix("0X"));
+    match digits {
+        Some(d) if !d.is_empty() && d.chars().all(|c| c.is_ascii_hexdigit()) => format!("0x{d}"),
+        _ if value >= 0 => format!("{value:#x}"),
+        _ => value.to_string(),
+    }
+}
+
+fn scalar(base: &str) -> Option<(&'static str, Option<&'static str>)> {
+    Some(match base {
+        "__u8" => ("u8", None),
+        "__u16" => ("u16", None),
+        "__u32" => ("u32", None),
+        "__u64" => ("u64", None),
+        "__s8" => ("s8", None),
+        "__s16" => ("s16", None),
+        "__s32" => ("s32", None),
+        "__s64" => ("s64", None),
+        "__le16" => ("u16", Some("little-endian")),
+        "__le32" => ("u32", Some("little-endian")),
+        "__le64" => ("u64", Some("little-endian")),
+        "__be16" => ("u16", Some("big-endian")),
+        "__be32" => ("u32", Some("big-endian")),
+        "__be64" => ("u64", Some("big-endian")),
+        _ => return None,
+    })
+}
+
+/// The rule for `pad: true`: the member's name says it is padding
+/// (`pad`, `padding`, `reserved`, `rsvd`, `resv`, with optional leading
+/// underscores and trailing digits or underscores) and its doc, if any,
+/// does not say otherwise (it mentions zero, padding or reserved). Such
+/// a member is spelled with its own C type and checked zero, as the
+/// header asks of it.
+pub fn is_pad(name: &str, doc: Option<&str>) -> bool {
+    let core = name
+        .trim_start_matches('_')
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
+    let named = matches!(core, "pad" | "padding" | "reserved" | "rsvd" | "resv");
+    let doc_agrees = doc.is_none_or(|d| {
+        let d = d.to_ascii_lowercase();
+        ["zero", "pad", "reserved", "must be 0"]
+            .iter()
+            .any(|w| d.contains(w))
+    });
+    named && doc_agrees
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pad_rule_follows_name_and_doc() {
+        assert!(is_pad("pad", Some("Padding - must be zero")));
+        assert!(is_pad("reserved", Some("Reserved, must be zero.")));
+        assert!(is_pad("pad1", None));
+        assert!(!is_pad(
+            "flags",
+            Some("Reserved for future use - must be zero")
+        ));
+        assert!(!is_pad("reserved", Some("Holds the firmware version")));
+    }
+}

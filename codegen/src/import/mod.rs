@@ -1,0 +1,102 @@
+//! `uabi import`: from a C uapi header to a spec whose generated header
+//! is ABI-identical and source-compatible with it.
+//!
+//! The C front end is clang itself ([`clang`]): its preprocessor lists
+//! the header's macros, its JSON AST gives the declarations with their
+//! places and doc comments, and it computes every macro's value. [`cview`]
+//! turns that into a C view of the header, [`map`] maps each C construct
+//! to a spec item (or says why it cannot), and [`emit`] writes the YAML.
+//! What the language cannot express is returned as [`Unexpressible`]
+//! items, never dropped.
+
+mod clang;
+pub mod cview;
+mod emit;
+mod error;
+pub mod kerneldoc;
+pub mod map;
+
+pub use cview::{CHeader, Loc};
+pub use error::ImportError;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A construct of the header the spec does not hold (or holds under
+/// another name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unexpressible {
+    pub loc: Loc,
+    /// `struct drm_x`, `member drm_x.y`, `macro X`, `ioctl X`.
+    pub what: String,
+    pub why: String,
+}
+
+impl fmt::Display for Unexpressible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} is not expressible: {}",
+            self.loc, self.what, self.why
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    Unexpressible(Unexpressible),
+    /// Expressed, with a caveat the user should know.
+    Warning {
+        loc: Loc,
+        message: String,
+    },
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Finding::Unexpressible(u) => u.fmt(f),
+            Finding::Warning { loc, message } => write!(f, "{loc}: warning: {message}"),
+        }
+    }
+}
+
+pub struct Imported {
+    /// The spec, as YAML text.
+    pub yaml: String,
+    pub findings: Vec<Finding>,
+}
+
+impl Imported {
+    pub fn unexpressible(&self) -> impl Iterator<Item = &Unexpressible> {
+        self.findings.iter().filter_map(|f| match f {
+            Finding::Unexpressible(u) => Some(u),
+            Finding::Warning { .. } => None,
+        })
+    }
+}
+
+/// Imports `header`, with `includes` as its `-I` folders (the header's
+/// own folder is searched for its `#include "..."` files first, as C
+/// does).
+pub fn import(header: &Path, includes: &[PathBuf]) -> Result<Imported, ImportError> {
+    let c = cview::read(header, includes)?;
+    Ok(from_c(&c))
+}
+
+/// The spec of a header already read by the front end.
+pub fn from_c(c: &CHeader) -> Imported {
+    let (spec, mut findings) = map::map(c);
+    findings.sort_by(|a, b| loc_of(a).cmp(loc_of(b)));
+    Imported {
+        yaml: emit::yaml(&spec),
+        findings,
+    }
+}
+
+fn loc_of(f: &Finding) -> &Loc {
+    match f {
+        Finding::Unexpressible(u) => &u.loc,
+        Finding::Warning { loc, .. } => loc,
+    }
+}
