@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use uabi::compat::{self, Report, Side, SideError};
+use uabi::compat::{self, Report, Side, SideError, SideOptions};
 use uabi::load::{FileSystem, Provider};
 use uabi::pipeline::{self, Checked};
 
@@ -75,10 +75,15 @@ enum Command {
     },
     /// Check ABI compatibility. Without arguments: every spec in spec/
     /// against each of its frozen revisions. With OLD NEW: each a spec, a
-    /// dump (`*.json`) or `git:<rev>:<path>`. Exit 1 on a breaking change.
+    /// dump (`*.json`), a C uapi header (`*.h`, imported on the fly as
+    /// `uabi import` does) or `git:<rev>:<path>` of one. Exit 1 on a
+    /// breaking change.
     Compat {
         /// Nothing, or OLD NEW.
         sides: Vec<String>,
+        /// Folders to search for a header side's includes.
+        #[arg(short = 'I', value_name = "DIR")]
+        include: Vec<PathBuf>,
         /// `text` for people, `json` for tools (one array of comparisons).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -274,6 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Freeze { specs } => freeze(&specs),
         Command::Compat {
             sides,
+            include,
             format,
             rules,
         } => {
@@ -281,7 +287,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 print_rules(uabi::rules::of_stage(uabi::rules::Stage::Compat))?;
                 return Ok(0);
             }
-            compat(&sides, format)
+            compat(&sides, &SideOptions { includes: include }, format)
         }
         Command::Rules => {
             print_rules(uabi::rules::ALL.iter().copied())?;
@@ -391,8 +397,20 @@ impl Compared {
 
 /// Reads a side, printing a spec's errors; Err carries the exit code.
 fn side(arg: &str) -> Result<Side, u8> {
-    match compat::load_side(arg) {
-        Ok(s) => Ok(s),
+    side_with(arg, &SideOptions::default())
+}
+
+/// [`side`] with header sides' include folders. What a header holds that
+/// the spec language cannot express is listed on stderr: the comparison
+/// does not see it.
+fn side_with(arg: &str, options: &SideOptions) -> Result<Side, u8> {
+    match compat::load_side_with(arg, options) {
+        Ok(s) => {
+            for u in &s.unchecked {
+                eprintln!("uabi: not compared, {u}");
+            }
+            Ok(s)
+        }
         Err(e @ (SideError::Io(_) | SideError::Dump(_))) => {
             eprintln!("uabi: {e}");
             Err(TROUBLE)
@@ -448,7 +466,7 @@ fn frozen_sides(spec: &Path, new: &Side) -> Result<Vec<Side>, u8> {
     Ok(out)
 }
 
-fn compat(sides: &[String], format: Format) -> anyhow::Result<u8> {
+fn compat(sides: &[String], options: &SideOptions, format: Format) -> anyhow::Result<u8> {
     let mut runs: Vec<(Side, Vec<Compared>)> = Vec::new();
     let mut code = 0u8;
     match sides {
@@ -489,12 +507,18 @@ fn compat(sides: &[String], format: Format) -> anyhow::Result<u8> {
             }
         }
         [old, new] => {
-            let (old, new) = match (side(old), side(new)) {
+            let (old, new) = match (side_with(old, options), side_with(new, options)) {
                 (Ok(o), Ok(n)) => (o, n),
                 (o, n) => return Ok(o.err().unwrap_or(0).max(n.err().unwrap_or(0))),
             };
+            // A header has no revision numbers to judge.
+            let report = if old.from_header || new.from_header {
+                compat::compare_headers(&old, &new)
+            } else {
+                compat::compare(&old.dump, &new.dump, &new.locator)
+            };
             let c = Compared {
-                report: compat::compare(&old.dump, &new.dump, &new.locator),
+                report,
                 new_label: new.label.clone(),
                 new_revision: new.dump.revision,
                 old,
@@ -502,7 +526,7 @@ fn compat(sides: &[String], format: Format) -> anyhow::Result<u8> {
             runs.push((new, vec![c]));
         }
         _ => anyhow::bail!(
-            "compat takes no argument, or OLD NEW (a spec, a *.json dump, or git:<rev>:<path>)"
+            "compat takes no argument, or OLD NEW (a spec, a *.json dump, a *.h header, or git:<rev>:<path> of one)"
         ),
     }
     let breaking = runs

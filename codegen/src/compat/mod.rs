@@ -28,6 +28,7 @@
 //!   the new item is reported as reusing a retired number.
 
 mod enums;
+mod headers;
 mod ioctls;
 mod layout;
 mod netlink;
@@ -35,7 +36,11 @@ mod rings;
 mod sides;
 mod structs;
 
-pub use sides::{Side, SideError, dump_side, frozen_dir, frozen_revisions, load_side, spec_side};
+pub use headers::compare_headers;
+pub use sides::{
+    Side, SideError, SideOptions, dump_side, frozen_dir, frozen_revisions, header_side, load_side,
+    load_side_with, spec_side,
+};
 use structs::type_text;
 
 use crate::diag::{Diagnostic, Diagnostics};
@@ -64,10 +69,15 @@ impl Report {
 /// Compares the new revision of a spec with an old one. `loc` locates
 /// paths of the new side.
 pub fn compare(old: &Dump, new: &Dump, loc: &Locator) -> Report {
+    compare_with(old, new, loc, true)
+}
+
+fn compare_with(old: &Dump, new: &Dump, loc: &Locator, revisions: bool) -> Report {
     let mut cx = Cx {
         old,
         new,
         loc,
+        revisions,
         findings: Diagnostics::default(),
         seen: BTreeSet::new(),
         notes: Vec::new(),
@@ -94,6 +104,8 @@ struct Cx<'a> {
     old: &'a Dump,
     new: &'a Dump,
     loc: &'a Locator,
+    /// Are `revision` and `since` judged (not for imported headers)?
+    revisions: bool,
     findings: Diagnostics,
     /// Findings already reported: structs are compared on every target
     /// whose layouts differ from another's (i386's alignment), and the
@@ -158,14 +170,17 @@ impl Cx<'_> {
     /// Whether new items are judged at all: without a revision bump the
     /// one finding is `revision-not-bumped`.
     fn bumped(&self) -> bool {
-        self.new.revision > self.old.revision
+        !self.revisions || self.new.revision > self.old.revision
     }
 
     /// A new item's `since` must lie after the old revision and at most
     /// at the new one (the new revision itself when the old is the
     /// latest frozen one).
     fn since_new(&mut self, what: &str, since: u32, path: &str) {
-        if !self.bumped() || (since > self.old.revision && since <= self.new.revision) {
+        if !self.revisions
+            || !self.bumped()
+            || (since > self.old.revision && since <= self.new.revision)
+        {
             return;
         }
         self.report(
@@ -180,7 +195,7 @@ impl Cx<'_> {
     }
 
     fn since_same(&mut self, what: &str, old: u32, new: u32, path: &str) {
-        if old != new {
+        if self.revisions && old != new {
             self.report(
                 &rules::WRONG_SINCE,
                 path,
@@ -247,7 +262,9 @@ impl Cx<'_> {
                 ),
             );
         }
-        if new.revision < old.revision {
+        if !self.revisions {
+            // Imported headers carry no revision numbers.
+        } else if new.revision < old.revision {
             self.report(
                 &rules::REVISION_NOT_BUMPED,
                 "revision",

@@ -18,6 +18,22 @@ pub struct Side {
     pub locator: Locator,
     /// Text of every file read, by label, to render source lines.
     pub sources: Sources,
+    /// Read from a C header through `uabi import`: its revision and
+    /// `since` numbers mean nothing ([`crate::compat::compare_headers`]).
+    pub from_header: bool,
+    /// What of the header the spec language cannot express, so the
+    /// comparison does not see it (each `file:line:col: what: why`).
+    pub unchecked: Vec<String>,
+    /// The C names of those items (`amdxdna_bo_type`, `HL_RAZWI_READ`).
+    pub unchecked_names: Vec<String>,
+    /// The model a spec or header side was read into (not a dump's).
+    pub model: Option<Arc<Model>>,
+}
+
+/// How header sides are read: the `-I` folders of their includes.
+#[derive(Debug, Clone, Default)]
+pub struct SideOptions {
+    pub includes: Vec<PathBuf>,
 }
 
 /// Why a side could not be read.
@@ -41,6 +57,10 @@ pub fn spec_side(model: &Model, sources: Sources) -> Result<Side, SideError> {
         dump: crate::dump::build(model)?,
         locator,
         sources,
+        from_header: false,
+        unchecked: Vec::new(),
+        unchecked_names: Vec::new(),
+        model: None,
     })
 }
 
@@ -55,19 +75,32 @@ pub fn dump_side(text: &str, label: &str) -> Result<Side, SideError> {
         dump,
         locator: Locator::for_json(text, &file),
         sources,
+        from_header: false,
+        unchecked: Vec::new(),
+        unchecked_names: Vec::new(),
+        model: None,
     })
 }
 
 /// Reads a side named on the command line: `git:<rev>:<path>`, a dump
 /// (`*.json`) or a spec.
 pub fn load_side(arg: &str) -> Result<Side, SideError> {
+    load_side_with(arg, &SideOptions::default())
+}
+
+/// As [`load_side`], and a C header (`*.h`, also at a git revision),
+/// imported on the fly with `options`' include folders.
+pub fn load_side_with(arg: &str, options: &SideOptions) -> Result<Side, SideError> {
     if let Some(rest) = arg.strip_prefix("git:") {
         let (rev, path) = rest
             .split_once(':')
             .ok_or_else(|| SideError::Io(format!("`{arg}`: write git:<rev>:<path>")))?;
-        return git_side(rev, path, arg);
+        return git_side(rev, path, arg, options);
     }
     let path = Path::new(arg);
+    if is_header(path) {
+        return header_side(path, arg, &options.includes);
+    }
     if path.extension().is_some_and(|e| e == "json") {
         let text = FileSystem
             .read(path)
@@ -89,13 +122,16 @@ pub fn load_side(arg: &str) -> Result<Side, SideError> {
 
 /// A spec (and the specs it includes, at the same revision and relative
 /// to it) or a dump at a git revision, labelled `git:<rev>:<path>`.
-fn git_side(rev: &str, path: &str, arg: &str) -> Result<Side, SideError> {
+fn git_side(rev: &str, path: &str, arg: &str, options: &SideOptions) -> Result<Side, SideError> {
     let git = GitRevision::new(rev, path);
     let text = git
         .read(Path::new(path))
         .map_err(|e| SideError::Io(e.to_string()))?;
     if path.ends_with(".json") {
         return dump_side(&text, arg);
+    }
+    if is_header(Path::new(path)) {
+        return git_header_side(&text, path, arg, options);
     }
     let label = format!("git:{rev}:{}", load::normalize(Path::new(path)));
     let (result, sources) = load::load_from(&git, Path::new(path), &label);
@@ -106,6 +142,74 @@ fn git_side(rev: &str, path: &str, arg: &str) -> Result<Side, SideError> {
         }),
         Err(d) => Err(SideError::Spec(d, sources)),
     }
+}
+
+/// The C identifier an import finding names: `struct drm_x` -> `drm_x`,
+/// `member drm_x.y` -> `drm_x` (its struct), `macro X` -> `X`.
+fn c_ident(what: &str) -> Option<String> {
+    let last = what.split_whitespace().last()?;
+    let ident = last.split('.').next()?;
+    (!ident.is_empty() && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| ident.to_string())
+}
+
+fn is_header(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "h")
+}
+
+/// A C header imported on the fly (`uabi import`), named `arg`. The
+/// imported spec's text is kept as `<arg> (imported)`, so a finding
+/// shows the spec line that describes the header's item.
+pub fn header_side(path: &Path, arg: &str, includes: &[PathBuf]) -> Result<Side, SideError> {
+    let imported =
+        crate::import::import(path, includes).map_err(|e| SideError::Io(e.to_string()))?;
+    let unchecked = imported.unexpressible().map(|u| u.to_string()).collect();
+    let unchecked_names = imported
+        .unexpressible()
+        .filter_map(|u| c_ident(&u.what))
+        .collect();
+    let label = format!("{arg} (imported)");
+    let memory = load::InMemory::new().with(&label, &imported.yaml);
+    let (result, sources) = load::load_from(&memory, Path::new(&label), &label);
+    match result {
+        Ok(model) => Ok(Side {
+            label: arg.to_string(),
+            from_header: true,
+            unchecked,
+            unchecked_names,
+            model: Some(model.clone()),
+            ..spec_side(&model, sources)?
+        }),
+        // An imported spec that does not resolve is the importer's bug,
+        // reported as the spec's errors so it can be seen and fixed.
+        Err(d) => Err(SideError::Spec(d, sources)),
+    }
+}
+
+/// A header at a git revision: written under its own name into a fresh
+/// folder so that clang sees the same file name, with the working
+/// tree's folder of the header after the `-I` folders, for the headers
+/// it includes (`drm.h` beside an accel header).
+fn git_header_side(
+    text: &str,
+    path: &str,
+    arg: &str,
+    options: &SideOptions,
+) -> Result<Side, SideError> {
+    let name = Path::new(path)
+        .file_name()
+        .ok_or_else(|| SideError::Io(format!("`{arg}` names no file")))?;
+    let dir = tempfile::tempdir().map_err(|e| SideError::Io(format!("{arg}: {e}")))?;
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).map_err(|e| SideError::Io(format!("{}: {e}", file.display())))?;
+    let mut includes = options.includes.clone();
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        includes.push(parent.to_path_buf());
+    }
+    header_side(&file, arg, &includes)
 }
 
 /// Where a spec's frozen dumps live: `<dir>/<stem>.abi/`.
