@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 BENCHES=(
     "generate uabi"
     "compat uabi"
+    "headers uabi"
     "dispatch softaccel-driver"
     "submit softaccel"
 )
@@ -60,6 +61,8 @@ SUMMARY=(
     "ratio|compat synthetic: end to end / freeze end to end|compat/synthetic/compat end to end|compat/synthetic/freeze end to end"
     "per-item|compat synthetic: end to end per item / 10 µs target|compat/synthetic/compat end to end|10"
     "ratio|compat softaccel: end to end / freeze end to end|compat/softaccel/compat end to end|compat/softaccel/freeze end to end"
+    "ratio|import habanalabs: uabi import / clang -fsyntax-only|headers/import habanalabs/uabi import|headers/import habanalabs/clang -fsyntax-only (baseline)"
+    "ratio|compat synthetic header pair: check-uapi route / uabi compat (speed-up, target >= 100)|headers/compat synthetic pair/check-uapi route: gcc + abidiff (one target)|headers/compat synthetic pair/uabi compat (every target)"
     "ratio|dispatch GET_PARAM BufferMem: generated / hand-written|get-param/BufferMem/generated dispatch|get-param/BufferMem/hand-written baseline"
     "ratio|dispatch BO_INFO BufferMem: generated / hand-written|bo-info/BufferMem/generated dispatch|bo-info/BufferMem/hand-written baseline"
     "ratio|dispatch GET_PARAM SelfMem: generated / hand-written|get-param/SelfMem/generated dispatch|get-param/SelfMem/hand-written baseline"
@@ -106,6 +109,15 @@ fi
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 started=$(date +%s)
+
+# The header benchmark's baseline is the kernel's check-uapi route, which
+# needs abidiff (abigail-tools).
+if [ $summary_only -eq 0 ] && printf '%s\n' "${selected[@]}" | grep -q '^headers ' &&
+    ! command -v abidiff >/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get install -y -qq abigail-tools >/dev/null
+fi
 
 if [ $summary_only -eq 0 ]; then
     for b in "${selected[@]}"; do

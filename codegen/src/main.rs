@@ -404,7 +404,12 @@ fn side(arg: &str) -> Result<Side, u8> {
 /// the spec language cannot express is listed on stderr: the comparison
 /// does not see it.
 fn side_with(arg: &str, options: &SideOptions) -> Result<Side, u8> {
-    match compat::load_side_with(arg, options) {
+    report_side(arg, compat::load_side_with(arg, options))
+}
+
+/// A side read, or its errors printed and the exit code they mean.
+fn report_side(arg: &str, side: Result<Side, SideError>) -> Result<Side, u8> {
+    match side {
         Ok(s) => {
             for u in &s.unchecked {
                 eprintln!("uabi: not compared, {u}");
@@ -506,8 +511,16 @@ fn compat(sides: &[String], options: &SideOptions, format: Format) -> anyhow::Re
                 runs.push((new, compared));
             }
         }
-        [old, new] => {
-            let (old, new) = match (side_with(old, options), side_with(new, options)) {
+        [old_arg, new_arg] => {
+            // Each side may be a header that clang parses: read both at
+            // once (their unchecked lists print in order, old first).
+            let (old, new) = std::thread::scope(|s| {
+                let o = s.spawn(|| compat::load_side_with(old_arg, options));
+                let n = compat::load_side_with(new_arg, options);
+                (o.join(), n)
+            });
+            let old = old.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let (old, new) = match (report_side(old_arg, old), report_side(new_arg, new)) {
                 (Ok(o), Ok(n)) => (o, n),
                 (o, n) => return Ok(o.err().unwrap_or(0).max(n.err().unwrap_or(0))),
             };

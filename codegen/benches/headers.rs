@@ -1,0 +1,189 @@
+//! Header benchmarks (issue 13): `uabi import` of the largest accel
+//! header (habanalabs), and `uabi compat` of two header revisions against
+//! the kernel's check-uapi route, each ratio measured in one run.
+//!
+//! The pair is the C headers uabi generates for the two revisions of the
+//! synthetic spec (1,004 structs and 500 ioctls over two headers, r2
+//! appending items). The check-uapi route compiles each header as
+//! `scripts/check-uapi.sh` does (`gcc -c -x c -O0 -std=c90
+//! -fno-eliminate-unused-debug-types -g -include <header>` of an empty
+//! `main`) and runs `abidiff --non-reachable-types` on the two objects; it
+//! checks the compiler's one target. `uabi compat` imports both sides with
+//! clang and compares them on every target.
+//!
+//! Run: `cargo bench -p uabi --bench headers` (or `scripts/bench.sh
+//! headers`, which installs abigail-tools for abidiff).
+
+// Tests and benchmarks report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+mod synth;
+
+use criterion::Criterion;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use synth::{LARGE, Scratch};
+use uabi::compat::{self, SideOptions};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/headers")
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The synthetic spec's C headers at revision `rev`, written under `dir`
+/// as `uabi generate` lays them out (so their `#include`s resolve).
+fn synthetic_headers(dir: &Path, rev: u32) -> Vec<PathBuf> {
+    let specs = synth::write(&dir.join("spec"), &LARGE, rev).expect("writing the spec");
+    let mut headers = Vec::new();
+    let models: Vec<_> = specs
+        .iter()
+        .map(|s| uabi::load::load(s, None).expect("the synthetic spec resolves"))
+        .collect();
+    let counts = synth::Counts::of(models.iter().map(|m| m.as_ref()));
+    eprintln!(
+        "synthetic r{rev}: {} structs, {} items",
+        counts.structs,
+        counts.items()
+    );
+    for model in &models {
+        for m in model.all_includes().into_iter().chain([model.as_ref()]) {
+            for f in uabi::backend::c::render(m).expect("renders") {
+                let path = dir.join("out").join(&f.path);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &f.contents).unwrap();
+                if !headers.contains(&path) {
+                    headers.push(path);
+                }
+            }
+        }
+    }
+    headers
+}
+
+/// `check-uapi.sh`'s `do_compile`: an empty program with the header
+/// forced in, with full debug info of every type.
+fn compile_like_check_uapi(header: &Path, out: &Path) {
+    let status = Command::new("gcc")
+        .args(["-c", "-o"])
+        .arg(out)
+        .args([
+            "-x",
+            "c",
+            "-O0",
+            "-std=c90",
+            "-fno-eliminate-unused-debug-types",
+            "-g",
+        ])
+        .arg("-include")
+        .arg(header)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"int main(void) { return 0; }\n")?;
+            c.wait()
+        })
+        .expect("running gcc");
+    assert!(status.success(), "gcc on {}", header.display());
+}
+
+fn abidiff(old: &Path, new: &Path) {
+    let out = Command::new("abidiff")
+        .arg("--non-reachable-types")
+        .arg(old)
+        .arg(new)
+        .output()
+        .expect("running abidiff");
+    // Bit 0 is abidiff's own error; bits 2 and 3 report ABI changes.
+    assert!(
+        out.status.code().is_some_and(|c| c & 1 == 0),
+        "abidiff failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn main() {
+    if !have("clang") {
+        eprintln!("SKIPPED headers benchmarks: clang missing (scripts/setup.sh installs it)");
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+
+    // Import of the largest accel header, with clang's bare parse of the
+    // same header as the baseline.
+    let hl = fixtures().join("drm/habanalabs_accel.h");
+    let includes = vec![fixtures().join("drm"), fixtures(), fixtures().join("shim")];
+    let mut g = c.benchmark_group("headers/import habanalabs");
+    let routine = || black_box(uabi::import::import(&hl, &includes).expect("imports"));
+    synth::fit(&mut g, routine);
+    g.bench_function("uabi import", |b| b.iter(routine));
+    let routine = || {
+        let out = Command::new("clang")
+            .args(["-fsyntax-only", "-x", "c"])
+            .args(includes.iter().map(|i| format!("-I{}", i.display())))
+            .arg(&hl)
+            .output()
+            .expect("running clang");
+        assert!(out.status.success());
+    };
+    synth::fit(&mut g, routine);
+    g.bench_function("clang -fsyntax-only (baseline)", |b| b.iter(routine));
+    g.finish();
+
+    // Header-to-header compat against the check-uapi route.
+    let scratch = Scratch::new("headers");
+    let old = synthetic_headers(&scratch.0.join("r1"), 1);
+    let new = synthetic_headers(&scratch.0.join("r2"), 2);
+    assert_eq!(old.len(), new.len());
+    let pairs: Vec<(PathBuf, PathBuf)> = old.into_iter().zip(new).collect();
+    let options = SideOptions::default();
+    let mut g = c.benchmark_group("headers/compat synthetic pair");
+    let routine = || {
+        for (o, n) in &pairs {
+            let o = compat::load_side_with(o.to_str().unwrap(), &options).expect("old imports");
+            let n = compat::load_side_with(n.to_str().unwrap(), &options).expect("new imports");
+            // r2 changes a few `_ALL` mask macros, which a header
+            // comparison reports as changed values; the time is the point.
+            black_box(compat::compare_headers(&o, &n));
+        }
+    };
+    synth::fit(&mut g, routine);
+    g.bench_function("uabi compat (every target)", |b| b.iter(routine));
+    if have("abidiff") {
+        let objs = scratch.0.join("objs");
+        std::fs::create_dir_all(&objs).unwrap();
+        let routine = || {
+            for (i, (o, n)) in pairs.iter().enumerate() {
+                let (oo, no) = (
+                    objs.join(format!("{i}-old.o")),
+                    objs.join(format!("{i}-new.o")),
+                );
+                compile_like_check_uapi(o, &oo);
+                compile_like_check_uapi(n, &no);
+                abidiff(&oo, &no);
+            }
+        };
+        synth::fit(&mut g, routine);
+        g.bench_function("check-uapi route: gcc + abidiff (one target)", |b| {
+            b.iter(routine)
+        });
+    } else {
+        eprintln!("SKIPPED check-uapi baseline: abidiff missing (apt-get install abigail-tools)");
+    }
+    g.finish();
+    c.final_summary();
+}
