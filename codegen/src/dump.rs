@@ -158,6 +158,10 @@ pub struct MemberDump {
     /// The sibling holding a `user-ptr`'s byte length.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub len_member: Option<String>,
+    /// The sibling holding the size the caller declares for each element
+    /// of a `user-ptr` (`stride:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stride_member: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byte_order: Option<String>,
     pub access: String,
@@ -340,6 +344,7 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
         elem_struct: None,
         count_member: None,
         len_member: None,
+        stride_member: None,
         byte_order: byte_order(m.byte_order),
         access: m.access.name().to_string(),
         since: m.since,
@@ -381,8 +386,12 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
             elem,
             len,
             max_count,
+            stride,
         } => {
             d.ty = "user-ptr".into();
+            d.stride_member = stride
+                .and_then(|i| s.members.get(i))
+                .map(|m| m.name.clone());
             match elem {
                 Elem::Scalar(s) => d.elem = Some(s.name().to_string()),
                 Elem::Struct(id) => d.elem_struct = Some(model.struct_(id).name.clone()),

@@ -590,6 +590,10 @@ pub enum MemberKind {
         elem: Elem,
         len: PtrLen,
         max_count: Option<u64>,
+        /// Index of the sibling member holding the size the caller
+        /// declares for each element (`stride:`), when elements are not
+        /// `size_of` apart.
+        stride: Option<usize>,
     },
 }
 

@@ -884,3 +884,26 @@ fn flags_field_values_are_compared() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A stride added to (or removed from) a user-ptr changes how the kernel
+/// walks the array: a retype of the member.
+#[test]
+fn a_stride_change_is_a_retype() {
+    let text = |rev: u32, stride: &str| {
+        format!(
+            "name: fx\nrevision: {rev}\nioctl:\n  magic: 0x64\ndefinitions:\n  - name: t\n    type: struct\n    members:\n      - {{ name: a, type: u32 }}\n  - name: j\n    type: struct\n    members:\n      - {{ name: p, type: user-ptr, elem: t, count: n, max-count: 4{stride} }}\n      - {{ name: n, type: u32 }}\n      - {{ name: size, type: u32 }}\nioctls:\n  - {{ name: j, nr: 0x40, dir: in, arg: j, extension: zero-extend, errors: [{{ errno: EINVAL }}] }}\n"
+        )
+    };
+    let old = text_side(&text(1, ""), "old.yaml");
+    let new = text_side(&text(2, ", stride: size"), "new.yaml");
+    let report = compare(&old.dump, &new.dump, &new.locator);
+    let ids: Vec<&str> = report.findings.iter().map(|d| d.rule.id).collect();
+    assert_eq!(ids, ["member-retyped"], "{}", render(&report, &new));
+    assert!(
+        report.findings[0]
+            .message
+            .contains("elements `size` bytes apart"),
+        "{}",
+        report.findings[0].message
+    );
+}

@@ -815,3 +815,44 @@ fn a_ring_of_unions_is_refused() {
     assert!(d[0].message.contains("is a union"), "{}", d[0].message);
     assert_eq!(d[0].pos.line, 10);
 }
+
+/// `stride:` names a sibling integer holding each element's size, on a
+/// user-ptr to structs counted by `count`; anything else is an error at
+/// the key.
+#[test]
+fn stride_names_an_integer_sibling_of_a_struct_array() {
+    let spec = |ptr: &str| {
+        format!(
+            "name: x\ndefinitions:\n  - name: t\n    type: struct\n    members:\n      - {{ name: a, type: u32 }}\n  - name: j\n    type: struct\n    members:\n      - {{ name: p, type: user-ptr, {ptr} }}\n      - {{ name: n, type: u32 }}\n      - {{ name: size, type: u32 }}\n      - {{ name: blob, type: binary, len: 4 }}\n"
+        )
+    };
+    let m = uabi::load::load_str(
+        &spec("elem: t, count: n, max-count: 4, stride: size"),
+        "x.yaml",
+    )
+    .unwrap();
+    let uabi::model::MemberKind::UserPtr { stride, .. } =
+        &m.structs.iter().find(|s| s.name == "j").unwrap().members[0].kind
+    else {
+        panic!("a user-ptr");
+    };
+    assert_eq!(*stride, Some(2));
+    let cases = [
+        (
+            "elem: u32, count: n, max-count: 4, stride: size",
+            "key-not-allowed",
+        ),
+        ("elem: t, stride: size", "key-not-allowed"),
+        (
+            "elem: t, count: n, max-count: 4, stride: sise",
+            "dangling-reference",
+        ),
+        ("elem: t, count: n, max-count: 4, stride: blob", "bad-value"),
+        ("elem: t, count: n, max-count: 4, stride: p", "bad-value"),
+    ];
+    for (ptr, rule) in cases {
+        let d = uabi::load::load_str(&spec(ptr), "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{ptr}: {d:#?}");
+        assert_eq!(d[0].pos.line, 10, "{ptr}: {}", d[0].pos);
+    }
+}

@@ -51,6 +51,18 @@ definitions:
     members:
       - { name: kind, type: s32, enum: dev-type }
       - { name: reserved, type: u32, pad: true }
+  - name: task
+    type: struct
+    members:
+      - { name: regcmd, type: u32 }
+      - { name: regcmd-count, type: u32, range: { min: 0, max: 100 } }
+  - name: job
+    type: struct
+    doc: Elements as far apart as the caller says, as rocket's tasks.
+    members:
+      - { name: tasks, type: user-ptr, elem: task, count: task-count, max-count: 8, stride: task-size }
+      - { name: task-count, type: u32 }
+      - { name: task-size, type: u32 }
   - name: param
     type: struct
     doc: One struct, two directions, as ivpu's drm_ivpu_param.
@@ -62,6 +74,7 @@ ioctls:
   - { name: ping, nr: 0x00, dir: none, extension: zero-extend }
   - { name: poke, nr: 0x01, dir: inout, arg: inner, extension: zero-extend, since: 2 }
   - { name: get-param, nr: 0x02, dir: inout, arg: param, extension: zero-extend }
+  - { name: submit-job, nr: 0x04, dir: in, arg: job, extension: zero-extend }
   - name: set-param
     nr: 0x03
     dir: in
@@ -448,6 +461,15 @@ impl kbase_kernel::Ops for Dev {
         self.calls.borrow_mut().push(format!("set {} {}", arg.param, arg.value));
         Ok(())
     }
+    fn submit_job(&self, _: &u32, _: &mut bu::Job, tasks: UserArray<'_, bu::Task>) -> Result<(), Errno> {
+        let mut seen = Vec::new();
+        for i in 0..tasks.len() {
+            let t = tasks.read(i)?;
+            seen.push(format!("{}:{}", t.regcmd, t.regcmd_count));
+        }
+        self.calls.borrow_mut().push(format!("job {}", seen.join(",")));
+        Ok(())
+    }
 }
 
 impl kother_kernel::Ops for Dev {
@@ -652,7 +674,7 @@ fn routing_and_revisions() {
     d.base_rev.set(1);
     assert_eq!(call(&d, 0x01, 8, (true, true), inner.as_bytes()).0, Err(Errno::ENOTTY));
     assert_eq!(call(&d, 0x00, 0, (false, false), &[]).0, Ok(()));
-    for nr in [0x04, 0x1f, 0x21, 0x42, 0xff] {
+    for nr in [0x05, 0x1f, 0x21, 0x42, 0xff] {
         assert_eq!(call(&d, nr, 0, (false, false), &[]).0, Err(Errno::ENOTTY), "nr {nr:#x}");
     }
     let mem = BufferMem::new(0, &mut []);
@@ -778,6 +800,41 @@ fn one_struct_two_directions() {
     kbase_kernel::clear_out_set_param_arg(&mut q);
     assert_eq!(q.value, 50);
     assert_eq!(kbase_kernel::validate_set_param_arg_at(&p, 1), Ok(()));
+}
+
+#[test]
+fn strided_elements() {
+    let d = dev();
+    // Two tasks as a newer caller lays them out: 12 bytes apart, the
+    // third word of each its own (zero) extension.
+    let job = |size: u32, tail: u32| {
+        let mut buf = vec![0u8; 0x300];
+        let j = bu::Job { tasks: BASE + 0x100, task_count: 2, task_size: size };
+        buf[..16].copy_from_slice(j.as_bytes());
+        let s = size as usize;
+        for (i, (a, b)) in [(7u32, 1u32), (8, 2)].into_iter().enumerate() {
+            let at = 0x100 + i * s;
+            buf[at..at + 4].copy_from_slice(&a.to_ne_bytes());
+            if s >= 8 {
+                buf[at + 4..at + 8].copy_from_slice(&b.to_ne_bytes());
+            }
+            if s >= 12 {
+                buf[at + 8..at + 12].copy_from_slice(&tail.to_ne_bytes());
+            }
+        }
+        let mem = BufferMem::new(BASE, &mut buf);
+        ktop_kernel::dispatch(&d, &5, &mem, encode(true, false, 0x65, 0x04, 16), ARG)
+    };
+    assert_eq!(job(8, 0), Ok(()));
+    assert_eq!(d.calls.borrow().last().unwrap(), "job 7:1,8:2");
+    assert_eq!(job(12, 0), Ok(()));
+    assert_eq!(d.calls.borrow().last().unwrap(), "job 7:1,8:2");
+    // A newer element's extra bytes must be zero; an older, shorter one
+    // is zero-extended; a zero size is refused.
+    assert_eq!(job(12, 5), Err(Errno::E2BIG));
+    assert_eq!(job(4, 0), Ok(()));
+    assert_eq!(d.calls.borrow().last().unwrap(), "job 7:0,8:0");
+    assert_eq!(job(0, 0), Err(Errno::EINVAL));
 }
 
 #[test]

@@ -66,11 +66,19 @@ definitions:
     type: struct
     members:
       - { name: v, type: u32, access: out }
+  - name: job
+    type: struct
+    doc: Elements as far apart as the caller says (rocket's task_struct_size).
+    members:
+      - { name: tasks, type: user-ptr, elem: item, count: ntasks, max-count: 8, stride: task-size }
+      - { name: ntasks, type: u32 }
+      - { name: task-size, type: u32 }
 ioctls:
   - { name: ping, nr: 0x40, dir: none, extension: zero-extend, doc: No argument. }
   - { name: fill, nr: 0x41, dir: inout, arg: args, extension: strict, since: 2 }
   - { name: deep, nr: 0x42, dir: in, arg: nested, extension: strict }
   - { name: supported, nr: 0x43, dir: out, arg: plain, extension: zero-extend, since: 3 }
+  - { name: job, nr: 0x44, dir: in, arg: job, extension: zero-extend, since: 3 }
 "#;
 
 /// The backend's output (it cannot fail on these specs).

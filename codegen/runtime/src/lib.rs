@@ -152,6 +152,9 @@ pub struct UserArray<'a, T> {
     mem: &'a dyn UserMem,
     addr: u64,
     len: usize,
+    /// Bytes from one element to the next: the element's size, or the
+    /// size the caller declares ([`Self::with_stride`]).
+    stride: usize,
     validate: Validate<T>,
     _elem: PhantomData<fn() -> T>,
 }
@@ -222,6 +225,7 @@ impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
             mem,
             addr,
             len,
+            stride: core::mem::size_of::<T>(),
             validate,
             _elem: PhantomData,
         })
@@ -261,6 +265,30 @@ impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
         Ok(bytes / size)
     }
 
+    /// Elements `stride` bytes apart, the size the caller declares for
+    /// them (rocket's `task_struct_size`), so either side may know a
+    /// newer, longer element: each element is copied in as an ioctl
+    /// argument is under `strict` (a shorter one zero-extended, a longer
+    /// one accepted only when its extra bytes are zero, else `E2BIG`)
+    /// and out truncated to `stride`. A zero stride is `EINVAL`, and the
+    /// array's end is checked again for overflow (`EINVAL`, `EFAULT`).
+    pub fn with_stride(mut self, stride: u64) -> Result<Self, Errno> {
+        let stride = usize::try_from(stride).map_err(|_| Errno::EINVAL)?;
+        if stride == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let bytes = (self.len as u64)
+            .checked_mul(stride as u64)
+            .ok_or(Errno::EINVAL)?;
+        self.addr.checked_add(bytes).ok_or(Errno::EFAULT)?;
+        self.stride = stride;
+        Ok(self)
+    }
+
+    fn strided(&self) -> bool {
+        self.stride != core::mem::size_of::<T>()
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -277,13 +305,20 @@ impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
         if i >= self.len {
             return Err(Errno::EINVAL);
         }
-        Ok(self.addr + (i * core::mem::size_of::<T>()) as u64)
+        Ok(self.addr + (i as u64) * self.stride as u64)
     }
 
     /// Copies element `i` in (once) and validates the copy.
     pub fn read(&self, i: usize) -> Result<T, Errno> {
-        let mut v = T::new_zeroed();
-        self.mem.read(self.elem_addr(i)?, v.as_mut_bytes())?;
+        let addr = self.elem_addr(i)?;
+        let v = if self.strided() {
+            let size = core::mem::size_of::<T>();
+            copy_in_sized(self.mem, addr, self.stride, size, true, Extension::Strict)?
+        } else {
+            let mut v = T::new_zeroed();
+            self.mem.read(addr, v.as_mut_bytes())?;
+            v
+        };
         self.validate.check(&v)?;
         Ok(v)
     }
@@ -300,13 +335,21 @@ impl<'a, T: FromBytes + IntoBytes + KnownLayout + Immutable> UserArray<'a, T> {
         if out.is_empty() {
             return Ok(());
         }
+        if self.strided() {
+            for (i, slot) in out.iter_mut().enumerate() {
+                *slot = self.read(start + i)?;
+            }
+            return Ok(());
+        }
         self.mem.read(self.elem_addr(start)?, out.as_mut_bytes())?;
         out.iter().try_for_each(|v| self.validate.check(v))
     }
 
-    /// Copies `v` out to element `i`.
+    /// Copies `v` out to element `i` (its first `stride` bytes when the
+    /// caller declared a stride).
     pub fn write(&self, i: usize, v: &T) -> Result<(), Errno> {
-        self.mem.write(self.elem_addr(i)?, v.as_bytes())
+        let size = core::mem::size_of::<T>();
+        copy_out_sized(self.mem, self.elem_addr(i)?, self.stride, size, v)
     }
 }
 
@@ -395,6 +438,42 @@ mod tests {
             copy_in::<Two>(&mem, 0x1008, 12, true, Extension::ZeroExtend),
             Err(Errno::EFAULT)
         );
+    }
+
+    #[test]
+    fn strided_elements_follow_the_callers_size() {
+        let no = |_: &Two| Ok(());
+        // Three 12-byte elements of a newer caller: the third has a
+        // non-zero tail.
+        let mut bytes = [0u8; 36];
+        for (i, v) in [(0usize, 1u8), (12, 2), (24, 3)] {
+            bytes[i] = v;
+            bytes[i + 4] = v + 10;
+        }
+        bytes[32] = 7;
+        let mem = BufferMem::new(0x1000, &mut bytes);
+        let a = UserArray::<Two>::new(&mem, 0x1000, 3, 8, no).unwrap().with_stride(12).unwrap();
+        assert_eq!(a.read(0), Ok(Two { a: 1, b: 11 }));
+        assert_eq!(a.read(1), Ok(Two { a: 2, b: 12 }));
+        assert_eq!(a.read(2), Err(Errno::E2BIG));
+        let mut two = [Two { a: 0, b: 0 }; 2];
+        a.read_into(0, &mut two).unwrap();
+        assert_eq!(two, [Two { a: 1, b: 11 }, Two { a: 2, b: 12 }]);
+        a.write(1, &Two { a: 5, b: 6 }).unwrap();
+        // An older caller's 4-byte elements: zero-extended, written
+        // back truncated.
+        let a = UserArray::<Two>::new(&mem, 0x1000, 3, 8, no).unwrap().with_stride(4).unwrap();
+        assert_eq!(a.read(1), Ok(Two { a: 11, b: 0 }));
+        a.write(2, &Two { a: 9, b: 9 }).unwrap();
+        assert_eq!(mem.buf.borrow()[8..12], [9, 0, 0, 0]);
+        assert_eq!(mem.buf.borrow()[12..16], [5, 0, 0, 0]);
+        // Zero, overflowing and out-of-range strides.
+        let new = || UserArray::<Two>::new(&mem, 0x1000, 3, 8, no).unwrap();
+        assert_eq!(new().with_stride(0).err(), Some(Errno::EINVAL));
+        assert_eq!(new().with_stride(u64::MAX).err(), Some(Errno::EINVAL));
+        assert_eq!(new().with_stride(u64::MAX / 3).err(), Some(Errno::EFAULT));
+        let a = new().with_stride(100).unwrap();
+        assert_eq!(a.read(1), Err(Errno::EFAULT));
     }
 
     #[test]

@@ -104,10 +104,11 @@ pub(crate) fn user_ptr_note(
     elem: &str,
     len: &PtrLen,
     max: Option<u64>,
+    stride: Option<usize>,
     sibling: impl Fn(usize) -> String,
 ) -> String {
     let max = max.map(|n| format!(", at most {n}")).unwrap_or_default();
-    match len {
+    let note = match len {
         PtrLen::Count(i) => format!(
             "User pointer ({address}) to {} elements of {elem}{max}.",
             sibling(*i)
@@ -117,6 +118,15 @@ pub(crate) fn user_ptr_note(
             sibling(*i)
         ),
         PtrLen::Single => format!("User pointer ({address}) to one {elem}."),
+    };
+    match stride {
+        // Fill it with the element's size; the kernel zero-extends a
+        // shorter element and wants the tail of a longer one zero.
+        Some(i) => format!(
+            "{note} Elements are {} bytes apart: set it to the size of {elem}.",
+            sibling(i)
+        ),
+        None => note,
     }
 }
 

@@ -28,6 +28,9 @@ pub(super) fn type_text(m: &MemberDump) -> String {
     if let Some(c) = m.count_member.as_ref().or(m.len_member.as_ref()) {
         s.push_str(&format!(" (length in `{c}`)"));
     }
+    if let Some(c) = &m.stride_member {
+        s.push_str(&format!(" (elements `{c}` bytes apart)"));
+    }
     if let Some(b) = &m.byte_order {
         s.push_str(&format!(" ({b})"));
     }

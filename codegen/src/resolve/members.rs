@@ -167,6 +167,9 @@ impl Resolver<'_> {
         let ty = m.ty.value.as_str();
         let integer = Scalar::from_name(ty);
         let on = format!("a member of type `{ty}`");
+        if ty != "user-ptr" {
+            self.forbid("stride", &m.stride, &on);
+        }
         Some(match ty {
             _ if integer.is_some() => {
                 self.forbid("len", &m.len, &on);
@@ -670,10 +673,69 @@ impl Resolver<'_> {
             );
             return None;
         }
+        let stride = match &m.stride {
+            None => None,
+            Some(st) => Some(self.stride(st, mname, &elem_kind, &len, siblings)?),
+        };
         Some(MemberKind::UserPtr {
             elem: elem_kind,
             len,
             max_count,
+            stride,
         })
+    }
+
+    /// `stride:` of a user-ptr: a sibling integer member, on an array of
+    /// structs counted in elements.
+    fn stride(
+        &mut self,
+        st: &S<String>,
+        mname: &str,
+        elem: &Elem,
+        len: &PtrLen,
+        siblings: &[S<spec::MemberDef>],
+    ) -> Option<usize> {
+        if !matches!(elem, Elem::Struct(_)) || !matches!(len, PtrLen::Count(_)) {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(st),
+                format!("`stride` of user-ptr `{mname}` needs an array of structs counted by `count`"),
+                "a stride lets the element struct grow: use it with `elem: <struct>` and `count: <member>`",
+            );
+            return None;
+        }
+        let Some(idx) = siblings.iter().position(|x| x.name.value == st.value) else {
+            let names: Vec<&str> = siblings.iter().map(|x| x.name.value.as_str()).collect();
+            let hint = did_you_mean(&st.value, names);
+            self.err(
+                &rules::DANGLING_REFERENCE,
+                self.pos(st),
+                format!("no member `{}` in this struct", st.value),
+                if hint.is_empty() {
+                    "the element size lives in a sibling integer member".into()
+                } else {
+                    hint
+                },
+            );
+            return None;
+        };
+        let x = &siblings[idx];
+        if st.value == mname
+            || Scalar::from_name(&x.ty.value).is_none()
+            || x.count.is_some()
+            || x.pad.as_ref().is_some_and(|p| p.value)
+        {
+            self.err(
+                &rules::BAD_VALUE,
+                self.pos(st),
+                format!(
+                    "`{}` must be a single integer member other than the pointer",
+                    st.value
+                ),
+                "e.g. `{ name: task-struct-size, type: u32 }`",
+            );
+            return None;
+        }
+        Some(idx)
     }
 }

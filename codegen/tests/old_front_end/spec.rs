@@ -381,6 +381,10 @@ pub struct MemberDef {
     pub count: Option<S<IntOrName>>,
     #[serde(default)]
     pub max_count: Option<S<IntOrName>>,
+    /// On a user-ptr to structs: the sibling member holding the size the
+    /// caller declares for each element (rocket's `task_struct_size`).
+    #[serde(default)]
+    pub stride: Option<S<String>>,
     #[serde(default)]
     pub elem: Option<S<String>>,
     #[serde(default)]

@@ -450,9 +450,10 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
                 elem,
                 len,
                 max_count,
+                stride,
             } = &m.kind
             {
-                c = c.text(&user_ptr_note(model, s, elem, len, *max_count));
+                c = c.text(&user_ptr_note(model, s, elem, len, *max_count, *stride));
             }
             if let (Some(ByteOrder::Big | ByteOrder::Little), MemberKind::Scalar { ty, .. }) =
                 (m.byte_order, &m.kind)
@@ -564,13 +565,20 @@ fn member_decl_plain(model: &Model, m: &Member, ident: &str) -> String {
     }
 }
 
-fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
+fn user_ptr_note(
+    model: &Model,
+    s: &Struct,
+    elem: &Elem,
+    len: &PtrLen,
+    max: Option<u64>,
+    stride: Option<usize>,
+) -> String {
     let elem = match elem {
         Elem::Scalar(t) => t.c().to_string(),
         Elem::Struct(id) => owned_struct_tag(model, id),
     };
     // kernel-doc refers to a sibling member as @name.
-    crate::backend::shared::user_ptr_note("a __u64", &elem, len, max, |i| {
+    crate::backend::shared::user_ptr_note("a __u64", &elem, len, max, stride, |i| {
         let name = s
             .members
             .get(i)

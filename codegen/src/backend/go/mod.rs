@@ -756,7 +756,8 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
                     elem,
                     len,
                     max_count,
-                } => doc.push(user_ptr_note(model, s, elem, len, *max_count)),
+                    stride,
+                } => doc.push(user_ptr_note(model, s, elem, len, *max_count, *stride)),
                 MemberKind::Scalar { ty, .. } => {
                     if ty.size() > 1 {
                         match m.byte_order {
@@ -793,12 +794,26 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
     }
 }
 
-fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
-    crate::backend::shared::user_ptr_note("an address", &elem_go(model, elem), len, max, |i| {
-        s.members
-            .get(i)
-            .map_or_else(|| "?".to_string(), |m| pascal(&m.name))
-    })
+fn user_ptr_note(
+    model: &Model,
+    s: &Struct,
+    elem: &Elem,
+    len: &PtrLen,
+    max: Option<u64>,
+    stride: Option<usize>,
+) -> String {
+    crate::backend::shared::user_ptr_note(
+        "an address",
+        &elem_go(model, elem),
+        len,
+        max,
+        stride,
+        |i| {
+            s.members
+                .get(i)
+                .map_or_else(|| "?".to_string(), |m| pascal(&m.name))
+        },
+    )
 }
 
 // ---------------------------------------------------------------- ioctl.go

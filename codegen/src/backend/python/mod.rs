@@ -838,9 +838,10 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
                 elem,
                 len,
                 max_count,
+                stride,
             } = &m.kind
             {
-                doc.push(user_ptr_note(model, s, elem, len, *max_count));
+                doc.push(user_ptr_note(model, s, elem, len, *max_count, *stride));
             }
             since(&mut doc, m.since);
             FieldView {
@@ -858,12 +859,26 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
     }
 }
 
-fn user_ptr_note(model: &Model, s: &Struct, elem: &Elem, len: &PtrLen, max: Option<u64>) -> String {
-    crate::backend::shared::user_ptr_note("an address", &elem_ctype(model, elem), len, max, |i| {
-        s.members
-            .get(i)
-            .map_or_else(|| "?".to_string(), |m| member_ident(&m.name))
-    })
+fn user_ptr_note(
+    model: &Model,
+    s: &Struct,
+    elem: &Elem,
+    len: &PtrLen,
+    max: Option<u64>,
+    stride: Option<usize>,
+) -> String {
+    crate::backend::shared::user_ptr_note(
+        "an address",
+        &elem_ctype(model, elem),
+        len,
+        max,
+        stride,
+        |i| {
+            s.members
+                .get(i)
+                .map_or_else(|| "?".to_string(), |m| member_ident(&m.name))
+        },
+    )
 }
 
 fn layout_groups(model: &Model) -> Vec<LayoutGroup> {

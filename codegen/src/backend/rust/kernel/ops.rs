@@ -26,6 +26,8 @@ pub(super) struct Ptr {
     /// The call building the `UserArray` from `arg` and `mem`: the
     /// function and its arguments.
     pub(super) build: (String, Vec<String>),
+    /// The element size the caller declares (`stride:`), as a `u64`.
+    stride: Option<String>,
     doc: String,
 }
 
@@ -218,6 +220,7 @@ impl Gen<'_> {
             elem,
             len,
             max_count,
+            stride,
         } = &m.kind
         else {
             return None;
@@ -318,14 +321,28 @@ impl Gen<'_> {
             crate::model::Access::Out => "the kernel writes",
             crate::model::Access::InOut => "the kernel reads and writes",
         };
+        let stride = match stride {
+            Some(i) => Some(sibling(*i)?),
+            None => None,
+        };
+        let stride_text = stride
+            .as_ref()
+            .map(|(_, name)| {
+                format!(
+                    ", elements `arg.{name}` bytes apart (a shorter one zero-extended, a longer \
+                     one `E2BIG` unless its extra bytes are zero, 0 `EINVAL`)"
+                )
+            })
+            .unwrap_or_default();
         let doc = format!(
-            "`{param}`: the array of {elem_text} at `arg.{field}` that {access}, of {what}, \
-             bounds-checked by [`dispatch`]{vtext}."
+            "`{param}`: the array of {elem_text} at `arg.{field}` that {access}, of \
+             {what}{stride_text}, bounds-checked by [`dispatch`]{vtext}."
         );
         Some(Ptr {
             param,
             elem: elem_ty,
             build,
+            stride: stride.map(|(x, _)| x),
             doc,
         })
     }
@@ -362,4 +379,9 @@ pub(super) fn ptr_let(w: &mut RustWriter, p: &Ptr) {
     let (f, args) = &p.build;
     let lines = layout::call(w.indent(), &format!("let {} = {f}", p.param), args, "?;");
     put(w, lines);
+    if let Some(stride) = &p.stride {
+        let head = format!("let {} = {}.with_stride", p.param, p.param);
+        let lines = layout::call(w.indent(), &head, std::slice::from_ref(stride), "?;");
+        put(w, lines);
+    }
 }

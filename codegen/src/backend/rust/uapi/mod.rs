@@ -113,6 +113,7 @@ impl Gen<'_> {
                 elem,
                 len,
                 max_count,
+                stride,
             } => {
                 let elem = match elem {
                     Elem::Scalar(sc) => format!("`{}`", sc.rust()),
@@ -139,6 +140,13 @@ impl Gen<'_> {
                 });
                 if let Some(max) = max_count {
                     what.push_str(&format!(" (at most {max})"));
+                }
+                if let Some(i) = stride {
+                    what.push_str(&format!(
+                        ", elements `{}` bytes apart (the safe ioctl function sets it to the \
+                         element's size)",
+                        sibling(*i)
+                    ));
                 }
                 what.push('.');
             }

@@ -46,6 +46,8 @@ struct PtrParam {
     writes: bool,
     len: PtrLen,
     access: Access,
+    /// The sibling the function fills with the element's size (`stride:`).
+    stride: Option<usize>,
 }
 
 /// What one ioctl's functions are printed from.
@@ -242,7 +244,10 @@ impl<'a> IoctlGen<'a> {
         arg.members
             .iter()
             .filter_map(|mem| {
-                let MemberKind::UserPtr { elem, len, .. } = &mem.kind else {
+                let MemberKind::UserPtr {
+                    elem, len, stride, ..
+                } = &mem.kind
+                else {
                     return None;
                 };
                 let snake = names::snake(&mem.name);
@@ -262,6 +267,7 @@ impl<'a> IoctlGen<'a> {
                     writes: access.written_by_kernel(),
                     len: len.clone(),
                     access,
+                    stride: *stride,
                 })
             })
             .collect()
@@ -387,6 +393,26 @@ impl<'a> IoctlGen<'a> {
                 | MemberKind::Union { .. }
                 | MemberKind::UserPtr { .. } => "u64",
             };
+            self.count_fill(w, &snake_ident(&member.name), ty, &measure);
+        }
+        // The element size the caller declares is this crate's own.
+        for p in ptrs {
+            let Some(i) = p.stride else {
+                continue;
+            };
+            let member = &arg.members[i];
+            let ty = match &member.kind {
+                MemberKind::Scalar { ty, count: None } => ty.rust(),
+                // The resolver allows only a single integer member.
+                MemberKind::Scalar { count: Some(_), .. }
+                | MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::Struct { .. }
+                | MemberKind::Union { .. }
+                | MemberKind::UserPtr { .. } => "u64",
+            };
+            let measure = format!("::core::mem::size_of::<{}>()", p.elem);
             self.count_fill(w, &snake_ident(&member.name), ty, &measure);
         }
     }
