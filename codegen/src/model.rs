@@ -652,10 +652,47 @@ pub struct Member {
     /// The sibling holding a flexible array member's element count (C
     /// `__counted_by`), by index.
     pub counted_by: Option<usize>,
+    /// `address:` a `u64` that holds a userspace address, laid out as
+    /// the `u64` it is (an existing ABI's `__u64 buffers_ptr`, 4-aligned
+    /// on i386, where a `user-ptr` is 8-aligned).
+    pub address: Option<UserAddress>,
     pub pos: Pos,
     /// Position of the `type:` value, for diagnostics about the type.
     pub type_pos: Pos,
     pub lint_allow: Vec<String>,
+}
+
+/// What a `u64` member with `address:` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserAddress {
+    /// Always a userspace address (`address: user`).
+    User,
+    /// A userspace address or a plain value, depending on the call
+    /// (`address: user-or-value`).
+    UserOrValue,
+}
+
+impl UserAddress {
+    pub fn name(self) -> &'static str {
+        match self {
+            UserAddress::User => "user",
+            UserAddress::UserOrValue => "user-or-value",
+        }
+    }
+
+    /// The doc sentence every backend writes for such a member.
+    pub fn doc(self) -> &'static str {
+        match self {
+            UserAddress::User => {
+                "Holds a userspace address, as a plain 64-bit integer: the kernel \
+                 follows it itself, and nothing generated copies what it points at."
+            }
+            UserAddress::UserOrValue => {
+                "Holds a userspace address or a plain value, depending on the call: \
+                 the kernel decides which, and nothing generated follows it."
+            }
+        }
+    }
 }
 
 /// One dimension of a multi-dimensional array member.

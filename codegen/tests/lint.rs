@@ -651,3 +651,37 @@ fn flexible_struct_behind_a_user_pointer() {
         ["flexible-array-held"]
     );
 }
+
+/// An existing ABI's `__u64 buffers_ptr`: `undeclared-user-ptr` there
+/// proposes `address: user`, which keeps the `u64` (a user-ptr is
+/// 8-aligned on i386, where the u64 is 4-aligned); with it, no warning,
+/// and every backend documents what the member holds.
+#[test]
+fn an_existing_abi_address_keeps_its_u64() {
+    let text = "name: t\nexisting-abi: true\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: flags, type: u32 }\n      - { name: buffers-ptr, type: u64 }\n";
+    // The hole before the u64 is the existing ABI's too (a warning).
+    let d = lint_str(text);
+    assert_eq!(rules(&d), ["implicit-padding", "undeclared-user-ptr"], "{d:#?}");
+    let hint = d[1].hint.as_deref().unwrap_or_default();
+    assert!(hint.contains("`address: user`"), "{hint}");
+    let fixed = text.replace("type: u64 }", "type: u64, address: user }");
+    assert_eq!(rules(&lint_str(&fixed)), ["implicit-padding"]);
+    let m = uabi::load::load_str(&fixed, "t.yaml").unwrap();
+    let s = &m.structs[0];
+    // Still a u64: 12 bytes on i386, 16 elsewhere.
+    assert_eq!(s.layout(uabi::target::Target::I386).size, 12);
+    assert_eq!(s.layout(uabi::target::Target::X86_64).size, 16);
+    let h = &uabi::backend::c::render(&m).unwrap()[0].contents;
+    assert!(
+        h.contains("Holds a userspace address") && h.contains("__u64 buffers_ptr;"),
+        "{h}"
+    );
+    // A new ABI still gets the user-ptr hint.
+    let d = lint_str(&text.replace("existing-abi: true\n", ""));
+    let hint = d
+        .iter()
+        .find(|d| d.rule.id == "undeclared-user-ptr")
+        .and_then(|d| d.hint.clone())
+        .unwrap_or_default();
+    assert!(hint.contains("type: user-ptr"), "{hint}");
+}

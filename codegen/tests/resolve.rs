@@ -856,3 +856,28 @@ fn stride_names_an_integer_sibling_of_a_struct_array() {
         assert_eq!(d[0].pos.line, 10, "{ptr}: {}", d[0].pos);
     }
 }
+
+/// `address:` describes a single `u64`; anything else is an error at the
+/// key.
+#[test]
+fn address_applies_to_a_u64() {
+    let spec = |m: &str| {
+        format!(
+            "name: x\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - {{ name: a, {m} }}\n"
+        )
+    };
+    let m = uabi::load::load_str(&spec("type: u64, address: user-or-value"), "x.yaml").unwrap();
+    assert_eq!(
+        m.structs[0].members[0].address,
+        Some(uabi::model::UserAddress::UserOrValue)
+    );
+    for (member, rule) in [
+        ("type: u32, address: user", "key-not-allowed"),
+        ("type: u64, count: 2, address: user", "key-not-allowed"),
+        ("type: u64, address: kernel", "bad-value"),
+    ] {
+        let d = uabi::load::load_str(&spec(member), "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{member}: {d:#?}");
+        assert_eq!(d[0].pos.line, 6, "{member}");
+    }
+}

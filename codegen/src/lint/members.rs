@@ -109,7 +109,7 @@ impl<'a> Cx<'a> {
                     | "fw"
             )
         });
-        if !pointerish || device {
+        if !pointerish || device || m.address.is_some() {
             return;
         }
         let d = self
@@ -118,10 +118,19 @@ impl<'a> Cx<'a> {
                 &m.type_pos,
                 format!("`{}` is named like a userspace address but is a plain `u64`", m.name),
             )
-            .with_hint(format!(
-                "declare `{{ name: {}, type: user-ptr, elem: ..., count: ..., max-count: ... }}`, or add `lint-allow: [undeclared-user-ptr]` if it is not a userspace address",
-                m.name
-            ));
+            .with_hint(if s.existing_abi {
+                // A user-ptr is 8-aligned everywhere, a u64 only 4 on
+                // i386: say what it holds without moving a byte.
+                format!(
+                    "write `address: user` (or `user-or-value`) on `{}`: it keeps the `u64` as it ships; or `lint-allow: [undeclared-user-ptr]` if it is not a userspace address",
+                    m.name
+                )
+            } else {
+                format!(
+                    "declare `{{ name: {}, type: user-ptr, elem: ..., count: ..., max-count: ... }}`, or add `lint-allow: [undeclared-user-ptr]` if it is not a userspace address",
+                    m.name
+                )
+            });
         self.emit_for(d, &[&m.lint_allow, &s.lint_allow], s.existing_abi);
     }
 }

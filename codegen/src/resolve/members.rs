@@ -137,10 +137,12 @@ impl Resolver<'_> {
             | MemberKind::UserPtr { .. } => Vec::new(),
         };
         let bound_const = if dims.is_empty() { bound_const } else { None };
+        let address = self.user_address(m, &kind)?;
         Some(Member {
             name: mname.to_string(),
             dims,
             counted_by,
+            address,
             doc: m.doc.clone(),
             since,
             access,
@@ -154,6 +156,48 @@ impl Resolver<'_> {
             type_pos: self.pos(&m.ty),
             lint_allow: m.lint_allow.iter().map(|s| s.value.clone()).collect(),
         })
+    }
+
+    /// `address: user | user-or-value`, on a single `u64` only. Outer
+    /// None after an error.
+    fn user_address(
+        &mut self,
+        m: &S<spec::MemberDef>,
+        kind: &MemberKind,
+    ) -> Option<Option<UserAddress>> {
+        let Some(a) = &m.address else {
+            return Some(None);
+        };
+        let value = match a.value.as_str() {
+            "user" => UserAddress::User,
+            "user-or-value" => UserAddress::UserOrValue,
+            other => {
+                self.err(
+                    &rules::BAD_VALUE,
+                    self.pos(a),
+                    format!("unknown address `{other}`"),
+                    "write `user` (always a userspace address) or `user-or-value`",
+                );
+                return None;
+            }
+        };
+        let u64_scalar = matches!(
+            kind,
+            MemberKind::Scalar {
+                ty: Scalar::U64,
+                count: None
+            }
+        );
+        if !u64_scalar || m.pad.as_ref().is_some_and(|p| p.value) {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(a),
+                "`address` applies to a single `u64` member",
+                "a new ABI declares an address as `type: user-ptr`; `address` describes a `u64` an existing ABI passes one in",
+            );
+            return None;
+        }
+        Some(Some(value))
     }
 
     /// What a member is, from its `type` and the keys that go with it.

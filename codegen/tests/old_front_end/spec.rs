@@ -385,6 +385,10 @@ pub struct MemberDef {
     /// caller declares for each element (rocket's `task_struct_size`).
     #[serde(default)]
     pub stride: Option<S<String>>,
+    /// On a `u64`: it holds a userspace address (`user`) or, depending
+    /// on the call, an address or a value (`user-or-value`).
+    #[serde(default)]
+    pub address: Option<S<String>>,
     #[serde(default)]
     pub elem: Option<S<String>>,
     #[serde(default)]

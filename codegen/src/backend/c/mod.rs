@@ -455,6 +455,9 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
             {
                 c = c.text(&user_ptr_note(model, s, elem, len, *max_count, *stride));
             }
+            if let Some(a) = m.address {
+                c = c.text(a.doc());
+            }
             if let (Some(ByteOrder::Big | ByteOrder::Little), MemberKind::Scalar { ty, .. }) =
                 (m.byte_order, &m.kind)
                 && ty.signed()

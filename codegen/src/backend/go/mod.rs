@@ -746,6 +746,9 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
     let rows = flexible
         .chain(s.members.iter().filter(|m| !m.is_flexible()).map(|m| {
             let mut doc = doc_paras(m.doc.as_deref());
+            if let Some(a) = m.address {
+                doc.push(a.doc().to_string());
+            }
             match &m.kind {
                 MemberKind::Pad { .. } => {
                     if doc.is_empty() {

@@ -843,6 +843,9 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
             {
                 doc.push(user_ptr_note(model, s, elem, len, *max_count, *stride));
             }
+            if let Some(a) = m.address {
+                doc.push(a.doc().to_string());
+            }
             since(&mut doc, m.since);
             FieldView {
                 doc: comment(&doc, 8),

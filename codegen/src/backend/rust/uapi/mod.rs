@@ -155,6 +155,9 @@ impl Gen<'_> {
             }
             MemberKind::Scalar { .. } | MemberKind::Struct { .. } => {}
         }
+        if let Some(a) = mem.address {
+            what.push_str(a.doc());
+        }
         let mut facts = Vec::new();
         // Pad is zero both ways whatever the struct's direction.
         if !matches!(mem.kind, MemberKind::Pad { .. }) {
