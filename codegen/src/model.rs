@@ -605,6 +605,27 @@ pub struct PadScalar {
 }
 
 impl MemberKind {
+    /// The struct (or union) this member refers to: held by value, or
+    /// the element a user pointer points at.
+    pub fn referenced_struct(&self) -> Option<&StructId> {
+        match self {
+            MemberKind::Struct { id, .. }
+            | MemberKind::Union { id }
+            | MemberKind::UserPtr {
+                elem: Elem::Struct(id),
+                ..
+            } => Some(id),
+            MemberKind::Scalar { .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::UserPtr {
+                elem: Elem::Scalar(_),
+                ..
+            } => None,
+        }
+    }
+
     /// The struct this member holds by value, which nests its layout,
     /// checks and accesses in the outer struct's; a user pointer's element
     /// struct is not held.

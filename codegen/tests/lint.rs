@@ -661,7 +661,11 @@ fn an_existing_abi_address_keeps_its_u64() {
     let text = "name: t\nexisting-abi: true\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - { name: flags, type: u32 }\n      - { name: buffers-ptr, type: u64 }\n";
     // The hole before the u64 is the existing ABI's too (a warning).
     let d = lint_str(text);
-    assert_eq!(rules(&d), ["implicit-padding", "undeclared-user-ptr"], "{d:#?}");
+    assert_eq!(
+        rules(&d),
+        ["implicit-padding", "undeclared-user-ptr"],
+        "{d:#?}"
+    );
     let hint = d[1].hint.as_deref().unwrap_or_default();
     assert!(hint.contains("`address: user`"), "{hint}");
     let fixed = text.replace("type: u64 }", "type: u64, address: user }");

@@ -57,13 +57,7 @@ pub fn load_partial(path: &Path, label: Option<&str>) -> Loaded {
 
 /// As [`load_from`], also keeping the partial model.
 pub fn load_partial_from(provider: &dyn Provider, path: &Path, label: &str) -> Loaded {
-    let mut l = Loader {
-        provider,
-        sources: Sources::default(),
-        done: HashMap::new(),
-        stack: Vec::new(),
-        partial: None,
-    };
+    let mut l = Loader::new(provider);
     let result = l.load(path, label, None);
     Loaded {
         result,
@@ -80,13 +74,7 @@ pub fn load_from(
     path: &Path,
     label: &str,
 ) -> (Result<Arc<Model>, Vec<Diagnostic>>, Sources) {
-    let mut l = Loader {
-        provider,
-        sources: Sources::default(),
-        done: HashMap::new(),
-        stack: Vec::new(),
-        partial: None,
-    };
+    let mut l = Loader::new(provider);
     let result = l.load(path, label, None);
     (result, l.sources)
 }
@@ -117,7 +105,17 @@ struct Loader<'p> {
     partial: Option<Arc<Model>>,
 }
 
-impl Loader<'_> {
+impl<'p> Loader<'p> {
+    fn new(provider: &'p dyn Provider) -> Loader<'p> {
+        Loader {
+            provider,
+            sources: Sources::default(),
+            done: HashMap::new(),
+            stack: Vec::new(),
+            partial: None,
+        }
+    }
+
     fn load(
         &mut self,
         path: &Path,

@@ -395,23 +395,9 @@ fn keep_complete(mut done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
         let present: Vec<String> = done.iter().map(|s| s.name.clone()).collect();
         done.retain(|st| {
             st.members.iter().all(|m| {
-                let id = match &m.kind {
-                    MemberKind::Struct { id, .. }
-                    | MemberKind::Union { id }
-                    | MemberKind::UserPtr {
-                        elem: Elem::Struct(id),
-                        ..
-                    } => id,
-                    MemberKind::Scalar { .. }
-                    | MemberKind::Pad { .. }
-                    | MemberKind::Binary { .. }
-                    | MemberKind::String { .. }
-                    | MemberKind::UserPtr {
-                        elem: Elem::Scalar(_),
-                        ..
-                    } => return true,
-                };
-                id.spec() != &*names.spec || present.iter().any(|p| p == names.of(id))
+                m.kind.referenced_struct().is_none_or(|id| {
+                    id.spec() != &*names.spec || present.iter().any(|p| p == names.of(id))
+                })
             })
         });
         if done.len() == before {

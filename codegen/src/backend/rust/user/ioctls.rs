@@ -382,17 +382,7 @@ impl<'a> IoctlGen<'a> {
             let measure = rest
                 .iter()
                 .fold(first.clone(), |acc, m| format!("{acc}.min({m})"));
-            let ty = match &member.kind {
-                MemberKind::Scalar { ty, count: None } => ty.rust(),
-                // The resolver allows only a single integer member.
-                MemberKind::Scalar { count: Some(_), .. }
-                | MemberKind::Pad { .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. }
-                | MemberKind::Struct { .. }
-                | MemberKind::Union { .. }
-                | MemberKind::UserPtr { .. } => "u64",
-            };
+            let ty = length_type(member);
             self.count_fill(w, &snake_ident(&member.name), ty, &measure);
         }
         // The element size the caller declares is this crate's own.
@@ -401,17 +391,7 @@ impl<'a> IoctlGen<'a> {
                 continue;
             };
             let member = &arg.members[i];
-            let ty = match &member.kind {
-                MemberKind::Scalar { ty, count: None } => ty.rust(),
-                // The resolver allows only a single integer member.
-                MemberKind::Scalar { count: Some(_), .. }
-                | MemberKind::Pad { .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. }
-                | MemberKind::Struct { .. }
-                | MemberKind::Union { .. }
-                | MemberKind::UserPtr { .. } => "u64",
-            };
+            let ty = length_type(member);
             let measure = format!("::core::mem::size_of::<{}>()", p.elem);
             self.count_fill(w, &snake_ident(&member.name), ty, &measure);
         }
@@ -634,6 +614,21 @@ fn access_verb(a: Access) -> &'static str {
         Access::In => "reads",
         Access::Out => "writes",
         Access::InOut => "reads and writes",
+    }
+}
+
+/// The Rust type of a count, length or stride member, which the resolver
+/// allows only as a single integer.
+fn length_type(member: &crate::model::Member) -> &'static str {
+    match &member.kind {
+        MemberKind::Scalar { ty, count: None } => ty.rust(),
+        MemberKind::Scalar { count: Some(_), .. }
+        | MemberKind::Pad { .. }
+        | MemberKind::Binary { .. }
+        | MemberKind::String { .. }
+        | MemberKind::Struct { .. }
+        | MemberKind::Union { .. }
+        | MemberKind::UserPtr { .. } => "u64",
     }
 }
 
