@@ -452,7 +452,10 @@ mod tests {
         }
         bytes[32] = 7;
         let mem = BufferMem::new(0x1000, &mut bytes);
-        let a = UserArray::<Two>::new(&mem, 0x1000, 3, 8, no).unwrap().with_stride(12).unwrap();
+        let a = UserArray::<Two>::new(&mem, 0x1000, 3, 8, no)
+            .unwrap()
+            .with_stride(12)
+            .unwrap();
         assert_eq!(a.read(0), Ok(Two { a: 1, b: 11 }));
         assert_eq!(a.read(1), Ok(Two { a: 2, b: 12 }));
         assert_eq!(a.read(2), Err(Errno::E2BIG));
@@ -462,7 +465,10 @@ mod tests {
         a.write(1, &Two { a: 5, b: 6 }).unwrap();
         // An older caller's 4-byte elements: zero-extended, written
         // back truncated.
-        let a = UserArray::<Two>::new(&mem, 0x1000, 3, 8, no).unwrap().with_stride(4).unwrap();
+        let a = UserArray::<Two>::new(&mem, 0x1000, 3, 8, no)
+            .unwrap()
+            .with_stride(4)
+            .unwrap();
         assert_eq!(a.read(1), Ok(Two { a: 11, b: 0 }));
         a.write(2, &Two { a: 9, b: 9 }).unwrap();
         assert_eq!(mem.buf.borrow()[8..12], [9, 0, 0, 0]);
