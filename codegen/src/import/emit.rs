@@ -63,6 +63,9 @@ fn konst(o: &mut String, c: &Const) {
     if let Some(n) = &c.c_name {
         let _ = writeln!(o, "    c-name: {n}");
     }
+    if c.ulong {
+        o.push_str("    c-type: ulong\n");
+    }
     doc(o, 4, c.doc.as_deref());
     match &c.hex {
         Some(h) => {
@@ -95,7 +98,8 @@ fn enumeration(o: &mut String, e: &Enum) {
 }
 
 fn strukt(o: &mut String, s: &Struct) {
-    let _ = writeln!(o, "  - name: {}\n    type: struct", s.name);
+    let kind = if s.is_union { "union" } else { "struct" };
+    let _ = writeln!(o, "  - name: {}\n    type: {kind}", s.name);
     if let Some(n) = &s.c_name {
         let _ = writeln!(o, "    c-name: {n}");
     }
@@ -111,12 +115,25 @@ fn member(o: &mut String, m: &Member) {
     if let Some(s) = &m.strukt {
         keys.push(format!("struct: {s}"));
     }
-    for (k, b) in [("count", &m.count), ("len", &m.len)] {
-        match b {
-            Some(Bound::N(n)) => keys.push(format!("{k}: {n}")),
-            Some(Bound::Const(c)) => keys.push(format!("{k}: {c}")),
-            None => {}
+    if let Some(u) = &m.union {
+        keys.push(format!("union: {u}"));
+    }
+    match m.count.as_slice() {
+        [] => {}
+        [b] => keys.push(format!("count: {}", bound(b))),
+        dims => {
+            let dims: Vec<String> = dims.iter().map(bound).collect();
+            keys.push(format!("count: [{}]", dims.join(", ")));
         }
+    }
+    if let Some(b) = &m.len {
+        keys.push(format!("len: {}", bound(b)));
+    }
+    if m.flexible {
+        keys.push("flexible: true".into());
+    }
+    if let Some(c) = &m.counted_by {
+        keys.push(format!("counted-by: {c}"));
     }
     if let Some(b) = m.byte_order {
         keys.push(format!("byte-order: {b}"));
@@ -137,6 +154,13 @@ fn member(o: &mut String, m: &Member) {
         None => {
             let _ = writeln!(o, "      - {{ {} }}", keys.join(", "));
         }
+    }
+}
+
+fn bound(b: &Bound) -> String {
+    match b {
+        Bound::N(n) => n.to_string(),
+        Bound::Const(c) => c.clone(),
     }
 }
 
