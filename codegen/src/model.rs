@@ -397,6 +397,11 @@ pub struct EnumEntry {
     /// A multi-bit field of a flags word (ivpu's cache mode in bits
     /// 16-17 of the BO flags); `value` is then the field's mask.
     pub field: Option<FlagField>,
+    /// In an existing ABI's enum, the earlier entry whose value this one
+    /// repeats (habanalabs' `HL_DEVICE_STATUS_LAST =
+    /// HL_DEVICE_STATUS_IN_RESET_AFTER_DEVICE_RELEASE`): C writes the
+    /// enumerator as that entry's name, as the header does.
+    pub alias_of: Option<String>,
 }
 
 /// A field of several bits inside a flags word.

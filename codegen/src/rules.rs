@@ -203,6 +203,9 @@ catalogue! {
     UNION = "union", Error, Lint, 0,
         "which member of a union is active only the handler knows, so the generated kernel side checks and clears none of its bytes (a pad of one member is a value of another)",
         "give each variant its own struct and ioctl, or a struct whose enum member says which variant follows behind a `user-ptr`";
+    ENUM_ALIAS = "enum-alias", Warning, Lint, 0,
+        "two entries of one value (an existing header's alias, as `X_LAST = X_FINAL`) make a value read back name either, and a new entry placed between them moves only one",
+        "keep it: binaries in the field depend on the value; a new enum gives each entry its own value";
     TARGET_DEPENDENT_CONST = "target-dependent-const", Error, Lint, 0,
         "a const of a C type as wide as the target's `long` has another value on 32-bit ABIs than on 64-bit ones, so one binary's constant is not another's",
         "give the value a fixed width: `value: 0xffffffffffffffff` (or the 32-bit one) without `c-type`";

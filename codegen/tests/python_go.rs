@@ -910,6 +910,41 @@ fn negative_enum_values_in_python_and_go() {
     }
 }
 
+/// An existing ABI's enum alias (habanalabs' `HL_DEVICE_STATUS_LAST`) is
+/// a Python `IntEnum` alias of the earlier member and a Go constant of
+/// the same value, in an enum that fits `int` and in one beyond it.
+#[test]
+fn enum_aliases_in_python_and_go() {
+    let m = load("codegen/tests/fixtures/layout/enum-alias.yaml");
+    let dir = scratch_models("enum_alias", std::slice::from_ref(&m));
+    if have("python3", "--version", "the generated Python modules") {
+        let out = ok(python(&dir, "ealias").arg("-c").arg(
+            "import ealias_uapi as n\n\
+             assert n.DeviceStatus.LAST is n.DeviceStatus.IN_RESET_AFTER_DEVICE_RELEASE\n\
+             assert [int(v) for v in n.DeviceStatus] == [0, 1, 2, 3, 4, 5], list(n.DeviceStatus)\n\
+             assert n.Wide.FIRST == n.Wide.LOW == 8589934592\n\
+             print('ok')",
+        ));
+        assert_eq!(out, "ok\n");
+    }
+    if have("go", "version", "the generated Go packages") {
+        let pkg = dir.join(go::package_dir(&m));
+        std::fs::write(
+            pkg.join("zz_alias_test.go"),
+            "package ealiasuapi\n\nimport \"testing\"\n\n\
+             func TestAlias(t *testing.T) {\n\
+             \tlast, final, first, low := DEVICE_STATUS_LAST, DEVICE_STATUS_IN_RESET_AFTER_DEVICE_RELEASE, WIDE_FIRST, WIDE_LOW\n\
+             \tif last != final || final != 5 || first != low {\n\
+             \t\tt.Fatal(last, final, first, low)\n\
+             \t}\n\
+             }\n",
+        )
+        .unwrap();
+        let out = ok(go(&pkg).args(["test", "-count=1", "-v", "./..."]));
+        assert!(out.contains("--- PASS: TestAlias"), "{out}");
+    }
+}
+
 /// A multi-bit flags field: its mask and its values placed in the word
 /// are constants of the flags type in both languages.
 #[test]

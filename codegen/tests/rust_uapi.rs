@@ -328,6 +328,7 @@ fn generated_crates_build() {
         "flexible-tail",
         "unions",
         "target-consts",
+        "enum-alias",
     ] {
         models.push(load(&format!("codegen/tests/fixtures/layout/{f}.yaml")));
     }

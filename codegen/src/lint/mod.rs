@@ -52,6 +52,7 @@ pub fn lint(model: &Model) -> Diagnostics {
     }
     for e in &model.enums {
         cx.reserved_names_enum(e);
+        cx.enum_alias(e);
     }
     for c in &model.consts {
         cx.target_dependent_const(c);

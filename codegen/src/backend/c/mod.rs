@@ -23,8 +23,8 @@ use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
-    Attr, AttrSet, ByteOrder, CType, Elem, Enum, EnumKind, Ioctl, IoctlStyle, ItemRef, Member,
-    MemberKind, Model, PtrLen, Scalar, Struct,
+    Attr, AttrSet, ByteOrder, CType, Elem, Enum, EnumEntry, EnumKind, Ioctl, IoctlStyle, ItemRef,
+    Member, MemberKind, Model, PtrLen, Scalar, Struct,
 };
 use crate::names::{snake, upper};
 use askama::Template;
@@ -336,7 +336,7 @@ fn enum_view(model: &Model, e: &Enum) -> EnumView {
                 .since(x.since)
                 .lines(),
             name: name.clone(),
-            value: x.value.to_string(),
+            value: enumerator_value(model, e, x),
         });
         // The values of a multi-bit field of flags written as a C enum.
         for v in x
@@ -360,6 +360,21 @@ fn enum_view(model: &Model, e: &Enum) -> EnumView {
     EnumView { doc, tag, entries }
 }
 
+/// An enumerator's value: an alias is written as the entry it repeats
+/// (`HL_DEVICE_STATUS_LAST = HL_DEVICE_STATUS_IN_RESET_AFTER_DEVICE_RELEASE`),
+/// as the existing header spells it.
+fn enumerator_value(model: &Model, e: &Enum, x: &EnumEntry) -> String {
+    match alias_target(e, x) {
+        Some(of) => entry_macro(model, e, of),
+        None => x.value.to_string(),
+    }
+}
+
+fn alias_target<'e>(e: &'e Enum, x: &EnumEntry) -> Option<&'e EnumEntry> {
+    let of = x.alias_of.as_deref()?;
+    e.entries.iter().find(|y| y.name == of)
+}
+
 fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
     let mut g = DefineGroup {
         doc: Comment::plain(0)
@@ -378,7 +393,10 @@ fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
                     .since(x.since)
                     .lines(),
                 name: entry_macro(model, e, x),
-                value: c_int(x.value),
+                value: match alias_target(e, x) {
+                    Some(of) => entry_macro(model, e, of),
+                    None => c_int(x.value),
+                },
             })
             .collect(),
     };

@@ -88,16 +88,8 @@ impl Mapper<'_> {
             return Err("its enumerators share no prefix to derive their names from".into());
         }
         // An alias (`HL_DEVICE_STATUS_LAST = HL_DEVICE_STATUS_IN_RESET_...`)
-        // gives two entries one value, which an enum of the language
-        // cannot hold.
-        for (i, x) in e.entries.iter().enumerate() {
-            if let Some(y) = e.entries[..i].iter().find(|y| y.value == x.value) {
-                return Err(format!(
-                    "enumerators {} and {} share the value {}, and the entries of an enum have distinct values",
-                    y.name, x.name, x.value
-                ));
-            }
-        }
+        // repeats the earlier entry's value: the spec is existing ABI, so
+        // the enum holds it (`enum-alias` warns) and C writes the name.
         let kd = e.doc.as_deref().map(kerneldoc::parse).unwrap_or_default();
         let mut entries = Vec::new();
         for x in &e.entries {
