@@ -653,6 +653,10 @@ pub struct Member {
     /// The sibling holding a flexible array member's element count (C
     /// `__counted_by`), by index.
     pub counted_by: Option<usize>,
+    /// C's anonymous member (`anonymous: true`): its struct or union is
+    /// written inside the holder without a name, and C reaches its
+    /// members as the holder's; other languages hold it under `name`.
+    pub anonymous: bool,
     pub pos: Pos,
     /// Position of the `type:` value, for diagnostics about the type.
     pub type_pos: Pos,
@@ -747,6 +751,9 @@ pub struct Struct {
     /// member's rounded to the alignment. Unions share structs' ids,
     /// lookups and order, as C's tags share one namespace.
     pub is_union: bool,
+    /// Defined inside its one holder by an anonymous member
+    /// ([`Member::anonymous`]): C writes it there, not on its own.
+    pub inline: bool,
 }
 
 impl Struct {

@@ -203,6 +203,9 @@ catalogue! {
     UNION = "union", Error, Lint, 0,
         "which member of a union is active only the handler knows, so the generated kernel side checks and clears none of its bytes (a pad of one member is a value of another)",
         "give each variant its own struct and ioctl, or a struct whose enum member says which variant follows behind a `user-ptr`";
+    ANONYMOUS_MEMBER = "anonymous-member", Error, Lint, 0,
+        "C names the members of an anonymous struct or union as its holder's, which Rust and Go cannot (they hold it under its spec name), and an anonymous union's bytes are the handler's to check",
+        "define the struct or union and hold it as a named member (`{ name: x, type: union, union: NAME }`)";
     ENUM_ALIAS = "enum-alias", Warning, Lint, 0,
         "two entries of one value (an existing header's alias, as `X_LAST = X_FINAL`) make a value read back name either, and a new entry placed between them moves only one",
         "keep it: binaries in the field depend on the value; a new enum gives each entry its own value";
@@ -305,6 +308,9 @@ catalogue! {
     MEMBER_RETYPED = "member-retyped", Error, Compat, 20,
         "old binaries write the old type at this offset",
         "restore the old type; add a new member at the end instead";
+    MEMBER_ANONYMITY_CHANGED = "member-anonymity-changed", Error, Compat, 20,
+        "C names the members of an anonymous member as its holder's and those of a named one through its name: changing which breaks the source of every program that uses them, though no byte moves",
+        "restore the member as it was; a new spelling needs a new struct";
     MEMBER_RESIZED = "member-resized", Error, Compat, 20,
         "old binaries use the old size; every later member moves",
         "restore the old size; add a new member at the end instead";

@@ -134,12 +134,12 @@ fn facts(c: &CHeader, imported: &Imported) -> Vec<(Fact, String)> {
             },
             format!("_Alignof({t})"),
         ));
-        for f in &r.fields {
-            let off = format!("__builtin_offsetof({t}, {})", f.name);
+        for (name, ty) in visible_fields(r) {
+            let off = format!("__builtin_offsetof({t}, {name})");
             out.push((Fact { expr: off.clone() }, off));
             // A flexible array member has no size of its own.
-            if !f.ty.ends_with("[]") {
-                let size = format!("sizeof((({t} *)0)->{})", f.name);
+            if !ty.as_deref().is_some_and(|t| t.ends_with("[]")) {
+                let size = format!("sizeof((({t} *)0)->{name})");
                 out.push((Fact { expr: size.clone() }, size));
             }
         }
@@ -163,6 +163,29 @@ fn facts(c: &CHeader, imported: &Imported) -> Vec<(Fact, String)> {
         }
         for x in &e.entries {
             push_value(&mut out, &x.name, &x.name);
+        }
+    }
+    out
+}
+
+/// The fields C names in a record, with their types: an anonymous
+/// member's own in its place, a tagless type's through its member's name
+/// (`alloc.mem_size`; the member itself has no type C can spell, so
+/// None).
+fn visible_fields(r: &cview::CRecord) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    for f in &r.fields {
+        match &f.inline {
+            Some(inner) if f.name.is_empty() => out.extend(visible_fields(inner)),
+            Some(inner) => {
+                out.push((f.name.clone(), None));
+                out.extend(
+                    visible_fields(inner)
+                        .into_iter()
+                        .map(|(n, t)| (format!("{}.{n}", f.name), t)),
+                );
+            }
+            None => out.push((f.name.clone(), Some(f.ty.clone()))),
         }
     }
     out
@@ -245,27 +268,30 @@ fn user_program(c: &CHeader, imported: &Imported) -> String {
             p,
             "\t{kind} {tag} v{i};\n\t__builtin_memset(&v{i}, 0, sizeof(v{i}));"
         );
-        for f in &r.fields {
-            let ty = match f.ty.split_once('[') {
+        for (name, ty) in visible_fields(r) {
+            let Some(fty) = ty else {
+                let _ = writeln!(p, "\t(void)&v{i}.{name};");
+                continue;
+            };
+            let ty = match fty.split_once('[') {
                 Some((base, dims)) => format!("{}[{dims}", base.trim()),
-                None => f.ty.clone(),
+                None => fty.clone(),
             };
             let _ = writeln!(
                 p,
-                "\t_Static_assert(__builtin_types_compatible_p(__typeof__(v{i}.{n}), {ty}), \"{tag}.{n}\");",
-                n = f.name
+                "\t_Static_assert(__builtin_types_compatible_p(__typeof__(v{i}.{name}), {ty}), \"{tag}.{name}\");",
             );
             // A scalar or an array of scalars is assigned; an aggregate
             // or an array of arrays has its address taken.
-            let aggregate = f.ty.starts_with("struct ") || f.ty.starts_with("union ");
-            if f.ty.matches('[').count() == 1 && !aggregate {
-                let _ = writeln!(p, "\tv{i}.{}[0] = 0;", f.name);
-            } else if f.ty.contains('[') {
-                let _ = writeln!(p, "\t(void)&v{i}.{}[0];", f.name);
+            let aggregate = fty.starts_with("struct ") || fty.starts_with("union ");
+            if fty.matches('[').count() == 1 && !aggregate {
+                let _ = writeln!(p, "\tv{i}.{name}[0] = 0;");
+            } else if fty.contains('[') {
+                let _ = writeln!(p, "\t(void)&v{i}.{name}[0];");
             } else if aggregate {
-                let _ = writeln!(p, "\t(void)&v{i}.{};", f.name);
+                let _ = writeln!(p, "\t(void)&v{i}.{name};");
             } else {
-                let _ = writeln!(p, "\tv{i}.{} = 0;", f.name);
+                let _ = writeln!(p, "\tv{i}.{name} = 0;");
             }
         }
     }
@@ -703,41 +729,39 @@ fn habanalabs() {
             "1135:9 macro HL_RAZWI_HBW",
             "1136:9 macro HL_RAZWI_RR",
             "1137:9 macro HL_RAZWI_ADDR_DEC",
-            "1347:8 struct hl_info_args",
-            "1352:2 member hl_info_args.(anonymous)",
-            "1400:8 struct hl_cb_out",
-            "1401:2 member hl_cb_out.(anonymous)",
-            "1419:7 union hl_cb_args",
-            "1421:19 member hl_cb_args.out",
-            "1444:8 struct hl_cs_chunk",
-            "1445:2 member hl_cs_chunk.(anonymous)",
-            "1483:2 member hl_cs_chunk.(anonymous)",
-            "1596:8 struct hl_cs_in",
-            "1598:2 member hl_cs_in.(anonymous)",
-            "1632:2 member hl_cs_in.(anonymous)",
-            "1685:8 struct hl_cs_out",
-            "1686:2 member hl_cs_out.(anonymous)",
-            "1721:7 union hl_cs_args",
-            "1722:18 member hl_cs_args.in",
-            "1723:19 member hl_cs_args.out",
-            "1736:8 struct hl_wait_cs_in",
-            "1737:2 member hl_wait_cs_in.(anonymous)",
-            "1789:2 member hl_wait_cs_in.(anonymous)",
-            "1850:7 union hl_wait_cs_args",
-            "1851:23 member hl_wait_cs_args.in",
-            "1899:8 struct hl_mem_in",
-            "1900:2 member hl_mem_in.(anonymous)",
-            "2000:8 struct hl_mem_out",
-            "2001:2 member hl_mem_out.(anonymous)",
-            "2040:7 union hl_mem_args",
-            "2041:19 member hl_mem_args.in",
-            "2042:20 member hl_mem_args.out",
-            "2187:9 ioctl DRM_IOCTL_HL_INFO",
-            "2208:9 ioctl DRM_IOCTL_HL_CB",
-            "2260:9 ioctl DRM_IOCTL_HL_CS",
-            "2292:9 ioctl DRM_IOCTL_HL_WAIT_CS",
-            "2309:9 ioctl DRM_IOCTL_HL_MEMORY",
         ],
+    );
+    // hl_cb_out's anonymous unions and struct, nested as the header
+    // nests them, each under its first member's name.
+    let yaml = uabi::import::import(&headers().join("habanalabs_accel.h"), &includes())
+        .unwrap()
+        .yaml;
+    let cb_out = "\
+  - name: cb-out
+    type: struct
+    members:
+      - name: cb-handle-union
+        type: union
+        anonymous: true
+        members:
+          - { name: cb-handle, type: u64 }
+          - name: usage-cnt-union
+            type: union
+            anonymous: true
+            members:
+              - name: usage-cnt-struct
+                type: struct
+                anonymous: true
+                members:
+                  - { name: usage-cnt, type: u32 }
+                  - { name: pad, type: u32, pad: true }
+              - { name: device-va, type: u64 }
+";
+    assert!(yaml.contains(cb_out), "{yaml}");
+    // hl_mem_in's union holds members of tagless struct types.
+    assert!(
+        yaml.contains("          - name: alloc\n            type: struct\n"),
+        "{yaml}"
     );
 }
 

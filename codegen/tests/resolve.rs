@@ -815,3 +815,52 @@ fn a_ring_of_unions_is_refused() {
     assert!(d[0].message.contains("is a union"), "{}", d[0].message);
     assert_eq!(d[0].pos.line, 10);
 }
+
+/// A struct or union written in place (`members:` on a member): the
+/// keys that must go with it, and the names C sees through an anonymous
+/// member, which must all differ.
+#[test]
+fn members_written_in_place() {
+    let spec = |member: &str| {
+        format!(
+            "name: t\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - {{ name: a, type: u64 }}\n{member}\n"
+        )
+    };
+    let ok = uabi::load::load_str(
+        &spec("      - name: u\n        type: union\n        anonymous: true\n        members: [{ name: b, type: u64 }, { name: c, type: u32 }]\n      - name: tagless\n        type: struct\n        members: [{ name: a, type: u32 }]"),
+        "x.yaml",
+    )
+    .unwrap_or_else(|d| panic!("{d:#?}"));
+    let s = ok.structs.iter().find(|s| s.name == "s").unwrap();
+    assert!(s.members[1].anonymous && !s.members[2].anonymous);
+    let inner = ok.structs.iter().find(|s| s.name == "s-u").unwrap();
+    assert!(inner.inline && inner.is_union);
+    assert_eq!(s.layout(uabi::target::Target::X86_64).size, 24);
+    let cases = [
+        (
+            "      - { name: u, type: union, anonymous: true, members: [{ name: a, type: u32 }] }",
+            "duplicate-name",
+            "member `a` is also a member of `s` in C",
+        ),
+        (
+            "      - { name: u, type: union, anonymous: true, union: v }",
+            "missing-key",
+            "anonymous member `u` has no `members`",
+        ),
+        (
+            "      - { name: u, type: u32, members: [{ name: b, type: u32 }] }",
+            "key-not-allowed",
+            "defines its struct or union in place",
+        ),
+        (
+            "      - { name: u, type: struct, count: 2, members: [{ name: b, type: u32 }] }",
+            "key-not-allowed",
+            "an array of a struct written in place",
+        ),
+    ];
+    for (member, rule, text) in cases {
+        let d = uabi::load::load_str(&spec(member), "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{member}: {d:#?}");
+        assert!(d[0].message.contains(text), "{member}: {}", d[0].message);
+    }
+}

@@ -329,6 +329,7 @@ fn generated_crates_build() {
         "unions",
         "target-consts",
         "enum-alias",
+        "anonymous",
     ] {
         models.push(load(&format!("codegen/tests/fixtures/layout/{f}.yaml")));
     }

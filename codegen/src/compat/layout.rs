@@ -140,6 +140,7 @@ impl Cx<'_> {
             mapped.since = x.since;
             mapped.access = x.access.clone();
             mapped.checks = x.checks.clone();
+            mapped.anonymous = x.anonymous;
             mapped.struct_ = m.struct_.as_deref().map(|s| self.map_struct(s));
             mapped.union = m.union.as_deref().map(|s| self.map_struct(s));
             mapped.elem_struct = m.elem_struct.as_deref().map(|s| self.map_struct(s));
@@ -175,6 +176,31 @@ impl Cx<'_> {
                         "keep `{}` as it was; add a new member at the end (and bump revision) for the new type",
                         x.name
                     ),
+                );
+            }
+            if m.anonymous != x.anonymous {
+                let (was, now) = if m.anonymous {
+                    ("anonymous", "named")
+                } else {
+                    ("named", "anonymous")
+                };
+                self.report(
+                    &rules::MEMBER_ANONYMITY_CHANGED,
+                    &mpath(j),
+                    format!(
+                        "member `{}` of struct `{name}` changed from {was} to {now}: C code reaches its members {}",
+                        x.name,
+                        if x.anonymous {
+                            "as the holder's now, no longer through its name"
+                        } else {
+                            "through its name now, no longer as the holder's"
+                        }
+                    ),
+                    if m.anonymous {
+                        "restore `anonymous: true`: programs name its members as the holder's".to_string()
+                    } else {
+                        "remove `anonymous: true`: programs name its members through it".to_string()
+                    },
                 );
             }
             if m.access != x.access {

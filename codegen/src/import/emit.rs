@@ -106,11 +106,26 @@ fn strukt(o: &mut String, s: &Struct) {
     doc(o, 4, s.doc.as_deref());
     o.push_str("    members:\n");
     for m in &s.members {
-        member(o, m);
+        member(o, m, 6);
     }
 }
 
-fn member(o: &mut String, m: &Member) {
+/// One member at `indent` spaces: a flow mapping, or block style when it
+/// has a doc or is an anonymous member with its own `members`.
+fn member(o: &mut String, m: &Member, indent: usize) {
+    let pad = " ".repeat(indent);
+    if !m.members.is_empty() {
+        let _ = writeln!(o, "{pad}- name: {}\n{pad}  type: {}", m.name, m.ty);
+        if m.anonymous {
+            let _ = writeln!(o, "{pad}  anonymous: true");
+        }
+        doc(o, indent + 2, m.doc.as_deref());
+        let _ = writeln!(o, "{pad}  members:");
+        for x in &m.members {
+            member(o, x, indent + 4);
+        }
+        return;
+    }
     let mut keys = vec![format!("name: {}", m.name), format!("type: {}", m.ty)];
     if let Some(s) = &m.strukt {
         keys.push(format!("struct: {s}"));
@@ -148,11 +163,11 @@ fn member(o: &mut String, m: &Member) {
         // A block scalar cannot sit in a flow mapping: a member with a
         // doc is written in block style.
         Some(d) => {
-            let _ = writeln!(o, "      - {}", keys.join("\n        "));
-            doc(o, 8, Some(d));
+            let _ = writeln!(o, "{pad}- {}", keys.join(&format!("\n{pad}  ")));
+            doc(o, indent + 2, Some(d));
         }
         None => {
-            let _ = writeln!(o, "      - {{ {} }}", keys.join(", "));
+            let _ = writeln!(o, "{pad}- {{ {} }}", keys.join(", "));
         }
     }
 }

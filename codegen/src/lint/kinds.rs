@@ -107,6 +107,35 @@ impl Cx<'_> {
         self.emit_for(d, &[&s.lint_allow], s.existing_abi);
     }
 
+    /// `anonymous-member` (an error in new ABI, a warning in an existing
+    /// header's) on each anonymous member.
+    pub(super) fn anonymous(&mut self, s: &Struct) {
+        for m in s.members.iter().filter(|m| m.anonymous) {
+            let kind = match m.kind {
+                MemberKind::Union { .. } => "union",
+                MemberKind::Struct { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => "struct",
+            };
+            let d = self
+                .diag(
+                    &rules::ANONYMOUS_MEMBER,
+                    &m.pos,
+                    format!(
+                        "`{}` of {} `{}` is an anonymous {kind}",
+                        m.name,
+                        if s.is_union { "union" } else { "struct" },
+                        s.name
+                    ),
+                )
+                .with_hint(rules::ANONYMOUS_MEMBER.hint);
+            self.emit_for(d, &[&m.lint_allow, &s.lint_allow], s.existing_abi);
+        }
+    }
+
     /// `enum-alias` for each entry of an existing ABI's enum that repeats
     /// an earlier entry's value (the resolver refuses it in new ABI as
     /// `duplicate-number`).

@@ -49,6 +49,7 @@ pub fn lint(model: &Model) -> Diagnostics {
         cx.reserved_names_struct(s);
         cx.flexible(s);
         cx.union(s);
+        cx.anonymous(s);
     }
     for e in &model.enums {
         cx.reserved_names_enum(e);

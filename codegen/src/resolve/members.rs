@@ -68,7 +68,17 @@ impl Resolver<'_> {
             None => Access::In,
             Some(a) => self.access(a)?,
         };
+        let anonymous = self.anonymous(m, mname)?;
         let kind = self.member_kind(m, mname, siblings, s)?;
+        if m.hoisted && matches!(kind, MemberKind::Struct { count: Some(_), .. }) {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(&m.name),
+                format!("member `{mname}` is an array of a struct written in place"),
+                "define the struct and hold the array by name (`struct: NAME, count: N`)",
+            );
+            return None;
+        }
         let check = self.member_enum(m)?;
         if check.is_some() && !matches!(kind, MemberKind::Scalar { count: None, .. }) {
             self.err(
@@ -141,6 +151,7 @@ impl Resolver<'_> {
             name: mname.to_string(),
             dims,
             counted_by,
+            anonymous,
             doc: m.doc.clone(),
             since,
             access,
@@ -154,6 +165,36 @@ impl Resolver<'_> {
             type_pos: self.pos(&m.ty),
             lint_allow: m.lint_allow.iter().map(|s| s.value.clone()).collect(),
         })
+    }
+
+    /// `anonymous: true`, which the hoisting gave its own definition
+    /// (`inline::hoist`); `members` or `anonymous` anywhere else is an
+    /// error.
+    fn anonymous(&mut self, m: &S<spec::MemberDef>, mname: &str) -> Option<bool> {
+        let anonymous = m.anonymous.as_ref().is_some_and(|a| a.value);
+        if let Some(inner) = &m.members {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(inner),
+                format!(
+                    "`members` on member `{mname}` defines its struct or union in place, which needs `type: struct` or `union` and no `struct:` or `union:`"
+                ),
+                format!(
+                    "write `{{ name: {mname}, type: union, members: [...] }}` (with `anonymous: true` for C's anonymous member), or define the union and hold it with `union: NAME`"
+                ),
+            );
+            return None;
+        }
+        if anonymous && !m.hoisted {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(m.anonymous.as_ref()?),
+                format!("anonymous member `{mname}` has no `members`"),
+                "C writes an anonymous struct or union in place: give it `type: struct` or `union` and its `members: [...]` instead of a `struct:` or `union:` name",
+            );
+            return None;
+        }
+        Some(anonymous)
     }
 
     /// What a member is, from its `type` and the keys that go with it.

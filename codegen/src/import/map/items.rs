@@ -161,9 +161,12 @@ impl Mapper<'_> {
 
     pub(super) fn field(&self, f: &CField, kd: &KernelDoc) -> Result<Member, String> {
         if f.nested_record {
-            return Err(
-                "a struct or union defined inside another is not in the language yet".into(),
-            );
+            return match &f.inline {
+                Some(r) => self.inline(f, r, kd),
+                None => Err(
+                    "its struct or union type, defined inside another, is not in the C view".into(),
+                ),
+            };
         }
         if f.bitfield {
             return Err("bitfields are not in the language".into());
@@ -185,6 +188,55 @@ impl Mapper<'_> {
             && m.ty != "string";
         m.doc = doc;
         Ok(m)
+    }
+
+    /// A struct or union written in place: an anonymous member (`union {
+    /// __u64 a; __u64 b; };`), under a spec name of its own (its first
+    /// member's, and its kind: `a-union`) that only Rust, Python and Go
+    /// use, or a member of a tagless type (`struct { ... } alloc;`).
+    fn inline(&self, f: &CField, r: &CRecord, kd: &KernelDoc) -> Result<Member, String> {
+        let kind = if r.is_union { "union" } else { "struct" };
+        if !r.attrs.is_empty() {
+            return Err(format!(
+                "attribute `{}` on its anonymous {kind} changes its layout",
+                r.attrs.join(", ")
+            ));
+        }
+        let mut members = Vec::new();
+        for g in &r.fields {
+            let m = self.field(g, kd).map_err(|why| {
+                let n = if g.name.is_empty() {
+                    "(anonymous)"
+                } else {
+                    &g.name
+                };
+                format!("member {n} of its anonymous {kind}: {why}")
+            })?;
+            members.push(m);
+        }
+        let anonymous = f.name.is_empty();
+        let name = if anonymous {
+            let first = first_leaf(&members).ok_or_else(|| format!("an empty anonymous {kind}"))?;
+            format!("{first}-{kind}")
+        } else {
+            kebab(&f.name)?
+        };
+        Ok(Member {
+            name,
+            ty: kind.into(),
+            anonymous,
+            doc: if anonymous {
+                f.doc
+                    .as_deref()
+                    .map(kerneldoc::parse)
+                    .map(|d| d.text)
+                    .filter(|t| !t.is_empty())
+            } else {
+                kerneldoc::member_doc(f.doc.as_deref(), &f.name, kd)
+            },
+            members,
+            ..Member::default()
+        })
     }
 
     /// The member's type: a `__uN`/`__sN` (or `__beN`/`__leN`) scalar, a
@@ -298,6 +350,16 @@ impl Mapper<'_> {
         };
         let inner = after.split(')').next().unwrap_or("").trim();
         kebab(inner).map(Some)
+    }
+}
+
+/// The first named member at any depth of anonymous members.
+fn first_leaf(members: &[Member]) -> Option<&str> {
+    let m = members.first()?;
+    if m.anonymous {
+        first_leaf(&m.members)
+    } else {
+        Some(&m.name)
     }
 }
 

@@ -84,6 +84,10 @@ pub struct Member {
     /// `__counted_by` names.
     pub flexible: bool,
     pub counted_by: Option<String>,
+    /// C's anonymous member (`anonymous: true`).
+    pub anonymous: bool,
+    /// The members of a struct or union written in place.
+    pub members: Vec<Member>,
     pub byte_order: Option<&'static str>,
     pub pad: bool,
     pub access: Option<&'static str>,
@@ -372,11 +376,7 @@ impl<'a> Mapper<'a> {
                 continue;
             }
             let access = d.iter().next().and_then(|d| of_dir(d));
-            for m in &mut s.members {
-                if !m.pad {
-                    m.access = access;
-                }
-            }
+            set_access(&mut s.members, access);
         }
     }
 
@@ -409,5 +409,17 @@ impl<'a> Mapper<'a> {
             .enums
             .iter()
             .any(|e| e.entries.iter().any(|x| x.name == name))
+    }
+}
+
+/// The access of every member but pads, through anonymous members to
+/// the members C names.
+fn set_access(members: &mut [Member], access: Option<&'static str>) {
+    for m in members {
+        if !m.members.is_empty() {
+            set_access(&mut m.members, access);
+        } else if !m.pad {
+            m.access = access;
+        }
     }
 }
