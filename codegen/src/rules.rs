@@ -18,6 +18,8 @@ pub enum Stage {
     Lint,
     /// Evolution rules, checked between two revisions.
     Compat,
+    /// `uabi import`: what a C header holds that its spec cannot.
+    Import,
 }
 
 impl Stage {
@@ -27,6 +29,7 @@ impl Stage {
             Stage::Resolve => "resolve",
             Stage::Lint => "lint",
             Stage::Compat => "compat",
+            Stage::Import => "import",
         }
     }
 }
@@ -51,9 +54,10 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Whether `lint-allow` may silence it: warnings only.
+    /// Whether `lint-allow` may silence it: warnings of a spec only (an
+    /// import rule is about a C header, which has no `lint-allow`).
     pub fn can_be_allowed(&self) -> bool {
-        self.severity == Warning
+        self.severity == Warning && self.stage != Stage::Import
     }
 }
 
@@ -359,6 +363,15 @@ catalogue! {
     OPERATION_CHANGED = "operation-changed", Error, Compat, 23,
         "old binaries send the operation's old requests and parse its old replies",
         "restore the old request and reply; add a new operation instead";
+    IMPORT_UNEXPRESSIBLE = "import-unexpressible", Warning, Import, 0,
+        "the spec language cannot hold this C construct, so the imported spec leaves it out, with everything that depends on it, and the header generated from the spec lacks it",
+        "keep it in a hand-written header beside the generated one, or describe it by hand where the language has a form for it";
+    IMPORT_COMMAND_ENUM = "import-command-enum", Warning, Import, 0,
+        "command numbers written as enumerators of an enum become the spec's ioctls, which the generated header defines as macros of the same names and values",
+        "nothing to do unless a program needs them as enumerators (`sizeof` on an enum type, a switch over it)";
+    IMPORT_NR_MACRO = "import-nr-macro", Warning, Import, 0,
+        "a command whose number the header holds in an enumerator the spec keeps needs a number macro of another name in the generated header",
+        "nothing to do; `c-nr-name` on the ioctl chooses the macro's name";
 }
 
 #[cfg(test)]

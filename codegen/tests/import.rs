@@ -645,7 +645,11 @@ struct demo_flex { __u32 n; __u32 pad; struct demo_item items[] __counted_by(n);
         &dir,
     );
     assert_eq!(code, 1, "{err}");
-    let got: Vec<&str> = err.lines().collect();
+    // Each finding as every diagnostic of the tool: file:line:col, the
+    // rule id, the header's line with a caret, and a hint.
+    let got: Vec<&str> = err.lines().filter(|l| l.starts_with("demo.h:")).collect();
+    let hints = err.lines().filter(|l| l.starts_with("  = hint: ")).count();
+    assert_eq!(hints, got.len(), "{err}");
     let expected = [
         "demo.h:10:9: macro DEMO_FN is not expressible: a function-like macro has no value",
         "demo.h:11:9: macro DEMO_STR is not expressible: its replacement list `\"text\"` is not an integer constant expression",
@@ -660,7 +664,18 @@ struct demo_flex { __u32 n; __u32 pad; struct demo_item items[] __counted_by(n);
         "demo.h:51:9: ioctl DEMO_IOCTL_INT is not expressible: its argument `__u32` is not a struct or union, and every ioctl argument is",
         "demo.h:52:9: macro MAX_ITEMS is not expressible: its spec name `max-items` is another const's",
     ];
+    let expected: Vec<String> = expected
+        .iter()
+        .map(|l| {
+            let (at, rest) = l.split_at(l.find(": ").unwrap());
+            format!("{at}: warning[import-unexpressible]: {}", &rest[2..])
+        })
+        .collect();
     assert_eq!(got, expected, "\n{err}");
+    assert!(
+        err.contains("  = hint: describe the word as an integer member with a `flags` set"),
+        "{err}"
+    );
     let yaml = std::fs::read_to_string(dir.join("demo.yaml")).unwrap();
     for want in [
         "name: demo\n",
@@ -701,6 +716,7 @@ struct demo_flex { __u32 n; __u32 pad; struct demo_item items[] __counted_by(n);
     let short: Vec<String> = expected
         .iter()
         .map(|l| {
+            let l = l.replace(" warning[import-unexpressible]:", "");
             let (at, rest) = l.strip_prefix("demo.h:").unwrap().split_once(": ").unwrap();
             let (line, col) = at.split_once(':').unwrap();
             let what = rest.split(" is not expressible").next().unwrap();
@@ -778,4 +794,38 @@ fn a_missing_front_end_is_an_io_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot run `/nonexistent/clang`"), "{err}");
+}
+
+/// Each fixture under tests/fixtures/import, named after an import rule,
+/// reports that rule and no other, every finding with the header's
+/// file:line:col and a hint; the rules are `uabi rules`' (tests/rules.rs).
+#[test]
+fn each_import_rule_fixture_reports_exactly_its_rule() {
+    need_clang!("import rule fixtures");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "h") {
+            continue;
+        }
+        n += 1;
+        let id = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let rule = uabi::rules::find(&id).expect("fixture named after a rule");
+        assert_eq!(rule.stage, uabi::rules::Stage::Import, "{id}");
+        let imported = uabi::import::import(&path, &includes()).unwrap();
+        assert!(!imported.findings.is_empty(), "{id}: nothing reported");
+        for f in &imported.findings {
+            let d = f.diagnostic();
+            assert_eq!(d.rule.id, id, "{id}: {d}");
+            assert!(d.hint.as_deref().is_some_and(|h| !h.is_empty()), "{d}");
+            let head = d.render(None);
+            assert!(
+                head.starts_with(&format!("{}:", path.display()))
+                    && head.contains(&format!(": warning[{id}]: ")),
+                "{head}"
+            );
+        }
+    }
+    assert!(n >= 3, "import rule fixtures missing");
 }

@@ -128,6 +128,7 @@ impl<'a> Mapper<'a> {
                 };
                 self.findings.push(Finding::Warning {
                     loc: mac.loc.clone(),
+                    rule: &crate::rules::IMPORT_NR_MACRO,
                     message: format!(
                         "the number of {} is enumerator {derived_nr}, which the spec keeps; the generated header adds the number macro {own_nr}",
                         mac.name

@@ -261,6 +261,7 @@ impl<'a> Mapper<'a> {
             if is_command_enum(e) {
                 self.findings.push(Finding::Warning {
                     loc: e.loc.clone(),
+                    rule: &crate::rules::IMPORT_COMMAND_ENUM,
                     message: "its enumerators are command numbers, which the spec holds as ioctls: the generated header defines them as macros".into(),
                 });
                 continue;
