@@ -504,7 +504,7 @@ fn visible_names<'s>(
             .union
             .as_ref()
             .or(m.r#struct.as_ref())
-            .filter(|_| m.hoisted && m.anonymous.as_ref().is_some_and(|a| a.value) && depth < 16)
+            .filter(|_| m.hoisted && m.anonymous.as_ref().is_some_and(|a| a.value) && depth < 64)
             .and_then(|r| s.definitions.iter().find(|d| d.name.value == r.value))
             .and_then(|d| d.members.as_ref());
         match inner {
