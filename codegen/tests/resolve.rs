@@ -863,4 +863,22 @@ fn members_written_in_place() {
         assert_eq!(d[0].rule.id, rule, "{member}: {d:#?}");
         assert!(d[0].message.contains(text), "{member}: {}", d[0].message);
     }
+    // What is written in place has no C tag: nothing else may hold it.
+    let base = spec(
+        "      - name: u\n        type: union\n        anonymous: true\n        members: [{ name: b, type: u64 }]",
+    );
+    for other in [
+        "  - name: t\n    type: struct\n    members: [{ name: x, type: union, union: s-u }]\n",
+        "  - name: t\n    type: struct\n    members: [{ name: p, type: user-ptr, elem: s-u }]\n",
+    ] {
+        let d = uabi::load::load_str(&format!("{base}{other}"), "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, "bad-value", "{other}: {d:#?}");
+        assert!(d[0].message.contains("has no C tag"), "{}", d[0].message);
+    }
+    let with_ioctl = format!(
+        "{}\nioctl: {{ magic: 0x64 }}\nioctls:\n  - {{ name: x, nr: 0x40, dir: in, arg: s-u }}\n",
+        base.trim_end()
+    );
+    let d = uabi::load::load_str(&with_ioctl, "x.yaml").unwrap_err();
+    assert!(d[0].message.contains("has no C tag"), "{d:#?}");
 }

@@ -305,6 +305,9 @@ impl Resolver<'_> {
                     self.dangling_struct(r, s);
                     return None;
                 };
+                if !m.hoisted && self.refers_in_place(r, s) {
+                    return None;
+                }
                 if self.is_union(&r.value, s) {
                     self.err(
                         &rules::BAD_VALUE,
@@ -476,6 +479,9 @@ impl Resolver<'_> {
             self.dangling_struct(r, s);
             return None;
         };
+        if !m.hoisted && self.refers_in_place(r, s) {
+            return None;
+        }
         if !self.is_union(&r.value, s) {
             self.err(
                 &rules::BAD_VALUE,
@@ -638,6 +644,7 @@ impl Resolver<'_> {
         let elem_kind = match Scalar::from_name(&elem.value) {
             Some(sc) => Elem::Scalar(sc),
             None => match self.struct_ref(&elem.value, s) {
+                Some(_) if self.refers_in_place(elem, s) => return None,
                 Some(id) => Elem::Struct(id),
                 None => {
                     self.dangling_struct(elem, s);

@@ -284,6 +284,39 @@ impl Resolver<'_> {
         ok
     }
 
+    /// A struct or union written in place (`members:` on a member) has
+    /// no C tag, so only the member that writes it may hold it: any other
+    /// reference to it is `bad-value` (true when reported).
+    pub(super) fn refers_in_place(&mut self, r: &S<String>, s: &SpecFile) -> bool {
+        let own = written_structs(s).contains(&r.value.as_str());
+        let inline = if own {
+            s.definitions
+                .iter()
+                .any(|d| d.inline && d.name.value == r.value)
+        } else {
+            self.includes
+                .iter()
+                .find_map(|m| struct_named(m, &r.value))
+                .is_some_and(|(_, st)| st.inline)
+        };
+        if inline {
+            self.in_place_error(r);
+        }
+        inline
+    }
+
+    pub(super) fn in_place_error(&mut self, r: &S<String>) {
+        self.err(
+            &rules::BAD_VALUE,
+            self.pos(r),
+            format!(
+                "`{}` is written in place by a member of its holder (`members:`) and has no C tag",
+                r.value
+            ),
+            "define the struct or union under `definitions` to refer to it from elsewhere",
+        );
+    }
+
     pub(super) fn struct_exists(&self, n: &str, s: &SpecFile) -> bool {
         self.struct_ref(n, s).is_some()
     }
