@@ -168,6 +168,10 @@ pub struct MemberDump {
     pub since: u32,
     #[serde(default, skip_serializing_if = "Checks::is_empty")]
     pub checks: Checks,
+    /// C's anonymous member: C names its struct's or union's members as
+    /// the holder's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub anonymous: bool,
 }
 
 /// What the kernel side rejects; a later revision may only accept more.
@@ -348,6 +352,7 @@ fn member(model: &Model, s: &Struct, m: &Member) -> MemberDump {
         byte_order: byte_order(m.byte_order),
         access: m.access.name().to_string(),
         since: m.since,
+        anonymous: m.anonymous,
         checks: Checks::default(),
     };
     match &m.kind {

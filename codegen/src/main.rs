@@ -313,8 +313,11 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
         eprintln!("uabi: {}: {e}", out.display());
         return Ok(TROUBLE);
     }
+    // The header's lines show under each finding, as a spec's do under
+    // its diagnostics.
+    let source = std::fs::read_to_string(header).ok();
     for f in &imported.findings {
-        eprintln!("{f}");
+        eprint!("{}", f.diagnostic().render(source.as_deref()));
     }
     Ok(if imported.unexpressible().next().is_some() {
         FINDINGS

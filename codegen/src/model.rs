@@ -397,6 +397,11 @@ pub struct EnumEntry {
     /// A multi-bit field of a flags word (ivpu's cache mode in bits
     /// 16-17 of the BO flags); `value` is then the field's mask.
     pub field: Option<FlagField>,
+    /// In an existing ABI's enum, the earlier entry whose value this one
+    /// repeats (habanalabs' `HL_DEVICE_STATUS_LAST =
+    /// HL_DEVICE_STATUS_IN_RESET_AFTER_DEVICE_RELEASE`): C writes the
+    /// enumerator as that entry's name, as the header does.
+    pub alias_of: Option<String>,
 }
 
 /// A field of several bits inside a flags word.
@@ -677,6 +682,10 @@ pub struct Member {
     /// the `u64` it is (an existing ABI's `__u64 buffers_ptr`, 4-aligned
     /// on i386, where a `user-ptr` is 8-aligned).
     pub address: Option<UserAddress>,
+    /// C's anonymous member (`anonymous: true`): its struct or union is
+    /// written inside the holder without a name, and C reaches its
+    /// members as the holder's; other languages hold it under `name`.
+    pub anonymous: bool,
     pub pos: Pos,
     /// Position of the `type:` value, for diagnostics about the type.
     pub type_pos: Pos,
@@ -804,6 +813,9 @@ pub struct Struct {
     /// member's rounded to the alignment. Unions share structs' ids,
     /// lookups and order, as C's tags share one namespace.
     pub is_union: bool,
+    /// Defined inside its one holder by an anonymous member
+    /// ([`Member::anonymous`]): C writes it there, not on its own.
+    pub inline: bool,
 }
 
 impl Struct {

@@ -18,6 +18,8 @@ pub enum Stage {
     Lint,
     /// Evolution rules, checked between two revisions.
     Compat,
+    /// `uabi import`: what a C header holds that its spec cannot.
+    Import,
 }
 
 impl Stage {
@@ -27,6 +29,7 @@ impl Stage {
             Stage::Resolve => "resolve",
             Stage::Lint => "lint",
             Stage::Compat => "compat",
+            Stage::Import => "import",
         }
     }
 }
@@ -51,9 +54,10 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Whether `lint-allow` may silence it: warnings only.
+    /// Whether `lint-allow` may silence it: warnings of a spec only (an
+    /// import rule is about a C header, which has no `lint-allow`).
     pub fn can_be_allowed(&self) -> bool {
-        self.severity == Warning
+        self.severity == Warning && self.stage != Stage::Import
     }
 }
 
@@ -203,6 +207,12 @@ catalogue! {
     UNION = "union", Error, Lint, 0,
         "which member of a union is active only the handler knows, so the generated kernel side checks and clears none of its bytes (a pad of one member is a value of another)",
         "give each variant its own struct and ioctl, or a struct whose enum member says which variant follows behind a `user-ptr`";
+    ANONYMOUS_MEMBER = "anonymous-member", Error, Lint, 0,
+        "C names the members of an anonymous struct or union as its holder's, which Rust and Go cannot (they hold it under its spec name), and an anonymous union's bytes are the handler's to check",
+        "define the struct or union and hold it as a named member (`{ name: x, type: union, union: NAME }`)";
+    ENUM_ALIAS = "enum-alias", Warning, Lint, 0,
+        "two entries of one value (an existing header's alias, as `X_LAST = X_FINAL`) make a value read back name either, and a new entry placed between them moves only one",
+        "keep it: binaries in the field depend on the value; a new enum gives each entry its own value";
     TARGET_DEPENDENT_CONST = "target-dependent-const", Error, Lint, 0,
         "a const of a C type as wide as the target's `long` has another value on 32-bit ABIs than on 64-bit ones, so one binary's constant is not another's",
         "give the value a fixed width: `value: 0xffffffffffffffff` (or the 32-bit one) without `c-type`";
@@ -302,6 +312,9 @@ catalogue! {
     MEMBER_RETYPED = "member-retyped", Error, Compat, 20,
         "old binaries write the old type at this offset",
         "restore the old type; add a new member at the end instead";
+    MEMBER_ANONYMITY_CHANGED = "member-anonymity-changed", Error, Compat, 20,
+        "C names the members of an anonymous member as its holder's and those of a named one through its name: changing which breaks the source of every program that uses them, though no byte moves",
+        "restore the member as it was; a new spelling needs a new struct";
     MEMBER_RESIZED = "member-resized", Error, Compat, 20,
         "old binaries use the old size; every later member moves",
         "restore the old size; add a new member at the end instead";
@@ -350,6 +363,15 @@ catalogue! {
     OPERATION_CHANGED = "operation-changed", Error, Compat, 23,
         "old binaries send the operation's old requests and parse its old replies",
         "restore the old request and reply; add a new operation instead";
+    IMPORT_UNEXPRESSIBLE = "import-unexpressible", Warning, Import, 0,
+        "the spec language cannot hold this C construct, so the imported spec leaves it out, with everything that depends on it, and the header generated from the spec lacks it",
+        "keep it in a hand-written header beside the generated one, or describe it by hand where the language has a form for it";
+    IMPORT_COMMAND_ENUM = "import-command-enum", Warning, Import, 0,
+        "command numbers written as enumerators of an enum become the spec's ioctls, which the generated header defines as macros of the same names and values",
+        "nothing to do unless a program needs them as enumerators (`sizeof` on an enum type, a switch over it)";
+    IMPORT_NR_MACRO = "import-nr-macro", Warning, Import, 0,
+        "a command whose number the header holds in an enumerator the spec keeps needs a number macro of another name in the generated header",
+        "nothing to do; `c-nr-name` on the ioctl chooses the macro's name";
 }
 
 #[cfg(test)]

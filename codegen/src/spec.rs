@@ -345,6 +345,11 @@ pub struct Definition {
     pub c_type: Option<S<String>>,
     #[serde(default)]
     pub lint_allow: Vec<S<String>>,
+    /// A struct or union written inside its holder as an anonymous
+    /// member (`union { ... };`): made from that member's `members`
+    /// before resolution, never written in the YAML.
+    #[serde(skip)]
+    pub inline: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -428,6 +433,19 @@ pub struct MemberDef {
     /// (C `__counted_by(sibling)`).
     #[serde(default)]
     pub counted_by: Option<S<String>>,
+    /// On a `struct` or `union` member: C's anonymous member, the
+    /// aggregate written inside its holder from `members`, whose own
+    /// members C names as the holder's (habanalabs' `union { __u64
+    /// cb_handle; ... };`).
+    #[serde(default)]
+    pub anonymous: Option<S<bool>>,
+    /// The members of an anonymous member's struct or union.
+    #[serde(default)]
+    pub members: Option<S<Vec<S<MemberDef>>>>,
+    /// `members` became a definition of their own (`struct`/`union`
+    /// names it) before resolution; never written in the YAML.
+    #[serde(skip)]
+    pub hoisted: bool,
     #[serde(default)]
     pub lint_allow: Vec<S<String>>,
 }

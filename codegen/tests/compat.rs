@@ -907,3 +907,36 @@ fn a_stride_change_is_a_retype() {
         report.findings[0].message
     );
 }
+
+/// A union's members all sit at offset 0: a new one that fits the old
+/// size moves nothing and is compatible (habanalabs' `hl_cs_in` union
+/// gained a struct in 6.4); one that makes a nested union grow is not.
+#[test]
+fn a_union_may_gain_a_member_that_fits() {
+    let text = |rev: u32, extra: &str| {
+        format!(
+            "name: fx\nrevision: {rev}\nexisting-abi: true\ndefinitions:\n  - name: u\n    type: union\n    members:\n      - {{ name: a, type: u64 }}\n      - {{ name: b, type: u32 }}\n{extra}  - name: h\n    type: struct\n    members:\n      - {{ name: x, type: union, union: u }}\n      - {{ name: y, type: u64 }}\n"
+        )
+    };
+    let old = text_side(&text(1, ""), "old.yaml");
+    let fits = text_side(
+        &text(2, "      - { name: c, type: u32, since: 2 }\n"),
+        "new.yaml",
+    );
+    let report = compare(&old.dump, &fits.dump, &fits.locator);
+    assert!(report.findings.is_empty(), "{}", render(&report, &fits));
+    assert!(
+        report
+            .compatible
+            .iter()
+            .any(|n| n == "union `u` gained member `c`"),
+        "{:?}",
+        report.compatible
+    );
+    let grows = text_side(
+        &text(2, "      - { name: d, type: u64, count: 2, since: 2 }\n"),
+        "new.yaml",
+    );
+    let report = compare(&old.dump, &grows.dump, &grows.locator);
+    assert!(report.is_breaking(), "{}", render(&report, &grows));
+}

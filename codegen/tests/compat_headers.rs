@@ -72,7 +72,8 @@ fn render(r: &Report, new: &Side) -> String {
 ///   a program built with the old header keeps;
 /// - ivpu 6.11 -> 6.13: `DRM_IVPU_DRIVER_MAJOR`/`_MINOR` were removed;
 /// - habanalabs 6.5 -> 6.8: the ioctls moved from their own 'H' numbers
-///   to DRM's (magic 0x48 -> 0x64, `HL_COMMAND_START`/`_END` renumbered).
+///   to DRM's (magic 0x48 -> 0x64, each of the six ioctls' nr and
+///   `HL_COMMAND_START`/`_END` renumbered).
 ///
 /// Growth at the end of a DRM argument (zero-extended by drm_ioctl) is
 /// compatible: ivpu's submit (6.8) and cmdq_submit (6.19), habanalabs'
@@ -126,22 +127,31 @@ fn real_history_of_the_accel_headers() {
             "7.0.0",
             "7.1.3",
             &[],
-            &["not compared: `amdxdna_bo_type`"],
+            &["enum `bo-type` gained `share` = 1"],
         ),
         (
             "habanalabs_accel",
             "6.3.8",
             "6.4.6",
             &[],
-            &["`HL_ENGINE_CORE_HALT`: a macro became an enumerator of the same value"],
+            &[
+                "`HL_ENGINE_CORE_HALT`: a macro became an enumerator of the same value",
+                "union `cs-in-chunks-restore-union` gained member `engines-struct`",
+            ],
         ),
         ("habanalabs_accel", "6.4.6", "6.5.0", &[], &[]),
         (
             "habanalabs_accel",
             "6.5.0",
             "6.8.0",
+            // The magic, HL_COMMAND_START/_END and the six ioctls' numbers.
             &[
                 "ioctl-command-changed",
+                "renumbered",
+                "renumbered",
+                "renumbered",
+                "renumbered",
+                "renumbered",
                 "renumbered",
                 "renumbered",
                 "renumbered",

@@ -910,6 +910,41 @@ fn negative_enum_values_in_python_and_go() {
     }
 }
 
+/// An existing ABI's enum alias (habanalabs' `HL_DEVICE_STATUS_LAST`) is
+/// a Python `IntEnum` alias of the earlier member and a Go constant of
+/// the same value, in an enum that fits `int` and in one beyond it.
+#[test]
+fn enum_aliases_in_python_and_go() {
+    let m = load("codegen/tests/fixtures/layout/enum-alias.yaml");
+    let dir = scratch_models("enum_alias", std::slice::from_ref(&m));
+    if have("python3", "--version", "the generated Python modules") {
+        let out = ok(python(&dir, "ealias").arg("-c").arg(
+            "import ealias_uapi as n\n\
+             assert n.DeviceStatus.LAST is n.DeviceStatus.IN_RESET_AFTER_DEVICE_RELEASE\n\
+             assert [int(v) for v in n.DeviceStatus] == [0, 1, 2, 3, 4, 5], list(n.DeviceStatus)\n\
+             assert n.Wide.FIRST == n.Wide.LOW == 8589934592\n\
+             print('ok')",
+        ));
+        assert_eq!(out, "ok\n");
+    }
+    if have("go", "version", "the generated Go packages") {
+        let pkg = dir.join(go::package_dir(&m));
+        std::fs::write(
+            pkg.join("zz_alias_test.go"),
+            "package ealiasuapi\n\nimport \"testing\"\n\n\
+             func TestAlias(t *testing.T) {\n\
+             \tlast, final, first, low := DEVICE_STATUS_LAST, DEVICE_STATUS_IN_RESET_AFTER_DEVICE_RELEASE, WIDE_FIRST, WIDE_LOW\n\
+             \tif last != final || final != 5 || first != low {\n\
+             \t\tt.Fatal(last, final, first, low)\n\
+             \t}\n\
+             }\n",
+        )
+        .unwrap();
+        let out = ok(go(&pkg).args(["test", "-count=1", "-v", "./..."]));
+        assert!(out.contains("--- PASS: TestAlias"), "{out}");
+    }
+}
+
 /// A multi-bit flags field: its mask and its values placed in the word
 /// are constants of the flags type in both languages.
 #[test]
@@ -1024,13 +1059,63 @@ fn go_edge_cases() {
 /// Python only (go vet of Go 1.19 sizes structs without tail padding).
 const FLEX_TAIL: &str = "codegen/tests/fixtures/layout/flexible-tail.yaml";
 
-const LAYOUT_KINDS: [&str; 5] = [
+const LAYOUT_KINDS: [&str; 8] = [
+    "codegen/tests/fixtures/layout/anonymous.yaml",
+    "codegen/tests/fixtures/layout/anonymous-i386.yaml",
+    "codegen/tests/fixtures/layout/enum-alias.yaml",
     "codegen/tests/fixtures/layout/target-consts.yaml",
     "codegen/tests/fixtures/layout/struct-arrays.yaml",
     "codegen/tests/fixtures/layout/multi-dim.yaml",
     "codegen/tests/fixtures/layout/flexible.yaml",
     "codegen/tests/fixtures/layout/unions.yaml",
 ];
+
+/// Anonymous members: in Python their fields are the holder's
+/// (`_anonymous_`), as in C; in Go they are a field under the spec name,
+/// a union's bytes read and written through its accessors.
+#[test]
+fn anonymous_members_in_python_and_go() {
+    let m = load("codegen/tests/fixtures/layout/anonymous.yaml");
+    let dir = scratch_models("anonymous", std::slice::from_ref(&m));
+    if have("python3", "--version", "the generated Python modules") {
+        let out = ok(python(&dir, "anon").arg("-c").arg(
+            "import ctypes, anon_uapi as a\n\
+             o = a.CbOut()\n\
+             o.usage_cnt = 5\n\
+             assert o.cb_handle & 0xffffffff == 5 and o.device_va == o.cb_handle\n\
+             assert ctypes.sizeof(a.CbOut) == 8 and a.CbOut.handle_or_info.offset == 0\n\
+             c = a.CsChunk(cb_size=3, queue_index=2)\n\
+             assert (c.num_signal_seq_arr, c.queue_index, a.CsChunk.size.offset) == (3, 2, 12)\n\
+             x = a.Mixed(kind=1, id=2, value=3, tail=4)\n\
+             assert (x.id, x.value, x.body.value) == (2, 3, 3)\n\
+             print('ok')",
+        ));
+        assert_eq!(out, "ok\n");
+    }
+    if have("go", "version", "the generated Go packages") {
+        let pkg = dir.join(go::package_dir(&m));
+        std::fs::write(
+            pkg.join("zz_anon_test.go"),
+            "package anonuapi\n\nimport (\n\t\"testing\"\n\t\"unsafe\"\n)\n\n\
+             func TestAnonymous(t *testing.T) {\n\
+             \tvar c CsChunk\n\
+             \tc.Size.SetCbSize(3)\n\
+             \tif c.Size.NumSignalSeqArr() != 3 || unsafe.Offsetof(c.Size) != 12 {\n\
+             \t\tt.Fatal(c)\n\
+             \t}\n\
+             \tvar o CbOut\n\
+             \to.HandleOrInfo.SetCbHandle(9)\n\
+             \tinfo := o.HandleOrInfo.Info()\n\
+             \tif info.DeviceVa() != 9 || unsafe.Sizeof(o) != 8 {\n\
+             \t\tt.Fatal(o)\n\
+             \t}\n\
+             }\n",
+        )
+        .unwrap();
+        let out = ok(go(&pkg).args(["test", "-count=1", "-v", "./..."]));
+        assert!(out.contains("--- PASS: TestAnonymous"), "{out}");
+    }
+}
 
 /// Unions in Python (ctypes.Union: members overlap) and Go (bytes with
 /// accessors: what one member's setter writes, another's getter reads),

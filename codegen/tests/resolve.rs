@@ -881,3 +881,70 @@ fn address_applies_to_a_u64() {
         assert_eq!(d[0].pos.line, 6, "{member}");
     }
 }
+
+/// A struct or union written in place (`members:` on a member): the
+/// keys that must go with it, and the names C sees through an anonymous
+/// member, which must all differ.
+#[test]
+fn members_written_in_place() {
+    let spec = |member: &str| {
+        format!(
+            "name: t\ndefinitions:\n  - name: s\n    type: struct\n    members:\n      - {{ name: a, type: u64 }}\n{member}\n"
+        )
+    };
+    let ok = uabi::load::load_str(
+        &spec("      - name: u\n        type: union\n        anonymous: true\n        members: [{ name: b, type: u64 }, { name: c, type: u32 }]\n      - name: tagless\n        type: struct\n        members: [{ name: a, type: u32 }]"),
+        "x.yaml",
+    )
+    .unwrap_or_else(|d| panic!("{d:#?}"));
+    let s = ok.structs.iter().find(|s| s.name == "s").unwrap();
+    assert!(s.members[1].anonymous && !s.members[2].anonymous);
+    let inner = ok.structs.iter().find(|s| s.name == "s-u").unwrap();
+    assert!(inner.inline && inner.is_union);
+    assert_eq!(s.layout(uabi::target::Target::X86_64).size, 24);
+    let cases = [
+        (
+            "      - { name: u, type: union, anonymous: true, members: [{ name: a, type: u32 }] }",
+            "duplicate-name",
+            "member `a` is also a member of `s` in C",
+        ),
+        (
+            "      - { name: u, type: union, anonymous: true, union: v }",
+            "missing-key",
+            "anonymous member `u` has no `members`",
+        ),
+        (
+            "      - { name: u, type: u32, members: [{ name: b, type: u32 }] }",
+            "key-not-allowed",
+            "defines its struct or union in place",
+        ),
+        (
+            "      - { name: u, type: struct, count: 2, members: [{ name: b, type: u32 }] }",
+            "key-not-allowed",
+            "an array of a struct written in place",
+        ),
+    ];
+    for (member, rule, text) in cases {
+        let d = uabi::load::load_str(&spec(member), "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, rule, "{member}: {d:#?}");
+        assert!(d[0].message.contains(text), "{member}: {}", d[0].message);
+    }
+    // What is written in place has no C tag: nothing else may hold it.
+    let base = spec(
+        "      - name: u\n        type: union\n        anonymous: true\n        members: [{ name: b, type: u64 }]",
+    );
+    for other in [
+        "  - name: t\n    type: struct\n    members: [{ name: x, type: union, union: s-u }]\n",
+        "  - name: t\n    type: struct\n    members: [{ name: p, type: user-ptr, elem: s-u }]\n",
+    ] {
+        let d = uabi::load::load_str(&format!("{base}{other}"), "x.yaml").unwrap_err();
+        assert_eq!(d[0].rule.id, "bad-value", "{other}: {d:#?}");
+        assert!(d[0].message.contains("has no C tag"), "{}", d[0].message);
+    }
+    let with_ioctl = format!(
+        "{}\nioctl: {{ magic: 0x64 }}\nioctls:\n  - {{ name: x, nr: 0x40, dir: in, arg: s-u }}\n",
+        base.trim_end()
+    );
+    let d = uabi::load::load_str(&with_ioctl, "x.yaml").unwrap_err();
+    assert!(d[0].message.contains("has no C tag"), "{d:#?}");
+}

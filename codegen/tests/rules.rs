@@ -25,6 +25,8 @@ fn fixture_of(id: &str, stage: Stage) -> Vec<std::path::PathBuf> {
         ],
         Stage::Lint => vec![f.join("lint").join(format!("{id}.yaml"))],
         Stage::Compat => vec![f.join("compat").join(id).join("new.yaml")],
+        // A C header whose import reports exactly that rule (tests/import.rs).
+        Stage::Import => vec![f.join("import").join(format!("{id}.h"))],
     }
 }
 
@@ -44,13 +46,13 @@ fn every_rule_has_a_fixture() {
 
 #[test]
 fn every_fixture_is_named_after_a_rule() {
-    for dir in ["lint", "resolve"] {
+    for (dir, ext) in [("lint", "yaml"), ("resolve", "yaml"), ("import", "h")] {
         for entry in std::fs::read_dir(fixtures().join(dir)).unwrap() {
             let path = entry.unwrap().path();
             let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
                 continue;
             };
-            if path.extension().is_some_and(|e| e == "yaml") && stem != "clean" {
+            if path.extension().is_some_and(|e| e == ext) && stem != "clean" {
                 assert!(uabi::rules::find(stem).is_some(), "{}", path.display());
             }
         }

@@ -100,8 +100,8 @@ ioctls:
 /// included enum on a narrower member, nested structs read and written,
 /// arrays (one- and two-dimensional) of nested structs read and written, user pointers by byte
 /// length (with a signed length and a member called `file`) and to one
-/// element, out arrays and strings, a flexible array member and a union
-/// as the argument.
+/// element, out arrays and strings, a flexible array member, a union
+/// as the argument and anonymous members.
 const KTOP: &str = r#"
 name: ktop
 doc: Corner cases of the Rust kernel backend.
@@ -152,6 +152,21 @@ definitions:
     members:
       - { name: in, type: struct, struct: inner }
       - { name: raw, type: u64, access: out }
+  - name: hybrid
+    type: struct
+    members:
+      - name: head
+        type: struct
+        anonymous: true
+        members:
+          - { name: level, type: u32, range: { min: 0, max: 9 } }
+          - { name: pad0, type: pad, len: 4 }
+      - name: body
+        type: union
+        anonymous: true
+        members:
+          - { name: addr, type: u64 }
+          - { name: halves, type: u32, count: 2 }
   - name: tailed
     type: struct
     members:
@@ -163,6 +178,7 @@ ioctls:
   - { name: peek, nr: 0x43, dir: inout, arg: inner, extension: zero-extend }
   - { name: tail, nr: 0x44, dir: inout, arg: tailed, extension: zero-extend }
   - { name: pick, nr: 0x45, dir: inout, arg: either, extension: zero-extend }
+  - { name: mix, nr: 0x46, dir: inout, arg: hybrid, extension: zero-extend }
 "#;
 
 /// A spec at revision 2 whose driver can play revision 1: an ioctl, a
@@ -514,6 +530,14 @@ impl ktop_kernel::Ops for Dev {
         arg.set_raw(&0x1122_3344_5566_7788);
         Ok(())
     }
+    fn mix(&self, _: &u32, arg: &mut tu::Hybrid) -> Result<(), Errno> {
+        let addr = arg.body.addr();
+        self.calls
+            .borrow_mut()
+            .push(format!("mix {} {addr:#x}", arg.head.level));
+        arg.body.set_halves(&[1, 2]);
+        Ok(())
+    }
     fn peek(&self, _: &u32, arg: &mut bu::Inner) -> Result<(), Errno> {
         self.calls.borrow_mut().push(format!("peek {}", arg.color));
         arg.result = 1;
@@ -771,6 +795,29 @@ fn union_argument_is_passed_through() {
     assert_eq!(res, Ok(()));
     assert_eq!(*d.calls.borrow(), ["pick 3"]);
     assert_eq!(&buf[..8], &0x1122_3344_5566_7788u64.to_ne_bytes());
+}
+
+/// Anonymous members are held under their spec names in Rust: an
+/// anonymous struct's members are checked as a nested struct's (its range,
+/// its pad zero), an anonymous union's bytes reach the handler unchecked,
+/// and what the handler writes through its accessor is copied back.
+#[test]
+fn anonymous_members_are_checked_as_their_kind() {
+    let d = dev();
+    assert_eq!(tu::Hybrid::SIZE, 16);
+    let mut h = tu::Hybrid::ZERO;
+    h.head.level = 9;
+    h.body.set_addr(&0xdead_beef_0000_0001);
+    let (res, buf) = call(&d, 0x46, 16, (true, true), h.as_bytes());
+    assert_eq!(res, Ok(()));
+    assert_eq!(*d.calls.borrow(), ["mix 9 0xdeadbeef00000001"]);
+    assert_eq!(&buf[8..12], &1u32.to_ne_bytes());
+    assert_eq!(&buf[12..16], &2u32.to_ne_bytes());
+    h.head.level = 10;
+    assert_eq!(call(&d, 0x46, 16, (true, true), h.as_bytes()).0, Err(Errno::EINVAL));
+    h.head.level = 1;
+    h.head.pad0 = [0, 0, 1, 0];
+    assert_eq!(call(&d, 0x46, 16, (true, true), h.as_bytes()).0, Err(Errno::EINVAL));
 }
 
 #[test]
@@ -1206,6 +1253,7 @@ fn edge_crates_build_and_behave() {
         "included_elements_at_their_spec_revision",
         "out_only_ioctl",
         "negative_enum_values_are_valid_values",
+        "anonymous_members_are_checked_as_their_kind",
         "kver::sizes_at_each_revision",
         "kver::a_newer_ioctl_is_enotty_on_an_older_driver",
         "kver::a_newer_caller_is_truncated_by_an_older_zero_extend_driver",

@@ -328,6 +328,8 @@ fn generated_crates_build() {
         "flexible-tail",
         "unions",
         "target-consts",
+        "enum-alias",
+        "anonymous",
     ] {
         models.push(load(&format!("codegen/tests/fixtures/layout/{f}.yaml")));
     }

@@ -100,7 +100,10 @@ fn edge() -> Arc<Model> {
 }
 
 /// The layout fixtures whose user crates `generated_crates_build` builds.
-const LAYOUT_FIXTURES: [&str; 6] = [
+const LAYOUT_FIXTURES: [&str; 9] = [
+    "anonymous",
+    "anonymous-i386",
+    "enum-alias",
     "struct-arrays",
     "multi-dim",
     "flexible",

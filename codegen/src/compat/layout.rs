@@ -14,6 +14,7 @@ impl Cx<'_> {
     ) {
         let p = Pair {
             name,
+            union: o.union && n.union,
             om: &o.members,
             nm: &n.members,
             ol,
@@ -39,6 +40,7 @@ impl Cx<'_> {
             nm,
             ol,
             nl,
+            ..
         } = *p;
         let spath = format!("structs/{name}");
         let mpath = |j: usize| format!("structs/{name}/members/{j}");
@@ -125,6 +127,7 @@ impl Cx<'_> {
             nm,
             ol,
             nl,
+            ..
         } = *p;
         let mpath = |j: usize| format!("structs/{name}/members/{j}");
         let Matched {
@@ -140,6 +143,7 @@ impl Cx<'_> {
             mapped.since = x.since;
             mapped.access = x.access.clone();
             mapped.checks = x.checks.clone();
+            mapped.anonymous = x.anonymous;
             mapped.struct_ = m.struct_.as_deref().map(|s| self.map_struct(s));
             mapped.union = m.union.as_deref().map(|s| self.map_struct(s));
             mapped.elem_struct = m.elem_struct.as_deref().map(|s| self.map_struct(s));
@@ -175,6 +179,31 @@ impl Cx<'_> {
                         "keep `{}` as it was; add a new member at the end (and bump revision) for the new type",
                         x.name
                     ),
+                );
+            }
+            if m.anonymous != x.anonymous {
+                let (was, now) = if m.anonymous {
+                    ("anonymous", "named")
+                } else {
+                    ("named", "anonymous")
+                };
+                self.report(
+                    &rules::MEMBER_ANONYMITY_CHANGED,
+                    &mpath(j),
+                    format!(
+                        "member `{}` of struct `{name}` changed from {was} to {now}: C code reaches its members {}",
+                        x.name,
+                        if x.anonymous {
+                            "as the holder's now, no longer through its name"
+                        } else {
+                            "through its name now, no longer as the holder's"
+                        }
+                    ),
+                    if m.anonymous {
+                        "restore `anonymous: true`: programs name its members as the holder's".to_string()
+                    } else {
+                        "remove `anonymous: true`: programs name its members through it".to_string()
+                    },
                 );
             }
             if m.access != x.access {
@@ -246,6 +275,7 @@ impl Cx<'_> {
             nm,
             ol,
             nl,
+            ..
         } = *p;
         let mpath = |j: usize| format!("structs/{name}/members/{j}");
         let is_pad = |m: &MemberDump| m.ty == "pad";
@@ -273,6 +303,14 @@ impl Cx<'_> {
                 continue;
             }
             let (a, b) = (nl.offsets[j], nl.offsets[j] + nl.sizes[j]);
+            if p.union && !is_pad(x) {
+                if b > ol.size {
+                    appended.push(j);
+                } else {
+                    self.note(format!("union `{name}` gained member `{}`", x.name));
+                }
+                continue;
+            }
             let fits = (a..b).all(|k| k >= ol.size || free[k as usize]);
             if !fits && is_pad(x) {
                 // The members it pushes aside are reported as moved.
@@ -411,6 +449,9 @@ impl Cx<'_> {
 #[derive(Clone, Copy)]
 struct Pair<'d> {
     name: &'d str,
+    /// A union on both sides: every member at offset 0, so a new one
+    /// that fits the old size moves nothing.
+    union: bool,
     om: &'d [MemberDump],
     nm: &'d [MemberDump],
     ol: &'d LayoutDump,

@@ -63,6 +63,9 @@ pub struct CField {
     pub attrs: Vec<String>,
     /// The field's type is a record defined inside this one.
     pub nested_record: bool,
+    /// That record, for an anonymous member (`union { ... };`, no name):
+    /// C names its fields as the holder's.
+    pub inline: Option<Box<CRecord>>,
 }
 
 #[derive(Debug, Clone)]
@@ -343,16 +346,28 @@ impl Ctx<'_> {
     fn record(&self, n: &Node) -> CRecord {
         let mut fields = Vec::new();
         let mut nested: Vec<String> = Vec::new();
+        // A record defined inside this one, until the field of its type
+        // (clang writes the record, then an implicit unnamed field).
+        let mut pending: Option<CRecord> = None;
         for c in &n.inner {
             match c.kind() {
-                "RecordDecl" => nested.push(
-                    c.json
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                ),
-                "FieldDecl" => fields.push(self.field(c, &nested)),
+                "RecordDecl" => {
+                    nested.push(
+                        c.json
+                            .get("id")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                    );
+                    pending = Some(self.record(c));
+                }
+                "FieldDecl" => {
+                    let mut f = self.field(c, &nested);
+                    if f.nested_record {
+                        f.inline = pending.take().map(Box::new);
+                    }
+                    fields.push(f);
+                }
                 _ => {}
             }
         }
@@ -399,6 +414,7 @@ impl Ctx<'_> {
             text,
             attrs: attrs(n),
             nested_record,
+            inline: None,
         }
     }
 

@@ -63,6 +63,9 @@ fn konst(o: &mut String, c: &Const) {
     if let Some(n) = &c.c_name {
         let _ = writeln!(o, "    c-name: {n}");
     }
+    if c.ulong {
+        o.push_str("    c-type: ulong\n");
+    }
     doc(o, 4, c.doc.as_deref());
     match &c.hex {
         Some(h) => {
@@ -95,28 +98,57 @@ fn enumeration(o: &mut String, e: &Enum) {
 }
 
 fn strukt(o: &mut String, s: &Struct) {
-    let _ = writeln!(o, "  - name: {}\n    type: struct", s.name);
+    let kind = if s.is_union { "union" } else { "struct" };
+    let _ = writeln!(o, "  - name: {}\n    type: {kind}", s.name);
     if let Some(n) = &s.c_name {
         let _ = writeln!(o, "    c-name: {n}");
     }
     doc(o, 4, s.doc.as_deref());
     o.push_str("    members:\n");
     for m in &s.members {
-        member(o, m);
+        member(o, m, 6);
     }
 }
 
-fn member(o: &mut String, m: &Member) {
+/// One member at `indent` spaces: a flow mapping, or block style when it
+/// has a doc or is an anonymous member with its own `members`.
+fn member(o: &mut String, m: &Member, indent: usize) {
+    let pad = " ".repeat(indent);
+    if !m.members.is_empty() {
+        let _ = writeln!(o, "{pad}- name: {}\n{pad}  type: {}", m.name, m.ty);
+        if m.anonymous {
+            let _ = writeln!(o, "{pad}  anonymous: true");
+        }
+        doc(o, indent + 2, m.doc.as_deref());
+        let _ = writeln!(o, "{pad}  members:");
+        for x in &m.members {
+            member(o, x, indent + 4);
+        }
+        return;
+    }
     let mut keys = vec![format!("name: {}", m.name), format!("type: {}", m.ty)];
     if let Some(s) = &m.strukt {
         keys.push(format!("struct: {s}"));
     }
-    for (k, b) in [("count", &m.count), ("len", &m.len)] {
-        match b {
-            Some(Bound::N(n)) => keys.push(format!("{k}: {n}")),
-            Some(Bound::Const(c)) => keys.push(format!("{k}: {c}")),
-            None => {}
+    if let Some(u) = &m.union {
+        keys.push(format!("union: {u}"));
+    }
+    match m.count.as_slice() {
+        [] => {}
+        [b] => keys.push(format!("count: {}", bound(b))),
+        dims => {
+            let dims: Vec<String> = dims.iter().map(bound).collect();
+            keys.push(format!("count: [{}]", dims.join(", ")));
         }
+    }
+    if let Some(b) = &m.len {
+        keys.push(format!("len: {}", bound(b)));
+    }
+    if m.flexible {
+        keys.push("flexible: true".into());
+    }
+    if let Some(c) = &m.counted_by {
+        keys.push(format!("counted-by: {c}"));
     }
     if let Some(b) = m.byte_order {
         keys.push(format!("byte-order: {b}"));
@@ -131,12 +163,19 @@ fn member(o: &mut String, m: &Member) {
         // A block scalar cannot sit in a flow mapping: a member with a
         // doc is written in block style.
         Some(d) => {
-            let _ = writeln!(o, "      - {}", keys.join("\n        "));
-            doc(o, 8, Some(d));
+            let _ = writeln!(o, "{pad}- {}", keys.join(&format!("\n{pad}  ")));
+            doc(o, indent + 2, Some(d));
         }
         None => {
-            let _ = writeln!(o, "      - {{ {} }}", keys.join(", "));
+            let _ = writeln!(o, "{pad}- {{ {} }}", keys.join(", "));
         }
+    }
+}
+
+fn bound(b: &Bound) -> String {
+    match b {
+        Bound::N(n) => n.to_string(),
+        Bound::Const(c) => c.clone(),
     }
 }
 

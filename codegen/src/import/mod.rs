@@ -13,14 +13,18 @@ mod clang;
 pub mod cview;
 mod emit;
 mod error;
+mod hints;
 pub mod kerneldoc;
 pub mod map;
 
 pub use cview::{CHeader, Loc};
 pub use error::ImportError;
 
+use crate::diag::{Diagnostic, Pos};
+use crate::rules::{self, Rule};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A construct of the header the spec does not hold (or holds under
 /// another name).
@@ -34,11 +38,7 @@ pub struct Unexpressible {
 
 impl fmt::Display for Unexpressible {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} is not expressible: {}",
-            self.loc, self.what, self.why
-        )
+        write!(f, "{} is not expressible: {}", self.what, self.why)
     }
 }
 
@@ -48,16 +48,36 @@ pub enum Finding {
     /// Expressed, with a caveat the user should know.
     Warning {
         loc: Loc,
+        rule: &'static Rule,
         message: String,
     },
 }
 
+impl Finding {
+    pub fn rule(&self) -> &'static Rule {
+        match self {
+            Finding::Unexpressible(_) => &rules::IMPORT_UNEXPRESSIBLE,
+            Finding::Warning { rule, .. } => rule,
+        }
+    }
+
+    /// As every other diagnostic of the tool: the header's file:line:col,
+    /// the rule id and a hint (one fit to why it could not be expressed).
+    pub fn diagnostic(&self) -> Diagnostic {
+        let loc = loc_of(self);
+        let pos = Pos::new(&Arc::from(loc.file.as_str()), loc.line, loc.col);
+        match self {
+            Finding::Unexpressible(u) => {
+                Diagnostic::new(self.rule(), pos, u.to_string()).with_hint(hints::hint(&u.why))
+            }
+            Finding::Warning { message, .. } => Diagnostic::new(self.rule(), pos, message.clone()),
+        }
+    }
+}
+
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Finding::Unexpressible(u) => u.fmt(f),
-            Finding::Warning { loc, message } => write!(f, "{loc}: warning: {message}"),
-        }
+        f.write_str(self.diagnostic().render(None).trim_end())
     }
 }
 

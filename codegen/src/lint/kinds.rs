@@ -4,7 +4,7 @@
 //! member only the handler knows.
 
 use super::*;
-use crate::model::{Elem, PtrLen};
+use crate::model::{Elem, Enum, PtrLen};
 
 impl Cx<'_> {
     /// `flexible-array` (a warning, for new ABI: an existing header's
@@ -105,6 +105,55 @@ impl Cx<'_> {
             .diag(&rules::UNION, &s.pos, format!("`{}` is a union", s.name))
             .with_hint(rules::UNION.hint);
         self.emit_for(d, &[&s.lint_allow], s.existing_abi);
+    }
+
+    /// `anonymous-member` (an error in new ABI, a warning in an existing
+    /// header's) on each anonymous member.
+    pub(super) fn anonymous(&mut self, s: &Struct) {
+        for m in s.members.iter().filter(|m| m.anonymous) {
+            let kind = match m.kind {
+                MemberKind::Union { .. } => "union",
+                MemberKind::Struct { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => "struct",
+            };
+            let d = self
+                .diag(
+                    &rules::ANONYMOUS_MEMBER,
+                    &m.pos,
+                    format!(
+                        "`{}` of {} `{}` is an anonymous {kind}",
+                        m.name,
+                        if s.is_union { "union" } else { "struct" },
+                        s.name
+                    ),
+                )
+                .with_hint(rules::ANONYMOUS_MEMBER.hint);
+            self.emit_for(d, &[&m.lint_allow, &s.lint_allow], s.existing_abi);
+        }
+    }
+
+    /// `enum-alias` for each entry of an existing ABI's enum that repeats
+    /// an earlier entry's value (the resolver refuses it in new ABI as
+    /// `duplicate-number`).
+    pub(super) fn enum_alias(&mut self, e: &Enum) {
+        for x in &e.entries {
+            let Some(of) = &x.alias_of else { continue };
+            let d = self
+                .diag(
+                    &rules::ENUM_ALIAS,
+                    &x.pos,
+                    format!(
+                        "entry `{}` of enum `{}` is an alias of `{of}` (value {}), reproduced as it ships",
+                        x.name, e.name, x.value
+                    ),
+                )
+                .with_hint(rules::ENUM_ALIAS.hint);
+            self.emit_for(d, &[&e.lint_allow], e.existing_abi);
+        }
     }
 
     /// `target-dependent-const` for a const with a `c-type`: an error in

@@ -49,9 +49,11 @@ pub fn lint(model: &Model) -> Diagnostics {
         cx.reserved_names_struct(s);
         cx.flexible(s);
         cx.union(s);
+        cx.anonymous(s);
     }
     for e in &model.enums {
         cx.reserved_names_enum(e);
+        cx.enum_alias(e);
     }
     for c in &model.consts {
         cx.target_dependent_const(c);

@@ -155,7 +155,8 @@ impl<'p> Loader<'p> {
             .read(path)
             .map_err(|e| io_error(format!("cannot read {label}: {e}")))?;
         self.sources.insert(file.clone(), text.clone());
-        let spec = parse(&file, &text)?;
+        let mut spec = parse(&file, &text)?;
+        resolve::inline::hoist(&mut spec);
 
         self.stack.push(canonical.clone());
         let includes = self.includes(&spec.include, path, label, &file);

@@ -165,6 +165,10 @@ impl Resolver<'_> {
         let struct_ = match &a.r#struct {
             None => None,
             Some(st) => match struct_named(model, &st.value) {
+                Some((_, d)) if d.inline => {
+                    self.in_place_error(st);
+                    return None;
+                }
                 Some((id, _)) => Some(id),
                 None => {
                     self.dangling_struct(st, s);

@@ -130,6 +130,7 @@ impl Resolver<'_> {
             );
             return None;
         };
+        let existing_abi = self.existing_abi(d.existing_abi.as_ref());
         let mut out: Vec<EnumEntry> = Vec::new();
         for e in &entries.value {
             let pos = self.pos(e);
@@ -188,6 +189,12 @@ impl Resolver<'_> {
                 None => next,
             };
             let esince = self.since(&esince.cloned());
+            // An existing ABI's enum may name one value twice (an alias,
+            // as `X_LAST = X_FINAL`): reproduced, and `enum-alias` warns.
+            let alias_of = (!flags && existing_abi)
+                .then(|| out.iter().find(|p| p.value == v && p.name != ename_s))
+                .flatten()
+                .map(|p| p.alias_of.clone().unwrap_or_else(|| p.name.clone()));
             if let Some(prev) = out.iter().find(|p| p.name == ename_s) {
                 self.err(
                     &rules::DUPLICATE_NAME,
@@ -195,12 +202,14 @@ impl Resolver<'_> {
                     format!("entry `{ename_s}` appears twice in `{name}`"),
                     format!("first at {}", prev.pos),
                 );
-            } else if let Some(prev) = out.iter().find(|p| {
-                p.value == v
-                    || (flags
-                        && (p.field.is_some() || field.is_some())
-                        && p.bits() & (v as u64) != 0)
-            }) {
+            } else if alias_of.is_none()
+                && let Some(prev) = out.iter().find(|p| {
+                    p.value == v
+                        || (flags
+                            && (p.field.is_some() || field.is_some())
+                            && p.bits() & (v as u64) != 0)
+                })
+            {
                 self.err(
                     &rules::DUPLICATE_NUMBER,
                     pos.clone(),
@@ -220,6 +229,7 @@ impl Resolver<'_> {
                 c_name,
                 pos,
                 field: field.clone(),
+                alias_of,
             });
             next = match &field {
                 Some(f) => i128::from(f.high) + 1,
@@ -246,7 +256,7 @@ impl Resolver<'_> {
             header: d.header.as_ref().map(|h| h.value.clone()),
             pos: self.pos(&d.name),
             lint_allow: d.lint_allow.iter().map(|s| s.value.clone()).collect(),
-            existing_abi: self.existing_abi(d.existing_abi.as_ref()),
+            existing_abi,
         })
     }
 }

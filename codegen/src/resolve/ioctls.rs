@@ -156,6 +156,10 @@ impl Resolver<'_> {
             let arg = match &i.arg {
                 None => None,
                 Some(a) => match struct_named(model, &a.value) {
+                    Some((_, st)) if st.inline => {
+                        self.in_place_error(a);
+                        continue;
+                    }
                     Some((id, _)) => Some(id),
                     None => {
                         // A struct that failed to resolve has its own error.

@@ -68,7 +68,17 @@ impl Resolver<'_> {
             None => Access::In,
             Some(a) => self.access(a)?,
         };
+        let anonymous = self.anonymous(m, mname)?;
         let kind = self.member_kind(m, mname, siblings, s)?;
+        if m.hoisted && matches!(kind, MemberKind::Struct { count: Some(_), .. }) {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(&m.name),
+                format!("member `{mname}` is an array of a struct written in place"),
+                "define the struct and hold the array by name (`struct: NAME, count: N`)",
+            );
+            return None;
+        }
         let check = self.member_enum(m)?;
         if check.is_some() && !matches!(kind, MemberKind::Scalar { count: None, .. }) {
             self.err(
@@ -143,6 +153,7 @@ impl Resolver<'_> {
             dims,
             counted_by,
             address,
+            anonymous,
             doc: m.doc.clone(),
             since,
             access,
@@ -198,6 +209,36 @@ impl Resolver<'_> {
             return None;
         }
         Some(Some(value))
+    }
+
+    /// `anonymous: true`, which the hoisting gave its own definition
+    /// (`inline::hoist`); `members` or `anonymous` anywhere else is an
+    /// error.
+    fn anonymous(&mut self, m: &S<spec::MemberDef>, mname: &str) -> Option<bool> {
+        let anonymous = m.anonymous.as_ref().is_some_and(|a| a.value);
+        if let Some(inner) = &m.members {
+            self.err(
+                &rules::KEY_NOT_ALLOWED,
+                self.pos(inner),
+                format!(
+                    "`members` on member `{mname}` defines its struct or union in place, which needs `type: struct` or `union` and no `struct:` or `union:`"
+                ),
+                format!(
+                    "write `{{ name: {mname}, type: union, members: [...] }}` (with `anonymous: true` for C's anonymous member), or define the union and hold it with `union: NAME`"
+                ),
+            );
+            return None;
+        }
+        if anonymous && !m.hoisted {
+            self.err(
+                &rules::MISSING_KEY,
+                self.pos(m.anonymous.as_ref()?),
+                format!("anonymous member `{mname}` has no `members`"),
+                "C writes an anonymous struct or union in place: give it `type: struct` or `union` and its `members: [...]` instead of a `struct:` or `union:` name",
+            );
+            return None;
+        }
+        Some(anonymous)
     }
 
     /// What a member is, from its `type` and the keys that go with it.
@@ -311,6 +352,9 @@ impl Resolver<'_> {
                     self.dangling_struct(r, s);
                     return None;
                 };
+                if !m.hoisted && self.refers_in_place(r, s) {
+                    return None;
+                }
                 if self.is_union(&r.value, s) {
                     self.err(
                         &rules::BAD_VALUE,
@@ -482,6 +526,9 @@ impl Resolver<'_> {
             self.dangling_struct(r, s);
             return None;
         };
+        if !m.hoisted && self.refers_in_place(r, s) {
+            return None;
+        }
         if !self.is_union(&r.value, s) {
             self.err(
                 &rules::BAD_VALUE,
@@ -644,6 +691,7 @@ impl Resolver<'_> {
         let elem_kind = match Scalar::from_name(&elem.value) {
             Some(sc) => Elem::Scalar(sc),
             None => match self.struct_ref(&elem.value, s) {
+                Some(_) if self.refers_in_place(elem, s) => return None,
                 Some(id) => Elem::Struct(id),
                 None => {
                     self.dangling_struct(elem, s);

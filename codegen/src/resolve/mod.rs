@@ -7,6 +7,7 @@
 
 mod attributes;
 mod definitions;
+pub mod inline;
 mod ioctls;
 mod lookup;
 mod members;

@@ -20,6 +20,10 @@ impl Resolver<'_> {
                 self.dangling_struct(&r.entry, s);
                 continue;
             };
+            if entry_def.inline {
+                self.in_place_error(&r.entry);
+                continue;
+            }
             // A slot's bytes must say what they are: no ring of unions.
             if entry_def.is_union {
                 self.err(

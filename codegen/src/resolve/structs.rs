@@ -231,7 +231,7 @@ impl Resolver<'_> {
                 None => ok = false,
             }
         }
-        if !ok {
+        if !ok || !self.c_visible_names_unique(&name, &members.value, s) {
             return None;
         }
         Some(Struct {
@@ -245,7 +245,76 @@ impl Resolver<'_> {
             lint_allow: d.lint_allow.iter().map(|s| s.value.clone()).collect(),
             existing_abi: self.existing_abi(d.existing_abi.as_ref()),
             is_union: d.kind.value == "union",
+            inline: d.inline,
         })
+    }
+
+    /// C reaches the members of an anonymous member as the holder's own,
+    /// so every name visible there, through any depth of anonymous
+    /// members, must differ (else `duplicate-name`: C refuses it).
+    fn c_visible_names_unique(
+        &mut self,
+        name: &str,
+        members: &[S<spec::MemberDef>],
+        s: &SpecFile,
+    ) -> bool {
+        if !members
+            .iter()
+            .any(|m| m.anonymous.as_ref().is_some_and(|a| a.value))
+        {
+            return true;
+        }
+        let mut seen: Vec<&S<String>> = Vec::new();
+        let mut ok = true;
+        for n in visible_names(members, s, 0) {
+            if let Some(prev) = seen.iter().find(|p| p.value == n.value) {
+                self.err(
+                    &rules::DUPLICATE_NAME,
+                    self.pos(n),
+                    format!(
+                        "member `{}` is also a member of `{name}` in C, where an anonymous member's members are its holder's",
+                        n.value
+                    ),
+                    format!("first at {}", self.pos(*prev)),
+                );
+                ok = false;
+            }
+            seen.push(n);
+        }
+        ok
+    }
+
+    /// A struct or union written in place (`members:` on a member) has
+    /// no C tag, so only the member that writes it may hold it: any other
+    /// reference to it is `bad-value` (true when reported).
+    pub(super) fn refers_in_place(&mut self, r: &S<String>, s: &SpecFile) -> bool {
+        let own = written_structs(s).contains(&r.value.as_str());
+        let inline = if own {
+            s.definitions
+                .iter()
+                .any(|d| d.inline && d.name.value == r.value)
+        } else {
+            self.includes
+                .iter()
+                .find_map(|m| struct_named(m, &r.value))
+                .is_some_and(|(_, st)| st.inline)
+        };
+        if inline {
+            self.in_place_error(r);
+        }
+        inline
+    }
+
+    pub(super) fn in_place_error(&mut self, r: &S<String>) {
+        self.err(
+            &rules::BAD_VALUE,
+            self.pos(r),
+            format!(
+                "`{}` is written in place by a member of its holder (`members:`) and has no C tag",
+                r.value
+            ),
+            "define the struct or union under `definitions` to refer to it from elsewhere",
+        );
     }
 
     pub(super) fn struct_exists(&self, n: &str, s: &SpecFile) -> bool {
@@ -439,4 +508,28 @@ fn settle_struct_ids(sorted: &mut [Struct], names: &RefNames) {
             *id = Id::new(&names.spec, *i);
         }
     }
+}
+
+/// The member names C sees in a struct: its own, and for an anonymous
+/// member those of its (hoisted) struct or union, recursively.
+fn visible_names<'s>(
+    members: &'s [S<spec::MemberDef>],
+    s: &'s SpecFile,
+    depth: usize,
+) -> Vec<&'s S<String>> {
+    let mut out = Vec::new();
+    for m in members {
+        let inner = m
+            .union
+            .as_ref()
+            .or(m.r#struct.as_ref())
+            .filter(|_| m.hoisted && m.anonymous.as_ref().is_some_and(|a| a.value) && depth < 64)
+            .and_then(|r| s.definitions.iter().find(|d| d.name.value == r.value))
+            .and_then(|d| d.members.as_ref());
+        match inner {
+            Some(inner) => out.extend(visible_names(&inner.value, s, depth + 1)),
+            None => out.push(&m.name),
+        }
+    }
+    out
 }

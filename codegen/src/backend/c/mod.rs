@@ -23,10 +23,11 @@ use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
-    Attr, AttrSet, ByteOrder, CType, Elem, Enum, EnumKind, Ioctl, IoctlStyle, ItemRef, Member,
-    MemberKind, Model, PtrLen, Scalar, Struct,
+    Attr, AttrSet, ByteOrder, CType, Elem, Enum, EnumEntry, EnumKind, Ioctl, IoctlStyle, ItemRef,
+    Member, MemberKind, Model, PtrLen, Scalar, Struct,
 };
 use crate::names::{snake, upper};
+use crate::target::Target;
 use askama::Template;
 use std::path::PathBuf;
 
@@ -202,6 +203,9 @@ impl HeaderView {
                         EnumKind::Enum => Item::Defines(wide_enum_view(model, e)),
                     });
                 }
+                // An anonymous member's struct or union is written inside
+                // its holder.
+                ItemRef::Struct(i) if model.structs[i].inline => {}
                 ItemRef::Struct(i) => {
                     items.push(Item::Struct(struct_view(model, &model.structs[i])))
                 }
@@ -336,7 +340,7 @@ fn enum_view(model: &Model, e: &Enum) -> EnumView {
                 .since(x.since)
                 .lines(),
             name: name.clone(),
-            value: x.value.to_string(),
+            value: enumerator_value(model, e, x),
         });
         // The values of a multi-bit field of flags written as a C enum.
         for v in x
@@ -360,6 +364,21 @@ fn enum_view(model: &Model, e: &Enum) -> EnumView {
     EnumView { doc, tag, entries }
 }
 
+/// An enumerator's value: an alias is written as the entry it repeats
+/// (`HL_DEVICE_STATUS_LAST = HL_DEVICE_STATUS_IN_RESET_AFTER_DEVICE_RELEASE`),
+/// as the existing header spells it.
+fn enumerator_value(model: &Model, e: &Enum, x: &EnumEntry) -> String {
+    match alias_target(e, x) {
+        Some(of) => entry_macro(model, e, of),
+        None => x.value.to_string(),
+    }
+}
+
+fn alias_target<'e>(e: &'e Enum, x: &EnumEntry) -> Option<&'e EnumEntry> {
+    let of = x.alias_of.as_deref()?;
+    e.entries.iter().find(|y| y.name == of)
+}
+
 fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
     let mut g = DefineGroup {
         doc: Comment::plain(0)
@@ -378,7 +397,10 @@ fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
                     .since(x.since)
                     .lines(),
                 name: entry_macro(model, e, x),
-                value: c_int(x.value),
+                value: match alias_target(e, x) {
+                    Some(of) => entry_macro(model, e, of),
+                    None => c_int(x.value),
+                },
             })
             .collect(),
     };
@@ -437,39 +459,7 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
     let members = s
         .members
         .iter()
-        .map(|m| {
-            let ident = member_ident(&m.name);
-            let mut c = Comment::kernel_doc(8).short();
-            c = c.lead(&format!("@{ident}: "));
-            c = if matches!(m.kind, MemberKind::Pad { .. }) && m.doc.is_none() {
-                c.text("Reserved, must be zero.")
-            } else {
-                c.doc(m.doc.as_deref())
-            };
-            if let MemberKind::UserPtr {
-                elem,
-                len,
-                max_count,
-                stride,
-            } = &m.kind
-            {
-                c = c.text(&user_ptr_note(model, s, elem, len, *max_count, *stride));
-            }
-            if let Some(a) = m.address {
-                c = c.text(a.doc());
-            }
-            if let (Some(ByteOrder::Big | ByteOrder::Little), MemberKind::Scalar { ty, .. }) =
-                (m.byte_order, &m.kind)
-                && ty.signed()
-                && ty.size() > 1
-            {
-                c = c.text(&format!("A signed {}-bit value.", ty.size() * 8));
-            }
-            MemberView {
-                doc: c.since(m.since).lines(),
-                decl: member_decl(model, s, m, &ident),
-            }
-        })
+        .map(|m| member_view(model, s, m, 1))
         .collect();
     StructView {
         doc: Comment::kernel_doc(0)
@@ -480,6 +470,122 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
         tag,
         members,
     }
+}
+
+/// A member's comment and declaration, `depth` tabs in (1 at the top
+/// of a struct, one more inside each anonymous member).
+fn member_view(model: &Model, s: &Struct, m: &Member, depth: usize) -> MemberView {
+    let ident = member_ident(&m.name);
+    let mut c = Comment::kernel_doc(8 * depth).short();
+    // An anonymous member has no name for kernel-doc to cite.
+    if !m.anonymous {
+        c = c.lead(&format!("@{ident}: "));
+    }
+    c = if matches!(m.kind, MemberKind::Pad { .. }) && m.doc.is_none() {
+        c.text("Reserved, must be zero.")
+    } else {
+        c.doc(m.doc.as_deref())
+    };
+    if let MemberKind::UserPtr {
+        elem,
+        len,
+        max_count,
+        stride,
+    } = &m.kind
+    {
+        c = c.text(&user_ptr_note(model, s, elem, len, *max_count, *stride));
+    }
+    if let Some(a) = m.address {
+        c = c.text(a.doc());
+    }
+    if let (Some(ByteOrder::Big | ByteOrder::Little), MemberKind::Scalar { ty, .. }) =
+        (m.byte_order, &m.kind)
+        && ty.signed()
+        && ty.size() > 1
+    {
+        c = c.text(&format!("A signed {}-bit value.", ty.size() * 8));
+    }
+    MemberView {
+        doc: c.since(m.since).lines(),
+        decl: match inline_inner(model, m) {
+            Some(inner) => inline_decl(model, inner, depth, (!m.anonymous).then_some(&ident)),
+            None => member_decl(model, s, m, &ident),
+        },
+    }
+}
+
+/// The struct or union a member writes in place (`members:` in the
+/// spec): an anonymous member's, or a tagless type's.
+fn inline_inner<'m>(model: &'m Model, m: &Member) -> Option<&'m Struct> {
+    match &m.kind {
+        MemberKind::Union { id } | MemberKind::Struct { id, count: None } => {
+            Some(model.struct_(id)).filter(|s| s.inline)
+        }
+        MemberKind::Struct { count: Some(_), .. }
+        | MemberKind::Scalar { .. }
+        | MemberKind::Pad { .. }
+        | MemberKind::Binary { .. }
+        | MemberKind::String { .. }
+        | MemberKind::UserPtr { .. } => None,
+    }
+}
+
+/// A struct or union written in place as the kernel writes it (`union
+/// {`, its members one tab deeper, `}` and the member's name, if it has
+/// one). An anonymous one gets `__extension__` before it so that
+/// -pedantic C89, C99 and C++ accept it (it changes nothing else).
+fn inline_decl(model: &Model, inner: &Struct, depth: usize, name: Option<&String>) -> String {
+    let word = if inner.is_union { "union" } else { "struct" };
+    let tabs = "\t".repeat(depth + 1);
+    let ext = if name.is_none() { "__extension__ " } else { "" };
+    let mut out = format!("{ext}{word} {{");
+    for im in &inner.members {
+        let v = member_view(model, inner, im, depth + 1);
+        for l in &v.doc {
+            out += &format!("\n{tabs}{l}");
+        }
+        out += &format!("\n{tabs}{};", v.decl);
+    }
+    out += &format!("\n{}}}", "\t".repeat(depth));
+    if let Some(n) = name {
+        out += &format!(" {n}");
+    }
+    out
+}
+
+/// The members C names in `s` with their offsets on `t`, an anonymous
+/// member's own in its place (at its offset plus theirs).
+pub fn c_visible_offsets(model: &Model, s: &Struct, t: Target) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    for (m, off) in s.members.iter().zip(&s.layout(t).offsets) {
+        let inner = c_visible_offsets_in(model, m, t).into_iter();
+        if m.anonymous {
+            out.extend(inner.map(|(n, o)| (n, o + off)));
+        } else {
+            // A tagless type's members, through the member's name.
+            let ident = member_ident(&m.name);
+            out.push((ident.clone(), *off));
+            out.extend(inner.map(|(n, o)| (format!("{ident}.{n}"), o + off)));
+        }
+    }
+    out
+}
+
+/// The members C names in the struct or union `m` writes in place, if
+/// it writes one.
+fn c_visible_offsets_in(model: &Model, m: &Member, t: Target) -> Vec<(String, u32)> {
+    inline_inner(model, m).map_or_else(Vec::new, |inner| c_visible_offsets(model, inner, t))
+}
+
+/// Whether the members C names in `s` have the same offsets on every
+/// target.
+fn visible_offsets_uniform(model: &Model, s: &Struct) -> bool {
+    let mut ts = model.targets.iter();
+    let Some(first) = ts.next() else {
+        return true;
+    };
+    let o = c_visible_offsets(model, s, *first);
+    ts.all(|t| c_visible_offsets(model, s, *t) == o)
 }
 
 fn scalar_type(ty: Scalar, order: Option<ByteOrder>) -> &'static str {
@@ -700,19 +806,19 @@ fn check_groups(model: &Model) -> Vec<CheckGroup> {
         _ => None,
     });
     structs
+        .filter(|s| !s.inline)
         .map(|s| {
             let tag = aggregate_tag(model, s);
             let base = struct_ident(model, s);
-            let asserts = |l: &crate::model::StructLayout| -> Vec<Assert> {
+            let asserts = |l: &crate::model::StructLayout, t: Target| -> Vec<Assert> {
                 let mut v = vec![Assert {
                     expr: format!("sizeof({tag}) == {}", l.size),
                     name: format!("{base}_size"),
                 }];
-                for (m, off) in s.members.iter().zip(&l.offsets) {
-                    let ident = member_ident(&m.name);
+                for (ident, off) in c_visible_offsets(model, s, t) {
                     v.push(Assert {
                         expr: format!("__builtin_offsetof({tag}, {ident}) == {off}"),
-                        name: format!("{base}_{ident}_offset"),
+                        name: format!("{base}_{}_offset", ident.replace('.', "_")),
                     });
                 }
                 v
@@ -720,12 +826,16 @@ fn check_groups(model: &Model) -> Vec<CheckGroup> {
             // Only size and offsets are checked, so a struct whose
             // alignment alone differs (a u64 member on i386) still gets
             // one unconditional set of checks.
-            match s.uniform_layout(&model.targets) {
-                Some(l) => CheckGroup {
+            let uniform = s
+                .uniform_layout(&model.targets)
+                .filter(|_| visible_offsets_uniform(model, s))
+                .zip(model.targets.first());
+            match uniform {
+                Some((l, t)) => CheckGroup {
                     conditional: false,
                     branches: vec![CheckBranch {
                         cond: None,
-                        asserts: asserts(l),
+                        asserts: asserts(l, *t),
                     }],
                 },
                 None => CheckGroup {
@@ -737,7 +847,7 @@ fn check_groups(model: &Model) -> Vec<CheckGroup> {
                             let l = s.layouts.get(t)?;
                             Some(CheckBranch {
                                 cond: Some(t.c_condition().to_string()),
-                                asserts: asserts(l),
+                                asserts: asserts(l, *t),
                             })
                         })
                         .collect(),

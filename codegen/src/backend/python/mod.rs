@@ -389,6 +389,8 @@ struct StructView {
     /// `Structure`, or `Union` for a union (ctypes lays it out as C).
     base: &'static str,
     doc: Vec<String>,
+    /// The anonymous members, as a Python tuple (`_anonymous_`).
+    anonymous: Option<String>,
     fields: Vec<FieldView>,
 }
 
@@ -858,6 +860,21 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
         name: pascal(&s.name),
         base: if s.is_union { "Union" } else { "Structure" },
         doc: docstring(&doc, 4),
+        // ctypes' `_anonymous_` makes an anonymous member's fields the
+        // holder's, as C does (`out.usage_cnt`).
+        anonymous: {
+            let names: Vec<String> = s
+                .members
+                .iter()
+                .filter(|m| m.anonymous)
+                .map(|m| py_str(&member_ident(&m.name)))
+                .collect();
+            match names.as_slice() {
+                [] => None,
+                [one] => Some(format!("({one},)")),
+                _ => Some(format!("({})", names.join(", "))),
+            }
+        },
         fields,
     }
 }

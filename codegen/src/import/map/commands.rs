@@ -78,20 +78,20 @@ impl<'a> Mapper<'a> {
         let arg = match c.arg {
             None => None,
             Some(a) => {
-                if let Some(u) = a.strip_prefix("union ") {
-                    return Err(format!(
-                        "its argument union {} is not expressible: unions are not in the language yet",
-                        u.trim()
-                    ));
-                }
-                let tag = a.strip_prefix("struct ").map(str::trim).ok_or_else(|| {
-                    format!("its argument `{a}` is not a struct, and every ioctl argument is")
-                })?;
+                let (kind, tag) = a
+                    .split_once(' ')
+                    .filter(|(k, _)| matches!(*k, "struct" | "union"))
+                    .map(|(k, t)| (k, t.trim()))
+                    .ok_or_else(|| {
+                        format!(
+                            "its argument `{a}` is not a struct or union, and every ioctl argument is"
+                        )
+                    })?;
                 Some(
                     self.structs
                         .get(tag)
                         .cloned()
-                        .ok_or_else(|| format!("its argument struct {tag} is not expressible"))?,
+                        .ok_or_else(|| format!("its argument {kind} {tag} is not expressible"))?,
                 )
             }
         };
@@ -128,6 +128,7 @@ impl<'a> Mapper<'a> {
                 };
                 self.findings.push(Finding::Warning {
                     loc: mac.loc.clone(),
+                    rule: &crate::rules::IMPORT_NR_MACRO,
                     message: format!(
                         "the number of {} is enumerator {derived_nr}, which the spec keeps; the generated header adds the number macro {own_nr}",
                         mac.name

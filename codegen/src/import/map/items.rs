@@ -21,7 +21,9 @@ impl Mapper<'_> {
                 mac.body
             )
         })?;
-        if mac.long && !(i128::from(i32::MIN)..=i128::from(u32::MAX)).contains(&value) {
+        // `(~0UL)`: all ones in the target's `unsigned long`.
+        let ulong = mac.long && value == i128::from(u64::MAX);
+        if mac.long && !ulong && !(i128::from(i32::MIN)..=i128::from(u32::MAX)).contains(&value) {
             return Err(format!(
                 "its value `{}` is a `long`, 64 bits here and 32 bits on i386, arm and mips, so it differs per target",
                 mac.body
@@ -32,9 +34,10 @@ impl Mapper<'_> {
         Ok(Const {
             c_name: (derived != mac.name).then(|| mac.name.clone()),
             name,
-            value,
-            hex: (mac.body.contains("0x") || mac.body.contains("0X"))
+            value: if ulong { -1 } else { value },
+            hex: (!ulong && (mac.body.contains("0x") || mac.body.contains("0X")))
                 .then(|| hex_literal(&mac.body, value)),
+            ulong,
             doc: mac
                 .doc
                 .as_deref()
@@ -85,16 +88,8 @@ impl Mapper<'_> {
             return Err("its enumerators share no prefix to derive their names from".into());
         }
         // An alias (`HL_DEVICE_STATUS_LAST = HL_DEVICE_STATUS_IN_RESET_...`)
-        // gives two entries one value, which an enum of the language
-        // cannot hold.
-        for (i, x) in e.entries.iter().enumerate() {
-            if let Some(y) = e.entries[..i].iter().find(|y| y.value == x.value) {
-                return Err(format!(
-                    "enumerators {} and {} share the value {}, and the entries of an enum have distinct values",
-                    y.name, x.name, x.value
-                ));
-            }
-        }
+        // repeats the earlier entry's value: the spec is existing ABI, so
+        // the enum holds it (`enum-alias` warns) and C writes the name.
         let kd = e.doc.as_deref().map(kerneldoc::parse).unwrap_or_default();
         let mut entries = Vec::new();
         for x in &e.entries {
@@ -118,10 +113,11 @@ impl Mapper<'_> {
     }
 
     pub(super) fn record(&mut self, r: &CRecord) -> Result<Struct, String> {
-        if r.is_union {
-            return Err("unions are not in the language yet".into());
-        }
-        let tag = r.tag.as_deref().ok_or("an anonymous struct has no name")?;
+        let kind = if r.is_union { "union" } else { "struct" };
+        let tag = r
+            .tag
+            .as_deref()
+            .ok_or_else(|| format!("an anonymous {kind} has no name"))?;
         if !r.attrs.is_empty() {
             return Err(format!(
                 "attribute `{}` changes its layout and is not in the language",
@@ -151,11 +147,12 @@ impl Mapper<'_> {
             return Err(format!("member {} is not expressible", bad.join(", ")));
         }
         if members.is_empty() {
-            return Err("an empty struct".into());
+            return Err(format!("an empty {kind}"));
         }
         Ok(Struct {
             c_name: (derived != tag).then(|| tag.to_string()),
             tag: tag.to_string(),
+            is_union: r.is_union,
             name,
             doc: Some(kd.text).filter(|t| !t.is_empty()),
             members,
@@ -164,9 +161,12 @@ impl Mapper<'_> {
 
     pub(super) fn field(&self, f: &CField, kd: &KernelDoc) -> Result<Member, String> {
         if f.nested_record {
-            return Err(
-                "a struct or union defined inside another is not in the language yet".into(),
-            );
+            return match &f.inline {
+                Some(r) => self.inline(f, r, kd),
+                None => Err(
+                    "its struct or union type, defined inside another, is not in the C view".into(),
+                ),
+            };
         }
         if f.bitfield {
             return Err("bitfields are not in the language".into());
@@ -181,14 +181,68 @@ impl Mapper<'_> {
         let doc = kerneldoc::member_doc(f.doc.as_deref(), &f.name, kd);
         let mut m = self.field_type(f)?;
         m.name = name;
-        m.pad = is_pad(&f.name, doc.as_deref()) && m.strukt.is_none() && m.ty != "string";
+        m.pad = is_pad(&f.name, doc.as_deref())
+            && m.strukt.is_none()
+            && m.union.is_none()
+            && !m.flexible
+            && m.ty != "string";
         m.doc = doc;
         Ok(m)
     }
 
+    /// A struct or union written in place: an anonymous member (`union {
+    /// __u64 a; __u64 b; };`), under a spec name of its own (its first
+    /// member's, and its kind: `a-union`) that only Rust, Python and Go
+    /// use, or a member of a tagless type (`struct { ... } alloc;`).
+    fn inline(&self, f: &CField, r: &CRecord, kd: &KernelDoc) -> Result<Member, String> {
+        let kind = if r.is_union { "union" } else { "struct" };
+        if !r.attrs.is_empty() {
+            return Err(format!(
+                "attribute `{}` on its anonymous {kind} changes its layout",
+                r.attrs.join(", ")
+            ));
+        }
+        let mut members = Vec::new();
+        for g in &r.fields {
+            let m = self.field(g, kd).map_err(|why| {
+                let n = if g.name.is_empty() {
+                    "(anonymous)"
+                } else {
+                    &g.name
+                };
+                format!("member {n} of its anonymous {kind}: {why}")
+            })?;
+            members.push(m);
+        }
+        let anonymous = f.name.is_empty();
+        let name = if anonymous {
+            let first = first_leaf(&members).ok_or_else(|| format!("an empty anonymous {kind}"))?;
+            format!("{first}-{kind}")
+        } else {
+            kebab(&f.name)?
+        };
+        Ok(Member {
+            name,
+            ty: kind.into(),
+            anonymous,
+            doc: if anonymous {
+                f.doc
+                    .as_deref()
+                    .map(kerneldoc::parse)
+                    .map(|d| d.text)
+                    .filter(|t| !t.is_empty())
+            } else {
+                kerneldoc::member_doc(f.doc.as_deref(), &f.name, kd)
+            },
+            members,
+            ..Member::default()
+        })
+    }
+
     /// The member's type: a `__uN`/`__sN` (or `__beN`/`__leN`) scalar, a
-    /// one-dimensional array of one, a `char` array, or a struct of this
-    /// header by value.
+    /// `char` array, or a struct or union of this header by value; an
+    /// integer or struct may be an array of any number of dimensions or,
+    /// last, a flexible array member.
     pub(super) fn field_type(&self, f: &CField) -> Result<Member, String> {
         let ty = f.ty.trim();
         if ty.contains('*') {
@@ -206,65 +260,106 @@ impl Mapper<'_> {
             .map(|d| d.trim_end_matches(']').trim())
             .collect();
         let mut m = Member::default();
-        if let Some(tag) = base.strip_prefix("struct ") {
-            if dims == [""] {
-                return Err(format!(
-                    "a flexible array member (`{ty}`) is not in the language yet"
-                ));
-            }
+        if let Some(tag) = base.strip_prefix("union ") {
             if !dims.is_empty() {
                 return Err(format!(
-                    "an array of structs (`{ty}`) is not in the language yet"
+                    "an array of unions (`{ty}`) is not in the language: a union is held one at a time"
                 ));
             }
+            let u = self
+                .structs
+                .get(tag)
+                .ok_or_else(|| format!("its type union {tag} is not expressible here"))?;
+            m.ty = "union".into();
+            m.union = Some(u.clone());
+            return Ok(m);
+        }
+        if let Some(tag) = base.strip_prefix("struct ") {
             let s = self
                 .structs
                 .get(tag)
                 .ok_or_else(|| format!("its type struct {tag} is not expressible here"))?;
             m.ty = "struct".into();
             m.strukt = Some(s.clone());
+        } else {
+            let (scalar, order) = match scalar(base) {
+                Some(s) => s,
+                None if base == "char" && dims.len() == 1 && !dims[0].is_empty() => {
+                    ("string", None)
+                }
+                None => {
+                    return Err(format!(
+                        "type `{base}` is not a fixed-width __uN, __sN, __beN or __leN type"
+                    ));
+                }
+            };
+            m.ty = scalar.into();
+            m.byte_order = order;
+        }
+        if dims == [""] {
+            m.flexible = true;
+            m.counted_by = self.counted_by(f)?;
             return Ok(m);
         }
-        let (scalar, order) = match scalar(base) {
-            Some(s) => s,
-            None if base == "char" && dims.len() == 1 => ("string", None),
-            None => {
-                return Err(format!(
-                    "type `{base}` is not a fixed-width __uN, __sN, __beN or __leN type"
-                ));
-            }
-        };
-        m.ty = scalar.into();
-        m.byte_order = order;
-        match dims.as_slice() {
-            [] => {}
-            [""] => return Err("a flexible array member is not in the language yet".into()),
-            [n] => {
-                let n: u64 = n.parse().map_err(|_| format!("array bound `{n}`"))?;
-                let bound = match self.bound_name(f) {
-                    Some(c) => Bound::Const(c),
-                    None => Bound::N(n),
-                };
-                if scalar == "string" {
-                    m.len = Some(bound);
-                } else {
-                    m.count = Some(bound);
-                }
-            }
-            _ => {
-                return Err(format!(
-                    "a multi-dimensional array (`{ty}`) is not in the language yet"
-                ));
-            }
+        if dims.iter().any(|d| d.is_empty()) {
+            return Err(format!("array `{ty}` has an unknown bound inside"));
+        }
+        let names = self.bound_names(f);
+        let mut bounds = Vec::new();
+        for (i, d) in dims.iter().enumerate() {
+            let n: u64 = d.parse().map_err(|_| format!("array bound `{d}`"))?;
+            bounds.push(match names.get(i).cloned().flatten() {
+                Some(c) => Bound::Const(c),
+                None => Bound::N(n),
+            });
+        }
+        if m.ty == "string" {
+            m.len = bounds.pop();
+        } else {
+            m.count = bounds;
         }
         Ok(m)
     }
 
-    /// The const naming an array's bound, when the declaration writes
-    /// one (`__u32 cus[X_MAX_CUS]`).
-    pub(super) fn bound_name(&self, f: &CField) -> Option<String> {
-        let inside = f.text.split_once('[')?.1.split_once(']')?.0.trim();
-        self.consts.get(inside).cloned()
+    /// The const naming each of an array's bounds, when the declaration
+    /// writes one (`__u32 cus[X_MAX_CUS]`, `__u64 a[A][B]`).
+    pub(super) fn bound_names(&self, f: &CField) -> Vec<Option<String>> {
+        let mut out = Vec::new();
+        let mut rest = f.text.as_str();
+        while let Some((_, r)) = rest.split_once('[') {
+            let Some((inside, r)) = r.split_once(']') else {
+                break;
+            };
+            out.push(self.consts.get(inside.trim()).cloned());
+            rest = r;
+        }
+        out
+    }
+
+    /// The sibling a flexible array member's `__counted_by(x)` names, as
+    /// the header's line writes it after the declaration.
+    fn counted_by(&self, f: &CField) -> Result<Option<String>, String> {
+        let line = self
+            .h
+            .text
+            .lines()
+            .nth((f.loc.line as usize).saturating_sub(1))
+            .unwrap_or("");
+        let Some((_, after)) = line.split_once("__counted_by(") else {
+            return Ok(None);
+        };
+        let inner = after.split(')').next().unwrap_or("").trim();
+        kebab(inner).map(Some)
+    }
+}
+
+/// The first named member at any depth of anonymous members.
+fn first_leaf(members: &[Member]) -> Option<&str> {
+    let m = members.first()?;
+    if m.anonymous {
+        first_leaf(&m.members)
+    } else {
+        Some(&m.name)
     }
 }
 

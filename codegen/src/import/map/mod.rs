@@ -42,6 +42,9 @@ pub struct Const {
     pub value: i128,
     /// The value as a hex literal, when the header writes it in hex.
     pub hex: Option<String>,
+    /// `c-type: ulong`: the header's value is an `unsigned long` of all
+    /// ones (`(~0UL)`), whose width is the target's.
+    pub ulong: bool,
     pub doc: Option<String>,
 }
 
@@ -61,6 +64,8 @@ pub struct Struct {
     pub c_name: Option<String>,
     /// The C tag, for messages.
     pub tag: String,
+    /// A C union (`type: union`).
+    pub is_union: bool,
     pub doc: Option<String>,
     pub members: Vec<Member>,
 }
@@ -69,9 +74,20 @@ pub struct Struct {
 pub struct Member {
     pub name: String,
     pub ty: String,
-    pub count: Option<Bound>,
+    /// Array dimensions, outermost first (`count: N` or `count: [A, B]`).
+    pub count: Vec<Bound>,
     pub len: Option<Bound>,
     pub strukt: Option<String>,
+    /// The union a `type: union` member holds.
+    pub union: Option<String>,
+    /// A flexible array member (`x[]`), with the sibling its
+    /// `__counted_by` names.
+    pub flexible: bool,
+    pub counted_by: Option<String>,
+    /// C's anonymous member (`anonymous: true`).
+    pub anonymous: bool,
+    /// The members of a struct or union written in place.
+    pub members: Vec<Member>,
     pub byte_order: Option<&'static str>,
     pub pad: bool,
     pub access: Option<&'static str>,
@@ -245,6 +261,7 @@ impl<'a> Mapper<'a> {
             if is_command_enum(e) {
                 self.findings.push(Finding::Warning {
                     loc: e.loc.clone(),
+                    rule: &crate::rules::IMPORT_COMMAND_ENUM,
                     message: "its enumerators are command numbers, which the spec holds as ioctls: the generated header defines them as macros".into(),
                 });
                 continue;
@@ -269,7 +286,7 @@ impl<'a> Mapper<'a> {
             match self.record(r) {
                 Ok(s) if self.tag_taken(&s.name) => self.not_expressible(
                     &r.loc,
-                    format!("struct {}", s.tag),
+                    format!("{} {}", if s.is_union { "union" } else { "struct" }, s.tag),
                     format!("its spec name `{}` is another struct's or enum's", s.name),
                 ),
                 Ok(s) => {
@@ -360,11 +377,7 @@ impl<'a> Mapper<'a> {
                 continue;
             }
             let access = d.iter().next().and_then(|d| of_dir(d));
-            for m in &mut s.members {
-                if !m.pad {
-                    m.access = access;
-                }
-            }
+            set_access(&mut s.members, access);
         }
     }
 
@@ -397,5 +410,17 @@ impl<'a> Mapper<'a> {
             .enums
             .iter()
             .any(|e| e.entries.iter().any(|x| x.name == name))
+    }
+}
+
+/// The access of every member but pads, through anonymous members to
+/// the members C names.
+fn set_access(members: &mut [Member], access: Option<&'static str>) {
+    for m in members {
+        if !m.members.is_empty() {
+            set_access(&mut m.members, access);
+        } else if !m.pad {
+            m.access = access;
+        }
     }
 }

@@ -133,6 +133,10 @@ class {{ s.name }}(ctypes.{{ s.base }}):
 {%- for l in s.doc %}
 {{ l }}
 {%- endfor %}
+{%- if let Some(a) = s.anonymous %}
+
+    _anonymous_ = {{ a }}
+{%- endif %}
 
     _fields_ = [
 {%- for f in s.fields %}
