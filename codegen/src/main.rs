@@ -415,7 +415,7 @@ fn report_side(arg: &str, side: Result<Side, SideError>) -> Result<Side, u8> {
     match side {
         Ok(s) => {
             for u in &s.unchecked {
-                eprintln!("uabi: not compared, {u}");
+                eprintln!("uabi: not compared, {}: {u}", u.loc);
             }
             Ok(s)
         }
@@ -528,7 +528,7 @@ fn compat(sides: &[String], options: &SideOptions, format: Format) -> anyhow::Re
                 (o, n) => return Ok(o.err().unwrap_or(0).max(n.err().unwrap_or(0))),
             };
             // A header has no revision numbers to judge.
-            let report = if old.from_header || new.from_header {
+            let report = if old.from_header() || new.from_header() {
                 compat::compare_headers(&old, &new)
             } else {
                 compat::compare(&old.dump, &new.dump, &new.locator)

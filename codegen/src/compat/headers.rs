@@ -32,19 +32,19 @@ enum Item {
 
 /// Compares the headers behind `old` and `new` (sides with a model).
 pub fn compare_headers(old: &Side, new: &Side) -> Report {
-    let (Some(om), Some(nm)) = (&old.model, &new.model) else {
+    let (Some(om), Some(nm)) = (&old.header_model, &new.header_model) else {
         return compare_with(&old.dump, &new.dump, &new.locator, false);
     };
     let (onames, nnames) = (c_names(om), c_names(nm));
     let mut o = old.dump.clone();
     let mut n = new.dump.clone();
     let mut notes = Vec::new();
-    for (ident, side_label, names, dump) in [
-        (&new.unchecked_names, &new.label, &onames, &mut o),
-        (&old.unchecked_names, &old.label, &nnames, &mut n),
+    for (unchecked, side_label, names, dump) in [
+        (&new.unchecked, &new.label, &onames, &mut o),
+        (&old.unchecked, &old.label, &nnames, &mut n),
     ] {
-        for c_name in ident {
-            if let Some(item) = names.get(c_name) {
+        for c_name in unchecked.iter().filter_map(|u| c_ident(&u.what)) {
+            if let Some(item) = names.get(&c_name) {
                 remove(dump, item);
                 notes.push(format!(
                     "not compared: `{c_name}`, which the spec language cannot express in {side_label}"
@@ -95,6 +95,15 @@ fn macro_enumerator_moves(
             notes.push(format!("`{c_name}`: {how} of the same value"));
         }
     }
+}
+
+/// The C identifier an import finding names: `struct drm_x` -> `drm_x`,
+/// `member drm_x.y` -> `drm_x` (its struct), `macro X` -> `X`.
+fn c_ident(what: &str) -> Option<String> {
+    let last = what.split_whitespace().last()?;
+    let ident = last.split('.').next()?;
+    (!ident.is_empty() && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| ident.to_string())
 }
 
 /// Every C name the header of `m` defines for a dump item.

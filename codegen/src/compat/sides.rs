@@ -3,6 +3,7 @@
 
 use crate::diag::Diagnostic;
 use crate::dump::{Dump, Locator};
+use crate::import::Unexpressible;
 use crate::load::{self, FileSystem, GitRevision, Provider, Sources};
 use crate::model::Model;
 use crate::rules;
@@ -18,16 +19,21 @@ pub struct Side {
     pub locator: Locator,
     /// Text of every file read, by label, to render source lines.
     pub sources: Sources,
-    /// Read from a C header through `uabi import`: its revision and
-    /// `since` numbers mean nothing ([`crate::compat::compare_headers`]).
-    pub from_header: bool,
+    /// The model a C header was imported into (`uabi import`), which
+    /// [`crate::compat::compare_headers`] reads the C names from; None
+    /// for a spec or a dump.
+    pub header_model: Option<Arc<Model>>,
     /// What of the header the spec language cannot express, so the
-    /// comparison does not see it (each `file:line:col: what: why`).
-    pub unchecked: Vec<String>,
-    /// The C names of those items (`amdxdna_bo_type`, `HL_RAZWI_READ`).
-    pub unchecked_names: Vec<String>,
-    /// The model a spec or header side was read into (not a dump's).
-    pub model: Option<Arc<Model>>,
+    /// comparison does not see it.
+    pub unchecked: Vec<Unexpressible>,
+}
+
+impl Side {
+    /// Read from a C header: its revision and `since` numbers mean
+    /// nothing, and its C names are its identity.
+    pub fn from_header(&self) -> bool {
+        self.header_model.is_some()
+    }
 }
 
 /// How header sides are read: the `-I` folders of their includes.
@@ -57,10 +63,8 @@ pub fn spec_side(model: &Model, sources: Sources) -> Result<Side, SideError> {
         dump: crate::dump::build(model)?,
         locator,
         sources,
-        from_header: false,
+        header_model: None,
         unchecked: Vec::new(),
-        unchecked_names: Vec::new(),
-        model: None,
     })
 }
 
@@ -75,10 +79,8 @@ pub fn dump_side(text: &str, label: &str) -> Result<Side, SideError> {
         dump,
         locator: Locator::for_json(text, &file),
         sources,
-        from_header: false,
+        header_model: None,
         unchecked: Vec::new(),
-        unchecked_names: Vec::new(),
-        model: None,
     })
 }
 
@@ -144,15 +146,6 @@ fn git_side(rev: &str, path: &str, arg: &str, options: &SideOptions) -> Result<S
     }
 }
 
-/// The C identifier an import finding names: `struct drm_x` -> `drm_x`,
-/// `member drm_x.y` -> `drm_x` (its struct), `macro X` -> `X`.
-fn c_ident(what: &str) -> Option<String> {
-    let last = what.split_whitespace().last()?;
-    let ident = last.split('.').next()?;
-    (!ident.is_empty() && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        .then(|| ident.to_string())
-}
-
 fn is_header(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "h")
 }
@@ -163,21 +156,15 @@ fn is_header(path: &Path) -> bool {
 pub fn header_side(path: &Path, arg: &str, includes: &[PathBuf]) -> Result<Side, SideError> {
     let imported =
         crate::import::import(path, includes).map_err(|e| SideError::Io(e.to_string()))?;
-    let unchecked = imported.unexpressible().map(|u| u.to_string()).collect();
-    let unchecked_names = imported
-        .unexpressible()
-        .filter_map(|u| c_ident(&u.what))
-        .collect();
+    let unchecked = imported.unexpressible().cloned().collect();
     let label = format!("{arg} (imported)");
     let memory = load::InMemory::new().with(&label, &imported.yaml);
     let (result, sources) = load::load_from(&memory, Path::new(&label), &label);
     match result {
         Ok(model) => Ok(Side {
             label: arg.to_string(),
-            from_header: true,
             unchecked,
-            unchecked_names,
-            model: Some(model.clone()),
+            header_model: Some(model.clone()),
             ..spec_side(&model, sources)?
         }),
         // An imported spec that does not resolve is the importer's bug,
