@@ -356,10 +356,15 @@ struct Compared {
 
 impl Compared {
     fn text(&self, new: &Side) -> String {
-        let mut out = format!(
-            "== {} (revision {}) against {} (revision {})\n",
-            self.new_label, self.new_revision, self.old.label, self.old.dump.revision
-        );
+        // A header has no revision number to show.
+        let mut out = if new.from_header() || self.old.from_header() {
+            format!("== {} against {}\n", self.new_label, self.old.label)
+        } else {
+            format!(
+                "== {} (revision {}) against {} (revision {})\n",
+                self.new_label, self.new_revision, self.old.label, self.old.dump.revision
+            )
+        };
         for d in &self.report.findings {
             out.push_str(&d.render(new.sources.get(&d.pos.file).map(String::as_str)));
         }

@@ -336,6 +336,10 @@ fn command_line_on_headers_and_git_revisions() {
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("against git:HEAD:ivpu_accel.h"), "{text}");
     assert!(
+        !text.contains("(revision"),
+        "a header has no revision: {text}"
+    );
+    assert!(
         text.contains("error[removed-item]: const `driver-minor`"),
         "{text}"
     );
