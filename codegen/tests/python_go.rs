@@ -80,10 +80,19 @@ definitions:
     type: struct
     members:
       - { name: h, type: struct, struct: holder }
+  - name: job
+    type: struct
+    doc: Elements as far apart as the caller says (rocket's task_struct_size).
+    members:
+      - { name: tasks, type: user-ptr, elem: item, count: ntasks, max-count: 8, stride: task-size }
+      - { name: ntasks, type: u32 }
+      - { name: task-size, type: u16 }
+      - { name: pad0, type: pad, len: 2 }
 ioctls:
   - { name: ping, nr: 0x40, dir: none, extension: zero-extend, doc: No argument. }
   - { name: fill, nr: 0x41, dir: inout, arg: args, extension: strict, since: 2 }
   - { name: deep, nr: 0x42, dir: in, arg: nested, extension: strict }
+  - { name: submit-job, nr: 0x43, dir: in, arg: job, extension: zero-extend, since: 3 }
 "#;
 
 fn edge() -> Arc<Model> {
@@ -848,6 +857,10 @@ try:
     raise SystemExit("OverflowError expected")
 except OverflowError as x:
     assert "nitems" in str(x), x
+# The element size the caller declares is filled from the element type.
+fake.seen = None
+j = e.submit_job(fd, e.Job(), tasks=items)
+assert (j.ntasks, j.task_size) == (2, ctypes.sizeof(e.Item)) == (2, 8), (j.ntasks, j.task_size)
 print("edge ok")
 "#;
 
@@ -1024,6 +1037,11 @@ func TestEdge(t *testing.T) {
 	}
 	if err := IoctlDeep(fd, &Nested{}); err != syscall.ENOTTY {
 		t.Fatalf("IoctlDeep: %v", err)
+	}
+	// The element size the caller declares is filled from the element type.
+	var j Job
+	if err := IoctlSubmitJob(fd, &j, items); err != syscall.ENOTTY || j.Ntasks != 2 || j.TaskSize != 8 {
+		t.Fatalf("IoctlSubmitJob: %v %+v", err, j)
 	}
 }
 "#;

@@ -1037,10 +1037,12 @@ _ERRORS = {
 }
 
 
-def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound):
+def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, stride=None):
     """Points arg.<field> at value's elements, and for a "count" or "bytes"
-    pointer sets arg.<length> from their number; returns the ctypes object
-    that must stay alive until the call returns. None leaves both alone."""
+    pointer sets arg.<length> from their number and arg.<stride>, when the
+    elements' size is the caller's to say, from elem's; returns the ctypes
+    object that must stay alive until the call returns. None leaves them
+    alone."""
     if value is None:
         return None
     if kind == "single":
@@ -1083,6 +1085,8 @@ def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound):
             f"has {counts[length]}"
         )
     setattr(arg, length, n)
+    if stride is not None:
+        setattr(arg, stride, ctypes.sizeof(elem))
     setattr(arg, field, ctypes.addressof(array) if len(array) else 0)
     return array
 

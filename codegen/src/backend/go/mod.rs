@@ -865,6 +865,10 @@ struct PtrView {
     /// Whether an earlier pointer of the same call sets the count member,
     /// so this one only checks it.
     shared: bool,
+    /// The member the function fills with the element's size
+    /// (`stride:`), and its Go type; empty without one.
+    stride_field: String,
+    stride_ty: String,
 }
 
 impl IoctlView {
@@ -914,10 +918,13 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
                 io.since
             ));
             for m in &s.members {
-                let MemberKind::UserPtr { elem, len, .. } = &m.kind else {
+                let MemberKind::UserPtr {
+                    elem, len, stride, ..
+                } = &m.kind
+                else {
                     continue;
                 };
-                let p = ptr_param(model, s, m, elem, len, &ptrs);
+                let p = ptr_param(model, s, m, (elem, len, *stride), &ptrs);
                 params.push_str(&p.param);
                 ptr_docs.push(p.doc);
                 ptrs.push(p.view);
@@ -982,8 +989,7 @@ fn ptr_param(
     model: &Model,
     s: &Struct,
     m: &Member,
-    elem: &Elem,
-    len: &PtrLen,
+    (elem, len, stride): (&Elem, &PtrLen, Option<usize>),
     ptrs: &[PtrView],
 ) -> PtrParam {
     let param = param_ident(model, &m.name);
@@ -1014,6 +1020,8 @@ fn ptr_param(
                     len_expr: String::new(),
                     bound: String::new(),
                     shared: false,
+                    stride_field: String::new(),
+                    stride_ty: String::new(),
                 },
             }
         }
@@ -1037,6 +1045,20 @@ fn ptr_param(
                 format!("byteLen({param})")
             };
             let count_field = pascal(&lm.name);
+            // The element size the caller declares is the package's own.
+            let (stride_field, stride_ty) = match stride.and_then(|i| s.members.get(i)) {
+                Some(sm) => match &sm.kind {
+                    MemberKind::Scalar { ty, .. } => (pascal(&sm.name), scalar_go(*ty).to_string()),
+                    // The resolver allows only an integer stride member.
+                    MemberKind::Pad { .. }
+                    | MemberKind::Binary { .. }
+                    | MemberKind::String { .. }
+                    | MemberKind::Struct { .. }
+                    | MemberKind::Union { .. }
+                    | MemberKind::UserPtr { .. } => (pascal(&sm.name), "uint64".to_string()),
+                },
+                None => (String::new(), String::new()),
+            };
             let shared = ptrs
                 .iter()
                 .any(|p| !p.single && p.count_field == count_field);
@@ -1066,6 +1088,8 @@ fn ptr_param(
                     len_expr,
                     bound: bound.to_string(),
                     shared,
+                    stride_field,
+                    stride_ty,
                 },
             }
         }

@@ -1019,10 +1019,13 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
             ));
             let mut kw = Vec::new();
             for m in &s.members {
-                let MemberKind::UserPtr { elem, len, .. } = &m.kind else {
+                let MemberKind::UserPtr {
+                    elem, len, stride, ..
+                } = &m.kind
+                else {
                     continue;
                 };
-                let p = ptr_param(model, s, m, elem, len);
+                let p = ptr_param(model, s, m, elem, len, *stride);
                 doc.push(p.doc);
                 ptrs.push(p.entry);
                 kw.push(p.keyword);
@@ -1079,7 +1082,14 @@ struct PtrParam {
     keyword: String,
 }
 
-fn ptr_param(model: &Model, s: &Struct, m: &Member, elem: &Elem, len: &PtrLen) -> PtrParam {
+fn ptr_param(
+    model: &Model,
+    s: &Struct,
+    m: &Member,
+    elem: &Elem,
+    len: &PtrLen,
+    stride: Option<usize>,
+) -> PtrParam {
     let p = param_ident(model, &m.name);
     let field = member_ident(&m.name);
     let elem_ty = elem_ctype(model, elem);
@@ -1142,11 +1152,20 @@ fn ptr_param(model: &Model, s: &Struct, m: &Member, elem: &Elem, len: &PtrLen) -
     };
     PtrParam {
         doc: format!("{p}: {what}"),
-        entry: format!(
-            "({}, {p}, {elem_ty}, {}, {len_field}, {bound})",
-            py_str(&field),
-            py_str(kind)
-        ),
+        entry: match stride.and_then(|i| s.members.get(i)) {
+            // The element size the caller declares is the module's own.
+            Some(sm) => format!(
+                "({}, {p}, {elem_ty}, {}, {len_field}, {bound}, {})",
+                py_str(&field),
+                py_str(kind),
+                py_str(&member_ident(&sm.name))
+            ),
+            None => format!(
+                "({}, {p}, {elem_ty}, {}, {len_field}, {bound})",
+                py_str(&field),
+                py_str(kind)
+            ),
+        },
         keyword: format!("{p}=None"),
     }
 }

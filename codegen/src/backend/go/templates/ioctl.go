@@ -63,6 +63,9 @@ func {{ f.name }}(fd int{{ f.params }}) error {
 {%- else %}
 	arg.{{ p.count_field }} = {{ p.count_ty }}({{ p.len_expr }})
 {%- endif %}
+{%- if !p.stride_field.is_empty() %}
+	arg.{{ p.stride_field }} = {{ p.stride_ty }}(unsafe.Sizeof({{ p.param }}[0]))
+{%- endif %}
 {%- endif %}
 {%- endfor %}
 {%- for p in f.ptrs %}
