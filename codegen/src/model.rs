@@ -631,6 +631,26 @@ impl MemberKind {
         }
     }
 
+    /// [`Self::referenced_struct`], to rewrite the reference.
+    pub fn referenced_struct_mut(&mut self) -> Option<&mut StructId> {
+        match self {
+            MemberKind::Struct { id, .. }
+            | MemberKind::Union { id }
+            | MemberKind::UserPtr {
+                elem: Elem::Struct(id),
+                ..
+            } => Some(id),
+            MemberKind::Scalar { .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::UserPtr {
+                elem: Elem::Scalar(_),
+                ..
+            } => None,
+        }
+    }
+
     /// The struct this member holds by value, which nests its layout,
     /// checks and accesses in the outer struct's; a user pointer's element
     /// struct is not held.

@@ -486,21 +486,8 @@ fn settle_struct_ids(sorted: &mut [Struct], names: &RefNames) {
         .map(|n| sorted.iter().position(|s| s.name == *n))
         .collect();
     for m in sorted.iter_mut().flat_map(|s| &mut s.members) {
-        let id = match &mut m.kind {
-            MemberKind::Struct { id, .. }
-            | MemberKind::Union { id }
-            | MemberKind::UserPtr {
-                elem: Elem::Struct(id),
-                ..
-            } => id,
-            MemberKind::Scalar { .. }
-            | MemberKind::Pad { .. }
-            | MemberKind::Binary { .. }
-            | MemberKind::String { .. }
-            | MemberKind::UserPtr {
-                elem: Elem::Scalar(_),
-                ..
-            } => continue,
+        let Some(id) = m.kind.referenced_struct_mut() else {
+            continue;
         };
         if id.spec() == &*names.spec
             && let Some(Some(i)) = final_index.get(id.index())

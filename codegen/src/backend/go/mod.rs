@@ -1028,16 +1028,7 @@ fn ptr_param(
         PtrLen::Count(i) | PtrLen::Bytes(i) => {
             let param_text = format!(", {param} []{elem_ty}");
             let lm = &s.members[*i];
-            let (count_ty, bound) = match &lm.kind {
-                MemberKind::Scalar { ty, .. } => (scalar_go(*ty), ty.bounds().1),
-                // The resolver allows only an integer length member.
-                MemberKind::Pad { .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. }
-                | MemberKind::Struct { .. }
-                | MemberKind::Union { .. }
-                | MemberKind::UserPtr { .. } => ("uint64", 0),
-            };
+            let (count_ty, bound) = length_go(lm);
             let count = matches!(len, PtrLen::Count(_));
             let len_expr = if count {
                 format!("uint64(len({param}))")
@@ -1047,16 +1038,7 @@ fn ptr_param(
             let count_field = pascal(&lm.name);
             // The element size the caller declares is the package's own.
             let (stride_field, stride_ty) = match stride.and_then(|i| s.members.get(i)) {
-                Some(sm) => match &sm.kind {
-                    MemberKind::Scalar { ty, .. } => (pascal(&sm.name), scalar_go(*ty).to_string()),
-                    // The resolver allows only an integer stride member.
-                    MemberKind::Pad { .. }
-                    | MemberKind::Binary { .. }
-                    | MemberKind::String { .. }
-                    | MemberKind::Struct { .. }
-                    | MemberKind::Union { .. }
-                    | MemberKind::UserPtr { .. } => (pascal(&sm.name), "uint64".to_string()),
-                },
+                Some(sm) => (pascal(&sm.name), length_go(sm).0.to_string()),
                 None => (String::new(), String::new()),
             };
             let shared = ptrs
@@ -1093,6 +1075,20 @@ fn ptr_param(
                 },
             }
         }
+    }
+}
+
+/// The Go type of a count, length or stride member and the largest
+/// value it holds; the resolver allows only a single integer there.
+fn length_go(m: &Member) -> (&'static str, i128) {
+    match &m.kind {
+        MemberKind::Scalar { ty, .. } => (scalar_go(*ty), ty.bounds().1),
+        MemberKind::Pad { .. }
+        | MemberKind::Binary { .. }
+        | MemberKind::String { .. }
+        | MemberKind::Struct { .. }
+        | MemberKind::Union { .. }
+        | MemberKind::UserPtr { .. } => ("uint64", 0),
     }
 }
 
