@@ -233,6 +233,11 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroo
   harness_fail "cannot mount the host's root over 9p"
 mount -t devtmpfs dev /host/dev || harness_fail "cannot mount /dev in the chroot"
 mkdir -p /host/dev/pts /host/dev/shm
+# What udev or systemd would add: bash's process substitution needs /dev/fd.
+ln -sf /proc/self/fd /host/dev/fd
+ln -sf /proc/self/fd/0 /host/dev/stdin
+ln -sf /proc/self/fd/1 /host/dev/stdout
+ln -sf /proc/self/fd/2 /host/dev/stderr
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /host/dev/pts
 mount -t tmpfs -o mode=1777 shm /host/dev/shm
 mount -t proc proc /host/proc || harness_fail "cannot mount /proc in the chroot"
