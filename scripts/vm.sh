@@ -175,6 +175,13 @@ add_mod() { # adds a module of the image after its dependencies
   boot_mods+=("$name")
 }
 for m in netfs 9pnet 9pnet_virtio 9p; do add_mod "$m"; done
+# A module under test may depend on another one built beside it (loaded
+# before it, as modules.order has them) or on modules of the image.
+for ko in "${kos[@]}"; do
+  name="${ko##*/}"
+  name="${name%.ko}"
+  seen[${name//-/_}]=1
+done
 for ko in "${kos[@]}"; do
   deps="$(modinfo -F depends "$ko")" || die "modinfo cannot read $ko"
   for dep in ${deps//,/ }; do add_mod "$dep"; done
@@ -256,10 +263,29 @@ for m in $(cat /lib/modules/test.order); do
 done
 
 read -r t0 _ </proc/uptime
-chroot /host /bin/bash /tmp/uabi-vm/run.sh </dev/null >&3
+# CMD gets only the environment run.sh gives it, not init's.
+chroot /host /usr/bin/env -i /bin/bash /tmp/uabi-vm/run.sh </dev/null >&3
 status=$?
 read -r t1 _ </proc/uptime
 echo "$t0 $t1" >/out/times
+
+# Whatever CMD left running (a daemon, a stray child) is ended before
+# rmmod, so that a failing rmmod means the module holds references after
+# all its clients are gone. Kernel threads have an empty cmdline.
+left=""
+for p in /proc/[0-9]*; do
+  pid="${p#/proc/}"
+  [ "$pid" = 1 ] && continue
+  cmdline="$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+  [ -n "$cmdline" ] && left="$left $pid ($cmdline)"
+done
+if [ -n "$left" ]; then
+  say "ending what CMD left running:$left"
+  kill -TERM -1 2>/dev/null
+  sleep 0.5
+  kill -KILL -1 2>/dev/null
+  sleep 0.1
+fi
 
 rmmod_failed=""
 for m in $loaded; do
