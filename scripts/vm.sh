@@ -10,8 +10,10 @@
 # the module under test). The guest mounts the host's root read-only over
 # virtio-9p and chroots into it, so CMD runs the host's binaries, Python and
 # Go at the same paths, from the repository root, with /dev (devtmpfs: the
-# module's node appears there), /proc, /sys and a writable tmpfs /tmp and /run
-# of its own. After CMD the module is removed (a failing rmmod fails the run)
+# module's node appears there), /proc, /sys and a tmpfs /tmp and /run of its
+# own. An overlay in the guest's memory makes the rest writable too (a test
+# binary writes under the target directory it was built in); nothing CMD
+# writes reaches the host. After CMD the module is removed (a failing rmmod fails the run)
 # and the kernel's log is scanned: any WARN, BUG, oops, lockdep report or call
 # trace fails the run, and the log is printed.
 #
@@ -174,7 +176,7 @@ add_mod() { # adds a module of the image after its dependencies
   done
   boot_mods+=("$name")
 }
-for m in netfs 9pnet 9pnet_virtio 9p; do add_mod "$m"; done
+for m in netfs 9pnet 9pnet_virtio 9p overlay; do add_mod "$m"; done
 # A module under test may depend on another one built beside it (loaded
 # before it, as modules.order has them) or on modules of the image.
 for ko in "${kos[@]}"; do
@@ -188,7 +190,7 @@ for ko in "${kos[@]}"; do
 done
 
 root="$work/initramfs"
-mkdir -p "$root"/{bin,dev,proc,sys,host,out,lib/modules/boot,lib/modules/test}
+mkdir -p "$root"/{bin,dev,proc,sys,host,lower,rw,out,lib/modules/boot,lib/modules/test}
 cp "$busybox" "$root/bin/busybox"
 for name in "${boot_mods[@]}"; do
   path="${mod_path[$name]}"
@@ -236,8 +238,15 @@ for m in $(cat /lib/modules/boot.order); do
 done
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none uabiout /out ||
   harness_fail "cannot mount the output share"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /host ||
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /lower ||
   harness_fail "cannot mount the host's root over 9p"
+# Writes land in the guest's memory, above the read-only share: host test
+# binaries write where they were built to (cargo's target/tmp, caches), and
+# the host's files never change.
+mount -t tmpfs -o mode=0755 rw /rw || harness_fail "cannot mount the overlay's tmpfs"
+mkdir -p /rw/upper /rw/work
+mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /host ||
+  harness_fail "cannot mount the overlay on the host's root"
 mount -t devtmpfs dev /host/dev || harness_fail "cannot mount /dev in the chroot"
 mkdir -p /host/dev/pts /host/dev/shm
 # What udev or systemd would add: bash's process substitution needs /dev/fd.
