@@ -274,7 +274,7 @@ done
 
 read -r t0 _ </proc/uptime
 # CMD gets only the environment run.sh gives it, not init's.
-chroot /host /usr/bin/env -i /bin/bash /tmp/uabi-vm/run.sh </dev/null >&3
+chroot /host /usr/bin/env -i /bin/bash /tmp/uabi-vm/run.sh </dev/null >&3 3>&-
 status=$?
 read -r t1 _ </proc/uptime
 echo "$t0 $t1" >/out/times
