@@ -19,8 +19,9 @@
 # here first, under UABI_GUEST_BIN (default $CARGO_TARGET_DIR/guest, or
 # target/guest). Today: the raw conformance programs from x86_64, i386 (through
 # compat_ioctl) and i386 without large-file support, each of which must pass
-# and print the x86_64 build's check lines. It will grow the userlib suite and
-# the cross-language scenario.
+# and print the x86_64 build's check lines; and, against the module, the Rust
+# suites' kernel-module variants (ignored on the host): the userlib suite, the
+# cross-language scenario (C, Python, Go, Rust) and the compatibility matrix.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -43,6 +44,17 @@ if [ -z "$in_guest" ]; then
     cargo build --quiet -p softaccel-driver --bin softaccel-driverd
     exec bash scripts/vm.sh --no-module -- bash scripts/guest-tests.sh --in-guest --fuse
   fi
+  # The Rust suites' kernel-module variants (ignored on the host): the
+  # userlib suite's `kmod::` tests, the cross-language scenario and the
+  # compatibility matrix, as test executables listed for the guest.
+  cargo test --quiet --no-run --message-format=json -p softaccel -p compat-tests |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["kind"] == ["test"]:
+        print(m["target"]["name"], m["executable"])
+' >"$UABI_GUEST_BIN/rust-tests.txt"
   exec bash scripts/vm.sh --module c -- bash scripts/guest-tests.sh --in-guest
 fi
 
@@ -86,6 +98,32 @@ for build in i386 i386-nolfs; do
     failed+=("conformance-$build (differs from x86_64)")
   fi
 done
+
+if [ -z "$fuse" ]; then
+  # The suites read the module's counters from debugfs.
+  mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+  # One test at a time: the module's parameters are device-wide.
+  while read -r name exe; do
+    case "$name" in
+      cross_lang | matrix) filter=kernel_module ;;
+      *) filter=kmod:: ;;
+    esac
+    echo "== $name ($filter, ignored on the host) against $device"
+    if ! "$exe" --ignored --test-threads=1 "$filter" >"/tmp/rust-$name.out" 2>&1; then
+      failed+=("$name")
+      cat "/tmp/rust-$name.out"
+    else
+      grep -E "^test result" "/tmp/rust-$name.out"
+      # A suite that found none of its kernel-module tests ran nothing.
+      if grep -q "^test result: ok. 0 passed" "/tmp/rust-$name.out"; then
+        case "$name" in
+          common) ;;
+          *) failed+=("$name (no kernel-module test ran)") ;;
+        esac
+      fi
+    fi
+  done <"$bin/rust-tests.txt"
+fi
 
 if ((${#failed[@]})); then
   echo "guest-tests: FAILED: ${failed[*]}" >&2
