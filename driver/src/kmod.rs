@@ -3,7 +3,7 @@
 //! this crate's driver: the same [`DeviceConfig`], as module parameters
 //! (`/sys/module/softaccel/parameters/*`, read by the module at each open),
 //! the same [`Counters`], from debugfs (`softaccel/counters`, one
-//! `name value` line each), and the engines' pause switch (the `paused`
+//! `name value` line each; writing it zeroes the totals), and the engines' pause switch (the `paused`
 //! parameter). The module's parameters are device-wide, so a suite that
 //! configures it runs its tests one at a time.
 
@@ -99,6 +99,13 @@ impl KernelModule {
                 format!("{}: {why}", self.counters.display()),
             )
         })
+    }
+
+    /// Zeroes the totals (submits, completions, commands), as a fresh
+    /// device has them; the live counts are left as they are.
+    pub fn reset_counters(&self) -> io::Result<()> {
+        std::fs::write(&self.counters, "0")
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.counters.display())))
     }
 
     /// Waits until no submission is pending, or `timeout` passes; returns

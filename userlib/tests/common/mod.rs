@@ -378,6 +378,11 @@ pub mod kmod {
         let module = KernelModule::find().expect("the softaccel module");
         module.configure(&config).expect("configure the module");
         module.set_paused(false).expect("unpause the module");
+        // Each test starts from a fresh device's totals, as it does on the
+        // other backends.
+        module
+            .reset_counters()
+            .expect("reset the module's counters");
         Driver { module, config }
     }
 
