@@ -12,6 +12,13 @@
 //! The kernel tree comes from `UABI_KDIR` and `UABI_CHECKPATCH` (what
 //! `scripts/kernel-env.sh` exports), else from where that script puts
 //! them; without them the checks are SKIPPED, with why.
+//!
+//! Behaviour: the generated `.c` files of accel and softaccel are also
+//! built for userspace (gcc, with a shim of the kernel API and of user
+//! memory), and driven from one table of generated inputs side by side
+//! with the Rust kernel crates: every struct's `validate_*_at` and
+//! `clear_out_*` (same errno, same cleared bytes) and the whole
+//! `softaccel_dispatch` (same errno, same caller memory afterwards).
 
 // Tests report failure by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
