@@ -491,15 +491,18 @@ impl Gen<'_> {
         params.extend(ctx);
         let mut out = call(0, &format!("u32 {p}_revision("), &params, ")");
         out += "{\n";
+        // A missing table (an included spec's left NULL) answers with the
+        // defaults rather than oopsing.
         out += &format!(
-            "\treturn ops->revision ? ops->revision({args}) : {};\n}}\n\n",
+            "\treturn ops && ops->revision ? ops->revision({args}) : {};\n}}\n\n",
             self.revision_macro()
         );
         if self.model.includes.is_empty() {
             out += &call(0, &format!("bool {p}_privileged("), &params, ")");
             out += "{\n";
             out += &format!(
-                "\treturn ops->privileged ? ops->privileged({args}) :\n\t\t\t\t   capable(CAP_SYS_ADMIN);\n}}\n\n"
+                "\tif (ops && ops->privileged)\n\t\treturn ops->privileged({args});\n\
+                 \treturn capable(CAP_SYS_ADMIN);\n}}\n\n"
             );
         }
         out

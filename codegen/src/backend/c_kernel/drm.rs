@@ -110,7 +110,8 @@ impl Gen<'_> {
         };
         let Some(arg) = &io.arg else {
             out += "\n";
-            out += &format!("\tif ({p}_revision(ops, dev, file) < {since} || !ops->{cb})\n");
+            out +=
+                &format!("\tif (!ops || {p}_revision(ops, dev, file) < {since} || !ops->{cb})\n");
             out += "\t\treturn -ENOTTY;\n";
             out += &perm;
             out += &format!("\treturn ops->{cb}(dev, file);\n}}\n\n");
@@ -120,15 +121,22 @@ impl Gen<'_> {
         let ty = self.ctype(arg);
         let arrays = self.arrays(io, "karg");
         out += &format!("\t{ty} *karg = data;\n");
-        out += &format!("\tu32 rev = {p}_revision(ops, dev, file);\n");
-        let arg_rev = if self.own_struct(arg) {
-            "rev".to_string()
-        } else {
-            out += &format!("\tu32 arg_rev = {};\n", self.revision_of(arg.spec()));
-            "arg_rev".to_string()
-        };
+        out += "\tu32 rev;\n";
+        let own = self.own_struct(arg);
+        if !own {
+            out += "\tu32 arg_rev;\n";
+        }
         out += &self.array_decls(&arrays);
         out += "\tint ret;\n\n";
+        // The driver may not have a table for this device (yet).
+        out += "\tif (!ops)\n\t\treturn -ENOTTY;\n";
+        out += &format!("\trev = {p}_revision(ops, dev, file);\n");
+        let arg_rev = if own {
+            "rev".to_string()
+        } else {
+            out += &format!("\targ_rev = {};\n", self.revision_of(arg.spec()));
+            "arg_rev".to_string()
+        };
         out += &format!("\tif (rev < {since} || !ops->{cb})\n\t\treturn -ENOTTY;\n");
         out += &perm;
         let newer = self.has_newer(s);

@@ -278,13 +278,14 @@ void accel_clear_out_queue_destroy(struct accel_queue_destroy *v)
 
 u32 accel_revision(const struct accel_ops *ops, struct file *file)
 {
-	return ops->revision ? ops->revision(file) : ACCEL_REVISION;
+	return ops && ops->revision ? ops->revision(file) : ACCEL_REVISION;
 }
 
 bool accel_privileged(const struct accel_ops *ops, struct file *file)
 {
-	return ops->privileged ? ops->privileged(file) :
-				   capable(CAP_SYS_ADMIN);
+	if (ops && ops->privileged)
+		return ops->privileged(file);
+	return capable(CAP_SYS_ADMIN);
 }
 
 /*

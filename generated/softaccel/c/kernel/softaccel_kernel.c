@@ -484,7 +484,7 @@ void softaccel_clear_out_doorbell(struct softaccel_doorbell *v)
 
 u32 softaccel_revision(const struct softaccel_ops *ops, struct file *file)
 {
-	return ops->revision ? ops->revision(file) : SOFTACCEL_REVISION;
+	return ops && ops->revision ? ops->revision(file) : SOFTACCEL_REVISION;
 }
 
 /*
