@@ -18,7 +18,9 @@
 //! memory), and driven from one table of generated inputs side by side
 //! with the Rust kernel crates: every struct's `validate_*_at` and
 //! `clear_out_*` (same errno, same cleared bytes) and the whole
-//! `softaccel_dispatch` (same errno, same caller memory afterwards).
+//! `softaccel_dispatch` (same errno, same caller memory afterwards); and
+//! the i386 conversion of `compat_ioctl` on the layout fixture whose
+//! layouts differ, against the model's offsets.
 
 // Tests report failure by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -1155,4 +1157,164 @@ fn dispatch_matches_the_rust_kernel_crates() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// The (offset, size) of every leaf member of `s` on `t`, nested structs
+/// walked: where the i386 conversion must move each value.
+fn leaves(
+    m: &Model,
+    s: &uabi::model::Struct,
+    t: uabi::target::Target,
+    base: u32,
+) -> Vec<(u32, u32)> {
+    use uabi::model::MemberKind;
+    let l = s.layout(t);
+    let mut out = Vec::new();
+    for (mem, ml) in s.members.iter().zip(&l.members) {
+        let off = base + ml.offset;
+        match &mem.kind {
+            MemberKind::Struct { id, count } => {
+                let inner = m.struct_(id);
+                let stride = inner.layout(t).size;
+                for i in 0..count.unwrap_or(1) {
+                    out.extend(leaves(m, inner, t, off + i * stride));
+                }
+            }
+            MemberKind::Union { .. }
+            | MemberKind::Scalar { .. }
+            | MemberKind::Pad { .. }
+            | MemberKind::Binary { .. }
+            | MemberKind::String { .. }
+            | MemberKind::UserPtr { .. } => out.push((off, ml.size)),
+        }
+    }
+    out
+}
+
+/// A 32-bit caller of an existing ABI whose i386 layout differs (the
+/// layout fixture `i386-trap.yaml`: a u64 after a u32, tail padding, both
+/// nested): through `compat_ioctl` with the i386 command, the callback
+/// sees every value at its x86_64 offset, and what it writes goes back at
+/// the i386 offsets, nothing past the i386 size.
+#[test]
+fn i386_compat_conversion() {
+    if !have("gcc") {
+        uabi_test_support::skipped("C kernel side behaviour (i386 compat)", "no gcc");
+        return;
+    }
+    use uabi::target::Target;
+    let m = load(&repo_root().join("codegen/tests/fixtures/layout/i386-trap.yaml"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_kernel_i386");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    write_tree(&m, &dir);
+    for h in SHADOWED {
+        let p = dir.join("shadow").join(h);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "").unwrap();
+    }
+    // An x86_64 kernel: the conversion is compiled in.
+    std::fs::write(
+        dir.join("shim.h"),
+        SHIM.replace("#define IS_ENABLED(x) 0", "#define IS_ENABLED(x) 1"),
+    )
+    .unwrap();
+    let p = c_kernel::c_prefix(&m);
+    let mut main = String::from(
+        "#include <stdio.h>\n#include \"trap/c/kernel/trap_kernel.h\"\n\
+         u8 *umem;\nu64 ubase, ulen;\nstatic u8 seen[256];\n",
+    );
+    for io in &m.ioctls {
+        let s = m.struct_(io.arg.as_ref().unwrap());
+        let n = uabi::names::snake(&io.name);
+        writeln!(
+            main,
+            "static int cb_{n}(struct file *f, {} *a)\n{{\n\t(void)f;\n\
+             \tmemcpy(seen, a, sizeof(*a));\n\tfor (size_t j = 0; j < sizeof(*a); j++)\n\
+             \t\t((u8 *)a)[j] = (u8)(j * 7 + 1);\n\treturn 0;\n}}",
+            c::aggregate_tag(&m, s)
+        )
+        .unwrap();
+    }
+    main += &format!("static const struct {p}_ops ops = {{\n");
+    for io in &m.ioctls {
+        let n = uabi::names::snake(&io.name);
+        writeln!(main, "\t.{n} = cb_{n},").unwrap();
+    }
+    main += "};\nint main(int argc, char **argv)\n{\n\tstatic u8 mem[256];\n\
+             \tstruct file file = { 0 };\n\tunsigned cmd = strtoul(argv[1], NULL, 16);\n\
+             \tsize_t n = strtoul(argv[2], NULL, 10);\n\
+             \tumem = mem;\n\tubase = 0x10000;\n\tulen = sizeof(mem);\n\
+             \tfor (int i = 0; i < 256; i++) {\n\t\tunsigned x;\n\
+             \t\tsscanf(argv[3] + 2 * i, \"%2x\", &x);\n\t\tmem[i] = (u8)x;\n\t}\n";
+    main += &format!("\tlong ret = {p}_dispatch(&ops, &file, cmd, 0x10000, true);\n");
+    main += "\tprintf(\"%ld \", ret);\n\tfor (size_t i = 0; i < n; i++)\n\
+             \t\tprintf(\"%02x\", seen[i]);\n\tprintf(\" \");\n\
+             \tfor (size_t i = 0; i < sizeof(mem); i++)\n\t\tprintf(\"%02x\", mem[i]);\n\
+             \tprintf(\"\\n\");\n\t(void)argc;\n\treturn 0;\n}\n";
+    std::fs::write(dir.join("main.c"), main).unwrap();
+    let exe = dir.join("i386");
+    let out = Command::new("gcc")
+        .current_dir(&dir)
+        .args([
+            "-std=gnu11",
+            "-O1",
+            "-Wall",
+            "-Werror",
+            "-Wno-unused-function",
+        ])
+        .args(["-Ishadow", "-I.", "-include", "shim.h", "-o"])
+        .arg(&exe)
+        .args(["main.c", "trap/c/kernel/trap_kernel.c"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the userspace build of the i386 conversion failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for io in &m.ioctls {
+        let s = m.struct_(io.arg.as_ref().unwrap());
+        let (nat, c32) = (s.layout(Target::X86_64).size, s.layout(Target::I386).size);
+        let native = leaves(&m, s, Target::X86_64, 0);
+        let compat = leaves(&m, s, Target::I386, 0);
+        assert!(
+            native != compat || nat != c32,
+            "{}: the fixture's layouts no longer differ",
+            io.name
+        );
+        // The caller's bytes: each value at its i386 offset, then 0xaa.
+        let mut mem = vec![0xaau8; 256];
+        let mut seen = vec![0u8; nat as usize];
+        mem[..c32 as usize].fill(0);
+        for ((no, size), (co, _)) in native.iter().zip(&compat) {
+            for k in 0..*size {
+                let b = (rng.next() % 255 + 1) as u8;
+                mem[(co + k) as usize] = b;
+                if io.dir.copies_in() {
+                    seen[(no + k) as usize] = b;
+                }
+            }
+        }
+        let input = hex(&mem);
+        // What goes back: the callback's pattern, moved to i386 offsets.
+        if io.dir.copies_out() {
+            mem[..c32 as usize].fill(0);
+            for ((no, size), (co, _)) in native.iter().zip(&compat) {
+                for k in 0..*size {
+                    mem[(co + k) as usize] = ((no + k) * 7 + 1) as u8;
+                }
+            }
+        }
+        let cmd = io.cmds[&Target::I386].unwrap();
+        let out = Command::new(&exe)
+            .args([format!("{cmd:x}"), nat.to_string(), input])
+            .output()
+            .unwrap();
+        let got = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let want = format!("0 {} {}", hex(&seen), hex(&mem));
+        assert_eq!(got, want, "ioctl {} (i386 command {cmd:#x})", io.name);
+    }
 }
