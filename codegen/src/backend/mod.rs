@@ -7,6 +7,7 @@ use crate::model::Model;
 use std::path::PathBuf;
 
 pub mod c;
+pub mod c_kernel;
 pub mod go;
 pub mod python;
 pub mod rust;
