@@ -172,3 +172,964 @@ fn kernel_side_builds_with_w1_sparse_and_checkpatch_clean() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+// ---------------------------------------------------------------- behaviour
+
+use softaccel_kernel::operations as ko;
+use softaccel_kernel::uapi as su;
+use softaccel_kernel::{Errno, UserArray};
+use std::cell::{Cell, RefCell};
+use uabi_runtime::BufferMem;
+use uabi_runtime::nla::{self, Order};
+use uabi_runtime::zerocopy::{FromBytes, IntoBytes};
+
+/// The caller's memory, the same on both sides: the argument, the
+/// request, the reply buffer. Addresses outside it fault.
+const BASE: u64 = 0x10000;
+const MEM: usize = 0x30000;
+const ARG: u64 = BASE;
+const REQ: u64 = BASE + 0x100;
+const REPLY: u64 = BASE + 0x18000;
+/// Bytes of the reply area compared (it starts filled with 0xaa).
+const SHOWN: usize = 320;
+
+/// One CONTROL call: the driver's revision and privilege, the argument's
+/// addresses and sizes, the request bytes (placed at `REQ`), and the errno
+/// every callback returns after writing its reply (0: none).
+#[derive(Clone, Debug)]
+struct Case {
+    rev: u32,
+    privileged: bool,
+    req_addr: u64,
+    req_len: u32,
+    reply_addr: u64,
+    reply_cap: u32,
+    bytes: Vec<u8>,
+    fail: i32,
+}
+
+impl Case {
+    fn new(bytes: Vec<u8>) -> Case {
+        Case {
+            rev: 3,
+            privileged: true,
+            req_addr: REQ,
+            req_len: bytes.len() as u32,
+            reply_addr: REPLY,
+            reply_cap: 4096,
+            bytes,
+            fail: 0,
+        }
+    }
+
+    fn line(&self) -> String {
+        let hex: String = self.bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "{} {} {} {} {} {} {} {}\n",
+            self.rev,
+            u8::from(self.privileged),
+            self.req_addr,
+            self.req_len,
+            self.reply_addr,
+            self.reply_cap,
+            self.fail,
+            if hex.is_empty() { "-".to_string() } else { hex }
+        )
+    }
+}
+
+/// A message: the header, then what `f` writes.
+fn msg(op: u16, f: impl FnOnce(&mut nla::Writer<'_>)) -> Vec<u8> {
+    let mut buf = vec![0u8; 70000];
+    let mut w = nla::Writer::new(&mut buf);
+    w.header(&nla::Header {
+        op,
+        ..nla::Header::default()
+    });
+    f(&mut w);
+    let n = w.finish().unwrap();
+    buf.truncate(n);
+    buf
+}
+
+/// The Rust driver: the same callbacks as the C harness's.
+struct Fake {
+    rev: Cell<u32>,
+    privileged: Cell<bool>,
+    fail: Cell<i32>,
+    log: RefCell<Vec<String>>,
+}
+
+impl Fake {
+    fn log(&self, s: String) {
+        self.log.borrow_mut().push(s);
+    }
+    fn result(&self) -> Result<(), Errno> {
+        match self.fail.get() {
+            0 => Ok(()),
+            e => Err(Errno(e)),
+        }
+    }
+}
+
+impl accel_kernel::Ops for Fake {
+    type File = u32;
+    fn privileged(&self, _: &u32) -> bool {
+        self.privileged.get()
+    }
+    fn get_param(&self, _: &u32, _: &mut accel_kernel::uapi::GetParam) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn set_param(&self, _: &u32, _: &mut accel_kernel::uapi::SetParam) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn bo_create(&self, _: &u32, _: &mut accel_kernel::uapi::BoCreate) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn bo_info(&self, _: &u32, _: &mut accel_kernel::uapi::BoInfo) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn bo_destroy(&self, _: &u32, _: &mut accel_kernel::uapi::BoDestroy) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn queue_create(&self, _: &u32, _: &mut accel_kernel::uapi::QueueCreate) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn queue_destroy(
+        &self,
+        _: &u32,
+        _: &mut accel_kernel::uapi::QueueDestroy,
+    ) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+}
+
+impl softaccel_kernel::Ops for Fake {
+    fn softaccel_revision(&self) -> u32 {
+        self.rev.get()
+    }
+    fn submit(&self, _: &u32, _: &mut su::Submit, _: UserArray<'_, su::Cmd>) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn wait(&self, _: &u32, _: &mut su::Wait) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn perf_stats(
+        &self,
+        _: &u32,
+        _: &mut su::PerfStats,
+        _: UserArray<'_, su::PerfCounter>,
+    ) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn queue_info(&self, _: &u32, _: &mut su::QueueInfo) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn ring_queue_create(&self, _: &u32, _: &mut su::RingQueueCreate) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn doorbell(&self, _: &u32, _: &mut su::Doorbell) -> Result<(), Errno> {
+        Err(Errno::ENOTTY)
+    }
+    fn operation_failed(&self, _: &u32, op: u16, e: nla::Error) {
+        self.log(format!("failed:{op}:{}:{}:{}", e.errno.0, e.offset, e.attr));
+    }
+    fn op_get_status(
+        &self,
+        _: &u32,
+        req: ko::GetStatusRequest<'_>,
+        r: &mut ko::GetStatusReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        self.log(format!("get_status:{}", req.as_bytes().len()));
+        r.fw_version("fw-1.2.3")
+            .temperature_mc(-1500)
+            .power_state(1);
+        for i in 0..2u32 {
+            r.engine(|e| {
+                e.index(i)
+                    .kind(0)
+                    .busy_ns(100 * u64::from(i + 1))
+                    .completed(7 + 2 * u64::from(i));
+            });
+        }
+        self.result()
+    }
+    fn op_get_counters(
+        &self,
+        _: &u32,
+        req: ko::GetCountersRequest<'_>,
+        r: &mut ko::GetCountersReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        self.log(format!("get_counters:{}", req.as_bytes().len()));
+        r.submissions(1)
+            .completions(2)
+            .bytes_moved(3)
+            .errors(u64::MAX);
+        self.result()
+    }
+    fn op_set_power_state(
+        &self,
+        _: &u32,
+        req: ko::SetPowerStateRequest<'_>,
+        r: &mut ko::SetPowerStateReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        let s = req.state();
+        self.log(format!(
+            "set_power_state:{}:{}",
+            u8::from(s.is_some()),
+            s.unwrap_or(0)
+        ));
+        r.state(s.unwrap_or(0));
+        self.result()
+    }
+    fn op_reset_queue(
+        &self,
+        _: &u32,
+        req: ko::ResetQueueRequest<'_>,
+        r: &mut ko::ResetQueueReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        let (q, m) = (req.queue(), req.mode());
+        self.log(format!(
+            "reset_queue:{}:{}:{}:{}",
+            u8::from(q.is_some()),
+            q.unwrap_or(0),
+            u8::from(m.is_some()),
+            m.unwrap_or(0)
+        ));
+        if q == Some(99) {
+            return Err(Errno::ENOENT);
+        }
+        r.cancelled(q.unwrap_or(0).wrapping_add(10 * m.unwrap_or(0)));
+        self.result()
+    }
+    fn op_get_tunables(
+        &self,
+        _: &u32,
+        req: ko::GetTunablesRequest<'_>,
+        r: &mut ko::GetTunablesReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        self.log(format!("get_tunables:{}", req.as_bytes().len()));
+        r.time_slice_ns(5_000_000);
+        self.result()
+    }
+    fn op_set_tunables(
+        &self,
+        _: &u32,
+        req: ko::SetTunablesRequest<'_>,
+        r: &mut ko::SetTunablesReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        let v = req.time_slice_ns();
+        self.log(format!(
+            "set_tunables:{}:{}",
+            u8::from(v.is_some()),
+            v.unwrap_or(0)
+        ));
+        r.time_slice_ns(v.unwrap_or(1_234_567));
+        self.result()
+    }
+    fn op_fw_command(
+        &self,
+        _: &u32,
+        req: ko::FwCommandRequest<'_>,
+        r: &mut ko::FwCommandReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        let q = req.request();
+        self.log(format!(
+            "fw_command:{}:{}",
+            u8::from(q.is_some()),
+            q.map_or(0, |q| u32::from_be(q.tag))
+        ));
+        if let Some(q) = q {
+            let sum = u64::from(u32::from_be(q.arg0)) + u64::from(u32::from_be(q.arg1));
+            let mut rep = su::FwReply::read_from_bytes(&[0u8; 24][..]).unwrap();
+            rep.r#type = q.r#type;
+            rep.tag = q.tag;
+            rep.value0 = sum.to_be();
+            rep.value1 = 0xdead_beef_u64.to_be();
+            r.reply(&rep);
+        }
+        self.result()
+    }
+}
+
+/// One case through `softaccel_kernel::dispatch`, as the C harness
+/// prints it.
+fn rust_side(c: &Case) -> String {
+    let fake = Fake {
+        rev: Cell::new(c.rev),
+        privileged: Cell::new(c.privileged),
+        fail: Cell::new(c.fail),
+        log: RefCell::new(Vec::new()),
+    };
+    let mut buf = vec![0u8; MEM];
+    let at = |a: u64| (a - BASE) as usize;
+    buf[at(REQ)..at(REQ) + c.bytes.len()].copy_from_slice(&c.bytes);
+    buf[at(REPLY)..at(REPLY) + SHOWN].fill(0xaa);
+    let arg = su::Control {
+        request: c.req_addr,
+        reply: c.reply_addr,
+        request_len: c.req_len,
+        reply_cap: c.reply_cap,
+        ..su::Control::read_from_bytes(&[0u8; 40][..]).unwrap()
+    };
+    buf[..40].copy_from_slice(arg.as_bytes());
+    let mem = BufferMem::new(BASE, &mut buf);
+    let r = softaccel_kernel::dispatch(&fake, &5u32, &mem, su::IOCTL_CONTROL, ARG);
+    drop(mem);
+    let out = su::Control::read_from_bytes(&buf[..40]).unwrap();
+    let hex: String = buf[at(REPLY)..at(REPLY) + SHOWN]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "{} {} {} {} [{}] {hex}",
+        r.err().map_or(0, |e| e.0),
+        out.reply_len,
+        out.error_offset,
+        out.error_attr,
+        fake.log.borrow().join(",")
+    )
+}
+
+/// The kernel API the control part uses, for a userspace build: user
+/// memory is a buffer at `BASE` (any other address faults, as with
+/// `BufferMem`), allocation is malloc.
+const SHIM: &str = r#"
+#define _GNU_SOURCE
+#include <endian.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef int64_t s64;
+#define __user
+#define U16_MAX 0xffff
+#define U32_MAX 0xffffffffU
+#define S64_MIN INT64_MIN
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
+#define ALIGN(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define BIT_ULL(n) (1ULL << (n))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define GFP_KERNEL 0
+#define CAP_SYS_ADMIN 21
+#define GU(t) static inline t gu_##t(const void *p) { t v; memcpy(&v, p, sizeof(v)); return v; }
+GU(u16) GU(u32) GU(u64) GU(s16) GU(s32) GU(s64)
+#define get_unaligned(p) _Generic((p), const u16 *: gu_u16, const u32 *: gu_u32, \
+	const u64 *: gu_u64, const s16 *: gu_s16, const s32 *: gu_s32, const s64 *: gu_s64)(p)
+static inline u16 get_unaligned_be16(const void *p) { u16 v; memcpy(&v, p, 2); return be16toh(v); }
+static inline u16 get_unaligned_le16(const void *p) { u16 v; memcpy(&v, p, 2); return le16toh(v); }
+static inline u32 get_unaligned_be32(const void *p) { u32 v; memcpy(&v, p, 4); return be32toh(v); }
+static inline u32 get_unaligned_le32(const void *p) { u32 v; memcpy(&v, p, 4); return le32toh(v); }
+static inline u64 get_unaligned_be64(const void *p) { u64 v; memcpy(&v, p, 8); return be64toh(v); }
+static inline u64 get_unaligned_le64(const void *p) { u64 v; memcpy(&v, p, 8); return le64toh(v); }
+#define cpu_to_be16 htobe16
+#define cpu_to_le16 htole16
+#define cpu_to_be32 htobe32
+#define cpu_to_le32 htole32
+#define cpu_to_be64 htobe64
+#define cpu_to_le64 htole64
+static inline s64 sign_extend64(u64 v, int idx) { int s = 63 - idx; return (s64)(v << s) >> s; }
+static inline void *memchr_inv(const void *p, int c, size_t n)
+{
+	const u8 *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != (u8)c)
+			return (void *)(b + i);
+	return NULL;
+}
+static inline void *kvmalloc(size_t n, int f) { (void)f; return malloc(n); }
+static inline void *kvzalloc(size_t n, int f) { (void)f; return calloc(1, n); }
+static inline void kvfree(const void *p) { free((void *)p); }
+static bool cap_sys_admin;
+static inline bool capable(int cap) { (void)cap; return cap_sys_admin; }
+
+#define UBASE 0x10000ULL
+#define USIZE 0x30000ULL
+static u8 *umem;
+static inline void *u64_to_user_ptr(u64 a) { return (void *)(uintptr_t)a; }
+static inline u8 *uaddr(const void *p, unsigned long n)
+{
+	u64 a = (u64)(uintptr_t)p;
+	if (a < UBASE || a - UBASE > USIZE || n > USIZE - (a - UBASE))
+		return NULL;
+	return umem + (a - UBASE);
+}
+static inline unsigned long copy_from_user(void *to, const void *from, unsigned long n)
+{
+	u8 *s = uaddr(from, n);
+	if (!s)
+		return n;
+	memcpy(to, s, n);
+	return 0;
+}
+static inline unsigned long copy_to_user(void *to, const void *from, unsigned long n)
+{
+	u8 *d = uaddr(to, n);
+	if (!d)
+		return n;
+	memcpy(d, from, n);
+	return 0;
+}
+"#;
+
+/// What branch ck's header defines that the control part uses: the two
+/// ops tables (their control-related members) and the validation of the
+/// struct a binary attribute carries (softaccel's rules, as the Rust
+/// crate's validate_fw_request_at has them).
+const STAND_INS: &str = r#"
+struct file { int id; };
+struct accel_ops {
+	u32 (*revision)(struct file *file);
+	bool (*privileged)(struct file *file);
+};
+struct softaccel_control_ops;
+struct softaccel_ops {
+	const struct accel_ops *accel;
+	u32 (*revision)(struct file *file);
+	const struct softaccel_control_ops *control;
+};
+static int softaccel_validate_fw_request_at(const struct softaccel_fw_request *v, u32 rev)
+{
+	u16 t = be16toh(v->type);
+	(void)rev;
+	if (t < 1 || t > 3 || v->reserved[0] || v->reserved[1])
+		return -EINVAL;
+	return 0;
+}
+"#;
+
+/// The driver of the harness (the Rust `Fake`'s twin) and its main loop:
+/// one case a line in, one result a line out.
+const HARNESS: &str = r#"
+static char calls[8192];
+static int fail_with;
+static u32 drv_rev;
+static bool drv_priv;
+
+static void logc(const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = strlen(calls);
+	if (n)
+		calls[n++] = ',';
+	va_start(ap, fmt);
+	vsnprintf(calls + n, sizeof(calls) - n, fmt, ap);
+	va_end(ap);
+}
+
+static u32 t_revision(struct file *f) { (void)f; return drv_rev; }
+static bool t_privileged(struct file *f) { (void)f; return drv_priv; }
+
+static void t_failed(struct file *f, u16 op, int err, u32 off, u16 attr)
+{
+	(void)f;
+	logc("failed:%u:%d:%u:%u", op, -err, off, attr);
+}
+
+static int t_get_status(struct file *f, const struct softaccel_get_status_req *req, struct softaccel_reply *r)
+{
+	(void)f;
+	logc("get_status:%u", req->attrs_len);
+	softaccel_reply_put_status_fw_version(r, "fw-1.2.3");
+	softaccel_reply_put_status_temperature_mc(r, -1500);
+	softaccel_reply_put_status_power_state(r, 1);
+	for (u32 i = 0; i < 2; i++) {
+		size_t n = softaccel_reply_start_status_engine(r);
+		softaccel_reply_put_engine_index(r, i);
+		softaccel_reply_put_engine_kind(r, 0);
+		softaccel_reply_put_engine_busy_ns(r, 100 * (u64)(i + 1));
+		softaccel_reply_put_engine_completed(r, 7 + 2 * (u64)i);
+		softaccel_reply_nest_end(r, n);
+	}
+	return -fail_with;
+}
+
+static int t_get_counters(struct file *f, const struct softaccel_get_counters_req *req, struct softaccel_reply *r)
+{
+	(void)f;
+	logc("get_counters:%u", req->attrs_len);
+	softaccel_reply_put_counters_submissions(r, 1);
+	softaccel_reply_put_counters_completions(r, 2);
+	softaccel_reply_put_counters_bytes_moved(r, 3);
+	softaccel_reply_put_counters_errors(r, UINT64_MAX);
+	return -fail_with;
+}
+
+static int t_set_power_state(struct file *f, const struct softaccel_set_power_state_req *req, struct softaccel_reply *r)
+{
+	(void)f;
+	logc("set_power_state:%d:%u", req->has_state, req->has_state ? req->state : 0);
+	softaccel_reply_put_power_state(r, req->has_state ? req->state : 0);
+	return -fail_with;
+}
+
+static int t_reset_queue(struct file *f, const struct softaccel_reset_queue_req *req, struct softaccel_reply *r)
+{
+	u32 q = req->has_queue ? req->queue : 0, m = req->has_mode ? req->mode : 0;
+	(void)f;
+	logc("reset_queue:%d:%u:%d:%u", req->has_queue, q, req->has_mode, m);
+	if (req->has_queue && q == 99)
+		return -ENOENT;
+	softaccel_reply_put_queue_reset_cancelled(r, q + 10 * m);
+	return -fail_with;
+}
+
+static int t_get_tunables(struct file *f, const struct softaccel_get_tunables_req *req, struct softaccel_reply *r)
+{
+	(void)f;
+	logc("get_tunables:%u", req->attrs_len);
+	softaccel_reply_put_tunables_time_slice_ns(r, 5000000);
+	return -fail_with;
+}
+
+static int t_set_tunables(struct file *f, const struct softaccel_set_tunables_req *req, struct softaccel_reply *r)
+{
+	(void)f;
+	logc("set_tunables:%d:%llu", req->has_time_slice_ns,
+	     (unsigned long long)(req->has_time_slice_ns ? req->time_slice_ns : 0));
+	softaccel_reply_put_tunables_time_slice_ns(r, req->has_time_slice_ns ? req->time_slice_ns : 1234567);
+	return -fail_with;
+}
+
+static int t_fw_command(struct file *f, const struct softaccel_fw_command_req *req, struct softaccel_reply *r)
+{
+	(void)f;
+	logc("fw_command:%d:%u", req->has_request, req->has_request ? be32toh(req->request.tag) : 0);
+	if (req->has_request) {
+		struct softaccel_fw_reply rep;
+		memset(&rep, 0, sizeof(rep));
+		rep.type = req->request.type;
+		rep.tag = req->request.tag;
+		rep.value0 = htobe64((u64)be32toh(req->request.arg0) + be32toh(req->request.arg1));
+		rep.value1 = htobe64(0xdeadbeefULL);
+		softaccel_reply_put_fw_reply(r, &rep);
+	}
+	return -fail_with;
+}
+
+static const struct accel_ops t_accel = { .privileged = t_privileged };
+static const struct softaccel_control_ops t_control = {
+	.operation_failed = t_failed,
+	.op_get_status = t_get_status,
+	.op_get_counters = t_get_counters,
+	.op_set_power_state = t_set_power_state,
+	.op_reset_queue = t_reset_queue,
+	.op_get_tunables = t_get_tunables,
+	.op_set_tunables = t_set_tunables,
+	.op_fw_command = t_fw_command,
+};
+static const struct softaccel_ops t_ops = {
+	.accel = &t_accel,
+	.revision = t_revision,
+	.control = &t_control,
+};
+
+int main(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	static u8 bytes[70000];
+
+	umem = malloc(USIZE);
+	while (getline(&line, &cap, stdin) > 0) {
+		unsigned long long raddr, paddr;
+		unsigned int rev, priv, rlen, pcap;
+		int fail, off = 0;
+		char *hex;
+		size_t nb = 0;
+		struct softaccel_control arg;
+		struct file file = { 5 };
+		int ret;
+
+		if (sscanf(line, "%u %u %llu %u %llu %u %d %n", &rev, &priv, &raddr, &rlen, &paddr, &pcap, &fail, &off) < 7)
+			return 2;
+		hex = line + off;
+		if (*hex != '-')
+			for (; hex[0] && hex[1] && hex[0] != '\n'; hex += 2)
+				sscanf(hex, "%2hhx", &bytes[nb++]);
+		memset(umem, 0, USIZE);
+		memcpy(umem + (0x100), bytes, nb);
+		memset(umem + 0x18000, 0xaa, SHOWN_BYTES);
+		drv_rev = rev;
+		drv_priv = priv;
+		fail_with = fail;
+		calls[0] = 0;
+		memset(&arg, 0, sizeof(arg));
+		arg.request = raddr;
+		arg.reply = paddr;
+		arg.request_len = rlen;
+		arg.reply_cap = pcap;
+		/* The dispatcher's ENOTTY for a driver older than CONTROL. */
+		ret = rev < 3 ? -ENOTTY : softaccel_control(&t_ops, &file, &arg);
+		printf("%d %u %u %u [%s] ", -ret, arg.reply_len, arg.error_offset, arg.error_attr, calls);
+		for (int i = 0; i < SHOWN_BYTES; i++)
+			printf("%02x", umem[0x18000 + i]);
+		printf("\n");
+	}
+	free(line);
+	free(umem);
+	return 0;
+}
+"#;
+
+/// The text between a part's begin and end markers.
+fn part<'a>(text: &'a str, what: &str) -> &'a str {
+    let begin = format!("/* {what}: begin */");
+    let end = format!("/* {what}: end */");
+    let b = text.find(&begin).unwrap_or_else(|| panic!("no `{begin}`"));
+    let e = text.find(&end).unwrap_or_else(|| panic!("no `{end}`"));
+    &text[b..e + end.len()]
+}
+
+/// Builds the control part with the shim and the harness; None (after
+/// reporting a skip) without gcc.
+fn build_harness(dir: &Path) -> Option<PathBuf> {
+    if Command::new("gcc").arg("--version").output().is_err() {
+        uabi_test_support::skipped("the C control part's behaviour", "no gcc");
+        return None;
+    }
+    write_tree(dir);
+    let k = dir.join("softaccel/c/kernel");
+    let h = std::fs::read_to_string(k.join("softaccel_kernel.h")).unwrap();
+    let c = std::fs::read_to_string(k.join("softaccel_kernel.c")).unwrap();
+    let src = format!(
+        "{SHIM}\n#include \"softaccel/c/softaccel.h\"\n#define SHOWN_BYTES {SHOWN}\n{STAND_INS}\n{}\n{}\n{HARNESS}",
+        part(&h, "softaccel control messages"),
+        part(&c, "softaccel control messages")
+    );
+    std::fs::write(dir.join("harness.c"), src).unwrap();
+    let exe = dir.join("harness");
+    let out = Command::new("gcc")
+        .args([
+            "-std=gnu11",
+            "-O1",
+            "-g",
+            "-Wall",
+            "-Werror",
+            "-Wno-unused-function",
+        ])
+        .args(["-fsanitize=address,undefined", "-fno-sanitize-recover=all"])
+        .arg("-I")
+        .arg(dir)
+        .arg(dir.join("harness.c"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the harness does not build:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(exe)
+}
+
+/// Every case through the C harness, one output line each.
+fn c_side(exe: &Path, cases: &[Case]) -> Vec<String> {
+    use std::io::Write as _;
+    let mut child = Command::new(exe)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input: String = cases.iter().map(Case::line).collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "the harness failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Compares both sides on every case; returns the errnos seen.
+fn compare(exe: &Path, cases: &[Case]) -> std::collections::BTreeSet<i32> {
+    let c = c_side(exe, cases);
+    assert_eq!(c.len(), cases.len(), "one line per case");
+    for (case, c) in cases.iter().zip(&c) {
+        let r = rust_side(case);
+        assert_eq!(&r, c, "Rust (left) and C (right) differ on {case:?}");
+    }
+    c.iter()
+        .filter_map(|l| l.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+/// Valid requests of every operation, and every way to get one wrong.
+fn table() -> Vec<Case> {
+    use ko::attr;
+    let mut v = Vec::new();
+    let mut add = |c: Case| v.push(c);
+    let fw = |ty: u16, res: u8, tag: u32| {
+        let mut m = [0u8; 16];
+        m[..2].copy_from_slice(&ty.to_be_bytes());
+        m[2] = res;
+        m[4..8].copy_from_slice(&tag.to_be_bytes());
+        m[8..12].copy_from_slice(&5u32.to_be_bytes());
+        m[12..].copy_from_slice(&7u32.to_be_bytes());
+        m
+    };
+    // The header.
+    add(Case::new(vec![]));
+    add(Case::new(vec![1, 0, 0, 0, 0, 0, 0]));
+    add(Case::new(vec![1, 0, 1, 0, 0, 0, 0, 0]));
+    add(Case::new(vec![1, 0, 0, 0, 0, 0, 0, 1]));
+    add(Case::new(msg(0, |_| {})));
+    add(Case::new(msg(8, |_| {})));
+    add(Case::new(msg(0xffff, |_| {})));
+    // Every operation, valid.
+    for op in 1..=7u16 {
+        add(Case::new(msg(op, |_| {})));
+    }
+    add(Case::new(msg(ko::OP_SET_POWER_STATE, |w| {
+        w.put_u32(attr::power::STATE, 1, Order::Native)
+    })));
+    add(Case::new(msg(ko::OP_RESET_QUEUE, |w| {
+        w.put_u32(attr::queue_reset::QUEUE, 3, Order::Native);
+        w.put_u32(attr::queue_reset::MODE, 1, Order::Native);
+    })));
+    add(Case::new(msg(ko::OP_SET_TUNABLES, |w| {
+        w.put_u64(attr::tunables::TIME_SLICE_NS, 20_000, Order::Native)
+    })));
+    add(Case::new(msg(ko::OP_FW_COMMAND, |w| {
+        w.put(attr::fw::REQUEST, &fw(1, 0, 0x1234))
+    })));
+    // Privilege, revision, the callback's own errno.
+    let mut c = Case::new(msg(ko::OP_SET_POWER_STATE, |w| {
+        w.put_u32(attr::power::STATE, 0, Order::Native)
+    }));
+    c.privileged = false;
+    add(c.clone());
+    c.privileged = true;
+    c.rev = 4;
+    add(c.clone());
+    c.rev = 2;
+    add(c.clone());
+    let mut c = Case::new(msg(ko::OP_GET_COUNTERS, |_| {}));
+    c.fail = 5;
+    add(c);
+    let mut c = Case::new(msg(ko::OP_RESET_QUEUE, |w| {
+        w.put_u32(attr::queue_reset::QUEUE, 99, Order::Native)
+    }));
+    c.privileged = false;
+    add(c.clone());
+    c.privileged = true;
+    add(c);
+    // Attribute checks.
+    for (op, f) in [
+        (
+            ko::OP_SET_POWER_STATE,
+            &(|w: &mut nla::Writer<'_>| w.put_u32(attr::power::STATE, 7, Order::Native))
+                as &dyn Fn(&mut nla::Writer<'_>),
+        ),
+        (ko::OP_SET_POWER_STATE, &|w| {
+            w.put_u16(attr::power::STATE, 1, Order::Native)
+        }),
+        (ko::OP_SET_POWER_STATE, &|w| {
+            w.put_u32(attr::power::STATE | nla::NLA_F_NESTED, 1, Order::Native)
+        }),
+        (ko::OP_SET_POWER_STATE, &|w| w.put_u32(2, 1, Order::Native)),
+        (ko::OP_SET_POWER_STATE, &|w| {
+            w.put_u32(2 | nla::NLA_F_OPTIONAL, 1, Order::Native)
+        }),
+        (ko::OP_SET_POWER_STATE, &|w| {
+            w.put_u32(attr::power::STATE | nla::NLA_F_OPTIONAL, 1, Order::Native)
+        }),
+        (ko::OP_RESET_QUEUE, &|w| {
+            w.put_u32(attr::queue_reset::QUEUE, 0, Order::Native)
+        }),
+        (ko::OP_RESET_QUEUE, &|w| {
+            w.put_u32(attr::queue_reset::QUEUE, 1, Order::Native);
+            w.put_u32(attr::queue_reset::MODE, 2, Order::Native);
+        }),
+        (ko::OP_RESET_QUEUE, &|w| {
+            w.put_u32(attr::queue_reset::QUEUE, 1, Order::Native);
+            w.put_u32(attr::queue_reset::QUEUE, 2, Order::Native);
+        }),
+        (ko::OP_RESET_QUEUE, &|w| {
+            w.put_u32(attr::queue_reset::CANCELLED, 1, Order::Native)
+        }),
+        (ko::OP_SET_TUNABLES, &|w| {
+            w.put_u64(attr::tunables::TIME_SLICE_NS, 9_999, Order::Native)
+        }),
+        (ko::OP_SET_TUNABLES, &|w| {
+            w.put_u64(attr::tunables::TIME_SLICE_NS, 1_000_000_000, Order::Native)
+        }),
+        (ko::OP_SET_TUNABLES, &|w| {
+            w.put_u64(attr::tunables::TIME_SLICE_NS, 1_000_000_001, Order::Native)
+        }),
+        (ko::OP_SET_TUNABLES, &|w| {
+            w.put_u64(attr::tunables::TIME_SLICE_NS, u64::MAX, Order::Native)
+        }),
+        (ko::OP_SET_TUNABLES, &|w| {
+            w.put_u32(attr::tunables::TIME_SLICE_NS, 20_000, Order::Native)
+        }),
+        (ko::OP_FW_COMMAND, &|w| {
+            w.put(attr::fw::REQUEST, &fw(0, 0, 1))
+        }),
+        (ko::OP_FW_COMMAND, &|w| {
+            w.put(attr::fw::REQUEST, &fw(4, 0, 1))
+        }),
+        (ko::OP_FW_COMMAND, &|w| {
+            w.put(attr::fw::REQUEST, &fw(2, 1, 1))
+        }),
+        (ko::OP_FW_COMMAND, &|w| {
+            w.put(attr::fw::REQUEST, &fw(3, 0, 1)[..12])
+        }),
+        (ko::OP_FW_COMMAND, &|w| w.put(attr::fw::REPLY, &[0u8; 24])),
+        (ko::OP_GET_STATUS, &|w| w.put_u32(1, 1, Order::Native)),
+        (ko::OP_GET_STATUS, &|w| {
+            w.put_u32(9 | nla::NLA_F_OPTIONAL, 1, Order::Native)
+        }),
+    ] {
+        add(Case::new(msg(op, f)));
+    }
+    // Truncated attributes: too short a length, past the end, a stray
+    // tail, the last one without its padding.
+    let base = msg(ko::OP_SET_POWER_STATE, |_| {});
+    for tail in [
+        vec![3u8, 0, 1, 0],
+        vec![9, 0, 1, 0, 0, 0, 0, 0],
+        vec![8, 0],
+        vec![5, 0, 9 | 0x40, 0, 1],
+        vec![8, 0, 1, 0, 1, 0, 0, 0, 1],
+    ] {
+        let mut m = base.clone();
+        m.extend(tail);
+        add(Case::new(m));
+    }
+    // Reply sizes around what get-status needs, and none.
+    for cap in [0u32, 7, 8, 12, 60, 100, 147, 148, 4096] {
+        let mut c = Case::new(msg(ko::OP_GET_STATUS, |_| {}));
+        c.reply_cap = cap;
+        add(c);
+    }
+    // The user-pointer checks of request and reply.
+    let ok = msg(ko::OP_GET_TUNABLES, |_| {});
+    let mut c = Case::new(ok.clone());
+    c.req_len = 65_537;
+    add(c.clone());
+    c.req_len = 65_536;
+    add(c.clone());
+    c.req_len = ok.len() as u32;
+    c.req_addr = 0;
+    add(c.clone());
+    c.req_addr = u64::MAX - 3;
+    add(c.clone());
+    c.req_addr = BASE + MEM as u64 - 4;
+    add(c.clone());
+    c.req_addr = REQ;
+    c.reply_addr = 0;
+    add(c.clone());
+    c.reply_cap = 0;
+    add(c.clone());
+    c.reply_addr = BASE + MEM as u64 - 10;
+    c.reply_cap = 4096;
+    add(c.clone());
+    c.reply_addr = REPLY;
+    c.reply_cap = 65_537;
+    add(c.clone());
+    c.reply_cap = 65_536;
+    add(c);
+    v
+}
+
+/// A small deterministic generator (xorshift64*), so that a failure is
+/// reproduced by the same run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Mutations of the valid requests: bytes changed, cut, extended, the
+/// operation changed, reply caps and privilege varied.
+fn mutations(n: usize) -> Vec<Case> {
+    let seeds: Vec<Vec<u8>> = table()
+        .into_iter()
+        .filter(|c| c.bytes.len() >= 8)
+        .map(|c| c.bytes)
+        .collect();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    (0..n)
+        .map(|_| {
+            let mut m = seeds[rng.below(seeds.len() as u64) as usize].clone();
+            for _ in 0..rng.below(4) + 1 {
+                let i = rng.below(m.len() as u64) as usize;
+                match rng.below(6) {
+                    0 => m[i] = rng.next() as u8,
+                    1 => m[i] ^= 1 << rng.below(8),
+                    2 => m.truncate(i.max(8)),
+                    3 => m.extend((0..rng.below(9)).map(|_| rng.next() as u8)),
+                    4 => m[0] = rng.below(9) as u8,
+                    _ => {
+                        if m.len() >= 12 {
+                            let j = 8 + rng.below((m.len() - 8) as u64 / 4) as usize * 4;
+                            if j + 4 <= m.len() {
+                                m[j + 2] = rng.below(5) as u8;
+                                m[j + 3] = [0u8, 0x40, 0x80, 0xc0][rng.below(4) as usize];
+                            }
+                        }
+                    }
+                }
+            }
+            let mut c = Case::new(m);
+            c.privileged = rng.below(4) != 0;
+            c.rev = 3 + rng.below(2) as u32;
+            c.reply_cap = [4096, 0, 8, 40, 100][rng.below(5) as usize];
+            c
+        })
+        .collect()
+}
+
+#[test]
+fn the_c_control_part_answers_as_the_rust_crate_does() {
+    let dir = tmpdir("control");
+    let Some(exe) = build_harness(&dir) else {
+        return;
+    };
+    let cases = table();
+    assert!(cases.len() > 60, "{}", cases.len());
+    let seen = compare(&exe, &cases);
+    // The table reaches every outcome: success, EPERM, ENOENT, the
+    // callback's EIO, EFAULT, EINVAL, ENOTTY, ERANGE, EMSGSIZE, EOPNOTSUPP.
+    let want: std::collections::BTreeSet<i32> = [0, 1, 2, 5, 14, 22, 25, 34, 90, 95].into();
+    assert_eq!(seen, want);
+    let seen = compare(&exe, &mutations(3000));
+    assert!(
+        seen.len() >= 5,
+        "the mutations reach too few outcomes: {seen:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
