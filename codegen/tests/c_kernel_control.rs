@@ -473,9 +473,10 @@ fn rust_side(c: &Case) -> String {
         ..su::Control::read_from_bytes(&[0u8; 40][..]).unwrap()
     };
     buf[..40].copy_from_slice(arg.as_bytes());
-    let mem = BufferMem::new(BASE, &mut buf);
-    let r = softaccel_kernel::dispatch(&fake, &5u32, &mem, su::IOCTL_CONTROL, ARG);
-    drop(mem);
+    let r = {
+        let mem = BufferMem::new(BASE, &mut buf);
+        softaccel_kernel::dispatch(&fake, &5u32, &mem, su::IOCTL_CONTROL, ARG)
+    };
     let out = su::Control::read_from_bytes(&buf[..40]).unwrap();
     let hex: String = buf[at(REPLY)..at(REPLY) + SHOWN]
         .iter()
