@@ -30,14 +30,13 @@ fn load(rel: &str) -> Arc<Model> {
         .unwrap_or_else(|e| panic!("{rel} does not load: {e:#?}"))
 }
 
-/// The uapi headers and the kernel side of accel-core and softaccel,
-/// written under `dir` as `generated/` lays them out.
-fn write_tree(dir: &Path) -> Vec<PathBuf> {
+/// The uapi headers and the kernel side of `models`, written under `dir`
+/// as `generated/` lays them out; the kernel side's paths.
+fn write_models(dir: &Path, models: &[Arc<Model>]) -> Vec<PathBuf> {
     let mut kernel = Vec::new();
-    for rel in ["spec/accel-core.yaml", "spec/softaccel.yaml"] {
-        let m = load(rel);
-        let mut files = uabi::backend::c::render(&m).unwrap();
-        files.extend(uabi::backend::c_kernel::render(&m).unwrap());
+    for m in models {
+        let mut files = uabi::backend::c::render(m).unwrap();
+        files.extend(uabi::backend::c_kernel::render(m).unwrap());
         for f in files {
             let path = dir.join(&f.path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -48,6 +47,15 @@ fn write_tree(dir: &Path) -> Vec<PathBuf> {
         }
     }
     kernel
+}
+
+fn examples() -> Vec<Arc<Model>> {
+    vec![load("spec/accel-core.yaml"), load("spec/softaccel.yaml")]
+}
+
+/// The uapi headers and the kernel side of accel-core and softaccel.
+fn write_tree(dir: &Path) -> Vec<PathBuf> {
+    write_models(dir, &examples())
 }
 
 /// The kbuild tree and checkpatch, from the environment
@@ -94,8 +102,10 @@ fn tmpdir(tag: &str) -> PathBuf {
     d
 }
 
-#[test]
-fn kernel_side_builds_with_w1_sparse_and_checkpatch_clean() {
+/// Builds the kernel side of `models` (the last one's header included by
+/// the module) with kbuild, W=1 -Werror and sparse, and runs checkpatch
+/// --strict on every generated kernel file.
+fn kbuild_check(tag: &str, models: &[Arc<Model>]) {
     let (kdir, checkpatch) = match kernel_env() {
         Ok(v) => v,
         Err(why) => {
@@ -106,8 +116,10 @@ fn kernel_side_builds_with_w1_sparse_and_checkpatch_clean() {
             return;
         }
     };
-    let dir = tmpdir("kbuild");
-    let kernel = write_tree(&dir);
+    let dir = tmpdir(tag);
+    let kernel = write_models(&dir, models);
+    let top = models.last().unwrap();
+    let header = format!("{0}/c/kernel/{0}_kernel.h", top.name);
     let objs: Vec<String> = kernel
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "c"))
@@ -115,9 +127,11 @@ fn kernel_side_builds_with_w1_sparse_and_checkpatch_clean() {
         .collect();
     std::fs::write(
         dir.join("stub.c"),
-        "// SPDX-License-Identifier: GPL-2.0\n#include <linux/module.h>\n\
-         #include \"softaccel/c/kernel/softaccel_kernel.h\"\n\n\
-         MODULE_LICENSE(\"GPL\");\nMODULE_DESCRIPTION(\"uabi C kernel side, build check\");\n",
+        format!(
+            "// SPDX-License-Identifier: GPL-2.0\n#include <linux/module.h>\n\
+             #include \"{header}\"\n\n\
+             MODULE_LICENSE(\"GPL\");\nMODULE_DESCRIPTION(\"uabi C kernel side, build check\");\n"
+        ),
     )
     .unwrap();
     std::fs::write(
@@ -171,6 +185,87 @@ fn kernel_side_builds_with_w1_sparse_and_checkpatch_clean() {
     if std::env::var_os("UABI_CK_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+#[test]
+fn kernel_side_builds_with_w1_sparse_and_checkpatch_clean() {
+    kbuild_check("kbuild", &examples());
+}
+
+/// A spec with every attribute kind in requests (a recursive nest,
+/// multi-attr, a string, a flag, a struct in a binary), an admin-perm
+/// operation without an included spec, and an operation newer than
+/// revision 1: netlink.rs's fixture.
+const NLFIX: &str = r#"
+name: nlfix
+doc: Control-message corner cases.
+revision: 2
+ioctl:
+  magic: 0x66
+definitions:
+  - name: color
+    type: enum
+    entries: [red, green]
+  - name: ctl
+    type: struct
+    doc: The transport.
+    members:
+      - { name: request, type: user-ptr, elem: u8, len: request-len, max-count: 65536 }
+      - { name: reply, type: user-ptr, elem: u8, access: out, len: reply-cap, max-count: 65536 }
+      - { name: request-len, type: u32 }
+      - { name: reply-cap, type: u32 }
+      - { name: reply-len, type: u32, access: out }
+      - { name: error-offset, type: u32, access: out }
+      - { name: error-attr, type: u32, access: out }
+      - { name: pad0, type: pad, len: 4 }
+  - name: knob
+    type: struct
+    doc: Carried in a binary attribute.
+    members:
+      - { name: value, type: u32, enum: color }
+      - { name: pad0, type: pad, len: 4 }
+ioctls:
+  - { name: ctl, nr: 0x00, dir: inout, arg: ctl, extension: strict }
+  - { name: poke, nr: 0x01, dir: in, arg: knob, extension: strict, flags: [admin-perm] }
+attribute-sets:
+  - name: node
+    attributes:
+      - { name: value, type: u32, checks: { min: 1, max: 100 } }
+      - { name: child, type: nest, nested-attributes: node }
+      - { name: color, type: u32, enum: color }
+      - { name: label, type: string, max-len: 8 }
+      - { name: tag, type: u16, multi-attr: true }
+      - { name: knob, type: binary, struct: knob }
+      - { name: on, type: flag }
+      - { name: temp, type: s16, byte-order: big-endian, checks: { min: -40, max: 125 } }
+      - { name: blob, type: binary, checks: { min-len: 2, max-len: 6 } }
+operations:
+  transport: ctl
+  list:
+    - name: echo
+      value: 1
+      attribute-set: node
+      do:
+        request: { attributes: [value, child, color, label, tag, knob, on, temp, blob] }
+        reply: { attributes: [value, child, label, tag, on, temp, blob] }
+    - name: zap
+      attribute-set: node
+      flags: [admin-perm]
+      do:
+        request: { attributes: [value] }
+        reply: { attributes: [] }
+    - name: later
+      since: 2
+      attribute-set: node
+      do:
+        request: { attributes: [] }
+        reply: { attributes: [value] }
+"#;
+
+#[test]
+fn every_attribute_kind_builds_clean() {
+    let m = uabi::load::load_str(NLFIX, "nlfix.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
+    kbuild_check("nlfix", &[m]);
 }
 
 // ---------------------------------------------------------------- behaviour

@@ -1485,10 +1485,17 @@ fn op_handler(model: &Model, n: &Names, op: &Operation, set: &AttrSet, req: &[&A
         ],
         ")",
     ));
-    let reads = req.iter().any(|a| kind(a).is_some());
+    let single = req.iter().any(|a| kind(a).is_some() && !a.multi_attr);
+    let multi = req.iter().any(|a| kind(a).is_some() && a.multi_attr);
     out.push_str(&format!("{{\n\t{} req = {{}};\n", req_struct(n, op)));
-    if reads {
-        out.push_str("\tconst u8 *p;\n\tu32 plen;\n");
+    if multi {
+        out.push_str("\tconst void *v;\n\tu32 pos;\n\tu16 type;\n");
+    }
+    if single {
+        out.push_str("\tconst u8 *p;\n");
+    }
+    if single || multi {
+        out.push_str("\tu32 plen;\n");
     }
     out.push_str("\tint ret;\n\n");
     if op.admin_perm {
@@ -1519,12 +1526,10 @@ fn op_handler(model: &Model, n: &Names, op: &Operation, set: &AttrSet, req: &[&A
         let mut body = String::new();
         if a.multi_attr {
             body.push_str(&format!(
-                "\t{{\n\t\tu32 pos = 0;\n\t\tu16 type;\n\t\tconst void *v;\n\n\
-                 \t\twhile ({p}_ctl_attr_next(attrs, len, &pos, &type, &v, &plen))\n\
-                 \t\t\tif (type == {ty})\n\t\t\t\treq.n_{f}++;\n\t}}\n"
+                "\tpos = 0;\n\
+                 \twhile ({p}_ctl_attr_next(attrs, len, &pos, &type, &v, &plen))\n\
+                 \t\tif (type == {ty})\n\t\t\treq.n_{f}++;\n"
             ));
-            // `p` is unused for a multi-attr only request; keep it used.
-            body.push_str("\tp = NULL;\n");
         } else {
             let find = format!("\tp = {p}_ctl_find(attrs, len, {ty}, &plen);\n");
             let set_fields = match &k {
@@ -1545,7 +1550,11 @@ fn op_handler(model: &Model, n: &Names, op: &Operation, set: &AttrSet, req: &[&A
                 }
             };
             body.push_str(&find);
-            body.push_str(&format!("\tif (p) {{\n{set_fields}\t}}\n"));
+            if set_fields.lines().count() == 1 {
+                body.push_str(&format!("\tif (p)\n{set_fields}"));
+            } else {
+                body.push_str(&format!("\tif (p) {{\n{set_fields}\t}}\n"));
+            }
         }
         // An attribute newer than the driver is absent, as the Rust
         // view's as_bytes_at() makes it.
