@@ -1229,3 +1229,340 @@ fn the_c_control_part_answers_as_the_rust_crate_does() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------- nlfix
+
+/// The policy the Rust kernel crate generates for nlfix's `node` set and
+/// `echo` request (every attribute), written out for `nla::validate`.
+static NODE: nla::Policy = nla::Policy {
+    name: "node",
+    attrs: &[
+        nla::AttrPolicy {
+            range: Some((1, 100)),
+            ..nla::AttrPolicy::new("value", 1, nla::Type::U32)
+        },
+        nla::AttrPolicy {
+            nested: Some(&NODE),
+            ..nla::AttrPolicy::new("child", 2, nla::Type::Nest)
+        },
+        nla::AttrPolicy {
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("color", 3, nla::Type::U32)
+        },
+        nla::AttrPolicy {
+            max_len: Some(8),
+            ..nla::AttrPolicy::new("label", 4, nla::Type::String)
+        },
+        nla::AttrPolicy {
+            multi: true,
+            ..nla::AttrPolicy::new("tag", 5, nla::Type::U16)
+        },
+        nla::AttrPolicy {
+            exact_len: Some(8),
+            check: Some(check_knob),
+            ..nla::AttrPolicy::new("knob", 6, nla::Type::Binary)
+        },
+        nla::AttrPolicy::new("on", 7, nla::Type::Flag),
+        nla::AttrPolicy {
+            order: Order::Big,
+            range: Some((-40, 125)),
+            ..nla::AttrPolicy::new("temp", 8, nla::Type::S16)
+        },
+        nla::AttrPolicy {
+            min_len: Some(2),
+            max_len: Some(6),
+            ..nla::AttrPolicy::new("blob", 9, nla::Type::Binary)
+        },
+    ],
+};
+
+/// nlfix's knob: `value` one of color's two entries, `pad0` zero.
+fn check_knob(p: &[u8], _: u32) -> Result<(), Errno> {
+    let b: [u8; 8] = p.try_into().map_err(|_| Errno::EINVAL)?;
+    let v = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+    if v > 1 || b[4..] != [0, 0, 0, 0] {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
+}
+
+/// What the C harness prints of an echo request: the validation's
+/// outcome and, when it passed, the typed request's members.
+fn nlfix_rust(attrs: &[u8]) -> String {
+    match nla::validate(attrs, 8, &NODE, 2, nla::Unknown::Reject) {
+        Err(e) => format!("{} {} {}", e.errno.0, e.offset, e.attr),
+        Ok(()) => {
+            let g = |t| nla::find(attrs, t);
+            let value = g(1).and_then(|p| nla::get_u32(p, Order::Native));
+            let color = g(3).and_then(|p| nla::get_u32(p, Order::Native));
+            let temp = g(8).and_then(|p| nla::get_s16(p, Order::Big));
+            let knob = g(6).map(|p| u32::from_ne_bytes([p[0], p[1], p[2], p[3]]));
+            format!(
+                "0 0 0 v{}:{} c{} col{}:{} l{} t{} k{}:{} on{} tmp{}:{} b{}",
+                u8::from(value.is_some()),
+                value.unwrap_or(0),
+                g(2).map_or(-1, |p| p.len() as i64),
+                u8::from(color.is_some()),
+                color.unwrap_or(0),
+                g(4).map_or("-".to_string(), |p| {
+                    nla::get_str(p).iter().map(|b| format!("{b:02x}")).collect()
+                }),
+                nla::find_all(attrs, 5).count(),
+                u8::from(knob.is_some()),
+                knob.unwrap_or(0),
+                u8::from(g(7).is_some()),
+                u8::from(temp.is_some()),
+                temp.unwrap_or(0),
+                g(9).map_or(-1, |p| p.len() as i64),
+            )
+        }
+    }
+}
+
+const NLFIX_STAND_INS: &str = r#"
+struct file { int id; };
+struct nlfix_control_ops;
+struct nlfix_ops {
+	u32 (*revision)(struct file *file);
+	bool (*privileged)(struct file *file);
+	const struct nlfix_control_ops *control;
+};
+static int nlfix_validate_knob_at(const struct nlfix_knob *v, u32 rev)
+{
+	(void)rev;
+	if (v->value > 1 || v->pad0[0] || v->pad0[1] || v->pad0[2] || v->pad0[3])
+		return -EINVAL;
+	return 0;
+}
+"#;
+
+const NLFIX_HARNESS: &str = r#"
+static char out[512];
+static u32 t_rev(struct file *f) { (void)f; return 2; }
+static bool t_priv(struct file *f) { (void)f; return true; }
+static int t_echo(struct file *f, const struct nlfix_echo_req *r, struct nlfix_reply *rep)
+{
+	char label[64] = "-";
+
+	(void)f;
+	(void)rep;
+	if (r->label) {
+		label[0] = 0;
+		for (u32 i = 0; i < r->label_len && i < 30; i++)
+			sprintf(label + 2 * i, "%02x", (u8)r->label[i]);
+	}
+	snprintf(out, sizeof(out), "v%d:%u c%lld col%d:%u l%s t%u k%d:%u on%d tmp%d:%d b%lld",
+		 r->has_value, r->has_value ? r->value : 0,
+		 r->child ? (long long)r->child_len : -1LL,
+		 r->has_color, r->has_color ? r->color : 0,
+		 label, r->n_tag,
+		 r->has_knob, r->has_knob ? r->knob.value : 0, r->on,
+		 r->has_temp, r->has_temp ? r->temp : 0,
+		 r->blob ? (long long)r->blob_len : -1LL);
+	return 0;
+}
+static const struct nlfix_control_ops t_control = { .op_echo = t_echo };
+static const struct nlfix_ops t_ops = { .revision = t_rev, .privileged = t_priv, .control = &t_control };
+
+int main(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+
+	umem = malloc(USIZE);
+	while (getline(&line, &cap, stdin) > 0) {
+		size_t nb = 0;
+		struct nlfix_ctl arg;
+		struct file file = { 1 };
+		int ret;
+
+		memset(umem, 0, USIZE);
+		umem[0x100] = 1;
+		nb = 8;
+		for (char *h = line; h[0] && h[1] && h[0] != '\n'; h += 2)
+			sscanf(h, "%2hhx", &umem[0x100 + nb++]);
+		memset(&arg, 0, sizeof(arg));
+		arg.request = UBASE + 0x100;
+		arg.request_len = nb;
+		arg.reply = UBASE + 0x18000;
+		arg.reply_cap = 4096;
+		out[0] = 0;
+		ret = nlfix_control(&t_ops, &file, &arg);
+		if (ret)
+			printf("%d %u %u\n", -ret, arg.error_offset, arg.error_attr);
+		else
+			printf("0 0 0 %s\n", out);
+	}
+	free(line);
+	free(umem);
+	return 0;
+}
+"#;
+
+/// A random node's attributes, nests down to `depth` levels.
+fn random_node(rng: &mut Rng, w: &mut nla::Writer<'_>, depth: u32) {
+    for _ in 0..rng.below(5) {
+        match rng.below(12) {
+            0 => w.put_u32(1, rng.below(110) as u32, Order::Native),
+            1 if depth > 0 => {
+                let n = w.nest_start(2);
+                random_node(rng, w, depth - 1);
+                w.nest_end(n);
+            }
+            2 => w.put_u32(3, rng.below(3) as u32, Order::Native),
+            3 => {
+                let s: Vec<u8> = (0..rng.below(11))
+                    .map(|_| b'a' + rng.below(26) as u8)
+                    .collect();
+                w.put_str(4, &s, None);
+            }
+            4 => w.put_u16(5, rng.next() as u16, Order::Native),
+            5 => {
+                let mut k = [0u8; 8];
+                k[0] = rng.below(3) as u8;
+                if rng.below(5) == 0 {
+                    k[5] = 1;
+                }
+                w.put(6, &k[..if rng.below(6) == 0 { 7 } else { 8 }]);
+            }
+            6 => w.put_flag(7),
+            7 => w.put_s16(8, rng.below(200) as i16 - 60, Order::Big),
+            8 => {
+                let b: Vec<u8> = (0..rng.below(9)).map(|_| rng.next() as u8).collect();
+                w.put(9, &b);
+            }
+            9 => w.put_u32(
+                10 | if rng.below(2) == 0 {
+                    nla::NLA_F_OPTIONAL
+                } else {
+                    0
+                },
+                1,
+                Order::Native,
+            ),
+            10 => w.put(4, b"ab\0\0\0"),
+            _ => w.put(7, &[1]),
+        }
+    }
+}
+
+/// Random nlfix requests, deep nests (past the depth limit) included,
+/// some with a byte changed or cut.
+fn nlfix_messages(n: usize) -> Vec<Vec<u8>> {
+    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    (0..n)
+        .map(|_| {
+            let mut buf = vec![0u8; 8192];
+            let mut w = nla::Writer::new(&mut buf);
+            let deep = rng.below(4) == 0;
+            if deep {
+                let levels = 6 + rng.below(4) as usize;
+                let mut nests = Vec::new();
+                for _ in 0..levels {
+                    nests.push(w.nest_start(2));
+                }
+                w.put_u32(1, 5, Order::Native);
+                for n in nests.into_iter().rev() {
+                    w.nest_end(n);
+                }
+            } else {
+                random_node(&mut rng, &mut w, 3);
+            }
+            let len = w.finish().unwrap();
+            buf.truncate(len);
+            if !buf.is_empty() && rng.below(4) == 0 {
+                let i = rng.below(buf.len() as u64) as usize;
+                match rng.below(3) {
+                    0 => buf[i] = rng.next() as u8,
+                    1 => buf.truncate(i),
+                    _ => buf[i] ^= 0x80,
+                }
+            }
+            buf
+        })
+        .collect()
+}
+
+#[test]
+fn the_c_parser_validates_every_attribute_kind_as_the_rust_runtime_does() {
+    if Command::new("gcc").arg("--version").output().is_err() {
+        uabi_test_support::skipped("the C control part's behaviour on nlfix", "no gcc");
+        return;
+    }
+    let dir = tmpdir("nlfix-run");
+    let m = uabi::load::load_str(NLFIX, "nlfix.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
+    write_models(&dir, &[m]);
+    let k = dir.join("nlfix/c/kernel");
+    let h = std::fs::read_to_string(k.join("nlfix_kernel.h")).unwrap();
+    let c = std::fs::read_to_string(k.join("nlfix_kernel.c")).unwrap();
+    let src = format!(
+        "{SHIM}\n#include \"nlfix/c/nlfix.h\"\n{NLFIX_STAND_INS}\n{}\n{}\n{NLFIX_HARNESS}",
+        part(&h, "nlfix control messages"),
+        part(&c, "nlfix control messages")
+    );
+    std::fs::write(dir.join("nlfix.c"), src).unwrap();
+    let exe = dir.join("nlfix-harness");
+    let out = Command::new("gcc")
+        .args([
+            "-std=gnu11",
+            "-O1",
+            "-g",
+            "-Wall",
+            "-Werror",
+            "-Wno-unused-function",
+        ])
+        .args(["-fsanitize=address,undefined", "-fno-sanitize-recover=all"])
+        .arg("-I")
+        .arg(&dir)
+        .arg(dir.join("nlfix.c"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the nlfix harness does not build:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msgs = nlfix_messages(4000);
+    let input: String = msgs
+        .iter()
+        .map(|m| {
+            format!(
+                "{}\n",
+                m.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            )
+        })
+        .collect();
+    let mut child = Command::new(&exe)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write as _;
+        stdin.write_all(input.as_bytes())
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), msgs.len());
+    let mut errnos = std::collections::BTreeSet::new();
+    for (m, c) in msgs.iter().zip(lines) {
+        let r = nlfix_rust(m);
+        assert_eq!(r, c, "Rust (left) and C (right) differ on {m:02x?}");
+        errnos.insert(c.split(' ').next().unwrap_or("").to_string());
+    }
+    let want: std::collections::BTreeSet<String> =
+        ["0", "22", "34"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(errnos, want, "success, EINVAL and ERANGE all reached");
+    let _ = std::fs::remove_dir_all(&dir);
+}
