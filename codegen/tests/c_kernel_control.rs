@@ -1566,3 +1566,33 @@ fn the_c_parser_validates_every_attribute_kind_as_the_rust_runtime_does() {
     assert_eq!(errnos, want, "success, EINVAL and ERANGE all reached");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Rings of 64-bit indices, one of each producer, beside the example
+/// specs' 32-bit ones.
+const RINGS64: &str = r#"
+name: rt
+ioctl: { magic: 0x64 }
+definitions:
+  - name: entry
+    type: struct
+    members:
+      - { name: op, type: u32, byte-order: little-endian }
+      - { name: pad0, type: pad, len: 4 }
+      - { name: value, type: u64, byte-order: little-endian }
+  - name: make
+    type: struct
+    members:
+      - { name: sq-offset, type: u64, access: out }
+      - { name: sq-size, type: u64, access: out }
+ioctls:
+  - { name: make, nr: 0x40, dir: out, arg: make, extension: strict, errors: [{ errno: EINVAL }] }
+rings:
+  - { name: sq, entry: entry, producer: user, index: u64, entries: { min: 16, max: 65536 } }
+  - { name: cq, entry: entry, producer: device, index: u64, entries: { min: 16, max: 65536 } }
+"#;
+
+#[test]
+fn rings_of_64_bit_indices_build_clean() {
+    let m = uabi::load::load_str(RINGS64, "rt.yaml").unwrap_or_else(|d| panic!("{d:#?}"));
+    kbuild_check("rings64", &[m]);
+}

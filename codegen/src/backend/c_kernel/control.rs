@@ -116,6 +116,23 @@ fn handled_ops(m: &Model) -> Vec<(&Operation, &AttrSet, Vec<&Attr>)> {
         .collect()
 }
 
+/// The kernel headers the header part needs (before it).
+pub(super) const HEADER_INCLUDES: &[&str] = &["linux/types.h", "linux/limits.h", "asm/byteorder.h"];
+
+/// The kernel headers the source part needs (before it).
+pub(super) const SOURCE_INCLUDES: &[&str] = &[
+    "linux/bitops.h",
+    "linux/capability.h",
+    "linux/errno.h",
+    "linux/limits.h",
+    "linux/minmax.h",
+    "linux/mm.h",
+    "linux/slab.h",
+    "linux/string.h",
+    "linux/uaccess.h",
+    "linux/unaligned.h",
+];
+
 /// The names of one spec's C kernel side.
 struct Names {
     /// `softaccel`

@@ -31,7 +31,16 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     );
     let guard = format!("_{}_KERNEL_H", upper(&model.name));
     let mut h = format!("{top}#ifndef {guard}\n#define {guard}\n\n");
-    h.push_str("#include <linux/types.h>\n");
+    let mut hinc: Vec<&str> = control::HEADER_INCLUDES
+        .iter()
+        .chain(rings::HEADER_INCLUDES)
+        .copied()
+        .collect();
+    hinc.sort();
+    hinc.dedup();
+    for inc in hinc {
+        h.push_str(&format!("#include <{inc}>\n"));
+    }
     for inc in &model.includes {
         h.push_str(&format!(
             "#include \"../../../{0}/c/kernel/{0}_kernel.h\"\n",
@@ -81,25 +90,16 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
         "// SPDX-License-Identifier: {}\n/*\n * {}\n * {}\n */\n\n",
         model.license, banner[0], banner[1]
     );
-    for inc in [
-        "linux/atomic.h",
-        "linux/bitops.h",
-        "linux/build_bug.h",
-        "linux/capability.h",
-        "linux/errno.h",
-        "linux/kernel.h",
-        "linux/limits.h",
-        "linux/log2.h",
-        "linux/minmax.h",
-        "linux/mm.h",
-        "linux/overflow.h",
-        "linux/slab.h",
-        "linux/string.h",
-        "linux/uaccess.h",
-        "linux/unaligned.h",
-        "asm/barrier.h",
-        "asm/byteorder.h",
-    ] {
+    // What the two parts need, as branch ck's mod.rs includes it.
+    let mut cinc: Vec<&str> = control::SOURCE_INCLUDES
+        .iter()
+        .chain(rings::SOURCE_INCLUDES)
+        .copied()
+        .collect();
+    // linux/ before asm/, as kernel sources order them.
+    cinc.sort_by_key(|i| (i.starts_with("asm/"), *i));
+    cinc.dedup();
+    for inc in cinc {
         c.push_str(&format!("#include <{inc}>\n"));
     }
     c.push_str(&format!("\n#include \"{base}.h\"\n"));

@@ -19,6 +19,23 @@ use crate::backend::c::struct_ident;
 use crate::model::{Model, Producer, Ring, Scalar};
 use crate::names::{snake, upper};
 
+/// The kernel headers the header part needs (before it).
+pub(super) const HEADER_INCLUDES: &[&str] = &["linux/types.h"];
+
+/// The kernel headers the source part needs (before it).
+pub(super) const SOURCE_INCLUDES: &[&str] = &[
+    "linux/atomic.h",
+    "linux/build_bug.h",
+    "linux/compiler.h",
+    "linux/errno.h",
+    "linux/limits.h",
+    "linux/log2.h",
+    "linux/mm.h",
+    "linux/overflow.h",
+    "linux/string.h",
+    "asm/barrier.h",
+];
+
 /// What the C of one ring is written with.
 struct R {
     /// `softaccel`
