@@ -621,7 +621,7 @@ typedef int64_t s64;
 #define ALIGN(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #define BIT_ULL(n) (1ULL << (n))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define GFP_KERNEL 0
+#define GFP_KERNEL_ACCOUNT 0
 #define CAP_SYS_ADMIN 21
 #define GU(t) static inline t gu_##t(const void *p) { t v; memcpy(&v, p, sizeof(v)); return v; }
 GU(u16) GU(u32) GU(u64) GU(s16) GU(s32) GU(s64)

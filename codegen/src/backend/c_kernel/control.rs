@@ -638,7 +638,8 @@ fn control_ops(model: &Model, n: &Names) -> String {
         1,
         "Optional: called when a control message fails (validation, permission, the \
          callback, or a reply that does not fit), with the operation of its header (0 \
-         when it had none), the errno and where validation failed; for accounting.",
+         when it had none), the negative errno and where validation failed; for \
+         accounting.",
     ));
     out.push_str(&wrap_call(
         1,
@@ -1677,7 +1678,8 @@ static int @p@_ctl_transact(const struct @p@_ops *ops, struct file *file,
 	if (ret)
 		return @p@_ctl_fail(e, ret, 0, 0);
 	if (arg->@request_len@) {
-		msg = kvmalloc(arg->@request_len@, GFP_KERNEL);
+		/* Sized by the caller: charged to its memory cgroup. */
+		msg = kvmalloc(arg->@request_len@, GFP_KERNEL_ACCOUNT);
 		if (!msg)
 			return @p@_ctl_fail(e, -ENOMEM, 0, 0);
 		if (copy_from_user(msg, u64_to_user_ptr(arg->@request@),
@@ -1700,7 +1702,7 @@ static int @p@_ctl_transact(const struct @p@_ops *ops, struct file *file,
 	}
 	*op = hop;
 	if (arg->@reply_cap@) {
-		reply.buf = kvzalloc(arg->@reply_cap@, GFP_KERNEL);
+		reply.buf = kvzalloc(arg->@reply_cap@, GFP_KERNEL_ACCOUNT);
 		if (!reply.buf) {
 			ret = @p@_ctl_fail(e, -ENOMEM, 0, 0);
 			goto out;
@@ -1853,4 +1855,36 @@ pub(super) fn kernel_layout(text: &str) -> String {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_calls_wrap_at_their_parenthesis_whatever_the_prefix() {
+        let text = "\tret = some_prefix_ctl_validate(attrs, len, SOME_PREFIX_CTL_MSG_HDRLEN, &policy, rev, 1, e);\n";
+        assert_eq!(
+            kernel_layout(text),
+            "\tret = some_prefix_ctl_validate(attrs, len, SOME_PREFIX_CTL_MSG_HDRLEN,\n\
+             \t\t\t\t       &policy, rev, 1, e);\n"
+        );
+        // Written on several lines, joined first.
+        let text = "static int x_f(int a,\n\t\tint b)\n{\n";
+        assert_eq!(kernel_layout(text), "static int x_f(int a, int b)\n{\n");
+        // Conditions and comments stay as written.
+        let long_if = format!("\tif ({} ||\n\t    b)\n", "a".repeat(90));
+        assert_eq!(kernel_layout(&long_if), long_if);
+    }
+
+    #[test]
+    fn parameters_of_a_function_pointer_wrap() {
+        let line = "\tint (*op_get_something_long)(struct file *file, const struct p_get_something_long_req *req, struct p_reply *reply);";
+        let out = wrap_line(line);
+        assert!(out.lines().all(|l| width(l) <= 80), "{out}");
+        assert!(
+            out.starts_with("\tint (*op_get_something_long)(struct file *file,\n"),
+            "{out}"
+        );
+    }
 }
