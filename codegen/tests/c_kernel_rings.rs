@@ -951,3 +951,209 @@ fn the_c_rings_trace_as_the_rust_rings_do() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two threads across each ring: the uapi header's userspace C11
+/// producer feeding the kernel consumer (submit ring), and the kernel
+/// producer feeding the userspace consumer (complete ring), through a
+/// ring of 16 entries; every entry arrives once, in order, valid.
+const THREADS: &str = r#"
+#include <pthread.h>
+#include <sched.h>
+
+#define N 200000u
+static u8 submit_region[192 + 16 * 72] __attribute__((aligned(64)));
+static u8 complete_region[192 + 16 * 24] __attribute__((aligned(64)));
+static int failures;
+
+static void *user_producer(void *unused)
+{
+	struct softaccel_submit_ring r;
+	(void)unused;
+	if (softaccel_submit_ring_init(&r, submit_region, 16))
+		return NULL;
+	for (u32 i = 0; i < N; i++) {
+		struct softaccel_ring_cmd *c;
+		while (!(c = softaccel_submit_ring_reserve(&r)))
+			sched_yield();
+		memset(c, 0, sizeof(*c));
+		c->opcode = htole32(i % 7);
+		c->length = htole64(i);
+		c->user_data = htole64(1000 + (u64)i);
+		if (i % 5 == 4 || i == N - 1)
+			softaccel_submit_ring_publish(&r);
+	}
+	return NULL;
+}
+
+static void *kernel_consumer(void *unused)
+{
+	struct softaccel_submit_ring_consumer c;
+	(void)unused;
+	if (softaccel_submit_ring_consumer_init(&c, submit_region, sizeof(submit_region), 16, 3)) {
+		failures++;
+		return NULL;
+	}
+	for (u32 i = 0; i < N;) {
+		struct softaccel_ring_cmd e;
+		u32 index;
+		int check, ret = softaccel_submit_ring_consumer_pop(&c, &e, &index, &check);
+		if (ret < 0) {
+			failures++;
+			return NULL;
+		}
+		if (!ret) {
+			softaccel_submit_ring_consumer_release(&c);
+			sched_yield();
+			continue;
+		}
+		if (index != i || check || le64toh(e.user_data) != 1000 + (u64)i ||
+		    le64toh(e.length) != i) {
+			fprintf(stderr, "submit entry %u: index %u check %d data %llu\n", i, index,
+				check, (unsigned long long)le64toh(e.user_data));
+			failures++;
+			return NULL;
+		}
+		i++;
+		if (i % 3 == 0)
+			softaccel_submit_ring_consumer_release(&c);
+	}
+	softaccel_submit_ring_consumer_release(&c);
+	return NULL;
+}
+
+static void *kernel_producer(void *unused)
+{
+	struct softaccel_complete_ring_producer p;
+	(void)unused;
+	if (softaccel_complete_ring_producer_init(&p, complete_region, sizeof(complete_region), 16)) {
+		failures++;
+		return NULL;
+	}
+	for (u32 i = 0; i < N;) {
+		struct softaccel_ring_completion e;
+		int ret;
+		memset(&e, 0, sizeof(e));
+		e.user_data = htole64(i);
+		e.seqno = htole64((u64)i + 1);
+		ret = softaccel_complete_ring_producer_push(&p, &e);
+		if (ret < 0) {
+			failures++;
+			return NULL;
+		}
+		if (!ret) {
+			softaccel_complete_ring_producer_publish(&p);
+			sched_yield();
+			continue;
+		}
+		i++;
+		if (i % 4 == 0)
+			softaccel_complete_ring_producer_publish(&p);
+	}
+	softaccel_complete_ring_producer_publish(&p);
+	return NULL;
+}
+
+static void *user_consumer(void *unused)
+{
+	struct softaccel_complete_ring r;
+	(void)unused;
+	if (softaccel_complete_ring_init(&r, complete_region, 16))
+		return NULL;
+	for (u32 i = 0; i < N;) {
+		struct softaccel_ring_completion e;
+		int ret = softaccel_complete_ring_pop(&r, &e);
+		if (ret < 0) {
+			failures++;
+			return NULL;
+		}
+		if (!ret) {
+			softaccel_complete_ring_release(&r);
+			sched_yield();
+			continue;
+		}
+		if (le64toh(e.user_data) != i || le64toh(e.seqno) != (u64)i + 1) {
+			fprintf(stderr, "completion %u: %llu\n", i, (unsigned long long)le64toh(e.user_data));
+			failures++;
+			return NULL;
+		}
+		i++;
+		softaccel_complete_ring_release(&r);
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t[4];
+
+	if (softaccel_submit_ring_setup(submit_region, sizeof(submit_region), 16) ||
+	    softaccel_complete_ring_setup(complete_region, sizeof(complete_region), 16))
+		return 2;
+	pthread_create(&t[0], NULL, user_producer, NULL);
+	pthread_create(&t[1], NULL, kernel_consumer, NULL);
+	pthread_create(&t[2], NULL, kernel_producer, NULL);
+	pthread_create(&t[3], NULL, user_consumer, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("failures %d\n", failures);
+	return failures != 0;
+}
+"#;
+
+#[test]
+fn kernel_and_userspace_sides_stream_across_threads() {
+    if Command::new("gcc").arg("--version").output().is_err() {
+        uabi_test_support::skipped("the C rings across threads", "no gcc");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("uabi-ck-threads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    write_tree(&dir);
+    let k = dir.join("softaccel/c/kernel");
+    let h = std::fs::read_to_string(k.join("softaccel_kernel.h")).unwrap();
+    let c = std::fs::read_to_string(k.join("softaccel_kernel.c")).unwrap();
+    let src = format!(
+        "{SHIM}\n#include \"softaccel/c/softaccel.h\"\n{STAND_INS}\n{}\n{}\n{THREADS}",
+        part(&h, "softaccel rings"),
+        part(&c, "softaccel rings")
+    );
+    std::fs::write(dir.join("threads.c"), src).unwrap();
+    let exe = dir.join("threads");
+    // ThreadSanitizer sees every access: a missing or misplaced barrier
+    // in either side is a reported race, which fails the run.
+    let out = Command::new("gcc")
+        .args([
+            "-std=gnu11",
+            "-O1",
+            "-g",
+            "-Wall",
+            "-Werror",
+            "-Wno-unused-function",
+        ])
+        .args(["-fsanitize=thread", "-pthread"])
+        .arg("-I")
+        .arg(&dir)
+        .arg(dir.join("threads.c"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the threaded program does not build:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(&exe)
+        .env("TSAN_OPTIONS", "halt_on_error=1 exitcode=66")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "failures 0\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
