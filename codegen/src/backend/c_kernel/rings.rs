@@ -115,7 +115,7 @@ int @ring@_setup(void *region, size_t len, u32 entries);
 
 const CONSUMER_HEADER: &str = r#"
 /*
- * The kernel's consumer of the @ring@, which userspace produces and the
+ * The kernel's consumer of this ring, which userspace produces and the
  * kernel does not trust. Its own index lives here and is never read back
  * from the region after init.
  */
@@ -171,7 +171,7 @@ void @ring@_consumer_clear_need_wakeup(struct @ring@_consumer *c);
 
 const PRODUCER_HEADER: &str = r#"
 /*
- * The kernel's producer of the @ring@, which userspace consumes and the
+ * The kernel's producer of this ring, which userspace consumes and the
  * kernel does not trust. Its indices live here and are never read back
  * from the region after init.
  */
@@ -270,9 +270,10 @@ bool @ring@_valid_entries(u64 n)
 /* Bytes of the header and @entries entries; false on overflow. */
 static bool @ring@_bytes(u32 entries, size_t *bytes)
 {
+	size_t size = sizeof(@entry@);
 	size_t body;
 
-	if (check_mul_overflow((size_t)entries, sizeof(@entry@), &body))
+	if (check_mul_overflow((size_t)entries, size, &body))
 		return false;
 	return !check_add_overflow((size_t)@P@_RING_HEADER_SIZE, body, bytes);
 }
@@ -281,7 +282,8 @@ size_t @ring@_region_size(u32 entries)
 {
 	size_t bytes;
 
-	if (!@ring@_bytes(entries, &bytes) || bytes > SIZE_MAX - (PAGE_SIZE - 1))
+	if (!@ring@_bytes(entries, &bytes) ||
+	    bytes > SIZE_MAX - (PAGE_SIZE - 1))
 		return 0;
 	return PAGE_ALIGN(bytes);
 }
@@ -515,7 +517,13 @@ pub(super) fn render_header(model: &Model) -> String {
         out.push('\n');
         out.push_str(&super::control::comment(
             0,
-            &format!("{}: {} Since revision {}.", x.ring, what(model, r), r.since),
+            &format!(
+                "The {} ring ({}_*): {} Since revision {}.",
+                r.name,
+                x.ring,
+                what(model, r),
+                r.since
+            ),
         ));
         out.push_str(&x.t(COMMON_HEADER));
         out.push_str(&x.t(match r.producer {
