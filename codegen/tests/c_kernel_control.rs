@@ -89,8 +89,15 @@ fn kernel_env() -> Result<(PathBuf, PathBuf), String> {
     if !checkpatch.exists() {
         return Err(format!("no checkpatch.pl at {}", checkpatch.display()));
     }
-    if Command::new("sparse").arg("--version").output().is_err() {
-        return Err("no sparse".into());
+    for (tool, arg) in [
+        ("sparse", "--version"),
+        ("make", "--version"),
+        ("perl", "-v"),
+        ("gcc", "--version"),
+    ] {
+        if Command::new(tool).arg(arg).output().is_err() {
+            return Err(format!("no {tool}"));
+        }
     }
     Ok((kdir, checkpatch))
 }
