@@ -206,7 +206,9 @@ fn enum_values_name(n: &Names, m: &Model, a: &Attr) -> Option<String> {
 pub(super) fn comment(indent: usize, text: &str) -> String {
     let tabs = "\t".repeat(indent);
     let width = 80 - indent * 8 - 3;
-    let lines = crate::backend::shared::wrap(text, width);
+    // A spec's doc text must not end the comment or open another.
+    let text = text.replace("*/", "* /").replace("/*", "/ *");
+    let lines = crate::backend::shared::wrap(&text, width);
     if lines.len() == 1 && lines[0].len() + indent * 8 + 6 <= 80 {
         return format!("{tabs}/* {} */\n", lines[0]);
     }
@@ -1875,6 +1877,12 @@ mod tests {
         // Conditions and comments stay as written.
         let long_if = format!("\tif ({} ||\n\t    b)\n", "a".repeat(90));
         assert_eq!(kernel_layout(&long_if), long_if);
+    }
+
+    #[test]
+    fn doc_text_cannot_end_or_nest_a_comment() {
+        let c = comment(0, "a */ b /* c");
+        assert_eq!(c, "/* a * / b / * c */\n");
     }
 
     #[test]
