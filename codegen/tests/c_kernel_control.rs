@@ -890,13 +890,18 @@ int main(void)
 }
 "#;
 
-/// The text between a part's begin and end markers.
-fn part<'a>(text: &'a str, what: &str) -> &'a str {
+/// The text between a part's begin and end markers, without its kernel
+/// `#include`s (the shim stands for them).
+fn part(text: &str, what: &str) -> String {
     let begin = format!("/* {what}: begin */");
     let end = format!("/* {what}: end */");
     let b = text.find(&begin).unwrap_or_else(|| panic!("no `{begin}`"));
     let e = text.find(&end).unwrap_or_else(|| panic!("no `{end}`"));
-    &text[b..e + end.len()]
+    text[b..e + end.len()]
+        .lines()
+        .filter(|l| !l.starts_with("#include <"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// Builds the control part with the shim and the harness; None (after

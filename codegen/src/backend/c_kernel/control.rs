@@ -54,8 +54,11 @@ fn transport(m: &Model) -> Option<&Ioctl> {
 }
 
 /// Does the spec get a control part: `struct <p>_control_ops`, the
-/// request structs, the reply builder and `<p>_control()`? When it does,
-/// `struct <p>_ops` has a member `const struct <p>_control_ops *control;`.
+/// request structs, the reply builder and the definition of
+/// `<p>_control()`? When it does, `struct <p>_ops` has a member
+/// `const struct <p>_control_ops *control;` and the dispatcher's header
+/// declares `int <p>_control(const struct <p>_ops *ops, struct file *file,
+/// struct <transport arg> *arg);` (see [`CONTROL_DOC`]).
 pub(super) fn has_control(m: &Model) -> bool {
     transport(m).is_some()
 }
@@ -132,6 +135,18 @@ pub(super) const SOURCE_INCLUDES: &[&str] = &[
     "linux/uaccess.h",
     "linux/unaligned.h",
 ];
+
+/// The `#include` lines of what a part uses, at its start, so that it
+/// compiles whatever the file around it includes (kernel headers are
+/// include-guarded; the dispatcher's may include them again).
+pub(super) fn includes(list: &[&str]) -> String {
+    let mut v: Vec<&str> = list.to_vec();
+    v.sort_by_key(|i| (i.starts_with("asm/"), *i));
+    v.dedup();
+    let mut out: String = v.iter().map(|i| format!("#include <{i}>\n")).collect();
+    out.push('\n');
+    out
+}
 
 /// The names of one spec's C kernel side.
 struct Names {
@@ -303,6 +318,18 @@ fn root_path(m: &Model) -> (String, String) {
 
 // ---------------------------------------------------------------- header
 
+/// What the dispatcher's header says of `<p>_control()` (`{}`: the
+/// transport ioctl's name), for the header that declares it.
+pub(super) const CONTROL_DOC: &str = "The handler of {}: reads the request (at most 64 KiB), \
+     checks its header (EINVAL), looks the operation up (EOPNOTSUPP when unknown, newer \
+     than the driver's revision or without a callback), checks admin-perm (EPERM), \
+     validates the attributes against the operation's policy (EINVAL, ERANGE), calls the \
+     callback with the typed request and a reply builder, and writes the reply (EMSGSIZE \
+     with reply-len the size it needs when it does not fit reply-cap). On failure \
+     error-offset and error-attr say where validation failed. The dispatcher calls it \
+     after copying in, clearing and validating the argument, and copies the argument back \
+     on success and on failure alike. Returns 0 or a negative errno.";
+
 const HEADER_ENGINE: &str = r#"/*
  * Control messages of the @p@ spec, kernel side. A message is an 8-byte
  * header (u16 op, u16 flags, u32 reserved) and attributes, each a u16
@@ -364,18 +391,16 @@ bool @p@_ctl_attr_next(const void *attrs, u32 len, u32 *pos, u16 *type,
 "#;
 
 /// The header part: constants, the reply builder and its per-attribute
-/// helpers, the request structs, `struct <p>_control_ops` and
-/// `<p>_control()`. Empty for a spec without a control transport.
+/// helpers, the request structs and `struct <p>_control_ops` (the
+/// dispatcher's header declares `<p>_control()`). Empty for a spec
+/// without a control transport.
 pub(super) fn render_header(model: &Model) -> String {
-    let Some(io) = transport(model) else {
+    if transport(model).is_none() {
         return String::new();
-    };
-    let Some(arg_id) = io.arg.as_ref() else {
-        return String::new();
-    };
-    let arg = struct_ident(model.owner(arg_id), model.struct_(arg_id));
+    }
     let n = Names::new(model);
     let mut out = format!("/* {} control messages: begin */\n\n", n.p);
+    out.push_str(&includes(HEADER_INCLUDES));
     out.push_str(&n.t(HEADER_ENGINE));
     for set in &model.attribute_sets {
         out.push('\n');
@@ -397,33 +422,6 @@ pub(super) fn render_header(model: &Model) -> String {
     }
     out.push('\n');
     out.push_str(&control_ops(model, &n));
-    out.push('\n');
-    out.push_str(&comment(
-        0,
-        &format!(
-            "The handler of {}: reads the request (at most {}_CTL_MAX_MSG bytes), checks its \
-             header (EINVAL), looks the operation up (EOPNOTSUPP when unknown, newer than the \
-             driver's revision or without a callback), checks admin-perm (EPERM), validates \
-             the attributes against the operation's policy (EINVAL, ERANGE), calls the \
-             callback with the typed request and a reply builder, and writes the reply \
-             (EMSGSIZE with reply-len the size it needs when it does not fit reply-cap). On \
-             failure error-offset and error-attr say where validation failed. The dispatcher \
-             calls it after copying in, clearing and validating the argument, and copies it \
-             back on success and on failure alike. Returns 0 or a negative errno.",
-            upper(&io.name),
-            n.up
-        ),
-    ));
-    out.push_str(&wrap_call(
-        0,
-        &format!("int {}_control(", n.p),
-        &[
-            format!("const struct {}_ops *ops", n.p),
-            "struct file *file".to_string(),
-            format!("struct {arg} *arg"),
-        ],
-        ");",
-    ));
     out.push_str(&format!("\n/* {} control messages: end */\n", n.p));
     kernel_layout(&out)
 }
@@ -1177,6 +1175,7 @@ pub(super) fn render_source(model: &Model) -> String {
     let n = Names::new(model);
     let p = &n.p;
     let mut out = format!("/* {p} control messages: begin */\n\n");
+    out.push_str(&includes(SOURCE_INCLUDES));
     out.push_str(&n.t(SOURCE_ENGINE));
     out.push_str(&enum_value_arrays(model, &n));
     out.push_str(&struct_checks(model, &n));

@@ -31,16 +31,7 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     );
     let guard = format!("_{}_KERNEL_H", upper(&model.name));
     let mut h = format!("{top}#ifndef {guard}\n#define {guard}\n\n");
-    let mut hinc: Vec<&str> = control::HEADER_INCLUDES
-        .iter()
-        .chain(rings::HEADER_INCLUDES)
-        .copied()
-        .collect();
-    hinc.sort();
-    hinc.dedup();
-    for inc in hinc {
-        h.push_str(&format!("#include <{inc}>\n"));
-    }
+    h.push_str("#include <linux/types.h>\n");
     for inc in &model.includes {
         h.push_str(&format!(
             "#include \"../../../{0}/c/kernel/{0}_kernel.h\"\n",
@@ -71,6 +62,33 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
         h.push_str(&format!("\tconst struct {p}_control_ops *control;\n"));
     }
     h.push_str("};\n\n");
+    if control::has_control(model)
+        && let Some(io) = model
+            .operations
+            .as_ref()
+            .and_then(|o| o.transport.as_ref())
+            .and_then(|t| model.ioctls.iter().find(|io| &io.name == t))
+        && let Some(arg) = io.arg.as_ref()
+    {
+        h.push_str(&control::comment(
+            0,
+            &control::CONTROL_DOC.replace("{}", &upper(&io.name)),
+        ));
+        h.push_str(&control::wrap_call(
+            0,
+            &format!("int {p}_control("),
+            &[
+                format!("const struct {p}_ops *ops"),
+                "struct file *file".to_string(),
+                format!(
+                    "struct {} *arg",
+                    crate::backend::c::struct_ident(model.owner(arg), model.struct_(arg))
+                ),
+            ],
+            ");",
+        ));
+        h.push('\n');
+    }
     for s in &model.structs {
         h.push_str(&format!(
             "int {p}_validate_{}_at(const struct {} *v, u32 rev);\n",
@@ -90,18 +108,7 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
         "// SPDX-License-Identifier: {}\n/*\n * {}\n * {}\n */\n\n",
         model.license, banner[0], banner[1]
     );
-    // What the two parts need, as branch ck's mod.rs includes it.
-    let mut cinc: Vec<&str> = control::SOURCE_INCLUDES
-        .iter()
-        .chain(rings::SOURCE_INCLUDES)
-        .copied()
-        .collect();
-    // linux/ before asm/, as kernel sources order them.
-    cinc.sort_by_key(|i| (i.starts_with("asm/"), *i));
-    cinc.dedup();
-    for inc in cinc {
-        c.push_str(&format!("#include <{inc}>\n"));
-    }
+    c.push_str("#include <linux/kernel.h>\n");
     c.push_str(&format!("\n#include \"{base}.h\"\n"));
     for part in [control::render_source(model), rings::render_source(model)] {
         if !part.is_empty() {

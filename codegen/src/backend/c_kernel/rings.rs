@@ -511,10 +511,10 @@ pub(super) fn render_header(model: &Model) -> String {
         return String::new();
     }
     let p = snake(&model.c_prefix);
-    let mut out = format!("/* {p} rings: begin */\n");
+    let mut out = format!("/* {p} rings: begin */\n\n");
+    out.push_str(&super::control::includes(HEADER_INCLUDES));
     for r in &model.rings {
         let x = ring(model, r);
-        out.push('\n');
         out.push_str(&super::control::comment(
             0,
             &format!(
@@ -543,8 +543,9 @@ pub(super) fn render_source(model: &Model) -> String {
     let p = snake(&model.c_prefix);
     let up = upper(&model.c_prefix);
     let sub = |t: &str| t.replace("@p@", &p).replace("@P@", &up);
-    let mut out = format!("/* {p} rings: begin */\n");
-    out.push_str(&sub(WORDS_SOURCE));
+    let mut out = format!("/* {p} rings: begin */\n\n");
+    out.push_str(&super::control::includes(SOURCE_INCLUDES));
+    out.push_str(sub(WORDS_SOURCE).trim_start_matches('\n'));
     if model.rings.iter().any(|r| r.producer == Producer::User) {
         out.push_str(&sub(READ_WORDS));
     }
