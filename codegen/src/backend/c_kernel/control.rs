@@ -395,7 +395,7 @@ bool @p@_ctl_attr_next(const void *attrs, u32 len, u32 *pos, u16 *type,
 /// dispatcher's header declares `<p>_control()`). Empty for a spec
 /// without a control transport.
 pub(super) fn render_header(model: &Model) -> String {
-    if transport(model).is_none() {
+    if !has_control(model) {
         return String::new();
     }
     let n = Names::new(model);
@@ -1643,10 +1643,20 @@ fn dispatch_ops(model: &Model, n: &Names) -> String {
     out
 }
 
+/// The name of the transport ioctl.
+fn transport_name(model: &Model) -> String {
+    transport(model).map_or_else(String::new, |io| io.name.clone())
+}
+
 /// The transport's handler: the request in, the reply out.
 fn transact(model: &Model, n: &Names, arg: &str) -> String {
     let m = |name: &str| member_ident(name);
+    let doc = comment(
+        0,
+        &CONTROL_DOC.replace("{}", &upper(&transport_name(model))),
+    );
     let body = TRANSACT
+        .replace("@doc@", &doc)
         .replace("@arg@", arg)
         .replace("@request@", &m("request"))
         .replace("@reply@", &m("reply"))
@@ -1655,7 +1665,6 @@ fn transact(model: &Model, n: &Names, arg: &str) -> String {
         .replace("@reply_len@", &m("reply-len"))
         .replace("@error_offset@", &m("error-offset"))
         .replace("@error_attr@", &m("error-attr"));
-    let _ = model;
     n.t(&body)
 }
 
@@ -1737,7 +1746,7 @@ out:
 	return ret;
 }
 
-int @p@_control(const struct @p@_ops *ops, struct file *file,
+@doc@int @p@_control(const struct @p@_ops *ops, struct file *file,
 		@arg@ *arg)
 {
 	struct @p@_ctl_error e = {};
