@@ -702,8 +702,7 @@ static int softaccel_ioctl_control(const struct softaccel_ops *ops,
 	ret = softaccel_validate_control_at(karg, rev);
 	if (ret)
 		goto out;
-	/* The control part is not generated: no operations. */
-	ret = -EOPNOTSUPP;
+	ret = softaccel_control(ops, file, karg);
 	/* Copied back on failure too (error-offset, reply-len). */
 	if (_IOC_DIR(cmd) & _IOC_READ) {
 		if (copy_to_user(uarg, karg, min(usize, ksize)))
@@ -812,3 +811,1346 @@ long softaccel_dispatch(const struct softaccel_ops *ops, struct file *file,
 		return accel_dispatch(ops->accel, file, cmd, arg, compat);
 	}
 }
+
+/* softaccel control messages: begin */
+
+#include <linux/bitops.h>
+#include <linux/capability.h>
+#include <linux/errno.h>
+#include <linux/limits.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/unaligned.h>
+
+/*
+ * Control messages of the softaccel spec: the parser, the policies and the
+ * handler of the transport, as the Rust kernel crate's operations module
+ * and uabi_runtime::nla have them (same errnos, error offsets and error
+ * attributes). Nothing here reads outside the kernel copy of the request
+ * or writes outside the reply buffer, and recursion is bounded by
+ * SOFTACCEL_CTL_MAX_DEPTH.
+ */
+
+/*
+ * Where validation failed: the errno, the byte offset of the failing
+ * attribute's header from the message start (0 for the message) and its
+ * type (0 for the message).
+ */
+struct softaccel_ctl_error {
+	int err;
+	u32 offset;
+	u16 attr;
+};
+
+/* One attribute as the parser found it. */
+struct softaccel_ctl_attr {
+	const u8 *payload;
+	u32 len;
+	/* Of the attribute's header, from the start of the message. */
+	size_t offset;
+	/* Without the flag bits. */
+	u16 type;
+	bool nested;
+	bool optional;
+};
+
+enum softaccel_ctl_type {
+	SOFTACCEL_CTL_U8,
+	SOFTACCEL_CTL_U16,
+	SOFTACCEL_CTL_U32,
+	SOFTACCEL_CTL_U64,
+	SOFTACCEL_CTL_S8,
+	SOFTACCEL_CTL_S16,
+	SOFTACCEL_CTL_S32,
+	SOFTACCEL_CTL_S64,
+	SOFTACCEL_CTL_FLAG,
+	SOFTACCEL_CTL_STRING,
+	SOFTACCEL_CTL_BINARY,
+	SOFTACCEL_CTL_NEST,
+};
+
+enum softaccel_ctl_order {
+	SOFTACCEL_CTL_NATIVE,
+	SOFTACCEL_CTL_BIG,
+	SOFTACCEL_CTL_LITTLE,
+};
+
+/* Which values of an integer attribute are known. */
+enum softaccel_ctl_values {
+	SOFTACCEL_CTL_ANY,
+	SOFTACCEL_CTL_ENUM,
+	SOFTACCEL_CTL_MASK,
+};
+
+struct softaccel_ctl_policy;
+
+/* How one attribute is checked. */
+struct softaccel_ctl_attr_policy {
+	u16 value;
+	u8 type;
+	u8 order;
+	/* The revision that added it: an older driver treats it as unknown. */
+	u32 since;
+	bool multi;
+	bool has_range;
+	bool has_min_len;
+	bool has_max_len;
+	bool has_exact_len;
+	u8 values;
+	/* Inclusive bounds (ERANGE outside), as s64 for a signed type. */
+	u64 min;
+	u64 max;
+	const u64 *enum_values;
+	u32 n_enum_values;
+	u64 mask;
+	/* Payload bounds (binary), or bytes before the NUL (string). */
+	u32 min_len;
+	u32 max_len;
+	u32 exact_len;
+	const struct softaccel_ctl_policy *nested;
+	/* Validates the struct a binary attribute carries. */
+	int (*check)(const u8 *payload, u32 len, u32 rev);
+};
+
+/* The attributes a request or a nest may hold. */
+struct softaccel_ctl_policy {
+	const struct softaccel_ctl_attr_policy *attrs;
+	u32 n_attrs;
+};
+
+static int softaccel_ctl_fail(struct softaccel_ctl_error *e, int err,
+			      size_t offset, u16 attr)
+{
+	e->err = err;
+	e->offset = min_t(size_t, offset, U32_MAX);
+	e->attr = attr;
+	return err;
+}
+
+/*
+ * The attribute of @buf (@len bytes, @base bytes into the message) at
+ * *@pos: 1 with *@a filled and *@pos past it, 0 at the end, or -EINVAL
+ * with *@e filled for a truncated attribute (and *@pos at the end).
+ */
+static int softaccel_ctl_next(const u8 *buf, size_t len, size_t base,
+			      size_t *pos, struct softaccel_ctl_attr *a,
+			      struct softaccel_ctl_error *e)
+{
+	size_t rest, offset, nla_len;
+	u16 raw;
+
+	if (*pos >= len)
+		return 0;
+	rest = len - *pos;
+	offset = base + *pos;
+	if (rest < SOFTACCEL_CTL_NLA_HDRLEN) {
+		*pos = len;
+		return softaccel_ctl_fail(e, -EINVAL, offset, 0);
+	}
+	nla_len = get_unaligned((const u16 *)(buf + *pos));
+	raw = get_unaligned((const u16 *)(buf + *pos + 2));
+	if (nla_len < SOFTACCEL_CTL_NLA_HDRLEN || nla_len > rest) {
+		*pos = len;
+		return softaccel_ctl_fail(e, -EINVAL, offset,
+					  raw & SOFTACCEL_CTL_NLA_TYPE_MASK);
+	}
+	a->payload = buf + *pos + SOFTACCEL_CTL_NLA_HDRLEN;
+	a->len = nla_len - SOFTACCEL_CTL_NLA_HDRLEN;
+	a->offset = offset;
+	a->type = raw & SOFTACCEL_CTL_NLA_TYPE_MASK;
+	a->nested = raw & SOFTACCEL_CTL_NLA_F_NESTED;
+	a->optional = raw & SOFTACCEL_CTL_NLA_F_OPTIONAL;
+	/* The last attribute may lack its padding, as netlink allows. */
+	*pos = min(*pos + ALIGN(nla_len, SOFTACCEL_CTL_NLA_ALIGNTO), len);
+	return 1;
+}
+
+/*
+ * The payload of the first attribute of type @type in @buf (stopping at
+ * the first malformed one), or NULL.
+ */
+static const u8 *softaccel_ctl_find(const u8 *buf, size_t len, u16 type,
+				    u32 *payload_len)
+{
+	struct softaccel_ctl_error e;
+	struct softaccel_ctl_attr a;
+	size_t pos = 0;
+
+	while (softaccel_ctl_next(buf, len, 0, &pos, &a, &e) > 0) {
+		if (a.type == type) {
+			*payload_len = a.len;
+			return a.payload;
+		}
+	}
+	return NULL;
+}
+
+bool softaccel_ctl_attr_next(const void *attrs, u32 len, u32 *pos, u16 *type,
+			     const void **payload, u32 *payload_len)
+{
+	struct softaccel_ctl_error e;
+	struct softaccel_ctl_attr a;
+	size_t at = *pos;
+
+	if (softaccel_ctl_next(attrs, len, 0, &at, &a, &e) <= 0)
+		return false;
+	*pos = at;
+	*type = a.type;
+	*payload = a.payload;
+	*payload_len = a.len;
+	return true;
+}
+
+static unsigned int softaccel_ctl_int_size(u8 type)
+{
+	switch (type) {
+	case SOFTACCEL_CTL_U8:
+	case SOFTACCEL_CTL_S8:
+		return 1;
+	case SOFTACCEL_CTL_U16:
+	case SOFTACCEL_CTL_S16:
+		return 2;
+	case SOFTACCEL_CTL_U32:
+	case SOFTACCEL_CTL_S32:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
+/* The bits of an integer payload of @size bytes, in the host's order. */
+static u64 softaccel_ctl_bits(const u8 *p, unsigned int size, u8 order)
+{
+	switch (size) {
+	case 1:
+		return p[0];
+	case 2:
+		if (order == SOFTACCEL_CTL_BIG)
+			return get_unaligned_be16(p);
+		if (order == SOFTACCEL_CTL_LITTLE)
+			return get_unaligned_le16(p);
+		return get_unaligned((const u16 *)p);
+	case 4:
+		if (order == SOFTACCEL_CTL_BIG)
+			return get_unaligned_be32(p);
+		if (order == SOFTACCEL_CTL_LITTLE)
+			return get_unaligned_le32(p);
+		return get_unaligned((const u32 *)p);
+	default:
+		if (order == SOFTACCEL_CTL_BIG)
+			return get_unaligned_be64(p);
+		if (order == SOFTACCEL_CTL_LITTLE)
+			return get_unaligned_le64(p);
+		return get_unaligned((const u64 *)p);
+	}
+}
+
+static int softaccel_ctl_check_int(const struct softaccel_ctl_attr *a,
+				   const struct softaccel_ctl_attr_policy *p)
+{
+	unsigned int size = softaccel_ctl_int_size(p->type);
+	bool is_signed = p->type >= SOFTACCEL_CTL_S8;
+	bool known = true;
+	u64 bits;
+	s64 v;
+	u32 i;
+
+	if (a->len != size)
+		return -EINVAL;
+	bits = softaccel_ctl_bits(a->payload, size, p->order);
+	v = is_signed ? sign_extend64(bits, size * 8 - 1) : 0;
+	if (p->values == SOFTACCEL_CTL_ENUM) {
+		/* A negative value is no enum entry. */
+		known = false;
+		for (i = 0; i < p->n_enum_values && (!is_signed || v >= 0); i++)
+			if (p->enum_values[i] == bits)
+				known = true;
+	} else if (p->values == SOFTACCEL_CTL_MASK) {
+		known = !(bits & ~p->mask);
+	}
+	if (!known)
+		return -EINVAL;
+	if (!p->has_range)
+		return 0;
+	if (is_signed && (v < (s64)p->min || v > (s64)p->max))
+		return -ERANGE;
+	if (!is_signed && (bits < p->min || bits > p->max))
+		return -ERANGE;
+	return 0;
+}
+
+static int softaccel_ctl_validate(const u8 *attrs, size_t len, size_t base,
+				  const struct softaccel_ctl_policy *policy,
+				  u32 rev, u32 depth,
+				  struct softaccel_ctl_error *e);
+
+/* The checks of an attribute's payload; fills *@e on failure. */
+static int softaccel_ctl_check(const struct softaccel_ctl_attr *a,
+			       const struct softaccel_ctl_attr_policy *p,
+			       u32 rev, u32 depth,
+			       struct softaccel_ctl_error *e)
+{
+	const u8 *nul;
+	int ret = 0;
+
+	switch (p->type) {
+	case SOFTACCEL_CTL_FLAG:
+		if (a->len)
+			ret = -EINVAL;
+		break;
+	case SOFTACCEL_CTL_STRING:
+		/* NUL-terminated, NUL padding after it accepted. */
+		nul = memchr(a->payload, 0, a->len);
+		if (!nul ||
+		    memchr_inv(nul, 0, a->len - (nul - a->payload)) ||
+		    (p->has_max_len && nul - a->payload > p->max_len) ||
+		    (p->has_min_len && nul - a->payload < p->min_len))
+			ret = -EINVAL;
+		break;
+	case SOFTACCEL_CTL_BINARY:
+		if ((p->has_min_len && a->len < p->min_len) ||
+		    (p->has_max_len && a->len > p->max_len) ||
+		    (p->has_exact_len && a->len != p->exact_len))
+			ret = -EINVAL;
+		else if (p->check)
+			ret = p->check(a->payload, a->len, rev);
+		break;
+	case SOFTACCEL_CTL_NEST:
+		if (!p->nested)
+			break;
+		if (depth >= SOFTACCEL_CTL_MAX_DEPTH) {
+			ret = -EINVAL;
+			break;
+		}
+		/* A failure inside says where itself. */
+		return softaccel_ctl_validate(a->payload, a->len,
+					      a->offset + SOFTACCEL_CTL_NLA_HDRLEN,
+					      p->nested, rev, depth + 1, e);
+	default:
+		ret = softaccel_ctl_check_int(a, p);
+		break;
+	}
+	if (ret)
+		return softaccel_ctl_fail(e, ret, a->offset, a->type);
+	return 0;
+}
+
+/*
+ * Checks the attributes @attrs (@base bytes into the message) against
+ * @policy as a driver of revision @rev does: every attribute well formed,
+ * known (or optional, then skipped), of the right length, nested
+ * correctly, not repeated unless multi-attr, its value known (EINVAL) and
+ * in range (ERANGE), its struct valid, nesting at most
+ * SOFTACCEL_CTL_MAX_DEPTH deep.
+ */
+static int softaccel_ctl_validate(const u8 *attrs, size_t len, size_t base,
+				  const struct softaccel_ctl_policy *policy,
+				  u32 rev, u32 depth,
+				  struct softaccel_ctl_error *e)
+{
+	/* Seen attributes by policy index; larger tables fall back to a scan. */
+	u64 seen[2] = { 0, 0 };
+	const struct softaccel_ctl_attr_policy *p;
+	struct softaccel_ctl_attr a;
+	size_t pos = 0;
+	u32 i, unused;
+	bool nest;
+	int ret;
+
+	while ((ret = softaccel_ctl_next(attrs, len, base, &pos, &a, e)) > 0) {
+		p = NULL;
+		for (i = 0; i < policy->n_attrs; i++) {
+			if (policy->attrs[i].value == a.type &&
+			    policy->attrs[i].since <= rev) {
+				p = &policy->attrs[i];
+				break;
+			}
+		}
+		if (!p) {
+			if (!a.optional)
+				return softaccel_ctl_fail(e, -EINVAL, a.offset,
+							  a.type);
+			continue;
+		}
+		if (!p->multi) {
+			bool dup;
+
+			if (i < 128) {
+				dup = seen[i / 64] & BIT_ULL(i % 64);
+				seen[i / 64] |= BIT_ULL(i % 64);
+			} else {
+				dup = softaccel_ctl_find(attrs, a.offset - base,
+							 a.type, &unused);
+			}
+			if (dup)
+				return softaccel_ctl_fail(e, -EINVAL, a.offset,
+							  a.type);
+		}
+		nest = p->type == SOFTACCEL_CTL_NEST;
+		if (a.nested != nest)
+			return softaccel_ctl_fail(e, -EINVAL, a.offset, a.type);
+		ret = softaccel_ctl_check(&a, p, rev, depth, e);
+		if (ret)
+			return ret;
+	}
+	return ret;
+}
+
+/* What the reply needs, counted without overflow. */
+static size_t softaccel_ctl_add(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* The zeros that pad a payload of @n bytes. */
+static size_t softaccel_ctl_pad(size_t n)
+{
+	return (SOFTACCEL_CTL_NLA_ALIGNTO - n % SOFTACCEL_CTL_NLA_ALIGNTO) %
+	       SOFTACCEL_CTL_NLA_ALIGNTO;
+}
+
+static void softaccel_reply_raw(struct softaccel_reply *r, const void *bytes,
+				size_t n)
+{
+	size_t end = softaccel_ctl_add(r->len, n);
+
+	if (n && end <= r->cap)
+		memcpy(r->buf + r->len, bytes, n);
+	r->len = end;
+}
+
+static void softaccel_reply_zeros(struct softaccel_reply *r, size_t n)
+{
+	size_t end = softaccel_ctl_add(r->len, n);
+
+	if (n && end <= r->cap)
+		memset(r->buf + r->len, 0, n);
+	r->len = end;
+}
+
+static void softaccel_reply_header(struct softaccel_reply *r, size_t len,
+				   u16 type)
+{
+	u16 h[2];
+
+	if (len > U16_MAX) {
+		r->too_long = true;
+		softaccel_reply_zeros(r, SOFTACCEL_CTL_NLA_HDRLEN);
+		return;
+	}
+	h[0] = len;
+	h[1] = type;
+	softaccel_reply_raw(r, h, sizeof(h));
+}
+
+void softaccel_reply_put(struct softaccel_reply *r, u16 type,
+			 const void *payload, size_t len)
+{
+	softaccel_reply_header(r,
+			       softaccel_ctl_add(len, SOFTACCEL_CTL_NLA_HDRLEN),
+			       type);
+	softaccel_reply_raw(r, payload, len);
+	softaccel_reply_zeros(r, softaccel_ctl_pad(len));
+}
+
+void softaccel_reply_put_str(struct softaccel_reply *r, u16 type, const char *s,
+			     size_t max_len)
+{
+	size_t len = strnlen(s, max_len);
+	size_t n = softaccel_ctl_add(len, 1);
+
+	softaccel_reply_header(r,
+			       softaccel_ctl_add(n, SOFTACCEL_CTL_NLA_HDRLEN),
+			       type);
+	softaccel_reply_raw(r, s, len);
+	/* The NUL, then the padding. */
+	softaccel_reply_zeros(r, 1 + softaccel_ctl_pad(n));
+}
+
+size_t softaccel_reply_nest_start(struct softaccel_reply *r, u16 type)
+{
+	size_t at = r->len;
+
+	softaccel_reply_header(r, SOFTACCEL_CTL_NLA_HDRLEN,
+			       type | SOFTACCEL_CTL_NLA_F_NESTED);
+	return at;
+}
+
+void softaccel_reply_nest_end(struct softaccel_reply *r, size_t nest)
+{
+	size_t len = r->len > nest ? r->len - nest : 0;
+	u16 l;
+
+	if (len > U16_MAX) {
+		r->too_long = true;
+		return;
+	}
+	l = len;
+	if (nest <= r->cap && r->cap - nest >= sizeof(l))
+		memcpy(r->buf + nest, &l, sizeof(l));
+}
+
+/*
+ * The checks of a user-ptr byte array: at most SOFTACCEL_CTL_MAX_MSG bytes
+ * (EINVAL), an address when it is not empty and no wrap (EFAULT).
+ */
+static int softaccel_ctl_user_range(u64 addr, u32 len)
+{
+	if (len > SOFTACCEL_CTL_MAX_MSG)
+		return -EINVAL;
+	if (len && !addr)
+		return -EFAULT;
+	if (addr + len < addr)
+		return -EFAULT;
+	return 0;
+}
+
+static const u64 softaccel_ctl_softaccel_power_state_values[] = {
+	0ULL, 1ULL,
+};
+
+static const u64 softaccel_ctl_softaccel_reset_mode_values[] = {
+	0ULL, 1ULL,
+};
+
+/*
+ * Copies a fw-request out of an attribute payload (any alignment) and validates
+ * it as an ioctl argument is validated; EINVAL for another size.
+ */
+static int softaccel_ctl_check_fw_request(const u8 *p, u32 len, u32 rev)
+{
+	struct softaccel_fw_request v;
+
+	if (len != sizeof(v))
+		return -EINVAL;
+	memcpy(&v, p, sizeof(v));
+	return softaccel_validate_fw_request_at(&v, rev);
+}
+
+static const struct softaccel_ctl_policy softaccel_ctl_get_status_request = {
+	.attrs = NULL,
+	.n_attrs = 0,
+};
+
+static const struct softaccel_ctl_policy softaccel_ctl_get_counters_request = {
+	.attrs = NULL,
+	.n_attrs = 0,
+};
+
+static const struct softaccel_ctl_attr_policy softaccel_ctl_set_power_state_request_list[] = {
+	{
+		.value = SOFTACCEL_A_POWER_STATE,
+		.type = SOFTACCEL_CTL_U32,
+		.since = 3,
+		.values = SOFTACCEL_CTL_ENUM,
+		.enum_values = softaccel_ctl_softaccel_power_state_values,
+		.n_enum_values = ARRAY_SIZE(softaccel_ctl_softaccel_power_state_values),
+	},
+};
+
+static const struct softaccel_ctl_policy softaccel_ctl_set_power_state_request = {
+	.attrs = softaccel_ctl_set_power_state_request_list,
+	.n_attrs = ARRAY_SIZE(softaccel_ctl_set_power_state_request_list),
+};
+
+static const struct softaccel_ctl_attr_policy softaccel_ctl_reset_queue_request_list[] = {
+	{
+		.value = SOFTACCEL_A_QUEUE_RESET_QUEUE,
+		.type = SOFTACCEL_CTL_U32,
+		.since = 3,
+		.has_range = true,
+		.min = 1ULL,
+		.max = 4294967295ULL,
+	},
+	{
+		.value = SOFTACCEL_A_QUEUE_RESET_MODE,
+		.type = SOFTACCEL_CTL_U32,
+		.since = 3,
+		.values = SOFTACCEL_CTL_ENUM,
+		.enum_values = softaccel_ctl_softaccel_reset_mode_values,
+		.n_enum_values = ARRAY_SIZE(softaccel_ctl_softaccel_reset_mode_values),
+	},
+};
+
+static const struct softaccel_ctl_policy softaccel_ctl_reset_queue_request = {
+	.attrs = softaccel_ctl_reset_queue_request_list,
+	.n_attrs = ARRAY_SIZE(softaccel_ctl_reset_queue_request_list),
+};
+
+static const struct softaccel_ctl_policy softaccel_ctl_get_tunables_request = {
+	.attrs = NULL,
+	.n_attrs = 0,
+};
+
+static const struct softaccel_ctl_attr_policy softaccel_ctl_set_tunables_request_list[] = {
+	{
+		.value = SOFTACCEL_A_TUNABLES_TIME_SLICE_NS,
+		.type = SOFTACCEL_CTL_U64,
+		.since = 3,
+		.has_range = true,
+		.min = 10000ULL,
+		.max = 1000000000ULL,
+	},
+};
+
+static const struct softaccel_ctl_policy softaccel_ctl_set_tunables_request = {
+	.attrs = softaccel_ctl_set_tunables_request_list,
+	.n_attrs = ARRAY_SIZE(softaccel_ctl_set_tunables_request_list),
+};
+
+static const struct softaccel_ctl_attr_policy softaccel_ctl_fw_command_request_list[] = {
+	{
+		.value = SOFTACCEL_A_FW_REQUEST,
+		.type = SOFTACCEL_CTL_BINARY,
+		.since = 3,
+		.has_exact_len = true,
+		.exact_len = sizeof(struct softaccel_fw_request),
+		.check = softaccel_ctl_check_fw_request,
+	},
+};
+
+static const struct softaccel_ctl_policy softaccel_ctl_fw_command_request = {
+	.attrs = softaccel_ctl_fw_command_request_list,
+	.n_attrs = ARRAY_SIZE(softaccel_ctl_fw_command_request_list),
+};
+
+static u32 softaccel_ctl_revision(const struct softaccel_ops *ops,
+				  struct file *file)
+{
+	return ops->revision ? ops->revision(file) : 3;
+}
+
+/* As the dispatcher asks it: the root spec's privileged, else CAP_SYS_ADMIN. */
+static bool softaccel_ctl_privileged(const struct softaccel_ops *ops,
+				     struct file *file)
+{
+	const struct accel_ops *root = ops->accel;
+
+	if (root && root->privileged)
+		return root->privileged(file);
+	return capable(CAP_SYS_ADMIN);
+}
+
+static int softaccel_ctl_get_status(const struct softaccel_ops *ops,
+				    struct file *file, const u8 *attrs,
+				    size_t len, u32 rev,
+				    struct softaccel_reply *reply,
+				    struct softaccel_ctl_error *e)
+{
+	struct softaccel_get_status_req req = {};
+	int ret;
+
+	ret = softaccel_ctl_validate(attrs, len, SOFTACCEL_CTL_MSG_HDRLEN,
+				     &softaccel_ctl_get_status_request, rev, 1,
+				     e);
+	if (ret)
+		return ret;
+	req.rev = rev;
+	req.attrs = attrs;
+	req.attrs_len = len;
+	ret = ops->control->op_get_status(file, &req, reply);
+	if (ret)
+		return softaccel_ctl_fail(e, ret, 0, 0);
+	return 0;
+}
+
+static int softaccel_ctl_get_counters(const struct softaccel_ops *ops,
+				      struct file *file, const u8 *attrs,
+				      size_t len, u32 rev,
+				      struct softaccel_reply *reply,
+				      struct softaccel_ctl_error *e)
+{
+	struct softaccel_get_counters_req req = {};
+	int ret;
+
+	ret = softaccel_ctl_validate(attrs, len, SOFTACCEL_CTL_MSG_HDRLEN,
+				     &softaccel_ctl_get_counters_request, rev,
+				     1, e);
+	if (ret)
+		return ret;
+	req.rev = rev;
+	req.attrs = attrs;
+	req.attrs_len = len;
+	ret = ops->control->op_get_counters(file, &req, reply);
+	if (ret)
+		return softaccel_ctl_fail(e, ret, 0, 0);
+	return 0;
+}
+
+static int softaccel_ctl_set_power_state(const struct softaccel_ops *ops,
+					 struct file *file, const u8 *attrs,
+					 size_t len, u32 rev,
+					 struct softaccel_reply *reply,
+					 struct softaccel_ctl_error *e)
+{
+	struct softaccel_set_power_state_req req = {};
+	const u8 *p;
+	u32 plen;
+	int ret;
+
+	if (!softaccel_ctl_privileged(ops, file))
+		return softaccel_ctl_fail(e, -EPERM, 0, 0);
+	ret = softaccel_ctl_validate(attrs, len, SOFTACCEL_CTL_MSG_HDRLEN,
+				     &softaccel_ctl_set_power_state_request,
+				     rev, 1, e);
+	if (ret)
+		return ret;
+	req.rev = rev;
+	req.attrs = attrs;
+	req.attrs_len = len;
+	if (rev >= 3) {
+		p = softaccel_ctl_find(attrs, len, SOFTACCEL_A_POWER_STATE,
+				       &plen);
+		if (p) {
+			req.has_state = true;
+			req.state = get_unaligned((const u32 *)p);
+		}
+	}
+	ret = ops->control->op_set_power_state(file, &req, reply);
+	if (ret)
+		return softaccel_ctl_fail(e, ret, 0, 0);
+	return 0;
+}
+
+static int softaccel_ctl_reset_queue(const struct softaccel_ops *ops,
+				     struct file *file, const u8 *attrs,
+				     size_t len, u32 rev,
+				     struct softaccel_reply *reply,
+				     struct softaccel_ctl_error *e)
+{
+	struct softaccel_reset_queue_req req = {};
+	const u8 *p;
+	u32 plen;
+	int ret;
+
+	if (!softaccel_ctl_privileged(ops, file))
+		return softaccel_ctl_fail(e, -EPERM, 0, 0);
+	ret = softaccel_ctl_validate(attrs, len, SOFTACCEL_CTL_MSG_HDRLEN,
+				     &softaccel_ctl_reset_queue_request, rev, 1,
+				     e);
+	if (ret)
+		return ret;
+	req.rev = rev;
+	req.attrs = attrs;
+	req.attrs_len = len;
+	if (rev >= 3) {
+		p = softaccel_ctl_find(attrs, len,
+				       SOFTACCEL_A_QUEUE_RESET_QUEUE, &plen);
+		if (p) {
+			req.has_queue = true;
+			req.queue = get_unaligned((const u32 *)p);
+		}
+	}
+	if (rev >= 3) {
+		p = softaccel_ctl_find(attrs, len, SOFTACCEL_A_QUEUE_RESET_MODE,
+				       &plen);
+		if (p) {
+			req.has_mode = true;
+			req.mode = get_unaligned((const u32 *)p);
+		}
+	}
+	ret = ops->control->op_reset_queue(file, &req, reply);
+	if (ret)
+		return softaccel_ctl_fail(e, ret, 0, 0);
+	return 0;
+}
+
+static int softaccel_ctl_get_tunables(const struct softaccel_ops *ops,
+				      struct file *file, const u8 *attrs,
+				      size_t len, u32 rev,
+				      struct softaccel_reply *reply,
+				      struct softaccel_ctl_error *e)
+{
+	struct softaccel_get_tunables_req req = {};
+	int ret;
+
+	ret = softaccel_ctl_validate(attrs, len, SOFTACCEL_CTL_MSG_HDRLEN,
+				     &softaccel_ctl_get_tunables_request, rev,
+				     1, e);
+	if (ret)
+		return ret;
+	req.rev = rev;
+	req.attrs = attrs;
+	req.attrs_len = len;
+	ret = ops->control->op_get_tunables(file, &req, reply);
+	if (ret)
+		return softaccel_ctl_fail(e, ret, 0, 0);
+	return 0;
+}
+
+static int softaccel_ctl_set_tunables(const struct softaccel_ops *ops,
+				      struct file *file, const u8 *attrs,
+				      size_t len, u32 rev,
+				      struct softaccel_reply *reply,
+				      struct softaccel_ctl_error *e)
+{
+	struct softaccel_set_tunables_req req = {};
+	const u8 *p;
+	u32 plen;
+	int ret;
+
+	ret = softaccel_ctl_validate(attrs, len, SOFTACCEL_CTL_MSG_HDRLEN,
+				     &softaccel_ctl_set_tunables_request, rev,
+				     1, e);
+	if (ret)
+		return ret;
+	req.rev = rev;
+	req.attrs = attrs;
+	req.attrs_len = len;
+	if (rev >= 3) {
+		p = softaccel_ctl_find(attrs, len,
+				       SOFTACCEL_A_TUNABLES_TIME_SLICE_NS,
+				       &plen);
+		if (p) {
+			req.has_time_slice_ns = true;
+			req.time_slice_ns = get_unaligned((const u64 *)p);
+		}
+	}
+	ret = ops->control->op_set_tunables(file, &req, reply);
+	if (ret)
+		return softaccel_ctl_fail(e, ret, 0, 0);
+	return 0;
+}
+
+static int softaccel_ctl_fw_command(const struct softaccel_ops *ops,
+				    struct file *file, const u8 *attrs,
+				    size_t len, u32 rev,
+				    struct softaccel_reply *reply,
+				    struct softaccel_ctl_error *e)
+{
+	struct softaccel_fw_command_req req = {};
+	const u8 *p;
+	u32 plen;
+	int ret;
+
+	ret = softaccel_ctl_validate(attrs, len, SOFTACCEL_CTL_MSG_HDRLEN,
+				     &softaccel_ctl_fw_command_request, rev, 1,
+				     e);
+	if (ret)
+		return ret;
+	req.rev = rev;
+	req.attrs = attrs;
+	req.attrs_len = len;
+	if (rev >= 3) {
+		p = softaccel_ctl_find(attrs, len, SOFTACCEL_A_FW_REQUEST,
+				       &plen);
+		if (p) {
+			req.has_request = plen == sizeof(req.request);
+			if (req.has_request)
+				memcpy(&req.request, p, sizeof(req.request));
+		}
+	}
+	ret = ops->control->op_fw_command(file, &req, reply);
+	if (ret)
+		return softaccel_ctl_fail(e, ret, 0, 0);
+	return 0;
+}
+
+static int softaccel_ctl_dispatch(const struct softaccel_ops *ops,
+				  struct file *file, u16 op, const u8 *attrs,
+				  size_t len, u32 rev,
+				  struct softaccel_reply *reply,
+				  struct softaccel_ctl_error *e)
+{
+	const struct softaccel_control_ops *cops = ops->control;
+
+	if (!cops)
+		return softaccel_ctl_fail(e, -EOPNOTSUPP, 0, 0);
+	switch (op) {
+	case SOFTACCEL_CMD_GET_STATUS:
+		if (rev >= 3 && cops->op_get_status)
+			return softaccel_ctl_get_status(ops, file, attrs, len,
+							rev, reply, e);
+		break;
+	case SOFTACCEL_CMD_GET_COUNTERS:
+		if (rev >= 3 && cops->op_get_counters)
+			return softaccel_ctl_get_counters(ops, file, attrs, len,
+							  rev, reply, e);
+		break;
+	case SOFTACCEL_CMD_SET_POWER_STATE:
+		if (rev >= 3 && cops->op_set_power_state)
+			return softaccel_ctl_set_power_state(ops, file, attrs,
+							     len, rev, reply,
+							     e);
+		break;
+	case SOFTACCEL_CMD_RESET_QUEUE:
+		if (rev >= 3 && cops->op_reset_queue)
+			return softaccel_ctl_reset_queue(ops, file, attrs, len,
+							 rev, reply, e);
+		break;
+	case SOFTACCEL_CMD_GET_TUNABLES:
+		if (rev >= 3 && cops->op_get_tunables)
+			return softaccel_ctl_get_tunables(ops, file, attrs, len,
+							  rev, reply, e);
+		break;
+	case SOFTACCEL_CMD_SET_TUNABLES:
+		if (rev >= 3 && cops->op_set_tunables)
+			return softaccel_ctl_set_tunables(ops, file, attrs, len,
+							  rev, reply, e);
+		break;
+	case SOFTACCEL_CMD_FW_COMMAND:
+		if (rev >= 3 && cops->op_fw_command)
+			return softaccel_ctl_fw_command(ops, file, attrs, len,
+							rev, reply, e);
+		break;
+	default:
+		break;
+	}
+	return softaccel_ctl_fail(e, -EOPNOTSUPP, 0, 0);
+}
+
+static int softaccel_ctl_transact(const struct softaccel_ops *ops,
+				  struct file *file,
+				  struct softaccel_control *arg, u16 *op,
+				  struct softaccel_ctl_error *e)
+{
+	u32 rev = softaccel_ctl_revision(ops, file);
+	struct softaccel_reply reply = {};
+	u8 *msg = NULL;
+	u16 hop, flags;
+	u32 reserved;
+	size_t needed;
+	u8 hdr[SOFTACCEL_CTL_MSG_HDRLEN];
+	int ret;
+
+	ret = softaccel_ctl_user_range(arg->request, arg->request_len);
+	if (!ret)
+		ret = softaccel_ctl_user_range(arg->reply, arg->reply_cap);
+	if (ret)
+		return softaccel_ctl_fail(e, ret, 0, 0);
+	if (arg->request_len) {
+		/* Sized by the caller: charged to its memory cgroup. */
+		msg = kvmalloc(arg->request_len, GFP_KERNEL_ACCOUNT);
+		if (!msg)
+			return softaccel_ctl_fail(e, -ENOMEM, 0, 0);
+		if (copy_from_user(msg, u64_to_user_ptr(arg->request),
+				   arg->request_len)) {
+			ret = softaccel_ctl_fail(e, -EFAULT, 0, 0);
+			goto out;
+		}
+	}
+	if (arg->request_len < SOFTACCEL_CTL_MSG_HDRLEN) {
+		ret = softaccel_ctl_fail(e, -EINVAL, 0, 0);
+		goto out;
+	}
+	memcpy(&hop, msg, sizeof(hop));
+	memcpy(&flags, msg + 2, sizeof(flags));
+	memcpy(&reserved, msg + 4, sizeof(reserved));
+	/* No header flag is defined, and reserved must be zero. */
+	if (flags || reserved) {
+		ret = softaccel_ctl_fail(e, -EINVAL, 0, 0);
+		goto out;
+	}
+	*op = hop;
+	if (arg->reply_cap) {
+		reply.buf = kvzalloc(arg->reply_cap, GFP_KERNEL_ACCOUNT);
+		if (!reply.buf) {
+			ret = softaccel_ctl_fail(e, -ENOMEM, 0, 0);
+			goto out;
+		}
+	}
+	reply.cap = arg->reply_cap;
+	memset(hdr, 0, sizeof(hdr));
+	memcpy(hdr, &hop, sizeof(hop));
+	softaccel_reply_raw(&reply, hdr, sizeof(hdr));
+	ret = softaccel_ctl_dispatch(ops, file, hop,
+				     msg + SOFTACCEL_CTL_MSG_HDRLEN,
+				     arg->request_len - SOFTACCEL_CTL_MSG_HDRLEN,
+				     rev, &reply, e);
+	if (ret)
+		goto out;
+	if (reply.too_long || reply.len > reply.cap) {
+		needed = reply.len;
+		if (reply.too_long)
+			needed = max_t(size_t, needed,
+				       SOFTACCEL_CTL_MAX_MSG + 1);
+		arg->reply_len = min_t(size_t, needed, U32_MAX);
+		ret = softaccel_ctl_fail(e, -EMSGSIZE, 0, 0);
+		goto out;
+	}
+	if (copy_to_user(u64_to_user_ptr(arg->reply), reply.buf, reply.len)) {
+		ret = softaccel_ctl_fail(e, -EFAULT, 0, 0);
+		goto out;
+	}
+	arg->reply_len = reply.len;
+out:
+	kvfree(reply.buf);
+	kvfree(msg);
+	return ret;
+}
+
+/*
+ * The handler of CONTROL: reads the request (at most 64 KiB), checks its header
+ * (EINVAL), looks the operation up (EOPNOTSUPP when unknown, newer than the
+ * driver's revision or without a callback), checks admin-perm (EPERM),
+ * validates the attributes against the operation's policy (EINVAL, ERANGE),
+ * calls the callback with the typed request and a reply builder, and writes the
+ * reply (EMSGSIZE with reply-len the size it needs when it does not fit
+ * reply-cap). On failure error-offset and error-attr say where validation
+ * failed. The dispatcher calls it after copying in, clearing and validating the
+ * argument, and copies the argument back on success and on failure alike.
+ * Returns 0 or a negative errno.
+ */
+int softaccel_control(const struct softaccel_ops *ops, struct file *file,
+		      struct softaccel_control *arg)
+{
+	struct softaccel_ctl_error e = {};
+	u16 op = 0;
+	int ret;
+
+	ret = softaccel_ctl_transact(ops, file, arg, &op, &e);
+	if (ret) {
+		arg->error_offset = e.offset;
+		arg->error_attr = e.attr;
+		if (ops->control && ops->control->operation_failed)
+			ops->control->operation_failed(file, op, ret, e.offset,
+						       e.attr);
+	}
+	return ret;
+}
+
+/* softaccel control messages: end */
+
+/* softaccel rings: begin */
+
+#include <linux/atomic.h>
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/limits.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/string.h>
+#include <asm/barrier.h>
+
+/*
+ * The flags word of a ring header, for the read-modify-write operations
+ * that pair the consumer's NEED_WAKEUP with the producer's publish. The
+ * header is __u32 in the uapi; atomic_t is an int of the same size.
+ */
+static atomic_t *softaccel_ring_flags(__u32 *flags)
+{
+	return (atomic_t *)flags;
+}
+
+/*
+ * Copies an entry out of shared memory once, word by word: a producer
+ * rewriting it meanwhile gives a torn but well-defined copy, and only the
+ * copy is validated and used.
+ */
+static void softaccel_ring_read_words(void *dst, const void *src, size_t words)
+{
+	const u32 *s = src;
+	u32 *d = dst;
+	size_t i;
+
+	for (i = 0; i < words; i++)
+		d[i] = READ_ONCE(s[i]);
+}
+
+static void softaccel_ring_write_words(void *dst, const void *src, size_t words)
+{
+	const u32 *s = src;
+	u32 *d = dst;
+	size_t i;
+
+	for (i = 0; i < words; i++)
+		WRITE_ONCE(d[i], s[i]);
+}
+
+bool softaccel_submit_ring_valid_entries(u64 n)
+{
+	return is_power_of_2(n) && n >= 16 && n <= 4096;
+}
+
+/* Bytes of the header and @entries entries; false on overflow. */
+static bool softaccel_submit_ring_bytes(u32 entries, size_t *bytes)
+{
+	size_t size = sizeof(struct softaccel_ring_cmd);
+	size_t body;
+
+	if (check_mul_overflow((size_t)entries, size, &body))
+		return false;
+	return !check_add_overflow((size_t)SOFTACCEL_RING_HEADER_SIZE, body,
+				   bytes);
+}
+
+size_t softaccel_submit_ring_region_size(u32 entries)
+{
+	size_t bytes;
+
+	if (!softaccel_submit_ring_bytes(entries, &bytes) ||
+	    bytes > SIZE_MAX - (PAGE_SIZE - 1))
+		return 0;
+	return PAGE_ALIGN(bytes);
+}
+
+/* Does a region of @len bytes hold @entries entries, a power of two? */
+static bool softaccel_submit_ring_fits(size_t len, u32 entries)
+{
+	size_t bytes;
+
+	return is_power_of_2(entries) && softaccel_submit_ring_bytes(entries,
+								     &bytes) &&
+	       bytes <= len;
+}
+
+int softaccel_submit_ring_setup(void *region, size_t len, u32 entries)
+{
+	struct softaccel_submit_ring_header *hdr = region;
+
+	if (!softaccel_submit_ring_fits(len, entries))
+		return -EINVAL;
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->entries = entries;
+	return 0;
+}
+
+/* The slot of @index in the region. */
+static void *softaccel_submit_ring_slot(struct softaccel_submit_ring_header *hdr,
+					u32 mask, u32 index)
+{
+	return (u8 *)hdr + SOFTACCEL_RING_HEADER_SIZE +
+	       (size_t)(index & mask) * sizeof(struct softaccel_ring_cmd);
+}
+
+int softaccel_submit_ring_consumer_init(struct softaccel_submit_ring_consumer *c,
+					void *region, size_t len, u32 entries,
+					u32 rev)
+{
+	if (!softaccel_submit_ring_fits(len, entries))
+		return -EINVAL;
+	c->hdr = region;
+	c->entries = entries;
+	c->mask = entries - 1;
+	c->rev = rev;
+	c->error = 0;
+	c->error_ahead = 0;
+	c->head = READ_ONCE(c->hdr->consumer);
+	c->tail = c->head;
+	return 0;
+}
+
+int softaccel_submit_ring_consumer_available(struct softaccel_submit_ring_consumer *c,
+					     u32 *ready)
+{
+	u32 tail, ahead;
+
+	if (c->error)
+		return c->error;
+	/* Pairs with the producer's release: its entries are visible. */
+	tail = smp_load_acquire(&c->hdr->producer);
+	ahead = tail - c->head;
+	if (ahead > c->entries) {
+		c->error = -EPIPE;
+		c->error_ahead = ahead;
+		atomic_fetch_or(SOFTACCEL_RING_ERROR,
+				softaccel_ring_flags(&c->hdr->flags));
+		return c->error;
+	}
+	c->tail = tail;
+	*ready = ahead;
+	return 0;
+}
+
+int softaccel_submit_ring_consumer_pop(struct softaccel_submit_ring_consumer *c,
+				       struct softaccel_ring_cmd *entry,
+				       u32 *index, int *check)
+{
+	u32 ready;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(*entry) % sizeof(u32));
+	if (c->error)
+		return c->error;
+	if (c->tail == c->head) {
+		ret = softaccel_submit_ring_consumer_available(c, &ready);
+		if (ret)
+			return ret;
+		if (!ready)
+			return 0;
+	}
+	softaccel_ring_read_words(entry,
+				  softaccel_submit_ring_slot(c->hdr, c->mask, c->head),
+				  sizeof(*entry) / sizeof(u32));
+	*index = c->head;
+	c->head++;
+	*check = softaccel_validate_ring_cmd_at(entry, c->rev);
+	return 1;
+}
+
+void softaccel_submit_ring_consumer_release(struct softaccel_submit_ring_consumer *c)
+{
+	/* Our copies are done before the producer may reuse the slots. */
+	smp_store_release(&c->hdr->consumer, c->head);
+}
+
+int softaccel_submit_ring_consumer_prepare_sleep(struct softaccel_submit_ring_consumer *c)
+{
+	u32 ready;
+	int ret;
+
+	/*
+	 * A fully ordered RMW on the flags word: either the producer's later
+	 * RMW of the word sees the flag, or the load below sees its index.
+	 */
+	atomic_fetch_or(SOFTACCEL_RING_NEED_WAKEUP,
+			softaccel_ring_flags(&c->hdr->flags));
+	ret = softaccel_submit_ring_consumer_available(c, &ready);
+	if (ret)
+		return ret;
+	if (!ready)
+		return 1;
+	softaccel_submit_ring_consumer_clear_need_wakeup(c);
+	return 0;
+}
+
+void softaccel_submit_ring_consumer_clear_need_wakeup(struct softaccel_submit_ring_consumer *c)
+{
+	atomic_fetch_and(~SOFTACCEL_RING_NEED_WAKEUP,
+			 softaccel_ring_flags(&c->hdr->flags));
+}
+
+bool softaccel_complete_ring_valid_entries(u64 n)
+{
+	return is_power_of_2(n) && n >= 16 && n <= 4096;
+}
+
+/* Bytes of the header and @entries entries; false on overflow. */
+static bool softaccel_complete_ring_bytes(u32 entries, size_t *bytes)
+{
+	size_t size = sizeof(struct softaccel_ring_completion);
+	size_t body;
+
+	if (check_mul_overflow((size_t)entries, size, &body))
+		return false;
+	return !check_add_overflow((size_t)SOFTACCEL_RING_HEADER_SIZE, body,
+				   bytes);
+}
+
+size_t softaccel_complete_ring_region_size(u32 entries)
+{
+	size_t bytes;
+
+	if (!softaccel_complete_ring_bytes(entries, &bytes) ||
+	    bytes > SIZE_MAX - (PAGE_SIZE - 1))
+		return 0;
+	return PAGE_ALIGN(bytes);
+}
+
+/* Does a region of @len bytes hold @entries entries, a power of two? */
+static bool softaccel_complete_ring_fits(size_t len, u32 entries)
+{
+	size_t bytes;
+
+	return is_power_of_2(entries) && softaccel_complete_ring_bytes(entries,
+								       &bytes) &&
+	       bytes <= len;
+}
+
+int softaccel_complete_ring_setup(void *region, size_t len, u32 entries)
+{
+	struct softaccel_complete_ring_header *hdr = region;
+
+	if (!softaccel_complete_ring_fits(len, entries))
+		return -EINVAL;
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->entries = entries;
+	return 0;
+}
+
+/* The slot of @index in the region. */
+static void *softaccel_complete_ring_slot(struct softaccel_complete_ring_header *hdr,
+					  u32 mask, u32 index)
+{
+	return (u8 *)hdr + SOFTACCEL_RING_HEADER_SIZE +
+	       (size_t)(index & mask) * sizeof(struct softaccel_ring_completion);
+}
+
+int softaccel_complete_ring_producer_init(struct softaccel_complete_ring_producer *p,
+					  void *region, size_t len, u32 entries)
+{
+	if (!softaccel_complete_ring_fits(len, entries))
+		return -EINVAL;
+	p->hdr = region;
+	p->entries = entries;
+	p->mask = entries - 1;
+	p->error = 0;
+	p->error_used = 0;
+	p->tail = READ_ONCE(p->hdr->producer);
+	p->published = p->tail;
+	p->head = p->tail;
+	return 0;
+}
+
+int softaccel_complete_ring_producer_space(struct softaccel_complete_ring_producer *p,
+					   u32 *space)
+{
+	u32 head, used, pending;
+
+	if (p->error)
+		return p->error;
+	/* Pairs with the consumer's release: it is done with the slots. */
+	head = smp_load_acquire(&p->hdr->consumer);
+	used = p->published - head;
+	if (used > p->entries) {
+		p->error = -EPIPE;
+		p->error_used = used;
+		return p->error;
+	}
+	p->head = head;
+	pending = p->tail - head;
+	*space = pending >= p->entries ? 0 : p->entries - pending;
+	return 0;
+}
+
+int softaccel_complete_ring_producer_push(struct softaccel_complete_ring_producer *p,
+					  const struct softaccel_ring_completion *entry)
+{
+	u32 space;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(*entry) % sizeof(u32));
+	if (p->error)
+		return p->error;
+	if ((u32)(p->tail - p->head) >= p->entries) {
+		ret = softaccel_complete_ring_producer_space(p, &space);
+		if (ret)
+			return ret;
+		if (!space)
+			return 0;
+	}
+	softaccel_ring_write_words(softaccel_complete_ring_slot(p->hdr, p->mask, p->tail),
+				   entry, sizeof(*entry) / sizeof(u32));
+	p->tail++;
+	return 1;
+}
+
+u64 softaccel_complete_ring_producer_unpublished(const struct softaccel_complete_ring_producer *p)
+{
+	return (u32)(p->tail - p->published);
+}
+
+bool softaccel_complete_ring_producer_publish(struct softaccel_complete_ring_producer *p)
+{
+	if (p->tail != p->published) {
+		/* The entries are written before the index shows them. */
+		smp_store_release(&p->hdr->producer, p->tail);
+		p->published = p->tail;
+	}
+	/* Pairs with the consumer's RMW in prepare_sleep. */
+	return atomic_fetch_or(0, softaccel_ring_flags(&p->hdr->flags)) &
+	       SOFTACCEL_RING_NEED_WAKEUP;
+}
+
+u32 softaccel_complete_ring_producer_flags(const struct softaccel_complete_ring_producer *p)
+{
+	/* Pairs with the consumer's flag updates. */
+	return smp_load_acquire(&p->hdr->flags);
+}
+
+/* softaccel rings: end */

@@ -188,4 +188,530 @@ static inline long softaccel_compat_ioctl(struct file *file, unsigned int cmd,
 int softaccel_control(const struct softaccel_ops *ops, struct file *file,
 		      struct softaccel_control *arg);
 
+/* softaccel control messages: begin */
+
+#include <linux/limits.h>
+#include <linux/types.h>
+#include <asm/byteorder.h>
+
+/*
+ * Control messages of the softaccel spec, kernel side. A message is an 8-byte
+ * header (u16 op, u16 flags, u32 reserved) and attributes, each a u16
+ * length (header included, unpadded), a u16 type and the payload padded with
+ * zeros to a multiple of 4, in the host's byte order unless the attribute
+ * says otherwise. Type bit 15 marks a nest, bit 14 an attribute a receiver
+ * that does not know it may skip.
+ */
+#define SOFTACCEL_CTL_MSG_HDRLEN 8
+#define SOFTACCEL_CTL_NLA_HDRLEN 4
+#define SOFTACCEL_CTL_NLA_ALIGNTO 4
+#define SOFTACCEL_CTL_NLA_F_NESTED 0x8000
+#define SOFTACCEL_CTL_NLA_F_OPTIONAL 0x4000
+#define SOFTACCEL_CTL_NLA_TYPE_MASK 0x3fff
+/* Deepest nesting accepted; the message's own attributes are level 1. */
+#define SOFTACCEL_CTL_MAX_DEPTH 8
+/* Largest request or reply the transport carries. */
+#define SOFTACCEL_CTL_MAX_MSG 65536
+
+struct file;
+struct softaccel_ops;
+
+/*
+ * The reply of an operation, built in a kernel buffer of the caller's
+ * reply-cap bytes. Nothing is written past the buffer: once something does
+ * not fit, the builder only counts, and the caller gets EMSGSIZE with the
+ * size the reply needs.
+ */
+struct softaccel_reply {
+	u8 *buf;
+	size_t cap;
+	/* Bytes the reply needs so far (written ones while it fits). */
+	size_t len;
+	/* An attribute was too long for its u16 length. */
+	bool too_long;
+};
+
+/* One attribute of type @type (flag bits included) with @len bytes. */
+void softaccel_reply_put(struct softaccel_reply *r, u16 type,
+			 const void *payload, size_t len);
+/*
+ * A string attribute: @s up to its NUL and at most @max_len bytes of it
+ * (SIZE_MAX: no limit), then a NUL.
+ */
+void softaccel_reply_put_str(struct softaccel_reply *r, u16 type, const char *s,
+			     size_t max_len);
+/* Opens a nest of type @type; returns what softaccel_reply_nest_end() takes. */
+size_t softaccel_reply_nest_start(struct softaccel_reply *r, u16 type);
+/* Closes a nest: its length covers everything written since its start. */
+void softaccel_reply_nest_end(struct softaccel_reply *r, size_t nest);
+
+/*
+ * Walks attributes that passed validation (a request struct's attrs, or a
+ * nest's payload): true with the next attribute's type (without flag bits)
+ * and payload, advancing *pos (start at 0); false at the end.
+ */
+bool softaccel_ctl_attr_next(const void *attrs, u32 len, u32 *pos, u16 *type,
+			     const void **payload, u32 *payload_len);
+
+/* Reply helpers of the attribute set engine. */
+/* Engine number, from 0. */
+static inline void softaccel_reply_put_engine_index(struct softaccel_reply *r,
+						    u32 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_ENGINE_INDEX, &v, sizeof(v));
+}
+
+/* What the engine executes. */
+static inline void softaccel_reply_put_engine_kind(struct softaccel_reply *r,
+						   u32 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_ENGINE_KIND, &v, sizeof(v));
+}
+
+/* Nanoseconds spent executing since the device started. */
+static inline void softaccel_reply_put_engine_busy_ns(struct softaccel_reply *r,
+						      u64 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_ENGINE_BUSY_NS, &v, sizeof(v));
+}
+
+/* Commands executed. */
+static inline void softaccel_reply_put_engine_completed(struct softaccel_reply *r,
+							u64 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_ENGINE_COMPLETED, &v, sizeof(v));
+}
+
+/* Reply helpers of the attribute set status. */
+/* Firmware version string. */
+static inline void softaccel_reply_put_status_fw_version(struct softaccel_reply *r,
+							 const char *v)
+{
+	softaccel_reply_put_str(r, SOFTACCEL_A_STATUS_FW_VERSION, v, 32);
+}
+
+/* Millidegrees Celsius. */
+static inline void softaccel_reply_put_status_temperature_mc(struct softaccel_reply *r,
+							     s32 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_STATUS_TEMPERATURE_MC, &v,
+			    sizeof(v));
+}
+
+/* Current power state. */
+static inline void softaccel_reply_put_status_power_state(struct softaccel_reply *r,
+							  u32 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_STATUS_POWER_STATE, &v, sizeof(v));
+}
+
+/* One per engine. Opens the nest; close it with softaccel_reply_nest_end(). */
+static inline size_t softaccel_reply_start_status_engine(struct softaccel_reply *r)
+{
+	return softaccel_reply_nest_start(r, SOFTACCEL_A_STATUS_ENGINE);
+}
+
+/* Reply helpers of the attribute set counters. */
+/* Submissions accepted: SUBMIT calls and ring entries. */
+static inline void softaccel_reply_put_counters_submissions(struct softaccel_reply *r,
+							    u64 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_COUNTERS_SUBMISSIONS, &v, sizeof(v));
+}
+
+/* Submissions completed. */
+static inline void softaccel_reply_put_counters_completions(struct softaccel_reply *r,
+							    u64 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_COUNTERS_COMPLETIONS, &v, sizeof(v));
+}
+
+/* Bytes read plus bytes written by completed commands. */
+static inline void softaccel_reply_put_counters_bytes_moved(struct softaccel_reply *r,
+							    u64 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_COUNTERS_BYTES_MOVED, &v, sizeof(v));
+}
+
+/* Submissions and control requests rejected. */
+static inline void softaccel_reply_put_counters_errors(struct softaccel_reply *r,
+						       u64 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_COUNTERS_ERRORS, &v, sizeof(v));
+}
+
+/* Reply helpers of the attribute set power. */
+/* The power state. */
+static inline void softaccel_reply_put_power_state(struct softaccel_reply *r,
+						   u32 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_POWER_STATE, &v, sizeof(v));
+}
+
+/* Reply helpers of the attribute set queue-reset. */
+/* Handle of a queue of the calling file. */
+static inline void softaccel_reply_put_queue_reset_queue(struct softaccel_reply *r,
+							 u32 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_QUEUE_RESET_QUEUE, &v, sizeof(v));
+}
+
+/* What to do with pending work. */
+static inline void softaccel_reply_put_queue_reset_mode(struct softaccel_reply *r,
+							u32 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_QUEUE_RESET_MODE, &v, sizeof(v));
+}
+
+/* Submissions cancelled (0 for drain). */
+static inline void softaccel_reply_put_queue_reset_cancelled(struct softaccel_reply *r,
+							     u32 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_QUEUE_RESET_CANCELLED, &v,
+			    sizeof(v));
+}
+
+/* Reply helpers of the attribute set tunables. */
+/*
+ * Time slice of the engines, in nanoseconds: once an engine has run one
+ * submission's commands for this long, and another queue of the same or a
+ * higher priority has work waiting on the engine, it lets that work go first
+ * and resumes the submission after it, at a command boundary. Commands of one
+ * queue still start in order.
+ */
+static inline void softaccel_reply_put_tunables_time_slice_ns(struct softaccel_reply *r,
+							      u64 v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_TUNABLES_TIME_SLICE_NS, &v,
+			    sizeof(v));
+}
+
+/* Reply helpers of the attribute set fw. */
+/* The message to the firmware. */
+static inline void softaccel_reply_put_fw_request(struct softaccel_reply *r,
+						  const struct softaccel_fw_request *v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_FW_REQUEST, v, sizeof(*v));
+}
+
+/* The firmware's reply. */
+static inline void softaccel_reply_put_fw_reply(struct softaccel_reply *r,
+						const struct softaccel_fw_reply *v)
+{
+	softaccel_reply_put(r, SOFTACCEL_A_FW_REPLY, v, sizeof(*v));
+}
+
+/*
+ * The request of get-status (SOFTACCEL_CMD_GET_STATUS), validated: each member
+ * is set only when the attribute came and the driver's revision knows it. attrs
+ * are the request's attributes as they came (valid while the callback runs).
+ */
+struct softaccel_get_status_req {
+	u32 rev;
+	const void *attrs;
+	u32 attrs_len;
+};
+
+/*
+ * The request of get-counters (SOFTACCEL_CMD_GET_COUNTERS), validated: each
+ * member is set only when the attribute came and the driver's revision knows
+ * it. attrs are the request's attributes as they came (valid while the callback
+ * runs).
+ */
+struct softaccel_get_counters_req {
+	u32 rev;
+	const void *attrs;
+	u32 attrs_len;
+};
+
+/*
+ * The request of set-power-state (SOFTACCEL_CMD_SET_POWER_STATE), validated:
+ * each member is set only when the attribute came and the driver's revision
+ * knows it. attrs are the request's attributes as they came (valid while the
+ * callback runs).
+ */
+struct softaccel_set_power_state_req {
+	u32 rev;
+	const void *attrs;
+	u32 attrs_len;
+	bool has_state;
+	u32 state;
+};
+
+/*
+ * The request of reset-queue (SOFTACCEL_CMD_RESET_QUEUE), validated: each
+ * member is set only when the attribute came and the driver's revision knows
+ * it. attrs are the request's attributes as they came (valid while the callback
+ * runs).
+ */
+struct softaccel_reset_queue_req {
+	u32 rev;
+	const void *attrs;
+	u32 attrs_len;
+	bool has_queue;
+	u32 queue;
+	bool has_mode;
+	u32 mode;
+};
+
+/*
+ * The request of get-tunables (SOFTACCEL_CMD_GET_TUNABLES), validated: each
+ * member is set only when the attribute came and the driver's revision knows
+ * it. attrs are the request's attributes as they came (valid while the callback
+ * runs).
+ */
+struct softaccel_get_tunables_req {
+	u32 rev;
+	const void *attrs;
+	u32 attrs_len;
+};
+
+/*
+ * The request of set-tunables (SOFTACCEL_CMD_SET_TUNABLES), validated: each
+ * member is set only when the attribute came and the driver's revision knows
+ * it. attrs are the request's attributes as they came (valid while the callback
+ * runs).
+ */
+struct softaccel_set_tunables_req {
+	u32 rev;
+	const void *attrs;
+	u32 attrs_len;
+	bool has_time_slice_ns;
+	u64 time_slice_ns;
+};
+
+/*
+ * The request of fw-command (SOFTACCEL_CMD_FW_COMMAND), validated: each member
+ * is set only when the attribute came and the driver's revision knows it. attrs
+ * are the request's attributes as they came (valid while the callback runs).
+ */
+struct softaccel_fw_command_req {
+	u32 rev;
+	const void *attrs;
+	u32 attrs_len;
+	/* A copy, validated. */
+	bool has_request;
+	struct softaccel_fw_request request;
+};
+
+/*
+ * The callbacks of the control operations, the member control of struct
+ * softaccel_ops. Each gets the validated request and a reply builder whose
+ * header is written; it returns 0 (the reply is sent) or a negative errno (no
+ * reply is). A NULL callback is an operation the driver does not have
+ * (EOPNOTSUPP).
+ */
+struct softaccel_control_ops {
+	/*
+	 * Optional: called when a control message fails (validation,
+	 * permission, the callback, or a reply that does not fit), with the
+	 * operation of its header (0 when it had none), the negative errno and
+	 * where validation failed; for accounting.
+	 */
+	void (*operation_failed)(struct file *file, u16 op, int err, u32 offset,
+				 u16 attr);
+	/*
+	 * Report the firmware version, temperature, power state and engines.
+	 * SOFTACCEL_CMD_GET_STATUS, since revision 3.
+	 */
+	int (*op_get_status)(struct file *file,
+			     const struct softaccel_get_status_req *req,
+			     struct softaccel_reply *reply);
+	/*
+	 * Report the device-wide counters. SOFTACCEL_CMD_GET_COUNTERS, since
+	 * revision 3.
+	 */
+	int (*op_get_counters)(struct file *file,
+			       const struct softaccel_get_counters_req *req,
+			       struct softaccel_reply *reply);
+	/*
+	 * Change the power state; see power-state.
+	 * SOFTACCEL_CMD_SET_POWER_STATE, since revision 3; admin-perm: called
+	 * only for a privileged caller.
+	 */
+	int (*op_set_power_state)(struct file *file,
+				  const struct softaccel_set_power_state_req *req,
+				  struct softaccel_reply *reply);
+	/*
+	 * Drain or cancel the pending work of one of the caller's queues; see
+	 * reset-mode. SOFTACCEL_CMD_RESET_QUEUE, since revision 3; admin-perm:
+	 * called only for a privileged caller.
+	 */
+	int (*op_reset_queue)(struct file *file,
+			      const struct softaccel_reset_queue_req *req,
+			      struct softaccel_reply *reply);
+	/* Report the tunables. SOFTACCEL_CMD_GET_TUNABLES, since revision 3. */
+	int (*op_get_tunables)(struct file *file,
+			       const struct softaccel_get_tunables_req *req,
+			       struct softaccel_reply *reply);
+	/*
+	 * Change the tunables given; the reply holds every tunable's new value.
+	 * SOFTACCEL_CMD_SET_TUNABLES, since revision 3.
+	 */
+	int (*op_set_tunables)(struct file *file,
+			       const struct softaccel_set_tunables_req *req,
+			       struct softaccel_reply *reply);
+	/*
+	 * Send one message to the device firmware and return its reply.
+	 * SOFTACCEL_CMD_FW_COMMAND, since revision 3.
+	 */
+	int (*op_fw_command)(struct file *file,
+			     const struct softaccel_fw_command_req *req,
+			     struct softaccel_reply *reply);
+};
+
+/* softaccel control messages: end */
+
+/* softaccel rings: begin */
+
+#include <linux/types.h>
+
+/*
+ * The submit ring (softaccel_submit_ring_*): entries of struct
+ * softaccel_ring_cmd, produced by userspace, consumed by the kernel. Since
+ * revision 3.
+ */
+/* Is @n an entry count the ring allows: a power of two in 16..4096? */
+bool softaccel_submit_ring_valid_entries(u64 n);
+/*
+ * Bytes of a region of @entries entries, rounded up to PAGE_SIZE; 0 when
+ * that overflows.
+ */
+size_t softaccel_submit_ring_region_size(u32 entries);
+/*
+ * Sets up a fresh region of @len bytes for @entries entries (indices and
+ * flags zero, the entry count recorded) before userspace can map it:
+ * 0, or -EINVAL when @entries is not a power of two or @len is too small.
+ */
+int softaccel_submit_ring_setup(void *region, size_t len, u32 entries);
+
+/*
+ * The kernel's consumer of this ring, which userspace produces and the
+ * kernel does not trust. Its own index lives here and is never read back
+ * from the region after init.
+ */
+struct softaccel_submit_ring_consumer {
+	struct softaccel_submit_ring_header *hdr;
+	u32 entries;
+	u32 mask;
+	u32 rev;
+	/* 0, or -EPIPE once the producer broke the protocol. */
+	int error;
+	/* The next entry to take. */
+	u32 head;
+	/* The producer index last loaded, already checked. */
+	u32 tail;
+	/* How far ahead the producer index was when it broke the protocol. */
+	u64 error_ahead;
+};
+
+/*
+ * A consumer of @region (@len bytes, @entries entries), starting at the
+ * consumer index the region holds; each entry it takes is validated at
+ * revision @rev. 0, or -EINVAL when @entries is not a power of two or the
+ * region is too small.
+ */
+int softaccel_submit_ring_consumer_init(struct softaccel_submit_ring_consumer *c,
+					void *region, size_t len, u32 entries,
+					u32 rev);
+/*
+ * Loads the producer index (acquire) and sets *@ready to the entries ready:
+ * 0, or -EPIPE (and the ring's ERROR flag) when it is more than the ring
+ * size ahead.
+ */
+int softaccel_submit_ring_consumer_available(struct softaccel_submit_ring_consumer *c,
+					     u32 *ready);
+/*
+ * Takes the next entry: copied once out of the ring into *@entry, then
+ * validated (*@check: 0 or the validation's negative errno; an entry that
+ * fails is still consumed and must be answered, never used), *@index its
+ * producer index. 1 when an entry was taken, 0 when the ring is empty,
+ * -EPIPE after a protocol error.
+ */
+int softaccel_submit_ring_consumer_pop(struct softaccel_submit_ring_consumer *c,
+				       struct softaccel_ring_cmd *entry,
+				       u32 *index, int *check);
+/* Publishes the consumer index (release): the slots taken may be reused. */
+void softaccel_submit_ring_consumer_release(struct softaccel_submit_ring_consumer *c);
+/*
+ * Before sleeping: sets NEED_WAKEUP and checks the producer index again.
+ * 1: still empty, sleep until the doorbell; 0: entries arrived meanwhile
+ * (the flag is cleared again); -EPIPE after a protocol error.
+ */
+int softaccel_submit_ring_consumer_prepare_sleep(struct softaccel_submit_ring_consumer *c);
+/* After waking up: clears NEED_WAKEUP. */
+void softaccel_submit_ring_consumer_clear_need_wakeup(struct softaccel_submit_ring_consumer *c);
+/*
+ * The complete ring (softaccel_complete_ring_*): entries of struct
+ * softaccel_ring_completion, produced by the kernel, consumed by userspace.
+ * Since revision 3.
+ */
+/* Is @n an entry count the ring allows: a power of two in 16..4096? */
+bool softaccel_complete_ring_valid_entries(u64 n);
+/*
+ * Bytes of a region of @entries entries, rounded up to PAGE_SIZE; 0 when
+ * that overflows.
+ */
+size_t softaccel_complete_ring_region_size(u32 entries);
+/*
+ * Sets up a fresh region of @len bytes for @entries entries (indices and
+ * flags zero, the entry count recorded) before userspace can map it:
+ * 0, or -EINVAL when @entries is not a power of two or @len is too small.
+ */
+int softaccel_complete_ring_setup(void *region, size_t len, u32 entries);
+
+/*
+ * The kernel's producer of this ring, which userspace consumes and the
+ * kernel does not trust. Its indices live here and are never read back
+ * from the region after init.
+ */
+struct softaccel_complete_ring_producer {
+	struct softaccel_complete_ring_header *hdr;
+	u32 entries;
+	u32 mask;
+	/* 0, or -EPIPE once the consumer broke the protocol. */
+	int error;
+	/* The next index to write. */
+	u32 tail;
+	u32 published;
+	/* The consumer index last loaded, already checked. */
+	u32 head;
+	/* The entries in flight the consumer index claimed when it broke it. */
+	u64 error_used;
+};
+
+/*
+ * A producer of @region (@len bytes, @entries entries), starting at the
+ * producer index the region holds. 0, or -EINVAL when @entries is not a
+ * power of two or the region is too small.
+ */
+int softaccel_complete_ring_producer_init(struct softaccel_complete_ring_producer *p,
+					  void *region, size_t len,
+					  u32 entries);
+/*
+ * Loads the consumer index (acquire) and sets *@space to the entries that
+ * still fit: 0, or -EPIPE when the consumer index claims more entries in
+ * flight than the ring holds (or runs ahead of what was published).
+ */
+int softaccel_complete_ring_producer_space(struct softaccel_complete_ring_producer *p,
+					   u32 *space);
+/*
+ * Writes *@entry into the next free slot, unpublished: 1, 0 when the ring
+ * is full (publish, wait for the consumer, retry), -EPIPE after a protocol
+ * error.
+ */
+int softaccel_complete_ring_producer_push(struct softaccel_complete_ring_producer *p,
+					  const struct softaccel_ring_completion *entry);
+/* Entries pushed and not yet published. */
+u64 softaccel_complete_ring_producer_unpublished(const struct softaccel_complete_ring_producer *p);
+/*
+ * Publishes every entry pushed so far with one release store. True when the
+ * consumer asked to be woken (NEED_WAKEUP).
+ */
+bool softaccel_complete_ring_producer_publish(struct softaccel_complete_ring_producer *p);
+/* The consumer's flags word (NEED_WAKEUP, ERROR), acquire. */
+u32 softaccel_complete_ring_producer_flags(const struct softaccel_complete_ring_producer *p);
+
+/* softaccel rings: end */
+
 #endif /* _SOFTACCEL_KERNEL_H */
