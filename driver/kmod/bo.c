@@ -143,6 +143,33 @@ int sa_bo_destroy(struct file *file, struct accel_bo_destroy *arg)
 	return 0;
 }
 
+static bool sa_bo_covers(struct sa_bo *bo, u64 start)
+{
+	return bo && start >= bo->offset && start - bo->offset < bo->size;
+}
+
+/* The BO or ring region at fake offset @start; called with f->lock held. */
+static struct sa_bo *sa_bo_at(struct sa_file *f, u64 start)
+{
+	struct sa_queue *q;
+	struct sa_bo *bo;
+	unsigned long i;
+
+	xa_for_each(&f->bos, i, bo) {
+		if (sa_bo_covers(bo, start))
+			return bo;
+	}
+	xa_for_each(&f->queues, i, q) {
+		if (!q->ring)
+			continue;
+		if (sa_bo_covers(q->ring->sregion, start))
+			return q->ring->sregion;
+		if (sa_bo_covers(q->ring->cregion, start))
+			return q->ring->cregion;
+	}
+	return NULL;
+}
+
 /* A mapping holds its BO: its pages stay valid until it is unmapped. */
 static void sa_vm_open(struct vm_area_struct *vma)
 {
@@ -170,18 +197,13 @@ int sa_mmap(struct file *file, struct vm_area_struct *vma)
 	struct sa_file *f = sa_file(file);
 	u64 start = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	u64 len = vma->vm_end - vma->vm_start;
-	struct sa_bo *bo, *found = NULL;
-	unsigned long i;
+	struct sa_bo *found;
 	int ret;
 
 	mutex_lock(&f->lock);
-	xa_for_each(&f->bos, i, bo) {
-		if (start >= bo->offset && start - bo->offset < bo->size) {
-			found = bo;
-			kref_get(&found->ref);
-			break;
-		}
-	}
+	found = sa_bo_at(f, start);
+	if (found)
+		kref_get(&found->ref);
 	mutex_unlock(&f->lock);
 	if (!found)
 		return -EINVAL;

@@ -211,7 +211,12 @@ static void sa_complete(struct sa_submission *sub, bool ran_all)
 
 	for (i = 0; i < sub->nops; i++)
 		sa_op_release(&sub->ops[i]);
-	atomic64_inc(ran_all ? &sa_dev.completed : &sa_dev.cancelled);
+	if (sub->ring && q->ring)
+		sa_ring_post(q->ring, sub->seqno, sub->user_data,
+			     !sub->status && !ran_all ? -ECANCELED : sub->status);
+	/* A rejected ring entry was never an accepted submission. */
+	if (!sub->status)
+		atomic64_inc(ran_all ? &sa_dev.completed : &sa_dev.cancelled);
 	spin_lock(&q->lock);
 	q->completed = max(q->completed, sub->seqno);
 	q->inflight--;

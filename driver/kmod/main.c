@@ -167,6 +167,8 @@ static const struct softaccel_ops sa_ops = {
 	.wait = sa_wait,
 	.perf_stats = sa_perf_stats,
 	.queue_info = sa_queue_info,
+	.ring_queue_create = sa_ring_queue_create,
+	.doorbell = sa_doorbell,
 };
 
 const struct softaccel_ops *softaccel_file_ops(struct file *file)
@@ -217,6 +219,9 @@ static int sa_release(struct inode *inode, struct file *file)
 	unsigned long i;
 
 	WRITE_ONCE(f->shared->closed, true);
+	/* First the ring pollers, which would queue more work. */
+	xa_for_each(&f->queues, i, q)
+		sa_ring_stop(q);
 	sa_engines_cancel_file(f->shared);
 	xa_for_each(&f->queues, i, q)
 		sa_queue_put(q);

@@ -21,6 +21,8 @@ static void sa_queue_free(struct kref *ref)
 
 	list_for_each_entry_safe(c, tmp, &q->cancelled, link)
 		kfree(c);
+	if (q->ring)
+		sa_ring_free(q->ring);
 	kfree(q);
 	atomic_dec(&sa_dev.live_queues);
 }
@@ -49,29 +51,49 @@ static int sa_checked_rank(struct sa_file *f, u32 priority, u32 flags)
 	return priority;
 }
 
-int sa_queue_create(struct file *file, struct accel_queue_create *arg)
+/*
+ * A new queue, not yet in the file's namespace, after the checks of
+ * QUEUE_CREATE (also for RING_QUEUE_CREATE); NULL with *err set otherwise.
+ */
+struct sa_queue *sa_queue_alloc(struct sa_file *f, u32 priority, u32 flags,
+				int *err)
 {
-	struct sa_file *f = sa_file(file);
 	struct sa_queue *q;
-	u32 handle;
-	int rank, ret;
+	int rank;
 
-	rank = sa_checked_rank(f, arg->priority, arg->flags);
-	if (rank < 0)
-		return rank;
+	rank = sa_checked_rank(f, priority, flags);
+	if (rank < 0) {
+		*err = rank;
+		return NULL;
+	}
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
-	if (!q)
-		return -ENOMEM;
+	if (!q) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	kref_init(&q->ref);
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->cancelled);
 	init_waitqueue_head(&q->done);
 	q->rank = rank;
-	q->priority = arg->priority;
+	q->priority = priority;
 	/* The turbo hint is accepted and ignored: a software engine has one speed. */
-	q->flags = arg->flags;
+	q->flags = flags;
 	q->engine = sa_engine_assign();
 	atomic_inc(&sa_dev.live_queues);
+	return q;
+}
+
+int sa_queue_create(struct file *file, struct accel_queue_create *arg)
+{
+	struct sa_file *f = sa_file(file);
+	struct sa_queue *q;
+	u32 handle;
+	int ret;
+
+	q = sa_queue_alloc(f, arg->priority, arg->flags, &ret);
+	if (!q)
+		return ret;
 
 	mutex_lock(&f->lock);
 	if (f->nqueues >= sa_dev.num_queues_max) {
@@ -107,12 +129,14 @@ int sa_queue_destroy(struct file *file, struct accel_queue_destroy *arg)
 	mutex_unlock(&f->lock);
 	if (!q)
 		return -ENOENT;
+	/* Outside the lock: the poller may be waiting for it. */
+	sa_ring_stop(q);
 	sa_queue_put(q);
 	return 0;
 }
 
 /* A queue of the calling file, with a reference the caller puts. */
-static struct sa_queue *sa_queue_get(struct sa_file *f, u32 handle)
+struct sa_queue *sa_queue_get(struct sa_file *f, u32 handle)
 {
 	struct sa_queue *q;
 

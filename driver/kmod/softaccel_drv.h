@@ -85,6 +85,30 @@ struct sa_cancelled {
 	u64 last;
 };
 
+/*
+ * The rings of a ring-mode queue. The poller alone moves scons; cprod and
+ * outstanding are under lock (the engines post completions).
+ */
+struct sa_ring {
+	struct sa_bo *sregion;
+	struct sa_bo *cregion;
+	u32 sentries;
+	u32 centries;
+	/* The kernel's own indices: the next entry to take, to post. */
+	u32 scons;
+	u32 cprod;
+	spinlock_t lock;	/* protects cprod and outstanding */
+	/* Entries taken whose completion is not posted yet. */
+	u32 outstanding;
+	bool error;
+	bool rung;
+	wait_queue_head_t wake;
+	struct task_struct *poller;
+	/* The file's namespaces, valid while the poller runs. */
+	struct sa_file *file;
+	struct sa_shared *shared;
+};
+
 /* A queue: an ordered stream of submissions served by one engine. */
 struct sa_queue {
 	struct kref ref;
@@ -98,6 +122,8 @@ struct sa_queue {
 	u32 inflight;
 	struct list_head cancelled;
 	wait_queue_head_t done;
+	/* Set for a ring-mode queue, which takes work from its ring only. */
+	struct sa_ring *ring;
 };
 
 /* One accepted submission. */
@@ -109,6 +135,11 @@ struct sa_submission {
 	u32 nops;
 	/* Commands run so far: a pre-empted submission resumes here. */
 	u32 next_op;
+	/* Made from a ring entry: its completion goes to the complete ring. */
+	bool ring;
+	/* The entry's errno when it was rejected (it then has no commands). */
+	int status;
+	u64 user_data;
 	struct sa_op ops[] __counted_by(nops);
 };
 
@@ -204,6 +235,17 @@ int sa_queue_destroy(struct file *file, struct accel_queue_destroy *arg);
 int sa_queue_info(struct file *file, struct softaccel_queue_info *arg);
 int sa_wait(struct file *file, struct softaccel_wait *arg);
 void sa_queue_put(struct sa_queue *q);
+struct sa_queue *sa_queue_get(struct sa_file *f, u32 handle);
+struct sa_queue *sa_queue_alloc(struct sa_file *f, u32 priority, u32 flags,
+				int *err);
+
+/* ring.c */
+int sa_ring_queue_create(struct file *file,
+			 struct softaccel_ring_queue_create *arg);
+int sa_doorbell(struct file *file, struct softaccel_doorbell *arg);
+void sa_ring_post(struct sa_ring *r, u64 seqno, u64 user_data, s32 status);
+void sa_ring_stop(struct sa_queue *q);
+void sa_ring_free(struct sa_ring *r);
 
 /* submit.c */
 int sa_submit(struct file *file, struct softaccel_submit *arg,
@@ -212,6 +254,8 @@ int sa_perf_stats(struct file *file, struct softaccel_perf_stats *arg,
 		  struct softaccel_perf_counter *counters);
 void sa_shared_put(struct sa_shared *s);
 void sa_op_release(struct sa_op *op);
+int sa_resolve(struct sa_file *f, const struct softaccel_cmd *c,
+	       struct sa_op *op);
 
 /* engine.c */
 int sa_engines_start(void);

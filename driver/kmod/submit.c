@@ -174,8 +174,8 @@ static int sa_check_ranges(const struct softaccel_cmd *c, struct sa_op *op)
  * read-only destination, ranges, overlap) and resolves its handles.
  * Called with the file's lock held.
  */
-static int sa_resolve(struct sa_file *f, const struct softaccel_cmd *c,
-		      struct sa_op *op)
+int sa_resolve(struct sa_file *f, const struct softaccel_cmd *c,
+	       struct sa_op *op)
 {
 	struct sa_uses u;
 	int ret;
@@ -257,6 +257,12 @@ int sa_submit(struct file *file, struct softaccel_submit *arg,
 	}
 	kref_get(&q->ref);
 	sub->queue = q;
+	/* A ring-mode queue takes work from its submit ring only. */
+	ret = -EINVAL;
+	if (q->ring) {
+		mutex_unlock(&f->lock);
+		goto free;
+	}
 	for (i = 0; i < n; i++) {
 		ret = sa_resolve(f, &cmds[i], &sub->ops[i]);
 		if (ret) {

@@ -712,6 +712,109 @@ static void test_numbers(int fd)
 		  ENOTTY);
 }
 
+/*
+ * Ring mode (revision 3): 40 entries through a 16-entry submit ring, one
+ * of them invalid, reaped from the complete ring in seqno order; then the
+ * protocol error of a producer index too far ahead.
+ */
+static void test_rings(int fd)
+{
+	struct softaccel_ring_queue_create rq = { .priority = ACCEL_QUEUE_PRIORITY_NORMAL,
+						  .submit_entries = 16,
+						  .complete_entries = 32 };
+	struct bo b = bo_new(fd, 4096, ACCEL_BO_FLAGS_HOST_VISIBLE);
+	struct softaccel_doorbell db = { 0 };
+	struct softaccel_submit_ring sr;
+	struct softaccel_complete_ring cr;
+	struct softaccel_ring_completion done;
+	struct softaccel_queue_info qi = { 0 };
+	struct softaccel_cmd c = { .opcode = SOFTACCEL_OPCODE_FILL, .dst_bo = b.handle,
+				   .length = 8 };
+	uint32_t sent = 0, reaped = 0, q2 = queue_new(fd, ACCEL_QUEUE_PRIORITY_NORMAL);
+	unsigned char *smap, *cmap;
+	int64_t deadline = now_ns() + 20000000000LL;
+	int in_order = 1, ok_bytes = 1;
+
+	rq.submit_entries = 15;
+	CHECK_ERR(io(fd, SOFTACCEL_IOCTL_RING_QUEUE_CREATE, &rq), EINVAL);
+	rq.submit_entries = 8192;
+	CHECK_ERR(io(fd, SOFTACCEL_IOCTL_RING_QUEUE_CREATE, &rq), EINVAL);
+	rq.submit_entries = 64;
+	CHECK_ERR(io(fd, SOFTACCEL_IOCTL_RING_QUEUE_CREATE, &rq), EINVAL);
+	rq.submit_entries = 16;
+	CHECK_ERR(io(fd, SOFTACCEL_IOCTL_RING_QUEUE_CREATE, &rq), 0);
+	CHECK(rq.handle && rq.submit_offset && rq.complete_offset &&
+	      rq.submit_size >= 192 + 16 * 72 && rq.complete_size >= 192 + 32 * 24,
+	      "RING_QUEUE_CREATE reply");
+	smap = mmap(NULL, rq.submit_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    (off_t)rq.submit_offset);
+	cmap = mmap(NULL, rq.complete_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    (off_t)rq.complete_offset);
+	CHECK(smap != MAP_FAILED && cmap != MAP_FAILED, "mmap rings: %s", strerror(errno));
+	if (smap == MAP_FAILED || cmap == MAP_FAILED || !b.map)
+		return;
+	CHECK(get_le32(smap + SOFTACCEL_RING_ENTRIES_OFFSET) == 16 &&
+	      get_le32(cmap + SOFTACCEL_RING_ENTRIES_OFFSET) == 32, "ring entries");
+	softaccel_submit_ring_init(&sr, smap, 16);
+	softaccel_complete_ring_init(&cr, cmap, 32);
+	while (reaped < 40 && now_ns() < deadline) {
+		struct softaccel_ring_cmd *e;
+
+		while (sent < 40 && (e = softaccel_submit_ring_reserve(&sr))) {
+			memset(e, 0, sizeof(*e));
+			e->opcode = sent == 7 ? 99 : SOFTACCEL_OPCODE_FILL;
+			e->dst_bo = b.handle;
+			e->dst_offset = 8 * sent;
+			e->length = 8;
+			e->value = 0x1000 + sent;
+			e->user_data = 5000 + sent;
+			sent++;
+		}
+		if (softaccel_submit_ring_publish(&sr)) {
+			db.queue = rq.handle;
+			CHECK_ERR(io(fd, SOFTACCEL_IOCTL_DOORBELL, &db), 0);
+		}
+		while (softaccel_complete_ring_pop(&cr, &done) == 1) {
+			in_order &= done.seqno == reaped + 1 &&
+				    done.user_data == 5000 + reaped &&
+				    (int32_t)done.status == (reaped == 7 ? -EINVAL : 0);
+			reaped++;
+		}
+		softaccel_complete_ring_release(&cr);
+		usleep(200);
+	}
+	CHECK(reaped == 40, "ring completions %u of 40", reaped);
+	CHECK(in_order, "ring completions in order with their status");
+	for (uint32_t i = 0; i < 40; i++)
+		ok_bytes &= get_le32(b.map + 8 * i) == (i == 7 ? 0 : 0x1000 + i);
+	CHECK(ok_bytes, "ring fills");
+	CHECK_ERR(wait_until(fd, rq.handle, 40, 0), 0);
+	qi.queue = rq.handle;
+	CHECK_ERR(io(fd, SOFTACCEL_IOCTL_QUEUE_INFO, &qi), 0);
+	CHECK(qi.last_seqno == 40 && qi.completed_seqno == 40, "ring QUEUE_INFO");
+	CHECK_ERR(submit(fd, rq.handle, &c, 1, NULL), EINVAL);
+	db.queue = q2;
+	CHECK_ERR(io(fd, SOFTACCEL_IOCTL_DOORBELL, &db), EINVAL);
+	db.queue = 0;
+	CHECK_ERR(io(fd, SOFTACCEL_IOCTL_DOORBELL, &db), EINVAL);
+	db.queue = 999;
+	CHECK_ERR(io(fd, SOFTACCEL_IOCTL_DOORBELL, &db), ENOENT);
+	/* A producer index more than the ring size ahead: EPIPE from then on. */
+	put_le32(smap, get_le32(smap + SOFTACCEL_RING_CONSUMER_OFFSET) + 17);
+	db.queue = rq.handle;
+	CHECK_ERR(io(fd, SOFTACCEL_IOCTL_DOORBELL, &db), EPIPE);
+	munmap(smap, rq.submit_size);
+	munmap(cmap, rq.complete_size);
+	{
+		struct accel_queue_destroy d = { .handle = rq.handle };
+
+		CHECK_ERR(io(fd, ACCEL_IOCTL_QUEUE_DESTROY, &d), 0);
+		d.handle = q2;
+		CHECK_ERR(io(fd, ACCEL_IOCTL_QUEUE_DESTROY, &d), 0);
+	}
+	bo_free(fd, &b);
+}
+
 /* Closing a file with work queued and running frees everything. */
 static void test_close_in_flight(void)
 {
@@ -756,6 +859,8 @@ int main(int argc, char **argv)
 	test_perf(fd);
 	test_queues(fd);
 	test_files(fd);
+	if (rev >= 3)
+		test_rings(fd);
 	close(fd);
 	test_close_in_flight();
 	printf("softaccel_test (%zu-bit): %d checks, %d failed\n",
