@@ -14,13 +14,14 @@
 
 #include "softaccel_drv.h"
 
-static unsigned int revision = SOFTACCEL_REVISION;
-module_param(revision, uint, 0444);
+/* Named apart from the generated softaccel_revision()/accel_revision(). */
+static unsigned int param_revision = SOFTACCEL_REVISION;
+module_param_named(revision, param_revision, uint, 0444);
 MODULE_PARM_DESC(revision,
 		 "softaccel spec revision the driver plays, 1.." __stringify(SOFTACCEL_REVISION));
 
-static unsigned int accel_revision = ACCEL_REVISION;
-module_param(accel_revision, uint, 0444);
+static unsigned int param_accel_revision = ACCEL_REVISION;
+module_param_named(accel_revision, param_accel_revision, uint, 0444);
 MODULE_PARM_DESC(accel_revision,
 		 "accel core spec revision the driver plays, 1.." __stringify(ACCEL_REVISION));
 
@@ -258,10 +259,10 @@ static int __init sa_init(void)
 {
 	int ret;
 
-	if (revision < 1 || revision > SOFTACCEL_REVISION ||
-	    accel_revision < 1 || accel_revision > ACCEL_REVISION) {
+	if (param_revision < 1 || param_revision > SOFTACCEL_REVISION ||
+	    param_accel_revision < 1 || param_accel_revision > ACCEL_REVISION) {
 		pr_err("softaccel: revision %u or accel_revision %u out of range\n",
-		       revision, accel_revision);
+		       param_revision, param_accel_revision);
 		return -EINVAL;
 	}
 	/*
@@ -269,21 +270,21 @@ static int __init sa_init(void)
 	 * core's device-capabilities parameter, so the core revision must
 	 * have it.
 	 */
-	if (sa_device_capabilities_at(revision)) {
+	if (sa_device_capabilities_at(param_revision)) {
 		struct accel_get_param p = {
 			.param = ACCEL_PARAM_DEVICE_CAPABILITIES,
 		};
 
-		if (accel_validate_get_param_at(&p, accel_revision)) {
+		if (accel_validate_get_param_at(&p, param_accel_revision)) {
 			pr_err("softaccel: revision %u needs accel_revision 2 or later\n",
-			       revision);
+			       param_revision);
 			return -EINVAL;
 		}
 	}
-	sa_dev.revision = revision;
-	sa_dev.core_revision = accel_revision;
-	sa_dev.capabilities = sa_capabilities_at(accel_revision);
-	sa_dev.device_capabilities = sa_device_capabilities_at(revision);
+	sa_dev.revision = param_revision;
+	sa_dev.core_revision = param_accel_revision;
+	sa_dev.capabilities = sa_capabilities_at(param_accel_revision);
+	sa_dev.device_capabilities = sa_device_capabilities_at(param_revision);
 	sa_dev.max_bo_alignment = sa_has(ACCEL_CAPABILITIES_BO_ALIGNMENT) ?
 				  SA_MAX_BO_ALIGNMENT : 0;
 	sa_dev.max_bo_size = ACCEL_MAX_BO_SIZE;
@@ -301,7 +302,7 @@ static int __init sa_init(void)
 		return ret;
 	}
 	pr_info("softaccel: /dev/%s, revision %u, accel core revision %u\n",
-		sa_misc.name, revision, accel_revision);
+		sa_misc.name, param_revision, param_accel_revision);
 	return 0;
 }
 
