@@ -627,6 +627,9 @@ static void test_perf(int fd)
 	CHECK(ps.counter_count == 5, "counter count %u", ps.counter_count);
 	for (i = 0; i < 5; i++)
 		CHECK(pc[i].id == i, "counter %u id %u", i, pc[i].id);
+	/* The spec: elements past N are left untouched. */
+	CHECK(pc[5].id == 0xabababab && pc[7].value == 0xababababababababULL,
+	      "PERF_STATS wrote past the N counters it has");
 	CHECK(pc[0].value > 0 && pc[1].value > 0 && pc[2].value > 0 &&
 	      pc[3].value > 0 && pc[4].value > 0,
 	      "counters %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
