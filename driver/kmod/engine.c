@@ -388,6 +388,51 @@ void sa_engines_cancel_file(struct sa_shared *shared)
 	}
 }
 
+/*
+ * reset-queue cancel: drops the submissions of @q that have not started.
+ * They complete as cancelled (WAIT answers ECANCELED, a ring entry's
+ * completion carries -ECANCELED) once the work already running on the
+ * queue has finished, so seqnos still complete in order.
+ */
+int sa_queue_cancel(struct sa_queue *q, u32 *cancelled)
+{
+	struct sa_engine *e = &sa_dev.engines[q->engine];
+	struct sa_submission *sub, *tmp;
+	struct sa_cancelled *range;
+	LIST_HEAD(taken);
+	u32 n = 0;
+
+	/* Allocated first: nothing may fail once submissions are taken. */
+	range = kzalloc(sizeof(*range), GFP_KERNEL);
+	if (!range)
+		return -ENOMEM;
+	spin_lock(&e->lock);
+	list_for_each_entry_safe(sub, tmp, &e->ready[q->rank], link) {
+		if (sub->queue == q) {
+			list_move_tail(&sub->link, &taken);
+			n++;
+		}
+	}
+	spin_unlock(&e->lock);
+	*cancelled = n;
+	if (!n) {
+		kfree(range);
+		return 0;
+	}
+	range->first = list_first_entry(&taken, struct sa_submission, link)->seqno;
+	range->last = list_last_entry(&taken, struct sa_submission, link)->seqno;
+	spin_lock(&q->lock);
+	list_add(&range->link, &q->cancelled);
+	spin_unlock(&q->lock);
+	/* The submission running now, if any, finishes first. */
+	wait_event(q->done, sa_queue_reached(q, range->first - 1));
+	list_for_each_entry_safe(sub, tmp, &taken, link) {
+		list_del(&sub->link);
+		sa_complete(sub, false);
+	}
+	return 0;
+}
+
 int sa_engines_start(void)
 {
 	int i, r;

@@ -171,7 +171,7 @@ int sa_queue_info(struct file *file, struct softaccel_queue_info *arg)
 	return 0;
 }
 
-static bool sa_queue_reached(struct sa_queue *q, u64 seqno)
+bool sa_queue_reached(struct sa_queue *q, u64 seqno)
 {
 	bool done;
 
@@ -226,6 +226,22 @@ static int sa_queue_wait_until(struct sa_queue *q, u64 seqno, s64 deadline)
 	}
 	finish_wait(&q->done, &w);
 	return ret;
+}
+
+/*
+ * reset-queue drain: waits until every submission the queue had when
+ * called has completed. Only a fatal signal interrupts it.
+ */
+int sa_queue_drain(struct sa_queue *q)
+{
+	u64 target;
+
+	spin_lock(&q->lock);
+	target = q->issued;
+	spin_unlock(&q->lock);
+	if (wait_event_killable(q->done, sa_queue_reached(q, target)))
+		return -EINTR;
+	return 0;
 }
 
 int sa_wait(struct file *file, struct softaccel_wait *arg)

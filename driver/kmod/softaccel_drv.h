@@ -236,6 +236,9 @@ int sa_queue_info(struct file *file, struct softaccel_queue_info *arg);
 int sa_wait(struct file *file, struct softaccel_wait *arg);
 void sa_queue_put(struct sa_queue *q);
 struct sa_queue *sa_queue_get(struct sa_file *f, u32 handle);
+bool sa_queue_reached(struct sa_queue *q, u64 seqno);
+int sa_queue_drain(struct sa_queue *q);
+int sa_queue_cancel(struct sa_queue *q, u32 *cancelled);
 struct sa_queue *sa_queue_alloc(struct sa_file *f, u32 priority, u32 flags,
 				int *err);
 
