@@ -11,8 +11,11 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "softaccel_drv.h"
+#include "softaccel_bench.h"
 
 /* Named apart from the generated softaccel_revision()/accel_revision(). */
 static unsigned int param_revision = SOFTACCEL_REVISION;
@@ -24,6 +27,11 @@ static unsigned int param_accel_revision = ACCEL_REVISION;
 module_param_named(accel_revision, param_accel_revision, uint, 0444);
 MODULE_PARM_DESC(accel_revision,
 		 "accel core spec revision the driver plays, 1.." __stringify(ACCEL_REVISION));
+
+static bool bench_ioctl;
+module_param(bench_ioctl, bool, 0444);
+MODULE_PARM_DESC(bench_ioctl,
+		 "answer SOFTACCEL_BENCH_IOCTL_GET_PARAM (softaccel_bench.h), for benchmarks");
 
 struct sa_device sa_dev;
 
@@ -237,11 +245,41 @@ static int sa_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * GET_PARAM written by hand, as a driver without generated code would:
+ * the baseline of the dispatch benchmark. The same checks as the generated
+ * validation, in the same order, and the same handler.
+ */
+static long sa_bench_get_param(struct file *file, void __user *uarg)
+{
+	struct accel_get_param p;
+	int ret;
+
+	if (copy_from_user(&p, uarg, sizeof(p)))
+		return -EFAULT;
+	p.value = 0;
+	if (p.param > ACCEL_PARAM_DEVICE_CAPABILITIES ||
+	    (sa_dev.core_revision < 2 && p.param >= ACCEL_PARAM_MAX_BO_ALIGNMENT) ||
+	    memchr_inv(p.pad0, 0, sizeof(p.pad0)))
+		return -EINVAL;
+	ret = sa_get_param(file, &p);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &p, sizeof(p)) ? -EFAULT : 0;
+}
+
+static long sa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (unlikely(cmd == SOFTACCEL_BENCH_IOCTL_GET_PARAM) && bench_ioctl)
+		return sa_bench_get_param(file, (void __user *)arg);
+	return softaccel_ioctl(file, cmd, arg);
+}
+
 static const struct file_operations sa_fops = {
 	.owner = THIS_MODULE,
 	.open = sa_open,
 	.release = sa_release,
-	.unlocked_ioctl = softaccel_ioctl,
+	.unlocked_ioctl = sa_ioctl,
 	.compat_ioctl = softaccel_compat_ioctl,
 	.mmap = sa_mmap,
 	.llseek = noop_llseek,
