@@ -1,5 +1,5 @@
 //! Backends: one folder per language (`rust/{uapi,kernel,user}`, `c`,
-//! `python`, `go`), each with its templates beside it and one entry point
+//! `c_kernel`, `python`, `go`), each with its templates beside it and one entry point
 //! `render(&Model) -> Vec<GeneratedFile>`; `shared` holds what several of
 //! them need. Backends never write files and never look at YAML.
 
@@ -7,6 +7,7 @@ use crate::model::Model;
 use std::path::PathBuf;
 
 pub mod c;
+pub mod c_kernel;
 pub mod go;
 pub mod python;
 pub mod rust;
@@ -68,11 +69,12 @@ type Backend = fn(&Model) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of
 /// [`render_models`] finish close together.
-const BACKENDS: [Backend; 6] = [
+const BACKENDS: [Backend; 7] = [
     rust::kernel::render,
     rust::uapi::render,
     rust::user::render,
     c::render,
+    c_kernel::render,
     go::render,
     python::render,
 ];

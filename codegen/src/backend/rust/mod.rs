@@ -10,7 +10,7 @@
 //! formats it; nothing here builds or parses a syntax tree.
 
 mod cargo;
-mod control;
+pub(crate) mod control;
 pub(crate) mod items;
 pub mod kernel;
 pub(crate) mod layout;

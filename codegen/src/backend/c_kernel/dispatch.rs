@@ -1,0 +1,985 @@
+//! The ops table and the dispatcher of the C kernel side: what the Rust
+//! kernel crate's `ops.rs` and `dispatch.rs` write, for a misc device's
+//! `unlocked_ioctl`/`compat_ioctl`. The handlers' array code is shared
+//! with the DRM table (`drm.rs`).
+
+use super::validate::{arg_stem, grew, scalar_value};
+use super::{Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, tabs};
+use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro};
+use crate::backend::rust::control as netlink;
+use crate::model::{Elem, Extension, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
+use crate::names::snake;
+use crate::target::Target;
+
+/// The i386 command of an ioctl whose argument's i386 layout differs, and
+/// each run of bytes as (x86_64 offset, i386 offset, length).
+pub(super) type I386Layout = (String, Vec<(u32, u32, u32)>);
+
+/// One user-ptr array of an ioctl's argument, as a handler treats it.
+pub(super) struct Array {
+    /// The callback's parameter and the handler's local.
+    pub(super) name: String,
+    /// The element's C type.
+    elem: String,
+    /// The member holding the address.
+    field: String,
+    /// The element count: (check run first, expression). The check is a
+    /// condition under which the length is -EINVAL (a byte length that is
+    /// no multiple of the element size).
+    count: (Option<String>, String),
+    max: String,
+    stride: Option<String>,
+    read: bool,
+    write: bool,
+    /// The validate call of an element, with `{}` for its address.
+    validate: Option<String>,
+}
+
+impl Gen<'_> {
+    /// The user-ptr arrays of `io`'s argument (none for the control
+    /// transport, whose buffers the control part reads).
+    pub(super) fn arrays(&self, io: &Ioctl, karg: &str) -> Vec<Array> {
+        if self.is_transport(io) {
+            return Vec::new();
+        }
+        let Some(view) = self.model.ioctl_arg(io) else {
+            return Vec::new();
+        };
+        view.members
+            .iter()
+            .filter_map(|m| self.array(&view, m, karg))
+            .collect()
+    }
+
+    fn array(&self, s: &Struct, m: &Member, karg: &str) -> Option<Array> {
+        let MemberKind::UserPtr {
+            elem,
+            len,
+            max_count,
+            stride,
+        } = &m.kind
+        else {
+            return None;
+        };
+        let mut name = snake(&m.name);
+        if [
+            "file", "arg", "ops", "dev", "data", "cmd", "uarg", "karg", "ret", "rev", "i",
+        ]
+        .contains(&name.as_str())
+            || is_reserved_word(&name)
+        {
+            name.push('_');
+        }
+        let sibling = |i: usize| -> Option<String> {
+            let c = s.members.get(i)?;
+            let MemberKind::Scalar { ty, count: None } = c.kind else {
+                return None;
+            };
+            let x = scalar_value(
+                &format!("{karg}->{}", member_ident(&c.name)),
+                ty,
+                c.byte_order,
+            );
+            Some(if ty.signed() { format!("(u64){x}") } else { x })
+        };
+        let (elem_ty, validate) = match elem {
+            Elem::Scalar(t) => (kernel_scalar(*t).to_string(), None),
+            Elem::Struct(id) => {
+                let v = m.access.read_by_kernel().then(|| {
+                    let rev = if self.own_struct(id) {
+                        "rev".to_string()
+                    } else {
+                        self.revision_of(id.spec())
+                    };
+                    format!("{}({{}}, {rev})", self.struct_fn("validate_{}_at", id))
+                });
+                (self.ctype(id), v)
+            }
+        };
+        let count = match len {
+            PtrLen::Count(i) => (None, sibling(*i)?),
+            PtrLen::Bytes(i) => {
+                let n = sibling(*i)?;
+                (
+                    Some(format!("{n} % sizeof(*{name})")),
+                    format!("{n} / sizeof(*{name})"),
+                )
+            }
+            PtrLen::Single => (None, "1".to_string()),
+        };
+        let max = match (len, max_count) {
+            (PtrLen::Single, _) => "1".to_string(),
+            (_, Some(n)) => format!("{n}ULL"),
+            (_, None) => "U64_MAX".to_string(),
+        };
+        let stride = match stride {
+            Some(i) => Some(sibling(*i)?),
+            None => None,
+        };
+        Some(Array {
+            name,
+            elem: elem_ty,
+            field: format!("{karg}->{}", member_ident(&m.name)),
+            count,
+            max,
+            stride,
+            read: m.access.read_by_kernel(),
+            write: m.access.written_by_kernel(),
+            validate,
+        })
+    }
+
+    /// Is `io` the control transport (the control part handles it)?
+    pub(super) fn is_transport(&self, io: &Ioctl) -> bool {
+        netlink::transport(self.model).is_some_and(|t| t.name == io.name)
+    }
+
+    /// The callback's parameters after the argument: one per array.
+    fn array_params(&self, arrays: &[Array]) -> Vec<String> {
+        arrays
+            .iter()
+            .map(|a| {
+                let c = if a.write { "" } else { "const " };
+                format!("{c}{} *{}", a.elem, a.name)
+            })
+            .collect()
+    }
+
+    /// The handler's locals for its arrays.
+    pub(super) fn array_decls(&self, arrays: &[Array]) -> String {
+        let mut out = String::new();
+        for a in arrays {
+            out += &format!("\t{} *{} = NULL;\n", a.elem, a.name);
+            out += &format!("\tu64 {}_n = 0;\n", a.name);
+        }
+        if arrays.iter().any(|a| a.validate.is_some()) {
+            out += "\tu64 i;\n";
+        }
+        out
+    }
+
+    /// After validation: each array copied in (or allocated zeroed) and
+    /// its elements validated; failures `goto out`.
+    pub(super) fn array_setup(&self, arrays: &[Array], h: &mut Helpers) -> String {
+        let p = &self.p;
+        let mut out = String::new();
+        for a in arrays {
+            h.array_in = true;
+            if let Some(c) = &a.count.0 {
+                out += &format!("\tif ({c}) {{\n\t\tret = -EINVAL;\n\t\tgoto out;\n\t}}\n");
+            }
+            out += &format!("\t{}_n = {};\n", a.name, a.count.1);
+            let stride = a
+                .stride
+                .clone()
+                .unwrap_or_else(|| format!("sizeof(*{})", a.name));
+            out += &call(
+                1,
+                &format!("{} = {p}_array_in(", a.name),
+                &[
+                    a.field.clone(),
+                    format!("{}_n", a.name),
+                    a.max.clone(),
+                    format!("sizeof(*{})", a.name),
+                    stride,
+                    if a.read { "true" } else { "false" }.to_string(),
+                ],
+                ");",
+            );
+            out += &format!(
+                "\tif (IS_ERR({n})) {{\n\t\tret = PTR_ERR({n});\n\t\t{n} = NULL;\n\t\tgoto out;\n\t}}\n",
+                n = a.name
+            );
+            if let Some(v) = &a.validate {
+                out += &format!("\tfor (i = 0; i < {}_n; i++) {{\n", a.name);
+                out += &call(
+                    2,
+                    "ret = ",
+                    &[v.replace("{}", &format!("&{}[i]", a.name))],
+                    ";",
+                );
+                out += "\t\tif (ret)\n\t\t\tgoto out;\n\t}\n";
+            }
+        }
+        out
+    }
+
+    /// After the callback's success: the arrays the kernel writes copied
+    /// back.
+    pub(super) fn array_copy_out(&self, arrays: &[Array], h: &mut Helpers) -> String {
+        let p = &self.p;
+        let mut out = String::new();
+        for a in arrays.iter().filter(|a| a.write) {
+            h.array_out = true;
+            let stride = a
+                .stride
+                .clone()
+                .unwrap_or_else(|| format!("sizeof(*{})", a.name));
+            out += &call(
+                1,
+                &format!("ret = {p}_array_out("),
+                &[
+                    a.field.clone(),
+                    a.name.clone(),
+                    format!("{}_n", a.name),
+                    format!("sizeof(*{})", a.name),
+                    stride,
+                ],
+                ");",
+            );
+            out += "\tif (ret)\n\t\tgoto out;\n";
+        }
+        out
+    }
+
+    pub(super) fn array_frees(&self, arrays: &[Array]) -> String {
+        arrays
+            .iter()
+            .map(|a| format!("\tkvfree({});\n", a.name))
+            .collect()
+    }
+
+    /// The callback's name in the ops table.
+    pub(super) fn cb_name(&self, io: &Ioctl) -> String {
+        let n = snake(&io.name);
+        if is_reserved_word(&n) || ["revision", "privileged", "control"].contains(&n.as_str()) {
+            n + "_"
+        } else {
+            n
+        }
+    }
+
+    /// The ops table, the entry points and their docs (header).
+    pub(super) fn ops_decl(&self) -> String {
+        let m = self.model;
+        let p = &self.p;
+        let ctx: Vec<String> = if self.drm {
+            vec![
+                "struct drm_device *dev".into(),
+                "struct drm_file *file".into(),
+            ]
+        } else {
+            vec!["struct file *file".into()]
+        };
+        let ctx_s = ctx.join(", ");
+        let root = m.includes.is_empty();
+        let transport = netlink::transport(m);
+        let mut out = String::new();
+        if transport.is_some() {
+            out += &format!("struct {p}_control_ops;\n\n");
+        }
+        out += &comment(
+            0,
+            &[format!(
+                "What a driver implements for the {} spec: one callback per ioctl, called \
+                 with the argument already copied in, cleared and validated (and the \
+                 user-ptr arrays copied in and validated); 0 or a negative errno. A NULL \
+                 callback makes its ioctl -ENOTTY.",
+                m.name
+            )],
+        );
+        out += &format!("struct {p}_ops {{\n");
+        for inc in &m.includes {
+            out += &format!("\t/* The included {} spec's table. */\n", inc.name);
+            out += &format!(
+                "\tconst struct {}_ops *{};\n",
+                c_prefix(inc),
+                member_ident(&snake(&inc.c_prefix))
+            );
+        }
+        out += &format!(
+            "\t/* Optional: the revision implemented; NULL is {}. */\n",
+            self.revision_macro()
+        );
+        out += &format!("\tu32 (*revision)({ctx_s});\n");
+        if root {
+            out += "\t/* Optional: may the caller use admin-perm items? NULL is\n";
+            out += "\t * capable(CAP_SYS_ADMIN).\n\t */\n";
+            out += &format!("\tbool (*privileged)({ctx_s});\n");
+        }
+        for io in &m.ioctls {
+            if self.is_transport(io) {
+                continue;
+            }
+            out += &format!(
+                "\t/* {} ({}, nr {:#04x}), since revision {}{}. */\n",
+                crate::names::upper(&io.name),
+                io.dir.c_macro(),
+                io.nr,
+                io.since,
+                if io.admin_perm { ", admin-perm" } else { "" }
+            );
+            let mut params = ctx.clone();
+            if let Some(arg) = &io.arg {
+                params.push(format!("{} *arg", self.ctype(arg)));
+                params.extend(self.array_params(&self.arrays(io, "arg")));
+            }
+            out += &call(1, &format!("int (*{})(", self.cb_name(io)), &params, ");");
+        }
+        if transport.is_some() {
+            out += "\t/* The control operations (see the control part below). */\n";
+            out += &format!("\tconst struct {p}_control_ops *control;\n");
+        }
+        out += "};\n\n";
+        let mut rev_params = vec![format!("const struct {p}_ops *ops")];
+        rev_params.extend(ctx.clone());
+        out += &comment(
+            0,
+            &[format!(
+                "The revision the driver reports (ops->revision, else {}).",
+                self.revision_macro()
+            )],
+        );
+        out += &call(0, &format!("u32 {p}_revision("), &rev_params, ");");
+        if root {
+            out += "\n";
+            out += &comment(
+                0,
+                &[
+                    "Whether the caller may use admin-perm items (ops->privileged, else \
+                   capable(CAP_SYS_ADMIN))."
+                        .to_string(),
+                ],
+            );
+            out += &call(0, &format!("bool {p}_privileged("), &rev_params, ");");
+        }
+        out += "\n";
+        if self.drm {
+            out += &self.drm_decl();
+            return out;
+        }
+        out += &comment(
+            0,
+            &[
+                "Handles one ioctl of this spec (or of an included spec, through its own \
+                 dispatcher and table): cmd and arg as the system call passed them, compat \
+                 for a 32-bit caller (compat_ioctl)."
+                    .to_string(),
+            ],
+        );
+        out += &call(
+            0,
+            &format!("long {p}_dispatch("),
+            &[
+                format!("const struct {p}_ops *ops"),
+                "struct file *file".into(),
+                "unsigned int cmd".into(),
+                "unsigned long arg".into(),
+                "bool compat".into(),
+            ],
+            ");",
+        );
+        out += "\n";
+        out += &comment(
+            0,
+            &[format!(
+                "Defined by the driver: the ops table of an open file, which {p}_ioctl and \
+                 {p}_compat_ioctl (file_operations' unlocked_ioctl and compat_ioctl) use."
+            )],
+        );
+        out += &format!("const struct {p}_ops *{p}_file_ops(struct file *file);\n\n");
+        for (name, compat) in [("ioctl", "false"), ("compat_ioctl", "true")] {
+            out += &call(
+                0,
+                &format!("static inline long {p}_{name}("),
+                &[
+                    "struct file *file".into(),
+                    "unsigned int cmd".into(),
+                    "unsigned long arg".into(),
+                ],
+                ")",
+            );
+            out += "{\n";
+            out += &call(
+                1,
+                &format!("return {p}_dispatch("),
+                &[
+                    format!("{p}_file_ops(file)"),
+                    "file".into(),
+                    "cmd".into(),
+                    "arg".into(),
+                    compat.into(),
+                ],
+                ");",
+            );
+            out += "}\n\n";
+        }
+        if let Some(t) = transport
+            && let Some(arg) = &t.arg
+        {
+            out += &comment(
+                0,
+                &[format!(
+                    "The {} ioctl's handler, defined by the control part: called with the \
+                     argument copied in, cleared and validated; the dispatcher copies it \
+                     back on success and on failure.",
+                    crate::names::upper(&t.name)
+                )],
+            );
+            out += &call(
+                0,
+                &format!("int {p}_control("),
+                &[
+                    format!("const struct {p}_ops *ops"),
+                    "struct file *file".into(),
+                    format!("{} *arg", self.ctype(arg)),
+                ],
+                ");",
+            );
+        }
+        while out.ends_with("\n\n") {
+            out.pop();
+        }
+        out
+    }
+
+    /// `<p>_revision` and `<p>_privileged` (source).
+    pub(super) fn runtime_fns(&self) -> String {
+        let p = &self.p;
+        let (ctx, args): (Vec<String>, &str) = if self.drm {
+            (
+                vec![
+                    "struct drm_device *dev".into(),
+                    "struct drm_file *file".into(),
+                ],
+                "dev, file",
+            )
+        } else {
+            (vec!["struct file *file".into()], "file")
+        };
+        let mut params = vec![format!("const struct {p}_ops *ops")];
+        params.extend(ctx);
+        let mut out = call(0, &format!("u32 {p}_revision("), &params, ")");
+        out += "{\n";
+        out += &format!(
+            "\treturn ops->revision ? ops->revision({args}) : {};\n}}\n\n",
+            self.revision_macro()
+        );
+        if self.model.includes.is_empty() {
+            out += &call(0, &format!("bool {p}_privileged("), &params, ")");
+            out += "{\n";
+            out += &format!(
+                "\treturn ops->privileged ? ops->privileged({args}) :\n\t\t\t\t   capable(CAP_SYS_ADMIN);\n}}\n\n"
+            );
+        }
+        out
+    }
+
+    /// The handlers and `<p>_dispatch` (source).
+    pub(super) fn dispatcher(&self, h: &mut Helpers) -> String {
+        let m = self.model;
+        let p = &self.p;
+        let mut out = String::new();
+        let mut cases = Vec::new();
+        for io in &m.ioctls {
+            let name = format!("{p}_ioctl_{}", snake(&io.name));
+            let i386 = self.i386_segments(io);
+            out += &self.handler(io, &name, i386.as_ref(), h);
+            let nr = nr_macro(m, io);
+            let call_args = match (&io.arg, &i386) {
+                (None, _) => vec!["ops".to_string(), "file".to_string()],
+                (Some(_), None) => vec!["ops".into(), "file".into(), "cmd".into(), "uarg".into()],
+                (Some(_), Some((cmd, _))) => vec![
+                    "ops".into(),
+                    "file".into(),
+                    "cmd".into(),
+                    "uarg".into(),
+                    format!("{p}_is_i386(compat) && cmd == {cmd}"),
+                ],
+            };
+            cases.push((nr, name, call_args));
+        }
+        let uses_uarg = m.ioctls.iter().any(|io| io.arg.is_some());
+        out += &call(
+            0,
+            &format!("long {p}_dispatch("),
+            &[
+                format!("const struct {p}_ops *ops"),
+                "struct file *file".into(),
+                "unsigned int cmd".into(),
+                "unsigned long arg".into(),
+                "bool compat".into(),
+            ],
+            ")",
+        );
+        out += "{\n";
+        if uses_uarg {
+            out += &format!("\tvoid __user *uarg = {p}_uarg(arg, compat);\n\n");
+            out = self.uarg_helper() + &out;
+        }
+        out += "\tif (!ops)\n\t\treturn -ENOTTY;\n";
+        let fallback = match m.includes.last() {
+            Some(inc) => format!(
+                "{}_dispatch({}, file, cmd, arg, compat)",
+                c_prefix(inc),
+                self.ops_of(&inc.name)
+            ),
+            None => "-ENOTTY".to_string(),
+        };
+        let Some(magic) = magic_macro(m).filter(|_| m.magic.is_some()) else {
+            out += &format!("\treturn {fallback};\n}}\n");
+            return out;
+        };
+        out += &format!("\tif (_IOC_TYPE(cmd) != {magic})\n\t\treturn -ENOTTY;\n");
+        out += "\tswitch (_IOC_NR(cmd)) {\n";
+        for (nr, name, args) in &cases {
+            out += &format!("\tcase {nr}:\n");
+            out += &call(2, &format!("return {name}("), args, ");");
+        }
+        // The included specs' own numbers, but the last's (the default).
+        for (i, inc) in m.includes.iter().enumerate() {
+            if i + 1 == m.includes.len() {
+                break;
+            }
+            for spec in inc.all_includes().into_iter().chain([inc.as_ref()]) {
+                for io in &spec.ioctls {
+                    out += &format!("\tcase {}:\n", nr_macro(spec, io));
+                }
+            }
+            out += &format!(
+                "\t\treturn {}_dispatch({}, file, cmd, arg, compat);\n",
+                c_prefix(inc),
+                self.ops_of(&inc.name)
+            );
+        }
+        out += "\tdefault:\n";
+        out += &format!("\t\treturn {fallback};\n");
+        out += "\t}\n}\n";
+        out
+    }
+
+    fn uarg_helper(&self) -> String {
+        let p = &self.p;
+        let mut out = comment(
+            0,
+            &["The argument as a user pointer: a 32-bit caller's through compat_ptr.".to_string()],
+        );
+        out += &format!("static void __user *{p}_uarg(unsigned long arg, bool compat)\n{{\n");
+        out += "#ifdef CONFIG_COMPAT\n\tif (compat)\n\t\treturn compat_ptr(arg);\n#endif\n";
+        out += "\treturn (void __user *)arg;\n}\n\n";
+        out
+    }
+
+    /// One ioctl's handler of the dispatcher.
+    fn handler(
+        &self,
+        io: &Ioctl,
+        name: &str,
+        i386: Option<&I386Layout>,
+        h: &mut Helpers,
+    ) -> String {
+        let p = &self.p;
+        let cb = self.cb_name(io);
+        let since = io.since;
+        let perm = if io.admin_perm {
+            format!("\tif (!{})\n\t\treturn -EPERM;\n", self.privileged_call())
+        } else {
+            String::new()
+        };
+        let Some(arg) = &io.arg else {
+            let mut out = call(
+                0,
+                &format!("static int {name}("),
+                &[
+                    format!("const struct {p}_ops *ops"),
+                    "struct file *file".into(),
+                ],
+                ")",
+            );
+            out += "{\n";
+            out += &format!("\tif ({p}_revision(ops, file) < {since} || !ops->{cb})\n");
+            out += "\t\treturn -ENOTTY;\n";
+            out += &perm;
+            out += &format!("\treturn ops->{cb}(file);\n}}\n\n");
+            return out;
+        };
+        let s = self.model.struct_(arg);
+        let ty = self.ctype(arg);
+        let transport = self.is_transport(io);
+        let arrays = self.arrays(io, "karg");
+        let big = s
+            .layouts
+            .get(&Target::X86_64)
+            .is_some_and(|l| l.size > STACK_ARG_MAX);
+        let copies_in = io.dir.copies_in();
+        let copies_out = io.dir.copies_out();
+        let mut params = vec![
+            format!("const struct {p}_ops *ops"),
+            "struct file *file".to_string(),
+            "unsigned int cmd".to_string(),
+            "void __user *uarg".to_string(),
+        ];
+        if i386.is_some() {
+            params.push("bool i386_layout".to_string());
+        }
+        let mut out = comment(
+            0,
+            &[format!(
+                "{} ({}, nr {:#04x}, {}), since revision {since}.",
+                crate::names::upper(&io.name),
+                io.dir.c_macro(),
+                io.nr,
+                io.extension.unwrap_or(Extension::ZeroExtend).name()
+            )],
+        );
+        out += &call(0, &format!("static int {name}("), &params, ")");
+        out += "{\n";
+        if big {
+            out += &format!("\t{ty} *karg;\n");
+        } else {
+            out += &format!("\t{ty} stack_arg = {{}};\n\t{ty} *karg = &stack_arg;\n");
+        }
+        if copies_in || copies_out {
+            out += "\tsize_t usize = _IOC_SIZE(cmd);\n";
+        }
+        out += &format!("\tu32 rev = {p}_revision(ops, file);\n");
+        let own = self.own_struct(arg);
+        let arg_rev = if own {
+            "rev".to_string()
+        } else {
+            out += &format!("\tu32 arg_rev = {};\n", self.revision_of(arg.spec()));
+            "arg_rev".to_string()
+        };
+        out += &self.array_decls(&arrays);
+        if copies_in || copies_out {
+            out += "\tsize_t ksize;\n";
+        }
+        out += "\tint ret;\n\n";
+        if transport {
+            out += &format!("\tif (rev < {since})\n\t\treturn -ENOTTY;\n");
+        } else {
+            out += &format!("\tif (rev < {since} || !ops->{cb})\n\t\treturn -ENOTTY;\n");
+        }
+        out += &perm;
+        if copies_in || copies_out {
+            if grew(s) {
+                out += &format!(
+                    "\tksize = {}({arg_rev});\n",
+                    self.struct_fn("{}_size_at", arg)
+                );
+            } else {
+                out += "\tksize = sizeof(*karg);\n";
+            }
+        }
+        if big {
+            out += "\tkarg = kzalloc(sizeof(*karg), GFP_KERNEL);\n";
+            out += "\tif (!karg)\n\t\treturn -ENOMEM;\n";
+        }
+        if copies_in {
+            h.copy_in = true;
+            let strict = io.extension == Some(Extension::Strict);
+            let normal = call(
+                0,
+                &format!("ret = {p}_copy_arg_in("),
+                &[
+                    "karg".into(),
+                    "ksize".into(),
+                    "uarg".into(),
+                    "usize".into(),
+                    strict.to_string(),
+                ],
+                ");",
+            );
+            out += "\tif (_IOC_DIR(cmd) & _IOC_WRITE) {\n";
+            if let Some((_, segs)) = i386 {
+                h.i386 = true;
+                let _ = segs;
+                out += "\t\tif (i386_layout)\n";
+                out += &call(
+                    3,
+                    &format!("ret = {p}_i386_in("),
+                    &[
+                        "karg".into(),
+                        "uarg".into(),
+                        format!("{p}_{}_i386", snake(&s.name)),
+                        format!("ARRAY_SIZE({p}_{}_i386)", snake(&s.name)),
+                        "usize".into(),
+                    ],
+                    ");",
+                );
+                out += "\t\telse\n";
+                out += &indent(&normal, 3);
+            } else {
+                out += &indent(&normal, 2);
+            }
+            out += "\t\tif (ret)\n\t\t\tgoto out;\n\t}\n";
+        }
+        if self.has_newer(s) {
+            out += &format!(
+                "\t{}(karg, {arg_rev});\n",
+                self.struct_fn("clear_newer_{}", arg)
+            );
+        }
+        let (validate, clear) = if io.arg_access.is_empty() {
+            (
+                self.struct_fn("validate_{}_at", arg),
+                self.struct_fn("clear_out_{}", arg),
+            )
+        } else {
+            let stem = arg_stem(io);
+            (
+                format!("{p}_validate_{stem}_at"),
+                format!("{p}_clear_out_{stem}"),
+            )
+        };
+        out += &format!("\t{clear}(karg);\n");
+        out += &format!("\tret = {validate}(karg, {arg_rev});\n");
+        out += "\tif (ret)\n\t\tgoto out;\n";
+        let copy_back = |out: &mut String, h: &mut Helpers| {
+            if !copies_out {
+                return;
+            }
+            out.push_str("\tif (_IOC_DIR(cmd) & _IOC_READ) {\n");
+            if self.has_newer(s) {
+                out.push_str(&format!(
+                    "\t\t{}(karg, {arg_rev});\n",
+                    self.struct_fn("clear_newer_{}", arg)
+                ));
+            }
+            let normal = "if (copy_to_user(uarg, karg, min(usize, ksize)))\n".to_string();
+            if let Some((_, _)) = i386 {
+                h.i386 = true;
+                out.push_str("\t\tif (i386_layout)\n");
+                out.push_str(&call(
+                    3,
+                    &format!("ret = {p}_i386_out("),
+                    &[
+                        "uarg".into(),
+                        "karg".into(),
+                        format!("{p}_{}_i386", snake(&s.name)),
+                        format!("ARRAY_SIZE({p}_{}_i386)", snake(&s.name)),
+                        "usize".into(),
+                    ],
+                    ");",
+                ));
+                out.push_str("\t\telse if (copy_to_user(uarg, karg, min(usize, ksize)))\n");
+                out.push_str("\t\t\tret = -EFAULT;\n");
+            } else {
+                out.push_str(&format!("\t\t{normal}\t\t\tret = -EFAULT;\n"));
+            }
+            out.push_str("\t}\n");
+        };
+        if transport {
+            if super::control::render_source(self.model).is_empty() {
+                out += "\t/* The control part is not generated: no operations. */\n";
+                out += "\tret = -EOPNOTSUPP;\n";
+            } else {
+                out += &format!("\tret = {p}_control(ops, file, karg);\n");
+            }
+            out += "\t/* Copied back on failure too (error-offset, reply-len). */\n";
+            copy_back(&mut out, h);
+        } else {
+            out += &self.array_setup(&arrays, h);
+            let mut args = vec!["file".to_string(), "karg".to_string()];
+            args.extend(arrays.iter().map(|a| a.name.clone()));
+            out += &call(1, &format!("ret = ops->{cb}("), &args, ");");
+            out += "\tif (ret)\n\t\tgoto out;\n";
+            out += &self.array_copy_out(&arrays, h);
+            copy_back(&mut out, h);
+        }
+        out += "out:\n";
+        out += &self.array_frees(&arrays);
+        if big {
+            out += "\tkfree(karg);\n";
+        }
+        out += "\treturn ret;\n}\n\n";
+        if let Some((_, segs)) = i386 {
+            let mut table = format!(
+                "/* Where each member of a {ty} is in the i386 layout. */\n\
+                 static const struct {p}_i386_seg {p}_{}_i386[] = {{\n",
+                snake(&s.name)
+            );
+            for (n, c, l) in segs {
+                table += &format!("\t{{ {n}, {c}, {l} }},\n");
+            }
+            table += "};\n\n";
+            out = table + &out;
+        }
+        out
+    }
+
+    /// For an ioctl whose argument's i386 layout differs from x86_64's
+    /// (an existing ABI's struct with a `u64` after an odd number of
+    /// `u32`s, or tail padding): the i386 command and the (x86_64
+    /// offset, i386 offset, size) of each member.
+    pub(super) fn i386_segments(&self, io: &Ioctl) -> Option<I386Layout> {
+        let m = self.model;
+        if !m.targets.contains(&Target::I386) || !m.targets.contains(&Target::X86_64) {
+            return None;
+        }
+        let arg = io.arg.as_ref()?;
+        let s = m.struct_(arg);
+        let mut native = Vec::new();
+        let mut compat = Vec::new();
+        self.leaves(s, Target::X86_64, 0, &mut native);
+        self.leaves(s, Target::I386, 0, &mut compat);
+        let size_n = s.layouts.get(&Target::X86_64)?.size;
+        let size_c = s.layouts.get(&Target::I386)?.size;
+        if native == compat && size_n == size_c {
+            return None;
+        }
+        if native.len() != compat.len() {
+            return None;
+        }
+        let _ = io.cmds.get(&Target::I386).copied().flatten()?;
+        let mut segs: Vec<(u32, u32, u32)> = Vec::new();
+        for ((no, ns), (co, cs)) in native.iter().zip(&compat) {
+            let len = (*ns).min(*cs);
+            if let Some(last) = segs.last_mut()
+                && last.0 + last.2 == *no
+                && last.1 + last.2 == *co
+            {
+                last.2 += len;
+                continue;
+            }
+            segs.push((*no, *co, len));
+        }
+        let dir = match io.dir {
+            crate::ioc::Dir::None => "_IOC_NONE",
+            crate::ioc::Dir::In => "_IOC_WRITE",
+            crate::ioc::Dir::Out => "_IOC_READ",
+            crate::ioc::Dir::InOut => "_IOC_READ | _IOC_WRITE",
+        };
+        let magic = magic_macro(m)?;
+        let cmd = format!("_IOC({dir}, {magic}, {}, {size_c})", nr_macro(m, io));
+        Some((cmd, segs))
+    }
+
+    /// The (offset, size) of every leaf member of `s` on `t`: nested
+    /// structs are walked, arrays of structs element by element.
+    fn leaves(&self, s: &Struct, t: Target, base: u32, out: &mut Vec<(u32, u32)>) {
+        let Some(layout) = s.layouts.get(&t) else {
+            return;
+        };
+        for (m, ml) in s.members.iter().zip(&layout.members) {
+            if m.is_flexible() {
+                continue;
+            }
+            let off = base + ml.offset;
+            match &m.kind {
+                MemberKind::Struct { id, count } => {
+                    let inner = self.model.struct_(id);
+                    let n = count.unwrap_or(1);
+                    let stride = inner.layouts.get(&t).map_or(0, |l| l.size);
+                    for i in 0..n {
+                        self.leaves(inner, t, off + i * stride, out);
+                    }
+                }
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => out.push((off, ml.size)),
+            }
+        }
+    }
+}
+
+/// The static helpers of the i386 conversion (one `.c`).
+pub(super) fn i386_helpers(p: &str) -> String {
+    let mut out = comment(
+        0,
+        &[
+            "One run of bytes of an existing-ABI struct: where it is in the native \
+           (x86_64) layout and in the i386 one, and how long it is."
+                .to_string(),
+        ],
+    );
+    out += &format!("struct {p}_i386_seg {{\n\tu16 native;\n\tu16 compat;\n\tu16 size;\n}};\n\n");
+    out += &comment(
+        0,
+        &[
+            "A 32-bit caller's argument on an x86_64 kernel: the i386 command and layout \
+           of an existing-ABI struct whose layout differs."
+                .to_string(),
+        ],
+    );
+    out += &format!("static bool {p}_is_i386(bool compat)\n{{\n");
+    out += "\treturn compat && IS_ENABLED(CONFIG_X86_64);\n}\n\n";
+    out += &comment(
+        0,
+        &["Reads an argument of usize bytes in the i386 layout into the native karg.".to_string()],
+    );
+    out += &call(
+        0,
+        &format!("static int {p}_i386_in("),
+        &[
+            "void *karg".into(),
+            "const void __user *uarg".into(),
+            format!("const struct {p}_i386_seg *segs"),
+            "size_t n".into(),
+            "size_t usize".into(),
+        ],
+        ")",
+    );
+    out += "{\n\tu8 *buf = kzalloc(usize, GFP_KERNEL);\n\tsize_t i;\n\n";
+    out += "\tif (!buf)\n\t\treturn -ENOMEM;\n";
+    out += "\tif (copy_from_user(buf, uarg, usize)) {\n\t\tkfree(buf);\n\t\treturn -EFAULT;\n\t}\n";
+    out += "\tfor (i = 0; i < n; i++)\n";
+    out += "\t\tif (segs[i].compat + segs[i].size <= usize)\n";
+    out += &call(
+        3,
+        "memcpy(",
+        &[
+            "(u8 *)karg + segs[i].native".into(),
+            "buf + segs[i].compat".into(),
+            "segs[i].size".into(),
+        ],
+        ");",
+    );
+    out += "\tkfree(buf);\n\treturn 0;\n}\n\n";
+    out += &comment(
+        0,
+        &["Writes the native karg back as usize bytes of the i386 layout.".to_string()],
+    );
+    out += &call(
+        0,
+        &format!("static int {p}_i386_out("),
+        &[
+            "void __user *uarg".into(),
+            "const void *karg".into(),
+            format!("const struct {p}_i386_seg *segs"),
+            "size_t n".into(),
+            "size_t usize".into(),
+        ],
+        ")",
+    );
+    out += "{\n\tu8 *buf = kzalloc(usize, GFP_KERNEL);\n\tsize_t i;\n\tint ret = 0;\n\n";
+    out += "\tif (!buf)\n\t\treturn -ENOMEM;\n";
+    out += "\tfor (i = 0; i < n; i++)\n";
+    out += "\t\tif (segs[i].compat + segs[i].size <= usize)\n";
+    out += &call(
+        3,
+        "memcpy(",
+        &[
+            "buf + segs[i].compat".into(),
+            "(const u8 *)karg + segs[i].native".into(),
+            "segs[i].size".into(),
+        ],
+        ");",
+    );
+    out += "\tif (copy_to_user(uarg, buf, usize))\n\t\tret = -EFAULT;\n";
+    out += "\tkfree(buf);\n\treturn ret;\n}\n\n";
+    out
+}
+
+/// `text` (lines at some indent) moved `n` tabs in, its first-line indent
+/// replaced.
+fn indent(text: &str, n: usize) -> String {
+    text.lines().map(|l| format!("{}{l}\n", tabs(n))).collect()
+}
+
+/// The kernel's type of an array element scalar.
+fn kernel_scalar(t: Scalar) -> &'static str {
+    match t {
+        Scalar::U8 => "u8",
+        Scalar::U16 => "u16",
+        Scalar::U32 => "u32",
+        Scalar::U64 => "u64",
+        Scalar::S8 => "s8",
+        Scalar::S16 => "s16",
+        Scalar::S32 => "s32",
+        Scalar::S64 => "s64",
+    }
+}

@@ -1,0 +1,662 @@
+//! C kernel-side backend: for every spec, `<spec>/c/kernel/<spec>_kernel.h`
+//! and `<spec>_kernel.c`, the kernel half of the ABI in C, for a Linux
+//! driver (a misc device, or a DRM accel driver) to build on. It is the C
+//! twin of the Rust kernel crate (`rust/kernel`): the same model, the same
+//! checks and the same errnos, step by step:
+//!
+//! - per struct: `<p>_validate_<s>_at` (pad, flags with their multi-bit
+//!   fields, enums, ranges; revision-aware), `<p>_clear_out_<s>`, and for a
+//!   struct a later revision grew `<p>_<s>_size_at` and
+//!   `<p>_clear_newer_<s>`; per ioctl with `arg-access` the argument's own
+//!   pair (`<p>_validate_<ioctl>_arg_at`, `<p>_clear_out_<ioctl>_arg`);
+//! - `struct <p>_ops`, one callback per ioctl, and `<p>_dispatch`, which
+//!   does what `drm_ioctl()` and the Rust `dispatch` do (`dispatch.rs`);
+//!   `compat` (i386 layouts of existing-ABI structs) is part of it;
+//! - for a spec in DRM style, a `drm_ioctl_desc` table of validating
+//!   handlers instead of the dispatcher (`drm.rs`);
+//! - the control transport and the rings, from `control.rs` and
+//!   `rings.rs`, appended to both files.
+//!
+//! Every name is the uapi header's own (`backend::c`'s naming), and the
+//! output follows the kernel's coding style (checkpatch --strict clean,
+//! W=1 and sparse clean: `tests/c_kernel.rs` builds it with kbuild).
+
+mod control;
+mod dispatch;
+mod drm;
+mod rings;
+mod validate;
+
+use crate::backend::c::{aggregate_tag, header_path, member_ident};
+use crate::backend::{GeneratedFile, RenderError, banner_lines};
+use crate::model::{IoctlStyle, Model, Struct, StructId};
+use crate::names::{snake, upper};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Lines are kept within this many columns where the generator can break
+/// them (a tab counts as 8): the kernel's preferred width.
+const WIDTH: usize = 80;
+
+/// An argument larger than this is allocated rather than kept on the
+/// kernel stack (drm_ioctl's on-stack buffer is 128 bytes; the kernel
+/// warns at 1-2 KiB frames).
+const STACK_ARG_MAX: u32 = 256;
+
+/// Renders the two files of `model`'s C kernel side. Never fails today; a
+/// `Result` like every backend's `render`.
+pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    let g = Gen::new(model);
+    let dir = kernel_dir(model);
+    let stem = file_stem(model);
+    Ok(vec![
+        GeneratedFile {
+            path: dir.join(format!("{stem}.h")),
+            contents: g.header(),
+        },
+        GeneratedFile {
+            path: dir.join(format!("{stem}.c")),
+            contents: g.source(),
+        },
+    ])
+}
+
+/// `<spec>/c/kernel`, relative to the output folder.
+pub fn kernel_dir(model: &Model) -> PathBuf {
+    PathBuf::from(&model.name).join("c").join("kernel")
+}
+
+/// `<spec>_kernel`: the file names without extension.
+pub fn file_stem(model: &Model) -> String {
+    format!("{}_kernel", snake(&model.name))
+}
+
+/// The lower-case C prefix of a spec's kernel-side names (`softaccel`,
+/// `drm_ivpu`).
+pub fn c_prefix(model: &Model) -> String {
+    snake(&model.c_prefix)
+}
+
+/// `n` tabs.
+fn tabs(n: usize) -> String {
+    "\t".repeat(n)
+}
+
+/// The width of `s` at column `col`, tabs to the next multiple of 8.
+fn width_at(col: usize, s: &str) -> usize {
+    s.chars()
+        .fold(col, |c, ch| if ch == '\t' { c / 8 * 8 + 8 } else { c + 1 })
+}
+
+/// `head` + the arguments + `tail` at `indent` tabs: one line when it fits
+/// [`WIDTH`], else broken after commas with the continuation aligned
+/// under the first argument (checkpatch's alignment rule). `head` ends
+/// with the open parenthesis.
+fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
+    let lead = format!("{}{head}", tabs(indent));
+    let one = format!("{lead}{}{tail}", args.join(", "));
+    if width_at(0, &one) <= WIDTH || args.len() < 2 {
+        return one + "\n";
+    }
+    let col = width_at(0, &lead);
+    let cont = format!("{}{}", tabs(col / 8), " ".repeat(col % 8));
+    let mut out = String::new();
+    let mut cur = lead;
+    let mut fresh = true;
+    for (i, a) in args.iter().enumerate() {
+        let piece = if i + 1 == args.len() {
+            format!("{a}{tail}")
+        } else {
+            format!("{a},")
+        };
+        if fresh {
+            cur += &piece;
+            fresh = false;
+        } else if width_at(0, &format!("{cur} {piece}")) > WIDTH {
+            out += cur.trim_end();
+            out += "\n";
+            cur = format!("{cont}{piece}");
+        } else {
+            cur += " ";
+            cur += &piece;
+        }
+    }
+    out += &cur;
+    out += "\n";
+    out
+}
+
+/// A `/* ... */` comment at `indent` tabs, its text wrapped to [`WIDTH`]
+/// (paragraphs separated by empty strings).
+fn comment(indent: usize, paras: &[String]) -> String {
+    let pre = format!("{} * ", tabs(indent));
+    let mut lines: Vec<String> = Vec::new();
+    for (i, p) in paras.iter().enumerate() {
+        if i > 0 {
+            lines.push(format!("{} *", tabs(indent)));
+        }
+        let mut cur = String::new();
+        for word in p.split_whitespace() {
+            let cand = if cur.is_empty() {
+                word.to_string()
+            } else {
+                format!("{cur} {word}")
+            };
+            if !cur.is_empty() && width_at(0, &format!("{pre}{cand}")) > WIDTH {
+                lines.push(format!("{pre}{cur}"));
+                cur = word.to_string();
+            } else {
+                cur = cand;
+            }
+        }
+        if !cur.is_empty() {
+            lines.push(format!("{pre}{cur}"));
+        }
+    }
+    let mut out = format!("{}/*\n", tabs(indent));
+    for l in lines {
+        out += &l;
+        out += "\n";
+    }
+    out += &format!("{} */\n", tabs(indent));
+    out
+}
+
+/// The C spelling of an integer for a comparison with a member of a
+/// type of that signedness (wide enough for any member).
+fn c_lit(v: i128, signed: bool) -> String {
+    if signed {
+        if v == i128::from(i64::MIN) {
+            "(-9223372036854775807LL - 1)".to_string()
+        } else {
+            format!("{v}LL")
+        }
+    } else {
+        format!("{v}ULL")
+    }
+}
+
+/// What the generator of one spec knows.
+struct Gen<'a> {
+    model: &'a Model,
+    /// Lower-case C prefix (`softaccel`).
+    p: String,
+    /// Upper-case C prefix (`SOFTACCEL`).
+    pu: String,
+    /// DRM style: a `drm_ioctl_desc` table instead of the dispatcher.
+    drm: bool,
+}
+
+impl<'a> Gen<'a> {
+    fn new(model: &'a Model) -> Self {
+        Gen {
+            model,
+            p: c_prefix(model),
+            pu: upper(&model.c_prefix),
+            drm: matches!(model.ioctl_style, IoctlStyle::Drm { .. }),
+        }
+    }
+
+    /// The spec owning `name` (this one or an included one).
+    fn spec(&self, name: &str) -> &Model {
+        if name == self.model.name {
+            return self.model;
+        }
+        self.model.tree.get(name).map_or(self.model, |m| m.as_ref())
+    }
+
+    /// The C type of a struct (`struct softaccel_cmd`, `union x`).
+    fn ctype(&self, id: &StructId) -> String {
+        aggregate_tag(self.model.owner(id), self.model.struct_(id))
+    }
+
+    /// The C type of a struct of this spec.
+    fn own_ctype(&self, s: &Struct) -> String {
+        aggregate_tag(self.model, s)
+    }
+
+    /// A per-struct function of the spec owning `id`:
+    /// `pattern` with `{}` for the struct's name (`validate_{}_at`).
+    fn struct_fn(&self, pattern: &str, id: &StructId) -> String {
+        let owner = self.model.owner(id);
+        format!(
+            "{}_{}",
+            c_prefix(owner),
+            pattern.replace("{}", &snake(&self.model.struct_(id).name))
+        )
+    }
+
+    /// A per-struct function of this spec.
+    fn own_fn(&self, pattern: &str, s: &Struct) -> String {
+        format!("{}_{}", self.p, pattern.replace("{}", &snake(&s.name)))
+    }
+
+    fn own_struct(&self, id: &StructId) -> bool {
+        id.spec() == self.model.name
+    }
+
+    /// The specs on the path from this one to `owner` through includes.
+    fn chain(&self, owner: &str) -> Vec<String> {
+        fn walk(m: &Model, owner: &str) -> Option<Vec<String>> {
+            if let Some(inc) = m.includes.iter().find(|i| i.name == owner) {
+                return Some(vec![inc.name.clone()]);
+            }
+            m.includes.iter().find_map(|inc| {
+                walk(inc, owner).map(|mut rest| {
+                    rest.insert(0, inc.name.clone());
+                    rest
+                })
+            })
+        }
+        if owner == self.model.name {
+            return Vec::new();
+        }
+        walk(self.model, owner).unwrap_or_default()
+    }
+
+    /// The ops table of spec `owner` reached from `ops` (`ops->accel`).
+    fn ops_of(&self, owner: &str) -> String {
+        let mut e = "ops".to_string();
+        for s in self.chain(owner) {
+            e = format!("{e}->{}", member_ident(&snake(&self.spec(&s).c_prefix)));
+        }
+        e
+    }
+
+    /// The revision the driver reports for spec `owner`, in a handler.
+    fn revision_of(&self, owner: &str) -> String {
+        let m = self.spec(owner);
+        if self.drm {
+            format!(
+                "{}_revision({}, dev, file)",
+                c_prefix(m),
+                self.ops_of(owner)
+            )
+        } else {
+            format!("{}_revision({}, file)", c_prefix(m), self.ops_of(owner))
+        }
+    }
+
+    /// Whether the caller is privileged, as the root spec (the first spec
+    /// without includes) answers it.
+    fn privileged_call(&self) -> String {
+        let root = self
+            .model
+            .all_includes()
+            .into_iter()
+            .find(|m| m.includes.is_empty())
+            .unwrap_or(self.model);
+        let ops = self.ops_of(&root.name);
+        if self.drm {
+            format!("{}_privileged({ops}, dev, file)", c_prefix(root))
+        } else {
+            format!("{}_privileged({ops}, file)", c_prefix(root))
+        }
+    }
+
+    /// `<P>_REVISION`.
+    fn revision_macro(&self) -> String {
+        format!("{}_REVISION", self.pu)
+    }
+
+    fn license_and_banner(&self, c_file: bool) -> String {
+        let mut out = if c_file {
+            format!("// SPDX-License-Identifier: {}\n", self.model.license)
+        } else {
+            format!("/* SPDX-License-Identifier: {} */\n", self.model.license)
+        };
+        out += "/*\n";
+        for l in banner_lines(self.model) {
+            out += &format!(" * {l}\n");
+        }
+        out += " */\n";
+        out
+    }
+
+    /// The relative path from this spec's kernel folder to another spec's
+    /// kernel header.
+    fn include_kernel_header(&self, m: &Model) -> String {
+        format!("../../../{}/c/kernel/{}.h", m.name, file_stem(m))
+    }
+
+    fn header(&self) -> String {
+        let m = self.model;
+        let guard = format!("_{}_KERNEL_H", upper(&m.name));
+        let mut out = self.license_and_banner(false);
+        out += &format!("#ifndef {guard}\n#define {guard}\n\n");
+        let mut sys = vec!["linux/fs.h", "linux/types.h"];
+        if self.drm {
+            sys.push("drm/drm_device.h");
+            sys.push("drm/drm_file.h");
+            sys.push("drm/drm_ioctl.h");
+        }
+        sys.sort_unstable();
+        for s in sys {
+            out += &format!("#include <{s}>\n");
+        }
+        let uapi = header_path(m);
+        let uapi_name = uapi
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out += &format!("#include \"../{uapi_name}\"\n");
+        for inc in &m.includes {
+            out += &format!("#include \"{}\"\n", self.include_kernel_header(inc));
+        }
+        out += "\n";
+        out += &self.header_doc();
+        out += &format!("#define {} {}\n\n", self.revision_macro(), m.revision);
+        out += &self.struct_prototypes();
+        out += &self.ops_decl();
+        let ctl = control::render_header(m);
+        if !ctl.is_empty() {
+            out += "\n";
+            out += &ctl;
+        }
+        let rings = rings::render_header(m);
+        if !rings.is_empty() {
+            out += "\n";
+            out += &rings;
+        }
+        out += &format!("\n#endif /* {guard} */\n");
+        out
+    }
+
+    fn header_doc(&self) -> String {
+        let m = self.model;
+        let mut paras = vec![format!(
+            "The {} uapi, revision {}, kernel side in C: the twin of the Rust kernel crate \
+             ({}/rust/kernel), with the same checks and errnos.",
+            m.name, m.revision, m.name
+        )];
+        paras.push(format!(
+            "Per struct S: {p}_validate_S_at(v, rev) returns 0 or -EINVAL (non-zero pad, \
+             flag bits outside the declared set or a multi-bit field's undeclared value, \
+             undeclared enum values, values outside a range; enum values and flag bits \
+             newer than rev, as a driver of revision rev rejected them); {p}_clear_out_S(v) \
+             zeroes the members the kernel writes. For a struct a later revision grew, \
+             {p}_S_size_at(rev) is its size at revision rev and {p}_clear_newer_S(v, rev) \
+             zeroes the members newer than rev. An ioctl with arg-access has its own pair, \
+             {p}_validate_IOCTL_arg_at and {p}_clear_out_IOCTL_arg.",
+            p = self.p
+        ));
+        if self.drm {
+            paras.push(format!(
+                "DRM style: {p}_ioctls[] is the drm_ioctl_desc table a DRM (accel) driver \
+                 registers (driver.ioctls, driver.num_ioctls = {pu}_NUM_IOCTLS). drm_ioctl() \
+                 has already copied the argument in (zero-extended or truncated to the \
+                 declared size) and copies it back; each handler clears the out members, \
+                 validates at the revision the driver reports, copies user-ptr arrays in \
+                 once and calls the callback of struct {p}_ops, found with \
+                 {p}_drm_ops(dev), which the driver defines. An ioctl newer than the \
+                 driver's revision, or without a callback, is -ENOTTY; admin-perm is -EPERM \
+                 unless the privileged callback (default capable(CAP_SYS_ADMIN)) says yes.",
+                p = self.p,
+                pu = self.pu
+            ));
+        } else {
+            paras.push(format!(
+                "{p}_dispatch(ops, file, cmd, arg, compat) does what drm_ioctl() does: another \
+                 magic or an unknown nr, an ioctl newer than the revision the driver reports \
+                 (ops->revision, default {rev}) or without a callback: -ENOTTY; admin-perm \
+                 without privilege: -EPERM (root spec's privileged callback, default \
+                 capable(CAP_SYS_ADMIN)); the direction bits of the caller's command are \
+                 intersected with the declared ones; the argument is copied in at the \
+                 caller's size (from the command) and zero-extended, and a longer one is \
+                 truncated (zero-extend) or, unless its tail is zero, -E2BIG (strict, \
+                 copy_struct_from_user); unreadable: -EFAULT. The out members (and members \
+                 newer than the driver's revision) are zeroed, the argument is validated \
+                 (-EINVAL), and each user-ptr array is copied in exactly once into a bounded \
+                 kvmalloc_array buffer (over max-count: -EINVAL; NULL with a count: -EFAULT; \
+                 the stride member honoured, 0: -EINVAL) and each element validated; an \
+                 array the kernel only writes is a zeroed buffer copied out after success. \
+                 Then the callback runs, and on 0 the argument is copied back (-EFAULT if \
+                 that fails). Big arguments are not kept on the stack.",
+                p = self.p,
+                rev = self.revision_macro()
+            ));
+            paras.push(format!(
+                "compat (from {p}_compat_ioctl): the argument is a compat_ptr; for an \
+                 existing-ABI struct whose i386 layout differs from x86_64's, the i386 \
+                 command number is accepted and the argument converted both ways (on an \
+                 x86_64 kernel). User pointers inside structs are u64 and need no \
+                 conversion. The included specs' ioctls go to their own dispatcher with the \
+                 included ops table.",
+                p = self.p
+            ));
+        }
+        paras.push(
+            "Callbacks get the argument already copied in, cleared and validated, return 0 \
+             or a negative errno, and never see caller memory except through the arrays \
+             passed to them."
+                .to_string(),
+        );
+        comment(0, &paras) + "\n"
+    }
+
+    fn source(&self) -> String {
+        let m = self.model;
+        let mut out = self.license_and_banner(true);
+        let mut sys = vec![
+            "linux/capability.h",
+            "linux/err.h",
+            "linux/errno.h",
+            "linux/minmax.h",
+            "linux/overflow.h",
+            "linux/slab.h",
+            "linux/stddef.h",
+            "linux/string.h",
+            "linux/uaccess.h",
+            "asm/byteorder.h",
+        ];
+        if !self.drm {
+            sys.push("linux/compat.h");
+        }
+        sys.sort_unstable();
+        let (linux, asm): (Vec<&str>, Vec<&str>) =
+            sys.into_iter().partition(|s| s.starts_with("linux/"));
+        for s in linux.into_iter().chain(asm) {
+            out += &format!("#include <{s}>\n");
+        }
+        out += &format!("\n#include \"{}.h\"\n\n", file_stem(m));
+        let mut body = String::new();
+        let mut helpers = Helpers::default();
+        body += &self.struct_fns(&mut helpers);
+        body += &self.runtime_fns();
+        if self.drm {
+            body += &self.drm_table(&mut helpers);
+        } else {
+            body += &self.dispatcher(&mut helpers);
+        }
+        for h in helpers.fns.values() {
+            out += h;
+            out += "\n";
+        }
+        out += &helpers.shared(&self.p);
+        out += &body;
+        let ctl = control::render_source(m);
+        if !ctl.is_empty() {
+            out += "\n";
+            out += &ctl;
+        }
+        let rings = rings::render_source(m);
+        if !rings.is_empty() {
+            out += "\n";
+            out += &rings;
+        }
+        while out.ends_with("\n\n") {
+            out.pop();
+        }
+        out
+    }
+}
+
+/// Static helpers of one `.c`, defined before their first use: the
+/// validity of each enum and flags set used, and the copying helpers the
+/// handlers need.
+#[derive(Default)]
+struct Helpers {
+    fns: BTreeMap<String, String>,
+    copy_in: bool,
+    array_in: bool,
+    array_out: bool,
+    i386: bool,
+}
+
+impl Helpers {
+    fn shared(&self, p: &str) -> String {
+        let mut out = String::new();
+        if self.copy_in {
+            out += &comment(
+                0,
+                &[
+                    "Copies the caller's argument of usize bytes into karg, whose kernel size is \
+                   ksize: a shorter one is zero-extended (karg starts zeroed); a longer one is \
+                   truncated (zero-extend, drm_ioctl's rule) or, under strict, accepted only \
+                   if its extra bytes are zero (copy_struct_from_user: -E2BIG). An unreadable \
+                   argument is -EFAULT."
+                        .to_string(),
+                ],
+            );
+            out += &call(
+                0,
+                &format!("static int {p}_copy_arg_in("),
+                &[
+                    "void *karg".into(),
+                    "size_t ksize".into(),
+                    "const void __user *uarg".into(),
+                    "size_t usize".into(),
+                    "bool strict".into(),
+                ],
+                ")",
+            );
+            out += "{\n";
+            out += "\tif (strict)\n";
+            out += "\t\treturn copy_struct_from_user(karg, ksize, uarg, usize);\n";
+            out += "\tif (copy_from_user(karg, uarg, min(usize, ksize)))\n";
+            out += "\t\treturn -EFAULT;\n";
+            out += "\treturn 0;\n";
+            out += "}\n\n";
+        }
+        if self.array_in {
+            out += &comment(
+                0,
+                &[
+                    "A user-ptr array: count elements of size bytes (in the kernel), stride \
+                     bytes apart in the caller's memory. Checked as the Rust runtime's \
+                     UserArray does, in its order: a count above max or a byte size that \
+                     overflows is -EINVAL, a NULL pointer with a count or an end that wraps \
+                     -EFAULT, a zero stride -EINVAL. The kernel copy is one kvmalloc_array \
+                     buffer, zeroed, so the array is read exactly once (read) or starts \
+                     zeroed for the callback to fill; an array over INT_MAX bytes (what \
+                     kvmalloc takes) is -EINVAL."
+                        .to_string(),
+                    "Elements stride apart are each copied as a strict argument: a shorter \
+                     one zero-extended, a longer one -E2BIG unless its extra bytes are zero."
+                        .to_string(),
+                    "Returns the buffer (NULL for no elements) or an ERR_PTR.".to_string(),
+                ],
+            );
+            out += &call(
+                0,
+                &format!("static void *{p}_array_in("),
+                &[
+                    "u64 uptr".into(),
+                    "u64 count".into(),
+                    "u64 max".into(),
+                    "size_t size".into(),
+                    "u64 stride".into(),
+                    "bool read".into(),
+                ],
+                ")",
+            );
+            out += "{\n";
+            out += "\tu8 __user *src = u64_to_user_ptr(uptr);\n";
+            out += "\tu64 bytes, end;\n";
+            out += "\tu8 *buf;\n";
+            out += "\tu64 i;\n";
+            out += "\tint ret;\n\n";
+            out += "\tif (count > max)\n\t\treturn ERR_PTR(-EINVAL);\n";
+            out += "\tif (check_mul_overflow(count, (u64)size, &bytes))\n\t\treturn ERR_PTR(-EINVAL);\n";
+            out += "\tif (count && !uptr)\n\t\treturn ERR_PTR(-EFAULT);\n";
+            out += "\tif (check_add_overflow(uptr, bytes, &end))\n\t\treturn ERR_PTR(-EFAULT);\n";
+            out += "\tif (!stride)\n\t\treturn ERR_PTR(-EINVAL);\n";
+            out +=
+                "\tif (check_mul_overflow(count, stride, &bytes))\n\t\treturn ERR_PTR(-EINVAL);\n";
+            out += "\tif (check_add_overflow(uptr, bytes, &end))\n\t\treturn ERR_PTR(-EFAULT);\n";
+            out += "\tif (!count)\n\t\treturn NULL;\n";
+            out += "\tif (count > INT_MAX / size)\n\t\treturn ERR_PTR(-EINVAL);\n";
+            out += "\tbuf = kvmalloc_array(count, size, GFP_KERNEL | __GFP_ZERO);\n";
+            out += "\tif (!buf)\n\t\treturn ERR_PTR(-ENOMEM);\n";
+            out += "\tif (!read)\n\t\treturn buf;\n";
+            out += "\tif (stride == size) {\n";
+            out += "\t\tif (copy_from_user(buf, src, count * size)) {\n";
+            out += "\t\t\tkvfree(buf);\n\t\t\treturn ERR_PTR(-EFAULT);\n\t\t}\n";
+            out += "\t\treturn buf;\n\t}\n";
+            out += "\tfor (i = 0; i < count; i++) {\n";
+            out += &call(
+                2,
+                "ret = copy_struct_from_user(",
+                &[
+                    "buf + i * size".into(),
+                    "size".into(),
+                    "src + i * stride".into(),
+                    "stride".into(),
+                ],
+                ");",
+            );
+            out += "\t\tif (ret) {\n\t\t\tkvfree(buf);\n\t\t\treturn ERR_PTR(ret);\n\t\t}\n";
+            out += "\t}\n";
+            out += "\treturn buf;\n";
+            out += "}\n\n";
+        }
+        if self.array_out {
+            out += &comment(
+                0,
+                &[
+                    "Copies a kernel array of count elements of size bytes back to the \
+                   caller's, stride bytes apart (each truncated to stride)."
+                        .to_string(),
+                ],
+            );
+            out += &call(
+                0,
+                &format!("static int {p}_array_out("),
+                &[
+                    "u64 uptr".into(),
+                    "const void *kbuf".into(),
+                    "u64 count".into(),
+                    "size_t size".into(),
+                    "u64 stride".into(),
+                ],
+                ")",
+            );
+            out += "{\n";
+            out += "\tu8 __user *dst = u64_to_user_ptr(uptr);\n";
+            out += "\tconst u8 *buf = kbuf;\n";
+            out += "\tu64 i;\n\n";
+            out += "\tif (!count)\n\t\treturn 0;\n";
+            out += "\tif (stride == size)\n";
+            out += "\t\treturn copy_to_user(dst, buf, count * size) ? -EFAULT : 0;\n";
+            out += "\tfor (i = 0; i < count; i++) {\n";
+            out += &call(
+                2,
+                "if (copy_to_user(",
+                &[
+                    "dst + i * stride".into(),
+                    "buf + i * size".into(),
+                    "min_t(u64, size, stride)))".into(),
+                ],
+                "",
+            );
+            out += "\t\t\treturn -EFAULT;\n";
+            out += "\t}\n";
+            out += "\treturn 0;\n";
+            out += "}\n\n";
+        }
+        if self.i386 {
+            out += &dispatch::i386_helpers(p);
+        }
+        out
+    }
+}

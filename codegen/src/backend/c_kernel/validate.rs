@@ -1,0 +1,774 @@
+//! The per-struct functions of the C kernel side, as the Rust kernel
+//! crate's `validate.rs` and `size.rs` write them: `<p>_validate_<s>_at`,
+//! `<p>_clear_out_<s>`, `<p>_clear_newer_<s>`, `<p>_<s>_size_at`, and an
+//! ioctl's own pair when it has `arg-access`.
+
+use super::{Gen, Helpers, c_lit, call, comment, tabs};
+use crate::backend::c::{entry_macro, field_value_macro, flags_all_macro, member_ident};
+use crate::model::{
+    ByteOrder, EnumCheck, EnumKind, Ioctl, ItemRef, Member, MemberKind, PadScalar, Scalar, Struct,
+};
+use crate::names::snake;
+use std::collections::BTreeMap;
+
+/// One check of a validate function: the statement(s) at one tab, with
+/// the revision from which the member exists (`rev >= from` guards it).
+struct Check {
+    kind: CheckKind,
+    from: Option<u32>,
+}
+
+enum CheckKind {
+    /// -EINVAL when the condition holds.
+    Cond(String),
+    /// Another validate function's result (a nested struct), as a call.
+    Call(String),
+    /// The same over every element of an array member: (count, call with
+    /// `i` for the index).
+    Each(String, String),
+}
+
+/// Where checks are: `base` the struct's own revision, `at` the newest
+/// `since` on the path, `own` whether this spec numbers them.
+#[derive(Clone, Copy)]
+struct Scope {
+    base: u32,
+    at: u32,
+    own: bool,
+}
+
+impl Gen<'_> {
+    /// Every struct's functions, in definition order, then every ioctl's
+    /// own argument pair.
+    pub(super) fn struct_fns(&self, h: &mut Helpers) -> String {
+        let mut out = String::new();
+        for item in &self.model.definition_order {
+            if let ItemRef::Struct(i) = *item {
+                let s = &self.model.structs[i];
+                if s.inline {
+                    continue;
+                }
+                let stem = snake(&s.name);
+                out += &self.validate_fn(s, &stem, None, h);
+                out += &self.clear_out_fn(s, &stem, None);
+                out += &self.clear_newer_fn(s);
+                out += &self.size_at_fn(s);
+            }
+        }
+        for io in &self.model.ioctls {
+            if io.arg_access.is_empty() {
+                continue;
+            }
+            let Some(view) = self.model.ioctl_arg(io) else {
+                continue;
+            };
+            let stem = arg_stem(io);
+            out += &self.validate_fn(&view, &stem, Some(io), h);
+            out += &self.clear_out_fn(&view, &stem, Some(io));
+        }
+        out
+    }
+
+    /// The prototypes of [`Self::struct_fns`] for the header.
+    pub(super) fn struct_prototypes(&self) -> String {
+        let mut out = String::new();
+        for item in &self.model.definition_order {
+            if let ItemRef::Struct(i) = *item {
+                let s = &self.model.structs[i];
+                if s.inline {
+                    continue;
+                }
+                let ty = self.own_ctype(s);
+                let stem = snake(&s.name);
+                out += &format!("/* {ty} */\n");
+                out += &call(
+                    0,
+                    &format!("int {}_validate_{stem}_at(", self.p),
+                    &[format!("const {ty} *v"), "u32 rev".into()],
+                    ");",
+                );
+                out += &format!("void {}_clear_out_{stem}({ty} *v);\n", self.p);
+                if self.has_newer(s) {
+                    out += &call(
+                        0,
+                        &format!("void {}_clear_newer_{stem}(", self.p),
+                        &[format!("{ty} *v"), "u32 rev".into()],
+                        ");",
+                    );
+                }
+                if grew(s) {
+                    out += &format!("size_t {}_{stem}_size_at(u32 rev);\n", self.p);
+                }
+                out += "\n";
+            }
+        }
+        for io in &self.model.ioctls {
+            if io.arg_access.is_empty() {
+                continue;
+            }
+            let Some(arg) = &io.arg else { continue };
+            let ty = self.ctype(arg);
+            let stem = arg_stem(io);
+            out += &format!("/* {ty} as ioctl {} uses it (arg-access) */\n", io.name);
+            out += &call(
+                0,
+                &format!("int {}_validate_{stem}_at(", self.p),
+                &[format!("const {ty} *v"), "u32 rev".into()],
+                ");",
+            );
+            out += &format!("void {}_clear_out_{stem}({ty} *v);\n\n", self.p);
+        }
+        out
+    }
+
+    fn validate_fn(&self, s: &Struct, stem: &str, io: Option<&Ioctl>, h: &mut Helpers) -> String {
+        let ty = self.own_ctype(s);
+        let mut checks = Vec::new();
+        let scope = Scope {
+            base: s.since,
+            at: s.since,
+            own: true,
+        };
+        self.checks(s, "v->", true, scope, &mut checks, h);
+        let mut doc = vec![format!(
+            "Checks a {ty} the caller wrote{}, as a driver of revision rev does: 0 or \
+             -EINVAL.",
+            io.map(|i| format!(" for ioctl {} (arg-access)", i.name))
+                .unwrap_or_default()
+        )];
+        if s.is_union {
+            doc.push(
+                "A union: which member is active is the callback's to know, so no byte of it \
+                 is checked here."
+                    .to_string(),
+            );
+        }
+        let mut out = comment(0, &doc);
+        out += &call(
+            0,
+            &format!("int {}_validate_{stem}_at(", self.p),
+            &[format!("const {ty} *v"), "u32 rev".into()],
+            ")",
+        );
+        out += "{\n";
+        let needs_ret = checks
+            .iter()
+            .any(|c| matches!(c.kind, CheckKind::Call(_) | CheckKind::Each(..)));
+        let needs_i = checks.iter().any(|c| matches!(c.kind, CheckKind::Each(..)));
+        if needs_i {
+            out += "\tsize_t i;\n";
+        }
+        if needs_ret {
+            out += "\tint ret;\n";
+        }
+        if needs_i || needs_ret {
+            out += "\n";
+        }
+        for c in &checks {
+            out += &write_check(c);
+        }
+        out += "\treturn 0;\n}\n\n";
+        out
+    }
+
+    fn clear_out_fn(&self, s: &Struct, stem: &str, io: Option<&Ioctl>) -> String {
+        let ty = self.own_ctype(s);
+        let mut stmts = Vec::new();
+        self.clears(s, "v->", &mut stmts);
+        let mut out = comment(
+            0,
+            &[format!(
+                "Zeroes the members of a {ty} the kernel writes{}, so that a callback never \
+                 sees what the caller left there.",
+                io.map(|i| format!(" (as ioctl {} uses it)", i.name))
+                    .unwrap_or_default()
+            )],
+        );
+        out += &format!("void {}_clear_out_{stem}({ty} *v)\n{{\n", self.p);
+        for st in &stmts {
+            out += st;
+        }
+        out += "}\n\n";
+        out
+    }
+
+    fn clear_newer_fn(&self, s: &Struct) -> String {
+        let newer = self.newer_clears(s);
+        if newer.is_empty() {
+            return String::new();
+        }
+        let ty = self.own_ctype(s);
+        let mut out = comment(
+            0,
+            &[format!(
+                "Zeroes the members of a {ty} newer than revision rev: a driver of that \
+                 revision had none, so its callback never sees them and its caller never \
+                 gets them."
+            )],
+        );
+        out += &call(
+            0,
+            &format!("void {}(", self.own_fn("clear_newer_{}", s)),
+            &[format!("{ty} *v"), "u32 rev".into()],
+            ")",
+        );
+        out += "{\n";
+        for (since, stmts) in newer {
+            // Kernel style: no braces around a single one-line statement.
+            if let [one] = stmts.as_slice()
+                && one.lines().count() == 1
+            {
+                out += &format!("\tif (rev < {since})\n\t{one}");
+                continue;
+            }
+            out += &format!("\tif (rev < {since}) {{\n");
+            for st in stmts {
+                out += &format!("\t{st}");
+            }
+            out += "\t}\n";
+        }
+        out += "}\n\n";
+        out
+    }
+
+    fn size_at_fn(&self, s: &Struct) -> String {
+        if !grew(s) {
+            return String::new();
+        }
+        let ty = self.own_ctype(s);
+        let mut thresholds: Vec<u32> = s
+            .members
+            .iter()
+            .map(|m| m.since)
+            .filter(|n| *n > s.since)
+            .collect();
+        thresholds.sort_unstable();
+        thresholds.dedup();
+        let mut out = comment(
+            0,
+            &[format!(
+                "The size of a {ty} at revision rev: the end of the last member that \
+                 revision had. The dispatcher copies only this many bytes in and out for a \
+                 driver of an older revision."
+            )],
+        );
+        out += &format!("size_t {}(u32 rev)\n{{\n", self.own_fn("{}_size_at", s));
+        let size = |at: u32| -> String {
+            match s.members.iter().rposition(|m| m.since <= at) {
+                None => "0".to_string(),
+                Some(last) if last + 1 == s.members.len() => format!("sizeof({ty})"),
+                Some(last) => format!("offsetofend({ty}, {})", member_ident(&s.members[last].name)),
+            }
+        };
+        for at in thresholds.iter().rev() {
+            out += &format!("\tif (rev >= {at})\n\t\treturn {};\n", size(*at));
+        }
+        out += &format!("\treturn {};\n}}\n\n", size(s.since));
+        out
+    }
+
+    /// Whether `clear_newer_<s>` does something.
+    pub(super) fn has_newer(&self, s: &Struct) -> bool {
+        !self.newer_clears(s).is_empty()
+    }
+
+    /// The statements (at one tab) of `clear_newer_<s>` by revision.
+    fn newer_clears(&self, s: &Struct) -> Vec<(u32, Vec<String>)> {
+        let mut by: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        for m in s.members.iter().filter(|m| !m.is_flexible()) {
+            let f = format!("v->{}", member_ident(&m.name));
+            if m.since > s.since {
+                by.entry(m.since)
+                    .or_default()
+                    .push(format!("\tmemset(&{f}, 0, sizeof({f}));\n"));
+                continue;
+            }
+            if let Some(id) = m.kind.embedded_struct()
+                && self.own_struct(id)
+                && !self.model.struct_(id).inline
+            {
+                let inner = self.newer_clears(self.model.struct_(id));
+                if let Some(since) = inner.iter().map(|(n, _)| *n).max() {
+                    let func = self.struct_fn("clear_newer_{}", id);
+                    by.entry(since)
+                        .or_default()
+                        .push(for_each(m, &f, |x| format!("{func}({x}, rev);")));
+                }
+            }
+        }
+        by.into_iter().collect()
+    }
+
+    /// The statements (at one tab) of `clear_out_<s>`, for members at
+    /// `path` (`v->`, or `v->a.` inside a struct written in place).
+    fn clears(&self, s: &Struct, path: &str, out: &mut Vec<String>) {
+        if s.is_union {
+            return;
+        }
+        for m in s.members.iter().filter(|m| !m.is_flexible()) {
+            let f = self.field(path, m);
+            let is_out = m.access == crate::model::Access::Out;
+            match &m.kind {
+                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => {}
+                MemberKind::Union { id } => {
+                    if is_out {
+                        out.push(format!("\tmemset(&{f}, 0, sizeof({f}));\n"));
+                    } else if self.model.struct_(id).inline {
+                        // A union's bytes are not cleared member-wise.
+                    }
+                }
+                MemberKind::Struct { id, count } => {
+                    let inner = self.model.struct_(id);
+                    if is_out {
+                        out.push(format!("\tmemset(&{f}, 0, sizeof({f}));\n"));
+                    } else if inner.inline && count.is_none() {
+                        self.clears(inner, &self.inner_path(path, m), out);
+                    } else if self.has_clears(inner) {
+                        let func = self.struct_fn("clear_out_{}", id);
+                        out.push(for_each(m, &f, |x| format!("{func}({x});")));
+                    }
+                }
+                MemberKind::Scalar { count: None, .. } => {
+                    if is_out {
+                        out.push(format!("\t{f} = 0;\n"));
+                    }
+                }
+                MemberKind::Scalar { count: Some(_), .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. } => {
+                    if is_out {
+                        out.push(format!("\tmemset(&{f}, 0, sizeof({f}));\n"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn has_clears(&self, s: &Struct) -> bool {
+        let mut v = Vec::new();
+        self.clears(s, "v->", &mut v);
+        !v.is_empty()
+    }
+
+    /// The C lvalue of member `m` at `path`.
+    fn field(&self, path: &str, m: &Member) -> String {
+        format!("{path}{}", member_ident(&m.name))
+    }
+
+    /// The path to the members of a struct member written in place: its
+    /// own for an anonymous member (C reaches them as the holder's).
+    fn inner_path(&self, path: &str, m: &Member) -> String {
+        if m.anonymous {
+            path.to_string()
+        } else {
+            format!("{path}{}.", member_ident(&m.name))
+        }
+    }
+
+    /// The checks of `s` at `path`; with `reads` false only pad.
+    fn checks(
+        &self,
+        s: &Struct,
+        path: &str,
+        reads: bool,
+        scope: Scope,
+        out: &mut Vec<Check>,
+        h: &mut Helpers,
+    ) {
+        if s.is_union {
+            return;
+        }
+        for m in s.members.iter().filter(|m| !m.is_flexible()) {
+            let field = self.field(path, m);
+            let read = reads && m.access.read_by_kernel();
+            let at = if scope.own {
+                scope.at.max(m.since)
+            } else {
+                scope.at
+            };
+            let from = (at > scope.base).then_some(at);
+            match &m.kind {
+                MemberKind::Pad { scalar, .. } => {
+                    let cond = match scalar {
+                        Some(PadScalar { count: None, .. }) => format!("{field} != 0"),
+                        None | Some(PadScalar { count: Some(_), .. }) => {
+                            format!("memchr_inv(&{field}, 0, sizeof({field}))")
+                        }
+                    };
+                    out.push(Check {
+                        kind: CheckKind::Cond(cond),
+                        from,
+                    });
+                }
+                MemberKind::Scalar { ty, count: None } => {
+                    if !read {
+                        continue;
+                    }
+                    let x = scalar_value(&field, *ty, m.byte_order);
+                    if let Some(check) = &m.check {
+                        for cond in self.enum_conds(&x, *ty, check, at, h) {
+                            out.push(Check {
+                                kind: CheckKind::Cond(cond),
+                                from,
+                            });
+                        }
+                    }
+                    if let Some(range) = m.range
+                        && let Some(cond) = range_cond(&x, *ty, range)
+                    {
+                        out.push(Check {
+                            kind: CheckKind::Cond(cond),
+                            from,
+                        });
+                    }
+                }
+                MemberKind::Struct { id, count } => {
+                    let inner = self.model.struct_(id);
+                    let own = self.own_struct(id);
+                    if inner.inline && count.is_none() {
+                        let inner_scope = Scope {
+                            base: scope.base,
+                            at,
+                            own: scope.own && own,
+                        };
+                        self.checks(inner, &self.inner_path(path, m), read, inner_scope, out, h);
+                        continue;
+                    }
+                    if read {
+                        // Whether the nested struct has checks at all; its
+                        // helpers are its own function's, not this one's.
+                        let mut sub = Vec::new();
+                        let inner_scope = Scope {
+                            base: inner.since,
+                            at: inner.since,
+                            own,
+                        };
+                        let mut scratch = Helpers::default();
+                        self.checks(inner, "v->", true, inner_scope, &mut sub, &mut scratch);
+                        if sub.is_empty() {
+                            continue;
+                        }
+                        let func = self.struct_fn("validate_{}_at", id);
+                        let rev = if own {
+                            "rev".to_string()
+                        } else {
+                            format!(
+                                "{}_REVISION",
+                                crate::names::upper(&self.model.owner(id).c_prefix)
+                            )
+                        };
+                        let kind = match count {
+                            Some(n) => {
+                                let elem = if m.dims.len() > 1 {
+                                    format!("&(&{field}{})[i]", "[0]".repeat(m.dims.len()))
+                                } else {
+                                    format!("&{field}[i]")
+                                };
+                                CheckKind::Each(n.to_string(), format!("{func}({elem}, {rev})"))
+                            }
+                            None => CheckKind::Call(format!("{func}(&{field}, {rev})")),
+                        };
+                        out.push(Check { kind, from });
+                    } else if count.is_none() {
+                        let inner_scope = Scope {
+                            base: scope.base,
+                            at,
+                            own: scope.own && own,
+                        };
+                        let p = format!("{field}.");
+                        self.checks(inner, &p, false, inner_scope, out, h);
+                    }
+                }
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { count: Some(_), .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => {}
+            }
+        }
+    }
+
+    /// The -EINVAL conditions of an enum or flags member whose host-order
+    /// value is `x` and which exists from revision `at` on. The values'
+    /// set is a static helper of the `.c` (one per enum), which knows
+    /// each value's revision.
+    fn enum_conds(
+        &self,
+        x: &str,
+        ty: Scalar,
+        check: &EnumCheck,
+        at: u32,
+        h: &mut Helpers,
+    ) -> Vec<String> {
+        let owner = self.model.owner(&check.enum_id);
+        let e = self.model.enum_(&check.enum_id);
+        let own = owner.name == self.model.name;
+        let bits_of = |x: &str| -> String {
+            if ty.signed() {
+                format!("(u64)(u{}){x}", ty.size() * 8)
+            } else {
+                x.to_string()
+            }
+        };
+        // The revision the helper plays: another spec's enum is checked
+        // whole (its values count in that spec's revisions); a value not
+        // newer than the member is accepted whatever `rev` says, as the
+        // Rust crate does.
+        let newer: Vec<u32> = e
+            .entries
+            .iter()
+            .map(|x| x.since)
+            .filter(|s| *s > e.since)
+            .collect();
+        let rev = if !own {
+            "U32_MAX".to_string()
+        } else if newer.iter().any(|s| *s <= at) {
+            format!("max_t(u32, rev, {at})")
+        } else {
+            "rev".to_string()
+        };
+        if check.as_flags && e.kind == EnumKind::Enum {
+            // An enum used as flags: each value is a bit number.
+            let bits = ty.size() * 8;
+            let mask_of = |pred: &dyn Fn(&crate::model::EnumEntry) -> bool| {
+                e.entries
+                    .iter()
+                    .filter(|v| (0..i128::from(bits)).contains(&v.value) && pred(v))
+                    .fold(0u64, |m, v| m | 1 << v.value)
+            };
+            let mask = mask_of(&|_| true);
+            let full = if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
+            let v = bits_of(x);
+            let mut conds = Vec::new();
+            if mask != full {
+                conds.push(if mask == 0 {
+                    format!("{x} != 0")
+                } else {
+                    format!("{v} & ~{mask:#x}ULL")
+                });
+            }
+            if own {
+                let mut sinces: Vec<u32> = newer.iter().copied().filter(|s| *s > at).collect();
+                sinces.sort_unstable();
+                sinces.dedup();
+                for since in sinces {
+                    let m = mask_of(&|v| v.since == since);
+                    if m != 0 {
+                        conds.push(format!("rev < {since} && ({v} & {m:#x}ULL)"));
+                    }
+                }
+            }
+            return conds;
+        }
+        let name = format!("{}_{}_valid", super::c_prefix(owner), snake(&e.name));
+        let flags = e.kind == EnumKind::Flags;
+        let signed_set = !flags && e.has_negative();
+        h.fns
+            .entry(name.clone())
+            .or_insert_with(|| enum_helper(owner, e, &name, flags, signed_set));
+        if flags {
+            return vec![format!("!{name}({}, {rev})", bits_of(x))];
+        }
+        let cond = match (signed_set, ty.signed()) {
+            (false, true) => format!("{x} < 0 || !{name}({x}, {rev})"),
+            (true, false) if ty == Scalar::U64 => format!("{x} > S64_MAX || !{name}({x}, {rev})"),
+            _ => format!("!{name}({x}, {rev})"),
+        };
+        vec![cond]
+    }
+}
+
+/// The static helper that says whether `v` is a value (or a set of flag
+/// bits) of `e` a driver of revision `rev` knew.
+fn enum_helper(
+    owner: &crate::model::Model,
+    e: &crate::model::Enum,
+    name: &str,
+    flags: bool,
+    signed: bool,
+) -> String {
+    let vty = if signed { "s64" } else { "u64" };
+    let mut out = comment(
+        0,
+        &[format!(
+            "Is v {} of {} a driver of revision rev knew?",
+            if flags { "a set of flags" } else { "a value" },
+            e.name
+        )],
+    );
+    out += &format!("static bool {name}({vty} v, u32 rev)\n{{\n");
+    // Entries of an enum another header defines have no name here.
+    let label = |x: &crate::model::EnumEntry| -> String {
+        if e.header.is_some() {
+            super::c_lit(x.value, signed)
+        } else {
+            entry_macro(owner, e, x)
+        }
+    };
+    if flags {
+        out += &format!(
+            "\tif (v & ~(u64){})\n\t\treturn false;\n",
+            flags_all_macro(owner, e)
+        );
+        let mut by: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        for x in e.entries.iter().filter(|x| x.since > e.since) {
+            by.entry(x.since).or_default().push(label(x));
+        }
+        for (since, names) in by {
+            let set = if names.len() == 1 {
+                names[0].clone()
+            } else {
+                format!("({})", names.join(" | "))
+            };
+            out += &call(1, "if (", &[format!("rev < {since} && (v & {set})")], ")");
+            out += "\t\treturn false;\n";
+        }
+        for x in &e.entries {
+            let Some(f) = x.field.as_ref().filter(|f| !f.values.is_empty()) else {
+                continue;
+            };
+            let fm = label(x);
+            out += &format!("\tswitch (v & {fm}) {{\n");
+            for v in &f.values {
+                out += &format!("\tcase {}:\n", field_value_macro(&fm, &v.name));
+            }
+            out += "\t\tbreak;\n\tdefault:\n\t\treturn false;\n\t}\n";
+        }
+        out += "\treturn true;\n}\n";
+        return out;
+    }
+    let mut seen = Vec::new();
+    let mut by: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for x in &e.entries {
+        if x.alias_of.is_some() || seen.contains(&x.value) {
+            continue;
+        }
+        seen.push(x.value);
+        let since = if x.since > e.since { x.since } else { 0 };
+        by.entry(since).or_default().push(label(x));
+    }
+    out += "\tswitch (v) {\n";
+    for (since, names) in by {
+        for n in names {
+            out += &format!("\tcase {n}:\n");
+        }
+        if since == 0 {
+            out += "\t\treturn true;\n";
+        } else {
+            out += &format!("\t\treturn rev >= {since};\n");
+        }
+    }
+    out += "\tdefault:\n\t\treturn false;\n\t}\n}\n";
+    out
+}
+
+fn write_check(c: &Check) -> String {
+    let mut out = String::new();
+    let (ind, close) = match c.from {
+        Some(f) => {
+            if let CheckKind::Cond(cond) = &c.kind {
+                let cond = if cond.contains("||") {
+                    format!("rev >= {f} && ({cond})")
+                } else {
+                    format!("rev >= {f} && {cond}")
+                };
+                out += &call(1, "if (", &[cond], ")");
+                out += "\t\treturn -EINVAL;\n";
+                return out;
+            }
+            out += &format!("\tif (rev >= {f}) {{\n");
+            (2, true)
+        }
+        None => (1, false),
+    };
+    match &c.kind {
+        CheckKind::Cond(cond) => {
+            out += &call(ind, "if (", std::slice::from_ref(cond), ")");
+            out += &format!("{}return -EINVAL;\n", tabs(ind + 1));
+        }
+        CheckKind::Call(f) => {
+            out += &format!("{}ret = {f};\n", tabs(ind));
+            out += &format!("{}if (ret)\n{}return ret;\n", tabs(ind), tabs(ind + 1));
+        }
+        CheckKind::Each(n, f) => {
+            out += &format!("{}for (i = 0; i < {n}; i++) {{\n", tabs(ind));
+            out += &format!("{}ret = {f};\n", tabs(ind + 1));
+            out += &format!("{}if (ret)\n{}return ret;\n", tabs(ind + 1), tabs(ind + 2));
+            out += &format!("{}}}\n", tabs(ind));
+        }
+    }
+    if close {
+        out += "\t}\n";
+    }
+    out
+}
+
+/// A statement (at one tab) on member `f` given by address as `x`, or on
+/// each element of an array of structs.
+fn for_each(m: &Member, f: &str, stmt: impl Fn(&str) -> String) -> String {
+    match &m.kind {
+        MemberKind::Struct { count: Some(n), .. } => {
+            let elem = if m.dims.len() > 1 {
+                format!("&(&{f}{})[i]", "[0]".repeat(m.dims.len()))
+            } else {
+                format!("&{f}[i]")
+            };
+            format!(
+                "\t{{\n\t\tsize_t i;\n\n\t\tfor (i = 0; i < {n}; i++)\n\t\t\t{}\n\t}}\n",
+                stmt(&elem)
+            )
+        }
+        MemberKind::Struct { count: None, .. }
+        | MemberKind::Union { .. }
+        | MemberKind::Scalar { .. }
+        | MemberKind::Pad { .. }
+        | MemberKind::Binary { .. }
+        | MemberKind::String { .. }
+        | MemberKind::UserPtr { .. } => format!("\t{}\n", stmt(&format!("&{f}"))),
+    }
+}
+
+/// The member's value in host order, of its own signedness.
+pub(super) fn scalar_value(field: &str, ty: Scalar, order: Option<ByteOrder>) -> String {
+    let bits = ty.size() * 8;
+    if ty.size() == 1 {
+        return field.to_string();
+    }
+    let conv = match order {
+        Some(ByteOrder::Big) => format!("be{bits}_to_cpu({field})"),
+        Some(ByteOrder::Little) => format!("le{bits}_to_cpu({field})"),
+        None => return field.to_string(),
+    };
+    if ty.signed() {
+        format!("(s{bits}){conv}")
+    } else {
+        conv
+    }
+}
+
+/// The range check of a member whose value is `x`; a bound equal to the
+/// type's own is not compared.
+fn range_cond(x: &str, ty: Scalar, (lo, hi): (i128, i128)) -> Option<String> {
+    let (tlo, thi) = ty.bounds();
+    let s = ty.signed();
+    match (lo != tlo, hi != thi) {
+        (true, true) => Some(format!("{x} < {} || {x} > {}", c_lit(lo, s), c_lit(hi, s))),
+        (true, false) => Some(format!("{x} < {}", c_lit(lo, s))),
+        (false, true) => Some(format!("{x} > {}", c_lit(hi, s))),
+        (false, false) => None,
+    }
+}
+
+/// Whether a later revision grew the struct.
+pub(super) fn grew(s: &Struct) -> bool {
+    s.members.iter().any(|m| m.since > s.since)
+}
+
+/// `<ioctl>_arg`: the stem of an ioctl's own argument functions.
+pub(super) fn arg_stem(io: &Ioctl) -> String {
+    format!("{}_arg", snake(&io.name))
+}
