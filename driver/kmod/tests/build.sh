@@ -11,7 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 out="${1:?usage: build.sh OUTDIR}"
 mkdir -p "$out"
-flags=(-std=gnu11 -O2 -Wall -Wextra -Werror -static -I "$root/generated/softaccel/c")
+flags=(-std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -I "$root/generated/softaccel/c")
 gcc "${flags[@]}" -o "$out/softaccel_test" "$here/softaccel_test.c"
 gcc "${flags[@]}" -o "$out/bench_get_param" "$here/bench_get_param.c"
 if command -v i686-linux-gnu-gcc >/dev/null; then

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -825,6 +826,105 @@ static void test_rings(int fd)
 	bo_free(fd, &b);
 }
 
+/* One worker of test_concurrency: its own file, or the shared one. */
+struct worker {
+	int fd;
+	int own_fd;
+	uint32_t queue;
+	unsigned int seed;
+	int errors;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	int fd = w->own_fd ? open_dev() : w->fd;
+	uint32_t q = w->own_fd ? queue_new(fd, w->seed % 3) : w->queue;
+	struct bo a = bo_new(fd, 65536, ACCEL_BO_FLAGS_HOST_VISIBLE);
+	struct bo b = bo_new(fd, 65536, ACCEL_BO_FLAGS_HOST_VISIBLE);
+	struct softaccel_cmd c[3];
+	uint64_t seqno;
+	uint32_t i, k, n = 65536 / 4;
+
+	if (!a.map || !b.map) {
+		w->errors++;
+		return NULL;
+	}
+	for (i = 0; i < 100; i++) {
+		uint32_t v = w->seed * 1000 + i;
+
+		c[0] = (struct softaccel_cmd){ .opcode = SOFTACCEL_OPCODE_FILL,
+			.dst_bo = a.handle, .length = 65536,
+			.value = (uint64_t)v << 32 | v };
+		c[1] = (struct softaccel_cmd){ .opcode = SOFTACCEL_OPCODE_COPY,
+			.src_bo = a.handle, .dst_bo = b.handle, .length = 65536 };
+		c[2] = (struct softaccel_cmd){ .opcode = SOFTACCEL_OPCODE_ADD_U32,
+			.src_bo = a.handle, .src2_bo = b.handle, .dst_bo = b.handle,
+			.length = n };
+		if (submit(fd, q, c, 3, &seqno) ||
+		    wait_until(fd, q, seqno, now_ns() + 30000000000LL)) {
+			w->errors++;
+			continue;
+		}
+		for (k = 0; k < n; k += 997)
+			if (get_le32(b.map + 4 * k) != 2 * v)
+				w->errors++;
+	}
+	bo_free(fd, &a);
+	bo_free(fd, &b);
+	if (w->own_fd)
+		close(fd);
+	return NULL;
+}
+
+/* Churns files with work in flight while the workers run. */
+static void *closer_run(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < 20; i++) {
+		int fd = open_dev();
+		struct bo big = bo_new(fd, 1u << 20, 0);
+		uint32_t q = queue_new(fd, ACCEL_QUEUE_PRIORITY_HIGH);
+		struct softaccel_cmd fill = { .opcode = SOFTACCEL_OPCODE_FILL,
+					      .dst_bo = big.handle, .length = 1u << 20 };
+		struct softaccel_cmd cmds[16];
+
+		for (int k = 0; k < 16; k++)
+			cmds[k] = fill;
+		if (submit(fd, q, cmds, 16, NULL) || submit(fd, q, cmds, 16, NULL))
+			w->errors++;
+		close(fd);
+	}
+	return NULL;
+}
+
+/*
+ * Concurrency: six workers (four with their own file, two sharing one file
+ * and one queue) submit and check their results while another thread opens
+ * and closes files with work in flight.
+ */
+static void test_concurrency(void)
+{
+	struct worker w[7] = { 0 };
+	pthread_t t[7];
+	int shared = open_dev(), errors = 0, i;
+	uint32_t q = queue_new(shared, ACCEL_QUEUE_PRIORITY_NORMAL);
+
+	for (i = 0; i < 6; i++) {
+		w[i] = (struct worker){ .fd = shared, .own_fd = i < 4, .queue = q,
+					.seed = (unsigned int)i + 1 };
+		pthread_create(&t[i], NULL, worker_run, &w[i]);
+	}
+	pthread_create(&t[6], NULL, closer_run, &w[6]);
+	for (i = 0; i < 7; i++) {
+		pthread_join(t[i], NULL);
+		errors += w[i].errors;
+	}
+	CHECK(errors == 0, "%d errors in concurrent workers", errors);
+	close(shared);
+}
+
 /* Closing a file with work queued and running frees everything. */
 static void test_close_in_flight(void)
 {
@@ -873,6 +973,7 @@ int main(int argc, char **argv)
 		test_rings(fd);
 	close(fd);
 	test_close_in_flight();
+	test_concurrency();
 	printf("softaccel_test (%zu-bit): %d checks, %d failed\n",
 	       sizeof(void *) * 8, checks, failures);
 	return failures ? 1 : 0;
