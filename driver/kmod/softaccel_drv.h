@@ -268,6 +268,9 @@ int sa_engine_enqueue(struct sa_submission *sub, u64 *seqno);
 void sa_engines_cancel_file(struct sa_shared *shared);
 void sa_submission_free(struct sa_submission *sub);
 
+/* control.c */
+extern const struct softaccel_control_ops sa_control_ops;
+
 /* fpu.c, compiled with the FPU flags: call between kernel_fpu_begin/end. */
 void sa_add_f32(__le32 *dst, const __le32 *a, const __le32 *b, size_t n);
 

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -35,11 +36,12 @@
 static int failures, checks;
 static const char *node = "/dev/softaccel0";
 
+/* Atomic: the concurrency test checks from several threads. */
 #define CHECK(cond, ...)                                                    \
 	do {                                                                \
-		checks++;                                                   \
+		__atomic_fetch_add(&checks, 1, __ATOMIC_RELAXED);           \
 		if (!(cond)) {                                              \
-			failures++;                                         \
+			__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED); \
 			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
 			printf(__VA_ARGS__);                                \
 			printf("\n");                                       \
@@ -232,7 +234,9 @@ static void test_params(int fd, uint32_t *rev, uint32_t *core)
 		      "capabilities");
 		CHECK(param(fd, ACCEL_PARAM_MAX_BO_ALIGNMENT) == 2u << 20,
 		      "max-bo-alignment");
-		CHECK(param(fd, ACCEL_PARAM_DEVICE_CAPABILITIES) == dc,
+		/* A module built without the generated control part lacks control. */
+		CHECK((param(fd, ACCEL_PARAM_DEVICE_CAPABILITIES) |
+		       SOFTACCEL_DEVICE_CAPS_CONTROL) == (dc | SOFTACCEL_DEVICE_CAPS_CONTROL),
 		      "device-capabilities");
 	} else {
 		CHECK(param(fd, ACCEL_PARAM_CAPABILITIES) == 0x3f, "capabilities r1");
@@ -925,6 +929,234 @@ static void test_concurrency(void)
 	close(shared);
 }
 
+/* A control message: the 8-byte header, then attributes (4-byte aligned). */
+struct msg {
+	unsigned char b[512];
+	uint32_t len;
+};
+
+static void msg_start(struct msg *m, uint16_t op)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->b, &op, 2);
+	m->len = 8;
+}
+
+static void msg_put(struct msg *m, uint16_t type, const void *v, uint16_t n)
+{
+	uint16_t len = 4 + n;
+
+	memcpy(m->b + m->len, &len, 2);
+	memcpy(m->b + m->len + 2, &type, 2);
+	memcpy(m->b + m->len + 4, v, n);
+	m->len += (len + 3) & ~3u;
+}
+
+/* The payload of attribute @type in @buf (past the header), or NULL. */
+static const unsigned char *msg_find(const unsigned char *buf, uint32_t len,
+				     uint32_t from, uint16_t type, uint16_t *n)
+{
+	uint32_t pos = from;
+
+	while (pos + 4 <= len) {
+		uint16_t l, t;
+
+		memcpy(&l, buf + pos, 2);
+		memcpy(&t, buf + pos + 2, 2);
+		if (l < 4 || pos + l > len)
+			return NULL;
+		if ((t & 0x3fff) == type) {
+			*n = l - 4;
+			return buf + pos + 4;
+		}
+		pos += (l + 3) & ~3u;
+	}
+	return NULL;
+}
+
+static int ctl(int fd, const struct msg *req, struct msg *rep, uint32_t cap,
+	       struct softaccel_control *out)
+{
+	struct softaccel_control c = {
+		.request = (uintptr_t)req->b,
+		.request_len = req->len,
+		.reply = (uintptr_t)rep->b,
+		.reply_cap = cap,
+	};
+	int ret;
+
+	memset(rep, 0, sizeof(*rep));
+	ret = io(fd, SOFTACCEL_IOCTL_CONTROL, &c);
+	rep->len = c.reply_len;
+	if (out)
+		*out = c;
+	return ret;
+}
+
+static uint64_t attr_u64(const struct msg *rep, uint16_t type)
+{
+	uint16_t n = 0;
+	const unsigned char *p = msg_find(rep->b, rep->len, 8, type, &n);
+	uint64_t v = 0;
+
+	CHECK(p && (n == 4 || n == 8), "attribute %u missing or %u bytes", type, n);
+	if (p)
+		memcpy(&v, p, n == 4 ? 4 : 8);
+	return v;
+}
+
+/* Every control operation, from the generated uapi constants only. */
+static void test_control(int fd)
+{
+	struct msg req, rep;
+	struct softaccel_control out;
+	struct softaccel_fw_request fw = { 0 };
+	struct softaccel_fw_reply fr;
+	const unsigned char *p;
+	uint16_t n = 0;
+	uint32_t u, q = queue_new(fd, ACCEL_QUEUE_PRIORITY_NORMAL);
+	uint64_t errors, v, first, last = 0;
+	struct bo big = bo_new(fd, 16u << 20, 0);
+	struct softaccel_cmd fill = { .opcode = SOFTACCEL_OPCODE_FILL,
+				      .dst_bo = big.handle, .length = 16u << 20 };
+	struct softaccel_cmd cmds[64];
+	int i, engines = 0;
+
+	msg_start(&req, SOFTACCEL_CMD_GET_STATUS);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	p = msg_find(rep.b, rep.len, 8, SOFTACCEL_A_STATUS_FW_VERSION, &n);
+	CHECK(p && n >= 19 && !strcmp((const char *)p, "softaccel-fw 3.1.4"),
+	      "get-status fw-version");
+	v = attr_u64(&rep, SOFTACCEL_A_STATUS_TEMPERATURE_MC);
+	CHECK((int32_t)v >= 30000 && (int32_t)v <= 75000, "temperature %d", (int32_t)v);
+	CHECK(attr_u64(&rep, SOFTACCEL_A_STATUS_POWER_STATE) == SOFTACCEL_POWER_STATE_FULL,
+	      "power state");
+	for (uint32_t pos = 8; pos + 4 <= rep.len;) {
+		uint16_t l, t;
+
+		memcpy(&l, rep.b + pos, 2);
+		memcpy(&t, rep.b + pos + 2, 2);
+		engines += (t & 0x3fff) == SOFTACCEL_A_STATUS_ENGINE;
+		pos += (l + 3) & ~3u;
+		if (l < 4)
+			break;
+	}
+	CHECK(engines == 2, "get-status engines %d", engines);
+
+	msg_start(&req, SOFTACCEL_CMD_GET_COUNTERS);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	CHECK(attr_u64(&rep, SOFTACCEL_A_COUNTERS_SUBMISSIONS) > 0, "submissions");
+	errors = attr_u64(&rep, SOFTACCEL_A_COUNTERS_ERRORS);
+	CHECK(attr_u64(&rep, SOFTACCEL_A_COUNTERS_BYTES_MOVED) > 0, "bytes moved");
+
+	/* A reply that does not fit: EMSGSIZE with the size it needs. */
+	msg_start(&req, SOFTACCEL_CMD_GET_STATUS);
+	CHECK_ERR(ctl(fd, &req, &rep, 12, &out), EMSGSIZE);
+	CHECK(out.reply_len > 12, "EMSGSIZE reply-len %u", out.reply_len);
+	msg_start(&req, 99);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), EOPNOTSUPP);
+	msg_start(&req, SOFTACCEL_CMD_GET_COUNTERS);
+	req.b[2] = 1;
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), EINVAL);
+	msg_start(&req, SOFTACCEL_CMD_GET_COUNTERS);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	CHECK(attr_u64(&rep, SOFTACCEL_A_COUNTERS_ERRORS) >= errors + 3,
+	      "rejected control requests are counted");
+
+	/* Tunables: the range is the policy's (ERANGE). */
+	msg_start(&req, SOFTACCEL_CMD_SET_TUNABLES);
+	v = 50000;
+	msg_put(&req, SOFTACCEL_A_TUNABLES_TIME_SLICE_NS, &v, 8);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	CHECK(attr_u64(&rep, SOFTACCEL_A_TUNABLES_TIME_SLICE_NS) == 50000, "set-tunables");
+	msg_start(&req, SOFTACCEL_CMD_SET_TUNABLES);
+	v = 5;
+	msg_put(&req, SOFTACCEL_A_TUNABLES_TIME_SLICE_NS, &v, 8);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), &out), ERANGE);
+	CHECK(out.error_offset == 8 && out.error_attr == SOFTACCEL_A_TUNABLES_TIME_SLICE_NS,
+	      "ERANGE at %u attr %u", out.error_offset, out.error_attr);
+	msg_start(&req, SOFTACCEL_CMD_GET_TUNABLES);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	CHECK(attr_u64(&rep, SOFTACCEL_A_TUNABLES_TIME_SLICE_NS) == 50000, "get-tunables");
+	msg_start(&req, SOFTACCEL_CMD_SET_TUNABLES);
+	v = 1000000;
+	msg_put(&req, SOFTACCEL_A_TUNABLES_TIME_SLICE_NS, &v, 8);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+
+	/* The firmware, big-endian both ways. */
+	fw.type = htobe16(SOFTACCEL_FW_MSG_TYPE_PING);
+	fw.tag = htobe32(77);
+	fw.arg0 = htobe32(5);
+	fw.arg1 = htobe32(6);
+	msg_start(&req, SOFTACCEL_CMD_FW_COMMAND);
+	msg_put(&req, SOFTACCEL_A_FW_REQUEST, &fw, sizeof(fw));
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	p = msg_find(rep.b, rep.len, 8, SOFTACCEL_A_FW_REPLY, &n);
+	CHECK(p && n == sizeof(fr), "fw-command reply");
+	if (p && n == sizeof(fr)) {
+		memcpy(&fr, p, sizeof(fr));
+		CHECK(be32toh(fr.tag) == 77 && be64toh(fr.value0) == 5 &&
+		      be64toh(fr.value1) == 6 && !fr.status, "fw ping");
+	}
+	fw.type = htobe16(SOFTACCEL_FW_MSG_TYPE_GET_BUILD);
+	msg_start(&req, SOFTACCEL_CMD_FW_COMMAND);
+	msg_put(&req, SOFTACCEL_A_FW_REQUEST, &fw, sizeof(fw));
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	p = msg_find(rep.b, rep.len, 8, SOFTACCEL_A_FW_REPLY, &n);
+	if (p && n == sizeof(fr)) {
+		memcpy(&fr, p, sizeof(fr));
+		CHECK(be64toh(fr.value0) == 20261128, "fw get-build");
+	}
+	fw.type = htobe16(9);
+	msg_start(&req, SOFTACCEL_CMD_FW_COMMAND);
+	msg_put(&req, SOFTACCEL_A_FW_REQUEST, &fw, sizeof(fw));
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), EINVAL);
+
+	/* Low power: no new work (EAGAIN) until full again. */
+	msg_start(&req, SOFTACCEL_CMD_SET_POWER_STATE);
+	u = SOFTACCEL_POWER_STATE_LOW;
+	msg_put(&req, SOFTACCEL_A_POWER_STATE, &u, 4);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	CHECK_ERR(submit(fd, q, &fill, 1, NULL), EAGAIN);
+	msg_start(&req, SOFTACCEL_CMD_SET_POWER_STATE);
+	u = SOFTACCEL_POWER_STATE_FULL;
+	msg_put(&req, SOFTACCEL_A_POWER_STATE, &u, 4);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+
+	/* reset-queue: cancel what has not started, then drain. */
+	for (i = 0; i < 64; i++)
+		cmds[i] = fill;
+	CHECK_ERR(submit(fd, q, cmds, 64, &first), 0);
+	for (i = 0; i < 8; i++)
+		CHECK_ERR(submit(fd, q, &fill, 1, &last), 0);
+	msg_start(&req, SOFTACCEL_CMD_RESET_QUEUE);
+	u = q;
+	msg_put(&req, SOFTACCEL_A_QUEUE_RESET_QUEUE, &u, 4);
+	u = SOFTACCEL_RESET_MODE_CANCEL;
+	msg_put(&req, SOFTACCEL_A_QUEUE_RESET_MODE, &u, 4);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	v = attr_u64(&rep, SOFTACCEL_A_QUEUE_RESET_CANCELLED);
+	CHECK(v >= 8 && v <= 9, "reset-queue cancelled %" PRIu64, v);
+	CHECK_ERR(wait_until(fd, q, last, 0), ECANCELED);
+	CHECK_ERR(wait_until(fd, q, first, 0), v == 9 ? ECANCELED : 0);
+	CHECK_ERR(submit(fd, q, &fill, 1, &last), 0);
+	msg_start(&req, SOFTACCEL_CMD_RESET_QUEUE);
+	u = q;
+	msg_put(&req, SOFTACCEL_A_QUEUE_RESET_QUEUE, &u, 4);
+	u = SOFTACCEL_RESET_MODE_DRAIN;
+	msg_put(&req, SOFTACCEL_A_QUEUE_RESET_MODE, &u, 4);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), 0);
+	CHECK(attr_u64(&rep, SOFTACCEL_A_QUEUE_RESET_CANCELLED) == 0, "drain cancels nothing");
+	CHECK_ERR(wait_until(fd, q, last, 0), 0);
+	msg_start(&req, SOFTACCEL_CMD_RESET_QUEUE);
+	u = 999;
+	msg_put(&req, SOFTACCEL_A_QUEUE_RESET_QUEUE, &u, 4);
+	u = SOFTACCEL_RESET_MODE_DRAIN;
+	msg_put(&req, SOFTACCEL_A_QUEUE_RESET_MODE, &u, 4);
+	CHECK_ERR(ctl(fd, &req, &rep, sizeof(rep.b), NULL), ENOENT);
+	bo_free(fd, &big);
+}
+
 /* Closing a file with work queued and running frees everything. */
 static void test_close_in_flight(void)
 {
@@ -969,8 +1201,14 @@ int main(int argc, char **argv)
 	test_perf(fd);
 	test_queues(fd);
 	test_files(fd);
-	if (rev >= 3)
+	if (rev >= 3) {
 		test_rings(fd);
+		if (param(fd, ACCEL_PARAM_DEVICE_CAPABILITIES) & SOFTACCEL_DEVICE_CAPS_CONTROL)
+			test_control(fd);
+		else
+			printf("SKIPPED control operations: the module has no control capability "
+			       "(built without the generated control part)\n");
+	}
 	close(fd);
 	test_close_in_flight();
 	test_concurrency();
