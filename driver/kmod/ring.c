@@ -63,7 +63,7 @@ static void sa_ring_flag(struct sa_bo *region, u32 bit, bool on)
 		atomic_andnot(bit, flags);
 }
 
-static struct sa_bo *sa_region_new(struct sa_file *f, u32 entries, u32 entry_size)
+static struct sa_bo *sa_region_new(u32 entries, u32 entry_size)
 {
 	u64 size = round_up(SOFTACCEL_RING_HEADER_SIZE + (u64)entries * entry_size,
 			    (u64)sa_dev.page_size);
@@ -79,10 +79,205 @@ static struct sa_bo *sa_region_new(struct sa_file *f, u32 entries, u32 entry_siz
 	kref_init(&bo->ref);
 	bo->size = size;
 	bo->flags = ACCEL_BO_FLAGS_HOST_VISIBLE;
-	*sa_ring_u32(bo, SOFTACCEL_RING_ENTRIES_OFFSET) = entries;
 	atomic_inc(&sa_dev.live_bos);
 	return bo;
 }
+
+#if SA_HAS_RINGS
+/*
+ * The ring protocol through the generated consumer and producer (the ring
+ * part of the generated code): each entry copied once and validated, the
+ * indices kept in the kernel, acquire/release on the shared indices.
+ */
+static int sa_ring_init(struct sa_ring *r)
+{
+	int ret;
+
+	ret = softaccel_submit_ring_setup(r->sregion->vaddr, r->sregion->size,
+					  r->sentries);
+	if (!ret)
+		ret = softaccel_complete_ring_setup(r->cregion->vaddr,
+						    r->cregion->size, r->centries);
+	if (!ret)
+		ret = softaccel_submit_ring_consumer_init(&r->cons, r->sregion->vaddr,
+							  r->sregion->size, r->sentries,
+							  sa_dev.revision);
+	if (!ret)
+		ret = softaccel_complete_ring_producer_init(&r->prod, r->cregion->vaddr,
+							    r->cregion->size,
+							    r->centries);
+	return ret;
+}
+
+/* Free slots of the complete ring, or -EPIPE; called with r->lock held. */
+static int sa_ring_space(struct sa_ring *r)
+{
+	u32 space;
+	int ret = softaccel_complete_ring_producer_space(&r->prod, &space);
+
+	return ret ? ret : space;
+}
+
+/* Writes and publishes one completion; called with r->lock held. */
+static int sa_ring_write(struct sa_ring *r, const struct softaccel_ring_completion *e)
+{
+	int ret = softaccel_complete_ring_producer_push(&r->prod, e);
+
+	if (ret < 0)
+		return ret;
+	softaccel_complete_ring_producer_publish(&r->prod);
+	return ret ? 0 : -EPIPE;
+}
+
+/* Entries published and not yet taken, or -EPIPE beyond the ring size. */
+static int sa_ring_available(struct sa_ring *r)
+{
+	u32 ready;
+	int ret;
+
+	mutex_lock(&r->cons_lock);
+	ret = softaccel_submit_ring_consumer_available(&r->cons, &ready);
+	mutex_unlock(&r->cons_lock);
+	return ret ? ret : ready;
+}
+
+/* Takes the next entry, validated (*check): 1, 0 when empty, or -EPIPE. */
+static int sa_ring_pop(struct sa_ring *r, struct softaccel_ring_cmd *e, int *check)
+{
+	u32 index;
+	int ret;
+
+	mutex_lock(&r->cons_lock);
+	ret = softaccel_submit_ring_consumer_pop(&r->cons, e, &index, check);
+	mutex_unlock(&r->cons_lock);
+	return ret;
+}
+
+/* Hands the slots taken back to userspace. */
+static void sa_ring_release(struct sa_ring *r)
+{
+	mutex_lock(&r->cons_lock);
+	softaccel_submit_ring_consumer_release(&r->cons);
+	mutex_unlock(&r->cons_lock);
+}
+
+/* NEED_WAKEUP, then a last look: 1 to sleep, 0 when entries came, -EPIPE. */
+static int sa_ring_prepare_sleep(struct sa_ring *r)
+{
+	int ret;
+
+	mutex_lock(&r->cons_lock);
+	ret = softaccel_submit_ring_consumer_prepare_sleep(&r->cons);
+	mutex_unlock(&r->cons_lock);
+	return ret;
+}
+
+static void sa_ring_clear_need_wakeup(struct sa_ring *r)
+{
+	mutex_lock(&r->cons_lock);
+	softaccel_submit_ring_consumer_clear_need_wakeup(&r->cons);
+	mutex_unlock(&r->cons_lock);
+}
+#else
+/*
+ * The ring protocol written here, for generated code without its ring
+ * part: the same layout and rules (uapi header), the indices kept in the
+ * kernel, acquire/release on the shared indices.
+ */
+static int sa_ring_init(struct sa_ring *r)
+{
+	*sa_ring_u32(r->sregion, SOFTACCEL_RING_ENTRIES_OFFSET) = r->sentries;
+	*sa_ring_u32(r->cregion, SOFTACCEL_RING_ENTRIES_OFFSET) = r->centries;
+	return 0;
+}
+
+/* Free slots of the complete ring, or -EPIPE; called with r->lock held. */
+static int sa_ring_space(struct sa_ring *r)
+{
+	/* Pairs with userspace's release store: the slots it read are free. */
+	u32 cons = smp_load_acquire(sa_ring_u32(r->cregion,
+						 SOFTACCEL_RING_CONSUMER_OFFSET));
+	u32 used = r->cprod - cons;
+
+	return used > r->centries ? -EPIPE : r->centries - used;
+}
+
+/* Writes and publishes one completion; called with r->lock held. */
+static int sa_ring_write(struct sa_ring *r, const struct softaccel_ring_completion *e)
+{
+	struct softaccel_ring_completion *slot;
+
+	if (sa_ring_space(r) <= 0)
+		return -EPIPE;
+	slot = (struct softaccel_ring_completion *)
+	       ((u8 *)r->cregion->vaddr + SOFTACCEL_RING_HEADER_SIZE) +
+	       (r->cprod & (r->centries - 1));
+	memcpy(slot, e, sizeof(*e));
+	r->cprod++;
+	/* The entry is written before userspace can see the index move. */
+	smp_store_release(sa_ring_u32(r->cregion, SOFTACCEL_RING_PRODUCER_OFFSET),
+			  r->cprod);
+	return 0;
+}
+
+/* Entries published and not yet taken, or -EPIPE beyond the ring size. */
+static int sa_ring_available(struct sa_ring *r)
+{
+	/* Pairs with userspace's release store: the entries are written. */
+	u32 prod = smp_load_acquire(sa_ring_u32(r->sregion,
+						 SOFTACCEL_RING_PRODUCER_OFFSET));
+	u32 n = prod - READ_ONCE(r->scons);
+
+	return n > r->sentries ? -EPIPE : n;
+}
+
+/* Takes the next entry, validated (*check): 1, 0 when empty, or -EPIPE. */
+static int sa_ring_pop(struct sa_ring *r, struct softaccel_ring_cmd *e, int *check)
+{
+	const struct softaccel_ring_cmd *slot;
+	int n = sa_ring_available(r);
+
+	if (n <= 0)
+		return n;
+	slot = (const struct softaccel_ring_cmd *)
+	       ((u8 *)r->sregion->vaddr + SOFTACCEL_RING_HEADER_SIZE) +
+	       (r->scons & (r->sentries - 1));
+	memcpy(e, slot, sizeof(*e));
+	WRITE_ONCE(r->scons, r->scons + 1);
+	*check = softaccel_validate_ring_cmd_at(e, sa_dev.revision);
+	return 1;
+}
+
+/* Hands the slots taken back to userspace. */
+static void sa_ring_release(struct sa_ring *r)
+{
+	/* The slots were read before userspace may reuse them. */
+	smp_store_release(sa_ring_u32(r->sregion, SOFTACCEL_RING_CONSUMER_OFFSET),
+			  r->scons);
+}
+
+/* NEED_WAKEUP, then a last look: 1 to sleep, 0 when entries came, -EPIPE. */
+static int sa_ring_prepare_sleep(struct sa_ring *r)
+{
+	int n;
+
+	sa_ring_flag(r->sregion, SOFTACCEL_RING_NEED_WAKEUP, true);
+	/* The flag is visible before the producer index is read again. */
+	smp_mb__after_atomic();
+	n = sa_ring_available(r);
+	if (n < 0)
+		return n;
+	if (!n)
+		return 1;
+	sa_ring_flag(r->sregion, SOFTACCEL_RING_NEED_WAKEUP, false);
+	return 0;
+}
+
+static void sa_ring_clear_need_wakeup(struct sa_ring *r)
+{
+	sa_ring_flag(r->sregion, SOFTACCEL_RING_NEED_WAKEUP, false);
+}
+#endif
 
 void sa_ring_free(struct sa_ring *r)
 {
@@ -101,17 +296,6 @@ static void sa_ring_error(struct sa_ring *r)
 	sa_ring_flag(r->cregion, SOFTACCEL_RING_ERROR, true);
 }
 
-/* Free slots of the complete ring, or -EPIPE for a consumer index that lies. */
-static int sa_ring_space(struct sa_ring *r)
-{
-	/* Pairs with userspace's release store: the slots it read are free. */
-	u32 cons = smp_load_acquire(sa_ring_u32(r->cregion,
-						 SOFTACCEL_RING_CONSUMER_OFFSET));
-	u32 used = r->cprod - cons;
-
-	return used > r->centries ? -EPIPE : r->centries - used;
-}
-
 /*
  * Posts the completion of the entry that got @seqno; called by the engine
  * in seqno order, before the queue's completed seqno moves, so that a
@@ -119,31 +303,22 @@ static int sa_ring_space(struct sa_ring *r)
  */
 void sa_ring_post(struct sa_ring *r, u64 seqno, u64 user_data, s32 status)
 {
-	struct softaccel_ring_completion *slot;
-	int space;
+	struct softaccel_ring_completion e = {
+		.user_data = cpu_to_le64(user_data),
+		.seqno = cpu_to_le64(seqno),
+		.status = cpu_to_le32((u32)status),
+	};
+	int ret;
 
 	spin_lock(&r->lock);
-	space = sa_ring_space(r);
-	if (space > 0) {
-		slot = (struct softaccel_ring_completion *)
-		       ((u8 *)r->cregion->vaddr + SOFTACCEL_RING_HEADER_SIZE) +
-		       (r->cprod & (r->centries - 1));
-		WRITE_ONCE(slot->user_data, cpu_to_le64(user_data));
-		WRITE_ONCE(slot->seqno, cpu_to_le64(seqno));
-		WRITE_ONCE(slot->status, cpu_to_le32((u32)status));
-		memset(slot->pad0, 0, sizeof(slot->pad0));
-		r->cprod++;
-		/* The entry is written before userspace can see the index move. */
-		smp_store_release(sa_ring_u32(r->cregion,
-					      SOFTACCEL_RING_PRODUCER_OFFSET), r->cprod);
-	}
+	ret = sa_ring_write(r, &e);
 	r->outstanding--;
 	spin_unlock(&r->lock);
 	/*
 	 * Credits were reserved for every entry taken, so only a consumer
 	 * index moved backwards leaves no room: a protocol error.
 	 */
-	if (space <= 0)
+	if (ret)
 		sa_ring_error(r);
 	WRITE_ONCE(r->rung, true);
 	wake_up(&r->wake);
@@ -166,52 +341,32 @@ static int sa_ring_credits(struct sa_ring *r, struct sa_queue *q)
 	return max(0, min(by_ring, by_queue));
 }
 
-/* Entries published and not yet taken, or -EPIPE beyond the ring size. */
-static int sa_ring_available(struct sa_ring *r)
+/* A ring entry as the cmd SUBMIT would have got. */
+static void sa_ring_cmd(const struct softaccel_ring_cmd *e, struct softaccel_cmd *c)
 {
-	/* Pairs with userspace's release store: the entries are written. */
-	u32 prod = smp_load_acquire(sa_ring_u32(r->sregion,
-						 SOFTACCEL_RING_PRODUCER_OFFSET));
-	u32 n = prod - READ_ONCE(r->scons);
-
-	return n > r->sentries ? -EPIPE : n;
+	c->opcode = le32_to_cpu(e->opcode);
+	c->flags = le32_to_cpu(e->flags);
+	c->src_bo = le32_to_cpu(e->src_bo);
+	c->src2_bo = le32_to_cpu(e->src2_bo);
+	c->dst_bo = le32_to_cpu(e->dst_bo);
+	memcpy(c->pad0, e->pad0, sizeof(c->pad0));
+	c->src_offset = le64_to_cpu(e->src_offset);
+	c->src2_offset = le64_to_cpu(e->src2_offset);
+	c->dst_offset = le64_to_cpu(e->dst_offset);
+	c->length = le64_to_cpu(e->length);
+	c->value = le64_to_cpu(e->value);
 }
 
-/* One ring entry, copied once, as the cmd SUBMIT would have got. */
-static void sa_ring_entry(struct sa_ring *r, struct softaccel_cmd *c, u64 *user_data)
-{
-	const struct softaccel_ring_cmd *e =
-		(const struct softaccel_ring_cmd *)
-		((u8 *)r->sregion->vaddr + SOFTACCEL_RING_HEADER_SIZE) +
-		(r->scons & (r->sentries - 1));
-	struct softaccel_ring_cmd copy;
-
-	memcpy(&copy, e, sizeof(copy));
-	c->opcode = le32_to_cpu(copy.opcode);
-	c->flags = le32_to_cpu(copy.flags);
-	c->src_bo = le32_to_cpu(copy.src_bo);
-	c->src2_bo = le32_to_cpu(copy.src2_bo);
-	c->dst_bo = le32_to_cpu(copy.dst_bo);
-	memcpy(c->pad0, copy.pad0, sizeof(c->pad0));
-	c->src_offset = le64_to_cpu(copy.src_offset);
-	c->src2_offset = le64_to_cpu(copy.src2_offset);
-	c->dst_offset = le64_to_cpu(copy.dst_offset);
-	c->length = le64_to_cpu(copy.length);
-	c->value = le64_to_cpu(copy.value);
-	*user_data = le64_to_cpu(copy.user_data);
-}
-
-/* Turns one entry into a submission and queues it. */
-static void sa_ring_take(struct sa_ring *r, struct sa_queue *q)
+/* Turns one entry (validated: @check) into a submission and queues it. */
+static void sa_ring_take(struct sa_ring *r, struct sa_queue *q,
+			 const struct softaccel_ring_cmd *e, int check)
 {
 	struct sa_file *f = r->file;
 	struct sa_submission *sub;
 	struct softaccel_cmd c;
-	u64 seqno, user_data;
-	int status;
+	int status = check;
+	u64 seqno;
 
-	sa_ring_entry(r, &c, &user_data);
-	WRITE_ONCE(r->scons, r->scons + 1);
 	sub = kvzalloc(struct_size(sub, ops, 1), GFP_KERNEL);
 	if (!sub) {
 		/* The entry is lost; only memory pressure gets here. */
@@ -220,8 +375,8 @@ static void sa_ring_take(struct sa_ring *r, struct sa_queue *q)
 	}
 	atomic_inc(&sa_dev.pending);
 	sub->nops = 1;
-	status = softaccel_validate_cmd_at(&c, sa_dev.revision);
 	if (!status) {
+		sa_ring_cmd(e, &c);
 		mutex_lock(&f->lock);
 		status = sa_resolve(f, &c, &sub->ops[0]);
 		mutex_unlock(&f->lock);
@@ -230,7 +385,7 @@ static void sa_ring_take(struct sa_ring *r, struct sa_queue *q)
 	if (status)
 		sub->nops = 0;
 	sub->ring = true;
-	sub->user_data = user_data;
+	sub->user_data = le64_to_cpu(e->user_data);
 	sub->status = status;
 	kref_get(&q->ref);
 	sub->queue = q;
@@ -262,8 +417,10 @@ static void sa_ring_take(struct sa_ring *r, struct sa_queue *q)
 
 static enum sa_round sa_ring_round(struct sa_ring *r, struct sa_queue *q)
 {
+	struct softaccel_ring_cmd e;
+	enum sa_round round;
+	int credits, ret, check;
 	u32 took = 0;
-	int credits, avail;
 
 	if (READ_ONCE(r->error) || READ_ONCE(r->shared->closed))
 		return SA_STOPPED;
@@ -271,31 +428,33 @@ static enum sa_round sa_ring_round(struct sa_ring *r, struct sa_queue *q)
 		return SA_BLOCKED;
 	for (;;) {
 		credits = sa_ring_credits(r, q);
-		avail = sa_ring_available(r);
-		if (credits < 0 || avail < 0) {
+		if (credits < 0) {
 			sa_ring_error(r);
-			return SA_STOPPED;
-		}
-		if (!avail)
+			round = SA_STOPPED;
 			break;
+		}
 		if (!credits) {
-			if (!took) {
-				/* Slots are read before userspace may reuse them. */
-				smp_store_release(sa_ring_u32(r->sregion,
-							      SOFTACCEL_RING_CONSUMER_OFFSET),
-						  r->scons);
-				return SA_BLOCKED;
-			}
+			round = SA_BLOCKED;
 			break;
 		}
-		sa_ring_take(r, q);
-		if (++took >= r->sentries || kthread_should_stop())
+		ret = sa_ring_pop(r, &e, &check);
+		if (ret < 0) {
+			sa_ring_error(r);
+			round = SA_STOPPED;
 			break;
+		}
+		if (!ret) {
+			round = SA_EMPTY;
+			break;
+		}
+		sa_ring_take(r, q, &e, check);
+		if (++took >= r->sentries || kthread_should_stop()) {
+			round = SA_TOOK;
+			break;
+		}
 	}
-	/* Hands the slots taken back to userspace, after they were read. */
-	smp_store_release(sa_ring_u32(r->sregion, SOFTACCEL_RING_CONSUMER_OFFSET),
-			  r->scons);
-	return took ? SA_TOOK : SA_EMPTY;
+	sa_ring_release(r);
+	return took && round != SA_STOPPED ? SA_TOOK : round;
 }
 
 /* Sleeps until the doorbell, a posted completion, @timeout or the end. */
@@ -313,12 +472,15 @@ static void sa_ring_nap(struct sa_ring *r, long timeout)
  */
 static void sa_ring_sleep(struct sa_ring *r)
 {
-	sa_ring_flag(r->sregion, SOFTACCEL_RING_NEED_WAKEUP, true);
-	/* The flag is visible before the producer index is read again. */
-	smp_mb__after_atomic();
-	if (!sa_ring_available(r))
+	int ret = sa_ring_prepare_sleep(r);
+
+	if (ret < 0) {
+		sa_ring_error(r);
+		return;
+	}
+	if (ret)
 		sa_ring_nap(r, SA_RING_SLEEP);
-	sa_ring_flag(r->sregion, SOFTACCEL_RING_NEED_WAKEUP, false);
+	sa_ring_clear_need_wakeup(r);
 }
 
 static int sa_ring_poller(void *data)
@@ -402,15 +564,21 @@ int sa_ring_queue_create(struct file *file, struct softaccel_ring_queue_create *
 	q->ring = r;
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wake);
+	mutex_init(&r->cons_lock);
 	r->sentries = se;
 	r->centries = ce;
 	r->file = f;
 	r->shared = f->shared;
-	r->sregion = sa_region_new(f, se, SOFTACCEL_RING_SUBMIT_ENTRY_SIZE);
-	r->cregion = sa_region_new(f, ce, SOFTACCEL_RING_COMPLETE_ENTRY_SIZE);
+	r->sregion = sa_region_new(se, SOFTACCEL_RING_SUBMIT_ENTRY_SIZE);
+	r->cregion = sa_region_new(ce, SOFTACCEL_RING_COMPLETE_ENTRY_SIZE);
 	if (!r->sregion || !r->cregion) {
 		sa_queue_put(q);
 		return -ENOMEM;
+	}
+	ret = sa_ring_init(r);
+	if (ret) {
+		sa_queue_put(q);
+		return ret;
 	}
 
 	mutex_lock(&f->lock);

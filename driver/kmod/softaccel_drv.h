@@ -86,18 +86,25 @@ struct sa_cancelled {
 };
 
 /*
- * The rings of a ring-mode queue. The poller alone moves scons; cprod and
- * outstanding are under lock (the engines post completions).
+ * The rings of a ring-mode queue. The poller takes entries, the engines
+ * post completions (under lock, with outstanding).
  */
 struct sa_ring {
 	struct sa_bo *sregion;
 	struct sa_bo *cregion;
 	u32 sentries;
 	u32 centries;
+	struct mutex cons_lock;	/* the consumer: the poller and DOORBELL */
+#if SA_HAS_RINGS
+	/* The generated consumer and producer (the ring part of the generated code). */
+	struct softaccel_submit_ring_consumer cons;
+	struct softaccel_complete_ring_producer prod;
+#else
 	/* The kernel's own indices: the next entry to take, to post. */
 	u32 scons;
 	u32 cprod;
-	spinlock_t lock;	/* protects cprod and outstanding */
+#endif
+	spinlock_t lock;	/* protects the producer and outstanding */
 	/* Entries taken whose completion is not posted yet. */
 	u32 outstanding;
 	bool error;
