@@ -22,8 +22,8 @@ static void sa_bo_free(struct kref *ref)
 	struct sa_bo *bo = container_of(ref, struct sa_bo, ref);
 
 	vfree(bo->vaddr);
+	atomic_dec(bo->region ? &sa_dev.live_regions : &sa_dev.live_bos);
 	kfree(bo);
-	atomic_dec(&sa_dev.live_bos);
 }
 
 void sa_bo_put(struct sa_bo *bo)
@@ -48,19 +48,19 @@ int sa_bo_create(struct file *file, struct accel_bo_create *arg)
 	/* 0 (what a revision-1 caller's zero extension gives) is the page size. */
 	if (align && !is_power_of_2(align))
 		return -EINVAL;
-	if ((visible && !sa_has(ACCEL_CAPABILITIES_HOST_VISIBLE_BO)) ||
-	    (wc && !sa_has(ACCEL_CAPABILITIES_WRITE_COMBINE_BO)) ||
-	    (read_only && !sa_has(ACCEL_CAPABILITIES_READ_ONLY_BO)) ||
-	    (align && !sa_has(ACCEL_CAPABILITIES_BO_ALIGNMENT)))
+	if ((visible && !sa_has(f, ACCEL_CAPABILITIES_HOST_VISIBLE_BO)) ||
+	    (wc && !sa_has(f, ACCEL_CAPABILITIES_WRITE_COMBINE_BO)) ||
+	    (read_only && !sa_has(f, ACCEL_CAPABILITIES_READ_ONLY_BO)) ||
+	    (align && !sa_has(f, ACCEL_CAPABILITIES_BO_ALIGNMENT)))
 		return -EOPNOTSUPP;
-	if (align > sa_dev.max_bo_alignment)
+	if (align > f->cfg.max_bo_alignment)
 		return -EINVAL;
-	align = max_t(u64, align, sa_dev.page_size);
+	align = max_t(u64, align, f->cfg.page_size);
 	/* The generated validation bounds size to 1..max-bo-size constant. */
 	if (!arg->size)
 		return -EINVAL;
-	size = round_up(arg->size, (u64)sa_dev.page_size);
-	if (size > sa_dev.max_bo_size)
+	size = round_up(arg->size, (u64)f->cfg.page_size);
+	if (size > f->cfg.max_bo_size)
 		return -EINVAL;
 
 	/*

@@ -31,9 +31,9 @@
  * A device without the control capability has no CONTROL ioctl, as a
  * driver of revision 2 (whose ENOTTY the generated dispatch gives) has none.
  */
-static int sa_control_available(void)
+static int sa_control_available(struct file *file)
 {
-	return sa_has_device(SOFTACCEL_DEVICE_CAPS_CONTROL) ? 0 : -ENOTTY;
+	return sa_has_device(sa_file(file), SOFTACCEL_DEVICE_CAPS_CONTROL) ? 0 : -ENOTTY;
 }
 
 /* Ambient plus a share per submission in flight, cooler in low power. */
@@ -51,16 +51,17 @@ static int sa_op_get_status(struct file *file,
 			    struct softaccel_reply *reply)
 {
 	size_t nest;
-	int i, ret;
+	u32 i;
+	int ret;
 
-	ret = sa_control_available();
+	ret = sa_control_available(file);
 	if (ret)
 		return ret;
 	softaccel_reply_put_status_fw_version(reply, SA_FW_VERSION);
 	softaccel_reply_put_status_temperature_mc(reply, sa_temperature_mc());
 	softaccel_reply_put_status_power_state(reply,
 					       atomic_read(&sa_dev.power_state));
-	for (i = 0; i < SA_ENGINES; i++) {
+	for (i = 0; i < sa_file(file)->cfg.engine_count; i++) {
 		nest = softaccel_reply_start_status_engine(reply);
 		softaccel_reply_put_engine_index(reply, i);
 		softaccel_reply_put_engine_kind(reply, SOFTACCEL_ENGINE_KIND_GENERAL);
@@ -77,7 +78,7 @@ static int sa_op_get_counters(struct file *file,
 			      const struct softaccel_get_counters_req *req,
 			      struct softaccel_reply *reply)
 {
-	int ret = sa_control_available();
+	int ret = sa_control_available(file);
 
 	if (ret)
 		return ret;
@@ -92,7 +93,7 @@ static int sa_op_set_power_state(struct file *file,
 				 const struct softaccel_set_power_state_req *req,
 				 struct softaccel_reply *reply)
 {
-	int ret = sa_control_available();
+	int ret = sa_control_available(file);
 
 	if (ret)
 		return ret;
@@ -112,7 +113,7 @@ static int sa_op_reset_queue(struct file *file,
 	u32 cancelled = 0;
 	int ret;
 
-	ret = sa_control_available();
+	ret = sa_control_available(file);
 	if (ret)
 		return ret;
 	if (!req->has_queue || !req->has_mode || !req->queue)
@@ -140,7 +141,7 @@ static int sa_op_get_tunables(struct file *file,
 			      const struct softaccel_get_tunables_req *req,
 			      struct softaccel_reply *reply)
 {
-	int ret = sa_control_available();
+	int ret = sa_control_available(file);
 
 	if (ret)
 		return ret;
@@ -153,7 +154,7 @@ static int sa_op_set_tunables(struct file *file,
 			      const struct softaccel_set_tunables_req *req,
 			      struct softaccel_reply *reply)
 {
-	int ret = sa_control_available();
+	int ret = sa_control_available(file);
 
 	if (ret)
 		return ret;
@@ -170,7 +171,8 @@ static int sa_op_set_tunables(struct file *file,
  * fw-request and fw-reply declare. The envelope (known type, reserved
  * zero) was checked before.
  */
-static void sa_firmware(const struct softaccel_fw_request *req,
+static void sa_firmware(const struct sa_file *f,
+			const struct softaccel_fw_request *req,
 			struct softaccel_fw_reply *out)
 {
 	u16 type = be16_to_cpu(req->type), status = 0;
@@ -187,7 +189,7 @@ static void sa_firmware(const struct softaccel_fw_request *req,
 			/* Two's complement in 64 bits, as the firmware reports it. */
 			value0 = (u64)(s64)sa_temperature_mc();
 		else if (arg0 == SA_SENSOR_ENGINES)
-			value0 = SA_ENGINES;
+			value0 = f->cfg.engine_count;
 		else
 			status = SA_FW_STATUS_NO_SENSOR;
 		break;
@@ -209,13 +211,13 @@ static int sa_op_fw_command(struct file *file,
 			    struct softaccel_reply *reply)
 {
 	struct softaccel_fw_reply out;
-	int ret = sa_control_available();
+	int ret = sa_control_available(file);
 
 	if (ret)
 		return ret;
 	if (!req->has_request)
 		return -EINVAL;
-	sa_firmware(&req->request, &out);
+	sa_firmware(sa_file(file), &req->request, &out);
 	softaccel_reply_put_fw_reply(reply, &out);
 	return 0;
 }

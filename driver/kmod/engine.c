@@ -168,9 +168,10 @@ static void sa_exec(struct sa_engine *e, const struct sa_op *op,
 	t->bytes_written += op->dst.len;
 }
 
-u32 sa_engine_assign(void)
+/* The engine for a new queue of @f: round-robin over its engine_count. */
+u32 sa_engine_assign(const struct sa_file *f)
 {
-	return (u32)atomic_inc_return(&sa_dev.next_engine) % SA_ENGINES;
+	return (u32)atomic_inc_return(&sa_dev.next_engine) % f->cfg.engine_count;
 }
 
 /*
@@ -242,11 +243,14 @@ static struct sa_submission *sa_engine_pop(struct sa_engine *e)
 	return sub;
 }
 
+/* Whether @e should start a submission: it has one and is not paused. */
 static bool sa_engine_has_work(struct sa_engine *e)
 {
 	bool work = false;
 	int r;
 
+	if (READ_ONCE(sa_dev.paused))
+		return false;
 	spin_lock(&e->lock);
 	for (r = 0; r < SA_RANKS; r++)
 		work |= !list_empty(&e->ready[r]);
@@ -349,7 +353,7 @@ static int sa_engine_thread(void *data)
 	while (!kthread_should_stop()) {
 		wait_event_interruptible(e->work, sa_engine_has_work(e) ||
 					 kthread_should_stop());
-		sub = sa_engine_pop(e);
+		sub = READ_ONCE(sa_dev.paused) ? NULL : sa_engine_pop(e);
 		if (sub)
 			sa_run(e, sub);
 	}
@@ -357,6 +361,13 @@ static int sa_engine_thread(void *data)
 	while ((sub = sa_engine_pop(e)))
 		sa_complete(sub, false);
 	return 0;
+}
+
+/* Engines started so far: they are only ever added until unload. */
+static u32 sa_engines_started(void)
+{
+	/* Pairs with sa_engines_start(): the engines counted are initialised. */
+	return smp_load_acquire(&sa_dev.nr_engines);
 }
 
 /*
@@ -368,9 +379,10 @@ void sa_engines_cancel_file(struct sa_shared *shared)
 {
 	struct sa_submission *sub, *tmp;
 	LIST_HEAD(cancelled);
-	int i, r;
+	u32 i;
+	int r;
 
-	for (i = 0; i < SA_ENGINES; i++) {
+	for (i = 0; i < sa_engines_started(); i++) {
 		struct sa_engine *e = &sa_dev.engines[i];
 
 		spin_lock(&e->lock);
@@ -433,11 +445,14 @@ int sa_queue_cancel(struct sa_queue *q, u32 *cancelled)
 	return 0;
 }
 
-int sa_engines_start(void)
+/* Starts engines until @count run; -ENOMEM when one cannot be started. */
+int sa_engines_start(u32 count)
 {
-	int i, r;
+	int r, ret = 0;
+	u32 i;
 
-	for (i = 0; i < SA_ENGINES; i++) {
+	mutex_lock(&sa_dev.engines_lock);
+	for (i = sa_dev.nr_engines; i < count && i < SA_MAX_ENGINES; i++) {
 		struct sa_engine *e = &sa_dev.engines[i];
 
 		spin_lock_init(&e->lock);
@@ -445,31 +460,47 @@ int sa_engines_start(void)
 			INIT_LIST_HEAD(&e->ready[r]);
 		init_waitqueue_head(&e->work);
 		e->scratch = kmalloc(SA_CHUNK, GFP_KERNEL);
-		if (!e->scratch)
-			goto fail;
-		e->thread = kthread_run(sa_engine_thread, e, "softaccel-engine%d", i);
-		if (IS_ERR(e->thread)) {
-			e->thread = NULL;
-			goto fail;
+		if (!e->scratch) {
+			ret = -ENOMEM;
+			break;
 		}
+		e->thread = kthread_run(sa_engine_thread, e, "softaccel-engine%u", i);
+		if (IS_ERR(e->thread)) {
+			kfree(e->scratch);
+			e->scratch = NULL;
+			e->thread = NULL;
+			ret = -ENOMEM;
+			break;
+		}
+		/* Initialised before cancel_file or the counters can see it. */
+		smp_store_release(&sa_dev.nr_engines, i + 1);
 	}
-	return 0;
-fail:
-	sa_engines_stop();
-	return -ENOMEM;
+	mutex_unlock(&sa_dev.engines_lock);
+	return ret;
+}
+
+/* Wakes every engine: the paused parameter changed. */
+void sa_engines_wake(void)
+{
+	u32 i;
+
+	for (i = 0; i < sa_engines_started(); i++)
+		wake_up(&sa_dev.engines[i].work);
 }
 
 void sa_engines_stop(void)
 {
-	int i;
+	u32 i;
 
-	for (i = 0; i < SA_ENGINES; i++) {
+	mutex_lock(&sa_dev.engines_lock);
+	for (i = 0; i < sa_dev.nr_engines; i++) {
 		struct sa_engine *e = &sa_dev.engines[i];
 
-		if (e->thread)
-			kthread_stop(e->thread);
+		kthread_stop(e->thread);
 		e->thread = NULL;
 		kfree(e->scratch);
 		e->scratch = NULL;
 	}
+	sa_dev.nr_engines = 0;
+	mutex_unlock(&sa_dev.engines_lock);
 }

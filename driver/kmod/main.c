@@ -6,9 +6,12 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/debugfs.h>
+#include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -17,16 +20,80 @@
 #include "softaccel_drv.h"
 #include "softaccel_bench.h"
 
-/* Named apart from the generated softaccel_revision()/accel_revision(). */
-static unsigned int param_revision = SOFTACCEL_REVISION;
-module_param_named(revision, param_revision, uint, 0444);
+/*
+ * The device configuration, DeviceConfig of the FUSE driver: writable, and
+ * read at each open, so a test suite configures the device for the files
+ * it opens next (driver/src/kmod.rs). The p_ prefix keeps the variables
+ * apart from the generated softaccel_revision()/accel_revision().
+ */
+static ulong p_device_id;
+module_param_named(device_id, p_device_id, ulong, 0644);
+MODULE_PARM_DESC(device_id, "the device-id parameter (0: not on a PCI bus)");
+
+static uint p_revision = SOFTACCEL_REVISION;
+module_param_named(revision, p_revision, uint, 0644);
 MODULE_PARM_DESC(revision,
 		 "softaccel spec revision the driver plays, 1.." __stringify(SOFTACCEL_REVISION));
 
-static unsigned int param_accel_revision = ACCEL_REVISION;
-module_param_named(accel_revision, param_accel_revision, uint, 0444);
-MODULE_PARM_DESC(accel_revision,
+static uint p_core_revision = ACCEL_REVISION;
+module_param_named(core_revision, p_core_revision, uint, 0644);
+MODULE_PARM_DESC(core_revision,
 		 "accel core spec revision the driver plays, 1.." __stringify(ACCEL_REVISION));
+/* The same knob under the name of the spec. */
+module_param_named(accel_revision, p_core_revision, uint, 0644);
+MODULE_PARM_DESC(accel_revision, "another name of core_revision");
+
+static uint p_capabilities = ACCEL_CAPABILITIES_ALL;
+module_param_named(capabilities, p_capabilities, uint, 0644);
+MODULE_PARM_DESC(capabilities,
+		 "accel capabilities the device has (those core_revision defines are announced)");
+
+static uint p_device_capabilities = SOFTACCEL_DEVICE_CAPS_ALL;
+module_param_named(device_capabilities, p_device_capabilities, uint, 0644);
+MODULE_PARM_DESC(device_capabilities,
+		 "softaccel capabilities the device has (those revision defines are announced)");
+
+static ulong p_max_bo_alignment = SA_MAX_BO_ALIGNMENT;
+module_param_named(max_bo_alignment, p_max_bo_alignment, ulong, 0644);
+MODULE_PARM_DESC(max_bo_alignment, "max-bo-alignment with the bo-alignment capability");
+
+static ulong p_max_bo_size = ACCEL_MAX_BO_SIZE;
+module_param_named(max_bo_size, p_max_bo_size, ulong, 0644);
+MODULE_PARM_DESC(max_bo_size, "the max-bo-size parameter");
+
+static uint p_num_queues_max = ACCEL_MAX_QUEUES;
+module_param_named(num_queues_max, p_num_queues_max, uint, 0644);
+MODULE_PARM_DESC(num_queues_max, "the num-queues-max parameter");
+
+static uint p_page_size = PAGE_SIZE;
+module_param_named(page_size, p_page_size, uint, 0644);
+MODULE_PARM_DESC(page_size, "the page-size parameter: a power of two, a multiple of PAGE_SIZE");
+
+static uint p_engine_count = 2;
+module_param_named(engine_count, p_engine_count, uint, 0644);
+MODULE_PARM_DESC(engine_count, "engines, 1.." __stringify(SA_MAX_ENGINES));
+
+static ulong p_clock_freq_hz;
+module_param_named(clock_freq_hz, p_clock_freq_hz, ulong, 0644);
+MODULE_PARM_DESC(clock_freq_hz, "the clock-freq-hz parameter");
+
+/* Holding the engines is a switch that acts at once: it wakes them. */
+static int sa_set_paused(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (!ret)
+		sa_engines_wake();
+	return ret;
+}
+
+static const struct kernel_param_ops sa_paused_ops = {
+	.set = sa_set_paused,
+	.get = param_get_bool,
+};
+
+module_param_cb(paused, &sa_paused_ops, &sa_dev.paused, 0644);
+MODULE_PARM_DESC(paused, "1: engines start no submission (work stays in flight)");
 
 static bool bench_ioctl;
 module_param(bench_ioctl, bool, 0444);
@@ -34,6 +101,7 @@ MODULE_PARM_DESC(bench_ioctl,
 		 "answer SOFTACCEL_BENCH_IOCTL_GET_PARAM (softaccel_bench.h), for benchmarks");
 
 struct sa_device sa_dev;
+static struct dentry *sa_debugfs;
 
 /*
  * The capabilities a driver of accel core revision @core_revision can
@@ -83,53 +151,55 @@ u32 sa_device_capabilities_at(u32 rev)
 
 static u32 sa_accel_revision(struct file *file)
 {
-	return sa_dev.core_revision;
+	return sa_file(file)->cfg.core_revision;
 }
 
 static u32 sa_revision(struct file *file)
 {
-	return sa_dev.revision;
+	return sa_file(file)->cfg.revision;
 }
 
 static int sa_get_param(struct file *file, struct accel_get_param *arg)
 {
+	const struct sa_config *cfg = &sa_file(file)->cfg;
+
 	switch (arg->param) {
 	case ACCEL_PARAM_DEVICE_ID:
-		arg->value = 0;
+		arg->value = cfg->device_id;
 		break;
 	case ACCEL_PARAM_REVISION:
-		arg->value = sa_dev.revision;
+		arg->value = cfg->revision;
 		break;
 	case ACCEL_PARAM_CORE_REVISION:
-		arg->value = sa_dev.core_revision;
+		arg->value = cfg->core_revision;
 		break;
 	case ACCEL_PARAM_CAPABILITIES:
-		arg->value = sa_dev.capabilities;
+		arg->value = cfg->capabilities;
 		break;
 	case ACCEL_PARAM_MAX_BO_SIZE:
-		arg->value = sa_dev.max_bo_size;
+		arg->value = cfg->max_bo_size;
 		break;
 	case ACCEL_PARAM_NUM_QUEUES_MAX:
-		arg->value = sa_dev.num_queues_max;
+		arg->value = cfg->num_queues_max;
 		break;
 	case ACCEL_PARAM_PAGE_SIZE:
-		arg->value = sa_dev.page_size;
+		arg->value = cfg->page_size;
 		break;
 	case ACCEL_PARAM_ENGINE_COUNT:
-		arg->value = SA_ENGINES;
+		arg->value = cfg->engine_count;
 		break;
 	case ACCEL_PARAM_CLOCK_FREQ_HZ:
-		arg->value = 0;
+		arg->value = cfg->clock_freq_hz;
 		break;
 	case ACCEL_PARAM_PERF_STATS_ENABLE:
 		arg->value = READ_ONCE(sa_file(file)->shared->perf_enabled);
 		break;
 	/* Revision 2: the generated validation rejects both for revision 1. */
 	case ACCEL_PARAM_MAX_BO_ALIGNMENT:
-		arg->value = sa_dev.max_bo_alignment;
+		arg->value = cfg->max_bo_alignment;
 		break;
 	case ACCEL_PARAM_DEVICE_CAPABILITIES:
-		arg->value = sa_dev.device_capabilities;
+		arg->value = cfg->device_capabilities;
 		break;
 	default:
 		return -EINVAL;
@@ -142,7 +212,7 @@ static int sa_set_param(struct file *file, struct accel_set_param *arg)
 	/* Every other parameter is read-only. */
 	if (arg->param != ACCEL_PARAM_PERF_STATS_ENABLE)
 		return -EINVAL;
-	if (!sa_has(ACCEL_CAPABILITIES_PERF_STATS))
+	if (!sa_has(sa_file(file), ACCEL_CAPABILITIES_PERF_STATS))
 		return -EOPNOTSUPP;
 	if (arg->value > 1)
 		return -EINVAL;
@@ -191,13 +261,68 @@ const struct softaccel_ops *softaccel_file_ops(struct file *file)
 	return &sa_ops;
 }
 
+/*
+ * The configuration of a file opened now, from the module parameters read
+ * together; -EINVAL for one the ABI does not allow (DeviceConfig::check).
+ */
+static int sa_config_read(struct sa_config *c)
+{
+	struct accel_get_param dc = { .param = ACCEL_PARAM_DEVICE_CAPABILITIES };
+	u32 caps, dcaps;
+
+	kernel_param_lock(THIS_MODULE);
+	c->device_id = p_device_id;
+	c->revision = p_revision;
+	c->core_revision = p_core_revision;
+	caps = p_capabilities;
+	dcaps = p_device_capabilities;
+	c->max_bo_alignment = p_max_bo_alignment;
+	c->max_bo_size = p_max_bo_size;
+	c->num_queues_max = p_num_queues_max;
+	c->page_size = p_page_size;
+	c->engine_count = p_engine_count;
+	c->clock_freq_hz = p_clock_freq_hz;
+	kernel_param_unlock(THIS_MODULE);
+
+	if (c->revision < 1 || c->revision > SOFTACCEL_REVISION ||
+	    c->core_revision < 1 || c->core_revision > ACCEL_REVISION ||
+	    (caps & ~ACCEL_CAPABILITIES_ALL) ||
+	    (dcaps & ~SOFTACCEL_DEVICE_CAPS_ALL) ||
+	    /* Later softaccel features are announced by a core-2 parameter. */
+	    (sa_device_capabilities_at(c->revision) &&
+	     accel_validate_get_param_at(&dc, c->core_revision)) ||
+	    !is_power_of_2(c->page_size) || c->page_size < ACCEL_MIN_PAGE_SIZE ||
+	    c->page_size % PAGE_SIZE ||
+	    !is_power_of_2(c->max_bo_alignment) ||
+	    c->max_bo_alignment < c->page_size ||
+	    c->max_bo_alignment > ACCEL_MAX_BO_SIZE ||
+	    c->max_bo_size < c->page_size || c->max_bo_size > ACCEL_MAX_BO_SIZE ||
+	    c->num_queues_max < 1 || c->num_queues_max > ACCEL_MAX_QUEUES ||
+	    c->engine_count < 1 || c->engine_count > SA_MAX_ENGINES)
+		return -EINVAL;
+	c->capabilities = caps & sa_capabilities_at(c->core_revision);
+	c->device_capabilities = dcaps & sa_device_capabilities_at(c->revision);
+	if (!(c->capabilities & ACCEL_CAPABILITIES_BO_ALIGNMENT))
+		c->max_bo_alignment = 0;
+	return 0;
+}
+
 static int sa_open(struct inode *inode, struct file *file)
 {
+	struct sa_config cfg;
 	struct sa_file *f;
+	int ret;
 
+	ret = sa_config_read(&cfg);
+	if (ret)
+		return ret;
+	ret = sa_engines_start(cfg.engine_count);
+	if (ret)
+		return ret;
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
+	f->cfg = cfg;
 	f->shared = kzalloc(sizeof(*f->shared), GFP_KERNEL);
 	if (!f->shared) {
 		kfree(f);
@@ -212,7 +337,7 @@ static int sa_open(struct inode *inode, struct file *file)
 	f->next_bo = 1;
 	f->next_queue = 1;
 	/* Offset 0 is what BO_INFO reports for a BO that is not mappable. */
-	f->next_offset = sa_dev.page_size;
+	f->next_offset = cfg.page_size;
 	/* Realtime queues need CAP_SYS_NICE of the opener, as f_cred has it. */
 	f->cap_sys_nice = file_ns_capable(file, &init_user_ns, CAP_SYS_NICE);
 	file->private_data = f;
@@ -265,7 +390,8 @@ static long sa_bench_get_param(struct file *file, void __user *uarg)
 		return -EFAULT;
 	p.value = 0;
 	if (p.param > ACCEL_PARAM_DEVICE_CAPABILITIES ||
-	    (sa_dev.core_revision < 2 && p.param >= ACCEL_PARAM_MAX_BO_ALIGNMENT) ||
+	    (sa_file(file)->cfg.core_revision < 2 &&
+	     p.param >= ACCEL_PARAM_MAX_BO_ALIGNMENT) ||
 	    memchr_inv(p.pad0, 0, sizeof(p.pad0)))
 		return -EINVAL;
 	ret = sa_get_param(file, &p);
@@ -299,67 +425,65 @@ static struct miscdevice sa_misc = {
 	.mode = 0666,
 };
 
+/* The counters of driver::Counters, one `name value` line each. */
+static int sa_counters_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "files %d\n", atomic_read(&sa_dev.live_files));
+	seq_printf(m, "bos %d\n", atomic_read(&sa_dev.live_bos));
+	seq_printf(m, "queues %d\n", atomic_read(&sa_dev.live_queues));
+	seq_printf(m, "pending_submissions %d\n", atomic_read(&sa_dev.pending));
+	seq_printf(m, "submits %lld\n", atomic64_read(&sa_dev.submits));
+	seq_printf(m, "submissions_completed %lld\n", atomic64_read(&sa_dev.completed));
+	seq_printf(m, "submissions_cancelled %lld\n", atomic64_read(&sa_dev.cancelled));
+	seq_printf(m, "cmds_completed %lld\n", atomic64_read(&sa_dev.cmds));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sa_counters);
+
 static int __init sa_init(void)
 {
+	struct sa_config cfg;
 	int ret;
 
-	if (param_revision < 1 || param_revision > SOFTACCEL_REVISION ||
-	    param_accel_revision < 1 || param_accel_revision > ACCEL_REVISION) {
-		pr_err("softaccel: revision %u or accel_revision %u out of range\n",
-		       param_revision, param_accel_revision);
-		return -EINVAL;
-	}
-	/*
-	 * A revision with features of its own announces them through the
-	 * core's device-capabilities parameter, so the core revision must
-	 * have it.
-	 */
-	if (sa_device_capabilities_at(param_revision)) {
-		struct accel_get_param p = {
-			.param = ACCEL_PARAM_DEVICE_CAPABILITIES,
-		};
-
-		if (accel_validate_get_param_at(&p, param_accel_revision)) {
-			pr_err("softaccel: revision %u needs accel_revision 2 or later\n",
-			       param_revision);
-			return -EINVAL;
-		}
-	}
-	sa_dev.revision = param_revision;
-	sa_dev.core_revision = param_accel_revision;
-	sa_dev.capabilities = sa_capabilities_at(param_accel_revision);
-	sa_dev.device_capabilities = sa_device_capabilities_at(param_revision);
-	sa_dev.max_bo_alignment = sa_has(ACCEL_CAPABILITIES_BO_ALIGNMENT) ?
-				  SA_MAX_BO_ALIGNMENT : 0;
-	sa_dev.max_bo_size = ACCEL_MAX_BO_SIZE;
-	sa_dev.num_queues_max = ACCEL_MAX_QUEUES;
-	sa_dev.page_size = PAGE_SIZE;
+	mutex_init(&sa_dev.engines_lock);
 	atomic_set(&sa_dev.power_state, SOFTACCEL_POWER_STATE_FULL);
 	atomic64_set(&sa_dev.time_slice_ns, SA_DEFAULT_TIME_SLICE_NS);
-
-	ret = sa_engines_start();
-	if (ret)
-		return ret;
-	ret = misc_register(&sa_misc);
+	/* Parameters given to insmod that no open could use fail the load. */
+	ret = sa_config_read(&cfg);
 	if (ret) {
-		sa_engines_stop();
+		pr_err("softaccel: the module parameters are not a valid device configuration\n");
 		return ret;
 	}
+	ret = sa_engines_start(cfg.engine_count);
+	if (ret)
+		goto stop;
+	ret = misc_register(&sa_misc);
+	if (ret)
+		goto stop;
+	/* Absent when debugfs is: the counters are for tests only. */
+	sa_debugfs = debugfs_create_dir("softaccel", NULL);
+	debugfs_create_file("counters", 0444, sa_debugfs, NULL, &sa_counters_fops);
 	pr_info("softaccel: /dev/%s, revision %u, accel core revision %u\n",
-		sa_misc.name, param_revision, param_accel_revision);
+		sa_misc.name, cfg.revision, cfg.core_revision);
 	return 0;
+stop:
+	sa_engines_stop();
+	return ret;
 }
 
 static void __exit sa_exit(void)
 {
+	debugfs_remove_recursive(sa_debugfs);
 	misc_deregister(&sa_misc);
 	sa_engines_stop();
 	/* Every object must be gone once every file is closed. */
 	WARN(atomic_read(&sa_dev.live_files) || atomic_read(&sa_dev.live_bos) ||
-	     atomic_read(&sa_dev.live_queues) || atomic_read(&sa_dev.pending),
-	     "softaccel: leaked %d files, %d BOs, %d queues, %d submissions\n",
+	     atomic_read(&sa_dev.live_queues) || atomic_read(&sa_dev.live_regions) ||
+	     atomic_read(&sa_dev.pending),
+	     "softaccel: leaked %d files, %d BOs, %d queues, %d ring regions, %d submissions\n",
 	     atomic_read(&sa_dev.live_files), atomic_read(&sa_dev.live_bos),
-	     atomic_read(&sa_dev.live_queues), atomic_read(&sa_dev.pending));
+	     atomic_read(&sa_dev.live_queues), atomic_read(&sa_dev.live_regions),
+	     atomic_read(&sa_dev.pending));
 }
 
 module_init(sa_init);

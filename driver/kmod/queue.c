@@ -40,10 +40,10 @@ static int sa_checked_rank(struct sa_file *f, u32 priority, u32 flags)
 	if (flags & ~ACCEL_QUEUE_FLAGS_ALL)
 		return -EINVAL;
 	if (priority != ACCEL_QUEUE_PRIORITY_NORMAL &&
-	    !sa_has(ACCEL_CAPABILITIES_QUEUE_PRIORITY))
+	    !sa_has(f, ACCEL_CAPABILITIES_QUEUE_PRIORITY))
 		return -EOPNOTSUPP;
 	if ((flags & ACCEL_QUEUE_FLAGS_TURBO) &&
-	    !sa_has(ACCEL_CAPABILITIES_TURBO_QUEUE))
+	    !sa_has(f, ACCEL_CAPABILITIES_TURBO_QUEUE))
 		return -EOPNOTSUPP;
 	if (priority == ACCEL_QUEUE_PRIORITY_REALTIME && !f->cap_sys_nice)
 		return -EPERM;
@@ -79,7 +79,7 @@ struct sa_queue *sa_queue_alloc(struct sa_file *f, u32 priority, u32 flags,
 	q->priority = priority;
 	/* The turbo hint is accepted and ignored: a software engine has one speed. */
 	q->flags = flags;
-	q->engine = sa_engine_assign();
+	q->engine = sa_engine_assign(f);
 	atomic_inc(&sa_dev.live_queues);
 	return q;
 }
@@ -96,7 +96,7 @@ int sa_queue_create(struct file *file, struct accel_queue_create *arg)
 		return ret;
 
 	mutex_lock(&f->lock);
-	if (f->nqueues >= sa_dev.num_queues_max) {
+	if (f->nqueues >= f->cfg.num_queues_max) {
 		ret = -ENOSPC;
 		goto unlock;
 	}
@@ -153,7 +153,7 @@ int sa_queue_info(struct file *file, struct softaccel_queue_info *arg)
 	struct sa_queue *q;
 
 	/* A device without the capability has no such ioctl. */
-	if (!sa_has_device(SOFTACCEL_DEVICE_CAPS_QUEUE_INFO))
+	if (!sa_has_device(sa_file(file), SOFTACCEL_DEVICE_CAPS_QUEUE_INFO))
 		return -ENOTTY;
 	if (!arg->queue)
 		return -EINVAL;

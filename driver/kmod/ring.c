@@ -63,10 +63,11 @@ static void sa_ring_flag(struct sa_bo *region, u32 bit, bool on)
 		atomic_andnot(bit, flags);
 }
 
-static struct sa_bo *sa_region_new(u32 entries, u32 entry_size)
+static struct sa_bo *sa_region_new(const struct sa_file *f, u32 entries,
+				   u32 entry_size)
 {
 	u64 size = round_up(SOFTACCEL_RING_HEADER_SIZE + (u64)entries * entry_size,
-			    (u64)sa_dev.page_size);
+			    (u64)f->cfg.page_size);
 	struct sa_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
 
 	if (!bo)
@@ -79,7 +80,8 @@ static struct sa_bo *sa_region_new(u32 entries, u32 entry_size)
 	kref_init(&bo->ref);
 	bo->size = size;
 	bo->flags = ACCEL_BO_FLAGS_HOST_VISIBLE;
-	atomic_inc(&sa_dev.live_bos);
+	bo->region = true;
+	atomic_inc(&sa_dev.live_regions);
 	return bo;
 }
 
@@ -101,7 +103,7 @@ static int sa_ring_init(struct sa_ring *r)
 	if (!ret)
 		ret = softaccel_submit_ring_consumer_init(&r->cons, r->sregion->vaddr,
 							  r->sregion->size, r->sentries,
-							  sa_dev.revision);
+							  r->file->cfg.revision);
 	if (!ret)
 		ret = softaccel_complete_ring_producer_init(&r->prod, r->cregion->vaddr,
 							    r->cregion->size,
@@ -244,7 +246,7 @@ static int sa_ring_pop(struct sa_ring *r, struct softaccel_ring_cmd *e, int *che
 	       (r->scons & (r->sentries - 1));
 	memcpy(e, slot, sizeof(*e));
 	WRITE_ONCE(r->scons, r->scons + 1);
-	*check = softaccel_validate_ring_cmd_at(e, sa_dev.revision);
+	*check = softaccel_validate_ring_cmd_at(e, r->file->cfg.revision);
 	return 1;
 }
 
@@ -527,7 +529,7 @@ static bool sa_entries_ok(u32 n, u32 min, u32 max)
 /* Places a region at the file's next fake offset; called with f->lock. */
 static int sa_region_place(struct sa_file *f, struct sa_bo *region)
 {
-	u64 offset = round_up(f->next_offset, (u64)sa_dev.page_size);
+	u64 offset = round_up(f->next_offset, (u64)f->cfg.page_size);
 
 	if (offset < f->next_offset || offset + region->size < offset)
 		return -ENOMEM;
@@ -546,7 +548,7 @@ int sa_ring_queue_create(struct file *file, struct softaccel_ring_queue_create *
 	u32 handle;
 	int ret;
 
-	if (!sa_has_device(SOFTACCEL_DEVICE_CAPS_RINGS))
+	if (!sa_has_device(f, SOFTACCEL_DEVICE_CAPS_RINGS))
 		return -EOPNOTSUPP;
 	if (!sa_entries_ok(se, SOFTACCEL_RING_SUBMIT_MIN_ENTRIES,
 			   SOFTACCEL_RING_SUBMIT_MAX_ENTRIES) ||
@@ -569,8 +571,8 @@ int sa_ring_queue_create(struct file *file, struct softaccel_ring_queue_create *
 	r->centries = ce;
 	r->file = f;
 	r->shared = f->shared;
-	r->sregion = sa_region_new(se, SOFTACCEL_RING_SUBMIT_ENTRY_SIZE);
-	r->cregion = sa_region_new(ce, SOFTACCEL_RING_COMPLETE_ENTRY_SIZE);
+	r->sregion = sa_region_new(f, se, SOFTACCEL_RING_SUBMIT_ENTRY_SIZE);
+	r->cregion = sa_region_new(f, ce, SOFTACCEL_RING_COMPLETE_ENTRY_SIZE);
 	if (!r->sregion || !r->cregion) {
 		sa_queue_put(q);
 		return -ENOMEM;
@@ -583,7 +585,7 @@ int sa_ring_queue_create(struct file *file, struct softaccel_ring_queue_create *
 
 	mutex_lock(&f->lock);
 	ret = -ENOSPC;
-	if (f->nqueues >= sa_dev.num_queues_max)
+	if (f->nqueues >= f->cfg.num_queues_max)
 		goto unlock;
 	ret = sa_region_place(f, r->sregion);
 	if (!ret)

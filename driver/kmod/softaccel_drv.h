@@ -23,8 +23,8 @@
 
 #include "../../generated/softaccel/c/kernel/softaccel_kernel.h"
 
-/* Engines the device has; each is one kernel thread. */
-#define SA_ENGINES 2
+/* The most engines a configuration may ask for; each is one kernel thread. */
+#define SA_MAX_ENGINES 64
 /* The default max-bo-alignment: 2 MiB, a huge page on x86. */
 #define SA_MAX_BO_ALIGNMENT (2ULL << 20)
 /* Scheduling ranks: one per queue priority, higher runs first. */
@@ -48,6 +48,8 @@ struct sa_bo {
 	u32 flags;
 	/* The BO's fake offset in its file's mmap space. */
 	u64 offset;
+	/* A ring region (counted apart from BOs), not a BO. */
+	bool region;
 };
 
 /* A validated range of a BO: off + len <= bo->size. */
@@ -161,8 +163,14 @@ struct sa_engine {
 	atomic64_t completed;
 };
 
-/* The device: one per module. */
-struct sa_device {
+/*
+ * What a file's device reports and accepts: DeviceConfig of the FUSE
+ * driver, from the module parameters when the file was opened, with the
+ * capabilities and max-bo-alignment already the effective ones (what the
+ * revisions define and the parameters announce).
+ */
+struct sa_config {
+	u64 device_id;
 	u32 revision;
 	u32 core_revision;
 	u32 capabilities;
@@ -171,6 +179,12 @@ struct sa_device {
 	u64 max_bo_size;
 	u32 num_queues_max;
 	u32 page_size;
+	u32 engine_count;
+	u64 clock_freq_hz;
+};
+
+/* The device: one per module. */
+struct sa_device {
 	atomic_t power_state;
 	atomic_t next_engine;
 	atomic64_t submits;
@@ -184,8 +198,13 @@ struct sa_device {
 	atomic_t live_files;
 	atomic_t live_bos;
 	atomic_t live_queues;
+	atomic_t live_regions;
 	atomic_t pending;
-	struct sa_engine engines[SA_ENGINES];
+	/* Engines are started on demand, up to the largest engine_count opened. */
+	struct mutex engines_lock;
+	u32 nr_engines;
+	bool paused;
+	struct sa_engine engines[SA_MAX_ENGINES];
 };
 
 /* Everything one open file owns. */
@@ -200,6 +219,7 @@ struct sa_file {
 	u64 next_offset;
 	bool cap_sys_nice;
 	struct sa_shared *shared;
+	struct sa_config cfg;
 };
 
 extern struct sa_device sa_dev;
@@ -216,14 +236,16 @@ static inline struct sa_file *sa_file(struct file *file)
 	return file->private_data;
 }
 
-static inline bool sa_has(u32 capability)
+/* Does the file's device announce (and so accept) core capability @capability? */
+static inline bool sa_has(const struct sa_file *f, u32 capability)
 {
-	return sa_dev.capabilities & capability;
+	return f->cfg.capabilities & capability;
 }
 
-static inline bool sa_has_device(u32 capability)
+/* Does the file's device announce softaccel capability @capability? */
+static inline bool sa_has_device(const struct sa_file *f, u32 capability)
 {
-	return sa_dev.device_capabilities & capability;
+	return f->cfg.device_capabilities & capability;
 }
 
 u32 sa_capabilities_at(u32 core_revision);
@@ -268,9 +290,10 @@ int sa_resolve(struct sa_file *f, const struct softaccel_cmd *c,
 	       struct sa_op *op);
 
 /* engine.c */
-int sa_engines_start(void);
+int sa_engines_start(u32 count);
+void sa_engines_wake(void);
 void sa_engines_stop(void);
-u32 sa_engine_assign(void);
+u32 sa_engine_assign(const struct sa_file *f);
 int sa_engine_enqueue(struct sa_submission *sub, u64 *seqno);
 void sa_engines_cancel_file(struct sa_shared *shared);
 void sa_submission_free(struct sa_submission *sub);

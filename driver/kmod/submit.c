@@ -66,7 +66,8 @@ void sa_op_release(struct sa_op *op)
 }
 
 /* The checks before any handle is looked up, in driver/src/submit.rs order. */
-static int sa_check_cmd(const struct softaccel_cmd *c, struct sa_uses *u)
+static int sa_check_cmd(const struct sa_file *f, const struct softaccel_cmd *c,
+			struct sa_uses *u)
 {
 	bool unused_set, used_zero, aligned;
 
@@ -86,12 +87,12 @@ static int sa_check_cmd(const struct softaccel_cmd *c, struct sa_uses *u)
 		break;
 	case SOFTACCEL_OPCODE_XOR_U32:
 		/* Revision 2; the generated validation rejects it before. */
-		if (!sa_has_device(SOFTACCEL_DEVICE_CAPS_XOR_U32))
+		if (!sa_has_device(f, SOFTACCEL_DEVICE_CAPS_XOR_U32))
 			return -EOPNOTSUPP;
 		*u = (struct sa_uses){ true, true, true, true, false };
 		break;
 	case SOFTACCEL_OPCODE_TIMESTAMP:
-		if (!sa_has(ACCEL_CAPABILITIES_TIMESTAMPS))
+		if (!sa_has(f, ACCEL_CAPABILITIES_TIMESTAMPS))
 			return -EOPNOTSUPP;
 		*u = (struct sa_uses){ false, false, true, false, false };
 		break;
@@ -180,7 +181,7 @@ int sa_resolve(struct sa_file *f, const struct softaccel_cmd *c,
 	struct sa_uses u;
 	int ret;
 
-	ret = sa_check_cmd(c, &u);
+	ret = sa_check_cmd(f, c, &u);
 	if (ret)
 		return ret;
 	op->opcode = c->opcode;
@@ -311,7 +312,7 @@ int sa_perf_stats(struct file *file, struct softaccel_perf_stats *arg,
 	struct sa_shared *s = sa_file(file)->shared;
 	u32 i, n = min_t(u32, arg->counter_count, SA_PERF_COUNTERS);
 
-	if (!sa_has(ACCEL_CAPABILITIES_PERF_STATS))
+	if (!sa_has(sa_file(file), ACCEL_CAPABILITIES_PERF_STATS))
 		return -EOPNOTSUPP;
 	spin_lock(&s->lock);
 	for (i = 0; i < n; i++) {
