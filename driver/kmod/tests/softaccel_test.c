@@ -1157,6 +1157,128 @@ static void test_control(int fd)
 	bo_free(fd, &big);
 }
 
+#define PARAMS "/sys/module/softaccel/parameters/"
+#define COUNTERS "/sys/kernel/debug/softaccel/counters"
+
+/* Writes a module parameter; 0 or the errno. */
+static int set_module_param(const char *name, const char *value)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, value, strlen(value)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+/* One line of the debugfs counters, or -1. */
+static long long counter(const char *name)
+{
+	char line[128];
+	long long v = -1, x;
+	FILE *f = fopen(COUNTERS, "r");
+	char n[64];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", n, &x) == 2 && !strcmp(n, name))
+			v = x;
+	fclose(f);
+	return v;
+}
+
+/*
+ * The module's knobs for test suites (driver/src/kmod.rs): parameters read
+ * at each open, the paused switch, the debugfs counters. Needs root (the
+ * parameters are 0644) and debugfs; SKIPPED otherwise.
+ */
+static void test_module_knobs(void)
+{
+	struct softaccel_cmd fill = { .opcode = SOFTACCEL_OPCODE_FILL, .length = 8 };
+	struct softaccel_queue_info qi = { 0 };
+	uint64_t seqno;
+	int fd, fd2;
+
+	if (access(PARAMS "revision", W_OK) || access(COUNTERS, R_OK)) {
+		printf("SKIPPED module parameters and counters: %s or %s not accessible\n",
+		       PARAMS, COUNTERS);
+		return;
+	}
+	CHECK(counter("files") == 0 && counter("bos") == 0 && counter("queues") == 0 &&
+	      counter("pending_submissions") == 0, "counters idle: files %lld bos %lld",
+	      counter("files"), counter("bos"));
+	CHECK_ERR(set_module_param("engine_count", "3"), 0);
+	CHECK_ERR(set_module_param("device_id", "4242"), 0);
+	CHECK_ERR(set_module_param("page_size", "8192"), 0);
+	CHECK_ERR(set_module_param("capabilities", "1"), 0);
+	fd = open_dev();
+	CHECK(param(fd, ACCEL_PARAM_ENGINE_COUNT) == 3 &&
+	      param(fd, ACCEL_PARAM_DEVICE_ID) == 4242 &&
+	      param(fd, ACCEL_PARAM_PAGE_SIZE) == 8192 &&
+	      param(fd, ACCEL_PARAM_CAPABILITIES) == 1 &&
+	      param(fd, ACCEL_PARAM_MAX_BO_ALIGNMENT) == 0, "configured at open");
+	{
+		struct bo b = bo_new(fd, 100, ACCEL_BO_FLAGS_HOST_VISIBLE);
+		struct accel_set_param sp = { .param = ACCEL_PARAM_PERF_STATS_ENABLE,
+					      .value = 1 };
+		struct accel_queue_create qc = { .priority = ACCEL_QUEUE_PRIORITY_HIGH };
+
+		CHECK(b.size == 8192 && b.offset % 8192 == 0, "page-size 8192 BO");
+		CHECK_ERR(io(fd, ACCEL_IOCTL_SET_PARAM, &sp), EOPNOTSUPP);
+		CHECK_ERR(io(fd, ACCEL_IOCTL_QUEUE_CREATE, &qc), EOPNOTSUPP);
+		fill.dst_bo = b.handle;
+		fill.opcode = SOFTACCEL_OPCODE_TIMESTAMP;
+		fill.length = 0;
+		CHECK_ERR(submit(fd, queue_new(fd, ACCEL_QUEUE_PRIORITY_NORMAL), &fill, 1,
+				 NULL), EOPNOTSUPP);
+		fill.opcode = SOFTACCEL_OPCODE_FILL;
+		fill.length = 8;
+		CHECK(counter("files") == 1 && counter("bos") == 1 && counter("queues") == 1,
+		      "counters count the file's objects");
+	}
+	close(fd);
+	/* A configuration the ABI does not allow: open fails. */
+	CHECK_ERR(set_module_param("page_size", "12288"), 0);
+	CHECK(open(node, O_RDWR) < 0 && errno == EINVAL, "open with page_size 12288");
+	CHECK_ERR(set_module_param("page_size", "4096"), 0);
+	CHECK_ERR(set_module_param("capabilities", "255"), 0);
+	CHECK_ERR(set_module_param("engine_count", "2"), 0);
+	CHECK_ERR(set_module_param("device_id", "0"), 0);
+
+	/* Paused engines keep work in flight; unpausing runs it. */
+	fd = open_dev();
+	fd2 = open_dev();
+	{
+		struct bo b = bo_new(fd, 4096, 0);
+		uint32_t q = queue_new(fd, ACCEL_QUEUE_PRIORITY_NORMAL);
+
+		fill.dst_bo = b.handle;
+		CHECK_ERR(set_module_param("paused", "1"), 0);
+		CHECK_ERR(submit(fd, q, &fill, 1, &seqno), 0);
+		CHECK_ERR(wait_until(fd, q, seqno, now_ns() + 50000000), ETIMEDOUT);
+		qi.queue = q;
+		CHECK_ERR(io(fd, SOFTACCEL_IOCTL_QUEUE_INFO, &qi), 0);
+		CHECK(qi.inflight == 1 && counter("pending_submissions") == 1, "paused work pending");
+		CHECK_ERR(set_module_param("paused", "0"), 0);
+		CHECK_ERR(wait_until(fd, q, seqno, now_ns() + 5000000000LL), 0);
+		/* And closing a file with paused work cancels it. */
+		CHECK_ERR(set_module_param("paused", "1"), 0);
+		CHECK_ERR(submit(fd, q, &fill, 1, &seqno), 0);
+	}
+	close(fd);
+	CHECK(counter("pending_submissions") == 0 && counter("bos") == 0 &&
+	      counter("files") == 1, "close cancels paused work: pending %lld bos %lld",
+	      counter("pending_submissions"), counter("bos"));
+	CHECK_ERR(set_module_param("paused", "0"), 0);
+	close(fd2);
+}
+
 /* Closing a file with work queued and running frees everything. */
 static void test_close_in_flight(void)
 {
@@ -1212,6 +1334,7 @@ int main(int argc, char **argv)
 	close(fd);
 	test_close_in_flight();
 	test_concurrency();
+	test_module_knobs();
 	printf("softaccel_test (%zu-bit): %d checks, %d failed\n",
 	       sizeof(void *) * 8, checks, failures);
 	return failures ? 1 : 0;
