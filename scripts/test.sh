@@ -36,3 +36,26 @@ echo "== cargo test"
 cargo test --workspace
 echo "== loom (the ring protocol's orderings, every interleaving)"
 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p uabi-runtime --release --test loom_ring
+echo "== vm.sh self-test (Debian's 6.12 kernel under QEMU: boots, passes CMD's status out)"
+bash scripts/vm.sh --no-module -- true
+vm_log="$(mktemp)"
+set +e
+bash scripts/vm.sh --no-module -- sh -c 'exit 7' 2>"$vm_log"
+status=$?
+set -e
+if [ "$status" != 7 ]; then
+  cat "$vm_log" >&2
+  echo "vm.sh: a CMD that exits 7 made vm.sh exit $status" >&2
+  exit 1
+fi
+rm -f "$vm_log"
+echo "== guest suites against the FUSE node in the guest (scripts/guest-tests.sh --fuse)"
+bash scripts/guest-tests.sh --fuse
+echo "== guest suites against the kernel module (scripts/guest-tests.sh)"
+if [ -e driver/kmod/Kbuild ]; then
+  bash scripts/guest-tests.sh
+else
+  line="SKIPPED the guest suites against the kernel module: driver/kmod/Kbuild does not exist (the module has not landed)"
+  echo "$line" >&2
+  echo "$line" >>"$UABI_SKIP_LOG"
+fi

@@ -10,8 +10,10 @@
 # the module under test). The guest mounts the host's root read-only over
 # virtio-9p and chroots into it, so CMD runs the host's binaries, Python and
 # Go at the same paths, from the repository root, with /dev (devtmpfs: the
-# module's node appears there), /proc, /sys and a writable tmpfs /tmp and /run
-# of its own. After CMD the module is removed (a failing rmmod fails the run)
+# module's node appears there), /proc, /sys and a tmpfs /tmp and /run of its
+# own. An overlay in the guest's memory makes the rest writable too (a test
+# binary writes under the target directory it was built in); nothing CMD
+# writes reaches the host. After CMD the module is removed (a failing rmmod fails the run)
 # and the kernel's log is scanned: any WARN, BUG, oops, lockdep report or call
 # trace fails the run, and the log is printed.
 #
@@ -174,14 +176,21 @@ add_mod() { # adds a module of the image after its dependencies
   done
   boot_mods+=("$name")
 }
-for m in netfs 9pnet 9pnet_virtio 9p; do add_mod "$m"; done
+for m in netfs 9pnet 9pnet_virtio 9p overlay; do add_mod "$m"; done
+# A module under test may depend on another one built beside it (loaded
+# before it, as modules.order has them) or on modules of the image.
+for ko in "${kos[@]}"; do
+  name="${ko##*/}"
+  name="${name%.ko}"
+  seen[${name//-/_}]=1
+done
 for ko in "${kos[@]}"; do
   deps="$(modinfo -F depends "$ko")" || die "modinfo cannot read $ko"
   for dep in ${deps//,/ }; do add_mod "$dep"; done
 done
 
 root="$work/initramfs"
-mkdir -p "$root"/{bin,dev,proc,sys,host,out,lib/modules/boot,lib/modules/test}
+mkdir -p "$root"/{bin,dev,proc,sys,host,lower,rw,out,lib/modules/boot,lib/modules/test}
 cp "$busybox" "$root/bin/busybox"
 for name in "${boot_mods[@]}"; do
   path="${mod_path[$name]}"
@@ -229,10 +238,22 @@ for m in $(cat /lib/modules/boot.order); do
 done
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none uabiout /out ||
   harness_fail "cannot mount the output share"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /host ||
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /lower ||
   harness_fail "cannot mount the host's root over 9p"
+# Writes land in the guest's memory, above the read-only share: host test
+# binaries write where they were built to (cargo's target/tmp, caches), and
+# the host's files never change.
+mount -t tmpfs -o mode=0755 rw /rw || harness_fail "cannot mount the overlay's tmpfs"
+mkdir -p /rw/upper /rw/work
+mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /host ||
+  harness_fail "cannot mount the overlay on the host's root"
 mount -t devtmpfs dev /host/dev || harness_fail "cannot mount /dev in the chroot"
 mkdir -p /host/dev/pts /host/dev/shm
+# What udev or systemd would add: bash's process substitution needs /dev/fd.
+ln -sf /proc/self/fd /host/dev/fd
+ln -sf /proc/self/fd/0 /host/dev/stdin
+ln -sf /proc/self/fd/1 /host/dev/stdout
+ln -sf /proc/self/fd/2 /host/dev/stderr
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /host/dev/pts
 mount -t tmpfs -o mode=1777 shm /host/dev/shm
 mount -t proc proc /host/proc || harness_fail "cannot mount /proc in the chroot"
@@ -251,10 +272,32 @@ for m in $(cat /lib/modules/test.order); do
 done
 
 read -r t0 _ </proc/uptime
-chroot /host /bin/bash /tmp/uabi-vm/run.sh </dev/null >&3
+# CMD gets only the environment run.sh gives it, not init's.
+chroot /host /usr/bin/env -i /bin/bash /tmp/uabi-vm/run.sh </dev/null >&3
 status=$?
 read -r t1 _ </proc/uptime
 echo "$t0 $t1" >/out/times
+
+# Whatever CMD left running (a daemon, a stray child) is ended before
+# rmmod, so that a failing rmmod means the module holds references after
+# all its clients are gone. Kernel threads have an empty cmdline.
+left=""
+for p in /proc/[0-9]*; do
+  pid="${p#/proc/}"
+  [ "$pid" = 1 ] && continue
+  # The shell's read, not a process per kernel thread: a fork costs
+  # tens of milliseconds under TCG.
+  cmdline=""
+  read -r cmdline <"$p/cmdline" 2>/dev/null
+  [ -n "$cmdline" ] && left="$left $pid ($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null))"
+done
+if [ -n "$left" ]; then
+  say "ending what CMD left running:$left"
+  kill -TERM -1 2>/dev/null
+  sleep 0.5
+  kill -KILL -1 2>/dev/null
+  sleep 0.1
+fi
 
 rmmod_failed=""
 for m in $loaded; do

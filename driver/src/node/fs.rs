@@ -55,6 +55,35 @@ impl Files {
     fn get(&self, fh: u64) -> Option<Arc<FileCtx>> {
         lock(&self.map).get(&fh).map(|o| o.file.clone())
     }
+
+    /// The file open on inode `ino`, if any (each open has an inode of its
+    /// own: see `lookup`).
+    fn on_ino(&self, ino: u64) -> Option<Arc<FileCtx>> {
+        lock(&self.map)
+            .values()
+            .find(|o| o.ino == ino)
+            .map(|o| o.file.clone())
+    }
+}
+
+/// The size the device file reports: the extent of the open file's BO
+/// memory (its memfd's length), 0 before it is opened.
+///
+/// mmap never looks at it: a mapping goes through FUSE passthrough to the
+/// memfd, which bounds it. Userspace libraries do look: Python's `mmap`
+/// refuses a mapping past `st_size` of a regular file (a kernel driver's
+/// node is a character device, which it does not size-check), and every
+/// BO lies within the memfd, so this size admits exactly the mappings
+/// that can succeed. And the kernel looks at open: a caller without
+/// O_LARGEFILE (a 32-bit program built without _FILE_OFFSET_BITS=64) gets
+/// EOVERFLOW from `generic_file_open` when the inode's size does not fit a
+/// 32-bit `off_t`, as it did when this was a constant 2^46. An inode has
+/// size 0 when it is opened (it is fresh from a lookup), so every open
+/// succeeds; such a program's `fstat` fails with EOVERFLOW only once its
+/// file holds more than 2 GiB of BO memory, past which its 32-bit `off_t`
+/// could not name an mmap offset anyway.
+fn file_size(file: &FileCtx) -> u64 {
+    rustix::fs::fstat(file.memory()).map_or(0, |st| u64::try_from(st.st_size).unwrap_or(0))
 }
 
 /// Who opened a file, from `/proc/<tid>/status` of the opening thread.
@@ -146,16 +175,13 @@ impl NodeFs {
         }
     }
 
-    fn attr(&self, ino: u64) -> FileAttr {
-        const DEVICE_FILE_SIZE: u64 = 1 << 46;
+    /// The attributes of inode `ino`, with `size` as the device file's
+    /// size (see [`file_size`]).
+    fn attr(&self, ino: u64, size: u64) -> FileAttr {
         let dir = ino == INodeNo::ROOT.0;
         FileAttr {
             ino: INodeNo(ino),
-            // A character device reports size 0 and mmap checks nothing; a
-            // regular file's size bounds mmap in userspace libraries (Python's
-            // mmap refuses to map past it). The device file therefore reports
-            // the largest device-memory offset a BO can have.
-            size: if dir { 0 } else { DEVICE_FILE_SIZE },
+            size: if dir { 0 } else { size },
             blocks: 0,
             atime: self.mounted_at,
             mtime: self.mounted_at,
@@ -243,11 +269,17 @@ impl Filesystem for NodeFs {
         // backing file per inode at a time, and each open needs its own
         // (its own BO memory). With TTL 0 every open walks the path again.
         let ino = self.next_ino.fetch_add(1, Ordering::Relaxed);
-        reply.entry(&TTL, &self.attr(ino), Generation(0));
+        // Nothing is open on a fresh inode: size 0 (what `open` checks).
+        reply.entry(&TTL, &self.attr(ino, 0), Generation(0));
     }
 
-    fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
-        reply.attr(&TTL, &self.attr(ino.0));
+    fn getattr(&self, _req: &Request, ino: INodeNo, fh: Option<FileHandle>, reply: ReplyAttr) {
+        // fstat names the open file; stat by path finds it by inode.
+        let file = fh
+            .and_then(|fh| self.files.get(fh.0))
+            .or_else(|| self.files.on_ino(ino.0));
+        let size = file.as_deref().map_or(0, file_size);
+        reply.attr(&TTL, &self.attr(ino.0, size));
     }
 
     fn readdir(
