@@ -5,12 +5,16 @@
 //! Every program's transcript must equal [`scenario::expected`], so the
 //! four are identical, and the driver must be left with nothing open.
 //!
+//! The same programs run against the kernel module's `/dev/softaccel0` in
+//! the QEMU guest (an ignored test here; scripts/guest-tests.sh runs it).
+//!
 //! Without FUSE (no /dev/fuse, or not root) the test fails unless
 //! `UABI_ALLOW_NO_FUSE=1`; without gcc, python3 or go it fails unless
 //! `UABI_ALLOW_MISSING_TOOLS=1`, and then runs the languages it can. Either
 //! way it says loudly what it skipped.
 
 use compat_tests::scenario::{self, Params};
+use softaccel_driver::kmod::KernelModule;
 use softaccel_driver::node::{self, Node, Shutdown};
 use softaccel_driver::{Device, DeviceConfig};
 use std::ffi::OsString;
@@ -277,21 +281,10 @@ fn first_difference(want: &[String], got: &[&str]) -> String {
     }
 }
 
-#[test]
-fn one_scenario_from_c_python_go_and_rust_prints_the_same_transcript() {
-    if let Err(why) = node::check_available() {
-        if allowed("UABI_ALLOW_NO_FUSE") {
-            shout(&format!(
-                "the cross-language scenario (C, Python, Go, Rust): {why} (UABI_ALLOW_NO_FUSE=1)"
-            ));
-            return;
-        }
-        panic!(
-            "the cross-language scenario needs the device node: {why}; \
-             run as root with /dev/fuse, or set UABI_ALLOW_NO_FUSE=1 to skip it"
-        );
-    }
-
+/// Every scenario program this machine can build and run: the four
+/// languages, less those whose tool is missing when
+/// `UABI_ALLOW_MISSING_TOOLS=1` allows it (said loudly).
+fn programs() -> Vec<Program> {
     let work = work_dir();
     let mut programs = Vec::new();
     let mut skipped = Vec::new();
@@ -324,22 +317,25 @@ fn one_scenario_from_c_python_go_and_rust_prints_the_same_transcript() {
             programs.iter().map(|p| p.lang).collect::<Vec<_>>()
         ));
     }
+    programs
+}
 
-    let config = DeviceConfig::default();
-    let expected = scenario::expected(Params {
+/// The transcript every program must print on a device built with `config`.
+fn expected_for(config: &DeviceConfig) -> Vec<String> {
+    scenario::expected(Params {
         revision: config.revision,
         core_revision: config.core_revision,
         page_size: config.page_size,
         capabilities: config.capabilities,
-    });
-    let device = Device::new(config).expect("create the device");
-    let mounted = Mounted::new(device.clone());
-    let runs = run_all(&programs, &mounted.node().device_path());
+    })
+}
 
+/// Fails unless every program succeeded and printed `expected`.
+fn assert_identical(expected: &[String], runs: &[Run]) {
     let mut failures = Vec::new();
-    for run in &runs {
+    for run in runs {
         let lines: Vec<&str> = run.stdout.lines().collect();
-        let diff = first_difference(&expected, &lines);
+        let diff = first_difference(expected, &lines);
         if !run.status.success() || diff != "identical" {
             failures.push(format!(
                 "--- {} ({}): {diff}\n{}\n--- {} stderr\n{}",
@@ -358,6 +354,30 @@ fn one_scenario_from_c_python_go_and_rust_prints_the_same_transcript() {
         runs.iter().map(|r| r.lang).collect::<Vec<_>>(),
         expected.join("\n")
     );
+}
+
+#[test]
+fn one_scenario_from_c_python_go_and_rust_prints_the_same_transcript() {
+    if let Err(why) = node::check_available() {
+        if allowed("UABI_ALLOW_NO_FUSE") {
+            shout(&format!(
+                "the cross-language scenario (C, Python, Go, Rust): {why} (UABI_ALLOW_NO_FUSE=1)"
+            ));
+            return;
+        }
+        panic!(
+            "the cross-language scenario needs the device node: {why}; \
+             run as root with /dev/fuse, or set UABI_ALLOW_NO_FUSE=1 to skip it"
+        );
+    }
+
+    let programs = programs();
+    let config = DeviceConfig::default();
+    let expected = expected_for(&config);
+    let device = Device::new(config).expect("create the device");
+    let mounted = Mounted::new(device.clone());
+    let runs = run_all(&programs, &mounted.node().device_path());
+    assert_identical(&expected, &runs);
 
     // Every program closed its file and destroyed what it made: once the
     // kernel has sent the releases, the driver holds nothing.
@@ -382,4 +402,37 @@ fn one_scenario_from_c_python_go_and_rust_prints_the_same_transcript() {
     );
     assert_eq!(c.submits, runs.len() as u64, "one SUBMIT per program");
     assert_eq!(mounted.shutdown(), Shutdown::Clean);
+}
+
+/// The same programs and the same expected transcript, through the kernel
+/// module's `/dev/softaccel0`: the FUSE node and the module must answer
+/// alike.
+#[test]
+#[ignore = "needs the softaccel kernel module: runs in the QEMU guest (scripts/guest-tests.sh)"]
+fn the_same_scenario_through_the_kernel_module() {
+    let module = KernelModule::find().expect("the softaccel module");
+    let config = DeviceConfig::default();
+    module.configure(&config).expect("configure the module");
+    let programs = programs();
+    let before = module.counters().expect("the module's counters");
+    let runs = run_all(&programs, module.device_path());
+    assert_identical(&expected_for(&config), &runs);
+
+    // A kernel driver's release has run when each program's last close
+    // returned; the engines may still be letting go of the last BOs.
+    assert!(
+        module.wait_idle(Duration::from_secs(5)),
+        "work left pending"
+    );
+    let c = module.counters().expect("the module's counters");
+    assert_eq!(
+        (c.files, c.bos, c.queues, c.pending_submissions),
+        (0, 0, 0, 0),
+        "the module still holds objects: {c:?}"
+    );
+    assert_eq!(
+        c.submits - before.submits,
+        runs.len() as u64,
+        "one SUBMIT per program"
+    );
 }

@@ -24,6 +24,9 @@
 //!   program of the cross-language scenario must also print the transcript
 //!   a revision-1 driver gives.
 //!
+//! Each direction runs against the kernel module's `/dev/softaccel0` too,
+//! in the QEMU guest (ignored tests here; scripts/guest-tests.sh runs them).
+//!
 //! The node tests need root and /dev/fuse: they fail without them unless
 //! `UABI_ALLOW_NO_FUSE=1`, which skips them loudly.
 
@@ -32,6 +35,7 @@ use softaccel::accel::{BoFlags, Capabilities, Param, QueueFlags, QueuePriority};
 use softaccel::softaccel::{Batch, Device, DeviceCaps};
 use softaccel::softaccel_user::{self, accel_user, uapi};
 use softaccel::{CallError, Errno, Error, Transport};
+use softaccel_driver::kmod::KernelModule;
 use softaccel_driver::node::{self, Node, Shutdown};
 use softaccel_driver::{self as drv, DeviceConfig};
 use std::path::{Path, PathBuf};
@@ -346,7 +350,13 @@ fn revision_1_userspace_works_unchanged_on_the_current_driver() {
 /// The library on a driver of revision 1: discovery finds no revision-2
 /// feature, each one is refused without a call, the driver answers what
 /// is sent anyway as revision 1 did, and every old call works.
-fn current_userspace_on_revision_1<T: Transport>(dev: &Device<T>, driver: &drv::Device) {
+/// `config` is the driver's configuration, `counters` reads its counters
+/// (whichever backend serves it).
+fn current_userspace_on_revision_1<T: Transport>(
+    dev: &Device<T>,
+    config: &DeviceConfig,
+    counters: &dyn Fn() -> drv::Counters,
+) {
     let r1 = frozen("r1");
     let core = core_of(&r1);
     assert_eq!((dev.core_revision(), dev.device_revision()), (1, 1));
@@ -359,7 +369,7 @@ fn current_userspace_on_revision_1<T: Transport>(dev: &Device<T>, driver: &drv::
         0,
         "{caps:?}"
     );
-    assert_eq!(caps.bits(), driver.config().effective_capabilities());
+    assert_eq!(caps.bits(), config.effective_capabilities());
     assert!(!caps.intersects(Capabilities::BO_ALIGNMENT | Capabilities::READ_ONLY_BO));
     assert_eq!(dev.device_caps().unwrap(), DeviceCaps::empty());
     assert_eq!(dev.param_if_known(Param::MaxBoAlignment).unwrap(), None);
@@ -374,7 +384,7 @@ fn current_userspace_on_revision_1<T: Transport>(dev: &Device<T>, driver: &drv::
 
     // Every revision-2 feature: the typed error, and nothing reaches the
     // driver.
-    let before = driver.counters();
+    let before = counters();
     let q = dev
         .create_queue(QueuePriority::Normal, QueueFlags::empty())
         .unwrap();
@@ -416,7 +426,7 @@ fn current_userspace_on_revision_1<T: Transport>(dev: &Device<T>, driver: &drv::
             "xor-u32",
         );
     }
-    let after = driver.counters();
+    let after = counters();
     assert_eq!(after.submits, before.submits, "no SUBMIT was made");
 
     // Sent anyway (past the library's checks), the driver answers as
@@ -585,7 +595,7 @@ fn current_userspace_on_a_revision_1_driver_in_process() {
     let driver = drv::Device::new(revision_1()).expect("driver");
     {
         let dev = Device::new(driver.open_inproc().expect("open")).expect("library open");
-        current_userspace_on_revision_1(&dev, &driver);
+        current_userspace_on_revision_1(&dev, driver.config(), &|| driver.counters());
     }
     assert!(driver.wait_idle(SEC));
     let c = driver.counters();
@@ -602,7 +612,7 @@ fn current_userspace_on_a_revision_1_driver_through_the_node() {
     let mounted = Mounted::new(driver.clone());
     {
         let dev = Device::open(mounted.path()).expect("library open");
-        current_userspace_on_revision_1(&dev, &driver);
+        current_userspace_on_revision_1(&dev, &config, &|| driver.counters());
     }
     // The cross-language scenario's Rust program (the userlib) gives the
     // transcript a revision-1 driver gives.
@@ -618,4 +628,74 @@ fn current_userspace_on_a_revision_1_driver_through_the_node() {
     );
     assert_eq!(got.lines().collect::<Vec<_>>(), want);
     mounted.finish();
+}
+
+// ------------------------------------------------------------------------
+// The same directions through the kernel module's /dev/softaccel0 (in the
+// QEMU guest: scripts/guest-tests.sh runs these ignored tests).
+
+fn kernel_module() -> KernelModule {
+    KernelModule::find().expect("the softaccel module")
+}
+
+/// The module's device-wide parameters back to the default driver, however
+/// the test ends.
+struct Restore<'a>(&'a KernelModule);
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.configure(&DeviceConfig::default());
+    }
+}
+
+#[test]
+#[ignore = "needs the softaccel kernel module: runs in the QEMU guest (scripts/guest-tests.sh)"]
+fn revision_1_userspace_works_unchanged_on_the_kernel_module() {
+    let r1 = frozen("r1");
+    let module = kernel_module();
+    let _restore = Restore(&module);
+    for (config, what) in [
+        (DeviceConfig::default(), "the current module"),
+        (revision_1(), "the module restricted to revision 1"),
+    ] {
+        module.configure(&config).expect("configure the module");
+        let want = old_userspace_transcript(
+            &r1,
+            config.revision,
+            config.core_revision,
+            config.effective_capabilities(),
+        );
+        let got = run_old_userspace(module.device_path());
+        assert_eq!(got, want, "old-userspace on {what}");
+        println!("old-userspace on {what}:\n{}", got.join("\n"));
+    }
+}
+
+#[test]
+#[ignore = "needs the softaccel kernel module: runs in the QEMU guest (scripts/guest-tests.sh)"]
+fn current_userspace_on_the_kernel_module_restricted_to_revision_1() {
+    let module = kernel_module();
+    let _restore = Restore(&module);
+    let config = revision_1();
+    module.configure(&config).expect("configure the module");
+    {
+        let dev = Device::open(module.device_path()).expect("library open");
+        current_userspace_on_revision_1(&dev, &config, &|| {
+            module.counters().expect("the module's counters")
+        });
+    }
+    let want = scenario::expected(Params {
+        revision: 1,
+        core_revision: 1,
+        page_size: config.page_size,
+        capabilities: config.effective_capabilities(),
+    });
+    let got = run_ok(
+        "compat-scenario",
+        Command::new(env!("CARGO_BIN_EXE_compat-scenario")).arg(module.device_path()),
+    );
+    assert_eq!(got.lines().collect::<Vec<_>>(), want);
+    assert!(module.wait_idle(SEC));
+    let c = module.counters().expect("the module's counters");
+    assert_eq!((c.files, c.bos, c.queues), (0, 0, 0), "{c:?}");
 }

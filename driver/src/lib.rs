@@ -27,6 +27,10 @@
 //! file `softaccel0`, whose `ioctl(2)`, `mmap` and `close` reach this
 //! driver as a kernel driver's would (served by the `softaccel-driverd`
 //! binary, or in-process with [`node::spawn`]).
+//!
+//! [`kmod`] reaches the same driver written as a kernel module
+//! (`driver/kmod`), so the same suites run against `/dev/softaccel0` in a
+//! QEMU guest.
 
 mod bo;
 mod control;
@@ -35,6 +39,7 @@ mod engine;
 mod exec;
 mod firmware;
 pub mod inproc;
+pub mod kmod;
 pub mod node;
 mod ops;
 mod perf;

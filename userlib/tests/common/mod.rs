@@ -7,7 +7,11 @@
 //!   process through FUSE, reached with `open`, `ioctl(2)`, `mmap` and
 //!   `close` by the library's file-descriptor transport.
 //!
-//! Both backends give the same names: `Driver` (derefs to the driver's
+//! - `kmod`: the softaccel kernel module's `/dev/softaccel0`, in the QEMU
+//!   guest only (`#[ignore]`d elsewhere; scripts/guest-tests.sh runs them
+//!   with `--ignored`), configured through the module's parameters.
+//!
+//! Every backend gives the same names: `Driver` (derefs to the driver's
 //! `Device`, for its counters and `Paused`), `Dev` (the library's device),
 //! `Tr` (the raw transport), `setup`, `setup_with`, `open`, `open_with`,
 //! `new_driver`, `transport`. Node tests fail when FUSE is unavailable
@@ -47,6 +51,20 @@ macro_rules! suite {
                 if !crate::common::node::available(stringify!($name)) {
                     return;
                 }
+                $body
+            })*
+        }
+        /// Through the kernel module's `/dev/softaccel0`: only in the QEMU
+        /// guest, where scripts/guest-tests.sh runs them with `--ignored`.
+        mod kmod {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use crate::common::kmod::*;
+            $($(#[$meta])*
+            #[ignore = "needs the softaccel kernel module: runs in the QEMU guest (scripts/guest-tests.sh)"]
+            fn $name() {
+                let _one_at_a_time = crate::common::kmod::exclusive();
                 $body
             })*
         }
@@ -204,6 +222,12 @@ pub mod node {
         }
     }
 
+    impl PauseSwitch for Driver {
+        fn set_paused(&self, paused: bool) {
+            self.device.set_paused(paused)
+        }
+    }
+
     impl Driver {
         /// The device file.
         pub fn path(&self) -> PathBuf {
@@ -291,17 +315,130 @@ pub mod node {
     }
 }
 
+pub mod kmod {
+    use super::*;
+    use drv::kmod::KernelModule;
+    use softaccel::FdTransport;
+    use std::path::PathBuf;
+    use std::sync::MutexGuard;
+    use std::time::Duration;
+
+    /// The module's parameters are device-wide: its tests run one at a time.
+    pub fn exclusive() -> MutexGuard<'static, ()> {
+        static ONE: Mutex<()> = Mutex::new(());
+        ONE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub type Tr = FdTransport;
+    pub type Dev = Device<Tr>;
+
+    /// The loaded module, configured as `config` asks; derefs to that
+    /// configuration and answers `counters()` and `wait_idle()` as the
+    /// driver crate's `Device` does.
+    pub struct Driver {
+        module: KernelModule,
+        config: drv::DeviceConfig,
+    }
+
+    impl Driver {
+        pub fn path(&self) -> PathBuf {
+            self.module.device_path().to_path_buf()
+        }
+
+        pub fn config(&self) -> &drv::DeviceConfig {
+            &self.config
+        }
+
+        pub fn counters(&self) -> drv::Counters {
+            self.module.counters().expect("the module's counters")
+        }
+
+        pub fn wait_idle(&self, timeout: Duration) -> bool {
+            self.module.wait_idle(timeout)
+        }
+    }
+
+    impl PauseSwitch for Driver {
+        fn set_paused(&self, paused: bool) {
+            self.module
+                .set_paused(paused)
+                .expect("the module's paused parameter")
+        }
+    }
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            // The next test starts from the default device, not this one.
+            let _ = self.module.set_paused(false);
+            let _ = self.module.configure(&drv::DeviceConfig::default());
+        }
+    }
+
+    pub fn new_driver(config: drv::DeviceConfig) -> Driver {
+        let module = KernelModule::find().expect("the softaccel module");
+        module.configure(&config).expect("configure the module");
+        module.set_paused(false).expect("unpause the module");
+        Driver { module, config }
+    }
+
+    pub fn setup() -> (Driver, Dev) {
+        setup_with(drv::DeviceConfig::default())
+    }
+
+    pub fn setup_with(config: drv::DeviceConfig) -> (Driver, Dev) {
+        let driver = new_driver(config);
+        let dev = open(&driver);
+        (driver, dev)
+    }
+
+    /// A raw transport: a new open of the device file. A kernel driver's
+    /// release has run when the last close returns, so no wait is needed.
+    pub fn transport(driver: &Driver) -> Tr {
+        transport_with(driver, NICE)
+    }
+
+    pub fn transport_with(driver: &Driver, creds: drv::Creds) -> Tr {
+        let fd = drv::node::open_with_creds(&driver.path(), creds).expect("open the device");
+        FdTransport::new(fd)
+    }
+
+    pub fn open(driver: &Driver) -> Dev {
+        open_with(driver, NICE)
+    }
+
+    pub fn open_with(driver: &Driver, creds: drv::Creds) -> Dev {
+        Device::new(transport_with(driver, creds)).expect("library open")
+    }
+}
+
 /// A host-visible BO of `size` bytes.
 pub fn bo<T: Transport>(dev: &Device<T>, size: u64) -> Bo<'_, T> {
     dev.create_bo(size, BoFlags::HOST_VISIBLE)
         .expect("create_bo")
 }
 
+/// A driver whose engines can be held, whichever backend serves it.
+pub trait PauseSwitch: Sync {
+    fn set_paused(&self, paused: bool);
+}
+
+impl PauseSwitch for drv::Device {
+    fn set_paused(&self, paused: bool) {
+        drv::Device::set_paused(self, paused)
+    }
+}
+
+impl PauseSwitch for Arc<drv::Device> {
+    fn set_paused(&self, paused: bool) {
+        drv::Device::set_paused(self, paused)
+    }
+}
+
 /// Pauses the driver's engines until dropped, to hold work in flight.
-pub struct Paused<'a>(pub &'a drv::Device);
+pub struct Paused<'a>(pub &'a dyn PauseSwitch);
 
 impl<'a> Paused<'a> {
-    pub fn new(d: &'a drv::Device) -> Self {
+    pub fn new(d: &'a dyn PauseSwitch) -> Self {
         d.set_paused(true);
         Paused(d)
     }
