@@ -438,7 +438,44 @@ static int sa_counters_show(struct seq_file *m, void *unused)
 	seq_printf(m, "cmds_completed %lld\n", atomic64_read(&sa_dev.cmds));
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(sa_counters);
+
+static int sa_counters_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sa_counters_show, inode->i_private);
+}
+
+/*
+ * Writing the file resets every total (these lines, get-counters' and the
+ * engines' in get-status): a test suite starts each test from a fresh
+ * device's counters, as the FUSE driver's tests do with a new Device. The
+ * live counts stay.
+ */
+static ssize_t sa_counters_write(struct file *file, const char __user *buf,
+				 size_t len, loff_t *pos)
+{
+	u32 i;
+
+	for (i = 0; i < READ_ONCE(sa_dev.nr_engines); i++) {
+		atomic64_set(&sa_dev.engines[i].busy_ns, 0);
+		atomic64_set(&sa_dev.engines[i].completed, 0);
+	}
+	atomic64_set(&sa_dev.bytes, 0);
+	atomic64_set(&sa_dev.errors, 0);
+	atomic64_set(&sa_dev.submits, 0);
+	atomic64_set(&sa_dev.completed, 0);
+	atomic64_set(&sa_dev.cancelled, 0);
+	atomic64_set(&sa_dev.cmds, 0);
+	return len;
+}
+
+static const struct file_operations sa_counters_fops = {
+	.owner = THIS_MODULE,
+	.open = sa_counters_open,
+	.read = seq_read,
+	.write = sa_counters_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static int __init sa_init(void)
 {
@@ -462,7 +499,7 @@ static int __init sa_init(void)
 		goto stop;
 	/* Absent when debugfs is: the counters are for tests only. */
 	sa_debugfs = debugfs_create_dir("softaccel", NULL);
-	debugfs_create_file("counters", 0444, sa_debugfs, NULL, &sa_counters_fops);
+	debugfs_create_file("counters", 0644, sa_debugfs, NULL, &sa_counters_fops);
 	pr_info("softaccel: /dev/%s, revision %u, accel core revision %u\n",
 		sa_misc.name, cfg.revision, cfg.core_revision);
 	return 0;

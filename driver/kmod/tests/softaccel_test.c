@@ -1285,6 +1285,13 @@ static void test_module_knobs(uint32_t rev, uint32_t core)
 	      counter("pending_submissions"), counter("bos"), counter("files"));
 	CHECK_ERR(set_module_param("paused", "0"), 0);
 	close(fd2);
+	/* Writing the counters file resets the totals. */
+	fd = open(COUNTERS, O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && write(fd, "0\n", 2) == 2, "write %s", COUNTERS);
+	if (fd >= 0)
+		close(fd);
+	CHECK(counter("submits") == 0 && counter("cmds_completed") == 0 &&
+	      counter("submissions_completed") == 0, "totals reset");
 }
 
 /* Closing a file with work queued and running frees everything. */
