@@ -15,6 +15,43 @@ use crate::target::Target;
 /// each run of bytes as (x86_64 offset, i386 offset, length).
 pub(super) type I386Layout = (String, Vec<(u32, u32, u32)>);
 
+/// Function-like macros of the kernel's common headers that a callback
+/// named after an ioctl would call instead (`ops->swap(...)` expands
+/// `swap`): such a callback gets a `_` appended.
+const KERNEL_FN_MACROS: &[&str] = &[
+    "swap",
+    "min",
+    "max",
+    "min3",
+    "max3",
+    "min_t",
+    "max_t",
+    "clamp",
+    "clamp_t",
+    "clamp_val",
+    "abs",
+    "likely",
+    "unlikely",
+    "get_user",
+    "put_user",
+    "offsetof",
+    "container_of",
+    "barrier",
+    "struct_size",
+    "array_size",
+    "wait_event",
+    "wake_up",
+    "kfree_rcu",
+    "rcu_dereference",
+    "kmalloc",
+    "kzalloc",
+    "kvmalloc",
+    "kcalloc",
+    "krealloc",
+    "alloc_pages",
+    "get_free_pages",
+];
+
 /// One user-ptr array of an ioctl's argument, as a handler treats it.
 pub(super) struct Array {
     /// The callback's parameter and the handler's local.
@@ -242,7 +279,10 @@ impl Gen<'_> {
     /// The callback's name in the ops table.
     pub(super) fn cb_name(&self, io: &Ioctl) -> String {
         let n = snake(&io.name);
-        if is_reserved_word(&n) || ["revision", "privileged", "control"].contains(&n.as_str()) {
+        if is_reserved_word(&n)
+            || ["revision", "privileged", "control"].contains(&n.as_str())
+            || KERNEL_FN_MACROS.contains(&n.as_str())
+        {
             n + "_"
         } else {
             n
@@ -479,12 +519,12 @@ impl Gen<'_> {
             let call_args = match (&io.arg, &i386) {
                 (None, _) => vec!["ops".to_string(), "file".to_string()],
                 (Some(_), None) => vec!["ops".into(), "file".into(), "cmd".into(), "uarg".into()],
-                (Some(_), Some((cmd, _))) => vec![
+                (Some(_), Some(_)) => vec![
                     "ops".into(),
                     "file".into(),
                     "cmd".into(),
                     "uarg".into(),
-                    format!("{p}_is_i386(compat) && cmd == {cmd}"),
+                    "compat".into(),
                 ],
             };
             cases.push((nr, name, call_args));
@@ -610,7 +650,7 @@ impl Gen<'_> {
             "void __user *uarg".to_string(),
         ];
         if i386.is_some() {
-            params.push("bool i386_layout".to_string());
+            params.push("bool compat".to_string());
         }
         let mut out = comment(
             0,
@@ -643,6 +683,16 @@ impl Gen<'_> {
         out += &self.array_decls(&arrays);
         if copies_in || copies_out {
             out += "\tsize_t ksize;\n";
+        }
+        if i386.is_some() {
+            let head = format!("\tbool i386_layout = {p}_is_i386(compat) &&");
+            let col = super::width_at(0, "\tbool i386_layout = ");
+            out += &format!(
+                "{head}\n{}{}cmd == {};\n",
+                tabs(col / 8),
+                " ".repeat(col % 8),
+                self.i386_cmd_macro(io)
+            );
         }
         out += "\tint ret;\n\n";
         if transport {
@@ -683,7 +733,7 @@ impl Gen<'_> {
             out += "\tif (_IOC_DIR(cmd) & _IOC_WRITE) {\n";
             if let Some((_, segs)) = i386 {
                 h.i386 = true;
-                let _ = segs;
+                h.i386_in = !segs.is_empty();
                 out += "\t\tif (i386_layout)\n";
                 out += &call(
                     3,
@@ -691,8 +741,8 @@ impl Gen<'_> {
                     &[
                         "karg".into(),
                         "uarg".into(),
-                        format!("{p}_{}_i386", snake(&s.name)),
-                        format!("ARRAY_SIZE({p}_{}_i386)", snake(&s.name)),
+                        format!("{p}_{}_i386", snake(&io.name)),
+                        format!("ARRAY_SIZE({p}_{}_i386)", snake(&io.name)),
                         "usize".into(),
                     ],
                     ");",
@@ -739,6 +789,7 @@ impl Gen<'_> {
             let normal = "if (copy_to_user(uarg, karg, min(usize, ksize)))\n".to_string();
             if let Some((_, _)) = i386 {
                 h.i386 = true;
+                h.i386_out = true;
                 out.push_str("\t\tif (i386_layout)\n");
                 out.push_str(&call(
                     3,
@@ -746,8 +797,8 @@ impl Gen<'_> {
                     &[
                         "uarg".into(),
                         "karg".into(),
-                        format!("{p}_{}_i386", snake(&s.name)),
-                        format!("ARRAY_SIZE({p}_{}_i386)", snake(&s.name)),
+                        format!("{p}_{}_i386", snake(&io.name)),
+                        format!("ARRAY_SIZE({p}_{}_i386)", snake(&io.name)),
                         "usize".into(),
                     ],
                     ");",
@@ -784,10 +835,15 @@ impl Gen<'_> {
         }
         out += "\treturn ret;\n}\n\n";
         if let Some((_, segs)) = i386 {
+            let (cmd, _) = i386.map(|x| (x.0.clone(), ())).unwrap_or_default();
             let mut table = format!(
-                "/* Where each member of a {ty} is in the i386 layout. */\n\
+                "/* The i386 command of {}, whose argument's layout differs there. */\n\
+                 #define {} \\\n\t{cmd}\n\n\
+                 /* Where each member of a {ty} is in the i386 layout. */\n\
                  static const struct {p}_i386_seg {p}_{}_i386[] = {{\n",
-                snake(&s.name)
+                crate::names::upper(&io.name),
+                self.i386_cmd_macro(io),
+                snake(&io.name)
             );
             for (n, c, l) in segs {
                 table += &format!("\t{{ {n}, {c}, {l} }},\n");
@@ -796,6 +852,11 @@ impl Gen<'_> {
             out = table + &out;
         }
         out
+    }
+
+    /// `<P>_<IOCTL>_I386_CMD`, the i386 command macro of the `.c`.
+    fn i386_cmd_macro(&self, io: &Ioctl) -> String {
+        format!("{}_{}_I386_CMD", self.pu, crate::names::upper(&io.name))
     }
 
     /// For an ioctl whose argument's i386 layout differs from x86_64's
@@ -877,7 +938,7 @@ impl Gen<'_> {
 }
 
 /// The static helpers of the i386 conversion (one `.c`).
-pub(super) fn i386_helpers(p: &str) -> String {
+pub(super) fn i386_helpers(p: &str, read: bool, write: bool) -> String {
     let mut out = comment(
         0,
         &[
@@ -897,7 +958,17 @@ pub(super) fn i386_helpers(p: &str) -> String {
     );
     out += &format!("static bool {p}_is_i386(bool compat)\n{{\n");
     out += "\treturn compat && IS_ENABLED(CONFIG_X86_64);\n}\n\n";
-    out += &comment(
+    if read {
+        out += &i386_in(p);
+    }
+    if write {
+        out += &i386_out(p);
+    }
+    out
+}
+
+fn i386_in(p: &str) -> String {
+    let mut out = comment(
         0,
         &["Reads an argument of usize bytes in the i386 layout into the native karg.".to_string()],
     );
@@ -929,7 +1000,11 @@ pub(super) fn i386_helpers(p: &str) -> String {
         ");",
     );
     out += "\tkfree(buf);\n\treturn 0;\n}\n\n";
-    out += &comment(
+    out
+}
+
+fn i386_out(p: &str) -> String {
+    let mut out = comment(
         0,
         &["Writes the native karg back as usize bytes of the i386 layout.".to_string()],
     );

@@ -88,6 +88,10 @@ fn width_at(col: usize, s: &str) -> usize {
         .fold(col, |c, ch| if ch == '\t' { c / 8 * 8 + 8 } else { c + 1 })
 }
 
+fn last_line(s: &str) -> &str {
+    s.rsplit('\n').next().unwrap_or(s)
+}
+
 /// `head` + the arguments + `tail` at `indent` tabs: one line when it fits
 /// [`WIDTH`], else broken after commas with the continuation aligned
 /// under the first argument (checkpatch's alignment rule). `head` ends
@@ -98,7 +102,18 @@ fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
     if width_at(0, &one) <= WIDTH || args.len() < 2 {
         return one + "\n";
     }
-    let col = width_at(0, &lead);
+    let mut lead = lead;
+    let mut col = width_at(0, &lead);
+    // A name so long that even the first argument passes checkpatch's
+    // 100 columns: the return type goes on a line of its own, as kernel
+    // code does for long definitions.
+    if indent == 0
+        && width_at(0, &format!("{lead}{},", args[0])) > 100
+        && let Some((ret, rest)) = lead.clone().rsplit_once(' ')
+    {
+        lead = format!("{ret}\n{rest}");
+        col = width_at(0, rest);
+    }
     let cont = format!("{}{}", tabs(col / 8), " ".repeat(col % 8));
     let mut out = String::new();
     let mut cur = lead;
@@ -112,7 +127,7 @@ fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
         if fresh {
             cur += &piece;
             fresh = false;
-        } else if width_at(0, &format!("{cur} {piece}")) > WIDTH {
+        } else if width_at(0, &format!("{} {piece}", last_line(&cur))) > WIDTH {
             out += cur.trim_end();
             out += "\n";
             cur = format!("{cont}{piece}");
@@ -501,6 +516,8 @@ struct Helpers {
     array_in: bool,
     array_out: bool,
     i386: bool,
+    i386_in: bool,
+    i386_out: bool,
 }
 
 impl Helpers {
@@ -655,7 +672,7 @@ impl Helpers {
             out += "}\n\n";
         }
         if self.i386 {
-            out += &dispatch::i386_helpers(p);
+            out += &dispatch::i386_helpers(p, self.i386_in, self.i386_out);
         }
         out
     }
