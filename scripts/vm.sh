@@ -46,9 +46,10 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 prog="vm.sh"
 
-usage() {
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 125
+usage() { # the header's first lines; exit status $1
+  sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+  echo "(see the comment at the top of $0 for the environment it reads)" >&2
+  exit "$1"
 }
 
 die() {
@@ -60,7 +61,7 @@ module=c
 while (($#)); do
   case "$1" in
     --module)
-      (($# >= 2)) || usage
+      (($# >= 2)) || usage 125
       module="$2"
       shift 2
       ;;
@@ -72,7 +73,7 @@ while (($#)); do
       module=""
       shift
       ;;
-    -h | --help) usage ;;
+    -h | --help) usage 0 ;;
     --)
       shift
       break
@@ -81,7 +82,7 @@ while (($#)); do
     *) break ;;
   esac
 done
-(($#)) || usage
+(($#)) || usage 125
 
 case "$module" in
   "") kmod_dir="" ;;
@@ -273,7 +274,7 @@ done
 
 read -r t0 _ </proc/uptime
 # CMD gets only the environment run.sh gives it, not init's.
-chroot /host /usr/bin/env -i /bin/bash /tmp/uabi-vm/run.sh </dev/null >&3
+chroot /host /usr/bin/env -i /bin/bash /tmp/uabi-vm/run.sh </dev/null >&3 3>&-
 status=$?
 read -r t1 _ </proc/uptime
 echo "$t0 $t1" >/out/times
