@@ -382,8 +382,8 @@ fn drm_table() {
 
 /// What the generated `.c` files need from the kernel, for a userspace
 /// build of them: types, errnos, helpers with the kernel's semantics, and
-/// user memory as plain memory (a pointer below 4096 faults, as a NULL
-/// user pointer does in the kernel).
+/// user memory as the Rust tests model it (`BufferMem`: `ulen` bytes at
+/// `ubase`, anything else faults).
 const SHIM: &str = r#"
 #include <stdbool.h>
 #include <stddef.h>
@@ -433,29 +433,38 @@ static inline void *memchr_inv(const void *p, int c, size_t n)
 			return (void *)(b + i);
 	return NULL;
 }
-static inline bool uaddr_bad(const void *p, size_t n)
+/* User memory: ulen bytes at address ubase, as the Rust tests' BufferMem. */
+extern u8 *umem;
+extern u64 ubase, ulen;
+static inline u8 *uaddr(const void *p, size_t n)
 {
-	return n && (uintptr_t)p < 4096;
+	u64 a = (u64)(uintptr_t)p;
+	if (a < ubase || a - ubase > ulen || n > ulen - (a - ubase))
+		return NULL;
+	return umem + (a - ubase);
 }
 static inline unsigned long copy_from_user(void *d, const void *s, size_t n)
 {
-	if (uaddr_bad(s, n))
-		return n;
-	memcpy(d, s, n);
+	u8 *u = uaddr(s, n);
+	if (!u)
+		return n ? n : 1;
+	memcpy(d, u, n);
 	return 0;
 }
 static inline unsigned long copy_to_user(void *d, const void *s, size_t n)
 {
-	if (uaddr_bad(d, n))
-		return n;
-	memcpy(d, s, n);
+	u8 *u = uaddr(d, n);
+	if (!u)
+		return n ? n : 1;
+	memcpy(u, s, n);
 	return 0;
 }
 static inline int check_zeroed_user(const void *p, size_t n)
 {
-	if (uaddr_bad(p, n))
+	u8 *u = uaddr(p, n);
+	if (!u)
 		return -EFAULT;
-	return memchr_inv(p, 0, n) == NULL;
+	return memchr_inv(u, 0, n) == NULL;
 }
 static inline int copy_struct_from_user(void *dst, size_t ksize, const void *src, size_t usize)
 {
@@ -622,6 +631,7 @@ fn validate_and_clear_match_the_rust_kernel_crates() {
     // `<errno> <hex after clear_out>`.
     let mut main = String::from(
         "#include <stdio.h>\n#include \"softaccel/c/kernel/softaccel_kernel.h\"\n\
+         u8 *umem;\nu64 ubase, ulen;\n\
          static void hex_in(u8 *b, size_t n, const char *s)\n{\n\
          \tfor (size_t i = 0; i < n; i++) {\n\t\tunsigned x;\n\
          \t\tsscanf(s + 2 * i, \"%2x\", &x);\n\t\tb[i] = (u8)x;\n\t}\n}\n\
@@ -748,6 +758,392 @@ fn validate_and_clear_match_the_rust_kernel_crates() {
         diffs
             .iter()
             .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// The Rust side of the dispatch comparison: every handler succeeds;
+/// submit reads every command (so that a bad one fails the call, as the
+/// C dispatcher's up-front validation does), perf_stats writes every
+/// counter (the C dispatcher copies its zeroed buffer back whole).
+struct Quiet {
+    accel_rev: u32,
+    soft_rev: u32,
+}
+
+impl accel_kernel::Ops for Quiet {
+    type File = ();
+    fn accel_revision(&self) -> u32 {
+        self.accel_rev
+    }
+    fn get_param(&self, _: &(), _: &mut accel_kernel::uapi::GetParam) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn set_param(&self, _: &(), _: &mut accel_kernel::uapi::SetParam) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn bo_create(&self, _: &(), _: &mut accel_kernel::uapi::BoCreate) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn bo_info(&self, _: &(), _: &mut accel_kernel::uapi::BoInfo) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn bo_destroy(&self, _: &(), _: &mut accel_kernel::uapi::BoDestroy) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn queue_create(&self, _: &(), _: &mut accel_kernel::uapi::QueueCreate) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn queue_destroy(&self, _: &(), _: &mut accel_kernel::uapi::QueueDestroy) -> Result<(), Errno> {
+        Ok(())
+    }
+}
+
+use softaccel_kernel::operations as sops;
+use softaccel_kernel::uapi as su;
+use uabi_runtime::Errno;
+
+impl softaccel_kernel::Ops for Quiet {
+    fn softaccel_revision(&self) -> u32 {
+        self.soft_rev
+    }
+    fn submit(
+        &self,
+        _: &(),
+        _: &mut su::Submit,
+        cmds: softaccel_kernel::UserArray<'_, su::Cmd>,
+    ) -> Result<(), Errno> {
+        for i in 0..cmds.len() {
+            cmds.read(i)?;
+        }
+        Ok(())
+    }
+    fn wait(&self, _: &(), _: &mut su::Wait) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn perf_stats(
+        &self,
+        _: &(),
+        _: &mut su::PerfStats,
+        counters: softaccel_kernel::UserArray<'_, su::PerfCounter>,
+    ) -> Result<(), Errno> {
+        for i in 0..counters.len() {
+            counters.write(i, &su::PerfCounter::ZERO)?;
+        }
+        Ok(())
+    }
+    fn queue_info(&self, _: &(), _: &mut su::QueueInfo) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn op_get_status(
+        &self,
+        _: &(),
+        _: sops::GetStatusRequest<'_>,
+        _: &mut sops::GetStatusReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn op_get_counters(
+        &self,
+        _: &(),
+        _: sops::GetCountersRequest<'_>,
+        _: &mut sops::GetCountersReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn op_set_power_state(
+        &self,
+        _: &(),
+        _: sops::SetPowerStateRequest<'_>,
+        _: &mut sops::SetPowerStateReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn op_reset_queue(
+        &self,
+        _: &(),
+        _: sops::ResetQueueRequest<'_>,
+        _: &mut sops::ResetQueueReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn op_get_tunables(
+        &self,
+        _: &(),
+        _: sops::GetTunablesRequest<'_>,
+        _: &mut sops::GetTunablesReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn op_set_tunables(
+        &self,
+        _: &(),
+        _: sops::SetTunablesRequest<'_>,
+        _: &mut sops::SetTunablesReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn op_fw_command(
+        &self,
+        _: &(),
+        _: sops::FwCommandRequest<'_>,
+        _: &mut sops::FwCommandReply<'_, '_>,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn ring_queue_create(&self, _: &(), _: &mut su::RingQueueCreate) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn doorbell(&self, _: &(), _: &mut su::Doorbell) -> Result<(), Errno> {
+        Ok(())
+    }
+}
+
+const UBASE: u64 = 0x10000;
+const ULEN: usize = 4096;
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// The C `softaccel_dispatch` (built for userspace) and the Rust
+/// `softaccel_kernel::dispatch` answer the same commands on the same
+/// caller memory with the same errno and leave the same memory behind:
+/// magic and nr, revisions, direction bits, caller sizes (shorter,
+/// longer, zero tails and not, under zero-extend and strict), faults,
+/// validation, user-ptr arrays (bounds, NULL, element validation,
+/// copy-out) and copy-back. CONTROL is left out: its handler is the
+/// control part's, not generated here yet.
+#[test]
+fn dispatch_matches_the_rust_kernel_crates() {
+    if !have("gcc") {
+        uabi_test_support::skipped("C kernel side behaviour (dispatch)", "no gcc");
+        return;
+    }
+    let root = repo_root();
+    let soft = load(&root.join("spec/softaccel.yaml"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_kernel_dispatch");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    write_tree(&soft, &dir);
+    for h in SHADOWED {
+        let p = dir.join("shadow").join(h);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "").unwrap();
+    }
+    std::fs::write(dir.join("shim.h"), SHIM).unwrap();
+
+    // C ops: every callback succeeds; revisions from the case.
+    let mut main = String::from(
+        "#include <stdio.h>\n#include \"softaccel/c/kernel/softaccel_kernel.h\"\n\
+         u8 *umem;\nu64 ubase, ulen;\nstatic u32 soft_rev, accel_rev;\n\
+         static u32 srev(struct file *f) { (void)f; return soft_rev; }\n\
+         static u32 arev(struct file *f) { (void)f; return accel_rev; }\n",
+    );
+    let accel = soft.includes[0].as_ref();
+    for (m, p) in [(accel, "accel"), (soft.as_ref(), "softaccel")] {
+        for io in &m.ioctls {
+            if io.name == "control" {
+                continue;
+            }
+            let arg = io.arg.as_ref().map(|a| {
+                let s = m.struct_(a);
+                format!(", {} *a", c::aggregate_tag(m, s))
+            });
+            let extra = match io.name.as_str() {
+                "submit" => ", const struct softaccel_cmd *c",
+                "perf-stats" => ", struct softaccel_perf_counter *c",
+                _ => "",
+            };
+            writeln!(
+                main,
+                "static int {p}_cb_{n}(struct file *f{}{extra}) {{ (void)f; return 0; }}",
+                arg.unwrap_or_default(),
+                n = uabi::names::snake(&io.name)
+            )
+            .unwrap();
+        }
+    }
+    main += "static const struct accel_ops aops = {\n\t.revision = arev,\n";
+    for io in &accel.ioctls {
+        let n = uabi::names::snake(&io.name);
+        writeln!(main, "\t.{n} = accel_cb_{n},").unwrap();
+    }
+    main +=
+        "};\nstatic const struct softaccel_ops sops = {\n\t.accel = &aops,\n\t.revision = srev,\n";
+    for io in soft.ioctls.iter().filter(|io| io.name != "control") {
+        let n = uabi::names::snake(&io.name);
+        writeln!(main, "\t.{n} = softaccel_cb_{n},").unwrap();
+    }
+    main += "};\n\
+        static void hex_in(u8 *b, size_t n, const char *s)\n{\n\
+        \tfor (size_t i = 0; i < n; i++) {\n\t\tunsigned x;\n\
+        \t\tsscanf(s + 2 * i, \"%2x\", &x);\n\t\tb[i] = (u8)x;\n\t}\n}\n\
+        int main(void)\n{\n\tstatic char line[65536];\n\tstatic u8 mem[4096];\n\
+        \tstruct file file = { 0 };\n\tumem = mem;\n\tubase = 0x10000;\n\tulen = sizeof(mem);\n\
+        \twhile (fgets(line, sizeof(line), stdin)) {\n\
+        \t\tunsigned cmd;\n\t\tunsigned long long arg;\n\t\tint off;\n\
+        \t\tsscanf(line, \"%u %u %x %llx %n\", &soft_rev, &accel_rev, &cmd, &arg, &off);\n\
+        \t\thex_in(mem, sizeof(mem), line + off);\n\
+        \t\tlong ret = softaccel_dispatch(&sops, &file, cmd, arg, false);\n\
+        \t\tu64 h = 0xcbf29ce484222325ULL;\n\
+        \t\tfor (size_t i = 0; i < sizeof(mem); i++)\n\
+        \t\t\th = (h ^ mem[i]) * 0x100000001b3ULL;\n\
+        \t\tprintf(\"%ld %016llx\\n\", -ret, (unsigned long long)h);\n\t}\n\treturn 0;\n}\n";
+    std::fs::write(dir.join("main.c"), main).unwrap();
+    let exe = dir.join("dispatch");
+    let out = Command::new("gcc")
+        .current_dir(&dir)
+        .args([
+            "-std=gnu11",
+            "-O1",
+            "-Wall",
+            "-Werror",
+            "-Wno-unused-function",
+        ])
+        .args(["-Ishadow", "-I.", "-include", "shim.h", "-o"])
+        .arg(&exe)
+        .args([
+            "main.c",
+            "accel/c/kernel/accel_kernel.c",
+            "softaccel/c/kernel/softaccel_kernel.c",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the userspace build of the C dispatcher failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // (nr, declared size, declared direction) of every ioctl but CONTROL.
+    let mut ioctls: Vec<(u8, u32, uabi::ioc::Dir)> = Vec::new();
+    for m in [accel, soft.as_ref()] {
+        for io in m.ioctls.iter().filter(|io| io.name != "control") {
+            let size = m.arg_size(io, uabi::target::Target::X86_64);
+            ioctls.push((io.nr, size, io.dir));
+        }
+    }
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut input = String::new();
+    let mut expected = Vec::new();
+    for case in 0..4000u32 {
+        let (nr, size, dir) = ioctls[(rng.next() % ioctls.len() as u64) as usize];
+        let nr = if rng.next().is_multiple_of(16) {
+            (rng.next() % 256) as u8
+        } else {
+            nr
+        };
+        let magic = if rng.next().is_multiple_of(32) {
+            (rng.next() % 256) as u8
+        } else {
+            0x64
+        };
+        let size = match rng.next() % 8 {
+            0 => size.saturating_sub((rng.next() % 16) as u32),
+            1 => size + (rng.next() % 24) as u32,
+            2 => (rng.next() % 300) as u32,
+            _ => size,
+        };
+        let (cin, cout) = match rng.next() % 6 {
+            0 => (false, false),
+            1 => (true, false),
+            2 => (false, true),
+            3 => (true, true),
+            _ => (dir.copies_in(), dir.copies_out()),
+        };
+        let cmd = uabi_runtime::ioc::encode(cin, cout, magic, nr, size);
+        let arg = match rng.next() % 10 {
+            0 => 0,
+            1 => UBASE + ULEN as u64 - 16,
+            2 => UBASE + 8 * (rng.next() % 8),
+            _ => UBASE,
+        };
+        // The argument region, then commands and counters at +1024.
+        let mut mem = vec![0u8; ULEN];
+        let head = rng.bytes(320);
+        mem[..320].copy_from_slice(&head);
+        for _ in 0..(rng.next() % 3) {
+            // A pointer to the array region, and small counts, where a
+            // struct may hold them.
+            let at = (rng.next() % 4 * 8) as usize;
+            let ptr = UBASE + 1024 + 64 * (rng.next() % 4);
+            mem[at..at + 8].copy_from_slice(&ptr.to_le_bytes());
+            let cat = (8 + rng.next() % 6 * 4) as usize;
+            let n = (rng.next() % 5) as u32;
+            mem[cat..cat + 4].copy_from_slice(&n.to_le_bytes());
+        }
+        let tail = rng.bytes(ULEN - 1024);
+        for (i, b) in tail.iter().enumerate() {
+            // Mostly valid commands (opcode and flags small, pad zero).
+            if i % 64 >= 8 {
+                mem[1024 + i] = *b
+                    & if rng.next().is_multiple_of(8) {
+                        0xff
+                    } else {
+                        0
+                    };
+            }
+        }
+        let soft_rev = 1 + case % 3;
+        let accel_rev = 1 + (case / 3) % 2;
+        let hex: String = mem.iter().map(|b| format!("{b:02x}")).collect();
+        writeln!(input, "{soft_rev} {accel_rev} {cmd:x} {arg:x} {hex}").unwrap();
+        let ops = Quiet {
+            accel_rev,
+            soft_rev,
+        };
+        let mut buf = mem.clone();
+        let errno = {
+            let umem = uabi_runtime::BufferMem::new(UBASE, &mut buf);
+            match softaccel_kernel::dispatch(&ops, &(), &umem, cmd, arg) {
+                Ok(()) => 0,
+                Err(e) => e.0,
+            }
+        };
+        expected.push((
+            format!("case {case}: cmd {cmd:#x} arg {arg:#x} revs {soft_rev}/{accel_rev}"),
+            format!("{errno} {:016x}", fnv(&buf)),
+        ));
+    }
+    let cases = dir.join("cases.txt");
+    std::fs::write(&cases, &input).unwrap();
+    let out = Command::new(&exe)
+        .stdin(std::fs::File::open(&cases).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the C dispatcher's driver failed: {:?}",
+        out.status
+    );
+    let got = String::from_utf8_lossy(&out.stdout);
+    let got: Vec<&str> = got.lines().collect();
+    assert_eq!(got.len(), expected.len());
+    let ok = expected.iter().filter(|(_, w)| w.starts_with("0 ")).count();
+    assert!(
+        ok * 20 > expected.len() && ok * 20 < expected.len() * 19,
+        "{ok} of {} calls succeeded: the inputs do not exercise dispatch",
+        expected.len()
+    );
+    let diffs: Vec<String> = expected
+        .iter()
+        .zip(&got)
+        .filter(|((_, want), have)| want != *have)
+        .map(|((what, want), have)| format!("{what}: Rust {want}, C {have}"))
+        .collect();
+    assert!(
+        diffs.is_empty(),
+        "{} of {} calls differ between the C and the Rust dispatch, e.g.:\n{}",
+        diffs.len(),
+        expected.len(),
+        diffs
+            .iter()
+            .take(12)
             .cloned()
             .collect::<Vec<_>>()
             .join("\n")
