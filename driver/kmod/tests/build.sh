@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the module's guest test program static, for x86_64 and for i386
+# (the latter runs through the driver's compat_ioctl on the 64-bit kernel),
+# and the x86_64 GET_PARAM dispatch benchmark:
+#   driver/kmod/tests/build.sh OUTDIR
+#     -> OUTDIR/softaccel_test{,32}, OUTDIR/bench_get_param
+# The i386 build uses SSE arithmetic so that its add-f32 reference rounds
+# exactly as the device does (x87 would round twice).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+out="${1:?usage: build.sh OUTDIR}"
+mkdir -p "$out"
+flags=(-std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -I "$root/generated/softaccel/c")
+gcc "${flags[@]}" -o "$out/softaccel_test" "$here/softaccel_test.c"
+gcc "${flags[@]}" -o "$out/bench_get_param" "$here/bench_get_param.c"
+if command -v i686-linux-gnu-gcc >/dev/null; then
+  i686-linux-gnu-gcc "${flags[@]}" -msse2 -mfpmath=sse -o "$out/softaccel_test32" "$here/softaccel_test.c"
+else
+  echo "SKIPPED i386 softaccel_test: i686-linux-gnu-gcc is not installed" >&2
+fi
