@@ -143,9 +143,6 @@ u32 sa_device_capabilities_at(u32 rev)
 		caps &= ~SOFTACCEL_DEVICE_CAPS_QUEUE_INFO;
 	if (rev < 3)
 		caps &= ~(SOFTACCEL_DEVICE_CAPS_CONTROL | SOFTACCEL_DEVICE_CAPS_RINGS);
-	/* Built without the generated control part: no CONTROL (Kbuild). */
-	if (!SA_HAS_CONTROL)
-		caps &= ~SOFTACCEL_DEVICE_CAPS_CONTROL;
 	return caps;
 }
 
@@ -251,9 +248,7 @@ static const struct softaccel_ops sa_ops = {
 	.queue_info = sa_queue_info,
 	.ring_queue_create = sa_ring_queue_create,
 	.doorbell = sa_doorbell,
-#if SA_HAS_CONTROL
 	.control = &sa_control_ops,
-#endif
 };
 
 const struct softaccel_ops *softaccel_file_ops(struct file *file)

@@ -85,7 +85,6 @@ static struct sa_bo *sa_region_new(const struct sa_file *f, u32 entries,
 	return bo;
 }
 
-#if SA_HAS_RINGS
 /*
  * The ring protocol through the generated consumer and producer (the ring
  * part of the generated code): each entry copied once and validated, the
@@ -180,106 +179,6 @@ static void sa_ring_clear_need_wakeup(struct sa_ring *r)
 	softaccel_submit_ring_consumer_clear_need_wakeup(&r->cons);
 	mutex_unlock(&r->cons_lock);
 }
-#else
-/*
- * The ring protocol written here, for generated code without its ring
- * part: the same layout and rules (uapi header), the indices kept in the
- * kernel, acquire/release on the shared indices.
- */
-static int sa_ring_init(struct sa_ring *r)
-{
-	*sa_ring_u32(r->sregion, SOFTACCEL_RING_ENTRIES_OFFSET) = r->sentries;
-	*sa_ring_u32(r->cregion, SOFTACCEL_RING_ENTRIES_OFFSET) = r->centries;
-	return 0;
-}
-
-/* Free slots of the complete ring, or -EPIPE; called with r->lock held. */
-static int sa_ring_space(struct sa_ring *r)
-{
-	/* Pairs with userspace's release store: the slots it read are free. */
-	u32 cons = smp_load_acquire(sa_ring_u32(r->cregion,
-						 SOFTACCEL_RING_CONSUMER_OFFSET));
-	u32 used = r->cprod - cons;
-
-	return used > r->centries ? -EPIPE : r->centries - used;
-}
-
-/* Writes and publishes one completion; called with r->lock held. */
-static int sa_ring_write(struct sa_ring *r, const struct softaccel_ring_completion *e)
-{
-	struct softaccel_ring_completion *slot;
-
-	if (sa_ring_space(r) <= 0)
-		return -EPIPE;
-	slot = (struct softaccel_ring_completion *)
-	       ((u8 *)r->cregion->vaddr + SOFTACCEL_RING_HEADER_SIZE) +
-	       (r->cprod & (r->centries - 1));
-	memcpy(slot, e, sizeof(*e));
-	r->cprod++;
-	/* The entry is written before userspace can see the index move. */
-	smp_store_release(sa_ring_u32(r->cregion, SOFTACCEL_RING_PRODUCER_OFFSET),
-			  r->cprod);
-	return 0;
-}
-
-/* Entries published and not yet taken, or -EPIPE beyond the ring size. */
-static int sa_ring_available(struct sa_ring *r)
-{
-	/* Pairs with userspace's release store: the entries are written. */
-	u32 prod = smp_load_acquire(sa_ring_u32(r->sregion,
-						 SOFTACCEL_RING_PRODUCER_OFFSET));
-	u32 n = prod - READ_ONCE(r->scons);
-
-	return n > r->sentries ? -EPIPE : n;
-}
-
-/* Takes the next entry, validated (*check): 1, 0 when empty, or -EPIPE. */
-static int sa_ring_pop(struct sa_ring *r, struct softaccel_ring_cmd *e, int *check)
-{
-	const struct softaccel_ring_cmd *slot;
-	int n = sa_ring_available(r);
-
-	if (n <= 0)
-		return n;
-	slot = (const struct softaccel_ring_cmd *)
-	       ((u8 *)r->sregion->vaddr + SOFTACCEL_RING_HEADER_SIZE) +
-	       (r->scons & (r->sentries - 1));
-	memcpy(e, slot, sizeof(*e));
-	WRITE_ONCE(r->scons, r->scons + 1);
-	*check = softaccel_validate_ring_cmd_at(e, r->file->cfg.revision);
-	return 1;
-}
-
-/* Hands the slots taken back to userspace. */
-static void sa_ring_release(struct sa_ring *r)
-{
-	/* The slots were read before userspace may reuse them. */
-	smp_store_release(sa_ring_u32(r->sregion, SOFTACCEL_RING_CONSUMER_OFFSET),
-			  r->scons);
-}
-
-/* NEED_WAKEUP, then a last look: 1 to sleep, 0 when entries came, -EPIPE. */
-static int sa_ring_prepare_sleep(struct sa_ring *r)
-{
-	int n;
-
-	sa_ring_flag(r->sregion, SOFTACCEL_RING_NEED_WAKEUP, true);
-	/* The flag is visible before the producer index is read again. */
-	smp_mb__after_atomic();
-	n = sa_ring_available(r);
-	if (n < 0)
-		return n;
-	if (!n)
-		return 1;
-	sa_ring_flag(r->sregion, SOFTACCEL_RING_NEED_WAKEUP, false);
-	return 0;
-}
-
-static void sa_ring_clear_need_wakeup(struct sa_ring *r)
-{
-	sa_ring_flag(r->sregion, SOFTACCEL_RING_NEED_WAKEUP, false);
-}
-#endif
 
 void sa_ring_free(struct sa_ring *r)
 {

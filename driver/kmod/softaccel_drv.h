@@ -97,15 +97,9 @@ struct sa_ring {
 	u32 sentries;
 	u32 centries;
 	struct mutex cons_lock;	/* the consumer: the poller and DOORBELL */
-#if SA_HAS_RINGS
 	/* The generated consumer and producer (the ring part of the generated code). */
 	struct softaccel_submit_ring_consumer cons;
 	struct softaccel_complete_ring_producer prod;
-#else
-	/* The kernel's own indices: the next entry to take, to post. */
-	u32 scons;
-	u32 cprod;
-#endif
 	spinlock_t lock;	/* protects the producer and outstanding */
 	/* Entries taken whose completion is not posted yet. */
 	u32 outstanding;
