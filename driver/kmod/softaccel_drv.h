@@ -277,7 +277,7 @@ void sa_ring_free(struct sa_ring *r);
 int sa_submit(struct file *file, struct softaccel_submit *arg,
 	      const struct softaccel_cmd *cmds);
 int sa_perf_stats(struct file *file, struct softaccel_perf_stats *arg,
-		  struct softaccel_perf_counter *counters);
+		  struct softaccel_perf_counter *counters, u64 *counters_written);
 void sa_shared_put(struct sa_shared *s);
 void sa_op_release(struct sa_op *op);
 int sa_resolve(struct sa_file *f, const struct softaccel_cmd *c,

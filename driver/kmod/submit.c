@@ -307,7 +307,7 @@ void sa_shared_put(struct sa_shared *s)
  * elements written here out after a 0 return.
  */
 int sa_perf_stats(struct file *file, struct softaccel_perf_stats *arg,
-		  struct softaccel_perf_counter *counters)
+		  struct softaccel_perf_counter *counters, u64 *counters_written)
 {
 	struct sa_shared *s = sa_file(file)->shared;
 	u32 i, n = min_t(u32, arg->counter_count, SA_PERF_COUNTERS);
@@ -322,6 +322,8 @@ int sa_perf_stats(struct file *file, struct softaccel_perf_stats *arg,
 	if (arg->flags & SOFTACCEL_PERF_STATS_FLAGS_RESET)
 		memset(s->perf, 0, sizeof(s->perf));
 	spin_unlock(&s->lock);
+	/* The caller's elements past n stay as they were (the spec). */
+	*counters_written = n;
 	arg->counter_count = SA_PERF_COUNTERS;
 	return 0;
 }

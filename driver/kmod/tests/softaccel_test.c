@@ -630,16 +630,9 @@ static void test_perf(int fd)
 	CHECK(ps.counter_count == 5, "counter count %u", ps.counter_count);
 	for (i = 0; i < 5; i++)
 		CHECK(pc[i].id == i, "counter %u id %u", i, pc[i].id);
-	/*
-	 * The spec: elements past N are left untouched. The generated dispatch
-	 * copies the whole zeroed kernel buffer out (the callback cannot say
-	 * how many elements it wrote), so this is an expected failure until
-	 * the generator fixes it; XPASS says when it did.
-	 */
-	if (pc[5].id == 0xabababab && pc[7].value == 0xababababababababULL)
-		printf("XPASS PERF_STATS leaves elements past N untouched: make it a CHECK\n");
-	else
-		printf("XFAIL PERF_STATS zeroes elements past N (generated array copy-out)\n");
+	/* The spec: elements past N are left untouched. */
+	CHECK(pc[5].id == 0xabababab && pc[7].value == 0xababababababababULL,
+	      "PERF_STATS left elements past N untouched");
 	CHECK(pc[0].value > 0 && pc[1].value > 0 && pc[2].value > 0 &&
 	      pc[3].value > 0 && pc[4].value > 0,
 	      "counters %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,

@@ -72,6 +72,14 @@ pub(super) struct Array {
     validate: Option<String>,
 }
 
+impl Array {
+    /// An array the kernel writes and never reads: the callback fills a
+    /// zeroed buffer and says how much of it.
+    fn write_only(&self) -> bool {
+        self.write && !self.read
+    }
+}
+
 impl Gen<'_> {
     /// The user-ptr arrays of `io`'s argument (none for the control
     /// transport, whose buffers the control part reads).
@@ -171,15 +179,34 @@ impl Gen<'_> {
         netlink::transport(self.model).is_some_and(|t| t.name == io.name)
     }
 
-    /// The callback's parameters after the argument: one per array.
+    /// The callback's parameters after the argument: one per array, and
+    /// for an array the kernel only writes, where the callback says how
+    /// many leading elements it filled (only those are copied out: the
+    /// caller's elements past them stay untouched, as the Rust kernel
+    /// crate's element-wise writes leave them).
     fn array_params(&self, arrays: &[Array]) -> Vec<String> {
-        arrays
-            .iter()
-            .map(|a| {
-                let c = if a.write { "" } else { "const " };
-                format!("{c}{} *{}", a.elem, a.name)
-            })
-            .collect()
+        let mut params = Vec::new();
+        for a in arrays {
+            let c = if a.write { "" } else { "const " };
+            params.push(format!("{c}{} *{}", a.elem, a.name));
+            if a.write_only() {
+                params.push(format!("u64 *{}_written", a.name));
+            }
+        }
+        params
+    }
+
+    /// The callback's arguments after the argument, matching
+    /// [`Gen::array_params`].
+    pub(super) fn array_args(&self, arrays: &[Array]) -> Vec<String> {
+        let mut args = Vec::new();
+        for a in arrays {
+            args.push(a.name.clone());
+            if a.write_only() {
+                args.push(format!("&{}_written", a.name));
+            }
+        }
+        args
     }
 
     /// The handler's locals for its arrays.
@@ -188,6 +215,9 @@ impl Gen<'_> {
         for a in arrays {
             out += &format!("\t{} *{} = NULL;\n", a.elem, a.name);
             out += &format!("\tu64 {}_n = 0;\n", a.name);
+            if a.write_only() {
+                out += &format!("\tu64 {}_written = 0;\n", a.name);
+            }
         }
         if arrays.iter().any(|a| a.validate.is_some()) {
             out += "\tu64 i;\n";
@@ -258,7 +288,11 @@ impl Gen<'_> {
                 &[
                     a.field.clone(),
                     a.name.clone(),
-                    format!("{}_n", a.name),
+                    if a.write_only() {
+                        format!("min({n}_written, {n}_n)", n = a.name)
+                    } else {
+                        format!("{}_n", a.name)
+                    },
                     format!("sizeof(*{})", a.name),
                     stride,
                 ],
@@ -825,7 +859,7 @@ impl Gen<'_> {
         } else {
             out += &self.array_setup(&arrays, h);
             let mut args = vec!["file".to_string(), "karg".to_string()];
-            args.extend(arrays.iter().map(|a| a.name.clone()));
+            args.extend(self.array_args(&arrays));
             out += &call(1, &format!("ret = ops->{cb}("), &args, ");");
             out += "\tif (ret)\n\t\tgoto out;\n";
             out += &self.array_copy_out(&arrays, h);

@@ -163,7 +163,7 @@ impl Gen<'_> {
         out += "\tif (ret)\n\t\tgoto out;\n";
         out += &self.array_setup(&arrays, h);
         let mut args = vec!["dev".to_string(), "file".to_string(), "karg".to_string()];
-        args.extend(arrays.iter().map(|a| a.name.clone()));
+        args.extend(self.array_args(&arrays));
         out += &call(1, &format!("ret = ops->{cb}("), &args, ");");
         out += "\tif (ret)\n\t\tgoto out;\n";
         out += &self.array_copy_out(&arrays, h);

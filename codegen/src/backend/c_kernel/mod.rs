@@ -424,7 +424,9 @@ impl<'a> Gen<'a> {
                  (-EINVAL), and each user-ptr array is copied in exactly once into a bounded \
                  kvmalloc_array buffer (over max-count: -EINVAL; NULL with a count: -EFAULT; \
                  the stride member honoured, 0: -EINVAL) and each element validated; an \
-                 array the kernel only writes is a zeroed buffer copied out after success. \
+                 array the kernel only writes is a zeroed buffer, of which the callback fills \
+                 the first *<array>_written elements: only those are copied out after \
+                 success, and the caller's elements past them stay untouched. \
                  Then the callback runs, and on 0 the argument is copied back (-EFAULT if \
                  that fails). Big arguments are not kept on the stack.",
                 p = self.p,

@@ -599,6 +599,7 @@ static int softaccel_ioctl_perf_stats(const struct softaccel_ops *ops,
 	u32 rev = softaccel_revision(ops, file);
 	struct softaccel_perf_counter *counters = NULL;
 	u64 counters_n = 0;
+	u64 counters_written = 0;
 	size_t ksize;
 	int ret;
 
@@ -623,10 +624,11 @@ static int softaccel_ioctl_perf_stats(const struct softaccel_ops *ops,
 		counters = NULL;
 		goto out;
 	}
-	ret = ops->perf_stats(file, karg, counters);
+	ret = ops->perf_stats(file, karg, counters, &counters_written);
 	if (ret)
 		goto out;
-	ret = softaccel_array_out(karg->counters, counters, counters_n,
+	ret = softaccel_array_out(karg->counters, counters,
+				  min(counters_written, counters_n),
 				  sizeof(*counters), sizeof(*counters));
 	if (ret)
 		goto out;

@@ -38,9 +38,11 @@
  * (-EINVAL), and each user-ptr array is copied in exactly once into a bounded
  * kvmalloc_array buffer (over max-count: -EINVAL; NULL with a count: -EFAULT;
  * the stride member honoured, 0: -EINVAL) and each element validated; an array
- * the kernel only writes is a zeroed buffer copied out after success. Then the
- * callback runs, and on 0 the argument is copied back (-EFAULT if that fails).
- * Big arguments are not kept on the stack.
+ * the kernel only writes is a zeroed buffer, of which the callback fills the
+ * first *<array>_written elements: only those are copied out after success, and
+ * the caller's elements past them stay untouched. Then the callback runs, and
+ * on 0 the argument is copied back (-EFAULT if that fails). Big arguments are
+ * not kept on the stack.
  *
  * compat (from softaccel_compat_ioctl): the argument is a compat_ptr; for an
  * existing-ABI struct whose i386 layout differs from x86_64's, the i386 command
@@ -134,7 +136,8 @@ struct softaccel_ops {
 	int (*wait)(struct file *file, struct softaccel_wait *arg);
 	/* PERF_STATS (_IOWR, nr 0x42), since revision 1. */
 	int (*perf_stats)(struct file *file, struct softaccel_perf_stats *arg,
-			  struct softaccel_perf_counter *counters);
+			  struct softaccel_perf_counter *counters,
+			  u64 *counters_written);
 	/* QUEUE_INFO (_IOWR, nr 0x43), since revision 2. */
 	int (*queue_info)(struct file *file, struct softaccel_queue_info *arg);
 	/* RING_QUEUE_CREATE (_IOWR, nr 0x45), since revision 3. */
