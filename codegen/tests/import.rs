@@ -54,18 +54,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn clang_present() -> bool {
-    Command::new(std::env::var("UABI_CLANG").unwrap_or_else(|_| "clang".into()))
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// Why the import's C front end (libclang, in process) cannot run here.
+fn front_end_missing() -> Option<String> {
+    uabi::import::front_end().err().map(|e| e.to_string())
 }
 
-/// Skips (loudly) when clang, the import's C front end, is missing.
+/// Skips (loudly) when libclang, the import's C front end, is missing.
 macro_rules! need_clang {
     ($what:expr) => {
-        if !clang_present() {
-            uabi_test_support::skipped($what, "clang not installed (scripts/setup.sh installs it)");
+        if let Some(why) = front_end_missing() {
+            uabi_test_support::skipped($what, &why);
             return;
         }
     };
@@ -787,13 +785,19 @@ fn a_missing_front_end_is_an_io_error() {
     std::fs::write(dir.join("a.h"), "#define A_X 1\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_uabi"))
         .args(["import", "a.h", "--out", "x.yaml"])
-        .env("UABI_CLANG", "/nonexistent/clang")
+        // clang-sys looks only where LIBCLANG_PATH says when it is set.
+        .env("LIBCLANG_PATH", "/nonexistent/libclang.so")
         .current_dir(&dir)
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("cannot run `/nonexistent/clang`"), "{err}");
+    assert!(
+        err.contains("cannot load libclang, the C front end: "),
+        "{err}"
+    );
+    assert!(err.contains("libclang1-14"), "{err}");
+    assert!(!dir.join("x.yaml").exists());
 }
 
 /// Each fixture under tests/fixtures/import, named after an import rule,
