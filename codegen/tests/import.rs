@@ -833,3 +833,87 @@ fn each_import_rule_fixture_reports_exactly_its_rule() {
     }
     assert!(n >= 3, "import rule fixtures missing");
 }
+
+/// The front end's macros are what the preprocessor defines in the
+/// header (not names in comments or skipped branches), each body as
+/// `clang -E -dD` prints it (a comment is one space, an escaped newline
+/// none), function-like by C's rule even when `#undef` removes it later,
+/// with the value and `long`-ness clang computes; an anonymous member is
+/// in its holder's fields.
+#[test]
+fn the_front_end_reads_macros_as_the_preprocessor_does() {
+    need_clang!("libclang front end on macros");
+    let dir = scratch("macros");
+    let h = "\
+#include <linux/types.h>
+/* #define IN_COMMENT 1 */
+#if 0
+#define SKIPPED 2
+#endif
+#define A_SUM 1/*c*/+2
+#define A_JOINED (1+\\
+2)
+#define A_SPACED (1 + \\
+   2)
+#  define A_INDENTED 7
+#define A_FN(a,  b)   a+b
+#define A_GONE(x) (x)
+#undef A_GONE
+#define A_LONG (1UL << 3)
+#define A_ALL (~0UL)
+#define A_WIDE 0xffffffffffffffffULL
+#define A_STR \"s\"
+#define A_EMPTY
+struct a_x { __u32 n; union { __u32 b; __u64 c; }; };
+";
+    std::fs::write(dir.join("a.h"), h).unwrap();
+    let c = cview::read(&dir.join("a.h"), &[]).unwrap();
+    // name, function-like, body, value, long, line
+    type Seen<'a> = (&'a str, bool, &'a str, Option<i128>, bool, u32);
+    let got: Vec<Seen<'_>> = c
+        .macros
+        .iter()
+        .map(|m| {
+            (
+                m.name.as_str(),
+                m.function_like,
+                m.body.as_str(),
+                m.value,
+                m.long,
+                m.loc.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("A_SUM", false, "1 +2", Some(3), false, 6),
+            ("A_JOINED", false, "(1+2)", Some(3), false, 7),
+            ("A_SPACED", false, "(1 + 2)", Some(3), false, 9),
+            ("A_INDENTED", false, "7", Some(7), false, 11),
+            ("A_FN", true, "a+b", None, false, 12),
+            ("A_GONE", true, "(x)", None, false, 13),
+            ("A_LONG", false, "(1UL << 3)", Some(8), true, 15),
+            ("A_ALL", false, "(~0UL)", Some(u64::MAX as i128), true, 16),
+            (
+                "A_WIDE",
+                false,
+                "0xffffffffffffffffULL",
+                Some(u64::MAX as i128),
+                false,
+                17
+            ),
+            ("A_STR", false, "\"s\"", None, false, 18),
+            ("A_EMPTY", false, "", None, false, 19),
+        ]
+    );
+    assert_eq!(c.macros[0].loc.col, 9);
+    assert_eq!(c.macros[3].loc.col, 11);
+    let r = &c.records[0];
+    assert_eq!(r.tag.as_deref(), Some("a_x"));
+    assert_eq!(r.fields.len(), 2);
+    assert!(r.fields[1].name.is_empty() && r.fields[1].nested_record);
+    let inner = r.fields[1].inline.as_ref().unwrap();
+    assert!(inner.is_union && inner.tag.is_none());
+    assert_eq!(inner.fields.len(), 2);
+}

@@ -90,6 +90,7 @@ fn missing_function() -> Option<&'static str> {
         clang_File_isEqual,
         clang_tokenize,
         clang_getTokenSpelling,
+        clang_getTokenKind,
         clang_getTokenExtent,
         clang_disposeTokens,
         clang_getNumDiagnostics,
@@ -248,8 +249,8 @@ impl Unit {
         }
     }
 
-    /// The tokens of `c`'s extent, each with its spelling and its start
-    /// and end offsets in the file.
+    /// The tokens of `c`'s extent (comments left out), each with its
+    /// spelling and its start and end offsets in the file.
     pub fn tokens(&self, c: Cursor<'_>) -> Vec<Token> {
         let mut toks: *mut CXToken = std::ptr::null_mut();
         let mut n: c_uint = 0;
@@ -262,10 +263,16 @@ impl Unit {
             }
             let out = std::slice::from_raw_parts(toks, n as usize)
                 .iter()
+                // libclang's tokens keep the comments, a token's text is
+                // its source text (an escaped newline in it included):
+                // the preprocessor's tokens have neither.
+                .filter(|&&t| clang_getTokenKind(t) != CXToken_Comment)
                 .map(|&t| {
                     let r = clang_getTokenExtent(self.tu, t);
                     Token {
-                        spelling: text(clang_getTokenSpelling(self.tu, t)),
+                        spelling: text(clang_getTokenSpelling(self.tu, t))
+                            .replace("\\\r\n", "")
+                            .replace("\\\n", ""),
                         start: place(clang_getRangeStart(r)).offset,
                         end: place(clang_getRangeEnd(r)).offset,
                     }
