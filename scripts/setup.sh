@@ -11,7 +11,9 @@ PACKAGES=(
   gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu gcc-mips-linux-gnu
   gcc-s390x-linux-gnu gcc-sparc64-linux-gnu gcc-alpha-linux-gnu
   golang-go python3  # the tests build and run the generated Go and Python bindings
-  clang  # `uabi import` reads C headers with clang (its preprocessor and JSON AST)
+  # `uabi import` and header `uabi compat` parse C headers with libclang,
+  # loaded at run time (clang-sys); the benchmarks time the clang binary.
+  libclang1-14 clang
 )
 
 missing=()

@@ -9,7 +9,7 @@
 //! -fno-eliminate-unused-debug-types -g -include <header>` of an empty
 //! `main`) and runs `abidiff --non-reachable-types` on the two objects; it
 //! checks the compiler's one target. `uabi compat` imports both sides with
-//! clang and compares them on every target.
+//! libclang, in process, and compares them on every target.
 //!
 //! Run: `cargo bench -p uabi --bench headers` (or `scripts/bench.sh
 //! headers`, which installs abigail-tools for abidiff).
@@ -117,8 +117,14 @@ fn abidiff(old: &Path, new: &Path) {
 }
 
 fn main() {
+    if let Err(e) = uabi::import::front_end() {
+        eprintln!("SKIPPED headers benchmarks: {e}");
+        return;
+    }
     if !have("clang") {
-        eprintln!("SKIPPED headers benchmarks: clang missing (scripts/setup.sh installs it)");
+        eprintln!(
+            "SKIPPED headers benchmarks: clang missing for the baseline (scripts/setup.sh installs it)"
+        );
         return;
     }
     let mut c = Criterion::default().configure_from_args();

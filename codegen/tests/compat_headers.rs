@@ -24,17 +24,15 @@ fn options() -> SideOptions {
     }
 }
 
-fn clang_present() -> bool {
-    Command::new(std::env::var("UABI_CLANG").unwrap_or_else(|_| "clang".into()))
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// Why the import's C front end (libclang, in process) cannot run here.
+fn front_end_missing() -> Option<String> {
+    uabi::import::front_end().err().map(|e| e.to_string())
 }
 
 macro_rules! need_clang {
     ($what:expr) => {
-        if !clang_present() {
-            uabi_test_support::skipped($what, "clang not installed (scripts/setup.sh installs it)");
+        if let Some(why) = front_end_missing() {
+            uabi_test_support::skipped($what, &why);
             return;
         }
     };

@@ -54,18 +54,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn clang_present() -> bool {
-    Command::new(std::env::var("UABI_CLANG").unwrap_or_else(|_| "clang".into()))
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// Why the import's C front end (libclang, in process) cannot run here.
+fn front_end_missing() -> Option<String> {
+    uabi::import::front_end().err().map(|e| e.to_string())
 }
 
-/// Skips (loudly) when clang, the import's C front end, is missing.
+/// Skips (loudly) when libclang, the import's C front end, is missing.
 macro_rules! need_clang {
     ($what:expr) => {
-        if !clang_present() {
-            uabi_test_support::skipped($what, "clang not installed (scripts/setup.sh installs it)");
+        if let Some(why) = front_end_missing() {
+            uabi_test_support::skipped($what, &why);
             return;
         }
     };
@@ -787,13 +785,19 @@ fn a_missing_front_end_is_an_io_error() {
     std::fs::write(dir.join("a.h"), "#define A_X 1\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_uabi"))
         .args(["import", "a.h", "--out", "x.yaml"])
-        .env("UABI_CLANG", "/nonexistent/clang")
+        // clang-sys looks only where LIBCLANG_PATH says when it is set.
+        .env("LIBCLANG_PATH", "/nonexistent/libclang.so")
         .current_dir(&dir)
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("cannot run `/nonexistent/clang`"), "{err}");
+    assert!(
+        err.contains("cannot load libclang, the C front end: "),
+        "{err}"
+    );
+    assert!(err.contains("libclang1-14"), "{err}");
+    assert!(!dir.join("x.yaml").exists());
 }
 
 /// Each fixture under tests/fixtures/import, named after an import rule,
@@ -828,4 +832,88 @@ fn each_import_rule_fixture_reports_exactly_its_rule() {
         }
     }
     assert!(n >= 3, "import rule fixtures missing");
+}
+
+/// The front end's macros are what the preprocessor defines in the
+/// header (not names in comments or skipped branches), each body as
+/// `clang -E -dD` prints it (a comment is one space, an escaped newline
+/// none), function-like by C's rule even when `#undef` removes it later,
+/// with the value and `long`-ness clang computes; an anonymous member is
+/// in its holder's fields.
+#[test]
+fn the_front_end_reads_macros_as_the_preprocessor_does() {
+    need_clang!("libclang front end on macros");
+    let dir = scratch("macros");
+    let h = "\
+#include <linux/types.h>
+/* #define IN_COMMENT 1 */
+#if 0
+#define SKIPPED 2
+#endif
+#define A_SUM 1/*c*/+2
+#define A_JOINED (1+\\
+2)
+#define A_SPACED (1 + \\
+   2)
+#  define A_INDENTED 7
+#define A_FN(a,  b)   a+b
+#define A_GONE(x) (x)
+#undef A_GONE
+#define A_LONG (1UL << 3)
+#define A_ALL (~0UL)
+#define A_WIDE 0xffffffffffffffffULL
+#define A_STR \"s\"
+#define A_EMPTY
+struct a_x { __u32 n; union { __u32 b; __u64 c; }; };
+";
+    std::fs::write(dir.join("a.h"), h).unwrap();
+    let c = cview::read(&dir.join("a.h"), &[]).unwrap();
+    // name, function-like, body, value, long, line
+    type Seen<'a> = (&'a str, bool, &'a str, Option<i128>, bool, u32);
+    let got: Vec<Seen<'_>> = c
+        .macros
+        .iter()
+        .map(|m| {
+            (
+                m.name.as_str(),
+                m.function_like,
+                m.body.as_str(),
+                m.value,
+                m.long,
+                m.loc.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("A_SUM", false, "1 +2", Some(3), false, 6),
+            ("A_JOINED", false, "(1+2)", Some(3), false, 7),
+            ("A_SPACED", false, "(1 + 2)", Some(3), false, 9),
+            ("A_INDENTED", false, "7", Some(7), false, 11),
+            ("A_FN", true, "a+b", None, false, 12),
+            ("A_GONE", true, "(x)", None, false, 13),
+            ("A_LONG", false, "(1UL << 3)", Some(8), true, 15),
+            ("A_ALL", false, "(~0UL)", Some(u64::MAX as i128), true, 16),
+            (
+                "A_WIDE",
+                false,
+                "0xffffffffffffffffULL",
+                Some(u64::MAX as i128),
+                false,
+                17
+            ),
+            ("A_STR", false, "\"s\"", None, false, 18),
+            ("A_EMPTY", false, "", None, false, 19),
+        ]
+    );
+    assert_eq!(c.macros[0].loc.col, 9);
+    assert_eq!(c.macros[3].loc.col, 11);
+    let r = &c.records[0];
+    assert_eq!(r.tag.as_deref(), Some("a_x"));
+    assert_eq!(r.fields.len(), 2);
+    assert!(r.fields[1].name.is_empty() && r.fields[1].nested_record);
+    let inner = r.fields[1].inline.as_ref().unwrap();
+    assert!(inner.is_union && inner.tag.is_none());
+    assert_eq!(inner.fields.len(), 2);
 }

@@ -3,9 +3,13 @@
 //! anything else declared), each with its place in the header. No
 //! mapping to the spec language happens here; [`super::map`] does that.
 
-use super::clang::{self, Front};
+// libclang's constants (`CXCursor_StructDecl`) keep their C names in patterns.
+#![allow(non_upper_case_globals)]
+
 use super::error::ImportError;
-use serde_json::Value;
+use super::libclang::{self, Cursor, Place, Unit};
+use clang_sys::*;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -110,7 +114,11 @@ pub struct COther {
     pub loc: Loc,
 }
 
-/// Reads `header` with the front end.
+/// Reads `header` with the front end: one parse, in this process, of a
+/// probe file that includes the header and then wraps each name the
+/// header may `#define` in an enumerator, so that clang evaluates every
+/// macro that is an integer constant expression (and reports, in the
+/// probe, the ones that are not).
 pub fn read(header: &Path, includes: &[PathBuf]) -> Result<CHeader, ImportError> {
     let io = |source| ImportError::Io {
         path: header.to_path_buf(),
@@ -118,164 +126,402 @@ pub fn read(header: &Path, includes: &[PathBuf]) -> Result<CHeader, ImportError>
     };
     let text = std::fs::read_to_string(header).map_err(io)?;
     let abs = std::fs::canonicalize(header).map_err(io)?;
-    let display = header.display().to_string();
-    let front = Front {
-        compiler: clang::compiler(),
-        includes,
-    };
-    let work = tempdir().map_err(|source| ImportError::Io {
-        path: std::env::temp_dir(),
-        source,
-    })?;
-    let result = read_in(&front, header, &abs, &display, &text, &work);
-    let _ = std::fs::remove_dir_all(&work);
-    result
-}
-
-fn read_in(
-    front: &Front,
-    header: &Path,
-    abs: &Path,
-    display: &str,
-    text: &str,
-    work: &Path,
-) -> Result<CHeader, ImportError> {
     let abs_s = abs.display().to_string();
-    let wio = |source| ImportError::Io {
-        path: work.to_path_buf(),
-        source,
-    };
-    // The header through a one-line file, so that clang names the header
-    // by the absolute path we match its declarations and defines against.
-    let main = work.join("main.c");
-    std::fs::write(&main, format!("#include \"{abs_s}\"\n")).map_err(wio)?;
-    let pre = front.defines(&main)?;
-    let mut errs = clang::errors_in(&pre.stderr, &abs_s);
-    errs.extend(clang::errors_in(&pre.stderr, &main.display().to_string()));
-    if !pre.ok || !errs.is_empty() {
-        return Err(compile_error(header, &pre.stderr, &abs_s, display));
-    }
-    let defines: Vec<clang::Define> = clang::parse_defines(&pre.stdout)
-        .into_iter()
-        .filter(|d| d.file == abs_s)
-        .collect();
-    // Every object-like macro as an enumerator: clang evaluates it (or
-    // reports it in the probe file when it is no integer constant).
+    let display = header.display().to_string();
+    let names = defined_names(&text);
     let mut probe = format!("#include \"{abs_s}\"\n");
-    for (i, d) in defines.iter().enumerate() {
-        if d.params.is_none() && !d.body.is_empty() {
-            probe += &format!(
-                "enum __uabi_probe_{i} {{ __uabi_probe_{i}_v = ({}) }};\n",
-                d.name
-            );
-        }
+    for (i, name) in names.iter().enumerate() {
+        probe += &format!("enum {PROBE}{i} {{ {PROBE}{i}_v = ({name}) }};\n");
     }
-    let probe_file = work.join("probe.c");
-    std::fs::write(&probe_file, probe).map_err(wio)?;
-    let ast = front.ast(&probe_file)?;
-    if !clang::errors_in(&ast.stderr, &abs_s).is_empty() {
-        return Err(compile_error(header, &ast.stderr, &abs_s, display));
+    // The probe is held in memory; its name only has to be one no
+    // diagnostic of the header can carry.
+    let main = std::env::temp_dir().join(format!("uabi-probe-{}.c", std::process::id()));
+    let main = main.display().to_string();
+    let mut args: Vec<String> = [
+        "-x",
+        "c",
+        "-std=gnu11",
+        "-ferror-limit=0",
+        "-Wno-everything",
+    ]
+    .map(String::from)
+    .to_vec();
+    for i in includes {
+        args.push(format!("-I{}", i.display()));
     }
-    let json: Value = serde_json::from_str(&ast.stdout).map_err(|e| ImportError::FrontEnd {
-        compiler: front.compiler.clone(),
-        what: format!("JSON AST: {e}"),
-    })?;
-    let mut tracker = Tracker::default();
-    let root = tracker.node(&json);
+    let unit = libclang::parse(&main, &probe, &args)?;
+    let file = unit.file(&abs_s);
+    let probe_file = unit.file(&main);
+    // An error anywhere but in a probe enumerator (one per line after
+    // the `#include`) means the header is not C: nothing in it can be
+    // trusted.
+    let errors: Vec<String> = unit
+        .diagnostics()
+        .into_iter()
+        .filter(|d| d.severity >= CXDiagnostic_Error)
+        .filter(|d| {
+            !(probe_file.is_some_and(|p| libclang::same_file(d.place.file, p)) && d.place.line > 1)
+        })
+        .map(|d| d.text)
+        .collect();
+    let Some(file) = file.filter(|_| errors.is_empty()) else {
+        return Err(ImportError::Compile {
+            header: header.to_path_buf(),
+            diagnostics: errors.join("\n").replace(&abs_s, &display),
+        });
+    };
     let lines: Vec<&str> = text.lines().collect();
     let ctx = Ctx {
-        abs: &abs_s,
-        display,
-        text,
+        unit: &unit,
+        file,
+        display: &display,
+        text: &text,
     };
     let mut h = CHeader {
         file_name: header
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        text: text.to_string(),
-        license: license(text),
+        text: text.clone(),
+        license: license(&text),
         records: Vec::new(),
         enums: Vec::new(),
         macros: Vec::new(),
         others: Vec::new(),
     };
-    let mut probes = std::collections::HashMap::new();
-    for n in &root.inner {
-        if let Some(i) = n
-            .name()
-            .and_then(|s| s.strip_prefix("__uabi_probe_"))
-            .and_then(|s| s.parse::<usize>().ok())
-        {
-            if let Some(v) = n.inner.first().and_then(Node::constant_expr) {
-                let ty = v.json.pointer("/type/qualType").and_then(Value::as_str);
-                let long = matches!(ty, Some("long" | "unsigned long"));
-                if let Some(v) = v.constant() {
-                    probes.insert(i, (v, long));
+    let mut probes: HashMap<&str, (i128, bool)> = HashMap::new();
+    let mut defines: Vec<Cursor<'_>> = Vec::new();
+    for c in unit.cursor().children() {
+        match c.kind() {
+            CXCursor_MacroDefinition => {
+                if ctx.in_header(c.place()) {
+                    defines.push(c);
+                }
+                continue;
+            }
+            CXCursor_MacroExpansion | CXCursor_InclusionDirective => continue,
+            CXCursor_EnumDecl => {
+                if let Some(i) = c
+                    .spelling()
+                    .strip_prefix(PROBE)
+                    .and_then(|s| s.parse::<usize>().ok())
+                {
+                    if let (Some(name), Some(v)) = (names.get(i), probe_value(c)) {
+                        probes.insert(name, v);
+                    }
+                    continue;
                 }
             }
+            _ => {}
+        }
+        if !ctx.in_header(c.place()) {
             continue;
         }
-        if !n.begin_in(&abs_s) {
-            continue;
-        }
-        match n.kind() {
-            "RecordDecl" => {
-                if n.json.get("completeDefinition").and_then(Value::as_bool) == Some(true) {
-                    h.records.push(ctx.record(n));
+        match c.kind() {
+            CXCursor_StructDecl | CXCursor_UnionDecl => {
+                if c.is_definition() {
+                    h.records.push(ctx.record(c));
                 }
             }
-            "EnumDecl" => h.enums.push(ctx.enumeration(n)),
+            CXCursor_EnumDecl => h.enums.push(ctx.enumeration(c)),
             kind => h.others.push(COther {
-                kind: kind.to_string(),
-                name: n.name().unwrap_or_default().to_string(),
-                loc: ctx.loc(n.loc.as_ref()),
+                kind: decl_kind(kind, &c),
+                name: c.spelling(),
+                loc: ctx.loc(c.place()),
             }),
         }
     }
-    for (i, d) in defines.into_iter().enumerate() {
-        let line = lines
-            .get((d.line as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or("");
-        let col = line
-            .find("define")
-            .and_then(|p| line[p..].find(&d.name).map(|q| p + q))
-            .map_or(1, |c| c + 1) as u32;
+    for c in defines {
+        let p = c.place();
+        let name = c.spelling();
+        let probe = probes.get(name.as_str());
+        let tokens = unit.tokens(c);
+        // A `(` right after the name, as C reads it (libclang's own
+        // answer looks the name up at the end of the header, where an
+        // `#undef` may have removed it).
+        let function_like = matches!(tokens.get(..2), Some([n, open]) if open.spelling == "(" && open.start == n.end);
         h.macros.push(CMacro {
-            doc: macro_doc(&lines, d.line as usize),
-            loc: Loc {
-                file: display.to_string(),
-                line: d.line,
-                col,
-            },
-            function_like: d.params.is_some(),
-            value: probes.get(&i).map(|p| p.0),
-            long: probes.get(&i).is_some_and(|p| p.1),
-            name: d.name,
-            body: d.body,
+            doc: macro_doc(&lines, p.line as usize),
+            loc: ctx.loc(p),
+            function_like,
+            body: macro_body(&tokens, function_like, &text),
+            value: probe.map(|p| p.0),
+            long: probe.is_some_and(|p| p.1),
+            name,
         });
     }
     Ok(h)
 }
 
-fn compile_error(header: &Path, stderr: &str, abs: &str, display: &str) -> ImportError {
-    ImportError::Compile {
-        header: header.to_path_buf(),
-        diagnostics: stderr.replace(abs, display).trim_end().to_string(),
+/// The prefix of the probe enums and their enumerators.
+const PROBE: &str = "__uabi_probe_";
+
+/// Every name a `#define` line of `text` may define, once each, in
+/// order. A superset is harmless: a name that is no macro of the header
+/// (one in a comment or in a skipped `#if` branch) only gets a probe
+/// that fails in the probe file, and the values are kept for the macros
+/// clang's preprocessing record places in the header.
+fn defined_names(text: &str) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("define") else {
+            continue;
+        };
+        if !rest.starts_with([' ', '\t']) {
+            continue;
+        }
+        let rest = rest.trim_start();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) && seen.insert(name)
+        {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// A probe's value and whether its expression is a `long` (whose width
+/// differs between targets); None when clang found no integer constant
+/// expression (the enumerator then has no initializer, or one in error).
+fn probe_value(e: Cursor<'_>) -> Option<(i128, bool)> {
+    let x = e
+        .children()
+        .into_iter()
+        .find(|c| c.kind() == CXCursor_EnumConstantDecl)?;
+    let init = x.children().into_iter().find(Cursor::is_expression)?;
+    // C converts the value to the enumerator's type (an implicit cast
+    // around it); the type of the macro's expression is that of the
+    // probe's parentheses under it.
+    let written = paren(init).unwrap_or(init);
+    if !init.ty().is_integer() {
+        return None;
+    }
+    Some((
+        x.enum_value(e.enum_type().is_unsigned()),
+        written.ty().is_long(),
+    ))
+}
+
+/// The first parenthesized expression at or under `c`.
+fn paren(c: Cursor<'_>) -> Option<Cursor<'_>> {
+    if c.kind() == CXCursor_ParenExpr {
+        return Some(c);
+    }
+    c.children().into_iter().find_map(paren)
+}
+
+/// The replacement list as the preprocessor prints it with `-dD`: the
+/// tokens after the name (and after the parameters of a function-like
+/// macro), one space where the source has whitespace or a comment
+/// between two tokens (an escaped newline alone is none).
+fn macro_body(tokens: &[libclang::Token], function_like: bool, text: &str) -> String {
+    let mut rest = tokens.get(1..).unwrap_or_default();
+    if function_like {
+        let close = rest.iter().position(|t| t.spelling == ")");
+        rest = close.and_then(|c| rest.get(c + 1..)).unwrap_or_default();
+    }
+    let mut body = String::new();
+    let mut prev_end: Option<usize> = None;
+    for t in rest {
+        if let Some(e) = prev_end {
+            let gap = text.get(e..t.start).unwrap_or(" ");
+            if !gap.replace("\\\r\n", "").replace("\\\n", "").is_empty() {
+                body.push(' ');
+            }
+        }
+        body += &t.spelling;
+        prev_end = Some(t.end);
+    }
+    body
+}
+
+/// The name clang's AST dump gives a declaration of this kind
+/// (`TypedefDecl`), which findings print.
+fn decl_kind(kind: CXCursorKind, c: &Cursor<'_>) -> String {
+    match kind {
+        CXCursor_TypedefDecl => "TypedefDecl".into(),
+        CXCursor_FunctionDecl => "FunctionDecl".into(),
+        CXCursor_VarDecl => "VarDecl".into(),
+        CXCursor_StaticAssert => "StaticAssertDecl".into(),
+        _ => c.kind_spelling().replace(' ', ""),
     }
 }
 
-fn tempdir() -> std::io::Result<PathBuf> {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "uabi-import-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&d)?;
-    Ok(d)
+struct Ctx<'a> {
+    unit: &'a Unit,
+    file: CXFile,
+    display: &'a str,
+    text: &'a str,
+}
+
+impl<'a> Ctx<'a> {
+    fn in_header(&self, p: Place) -> bool {
+        libclang::same_file(p.file, self.file)
+    }
+
+    fn loc(&self, p: Place) -> Loc {
+        Loc {
+            file: if self.in_header(p) {
+                self.display.to_string()
+            } else {
+                libclang::file_name(p.file)
+            },
+            line: p.line,
+            col: p.col,
+        }
+    }
+
+    fn record(&self, n: Cursor<'_>) -> CRecord {
+        let mut fields = Vec::new();
+        // A record defined inside this one, until the field of its type.
+        let mut pending: Option<CRecord> = None;
+        for c in n.children() {
+            match c.kind() {
+                CXCursor_StructDecl | CXCursor_UnionDecl => {
+                    let r = self.record(c);
+                    if c.is_anonymous_record() {
+                        // `union { ... };`: C declares an unnamed member
+                        // of its type, which libclang does not visit; its
+                        // text is the keyword, as clang ranges it.
+                        let (b, _) = c.extent();
+                        let text = self.text.get(b.offset..).unwrap_or("");
+                        let end = text
+                            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                            .unwrap_or(text.len());
+                        fields.push(CField {
+                            name: String::new(),
+                            ty: c.ty().spelling(),
+                            loc: self.loc(c.place()),
+                            doc: None,
+                            bitfield: false,
+                            text: if self.in_header(b) {
+                                text[..end].to_string()
+                            } else {
+                                String::new()
+                            },
+                            attrs: Vec::new(),
+                            nested_record: true,
+                            inline: Some(Box::new(r)),
+                        });
+                    } else {
+                        pending = Some(r);
+                    }
+                }
+                CXCursor_FieldDecl => {
+                    let mut f = self.field(c);
+                    if f.nested_record {
+                        f.inline = pending.take().map(Box::new);
+                    }
+                    fields.push(f);
+                }
+                _ => {}
+            }
+        }
+        let tag = n.spelling();
+        CRecord {
+            tag: (!tag.is_empty() && !tag.contains('(')).then_some(tag),
+            is_union: n.kind() == CXCursor_UnionDecl,
+            loc: self.loc(n.place()),
+            doc: n.raw_comment(),
+            fields,
+            attrs: self.attrs(n),
+        }
+    }
+
+    fn field(&self, n: Cursor<'_>) -> CField {
+        let ty = n.ty().spelling();
+        let (b, e) = n.extent();
+        let text = if self.in_header(b) && self.in_header(e) {
+            self.text.get(b.offset..e.offset).unwrap_or("").to_string()
+        } else {
+            String::new()
+        };
+        CField {
+            name: n.spelling(),
+            nested_record: ty.contains("(unnamed") || ty.contains("(anonymous"),
+            ty,
+            loc: self.loc(n.place()),
+            doc: n.raw_comment(),
+            bitfield: n.is_bit_field(),
+            text,
+            attrs: self.attrs(n),
+            inline: None,
+        }
+    }
+
+    fn enumeration(&self, n: Cursor<'_>) -> CEnum {
+        let unsigned = n.enum_type().is_unsigned();
+        let entries = n
+            .children()
+            .into_iter()
+            .filter(|c| c.kind() == CXCursor_EnumConstantDecl)
+            .map(|c| CEnumerator {
+                sizeof_arg: sizeof_arg(c),
+                name: c.spelling(),
+                value: c.enum_value(unsigned),
+                loc: self.loc(c.place()),
+                doc: c.raw_comment(),
+            })
+            .collect();
+        let tag = n.spelling();
+        CEnum {
+            tag: (!tag.is_empty() && !tag.contains('(')).then_some(tag),
+            loc: self.loc(n.place()),
+            doc: n.raw_comment(),
+            entries,
+        }
+    }
+
+    /// The attributes written on a declaration (`packed`, `aligned`), and
+    /// the implicit ones that change a layout (`#pragma pack`'s).
+    fn attrs(&self, n: Cursor<'_>) -> Vec<String> {
+        n.children()
+            .into_iter()
+            .filter(Cursor::is_attribute)
+            .map(|a| {
+                let k = a.kind_spelling();
+                if let Some(name) = k
+                    .strip_prefix("attribute(")
+                    .and_then(|k| k.strip_suffix(')'))
+                {
+                    return name.to_string();
+                }
+                // An attribute libclang does not name: its first word as
+                // written (`__deprecated__` is `deprecated`).
+                self.unit
+                    .tokens(a)
+                    .into_iter()
+                    .map(|t| t.spelling.trim_matches('_').to_string())
+                    .find(|t| !t.is_empty() && t != "attribute")
+                    .unwrap_or_else(|| "pragma pack".to_string())
+            })
+            .collect()
+    }
+}
+
+/// The type of the first `sizeof(type)` in an enumerator's value.
+fn sizeof_arg(c: Cursor<'_>) -> Option<String> {
+    for k in c.children() {
+        if k.kind() == CXCursor_UnaryExpr
+            && let Some(t) = k
+                .children()
+                .into_iter()
+                .find(|t| t.kind() == CXCursor_TypeRef)
+        {
+            return Some(t.ty().spelling());
+        }
+        if let Some(t) = sizeof_arg(k) {
+            return Some(t);
+        }
+    }
+    None
 }
 
 /// The expression after `SPDX-License-Identifier:` (without a closing
@@ -308,268 +554,5 @@ fn macro_doc(lines: &[&str], at: usize) -> Option<String> {
             return None;
         }
         i -= 1;
-    }
-}
-
-struct Ctx<'a> {
-    abs: &'a str,
-    display: &'a str,
-    text: &'a str,
-}
-
-impl Ctx<'_> {
-    fn loc(&self, l: Option<&L>) -> Loc {
-        let l = l.cloned().unwrap_or_default();
-        Loc {
-            file: if l.file == self.abs {
-                self.display.to_string()
-            } else {
-                l.file
-            },
-            line: l.line,
-            col: l.col,
-        }
-    }
-
-    /// The whole `/** ... */` comment around a FullComment's text.
-    fn comment(&self, n: &Node) -> Option<String> {
-        let c = n.inner.iter().find(|c| c.kind() == "FullComment")?;
-        let (b, e) = (c.begin.as_ref()?.offset, c.end.as_ref()?.offset);
-        let start = self
-            .text
-            .get(..=b.min(self.text.len().saturating_sub(1)))?
-            .rfind("/*")?;
-        let end = self.text.get(e..)?.find("*/").map(|p| e + p + 2)?;
-        Some(self.text[start..end].to_string())
-    }
-
-    fn record(&self, n: &Node) -> CRecord {
-        let mut fields = Vec::new();
-        let mut nested: Vec<String> = Vec::new();
-        // A record defined inside this one, until the field of its type
-        // (clang writes the record, then an implicit unnamed field).
-        let mut pending: Option<CRecord> = None;
-        for c in &n.inner {
-            match c.kind() {
-                "RecordDecl" => {
-                    nested.push(
-                        c.json
-                            .get("id")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                    );
-                    pending = Some(self.record(c));
-                }
-                "FieldDecl" => {
-                    let mut f = self.field(c, &nested);
-                    if f.nested_record {
-                        f.inline = pending.take().map(Box::new);
-                    }
-                    fields.push(f);
-                }
-                _ => {}
-            }
-        }
-        CRecord {
-            tag: n.name().map(str::to_string),
-            is_union: n.json.get("tagUsed").and_then(Value::as_str) == Some("union"),
-            loc: self.loc(n.loc.as_ref()),
-            doc: self.comment(n),
-            fields,
-            attrs: attrs(n),
-        }
-    }
-
-    fn field(&self, n: &Node, nested: &[String]) -> CField {
-        let ty = n
-            .json
-            .pointer("/type/qualType")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let text = match (&n.begin, &n.end) {
-            (Some(b), Some(e)) if b.file == self.abs && e.file == self.abs => {
-                let end = (e.offset + e.tok_len).min(self.text.len());
-                self.text.get(b.offset..end).unwrap_or("").to_string()
-            }
-            _ => String::new(),
-        };
-        let nested_record = n
-            .json
-            .pointer("/type/qualType")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.contains("(unnamed") || t.contains("(anonymous"))
-            || n.json
-                .pointer("/ownedTagDecl/id")
-                .and_then(Value::as_str)
-                .is_some_and(|id| nested.iter().any(|x| x == id));
-        CField {
-            name: n.name().unwrap_or_default().to_string(),
-            ty,
-            loc: self.loc(n.loc.as_ref()),
-            doc: self.comment(n),
-            bitfield: n.json.get("isBitfield").and_then(Value::as_bool) == Some(true)
-                || n.inner.iter().any(|c| c.kind() == "ConstantExpr"),
-            text,
-            attrs: attrs(n),
-            nested_record,
-            inline: None,
-        }
-    }
-
-    fn enumeration(&self, n: &Node) -> CEnum {
-        let mut next = 0i128;
-        let entries = n
-            .inner
-            .iter()
-            .filter(|c| c.kind() == "EnumConstantDecl")
-            .map(|c| {
-                let value = c.inner.first().and_then(Node::constant).unwrap_or(next);
-                next = value + 1;
-                CEnumerator {
-                    sizeof_arg: c.inner.first().and_then(Node::sizeof_arg),
-                    name: c.name().unwrap_or_default().to_string(),
-                    value,
-                    loc: self.loc(c.loc.as_ref()),
-                    doc: self.comment(c),
-                }
-            })
-            .collect();
-        CEnum {
-            tag: n.name().map(str::to_string),
-            loc: self.loc(n.loc.as_ref()),
-            doc: self.comment(n),
-            entries,
-        }
-    }
-}
-
-fn attrs(n: &Node) -> Vec<String> {
-    n.inner
-        .iter()
-        .map(Node::kind)
-        .filter(|k| k.ends_with("Attr"))
-        .map(|k| k.trim_end_matches("Attr").to_ascii_lowercase())
-        .collect()
-}
-
-/// One location as clang's JSON dumper writes it, with the file and line
-/// it leaves out when they equal the previous location's filled in.
-#[derive(Debug, Clone, Default)]
-struct L {
-    file: String,
-    line: u32,
-    col: u32,
-    offset: usize,
-    tok_len: usize,
-}
-
-/// A JSON AST node with its locations resolved.
-struct Node<'a> {
-    json: &'a Value,
-    loc: Option<L>,
-    begin: Option<L>,
-    end: Option<L>,
-    inner: Vec<Node<'a>>,
-}
-
-impl Node<'_> {
-    fn kind(&self) -> &str {
-        self.json.get("kind").and_then(Value::as_str).unwrap_or("")
-    }
-
-    fn name(&self) -> Option<&str> {
-        self.json.get("name").and_then(Value::as_str)
-    }
-
-    fn begin_in(&self, file: &str) -> bool {
-        self.loc.as_ref().is_some_and(|l| l.file == file)
-    }
-
-    /// The value clang computed for the first constant expression at or
-    /// under this node.
-    fn constant(&self) -> Option<i128> {
-        self.constant_expr()?
-            .json
-            .get("value")
-            .and_then(Value::as_str)?
-            .parse()
-            .ok()
-    }
-
-    /// The type of the first `sizeof(type)` at or under this node.
-    fn sizeof_arg(&self) -> Option<String> {
-        if self.kind() == "UnaryExprOrTypeTraitExpr"
-            && self.name() == Some("sizeof")
-            && let Some(t) = self
-                .json
-                .pointer("/argType/qualType")
-                .and_then(Value::as_str)
-        {
-            return Some(t.to_string());
-        }
-        self.inner.iter().find_map(Node::sizeof_arg)
-    }
-
-    /// The first constant expression with a value at or under this node.
-    fn constant_expr(&self) -> Option<&Node<'_>> {
-        if self.kind() == "ConstantExpr" && self.json.get("value").is_some() {
-            return Some(self);
-        }
-        self.inner.iter().find_map(Node::constant_expr)
-    }
-}
-
-/// Clang's JSON dumper omits a location's file and line when they equal
-/// those of the location it printed last, so the dump is read in the
-/// order it was written: a node's `loc`, its `range` begin and end, then
-/// its children.
-#[derive(Default)]
-struct Tracker {
-    file: String,
-    line: u32,
-}
-
-impl Tracker {
-    fn node<'a>(&mut self, v: &'a Value) -> Node<'a> {
-        let loc = v.get("loc").and_then(|l| self.location(l));
-        let begin = v.pointer("/range/begin").and_then(|l| self.location(l));
-        let end = v.pointer("/range/end").and_then(|l| self.location(l));
-        let inner = v
-            .get("inner")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().map(|c| self.node(c)).collect())
-            .unwrap_or_default();
-        Node {
-            json: v,
-            loc,
-            begin,
-            end,
-            inner,
-        }
-    }
-
-    /// A macro-expanded location has a spelling and an expansion part,
-    /// written in that order; the expansion is where the declaration is.
-    fn location(&mut self, l: &Value) -> Option<L> {
-        if let Some(s) = l.get("spellingLoc") {
-            self.location(s);
-            return l.get("expansionLoc").and_then(|e| self.location(e));
-        }
-        if let Some(f) = l.get("file").and_then(Value::as_str) {
-            self.file = f.to_string();
-        }
-        if let Some(n) = l.get("line").and_then(Value::as_u64) {
-            self.line = n as u32;
-        }
-        let offset = l.get("offset").and_then(Value::as_u64)? as usize;
-        Some(L {
-            file: self.file.clone(),
-            line: self.line,
-            col: l.get("col").and_then(Value::as_u64).unwrap_or(0) as u32,
-            offset,
-            tok_len: l.get("tokLen").and_then(Value::as_u64).unwrap_or(0) as usize,
-        })
     }
 }

@@ -13,15 +13,9 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
-    /// The C front end is not installed (or not where `UABI_CLANG` says).
-    #[error(
-        "cannot run `{compiler}` ({source}); install clang (scripts/setup.sh) or set UABI_CLANG"
-    )]
-    NoCompiler {
-        compiler: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// libclang, the C front end, cannot be loaded (or is too old).
+    #[error("cannot load libclang, the C front end: {why}; {install}")]
+    NoLibclang { why: String, install: &'static str },
     /// The header is not valid C for the front end: its own diagnostics,
     /// each with file:line:col, are the message.
     #[error("{header} does not compile:\n{diagnostics}")]
@@ -29,8 +23,8 @@ pub enum ImportError {
         header: PathBuf,
         diagnostics: String,
     },
-    /// The front end's output was not what this module reads (a clang
-    /// whose JSON AST changed shape).
-    #[error("unexpected output from `{compiler}`: {what}")]
-    FrontEnd { compiler: String, what: String },
+    /// libclang could not parse at all (it gave no translation unit:
+    /// an argument it refused, or a crash inside it).
+    #[error("libclang: {what}")]
+    FrontEnd { what: String },
 }

@@ -1,20 +1,22 @@
 //! `uabi import`: from a C uapi header to a spec whose generated header
 //! is ABI-identical and source-compatible with it.
 //!
-//! The C front end is clang itself ([`clang`]): its preprocessor lists
-//! the header's macros, its JSON AST gives the declarations with their
-//! places and doc comments, and it computes every macro's value. [`cview`]
-//! turns that into a C view of the header, [`map`] maps each C construct
-//! to a spec item (or says why it cannot), and [`emit`] writes the YAML.
+//! The C front end is libclang, in this process ([`libclang`]): one
+//! parse of the header gives its declarations with their places and doc
+//! comments, its macro definitions (the detailed preprocessing record)
+//! and, through one probe enumerator per macro, every macro's value.
+//! [`cview`] turns that into a C view of the header, [`map`] maps each C
+//! construct to a spec item (or says why it cannot), and [`emit`] writes
+//! the YAML.
 //! What the language cannot express is returned as [`Unexpressible`]
 //! items, never dropped.
 
-mod clang;
 pub mod cview;
 mod emit;
 mod error;
 mod hints;
 pub mod kerneldoc;
+mod libclang;
 pub mod map;
 
 pub use cview::{CHeader, Loc};
@@ -94,6 +96,12 @@ impl Imported {
             Finding::Warning { .. } => None,
         })
     }
+}
+
+/// Whether the C front end can run here: libclang loads (and has every
+/// function the import calls), or why not.
+pub fn front_end() -> Result<(), ImportError> {
+    libclang::ensure_loaded()
 }
 
 /// Imports `header`, with `includes` as its `-I` folders (the header's
