@@ -53,8 +53,15 @@ import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["kind"] == ["test"]:
-        print(m["target"]["name"], m["executable"])
+        # guest_conformance runs the programs this script runs itself.
+        if m["target"]["name"] != "guest_conformance":
+            print(m["target"]["name"], m["executable"])
 ' >"$UABI_GUEST_BIN/rust-tests.txt"
+  # The matrix runs the revision-1 userspace, a cargo build of its own:
+  # built here (the host's run of the same test), the guest finds it fresh
+  # instead of compiling it under TCG.
+  cargo test --quiet -p compat-tests --test matrix -- --exact \
+    revision_1_userspace_works_unchanged_on_the_current_driver >/dev/null
   exec bash scripts/vm.sh --module c -- bash scripts/guest-tests.sh --in-guest
 fi
 
@@ -116,10 +123,7 @@ if [ -z "$fuse" ]; then
       grep -E "^test result" "/tmp/rust-$name.out"
       # A suite that found none of its kernel-module tests ran nothing.
       if grep -q "^test result: ok. 0 passed" "/tmp/rust-$name.out"; then
-        case "$name" in
-          common) ;;
-          *) failed+=("$name (no kernel-module test ran)") ;;
-        esac
+        failed+=("$name (no kernel-module test ran)")
       fi
     fi
   done <"$bin/rust-tests.txt"
