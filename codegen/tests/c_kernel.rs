@@ -539,6 +539,16 @@ static inline void kfree(const void *p) { free((void *)p); }
 /// whose uapi twin would only add clutter): empty, the shim defines what
 /// they would.
 const SHADOWED: &[&str] = &[
+    // Included for the control and ring parts, which the userspace builds
+    // cut (write_userspace_tree).
+    "asm/barrier.h",
+    "linux/atomic.h",
+    "linux/bitops.h",
+    "linux/build_bug.h",
+    "linux/compiler.h",
+    "linux/log2.h",
+    "linux/mm.h",
+    "linux/unaligned.h",
     "linux/capability.h",
     "linux/compat.h",
     "linux/err.h",

@@ -339,16 +339,17 @@ impl<'a> Gen<'a> {
         let guard = format!("_{}_KERNEL_H", upper(&m.name));
         let mut out = self.license_and_banner(false);
         out += &format!("#ifndef {guard}\n#define {guard}\n\n");
-        let mut sys = vec!["linux/fs.h", "linux/types.h"];
+        let (ctl, ctl_sys) = take_includes(control::render_header(m));
+        let (rings, rings_sys) = take_includes(rings::render_header(m));
+        let mut sys: Vec<String> = ["linux/fs.h", "linux/types.h"].map(String::from).to_vec();
         if self.drm {
-            sys.push("drm/drm_device.h");
-            sys.push("drm/drm_file.h");
-            sys.push("drm/drm_ioctl.h");
+            sys.push("drm/drm_device.h".into());
+            sys.push("drm/drm_file.h".into());
+            sys.push("drm/drm_ioctl.h".into());
         }
-        sys.sort_unstable();
-        for s in sys {
-            out += &format!("#include <{s}>\n");
-        }
+        sys.extend(ctl_sys);
+        sys.extend(rings_sys);
+        out += &system_includes(sys);
         let uapi = header_path(m);
         let uapi_name = uapi
             .file_name()
@@ -363,12 +364,10 @@ impl<'a> Gen<'a> {
         out += &format!("#define {} {}\n\n", self.revision_macro(), m.revision);
         out += &self.struct_prototypes();
         out += &self.ops_decl();
-        let ctl = control::render_header(m);
         if !ctl.is_empty() {
             out += "\n";
             out += &ctl;
         }
-        let rings = rings::render_header(m);
         if !rings.is_empty() {
             out += "\n";
             out += &rings;
@@ -454,7 +453,9 @@ impl<'a> Gen<'a> {
     fn source(&self) -> String {
         let m = self.model;
         let mut out = self.license_and_banner(true);
-        let mut sys = vec![
+        let (ctl, ctl_sys) = take_includes(control::render_source(m));
+        let (rings, rings_sys) = take_includes(rings::render_source(m));
+        let mut sys: Vec<String> = [
             "linux/capability.h",
             "linux/err.h",
             "linux/errno.h",
@@ -465,16 +466,15 @@ impl<'a> Gen<'a> {
             "linux/string.h",
             "linux/uaccess.h",
             "asm/byteorder.h",
-        ];
+        ]
+        .map(String::from)
+        .to_vec();
         if !self.drm {
-            sys.push("linux/compat.h");
+            sys.push("linux/compat.h".into());
         }
-        sys.sort_unstable();
-        let (linux, asm): (Vec<&str>, Vec<&str>) =
-            sys.into_iter().partition(|s| s.starts_with("linux/"));
-        for s in linux.into_iter().chain(asm) {
-            out += &format!("#include <{s}>\n");
-        }
+        sys.extend(ctl_sys);
+        sys.extend(rings_sys);
+        out += &system_includes(sys);
         out += &format!("\n#include \"{}.h\"\n\n", file_stem(m));
         let mut body = String::new();
         let mut helpers = Helpers::default();
@@ -491,12 +491,10 @@ impl<'a> Gen<'a> {
         }
         out += &helpers.shared(&self.p);
         out += &body;
-        let ctl = control::render_source(m);
         if !ctl.is_empty() {
             out += "\n";
             out += &ctl;
         }
-        let rings = rings::render_source(m);
         if !rings.is_empty() {
             out += "\n";
             out += &rings;
@@ -678,4 +676,45 @@ impl Helpers {
         }
         out
     }
+}
+
+/// A part's text without its `#include <...>` lines, and those headers:
+/// the file includes everything once, at its top, as kernel files do.
+fn take_includes(part: String) -> (String, Vec<String>) {
+    let mut headers = Vec::new();
+    let mut text = String::with_capacity(part.len());
+    let mut after_include = false;
+    for line in part.split_inclusive('\n') {
+        if let Some(h) = line
+            .trim_end()
+            .strip_prefix("#include <")
+            .and_then(|r| r.strip_suffix('>'))
+        {
+            headers.push(h.to_string());
+            after_include = true;
+            continue;
+        }
+        // The blank line that closed the include block goes with it.
+        if after_include && line.trim().is_empty() {
+            after_include = false;
+            continue;
+        }
+        after_include = false;
+        text.push_str(line);
+    }
+    (text, headers)
+}
+
+/// `#include <...>` lines for `headers`, each once: <linux/...> first,
+/// then the others (asm, drm) as the kernel orders them.
+fn system_includes(mut headers: Vec<String>) -> String {
+    headers.sort_unstable();
+    headers.dedup();
+    let (linux, other): (Vec<String>, Vec<String>) =
+        headers.into_iter().partition(|h| h.starts_with("linux/"));
+    linux
+        .into_iter()
+        .chain(other)
+        .map(|h| format!("#include <{h}>\n"))
+        .collect()
 }

@@ -7,7 +7,9 @@
 #define _SOFTACCEL_KERNEL_H
 
 #include <linux/fs.h>
+#include <linux/limits.h>
 #include <linux/types.h>
+#include <asm/byteorder.h>
 #include "../softaccel.h"
 #include "../../../accel/c/kernel/accel_kernel.h"
 
@@ -192,10 +194,6 @@ int softaccel_control(const struct softaccel_ops *ops, struct file *file,
 		      struct softaccel_control *arg);
 
 /* softaccel control messages: begin */
-
-#include <linux/limits.h>
-#include <linux/types.h>
-#include <asm/byteorder.h>
 
 /*
  * Control messages of the softaccel spec, kernel side. A message is an 8-byte
@@ -566,8 +564,6 @@ struct softaccel_control_ops {
 /* softaccel control messages: end */
 
 /* softaccel rings: begin */
-
-#include <linux/types.h>
 
 /*
  * The submit ring (softaccel_submit_ring_*): entries of struct
