@@ -8,9 +8,18 @@
 #   scripts/bench.sh --summary       only the summary of the last results
 #   scripts/bench.sh --list          the benchmark names
 #   scripts/bench.sh NAME -- ARGS    ARGS go to criterion (e.g. a filter)
+#   scripts/bench.sh kernel          the guest benchmarks (see below)
 #
 # Results stay in target/criterion (criterion's own reports, and
 # new/estimates.json that the summary reads).
+#
+# `kernel` is not in the default run: it builds softaccel-demo's `guest`
+# criterion benchmark and a release softaccel-driverd here, boots the guest
+# with scripts/vm.sh (the module loaded with bench_ioctl=1, under QEMU TCG
+# unless UABI_VM_ACCEL says otherwise), serves the FUSE node there too, and
+# runs the benchmark against /dev/softaccel0 and the node in that one guest
+# run; the guest prints criterion's output and the summary of its ratios
+# (its results stay in the guest's memory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,17 +79,26 @@ SUMMARY=(
     "ratio|submit 32 cmds via node: one ioctl each / ring (ring speed-up, target >= 20)|submit/node/one SUBMIT ioctl per command|submit/node/ring, one publish per batch"
     "ratio|control in process: set-tunables / GET_PARAM|control/in-process/set-tunables operation|control/in-process/GET_PARAM ioctl (baseline)"
     "ratio|control via node: set-tunables / GET_PARAM|control/node/set-tunables operation|control/node/GET_PARAM ioctl (baseline)"
+
+    "ratio|guest GET_PARAM, module: generated C dispatch / hand-written handler (target <= 1.2)|guest-get-param/kernel/generated dispatch|guest-get-param/kernel/hand-written handler (baseline)"
+    "ratio|guest 256 cmds, module: one SUBMIT each / ring (ring speed-up)|guest-submit/kernel/one SUBMIT ioctl per command|guest-submit/kernel/ring, one publish per batch"
+    "ratio|guest 256 cmds, FUSE node: one SUBMIT each / ring (ring speed-up)|guest-submit/node/one SUBMIT ioctl per command|guest-submit/node/ring, one publish per batch"
+    "ratio|guest 256 cmds by ring: module / FUSE node|guest-submit/kernel/ring, one publish per batch|guest-submit/node/ring, one publish per batch"
+    "ratio|guest 256 cmds by SUBMIT: module / FUSE node|guest-submit/kernel/one SUBMIT ioctl per command|guest-submit/node/one SUBMIT ioctl per command"
+    "ratio|guest demo workload (65536 elements): module / FUSE node|guest-demo/kernel|guest-demo/node"
 )
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 names=()
 summary_only=0
+in_guest=0
 crit_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --list) for b in "${BENCHES[@]}"; do echo "${b%% *}"; done; exit 0 ;;
+        --list) for b in "${BENCHES[@]}"; do echo "${b%% *}"; done; echo kernel; exit 0 ;;
         --summary) summary_only=1 ;;
+        --in-guest) in_guest=1 ;;
         -h|--help) usage; exit 0 ;;
         --) shift; crit_args=("$@"); break ;;
         -*) echo "bench.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -89,49 +107,11 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-selected=()
-if [ ${#names[@]} -eq 0 ]; then
-    selected=("${BENCHES[@]}")
-else
-    for n in "${names[@]}"; do
-        found=""
-        for b in "${BENCHES[@]}"; do
-            [ "${b%% *}" = "$n" ] && found="$b"
-        done
-        if [ -z "$found" ]; then
-            echo "bench.sh: no benchmark named '$n' (scripts/bench.sh --list)" >&2
-            exit 2
-        fi
-        selected+=("$found")
-    done
-fi
-
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-started=$(date +%s)
-
-# The header benchmark's baseline is the kernel's check-uapi route, which
-# needs abidiff (abigail-tools).
-if [ $summary_only -eq 0 ] && printf '%s\n' "${selected[@]}" | grep -q '^headers ' &&
-    ! command -v abidiff >/dev/null; then
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get install -y -qq abigail-tools >/dev/null
-fi
-
-if [ $summary_only -eq 0 ]; then
-    for b in "${selected[@]}"; do
-        name=${b%% *}
-        pkg=${b#* }
-        echo "== cargo bench -p $pkg --bench $name" >&2
-        cargo bench -p "$pkg" --bench "$name" -- "${crit_args[@]}"
-    done
-else
-    started=0
-fi
-
+# The summary table of the results under criterion directory $1; results
+# older than $2 (seconds since the epoch) are marked.
+summary() {
 BENCH_SUMMARY=$(printf '%s\n' "${SUMMARY[@]}") \
-    python3 - "$target_dir/criterion" "$started" <<'PY'
+    python3 - "$1" "$2" <<'PY'
 import json, os, sys
 
 root, started = sys.argv[1], float(sys.argv[2])
@@ -193,3 +173,100 @@ print(f"{'-' * w}  {'-' * v}  -----")
 for label, value, ratio, note in rows:
     print(f"{label:<{w}}  {value:<{v}}  {ratio}{note}")
 PY
+}
+
+# The guest benchmarks. In the guest: serve the FUSE node, run the
+# benchmark against it and the module, print the summary of that run.
+if [ $in_guest -eq 1 ]; then
+    exe="${UABI_BENCH_GUEST_EXE:?run scripts/bench.sh kernel on the host}"
+    daemon_bin="${UABI_BENCH_GUEST_DRIVERD:?run scripts/bench.sh kernel on the host}"
+    [ -c /dev/softaccel0 ] || { echo "bench.sh: /dev/softaccel0 is not a character device (is the module loaded?)" >&2; exit 1; }
+    mnt=/tmp/softaccel-node
+    mkdir -p "$mnt"
+    "$daemon_bin" "$mnt" 2>/tmp/softaccel-driverd.log &
+    daemon=$!
+    stop() {
+        kill -TERM "$daemon" 2>/dev/null || true
+        wait "$daemon" 2>/dev/null || true
+    }
+    trap stop EXIT
+    for _ in $(seq 100); do
+        [ -e "$mnt/softaccel0" ] && break
+        kill -0 "$daemon" 2>/dev/null || { cat /tmp/softaccel-driverd.log >&2; echo "bench.sh: softaccel-driverd did not start" >&2; exit 1; }
+        sleep 0.1
+    done
+    [ -e "$mnt/softaccel0" ] || { echo "bench.sh: no $mnt/softaccel0 after 10 s" >&2; exit 1; }
+    echo "== guest: $(uname -r), $(nproc) CPUs; module parameters: bench_ioctl=$(cat /sys/module/softaccel/parameters/bench_ioctl 2>/dev/null || echo '?')" >&2
+    export CRITERION_HOME=/tmp/criterion
+    SOFTACCEL_BENCH_DEVICES="kernel=/dev/softaccel0 node=$mnt/softaccel0" \
+        "$exe" --bench "${crit_args[@]}"
+    summary "$CRITERION_HOME" 0
+    exit 0
+fi
+if [ ${#names[@]} -gt 0 ] && printf '%s\n' "${names[@]}" | grep -qx kernel; then
+    if [ ${#names[@]} -ne 1 ]; then
+        echo "bench.sh: kernel runs in the guest, on its own (scripts/bench.sh kernel)" >&2
+        exit 2
+    fi
+    echo "== cargo bench -p softaccel-demo --bench guest --no-run; softaccel-driverd (release)" >&2
+    exe=$(cargo bench -q -p softaccel-demo --bench guest --no-run --message-format=json |
+        python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "guest":
+        print(m["executable"])
+')
+    [ -n "$exe" ] || { echo "bench.sh: cargo named no guest benchmark executable" >&2; exit 1; }
+    cargo build -q --release -p softaccel-driver --bin softaccel-driverd
+    target_dir=$(cargo metadata --format-version 1 --no-deps |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+    export UABI_BENCH_GUEST_EXE="$exe"
+    export UABI_BENCH_GUEST_DRIVERD="$target_dir/release/softaccel-driverd"
+    export UABI_VM_MODULE_ARGS="${UABI_VM_MODULE_ARGS:+$UABI_VM_MODULE_ARGS }bench_ioctl=1"
+    export UABI_VM_TIMEOUT="${UABI_VM_TIMEOUT:-2400}"
+    exec bash scripts/vm.sh --module c -- bash scripts/bench.sh --in-guest -- "${crit_args[@]}"
+fi
+
+selected=()
+if [ ${#names[@]} -eq 0 ]; then
+    selected=("${BENCHES[@]}")
+else
+    for n in "${names[@]}"; do
+        found=""
+        for b in "${BENCHES[@]}"; do
+            [ "${b%% *}" = "$n" ] && found="$b"
+        done
+        if [ -z "$found" ]; then
+            echo "bench.sh: no benchmark named '$n' (scripts/bench.sh --list)" >&2
+            exit 2
+        fi
+        selected+=("$found")
+    done
+fi
+
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+started=$(date +%s)
+
+# The header benchmark's baseline is the kernel's check-uapi route, which
+# needs abidiff (abigail-tools).
+if [ $summary_only -eq 0 ] && printf '%s\n' "${selected[@]}" | grep -q '^headers ' &&
+    ! command -v abidiff >/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get install -y -qq abigail-tools >/dev/null
+fi
+
+if [ $summary_only -eq 0 ]; then
+    for b in "${selected[@]}"; do
+        name=${b%% *}
+        pkg=${b#* }
+        echo "== cargo bench -p $pkg --bench $name" >&2
+        cargo bench -p "$pkg" --bench "$name" -- "${crit_args[@]}"
+    done
+else
+    started=0
+fi
+
+summary "$target_dir/criterion" "$started"
