@@ -14,7 +14,7 @@ out="${CARGO_TARGET_DIR:-$root/target}/kmod-tests"
 source "$root/scripts/kernel-env.sh"
 uabi_kernel_env
 "$here/build.sh" "$out"
-progs=("$out/softaccel_test" "$out/softaccel_test32")
+progs=("$out/softaccel_test" "$out/softaccel_test32" "$out/legacy_test" "$out/legacy_test32")
 # The counters the test reads are in debugfs, which the guest may not mount.
 script="mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 for p in ${progs[*]}; do \$p || exit 1; done"
