@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The module's guest test: builds the static x86_64 and i386 test programs
-# on the host, then runs both in Debian's 6.12 kernel with the module loaded
+# (softaccel_test for /dev/softaccel0, legacy_test for softaccel_legacy's
+# /dev/softaccel-legacy) on the host, then runs all four in Debian's 6.12
+# kernel with the modules loaded
 # (scripts/vm.sh builds and loads it, removes it afterwards and fails the
 # run on any WARN, BUG, oops or call trace in the kernel log), once for
 # revision 3 (the default) and once with the module playing revision 1
