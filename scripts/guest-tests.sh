@@ -21,7 +21,8 @@
 # compat_ioctl) and i386 without large-file support, each of which must pass
 # and print the x86_64 build's check lines; and, against the module, the Rust
 # suites' kernel-module variants (ignored on the host): the userlib suite, the
-# cross-language scenario (C, Python, Go, Rust) and the compatibility matrix.
+# cross-language scenario (C, also built for i386 and so through
+# compat_ioctl, Python, Go, Rust) and the compatibility matrix.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"

@@ -53,7 +53,7 @@ echo "== guest suites against the FUSE node in the guest (scripts/guest-tests.sh
 bash scripts/guest-tests.sh --fuse
 echo "== driver/kmod: W=1, sparse and checkpatch --strict (driver/kmod/tests/check.sh)"
 bash driver/kmod/tests/check.sh
-echo "== driver/kmod: its own guest test from x86_64 and i386, at revisions 3 and 1 (driver/kmod/tests/run.sh)"
+echo "== driver/kmod: its own guest tests (softaccel, softaccel_legacy) from x86_64 and i386, at revisions 3 and 1 (driver/kmod/tests/run.sh)"
 bash driver/kmod/tests/run.sh
 echo "== guest suites against the kernel module (scripts/guest-tests.sh)"
 bash scripts/guest-tests.sh

@@ -99,19 +99,39 @@ impl Program {
 }
 
 fn c_program(work: &Path) -> Program {
+    c_program_with(work, "c", "gcc", &[])
+}
+
+/// The C scenario built static for i386 (`i686-linux-gnu-gcc`): against
+/// the kernel module it calls through compat_ioctl on the 64-bit kernel
+/// and must print the same transcript as the 64-bit callers. SSE
+/// arithmetic, so that its add-f32 reference rounds as the device does
+/// (x87 would round twice).
+fn c_i386_program(work: &Path) -> Program {
+    c_program_with(
+        work,
+        "c-i386",
+        "i686-linux-gnu-gcc",
+        &["-static", "-msse2", "-mfpmath=sse"],
+    )
+}
+
+fn c_program_with(work: &Path, lang: &'static str, cc: &str, flags: &[&str]) -> Program {
     let repo = repo();
-    let exe = work.join("scenario-c");
+    let exe = work.join(format!("scenario-{lang}"));
     build(
-        "gcc scenario.c",
-        Command::new("gcc")
-            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
+        &format!("{cc} scenario.c"),
+        Command::new(cc)
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
+            .args(flags)
+            .arg("-I")
             .arg(repo.join("generated/softaccel/c"))
             .arg("-o")
             .arg(&exe)
             .arg(repo.join("compat-tests/cross-lang/scenario.c")),
     );
     Program {
-        lang: "c",
+        lang,
         argv: vec![exe.into()],
         env: vec![],
     }
@@ -406,14 +426,28 @@ fn one_scenario_from_c_python_go_and_rust_prints_the_same_transcript() {
 
 /// The same programs and the same expected transcript, through the kernel
 /// module's `/dev/softaccel0`: the FUSE node and the module must answer
-/// alike.
+/// alike. The C scenario runs twice there, as an x86_64 and as a static
+/// i386 program (compat_ioctl), and both transcripts must be the expected
+/// one.
 #[test]
 #[ignore = "needs the softaccel kernel module: runs in the QEMU guest (scripts/guest-tests.sh)"]
 fn the_same_scenario_through_the_kernel_module() {
     let module = KernelModule::find().expect("the softaccel module");
     let config = DeviceConfig::default();
     module.configure(&config).expect("configure the module");
-    let programs = programs();
+    let mut programs = programs();
+    // A 32-bit caller too, through compat_ioctl: the module's answers must
+    // not depend on the caller's word size.
+    if have("i686-linux-gnu-gcc", &["--version"]) {
+        programs.push(c_i386_program(&work_dir()));
+    } else {
+        assert!(
+            allowed("UABI_ALLOW_MISSING_TOOLS"),
+            "the i386 C scenario needs `i686-linux-gnu-gcc`, which cannot be run here; \
+             install it (scripts/setup.sh) or set UABI_ALLOW_MISSING_TOOLS=1 to skip it"
+        );
+        shout("the i386 C scenario (no i686-linux-gnu-gcc; UABI_ALLOW_MISSING_TOOLS=1)");
+    }
     let before = module.counters().expect("the module's counters");
     let runs = run_all(&programs, module.device_path());
     assert_identical(&expected_for(&config), &runs);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the module's guest test program static, for x86_64 and for i386
 # (the latter runs through the driver's compat_ioctl on the 64-bit kernel),
-# and the x86_64 GET_PARAM dispatch benchmark:
+# the legacy struct's test program likewise (softaccel_legacy's device), and
+# the x86_64 GET_PARAM dispatch benchmark:
 #   driver/kmod/tests/build.sh OUTDIR
-#     -> OUTDIR/softaccel_test{,32}, OUTDIR/bench_get_param
+#     -> OUTDIR/softaccel_test{,32}, OUTDIR/legacy_test{,32},
+#        OUTDIR/bench_get_param
 # The i386 build uses SSE arithmetic so that its add-f32 reference rounds
 # exactly as the device does (x87 would round twice).
 set -euo pipefail
@@ -15,3 +17,6 @@ flags=(-std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -I "$root/generated
 gcc "${flags[@]}" -o "$out/softaccel_test" "$here/softaccel_test.c"
 gcc "${flags[@]}" -o "$out/bench_get_param" "$here/bench_get_param.c"
 i686-linux-gnu-gcc "${flags[@]}" -msse2 -mfpmath=sse -o "$out/softaccel_test32" "$here/softaccel_test.c"
+legacy=(-std=gnu11 -O2 -Wall -Wextra -Werror -static -I "$root/driver/kmod/legacy/generated/legacy/c")
+gcc "${legacy[@]}" -o "$out/legacy_test" "$here/legacy_test.c"
+i686-linux-gnu-gcc "${legacy[@]}" -o "$out/legacy_test32" "$here/legacy_test.c"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The module's guest test: builds the static x86_64 and i386 test programs
-# on the host, then runs both in Debian's 6.12 kernel with the module loaded
+# (softaccel_test for /dev/softaccel0, legacy_test for softaccel_legacy's
+# /dev/softaccel-legacy) on the host, then runs all four in Debian's 6.12
+# kernel with the modules loaded
 # (scripts/vm.sh builds and loads it, removes it afterwards and fails the
 # run on any WARN, BUG, oops or call trace in the kernel log), once for
 # revision 3 (the default) and once with the module playing revision 1
@@ -14,7 +16,7 @@ out="${CARGO_TARGET_DIR:-$root/target}/kmod-tests"
 source "$root/scripts/kernel-env.sh"
 uabi_kernel_env
 "$here/build.sh" "$out"
-progs=("$out/softaccel_test" "$out/softaccel_test32")
+progs=("$out/softaccel_test" "$out/softaccel_test32" "$out/legacy_test" "$out/legacy_test32")
 # The counters the test reads are in debugfs, which the guest may not mount.
 script="mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 for p in ${progs[*]}; do \$p || exit 1; done"
