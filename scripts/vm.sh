@@ -11,7 +11,8 @@
 # virtio-9p and chroots into it, so CMD runs the host's binaries, Python and
 # Go at the same paths, from the repository root, with /dev (devtmpfs: the
 # module's node appears there), /proc, /sys and a tmpfs /tmp and /run of its
-# own. An overlay in the guest's memory makes the rest writable too (a test
+# own (a repository checked out under the host's /tmp, and its target
+# directory, stay visible there at their paths). An overlay in the guest's memory makes the rest writable too (a test
 # binary writes under the target directory it was built in); nothing CMD
 # writes reaches the host. After CMD the module is removed (a failing rmmod fails the run)
 # and the kernel's log is scanned: any WARN, BUG, oops, lockdep report or call
@@ -211,6 +212,18 @@ for ko in "${kos[@]}"; do
   echo "$name" >>"$root/lib/modules/test.order"
 done
 printf '%s\n' "${UABI_VM_MODULE_ARGS:-}" >"$root/lib/modules/test.args"
+# The guest's /tmp is its own; what the run needs from the host's (a
+# checkout under /tmp, as a CI job may make, and its target directory)
+# stays visible there at the same path.
+{
+  echo "$repo"
+  target_dir="${CARGO_TARGET_DIR:-}"
+  [ -z "$target_dir" ] || target_dir="$(cd "$target_dir" 2>/dev/null && pwd || true)"
+  case "$target_dir" in
+    "" | "$repo" | "$repo"/*) ;;
+    *) echo "$target_dir" ;;
+  esac
+} | grep '^/tmp/' >"$root/lib/modules/keep" || true
 
 # The guest's init: runs as PID 1 on the initramfs, CMD in a chroot of the
 # host's root. Its own messages go to the stderr console.
@@ -259,7 +272,19 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts /host/dev/pts
 mount -t tmpfs -o mode=1777 shm /host/dev/shm
 mount -t proc proc /host/proc || harness_fail "cannot mount /proc in the chroot"
 mount -t sysfs sys /host/sys || harness_fail "cannot mount /sys in the chroot"
+n=0
+while IFS= read -r keep; do
+  mkdir -p "/keep/$n"
+  mount --bind "/host$keep" "/keep/$n" || harness_fail "cannot keep $keep visible"
+  n=$((n + 1))
+done </lib/modules/keep
 mount -t tmpfs -o mode=1777 tmp /host/tmp || harness_fail "cannot mount /tmp in the chroot"
+n=0
+while IFS= read -r keep; do
+  mkdir -p "/host$keep"
+  mount --move "/keep/$n" "/host$keep" || harness_fail "cannot keep $keep visible"
+  n=$((n + 1))
+done </lib/modules/keep
 mount -t tmpfs -o mode=0755 run /host/run
 mkdir -p /host/tmp/uabi-vm
 mount --bind /out /host/tmp/uabi-vm || harness_fail "cannot bind the output share"
