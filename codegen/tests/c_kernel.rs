@@ -560,6 +560,19 @@ const SHADOWED: &[&str] = &[
     "linux/uaccess.h",
 ];
 
+/// A fresh folder for a userspace build over the shim, with the kernel
+/// headers it stands for shadowed by empty files (`-Ishadow`).
+fn userspace_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for h in SHADOWED {
+        let p = dir.join("shadow").join(h);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "").unwrap();
+    }
+    dir
+}
+
 /// A deterministic stream of test bytes (xorshift64*), so that a failure
 /// reproduces.
 struct Rng(u64);
@@ -675,15 +688,8 @@ fn validate_and_clear_match_the_rust_kernel_crates() {
         );
     }
 
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_kernel_behaviour");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = userspace_dir("c_kernel_behaviour");
     write_userspace_tree(&soft, &dir);
-    for h in SHADOWED {
-        let p = dir.join("shadow").join(h);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, "").unwrap();
-    }
     std::fs::write(dir.join("shim.h"), SHIM).unwrap();
 
     // The driver: one line per case, `<row> <rev> <hex>`, answered with
@@ -985,15 +991,8 @@ fn dispatch_matches_the_rust_kernel_crates() {
     }
     let root = repo_root();
     let soft = load(&root.join("spec/softaccel.yaml"));
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_kernel_dispatch");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = userspace_dir("c_kernel_dispatch");
     write_userspace_tree(&soft, &dir);
-    for h in SHADOWED {
-        let p = dir.join("shadow").join(h);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, "").unwrap();
-    }
     std::fs::write(dir.join("shim.h"), SHIM).unwrap();
 
     // C ops: every callback succeeds; revisions from the case.
@@ -1259,15 +1258,8 @@ fn i386_compat_conversion() {
     }
     use uabi::target::Target;
     let m = load(&repo_root().join("codegen/tests/fixtures/layout/i386-trap.yaml"));
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_kernel_i386");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = userspace_dir("c_kernel_i386");
     write_tree(&m, &dir);
-    for h in SHADOWED {
-        let p = dir.join("shadow").join(h);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, "").unwrap();
-    }
     // An x86_64 kernel: the conversion is compiled in.
     std::fs::write(
         dir.join("shim.h"),

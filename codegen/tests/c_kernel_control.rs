@@ -15,6 +15,8 @@
 // Tests and benchmarks report failure by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod c_kernel_parts;
+use c_kernel_parts::{build_sanitized, have_gcc, part};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -890,25 +892,10 @@ int main(void)
 }
 "#;
 
-/// The text between a part's begin and end markers, without its kernel
-/// `#include`s (the shim stands for them).
-fn part(text: &str, what: &str) -> String {
-    let begin = format!("/* {what}: begin */");
-    let end = format!("/* {what}: end */");
-    let b = text.find(&begin).unwrap_or_else(|| panic!("no `{begin}`"));
-    let e = text.find(&end).unwrap_or_else(|| panic!("no `{end}`"));
-    text[b..e + end.len()]
-        .lines()
-        .filter(|l| !l.starts_with("#include <"))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
 /// Builds the control part with the shim and the harness; None (after
 /// reporting a skip) without gcc.
 fn build_harness(dir: &Path) -> Option<PathBuf> {
-    if Command::new("gcc").arg("--version").output().is_err() {
-        uabi_test_support::skipped("the C control part's behaviour", "no gcc");
+    if !have_gcc("the C control part's behaviour") {
         return None;
     }
     write_tree(dir);
@@ -920,31 +907,7 @@ fn build_harness(dir: &Path) -> Option<PathBuf> {
         part(&h, "softaccel control messages"),
         part(&c, "softaccel control messages")
     );
-    std::fs::write(dir.join("harness.c"), src).unwrap();
-    let exe = dir.join("harness");
-    let out = Command::new("gcc")
-        .args([
-            "-std=gnu11",
-            "-O1",
-            "-g",
-            "-Wall",
-            "-Werror",
-            "-Wno-unused-function",
-        ])
-        .args(["-fsanitize=address,undefined", "-fno-sanitize-recover=all"])
-        .arg("-I")
-        .arg(dir)
-        .arg(dir.join("harness.c"))
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the harness does not build:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(exe)
+    Some(build_sanitized(dir, &src))
 }
 
 /// Every case through the C harness, one output line each.

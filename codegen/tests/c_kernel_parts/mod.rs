@@ -1,0 +1,60 @@
+//! Shared by the userspace tests of the C kernel side's control and ring
+//! parts (tests/c_kernel_control.rs, tests/c_kernel_rings.rs): cutting a
+//! part out of a generated file, and building it with the test's shim and
+//! harness under the address and undefined-behaviour sanitizers.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The text between a part's begin and end markers, without its kernel
+/// `#include`s (the shim stands for them).
+pub fn part(text: &str, what: &str) -> String {
+    let begin = format!("/* {what}: begin */");
+    let end = format!("/* {what}: end */");
+    let b = text.find(&begin).unwrap_or_else(|| panic!("no `{begin}`"));
+    let e = text.find(&end).unwrap_or_else(|| panic!("no `{end}`"));
+    text[b..e + end.len()]
+        .lines()
+        .filter(|l| !l.starts_with("#include <"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Whether gcc runs; if not, reports `what` as skipped.
+pub fn have_gcc(what: &str) -> bool {
+    let ok = Command::new("gcc").arg("--version").output().is_ok();
+    if !ok {
+        uabi_test_support::skipped(what, "no gcc");
+    }
+    ok
+}
+
+/// Writes `src` as `dir/harness.c` and builds it with the sanitizers;
+/// panics with gcc's output when it does not build.
+pub fn build_sanitized(dir: &Path, src: &str) -> PathBuf {
+    std::fs::write(dir.join("harness.c"), src).unwrap();
+    let exe = dir.join("harness");
+    let out = Command::new("gcc")
+        .args([
+            "-std=gnu11",
+            "-O1",
+            "-g",
+            "-Wall",
+            "-Werror",
+            "-Wno-unused-function",
+        ])
+        .args(["-fsanitize=address,undefined", "-fno-sanitize-recover=all"])
+        .arg("-I")
+        .arg(dir)
+        .arg(dir.join("harness.c"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the harness does not build:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
