@@ -61,8 +61,10 @@ for line in sys.stdin:
   # The matrix runs the revision-1 userspace, a cargo build of its own:
   # built here (the host's run of the same test), the guest finds it fresh
   # instead of compiling it under TCG.
+  prebuild_log="$UABI_GUEST_BIN/old-userspace-build.log"
   cargo test --quiet -p compat-tests --test matrix -- --exact \
-    revision_1_userspace_works_unchanged_on_the_current_driver >/dev/null
+    revision_1_userspace_works_unchanged_on_the_current_driver >"$prebuild_log" 2>&1 ||
+    { cat "$prebuild_log" >&2; echo "guest-tests: building the revision-1 userspace failed" >&2; exit 1; }
   exec bash scripts/vm.sh --module c -- bash scripts/guest-tests.sh --in-guest
 fi
 
