@@ -16,7 +16,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod c_kernel_parts;
-use c_kernel_parts::{build_sanitized, have_gcc, part};
+use c_kernel_parts::{ASAN_UBSAN, build_sanitized, have_gcc, part};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -907,7 +907,7 @@ fn build_harness(dir: &Path) -> Option<PathBuf> {
         part(&h, "softaccel control messages"),
         part(&c, "softaccel control messages")
     );
-    Some(build_sanitized(dir, &src))
+    Some(build_sanitized(dir, "harness", &src, ASAN_UBSAN))
 }
 
 /// Every case through the C harness, one output line each.
@@ -1475,30 +1475,7 @@ fn the_c_parser_validates_every_attribute_kind_as_the_rust_runtime_does() {
         part(&h, "nlfix control messages"),
         part(&c, "nlfix control messages")
     );
-    std::fs::write(dir.join("nlfix.c"), src).unwrap();
-    let exe = dir.join("nlfix-harness");
-    let out = Command::new("gcc")
-        .args([
-            "-std=gnu11",
-            "-O1",
-            "-g",
-            "-Wall",
-            "-Werror",
-            "-Wno-unused-function",
-        ])
-        .args(["-fsanitize=address,undefined", "-fno-sanitize-recover=all"])
-        .arg("-I")
-        .arg(&dir)
-        .arg(dir.join("nlfix.c"))
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the nlfix harness does not build:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let exe = build_sanitized(&dir, "nlfix-harness", &src, ASAN_UBSAN);
     let msgs = nlfix_messages(4000);
     let input: String = msgs
         .iter()

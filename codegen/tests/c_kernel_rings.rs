@@ -15,7 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod c_kernel_parts;
-use c_kernel_parts::{build_sanitized, have_gcc, part};
+use c_kernel_parts::{ASAN_UBSAN, TSAN, build_sanitized, have_gcc, part};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::Ordering;
@@ -485,7 +485,7 @@ fn build_harness(dir: &Path) -> Option<PathBuf> {
         part(&h, "softaccel rings"),
         part(&c, "softaccel rings")
     );
-    Some(build_sanitized(dir, &src))
+    Some(build_sanitized(dir, "harness", &src, ASAN_UBSAN))
 }
 
 /// Every scenario through the C harness: one trace each.
@@ -1086,32 +1086,9 @@ fn kernel_and_userspace_sides_stream_across_threads() {
         part(&h, "softaccel rings"),
         part(&c, "softaccel rings")
     );
-    std::fs::write(dir.join("threads.c"), src).unwrap();
-    let exe = dir.join("threads");
     // ThreadSanitizer sees every access: a missing or misplaced barrier
     // in either side is a reported race, which fails the run.
-    let out = Command::new("gcc")
-        .args([
-            "-std=gnu11",
-            "-O1",
-            "-g",
-            "-Wall",
-            "-Werror",
-            "-Wno-unused-function",
-        ])
-        .args(["-fsanitize=thread", "-pthread"])
-        .arg("-I")
-        .arg(&dir)
-        .arg(dir.join("threads.c"))
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the threaded program does not build:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let exe = build_sanitized(&dir, "threads", &src, TSAN);
     let out = Command::new(&exe)
         .env("TSAN_OPTIONS", "halt_on_error=1 exitcode=66")
         .output()

@@ -1,7 +1,8 @@
 //! Shared by the userspace tests of the C kernel side's control and ring
 //! parts (tests/c_kernel_control.rs, tests/c_kernel_rings.rs): cutting a
 //! part out of a generated file, and building it with the test's shim and
-//! harness under the address and undefined-behaviour sanitizers.
+//! harness under the sanitizers. Each test crate uses only some of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,11 +30,18 @@ pub fn have_gcc(what: &str) -> bool {
     ok
 }
 
-/// Writes `src` as `dir/harness.c` and builds it with the sanitizers;
-/// panics with gcc's output when it does not build.
-pub fn build_sanitized(dir: &Path, src: &str) -> PathBuf {
-    std::fs::write(dir.join("harness.c"), src).unwrap();
-    let exe = dir.join("harness");
+/// ASan and UBSan, every report fatal: for single-threaded harnesses.
+pub const ASAN_UBSAN: &[&str] = &["-fsanitize=address,undefined", "-fno-sanitize-recover=all"];
+
+/// ThreadSanitizer: for harnesses that race two sides of a ring.
+pub const TSAN: &[&str] = &["-fsanitize=thread", "-pthread"];
+
+/// Writes `src` as `dir/<name>.c` and builds `dir/<name>` with
+/// `sanitizers`; panics with gcc's output when it does not build.
+pub fn build_sanitized(dir: &Path, name: &str, src: &str, sanitizers: &[&str]) -> PathBuf {
+    let source = dir.join(format!("{name}.c"));
+    std::fs::write(&source, src).unwrap();
+    let exe = dir.join(name);
     let out = Command::new("gcc")
         .args([
             "-std=gnu11",
@@ -43,17 +51,17 @@ pub fn build_sanitized(dir: &Path, src: &str) -> PathBuf {
             "-Werror",
             "-Wno-unused-function",
         ])
-        .args(["-fsanitize=address,undefined", "-fno-sanitize-recover=all"])
+        .args(sanitizers)
         .arg("-I")
         .arg(dir)
-        .arg(dir.join("harness.c"))
+        .arg(&source)
         .arg("-o")
         .arg(&exe)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "the harness does not build:\n{}",
+        "{name}.c does not build:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     exe
