@@ -69,8 +69,9 @@ type Backend = fn(&Model) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of
 /// [`render_models`] finish close together.
-const BACKENDS: [Backend; 7] = [
+const BACKENDS: [Backend; 8] = [
     rust::kernel::render,
+    rust::linux::render,
     rust::uapi::render,
     rust::user::render,
     c::render,

@@ -186,7 +186,7 @@ impl Gen<'_> {
         w.lines(TAIL_END);
         if copy_out {
             w.open("if ioc.copy_out");
-            super::dispatch::copy_out(w);
+            self.copy_out(w);
             w.close("");
         }
         w.line("result.map_err(|e| e.errno)");
