@@ -299,7 +299,7 @@ impl Gen<'_> {
                     let lines = layout::call(w.indent(), f, a, ";");
                     put(w, lines);
                 }
-                self.copy_out(w);
+                self.copy_out_arg(w, arg_name);
                 w.close("");
             }
             w.line("Ok(())");
@@ -395,13 +395,30 @@ impl Gen<'_> {
 }
 
 impl Gen<'_> {
-    /// `<runtime>::copy_out_sized(..)?;` of the argument.
+    /// `<runtime>::copy_out_sized(..)?;` of the argument (in the kernel
+    /// flavour, of its `to_bytes` when it has implicit padding).
     pub(super) fn copy_out(&self, w: &mut RustWriter) {
         w.line(format!(
             "{}::copy_out_sized({}addr, ioc.size as usize, size, &arg)?;",
             self.rt(),
             self.mem_arg()
         ));
+    }
+
+    /// `copy_out` for the argument struct `id`.
+    pub(super) fn copy_out_arg(&self, w: &mut RustWriter, id: &StructId) {
+        let uapi = crate::backend::rust::uapi::Gen {
+            model: self.model,
+            flavour: self.flavour,
+        };
+        if self.flavour == Flavour::Linux && !uapi.padding_free(self.model.struct_(id)) {
+            w.line(format!(
+                "{}::copy_out_sized(addr, ioc.size as usize, size, &arg.to_bytes())?;",
+                self.rt()
+            ));
+        } else {
+            self.copy_out(w);
+        }
     }
 }
 

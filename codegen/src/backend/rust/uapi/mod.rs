@@ -70,7 +70,7 @@ pub(crate) struct Gen<'a> {
 impl Gen<'_> {
     /// Does the struct hold no implicit padding on any of the spec's
     /// targets (its members, nested ones included, cover every byte)?
-    fn padding_free(&self, s: &Struct) -> bool {
+    pub(crate) fn padding_free(&self, s: &Struct) -> bool {
         // A union is its bytes (see `write_union`): no padding.
         if s.is_union {
             return true;

@@ -51,6 +51,9 @@ impl Gen<'_> {
             cfg(w, &preds);
             w.line(format!("pub const SIZE: usize = {size};"));
         }
+        if self.flavour == Flavour::Linux && !self.padding_free(s) {
+            self.write_to_bytes(w, s);
+        }
         w.line("/// Every member zero: the value `Default` returns, usable in const context.");
         let zeros: Vec<String> = s
             .members
@@ -116,6 +119,44 @@ impl Gen<'_> {
             w.line("// and each is `AsBytes`: no uninitialised byte.");
             w.line(format!("unsafe impl AsBytes for {name} {{}}"));
         }
+    }
+
+    /// The kernel flavour's `to_bytes` of a struct with implicit padding
+    /// (which cannot be `AsBytes`: its padding is uninitialised): each
+    /// member's bytes at its offset on the target being built, the padding
+    /// zero, as copy-out needs them.
+    fn write_to_bytes(&self, w: &mut RustWriter, s: &Struct) {
+        w.line("/// The bytes as C lays the struct out, its implicit padding zero.");
+        w.open("pub fn to_bytes(&self) -> [u8; Self::SIZE]");
+        w.line("let mut b = [0u8; Self::SIZE];");
+        for mem in &s.members {
+            let f = snake_ident(&mem.name);
+            let nested = mem
+                .kind
+                .embedded_struct()
+                .filter(|id| !self.padding_free(self.model.struct_(id)));
+            w.line(format!("let at = ::core::mem::offset_of!(Self, {f});"));
+            match (nested, &mem.kind) {
+                (Some(_), crate::model::MemberKind::Struct { count: Some(_), .. }) => {
+                    // Arrays of them: one element after another.
+                    w.open(format!("for (i, e) in self.{f}.iter().enumerate()"));
+                    w.line("let e = e.to_bytes();");
+                    w.line("let at = at + i * e.len();");
+                    w.line("b[at..at + e.len()].copy_from_slice(&e);");
+                    w.close("");
+                }
+                (Some(_), _) => {
+                    w.line(format!("let m = self.{f}.to_bytes();"));
+                    w.line("b[at..at + m.len()].copy_from_slice(&m);");
+                }
+                (None, _) => {
+                    w.line(format!("let m = crate::uabi_rt::as_bytes(&self.{f});"));
+                    w.line("b[at..at + m.len()].copy_from_slice(m);");
+                }
+            }
+        }
+        w.line("b");
+        w.close("");
     }
 
     fn member_type_text(&self, mem: &crate::model::Member) -> String {

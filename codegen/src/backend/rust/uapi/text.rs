@@ -64,7 +64,11 @@ impl Gen<'_> {
             }
         }
         if self.flavour == Flavour::Linux && !m.structs.is_empty() {
-            w.line("use kernel::types::{AsBytes, FromBytes};");
+            if m.structs.iter().any(|s| self.padding_free(s)) {
+                w.line("use kernel::types::{AsBytes, FromBytes};");
+            } else {
+                w.line("use kernel::types::FromBytes;");
+            }
         }
         self.write_target_check(w);
         self.write_header_consts(w);
