@@ -136,23 +136,23 @@ impl Gen<'_> {
                 .embedded_struct()
                 .filter(|id| !self.padding_free(self.model.struct_(id)));
             w.line(format!("let at = ::core::mem::offset_of!(Self, {f});"));
-            match (nested, &mem.kind) {
-                (Some(_), crate::model::MemberKind::Struct { count: Some(_), .. }) => {
-                    // Arrays of them: one element after another.
-                    w.open(format!("for (i, e) in self.{f}.iter().enumerate()"));
-                    w.line("let e = e.to_bytes();");
-                    w.line("let at = at + i * e.len();");
-                    w.line("b[at..at + e.len()].copy_from_slice(&e);");
-                    w.close("");
-                }
-                (Some(_), _) => {
-                    w.line(format!("let m = self.{f}.to_bytes();"));
-                    w.line("b[at..at + m.len()].copy_from_slice(&m);");
-                }
-                (None, _) => {
-                    w.line(format!("let m = crate::uabi_rt::as_bytes(&self.{f});"));
-                    w.line("b[at..at + m.len()].copy_from_slice(m);");
-                }
+            let array = matches!(
+                mem.kind,
+                crate::model::MemberKind::Struct { count: Some(_), .. }
+            );
+            if nested.is_some() && array {
+                // Arrays of them: one element after another.
+                w.open(format!("for (i, e) in self.{f}.iter().enumerate()"));
+                w.line("let e = e.to_bytes();");
+                w.line("let at = at + i * e.len();");
+                w.line("b[at..at + e.len()].copy_from_slice(&e);");
+                w.close("");
+            } else if nested.is_some() {
+                w.line(format!("let m = self.{f}.to_bytes();"));
+                w.line("b[at..at + m.len()].copy_from_slice(&m);");
+            } else {
+                w.line(format!("let m = crate::uabi_rt::as_bytes(&self.{f});"));
+                w.line("b[at..at + m.len()].copy_from_slice(m);");
             }
         }
         w.line("b");
