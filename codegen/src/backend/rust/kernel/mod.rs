@@ -197,6 +197,12 @@ impl Gen<'_> {
             "crate::uabi_rt::{Extension, OutArray, UserArray}",
             vec!["pub use crate::uabi_rt::{Extension, OutArray, UserArray};".to_string()],
         );
+        if netlink::transport(m).is_some() {
+            uses.add(
+                "crate::uabi_rt::{Errno, nla}",
+                vec!["use crate::uabi_rt::{Errno, nla};".to_string()],
+            );
+        }
         uses.add(
             "kernel::error::{Error, code}",
             vec!["use kernel::error::{Error, code};".to_string()],
@@ -215,6 +221,7 @@ impl Gen<'_> {
         for io in &m.ioctls {
             self.handler(w, io);
         }
+        self.operations(w);
     }
 
     fn linux_doc(&self) -> String {
@@ -257,12 +264,8 @@ impl Gen<'_> {
              layouts yet."
                 .to_string(),
         ];
-        if let Some(t) = netlink::transport(m) {
-            paras.push(format!(
-                "Not in this flavour yet: control messages (`{}` validates its argument, then \
-                 answers `EOPNOTSUPP`) and the ring helpers.",
-                t.name
-            ));
+        if !m.rings.is_empty() {
+            paras.push("Not in this flavour yet: the ring helpers (`rings`).".to_string());
         }
         paras.join("\n")
     }
@@ -280,6 +283,24 @@ impl Gen<'_> {
         match self.flavour {
             Flavour::Hosted => "Result<(), Errno>",
             Flavour::Linux => "Result<(), Error>",
+        }
+    }
+
+    /// The path from the `operations` module to the spec's items: the
+    /// crate root of the hosted crate, the spec's module in the kernel.
+    fn root(&self) -> &'static str {
+        match self.flavour {
+            Flavour::Hosted => "crate",
+            Flavour::Linux => "super",
+        }
+    }
+
+    /// What turns a validation result into the control-message codec's
+    /// errno (the kernel flavour validates with `kernel::error::Error`).
+    fn to_codec_errno(&self) -> &'static str {
+        match self.flavour {
+            Flavour::Hosted => "",
+            Flavour::Linux => ".map_err(Errno::from)",
         }
     }
 

@@ -20,13 +20,29 @@ use std::path::PathBuf;
 /// The runtime module, as written beside every spec's module.
 const RUNTIME: &str = include_str!("uabi_rt.rs");
 
+/// `uabi-runtime`'s control-message codec: one source for both flavours.
+const NLA: &str = include_str!("../../../../runtime/src/nla.rs");
+
+/// Where the codec's kernel part ends (a comment line in `nla.rs`).
+const NLA_END: &str = "// uabi: the kernel part ends here.";
+
+/// The codec as the kernel flavour's `nla` module (a child of
+/// `uabi_rt`): the kernel part of `nla.rs`, with its two references to
+/// the runtime crate's root pointed at `uabi_rt`.
+fn nla_module() -> String {
+    let kernel_part = NLA.split(NLA_END).next().unwrap_or(NLA);
+    kernel_part
+        .replace("use crate::Errno;", "use super::Errno;")
+        .replace("crate::all_zero(", "super::all_zero(")
+        .trim_end()
+        .to_string()
+        + "\n"
+}
+
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = PathBuf::from(&model.name).join("rust").join("linux");
-    let mut runtime = RustWriter::new();
-    banner(&mut runtime, model);
-    let mut runtime = runtime.finish();
-    runtime.push_str(RUNTIME);
+    let runtime = banner_text(model) + RUNTIME;
     Ok(vec![
         GeneratedFile {
             path: dir.join(format!("{}.rs", model.name)),
@@ -40,5 +56,33 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
             path: dir.join("uabi_rt.rs"),
             contents: runtime,
         },
+        GeneratedFile {
+            path: dir.join("uabi_nla.rs"),
+            contents: banner_text(model) + &nla_module(),
+        },
     ])
+}
+
+fn banner_text(model: &Model) -> String {
+    let mut w = RustWriter::new();
+    banner(&mut w, model);
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_codec_is_cut_where_its_kernel_part_ends() {
+        assert_eq!(NLA.matches(NLA_END).count(), 1);
+        let m = nla_module();
+        assert!(m.contains("pub fn validate("));
+        assert!(!m.contains("OpError"), "the user side stays out");
+        assert!(
+            !m.contains("crate::"),
+            "no path into the runtime crate is left"
+        );
+        assert!(!m.contains("std::"));
+    }
 }
