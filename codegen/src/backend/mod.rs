@@ -37,6 +37,10 @@ pub enum RenderError {
     /// rather than passed on as a crash of the whole tool.
     #[error("spec `{spec}`: a backend stopped without output (a uabi bug; please report it)")]
     Crashed { spec: String },
+    /// A source the generator copies into its output no longer reads as
+    /// it expects: a uabi bug, caught by its unit tests before a release.
+    #[error("spec `{spec}`: {what} (a uabi bug; please report it)")]
+    Internal { spec: String, what: &'static str },
 }
 
 /// Renders one template of `model`'s output, naming it on failure.

@@ -20,8 +20,6 @@
 //! pushed) when the handler succeeds. A 32-bit caller (`compat`) of an ioctl whose
 //! argument is laid out differently on i386 gets `ENOTTY`: this flavour does not
 //! convert those layouts yet.
-//!
-//! Not in this flavour yet: the ring helpers (`rings`).
 /// The `softaccel` uapi: the structs and numbers this module validates and
 /// dispatches.
 #[path = "softaccel_uapi.rs"]
@@ -2325,6 +2323,115 @@ pub mod operations {
         pub fn reply(&mut self, v: &super::uapi::FwReply) -> &mut Self {
             self.w.put(attr::fw::REPLY, crate::uabi_rt::as_bytes(v));
             self
+        }
+    }
+}
+/// The shared-memory rings of the `softaccel` spec, kernel side: the consumer of
+/// every ring userspace produces (each entry copied once out of the ring, then
+/// validated with its struct's generated rules; a producer index more than the ring
+/// size ahead is a protocol error, EPIPE, never an out-of-bounds read) and the
+/// producer of every ring the device produces (a full ring is backpressure, a bogus
+/// consumer index a protocol error). The protocol is `crate::uabi_rt::ring`'s; see
+/// its layout table.
+pub mod rings {
+    pub use crate::uabi_rt::ring::{
+        CONSUMER_OFFSET, ENTRIES_OFFSET, ERROR, FLAGS_OFFSET, HEADER_SIZE, NEED_WAKEUP,
+        PRODUCER_OFFSET, Received, RingError, RingMem, region_size,
+    };
+    /// Commands from userspace to a ring-mode queue.
+    ///
+    /// The `submit` ring: entries of [`submit::Entry`], produced by userspace,
+    /// 16..=4096 entries (a power of two), u32 indices. Since revision 3.
+    pub mod submit {
+        use super::{RingError, RingMem};
+        /// The entry struct.
+        pub type Entry = super::super::uapi::RingCmd;
+        /// The type of the free-running indices.
+        pub type Index = u32;
+        /// Bytes of one entry.
+        pub const ENTRY_SIZE: usize = core::mem::size_of::<Entry>();
+        /// Fewest entries a ring may have.
+        pub const MIN_ENTRIES: u32 = 16;
+        /// Most entries a ring may have.
+        pub const MAX_ENTRIES: u32 = 4096;
+        /// The revision that added this ring.
+        pub const SINCE: u32 = 3;
+        /// Whether userspace produces this ring (else the device does).
+        pub const PRODUCED_BY_USER: bool = true;
+        /// Is `n` an entry count this ring allows (a power of two within the bounds)?
+        pub const fn valid_entries(n: u64) -> bool {
+            crate::uabi_rt::ring::valid_entries(n, MIN_ENTRIES as u64, MAX_ENTRIES as u64)
+        }
+        /// Bytes of a region of `entries` entries, rounded up to `page_size`.
+        pub const fn region_size(entries: u32, page_size: usize) -> Option<usize> {
+            crate::uabi_rt::ring::region_size(entries, ENTRY_SIZE, page_size)
+        }
+        const _: () = assert!(ENTRY_SIZE & 3 == 0);
+        /// Sets up a fresh region of `entries` entries (indices and flags zero, the entry
+        /// count recorded), before the peer can map it.
+        pub fn init<M: RingMem>(mem: &M, entries: u32) -> Result<(), RingError> {
+            crate::uabi_rt::ring::init::<M, Index>(mem, entries, ENTRY_SIZE)
+        }
+        /// The consuming side of this ring.
+        pub type Consumer<M> = crate::uabi_rt::ring::Consumer<M, Entry, Index>;
+        /// The consumer of this ring over `mem`, a region of `entries` entries, starting at
+        /// the consumer index the region holds. Each entry is copied once out of the ring
+        /// and checked with the entry struct's generated validation at revision `rev`; an
+        /// entry that fails is still consumed and reported in [`super::Received::check`].
+        /// `BadGeometry` when `entries` is not a power of two or `mem` is too small.
+        pub fn consumer<M: RingMem>(
+            mem: M,
+            entries: u32,
+            rev: u32,
+        ) -> Result<Consumer<M>, RingError> {
+            crate::uabi_rt::ring::Consumer::new(mem, entries, check, rev)
+        }
+        /// The entry's validation, with the errno the ring protocol carries.
+        fn check(e: &Entry, rev: u32) -> Result<(), crate::uabi_rt::Errno> {
+            super::super::validate_ring_cmd_at(e, rev).map_err(crate::uabi_rt::Errno::from)
+        }
+    }
+    /// Completions from the device, one per submit-ring entry, in seqno order.
+    ///
+    /// The `complete` ring: entries of [`complete::Entry`], produced by the device,
+    /// 16..=4096 entries (a power of two), u32 indices. Since revision 3.
+    pub mod complete {
+        use super::{RingError, RingMem};
+        /// The entry struct.
+        pub type Entry = super::super::uapi::RingCompletion;
+        /// The type of the free-running indices.
+        pub type Index = u32;
+        /// Bytes of one entry.
+        pub const ENTRY_SIZE: usize = core::mem::size_of::<Entry>();
+        /// Fewest entries a ring may have.
+        pub const MIN_ENTRIES: u32 = 16;
+        /// Most entries a ring may have.
+        pub const MAX_ENTRIES: u32 = 4096;
+        /// The revision that added this ring.
+        pub const SINCE: u32 = 3;
+        /// Whether userspace produces this ring (else the device does).
+        pub const PRODUCED_BY_USER: bool = false;
+        /// Is `n` an entry count this ring allows (a power of two within the bounds)?
+        pub const fn valid_entries(n: u64) -> bool {
+            crate::uabi_rt::ring::valid_entries(n, MIN_ENTRIES as u64, MAX_ENTRIES as u64)
+        }
+        /// Bytes of a region of `entries` entries, rounded up to `page_size`.
+        pub const fn region_size(entries: u32, page_size: usize) -> Option<usize> {
+            crate::uabi_rt::ring::region_size(entries, ENTRY_SIZE, page_size)
+        }
+        const _: () = assert!(ENTRY_SIZE & 3 == 0);
+        /// Sets up a fresh region of `entries` entries (indices and flags zero, the entry
+        /// count recorded), before the peer can map it.
+        pub fn init<M: RingMem>(mem: &M, entries: u32) -> Result<(), RingError> {
+            crate::uabi_rt::ring::init::<M, Index>(mem, entries, ENTRY_SIZE)
+        }
+        /// The producing side of this ring.
+        pub type Producer<M> = crate::uabi_rt::ring::Producer<M, Entry, Index>;
+        /// The producer of this ring over `mem`, a region of `entries` entries, starting at
+        /// the producer index the region holds. `BadGeometry` when `entries` is not a power
+        /// of two or `mem` is too small.
+        pub fn producer<M: RingMem>(mem: M, entries: u32) -> Result<Producer<M>, RingError> {
+            crate::uabi_rt::ring::Producer::new(mem, entries)
         }
     }
 }

@@ -22,6 +22,11 @@ use kernel::uaccess::UserSlice;
 #[path = "uabi_nla.rs"]
 pub mod nla;
 
+/// Shared-memory rings: the protocol of `uabi-runtime`'s `ring` module
+/// (copied beside this file), over a driver's `RingMem`.
+#[path = "uabi_ring.rs"]
+pub mod ring;
+
 /// An errno as the control-message codec carries it (positive, as
 /// `uabi-runtime`'s); drivers see `kernel::error::Error`, converted both
 /// ways at the boundary.
@@ -33,6 +38,7 @@ impl Errno {
     pub const ENOMEM: Errno = Errno(12);
     pub const EFAULT: Errno = Errno(14);
     pub const EINVAL: Errno = Errno(22);
+    pub const EPIPE: Errno = Errno(32);
     pub const ERANGE: Errno = Errno(34);
     pub const EMSGSIZE: Errno = Errno(90);
     pub const EOPNOTSUPP: Errno = Errno(95);
@@ -147,6 +153,13 @@ fn bytes_mut<T: FromBytes>(v: &mut T) -> &mut [MaybeUninit<u8>] {
     // bytes; `MaybeUninit<u8>` has no validity requirement and alignment 1,
     // and since `T: FromBytes` whatever bytes are written through the
     // slice leave a valid `T`.
+    unsafe { core::slice::from_raw_parts_mut((v as *mut T).cast(), size_of::<T>()) }
+}
+
+/// `v`'s bytes, to write.
+pub fn bytes_of_mut<T: FromBytes + AsBytes>(v: &mut T) -> &mut [u8] {
+    // SAFETY: `T: AsBytes` has no uninitialised byte, so its bytes may be
+    // read as `u8`, and `T: FromBytes` stays valid whatever is written.
     unsafe { core::slice::from_raw_parts_mut((v as *mut T).cast(), size_of::<T>()) }
 }
 

@@ -222,11 +222,12 @@ impl Gen<'_> {
             self.handler(w, io);
         }
         self.operations(w);
+        self.rings(w);
     }
 
     fn linux_doc(&self) -> String {
         let m = self.model;
-        let mut paras = vec![
+        let paras = [
             format!(
                 "The `{}` uapi, revision {}, kernel side for the kernel's own build \
                  (Rust-for-Linux): the trait a driver implements ([`Ops`]), the entry that \
@@ -264,9 +265,6 @@ impl Gen<'_> {
              layouts yet."
                 .to_string(),
         ];
-        if !m.rings.is_empty() {
-            paras.push("Not in this flavour yet: the ring helpers (`rings`).".to_string());
-        }
         paras.join("\n")
     }
 
