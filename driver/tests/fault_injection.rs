@@ -314,7 +314,6 @@ const SCENARIOS: &[Scenario] = &[
                 counters: counters.as_mut_ptr() as u64,
                 counter_count: counters.len() as u32,
                 flags: perf_stats_flags::RESET,
-                ..PerfStats::ZERO
             };
             call(d, f, m, uapi::IOCTL_PERF_STATS, &mut p)
         },
