@@ -14,6 +14,9 @@ PACKAGES=(
   # `uabi import` and header `uabi compat` parse C headers with libclang,
   # loaded at run time (clang-sys); the benchmarks time the clang binary.
   libclang1-14 clang
+  # `uabi doc`: its pages are loaded in headless Chromium
+  # (codegen/tests/doc.rs).
+  chromium
 )
 
 missing=()
@@ -27,6 +30,10 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The RST of `uabi doc` is checked with docutils, in the python3 the
+# tests run (the machine's own, with pip).
+python3 -c 'import docutils' 2>/dev/null || python3 -m pip install -q docutils
 
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust (rustup) first" >&2; exit 1; }
 cargo fetch --quiet

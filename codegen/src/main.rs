@@ -91,6 +91,17 @@ enum Command {
         #[arg(long)]
         rules: bool,
     },
+    /// Write the reference documentation of specs (and the specs they
+    /// include) into OUT: `index.html`, `<spec>.html` (self-contained,
+    /// nothing fetched) and `<spec>.rst` (kernel-doc, for a kernel tree's
+    /// Documentation/).
+    Doc {
+        /// Spec files; default: every spec under the repository's spec/.
+        specs: Vec<PathBuf>,
+        /// Output folder; default: the repository's target/uabi-doc.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write a spec from a C uapi header, with clang as the C front end.
     /// Exit 0 when everything was expressed, 1 when something was not
     /// (each item on stderr as `file:line:col: <what> is not
@@ -163,6 +174,26 @@ fn default_specs(specs: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// The frozen revisions of every spec in `models` and of those they
+/// include (the dumps beside each spec's file), by spec name.
+fn frozen_of(models: &[&uabi::model::Model]) -> anyhow::Result<uabi::backend::doc::Frozen> {
+    let mut out = uabi::backend::doc::Frozen::new();
+    let mut all: Vec<&uabi::model::Model> = models.to_vec();
+    for m in models {
+        all.extend(m.all_includes());
+    }
+    for m in all {
+        let mut path = PathBuf::from(&m.source);
+        if !path.exists() {
+            path = repo_root()?.join(&path);
+        }
+        let revs = compat::frozen_revisions(&FileSystem, &path)
+            .map_err(|e| anyhow::anyhow!("reading the frozen dumps of {}: {e}", m.source))?;
+        out.insert(m.name.clone(), revs.into_iter().map(|(r, _)| r).collect());
+    }
+    Ok(out)
+}
+
 fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match out {
         Some(o) => Ok(o),
@@ -214,6 +245,37 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 files.len(),
                 c.models.len(),
                 touched.len()
+            );
+            Ok(0)
+        }
+        Command::Doc { specs, out } => {
+            let specs = default_specs(specs)?;
+            let out = match out {
+                Some(o) => o,
+                None => repo_root()?.join("target").join("uabi-doc"),
+            };
+            let c = match checked(&specs) {
+                Ok(c) => c,
+                Err(code) => {
+                    eprintln!("uabi: no documentation: the specs have errors");
+                    return Ok(code);
+                }
+            };
+            let models: Vec<&uabi::model::Model> = c.models.values().map(|m| &**m).collect();
+            let frozen = frozen_of(&models)?;
+            let files = uabi::backend::doc::render(&models, &frozen)?;
+            std::fs::create_dir_all(&out)
+                .map_err(|e| anyhow::anyhow!("creating {}: {e}", out.display()))?;
+            for f in &files {
+                let p = out.join(&f.path);
+                std::fs::write(&p, &f.contents)
+                    .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            }
+            outln!(
+                "wrote {} pages for {} specs into {}",
+                files.len(),
+                c.models.len(),
+                out.display()
             );
             Ok(0)
         }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 pub mod c;
 pub mod c_kernel;
+pub mod doc;
 pub mod go;
 pub mod python;
 pub mod rust;
