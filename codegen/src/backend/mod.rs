@@ -13,6 +13,7 @@ pub mod go;
 pub mod python;
 pub mod rust;
 mod shared;
+pub mod syz;
 
 /// One output file, its path relative to the output folder
 /// (`<spec-name>/...`).
@@ -74,7 +75,7 @@ type Backend = fn(&Model) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of
 /// [`render_models`] finish close together.
-const BACKENDS: [Backend; 8] = [
+const BACKENDS: [Backend; 9] = [
     rust::kernel::render,
     rust::linux::render,
     rust::uapi::render,
@@ -83,6 +84,7 @@ const BACKENDS: [Backend; 8] = [
     c_kernel::render,
     go::render,
     python::render,
+    syz::render,
 ];
 
 /// Every backend's output for one spec, in a stable order.
