@@ -125,10 +125,10 @@ fn read_text(path: &Path) -> Text {
             t.resources
                 .insert(rest.split('[').next().unwrap().to_string());
         }
-        if let Some((set, values)) = line.split_once(" = ") {
-            if is_name(set) {
-                t.set_values.extend(values.split(", ").map(str::to_string));
-            }
+        if let Some((set, values)) = line.split_once(" = ")
+            && is_name(set)
+        {
+            t.set_values.extend(values.split(", ").map(str::to_string));
         }
         if let Some(name) = line.strip_suffix(" {").or_else(|| line.strip_suffix(" [")) {
             t.defined.insert(name.to_string());
