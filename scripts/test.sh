@@ -23,7 +23,7 @@ report_skips() {
 trap report_skips EXIT
 
 echo "== cargo fmt --check (hand-written crates; generated/ is checked by the rustfmt test)"
-cargo fmt -p uabi -p uabi-runtime -p uabi-test-support -p softaccel-driver -p softaccel -p softaccel-demo -p compat-tests -- --check
+cargo fmt -p uabi -p uabi-runtime -p uabi-test-support -p softaccel-driver -p softaccel -p softaccel-demo -p compat-tests -p linux-flavour-tests -p uabi-kernel-shim -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== uabi check (generated/ is fresh)"

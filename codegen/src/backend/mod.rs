@@ -37,6 +37,10 @@ pub enum RenderError {
     /// rather than passed on as a crash of the whole tool.
     #[error("spec `{spec}`: a backend stopped without output (a uabi bug; please report it)")]
     Crashed { spec: String },
+    /// A source the generator copies into its output no longer reads as
+    /// it expects: a uabi bug, caught by its unit tests before a release.
+    #[error("spec `{spec}`: {what} (a uabi bug; please report it)")]
+    Internal { spec: String, what: &'static str },
 }
 
 /// Renders one template of `model`'s output, naming it on failure.
@@ -69,8 +73,9 @@ type Backend = fn(&Model) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of
 /// [`render_models`] finish close together.
-const BACKENDS: [Backend; 7] = [
+const BACKENDS: [Backend; 8] = [
     rust::kernel::render,
+    rust::linux::render,
     rust::uapi::render,
     rust::user::render,
     c::render,
