@@ -129,6 +129,10 @@ enum Command {
         #[arg(long)]
         rules: bool,
     },
+    /// Print the JSON Schema of the spec language (for editors: the YAML
+    /// language server reads it from a spec's
+    /// `# yaml-language-server: $schema=...` line).
+    Schema,
     /// Write a spec from a C uapi header, with clang as the C front end.
     /// Exit 0 when everything was expressed, 1 when something was not
     /// (each item on stderr as `file:line:col: <what> is not
@@ -378,6 +382,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             compat(&sides, &SideOptions { includes: include }, format)
         }
+        Command::Schema => {
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&uabi::spec::json_schema())?
+            );
+            Ok(0)
+        }
         Command::Rules => {
             print_rules(uabi::rules::ALL.iter().copied())?;
             Ok(0)
@@ -398,7 +409,21 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
             return Ok(TROUBLE);
         }
     };
-    if let Err(e) = std::fs::write(out, &imported.yaml) {
+    let (schema, found) = schema_for(out);
+    if !found {
+        eprintln!(
+            "uabi: note: {} names the spec language's JSON Schema as {schema} for editors; \
+             write it there with `uabi schema > {schema}`",
+            out.display()
+        );
+    }
+    // The YAML language server (editors' YAML support) reads the schema
+    // named on this line: completion and checks while the spec is edited.
+    let text = format!(
+        "# yaml-language-server: $schema={schema}\n{}",
+        imported.yaml
+    );
+    if let Err(e) = std::fs::write(out, text) {
         eprintln!("uabi: {}: {e}", out.display());
         return Ok(TROUBLE);
     }
@@ -416,6 +441,31 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
     } else {
         0
     })
+}
+
+/// The file name of the spec language's JSON Schema (`uabi schema`)
+/// beside a project's specs; this repository keeps one in spec/.
+const SCHEMA_FILE: &str = "uabi-spec.schema.json";
+
+/// Where a spec written to `out` finds the JSON Schema, relative to its
+/// folder: the nearest [`SCHEMA_FILE`] in that folder or above, or in a
+/// `spec/` folder above (true), else beside it (false: not there yet).
+fn schema_for(out: &Path) -> (String, bool) {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    for (up, ancestor) in dir.ancestors().enumerate() {
+        let back = "../".repeat(up);
+        if ancestor.join(SCHEMA_FILE).is_file() {
+            return (format!("{back}{SCHEMA_FILE}"), true);
+        }
+        if ancestor.join("spec").join(SCHEMA_FILE).is_file() {
+            return (format!("{back}spec/{SCHEMA_FILE}"), true);
+        }
+    }
+    (SCHEMA_FILE.to_string(), false)
 }
 
 /// One rule a line: id, severity, stage, lint-rules.md number (`-` for
