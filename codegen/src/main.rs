@@ -19,6 +19,19 @@ macro_rules! outln {
     };
 }
 
+/// [`outln!`] for what `--quiet` leaves out: progress and summaries,
+/// never diagnostics, findings or errors.
+macro_rules! info {
+    ($($arg:tt)*) => {
+        if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+            writeln!(std::io::stdout(), $($arg)*)?
+        }
+    };
+}
+
+/// Set once from `--quiet`, before any command runs.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// `print!` as [`outln!`] does it.
 macro_rules! out {
     ($($arg:tt)*) => {
@@ -29,11 +42,36 @@ macro_rules! out {
 /// One spec for the user/kernel ABI of accelerator drivers; generates
 /// both sides of the boundary.
 #[derive(Parser)]
-#[command(name = "uabi", version, about)]
+#[command(name = "uabi", version = VERSION, about, after_help = EXIT_CODES)]
 struct Cli {
+    /// Print only diagnostics, findings and errors: no progress or
+    /// summary lines.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
+
+/// The tool's version and the version of the spec language it reads
+/// (the one `uabi schema` describes).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (spec language ",
+    uabi::spec_language_version!(),
+    ")"
+);
+
+/// What `--help` says of the exit codes (the constants below).
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success (warnings alone included)
+  1    findings: lint errors, stale generated files, a breaking ABI change,
+       a refused freeze, something `import` could not express
+  2    usage, I/O or internal errors (a header that does not compile)
+  141  the output was closed early (`uabi rules | head -1`)
+
+Diagnostics are coloured on a terminal; NO_COLOR (set and not empty) or
+TERM=dumb turns colour off, and output that is not a terminal is plain.";
 
 #[derive(Subcommand)]
 enum Command {
@@ -102,6 +140,10 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Print the JSON Schema of the spec language (for editors: the YAML
+    /// language server reads it from a spec's
+    /// `# yaml-language-server: $schema=...` line).
+    Schema,
     /// Write a spec from a C uapi header, with clang as the C front end.
     /// Exit 0 when everything was expressed, 1 when something was not
     /// (each item on stderr as `file:line:col: <what> is not
@@ -134,6 +176,7 @@ const CLOSED_PIPE: u8 = 141;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         // The reader went away (`uabi rules | head -1`): end quietly, with
@@ -152,6 +195,56 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// Whether to colour what goes to a stream: only a terminal, and
+/// neither NO_COLOR (https://no-color.org: set and not empty) nor
+/// TERM=dumb.
+fn colour(is_terminal: bool) -> bool {
+    is_terminal
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+fn colour_stdout() -> bool {
+    use std::io::IsTerminal as _;
+    colour(std::io::stdout().is_terminal())
+}
+
+fn colour_stderr() -> bool {
+    use std::io::IsTerminal as _;
+    colour(std::io::stderr().is_terminal())
+}
+
+/// Rendered diagnostics with ANSI colours when `on`: the place in bold,
+/// the severity and rule red (error) or yellow (warning), the hint's
+/// label cyan, as compilers colour theirs.
+fn paint(text: &str, on: bool) -> String {
+    if !on {
+        return text.to_string();
+    }
+    text.split_inclusive('\n')
+        .map(|l| {
+            for (severity, sgr) in [("error", "1;31"), ("warning", "1;33")] {
+                let tag = format!(": {severity}[");
+                if let Some(i) = l.find(&tag)
+                    && let Some(j) = l[i..].find("]: ")
+                {
+                    let end = i + j + 1;
+                    return format!(
+                        "\x1b[1m{}\x1b[0m: \x1b[{sgr}m{}\x1b[0m{}",
+                        &l[..i],
+                        &l[i + 2..end],
+                        &l[end..]
+                    );
+                }
+            }
+            match l.strip_prefix("  = hint:") {
+                Some(rest) => format!("  \x1b[1;36m= hint:\x1b[0m{rest}"),
+                None => l.to_string(),
+            }
+        })
+        .collect()
 }
 
 fn repo_root() -> anyhow::Result<PathBuf> {
@@ -206,7 +299,7 @@ fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 fn checked(specs: &[PathBuf]) -> Result<Checked, u8> {
     let c = pipeline::load_and_lint(specs);
     if !c.diagnostics.is_empty() {
-        eprint!("{}", c.render_diagnostics());
+        eprint!("{}", paint(&c.render_diagnostics(), colour_stderr()));
     }
     if c.diagnostics.iter().any(|d| d.rule == &uabi::rules::IO) {
         return Err(TROUBLE);
@@ -235,12 +328,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             for t in &touched {
                 match t {
                     pipeline::Drift::Missing(p) | pipeline::Drift::Changed(p) => {
-                        outln!("wrote {}", p.display())
+                        info!("wrote {}", p.display())
                     }
-                    pipeline::Drift::Stale(p) => outln!("removed {}", p.display()),
+                    pipeline::Drift::Stale(p) => info!("removed {}", p.display()),
                 }
             }
-            outln!(
+            info!(
                 "generated {} files for {} specs ({} updated)",
                 files.len(),
                 c.models.len(),
@@ -271,7 +364,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 std::fs::write(&p, &f.contents)
                     .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
             }
-            outln!(
+            info!(
                 "wrote {} pages for {} specs into {}",
                 files.len(),
                 c.models.len(),
@@ -290,7 +383,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let drift = pipeline::compare(&out, &files)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", out.display()))?;
             if drift.is_empty() {
-                outln!("{} generated files are up to date", files.len());
+                info!("{} generated files are up to date", files.len());
                 Ok(0)
             } else {
                 for d in &drift {
@@ -310,8 +403,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let warnings = c.diagnostics.len() - errors;
             match format {
                 Format::Text => {
-                    out!("{}", c.render_diagnostics());
-                    outln!("{errors} errors, {warnings} warnings");
+                    out!("{}", paint(&c.render_diagnostics(), colour_stdout()));
+                    info!("{errors} errors, {warnings} warnings");
                 }
                 Format::Json => {
                     let list: Vec<serde_json::Value> = c
@@ -351,6 +444,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             compat(&sides, &SideOptions { includes: include }, format)
         }
+        Command::Schema => {
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&uabi::spec::json_schema())?
+            );
+            Ok(0)
+        }
         Command::Rules => {
             print_rules(uabi::rules::ALL.iter().copied())?;
             Ok(0)
@@ -371,7 +471,21 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
             return Ok(TROUBLE);
         }
     };
-    if let Err(e) = std::fs::write(out, &imported.yaml) {
+    let (schema, found) = schema_for(out);
+    if !found {
+        eprintln!(
+            "uabi: note: {} names the spec language's JSON Schema as {schema} for editors; \
+             write it there with `uabi schema > {schema}`",
+            out.display()
+        );
+    }
+    // The YAML language server (editors' YAML support) reads the schema
+    // named on this line: completion and checks while the spec is edited.
+    let text = format!(
+        "# yaml-language-server: $schema={schema}\n{}",
+        imported.yaml
+    );
+    if let Err(e) = std::fs::write(out, text) {
         eprintln!("uabi: {}: {e}", out.display());
         return Ok(TROUBLE);
     }
@@ -379,13 +493,41 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
     // its diagnostics.
     let source = std::fs::read_to_string(header).ok();
     for f in &imported.findings {
-        eprint!("{}", f.diagnostic().render(source.as_deref()));
+        eprint!(
+            "{}",
+            paint(&f.diagnostic().render(source.as_deref()), colour_stderr())
+        );
     }
     Ok(if imported.unexpressible().next().is_some() {
         FINDINGS
     } else {
         0
     })
+}
+
+/// The file name of the spec language's JSON Schema (`uabi schema`)
+/// beside a project's specs; this repository keeps one in spec/.
+const SCHEMA_FILE: &str = "uabi-spec.schema.json";
+
+/// Where a spec written to `out` finds the JSON Schema, relative to its
+/// folder: the nearest [`SCHEMA_FILE`] in that folder or above, or in a
+/// `spec/` folder above (true), else beside it (false: not there yet).
+fn schema_for(out: &Path) -> (String, bool) {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    for (up, ancestor) in dir.ancestors().enumerate() {
+        let back = "../".repeat(up);
+        if ancestor.join(SCHEMA_FILE).is_file() {
+            return (format!("{back}{SCHEMA_FILE}"), true);
+        }
+        if ancestor.join("spec").join(SCHEMA_FILE).is_file() {
+            return (format!("{back}spec/{SCHEMA_FILE}"), true);
+        }
+    }
+    (SCHEMA_FILE.to_string(), false)
 }
 
 /// One rule a line: id, severity, stage, lint-rules.md number (`-` for
@@ -492,7 +634,8 @@ fn report_side(arg: &str, side: Result<Side, SideError>) -> Result<Side, u8> {
         }
         Err(SideError::Spec(diags, sources)) => {
             for d in &diags {
-                eprint!("{}", d.render(sources.get(&d.pos.file).map(String::as_str)));
+                let text = d.render(sources.get(&d.pos.file).map(String::as_str));
+                eprint!("{}", paint(&text, colour_stderr()));
             }
             eprintln!("uabi: {arg} does not resolve");
             Err(FINDINGS)
@@ -562,7 +705,7 @@ fn compat(sides: &[String], options: &SideOptions, format: Format) -> anyhow::Re
                     }
                 };
                 if olds.is_empty() && format == Format::Text {
-                    outln!(
+                    info!(
                         "== {} (revision {}): no frozen revision yet (`uabi freeze {}` writes one)",
                         new.label,
                         new.dump.revision,
@@ -709,7 +852,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         match std::fs::read_to_string(&dest) {
             Ok(existing) if existing == text => {
-                outln!(
+                info!(
                     "{dest_label}: revision {rev} of `{}` is frozen (unchanged)",
                     new.dump.spec
                 );
@@ -723,7 +866,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         std::fs::write(&dest, &text)
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", dest.display()))?;
-        outln!("{dest_label}: froze revision {rev} of `{}`", new.dump.spec);
+        info!("{dest_label}: froze revision {rev} of `{}`", new.dump.spec);
     }
     Ok(code)
 }
