@@ -27,6 +27,7 @@ pub mod backend;
 pub mod compat;
 pub mod diag;
 pub mod dump;
+pub mod fix;
 pub mod import;
 pub mod ioc;
 pub mod layout;

@@ -95,6 +95,12 @@ enum Command {
     Lint {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
+        /// Apply the fixes that are mechanical (an explicit pad for a hole
+        /// or tail padding, `extension: strict` for an ioctl without one)
+        /// to the given spec files, keeping their comments and layout; print
+        /// each change, then lint again. Never touches existing ABI.
+        #[arg(long)]
+        fix: bool,
         /// `text` for people, `json` for tools (one array of diagnostics).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -267,6 +273,49 @@ fn default_specs(specs: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// `uabi lint --fix`: applies every mechanical fix of the given spec
+/// files and says what it changed (or could not); fixes that fall in an
+/// included spec are named, not applied.
+fn apply_fixes(specs: &[PathBuf]) -> anyhow::Result<()> {
+    let c = pipeline::load_and_lint(specs);
+    let mut by_file: std::collections::BTreeMap<String, Vec<uabi::diag::Fix>> =
+        std::collections::BTreeMap::new();
+    for d in &c.diagnostics {
+        if let Some(f) = &d.fix {
+            by_file
+                .entry(d.pos.file.to_string())
+                .or_default()
+                .push(f.clone());
+        }
+    }
+    for path in specs {
+        let label = uabi::load::default_label(path);
+        let Some(fixes) = by_file.remove(&label) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let (fixed, applied, refused) = uabi::fix::apply(&text, &fixes);
+        if !applied.is_empty() {
+            std::fs::write(path, &fixed)
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+        }
+        for a in &applied {
+            outln!("{label}:{}: fixed: added `{}`", a.line, a.what);
+        }
+        for r in &refused {
+            eprintln!("uabi: {r}; make it by hand");
+        }
+    }
+    for (label, fixes) in by_file {
+        eprintln!(
+            "uabi: {label}: {} fixes not applied: the file is included, not named; run `uabi lint --fix` on it",
+            fixes.len()
+        );
+    }
+    Ok(())
+}
+
 /// The frozen revisions of every spec in `models` and of those they
 /// include (the dumps beside each spec's file), by spec name.
 fn frozen_of(models: &[&uabi::model::Model]) -> anyhow::Result<uabi::backend::doc::Frozen> {
@@ -393,7 +442,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(FINDINGS)
             }
         }
-        Command::Lint { specs, format } => {
+        Command::Lint { specs, format, fix } => {
+            if fix {
+                apply_fixes(&specs)?;
+            }
             let c = pipeline::load_and_lint(&specs);
             let errors = c
                 .diagnostics

@@ -367,3 +367,65 @@ fn colour_only_on_a_terminal() {
     assert!(out.contains("error[drm-magic]"), "{out}");
     assert!(!out.contains('\x1b') && !err.contains('\x1b'), "{out}{err}");
 }
+
+/// `uabi lint --fix` on a spec outside the repository: it inserts the
+/// explicit pads and the extension rule the hints name, keeps every
+/// comment and blank line, says what it did, and the spec then lints
+/// clean with the same layout on x86_64 (the pads fill what the compiler
+/// left) and one layout on every target.
+#[test]
+fn lint_fix_mends_what_is_mechanical_and_keeps_the_text() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-lint-fix");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixtures = root().join("codegen/tests/fixtures/fix");
+    let spec = dir.join("fixme.yaml");
+    std::fs::copy(fixtures.join("before.yaml"), &spec).unwrap();
+    let (code, _, _) = uabi(&["lint", "fixme.yaml"], &dir);
+    assert_eq!(code, 1, "the spec has errors before the fix");
+    let size_before = uabi::load::load(&spec, None)
+        .unwrap_or_else(|_| panic!("loads"))
+        .structs[0]
+        .layout(uabi::target::Target::X86_64)
+        .size;
+
+    let (code, stdout, stderr) = uabi(&["lint", "--fix", "fixme.yaml"], &dir);
+    assert_eq!(code, 0, "clean after the fix:\n{stdout}{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&spec).unwrap(),
+        std::fs::read_to_string(fixtures.join("after.yaml")).unwrap()
+    );
+    for line in [
+        "fixme.yaml:15: fixed: added `- { name: pad0, type: pad, len: 4 }`",
+        "fixme.yaml:22: fixed: added `- { name: pad1, type: pad, len: 4 }`",
+        "fixme.yaml:26: fixed: added `extension: strict`",
+    ] {
+        assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
+    }
+    let model = uabi::load::load(&spec, None).unwrap_or_else(|_| panic!("loads"));
+    let s = &model.structs[0];
+    assert_eq!(s.layout(uabi::target::Target::X86_64).size, size_before);
+    let sizes: std::collections::BTreeSet<u32> = s.layouts.values().map(|l| l.size).collect();
+    assert_eq!(sizes.len(), 1, "one size on every target: {sizes:?}");
+
+    // Nothing left to fix: a second run changes nothing.
+    let (code, stdout, _) = uabi(&["lint", "--fix", "fixme.yaml"], &dir);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("fixed:"), "{stdout}");
+}
+
+/// Existing ABI is reproduced, never fixed: `--fix` leaves a shipped
+/// driver's spec (ivpu's implicit tail padding) byte for byte alone.
+#[test]
+fn lint_fix_never_touches_existing_abi() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-lint-fix-existing");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("ivpu.yaml");
+    std::fs::copy(root().join("spec/examples/ivpu.yaml"), &spec).unwrap();
+    let before = std::fs::read_to_string(&spec).unwrap();
+    let (_, stdout, _) = uabi(&["lint", "--fix", "ivpu.yaml"], &dir);
+    assert!(stdout.contains("implicit-tail-padding"), "{stdout}");
+    assert!(!stdout.contains("fixed:"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), before);
+}
