@@ -96,9 +96,11 @@ enum Command {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
         /// Apply the fixes that are mechanical (an explicit pad for a hole
-        /// or tail padding, `extension: strict` for an ioctl without one)
-        /// to the given spec files, keeping their comments and layout; print
-        /// each change, then lint again. Never touches existing ABI.
+        /// or tail padding, `extension: strict` for an ioctl without one,
+        /// the `since` that `uabi compat` says a new or changed item must
+        /// have against the latest frozen revision) to the given spec
+        /// files, keeping their comments and layout; print each change,
+        /// then lint again. Never touches existing ABI.
         #[arg(long)]
         fix: bool,
         /// `text` for people, `json` for tools (one array of diagnostics).
@@ -280,7 +282,21 @@ fn apply_fixes(specs: &[PathBuf]) -> anyhow::Result<()> {
     let c = pipeline::load_and_lint(specs);
     let mut by_file: std::collections::BTreeMap<String, Vec<uabi::diag::Fix>> =
         std::collections::BTreeMap::new();
-    for d in &c.diagnostics {
+    let mut found: Vec<uabi::diag::Diagnostic> = c.diagnostics.clone();
+    // `since` is judged against the spec's latest frozen revision: what
+    // `uabi compat` says a new or changed item's `since` must be.
+    for spec in specs {
+        let Ok(new) = side(&spec.to_string_lossy()) else {
+            continue;
+        };
+        if let Some(latest) = frozen_sides(spec, &new)
+            .ok()
+            .and_then(|o| o.into_iter().last())
+        {
+            found.extend(compat::compare(&latest.dump, &new.dump, &new.locator).findings);
+        }
+    }
+    for d in &found {
         if let Some(f) = &d.fix {
             by_file
                 .entry(d.pos.file.to_string())
@@ -301,7 +317,7 @@ fn apply_fixes(specs: &[PathBuf]) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
         }
         for a in &applied {
-            outln!("{label}:{}: fixed: added `{}`", a.line, a.what);
+            outln!("{label}:{}: fixed: {}", a.line, a.what);
         }
         for r in &refused {
             eprintln!("uabi: {r}; make it by hand");

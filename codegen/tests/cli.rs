@@ -429,3 +429,39 @@ fn lint_fix_never_touches_existing_abi() {
     assert!(!stdout.contains("fixed:"), "{stdout}");
     assert_eq!(std::fs::read_to_string(&spec).unwrap(), before);
 }
+
+/// `since` is fixed from what `uabi compat` says against the latest
+/// frozen revision: an entry whose `since` was changed gets its old one
+/// back, in place, and `uabi compat` is clean again.
+#[test]
+fn lint_fix_restores_a_changed_since() {
+    let dir = scratch("lint-fix-since");
+    for f in ["accel-core.abi", "softaccel.abi"] {
+        std::fs::create_dir_all(dir.join("spec").join(f)).unwrap();
+        for e in std::fs::read_dir(root().join("spec").join(f)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.join("spec").join(f).join(e.file_name())).unwrap();
+        }
+    }
+    let spec = dir.join("spec/softaccel.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let broken = text.replacen(
+        "      - name: xor-u32\n        since: 2\n",
+        "      - name: xor-u32\n        since: 3\n",
+        1,
+    );
+    assert_ne!(broken, text, "the spec has the entry this test edits");
+    std::fs::write(&spec, &broken).unwrap();
+    let (code, stdout, _) = uabi(
+        &[
+            "compat",
+            "spec/softaccel.yaml",
+            "spec/softaccel.abi/r3.json",
+        ],
+        &dir,
+    );
+    let _ = (code, stdout);
+    let (_, stdout, stderr) = uabi(&["lint", "--fix", "spec/softaccel.yaml"], &dir);
+    assert!(stdout.contains("fixed: set `since: 2`"), "{stdout}{stderr}");
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), text);
+}
