@@ -267,6 +267,28 @@ pub fn copy_out_sized<T: AsBytes>(
     write_user(addr, &bytes[..n])
 }
 
+/// [`copy_out_sized`] of a padded struct's bytes (`to_bytes`), writing
+/// only the `ranges` (offset, length) its members cover: the caller's
+/// padding bytes stay as the caller wrote them, as a C driver's copy back
+/// of the buffer it read leaves them.
+pub fn copy_out_ranges(
+    addr: u64,
+    user_size: usize,
+    kernel_size: usize,
+    bytes: &[u8],
+    ranges: &[(usize, usize)],
+) -> Result<(), Error> {
+    let n = user_size.min(kernel_size).min(bytes.len());
+    for &(at, len) in ranges {
+        let end = at.saturating_add(len).min(n);
+        if at < end {
+            let dst = addr.checked_add(at as u64).ok_or(code::EFAULT)?;
+            write_user(dst, &bytes[at..end])?;
+        }
+    }
+    Ok(())
+}
+
 /// Validation for elements that need none (plain integers).
 pub fn no_validation<T>(_: &T) -> Result<(), Error> {
     Ok(())
