@@ -740,7 +740,7 @@ fn ioctl_control<O: Ops + ?Sized>(
     clear_out_control(&mut arg);
     validate_control_at(&arg, rev)?;
     let _ = (file, arg);
-    Err(code::EOPNOTSUPP)
+    Err(Error::from_errno(-(kernel::bindings::EOPNOTSUPP as i32)))
 }
 fn ioctl_ring_queue_create<O: Ops + ?Sized>(
     ops: &O,
