@@ -19,6 +19,19 @@ macro_rules! outln {
     };
 }
 
+/// [`outln!`] for what `--quiet` leaves out: progress and summaries,
+/// never diagnostics, findings or errors.
+macro_rules! info {
+    ($($arg:tt)*) => {
+        if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+            writeln!(std::io::stdout(), $($arg)*)?
+        }
+    };
+}
+
+/// Set once from `--quiet`, before any command runs.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// `print!` as [`outln!`] does it.
 macro_rules! out {
     ($($arg:tt)*) => {
@@ -29,11 +42,36 @@ macro_rules! out {
 /// One spec for the user/kernel ABI of accelerator drivers; generates
 /// both sides of the boundary.
 #[derive(Parser)]
-#[command(name = "uabi", version, about)]
+#[command(name = "uabi", version = VERSION, about, after_help = EXIT_CODES)]
 struct Cli {
+    /// Print only diagnostics, findings and errors: no progress or
+    /// summary lines.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
+
+/// The tool's version and the version of the spec language it reads
+/// (the one `uabi schema` describes).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (spec language ",
+    uabi::spec_language_version!(),
+    ")"
+);
+
+/// What `--help` says of the exit codes (the constants below).
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success (warnings alone included)
+  1    findings: lint errors, stale generated files, a breaking ABI change,
+       a refused freeze, something `import` could not express
+  2    usage, I/O or internal errors (a header that does not compile)
+  141  the output was closed early (`uabi rules | head -1`)
+
+Diagnostics are coloured on a terminal; NO_COLOR (set and not empty) or
+TERM=dumb turns colour off, and output that is not a terminal is plain.";
 
 #[derive(Subcommand)]
 enum Command {
@@ -57,6 +95,12 @@ enum Command {
     Lint {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
+        /// Apply the fixes that are mechanical (an explicit pad for a hole
+        /// or tail padding, `extension: strict` for an ioctl without one)
+        /// to the given spec files, keeping their comments and layout; print
+        /// each change, then lint again. Never touches existing ABI.
+        #[arg(long)]
+        fix: bool,
         /// `text` for people, `json` for tools (one array of diagnostics).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -91,6 +135,21 @@ enum Command {
         #[arg(long)]
         rules: bool,
     },
+    /// Write the reference documentation of specs (and the specs they
+    /// include) into OUT: `index.html`, `<spec>.html` (self-contained,
+    /// nothing fetched) and `<spec>.rst` (kernel-doc, for a kernel tree's
+    /// Documentation/).
+    Doc {
+        /// Spec files; default: every spec under the repository's spec/.
+        specs: Vec<PathBuf>,
+        /// Output folder; default: the repository's target/uabi-doc.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of the spec language (for editors: the YAML
+    /// language server reads it from a spec's
+    /// `# yaml-language-server: $schema=...` line).
+    Schema,
     /// Write a spec from a C uapi header, with clang as the C front end.
     /// Exit 0 when everything was expressed, 1 when something was not
     /// (each item on stderr as `file:line:col: <what> is not
@@ -123,6 +182,7 @@ const CLOSED_PIPE: u8 = 141;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         // The reader went away (`uabi rules | head -1`): end quietly, with
@@ -141,6 +201,56 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// Whether to colour what goes to a stream: only a terminal, and
+/// neither NO_COLOR (https://no-color.org: set and not empty) nor
+/// TERM=dumb.
+fn colour(is_terminal: bool) -> bool {
+    is_terminal
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+fn colour_stdout() -> bool {
+    use std::io::IsTerminal as _;
+    colour(std::io::stdout().is_terminal())
+}
+
+fn colour_stderr() -> bool {
+    use std::io::IsTerminal as _;
+    colour(std::io::stderr().is_terminal())
+}
+
+/// Rendered diagnostics with ANSI colours when `on`: the place in bold,
+/// the severity and rule red (error) or yellow (warning), the hint's
+/// label cyan, as compilers colour theirs.
+fn paint(text: &str, on: bool) -> String {
+    if !on {
+        return text.to_string();
+    }
+    text.split_inclusive('\n')
+        .map(|l| {
+            for (severity, sgr) in [("error", "1;31"), ("warning", "1;33")] {
+                let tag = format!(": {severity}[");
+                if let Some(i) = l.find(&tag)
+                    && let Some(j) = l[i..].find("]: ")
+                {
+                    let end = i + j + 1;
+                    return format!(
+                        "\x1b[1m{}\x1b[0m: \x1b[{sgr}m{}\x1b[0m{}",
+                        &l[..i],
+                        &l[i + 2..end],
+                        &l[end..]
+                    );
+                }
+            }
+            match l.strip_prefix("  = hint:") {
+                Some(rest) => format!("  \x1b[1;36m= hint:\x1b[0m{rest}"),
+                None => l.to_string(),
+            }
+        })
+        .collect()
 }
 
 fn repo_root() -> anyhow::Result<PathBuf> {
@@ -163,6 +273,69 @@ fn default_specs(specs: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// `uabi lint --fix`: applies every mechanical fix of the given spec
+/// files and says what it changed (or could not); fixes that fall in an
+/// included spec are named, not applied.
+fn apply_fixes(specs: &[PathBuf]) -> anyhow::Result<()> {
+    let c = pipeline::load_and_lint(specs);
+    let mut by_file: std::collections::BTreeMap<String, Vec<uabi::diag::Fix>> =
+        std::collections::BTreeMap::new();
+    for d in &c.diagnostics {
+        if let Some(f) = &d.fix {
+            by_file
+                .entry(d.pos.file.to_string())
+                .or_default()
+                .push(f.clone());
+        }
+    }
+    for path in specs {
+        let label = uabi::load::default_label(path);
+        let Some(fixes) = by_file.remove(&label) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let (fixed, applied, refused) = uabi::fix::apply(&text, &fixes);
+        if !applied.is_empty() {
+            std::fs::write(path, &fixed)
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+        }
+        for a in &applied {
+            outln!("{label}:{}: fixed: added `{}`", a.line, a.what);
+        }
+        for r in &refused {
+            eprintln!("uabi: {r}; make it by hand");
+        }
+    }
+    for (label, fixes) in by_file {
+        eprintln!(
+            "uabi: {label}: {} fixes not applied: the file is included, not named; run `uabi lint --fix` on it",
+            fixes.len()
+        );
+    }
+    Ok(())
+}
+
+/// The frozen revisions of every spec in `models` and of those they
+/// include (the dumps beside each spec's file), by spec name.
+fn frozen_of(models: &[&uabi::model::Model]) -> anyhow::Result<uabi::backend::doc::Frozen> {
+    let mut out = uabi::backend::doc::Frozen::new();
+    let mut all: Vec<&uabi::model::Model> = models.to_vec();
+    for m in models {
+        all.extend(m.all_includes());
+    }
+    for m in all {
+        let mut path = PathBuf::from(&m.source);
+        if !path.exists() {
+            path = repo_root()?.join(&path);
+        }
+        let revs = compat::frozen_revisions(&FileSystem, &path)
+            .map_err(|e| anyhow::anyhow!("reading the frozen dumps of {}: {e}", m.source))?;
+        out.insert(m.name.clone(), revs.into_iter().map(|(r, _)| r).collect());
+    }
+    Ok(out)
+}
+
 fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match out {
         Some(o) => Ok(o),
@@ -175,7 +348,7 @@ fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 fn checked(specs: &[PathBuf]) -> Result<Checked, u8> {
     let c = pipeline::load_and_lint(specs);
     if !c.diagnostics.is_empty() {
-        eprint!("{}", c.render_diagnostics());
+        eprint!("{}", paint(&c.render_diagnostics(), colour_stderr()));
     }
     if c.diagnostics.iter().any(|d| d.rule == &uabi::rules::IO) {
         return Err(TROUBLE);
@@ -204,16 +377,47 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             for t in &touched {
                 match t {
                     pipeline::Drift::Missing(p) | pipeline::Drift::Changed(p) => {
-                        outln!("wrote {}", p.display())
+                        info!("wrote {}", p.display())
                     }
-                    pipeline::Drift::Stale(p) => outln!("removed {}", p.display()),
+                    pipeline::Drift::Stale(p) => info!("removed {}", p.display()),
                 }
             }
-            outln!(
+            info!(
                 "generated {} files for {} specs ({} updated)",
                 files.len(),
                 c.models.len(),
                 touched.len()
+            );
+            Ok(0)
+        }
+        Command::Doc { specs, out } => {
+            let specs = default_specs(specs)?;
+            let out = match out {
+                Some(o) => o,
+                None => repo_root()?.join("target").join("uabi-doc"),
+            };
+            let c = match checked(&specs) {
+                Ok(c) => c,
+                Err(code) => {
+                    eprintln!("uabi: no documentation: the specs have errors");
+                    return Ok(code);
+                }
+            };
+            let models: Vec<&uabi::model::Model> = c.models.values().map(|m| &**m).collect();
+            let frozen = frozen_of(&models)?;
+            let files = uabi::backend::doc::render(&models, &frozen)?;
+            std::fs::create_dir_all(&out)
+                .map_err(|e| anyhow::anyhow!("creating {}: {e}", out.display()))?;
+            for f in &files {
+                let p = out.join(&f.path);
+                std::fs::write(&p, &f.contents)
+                    .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            }
+            info!(
+                "wrote {} pages for {} specs into {}",
+                files.len(),
+                c.models.len(),
+                out.display()
             );
             Ok(0)
         }
@@ -228,7 +432,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let drift = pipeline::compare(&out, &files)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", out.display()))?;
             if drift.is_empty() {
-                outln!("{} generated files are up to date", files.len());
+                info!("{} generated files are up to date", files.len());
                 Ok(0)
             } else {
                 for d in &drift {
@@ -238,7 +442,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(FINDINGS)
             }
         }
-        Command::Lint { specs, format } => {
+        Command::Lint { specs, format, fix } => {
+            if fix {
+                apply_fixes(&specs)?;
+            }
             let c = pipeline::load_and_lint(&specs);
             let errors = c
                 .diagnostics
@@ -248,8 +455,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let warnings = c.diagnostics.len() - errors;
             match format {
                 Format::Text => {
-                    out!("{}", c.render_diagnostics());
-                    outln!("{errors} errors, {warnings} warnings");
+                    out!("{}", paint(&c.render_diagnostics(), colour_stdout()));
+                    info!("{errors} errors, {warnings} warnings");
                 }
                 Format::Json => {
                     let list: Vec<serde_json::Value> = c
@@ -289,6 +496,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             compat(&sides, &SideOptions { includes: include }, format)
         }
+        Command::Schema => {
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&uabi::spec::json_schema())?
+            );
+            Ok(0)
+        }
         Command::Rules => {
             print_rules(uabi::rules::ALL.iter().copied())?;
             Ok(0)
@@ -309,7 +523,21 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
             return Ok(TROUBLE);
         }
     };
-    if let Err(e) = std::fs::write(out, &imported.yaml) {
+    let (schema, found) = schema_for(out);
+    if !found {
+        eprintln!(
+            "uabi: note: {} names the spec language's JSON Schema as {schema} for editors; \
+             write it there with `uabi schema > {schema}`",
+            out.display()
+        );
+    }
+    // The YAML language server (editors' YAML support) reads the schema
+    // named on this line: completion and checks while the spec is edited.
+    let text = format!(
+        "# yaml-language-server: $schema={schema}\n{}",
+        imported.yaml
+    );
+    if let Err(e) = std::fs::write(out, text) {
         eprintln!("uabi: {}: {e}", out.display());
         return Ok(TROUBLE);
     }
@@ -317,13 +545,41 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
     // its diagnostics.
     let source = std::fs::read_to_string(header).ok();
     for f in &imported.findings {
-        eprint!("{}", f.diagnostic().render(source.as_deref()));
+        eprint!(
+            "{}",
+            paint(&f.diagnostic().render(source.as_deref()), colour_stderr())
+        );
     }
     Ok(if imported.unexpressible().next().is_some() {
         FINDINGS
     } else {
         0
     })
+}
+
+/// The file name of the spec language's JSON Schema (`uabi schema`)
+/// beside a project's specs; this repository keeps one in spec/.
+const SCHEMA_FILE: &str = "uabi-spec.schema.json";
+
+/// Where a spec written to `out` finds the JSON Schema, relative to its
+/// folder: the nearest [`SCHEMA_FILE`] in that folder or above, or in a
+/// `spec/` folder above (true), else beside it (false: not there yet).
+fn schema_for(out: &Path) -> (String, bool) {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    for (up, ancestor) in dir.ancestors().enumerate() {
+        let back = "../".repeat(up);
+        if ancestor.join(SCHEMA_FILE).is_file() {
+            return (format!("{back}{SCHEMA_FILE}"), true);
+        }
+        if ancestor.join("spec").join(SCHEMA_FILE).is_file() {
+            return (format!("{back}spec/{SCHEMA_FILE}"), true);
+        }
+    }
+    (SCHEMA_FILE.to_string(), false)
 }
 
 /// One rule a line: id, severity, stage, lint-rules.md number (`-` for
@@ -430,7 +686,8 @@ fn report_side(arg: &str, side: Result<Side, SideError>) -> Result<Side, u8> {
         }
         Err(SideError::Spec(diags, sources)) => {
             for d in &diags {
-                eprint!("{}", d.render(sources.get(&d.pos.file).map(String::as_str)));
+                let text = d.render(sources.get(&d.pos.file).map(String::as_str));
+                eprint!("{}", paint(&text, colour_stderr()));
             }
             eprintln!("uabi: {arg} does not resolve");
             Err(FINDINGS)
@@ -500,7 +757,7 @@ fn compat(sides: &[String], options: &SideOptions, format: Format) -> anyhow::Re
                     }
                 };
                 if olds.is_empty() && format == Format::Text {
-                    outln!(
+                    info!(
                         "== {} (revision {}): no frozen revision yet (`uabi freeze {}` writes one)",
                         new.label,
                         new.dump.revision,
@@ -647,7 +904,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         match std::fs::read_to_string(&dest) {
             Ok(existing) if existing == text => {
-                outln!(
+                info!(
                     "{dest_label}: revision {rev} of `{}` is frozen (unchanged)",
                     new.dump.spec
                 );
@@ -661,7 +918,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         std::fs::write(&dest, &text)
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", dest.display()))?;
-        outln!("{dest_label}: froze revision {rev} of `{}`", new.dump.spec);
+        info!("{dest_label}: froze revision {rev} of `{}`", new.dump.spec);
     }
     Ok(code)
 }

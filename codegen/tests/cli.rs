@@ -237,3 +237,195 @@ fn lint_reports_resolution_and_lint_errors_in_one_run() {
     assert!(text.contains("4 errors"), "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--version` names the spec language the tool reads.
+#[test]
+fn version_names_the_spec_language() {
+    let (code, out, err) = uabi(&["--version"], &root());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "uabi {} (spec language {})\n",
+            env!("CARGO_PKG_VERSION"),
+            uabi::SPEC_LANGUAGE_VERSION
+        )
+    );
+}
+
+/// `--help` documents every exit code the tool uses, and the ones it
+/// documents are the ones it gives.
+#[test]
+fn help_documents_the_exit_codes() {
+    let (code, out, err) = uabi(&["--help"], &root());
+    assert_eq!(code, 0, "{err}");
+    let codes = out
+        .split_once("Exit codes:\n")
+        .unwrap_or_else(|| panic!("no exit codes in --help:\n{out}"))
+        .1;
+    for (n, what) in [
+        ("0", "success"),
+        ("1", "findings"),
+        ("2", "usage"),
+        ("141", "closed early"),
+    ] {
+        assert!(
+            codes
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{n} ")) && l.contains(what)),
+            "exit code {n} ({what}) is not documented:\n{codes}"
+        );
+    }
+    let r = root();
+    assert_eq!(uabi(&["lint", "spec/softaccel.yaml"], &r).0, 0);
+    assert_eq!(
+        uabi(&["lint", "codegen/tests/fixtures/lint/drm-magic.yaml"], &r).0,
+        1
+    );
+    assert_eq!(uabi(&["--no-such-option"], &r).0, 2);
+}
+
+/// `--quiet` (before or after the command) leaves out progress and
+/// summaries, never diagnostics, findings or errors.
+#[test]
+fn quiet_prints_only_what_matters() {
+    let dir = scratch("quiet");
+    let (code, out, err) = uabi(&["--quiet", "generate"], &dir);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "", "generate --quiet printed progress");
+    assert!(dir.join("generated/softaccel/c/softaccel.h").exists());
+    let (_, loud, _) = uabi(&["generate"], &dir);
+    assert!(loud.contains("generated "), "{loud}");
+    for args in [["-q", "check"], ["check", "-q"]] {
+        let (code, out, err) = uabi(&args, &dir);
+        assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""), "{args:?}");
+    }
+    // A stale file is a finding: named even when quiet.
+    let header = dir.join("generated/softaccel/c/softaccel.h");
+    std::fs::write(&header, "stale").unwrap();
+    let (code, out, _) = uabi(&["-q", "check"], &dir);
+    assert_eq!(code, 1);
+    assert!(out.contains("softaccel.h"), "{out}");
+    // Diagnostics stay; the count line goes.
+    let fixture = root().join("codegen/tests/fixtures/lint/time-units.yaml");
+    let fixture = fixture.to_str().unwrap();
+    let (code, out, _) = uabi(&["lint", "--quiet", fixture], &dir);
+    assert_eq!(code, 0);
+    assert!(out.contains("warning[time-units]"), "{out}");
+    assert!(!out.contains(" errors, "), "{out}");
+    let (_, out, _) = uabi(&["lint", fixture], &dir);
+    assert!(out.contains("0 errors, "), "{out}");
+}
+
+/// Runs `uabi ARGS` on a pseudo-terminal (util-linux `script`), with
+/// `env` set; returns what the terminal showed (stdout and stderr).
+fn on_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec"])
+        .arg(format!("{} {args}", env!("CARGO_BIN_EXE_uabi")))
+        .arg("/dev/null")
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Diagnostics are coloured on a terminal (stdout for `lint`, stderr for
+/// `generate`), and plain when NO_COLOR is set, with TERM=dumb, and when
+/// the output is not a terminal.
+#[test]
+fn colour_only_on_a_terminal() {
+    let bad = "codegen/tests/fixtures/lint/drm-magic.yaml";
+    let red = "\x1b[1;31merror[drm-magic]\x1b[0m";
+    let Some(lint) = on_terminal(&format!("lint {bad}"), &[]) else {
+        uabi_test_support::skipped(
+            "coloured diagnostics on a terminal",
+            "util-linux `script` (a pseudo-terminal) does not run",
+        );
+        return;
+    };
+    assert!(lint.contains(red), "lint on a terminal:\n{lint}");
+    assert!(lint.contains("\x1b[1;36m= hint:\x1b[0m"), "{lint}");
+    let generate = on_terminal(&format!("generate --out /nonexistent/x {bad}"), &[]).unwrap();
+    assert!(
+        generate.contains(red),
+        "generate on a terminal:\n{generate}"
+    );
+    for env in [("NO_COLOR", "1"), ("TERM", "dumb")] {
+        let plain = on_terminal(&format!("lint {bad}"), &[env]).unwrap();
+        assert!(plain.contains("error[drm-magic]"), "{plain}");
+        assert!(!plain.contains('\x1b'), "{env:?}:\n{plain}");
+    }
+    // An empty NO_COLOR is unset (no-color.org).
+    let empty = on_terminal(&format!("lint {bad}"), &[("NO_COLOR", "")]).unwrap();
+    assert!(empty.contains(red), "{empty}");
+    let (_, out, err) = uabi(&["lint", bad], &root());
+    assert!(out.contains("error[drm-magic]"), "{out}");
+    assert!(!out.contains('\x1b') && !err.contains('\x1b'), "{out}{err}");
+}
+
+/// `uabi lint --fix` on a spec outside the repository: it inserts the
+/// explicit pads and the extension rule the hints name, keeps every
+/// comment and blank line, says what it did, and the spec then lints
+/// clean with the same layout on x86_64 (the pads fill what the compiler
+/// left) and one layout on every target.
+#[test]
+fn lint_fix_mends_what_is_mechanical_and_keeps_the_text() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-lint-fix");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixtures = root().join("codegen/tests/fixtures/fix");
+    let spec = dir.join("fixme.yaml");
+    std::fs::copy(fixtures.join("before.yaml"), &spec).unwrap();
+    let (code, _, _) = uabi(&["lint", "fixme.yaml"], &dir);
+    assert_eq!(code, 1, "the spec has errors before the fix");
+    let size_before = uabi::load::load(&spec, None)
+        .unwrap_or_else(|_| panic!("loads"))
+        .structs[0]
+        .layout(uabi::target::Target::X86_64)
+        .size;
+
+    let (code, stdout, stderr) = uabi(&["lint", "--fix", "fixme.yaml"], &dir);
+    assert_eq!(code, 0, "clean after the fix:\n{stdout}{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&spec).unwrap(),
+        std::fs::read_to_string(fixtures.join("after.yaml")).unwrap()
+    );
+    for line in [
+        "fixme.yaml:15: fixed: added `- { name: pad0, type: pad, len: 4 }`",
+        "fixme.yaml:22: fixed: added `- { name: pad1, type: pad, len: 4 }`",
+        "fixme.yaml:26: fixed: added `extension: strict`",
+    ] {
+        assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
+    }
+    let model = uabi::load::load(&spec, None).unwrap_or_else(|_| panic!("loads"));
+    let s = &model.structs[0];
+    assert_eq!(s.layout(uabi::target::Target::X86_64).size, size_before);
+    let sizes: std::collections::BTreeSet<u32> = s.layouts.values().map(|l| l.size).collect();
+    assert_eq!(sizes.len(), 1, "one size on every target: {sizes:?}");
+
+    // Nothing left to fix: a second run changes nothing.
+    let (code, stdout, _) = uabi(&["lint", "--fix", "fixme.yaml"], &dir);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("fixed:"), "{stdout}");
+}
+
+/// Existing ABI is reproduced, never fixed: `--fix` leaves a shipped
+/// driver's spec (ivpu's implicit tail padding) byte for byte alone.
+#[test]
+fn lint_fix_never_touches_existing_abi() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-lint-fix-existing");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("ivpu.yaml");
+    std::fs::copy(root().join("spec/examples/ivpu.yaml"), &spec).unwrap();
+    let before = std::fs::read_to_string(&spec).unwrap();
+    let (_, stdout, _) = uabi(&["lint", "--fix", "ivpu.yaml"], &dir);
+    assert!(stdout.contains("implicit-tail-padding"), "{stdout}");
+    assert!(!stdout.contains("fixed:"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), before);
+}

@@ -228,7 +228,8 @@ impl<'p> Loader<'p> {
 /// root is the nearest ancestor holding `.git`; outside a repository it is
 /// the current directory when the spec lies under it, else the spec's own
 /// folder.
-fn default_label(path: &Path) -> String {
+/// How diagnostics and banners name the file at `path` (see [`load`]).
+pub fn default_label(path: &Path) -> String {
     let Ok(abs) = path.canonicalize() else {
         return normalize(path);
     };

@@ -17,19 +17,19 @@ pub mod error {
     pub struct Error(i32);
 
     impl Error {
-        /// The errno as a system call returns it: negative.
-        pub fn to_errno(self) -> i32 {
-            self.0
-        }
-
-        /// An error from a negative errno (the kernel warns and gives
-        /// `EINVAL` for one out of range).
+        /// From a negative errno, as the kernel's (anything else is
+        /// `EINVAL` there too, with a warning).
         pub fn from_errno(errno: i32) -> Error {
             if (-4095..0).contains(&errno) {
                 Error(errno)
             } else {
                 code::EINVAL
             }
+        }
+
+        /// The errno as a system call returns it: negative.
+        pub fn to_errno(self) -> i32 {
+            self.0
         }
     }
 
@@ -130,6 +130,15 @@ pub mod alloc {
             let mut v = Vec::new();
             v.try_reserve_exact(n).map_err(|_| AllocError)?;
             Ok(KVec(v))
+        }
+
+        pub fn from_elem(value: T, n: usize, flags: Flags) -> Result<Self, AllocError>
+        where
+            T: Clone,
+        {
+            let mut v = Self::with_capacity(n, flags)?;
+            v.0.resize(n, value);
+            Ok(v)
         }
 
         pub fn push(&mut self, v: T, _: Flags) -> Result<(), AllocError> {

@@ -20,15 +20,13 @@
 //! pushed) when the handler succeeds. A 32-bit caller (`compat`) of an ioctl whose
 //! argument is laid out differently on i386 gets `ENOTTY`: this flavour does not
 //! convert those layouts yet.
-//!
-//! Not in this flavour yet: control messages (`control` validates its argument,
-//! then answers `EOPNOTSUPP`) and the ring helpers.
 /// The `softaccel` uapi: the structs and numbers this module validates and
 /// dispatches.
 #[path = "softaccel_uapi.rs"]
 pub mod uapi;
 /// The `accel` spec's module, whose ioctls [`dispatch`] passes on to it.
 pub use crate::accel as accel_kernel;
+use crate::uabi_rt::{Errno, nla};
 pub use crate::uabi_rt::{Extension, OutArray, UserArray};
 use kernel::error::{Error, code};
 /// Checks a [`uapi::Cmd`] the caller wrote, before any handler sees it, as a driver
@@ -437,8 +435,10 @@ pub trait Ops: accel_kernel::Ops {
     /// - `EBUSY`: The queue already holds max-inflight-submits incomplete submissions.
     ///   Wait for the oldest one and retry.
     /// - `ENOMEM`: Out of memory for the submission.
-    /// - `EFAULT`: The argument or the cmds array could not be read, or seqno could not
-    ///   be written.
+    /// - `EFAULT`: The argument or the cmds array could not be read (nothing is
+    ///   queued), or seqno could not be written (the submission is queued and runs; its
+    ///   seqno is lost to the caller, who can still wait for the queue's last-seqno
+    ///   from QUEUE_INFO).
     /// - `E2BIG`: The caller's argument is larger than the kernel's and the extra bytes
     ///   are not all zero.
     fn submit(
@@ -491,7 +491,9 @@ pub trait Ops: accel_kernel::Ops {
     /// - `EINVAL`: Unknown flags, or counter-count above max-perf-counters.
     /// - `EOPNOTSUPP`: The device lacks the perf-stats capability.
     /// - `EFAULT`: The argument could not be read or written, the counters array could
-    ///   not be written, or counters is 0 with a non-zero counter-count.
+    ///   not be written (nothing is reset), or counters is 0 with a non-zero
+    ///   counter-count. When only the copy-out of the argument fails, the counters
+    ///   array is written and a requested reset is done.
     fn perf_stats(
         &self,
         file: &Self::File,
@@ -515,8 +517,102 @@ pub trait Ops: accel_kernel::Ops {
     /// - `ENOENT`: The queue is not a handle of the calling file.
     /// - `ENOTTY`: The driver lacks QUEUE_INFO (the queue-info device capability is
     ///   clear).
-    /// - `EFAULT`: The argument could not be read or written.
+    /// - `EFAULT`: The argument could not be read or written. When only the copy-out
+    ///   fails, the queue and its rings were created: the handle is lost to the caller
+    ///   and they are freed when the file is closed.
     fn queue_info(&self, file: &Self::File, arg: &mut uapi::QueueInfo) -> Result<(), Error>;
+    /// Called when a control message fails (validation, permission, the handler, or a
+    /// reply that does not fit), with the operation value of its header (0 when it had
+    /// none) and where it failed; for accounting. Does nothing by default.
+    fn operation_failed(&self, file: &Self::File, op: u16, error: crate::uabi_rt::nla::Error) {
+        let _ = (file, op, error);
+    }
+    /// Report the firmware version, temperature, power state and engines.
+    ///
+    /// Operation value 1 ([`operations::OP_GET_STATUS`]), since revision 3. Called by
+    /// [`dispatch`] once the request passed [`operations::GET_STATUS_REQUEST`]; `reply`
+    /// writes the reply's attributes. An `Err` is the errno the caller sees, and no
+    /// reply is returned.
+    fn op_get_status(
+        &self,
+        file: &Self::File,
+        req: operations::GetStatusRequest<'_>,
+        reply: &mut operations::GetStatusReply<'_, '_>,
+    ) -> Result<(), Error>;
+    /// Report the device-wide counters.
+    ///
+    /// Operation value 2 ([`operations::OP_GET_COUNTERS`]), since revision 3. Called by
+    /// [`dispatch`] once the request passed [`operations::GET_COUNTERS_REQUEST`];
+    /// `reply` writes the reply's attributes. An `Err` is the errno the caller sees,
+    /// and no reply is returned.
+    fn op_get_counters(
+        &self,
+        file: &Self::File,
+        req: operations::GetCountersRequest<'_>,
+        reply: &mut operations::GetCountersReply<'_, '_>,
+    ) -> Result<(), Error>;
+    /// Change the power state; see power-state.
+    ///
+    /// Operation value 3 ([`operations::OP_SET_POWER_STATE`]), since revision 3;
+    /// admin-perm: only called when `privileged` (of the root spec's `Ops`) holds, else
+    /// EPERM. Called by [`dispatch`] once the request passed
+    /// [`operations::SET_POWER_STATE_REQUEST`]; `reply` writes the reply's attributes.
+    /// An `Err` is the errno the caller sees, and no reply is returned.
+    fn op_set_power_state(
+        &self,
+        file: &Self::File,
+        req: operations::SetPowerStateRequest<'_>,
+        reply: &mut operations::SetPowerStateReply<'_, '_>,
+    ) -> Result<(), Error>;
+    /// Drain or cancel the pending work of one of the caller's queues; see reset-mode.
+    ///
+    /// Operation value 4 ([`operations::OP_RESET_QUEUE`]), since revision 3;
+    /// admin-perm: only called when `privileged` (of the root spec's `Ops`) holds, else
+    /// EPERM. Called by [`dispatch`] once the request passed
+    /// [`operations::RESET_QUEUE_REQUEST`]; `reply` writes the reply's attributes. An
+    /// `Err` is the errno the caller sees, and no reply is returned.
+    fn op_reset_queue(
+        &self,
+        file: &Self::File,
+        req: operations::ResetQueueRequest<'_>,
+        reply: &mut operations::ResetQueueReply<'_, '_>,
+    ) -> Result<(), Error>;
+    /// Report the tunables.
+    ///
+    /// Operation value 5 ([`operations::OP_GET_TUNABLES`]), since revision 3. Called by
+    /// [`dispatch`] once the request passed [`operations::GET_TUNABLES_REQUEST`];
+    /// `reply` writes the reply's attributes. An `Err` is the errno the caller sees,
+    /// and no reply is returned.
+    fn op_get_tunables(
+        &self,
+        file: &Self::File,
+        req: operations::GetTunablesRequest<'_>,
+        reply: &mut operations::GetTunablesReply<'_, '_>,
+    ) -> Result<(), Error>;
+    /// Change the tunables given; the reply holds every tunable's new value.
+    ///
+    /// Operation value 6 ([`operations::OP_SET_TUNABLES`]), since revision 3. Called by
+    /// [`dispatch`] once the request passed [`operations::SET_TUNABLES_REQUEST`];
+    /// `reply` writes the reply's attributes. An `Err` is the errno the caller sees,
+    /// and no reply is returned.
+    fn op_set_tunables(
+        &self,
+        file: &Self::File,
+        req: operations::SetTunablesRequest<'_>,
+        reply: &mut operations::SetTunablesReply<'_, '_>,
+    ) -> Result<(), Error>;
+    /// Send one message to the device firmware and return its reply.
+    ///
+    /// Operation value 7 ([`operations::OP_FW_COMMAND`]), since revision 3. Called by
+    /// [`dispatch`] once the request passed [`operations::FW_COMMAND_REQUEST`]; `reply`
+    /// writes the reply's attributes. An `Err` is the errno the caller sees, and no
+    /// reply is returned.
+    fn op_fw_command(
+        &self,
+        file: &Self::File,
+        req: operations::FwCommandRequest<'_>,
+        reply: &mut operations::FwCommandReply<'_, '_>,
+    ) -> Result<(), Error>;
     /// Create a queue in ring mode, with a submit ring (userspace produces ring-cmd
     /// entries) and a complete ring (the device produces ring-completion entries), and
     /// report where to mmap them. The queue is destroyed with QUEUE_DESTROY; WAIT and
@@ -739,8 +835,98 @@ fn ioctl_control<O: Ops + ?Sized>(
     )?;
     clear_out_control(&mut arg);
     validate_control_at(&arg, rev)?;
-    let _ = (file, arg);
-    Err(Error::from_errno(-(kernel::bindings::EOPNOTSUPP as i32)))
+    let mut op = 0u16;
+    let result = (|| -> Result<(), nla::Error> {
+        let request = UserArray::<u8>::from_byte_len(
+            arg.request,
+            u64::from(arg.request_len),
+            nla::MAX_MSG as u64,
+            crate::uabi_rt::no_validation,
+        )?;
+        let reply = UserArray::<u8>::from_byte_len(
+            arg.reply,
+            u64::from(arg.reply_cap),
+            nla::MAX_MSG as u64,
+            crate::uabi_rt::no_validation,
+        )?;
+        let msg = request.read_all()?;
+        let header = nla::Header::parse_strict(&msg)?;
+        op = header.op;
+        let attrs = match msg.get(nla::MSG_HDRLEN..) {
+            Some(a) => a,
+            None => &[],
+        };
+        let mut out = crate::uabi_rt::zeroed_bytes(reply.len())?;
+        let mut w = nla::Writer::new(&mut out);
+        w.header(&nla::Header {
+            op: header.op,
+            flags: 0,
+            reserved: 0,
+        });
+        match header.op {
+            operations::OP_GET_STATUS if rev >= 3 => {
+                let req = operations::GetStatusRequest::parse(attrs, rev)?;
+                ops.op_get_status(file, req, &mut operations::GetStatusReply::new(&mut w))?;
+            }
+            operations::OP_GET_COUNTERS if rev >= 3 => {
+                let req = operations::GetCountersRequest::parse(attrs, rev)?;
+                ops.op_get_counters(file, req, &mut operations::GetCountersReply::new(&mut w))?;
+            }
+            operations::OP_SET_POWER_STATE if rev >= 3 => {
+                if !<O as accel_kernel::Ops>::privileged(ops, file) {
+                    return Err(nla::Error::msg(Errno::EPERM));
+                }
+                let req = operations::SetPowerStateRequest::parse(attrs, rev)?;
+                ops.op_set_power_state(
+                    file,
+                    req,
+                    &mut operations::SetPowerStateReply::new(&mut w),
+                )?;
+            }
+            operations::OP_RESET_QUEUE if rev >= 3 => {
+                if !<O as accel_kernel::Ops>::privileged(ops, file) {
+                    return Err(nla::Error::msg(Errno::EPERM));
+                }
+                let req = operations::ResetQueueRequest::parse(attrs, rev)?;
+                ops.op_reset_queue(file, req, &mut operations::ResetQueueReply::new(&mut w))?;
+            }
+            operations::OP_GET_TUNABLES if rev >= 3 => {
+                let req = operations::GetTunablesRequest::parse(attrs, rev)?;
+                ops.op_get_tunables(file, req, &mut operations::GetTunablesReply::new(&mut w))?;
+            }
+            operations::OP_SET_TUNABLES if rev >= 3 => {
+                let req = operations::SetTunablesRequest::parse(attrs, rev)?;
+                ops.op_set_tunables(file, req, &mut operations::SetTunablesReply::new(&mut w))?;
+            }
+            operations::OP_FW_COMMAND if rev >= 3 => {
+                let req = operations::FwCommandRequest::parse(attrs, rev)?;
+                ops.op_fw_command(file, req, &mut operations::FwCommandReply::new(&mut w))?;
+            }
+            _ => return Err(nla::Error::msg(Errno::EOPNOTSUPP)),
+        }
+        match w.finish() {
+            Ok(n) => {
+                if let Some(bytes) = out.get(..n).filter(|b| !b.is_empty()) {
+                    reply.write_all(bytes)?;
+                }
+                arg.reply_len = n as u32;
+                Ok(())
+            }
+            Err(needed) => {
+                arg.reply_len = needed.min(u32::MAX as usize) as u32;
+                Err(nla::Error::msg(Errno::EMSGSIZE))
+            }
+        }
+    })();
+    if let Err(e) = result {
+        arg.error_offset = e.offset;
+        arg.error_attr = u32::from(e.attr);
+        ops.operation_failed(file, op, e);
+    }
+    if ioc.copy_out {
+        crate::uabi_rt::copy_out_sized(addr, ioc.size as usize, size, &arg)?;
+    }
+    result.map_err(|e| Error::from(e.errno))
 }
 fn ioctl_ring_queue_create<O: Ops + ?Sized>(
     ops: &O,
@@ -790,4 +976,1468 @@ fn ioctl_doorbell<O: Ops + ?Sized>(
     validate_doorbell_at(&arg, rev)?;
     ops.doorbell(file, &mut arg)?;
     Ok(())
+}
+/// Control messages of the `softaccel` spec: operation and attribute values, the
+/// policy every request is validated against, typed request views and reply
+/// builders for the [`Ops`] methods of the operations.
+pub mod operations {
+    #[allow(unused_imports)]
+    use crate::uabi_rt::Errno;
+    #[allow(unused_imports)]
+    use crate::uabi_rt::nla;
+    /// Report the firmware version, temperature, power state and engines.
+    ///
+    /// Operation `get-status`. Since revision 3.
+    pub const OP_GET_STATUS: u16 = 1;
+    /// Report the device-wide counters.
+    ///
+    /// Operation `get-counters`. Since revision 3.
+    pub const OP_GET_COUNTERS: u16 = 2;
+    /// Change the power state; see power-state.
+    ///
+    /// Operation `set-power-state` (admin-perm: a privileged caller only, else EPERM).
+    /// Since revision 3.
+    pub const OP_SET_POWER_STATE: u16 = 3;
+    /// Drain or cancel the pending work of one of the caller's queues; see reset-mode.
+    ///
+    /// Operation `reset-queue` (admin-perm: a privileged caller only, else EPERM).
+    /// Since revision 3.
+    pub const OP_RESET_QUEUE: u16 = 4;
+    /// Report the tunables.
+    ///
+    /// Operation `get-tunables`. Since revision 3.
+    pub const OP_GET_TUNABLES: u16 = 5;
+    /// Change the tunables given; the reply holds every tunable's new value.
+    ///
+    /// Operation `set-tunables`. Since revision 3.
+    pub const OP_SET_TUNABLES: u16 = 6;
+    /// Send one message to the device firmware and return its reply.
+    ///
+    /// Operation `fw-command`. Since revision 3.
+    pub const OP_FW_COMMAND: u16 = 7;
+    /// The revision that added operation `op`; None for a value no
+    /// revision of this spec has.
+    pub const fn op_since(op: u16) -> Option<u32> {
+        match op {
+            OP_GET_STATUS => Some(3),
+            OP_GET_COUNTERS => Some(3),
+            OP_SET_POWER_STATE => Some(3),
+            OP_RESET_QUEUE => Some(3),
+            OP_GET_TUNABLES => Some(3),
+            OP_SET_TUNABLES => Some(3),
+            OP_FW_COMMAND => Some(3),
+            _ => None,
+        }
+    }
+    /// Attribute values, one module per attribute set.
+    pub mod attr {
+        /// Attribute values of the `engine` set.
+        pub mod engine {
+            /// Engine number, from 0.
+            ///
+            /// `index` (u32). Since revision 3.
+            pub const INDEX: u16 = 1;
+            /// What the engine executes.
+            ///
+            /// `kind` (u32). Since revision 3.
+            pub const KIND: u16 = 2;
+            /// Nanoseconds spent executing since the device started.
+            ///
+            /// `busy-ns` (u64). Since revision 3.
+            pub const BUSY_NS: u16 = 3;
+            /// Commands executed.
+            ///
+            /// `completed` (u64). Since revision 3.
+            pub const COMPLETED: u16 = 4;
+        }
+        /// Attribute values of the `status` set.
+        pub mod status {
+            /// Firmware version string.
+            ///
+            /// `fw-version` (string). Since revision 3.
+            pub const FW_VERSION: u16 = 1;
+            /// Millidegrees Celsius.
+            ///
+            /// `temperature-mc` (s32). Since revision 3.
+            pub const TEMPERATURE_MC: u16 = 2;
+            /// Current power state.
+            ///
+            /// `power-state` (u32). Since revision 3.
+            pub const POWER_STATE: u16 = 3;
+            /// One per engine.
+            ///
+            /// `engine` (nest). Since revision 3.
+            pub const ENGINE: u16 = 4;
+        }
+        /// Attribute values of the `counters` set.
+        pub mod counters {
+            /// Submissions accepted: SUBMIT calls and ring entries.
+            ///
+            /// `submissions` (u64). Since revision 3.
+            pub const SUBMISSIONS: u16 = 1;
+            /// Submissions completed.
+            ///
+            /// `completions` (u64). Since revision 3.
+            pub const COMPLETIONS: u16 = 2;
+            /// Bytes read plus bytes written by completed commands.
+            ///
+            /// `bytes-moved` (u64). Since revision 3.
+            pub const BYTES_MOVED: u16 = 3;
+            /// Submissions and control requests rejected.
+            ///
+            /// `errors` (u64). Since revision 3.
+            pub const ERRORS: u16 = 4;
+        }
+        /// Attribute values of the `power` set.
+        pub mod power {
+            /// The power state.
+            ///
+            /// `state` (u32). Since revision 3.
+            pub const STATE: u16 = 1;
+        }
+        /// Attribute values of the `queue-reset` set.
+        pub mod queue_reset {
+            /// Handle of a queue of the calling file.
+            ///
+            /// `queue` (u32). Since revision 3.
+            pub const QUEUE: u16 = 1;
+            /// What to do with pending work.
+            ///
+            /// `mode` (u32). Since revision 3.
+            pub const MODE: u16 = 2;
+            /// Submissions cancelled (0 for drain).
+            ///
+            /// `cancelled` (u32). Since revision 3.
+            pub const CANCELLED: u16 = 3;
+        }
+        /// Attribute values of the `tunables` set.
+        pub mod tunables {
+            /// Time slice of the engines, in nanoseconds: once an engine has run one
+            /// submission's commands for this long, and another queue of the same or a higher
+            /// priority has work waiting on the engine, it lets that work go first and resumes
+            /// the submission after it, at a command boundary. Commands of one queue still
+            /// start in order.
+            ///
+            /// `time-slice-ns` (u64). Since revision 3.
+            pub const TIME_SLICE_NS: u16 = 1;
+        }
+        /// Attribute values of the `fw` set.
+        pub mod fw {
+            /// The message to the firmware.
+            ///
+            /// `request` (binary). Since revision 3.
+            pub const REQUEST: u16 = 1;
+            /// The firmware's reply.
+            ///
+            /// `reply` (binary). Since revision 3.
+            pub const REPLY: u16 = 2;
+        }
+    }
+    /// Every attribute of the `engine` set: the policy of a nest of it.
+    pub static ENGINE_ATTRS: nla::Policy = nla::Policy {
+        name: "engine",
+        attrs: &[
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("index", 1, nla::Type::U32)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                values: nla::Values::Enum(&[0]),
+                ..nla::AttrPolicy::new("kind", 2, nla::Type::U32)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("busy-ns", 3, nla::Type::U64)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("completed", 4, nla::Type::U64)
+            },
+        ],
+    };
+    /// Every attribute of the `status` set: the policy of a nest of it.
+    pub static STATUS_ATTRS: nla::Policy = nla::Policy {
+        name: "status",
+        attrs: &[
+            nla::AttrPolicy {
+                since: 3,
+                max_len: Some(32),
+                ..nla::AttrPolicy::new("fw-version", 1, nla::Type::String)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("temperature-mc", 2, nla::Type::S32)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                values: nla::Values::Enum(&[0, 1]),
+                ..nla::AttrPolicy::new("power-state", 3, nla::Type::U32)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                multi: true,
+                nested: Some(&ENGINE_ATTRS),
+                ..nla::AttrPolicy::new("engine", 4, nla::Type::Nest)
+            },
+        ],
+    };
+    /// Every attribute of the `counters` set: the policy of a nest of it.
+    pub static COUNTERS_ATTRS: nla::Policy = nla::Policy {
+        name: "counters",
+        attrs: &[
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("submissions", 1, nla::Type::U64)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("completions", 2, nla::Type::U64)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("bytes-moved", 3, nla::Type::U64)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("errors", 4, nla::Type::U64)
+            },
+        ],
+    };
+    /// Every attribute of the `power` set: the policy of a nest of it.
+    pub static POWER_ATTRS: nla::Policy = nla::Policy {
+        name: "power",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
+        }],
+    };
+    /// Every attribute of the `queue-reset` set: the policy of a nest of it.
+    pub static QUEUE_RESET_ATTRS: nla::Policy = nla::Policy {
+        name: "queue-reset",
+        attrs: &[
+            nla::AttrPolicy {
+                since: 3,
+                range: Some((1, 4294967295)),
+                ..nla::AttrPolicy::new("queue", 1, nla::Type::U32)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                values: nla::Values::Enum(&[0, 1]),
+                ..nla::AttrPolicy::new("mode", 2, nla::Type::U32)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("cancelled", 3, nla::Type::U32)
+            },
+        ],
+    };
+    /// Every attribute of the `tunables` set: the policy of a nest of it.
+    pub static TUNABLES_ATTRS: nla::Policy = nla::Policy {
+        name: "tunables",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
+    };
+    /// Every attribute of the `fw` set: the policy of a nest of it.
+    pub static FW_ATTRS: nla::Policy = nla::Policy {
+        name: "fw",
+        attrs: &[
+            nla::AttrPolicy {
+                since: 3,
+                exact_len: Some(core::mem::size_of::<super::uapi::FwRequest>() as u32),
+                check: Some(check_fw_request),
+                ..nla::AttrPolicy::new("request", 1, nla::Type::Binary)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                exact_len: Some(core::mem::size_of::<super::uapi::FwReply>() as u32),
+                check: Some(check_fw_reply),
+                ..nla::AttrPolicy::new("reply", 2, nla::Type::Binary)
+            },
+        ],
+    };
+    /// The attributes of a `get-status` request: those its `do` lists.
+    pub static GET_STATUS_REQUEST: nla::Policy = nla::Policy {
+        name: "get-status request",
+        attrs: &[],
+    };
+    /// The attributes of a `get-status` reply: those its `do` lists.
+    pub static GET_STATUS_REPLY: nla::Policy = nla::Policy {
+        name: "get-status reply",
+        attrs: &[
+            nla::AttrPolicy {
+                since: 3,
+                max_len: Some(32),
+                ..nla::AttrPolicy::new("fw-version", 1, nla::Type::String)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("temperature-mc", 2, nla::Type::S32)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                values: nla::Values::Enum(&[0, 1]),
+                ..nla::AttrPolicy::new("power-state", 3, nla::Type::U32)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                multi: true,
+                nested: Some(&ENGINE_ATTRS),
+                ..nla::AttrPolicy::new("engine", 4, nla::Type::Nest)
+            },
+        ],
+    };
+    /// The attributes of a `get-counters` request: those its `do` lists.
+    pub static GET_COUNTERS_REQUEST: nla::Policy = nla::Policy {
+        name: "get-counters request",
+        attrs: &[],
+    };
+    /// The attributes of a `get-counters` reply: those its `do` lists.
+    pub static GET_COUNTERS_REPLY: nla::Policy = nla::Policy {
+        name: "get-counters reply",
+        attrs: &[
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("submissions", 1, nla::Type::U64)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("completions", 2, nla::Type::U64)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("bytes-moved", 3, nla::Type::U64)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                ..nla::AttrPolicy::new("errors", 4, nla::Type::U64)
+            },
+        ],
+    };
+    /// The attributes of a `set-power-state` request: those its `do` lists.
+    pub static SET_POWER_STATE_REQUEST: nla::Policy = nla::Policy {
+        name: "set-power-state request",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
+        }],
+    };
+    /// The attributes of a `set-power-state` reply: those its `do` lists.
+    pub static SET_POWER_STATE_REPLY: nla::Policy = nla::Policy {
+        name: "set-power-state reply",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            values: nla::Values::Enum(&[0, 1]),
+            ..nla::AttrPolicy::new("state", 1, nla::Type::U32)
+        }],
+    };
+    /// The attributes of a `reset-queue` request: those its `do` lists.
+    pub static RESET_QUEUE_REQUEST: nla::Policy = nla::Policy {
+        name: "reset-queue request",
+        attrs: &[
+            nla::AttrPolicy {
+                since: 3,
+                range: Some((1, 4294967295)),
+                ..nla::AttrPolicy::new("queue", 1, nla::Type::U32)
+            },
+            nla::AttrPolicy {
+                since: 3,
+                values: nla::Values::Enum(&[0, 1]),
+                ..nla::AttrPolicy::new("mode", 2, nla::Type::U32)
+            },
+        ],
+    };
+    /// The attributes of a `reset-queue` reply: those its `do` lists.
+    pub static RESET_QUEUE_REPLY: nla::Policy = nla::Policy {
+        name: "reset-queue reply",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            ..nla::AttrPolicy::new("cancelled", 3, nla::Type::U32)
+        }],
+    };
+    /// The attributes of a `get-tunables` request: those its `do` lists.
+    pub static GET_TUNABLES_REQUEST: nla::Policy = nla::Policy {
+        name: "get-tunables request",
+        attrs: &[],
+    };
+    /// The attributes of a `get-tunables` reply: those its `do` lists.
+    pub static GET_TUNABLES_REPLY: nla::Policy = nla::Policy {
+        name: "get-tunables reply",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
+    };
+    /// The attributes of a `set-tunables` request: those its `do` lists.
+    pub static SET_TUNABLES_REQUEST: nla::Policy = nla::Policy {
+        name: "set-tunables request",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
+    };
+    /// The attributes of a `set-tunables` reply: those its `do` lists.
+    pub static SET_TUNABLES_REPLY: nla::Policy = nla::Policy {
+        name: "set-tunables reply",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            range: Some((10000, 1000000000)),
+            ..nla::AttrPolicy::new("time-slice-ns", 1, nla::Type::U64)
+        }],
+    };
+    /// The attributes of a `fw-command` request: those its `do` lists.
+    pub static FW_COMMAND_REQUEST: nla::Policy = nla::Policy {
+        name: "fw-command request",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            exact_len: Some(core::mem::size_of::<super::uapi::FwRequest>() as u32),
+            check: Some(check_fw_request),
+            ..nla::AttrPolicy::new("request", 1, nla::Type::Binary)
+        }],
+    };
+    /// The attributes of a `fw-command` reply: those its `do` lists.
+    pub static FW_COMMAND_REPLY: nla::Policy = nla::Policy {
+        name: "fw-command reply",
+        attrs: &[nla::AttrPolicy {
+            since: 3,
+            exact_len: Some(core::mem::size_of::<super::uapi::FwReply>() as u32),
+            check: Some(check_fw_reply),
+            ..nla::AttrPolicy::new("reply", 2, nla::Type::Binary)
+        }],
+    };
+    /// Copies a `fw-request` out of an attribute payload (any alignment) and validates
+    /// it as an ioctl argument is validated; EINVAL for a payload of another size.
+    pub fn check_fw_request(p: &[u8], rev: u32) -> Result<(), Errno> {
+        let v = crate::uabi_rt::read_exact::<super::uapi::FwRequest>(p).ok_or(Errno::EINVAL)?;
+        super::validate_fw_request_at(&v, rev).map_err(Errno::from)
+    }
+    /// Copies a `fw-reply` out of an attribute payload (any alignment) and validates it
+    /// as an ioctl argument is validated; EINVAL for a payload of another size.
+    pub fn check_fw_reply(p: &[u8], rev: u32) -> Result<(), Errno> {
+        let v = crate::uabi_rt::read_exact::<super::uapi::FwReply>(p).ok_or(Errno::EINVAL)?;
+        super::validate_fw_reply_at(&v, rev).map_err(Errno::from)
+    }
+    /// A validated nest of the `engine` set, borrowed from the request.
+    #[derive(Debug, Clone, Copy)]
+    pub struct EngineAttrs<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> EngineAttrs<'a> {
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// Engine number, from 0.
+        pub fn index(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::engine::INDEX)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+        /// What the engine executes.
+        pub fn kind(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::engine::KIND)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+        /// Nanoseconds spent executing since the device started.
+        pub fn busy_ns(&self) -> Option<u64> {
+            nla::find(self.as_bytes_at(3), attr::engine::BUSY_NS)
+                .and_then(|p| nla::get_u64(p, nla::Order::Native))
+        }
+        /// Commands executed.
+        pub fn completed(&self) -> Option<u64> {
+            nla::find(self.as_bytes_at(3), attr::engine::COMPLETED)
+                .and_then(|p| nla::get_u64(p, nla::Order::Native))
+        }
+    }
+    /// Writes the attributes of a nest of the `engine` set.
+    pub struct EngineBuilder<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'b> EngineBuilder<'_, 'b> {
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Engine number, from 0.
+        pub fn index(&mut self, v: u32) -> &mut Self {
+            self.w.put_u32(attr::engine::INDEX, v, nla::Order::Native);
+            self
+        }
+        /// What the engine executes.
+        pub fn kind(&mut self, v: u32) -> &mut Self {
+            self.w.put_u32(attr::engine::KIND, v, nla::Order::Native);
+            self
+        }
+        /// Nanoseconds spent executing since the device started.
+        pub fn busy_ns(&mut self, v: u64) -> &mut Self {
+            self.w.put_u64(attr::engine::BUSY_NS, v, nla::Order::Native);
+            self
+        }
+        /// Commands executed.
+        pub fn completed(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::engine::COMPLETED, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A validated nest of the `status` set, borrowed from the request.
+    #[derive(Debug, Clone, Copy)]
+    pub struct StatusAttrs<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> StatusAttrs<'a> {
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// Firmware version string. The bytes before the NUL.
+        pub fn fw_version(&self) -> Option<&'a [u8]> {
+            nla::find(self.as_bytes_at(3), attr::status::FW_VERSION).map(nla::get_str)
+        }
+        /// Millidegrees Celsius.
+        pub fn temperature_mc(&self) -> Option<i32> {
+            nla::find(self.as_bytes_at(3), attr::status::TEMPERATURE_MC)
+                .and_then(|p| nla::get_s32(p, nla::Order::Native))
+        }
+        /// Current power state.
+        pub fn power_state(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::status::POWER_STATE)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+        /// One per engine.
+        pub fn engine(&self) -> impl Iterator<Item = EngineAttrs<'a>> + 'a {
+            let rev = self.rev;
+            nla::find_all(self.as_bytes_at(3), attr::status::ENGINE)
+                .map(move |attrs| EngineAttrs { attrs, rev })
+        }
+    }
+    /// Writes the attributes of a nest of the `status` set.
+    pub struct StatusBuilder<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'b> StatusBuilder<'_, 'b> {
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Firmware version string. Truncated to 32 bytes.
+        pub fn fw_version(&mut self, v: &str) -> &mut Self {
+            self.w
+                .put_str(attr::status::FW_VERSION, v.as_bytes(), Some(32));
+            self
+        }
+        /// Millidegrees Celsius.
+        pub fn temperature_mc(&mut self, v: i32) -> &mut Self {
+            self.w
+                .put_s32(attr::status::TEMPERATURE_MC, v, nla::Order::Native);
+            self
+        }
+        /// Current power state.
+        pub fn power_state(&mut self, v: u32) -> &mut Self {
+            self.w
+                .put_u32(attr::status::POWER_STATE, v, nla::Order::Native);
+            self
+        }
+        /// One per engine. Call once per value. `f` writes the nest's attributes.
+        pub fn engine(&mut self, f: impl FnOnce(&mut EngineBuilder<'_, 'b>)) -> &mut Self {
+            let n = self.w.nest_start(attr::status::ENGINE);
+            f(&mut EngineBuilder { w: &mut *self.w });
+            self.w.nest_end(n);
+            self
+        }
+    }
+    /// A validated nest of the `counters` set, borrowed from the request.
+    #[derive(Debug, Clone, Copy)]
+    pub struct CountersAttrs<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> CountersAttrs<'a> {
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// Submissions accepted: SUBMIT calls and ring entries.
+        pub fn submissions(&self) -> Option<u64> {
+            nla::find(self.as_bytes_at(3), attr::counters::SUBMISSIONS)
+                .and_then(|p| nla::get_u64(p, nla::Order::Native))
+        }
+        /// Submissions completed.
+        pub fn completions(&self) -> Option<u64> {
+            nla::find(self.as_bytes_at(3), attr::counters::COMPLETIONS)
+                .and_then(|p| nla::get_u64(p, nla::Order::Native))
+        }
+        /// Bytes read plus bytes written by completed commands.
+        pub fn bytes_moved(&self) -> Option<u64> {
+            nla::find(self.as_bytes_at(3), attr::counters::BYTES_MOVED)
+                .and_then(|p| nla::get_u64(p, nla::Order::Native))
+        }
+        /// Submissions and control requests rejected.
+        pub fn errors(&self) -> Option<u64> {
+            nla::find(self.as_bytes_at(3), attr::counters::ERRORS)
+                .and_then(|p| nla::get_u64(p, nla::Order::Native))
+        }
+    }
+    /// Writes the attributes of a nest of the `counters` set.
+    pub struct CountersBuilder<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'b> CountersBuilder<'_, 'b> {
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Submissions accepted: SUBMIT calls and ring entries.
+        pub fn submissions(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::counters::SUBMISSIONS, v, nla::Order::Native);
+            self
+        }
+        /// Submissions completed.
+        pub fn completions(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::counters::COMPLETIONS, v, nla::Order::Native);
+            self
+        }
+        /// Bytes read plus bytes written by completed commands.
+        pub fn bytes_moved(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::counters::BYTES_MOVED, v, nla::Order::Native);
+            self
+        }
+        /// Submissions and control requests rejected.
+        pub fn errors(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::counters::ERRORS, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A validated nest of the `power` set, borrowed from the request.
+    #[derive(Debug, Clone, Copy)]
+    pub struct PowerAttrs<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> PowerAttrs<'a> {
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// The power state.
+        pub fn state(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::power::STATE)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+    }
+    /// Writes the attributes of a nest of the `power` set.
+    pub struct PowerBuilder<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'b> PowerBuilder<'_, 'b> {
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// The power state.
+        pub fn state(&mut self, v: u32) -> &mut Self {
+            self.w.put_u32(attr::power::STATE, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A validated nest of the `queue-reset` set, borrowed from the request.
+    #[derive(Debug, Clone, Copy)]
+    pub struct QueueResetAttrs<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> QueueResetAttrs<'a> {
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// Handle of a queue of the calling file.
+        pub fn queue(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::queue_reset::QUEUE)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+        /// What to do with pending work.
+        pub fn mode(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::queue_reset::MODE)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+        /// Submissions cancelled (0 for drain).
+        pub fn cancelled(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::queue_reset::CANCELLED)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+    }
+    /// Writes the attributes of a nest of the `queue-reset` set.
+    pub struct QueueResetBuilder<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'b> QueueResetBuilder<'_, 'b> {
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Handle of a queue of the calling file.
+        pub fn queue(&mut self, v: u32) -> &mut Self {
+            self.w
+                .put_u32(attr::queue_reset::QUEUE, v, nla::Order::Native);
+            self
+        }
+        /// What to do with pending work.
+        pub fn mode(&mut self, v: u32) -> &mut Self {
+            self.w
+                .put_u32(attr::queue_reset::MODE, v, nla::Order::Native);
+            self
+        }
+        /// Submissions cancelled (0 for drain).
+        pub fn cancelled(&mut self, v: u32) -> &mut Self {
+            self.w
+                .put_u32(attr::queue_reset::CANCELLED, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A validated nest of the `tunables` set, borrowed from the request.
+    #[derive(Debug, Clone, Copy)]
+    pub struct TunablesAttrs<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> TunablesAttrs<'a> {
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
+        pub fn time_slice_ns(&self) -> Option<u64> {
+            nla::find(self.as_bytes_at(3), attr::tunables::TIME_SLICE_NS)
+                .and_then(|p| nla::get_u64(p, nla::Order::Native))
+        }
+    }
+    /// Writes the attributes of a nest of the `tunables` set.
+    pub struct TunablesBuilder<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'b> TunablesBuilder<'_, 'b> {
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
+        pub fn time_slice_ns(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A validated nest of the `fw` set, borrowed from the request.
+    #[derive(Debug, Clone, Copy)]
+    pub struct FwAttrs<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> FwAttrs<'a> {
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// The message to the firmware. A copy, validated with the request.
+        pub fn request(&self) -> Option<super::uapi::FwRequest> {
+            nla::find(self.as_bytes_at(3), attr::fw::REQUEST)
+                .and_then(crate::uabi_rt::read_exact::<super::uapi::FwRequest>)
+        }
+        /// The firmware's reply. A copy, validated with the request.
+        pub fn reply(&self) -> Option<super::uapi::FwReply> {
+            nla::find(self.as_bytes_at(3), attr::fw::REPLY)
+                .and_then(crate::uabi_rt::read_exact::<super::uapi::FwReply>)
+        }
+    }
+    /// Writes the attributes of a nest of the `fw` set.
+    pub struct FwBuilder<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'b> FwBuilder<'_, 'b> {
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// The message to the firmware.
+        pub fn request(&mut self, v: &super::uapi::FwRequest) -> &mut Self {
+            self.w.put(attr::fw::REQUEST, crate::uabi_rt::as_bytes(v));
+            self
+        }
+        /// The firmware's reply.
+        pub fn reply(&mut self, v: &super::uapi::FwReply) -> &mut Self {
+            self.w.put(attr::fw::REPLY, crate::uabi_rt::as_bytes(v));
+            self
+        }
+    }
+    /// A `get-status` request, validated against [`GET_STATUS_REQUEST`] before the
+    /// handler sees it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct GetStatusRequest<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> GetStatusRequest<'a> {
+        /// Validates the attributes of a request (which start after the
+        /// message header) as a driver of revision `rev` does.
+        pub fn parse(attrs: &'a [u8], rev: u32) -> Result<Self, nla::Error> {
+            nla::validate(
+                attrs,
+                nla::MSG_HDRLEN,
+                &GET_STATUS_REQUEST,
+                rev,
+                nla::Unknown::Reject,
+            )?;
+            Ok(Self { attrs, rev })
+        }
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+    }
+    /// Writes the reply of `get-status`: the attributes its `do` lists, into the reply
+    /// buffer (bounded by the caller's reply-cap; what does not fit makes the call
+    /// EMSGSIZE with the size needed).
+    pub struct GetStatusReply<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'w, 'b> GetStatusReply<'w, 'b> {
+        /// A builder appending to `w`.
+        pub fn new(w: &'w mut nla::Writer<'b>) -> Self {
+            Self { w }
+        }
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Firmware version string. Truncated to 32 bytes.
+        pub fn fw_version(&mut self, v: &str) -> &mut Self {
+            self.w
+                .put_str(attr::status::FW_VERSION, v.as_bytes(), Some(32));
+            self
+        }
+        /// Millidegrees Celsius.
+        pub fn temperature_mc(&mut self, v: i32) -> &mut Self {
+            self.w
+                .put_s32(attr::status::TEMPERATURE_MC, v, nla::Order::Native);
+            self
+        }
+        /// Current power state.
+        pub fn power_state(&mut self, v: u32) -> &mut Self {
+            self.w
+                .put_u32(attr::status::POWER_STATE, v, nla::Order::Native);
+            self
+        }
+        /// One per engine. Call once per value. `f` writes the nest's attributes.
+        pub fn engine(&mut self, f: impl FnOnce(&mut EngineBuilder<'_, 'b>)) -> &mut Self {
+            let n = self.w.nest_start(attr::status::ENGINE);
+            f(&mut EngineBuilder { w: &mut *self.w });
+            self.w.nest_end(n);
+            self
+        }
+    }
+    /// A `get-counters` request, validated against [`GET_COUNTERS_REQUEST`] before the
+    /// handler sees it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct GetCountersRequest<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> GetCountersRequest<'a> {
+        /// Validates the attributes of a request (which start after the
+        /// message header) as a driver of revision `rev` does.
+        pub fn parse(attrs: &'a [u8], rev: u32) -> Result<Self, nla::Error> {
+            nla::validate(
+                attrs,
+                nla::MSG_HDRLEN,
+                &GET_COUNTERS_REQUEST,
+                rev,
+                nla::Unknown::Reject,
+            )?;
+            Ok(Self { attrs, rev })
+        }
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+    }
+    /// Writes the reply of `get-counters`: the attributes its `do` lists, into the
+    /// reply buffer (bounded by the caller's reply-cap; what does not fit makes the
+    /// call EMSGSIZE with the size needed).
+    pub struct GetCountersReply<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'w, 'b> GetCountersReply<'w, 'b> {
+        /// A builder appending to `w`.
+        pub fn new(w: &'w mut nla::Writer<'b>) -> Self {
+            Self { w }
+        }
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Submissions accepted: SUBMIT calls and ring entries.
+        pub fn submissions(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::counters::SUBMISSIONS, v, nla::Order::Native);
+            self
+        }
+        /// Submissions completed.
+        pub fn completions(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::counters::COMPLETIONS, v, nla::Order::Native);
+            self
+        }
+        /// Bytes read plus bytes written by completed commands.
+        pub fn bytes_moved(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::counters::BYTES_MOVED, v, nla::Order::Native);
+            self
+        }
+        /// Submissions and control requests rejected.
+        pub fn errors(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::counters::ERRORS, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A `set-power-state` request, validated against [`SET_POWER_STATE_REQUEST`]
+    /// before the handler sees it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct SetPowerStateRequest<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> SetPowerStateRequest<'a> {
+        /// Validates the attributes of a request (which start after the
+        /// message header) as a driver of revision `rev` does.
+        pub fn parse(attrs: &'a [u8], rev: u32) -> Result<Self, nla::Error> {
+            nla::validate(
+                attrs,
+                nla::MSG_HDRLEN,
+                &SET_POWER_STATE_REQUEST,
+                rev,
+                nla::Unknown::Reject,
+            )?;
+            Ok(Self { attrs, rev })
+        }
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// The power state.
+        pub fn state(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::power::STATE)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+    }
+    /// Writes the reply of `set-power-state`: the attributes its `do` lists, into the
+    /// reply buffer (bounded by the caller's reply-cap; what does not fit makes the
+    /// call EMSGSIZE with the size needed).
+    pub struct SetPowerStateReply<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'w, 'b> SetPowerStateReply<'w, 'b> {
+        /// A builder appending to `w`.
+        pub fn new(w: &'w mut nla::Writer<'b>) -> Self {
+            Self { w }
+        }
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// The power state.
+        pub fn state(&mut self, v: u32) -> &mut Self {
+            self.w.put_u32(attr::power::STATE, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A `reset-queue` request, validated against [`RESET_QUEUE_REQUEST`] before the
+    /// handler sees it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct ResetQueueRequest<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> ResetQueueRequest<'a> {
+        /// Validates the attributes of a request (which start after the
+        /// message header) as a driver of revision `rev` does.
+        pub fn parse(attrs: &'a [u8], rev: u32) -> Result<Self, nla::Error> {
+            nla::validate(
+                attrs,
+                nla::MSG_HDRLEN,
+                &RESET_QUEUE_REQUEST,
+                rev,
+                nla::Unknown::Reject,
+            )?;
+            Ok(Self { attrs, rev })
+        }
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// Handle of a queue of the calling file.
+        pub fn queue(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::queue_reset::QUEUE)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+        /// What to do with pending work.
+        pub fn mode(&self) -> Option<u32> {
+            nla::find(self.as_bytes_at(3), attr::queue_reset::MODE)
+                .and_then(|p| nla::get_u32(p, nla::Order::Native))
+        }
+    }
+    /// Writes the reply of `reset-queue`: the attributes its `do` lists, into the reply
+    /// buffer (bounded by the caller's reply-cap; what does not fit makes the call
+    /// EMSGSIZE with the size needed).
+    pub struct ResetQueueReply<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'w, 'b> ResetQueueReply<'w, 'b> {
+        /// A builder appending to `w`.
+        pub fn new(w: &'w mut nla::Writer<'b>) -> Self {
+            Self { w }
+        }
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Submissions cancelled (0 for drain).
+        pub fn cancelled(&mut self, v: u32) -> &mut Self {
+            self.w
+                .put_u32(attr::queue_reset::CANCELLED, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A `get-tunables` request, validated against [`GET_TUNABLES_REQUEST`] before the
+    /// handler sees it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct GetTunablesRequest<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> GetTunablesRequest<'a> {
+        /// Validates the attributes of a request (which start after the
+        /// message header) as a driver of revision `rev` does.
+        pub fn parse(attrs: &'a [u8], rev: u32) -> Result<Self, nla::Error> {
+            nla::validate(
+                attrs,
+                nla::MSG_HDRLEN,
+                &GET_TUNABLES_REQUEST,
+                rev,
+                nla::Unknown::Reject,
+            )?;
+            Ok(Self { attrs, rev })
+        }
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+    }
+    /// Writes the reply of `get-tunables`: the attributes its `do` lists, into the
+    /// reply buffer (bounded by the caller's reply-cap; what does not fit makes the
+    /// call EMSGSIZE with the size needed).
+    pub struct GetTunablesReply<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'w, 'b> GetTunablesReply<'w, 'b> {
+        /// A builder appending to `w`.
+        pub fn new(w: &'w mut nla::Writer<'b>) -> Self {
+            Self { w }
+        }
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
+        pub fn time_slice_ns(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A `set-tunables` request, validated against [`SET_TUNABLES_REQUEST`] before the
+    /// handler sees it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct SetTunablesRequest<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> SetTunablesRequest<'a> {
+        /// Validates the attributes of a request (which start after the
+        /// message header) as a driver of revision `rev` does.
+        pub fn parse(attrs: &'a [u8], rev: u32) -> Result<Self, nla::Error> {
+            nla::validate(
+                attrs,
+                nla::MSG_HDRLEN,
+                &SET_TUNABLES_REQUEST,
+                rev,
+                nla::Unknown::Reject,
+            )?;
+            Ok(Self { attrs, rev })
+        }
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
+        pub fn time_slice_ns(&self) -> Option<u64> {
+            nla::find(self.as_bytes_at(3), attr::tunables::TIME_SLICE_NS)
+                .and_then(|p| nla::get_u64(p, nla::Order::Native))
+        }
+    }
+    /// Writes the reply of `set-tunables`: the attributes its `do` lists, into the
+    /// reply buffer (bounded by the caller's reply-cap; what does not fit makes the
+    /// call EMSGSIZE with the size needed).
+    pub struct SetTunablesReply<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'w, 'b> SetTunablesReply<'w, 'b> {
+        /// A builder appending to `w`.
+        pub fn new(w: &'w mut nla::Writer<'b>) -> Self {
+            Self { w }
+        }
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// Time slice of the engines, in nanoseconds: once an engine has run one
+        /// submission's commands for this long, and another queue of the same or a higher
+        /// priority has work waiting on the engine, it lets that work go first and resumes
+        /// the submission after it, at a command boundary. Commands of one queue still
+        /// start in order.
+        pub fn time_slice_ns(&mut self, v: u64) -> &mut Self {
+            self.w
+                .put_u64(attr::tunables::TIME_SLICE_NS, v, nla::Order::Native);
+            self
+        }
+    }
+    /// A `fw-command` request, validated against [`FW_COMMAND_REQUEST`] before the
+    /// handler sees it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct FwCommandRequest<'a> {
+        attrs: &'a [u8],
+        rev: u32,
+    }
+    impl<'a> FwCommandRequest<'a> {
+        /// Validates the attributes of a request (which start after the
+        /// message header) as a driver of revision `rev` does.
+        pub fn parse(attrs: &'a [u8], rev: u32) -> Result<Self, nla::Error> {
+            nla::validate(
+                attrs,
+                nla::MSG_HDRLEN,
+                &FW_COMMAND_REQUEST,
+                rev,
+                nla::Unknown::Reject,
+            )?;
+            Ok(Self { attrs, rev })
+        }
+        /// The attributes as they came (validated).
+        pub fn as_bytes(&self) -> &'a [u8] {
+            self.attrs
+        }
+        /// The revision the attributes were validated at (the driver's).
+        pub fn revision(&self) -> u32 {
+            self.rev
+        }
+        /// The attributes as a driver of [`Self::revision`] sees those
+        /// added in revision `since`: none when it is older (it skipped
+        /// them as unknown, which it does only for optional ones).
+        pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+            if self.rev >= since { self.attrs } else { &[] }
+        }
+        /// The message to the firmware. A copy, validated with the request.
+        pub fn request(&self) -> Option<super::uapi::FwRequest> {
+            nla::find(self.as_bytes_at(3), attr::fw::REQUEST)
+                .and_then(crate::uabi_rt::read_exact::<super::uapi::FwRequest>)
+        }
+    }
+    /// Writes the reply of `fw-command`: the attributes its `do` lists, into the reply
+    /// buffer (bounded by the caller's reply-cap; what does not fit makes the call
+    /// EMSGSIZE with the size needed).
+    pub struct FwCommandReply<'w, 'b> {
+        w: &'w mut nla::Writer<'b>,
+    }
+    impl<'w, 'b> FwCommandReply<'w, 'b> {
+        /// A builder appending to `w`.
+        pub fn new(w: &'w mut nla::Writer<'b>) -> Self {
+            Self { w }
+        }
+        /// The writer underneath, for attributes no method writes.
+        pub fn writer(&mut self) -> &mut nla::Writer<'b> {
+            self.w
+        }
+        /// The firmware's reply.
+        pub fn reply(&mut self, v: &super::uapi::FwReply) -> &mut Self {
+            self.w.put(attr::fw::REPLY, crate::uabi_rt::as_bytes(v));
+            self
+        }
+    }
+}
+/// The shared-memory rings of the `softaccel` spec, kernel side: the consumer of
+/// every ring userspace produces (each entry copied once out of the ring, then
+/// validated with its struct's generated rules; a producer index more than the ring
+/// size ahead is a protocol error, EPIPE, never an out-of-bounds read) and the
+/// producer of every ring the device produces (a full ring is backpressure, a bogus
+/// consumer index a protocol error). The protocol is `crate::uabi_rt::ring`'s; see
+/// its layout table.
+pub mod rings {
+    pub use crate::uabi_rt::ring::{
+        CONSUMER_OFFSET, ENTRIES_OFFSET, ERROR, FLAGS_OFFSET, HEADER_SIZE, NEED_WAKEUP,
+        PRODUCER_OFFSET, Received, RingError, RingMem, region_size,
+    };
+    /// Commands from userspace to a ring-mode queue.
+    ///
+    /// The `submit` ring: entries of [`submit::Entry`], produced by userspace,
+    /// 16..=4096 entries (a power of two), u32 indices. Since revision 3.
+    pub mod submit {
+        use super::{RingError, RingMem};
+        /// The entry struct.
+        pub type Entry = super::super::uapi::RingCmd;
+        /// The type of the free-running indices.
+        pub type Index = u32;
+        /// Bytes of one entry.
+        pub const ENTRY_SIZE: usize = core::mem::size_of::<Entry>();
+        /// Fewest entries a ring may have.
+        pub const MIN_ENTRIES: u32 = 16;
+        /// Most entries a ring may have.
+        pub const MAX_ENTRIES: u32 = 4096;
+        /// The revision that added this ring.
+        pub const SINCE: u32 = 3;
+        /// Whether userspace produces this ring (else the device does).
+        pub const PRODUCED_BY_USER: bool = true;
+        /// Is `n` an entry count this ring allows (a power of two within the bounds)?
+        pub const fn valid_entries(n: u64) -> bool {
+            crate::uabi_rt::ring::valid_entries(n, MIN_ENTRIES as u64, MAX_ENTRIES as u64)
+        }
+        /// Bytes of a region of `entries` entries, rounded up to `page_size`.
+        pub const fn region_size(entries: u32, page_size: usize) -> Option<usize> {
+            crate::uabi_rt::ring::region_size(entries, ENTRY_SIZE, page_size)
+        }
+        const _: () = assert!(ENTRY_SIZE & 3 == 0);
+        /// Sets up a fresh region of `entries` entries (indices and flags zero, the entry
+        /// count recorded), before the peer can map it.
+        pub fn init<M: RingMem>(mem: &M, entries: u32) -> Result<(), RingError> {
+            crate::uabi_rt::ring::init::<M, Index>(mem, entries, ENTRY_SIZE)
+        }
+        /// The consuming side of this ring.
+        pub type Consumer<M> = crate::uabi_rt::ring::Consumer<M, Entry, Index>;
+        /// The consumer of this ring over `mem`, a region of `entries` entries, starting at
+        /// the consumer index the region holds. Each entry is copied once out of the ring
+        /// and checked with the entry struct's generated validation at revision `rev`; an
+        /// entry that fails is still consumed and reported in [`super::Received::check`].
+        /// `BadGeometry` when `entries` is not a power of two or `mem` is too small.
+        pub fn consumer<M: RingMem>(
+            mem: M,
+            entries: u32,
+            rev: u32,
+        ) -> Result<Consumer<M>, RingError> {
+            crate::uabi_rt::ring::Consumer::new(mem, entries, check, rev)
+        }
+        /// The entry's validation, with the errno the ring protocol carries.
+        fn check(e: &Entry, rev: u32) -> Result<(), crate::uabi_rt::Errno> {
+            super::super::validate_ring_cmd_at(e, rev).map_err(crate::uabi_rt::Errno::from)
+        }
+    }
+    /// Completions from the device, one per submit-ring entry, in seqno order.
+    ///
+    /// The `complete` ring: entries of [`complete::Entry`], produced by the device,
+    /// 16..=4096 entries (a power of two), u32 indices. Since revision 3.
+    pub mod complete {
+        use super::{RingError, RingMem};
+        /// The entry struct.
+        pub type Entry = super::super::uapi::RingCompletion;
+        /// The type of the free-running indices.
+        pub type Index = u32;
+        /// Bytes of one entry.
+        pub const ENTRY_SIZE: usize = core::mem::size_of::<Entry>();
+        /// Fewest entries a ring may have.
+        pub const MIN_ENTRIES: u32 = 16;
+        /// Most entries a ring may have.
+        pub const MAX_ENTRIES: u32 = 4096;
+        /// The revision that added this ring.
+        pub const SINCE: u32 = 3;
+        /// Whether userspace produces this ring (else the device does).
+        pub const PRODUCED_BY_USER: bool = false;
+        /// Is `n` an entry count this ring allows (a power of two within the bounds)?
+        pub const fn valid_entries(n: u64) -> bool {
+            crate::uabi_rt::ring::valid_entries(n, MIN_ENTRIES as u64, MAX_ENTRIES as u64)
+        }
+        /// Bytes of a region of `entries` entries, rounded up to `page_size`.
+        pub const fn region_size(entries: u32, page_size: usize) -> Option<usize> {
+            crate::uabi_rt::ring::region_size(entries, ENTRY_SIZE, page_size)
+        }
+        const _: () = assert!(ENTRY_SIZE & 3 == 0);
+        /// Sets up a fresh region of `entries` entries (indices and flags zero, the entry
+        /// count recorded), before the peer can map it.
+        pub fn init<M: RingMem>(mem: &M, entries: u32) -> Result<(), RingError> {
+            crate::uabi_rt::ring::init::<M, Index>(mem, entries, ENTRY_SIZE)
+        }
+        /// The producing side of this ring.
+        pub type Producer<M> = crate::uabi_rt::ring::Producer<M, Entry, Index>;
+        /// The producer of this ring over `mem`, a region of `entries` entries, starting at
+        /// the producer index the region holds. `BadGeometry` when `entries` is not a power
+        /// of two or `mem` is too small.
+        pub fn producer<M: RingMem>(mem: M, entries: u32) -> Result<Producer<M>, RingError> {
+            crate::uabi_rt::ring::Producer::new(mem, entries)
+        }
+    }
 }

@@ -266,12 +266,7 @@ impl Gen<'_> {
         };
         let clear_newer = self.copy_in_arg(w, io, arg_name, arg_rev);
         let transport = netlink::transport(self.model).is_some_and(|t| t.name == io.name);
-        if transport && self.flavour == Flavour::Linux {
-            // Control messages are not in the kernel flavour yet: the
-            // argument is checked as any other, then refused.
-            w.line("let _ = (file, arg);");
-            w.line(format!("Err({})", self.errno("EOPNOTSUPP")));
-        } else if transport {
+        if transport {
             self.transport_tail(w, io.dir.copies_out());
         } else {
             let ptrs = self.ptrs(io);

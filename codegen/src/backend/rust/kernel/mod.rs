@@ -197,6 +197,12 @@ impl Gen<'_> {
             "crate::uabi_rt::{Extension, OutArray, UserArray}",
             vec!["pub use crate::uabi_rt::{Extension, OutArray, UserArray};".to_string()],
         );
+        if netlink::transport(m).is_some() {
+            uses.add(
+                "crate::uabi_rt::{Errno, nla}",
+                vec!["use crate::uabi_rt::{Errno, nla};".to_string()],
+            );
+        }
         uses.add(
             "kernel::error::{Error, code}",
             vec!["use kernel::error::{Error, code};".to_string()],
@@ -215,11 +221,13 @@ impl Gen<'_> {
         for io in &m.ioctls {
             self.handler(w, io);
         }
+        self.operations(w);
+        self.rings(w);
     }
 
     fn linux_doc(&self) -> String {
         let m = self.model;
-        let mut paras = vec![
+        let paras = [
             format!(
                 "The `{}` uapi, revision {}, kernel side for the kernel's own build \
                  (Rust-for-Linux): the trait a driver implements ([`Ops`]), the entry that \
@@ -257,13 +265,6 @@ impl Gen<'_> {
              layouts yet."
                 .to_string(),
         ];
-        if let Some(t) = netlink::transport(m) {
-            paras.push(format!(
-                "Not in this flavour yet: control messages (`{}` validates its argument, then \
-                 answers `EOPNOTSUPP`) and the ring helpers.",
-                t.name
-            ));
-        }
         paras.join("\n")
     }
 
@@ -284,6 +285,24 @@ impl Gen<'_> {
         match self.flavour {
             Flavour::Hosted => "Result<(), Errno>",
             Flavour::Linux => "Result<(), Error>",
+        }
+    }
+
+    /// The path from the `operations` module to the spec's items: the
+    /// crate root of the hosted crate, the spec's module in the kernel.
+    fn root(&self) -> &'static str {
+        match self.flavour {
+            Flavour::Hosted => "crate",
+            Flavour::Linux => "super",
+        }
+    }
+
+    /// What turns a validation result into the control-message codec's
+    /// errno (the kernel flavour validates with `kernel::error::Error`).
+    fn to_codec_errno(&self) -> &'static str {
+        match self.flavour {
+            Flavour::Hosted => "",
+            Flavour::Linux => ".map_err(Errno::from)",
         }
     }
 

@@ -126,11 +126,7 @@ impl Gen<'_> {
         let transport = netlink::transport(m).map(|io| io.name.clone());
         for io in &m.ioctls {
             if transport.as_ref() == Some(&io.name) {
-                // The kernel flavour refuses control messages for now
-                // (`EOPNOTSUPP`): no operation methods to implement.
-                if self.flavour == Flavour::Hosted {
-                    self.op_methods(w, &self.file_ty("Self"));
-                }
+                self.op_methods(w, &self.file_ty("Self"));
             } else {
                 self.ops_method(w, io);
             }

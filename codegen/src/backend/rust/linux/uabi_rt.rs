@@ -14,6 +14,57 @@ use kernel::error::{Error, code};
 use kernel::types::{AsBytes, FromBytes};
 use kernel::uaccess::UserSlice;
 
+/// Control messages: the NLA codec, policies and writer, the same code as
+/// `uabi-runtime`'s `nla` module (copied beside this file).
+#[path = "uabi_nla.rs"]
+pub mod nla;
+
+/// Shared-memory rings: the protocol of `uabi-runtime`'s `ring` module
+/// (copied beside this file), over a driver's `RingMem`.
+#[path = "uabi_ring.rs"]
+pub mod ring;
+
+/// An errno as the control-message codec carries it (positive, as
+/// `uabi-runtime`'s); drivers see `kernel::error::Error`, converted both
+/// ways at the boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    pub const EPERM: Errno = Errno(1);
+    pub const ENOMEM: Errno = Errno(12);
+    pub const EFAULT: Errno = Errno(14);
+    pub const EINVAL: Errno = Errno(22);
+    pub const EPIPE: Errno = Errno(32);
+    pub const ERANGE: Errno = Errno(34);
+    pub const EMSGSIZE: Errno = Errno(90);
+    pub const EOPNOTSUPP: Errno = Errno(95);
+}
+
+impl core::fmt::Display for Errno {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "errno {}", self.0)
+    }
+}
+
+impl From<Error> for Errno {
+    fn from(e: Error) -> Errno {
+        Errno(-e.to_errno())
+    }
+}
+
+impl From<Errno> for Error {
+    fn from(e: Errno) -> Error {
+        Error::from_errno(-e.0)
+    }
+}
+
+impl From<Error> for nla::Error {
+    fn from(e: Error) -> nla::Error {
+        nla::Error::msg(Errno::from(e))
+    }
+}
+
 /// `_IOC` command words of the architecture the module is built for.
 pub mod ioc {
     /// The fields of a command word.
@@ -105,6 +156,13 @@ fn bytes_mut<T: FromBytes>(v: &mut T) -> &mut [MaybeUninit<u8>] {
     unsafe { core::slice::from_raw_parts_mut((v as *mut T).cast(), size_of::<T>()) }
 }
 
+/// `v`'s bytes, to write.
+pub fn bytes_of_mut<T: FromBytes + AsBytes>(v: &mut T) -> &mut [u8] {
+    // SAFETY: `T: AsBytes` has no uninitialised byte, so its bytes may be
+    // read as `u8`, and `T: FromBytes` stays valid whatever is written.
+    unsafe { core::slice::from_raw_parts_mut((v as *mut T).cast(), size_of::<T>()) }
+}
+
 /// `v`'s bytes.
 pub fn as_bytes<T: AsBytes>(v: &T) -> &[u8] {
     // SAFETY: `T: AsBytes` has no uninitialised byte (no padding), so all
@@ -121,6 +179,20 @@ pub fn read_from_prefix<T: FromBytes + Default>(bytes: &[u8]) -> Option<T> {
         d.write(*s);
     }
     Some(v)
+}
+
+/// A `T` from exactly `size_of::<T>()` bytes; `None` for another length
+/// (an attribute payload carrying a struct).
+pub fn read_exact<T: FromBytes + Default>(bytes: &[u8]) -> Option<T> {
+    if bytes.len() != size_of::<T>() {
+        return None;
+    }
+    read_from_prefix(bytes)
+}
+
+/// `n` zero bytes in kernel memory (a reply being built).
+pub fn zeroed_bytes(n: usize) -> Result<KVec<u8>, Error> {
+    Ok(KVec::from_elem(0u8, n, GFP_KERNEL)?)
 }
 
 /// Copies `buf.len()` bytes at user address `addr` in: `EFAULT` when any
@@ -382,7 +454,15 @@ impl<T: FromBytes + AsBytes + Default> UserArray<T> {
     /// Copies `elems` back out over the array (an array the kernel reads
     /// and writes), each truncated to the caller's stride.
     pub fn write_all(&self, elems: &[T]) -> Result<(), Error> {
-        for (i, v) in elems.iter().take(self.len).enumerate() {
+        let elems = elems.get(..self.len).unwrap_or(elems);
+        if self.stride == size_of::<T>() {
+            let n = core::mem::size_of_val(elems);
+            // SAFETY: `T: AsBytes`, so the `n` bytes of the elements may be
+            // read as `u8`.
+            let bytes: &[u8] = unsafe { core::slice::from_raw_parts(elems.as_ptr().cast(), n) };
+            return write_user(self.addr, bytes);
+        }
+        for (i, v) in elems.iter().enumerate() {
             let addr = self.addr + (i as u64) * self.stride as u64;
             copy_out_sized(addr, self.stride, size_of::<T>(), v)?;
         }
