@@ -78,6 +78,13 @@ pub enum Fix {
         key: &'static str,
         value: String,
     },
+    /// `key: value` in that mapping: the key's value replaced where the
+    /// mapping has the key, else added as [`Fix::AddKey`] does.
+    SetKey {
+        at: Pos,
+        key: &'static str,
+        value: String,
+    },
 }
 
 impl Fix {
@@ -86,7 +93,8 @@ impl Fix {
         match self {
             Fix::InsertItemBefore { at, .. }
             | Fix::InsertItemAfter { at, .. }
-            | Fix::AddKey { at, .. } => at,
+            | Fix::AddKey { at, .. }
+            | Fix::SetKey { at, .. } => at,
         }
     }
 }

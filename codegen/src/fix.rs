@@ -19,7 +19,7 @@ pub struct Applied {
 
 /// A fix that cannot be made as text (its place is not in block style).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{pos}: cannot apply `{what}` automatically: {why}")]
+#[error("{pos}: cannot make the fix ({what}) automatically: {why}")]
 pub struct Refused {
     pub pos: Pos,
     pub what: String,
@@ -34,7 +34,7 @@ pub fn apply(text: &str, fixes: &[Fix]) -> (String, Vec<Applied>, Vec<Refused>) 
     // (line index to insert before, the new line, what) for every fix,
     // computed on the original text, applied bottom-up so that earlier
     // indices stay valid.
-    let mut edits: Vec<(usize, String, String)> = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
     for f in fixes {
         match plan(&lines, f) {
             Ok(e) => edits.push(e),
@@ -47,16 +47,26 @@ pub fn apply(text: &str, fixes: &[Fix]) -> (String, Vec<Applied>, Vec<Refused>) 
     }
     // Two edits at one place keep their order (stable sort, then reversed
     // application inserts the later one first, below the earlier).
-    edits.sort_by_key(|e| e.0);
-    for (at, line, _) in edits.iter().rev() {
-        lines.insert(*at, line.clone());
+    edits.sort_by_key(|e| e.at);
+    for e in edits.iter().rev() {
+        if e.replace {
+            lines[e.at] = e.line.clone();
+        } else {
+            lines.insert(e.at, e.line.clone());
+        }
     }
+    let mut inserted_before = 0;
     let applied = edits
         .iter()
-        .enumerate()
-        .map(|(k, (at, _, what))| Applied {
-            line: (at + k + 1) as u32,
-            what: what.clone(),
+        .map(|e| {
+            let line = (e.at + inserted_before + 1) as u32;
+            if !e.replace {
+                inserted_before += 1;
+            }
+            Applied {
+                line,
+                what: e.what.clone(),
+            }
         })
         .collect();
     let mut out = lines.join("\n");
@@ -66,12 +76,22 @@ pub fn apply(text: &str, fixes: &[Fix]) -> (String, Vec<Applied>, Vec<Refused>) 
     (out, applied, refused)
 }
 
+/// One line to insert before line `at`, or to put in its place.
+struct Edit {
+    at: usize,
+    line: String,
+    what: String,
+    replace: bool,
+}
+
+/// What a fix does, as the report says it: "added `...`", "set `...`".
 fn describe(f: &Fix) -> String {
     match f {
         Fix::InsertItemBefore { item, .. } | Fix::InsertItemAfter { item, .. } => {
-            format!("- {item}")
+            format!("added `- {item}`")
         }
-        Fix::AddKey { key, value, .. } => format!("{key}: {value}"),
+        Fix::AddKey { key, value, .. } => format!("added `{key}: {value}`"),
+        Fix::SetKey { key, value, .. } => format!("set `{key}: {value}`"),
     }
 }
 
@@ -117,52 +137,98 @@ fn item_start(lines: &[String], pos: &Pos) -> Result<(usize, usize), &'static st
     Err("the item is not a block sequence entry")
 }
 
-/// Where and what to insert for one fix, on the original lines.
-fn plan(lines: &[String], f: &Fix) -> Result<(usize, String, String), &'static str> {
+/// The last line of the block item that starts at `start` (dash at
+/// column `dash`): the item runs until a line at the dash's indent or
+/// less; comments and blank lines after it belong to what follows.
+fn item_end(lines: &[String], start: usize, dash: usize) -> usize {
+    let mut last = start;
+    for (k, l) in lines.iter().enumerate().skip(start + 1) {
+        if blank(l) {
+            continue;
+        }
+        if indent(l) <= dash {
+            break;
+        }
+        last = k;
+    }
+    last
+}
+
+/// Where and what to insert (or replace) for one fix, on the original
+/// lines.
+fn plan(lines: &[String], f: &Fix) -> Result<Edit, &'static str> {
+    let insert = |at: usize, line: String| Edit {
+        at,
+        line,
+        what: describe(f),
+        replace: false,
+    };
     match f {
         Fix::InsertItemBefore { at, item } => {
             let (line, dash) = item_start(lines, at)?;
-            Ok((line, format!("{}- {item}", " ".repeat(dash)), describe(f)))
+            Ok(insert(line, format!("{}- {item}", " ".repeat(dash))))
         }
         Fix::InsertItemAfter { at, item } => {
             let (line, dash) = item_start(lines, at)?;
-            // The item runs until a line at its dash's indent or less;
-            // comments and blank lines after its last line stay after the
-            // new item only when they are not indented into it.
-            let mut last = line;
-            for (k, l) in lines.iter().enumerate().skip(line + 1) {
-                if blank(l) {
-                    continue;
-                }
-                if indent(l) <= dash {
-                    break;
-                }
-                last = k;
-            }
-            Ok((
-                last + 1,
-                format!("{}- {item}", " ".repeat(dash)),
-                describe(f),
-            ))
+            let last = item_end(lines, line, dash);
+            Ok(insert(last + 1, format!("{}- {item}", " ".repeat(dash))))
         }
         Fix::AddKey { at, key, value } => {
-            let line = at.line.checked_sub(1).ok_or("no such line")? as usize;
-            let l = lines.get(line).ok_or("no such line")?;
-            let col = at.col.saturating_sub(1) as usize;
-            let head = l.get(..col).ok_or("no such column")?;
-            if head.contains('{') {
-                return Err("the mapping is in flow style");
-            }
-            let key_col = head
-                .rfind("name:")
-                .ok_or("the name is not on its own key line")?;
-            Ok((
+            let (line, key_col) = name_line(lines, at)?;
+            Ok(insert(
                 line + 1,
                 format!("{}{key}: {value}", " ".repeat(key_col)),
-                describe(f),
             ))
         }
+        Fix::SetKey { at, key, value } => {
+            let (line, key_col) = name_line(lines, at)?;
+            let (start, dash) = item_start(lines, at)?;
+            let end = item_end(lines, start, dash);
+            let prefix = format!("{}{key}:", " ".repeat(key_col));
+            let dash_prefix = format!("{}- {key}:", " ".repeat(dash));
+            for (k, l) in lines.iter().enumerate().take(end + 1).skip(start) {
+                if l.starts_with(&prefix) || l.starts_with(&dash_prefix) {
+                    // Only the value changes: what follows it (spaces, a
+                    // comment) stays.
+                    let head_len = l.find(&format!("{key}:")).unwrap_or(0);
+                    let after_key = &l[head_len + key.len() + 1..];
+                    let value_at = after_key.len() - after_key.trim_start().len();
+                    let rest = &after_key[value_at..];
+                    let tail = rest.find(char::is_whitespace).map_or("", |i| &rest[i..]);
+                    return Ok(Edit {
+                        at: k,
+                        line: format!("{}{key}: {value}{tail}", &l[..head_len]),
+                        what: describe(f),
+                        replace: true,
+                    });
+                }
+            }
+            Ok(Edit {
+                what: format!("added `{key}: {value}`"),
+                ..insert(line + 1, format!("{}{key}: {value}", " ".repeat(key_col)))
+            })
+        }
     }
+}
+
+/// The line of a block mapping's `name:` whose value is at `at`, and the
+/// column of its key; refused when the mapping is in flow style.
+fn name_line(lines: &[String], at: &Pos) -> Result<(usize, usize), &'static str> {
+    let line = at.line.checked_sub(1).ok_or("no such line")? as usize;
+    let l = lines.get(line).ok_or("no such line")?;
+    let col = at.col.saturating_sub(1) as usize;
+    let head = l.get(..col).ok_or("no such column")?;
+    if head.contains('{') {
+        return Err("the mapping is in flow style");
+    }
+    // The position is the name's value (the parser's) or its key (the
+    // compat locator's).
+    let key_col = match head.rfind("name:") {
+        Some(c) => c,
+        None if l[col..].starts_with("name:") => col,
+        None => return Err("the name is not on its own key line"),
+    };
+    Ok((line, key_col))
 }
 
 #[cfg(test)]
@@ -259,6 +325,31 @@ other: 1
             "{}",
             refused[0]
         );
+    }
+
+    #[test]
+    fn set_key_replaces_an_existing_value_keeping_its_comment() {
+        let text = "entries:\n  - name: a\n    since: 3   # wrong\n  - name: b\n    doc: x\n";
+        let fixes = [
+            Fix::SetKey {
+                at: pos(2, 11),
+                key: "since",
+                value: "2".into(),
+            },
+            Fix::SetKey {
+                at: pos(4, 11),
+                key: "since",
+                value: "2".into(),
+            },
+        ];
+        let (out, applied, refused) = apply(text, &fixes);
+        assert!(refused.is_empty(), "{refused:?}");
+        assert_eq!(
+            out,
+            "entries:\n  - name: a\n    since: 2   # wrong\n  - name: b\n    since: 2\n    doc: x\n"
+        );
+        assert_eq!(applied[0].line, 3);
+        assert_eq!(applied[1].line, 5);
     }
 
     #[test]
