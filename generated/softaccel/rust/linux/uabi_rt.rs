@@ -77,8 +77,11 @@ pub mod ioc {
         pub copy_in: bool,
         /// `_IOC_READ`: the kernel copies data back out.
         pub copy_out: bool,
+        /// `_IOC_TYPE`: the spec's ioctl magic.
         pub magic: u8,
+        /// `_IOC_NR`: the ioctl's number.
         pub nr: u8,
+        /// `_IOC_SIZE`: the argument's size as the caller's build saw it.
         pub size: u32,
     }
 
@@ -518,10 +521,11 @@ impl<T: AsBytes> OutArray<T> {
         self.filled.len()
     }
 
-    /// Appends an element: `EOVERFLOW` when the caller's array is full.
+    /// Appends an element: `EOVERFLOW` when the caller's array is full
+    /// (Linux 6.12's `code` has no `EOVERFLOW`: built from its number).
     pub fn push(&mut self, v: T) -> Result<(), Error> {
         if self.filled.len() >= self.len {
-            return Err(code::EOVERFLOW);
+            return Err(Error::from_errno(-(kernel::bindings::EOVERFLOW as i32)));
         }
         self.filled.push(v, GFP_KERNEL)?;
         Ok(())
