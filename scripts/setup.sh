@@ -30,4 +30,8 @@ fi
 
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust (rustup) first" >&2; exit 1; }
 cargo fetch --quiet
+# The fuzz targets (scripts/fuzz.sh): libFuzzer needs the nightly
+# toolchain's sanitizer support, and cargo-fuzz drives it.
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install --quiet cargo-fuzz
 echo "setup: done"
