@@ -1,13 +1,15 @@
 //! `uabi compat` of a spec against a mutated frozen dump: the dump reader
-//! (format and digest checks) on the raw text, and, so that mutants get
-//! past the digests, the comparison on whatever the text deserializes to,
-//! both ways against every real spec.
+//! (format, digest and shape checks) on the raw text, and, so that mutants
+//! get past the digests, on whatever the text deserializes to with its
+//! digests recomputed (as anyone editing a dump by hand can); every dump
+//! the reader accepts is compared both ways with every real spec.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 use std::sync::OnceLock;
 use uabi::compat::{self, Side};
+use uabi::dump::Dump;
 
 fn specs() -> &'static Vec<Side> {
     static SIDES: OnceLock<Vec<Side>> = OnceLock::new();
@@ -27,19 +29,45 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let label = "spec/softaccel.abi/r9.json";
     let frozen = compat::dump_side(&text, label).ok();
-    let lax: Option<uabi::dump::Dump> = serde_json::from_str(&text).ok();
-    let locator = uabi::dump::Locator::for_json(&text, &std::sync::Arc::from(label));
-    for spec in specs() {
-        if let Some(f) = &frozen {
+    let redigested = serde_json::from_str::<Dump>(&text)
+        .ok()
+        .and_then(|mut d| {
+            redigest(&mut d)?;
+            uabi::dump::to_json(&d).ok()
+        })
+        .and_then(|json| compat::dump_side(&json, label).ok());
+    for f in frozen.iter().chain(redigested.iter()) {
+        for spec in specs() {
             let r = compat::compare(&f.dump, &spec.dump, &spec.locator);
             for d in &r.findings {
                 let _ = d.render(spec.sources.get(&d.pos.file).map(String::as_str));
             }
-        }
-        if let Some(d) = &lax {
-            let _ = compat::compare(d, &spec.dump, &spec.locator);
-            let _ = compat::compare(&spec.dump, d, &locator);
-            let _ = uabi::dump::to_json(d);
+            let r = compat::compare(&spec.dump, &f.dump, &f.locator);
+            for d in &r.findings {
+                let _ = d.render(f.sources.get(&d.pos.file).map(String::as_str));
+            }
         }
     }
 });
+
+/// Every item's digest recomputed from its content.
+fn redigest(d: &mut Dump) -> Option<()> {
+    fn fill<T: serde::Serialize>(
+        items: &mut std::collections::BTreeMap<String, T>,
+        slot: impl Fn(&mut T) -> &mut String,
+    ) -> Option<()> {
+        for item in items.values_mut() {
+            let h = uabi::dump::digest_of(item).ok()?;
+            *slot(item) = h;
+        }
+        Some(())
+    }
+    fill(&mut d.consts, |x| &mut x.digest)?;
+    fill(&mut d.enums, |x| &mut x.digest)?;
+    fill(&mut d.flags, |x| &mut x.digest)?;
+    fill(&mut d.structs, |x| &mut x.digest)?;
+    fill(&mut d.ioctls, |x| &mut x.digest)?;
+    fill(&mut d.rings, |x| &mut x.digest)?;
+    fill(&mut d.attribute_sets, |x| &mut x.digest)?;
+    fill(&mut d.operations, |x| &mut x.digest)
+}
