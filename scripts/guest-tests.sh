@@ -46,10 +46,13 @@ if [ -z "$in_guest" ]; then
     exec bash scripts/vm.sh --no-module -- bash scripts/guest-tests.sh --in-guest --fuse
   fi
   # The Rust suites' kernel-module variants (ignored on the host): the
-  # userlib suite's `kmod::` tests, the cross-language scenario and the
-  # compatibility matrix, as test executables listed for the guest.
-  cargo test --quiet --no-run --message-format=json -p softaccel -p compat-tests |
-    python3 -c '
+  # userlib suite's `kmod::` tests, the cross-language scenario, the
+  # compatibility matrix and the driver's soak of killed clients, as test
+  # executables listed for the guest.
+  {
+    cargo test --quiet --no-run --message-format=json -p softaccel -p compat-tests
+    cargo test --quiet --no-run --message-format=json -p softaccel-driver --test soak
+  } | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
@@ -116,6 +119,7 @@ if [ -z "$fuse" ]; then
   while read -r name exe; do
     case "$name" in
       cross_lang | matrix) filter=kernel_module ;;
+      soak) filter=soak_kernel_module ;;
       *) filter=kmod:: ;;
     esac
     echo "== $name ($filter, ignored on the host) against $device"

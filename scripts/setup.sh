@@ -14,6 +14,13 @@ PACKAGES=(
   # `uabi import` and header `uabi compat` parse C headers with libclang,
   # loaded at run time (clang-sys); the benchmarks time the clang binary.
   libclang1-14 clang
+  # `uabi doc`: its pages are loaded in headless Chromium
+  # (codegen/tests/doc.rs).
+  chromium
+  # tests/schema.rs validates every spec against `uabi schema` with
+  # jsonschema from PyPI, in a venv (Debian's python3 is externally
+  # managed).
+  python3-venv
 )
 
 missing=()
@@ -28,8 +35,20 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The RST of `uabi doc` is checked with docutils, in the python3 the
+# tests run (the machine's own, with pip).
+python3 -c 'import docutils' 2>/dev/null || python3 -m pip install -q docutils
+
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust (rustup) first" >&2; exit 1; }
 cargo fetch --quiet
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="${CARGO_TARGET_DIR:-$root/target}/schema-venv"
+if ! "$venv/bin/python" -c 'import jsonschema, yaml' 2>/dev/null; then
+  echo "setup: a venv with jsonschema and PyYAML in $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet jsonschema==4.26.0 PyYAML==6.0.2
+fi
 # The fuzz targets (scripts/fuzz.sh): libFuzzer needs the nightly
 # toolchain's sanitizer support, and cargo-fuzz drives it.
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal

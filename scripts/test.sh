@@ -23,7 +23,7 @@ report_skips() {
 trap report_skips EXIT
 
 echo "== cargo fmt --check (hand-written crates; generated/ is checked by the rustfmt test)"
-cargo fmt -p uabi -p uabi-runtime -p uabi-test-support -p softaccel-driver -p softaccel -p softaccel-demo -p compat-tests -- --check
+cargo fmt -p uabi -p uabi-runtime -p uabi-test-support -p softaccel-driver -p softaccel -p softaccel-demo -p compat-tests -p linux-flavour-tests -p uabi-kernel-shim -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== uabi check (generated/ is fresh)"
@@ -34,6 +34,8 @@ echo "== uabi compat (every spec against its frozen revisions)"
 cargo run --quiet -p uabi -- compat
 echo "== cargo test"
 cargo test --workspace
+echo "== demo.sh (the main job: optimised build, the daemon's log in its own file; scripts/demo-test.sh)"
+bash scripts/demo-test.sh
 echo "== loom (the ring protocol's orderings, every interleaving)"
 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p uabi-runtime --release --test loom_ring
 echo "== fuzz: replay the checked-in corpora, then 30 s per target (scripts/fuzz.sh --ci)"

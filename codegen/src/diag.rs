@@ -57,6 +57,46 @@ pub struct Diagnostic {
     pub message: String,
     pub pos: Pos,
     pub hint: Option<String>,
+    /// The hint as an edit `uabi lint --fix` can make, when it is
+    /// mechanical (one right answer) and changes no shipped ABI.
+    pub fix: Option<Fix>,
+}
+
+/// A mechanical edit of a spec's text, at the places the parser kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix {
+    /// A new sequence item (`item`, flow-style YAML) just before the item
+    /// whose `name:` value is at `at`.
+    InsertItemBefore { at: Pos, item: String },
+    /// A new sequence item just after the item whose `name:` value is at
+    /// `at` (and after everything that item holds).
+    InsertItemAfter { at: Pos, item: String },
+    /// A `key: value` line in the mapping whose `name:` value is at `at`,
+    /// right after that `name:` line.
+    AddKey {
+        at: Pos,
+        key: &'static str,
+        value: String,
+    },
+    /// `key: value` in that mapping: the key's value replaced where the
+    /// mapping has the key, else added as [`Fix::AddKey`] does.
+    SetKey {
+        at: Pos,
+        key: &'static str,
+        value: String,
+    },
+}
+
+impl Fix {
+    /// Where the edit goes.
+    pub fn pos(&self) -> &Pos {
+        match self {
+            Fix::InsertItemBefore { at, .. }
+            | Fix::InsertItemAfter { at, .. }
+            | Fix::AddKey { at, .. }
+            | Fix::SetKey { at, .. } => at,
+        }
+    }
 }
 
 impl Diagnostic {
@@ -69,6 +109,7 @@ impl Diagnostic {
             message: message.into(),
             pos,
             hint: Some(rule.hint.to_string()),
+            fix: None,
         }
     }
 
@@ -95,6 +136,11 @@ impl Diagnostic {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

@@ -19,6 +19,19 @@ macro_rules! outln {
     };
 }
 
+/// [`outln!`] for what `--quiet` leaves out: progress and summaries,
+/// never diagnostics, findings or errors.
+macro_rules! info {
+    ($($arg:tt)*) => {
+        if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+            writeln!(std::io::stdout(), $($arg)*)?
+        }
+    };
+}
+
+/// Set once from `--quiet`, before any command runs.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// `print!` as [`outln!`] does it.
 macro_rules! out {
     ($($arg:tt)*) => {
@@ -29,11 +42,36 @@ macro_rules! out {
 /// One spec for the user/kernel ABI of accelerator drivers; generates
 /// both sides of the boundary.
 #[derive(Parser)]
-#[command(name = "uabi", version, about)]
+#[command(name = "uabi", version = VERSION, about, after_help = EXIT_CODES)]
 struct Cli {
+    /// Print only diagnostics, findings and errors: no progress or
+    /// summary lines.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
+
+/// The tool's version and the version of the spec language it reads
+/// (the one `uabi schema` describes).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (spec language ",
+    uabi::spec_language_version!(),
+    ")"
+);
+
+/// What `--help` says of the exit codes (the constants below).
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success (warnings alone included)
+  1    findings: lint errors, stale generated files, a breaking ABI change,
+       a refused freeze, something `import` could not express
+  2    usage, I/O or internal errors (a header that does not compile)
+  141  the output was closed early (`uabi rules | head -1`)
+
+Diagnostics are coloured on a terminal; NO_COLOR (set and not empty) or
+TERM=dumb turns colour off, and output that is not a terminal is plain.";
 
 #[derive(Subcommand)]
 enum Command {
@@ -55,8 +93,17 @@ enum Command {
     },
     /// Print every diagnostic; exit 1 on errors (warnings alone exit 0).
     Lint {
-        #[arg(required = true)]
+        /// Spec files; default: the project file's, else every spec under
+        /// the repository's spec/.
         specs: Vec<PathBuf>,
+        /// Apply the fixes that are mechanical (an explicit pad for a hole
+        /// or tail padding, `extension: strict` for an ioctl without one,
+        /// the `since` that `uabi compat` says a new or changed item must
+        /// have against the latest frozen revision) to the given spec
+        /// files, keeping their comments and layout; print each change,
+        /// then lint again. Never touches existing ABI.
+        #[arg(long)]
+        fix: bool,
         /// `text` for people, `json` for tools (one array of diagnostics).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -91,6 +138,31 @@ enum Command {
         #[arg(long)]
         rules: bool,
     },
+    /// Write the reference documentation of specs (and the specs they
+    /// include) into OUT: `index.html`, `<spec>.html` (self-contained,
+    /// nothing fetched) and `<spec>.rst` (kernel-doc, for a kernel tree's
+    /// Documentation/).
+    Doc {
+        /// Spec files; default: every spec under the repository's spec/.
+        specs: Vec<PathBuf>,
+        /// Output folder; default: the repository's target/uabi-doc.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Start a driver project in DIR (default: here): `uabi.toml`, a spec
+    /// skeleton with comments in `spec/<name>.yaml`, and `ci/uabi-check.sh`
+    /// (the CI step: `uabi check` and `uabi compat`). Refuses to overwrite.
+    Init {
+        /// The project's folder.
+        dir: Option<PathBuf>,
+        /// The spec's name (kebab-case); default: the folder's name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Print the JSON Schema of the spec language (for editors: the YAML
+    /// language server reads it from a spec's
+    /// `# yaml-language-server: $schema=...` line).
+    Schema,
     /// Write a spec from a C uapi header, with clang as the C front end.
     /// Exit 0 when everything was expressed, 1 when something was not
     /// (each item on stderr as `file:line:col: <what> is not
@@ -123,6 +195,7 @@ const CLOSED_PIPE: u8 = 141;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         // The reader went away (`uabi rules | head -1`): end quietly, with
@@ -143,6 +216,56 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// Whether to colour what goes to a stream: only a terminal, and
+/// neither NO_COLOR (https://no-color.org: set and not empty) nor
+/// TERM=dumb.
+fn colour(is_terminal: bool) -> bool {
+    is_terminal
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+fn colour_stdout() -> bool {
+    use std::io::IsTerminal as _;
+    colour(std::io::stdout().is_terminal())
+}
+
+fn colour_stderr() -> bool {
+    use std::io::IsTerminal as _;
+    colour(std::io::stderr().is_terminal())
+}
+
+/// Rendered diagnostics with ANSI colours when `on`: the place in bold,
+/// the severity and rule red (error) or yellow (warning), the hint's
+/// label cyan, as compilers colour theirs.
+fn paint(text: &str, on: bool) -> String {
+    if !on {
+        return text.to_string();
+    }
+    text.split_inclusive('\n')
+        .map(|l| {
+            for (severity, sgr) in [("error", "1;31"), ("warning", "1;33")] {
+                let tag = format!(": {severity}[");
+                if let Some(i) = l.find(&tag)
+                    && let Some(j) = l[i..].find("]: ")
+                {
+                    let end = i + j + 1;
+                    return format!(
+                        "\x1b[1m{}\x1b[0m: \x1b[{sgr}m{}\x1b[0m{}",
+                        &l[..i],
+                        &l[i + 2..end],
+                        &l[end..]
+                    );
+                }
+            }
+            match l.strip_prefix("  = hint:") {
+                Some(rest) => format!("  \x1b[1;36m= hint:\x1b[0m{rest}"),
+                None => l.to_string(),
+            }
+        })
+        .collect()
+}
+
 fn repo_root() -> anyhow::Result<PathBuf> {
     let cwd = std::env::current_dir()?;
     cwd.ancestors()
@@ -152,9 +275,27 @@ fn repo_root() -> anyhow::Result<PathBuf> {
         .ok_or_else(|| anyhow::anyhow!("no spec/ folder here or above; name the spec files"))
 }
 
+/// The project file at or above the current folder, parsed; an unusable
+/// one is an error naming its line and column.
+fn project() -> anyhow::Result<Option<uabi::project::Project>> {
+    let cwd = std::env::current_dir()?;
+    let Some(file) = uabi::project::find(&cwd) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+    let root = file.parent().unwrap_or(Path::new("."));
+    uabi::project::Project::parse(&text, &file.display().to_string(), root)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 fn default_specs(specs: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
     if !specs.is_empty() {
         return Ok(specs);
+    }
+    if let Some(p) = project()? {
+        return Ok(p.specs);
     }
     let dir = repo_root()?.join("spec");
     let found =
@@ -163,11 +304,153 @@ fn default_specs(specs: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// `uabi init`: writes a new project's files, never over existing ones.
+fn init(dir: Option<&Path>, name: Option<&str>) -> anyhow::Result<u8> {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::current_dir()?,
+    };
+    let folder = dir
+        .canonicalize()
+        .unwrap_or_else(|_| dir.clone())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = uabi::names::kebab(name.unwrap_or(&folder));
+    if !uabi::names::is_kebab(&name) {
+        eprintln!(
+            "uabi: `{name}` cannot name a spec: use lower-case letters, digits and dashes,              starting with a letter (`uabi init --name mydrv`)"
+        );
+        return Ok(TROUBLE);
+    }
+    let files = uabi::project::scaffold(&name);
+    for (path, _) in &files {
+        let p = dir.join(path);
+        if p.exists() {
+            eprintln!("uabi: {} exists; not overwriting anything", p.display());
+            return Ok(TROUBLE);
+        }
+    }
+    for (path, text) in &files {
+        let p = dir.join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| anyhow::anyhow!("creating {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&p, text).map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+        info!("wrote {}", p.display());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ci = dir.join("ci/uabi-check.sh");
+        std::fs::set_permissions(&ci, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", ci.display()))?;
+    }
+    info!(
+        "next: edit spec/{name}.yaml, then `uabi lint`, `uabi generate`, and `uabi freeze spec/{name}.yaml` once revision 1 ships"
+    );
+    Ok(0)
+}
+
+/// `uabi lint --fix`: applies every mechanical fix of the given spec
+/// files and says what it changed (or could not); fixes that fall in an
+/// included spec are named, not applied.
+fn apply_fixes(specs: &[PathBuf]) -> anyhow::Result<()> {
+    let c = pipeline::load_and_lint(specs);
+    let mut by_file: std::collections::BTreeMap<String, Vec<uabi::diag::Fix>> =
+        std::collections::BTreeMap::new();
+    let mut found: Vec<uabi::diag::Diagnostic> = c.diagnostics.clone();
+    // `since` is judged against the spec's latest frozen revision: what
+    // `uabi compat` says a new or changed item's `since` must be.
+    for spec in specs {
+        let Ok(new) = side(&spec.to_string_lossy()) else {
+            continue;
+        };
+        if let Some(latest) = frozen_sides(spec, &new)
+            .ok()
+            .and_then(|o| o.into_iter().last())
+        {
+            found.extend(compat::compare(&latest.dump, &new.dump, &new.locator).findings);
+        }
+    }
+    for d in &found {
+        if let Some(f) = &d.fix {
+            by_file
+                .entry(d.pos.file.to_string())
+                .or_default()
+                .push(f.clone());
+        }
+    }
+    for path in specs {
+        let label = uabi::load::default_label(path);
+        let Some(fixes) = by_file.remove(&label) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let (fixed, applied, refused) = uabi::fix::apply(&text, &fixes);
+        if !applied.is_empty() {
+            std::fs::write(path, &fixed)
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+        }
+        for a in &applied {
+            outln!("{label}:{}: fixed: {}", a.line, a.what);
+        }
+        for r in &refused {
+            eprintln!("uabi: {r}; make it by hand");
+        }
+    }
+    for (label, fixes) in by_file {
+        eprintln!(
+            "uabi: {label}: {} fixes not applied: the file is included, not named; run `uabi lint --fix` on it",
+            fixes.len()
+        );
+    }
+    Ok(())
+}
+
+/// The frozen revisions of every spec in `models` and of those they
+/// include (the dumps beside each spec's file), by spec name.
+fn frozen_of(models: &[&uabi::model::Model]) -> anyhow::Result<uabi::backend::doc::Frozen> {
+    let mut out = uabi::backend::doc::Frozen::new();
+    let mut all: Vec<&uabi::model::Model> = models.to_vec();
+    for m in models {
+        all.extend(m.all_includes());
+    }
+    for m in all {
+        let mut path = PathBuf::from(&m.source);
+        if !path.exists() {
+            path = repo_root()?.join(&path);
+        }
+        let revs = compat::frozen_revisions(&FileSystem, &path)
+            .map_err(|e| anyhow::anyhow!("reading the frozen dumps of {}: {e}", m.source))?;
+        out.insert(m.name.clone(), revs.into_iter().map(|(r, _)| r).collect());
+    }
+    Ok(out)
+}
+
 fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match out {
         Some(o) => Ok(o),
-        None => Ok(repo_root()?.join("generated")),
+        None => match project()? {
+            Some(p) => Ok(p.out),
+            None => Ok(repo_root()?.join("generated")),
+        },
     }
+}
+
+/// The generated files as the project places them: under `out` (where
+/// stale files are removed) and in the folders it names (where nothing
+/// else is touched). Without a project file, all under `out`.
+fn placed(files: Vec<uabi::backend::GeneratedFile>) -> anyhow::Result<uabi::project::Placed> {
+    Ok(match project()? {
+        Some(p) => p.place(files),
+        None => uabi::project::Placed {
+            owned: files,
+            named: Vec::new(),
+        },
+    })
 }
 
 /// Loads and lints; prints diagnostics. Returns None when the specs
@@ -175,7 +458,7 @@ fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 fn checked(specs: &[PathBuf]) -> Result<Checked, u8> {
     let c = pipeline::load_and_lint(specs);
     if !c.diagnostics.is_empty() {
-        eprint!("{}", c.render_diagnostics());
+        eprint!("{}", paint(&c.render_diagnostics(), colour_stderr()));
     }
     if c.diagnostics.iter().any(|d| d.rule == &uabi::rules::IO) {
         return Err(TROUBLE);
@@ -199,21 +482,59 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
             };
             let files = pipeline::render(&c.models)?;
-            let touched = pipeline::write(&out, &files)
+            let count = files.len();
+            let placed = placed(files)?;
+            let mut touched = pipeline::write(&out, &placed.owned)
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
+            touched.extend(
+                pipeline::write_only(&placed.named)
+                    .map_err(|e| anyhow::anyhow!("writing the project's output folders: {e}"))?,
+            );
             for t in &touched {
                 match t {
                     pipeline::Drift::Missing(p) | pipeline::Drift::Changed(p) => {
-                        outln!("wrote {}", p.display())
+                        info!("wrote {}", p.display())
                     }
-                    pipeline::Drift::Stale(p) => outln!("removed {}", p.display()),
+                    pipeline::Drift::Stale(p) => info!("removed {}", p.display()),
                 }
             }
-            outln!(
+            info!(
                 "generated {} files for {} specs ({} updated)",
-                files.len(),
+                placed.owned.len() + placed.named.len(),
                 c.models.len(),
                 touched.len()
+            );
+            let _ = count;
+            Ok(0)
+        }
+        Command::Doc { specs, out } => {
+            let specs = default_specs(specs)?;
+            let out = match out {
+                Some(o) => o,
+                None => repo_root()?.join("target").join("uabi-doc"),
+            };
+            let c = match checked(&specs) {
+                Ok(c) => c,
+                Err(code) => {
+                    eprintln!("uabi: no documentation: the specs have errors");
+                    return Ok(code);
+                }
+            };
+            let models: Vec<&uabi::model::Model> = c.models.values().map(|m| &**m).collect();
+            let frozen = frozen_of(&models)?;
+            let files = uabi::backend::doc::render(&models, &frozen)?;
+            std::fs::create_dir_all(&out)
+                .map_err(|e| anyhow::anyhow!("creating {}: {e}", out.display()))?;
+            for f in &files {
+                let p = out.join(&f.path);
+                std::fs::write(&p, &f.contents)
+                    .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            }
+            info!(
+                "wrote {} pages for {} specs into {}",
+                files.len(),
+                c.models.len(),
+                out.display()
             );
             Ok(0)
         }
@@ -225,10 +546,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Err(code) => return Ok(code),
             };
             let files = pipeline::render(&c.models)?;
-            let drift = pipeline::compare(&out, &files)
+            let placed = placed(files)?;
+            let mut drift = pipeline::compare(&out, &placed.owned)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", out.display()))?;
+            drift.extend(
+                pipeline::compare_only(&placed.named)
+                    .map_err(|e| anyhow::anyhow!("reading the project's output folders: {e}"))?,
+            );
             if drift.is_empty() {
-                outln!("{} generated files are up to date", files.len());
+                info!(
+                    "{} generated files are up to date",
+                    placed.owned.len() + placed.named.len()
+                );
                 Ok(0)
             } else {
                 for d in &drift {
@@ -238,7 +567,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(FINDINGS)
             }
         }
-        Command::Lint { specs, format } => {
+        Command::Lint { specs, format, fix } => {
+            let specs = default_specs(specs)?;
+            if fix {
+                apply_fixes(&specs)?;
+            }
             let c = pipeline::load_and_lint(&specs);
             let errors = c
                 .diagnostics
@@ -248,8 +581,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let warnings = c.diagnostics.len() - errors;
             match format {
                 Format::Text => {
-                    out!("{}", c.render_diagnostics());
-                    outln!("{errors} errors, {warnings} warnings");
+                    out!("{}", paint(&c.render_diagnostics(), colour_stdout()));
+                    info!("{errors} errors, {warnings} warnings");
                 }
                 Format::Json => {
                     let list: Vec<serde_json::Value> = c
@@ -289,6 +622,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             compat(&sides, &SideOptions { includes: include }, format)
         }
+        Command::Init { dir, name } => init(dir.as_deref(), name.as_deref()),
+        Command::Schema => {
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&uabi::spec::json_schema())?
+            );
+            Ok(0)
+        }
         Command::Rules => {
             print_rules(uabi::rules::ALL.iter().copied())?;
             Ok(0)
@@ -309,7 +650,21 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
             return Ok(TROUBLE);
         }
     };
-    if let Err(e) = std::fs::write(out, &imported.yaml) {
+    let (schema, found) = schema_for(out);
+    if !found {
+        eprintln!(
+            "uabi: note: {} names the spec language's JSON Schema as {schema} for editors; \
+             write it there with `uabi schema > {schema}`",
+            out.display()
+        );
+    }
+    // The YAML language server (editors' YAML support) reads the schema
+    // named on this line: completion and checks while the spec is edited.
+    let text = format!(
+        "# yaml-language-server: $schema={schema}\n{}",
+        imported.yaml
+    );
+    if let Err(e) = std::fs::write(out, text) {
         eprintln!("uabi: {}: {e}", out.display());
         return Ok(TROUBLE);
     }
@@ -317,13 +672,41 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
     // its diagnostics.
     let source = std::fs::read_to_string(header).ok();
     for f in &imported.findings {
-        eprint!("{}", f.diagnostic().render(source.as_deref()));
+        eprint!(
+            "{}",
+            paint(&f.diagnostic().render(source.as_deref()), colour_stderr())
+        );
     }
     Ok(if imported.unexpressible().next().is_some() {
         FINDINGS
     } else {
         0
     })
+}
+
+/// The file name of the spec language's JSON Schema (`uabi schema`)
+/// beside a project's specs; this repository keeps one in spec/.
+const SCHEMA_FILE: &str = "uabi-spec.schema.json";
+
+/// Where a spec written to `out` finds the JSON Schema, relative to its
+/// folder: the nearest [`SCHEMA_FILE`] in that folder or above, or in a
+/// `spec/` folder above (true), else beside it (false: not there yet).
+fn schema_for(out: &Path) -> (String, bool) {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    for (up, ancestor) in dir.ancestors().enumerate() {
+        let back = "../".repeat(up);
+        if ancestor.join(SCHEMA_FILE).is_file() {
+            return (format!("{back}{SCHEMA_FILE}"), true);
+        }
+        if ancestor.join("spec").join(SCHEMA_FILE).is_file() {
+            return (format!("{back}spec/{SCHEMA_FILE}"), true);
+        }
+    }
+    (SCHEMA_FILE.to_string(), false)
 }
 
 /// One rule a line: id, severity, stage, lint-rules.md number (`-` for
@@ -430,7 +813,8 @@ fn report_side(arg: &str, side: Result<Side, SideError>) -> Result<Side, u8> {
         }
         Err(SideError::Spec(diags, sources)) => {
             for d in &diags {
-                eprint!("{}", d.render(sources.get(&d.pos.file).map(String::as_str)));
+                let text = d.render(sources.get(&d.pos.file).map(String::as_str));
+                eprint!("{}", paint(&text, colour_stderr()));
             }
             eprintln!("uabi: {arg} does not resolve");
             Err(FINDINGS)
@@ -500,7 +884,7 @@ fn compat(sides: &[String], options: &SideOptions, format: Format) -> anyhow::Re
                     }
                 };
                 if olds.is_empty() && format == Format::Text {
-                    outln!(
+                    info!(
                         "== {} (revision {}): no frozen revision yet (`uabi freeze {}` writes one)",
                         new.label,
                         new.dump.revision,
@@ -647,7 +1031,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         match std::fs::read_to_string(&dest) {
             Ok(existing) if existing == text => {
-                outln!(
+                info!(
                     "{dest_label}: revision {rev} of `{}` is frozen (unchanged)",
                     new.dump.spec
                 );
@@ -661,7 +1045,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         std::fs::write(&dest, &text)
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", dest.display()))?;
-        outln!("{dest_label}: froze revision {rev} of `{}`", new.dump.spec);
+        info!("{dest_label}: froze revision {rev} of `{}`", new.dump.spec);
     }
     Ok(code)
 }

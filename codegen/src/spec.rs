@@ -6,6 +6,7 @@
 //! (a `members` list on a `const`, say) are accepted here and rejected by
 //! the resolver with a diagnostic naming the key.
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -164,7 +165,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for S<T> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SpecFile {
     pub name: S<String>,
@@ -229,10 +230,11 @@ pub struct SpecFile {
     pub mcast_groups: Option<S<McastGroupsDef>>,
     /// YNL's polymorphic sub-messages; not generated (a warning says so).
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub sub_messages: Option<S<de::IgnoredAny>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct KernelFamilyDef {
     #[serde(default)]
@@ -241,14 +243,14 @@ pub struct KernelFamilyDef {
     pub sock_priv: Option<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct McastGroupsDef {
     #[serde(default)]
     pub list: Vec<S<McastGroupDef>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct McastGroupDef {
     pub name: S<String>,
@@ -260,7 +262,7 @@ pub struct McastGroupDef {
     pub doc: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct IoctlConfig {
     /// Required, except in `style: drm`, where it is DRM's 0x64.
@@ -303,7 +305,7 @@ impl<'de> Deserialize<'de> for Magic {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Definition {
     pub name: S<String>,
@@ -352,7 +354,7 @@ pub struct Definition {
     pub inline: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct EntryDef {
     pub name: S<String>,
@@ -374,7 +376,7 @@ pub struct EntryDef {
     pub values: Option<S<Vec<S<NameOr<EntryDef>>>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MemberDef {
     pub name: S<String>,
@@ -450,7 +452,7 @@ pub struct MemberDef {
     pub lint_allow: Vec<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RangeDef {
     #[serde(default)]
@@ -459,7 +461,7 @@ pub struct RangeDef {
     pub max: Option<S<IntOrName>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct IoctlDef {
     pub name: S<String>,
@@ -498,7 +500,7 @@ pub struct IoctlDef {
     pub lint_allow: Vec<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ErrorDef {
     pub errno: S<String>,
@@ -506,7 +508,7 @@ pub struct ErrorDef {
     pub doc: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RingDef {
     pub name: S<String>,
@@ -523,14 +525,14 @@ pub struct RingDef {
     pub lint_allow: Vec<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RingEntriesDef {
     pub min: S<i128>,
     pub max: S<i128>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AttrSetDef {
     pub name: S<String>,
@@ -549,7 +551,7 @@ pub struct AttrSetDef {
     pub attributes: Vec<S<AttrDef>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AttrDef {
     pub name: S<String>,
@@ -599,7 +601,7 @@ pub struct AttrDef {
     pub lint_allow: Vec<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ChecksDef {
     #[serde(default)]
@@ -620,7 +622,7 @@ pub struct ChecksDef {
     pub unterminated_ok: Option<S<bool>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct OperationsDef {
     #[serde(default)]
@@ -640,7 +642,7 @@ pub struct OperationsDef {
     pub list: Vec<S<OperationDef>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct OperationDef {
     pub name: S<String>,
@@ -675,7 +677,7 @@ pub struct OperationDef {
     pub config_cond: Option<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct OpModeDef {
     #[serde(default)]
@@ -688,11 +690,96 @@ pub struct OpModeDef {
     pub post: Option<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct OpMsgDef {
     #[serde(default)]
     pub value: Option<S<i128>>,
     #[serde(default)]
     pub attributes: Vec<S<String>>,
+}
+
+// ------------------------------------------------------------ JSON Schema
+//
+// The schema of `uabi schema` is derived from the types above; these are
+// the hand-written deserializers' shapes.
+
+/// The JSON Schema (draft 2020-12) of a spec file, as `uabi schema`
+/// prints it: derived from [`SpecFile`] and the types it holds, so every
+/// key the parser accepts is in it with the value shape the parser
+/// takes, unknown keys are refused as the parser refuses them, and the
+/// doc comments above are its descriptions. Which keys suit which kind
+/// of item (`members` on a `struct`, not on a `const`) and which names
+/// resolve is the resolver's business, as it is the parser's.
+pub fn json_schema() -> serde_json::Value {
+    let mut s = schemars::schema_for!(SpecFile);
+    s.insert(
+        "title".into(),
+        format!("uabi spec (spec language {})", crate::SPEC_LANGUAGE_VERSION).into(),
+    );
+    s.insert(
+        "description".into(),
+        "One machine-readable spec of the user/kernel ABI of an accelerator driver \
+         (uabi's spec language: docs/spec-language in the design, the README's \
+         \"Spec language extensions\"). Generated by `uabi schema`."
+            .into(),
+    );
+    s.to_value()
+}
+
+impl<T: JsonSchema> JsonSchema for S<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        T::json_schema(g)
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for NameOr<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("NameOr{}", T::schema_name()).into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let full = g.subschema_for::<T>();
+        json_schema!({
+            "description": "A bare name, or a mapping with more keys.",
+            "anyOf": [{ "type": "string" }, full]
+        })
+    }
+}
+
+impl JsonSchema for IntOrName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IntOrName".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let this = g.subschema_for::<IntOrName>();
+        json_schema!({
+            "description": "An integer, or the name of a const that holds one; `count` also takes a list of them (the dimensions of a multi-dimensional array, outermost first).",
+            "anyOf": [
+                { "type": "integer" },
+                { "type": "string" },
+                { "type": "array", "items": this }
+            ]
+        })
+    }
+}
+
+impl JsonSchema for Magic {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Magic".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "The `_IOC` type byte: an integer, or a one-character string such as `d`.",
+            "anyOf": [{ "type": "integer" }, { "type": "string" }]
+        })
+    }
 }

@@ -20,7 +20,9 @@
 //! `clear_out_*` (same errno, same cleared bytes) and the whole
 //! `softaccel_dispatch` (same errno, same caller memory afterwards); and
 //! the i386 conversion of `compat_ioctl` on the layout fixture whose
-//! layouts differ, against the model's offsets.
+//! layouts differ, against the model's offsets; and, for every DRM-style
+//! spec, the `drm_ioctl_desc` table and each of its handlers against the
+//! spec's Rust kernel crate, generated and built here.
 
 // Tests report failure by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -1363,5 +1365,777 @@ fn i386_compat_conversion() {
         let got = String::from_utf8_lossy(&out.stdout).trim().to_string();
         let want = format!("0 {} {}", hex(&seen), hex(&mem));
         assert_eq!(got, want, "ioctl {} (i386 command {cmd:#x})", io.name);
+    }
+}
+
+// ------------------------------------------------------------ DRM handlers
+
+mod c_kernel_parts;
+
+/// The DRM core's side of a driver's `drm_ioctl_desc` table, as Linux
+/// 6.12's include/drm/drm_ioctl.h, drm_device.h and drm_file.h declare
+/// what the generated handlers use (the files themselves are shadowed).
+const DRM_SHIM: &str = r#"
+struct drm_device { int unused; };
+struct drm_file { int unused; };
+typedef int drm_ioctl_t(struct drm_device *dev, void *data,
+			struct drm_file *file_priv);
+enum drm_ioctl_flags {
+	DRM_AUTH = 1 << 0,
+	DRM_MASTER = 1 << 1,
+	DRM_ROOT_ONLY = 1 << 2,
+	DRM_RENDER_ALLOW = 1 << 5,
+};
+struct drm_ioctl_desc {
+	unsigned int cmd;
+	enum drm_ioctl_flags flags;
+	drm_ioctl_t *func;
+	const char *name;
+};
+#define DRM_IOCTL_NR(n) _IOC_NR(n)
+#define DRM_IOCTL_DEF_DRV(ioctl, _func, _flags)				\
+	[DRM_IOCTL_NR(DRM_IOCTL_##ioctl) - DRM_COMMAND_BASE] = {	\
+		.cmd = DRM_IOCTL_##ioctl,				\
+		.func = _func,						\
+		.flags = _flags,					\
+		.name = #ioctl						\
+	}
+"#;
+
+/// A DRM-style spec with every check a handler makes, which the imported
+/// drivers' specs (all at revision 1, without arrays or admin-perm) lack:
+/// a struct that grew in revision 2 (size at a revision), enum values and
+/// flag bits added in revision 2, a range, pads, an out member, a
+/// user-ptr array of validated elements, one struct with two directions,
+/// an admin-perm ioctl, an ioctl without argument and one added in
+/// revision 2, and a hole in the table (nr 0x44).
+const DRM_EDGE: &str = r#"
+name: drmedge
+doc: Every check of a DRM handler.
+revision: 2
+license: MIT
+ioctl:
+  style: drm
+definitions:
+  - name: mode
+    type: enum
+    doc: A mode.
+    entries: [off, on, { name: turbo, since: 2 }]
+  - name: job-flags
+    type: flags
+    doc: Job flags.
+    entries: [fast, { name: slow, since: 2 }]
+  - name: task
+    type: struct
+    doc: One task.
+    members:
+      - { name: mode, type: u32, enum: mode }
+      - { name: pad0, type: pad, len: 4 }
+  - name: job
+    type: struct
+    doc: A job.
+    members:
+      - { name: tasks, type: user-ptr, elem: task, count: task-count, max-count: 8 }
+      - { name: task-count, type: u32 }
+      - { name: flags, type: u32, enum: job-flags, enum-as-flags: true }
+      - { name: level, type: u32, range: { min: 0, max: 9 } }
+      - { name: pad0, type: pad, len: 4 }
+      - { name: fence, type: u64, access: out }
+      - { name: budget, type: u64, since: 2, range: { min: 0, max: 1000 } }
+  - name: param
+    type: struct
+    doc: One struct, two directions.
+    members:
+      - { name: param, type: u32, enum: mode }
+      - { name: pad0, type: pad, len: 4 }
+      - { name: value, type: u64 }
+ioctls:
+  - { name: ping, nr: 0x40, dir: none, extension: zero-extend }
+  - { name: submit, nr: 0x41, dir: inout, arg: job, extension: zero-extend }
+  - name: get-param
+    nr: 0x42
+    dir: inout
+    arg: param
+    extension: zero-extend
+    arg-access: { value: out }
+  - { name: set-param, nr: 0x43, dir: in, arg: param, extension: zero-extend, flags: [admin-perm] }
+  - { name: reset, nr: 0x45, dir: in, arg: param, extension: zero-extend, since: 2 }
+"#;
+
+/// The DRM-style specs of the tree (imported drivers and layout
+/// fixtures), and [`DRM_EDGE`] written to `dir`.
+fn drm_specs(dir: &Path) -> Vec<(String, Arc<Model>)> {
+    std::fs::create_dir_all(dir).unwrap();
+    let edge = dir.join("drmedge.yaml");
+    std::fs::write(&edge, DRM_EDGE).unwrap();
+    let mut v: Vec<(String, Arc<Model>)> = all_specs()
+        .into_iter()
+        .chain([edge])
+        .map(|p| {
+            let name = p
+                .strip_prefix(repo_root())
+                .unwrap_or(&p)
+                .display()
+                .to_string();
+            (name, load(&p))
+        })
+        .filter(|(_, m)| matches!(m.ioctl_style, IoctlStyle::Drm { .. }))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// Splits `s` at the top-level occurrences of `sep` (outside (), <>, []).
+fn split_top(s: &str, sep: char) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match c {
+            '(' | '<' | '[' => depth += 1,
+            ')' | '>' | ']' => depth -= 1,
+            _ => {}
+        }
+        if c == sep && depth == 0 {
+            out.push(String::new());
+        } else {
+            out.last_mut().unwrap().push(c);
+        }
+    }
+    out.into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The members of the generated `struct <p>_ops` (comments dropped): one
+/// declaration each, such as `int (*get_param)(struct drm_device *dev, ...)`.
+fn c_ops_members(header: &str, p: &str) -> Vec<(String, String, String)> {
+    let open = format!("struct {p}_ops {{\n");
+    let b = header.find(&open).unwrap_or_else(|| panic!("no `{open}`")) + open.len();
+    let e = b + header[b..].find("\n};").unwrap();
+    let mut body = String::new();
+    let mut rest = &header[b..e];
+    while let Some(i) = rest.find("/*") {
+        body += &rest[..i];
+        rest = &rest[i + rest[i..].find("*/").unwrap() + 2..];
+    }
+    body += rest;
+    body.split(';')
+        .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let (ret, tail) = d.split_once("(*").unwrap_or_else(|| panic!("member `{d}`"));
+            let (name, params) = tail.split_once(')').unwrap();
+            (
+                ret.trim().to_string(),
+                name.to_string(),
+                params.trim().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The C program that drives a DRM spec's table: `<p>_drm_ops` hands
+/// out ops whose callbacks all succeed (or none, `noops`), the revision
+/// and privilege are the case's; it prints each slot of the table
+/// (`slot <i> <cmd> <flags> <name>` or `slot <i> empty`), then answers
+/// each line `<slot> <rev> <priv> <noops> <hex>` with `<errno> <hex of
+/// the data buffer after the handler>`. The data buffer is allocated at
+/// the argument's exact size, as drm_ioctl allocates it, so that the
+/// sanitizer catches a handler reaching past it; user memory (where the
+/// arrays live) holds the same bytes at the same address as the Rust
+/// side's.
+fn drm_driver(model: &Model, header: &str) -> String {
+    let p = c_kernel::c_prefix(model);
+    let pu = p.to_uppercase();
+    let src = c_kernel::kernel_dir(model).join(format!("{}.c", c_kernel::file_stem(model)));
+    let mut s = format!(
+        "#include \"shim.h\"\n#include \"drm_shim.h\"\n#include \"{}\"\n#include <stdio.h>\n\n\
+         u8 *umem;\nu64 ubase, ulen;\nstatic u32 case_rev;\nstatic bool case_priv;\n\
+         static int case_noops;\n\n",
+        src.display()
+    );
+    let mut init = String::new();
+    for (ret, name, params) in c_ops_members(header, &p) {
+        let body = match name.as_str() {
+            "revision" => "case_rev",
+            "privileged" => "case_priv",
+            _ => "0",
+        };
+        writeln!(
+            s,
+            "static {ret} ck_{name}{params}\n{{\n\treturn {body};\n}}\n"
+        )
+        .unwrap();
+        writeln!(init, "\t.{name} = ck_{name},").unwrap();
+    }
+    write!(
+        s,
+        "static const struct {p}_ops ck_ops = {{\n{init}}};\n\n\
+         const struct {p}_ops *{p}_drm_ops(struct drm_device *dev)\n{{\n\
+         \t(void)dev;\n\treturn case_noops ? NULL : &ck_ops;\n}}\n\n\
+         static size_t arg_size(unsigned int cmd)\n{{\n\treturn _IOC_SIZE(cmd);\n}}\n\n\
+         int main(void)\n{{\n\
+         \tstatic char line[65536];\n\
+         \tstruct drm_device dev = {{ 0 }};\n\tstruct drm_file file = {{ 0 }};\n\
+         \tfor (size_t i = 0; i < {pu}_NUM_IOCTLS; i++) {{\n\
+         \t\tconst struct drm_ioctl_desc *d = &{p}_ioctls[i];\n\
+         \t\tif (!d->func) {{\n\t\t\tprintf(\"slot %zu empty\\n\", i);\n\t\t\tcontinue;\n\t\t}}\n\
+         \t\tprintf(\"slot %zu %#x %d %s\\n\", i, d->cmd, (int)d->flags, d->name);\n\t}}\n\
+         \tumem = calloc(1, {ULEN});\n\tubase = {UBASE:#x};\n\tulen = {ULEN};\n\
+         \twhile (fgets(line, sizeof(line), stdin)) {{\n\
+         \t\tunsigned int slot, rev, priv, noops;\n\t\tint off;\n\
+         \t\tsscanf(line, \"%u %u %u %u %n\", &slot, &rev, &priv, &noops, &off);\n\
+         \t\tconst struct drm_ioctl_desc *d = &{p}_ioctls[slot];\n\
+         \t\tsize_t n = arg_size(d->cmd);\n\
+         \t\tu8 *data = n ? malloc(n) : NULL;\n\
+         \t\tmemset(umem, 0, {ULEN});\n\
+         \t\tfor (size_t i = 0; i < n; i++) {{\n\t\t\tunsigned int x;\n\
+         \t\t\tsscanf(line + off + 1 + 2 * i, \"%2x\", &x);\n\
+         \t\t\tdata[i] = (u8)x;\n\t\t\tumem[i] = (u8)x;\n\t\t}}\n\
+         \t\tfor (size_t i = 0; line[off + 2 * n + 3 + 2 * i] > ' '; i++) {{\n\
+         \t\t\tunsigned int x;\n\
+         \t\t\tsscanf(line + off + 2 * n + 3 + 2 * i, \"%2x\", &x);\n\
+         \t\t\tumem[{EXTRA} + i] = (u8)x;\n\t\t}}\n\
+         \t\tcase_rev = rev;\n\t\tcase_priv = priv;\n\t\tcase_noops = noops;\n\
+         \t\tint ret = d->func(&dev, data, &file);\n\
+         \t\tprintf(\"%d \", -ret);\n\
+         \t\tfor (size_t i = 0; i < n; i++)\n\t\t\tprintf(\"%02x\", data[i]);\n\
+         \t\tprintf(\"\\n\");\n\t\tfree(data);\n\t}}\n\tfree(umem);\n\treturn 0;\n}}\n"
+    )
+    .unwrap();
+    s
+}
+
+/// The items of the generated `pub trait Ops` (doc comments dropped):
+/// `(signature, required)`, where a required one has no default body.
+fn rust_ops_items(lib: &str) -> Vec<(String, bool)> {
+    let b = lib.find("pub trait Ops").expect("no `pub trait Ops`");
+    let b = b + lib[b..].find('{').unwrap() + 1;
+    let e = b + lib[b..].find("\n}\n").unwrap();
+    let body: String = lib[b..e]
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(|l| format!("{}\n", l.trim()))
+        .collect();
+    let mut items = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0;
+    for c in body.chars() {
+        match c {
+            '{' => {
+                if depth == 0 {
+                    items.push((cur.split_whitespace().collect::<Vec<_>>().join(" "), false));
+                    cur.clear();
+                }
+                depth += 1;
+            }
+            '}' => depth -= 1,
+            ';' if depth == 0 => {
+                items.push((cur.split_whitespace().collect::<Vec<_>>().join(" "), true));
+                cur.clear();
+            }
+            _ if depth == 0 => cur.push(c),
+            _ => {}
+        }
+    }
+    items
+}
+
+/// The Rust side of one DRM spec, as module `s<i>` of the driver program
+/// over its generated kernel crate `d<i>_kernel`: an `Ops` whose handlers
+/// all succeed (reading every element of their arrays, so that a bad one
+/// fails the call as the C handler's up-front validation does), and
+/// `run(ioctl, rev, privileged, bytes)`: the errno of `dispatch` for the
+/// ioctl's own command with the argument at the caller's address, and
+/// the data buffer a DRM handler leaves: what `dispatch` copied back on
+/// success; on a failure before the argument was touched (ENOTTY for the
+/// revision, EPERM) the bytes as they came; else the bytes after the
+/// crate's `clear_newer_*` and `clear_out_*` (which `dispatch` applies
+/// before validating, and drm_ioctl copies back even on failure).
+fn rust_module(i: usize, model: &Model, lib: &str) -> String {
+    let mut imp = String::new();
+    let mut arg_types = std::collections::BTreeMap::new();
+    for (sig, required) in rust_ops_items(lib) {
+        if sig.starts_with("type File") {
+            imp += "        type File = ();\n";
+            continue;
+        }
+        let Some(rest) = sig.strip_prefix("fn ") else {
+            panic!("unexpected trait item `{sig}`")
+        };
+        let name = &rest[..rest.find('(').unwrap()];
+        let params = &rest[rest.find('(').unwrap() + 1..rest.rfind(") ->").unwrap()];
+        let body = if !required {
+            if name.ends_with("_revision") {
+                "self.rev".to_string()
+            } else if name == "privileged" {
+                "let _ = file;\n            self.privileged".to_string()
+            } else {
+                continue;
+            }
+        } else {
+            let mut body = String::new();
+            for p in split_top(params, ',').iter().skip(1) {
+                let (pname, ty) = p.split_once(':').unwrap();
+                let (pname, ty) = (pname.trim(), ty.trim());
+                if ty.starts_with("UserArray") {
+                    writeln!(
+                        body,
+                        "for i in 0..{pname}.len() {{\n                {pname}.read(i)?;\n            }}"
+                    )
+                    .unwrap();
+                } else {
+                    if pname == "arg" {
+                        arg_types
+                            .insert(name.to_string(), ty.trim_start_matches("&mut ").to_string());
+                    }
+                    writeln!(body, "let _ = {pname};").unwrap();
+                }
+            }
+            body + "            Ok(())"
+        };
+        writeln!(imp, "        {sig} {{\n            {body}\n        }}").unwrap();
+    }
+    let mut runs = String::new();
+    for (k, io) in model.ioctls.iter().enumerate() {
+        let cmd = io.cmds[&uabi::target::Target::X86_64].unwrap();
+        let method = uabi::names::snake(&io.name);
+        let (newer, clear) = match (&io.arg, arg_types.get(&method)) {
+            (Some(arg), Some(ty)) => {
+                let st = uabi::names::snake(&model.struct_(arg).name);
+                let out = if io.arg_access.is_empty() {
+                    format!("clear_out_{st}")
+                } else {
+                    format!("clear_out_{method}_arg")
+                };
+                let newer = if lib.contains(&format!("pub fn clear_newer_{st}(")) {
+                    format!("clear_newer_{st}(&mut v, rev);")
+                } else {
+                    "let _ = rev;".to_string()
+                };
+                let f = |out: &str| {
+                    format!(
+                        "|bytes: &[u8], rev: u32| -> Vec<u8> {{\n            \
+                         let mut v = {ty}::read_from_bytes(bytes).unwrap();\n            \
+                         {newer}\n            {out}\n            v.as_bytes().to_vec()\n        }}"
+                    )
+                };
+                (f(""), f(&format!("{out}(&mut v);")))
+            }
+            (None, _) => {
+                let f = "|bytes: &[u8], _: u32| -> Vec<u8> { bytes.to_vec() }".to_string();
+                (f.clone(), f)
+            }
+            (Some(_), None) => panic!("no handler with an `arg` for {}", io.name),
+        };
+        writeln!(
+            runs,
+            "        {k} => (\n            {cmd:#x},\n            {},\n            {newer},\n            {clear},\n        ),",
+            io.dir.copies_out()
+        )
+        .unwrap();
+    }
+    format!(
+        "mod s{i} {{\n    #![allow(unused_imports, clippy::all)]\n    \
+         use d{i}_kernel::*;\n    use uabi_runtime::BufferMem;\n    \
+         use uabi_runtime::zerocopy::{{FromBytes, IntoBytes}};\n\n    \
+         pub struct D {{\n        pub rev: u32,\n        pub privileged: bool,\n    }}\n\n    \
+         impl Ops for D {{\n{imp}    }}\n\n    \
+         type Clear = fn(&[u8], u32) -> Vec<u8>;\n\n    \
+         pub fn run(ioctl: usize, rev: u32, privileged: bool, bytes: &[u8], extra: &[u8]) -> (i32, Vec<u8>) {{\n        \
+         let (cmd, copies_out, newer, clear): (u32, bool, Clear, Clear) = match ioctl {{\n{runs}        \
+         _ => panic!(\"no ioctl {{ioctl}}\"),\n        }};\n        \
+         let mut mem = vec![0u8; crate::ULEN];\n        mem[..bytes.len()].copy_from_slice(bytes);\n        mem[crate::EXTRA..crate::EXTRA + extra.len()].copy_from_slice(extra);\n        \
+         let d = D {{ rev, privileged }};\n        \
+         let r = dispatch(&d, &(), &BufferMem::new(crate::UBASE, &mut mem), cmd, crate::UBASE);\n        \
+         match r {{\n            \
+         Ok(()) if copies_out => (0, newer(&mem[..bytes.len()], rev)),\n            \
+         Ok(()) => (0, clear(bytes, rev)),\n            \
+         Err(e) if e == Errno::ENOTTY || e == Errno::EPERM => (e.0, bytes.to_vec()),\n            \
+         Err(e) => (e.0, clear(bytes, rev)),\n        }}\n    }}\n}}\n"
+    )
+}
+
+/// Specs whose generated Rust kernel crate does not build, and why: their
+/// handlers are compared with nothing (the table, the no-ops answers and
+/// the sanitizers still check them).
+const RUST_KERNEL_DOES_NOT_BUILD: &[(&str, &str)] = &[
+    (
+        "codegen/tests/fixtures/layout/drm-style.yaml",
+        "its Rust kernel crate does not build: `submit` has tail padding on x86_64, so the \
+         uapi crate derives no IntoBytes for it, which the kernel crate's dispatch needs",
+    ),
+    (
+        "spec/examples/ivpu.yaml",
+        "its Rust kernel crate does not build: `metric-streamer-start` has tail padding on \
+         x86_64, so the uapi crate derives no IntoBytes for it, which the kernel crate's \
+         dispatch needs",
+    ),
+];
+
+fn rust_kernel_broken(path: &str) -> Option<&'static str> {
+    RUST_KERNEL_DOES_NOT_BUILD
+        .iter()
+        .find(|(p, _)| path.ends_with(p))
+        .map(|(_, why)| *why)
+}
+
+/// Builds the Rust side: every spec's generated uapi and kernel crates
+/// (renamed `d<i>-uapi`, `d<i>-kernel`: two fixtures share a spec name
+/// with an example) and a driver program answering
+/// `<spec> <ioctl> <rev> <priv> <hex>` with `<errno> <hex>`.
+fn build_rust_drm_driver(dir: &Path, specs: &[(String, Arc<Model>)]) -> PathBuf {
+    let ws = dir.join("rust");
+    let runtime = ws.join("runtime");
+    std::fs::create_dir_all(runtime.join("src")).unwrap();
+    let src = repo_root().join("codegen/runtime");
+    std::fs::copy(src.join("Cargo.toml"), runtime.join("Cargo.toml")).unwrap();
+    for e in std::fs::read_dir(src.join("src")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), runtime.join("src").join(e.file_name())).unwrap();
+    }
+    let mut deps = String::new();
+    let mut mods = String::new();
+    let mut arms = String::new();
+    for (i, (path, m)) in specs.iter().enumerate() {
+        if rust_kernel_broken(path).is_some() {
+            continue;
+        }
+        assert!(
+            m.includes.is_empty(),
+            "{path} includes a spec: the DRM driver test does not build includes"
+        );
+        let files: Vec<_> = uabi::backend::rust::uapi::render(m)
+            .unwrap()
+            .into_iter()
+            .chain(uabi::backend::rust::kernel::render(m).unwrap())
+            .collect();
+        let uapi_toml = files
+            .iter()
+            .find(|f| f.path.ends_with("rust/uapi/Cargo.toml"))
+            .unwrap();
+        let stem = uapi_toml
+            .contents
+            .lines()
+            .find_map(|l| l.strip_prefix("name = \"")?.strip_suffix("-uapi\""))
+            .unwrap()
+            .to_string();
+        let snake = stem.replace('-', "_");
+        let mut lib = String::new();
+        for f in &files {
+            let text = f
+                .contents
+                .replace(&format!("{stem}-uapi"), &format!("d{i}-uapi"))
+                .replace(&format!("{snake}_uapi"), &format!("d{i}_uapi"))
+                .replace(&format!("{stem}-kernel"), &format!("d{i}-kernel"))
+                .replace(&format!("{snake}_kernel"), &format!("d{i}_kernel"))
+                .replace(
+                    "\"../../../../codegen/runtime\"",
+                    &format!("{:?}", runtime.display().to_string()),
+                );
+            let rel: PathBuf = f.path.components().skip(1).collect();
+            let p = ws.join(format!("d{i}")).join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, &text).unwrap();
+            if f.path.ends_with("rust/kernel/src/lib.rs") {
+                lib = text;
+            }
+        }
+        writeln!(deps, "d{i}-kernel = {{ path = \"../d{i}/rust/kernel\" }}").unwrap();
+        mods += &rust_module(i, m, &lib);
+        writeln!(
+            arms,
+            "            {i} => s{i}::run(io, rev, privileged, &bytes, &extra),"
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"d*/rust/*\", \"runtime\", \"drive\"]\n\n\
+         [workspace.package]\nedition = \"2024\"\nlicense = \"MIT\"\nrust-version = \"1.89\"\n\
+         version = \"0.1.0\"\n",
+    )
+    .unwrap();
+    let drive = ws.join("drive");
+    std::fs::create_dir_all(drive.join("src")).unwrap();
+    std::fs::write(
+        drive.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"drive\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\n{deps}uabi-runtime = {{ path = \"../runtime\" }}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        drive.join("src/main.rs"),
+        format!(
+            "use std::io::BufRead;\n\nconst UBASE: u64 = {UBASE:#x};\nconst ULEN: usize = {ULEN};\nconst EXTRA: usize = {EXTRA};\n\n\
+             {mods}\n\
+             fn main() {{\n    for line in std::io::stdin().lock().lines() {{\n        \
+             let line = line.unwrap();\n        let f: Vec<&str> = line.split(' ').collect();\n        \
+             let n = |i: usize| -> u32 {{ f[i].parse().unwrap() }};\n        \
+             let (spec, io, rev, privileged) = (n(0), n(1) as usize, n(2), n(3) != 0);\n        \
+             let unhex = |i: usize| -> Vec<u8> {{\n            let hex = f[i].trim_start_matches(':');\n        \
+             (0..hex.len() / 2)\n            \
+             .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())\n            \
+             .collect()\n        }};\n        let (bytes, extra) = (unhex(4), unhex(5));\n        \
+             let (errno, after) = match spec {{\n{arms}            _ => panic!(\"no spec {{spec}}\"),\n        }};\n        \
+             let after: String = after.iter().map(|b| format!(\"{{b:02x}}\")).collect();\n        \
+             println!(\"{{errno}} {{after}}\");\n    }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    // The nested target folder the other tests' workspaces share:
+    // dependencies build once.
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
+    let out = Command::new(&cargo)
+        .args(["build", "--offline", "-q", "-p", "drive"])
+        .current_dir(&ws)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the Rust DRM driver does not build:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    target_dir.join("debug/drive")
+}
+
+/// One case of the DRM comparison: what it is, and the answer wanted
+/// when it is fixed by the spec (None: the Rust driver's; empty: none).
+type Expected = (String, Option<String>);
+
+/// Where the cases put the elements of a user-ptr array, past the
+/// argument in the caller's memory.
+const EXTRA: usize = 0x100;
+
+/// The kernel headers the DRM handlers include, shadowed (DRM_SHIM
+/// stands for them).
+const DRM_SHADOWED: &[&str] = &["drm/drm_device.h", "drm/drm_file.h", "drm/drm_ioctl.h"];
+
+/// For every DRM-style spec (the imported drivers of spec/examples, the
+/// layout fixtures and [`DRM_EDGE`]), the generated `drm_ioctl_desc`
+/// table, built for userspace under ASan and UBSan, has one entry per
+/// ioctl at `nr - DRM_COMMAND_BASE` with the ioctl's command, its name
+/// and flags 0 (the spec has no DRM flags: an accel node has no render
+/// clients, and admin-perm is the handler's own EPERM, as in the Rust
+/// crate, where DRM_ROOT_ONLY would make drm_ioctl answer EACCES), and
+/// holes elsewhere; and every entry's handler, called as drm_ioctl calls
+/// it (the argument already copied into a buffer of the command's size),
+/// gives the same errno and leaves the same buffer as the spec's Rust
+/// kernel crate (generated and built here) for the same bytes, at every
+/// revision up to one past the spec's, privileged or not: valid
+/// arguments, non-zero pads, unknown flag bits and enum values (and ones
+/// newer than the revision), ranges, members newer than the revision,
+/// arrays (NULL, too long, a bad element). Without ops the handlers
+/// answer ENOTTY and leave the buffer alone (no Rust counterpart: the
+/// spec's rule for an unknown command).
+#[test]
+fn drm_handlers_match_the_rust_kernel_crates() {
+    if !c_kernel_parts::have_gcc("C kernel side behaviour (DRM handlers)") {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_kernel_drm");
+    let _ = std::fs::remove_dir_all(&dir);
+    let specs = drm_specs(&dir.join("spec"));
+    let names: Vec<&str> = specs.iter().map(|(p, _)| p.as_str()).collect();
+    // Six imported drivers, two layout fixtures, the edge spec.
+    assert!(specs.len() >= 9, "DRM-style specs: {names:?}");
+    let rust = build_rust_drm_driver(&dir, &specs);
+
+    let mut rng = Rng(0x5eed_d4a1_c0de_0001);
+    let mut rust_input = String::new();
+    // Per spec: the C program's input, and (what, expected) per line.
+    let mut c_cases: Vec<(String, Vec<Expected>)> = Vec::new();
+    for (i, (path, m)) in specs.iter().enumerate() {
+        let mut input = String::new();
+        let mut want = Vec::new();
+        let broken = rust_kernel_broken(path);
+        if let Some(why) = broken {
+            uabi_test_support::skipped(
+                &format!("DRM handlers of {path} against the Rust kernel crate"),
+                why,
+            );
+        }
+        for (k, io) in m.ioctls.iter().enumerate() {
+            let slot = io.nr - uabi::model::DRM_COMMAND_BASE;
+            let size = m.arg_size(io, uabi::target::Target::X86_64) as usize;
+            for case in 0..200u32 {
+                let mut bytes = rng.bytes(size);
+                let mut extra = Vec::new();
+                // Now and then a pointer to elements in the caller's
+                // memory and a short count in the first words, where a
+                // user-ptr array and its count sit in the edge spec.
+                if size >= 16 && rng.next().is_multiple_of(4) {
+                    // Mostly the elements; else NULL, or elements that
+                    // run past the end of the caller's memory.
+                    let ptr = match rng.next() % 5 {
+                        0 => 0,
+                        1 => UBASE + ULEN as u64 - 8,
+                        _ => UBASE + EXTRA as u64,
+                    };
+                    bytes[..8].copy_from_slice(&ptr.to_le_bytes());
+                    bytes[8..12].copy_from_slice(&((rng.next() % 10) as u32).to_le_bytes());
+                    extra = rng.bytes(80);
+                }
+                let rev = case % (m.revision + 2);
+                let privileged = rng.next() % 2;
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let xhex: String = extra.iter().map(|b| format!("{b:02x}")).collect();
+                let what = format!(
+                    "{path} {} rev {rev} privileged {privileged} bytes {hex} extra {xhex}",
+                    io.name
+                );
+                let noops = case % 50 == 49;
+                writeln!(
+                    input,
+                    "{slot} {rev} {privileged} {} :{hex} :{xhex}",
+                    u8::from(noops)
+                )
+                .unwrap();
+                if noops {
+                    want.push((format!("{what} (no ops)"), Some(format!("25 {hex}"))));
+                } else if broken.is_some() {
+                    want.push((what, Some(String::new())));
+                } else {
+                    writeln!(rust_input, "{i} {k} {rev} {privileged} :{hex} :{xhex}").unwrap();
+                    want.push((what, None));
+                }
+            }
+        }
+        c_cases.push((input, want));
+    }
+    let cases = dir.join("rust-cases.txt");
+    std::fs::write(&cases, &rust_input).unwrap();
+    let out = Command::new(&rust)
+        .stdin(std::fs::File::open(&cases).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the Rust driver failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rust_out = String::from_utf8(out.stdout).unwrap();
+    let mut rust_lines = rust_out.lines();
+
+    let mut diffs = Vec::new();
+    let mut errnos = BTreeSet::new();
+    let (mut total, mut rejected) = (0usize, 0usize);
+    for (i, ((path, m), (input, want))) in specs.iter().zip(&c_cases).enumerate() {
+        let cdir = dir.join(format!("c{i}"));
+        write_userspace_tree(m, &cdir);
+        for h in SHADOWED.iter().chain(DRM_SHADOWED) {
+            let p = cdir.join(h);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        for h in ["drm.h", "drm_mode.h"] {
+            std::fs::copy(
+                repo_root()
+                    .join("codegen/tests/fixtures/headers/drm")
+                    .join(h),
+                cdir.join(h),
+            )
+            .unwrap();
+        }
+        std::fs::write(cdir.join("shim.h"), SHIM).unwrap();
+        std::fs::write(cdir.join("drm_shim.h"), DRM_SHIM).unwrap();
+        let header = std::fs::read_to_string(
+            cdir.join(c_kernel::kernel_dir(m))
+                .join(format!("{}.h", c_kernel::file_stem(m))),
+        )
+        .unwrap();
+        let exe = c_kernel_parts::build_sanitized(
+            &cdir,
+            "handlers",
+            &drm_driver(m, &header),
+            c_kernel_parts::ASAN_UBSAN,
+        );
+        let cases = cdir.join("cases.txt");
+        std::fs::write(&cases, input).unwrap();
+        let out = Command::new(&exe)
+            .stdin(std::fs::File::open(&cases).unwrap())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{path}: the C handlers failed: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let c_out = String::from_utf8(out.stdout).unwrap();
+        let mut lines = c_out.lines();
+
+        // The table.
+        let base = uabi::model::DRM_COMMAND_BASE;
+        let slots = m
+            .ioctls
+            .iter()
+            .map(|io| io.nr - base + 1)
+            .max()
+            .unwrap_or(0);
+        for s in 0..slots {
+            let want = match m.ioctls.iter().find(|io| io.nr - base == s) {
+                Some(io) => {
+                    let mac = c::ioctl_macro(m, io);
+                    let name = mac.strip_prefix("DRM_IOCTL_").unwrap_or(&mac);
+                    let cmd = io.cmds[&uabi::target::Target::X86_64].unwrap();
+                    format!("slot {s} {cmd:#x} 0 {name}")
+                }
+                None => format!("slot {s} empty"),
+            };
+            assert_eq!(lines.next(), Some(want.as_str()), "{path}: the table");
+        }
+
+        for (what, fixed) in want {
+            let have = lines
+                .next()
+                .unwrap_or_else(|| panic!("{path}: the C handlers stopped before {what}"));
+            let expected = match fixed {
+                // Nothing to compare with (RUST_KERNEL_DOES_NOT_BUILD).
+                Some(w) if w.is_empty() => continue,
+                Some(w) => w.clone(),
+                None => rust_lines
+                    .next()
+                    .unwrap_or_else(|| panic!("the Rust driver stopped before {what}"))
+                    .to_string(),
+            };
+            let errno = expected.split(' ').next().unwrap().to_string();
+            total += 1;
+            if errno != "0" {
+                rejected += 1;
+            }
+            errnos.insert(errno);
+            if have != expected {
+                diffs.push(format!("{what}:\n  Rust {expected}\n  C    {have}"));
+            }
+        }
+        assert_eq!(lines.next(), None, "{path}: the C handlers said more");
+    }
+    assert_eq!(rust_lines.next(), None, "the Rust driver said more");
+    assert!(
+        diffs.is_empty(),
+        "{} of {total} cases differ between the C handlers and the Rust kernel crates, e.g.:\n{}",
+        diffs.len(),
+        diffs
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // The inputs reach both outcomes and every kind of refusal.
+    assert!(
+        rejected * 10 > total && rejected * 10 < total * 9,
+        "{rejected} of {total} cases rejected: the inputs do not exercise the checks"
+    );
+    for e in ["0", "1", "14", "22", "25"] {
+        assert!(errnos.contains(e), "no case answered errno {e}: {errnos:?}");
     }
 }

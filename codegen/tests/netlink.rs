@@ -667,7 +667,7 @@ fn fixture_crates_build_and_behave() {
     }
     std::fs::write(
         dir.join("Cargo.toml"),
-        "[workspace]\nresolver = \"3\"\nmembers = [\"generated/*/rust/*\", \"codegen/runtime\", \"consumer\"]\n\n\
+        "[workspace]\nresolver = \"3\"\nmembers = [\"generated/*/rust/uapi\", \"generated/*/rust/kernel\", \"generated/*/rust/user\", \"codegen/runtime\", \"consumer\"]\n\n\
          [workspace.package]\nedition = \"2024\"\nlicense = \"MIT\"\nrust-version = \"1.89\"\nversion = \"0.1.0\"\n",
     )
     .unwrap();

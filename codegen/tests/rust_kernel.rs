@@ -1176,7 +1176,7 @@ fn edge_crates_build_and_behave() {
     }
     std::fs::write(
         dir.join("Cargo.toml"),
-        "[workspace]\nresolver = \"3\"\nmembers = [\"generated/*/rust/*\", \"codegen/runtime\", \"consumer\"]\n\n\
+        "[workspace]\nresolver = \"3\"\nmembers = [\"generated/*/rust/uapi\", \"generated/*/rust/kernel\", \"codegen/runtime\", \"consumer\"]\n\n\
          [workspace.package]\nedition = \"2024\"\nlicense = \"MIT\"\nrust-version = \"1.89\"\nversion = \"0.1.0\"\n",
     )
     .unwrap();

@@ -739,7 +739,7 @@ fn generated_crates_build() {
     std::fs::write(
         root.join("Cargo.toml"),
         "[workspace]\nresolver = \"3\"\n\
-         members = [\"codegen/runtime\", \"generated/*/rust/*\", \"consumer\"]\n\n\
+         members = [\"codegen/runtime\", \"generated/*/rust/uapi\", \"generated/*/rust/user\", \"consumer\"]\n\n\
          [workspace.package]\nedition = \"2024\"\nlicense = \"MIT OR Apache-2.0\"\n\
          rust-version = \"1.89\"\nversion = \"0.1.0\"\n",
     )

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The generated Rust crates.
-const KINDS: &[&str] = &["uapi", "kernel", "user"];
+const KINDS: &[&str] = &["uapi", "kernel", "user", "linux"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {

@@ -531,9 +531,9 @@ fn check_payload(
             if !known {
                 return Err(Inner::Here(Errno::EINVAL));
             }
-            if let Some((lo, hi)) = p.range
-                && (v < lo || v > hi)
-            {
+            // Not a let chain: this part is also built as kernel source,
+            // in edition 2021.
+            if p.range.is_some_and(|(lo, hi)| v < lo || v > hi) {
                 return Err(Inner::Here(Errno::ERANGE));
             }
         }
@@ -717,6 +717,11 @@ putters! {
 }
 
 // ---------------------------------------------------------------- user side
+
+// uabi: the kernel part ends here. Everything above is copied into the
+// kernel flavour's `uabi_nla.rs` (codegen/src/backend/rust/linux), which
+// cuts at this line: it must use nothing but `core`, `Errno` and
+// `all_zero`.
 
 /// Why a generated operation call failed (user side).
 #[cfg(feature = "std")]

@@ -553,6 +553,10 @@ impl<M: RingMem, E: IntoBytes + zerocopy::Immutable, I: RingIndex> Producer<M, E
     }
 }
 
+// uabi: the kernel part ends here. Everything above is copied into the
+// kernel flavour's `uabi_ring.rs` (codegen/src/backend/rust/linux), which
+// cuts at this line and swaps zerocopy's traits for the kernel's.
+
 /// A region on the heap, for tests and loom models (whose atomics it then
 /// uses).
 pub struct HeapRingMem {

@@ -8,10 +8,12 @@ use std::path::PathBuf;
 
 pub mod c;
 pub mod c_kernel;
+pub mod doc;
 pub mod go;
 pub mod python;
 pub mod rust;
 mod shared;
+pub mod syz;
 
 /// One output file, its path relative to the output folder
 /// (`<spec-name>/...`).
@@ -37,6 +39,10 @@ pub enum RenderError {
     /// rather than passed on as a crash of the whole tool.
     #[error("spec `{spec}`: a backend stopped without output (a uabi bug; please report it)")]
     Crashed { spec: String },
+    /// A source the generator copies into its output no longer reads as
+    /// it expects: a uabi bug, caught by its unit tests before a release.
+    #[error("spec `{spec}`: {what} (a uabi bug; please report it)")]
+    Internal { spec: String, what: &'static str },
 }
 
 /// Renders one template of `model`'s output, naming it on failure.
@@ -69,14 +75,16 @@ type Backend = fn(&Model) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of
 /// [`render_models`] finish close together.
-const BACKENDS: [Backend; 7] = [
+const BACKENDS: [Backend; 9] = [
     rust::kernel::render,
+    rust::linux::render,
     rust::uapi::render,
     rust::user::render,
     c::render,
     c_kernel::render,
     go::render,
     python::render,
+    syz::render,
 ];
 
 /// Every backend's output for one spec, in a stable order.

@@ -192,6 +192,7 @@ impl Cx<'_> {
             ),
             format!("write `since: {}` (the new revision)", self.new.revision),
         );
+        self.fix_since(path, self.new.revision);
     }
 
     fn since_same(&mut self, what: &str, old: u32, new: u32, path: &str) {
@@ -205,6 +206,26 @@ impl Cx<'_> {
                 ),
                 format!("restore `since: {old}`: an item's since never changes"),
             );
+            self.fix_since(path, old);
+        }
+    }
+
+    /// Gives the finding just reported at `path` its mechanical fix (for
+    /// `uabi lint --fix`): one right value of `since`.
+    fn fix_since(&mut self, path: &str, value: u32) {
+        let at = self.loc.pos(path);
+        if let Some(d) = self
+            .findings
+            .items
+            .iter_mut()
+            .rev()
+            .find(|d| std::ptr::eq(d.rule, &rules::WRONG_SINCE) && d.pos == at)
+        {
+            d.fix = Some(crate::diag::Fix::SetKey {
+                at,
+                key: "since",
+                value: value.to_string(),
+            });
         }
     }
 

@@ -121,7 +121,15 @@ impl<'a> Cx<'a> {
                     &i.pos,
                     format!("ioctl `{}` does not say how it treats a caller struct of another size", i.name),
                 )
-                .with_hint("add `extension: zero-extend` (shorter zero-extended, longer truncated) or `extension: strict` (longer rejected with E2BIG unless the extra bytes are zero)");
+                .with_hint("add `extension: zero-extend` (shorter zero-extended, longer truncated) or `extension: strict` (longer rejected with E2BIG unless the extra bytes are zero)")
+                // `lint --fix` takes `strict`: a caller's non-zero tail is
+                // refused rather than silently dropped, which a later
+                // revision can still relax.
+                .with_fix(Fix::AddKey {
+                    at: i.pos.clone(),
+                    key: "extension",
+                    value: "strict".to_string(),
+                });
             self.emit_for(d, allow, i.existing_abi);
         }
         if !i.errors_declared || i.errors.is_empty() {

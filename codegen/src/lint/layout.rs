@@ -133,7 +133,11 @@ impl<'a> Cx<'a> {
                     "insert `{}` before `{}`",
                     pad_yaml(&pad, pad_len),
                     m.name
-                ));
+                ))
+                .with_fix(Fix::InsertItemBefore {
+                    at: m.pos.clone(),
+                    item: pad_yaml(&pad, pad_len),
+                });
             self.emit_for(d, &[&s.lint_allow], s.existing_abi);
             fired = true;
         }
@@ -192,9 +196,15 @@ impl<'a> Cx<'a> {
             );
             let pad = fresh_pad(used);
             let msg = format!("{msg}{}", self.consequence(s));
-            let d = self
+            let mut d = self
                 .diag(&rules::IMPLICIT_TAIL_PADDING, &s.pos, msg)
                 .with_hint(format!("append `{}` {after}", pad_yaml(&pad, pad_len)));
+            if let Some(last) = s.members.last() {
+                d = d.with_fix(Fix::InsertItemAfter {
+                    at: last.pos.clone(),
+                    item: pad_yaml(&pad, pad_len),
+                });
+            }
             self.emit_for(d, &[&s.lint_allow], s.existing_abi);
             return true;
         }

@@ -21,7 +21,7 @@ mod names;
 mod netlink;
 mod rings;
 
-use crate::diag::{Diagnostic, Diagnostics, Pos, Severity};
+use crate::diag::{Diagnostic, Diagnostics, Fix, Pos, Severity};
 use crate::ioc::Dir;
 use crate::model::{
     Access, AttrSetId, Const, Ioctl, Member, MemberKind, Model, Ring, Scalar, Struct, StructId,
@@ -151,6 +151,10 @@ impl<'a> Cx<'a> {
             let documents = [&rules::MISSING_ERRORS, &rules::MISSING_EXTENSION]
                 .iter()
                 .any(|r| std::ptr::eq(*r, d.rule));
+            // Nor does `--fix` touch it: which extension rule a shipped
+            // ioctl follows is the driver's fact to write down, not a
+            // default to pick.
+            d.fix = None;
             if !documents {
                 d.hint = Some(
                     "keep it: binaries in the field depend on it; a new ioctl or struct can do \

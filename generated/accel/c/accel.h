@@ -401,7 +401,9 @@ struct accel_queue_destroy {
  * EOPNOTSUPP: A flag, or a non-zero alignment, requires a capability the device
  *   lacks.
  * ENOMEM: Out of memory for the BO or its handle.
- * EFAULT: The argument could not be read or written.
+ * EFAULT: The argument could not be read or written. When only the copy-out of
+ *   handle fails, the BO was created (as a DRM GEM handle is): its handle is
+ *   lost to the caller and the BO is freed when the file is closed.
  */
 #define ACCEL_NR_BO_CREATE 0x02
 #define ACCEL_IOCTL_BO_CREATE _IOWR(ACCEL_IOCTL_MAGIC, ACCEL_NR_BO_CREATE, struct accel_bo_create)
@@ -451,7 +453,9 @@ struct accel_queue_destroy {
  * EPERM: Realtime priority without CAP_SYS_NICE.
  * ENOSPC: The calling file already holds num-queues-max queues.
  * ENOMEM: Out of memory for the queue.
- * EFAULT: The argument could not be read or written.
+ * EFAULT: The argument could not be read or written. When only the copy-out of
+ *   handle fails, the queue was created: its handle is lost to the caller and
+ *   the queue is destroyed when the file is closed.
  */
 #define ACCEL_NR_QUEUE_CREATE 0x05
 #define ACCEL_IOCTL_QUEUE_CREATE _IOWR(ACCEL_IOCTL_MAGIC, ACCEL_NR_QUEUE_CREATE, struct accel_queue_create)

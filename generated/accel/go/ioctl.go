@@ -74,7 +74,9 @@ func IoctlSetParam(fd int, arg *SetParam) error {
 //
 // ENOMEM: Out of memory for the BO or its handle.
 //
-// EFAULT: The argument could not be read or written.
+// EFAULT: The argument could not be read or written. When only the copy-out of
+// handle fails, the BO was created (as a DRM GEM handle is): its handle is lost
+// to the caller and the BO is freed when the file is closed.
 func IoctlBoCreate(fd int, arg *BoCreate) error {
 	return ioctl(fd, IOCTL_BO_CREATE, unsafe.Pointer(arg))
 }
@@ -131,7 +133,9 @@ func IoctlBoDestroy(fd int, arg *BoDestroy) error {
 //
 // ENOMEM: Out of memory for the queue.
 //
-// EFAULT: The argument could not be read or written.
+// EFAULT: The argument could not be read or written. When only the copy-out of
+// handle fails, the queue was created: its handle is lost to the caller and the
+// queue is destroyed when the file is closed.
 func IoctlQueueCreate(fd int, arg *QueueCreate) error {
 	return ioctl(fd, IOCTL_QUEUE_CREATE, unsafe.Pointer(arg))
 }

@@ -668,7 +668,10 @@ def bo_create(fd, arg, /):
 
     Raises OutOfMemory (ENOMEM): Out of memory for the BO or its handle.
 
-    Raises BadAddress (EFAULT): The argument could not be read or written.
+    Raises BadAddress (EFAULT): The argument could not be read or written. When
+    only the copy-out of handle fails, the BO was created (as a DRM GEM handle
+    is): its handle is lost to the caller and the BO is freed when the file is
+    closed.
 
     Any other errno raises UabiError.
     """
@@ -730,7 +733,9 @@ def queue_create(fd, arg, /):
 
     Raises OutOfMemory (ENOMEM): Out of memory for the queue.
 
-    Raises BadAddress (EFAULT): The argument could not be read or written.
+    Raises BadAddress (EFAULT): The argument could not be read or written. When
+    only the copy-out of handle fails, the queue was created: its handle is
+    lost to the caller and the queue is destroyed when the file is closed.
 
     Any other errno raises UabiError.
     """

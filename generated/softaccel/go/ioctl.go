@@ -65,8 +65,10 @@ func byteLen[T any](s []T) uint64 {
 //
 // ENOMEM: Out of memory for the submission.
 //
-// EFAULT: The argument or the cmds array could not be read, or seqno could not
-// be written.
+// EFAULT: The argument or the cmds array could not be read (nothing is queued),
+// or seqno could not be written (the submission is queued and runs; its seqno
+// is lost to the caller, who can still wait for the queue's last-seqno from
+// QUEUE_INFO).
 //
 // E2BIG: The caller's argument is larger than the kernel's and the extra bytes
 // are not all zero.
@@ -157,7 +159,9 @@ func IoctlWait(fd int, arg *Wait) error {
 // EOPNOTSUPP: The device lacks the perf-stats capability.
 //
 // EFAULT: The argument could not be read or written, the counters array could
-// not be written, or counters is 0 with a non-zero counter-count.
+// not be written (nothing is reset), or counters is 0 with a non-zero
+// counter-count. When only the copy-out of the argument fails, the counters
+// array is written and a requested reset is done.
 func IoctlPerfStats(fd int, arg *PerfStats, counters []PerfCounter) error {
 	if uint64(len(counters)) > 4294967295 {
 		return syscall.EOVERFLOW
@@ -212,7 +216,9 @@ func IoctlPerfStatsRaw(fd int, arg *PerfStats) error {
 // ENOTTY: The driver lacks QUEUE_INFO (the queue-info device capability is
 // clear).
 //
-// EFAULT: The argument could not be read or written.
+// EFAULT: The argument could not be read or written. When only the copy-out
+// fails, the queue and its rings were created: the handle is lost to the caller
+// and they are freed when the file is closed.
 func IoctlQueueInfo(fd int, arg *QueueInfo) error {
 	return ioctl(fd, IOCTL_QUEUE_INFO, unsafe.Pointer(arg))
 }

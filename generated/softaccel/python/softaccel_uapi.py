@@ -1148,7 +1148,9 @@ def submit(fd, arg, /, *, cmds=None):
     Raises OutOfMemory (ENOMEM): Out of memory for the submission.
 
     Raises BadAddress (EFAULT): The argument or the cmds array could not be
-    read, or seqno could not be written.
+    read (nothing is queued), or seqno could not be written (the submission is
+    queued and runs; its seqno is lost to the caller, who can still wait for
+    the queue's last-seqno from QUEUE_INFO).
 
     Raises ArgumentTooBig (E2BIG): The caller's argument is larger than the
     kernel's and the extra bytes are not all zero.
@@ -1213,8 +1215,9 @@ def perf_stats(fd, arg, /, *, counters=None):
     capability.
 
     Raises BadAddress (EFAULT): The argument could not be read or written, the
-    counters array could not be written, or counters is 0 with a non-zero
-    counter-count.
+    counters array could not be written (nothing is reset), or counters is 0
+    with a non-zero counter-count. When only the copy-out of the argument
+    fails, the counters array is written and a requested reset is done.
 
     Any other errno raises UabiError.
     """
@@ -1238,7 +1241,9 @@ def queue_info(fd, arg, /):
     Raises InappropriateIoctl (ENOTTY): The driver lacks QUEUE_INFO (the
     queue-info device capability is clear).
 
-    Raises BadAddress (EFAULT): The argument could not be read or written.
+    Raises BadAddress (EFAULT): The argument could not be read or written. When
+    only the copy-out fails, the queue and its rings were created: the handle
+    is lost to the caller and they are freed when the file is closed.
 
     Any other errno raises UabiError.
     """

@@ -72,10 +72,17 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "softaccel demo: {} elements per vector ({}), {}",
+            "softaccel demo: {} elements per vector ({}), {}, {}",
             self.elements,
             size(self.elements * 4),
-            self.route
+            self.route,
+            // Which build made the timings below: a debug build's are
+            // several times slower and not the driver's speed.
+            if cfg!(debug_assertions) {
+                "debug build (timings are not the driver's speed)"
+            } else {
+                "optimised build"
+            }
         )?;
         for line in &self.device {
             writeln!(f, "  {line}")?;

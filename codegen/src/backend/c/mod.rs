@@ -11,7 +11,7 @@
 //! this module prepares a flat view model (names, values, comment lines).
 
 mod drm_h;
-mod names;
+pub(crate) mod names;
 mod rings;
 
 pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS as DRM_H_TAGS};

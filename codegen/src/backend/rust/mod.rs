@@ -14,9 +14,20 @@ pub(crate) mod control;
 pub(crate) mod items;
 pub mod kernel;
 pub(crate) mod layout;
+pub mod linux;
 mod spelling;
 pub mod uapi;
 pub mod user;
 pub(crate) mod writer;
 
 pub(crate) use spelling::{RustScalar, RustTarget};
+
+/// Which Rust the uapi and kernel-side printers write: a hosted crate
+/// (Cargo, zerocopy, `uabi-runtime`, `UserMem`), or module source that
+/// the kernel's own build compiles (Rust-for-Linux: only `core` and the
+/// `kernel` crate, `UserSlice`, `kernel::error::code`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavour {
+    Hosted,
+    Linux,
+}

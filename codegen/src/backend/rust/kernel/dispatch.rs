@@ -3,23 +3,69 @@
 //! user-pointer bounds, the `Ops` call and copy-out (and, for the
 //! transport ioctl of control messages, the message's own dispatch).
 
-use super::ops::ptr_let;
+use super::ops::{Ptr, ptr_let};
 use super::{Gen, doc, lib_name, path};
+use crate::backend::rust::Flavour;
 use crate::backend::rust::control as netlink;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, arm, put};
 use crate::backend::rust::writer::{RustWriter, snake_ident};
+use crate::model::Access;
 use crate::model::{Extension, Ioctl, StructId};
 use crate::names;
-
-/// The parameters of `dispatch`'s handlers after `file`.
-const HANDLER_PARAMS: [&str; 3] = [
-    "mem: &dyn UserMem",
-    "ioc: uabi_runtime::ioc::Ioc",
-    "addr: u64",
-];
+use crate::target::Target;
 
 impl Gen<'_> {
+    /// The parameters of `dispatch`'s handlers after `file`.
+    fn handler_params(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.flavour == Flavour::Hosted {
+            p.push("mem: &dyn UserMem".to_string());
+        }
+        p.push(format!("ioc: {}::ioc::Ioc", self.rt()));
+        p.push("addr: u64".to_string());
+        p
+    }
+
+    /// Where every member sits on `t`, nested structs' members included,
+    /// and the size: what a 32-bit caller must agree on byte for byte
+    /// (alignment alone may differ: it moves nothing).
+    fn leaf_offsets(&self, id: &StructId, t: Target) -> Option<Vec<u32>> {
+        let s = self.model.struct_(id);
+        let l = s.layouts.get(&t)?;
+        let mut out = vec![l.size];
+        for (m, ml) in s.members.iter().zip(&l.members) {
+            out.push(ml.offset);
+            if let Some(inner) = m.kind.embedded_struct() {
+                out.extend(self.leaf_offsets(inner, t)?);
+            }
+        }
+        Some(out)
+    }
+
+    /// `mem, ` where the flavour passes the caller's memory along.
+    fn mem_arg(&self) -> &'static str {
+        match self.flavour {
+            Flavour::Hosted => "mem, ",
+            Flavour::Linux => "",
+        }
+    }
+
+    /// The nrs of this spec's ioctls whose argument a 32-bit caller lays
+    /// out differently: the kernel flavour does not convert them yet.
+    fn compat_layout_nrs(&self) -> Vec<String> {
+        self.model
+            .ioctls
+            .iter()
+            .filter(|io| {
+                io.arg.as_ref().is_some_and(|a| {
+                    self.leaf_offsets(a, Target::I386) != self.leaf_offsets(a, Target::X86_64)
+                })
+            })
+            .map(|io| format!("uapi::NR_{}", names::upper(&io.name)))
+            .collect()
+    }
+
     pub(super) fn dispatch(&self, w: &mut RustWriter) {
         let m = self.model;
         let file = self.file_ty("O");
@@ -30,7 +76,11 @@ impl Gen<'_> {
                 let nr = format!("uapi::NR_{}", names::upper(&io.name));
                 let h = format!("ioctl_{}", names::snake(&io.name));
                 let call = if io.arg.is_some() {
-                    format!("{h}(ops, file, mem, ioc, arg)")
+                    let addr = match self.flavour {
+                        Flavour::Hosted => "arg",
+                        Flavour::Linux => "addr",
+                    };
+                    format!("{h}(ops, file, {}ioc, {addr})", self.mem_arg())
                 } else {
                     format!("{h}(ops, file)")
                 };
@@ -39,12 +89,13 @@ impl Gen<'_> {
             .collect();
         // Every included spec but the last gets its numbers listed; the
         // last takes the rest and answers ENOTTY for what it does not know.
-        let mut fallback = "Err(Errno::ENOTTY)".to_string();
+        let mut fallback = format!("Err({})", self.errno("ENOTTY"));
+        let pass_on = match self.flavour {
+            Flavour::Hosted => "ops, file, mem, cmd, arg",
+            Flavour::Linux => "ops, file, cmd, arg, compat",
+        };
         for (i, inc) in m.includes.iter().enumerate() {
-            let call = format!(
-                "{}::dispatch(ops, file, mem, cmd, arg)",
-                lib_name(&inc.name)
-            );
+            let call = format!("{}::dispatch({pass_on})", lib_name(&inc.name));
             if i + 1 == m.includes.len() {
                 fallback = call;
             } else {
@@ -79,31 +130,66 @@ impl Gen<'_> {
                 }
             ),
         );
-        items::fn_sig(
-            w,
-            "pub fn dispatch<O: Ops + ?Sized>",
-            &[
-                "ops: &O".to_string(),
-                format!("file: &{file}"),
+        let mut params = vec!["ops: &O".to_string(), format!("file: &{file}")];
+        match self.flavour {
+            Flavour::Hosted => params.extend([
                 "mem: &dyn UserMem".to_string(),
                 "cmd: u32".to_string(),
                 "arg: u64".to_string(),
-            ],
-            Some("Result<(), Errno>"),
+            ]),
+            Flavour::Linux => params.extend([
+                "cmd: u32".to_string(),
+                "arg: usize".to_string(),
+                "compat: bool".to_string(),
+            ]),
+        }
+        items::fn_sig(
+            w,
+            "pub fn dispatch<O: Ops + ?Sized>",
+            &params,
+            Some(self.result_ty()),
             " {",
         );
+        let enotty = self.errno("ENOTTY");
+        let compat_nrs = self.compat_layout_nrs();
         let decode = |w: &mut RustWriter| {
-            w.line("let ioc = uabi_runtime::ioc::decode(cmd);");
+            w.line(format!("let ioc = {}::ioc::decode(cmd);", self.rt()));
             if m.magic.is_some() {
                 w.open("if ioc.magic != uapi::IOCTL_MAGIC");
-                w.line("return Err(Errno::ENOTTY);");
+                w.line(format!("return Err({enotty});"));
                 w.close("");
             }
+            if self.flavour == Flavour::Linux && m.ioctls.iter().any(|io| io.arg.is_some()) {
+                // A 32-bit caller's pointer is zero-extended (compat_ptr).
+                w.open("let addr = if compat");
+                w.line("u64::from(arg as u32)");
+                w.indent_out();
+                w.line("} else {");
+                w.indent_in();
+                w.line("arg as u64");
+                w.close(";");
+                if !compat_nrs.is_empty() {
+                    let lines = layout::call(
+                        w.indent(),
+                        "let i386_layout = matches!",
+                        &["ioc.nr".to_string(), compat_nrs.join(" | ")],
+                        ";",
+                    );
+                    put(w, lines);
+                    w.open("if compat && i386_layout");
+                    w.line(format!("return Err({enotty});"));
+                    w.close("");
+                }
+            }
+        };
+        let all = match self.flavour {
+            Flavour::Hosted => "(ops, file, mem, cmd, arg)",
+            Flavour::Linux => "(ops, file, cmd, arg, compat)",
         };
         match (arms.is_empty(), m.magic.is_some()) {
             (true, false) if m.includes.is_empty() => {
-                w.line("let _ = (ops, file, mem, cmd, arg);");
-                w.line("Err(Errno::ENOTTY)");
+                w.line(format!("let _ = {all};"));
+                w.line(format!("Err({enotty})"));
             }
             (true, false) => w.line(&fallback),
             (true, true) => {
@@ -115,7 +201,10 @@ impl Gen<'_> {
                 // Only an argument's handler and an included dispatch use
                 // the caller's memory and address.
                 if m.includes.is_empty() && m.ioctls.iter().all(|io| io.arg.is_none()) {
-                    w.line("let _ = (mem, arg);");
+                    match self.flavour {
+                        Flavour::Hosted => w.line("let _ = (mem, arg);"),
+                        Flavour::Linux => w.line("let _ = (arg, compat);"),
+                    }
                 }
                 w.open("match ioc.nr");
                 for (pat, call) in &arms {
@@ -139,7 +228,7 @@ impl Gen<'_> {
         let perm = |w: &mut RustWriter| {
             if io.admin_perm {
                 w.open(format!("if !{}", self.privileged_call()));
-                w.line("return Err(Errno::EPERM);");
+                w.line(format!("return Err({});", self.errno("EPERM")));
                 w.close("");
             }
         };
@@ -148,11 +237,11 @@ impl Gen<'_> {
                 w,
                 &h,
                 &["ops: &O".to_string(), format!("file: &{file}")],
-                Some("Result<(), Errno>"),
+                Some(self.result_ty()),
                 " {",
             );
             w.open(format!("if ops.{rev}() < {since}"));
-            w.line("return Err(Errno::ENOTTY);");
+            w.line(format!("return Err({});", self.errno("ENOTTY")));
             w.close("");
             perm(w);
             w.line(format!("ops.{method}(file)"));
@@ -160,11 +249,11 @@ impl Gen<'_> {
             return;
         };
         let mut params = vec!["ops: &O".to_string(), format!("file: &{file}")];
-        params.extend(HANDLER_PARAMS.iter().map(|p| p.to_string()));
-        items::fn_sig(w, &h, &params, Some("Result<(), Errno>"), " {");
+        params.extend(self.handler_params());
+        items::fn_sig(w, &h, &params, Some(self.result_ty()), " {");
         w.line(format!("let rev = ops.{rev}();"));
         w.open(format!("if rev < {since}"));
-        w.line("return Err(Errno::ENOTTY);");
+        w.line(format!("return Err({});", self.errno("ENOTTY")));
         w.close("");
         perm(w);
         // The argument's members count in the revisions of the spec that
@@ -183,18 +272,29 @@ impl Gen<'_> {
             let ptrs = self.ptrs(io);
             for p in &ptrs {
                 ptr_let(w, p);
+                if self.flavour == Flavour::Linux {
+                    linux_ptr_take(w, p);
+                }
             }
             let mut args = vec!["file".to_string(), "&mut arg".to_string()];
-            args.extend(ptrs.iter().map(|p| p.param.clone()));
+            args.extend(ptrs.iter().map(|p| match self.flavour {
+                Flavour::Hosted => p.param.clone(),
+                Flavour::Linux => linux_ptr_arg(p),
+            }));
             let lines = layout::call(w.indent(), &format!("ops.{method}"), &args, "?;");
             put(w, lines);
+            if self.flavour == Flavour::Linux {
+                for p in &ptrs {
+                    linux_ptr_give_back(w, p);
+                }
+            }
             if io.dir.copies_out() {
                 w.open("if ioc.copy_out");
                 if let Some((f, a)) = &clear_newer {
                     let lines = layout::call(w.indent(), f, a, ";");
                     put(w, lines);
                 }
-                copy_out(w);
+                self.copy_out_arg(w, arg_name);
                 w.close("");
             }
             w.line("Ok(())");
@@ -247,14 +347,18 @@ impl Gen<'_> {
         } else {
             "false"
         };
-        let args: Vec<String> = ["mem", "addr", "ioc.size as usize", "size", copy_in, ext]
+        let mut args: Vec<String> = ["mem", "addr", "ioc.size as usize", "size", copy_in]
             .iter()
             .map(|a| a.to_string())
             .collect();
+        args.push(ext.to_string());
+        if self.flavour == Flavour::Linux {
+            args.remove(0);
+        }
         let lines = layout::choose_rhs(w.indent(), &format!("let mut arg: {ty} ="), |at, lead| {
             layout::call(
                 at,
-                &format!("{lead}uabi_runtime::copy_in_sized"),
+                &format!("{lead}{}::copy_in_sized", self.rt()),
                 &args,
                 "?;",
             )
@@ -285,7 +389,64 @@ impl Gen<'_> {
     }
 }
 
-/// `uabi_runtime::copy_out_sized(..)?;` of the argument.
-pub(super) fn copy_out(w: &mut RustWriter) {
-    w.line("uabi_runtime::copy_out_sized(mem, addr, ioc.size as usize, size, &arg)?;");
+impl Gen<'_> {
+    /// `<runtime>::copy_out_sized(..)?;` of the argument (in the kernel
+    /// flavour, of its `to_bytes` when it has implicit padding).
+    pub(super) fn copy_out(&self, w: &mut RustWriter) {
+        w.line(format!(
+            "{}::copy_out_sized({}addr, ioc.size as usize, size, &arg)?;",
+            self.rt(),
+            self.mem_arg()
+        ));
+    }
+
+    /// `copy_out` for the argument struct `id`.
+    pub(super) fn copy_out_arg(&self, w: &mut RustWriter, id: &StructId) {
+        let uapi = crate::backend::rust::uapi::Gen {
+            model: self.model,
+            flavour: self.flavour,
+        };
+        if self.flavour == Flavour::Linux && !uapi.padding_free(self.model.struct_(id)) {
+            w.line(format!(
+                "{}::copy_out_sized(addr, ioc.size as usize, size, &arg.to_bytes())?;",
+                self.rt()
+            ));
+        } else {
+            self.copy_out(w);
+        }
+    }
+}
+
+/// The kernel flavour's copy of a user-pointer array, after its bounds
+/// are checked: an array the kernel reads is copied in once, whole, and
+/// every element validated before the handler runs (what the C kernel
+/// side does with `kvmalloc_array`); one it writes becomes an
+/// [`OutArray`](crate) the handler fills.
+fn linux_ptr_take(w: &mut RustWriter, p: &Ptr) {
+    let name = &p.param;
+    match p.access {
+        Access::In => w.line(format!("let {name} = {name}.read_all()?;")),
+        Access::Out => w.line(format!("let mut {name} = {name}.into_out()?;")),
+        Access::InOut => w.line(format!("let mut {name}_elems = {name}.read_all()?;")),
+    }
+}
+
+/// What the handler receives for a user-pointer array (kernel flavour).
+fn linux_ptr_arg(p: &Ptr) -> String {
+    let name = &p.param;
+    match p.access {
+        Access::In => format!("&{name}"),
+        Access::Out => format!("&mut {name}"),
+        Access::InOut => format!("&mut {name}_elems"),
+    }
+}
+
+/// After the handler succeeded: what it wrote goes to the caller.
+fn linux_ptr_give_back(w: &mut RustWriter, p: &Ptr) {
+    let name = &p.param;
+    match p.access {
+        Access::In => {}
+        Access::Out => w.line(format!("{name}.copy_out()?;")),
+        Access::InOut => w.line(format!("{name}.write_all(&{name}_elems)?;")),
+    }
 }

@@ -9,13 +9,13 @@
 //! builds them.
 
 use super::{Gen, doc};
-use crate::backend::rust::RustScalar;
 use crate::backend::rust::control::{
     self, Kind, i128_lit, kind, op_policy, ops, order, set_policy,
 };
 use crate::backend::rust::items::{self, str_lit};
 use crate::backend::rust::layout::{self, let_chain, put};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
+use crate::backend::rust::{Flavour, RustScalar};
 use crate::model::{Attr, AttrSet, Operation, StructId};
 use crate::names;
 
@@ -83,14 +83,22 @@ impl Gen<'_> {
             ),
         );
         w.open("pub mod operations");
-        w.lines(
-            "#[allow(unused_imports)]\n\
-             use crate::Errno;\n\
-             #[allow(unused_imports)]\n\
-             use uabi_runtime::nla;\n\
-             #[allow(unused_imports)]\n\
-             use uabi_runtime::zerocopy::{FromBytes, IntoBytes};",
-        );
+        match self.flavour {
+            Flavour::Hosted => w.lines(
+                "#[allow(unused_imports)]\n\
+                 use crate::Errno;\n\
+                 #[allow(unused_imports)]\n\
+                 use uabi_runtime::nla;\n\
+                 #[allow(unused_imports)]\n\
+                 use uabi_runtime::zerocopy::{FromBytes, IntoBytes};",
+            ),
+            Flavour::Linux => w.lines(
+                "#[allow(unused_imports)]\n\
+                 use crate::uabi_rt::Errno;\n\
+                 #[allow(unused_imports)]\n\
+                 use crate::uabi_rt::nla;",
+            ),
+        }
         control::numbers(w, self.model);
         self.policies(w);
         self.struct_checks(w);
@@ -239,8 +247,9 @@ impl Gen<'_> {
         match &k {
             Kind::Bin(Some(s)) => {
                 let t = self.struct_ty(s);
+                let root = self.root();
                 fields.push(format!(
-                    "exact_len: Some(core::mem::size_of::<crate::{t}>() as u32),"
+                    "exact_len: Some(core::mem::size_of::<{root}::{t}>() as u32),"
                 ));
                 fields.push(format!(
                     "check: Some({}),",
@@ -301,29 +310,38 @@ impl Gen<'_> {
                 Some("Result<(), Errno>"),
                 " {",
             );
-            let lines = let_chain(
-                w.indent(),
-                "let v =",
-                &format!("<crate::{ty} as FromBytes>::read_from_bytes(p)"),
-                &[".map_err(|_| Errno::EINVAL)?".to_string()],
-                ";",
-            );
+            let root = self.root();
+            let (read, fail) = match self.flavour {
+                Flavour::Hosted => (
+                    format!("<crate::{ty} as FromBytes>::read_from_bytes(p)"),
+                    ".map_err(|_| Errno::EINVAL)?",
+                ),
+                Flavour::Linux => (
+                    format!("crate::uabi_rt::read_exact::<{root}::{ty}>(p)"),
+                    ".ok_or(Errno::EINVAL)?",
+                ),
+            };
+            let lines = let_chain(w.indent(), "let v =", &read, &[fail.to_string()], ";");
             put(w, lines);
             if self.own_struct(&id) {
                 let (v, _) = self.struct_fn("validate_{}_at", &id);
                 let lines = layout::call(
                     w.indent(),
-                    &format!("crate::{v}"),
+                    &format!("{root}::{v}"),
                     &["&v".to_string(), "rev".to_string()],
-                    "",
+                    self.to_codec_errno(),
                 );
                 put(w, lines);
             } else {
                 let (v, _) = self.struct_fn("validate_{}", &id);
                 w.open("");
                 w.line("let _ = rev;");
-                let lines =
-                    layout::call(w.indent(), &format!("crate::{v}"), &["&v".to_string()], "");
+                let lines = layout::call(
+                    w.indent(),
+                    &format!("{root}::{v}"),
+                    &["&v".to_string()],
+                    self.to_codec_errno(),
+                );
                 put(w, lines);
                 w.close("");
             }
@@ -381,22 +399,34 @@ impl Gen<'_> {
                 (Kind::Bin(Some(s)), false) => {
                     let t = self.struct_ty(s);
                     d.push_str(" A copy, validated with the request.");
+                    let root = self.root();
                     (
-                        format!("Option<crate::{t}>"),
+                        format!("Option<{root}::{t}>"),
                         find,
-                        Some(format!(
-                            ".and_then(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
-                        )),
+                        Some(match self.flavour {
+                            Flavour::Hosted => format!(
+                                ".and_then(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
+                            ),
+                            Flavour::Linux => {
+                                format!(".and_then(crate::uabi_rt::read_exact::<{root}::{t}>)")
+                            }
+                        }),
                     )
                 }
                 (Kind::Bin(Some(s)), true) => {
                     let t = self.struct_ty(s);
+                    let root = self.root();
                     (
-                        format!("impl Iterator<Item = crate::{t}> + 'a"),
+                        format!("impl Iterator<Item = {root}::{t}> + 'a"),
                         find_all,
-                        Some(format!(
-                            ".filter_map(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
-                        )),
+                        Some(match self.flavour {
+                            Flavour::Hosted => format!(
+                                ".filter_map(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
+                            ),
+                            Flavour::Linux => {
+                                format!(".filter_map(crate::uabi_rt::read_exact::<{root}::{t}>)")
+                            }
+                        }),
                     )
                 }
                 (Kind::Nest(n), false) => {
@@ -473,8 +503,11 @@ impl Gen<'_> {
                 }
                 Kind::Bin(None) => (Some("v: &[u8]".to_string()), Some(format!(".put({c}, v);"))),
                 Kind::Bin(Some(s)) => (
-                    Some(format!("v: &crate::{}", self.struct_ty(s))),
-                    Some(format!(".put({c}, IntoBytes::as_bytes(v));")),
+                    Some(format!("v: &{}::{}", self.root(), self.struct_ty(s))),
+                    Some(match self.flavour {
+                        Flavour::Hosted => format!(".put({c}, IntoBytes::as_bytes(v));"),
+                        Flavour::Linux => format!(".put({c}, crate::uabi_rt::as_bytes(v));"),
+                    }),
                 ),
                 Kind::Nest(n) => {
                     d.push_str(" `f` writes the nest's attributes.");

@@ -3,13 +3,14 @@
 //! check; and the `user-ptr` arrays an ioctl's handler receives.
 
 use super::{Gen, doc, lib_name, path};
+use crate::backend::rust::Flavour;
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::control as netlink;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::{dir_text, since_text};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
-use crate::model::{Elem, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
+use crate::model::{Access, Elem, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names;
 
 /// Names the handler's locals use, which a user-pointer parameter must
@@ -28,6 +29,8 @@ pub(super) struct Ptr {
     pub(super) build: (String, Vec<String>),
     /// The element size the caller declares (`stride:`), as a `u64`.
     stride: Option<String>,
+    /// Whether the kernel reads, writes or both.
+    pub(super) access: crate::model::Access,
     doc: String,
 }
 
@@ -139,14 +142,19 @@ impl Gen<'_> {
         }
         let ptrs = self.ptrs(io);
         for p in &ptrs {
-            params.push(format!("{}: UserArray<'_, {}>", p.param, p.elem));
+            params.push(match (self.flavour, p.access) {
+                (Flavour::Hosted, _) => format!("{}: UserArray<'_, {}>", p.param, p.elem),
+                (Flavour::Linux, Access::In) => format!("{}: &[{}]", p.param, p.elem),
+                (Flavour::Linux, Access::Out) => format!("{}: &mut OutArray<{}>", p.param, p.elem),
+                (Flavour::Linux, Access::InOut) => format!("{}: &mut [{}]", p.param, p.elem),
+            });
         }
         doc(w, &self.method_doc(io, &ptrs));
         items::fn_sig(
             w,
             &format!("fn {}", snake_ident(&io.name)),
             &params,
-            Some("Result<(), Errno>"),
+            Some(self.result_ty()),
             ";",
         );
     }
@@ -251,11 +259,7 @@ impl Gen<'_> {
                     format!(", each validated with {link} at the driver's revision as it is read"),
                 )
             }
-            _ => (
-                "uabi_runtime::no_validation".to_string(),
-                None,
-                String::new(),
-            ),
+            _ => (format!("{}::no_validation", self.rt()), None, String::new()),
         };
         let (new, from_byte_len) = if rev.is_some() {
             ("new_at", "from_byte_len_at")
@@ -285,6 +289,9 @@ impl Gen<'_> {
             .unwrap_or_default();
         let args = |n: String, max: String| -> Vec<String> {
             let mut a = vec!["mem".to_string(), format!("arg.{field}"), n, max];
+            if self.flavour == Flavour::Linux {
+                a.remove(0);
+            }
             a.extend(rev.clone());
             a.push(validate.clone());
             a
@@ -343,6 +350,7 @@ impl Gen<'_> {
             elem: elem_ty,
             build,
             stride: stride.map(|(x, _)| x),
+            access: m.access,
             doc,
         })
     }
@@ -377,7 +385,9 @@ fn trait_head(w: &mut RustWriter, bounds: &[String]) {
 /// Writes `let <p> = <build>?;` for a user-pointer array.
 pub(super) fn ptr_let(w: &mut RustWriter, p: &Ptr) {
     let (f, args) = &p.build;
-    let lines = layout::call(w.indent(), &format!("let {} = {f}", p.param), args, "?;");
+    let lines = layout::choose_rhs(w.indent(), &format!("let {} =", p.param), |at, lead| {
+        layout::call(at, &format!("{lead}{f}"), args, "?;")
+    });
     put(w, lines);
     if let Some(stride) = &p.stride {
         let head = format!("let {} = {}.with_stride", p.param, p.param);

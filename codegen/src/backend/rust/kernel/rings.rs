@@ -7,6 +7,7 @@
 //! `producer: device` ring. A spec without rings gets no `rings` module.
 
 use super::{Gen, doc, lib_name};
+use crate::backend::rust::Flavour;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi as ru;
@@ -69,17 +70,19 @@ impl Gen<'_> {
                  ring size ahead is a protocol error, EPIPE, never an out-of-bounds read) and \
                  the producer of every ring the device produces (a full ring is backpressure, \
                  a bogus consumer index a protocol error). The protocol is \
-                 `uabi_runtime::ring`'s; see its layout table.",
-                model.name
+                 `{}::ring`'s; see its layout table.",
+                model.name,
+                self.rt()
             ),
         );
         w.open("pub mod rings");
-        w.lines(
-            "pub use uabi_runtime::ring::{\n    \
+        w.lines(&format!(
+            "pub use {}::ring::{{\n    \
              CONSUMER_OFFSET, ENTRIES_OFFSET, ERROR, FLAGS_OFFSET, HEADER_SIZE, NEED_WAKEUP,\n    \
              PRODUCER_OFFSET, Received, RingError, RingMem, region_size,\n\
-             };",
-        );
+             }};",
+            self.rt()
+        ));
         for r in &model.rings {
             self.ring_module(w, r);
         }
@@ -120,12 +123,21 @@ impl Gen<'_> {
             .replace("{min}", &clamp(r.min_entries))
             .replace("{max}", &clamp(r.max_entries))
             .replace("{since}", &r.since.to_string())
-            .replace("{by_user}", &(r.producer == Producer::User).to_string());
+            .replace("{by_user}", &(r.producer == Producer::User).to_string())
+            .replace("uabi_runtime::", &format!("{}::", self.rt()));
+        // `is_multiple_of` is newer than the oldest rustc the kernel takes.
+        let common = match self.flavour {
+            Flavour::Hosted => common,
+            Flavour::Linux => common.replace("ENTRY_SIZE.is_multiple_of(4)", "ENTRY_SIZE & 3 == 0"),
+        };
         w.lines(&common);
         if r.producer == Producer::User {
             // The kernel consumes what userspace produces, validating it.
             w.line("/// The consuming side of this ring.");
-            w.line("pub type Consumer<M> = uabi_runtime::ring::Consumer<M, Entry, Index>;");
+            w.line(format!(
+                "pub type Consumer<M> = {}::ring::Consumer<M, Entry, Index>;",
+                self.rt()
+            ));
             doc(
                 w,
                 "The consumer of this ring over `mem`, a region of `entries` entries, starting \
@@ -146,21 +158,33 @@ impl Gen<'_> {
                 Some("Result<Consumer<M>, RingError>"),
                 " {",
             );
+            let check = match self.flavour {
+                Flavour::Hosted => validate.clone(),
+                Flavour::Linux => "check".to_string(),
+            };
             let lines = layout::call(
                 w.indent(),
-                "uabi_runtime::ring::Consumer::new",
+                &format!("{}::ring::Consumer::new", self.rt()),
                 &[
                     "mem".to_string(),
                     "entries".to_string(),
-                    validate,
+                    check,
                     "rev".to_string(),
                 ],
                 "",
             );
             put(w, lines);
             w.close("");
+            if self.flavour == Flavour::Linux {
+                w.line("/// The entry's validation, with the errno the ring protocol carries.");
+                w.open("fn check(e: &Entry, rev: u32) -> Result<(), crate::uabi_rt::Errno>");
+                w.line(format!(
+                    "{validate}(e, rev).map_err(crate::uabi_rt::Errno::from)"
+                ));
+                w.close("");
+            }
         } else {
-            w.lines(PRODUCER);
+            w.lines(&PRODUCER.replace("uabi_runtime::", &format!("{}::", self.rt())));
         }
         w.close("");
     }

@@ -12,6 +12,63 @@ use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::writer::RustWriter;
 use crate::names;
 
+/// The kernel flavour's head: the message is copied in once, whole, into
+/// a bounded `KVec` (`read_all`), the reply built in another.
+const LINUX_TAIL_HEAD: &str = "\
+let mut op = 0u16;
+let result = (|| -> Result<(), nla::Error> {
+    let request = UserArray::<u8>::from_byte_len(
+        arg.request,
+        u64::from(arg.request_len),
+        nla::MAX_MSG as u64,
+        crate::uabi_rt::no_validation,
+    )?;
+    let reply = UserArray::<u8>::from_byte_len(
+        arg.reply,
+        u64::from(arg.reply_cap),
+        nla::MAX_MSG as u64,
+        crate::uabi_rt::no_validation,
+    )?;
+    let msg = request.read_all()?;
+    let header = nla::Header::parse_strict(&msg)?;
+    op = header.op;
+    let attrs = match msg.get(nla::MSG_HDRLEN..) {
+        Some(a) => a,
+        None => &[],
+    };
+    let mut out = crate::uabi_rt::zeroed_bytes(reply.len())?;
+    let mut w = nla::Writer::new(&mut out);
+    w.header(&nla::Header {
+        op: header.op,
+        flags: 0,
+        reserved: 0,
+    });
+    match header.op {";
+
+/// The kernel flavour's tail after the operation arms.
+const LINUX_TAIL_END: &str = "        \
+        _ => return Err(nla::Error::msg(Errno::EOPNOTSUPP)),
+    }
+    match w.finish() {
+        Ok(n) => {
+            if let Some(bytes) = out.get(..n).filter(|b| !b.is_empty()) {
+                reply.write_all(bytes)?;
+            }
+            arg.reply_len = n as u32;
+            Ok(())
+        }
+        Err(needed) => {
+            arg.reply_len = needed.min(u32::MAX as usize) as u32;
+            Err(nla::Error::msg(Errno::EMSGSIZE))
+        }
+    }
+})();
+if let Err(e) = result {
+    arg.error_offset = e.offset;
+    arg.error_attr = u32::from(e.attr);
+    ops.operation_failed(file, op, e);
+}";
+
 /// The transport handler's tail up to the operation arms.
 const TAIL_HEAD: &str = "\
 let mut op = 0u16;
@@ -95,7 +152,7 @@ impl Gen<'_> {
                 "&self".to_string(),
                 format!("file: &{file}"),
                 "op: u16".to_string(),
-                "error: uabi_runtime::nla::Error".to_string(),
+                format!("error: {}::nla::Error", self.rt()),
             ],
             None,
             " {",
@@ -134,7 +191,7 @@ impl Gen<'_> {
                     format!("req: operations::{}<'_>", request_ident(op)),
                     format!("reply: &mut operations::{}<'_, '_>", reply_ident(op)),
                 ],
-                Some("Result<(), Errno>"),
+                Some(self.result_ty()),
                 ";",
             );
         }
@@ -145,7 +202,8 @@ impl Gen<'_> {
     /// `ioc`, `addr`, `size` in scope): runs the message, records where it
     /// failed, copies the argument back even on failure.
     pub(super) fn transport_tail(&self, w: &mut RustWriter, copy_out: bool) {
-        w.lines(TAIL_HEAD);
+        let linux = self.flavour == crate::backend::rust::Flavour::Linux;
+        w.lines(if linux { LINUX_TAIL_HEAD } else { TAIL_HEAD });
         // The arms sit two levels in: in the closure, in the match.
         w.indent_in();
         w.indent_in();
@@ -183,12 +241,16 @@ impl Gen<'_> {
         }
         w.indent_out();
         w.indent_out();
-        w.lines(TAIL_END);
+        w.lines(if linux { LINUX_TAIL_END } else { TAIL_END });
         if copy_out {
             w.open("if ioc.copy_out");
-            super::dispatch::copy_out(w);
+            self.copy_out(w);
             w.close("");
         }
-        w.line("result.map_err(|e| e.errno)");
+        w.line(if linux {
+            "result.map_err(|e| Error::from(e.errno))"
+        } else {
+            "result.map_err(|e| e.errno)"
+        });
     }
 }

@@ -70,14 +70,15 @@ impl Check {
         }
     }
 
-    fn write(&self, w: &mut RustWriter) {
+    /// `einval`: how the flavour spells `Err`'s `EINVAL`.
+    fn write(&self, w: &mut RustWriter, einval: &str) {
         let guard = self.rev_test();
         match &self.test {
             Test::Cond(c) => {
                 let mut cond: Vec<String> = guard.into_iter().collect();
                 cond.push(c.clone());
                 layout::open_if(w, &cond);
-                w.line("return Err(Errno::EINVAL);");
+                w.line(format!("return Err({einval});"));
                 w.close("");
             }
             Test::Nested(f, args, _) => {
@@ -255,7 +256,7 @@ impl Gen<'_> {
             w,
             &format!("pub fn {validate_at}"),
             &[format!("v: &{ty}"), "rev: u32".to_string()],
-            Some("Result<(), Errno>"),
+            Some(self.result_ty()),
             " {",
         );
         if checks.is_empty() {
@@ -265,7 +266,7 @@ impl Gen<'_> {
                 w.line("let _ = rev;");
             }
             for c in &checks {
-                c.write(w);
+                c.write(w, &self.errno("EINVAL"));
             }
         }
         w.line("Ok(())");
@@ -372,7 +373,7 @@ impl Gen<'_> {
             match &m.kind {
                 MemberKind::Pad { scalar, .. } => out.push(Check::new(
                     Test::Cond(match scalar {
-                        None => format!("!uabi_runtime::all_zero(&{field})"),
+                        None => format!("!{}::all_zero(&{field})", self.rt()),
                         Some(PadScalar { count: None, .. }) => format!("{field} != 0"),
                         Some(PadScalar { count: Some(_), .. }) => {
                             format!("{field}.iter().any(|x| *x != 0)")

@@ -16,8 +16,8 @@ mod structs;
 pub(crate) use structs::rust_array;
 mod text;
 
-use crate::backend::rust::RustScalar;
 use crate::backend::rust::writer;
+use crate::backend::rust::{Flavour, RustScalar};
 use crate::backend::{GeneratedFile, RenderError};
 use crate::ioc::Dir;
 use crate::model::{
@@ -26,6 +26,7 @@ use crate::model::{
 use crate::names;
 use crate::target::Target;
 use std::path::PathBuf;
+pub(crate) use text::lib_rs_in;
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
@@ -63,12 +64,13 @@ fn cargo_toml(model: &Model) -> String {
 
 pub(crate) struct Gen<'a> {
     pub(crate) model: &'a Model,
+    pub(crate) flavour: Flavour,
 }
 
 impl Gen<'_> {
     /// Does the struct hold no implicit padding on any of the spec's
     /// targets (its members, nested ones included, cover every byte)?
-    fn padding_free(&self, s: &Struct) -> bool {
+    pub(crate) fn padding_free(&self, s: &Struct) -> bool {
         // A union is its bytes (see `write_union`): no padding.
         if s.is_union {
             return true;

@@ -4,10 +4,10 @@
 
 use super::text::cfg;
 use super::{Gen, since_text};
-use crate::backend::rust::RustScalar;
 use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::assign_macro;
 use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
+use crate::backend::rust::{Flavour, RustScalar};
 use crate::model::{MemberKind, Struct};
 
 /// The derives every struct has, before and after `IntoBytes`.
@@ -43,12 +43,16 @@ impl Gen<'_> {
             field(w, &snake_ident(&mem.name), &self.member_type_text(mem));
         }
         w.close("");
+        self.write_byte_impls(w, s, &name);
 
         w.open(format!("impl {name}"));
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
             w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
             cfg(w, &preds);
             w.line(format!("pub const SIZE: usize = {size};"));
+        }
+        if self.flavour == Flavour::Linux && !self.padding_free(s) {
+            self.write_to_bytes(w, s);
         }
         w.line("/// Every member zero: the value `Default` returns, usable in const context.");
         let zeros: Vec<String> = s
@@ -77,6 +81,12 @@ impl Gen<'_> {
     /// list is always wider than rustfmt's attribute width, so it is one
     /// derive a line.
     fn write_derive(&self, w: &mut RustWriter, s: &Struct) {
+        if self.flavour == Flavour::Linux {
+            // The kernel's byte traits are not derivable: `write_byte_impls`
+            // states them, with the reason they hold.
+            w.line("#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]");
+            return;
+        }
         w.line("#[derive(");
         w.indent_in();
         let into_bytes: &[&str] = if self.padding_free(s) {
@@ -89,6 +99,64 @@ impl Gen<'_> {
         }
         w.indent_out();
         w.line(")]");
+    }
+
+    /// The kernel flavour's `unsafe impl`s of `FromBytes` and, for a
+    /// struct without implicit padding, `AsBytes` (what zerocopy's derives
+    /// prove in the hosted crate; the layout assertions below pin the
+    /// facts they rest on).
+    fn write_byte_impls(&self, w: &mut RustWriter, s: &Struct, name: &str) {
+        if self.flavour != Flavour::Linux {
+            return;
+        }
+        w.line("// SAFETY: `repr(C)` of integers, byte arrays and such structs only: every bit");
+        w.line("// pattern is a valid value.");
+        w.line(format!("unsafe impl FromBytes for {name} {{}}"));
+        if self.padding_free(s) {
+            w.line(
+                "// SAFETY: the members cover every byte on every target (no implicit padding),",
+            );
+            w.line("// and each is `AsBytes`: no uninitialised byte.");
+            w.line(format!("unsafe impl AsBytes for {name} {{}}"));
+        }
+    }
+
+    /// The kernel flavour's `to_bytes` of a struct with implicit padding
+    /// (which cannot be `AsBytes`: its padding is uninitialised): each
+    /// member's bytes at its offset on the target being built, the padding
+    /// zero, as copy-out needs them.
+    fn write_to_bytes(&self, w: &mut RustWriter, s: &Struct) {
+        w.line("/// The bytes as C lays the struct out, its implicit padding zero.");
+        w.open("pub fn to_bytes(&self) -> [u8; Self::SIZE]");
+        w.line("let mut b = [0u8; Self::SIZE];");
+        for mem in &s.members {
+            let f = snake_ident(&mem.name);
+            let nested = mem
+                .kind
+                .embedded_struct()
+                .filter(|id| !self.padding_free(self.model.struct_(id)));
+            w.line(format!("let at = ::core::mem::offset_of!(Self, {f});"));
+            let array = matches!(
+                mem.kind,
+                crate::model::MemberKind::Struct { count: Some(_), .. }
+            );
+            if nested.is_some() && array {
+                // Arrays of them: one element after another.
+                w.open(format!("for (i, e) in self.{f}.iter().enumerate()"));
+                w.line("let e = e.to_bytes();");
+                w.line("let at = at + i * e.len();");
+                w.line("b[at..at + e.len()].copy_from_slice(&e);");
+                w.close("");
+            } else if nested.is_some() {
+                w.line(format!("let m = self.{f}.to_bytes();"));
+                w.line("b[at..at + m.len()].copy_from_slice(&m);");
+            } else {
+                w.line(format!("let m = crate::uabi_rt::as_bytes(&self.{f});"));
+                w.line("b[at..at + m.len()].copy_from_slice(m);");
+            }
+        }
+        w.line("b");
+        w.close("");
     }
 
     fn member_type_text(&self, mem: &crate::model::Member) -> String {
@@ -180,6 +248,7 @@ impl Gen<'_> {
         w.line("/// The union's bytes.");
         field(w, "raw", &format!("[u8; {bytes}]"));
         w.close("");
+        self.write_byte_impls(w, s, &name);
 
         w.open(format!("impl {name}"));
         w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
@@ -203,12 +272,21 @@ impl Gen<'_> {
                 &format!("Member `{}` of the union, read from its bytes.", mem.name),
             );
             w.open(format!("pub fn {getter}(&self) -> {ty}"));
-            w.line(format!(
-                "match <{ty} as ::zerocopy::FromBytes>::read_from_prefix(&self.raw) {{"
-            ));
-            w.line("    Ok((v, _)) => v,");
-            w.line(format!("    Err(_) => {zero},"));
-            w.line("}");
+            match self.flavour {
+                Flavour::Hosted => {
+                    w.line(format!(
+                        "match <{ty} as ::zerocopy::FromBytes>::read_from_prefix(&self.raw) {{"
+                    ));
+                    w.line("    Ok((v, _)) => v,");
+                    w.line(format!("    Err(_) => {zero},"));
+                    w.line("}");
+                }
+                Flavour::Linux => {
+                    w.line(format!(
+                        "crate::uabi_rt::read_from_prefix(&self.raw).unwrap_or({zero})"
+                    ));
+                }
+            }
             w.close("");
             if self.member_into_bytes(mem) {
                 w.blank();
@@ -217,7 +295,10 @@ impl Gen<'_> {
                     &format!("Writes member `{}` into the union's bytes.", mem.name),
                 );
                 w.open(format!("pub fn {setter}(&mut self, v: &{ty})"));
-                w.line("let b = ::zerocopy::IntoBytes::as_bytes(v);");
+                w.line(match self.flavour {
+                    Flavour::Hosted => "let b = ::zerocopy::IntoBytes::as_bytes(v);",
+                    Flavour::Linux => "let b = crate::uabi_rt::as_bytes(v);",
+                });
                 w.line("self.raw[..b.len()].copy_from_slice(b);");
                 w.close("");
             }

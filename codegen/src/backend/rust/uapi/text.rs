@@ -3,19 +3,25 @@
 //! follow one another without blank lines, as the crate always had them.
 
 use super::{Gen, join_paras, lib_name, since_text};
-use crate::backend::rust::RustTarget;
 use crate::backend::rust::items::{array_assign, cfg_attr, str_lit};
 use crate::backend::rust::layout::{assign, call_stmt, matches_call};
 use crate::backend::rust::writer::{
     RustWriter, banner, const_ident, doc, hex_lit, inner_doc, snake_ident,
 };
+use crate::backend::rust::{Flavour, RustTarget};
 use crate::model::{Const, Enum, EnumKind, ItemRef, Model};
 use crate::names;
 use crate::target::Target;
 
 /// The whole `lib.rs`.
 pub(super) fn lib_rs(model: &Model) -> String {
-    let g = Gen { model };
+    lib_rs_in(model, Flavour::Hosted)
+}
+
+/// The whole file in either flavour: `lib.rs` of the crate, or the
+/// `uapi` module of the kernel flavour.
+pub(crate) fn lib_rs_in(model: &Model, flavour: Flavour) -> String {
+    let g = Gen { model, flavour };
     let mut w = RustWriter::new();
     banner(&mut w, model);
     g.write_file(&mut w);
@@ -34,8 +40,10 @@ impl Gen<'_> {
     fn write_file(&self, w: &mut RustWriter) {
         let m = self.model;
         inner_doc(w, &self.crate_doc());
-        w.line("#![no_std]");
-        w.line("#![forbid(unsafe_code)]");
+        if self.flavour == Flavour::Hosted {
+            w.line("#![no_std]");
+            w.line("#![forbid(unsafe_code)]");
+        }
         for inc in &m.includes {
             doc(
                 w,
@@ -44,7 +52,23 @@ impl Gen<'_> {
                     inc.name
                 ),
             );
-            w.line(format!("pub use {};", lib_name(&inc.name)));
+            match self.flavour {
+                Flavour::Hosted => w.line(format!("pub use {};", lib_name(&inc.name))),
+                // The included spec's module, under its crate's name, so
+                // that every path to its items reads as in the crate.
+                Flavour::Linux => w.line(format!(
+                    "pub use crate::{}::uapi as {};",
+                    names::snake(&inc.name),
+                    lib_name(&inc.name)
+                )),
+            }
+        }
+        if self.flavour == Flavour::Linux && !m.structs.is_empty() {
+            if m.structs.iter().any(|s| self.padding_free(s)) {
+                w.line("use kernel::types::{AsBytes, FromBytes};");
+            } else {
+                w.line("use kernel::types::FromBytes;");
+            }
         }
         self.write_target_check(w);
         self.write_header_consts(w);

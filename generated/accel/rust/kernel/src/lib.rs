@@ -384,7 +384,9 @@ pub trait Ops {
     /// - `EOPNOTSUPP`: A flag, or a non-zero alignment, requires a capability the
     ///   device lacks.
     /// - `ENOMEM`: Out of memory for the BO or its handle.
-    /// - `EFAULT`: The argument could not be read or written.
+    /// - `EFAULT`: The argument could not be read or written. When only the copy-out of
+    ///   handle fails, the BO was created (as a DRM GEM handle is): its handle is lost
+    ///   to the caller and the BO is freed when the file is closed.
     fn bo_create(&self, file: &Self::File, arg: &mut uapi::BoCreate) -> Result<(), Errno>;
     /// Report the size, flags and mmap offset of a buffer object.
     ///
@@ -437,7 +439,9 @@ pub trait Ops {
     /// - `EPERM`: Realtime priority without CAP_SYS_NICE.
     /// - `ENOSPC`: The calling file already holds num-queues-max queues.
     /// - `ENOMEM`: Out of memory for the queue.
-    /// - `EFAULT`: The argument could not be read or written.
+    /// - `EFAULT`: The argument could not be read or written. When only the copy-out of
+    ///   handle fails, the queue was created: its handle is lost to the caller and the
+    ///   queue is destroyed when the file is closed.
     fn queue_create(&self, file: &Self::File, arg: &mut uapi::QueueCreate) -> Result<(), Errno>;
     /// Destroy a queue. The handle is invalid on return. Work already submitted to the
     /// queue runs to completion; it can no longer be waited for through this handle.

@@ -770,7 +770,9 @@ pub const NR_BO_CREATE: u8 = 0x02;
 /// - `EOPNOTSUPP`: A flag, or a non-zero alignment, requires a capability the
 ///   device lacks.
 /// - `ENOMEM`: Out of memory for the BO or its handle.
-/// - `EFAULT`: The argument could not be read or written.
+/// - `EFAULT`: The argument could not be read or written. When only the copy-out of
+///   handle fails, the BO was created (as a DRM GEM handle is): its handle is lost
+///   to the caller and the BO is freed when the file is closed.
 pub const IOCTL_BO_CREATE: u32 = 0xc0186402;
 /// The `_IOC_NR` of [`IOCTL_BO_INFO`].
 pub const NR_BO_INFO: u8 = 0x03;
@@ -840,7 +842,9 @@ pub const NR_QUEUE_CREATE: u8 = 0x05;
 /// - `EPERM`: Realtime priority without CAP_SYS_NICE.
 /// - `ENOSPC`: The calling file already holds num-queues-max queues.
 /// - `ENOMEM`: Out of memory for the queue.
-/// - `EFAULT`: The argument could not be read or written.
+/// - `EFAULT`: The argument could not be read or written. When only the copy-out of
+///   handle fails, the queue was created: its handle is lost to the caller and the
+///   queue is destroyed when the file is closed.
 pub const IOCTL_QUEUE_CREATE: u32 = 0xc0106405;
 /// The `_IOC_NR` of [`IOCTL_QUEUE_DESTROY`].
 pub const NR_QUEUE_DESTROY: u8 = 0x06;

@@ -110,7 +110,9 @@ pub fn set_param<T: Transport + ?Sized>(
 /// - `EOPNOTSUPP`: A flag, or a non-zero alignment, requires a capability the
 ///   device lacks.
 /// - `ENOMEM`: Out of memory for the BO or its handle.
-/// - `EFAULT`: The argument could not be read or written.
+/// - `EFAULT`: The argument could not be read or written. When only the copy-out of
+///   handle fails, the BO was created (as a DRM GEM handle is): its handle is lost
+///   to the caller and the BO is freed when the file is closed.
 pub fn bo_create<T: Transport + ?Sized>(
     t: &T,
     driver_revision: u32,
@@ -210,7 +212,9 @@ pub fn bo_destroy<T: Transport + ?Sized>(
 /// - `EPERM`: Realtime priority without CAP_SYS_NICE.
 /// - `ENOSPC`: The calling file already holds num-queues-max queues.
 /// - `ENOMEM`: Out of memory for the queue.
-/// - `EFAULT`: The argument could not be read or written.
+/// - `EFAULT`: The argument could not be read or written. When only the copy-out of
+///   handle fails, the queue was created: its handle is lost to the caller and the
+///   queue is destroyed when the file is closed.
 pub fn queue_create<T: Transport + ?Sized>(
     t: &T,
     driver_revision: u32,

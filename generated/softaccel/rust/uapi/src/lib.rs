@@ -1378,8 +1378,10 @@ pub const NR_SUBMIT: u8 = 0x40;
 /// - `EBUSY`: The queue already holds max-inflight-submits incomplete submissions.
 ///   Wait for the oldest one and retry.
 /// - `ENOMEM`: Out of memory for the submission.
-/// - `EFAULT`: The argument or the cmds array could not be read, or seqno could not
-///   be written.
+/// - `EFAULT`: The argument or the cmds array could not be read (nothing is
+///   queued), or seqno could not be written (the submission is queued and runs; its
+///   seqno is lost to the caller, who can still wait for the queue's last-seqno
+///   from QUEUE_INFO).
 /// - `E2BIG`: The caller's argument is larger than the kernel's and the extra bytes
 ///   are not all zero.
 pub const IOCTL_SUBMIT: u32 = 0xc0186440;
@@ -1448,7 +1450,9 @@ pub const NR_PERF_STATS: u8 = 0x42;
 /// - `EINVAL`: Unknown flags, or counter-count above max-perf-counters.
 /// - `EOPNOTSUPP`: The device lacks the perf-stats capability.
 /// - `EFAULT`: The argument could not be read or written, the counters array could
-///   not be written, or counters is 0 with a non-zero counter-count.
+///   not be written (nothing is reset), or counters is 0 with a non-zero
+///   counter-count. When only the copy-out of the argument fails, the counters
+///   array is written and a requested reset is done.
 pub const IOCTL_PERF_STATS: u32 = 0xc0106442;
 /// The `_IOC_NR` of [`IOCTL_QUEUE_INFO`].
 pub const NR_QUEUE_INFO: u8 = 0x43;
@@ -1464,7 +1468,9 @@ pub const NR_QUEUE_INFO: u8 = 0x43;
 /// - `ENOENT`: The queue is not a handle of the calling file.
 /// - `ENOTTY`: The driver lacks QUEUE_INFO (the queue-info device capability is
 ///   clear).
-/// - `EFAULT`: The argument could not be read or written.
+/// - `EFAULT`: The argument could not be read or written. When only the copy-out
+///   fails, the queue and its rings were created: the handle is lost to the caller
+///   and they are freed when the file is closed.
 pub const IOCTL_QUEUE_INFO: u32 = 0xc0206443;
 /// The `_IOC_NR` of [`IOCTL_CONTROL`].
 pub const NR_CONTROL: u8 = 0x44;

@@ -62,8 +62,10 @@ pub fn supported(name: &str, driver_revision: u32) -> bool {
 /// - `EBUSY`: The queue already holds max-inflight-submits incomplete submissions.
 ///   Wait for the oldest one and retry.
 /// - `ENOMEM`: Out of memory for the submission.
-/// - `EFAULT`: The argument or the cmds array could not be read, or seqno could not
-///   be written.
+/// - `EFAULT`: The argument or the cmds array could not be read (nothing is
+///   queued), or seqno could not be written (the submission is queued and runs; its
+///   seqno is lost to the caller, who can still wait for the queue's last-seqno
+///   from QUEUE_INFO).
 /// - `E2BIG`: The caller's argument is larger than the kernel's and the extra bytes
 ///   are not all zero.
 pub fn submit<T: Transport + ?Sized>(
@@ -182,7 +184,9 @@ pub fn wait<T: Transport + ?Sized>(
 /// - `EINVAL`: Unknown flags, or counter-count above max-perf-counters.
 /// - `EOPNOTSUPP`: The device lacks the perf-stats capability.
 /// - `EFAULT`: The argument could not be read or written, the counters array could
-///   not be written, or counters is 0 with a non-zero counter-count.
+///   not be written (nothing is reset), or counters is 0 with a non-zero
+///   counter-count. When only the copy-out of the argument fails, the counters
+///   array is written and a requested reset is done.
 pub fn perf_stats<T: Transport + ?Sized>(
     t: &T,
     driver_revision: u32,
@@ -257,7 +261,9 @@ pub unsafe fn perf_stats_raw<T: Transport + ?Sized>(
 /// - `ENOENT`: The queue is not a handle of the calling file.
 /// - `ENOTTY`: The driver lacks QUEUE_INFO (the queue-info device capability is
 ///   clear).
-/// - `EFAULT`: The argument could not be read or written.
+/// - `EFAULT`: The argument could not be read or written. When only the copy-out
+///   fails, the queue and its rings were created: the handle is lost to the caller
+///   and they are freed when the file is closed.
 pub fn queue_info<T: Transport + ?Sized>(
     t: &T,
     driver_revision: u32,
