@@ -49,4 +49,8 @@ if ! "$venv/bin/python" -c 'import jsonschema, yaml' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet jsonschema==4.26.0 PyYAML==6.0.2
 fi
+# The fuzz targets (scripts/fuzz.sh): libFuzzer needs the nightly
+# toolchain's sanitizer support, and cargo-fuzz drives it.
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install --quiet cargo-fuzz
 echo "setup: done"

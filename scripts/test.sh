@@ -38,6 +38,8 @@ echo "== demo.sh (the main job: optimised build, the daemon's log in its own fil
 bash scripts/demo-test.sh
 echo "== loom (the ring protocol's orderings, every interleaving)"
 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p uabi-runtime --release --test loom_ring
+echo "== fuzz: replay the checked-in corpora, then 30 s per target (scripts/fuzz.sh --ci)"
+bash scripts/fuzz.sh --ci
 echo "== vm.sh self-test (Debian's 6.12 kernel under QEMU: boots, passes CMD's status out)"
 bash scripts/vm.sh --no-module -- true
 vm_log="$(mktemp)"

@@ -778,7 +778,29 @@ pub fn parse(text: &str) -> Result<Dump, String> {
             ));
         }
     }
+    check_shape(&d)?;
     Ok(d)
+}
+
+/// What the comparison relies on and serde cannot say: every layout has
+/// one offset and one size per member. Digests only prove a dump was not
+/// edited by accident; one edited with its digests recomputed is still
+/// refused here rather than compared out of bounds.
+fn check_shape(d: &Dump) -> Result<(), String> {
+    for (name, s) in &d.structs {
+        let n = s.members.len();
+        for (target, l) in &s.layouts {
+            for (what, len) in [("offsets", l.offsets.len()), ("sizes", l.sizes.len())] {
+                if len != n {
+                    return Err(format!(
+                        "`structs/{name}` on {target} has {len} {what} for {n} members: \
+                         not a dump `uabi freeze` writes"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where each part of a dump or spec is, by path: `structs/cmd`,

@@ -940,3 +940,37 @@ fn a_union_may_gain_a_member_that_fits() {
     let report = compare(&old.dump, &grows.dump, &grows.locator);
     assert!(report.is_breaking(), "{}", render(&report, &grows));
 }
+
+/// Found by fuzz/fuzz_targets/compat_dump: a frozen dump whose digests
+/// match (recomputed, as anyone editing a dump can) but whose struct
+/// layout lists fewer offsets or sizes than the struct has members made
+/// `compare` index past the end. Such a dump is refused when read.
+#[test]
+fn a_dump_with_a_layout_shorter_than_its_members_is_refused() {
+    let s = repo_spec("softaccel.yaml");
+    for field in ["offsets", "sizes"] {
+        let mut d = s.dump.clone();
+        let item = d
+            .structs
+            .values_mut()
+            .find(|x| x.members.len() >= 2)
+            .unwrap();
+        let layout = item.layouts.values_mut().next().unwrap();
+        match field {
+            "offsets" => layout.offsets.pop(),
+            _ => layout.sizes.pop(),
+        };
+        item.digest = dump::digest_of(&*item).unwrap();
+        let text = dump::to_json(&d).unwrap();
+        match compat::dump_side(&text, "r9.json") {
+            Ok(frozen) => {
+                // Whatever a read dump holds, comparing it must not panic;
+                // this one should not have been read at all.
+                let _ = compare(&frozen.dump, &s.dump, &s.locator);
+                let _ = compare(&s.dump, &frozen.dump, &frozen.locator);
+                panic!("a layout with a missing {field} entry was accepted");
+            }
+            Err(e) => assert!(e.to_string().contains(field), "{e}"),
+        }
+    }
+}
