@@ -59,3 +59,9 @@ echo "== driver/kmod: its own guest tests (softaccel, softaccel_legacy) from x86
 bash driver/kmod/tests/run.sh
 echo "== guest suites against the kernel module (scripts/guest-tests.sh)"
 bash scripts/guest-tests.sh
+echo "== the Rust-for-Linux guest kernel (scripts/rfl-kernel.sh: built once, then cached outside the repository)"
+bash scripts/rfl-kernel.sh
+echo "== driver/kmod-rs: W=1, rustc lints, rustfmt, sparse and checkpatch --strict (driver/kmod-rs/tests/check.sh)"
+bash driver/kmod-rs/tests/check.sh
+echo "== guest suites against the Rust module in the Rust-for-Linux kernel (scripts/guest-tests.sh --rust)"
+bash scripts/guest-tests.sh --rust

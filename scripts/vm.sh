@@ -3,7 +3,14 @@
 # loaded, and exits with the command's status:
 #
 #   scripts/vm.sh [--module c] [--] CMD [ARGS...]    # builds and loads driver/kmod
+#   scripts/vm.sh --module rust [--] CMD [ARGS...]   # the Rust kernel, driver/kmod-rs
 #   scripts/vm.sh --no-module [--] CMD [ARGS...]     # the bare kernel (harness self-tests)
+#
+# With --module rust the guest boots the CONFIG_RUST kernel that
+# scripts/rfl-kernel.sh builds from Debian's 6.12 source (cached outside the
+# repository) instead of Debian's image: everything the guest needs is built
+# into it, so no module but the one under test is loaded, and that module
+# (driver/kmod-rs, softaccel_rs.ko) is built against that kernel's tree.
 #
 # The kernel is the one scripts/kernel-env.sh unpacks (UABI_KIMAGE_DIR), booted
 # under QEMU from an initramfs built here (busybox-static, the 9p modules and
@@ -29,7 +36,8 @@
 #
 # Environment:
 #   UABI_VM_KMOD_DIR    kbuild directory of the module for --module c
-#                       (default driver/kmod)
+#                       (default driver/kmod) or --module rust (default
+#                       driver/kmod-rs)
 #   UABI_VM_MODULE_ARGS module parameters given to insmod
 #   UABI_VM_ACCEL       tcg (default) or kvm. /dev/kvm on the project's
 #                       machines is a PVM hypervisor that cannot boot a stock
@@ -38,9 +46,11 @@
 #   UABI_VM_ENV         names of further variables to pass to CMD
 #   UABI_VM_KEEP=1      keep the work directory (initramfs, logs) and say where
 # Passed to CMD: PATH, LANG, LC_ALL, TERM, every UABI_*, SOFTACCEL_*, RUST_*,
-# CARGO_* and GO* variable, and those UABI_VM_ENV names. HOME is a fresh
-# directory on the guest's tmpfs (the host's is read-only there); RUSTUP_HOME
-# and CARGO_HOME keep pointing at the host's toolchains. UABI_SKIP_LOG is
+# CARGO_* and GO* variable, and those UABI_VM_ENV names; with --module rust,
+# UABI_KMOD_NAME=softaccel_rs (where the suites find the module's
+# parameters). HOME is a fresh directory on the guest's tmpfs (the host's
+# is read-only there); RUSTUP_HOME and CARGO_HOME keep pointing at the
+# host's toolchains. UABI_SKIP_LOG is
 # redirected to the writable share and its lines appended to the host's file.
 set -euo pipefail
 
@@ -88,7 +98,8 @@ done
 case "$module" in
   "") kmod_dir="" ;;
   c) kmod_dir="${UABI_VM_KMOD_DIR:-$repo/driver/kmod}" ;;
-  *) die "unknown module '$module' (known: c)" ;;
+  rust) kmod_dir="${UABI_VM_KMOD_DIR:-$repo/driver/kmod-rs}" ;;
+  *) die "unknown module '$module' (known: c, rust)" ;;
 esac
 
 accel="${UABI_VM_ACCEL:-tcg}"
@@ -110,10 +121,25 @@ done
 busybox=/bin/busybox
 file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
   die "$busybox is not the static busybox (package busybox-static)"
-kernel="$(ls "$UABI_KIMAGE_DIR"/boot/vmlinuz-* 2>/dev/null | head -1)"
-[ -n "$kernel" ] || die "no kernel image in $UABI_KIMAGE_DIR/boot"
-moddir="$UABI_KIMAGE_DIR/lib/modules/$UABI_KVER"
-[ -d "$moddir/kernel" ] || die "no modules in $moddir"
+# kbuild's make for the module: Debian's headers, or the Rust kernel's
+# tree with the toolchain it was built with.
+kmake=(make -C "$UABI_KDIR")
+if [ "$module" = rust ]; then
+  # shellcheck source=scripts/rfl-kernel.sh
+  source "$repo/scripts/rfl-kernel.sh"
+  uabi_rfl_kernel_env || die "the Rust-for-Linux kernel is not available (scripts/rfl-kernel.sh)"
+  kernel="$UABI_RFL_KIMAGE"
+  [ -e "$kernel" ] || die "no kernel image at $kernel"
+  # shellcheck disable=SC2206 # the variables are words
+  kmake=(make -C "$UABI_RFL_KDIR" $UABI_RFL_MAKEVARS)
+  # Nothing to load at boot: 9p, virtio and overlayfs are built in.
+  moddir=""
+else
+  kernel="$(ls "$UABI_KIMAGE_DIR"/boot/vmlinuz-* 2>/dev/null | head -1)"
+  [ -n "$kernel" ] || die "no kernel image in $UABI_KIMAGE_DIR/boot"
+  moddir="$UABI_KIMAGE_DIR/lib/modules/$UABI_KVER"
+  [ -d "$moddir/kernel" ] || die "no modules in $moddir"
+fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/uabi-vm.XXXXXX")"
 qemu_pid=""
@@ -135,7 +161,7 @@ if [ -n "$kmod_dir" ]; then
     die "no kbuild module in $kmod_dir (no Kbuild or Makefile); set UABI_VM_KMOD_DIR or use --no-module"
   kmod_dir="$(cd "$kmod_dir" && pwd)"
   echo "$prog: building the module in $kmod_dir" >&2
-  if ! make -C "$UABI_KDIR" M="$kmod_dir" modules >"$work/kbuild.log" 2>&1; then
+  if ! "${kmake[@]}" M="$kmod_dir" modules >"$work/kbuild.log" 2>&1; then
     cat "$work/kbuild.log" >&2
     die "the module does not build"
   fi
@@ -157,11 +183,13 @@ fi
 # (depmod runs at install, which is skipped): dependencies come from each
 # module's own modinfo, and busybox's insmod gets decompressed copies.
 declare -A mod_path=()
-while IFS= read -r path; do
-  name="${path##*/}"
-  name="${name%%.ko*}"
-  mod_path["${name//-/_}"]="$path"
-done < <(find "$moddir/kernel" -name '*.ko*')
+if [ -n "$moddir" ]; then
+  while IFS= read -r path; do
+    name="${path##*/}"
+    name="${name%%.ko*}"
+    mod_path["${name//-/_}"]="$path"
+  done < <(find "$moddir/kernel" -name '*.ko*')
+fi
 
 boot_mods=()
 declare -A seen=()
@@ -170,7 +198,7 @@ add_mod() { # adds a module of the image after its dependencies
   [ -n "${seen[$name]:-}" ] && return 0
   seen[$name]=1
   local path="${mod_path[$name]:-}"
-  [ -n "$path" ] || die "module $name is not in $moddir"
+  [ -n "$path" ] || die "module $name is not in ${moddir:-the kernel (the Rust kernel has no module files)}"
   local deps
   deps="$(modinfo -F depends "$path")" || die "modinfo cannot read $path"
   for dep in ${deps//,/ }; do
@@ -178,7 +206,7 @@ add_mod() { # adds a module of the image after its dependencies
   done
   boot_mods+=("$name")
 }
-for m in netfs 9pnet 9pnet_virtio 9p overlay; do add_mod "$m"; done
+[ -z "$moddir" ] || for m in netfs 9pnet 9pnet_virtio 9p overlay; do add_mod "$m"; done
 # A module under test may depend on another one built beside it (loaded
 # before it, as modules.order has them) or on modules of the image.
 for ko in "${kos[@]}"; do
@@ -193,6 +221,7 @@ done
 
 root="$work/initramfs"
 mkdir -p "$root"/{bin,dev,proc,sys,host,lower,rw,out,lib/modules/boot,lib/modules/test}
+: >"$root/lib/modules/boot.order"
 cp "$busybox" "$root/bin/busybox"
 for name in "${boot_mods[@]}"; do
   path="${mod_path[$name]}"
@@ -361,6 +390,8 @@ q() { printf '%q' "$1"; }
   [ -n "${RUSTUP_HOME:-}" ] || [ ! -d "$host_home/.rustup" ] || echo "export RUSTUP_HOME=$(q "$host_home/.rustup")"
   [ -n "${CARGO_HOME:-}" ] || [ ! -d "$host_home/.cargo" ] || echo "export CARGO_HOME=$(q "$host_home/.cargo")"
   [ -z "${UABI_SKIP_LOG:-}" ] || echo "export UABI_SKIP_LOG=/tmp/uabi-vm/skips"
+  # The suites find the module's parameters under its name (driver/src/kmod.rs).
+  [ "$module" != rust ] || echo "export UABI_KMOD_NAME=softaccel_rs"
   printf 'exec'
   for arg in "$@"; do printf ' %s' "$(q "$arg")"; done
   echo

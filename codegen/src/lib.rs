@@ -37,6 +37,7 @@ pub mod model;
 pub mod names;
 pub mod parallel;
 pub mod pipeline;
+pub mod project;
 pub mod resolve;
 pub mod rules;
 pub mod spec;

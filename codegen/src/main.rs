@@ -93,7 +93,8 @@ enum Command {
     },
     /// Print every diagnostic; exit 1 on errors (warnings alone exit 0).
     Lint {
-        #[arg(required = true)]
+        /// Spec files; default: the project file's, else every spec under
+        /// the repository's spec/.
         specs: Vec<PathBuf>,
         /// Apply the fixes that are mechanical (an explicit pad for a hole
         /// or tail padding, `extension: strict` for an ioctl without one,
@@ -147,6 +148,16 @@ enum Command {
         /// Output folder; default: the repository's target/uabi-doc.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Start a driver project in DIR (default: here): `uabi.toml`, a spec
+    /// skeleton with comments in `spec/<name>.yaml`, and `ci/uabi-check.sh`
+    /// (the CI step: `uabi check` and `uabi compat`). Refuses to overwrite.
+    Init {
+        /// The project's folder.
+        dir: Option<PathBuf>,
+        /// The spec's name (kebab-case); default: the folder's name.
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Print the JSON Schema of the spec language (for editors: the YAML
     /// language server reads it from a spec's
@@ -264,15 +275,82 @@ fn repo_root() -> anyhow::Result<PathBuf> {
         .ok_or_else(|| anyhow::anyhow!("no spec/ folder here or above; name the spec files"))
 }
 
+/// The project file at or above the current folder, parsed; an unusable
+/// one is an error naming its line and column.
+fn project() -> anyhow::Result<Option<uabi::project::Project>> {
+    let cwd = std::env::current_dir()?;
+    let Some(file) = uabi::project::find(&cwd) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+    let root = file.parent().unwrap_or(Path::new("."));
+    uabi::project::Project::parse(&text, &file.display().to_string(), root)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 fn default_specs(specs: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
     if !specs.is_empty() {
         return Ok(specs);
+    }
+    if let Some(p) = project()? {
+        return Ok(p.specs);
     }
     let dir = repo_root()?.join("spec");
     let found =
         pipeline::specs_in(&dir).map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?;
     anyhow::ensure!(!found.is_empty(), "no *.yaml specs in {}", dir.display());
     Ok(found)
+}
+
+/// `uabi init`: writes a new project's files, never over existing ones.
+fn init(dir: Option<&Path>, name: Option<&str>) -> anyhow::Result<u8> {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::current_dir()?,
+    };
+    let folder = dir
+        .canonicalize()
+        .unwrap_or_else(|_| dir.clone())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = uabi::names::kebab(name.unwrap_or(&folder));
+    if !uabi::names::is_kebab(&name) {
+        eprintln!(
+            "uabi: `{name}` cannot name a spec: use lower-case letters, digits and dashes,              starting with a letter (`uabi init --name mydrv`)"
+        );
+        return Ok(TROUBLE);
+    }
+    let files = uabi::project::scaffold(&name);
+    for (path, _) in &files {
+        let p = dir.join(path);
+        if p.exists() {
+            eprintln!("uabi: {} exists; not overwriting anything", p.display());
+            return Ok(TROUBLE);
+        }
+    }
+    for (path, text) in &files {
+        let p = dir.join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| anyhow::anyhow!("creating {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&p, text).map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+        info!("wrote {}", p.display());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ci = dir.join("ci/uabi-check.sh");
+        std::fs::set_permissions(&ci, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", ci.display()))?;
+    }
+    info!(
+        "next: edit spec/{name}.yaml, then `uabi lint`, `uabi generate`, and `uabi freeze spec/{name}.yaml` once revision 1 ships"
+    );
+    Ok(0)
 }
 
 /// `uabi lint --fix`: applies every mechanical fix of the given spec
@@ -355,8 +433,24 @@ fn frozen_of(models: &[&uabi::model::Model]) -> anyhow::Result<uabi::backend::do
 fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match out {
         Some(o) => Ok(o),
-        None => Ok(repo_root()?.join("generated")),
+        None => match project()? {
+            Some(p) => Ok(p.out),
+            None => Ok(repo_root()?.join("generated")),
+        },
     }
+}
+
+/// The generated files as the project places them: under `out` (where
+/// stale files are removed) and in the folders it names (where nothing
+/// else is touched). Without a project file, all under `out`.
+fn placed(files: Vec<uabi::backend::GeneratedFile>) -> anyhow::Result<uabi::project::Placed> {
+    Ok(match project()? {
+        Some(p) => p.place(files),
+        None => uabi::project::Placed {
+            owned: files,
+            named: Vec::new(),
+        },
+    })
 }
 
 /// Loads and lints; prints diagnostics. Returns None when the specs
@@ -388,8 +482,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
             };
             let files = pipeline::render(&c.models)?;
-            let touched = pipeline::write(&out, &files)
+            let count = files.len();
+            let placed = placed(files)?;
+            let mut touched = pipeline::write(&out, &placed.owned)
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
+            touched.extend(
+                pipeline::write_only(&placed.named)
+                    .map_err(|e| anyhow::anyhow!("writing the project's output folders: {e}"))?,
+            );
             for t in &touched {
                 match t {
                     pipeline::Drift::Missing(p) | pipeline::Drift::Changed(p) => {
@@ -400,10 +500,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             info!(
                 "generated {} files for {} specs ({} updated)",
-                files.len(),
+                placed.owned.len() + placed.named.len(),
                 c.models.len(),
                 touched.len()
             );
+            let _ = count;
             Ok(0)
         }
         Command::Doc { specs, out } => {
@@ -445,10 +546,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Err(code) => return Ok(code),
             };
             let files = pipeline::render(&c.models)?;
-            let drift = pipeline::compare(&out, &files)
+            let placed = placed(files)?;
+            let mut drift = pipeline::compare(&out, &placed.owned)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", out.display()))?;
+            drift.extend(
+                pipeline::compare_only(&placed.named)
+                    .map_err(|e| anyhow::anyhow!("reading the project's output folders: {e}"))?,
+            );
             if drift.is_empty() {
-                info!("{} generated files are up to date", files.len());
+                info!(
+                    "{} generated files are up to date",
+                    placed.owned.len() + placed.named.len()
+                );
                 Ok(0)
             } else {
                 for d in &drift {
@@ -459,6 +568,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         }
         Command::Lint { specs, format, fix } => {
+            let specs = default_specs(specs)?;
             if fix {
                 apply_fixes(&specs)?;
             }
@@ -512,6 +622,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             compat(&sides, &SideOptions { includes: include }, format)
         }
+        Command::Init { dir, name } => init(dir.as_deref(), name.as_deref()),
         Command::Schema => {
             outln!(
                 "{}",

@@ -6,7 +6,12 @@
 //! `name-prefix: page-`, whose trailing separator must survive
 //! (`PAGE_` + `SIZE`), and heck drops it as a word boundary.
 
-use heck::ToUpperCamelCase;
+use heck::{ToKebabCase, ToUpperCamelCase};
+
+/// `My_Driver` -> `my-driver`: a folder name as a spec name.
+pub fn kebab(name: &str) -> String {
+    name.to_kebab_case()
+}
 
 /// `bo-create` -> `BoCreate`.
 pub fn pascal(name: &str) -> String {

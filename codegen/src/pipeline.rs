@@ -153,6 +153,41 @@ pub fn compare(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Drift>
     Ok(drift)
 }
 
+/// [`compare`] for files at paths of their own (a project's named output
+/// folders, shared with other files): missing or changed only, never
+/// stale.
+pub fn compare_only(files: &[GeneratedFile]) -> io::Result<Vec<Drift>> {
+    let mut drift = Vec::new();
+    for f in files {
+        match std::fs::read(&f.path) {
+            Ok(bytes) if bytes == f.contents.as_bytes() => {}
+            Ok(_) => drift.push(Drift::Changed(f.path.clone())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                drift.push(Drift::Missing(f.path.clone()))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(drift)
+}
+
+/// Writes what [`compare_only`] finds missing or changed; removes nothing.
+pub fn write_only(files: &[GeneratedFile]) -> io::Result<Vec<Drift>> {
+    let drift = compare_only(files)?;
+    for f in files {
+        let touched = drift
+            .iter()
+            .any(|d| matches!(d, Drift::Missing(p) | Drift::Changed(p) if *p == f.path));
+        if touched {
+            if let Some(parent) = f.path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&f.path, &f.contents)?;
+        }
+    }
+    Ok(drift)
+}
+
 /// Writes files whose contents changed (so build tools do not rebuild
 /// needlessly) and removes stale ones; returns what it touched.
 pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Drift>> {

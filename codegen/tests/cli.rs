@@ -130,7 +130,9 @@ fn exit_codes() {
     );
     assert_eq!(uabi(&["lint", "no/such/spec.yaml"], &r).0, 2);
     assert_eq!(uabi(&["frobnicate"], &r).0, 2);
-    assert_eq!(uabi(&["lint"], &r).0, 2);
+    // Without spec arguments, lint takes the project's specs (here the
+    // repository's spec/), as generate and check do.
+    assert_eq!(uabi(&["lint"], &r).0, 0);
 }
 
 #[test]
@@ -464,4 +466,93 @@ fn lint_fix_restores_a_changed_since() {
     let (_, stdout, stderr) = uabi(&["lint", "--fix", "spec/softaccel.yaml"], &dir);
     assert!(stdout.contains("fixed: set `since: 2`"), "{stdout}{stderr}");
     assert_eq!(std::fs::read_to_string(&spec).unwrap(), text);
+}
+
+/// A new driver project from `uabi init` to an installed header, in a
+/// folder outside this repository, as the README's quick start shows it:
+/// every command finds `uabi.toml` from a folder below it, the C header
+/// goes where the project file says (and compiles there), a disabled
+/// output is not written, hand-written files beside the header survive,
+/// `check` sees drift, and `freeze` then `compat` work.
+#[test]
+fn a_project_from_init_to_an_installed_header() {
+    let dir = std::env::temp_dir().join(format!("uabi-project-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, stdout, stderr) = uabi(&["init", "--name", "my-drv"], &dir);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    for f in ["uabi.toml", "spec/my-drv.yaml", "ci/uabi-check.sh"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let (code, _, stderr) = uabi(&["init", "--name", "my-drv"], &dir);
+    assert_eq!(code, 2, "init never overwrites: {stderr}");
+
+    let (code, stdout, _) = uabi(&["lint"], &dir.join("spec"));
+    assert_eq!(code, 0, "the skeleton lints clean: {stdout}");
+    let toml = std::fs::read_to_string(dir.join("uabi.toml")).unwrap();
+    std::fs::write(
+        dir.join("uabi.toml"),
+        format!("{toml}\n[output.c]\ndir = \"include/uapi/drm\"\n\n[output.go]\nenabled = false\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("include/uapi/drm")).unwrap();
+    std::fs::write(dir.join("include/uapi/drm/other.h"), "/* hand-written */\n").unwrap();
+
+    let (code, stdout, stderr) = uabi(&["generate"], &dir.join("spec"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let header = dir.join("include/uapi/drm/my_drv.h");
+    assert!(header.is_file(), "{stdout}");
+    assert!(
+        dir.join("include/uapi/drm/other.h").is_file(),
+        "a hand-written file was removed"
+    );
+    assert!(
+        !dir.join("generated/my-drv/go").exists(),
+        "a disabled output was written"
+    );
+    assert!(dir.join("generated/my-drv/rust/uapi/Cargo.toml").is_file());
+    let consumer = dir.join("consumer.c");
+    std::fs::write(
+        &consumer,
+        "#include <my_drv.h>\nint main(void) { struct my_drv_get_version v = {0}; \
+         return (int)v.version + (MY_DRV_IOCTL_GET_VERSION != 0 ? 0 : 1); }\n",
+    )
+    .unwrap();
+    let cc = Command::new("gcc")
+        .args(["-std=c11", "-Wall", "-Werror", "-fsyntax-only", "-I"])
+        .arg(dir.join("include/uapi/drm"))
+        .arg(&consumer)
+        .output()
+        .unwrap();
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+
+    let (code, _, _) = uabi(&["check"], &dir);
+    assert_eq!(code, 0);
+    std::fs::write(&header, "/* edited */\n").unwrap();
+    let (code, stdout, _) = uabi(&["check"], &dir);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("include/uapi/drm/my_drv.h"), "{stdout}");
+    let (code, _, _) = uabi(&["generate"], &dir);
+    assert_eq!(code, 0);
+
+    let (code, stdout, stderr) = uabi(&["freeze", "spec/my-drv.yaml"], &dir);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, stderr) = uabi(&["compat"], &dir.join("include"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("my-drv"), "{stdout}");
+
+    // A broken project file says where.
+    std::fs::write(
+        dir.join("uabi.toml"),
+        "[project]\nname = \"x\"\nspecs = [\"../x.yaml\"]\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = uabi(&["check"], &dir);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("uabi.toml:3:10"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

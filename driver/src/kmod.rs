@@ -25,19 +25,19 @@ pub struct KernelModule {
 
 impl KernelModule {
     /// The loaded module, or why it cannot be used (not loaded, no device
-    /// node, debugfs not mounted).
+    /// node, debugfs not mounted). The module is `softaccel` (driver/kmod),
+    /// or the one UABI_KMOD_NAME names: `scripts/vm.sh --module rust` sets
+    /// it to `softaccel_rs` (driver/kmod-rs, the same parameters).
     pub fn find() -> io::Result<KernelModule> {
+        let name = std::env::var("UABI_KMOD_NAME").unwrap_or_else(|_| "softaccel".to_owned());
         let m = KernelModule {
             device: PathBuf::from(DEVICE),
-            params: PathBuf::from("/sys/module/softaccel/parameters"),
+            params: PathBuf::from(format!("/sys/module/{name}/parameters")),
             counters: PathBuf::from("/sys/kernel/debug/softaccel/counters"),
         };
         for (path, what) in [
             (&m.device, "the device node"),
-            (
-                &m.params,
-                "the module's parameters (is softaccel.ko loaded?)",
-            ),
+            (&m.params, "the module's parameters (is the module loaded?)"),
             (&m.counters, "the module's counters (is debugfs mounted?)"),
         ] {
             if !path.exists() {

@@ -120,6 +120,45 @@ pub fn copy_in_sized<T: FromBytes + IntoBytes + KnownLayout + Immutable>(
     Ok(v)
 }
 
+/// [`copy_in_sized`] for a struct with implicit padding (existing ABI:
+/// ivpu's submit on x86_64), which cannot be viewed as bytes: the caller's
+/// bytes go through a buffer of the struct's `N` bytes (its size), the
+/// padding zero, and the value is read from it.
+pub fn copy_in_sized_via<T: FromBytes + KnownLayout + Immutable, const N: usize>(
+    mem: &dyn UserMem,
+    addr: u64,
+    user_size: usize,
+    kernel_size: usize,
+    copy_in: bool,
+    ext: Extension,
+) -> Result<T, Errno> {
+    let buf: [u8; N] = copy_in_sized(mem, addr, user_size, kernel_size.min(N), copy_in, ext)?;
+    T::read_from_bytes(&buf[..core::mem::size_of::<T>().min(N)]).map_err(|_| Errno::EINVAL)
+}
+
+/// [`copy_out_sized`] of a padded struct's bytes (`to_bytes`), writing
+/// only the `ranges` (offset, length) its members cover, within what both
+/// sides know: the caller's padding bytes are left as the caller wrote
+/// them, as a C driver's copy back of the buffer it read leaves them.
+pub fn copy_out_ranges(
+    mem: &dyn UserMem,
+    addr: u64,
+    user_size: usize,
+    kernel_size: usize,
+    bytes: &[u8],
+    ranges: &[(usize, usize)],
+) -> Result<(), Errno> {
+    let n = user_size.min(kernel_size).min(bytes.len());
+    for &(at, len) in ranges {
+        let end = at.saturating_add(len).min(n);
+        if at < end {
+            let dst = addr.checked_add(at as u64).ok_or(Errno::EFAULT)?;
+            mem.write(dst, &bytes[at..end])?;
+        }
+    }
+    Ok(())
+}
+
 /// Copies `v` back to the caller: as many bytes as both sides know.
 pub fn copy_out<T: IntoBytes + Immutable>(
     mem: &dyn UserMem,

@@ -233,7 +233,12 @@ pub fn default_label(path: &Path) -> String {
     let Ok(abs) = path.canonicalize() else {
         return normalize(path);
     };
-    let repo = abs.ancestors().skip(1).find(|d| d.join(".git").exists());
+    // The nearest repository or uabi project above the file: the same
+    // label from whatever folder the command runs in.
+    let repo = abs
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join(".git").exists() || d.join(crate::project::FILE_NAME).is_file());
     let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
     let root = repo
         .map(Path::to_path_buf)

@@ -56,13 +56,23 @@ pub mod error {
                 $(pub const $name: Error = Error(-$v);)*
             };
         }
+        // Only those 6.12 declares: no EOPNOTSUPP, EOVERFLOW, EMSGSIZE,
+        // ETIMEDOUT or ECANCELED (those are built from `bindings`).
         codes! {
             EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, E2BIG = 7, EBADF = 9, EAGAIN = 11,
             ENOMEM = 12, EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17, ENODEV = 19,
-            EINVAL = 22, ENOSPC = 28, ERANGE = 34, ENOTTY = 25, EMSGSIZE = 90,
-            EOPNOTSUPP = 95, EOVERFLOW = 75, ETIMEDOUT = 110, ECANCELED = 125,
+            EINVAL = 22, ENOSPC = 28, ERANGE = 34, ENOTTY = 25,
         }
     }
+}
+
+pub mod bindings {
+    //! `kernel::bindings`: the errno numbers bindgen gives (asm-generic).
+    pub const EMSGSIZE: u32 = 90;
+    pub const EOPNOTSUPP: u32 = 95;
+    pub const EOVERFLOW: u32 = 75;
+    pub const ETIMEDOUT: u32 = 110;
+    pub const ECANCELED: u32 = 125;
 }
 
 pub mod types {

@@ -355,13 +355,15 @@ impl Gen<'_> {
         if self.flavour == Flavour::Linux {
             args.remove(0);
         }
+        // A padded struct (existing ABI) is read from a buffer of its bytes.
+        let copy_in_fn = if self.flavour == Flavour::Hosted && self.padded(arg_name) {
+            w.line(format!("const N: usize = {ty}::SIZE;"));
+            format!("{}::copy_in_sized_via::<_, N>", self.rt())
+        } else {
+            format!("{}::copy_in_sized", self.rt())
+        };
         let lines = layout::choose_rhs(w.indent(), &format!("let mut arg: {ty} ="), |at, lead| {
-            layout::call(
-                at,
-                &format!("{lead}{}::copy_in_sized", self.rt()),
-                &args,
-                "?;",
-            )
+            layout::call(at, &format!("{lead}{copy_in_fn}"), &args, "?;")
         });
         put(w, lines);
         // Members newer than the driver's revision were not in its struct:
@@ -400,17 +402,38 @@ impl Gen<'_> {
         ));
     }
 
-    /// `copy_out` for the argument struct `id`.
-    pub(super) fn copy_out_arg(&self, w: &mut RustWriter, id: &StructId) {
+    /// Whether struct `id` has implicit padding (existing ABI), so that it
+    /// is copied through its bytes rather than viewed as them.
+    fn padded(&self, id: &StructId) -> bool {
         let uapi = crate::backend::rust::uapi::Gen {
             model: self.model,
             flavour: self.flavour,
         };
-        if self.flavour == Flavour::Linux && !uapi.padding_free(self.model.struct_(id)) {
+        !uapi.padding_free(self.model.struct_(id))
+    }
+
+    /// `copy_out` for the argument struct `id`.
+    pub(super) fn copy_out_arg(&self, w: &mut RustWriter, id: &StructId) {
+        if self.padded(id) {
             w.line(format!(
-                "{}::copy_out_sized(addr, ioc.size as usize, size, &arg.to_bytes())?;",
-                self.rt()
+                "let ranges = {}::member_ranges();",
+                self.struct_ty(id)
             ));
+            let mut args: Vec<String> = ["mem", "addr", "ioc.size as usize", "size"]
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+            if self.flavour == Flavour::Linux {
+                args.remove(0);
+            }
+            args.extend(["&arg.to_bytes()".to_string(), "&ranges".to_string()]);
+            let lines = layout::call(
+                w.indent(),
+                &format!("{}::copy_out_ranges", self.rt()),
+                &args,
+                "?;",
+            );
+            put(w, lines);
         } else {
             self.copy_out(w);
         }

@@ -269,11 +269,15 @@ impl Gen<'_> {
         paras.join("\n")
     }
 
-    /// `Err` value `name` (`EINVAL`, ...) as the flavour spells it.
+    /// `Err` value `name` (`EINVAL`, ...) as the flavour spells it. Linux
+    /// 6.12's `kernel::error::code` names only some errnos (no
+    /// `EOPNOTSUPP`, `EOVERFLOW`, `EMSGSIZE`, ...): the others are built
+    /// from bindgen's number.
     fn errno(&self, name: &str) -> String {
         match self.flavour {
             Flavour::Hosted => format!("Errno::{name}"),
-            Flavour::Linux => format!("code::{name}"),
+            Flavour::Linux if LINUX_6_12_CODES.contains(&name) => format!("code::{name}"),
+            Flavour::Linux => format!("Error::from_errno(-(kernel::bindings::{name} as i32))"),
         }
     }
 
@@ -526,3 +530,12 @@ impl Gen<'_> {
         format!("{}_revision", names::snake(&self.model.name))
     }
 }
+
+/// The errnos Linux 6.12's `kernel::error::code` declares (`declare_err!` in
+/// rust/kernel/error.rs), of those the generated code returns.
+const LINUX_6_12_CODES: &[&str] = &[
+    "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD",
+    "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV", "ENODEV",
+    "ENOTDIR", "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC",
+    "ESPIPE", "EROFS", "EMLINK", "EPIPE", "EDOM", "ERANGE",
+];

@@ -74,8 +74,11 @@ pub mod ioc {
         pub copy_in: bool,
         /// `_IOC_READ`: the kernel copies data back out.
         pub copy_out: bool,
+        /// `_IOC_TYPE`: the spec's ioctl magic.
         pub magic: u8,
+        /// `_IOC_NR`: the ioctl's number.
         pub nr: u8,
+        /// `_IOC_SIZE`: the argument's size as the caller's build saw it.
         pub size: u32,
     }
 
@@ -265,6 +268,28 @@ pub fn copy_out_sized<T: AsBytes>(
     let bytes = as_bytes(v);
     let n = user_size.min(kernel_size).min(bytes.len());
     write_user(addr, &bytes[..n])
+}
+
+/// [`copy_out_sized`] of a padded struct's bytes (`to_bytes`), writing
+/// only the `ranges` (offset, length) its members cover: the caller's
+/// padding bytes stay as the caller wrote them, as a C driver's copy back
+/// of the buffer it read leaves them.
+pub fn copy_out_ranges(
+    addr: u64,
+    user_size: usize,
+    kernel_size: usize,
+    bytes: &[u8],
+    ranges: &[(usize, usize)],
+) -> Result<(), Error> {
+    let n = user_size.min(kernel_size).min(bytes.len());
+    for &(at, len) in ranges {
+        let end = at.saturating_add(len).min(n);
+        if at < end {
+            let dst = addr.checked_add(at as u64).ok_or(code::EFAULT)?;
+            write_user(dst, &bytes[at..end])?;
+        }
+    }
+    Ok(())
 }
 
 /// Validation for elements that need none (plain integers).
@@ -493,10 +518,11 @@ impl<T: AsBytes> OutArray<T> {
         self.filled.len()
     }
 
-    /// Appends an element: `EOVERFLOW` when the caller's array is full.
+    /// Appends an element: `EOVERFLOW` when the caller's array is full
+    /// (Linux 6.12's `code` has no `EOVERFLOW`: built from its number).
     pub fn push(&mut self, v: T) -> Result<(), Error> {
         if self.filled.len() >= self.len {
-            return Err(code::EOVERFLOW);
+            return Err(Error::from_errno(-(kernel::bindings::EOVERFLOW as i32)));
         }
         self.filled.push(v, GFP_KERNEL)?;
         Ok(())

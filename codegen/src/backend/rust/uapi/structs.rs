@@ -5,7 +5,7 @@
 use super::text::cfg;
 use super::{Gen, since_text};
 use crate::backend::rust::items::{field, struct_lit};
-use crate::backend::rust::layout::assign_macro;
+use crate::backend::rust::layout::{assign, assign_macro};
 use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
 use crate::backend::rust::{Flavour, RustScalar};
 use crate::model::{MemberKind, Struct};
@@ -51,7 +51,7 @@ impl Gen<'_> {
             cfg(w, &preds);
             w.line(format!("pub const SIZE: usize = {size};"));
         }
-        if self.flavour == Flavour::Linux && !self.padding_free(s) {
+        if !self.padding_free(s) {
             self.write_to_bytes(w, s);
         }
         w.line("/// Every member zero: the value `Default` returns, usable in const context.");
@@ -121,8 +121,8 @@ impl Gen<'_> {
         }
     }
 
-    /// The kernel flavour's `to_bytes` of a struct with implicit padding
-    /// (which cannot be `AsBytes`: its padding is uninitialised): each
+    /// The `to_bytes` of a struct with implicit padding (which cannot be
+    /// `AsBytes`/`IntoBytes`: its padding is uninitialised): each
     /// member's bytes at its offset on the target being built, the padding
     /// zero, as copy-out needs them.
     fn write_to_bytes(&self, w: &mut RustWriter, s: &Struct) {
@@ -151,11 +151,33 @@ impl Gen<'_> {
                 w.line(format!("let m = self.{f}.to_bytes();"));
                 w.line("b[at..at + m.len()].copy_from_slice(&m);");
             } else {
-                w.line(format!("let m = crate::uabi_rt::as_bytes(&self.{f});"));
+                w.line(match self.flavour {
+                    Flavour::Hosted => {
+                        format!("let m = ::zerocopy::IntoBytes::as_bytes(&self.{f});")
+                    }
+                    Flavour::Linux => format!("let m = crate::uabi_rt::as_bytes(&self.{f});"),
+                });
                 w.line("b[at..at + m.len()].copy_from_slice(m);");
             }
         }
         w.line("b");
+        w.close("");
+        // Where the members are: copy-out writes only these bytes, so the
+        // caller's padding bytes stay the caller's (as drm_ioctl's copy
+        // back of its own buffer leaves them).
+        w.line("/// The byte ranges of the members (offset, length): everything but the padding.");
+        w.open(format!(
+            "pub fn member_ranges() -> [(usize, usize); {}]",
+            s.members.len()
+        ));
+        w.line("let z = Self::ZERO;");
+        w.line(format!("let mut r = [(0, 0); {}];", s.members.len()));
+        for (i, mem) in s.members.iter().enumerate() {
+            let f = snake_ident(&mem.name);
+            assign(w, &format!("r[{i}].0"), &format!("::core::mem::offset_of!(Self, {f})"));
+            assign(w, &format!("r[{i}].1"), &format!("::core::mem::size_of_val(&z.{f})"));
+        }
+        w.line("r");
         w.close("");
     }
 

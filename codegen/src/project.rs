@@ -1,0 +1,456 @@
+//! The project file, `uabi.toml` (in the spirit of buf.gen.yaml): which
+//! specs a driver project has, and for each output whether it is
+//! generated and where it goes. `generate`, `check`, `lint`, `compat` and
+//! `doc` find it from any folder below it; without one, the repository
+//! defaults hold (every spec under `spec/`, output under `generated/`).
+//!
+//! ```toml
+//! [project]
+//! name = "mydrv"
+//! specs = ["spec/mydrv.yaml"]
+//! out = "generated"            # default folder of every output
+//!
+//! [output.c]                   # the C uapi header
+//! dir = "include/uapi/drm"     # put it where the kernel tree wants it
+//! [output.go]
+//! enabled = false
+//! ```
+//!
+//! Output names: `c`, `c-kernel`, `rust-uapi`, `rust-kernel`, `rust-user`,
+//! `rust-linux`, `python`, `go`, `syz`. An output without `dir` goes to
+//! `<out>/<spec>/<its folder>/` as it always did; with `dir`, its files go
+//! there directly (`<dir>/softaccel.h`), and `uabi generate` never removes
+//! a file it did not write in such a folder, which it may share with
+//! hand-written files.
+//!
+//! Parsing is I/O-free: text in, a [`Project`] or an error with file,
+//! line and column out. Paths are relative to the project file's folder.
+
+use crate::backend::GeneratedFile;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+/// The project file's name.
+pub const FILE_NAME: &str = "uabi.toml";
+
+/// Where an output's files come from in the generated tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OutputKind {
+    C,
+    CKernel,
+    RustUapi,
+    RustKernel,
+    RustUser,
+    RustLinux,
+    Python,
+    Go,
+    Syz,
+}
+
+impl OutputKind {
+    pub const ALL: [OutputKind; 9] = [
+        OutputKind::C,
+        OutputKind::CKernel,
+        OutputKind::RustUapi,
+        OutputKind::RustKernel,
+        OutputKind::RustUser,
+        OutputKind::RustLinux,
+        OutputKind::Python,
+        OutputKind::Go,
+        OutputKind::Syz,
+    ];
+
+    /// The name in `[output.<name>]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputKind::C => "c",
+            OutputKind::CKernel => "c-kernel",
+            OutputKind::RustUapi => "rust-uapi",
+            OutputKind::RustKernel => "rust-kernel",
+            OutputKind::RustUser => "rust-user",
+            OutputKind::RustLinux => "rust-linux",
+            OutputKind::Python => "python",
+            OutputKind::Go => "go",
+            OutputKind::Syz => "syz",
+        }
+    }
+
+    /// The output's folder under `<out>/<spec>/`.
+    pub fn folder(self) -> &'static [&'static str] {
+        match self {
+            OutputKind::C => &["c"],
+            OutputKind::CKernel => &["c", "kernel"],
+            OutputKind::RustUapi => &["rust", "uapi"],
+            OutputKind::RustKernel => &["rust", "kernel"],
+            OutputKind::RustUser => &["rust", "user"],
+            OutputKind::RustLinux => &["rust", "linux"],
+            OutputKind::Python => &["python"],
+            OutputKind::Go => &["go"],
+            OutputKind::Syz => &["syz"],
+        }
+    }
+
+    /// The output a generated file (`<spec>/<folder>/...`) belongs to,
+    /// and its path inside that folder.
+    pub fn of(path: &Path) -> Option<(OutputKind, PathBuf)> {
+        let parts: Vec<&str> = path
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(s) => s.to_str(),
+                _ => None,
+            })
+            .collect();
+        // The longest folder first: `c/kernel` before `c`.
+        let mut kinds = OutputKind::ALL;
+        kinds.sort_by_key(|k| std::cmp::Reverse(k.folder().len()));
+        kinds.into_iter().find_map(|k| {
+            let f = k.folder();
+            let rest = parts.get(1..)?;
+            (rest.len() > f.len() && rest[..f.len()] == *f)
+                .then(|| (k, rest[f.len()..].iter().collect::<PathBuf>()))
+        })
+    }
+}
+
+/// One output's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub enabled: bool,
+    /// Where its files go, if not `<out>/<spec>/<folder>/`.
+    pub dir: Option<PathBuf>,
+}
+
+/// A parsed project file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// The folder holding the project file; every path is under it.
+    pub root: PathBuf,
+    pub name: String,
+    pub specs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub outputs: BTreeMap<OutputKind, Output>,
+}
+
+/// A project file that cannot be used, with where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{col}: {message}\n  = hint: {hint}")]
+pub struct ProjectError {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    project: RawProject,
+    #[serde(default)]
+    output: BTreeMap<String, toml::Spanned<RawOutput>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    name: String,
+    specs: Vec<toml::Spanned<String>>,
+    out: Option<toml::Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    enabled: Option<bool>,
+    dir: Option<toml::Spanned<String>>,
+}
+
+/// Line and column (1-based) of a byte offset.
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
+    (line, col)
+}
+
+impl Project {
+    /// Parses the text of `file` (a project file in folder `root`).
+    pub fn parse(text: &str, file: &str, root: &Path) -> Result<Project, ProjectError> {
+        let err = |at: usize, message: String, hint: &str| {
+            let (line, col) = line_col(text, at);
+            ProjectError {
+                file: file.to_string(),
+                line,
+                col,
+                message,
+                hint: hint.to_string(),
+            }
+        };
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            err(
+                e.span().map_or(0, |s| s.start),
+                e.message().to_string(),
+                "see `uabi init` for a project file that works, and the README's \"Project file\"",
+            )
+        })?;
+        // A path must stay inside the project: generate writes there.
+        let inside = |s: &toml::Spanned<String>| -> Result<PathBuf, ProjectError> {
+            let p = Path::new(s.get_ref());
+            let escapes = p.is_absolute()
+                || p.components()
+                    .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)));
+            if escapes || s.get_ref().is_empty() {
+                return Err(err(
+                    s.span().start,
+                    format!("`{}` is not a path inside the project", s.get_ref()),
+                    "write a relative path below the folder of uabi.toml",
+                ));
+            }
+            Ok(root.join(p))
+        };
+        if raw.project.specs.is_empty() {
+            return Err(err(
+                0,
+                "`specs` lists no spec".into(),
+                "name the project's spec files: specs = [\"spec/<name>.yaml\"]",
+            ));
+        }
+        let specs = raw
+            .project
+            .specs
+            .iter()
+            .map(inside)
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = match &raw.project.out {
+            Some(o) => inside(o)?,
+            None => root.join("generated"),
+        };
+        let mut outputs: BTreeMap<OutputKind, Output> = OutputKind::ALL
+            .iter()
+            .map(|&k| {
+                (
+                    k,
+                    Output {
+                        enabled: true,
+                        dir: None,
+                    },
+                )
+            })
+            .collect();
+        for (name, o) in &raw.output {
+            let Some(kind) = OutputKind::ALL.iter().find(|k| k.name() == name) else {
+                let names: Vec<&str> = OutputKind::ALL.iter().map(|k| k.name()).collect();
+                return Err(err(
+                    o.span().start,
+                    format!("unknown output `{name}`"),
+                    &format!("outputs are: {}", names.join(", ")),
+                ));
+            };
+            let v = o.get_ref();
+            let entry = outputs
+                .get_mut(kind)
+                .ok_or_else(|| err(o.span().start, format!("unknown output `{name}`"), ""))?;
+            entry.enabled = v.enabled.unwrap_or(true);
+            if let Some(d) = &v.dir {
+                entry.dir = Some(inside(d)?);
+            }
+        }
+        Ok(Project {
+            root: root.to_path_buf(),
+            name: raw.project.name,
+            specs,
+            out,
+            outputs,
+        })
+    }
+
+    /// Where each generated file goes, and whether it lies in the output
+    /// tree `uabi generate` owns (where stale files are removed) or in a
+    /// folder the project named (where nothing else is touched). Files of
+    /// disabled outputs are left out.
+    pub fn place(&self, files: Vec<GeneratedFile>) -> Placed {
+        let mut placed = Placed::default();
+        for f in files {
+            match OutputKind::of(&f.path) {
+                Some((kind, rest)) => {
+                    let o = &self.outputs[&kind];
+                    if !o.enabled {
+                        continue;
+                    }
+                    match &o.dir {
+                        Some(dir) => placed.named.push(GeneratedFile {
+                            path: dir.join(rest),
+                            contents: f.contents,
+                        }),
+                        None => placed.owned.push(f),
+                    }
+                }
+                None => placed.owned.push(f),
+            }
+        }
+        placed
+    }
+}
+
+/// Generated files split by who owns their folder (see [`Project::place`]).
+#[derive(Debug, Default)]
+pub struct Placed {
+    /// Paths relative to the project's `out`.
+    pub owned: Vec<GeneratedFile>,
+    /// Paths under folders the project named (absolute when its root is).
+    pub named: Vec<GeneratedFile>,
+}
+
+/// The files `uabi init` writes for a project whose spec is `name`:
+/// the project file, a spec skeleton that lints clean (one ioctl to grow
+/// from, every key explained), and the CI step.
+pub fn scaffold(name: &str) -> Vec<(PathBuf, String)> {
+    let project = format!(
+        "# The uabi project file: the specs of this driver and where each output goes.\n\
+         # `uabi generate`, `check`, `lint`, `compat` and `doc` find it from any folder\n\
+         # below this one.\n\
+         [project]\n\
+         name = \"{name}\"\n\
+         specs = [\"spec/{name}.yaml\"]\n\
+         # Every output goes under out/<spec>/ unless an [output.<name>] says otherwise.\n\
+         out = \"generated\"\n\
+         \n\
+         # Outputs: c, c-kernel, rust-uapi, rust-kernel, rust-user, rust-linux,\n\
+         # python, go, syz. Each can be turned off or put elsewhere, e.g. the\n\
+         # uapi header into a kernel tree's include/uapi/drm:\n\
+         #\n\
+         # [output.c]\n\
+         # dir = \"include/uapi/drm\"\n\
+         #\n\
+         # [output.go]\n\
+         # enabled = false\n"
+    );
+    let upper = crate::names::upper(name);
+    let spec = format!(
+        "# {name}: the user/kernel ABI of the {name} accelerator driver.\n\
+         # `uabi lint` checks it; `uabi generate` writes the C header, the kernel side and\n\
+         # every binding; `uabi freeze spec/{name}.yaml` records a revision once it ships,\n\
+         # and `uabi compat` then refuses any change that would break it.\n\
+         name: {name}\n\
+         # Bump for every change to the ABI; give new items `since: <revision>`.\n\
+         revision: 1\n\
+         doc: >-\n  \
+         What the device is and what userspace does with it.\n\
+         ioctl:\n  \
+         # The _IOC type byte of every command: take one that is free in the kernel's\n  \
+         # Documentation/userspace-api/ioctl/ioctl-number.rst.\n  \
+         magic: 0xb7\n\
+         \n\
+         definitions:\n  \
+         - name: get-version\n    \
+         type: struct\n    \
+         doc: Argument of GET_VERSION.\n    \
+         members:\n      \
+         - name: version\n        \
+         type: u32\n        \
+         # out: the kernel writes it; in members are validated before any handler runs.\n        \
+         access: out\n        \
+         doc: The firmware version.\n      \
+         # Every byte is a member: holes are explicit pads, checked to be zero.\n      \
+         - {{ name: pad0, type: pad, len: 4 }}\n\
+         \n\
+         ioctls:\n  \
+         - name: get-version\n    \
+         # {upper}_IOCTL_GET_VERSION; device ioctls use nr 0x40..0x9f.\n    \
+         nr: 0x40\n    \
+         dir: inout\n    \
+         arg: get-version\n    \
+         # How a caller struct of another size is treated: zero-extend (drm_ioctl)\n    \
+         # or strict (a longer one's extra bytes must be zero, else E2BIG).\n    \
+         extension: strict\n    \
+         doc: Report the firmware version.\n    \
+         errors:\n      \
+         - {{ errno: EFAULT, doc: The argument could not be read or written. }}\n"
+    );
+    let ci = "#!/bin/sh\n\
+              # CI step of a uabi project: the generated files are fresh, and no change\n\
+              # breaks a frozen revision.\n\
+              set -eu\n\
+              cd \"$(dirname \"$0\")/..\"\n\
+              uabi check\n\
+              uabi compat\n"
+        .to_string();
+    vec![
+        (PathBuf::from(FILE_NAME), project),
+        (PathBuf::from(format!("spec/{name}.yaml")), spec),
+        (PathBuf::from("ci/uabi-check.sh"), ci),
+    ]
+}
+
+/// The nearest project file at or above `start`.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Project, ProjectError> {
+        Project::parse(text, "uabi.toml", Path::new("/p"))
+    }
+
+    #[test]
+    fn a_minimal_file_takes_the_defaults() {
+        let p = parse("[project]\nname = \"x\"\nspecs = [\"spec/x.yaml\"]\n").unwrap();
+        assert_eq!(p.specs, vec![PathBuf::from("/p/spec/x.yaml")]);
+        assert_eq!(p.out, PathBuf::from("/p/generated"));
+        assert!(p.outputs.values().all(|o| o.enabled && o.dir.is_none()));
+    }
+
+    #[test]
+    fn outputs_are_placed_where_the_file_says() {
+        let p = parse(
+            "[project]\nname = \"x\"\nspecs = [\"x.yaml\"]\n\
+             [output.c]\ndir = \"include/uapi/drm\"\n[output.go]\nenabled = false\n",
+        )
+        .unwrap();
+        let f = |path: &str| GeneratedFile {
+            path: PathBuf::from(path),
+            contents: String::new(),
+        };
+        let placed = p.place(vec![
+            f("x/c/x.h"),
+            f("x/c/kernel/x_kernel.c"),
+            f("x/go/uapi.go"),
+            f("x/rust/uapi/src/lib.rs"),
+        ]);
+        let named: Vec<PathBuf> = placed.named.iter().map(|f| f.path.clone()).collect();
+        let owned: Vec<PathBuf> = placed.owned.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(named, vec![PathBuf::from("/p/include/uapi/drm/x.h")]);
+        assert_eq!(
+            owned,
+            vec![
+                PathBuf::from("x/c/kernel/x_kernel.c"),
+                PathBuf::from("x/rust/uapi/src/lib.rs")
+            ]
+        );
+    }
+
+    #[test]
+    fn mistakes_say_where() {
+        let e =
+            parse("[project]\nname = \"x\"\nspecs = [\"x.yaml\"]\n[output.cobol]\n").unwrap_err();
+        assert_eq!((e.line, e.col), (4, 1), "{e}");
+        assert!(e.message.contains("unknown output `cobol`"), "{e}");
+        let e = parse("[project]\nname = \"x\"\nspecs = [\"../x.yaml\"]\n").unwrap_err();
+        assert_eq!((e.line, e.col), (3, 10), "{e}");
+        let e = parse("[project]\nnme = \"x\"\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("unknown field"), "{e}");
+        let e = parse("[project\n").unwrap_err();
+        assert_eq!(e.line, 1, "{e}");
+    }
+}
