@@ -277,3 +277,64 @@ pub fn specs_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
     specs.sort();
     Ok(specs)
 }
+
+/// Why [`install_headers`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error(transparent)]
+    Render(#[from] backend::RenderError),
+    /// The include folder must stay below `<out>/include`.
+    #[error("include folder `{0}`: give a relative path of plain names, such as `drm`")]
+    BadDir(String),
+    /// A header would include one that is not installed with it.
+    #[error("spec `{spec}` includes `{include}`, which is not among the specs installed")]
+    MissingInclude { spec: String, include: String },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// `make headers_install` for the uapi headers of `models`: writes
+/// `<out>/include/<dir>/<header>` for each, every one including the
+/// others as `<dir/header>`, so a consumer compiles with `-I
+/// <out>/include` alone. Other files under `out` are left alone (unlike
+/// [`write`], nothing is removed: `out` may be a tree that holds other
+/// headers). Returns the paths written.
+pub fn install_headers(
+    out: &Path,
+    models: &[&Model],
+    dir: &str,
+) -> Result<Vec<PathBuf>, InstallError> {
+    let plain = |c: std::path::Component<'_>| matches!(c, std::path::Component::Normal(_));
+    if dir.is_empty() || !Path::new(dir).components().all(plain) {
+        return Err(InstallError::BadDir(dir.to_string()));
+    }
+    for m in models {
+        for inc in &m.includes {
+            if !models.iter().any(|o| o.name == inc.name) {
+                return Err(InstallError::MissingInclude {
+                    spec: m.name.clone(),
+                    include: inc.name.clone(),
+                });
+            }
+        }
+    }
+    let files = backend::c::headers_install(models, dir)?;
+    let mut written = Vec::new();
+    for f in files {
+        let path = out.join(&f.path);
+        let io = |source| InstallError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(&path, &f.contents).map_err(io)?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -6,10 +6,13 @@
 use crate::model::Model;
 use std::path::PathBuf;
 
+pub use options::{DEFAULT_GO_MODULE_PREFIX, OutputOptions, RustRuntime};
+
 pub mod c;
 pub mod c_kernel;
 pub mod doc;
 pub mod go;
+mod options;
 pub mod python;
 pub mod rust;
 mod shared;
@@ -71,38 +74,56 @@ pub fn banner_lines(model: &Model) -> [String; 2] {
     ]
 }
 
-type Backend = fn(&Model) -> Result<Vec<GeneratedFile>, RenderError>;
+type Backend = fn(&Model, &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of
-/// [`render_models`] finish close together.
+/// [`render_models_with`] finish close together.
 const BACKENDS: [Backend; 9] = [
-    rust::kernel::render,
-    rust::linux::render,
-    rust::uapi::render,
-    rust::user::render,
-    c::render,
-    c_kernel::render,
-    go::render,
-    python::render,
-    syz::render,
+    rust::kernel::render_with,
+    |m, _| rust::linux::render(m),
+    rust::uapi::render_with,
+    rust::user::render_with,
+    c::render_with,
+    |m, _| c_kernel::render(m),
+    go::render_with,
+    python::render_with,
+    |m, _| syz::render(m),
 ];
 
-/// Every backend's output for one spec, in a stable order.
+/// Every backend's output for one spec, in a stable order, named as in
+/// this repository's `generated/` folder.
 pub fn render_all(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
-    render_models(&[model])
+    render_all_with(model, &OutputOptions::default())
 }
 
-/// Every backend's output for each spec, sorted by path.
+/// Every backend's output for one spec, named by `opts`.
+pub fn render_all_with(
+    model: &Model,
+    opts: &OutputOptions,
+) -> Result<Vec<GeneratedFile>, RenderError> {
+    render_models_with(&[model], opts)
+}
+
+/// Every backend's output for each spec, sorted by path, named as in
+/// this repository's `generated/` folder.
+pub fn render_models(models: &[&Model]) -> Result<Vec<GeneratedFile>, RenderError> {
+    render_models_with(models, &OutputOptions::default())
+}
+
+/// Every backend's output for each spec, sorted by path, named by `opts`.
 ///
 /// Each (spec, backend) pair is independent, so they run on the
 /// machine's cores; the sort keeps the output order deterministic (a
 /// spec's files are all under its own folder).
-pub fn render_models(models: &[&Model]) -> Result<Vec<GeneratedFile>, RenderError> {
+pub fn render_models_with(
+    models: &[&Model],
+    opts: &OutputOptions,
+) -> Result<Vec<GeneratedFile>, RenderError> {
     let jobs: Vec<(&Model, Backend)> = models
         .iter()
         .flat_map(|m| BACKENDS.iter().map(move |b| (*m, *b)))
         .collect();
-    let results = crate::parallel::map(&jobs, |(m, render)| render(m));
+    let results = crate::parallel::map(&jobs, |(m, render)| render(m, opts));
     let mut files = Vec::new();
     for (r, (m, _)) in results.into_iter().zip(&jobs) {
         let rendered = r.unwrap_or_else(|_| {

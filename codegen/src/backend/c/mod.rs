@@ -19,7 +19,7 @@ pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS a
 pub use names::*;
 pub use rings::ring_names;
 
-use crate::backend::{GeneratedFile, banner_lines};
+use crate::backend::{GeneratedFile, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
@@ -41,11 +41,54 @@ const WIDTH: usize = 80;
 /// Renders the uapi header of `model`. Included specs get their own
 /// header from their own `render` call; this one `#include`s them.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
-    let contents = render_template(model, "C header", &HeaderView::new(model)?)?;
+    render_with(model, &OutputOptions::default())
+}
+
+/// [`render`], with included headers named as `opts.c_include_dir` says.
+pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
+    let view = HeaderView::new(model, opts.c_include_dir.as_deref())?;
+    let contents = render_template(model, "C header", &view)?;
     Ok(vec![GeneratedFile {
         path: header_path(model),
         contents,
     }])
+}
+
+/// How one header names drm.h: beside it, as the kernel's own DRM
+/// headers do, when it is generated beside it (the `generated/` tree, or
+/// installed in `drm/`); as `<drm/drm.h>` from any other folder.
+fn drm_include(include_dir: Option<&str>) -> String {
+    match include_dir {
+        None | Some("drm") => "\"drm.h\"".to_string(),
+        Some(_) => "<drm/drm.h>".to_string(),
+    }
+}
+
+/// How one header names an included spec's header `header`: relative
+/// to its own place in `generated/`, or as `<dir/header>` when installed.
+fn include_line(include_dir: Option<&str>, spec: &str, header: &str) -> String {
+    match include_dir {
+        None => format!("\"../../{spec}/c/{header}\""),
+        Some(dir) => format!("<{dir}/{header}>"),
+    }
+}
+
+/// The uapi headers of `models` as `make headers_install` lays them out:
+/// `include/<dir>/<header>`, each including the others as
+/// `<dir/header>`, so that `-I <out>/include` alone compiles a consumer.
+/// Every model's includes must be among `models` for the tree to be
+/// complete (`pipeline::load_and_lint` brings them in).
+pub fn headers_install(models: &[&Model], dir: &str) -> Result<Vec<GeneratedFile>, RenderError> {
+    let mut files = Vec::new();
+    for model in models {
+        let view = HeaderView::new(model, Some(dir))?;
+        files.push(GeneratedFile {
+            path: PathBuf::from("include").join(dir).join(&model.uapi_header),
+            contents: render_template(model, "C header", &view)?,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// Where [`render`] puts the header, relative to the output folder.
@@ -108,10 +151,10 @@ struct HeaderView {
     /// Banner text lines (inside a comment).
     banner: Vec<String>,
     guard: String,
-    /// Whether the header includes drm.h for its ioctl macros, as DRM
-    /// drivers' headers do, instead of <linux/ioctl.h>.
-    drm: bool,
-    /// Paths of the included specs' headers, relative to this one.
+    /// How the header includes drm.h for its ioctl macros, as DRM
+    /// drivers' headers do, instead of <linux/ioctl.h> (None: not DRM).
+    drm: Option<String>,
+    /// The included specs' headers, with their quotes or angle brackets.
     includes: Vec<String>,
     /// A flexible array member says `__counted_by`: the header includes
     /// `<linux/stddef.h>`, as amdxdna's does, and defines it empty where
@@ -187,7 +230,7 @@ struct Assert {
 }
 
 impl HeaderView {
-    fn new(model: &Model) -> Result<HeaderView, RenderError> {
+    fn new(model: &Model, include_dir: Option<&str>) -> Result<HeaderView, RenderError> {
         let mut items = Vec::new();
         for item in &model.definition_order {
             match *item {
@@ -223,11 +266,12 @@ impl HeaderView {
             license: model.license.clone(),
             banner: banner_lines(model).iter().map(|l| sanitize(l)).collect(),
             guard: guard(&model.uapi_header),
-            drm: matches!(model.ioctl_style, IoctlStyle::Drm { .. }),
+            drm: matches!(model.ioctl_style, IoctlStyle::Drm { .. })
+                .then(|| drm_include(include_dir)),
             includes: model
                 .includes
                 .iter()
-                .map(|inc| format!("../../{}/c/{}", inc.name, inc.uapi_header))
+                .map(|inc| include_line(include_dir, &inc.name, &inc.uapi_header))
                 .collect(),
             counted_by: model
                 .structs

@@ -45,6 +45,15 @@ const WIDTH: usize = 80;
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    render_with(model, &crate::backend::OutputOptions::default())
+}
+
+/// [`render`], named as `opts` says.
+pub fn render_with(
+    model: &Model,
+    opts: &crate::backend::OutputOptions,
+) -> Result<Vec<GeneratedFile>, RenderError> {
+    let prefix = opts.go_module_prefix.as_str();
     let dir = package_dir(model);
     let banner = go_banner(model);
     let file = |name: &str, contents: String| GeneratedFile {
@@ -52,16 +61,16 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
         contents,
     };
     let mut files = vec![
-        file("go.mod", go_mod(model)?),
+        file("go.mod", go_mod(model, prefix)?),
         file(
             "uapi.go",
-            render_template(model, "Go uapi", &UapiView::new(model, &banner))?,
+            render_template(model, "Go uapi", &UapiView::new(model, &banner, prefix))?,
         ),
     ];
     if !model.ioctls.is_empty() {
         files.push(file(
             "ioctl.go",
-            render_template(model, "Go ioctl", &IoctlView::new(model, &banner))?,
+            render_template(model, "Go ioctl", &IoctlView::new(model, &banner, prefix))?,
         ));
     }
     let targets = go_targets(model);
@@ -104,7 +113,13 @@ pub fn package_name(spec: &str) -> String {
 
 /// The Go module path of a spec's package: `uabi.local/softaccel/go`.
 pub fn module_path(spec: &str) -> String {
-    format!("uabi.local/{spec}/go")
+    module_path_in(crate::backend::DEFAULT_GO_MODULE_PREFIX, spec)
+}
+
+/// The Go module path of a spec's package under a configured prefix:
+/// `<prefix>/<spec>/go`.
+pub fn module_path_in(prefix: &str, spec: &str) -> String {
+    format!("{prefix}/{spec}/go")
 }
 
 /// The spec's targets that Go can build for, in spec order.
@@ -426,7 +441,7 @@ struct GoModView {
     replaces: Vec<String>,
 }
 
-fn go_mod(model: &Model) -> Result<String, RenderError> {
+fn go_mod(model: &Model, prefix: &str) -> Result<String, RenderError> {
     let mut includes = model.all_includes();
     includes.sort_by(|a, b| a.name.cmp(&b.name));
     let mut imported = uapi_uses(model);
@@ -441,7 +456,7 @@ fn go_mod(model: &Model) -> Result<String, RenderError> {
         includes.iter().partition(|m| imported.contains(&m.name));
     let require = |ms: &[&Model], note: &str| -> Vec<String> {
         ms.iter()
-            .map(|m| format!("{} v0.0.0{note}", module_path(&m.name)))
+            .map(|m| format!("{} v0.0.0{note}", module_path_in(prefix, &m.name)))
             .collect()
     };
     let view = GoModView {
@@ -450,14 +465,14 @@ fn go_mod(model: &Model) -> Result<String, RenderError> {
             .map(|l| format!("// {l}"))
             .collect::<Vec<_>>()
             .join("\n"),
-        module: module_path(&model.name),
+        module: module_path_in(prefix, &model.name),
         requires: [require(&direct, ""), require(&indirect, " // indirect")]
             .into_iter()
             .filter(|b| !b.is_empty())
             .collect(),
         replaces: includes
             .iter()
-            .map(|m| format!("{} => ../../{}/go", module_path(&m.name), m.name))
+            .map(|m| format!("{} => ../../{}/go", module_path_in(prefix, &m.name), m.name))
             .collect(),
     };
     render_template(model, "Go module", &view)
@@ -502,17 +517,20 @@ enum Item {
 
 /// Import lines (`acceluapi "uabi.local/accel/go"`) of the included
 /// packages whose structs `uses` names.
-fn imports_for(model: &Model, uses: &[String]) -> Vec<String> {
+fn imports_for(model: &Model, uses: &[String], prefix: &str) -> Vec<String> {
     model
         .all_includes()
         .iter()
         .filter(|m| uses.iter().any(|u| u == &m.name))
-        .map(|m| format!("{} {:?}", package_name(&m.name), module_path(&m.name)))
+        .map(|m| {
+            let path = module_path_in(prefix, &m.name);
+            format!("{} {path:?}", package_name(&m.name))
+        })
         .collect()
 }
 
 impl UapiView {
-    fn new(model: &Model, banner: &str) -> UapiView {
+    fn new(model: &Model, banner: &str, prefix: &str) -> UapiView {
         let mut items = Vec::new();
         for item in &model.definition_order {
             items.push(match *item {
@@ -549,7 +567,7 @@ impl UapiView {
             doc: comment(&package_doc(model), 0),
             package: package_name(&model.name),
             imports: {
-                let mut i = imports_for(model, &uapi_uses(model));
+                let mut i = imports_for(model, &uapi_uses(model), prefix);
                 // A union's accessors read its bytes through a pointer.
                 if model.structs.iter().any(|s| s.is_union) {
                     i.insert(0, "\"unsafe\"".to_string());
@@ -872,7 +890,7 @@ struct PtrView {
 }
 
 impl IoctlView {
-    fn new(model: &Model, banner: &str) -> IoctlView {
+    fn new(model: &Model, banner: &str, prefix: &str) -> IoctlView {
         let funcs: Vec<FuncView> = model.ioctls.iter().map(|io| func(model, io)).collect();
         IoctlView {
             banner: banner.to_string(),
@@ -881,7 +899,7 @@ impl IoctlView {
             byte_len: funcs
                 .iter()
                 .any(|f| f.ptrs.iter().any(|p| p.len_expr.starts_with("byteLen("))),
-            imports: imports_for(model, &ioctl_uses(model)),
+            imports: imports_for(model, &ioctl_uses(model), prefix),
             funcs,
         }
     }

@@ -43,6 +43,15 @@ const WIDTH: usize = 79;
 /// Renders the module of `model`. Included specs get their own module
 /// from their own `render` call.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    render_with(model, &crate::backend::OutputOptions::default())
+}
+
+/// [`render`], named as `opts` says.
+pub fn render_with(
+    model: &Model,
+    opts: &crate::backend::OutputOptions,
+) -> Result<Vec<GeneratedFile>, RenderError> {
+    let _ = opts;
     let contents = render_template(model, "Python module", &ModuleView::new(model)?)?;
     Ok(vec![GeneratedFile {
         path: module_path(model),

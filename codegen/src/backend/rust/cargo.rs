@@ -1,7 +1,7 @@
 //! The Cargo manifest every generated Rust crate carries: one shape for
 //! the uapi, kernel and user crates, so they cannot drift apart.
 
-use crate::backend::banner_lines;
+use crate::backend::{RustRuntime, banner_lines};
 use crate::model::Model;
 use crate::names;
 
@@ -30,10 +30,56 @@ pub(crate) fn lib_name(spec: &str, kind: &str) -> String {
     format!("{}_{kind}", names::snake(spec))
 }
 
+/// The version of every generated crate.
+const CRATE_VERSION: &str = "0.1.0";
+
+/// The dependency line of another generated crate at `path` (relative to
+/// this one): by path alone in the repository; by version too when the
+/// crates are packaged, since `cargo package` replaces a path by the
+/// version it names.
+pub(crate) fn sibling_dep(name: &str, path: &str, runtime: &RustRuntime) -> String {
+    match runtime {
+        RustRuntime::Path => format!("{name} = {{ path = {} }}", toml_str(path)),
+        RustRuntime::Version(_) => format!(
+            "{name} = {{ version = {}, path = {} }}",
+            toml_str(CRATE_VERSION),
+            toml_str(path)
+        ),
+    }
+}
+
+/// The `uabi-runtime` dependency line, with `features` (e.g. `"std"`).
+pub(crate) fn runtime_dep(runtime: &RustRuntime, features: &[&str]) -> String {
+    let features = if features.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = features.iter().map(|f| toml_str(f)).collect();
+        format!(", features = [{}]", list.join(", "))
+    };
+    match runtime {
+        // The runtime is not generated: it lives once in the repository,
+        // four levels up from generated/<spec>/rust/<kind>.
+        RustRuntime::Path => {
+            format!("uabi-runtime = {{ path = \"../../../../codegen/runtime\"{features} }}")
+        }
+        RustRuntime::Version(v) => {
+            format!("uabi-runtime = {{ version = {}{features} }}", toml_str(v))
+        }
+    }
+}
+
 /// The manifest of `model`'s crate in `generated/<spec>/rust/<kind>`:
 /// `deps` are its own dependency lines, followed by the same kind of crate
-/// of every directly included spec.
-pub(crate) fn manifest(model: &Model, kind: &str, description: &str, deps: &[String]) -> String {
+/// of every directly included spec. A crate that reaches the runtime by
+/// version is one to publish: it names the spec's license and is not
+/// marked `publish = false`.
+pub(crate) fn manifest(
+    model: &Model,
+    kind: &str,
+    description: &str,
+    deps: &[String],
+    runtime: &RustRuntime,
+) -> String {
     let mut s = String::new();
     for line in banner_lines(model) {
         s.push_str(&format!("# {line}\n"));
@@ -43,9 +89,12 @@ pub(crate) fn manifest(model: &Model, kind: &str, description: &str, deps: &[Str
         "name = {}\n",
         toml_str(&package_name(&model.name, kind))
     ));
-    s.push_str("version = \"0.1.0\"\n");
+    s.push_str(&format!("version = {}\n", toml_str(CRATE_VERSION)));
     s.push_str("edition = \"2024\"\n");
-    s.push_str("publish = false\n");
+    match runtime {
+        RustRuntime::Path => s.push_str("publish = false\n"),
+        RustRuntime::Version(_) => s.push_str(&format!("license = {}\n", toml_str(&model.license))),
+    }
     s.push_str(&format!("description = {}\n", toml_str(description)));
     s.push_str("\n[package.metadata.uabi]\n");
     s.push_str(&format!("spec = {}\n", toml_str(&model.source)));
@@ -62,11 +111,12 @@ pub(crate) fn manifest(model: &Model, kind: &str, description: &str, deps: &[Str
         s.push('\n');
     }
     for inc in &model.includes {
-        s.push_str(&format!(
-            "{} = {{ path = {} }}\n",
-            package_name(&inc.name, kind),
-            toml_str(&format!("../../../{}/rust/{kind}", inc.name))
+        s.push_str(&sibling_dep(
+            &package_name(&inc.name, kind),
+            &format!("../../../{}/rust/{kind}", inc.name),
+            runtime,
         ));
+        s.push('\n');
     }
     s
 }

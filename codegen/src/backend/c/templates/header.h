@@ -12,8 +12,8 @@
 #define {{ guard }}
 
 #include <linux/types.h>
-{%- if drm %}
-#include "drm.h"
+{%- if let Some(drm) = drm %}
+#include {{ drm }}
 {%- else %}
 #include <linux/ioctl.h>
 {%- endif %}
@@ -21,7 +21,7 @@
 #include <linux/stddef.h>
 {%- endif %}
 {%- for inc in includes %}
-#include "{{ inc }}"
+#include {{ inc }}
 {%- endfor %}
 {%- if counted_by %}
 

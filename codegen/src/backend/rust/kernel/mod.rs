@@ -24,24 +24,30 @@ mod transport;
 mod validate;
 
 use crate::backend::rust::Flavour;
+use crate::backend::rust::cargo;
 use crate::backend::rust::control as netlink;
 use crate::backend::rust::items::Uses;
 use crate::backend::rust::uapi as ru;
 use crate::backend::rust::writer::{
     RustWriter, banner, doc, doc_lines, doc_link, inner_doc, path, type_ident,
 };
-use crate::backend::{GeneratedFile, RenderError};
+use crate::backend::{GeneratedFile, OutputOptions, RenderError, RustRuntime};
 use crate::model::{Model, StructId};
 use crate::names;
 use std::path::PathBuf;
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    render_with(model, &OutputOptions::default())
+}
+
+/// [`render`], with the runtime dependency `opts` names.
+pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = PathBuf::from(&model.name).join("rust").join("kernel");
     Ok(vec![
         GeneratedFile {
             path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model),
+            contents: cargo_toml(model, &opts.rust_runtime),
         },
         GeneratedFile {
             path: dir.join("src").join("lib.rs"),
@@ -62,21 +68,16 @@ pub fn lib_name(spec: &str) -> String {
 
 // ---------------------------------------------------------------- Cargo.toml
 
-fn cargo_toml(model: &Model) -> String {
+fn cargo_toml(model: &Model, runtime: &RustRuntime) -> String {
     let description = format!(
         "Kernel side of the {} uapi: validation, the Ops trait and ioctl dispatch (generated).",
         model.name
     );
     let deps = [
-        format!(
-            "{} = {{ path = \"../uapi\" }}",
-            ru::package_name(&model.name)
-        ),
-        // The generated tree sits beside codegen/ in the repository; the
-        // runtime is used without features (no std).
-        "uabi-runtime = { path = \"../../../../codegen/runtime\" }".to_string(),
+        cargo::sibling_dep(&ru::package_name(&model.name), "../uapi", runtime),
+        cargo::runtime_dep(runtime, &[]),
     ];
-    crate::backend::rust::cargo::manifest(model, "kernel", &description, &deps)
+    cargo::manifest(model, "kernel", &description, &deps, runtime)
 }
 
 // ---------------------------------------------------------------- lib.rs

@@ -18,7 +18,7 @@ mod text;
 
 use crate::backend::rust::writer;
 use crate::backend::rust::{Flavour, RustScalar};
-use crate::backend::{GeneratedFile, RenderError};
+use crate::backend::{GeneratedFile, OutputOptions, RenderError, RustRuntime};
 use crate::ioc::Dir;
 use crate::model::{
     Access, ByteOrder, Elem, EnumCheck, EnumId, Member, MemberKind, Model, PtrLen, Struct, StructId,
@@ -30,11 +30,16 @@ pub(crate) use text::lib_rs_in;
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    render_with(model, &OutputOptions::default())
+}
+
+/// [`render`], with included crates named as `opts` says.
+pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = PathBuf::from(&model.name).join("rust").join("uapi");
     Ok(vec![
         GeneratedFile {
             path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model),
+            contents: cargo_toml(model, &opts.rust_runtime),
         },
         GeneratedFile {
             path: dir.join("src").join("lib.rs"),
@@ -53,13 +58,13 @@ pub fn lib_name(spec: &str) -> String {
     crate::backend::rust::cargo::lib_name(spec, "uapi")
 }
 
-fn cargo_toml(model: &Model) -> String {
+fn cargo_toml(model: &Model, runtime: &RustRuntime) -> String {
     let description = format!(
         "Structs, constants and ioctl numbers of the {} uapi (generated).",
         model.name
     );
     let deps = ["zerocopy = { version = \"0.8\", features = [\"derive\"] }".to_string()];
-    crate::backend::rust::cargo::manifest(model, "uapi", &description, &deps)
+    crate::backend::rust::cargo::manifest(model, "uapi", &description, &deps, runtime)
 }
 
 pub(crate) struct Gen<'a> {

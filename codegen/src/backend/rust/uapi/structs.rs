@@ -174,8 +174,16 @@ impl Gen<'_> {
         w.line(format!("let mut r = [(0, 0); {}];", s.members.len()));
         for (i, mem) in s.members.iter().enumerate() {
             let f = snake_ident(&mem.name);
-            assign(w, &format!("r[{i}].0"), &format!("::core::mem::offset_of!(Self, {f})"));
-            assign(w, &format!("r[{i}].1"), &format!("::core::mem::size_of_val(&z.{f})"));
+            assign(
+                w,
+                &format!("r[{i}].0"),
+                &format!("::core::mem::offset_of!(Self, {f})"),
+            );
+            assign(
+                w,
+                &format!("r[{i}].1"),
+                &format!("::core::mem::size_of_val(&z.{f})"),
+            );
         }
         w.line("r");
         w.close("");

@@ -20,19 +20,25 @@ mod operations;
 mod rings;
 mod text;
 
+use crate::backend::rust::cargo;
 use crate::backend::rust::uapi as rust_uapi;
 use crate::backend::rust::writer::{RustWriter, banner, doc, inner_doc};
-use crate::backend::{GeneratedFile, RenderError};
+use crate::backend::{GeneratedFile, OutputOptions, RenderError, RustRuntime};
 use crate::model::Model;
 use std::path::PathBuf;
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    render_with(model, &OutputOptions::default())
+}
+
+/// [`render`], with the runtime dependency `opts` names.
+pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = PathBuf::from(&model.name).join("rust").join("user");
     Ok(vec![
         GeneratedFile {
             path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model),
+            contents: cargo_toml(model, &opts.rust_runtime),
         },
         GeneratedFile {
             path: dir.join("src").join("lib.rs"),
@@ -53,22 +59,16 @@ pub fn lib_name(spec: &str) -> String {
 
 // ---------------------------------------------------------------- Cargo.toml
 
-fn cargo_toml(model: &Model) -> String {
+fn cargo_toml(model: &Model, runtime: &RustRuntime) -> String {
     let description = format!(
         "Ioctl wrappers of the {} uapi for userspace (generated).",
         model.name
     );
     let deps = [
-        format!(
-            "{} = {{ path = \"../uapi\" }}",
-            rust_uapi::package_name(&model.name)
-        ),
-        // The runtime is not generated: it lives once in the repository, four
-        // levels up from generated/<spec>/rust/user.
-        "uabi-runtime = { path = \"../../../../codegen/runtime\", features = [\"std\"] }"
-            .to_string(),
+        cargo::sibling_dep(&rust_uapi::package_name(&model.name), "../uapi", runtime),
+        cargo::runtime_dep(runtime, &["std"]),
     ];
-    crate::backend::rust::cargo::manifest(model, "user", &description, &deps)
+    cargo::manifest(model, "user", &description, &deps, runtime)
 }
 
 // ---------------------------------------------------------------- lib.rs

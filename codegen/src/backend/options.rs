@@ -1,0 +1,43 @@
+//! The naming choices of the generated outputs that decide where they can
+//! be installed: one plain struct, filled from the project file by the CLI
+//! and defaulting to the layout of this repository's `generated/` folder.
+
+/// How generated outputs name each other and their dependencies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputOptions {
+    /// C: None = relative includes (`"../../accel/c/accel.h"`), which work
+    /// in the `generated/` tree only; Some("drm") = `#include
+    /// <drm/accel.h>`, the layout `headers_install` gives a kernel tree.
+    pub c_include_dir: Option<String>,
+    /// Rust: how generated crates reach uabi-runtime.
+    pub rust_runtime: RustRuntime,
+    /// Python: the package name (None = one module per spec, run in place).
+    pub python_package: Option<String>,
+    /// Go: the module path prefix; a spec's module is `<prefix>/<spec>/go`.
+    pub go_module_prefix: String,
+}
+
+/// Where a generated crate's `uabi-runtime` dependency comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RustRuntime {
+    /// By path inside this repository (`../../../../codegen/runtime`).
+    Path,
+    /// By version, as a crates.io dependency: the crates then build and
+    /// package outside this repository; a workspace that builds them from
+    /// source points the name at its copy with `[patch.crates-io]`.
+    Version(String),
+}
+
+/// The Go module path prefix when none is configured.
+pub const DEFAULT_GO_MODULE_PREFIX: &str = "uabi.local";
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            c_include_dir: None,
+            rust_runtime: RustRuntime::Path,
+            python_package: None,
+            go_module_prefix: DEFAULT_GO_MODULE_PREFIX.to_string(),
+        }
+    }
+}

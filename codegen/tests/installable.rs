@@ -1,0 +1,471 @@
+//! Outputs that install the way their ecosystems expect (issue 16 item
+//! 2), each used from a scratch folder outside the repository:
+//! - C: `headers_install` writes `include/<dir>/<header>` for softaccel
+//!   and the accel core; gcc compiles a consumer with `-I` on that tree
+//!   alone, and its dependency list shows both headers came from it.
+//! - Rust: with the runtime referenced by version, the generated crates of
+//!   softaccel and the accel core, beside a copy of uabi-runtime, form a
+//!   workspace outside the repository that builds (`cargo check`, the
+//!   runtime reached through `[patch.crates-io]`) and that `cargo package`
+//!   packs, all seven crates, with registry dependencies in place of paths.
+//! - Go: with a module path prefix of our own, a consumer module outside
+//!   the repository builds against the generated modules with `replace`
+//!   lines, offline, standard library only.
+//!
+//! A missing tool fails the test unless `UABI_ALLOW_MISSING_TOOLS=1`,
+//! which turns it into a loud skip.
+
+// Tests report failure by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use uabi::backend::{GeneratedFile, OutputOptions, RustRuntime, render_models_with};
+use uabi::model::Model;
+use uabi::pipeline::{InstallError, install_headers};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn load(rel: &str) -> Arc<Model> {
+    uabi::load::load(&repo_root().join(rel), Some(rel))
+        .unwrap_or_else(|e| panic!("{rel} does not load: {e:#?}"))
+}
+
+/// softaccel and every spec it includes.
+fn softaccel_and_includes() -> Vec<Arc<Model>> {
+    let m = load("spec/softaccel.yaml");
+    let mut all = vec![m.clone()];
+    all.extend(m.includes.iter().cloned());
+    all
+}
+
+fn allow_missing() -> bool {
+    std::env::var("UABI_ALLOW_MISSING_TOOLS").is_ok_and(|v| v == "1")
+}
+
+/// Whether `tool` runs; panics when it does not, unless missing tools are
+/// allowed, in which case it says loudly what is skipped.
+fn have(tool: &str, version_arg: &str, skipped: &str) -> bool {
+    let ok = Command::new(tool)
+        .arg(version_arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return true;
+    }
+    if allow_missing() {
+        uabi_test_support::skipped(
+            skipped,
+            &format!("`{tool}` not found (UABI_ALLOW_MISSING_TOOLS=1)"),
+        );
+        return false;
+    }
+    panic!(
+        "`{tool}` not found: install it (scripts/setup.sh), or set \
+         UABI_ALLOW_MISSING_TOOLS=1 to skip {skipped} loudly"
+    );
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?} does not start: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+// ---------------------------------------------------------------- C
+
+const C_CONSUMER: &str = r#"
+#include <stdio.h>
+#include <drm/softaccel.h>
+
+int main(void)
+{
+	struct softaccel_submit submit = { 0 };
+	struct accel_bo_create create = { 0 };
+
+	printf("%lu %lu %lu\n", (unsigned long)SOFTACCEL_IOCTL_SUBMIT,
+	       (unsigned long)sizeof(submit), (unsigned long)sizeof(create));
+	return 0;
+}
+"#;
+
+#[test]
+fn c_headers_install_tree_compiles_with_its_include_folder_alone() {
+    if !have("gcc", "--version", "the installed C header tree") {
+        return;
+    }
+    let models = softaccel_and_includes();
+    let refs: Vec<&Model> = models.iter().map(|m| &**m).collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("usr");
+    let written = install_headers(&out, &refs, "drm").unwrap();
+    let inc = out.join("include");
+    let mut names: Vec<PathBuf> = written
+        .iter()
+        .map(|p| p.strip_prefix(&inc).unwrap().to_path_buf())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            PathBuf::from("drm/accel.h"),
+            PathBuf::from("drm/softaccel.h")
+        ]
+    );
+    let softaccel = std::fs::read_to_string(inc.join("drm/softaccel.h")).unwrap();
+    assert!(
+        softaccel.contains("\n#include <drm/accel.h>\n"),
+        "{softaccel}"
+    );
+    assert!(!softaccel.contains("../"), "a relative include is left");
+
+    let src = tmp.path().join("consumer.c");
+    std::fs::write(&src, C_CONSUMER).unwrap();
+    let exe = tmp.path().join("consumer");
+    let deps = tmp.path().join("consumer.d");
+    run(Command::new("gcc")
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-MD",
+            "-MF",
+        ])
+        .arg(&deps)
+        .arg("-I")
+        .arg(&inc)
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe));
+    // Both headers come from the tree, not from the repository or the
+    // system's include folders.
+    let deps = std::fs::read_to_string(&deps).unwrap();
+    for h in ["drm/softaccel.h", "drm/accel.h"] {
+        let p = inc.join(h);
+        assert!(
+            deps.contains(&*p.to_string_lossy()),
+            "{h} not from the tree: {deps}"
+        );
+    }
+    let installed = run(&mut Command::new(&exe)).stdout;
+    // The same consumer against the checked-in header (relative includes)
+    // prints the same command number and sizes.
+    let in_repo = tmp.path().join("in_repo.c");
+    let header = repo_root().join("generated/softaccel/c/softaccel.h");
+    std::fs::write(
+        &in_repo,
+        C_CONSUMER.replace(
+            "#include <drm/softaccel.h>",
+            &format!("#include \"{}\"", header.display()),
+        ),
+    )
+    .unwrap();
+    let exe2 = tmp.path().join("in_repo");
+    run(Command::new("gcc").arg(&in_repo).arg("-o").arg(&exe2));
+    let expected = run(&mut Command::new(&exe2)).stdout;
+    assert!(!installed.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&installed),
+        String::from_utf8_lossy(&expected)
+    );
+}
+
+#[test]
+fn c_headers_install_refuses_an_incomplete_set_and_an_escaping_folder() {
+    let models = softaccel_and_includes();
+    let tmp = tempfile::tempdir().unwrap();
+    match install_headers(tmp.path(), &[&*models[0]], "drm") {
+        Err(InstallError::MissingInclude { spec, include }) => {
+            assert_eq!((spec.as_str(), include.as_str()), ("softaccel", "accel"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let refs: Vec<&Model> = models.iter().map(|m| &**m).collect();
+    for dir in ["", "../up", "/abs", "a/../b"] {
+        assert!(
+            matches!(
+                install_headers(tmp.path(), &refs, dir),
+                Err(InstallError::BadDir(_))
+            ),
+            "{dir:?}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+// ---------------------------------------------------------------- shared
+
+/// Writes every file `opts` gives softaccel and its includes under `dir`
+/// (the `generated/` layout) and returns them.
+fn generate(dir: &Path, opts: &OutputOptions) -> Vec<GeneratedFile> {
+    let models = softaccel_and_includes();
+    let refs: Vec<&Model> = models.iter().map(|m| &**m).collect();
+    let files = render_models_with(&refs, opts).unwrap();
+    for f in &files {
+        let p = dir.join(&f.path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, &f.contents).unwrap();
+    }
+    files
+}
+
+/// Copies the regular files of `from` into `to`, recursively.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let ty = e.file_type().unwrap();
+        if ty.is_dir() {
+            if e.file_name() != "target" {
+                copy_tree(&e.path(), &to.join(e.file_name()));
+            }
+        } else if ty.is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Rust
+
+#[test]
+fn rust_default_manifests_are_the_repository_layout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = generate(tmp.path(), &OutputOptions::default());
+    let user = files
+        .iter()
+        .find(|f| f.path == Path::new("softaccel/rust/user/Cargo.toml"))
+        .unwrap();
+    assert!(user.contents.contains(
+        "uabi-runtime = { path = \"../../../../codegen/runtime\", features = [\"std\"] }\n"
+    ));
+    assert!(user.contents.contains("publish = false\n"));
+}
+
+#[test]
+fn rust_crates_by_runtime_version_build_and_package_outside_the_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    let opts = OutputOptions {
+        rust_runtime: RustRuntime::Version("0.1.0".to_string()),
+        ..OutputOptions::default()
+    };
+    let files = generate(&ws.join("generated"), &opts);
+    let manifests: Vec<&GeneratedFile> = files
+        .iter()
+        .filter(|f| f.path.ends_with("Cargo.toml"))
+        .collect();
+    assert_eq!(manifests.len(), 6, "uapi, kernel and user of two specs");
+    for m in &manifests {
+        assert!(!m.contents.contains("codegen/runtime"), "{}", m.contents);
+        assert!(!m.contents.contains("publish = false"), "{}", m.contents);
+        assert!(m.contents.contains("\nlicense = "), "{}", m.contents);
+    }
+    let user = manifests
+        .iter()
+        .find(|f| f.path == Path::new("softaccel/rust/user/Cargo.toml"))
+        .unwrap();
+    assert!(
+        user.contents
+            .contains("uabi-runtime = { version = \"0.1.0\", features = [\"std\"] }\n")
+            && user.contents.contains(
+                "accel-user = { version = \"0.1.0\", path = \"../../../accel/rust/user\" }\n"
+            ),
+        "{}",
+        user.contents
+    );
+
+    // The runtime as a crate of its own, its workspace-inherited fields
+    // given by this workspace as by the repository's.
+    copy_tree(&repo_root().join("codegen/runtime"), &ws.join("runtime"));
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        r#"[workspace]
+resolver = "3"
+members = [
+    "runtime",
+    "generated/*/rust/uapi",
+    "generated/*/rust/kernel",
+    "generated/*/rust/user",
+]
+
+[workspace.package]
+edition = "2024"
+license = "MIT OR Apache-2.0"
+rust-version = "1.89"
+version = "0.1.0"
+
+# What a driver's workspace does to build against its own copy of the
+# runtime rather than the published one.
+[patch.crates-io]
+uabi-runtime = { path = "runtime" }
+"#,
+    )
+    .unwrap();
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    // One target folder for every nested workspace of the test suites,
+    // kept between runs: dependencies build once, not once per test.
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
+    let cargo_in = |args: &[&str]| {
+        let mut c = Command::new(&cargo);
+        c.args(args)
+            .arg("--offline")
+            .current_dir(ws)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS");
+        c
+    };
+    run(&mut cargo_in(&["check", "--workspace", "--quiet"]));
+    // Packaging writes a lock file from the registry unless told not to;
+    // offline, and with uabi-runtime not published, the registry has no
+    // uabi-runtime to lock, so the lock file is left out (a library's
+    // lock file is not used by its dependents anyway).
+    run(&mut cargo_in(&[
+        "package",
+        "--workspace",
+        "--no-verify",
+        "--allow-dirty",
+        "--exclude-lockfile",
+    ]));
+    let pkg = target_dir.join("package");
+    for name in [
+        "uabi-runtime",
+        "accel-uapi",
+        "accel-kernel",
+        "accel-user",
+        "softaccel-uapi",
+        "softaccel-kernel",
+        "softaccel-user",
+    ] {
+        let krate = pkg.join(format!("{name}-0.1.0.crate"));
+        let listing = run(Command::new("tar").arg("tzf").arg(&krate)).stdout;
+        let listing = String::from_utf8(listing).unwrap();
+        assert!(
+            listing.contains(&format!("{name}-0.1.0/src/lib.rs")),
+            "{name}: {listing}"
+        );
+    }
+    // What crates.io would get: dependencies by version, no paths.
+    let normalized = run(Command::new("tar")
+        .arg("xzf")
+        .arg(pkg.join("softaccel-user-0.1.0.crate"))
+        .arg("-O")
+        .arg("softaccel-user-0.1.0/Cargo.toml"))
+    .stdout;
+    let normalized = String::from_utf8(normalized).unwrap();
+    assert!(!normalized.contains("path = \"../"), "{normalized}");
+    for dep in ["uabi-runtime", "accel-user", "softaccel-uapi"] {
+        assert!(
+            normalized.contains(&format!("[dependencies.{dep}]\nversion = \"0.1.0\"")),
+            "{dep}: {normalized}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- Go
+
+const GO_CONSUMER: &str = r#"package main
+
+import (
+	"fmt"
+	"os"
+	"unsafe"
+
+	softaccel "example.org/drivers/softaccel/go"
+)
+
+func main() {
+	var submit softaccel.Submit
+	fmt.Println(unsafe.Sizeof(submit))
+	f, err := os.Open("/dev/null")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	// /dev/null knows no ioctl: the call reaches the kernel and fails.
+	if err := softaccel.IoctlSubmit(int(f.Fd()), &submit, nil); err == nil {
+		panic("SUBMIT on /dev/null succeeded")
+	}
+}
+"#;
+
+#[test]
+fn go_module_with_its_own_path_builds_from_a_consumer_outside_the_repository() {
+    if !have("go", "version", "the Go consumer module") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = OutputOptions {
+        go_module_prefix: "example.org/drivers".to_string(),
+        ..OutputOptions::default()
+    };
+    let files = generate(&tmp.path().join("gen"), &opts);
+    let go_mod = files
+        .iter()
+        .find(|f| f.path == Path::new("softaccel/go/go.mod"))
+        .unwrap();
+    assert!(
+        go_mod
+            .contents
+            .contains("\nmodule example.org/drivers/softaccel/go\n")
+            && go_mod
+                .contents
+                .contains("replace example.org/drivers/accel/go => ../../accel/go\n"),
+        "{}",
+        go_mod.contents
+    );
+    assert!(!files.iter().any(|f| f.contents.contains("uabi.local")));
+
+    let consumer = tmp.path().join("consumer");
+    std::fs::create_dir_all(&consumer).unwrap();
+    let out_dir = tmp.path().join("gen");
+    std::fs::write(
+        consumer.join("go.mod"),
+        format!(
+            "module example.org/consumer\n\ngo 1.19\n\n\
+             require example.org/drivers/softaccel/go v0.0.0\n\n\
+             require example.org/drivers/accel/go v0.0.0 // indirect\n\n\
+             replace (\n\
+             \texample.org/drivers/accel/go => {}\n\
+             \texample.org/drivers/softaccel/go => {}\n\
+             )\n",
+            out_dir.join("accel/go").display(),
+            out_dir.join("softaccel/go").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(consumer.join("main.go"), GO_CONSUMER).unwrap();
+    let go = |args: &[&str]| {
+        let mut c = Command::new("go");
+        c.args(args)
+            .current_dir(&consumer)
+            .env("GOPROXY", "off")
+            .env("GOFLAGS", "-mod=mod")
+            .env("GOCACHE", tmp.path().join("gocache"))
+            .env("GOPATH", tmp.path().join("gopath"));
+        c
+    };
+    run(&mut go(&["build", "-o", "consumer", "."]));
+    let out = run(&mut Command::new(consumer.join("consumer"))).stdout;
+    let size: usize = String::from_utf8(out).unwrap().trim().parse().unwrap();
+    let model = &softaccel_and_includes()[0];
+    let submit = model.structs.iter().find(|s| s.name == "submit").unwrap();
+    assert_eq!(
+        size as u64,
+        u64::from(submit.layout(uabi::target::Target::X86_64).size)
+    );
+}
