@@ -149,6 +149,22 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// `make headers_install` for the specs' uapi headers (and those they
+    /// include): OUT/include/DIR/<header>, each including the others as
+    /// <DIR/header>, so a consumer compiles with `-I OUT/include` alone.
+    /// Other files under OUT are left alone.
+    HeadersInstall {
+        /// Spec files; default: the project file's, else every spec under
+        /// the repository's spec/.
+        specs: Vec<PathBuf>,
+        /// The tree to write (its include/ folder).
+        #[arg(long)]
+        out: PathBuf,
+        /// The folder under include/ (`drm` for <drm/name.h>); default:
+        /// the project's [output.c] include-dir, else `uabi`.
+        #[arg(long)]
+        dir: Option<String>,
+    },
     /// Start a driver project in DIR (default: here): `uabi.toml`, a spec
     /// skeleton with comments in `spec/<name>.yaml`, and `ci/uabi-check.sh`
     /// (the CI step: `uabi check` and `uabi compat`). Refuses to overwrite.
@@ -440,6 +456,14 @@ fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// Every output of the checked specs, named as the project file says
+/// (today's names without one).
+fn render(c: &Checked) -> anyhow::Result<Vec<uabi::backend::GeneratedFile>> {
+    let opts = project()?.map(|p| p.options).unwrap_or_default();
+    let models: Vec<&uabi::model::Model> = c.models.values().map(|m| &**m).collect();
+    Ok(uabi::backend::render_models_with(&models, &opts)?)
+}
+
 /// The generated files as the project places them: under `out` (where
 /// stale files are removed) and in the folders it names (where nothing
 /// else is touched). Without a project file, all under `out`.
@@ -481,7 +505,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     return Ok(code);
                 }
             };
-            let files = pipeline::render(&c.models)?;
+            let files = render(&c)?;
             let count = files.len();
             let placed = placed(files)?;
             let mut touched = pipeline::write(&out, &placed.owned)
@@ -545,7 +569,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
-            let files = pipeline::render(&c.models)?;
+            let files = render(&c)?;
             let placed = placed(files)?;
             let mut drift = pipeline::compare(&out, &placed.owned)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", out.display()))?;
@@ -623,6 +647,39 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             compat(&sides, &SideOptions { includes: include }, format)
         }
         Command::Init { dir, name } => init(dir.as_deref(), name.as_deref()),
+        Command::HeadersInstall { specs, out, dir } => {
+            let specs = default_specs(specs)?;
+            let dir = match dir {
+                Some(d) => d,
+                None => project()?
+                    .and_then(|p| p.options.c_include_dir)
+                    .unwrap_or_else(|| "uabi".to_string()),
+            };
+            let c = match checked(&specs) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            let mut models: Vec<&uabi::model::Model> = c.models.values().map(|m| &**m).collect();
+            for m in c.models.values() {
+                for inc in m.all_includes() {
+                    if !models.iter().any(|x| x.name == inc.name) {
+                        models.push(inc);
+                    }
+                }
+            }
+            match pipeline::install_headers(&out, &models, &dir) {
+                Ok(written) => {
+                    for p in &written {
+                        info!("wrote {}", p.display());
+                    }
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("uabi: {e}");
+                    Ok(TROUBLE)
+                }
+            }
+        }
         Command::Schema => {
             outln!(
                 "{}",

@@ -17,7 +17,11 @@
 //! ```
 //!
 //! Output names: `c`, `c-kernel`, `rust-uapi`, `rust-kernel`, `rust-user`,
-//! `rust-linux`, `python`, `go`, `syz`. An output without `dir` goes to
+//! `rust-linux`, `python`, `go`, `syz`. Naming keys: `include-dir` (`c`:
+//! headers include each other as `<dir/name.h>`, the installed layout),
+//! `runtime-version` (`rust-uapi`/`-kernel`/`-user`: uabi-runtime by
+//! version, so the crates build and package outside this repository),
+//! `module-prefix` (`go`). An output without `dir` goes to
 //! `<out>/<spec>/<its folder>/` as it always did; with `dir`, its files go
 //! there directly (`<dir>/softaccel.h`), and `uabi generate` never removes
 //! a file it did not write in such a folder, which it may share with
@@ -130,6 +134,8 @@ pub struct Project {
     pub specs: Vec<PathBuf>,
     pub out: PathBuf,
     pub outputs: BTreeMap<OutputKind, Output>,
+    /// The naming choices the outputs take from the file.
+    pub options: crate::backend::OutputOptions,
 }
 
 /// A project file that cannot be used, with where.
@@ -160,10 +166,17 @@ struct RawProject {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawOutput {
     enabled: Option<bool>,
     dir: Option<toml::Spanned<String>>,
+    /// `c`: headers include each other as `<include-dir/name.h>`.
+    include_dir: Option<toml::Spanned<String>>,
+    /// `rust-uapi`, `rust-kernel`, `rust-user`: depend on uabi-runtime by
+    /// this version rather than by path.
+    runtime_version: Option<toml::Spanned<String>>,
+    /// `go`: the module path prefix.
+    module_prefix: Option<toml::Spanned<String>>,
 }
 
 /// Line and column (1-based) of a byte offset.
@@ -241,6 +254,7 @@ impl Project {
                 )
             })
             .collect();
+        let mut options = crate::backend::OutputOptions::default();
         for (name, o) in &raw.output {
             let Some(kind) = OutputKind::ALL.iter().find(|k| k.name() == name) else {
                 let names: Vec<&str> = OutputKind::ALL.iter().map(|k| k.name()).collect();
@@ -258,6 +272,33 @@ impl Project {
             if let Some(d) = &v.dir {
                 entry.dir = Some(inside(d)?);
             }
+            // A naming key belongs to one kind of output.
+            let only = |key: &toml::Spanned<String>, what: &str, fits: bool| {
+                if fits {
+                    Ok(key.get_ref().clone())
+                } else {
+                    Err(err(
+                        key.span().start,
+                        format!("`{what}` does not apply to output `{name}`"),
+                        "include-dir is for [output.c], runtime-version for [output.rust-*], \
+                         module-prefix for [output.go]",
+                    ))
+                }
+            };
+            if let Some(k) = &v.include_dir {
+                options.c_include_dir = Some(only(k, "include-dir", *kind == OutputKind::C)?);
+            }
+            if let Some(k) = &v.runtime_version {
+                let rust = matches!(
+                    kind,
+                    OutputKind::RustUapi | OutputKind::RustKernel | OutputKind::RustUser
+                );
+                options.rust_runtime =
+                    crate::backend::RustRuntime::Version(only(k, "runtime-version", rust)?);
+            }
+            if let Some(k) = &v.module_prefix {
+                options.go_module_prefix = only(k, "module-prefix", *kind == OutputKind::Go)?;
+            }
         }
         Ok(Project {
             root: root.to_path_buf(),
@@ -265,6 +306,7 @@ impl Project {
             specs,
             out,
             outputs,
+            options,
         })
     }
 
@@ -437,6 +479,28 @@ mod tests {
                 PathBuf::from("x/rust/uapi/src/lib.rs")
             ]
         );
+    }
+
+    #[test]
+    fn naming_keys_fill_the_options_and_stay_with_their_output() {
+        let p = parse(
+            "[project]\nname = \"x\"\nspecs = [\"x.yaml\"]\n\
+             [output.c]\ninclude-dir = \"drm\"\n\
+             [output.rust-uapi]\nruntime-version = \"0.1.0\"\n\
+             [output.go]\nmodule-prefix = \"example.org/d\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.options.c_include_dir.as_deref(), Some("drm"));
+        assert_eq!(
+            p.options.rust_runtime,
+            crate::backend::RustRuntime::Version("0.1.0".into())
+        );
+        assert_eq!(p.options.go_module_prefix, "example.org/d");
+        let e = parse(
+            "[project]\nname = \"x\"\nspecs = [\"x.yaml\"]\n[output.go]\ninclude-dir = \"d\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
     }
 
     #[test]

@@ -492,7 +492,10 @@ fn a_project_from_init_to_an_installed_header() {
     let toml = std::fs::read_to_string(dir.join("uabi.toml")).unwrap();
     std::fs::write(
         dir.join("uabi.toml"),
-        format!("{toml}\n[output.c]\ndir = \"include/uapi/drm\"\n\n[output.go]\nenabled = false\n"),
+        format!(
+            "{toml}\n[output.c]\ndir = \"include/uapi/drm\"\ninclude-dir = \"drm\"\n\n\
+             [output.go]\nenabled = false\n\n[output.rust-uapi]\nruntime-version = \"0.1.0\"\n"
+        ),
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("include/uapi/drm")).unwrap();
@@ -510,7 +513,7 @@ fn a_project_from_init_to_an_installed_header() {
         !dir.join("generated/my-drv/go").exists(),
         "a disabled output was written"
     );
-    assert!(dir.join("generated/my-drv/rust/uapi/Cargo.toml").is_file());
+    assert!(dir.join("generated/my-drv/rust/kernel/Cargo.toml").is_file());
     let consumer = dir.join("consumer.c");
     std::fs::write(
         &consumer,
@@ -521,6 +524,37 @@ fn a_project_from_init_to_an_installed_header() {
     let cc = Command::new("gcc")
         .args(["-std=c11", "-Wall", "-Werror", "-fsyntax-only", "-I"])
         .arg(dir.join("include/uapi/drm"))
+        .arg(&consumer)
+        .output()
+        .unwrap();
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+
+    let manifest =
+        std::fs::read_to_string(dir.join("generated/my-drv/rust/kernel/Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("uabi-runtime") && manifest.contains("version = \"0.1.0\""),
+        "runtime-version names the runtime by version:\n{manifest}"
+    );
+
+    // headers_install: a tree that compiles with -I on it alone, in the
+    // project's include-dir.
+    let (code, stdout, stderr) = uabi(&["headers-install", "--out", "usr"], &dir);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let installed = dir.join("usr/include/drm/my_drv.h");
+    assert!(installed.is_file(), "{stdout}");
+    std::fs::write(
+        &consumer,
+        "#include <drm/my_drv.h>\nint main(void) { struct my_drv_get_version v = {0}; \
+         return (int)v.version; }\n",
+    )
+    .unwrap();
+    let cc = Command::new("gcc")
+        .args(["-std=c11", "-Wall", "-Werror", "-fsyntax-only", "-I"])
+        .arg(dir.join("usr/include"))
         .arg(&consumer)
         .output()
         .unwrap();
