@@ -513,7 +513,10 @@ fn a_project_from_init_to_an_installed_header() {
         !dir.join("generated/my-drv/go").exists(),
         "a disabled output was written"
     );
-    assert!(dir.join("generated/my-drv/rust/kernel/Cargo.toml").is_file());
+    assert!(
+        dir.join("generated/my-drv/rust/kernel/Cargo.toml")
+            .is_file()
+    );
     let consumer = dir.join("consumer.c");
     std::fs::write(
         &consumer,
