@@ -45,13 +45,13 @@ module! {
 }
 
 /// Opaque: the BO memory shim.c owns (`struct sa_shim_buf`).
-#[repr(C)]
+#[repr(C)] // FFI: shim.h's own struct, between this module's two halves; not the uABI.
 pub struct ShimBuf {
     _private: [u8; 0],
 }
 
 /// `struct sa_shim_config` of shim.h.
-#[repr(C)]
+#[repr(C)] // FFI: shim.h's own struct, between this module's two halves; not the uABI.
 #[derive(Default, Clone, Copy)]
 struct ShimConfig {
     device_id: u64,
