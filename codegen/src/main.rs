@@ -506,7 +506,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
             };
             let files = render(&c)?;
-            let count = files.len();
             let placed = placed(files)?;
             let mut touched = pipeline::write(&out, &placed.owned)
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
@@ -528,7 +527,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 c.models.len(),
                 touched.len()
             );
-            let _ = count;
             Ok(0)
         }
         Command::Doc { specs, out } => {
