@@ -10,6 +10,12 @@
 #                              target 30 s (scripts/test.sh)
 #   scripts/fuzz.sh T...       only targets T (either mode)
 #
+# FUZZ_SECONDS_<target> (e.g. FUZZ_SECONDS_ring=2000) overrides
+# FUZZ_SECONDS for one target in the full mode: the fast targets (ring,
+# control, ioctl_dispatch: thousands of inputs a second) carry most of the
+# 10^7 executions, the spec targets (a hundred a second) add coverage, not
+# numbers.
+#
 # Prints per target: executions, coverage (libFuzzer's cov/ft), corpus size
 # and findings (crashes, timeouts, out-of-memory). Any finding fails the
 # run and leaves its input under target/fuzz-artifacts/<target>/.
@@ -113,7 +119,10 @@ total=0
 failed=0
 printf '%-15s %12s %8s %8s %7s %8s %9s %5s %s\n' target executions exec/s cov ft corpus crashes tmo oom >"$work/summary"
 for t in "${targets[@]}"; do
-  echo "== fuzz: $t ($mode, ${seconds}s)"
+  own="FUZZ_SECONDS_$t"
+  secs="$seconds"
+  [ "$mode" != full ] || secs="${!own:-$seconds}"
+  echo "== fuzz: $t ($mode, ${secs}s)"
   seed_dir "$t"
   rm -rf "${art:?}/$t"
   mkdir -p "fuzz/corpus/$t" "$art/$t"
@@ -125,7 +134,7 @@ for t in "${targets[@]}"; do
   set +e
   # shellcheck disable=SC2046
   (cd fuzz && cargo +nightly fuzz run -O "$t" "$corpus" "$work/seeds/$t" -- \
-    -max_total_time="$seconds" -print_final_stats=1 -timeout="$(timeout_of "$t")" \
+    -max_total_time="$secs" -print_final_stats=1 -timeout="$(timeout_of "$t")" \
     -rss_limit_mb=2560 -max_len="$(max_len "$t")" -artifact_prefix="$art/$t/" \
     $(dict_args "$t")) >"$log" 2>&1
   status=$?

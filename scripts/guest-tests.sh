@@ -24,7 +24,9 @@
 # and print the x86_64 build's check lines; and, against the module, the Rust
 # suites' kernel-module variants (ignored on the host): the userlib suite, the
 # cross-language scenario (C, also built for i386 and so through
-# compat_ioctl, Python, Go, Rust) and the compatibility matrix.
+# compat_ioctl, Python, Go, Rust) and the compatibility matrix; last, the
+# fuzzer (driver/kmod/tests/guest_fuzz.c, scripts/guest-fuzz.sh) for
+# UABI_GUEST_FUZZ_SECONDS (default 40).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -45,6 +47,8 @@ target="${CARGO_TARGET_DIR:-$repo/target}"
 if [ -z "$in_guest" ]; then
   export UABI_GUEST_BIN="${UABI_GUEST_BIN:-$target/guest}"
   make -s -C compat-tests/guest OUT="$UABI_GUEST_BIN"
+  # The module's test programs, the fuzzer among them (scripts/guest-fuzz.sh).
+  bash driver/kmod/tests/build.sh "$UABI_GUEST_BIN" >/dev/null
   if [ -n "$fuse" ]; then
     cargo build --quiet -p softaccel-driver --bin softaccel-driverd
     exec bash scripts/vm.sh --no-module -- bash scripts/guest-tests.sh --in-guest --fuse
@@ -186,6 +190,13 @@ if [ -z "$fuse" ]; then
       fi
     fi
   done <"$bin/rust-tests.txt"
+
+  # Last, with the suites' objects gone: random and mutated calls from
+  # killed clients (scripts/guest-fuzz.sh), then rmmod and the kernel log
+  # in vm.sh.
+  fuzz_seconds="${UABI_GUEST_FUZZ_SECONDS:-40}"
+  echo "== guest fuzz (${fuzz_seconds}s) against $device"
+  bash scripts/guest-fuzz.sh --in-guest "$fuzz_seconds" || failed+=("guest fuzz")
 fi
 
 if ((${#failed[@]})); then

@@ -5,6 +5,7 @@
 # the x86_64 GET_PARAM dispatch benchmark:
 #   driver/kmod/tests/build.sh OUTDIR
 #     -> OUTDIR/softaccel_test{,32}, OUTDIR/legacy_test{,32},
+#        OUTDIR/guest_fuzz{,32} (scripts/guest-fuzz.sh),
 #        OUTDIR/bench_get_param
 # The i386 build uses SSE arithmetic so that its add-f32 reference rounds
 # exactly as the device does (x87 would round twice).
@@ -16,6 +17,8 @@ mkdir -p "$out"
 flags=(-std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -I "$root/generated/softaccel/c")
 gcc "${flags[@]}" -o "$out/softaccel_test" "$here/softaccel_test.c"
 gcc "${flags[@]}" -o "$out/bench_get_param" "$here/bench_get_param.c"
+gcc "${flags[@]}" -o "$out/guest_fuzz" "$here/guest_fuzz.c"
+i686-linux-gnu-gcc "${flags[@]}" -o "$out/guest_fuzz32" "$here/guest_fuzz.c"
 i686-linux-gnu-gcc "${flags[@]}" -msse2 -mfpmath=sse -o "$out/softaccel_test32" "$here/softaccel_test.c"
 legacy=(-std=gnu11 -O2 -Wall -Wextra -Werror -static -I "$root/driver/kmod/legacy/generated/legacy/c")
 gcc "${legacy[@]}" -o "$out/legacy_test" "$here/legacy_test.c"
