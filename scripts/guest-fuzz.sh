@@ -9,7 +9,7 @@
 #
 # In the guest: the x86_64 build for 4/5 of SECONDS, then the i386 build
 # (through compat_ioctl) for the rest, each first replaying
-# fuzz/corpus/ioctl_dispatch. Each fails on an undocumented errno or on
+# fuzz/corpus/ioctl_dispatch and fuzz/corpus/control. Each fails on an undocumented errno or on
 # objects left once its clients are gone; vm.sh fails the run on any WARN,
 # BUG, oops or call trace in the kernel log and on a failing rmmod. The
 # seed is printed; UABI_FUZZ_SEED replays one.
@@ -51,7 +51,7 @@ long=$((seconds * 4 / 5))
 short=$((seconds - long))
 status=0
 echo "== guest fuzz (x86_64, ${long}s, seed $seed)"
-"$bin/guest_fuzz" -t "$long" -s "$seed" -c fuzz/corpus/ioctl_dispatch || status=1
+"$bin/guest_fuzz" -t "$long" -s "$seed" -c fuzz/corpus/ioctl_dispatch -C fuzz/corpus/control || status=1
 echo "== guest fuzz (i386 through compat_ioctl, ${short}s, seed $((seed + 1)))"
-"$bin/guest_fuzz32" -t "$short" -s "$((seed + 1))" -c fuzz/corpus/ioctl_dispatch || status=1
+"$bin/guest_fuzz32" -t "$short" -s "$((seed + 1))" -c fuzz/corpus/ioctl_dispatch -C fuzz/corpus/control || status=1
 exit "$status"

@@ -2,14 +2,16 @@
  * A fuzzer for the real device, run in the guest with the module loaded:
  *
  *   guest_fuzz [-d DEV] [-t SECONDS] [-s SEED] [-p PROCS] [-j THREADS]
- *              [-c CORPUS_DIR]
+ *              [-c IOCTL_CORPUS] [-C CONTROL_CORPUS]
  *
- * First it replays every input of the in-process ioctl fuzzer's corpus
- * (fuzz/corpus/ioctl_dispatch, decoded exactly as
- * fuzz/fuzz_targets/ioctl_dispatch.rs decodes it: the same command words
+ * First it replays every input of the in-process fuzzers' corpora:
+ * fuzz/corpus/ioctl_dispatch, decoded exactly as
+ * fuzz/fuzz_targets/ioctl_dispatch.rs decodes it (the same command words
  * and the same argument bytes at the same addresses, the harness's fake
- * user memory being real pages here), the unprivileged inputs from a
- * process that gave up root. Then, for SECONDS, PROCS processes of THREADS
+ * user memory being real pages here), and fuzz/corpus/control, decoded as
+ * fuzz/fuzz_targets/control.rs does (the same message and reply buffer,
+ * each ending at a guard page where the harness's memory ends); the
+ * unprivileged inputs from a process that gave up root. Then, for SECONDS, PROCS processes of THREADS
  * threads each throw random and mutated ioctls at the device: command
  * words with the right or a wrong magic, number, size and direction;
  * arguments in valid buffers (filled with zeros, random words, handles and
@@ -26,7 +28,9 @@
  * the log and removes the module); this program fails (exit 1) on an
  * errno no spec documents for any ioctl, or when the device's live
  * objects (debugfs counters) are not back to zero once every client is
- * gone. It prints the iterations, the calls by errno and the duration.
+ * gone, and on a CONTROL reply that does not fit its buffer or names
+ * another operation. It prints the calls by errno, the successful calls
+ * by command and the duration.
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
@@ -99,7 +103,7 @@ struct stats {
 	uint64_t ok_by_cmd[NCMDS + 1];	  /* [NCMDS]: any other word */
 	uint64_t mmaps, mmap_failed, faults, opens, closes, forks;
 	uint64_t replayed, tapes, kills, pauses;
-	uint64_t undocumented;
+	uint64_t undocumented, bad_replies;
 	uint32_t last_undocumented_cmd;
 	int last_undocumented_errno;
 };
@@ -316,11 +320,15 @@ struct input {
 	uint8_t *data;
 	size_t len;
 };
-static struct input *corpus;
-static size_t ncorpus;
+/* fuzz/corpus/ioctl_dispatch and fuzz/corpus/control. */
+static struct input *corpus, *ccorpus;
+static size_t ncorpus, nccorpus;
 
-static void load_corpus(const char *dir)
+static void load_corpus(const char *dir, struct input **out, size_t *nout)
 {
+	struct input *corpus = NULL;
+	size_t ncorpus = 0;
+
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
@@ -356,6 +364,148 @@ static void load_corpus(const char *dir)
 		ncorpus++;
 	}
 	closedir(d);
+	*out = corpus;
+	*nout = ncorpus;
+}
+
+/* ---------------------------------------------------------------- control */
+
+/* A message of up to `len` bytes ending at a guard page, and a reply area. */
+#define CONTROL_MAX (5 * 4096) /* page-aligned: a guard follows */
+#define REPLY_MAX (1 << 17)
+static __thread uint8_t *control_area;
+
+static int map_control_area(void)
+{
+	size_t n = CONTROL_MAX + 4096 + REPLY_MAX + 4096;
+	uint8_t *p;
+
+	if (control_area)
+		return 0;
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	if (mprotect(p + CONTROL_MAX, 4096, PROT_NONE) ||
+	    mprotect(p + n - 4096, 4096, PROT_NONE)) {
+		munmap(p, n);
+		return -1;
+	}
+	control_area = p;
+	return 0;
+}
+
+/*
+ * One input of fuzz/corpus/control against the device, decoded as
+ * fuzz/fuzz_targets/control.rs decodes it: a queue is created first (for
+ * reset-queue to find), then CONTROL with the message (header and the
+ * input's attributes) and a reply buffer as large as claimed or shorter,
+ * each ending at a guard page where the harness's memory ends. A reply
+ * must fit the buffer and name the request's operation.
+ */
+static void run_control(int fd, const uint8_t *data, size_t len)
+{
+	static const uint16_t ops[] = { SOFTACCEL_CMD_GET_STATUS,
+					SOFTACCEL_CMD_GET_COUNTERS,
+					SOFTACCEL_CMD_SET_POWER_STATE,
+					SOFTACCEL_CMD_RESET_QUEUE,
+					SOFTACCEL_CMD_GET_TUNABLES,
+					SOFTACCEL_CMD_SET_TUNABLES,
+					SOFTACCEL_CMD_FW_COMMAND };
+	struct tape t = { data, len };
+	struct accel_queue_create q = { 0 };
+	struct softaccel_control c = { 0 };
+	uint16_t op, flags = 0;
+	uint32_t reserved = 0, reply_cap;
+	size_t reply_room, msg_len, attrs;
+	uint8_t op_pick, skew, *msg, *reply;
+
+	if (map_control_area())
+		return;
+	t_u8(&t); /* privileged: chose the replaying process */
+	op_pick = t_u8(&t);
+	op = op_pick % 9 < 7 ? ops[op_pick % 9] : t_u16(&t);
+	if (t_u8(&t) == 0xff) {
+		flags = t_u16(&t);
+		reserved = t_u32(&t);
+	}
+	switch (t_u8(&t) % 10) {
+	case 0:
+		reply_cap = 0;
+		break;
+	case 1:
+		reply_cap = 8;
+		break;
+	case 2:
+		reply_cap = 16;
+		break;
+	case 3:
+		reply_cap = 64;
+		break;
+	case 4:
+		reply_cap = t_u32(&t);
+		break;
+	case 5:
+		reply_cap = 65536 + 1;
+		break;
+	default:
+		reply_cap = 4096;
+	}
+	if (t_u8(&t) == 0)
+		reply_room = t_below(&t, 64);
+	else
+		reply_room = reply_cap < REPLY_MAX ? reply_cap : REPLY_MAX;
+	skew = t_u8(&t);
+	attrs = t.n < CONTROL_MAX - 8 ? t.n : CONTROL_MAX - 8;
+	msg_len = 8 + attrs;
+	msg = control_area + CONTROL_MAX - msg_len;
+	memcpy(msg, &op, 2);
+	memcpy(msg + 2, &flags, 2);
+	memcpy(msg + 4, &reserved, 4);
+	memcpy(msg + 8, t.p, attrs);
+	reply = control_area + CONTROL_MAX + 4096 + REPLY_MAX - reply_room;
+	memset(reply, 0, reply_room);
+	c.request = (uintptr_t)msg;
+	c.reply = (uintptr_t)reply;
+	c.request_len = skew == 0 ? 0 :
+			skew == 1 ? (uint32_t)msg_len - 1 :
+			skew == 2 ? (uint32_t)msg_len + 1 : (uint32_t)msg_len;
+	c.reply_cap = reply_cap;
+	call(fd, ACCEL_IOCTL_QUEUE_CREATE, (uintptr_t)&q);
+	if (call(fd, SOFTACCEL_IOCTL_CONTROL, (uintptr_t)&c) == 0) {
+		uint16_t got = 0;
+
+		if (reply_room >= 2)
+			memcpy(&got, reply, 2);
+		if (c.reply_len > reply_cap || c.reply_len > reply_room ||
+		    c.reply_len < 8 || got != op) {
+			ADD(bad_replies, 1);
+			fprintf(stderr,
+				"guest_fuzz: CONTROL op %u: a reply of %u bytes (op %u) in a buffer of %u (%zu mapped)\n",
+				op, c.reply_len, got, reply_cap, reply_room);
+		}
+	}
+}
+
+/* Back to full power: a fuzzed SET_POWER_STATE stops all new work. */
+static void full_power(int fd)
+{
+	struct {
+		uint16_t op, flags;
+		uint32_t reserved;
+		uint16_t nla_len, nla_type;
+		uint32_t state;
+	} msg = { SOFTACCEL_CMD_SET_POWER_STATE, 0, 0, 8,
+		  SOFTACCEL_A_POWER_STATE, SOFTACCEL_POWER_STATE_FULL };
+	uint8_t reply[256];
+	struct softaccel_control c = {
+		.request = (uintptr_t)&msg,
+		.reply = (uintptr_t)reply,
+		.request_len = sizeof(msg),
+		.reply_cap = sizeof(reply),
+	};
+
+	ioctl(fd, SOFTACCEL_IOCTL_CONTROL, &c);
 }
 
 /* The inputs whose privileged bit is `priv`, from this process. */
@@ -379,6 +529,18 @@ static void replay(int priv)
 			_exit(3);
 		}
 		run_tape(fd, corpus[i].data, corpus[i].len);
+		close(fd);
+		ADD(replayed, 1);
+	}
+	for (i = 0; i < nccorpus; i++) {
+		int fd;
+
+		if ((ccorpus[i].len ? ccorpus[i].data[0] & 1 : 0) != priv)
+			continue;
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(3);
+		run_control(fd, ccorpus[i].data, ccorpus[i].len);
 		close(fd);
 		ADD(replayed, 1);
 	}
@@ -700,6 +862,145 @@ static uint64_t offset_in(uint64_t size, uint64_t len)
 	return (below((uint32_t)(size - len)) & ~7ULL) + (below(16) ? 0 : below(8));
 }
 
+/* A command of a random opcode on BOs `b`, its operands mostly valid. */
+static void fill_cmd(struct softaccel_cmd *c, const struct accel_bo_create *b)
+{
+	uint64_t len = below(4) ? 4 * (1 + below(256)) : 1 + below(16384);
+	uint32_t op = below(7);
+
+	memset(c, 0, sizeof(*c));
+	c->opcode = below(32) ? op : below(64);
+	switch (op) {
+	case SOFTACCEL_OPCODE_COPY:
+	case SOFTACCEL_OPCODE_CRC32C:
+		c->src_bo = b[below(2)].handle;
+		c->src_offset = offset_in(b[0].size, len);
+		c->dst_bo = b[below(2)].handle;
+		c->dst_offset = offset_in(b[0].size, len) & ~3ULL;
+		c->length = len;
+		if (op == SOFTACCEL_OPCODE_CRC32C)
+			c->value = below(4) ? 0 : rnd() & 0xffffffff;
+		break;
+	case SOFTACCEL_OPCODE_FILL:
+		c->dst_bo = b[below(2)].handle;
+		c->dst_offset = offset_in(b[0].size, len);
+		c->length = len;
+		c->value = rnd();
+		break;
+	case SOFTACCEL_OPCODE_TIMESTAMP:
+		c->dst_bo = b[below(2)].handle;
+		c->dst_offset = offset_in(b[0].size, 8) & ~7ULL;
+		break;
+	default:
+		c->src_bo = b[0].handle;
+		c->src2_bo = b[1].handle;
+		c->dst_bo = b[below(2)].handle;
+		c->length = len / 4;
+		c->src_offset = offset_in(b[0].size, len) & ~3ULL;
+		c->src2_offset = offset_in(b[1].size, len) & ~3ULL;
+		c->dst_offset = below(2) ? c->src_offset :
+					   offset_in(b[0].size, len) & ~3ULL;
+	}
+}
+
+/* Two BOs on the file, or handles from the pool where a create fails. */
+static void make_bos(int fd, struct accel_bo_create *b)
+{
+	uint32_t i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&b[i], 0, sizeof(b[i]));
+		b[i].size = 4096ULL * (1 + below(4));
+		b[i].flags = below(8) ? 0 : ACCEL_BO_FLAGS_DEVICE_READ_ONLY;
+		if (call(fd, ACCEL_IOCTL_BO_CREATE, (uintptr_t)&b[i]))
+			b[i].handle = handle();
+	}
+	__atomic_fetch_add(&created, 2, __ATOMIC_RELAXED);
+}
+
+/*
+ * A ring-mode queue used as a client would: entries written into the
+ * mapped submit ring, the producer index published, the doorbell rung,
+ * completions consumed; sometimes an index too far ahead (a protocol
+ * error), and the queue destroyed or the ring unmapped with work in it.
+ */
+static void one_ring(int fd)
+{
+	struct softaccel_ring_queue_create r = {
+		.priority = below(4),
+		.submit_entries = 16U << below(3),
+		.complete_entries = 16U << below(3),
+	};
+	struct accel_bo_create b[2];
+	uint8_t *sub, *comp;
+	uint32_t round, i, prod = 0;
+
+	make_bos(fd, b);
+	if (call(fd, SOFTACCEL_IOCTL_RING_QUEUE_CREATE, (uintptr_t)&r))
+		return;
+	__atomic_fetch_add(&created, 1, __ATOMIC_RELAXED);
+	remember(pool, r.handle);
+	sub = mmap(NULL, (size_t)r.submit_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, fd, (off_t)r.submit_offset);
+	comp = mmap(NULL, (size_t)r.complete_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, (off_t)r.complete_offset);
+	if (sub == MAP_FAILED || comp == MAP_FAILED) {
+		ADD(mmap_failed, 1);
+		if (sub != MAP_FAILED)
+			munmap(sub, (size_t)r.submit_size);
+		if (comp != MAP_FAILED)
+			munmap(comp, (size_t)r.complete_size);
+		return;
+	}
+	ADD(mmaps, 2);
+	for (round = 0; round < 1 + below(4); round++) {
+		struct softaccel_doorbell d = { .queue = r.handle };
+		uint32_t n = 1 + below(r.submit_entries / 2);
+		uint32_t cons = __atomic_load_n((uint32_t *)(sub + SOFTACCEL_RING_CONSUMER_OFFSET),
+						__ATOMIC_ACQUIRE);
+
+		if (prod - cons + n > r.submit_entries && below(8))
+			n = r.submit_entries - (prod - cons);
+		for (i = 0; i < n; i++) {
+			uint32_t slot = (prod + i) & (r.submit_entries - 1);
+			uint8_t *e = sub + SOFTACCEL_RING_HEADER_SIZE +
+				     (size_t)slot * SOFTACCEL_RING_SUBMIT_ENTRY_SIZE;
+			struct softaccel_cmd c;
+			uint64_t cookie = rnd();
+
+			fill_cmd(&c, b);
+			memcpy(e, &c, sizeof(c));
+			memcpy(e + sizeof(c), &cookie, 8);
+		}
+		prod += below(32) ? n : (uint32_t)rnd();
+		__atomic_store_n((uint32_t *)(sub + SOFTACCEL_RING_PRODUCER_OFFSET),
+				 prod, __ATOMIC_RELEASE);
+		call(fd, SOFTACCEL_IOCTL_DOORBELL, (uintptr_t)&d);
+		if (below(2)) {
+			struct timespec ts = { 0, (long)below(2000000) };
+
+			nanosleep(&ts, NULL);
+		}
+		/* Consume what completed. */
+		__atomic_store_n((uint32_t *)(comp + SOFTACCEL_RING_CONSUMER_OFFSET),
+				 __atomic_load_n((uint32_t *)(comp + SOFTACCEL_RING_PRODUCER_OFFSET),
+						 __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
+	}
+	if (below(4) == 0) {
+		struct accel_queue_destroy qd = { .handle = r.handle };
+
+		call(fd, ACCEL_IOCTL_QUEUE_DESTROY, (uintptr_t)&qd);
+	}
+	if (below(2)) {
+		keep_mapping(sub, (size_t)r.submit_size);
+		keep_mapping(comp, (size_t)r.complete_size);
+	} else {
+		munmap(sub, (size_t)r.submit_size);
+		munmap(comp, (size_t)r.complete_size);
+	}
+}
+
 /*
  * A valid submission, mostly: a fresh queue and BOs on the file, commands
  * of every opcode with their operands in range; then the objects go again
@@ -709,59 +1010,18 @@ static void one_submit(int fd, uint8_t *scratch)
 {
 	struct softaccel_cmd *c = (void *)(scratch + SCRATCH / 2);
 	struct accel_queue_create q = { .priority = below(4) };
-	struct accel_bo_create b[2] = { { 0 } };
+	struct accel_bo_create b[2];
 	struct softaccel_submit s = { .cmd_count = 1 + below(4) };
-	uint64_t len;
-	uint32_t i, op;
+	uint32_t i;
 
 	if (call(fd, ACCEL_IOCTL_QUEUE_CREATE, (uintptr_t)&q))
 		return;
-	for (i = 0; i < 2; i++) {
-		b[i].size = 4096ULL * (1 + below(4));
-		b[i].flags = below(8) ? 0 : ACCEL_BO_FLAGS_DEVICE_READ_ONLY;
-		if (call(fd, ACCEL_IOCTL_BO_CREATE, (uintptr_t)&b[i]))
-			b[i].handle = handle();
-	}
-	__atomic_fetch_add(&created, 3, __ATOMIC_RELAXED);
+	make_bos(fd, b);
+	__atomic_fetch_add(&created, 1, __ATOMIC_RELAXED);
 	remember(pool, q.handle);
 	remember(pool, b[0].handle);
-	for (i = 0; i < s.cmd_count; i++) {
-		memset(&c[i], 0, sizeof(c[i]));
-		op = below(7);
-		c[i].opcode = below(32) ? op : below(64);
-		len = below(4) ? 4 * (1 + below(256)) : 1 + below(16384);
-		switch (op) {
-		case SOFTACCEL_OPCODE_COPY:
-		case SOFTACCEL_OPCODE_CRC32C:
-			c[i].src_bo = b[below(2)].handle;
-			c[i].src_offset = offset_in(b[0].size, len);
-			c[i].dst_bo = b[below(2)].handle;
-			c[i].dst_offset = offset_in(b[0].size, len) & ~3ULL;
-			c[i].length = len;
-			if (op == SOFTACCEL_OPCODE_CRC32C)
-				c[i].value = below(4) ? 0 : rnd() & 0xffffffff;
-			break;
-		case SOFTACCEL_OPCODE_FILL:
-			c[i].dst_bo = b[below(2)].handle;
-			c[i].dst_offset = offset_in(b[0].size, len);
-			c[i].length = len;
-			c[i].value = rnd();
-			break;
-		case SOFTACCEL_OPCODE_TIMESTAMP:
-			c[i].dst_bo = b[below(2)].handle;
-			c[i].dst_offset = offset_in(b[0].size, 8) & ~7ULL;
-			break;
-		default:
-			c[i].src_bo = b[0].handle;
-			c[i].src2_bo = b[1].handle;
-			c[i].dst_bo = b[below(2)].handle;
-			c[i].length = len / 4;
-			c[i].src_offset = offset_in(b[0].size, len) & ~3ULL;
-			c[i].src2_offset = offset_in(b[1].size, len) & ~3ULL;
-			c[i].dst_offset = below(2) ? c[i].src_offset :
-						     offset_in(b[0].size, len) & ~3ULL;
-		}
-	}
+	for (i = 0; i < s.cmd_count; i++)
+		fill_cmd(&c[i], b);
 	s.queue = below(16) ? q.handle : handle();
 	s.cmds = (uintptr_t)c;
 	if (below(16) == 0)
@@ -796,7 +1056,7 @@ static void one_directed(uint8_t *scratch)
 {
 	int fd = pick_fd();
 
-	switch (below(8)) {
+	switch (below(9)) {
 	case 0: {
 		struct accel_bo_create c = {
 			.size = below(4) ? 4096ULL * (1 + below(16)) : 1 + below(1 << 20),
@@ -866,6 +1126,9 @@ static void one_directed(uint8_t *scratch)
 	case 4:
 		one_submit(fd, scratch);
 		return;
+	case 8:
+		one_ring(fd);
+		return;
 	case 5: {
 		struct softaccel_doorbell d = { .queue = handle() };
 
@@ -911,7 +1174,9 @@ static void one_fork(uint8_t *scratch, uint8_t *guard)
 static void one_tape(void)
 {
 	static __thread uint8_t buf[16384];
-	const struct input *in = &corpus[below((uint32_t)ncorpus)];
+	int ctl = nccorpus && (!ncorpus || below(2));
+	const struct input *in = ctl ? &ccorpus[below((uint32_t)nccorpus)] :
+				       &corpus[below((uint32_t)ncorpus)];
 	size_t n = in->len < sizeof(buf) ? in->len : sizeof(buf);
 	uint32_t i, flips = 1 + below(8);
 	int fd = pick_fd();
@@ -931,7 +1196,10 @@ static void one_tape(void)
 			buf[at] = (uint8_t)interesting();
 		}
 	}
-	run_tape(fd, buf, n);
+	if (ctl)
+		run_control(fd, buf, n);
+	else if (regions)
+		run_tape(fd, buf, n);
 	ADD(tapes, 1);
 }
 
@@ -951,7 +1219,8 @@ static void *worker_thread(void *p)
 	if (scratch == MAP_FAILED)
 		_exit(4);
 	guard = scratch + SCRATCH;
-	mprotect(guard, 4096, PROT_NONE);
+	if (mprotect(guard, 4096, PROT_NONE))
+		_exit(4);
 	fill(scratch, SCRATCH, scratch);
 	for (;;) {
 		uint32_t r = below(1000);
@@ -970,7 +1239,7 @@ static void *worker_thread(void *p)
 			one_mmap();
 		else if (r < 62)
 			one_fork(scratch, guard);
-		else if (r < 100 && a->index == 0 && ncorpus && regions)
+		else if (r < 100 && a->index == 0 && (ncorpus || nccorpus))
 			one_tape();
 		else if (r < 300)
 			one_directed(scratch);
@@ -1111,13 +1380,13 @@ static pid_t spawn(uint64_t seed, int threads, int shared)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: guest_fuzz [-d DEV] [-t SECONDS] [-s SEED] [-p PROCS] [-j THREADS] [-c CORPUS_DIR]\n");
+		"usage: guest_fuzz [-d DEV] [-t SECONDS] [-s SEED] [-p PROCS] [-j THREADS] [-c IOCTL_CORPUS] [-C CONTROL_CORPUS]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *corpus_dir = NULL, *kmod = getenv("UABI_KMOD_NAME");
+	const char *corpus_dir = NULL, *control_dir = NULL, *kmod = getenv("UABI_KMOD_NAME");
 	double seconds = 30;
 	uint64_t seed = (uint64_t)time(NULL), t0, t1, deadline;
 	int procs = 4, threads = 2, opt, shared, i, failed = 0, status;
@@ -1125,7 +1394,7 @@ int main(int argc, char **argv)
 	char old_max[64], old_paused[64], what[256];
 	int have_paused;
 
-	while ((opt = getopt(argc, argv, "d:t:s:p:j:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:t:s:p:j:c:C:")) != -1) {
 		switch (opt) {
 		case 'd':
 			node = optarg;
@@ -1145,6 +1414,9 @@ int main(int argc, char **argv)
 		case 'c':
 			corpus_dir = optarg;
 			break;
+		case 'C':
+			control_dir = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -1160,9 +1432,11 @@ int main(int argc, char **argv)
 	if (st == MAP_FAILED)
 		return 2;
 	if (corpus_dir)
-		load_corpus(corpus_dir);
-	printf("guest_fuzz: %s, seed %" PRIu64 ", %d processes x %d threads, %.0f s, %zu corpus inputs\n",
-	       node, seed, procs, threads, seconds, ncorpus);
+		load_corpus(corpus_dir, &corpus, &ncorpus);
+	if (control_dir)
+		load_corpus(control_dir, &ccorpus, &nccorpus);
+	printf("guest_fuzz: %s, seed %" PRIu64 ", %d processes x %d threads, %.0f s, %zu + %zu corpus inputs\n",
+	       node, seed, procs, threads, seconds, ncorpus, nccorpus);
 
 	/*
 	 * Small BOs, as the in-process harness has them: the guest's memory
@@ -1179,7 +1453,7 @@ int main(int argc, char **argv)
 	have_paused = !read_param("paused", old_paused, sizeof(old_paused));
 
 	t0 = now_ns();
-	if (ncorpus) {
+	if (ncorpus || nccorpus) {
 		for (i = 0; i < 2; i++) {
 			replayers[i] = fork();
 			if (replayers[i] == 0) {
@@ -1219,6 +1493,7 @@ int main(int argc, char **argv)
 		int k = (int)below((uint32_t)procs);
 
 		nanosleep(&ts, NULL);
+		full_power(shared);
 		if (have_paused && below(10) == 0) {
 			write_param("paused", below(2) ? "1" : "0");
 			ADD(pauses, 1);
@@ -1241,6 +1516,7 @@ int main(int argc, char **argv)
 		kill(pids[i], SIGKILL);
 	for (i = 0; i < procs; i++)
 		waitpid(pids[i], NULL, 0);
+	full_power(shared);
 	close(shared);
 	if (have_paused)
 		write_param("paused", "0");
@@ -1276,6 +1552,11 @@ int main(int argc, char **argv)
 		printf("guest_fuzz: FAILED: %" PRIu64 " calls returned an errno no spec documents (last: %s from %#x)\n",
 		       st->undocumented, strerrorname_np(st->last_undocumented_errno),
 		       st->last_undocumented_cmd);
+		failed = 1;
+	}
+	if (st->bad_replies) {
+		printf("guest_fuzz: FAILED: %" PRIu64 " CONTROL replies did not fit or named another operation\n",
+		       st->bad_replies);
 		failed = 1;
 	}
 	if (status) {
