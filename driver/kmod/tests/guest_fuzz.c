@@ -49,8 +49,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/futex.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,7 +105,7 @@ struct stats {
 	uint64_t ok_by_cmd[NCMDS + 1];	  /* [NCMDS]: any other word */
 	uint64_t mmaps, mmap_failed, faults, opens, closes, forks;
 	uint64_t replayed, tapes, kills, pauses;
-	uint64_t undocumented, bad_replies;
+	uint64_t undocumented, bad_replies, died;
 	uint32_t last_undocumented_cmd;
 	int last_undocumented_errno;
 };
@@ -560,6 +562,8 @@ static uint64_t pool[POOL];	/* values earlier calls returned */
 static uint64_t offsets[POOL];	/* mmap offsets earlier calls returned */
 static uint32_t created;	/* objects made since the last reset */
 static uint8_t *unmapped;	/* an address with nothing mapped */
+static uint8_t *hole;		/* HOLE bytes reserved, none accessible */
+#define HOLE (64UL << 20)
 static uint8_t *readonly;	/* a page the kernel cannot write */
 
 static __thread sigjmp_buf fault_jmp;
@@ -677,6 +681,19 @@ static void harvest(const uint8_t *p, size_t n)
 	}
 }
 
+/*
+ * Any address the process cannot access. Not simply a random word: a
+ * random 32-bit address lands in this process's memory (thread stacks,
+ * libc's locks) often enough for the kernel's copy-out to corrupt the
+ * fuzzer itself; a random 64-bit one rarely, but then as badly.
+ */
+static uintptr_t wild(void)
+{
+	if (sizeof(uintptr_t) == 8 && below(2))
+		return (uintptr_t)(rnd() | 1ULL << 63);
+	return (uintptr_t)(hole + below(HOLE));
+}
+
 static uint32_t random_cmd(void)
 {
 	uint32_t cmd = cmds[below(NCMDS)];
@@ -734,7 +751,7 @@ static void one_ioctl(uint8_t *scratch, uint8_t *guard)
 		arg = (uintptr_t)buf;
 		break;
 	case 5:
-		arg = (uintptr_t)rnd();
+		arg = wild();
 		break;
 	case 6:
 		buf += 1 + below(7);
@@ -1166,8 +1183,13 @@ static void one_fork(uint8_t *scratch, uint8_t *guard)
 		_exit(0);
 	}
 	if (pid > 0) {
+		int status;
+
 		ADD(forks, 1);
-		waitpid(pid, NULL, 0);
+		if (waitpid(pid, &status, 0) == pid &&
+		    (!WIFEXITED(status) || WEXITSTATUS(status)) &&
+		    !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
+			ADD(died, 1);
 	}
 }
 
@@ -1280,6 +1302,10 @@ static void worker(uint64_t seed, int threads, int shared)
 	if (unmapped == MAP_FAILED || readonly == MAP_FAILED)
 		_exit(4);
 	munmap(unmapped, 4096);
+	hole = mmap(NULL, HOLE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (hole == MAP_FAILED)
+		_exit(4);
 	if (ncorpus && map_regions())
 		_exit(3);
 	for (i = 0; i < threads; i++) {
@@ -1424,6 +1450,23 @@ int main(int argc, char **argv)
 	if (optind != argc || procs < 1 || procs > MAX_PROCS || threads < 1 ||
 	    threads > MAX_THREADS || seconds < 0)
 		usage();
+#ifdef __i386__
+	{
+		/*
+		 * glibc's i386 locks and sleeps use the 32-bit time syscalls
+		 * (futex, clock_nanosleep), which a kernel without
+		 * CONFIG_COMPAT_32BIT_TIME refuses: its threads would abort
+		 * and its sleeps return at once. Nothing to fuzz through then.
+		 */
+		uint32_t w = 0;
+
+		if (syscall(SYS_futex, &w, FUTEX_WAKE, 1, NULL, NULL, 0) < 0 &&
+		    errno == ENOSYS) {
+			printf("guest_fuzz: SKIPPED: this kernel has no 32-bit time syscalls (CONFIG_COMPAT_32BIT_TIME), which an i386 program's threads and sleeps need\n");
+			return 77;
+		}
+	}
+#endif
 	snprintf(params, sizeof(params), "/sys/module/%s/parameters/",
 		 kmod && *kmod ? kmod : "softaccel");
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1508,7 +1551,12 @@ int main(int argc, char **argv)
 			}
 		}
 		kill(pids[k], SIGKILL);
-		waitpid(pids[k], NULL, 0);
+		if (waitpid(pids[k], &status, 0) == pids[k] &&
+		    !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
+			printf("guest_fuzz: FAILED: worker %d ended by itself (status %#x)\n",
+			       k, status);
+			failed = 1;
+		}
 		ADD(kills, 1);
 		pids[k] = spawn(rnd(), threads, shared);
 	}
@@ -1552,6 +1600,11 @@ int main(int argc, char **argv)
 		printf("guest_fuzz: FAILED: %" PRIu64 " calls returned an errno no spec documents (last: %s from %#x)\n",
 		       st->undocumented, strerrorname_np(st->last_undocumented_errno),
 		       st->last_undocumented_cmd);
+		failed = 1;
+	}
+	if (st->died) {
+		printf("guest_fuzz: FAILED: %" PRIu64 " forked children died other than by SIGKILL\n",
+		       st->died);
 		failed = 1;
 	}
 	if (st->bad_replies) {
