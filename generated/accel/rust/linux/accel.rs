@@ -24,7 +24,7 @@
 #[path = "accel_uapi.rs"]
 pub mod uapi;
 pub use crate::uabi_rt::{Extension, OutArray, UserArray};
-use kernel::error::{Error, code};
+use kernel::error::{code, Error};
 /// Checks a [`uapi::GetParam`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `accel` spec does. Since revision 1.
 ///

@@ -11,9 +11,9 @@
 //! `unsafe` block says why it holds. Nothing here panics on any input.
 
 use core::marker::PhantomData;
-use core::mem::{MaybeUninit, size_of};
-use kernel::alloc::{KVec, flags::GFP_KERNEL};
-use kernel::error::{Error, code};
+use core::mem::{size_of, MaybeUninit};
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::error::{code, Error};
 use kernel::types::{AsBytes, FromBytes};
 use kernel::uaccess::UserSlice;
 
@@ -34,13 +34,21 @@ pub mod ring;
 pub struct Errno(pub i32);
 
 impl Errno {
+    /// `EPERM`: Operation not permitted.
     pub const EPERM: Errno = Errno(1);
+    /// `ENOMEM`: Out of memory.
     pub const ENOMEM: Errno = Errno(12);
+    /// `EFAULT`: Bad address.
     pub const EFAULT: Errno = Errno(14);
+    /// `EINVAL`: Invalid argument.
     pub const EINVAL: Errno = Errno(22);
+    /// `EPIPE`: Broken pipe: a ring protocol error.
     pub const EPIPE: Errno = Errno(32);
+    /// `ERANGE`: Result out of range.
     pub const ERANGE: Errno = Errno(34);
+    /// `EMSGSIZE`: Message too long.
     pub const EMSGSIZE: Errno = Errno(90);
+    /// `EOPNOTSUPP`: Operation not supported.
     pub const EOPNOTSUPP: Errno = Errno(95);
 }
 
