@@ -1443,9 +1443,25 @@ fn build_i386_rust_driver(m: &Arc<Model>, dir: &Path) -> PathBuf {
         ),
     )
     .unwrap();
+    build_nested(
+        dir,
+        None,
+        "the Rust kernel flavour of the i386 fixture",
+        "i386-rs",
+    )
+}
+
+/// `cargo build` of the nested crate or workspace in `dir` (its package
+/// `package`, if given) into the nested target folder the other tests'
+/// workspaces share (dependencies build once); the path of binary `bin`.
+fn build_nested(dir: &Path, package: Option<&str>, what: &str, bin: &str) -> PathBuf {
     let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "--offline", "-q"])
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--offline", "-q"]);
+    if let Some(p) = package {
+        cmd.args(["-p", p]);
+    }
+    let out = cmd
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target_dir)
         .env_remove("RUSTFLAGS")
@@ -1454,10 +1470,10 @@ fn build_i386_rust_driver(m: &Arc<Model>, dir: &Path) -> PathBuf {
         .unwrap();
     assert!(
         out.status.success(),
-        "the Rust kernel flavour of the i386 fixture does not build:\n{}",
+        "{what} does not build:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    target_dir.join("debug/i386-rs")
+    target_dir.join("debug").join(bin)
 }
 
 // ------------------------------------------------------------ DRM handlers
@@ -1990,24 +2006,7 @@ fn build_rust_drm_driver(dir: &Path, specs: &[(String, Arc<Model>)]) -> PathBuf 
         ),
     )
     .unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    // The nested target folder the other tests' workspaces share:
-    // dependencies build once.
-    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
-    let out = Command::new(&cargo)
-        .args(["build", "--offline", "-q", "-p", "drive"])
-        .current_dir(&ws)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the Rust DRM driver does not build:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    target_dir.join("debug/drive")
+    build_nested(&ws, Some("drive"), "the Rust DRM driver", "drive")
 }
 
 /// One case of the DRM comparison: what it is, and the answer wanted
