@@ -55,6 +55,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "softaccel.h"
@@ -566,13 +567,30 @@ static uint8_t *hole;		/* HOLE bytes reserved, none accessible */
 #define HOLE (64UL << 20)
 static uint8_t *readonly;	/* a page the kernel cannot write */
 
+int main(int argc, char **argv);
+
 static __thread sigjmp_buf fault_jmp;
 static __thread volatile int fault_armed;
 
-static void on_fault(int sig)
+static void on_fault(int sig, siginfo_t *si, void *uc)
 {
+	char msg[200];
+	int n;
+
 	if (fault_armed)
 		siglongjmp(fault_jmp, 1);
+	/* A fault of the fuzzer's own: where, to find it (pc less main). */
+	n = snprintf(msg, sizeof(msg),
+		     "guest_fuzz: worker %d: signal %d at address %p, pc %#lx from main\n",
+		     (int)getpid(), sig, si->si_addr,
+#ifdef __x86_64__
+		     (unsigned long)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP] -
+#else
+		     (unsigned long)((ucontext_t *)uc)->uc_mcontext.gregs[REG_EIP] -
+#endif
+			     (unsigned long)(uintptr_t)main);
+	if (n > 0 && write(2, msg, (size_t)n) < 0)
+		n = 0;
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -1283,8 +1301,8 @@ static void worker(uint64_t seed, int threads, int shared)
 	int i;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fault;
-	sa.sa_flags = SA_NODEFER;
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_NODEFER | SA_SIGINFO;
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
 	rng = seed | 1;
