@@ -59,11 +59,11 @@ echo "== driver/kmod: W=1, sparse and checkpatch --strict (driver/kmod/tests/che
 bash driver/kmod/tests/check.sh
 echo "== driver/kmod: its own guest tests (softaccel, softaccel_legacy) from x86_64 and i386, at revisions 3 and 1 (driver/kmod/tests/run.sh)"
 bash driver/kmod/tests/run.sh
-echo "== guest suites against the kernel module (scripts/guest-tests.sh)"
+echo "== guest suites against the kernel module, then 40 s of its guest fuzzer (scripts/guest-tests.sh, scripts/guest-fuzz.sh)"
 bash scripts/guest-tests.sh
 echo "== the Rust-for-Linux guest kernel (scripts/rfl-kernel.sh: built once, then cached outside the repository)"
 bash scripts/rfl-kernel.sh
 echo "== driver/kmod-rs: W=1, rustc lints, rustfmt, sparse and checkpatch --strict (driver/kmod-rs/tests/check.sh)"
 bash driver/kmod-rs/tests/check.sh
-echo "== guest suites against the Rust module in the Rust-for-Linux kernel (scripts/guest-tests.sh --rust)"
+echo "== guest suites against the Rust module in the Rust-for-Linux kernel, then 40 s of the guest fuzzer (scripts/guest-tests.sh --rust)"
 bash scripts/guest-tests.sh --rust

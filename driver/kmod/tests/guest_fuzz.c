@@ -562,7 +562,7 @@ static int fds[NFDS];
 static uint64_t pool[POOL];	/* values earlier calls returned */
 static uint64_t offsets[POOL];	/* mmap offsets earlier calls returned */
 static uint32_t created;	/* objects made since the last reset */
-static uint8_t *unmapped;	/* an address with nothing mapped */
+static uint8_t *unmapped;	/* an address nothing may access */
 static uint8_t *hole;		/* HOLE bytes reserved, none accessible */
 #define HOLE (64UL << 20)
 static uint8_t *readonly;	/* a page the kernel cannot write */
@@ -1313,17 +1313,14 @@ static void worker(uint64_t seed, int threads, int shared)
 		fds[i] = -1;
 	for (i = 2; i < NFDS; i += 2)
 		reopen(i);
-	unmapped = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-			-1, 0);
 	readonly = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			-1, 0);
-	if (unmapped == MAP_FAILED || readonly == MAP_FAILED)
-		_exit(4);
-	munmap(unmapped, 4096);
 	hole = mmap(NULL, HOLE, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (hole == MAP_FAILED)
+	if (readonly == MAP_FAILED || hole == MAP_FAILED)
 		_exit(4);
+	/* Not a page unmapped again: a later mmap could reuse it. */
+	unmapped = hole + HOLE / 2;
 	if (ncorpus && map_regions())
 		_exit(3);
 	for (i = 0; i < threads; i++) {
