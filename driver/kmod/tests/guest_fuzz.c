@@ -310,7 +310,7 @@ static void run_tape(int fd, const uint8_t *data, size_t len)
 
 		if (_IOC_TYPE(plan_cmd[i]) == SOFTACCEL_IOCTL_MAGIC &&
 		    _IOC_NR(plan_cmd[i]) == SOFTACCEL_NR_WAIT &&
-		    a >= REGION_STRIDE && a + 24 <= REGION_STRIDE + REGIONS_LEN)
+		    a >= REGION_STRIDE && a <= REGION_STRIDE + REGIONS_LEN - 24)
 			memset((void *)(uintptr_t)(a + 16), 0, 8);
 		/* A 64-bit address a 32-bit build cannot pass stays unused. */
 		if ((uintptr_t)a != a)
@@ -994,7 +994,10 @@ static void one_ring(int fd)
 		uint32_t cons = __atomic_load_n((uint32_t *)(sub + SOFTACCEL_RING_CONSUMER_OFFSET),
 						__ATOMIC_ACQUIRE);
 
-		if (prod - cons + n > r.submit_entries && below(8))
+		/* Room, mostly; after a wild producer index, a few entries. */
+		if (prod - cons > r.submit_entries)
+			n = 1 + below(4);
+		else if (prod - cons + n > r.submit_entries && below(8))
 			n = r.submit_entries - (prod - cons);
 		for (i = 0; i < n; i++) {
 			uint32_t slot = (prod + i) & (r.submit_entries - 1);
