@@ -45,7 +45,10 @@ fi
 # LeakSanitizer through libFuzzer's own check after each input only, not
 # again at exit: the in-process driver's ring pollers are detached threads,
 # and the last inputs' pollers, still winding down when the run ends, were
-# reported as leaked (driver/tests/ring_pollers.rs shows they end).
+# reported as leaked (driver/tests/ring_pollers.rs shows they end). For
+# ioctl_dispatch libFuzzer soon turns its per-input check off as well (the
+# pollers free memory after their input); there the target's own check,
+# every live count back to zero after each input, is what finds a leak.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}leak_check_at_exit=0"
 
 # Inside the worktree (see README: nested builds need it there).
