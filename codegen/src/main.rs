@@ -647,10 +647,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init { dir, name } => init(dir.as_deref(), name.as_deref()),
         Command::HeadersInstall { specs, out, dir } => {
             let specs = default_specs(specs)?;
+            let opts = project()?.map(|p| p.options).unwrap_or_default();
             let dir = match dir {
                 Some(d) => d,
-                None => project()?
-                    .and_then(|p| p.options.c_include_dir)
+                None => opts
+                    .c_include_dir
+                    .clone()
                     .unwrap_or_else(|| "uabi".to_string()),
             };
             let c = match checked(&specs) {
@@ -665,7 +667,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     }
                 }
             }
-            match pipeline::install_headers(&out, &models, &dir) {
+            match pipeline::install_headers(&out, &models, &dir, &opts) {
                 Ok(written) => {
                     for p in &written {
                         info!("wrote {}", p.display());
