@@ -479,51 +479,13 @@ fn go_module_with_its_own_path_builds_from_a_consumer_outside_the_repository() {
 
 // ---------------------------------------------------------------- Python
 
-/// The Python of a venv with mypy, cached beside the target folder's test
-/// scratch (`target/mypy-venv`) so PyPI is asked once; None when it
-/// cannot be made (no PyPI), said loudly.
+/// The Python of the venv with mypy (uabi-test-support), beside this
+/// target folder's test scratch.
 fn mypy_python() -> Option<PathBuf> {
-    let cached = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .unwrap()
-        .join("mypy-venv");
-    let python = cached.join("bin/python");
-    let works = |p: &Path| {
-        Command::new(p)
-            .args(["-m", "mypy", "--version"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if works(&python) {
-        return Some(python);
-    }
-    // Built aside and renamed into place: a venv run as `bin/python -m`
-    // does not mind its folder's name, and a half-made one is never used.
-    let building = cached.with_extension(format!("tmp{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&building);
-    let made = Command::new("python3")
-        .arg("-m")
-        .arg("venv")
-        .arg(&building)
-        .status()
-        .is_ok_and(|s| s.success())
-        && Command::new(building.join("bin/python"))
-            .args(["-m", "pip", "install", "--quiet", "mypy==1.15.0"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if !made {
-        let _ = std::fs::remove_dir_all(&building);
-        uabi_test_support::skipped(
-            "mypy --strict on the Python consumer",
-            "mypy could not be installed from PyPI into a venv (offline?)",
-        );
-        return None;
-    }
-    if std::fs::rename(&building, &cached).is_err() {
-        // Another test process made it first.
-        let _ = std::fs::remove_dir_all(&building);
-    }
-    works(&python).then_some(python)
+    uabi_test_support::mypy_python(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap(),
+        "mypy --strict on the Python consumer",
+    )
 }
 
 /// A fresh venv outside the repository with the generated packages of
@@ -623,6 +585,21 @@ fn python_packages_install_offline_into_a_fresh_venv_and_pass_mypy_strict() {
             .output()
             .unwrap()
     };
+    // The packages themselves: mypy reports nothing inside an installed
+    // package when it checks a consumer.
+    let own = Command::new(&mypy)
+        .args(["-m", "mypy", "--strict", "--no-incremental"])
+        .arg(out_dir.join("accel/python/accel_uapi"))
+        .arg(out_dir.join("softaccel/python/softaccel_uapi"))
+        .current_dir(tmp.path())
+        .env("MYPY_CACHE_DIR", tmp.path().join("mypy-cache"))
+        .output()
+        .unwrap();
+    assert!(
+        own.status.success(),
+        "mypy --strict on the packages:\n{}",
+        String::from_utf8_lossy(&own.stdout)
+    );
     let good = mypy_on("python_consumer.py");
     assert!(
         good.status.success(),
