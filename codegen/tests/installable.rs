@@ -383,6 +383,107 @@ uabi-runtime = { path = "runtime" }
     }
 }
 
+#[test]
+fn rust_crates_take_the_configured_names_and_their_dependents_follow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    let opts = OutputOptions {
+        rust_runtime: RustRuntime::Version("0.1.0".to_string()),
+        rust_crates: [
+            Some("acme-{spec}-abi".to_string()),
+            None,
+            Some("acme-{spec}".to_string()),
+        ],
+        license: Some("MIT".to_string()),
+        ..OutputOptions::default()
+    };
+    let files = generate(&ws.join("generated"), &opts);
+    let manifest = |path: &str| {
+        &files
+            .iter()
+            .find(|f| f.path == Path::new(path))
+            .unwrap()
+            .contents
+    };
+    let kernel = manifest("softaccel/rust/kernel/Cargo.toml");
+    for want in [
+        "name = \"softaccel-kernel\"\n",
+        "acme-softaccel-abi = { version = \"0.1.0\", path = \"../uapi\" }\n",
+        "accel-kernel = { version = \"0.1.0\", path = \"../../../accel/rust/kernel\" }\n",
+        "license = \"MIT\"\n",
+        // The library keeps its name: the code `use`s it as before.
+        "name = \"softaccel_kernel\"\n",
+    ] {
+        assert!(kernel.contains(want), "{want}: {kernel}");
+    }
+    let user = manifest("softaccel/rust/user/Cargo.toml");
+    for want in [
+        "name = \"acme-softaccel\"\n",
+        "acme-softaccel-abi = { version = \"0.1.0\", path = \"../uapi\" }\n",
+        "acme-accel = { version = \"0.1.0\", path = \"../../../accel/rust/user\" }\n",
+    ] {
+        assert!(user.contains(want), "{want}: {user}");
+    }
+    assert!(manifest("accel/rust/uapi/Cargo.toml").contains("name = \"acme-accel-abi\"\n"));
+
+    copy_tree(&repo_root().join("codegen/runtime"), &ws.join("runtime"));
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"runtime\", \"generated/*/rust/uapi\", \
+         \"generated/*/rust/kernel\", \"generated/*/rust/user\"]\n\n\
+         [workspace.package]\nedition = \"2024\"\nlicense = \"MIT OR Apache-2.0\"\n\
+         rust-version = \"1.89\"\nversion = \"0.1.0\"\n\n\
+         [patch.crates-io]\nuabi-runtime = { path = \"runtime\" }\n",
+    )
+    .unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
+    let cargo_in = |args: &[&str]| {
+        let mut c = Command::new(&cargo);
+        c.args(args)
+            .arg("--offline")
+            .current_dir(ws)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS");
+        c
+    };
+    // The renamed crates build: the kernel and user crates reach the uapi
+    // crate by its library name whatever its package is called.
+    run(&mut cargo_in(&["check", "--workspace", "--quiet"]));
+    run(&mut cargo_in(&[
+        "package",
+        "--workspace",
+        "--no-verify",
+        "--allow-dirty",
+        "--exclude-lockfile",
+    ]));
+    let pkg = target_dir.join("package");
+    for name in [
+        "acme-softaccel-abi",
+        "acme-accel-abi",
+        "acme-softaccel",
+        "acme-accel",
+    ] {
+        assert!(
+            pkg.join(format!("{name}-0.1.0.crate")).is_file(),
+            "{name} was not packaged"
+        );
+    }
+    let normalized = run(Command::new("tar")
+        .arg("xzf")
+        .arg(pkg.join("acme-softaccel-0.1.0.crate"))
+        .arg("-O")
+        .arg("acme-softaccel-0.1.0/Cargo.toml"))
+    .stdout;
+    let normalized = String::from_utf8(normalized).unwrap();
+    assert!(
+        normalized.contains("[dependencies.acme-softaccel-abi]\nversion = \"0.1.0\"")
+            && normalized.contains("license = \"MIT\""),
+        "{normalized}"
+    );
+}
+
 // ---------------------------------------------------------------- Go
 
 const GO_CONSUMER: &str = r#"package main
