@@ -141,6 +141,9 @@ pub struct Project {
     pub outputs: BTreeMap<OutputKind, Output>,
     /// The naming choices the outputs take from the file.
     pub options: crate::backend::OutputOptions,
+    /// Names without `{spec}`, as the error [`Project::check_generated`]
+    /// gives when more than one spec is generated.
+    fixed_names: Vec<ProjectError>,
 }
 
 /// A project file that cannot be used, with where.
@@ -267,6 +270,7 @@ impl Project {
             })
             .collect();
         let mut options = crate::backend::OutputOptions::default();
+        let mut fixed_names = Vec::new();
         for (name, o) in &raw.output {
             let Some(kind) = OutputKind::ALL.iter().find(|k| k.name() == name) else {
                 let names: Vec<&str> = OutputKind::ALL.iter().map(|k| k.name()).collect();
@@ -325,6 +329,19 @@ impl Project {
                 }
                 Ok(v.clone())
             };
+            let fixed = |key: &toml::Spanned<String>, what: &str| {
+                let v = key.get_ref();
+                (!v.contains("{spec}")).then(|| {
+                    err(
+                        key.span().start,
+                        format!(
+                            "`{v}` would name the {what} of every generated spec alike \
+                             (the project's specs and the specs they include)"
+                        ),
+                        "write `{spec}` in the name where each spec's name goes",
+                    )
+                })
+            };
             if let Some(k) = &v.include_dir {
                 options.c_include_dir = Some(only(k, "include-dir", *kind == OutputKind::C)?);
             }
@@ -341,6 +358,7 @@ impl Project {
             }
             if let Some(k) = &v.package {
                 only(k, "package", *kind == OutputKind::Python)?;
+                fixed_names.extend(fixed(k, "Python package"));
                 options.python_package = Some(named(
                     k,
                     "Python package name",
@@ -359,6 +377,7 @@ impl Project {
                 };
                 only(k, "crate", slot.is_some())?;
                 if let Some(i) = slot {
+                    fixed_names.extend(fixed(k, "crate"));
                     options.rust_crates[i] = Some(named(
                         k,
                         "crate name",
@@ -405,7 +424,18 @@ impl Project {
             out,
             outputs,
             options,
+            fixed_names,
         })
+    }
+
+    /// Refuses a name without `{spec}` when more than one spec is
+    /// generated (`specs`: the names of every spec rendered, includes
+    /// too): their packages or crates would collide.
+    pub fn check_generated(&self, specs: &[&str]) -> Result<(), ProjectError> {
+        match self.fixed_names.first() {
+            Some(e) if specs.len() > 1 => Err(e.clone()),
+            _ => Ok(()),
+        }
     }
 
     /// Where each generated file goes, and whether it lies in the output
@@ -706,6 +736,16 @@ mod tests {
         .unwrap_err();
         assert_eq!((e.line, e.col), (5, 11), "{e}");
         assert!(e.hint.contains("{spec}"), "{e}");
+        // One spec that includes another: refused when generating both.
+        let p = parse(
+            "[project]\nname = \"x\"\nspecs = [\"a.yaml\"]\n\
+             [output.rust-user]\ncrate = \"one\"\n",
+        )
+        .unwrap();
+        assert!(p.check_generated(&["a"]).is_ok());
+        let e = p.check_generated(&["a", "core"]).unwrap_err();
+        assert_eq!((e.line, e.col), (5, 9), "{e}");
+        assert!(e.message.contains("every generated spec alike"), "{e}");
     }
 
     #[test]
