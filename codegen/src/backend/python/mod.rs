@@ -1,5 +1,7 @@
-//! Python backend: one stdlib-only module per spec,
-//! `<spec>/python/<spec>_uapi.py`.
+//! Python backend: one stdlib-only, typed package per spec,
+//! `<spec>/python/<package>/__init__.py` (`<spec>_uapi` unless the project
+//! file names it) with `py.typed`, beside its `pyproject.toml` and the
+//! in-tree build backend that lets pip build it offline.
 //!
 //! The module holds ctypes structures laid out as the kernel's, the
 //! spec's constants (enums as `IntEnum`, flags as `IntFlag`), command
@@ -10,9 +12,12 @@
 //! At import it checks every struct size and member offset ctypes computed
 //! against the model and raises `ImportError` on any difference.
 //!
-//! A spec's module imports the modules of the specs it includes from their
-//! own generated folders (`../../<inc>/python`), which it adds to
-//! `sys.path`; included items are referenced there, never copied.
+//! A spec's module imports the modules of the specs it includes: installed
+//! packages, or, run in place, from their own generated folders
+//! (`../../../<inc>/python`), which it adds to `sys.path` when they exist;
+//! included items are referenced there, never copied. Everything the
+//! module defines is annotated so that `mypy --strict` passes on it and
+//! on its callers.
 //!
 //! The shape of the file is the askama template `templates/python/module.py`;
 //! this module prepares a flat view model.
@@ -746,8 +751,9 @@ fn module_doc(model: &Model, opts: &OutputOptions) -> Vec<String> {
             .map(|m| package_name(&m.name, opts))
             .collect();
         doc.push(format!(
-            "Items of the included specs live in their own modules ({}), \
-             imported here from the generated folders beside this one.",
+            "Items of the included specs live in their own packages ({}), \
+             installed beside this one or, run in place, imported from the \
+             generated folders beside this one.",
             names.join(", ")
         ));
     }

@@ -44,8 +44,9 @@ with fileno()) and the argument structure, which is passed to fcntl.ioctl as a
 mutable buffer, updated in place and returned. A failed call raises UabiError,
 an OSError, or the subclass naming an errno the spec documents for that ioctl.
 
-Items of the included specs live in their own modules (accel_uapi), imported
-here from the generated folders beside this one.
+Items of the included specs live in their own packages (accel_uapi), installed
+beside this one or, run in place, imported from the generated folders beside
+this one.
 """
 
 from __future__ import annotations
