@@ -11,7 +11,8 @@
 //! - Python: the packages of softaccel and the accel core install with
 //!   pip into a fresh venv outside the repository, offline (their build
 //!   backend is generated beside them, standard library only); a consumer
-//!   using every kind of call runs from the venv, and passes `mypy
+//!   using every kind of call runs from the venv (the backend's sdist
+//!   installs too), and passes `mypy
 //!   --strict` (mypy from PyPI, cached in `target/mypy-venv`), while one
 //!   with wrong types fails it where expected. Configured names and the
 //!   project license land in the installed metadata.
@@ -647,6 +648,43 @@ fn python_packages_install_offline_into_a_fresh_venv_and_pass_mypy_strict() {
             f.display()
         );
     }
+    // The backend's sdist holds what rebuilds the package, and pip
+    // installs from it too.
+    let sdists = tmp.path().join("sdist");
+    std::fs::create_dir_all(&sdists).unwrap();
+    let name = run(Command::new(&python)
+        .args([
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import _uabi_build as b; \
+             print(b.build_sdist(sys.argv[2]))",
+        ])
+        .arg(out_dir.join("accel/python"))
+        .arg(&sdists))
+    .stdout;
+    let sdist = sdists.join(String::from_utf8(name).unwrap().trim());
+    let listing =
+        String::from_utf8(run(Command::new("tar").arg("tzf").arg(&sdist)).stdout).unwrap();
+    let stem = format!("accel_uapi-{}", model.includes[0].revision);
+    for f in [
+        "PKG-INFO",
+        "pyproject.toml",
+        "_uabi_build.py",
+        "accel_uapi/__init__.py",
+        "accel_uapi/py.typed",
+    ] {
+        assert!(listing.contains(&format!("{stem}/{f}\n")), "{f}: {listing}");
+    }
+    run(Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--force-reinstall",
+        ])
+        .arg(&sdist));
     let consumer = tmp.path().join("consumer");
     std::fs::create_dir_all(&consumer).unwrap();
     let fixtures = repo_root().join("codegen/tests/fixtures");
