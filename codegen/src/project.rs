@@ -504,6 +504,7 @@ pub struct Placed {
 /// the project file, a spec skeleton that lints clean (one ioctl to grow
 /// from, every key explained), and the CI step.
 pub fn scaffold(name: &str) -> Vec<(PathBuf, String)> {
+    let package = crate::names::snake(name);
     let project = format!(
         "# The uabi project file: the specs of this driver and where each output goes.\n\
          # `uabi generate`, `check`, `lint`, `compat` and `doc` find it from any folder\n\
@@ -513,6 +514,9 @@ pub fn scaffold(name: &str) -> Vec<(PathBuf, String)> {
          specs = [\"spec/{name}.yaml\"]\n\
          # Every output goes under out/<spec>/ unless an [output.<name>] says otherwise.\n\
          out = \"generated\"\n\
+         # The SPDX license of outputs whose spec names none (C header, Cargo.toml,\n\
+         # pyproject.toml):\n\
+         # license = \"GPL-2.0-only WITH Linux-syscall-note\"\n\
          \n\
          # Outputs: c, c-kernel, rust-uapi, rust-kernel, rust-user, rust-linux,\n\
          # python, go, syz. Each can be turned off or put elsewhere, e.g. the\n\
@@ -522,7 +526,13 @@ pub fn scaffold(name: &str) -> Vec<(PathBuf, String)> {
          # dir = \"include/uapi/drm\"\n\
          #\n\
          # [output.go]\n\
-         # enabled = false\n"
+         # enabled = false\n\
+         #\n\
+         # Names: include-dir (c), crate (rust-uapi, rust-kernel, rust-user),\n\
+         # package (python), module-prefix (go), e.g.\n\
+         #\n\
+         # [output.python]\n\
+         # package = \"{package}\"\n"
     );
     let upper = crate::names::upper(name);
     let spec = format!(

@@ -12,10 +12,12 @@
 //!   pip into a fresh venv outside the repository, offline (their build
 //!   backend is generated beside them, standard library only); a consumer
 //!   using every kind of call runs from the venv (the backend's sdist
-//!   installs too), and passes `mypy
-//!   --strict` (mypy from PyPI, cached in `target/mypy-venv`), while one
-//!   with wrong types fails it where expected. Configured names and the
-//!   project license land in the installed metadata.
+//!   installs too) and passes `mypy --strict` (mypy from PyPI, cached in
+//!   `target/mypy-venv`), while one with wrong types fails it where
+//!   expected. Configured names and the project license land in the
+//!   installed metadata.
+//! - Rust crate names: renamed crates build and package, and their
+//!   dependents follow.
 //! - Go: with a module path prefix of our own, a consumer module outside
 //!   the repository builds against the generated modules with `replace`
 //!   lines, offline, standard library only.
