@@ -8,9 +8,12 @@
 //! What differs from the C module, on purpose: SUBMIT runs its commands
 //! synchronously in the caller's context (a submission has completed when
 //! SUBMIT returns, so WAIT never sleeps and nothing is ever in flight or
-//! cancelled), and the ring queues are not served (the device does not
-//! announce them). The control messages are the C module's (control.c),
-//! through the generated control dispatch.
+//! cancelled), and a ring queue's entries are taken and run by the
+//! DOORBELL (or WAIT) that finds them, in its caller's context, instead of
+//! by a poller thread: the device never polls, so it keeps the submit
+//! ring's NEED_WAKEUP flag set for good and every publish rings. The
+//! control messages are the C module's (control.c), through the generated
+//! control dispatch.
 //!
 //! The kernel's C that 6.12 has no Rust abstraction for (the misc device,
 //! mmap, module parameters, debugfs, CRC-32C, the FPU) is in shim.c; the
@@ -35,6 +38,7 @@ pub mod softaccel;
 #[path = "../../generated/accel/rust/linux/uabi_rt.rs"]
 pub mod uabi_rt;
 use accel::uapi as au;
+use softaccel::rings::{self as sr, RingMem};
 use softaccel::uapi as su;
 
 module! {
@@ -244,23 +248,23 @@ fn capabilities_at(rev: u32) -> u32 {
 }
 
 /// The softaccel capabilities a driver of softaccel revision `rev` can
-/// announce, of those this module has: no rings.
+/// announce (sa_device_capabilities_at).
 fn device_capabilities_at(rev: u32) -> u32 {
     let xor = su::Cmd {
         opcode: su::opcode::XOR_U32,
         ..Default::default()
     };
-    let mut caps = su::device_caps::ALL & !su::device_caps::RINGS;
+    let mut caps = su::device_caps::ALL;
     if softaccel::validate_cmd_at(&xor, rev).is_err() {
         caps &= !su::device_caps::XOR_U32;
     }
     if rev < 2 {
         caps &= !su::device_caps::QUEUE_INFO;
     }
-    // The control messages came with revision 3 (the generated dispatch
-    // answers ENOTTY below it).
+    // Control messages and rings came with revision 3 (the generated
+    // dispatch answers ENOTTY below it).
     if rev < 3 {
-        caps &= !su::device_caps::CONTROL;
+        caps &= !(su::device_caps::CONTROL | su::device_caps::RINGS);
     }
     caps
 }
@@ -383,6 +387,126 @@ struct Queue {
     engine: u32,
     /// The last seqno issued; every issued submission has completed.
     issued: u64,
+    /// A ring-mode queue's rings (RING_QUEUE_CREATE).
+    ring: Option<Ring>,
+}
+
+/// A ring region: zeroed memory of shim.c that user space maps as it maps
+/// a BO, and that the ring protocol reaches only through [`RingMem`], in
+/// atomics: user space writes it concurrently.
+struct RegionMem {
+    buf: BufRef,
+    base: *mut u8,
+    len: usize,
+}
+
+// SAFETY: `buf` is Send; `base` points into the memory `buf` holds, which
+// is reached through atomics only.
+unsafe impl Send for RegionMem {}
+// SAFETY: as above: `&RegionMem` gives atomic access only.
+unsafe impl Sync for RegionMem {}
+
+impl RegionMem {
+    fn alloc(len: usize) -> Result<RegionMem> {
+        let buf = BufRef::alloc(len as u64)?;
+        let base = buf.vaddr();
+        Ok(RegionMem { buf, base, len })
+    }
+
+    /// The address of the `n`-byte word at `offset`: None unless it is
+    /// aligned to `n` and inside the region (the ring code never asks for
+    /// another; this keeps even a bug from reaching past the region).
+    fn word(&self, offset: usize, n: usize) -> Option<*mut u8> {
+        let end = offset.checked_add(n)?;
+        (offset % n == 0 && end <= self.len).then(|| self.base.wrapping_add(offset))
+    }
+
+    fn u32_at(&self, offset: usize) -> Option<&AtomicU32> {
+        let p = self.word(offset, 4)?;
+        // SAFETY: `p` is inside the region and 4-aligned (the region is
+        // page-aligned vmalloc memory), valid while `self.buf` holds it;
+        // the kernel reaches this memory through atomics only.
+        Some(unsafe { AtomicU32::from_ptr(p.cast()) })
+    }
+
+    fn u64_at(&self, offset: usize) -> Option<&AtomicU64> {
+        let p = self.word(offset, 8)?;
+        // SAFETY: as in u32_at, 8-aligned.
+        Some(unsafe { AtomicU64::from_ptr(p.cast()) })
+    }
+}
+
+impl RingMem for RegionMem {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn load_u32(&self, offset: usize, order: Ordering) -> u32 {
+        self.u32_at(offset).map_or(0, |a| a.load(order))
+    }
+
+    fn store_u32(&self, offset: usize, value: u32, order: Ordering) {
+        if let Some(a) = self.u32_at(offset) {
+            a.store(value, order);
+        }
+    }
+
+    fn fetch_or_u32(&self, offset: usize, value: u32, order: Ordering) -> u32 {
+        self.u32_at(offset).map_or(0, |a| a.fetch_or(value, order))
+    }
+
+    fn fetch_and_u32(&self, offset: usize, value: u32, order: Ordering) -> u32 {
+        self.u32_at(offset).map_or(0, |a| a.fetch_and(value, order))
+    }
+
+    fn load_u64(&self, offset: usize, order: Ordering) -> u64 {
+        self.u64_at(offset).map_or(0, |a| a.load(order))
+    }
+
+    fn store_u64(&self, offset: usize, value: u64, order: Ordering) {
+        if let Some(a) = self.u64_at(offset) {
+            a.store(value, order);
+        }
+    }
+}
+
+/// The rings of a ring-mode queue, through the generated consumer (of the
+/// submit ring user space produces) and producer (of the complete ring).
+struct Ring {
+    submit: sr::submit::Consumer<RegionMem>,
+    complete: sr::complete::Producer<RegionMem>,
+    submit_offset: u64,
+    complete_offset: u64,
+    /// User space broke the ring protocol: no more entries are taken and
+    /// DOORBELL answers EPIPE.
+    broken: bool,
+}
+
+impl Ring {
+    /// Marks both rings broken by user space (their ERROR flags).
+    fn fail(&mut self) {
+        self.broken = true;
+        for mem in [self.submit.mem(), self.complete.mem()] {
+            mem.fetch_or_u32(sr::FLAGS_OFFSET, sr::ERROR, Ordering::AcqRel);
+        }
+    }
+
+    /// The region at fake offset `start`, as the mmap lookup wants it:
+    /// its offset, size and memory.
+    fn region_at(&self, start: u64) -> Option<(u64, u64, &BufRef)> {
+        [
+            (self.submit_offset, self.submit.mem()),
+            (self.complete_offset, self.complete.mem()),
+        ]
+        .into_iter()
+        .map(|(offset, mem)| (offset, mem.len as u64, &mem.buf))
+        .find(|&(offset, size, _)| start >= offset && start - offset < size)
+    }
+}
+
+/// The errno a ring error is for a system call.
+fn ring_errno(e: sr::RingError) -> Error {
+    Error::from(e.errno())
 }
 
 impl Drop for Queue {
@@ -570,8 +694,7 @@ impl accel::Ops for SaFile {
             .checked_next_multiple_of(align)
             .ok_or(ENOMEM)?;
         let end = offset.checked_add(size).ok_or(ENOMEM)?;
-        // The mmap space is what a 64-bit vm_pgoff can address.
-        if end > (u64::MAX >> kernel::page::PAGE_SHIFT) << kernel::page::PAGE_SHIFT {
+        if end > MMAP_END {
             return Err(ENOMEM);
         }
         let inner = &mut *g;
@@ -619,18 +742,7 @@ impl accel::Ops for SaFile {
     }
 
     fn queue_create(&self, f: &SaFile, arg: &mut au::QueueCreate) -> Result {
-        if arg.priority > au::queue_priority::REALTIME || arg.flags & !au::queue_flags::ALL != 0 {
-            return Err(EINVAL);
-        }
-        if arg.priority != au::queue_priority::NORMAL && !f.has(au::capabilities::QUEUE_PRIORITY) {
-            return Err(eopnotsupp());
-        }
-        if arg.flags & au::queue_flags::TURBO != 0 && !f.has(au::capabilities::TURBO_QUEUE) {
-            return Err(eopnotsupp());
-        }
-        if arg.priority == au::queue_priority::REALTIME && !f.cap_sys_nice {
-            return Err(EPERM);
-        }
+        check_queue(f, arg.priority, arg.flags)?;
         let mut g = f.inner.lock();
         if g.queues.len() >= f.cfg.num_queues_max as usize {
             return Err(ENOSPC);
@@ -649,6 +761,7 @@ impl accel::Ops for SaFile {
                 flags: arg.flags,
                 engine: engine_assign(f),
                 issued: 0,
+                ring: None,
             },
             GFP_KERNEL,
         )?;
@@ -669,6 +782,27 @@ impl accel::Ops for SaFile {
         Ok(())
     }
 }
+
+/// The checks of QUEUE_CREATE, also RING_QUEUE_CREATE's (sa_checked_rank).
+fn check_queue(f: &SaFile, priority: u32, flags: u32) -> Result {
+    if priority > au::queue_priority::REALTIME || flags & !au::queue_flags::ALL != 0 {
+        return Err(EINVAL);
+    }
+    if priority != au::queue_priority::NORMAL && !f.has(au::capabilities::QUEUE_PRIORITY) {
+        return Err(eopnotsupp());
+    }
+    if flags & au::queue_flags::TURBO != 0 && !f.has(au::capabilities::TURBO_QUEUE) {
+        return Err(eopnotsupp());
+    }
+    if priority == au::queue_priority::REALTIME && !f.cap_sys_nice {
+        return Err(EPERM);
+    }
+    Ok(())
+}
+
+/// The highest end of the file's mmap space: what a 64-bit vm_pgoff can
+/// address.
+const MMAP_END: u64 = (u64::MAX >> kernel::page::PAGE_SHIFT) << kernel::page::PAGE_SHIFT;
 
 /// A byte range of a BO that a command reads or writes.
 #[derive(Clone, Copy)]
@@ -994,8 +1128,16 @@ impl softaccel::Ops for SaFile {
         if arg.queue == 0 {
             return Err(EINVAL);
         }
-        let g = f.inner.lock();
-        let q = &g.queues[g.queue_index(arg.queue).ok_or(ENOENT)?];
+        let mut g = f.inner.lock();
+        let qi = g.queue_index(arg.queue).ok_or(ENOENT)?;
+        // A ring's entries published and not yet taken are this device's
+        // work in flight: taken and run now (as far as the complete ring
+        // has room), as the C module's poller would have. A protocol
+        // error marks the ring; WAIT still answers for what was issued.
+        if g.queues[qi].ring.as_ref().is_some_and(|r| !r.broken) && powered() {
+            let _ = drain_ring(f, &mut g, qi);
+        }
+        let q = &g.queues[qi];
         if arg.seqno == 0 || arg.seqno > q.issued {
             return Err(EINVAL);
         }
@@ -1153,14 +1295,93 @@ impl softaccel::Ops for SaFile {
         Ok(())
     }
 
-    // No ring queues here: a device without the rings capability has no
-    // such ioctls (the C module's answer when the capability is clear).
-    fn ring_queue_create(&self, _f: &SaFile, _arg: &mut su::RingQueueCreate) -> Result {
-        Err(ENOTTY)
+    fn ring_queue_create(&self, f: &SaFile, arg: &mut su::RingQueueCreate) -> Result {
+        if !f.has_device(su::device_caps::RINGS) {
+            return Err(eopnotsupp());
+        }
+        let (se, ce) = (arg.submit_entries, arg.complete_entries);
+        if !sr::submit::valid_entries(se.into())
+            || !sr::complete::valid_entries(ce.into())
+            || ce < se
+        {
+            return Err(EINVAL);
+        }
+        check_queue(f, arg.priority, 0)?;
+        let page = f.cfg.page_size as usize;
+        // At most 4096 entries of at most 72 bytes: no overflow.
+        let ssize = sr::submit::region_size(se, page).ok_or(EINVAL)?;
+        let csize = sr::complete::region_size(ce, page).ok_or(EINVAL)?;
+        let smem = RegionMem::alloc(ssize)?;
+        let cmem = RegionMem::alloc(csize)?;
+        sr::submit::init(&smem, se).map_err(ring_errno)?;
+        sr::complete::init(&cmem, ce).map_err(ring_errno)?;
+        // No poller: the device is always asleep, so every publish rings
+        // the doorbell, which takes the entries.
+        smem.fetch_or_u32(sr::FLAGS_OFFSET, sr::NEED_WAKEUP, Ordering::Release);
+        let submit = sr::submit::consumer(smem, se, f.cfg.revision).map_err(ring_errno)?;
+        let complete = sr::complete::producer(cmem, ce).map_err(ring_errno)?;
+
+        let mut g = f.inner.lock();
+        if g.queues.len() >= f.cfg.num_queues_max as usize {
+            return Err(ENOSPC);
+        }
+        // Both regions at the file's next fake offsets, as sa_region_place.
+        let place = |from: u64, size: usize| -> Result<(u64, u64)> {
+            let offset = from.checked_next_multiple_of(page as u64).ok_or(ENOMEM)?;
+            let end = offset.checked_add(size as u64).ok_or(ENOMEM)?;
+            if end > MMAP_END {
+                return Err(ENOMEM);
+            }
+            Ok((offset, end))
+        };
+        let (submit_offset, end) = place(g.next_offset, ssize)?;
+        let (complete_offset, end) = place(end, csize)?;
+        let inner = &mut *g;
+        let queues = &inner.queues;
+        let handle = next_handle(&mut inner.next_queue, |h| {
+            queues.iter().any(|q| q.handle == h)
+        })?;
+        inner.queues.push(
+            Queue {
+                handle,
+                priority: arg.priority,
+                flags: 0,
+                engine: engine_assign(f),
+                issued: 0,
+                ring: Some(Ring {
+                    submit,
+                    complete,
+                    submit_offset,
+                    complete_offset,
+                    broken: false,
+                }),
+            },
+            GFP_KERNEL,
+        )?;
+        inner.next_offset = end;
+        COUNTERS.queues.fetch_add(1, Ordering::Relaxed);
+        arg.handle = handle;
+        arg.submit_offset = submit_offset;
+        arg.submit_size = ssize as u64;
+        arg.complete_offset = complete_offset;
+        arg.complete_size = csize as u64;
+        Ok(())
     }
 
-    fn doorbell(&self, _f: &SaFile, _arg: &mut su::Doorbell) -> Result {
-        Err(ENOTTY)
+    fn doorbell(&self, f: &SaFile, arg: &mut su::Doorbell) -> Result {
+        if arg.queue == 0 {
+            return Err(EINVAL);
+        }
+        let mut g = f.inner.lock();
+        let qi = g.queue_index(arg.queue).ok_or(ENOENT)?;
+        let ring = g.queues[qi].ring.as_ref().ok_or(EINVAL)?;
+        if ring.broken {
+            return Err(EPIPE);
+        }
+        if !powered() {
+            return Err(EAGAIN);
+        }
+        drain_ring(f, &mut g, qi)
     }
 
     fn queue_info(&self, f: &SaFile, arg: &mut su::QueueInfo) -> Result {
@@ -1257,20 +1478,40 @@ fn submit(f: &SaFile, arg: &mut su::Submit, cmds: &[su::Cmd]) -> Result {
     let mut ops = KVec::with_capacity(cmds.len(), GFP_KERNEL)?;
     let mut g = f.inner.lock();
     let qi = g.queue_index(arg.queue).ok_or(ENOENT)?;
+    // A ring-mode queue takes work from its submit ring only.
+    if g.queues[qi].ring.is_some() {
+        return Err(EINVAL);
+    }
     for c in cmds {
         ops.push(resolve(f, &g, c)?, GFP_KERNEL)?;
     }
-    if g.queues[qi].issued == u64::MAX {
-        return Err(EBUSY);
-    }
-    g.queues[qi].issued += 1;
-    let seqno = g.queues[qi].issued;
+    // SAFETY: resolved just above, under this lock, still held.
+    arg.seqno = unsafe { run(&mut g, qi, &ops) }?;
+    Ok(())
+}
+
+/// Gives the next seqno of queue `qi`; EBUSY once they are used up.
+fn issue(g: &mut Inner, qi: usize) -> Result<u64> {
+    let q = &mut g.queues[qi];
+    q.issued = q.issued.checked_add(1).ok_or(EBUSY)?;
+    Ok(q.issued)
+}
+
+/// Runs `ops` as the next submission of queue `qi`, and accounts for it;
+/// its seqno.
+///
+/// # Safety
+///
+/// `ops` were resolved against `g`, under the file's lock that `g` still
+/// holds: their BOs are alive and the ranges inside them.
+unsafe fn run(g: &mut Inner, qi: usize, ops: &[Op]) -> Result<u64> {
+    let seqno = issue(g, qi)?;
     let engine = &DEVICE.engines[g.queues[qi].engine as usize];
     // SAFETY: no precondition.
     let start = unsafe { sa_shim_ktime_ns() };
     let mut t = Tally::default();
     for op in ops.iter() {
-        // SAFETY: resolved under this lock, still held.
+        // SAFETY: the function's contract.
         unsafe { exec(op, &mut t) };
     }
     // SAFETY: no precondition.
@@ -1282,7 +1523,6 @@ fn submit(f: &SaFile, arg: &mut su::Submit, cmds: &[su::Cmd]) -> Result {
         g.count(su::perf_counter_id::BYTES_WRITTEN, t.bytes_written);
         g.count(su::perf_counter_id::BUSY_NS, busy);
     }
-    drop(g);
     engine.busy_ns.fetch_add(busy, Ordering::Relaxed);
     engine.completed.fetch_add(t.cmds, Ordering::Relaxed);
     COUNTERS.submits.fetch_add(1, Ordering::Relaxed);
@@ -1291,7 +1531,78 @@ fn submit(f: &SaFile, arg: &mut su::Submit, cmds: &[su::Cmd]) -> Result {
     COUNTERS
         .bytes
         .fetch_add(t.bytes_read + t.bytes_written, Ordering::Relaxed);
-    arg.seqno = seqno;
+    Ok(seqno)
+}
+
+/// A submit-ring entry as the command SUBMIT would have got (sa_ring_cmd).
+fn ring_cmd(e: &su::RingCmd) -> su::Cmd {
+    su::Cmd {
+        opcode: u32::from_le(e.opcode),
+        flags: u32::from_le(e.flags),
+        src_bo: u32::from_le(e.src_bo),
+        src2_bo: u32::from_le(e.src2_bo),
+        dst_bo: u32::from_le(e.dst_bo),
+        pad0: e.pad0,
+        src_offset: u64::from_le(e.src_offset),
+        src2_offset: u64::from_le(e.src2_offset),
+        dst_offset: u64::from_le(e.dst_offset),
+        length: u64::from_le(e.length),
+        value: u64::from_le(e.value),
+    }
+}
+
+/// Takes the entries of ring queue `qi` that have room for their
+/// completions, runs each as its own submission and posts its completion;
+/// under the file's lock (`g`). A protocol error of user space (or seqnos
+/// used up) breaks the ring: EPIPE, now and at every later DOORBELL.
+fn drain_ring(f: &SaFile, g: &mut Inner, qi: usize) -> Result {
+    // Out of the queue while its entries run: they need `g` as a whole.
+    // The lock is held throughout, so no one sees the queue without it.
+    let Some(mut ring) = g.queues[qi].ring.take() else {
+        return Err(EINVAL);
+    };
+    let r = take_entries(f, g, qi, &mut ring);
+    ring.submit.release();
+    ring.complete.publish();
+    if r.is_err() {
+        ring.fail();
+    }
+    g.queues[qi].ring = Some(ring);
+    r.map_err(|_| EPIPE)
+}
+
+fn take_entries(f: &SaFile, g: &mut Inner, qi: usize, ring: &mut Ring) -> Result {
+    // Each entry taken has its completion's slot: the complete ring's room
+    // now bounds what one call takes.
+    let room = ring.complete.space().map_err(ring_errno)?;
+    for _ in 0..room {
+        let Some(rx) = ring.submit.pop().map_err(ring_errno)? else {
+            break;
+        };
+        let checked = rx
+            .check
+            .map_err(Error::from)
+            .and_then(|()| resolve(f, g, &ring_cmd(&rx.entry)));
+        // A rejected entry runs nothing but still completes, with its errno.
+        let (seqno, status) = match checked {
+            // SAFETY: resolved just above against `g`, whose lock the
+            // caller holds throughout.
+            Ok(op) => (unsafe { run(g, qi, core::slice::from_ref(&op)) }?, 0),
+            Err(e) => {
+                COUNTERS.errors.fetch_add(1, Ordering::Relaxed);
+                (issue(g, qi)?, e.to_errno())
+            }
+        };
+        let done = su::RingCompletion {
+            user_data: rx.entry.user_data,
+            seqno: seqno.to_le(),
+            status: status.to_le(),
+            ..Default::default()
+        };
+        if !ring.complete.push(&done).map_err(ring_errno)? {
+            return Err(EPIPE);
+        }
+    }
     Ok(())
 }
 
@@ -1425,22 +1736,31 @@ pub unsafe extern "C" fn sa_rs_mmap_find(
     // SAFETY: the caller's contract.
     let f = unsafe { file_of(private) };
     let g = f.inner.lock();
-    let Some(bo) = g
+    let bo = g
         .bos
         .iter()
         .find(|b| start >= b.offset && start - b.offset < b.size)
-    else {
+        .map(|b| (b.offset, b.size, b.flags, &b.buf));
+    // Ring regions are host-visible, mapped as BOs are.
+    let region = || {
+        g.queues
+            .iter()
+            .filter_map(|q| q.ring.as_ref()?.region_at(start))
+            .map(|(offset, size, buf)| (offset, size, au::bo_flags::HOST_VISIBLE, buf))
+            .next()
+    };
+    let Some((offset, size, flags, mem)) = bo.or_else(region) else {
         return EINVAL.to_errno();
     };
-    if bo.flags & au::bo_flags::HOST_VISIBLE == 0 {
+    if flags & au::bo_flags::HOST_VISIBLE == 0 {
         return EACCES.to_errno();
     }
-    let within = start - bo.offset;
-    if len > bo.size - within {
+    let within = start - offset;
+    if len > size - within {
         return EINVAL.to_errno();
     }
     // SAFETY: the caller's contract.
-    unsafe { *buf = bo.buf.get_raw() };
+    unsafe { *buf = mem.get_raw() };
     // A BO is at most MAX_BO_SIZE (4 GiB): its page index fits.
     (within >> kernel::page::PAGE_SHIFT) as c_int
 }
