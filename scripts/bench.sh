@@ -209,15 +209,7 @@ if [ ${#names[@]} -gt 0 ] && printf '%s\n' "${names[@]}" | grep -qx kernel; then
         exit 2
     fi
     echo "== cargo bench -p softaccel-demo --bench guest --no-run; softaccel-driverd (release)" >&2
-    exe=$(cargo bench -q -p softaccel-demo --bench guest --no-run --message-format=json |
-        python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "guest":
-        print(m["executable"])
-')
-    [ -n "$exe" ] || { echo "bench.sh: cargo named no guest benchmark executable" >&2; exit 1; }
+    exe=$(bash scripts/guest-bench-exe.sh)
     cargo build -q --release -p softaccel-driver --bin softaccel-driverd
     target_dir=$(cargo metadata --format-version 1 --no-deps |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')

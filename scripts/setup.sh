@@ -49,6 +49,10 @@ if ! "$venv/bin/python" -c 'import jsonschema, yaml' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet jsonschema==4.26.0 PyYAML==6.0.2
 fi
+# The i386 layout assertions of the generated uapi crates are checked by
+# rustc for that target too (codegen/tests/rust_uapi.rs).
+rustup target list --installed | grep -qx i686-unknown-linux-gnu ||
+  rustup target add i686-unknown-linux-gnu
 # The fuzz targets (scripts/fuzz.sh): libFuzzer needs the nightly
 # toolchain's sanitizer support, and cargo-fuzz drives it.
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal

@@ -1247,6 +1247,100 @@ impl Model {
     pub fn arg_size(&self, ioctl: &Ioctl, t: Target) -> u32 {
         ioctl.arg_sizes.get(&t).copied().unwrap_or(0)
     }
+
+    /// The (offset, size) of every leaf member of `s` on `t`: nested
+    /// structs are walked, arrays of structs element by element; a
+    /// flexible array has no bytes of its own.
+    pub fn leaves(&self, s: &Struct, t: Target) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        self.push_leaves(s, t, 0, &mut out);
+        out
+    }
+
+    fn push_leaves(&self, s: &Struct, t: Target, base: u32, out: &mut Vec<(u32, u32)>) {
+        let Some(layout) = s.layouts.get(&t) else {
+            return;
+        };
+        for (m, ml) in s.members.iter().zip(&layout.members) {
+            if m.is_flexible() {
+                continue;
+            }
+            let off = base + ml.offset;
+            match &m.kind {
+                MemberKind::Struct { id, count } => {
+                    let inner = self.struct_(id);
+                    let stride = inner.layouts.get(&t).map_or(0, |l| l.size);
+                    for i in 0..count.unwrap_or(1) {
+                        self.push_leaves(inner, t, off + i * stride, out);
+                    }
+                }
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Pad { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => out.push((off, ml.size)),
+            }
+        }
+    }
+
+    /// How a 32-bit x86 caller's struct `id` maps onto the x86_64 one when
+    /// the two layouts differ (an existing ABI's `u64` after an odd number
+    /// of `u32`s, or implicit tail padding): a kernel of one converts the
+    /// other's bytes run by run. `None` when they agree, when the spec
+    /// lacks either target, or when the leaves do not pair up.
+    pub fn i386_conversion(&self, id: &StructId) -> Option<I386Conversion> {
+        if !self.targets.contains(&Target::I386) || !self.targets.contains(&Target::X86_64) {
+            return None;
+        }
+        let s = self.struct_(id);
+        let native = self.leaves(s, Target::X86_64);
+        let compat = self.leaves(s, Target::I386);
+        let native_size = s.layouts.get(&Target::X86_64)?.size;
+        let i386_size = s.layouts.get(&Target::I386)?.size;
+        if (native == compat && native_size == i386_size) || native.len() != compat.len() {
+            return None;
+        }
+        let mut runs: Vec<ByteRun> = Vec::new();
+        for ((no, ns), (co, cs)) in native.iter().zip(&compat) {
+            let len = (*ns).min(*cs);
+            if let Some(last) = runs.last_mut()
+                && last.native + last.len == *no
+                && last.i386 + last.len == *co
+            {
+                last.len += len;
+                continue;
+            }
+            runs.push(ByteRun {
+                native: *no,
+                i386: *co,
+                len,
+            });
+        }
+        Some(I386Conversion {
+            native_size,
+            i386_size,
+            runs,
+        })
+    }
+}
+
+/// One run of bytes of a struct: where it starts in the native (x86_64)
+/// layout and in the i386 one, and how long it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRun {
+    pub native: u32,
+    pub i386: u32,
+    pub len: u32,
+}
+
+/// See [`Model::i386_conversion`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct I386Conversion {
+    pub native_size: u32,
+    pub i386_size: u32,
+    /// In member order; adjacent runs are merged.
+    pub runs: Vec<ByteRun>,
 }
 
 #[cfg(test)]

@@ -1251,7 +1251,9 @@ fn leaves(
 /// layout fixture `i386-trap.yaml`: a u64 after a u32, tail padding, both
 /// nested): through `compat_ioctl` with the i386 command, the callback
 /// sees every value at its x86_64 offset, and what it writes goes back at
-/// the i386 offsets, nothing past the i386 size.
+/// the i386 offsets, nothing past the i386 size. The same inputs go to the
+/// Rust kernel flavour (`rust/linux`, over the 6.12 `kernel` stand-in),
+/// whose `dispatch(.., compat: true)` must answer byte for byte alike.
 #[test]
 fn i386_compat_conversion() {
     if !have("gcc") {
@@ -1322,6 +1324,7 @@ fn i386_compat_conversion() {
         "the userspace build of the i386 conversion failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let rust_exe = build_i386_rust_driver(&m, &dir.join("rust"));
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     let mut rng = Rng(0x1234_5678_9abc_def1);
     for io in &m.ioctls {
@@ -1358,14 +1361,119 @@ fn i386_compat_conversion() {
             }
         }
         let cmd = io.cmds[&Target::I386].unwrap();
-        let out = Command::new(&exe)
-            .args([format!("{cmd:x}"), nat.to_string(), input])
-            .output()
-            .unwrap();
-        let got = String::from_utf8_lossy(&out.stdout).trim().to_string();
         let want = format!("0 {} {}", hex(&seen), hex(&mem));
-        assert_eq!(got, want, "ioctl {} (i386 command {cmd:#x})", io.name);
+        for (side, exe) in [("C", &exe), ("Rust kernel flavour", &rust_exe)] {
+            let out = Command::new(exe)
+                .args([format!("{cmd:x}"), nat.to_string(), input.clone()])
+                .output()
+                .unwrap();
+            let got = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            assert_eq!(
+                got,
+                want,
+                "{side}: ioctl {} (i386 command {cmd:#x}): {}",
+                io.name,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
+}
+
+/// The i386 fixture's Rust kernel flavour driven as `i386_compat_conversion`
+/// drives the C one: argv is the command (hex), how many bytes of the
+/// handler's view to print, and 256 bytes of user memory (hex) at 0x10000;
+/// it prints the errno, the bytes the handler saw and the memory after.
+fn build_i386_rust_driver(m: &Arc<Model>, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    for f in uabi::backend::rust::linux::render(m).unwrap() {
+        std::fs::write(
+            dir.join("src").join(f.path.file_name().unwrap()),
+            &f.contents,
+        )
+        .unwrap();
+    }
+    let root = repo_root();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"i386-rs\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\
+             publish = false\n\n[dependencies]\n\
+             kernel = {{ package = \"uabi-kernel-shim\", path = \"{}\" }}\n\n[workspace]\n",
+            root.join("test-support/kernel-shim").display()
+        ),
+    )
+    .unwrap();
+    let mut ops = String::new();
+    for io in &m.ioctls {
+        let s = m.struct_(io.arg.as_ref().unwrap());
+        writeln!(
+            ops,
+            "    fn {n}(&self, _: &(), a: &mut uapi::{t}) -> Result<(), Error> {{\n\
+             \x20       *SEEN.lock().unwrap() = a.to_bytes().to_vec();\n\
+             \x20       *a = pattern();\n        Ok(())\n    }}",
+            n = uabi::names::snake(&io.name),
+            t = uabi::names::pascal(&s.name),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.join("src/main.rs"),
+        format!(
+            "#[allow(dead_code)]\n#[path = \"trap.rs\"]\nmod trap;\n\
+             #[allow(dead_code)]\nmod uabi_rt;\n\
+             use kernel::error::Error;\nuse std::sync::Mutex;\nuse trap::uapi;\n\n\
+             static SEEN: Mutex<Vec<u8>> = Mutex::new(Vec::new());\n\n\
+             /// What every C callback writes: byte j is j * 7 + 1.\n\
+             fn pattern<T: kernel::types::FromBytes + Default>() -> T {{\n    \
+             let b: Vec<u8> = (0..core::mem::size_of::<T>()).map(|j| (j * 7 + 1) as u8).collect();\n    \
+             uabi_rt::read_exact(&b).unwrap()\n}}\n\n\
+             struct Drv;\n\nimpl trap::Ops for Drv {{\n    type File = ();\n{ops}}}\n\n\
+             fn main() {{\n    let a: Vec<String> = std::env::args().collect();\n    \
+             let cmd = u32::from_str_radix(&a[1], 16).unwrap();\n    \
+             let n: usize = a[2].parse().unwrap();\n    \
+             let mem: Vec<u8> = (0..256)\n        \
+             .map(|i| u8::from_str_radix(&a[3][2 * i..2 * i + 2], 16).unwrap())\n        \
+             .collect();\n    kernel::user::map(0x10000, mem);\n    \
+             let errno = match trap::dispatch(&Drv, &(), cmd, 0x10000, true) {{\n        \
+             Ok(()) => 0,\n        Err(e) => e.to_errno(),\n    }};\n    \
+             let mut seen = SEEN.lock().unwrap().clone();\n    seen.resize(n, 0);\n    \
+             let hex = |b: &[u8]| b.iter().map(|x| format!(\"{{x:02x}}\")).collect::<String>();\n    \
+             let after = kernel::user::region(0x10000).unwrap();\n    \
+             println!(\"{{errno}} {{}} {{}}\", hex(&seen), hex(&after));\n}}\n"
+        ),
+    )
+    .unwrap();
+    build_nested(
+        dir,
+        None,
+        "the Rust kernel flavour of the i386 fixture",
+        "i386-rs",
+    )
+}
+
+/// `cargo build` of the nested crate or workspace in `dir` (its package
+/// `package`, if given) into the nested target folder the other tests'
+/// workspaces share (dependencies build once); the path of binary `bin`.
+fn build_nested(dir: &Path, package: Option<&str>, what: &str, bin: &str) -> PathBuf {
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--offline", "-q"]);
+    if let Some(p) = package {
+        cmd.args(["-p", p]);
+    }
+    let out = cmd
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{what} does not build:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    target_dir.join("debug").join(bin)
 }
 
 // ------------------------------------------------------------ DRM handlers
@@ -1898,24 +2006,7 @@ fn build_rust_drm_driver(dir: &Path, specs: &[(String, Arc<Model>)]) -> PathBuf 
         ),
     )
     .unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    // The nested target folder the other tests' workspaces share:
-    // dependencies build once.
-    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
-    let out = Command::new(&cargo)
-        .args(["build", "--offline", "-q", "-p", "drive"])
-        .current_dir(&ws)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the Rust DRM driver does not build:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    target_dir.join("debug/drive")
+    build_nested(&ws, Some("drive"), "the Rust DRM driver", "drive")
 }
 
 /// One case of the DRM comparison: what it is, and the answer wanted

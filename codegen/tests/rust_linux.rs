@@ -34,7 +34,12 @@ fn every_fixture_compiles_as_kernel_module_source() {
         let name = format!("fx_{}", model.name.replace('-', "_"));
         let krate = dir.join(&name);
         std::fs::create_dir_all(krate.join("src")).unwrap();
-        let mut lib = String::from("#![deny(warnings)]\n#![allow(dead_code)]\n");
+        // The kernel builds with -Wmissing_docs: everything public is
+        // documented.
+        let mut lib = String::from(
+            "//! One fixture spec's kernel flavour.\n\
+             #![deny(warnings, missing_docs)]\n#![allow(dead_code)]\n",
+        );
         let mut models = vec![model.clone()];
         models.extend(
             model

@@ -31,10 +31,6 @@ use kernel::sync::{new_mutex, Mutex};
 pub mod accel;
 #[path = "../../generated/softaccel/rust/linux/softaccel.rs"]
 pub mod softaccel;
-// The runtime's netlink and ring parts leave some public fields and
-// constants undocumented, which the kernel's -Wmissing_docs reports (the
-// generator's to fix); the spec modules above stay under every lint.
-#[allow(missing_docs)]
 #[path = "../../generated/accel/rust/linux/uabi_rt.rs"]
 pub mod uabi_rt;
 use accel::uapi as au;

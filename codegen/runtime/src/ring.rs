@@ -88,10 +88,20 @@ pub const fn valid_entries(n: u64, min: u64, max: u64) -> bool {
 pub enum RingError {
     /// Consumer side: the producer index is `ahead` entries past the
     /// consumer's, more than the ring holds.
-    Overrun { ahead: u64, entries: u32 },
+    Overrun {
+        /// How far the producer index is past the consumer's.
+        ahead: u64,
+        /// How many entries the ring holds.
+        entries: u32,
+    },
     /// Producer side: the consumer index claims `used` entries in flight
     /// (more than the ring holds, or the consumer ahead of the producer).
-    BogusConsumer { used: u64, entries: u32 },
+    BogusConsumer {
+        /// How many entries the consumer index claims are in flight.
+        used: u64,
+        /// How many entries the ring holds.
+        entries: u32,
+    },
     /// The region is smaller than the ring needs, the entry count is not
     /// a power of two, or the entry size is not a multiple of 4.
     BadGeometry,
@@ -140,14 +150,21 @@ impl From<RingError> for Errno {
 pub trait RingMem {
     /// Bytes in the region.
     fn len(&self) -> usize;
+    /// No bytes at all.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// An atomic load of the aligned `u32` at `offset`.
     fn load_u32(&self, offset: usize, order: Ordering) -> u32;
+    /// An atomic store of the aligned `u32` at `offset`.
     fn store_u32(&self, offset: usize, value: u32, order: Ordering);
+    /// An atomic OR into the aligned `u32` at `offset`; the old value.
     fn fetch_or_u32(&self, offset: usize, value: u32, order: Ordering) -> u32;
+    /// An atomic AND into the aligned `u32` at `offset`; the old value.
     fn fetch_and_u32(&self, offset: usize, value: u32, order: Ordering) -> u32;
+    /// An atomic load of the aligned `u64` at `offset`.
     fn load_u64(&self, offset: usize, order: Ordering) -> u64;
+    /// An atomic store of the aligned `u64` at `offset`.
     fn store_u64(&self, offset: usize, value: u64, order: Ordering);
 }
 
@@ -179,7 +196,9 @@ impl<T: RingMem + ?Sized> RingMem for &T {
 pub trait RingIndex: Copy + Eq + fmt::Debug + Send + Sync + 'static {
     /// Bytes of the index word.
     const SIZE: usize;
+    /// The index word at `offset`.
     fn load<M: RingMem + ?Sized>(mem: &M, offset: usize, order: Ordering) -> Self;
+    /// Writes the index word at `offset`.
     fn store<M: RingMem + ?Sized>(self, mem: &M, offset: usize, order: Ordering);
     /// `self - earlier`, wrapping at the type's width.
     fn distance(self, earlier: Self) -> u64;
@@ -187,6 +206,7 @@ pub trait RingIndex: Copy + Eq + fmt::Debug + Send + Sync + 'static {
     fn advance(self, n: u32) -> Self;
     /// The slot of this index in a ring with `entries - 1 == mask`.
     fn slot(self, mask: u32) -> usize;
+    /// The index, widened.
     fn to_u64(self) -> u64;
 }
 
@@ -289,6 +309,7 @@ fn write_entry<M: RingMem, E: IntoBytes + zerocopy::Immutable>(mem: &M, offset: 
 /// validation said about that copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received<E> {
+    /// The entry as copied out of the ring.
     pub entry: E,
     /// The producer index this entry had (before masking).
     pub index: u64,
@@ -342,10 +363,12 @@ impl<M: RingMem, E: FromBytes + IntoBytes, I: RingIndex> Consumer<M, E, I> {
         })
     }
 
+    /// The ring's memory.
     pub fn mem(&self) -> &M {
         &self.mem
     }
 
+    /// Slots in the ring (a power of two).
     pub fn entries(&self) -> u32 {
         self.entries
     }
@@ -472,10 +495,12 @@ impl<M: RingMem, E: IntoBytes + zerocopy::Immutable, I: RingIndex> Producer<M, E
         })
     }
 
+    /// The ring's memory.
     pub fn mem(&self) -> &M {
         &self.mem
     }
 
+    /// Slots in the ring (a power of two).
     pub fn entries(&self) -> u32 {
         self.entries
     }

@@ -294,6 +294,19 @@ pub mod uaccess {
             self.length == 0
         }
 
+        pub fn read_slice(&mut self, out: &mut [u8]) -> Result {
+            let len = out.len();
+            if len > self.length {
+                return Err(code::EFAULT);
+            }
+            if !crate::user::read(self.ptr as u64, out) {
+                return Err(code::EFAULT);
+            }
+            self.ptr = self.ptr.wrapping_add(len);
+            self.length -= len;
+            Ok(())
+        }
+
         pub fn read_raw(&mut self, out: &mut [MaybeUninit<u8>]) -> Result {
             let len = out.len();
             if len > self.length {

@@ -14,6 +14,10 @@
 //! `label=path` pairs; `scripts/bench.sh kernel` boots the guest, serves
 //! the node, sets it and runs this executable there. There is no host
 //! fallback: without the variable the benchmark fails and says how to run it.
+//! A label starting with `kernel` is a module loaded with bench_ioctl=1.
+//! SOFTACCEL_BENCH_GROUPS (space-separated, default all: `get-param`,
+//! `submit`, `demo`) picks what runs; driver/kmod-rs/tests/bench.sh runs
+//! only `get-param`, once per module, on the Rust-for-Linux kernel.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use softaccel::accel::{BoFlags, Fence, QueueFlags, QueuePriority};
@@ -173,19 +177,40 @@ fn demo(c: &mut Criterion, label: &str, path: &Path) {
     g.finish();
 }
 
+/// Whether group `name` runs (SOFTACCEL_BENCH_GROUPS).
+fn selected(name: &str) -> bool {
+    match std::env::var("SOFTACCEL_BENCH_GROUPS") {
+        Ok(groups) => {
+            let known = ["get-param", "submit", "demo"];
+            for g in groups.split_whitespace() {
+                assert!(
+                    known.contains(&g),
+                    "SOFTACCEL_BENCH_GROUPS: no group '{g}' (known: {known:?})"
+                );
+            }
+            groups.split_whitespace().any(|g| g == name)
+        }
+        Err(_) => true,
+    }
+}
+
 fn guest(c: &mut Criterion) {
     let devices = devices();
     for (label, path) in &devices {
-        // Only the module has the hand-written handler (the device labelled
-        // `kernel` is the module loaded with bench_ioctl=1); the node answers
-        // nr 0xf0 with ENOTTY like any unknown number.
-        if label == "kernel" {
+        // Only a module has the hand-written handler (a device labelled
+        // `kernel...` is a module loaded with bench_ioctl=1); the node
+        // answers nr 0xf0 with ENOTTY like any unknown number.
+        if label.starts_with("kernel") && selected("get-param") {
             dispatch(c, label, path);
         }
-        submission(c, label, path);
+        if selected("submit") {
+            submission(c, label, path);
+        }
     }
-    for (label, path) in &devices {
-        demo(c, label, path);
+    if selected("demo") {
+        for (label, path) in &devices {
+            demo(c, label, path);
+        }
     }
 }
 

@@ -902,36 +902,13 @@ impl Gen<'_> {
     /// offset, i386 offset, size) of each member.
     pub(super) fn i386_segments(&self, io: &Ioctl) -> Option<I386Layout> {
         let m = self.model;
-        if !m.targets.contains(&Target::I386) || !m.targets.contains(&Target::X86_64) {
-            return None;
-        }
-        let arg = io.arg.as_ref()?;
-        let s = m.struct_(arg);
-        let mut native = Vec::new();
-        let mut compat = Vec::new();
-        self.leaves(s, Target::X86_64, 0, &mut native);
-        self.leaves(s, Target::I386, 0, &mut compat);
-        let size_n = s.layouts.get(&Target::X86_64)?.size;
-        let size_c = s.layouts.get(&Target::I386)?.size;
-        if native == compat && size_n == size_c {
-            return None;
-        }
-        if native.len() != compat.len() {
-            return None;
-        }
+        let conv = m.i386_conversion(io.arg.as_ref()?)?;
         let _ = io.cmds.get(&Target::I386).copied().flatten()?;
-        let mut segs: Vec<(u32, u32, u32)> = Vec::new();
-        for ((no, ns), (co, cs)) in native.iter().zip(&compat) {
-            let len = (*ns).min(*cs);
-            if let Some(last) = segs.last_mut()
-                && last.0 + last.2 == *no
-                && last.1 + last.2 == *co
-            {
-                last.2 += len;
-                continue;
-            }
-            segs.push((*no, *co, len));
-        }
+        let segs = conv
+            .runs
+            .iter()
+            .map(|r| (r.native, r.i386, r.len))
+            .collect();
         let dir = match io.dir {
             crate::ioc::Dir::None => "_IOC_NONE",
             crate::ioc::Dir::In => "_IOC_WRITE",
@@ -939,38 +916,12 @@ impl Gen<'_> {
             crate::ioc::Dir::InOut => "_IOC_READ | _IOC_WRITE",
         };
         let magic = magic_macro(m)?;
-        let cmd = format!("_IOC({dir}, {magic}, {}, {size_c})", nr_macro(m, io));
+        let cmd = format!(
+            "_IOC({dir}, {magic}, {}, {})",
+            nr_macro(m, io),
+            conv.i386_size
+        );
         Some((cmd, segs))
-    }
-
-    /// The (offset, size) of every leaf member of `s` on `t`: nested
-    /// structs are walked, arrays of structs element by element.
-    fn leaves(&self, s: &Struct, t: Target, base: u32, out: &mut Vec<(u32, u32)>) {
-        let Some(layout) = s.layouts.get(&t) else {
-            return;
-        };
-        for (m, ml) in s.members.iter().zip(&layout.members) {
-            if m.is_flexible() {
-                continue;
-            }
-            let off = base + ml.offset;
-            match &m.kind {
-                MemberKind::Struct { id, count } => {
-                    let inner = self.model.struct_(id);
-                    let n = count.unwrap_or(1);
-                    let stride = inner.layouts.get(&t).map_or(0, |l| l.size);
-                    for i in 0..n {
-                        self.leaves(inner, t, off + i * stride, out);
-                    }
-                }
-                MemberKind::Union { .. }
-                | MemberKind::Scalar { .. }
-                | MemberKind::Pad { .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. }
-                | MemberKind::UserPtr { .. } => out.push((off, ml.size)),
-            }
-        }
     }
 }
 

@@ -172,11 +172,24 @@ pub(crate) fn array_assign(w: &mut RustWriter, lhs: &str, items: &[String]) {
 /// their doc lines), ordered by path as rustfmt orders them.
 pub(crate) struct Uses {
     items: Vec<(String, Vec<String>)>,
+    style_2021: bool,
 }
 
 impl Uses {
     pub(crate) fn new() -> Uses {
-        Uses { items: Vec::new() }
+        Uses {
+            items: Vec::new(),
+            style_2021: false,
+        }
+    }
+
+    /// Sorted as rustfmt's style edition 2021 sorts them (the kernel's
+    /// `.rustfmt.toml` says `edition = "2021"`).
+    pub(crate) fn new_style_2021() -> Uses {
+        Uses {
+            items: Vec::new(),
+            style_2021: true,
+        }
     }
 
     /// `path` is what follows `use ` (`uabi_runtime::nla`,
@@ -187,11 +200,15 @@ impl Uses {
 
     pub(crate) fn write(mut self, w: &mut RustWriter) {
         // rustfmt compares paths segment by segment.
-        self.items.sort_by(|a, b| {
-            let sa: Vec<&str> = a.0.split("::").collect();
-            let sb: Vec<&str> = b.0.split("::").collect();
-            sa.cmp(&sb)
-        });
+        if self.style_2021 {
+            self.items.sort_by(|a, b| cmp_path_2021(&a.0, &b.0));
+        } else {
+            self.items.sort_by(|a, b| {
+                let sa: Vec<&str> = a.0.split("::").collect();
+                let sb: Vec<&str> = b.0.split("::").collect();
+                sa.cmp(&sb)
+            });
+        }
         for (_, text) in self.items {
             for l in text {
                 w.line(l);
@@ -200,9 +217,135 @@ impl Uses {
     }
 }
 
+/// Splits a `use` path at its top-level `::` (not inside a `{...}` list).
+fn path_segments(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b':' if depth == 0 && bytes.get(i + 1) == Some(&b':') => {
+                out.push(&path[start..i]);
+                start = i + 2;
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(&path[start..]);
+    out
+}
+
+/// The items of a `{a, b::c}` list, split at its top-level commas.
+fn list_items(list: &str) -> Vec<&str> {
+    let inner = &list[1..list.len() - 1];
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                out.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = inner[start..].trim();
+    if !last.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
+/// rustfmt's order of `use` paths in style editions 2015 to 2021:
+/// `self`, `super`, `crate`, then names (snake_case before CamelCase
+/// before UPPER_SNAKE_CASE), then lists (item by item). Style edition
+/// 2024 sorts names by version sort instead, which the default `Uses`
+/// order matches for the paths the backends write.
+fn cmp_path_2021(a: &str, b: &str) -> std::cmp::Ordering {
+    let (sa, sb) = (path_segments(a), path_segments(b));
+    for (x, y) in sa.iter().zip(&sb) {
+        let ord = cmp_segment_2021(x, y);
+        if ord.is_ne() {
+            return ord;
+        }
+    }
+    sa.len().cmp(&sb.len())
+}
+
+fn cmp_segment_2021(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering::{Greater, Less};
+    let rank = |s: &str| match s {
+        "self" => 0,
+        "super" => 1,
+        "crate" => 2,
+        _ if s.starts_with('{') => 4,
+        _ => 3,
+    };
+    let (ra, rb) = (rank(a), rank(b));
+    if ra != rb {
+        return ra.cmp(&rb);
+    }
+    if ra == 4 {
+        let (la, lb) = (list_items(a), list_items(b));
+        for (x, y) in la.iter().zip(&lb) {
+            let ord = cmp_path_2021(x, y);
+            if ord.is_ne() {
+                return ord;
+            }
+        }
+        return la.len().cmp(&lb.len());
+    }
+    // An alias (`x as y`) sorts by its name first.
+    let name = |s: &str| s.split(" as ").next().unwrap_or(s).to_string();
+    let (na, nb) = (name(a), name(b));
+    let lower = |s: &str| s.starts_with(|c: char| c.is_lowercase());
+    let upper = |s: &str| s.starts_with(|c: char| c.is_uppercase());
+    let upper_snake = |s: &str| s.chars().all(|c| !c.is_lowercase());
+    if upper(&na) && lower(&nb) {
+        return Greater;
+    }
+    if lower(&na) && upper(&nb) {
+        return Less;
+    }
+    if upper_snake(&na) && !upper_snake(&nb) {
+        return Greater;
+    }
+    if !upper_snake(&na) && upper_snake(&nb) {
+        return Less;
+    }
+    na.cmp(&nb).then_with(|| a.cmp(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn style_2021_puts_snake_case_first_and_lists_by_their_items() {
+        let mut uses = Uses::new_style_2021();
+        for p in [
+            "kernel::error::{code, Error}",
+            "crate::uabi_rt::{Extension, OutArray, UserArray}",
+            "crate::uabi_rt::{nla, Errno}",
+            "crate::accel",
+        ] {
+            uses.add(p, vec![format!("use {p};")]);
+        }
+        let out = run(|w| uses.write(w));
+        assert_eq!(
+            out,
+            "use crate::accel;\nuse crate::uabi_rt::{nla, Errno};\n\
+             use crate::uabi_rt::{Extension, OutArray, UserArray};\n\
+             use kernel::error::{code, Error};\n"
+        );
+    }
 
     fn run(f: impl FnOnce(&mut RustWriter)) -> String {
         let mut w = RustWriter::new();

@@ -380,6 +380,18 @@ pub(crate) fn arm(w: &mut RustWriter, pat: &str, body: &str) {
     }
 }
 
+/// [`arm`] in rustfmt's style edition 2021 (the kernel flavour's): a
+/// call that does not fit breaks in its arguments after `pat =>`, with no
+/// block around it.
+pub(crate) fn arm_2021(w: &mut RustWriter, pat: &str, body: &str) {
+    let one = format!("{pat} => {body},");
+    if w.indent() + one.len() <= MAX_WIDTH || split_call(body).is_none() {
+        return arm(w, pat, body);
+    }
+    let lines = expr(w.indent(), &format!("{pat} => "), body, ",");
+    put(w, lines);
+}
+
 /// `lhs rhs` where `rhs` is a chain: on one line when it fits, else the
 /// chain alone on the next line when it fits there, else broken where
 /// it stands.

@@ -17,14 +17,15 @@
 //! once, whole (bounded by its `max-count`, into a `KVec`), and every element is
 //! validated before the handler runs, which gets a slice; an array the kernel
 //! writes is an [`OutArray`] the handler pushes to, copied out (only what was
-//! pushed) when the handler succeeds. A 32-bit caller (`compat`) of an ioctl whose
-//! argument is laid out differently on i386 gets `ENOTTY`: this flavour does not
-//! convert those layouts yet.
+//! pushed) when the handler succeeds. A 32-bit x86 caller (`compat`, with the i386
+//! command number) of an ioctl whose argument an existing ABI lays out differently
+//! on i386 has its argument converted run by run to the x86_64 layout and back, as
+//! the C kernel side's `compat_ioctl` does.
 /// The `accel` uapi: the structs and numbers this module validates and dispatches.
 #[path = "accel_uapi.rs"]
 pub mod uapi;
 pub use crate::uabi_rt::{Extension, OutArray, UserArray};
-use kernel::error::{Error, code};
+use kernel::error::{code, Error};
 /// Checks a [`uapi::GetParam`] the caller wrote, before any handler sees it, as a
 /// driver of revision `rev` of the `accel` spec does. Since revision 1.
 ///

@@ -58,8 +58,11 @@ pub const fn align(n: usize) -> usize {
 /// header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Error {
+    /// Why: the errno the message is answered with.
     pub errno: Errno,
+    /// Where: the failing attribute header's byte offset in the message.
     pub offset: u32,
+    /// Which: the failing attribute's type value.
     pub attr: u16,
 }
 
@@ -101,6 +104,7 @@ impl core::fmt::Display for Error {
 /// The message header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Header {
+    /// The operation's number.
     pub op: u16,
     /// No flag is defined: any set bit is rejected.
     pub flags: u16,
@@ -129,6 +133,7 @@ impl Header {
         Ok(h)
     }
 
+    /// The header's bytes, in host order, as it leads a message.
     pub fn to_bytes(&self) -> [u8; MSG_HDRLEN] {
         let mut b = [0u8; MSG_HDRLEN];
         b[0..2].copy_from_slice(&self.op.to_ne_bytes());
@@ -145,8 +150,11 @@ impl Header {
 pub struct Attr<'a> {
     /// The attribute value (`nla_type & NLA_TYPE_MASK`).
     pub ty: u16,
+    /// `NLA_F_NESTED` was set: the payload holds attributes.
     pub nested: bool,
+    /// `NLA_F_OPTIONAL` was set: an older receiver may skip it.
     pub optional: bool,
+    /// The payload, without the header and the alignment padding.
     pub payload: &'a [u8],
     /// Offset of the attribute's header from the start of the message.
     pub offset: usize,
@@ -223,8 +231,11 @@ pub fn find_all(attrs: &[u8], ty: u16) -> impl Iterator<Item = &[u8]> + Clone {
 /// Byte order of an integer attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
+    /// The host's byte order.
     Native,
+    /// Big-endian (network order).
     Big,
+    /// Little-endian.
     Little,
 }
 
@@ -270,17 +281,29 @@ pub fn get_str(p: &[u8]) -> &[u8] {
 /// The type of an attribute's payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Type {
+    /// An unsigned 8-bit integer.
     U8,
+    /// An unsigned 16-bit integer.
     U16,
+    /// An unsigned 32-bit integer.
     U32,
+    /// An unsigned 64-bit integer.
     U64,
+    /// A signed 8-bit integer.
     S8,
+    /// A signed 16-bit integer.
     S16,
+    /// A signed 32-bit integer.
     S32,
+    /// A signed 64-bit integer.
     S64,
+    /// No payload: present or absent.
     Flag,
+    /// NUL-terminated text.
     String,
+    /// Bytes (possibly a struct the policy checks).
     Binary,
+    /// Attributes of another set.
     Nest,
 }
 
@@ -314,6 +337,7 @@ impl Type {
 /// Which values of an integer attribute are known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Values {
+    /// Every value of the type.
     Any,
     /// The values of an enum.
     Enum(&'static [u64]),
@@ -328,10 +352,13 @@ pub type StructCheck = fn(&[u8], u32) -> Result<(), Errno>;
 /// How one attribute is checked.
 #[derive(Debug, Clone, Copy)]
 pub struct AttrPolicy {
+    /// The attribute's name in the spec.
     pub name: &'static str,
     /// The attribute value (`nla_type` without flags).
     pub value: u16,
+    /// The payload's type.
     pub ty: Type,
+    /// The byte order of an integer payload.
     pub order: Order,
     /// The revision that added it: a receiver of an older revision treats
     /// it as unknown.
@@ -340,14 +367,18 @@ pub struct AttrPolicy {
     pub multi: bool,
     /// Inclusive bounds of an integer (ERANGE outside).
     pub range: Option<(i128, i128)>,
+    /// The integer values it may take (EINVAL for others).
     pub values: Values,
     /// Payload length bounds (binary), or the most bytes before the NUL
     /// (string).
     pub min_len: Option<u32>,
+    /// The upper bound, as `min_len` the lower.
     pub max_len: Option<u32>,
+    /// The one length a binary payload must have.
     pub exact_len: Option<u32>,
     /// The attributes of a nest.
     pub nested: Option<&'static Policy>,
+    /// The check of a struct a binary payload carries.
     pub check: Option<StructCheck>,
 }
 
@@ -375,7 +406,9 @@ impl AttrPolicy {
 /// The attributes a message (or a nest) may hold.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
+    /// The attribute set's name in the spec.
     pub name: &'static str,
+    /// Its attributes, in the spec's order.
     pub attrs: &'static [AttrPolicy],
 }
 
@@ -567,6 +600,7 @@ pub struct Nest {
 }
 
 impl<'a> Writer<'a> {
+    /// A writer that fills `buf` from its start.
     pub fn new(buf: &'a mut [u8]) -> Writer<'a> {
         Writer {
             buf,
@@ -580,6 +614,7 @@ impl<'a> Writer<'a> {
         self.len
     }
 
+    /// Nothing written yet.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -646,6 +681,7 @@ impl<'a> Writer<'a> {
         self.put_zeros(align(n) - n);
     }
 
+    /// A `flag` attribute: a header with no payload.
     pub fn put_flag(&mut self, ty: u16) {
         self.put(ty, &[]);
     }

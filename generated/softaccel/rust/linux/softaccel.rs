@@ -17,18 +17,19 @@
 //! once, whole (bounded by its `max-count`, into a `KVec`), and every element is
 //! validated before the handler runs, which gets a slice; an array the kernel
 //! writes is an [`OutArray`] the handler pushes to, copied out (only what was
-//! pushed) when the handler succeeds. A 32-bit caller (`compat`) of an ioctl whose
-//! argument is laid out differently on i386 gets `ENOTTY`: this flavour does not
-//! convert those layouts yet.
+//! pushed) when the handler succeeds. A 32-bit x86 caller (`compat`, with the i386
+//! command number) of an ioctl whose argument an existing ABI lays out differently
+//! on i386 has its argument converted run by run to the x86_64 layout and back, as
+//! the C kernel side's `compat_ioctl` does.
 /// The `softaccel` uapi: the structs and numbers this module validates and
 /// dispatches.
 #[path = "softaccel_uapi.rs"]
 pub mod uapi;
 /// The `accel` spec's module, whose ioctls [`dispatch`] passes on to it.
 pub use crate::accel as accel_kernel;
-use crate::uabi_rt::{Errno, nla};
+use crate::uabi_rt::{nla, Errno};
 pub use crate::uabi_rt::{Extension, OutArray, UserArray};
-use kernel::error::{Error, code};
+use kernel::error::{code, Error};
 /// Checks a [`uapi::Cmd`] the caller wrote, before any handler sees it, as a driver
 /// of revision `rev` of the `softaccel` spec does. Since revision 1.
 ///
@@ -982,9 +983,9 @@ fn ioctl_doorbell<O: Ops + ?Sized>(
 /// builders for the [`Ops`] methods of the operations.
 pub mod operations {
     #[allow(unused_imports)]
-    use crate::uabi_rt::Errno;
-    #[allow(unused_imports)]
     use crate::uabi_rt::nla;
+    #[allow(unused_imports)]
+    use crate::uabi_rt::Errno;
     /// Report the firmware version, temperature, power state and engines.
     ///
     /// Operation `get-status`. Since revision 3.
@@ -1443,7 +1444,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// Engine number, from 0.
         pub fn index(&self) -> Option<u32> {
@@ -1516,7 +1521,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// Firmware version string. The bytes before the NUL.
         pub fn fw_version(&self) -> Option<&'a [u8]> {
@@ -1593,7 +1602,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// Submissions accepted: SUBMIT calls and ring entries.
         pub fn submissions(&self) -> Option<u64> {
@@ -1669,7 +1682,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// The power state.
         pub fn state(&self) -> Option<u32> {
@@ -1711,7 +1728,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// Handle of a queue of the calling file.
         pub fn queue(&self) -> Option<u32> {
@@ -1776,7 +1797,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// Time slice of the engines, in nanoseconds: once an engine has run one
         /// submission's commands for this long, and another queue of the same or a higher
@@ -1827,7 +1852,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// The message to the firmware. A copy, validated with the request.
         pub fn request(&self) -> Option<super::uapi::FwRequest> {
@@ -1892,7 +1921,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
     }
     /// Writes the reply of `get-status`: the attributes its `do` lists, into the reply
@@ -1968,7 +2001,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
     }
     /// Writes the reply of `get-counters`: the attributes its `do` lists, into the
@@ -2043,7 +2080,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// The power state.
         pub fn state(&self) -> Option<u32> {
@@ -2104,7 +2145,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// Handle of a queue of the calling file.
         pub fn queue(&self) -> Option<u32> {
@@ -2171,7 +2216,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
     }
     /// Writes the reply of `get-tunables`: the attributes its `do` lists, into the
@@ -2232,7 +2281,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// Time slice of the engines, in nanoseconds: once an engine has run one
         /// submission's commands for this long, and another queue of the same or a higher
@@ -2302,7 +2355,11 @@ pub mod operations {
         /// added in revision `since`: none when it is older (it skipped
         /// them as unknown, which it does only for optional ones).
         pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
-            if self.rev >= since { self.attrs } else { &[] }
+            if self.rev >= since {
+                self.attrs
+            } else {
+                &[]
+            }
         }
         /// The message to the firmware. A copy, validated with the request.
         pub fn request(&self) -> Option<super::uapi::FwRequest> {
@@ -2341,8 +2398,8 @@ pub mod operations {
 /// its layout table.
 pub mod rings {
     pub use crate::uabi_rt::ring::{
-        CONSUMER_OFFSET, ENTRIES_OFFSET, ERROR, FLAGS_OFFSET, HEADER_SIZE, NEED_WAKEUP,
-        PRODUCER_OFFSET, Received, RingError, RingMem, region_size,
+        region_size, Received, RingError, RingMem, CONSUMER_OFFSET, ENTRIES_OFFSET, ERROR,
+        FLAGS_OFFSET, HEADER_SIZE, NEED_WAKEUP, PRODUCER_OFFSET,
     };
     /// Commands from userspace to a ring-mode queue.
     ///

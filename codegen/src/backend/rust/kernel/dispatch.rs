@@ -9,9 +9,9 @@ use crate::backend::rust::Flavour;
 use crate::backend::rust::control as netlink;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, arm, put};
-use crate::backend::rust::writer::{RustWriter, snake_ident};
+use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident};
 use crate::model::Access;
-use crate::model::{Extension, Ioctl, StructId};
+use crate::model::{Extension, I386Conversion, Ioctl, StructId};
 use crate::names;
 use crate::target::Target;
 
@@ -27,22 +27,6 @@ impl Gen<'_> {
         p
     }
 
-    /// Where every member sits on `t`, nested structs' members included,
-    /// and the size: what a 32-bit caller must agree on byte for byte
-    /// (alignment alone may differ: it moves nothing).
-    fn leaf_offsets(&self, id: &StructId, t: Target) -> Option<Vec<u32>> {
-        let s = self.model.struct_(id);
-        let l = s.layouts.get(&t)?;
-        let mut out = vec![l.size];
-        for (m, ml) in s.members.iter().zip(&l.members) {
-            out.push(ml.offset);
-            if let Some(inner) = m.kind.embedded_struct() {
-                out.extend(self.leaf_offsets(inner, t)?);
-            }
-        }
-        Some(out)
-    }
-
     /// `mem, ` where the flavour passes the caller's memory along.
     fn mem_arg(&self) -> &'static str {
         match self.flavour {
@@ -51,19 +35,56 @@ impl Gen<'_> {
         }
     }
 
-    /// The nrs of this spec's ioctls whose argument a 32-bit caller lays
-    /// out differently: the kernel flavour does not convert them yet.
-    fn compat_layout_nrs(&self) -> Vec<String> {
-        self.model
-            .ioctls
+    /// The kernel flavour's conversion of a 32-bit x86 caller's argument
+    /// laid out differently from x86_64's: the i386 command number and
+    /// the runs of bytes. The hosted crate has no compat callers.
+    fn i386(&self, io: &Ioctl) -> Option<(u32, I386Conversion)> {
+        if self.flavour != Flavour::Linux {
+            return None;
+        }
+        let conv = self.model.i386_conversion(io.arg.as_ref()?)?;
+        let cmd = io.cmds.get(&Target::I386).copied().flatten()?;
+        Some((cmd, conv))
+    }
+
+    /// `I386_IOCTL_<NAME>`, the i386 command number's constant.
+    fn i386_cmd_const(io: &Ioctl) -> String {
+        format!("I386_IOCTL_{}", names::upper(&io.name))
+    }
+
+    /// The constants a converting handler uses: the i386 command and the
+    /// runs (kernel flavour).
+    fn i386_consts(&self, w: &mut RustWriter, io: &Ioctl, cmd: u32, conv: &I386Conversion) {
+        let up = names::upper(&io.name);
+        doc(
+            w,
+            &format!(
+                "[`uapi::IOCTL_{up}`] as a 32-bit x86 caller's build numbers it: its argument \
+                 is {} bytes there, laid out differently, and the handler converts it.",
+                conv.i386_size
+            ),
+        );
+        w.line(format!(
+            "const {}: u32 = {cmd:#x};",
+            Self::i386_cmd_const(io)
+        ));
+        doc(
+            w,
+            "The runs of the argument's bytes: (x86_64 offset, i386 offset, length).",
+        );
+        let runs: Vec<String> = conv
+            .runs
             .iter()
-            .filter(|io| {
-                io.arg.as_ref().is_some_and(|a| {
-                    self.leaf_offsets(a, Target::I386) != self.leaf_offsets(a, Target::X86_64)
-                })
-            })
-            .map(|io| format!("uapi::NR_{}", names::upper(&io.name)))
-            .collect()
+            .map(|r| format!("({}, {}, {})", r.native, r.i386, r.len))
+            .collect();
+        let lhs = format!("const I386_{up}: &[{}::I386Run]", self.rt());
+        let one = format!("&[{}]", runs.join(", "));
+        // rustfmt moves an array that fits on the next line there whole.
+        if w.indent() + 4 + one.len() < MAX_WIDTH {
+            layout::assign(w, &lhs, &one);
+        } else {
+            items::array_assign(w, &lhs, &runs);
+        }
     }
 
     pub(super) fn dispatch(&self, w: &mut RustWriter) {
@@ -80,7 +101,15 @@ impl Gen<'_> {
                         Flavour::Hosted => "arg",
                         Flavour::Linux => "addr",
                     };
-                    format!("{h}(ops, file, {}ioc, {addr})", self.mem_arg())
+                    let i386 = match self.i386(io) {
+                        Some(_) => format!(
+                            ", {}::i386_caller(compat, cmd, {})",
+                            self.rt(),
+                            Self::i386_cmd_const(io)
+                        ),
+                        None => String::new(),
+                    };
+                    format!("{h}(ops, file, {}ioc, {addr}{i386})", self.mem_arg())
                 } else {
                     format!("{h}(ops, file)")
                 };
@@ -151,7 +180,6 @@ impl Gen<'_> {
             " {",
         );
         let enotty = self.errno("ENOTTY");
-        let compat_nrs = self.compat_layout_nrs();
         let decode = |w: &mut RustWriter| {
             w.line(format!("let ioc = {}::ioc::decode(cmd);", self.rt()));
             if m.magic.is_some() {
@@ -168,18 +196,6 @@ impl Gen<'_> {
                 w.indent_in();
                 w.line("arg as u64");
                 w.close(";");
-                if !compat_nrs.is_empty() {
-                    let lines = layout::call(
-                        w.indent(),
-                        "let i386_layout = matches!",
-                        &["ioc.nr".to_string(), compat_nrs.join(" | ")],
-                        ";",
-                    );
-                    put(w, lines);
-                    w.open("if compat && i386_layout");
-                    w.line(format!("return Err({enotty});"));
-                    w.close("");
-                }
             }
         };
         let all = match self.flavour {
@@ -208,7 +224,10 @@ impl Gen<'_> {
                 }
                 w.open("match ioc.nr");
                 for (pat, call) in &arms {
-                    arm(w, pat, call);
+                    match self.flavour {
+                        Flavour::Hosted => arm(w, pat, call),
+                        Flavour::Linux => layout::arm_2021(w, pat, call),
+                    }
                 }
                 arm(w, "_", &fallback);
                 w.close("");
@@ -248,8 +267,15 @@ impl Gen<'_> {
             w.close("");
             return;
         };
+        let i386 = self.i386(io);
+        if let Some((cmd, conv)) = &i386 {
+            self.i386_consts(w, io, *cmd, conv);
+        }
         let mut params = vec!["ops: &O".to_string(), format!("file: &{file}")];
         params.extend(self.handler_params());
+        if i386.is_some() {
+            params.push("i386: bool".to_string());
+        }
         items::fn_sig(w, &h, &params, Some(self.result_ty()), " {");
         w.line(format!("let rev = ops.{rev}();"));
         w.open(format!("if rev < {since}"));
@@ -294,7 +320,11 @@ impl Gen<'_> {
                     let lines = layout::call(w.indent(), f, a, ";");
                     put(w, lines);
                 }
-                self.copy_out_arg(w, arg_name);
+                if i386.is_some() {
+                    self.copy_out_i386(w, io, arg_name);
+                } else {
+                    self.copy_out_arg(w, arg_name);
+                }
                 w.close("");
             }
             w.line("Ok(())");
@@ -362,10 +392,35 @@ impl Gen<'_> {
         } else {
             format!("{}::copy_in_sized", self.rt())
         };
-        let lines = layout::choose_rhs(w.indent(), &format!("let mut arg: {ty} ="), |at, lead| {
-            layout::call(at, &format!("{lead}{copy_in_fn}"), &args, "?;")
-        });
-        put(w, lines);
+        if self.i386(io).is_some() {
+            // A 32-bit x86 caller's bytes are moved run by run into place.
+            w.open(format!("let mut arg: {ty} = if i386"));
+            let i386_args = vec![
+                "addr".to_string(),
+                "ioc.size as usize".to_string(),
+                format!("I386_{}", names::upper(&io.name)),
+                copy_in.to_string(),
+            ];
+            let lines = layout::call(
+                w.indent(),
+                &format!("{}::copy_in_i386", self.rt()),
+                &i386_args,
+                "?",
+            );
+            put(w, lines);
+            w.indent_out();
+            w.line("} else {");
+            w.indent_in();
+            let lines = layout::call(w.indent(), &copy_in_fn, &args, "?");
+            put(w, lines);
+            w.close(";");
+        } else {
+            let lines =
+                layout::choose_rhs(w.indent(), &format!("let mut arg: {ty} ="), |at, lead| {
+                    layout::call(at, &format!("{lead}{copy_in_fn}"), &args, "?;")
+                });
+            put(w, lines);
+        }
         // Members newer than the driver's revision were not in its struct:
         // zero in the handler's view and never copied out, even where the
         // spec puts one before an older member.
@@ -410,6 +465,35 @@ impl Gen<'_> {
             flavour: self.flavour,
         };
         !uapi.padding_free(self.model.struct_(id))
+    }
+
+    /// Copy-out of a converting handler (kernel flavour): the i386 layout
+    /// for a 32-bit x86 caller, else as `copy_out_arg`.
+    fn copy_out_i386(&self, w: &mut RustWriter, io: &Ioctl, id: &StructId) {
+        w.open("if i386");
+        let bytes = if self.padded(id) {
+            "&arg.to_bytes()".to_string()
+        } else {
+            format!("{}::as_bytes(&arg)", self.rt())
+        };
+        let args = vec![
+            "addr".to_string(),
+            "ioc.size as usize".to_string(),
+            bytes,
+            format!("I386_{}", names::upper(&io.name)),
+        ];
+        let lines = layout::call(
+            w.indent(),
+            &format!("{}::copy_out_i386", self.rt()),
+            &args,
+            "?;",
+        );
+        put(w, lines);
+        w.indent_out();
+        w.line("} else {");
+        w.indent_in();
+        self.copy_out_arg(w, id);
+        w.close("");
     }
 
     /// `copy_out` for the argument struct `id`.

@@ -181,7 +181,9 @@ impl Gen<'_> {
         // Relative to this file's folder: the two files sit side by side.
         w.line(format!("#[path = \"{}_uapi.rs\"]", m.name));
         w.line("pub mod uapi;");
-        let mut uses = Uses::new();
+        // The kernel formats with style edition 2021 (its `.rustfmt.toml`),
+        // whose lists put snake_case before CamelCase.
+        let mut uses = Uses::new_style_2021();
         for inc in &m.includes {
             let mut text = doc_text(&format!(
                 "The `{}` spec's module, whose ioctls [`dispatch`] passes on to it.",
@@ -200,13 +202,13 @@ impl Gen<'_> {
         );
         if netlink::transport(m).is_some() {
             uses.add(
-                "crate::uabi_rt::{Errno, nla}",
-                vec!["use crate::uabi_rt::{Errno, nla};".to_string()],
+                "crate::uabi_rt::{nla, Errno}",
+                vec!["use crate::uabi_rt::{nla, Errno};".to_string()],
             );
         }
         uses.add(
-            "kernel::error::{Error, code}",
-            vec!["use kernel::error::{Error, code};".to_string()],
+            "kernel::error::{code, Error}",
+            vec!["use kernel::error::{code, Error};".to_string()],
         );
         uses.write(w);
         for item in &m.definition_order {
@@ -261,9 +263,10 @@ impl Gen<'_> {
              once, whole (bounded by its `max-count`, into a `KVec`), and every element is \
              validated before the handler runs, which gets a slice; an array the kernel writes \
              is an [`OutArray`] the handler pushes to, copied out (only what was pushed) when \
-             the handler succeeds. A 32-bit caller (`compat`) of an ioctl whose argument is \
-             laid out differently on i386 gets `ENOTTY`: this flavour does not convert those \
-             layouts yet."
+             the handler succeeds. A 32-bit x86 caller (`compat`, with the i386 command number) \
+             of an ioctl whose argument an existing ABI lays out differently on i386 has its \
+             argument converted run by run to the x86_64 layout and back, as the C kernel \
+             side's `compat_ioctl` does."
                 .to_string(),
         ];
         paras.join("\n")

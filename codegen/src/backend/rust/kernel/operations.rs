@@ -56,6 +56,28 @@ pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
     if self.rev >= since { self.attrs } else { &[] }
 }";
 
+/// The same in rustfmt's style edition 2021 (the kernel's `.rustfmt.toml`
+/// says `edition = "2021"`), which breaks the short `if` of `as_bytes_at`.
+const VIEW_METHODS_2021: &str = "\
+/// The attributes as they came (validated).
+pub fn as_bytes(&self) -> &'a [u8] {
+    self.attrs
+}
+/// The revision the attributes were validated at (the driver's).
+pub fn revision(&self) -> u32 {
+    self.rev
+}
+/// The attributes as a driver of [`Self::revision`] sees those
+/// added in revision `since`: none when it is older (it skipped
+/// them as unknown, which it does only for optional ones).
+pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
+    if self.rev >= since {
+        self.attrs
+    } else {
+        &[]
+    }
+}";
+
 impl Gen<'_> {
     /// `attr::<set>::<NAME>`.
     fn attr_const(&self, set: &AttrSet, a: &Attr) -> String {
@@ -93,10 +115,11 @@ impl Gen<'_> {
                  use uabi_runtime::zerocopy::{FromBytes, IntoBytes};",
             ),
             Flavour::Linux => w.lines(
+                // Style edition 2021 sorts snake_case before CamelCase.
                 "#[allow(unused_imports)]\n\
-                 use crate::uabi_rt::Errno;\n\
+                 use crate::uabi_rt::nla;\n\
                  #[allow(unused_imports)]\n\
-                 use crate::uabi_rt::nla;",
+                 use crate::uabi_rt::Errno;",
             ),
         }
         control::numbers(w, self.model);
@@ -351,7 +374,10 @@ impl Gen<'_> {
 
     /// Accessors of a borrowed view over validated attributes.
     fn accessors(&self, w: &mut RustWriter, set: &AttrSet, attrs: &[&Attr]) {
-        w.lines(VIEW_METHODS);
+        w.lines(match self.flavour {
+            Flavour::Hosted => VIEW_METHODS,
+            Flavour::Linux => VIEW_METHODS_2021,
+        });
         for a in attrs {
             let Some(k) = kind(a) else {
                 continue;

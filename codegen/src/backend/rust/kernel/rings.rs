@@ -76,11 +76,20 @@ impl Gen<'_> {
             ),
         );
         w.open("pub mod rings");
+        // Style edition 2021 (the kernel flavour's) sorts snake_case first
+        // and UPPER_SNAKE_CASE last.
+        let names = match self.flavour {
+            Flavour::Hosted => {
+                "CONSUMER_OFFSET, ENTRIES_OFFSET, ERROR, FLAGS_OFFSET, HEADER_SIZE, NEED_WAKEUP,\n    \
+                 PRODUCER_OFFSET, Received, RingError, RingMem, region_size,"
+            }
+            Flavour::Linux => {
+                "region_size, Received, RingError, RingMem, CONSUMER_OFFSET, ENTRIES_OFFSET, ERROR,\n    \
+                 FLAGS_OFFSET, HEADER_SIZE, NEED_WAKEUP, PRODUCER_OFFSET,"
+            }
+        };
         w.lines(&format!(
-            "pub use {}::ring::{{\n    \
-             CONSUMER_OFFSET, ENTRIES_OFFSET, ERROR, FLAGS_OFFSET, HEADER_SIZE, NEED_WAKEUP,\n    \
-             PRODUCER_OFFSET, Received, RingError, RingMem, region_size,\n\
-             }};",
+            "pub use {}::ring::{{\n    {names}\n}};",
             self.rt()
         ));
         for r in &model.rings {

@@ -8,9 +8,9 @@
 //! `unsafe` block says why it holds. Nothing here panics on any input.
 
 use core::marker::PhantomData;
-use core::mem::{MaybeUninit, size_of};
-use kernel::alloc::{KVec, flags::GFP_KERNEL};
-use kernel::error::{Error, code};
+use core::mem::{size_of, MaybeUninit};
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::error::{code, Error};
 use kernel::types::{AsBytes, FromBytes};
 use kernel::uaccess::UserSlice;
 
@@ -31,13 +31,21 @@ pub mod ring;
 pub struct Errno(pub i32);
 
 impl Errno {
+    /// `EPERM`: Operation not permitted.
     pub const EPERM: Errno = Errno(1);
+    /// `ENOMEM`: Out of memory.
     pub const ENOMEM: Errno = Errno(12);
+    /// `EFAULT`: Bad address.
     pub const EFAULT: Errno = Errno(14);
+    /// `EINVAL`: Invalid argument.
     pub const EINVAL: Errno = Errno(22);
+    /// `EPIPE`: Broken pipe: a ring protocol error.
     pub const EPIPE: Errno = Errno(32);
+    /// `ERANGE`: Result out of range.
     pub const ERANGE: Errno = Errno(34);
+    /// `EMSGSIZE`: Message too long.
     pub const EMSGSIZE: Errno = Errno(90);
+    /// `EOPNOTSUPP`: Operation not supported.
     pub const EOPNOTSUPP: Errno = Errno(95);
 }
 
@@ -290,6 +298,72 @@ pub fn copy_out_ranges(
         }
     }
     Ok(())
+}
+
+/// One run of bytes of an argument whose i386 layout differs from the
+/// x86_64 one (an existing ABI's): (x86_64 offset, i386 offset, length).
+pub type I386Run = (u16, u16, u16);
+
+/// Whether a call is a 32-bit x86 process's on an x86_64 kernel, with
+/// `i386_cmd`, the number its build gives an ioctl whose argument is laid
+/// out differently there (what the C kernel side's `_is_i386` checks).
+pub fn i386_caller(compat: bool, cmd: u32, i386_cmd: u32) -> bool {
+    cfg!(target_arch = "x86_64") && compat && cmd == i386_cmd
+}
+
+/// Reads a 32-bit x86 caller's argument, `user_size` bytes in the i386
+/// layout, into the x86_64 struct run by run; bytes no run covers stay
+/// zero.
+pub fn copy_in_i386<T: FromBytes + Default>(
+    addr: u64,
+    user_size: usize,
+    runs: &[I386Run],
+    copy_in: bool,
+) -> Result<T, Error> {
+    let mut v = T::default();
+    if !copy_in {
+        return Ok(v);
+    }
+    let mut buf = zeroed_bytes(user_size)?;
+    if !buf.is_empty() {
+        UserSlice::new(user_ptr(addr)?, buf.len())
+            .reader()
+            .read_slice(&mut buf)?;
+    }
+    let dst = bytes_mut(&mut v);
+    for &(native, i386, len) in runs {
+        let (native, i386, len) = (usize::from(native), usize::from(i386), usize::from(len));
+        if let (Some(from), Some(to)) =
+            (buf.get(i386..i386 + len), dst.get_mut(native..native + len))
+        {
+            for (t, f) in to.iter_mut().zip(from) {
+                t.write(*f);
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// Writes the x86_64 struct's `bytes` back to a 32-bit x86 caller as
+/// `user_size` bytes of the i386 layout, run by run; the i386 layout's
+/// padding is written as zeros (as the C kernel side does).
+pub fn copy_out_i386(
+    addr: u64,
+    user_size: usize,
+    bytes: &[u8],
+    runs: &[I386Run],
+) -> Result<(), Error> {
+    let mut buf = zeroed_bytes(user_size)?;
+    for &(native, i386, len) in runs {
+        let (native, i386, len) = (usize::from(native), usize::from(i386), usize::from(len));
+        if let (Some(from), Some(to)) = (
+            bytes.get(native..native + len),
+            buf.get_mut(i386..i386 + len),
+        ) {
+            to.copy_from_slice(from);
+        }
+    }
+    write_user(addr, &buf)
 }
 
 /// Validation for elements that need none (plain integers).
