@@ -103,6 +103,9 @@ struct Counters {
     files: AtomicI64,
     bos: AtomicI64,
     queues: AtomicI64,
+    /// Ring regions of live ring queues (not in the debugfs file, as in
+    /// the C module; the module's exit checks it).
+    regions: AtomicI64,
     submits: AtomicI64,
     completed: AtomicI64,
     cmds: AtomicI64,
@@ -116,6 +119,7 @@ static COUNTERS: Counters = Counters {
     files: AtomicI64::new(0),
     bos: AtomicI64::new(0),
     queues: AtomicI64::new(0),
+    regions: AtomicI64::new(0),
     submits: AtomicI64::new(0),
     completed: AtomicI64::new(0),
     cmds: AtomicI64::new(0),
@@ -197,14 +201,21 @@ impl Drop for SoftaccelRs {
         // SAFETY: registered in init; the module's exit runs once, after
         // every file is closed (the file operations hold the module).
         unsafe { sa_shim_unregister() };
-        let (f, b, q) = (
+        let (f, b, q, r) = (
             COUNTERS.files.load(Ordering::Relaxed),
             COUNTERS.bos.load(Ordering::Relaxed),
             COUNTERS.queues.load(Ordering::Relaxed),
+            COUNTERS.regions.load(Ordering::Relaxed),
         );
-        if f != 0 || b != 0 || q != 0 {
+        if f != 0 || b != 0 || q != 0 || r != 0 {
             // As the C module's WARN: the guest's log scan fails the run.
-            pr_err!("BUG: leaked {} files, {} BOs, {} queues\n", f, b, q);
+            pr_err!(
+                "BUG: leaked {} files, {} BOs, {} queues, {} ring regions\n",
+                f,
+                b,
+                q,
+                r
+            );
         }
     }
 }
@@ -406,6 +417,7 @@ impl RegionMem {
     fn alloc(len: usize) -> Result<RegionMem> {
         let buf = BufRef::alloc(len as u64)?;
         let base = buf.vaddr();
+        COUNTERS.regions.fetch_add(1, Ordering::Relaxed);
         Ok(RegionMem { buf, base, len })
     }
 
@@ -429,6 +441,13 @@ impl RegionMem {
         let p = self.word(offset, 8)?;
         // SAFETY: as in u32_at, 8-aligned.
         Some(unsafe { AtomicU64::from_ptr(p.cast()) })
+    }
+}
+
+impl Drop for RegionMem {
+    fn drop(&mut self) {
+        // Mappings keep their own references on the memory.
+        COUNTERS.regions.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
