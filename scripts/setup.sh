@@ -49,6 +49,16 @@ if ! "$venv/bin/python" -c 'import jsonschema, yaml' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet jsonschema==4.26.0 PyYAML==6.0.2
 fi
+# mypy for the type checks of the generated Python packages
+# (codegen/tests/installable.rs, python_go.rs); the tests make this venv
+# themselves when it is missing, and keep the version in step with
+# uabi_test_support::MYPY.
+mypy_venv="${CARGO_TARGET_DIR:-$root/target}/mypy-venv"
+if ! "$mypy_venv/bin/python" -m mypy --version >/dev/null 2>&1; then
+  echo "setup: a venv with mypy in $mypy_venv"
+  python3 -m venv "$mypy_venv"
+  "$mypy_venv/bin/pip" install --quiet mypy==1.15.0
+fi
 # The i386 layout assertions of the generated uapi crates are checked by
 # rustc for that target too (codegen/tests/rust_uapi.rs).
 rustup target list --installed | grep -qx i686-unknown-linux-gnu ||

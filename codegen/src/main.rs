@@ -459,8 +459,19 @@ fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 /// Every output of the checked specs, named as the project file says
 /// (today's names without one).
 fn render(c: &Checked) -> anyhow::Result<Vec<uabi::backend::GeneratedFile>> {
-    let opts = project()?.map(|p| p.options).unwrap_or_default();
+    let project = project()?;
     let models: Vec<&uabi::model::Model> = c.models.values().map(|m| &**m).collect();
+    let mut names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    for m in &models {
+        names.extend(m.all_includes().iter().map(|i| i.name.as_str()));
+    }
+    names.sort_unstable();
+    names.dedup();
+    if let Some(p) = &project {
+        p.check_generated(&names)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let opts = project.map(|p| p.options).unwrap_or_default();
     Ok(uabi::backend::render_models_with(&models, &opts)?)
 }
 
@@ -647,10 +658,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init { dir, name } => init(dir.as_deref(), name.as_deref()),
         Command::HeadersInstall { specs, out, dir } => {
             let specs = default_specs(specs)?;
+            let opts = project()?.map(|p| p.options).unwrap_or_default();
             let dir = match dir {
                 Some(d) => d,
-                None => project()?
-                    .and_then(|p| p.options.c_include_dir)
+                None => opts
+                    .c_include_dir
+                    .clone()
                     .unwrap_or_else(|| "uabi".to_string()),
             };
             let c = match checked(&specs) {
@@ -665,7 +678,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     }
                 }
             }
-            match pipeline::install_headers(&out, &models, &dir) {
+            match pipeline::install_headers(&out, &models, &dir, &opts) {
                 Ok(written) => {
                     for p in &written {
                         info!("wrote {}", p.display());

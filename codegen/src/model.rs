@@ -128,6 +128,9 @@ pub struct Model {
     /// `license`, by default the uapi convention
     /// `((GPL-2.0 WITH Linux-syscall-note) OR MIT)`.
     pub license: String,
+    /// Whether the spec wrote `license` (else a project's license may
+    /// take the default's place).
+    pub license_from_spec: bool,
     /// The prefix of every C name derived from an item's name (`c-prefix`,
     /// kebab case; by default the spec's name).
     pub c_prefix: String,

@@ -307,6 +307,7 @@ pub fn install_headers(
     out: &Path,
     models: &[&Model],
     dir: &str,
+    opts: &backend::OutputOptions,
 ) -> Result<Vec<PathBuf>, InstallError> {
     let plain = |c: std::path::Component<'_>| matches!(c, std::path::Component::Normal(_));
     if dir.is_empty() || !Path::new(dir).components().all(plain) {
@@ -322,7 +323,7 @@ pub fn install_headers(
             }
         }
     }
-    let files = backend::c::headers_install(models, dir)?;
+    let files = backend::c::headers_install(models, dir, opts)?;
     let mut written = Vec::new();
     for f in files {
         let path = out.join(&f.path);

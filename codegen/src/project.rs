@@ -21,7 +21,12 @@
 //! headers include each other as `<dir/name.h>`, the installed layout),
 //! `runtime-version` (`rust-uapi`/`-kernel`/`-user`: uabi-runtime by
 //! version, so the crates build and package outside this repository),
-//! `module-prefix` (`go`). An output without `dir` goes to
+//! `crate` (`rust-uapi`/`-kernel`/`-user`: the package name; dependents
+//! follow), `package` (`python`: the import and distribution name),
+//! `module-prefix` (`go`), and `[project] license` (the SPDX expression of
+//! outputs whose spec names none). In `crate` and `package`, `{spec}`
+//! stands for each spec's name; a name without it is for a project of one
+//! spec that includes no other. An output without `dir` goes to
 //! `<out>/<spec>/<its folder>/` as it always did; with `dir`, its files go
 //! there directly (`<dir>/softaccel.h`), and `uabi generate` never removes
 //! a file it did not write in such a folder, which it may share with
@@ -136,6 +141,9 @@ pub struct Project {
     pub outputs: BTreeMap<OutputKind, Output>,
     /// The naming choices the outputs take from the file.
     pub options: crate::backend::OutputOptions,
+    /// Names without `{spec}`, as the error [`Project::check_generated`]
+    /// gives when more than one spec is generated.
+    fixed_names: Vec<ProjectError>,
 }
 
 /// A project file that cannot be used, with where.
@@ -163,6 +171,8 @@ struct RawProject {
     name: String,
     specs: Vec<toml::Spanned<String>>,
     out: Option<toml::Spanned<String>>,
+    /// SPDX expression of the outputs whose spec names no license.
+    license: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +187,11 @@ struct RawOutput {
     runtime_version: Option<toml::Spanned<String>>,
     /// `go`: the module path prefix.
     module_prefix: Option<toml::Spanned<String>>,
+    /// `python`: the package (import) name; `{spec}` is the spec's name.
+    package: Option<toml::Spanned<String>>,
+    /// `rust-uapi`, `rust-kernel`, `rust-user`: the crate's package name.
+    #[serde(rename = "crate")]
+    crate_: Option<toml::Spanned<String>>,
 }
 
 /// Line and column (1-based) of a byte offset.
@@ -255,6 +270,7 @@ impl Project {
             })
             .collect();
         let mut options = crate::backend::OutputOptions::default();
+        let mut fixed_names = Vec::new();
         for (name, o) in &raw.output {
             let Some(kind) = OutputKind::ALL.iter().find(|k| k.name() == name) else {
                 let names: Vec<&str> = OutputKind::ALL.iter().map(|k| k.name()).collect();
@@ -280,10 +296,51 @@ impl Project {
                     Err(err(
                         key.span().start,
                         format!("`{what}` does not apply to output `{name}`"),
-                        "include-dir is for [output.c], runtime-version for [output.rust-*], \
+                        "include-dir is for [output.c], runtime-version and crate for \
+                         [output.rust-uapi/-kernel/-user], package for [output.python], \
                          module-prefix for [output.go]",
                     ))
                 }
+            };
+            // A name that must also be valid once `{spec}` is replaced by
+            // a spec's name (lower kebab case, snake case for Python).
+            let named = |key: &toml::Spanned<String>,
+                         what: &str,
+                         sample: &str,
+                         valid: fn(&str) -> bool,
+                         rule: &str| {
+                let v = key.get_ref();
+                if !valid(&v.replace("{spec}", sample)) {
+                    return Err(err(
+                        key.span().start,
+                        format!("`{v}` is not a valid {what}"),
+                        rule,
+                    ));
+                }
+                if !v.contains("{spec}") && specs.len() > 1 {
+                    return Err(err(
+                        key.span().start,
+                        format!(
+                            "`{v}` would name the {what} of all {} specs alike",
+                            specs.len()
+                        ),
+                        "write `{spec}` in the name where each spec's name goes",
+                    ));
+                }
+                Ok(v.clone())
+            };
+            let fixed = |key: &toml::Spanned<String>, what: &str| {
+                let v = key.get_ref();
+                (!v.contains("{spec}")).then(|| {
+                    err(
+                        key.span().start,
+                        format!(
+                            "`{v}` would name the {what} of every generated spec alike \
+                             (the project's specs and the specs they include)"
+                        ),
+                        "write `{spec}` in the name where each spec's name goes",
+                    )
+                })
             };
             if let Some(k) = &v.include_dir {
                 options.c_include_dir = Some(only(k, "include-dir", *kind == OutputKind::C)?);
@@ -299,6 +356,66 @@ impl Project {
             if let Some(k) = &v.module_prefix {
                 options.go_module_prefix = only(k, "module-prefix", *kind == OutputKind::Go)?;
             }
+            if let Some(k) = &v.package {
+                only(k, "package", *kind == OutputKind::Python)?;
+                fixed_names.extend(fixed(k, "Python package"));
+                options.python_package = Some(named(
+                    k,
+                    "Python package name",
+                    "spec",
+                    python_identifier,
+                    "a Python package name is an identifier: lower-case letters, digits \
+                     and `_`, not starting with a digit, not a keyword",
+                )?);
+            }
+            if let Some(k) = &v.crate_ {
+                let slot = match kind {
+                    OutputKind::RustUapi => Some(0),
+                    OutputKind::RustKernel => Some(1),
+                    OutputKind::RustUser => Some(2),
+                    _ => None,
+                };
+                only(k, "crate", slot.is_some())?;
+                if let Some(i) = slot {
+                    fixed_names.extend(fixed(k, "crate"));
+                    options.rust_crates[i] = Some(named(
+                        k,
+                        "crate name",
+                        "spec",
+                        crate_name,
+                        "a crate name is ASCII letters, digits, `-` and `_`, starting \
+                         with a letter, at most 64 characters",
+                    )?);
+                }
+            }
+        }
+        // Two outputs of one kind under one name would overwrite each
+        // other when installed.
+        let crates: Vec<&String> = options.rust_crates.iter().flatten().collect();
+        for (i, c) in crates.iter().enumerate() {
+            if crates[..i].contains(c) {
+                return Err(err(
+                    0,
+                    format!("two Rust crates are both named `{c}`"),
+                    "give [output.rust-uapi], [output.rust-kernel] and [output.rust-user] \
+                     different crate names",
+                ));
+            }
+        }
+        if let Some(l) = &raw.project.license {
+            let v = l.get_ref().trim();
+            let ok = !v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || " .+-()".contains(c));
+            if !ok {
+                return Err(err(
+                    l.span().start,
+                    format!("`{}` is not an SPDX license expression", l.get_ref()),
+                    "write an SPDX expression, e.g. `MIT` or \
+                     `GPL-2.0-only WITH Linux-syscall-note`",
+                ));
+            }
+            options.license = Some(v.to_string());
         }
         Ok(Project {
             root: root.to_path_buf(),
@@ -307,7 +424,18 @@ impl Project {
             out,
             outputs,
             options,
+            fixed_names,
         })
+    }
+
+    /// Refuses a name without `{spec}` when more than one spec is
+    /// generated (`specs`: the names of every spec rendered, includes
+    /// too): their packages or crates would collide.
+    pub fn check_generated(&self, specs: &[&str]) -> Result<(), ProjectError> {
+        match self.fixed_names.first() {
+            Some(e) if specs.len() > 1 => Err(e.clone()),
+            _ => Ok(()),
+        }
     }
 
     /// Where each generated file goes, and whether it lies in the output
@@ -338,6 +466,31 @@ impl Project {
     }
 }
 
+/// A Python identifier that is no keyword, in lower case as PEP 8 asks of
+/// package names.
+fn python_identifier(s: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
+        "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is",
+        "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
+        "yield", "None", "True", "False",
+    ];
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !KEYWORDS.contains(&s)
+}
+
+/// A name crates.io accepts.
+fn crate_name(s: &str) -> bool {
+    s.len() <= 64
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Generated files split by who owns their folder (see [`Project::place`]).
 #[derive(Debug, Default)]
 pub struct Placed {
@@ -351,6 +504,7 @@ pub struct Placed {
 /// the project file, a spec skeleton that lints clean (one ioctl to grow
 /// from, every key explained), and the CI step.
 pub fn scaffold(name: &str) -> Vec<(PathBuf, String)> {
+    let package = crate::names::snake(name);
     let project = format!(
         "# The uabi project file: the specs of this driver and where each output goes.\n\
          # `uabi generate`, `check`, `lint`, `compat` and `doc` find it from any folder\n\
@@ -360,6 +514,9 @@ pub fn scaffold(name: &str) -> Vec<(PathBuf, String)> {
          specs = [\"spec/{name}.yaml\"]\n\
          # Every output goes under out/<spec>/ unless an [output.<name>] says otherwise.\n\
          out = \"generated\"\n\
+         # The SPDX license of outputs whose spec names none (C header, Cargo.toml,\n\
+         # pyproject.toml):\n\
+         # license = \"GPL-2.0-only WITH Linux-syscall-note\"\n\
          \n\
          # Outputs: c, c-kernel, rust-uapi, rust-kernel, rust-user, rust-linux,\n\
          # python, go, syz. Each can be turned off or put elsewhere, e.g. the\n\
@@ -369,7 +526,13 @@ pub fn scaffold(name: &str) -> Vec<(PathBuf, String)> {
          # dir = \"include/uapi/drm\"\n\
          #\n\
          # [output.go]\n\
-         # enabled = false\n"
+         # enabled = false\n\
+         #\n\
+         # Names: include-dir (c), crate (rust-uapi, rust-kernel, rust-user),\n\
+         # package (python), module-prefix (go), e.g.\n\
+         #\n\
+         # [output.python]\n\
+         # package = \"{package}\"\n"
     );
     let upper = crate::names::upper(name);
     let spec = format!(
@@ -501,6 +664,98 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.line, 5, "{e}");
+    }
+
+    #[test]
+    fn crate_package_and_license_keys() {
+        let p = parse(
+            "[project]\nname = \"x\"\nspecs = [\"x.yaml\"]\nlicense = \"MIT\"\n\
+             [output.rust-uapi]\ncrate = \"acme-abi\"\n\
+             [output.rust-user]\ncrate = \"acme-{spec}-user\"\n\
+             [output.python]\npackage = \"acme_{spec}\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.options.license.as_deref(), Some("MIT"));
+        assert_eq!(
+            p.options.rust_crates,
+            [
+                Some("acme-abi".into()),
+                None,
+                Some("acme-{spec}-user".into())
+            ]
+        );
+        assert_eq!(p.options.python_package.as_deref(), Some("acme_{spec}"));
+        let base = "[project]\nname = \"x\"\nspecs = [\"x.yaml\"]\n";
+        let fails = |tail: &str, line: usize, col: usize, says: &str| {
+            let e = parse(&format!("{base}{tail}")).unwrap_err();
+            assert_eq!((e.line, e.col), (line, col), "{e}");
+            assert!(e.to_string().contains(says), "{e}");
+        };
+        fails(
+            "[output.python]\npackage = \"my-pkg\"\n",
+            5,
+            11,
+            "not a valid Python package name",
+        );
+        fails(
+            "[output.python]\npackage = \"class\"\n",
+            5,
+            11,
+            "not a valid Python package name",
+        );
+        fails("[output.python]\npackage = \"9x\"\n", 5, 11, "not a valid");
+        fails(
+            "[output.go]\npackage = \"x\"\n",
+            5,
+            11,
+            "`package` does not apply to output `go`",
+        );
+        fails(
+            "[output.c]\ncrate = \"x\"\n",
+            5,
+            9,
+            "`crate` does not apply to output `c`",
+        );
+        fails(
+            "[output.rust-linux]\ncrate = \"x\"\n",
+            5,
+            9,
+            "does not apply",
+        );
+        fails(
+            "[output.rust-uapi]\ncrate = \"a b\"\n",
+            5,
+            9,
+            "not a valid crate name",
+        );
+        fails(
+            "[output.rust-uapi]\ncrate = \"same\"\n[output.rust-user]\ncrate = \"same\"\n",
+            1,
+            1,
+            "both named `same`",
+        );
+        let e = parse("[project]\nname = \"x\"\nspecs = [\"x.yaml\"]\nlicense = \"MIT */\"\n")
+            .unwrap_err();
+        assert_eq!((e.line, e.col), (4, 11), "{e}");
+        assert!(e.message.contains("not an SPDX license expression"), "{e}");
+        // One name for several specs would collide.
+        let e = parse(
+            "[project]\nname = \"x\"\nspecs = [\"a.yaml\", \"b.yaml\"]\n\
+             [output.python]\npackage = \"one\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.col), (5, 11), "{e}");
+        assert!(e.hint.contains("{spec}"), "{e}");
+        // One spec that includes another: refused when generating both.
+        let p = parse(
+            "[project]\nname = \"x\"\nspecs = [\"a.yaml\"]\n\
+             [output.rust-user]\ncrate = \"one\"\n",
+        )
+        .unwrap();
+        assert!(p.check_generated(&["a"]).is_ok());
+        let e = p.check_generated(&["a", "core"]).unwrap_err();
+        assert_eq!((e.line, e.col), (5, 9), "{e}");
+        assert!(e.message.contains("every generated spec alike"), "{e}");
     }
 
     #[test]

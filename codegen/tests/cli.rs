@@ -493,8 +493,11 @@ fn a_project_from_init_to_an_installed_header() {
     std::fs::write(
         dir.join("uabi.toml"),
         format!(
-            "{toml}\n[output.c]\ndir = \"include/uapi/drm\"\ninclude-dir = \"drm\"\n\n\
-             [output.go]\nenabled = false\n\n[output.rust-uapi]\nruntime-version = \"0.1.0\"\n"
+            "{toml}license = \"MIT\"\n\n\
+             [output.c]\ndir = \"include/uapi/drm\"\ninclude-dir = \"drm\"\n\n\
+             [output.go]\nenabled = false\n\n\
+             [output.rust-uapi]\nruntime-version = \"0.1.0\"\ncrate = \"my-drv-abi\"\n\n\
+             [output.python]\npackage = \"my_drv\"\n"
         ),
     )
     .unwrap();
@@ -541,6 +544,54 @@ fn a_project_from_init_to_an_installed_header() {
     assert!(
         manifest.contains("uabi-runtime") && manifest.contains("version = \"0.1.0\""),
         "runtime-version names the runtime by version:\n{manifest}"
+    );
+    // The naming keys land: the renamed uapi crate and its dependents,
+    // the project license where the spec sets none, the Python package.
+    assert!(
+        manifest.contains("my-drv-abi = { version = \"0.1.0\", path = \"../uapi\" }\n")
+            && manifest.contains("license = \"MIT\"\n"),
+        "{manifest}"
+    );
+    let uapi = std::fs::read_to_string(dir.join("generated/my-drv/rust/uapi/Cargo.toml")).unwrap();
+    assert!(uapi.contains("name = \"my-drv-abi\"\n"), "{uapi}");
+    assert!(
+        std::fs::read_to_string(&header)
+            .unwrap()
+            .starts_with("/* SPDX-License-Identifier: MIT */\n")
+    );
+    let pyproject =
+        std::fs::read_to_string(dir.join("generated/my-drv/python/pyproject.toml")).unwrap();
+    assert!(
+        pyproject.contains("name = \"my-drv\"\n")
+            && pyproject.contains("license = { text = \"MIT\" }\n"),
+        "{pyproject}"
+    );
+    // pip installs it into a fresh venv, offline, as the quick start does.
+    let venv = dir.join("venv");
+    let py = |c: &mut Command| {
+        let out = c.env_remove("PYTHONPATH").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{c:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    py(Command::new("python3").arg("-m").arg("venv").arg(&venv));
+    py(Command::new(venv.join("bin/python"))
+        .args(["-m", "pip", "install", "--quiet", "--no-index"])
+        .arg(dir.join("generated/my-drv/python")));
+    let out = py(Command::new(venv.join("bin/python"))
+        .args([
+            "-I",
+            "-c",
+            "import my_drv; print(my_drv.REVISION, my_drv.__file__)",
+        ])
+        .current_dir(&dir));
+    assert!(
+        out.starts_with("1 ") && out.contains(&*venv.to_string_lossy()),
+        "{out}"
     );
 
     // headers_install: a tree that compiles with -I on it alone, in the

@@ -8,6 +8,16 @@
 //!   workspace outside the repository that builds (`cargo check`, the
 //!   runtime reached through `[patch.crates-io]`) and that `cargo package`
 //!   packs, all seven crates, with registry dependencies in place of paths.
+//! - Python: the packages of softaccel and the accel core install with
+//!   pip into a fresh venv outside the repository, offline (their build
+//!   backend is generated beside them, standard library only); a consumer
+//!   using every kind of call runs from the venv (the backend's sdist
+//!   installs too) and passes `mypy --strict` (mypy from PyPI, cached in
+//!   `target/mypy-venv`), while one with wrong types fails it where
+//!   expected. Configured names and the project license land in the
+//!   installed metadata.
+//! - Rust crate names: renamed crates build and package, and their
+//!   dependents follow.
 //! - Go: with a module path prefix of our own, a consumer module outside
 //!   the repository builds against the generated modules with `replace`
 //!   lines, offline, standard library only.
@@ -109,7 +119,7 @@ fn c_headers_install_tree_compiles_with_its_include_folder_alone() {
     let refs: Vec<&Model> = models.iter().map(|m| &**m).collect();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("usr");
-    let written = install_headers(&out, &refs, "drm").unwrap();
+    let written = install_headers(&out, &refs, "drm", &OutputOptions::default()).unwrap();
     let inc = out.join("include");
     let mut names: Vec<PathBuf> = written
         .iter()
@@ -187,7 +197,7 @@ fn c_headers_install_tree_compiles_with_its_include_folder_alone() {
 fn c_headers_install_refuses_an_incomplete_set_and_an_escaping_folder() {
     let models = softaccel_and_includes();
     let tmp = tempfile::tempdir().unwrap();
-    match install_headers(tmp.path(), &[&*models[0]], "drm") {
+    match install_headers(tmp.path(), &[&*models[0]], "drm", &OutputOptions::default()) {
         Err(InstallError::MissingInclude { spec, include }) => {
             assert_eq!((spec.as_str(), include.as_str()), ("softaccel", "accel"));
         }
@@ -197,7 +207,7 @@ fn c_headers_install_refuses_an_incomplete_set_and_an_escaping_folder() {
     for dir in ["", "../up", "/abs", "a/../b"] {
         assert!(
             matches!(
-                install_headers(tmp.path(), &refs, dir),
+                install_headers(tmp.path(), &refs, dir, &OutputOptions::default()),
                 Err(InstallError::BadDir(_))
             ),
             "{dir:?}"
@@ -376,6 +386,107 @@ uabi-runtime = { path = "runtime" }
     }
 }
 
+#[test]
+fn rust_crates_take_the_configured_names_and_their_dependents_follow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    let opts = OutputOptions {
+        rust_runtime: RustRuntime::Version("0.1.0".to_string()),
+        rust_crates: [
+            Some("acme-{spec}-abi".to_string()),
+            None,
+            Some("acme-{spec}".to_string()),
+        ],
+        license: Some("MIT".to_string()),
+        ..OutputOptions::default()
+    };
+    let files = generate(&ws.join("generated"), &opts);
+    let manifest = |path: &str| {
+        &files
+            .iter()
+            .find(|f| f.path == Path::new(path))
+            .unwrap()
+            .contents
+    };
+    let kernel = manifest("softaccel/rust/kernel/Cargo.toml");
+    for want in [
+        "name = \"softaccel-kernel\"\n",
+        "acme-softaccel-abi = { version = \"0.1.0\", path = \"../uapi\" }\n",
+        "accel-kernel = { version = \"0.1.0\", path = \"../../../accel/rust/kernel\" }\n",
+        "license = \"MIT\"\n",
+        // The library keeps its name: the code `use`s it as before.
+        "name = \"softaccel_kernel\"\n",
+    ] {
+        assert!(kernel.contains(want), "{want}: {kernel}");
+    }
+    let user = manifest("softaccel/rust/user/Cargo.toml");
+    for want in [
+        "name = \"acme-softaccel\"\n",
+        "acme-softaccel-abi = { version = \"0.1.0\", path = \"../uapi\" }\n",
+        "acme-accel = { version = \"0.1.0\", path = \"../../../accel/rust/user\" }\n",
+    ] {
+        assert!(user.contains(want), "{want}: {user}");
+    }
+    assert!(manifest("accel/rust/uapi/Cargo.toml").contains("name = \"acme-accel-abi\"\n"));
+
+    copy_tree(&repo_root().join("codegen/runtime"), &ws.join("runtime"));
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"runtime\", \"generated/*/rust/uapi\", \
+         \"generated/*/rust/kernel\", \"generated/*/rust/user\"]\n\n\
+         [workspace.package]\nedition = \"2024\"\nlicense = \"MIT OR Apache-2.0\"\n\
+         rust-version = \"1.89\"\nversion = \"0.1.0\"\n\n\
+         [patch.crates-io]\nuabi-runtime = { path = \"runtime\" }\n",
+    )
+    .unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
+    let cargo_in = |args: &[&str]| {
+        let mut c = Command::new(&cargo);
+        c.args(args)
+            .arg("--offline")
+            .current_dir(ws)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS");
+        c
+    };
+    // The renamed crates build: the kernel and user crates reach the uapi
+    // crate by its library name whatever its package is called.
+    run(&mut cargo_in(&["check", "--workspace", "--quiet"]));
+    run(&mut cargo_in(&[
+        "package",
+        "--workspace",
+        "--no-verify",
+        "--allow-dirty",
+        "--exclude-lockfile",
+    ]));
+    let pkg = target_dir.join("package");
+    for name in [
+        "acme-softaccel-abi",
+        "acme-accel-abi",
+        "acme-softaccel",
+        "acme-accel",
+    ] {
+        assert!(
+            pkg.join(format!("{name}-0.1.0.crate")).is_file(),
+            "{name} was not packaged"
+        );
+    }
+    let normalized = run(Command::new("tar")
+        .arg("xzf")
+        .arg(pkg.join("acme-softaccel-0.1.0.crate"))
+        .arg("-O")
+        .arg("acme-softaccel-0.1.0/Cargo.toml"))
+    .stdout;
+    let normalized = String::from_utf8(normalized).unwrap();
+    assert!(
+        normalized.contains("[dependencies.acme-softaccel-abi]\nversion = \"0.1.0\"")
+            && normalized.contains("license = \"MIT\""),
+        "{normalized}"
+    );
+}
+
 // ---------------------------------------------------------------- Go
 
 const GO_CONSUMER: &str = r#"package main
@@ -468,4 +579,242 @@ fn go_module_with_its_own_path_builds_from_a_consumer_outside_the_repository() {
         size as u64,
         u64::from(submit.layout(uabi::target::Target::X86_64).size)
     );
+}
+
+// ---------------------------------------------------------------- Python
+
+/// The Python of the venv with mypy (uabi-test-support), beside this
+/// target folder's test scratch.
+fn mypy_python() -> Option<PathBuf> {
+    uabi_test_support::mypy_python(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap(),
+        "mypy --strict on the Python consumer",
+    )
+}
+
+/// A fresh venv outside the repository with the generated packages of
+/// `dirs` installed by pip, offline: their build backend is in the
+/// package folder, standard library only.
+fn venv_with(tmp: &Path, dirs: &[PathBuf]) -> PathBuf {
+    let venv = tmp.join("venv");
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv));
+    let python = venv.join("bin/python");
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--no-index"])
+        .args(dirs)
+        .env_remove("PYTHONPATH"));
+    python
+}
+
+#[test]
+fn python_packages_install_offline_into_a_fresh_venv_and_pass_mypy_strict() {
+    if !have("python3", "--version", "the installed Python packages") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("gen");
+    let files = generate(&out_dir, &OutputOptions::default());
+    let pyproject = files
+        .iter()
+        .find(|f| f.path == Path::new("softaccel/python/pyproject.toml"))
+        .unwrap();
+    let model = &softaccel_and_includes()[0];
+    for want in [
+        "name = \"softaccel-uapi\"\n".to_string(),
+        format!("version = \"{}\"\n", model.revision),
+        format!(
+            "dependencies = [\"accel-uapi=={}\"]\n",
+            model.includes[0].revision
+        ),
+        "requires = []\n".to_string(),
+    ] {
+        assert!(
+            pyproject.contents.contains(&want),
+            "{want}: {}",
+            pyproject.contents
+        );
+    }
+    let python = venv_with(
+        tmp.path(),
+        &[
+            out_dir.join("accel/python"),
+            out_dir.join("softaccel/python"),
+        ],
+    );
+    // Building left nothing in the package folders but bytecode.
+    for f in walk_files(&out_dir.join("softaccel/python")) {
+        assert!(
+            files.iter().any(|g| out_dir.join(&g.path) == f)
+                || f.to_string_lossy().contains("__pycache__"),
+            "pip left {} in the package folder",
+            f.display()
+        );
+    }
+    // The backend's sdist holds what rebuilds the package, and pip
+    // installs from it too.
+    let sdists = tmp.path().join("sdist");
+    std::fs::create_dir_all(&sdists).unwrap();
+    let name = run(Command::new(&python)
+        .args([
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import _uabi_build as b; \
+             print(b.build_sdist(sys.argv[2]))",
+        ])
+        .arg(out_dir.join("accel/python"))
+        .arg(&sdists))
+    .stdout;
+    let sdist = sdists.join(String::from_utf8(name).unwrap().trim());
+    let listing =
+        String::from_utf8(run(Command::new("tar").arg("tzf").arg(&sdist)).stdout).unwrap();
+    let stem = format!("accel_uapi-{}", model.includes[0].revision);
+    for f in [
+        "PKG-INFO",
+        "pyproject.toml",
+        "_uabi_build.py",
+        "accel_uapi/__init__.py",
+        "accel_uapi/py.typed",
+    ] {
+        assert!(listing.contains(&format!("{stem}/{f}\n")), "{f}: {listing}");
+    }
+    run(Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--force-reinstall",
+        ])
+        .arg(&sdist));
+    let consumer = tmp.path().join("consumer");
+    std::fs::create_dir_all(&consumer).unwrap();
+    let fixtures = repo_root().join("codegen/tests/fixtures");
+    for f in ["python_consumer.py", "python_consumer_bad.py"] {
+        std::fs::copy(fixtures.join(f), consumer.join(f)).unwrap();
+    }
+    // -I: no PYTHONPATH, no user site; the packages come from the venv.
+    let out = run(Command::new(&python)
+        .args(["-I", "python_consumer.py"])
+        .current_dir(&consumer))
+    .stdout;
+    let out = String::from_utf8(out).unwrap();
+    let site = tmp.path().join("venv/lib");
+    assert!(
+        out.contains(&format!("consumer ok {}", site.display()))
+            && out.contains("control: InappropriateIoctl\n"),
+        "{out}"
+    );
+
+    let Some(mypy) = mypy_python() else {
+        return;
+    };
+    let mypy_on = |script: &str| {
+        Command::new(&mypy)
+            .args([
+                "-m",
+                "mypy",
+                "--strict",
+                "--no-incremental",
+                "--python-executable",
+            ])
+            .arg(&python)
+            .arg(script)
+            .current_dir(&consumer)
+            .env_remove("PYTHONPATH")
+            .env("MYPY_CACHE_DIR", tmp.path().join("mypy-cache"))
+            .output()
+            .unwrap()
+    };
+    // The packages themselves: mypy reports nothing inside an installed
+    // package when it checks a consumer.
+    let own = Command::new(&mypy)
+        .args(["-m", "mypy", "--strict", "--no-incremental"])
+        .arg(out_dir.join("accel/python/accel_uapi"))
+        .arg(out_dir.join("softaccel/python/softaccel_uapi"))
+        .current_dir(tmp.path())
+        .env("MYPY_CACHE_DIR", tmp.path().join("mypy-cache"))
+        .output()
+        .unwrap();
+    assert!(
+        own.status.success(),
+        "mypy --strict on the packages:\n{}",
+        String::from_utf8_lossy(&own.stdout)
+    );
+    let good = mypy_on("python_consumer.py");
+    assert!(
+        good.status.success(),
+        "mypy --strict on the consumer:\n{}",
+        String::from_utf8_lossy(&good.stdout)
+    );
+    // The hints are real: a wrong argument, ring entry, element or
+    // constant type is an error, each where it is.
+    let bad = mypy_on("python_consumer_bad.py");
+    let report = String::from_utf8_lossy(&bad.stdout);
+    assert!(!bad.status.success(), "{report}");
+    for line in [
+        "python_consumer_bad.py:4: error: Argument 2 to \"submit\" has incompatible type \"BoCreate\"",
+        "python_consumer_bad.py:5: error: Argument 1 to \"push\" of \"Ring\" has incompatible type \"RingCompletion\"",
+        "python_consumer_bad.py:6: error: List item 0 has incompatible type \"Cmd\"",
+        "python_consumer_bad.py:7: error: Incompatible types in assignment",
+    ] {
+        assert!(report.contains(line), "{line}\n{report}");
+    }
+}
+
+#[test]
+fn python_packages_take_the_configured_names() {
+    if !have("python3", "--version", "the installed Python packages") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("gen");
+    let opts = OutputOptions {
+        python_package: Some("acme_{spec}".to_string()),
+        license: Some("MIT".to_string()),
+        ..OutputOptions::default()
+    };
+    let files = generate(&out_dir, &opts);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.path == Path::new("softaccel/python/acme_softaccel/__init__.py"))
+    );
+    let python = venv_with(
+        tmp.path(),
+        &[
+            out_dir.join("accel/python"),
+            out_dir.join("softaccel/python"),
+        ],
+    );
+    let out = run(Command::new(&python).args([
+        "-I",
+        "-c",
+        "import importlib.metadata as m, acme_softaccel as s\n\
+         print(s.acme_accel.__name__, m.metadata('acme-softaccel')['License'],\n\
+         m.requires('acme-softaccel'))",
+    ]))
+    .stdout;
+    let model = &softaccel_and_includes()[0];
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        format!(
+            "acme_accel MIT ['acme-accel=={}']\n",
+            model.includes[0].revision
+        )
+    );
+}
+
+/// Every regular file under `dir`.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -784,8 +784,12 @@ fn python_codec_encodes_exact_bytes_and_round_trips() {
     }
     let m = load("ynl/genetlink.yaml");
     let dir = scratch("python-codec");
+    // The package folder (python/<package>/__init__.py), importable
+    // from `dir`.
     for f in uabi::backend::python::render(&m).unwrap() {
-        let path = dir.join(f.path.file_name().unwrap());
+        let rel = f.path.strip_prefix("demo-fam/python").unwrap();
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, f.contents).unwrap();
     }
     let script = r#"

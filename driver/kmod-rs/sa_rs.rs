@@ -8,8 +8,12 @@
 //! What differs from the C module, on purpose: SUBMIT runs its commands
 //! synchronously in the caller's context (a submission has completed when
 //! SUBMIT returns, so WAIT never sleeps and nothing is ever in flight or
-//! cancelled), and the control messages and ring queues are not served (the
-//! device announces neither capability).
+//! cancelled), and a ring queue's entries are taken and run by the
+//! DOORBELL (or WAIT) that finds them, in its caller's context, instead of
+//! by a poller thread: the device never polls, so it keeps the submit
+//! ring's NEED_WAKEUP flag set for good and every publish rings. The
+//! control messages are the C module's (control.c), through the generated
+//! control dispatch.
 //!
 //! The kernel's C that 6.12 has no Rust abstraction for (the misc device,
 //! mmap, module parameters, debugfs, CRC-32C, the FPU) is in shim.c; the
@@ -17,7 +21,7 @@
 
 use core::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicI64, Ordering};
+use core::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use kernel::error::{to_result, Error};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Mutex};
@@ -30,6 +34,7 @@ pub mod softaccel;
 #[path = "../../generated/accel/rust/linux/uabi_rt.rs"]
 pub mod uabi_rt;
 use accel::uapi as au;
+use softaccel::rings::{self as sr, RingMem};
 use softaccel::uapi as su;
 
 module! {
@@ -77,6 +82,7 @@ extern "C" {
     fn sa_shim_ktime_ns() -> u64;
     fn sa_shim_cond_resched();
     fn sa_shim_bench_ioctl() -> bool;
+    fn sa_shim_capable_admin() -> bool;
 }
 
 /// The errnos 6.12's `kernel::error::code` lacks.
@@ -91,24 +97,84 @@ const SA_CHUNK: u64 = 64 * 1024;
 /// The per-file perf counters: every perf-counter-id.
 const SA_PERF_COUNTERS: usize = su::perf_counter_id::BUSY_NS as usize + 1;
 
-/// The device-wide counters of the debugfs file (driver::Counters).
+/// The device-wide counters of the debugfs file (driver::Counters) and of
+/// get-counters.
 struct Counters {
     files: AtomicI64,
     bos: AtomicI64,
     queues: AtomicI64,
+    /// Ring regions of live ring queues (not in the debugfs file, as in
+    /// the C module; the module's exit checks it).
+    regions: AtomicI64,
     submits: AtomicI64,
     completed: AtomicI64,
     cmds: AtomicI64,
+    /// Bytes read plus bytes written by completed commands.
+    bytes: AtomicU64,
+    /// Rejected submissions and control requests.
+    errors: AtomicU64,
 }
 
 static COUNTERS: Counters = Counters {
     files: AtomicI64::new(0),
     bos: AtomicI64::new(0),
     queues: AtomicI64::new(0),
+    regions: AtomicI64::new(0),
     submits: AtomicI64::new(0),
     completed: AtomicI64::new(0),
     cmds: AtomicI64::new(0),
+    bytes: AtomicU64::new(0),
+    errors: AtomicU64::new(0),
 };
+
+/// What get-status reports of an engine. There are no engine threads here
+/// (SUBMIT runs its work): a queue is still given an engine as the C
+/// module gives it one, and its work is accounted to it.
+struct Engine {
+    busy_ns: AtomicU64,
+    completed: AtomicU64,
+}
+
+/// A fresh engine's counters, the initialiser of [`DEVICE`]'s array.
+const ENGINE_IDLE: Engine = Engine {
+    busy_ns: AtomicU64::new(0),
+    completed: AtomicU64::new(0),
+};
+
+/// The device's state the control messages read and change (sa_dev).
+struct Device {
+    power_state: AtomicU32,
+    time_slice_ns: AtomicU64,
+    next_engine: AtomicU32,
+    engines: [Engine; SA_MAX_ENGINES as usize],
+}
+
+/// The engines' time slice until set-tunables changes it (1 ms, the C
+/// module's SA_DEFAULT_TIME_SLICE_NS). Work here never waits for an
+/// engine, so it is reported and set, and changes no scheduling.
+const SA_DEFAULT_TIME_SLICE_NS: u64 = 1_000_000;
+
+static DEVICE: Device = Device {
+    power_state: AtomicU32::new(su::power_state::FULL),
+    time_slice_ns: AtomicU64::new(SA_DEFAULT_TIME_SLICE_NS),
+    next_engine: AtomicU32::new(0),
+    engines: [ENGINE_IDLE; SA_MAX_ENGINES as usize],
+};
+
+/// The engine a new queue's work is accounted to: the next one, round
+/// robin, as the C module's sa_engine_assign.
+fn engine_assign(f: &SaFile) -> u32 {
+    let n = DEVICE
+        .next_engine
+        .fetch_add(1, Ordering::Relaxed)
+        .wrapping_add(1);
+    // engine_count is at least 1 (Config::read).
+    n.checked_rem(f.cfg.engine_count).unwrap_or(0)
+}
+
+fn powered() -> bool {
+    DEVICE.power_state.load(Ordering::Relaxed) == su::power_state::FULL
+}
 
 struct SoftaccelRs;
 
@@ -135,14 +201,21 @@ impl Drop for SoftaccelRs {
         // SAFETY: registered in init; the module's exit runs once, after
         // every file is closed (the file operations hold the module).
         unsafe { sa_shim_unregister() };
-        let (f, b, q) = (
+        let (f, b, q, r) = (
             COUNTERS.files.load(Ordering::Relaxed),
             COUNTERS.bos.load(Ordering::Relaxed),
             COUNTERS.queues.load(Ordering::Relaxed),
+            COUNTERS.regions.load(Ordering::Relaxed),
         );
-        if f != 0 || b != 0 || q != 0 {
+        if f != 0 || b != 0 || q != 0 || r != 0 {
             // As the C module's WARN: the guest's log scan fails the run.
-            pr_err!("BUG: leaked {} files, {} BOs, {} queues\n", f, b, q);
+            pr_err!(
+                "BUG: leaked {} files, {} BOs, {} queues, {} ring regions\n",
+                f,
+                b,
+                q,
+                r
+            );
         }
     }
 }
@@ -182,18 +255,23 @@ fn capabilities_at(rev: u32) -> u32 {
 }
 
 /// The softaccel capabilities a driver of softaccel revision `rev` can
-/// announce, of those this module has: no control messages, no rings.
+/// announce (sa_device_capabilities_at).
 fn device_capabilities_at(rev: u32) -> u32 {
     let xor = su::Cmd {
         opcode: su::opcode::XOR_U32,
         ..Default::default()
     };
-    let mut caps = su::device_caps::ALL & !(su::device_caps::CONTROL | su::device_caps::RINGS);
+    let mut caps = su::device_caps::ALL;
     if softaccel::validate_cmd_at(&xor, rev).is_err() {
         caps &= !su::device_caps::XOR_U32;
     }
     if rev < 2 {
         caps &= !su::device_caps::QUEUE_INFO;
+    }
+    // Control messages and rings came with revision 3 (the generated
+    // dispatch answers ENOTTY below it).
+    if rev < 3 {
+        caps &= !(su::device_caps::CONTROL | su::device_caps::RINGS);
     }
     caps
 }
@@ -312,8 +390,138 @@ struct Queue {
     handle: u32,
     priority: u32,
     flags: u32,
+    /// The engine its work is accounted to (sa_engine_assign).
+    engine: u32,
     /// The last seqno issued; every issued submission has completed.
     issued: u64,
+    /// A ring-mode queue's rings (RING_QUEUE_CREATE).
+    ring: Option<Ring>,
+}
+
+/// A ring region: zeroed memory of shim.c that user space maps as it maps
+/// a BO, and that the ring protocol reaches only through [`RingMem`], in
+/// atomics: user space writes it concurrently.
+struct RegionMem {
+    buf: BufRef,
+    base: *mut u8,
+    len: usize,
+}
+
+// SAFETY: `buf` is Send; `base` points into the memory `buf` holds, which
+// is reached through atomics only.
+unsafe impl Send for RegionMem {}
+// SAFETY: as above: `&RegionMem` gives atomic access only.
+unsafe impl Sync for RegionMem {}
+
+impl RegionMem {
+    fn alloc(len: usize) -> Result<RegionMem> {
+        let buf = BufRef::alloc(len as u64)?;
+        let base = buf.vaddr();
+        COUNTERS.regions.fetch_add(1, Ordering::Relaxed);
+        Ok(RegionMem { buf, base, len })
+    }
+
+    /// The address of the `n`-byte word at `offset`: None unless it is
+    /// aligned to `n` and inside the region (the ring code never asks for
+    /// another; this keeps even a bug from reaching past the region).
+    fn word(&self, offset: usize, n: usize) -> Option<*mut u8> {
+        let end = offset.checked_add(n)?;
+        (offset % n == 0 && end <= self.len).then(|| self.base.wrapping_add(offset))
+    }
+
+    fn u32_at(&self, offset: usize) -> Option<&AtomicU32> {
+        let p = self.word(offset, 4)?;
+        // SAFETY: `p` is inside the region and 4-aligned (the region is
+        // page-aligned vmalloc memory), valid while `self.buf` holds it;
+        // the kernel reaches this memory through atomics only.
+        Some(unsafe { AtomicU32::from_ptr(p.cast()) })
+    }
+
+    fn u64_at(&self, offset: usize) -> Option<&AtomicU64> {
+        let p = self.word(offset, 8)?;
+        // SAFETY: as in u32_at, 8-aligned.
+        Some(unsafe { AtomicU64::from_ptr(p.cast()) })
+    }
+}
+
+impl Drop for RegionMem {
+    fn drop(&mut self) {
+        // Mappings keep their own references on the memory.
+        COUNTERS.regions.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl RingMem for RegionMem {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn load_u32(&self, offset: usize, order: Ordering) -> u32 {
+        self.u32_at(offset).map_or(0, |a| a.load(order))
+    }
+
+    fn store_u32(&self, offset: usize, value: u32, order: Ordering) {
+        if let Some(a) = self.u32_at(offset) {
+            a.store(value, order);
+        }
+    }
+
+    fn fetch_or_u32(&self, offset: usize, value: u32, order: Ordering) -> u32 {
+        self.u32_at(offset).map_or(0, |a| a.fetch_or(value, order))
+    }
+
+    fn fetch_and_u32(&self, offset: usize, value: u32, order: Ordering) -> u32 {
+        self.u32_at(offset).map_or(0, |a| a.fetch_and(value, order))
+    }
+
+    fn load_u64(&self, offset: usize, order: Ordering) -> u64 {
+        self.u64_at(offset).map_or(0, |a| a.load(order))
+    }
+
+    fn store_u64(&self, offset: usize, value: u64, order: Ordering) {
+        if let Some(a) = self.u64_at(offset) {
+            a.store(value, order);
+        }
+    }
+}
+
+/// The rings of a ring-mode queue, through the generated consumer (of the
+/// submit ring user space produces) and producer (of the complete ring).
+struct Ring {
+    submit: sr::submit::Consumer<RegionMem>,
+    complete: sr::complete::Producer<RegionMem>,
+    submit_offset: u64,
+    complete_offset: u64,
+    /// User space broke the ring protocol: no more entries are taken and
+    /// DOORBELL answers EPIPE.
+    broken: bool,
+}
+
+impl Ring {
+    /// Marks both rings broken by user space (their ERROR flags).
+    fn fail(&mut self) {
+        self.broken = true;
+        for mem in [self.submit.mem(), self.complete.mem()] {
+            mem.fetch_or_u32(sr::FLAGS_OFFSET, sr::ERROR, Ordering::AcqRel);
+        }
+    }
+
+    /// The region at fake offset `start`, as the mmap lookup wants it:
+    /// its offset, size and memory.
+    fn region_at(&self, start: u64) -> Option<(u64, u64, &BufRef)> {
+        [
+            (self.submit_offset, self.submit.mem()),
+            (self.complete_offset, self.complete.mem()),
+        ]
+        .into_iter()
+        .map(|(offset, mem)| (offset, mem.len as u64, &mem.buf))
+        .find(|&(offset, size, _)| start >= offset && start - offset < size)
+    }
+}
+
+/// The errno a ring error is for a system call.
+fn ring_errno(e: sr::RingError) -> Error {
+    Error::from(e.errno())
 }
 
 impl Drop for Queue {
@@ -405,8 +613,11 @@ impl accel::Ops for SaFile {
         self.cfg.core_revision
     }
 
+    // The C module's: no privileged callback, so the generated C dispatch
+    // asks capable(CAP_SYS_ADMIN) of the caller.
     fn privileged(&self, _file: &SaFile) -> bool {
-        false
+        // SAFETY: no precondition; called in the ioctl caller's context.
+        unsafe { sa_shim_capable_admin() }
     }
 
     fn get_param(&self, f: &SaFile, arg: &mut au::GetParam) -> Result {
@@ -498,8 +709,7 @@ impl accel::Ops for SaFile {
             .checked_next_multiple_of(align)
             .ok_or(ENOMEM)?;
         let end = offset.checked_add(size).ok_or(ENOMEM)?;
-        // The mmap space is what a 64-bit vm_pgoff can address.
-        if end > (u64::MAX >> kernel::page::PAGE_SHIFT) << kernel::page::PAGE_SHIFT {
+        if end > MMAP_END {
             return Err(ENOMEM);
         }
         let inner = &mut *g;
@@ -547,18 +757,7 @@ impl accel::Ops for SaFile {
     }
 
     fn queue_create(&self, f: &SaFile, arg: &mut au::QueueCreate) -> Result {
-        if arg.priority > au::queue_priority::REALTIME || arg.flags & !au::queue_flags::ALL != 0 {
-            return Err(EINVAL);
-        }
-        if arg.priority != au::queue_priority::NORMAL && !f.has(au::capabilities::QUEUE_PRIORITY) {
-            return Err(eopnotsupp());
-        }
-        if arg.flags & au::queue_flags::TURBO != 0 && !f.has(au::capabilities::TURBO_QUEUE) {
-            return Err(eopnotsupp());
-        }
-        if arg.priority == au::queue_priority::REALTIME && !f.cap_sys_nice {
-            return Err(EPERM);
-        }
+        check_queue(f, arg.priority, arg.flags)?;
         let mut g = f.inner.lock();
         if g.queues.len() >= f.cfg.num_queues_max as usize {
             return Err(ENOSPC);
@@ -575,7 +774,9 @@ impl accel::Ops for SaFile {
                 // The turbo hint is accepted and ignored: a software
                 // engine has one speed.
                 flags: arg.flags,
+                engine: engine_assign(f),
                 issued: 0,
+                ring: None,
             },
             GFP_KERNEL,
         )?;
@@ -596,6 +797,27 @@ impl accel::Ops for SaFile {
         Ok(())
     }
 }
+
+/// The checks of QUEUE_CREATE, also RING_QUEUE_CREATE's (sa_checked_rank).
+fn check_queue(f: &SaFile, priority: u32, flags: u32) -> Result {
+    if priority > au::queue_priority::REALTIME || flags & !au::queue_flags::ALL != 0 {
+        return Err(EINVAL);
+    }
+    if priority != au::queue_priority::NORMAL && !f.has(au::capabilities::QUEUE_PRIORITY) {
+        return Err(eopnotsupp());
+    }
+    if flags & au::queue_flags::TURBO != 0 && !f.has(au::capabilities::TURBO_QUEUE) {
+        return Err(eopnotsupp());
+    }
+    if priority == au::queue_priority::REALTIME && !f.cap_sys_nice {
+        return Err(EPERM);
+    }
+    Ok(())
+}
+
+/// The highest end of the file's mmap space: what a 64-bit vm_pgoff can
+/// address.
+const MMAP_END: u64 = (u64::MAX >> kernel::page::PAGE_SHIFT) << kernel::page::PAGE_SHIFT;
 
 /// A byte range of a BO that a command reads or writes.
 #[derive(Clone, Copy)]
@@ -910,8 +1132,9 @@ impl softaccel::Ops for SaFile {
 
     fn submit(&self, f: &SaFile, arg: &mut su::Submit, cmds: &[su::Cmd]) -> Result {
         let r = submit(f, arg, cmds);
-        if r.is_ok() {
-            COUNTERS.submits.fetch_add(1, Ordering::Relaxed);
+        // The errors counter of get-counters counts rejected submissions.
+        if r.is_err() {
+            COUNTERS.errors.fetch_add(1, Ordering::Relaxed);
         }
         r
     }
@@ -920,8 +1143,16 @@ impl softaccel::Ops for SaFile {
         if arg.queue == 0 {
             return Err(EINVAL);
         }
-        let g = f.inner.lock();
-        let q = &g.queues[g.queue_index(arg.queue).ok_or(ENOENT)?];
+        let mut g = f.inner.lock();
+        let qi = g.queue_index(arg.queue).ok_or(ENOENT)?;
+        // A ring's entries published and not yet taken are this device's
+        // work in flight: taken and run now (as far as the complete ring
+        // has room), as the C module's poller would have. A protocol
+        // error marks the ring; WAIT still answers for what was issued.
+        if g.queues[qi].ring.as_ref().is_some_and(|r| !r.broken) && powered() {
+            let _ = drain_ring(f, &mut g, qi);
+        }
+        let q = &g.queues[qi];
         if arg.seqno == 0 || arg.seqno > q.issued {
             return Err(EINVAL);
         }
@@ -955,80 +1186,217 @@ impl softaccel::Ops for SaFile {
         Ok(())
     }
 
-    // No control messages here: the device does not announce them, and
-    // sa_rs_ioctl answers CONTROL with ENOTTY before the dispatch (the C
-    // module's gate). Unreachable so, and EOPNOTSUPP if ever reached.
+    // The errors counter of get-counters counts rejected control requests.
+    fn operation_failed(&self, _f: &SaFile, _op: u16, _error: uabi_rt::nla::Error) {
+        COUNTERS.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn op_get_status(
         &self,
-        _f: &SaFile,
+        f: &SaFile,
         _req: softaccel::operations::GetStatusRequest<'_>,
-        _reply: &mut softaccel::operations::GetStatusReply<'_, '_>,
+        reply: &mut softaccel::operations::GetStatusReply<'_, '_>,
     ) -> Result {
-        Err(eopnotsupp())
+        control_available(f)?;
+        reply
+            .fw_version(SA_FW_VERSION)
+            .temperature_mc(temperature_mc())
+            .power_state(DEVICE.power_state.load(Ordering::Relaxed));
+        // engine_count is at most SA_MAX_ENGINES (Config::read).
+        let engines = DEVICE.engines.iter().take(f.cfg.engine_count as usize);
+        for (i, e) in engines.enumerate() {
+            reply.engine(|b| {
+                b.index(i as u32)
+                    .kind(su::engine_kind::GENERAL)
+                    .busy_ns(e.busy_ns.load(Ordering::Relaxed))
+                    .completed(e.completed.load(Ordering::Relaxed));
+            });
+        }
+        Ok(())
     }
 
     fn op_get_counters(
         &self,
-        _f: &SaFile,
+        f: &SaFile,
         _req: softaccel::operations::GetCountersRequest<'_>,
-        _reply: &mut softaccel::operations::GetCountersReply<'_, '_>,
+        reply: &mut softaccel::operations::GetCountersReply<'_, '_>,
     ) -> Result {
-        Err(eopnotsupp())
+        control_available(f)?;
+        let c = &COUNTERS;
+        reply
+            .submissions(c.submits.load(Ordering::Relaxed) as u64)
+            .completions(c.completed.load(Ordering::Relaxed) as u64)
+            .bytes_moved(c.bytes.load(Ordering::Relaxed))
+            .errors(c.errors.load(Ordering::Relaxed));
+        Ok(())
     }
 
     fn op_set_power_state(
         &self,
-        _f: &SaFile,
-        _req: softaccel::operations::SetPowerStateRequest<'_>,
-        _reply: &mut softaccel::operations::SetPowerStateReply<'_, '_>,
+        f: &SaFile,
+        req: softaccel::operations::SetPowerStateRequest<'_>,
+        reply: &mut softaccel::operations::SetPowerStateReply<'_, '_>,
     ) -> Result {
-        Err(eopnotsupp())
+        control_available(f)?;
+        // The policy has checked the value; no state says nothing to do.
+        let state = req.state().ok_or(EINVAL)?;
+        DEVICE.power_state.store(state, Ordering::Relaxed);
+        reply.state(state);
+        Ok(())
     }
 
     fn op_reset_queue(
         &self,
-        _f: &SaFile,
-        _req: softaccel::operations::ResetQueueRequest<'_>,
-        _reply: &mut softaccel::operations::ResetQueueReply<'_, '_>,
+        f: &SaFile,
+        req: softaccel::operations::ResetQueueRequest<'_>,
+        reply: &mut softaccel::operations::ResetQueueReply<'_, '_>,
     ) -> Result {
-        Err(eopnotsupp())
+        control_available(f)?;
+        let (Some(queue), Some(mode)) = (req.queue(), req.mode()) else {
+            return Err(EINVAL);
+        };
+        if queue == 0 {
+            return Err(EINVAL);
+        }
+        let g = f.inner.lock();
+        g.queue_index(queue).ok_or(ENOENT)?;
+        drop(g);
+        // Every submission of the queue has completed (SUBMIT runs it):
+        // a drain has nothing to wait for, a cancel nothing to drop.
+        match mode {
+            su::reset_mode::DRAIN | su::reset_mode::CANCEL => {
+                reply.cancelled(0);
+                Ok(())
+            }
+            _ => Err(EINVAL),
+        }
     }
 
     fn op_get_tunables(
         &self,
-        _f: &SaFile,
+        f: &SaFile,
         _req: softaccel::operations::GetTunablesRequest<'_>,
-        _reply: &mut softaccel::operations::GetTunablesReply<'_, '_>,
+        reply: &mut softaccel::operations::GetTunablesReply<'_, '_>,
     ) -> Result {
-        Err(eopnotsupp())
+        control_available(f)?;
+        reply.time_slice_ns(DEVICE.time_slice_ns.load(Ordering::Relaxed));
+        Ok(())
     }
 
     fn op_set_tunables(
         &self,
-        _f: &SaFile,
-        _req: softaccel::operations::SetTunablesRequest<'_>,
-        _reply: &mut softaccel::operations::SetTunablesReply<'_, '_>,
+        f: &SaFile,
+        req: softaccel::operations::SetTunablesRequest<'_>,
+        reply: &mut softaccel::operations::SetTunablesReply<'_, '_>,
     ) -> Result {
-        Err(eopnotsupp())
+        control_available(f)?;
+        // The range was checked by the policy (ERANGE).
+        if let Some(ns) = req.time_slice_ns() {
+            DEVICE.time_slice_ns.store(ns, Ordering::Relaxed);
+        }
+        reply.time_slice_ns(DEVICE.time_slice_ns.load(Ordering::Relaxed));
+        Ok(())
     }
 
     fn op_fw_command(
         &self,
-        _f: &SaFile,
-        _req: softaccel::operations::FwCommandRequest<'_>,
-        _reply: &mut softaccel::operations::FwCommandReply<'_, '_>,
+        f: &SaFile,
+        req: softaccel::operations::FwCommandRequest<'_>,
+        reply: &mut softaccel::operations::FwCommandReply<'_, '_>,
     ) -> Result {
-        Err(eopnotsupp())
+        control_available(f)?;
+        let request = req.request().ok_or(EINVAL)?;
+        reply.reply(&firmware(f, &request));
+        Ok(())
     }
 
-    // No ring queues here: a device without the rings capability has no
-    // such ioctls (the C module's answer when the capability is clear).
-    fn ring_queue_create(&self, _f: &SaFile, _arg: &mut su::RingQueueCreate) -> Result {
-        Err(ENOTTY)
+    fn ring_queue_create(&self, f: &SaFile, arg: &mut su::RingQueueCreate) -> Result {
+        if !f.has_device(su::device_caps::RINGS) {
+            return Err(eopnotsupp());
+        }
+        let (se, ce) = (arg.submit_entries, arg.complete_entries);
+        if !sr::submit::valid_entries(se.into())
+            || !sr::complete::valid_entries(ce.into())
+            || ce < se
+        {
+            return Err(EINVAL);
+        }
+        check_queue(f, arg.priority, 0)?;
+        let page = f.cfg.page_size as usize;
+        // At most 4096 entries of at most 72 bytes: no overflow.
+        let ssize = sr::submit::region_size(se, page).ok_or(EINVAL)?;
+        let csize = sr::complete::region_size(ce, page).ok_or(EINVAL)?;
+        let smem = RegionMem::alloc(ssize)?;
+        let cmem = RegionMem::alloc(csize)?;
+        sr::submit::init(&smem, se).map_err(ring_errno)?;
+        sr::complete::init(&cmem, ce).map_err(ring_errno)?;
+        // No poller: the device is always asleep, so every publish rings
+        // the doorbell, which takes the entries.
+        smem.fetch_or_u32(sr::FLAGS_OFFSET, sr::NEED_WAKEUP, Ordering::Release);
+        let submit = sr::submit::consumer(smem, se, f.cfg.revision).map_err(ring_errno)?;
+        let complete = sr::complete::producer(cmem, ce).map_err(ring_errno)?;
+
+        let mut g = f.inner.lock();
+        if g.queues.len() >= f.cfg.num_queues_max as usize {
+            return Err(ENOSPC);
+        }
+        // Both regions at the file's next fake offsets, as sa_region_place.
+        let place = |from: u64, size: usize| -> Result<(u64, u64)> {
+            let offset = from.checked_next_multiple_of(page as u64).ok_or(ENOMEM)?;
+            let end = offset.checked_add(size as u64).ok_or(ENOMEM)?;
+            if end > MMAP_END {
+                return Err(ENOMEM);
+            }
+            Ok((offset, end))
+        };
+        let (submit_offset, end) = place(g.next_offset, ssize)?;
+        let (complete_offset, end) = place(end, csize)?;
+        let inner = &mut *g;
+        let queues = &inner.queues;
+        let handle = next_handle(&mut inner.next_queue, |h| {
+            queues.iter().any(|q| q.handle == h)
+        })?;
+        inner.queues.push(
+            Queue {
+                handle,
+                priority: arg.priority,
+                flags: 0,
+                engine: engine_assign(f),
+                issued: 0,
+                ring: Some(Ring {
+                    submit,
+                    complete,
+                    submit_offset,
+                    complete_offset,
+                    broken: false,
+                }),
+            },
+            GFP_KERNEL,
+        )?;
+        inner.next_offset = end;
+        COUNTERS.queues.fetch_add(1, Ordering::Relaxed);
+        arg.handle = handle;
+        arg.submit_offset = submit_offset;
+        arg.submit_size = ssize as u64;
+        arg.complete_offset = complete_offset;
+        arg.complete_size = csize as u64;
+        Ok(())
     }
 
-    fn doorbell(&self, _f: &SaFile, _arg: &mut su::Doorbell) -> Result {
-        Err(ENOTTY)
+    fn doorbell(&self, f: &SaFile, arg: &mut su::Doorbell) -> Result {
+        if arg.queue == 0 {
+            return Err(EINVAL);
+        }
+        let mut g = f.inner.lock();
+        let qi = g.queue_index(arg.queue).ok_or(ENOENT)?;
+        let ring = g.queues[qi].ring.as_ref().ok_or(EINVAL)?;
+        if ring.broken {
+            return Err(EPIPE);
+        }
+        if !powered() {
+            return Err(EAGAIN);
+        }
+        drain_ring(f, &mut g, qi)
     }
 
     fn queue_info(&self, f: &SaFile, arg: &mut su::QueueInfo) -> Result {
@@ -1050,6 +1418,67 @@ impl softaccel::Ops for SaFile {
     }
 }
 
+/// The version string get-status reports.
+const SA_FW_VERSION: &str = "softaccel-fw 3.1.4";
+/// The build number get-build answers.
+const SA_FW_BUILD: u64 = 20261128;
+/// Firmware status: the request named a sensor that does not exist.
+const SA_FW_STATUS_NO_SENSOR: u16 = 1;
+const SA_SENSOR_TEMPERATURE: u32 = 0;
+const SA_SENSOR_ENGINES: u32 = 1;
+/// The modelled die, in millidegrees Celsius.
+const SA_AMBIENT_MC: i32 = 35000;
+const SA_LOW_POWER_MC: i32 = -5000;
+
+/// A device without the control capability has no CONTROL ioctl, as a
+/// driver of revision 2 (whose ENOTTY the generated dispatch gives) has
+/// none; asked in each operation, after the message was checked, as the C
+/// module's sa_control_available is.
+fn control_available(f: &SaFile) -> Result {
+    if f.has_device(su::device_caps::CONTROL) {
+        Ok(())
+    } else {
+        Err(ENOTTY)
+    }
+}
+
+/// Ambient, cooler in low power. The C module adds a share per submission
+/// in flight; here none ever is.
+fn temperature_mc() -> i32 {
+    let low = DEVICE.power_state.load(Ordering::Relaxed) == su::power_state::LOW;
+    SA_AMBIENT_MC + if low { SA_LOW_POWER_MC } else { 0 }
+}
+
+/// The modelled firmware's answer to one message (sa_firmware):
+/// big-endian both ways, as the spec's fw-request and fw-reply declare.
+/// The envelope (known type, reserved zero) was checked by the policy.
+fn firmware(f: &SaFile, req: &su::FwRequest) -> su::FwReply {
+    let ty = u16::from_be(req.r#type);
+    let (arg0, arg1) = (u32::from_be(req.arg0), u32::from_be(req.arg1));
+    let (mut status, mut value0, mut value1) = (0u16, 0u64, 0u64);
+    match u32::from(ty) {
+        su::fw_msg_type::PING => {
+            value0 = arg0.into();
+            value1 = arg1.into();
+        }
+        su::fw_msg_type::READ_SENSOR => match arg0 {
+            // Two's complement in 64 bits, as the firmware reports it.
+            SA_SENSOR_TEMPERATURE => value0 = i64::from(temperature_mc()) as u64,
+            SA_SENSOR_ENGINES => value0 = f.cfg.engine_count.into(),
+            _ => status = SA_FW_STATUS_NO_SENSOR,
+        },
+        su::fw_msg_type::GET_BUILD => value0 = SA_FW_BUILD,
+        _ => status = SA_FW_STATUS_NO_SENSOR,
+    }
+    su::FwReply {
+        r#type: ty.to_be(),
+        status: status.to_be(),
+        tag: req.tag,
+        value0: value0.to_be(),
+        value1: value1.to_be(),
+    }
+}
+
 /// SUBMIT: every command is resolved before any runs, so a submission
 /// goes in whole or not at all; then they run here, in order, under the
 /// file's lock (which keeps every BO they use alive).
@@ -1057,22 +1486,47 @@ fn submit(f: &SaFile, arg: &mut su::Submit, cmds: &[su::Cmd]) -> Result {
     if arg.queue == 0 || cmds.is_empty() {
         return Err(EINVAL);
     }
+    // No new work in the low power state.
+    if !powered() {
+        return Err(EAGAIN);
+    }
     let mut ops = KVec::with_capacity(cmds.len(), GFP_KERNEL)?;
     let mut g = f.inner.lock();
     let qi = g.queue_index(arg.queue).ok_or(ENOENT)?;
+    // A ring-mode queue takes work from its submit ring only.
+    if g.queues[qi].ring.is_some() {
+        return Err(EINVAL);
+    }
     for c in cmds {
         ops.push(resolve(f, &g, c)?, GFP_KERNEL)?;
     }
-    if g.queues[qi].issued == u64::MAX {
-        return Err(EBUSY);
-    }
-    g.queues[qi].issued += 1;
-    let seqno = g.queues[qi].issued;
+    // SAFETY: resolved just above, under this lock, still held.
+    arg.seqno = unsafe { run(&mut g, qi, &ops) }?;
+    Ok(())
+}
+
+/// Gives the next seqno of queue `qi`; EBUSY once they are used up.
+fn issue(g: &mut Inner, qi: usize) -> Result<u64> {
+    let q = &mut g.queues[qi];
+    q.issued = q.issued.checked_add(1).ok_or(EBUSY)?;
+    Ok(q.issued)
+}
+
+/// Runs `ops` as the next submission of queue `qi`, and accounts for it;
+/// its seqno.
+///
+/// # Safety
+///
+/// `ops` were resolved against `g`, under the file's lock that `g` still
+/// holds: their BOs are alive and the ranges inside them.
+unsafe fn run(g: &mut Inner, qi: usize, ops: &[Op]) -> Result<u64> {
+    let seqno = issue(g, qi)?;
+    let engine = &DEVICE.engines[g.queues[qi].engine as usize];
     // SAFETY: no precondition.
     let start = unsafe { sa_shim_ktime_ns() };
     let mut t = Tally::default();
     for op in ops.iter() {
-        // SAFETY: resolved under this lock, still held.
+        // SAFETY: the function's contract.
         unsafe { exec(op, &mut t) };
     }
     // SAFETY: no precondition.
@@ -1084,10 +1538,86 @@ fn submit(f: &SaFile, arg: &mut su::Submit, cmds: &[su::Cmd]) -> Result {
         g.count(su::perf_counter_id::BYTES_WRITTEN, t.bytes_written);
         g.count(su::perf_counter_id::BUSY_NS, busy);
     }
-    drop(g);
+    engine.busy_ns.fetch_add(busy, Ordering::Relaxed);
+    engine.completed.fetch_add(t.cmds, Ordering::Relaxed);
+    COUNTERS.submits.fetch_add(1, Ordering::Relaxed);
     COUNTERS.completed.fetch_add(1, Ordering::Relaxed);
     COUNTERS.cmds.fetch_add(t.cmds as i64, Ordering::Relaxed);
-    arg.seqno = seqno;
+    COUNTERS
+        .bytes
+        .fetch_add(t.bytes_read + t.bytes_written, Ordering::Relaxed);
+    Ok(seqno)
+}
+
+/// A submit-ring entry as the command SUBMIT would have got (sa_ring_cmd).
+fn ring_cmd(e: &su::RingCmd) -> su::Cmd {
+    su::Cmd {
+        opcode: u32::from_le(e.opcode),
+        flags: u32::from_le(e.flags),
+        src_bo: u32::from_le(e.src_bo),
+        src2_bo: u32::from_le(e.src2_bo),
+        dst_bo: u32::from_le(e.dst_bo),
+        pad0: e.pad0,
+        src_offset: u64::from_le(e.src_offset),
+        src2_offset: u64::from_le(e.src2_offset),
+        dst_offset: u64::from_le(e.dst_offset),
+        length: u64::from_le(e.length),
+        value: u64::from_le(e.value),
+    }
+}
+
+/// Takes the entries of ring queue `qi` that have room for their
+/// completions, runs each as its own submission and posts its completion;
+/// under the file's lock (`g`). A protocol error of user space (or seqnos
+/// used up) breaks the ring: EPIPE, now and at every later DOORBELL.
+fn drain_ring(f: &SaFile, g: &mut Inner, qi: usize) -> Result {
+    // Out of the queue while its entries run: they need `g` as a whole.
+    // The lock is held throughout, so no one sees the queue without it.
+    let Some(mut ring) = g.queues[qi].ring.take() else {
+        return Err(EINVAL);
+    };
+    let r = take_entries(f, g, qi, &mut ring);
+    ring.submit.release();
+    ring.complete.publish();
+    if r.is_err() {
+        ring.fail();
+    }
+    g.queues[qi].ring = Some(ring);
+    r.map_err(|_| EPIPE)
+}
+
+fn take_entries(f: &SaFile, g: &mut Inner, qi: usize, ring: &mut Ring) -> Result {
+    // Each entry taken has its completion's slot: the complete ring's room
+    // now bounds what one call takes.
+    let room = ring.complete.space().map_err(ring_errno)?;
+    for _ in 0..room {
+        let Some(rx) = ring.submit.pop().map_err(ring_errno)? else {
+            break;
+        };
+        let checked = rx
+            .check
+            .map_err(Error::from)
+            .and_then(|()| resolve(f, g, &ring_cmd(&rx.entry)));
+        // A rejected entry runs nothing but still completes, with its errno.
+        let (seqno, status) = match checked {
+            // SAFETY: resolved just above against `g`, whose lock the
+            // caller holds throughout.
+            Ok(op) => (unsafe { run(g, qi, core::slice::from_ref(&op)) }?, 0),
+            Err(e) => {
+                COUNTERS.errors.fetch_add(1, Ordering::Relaxed);
+                (issue(g, qi)?, e.to_errno())
+            }
+        };
+        let done = su::RingCompletion {
+            user_data: rx.entry.user_data,
+            seqno: seqno.to_le(),
+            status: status.to_le(),
+            ..Default::default()
+        };
+        if !ring.complete.push(&done).map_err(ring_errno)? {
+            return Err(EPIPE);
+        }
+    }
     Ok(())
 }
 
@@ -1190,15 +1720,6 @@ pub unsafe extern "C" fn sa_rs_ioctl(
     // SAFETY: the caller's contract.
     let f = unsafe { file_of(private) };
     // SAFETY: no precondition.
-    // A device without the control capability has no CONTROL ioctl (the C
-    // module answers it so, before its generated dispatch).
-    let ioc = uabi_rt::ioc::decode(cmd);
-    if ioc.magic == su::IOCTL_MAGIC
-        && ioc.nr == su::NR_CONTROL
-        && !f.has_device(su::device_caps::CONTROL)
-    {
-        return ENOTTY.to_errno() as c_long;
-    }
     if cmd == BENCH_IOCTL_GET_PARAM && !compat && unsafe { sa_shim_bench_ioctl() } {
         return match bench_get_param(f, arg as usize) {
             Ok(()) => 0,
@@ -1230,22 +1751,31 @@ pub unsafe extern "C" fn sa_rs_mmap_find(
     // SAFETY: the caller's contract.
     let f = unsafe { file_of(private) };
     let g = f.inner.lock();
-    let Some(bo) = g
+    let bo = g
         .bos
         .iter()
         .find(|b| start >= b.offset && start - b.offset < b.size)
-    else {
+        .map(|b| (b.offset, b.size, b.flags, &b.buf));
+    // Ring regions are host-visible, mapped as BOs are.
+    let region = || {
+        g.queues
+            .iter()
+            .filter_map(|q| q.ring.as_ref()?.region_at(start))
+            .map(|(offset, size, buf)| (offset, size, au::bo_flags::HOST_VISIBLE, buf))
+            .next()
+    };
+    let Some((offset, size, flags, mem)) = bo.or_else(region) else {
         return EINVAL.to_errno();
     };
-    if bo.flags & au::bo_flags::HOST_VISIBLE == 0 {
+    if flags & au::bo_flags::HOST_VISIBLE == 0 {
         return EACCES.to_errno();
     }
-    let within = start - bo.offset;
-    if len > bo.size - within {
+    let within = start - offset;
+    if len > size - within {
         return EINVAL.to_errno();
     }
     // SAFETY: the caller's contract.
-    unsafe { *buf = bo.buf.get_raw() };
+    unsafe { *buf = mem.get_raw() };
     // A BO is at most MAX_BO_SIZE (4 GiB): its page index fits.
     (within >> kernel::page::PAGE_SHIFT) as c_int
 }
@@ -1286,10 +1816,18 @@ pub unsafe extern "C" fn sa_rs_counter(index: c_uint, name: *mut *const c_char) 
     v
 }
 
-/// Resets the totals (writing the debugfs file); the live counts stay.
+/// Resets every total (writing the debugfs file): these lines,
+/// get-counters' and the engines' in get-status, so that a test suite
+/// starts each test from a fresh device's counters. The live counts stay.
 #[no_mangle]
 pub extern "C" fn sa_rs_counters_reset() {
     let c = &COUNTERS;
+    for e in DEVICE.engines.iter() {
+        e.busy_ns.store(0, Ordering::Relaxed);
+        e.completed.store(0, Ordering::Relaxed);
+    }
+    c.bytes.store(0, Ordering::Relaxed);
+    c.errors.store(0, Ordering::Relaxed);
     c.submits.store(0, Ordering::Relaxed);
     c.completed.store(0, Ordering::Relaxed);
     c.cmds.store(0, Ordering::Relaxed);

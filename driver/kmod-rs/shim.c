@@ -182,6 +182,15 @@ void sa_shim_buf_put(struct sa_shim_buf *buf)
 	kref_put(&buf->ref, sa_shim_buf_free);
 }
 
+/*
+ * Whether the caller may use the admin-perm control operations: what the
+ * generated C dispatch asks when the driver has no privileged callback.
+ */
+bool sa_shim_capable_admin(void)
+{
+	return capable(CAP_SYS_ADMIN);
+}
+
 u64 sa_shim_totalram_pages(void)
 {
 	return totalram_pages();

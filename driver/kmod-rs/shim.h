@@ -48,6 +48,7 @@ void sa_shim_add_f32(__le32 *dst, const __le32 *a, const __le32 *b, size_t n);
 u64 sa_shim_ktime_ns(void);
 void sa_shim_cond_resched(void);
 bool sa_shim_bench_ioctl(void);
+bool sa_shim_capable_admin(void);
 
 /* fpu.c: called between kernel_fpu_begin() and kernel_fpu_end() only. */
 void sa_fpu_add_f32(__le32 *dst, const __le32 *a, const __le32 *b, size_t n);

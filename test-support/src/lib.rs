@@ -5,7 +5,8 @@
 //! captures what the print macros write and shows it only for failing
 //! tests, so [`skipped`] writes to the process's stderr directly, and
 //! appends the line to the file named by `UABI_SKIP_LOG`, which
-//! `scripts/test.sh` prints as the run's summary of skips.
+//! `scripts/test.sh` prints as the run's summary of skips. Also: the
+//! venv with mypy that the Python type checks share ([`mypy_python`]).
 
 #![forbid(unsafe_code)]
 
@@ -30,6 +31,63 @@ pub fn skipped(what: &str, why: &str) {
         {
             let _ = log.write_all(line.as_bytes());
         }
+    }
+}
+
+/// The mypy every Python type check of the test suites uses, from PyPI.
+pub const MYPY: &str = "mypy==1.15.0";
+
+/// The Python of a venv holding [`MYPY`], cached as `<cache>/mypy-venv`
+/// (the target folder: PyPI is asked once, not once per run). When it
+/// cannot be made (no python3, PyPI unreachable) it reports `what` as
+/// skipped and returns None.
+pub fn mypy_python(cache: &std::path::Path, what: &str) -> Option<std::path::PathBuf> {
+    use std::process::Command;
+    let cached = cache.join("mypy-venv");
+    let python = cached.join("bin/python");
+    let works = |p: &std::path::Path| {
+        Command::new(p)
+            .args(["-m", "mypy", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if works(&python) {
+        return Some(python);
+    }
+    // Built aside and renamed into place: a venv run as `bin/python -m`
+    // does not mind its folder's name, and a half-made one is never used.
+    let building = cache.join(format!("mypy-venv.tmp{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&building);
+    let made = Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(&building)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(building.join("bin/python"))
+            .args(["-m", "pip", "install", "--quiet", MYPY])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !made {
+        let _ = std::fs::remove_dir_all(&building);
+        skipped(
+            what,
+            &format!("{MYPY} could not be installed from PyPI into a venv (offline?)"),
+        );
+        return None;
+    }
+    if std::fs::rename(&building, &cached).is_err() {
+        // Another test process made it first.
+        let _ = std::fs::remove_dir_all(&building);
+    }
+    if works(&python) {
+        Some(python)
+    } else {
+        skipped(
+            what,
+            &format!("the venv at {} does not run mypy", cached.display()),
+        );
+        None
     }
 }
 

@@ -74,6 +74,16 @@ pub fn banner_lines(model: &Model) -> [String; 2] {
     ]
 }
 
+/// The SPDX license expression an output of `model` carries: the spec's
+/// own when it sets one or describes an existing ABI (which keeps its
+/// license), else the project's, else the uapi default.
+pub fn license_of(model: &Model, opts: &OutputOptions) -> String {
+    match &opts.license {
+        Some(l) if !model.license_from_spec && !model.existing_abi => l.clone(),
+        _ => model.license.clone(),
+    }
+}
+
 type Backend = fn(&Model, &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of

@@ -11,8 +11,18 @@ pub struct OutputOptions {
     pub c_include_dir: Option<String>,
     /// Rust: how generated crates reach uabi-runtime.
     pub rust_runtime: RustRuntime,
-    /// Python: the package name (None = one module per spec, run in place).
+    /// Python: the package (import) name, `{spec}` standing for the
+    /// spec's name in snake case (None = `<spec>_uapi`).
     pub python_package: Option<String>,
+    /// Rust: the package names of the uapi, kernel and user crates, in
+    /// that order, `{spec}` standing for the spec's name (None =
+    /// `<spec>-uapi` and so on). The library names stay `<spec>_uapi` and
+    /// so on: dependents name a renamed crate by `package = "..."`.
+    pub rust_crates: [Option<String>; 3],
+    /// The project's SPDX license expression: where a spec sets none (and
+    /// describes no existing ABI), it takes the default's place in the C
+    /// header's SPDX line, Cargo.toml and pyproject.toml.
+    pub license: Option<String>,
     /// Go: the module path prefix; a spec's module is `<prefix>/<spec>/go`.
     pub go_module_prefix: String,
 }
@@ -37,6 +47,8 @@ impl Default for OutputOptions {
             c_include_dir: None,
             rust_runtime: RustRuntime::Path,
             python_package: None,
+            rust_crates: [None, None, None],
+            license: None,
             go_module_prefix: DEFAULT_GO_MODULE_PREFIX.to_string(),
         }
     }

@@ -399,6 +399,7 @@ impl Resolver<'_> {
             doc: s.doc.clone(),
             revision: self.revision,
             uapi_header,
+            license_from_spec: s.license.is_some(),
             license,
             c_prefix,
             ioctl_style: cfg.style,

@@ -46,7 +46,7 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
 
 /// [`render`], with included headers named as `opts.c_include_dir` says.
 pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
-    let view = HeaderView::new(model, opts.c_include_dir.as_deref())?;
+    let view = HeaderView::new(model, opts)?;
     let contents = render_template(model, "C header", &view)?;
     Ok(vec![GeneratedFile {
         path: header_path(model),
@@ -78,10 +78,19 @@ fn include_line(include_dir: Option<&str>, spec: &str, header: &str) -> String {
 /// `<dir/header>`, so that `-I <out>/include` alone compiles a consumer.
 /// Every model's includes must be among `models` for the tree to be
 /// complete (`pipeline::load_and_lint` brings them in).
-pub fn headers_install(models: &[&Model], dir: &str) -> Result<Vec<GeneratedFile>, RenderError> {
+/// The other naming choices (the license) come from `opts`.
+pub fn headers_install(
+    models: &[&Model],
+    dir: &str,
+    opts: &OutputOptions,
+) -> Result<Vec<GeneratedFile>, RenderError> {
+    let opts = OutputOptions {
+        c_include_dir: Some(dir.to_string()),
+        ..opts.clone()
+    };
     let mut files = Vec::new();
     for model in models {
-        let view = HeaderView::new(model, Some(dir))?;
+        let view = HeaderView::new(model, &opts)?;
         files.push(GeneratedFile {
             path: PathBuf::from("include").join(dir).join(&model.uapi_header),
             contents: render_template(model, "C header", &view)?,
@@ -230,7 +239,8 @@ struct Assert {
 }
 
 impl HeaderView {
-    fn new(model: &Model, include_dir: Option<&str>) -> Result<HeaderView, RenderError> {
+    fn new(model: &Model, opts: &OutputOptions) -> Result<HeaderView, RenderError> {
+        let include_dir = opts.c_include_dir.as_deref();
         let mut items = Vec::new();
         for item in &model.definition_order {
             match *item {
@@ -263,7 +273,7 @@ impl HeaderView {
             None => Vec::new(),
         };
         Ok(HeaderView {
-            license: model.license.clone(),
+            license: crate::backend::license_of(model, opts),
             banner: banner_lines(model).iter().map(|l| sanitize(l)).collect(),
             guard: guard(&model.uapi_header),
             drm: matches!(model.ioctl_style, IoctlStyle::Drm { .. })

@@ -1,5 +1,7 @@
-//! Python backend: one stdlib-only module per spec,
-//! `<spec>/python/<spec>_uapi.py`.
+//! Python backend: one stdlib-only, typed package per spec,
+//! `<spec>/python/<package>/__init__.py` (`<spec>_uapi` unless the project
+//! file names it) with `py.typed`, beside its `pyproject.toml` and the
+//! in-tree build backend that lets pip build it offline.
 //!
 //! The module holds ctypes structures laid out as the kernel's, the
 //! spec's constants (enums as `IntEnum`, flags as `IntFlag`), command
@@ -10,9 +12,12 @@
 //! At import it checks every struct size and member offset ctypes computed
 //! against the model and raises `ImportError` on any difference.
 //!
-//! A spec's module imports the modules of the specs it includes from their
-//! own generated folders (`../../<inc>/python`), which it adds to
-//! `sys.path`; included items are referenced there, never copied.
+//! A spec's module imports the modules of the specs it includes: installed
+//! packages, or, run in place, from their own generated folders
+//! (`../../../<inc>/python`), which it adds to `sys.path` when they exist;
+//! included items are referenced there, never copied. Everything the
+//! module defines is annotated so that `mypy --strict` passes on it and
+//! on its callers.
 //!
 //! The shape of the file is the askama template `templates/python/module.py`;
 //! this module prepares a flat view model.
@@ -20,7 +25,7 @@
 mod rings;
 
 use crate::backend::shared::{paragraphs, wrap};
-use crate::backend::{GeneratedFile, banner_lines};
+use crate::backend::{GeneratedFile, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
@@ -51,24 +56,166 @@ pub fn render_with(
     model: &Model,
     opts: &crate::backend::OutputOptions,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
-    let _ = opts;
-    let contents = render_template(model, "Python module", &ModuleView::new(model)?)?;
-    Ok(vec![GeneratedFile {
-        path: module_path(model),
-        contents,
-    }])
+    let contents = render_template(model, "Python module", &ModuleView::new(model, opts)?)?;
+    let dir = PathBuf::from(&model.name).join("python");
+    let package = package_name(&model.name, opts);
+    Ok(vec![
+        GeneratedFile {
+            path: dir.join("pyproject.toml"),
+            contents: pyproject(model, opts),
+        },
+        GeneratedFile {
+            path: dir.join(format!("{BACKEND}.py")),
+            contents: build_backend(model, opts)?,
+        },
+        GeneratedFile {
+            path: dir.join(&package).join("__init__.py"),
+            contents,
+        },
+        // PEP 561: the package's own annotations are its types.
+        GeneratedFile {
+            path: dir.join(&package).join("py.typed"),
+            contents: String::new(),
+        },
+    ])
 }
 
-/// Where [`render`] puts the module, relative to the output folder.
+/// Where [`render`] puts the module (the package's `__init__.py`),
+/// relative to the output folder.
 pub fn module_path(model: &Model) -> PathBuf {
     PathBuf::from(&model.name)
         .join("python")
-        .join(format!("{}.py", module_name(&model.name)))
+        .join(module_name(&model.name))
+        .join("__init__.py")
 }
 
-/// The module name of a spec: `softaccel_uapi`.
+/// The default package name of a spec: `softaccel_uapi`.
 pub fn module_name(spec: &str) -> String {
     format!("{}_uapi", snake(spec))
+}
+
+/// The package (import) name of a spec's output: the project file's
+/// `[output.python] package`, `{spec}` in it standing for the spec's name
+/// in snake case, else [`module_name`].
+pub fn package_name(spec: &str, opts: &OutputOptions) -> String {
+    match &opts.python_package {
+        Some(p) => p.replace("{spec}", &snake(spec)),
+        None => module_name(spec),
+    }
+}
+
+/// The distribution name pip knows a package by: PEP 503's normal form
+/// of the package name.
+pub fn distribution_name(spec: &str, opts: &OutputOptions) -> String {
+    package_name(spec, opts).replace('_', "-")
+}
+
+/// The module beside the package that builds it (PEP 517, in-tree).
+const BACKEND: &str = "_uabi_build";
+
+/// The package's `pyproject.toml`: its PEP 621 metadata (the spec's
+/// revision as the version, the packages of included specs pinned to the
+/// revision the module checks at import) and the in-tree build backend
+/// that turns it into a wheel with nothing but the standard library, so
+/// `pip install` works offline in a fresh venv.
+fn pyproject(model: &Model, opts: &OutputOptions) -> String {
+    use crate::backend::rust::cargo::toml_str;
+    let mut s = String::new();
+    for l in banner_lines(model) {
+        s.push_str(&format!("# {l}\n"));
+    }
+    s.push_str(&format!(
+        "\n[build-system]\n\
+         # {BACKEND}.py beside this file: standard library only, no download.\n\
+         requires = []\n\
+         build-backend = \"{BACKEND}\"\n\
+         backend-path = [\".\"]\n\
+         \n[project]\n"
+    ));
+    s.push_str(&format!(
+        "name = {}\n",
+        toml_str(&distribution_name(&model.name, opts))
+    ));
+    s.push_str(&format!("version = \"{}\"\n", model.revision));
+    s.push_str(&format!("description = {}\n", toml_str(&summary(model))));
+    s.push_str("requires-python = \">=3.9\"\n");
+    s.push_str(&format!(
+        "license = {{ text = {} }}\n",
+        toml_str(&crate::backend::license_of(model, opts))
+    ));
+    s.push_str("classifiers = [\"Typing :: Typed\"]\n");
+    let deps: Vec<String> = requirements(model, opts)
+        .iter()
+        .map(|d| toml_str(d))
+        .collect();
+    s.push_str(&format!("dependencies = [{}]\n", deps.join(", ")));
+    s.push_str("\n[tool.uabi]\n");
+    s.push_str(&format!("spec = {}\n", toml_str(&model.source)));
+    s.push_str(&format!("revision = {}\n", model.revision));
+    s
+}
+
+fn summary(model: &Model) -> String {
+    format!(
+        "The {} uapi for Python: ctypes structures, constants, command numbers \
+         and ioctl calls (generated).",
+        model.name
+    )
+}
+
+/// The included specs' distributions, at the revision the module checks.
+fn requirements(model: &Model, opts: &OutputOptions) -> Vec<String> {
+    model
+        .includes
+        .iter()
+        .map(|m| format!("{}=={}", distribution_name(&m.name, opts), m.revision))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "python/templates/build_backend.py", escape = "none")]
+struct BackendView {
+    banner: String,
+    package: String,
+    /// Python string literals.
+    package_str: String,
+    dist: String,
+    version: String,
+    /// The same, bare, for the METADATA text.
+    dist_raw: String,
+    version_raw: String,
+    summary: String,
+    license: String,
+    requires: Vec<String>,
+}
+
+fn build_backend(model: &Model, opts: &OutputOptions) -> Result<String, RenderError> {
+    let package = package_name(&model.name, opts);
+    let dist = distribution_name(&model.name, opts);
+    let version = model.revision.to_string();
+    render_template(
+        model,
+        "Python build backend",
+        &BackendView {
+            banner: banner_lines(model)
+                .iter()
+                .map(|l| format!("# {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            package_str: py_str(&package),
+            package,
+            dist: py_str(&dist),
+            dist_raw: dist,
+            version: py_str(&version),
+            version_raw: version,
+            // The METADATA text sits in a triple-quoted string.
+            summary: summary(model).replace('\\', "").replace('"', "'"),
+            license: crate::backend::license_of(model, opts),
+            requires: requirements(model, opts),
+        },
+    )
+    // askama drops the template's last newline.
+    .map(|s| s + "\n")
 }
 
 /// The Python name of a struct member (a ctypes field): snake case, with
@@ -86,11 +233,14 @@ pub fn member_ident(name: &str) -> String {
 /// The name of an ioctl's function: snake case, with `_` appended to
 /// keywords and to the modules the generated module imports, which a
 /// function of that name would replace.
-pub fn function_ident(model: &Model, ioctl: &str) -> String {
+pub fn function_ident(model: &Model, opts: &OutputOptions, ioctl: &str) -> String {
     let s = snake(ioctl);
     let taken = KEYWORDS.contains(&s.as_str())
         || MODULES.contains(&s.as_str())
-        || model.includes.iter().any(|m| module_name(&m.name) == s);
+        || model
+            .includes
+            .iter()
+            .any(|m| package_name(&m.name, opts) == s);
     if taken { s + "_" } else { s }
 }
 
@@ -98,10 +248,13 @@ pub fn function_ident(model: &Model, ioctl: &str) -> String {
 /// member, but also clear of the function's own parameters and of the
 /// names its body uses (`ctypes` for scalar element types, the included
 /// modules for their structs).
-fn param_ident(model: &Model, member: &str) -> String {
+fn param_ident(model: &Model, opts: &OutputOptions, member: &str) -> String {
     let s = member_ident(member);
     let taken = matches!(s.as_str(), "fd" | "arg" | "ctypes")
-        || model.includes.iter().any(|m| module_name(&m.name) == s);
+        || model
+            .includes
+            .iter()
+            .any(|m| package_name(&m.name, opts) == s);
     if taken { s + "_" } else { s }
 }
 
@@ -334,6 +487,9 @@ struct ModuleView {
     struct_count: usize,
     magic: Option<String>,
     nrs: Vec<Assign>,
+    /// The command constants' declarations when their value depends on
+    /// the target (a type checker sees every branch).
+    cmd_decls: Vec<String>,
     cmd_groups: Vec<CmdGroup>,
     /// Names of the command constants, for the `__main__` listing.
     cmd_names: Vec<String>,
@@ -442,6 +598,8 @@ struct ErrorTable {
 
 struct FunctionView {
     name: String,
+    /// The return annotation: the argument's class, or None.
+    ret: String,
     ioctl: String,
     params: String,
     docstring: Vec<String>,
@@ -452,8 +610,8 @@ struct FunctionView {
 }
 
 impl ModuleView {
-    fn new(model: &Model) -> Result<ModuleView, RenderError> {
-        let module = module_name(&model.name);
+    fn new(model: &Model, opts: &OutputOptions) -> Result<ModuleView, RenderError> {
+        let module = package_name(&model.name, opts);
         let mut items: Vec<Item> = Vec::new();
         for item in &model.definition_order {
             let after_class = !matches!(items.last(), None | Some(Item::Const(_)));
@@ -476,12 +634,16 @@ impl ModuleView {
                     })
                 }
                 ItemRef::Enum(i) => Item::Enum(enum_view(&model.enums[i])),
-                ItemRef::Struct(i) => Item::Struct(struct_view(model, &model.structs[i])),
+                ItemRef::Struct(i) => Item::Struct(struct_view(model, opts, &model.structs[i])),
             });
         }
-        let (imports, errors) = error_classes(model);
+        let (imports, errors) = error_classes(model, opts);
         let defines_base = model.includes.is_empty();
-        let functions = model.ioctls.iter().map(|io| function(model, io)).collect();
+        let functions = model
+            .ioctls
+            .iter()
+            .map(|io| function(model, opts, io))
+            .collect();
         Ok(ModuleView {
             banner: banner_lines(model)
                 .iter()
@@ -490,13 +652,13 @@ impl ModuleView {
                 .join("\n"),
             spec: model.name.clone(),
             revision: model.revision,
-            docstring: docstring(&module_doc(model), 0),
+            docstring: docstring(&module_doc(model, opts), 0),
             include_specs: tuple(model.includes.iter().map(|m| py_str(&m.name))),
             includes: model
                 .includes
                 .iter()
                 .map(|m| IncludeView {
-                    module: module_name(&m.name),
+                    module: package_name(&m.name, opts),
                     revision: m.revision,
                 })
                 .collect(),
@@ -522,6 +684,7 @@ impl ModuleView {
                     value: format!("{:#04x}", io.nr),
                 })
                 .collect(),
+            cmd_decls: cmd_decls(model),
             cmd_groups: cmd_groups(model),
             cmd_names: model
                 .ioctls
@@ -541,8 +704,8 @@ impl ModuleView {
                 })
                 .collect(),
             functions,
-            netlink: NetlinkPyView::render_for(model)?,
-            rings: rings::python_section(model)?,
+            netlink: NetlinkPyView::render_for(model, opts)?,
+            rings: rings::python_section(model, opts)?,
             module,
         })
     }
@@ -557,7 +720,7 @@ fn tuple(items: impl Iterator<Item = String>) -> String {
     }
 }
 
-fn module_doc(model: &Model) -> Vec<String> {
+fn module_doc(model: &Model, opts: &OutputOptions) -> Vec<String> {
     let mut doc = vec![format!(
         "The {} uapi, revision {}, for Python: ctypes structures, constants, \
          command numbers and one function per ioctl.",
@@ -585,11 +748,12 @@ fn module_doc(model: &Model) -> Vec<String> {
         let names: Vec<String> = model
             .includes
             .iter()
-            .map(|m| module_name(&m.name))
+            .map(|m| package_name(&m.name, opts))
             .collect();
         doc.push(format!(
-            "Items of the included specs live in their own modules ({}), \
-             imported here from the generated folders beside this one.",
+            "Items of the included specs live in their own packages ({}), \
+             installed beside this one or, run in place, imported from the \
+             generated folders beside this one.",
             names.join(", ")
         ));
     }
@@ -600,7 +764,7 @@ fn module_doc(model: &Model) -> Vec<String> {
 /// by its own ioctls or by the ioctls of a spec it includes. A class an
 /// included module defines is imported from it, so one `except` clause
 /// catches the errors of every spec.
-fn error_classes(model: &Model) -> (Vec<ImportView>, Vec<ErrorClassView>) {
+fn error_classes(model: &Model, opts: &OutputOptions) -> (Vec<ImportView>, Vec<ErrorClassView>) {
     let documented = |m: &Model| -> BTreeSet<String> {
         m.ioctls
             .iter()
@@ -614,14 +778,14 @@ fn error_classes(model: &Model) -> (Vec<ImportView>, Vec<ErrorClassView>) {
     for inc in &includes {
         for e in documented(inc) {
             if !defined_by.iter().any(|(x, _)| *x == e) {
-                defined_by.push((e, module_name(&inc.name)));
+                defined_by.push((e, package_name(&inc.name, opts)));
             }
         }
     }
     let mut imports: Vec<ImportView> = Vec::new();
     if let Some(root) = includes.first() {
         imports.push(ImportView {
-            module: module_name(&root.name),
+            module: package_name(&root.name, opts),
             names: vec!["UabiError".to_string()],
         });
     }
@@ -760,12 +924,12 @@ fn enum_view(e: &Enum) -> EnumView {
 }
 
 /// A struct of this spec (`Cmd`) or of an included one (`accel_uapi.Cmd`).
-pub(crate) fn struct_ref(model: &Model, id: &StructId) -> String {
+pub(crate) fn struct_ref(model: &Model, opts: &OutputOptions, id: &StructId) -> String {
     let name = pascal(&model.struct_(id).name);
     if id.spec() == model.name {
         name
     } else {
-        format!("{}.{name}", module_name(id.spec()))
+        format!("{}.{name}", package_name(id.spec(), opts))
     }
 }
 
@@ -782,20 +946,26 @@ fn scalar_ctype(t: Scalar) -> &'static str {
     }
 }
 
-fn elem_ctype(model: &Model, elem: &Elem) -> String {
+fn elem_ctype(model: &Model, opts: &OutputOptions, elem: &Elem) -> String {
     match elem {
         Elem::Scalar(t) => scalar_ctype(*t).to_string(),
-        Elem::Struct(id) => struct_ref(model, id),
+        Elem::Struct(id) => struct_ref(model, opts, id),
     }
 }
 
-fn member_ctype(model: &Model, m: &Member) -> String {
+fn member_ctype(model: &Model, opts: &OutputOptions, m: &Member) -> String {
     match &m.kind {
         MemberKind::Scalar { ty, count } => {
             // ctypes swaps the bytes of a field of a non-native order type.
             let base = match (m.byte_order, ty.size()) {
-                (Some(ByteOrder::Big), 2..) => format!("{}.__ctype_be__", scalar_ctype(*ty)),
-                (Some(ByteOrder::Little), 2..) => format!("{}.__ctype_le__", scalar_ctype(*ty)),
+                // Through getattr: typeshed does not declare the swapped
+                // types, and the fields list takes any ctypes type.
+                (Some(ByteOrder::Big), 2..) => {
+                    format!("getattr({}, \"__ctype_be__\")", scalar_ctype(*ty))
+                }
+                (Some(ByteOrder::Little), 2..) => {
+                    format!("getattr({}, \"__ctype_le__\")", scalar_ctype(*ty))
+                }
                 _ => scalar_ctype(*ty).to_string(),
             };
             match count {
@@ -813,8 +983,10 @@ fn member_ctype(model: &Model, m: &Member) -> String {
             format!("ctypes.c_uint8 * {len}")
         }
         MemberKind::String { len } => format!("ctypes.c_char * {len}"),
-        MemberKind::Struct { id, count: Some(_) } => py_array(m, &struct_ref(model, id)),
-        MemberKind::Struct { id, count: None } | MemberKind::Union { id } => struct_ref(model, id),
+        MemberKind::Struct { id, count: Some(_) } => py_array(m, &struct_ref(model, opts, id)),
+        MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
+            struct_ref(model, opts, id)
+        }
         MemberKind::UserPtr { .. } => "ctypes.c_uint64".to_string(),
     }
 }
@@ -828,7 +1000,7 @@ fn py_array(m: &Member, elem: &str) -> String {
         .fold(elem.to_string(), |t, n| format!("{t} * {n}"))
 }
 
-fn struct_view(model: &Model, s: &Struct) -> StructView {
+fn struct_view(model: &Model, opts: &OutputOptions, s: &Struct) -> StructView {
     let mut doc = s.doc.as_deref().map(paragraphs).unwrap_or_default();
     if doc.is_empty() {
         let kind = if s.is_union { "Union" } else { "Struct" };
@@ -852,7 +1024,9 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
                 stride,
             } = &m.kind
             {
-                doc.push(user_ptr_note(model, s, elem, len, *max_count, *stride));
+                doc.push(user_ptr_note(
+                    model, opts, s, elem, len, *max_count, *stride,
+                ));
             }
             if let Some(a) = m.address {
                 doc.push(a.doc().to_string());
@@ -861,7 +1035,7 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
             FieldView {
                 doc: comment(&doc, 8),
                 name: py_str(&member_ident(&m.name)),
-                ty: member_ctype(model, m),
+                ty: member_ctype(model, opts, m),
             }
         })
         .collect();
@@ -890,6 +1064,7 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
 
 fn user_ptr_note(
     model: &Model,
+    opts: &OutputOptions,
     s: &Struct,
     elem: &Elem,
     len: &PtrLen,
@@ -898,7 +1073,7 @@ fn user_ptr_note(
 ) -> String {
     crate::backend::shared::user_ptr_note(
         "an address",
-        &elem_ctype(model, elem),
+        &elem_ctype(model, opts, elem),
         len,
         max,
         stride,
@@ -954,6 +1129,39 @@ fn target_test(ts: &[Target]) -> String {
     }
 }
 
+/// Whether the command numbers differ between the spec's targets.
+fn cmds_per_target(model: &Model) -> bool {
+    group_by(&model.targets, |t| {
+        model
+            .ioctls
+            .iter()
+            .map(|io| io.cmds.get(&t).copied().flatten())
+            .collect::<Vec<_>>()
+    })
+    .len()
+        > 1
+}
+
+/// `IOCTL_X: int` (or `int | None` where a target has no command) before
+/// per-target assignments; none when every target shares the numbers.
+fn cmd_decls(model: &Model) -> Vec<String> {
+    if !cmds_per_target(model) {
+        return Vec::new();
+    }
+    model
+        .ioctls
+        .iter()
+        .map(|io| {
+            let some_none = model
+                .targets
+                .iter()
+                .any(|t| io.cmds.get(t).copied().flatten().is_none());
+            let ty = if some_none { "int | None" } else { "int" };
+            format!("IOCTL_{}: {ty}", upper(&io.name))
+        })
+        .collect()
+}
+
 fn cmd_groups(model: &Model) -> Vec<CmdGroup> {
     if model.ioctls.is_empty() {
         return Vec::new();
@@ -979,7 +1187,12 @@ fn cmd_groups(model: &Model) -> Vec<CmdGroup> {
                     .iter()
                     .zip(cmds)
                     .map(|(io, c)| Assign {
-                        name: format!("IOCTL_{}", upper(&io.name)),
+                        // One value on every target: a constant.
+                        name: match (single, c) {
+                            (true, Some(_)) => format!("IOCTL_{}: _typing.Final", upper(&io.name)),
+                            (true, None) => format!("IOCTL_{}: int | None", upper(&io.name)),
+                            (false, _) => format!("IOCTL_{}", upper(&io.name)),
+                        },
                         // An argument too large for the target's size
                         // field has no command there (a lint error).
                         value: c.map_or_else(|| "None".to_string(), |c| format!("{c:#010x}")),
@@ -999,22 +1212,22 @@ fn dir_words(d: Dir) -> &'static str {
     }
 }
 
-fn function(model: &Model, io: &Ioctl) -> FunctionView {
+fn function(model: &Model, opts: &OutputOptions, io: &Ioctl) -> FunctionView {
     let cmd = format!("IOCTL_{}", upper(&io.name));
     let arg = io
         .arg
         .as_ref()
         .filter(|_| io.dir != Dir::None)
-        .map(|a| (model.struct_(a), struct_ref(model, a)));
+        .map(|a| (model.struct_(a), struct_ref(model, opts, a)));
     let mut doc = io.doc.as_deref().map(paragraphs).unwrap_or_default();
     if doc.is_empty() {
         doc.push(format!("Calls the {} ioctl.", io.name));
     }
-    let mut params = vec!["fd".to_string()];
+    let mut params = vec!["fd: _Fd".to_string()];
     let mut ptrs = Vec::new();
     match &arg {
         Some((s, ty)) => {
-            params.push("arg".to_string());
+            params.push(format!("arg: {ty}"));
             doc.push(format!(
                 "Sends {cmd} ({}) with arg, a {ty}, and returns arg{}. Since \
                  revision {}.",
@@ -1034,7 +1247,7 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
                 else {
                     continue;
                 };
-                let p = ptr_param(model, s, m, elem, len, *stride);
+                let p = ptr_param(model, opts, s, m, elem, len, *stride);
                 doc.push(p.doc);
                 ptrs.push(p.entry);
                 kw.push(p.keyword);
@@ -1070,10 +1283,24 @@ fn function(model: &Model, io: &Ioctl) -> FunctionView {
         }
     }));
     doc.push("Any other errno raises UabiError.".to_string());
+    let name = function_ident(model, opts, &io.name);
+    let ret = arg
+        .as_ref()
+        .map_or_else(|| "None".to_string(), |(_, ty)| ty.clone());
+    // One line when it fits, else one parameter a line, as black does.
+    let one_line = params.join(", ");
+    let params = if format!("def {name}({one_line}) -> {ret}:").chars().count() <= WIDTH {
+        one_line
+    } else {
+        let mut p: String = params.iter().map(|p| format!("\n    {p},")).collect();
+        p.push('\n');
+        p
+    };
     FunctionView {
-        name: function_ident(model, &io.name),
+        name,
+        ret,
         ioctl: py_str(&io.name),
-        params: params.join(", "),
+        params,
         docstring: docstring(&doc, 4),
         cmd,
         arg: if arg.is_some() { "arg" } else { "None" },
@@ -1093,15 +1320,16 @@ struct PtrParam {
 
 fn ptr_param(
     model: &Model,
+    opts: &OutputOptions,
     s: &Struct,
     m: &Member,
     elem: &Elem,
     len: &PtrLen,
     stride: Option<usize>,
 ) -> PtrParam {
-    let p = param_ident(model, &m.name);
+    let p = param_ident(model, opts, &m.name);
     let field = member_ident(&m.name);
-    let elem_ty = elem_ctype(model, elem);
+    let elem_ty = elem_ctype(model, opts, elem);
     let writes = m.access.written_by_kernel();
     let access = match (m.access.read_by_kernel(), writes) {
         (true, true) => "the kernel reads and writes the elements",
@@ -1175,7 +1403,23 @@ fn ptr_param(
                 py_str(kind)
             ),
         },
-        keyword: format!("{p}=None"),
+        keyword: {
+            let ann = match (len, elem) {
+                (PtrLen::Single, Elem::Scalar(_)) => {
+                    format!("{elem_ty} | int | ctypes.Array[{elem_ty}] | None")
+                }
+                (PtrLen::Single, Elem::Struct(_)) => {
+                    format!("{elem_ty} | ctypes.Array[{elem_ty}] | None")
+                }
+                (_, Elem::Scalar(_)) => format!(
+                    "ctypes.Array[{elem_ty}] | bytes | bytearray | _typing.Sequence[int] | None"
+                ),
+                (_, Elem::Struct(_)) => format!(
+                    "ctypes.Array[{elem_ty}] | bytes | bytearray | _typing.Sequence[{elem_ty}] | None"
+                ),
+            };
+            format!("{p}: {ann} = None")
+        },
     }
 }
 
@@ -1229,7 +1473,7 @@ fn py_keys(names: &[String]) -> String {
 impl NetlinkPyView {
     /// The codec of `model`'s operations that have a `do`; empty when
     /// there are none.
-    fn render_for(model: &Model) -> Result<String, RenderError> {
+    fn render_for(model: &Model, opts: &OutputOptions) -> Result<String, RenderError> {
         let Some(ops) = &model.operations else {
             return Ok(String::new());
         };
@@ -1258,7 +1502,7 @@ impl NetlinkPyView {
                         },
                         class: a
                             .payload_struct()
-                            .map_or_else(|| "None".to_string(), |st| struct_ref(model, st)),
+                            .map_or_else(|| "None".to_string(), |st| struct_ref(model, opts, st)),
                     })
                     .collect(),
             })

@@ -28,14 +28,17 @@ struct PyRings {
 
 /// The ring section of the Python module (empty without rings): layout
 /// constants, one `RingLayout` per ring, and the `Ring` helper.
-pub(crate) fn python_section(model: &Model) -> Result<String, RenderError> {
+pub(crate) fn python_section(
+    model: &Model,
+    opts: &crate::backend::OutputOptions,
+) -> Result<String, RenderError> {
     let rings = model
         .rings
         .iter()
         .map(|r| PyRing {
             name: format!("{:?}", r.name),
             upper: names::upper(&r.name),
-            entry: super::struct_ref(model, &r.entry),
+            entry: super::struct_ref(model, opts, &r.entry),
             index_size: if r.index == Scalar::U64 { 8 } else { 4 },
             min: r.min_entries,
             max: r.max_entries,

@@ -1,7 +1,7 @@
 //! The Cargo manifest every generated Rust crate carries: one shape for
 //! the uapi, kernel and user crates, so they cannot drift apart.
 
-use crate::backend::{RustRuntime, banner_lines};
+use crate::backend::{OutputOptions, RustRuntime, banner_lines};
 use crate::model::Model;
 use crate::names;
 
@@ -23,6 +23,21 @@ pub(crate) fn toml_str(s: &str) -> String {
 /// Package name of a spec's crate of one kind (`uapi`, `kernel`, `user`).
 pub(crate) fn package_name(spec: &str, kind: &str) -> String {
     format!("{spec}-{kind}")
+}
+
+/// Package name of a spec's crate of one kind as `opts` names it: the
+/// project file's `crate`, `{spec}` in it standing for the spec's name.
+pub(crate) fn package_name_in(spec: &str, kind: &str, opts: &OutputOptions) -> String {
+    let slot = match kind {
+        "uapi" => &opts.rust_crates[0],
+        "kernel" => &opts.rust_crates[1],
+        "user" => &opts.rust_crates[2],
+        _ => &None,
+    };
+    match slot {
+        Some(t) => t.replace("{spec}", spec),
+        None => package_name(spec, kind),
+    }
 }
 
 /// Library (extern crate) name of a spec's crate of one kind.
@@ -71,15 +86,17 @@ pub(crate) fn runtime_dep(runtime: &RustRuntime, features: &[&str]) -> String {
 /// The manifest of `model`'s crate in `generated/<spec>/rust/<kind>`:
 /// `deps` are its own dependency lines, followed by the same kind of crate
 /// of every directly included spec. A crate that reaches the runtime by
-/// version is one to publish: it names the spec's license and is not
-/// marked `publish = false`.
+/// version is one to publish: it names its license and is not marked
+/// `publish = false`. Package names follow `opts`; the library names do
+/// not, so a renamed dependency is still `use`d by its library name.
 pub(crate) fn manifest(
     model: &Model,
     kind: &str,
     description: &str,
     deps: &[String],
-    runtime: &RustRuntime,
+    opts: &OutputOptions,
 ) -> String {
+    let runtime = &opts.rust_runtime;
     let mut s = String::new();
     for line in banner_lines(model) {
         s.push_str(&format!("# {line}\n"));
@@ -87,13 +104,18 @@ pub(crate) fn manifest(
     s.push_str("\n[package]\n");
     s.push_str(&format!(
         "name = {}\n",
-        toml_str(&package_name(&model.name, kind))
+        toml_str(&package_name_in(&model.name, kind, opts))
     ));
     s.push_str(&format!("version = {}\n", toml_str(CRATE_VERSION)));
     s.push_str("edition = \"2024\"\n");
-    match runtime {
-        RustRuntime::Path => s.push_str("publish = false\n"),
-        RustRuntime::Version(_) => s.push_str(&format!("license = {}\n", toml_str(&model.license))),
+    if *runtime == RustRuntime::Path {
+        s.push_str("publish = false\n");
+    }
+    if *runtime != RustRuntime::Path || opts.license.is_some() {
+        s.push_str(&format!(
+            "license = {}\n",
+            toml_str(&crate::backend::license_of(model, opts))
+        ));
     }
     s.push_str(&format!("description = {}\n", toml_str(description)));
     s.push_str("\n[package.metadata.uabi]\n");
@@ -112,7 +134,7 @@ pub(crate) fn manifest(
     }
     for inc in &model.includes {
         s.push_str(&sibling_dep(
-            &package_name(&inc.name, kind),
+            &package_name_in(&inc.name, kind, opts),
             &format!("../../../{}/rust/{kind}", inc.name),
             runtime,
         ));

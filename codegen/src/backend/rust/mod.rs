@@ -9,7 +9,7 @@
 //! literals, attributes, `use` order), already formatted as rustfmt
 //! formats it; nothing here builds or parses a syntax tree.
 
-mod cargo;
+pub(crate) mod cargo;
 pub(crate) mod control;
 pub(crate) mod items;
 pub mod kernel;

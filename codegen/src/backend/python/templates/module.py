@@ -7,6 +7,8 @@
 {{ l }}
 {%- endfor %}
 
+from __future__ import annotations
+
 import ctypes
 import enum
 import errno
@@ -14,24 +16,26 @@ import fcntl
 import os
 import platform
 import sys
+import typing as _typing
 {%- if !includes.is_empty() %}
 
-# The modules of included specs live in their own generated folders
-# (generated/<spec>/python/); make them importable from this one's.
+# Run in place, the packages of included specs live in their own generated
+# folders (generated/<spec>/python/<package>/): make them importable from
+# this one's. Installed, they are installed packages and no folder is added.
 _GENERATED = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 )
 for _spec in {{ include_specs }}:
     _path = os.path.join(_GENERATED, _spec, "python")
-    if _path not in sys.path:
+    if os.path.isdir(_path) and _path not in sys.path:
         sys.path.append(_path)
 {% for inc in includes %}
-import {{ inc.module }}  # noqa: E402
+import {{ inc.module }} as {{ inc.module }}  # noqa: E402
 {%- endfor %}
 {%- for i in imports %}
 from {{ i.module }} import (  # noqa: E402
 {%- for n in i.names %}
-    {{ n }},
+    {{ n }} as {{ n }},
 {%- endfor %}
 )
 {%- endfor %}
@@ -46,26 +50,27 @@ if {{ inc.module }}.REVISION != {{ inc.revision }}:
 {%- endif %}
 
 # ABI revision of the {{ spec }} spec this module was generated from.
-REVISION = {{ revision }}
+REVISION: _typing.Final = {{ revision }}
 
 
 # ---------------------------------------------------------------- target
 
 # The target ABI of this process, by platform.machine() and pointer width:
 # command numbers (and, for some structs, layouts) differ between targets.
-_TARGETS = {
+_TARGETS: dict[tuple[str, int], str] = {
 {%- for k in targets %}
     ({{ k.machine }}, {{ k.bits }}): {{ k.target }},{{ k.note }}
 {%- endfor %}
 }
 _MACHINE = platform.machine()
 _POINTER_BITS = ctypes.sizeof(ctypes.c_void_p) * 8
-TARGET = _TARGETS.get((_MACHINE, _POINTER_BITS))
-if TARGET is None:
+_TARGET = _TARGETS.get((_MACHINE, _POINTER_BITS))
+if _TARGET is None:
     raise ImportError(
         f"{{ module }}: unsupported machine {_MACHINE!r} with {_POINTER_BITS}-bit "
         "pointers; the spec's targets are {{ target_names }}"
     )
+TARGET: _typing.Final[str] = _TARGET
 
 {%- if defines_base || !errors.is_empty() %}
 
@@ -104,7 +109,7 @@ class {{ e.name }}(UabiError):
 {%- for l in c.doc %}
 {{ l }}
 {%- endfor %}
-{{ c.name }} = {{ c.value }}
+{{ c.name }}: _typing.Final = {{ c.value }}
 {%- when Item::Enum(e) %}
 
 
@@ -124,7 +129,7 @@ class {{ e.name }}({{ e.base }}):
 {% for l in all.doc %}
 {{ l }}
 {%- endfor %}
-{{ all.name }} = {{ all.value }}
+{{ all.name }}: _typing.Final = {{ all.value }}
 {%- endif %}
 {%- when Item::Struct(s) %}
 
@@ -154,7 +159,11 @@ class {{ s.name }}(ctypes.{{ s.base }}):
 # ---------------------------------------------------------------- layout
 
 
-def _check_layout(cls, size, offsets):
+def _check_layout(
+    cls: type[ctypes.Structure] | type[ctypes.Union],
+    size: int,
+    offsets: tuple[tuple[str, int], ...],
+) -> None:
     actual = ctypes.sizeof(cls)
     if actual != size:
         raise ImportError(
@@ -188,14 +197,17 @@ def _check_layout(cls, size, offsets):
 # ---------------------------------------------------------------- ioctls
 
 # The _IOC type byte of every ioctl of this spec.
-IOCTL_MAGIC = {{ magic }}
+IOCTL_MAGIC: _typing.Final = {{ magic }}
 
 # The _IOC number of each ioctl.
 {%- for n in nrs %}
-{{ n.name }} = {{ n.value }}
+{{ n.name }}: _typing.Final = {{ n.value }}
 {%- endfor %}
 
 # The command number of each ioctl on TARGET.
+{%- for d in cmd_decls %}
+{{ d }}
+{%- endfor %}
 {%- for g in cmd_groups %}
 {%- if let Some(cond) = g.cond %}
 {{ cond }}
@@ -212,14 +224,14 @@ IOCTL_MAGIC = {{ magic }}
 
 # Errnos some Pythons lack: the kernel-internal ENOTSUPP leaks to userspace
 # as 524 on every target; EHWPOISON's number depends on the target.
-_ERRNO_FALLBACK = {
+_ERRNO_FALLBACK: dict[str, int] = {
     "ENOTSUPP": 524,
     "EHWPOISON": {"mips": 168, "alpha": 139, "sparc64": 135}.get(TARGET, 133),
 }
 
 
-def _errors(*pairs):
-    table = {}
+def _errors(*pairs: tuple[str, type[UabiError]]) -> dict[int, type[UabiError]]:
+    table: dict[int, type[UabiError]] = {}
     for name, cls in pairs:
         number = getattr(errno, name, _ERRNO_FALLBACK.get(name))
         if number is not None:
@@ -228,7 +240,7 @@ def _errors(*pairs):
 
 
 # The exception class of each errno the spec documents, per ioctl.
-_ERRORS = {
+_ERRORS: dict[str, dict[int, type[UabiError]]] = {
 {%- for t in error_tables %}
 {%- if t.entries.is_empty() %}
     {{ t.ioctl }}: _errors(),
@@ -243,7 +255,28 @@ _ERRORS = {
 }
 
 
-def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, stride=None):
+class _HasFileno(_typing.Protocol):
+    def fileno(self) -> int: ...
+
+
+# What the ioctl functions take as a file descriptor, as fcntl.ioctl does:
+# an int, or an object with fileno().
+_Fd = _typing.Union[int, _HasFileno]
+_A = _typing.TypeVar("_A")
+
+
+def _set_user_ptr(
+    name: str,
+    arg: _typing.Any,
+    counts: dict[str, int],
+    field: str,
+    value: _typing.Any,
+    elem: _typing.Any,
+    kind: str,
+    length: str | None,
+    bound: int,
+    stride: str | None = None,
+) -> object:
     """Points arg.<field> at value's elements, and for a "count" or "bytes"
     pointer sets arg.<length> from their number and arg.<stride>, when the
     elements' size is the caller's to say, from elem's; returns the ctypes
@@ -260,6 +293,9 @@ def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, st
             obj = elem(value)
         setattr(arg, field, ctypes.addressof(obj))
         return obj
+    if length is None:
+        raise TypeError(f"{name}: {field} has no length member")
+    array: _typing.Any
     if isinstance(value, ctypes.Array):
         if value._type_ is not elem:
             raise TypeError(
@@ -297,12 +333,19 @@ def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, st
     return array
 
 
-def _call(name, fd, cmd, arg, argtype, ptrs=()):
+def _call(
+    name: str,
+    fd: _Fd,
+    cmd: int | None,
+    arg: _A,
+    argtype: type[_typing.Any] | None,
+    ptrs: tuple[tuple[_typing.Any, ...], ...] = (),
+) -> _A:
     if argtype is not None and not isinstance(arg, argtype):
         raise TypeError(
             f"{name}: arg must be a {argtype.__name__}, not {type(arg).__name__}"
         )
-    counts = {}
+    counts: dict[str, int] = {}
     # The kernel reads and writes these through the addresses in arg.
     keep = [_set_user_ptr(name, arg, counts, *p) for p in ptrs]
     if cmd is None:
@@ -311,21 +354,22 @@ def _call(name, fd, cmd, arg, argtype, ptrs=()):
         if arg is None:
             fcntl.ioctl(fd, cmd, 0)
         else:
-            fcntl.ioctl(fd, cmd, arg, True)
+            fcntl.ioctl(fd, cmd, _typing.cast(_typing.Any, arg), True)
     except OSError as e:
-        cls = _ERRORS[name].get(e.errno, UabiError)
+        # An OSError without an errno (0 is no errno) is UabiError too.
+        cls = _ERRORS[name].get(e.errno or 0, UabiError)
         raise cls(e.errno, f"{name}: {e.strerror}") from None
     del keep
     return arg
 {%- for f in functions %}
 
 
-def {{ f.name }}({{ f.params }}):
+def {{ f.name }}({{ f.params }}) -> {{ f.ret }}:
 {%- for l in f.docstring %}
 {{ l }}
 {%- endfor %}
 {%- if f.ptrs.is_empty() %}
-    return _call({{ f.ioctl }}, fd, {{ f.cmd }}, {{ f.arg }}, {{ f.arg_type }})
+    {% if f.arg == "arg" %}return {% endif %}_call({{ f.ioctl }}, fd, {{ f.cmd }}, {{ f.arg }}, {{ f.arg_type }})
 {%- else %}
     return _call({{ f.ioctl }}, fd, {{ f.cmd }}, arg, {{ f.arg_type }}, (
 {%- for p in f.ptrs %}

@@ -8,18 +8,18 @@
 
 import struct as _nl_struct  # noqa: E402
 
-NLA_F_NESTED = 0x8000
-UABI_NLA_F_OPTIONAL = 0x4000
-NLA_TYPE_MASK = 0x3FFF
+NLA_F_NESTED: _typing.Final = 0x8000
+UABI_NLA_F_OPTIONAL: _typing.Final = 0x4000
+NLA_TYPE_MASK: _typing.Final = 0x3FFF
 _NL_MAX_DEPTH = 8
-_NL_SCALARS = {
+_NL_SCALARS: dict[str, str] = {
     "u8": "B", "u16": "H", "u32": "I", "u64": "Q",
     "s8": "b", "s16": "h", "s32": "i", "s64": "q",
 }
 
 # Attribute set -> {value: (key, type, nested set, multi-attr, byte order,
 # struct class)}.
-_NL_SETS = {
+_NL_SETS: dict[str, dict[int, tuple[str, str, str | None, bool, str, _typing.Any]]] = {
 {%- for s in sets %}
     "{{ s.name }}": {
 {%- for a in s.attrs %}
@@ -30,15 +30,17 @@ _NL_SETS = {
 }
 
 
-def _nl_attr(atype, payload):
-    payload = bytes(payload)
+def _nl_attr(atype: int, value: _typing.Any) -> bytes:
+    payload = bytes(value)
     if 4 + len(payload) > 0xFFFF:
         raise ValueError(f"attribute {atype & NLA_TYPE_MASK} is too long")
     pad = b"\0" * (-len(payload) % 4)
     return _nl_struct.pack("=HH", 4 + len(payload), atype) + payload + pad
 
 
-def _nl_encode_one(num, ty, nested, order, cls, value):
+def _nl_encode_one(
+    num: int, ty: str, nested: str | None, order: str, cls: _typing.Any, value: _typing.Any
+) -> bytes:
     if ty in _NL_SCALARS:
         return _nl_attr(num, _nl_struct.pack(order + _NL_SCALARS[ty], value))
     if ty in ("uint", "sint"):
@@ -59,8 +61,10 @@ def _nl_encode_one(num, ty, nested, order, cls, value):
     raise TypeError(f"attributes of type {ty} cannot be encoded")
 
 
-def _nl_encode(set_name, attrs, allowed):
-    by_key = {v[0]: (k, v) for k, v in _NL_SETS.get(set_name, {}).items()}
+def _nl_encode(
+    set_name: str | None, attrs: dict[str, _typing.Any], allowed: tuple[str, ...] | None
+) -> bytes:
+    by_key = {v[0]: (k, v) for k, v in _NL_SETS.get(set_name or "", {}).items()}
     out = b""
     for key, value in attrs.items():
         if key not in by_key or (allowed is not None and key not in allowed):
@@ -77,7 +81,15 @@ def _nl_encode(set_name, attrs, allowed):
     return out
 
 
-def _nl_decode_one(key, ty, nested, order, cls, payload, depth):
+def _nl_decode_one(
+    key: str,
+    ty: str,
+    nested: str | None,
+    order: str,
+    cls: _typing.Any,
+    payload: bytes,
+    depth: int,
+) -> _typing.Any:
     if ty in _NL_SCALARS:
         fmt = order + _NL_SCALARS[ty]
         if len(payload) != _nl_struct.calcsize(fmt):
@@ -108,11 +120,13 @@ def _nl_decode_one(key, ty, nested, order, cls, payload, depth):
     raise ValueError(f"{key!r}: attributes of type {ty} cannot be decoded")
 
 
-def _nl_decode(set_name, data, allowed, depth=0):
+def _nl_decode(
+    set_name: str | None, data: bytes, allowed: tuple[str, ...] | None, depth: int = 0
+) -> dict[str, _typing.Any]:
     if depth > _NL_MAX_DEPTH:
         raise ValueError("attributes nested deeper than 8")
-    attrs = _NL_SETS.get(set_name, {})
-    out = {}
+    attrs = _NL_SETS.get(set_name or "", {})
+    out: dict[str, _typing.Any] = {}
     off = 0
     while off < len(data):
         if len(data) - off < 4:
@@ -144,11 +158,13 @@ def _nl_decode(set_name, data, allowed, depth=0):
     return out
 
 
-def _nl_message(op, attrs):
+def _nl_message(op: int, attrs: bytes) -> bytes:
     return _nl_struct.pack("=HHI", op, 0, 0) + attrs
 
 
-def _nl_reply(op, set_name, data, allowed):
+def _nl_reply(
+    op: int, set_name: str | None, data: _typing.Any, allowed: tuple[str, ...] | None
+) -> dict[str, _typing.Any]:
     data = bytes(data)
     if len(data) < 8:
         raise ValueError("message shorter than its 8-byte header")
@@ -161,7 +177,7 @@ def _nl_reply(op, set_name, data, allowed):
 {%- for o in ops %}
 
 
-def encode_{{ o.func }}_request(**attrs):
+def encode_{{ o.func }}_request(**attrs: _typing.Any) -> bytes:
     """The request message of {{ o.name }} (operation {{ o.value }}).
 
     Keyword arguments: {{ o.request_doc }}. Nests are dicts, multi-attr
@@ -170,7 +186,7 @@ def encode_{{ o.func }}_request(**attrs):
     return _nl_message({{ o.value }}, _nl_encode({{ o.set }}, attrs, {{ o.request }}))
 
 
-def decode_{{ o.func }}_reply(data):
+def decode_{{ o.func }}_reply(data: bytes | bytearray | memoryview) -> dict[str, _typing.Any]:
     """The attributes of a reply to {{ o.name }}, by name.
 
     Nests are dicts, multi-attr attributes lists, strings str. Raises

@@ -31,7 +31,7 @@ use crate::backend::rust::uapi as ru;
 use crate::backend::rust::writer::{
     RustWriter, banner, doc, doc_lines, doc_link, inner_doc, path, type_ident,
 };
-use crate::backend::{GeneratedFile, OutputOptions, RenderError, RustRuntime};
+use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::model::{Model, StructId};
 use crate::names;
 use std::path::PathBuf;
@@ -47,7 +47,7 @@ pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedF
     Ok(vec![
         GeneratedFile {
             path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model, &opts.rust_runtime),
+            contents: cargo_toml(model, opts),
         },
         GeneratedFile {
             path: dir.join("src").join("lib.rs"),
@@ -68,16 +68,21 @@ pub fn lib_name(spec: &str) -> String {
 
 // ---------------------------------------------------------------- Cargo.toml
 
-fn cargo_toml(model: &Model, runtime: &RustRuntime) -> String {
+fn cargo_toml(model: &Model, opts: &OutputOptions) -> String {
+    let runtime = &opts.rust_runtime;
     let description = format!(
         "Kernel side of the {} uapi: validation, the Ops trait and ioctl dispatch (generated).",
         model.name
     );
     let deps = [
-        cargo::sibling_dep(&ru::package_name(&model.name), "../uapi", runtime),
+        cargo::sibling_dep(
+            &cargo::package_name_in(&model.name, "uapi", opts),
+            "../uapi",
+            runtime,
+        ),
         cargo::runtime_dep(runtime, &[]),
     ];
-    cargo::manifest(model, "kernel", &description, &deps, runtime)
+    cargo::manifest(model, "kernel", &description, &deps, opts)
 }
 
 // ---------------------------------------------------------------- lib.rs

@@ -18,7 +18,7 @@ mod text;
 
 use crate::backend::rust::writer;
 use crate::backend::rust::{Flavour, RustScalar};
-use crate::backend::{GeneratedFile, OutputOptions, RenderError, RustRuntime};
+use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::ioc::Dir;
 use crate::model::{
     Access, ByteOrder, Elem, EnumCheck, EnumId, Member, MemberKind, Model, PtrLen, Struct, StructId,
@@ -39,7 +39,7 @@ pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedF
     Ok(vec![
         GeneratedFile {
             path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model, &opts.rust_runtime),
+            contents: cargo_toml(model, opts),
         },
         GeneratedFile {
             path: dir.join("src").join("lib.rs"),
@@ -58,13 +58,13 @@ pub fn lib_name(spec: &str) -> String {
     crate::backend::rust::cargo::lib_name(spec, "uapi")
 }
 
-fn cargo_toml(model: &Model, runtime: &RustRuntime) -> String {
+fn cargo_toml(model: &Model, opts: &OutputOptions) -> String {
     let description = format!(
         "Structs, constants and ioctl numbers of the {} uapi (generated).",
         model.name
     );
     let deps = ["zerocopy = { version = \"0.8\", features = [\"derive\"] }".to_string()];
-    crate::backend::rust::cargo::manifest(model, "uapi", &description, &deps, runtime)
+    crate::backend::rust::cargo::manifest(model, "uapi", &description, &deps, opts)
 }
 
 pub(crate) struct Gen<'a> {

@@ -23,7 +23,7 @@ mod text;
 use crate::backend::rust::cargo;
 use crate::backend::rust::uapi as rust_uapi;
 use crate::backend::rust::writer::{RustWriter, banner, doc, inner_doc};
-use crate::backend::{GeneratedFile, OutputOptions, RenderError, RustRuntime};
+use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::model::Model;
 use std::path::PathBuf;
 
@@ -38,7 +38,7 @@ pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedF
     Ok(vec![
         GeneratedFile {
             path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model, &opts.rust_runtime),
+            contents: cargo_toml(model, opts),
         },
         GeneratedFile {
             path: dir.join("src").join("lib.rs"),
@@ -59,16 +59,21 @@ pub fn lib_name(spec: &str) -> String {
 
 // ---------------------------------------------------------------- Cargo.toml
 
-fn cargo_toml(model: &Model, runtime: &RustRuntime) -> String {
+fn cargo_toml(model: &Model, opts: &OutputOptions) -> String {
+    let runtime = &opts.rust_runtime;
     let description = format!(
         "Ioctl wrappers of the {} uapi for userspace (generated).",
         model.name
     );
     let deps = [
-        cargo::sibling_dep(&rust_uapi::package_name(&model.name), "../uapi", runtime),
+        cargo::sibling_dep(
+            &cargo::package_name_in(&model.name, "uapi", opts),
+            "../uapi",
+            runtime,
+        ),
         cargo::runtime_dep(runtime, &["std"]),
     ];
-    cargo::manifest(model, "user", &description, &deps, runtime)
+    cargo::manifest(model, "user", &description, &deps, opts)
 }
 
 // ---------------------------------------------------------------- lib.rs

@@ -40,6 +40,8 @@ mutable buffer, updated in place and returned. A failed call raises UabiError,
 an OSError, or the subclass naming an errno the spec documents for that ioctl.
 """
 
+from __future__ import annotations
+
 import ctypes
 import enum
 import errno
@@ -47,16 +49,17 @@ import fcntl
 import os
 import platform
 import sys
+import typing as _typing
 
 # ABI revision of the accel spec this module was generated from.
-REVISION = 2
+REVISION: _typing.Final = 2
 
 
 # ---------------------------------------------------------------- target
 
 # The target ABI of this process, by platform.machine() and pointer width:
 # command numbers (and, for some structs, layouts) differ between targets.
-_TARGETS = {
+_TARGETS: dict[tuple[str, int], str] = {
     ("x86_64", 64): "x86_64",
     ("amd64", 64): "x86_64",
     ("i386", 32): "i386",
@@ -80,12 +83,13 @@ _TARGETS = {
 }
 _MACHINE = platform.machine()
 _POINTER_BITS = ctypes.sizeof(ctypes.c_void_p) * 8
-TARGET = _TARGETS.get((_MACHINE, _POINTER_BITS))
-if TARGET is None:
+_TARGET = _TARGETS.get((_MACHINE, _POINTER_BITS))
+if _TARGET is None:
     raise ImportError(
         f"accel_uapi: unsupported machine {_MACHINE!r} with {_POINTER_BITS}-bit "
         "pointers; the spec's targets are x86_64, i386, aarch64, arm, riscv64, powerpc64le, mips, s390x"
     )
+TARGET: _typing.Final[str] = _TARGET
 
 # ---------------------------------------------------------------- errors
 
@@ -131,16 +135,16 @@ class NotSupported(UabiError):
 # Upper bound on the number of queues one open file may hold at once on any
 # device. The num-queues-max parameter reports the device's own limit, which
 # never exceeds this value.
-MAX_QUEUES = 64
+MAX_QUEUES: _typing.Final = 64
 
 # Largest BO size in bytes (4 GiB) that any device accepts. The max-bo-size
 # parameter reports the device's own limit, which never exceeds this value.
-MAX_BO_SIZE = 4294967296
+MAX_BO_SIZE: _typing.Final = 4294967296
 
 # Smallest value the page-size parameter may report. BO sizes and mmap offsets
 # are multiples of the page-size parameter, which is a power of two and at
 # least this value.
-MIN_PAGE_SIZE = 4096
+MIN_PAGE_SIZE: _typing.Final = 4096
 
 
 class Param(enum.IntEnum):
@@ -228,7 +232,7 @@ class Capabilities(enum.IntFlag):
 
 
 # Every bit of capabilities defined by this revision.
-CAPABILITIES_ALL = Capabilities(0xff)
+CAPABILITIES_ALL: _typing.Final = Capabilities(0xff)
 
 
 class BoFlags(enum.IntFlag):
@@ -251,7 +255,7 @@ class BoFlags(enum.IntFlag):
 
 
 # Every bit of bo-flags defined by this revision.
-BO_FLAGS_ALL = BoFlags(0x7)
+BO_FLAGS_ALL: _typing.Final = BoFlags(0x7)
 
 
 class QueuePriority(enum.IntEnum):
@@ -280,7 +284,7 @@ class QueueFlags(enum.IntFlag):
 
 
 # Every bit of queue-flags defined by this revision.
-QUEUE_FLAGS_ALL = QueueFlags(0x1)
+QUEUE_FLAGS_ALL: _typing.Final = QueueFlags(0x1)
 
 
 class GetParam(ctypes.Structure):
@@ -391,7 +395,11 @@ class QueueDestroy(ctypes.Structure):
 # ---------------------------------------------------------------- layout
 
 
-def _check_layout(cls, size, offsets):
+def _check_layout(
+    cls: type[ctypes.Structure] | type[ctypes.Union],
+    size: int,
+    offsets: tuple[tuple[str, int], ...],
+) -> None:
     actual = ctypes.sizeof(cls)
     if actual != size:
         raise ImportError(
@@ -448,18 +456,25 @@ _check_layout(QueueDestroy, 8, (
 # ---------------------------------------------------------------- ioctls
 
 # The _IOC type byte of every ioctl of this spec.
-IOCTL_MAGIC = 0x64
+IOCTL_MAGIC: _typing.Final = 0x64
 
 # The _IOC number of each ioctl.
-NR_GET_PARAM = 0x00
-NR_SET_PARAM = 0x01
-NR_BO_CREATE = 0x02
-NR_BO_INFO = 0x03
-NR_BO_DESTROY = 0x04
-NR_QUEUE_CREATE = 0x05
-NR_QUEUE_DESTROY = 0x06
+NR_GET_PARAM: _typing.Final = 0x00
+NR_SET_PARAM: _typing.Final = 0x01
+NR_BO_CREATE: _typing.Final = 0x02
+NR_BO_INFO: _typing.Final = 0x03
+NR_BO_DESTROY: _typing.Final = 0x04
+NR_QUEUE_CREATE: _typing.Final = 0x05
+NR_QUEUE_DESTROY: _typing.Final = 0x06
 
 # The command number of each ioctl on TARGET.
+IOCTL_GET_PARAM: int
+IOCTL_SET_PARAM: int
+IOCTL_BO_CREATE: int
+IOCTL_BO_INFO: int
+IOCTL_BO_DESTROY: int
+IOCTL_QUEUE_CREATE: int
+IOCTL_QUEUE_DESTROY: int
 if TARGET in ("x86_64", "i386", "aarch64", "arm", "riscv64", "s390x"):
     IOCTL_GET_PARAM = 0xc0106400
     IOCTL_SET_PARAM = 0x40106401
@@ -482,14 +497,14 @@ elif TARGET in ("powerpc64le", "mips"):
 
 # Errnos some Pythons lack: the kernel-internal ENOTSUPP leaks to userspace
 # as 524 on every target; EHWPOISON's number depends on the target.
-_ERRNO_FALLBACK = {
+_ERRNO_FALLBACK: dict[str, int] = {
     "ENOTSUPP": 524,
     "EHWPOISON": {"mips": 168, "alpha": 139, "sparc64": 135}.get(TARGET, 133),
 }
 
 
-def _errors(*pairs):
-    table = {}
+def _errors(*pairs: tuple[str, type[UabiError]]) -> dict[int, type[UabiError]]:
+    table: dict[int, type[UabiError]] = {}
     for name, cls in pairs:
         number = getattr(errno, name, _ERRNO_FALLBACK.get(name))
         if number is not None:
@@ -498,7 +513,7 @@ def _errors(*pairs):
 
 
 # The exception class of each errno the spec documents, per ioctl.
-_ERRORS = {
+_ERRORS: dict[str, dict[int, type[UabiError]]] = {
     "get-param": _errors(
         ("EINVAL", InvalidArgument),
         ("EFAULT", BadAddress),
@@ -540,7 +555,28 @@ _ERRORS = {
 }
 
 
-def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, stride=None):
+class _HasFileno(_typing.Protocol):
+    def fileno(self) -> int: ...
+
+
+# What the ioctl functions take as a file descriptor, as fcntl.ioctl does:
+# an int, or an object with fileno().
+_Fd = _typing.Union[int, _HasFileno]
+_A = _typing.TypeVar("_A")
+
+
+def _set_user_ptr(
+    name: str,
+    arg: _typing.Any,
+    counts: dict[str, int],
+    field: str,
+    value: _typing.Any,
+    elem: _typing.Any,
+    kind: str,
+    length: str | None,
+    bound: int,
+    stride: str | None = None,
+) -> object:
     """Points arg.<field> at value's elements, and for a "count" or "bytes"
     pointer sets arg.<length> from their number and arg.<stride>, when the
     elements' size is the caller's to say, from elem's; returns the ctypes
@@ -557,6 +593,9 @@ def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, st
             obj = elem(value)
         setattr(arg, field, ctypes.addressof(obj))
         return obj
+    if length is None:
+        raise TypeError(f"{name}: {field} has no length member")
+    array: _typing.Any
     if isinstance(value, ctypes.Array):
         if value._type_ is not elem:
             raise TypeError(
@@ -594,12 +633,19 @@ def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, st
     return array
 
 
-def _call(name, fd, cmd, arg, argtype, ptrs=()):
+def _call(
+    name: str,
+    fd: _Fd,
+    cmd: int | None,
+    arg: _A,
+    argtype: type[_typing.Any] | None,
+    ptrs: tuple[tuple[_typing.Any, ...], ...] = (),
+) -> _A:
     if argtype is not None and not isinstance(arg, argtype):
         raise TypeError(
             f"{name}: arg must be a {argtype.__name__}, not {type(arg).__name__}"
         )
-    counts = {}
+    counts: dict[str, int] = {}
     # The kernel reads and writes these through the addresses in arg.
     keep = [_set_user_ptr(name, arg, counts, *p) for p in ptrs]
     if cmd is None:
@@ -608,15 +654,16 @@ def _call(name, fd, cmd, arg, argtype, ptrs=()):
         if arg is None:
             fcntl.ioctl(fd, cmd, 0)
         else:
-            fcntl.ioctl(fd, cmd, arg, True)
+            fcntl.ioctl(fd, cmd, _typing.cast(_typing.Any, arg), True)
     except OSError as e:
-        cls = _ERRORS[name].get(e.errno, UabiError)
+        # An OSError without an errno (0 is no errno) is UabiError too.
+        cls = _ERRORS[name].get(e.errno or 0, UabiError)
         raise cls(e.errno, f"{name}: {e.strerror}") from None
     del keep
     return arg
 
 
-def get_param(fd, arg, /):
+def get_param(fd: _Fd, arg: GetParam, /) -> GetParam:
     """Read one device or per-file parameter.
 
     Sends IOCTL_GET_PARAM (_IOWR: the kernel reads and writes arg) with arg, a
@@ -631,7 +678,7 @@ def get_param(fd, arg, /):
     return _call("get-param", fd, IOCTL_GET_PARAM, arg, GetParam)
 
 
-def set_param(fd, arg, /):
+def set_param(fd: _Fd, arg: SetParam, /) -> SetParam:
     """Write one read-write parameter. The new value applies to the calling
     open file only.
 
@@ -651,7 +698,7 @@ def set_param(fd, arg, /):
     return _call("set-param", fd, IOCTL_SET_PARAM, arg, SetParam)
 
 
-def bo_create(fd, arg, /):
+def bo_create(fd: _Fd, arg: BoCreate, /) -> BoCreate:
     """Allocate a buffer object and return a new handle to it in the calling
     file's namespace. The contents of a new BO are zero.
 
@@ -678,7 +725,7 @@ def bo_create(fd, arg, /):
     return _call("bo-create", fd, IOCTL_BO_CREATE, arg, BoCreate)
 
 
-def bo_info(fd, arg, /):
+def bo_info(fd: _Fd, arg: BoInfo, /) -> BoInfo:
     """Report the size, flags and mmap offset of a buffer object.
 
     Sends IOCTL_BO_INFO (_IOWR: the kernel reads and writes arg) with arg, a
@@ -695,7 +742,7 @@ def bo_info(fd, arg, /):
     return _call("bo-info", fd, IOCTL_BO_INFO, arg, BoInfo)
 
 
-def bo_destroy(fd, arg, /):
+def bo_destroy(fd: _Fd, arg: BoDestroy, /) -> BoDestroy:
     """Release a BO handle. The handle is invalid on return. The memory is
     freed once no submitted command and no mmap() mapping still uses it;
     existing mappings stay valid until unmapped.
@@ -714,7 +761,7 @@ def bo_destroy(fd, arg, /):
     return _call("bo-destroy", fd, IOCTL_BO_DESTROY, arg, BoDestroy)
 
 
-def queue_create(fd, arg, /):
+def queue_create(fd: _Fd, arg: QueueCreate, /) -> QueueCreate:
     """Create a command queue and return a new handle to it.
 
     Sends IOCTL_QUEUE_CREATE (_IOWR: the kernel reads and writes arg) with arg,
@@ -742,7 +789,7 @@ def queue_create(fd, arg, /):
     return _call("queue-create", fd, IOCTL_QUEUE_CREATE, arg, QueueCreate)
 
 
-def queue_destroy(fd, arg, /):
+def queue_destroy(fd: _Fd, arg: QueueDestroy, /) -> QueueDestroy:
     """Destroy a queue. The handle is invalid on return. Work already submitted
     to the queue runs to completion; it can no longer be waited for through
     this handle.

@@ -44,9 +44,12 @@ with fileno()) and the argument structure, which is passed to fcntl.ioctl as a
 mutable buffer, updated in place and returned. A failed call raises UabiError,
 an OSError, or the subclass naming an errno the spec documents for that ioctl.
 
-Items of the included specs live in their own modules (accel_uapi), imported
-here from the generated folders beside this one.
+Items of the included specs live in their own packages (accel_uapi), installed
+beside this one or, run in place, imported from the generated folders beside
+this one.
 """
+
+from __future__ import annotations
 
 import ctypes
 import enum
@@ -55,27 +58,29 @@ import fcntl
 import os
 import platform
 import sys
+import typing as _typing
 
-# The modules of included specs live in their own generated folders
-# (generated/<spec>/python/); make them importable from this one's.
+# Run in place, the packages of included specs live in their own generated
+# folders (generated/<spec>/python/<package>/): make them importable from
+# this one's. Installed, they are installed packages and no folder is added.
 _GENERATED = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 )
 for _spec in ("accel",):
     _path = os.path.join(_GENERATED, _spec, "python")
-    if _path not in sys.path:
+    if os.path.isdir(_path) and _path not in sys.path:
         sys.path.append(_path)
 
-import accel_uapi  # noqa: E402
+import accel_uapi as accel_uapi  # noqa: E402
 from accel_uapi import (  # noqa: E402
-    UabiError,
-    NotPermitted,
-    NotFound,
-    OutOfMemory,
-    BadAddress,
-    InvalidArgument,
-    NoSpace,
-    NotSupported,
+    UabiError as UabiError,
+    NotPermitted as NotPermitted,
+    NotFound as NotFound,
+    OutOfMemory as OutOfMemory,
+    BadAddress as BadAddress,
+    InvalidArgument as InvalidArgument,
+    NoSpace as NoSpace,
+    NotSupported as NotSupported,
 )
 
 if accel_uapi.REVISION != 2:
@@ -85,14 +90,14 @@ if accel_uapi.REVISION != 2:
     )
 
 # ABI revision of the softaccel spec this module was generated from.
-REVISION = 3
+REVISION: _typing.Final = 3
 
 
 # ---------------------------------------------------------------- target
 
 # The target ABI of this process, by platform.machine() and pointer width:
 # command numbers (and, for some structs, layouts) differ between targets.
-_TARGETS = {
+_TARGETS: dict[tuple[str, int], str] = {
     ("x86_64", 64): "x86_64",
     ("amd64", 64): "x86_64",
     ("i386", 32): "i386",
@@ -116,12 +121,13 @@ _TARGETS = {
 }
 _MACHINE = platform.machine()
 _POINTER_BITS = ctypes.sizeof(ctypes.c_void_p) * 8
-TARGET = _TARGETS.get((_MACHINE, _POINTER_BITS))
-if TARGET is None:
+_TARGET = _TARGETS.get((_MACHINE, _POINTER_BITS))
+if _TARGET is None:
     raise ImportError(
         f"softaccel_uapi: unsupported machine {_MACHINE!r} with {_POINTER_BITS}-bit "
         "pointers; the spec's targets are x86_64, i386, aarch64, arm, riscv64, powerpc64le, mips, s390x"
     )
+TARGET: _typing.Final[str] = _TARGET
 
 # ---------------------------------------------------------------- errors
 
@@ -173,15 +179,15 @@ class TimedOut(UabiError):
 # ---------------------------------------------------------------- definitions
 
 # Largest number of commands in one SUBMIT.
-MAX_CMDS_PER_SUBMIT = 256
+MAX_CMDS_PER_SUBMIT: _typing.Final = 256
 
 # Largest number of submissions one queue holds that have not completed; SUBMIT
 # fails with EBUSY beyond it.
-MAX_INFLIGHT_SUBMITS = 64
+MAX_INFLIGHT_SUBMITS: _typing.Final = 64
 
 # Largest counter-count PERF_STATS accepts, and an upper bound on the number of
 # counters the device implements.
-MAX_PERF_COUNTERS = 32
+MAX_PERF_COUNTERS: _typing.Final = 32
 
 
 class Opcode(enum.IntEnum):
@@ -250,7 +256,7 @@ class CmdFlags(enum.IntFlag):
 
 
 # Every bit of cmd-flags defined by this revision.
-CMD_FLAGS_ALL = CmdFlags(0x1)
+CMD_FLAGS_ALL: _typing.Final = CmdFlags(0x1)
 
 
 class DeviceCaps(enum.IntFlag):
@@ -279,7 +285,7 @@ class DeviceCaps(enum.IntFlag):
 
 
 # Every bit of device-caps defined by this revision.
-DEVICE_CAPS_ALL = DeviceCaps(0xf)
+DEVICE_CAPS_ALL: _typing.Final = DeviceCaps(0xf)
 
 
 class PerfCounterId(enum.IntEnum):
@@ -309,13 +315,13 @@ class PerfStatsFlags(enum.IntFlag):
 
 
 # Every bit of perf-stats-flags defined by this revision.
-PERF_STATS_FLAGS_ALL = PerfStatsFlags(0x1)
+PERF_STATS_FLAGS_ALL: _typing.Final = PerfStatsFlags(0x1)
 
 
 # Capacity, NUL included, of the firmware version string.
 #
 # Since revision 3.
-FW_VERSION_LEN = 32
+FW_VERSION_LEN: _typing.Final = 32
 
 
 class EngineKind(enum.IntEnum):
@@ -548,7 +554,7 @@ class FwRequest(ctypes.Structure):
         # Message type.
         #
         # Since revision 3.
-        ("type", ctypes.c_uint16.__ctype_be__),
+        ("type", getattr(ctypes.c_uint16, "__ctype_be__")),
         # Reserved, must be zero.
         #
         # Since revision 3.
@@ -556,15 +562,15 @@ class FwRequest(ctypes.Structure):
         # Echoed in the reply.
         #
         # Since revision 3.
-        ("tag", ctypes.c_uint32.__ctype_be__),
+        ("tag", getattr(ctypes.c_uint32, "__ctype_be__")),
         # First argument.
         #
         # Since revision 3.
-        ("arg0", ctypes.c_uint32.__ctype_be__),
+        ("arg0", getattr(ctypes.c_uint32, "__ctype_be__")),
         # Second argument.
         #
         # Since revision 3.
-        ("arg1", ctypes.c_uint32.__ctype_be__),
+        ("arg1", getattr(ctypes.c_uint32, "__ctype_be__")),
     ]
 
 
@@ -578,23 +584,23 @@ class FwReply(ctypes.Structure):
         # Type of the request.
         #
         # Since revision 3.
-        ("type", ctypes.c_uint16.__ctype_be__),
+        ("type", getattr(ctypes.c_uint16, "__ctype_be__")),
         # 0 on success, else a firmware error code.
         #
         # Since revision 3.
-        ("status", ctypes.c_uint16.__ctype_be__),
+        ("status", getattr(ctypes.c_uint16, "__ctype_be__")),
         # The request's tag.
         #
         # Since revision 3.
-        ("tag", ctypes.c_uint32.__ctype_be__),
+        ("tag", getattr(ctypes.c_uint32, "__ctype_be__")),
         # First result.
         #
         # Since revision 3.
-        ("value0", ctypes.c_uint64.__ctype_be__),
+        ("value0", getattr(ctypes.c_uint64, "__ctype_be__")),
         # Second result.
         #
         # Since revision 3.
-        ("value1", ctypes.c_uint64.__ctype_be__),
+        ("value1", getattr(ctypes.c_uint64, "__ctype_be__")),
     ]
 
 
@@ -663,23 +669,23 @@ class RingCmd(ctypes.Structure):
         # As in cmd.
         #
         # Since revision 3.
-        ("opcode", ctypes.c_uint32.__ctype_le__),
+        ("opcode", getattr(ctypes.c_uint32, "__ctype_le__")),
         # As in cmd.
         #
         # Since revision 3.
-        ("flags", ctypes.c_uint32.__ctype_le__),
+        ("flags", getattr(ctypes.c_uint32, "__ctype_le__")),
         # As in cmd.
         #
         # Since revision 3.
-        ("src_bo", ctypes.c_uint32.__ctype_le__),
+        ("src_bo", getattr(ctypes.c_uint32, "__ctype_le__")),
         # As in cmd.
         #
         # Since revision 3.
-        ("src2_bo", ctypes.c_uint32.__ctype_le__),
+        ("src2_bo", getattr(ctypes.c_uint32, "__ctype_le__")),
         # As in cmd.
         #
         # Since revision 3.
-        ("dst_bo", ctypes.c_uint32.__ctype_le__),
+        ("dst_bo", getattr(ctypes.c_uint32, "__ctype_le__")),
         # Reserved, must be zero.
         #
         # Since revision 3.
@@ -687,27 +693,27 @@ class RingCmd(ctypes.Structure):
         # As in cmd.
         #
         # Since revision 3.
-        ("src_offset", ctypes.c_uint64.__ctype_le__),
+        ("src_offset", getattr(ctypes.c_uint64, "__ctype_le__")),
         # As in cmd.
         #
         # Since revision 3.
-        ("src2_offset", ctypes.c_uint64.__ctype_le__),
+        ("src2_offset", getattr(ctypes.c_uint64, "__ctype_le__")),
         # As in cmd.
         #
         # Since revision 3.
-        ("dst_offset", ctypes.c_uint64.__ctype_le__),
+        ("dst_offset", getattr(ctypes.c_uint64, "__ctype_le__")),
         # As in cmd.
         #
         # Since revision 3.
-        ("length", ctypes.c_uint64.__ctype_le__),
+        ("length", getattr(ctypes.c_uint64, "__ctype_le__")),
         # As in cmd.
         #
         # Since revision 3.
-        ("value", ctypes.c_uint64.__ctype_le__),
+        ("value", getattr(ctypes.c_uint64, "__ctype_le__")),
         # Copied to the completion.
         #
         # Since revision 3.
-        ("user_data", ctypes.c_uint64.__ctype_le__),
+        ("user_data", getattr(ctypes.c_uint64, "__ctype_le__")),
     ]
 
 
@@ -721,17 +727,17 @@ class RingCompletion(ctypes.Structure):
         # The ring-cmd's user-data.
         #
         # Since revision 3.
-        ("user_data", ctypes.c_uint64.__ctype_le__),
+        ("user_data", getattr(ctypes.c_uint64, "__ctype_le__")),
         # The seqno the entry was given; WAIT accepts it.
         #
         # Since revision 3.
-        ("seqno", ctypes.c_uint64.__ctype_le__),
+        ("seqno", getattr(ctypes.c_uint64, "__ctype_le__")),
         # 0 when the command ran, else a negative errno: the errno SUBMIT would
         # have returned for the same command (the command did not run, but
         # still used a seqno), or -ECANCELED after a reset-queue cancel.
         #
         # Since revision 3.
-        ("status", ctypes.c_int32.__ctype_le__),
+        ("status", getattr(ctypes.c_int32, "__ctype_le__")),
         # Reserved, must be zero.
         #
         # Since revision 3.
@@ -803,7 +809,11 @@ class Doorbell(ctypes.Structure):
 # ---------------------------------------------------------------- layout
 
 
-def _check_layout(cls, size, offsets):
+def _check_layout(
+    cls: type[ctypes.Structure] | type[ctypes.Union],
+    size: int,
+    offsets: tuple[tuple[str, int], ...],
+) -> None:
     actual = ctypes.sizeof(cls)
     if actual != size:
         raise ImportError(
@@ -925,18 +935,25 @@ _check_layout(Doorbell, 8, (
 # ---------------------------------------------------------------- ioctls
 
 # The _IOC type byte of every ioctl of this spec.
-IOCTL_MAGIC = 0x64
+IOCTL_MAGIC: _typing.Final = 0x64
 
 # The _IOC number of each ioctl.
-NR_SUBMIT = 0x40
-NR_WAIT = 0x41
-NR_PERF_STATS = 0x42
-NR_QUEUE_INFO = 0x43
-NR_CONTROL = 0x44
-NR_RING_QUEUE_CREATE = 0x45
-NR_DOORBELL = 0x46
+NR_SUBMIT: _typing.Final = 0x40
+NR_WAIT: _typing.Final = 0x41
+NR_PERF_STATS: _typing.Final = 0x42
+NR_QUEUE_INFO: _typing.Final = 0x43
+NR_CONTROL: _typing.Final = 0x44
+NR_RING_QUEUE_CREATE: _typing.Final = 0x45
+NR_DOORBELL: _typing.Final = 0x46
 
 # The command number of each ioctl on TARGET.
+IOCTL_SUBMIT: int
+IOCTL_WAIT: int
+IOCTL_PERF_STATS: int
+IOCTL_QUEUE_INFO: int
+IOCTL_CONTROL: int
+IOCTL_RING_QUEUE_CREATE: int
+IOCTL_DOORBELL: int
 if TARGET in ("x86_64", "i386", "aarch64", "arm", "riscv64", "s390x"):
     IOCTL_SUBMIT = 0xc0186440
     IOCTL_WAIT = 0x40186441
@@ -959,14 +976,14 @@ elif TARGET in ("powerpc64le", "mips"):
 
 # Errnos some Pythons lack: the kernel-internal ENOTSUPP leaks to userspace
 # as 524 on every target; EHWPOISON's number depends on the target.
-_ERRNO_FALLBACK = {
+_ERRNO_FALLBACK: dict[str, int] = {
     "ENOTSUPP": 524,
     "EHWPOISON": {"mips": 168, "alpha": 139, "sparc64": 135}.get(TARGET, 133),
 }
 
 
-def _errors(*pairs):
-    table = {}
+def _errors(*pairs: tuple[str, type[UabiError]]) -> dict[int, type[UabiError]]:
+    table: dict[int, type[UabiError]] = {}
     for name, cls in pairs:
         number = getattr(errno, name, _ERRNO_FALLBACK.get(name))
         if number is not None:
@@ -975,7 +992,7 @@ def _errors(*pairs):
 
 
 # The exception class of each errno the spec documents, per ioctl.
-_ERRORS = {
+_ERRORS: dict[str, dict[int, type[UabiError]]] = {
     "submit": _errors(
         ("EINVAL", InvalidArgument),
         ("EACCES", AccessDenied),
@@ -1037,7 +1054,28 @@ _ERRORS = {
 }
 
 
-def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, stride=None):
+class _HasFileno(_typing.Protocol):
+    def fileno(self) -> int: ...
+
+
+# What the ioctl functions take as a file descriptor, as fcntl.ioctl does:
+# an int, or an object with fileno().
+_Fd = _typing.Union[int, _HasFileno]
+_A = _typing.TypeVar("_A")
+
+
+def _set_user_ptr(
+    name: str,
+    arg: _typing.Any,
+    counts: dict[str, int],
+    field: str,
+    value: _typing.Any,
+    elem: _typing.Any,
+    kind: str,
+    length: str | None,
+    bound: int,
+    stride: str | None = None,
+) -> object:
     """Points arg.<field> at value's elements, and for a "count" or "bytes"
     pointer sets arg.<length> from their number and arg.<stride>, when the
     elements' size is the caller's to say, from elem's; returns the ctypes
@@ -1054,6 +1092,9 @@ def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, st
             obj = elem(value)
         setattr(arg, field, ctypes.addressof(obj))
         return obj
+    if length is None:
+        raise TypeError(f"{name}: {field} has no length member")
+    array: _typing.Any
     if isinstance(value, ctypes.Array):
         if value._type_ is not elem:
             raise TypeError(
@@ -1091,12 +1132,19 @@ def _set_user_ptr(name, arg, counts, field, value, elem, kind, length, bound, st
     return array
 
 
-def _call(name, fd, cmd, arg, argtype, ptrs=()):
+def _call(
+    name: str,
+    fd: _Fd,
+    cmd: int | None,
+    arg: _A,
+    argtype: type[_typing.Any] | None,
+    ptrs: tuple[tuple[_typing.Any, ...], ...] = (),
+) -> _A:
     if argtype is not None and not isinstance(arg, argtype):
         raise TypeError(
             f"{name}: arg must be a {argtype.__name__}, not {type(arg).__name__}"
         )
-    counts = {}
+    counts: dict[str, int] = {}
     # The kernel reads and writes these through the addresses in arg.
     keep = [_set_user_ptr(name, arg, counts, *p) for p in ptrs]
     if cmd is None:
@@ -1105,15 +1153,22 @@ def _call(name, fd, cmd, arg, argtype, ptrs=()):
         if arg is None:
             fcntl.ioctl(fd, cmd, 0)
         else:
-            fcntl.ioctl(fd, cmd, arg, True)
+            fcntl.ioctl(fd, cmd, _typing.cast(_typing.Any, arg), True)
     except OSError as e:
-        cls = _ERRORS[name].get(e.errno, UabiError)
+        # An OSError without an errno (0 is no errno) is UabiError too.
+        cls = _ERRORS[name].get(e.errno or 0, UabiError)
         raise cls(e.errno, f"{name}: {e.strerror}") from None
     del keep
     return arg
 
 
-def submit(fd, arg, /, *, cmds=None):
+def submit(
+    fd: _Fd,
+    arg: Submit,
+    /,
+    *,
+    cmds: ctypes.Array[Cmd] | bytes | bytearray | _typing.Sequence[Cmd] | None = None,
+) -> Submit:
     """Validate an array of commands and queue it on a queue as one submission.
     Either every command is queued or, on error, none is and no seqno is
     consumed.
@@ -1162,7 +1217,7 @@ def submit(fd, arg, /, *, cmds=None):
     ))
 
 
-def wait(fd, arg, /):
+def wait(fd: _Fd, arg: Wait, /) -> Wait:
     """Block until the submission with the given seqno on the given queue has
     completed, or until the absolute deadline passes. Returns 0 at once if it
     has already completed.
@@ -1194,7 +1249,13 @@ def wait(fd, arg, /):
     return _call("wait", fd, IOCTL_WAIT, arg, Wait)
 
 
-def perf_stats(fd, arg, /, *, counters=None):
+def perf_stats(
+    fd: _Fd,
+    arg: PerfStats,
+    /,
+    *,
+    counters: ctypes.Array[PerfCounter] | bytes | bytearray | _typing.Sequence[PerfCounter] | None = None,
+) -> PerfStats:
     """Read the performance counters of the calling open file, and optionally
     reset them.
 
@@ -1226,7 +1287,7 @@ def perf_stats(fd, arg, /, *, counters=None):
     ))
 
 
-def queue_info(fd, arg, /):
+def queue_info(fd: _Fd, arg: QueueInfo, /) -> QueueInfo:
     """Report how a queue was created and how far its work has got, without
     blocking. Requires the queue-info device capability; a driver without it
     answers ENOTTY.
@@ -1250,7 +1311,14 @@ def queue_info(fd, arg, /):
     return _call("queue-info", fd, IOCTL_QUEUE_INFO, arg, QueueInfo)
 
 
-def control(fd, arg, /, *, request=None, reply=None):
+def control(
+    fd: _Fd,
+    arg: Control,
+    /,
+    *,
+    request: ctypes.Array[ctypes.c_uint8] | bytes | bytearray | _typing.Sequence[int] | None = None,
+    reply: ctypes.Array[ctypes.c_uint8] | bytes | bytearray | _typing.Sequence[int] | None = None,
+) -> Control:
     """Carry one control message (see the operations) and return its reply.
     Requires the control device capability.
 
@@ -1308,7 +1376,7 @@ def control(fd, arg, /, *, request=None, reply=None):
     ))
 
 
-def ring_queue_create(fd, arg, /):
+def ring_queue_create(fd: _Fd, arg: RingQueueCreate, /) -> RingQueueCreate:
     """Create a queue in ring mode, with a submit ring (userspace produces
     ring-cmd entries) and a complete ring (the device produces ring-completion
     entries), and report where to mmap them. The queue is destroyed with
@@ -1343,7 +1411,7 @@ def ring_queue_create(fd, arg, /):
     return _call("ring-queue-create", fd, IOCTL_RING_QUEUE_CREATE, arg, RingQueueCreate)
 
 
-def doorbell(fd, arg, /):
+def doorbell(fd: _Fd, arg: Doorbell, /) -> Doorbell:
     """Tell the device that the submit ring of a ring-mode queue has new
     entries. Needed only while the ring's need-wakeup flag is set; the device
     polls otherwise.
@@ -1376,18 +1444,18 @@ def doorbell(fd, arg, /):
 
 import struct as _nl_struct  # noqa: E402
 
-NLA_F_NESTED = 0x8000
-UABI_NLA_F_OPTIONAL = 0x4000
-NLA_TYPE_MASK = 0x3FFF
+NLA_F_NESTED: _typing.Final = 0x8000
+UABI_NLA_F_OPTIONAL: _typing.Final = 0x4000
+NLA_TYPE_MASK: _typing.Final = 0x3FFF
 _NL_MAX_DEPTH = 8
-_NL_SCALARS = {
+_NL_SCALARS: dict[str, str] = {
     "u8": "B", "u16": "H", "u32": "I", "u64": "Q",
     "s8": "b", "s16": "h", "s32": "i", "s64": "q",
 }
 
 # Attribute set -> {value: (key, type, nested set, multi-attr, byte order,
 # struct class)}.
-_NL_SETS = {
+_NL_SETS: dict[str, dict[int, tuple[str, str, str | None, bool, str, _typing.Any]]] = {
     "engine": {
         1: ("index", "u32", None, False, "=", None),
         2: ("kind", "u32", None, False, "=", None),
@@ -1424,15 +1492,17 @@ _NL_SETS = {
 }
 
 
-def _nl_attr(atype, payload):
-    payload = bytes(payload)
+def _nl_attr(atype: int, value: _typing.Any) -> bytes:
+    payload = bytes(value)
     if 4 + len(payload) > 0xFFFF:
         raise ValueError(f"attribute {atype & NLA_TYPE_MASK} is too long")
     pad = b"\0" * (-len(payload) % 4)
     return _nl_struct.pack("=HH", 4 + len(payload), atype) + payload + pad
 
 
-def _nl_encode_one(num, ty, nested, order, cls, value):
+def _nl_encode_one(
+    num: int, ty: str, nested: str | None, order: str, cls: _typing.Any, value: _typing.Any
+) -> bytes:
     if ty in _NL_SCALARS:
         return _nl_attr(num, _nl_struct.pack(order + _NL_SCALARS[ty], value))
     if ty in ("uint", "sint"):
@@ -1453,8 +1523,10 @@ def _nl_encode_one(num, ty, nested, order, cls, value):
     raise TypeError(f"attributes of type {ty} cannot be encoded")
 
 
-def _nl_encode(set_name, attrs, allowed):
-    by_key = {v[0]: (k, v) for k, v in _NL_SETS.get(set_name, {}).items()}
+def _nl_encode(
+    set_name: str | None, attrs: dict[str, _typing.Any], allowed: tuple[str, ...] | None
+) -> bytes:
+    by_key = {v[0]: (k, v) for k, v in _NL_SETS.get(set_name or "", {}).items()}
     out = b""
     for key, value in attrs.items():
         if key not in by_key or (allowed is not None and key not in allowed):
@@ -1471,7 +1543,15 @@ def _nl_encode(set_name, attrs, allowed):
     return out
 
 
-def _nl_decode_one(key, ty, nested, order, cls, payload, depth):
+def _nl_decode_one(
+    key: str,
+    ty: str,
+    nested: str | None,
+    order: str,
+    cls: _typing.Any,
+    payload: bytes,
+    depth: int,
+) -> _typing.Any:
     if ty in _NL_SCALARS:
         fmt = order + _NL_SCALARS[ty]
         if len(payload) != _nl_struct.calcsize(fmt):
@@ -1502,11 +1582,13 @@ def _nl_decode_one(key, ty, nested, order, cls, payload, depth):
     raise ValueError(f"{key!r}: attributes of type {ty} cannot be decoded")
 
 
-def _nl_decode(set_name, data, allowed, depth=0):
+def _nl_decode(
+    set_name: str | None, data: bytes, allowed: tuple[str, ...] | None, depth: int = 0
+) -> dict[str, _typing.Any]:
     if depth > _NL_MAX_DEPTH:
         raise ValueError("attributes nested deeper than 8")
-    attrs = _NL_SETS.get(set_name, {})
-    out = {}
+    attrs = _NL_SETS.get(set_name or "", {})
+    out: dict[str, _typing.Any] = {}
     off = 0
     while off < len(data):
         if len(data) - off < 4:
@@ -1538,11 +1620,13 @@ def _nl_decode(set_name, data, allowed, depth=0):
     return out
 
 
-def _nl_message(op, attrs):
+def _nl_message(op: int, attrs: bytes) -> bytes:
     return _nl_struct.pack("=HHI", op, 0, 0) + attrs
 
 
-def _nl_reply(op, set_name, data, allowed):
+def _nl_reply(
+    op: int, set_name: str | None, data: _typing.Any, allowed: tuple[str, ...] | None
+) -> dict[str, _typing.Any]:
     data = bytes(data)
     if len(data) < 8:
         raise ValueError("message shorter than its 8-byte header")
@@ -1554,7 +1638,7 @@ def _nl_reply(op, set_name, data, allowed):
     return _nl_decode(set_name, data[8:], allowed)
 
 
-def encode_get_status_request(**attrs):
+def encode_get_status_request(**attrs: _typing.Any) -> bytes:
     """The request message of get-status (operation 1).
 
     Keyword arguments: none. Nests are dicts, multi-attr
@@ -1563,7 +1647,7 @@ def encode_get_status_request(**attrs):
     return _nl_message(1, _nl_encode("status", attrs, ()))
 
 
-def decode_get_status_reply(data):
+def decode_get_status_reply(data: bytes | bytearray | memoryview) -> dict[str, _typing.Any]:
     """The attributes of a reply to get-status, by name.
 
     Nests are dicts, multi-attr attributes lists, strings str. Raises
@@ -1572,7 +1656,7 @@ def decode_get_status_reply(data):
     return _nl_reply(1, "status", data, ("fw_version", "temperature_mc", "power_state", "engine"))
 
 
-def encode_get_counters_request(**attrs):
+def encode_get_counters_request(**attrs: _typing.Any) -> bytes:
     """The request message of get-counters (operation 2).
 
     Keyword arguments: none. Nests are dicts, multi-attr
@@ -1581,7 +1665,7 @@ def encode_get_counters_request(**attrs):
     return _nl_message(2, _nl_encode("counters", attrs, ()))
 
 
-def decode_get_counters_reply(data):
+def decode_get_counters_reply(data: bytes | bytearray | memoryview) -> dict[str, _typing.Any]:
     """The attributes of a reply to get-counters, by name.
 
     Nests are dicts, multi-attr attributes lists, strings str. Raises
@@ -1590,7 +1674,7 @@ def decode_get_counters_reply(data):
     return _nl_reply(2, "counters", data, ("submissions", "completions", "bytes_moved", "errors"))
 
 
-def encode_set_power_state_request(**attrs):
+def encode_set_power_state_request(**attrs: _typing.Any) -> bytes:
     """The request message of set-power-state (operation 3).
 
     Keyword arguments: state. Nests are dicts, multi-attr
@@ -1599,7 +1683,7 @@ def encode_set_power_state_request(**attrs):
     return _nl_message(3, _nl_encode("power", attrs, ("state",)))
 
 
-def decode_set_power_state_reply(data):
+def decode_set_power_state_reply(data: bytes | bytearray | memoryview) -> dict[str, _typing.Any]:
     """The attributes of a reply to set-power-state, by name.
 
     Nests are dicts, multi-attr attributes lists, strings str. Raises
@@ -1608,7 +1692,7 @@ def decode_set_power_state_reply(data):
     return _nl_reply(3, "power", data, ("state",))
 
 
-def encode_reset_queue_request(**attrs):
+def encode_reset_queue_request(**attrs: _typing.Any) -> bytes:
     """The request message of reset-queue (operation 4).
 
     Keyword arguments: queue, mode. Nests are dicts, multi-attr
@@ -1617,7 +1701,7 @@ def encode_reset_queue_request(**attrs):
     return _nl_message(4, _nl_encode("queue-reset", attrs, ("queue", "mode")))
 
 
-def decode_reset_queue_reply(data):
+def decode_reset_queue_reply(data: bytes | bytearray | memoryview) -> dict[str, _typing.Any]:
     """The attributes of a reply to reset-queue, by name.
 
     Nests are dicts, multi-attr attributes lists, strings str. Raises
@@ -1626,7 +1710,7 @@ def decode_reset_queue_reply(data):
     return _nl_reply(4, "queue-reset", data, ("cancelled",))
 
 
-def encode_get_tunables_request(**attrs):
+def encode_get_tunables_request(**attrs: _typing.Any) -> bytes:
     """The request message of get-tunables (operation 5).
 
     Keyword arguments: none. Nests are dicts, multi-attr
@@ -1635,7 +1719,7 @@ def encode_get_tunables_request(**attrs):
     return _nl_message(5, _nl_encode("tunables", attrs, ()))
 
 
-def decode_get_tunables_reply(data):
+def decode_get_tunables_reply(data: bytes | bytearray | memoryview) -> dict[str, _typing.Any]:
     """The attributes of a reply to get-tunables, by name.
 
     Nests are dicts, multi-attr attributes lists, strings str. Raises
@@ -1644,7 +1728,7 @@ def decode_get_tunables_reply(data):
     return _nl_reply(5, "tunables", data, ("time_slice_ns",))
 
 
-def encode_set_tunables_request(**attrs):
+def encode_set_tunables_request(**attrs: _typing.Any) -> bytes:
     """The request message of set-tunables (operation 6).
 
     Keyword arguments: time_slice_ns. Nests are dicts, multi-attr
@@ -1653,7 +1737,7 @@ def encode_set_tunables_request(**attrs):
     return _nl_message(6, _nl_encode("tunables", attrs, ("time_slice_ns",)))
 
 
-def decode_set_tunables_reply(data):
+def decode_set_tunables_reply(data: bytes | bytearray | memoryview) -> dict[str, _typing.Any]:
     """The attributes of a reply to set-tunables, by name.
 
     Nests are dicts, multi-attr attributes lists, strings str. Raises
@@ -1662,7 +1746,7 @@ def decode_set_tunables_reply(data):
     return _nl_reply(6, "tunables", data, ("time_slice_ns",))
 
 
-def encode_fw_command_request(**attrs):
+def encode_fw_command_request(**attrs: _typing.Any) -> bytes:
     """The request message of fw-command (operation 7).
 
     Keyword arguments: request. Nests are dicts, multi-attr
@@ -1671,7 +1755,7 @@ def encode_fw_command_request(**attrs):
     return _nl_message(7, _nl_encode("fw", attrs, ("request",)))
 
 
-def decode_fw_command_reply(data):
+def decode_fw_command_reply(data: bytes | bytearray | memoryview) -> dict[str, _typing.Any]:
     """The attributes of a reply to fw-command, by name.
 
     Nests are dicts, multi-attr attributes lists, strings str. Raises
@@ -1684,19 +1768,30 @@ def decode_fw_command_reply(data):
 # index alone on line 1, flags and the entry count on line 2, the entries
 # from RING_HEADER_SIZE. Indices run freely and wrap at their width; an
 # entry's slot is index & (entries - 1).
-RING_PRODUCER_OFFSET = 0
-RING_CONSUMER_OFFSET = 64
-RING_FLAGS_OFFSET = 128
-RING_ENTRIES_OFFSET = 132
-RING_HEADER_SIZE = 192
-RING_NEED_WAKEUP = 1
-RING_ERROR = 2
+RING_PRODUCER_OFFSET: _typing.Final = 0
+RING_CONSUMER_OFFSET: _typing.Final = 64
+RING_FLAGS_OFFSET: _typing.Final = 128
+RING_ENTRIES_OFFSET: _typing.Final = 132
+RING_HEADER_SIZE: _typing.Final = 192
+RING_NEED_WAKEUP: _typing.Final = 1
+RING_ERROR: _typing.Final = 2
 
 
-class RingLayout:
-    """What a ring of the spec is made of."""
+_E = _typing.TypeVar("_E", bound=ctypes.Structure)
 
-    def __init__(self, name, entry, index_size, min_entries, max_entries, user_produces):
+
+class RingLayout(_typing.Generic[_E]):
+    """What a ring of the spec is made of; entries are of class _E."""
+
+    def __init__(
+        self,
+        name: str,
+        entry: type[_E],
+        index_size: int,
+        min_entries: int,
+        max_entries: int,
+        user_produces: bool,
+    ) -> None:
         self.name = name
         self.entry = entry
         self.entry_size = ctypes.sizeof(entry)
@@ -1705,23 +1800,29 @@ class RingLayout:
         self.max_entries = max_entries
         self.user_produces = user_produces
 
-    def region_size(self, entries, page_size=4096):
+    def region_size(self, entries: int, page_size: int = 4096) -> int:
         """Bytes of a region of `entries` entries, rounded up to the page size."""
         end = RING_HEADER_SIZE + entries * self.entry_size
         return (end + page_size - 1) // page_size * page_size
 
 
-SUBMIT_RING = RingLayout(
+SUBMIT_RING: _typing.Final = RingLayout(
     "submit", RingCmd, 4, 16, 4096, True
 )
 
 
-COMPLETE_RING = RingLayout(
+COMPLETE_RING: _typing.Final = RingLayout(
     "complete", RingCompletion, 4, 16, 4096, False
 )
 
 
-class Ring:
+# What a Ring runs over: a writable buffer such as an mmap.mmap.
+_RingBuffer = _typing.Union["_mmap.mmap", bytearray, memoryview]
+if _typing.TYPE_CHECKING:
+    import mmap as _mmap
+
+
+class Ring(_typing.Generic[_E]):
     """The userspace side of a ring over a mapped region (an mmap.mmap or any
     writable buffer): the producer of a ring userspace produces, the consumer
     of one the device produces. Python has no atomics: index words are
@@ -1730,7 +1831,7 @@ class Ring:
     model such as x86-64. For tools and tests, not a fast path.
     """
 
-    def __init__(self, layout, buf, entries):
+    def __init__(self, layout: RingLayout[_E], buf: _RingBuffer, entries: int) -> None:
         if entries <= 0 or entries & (entries - 1):
             raise ValueError(f"{layout.name}: {entries} entries is not a power of two")
         if len(buf) < RING_HEADER_SIZE + entries * layout.entry_size:
@@ -1743,25 +1844,25 @@ class Ring:
         self.index = self._load(own)
         self._published = self.index
 
-    def _load(self, off):
+    def _load(self, off: int) -> int:
         return int.from_bytes(self._mv[off : off + self.layout.index_size], sys.byteorder)
 
-    def _store(self, off, value):
+    def _store(self, off: int, value: int) -> None:
         size = self.layout.index_size
         self._mv[off : off + size] = (value % (1 << (8 * size))).to_bytes(size, sys.byteorder)
 
-    def _slot(self, index):
+    def _slot(self, index: int) -> tuple[int, int]:
         off = RING_HEADER_SIZE + (index & (self.entries - 1)) * self.layout.entry_size
         return off, off + self.layout.entry_size
 
-    def _distance(self, later, earlier):
+    def _distance(self, later: int, earlier: int) -> int:
         return (later - earlier) % (1 << (8 * self.layout.index_size))
 
     @property
-    def flags(self):
+    def flags(self) -> int:
         return int.from_bytes(self._mv[RING_FLAGS_OFFSET : RING_FLAGS_OFFSET + 4], sys.byteorder)
 
-    def push(self, entry):
+    def push(self, entry: _E) -> bool:
         """Writes `entry` into the next slot, unpublished; False when full."""
         head = self._load(RING_CONSUMER_OFFSET)
         used = self._distance(self.index, head)
@@ -1774,13 +1875,13 @@ class Ring:
         self.index = (self.index + 1) % (1 << (8 * self.layout.index_size))
         return True
 
-    def publish(self):
+    def publish(self) -> bool:
         """Publishes what was pushed; True when the consumer asked for the doorbell."""
         self._store(RING_PRODUCER_OFFSET, self.index)
         self._published = self.index
         return bool(self.flags & RING_NEED_WAKEUP)
 
-    def pop(self):
+    def pop(self) -> _E | None:
         """The next entry, copied out of the ring, or None when it is empty.
         A producer index more than the ring size ahead raises UabiError(EPIPE).
         """
@@ -1795,7 +1896,7 @@ class Ring:
         self.index = (self.index + 1) % (1 << (8 * self.layout.index_size))
         return entry
 
-    def release(self):
+    def release(self) -> None:
         """Hands the slots taken so far back to the producer."""
         self._store(RING_CONSUMER_OFFSET, self.index)
 
