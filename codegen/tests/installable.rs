@@ -325,20 +325,8 @@ uabi-runtime = { path = "runtime" }
     )
     .unwrap();
 
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    // One target folder for every nested workspace of the test suites,
-    // kept between runs: dependencies build once, not once per test.
-    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
-    let cargo_in = |args: &[&str]| {
-        let mut c = Command::new(&cargo);
-        c.args(args)
-            .arg("--offline")
-            .current_dir(ws)
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS");
-        c
-    };
+    let target_dir = nested_target();
+    let cargo_in = |args: &[&str]| cargo_offline(ws, args);
     run(&mut cargo_in(&["check", "--workspace", "--quiet"]));
     // Packaging writes a lock file from the registry unless told not to;
     // offline, and with uabi-runtime not published, the registry has no
@@ -439,18 +427,8 @@ fn rust_crates_take_the_configured_names_and_their_dependents_follow() {
          [patch.crates-io]\nuabi-runtime = { path = \"runtime\" }\n",
     )
     .unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target");
-    let cargo_in = |args: &[&str]| {
-        let mut c = Command::new(&cargo);
-        c.args(args)
-            .arg("--offline")
-            .current_dir(ws)
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS");
-        c
-    };
+    let target_dir = nested_target();
+    let cargo_in = |args: &[&str]| cargo_offline(ws, args);
     // The renamed crates build: the kernel and user crates reach the uapi
     // crate by its library name whatever its package is called.
     run(&mut cargo_in(&["check", "--workspace", "--quiet"]));
@@ -817,4 +795,24 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// One target folder for every nested workspace of the test suites, kept
+/// between runs: dependencies build once, not once per test.
+fn nested_target() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target")
+}
+
+/// `cargo ARGS --offline` in the nested workspace `ws`, into
+/// [`nested_target`], without the outer build's flags.
+fn cargo_offline(ws: &Path, args: &[&str]) -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut c = Command::new(cargo);
+    c.args(args)
+        .arg("--offline")
+        .current_dir(ws)
+        .env("CARGO_TARGET_DIR", nested_target())
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    c
 }
