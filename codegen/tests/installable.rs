@@ -325,21 +325,7 @@ uabi-runtime = { path = "runtime" }
     )
     .unwrap();
 
-    let target_dir = nested_target();
-    let cargo_in = |args: &[&str]| cargo_offline(ws, args);
-    run(&mut cargo_in(&["check", "--workspace", "--quiet"]));
-    // Packaging writes a lock file from the registry unless told not to;
-    // offline, and with uabi-runtime not published, the registry has no
-    // uabi-runtime to lock, so the lock file is left out (a library's
-    // lock file is not used by its dependents anyway).
-    run(&mut cargo_in(&[
-        "package",
-        "--workspace",
-        "--no-verify",
-        "--allow-dirty",
-        "--exclude-lockfile",
-    ]));
-    let pkg = target_dir.join("package");
+    let pkg = check_and_package(ws);
     for name in [
         "uabi-runtime",
         "accel-uapi",
@@ -427,19 +413,9 @@ fn rust_crates_take_the_configured_names_and_their_dependents_follow() {
          [patch.crates-io]\nuabi-runtime = { path = \"runtime\" }\n",
     )
     .unwrap();
-    let target_dir = nested_target();
-    let cargo_in = |args: &[&str]| cargo_offline(ws, args);
     // The renamed crates build: the kernel and user crates reach the uapi
     // crate by its library name whatever its package is called.
-    run(&mut cargo_in(&["check", "--workspace", "--quiet"]));
-    run(&mut cargo_in(&[
-        "package",
-        "--workspace",
-        "--no-verify",
-        "--allow-dirty",
-        "--exclude-lockfile",
-    ]));
-    let pkg = target_dir.join("package");
+    let pkg = check_and_package(ws);
     for name in [
         "acme-softaccel-abi",
         "acme-accel-abi",
@@ -801,6 +777,27 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
 /// between runs: dependencies build once, not once per test.
 fn nested_target() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested-target")
+}
+
+/// `cargo check` and `cargo package` of every crate of the nested
+/// workspace `ws`; the folder the packages are in.
+fn check_and_package(ws: &Path) -> PathBuf {
+    run(&mut cargo_offline(ws, &["check", "--workspace", "--quiet"]));
+    // Packaging writes a lock file from the registry unless told not to;
+    // offline, and with uabi-runtime not published, the registry has no
+    // uabi-runtime to lock, so the lock file is left out (a library's
+    // lock file is not used by its dependents anyway).
+    run(&mut cargo_offline(
+        ws,
+        &[
+            "package",
+            "--workspace",
+            "--no-verify",
+            "--allow-dirty",
+            "--exclude-lockfile",
+        ],
+    ));
+    nested_target().join("package")
 }
 
 /// `cargo ARGS --offline` in the nested workspace `ws`, into
