@@ -716,6 +716,135 @@ fn python_packages_install_offline_into_a_fresh_venv_and_pass_mypy_strict() {
     }
 }
 
+/// The oldest CPython the generated packages declare (`requires-python`).
+const OLDEST_PYTHON_MINOR: u32 = 9;
+
+/// An interpreter of CPython 3.`minor`: `python3.<minor>` on PATH, or
+/// pyenv's build of it (`$PYENV_ROOT/versions/3.<minor>.*`, the newest).
+fn cpython(minor: u32) -> Option<PathBuf> {
+    let exe = format!("python3.{minor}");
+    let works = |p: &Path| {
+        Command::new(p)
+            .args(["-c", "import sys; print(sys.version_info[1])"])
+            .output()
+            .is_ok_and(|o| o.status.success() && o.stdout == format!("{minor}\n").as_bytes())
+    };
+    if works(Path::new(&exe)) {
+        return Some(PathBuf::from(exe));
+    }
+    let root = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")))?;
+    let prefix = format!("3.{minor}.");
+    let mut builds: Vec<(u32, PathBuf)> = std::fs::read_dir(root.join("versions"))
+        .ok()?
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            let patch = name.strip_prefix(&prefix)?.parse().ok()?;
+            Some((
+                patch,
+                root.join("versions").join(&name).join("bin").join(&exe),
+            ))
+        })
+        .filter(|(_, p)| works(p))
+        .collect();
+    builds.sort();
+    builds.pop().map(|(_, p)| p)
+}
+
+/// The packages claim `requires-python >= 3.9` while the machine's python3
+/// is 3.11: every CPython from 3.9 on that is here builds them with pip
+/// (their build backend runs on it), installs them into its own venv and
+/// runs the consumer; mypy checks packages and consumer as 3.9 code too.
+#[test]
+fn python_packages_work_on_every_cpython_they_claim() {
+    if !have(
+        "python3",
+        "--version",
+        "the Python packages on older CPythons",
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("gen");
+    let files = generate(&out_dir, &OutputOptions::default());
+    let claim = format!("requires-python = \">=3.{OLDEST_PYTHON_MINOR}\"\n");
+    for f in files.iter().filter(|f| f.path.ends_with("pyproject.toml")) {
+        assert!(
+            f.contents.contains(&claim),
+            "{}: {}",
+            f.path.display(),
+            f.contents
+        );
+    }
+    let packages = [
+        out_dir.join("accel/python"),
+        out_dir.join("softaccel/python"),
+    ];
+    let consumer = repo_root().join("codegen/tests/fixtures/python_consumer.py");
+    let mut ran = Vec::new();
+    for minor in OLDEST_PYTHON_MINOR..=13 {
+        let Some(interpreter) = cpython(minor) else {
+            uabi_test_support::skipped(
+                &format!("the Python packages on CPython 3.{minor}"),
+                "no python3.{minor} on PATH or under pyenv",
+            );
+            continue;
+        };
+        let venv = tmp.path().join(format!("venv3.{minor}"));
+        run(Command::new(&interpreter).arg("-m").arg("venv").arg(&venv));
+        let python = venv.join("bin/python");
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--no-index"])
+            .args(&packages)
+            .env_remove("PYTHONPATH"));
+        let out =
+            String::from_utf8(run(Command::new(&python).arg("-I").arg(&consumer)).stdout).unwrap();
+        assert!(
+            out.contains(&format!("consumer ok {}", venv.join("lib").display()))
+                && out.contains("control: InappropriateIoctl\n"),
+            "CPython 3.{minor}:\n{out}"
+        );
+        ran.push(minor);
+    }
+    assert!(!ran.is_empty(), "no CPython ran the packages");
+
+    let Some(mypy) = mypy_python() else {
+        return;
+    };
+    let report = Command::new(&mypy)
+        .args(["-m", "mypy", "--strict", "--no-incremental"])
+        .arg(format!("--python-version=3.{OLDEST_PYTHON_MINOR}"))
+        .arg(packages[0].join("accel_uapi"))
+        .arg(packages[1].join("softaccel_uapi"))
+        .arg(&consumer)
+        .env("MYPYPATH", std::env::join_paths(&packages).unwrap())
+        .env("MYPY_CACHE_DIR", tmp.path().join("mypy-cache"))
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        report.status.success(),
+        "mypy --strict --python-version 3.{OLDEST_PYTHON_MINOR}:\n{}",
+        String::from_utf8_lossy(&report.stdout)
+    );
+    // The build backend is untyped, but its calls are checked against
+    // 3.9's standard library all the same.
+    let backend = Command::new(&mypy)
+        .args(["-m", "mypy", "--check-untyped-defs", "--no-incremental"])
+        .arg(format!("--python-version=3.{OLDEST_PYTHON_MINOR}"))
+        .arg(packages[0].join("_uabi_build.py"))
+        .env("MYPY_CACHE_DIR", tmp.path().join("mypy-cache"))
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        backend.status.success(),
+        "mypy on the build backend as 3.{OLDEST_PYTHON_MINOR} code:\n{}",
+        String::from_utf8_lossy(&backend.stdout)
+    );
+}
+
 #[test]
 fn python_packages_take_the_configured_names() {
     if !have("python3", "--version", "the installed Python packages") {
