@@ -58,8 +58,9 @@ set +e
 rc=$?
 set -e
 if [ "$rc" = 77 ]; then
-  # The Rust-for-Linux kernel (scripts/rfl-kernel.config) is built without
-  # CONFIG_COMPAT_32BIT_TIME: i386 glibc's futex and sleeps fail there.
+  # A kernel built without CONFIG_COMPAT_32BIT_TIME (scripts/rfl-kernel.config
+  # turns it on; a tinyconfig leaves it out): i386 glibc's futex and sleeps
+  # fail there.
   [ -z "${UABI_SKIP_LOG:-}" ] || echo "guest-fuzz.sh: the i386 build (no 32-bit time syscalls in this kernel)" >>"$UABI_SKIP_LOG"
 elif [ "$rc" != 0 ]; then
   status=1
