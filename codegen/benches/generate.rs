@@ -121,13 +121,17 @@ fn per_backend(c: &mut Criterion, input: &Input) {
     let models: Vec<_> = checked.models.values().cloned().collect();
     type Render =
         fn(&uabi::model::Model) -> Result<Vec<backend::GeneratedFile>, backend::RenderError>;
-    let backends: [(&str, Render); 6] = [
+    // Every backend `uabi generate` runs (backend::render_models_with).
+    let backends: [(&str, Render); 9] = [
         ("rust-uapi", |m| backend::rust::uapi::render(m)),
         ("rust-kernel", |m| backend::rust::kernel::render(m)),
+        ("rust-linux", |m| backend::rust::linux::render(m)),
         ("rust-user", |m| backend::rust::user::render(m)),
         ("c", |m| backend::c::render(m)),
+        ("c-kernel", |m| backend::c_kernel::render(m)),
         ("python", |m| backend::python::render(m)),
         ("go", |m| backend::go::render(m)),
+        ("syz", |m| backend::syz::render(m)),
     ];
     let mut g = c.benchmark_group(format!("render/{}", input.name));
     g.throughput(Throughput::Elements(input.counts.items()));

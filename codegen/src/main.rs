@@ -456,9 +456,9 @@ fn default_out(out: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
-/// Every output of the checked specs, named as the project file says
-/// (today's names without one).
-fn render(c: &Checked) -> anyhow::Result<Vec<uabi::backend::GeneratedFile>> {
+/// Every output of the checked specs, named and placed as the project
+/// file says (today's names without one), the default outputs under `out`.
+fn render(c: &Checked, out: &Path) -> anyhow::Result<Vec<uabi::backend::GeneratedFile>> {
     let project = project()?;
     let models: Vec<&uabi::model::Model> = c.models.values().map(|m| &**m).collect();
     let mut names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
@@ -471,7 +471,30 @@ fn render(c: &Checked) -> anyhow::Result<Vec<uabi::backend::GeneratedFile>> {
         p.check_generated(&names)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    let opts = project.map(|p| p.options).unwrap_or_default();
+    let out = std::env::current_dir()?.join(out);
+    let opts = match project {
+        Some(p) => {
+            let mut opts = p.options;
+            opts.layout.out = out;
+            opts
+        }
+        // The runtime crate is this repository's; outside one, where it
+        // was always assumed: beside the output folder.
+        None => {
+            let runtime = match repo_root() {
+                Ok(r) => r.join("codegen").join("runtime"),
+                Err(_) => out.join("..").join("codegen").join("runtime"),
+            };
+            uabi::backend::OutputOptions {
+                layout: uabi::backend::OutputLayout {
+                    out,
+                    dirs: Default::default(),
+                    runtime,
+                },
+                ..Default::default()
+            }
+        }
+    };
     Ok(uabi::backend::render_models_with(&models, &opts)?)
 }
 
@@ -480,7 +503,7 @@ fn render(c: &Checked) -> anyhow::Result<Vec<uabi::backend::GeneratedFile>> {
 /// else is touched). Without a project file, all under `out`.
 fn placed(files: Vec<uabi::backend::GeneratedFile>) -> anyhow::Result<uabi::project::Placed> {
     Ok(match project()? {
-        Some(p) => p.place(files),
+        Some(p) => p.place(files).map_err(|e| anyhow::anyhow!("{e}"))?,
         None => uabi::project::Placed {
             owned: files,
             named: Vec::new(),
@@ -516,7 +539,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     return Ok(code);
                 }
             };
-            let files = render(&c)?;
+            let files = render(&c, &out)?;
             let placed = placed(files)?;
             let mut touched = pipeline::write(&out, &placed.owned)
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
@@ -578,7 +601,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
-            let files = render(&c)?;
+            let files = render(&c, &out)?;
             let placed = placed(files)?;
             let mut drift = pipeline::compare(&out, &placed.owned)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", out.display()))?;

@@ -43,96 +43,24 @@ use std::path::{Component, Path, PathBuf};
 /// The project file's name.
 pub const FILE_NAME: &str = "uabi.toml";
 
-/// Where an output's files come from in the generated tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum OutputKind {
-    C,
-    CKernel,
-    RustUapi,
-    RustKernel,
-    RustUser,
-    RustLinux,
-    Python,
-    Go,
-    Syz,
-}
-
-impl OutputKind {
-    pub const ALL: [OutputKind; 9] = [
-        OutputKind::C,
-        OutputKind::CKernel,
-        OutputKind::RustUapi,
-        OutputKind::RustKernel,
-        OutputKind::RustUser,
-        OutputKind::RustLinux,
-        OutputKind::Python,
-        OutputKind::Go,
-        OutputKind::Syz,
-    ];
-
-    /// The name in `[output.<name>]`.
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputKind::C => "c",
-            OutputKind::CKernel => "c-kernel",
-            OutputKind::RustUapi => "rust-uapi",
-            OutputKind::RustKernel => "rust-kernel",
-            OutputKind::RustUser => "rust-user",
-            OutputKind::RustLinux => "rust-linux",
-            OutputKind::Python => "python",
-            OutputKind::Go => "go",
-            OutputKind::Syz => "syz",
-        }
-    }
-
-    /// The output's folder under `<out>/<spec>/`.
-    pub fn folder(self) -> &'static [&'static str] {
-        match self {
-            OutputKind::C => &["c"],
-            OutputKind::CKernel => &["c", "kernel"],
-            OutputKind::RustUapi => &["rust", "uapi"],
-            OutputKind::RustKernel => &["rust", "kernel"],
-            OutputKind::RustUser => &["rust", "user"],
-            OutputKind::RustLinux => &["rust", "linux"],
-            OutputKind::Python => &["python"],
-            OutputKind::Go => &["go"],
-            OutputKind::Syz => &["syz"],
-        }
-    }
-
-    /// The output a generated file (`<spec>/<folder>/...`) belongs to,
-    /// and its path inside that folder.
-    pub fn of(path: &Path) -> Option<(OutputKind, PathBuf)> {
-        let parts: Vec<&str> = path
-            .components()
-            .filter_map(|c| match c {
-                Component::Normal(s) => s.to_str(),
-                _ => None,
-            })
-            .collect();
-        // The longest folder first: `c/kernel` before `c`.
-        let mut kinds = OutputKind::ALL;
-        kinds.sort_by_key(|k| std::cmp::Reverse(k.folder().len()));
-        kinds.into_iter().find_map(|k| {
-            let f = k.folder();
-            let rest = parts.get(1..)?;
-            (rest.len() > f.len() && rest[..f.len()] == *f)
-                .then(|| (k, rest[f.len()..].iter().collect::<PathBuf>()))
-        })
-    }
-}
+pub use crate::backend::OutputKind;
 
 /// One output's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
     pub enabled: bool,
-    /// Where its files go, if not `<out>/<spec>/<folder>/`.
+    /// Where its files go, if not `<out>/<spec>/<folder>/`; `{spec}`
+    /// stands for each spec's name.
     pub dir: Option<PathBuf>,
+    /// Where `dir` is written in the project file.
+    dir_at: Option<(usize, usize)>,
 }
 
 /// A parsed project file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
+    /// The project file, as diagnostics name it.
+    file: String,
     /// The folder holding the project file; every path is under it.
     pub root: PathBuf,
     pub name: String,
@@ -265,6 +193,7 @@ impl Project {
                     Output {
                         enabled: true,
                         dir: None,
+                        dir_at: None,
                     },
                 )
             })
@@ -287,6 +216,7 @@ impl Project {
             entry.enabled = v.enabled.unwrap_or(true);
             if let Some(d) = &v.dir {
                 entry.dir = Some(inside(d)?);
+                entry.dir_at = Some(line_col(text, d.span().start));
             }
             // A naming key belongs to one kind of output.
             let only = |key: &toml::Spanned<String>, what: &str, fits: bool| {
@@ -417,7 +347,16 @@ impl Project {
             }
             options.license = Some(v.to_string());
         }
+        options.layout = crate::backend::OutputLayout {
+            out: out.clone(),
+            dirs: outputs
+                .iter()
+                .filter_map(|(k, o)| Some((*k, o.dir.clone()?)))
+                .collect(),
+            runtime: root.join("codegen").join("runtime"),
+        };
         Ok(Project {
+            file: file.to_string(),
             root: root.to_path_buf(),
             name: raw.project.name,
             specs,
@@ -441,29 +380,66 @@ impl Project {
     /// Where each generated file goes, and whether it lies in the output
     /// tree `uabi generate` owns (where stale files are removed) or in a
     /// folder the project named (where nothing else is touched). Files of
-    /// disabled outputs are left out.
-    pub fn place(&self, files: Vec<GeneratedFile>) -> Placed {
+    /// disabled outputs are left out. Two specs whose files would land on
+    /// one path with different contents (a `dir` without `{spec}` for an
+    /// output whose file names do not carry the spec's) are an error at
+    /// that `dir`: one would overwrite the other.
+    pub fn place(&self, files: Vec<GeneratedFile>) -> Result<Placed, ProjectError> {
         let mut placed = Placed::default();
+        // Where each named file came from: its index in `placed.named`,
+        // its spec and its output.
+        let mut seen: BTreeMap<PathBuf, (usize, String)> = BTreeMap::new();
         for f in files {
-            match OutputKind::of(&f.path) {
-                Some((kind, rest)) => {
-                    let o = &self.outputs[&kind];
-                    if !o.enabled {
-                        continue;
-                    }
-                    match &o.dir {
-                        Some(dir) => placed.named.push(GeneratedFile {
-                            path: dir.join(rest),
-                            contents: f.contents,
-                        }),
-                        None => placed.owned.push(f),
-                    }
-                }
-                None => placed.owned.push(f),
+            let Some((kind, rest)) = OutputKind::of(&f.path) else {
+                placed.owned.push(f);
+                continue;
+            };
+            let o = &self.outputs[&kind];
+            if !o.enabled {
+                continue;
             }
+            if o.dir.is_none() {
+                placed.owned.push(f);
+                continue;
+            }
+            let spec = spec_of(&f.path);
+            let path = self.options.layout.folder(&spec, kind).join(&rest);
+            if let Some((i, other)) = seen.get(&path) {
+                if placed.named[*i].contents == f.contents {
+                    continue;
+                }
+                let (line, col) = o.dir_at.unwrap_or((1, 1));
+                return Err(ProjectError {
+                    file: self.file.clone(),
+                    line,
+                    col,
+                    message: format!(
+                        "`dir` puts output `{}` of specs `{other}` and `{spec}` in one folder, \
+                         where both write `{}`",
+                        kind.name(),
+                        rest.display()
+                    ),
+                    hint: "write `{spec}` in the path where each spec's name goes, e.g. \
+                           `dir = \"out/{spec}\"`"
+                        .to_string(),
+                });
+            }
+            seen.insert(path.clone(), (placed.named.len(), spec));
+            placed.named.push(GeneratedFile {
+                path,
+                contents: f.contents,
+            });
         }
-        placed
+        Ok(placed)
     }
+}
+
+/// The spec a generated file (`<spec>/<folder>/...`) belongs to.
+fn spec_of(path: &Path) -> String {
+    path.components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// A Python identifier that is no keyword, in lower case as PEP 8 asks of
@@ -626,12 +602,14 @@ mod tests {
             path: PathBuf::from(path),
             contents: String::new(),
         };
-        let placed = p.place(vec![
-            f("x/c/x.h"),
-            f("x/c/kernel/x_kernel.c"),
-            f("x/go/uapi.go"),
-            f("x/rust/uapi/src/lib.rs"),
-        ]);
+        let placed = p
+            .place(vec![
+                f("x/c/x.h"),
+                f("x/c/kernel/x_kernel.c"),
+                f("x/go/uapi.go"),
+                f("x/rust/uapi/src/lib.rs"),
+            ])
+            .unwrap();
         let named: Vec<PathBuf> = placed.named.iter().map(|f| f.path.clone()).collect();
         let owned: Vec<PathBuf> = placed.owned.iter().map(|f| f.path.clone()).collect();
         assert_eq!(named, vec![PathBuf::from("/p/include/uapi/drm/x.h")]);
@@ -642,6 +620,81 @@ mod tests {
                 PathBuf::from("x/rust/uapi/src/lib.rs")
             ]
         );
+    }
+
+    #[test]
+    fn a_dir_names_each_spec_s_folder_with_spec() {
+        let p = parse(
+            "[project]\nname = \"x\"\nspecs = [\"x.yaml\"]\n\
+             [output.go]\ndir = \"go/{spec}\"\n[output.c]\ndir = \"inc\"\n",
+        )
+        .unwrap();
+        let f = |path: &str, contents: &str| GeneratedFile {
+            path: PathBuf::from(path),
+            contents: contents.to_string(),
+        };
+        let placed = p
+            .place(vec![
+                f("x/go/go.mod", "module x"),
+                f("y/go/go.mod", "module y"),
+                f("x/c/x.h", "x"),
+                f("y/c/y.h", "y"),
+            ])
+            .unwrap();
+        let named: Vec<PathBuf> = placed.named.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(
+            named,
+            [
+                "/p/go/x/go.mod",
+                "/p/go/y/go.mod",
+                "/p/inc/x.h",
+                "/p/inc/y.h"
+            ]
+            .map(PathBuf::from)
+        );
+        // The layout the backends point outputs at each other with.
+        assert_eq!(
+            p.options
+                .layout
+                .relative(("x", OutputKind::Go), ("y", OutputKind::Go)),
+            "../y"
+        );
+        assert_eq!(
+            p.options
+                .layout
+                .relative(("x", OutputKind::RustKernel), ("y", OutputKind::C)),
+            "../../../../inc"
+        );
+    }
+
+    #[test]
+    fn two_specs_writing_one_file_through_a_dir_are_an_error_at_the_dir() {
+        let p = parse(
+            "[project]\nname = \"x\"\nspecs = [\"x.yaml\"]\n\
+             [output.python]\ndir = \"py\"\n",
+        )
+        .unwrap();
+        let f = |path: &str, contents: &str| GeneratedFile {
+            path: PathBuf::from(path),
+            contents: contents.to_string(),
+        };
+        // The same text twice is one file, not a clash.
+        let same = p
+            .place(vec![f("x/python/b.py", "b"), f("y/python/b.py", "b")])
+            .unwrap();
+        assert_eq!(same.named.len(), 1);
+        let e = p
+            .place(vec![
+                f("x/python/pyproject.toml", "name = \"x\""),
+                f("y/python/pyproject.toml", "name = \"y\""),
+            ])
+            .unwrap_err();
+        assert_eq!((e.line, e.col), (5, 7), "{e}");
+        assert!(
+            e.message.contains("specs `x` and `y`") && e.message.contains("pyproject.toml"),
+            "{e}"
+        );
+        assert!(e.hint.contains("{spec}"), "{e:?}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use crate::model::Model;
 use std::path::PathBuf;
 
-pub use options::{DEFAULT_GO_MODULE_PREFIX, OutputOptions, RustRuntime};
+pub use options::{DEFAULT_GO_MODULE_PREFIX, OutputKind, OutputLayout, OutputOptions, RustRuntime};
 
 pub mod c;
 pub mod c_kernel;
@@ -94,7 +94,7 @@ const BACKENDS: [Backend; 9] = [
     rust::uapi::render_with,
     rust::user::render_with,
     c::render_with,
-    |m, _| c_kernel::render(m),
+    c_kernel::render_with,
     go::render_with,
     python::render_with,
     |m, _| syz::render(m),

@@ -19,7 +19,7 @@ pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS a
 pub use names::*;
 pub use rings::ring_names;
 
-use crate::backend::{GeneratedFile, OutputOptions, banner_lines};
+use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
@@ -64,11 +64,16 @@ fn drm_include(include_dir: Option<&str>) -> String {
     }
 }
 
-/// How one header names an included spec's header `header`: relative
-/// to its own place in `generated/`, or as `<dir/header>` when installed.
-fn include_line(include_dir: Option<&str>, spec: &str, header: &str) -> String {
-    match include_dir {
-        None => format!("\"../../{spec}/c/{header}\""),
+/// How `model`'s header names an included spec's header `header`:
+/// relative to its own place (`../../accel/c/accel.h` in `generated/`),
+/// or as `<dir/header>` when installed.
+fn include_line(model: &Model, opts: &OutputOptions, spec: &str, header: &str) -> String {
+    match opts.c_include_dir.as_deref() {
+        None => format!(
+            "\"{}\"",
+            opts.layout
+                .file_from((&model.name, OutputKind::C), (spec, OutputKind::C), header)
+        ),
         Some(dir) => format!("<{dir}/{header}>"),
     }
 }
@@ -281,7 +286,7 @@ impl HeaderView {
             includes: model
                 .includes
                 .iter()
-                .map(|inc| include_line(include_dir, &inc.name, &inc.uapi_header))
+                .map(|inc| include_line(model, opts, &inc.name, &inc.uapi_header))
                 .collect(),
             counted_by: model
                 .structs

@@ -28,7 +28,9 @@ mod rings;
 mod validate;
 
 use crate::backend::c::{aggregate_tag, header_path, member_ident};
-use crate::backend::{GeneratedFile, RenderError, banner_lines};
+use crate::backend::{
+    GeneratedFile, OutputKind, OutputLayout, OutputOptions, RenderError, banner_lines,
+};
 use crate::model::{IoctlStyle, Model, Struct, StructId};
 use crate::names::{snake, upper};
 use std::collections::BTreeMap;
@@ -46,7 +48,13 @@ const STACK_ARG_MAX: u32 = 256;
 /// Renders the two files of `model`'s C kernel side. Never fails today; a
 /// `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
-    let g = Gen::new(model);
+    render_with(model, &OutputOptions::default())
+}
+
+/// [`render`], the uapi headers it includes found where `opts` places
+/// them.
+pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
+    let g = Gen::new(model, &opts.layout);
     let dir = kernel_dir(model);
     let stem = file_stem(model);
     Ok(vec![
@@ -200,11 +208,14 @@ struct Gen<'a> {
     pu: String,
     /// DRM style: a `drm_ioctl_desc` table instead of the dispatcher.
     drm: bool,
+    /// Where the headers it includes are.
+    layout: &'a OutputLayout,
 }
 
 impl<'a> Gen<'a> {
-    fn new(model: &'a Model) -> Self {
+    fn new(model: &'a Model, layout: &'a OutputLayout) -> Self {
         Gen {
+            layout,
             model,
             p: c_prefix(model),
             pu: upper(&model.c_prefix),
@@ -331,7 +342,11 @@ impl<'a> Gen<'a> {
     /// The relative path from this spec's kernel folder to another spec's
     /// kernel header.
     fn include_kernel_header(&self, m: &Model) -> String {
-        format!("../../../{}/c/kernel/{}.h", m.name, file_stem(m))
+        self.layout.file_from(
+            (&self.model.name, OutputKind::CKernel),
+            (&m.name, OutputKind::CKernel),
+            &format!("{}.h", file_stem(m)),
+        )
     }
 
     fn header(&self) -> String {
@@ -355,7 +370,14 @@ impl<'a> Gen<'a> {
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        out += &format!("#include \"../{uapi_name}\"\n");
+        out += &format!(
+            "#include \"{}\"\n",
+            self.layout.file_from(
+                (&m.name, OutputKind::CKernel),
+                (&m.name, OutputKind::C),
+                &uapi_name
+            )
+        );
         for inc in &m.includes {
             out += &format!("#include \"{}\"\n", self.include_kernel_header(inc));
         }

@@ -61,7 +61,7 @@ pub fn render_with(
         contents,
     };
     let mut files = vec![
-        file("go.mod", go_mod(model, prefix)?),
+        file("go.mod", go_mod(model, opts)?),
         file(
             "uapi.go",
             render_template(model, "Go uapi", &UapiView::new(model, &banner, prefix))?,
@@ -441,7 +441,9 @@ struct GoModView {
     replaces: Vec<String>,
 }
 
-fn go_mod(model: &Model, prefix: &str) -> Result<String, RenderError> {
+fn go_mod(model: &Model, opts: &crate::backend::OutputOptions) -> Result<String, RenderError> {
+    let prefix = opts.go_module_prefix.as_str();
+    let go = crate::backend::OutputKind::Go;
     let mut includes = model.all_includes();
     includes.sort_by(|a, b| a.name.cmp(&b.name));
     let mut imported = uapi_uses(model);
@@ -472,10 +474,26 @@ fn go_mod(model: &Model, prefix: &str) -> Result<String, RenderError> {
             .collect(),
         replaces: includes
             .iter()
-            .map(|m| format!("{} => ../../{}/go", module_path_in(prefix, &m.name), m.name))
+            .map(|m| {
+                format!(
+                    "{} => {}",
+                    module_path_in(prefix, &m.name),
+                    go_local_path(&opts.layout.relative((&model.name, go), (&m.name, go)))
+                )
+            })
             .collect(),
     };
     render_template(model, "Go module", &view)
+}
+
+/// A folder as a `replace` target: go.mod takes a relative path only
+/// when it starts with `./` or `../`.
+fn go_local_path(rel: &str) -> String {
+    if rel.starts_with("../") || rel.starts_with('/') {
+        rel.to_string()
+    } else {
+        format!("./{rel}")
+    }
 }
 
 // ---------------------------------------------------------------- uapi.go

@@ -13,8 +13,9 @@
 //! against the model and raises `ImportError` on any difference.
 //!
 //! A spec's module imports the modules of the specs it includes: installed
-//! packages, or, run in place, from their own generated folders
-//! (`../../../<inc>/python`), which it adds to `sys.path` when they exist;
+//! packages, or, run in place, from their own output folders
+//! (`../../<inc>/python` in `generated/`, relative to its own), which it
+//! adds to `sys.path` when they exist;
 //! included items are referenced there, never copied. Everything the
 //! module defines is annotated so that `mypy --strict` passes on it and
 //! on its callers.
@@ -25,7 +26,7 @@
 mod rings;
 
 use crate::backend::shared::{paragraphs, wrap};
-use crate::backend::{GeneratedFile, OutputOptions, banner_lines};
+use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template};
 use crate::ioc::Dir;
 use crate::model::{
@@ -472,8 +473,9 @@ struct ModuleView {
     spec: String,
     revision: u32,
     docstring: Vec<String>,
-    /// Spec names of the direct includes, a Python tuple literal.
-    include_specs: String,
+    /// The python output folders of the direct includes, relative to this
+    /// one's, a Python tuple literal.
+    include_folders: String,
     includes: Vec<IncludeView>,
     /// `from <module> import (...)` of shared exception classes.
     imports: Vec<ImportView>,
@@ -653,7 +655,12 @@ impl ModuleView {
             spec: model.name.clone(),
             revision: model.revision,
             docstring: docstring(&module_doc(model, opts), 0),
-            include_specs: tuple(model.includes.iter().map(|m| py_str(&m.name))),
+            include_folders: tuple(model.includes.iter().map(|m| {
+                py_str(&opts.layout.relative(
+                    (&model.name, OutputKind::Python),
+                    (&m.name, OutputKind::Python),
+                ))
+            })),
             includes: model
                 .includes
                 .iter()

@@ -1,7 +1,7 @@
 //! The Cargo manifest every generated Rust crate carries: one shape for
 //! the uapi, kernel and user crates, so they cannot drift apart.
 
-use crate::backend::{OutputOptions, RustRuntime, banner_lines};
+use crate::backend::{OutputKind, OutputOptions, RustRuntime, banner_lines};
 use crate::model::Model;
 use crate::names;
 
@@ -63,24 +63,51 @@ pub(crate) fn sibling_dep(name: &str, path: &str, runtime: &RustRuntime) -> Stri
     }
 }
 
-/// The `uabi-runtime` dependency line, with `features` (e.g. `"std"`).
-pub(crate) fn runtime_dep(runtime: &RustRuntime, features: &[&str]) -> String {
+/// The `uabi-runtime` dependency line of `spec`'s crate of `kind`
+/// (`"uapi"`, `"kernel"`, `"user"`), with `features` (e.g. `"std"`).
+pub(crate) fn runtime_dep(
+    opts: &OutputOptions,
+    spec: &str,
+    kind: &str,
+    features: &[&str],
+) -> String {
     let features = if features.is_empty() {
         String::new()
     } else {
         let list: Vec<String> = features.iter().map(|f| toml_str(f)).collect();
         format!(", features = [{}]", list.join(", "))
     };
-    match runtime {
-        // The runtime is not generated: it lives once in the repository,
-        // four levels up from generated/<spec>/rust/<kind>.
-        RustRuntime::Path => {
-            format!("uabi-runtime = {{ path = \"../../../../codegen/runtime\"{features} }}")
-        }
+    match &opts.rust_runtime {
+        // The runtime is not generated: it lives once in the repository.
+        RustRuntime::Path => format!(
+            "uabi-runtime = {{ path = {}{features} }}",
+            toml_str(&opts.layout.runtime_from(spec, output_kind(kind)))
+        ),
         RustRuntime::Version(v) => {
             format!("uabi-runtime = {{ version = {}{features} }}", toml_str(v))
         }
     }
+}
+
+/// The output a crate of `kind` (`"uapi"`, `"kernel"`, `"user"`) is.
+pub(crate) fn output_kind(kind: &str) -> OutputKind {
+    match kind {
+        "kernel" => OutputKind::RustKernel,
+        "user" => OutputKind::RustUser,
+        _ => OutputKind::RustUapi,
+    }
+}
+
+/// The path of `to`'s crate of `to_kind` from `from`'s crate of `kind`.
+pub(crate) fn crate_path(
+    opts: &OutputOptions,
+    from: &str,
+    kind: &str,
+    to: &str,
+    to_kind: &str,
+) -> String {
+    opts.layout
+        .relative((from, output_kind(kind)), (to, output_kind(to_kind)))
 }
 
 /// The manifest of `model`'s crate in `generated/<spec>/rust/<kind>`:
@@ -135,7 +162,7 @@ pub(crate) fn manifest(
     for inc in &model.includes {
         s.push_str(&sibling_dep(
             &package_name_in(&inc.name, kind, opts),
-            &format!("../../../{}/rust/{kind}", inc.name),
+            &crate_path(opts, &model.name, kind, &inc.name, kind),
             runtime,
         ));
         s.push('\n');

@@ -61,13 +61,12 @@ import sys
 import typing as _typing
 
 # Run in place, the packages of included specs live in their own generated
-# folders (generated/<spec>/python/<package>/): make them importable from
-# this one's. Installed, they are installed packages and no folder is added.
-_GENERATED = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-)
-for _spec in ("accel",):
-    _path = os.path.join(_GENERATED, _spec, "python")
+# folders (generated/<spec>/python/<package>/, or where the project put
+# them): make them importable from this one's, whose folder these paths are
+# relative to. Installed, they are installed packages and no folder is added.
+_OUTPUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+for _folder in ("../../accel/python",):
+    _path = os.path.normpath(os.path.join(_OUTPUT, _folder))
     if os.path.isdir(_path) and _path not in sys.path:
         sys.path.append(_path)
 

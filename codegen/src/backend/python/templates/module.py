@@ -20,13 +20,12 @@ import typing as _typing
 {%- if !includes.is_empty() %}
 
 # Run in place, the packages of included specs live in their own generated
-# folders (generated/<spec>/python/<package>/): make them importable from
-# this one's. Installed, they are installed packages and no folder is added.
-_GENERATED = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-)
-for _spec in {{ include_specs }}:
-    _path = os.path.join(_GENERATED, _spec, "python")
+# folders (generated/<spec>/python/<package>/, or where the project put
+# them): make them importable from this one's, whose folder these paths are
+# relative to. Installed, they are installed packages and no folder is added.
+_OUTPUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+for _folder in {{ include_folders }}:
+    _path = os.path.normpath(os.path.join(_OUTPUT, _folder))
     if os.path.isdir(_path) and _path not in sys.path:
         sys.path.append(_path)
 {% for inc in includes %}

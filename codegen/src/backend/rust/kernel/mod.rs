@@ -77,10 +77,10 @@ fn cargo_toml(model: &Model, opts: &OutputOptions) -> String {
     let deps = [
         cargo::sibling_dep(
             &cargo::package_name_in(&model.name, "uapi", opts),
-            "../uapi",
+            &cargo::crate_path(opts, &model.name, "kernel", &model.name, "uapi"),
             runtime,
         ),
-        cargo::runtime_dep(runtime, &[]),
+        cargo::runtime_dep(opts, &model.name, "kernel", &[]),
     ];
     cargo::manifest(model, "kernel", &description, &deps, opts)
 }

@@ -68,10 +68,10 @@ fn cargo_toml(model: &Model, opts: &OutputOptions) -> String {
     let deps = [
         cargo::sibling_dep(
             &cargo::package_name_in(&model.name, "uapi", opts),
-            "../uapi",
+            &cargo::crate_path(opts, &model.name, "user", &model.name, "uapi"),
             runtime,
         ),
-        cargo::runtime_dep(runtime, &["std"]),
+        cargo::runtime_dep(opts, &model.name, "user", &["std"]),
     ];
     cargo::manifest(model, "user", &description, &deps, opts)
 }
