@@ -15,7 +15,22 @@ pub fn kebab(name: &str) -> String {
 
 /// `bo-create` -> `BoCreate`.
 pub fn pascal(name: &str) -> String {
-    name.to_upper_camel_case()
+    // Spec names are lower-case ASCII words joined by `-` or `_`, for
+    // which heck's answer is each word capitalised: written directly, as
+    // generation asks for these names very often. Anything else is heck's.
+    if !name
+        .bytes()
+        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
+    {
+        return name.to_upper_camel_case();
+    }
+    let mut out = String::with_capacity(name.len());
+    for word in name.split(['-', '_']).filter(|w| !w.is_empty()) {
+        let (first, rest) = word.split_at(1);
+        out.push_str(&first.to_ascii_uppercase());
+        out.push_str(rest);
+    }
+    out
 }
 
 /// `bo-create` -> `bo_create`; `page-` -> `page_`. YNL's leading `--`
@@ -23,13 +38,22 @@ pub fn pascal(name: &str) -> String {
 /// built from it (`validate_kernel_timespec_at`) are this project's own.
 pub fn snake(name: &str) -> String {
     name.trim_start_matches('-')
-        .replace('-', "_")
-        .to_ascii_lowercase()
+        .chars()
+        .map(|c| match c {
+            '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
 }
 
 /// `bo-create` -> `BO_CREATE`; `page-` -> `PAGE_`.
 pub fn upper(name: &str) -> String {
-    name.replace('-', "_").to_ascii_uppercase()
+    name.chars()
+        .map(|c| match c {
+            '-' => '_',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect()
 }
 
 /// Is `name` lower-kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`?
@@ -68,5 +92,27 @@ mod tests {
         assert!(!is_kebab("-x"));
         assert!(!is_kebab("x-"));
         assert!(!is_kebab("1x"));
+    }
+
+    #[test]
+    fn pascal_of_spec_names_is_heck_s() {
+        for name in [
+            "bo-create",
+            "add-u32",
+            "crc32c",
+            "ovs_datapath",
+            "--kernel-timespec",
+            "a--b",
+            "x_",
+            "3d-engine",
+            "a1b2-c3",
+            "-",
+            "",
+            "v4l2_buffer",
+            "i386-nolfs",
+            "q",
+        ] {
+            assert_eq!(pascal(name), name.to_upper_camel_case(), "{name:?}");
+        }
     }
 }

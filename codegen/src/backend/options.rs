@@ -187,8 +187,8 @@ impl OutputLayout {
         relative_path(&self.folder(from.0, from.1), &self.folder(to.0, to.1))
     }
 
-    /// `spec`'s file `name` of output `to`, as the files of output `from`
-    /// of `from_spec` include or import it (`../../accel/c/accel.h`).
+    /// The file `name` of the output `to` (a spec and an output), as the
+    /// files of the output `from` include it (`../../accel/c/accel.h`).
     pub fn file_from(
         &self,
         from: (&str, OutputKind),

@@ -55,7 +55,8 @@ pub(crate) fn wrap_ascii_each(
     rest: usize,
     mut emit: impl FnMut(usize, &str),
 ) {
-    let mut line = String::new();
+    // Reused for every line: sized once, as most lines are about `width`.
+    let mut line = String::with_capacity(width.min(text.len()));
     let mut n = 0;
     for word in text.split_ascii_whitespace() {
         let prefix = if n == 0 { first } else { rest };

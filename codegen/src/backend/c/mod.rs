@@ -637,14 +637,33 @@ fn c_visible_offsets_in(model: &Model, m: &Member, t: Target) -> Vec<(String, u3
 }
 
 /// Whether the members C names in `s` have the same offsets on every
-/// target.
+/// target. The names are the same on every target (they follow the
+/// members), so only the offsets are compared, without building names.
 fn visible_offsets_uniform(model: &Model, s: &Struct) -> bool {
     let mut ts = model.targets.iter();
     let Some(first) = ts.next() else {
         return true;
     };
-    let o = c_visible_offsets(model, s, *first);
-    ts.all(|t| c_visible_offsets(model, s, *t) == o)
+    let mut want = Vec::new();
+    visible_offset_values(model, s, *first, 0, &mut want);
+    let mut got = Vec::with_capacity(want.len());
+    ts.all(|t| {
+        got.clear();
+        visible_offset_values(model, s, *t, 0, &mut got);
+        got == want
+    })
+}
+
+/// The offsets of [`c_visible_offsets`], in its order, each plus `base`.
+fn visible_offset_values(model: &Model, s: &Struct, t: Target, base: u32, out: &mut Vec<u32>) {
+    for (m, off) in s.members.iter().zip(&s.layout(t).offsets) {
+        if !m.anonymous {
+            out.push(base + off);
+        }
+        if let Some(inner) = inline_inner(model, m) {
+            visible_offset_values(model, inner, t, base + off, out);
+        }
+    }
 }
 
 fn scalar_type(ty: Scalar, order: Option<ByteOrder>) -> &'static str {
@@ -955,6 +974,10 @@ fn c_mask(v: u64) -> String {
 /// inside one is a `-Wcomment` warning, and `??` could start a trigraph
 /// (C89/C99 modes) whose `??/` at the end of a line splices lines.
 fn sanitize(s: &str) -> String {
+    // Most text has none of these characters: one scan, one copy.
+    if !s.bytes().any(|b| matches!(b, b'*' | b'?' | b'\r')) {
+        return s.to_string();
+    }
     s.replace("*/", "* /")
         .replace("/*", "/ *")
         .replace("??", "?\\?")

@@ -152,36 +152,42 @@ fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
 /// A `/* ... */` comment at `indent` tabs, its text wrapped to [`WIDTH`]
 /// (paragraphs separated by empty strings).
 fn comment(indent: usize, paras: &[String]) -> String {
-    let pre = format!("{} * ", tabs(indent));
-    let mut lines: Vec<String> = Vec::new();
+    let tabs = tabs(indent);
+    // Columns of the ` * ` prefix after the tabs; a word is as wide as its
+    // characters (it holds no tab).
+    let prefix = indent * 8 + 3;
+    let mut out = String::with_capacity(paras.iter().map(|p| p.len() + 8).sum::<usize>() + 16);
+    out += &tabs;
+    out += "/*\n";
     for (i, p) in paras.iter().enumerate() {
         if i > 0 {
-            lines.push(format!("{} *", tabs(indent)));
+            out += &tabs;
+            out += " *\n";
         }
-        let mut cur = String::new();
+        // Greedy: a word joins the line while the line stays within
+        // WIDTH; the first word of a line stays however long it is.
+        let mut line = 0;
         for word in p.split_whitespace() {
-            let cand = if cur.is_empty() {
-                word.to_string()
+            let w = word.chars().count();
+            if line > 0 && prefix + line + 1 + w <= WIDTH {
+                out.push(' ');
+                line += 1 + w;
             } else {
-                format!("{cur} {word}")
-            };
-            if !cur.is_empty() && width_at(0, &format!("{pre}{cand}")) > WIDTH {
-                lines.push(format!("{pre}{cur}"));
-                cur = word.to_string();
-            } else {
-                cur = cand;
+                if line > 0 {
+                    out.push('\n');
+                }
+                out += &tabs;
+                out += " * ";
+                line = w;
             }
+            out += word;
         }
-        if !cur.is_empty() {
-            lines.push(format!("{pre}{cur}"));
+        if line > 0 {
+            out.push('\n');
         }
     }
-    let mut out = format!("{}/*\n", tabs(indent));
-    for l in lines {
-        out += &l;
-        out += "\n";
-    }
-    out += &format!("{} */\n", tabs(indent));
+    out += &tabs;
+    out += " */\n";
     out
 }
 

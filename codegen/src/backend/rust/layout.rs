@@ -230,29 +230,39 @@ pub(crate) fn expr(indent: usize, lead: &str, e: &str, tail: &str) -> Vec<String
 /// `||`, `&&`, comparisons, `|` and `+` (outside brackets and string
 /// literals).
 fn split_binary(e: &str) -> Option<(&'static str, Vec<String>)> {
+    // An operator is only ever found at a top-level space, so the text is
+    // scanned once for those and each operator looks at them alone.
+    let bytes = e.as_bytes();
+    let mut spaces = Vec::new();
+    let mut depth = 0usize;
+    let mut in_str = false;
+    for (i, &c) in bytes.iter().enumerate() {
+        match c {
+            b'"' => in_str = !in_str,
+            b'(' | b'[' | b'{' if !in_str => depth += 1,
+            b')' | b']' | b'}' if !in_str => depth = depth.saturating_sub(1),
+            b' ' if !in_str && depth == 0 => spaces.push(i),
+            _ => {}
+        }
+    }
+    if spaces.is_empty() {
+        return None;
+    }
     for op in ["||", "&&", "==", "!=", "<=", ">=", "<", ">", "|", "+"] {
-        let sep = format!(" {op} ");
+        // ` op ` at the space `i`; a match's own characters are not
+        // looked at again.
+        let sep_len = op.len() + 2;
         let mut parts = Vec::new();
-        let mut depth = 0usize;
-        let mut in_str = false;
         let mut start = 0;
-        let bytes = e.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let c = bytes[i];
-            match c {
-                b'"' => in_str = !in_str,
-                b'(' | b'[' | b'{' if !in_str => depth += 1,
-                b')' | b']' | b'}' if !in_str => depth = depth.saturating_sub(1),
-                b' ' if !in_str && depth == 0 && e[i..].starts_with(&sep) => {
-                    parts.push(e[start..i].to_string());
-                    i += sep.len();
-                    start = i;
-                    continue;
-                }
-                _ => {}
+        for &i in &spaces {
+            if i < start {
+                continue;
             }
-            i += 1;
+            let rest = &bytes[i + 1..];
+            if rest.starts_with(op.as_bytes()) && rest.get(op.len()) == Some(&b' ') {
+                parts.push(e[start..i].to_string());
+                start = i + sep_len;
+            }
         }
         if !parts.is_empty() {
             parts.push(e[start..].to_string());
@@ -426,6 +436,13 @@ pub(crate) fn assign(w: &mut RustWriter, lhs: &str, rhs: &str) {
 /// `lhs = name!(arg);` for a macro of one argument, placed by
 /// [`choose_rhs`].
 pub(crate) fn assign_macro(w: &mut RustWriter, lhs: &str, name: &str, arg: &str) {
+    // What `choose_rhs` keeps when the statement fits on its line (a
+    // single argument is not held to `fn_call_width`), written without
+    // building the candidates: most generated asserts are one line.
+    if w.indent() + lhs.len() + " = ".len() + name.len() + arg.len() + "();".len() <= MAX_WIDTH {
+        w.line_of(&[lhs, " = ", name, "(", arg, ");"]);
+        return;
+    }
     let args = [arg.to_string()];
     let lines = choose_rhs(w.indent(), &format!("{lhs} ="), |at, lead| {
         call(at, &format!("{lead}{name}"), &args, ";")

@@ -63,6 +63,18 @@ impl RustWriter {
         self.out.push('\n');
     }
 
+    /// One line of the concatenated `parts` at the current indentation,
+    /// without building it first.
+    pub(crate) fn line_of(&mut self, parts: &[&str]) {
+        for _ in 0..self.depth {
+            self.out.push_str(INDENT);
+        }
+        for p in parts {
+            self.out.push_str(p);
+        }
+        self.out.push('\n');
+    }
+
     /// Each line of `text` at the current indentation (relative
     /// indentation inside `text` is kept).
     pub(crate) fn lines(&mut self, text: &str) {

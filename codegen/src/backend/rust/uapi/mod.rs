@@ -80,21 +80,16 @@ impl Gen<'_> {
         if s.is_union {
             return true;
         }
-        self.model.targets.iter().all(|&t| {
-            let lookup = |id: &StructId| Some(self.model.struct_(id).layout(t));
-            let nested_ok = s.members.iter().all(|m| match m.kind.embedded_struct() {
-                Some(id) => self.padding_free(self.model.struct_(id)),
-                None => true,
-            });
-            let l = s.layout(t);
-            let covered: u32 = s
-                .members
-                .iter()
-                .filter_map(|m| crate::layout::member_layout(&m.kind, t, &lookup).ok())
-                .map(|ml| ml.size)
-                .sum();
-            nested_ok && covered == l.size
-        })
+        // Embedded structs once, not once per target: the check nests.
+        let nested_ok = s.members.iter().all(|m| match m.kind.embedded_struct() {
+            Some(id) => self.padding_free(self.model.struct_(id)),
+            None => true,
+        });
+        nested_ok
+            && self.model.targets.iter().all(|&t| {
+                let l = s.layout(t);
+                l.members.iter().map(|m| m.size).sum::<u32>() == l.size
+            })
     }
 
     fn member_doc(&self, s: &Struct, mem: &Member) -> String {
