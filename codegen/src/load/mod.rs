@@ -3,6 +3,7 @@
 //! [`Provider`] (the file system, a git revision or memory), the one
 //! place the front end reads anything.
 
+pub mod fast_yaml;
 mod parse;
 mod provider;
 pub mod yaml;

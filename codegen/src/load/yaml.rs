@@ -1,6 +1,8 @@
 //! A serde `Deserializer` driven by saphyr-parser's event stream: the
 //! YAML grammar is saphyr-parser's (a well-kept crate), only the serde
-//! glue is ours.
+//! glue is ours. The subset of YAML specs are written in is scanned by
+//! [`super::fast_yaml`], which gives saphyr-parser's events faster and
+//! hands everything else to saphyr-parser.
 //!
 //! Hand-written because serde-saphyr, the YAML front end before it, cost
 //! about three times the bare event stream on a large spec (50 ms against
@@ -196,9 +198,25 @@ struct Replay<'de> {
     at: (u32, u32),
 }
 
+/// Where events come from: the spec subset's own scanner, or
+/// saphyr-parser for everything else (see [`super::fast_yaml`]).
+enum Events<'de> {
+    Fast(std::vec::IntoIter<(Event<'de>, Span)>),
+    Saphyr(Box<Parser<'de, StrInput<'de>>>),
+}
+
+impl<'de> Events<'de> {
+    fn next(&mut self) -> Option<Result<(Event<'de>, Span), ScanError>> {
+        match self {
+            Events::Fast(events) => events.next().map(Ok),
+            Events::Saphyr(parser) => parser.next(),
+        }
+    }
+}
+
 /// The event stream with one event of lookahead, aliases expanded.
 pub struct Deserializer<'de> {
-    parser: Parser<'de, StrInput<'de>>,
+    parser: Events<'de>,
     text: &'de str,
     ascii: bool,
     /// A character index and its byte offset in `text`.
@@ -218,7 +236,10 @@ pub struct Deserializer<'de> {
 impl<'de> Deserializer<'de> {
     pub fn new(text: &'de str) -> Self {
         Deserializer {
-            parser: Parser::new_from_str(text),
+            parser: match super::fast_yaml::events(text) {
+                Some(events) => Events::Fast(events.into_iter()),
+                None => Events::Saphyr(Box::new(Parser::new_from_str(text))),
+            },
             text,
             ascii: text.is_ascii(),
             cursor: (0, 0),

@@ -1,0 +1,922 @@
+//! A scanner for the YAML specs are written in: block mappings and
+//! sequences, flow collections, plain, quoted and block scalars, comments.
+//! It gives the events saphyr-parser gives for the same text, each at the
+//! position saphyr-parser gives it; text outside what it knows (anchors,
+//! tags, multi-line quoted scalars, tabs, non-ASCII text, directives, ...)
+//! and every malformed text make it return `None`, and the deserializer
+//! takes saphyr-parser's events instead, so errors and rare constructs are
+//! saphyr-parser's.
+//!
+//! Hand-written because the YAML front end was on the critical path of
+//! generation: saphyr-parser's scanner reads a character at a time through
+//! a lookahead buffer (about 45 MB/s here), and the specs need a small part
+//! of YAML. [`agrees_with_saphyr`] holds it to saphyr-parser: the tests run
+//! it on every YAML file of the repository and the `spec_bytes` fuzz
+//! target on every input.
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
+use std::borrow::Cow;
+
+/// Outside the subset, or malformed: saphyr-parser decides.
+struct Bail;
+
+type R<T> = Result<T, Bail>;
+
+/// The events of `text` with their spans (start positions as
+/// saphyr-parser's; ends equal to starts, as nothing reads them), or
+/// `None` when saphyr-parser must read it.
+pub fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
+    // ASCII, printable, lines ending in `\n` alone.
+    if text
+        .bytes()
+        .any(|c| !(c == b'\n' || (b' '..=b'~').contains(&c)))
+    {
+        return None;
+    }
+    let mut s = Scanner {
+        text,
+        b: text.as_bytes(),
+        pos: 0,
+        line: 1,
+        line_start: 0,
+        out: Vec::with_capacity(text.len() / 8),
+    };
+    s.document().ok()?;
+    Some(s.out)
+}
+
+/// Where [`events`] gave up on `text`: its line and column (tests).
+#[cfg(test)]
+fn gave_up_at(text: &str) -> Option<(usize, usize)> {
+    let mut s = Scanner {
+        text,
+        b: text.as_bytes(),
+        pos: 0,
+        line: 1,
+        line_start: 0,
+        out: Vec::new(),
+    };
+    s.document().err().map(|_| (s.line, s.col()))
+}
+
+/// Whether [`events`] and saphyr-parser agree on `text`: `Ok(true)` when
+/// the fast path took the text and gave saphyr-parser's events at
+/// saphyr-parser's positions, `Ok(false)` when it left the text to
+/// saphyr-parser, `Err` naming the first difference otherwise.
+pub fn agrees_with_saphyr(text: &str) -> Result<bool, String> {
+    let Some(fast) = events(text) else {
+        return Ok(false);
+    };
+    let mut parser = Parser::new_from_str(text);
+    for (i, (event, span)) in fast.iter().enumerate() {
+        let theirs = match parser.next() {
+            Some(Ok(e)) => e,
+            Some(Err(e)) => return Err(format!("event {i}: saphyr-parser refuses: {e}")),
+            None => return Err(format!("event {i}: saphyr-parser has no more events")),
+        };
+        let at = |m: &Marker| (m.index(), m.line(), m.col());
+        if theirs.0 != *event || at(&theirs.1.start) != at(&span.start) {
+            return Err(format!(
+                "event {i}: {event:?} at {:?}, saphyr-parser: {:?} at {:?}",
+                at(&span.start),
+                theirs.0,
+                at(&theirs.1.start)
+            ));
+        }
+    }
+    match parser.next() {
+        None => Ok(true),
+        Some(e) => Err(format!("saphyr-parser has more: {e:?}")),
+    }
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    /// 1-based line of `pos`.
+    line: usize,
+    /// Byte offset where that line starts.
+    line_start: usize,
+    out: Vec<(Event<'a>, Span)>,
+}
+
+/// A character that ends a plain scalar in a flow collection, or starts
+/// a construct no plain scalar may start with.
+fn flow_indicator(c: u8) -> bool {
+    matches!(c, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn at(&self, i: usize) -> Option<u8> {
+        self.b.get(i).copied()
+    }
+
+    fn col(&self) -> usize {
+        self.pos - self.line_start
+    }
+
+    fn marker(&self) -> Marker {
+        Marker::new(self.pos, self.line, self.col())
+    }
+
+    /// The position of what comes next, the end of the text at the start
+    /// of the line after it (where saphyr-parser puts it, newline or not).
+    fn next_marker(&self) -> Marker {
+        if self.peek().is_none() {
+            self.end_marker()
+        } else {
+            self.marker()
+        }
+    }
+
+    fn end_marker(&self) -> Marker {
+        if self.col() == 0 {
+            self.marker()
+        } else {
+            Marker::new(self.pos, self.line + 1, 0)
+        }
+    }
+
+    fn emit(&mut self, event: Event<'a>, at: Marker) {
+        self.out.push((event, Span::new(at, at)));
+    }
+
+    fn newline(&mut self) {
+        self.pos += 1;
+        self.line += 1;
+        self.line_start = self.pos;
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.pos += 1;
+        }
+    }
+
+    /// Skips spaces, comments, line breaks and blank lines: to the next
+    /// content or the end.
+    fn skip_blank(&mut self) {
+        loop {
+            match self.peek() {
+                Some(b' ') => self.pos += 1,
+                Some(b'\n') => self.newline(),
+                Some(b'#') if self.preceded_by_space() => self.skip_to_eol(),
+                _ => return,
+            }
+        }
+    }
+
+    fn preceded_by_space(&self) -> bool {
+        self.pos == 0 || matches!(self.b[self.pos - 1], b' ' | b'\n')
+    }
+
+    fn skip_to_eol(&mut self) {
+        while let Some(c) = self.peek() {
+            if c == b'\n' {
+                return;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// After a node on its line: nothing but spaces and a comment may
+    /// follow.
+    fn end_of_line(&mut self) -> R<()> {
+        self.skip_spaces();
+        match self.peek() {
+            None | Some(b'\n') => Ok(()),
+            Some(b'#') if self.preceded_by_space() => {
+                self.skip_to_eol();
+                Ok(())
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    fn document(&mut self) -> R<()> {
+        self.emit(Event::StreamStart, Marker::new(0, 1, 0));
+        self.skip_blank();
+        if self.peek().is_none() || self.col() != 0 {
+            return Err(Bail);
+        }
+        let start = self.marker();
+        let explicit = self.rest().starts_with(b"---");
+        if explicit {
+            if !matches!(self.at(self.pos + 3), None | Some(b'\n')) {
+                return Err(Bail);
+            }
+            self.pos += 3;
+            self.skip_blank();
+            if self.peek().is_none() || self.col() != 0 {
+                return Err(Bail);
+            }
+        }
+        self.emit(Event::DocumentStart(explicit), start);
+        if !self.mapping_key_ahead()? {
+            return Err(Bail);
+        }
+        self.block_mapping(0)?;
+        if self.peek().is_some() {
+            return Err(Bail);
+        }
+        let end = self.end_marker();
+        self.emit(Event::DocumentEnd, end);
+        self.emit(Event::StreamEnd, end);
+        Ok(())
+    }
+
+    fn rest(&self) -> &'a [u8] {
+        &self.b[self.pos..]
+    }
+
+    /// Whether the line from here holds `key:` (a plain or quoted key
+    /// followed by a colon and a space or the end of the line).
+    fn mapping_key_ahead(&self) -> R<bool> {
+        let line = self.rest();
+        let line = &line[..line.iter().position(|&c| c == b'\n').unwrap_or(line.len())];
+        let mut i = match line.first() {
+            None | Some(b'{' | b'[') => return Ok(false),
+            Some(b'\'') | Some(b'"') => {
+                let q = line[0];
+                let close = line[1..].iter().position(|&c| c == q).ok_or(Bail)?;
+                1 + close + 1
+            }
+            _ => 0,
+        };
+        while i < line.len() {
+            match line[i] {
+                b':' if matches!(line.get(i + 1), None | Some(b' ')) => return Ok(true),
+                b'#' if i > 0 && line[i - 1] == b' ' => return Ok(false),
+                _ => {}
+            }
+            i += 1;
+        }
+        Ok(false)
+    }
+
+    /// A block mapping whose keys start at column `indent`, at its first
+    /// key; returns at the first content of a lower column or the end.
+    fn block_mapping(&mut self, indent: usize) -> R<()> {
+        let start = self.marker();
+        self.emit(Event::MappingStart(0, None), start);
+        loop {
+            self.key()?;
+            self.mapping_value(indent)?;
+            self.skip_blank();
+            if self.peek().is_none() || self.col() < indent {
+                let end = self.next_marker();
+                self.emit(Event::MappingEnd, end);
+                return Ok(());
+            }
+            if self.col() > indent || !self.mapping_key_ahead()? {
+                return Err(Bail);
+            }
+        }
+    }
+
+    /// A key and its colon.
+    fn key(&mut self) -> R<()> {
+        let at = self.marker();
+        let (value, style) = match self.peek() {
+            Some(b'\'') => (self.single_quoted()?, ScalarStyle::SingleQuoted),
+            Some(b'"') => (self.double_quoted()?, ScalarStyle::DoubleQuoted),
+            Some(c) if self.plain_start(c, false) => {
+                let start = self.pos;
+                while let Some(c) = self.peek() {
+                    if c == b'\n'
+                        || (c == b':' && matches!(self.at(self.pos + 1), None | Some(b' ' | b'\n')))
+                        || (c == b' ' && self.at(self.pos + 1) == Some(b'#'))
+                    {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                let key = self.text[start..self.pos].trim_end_matches(' ');
+                (Cow::Borrowed(key), ScalarStyle::Plain)
+            }
+            _ => return Err(Bail),
+        };
+        self.skip_spaces();
+        if self.peek() != Some(b':') {
+            return Err(Bail);
+        }
+        self.emit(Event::Scalar(value, style, 0, None), at);
+        Ok(())
+    }
+
+    /// At a mapping's colon: the value, on this line or below.
+    fn mapping_value(&mut self, indent: usize) -> R<()> {
+        let colon = self.marker();
+        self.pos += 1;
+        self.skip_spaces();
+        match self.peek() {
+            None | Some(b'\n') | Some(b'#') => {
+                self.skip_blank();
+                let col = self.col();
+                if self.peek().is_none() || col < indent || (col == indent && !self.dash_ahead()) {
+                    self.emit(
+                        Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
+                        colon,
+                    );
+                    return Ok(());
+                }
+                if col == indent {
+                    return self.block_sequence(indent, true);
+                }
+                self.block_node(indent)
+            }
+            Some(_) => self.inline_node(indent),
+        }
+    }
+
+    fn dash_ahead(&self) -> bool {
+        self.peek() == Some(b'-') && matches!(self.at(self.pos + 1), None | Some(b' ' | b'\n'))
+    }
+
+    /// A node that starts a line of its own, more indented than its
+    /// parent's `indent`.
+    fn block_node(&mut self, indent: usize) -> R<()> {
+        let col = self.col();
+        if self.dash_ahead() {
+            return self.block_sequence(col, false);
+        }
+        if self.mapping_key_ahead()? {
+            return self.block_mapping(col);
+        }
+        self.inline_node(indent)
+    }
+
+    /// A node that starts after a key's colon or a dash on the same line
+    /// (or a scalar on a line of its own); `indent` is the parent's.
+    fn inline_node(&mut self, indent: usize) -> R<()> {
+        match self.peek() {
+            Some(b'{') | Some(b'[') => {
+                self.flow_node(indent)?;
+                self.end_of_line()
+            }
+            Some(b'\'') => {
+                let at = self.marker();
+                let v = self.single_quoted()?;
+                self.emit(Event::Scalar(v, ScalarStyle::SingleQuoted, 0, None), at);
+                self.end_of_line()
+            }
+            Some(b'"') => {
+                let at = self.marker();
+                let v = self.double_quoted()?;
+                self.emit(Event::Scalar(v, ScalarStyle::DoubleQuoted, 0, None), at);
+                self.end_of_line()
+            }
+            Some(b'|') | Some(b'>') => self.block_scalar(indent),
+            Some(c) if self.plain_start(c, false) => self.block_plain(indent),
+            _ => Err(Bail),
+        }
+    }
+
+    /// Whether a plain scalar may start with `c` here.
+    fn plain_start(&self, c: u8, flow: bool) -> bool {
+        match c {
+            b'-' | b'?' | b':' => {
+                let next = self.at(self.pos + 1);
+                let ends = matches!(next, None | Some(b' ' | b'\n'))
+                    || (flow && next.is_some_and(flow_indicator));
+                !ends
+            }
+            b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b' '
+            | b'\n' => false,
+            c => !flow_indicator(c),
+        }
+    }
+
+    /// A plain scalar in block context, maybe over several lines, each
+    /// more indented than `indent`.
+    fn block_plain(&mut self, indent: usize) -> R<()> {
+        let at = self.marker();
+        let first = self.plain_line()?;
+        let mut value: Cow<'a, str> = Cow::Borrowed(first);
+        // Continuation lines: blank lines fold to line breaks, a single
+        // break to a space.
+        loop {
+            // A comment (or the end) ends the scalar.
+            if self.peek() != Some(b'\n') {
+                break;
+            }
+            let save = (self.pos, self.line, self.line_start);
+            let mut breaks = 0;
+            while self.peek() == Some(b'\n') {
+                self.newline();
+                self.skip_spaces();
+                breaks += 1;
+            }
+            let more = self.peek().is_some()
+                && self.col() > indent
+                && self.plain_start(self.b[self.pos], false)
+                && !matches!(self.b[self.pos], b'-' | b'?' | b':')
+                && !(self.col() == 0 && self.rest().starts_with(b"..."));
+            if !more {
+                (self.pos, self.line, self.line_start) = save;
+                break;
+            }
+            let next = self.plain_line()?;
+            let v = value.to_mut();
+            if breaks == 1 {
+                v.push(' ');
+            } else {
+                for _ in 1..breaks {
+                    v.push('\n');
+                }
+            }
+            v.push_str(next);
+        }
+        self.emit(Event::Scalar(value, ScalarStyle::Plain, 0, None), at);
+        self.end_of_line()
+    }
+
+    /// One line of a block plain scalar, its trailing spaces dropped; the
+    /// scanner stays at the line's end or at a comment (which ends the
+    /// scalar).
+    fn plain_line(&mut self) -> R<&'a str> {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            match c {
+                b'\n' => break,
+                b':' if matches!(self.at(self.pos + 1), None | Some(b' ' | b'\n')) => {
+                    return Err(Bail);
+                }
+                b'#' if self.b[self.pos - 1] == b' ' => break,
+                _ => self.pos += 1,
+            }
+        }
+        Ok(self.text[start..self.pos].trim_end_matches(' '))
+    }
+
+    /// `'...'` on one line, `''` standing for a quote.
+    fn single_quoted(&mut self) -> R<Cow<'a, str>> {
+        self.pos += 1;
+        let start = self.pos;
+        let mut owned: Option<String> = None;
+        loop {
+            match self.peek() {
+                None | Some(b'\n') => return Err(Bail),
+                Some(b'\'') if self.at(self.pos + 1) == Some(b'\'') => {
+                    let s = owned.get_or_insert_with(String::new);
+                    s.push('\'');
+                    self.pos += 2;
+                }
+                Some(b'\'') => {
+                    let raw = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Ok(match owned {
+                        None => Cow::Borrowed(raw),
+                        Some(_) => Cow::Owned(raw.replace("''", "'")),
+                    });
+                }
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    /// `"..."` on one line with the common escapes.
+    fn double_quoted(&mut self) -> R<Cow<'a, str>> {
+        self.pos += 1;
+        let start = self.pos;
+        let mut owned: Option<String> = None;
+        loop {
+            match self.peek() {
+                None | Some(b'\n') => return Err(Bail),
+                Some(b'"') => {
+                    let value = match owned {
+                        None => Cow::Borrowed(&self.text[start..self.pos]),
+                        Some(s) => Cow::Owned(s),
+                    };
+                    self.pos += 1;
+                    return Ok(value);
+                }
+                Some(b'\\') => {
+                    let c = match self.at(self.pos + 1) {
+                        Some(b'\\') => '\\',
+                        Some(b'"') => '"',
+                        Some(b'n') => '\n',
+                        Some(b't') => '\t',
+                        Some(b'0') => '\0',
+                        Some(b'/') => '/',
+                        _ => return Err(Bail),
+                    };
+                    let s = owned.get_or_insert_with(|| self.text[start..self.pos].to_string());
+                    s.push(c);
+                    self.pos += 2;
+                }
+                Some(c) => {
+                    if let Some(s) = owned.as_mut() {
+                        s.push(char::from(c));
+                    }
+                    self.pos += 1;
+                }
+            }
+        }
+    }
+
+    /// `|` or `>` with an optional `-` (strip) and its lines, more
+    /// indented than `indent`; the scalar is placed at its first line's
+    /// text, as saphyr-parser places it.
+    fn block_scalar(&mut self, indent: usize) -> R<()> {
+        let folded = self.peek() == Some(b'>');
+        self.pos += 1;
+        let strip = match self.peek() {
+            Some(b'-') => {
+                self.pos += 1;
+                true
+            }
+            Some(b' ' | b'\n' | b'#') | None => false,
+            _ => return Err(Bail),
+        };
+        self.end_of_line()?;
+        if self.peek() != Some(b'\n') {
+            return Err(Bail);
+        }
+        self.newline();
+        self.skip_spaces();
+        let block = self.col();
+        if block <= indent || matches!(self.peek(), None | Some(b'\n')) {
+            return Err(Bail);
+        }
+        let at = self.marker();
+        let mut value = String::new();
+        // Line breaks seen since the last text line.
+        let mut breaks = 0usize;
+        loop {
+            let start = self.pos;
+            self.skip_to_eol();
+            let text = &self.text[start..self.pos];
+            if folded && text.starts_with(' ') {
+                return Err(Bail);
+            }
+            if !value.is_empty() {
+                if folded && breaks == 1 {
+                    value.push(' ');
+                } else if folded {
+                    for _ in 1..breaks {
+                        value.push('\n');
+                    }
+                } else {
+                    for _ in 0..breaks {
+                        value.push('\n');
+                    }
+                }
+            }
+            value.push_str(text);
+            breaks = 0;
+            // The next text line at this block's indentation, or the end.
+            let save = (self.pos, self.line, self.line_start);
+            while self.peek() == Some(b'\n') {
+                self.newline();
+                breaks += 1;
+                let line_start = self.pos;
+                self.skip_spaces();
+                if self.peek() == Some(b'\n') && self.pos != line_start {
+                    // A blank line holding spaces: saphyr-parser decides.
+                    return Err(Bail);
+                }
+            }
+            if self.peek().is_none() || self.col() < block {
+                if self.peek().is_some() && self.col() > indent && self.b[self.pos] != b'#' {
+                    return Err(Bail);
+                }
+                // Back to the end of the last text line: the node after
+                // the scalar is found from there.
+                (self.pos, self.line, self.line_start) = save;
+                if !strip {
+                    value.push('\n');
+                }
+                break;
+            }
+            if self.col() > block {
+                // A literal keeps a more indented line's extra spaces; a
+                // folded one would not fold it (saphyr-parser decides).
+                if folded {
+                    return Err(Bail);
+                }
+                self.pos = self.line_start + block;
+            }
+        }
+        self.emit(
+            Event::Scalar(
+                Cow::Owned(value),
+                if folded {
+                    ScalarStyle::Folded
+                } else {
+                    ScalarStyle::Literal
+                },
+                0,
+                None,
+            ),
+            at,
+        );
+        Ok(())
+    }
+
+    /// A block sequence whose dashes are at column `indent`; an
+    /// `indentless` one (the value of a key at the key's column) is placed
+    /// at its first entry's text, as saphyr-parser places it.
+    fn block_sequence(&mut self, indent: usize, indentless: bool) -> R<()> {
+        let start = if indentless {
+            let mut m = self.marker();
+            let mut i = self.pos + 1;
+            while self.at(i) == Some(b' ') {
+                i += 1;
+            }
+            if matches!(self.at(i), None | Some(b'\n' | b'#')) {
+                return Err(Bail);
+            }
+            m = Marker::new(i, m.line(), m.col() + (i - self.pos));
+            m
+        } else {
+            self.marker()
+        };
+        self.emit(Event::SequenceStart(0, None), start);
+        loop {
+            // At a dash.
+            self.pos += 1;
+            self.skip_spaces();
+            match self.peek() {
+                None | Some(b'\n') | Some(b'#') => {
+                    self.skip_blank();
+                    if self.peek().is_none() || self.col() <= indent {
+                        return Err(Bail);
+                    }
+                    self.block_node(indent)?;
+                }
+                Some(_) if self.dash_ahead() => return Err(Bail),
+                Some(_) => {
+                    let col = self.col();
+                    if self.mapping_key_ahead()? {
+                        self.block_mapping(col)?;
+                    } else {
+                        self.inline_node(indent)?;
+                    }
+                }
+            }
+            self.skip_blank();
+            if self.peek().is_none() || self.col() < indent || (indentless && !self.dash_ahead()) {
+                if self.peek().is_some() && self.col() == indent && !indentless {
+                    return Err(Bail);
+                }
+                let end = self.next_marker();
+                self.emit(Event::SequenceEnd, end);
+                return Ok(());
+            }
+            if self.col() > indent || !self.dash_ahead() {
+                return Err(Bail);
+            }
+        }
+    }
+
+    /// `{...}` or `[...]`, maybe over several lines (each more indented
+    /// than `indent`).
+    fn flow_node(&mut self, indent: usize) -> R<()> {
+        let map = self.peek() == Some(b'{');
+        let open = self.marker();
+        self.emit(
+            if map {
+                Event::MappingStart(0, None)
+            } else {
+                Event::SequenceStart(0, None)
+            },
+            open,
+        );
+        self.pos += 1;
+        let close = if map { b'}' } else { b']' };
+        let mut first = true;
+        loop {
+            self.flow_blank(indent)?;
+            if self.peek() == Some(close) && first {
+                break;
+            }
+            first = false;
+            self.flow_item(indent)?;
+            if map {
+                self.flow_blank(indent)?;
+                if self.peek() != Some(b':') {
+                    return Err(Bail);
+                }
+                self.pos += 1;
+                if !matches!(self.peek(), Some(b' ' | b'\n')) {
+                    return Err(Bail);
+                }
+                self.flow_blank(indent)?;
+                if matches!(self.peek(), Some(b',' | b'}')) {
+                    return Err(Bail);
+                }
+                self.flow_item(indent)?;
+            }
+            self.flow_blank(indent)?;
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.flow_blank(indent)?;
+                    if self.peek() == Some(close) {
+                        return Err(Bail);
+                    }
+                }
+                Some(c) if c == close => break,
+                _ => return Err(Bail),
+            }
+        }
+        let at = self.marker();
+        self.emit(
+            if map {
+                Event::MappingEnd
+            } else {
+                Event::SequenceEnd
+            },
+            at,
+        );
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Blanks inside a flow collection; a line must go on further in than
+    /// `indent`.
+    fn flow_blank(&mut self, indent: usize) -> R<()> {
+        let line = self.line;
+        self.skip_blank();
+        if self.line != line && (self.peek().is_none() || self.col() <= indent) {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// One scalar or collection inside a flow collection.
+    fn flow_item(&mut self, indent: usize) -> R<()> {
+        match self.peek() {
+            Some(b'{') | Some(b'[') => self.flow_node(indent),
+            Some(b'\'') => {
+                let at = self.marker();
+                let v = self.single_quoted()?;
+                self.emit(Event::Scalar(v, ScalarStyle::SingleQuoted, 0, None), at);
+                Ok(())
+            }
+            Some(b'"') => {
+                let at = self.marker();
+                let v = self.double_quoted()?;
+                self.emit(Event::Scalar(v, ScalarStyle::DoubleQuoted, 0, None), at);
+                Ok(())
+            }
+            Some(c) if self.plain_start(c, true) => {
+                let at = self.marker();
+                let start = self.pos;
+                while let Some(c) = self.peek() {
+                    let ends = match c {
+                        b'\n' => true,
+                        b':' => {
+                            matches!(self.at(self.pos + 1), None | Some(b' ' | b'\n'))
+                                || self.at(self.pos + 1).is_some_and(flow_indicator)
+                        }
+                        b'#' => self.b[self.pos - 1] == b' ',
+                        c => flow_indicator(c),
+                    };
+                    if ends {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                let v = self.text[start..self.pos].trim_end_matches(' ');
+                if self.peek() == Some(b'\n') || v.is_empty() {
+                    // A plain scalar going on to the next line.
+                    return Err(Bail);
+                }
+                self.emit(
+                    Event::Scalar(Cow::Borrowed(v), ScalarStyle::Plain, 0, None),
+                    at,
+                );
+                Ok(())
+            }
+            _ => Err(Bail),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agrees(text: &str) -> bool {
+        match agrees_with_saphyr(text) {
+            Ok(taken) => taken,
+            Err(e) => panic!("{e}\n---\n{text}"),
+        }
+    }
+
+    #[test]
+    fn the_subset_is_saphyr_parser_s() {
+        for text in [
+            "a: 1\n",
+            "a: 1",
+            "# c\nname: x\ndoc: Some words\nempty:\nnext: y\n",
+            "m:\n  k: v\n  n: { a: 1, b: [x, 'y', \"z\"] }\nl:\n- a\n- b\nz: 2\n",
+            "s:\n  - { a: 1 }\n  - a: 1\n    b: 2\n  -\n    c: 3\nt: x\n",
+            "d: >\n  one\n  two\n\n  three\ne: |-\n  a\n    b\n\n  c\nf: x\n",
+            "p: plain text\n  that goes on\n\n  and on\nq: 'it''s'\n",
+            "k: \"a\\\"b\\n\"\nu: http://x.y/z\nw: a:b\n",
+            "x: [a, b,\n  c]\ny: {\n  a: 1 }\n",
+            "# SPDX\n---\nname: x\n",
+            "a: 1 # comment\n# end\n",
+            "a:\n  b:\n    c: d\n  e: f\ng: h\n\n\n",
+        ] {
+            assert!(agrees(text), "not taken:\n{text}");
+        }
+    }
+
+    #[test]
+    fn what_it_does_not_know_goes_to_saphyr_parser() {
+        for text in [
+            "",
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "--- !x\na: 1\n",
+            "a:\t1\n",
+            "a: \"multi\n  line\"\n",
+            "a: 1\n  b: 2\n",
+            "a: b: c\n",
+            "- a\n- b\n",
+            "a: caf\u{e9}\n",
+            "a: [b: c]\n",
+            "a: {b}\n",
+            "a: [1,]\n",
+            "a: |2\n   x\n",
+            "? a\n: b\n",
+        ] {
+            assert!(!agrees(text), "taken:\n{text}");
+        }
+    }
+
+    #[test]
+    fn every_yaml_file_of_the_repository_agrees() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        collect(&root, &mut files);
+        assert!(files.len() > 100, "{}", files.len());
+        let mut taken = 0;
+        for f in &files {
+            let Ok(text) = std::fs::read_to_string(f) else {
+                continue;
+            };
+            match agrees_with_saphyr(&text) {
+                Ok(false) if std::env::var_os("FAST_YAML_WHY").is_some() => {
+                    eprintln!("{}: {:?}", f.display(), gave_up_at(&text));
+                }
+                Ok(t) => taken += usize::from(t),
+                Err(e) => panic!("{}: {e}", f.display()),
+            }
+        }
+        // The fast path must be the common path, not a curiosity.
+        assert!(taken * 2 > files.len(), "{taken} of {} taken", files.len());
+    }
+
+    /// The spec fuzz targets' corpora: thousands of near-specs, broken in
+    /// every way the fuzzer found; wherever the fast path takes one, it
+    /// must give saphyr-parser's events.
+    #[test]
+    fn every_spec_fuzz_input_agrees() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+        let mut seen = 0;
+        let mut taken = 0;
+        for target in ["spec_bytes", "spec_mutate"] {
+            let Ok(entries) = std::fs::read_dir(root.join(target)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let Ok(text) = std::fs::read_to_string(e.path()) else {
+                    continue;
+                };
+                seen += 1;
+                match agrees_with_saphyr(&text) {
+                    Ok(t) => taken += usize::from(t),
+                    Err(err) => panic!("{}: {err}", e.path().display()),
+                }
+            }
+        }
+        assert!(seen > 1000 && taken > 100, "{taken} of {seen} taken");
+    }
+
+    fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = e.file_name();
+            if p.is_dir() {
+                if name != "target" && name != ".git" {
+                    collect(&p, out);
+                }
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                out.push(p);
+            }
+        }
+    }
+}
