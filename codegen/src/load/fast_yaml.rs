@@ -124,13 +124,15 @@ impl<'a> Scanner<'a> {
         Marker::new(self.pos, self.line, self.col())
     }
 
-    /// The position of what comes next, the end of the text at the start
-    /// of the line after it (where saphyr-parser puts it, newline or not).
-    fn next_marker(&self) -> Marker {
-        if self.peek().is_none() {
-            self.end_marker()
-        } else {
+    /// Where a collection whose entries start at column `indent` ends:
+    /// at what comes next; at the end of the text, where saphyr-parser
+    /// closes it: before the end's forced line break when the collection
+    /// is indented past the last line's column, else after it.
+    fn next_marker(&self, indent: usize) -> Marker {
+        if self.peek().is_some() || indent > self.col() {
             self.marker()
+        } else {
+            self.end_marker()
         }
     }
 
@@ -269,7 +271,7 @@ impl<'a> Scanner<'a> {
             self.mapping_value(indent)?;
             self.skip_blank();
             if self.peek().is_none() || self.col() < indent {
-                let end = self.next_marker();
+                let end = self.next_marker(indent);
                 self.emit(Event::MappingEnd, end);
                 return Ok(());
             }
@@ -665,7 +667,7 @@ impl<'a> Scanner<'a> {
                 if self.peek().is_some() && self.col() == indent && !indentless {
                     return Err(Bail);
                 }
-                let end = self.next_marker();
+                let end = self.next_marker(indent);
                 self.emit(Event::SequenceEnd, end);
                 return Ok(());
             }
@@ -826,6 +828,10 @@ mod tests {
             "# SPDX\n---\nname: x\n",
             "a: 1 # comment\n# end\n",
             "a:\n  b:\n    c: d\n  e: f\ng: h\n\n\n",
+            "a:\n  b: 1\n ",
+            "a:\n  b:\n  - x\n ",
+            "a:\n  b:\n    - x\n  ",
+            "a:\n  - b: 1\n   ",
         ] {
             assert!(agrees(text), "not taken:\n{text}");
         }
