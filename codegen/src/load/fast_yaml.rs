@@ -33,6 +33,9 @@ pub fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
     {
         return None;
     }
+    if !one_document(text) {
+        return None;
+    }
     let mut s = Scanner {
         text,
         b: text.as_bytes(),
@@ -57,6 +60,30 @@ fn gave_up_at(text: &str) -> Option<(usize, usize)> {
         out: Vec::new(),
     };
     s.document().err().map(|_| (s.line, s.col()))
+}
+
+/// Whether the only document marker of `text` is a `---` before any
+/// content (document ends, further documents: saphyr-parser decides).
+fn one_document(text: &str) -> bool {
+    let mut content = false;
+    let mut start = false;
+    for line in text.split('\n') {
+        let marker =
+            |m: &str| line.starts_with(m) && matches!(line.as_bytes().get(3), None | Some(b' '));
+        if marker("...") {
+            return false;
+        }
+        if marker("---") {
+            if content || start {
+                return false;
+            }
+            start = true;
+            continue;
+        }
+        let t = line.trim_start_matches(' ');
+        content |= !t.is_empty() && !t.starts_with('#');
+    }
+    true
 }
 
 /// Whether [`events`] and saphyr-parser agree on `text`: `Ok(true)` when
@@ -579,7 +606,7 @@ impl<'a> Scanner<'a> {
                 breaks += 1;
                 let line_start = self.pos;
                 self.skip_spaces();
-                if self.peek() == Some(b'\n') && self.pos != line_start {
+                if matches!(self.peek(), None | Some(b'\n')) && self.pos != line_start {
                     // A blank line holding spaces: saphyr-parser decides.
                     return Err(Bail);
                 }
@@ -854,7 +881,11 @@ mod tests {
             "a: {b}\n",
             "a: [1,]\n",
             "a: |2\n   x\n",
+            "a: |\n  x\n   ",
+            "a: >-\n  x\n      ",
             "? a\n: b\n",
+            "a:\n...  b: 1\n",
+            "a: 1\n---\nb: 2\n",
         ] {
             assert!(!agrees(text), "taken:\n{text}");
         }
