@@ -581,7 +581,9 @@ impl<'a> Scanner<'a> {
             let start = self.pos;
             self.skip_to_eol();
             let text = &self.text[start..self.pos];
-            if folded && text.starts_with(' ') {
+            // Folding around spaces that open or end a line has rules of
+            // its own: saphyr-parser decides.
+            if folded && (text.starts_with(' ') || text.ends_with(' ')) {
                 return Err(Bail);
             }
             if !value.is_empty() {
