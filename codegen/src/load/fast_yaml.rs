@@ -36,14 +36,7 @@ pub fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
     if !one_document(text) {
         return None;
     }
-    let mut s = Scanner {
-        text,
-        b: text.as_bytes(),
-        pos: 0,
-        line: 1,
-        line_start: 0,
-        out: Vec::with_capacity(text.len() / 8),
-    };
+    let mut s = Scanner::new(text);
     s.document().ok()?;
     Some(s.out)
 }
@@ -51,14 +44,7 @@ pub fn events(text: &str) -> Option<Vec<(Event<'_>, Span)>> {
 /// Where [`events`] gave up on `text`: its line and column (tests).
 #[cfg(test)]
 fn gave_up_at(text: &str) -> Option<(usize, usize)> {
-    let mut s = Scanner {
-        text,
-        b: text.as_bytes(),
-        pos: 0,
-        line: 1,
-        line_start: 0,
-        out: Vec::new(),
-    };
+    let mut s = Scanner::new(text);
     s.document().err().map(|_| (s.line, s.col()))
 }
 
@@ -135,6 +121,18 @@ fn flow_indicator(c: u8) -> bool {
 }
 
 impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Self {
+        Scanner {
+            text,
+            b: text.as_bytes(),
+            pos: 0,
+            line: 1,
+            line_start: 0,
+            // About one event per eight bytes of a spec.
+            out: Vec::with_capacity(text.len() / 8),
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
@@ -388,16 +386,8 @@ impl<'a> Scanner<'a> {
                 self.flow_node(indent)?;
                 self.end_of_line()
             }
-            Some(b'\'') => {
-                let at = self.marker();
-                let v = self.single_quoted()?;
-                self.emit(Event::Scalar(v, ScalarStyle::SingleQuoted, 0, None), at);
-                self.end_of_line()
-            }
-            Some(b'"') => {
-                let at = self.marker();
-                let v = self.double_quoted()?;
-                self.emit(Event::Scalar(v, ScalarStyle::DoubleQuoted, 0, None), at);
+            Some(b'\'' | b'"') => {
+                self.quoted()?;
                 self.end_of_line()
             }
             Some(b'|') | Some(b'>') => self.block_scalar(indent),
@@ -483,25 +473,37 @@ impl<'a> Scanner<'a> {
         Ok(self.text[start..self.pos].trim_end_matches(' '))
     }
 
+    /// A single- or double-quoted scalar node.
+    fn quoted(&mut self) -> R<()> {
+        let at = self.marker();
+        let (value, style) = if self.peek() == Some(b'\'') {
+            (self.single_quoted()?, ScalarStyle::SingleQuoted)
+        } else {
+            (self.double_quoted()?, ScalarStyle::DoubleQuoted)
+        };
+        self.emit(Event::Scalar(value, style, 0, None), at);
+        Ok(())
+    }
+
     /// `'...'` on one line, `''` standing for a quote.
     fn single_quoted(&mut self) -> R<Cow<'a, str>> {
         self.pos += 1;
         let start = self.pos;
-        let mut owned: Option<String> = None;
+        let mut doubled = false;
         loop {
             match self.peek() {
                 None | Some(b'\n') => return Err(Bail),
                 Some(b'\'') if self.at(self.pos + 1) == Some(b'\'') => {
-                    let s = owned.get_or_insert_with(String::new);
-                    s.push('\'');
+                    doubled = true;
                     self.pos += 2;
                 }
                 Some(b'\'') => {
                     let raw = &self.text[start..self.pos];
                     self.pos += 1;
-                    return Ok(match owned {
-                        None => Cow::Borrowed(raw),
-                        Some(_) => Cow::Owned(raw.replace("''", "'")),
+                    return Ok(if doubled {
+                        Cow::Owned(raw.replace("''", "'"))
+                    } else {
+                        Cow::Borrowed(raw)
                     });
                 }
                 Some(_) => self.pos += 1,
@@ -785,18 +787,7 @@ impl<'a> Scanner<'a> {
     fn flow_item(&mut self, indent: usize) -> R<()> {
         match self.peek() {
             Some(b'{') | Some(b'[') => self.flow_node(indent),
-            Some(b'\'') => {
-                let at = self.marker();
-                let v = self.single_quoted()?;
-                self.emit(Event::Scalar(v, ScalarStyle::SingleQuoted, 0, None), at);
-                Ok(())
-            }
-            Some(b'"') => {
-                let at = self.marker();
-                let v = self.double_quoted()?;
-                self.emit(Event::Scalar(v, ScalarStyle::DoubleQuoted, 0, None), at);
-                Ok(())
-            }
+            Some(b'\'' | b'"') => self.quoted(),
             Some(c) if self.plain_start(c, true) => {
                 let at = self.marker();
                 let start = self.pos;
