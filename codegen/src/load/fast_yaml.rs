@@ -111,6 +111,10 @@ struct Scanner<'a> {
     line: usize,
     /// Byte offset where that line starts.
     line_start: usize,
+    /// Collections open around the scanner: past the deserializer's
+    /// bound, saphyr-parser's events carry the text to its error (and
+    /// this scanner, which recurses, stays off a deep stack).
+    depth: usize,
     out: Vec<(Event<'a>, Span)>,
 }
 
@@ -128,9 +132,19 @@ impl<'a> Scanner<'a> {
             pos: 0,
             line: 1,
             line_start: 0,
+            depth: 0,
             // About one event per eight bytes of a spec.
             out: Vec::with_capacity(text.len() / 8),
         }
+    }
+
+    /// One collection further in, within [`super::yaml::MAX_DEPTH`].
+    fn enter(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > super::yaml::MAX_DEPTH {
+            return Err(Bail);
+        }
+        Ok(())
     }
 
     fn peek(&self) -> Option<u8> {
@@ -289,6 +303,7 @@ impl<'a> Scanner<'a> {
     /// A block mapping whose keys start at column `indent`, at its first
     /// key; returns at the first content of a lower column or the end.
     fn block_mapping(&mut self, indent: usize) -> R<()> {
+        self.enter()?;
         let start = self.marker();
         self.emit(Event::MappingStart(0, None), start);
         loop {
@@ -298,6 +313,7 @@ impl<'a> Scanner<'a> {
             if self.peek().is_none() || self.col() < indent {
                 let end = self.next_marker(indent);
                 self.emit(Event::MappingEnd, end);
+                self.depth -= 1;
                 return Ok(());
             }
             if self.col() > indent || !self.mapping_key_ahead()? {
@@ -656,6 +672,7 @@ impl<'a> Scanner<'a> {
     /// `indentless` one (the value of a key at the key's column) is placed
     /// at its first entry's text, as saphyr-parser places it.
     fn block_sequence(&mut self, indent: usize, indentless: bool) -> R<()> {
+        self.enter()?;
         let start = if indentless {
             let mut m = self.marker();
             let mut i = self.pos + 1;
@@ -700,6 +717,7 @@ impl<'a> Scanner<'a> {
                 }
                 let end = self.next_marker(indent);
                 self.emit(Event::SequenceEnd, end);
+                self.depth -= 1;
                 return Ok(());
             }
             if self.col() > indent || !self.dash_ahead() {
@@ -711,6 +729,7 @@ impl<'a> Scanner<'a> {
     /// `{...}` or `[...]`, maybe over several lines (each more indented
     /// than `indent`).
     fn flow_node(&mut self, indent: usize) -> R<()> {
+        self.enter()?;
         let map = self.peek() == Some(b'{');
         let open = self.marker();
         self.emit(
@@ -769,6 +788,7 @@ impl<'a> Scanner<'a> {
             at,
         );
         self.pos += 1;
+        self.depth -= 1;
         Ok(())
     }
 
@@ -882,6 +902,24 @@ mod tests {
         ] {
             assert!(!agrees(text), "taken:\n{text}");
         }
+    }
+
+    #[test]
+    fn nesting_past_the_deserializer_s_bound_goes_to_saphyr_parser() {
+        let flow = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let block: String = (0..=super::super::yaml::MAX_DEPTH)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect::<String>()
+            + &" ".repeat(super::super::yaml::MAX_DEPTH + 1)
+            + "v: 1\n";
+        let within: String = (0..super::super::yaml::MAX_DEPTH - 1)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect::<String>()
+            + &" ".repeat(super::super::yaml::MAX_DEPTH - 1)
+            + "v: 1\n";
+        assert!(!agrees(&flow));
+        assert!(!agrees(&block));
+        assert!(agrees(&within));
     }
 
     #[test]
