@@ -258,9 +258,7 @@ impl<'a> Scanner<'a> {
             }
         }
         self.emit(Event::DocumentStart(explicit), start);
-        if !self.mapping_key_ahead()? {
-            return Err(Bail);
-        }
+        // The root is a mapping: `key` refuses anything else.
         self.block_mapping(0)?;
         if self.peek().is_some() {
             return Err(Bail);
@@ -316,7 +314,8 @@ impl<'a> Scanner<'a> {
                 self.depth -= 1;
                 return Ok(());
             }
-            if self.col() > indent || !self.mapping_key_ahead()? {
+            // `key` refuses a line that holds no key.
+            if self.col() > indent {
                 return Err(Bail);
             }
         }
