@@ -158,15 +158,15 @@ fn main() {
     let pairs: Vec<(PathBuf, PathBuf)> = old.into_iter().zip(new).collect();
     let options = SideOptions::default();
     let mut g = c.benchmark_group("headers/compat synthetic pair");
-    // As the CLI runs it: the two sides of a pair are read at once.
+    // As the CLI runs it: the two sides of a pair are read at once (the
+    // new side is read before joining the old side's thread; a tuple
+    // that joins first reads them one after the other).
     let routine = || {
         for (o, n) in &pairs {
             let (o, n) = std::thread::scope(|s| {
                 let o = s.spawn(|| compat::load_side_with(o.to_str().unwrap(), &options));
-                (
-                    o.join().unwrap(),
-                    compat::load_side_with(n.to_str().unwrap(), &options),
-                )
+                let n = compat::load_side_with(n.to_str().unwrap(), &options);
+                (o.join().unwrap(), n)
             });
             let (o, n) = (o.expect("old imports"), n.expect("new imports"));
             // r2 changes a few `_ALL` mask macros, which a header

@@ -147,13 +147,18 @@ impl Diagnostic {
     /// Renders the diagnostic the way compilers do: a header line, the
     /// source line with a caret under the column, and the hint.
     pub fn render(&self, source: Option<&str>) -> String {
+        self.render_line(
+            source.and_then(|s| s.lines().nth(self.pos.line.saturating_sub(1) as usize)),
+        )
+    }
+
+    /// [`Self::render`] given the text of the diagnostic's line.
+    pub fn render_line(&self, line: Option<&str>) -> String {
         let mut out = format!(
             "{}: {}[{}]: {}\n",
             self.pos, self.severity, self.rule.id, self.message
         );
-        if let Some(line) =
-            source.and_then(|s| s.lines().nth(self.pos.line.saturating_sub(1) as usize))
-        {
+        if let Some(line) = line {
             let gutter = self.pos.line.to_string();
             let pad = " ".repeat(gutter.len());
             let caret_at: String = line
@@ -169,6 +174,29 @@ impl Diagnostic {
             out.push_str(&format!("  = hint: {h}\n"));
         }
         out
+    }
+}
+
+/// Source texts split into lines once per file, for rendering many
+/// diagnostics: [`Diagnostic::render`] scans its text from the start for
+/// each one, which for thousands of findings in one large file (a
+/// generated header's layout checks) is quadratic.
+#[derive(Debug, Default)]
+pub struct SourceLines<'a> {
+    files: std::collections::HashMap<Arc<str>, Vec<&'a str>>,
+}
+
+impl<'a> SourceLines<'a> {
+    /// `d` rendered with its line of `source`, the text of its file.
+    pub fn render(&mut self, d: &Diagnostic, source: Option<&'a str>) -> String {
+        let line = source.and_then(|s| {
+            let lines = self
+                .files
+                .entry(d.pos.file.clone())
+                .or_insert_with(|| s.lines().collect());
+            lines.get(d.pos.line.saturating_sub(1) as usize).copied()
+        });
+        d.render_line(line)
     }
 }
 
@@ -208,5 +236,25 @@ impl Diagnostics {
             .sort_by(|a, b| (&a.pos, a.rule.id, &a.message).cmp(&(&b.pos, b.rule.id, &b.message)));
         self.items.dedup();
         self.items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines found once per file render exactly as `render` finds them,
+    /// in any order, past the end and with no source.
+    #[test]
+    fn source_lines_render_as_render_does() {
+        let text = "first\n\tsecond line\nthird\n";
+        let file: Arc<str> = Arc::from("f.yaml");
+        let mut lines = SourceLines::default();
+        for (line, col) in [(2, 3), (1, 1), (3, 2), (9, 1), (2, 1)] {
+            let d =
+                Diagnostic::new(&crate::rules::IO, Pos::new(&file, line, col), "m").with_hint("h");
+            assert_eq!(lines.render(&d, Some(text)), d.render(Some(text)));
+            assert_eq!(lines.render(&d, None), d.render(None));
+        }
     }
 }

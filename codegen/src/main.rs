@@ -762,12 +762,16 @@ fn import(header: &Path, include: &[PathBuf], out: &Path) -> anyhow::Result<u8> 
     // The header's lines show under each finding, as a spec's do under
     // its diagnostics.
     let source = std::fs::read_to_string(header).ok();
+    // One write (stderr is unbuffered), each line found once.
+    let mut lines = uabi::diag::SourceLines::default();
+    let mut text = String::new();
     for f in &imported.findings {
-        eprint!(
-            "{}",
-            paint(&f.diagnostic().render(source.as_deref()), colour_stderr())
+        text += &paint(
+            &lines.render(&f.diagnostic(), source.as_deref()),
+            colour_stderr(),
         );
     }
+    eprint!("{text}");
     Ok(if imported.unexpressible().next().is_some() {
         FINDINGS
     } else {
@@ -839,8 +843,9 @@ impl Compared {
                 self.new_label, self.new_revision, self.old.label, self.old.dump.revision
             )
         };
+        let mut lines = uabi::diag::SourceLines::default();
         for d in &self.report.findings {
-            out.push_str(&d.render(new.sources.get(&d.pos.file).map(String::as_str)));
+            out.push_str(&lines.render(d, new.sources.get(&d.pos.file).map(String::as_str)));
         }
         for n in &self.report.compatible {
             out.push_str(&format!("  + {n}\n"));
@@ -893,9 +898,13 @@ fn side_with(arg: &str, options: &SideOptions) -> Result<Side, u8> {
 fn report_side(arg: &str, side: Result<Side, SideError>) -> Result<Side, u8> {
     match side {
         Ok(s) => {
+            // One write: stderr is unbuffered, and a generated header
+            // lists thousands of layout checks here.
+            let mut text = String::new();
             for u in &s.unchecked {
-                eprintln!("uabi: not compared, {}: {u}", u.loc);
+                text += &format!("uabi: not compared, {}: {u}\n", u.loc);
             }
+            eprint!("{text}");
             Ok(s)
         }
         Err(e @ (SideError::Io(_) | SideError::Dump(_))) => {
@@ -903,8 +912,9 @@ fn report_side(arg: &str, side: Result<Side, SideError>) -> Result<Side, u8> {
             Err(TROUBLE)
         }
         Err(SideError::Spec(diags, sources)) => {
+            let mut lines = uabi::diag::SourceLines::default();
             for d in &diags {
-                let text = d.render(sources.get(&d.pos.file).map(String::as_str));
+                let text = lines.render(d, sources.get(&d.pos.file).map(String::as_str));
                 eprint!("{}", paint(&text, colour_stderr()));
             }
             eprintln!("uabi: {arg} does not resolve");

@@ -31,9 +31,10 @@ impl Checked {
 
     /// Every diagnostic rendered with its source line.
     pub fn render_diagnostics(&self) -> String {
+        let mut lines = crate::diag::SourceLines::default();
         self.diagnostics
             .iter()
-            .map(|d| d.render(self.sources.get(&d.pos.file).map(String::as_str)))
+            .map(|d| lines.render(d, self.sources.get(&d.pos.file).map(String::as_str)))
             .collect::<Vec<_>>()
             .join("\n")
     }

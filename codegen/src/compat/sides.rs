@@ -161,11 +161,15 @@ pub fn header_side(path: &Path, arg: &str, includes: &[PathBuf]) -> Result<Side,
     let memory = load::InMemory::new().with(&label, &imported.yaml);
     let (result, sources) = load::load_from(&memory, Path::new(&label), &label);
     match result {
+        // Never written out, so without digests: a header comparison
+        // clears them anyway ([`crate::compat::compare_headers`]).
         Ok(model) => Ok(Side {
             label: arg.to_string(),
+            dump: crate::dump::build_without_digests(&model),
+            locator: Locator::for_model(&model, sources.get(&model.pos.file).map(String::as_str)),
+            sources,
             unchecked,
-            header_model: Some(model.clone()),
-            ..spec_side(&model, sources)?
+            header_model: Some(model),
         }),
         // An imported spec that does not resolve is the importer's bug,
         // reported as the spec's errors so it can be seen and fixed.

@@ -306,7 +306,12 @@ impl<'a> Mapper<'a> {
         for o in &self.h.others {
             self.not_expressible(
                 &o.loc,
-                format!("{} {}", o.kind, o.name),
+                // A `_Static_assert` has no name.
+                if o.name.is_empty() {
+                    o.kind.clone()
+                } else {
+                    format!("{} {}", o.kind, o.name)
+                },
                 "a uapi spec describes structs, enums, constants and ioctls only",
             );
         }
