@@ -634,6 +634,8 @@ enum demo_kind {
 #define DEMO_ALL_ONES (~0UL)
 struct demo_flex { __u32 n; __u32 pad; struct demo_item items[] __counted_by(n); };
 #define DEMO_IOCTL_UNION _IOWR('Q', 8, union demo_u)
+enum { DEMO_ANON_X = 1, OTHER_ANON_Y = 2 };
+_Static_assert(sizeof(struct demo_item) == 48, \"demo_item's size\");
 #endif
 ";
     std::fs::write(dir.join("demo.h"), h).unwrap();
@@ -661,6 +663,8 @@ struct demo_flex { __u32 n; __u32 pad; struct demo_item items[] __counted_by(n);
         "demo.h:49:9: ioctl DEMO_IOCTL_BITS is not expressible: its argument struct demo_bits is not expressible",
         "demo.h:51:9: ioctl DEMO_IOCTL_INT is not expressible: its argument `__u32` is not a struct or union, and every ioctl argument is",
         "demo.h:52:9: macro MAX_ITEMS is not expressible: its spec name `max-items` is another const's",
+        "demo.h:57:1: anonymous enum is not expressible: it has no tag, and its enumerators share no prefix to name it by",
+        "demo.h:58:1: StaticAssertDecl is not expressible: a uapi spec describes structs, enums, constants and ioctls only",
     ];
     let expected: Vec<String> = expected
         .iter()

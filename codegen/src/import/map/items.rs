@@ -68,6 +68,11 @@ impl Mapper<'_> {
             }
             None => {
                 let p = entry_prefix.trim_end_matches('_');
+                if p.is_empty() {
+                    return Err(
+                        "it has no tag, and its enumerators share no prefix to name it by".into(),
+                    );
+                }
                 (self.name_of(p)?, Some(None))
             }
         };
