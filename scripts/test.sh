@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+# Debian's 6.12 kbuild tree, sparse and checkpatch, before `cargo test`:
+# the C kernel side's kbuild, sparse and checkpatch checks run in it (and
+# are SKIPPED without them), and the guest boots below use the same
+# install (about a minute on a fresh machine, nothing once installed).
+# shellcheck source=scripts/kernel-env.sh
+source scripts/kernel-env.sh
+uabi_kernel_env
+
 # Every test that cannot run here appends a line to this log (through
 # uabi-test-support); the run ends by listing them, so a skip is never
 # counted silently as a pass.
