@@ -57,15 +57,20 @@ pub enum SideError {
 
 /// The side of a resolved spec.
 pub fn spec_side(model: &Model, sources: Sources) -> Result<Side, SideError> {
+    Ok(model_side(model, sources, crate::dump::build(model)?))
+}
+
+/// The side of `model`, whose dump is `dump`.
+fn model_side(model: &Model, sources: Sources, dump: Dump) -> Side {
     let locator = Locator::for_model(model, sources.get(&model.pos.file).map(String::as_str));
-    Ok(Side {
+    Side {
         label: model.source.clone(),
-        dump: crate::dump::build(model)?,
+        dump,
         locator,
         sources,
         header_model: None,
         unchecked: Vec::new(),
-    })
+    }
 }
 
 /// The side of a dump's text, named `label`.
@@ -165,11 +170,9 @@ pub fn header_side(path: &Path, arg: &str, includes: &[PathBuf]) -> Result<Side,
         // clears them anyway ([`crate::compat::compare_headers`]).
         Ok(model) => Ok(Side {
             label: arg.to_string(),
-            dump: crate::dump::build_without_digests(&model),
-            locator: Locator::for_model(&model, sources.get(&model.pos.file).map(String::as_str)),
-            sources,
             unchecked,
-            header_model: Some(model),
+            header_model: Some(model.clone()),
+            ..model_side(&model, sources, crate::dump::build_without_digests(&model))
         }),
         // An imported spec that does not resolve is the importer's bug,
         // reported as the spec's errors so it can be seen and fixed.
