@@ -575,41 +575,27 @@ fn userspace_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A deterministic stream of test bytes (xorshift64*), so that a failure
-/// reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Mostly zero bytes, with a few small values, all-ones bytes and
-    /// random ones: where pad, enum, flag and range checks decide.
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut v = vec![0u8; n];
-        let k = (self.next() % 4) as usize;
-        for _ in 0..k {
-            if n == 0 {
-                break;
-            }
-            let i = (self.next() % n as u64) as usize;
-            v[i] = match self.next() % 4 {
-                0 => (self.next() % 8) as u8,
-                1 => 0xff,
-                2 => 1 << (self.next() % 8),
-                _ => self.next() as u8,
-            };
+/// Mostly zero bytes, with a few small values, all-ones bytes and
+/// random ones: where pad, enum, flag and range checks decide.
+fn random_bytes(rng: &mut Rng, n: usize) -> Vec<u8> {
+    let mut v = vec![0u8; n];
+    for _ in 0..rng.below(4) {
+        if n == 0 {
+            break;
         }
-        // Often a plausible value in the first word (an enum or a handle).
-        if n >= 4 && self.next().is_multiple_of(2) {
-            v[0] = (self.next() % 12) as u8;
-        }
-        v
+        let i = rng.below(n as u64) as usize;
+        v[i] = match rng.below(4) {
+            0 => rng.below(8) as u8,
+            1 => 0xff,
+            2 => 1 << rng.below(8),
+            _ => rng.u64() as u8,
+        };
     }
+    // Often a plausible value in the first word (an enum or a handle).
+    if n >= 4 && rng.below(2) == 0 {
+        v[0] = rng.below(12) as u8;
+    }
+    v
 }
 
 type RustCheck = fn(&[u8], u32) -> (i32, Vec<u8>);
@@ -755,7 +741,7 @@ fn validate_and_clear_match_the_rust_kernel_crates() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let mut input = String::new();
     let mut expected = Vec::new();
     for (i, (spec, name, check)) in table.iter().enumerate() {
@@ -767,7 +753,7 @@ fn validate_and_clear_match_the_rust_kernel_crates() {
         let s = m.structs.iter().find(|s| s.name == *name).unwrap();
         let size = s.layout(uabi::target::Target::X86_64).size as usize;
         for case in 0..300 {
-            let bytes = rng.bytes(size);
+            let bytes = random_bytes(&mut rng, size);
             let rev = case % (m.revision + 2);
             let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             writeln!(input, "{i} {rev} {hex}").unwrap();
@@ -871,6 +857,7 @@ impl accel_kernel::Ops for Quiet {
 use softaccel_kernel::operations as sops;
 use softaccel_kernel::uapi as su;
 use uabi_runtime::Errno;
+use uabi_test_support::Rng;
 
 impl softaccel_kernel::Ops for Quiet {
     fn softaccel_revision(&self) -> u32 {
@@ -1093,28 +1080,28 @@ fn dispatch_matches_the_rust_kernel_crates() {
             ioctls.push((io.nr, size, io.dir));
         }
     }
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
     let mut input = String::new();
     let mut expected = Vec::new();
     for case in 0..4000u32 {
-        let (nr, size, dir) = ioctls[(rng.next() % ioctls.len() as u64) as usize];
-        let nr = if rng.next().is_multiple_of(16) {
-            (rng.next() % 256) as u8
+        let (nr, size, dir) = ioctls[(rng.u64() % ioctls.len() as u64) as usize];
+        let nr = if rng.u64().is_multiple_of(16) {
+            (rng.u64() % 256) as u8
         } else {
             nr
         };
-        let magic = if rng.next().is_multiple_of(32) {
-            (rng.next() % 256) as u8
+        let magic = if rng.u64().is_multiple_of(32) {
+            (rng.u64() % 256) as u8
         } else {
             0x64
         };
-        let size = match rng.next() % 8 {
-            0 => size.saturating_sub((rng.next() % 16) as u32),
-            1 => size + (rng.next() % 24) as u32,
-            2 => (rng.next() % 300) as u32,
+        let size = match rng.u64() % 8 {
+            0 => size.saturating_sub((rng.u64() % 16) as u32),
+            1 => size + (rng.u64() % 24) as u32,
+            2 => (rng.u64() % 300) as u32,
             _ => size,
         };
-        let (cin, cout) = match rng.next() % 6 {
+        let (cin, cout) = match rng.u64() % 6 {
             0 => (false, false),
             1 => (true, false),
             2 => (false, true),
@@ -1122,36 +1109,31 @@ fn dispatch_matches_the_rust_kernel_crates() {
             _ => (dir.copies_in(), dir.copies_out()),
         };
         let cmd = uabi_runtime::ioc::encode(cin, cout, magic, nr, size);
-        let arg = match rng.next() % 10 {
+        let arg = match rng.u64() % 10 {
             0 => 0,
             1 => UBASE + ULEN as u64 - 16,
-            2 => UBASE + 8 * (rng.next() % 8),
+            2 => UBASE + 8 * (rng.u64() % 8),
             _ => UBASE,
         };
         // The argument region, then commands and counters at +1024.
         let mut mem = vec![0u8; ULEN];
-        let head = rng.bytes(320);
+        let head = random_bytes(&mut rng, 320);
         mem[..320].copy_from_slice(&head);
-        for _ in 0..(rng.next() % 3) {
+        for _ in 0..(rng.u64() % 3) {
             // A pointer to the array region, and small counts, where a
             // struct may hold them.
-            let at = (rng.next() % 4 * 8) as usize;
-            let ptr = UBASE + 1024 + 64 * (rng.next() % 4);
+            let at = (rng.u64() % 4 * 8) as usize;
+            let ptr = UBASE + 1024 + 64 * (rng.u64() % 4);
             mem[at..at + 8].copy_from_slice(&ptr.to_le_bytes());
-            let cat = (8 + rng.next() % 6 * 4) as usize;
-            let n = (rng.next() % 5) as u32;
+            let cat = (8 + rng.u64() % 6 * 4) as usize;
+            let n = (rng.u64() % 5) as u32;
             mem[cat..cat + 4].copy_from_slice(&n.to_le_bytes());
         }
-        let tail = rng.bytes(ULEN - 1024);
+        let tail = random_bytes(&mut rng, ULEN - 1024);
         for (i, b) in tail.iter().enumerate() {
             // Mostly valid commands (opcode and flags small, pad zero).
             if i % 64 >= 8 {
-                mem[1024 + i] = *b
-                    & if rng.next().is_multiple_of(8) {
-                        0xff
-                    } else {
-                        0
-                    };
+                mem[1024 + i] = *b & if rng.u64().is_multiple_of(8) { 0xff } else { 0 };
             }
         }
         let soft_rev = 1 + case % 3;
@@ -1326,7 +1308,7 @@ fn i386_compat_conversion() {
     );
     let rust_exe = build_i386_rust_driver(&m, &dir.join("rust"));
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = Rng::new(0x1234_5678_9abc_def1);
     for io in &m.ioctls {
         let s = m.struct_(io.arg.as_ref().unwrap());
         let (nat, c32) = (s.layout(Target::X86_64).size, s.layout(Target::I386).size);
@@ -1343,7 +1325,7 @@ fn i386_compat_conversion() {
         mem[..c32 as usize].fill(0);
         for ((no, size), (co, _)) in native.iter().zip(&compat) {
             for k in 0..*size {
-                let b = (rng.next() % 255 + 1) as u8;
+                let b = (rng.u64() % 255 + 1) as u8;
                 mem[(co + k) as usize] = b;
                 if io.dir.copies_in() {
                     seen[(no + k) as usize] = b;
@@ -2051,7 +2033,7 @@ fn drm_handlers_match_the_rust_kernel_crates() {
     assert!(specs.len() >= 9, "DRM-style specs: {names:?}");
     let rust = build_rust_drm_driver(&dir, &specs);
 
-    let mut rng = Rng(0x5eed_d4a1_c0de_0001);
+    let mut rng = Rng::new(0x5eed_d4a1_c0de_0001);
     let mut rust_input = String::new();
     // Per spec: the C program's input, and (what, expected) per line.
     let mut c_cases: Vec<(String, Vec<Expected>)> = Vec::new();
@@ -2069,25 +2051,25 @@ fn drm_handlers_match_the_rust_kernel_crates() {
             let slot = io.nr - uabi::model::DRM_COMMAND_BASE;
             let size = m.arg_size(io, uabi::target::Target::X86_64) as usize;
             for case in 0..200u32 {
-                let mut bytes = rng.bytes(size);
+                let mut bytes = random_bytes(&mut rng, size);
                 let mut extra = Vec::new();
                 // Now and then a pointer to elements in the caller's
                 // memory and a short count in the first words, where a
                 // user-ptr array and its count sit in the edge spec.
-                if size >= 16 && rng.next().is_multiple_of(4) {
+                if size >= 16 && rng.u64().is_multiple_of(4) {
                     // Mostly the elements; else NULL, or elements that
                     // run past the end of the caller's memory.
-                    let ptr = match rng.next() % 5 {
+                    let ptr = match rng.u64() % 5 {
                         0 => 0,
                         1 => UBASE + ULEN as u64 - 8,
                         _ => UBASE + EXTRA as u64,
                     };
                     bytes[..8].copy_from_slice(&ptr.to_le_bytes());
-                    bytes[8..12].copy_from_slice(&((rng.next() % 10) as u32).to_le_bytes());
-                    extra = rng.bytes(80);
+                    bytes[8..12].copy_from_slice(&((rng.u64() % 10) as u32).to_le_bytes());
+                    extra = random_bytes(&mut rng, 80);
                 }
                 let rev = case % (m.revision + 2);
-                let privileged = rng.next() % 2;
+                let privileged = rng.u64() % 2;
                 let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
                 let xhex: String = extra.iter().map(|b| format!("{b:02x}")).collect();
                 let what = format!(

@@ -286,6 +286,7 @@ use std::cell::{Cell, RefCell};
 use uabi_runtime::BufferMem;
 use uabi_runtime::nla::{self, Order};
 use uabi_runtime::zerocopy::{FromBytes, IntoBytes};
+use uabi_test_support::Rng;
 
 /// The caller's memory, the same on both sides: the argument, the
 /// request, the reply buffer. Addresses outside it fault.
@@ -1128,22 +1129,6 @@ fn table() -> Vec<Case> {
     v
 }
 
-/// A small deterministic generator (xorshift64*), so that a failure is
-/// reproduced by the same run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// Mutations of the valid requests: bytes changed, cut, extended, the
 /// operation changed, reply caps and privilege varied.
 fn mutations(n: usize) -> Vec<Case> {
@@ -1152,17 +1137,17 @@ fn mutations(n: usize) -> Vec<Case> {
         .filter(|c| c.bytes.len() >= 8)
         .map(|c| c.bytes)
         .collect();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     (0..n)
         .map(|_| {
             let mut m = seeds[rng.below(seeds.len() as u64) as usize].clone();
             for _ in 0..rng.below(4) + 1 {
                 let i = rng.below(m.len() as u64) as usize;
                 match rng.below(6) {
-                    0 => m[i] = rng.next() as u8,
+                    0 => m[i] = rng.u64() as u8,
                     1 => m[i] ^= 1 << rng.below(8),
                     2 => m.truncate(i.max(8)),
-                    3 => m.extend((0..rng.below(9)).map(|_| rng.next() as u8)),
+                    3 => m.extend((0..rng.below(9)).map(|_| rng.u64() as u8)),
                     4 => m[0] = rng.below(9) as u8,
                     _ => {
                         if m.len() >= 12 {
@@ -1391,7 +1376,7 @@ fn random_node(rng: &mut Rng, w: &mut nla::Writer<'_>, depth: u32) {
                     .collect();
                 w.put_str(4, &s, None);
             }
-            4 => w.put_u16(5, rng.next() as u16, Order::Native),
+            4 => w.put_u16(5, rng.u64() as u16, Order::Native),
             5 => {
                 let mut k = [0u8; 8];
                 k[0] = rng.below(3) as u8;
@@ -1403,7 +1388,7 @@ fn random_node(rng: &mut Rng, w: &mut nla::Writer<'_>, depth: u32) {
             6 => w.put_flag(7),
             7 => w.put_s16(8, rng.below(200) as i16 - 60, Order::Big),
             8 => {
-                let b: Vec<u8> = (0..rng.below(9)).map(|_| rng.next() as u8).collect();
+                let b: Vec<u8> = (0..rng.below(9)).map(|_| rng.u64() as u8).collect();
                 w.put(9, &b);
             }
             9 => w.put_u32(
@@ -1424,7 +1409,7 @@ fn random_node(rng: &mut Rng, w: &mut nla::Writer<'_>, depth: u32) {
 /// Random nlfix requests, deep nests (past the depth limit) included,
 /// some with a byte changed or cut.
 fn nlfix_messages(n: usize) -> Vec<Vec<u8>> {
-    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    let mut rng = Rng::new(0x0123_4567_89ab_cdef);
     (0..n)
         .map(|_| {
             let mut buf = vec![0u8; 8192];
@@ -1448,7 +1433,7 @@ fn nlfix_messages(n: usize) -> Vec<Vec<u8>> {
             if !buf.is_empty() && rng.below(4) == 0 {
                 let i = rng.below(buf.len() as u64) as usize;
                 match rng.below(3) {
-                    0 => buf[i] = rng.next() as u8,
+                    0 => buf[i] = rng.u64() as u8,
                     1 => buf.truncate(i),
                     _ => buf[i] ^= 0x80,
                 }

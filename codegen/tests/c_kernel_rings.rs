@@ -24,6 +24,7 @@ use softaccel_kernel::rings;
 use softaccel_kernel::uapi as su;
 use uabi_runtime::ring::{HEADER_SIZE, HeapRingMem, RingMem};
 use uabi_runtime::zerocopy::{FromBytes, IntoBytes};
+use uabi_test_support::Rng;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -775,31 +776,17 @@ fn scripted() -> Vec<Scenario> {
     ]
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// Random scenarios: a mostly well-behaved peer around random starting
 /// indices (near the wrap too), with hostile index stores mixed in.
 fn random(n: usize) -> Vec<Scenario> {
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
     (0..n)
         .map(|k| {
             let consumer = k % 2 == 0;
             let start = match rng.below(3) {
                 0 => 0,
                 1 => u32::MAX - rng.below(40) as u32,
-                _ => rng.next() as u32,
+                _ => rng.u64() as u32,
             };
             let mut ops = vec![
                 Op::Setup {
@@ -829,7 +816,7 @@ fn random(n: usize) -> Vec<Scenario> {
                         }
                         3 => Op::SetProducer(peer),
                         4 => Op::SetProducer(if rng.below(8) == 0 {
-                            rng.next() as u32
+                            rng.u64() as u32
                         } else {
                             peer
                         }),
@@ -842,7 +829,7 @@ fn random(n: usize) -> Vec<Scenario> {
                     }
                 } else {
                     match rng.below(11) {
-                        0..=2 => Op::Push(done(rng.next() as u32)),
+                        0..=2 => Op::Push(done(rng.u64() as u32)),
                         3 => Op::Publish,
                         4 => Op::Space,
                         5 => {
@@ -850,7 +837,7 @@ fn random(n: usize) -> Vec<Scenario> {
                             Op::SetConsumer(peer)
                         }
                         6 => Op::SetConsumer(if rng.below(6) == 0 {
-                            rng.next() as u32
+                            rng.u64() as u32
                         } else {
                             peer
                         }),

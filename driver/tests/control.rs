@@ -760,13 +760,8 @@ fn random_messages_get_documented_answers() {
     let dev = device();
     let t = open_as(&dev, admin());
     let q = queue(&t);
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = uabi_test_support::Rng::new(0x9e37_79b9_7f4a_7c15);
+    let mut next = move || rng.u64();
     let valid = [
         msg(ops::OP_GET_STATUS, |_| {}),
         msg(ops::OP_SET_POWER_STATE, |w| {

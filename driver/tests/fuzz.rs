@@ -10,26 +10,14 @@ use softaccel_driver::uapi::{self, Cmd};
 use std::time::Duration;
 use uabi_runtime::ioc;
 use uabi_runtime::zerocopy::IntoBytes;
+use uabi_test_support::Rng;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    /// Mostly small values, sometimes anything.
-    fn small(&mut self) -> u64 {
-        match self.below(4) {
-            0 => self.next(),
-            1 => 0,
-            _ => self.below(70_000),
-        }
+/// Mostly small values, sometimes anything.
+fn small(rng: &mut Rng) -> u64 {
+    match rng.below(4) {
+        0 => rng.u64(),
+        1 => 0,
+        _ => rng.below(70_000),
     }
 }
 
@@ -51,7 +39,7 @@ const DOCUMENTED: [Errno; 11] = [
 fn random_arguments_never_panic_or_leak() {
     let dev = device();
     let t = open(&dev);
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let cmds: Vec<u32> = core::IOCTLS
         .iter()
         .map(|d| d.cmd)
@@ -77,7 +65,7 @@ fn random_arguments_never_panic_or_leak() {
         let nr = ioc::decode(cmd).nr;
         let mut buf = [0u8; 128];
         for w in buf.chunks_exact_mut(8) {
-            w.copy_from_slice(&rng.small().to_le_bytes());
+            w.copy_from_slice(&small(&mut rng).to_le_bytes());
         }
         let mut array = [Cmd::ZERO; 8];
         for c in &mut array {

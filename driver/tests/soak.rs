@@ -41,29 +41,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use uabi_runtime::Errno;
 use uabi_runtime::transport::{CallError, FdTransport, Transport};
+use uabi_test_support::Rng;
 
 const CLIENTS: usize = 4;
 const CORE_REV: u32 = core::REVISION;
 const REV: u32 = uapi::REVISION;
-
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 // ------------------------------------------------------------ the client
 
@@ -133,7 +115,7 @@ fn hammer(path: &Path, seed: u64, ops: &AtomicU64) -> ! {
                             // SAFETY: the mapping is `size` bytes long and
                             // ours until dropped; the device may write it
                             // concurrently, which volatile stores tolerate.
-                            unsafe { m.as_ptr().write_volatile(rng.next() as u8) };
+                            unsafe { m.as_ptr().write_volatile(rng.u64() as u8) };
                         }
                         Err(e) if expected(e) => {}
                         Err(e) => {
@@ -167,7 +149,7 @@ fn hammer(path: &Path, seed: u64, ops: &AtomicU64) -> ! {
                         if a != b && rng.below(2) == 0 {
                             copy(a, 0, b, 0, asize.min(bsize))
                         } else {
-                            fill(a, 0, asize, rng.next() & 0xff)
+                            fill(a, 0, asize, rng.u64() & 0xff)
                         }
                     })
                     .collect();
@@ -351,7 +333,7 @@ fn run_clients(device: &Path) -> Figures {
         ..Figures::default()
     };
     let mut clients: Vec<Child> = (0..CLIENTS)
-        .map(|_| spawn_client(device, rng.next(), &ops))
+        .map(|_| spawn_client(device, rng.u64(), &ops))
         .collect();
     let end = Instant::now() + Duration::from_secs(soak_secs());
     while Instant::now() < end {
@@ -359,7 +341,7 @@ fn run_clients(device: &Path) -> Figures {
         let victim = clients.swap_remove(rng.below(clients.len() as u64) as usize);
         kill(victim);
         figures.kills += 1;
-        clients.push(spawn_client(device, rng.next(), &ops));
+        clients.push(spawn_client(device, rng.u64(), &ops));
         figures.peak_rss_kib = figures.peak_rss_kib.max(rss_kib());
     }
     for c in clients {

@@ -6,7 +6,8 @@
 //! tests, so [`skipped`] writes to the process's stderr directly, and
 //! appends the line to the file named by `UABI_SKIP_LOG`, which
 //! `scripts/test.sh` prints as the run's summary of skips. Also: the
-//! venv with mypy that the Python type checks share ([`mypy_python`]).
+//! venv with mypy that the Python type checks share ([`mypy_python`]),
+//! and the seeded random numbers of the randomized tests ([`Rng`]).
 
 #![forbid(unsafe_code)]
 
@@ -31,6 +32,28 @@ pub fn skipped(what: &str, why: &str) {
         {
             let _ = log.write_all(line.as_bytes());
         }
+    }
+}
+
+/// The random numbers of a randomized test: seeded, so that the same
+/// seed gives the same cases and a failure reproduces from the seed the
+/// test names (fastrand's generator: one source for every test crate).
+pub struct Rng(fastrand::Rng);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(fastrand::Rng::with_seed(seed))
+    }
+
+    /// Any `u64`.
+    pub fn u64(&mut self) -> u64 {
+        self.0.u64(..)
+    }
+
+    /// Uniform in `0..n`; 0 when `n` is 0 (an empty range to pick from is
+    /// the case a test handles, not a reason to stop).
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.0.u64(..n) }
     }
 }
 

@@ -123,18 +123,6 @@ impl RingMem for Counting {
     }
 }
 
-/// A small xorshift, so the test needs no crate and is reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 #[test]
 fn a_hostile_producer_never_causes_a_double_fetch_or_an_out_of_bounds_read() {
     const ENTRIES: u32 = 16;
@@ -142,10 +130,10 @@ fn a_hostile_producer_never_causes_a_double_fetch_or_an_out_of_bounds_read() {
     let stop = Arc::new(AtomicBool::new(false));
     let (m, s) = (mem.clone(), stop.clone());
     let hostile = thread::spawn(move || {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = fastrand::Rng::with_seed(0x9e37_79b9_7f4a_7c15);
         let mut writes = 0u64;
         while !s.load(Ordering::Relaxed) {
-            let r = rng.next();
+            let r = rng.u64(..);
             let off = HEADER_SIZE + 4 * (r as usize % (ENTRIES as usize * ENTRY / 4));
             m.inner.store_u32(off, (r >> 32) as u32, Ordering::Relaxed);
             // Mostly plausible indices (so the consumer keeps taking
@@ -265,9 +253,9 @@ fn wrap_around_over_many_laps_with_a_well_behaved_producer() {
     let producer = thread::spawn(move || {
         let mut p: Producer<_, Entry, u32> = Producer::new(&*m, ENTRIES).unwrap();
         let mut next = 0;
-        let mut rng = Rng(42);
+        let mut rng = fastrand::Rng::with_seed(42);
         while next < total {
-            let batch = 1 + rng.next() as u32 % ENTRIES;
+            let batch = 1 + rng.u64(..) as u32 % ENTRIES;
             let mut pushed = 0;
             while pushed < batch && next < total && p.push(&entry(next)).unwrap() {
                 next += 1;

@@ -24,6 +24,7 @@ use softaccel_kernel::operations as hosted_ops;
 use std::cell::RefCell;
 use std::mem::size_of;
 use uabi_runtime::{Errno, UserArray, UserMem};
+use uabi_test_support::Rng;
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 const ARG_BASE: u64 = 0x10_000;
@@ -320,22 +321,6 @@ impl lx_soft::Ops for Recorder {
     }
 }
 
-/// xorshift64*: reproducible, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// One caller's call: the command word and the memory behind it.
 struct Case {
     cmd: u32,
@@ -371,7 +356,7 @@ fn command(rng: &mut Rng) -> u32 {
             (base & !(0x3fff << 16)) | (s << 16)
         }
         2 => base ^ (1 << (30 + rng.below(2))),
-        3 => rng.next() as u32,
+        3 => rng.u64() as u32,
         4 => (base & !0xff) | rng.below(256) as u32,
         _ => base,
     }
@@ -390,7 +375,7 @@ fn case(rng: &mut Rng) -> Case {
     if rng.below(4) == 0 {
         // Dense noise: mostly refused, by every rule in turn.
         for b in arg_bytes.iter_mut() {
-            *b = rng.next() as u8;
+            *b = rng.u64() as u8;
         }
     } else {
         // Mostly zero, with small counts and the array region's address
@@ -420,7 +405,7 @@ fn case(rng: &mut Rng) -> Case {
         }
         for b in arg_bytes.iter_mut() {
             if rng.below(48) == 0 {
-                *b = rng.next() as u8;
+                *b = rng.u64() as u8;
             }
         }
     }
@@ -428,7 +413,7 @@ fn case(rng: &mut Rng) -> Case {
     if rng.below(3) == 0 {
         for b in array.iter_mut() {
             if rng.below(64) == 0 {
-                *b = rng.next() as u8;
+                *b = rng.u64() as u8;
             }
         }
     }
@@ -460,12 +445,12 @@ fn control_message(rng: &mut Rng, arg: &mut [u8], array: &mut [u8]) {
     let mut msg = Vec::new();
     let op = 1 + rng.below(8) as u16;
     let flags = if rng.below(8) == 0 {
-        rng.next() as u16
+        rng.u64() as u16
     } else {
         0
     };
     let reserved = if rng.below(8) == 0 {
-        rng.next() as u32
+        rng.u64() as u32
     } else {
         0
     };
@@ -487,7 +472,7 @@ fn control_message(rng: &mut Rng, arg: &mut [u8], array: &mut [u8]) {
             msg.push(if rng.below(2) == 0 {
                 rng.below(4) as u8
             } else {
-                rng.next() as u8
+                rng.u64() as u8
             });
         }
         while msg.len() % 4 != 0 {
@@ -541,7 +526,7 @@ fn run(c: &Case, linux: bool) -> (i32, Vec<u8>, Vec<u8>, Vec<Seen>) {
 
 #[test]
 fn both_flavours_answer_every_call_alike() {
-    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut rng = Rng::new(0x5eed_1234_abcd_0001);
     let mut reached = std::collections::BTreeMap::<&'static str, usize>::new();
     let mut errnos = std::collections::BTreeMap::<i32, usize>::new();
     for n in 0..40_000 {
@@ -611,7 +596,7 @@ fn both_flavours_answer_every_call_alike() {
 fn a_32_bit_caller_gets_the_same_answers() {
     // softaccel lays every argument out alike on i386, so a compat caller
     // is served as a native one: its pointer is zero-extended.
-    let mut rng = Rng(0x32b1_7000_0000_0003);
+    let mut rng = Rng::new(0x32b1_7000_0000_0003);
     for n in 0..2_000 {
         let c = case(&mut rng);
         let native = run(&c, true);

@@ -11,6 +11,7 @@
 
 use linux_flavour_tests::softaccel as lx;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use uabi_test_support::Rng;
 
 /// One ring region in plain memory, readable by both flavours' traits.
 struct Region {
@@ -73,21 +74,6 @@ macro_rules! ring_mem {
 ring_mem!(uabi_runtime::ring::RingMem);
 ring_mem!(linux_flavour_tests::uabi_rt::ring::RingMem);
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// What a consumer did in one step, in flavour-neutral terms.
 #[derive(Debug, PartialEq, Eq)]
 enum Step {
@@ -104,7 +90,7 @@ enum Step {
 fn the_submit_ring_consumer_answers_a_hostile_producer_alike() {
     let entries = 8u32;
     let size = softaccel_kernel::rings::submit::region_size(entries, 0).unwrap();
-    let mut rng = Rng(0x7269_6e67_0000_0001);
+    let mut rng = Rng::new(0x7269_6e67_0000_0001);
     let mut entries_seen = 0;
     let mut errors_seen = 0;
     for run in 0..300 {
@@ -124,7 +110,7 @@ fn the_submit_ring_consumer_answers_a_hostile_producer_alike() {
             for _ in 0..rng.below(6) {
                 let w = header / 4 + rng.below(((size - header) / 4) as u64) as usize;
                 let v = if rng.below(3) == 0 {
-                    rng.next() as u32
+                    rng.u64() as u32
                 } else {
                     rng.below(3) as u32
                 };
@@ -134,7 +120,7 @@ fn the_submit_ring_consumer_answers_a_hostile_producer_alike() {
             if rng.below(3) == 0 {
                 let cur = hosted_mem.words[0].load(Ordering::Relaxed);
                 let next = if rng.below(10) == 0 {
-                    rng.next() as u32
+                    rng.u64() as u32
                 } else {
                     cur.wrapping_add(rng.below(4) as u32)
                 };
@@ -191,7 +177,7 @@ fn the_submit_ring_consumer_answers_a_hostile_producer_alike() {
 fn the_completion_ring_producer_answers_a_bogus_consumer_alike() {
     let entries = 4u32;
     let size = softaccel_kernel::rings::complete::region_size(entries, 0).unwrap();
-    let mut rng = Rng(0x7269_6e67_0000_0002);
+    let mut rng = Rng::new(0x7269_6e67_0000_0002);
     for run in 0..300 {
         let hosted_mem = Region::new(size);
         let linux_mem = Region::new(size);
@@ -202,7 +188,7 @@ fn the_completion_ring_producer_answers_a_bogus_consumer_alike() {
         for step in 0..40 {
             let mut he = softaccel_kernel::uapi::RingCompletion::ZERO;
             let mut le = lx::uapi::RingCompletion::ZERO;
-            let fill = rng.next();
+            let fill = rng.u64();
             zerocopy::IntoBytes::as_mut_bytes(&mut he)
                 .iter_mut()
                 .enumerate()
@@ -222,7 +208,7 @@ fn the_completion_ring_producer_answers_a_bogus_consumer_alike() {
                 let off = softaccel_kernel::rings::CONSUMER_OFFSET / 4;
                 let cur = hosted_mem.words[off].load(Ordering::Relaxed);
                 let next = if rng.below(8) == 0 {
-                    rng.next() as u32
+                    rng.u64() as u32
                 } else {
                     cur.wrapping_add(rng.below(3) as u32)
                 };
