@@ -7,8 +7,11 @@ pub struct Ioc {
     pub copy_in: bool,
     /// `_IOC_READ`: the kernel copies data back out.
     pub copy_out: bool,
+    /// `_IOC_TYPE`: the spec's ioctl magic.
     pub magic: u8,
+    /// `_IOC_NR`: the ioctl's number.
     pub nr: u8,
+    /// `_IOC_SIZE`: the argument's size as the caller's build saw it.
     pub size: u32,
 }
 
@@ -22,10 +25,10 @@ pub struct Ioc {
 ))]
 mod enc {
     // 13-bit size, 3-bit dir: none=1, read=2, write=4.
-    pub const SIZE_BITS: u32 = 13;
-    pub const NONE: u32 = 1;
-    pub const READ: u32 = 2;
-    pub const WRITE: u32 = 4;
+    pub(super) const SIZE_BITS: u32 = 13;
+    pub(super) const NONE: u32 = 1;
+    pub(super) const READ: u32 = 2;
+    pub(super) const WRITE: u32 = 4;
 }
 
 #[cfg(not(any(
@@ -38,10 +41,10 @@ mod enc {
 )))]
 mod enc {
     // asm-generic: 14-bit size, 2-bit dir: none=0, write=1, read=2.
-    pub const SIZE_BITS: u32 = 14;
-    pub const NONE: u32 = 0;
-    pub const READ: u32 = 2;
-    pub const WRITE: u32 = 1;
+    pub(super) const SIZE_BITS: u32 = 14;
+    pub(super) const NONE: u32 = 0;
+    pub(super) const READ: u32 = 2;
+    pub(super) const WRITE: u32 = 1;
 }
 
 const DIR_SHIFT: u32 = 16 + enc::SIZE_BITS;
@@ -73,6 +76,10 @@ pub const fn encode(copy_in: bool, copy_out: bool, magic: u8, nr: u8, size: u32)
     }
     (dir << DIR_SHIFT) | (size << 16) | ((magic as u32) << 8) | nr as u32
 }
+
+// uabi: the kernel part ends here. Everything above is copied into the
+// kernel flavour's `uabi_ioc.rs` (codegen/src/backend/rust/linux), which
+// cuts at this line.
 
 #[cfg(test)]
 mod tests {

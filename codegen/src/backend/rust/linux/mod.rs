@@ -2,7 +2,8 @@
 //! source that the kernel's own build compiles (Rust-for-Linux), in
 //! `<spec>/rust/linux/`: `<spec>.rs` (validation, `Ops`, `dispatch`),
 //! `<spec>_uapi.rs` (its `uapi` module: structs, numbers) and
-//! `uabi_rt.rs`, the spec-independent part.
+//! `uabi_rt.rs`, the spec-independent part, with the kernel parts of
+//! `uabi-runtime`'s `ioc.rs`, `nla.rs` and `ring.rs` beside it.
 //!
 //! The items are those of the hosted `rust/kernel` and `rust/uapi` crates,
 //! printed by the same code in its `Flavour::Linux` (no Cargo, no crate
@@ -25,6 +26,9 @@ const NLA: &str = include_str!("../../../../runtime/src/nla.rs");
 
 /// `uabi-runtime`'s ring protocol: one source for both flavours.
 const RING: &str = include_str!("../../../../runtime/src/ring.rs");
+
+/// `uabi-runtime`'s command words: one source for both flavours.
+const IOC: &str = include_str!("../../../../runtime/src/ioc.rs");
 
 /// Where the kernel part of `nla.rs` and `ring.rs` ends (a comment line).
 const KERNEL_PART_END: &str = "// uabi: the kernel part ends here.";
@@ -84,6 +88,14 @@ fn nla_module() -> String {
         + "\n"
 }
 
+/// The command words as the kernel flavour's `ioc` module (a child of
+/// `uabi_rt`): the kernel part of `ioc.rs`, which names nothing outside
+/// itself, as it is.
+fn ioc_module() -> String {
+    let kernel_part = IOC.split(KERNEL_PART_END).next().unwrap_or(IOC);
+    kernel_part.trim_end().to_string() + "\n"
+}
+
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = PathBuf::from(&model.name).join("rust").join("linux");
@@ -100,6 +112,10 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
         GeneratedFile {
             path: dir.join("uabi_rt.rs"),
             contents: runtime,
+        },
+        GeneratedFile {
+            path: dir.join("uabi_ioc.rs"),
+            contents: banner_text(model) + &ioc_module(),
         },
         GeneratedFile {
             path: dir.join("uabi_nla.rs"),
@@ -146,6 +162,19 @@ mod tests {
             assert!(
                 !m.contains(gone),
                 "{gone} is left in the kernel's ring module"
+            );
+        }
+    }
+
+    #[test]
+    fn the_command_words_are_cut_where_their_kernel_part_ends() {
+        assert_eq!(IOC.matches(KERNEL_PART_END).count(), 1);
+        let m = ioc_module();
+        assert!(m.contains("pub const fn decode(cmd: u32) -> Ioc"));
+        for gone in ["cfg(test)", "crate::", "std::", "#[test]"] {
+            assert!(
+                !m.contains(gone),
+                "{gone} is left in the kernel's ioc module"
             );
         }
     }

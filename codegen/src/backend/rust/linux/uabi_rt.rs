@@ -73,68 +73,10 @@ impl From<Error> for nla::Error {
     }
 }
 
-/// `_IOC` command words of the architecture the module is built for.
-pub mod ioc {
-    /// The fields of a command word.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub struct Ioc {
-        /// `_IOC_WRITE`: userspace passes data in; the kernel copies it in.
-        pub copy_in: bool,
-        /// `_IOC_READ`: the kernel copies data back out.
-        pub copy_out: bool,
-        /// `_IOC_TYPE`: the spec's ioctl magic.
-        pub magic: u8,
-        /// `_IOC_NR`: the ioctl's number.
-        pub nr: u8,
-        /// `_IOC_SIZE`: the argument's size as the caller's build saw it.
-        pub size: u32,
-    }
-
-    #[cfg(any(
-        target_arch = "powerpc",
-        target_arch = "powerpc64",
-        target_arch = "mips",
-        target_arch = "mips64",
-        target_arch = "sparc",
-        target_arch = "sparc64"
-    ))]
-    mod enc {
-        // 13-bit size, 3-bit dir: none=1, read=2, write=4.
-        pub(super) const SIZE_BITS: u32 = 13;
-        pub(super) const READ: u32 = 2;
-        pub(super) const WRITE: u32 = 4;
-    }
-
-    #[cfg(not(any(
-        target_arch = "powerpc",
-        target_arch = "powerpc64",
-        target_arch = "mips",
-        target_arch = "mips64",
-        target_arch = "sparc",
-        target_arch = "sparc64"
-    )))]
-    mod enc {
-        // asm-generic: 14-bit size, 2-bit dir: none=0, write=1, read=2.
-        pub(super) const SIZE_BITS: u32 = 14;
-        pub(super) const READ: u32 = 2;
-        pub(super) const WRITE: u32 = 1;
-    }
-
-    const DIR_SHIFT: u32 = 16 + enc::SIZE_BITS;
-
-    /// Splits a command word as `_IOC_DIR`, `_IOC_TYPE`, `_IOC_NR` and
-    /// `_IOC_SIZE` do.
-    pub const fn decode(cmd: u32) -> Ioc {
-        let dir = cmd >> DIR_SHIFT;
-        Ioc {
-            copy_in: dir & enc::WRITE != 0,
-            copy_out: dir & enc::READ != 0,
-            magic: (cmd >> 8) as u8,
-            nr: cmd as u8,
-            size: (cmd >> 16) & ((1 << enc::SIZE_BITS) - 1),
-        }
-    }
-}
+/// `_IOC` command words of the architecture the module is built for: the
+/// same code as `uabi-runtime`'s `ioc` module (copied beside this file).
+#[path = "uabi_ioc.rs"]
+pub mod ioc;
 
 /// How a caller's struct of another size is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
