@@ -211,6 +211,9 @@ const CLOSED_PIPE: u8 = 141;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Import { .. } | Command::Compat { .. }) {
+        name_libclang();
+    }
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -222,6 +225,20 @@ fn main() -> ExitCode {
             eprintln!("uabi: {e:#}");
             ExitCode::from(TROUBLE)
         }
+    }
+}
+
+/// Names libclang in `LIBCLANG_PATH` for clang-sys, unless the user
+/// did: found in a few folder reads ([`uabi::import::locate`]) instead
+/// of clang-sys's walk of every library folder. Runs first in `main`.
+fn name_libclang() {
+    if std::env::var_os("LIBCLANG_PATH").is_some() {
+        return;
+    }
+    if let Some(path) = uabi::import::locate::find() {
+        // SAFETY: called at the start of `main`, before this process
+        // starts any thread, so nothing reads the environment meanwhile.
+        unsafe { std::env::set_var("LIBCLANG_PATH", path) };
     }
 }
 

@@ -804,6 +804,29 @@ fn a_missing_front_end_is_an_io_error() {
     assert!(!dir.join("x.yaml").exists());
 }
 
+/// Without `LIBCLANG_PATH`, the command line names the library it finds
+/// in a distribution's folders (`import::locate`) before clang-sys
+/// would search: what it names must load and import.
+#[test]
+fn the_front_end_is_found_without_libclang_path() {
+    need_clang!("finding libclang without LIBCLANG_PATH");
+    let dir = scratch("found-clang");
+    std::fs::write(dir.join("a.h"), "#define A_X 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_uabi"))
+        .args(["import", "a.h", "--out", "x.yaml"])
+        .env_remove("LIBCLANG_PATH")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let yaml = std::fs::read_to_string(dir.join("x.yaml")).unwrap();
+    assert!(
+        yaml.contains("\nname: a\n") && yaml.contains("- name: x\n    type: const\n    value: 1"),
+        "{yaml}"
+    );
+}
+
 /// Each fixture under tests/fixtures/import, named after an import rule,
 /// reports that rule and no other, every finding with the header's
 /// file:line:col and a hint; the rules are `uabi rules`' (tests/rules.rs).

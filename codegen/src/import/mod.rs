@@ -17,6 +17,7 @@ mod error;
 mod hints;
 pub mod kerneldoc;
 mod libclang;
+pub mod locate;
 pub mod map;
 
 pub use cview::{CHeader, Loc};
