@@ -74,6 +74,7 @@ SUMMARY=(
     "per-item|compat synthetic: end to end per item / 10 µs target|compat/synthetic/compat end to end|10"
     "ratio|compat softaccel: end to end / freeze end to end|compat/softaccel/compat end to end|compat/softaccel/freeze end to end"
     "ratio|import habanalabs: uabi import / clang -fsyntax-only|headers/import habanalabs/uabi import|headers/import habanalabs/clang -fsyntax-only (baseline)"
+    "ratio|import habanalabs: uabi import process / clang -fsyntax-only process|headers/import habanalabs/uabi import (process)|headers/import habanalabs/clang -fsyntax-only (baseline)"
     "ratio|compat synthetic header pair: check-uapi route / uabi compat (speed-up, target >= 100)|headers/compat synthetic pair/check-uapi route: gcc + abidiff (one target)|headers/compat synthetic pair/uabi compat (every target)"
     "ratio|dispatch GET_PARAM BufferMem: generated / hand-written|get-param/BufferMem/generated dispatch|get-param/BufferMem/hand-written baseline"
     "ratio|dispatch BO_INFO BufferMem: generated / hand-written|bo-info/BufferMem/generated dispatch|bo-info/BufferMem/hand-written baseline"

@@ -137,6 +137,31 @@ fn main() {
     let routine = || black_box(uabi::import::import(&hl, &includes).expect("imports"));
     synth::fit(&mut g, routine);
     g.bench_function("uabi import", |b| b.iter(routine));
+    // The command as a user runs it: a process that loads libclang,
+    // against the clang process below.
+    let out_spec = std::env::temp_dir().join(format!("uabi-bench-hl-{}.yaml", std::process::id()));
+    let routine = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_uabi"))
+            .arg("import")
+            .arg(&hl)
+            .args(
+                includes
+                    .iter()
+                    .flat_map(|i| [std::ffi::OsStr::new("-I"), i.as_os_str()]),
+            )
+            .arg("--out")
+            .arg(&out_spec)
+            .output()
+            .expect("running uabi import");
+        // 1: something was not expressible (habanalabs has such items).
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    synth::fit(&mut g, routine);
+    g.bench_function("uabi import (process)", |b| b.iter(routine));
     let routine = || {
         let out = Command::new("clang")
             .args(["-fsyntax-only", "-x", "c"])
@@ -149,6 +174,7 @@ fn main() {
     synth::fit(&mut g, routine);
     g.bench_function("clang -fsyntax-only (baseline)", |b| b.iter(routine));
     g.finish();
+    let _ = std::fs::remove_file(&out_spec);
 
     // Header-to-header compat against the check-uapi route.
     let scratch = Scratch::new("headers");
