@@ -448,8 +448,9 @@ pub fn build(model: &Model) -> Result<Dump, DumpError> {
 }
 
 /// As [`build`] with every digest empty: for a dump compared in memory
-/// and never written (an imported header's), where hashing the
-/// canonical JSON of every item is most of the cost of building it.
+/// (a comparison's side: the comparison ignores digests), where hashing
+/// the canonical JSON of every item is most of the cost of building it;
+/// [`fill_digests`] before writing it.
 pub fn build_without_digests(model: &Model) -> Dump {
     let mut targets = model.targets.clone();
     targets.sort();
@@ -722,7 +723,24 @@ pub fn clear_digests(d: &mut Dump) {
     clear(&mut d.operations, |x| &mut x.digest);
 }
 
-fn fill_digests(d: &mut Dump) -> Result<(), DumpError> {
+/// Whether every item has a digest (not whether each is right).
+fn digests_filled(d: &Dump) -> bool {
+    fn all<T>(items: &BTreeMap<String, T>, digest: impl Fn(&T) -> &String) -> bool {
+        items.values().all(|x| !digest(x).is_empty())
+    }
+    all(&d.consts, |x| &x.digest)
+        && all(&d.enums, |x| &x.digest)
+        && all(&d.flags, |x| &x.digest)
+        && all(&d.structs, |x| &x.digest)
+        && all(&d.ioctls, |x| &x.digest)
+        && all(&d.rings, |x| &x.digest)
+        && all(&d.attribute_sets, |x| &x.digest)
+        && all(&d.operations, |x| &x.digest)
+}
+
+/// Sets every item's digest from its content: what a dump needs before
+/// it is written ([`build`] does it; a comparison's sides skip it).
+pub fn fill_digests(d: &mut Dump) -> Result<(), DumpError> {
     fn fill<T: Serialize>(
         items: &mut BTreeMap<String, T>,
         slot: impl Fn(&mut T) -> &mut String,
@@ -774,8 +792,19 @@ fn canonical(v: Value) -> Value {
     }
 }
 
-/// The canonical text of a dump: sorted keys, pretty, trailing newline.
+/// The canonical text of a dump: sorted keys, pretty, trailing newline,
+/// every item's digest filled (a dump built for a comparison has none;
+/// a written one always has them, as [`parse`] checks).
 pub fn to_json(d: &Dump) -> Result<String, DumpError> {
+    let filled;
+    let d = if digests_filled(d) {
+        d
+    } else {
+        let mut c = d.clone();
+        fill_digests(&mut c)?;
+        filled = c;
+        &filled
+    };
     let v = canonical(serde_json::to_value(d)?);
     let mut s = serde_json::to_string_pretty(&v)?;
     s.push('\n');
@@ -785,10 +814,20 @@ pub fn to_json(d: &Dump) -> Result<String, DumpError> {
 /// Parses a dump, refusing another format and any item whose digest does
 /// not match its content (frozen dumps are written by `freeze` only).
 pub fn parse(text: &str) -> Result<Dump, String> {
-    let format = serde_json::from_str::<Value>(text)
-        .map_err(|e| format!("not JSON: {e}"))?
-        .get("format")
-        .and_then(Value::as_u64);
+    // The format first, so another format is named rather than failing
+    // as a shape: from an object, read without building the rest (serde
+    // skips it); anything else as a JSON value, for its message.
+    #[derive(Deserialize)]
+    struct FormatOnly {
+        format: Option<Value>,
+    }
+    let format = match serde_json::from_str::<FormatOnly>(text) {
+        Ok(f) if text.trim_start().starts_with('{') => f.format.as_ref().and_then(Value::as_u64),
+        _ => serde_json::from_str::<Value>(text)
+            .map_err(|e| format!("not JSON: {e}"))?
+            .get("format")
+            .and_then(Value::as_u64),
+    };
     if format != Some(u64::from(FORMAT)) {
         return Err(match format {
             Some(f) => format!("dump format {f} is not supported (this uabi reads {FORMAT})"),
@@ -835,16 +874,45 @@ fn check_shape(d: &Dump) -> Result<(), String> {
 #[derive(Debug, Clone, Default)]
 pub struct Locator {
     pub file: Option<Arc<str>>,
-    pub positions: BTreeMap<String, Pos>,
+    positions: Positions,
+}
+
+/// A locator's positions: a spec's, from its model; a dump's, scanned
+/// from its text on the first lookup (a comparison asks only its new
+/// side where anything is, so an old side's dump is never scanned).
+#[derive(Debug, Clone)]
+enum Positions {
+    Known(BTreeMap<String, Pos>),
+    Json {
+        text: Arc<str>,
+        scanned: Arc<std::sync::OnceLock<BTreeMap<String, Pos>>>,
+    },
+}
+
+impl Default for Positions {
+    fn default() -> Positions {
+        Positions::Known(BTreeMap::new())
+    }
 }
 
 impl Locator {
+    fn positions(&self) -> &BTreeMap<String, Pos> {
+        match &self.positions {
+            Positions::Known(p) => p,
+            Positions::Json { text, scanned } => scanned.get_or_init(|| {
+                let file = self.file.clone().unwrap_or_else(|| Arc::from("<dump>"));
+                scan_json(text, &file)
+            }),
+        }
+    }
+
     /// The position of `path`, or of its nearest located ancestor, or the
     /// start of the file.
     pub fn pos(&self, path: &str) -> Pos {
+        let positions = self.positions();
         let mut p = path;
         loop {
-            if let Some(pos) = self.positions.get(p) {
+            if let Some(pos) = positions.get(p) {
                 return pos.clone();
             }
             match p.rfind('/') {
@@ -852,7 +920,7 @@ impl Locator {
                 None => break,
             }
         }
-        if let Some(pos) = self.positions.get("") {
+        if let Some(pos) = positions.get("") {
             return pos.clone();
         }
         let file = self.file.clone().unwrap_or_else(|| Arc::from("<dump>"));
@@ -954,7 +1022,7 @@ impl Locator {
         }
         Locator {
             file: Some(file),
-            positions: p,
+            positions: Positions::Known(p),
         }
     }
 
@@ -962,22 +1030,29 @@ impl Locator {
     /// finding against a dump points into the dump file. Tolerates any
     /// JSON; on malformed text it keeps what it found before the error.
     pub fn for_json(text: &str, file: &Arc<str>) -> Locator {
-        let mut s = JsonScan {
-            chars: text.chars().collect(),
-            i: 0,
-            line: 1,
-            col: 1,
-            file: file.clone(),
-            out: BTreeMap::new(),
-        };
-        s.out.insert(String::new(), Pos::file_start(file));
-        s.skip_ws();
-        let _ = s.value("");
         Locator {
             file: Some(file.clone()),
-            positions: s.out,
+            positions: Positions::Json {
+                text: Arc::from(text),
+                scanned: Arc::default(),
+            },
         }
     }
+}
+
+fn scan_json(text: &str, file: &Arc<str>) -> BTreeMap<String, Pos> {
+    let mut s = JsonScan {
+        chars: text.chars().collect(),
+        i: 0,
+        line: 1,
+        col: 1,
+        file: file.clone(),
+        out: BTreeMap::new(),
+    };
+    s.out.insert(String::new(), Pos::file_start(file));
+    s.skip_ws();
+    let _ = s.value("");
+    s.out
 }
 
 struct JsonScan {

@@ -1103,7 +1103,10 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
             }
         };
         let rev = new.dump.revision;
-        let text = uabi::dump::to_json(&new.dump)?;
+        // A side's dump has no digests; the frozen one is written with.
+        let mut frozen = new.dump.clone();
+        uabi::dump::fill_digests(&mut frozen)?;
+        let text = uabi::dump::to_json(&frozen)?;
         let dest = compat::frozen_dir(spec).join(format!("r{rev}.json"));
         let dest_label = Path::new(&new.label)
             .with_file_name(
@@ -1119,7 +1122,7 @@ fn freeze(specs: &[PathBuf]) -> anyhow::Result<u8> {
         let mut refused = None;
         for old in olds {
             let same = old.dump.revision == rev;
-            if same && old.dump == new.dump {
+            if same && old.dump == frozen {
                 continue;
             }
             let report = compat::compare(&old.dump, &new.dump, &new.locator);

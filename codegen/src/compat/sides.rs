@@ -55,9 +55,15 @@ pub enum SideError {
     Dump(#[from] crate::dump::DumpError),
 }
 
-/// The side of a resolved spec.
+/// The side of a resolved spec. Its dump has no digests: the comparison
+/// ignores them (they are a function of the content it compares), and a
+/// dump that is written gets them then ([`crate::dump::fill_digests`]).
 pub fn spec_side(model: &Model, sources: Sources) -> Result<Side, SideError> {
-    Ok(model_side(model, sources, crate::dump::build(model)?))
+    Ok(model_side(
+        model,
+        sources,
+        crate::dump::build_without_digests(model),
+    ))
 }
 
 /// The side of `model`, whose dump is `dump`.
@@ -166,8 +172,7 @@ pub fn header_side(path: &Path, arg: &str, includes: &[PathBuf]) -> Result<Side,
     let memory = load::InMemory::new().with(&label, &imported.yaml);
     let (result, sources) = load::load_from(&memory, Path::new(&label), &label);
     match result {
-        // Never written out, so without digests: a header comparison
-        // clears them anyway ([`crate::compat::compare_headers`]).
+        // Without digests, as a spec's side.
         Ok(model) => Ok(Side {
             label: arg.to_string(),
             unchecked,
