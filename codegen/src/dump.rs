@@ -927,6 +927,24 @@ impl Locator {
         Pos::file_start(&file)
     }
 
+    /// The same paths, each position moved where `place` says, in
+    /// `file` (an imported header's spec lines to the header's own
+    /// lines). A dump's positions are not moved.
+    pub fn moved(self, file: Arc<str>, place: impl Fn(&Pos) -> Pos) -> Locator {
+        match self.positions {
+            Positions::Known(p) => Locator {
+                file: Some(file),
+                positions: Positions::Known(
+                    p.into_iter().map(|(k, pos)| (k, place(&pos))).collect(),
+                ),
+            },
+            json @ Positions::Json { .. } => Locator {
+                file: self.file,
+                positions: json,
+            },
+        }
+    }
+
     /// Positions of a spec's items, from the model; `source` (the spec's
     /// text) adds top-level keys the model does not keep positions for.
     pub fn for_model(model: &Model, source: Option<&str>) -> Locator {

@@ -271,6 +271,61 @@ fn seeded_changes_of_the_ivpu_header() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// A finding about a header's member points into that header, at the
+/// member's line and column, under the name the side was given, and
+/// shows the header's own line (not the imported spec's, which no file
+/// holds); one about the spec as a whole, at the header's first line.
+#[test]
+fn findings_point_into_the_header() {
+    need_clang!("positions of header findings");
+    let real = headers().join("drm/ivpu_accel.h");
+    let text = std::fs::read_to_string(&real).unwrap();
+    let dir = std::env::temp_dir().join(format!("uabi-compat-places-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ivpu_accel.h");
+    let edited = text.replacen("\t__u32 buffer_count;\n", "\t__u64 buffer_count;\n", 1);
+    std::fs::write(&file, &edited).unwrap();
+    let (r, n) = compare(&real, &file);
+    let d = r
+        .findings
+        .iter()
+        .find(|d| d.rule.id == "member-resized")
+        .unwrap_or_else(|| panic!("{}", render(&r, &n)));
+    let line = edited
+        .lines()
+        .position(|l| l == "\t__u64 buffer_count;")
+        .unwrap() as u32
+        + 1;
+    assert_eq!(&*d.pos.file, file.to_str().unwrap());
+    // Column 8: past the tab and `__u64 `, where the name starts.
+    assert_eq!((d.pos.line, d.pos.col), (line, 8), "{}", render(&r, &n));
+    let shown = d.render(n.sources.get(&d.pos.file).map(String::as_str));
+    assert!(shown.contains("| \t__u64 buffer_count;"), "{shown}");
+
+    // Removing a macro: a finding with no item of the new header to
+    // point at, placed at its first line.
+    std::fs::write(
+        &file,
+        text.replacen(
+            "#define DRM_IVPU_PARAM_CAPABILITIES",
+            "#define DRM_IVPU_PARAM_CAPS_",
+            1,
+        ),
+    )
+    .unwrap();
+    let (r, n) = compare(&real, &file);
+    let d = r
+        .findings
+        .iter()
+        .find(|d| d.rule.id == "removed-item")
+        .unwrap_or_else(|| panic!("{}", render(&r, &n)));
+    assert_eq!(
+        (&*d.pos.file, d.pos.line, d.pos.col),
+        (file.to_str().unwrap(), 1, 1)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// The command line: OLD NEW headers with -I, a breaking change exits 1
 /// and names the rule; the same header exits 0; a side at a git revision
 /// (`git:<rev>:<path>`) is read from git and imported with the working

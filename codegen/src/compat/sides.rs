@@ -1,7 +1,7 @@
 //! The two sides of a comparison, read from a spec, a dump or a git
 //! revision through a [`Provider`]; the comparison itself reads nothing.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Pos};
 use crate::dump::{Dump, Locator};
 use crate::import::Unexpressible;
 use crate::load::{self, FileSystem, GitRevision, Provider, Sources};
@@ -161,24 +161,42 @@ fn is_header(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "h")
 }
 
-/// A C header imported on the fly (`uabi import`), named `arg`. The
-/// imported spec's text is kept as `<arg> (imported)`, so a finding
-/// shows the spec line that describes the header's item.
+/// A C header imported on the fly (`uabi import`), named `arg`. Its
+/// findings point into the header, at the line of the item or member
+/// they are about (the imported spec's lines, which no file holds, are
+/// moved there), and show that line.
 pub fn header_side(path: &Path, arg: &str, includes: &[PathBuf]) -> Result<Side, SideError> {
     let imported =
         crate::import::import(path, includes).map_err(|e| SideError::Io(e.to_string()))?;
     let unchecked = imported.unexpressible().cloned().collect();
     let label = format!("{arg} (imported)");
     let memory = load::InMemory::new().with(&label, &imported.yaml);
-    let (result, sources) = load::load_from(&memory, Path::new(&label), &label);
+    let (result, mut sources) = load::load_from(&memory, Path::new(&label), &label);
     match result {
-        // Without digests, as a spec's side.
-        Ok(model) => Ok(Side {
-            label: arg.to_string(),
-            unchecked,
-            header_model: Some(model.clone()),
-            ..model_side(&model, sources, crate::dump::build_without_digests(&model))
-        }),
+        Ok(model) => {
+            let header: Arc<str> = Arc::from(arg);
+            let places = &imported.places;
+            let locator =
+                Locator::for_model(&model, Some(&imported.yaml)).moved(header.clone(), |pos| {
+                    // The item or member whose text starts last at or
+                    // before the position; before any, the header's start.
+                    let i = places.partition_point(|(line, _)| *line <= pos.line);
+                    match i.checked_sub(1).map(|i| &places[i].1) {
+                        Some(loc) => Pos::new(&header, loc.line, loc.col),
+                        None => Pos::file_start(&header),
+                    }
+                });
+            sources.insert(header.clone(), imported.header_text);
+            Ok(Side {
+                label: arg.to_string(),
+                // Without digests, as a spec's side.
+                dump: crate::dump::build_without_digests(&model),
+                locator,
+                sources,
+                header_model: Some(model.clone()),
+                unchecked,
+            })
+        }
         // An imported spec that does not resolve is the importer's bug,
         // reported as the spec's errors so it can be seen and fixed.
         Err(d) => Err(SideError::Spec(d, sources)),

@@ -1,12 +1,18 @@
 //! The spec as YAML text: flow mappings for members and entries, block
 //! scalars for docs, so that the file reads like a hand-written spec.
 
+use super::cview::Loc;
 use super::map::{Bound, Const, Enum, Ioctl, Member, Spec, Struct};
 use crate::target::Target;
 use std::fmt::Write;
 
-pub fn yaml(spec: &Spec) -> String {
+/// The spec's text, and where in the header each of its items and
+/// members is: (line of the text, place in the header), lines rising.
+pub fn yaml(spec: &Spec) -> (String, Vec<(u32, Loc)>) {
     let mut o = String::new();
+    // Byte offsets where an item or member starts, turned into lines at
+    // the end (one pass over the text, not one per item).
+    let mut at: Vec<(usize, Loc)> = Vec::new();
     let _ = writeln!(
         o,
         "# Imported by `uabi import` from {}: an existing ABI, reproduced exactly.",
@@ -41,21 +47,35 @@ pub fn yaml(spec: &Spec) -> String {
         o += "definitions:\n";
     }
     for c in &spec.consts {
+        at.push((o.len(), c.loc.clone()));
         konst(&mut o, c);
     }
     for e in &spec.enums {
-        enumeration(&mut o, e);
+        at.push((o.len(), e.loc.clone()));
+        enumeration(&mut o, e, &mut at);
     }
     for s in &spec.structs {
-        strukt(&mut o, s);
+        at.push((o.len(), s.loc.clone()));
+        strukt(&mut o, s, &mut at);
     }
     if !spec.ioctls.is_empty() {
         o += "ioctls:\n";
     }
     for i in &spec.ioctls {
+        at.push((o.len(), i.loc.clone()));
         ioctl(&mut o, i);
     }
-    o
+    let mut places = Vec::with_capacity(at.len());
+    let (mut line, mut scanned) = (1u32, 0usize);
+    for (offset, loc) in at {
+        line += o.as_bytes()[scanned..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u32;
+        scanned = offset;
+        places.push((line, loc));
+    }
+    (o, places)
 }
 
 fn konst(o: &mut String, c: &Const) {
@@ -77,7 +97,7 @@ fn konst(o: &mut String, c: &Const) {
     }
 }
 
-fn enumeration(o: &mut String, e: &Enum) {
+fn enumeration(o: &mut String, e: &Enum, at: &mut Vec<(usize, Loc)>) {
     let _ = writeln!(o, "  - name: {}\n    type: enum", e.name);
     match &e.enum_name {
         Some(None) => o.push_str("    enum-name:\n"),
@@ -91,13 +111,14 @@ fn enumeration(o: &mut String, e: &Enum) {
     }
     doc(o, 4, e.doc.as_deref());
     o.push_str("    entries:\n");
-    for (n, v, d) in &e.entries {
-        let _ = writeln!(o, "      - name: {n}\n        value: {v}");
-        doc(o, 8, d.as_deref().filter(|d| !d.is_empty()));
+    for x in &e.entries {
+        at.push((o.len(), x.loc.clone()));
+        let _ = writeln!(o, "      - name: {}\n        value: {}", x.name, x.value);
+        doc(o, 8, x.doc.as_deref().filter(|d| !d.is_empty()));
     }
 }
 
-fn strukt(o: &mut String, s: &Struct) {
+fn strukt(o: &mut String, s: &Struct, at: &mut Vec<(usize, Loc)>) {
     let kind = if s.is_union { "union" } else { "struct" };
     let _ = writeln!(o, "  - name: {}\n    type: {kind}", s.name);
     if let Some(n) = &s.c_name {
@@ -106,13 +127,14 @@ fn strukt(o: &mut String, s: &Struct) {
     doc(o, 4, s.doc.as_deref());
     o.push_str("    members:\n");
     for m in &s.members {
-        member(o, m, 6);
+        member(o, m, 6, at);
     }
 }
 
 /// One member at `indent` spaces: a flow mapping, or block style when it
 /// has a doc or is an anonymous member with its own `members`.
-fn member(o: &mut String, m: &Member, indent: usize) {
+fn member(o: &mut String, m: &Member, indent: usize, at: &mut Vec<(usize, Loc)>) {
+    at.push((o.len(), m.loc.clone()));
     let pad = " ".repeat(indent);
     if !m.members.is_empty() {
         let _ = writeln!(o, "{pad}- name: {}\n{pad}  type: {}", m.name, m.ty);
@@ -122,7 +144,7 @@ fn member(o: &mut String, m: &Member, indent: usize) {
         doc(o, indent + 2, m.doc.as_deref());
         let _ = writeln!(o, "{pad}  members:");
         for x in &m.members {
-            member(o, x, indent + 4);
+            member(o, x, indent + 4, at);
         }
         return;
     }

@@ -87,7 +87,13 @@ impl fmt::Display for Finding {
 pub struct Imported {
     /// The spec, as YAML text.
     pub yaml: String,
+    /// Where the header has each item and member the spec describes:
+    /// (line of `yaml` where it starts, place in the header), lines
+    /// rising.
+    pub places: Vec<(u32, Loc)>,
     pub findings: Vec<Finding>,
+    /// The header's text, as read.
+    pub header_text: String,
 }
 
 impl Imported {
@@ -117,9 +123,12 @@ pub fn import(header: &Path, includes: &[PathBuf]) -> Result<Imported, ImportErr
 pub fn from_c(c: &CHeader) -> Imported {
     let (spec, mut findings) = map::map(c);
     findings.sort_by(|a, b| loc_of(a).cmp(loc_of(b)));
+    let (yaml, places) = emit::yaml(&spec);
     Imported {
-        yaml: emit::yaml(&spec),
+        yaml,
+        places,
         findings,
+        header_text: c.text.clone(),
     }
 }
 

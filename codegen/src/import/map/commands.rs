@@ -139,6 +139,7 @@ impl<'a> Mapper<'a> {
             None => None,
         };
         Ok(Ioctl {
+            loc: mac.loc.clone(),
             c_name: (derived != mac.name).then(|| mac.name.clone()),
             c_nr_name,
             arg_access: Vec::new(),

@@ -2,7 +2,7 @@
 //! returning the spec item or why the language cannot hold it.
 
 use super::names::{common_prefix, kebab};
-use super::{Bound, Const, Enum, Mapper, Member, Struct};
+use super::{Bound, Const, Entry, Enum, Mapper, Member, Struct};
 use crate::import::cview::{CEnum, CField, CMacro, CRecord};
 use crate::import::kerneldoc::{self, KernelDoc};
 use crate::names::{snake, upper};
@@ -32,6 +32,7 @@ impl Mapper<'_> {
         let name = self.name_of(&mac.name)?;
         let derived = format!("{}_{}", upper(self.c_prefix()), upper(&name));
         Ok(Const {
+            loc: mac.loc.clone(),
             c_name: (derived != mac.name).then(|| mac.name.clone()),
             name,
             value: if ulong { -1 } else { value },
@@ -101,14 +102,16 @@ impl Mapper<'_> {
             let rest = &x.name[entry_prefix.len()..];
             let n = kebab(&rest.to_ascii_lowercase())
                 .map_err(|w| format!("enumerator {}: {w}", x.name))?;
-            entries.push((
-                n,
-                x.value,
-                kerneldoc::member_doc(x.doc.as_deref(), &x.name, &kd),
-            ));
+            entries.push(Entry {
+                name: n,
+                value: x.value,
+                doc: kerneldoc::member_doc(x.doc.as_deref(), &x.name, &kd),
+                loc: x.loc.clone(),
+            });
         }
         let doc = Some(kd.text).filter(|t| !t.is_empty());
         Ok(Enum {
+            loc: e.loc.clone(),
             name,
             enum_name,
             name_prefix,
@@ -155,6 +158,7 @@ impl Mapper<'_> {
             return Err(format!("an empty {kind}"));
         }
         Ok(Struct {
+            loc: r.loc.clone(),
             c_name: (derived != tag).then(|| tag.to_string()),
             tag: tag.to_string(),
             is_union: r.is_union,
@@ -192,6 +196,7 @@ impl Mapper<'_> {
             && !m.flexible
             && m.ty != "string";
         m.doc = doc;
+        m.loc = f.loc.clone();
         Ok(m)
     }
 
@@ -240,6 +245,7 @@ impl Mapper<'_> {
                 kerneldoc::member_doc(f.doc.as_deref(), &f.name, kd)
             },
             members,
+            loc: f.loc.clone(),
             ..Member::default()
         })
     }

@@ -46,6 +46,8 @@ pub struct Const {
     /// ones (`(~0UL)`), whose width is the target's.
     pub ulong: bool,
     pub doc: Option<String>,
+    /// Where the header defines it (so is every item's and member's).
+    pub loc: Loc,
 }
 
 #[derive(Debug)]
@@ -55,7 +57,16 @@ pub struct Enum {
     pub enum_name: Option<Option<String>>,
     pub name_prefix: Option<String>,
     pub doc: Option<String>,
-    pub entries: Vec<(String, i128, Option<String>)>,
+    pub entries: Vec<Entry>,
+    pub loc: Loc,
+}
+
+#[derive(Debug)]
+pub struct Entry {
+    pub name: String,
+    pub value: i128,
+    pub doc: Option<String>,
+    pub loc: Loc,
 }
 
 #[derive(Debug)]
@@ -68,6 +79,7 @@ pub struct Struct {
     pub is_union: bool,
     pub doc: Option<String>,
     pub members: Vec<Member>,
+    pub loc: Loc,
 }
 
 #[derive(Debug, Default)]
@@ -92,6 +104,7 @@ pub struct Member {
     pub pad: bool,
     pub access: Option<&'static str>,
     pub doc: Option<String>,
+    pub loc: Loc,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +126,7 @@ pub struct Ioctl {
     pub arg: Option<String>,
     pub extension: Option<&'static str>,
     pub doc: Option<String>,
+    pub loc: Loc,
 }
 
 /// The spec items and everything that could not be expressed.
