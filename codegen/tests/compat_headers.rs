@@ -396,6 +396,30 @@ fn command_line_on_headers_and_git_revisions() {
         text.contains("error[removed-item]: const `driver-minor`"),
         "{text}"
     );
+    // What a side from git holds that is not compared is named by the
+    // side, not by the copy it was read from.
+    std::fs::write(
+        dir.join("y.h"),
+        "#define Y_FN(x) ((x) + 1)\n#define Y_ONE 1\n",
+    )
+    .unwrap();
+    git(&["add", "y.h"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-qm",
+        "y",
+    ]);
+    let (code, text) = uabi(&["git:HEAD:y.h", "y.h"], &dir);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("not compared, git:HEAD:y.h:1:9: macro Y_FN"),
+        "{text}"
+    );
+    assert!(text.contains("not compared, y.h:1:9: macro Y_FN"), "{text}");
     // A header that does not compile is an I/O-class failure: exit 2.
     std::fs::write(dir.join("broken.h"), "struct {").unwrap();
     let (code, text) = uabi(&["broken.h", "ivpu_accel.h"], &dir);

@@ -168,7 +168,19 @@ fn is_header(path: &Path) -> bool {
 pub fn header_side(path: &Path, arg: &str, includes: &[PathBuf]) -> Result<Side, SideError> {
     let imported =
         crate::import::import(path, includes).map_err(|e| SideError::Io(e.to_string()))?;
-    let unchecked = imported.unexpressible().cloned().collect();
+    // Named as the side is (a header from git was read from a copy in
+    // a fresh folder, whose path means nothing to the user).
+    let read_as = path.display().to_string();
+    let unchecked = imported
+        .unexpressible()
+        .cloned()
+        .map(|mut u| {
+            if u.loc.file == read_as {
+                u.loc.file = arg.to_string();
+            }
+            u
+        })
+        .collect();
     let label = format!("{arg} (imported)");
     let memory = load::InMemory::new().with(&label, &imported.yaml);
     let (result, mut sources) = load::load_from(&memory, Path::new(&label), &label);
