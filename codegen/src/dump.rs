@@ -906,6 +906,11 @@ impl Locator {
         }
     }
 
+    /// The position of exactly `path`, if it is located.
+    pub fn find(&self, path: &str) -> Option<Pos> {
+        self.positions().get(path).cloned()
+    }
+
     /// The position of `path`, or of its nearest located ancestor, or the
     /// start of the file.
     pub fn pos(&self, path: &str) -> Pos {

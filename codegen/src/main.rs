@@ -862,7 +862,12 @@ impl Compared {
         };
         let mut lines = uabi::diag::SourceLines::default();
         for d in &self.report.findings {
-            out.push_str(&lines.render(d, new.sources.get(&d.pos.file).map(String::as_str)));
+            // A removed item of a header is shown in the old header.
+            let source = new
+                .sources
+                .get(&d.pos.file)
+                .or_else(|| self.old.sources.get(&d.pos.file));
+            out.push_str(&lines.render(d, source.map(String::as_str)));
         }
         for n in &self.report.compatible {
             out.push_str(&format!("  + {n}\n"));

@@ -274,7 +274,7 @@ fn seeded_changes_of_the_ivpu_header() {
 /// A finding about a header's member points into that header, at the
 /// member's line and column, under the name the side was given, and
 /// shows the header's own line (not the imported spec's, which no file
-/// holds); one about the spec as a whole, at the header's first line.
+/// holds); one about a removed item, where the old header had it.
 #[test]
 fn findings_point_into_the_header() {
     need_clang!("positions of header findings");
@@ -302,8 +302,8 @@ fn findings_point_into_the_header() {
     let shown = d.render(n.sources.get(&d.pos.file).map(String::as_str));
     assert!(shown.contains("| \t__u64 buffer_count;"), "{shown}");
 
-    // Removing a macro: a finding with no item of the new header to
-    // point at, placed at its first line.
+    // Removing a macro: the finding is where the old header defines it,
+    // and shows that line.
     std::fs::write(
         &file,
         text.replacen(
@@ -313,15 +313,26 @@ fn findings_point_into_the_header() {
         ),
     )
     .unwrap();
-    let (r, n) = compare(&real, &file);
+    let (o, n) = (side(&real), side(&file));
+    let r = compat::compare_headers(&o, &n);
     let d = r
         .findings
         .iter()
         .find(|d| d.rule.id == "removed-item")
         .unwrap_or_else(|| panic!("{}", render(&r, &n)));
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("#define DRM_IVPU_PARAM_CAPABILITIES"))
+        .unwrap() as u32
+        + 1;
     assert_eq!(
         (&*d.pos.file, d.pos.line, d.pos.col),
-        (file.to_str().unwrap(), 1, 1)
+        (real.to_str().unwrap(), line, 9)
+    );
+    let shown = d.render(o.sources.get(&d.pos.file).map(String::as_str));
+    assert!(
+        shown.contains("| #define DRM_IVPU_PARAM_CAPABILITIES"),
+        "{shown}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -50,16 +50,17 @@ impl Cx<'_> {
                     (r.clone(), &news[r])
                 }
                 (None, None) => {
-                    self.report(
+                    self.removed(
                         &rules::REMOVED_ITEM,
                         section,
+                        &format!("{section}/{name}"),
                         format!("{kind} `{name}` was removed"),
                         format!("keep the {kind}: sources use its entries"),
                     );
                     continue;
                 }
             };
-            self.enum_changes(sec, &nname, o, n);
+            self.enum_changes(sec, name, &nname, o, n);
         }
         let renamed: BTreeSet<&String> = renames.values().collect();
         for (name, n) in news {
@@ -76,9 +77,10 @@ impl Cx<'_> {
 
     /// What changed in enum or flags `nname`: entries renumbered, removed,
     /// renamed (a removed entry's value under a new name) or added.
-    fn enum_changes(&mut self, sec: Section, nname: &str, o: &EnumDump, n: &EnumDump) {
+    fn enum_changes(&mut self, sec: Section, oname: &str, nname: &str, o: &EnumDump, n: &EnumDump) {
         let kind = sec.kind;
         let base = format!("{}/{nname}", sec.name);
+        let old_base = format!("{}/{oname}", sec.name);
         self.since_same(&format!("{kind} `{nname}`"), o.since, n.since, &base);
         let added: Vec<&String> = n
             .entries
@@ -103,9 +105,10 @@ impl Cx<'_> {
                     &format!("{base}/entries/{a}"),
                 );
             } else {
-                self.report(
+                self.removed(
                     &rules::REMOVED_ENTRY,
                     &base,
+                    &format!("{old_base}/entries/{ename}"),
                     format!(
                         "entry `{ename}` ({}) was removed from {kind} `{nname}`",
                         sec.show(oe.value)

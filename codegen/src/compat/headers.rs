@@ -39,7 +39,7 @@ pub fn compare_headers(old: &Side, new: &Side) -> Report {
     dump::clear_digests(&mut o);
     dump::clear_digests(&mut n);
     let (Some(om), Some(nm)) = (&old.header_model, &new.header_model) else {
-        return compare_with(&o, &n, &new.locator, false);
+        return compare_with(&o, &n, &new.locator, old_places(old), false);
     };
     let (onames, nnames) = (c_names(om), c_names(nm));
     let mut notes = Vec::new();
@@ -57,10 +57,17 @@ pub fn compare_headers(old: &Side, new: &Side) -> Report {
         }
     }
     macro_enumerator_moves(&onames, &nnames, &mut o, &mut n, &mut notes);
-    let mut report = compare_with(&o, &n, &new.locator, false);
+    let mut report = compare_with(&o, &n, &new.locator, old_places(old), false);
     notes.append(&mut report.compatible);
     report.compatible = notes;
     report
+}
+
+/// Where a removed item is shown: in the old header, where it was (a
+/// spec or a dump on the old side keeps the new side's place, as a
+/// comparison of specs does).
+fn old_places(old: &Side) -> Option<&crate::dump::Locator> {
+    old.from_header().then_some(&old.locator)
 }
 
 /// A macro of one side that the other defines as an enumerator of the

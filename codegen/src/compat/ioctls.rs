@@ -25,9 +25,10 @@ impl Cx<'_> {
                 }
                 (None, None) => {
                     gone.insert(o.nr, name.clone());
-                    self.report(
+                    self.removed(
                         &rules::REMOVED_ITEM,
                         "ioctls",
+                        &format!("ioctls/{name}"),
                         format!("ioctl `{name}` (nr {}) was removed", hex(o.nr.into())),
                         "keep the ioctl: old binaries call it (if it is obsolete, keep its number and fail with an error they understand)",
                     );

@@ -69,14 +69,24 @@ impl Report {
 /// Compares the new revision of a spec with an old one. `loc` locates
 /// paths of the new side.
 pub fn compare(old: &Dump, new: &Dump, loc: &Locator) -> Report {
-    compare_with(old, new, loc, true)
+    compare_with(old, new, loc, None, true)
 }
 
-fn compare_with(old: &Dump, new: &Dump, loc: &Locator, revisions: bool) -> Report {
+/// [`compare`], with `old_loc` locating the old side's paths for the
+/// items the new side no longer has (a header's removed macro is shown
+/// where the old header defines it).
+fn compare_with(
+    old: &Dump,
+    new: &Dump,
+    loc: &Locator,
+    old_loc: Option<&Locator>,
+    revisions: bool,
+) -> Report {
     let mut cx = Cx {
         old,
         new,
         loc,
+        old_loc,
         revisions,
         findings: Diagnostics::default(),
         seen: BTreeSet::new(),
@@ -104,6 +114,9 @@ struct Cx<'a> {
     old: &'a Dump,
     new: &'a Dump,
     loc: &'a Locator,
+    /// Where the old side has its items, when findings about removed
+    /// ones point there.
+    old_loc: Option<&'a Locator>,
     /// Are `revision` and `since` judged (not for imported headers)?
     revisions: bool,
     findings: Diagnostics,
@@ -159,6 +172,28 @@ impl Cx<'_> {
         }
         self.findings
             .push(Diagnostic::error(rule, self.loc.pos(path), msg).with_hint(hint));
+    }
+
+    /// A finding about an item the new side no longer has: at `was`
+    /// on the old side when its places are known, else at `path` on the
+    /// new side.
+    fn removed(
+        &mut self,
+        rule: &'static Rule,
+        path: &str,
+        was: &str,
+        msg: String,
+        hint: impl Into<String>,
+    ) {
+        if !self.seen.insert((rule.id, path.to_string(), msg.clone())) {
+            return;
+        }
+        let pos = self
+            .old_loc
+            .and_then(|l| l.find(was))
+            .unwrap_or_else(|| self.loc.pos(path));
+        self.findings
+            .push(Diagnostic::error(rule, pos, msg).with_hint(hint));
     }
 
     fn note(&mut self, msg: String) {
@@ -365,9 +400,10 @@ impl Cx<'_> {
                     (r.clone(), &new.consts[r])
                 }
                 (None, None) => {
-                    self.report(
+                    self.removed(
                         &rules::REMOVED_ITEM,
                         "consts",
+                        &format!("consts/{name}"),
                         format!("const `{name}` (value {}) was removed", o.value),
                         "keep the const: sources use it (document it as obsolete in `doc:`)",
                     );

@@ -22,9 +22,10 @@ impl Cx<'_> {
                     (r.clone(), &new.attribute_sets[r])
                 }
                 (None, None) => {
-                    self.report(
+                    self.removed(
                         &rules::REMOVED_ITEM,
                         "attribute-sets",
+                        &format!("attribute-sets/{name}"),
                         format!("attribute set `{name}` was removed"),
                         "keep the attribute set: old binaries encode and parse it",
                     );
@@ -206,9 +207,10 @@ impl Cx<'_> {
                 }
                 (None, None) => {
                     gone.insert(o.value, name.clone());
-                    self.report(
+                    self.removed(
                         &rules::REMOVED_ENTRY,
                         "operations",
+                        &format!("operations/{name}"),
                         format!("operation `{name}` ({}) was removed", o.value),
                         "keep the operation: old binaries send it",
                     );

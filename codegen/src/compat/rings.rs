@@ -20,9 +20,10 @@ impl Cx<'_> {
                     (r.clone(), &new.rings[r])
                 }
                 (None, None) => {
-                    self.report(
+                    self.removed(
                         &rules::REMOVED_ITEM,
                         "rings",
+                        &format!("rings/{name}"),
                         format!("ring `{name}` was removed"),
                         "keep the ring: old binaries set it up and use it",
                     );

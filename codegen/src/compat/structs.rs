@@ -63,9 +63,10 @@ impl Cx<'_> {
                     (r.clone(), &new.structs[r])
                 }
                 (None, None) => {
-                    self.report(
+                    self.removed(
                         &rules::REMOVED_ITEM,
                         "structs",
+                        &format!("structs/{name}"),
                         format!("struct `{name}` was removed"),
                         "keep the struct: binaries and sources use its layout",
                     );
