@@ -271,6 +271,19 @@ fn seeded_changes_of_the_ivpu_header() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// The first finding of rule `id`, or a failure showing them all.
+fn finding<'a>(r: &'a Report, new: &Side, id: &str) -> &'a uabi::diag::Diagnostic {
+    r.findings
+        .iter()
+        .find(|d| d.rule.id == id)
+        .unwrap_or_else(|| panic!("no {id}:\n{}", render(r, new)))
+}
+
+/// The 1-based number of the first line of `text` that starts with `start`.
+fn line_of(text: &str, start: &str) -> u32 {
+    text.lines().position(|l| l.starts_with(start)).unwrap() as u32 + 1
+}
+
 /// A finding about a header's member points into that header, at the
 /// member's line and column, under the name the side was given, and
 /// shows the header's own line (not the imported spec's, which no file
@@ -286,16 +299,8 @@ fn findings_point_into_the_header() {
     let edited = text.replacen("\t__u32 buffer_count;\n", "\t__u64 buffer_count;\n", 1);
     std::fs::write(&file, &edited).unwrap();
     let (r, n) = compare(&real, &file);
-    let d = r
-        .findings
-        .iter()
-        .find(|d| d.rule.id == "member-resized")
-        .unwrap_or_else(|| panic!("{}", render(&r, &n)));
-    let line = edited
-        .lines()
-        .position(|l| l == "\t__u64 buffer_count;")
-        .unwrap() as u32
-        + 1;
+    let d = finding(&r, &n, "member-resized");
+    let line = line_of(&edited, "\t__u64 buffer_count;");
     assert_eq!(&*d.pos.file, file.to_str().unwrap());
     // Column 8: past the tab and `__u64 `, where the name starts.
     assert_eq!((d.pos.line, d.pos.col), (line, 8), "{}", render(&r, &n));
@@ -315,16 +320,8 @@ fn findings_point_into_the_header() {
     .unwrap();
     let (o, n) = (side(&real), side(&file));
     let r = compat::compare_headers(&o, &n);
-    let d = r
-        .findings
-        .iter()
-        .find(|d| d.rule.id == "removed-item")
-        .unwrap_or_else(|| panic!("{}", render(&r, &n)));
-    let line = text
-        .lines()
-        .position(|l| l.starts_with("#define DRM_IVPU_PARAM_CAPABILITIES"))
-        .unwrap() as u32
-        + 1;
+    let d = finding(&r, &n, "removed-item");
+    let line = line_of(&text, "#define DRM_IVPU_PARAM_CAPABILITIES");
     assert_eq!(
         (&*d.pos.file, d.pos.line, d.pos.col),
         (real.to_str().unwrap(), line, 9)
