@@ -879,15 +879,16 @@ pub struct Locator {
 
 /// A locator's positions: a spec's, from its model; a dump's, scanned
 /// from its text on the first lookup (a comparison asks only its new
-/// side where anything is, so an old side's dump is never scanned).
+/// side where anything is, so an old side's dump is never scanned);
+/// an imported header's, from its model on the first lookup.
 #[derive(Debug, Clone)]
 enum Positions {
     Known(BTreeMap<String, Pos>),
-    Json {
-        text: Arc<str>,
-        scanned: Arc<std::sync::OnceLock<BTreeMap<String, Pos>>>,
-    },
+    Deferred(Arc<Deferred>),
 }
+
+type Deferred =
+    std::sync::LazyLock<BTreeMap<String, Pos>, Box<dyn FnOnce() -> BTreeMap<String, Pos> + Send>>;
 
 impl Default for Positions {
     fn default() -> Positions {
@@ -899,10 +900,21 @@ impl Locator {
     fn positions(&self) -> &BTreeMap<String, Pos> {
         match &self.positions {
             Positions::Known(p) => p,
-            Positions::Json { text, scanned } => scanned.get_or_init(|| {
-                let file = self.file.clone().unwrap_or_else(|| Arc::from("<dump>"));
-                scan_json(text, &file)
-            }),
+            Positions::Deferred(d) => d,
+        }
+    }
+
+    /// The locator `build` makes, made on the first lookup (`file` names
+    /// the file meanwhile).
+    pub fn deferred(file: Arc<str>, build: impl FnOnce() -> Locator + Send + 'static) -> Locator {
+        let positions: Box<dyn FnOnce() -> BTreeMap<String, Pos> + Send> =
+            Box::new(move || match build().positions {
+                Positions::Known(p) => p,
+                Positions::Deferred(d) => (*d).clone(),
+            });
+        Locator {
+            file: Some(file),
+            positions: Positions::Deferred(Arc::new(std::sync::LazyLock::new(positions))),
         }
     }
 
@@ -934,19 +946,17 @@ impl Locator {
 
     /// The same paths, each position moved where `place` says, in
     /// `file` (an imported header's spec lines to the header's own
-    /// lines). A dump's positions are not moved.
+    /// lines).
     pub fn moved(self, file: Arc<str>, place: impl Fn(&Pos) -> Pos) -> Locator {
-        match self.positions {
-            Positions::Known(p) => Locator {
-                file: Some(file),
-                positions: Positions::Known(
-                    p.into_iter().map(|(k, pos)| (k, place(&pos))).collect(),
-                ),
-            },
-            json @ Positions::Json { .. } => Locator {
-                file: self.file,
-                positions: json,
-            },
+        let known = match self.positions {
+            Positions::Known(p) => p,
+            Positions::Deferred(d) => (*d).clone(),
+        };
+        Locator {
+            file: Some(file),
+            positions: Positions::Known(
+                known.into_iter().map(|(k, pos)| (k, place(&pos))).collect(),
+            ),
         }
     }
 
@@ -1053,13 +1063,11 @@ impl Locator {
     /// finding against a dump points into the dump file. Tolerates any
     /// JSON; on malformed text it keeps what it found before the error.
     pub fn for_json(text: &str, file: &Arc<str>) -> Locator {
-        Locator {
-            file: Some(file.clone()),
-            positions: Positions::Json {
-                text: Arc::from(text),
-                scanned: Arc::default(),
-            },
-        }
+        let (text, named) = (text.to_string(), file.clone());
+        Locator::deferred(file.clone(), move || Locator {
+            positions: Positions::Known(scan_json(&text, &named)),
+            file: Some(named),
+        })
     }
 }
 

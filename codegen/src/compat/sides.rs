@@ -187,17 +187,25 @@ pub fn header_side(path: &Path, arg: &str, includes: &[PathBuf]) -> Result<Side,
     match result {
         Ok(model) => {
             let header: Arc<str> = Arc::from(arg);
-            let places = &imported.places;
-            let locator =
-                Locator::for_model(&model, Some(&imported.yaml)).moved(header.clone(), |pos| {
+            // Made when a finding first asks (an old side's, only for a
+            // removed item).
+            let (m, yaml, places, named) = (
+                model.clone(),
+                imported.yaml,
+                imported.places,
+                header.clone(),
+            );
+            let locator = Locator::deferred(header.clone(), move || {
+                Locator::for_model(&m, Some(&yaml)).moved(named.clone(), |pos| {
                     // The item or member whose text starts last at or
                     // before the position; before any, the header's start.
                     let i = places.partition_point(|(line, _)| *line <= pos.line);
                     match i.checked_sub(1).map(|i| &places[i].1) {
-                        Some(loc) => Pos::new(&header, loc.line, loc.col),
-                        None => Pos::file_start(&header),
+                        Some(loc) => Pos::new(&named, loc.line, loc.col),
+                        None => Pos::file_start(&named),
                     }
-                });
+                })
+            });
             sources.insert(header.clone(), imported.header_text);
             Ok(Side {
                 label: arg.to_string(),

@@ -68,10 +68,10 @@ pub fn yaml(spec: &Spec) -> (String, Vec<(u32, Loc)>) {
     let mut places = Vec::with_capacity(at.len());
     let (mut line, mut scanned) = (1u32, 0usize);
     for (offset, loc) in at {
-        line += o.as_bytes()[scanned..offset]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u32;
+        // Offsets only grow, so the range is never empty backwards.
+        line += o.as_bytes().get(scanned..offset).map_or(0, |chunk| {
+            chunk.iter().filter(|b| **b == b'\n').count() as u32
+        });
         scanned = offset;
         places.push((line, loc));
     }
