@@ -211,7 +211,14 @@ const CLOSED_PIPE: u8 = 141;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Import { .. } | Command::Compat { .. }) {
+    // Only where a C header is read (`uabi compat` of specs needs no
+    // libclang).
+    let reads_headers = match &cli.command {
+        Command::Import { .. } => true,
+        Command::Compat { sides, .. } => sides.iter().any(|s| s.ends_with(".h")),
+        _ => false,
+    };
+    if reads_headers {
         name_libclang();
     }
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
