@@ -32,8 +32,8 @@ enum Item {
 
 /// Compares the headers behind `old` and `new` (sides with a model).
 pub fn compare_headers(old: &Side, new: &Side) -> Report {
-    // A header's dump has no digests (it is never written); the other
-    // side's, from a spec or a frozen dump, must not differ by them.
+    // A side's dump has no digests; a frozen dump on the other side has,
+    // and must not differ by them.
     let mut o = old.dump.clone();
     let mut n = new.dump.clone();
     dump::clear_digests(&mut o);
