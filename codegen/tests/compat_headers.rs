@@ -380,18 +380,22 @@ fn command_line_on_headers_and_git_revisions() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
+    // Commits `file` as it is now in the working tree.
+    let commit = |file: &str| {
+        git(&["add", file]);
+        git(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            file,
+        ]);
+    };
     git(&["init", "-q"]);
     std::fs::copy(&old, dir.join("ivpu_accel.h")).unwrap();
-    git(&["add", "ivpu_accel.h"]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t",
-        "commit",
-        "-qm",
-        "old",
-    ]);
+    commit("ivpu_accel.h");
     std::fs::copy(&new, dir.join("ivpu_accel.h")).unwrap();
     let (code, text) = uabi(&["git:HEAD:ivpu_accel.h", "ivpu_accel.h"], &dir);
     assert_eq!(code, Some(1), "{text}");
@@ -411,16 +415,7 @@ fn command_line_on_headers_and_git_revisions() {
         "#define Y_FN(x) ((x) + 1)\n#define Y_ONE 1\n",
     )
     .unwrap();
-    git(&["add", "y.h"]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t",
-        "commit",
-        "-qm",
-        "y",
-    ]);
+    commit("y.h");
     let (code, text) = uabi(&["git:HEAD:y.h", "y.h"], &dir);
     assert_eq!(code, Some(0), "{text}");
     assert!(
