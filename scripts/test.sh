@@ -48,7 +48,7 @@ echo "== loom (the ring protocol's orderings, every interleaving)"
 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p uabi-runtime --release --test loom_ring
 echo "== fuzz: replay the checked-in corpora, then 30 s per target (scripts/fuzz.sh --ci)"
 bash scripts/fuzz.sh --ci
-echo "== vm.sh self-test (Debian's 6.12 kernel under QEMU: boots, passes CMD's status out)"
+echo "== vm.sh self-test (Debian's 6.12 kernel under QEMU: boots, passes CMD's status out, boots again after a kernel that died before the init)"
 bash scripts/vm.sh --no-module -- true
 vm_log="$(mktemp)"
 set +e
@@ -58,6 +58,18 @@ set -e
 if [ "$status" != 7 ]; then
   cat "$vm_log" >&2
   echo "vm.sh: a CMD that exits 7 made vm.sh exit $status" >&2
+  exit 1
+fi
+# A kernel that dies before the init takes over (here: no init to run) is
+# booted once more, then reported as the harness's failure (125).
+set +e
+UABI_VM_KERNEL_ARGS=rdinit=/nonexistent bash scripts/vm.sh --no-module -- true 2>"$vm_log"
+status=$?
+set -e
+if [ "$status" != 125 ] || [ "$(grep -c '^vm.sh: booting once more$' "$vm_log")" != 1 ] ||
+    ! grep -q '^vm.sh: the guest reported no status' "$vm_log"; then
+  cat "$vm_log" >&2
+  echo "vm.sh: a guest without an init was not booted twice and reported (exit $status)" >&2
   exit 1
 fi
 rm -f "$vm_log"
