@@ -4,12 +4,18 @@
 //!
 //! The pair is the C headers uabi generates for the two revisions of the
 //! synthetic spec (1,004 structs and 500 ioctls over two headers, r2
-//! appending items). The check-uapi route compiles each header as
-//! `scripts/check-uapi.sh` does (`gcc -c -x c -O0 -std=c90
-//! -fno-eliminate-unused-debug-types -g -include <header>` of an empty
-//! `main`) and runs `abidiff --non-reachable-types` on the two objects; it
-//! checks the compiler's one target. `uabi compat` imports both sides with
-//! libclang, in process, and compares them on every target.
+//! appending items). The check-uapi route does what
+//! `scripts/check-uapi.sh` (Linux 6.12) does for each header: `do_compile`
+//! builds a shared object of `int f(void) { return 0; }` with the header
+//! forced in (`gcc -shared -nostdlib -fPIC -x c -O0 -std=c90
+//! -fno-eliminate-unused-debug-types -g -I<tree> -include <header>`), once
+//! per revision, and `compare_abi` runs `abidiff --non-reachable-types
+//! --suppressions <the script's suppressions>` on the two; the script
+//! checks its headers in parallel, one per core (`-j`, default `nproc`):
+//! the route is measured that way and with `-j 1`. It checks the
+//! compiler's one target. `uabi
+//! compat` imports both sides of a pair with libclang, in process, on
+//! the two cores, and compares them on every target.
 //!
 //! Run: `cargo bench -p uabi --bench headers` (or `scripts/bench.sh
 //! headers`, which installs abigail-tools for abidiff).
@@ -70,11 +76,12 @@ fn synthetic_headers(dir: &Path, rev: u32) -> Vec<PathBuf> {
     headers
 }
 
-/// `check-uapi.sh`'s `do_compile`: an empty program with the header
-/// forced in, with full debug info of every type.
+/// `check-uapi.sh`'s `do_compile`: a shared object of an empty function
+/// with the header forced in, with full debug info of every type.
 fn compile_like_check_uapi(header: &Path, out: &Path) {
+    let tree = header.parent().unwrap();
     let status = Command::new("gcc")
-        .args(["-c", "-o"])
+        .args(["-shared", "-nostdlib", "-fPIC", "-o"])
         .arg(out)
         .args([
             "-x",
@@ -84,6 +91,7 @@ fn compile_like_check_uapi(header: &Path, out: &Path) {
             "-fno-eliminate-unused-debug-types",
             "-g",
         ])
+        .arg(format!("-I{}", tree.display()))
         .arg("-include")
         .arg(header)
         .arg("-")
@@ -94,23 +102,84 @@ fn compile_like_check_uapi(header: &Path, out: &Path) {
             c.stdin
                 .take()
                 .unwrap()
-                .write_all(b"int main(void) { return 0; }\n")?;
+                .write_all(b"int f(void) { return 0; }\n")?;
             c.wait()
         })
         .expect("running gcc");
     assert!(status.success(), "gcc on {}", header.display());
 }
 
-fn abidiff(old: &Path, new: &Path) {
+/// `check-uapi.sh`'s `gen_suppressions` (without `-i`): enumerators that
+/// may move and members inserted at a padding field.
+fn check_uapi_suppressions() -> String {
+    const ENUMS: &[&str] = &[
+        ".*_AFTER_LAST$",
+        ".*_CNT$",
+        ".*_COUNT$",
+        ".*_END$",
+        ".*_LAST$",
+        ".*_MASK$",
+        ".*_MAX$",
+        ".*_MAX_BIT$",
+        ".*_MAX_BPF_ATTACH_TYPE$",
+        ".*_MAX_ID$",
+        ".*_MAX_SHIFT$",
+        ".*_NBITS$",
+        ".*_NETDEV_NUMHOOKS$",
+        ".*_NFT_META_IIFTYPE$",
+        ".*_NL80211_ATTR$",
+        ".*_NLDEV_NUM_OPS$",
+        ".*_NUM$",
+        ".*_NUM_ELEMS$",
+        ".*_NUM_IRQS$",
+        ".*_SIZE$",
+        ".*_TLSMAX$",
+        "^MAX_.*",
+        "^NUM_.*",
+    ];
+    const PADDING: &[&str] = &[
+        ".*end$",
+        ".*pad$",
+        ".*pad[0-9]?$",
+        ".*pad_[0-9]?$",
+        ".*padding$",
+        ".*padding[0-9]?$",
+        ".*padding_[0-9]?$",
+        ".*res$",
+        ".*resv$",
+        ".*resv[0-9]?$",
+        ".*resv_[0-9]?$",
+        ".*reserved$",
+        ".*reserved[0-9]?$",
+        ".*reserved_[0-9]?$",
+        ".*rsvd[0-9]?$",
+        ".*unused$",
+    ];
+    let mut s = format!(
+        "[suppress_type]\n  type_kind = enum\n  changed_enumerators_regexp = {}\n",
+        ENUMS.join(",")
+    );
+    for p in PADDING {
+        s.push_str(&format!(
+            "[suppress_type]\n  type_kind = struct\n  has_data_member_inserted_at = offset_of_first_data_member_regexp({p})\n"
+        ));
+    }
+    s
+}
+
+fn abidiff(old: &Path, new: &Path, suppressions: &Path) {
     let out = Command::new("abidiff")
         .arg("--non-reachable-types")
+        .arg("--suppressions")
+        .arg(suppressions)
         .arg(old)
         .arg(new)
         .output()
         .expect("running abidiff");
-    // Bit 0 is abidiff's own error; bits 2 and 3 report ABI changes.
+    // Bit 0 is abidiff's own error, bit 1 a usage error (the script stops
+    // on it); bits 2 and 3 report ABI changes.
     assert!(
-        out.status.code().is_some_and(|c| c & 1 == 0),
+        out.status.code().is_some_and(|c| c & 3 == 0),
         "abidiff failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -205,19 +274,38 @@ fn main() {
     if have("abidiff") {
         let objs = scratch.0.join("objs");
         std::fs::create_dir_all(&objs).unwrap();
-        let routine = || {
-            for (i, (o, n)) in pairs.iter().enumerate() {
-                let (oo, no) = (
-                    objs.join(format!("{i}-old.o")),
-                    objs.join(format!("{i}-new.o")),
-                );
-                compile_like_check_uapi(o, &oo);
-                compile_like_check_uapi(n, &no);
-                abidiff(&oo, &no);
+        let suppressions = objs.join("suppressions.txt");
+        std::fs::write(&suppressions, check_uapi_suppressions()).unwrap();
+        // The script's `-j`: as many headers at once as there are cores.
+        let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let check = |i: usize, (o, n): &(PathBuf, PathBuf)| {
+            let (oo, no) = (
+                objs.join(format!("{i}-old.so")),
+                objs.join(format!("{i}-new.so")),
+            );
+            compile_like_check_uapi(n, &no);
+            compile_like_check_uapi(o, &oo);
+            abidiff(&oo, &no, &suppressions);
+        };
+        let route = |jobs: usize| {
+            let indexed: Vec<_> = pairs.iter().enumerate().collect();
+            for batch in indexed.chunks(jobs) {
+                std::thread::scope(|s| {
+                    for &(i, pair) in batch {
+                        s.spawn(move || check(i, pair));
+                    }
+                });
             }
         };
+        let routine = || route(jobs);
         synth::fit(&mut g, routine);
-        g.bench_function("check-uapi route: gcc + abidiff (one target)", |b| {
+        g.bench_function(
+            "check-uapi route: gcc + abidiff (one target, -j nproc)",
+            |b| b.iter(routine),
+        );
+        let routine = || route(1);
+        synth::fit(&mut g, routine);
+        g.bench_function("check-uapi route: gcc + abidiff (one target, -j 1)", |b| {
             b.iter(routine)
         });
     } else {

@@ -331,6 +331,22 @@ fn findings_point_into_the_header() {
         shown.contains("| #define DRM_IVPU_PARAM_CAPABILITIES"),
         "{shown}"
     );
+
+    // Removing a member: the finding is at the member in the old header.
+    std::fs::write(&file, text.replacen("\t__u32 buffer_count;\n", "", 1)).unwrap();
+    let (o, n) = (side(&real), side(&file));
+    let r = compat::compare_headers(&o, &n);
+    let d = finding(&r, &n, "removed-member");
+    assert_eq!(
+        (&*d.pos.file, d.pos.line, d.pos.col),
+        (
+            real.to_str().unwrap(),
+            line_of(&text, "\t__u32 buffer_count;"),
+            8
+        )
+    );
+    let shown = d.render(o.sources.get(&d.pos.file).map(String::as_str));
+    assert!(shown.contains("| \t__u32 buffer_count;"), "{shown}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -4,9 +4,12 @@ use super::*;
 
 impl Cx<'_> {
     /// One struct on one target.
+    /// `old_name` is the struct's name on the old side (it differs after
+    /// a rename).
     pub(super) fn layout(
         &mut self,
         name: &str,
+        old_name: &str,
         o: &StructDump,
         n: &StructDump,
         ol: &LayoutDump,
@@ -14,6 +17,7 @@ impl Cx<'_> {
     ) {
         let p = Pair {
             name,
+            old_name,
             union: o.union && n.union,
             om: &o.members,
             nm: &n.members,
@@ -36,6 +40,7 @@ impl Cx<'_> {
     fn match_members(&mut self, p: &Pair) -> Matched {
         let Pair {
             name,
+            old_name,
             om,
             nm,
             ol,
@@ -99,9 +104,10 @@ impl Cx<'_> {
                 );
             } else {
                 causes.push(ol.offsets[i]);
-                self.report(
+                self.removed(
                     &rules::REMOVED_MEMBER,
                     &spath,
+                    &format!("structs/{old_name}/members/{i}"),
                     format!(
                         "member `{}` (offset {}) was removed from struct `{name}`",
                         m.name, ol.offsets[i]
@@ -449,6 +455,7 @@ impl Cx<'_> {
 #[derive(Clone, Copy)]
 struct Pair<'d> {
     name: &'d str,
+    old_name: &'d str,
     /// A union on both sides: every member at offset 0, so a new one
     /// that fits the old size moves nothing.
     union: bool,

@@ -101,7 +101,7 @@ impl Cx<'_> {
                     };
                     if !done.iter().any(|(a, b)| same(a, ol) && same(b, nl)) {
                         done.push((ol, nl));
-                        self.layout(&nname, o, n, ol, nl);
+                        self.layout(&nname, name, o, n, ol, nl);
                     }
                 }
             }
