@@ -151,19 +151,21 @@ fn facts(c: &CHeader, imported: &Imported) -> Vec<(Fact, String)> {
         }
         push_value(&mut out, &m.name, &m.name);
     }
-    for e in &c.enums {
-        let what = match &e.tag {
-            Some(t) => format!("enum {t}"),
-            None => "anonymous enum".into(),
-        };
-        if skipped.contains(&what) {
-            continue;
-        }
+    for e in c.enums.iter().filter(|e| !enum_reported(imported, e)) {
         for x in &e.entries {
             push_value(&mut out, &x.name, &x.name);
         }
     }
     out
+}
+
+/// Whether the import reported enum `e` as not expressible (an anonymous
+/// one by its place: a header has many).
+fn enum_reported(imported: &Imported, e: &cview::CEnum) -> bool {
+    imported.unexpressible().any(|u| match &e.tag {
+        Some(t) => u.what == format!("enum {t}"),
+        None => u.what == "anonymous enum" && (u.loc.line, u.loc.col) == (e.loc.line, e.loc.col),
+    })
 }
 
 /// The fields C names in a record, with their types: an anonymous
@@ -300,14 +302,7 @@ fn user_program(c: &CHeader, imported: &Imported) -> String {
             let _ = writeln!(p, "\t(void)({});", m.name);
         }
     }
-    for e in &c.enums {
-        let what = match &e.tag {
-            Some(t) => format!("enum {t}"),
-            None => "anonymous enum".into(),
-        };
-        if skipped.contains(&what) {
-            continue;
-        }
+    for e in c.enums.iter().filter(|e| !enum_reported(imported, e)) {
         for x in &e.entries {
             let _ = writeln!(p, "\t(void)({});", x.name);
         }
@@ -636,6 +631,8 @@ struct demo_flex { __u32 n; __u32 pad; struct demo_item items[] __counted_by(n);
 #define DEMO_IOCTL_UNION _IOWR('Q', 8, union demo_u)
 enum { DEMO_ANON_X = 1, OTHER_ANON_Y = 2 };
 _Static_assert(sizeof(struct demo_item) == 48, \"demo_item's size\");
+struct demo_cmd { __u32 op; __u32 pad; };
+enum { DEMO_CMD_GO = 1, DEMO_CMD_STOP, __DEMO_CMD_MAX, DEMO_CMD_MAX = (__DEMO_CMD_MAX - 1) };
 #endif
 ";
     std::fs::write(dir.join("demo.h"), h).unwrap();
@@ -707,6 +704,10 @@ _Static_assert(sizeof(struct demo_item) == 48, \"demo_item's size\");
         "      - { name: items, type: struct, struct: item, count: 2 }\n",
         "      - { name: items, type: struct, struct: item, flexible: true, counted-by: n }\n",
         "  - name: all-ones\n    type: const\n    c-type: ulong\n    value: -1\n",
+        // YNL's `__X_MAX`, `X_MAX` ending; the list's name gives way to
+        // the struct's.
+        "  - name: cmd\n    type: struct\n",
+        "  - name: cmd-values\n    type: enum\n    enum-name:\n    name-prefix: demo-cmd-\n    render-max: true\n    entries:\n      - name: go\n        value: 1\n      - name: stop\n        value: 2\n  -",
     ] {
         assert!(yaml.contains(want), "{want:?} not in:\n{yaml}");
     }
@@ -943,4 +944,158 @@ struct a_x { __u32 n; union { __u32 b; __u64 c; }; };
     let inner = r.fields[1].inline.as_ref().unwrap();
     assert!(inner.is_union && inner.tag.is_none());
     assert_eq!(inner.fields.len(), 2);
+}
+
+/// The kernel's netlink headers that YNL generates (the copies under
+/// tests/fixtures/ynl/kernel/headers, README.md there names each
+/// commit): an attribute, command or enum list that ends the way YNL's
+/// `render-max` ends one (`__X_MAX` or YNL's `enum-cnt-name`, then
+/// `X_MAX`) is one enum with `render-max`, and every constant of the
+/// generated header has the real header's value on every target. What
+/// stays reported: the family's and multicast groups' names (strings),
+/// the older `#define X_MAX` form (fou, mptcp_pm, wireguard: YNL's
+/// `max-by-define` belongs to a netlink family, not a plain enum), and
+/// lists whose entries do not all carry the prefix of their `X_MAX`.
+#[test]
+fn ynl_generated_netlink_headers() {
+    need_clang!("import of the kernel's YNL-generated headers");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ynl/kernel/headers");
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "binder.h",
+            &[
+                "9:9 macro BINDER_FAMILY_NAME",
+                "35:9 macro BINDER_MCGRP_REPORT",
+            ],
+        ),
+        (
+            "dev-energymodel.h",
+            &[
+                "10:9 macro DEV_ENERGYMODEL_FAMILY_NAME",
+                "80:9 macro DEV_ENERGYMODEL_MCGRP_EVENT",
+            ],
+        ),
+        (
+            "dpll.h",
+            &[
+                "10:9 macro DPLL_FAMILY_NAME",
+                "310:9 macro DPLL_MCGRP_MONITOR",
+            ],
+        ),
+        ("drm_ras.h", &["10:9 macro DRM_RAS_FAMILY_NAME"]),
+        (
+            "ethtool.h",
+            &[
+                "9:9 macro ETHTOOL_FAMILY_NAME",
+                "607:1 anonymous enum",
+                "616:1 anonymous enum",
+                "707:1 anonymous enum",
+                "761:1 anonymous enum",
+            ],
+        ),
+        (
+            "fou.h",
+            &[
+                "10:9 macro FOU_GENL_NAME",
+                "19:1 anonymous enum",
+                "37:1 anonymous enum",
+            ],
+        ),
+        (
+            "handshake.h",
+            &[
+                "9:9 macro HANDSHAKE_FAMILY_NAME",
+                "69:9 macro HANDSHAKE_MCGRP_NONE",
+            ],
+        ),
+        ("lockd.h", &["9:9 macro LOCKD_FAMILY_NAME"]),
+        (
+            "mptcp_pm.h",
+            &[
+                "10:9 macro MPTCP_PM_NAME",
+                "58:1 anonymous enum",
+                "72:1 anonymous enum",
+                "90:1 anonymous enum",
+                "97:1 anonymous enum",
+                "110:6 enum mptcp_event_attr",
+                "135:1 anonymous enum",
+            ],
+        ),
+        ("net_shaper.h", &["10:9 macro NET_SHAPER_FAMILY_NAME"]),
+        (
+            "netdev.h",
+            &[
+                "9:9 macro NETDEV_FAMILY_NAME",
+                "209:9 macro NETDEV_MCGRP_MGMT",
+                "210:9 macro NETDEV_MCGRP_PAGE_POOL",
+            ],
+        ),
+        (
+            "nfsd.h",
+            &[
+                "10:9 macro NFSD_FAMILY_NAME",
+                "308:9 macro NFSD_MCGRP_NONE",
+                "309:9 macro NFSD_MCGRP_EXPORTD",
+            ],
+        ),
+        (
+            "ovpn.h",
+            &["9:9 macro OVPN_FAMILY_NAME", "107:9 macro OVPN_MCGRP_PEERS"],
+        ),
+        (
+            "psp.h",
+            &[
+                "9:9 macro PSP_FAMILY_NAME",
+                "63:9 macro PSP_MCGRP_MGMT",
+                "64:9 macro PSP_MCGRP_USE",
+            ],
+        ),
+        (
+            "sunrpc_cache.h",
+            &[
+                "10:9 macro SUNRPC_FAMILY_NAME",
+                "81:9 macro SUNRPC_MCGRP_NONE",
+                "82:9 macro SUNRPC_MCGRP_EXPORTD",
+            ],
+        ),
+        (
+            "team.h",
+            &[
+                "58:1 anonymous enum",
+                "80:1 anonymous enum",
+                "104:9 macro TEAM_GENL_NAME",
+                "106:9 macro TEAM_GENL_CHANGE_EVENT_MC_GRP_NAME",
+            ],
+        ),
+        (
+            "wireguard.h",
+            &[
+                "10:9 macro WG_GENL_NAME",
+                "29:6 enum wgdevice_attribute",
+                "45:6 enum wgpeer_attribute",
+                "62:6 enum wgallowedip_attribute",
+                "73:6 enum wg_cmd",
+            ],
+        ),
+    ];
+    let mut failures = Vec::new();
+    let mut missing = BTreeSet::new();
+    let mut render_max = 0;
+    for (file, expected) in cases {
+        let header = dir.join(file);
+        let (f, m) = check_header(&header, expected);
+        failures.extend(f);
+        missing.extend(m);
+        render_max += uabi::import::import(&header, &includes())
+            .unwrap()
+            .yaml
+            .matches("\n    render-max: true\n")
+            .count();
+    }
+    for m in &missing {
+        uabi_test_support::skipped(&format!("import check with {m}"), "compiler missing");
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+    // Every header in the list but team and wireguard has such lists.
+    assert!(render_max > 100, "{render_max} enums with render-max");
 }

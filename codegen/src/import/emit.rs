@@ -109,6 +109,12 @@ fn enumeration(o: &mut String, e: &Enum, at: &mut Vec<(usize, Loc)>) {
     if let Some(p) = &e.name_prefix {
         let _ = writeln!(o, "    name-prefix: {p}");
     }
+    if e.render_max {
+        o.push_str("    render-max: true\n");
+    }
+    if let Some(n) = &e.enum_cnt_name {
+        let _ = writeln!(o, "    enum-cnt-name: {n}");
+    }
     doc(o, 4, e.doc.as_deref());
     o.push_str("    entries:\n");
     for x in &e.entries {

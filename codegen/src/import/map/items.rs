@@ -52,14 +52,20 @@ impl Mapper<'_> {
         if e.entries.is_empty() {
             return Err("an enum without entries".into());
         }
-        let names: Vec<&str> = e.entries.iter().map(|x| x.name.as_str()).collect();
+        let max = render_max(e);
+        let max_prefix = max.as_ref().map(|m| m.prefix);
+        let listed = match max_prefix {
+            Some(_) => &e.entries[..e.entries.len() - 2],
+            None => &e.entries[..],
+        };
+        let names: Vec<&str> = listed.iter().map(|x| x.name.as_str()).collect();
         if names.iter().any(|n| n.contains("_IOCTL_")) {
             return Err(
                 "its enumerators are ioctl command numbers, which differ per target; the language writes them only as ioctls"
                     .into(),
             );
         }
-        let entry_prefix = common_prefix(&names);
+        let entry_prefix = max_prefix.map_or_else(|| common_prefix(&names), str::to_string);
         let (name, enum_name) = match &e.tag {
             Some(t) => {
                 let name = self.name_of(t)?;
@@ -74,15 +80,27 @@ impl Mapper<'_> {
                         "it has no tag, and its enumerators share no prefix to name it by".into(),
                     );
                 }
-                (self.name_of(p)?, Some(None))
+                let name = self.name_of(p)?;
+                // The list has no tag, so its spec name is free: one a
+                // struct of the header also takes (`struct softaccel_cmd`
+                // beside the `SOFTACCEL_CMD_*` list) goes to the struct.
+                let name = if self.a_record_is_named(&name) {
+                    format!("{name}-values")
+                } else {
+                    name
+                };
+                (name, Some(None))
             }
         };
         // The derived entry prefix when every entry has it, else the
         // longest one they share (YNL's `name-prefix`).
         let derived = format!("{}_{}_", upper(self.c_prefix()), upper(&name));
-        let entry_prefix = if names
-            .iter()
-            .all(|n| n.len() > derived.len() && n.starts_with(&derived))
+        // With `render-max` the prefix also names the two constants, so it
+        // is the one they were written with.
+        let entry_prefix = if max_prefix.is_none()
+            && names
+                .iter()
+                .all(|n| n.len() > derived.len() && n.starts_with(&derived))
         {
             derived.clone()
         } else {
@@ -98,7 +116,7 @@ impl Mapper<'_> {
         // the enum holds it (`enum-alias` warns) and C writes the name.
         let kd = e.doc.as_deref().map(kerneldoc::parse).unwrap_or_default();
         let mut entries = Vec::new();
-        for x in &e.entries {
+        for x in listed {
             let rest = &x.name[entry_prefix.len()..];
             let n = kebab(&rest.to_ascii_lowercase())
                 .map_err(|w| format!("enumerator {}: {w}", x.name))?;
@@ -115,9 +133,20 @@ impl Mapper<'_> {
             name,
             enum_name,
             name_prefix,
+            render_max: max_prefix.is_some(),
+            enum_cnt_name: max.and_then(|m| m.cnt_name),
             doc,
             entries,
         })
+    }
+
+    /// Whether a struct or union of the header takes spec name `name`.
+    fn a_record_is_named(&self, name: &str) -> bool {
+        self.h
+            .records
+            .iter()
+            .filter_map(|r| r.tag.as_deref())
+            .any(|t| self.name_of(t).is_ok_and(|n| n == name))
     }
 
     pub(super) fn record(&mut self, r: &CRecord) -> Result<Struct, String> {
@@ -424,6 +453,43 @@ pub fn is_pad(name: &str, doc: Option<&str>) -> bool {
             .any(|w| d.contains(w))
     });
     named && doc_agrees
+}
+
+/// How an enum ends when it ends the way YNL's `render-max` ends one (and
+/// the kernel's netlink headers do): a count one past the last entry
+/// (`__P MAX`, or YNL's `enum-cnt-name` such as `__P CNT`), then `P MAX`
+/// one below it, every other entry named `P...`. Those two are then the
+/// spec's `render-max`, not entries of their own.
+struct RenderMax<'e> {
+    /// `P`: the entries' prefix, which also names `P MAX`.
+    prefix: &'e str,
+    /// YNL's `enum-cnt-name` when the count is not `__P MAX`.
+    cnt_name: Option<String>,
+}
+
+fn render_max(e: &CEnum) -> Option<RenderMax<'_>> {
+    let [.., last_entry, count, max] = e.entries.as_slice() else {
+        return None;
+    };
+    let prefix = max.name.strip_suffix("MAX")?;
+    let counter = count.name.strip_prefix("__")?;
+    let listed = &e.entries[..e.entries.len() - 2];
+    let fits = prefix.ends_with('_')
+        && !counter.is_empty()
+        && counter
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && count.value == last_entry.value + 1
+        && max.value == last_entry.value
+        && listed
+            .iter()
+            .all(|x| x.name.len() > prefix.len() && x.name.starts_with(prefix));
+    fits.then(|| RenderMax {
+        prefix,
+        // `upper` turns the spec's `__name-cnt` back into `__NAME_CNT`.
+        cnt_name: (counter != max.name)
+            .then(|| format!("__{}", counter.to_ascii_lowercase().replace('_', "-"))),
+    })
 }
 
 #[cfg(test)]

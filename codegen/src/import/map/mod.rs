@@ -56,6 +56,12 @@ pub struct Enum {
     /// YNL's `enum-name`: `Some(None)` for an anonymous C enum.
     pub enum_name: Option<Option<String>>,
     pub name_prefix: Option<String>,
+    /// YNL's `render-max`: the C enum ends in `__<PREFIX>MAX` and
+    /// `<PREFIX>MAX`, which are not among `entries`.
+    pub render_max: bool,
+    /// YNL's `enum-cnt-name`: the count's name when it is not
+    /// `__<PREFIX>MAX`.
+    pub enum_cnt_name: Option<String>,
     pub doc: Option<String>,
     pub entries: Vec<Entry>,
     pub loc: Loc,
