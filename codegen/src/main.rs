@@ -927,13 +927,8 @@ fn side_with(arg: &str, options: &SideOptions) -> Result<Side, u8> {
 fn report_side(arg: &str, side: Result<Side, SideError>) -> Result<Side, u8> {
     match side {
         Ok(s) => {
-            // One write: stderr is unbuffered, and a generated header
-            // lists thousands of layout checks here.
-            let mut text = String::new();
-            for u in &s.unchecked {
-                text += &format!("uabi: not compared, {}: {u}\n", u.loc);
-            }
-            eprint!("{text}");
+            // One write: stderr is unbuffered.
+            eprint!("{}", unchecked_text(&s.unchecked));
             Ok(s)
         }
         Err(e @ (SideError::Io(_) | SideError::Dump(_))) => {
@@ -950,6 +945,42 @@ fn report_side(arg: &str, side: Result<Side, SideError>) -> Result<Side, u8> {
             Err(FINDINGS)
         }
     }
+}
+
+/// What a header side holds that the comparison does not see, a line
+/// each; its `_Static_assert`s are one line per file (a generated header
+/// has thousands of layout checks): each held, since a false one stops
+/// the import, and a spec holds layouts, not checks of them.
+fn unchecked_text(unchecked: &[uabi::import::Unexpressible]) -> String {
+    let mut text = String::new();
+    let mut asserts: Vec<(&str, Vec<&uabi::import::Loc>)> = Vec::new();
+    for u in unchecked {
+        if u.what == "StaticAssertDecl" {
+            match asserts.iter_mut().find(|(f, _)| *f == u.loc.file) {
+                Some((_, locs)) => locs.push(&u.loc),
+                None => asserts.push((&u.loc.file, vec![&u.loc])),
+            }
+            continue;
+        }
+        text += &format!("uabi: not compared, {}: {u}\n", u.loc);
+    }
+    for (_, locs) in asserts {
+        let first = locs[0];
+        text += &match locs.len() {
+            1 => format!(
+                "uabi: not compared, {first}: a _Static_assert (the front end found it true; \
+                 a spec holds layouts, not checks of them)\n"
+            ),
+            n => format!(
+                "uabi: not compared, {first}: {n} _Static_asserts, this one and {} more up to \
+                 line {} (the front end found each true; a spec holds layouts, not checks of \
+                 them)\n",
+                n - 1,
+                locs[n - 1].line
+            ),
+        };
+    }
+    text
 }
 
 /// The frozen dumps of the spec behind `new`, as sides labelled beside

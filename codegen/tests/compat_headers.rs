@@ -439,6 +439,22 @@ fn command_line_on_headers_and_git_revisions() {
         "{text}"
     );
     assert!(text.contains("not compared, y.h:1:9: macro Y_FN"), "{text}");
+    // A header's `_Static_assert`s are one line, where the first is.
+    std::fs::write(
+        dir.join("z.h"),
+        "#define Z_ONE 1\n_Static_assert(Z_ONE == 1, \"a\");\n\n\
+         _Static_assert(sizeof(int) >= 2, \"b\");\n_Static_assert(1, \"c\");\n",
+    )
+    .unwrap();
+    let (code, text) = uabi(&["z.h", "z.h"], &dir);
+    assert_eq!(code, Some(0), "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("Static")).collect();
+    assert_eq!(
+        lines,
+        ["uabi: not compared, z.h:2:1: 3 _Static_asserts, this one and 2 more up to line 5 \
+          (the front end found each true; a spec holds layouts, not checks of them)"; 2],
+        "{text}"
+    );
     // A header that does not compile is an I/O-class failure: exit 2.
     std::fs::write(dir.join("broken.h"), "struct {").unwrap();
     let (code, text) = uabi(&["broken.h", "ivpu_accel.h"], &dir);
