@@ -142,11 +142,16 @@ impl Mapper<'_> {
 
     /// Whether a struct or union of the header takes spec name `name`.
     fn a_record_is_named(&self, name: &str) -> bool {
-        self.h
-            .records
-            .iter()
-            .filter_map(|r| r.tag.as_deref())
-            .any(|t| self.name_of(t).is_ok_and(|n| n == name))
+        self.record_names
+            .get_or_init(|| {
+                self.h
+                    .records
+                    .iter()
+                    .filter_map(|r| r.tag.as_deref())
+                    .filter_map(|t| self.name_of(t).ok())
+                    .collect()
+            })
+            .contains(name)
     }
 
     pub(super) fn record(&mut self, r: &CRecord) -> Result<Struct, String> {

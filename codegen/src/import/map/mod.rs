@@ -158,6 +158,9 @@ struct Mapper<'a> {
     /// `DRM_IOWR(DRM_COMMAND_BASE + DRM_IVPU_GET_PARAM, ...)`. The ioctl
     /// defines them (`c-nr-name` where the name is not the derived one).
     nr_macros: BTreeSet<String>,
+    /// The spec names of the header's structs and unions, built on the
+    /// first tagless enum that needs them.
+    record_names: std::cell::OnceCell<BTreeSet<String>>,
 }
 
 impl<'a> Mapper<'a> {
@@ -179,6 +182,7 @@ impl<'a> Mapper<'a> {
             findings: Vec::new(),
             consts: BTreeMap::new(),
             structs: BTreeMap::new(),
+            record_names: std::cell::OnceCell::new(),
         }
     }
 
