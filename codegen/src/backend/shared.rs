@@ -1,8 +1,32 @@
-//! What every backend needs and no one backend owns: comment wrapping
-//! and the doc sentence of a user pointer (grouping targets by a fact is
-//! `target::group_by`). Backends import from here, never from each other.
+//! What every backend needs and no one backend owns: comment wrapping,
+//! the doc sentence of a user pointer and word lists looked up by name
+//! (grouping targets by a fact is `target::group_by`). Backends import
+//! from here, never from each other.
 
 use crate::model::PtrLen;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// A language's reserved words, looked up by name: every identifier a
+/// backend prints is checked against one, and scanning a list of a
+/// hundred words for each was a few percent of generation.
+pub(crate) struct WordSet {
+    set: LazyLock<HashSet<&'static str>>,
+}
+
+impl WordSet {
+    /// The set `build` makes on first use (a closure that collects a
+    /// `const` list and captures nothing, so it is a `fn`).
+    pub(crate) const fn new(build: fn() -> HashSet<&'static str>) -> WordSet {
+        WordSet {
+            set: LazyLock::new(build),
+        }
+    }
+
+    pub(crate) fn contains(&self, word: &str) -> bool {
+        self.set.contains(word)
+    }
+}
 
 /// Greedy word wrap of `text` (its whitespace collapsed) to `width`
 /// display columns, prefixes included: `first` starts the first line,

@@ -118,7 +118,7 @@ pub fn header_path(model: &Model) -> PathBuf {
 /// names; this keeps the header of a rejected spec compilable.
 pub fn member_ident(name: &str) -> String {
     let s = snake(name);
-    if RESERVED.contains(&s.as_str()) {
+    if RESERVED_SET.contains(&s) {
         s + "_"
     } else {
         s
@@ -128,8 +128,11 @@ pub fn member_ident(name: &str) -> String {
 /// Whether `ident` is a C or C++ keyword or a predefined macro, which no
 /// name the header defines may be.
 pub fn is_reserved_word(ident: &str) -> bool {
-    RESERVED.contains(&ident)
+    RESERVED_SET.contains(ident)
 }
+
+static RESERVED_SET: crate::backend::shared::WordSet =
+    crate::backend::shared::WordSet::new(|| RESERVED.iter().copied().collect());
 
 /// Identifiers that may not be used as member names in a header that C,
 /// C++ and the kernel all compile: keywords of either language (lower

@@ -152,6 +152,9 @@ pub(crate) const KEYWORDS: &[&str] = &[
 ];
 pub(crate) const NOT_RAW: &[&str] = &["self", "super", "crate", "Self", "_"];
 
+static KEYWORD_SET: crate::backend::shared::WordSet =
+    crate::backend::shared::WordSet::new(|| KEYWORDS.iter().copied().collect());
+
 /// A Rust identifier for `s` as text: raw (`r#type`) where it is a
 /// keyword, with a trailing underscore where even that is not allowed,
 /// with a leading underscore where it would start with a digit.
@@ -163,7 +166,7 @@ pub(crate) fn ident(s: &str) -> String {
     if NOT_RAW.contains(&s.as_str()) {
         s.push('_');
     }
-    if KEYWORDS.contains(&s.as_str()) {
+    if KEYWORD_SET.contains(&s) {
         format!("r#{s}")
     } else {
         s
