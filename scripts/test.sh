@@ -48,7 +48,7 @@ echo "== loom (the ring protocol's orderings, every interleaving)"
 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p uabi-runtime --release --test loom_ring
 echo "== fuzz: replay the checked-in corpora, then 30 s per target (scripts/fuzz.sh --ci)"
 bash scripts/fuzz.sh --ci
-echo "== vm.sh self-test (Debian's 6.12 kernel under QEMU: boots, passes CMD's status out, boots again after a kernel that died before the init)"
+echo "== vm.sh self-test (Debian's 6.12 kernel under QEMU: boots, passes CMD's status out, boots again after a kernel that died before the init, fails on a kernel problem after it)"
 bash scripts/vm.sh --no-module -- true
 vm_log="$(mktemp)"
 set +e
@@ -70,6 +70,18 @@ if [ "$status" != 125 ] || [ "$(grep -c '^vm.sh: booting once more$' "$vm_log")"
     ! grep -q '^vm.sh: the guest reported no status' "$vm_log"; then
   cat "$vm_log" >&2
   echo "vm.sh: a guest without an init was not booted twice and reported (exit $status)" >&2
+  exit 1
+fi
+# A backtrace after the init took over (sysrq's of every CPU) fails the
+# run, with no second boot.
+set +e
+bash scripts/vm.sh --no-module -- sh -c 'echo l >/proc/sysrq-trigger; sleep 1' 2>"$vm_log"
+status=$?
+set -e
+if [ "$status" != 1 ] || grep -q 'booting once more' "$vm_log" ||
+    ! grep -q '^vm.sh: FAILED: the guest kernel reported problems' "$vm_log"; then
+  cat "$vm_log" >&2
+  echo "vm.sh: a kernel backtrace after the init took over did not fail the run once (exit $status)" >&2
   exit 1
 fi
 rm -f "$vm_log"

@@ -283,8 +283,10 @@ done
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none uabiout /out ||
   harness_fail "cannot mount the output share"
 # Tells the host that the kernel booted and this init took over: nothing
-# of the project's has run before this line.
+# of the project's has run before this line. The kernel log gets the same
+# mark, so that a problem the kernel reported before it is told apart.
 echo 1 >/out/started
+echo "vm.sh: the init takes over" >/dev/kmsg
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /lower ||
   harness_fail "cannot mount the host's root over 9p"
 # Writes land in the guest's memory, above the read-only share: host test
@@ -453,16 +455,30 @@ boot_guest() {
   elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 }
 
+# What the kernel prints when something went wrong in it: WARN_ON and
+# friends ("WARNING: CPU: ..."), BUG_ON and bad-state reports ("BUG: ...",
+# "kernel BUG at"), oopses, lockdep's reports, and any backtrace.
+pattern='WARNING:|BUG:|BUG at|Oops|general protection fault|lockdep|possible recursive locking|possible circular locking|INFO: task .* blocked|Call Trace|Kernel panic|UBSAN:|KASAN:|refcount_t:'
+
+# Whether the kernel reported a problem (a line matching $pattern) before
+# the init marked that it took over.
+early_problem() {
+  awk -v pat="$pattern" '/vm\.sh: the init takes over/ { exit } $0 ~ pat { found = 1; exit } END { exit !found }' "$klog"
+}
+
 # Debian's stock kernel under TCG has oopsed in early boot, before this
 # script's init ran anything (seen once in CI: "Oops: int3" in
-# sched_clock_cpu, PID 1, 1.6 s into boot). A guest that never reached
-# the init's first step cannot have been harmed by the project's code, so
-# it is booted once more, saying so and keeping the first kernel log;
-# anything after that step fails the run as before.
+# sched_clock_cpu, PID 1, 1.6 s into boot). A guest whose kernel died
+# before the init marked that it took over, or reported a problem before
+# that mark, cannot have been harmed by the project's code, so it is
+# booted once more, saying so and printing the first kernel log's tail;
+# anything after the mark fails the run as before, and so does a second
+# such boot.
 boot_guest
-if [ ! -s "$out/started" ] && [ ! -s "$out/status" ] && [ "$qemu_status" != 124 ]; then
+if { [ ! -s "$out/started" ] && [ ! -s "$out/status" ] && [ "$qemu_status" != 124 ]; } ||
+    early_problem; then
   mv "$klog" "$work/kernel.first-boot.log"
-  echo "$prog: the guest kernel failed before the init started (QEMU exited with $qemu_status); its log:" >&2
+  echo "$prog: the guest kernel failed or reported a problem before the init took over (QEMU exited with $qemu_status); its log:" >&2
   sed -n '/Linux version/,$p' "$work/kernel.first-boot.log" | tail -n 40 | sed 's/^/  /' >&2 || true
   echo "$prog: booting once more" >&2
   boot_guest
@@ -500,10 +516,6 @@ if [ -n "$rmmod_failed" ]; then
   echo "$prog: FAILED: rmmod$(cat "$out/rmmod") failed after CMD" >&2
   failed=1
 fi
-# What the kernel prints when something went wrong in it: WARN_ON and
-# friends ("WARNING: CPU: ..."), BUG_ON and bad-state reports ("BUG: ...",
-# "kernel BUG at"), oopses, lockdep's reports, and any backtrace.
-pattern='WARNING:|BUG:|BUG at|Oops|general protection fault|lockdep|possible recursive locking|possible circular locking|INFO: task .* blocked|Call Trace|Kernel panic|UBSAN:|KASAN:|refcount_t:'
 if grep -En "$pattern" "$klog" >"$work/findings"; then
   echo "$prog: FAILED: the guest kernel reported problems:" >&2
   sed 's/^/  /' "$work/findings" >&2
