@@ -955,7 +955,7 @@ fn unchecked_text(unchecked: &[uabi::import::Unexpressible]) -> String {
     let mut text = String::new();
     let mut asserts: Vec<(&str, Vec<&uabi::import::Loc>)> = Vec::new();
     for u in unchecked {
-        if u.what == "StaticAssertDecl" {
+        if u.what == uabi::import::STATIC_ASSERT {
             match asserts.iter_mut().find(|(f, _)| *f == u.loc.file) {
                 Some((_, locs)) => locs.push(&u.loc),
                 None => asserts.push((&u.loc.file, vec![&u.loc])),

@@ -342,6 +342,10 @@ fn macro_body(tokens: &[libclang::Token], function_like: bool, text: &str) -> St
     body
 }
 
+/// What a `_Static_assert` is called among the constructs the spec does
+/// not hold (`Unexpressible::what`), as clang's AST dump calls it.
+pub const STATIC_ASSERT: &str = "StaticAssertDecl";
+
 /// The name clang's AST dump gives a declaration of this kind
 /// (`TypedefDecl`), which findings print.
 fn decl_kind(kind: CXCursorKind, c: &Cursor<'_>) -> String {
@@ -349,7 +353,7 @@ fn decl_kind(kind: CXCursorKind, c: &Cursor<'_>) -> String {
         CXCursor_TypedefDecl => "TypedefDecl".into(),
         CXCursor_FunctionDecl => "FunctionDecl".into(),
         CXCursor_VarDecl => "VarDecl".into(),
-        CXCursor_StaticAssert => "StaticAssertDecl".into(),
+        CXCursor_StaticAssert => STATIC_ASSERT.into(),
         _ => c.kind_spelling().replace(' ', ""),
     }
 }

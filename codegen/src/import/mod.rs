@@ -20,7 +20,7 @@ mod libclang;
 pub mod locate;
 pub mod map;
 
-pub use cview::{CHeader, Loc};
+pub use cview::{CHeader, Loc, STATIC_ASSERT};
 pub use error::ImportError;
 
 use crate::diag::{Diagnostic, Pos};

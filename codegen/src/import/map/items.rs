@@ -3,7 +3,7 @@
 
 use super::names::{common_prefix, kebab};
 use super::{Bound, Const, Entry, Enum, Mapper, Member, Struct};
-use crate::import::cview::{CEnum, CField, CMacro, CRecord};
+use crate::import::cview::{CEnum, CEnumerator, CField, CMacro, CRecord};
 use crate::import::kerneldoc::{self, KernelDoc};
 use crate::names::{snake, upper};
 
@@ -54,10 +54,7 @@ impl Mapper<'_> {
         }
         let max = render_max(e);
         let max_prefix = max.as_ref().map(|m| m.prefix);
-        let listed = match max_prefix {
-            Some(_) => &e.entries[..e.entries.len() - 2],
-            None => &e.entries[..],
-        };
+        let listed = max.as_ref().map_or(&e.entries[..], |m| m.listed);
         let names: Vec<&str> = listed.iter().map(|x| x.name.as_str()).collect();
         if names.iter().any(|n| n.contains("_IOCTL_")) {
             return Err(
@@ -468,6 +465,8 @@ pub fn is_pad(name: &str, doc: Option<&str>) -> bool {
 struct RenderMax<'e> {
     /// `P`: the entries' prefix, which also names `P MAX`.
     prefix: &'e str,
+    /// The entries before the two.
+    listed: &'e [CEnumerator],
     /// YNL's `enum-cnt-name` when the count is not `__P MAX`.
     cnt_name: Option<String>,
 }
@@ -491,6 +490,7 @@ fn render_max(e: &CEnum) -> Option<RenderMax<'_>> {
             .all(|x| x.name.len() > prefix.len() && x.name.starts_with(prefix));
     fits.then(|| RenderMax {
         prefix,
+        listed,
         // `upper` turns the spec's `__name-cnt` back into `__NAME_CNT`.
         cnt_name: (counter != max.name)
             .then(|| format!("__{}", counter.to_ascii_lowercase().replace('_', "-"))),
