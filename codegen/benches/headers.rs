@@ -2,9 +2,12 @@
 //! header (habanalabs), and `uabi compat` of two header revisions against
 //! the kernel's check-uapi route, each ratio measured in one run.
 //!
-//! The pair is the C headers uabi generates for the two revisions of the
+//! Two pairs: the C headers uabi generates for the two revisions of the
 //! synthetic spec (1,004 structs and 500 ioctls over two headers, r2
-//! appending items). The check-uapi route does what
+//! appending items), and the same spec as one part (1,006 structs and
+//! 250 ioctls in one header): issue 13's "1,000-struct pair", and the
+//! shape on which the check-uapi route costs most, abidiff's time
+//! growing faster than the header's size. The check-uapi route does what
 //! `scripts/check-uapi.sh` (Linux 6.12) does for each header: `do_compile`
 //! builds a shared object of `int f(void) { return 0; }` with the header
 //! forced in (`gcc -shared -nostdlib -fPIC -x c -O0 -std=c90
@@ -32,7 +35,7 @@ use criterion::Criterion;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use synth::{LARGE, Scratch};
+use synth::{LARGE, ONE_PART, Scale, Scratch};
 use uabi::compat::{self, SideOptions};
 
 fn fixtures() -> PathBuf {
@@ -46,10 +49,11 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The synthetic spec's C headers at revision `rev`, written under `dir`
-/// as `uabi generate` lays them out (so their `#include`s resolve).
-fn synthetic_headers(dir: &Path, rev: u32) -> Vec<PathBuf> {
-    let specs = synth::write(&dir.join("spec"), &LARGE, rev).expect("writing the spec");
+/// The synthetic spec's C headers at revision `rev` and `scale`, written
+/// under `dir` as `uabi generate` lays them out (so their `#include`s
+/// resolve).
+fn synthetic_headers(dir: &Path, scale: &Scale, rev: u32) -> Vec<PathBuf> {
+    let specs = synth::write(&dir.join("spec"), scale, rev).expect("writing the spec");
     let mut headers = Vec::new();
     let models: Vec<_> = specs
         .iter()
@@ -247,12 +251,21 @@ fn main() {
 
     // Header-to-header compat against the check-uapi route.
     let scratch = Scratch::new("headers");
-    let old = synthetic_headers(&scratch.0.join("r1"), 1);
-    let new = synthetic_headers(&scratch.0.join("r2"), 2);
+    compat_pairs(&mut c, &scratch.0.join("pair"), "synthetic pair", &LARGE);
+    compat_pairs(&mut c, &scratch.0.join("one"), "one-header pair", &ONE_PART);
+    c.final_summary();
+}
+
+/// `uabi compat` of the synthetic spec's headers at `scale`, r1 against
+/// r2, and the check-uapi route on the same pairs, as group
+/// `headers/compat <name>`.
+fn compat_pairs(c: &mut Criterion, dir: &Path, name: &str, scale: &Scale) {
+    let old = synthetic_headers(&dir.join("r1"), scale, 1);
+    let new = synthetic_headers(&dir.join("r2"), scale, 2);
     assert_eq!(old.len(), new.len());
     let pairs: Vec<(PathBuf, PathBuf)> = old.into_iter().zip(new).collect();
     let options = SideOptions::default();
-    let mut g = c.benchmark_group("headers/compat synthetic pair");
+    let mut g = c.benchmark_group(format!("headers/compat {name}"));
     // As the CLI runs it: the two sides of a pair are read at once (the
     // new side is read before joining the old side's thread; a tuple
     // that joins first reads them one after the other).
@@ -271,32 +284,44 @@ fn main() {
     };
     synth::fit(&mut g, routine);
     g.bench_function("uabi compat (every target)", |b| b.iter(routine));
-    if have("abidiff") {
-        let objs = scratch.0.join("objs");
-        std::fs::create_dir_all(&objs).unwrap();
-        let suppressions = objs.join("suppressions.txt");
-        std::fs::write(&suppressions, check_uapi_suppressions()).unwrap();
+    if !have("abidiff") {
+        eprintln!("SKIPPED check-uapi baseline: abidiff missing (apt-get install abigail-tools)");
+        g.finish();
+        return;
+    }
+    let objs = dir.join("objs");
+    std::fs::create_dir_all(&objs).unwrap();
+    let suppressions = objs.join("suppressions.txt");
+    std::fs::write(&suppressions, check_uapi_suppressions()).unwrap();
+    let check = |i: usize, (o, n): &(PathBuf, PathBuf)| {
+        let (oo, no) = (
+            objs.join(format!("{i}-old.so")),
+            objs.join(format!("{i}-new.so")),
+        );
+        compile_like_check_uapi(n, &no);
+        compile_like_check_uapi(o, &oo);
+        abidiff(&oo, &no, &suppressions);
+    };
+    let route = |jobs: usize| {
+        let indexed: Vec<_> = pairs.iter().enumerate().collect();
+        for batch in indexed.chunks(jobs) {
+            std::thread::scope(|s| {
+                for &(i, pair) in batch {
+                    s.spawn(move || check(i, pair));
+                }
+            });
+        }
+    };
+    if pairs.len() == 1 {
+        // One header: the script's `-j` has nothing to run beside it.
+        let routine = || route(1);
+        synth::fit(&mut g, routine);
+        g.bench_function("check-uapi route: gcc + abidiff (one target)", |b| {
+            b.iter(routine)
+        });
+    } else {
         // The script's `-j`: as many headers at once as there are cores.
         let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let check = |i: usize, (o, n): &(PathBuf, PathBuf)| {
-            let (oo, no) = (
-                objs.join(format!("{i}-old.so")),
-                objs.join(format!("{i}-new.so")),
-            );
-            compile_like_check_uapi(n, &no);
-            compile_like_check_uapi(o, &oo);
-            abidiff(&oo, &no, &suppressions);
-        };
-        let route = |jobs: usize| {
-            let indexed: Vec<_> = pairs.iter().enumerate().collect();
-            for batch in indexed.chunks(jobs) {
-                std::thread::scope(|s| {
-                    for &(i, pair) in batch {
-                        s.spawn(move || check(i, pair));
-                    }
-                });
-            }
-        };
         let routine = || route(jobs);
         synth::fit(&mut g, routine);
         g.bench_function(
@@ -308,9 +333,6 @@ fn main() {
         g.bench_function("check-uapi route: gcc + abidiff (one target, -j 1)", |b| {
             b.iter(routine)
         });
-    } else {
-        eprintln!("SKIPPED check-uapi baseline: abidiff missing (apt-get install abigail-tools)");
     }
     g.finish();
-    c.final_summary();
 }

@@ -1,6 +1,7 @@
 //! Structs: their order, their keys and their layouts per target.
 
 use super::*;
+use std::collections::{HashMap, HashSet};
 
 impl Resolver<'_> {
     pub(super) fn forbid_struct_keys(&mut self, d: &spec::Definition, on: &str) {
@@ -17,7 +18,7 @@ impl Resolver<'_> {
             includes: self.includes,
         };
         let done = keep_complete(self.lay_out(pending, &names), &names);
-        let mut sorted = dependency_order(&done, &names);
+        let mut sorted = dependency_order(done, &names);
         settle_struct_ids(&mut sorted, &names);
         // Interleave struct positions into the definition order: structs
         // keep their relative order from `sorted`, placed after the consts
@@ -430,25 +431,44 @@ impl<'a> RefNames<'a> {
 }
 
 /// The laid-out structs in definition order, each after the structs it
-/// embeds.
-fn dependency_order(done: &[Struct], names: &RefNames) -> Vec<Struct> {
-    fn place(name: &str, done: &[Struct], sorted: &mut Vec<Struct>, names: &RefNames) {
-        if sorted.iter().any(|s| s.name == name) {
-            return;
-        }
-        let Some(st) = done.iter().find(|s| s.name == name) else {
+/// embeds. Lookups go through an index by name: a subsystem-sized spec
+/// has a thousand structs, and a scan per reference is quadratic.
+fn dependency_order(done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
+    fn place(
+        at: usize,
+        done: &mut [Option<Struct>],
+        by_name: &HashMap<String, usize>,
+        sorted: &mut Vec<Struct>,
+        names: &RefNames,
+    ) {
+        // Taken out before its embeds are placed, so a cycle (reported
+        // as an error while laying out) cannot recurse forever.
+        let Some(st) = done.get_mut(at).and_then(Option::take) else {
             return;
         };
         for m in &st.members {
-            if let Some(id) = m.kind.embedded_struct() {
-                place(names.of(id), done, sorted, names);
+            if let Some(i) = m
+                .kind
+                .embedded_struct()
+                .and_then(|id| by_name.get(names.of(id)))
+            {
+                place(*i, done, by_name, sorted, names);
             }
         }
-        sorted.push(st.clone());
+        sorted.push(st);
     }
-    let mut sorted: Vec<Struct> = Vec::new();
+    // The first of two structs of one name (an error reported already)
+    // is the one kept.
+    let mut by_name: HashMap<String, usize> = HashMap::with_capacity(done.len());
+    for (i, s) in done.iter().enumerate() {
+        by_name.entry(s.name.clone()).or_insert(i);
+    }
+    let mut done: Vec<Option<Struct>> = done.into_iter().map(Some).collect();
+    let mut sorted: Vec<Struct> = Vec::with_capacity(done.len());
     for n in &names.written {
-        place(n, done, &mut sorted, names);
+        if let Some(i) = by_name.get(*n) {
+            place(*i, &mut done, &by_name, &mut sorted, names);
+        }
     }
     sorted
 }
@@ -461,12 +481,12 @@ fn dependency_order(done: &[Struct], names: &RefNames) -> Vec<Struct> {
 fn keep_complete(mut done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
     loop {
         let before = done.len();
-        let present: Vec<String> = done.iter().map(|s| s.name.clone()).collect();
+        let present: HashSet<String> = done.iter().map(|s| s.name.clone()).collect();
         done.retain(|st| {
             st.members.iter().all(|m| {
-                m.kind.referenced_struct().is_none_or(|id| {
-                    id.spec() != &*names.spec || present.iter().any(|p| p == names.of(id))
-                })
+                m.kind
+                    .referenced_struct()
+                    .is_none_or(|id| id.spec() != &*names.spec || present.contains(names.of(id)))
             })
         });
         if done.len() == before {
@@ -480,10 +500,15 @@ fn keep_complete(mut done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
 /// written position: that failure is an error, and the spec yields no
 /// model.
 fn settle_struct_ids(sorted: &mut [Struct], names: &RefNames) {
+    let position: HashMap<&str, usize> = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
     let final_index: Vec<Option<usize>> = names
         .written
         .iter()
-        .map(|n| sorted.iter().position(|s| s.name == *n))
+        .map(|n| position.get(n).copied())
         .collect();
     for m in sorted.iter_mut().flat_map(|s| &mut s.members) {
         let Some(id) = m.kind.referenced_struct_mut() else {
