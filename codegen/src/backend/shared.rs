@@ -7,6 +7,21 @@ use crate::model::PtrLen;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+/// Formatted text appended to a `String` without a `String` of its own
+/// (`push_str(&format!(..))` allocates, copies and frees one per call).
+pub(crate) trait PushFmt {
+    fn push_fmt(&mut self, args: std::fmt::Arguments<'_>);
+}
+
+impl PushFmt for String {
+    fn push_fmt(&mut self, args: std::fmt::Arguments<'_>) {
+        // Writing into a `String` cannot fail: its `fmt::Write` never
+        // returns an error, and no `Display` of the generator's values
+        // does.
+        let _ = std::fmt::Write::write_fmt(self, args);
+    }
+}
+
 /// A language's reserved words, looked up by name: every identifier a
 /// backend prints is checked against one, and scanning a list of a
 /// hundred words for each was a few percent of generation.

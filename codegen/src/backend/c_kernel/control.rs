@@ -14,6 +14,7 @@
 //! `codegen/tests/c_kernel_control.rs` runs one table of messages, and
 //! mutated ones, through both.
 
+use crate::backend::shared::PushFmt;
 use std::collections::BTreeSet;
 
 use crate::backend::c::{attr_macro, member_ident, op_macro, struct_ident};
@@ -230,12 +231,12 @@ pub(super) fn comment(indent: usize, text: &str) -> String {
     let mut out = format!("{tabs}/*\n");
     for l in lines {
         if l.is_empty() {
-            out.push_str(&format!("{tabs} *\n"));
+            out.push_fmt(format_args!("{tabs} *\n"));
         } else {
-            out.push_str(&format!("{tabs} * {l}\n"));
+            out.push_fmt(format_args!("{tabs} * {l}\n"));
         }
     }
-    out.push_str(&format!("{tabs} */\n"));
+    out.push_fmt(format_args!("{tabs} */\n"));
     out
 }
 
@@ -309,7 +310,7 @@ fn root_path(m: &Model) -> (String, String) {
     let mut cur = m;
     let mut tag = format!("struct {}_ops", snake(&m.c_prefix));
     while let Some(inc) = cur.includes.first() {
-        path.push_str(&format!("->{}", snake(&inc.c_prefix)));
+        path.push_fmt(format_args!("->{}", snake(&inc.c_prefix)));
         tag = format!("struct {}_ops", snake(&inc.c_prefix));
         cur = inc;
     }
@@ -422,7 +423,7 @@ pub(super) fn render_header(model: &Model) -> String {
     }
     out.push('\n');
     out.push_str(&control_ops(model, &n));
-    out.push_str(&format!("\n/* {} control messages: end */\n", n.p));
+    out.push_fmt(format_args!("\n/* {} control messages: end */\n", n.p));
     kernel_layout(&out)
 }
 
@@ -586,13 +587,13 @@ fn request_struct(
             op_macro(model, &op.name)
         ),
     );
-    out.push_str(&format!("{} {{\n", req_struct(n, op)));
+    out.push_fmt(format_args!("{} {{\n", req_struct(n, op)));
     out.push_str("\tu32 rev;\n\tconst void *attrs;\n\tu32 attrs_len;\n");
     for a in req {
         let Some(k) = kind(a) else { continue };
         let f = member_ident(&a.name);
         if a.multi_attr {
-            out.push_str(&format!(
+            out.push_fmt(format_args!(
                 "\t/* How many {} attributes came. */\n\tu32 n_{f};\n",
                 a.name
             ));
@@ -600,19 +601,19 @@ fn request_struct(
         }
         match k {
             Kind::Int(s) => {
-                out.push_str(&format!("\tbool has_{f};\n\t{} {f};\n", int_type(s)));
+                out.push_fmt(format_args!("\tbool has_{f};\n\t{} {f};\n", int_type(s)));
             }
-            Kind::Flag => out.push_str(&format!("\tbool {f};\n")),
-            Kind::Str => out.push_str(&format!(
+            Kind::Flag => out.push_fmt(format_args!("\tbool {f};\n")),
+            Kind::Str => out.push_fmt(format_args!(
                 "\t/* NUL-terminated; NULL when absent. */\n\tconst char *{f};\n\tu32 {f}_len;\n"
             )),
             Kind::Bin(Some(s)) => {
                 let tag = struct_ident(model.owner(&s), model.struct_(&s));
-                out.push_str(&format!(
+                out.push_fmt(format_args!(
                     "\t/* A copy, validated. */\n\tbool has_{f};\n\tstruct {tag} {f};\n"
                 ));
             }
-            Kind::Bin(None) | Kind::Nest(_) => out.push_str(&format!(
+            Kind::Bin(None) | Kind::Nest(_) => out.push_fmt(format_args!(
                 "\t/* The payload; NULL when absent. */\n\tconst void *{f};\n\tu32 {f}_len;\n"
             )),
         }
@@ -633,7 +634,7 @@ fn control_ops(model: &Model, n: &Names) -> String {
              is). A NULL callback is an operation the driver does not have (EOPNOTSUPP)."
         ),
     );
-    out.push_str(&format!("struct {p}_control_ops {{\n"));
+    out.push_fmt(format_args!("struct {p}_control_ops {{\n"));
     out.push_str(&comment(
         1,
         "Optional: called when a control message fails (validation, permission, the \
@@ -658,7 +659,7 @@ fn control_ops(model: &Model, n: &Names) -> String {
             .doc
             .clone()
             .unwrap_or_else(|| format!("Operation {}.", op.name));
-        d.push_str(&format!(
+        d.push_fmt(format_args!(
             " {}, since revision {}{}.",
             op_macro(model, &op.name),
             op.since,
@@ -1180,14 +1181,14 @@ pub(super) fn render_source(model: &Model) -> String {
     out.push_str(&enum_value_arrays(model, &n));
     out.push_str(&struct_checks(model, &n));
     out.push_str(&policies(model, &n));
-    out.push_str(&format!(
+    out.push_fmt(format_args!(
         "\nstatic u32 {p}_ctl_revision(const struct {p}_ops *ops, struct file *file)\n{{\n\
          \treturn ops->revision ? ops->revision(file) : {};\n}}\n",
         model.revision
     ));
     if needs_privileged(model) {
         let (path, tag) = root_path(model);
-        out.push_str(&format!(
+        out.push_fmt(format_args!(
             "\n/* As the dispatcher asks it: the root spec's privileged, else CAP_SYS_ADMIN. */\n\
              static bool {p}_ctl_privileged(const struct {p}_ops *ops,\n\
              \t\t\t\t  struct file *file)\n{{\n\
@@ -1201,7 +1202,7 @@ pub(super) fn render_source(model: &Model) -> String {
     }
     out.push_str(&dispatch_ops(model, &n));
     out.push_str(&transact(model, &n, &arg));
-    out.push_str(&format!("\n/* {p} control messages: end */\n"));
+    out.push_fmt(format_args!("\n/* {p} control messages: end */\n"));
     kernel_layout(&out)
 }
 
@@ -1228,7 +1229,7 @@ fn enum_value_arrays(model: &Model, n: &Names) -> String {
         if vals.is_empty() {
             continue;
         }
-        out.push_str(&format!("\nstatic const u64 {name}[] = {{\n"));
+        out.push_fmt(format_args!("\nstatic const u64 {name}[] = {{\n"));
         let mut line = String::from("\t");
         for (i, v) in vals.iter().enumerate() {
             let piece = format!("{v},");
@@ -1287,7 +1288,7 @@ fn struct_checks(model: &Model, n: &Names) -> String {
             ],
             ")",
         ));
-        out.push_str(&format!(
+        out.push_fmt(format_args!(
             "{{\n\tstruct {tag} v;\n\n{}\tif (len != sizeof(v))\n\t\treturn -EINVAL;\n\
              \tmemcpy(&v, p, sizeof(v));\n\treturn {validate}(&v, {rev});\n}}\n",
             if rev == "rev" { "" } else { "\t(void)rev;\n" }
@@ -1397,7 +1398,7 @@ fn policy_entry(model: &Model, n: &Names, set: &AttrSet, a: &Attr) -> Option<Str
     }
     let mut out = String::from("\t{\n");
     for x in f {
-        out.push_str(&format!("\t\t{x},\n"));
+        out.push_fmt(format_args!("\t\t{x},\n"));
     }
     out.push_str("\t},\n");
     Some(out)
@@ -1411,13 +1412,13 @@ fn policy(model: &Model, n: &Names, name: &str, set: &AttrSet, attrs: &[&Attr]) 
         .collect();
     let mut out = String::new();
     if entries.is_empty() {
-        out.push_str(&format!(
+        out.push_fmt(format_args!(
             "\nstatic const struct {p}_ctl_policy {name} = {{\n\t.attrs = NULL,\n\t.n_attrs = 0,\n}};\n",
             p = n.p
         ));
         return out;
     }
-    out.push_str(&format!(
+    out.push_fmt(format_args!(
         "\nstatic const struct {}_ctl_attr_policy {name}_list[] = {{\n",
         n.p
     ));
@@ -1425,7 +1426,7 @@ fn policy(model: &Model, n: &Names, name: &str, set: &AttrSet, attrs: &[&Attr]) 
         out.push_str(&e);
     }
     out.push_str("};\n");
-    out.push_str(&format!(
+    out.push_fmt(format_args!(
         "\nstatic const struct {p}_ctl_policy {name} = {{\n\t.attrs = {name}_list,\n\
          \t.n_attrs = ARRAY_SIZE({name}_list),\n}};\n",
         p = n.p
@@ -1441,7 +1442,7 @@ fn policies(model: &Model, n: &Names) -> String {
     if !sets.is_empty() {
         out.push('\n');
         for id in &sets {
-            out.push_str(&format!(
+            out.push_fmt(format_args!(
                 "static const struct {}_ctl_policy {};\n",
                 n.p,
                 set_policy(n, model.attr_set(id))
@@ -1506,7 +1507,7 @@ fn op_handler(model: &Model, n: &Names, op: &Operation, set: &AttrSet, req: &[&A
     ));
     let single = req.iter().any(|a| kind(a).is_some() && !a.multi_attr);
     let multi = req.iter().any(|a| kind(a).is_some() && a.multi_attr);
-    out.push_str(&format!("{{\n\t{} req = {{}};\n", req_struct(n, op)));
+    out.push_fmt(format_args!("{{\n\t{} req = {{}};\n", req_struct(n, op)));
     if multi {
         out.push_str("\tconst void *v;\n\tu32 pos;\n\tu16 type;\n");
     }
@@ -1518,7 +1519,7 @@ fn op_handler(model: &Model, n: &Names, op: &Operation, set: &AttrSet, req: &[&A
     }
     out.push_str("\tint ret;\n\n");
     if op.admin_perm {
-        out.push_str(&format!(
+        out.push_fmt(format_args!(
             "\tif (!{p}_ctl_privileged(ops, file))\n\t\treturn {p}_ctl_fail(e, -EPERM, 0, 0);\n"
         ));
     }
@@ -1544,7 +1545,7 @@ fn op_handler(model: &Model, n: &Names, op: &Operation, set: &AttrSet, req: &[&A
         let ty = attr_macro(model, set, a);
         let mut body = String::new();
         if a.multi_attr {
-            body.push_str(&format!(
+            body.push_fmt(format_args!(
                 "\tpos = 0;\n\
                  \twhile ({p}_ctl_attr_next(attrs, len, &pos, &type, &v, &plen))\n\
                  \t\tif (type == {ty})\n\t\t\treq.n_{f}++;\n"
@@ -1570,9 +1571,9 @@ fn op_handler(model: &Model, n: &Names, op: &Operation, set: &AttrSet, req: &[&A
             };
             body.push_str(&find);
             if set_fields.lines().count() == 1 {
-                body.push_str(&format!("\tif (p)\n{set_fields}"));
+                body.push_fmt(format_args!("\tif (p)\n{set_fields}"));
             } else {
-                body.push_str(&format!("\tif (p) {{\n{set_fields}\t}}\n"));
+                body.push_fmt(format_args!("\tif (p) {{\n{set_fields}\t}}\n"));
             }
         }
         // An attribute newer than the driver is absent, as the Rust
@@ -1587,9 +1588,12 @@ fn op_handler(model: &Model, n: &Names, op: &Operation, set: &AttrSet, req: &[&A
                 }
             })
             .collect();
-        out.push_str(&format!("\tif (rev >= {}) {{\n{indented}\t}}\n", a.since));
+        out.push_fmt(format_args!(
+            "\tif (rev >= {}) {{\n{indented}\t}}\n",
+            a.since
+        ));
     }
-    out.push_str(&format!(
+    out.push_fmt(format_args!(
         "\tret = ops->control->op_{o}(file, &req, reply);\n\
          \tif (ret)\n\t\treturn {p}_ctl_fail(e, ret, 0, 0);\n\treturn 0;\n}}\n"
     ));
@@ -1615,13 +1619,13 @@ fn dispatch_ops(model: &Model, n: &Names) -> String {
         ],
         ")",
     ));
-    out.push_str(&format!(
+    out.push_fmt(format_args!(
         "{{\n\tconst struct {p}_control_ops *cops = ops->control;\n\n\tif (!cops)\n\
          \t\treturn {p}_ctl_fail(e, -EOPNOTSUPP, 0, 0);\n\tswitch (op) {{\n"
     ));
     for (op, _, _) in handled_ops(model) {
         let o = snake(&op.name);
-        out.push_str(&format!(
+        out.push_fmt(format_args!(
             "\tcase {}:\n\t\tif (rev >= {} && cops->op_{o})\n",
             op_macro(model, &op.name),
             op.since
@@ -1637,7 +1641,7 @@ fn dispatch_ops(model: &Model, n: &Names) -> String {
         ));
         out.push_str("\t\tbreak;\n");
     }
-    out.push_str(&format!(
+    out.push_fmt(format_args!(
         "\tdefault:\n\t\tbreak;\n\t}}\n\treturn {p}_ctl_fail(e, -EOPNOTSUPP, 0, 0);\n}}\n"
     ));
     out

@@ -7,6 +7,7 @@ use super::validate::{arg_stem, grew, scalar_value};
 use super::{Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, tabs};
 use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro};
 use crate::backend::rust::control as netlink;
+use crate::backend::shared::PushFmt;
 use crate::model::{Elem, Extension, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names::snake;
 use crate::target::Target;
@@ -818,7 +819,7 @@ impl Gen<'_> {
             }
             out.push_str("\tif (_IOC_DIR(cmd) & _IOC_READ) {\n");
             if self.has_newer(s) {
-                out.push_str(&format!(
+                out.push_fmt(format_args!(
                     "\t\t{}(karg, {arg_rev});\n",
                     self.struct_fn("clear_newer_{}", arg)
                 ));
@@ -843,7 +844,7 @@ impl Gen<'_> {
                 out.push_str("\t\telse if (copy_to_user(uarg, karg, min(usize, ksize)))\n");
                 out.push_str("\t\t\tret = -EFAULT;\n");
             } else {
-                out.push_str(&format!("\t\t{normal}\t\t\tret = -EFAULT;\n"));
+                out.push_fmt(format_args!("\t\t{normal}\t\t\tret = -EFAULT;\n"));
             }
             out.push_str("\t}\n");
         };

@@ -16,6 +16,7 @@
 //! through the Rust crate's rings.
 
 use crate::backend::c::struct_ident;
+use crate::backend::shared::PushFmt;
 use crate::model::{Model, Producer, Ring, Scalar};
 use crate::names::{snake, upper};
 
@@ -531,7 +532,7 @@ pub(super) fn render_header(model: &Model) -> String {
             Producer::Device => PRODUCER_HEADER,
         }));
     }
-    out.push_str(&format!("\n/* {p} rings: end */\n"));
+    out.push_fmt(format_args!("\n/* {p} rings: end */\n"));
     super::control::kernel_layout(&out)
 }
 
@@ -560,6 +561,6 @@ pub(super) fn render_source(model: &Model) -> String {
             Producer::Device => PRODUCER_SOURCE,
         }));
     }
-    out.push_str(&format!("\n/* {p} rings: end */\n"));
+    out.push_fmt(format_args!("\n/* {p} rings: end */\n"));
     super::control::kernel_layout(&out)
 }

@@ -23,6 +23,7 @@
 //! The shapes of the files are the askama templates in `templates/go/`;
 //! this module prepares flat view models.
 
+use crate::backend::shared::PushFmt;
 use crate::backend::shared::{paragraphs, wrap};
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template};
@@ -946,7 +947,7 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
     let mut ptr_docs = Vec::new();
     match arg {
         Some((s, a)) => {
-            params.push_str(&format!(", arg *{}", struct_ref(model, a)));
+            params.push_fmt(format_args!(", arg *{}", struct_ref(model, a)));
             doc.push(format!(
                 "It sends {cmd} ({}) and returns the errno of a failure as a \
                  syscall.Errno. Since revision {}.",

@@ -25,6 +25,7 @@
 
 mod rings;
 
+use crate::backend::shared::PushFmt;
 use crate::backend::shared::{paragraphs, wrap};
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template};
@@ -123,9 +124,9 @@ fn pyproject(model: &Model, opts: &OutputOptions) -> String {
     use crate::backend::rust::cargo::toml_str;
     let mut s = String::new();
     for l in banner_lines(model) {
-        s.push_str(&format!("# {l}\n"));
+        s.push_fmt(format_args!("# {l}\n"));
     }
-    s.push_str(&format!(
+    s.push_fmt(format_args!(
         "\n[build-system]\n\
          # {BACKEND}.py beside this file: standard library only, no download.\n\
          requires = []\n\
@@ -133,14 +134,17 @@ fn pyproject(model: &Model, opts: &OutputOptions) -> String {
          backend-path = [\".\"]\n\
          \n[project]\n"
     ));
-    s.push_str(&format!(
+    s.push_fmt(format_args!(
         "name = {}\n",
         toml_str(&distribution_name(&model.name, opts))
     ));
-    s.push_str(&format!("version = \"{}\"\n", model.revision));
-    s.push_str(&format!("description = {}\n", toml_str(&summary(model))));
+    s.push_fmt(format_args!("version = \"{}\"\n", model.revision));
+    s.push_fmt(format_args!(
+        "description = {}\n",
+        toml_str(&summary(model))
+    ));
     s.push_str("requires-python = \">=3.9\"\n");
-    s.push_str(&format!(
+    s.push_fmt(format_args!(
         "license = {{ text = {} }}\n",
         toml_str(&crate::backend::license_of(model, opts))
     ));
@@ -149,10 +153,10 @@ fn pyproject(model: &Model, opts: &OutputOptions) -> String {
         .iter()
         .map(|d| toml_str(d))
         .collect();
-    s.push_str(&format!("dependencies = [{}]\n", deps.join(", ")));
+    s.push_fmt(format_args!("dependencies = [{}]\n", deps.join(", ")));
     s.push_str("\n[tool.uabi]\n");
-    s.push_str(&format!("spec = {}\n", toml_str(&model.source)));
-    s.push_str(&format!("revision = {}\n", model.revision));
+    s.push_fmt(format_args!("spec = {}\n", toml_str(&model.source)));
+    s.push_fmt(format_args!("revision = {}\n", model.revision));
     s
 }
 

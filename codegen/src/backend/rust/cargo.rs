@@ -1,6 +1,7 @@
 //! The Cargo manifest every generated Rust crate carries: one shape for
 //! the uapi, kernel and user crates, so they cannot drift apart.
 
+use crate::backend::shared::PushFmt;
 use crate::backend::{OutputKind, OutputOptions, RustRuntime, banner_lines};
 use crate::model::Model;
 use crate::names;
@@ -12,7 +13,7 @@ pub(crate) fn toml_str(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if c.is_control() => out.push_fmt(format_args!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -126,30 +127,30 @@ pub(crate) fn manifest(
     let runtime = &opts.rust_runtime;
     let mut s = String::new();
     for line in banner_lines(model) {
-        s.push_str(&format!("# {line}\n"));
+        s.push_fmt(format_args!("# {line}\n"));
     }
     s.push_str("\n[package]\n");
-    s.push_str(&format!(
+    s.push_fmt(format_args!(
         "name = {}\n",
         toml_str(&package_name_in(&model.name, kind, opts))
     ));
-    s.push_str(&format!("version = {}\n", toml_str(CRATE_VERSION)));
+    s.push_fmt(format_args!("version = {}\n", toml_str(CRATE_VERSION)));
     s.push_str("edition = \"2024\"\n");
     if *runtime == RustRuntime::Path {
         s.push_str("publish = false\n");
     }
     if *runtime != RustRuntime::Path || opts.license.is_some() {
-        s.push_str(&format!(
+        s.push_fmt(format_args!(
             "license = {}\n",
             toml_str(&crate::backend::license_of(model, opts))
         ));
     }
-    s.push_str(&format!("description = {}\n", toml_str(description)));
+    s.push_fmt(format_args!("description = {}\n", toml_str(description)));
     s.push_str("\n[package.metadata.uabi]\n");
-    s.push_str(&format!("spec = {}\n", toml_str(&model.source)));
-    s.push_str(&format!("revision = {}\n", model.revision));
+    s.push_fmt(format_args!("spec = {}\n", toml_str(&model.source)));
+    s.push_fmt(format_args!("revision = {}\n", model.revision));
     s.push_str("\n[lib]\n");
-    s.push_str(&format!(
+    s.push_fmt(format_args!(
         "name = {}\n",
         toml_str(&lib_name(&model.name, kind))
     ));

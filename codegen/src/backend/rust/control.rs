@@ -4,6 +4,7 @@
 //! and the numbers both sides print.
 
 use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
+use crate::backend::shared::PushFmt;
 use crate::model::{
     Attr, AttrSet, AttrSetId, AttrType, ByteOrder, EnumCheck, EnumKind, Ioctl, Model, Operation,
     Scalar, StructId,
@@ -149,12 +150,12 @@ pub(crate) fn numbers(w: &mut RustWriter, m: &Model) {
         if op.admin_perm {
             d.push_str(" (admin-perm: a privileged caller only, else EPERM)");
         }
-        d.push_str(&format!(". Since revision {}.", op.since));
+        d.push_fmt(format_args!(". Since revision {}.", op.since));
         if let Some(text) = &op.doc {
             d = format!("{text}\n{d}");
         }
         doc(w, &d);
-        w.line(format!(
+        w.line_fmt(format_args!(
             "pub const {}: u16 = {};",
             op_const(op),
             op.value as u16
@@ -165,7 +166,7 @@ pub(crate) fn numbers(w: &mut RustWriter, m: &Model) {
     w.open("pub const fn op_since(op: u16) -> Option<u32>");
     w.open("match op");
     for op in ops(m) {
-        w.line(format!("{} => Some({}),", op_const(op), op.since));
+        w.line_fmt(format_args!("{} => Some({}),", op_const(op), op.since));
     }
     w.line("_ => None,");
     w.close("");
@@ -176,7 +177,7 @@ pub(crate) fn numbers(w: &mut RustWriter, m: &Model) {
         doc(w, &format!("Attribute values of the `{}` set.", set.name));
         let module = format!("pub mod {}", snake_ident(&set.name));
         if set.attributes.is_empty() {
-            w.line(format!("{module} {{}}"));
+            w.line_fmt(format_args!("{module} {{}}"));
             continue;
         }
         w.open(module);
@@ -191,7 +192,7 @@ pub(crate) fn numbers(w: &mut RustWriter, m: &Model) {
                 d = format!("{text}\n{d}");
             }
             doc(w, &d);
-            w.line(format!(
+            w.line_fmt(format_args!(
                 "pub const {}: u16 = {};",
                 ident(&names::upper(&a.name)),
                 a.value as u16

@@ -45,16 +45,16 @@ pub(crate) fn str_lit(s: &str) -> String {
 pub(crate) fn cfg_attr(w: &mut RustWriter, preds: &[String], negate: bool) {
     let (open, close) = match (negate, preds) {
         (false, [one]) => {
-            w.line(format!("#[cfg({one})]"));
+            w.line_of(&["#[cfg(", one, ")]"]);
             return;
         }
         (false, _) => ("#[cfg(any(", "))]"),
         (true, _) => ("#[cfg(not(any(", ")))]"),
     };
-    let joined = preds.join(", ");
-    let one = format!("{open}{joined}{close}");
-    if joined.len() <= ATTR_LIST_WIDTH && w.fits(&one) {
-        w.line(one);
+    // Measured before anything is built: most attributes fit.
+    let joined = joined_len(preds, ", ");
+    if joined <= ATTR_LIST_WIDTH && w.fits_len(open.len() + joined + close.len()) {
+        w.line_joined(open, preds, ", ", close);
         return;
     }
     w.line(open);
@@ -62,10 +62,15 @@ pub(crate) fn cfg_attr(w: &mut RustWriter, preds: &[String], negate: bool) {
     for (i, p) in preds.iter().enumerate() {
         // Attributes keep the source's (absent) trailing comma.
         let sep = if i + 1 < preds.len() { "," } else { "" };
-        w.line(format!("{p}{sep}"));
+        w.line_of(&[p, sep]);
     }
     w.indent_out();
     w.line(close);
+}
+
+/// The length of `items` joined by `sep`.
+fn joined_len(items: &[String], sep: &str) -> usize {
+    items.iter().map(String::len).sum::<usize>() + sep.len() * items.len().saturating_sub(1)
 }
 
 /// A function signature `head(params) -> ret` followed by `tail` (` {`
@@ -78,18 +83,20 @@ pub(crate) fn fn_sig(
     ret: Option<&str>,
     tail: &str,
 ) {
-    let ret = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
-    let one = format!("{head}({}){ret}{tail}", params.join(", "));
-    if w.fits(&one) {
-        w.line(one);
+    let (arrow, ret) = ret.map_or(("", ""), |r| (" -> ", r));
+    let one = head.len() + 2 + joined_len(params, ", ") + arrow.len() + ret.len() + tail.len();
+    if w.fits_len(one) {
+        let mut close = String::with_capacity(1 + arrow.len() + ret.len() + tail.len());
+        close.extend([")", arrow, ret, tail]);
+        w.line_joined(&format!("{head}("), params, ", ", &close);
     } else {
-        w.line(format!("{head}("));
+        w.line_of(&[head, "("]);
         w.indent_in();
         for p in params {
-            w.line(format!("{p},"));
+            w.line_of(&[p, ","]);
         }
         w.indent_out();
-        w.line(format!("){ret}{tail}"));
+        w.line_of(&[")", arrow, ret, tail]);
     }
     if tail.ends_with('{') {
         w.indent_in();
@@ -100,19 +107,21 @@ pub(crate) fn fn_sig(
 /// `struct_lit_width` and the line fits, otherwise one field a line with
 /// a trailing comma.
 pub(crate) fn struct_lit(w: &mut RustWriter, head: &str, fields: &[String], tail: &str) {
-    let body = fields.join(", ");
-    let one = if fields.is_empty() {
-        format!("{head} {{}}{tail}")
-    } else {
-        format!("{head} {{ {body} }}{tail}")
-    };
-    if body.len() <= STRUCT_LIT_WIDTH && w.fits(&one) {
-        w.line(one);
+    let body = joined_len(fields, ", ");
+    if fields.is_empty() {
+        if w.fits_len(head.len() + 3 + tail.len()) {
+            w.line_of(&[head, " {}", tail]);
+            return;
+        }
+    } else if body <= STRUCT_LIT_WIDTH && w.fits_len(head.len() + 3 + body + 2 + tail.len()) {
+        let mut close = String::with_capacity(2 + tail.len());
+        close.extend([" }", tail]);
+        w.line_joined(&format!("{head} {{ "), fields, ", ", &close);
         return;
     }
     w.open(head);
     for f in fields {
-        w.line(format!("{f},"));
+        w.line_of(&[f, ","]);
     }
     w.close(tail);
 }
@@ -120,14 +129,13 @@ pub(crate) fn struct_lit(w: &mut RustWriter, head: &str, fields: &[String], tail
 /// `pub name: ty,` in a struct, with the type on the next line where the
 /// field does not fit.
 pub(crate) fn field(w: &mut RustWriter, name: &str, ty: &str) {
-    let one = format!("pub {name}: {ty},");
-    if w.fits(&one) {
-        w.line(one);
+    if w.fits_len(4 + name.len() + 2 + ty.len() + 1) {
+        w.line_of(&["pub ", name, ": ", ty, ","]);
         return;
     }
-    w.line(format!("pub {name}:"));
+    w.line_fmt(format_args!("pub {name}:"));
     w.indent_in();
-    w.line(format!("{ty},"));
+    w.line_fmt(format_args!("{ty},"));
     w.indent_out();
 }
 
@@ -135,13 +143,12 @@ pub(crate) fn field(w: &mut RustWriter, name: &str, ty: &str) {
 /// within `array_width`; items all short fill their lines; otherwise one
 /// item a line. Always with a trailing comma once broken.
 pub(crate) fn array_assign(w: &mut RustWriter, lhs: &str, items: &[String]) {
-    let joined = items.join(", ");
-    let one = format!("{lhs} = &[{joined}];");
-    if joined.len() <= ARRAY_WIDTH && w.fits(&one) {
-        w.line(one);
+    let joined = joined_len(items, ", ");
+    if joined <= ARRAY_WIDTH && w.fits_len(lhs.len() + 5 + joined + 2) {
+        w.line_joined(&format!("{lhs} = &["), items, ", ", "];");
         return;
     }
-    w.line(format!("{lhs} = &["));
+    w.line_fmt(format_args!("{lhs} = &["));
     w.indent_in();
     if items.iter().all(|i| i.len() <= SHORT_ARRAY_ITEM) {
         let width = MAX_WIDTH - w.indent();
@@ -161,7 +168,7 @@ pub(crate) fn array_assign(w: &mut RustWriter, lhs: &str, items: &[String]) {
         }
     } else {
         for i in items {
-            w.line(format!("{i},"));
+            w.line_fmt(format_args!("{i},"));
         }
     }
     w.indent_out();
@@ -442,6 +449,53 @@ mod tests {
             out,
             format!("{head}(\n    t: &T,\n    driver_revision: u32,\n);\n")
         );
+    }
+
+    /// The one-line forms are measured before they are written: each
+    /// stays on one line exactly while that line is at most `MAX_WIDTH`
+    /// wide, at every width around the edge.
+    #[test]
+    fn one_line_forms_are_kept_exactly_up_to_the_width() {
+        let single = |out: &str, width: usize| {
+            let one_line = out.lines().count() == 1;
+            assert_eq!(one_line, width <= MAX_WIDTH, "{width} columns:\n{out}");
+            if one_line {
+                assert_eq!(out.trim_end().len(), width, "{out}");
+            }
+        };
+        for width in MAX_WIDTH - 2..=MAX_WIDTH + 2 {
+            // `pub name: ty,`
+            let name = "n".repeat(width - "pub : u32,".len());
+            single(&run(|w| field(w, &name, "u32")), width);
+            // `head(a, b) -> u32 {`
+            let params: Vec<String> = vec!["a: u8".into(), "b: u8".into()];
+            let head = "f".repeat(width - "(a: u8, b: u8) -> u32 {".len());
+            single(
+                &run(|w| fn_sig(w, &head, &params, Some("u32"), " {")),
+                width,
+            );
+            // `head { a, b }tail`
+            let fields: Vec<String> = vec!["a".into(), "b".into()];
+            let head = "h".repeat(width - " { a, b };".len());
+            single(&run(|w| struct_lit(w, &head, &fields, ";")), width);
+            let head = "h".repeat(width - " {};".len());
+            single(&run(|w| struct_lit(w, &head, &[], ";")), width);
+            // `lhs = &[a, b];`
+            let lhs = "l".repeat(width - " = &[a, b];".len());
+            single(&run(|w| array_assign(w, &lhs, &fields)), width);
+            // `#[cfg(any(a, b))]`, with predicates within the list width
+            // but a line that is not.
+            let mut w = RustWriter::at_depth(6);
+            let both = width - 24 - "#[cfg(any(, ))]".len();
+            let preds = vec!["p".repeat(both / 2), "q".repeat(both - both / 2)];
+            cfg_attr(&mut w, &preds, false);
+            let out = w.finish();
+            let one_line = out.lines().count() == 1;
+            assert_eq!(one_line, width <= MAX_WIDTH, "{width} columns:\n{out}");
+            if one_line {
+                assert_eq!(out.trim_end().len(), width, "{out}");
+            }
+        }
     }
 
     #[test]

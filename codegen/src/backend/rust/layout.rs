@@ -383,7 +383,7 @@ pub(crate) fn arm(w: &mut RustWriter, pat: &str, body: &str) {
     if w.indent() + one.len() <= MAX_WIDTH {
         w.line(one);
     } else {
-        w.open(format!("{pat} =>"));
+        w.open_fmt(format_args!("{pat} =>"));
         let lines = expr(w.indent(), "", body, "");
         put(w, lines);
         w.close("");
@@ -469,7 +469,7 @@ pub(crate) fn matches_call(w: &mut RustWriter, value: &str, alts: &[String]) {
     }
     w.line("matches!(");
     w.indent_in();
-    w.line(format!("{value},"));
+    w.line_fmt(format_args!("{value},"));
     // The argument's shape leaves a column for a separator.
     if w.indent() + 1 + pattern.len() <= MAX_WIDTH {
         w.line(pattern);
@@ -477,7 +477,7 @@ pub(crate) fn matches_call(w: &mut RustWriter, value: &str, alts: &[String]) {
         w.line(first);
         w.indent_in();
         for a in rest {
-            w.line(format!("| {a}"));
+            w.line_fmt(format_args!("| {a}"));
         }
         w.indent_out();
     }

@@ -12,6 +12,8 @@
 //! printed, which is the cost this replaces, or do not format as rustfmt
 //! does.
 
+use crate::backend::shared::PushFmt;
+
 /// rustfmt's default `max_width`.
 pub(crate) const MAX_WIDTH: usize = 100;
 
@@ -63,6 +65,60 @@ impl RustWriter {
         self.out.push('\n');
     }
 
+    /// One line of formatted text at the current indentation, written
+    /// straight into the buffer (no `String` per line: `format!` then
+    /// `line` was a fifth of generation, allocating and copying every
+    /// line twice). Empty text writes an empty line, as [`Self::line`].
+    pub(crate) fn line_fmt(&mut self, args: std::fmt::Arguments<'_>) {
+        let start = self.out.len();
+        for _ in 0..self.depth {
+            self.out.push_str(INDENT);
+        }
+        let text_at = self.out.len();
+        self.out.push_fmt(args);
+        if self.out.len() == text_at {
+            self.out.truncate(start);
+        }
+        self.out.push('\n');
+    }
+
+    /// [`Self::open`] of formatted text.
+    pub(crate) fn open_fmt(&mut self, head: std::fmt::Arguments<'_>) {
+        for _ in 0..self.depth {
+            self.out.push_str(INDENT);
+        }
+        let head_at = self.out.len();
+        self.out.push_fmt(head);
+        self.out.push_str(if self.out.len() == head_at {
+            "{\n"
+        } else {
+            " {\n"
+        });
+        self.depth += 1;
+    }
+
+    /// Whether a line `len` bytes wide fits at the current indentation.
+    pub(crate) fn fits_len(&self, len: usize) -> bool {
+        self.indent() + len <= MAX_WIDTH
+    }
+
+    /// One line of `open`, `items` joined by `sep`, and `close`, without
+    /// building it first.
+    pub(crate) fn line_joined(&mut self, open: &str, items: &[String], sep: &str, close: &str) {
+        for _ in 0..self.depth {
+            self.out.push_str(INDENT);
+        }
+        self.out.push_str(open);
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(sep);
+            }
+            self.out.push_str(item);
+        }
+        self.out.push_str(close);
+        self.out.push('\n');
+    }
+
     /// One line of the concatenated `parts` at the current indentation,
     /// without building it first.
     pub(crate) fn line_of(&mut self, parts: &[&str]) {
@@ -94,7 +150,7 @@ impl RustWriter {
         if head.is_empty() {
             self.line("{");
         } else {
-            self.line(format!("{head} {{"));
+            self.line_of(&[head, " {"]);
         }
         self.depth += 1;
     }
@@ -102,7 +158,7 @@ impl RustWriter {
     /// One level out and `}` followed by `tail` (`""`, `";"`, `","`, ...).
     pub(crate) fn close(&mut self, tail: &str) {
         self.depth = self.depth.saturating_sub(1);
-        self.line(format!("}}{tail}"));
+        self.line_of(&["}", tail]);
     }
 
     /// One level in, without a line (for a continuation such as a
@@ -275,7 +331,7 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
 /// of every generated `lib.rs`.
 pub(crate) fn banner(w: &mut RustWriter, model: &crate::model::Model) {
     for line in crate::backend::banner_lines(model) {
-        w.line(format!("// {line}"));
+        w.line_fmt(format_args!("// {line}"));
     }
     w.blank();
 }

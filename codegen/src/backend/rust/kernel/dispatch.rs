@@ -64,7 +64,7 @@ impl Gen<'_> {
                 conv.i386_size
             ),
         );
-        w.line(format!(
+        w.line_fmt(format_args!(
             "const {}: u32 = {cmd:#x};",
             Self::i386_cmd_const(io)
         ));
@@ -181,10 +181,10 @@ impl Gen<'_> {
         );
         let enotty = self.errno("ENOTTY");
         let decode = |w: &mut RustWriter| {
-            w.line(format!("let ioc = {}::ioc::decode(cmd);", self.rt()));
+            w.line_fmt(format_args!("let ioc = {}::ioc::decode(cmd);", self.rt()));
             if m.magic.is_some() {
                 w.open("if ioc.magic != uapi::IOCTL_MAGIC");
-                w.line(format!("return Err({enotty});"));
+                w.line_fmt(format_args!("return Err({enotty});"));
                 w.close("");
             }
             if self.flavour == Flavour::Linux && m.ioctls.iter().any(|io| io.arg.is_some()) {
@@ -204,8 +204,8 @@ impl Gen<'_> {
         };
         match (arms.is_empty(), m.magic.is_some()) {
             (true, false) if m.includes.is_empty() => {
-                w.line(format!("let _ = {all};"));
-                w.line(format!("Err({enotty})"));
+                w.line_fmt(format_args!("let _ = {all};"));
+                w.line_fmt(format_args!("Err({enotty})"));
             }
             (true, false) => w.line(&fallback),
             (true, true) => {
@@ -246,8 +246,8 @@ impl Gen<'_> {
         // admin-perm: EPERM before the argument is even read.
         let perm = |w: &mut RustWriter| {
             if io.admin_perm {
-                w.open(format!("if !{}", self.privileged_call()));
-                w.line(format!("return Err({});", self.errno("EPERM")));
+                w.open_fmt(format_args!("if !{}", self.privileged_call()));
+                w.line_fmt(format_args!("return Err({});", self.errno("EPERM")));
                 w.close("");
             }
         };
@@ -259,11 +259,11 @@ impl Gen<'_> {
                 Some(self.result_ty()),
                 " {",
             );
-            w.open(format!("if ops.{rev}() < {since}"));
-            w.line(format!("return Err({});", self.errno("ENOTTY")));
+            w.open_fmt(format_args!("if ops.{rev}() < {since}"));
+            w.line_fmt(format_args!("return Err({});", self.errno("ENOTTY")));
             w.close("");
             perm(w);
-            w.line(format!("ops.{method}(file)"));
+            w.line_fmt(format_args!("ops.{method}(file)"));
             w.close("");
             return;
         };
@@ -277,9 +277,9 @@ impl Gen<'_> {
             params.push("i386: bool".to_string());
         }
         items::fn_sig(w, &h, &params, Some(self.result_ty()), " {");
-        w.line(format!("let rev = ops.{rev}();"));
-        w.open(format!("if rev < {since}"));
-        w.line(format!("return Err({});", self.errno("ENOTTY")));
+        w.line_fmt(format_args!("let rev = ops.{rev}();"));
+        w.open_fmt(format_args!("if rev < {since}"));
+        w.line_fmt(format_args!("return Err({});", self.errno("ENOTTY")));
         w.close("");
         perm(w);
         // The argument's members count in the revisions of the spec that
@@ -287,7 +287,10 @@ impl Gen<'_> {
         let arg_rev = if self.own_struct(arg_name) {
             "rev"
         } else {
-            w.line(format!("let arg_rev = {};", self.owner_revision(arg_name)));
+            w.line_fmt(format_args!(
+                "let arg_rev = {};",
+                self.owner_revision(arg_name)
+            ));
             "arg_rev"
         };
         let clear_newer = self.copy_in_arg(w, io, arg_name, arg_rev);
@@ -368,7 +371,7 @@ impl Gen<'_> {
             );
             put(w, lines);
         } else {
-            w.line(format!("let size = core::mem::size_of::<{ty}>();"));
+            w.line_fmt(format_args!("let size = core::mem::size_of::<{ty}>();"));
         }
         // Copy in only if the declared direction writes too, out only if
         // it reads too (drm_ioctl's intersection).
@@ -387,14 +390,14 @@ impl Gen<'_> {
         }
         // A padded struct (existing ABI) is read from a buffer of its bytes.
         let copy_in_fn = if self.flavour == Flavour::Hosted && self.padded(arg_name) {
-            w.line(format!("const N: usize = {ty}::SIZE;"));
+            w.line_fmt(format_args!("const N: usize = {ty}::SIZE;"));
             format!("{}::copy_in_sized_via::<_, N>", self.rt())
         } else {
             format!("{}::copy_in_sized", self.rt())
         };
         if self.i386(io).is_some() {
             // A 32-bit x86 caller's bytes are moved run by run into place.
-            w.open(format!("let mut arg: {ty} = if i386"));
+            w.open_fmt(format_args!("let mut arg: {ty} = if i386"));
             let i386_args = vec![
                 "addr".to_string(),
                 "ioc.size as usize".to_string(),
@@ -450,7 +453,7 @@ impl Gen<'_> {
     /// `<runtime>::copy_out_sized(..)?;` of the argument (in the kernel
     /// flavour, of its `to_bytes` when it has implicit padding).
     pub(super) fn copy_out(&self, w: &mut RustWriter) {
-        w.line(format!(
+        w.line_fmt(format_args!(
             "{}::copy_out_sized({}addr, ioc.size as usize, size, &arg)?;",
             self.rt(),
             self.mem_arg()
@@ -499,7 +502,7 @@ impl Gen<'_> {
     /// `copy_out` for the argument struct `id`.
     pub(super) fn copy_out_arg(&self, w: &mut RustWriter, id: &StructId) {
         if self.padded(id) {
-            w.line(format!(
+            w.line_fmt(format_args!(
                 "let ranges = {}::member_ranges();",
                 self.struct_ty(id)
             ));
@@ -532,9 +535,9 @@ impl Gen<'_> {
 fn linux_ptr_take(w: &mut RustWriter, p: &Ptr) {
     let name = &p.param;
     match p.access {
-        Access::In => w.line(format!("let {name} = {name}.read_all()?;")),
-        Access::Out => w.line(format!("let mut {name} = {name}.into_out()?;")),
-        Access::InOut => w.line(format!("let mut {name}_elems = {name}.read_all()?;")),
+        Access::In => w.line_fmt(format_args!("let {name} = {name}.read_all()?;")),
+        Access::Out => w.line_fmt(format_args!("let mut {name} = {name}.into_out()?;")),
+        Access::InOut => w.line_fmt(format_args!("let mut {name}_elems = {name}.read_all()?;")),
     }
 }
 
@@ -553,7 +556,7 @@ fn linux_ptr_give_back(w: &mut RustWriter, p: &Ptr) {
     let name = &p.param;
     match p.access {
         Access::In => {}
-        Access::Out => w.line(format!("{name}.copy_out()?;")),
-        Access::InOut => w.line(format!("{name}.write_all(&{name}_elems)?;")),
+        Access::Out => w.line_fmt(format_args!("{name}.copy_out()?;")),
+        Access::InOut => w.line_fmt(format_args!("{name}.write_all(&{name}_elems)?;")),
     }
 }

@@ -184,7 +184,7 @@ impl Gen<'_> {
             ),
         );
         // Relative to this file's folder: the two files sit side by side.
-        w.line(format!("#[path = \"{}_uapi.rs\"]", m.name));
+        w.line_fmt(format_args!("#[path = \"{}_uapi.rs\"]", m.name));
         w.line("pub mod uapi;");
         // The kernel formats with style edition 2021 (its `.rustfmt.toml`),
         // whose lists put snake_case before CamelCase.

@@ -16,6 +16,7 @@ use crate::backend::rust::items::{self, str_lit};
 use crate::backend::rust::layout::{self, let_chain, put};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
 use crate::backend::rust::{Flavour, RustScalar};
+use crate::backend::shared::PushFmt;
 use crate::model::{Attr, AttrSet, Operation, StructId};
 use crate::names;
 
@@ -136,7 +137,7 @@ impl Gen<'_> {
                 ),
             );
             view_struct(w, &v);
-            w.open(format!("impl<'a> {v}<'a>"));
+            w.open_fmt(format_args!("impl<'a> {v}<'a>"));
             self.accessors(w, set, &all);
             w.close("");
             doc(
@@ -145,7 +146,7 @@ impl Gen<'_> {
             );
             let b = builder_ident(&set.name);
             builder_struct(w, &b);
-            w.open(format!("impl<'b> {b}<'_, 'b>"));
+            w.open_fmt(format_args!("impl<'b> {b}<'_, 'b>"));
             self.builder_methods(w, set, &all);
             w.close("");
         }
@@ -198,14 +199,14 @@ impl Gen<'_> {
         let head = format!("pub static {id}: nla::Policy = nla::Policy {{");
         let own_line = !w.fits(&head);
         if own_line {
-            w.line(format!("pub static {id}: nla::Policy ="));
+            w.line_fmt(format_args!("pub static {id}: nla::Policy ="));
             w.indent_in();
             w.open("nla::Policy");
         } else {
             w.line(head);
             w.indent_in();
         }
-        w.line(format!("name: {},", str_lit(name)));
+        w.line_fmt(format_args!("name: {},", str_lit(name)));
         match entries.as_slice() {
             [] => w.line("attrs: &[],"),
             [one] => {
@@ -517,7 +518,7 @@ impl Gen<'_> {
                 Kind::Str => {
                     let max = match a.max_len {
                         Some(n) => {
-                            d.push_str(&format!(" Truncated to {n} bytes."));
+                            d.push_fmt(format_args!(" Truncated to {n} bytes."));
                             format!("Some({n})")
                         }
                         None => "None".to_string(),
@@ -560,7 +561,7 @@ impl Gen<'_> {
                         ";",
                     );
                     put(w, lines);
-                    w.line(format!(
+                    w.line_fmt(format_args!(
                         "f(&mut {} {{ w: &mut *self.w }});",
                         builder_ident(&self.model.attr_set(n).name)
                     ));
@@ -598,7 +599,7 @@ impl Gen<'_> {
             ),
         );
         view_struct(w, &r);
-        w.open(format!("impl<'a> {r}<'a>"));
+        w.open_fmt(format_args!("impl<'a> {r}<'a>"));
         w.line("/// Validates the attributes of a request (which start after the");
         w.line("/// message header) as a driver of revision `rev` does.");
         w.open("pub fn parse(attrs: &'a [u8], rev: u32) -> Result<Self, nla::Error>");
@@ -628,7 +629,7 @@ impl Gen<'_> {
             ),
         );
         builder_struct(w, &p);
-        w.open(format!("impl<'w, 'b> {p}<'w, 'b>"));
+        w.open_fmt(format_args!("impl<'w, 'b> {p}<'w, 'b>"));
         w.line("/// A builder appending to `w`.");
         w.open("pub fn new(w: &'w mut nla::Writer<'b>) -> Self");
         w.line("Self { w }");
@@ -655,7 +656,7 @@ fn fields(w: &mut RustWriter, fields: &[String]) {
 /// validated at.
 fn view_struct(w: &mut RustWriter, name: &str) {
     w.line("#[derive(Debug, Clone, Copy)]");
-    w.open(format!("pub struct {name}<'a>"));
+    w.open_fmt(format_args!("pub struct {name}<'a>"));
     w.line("attrs: &'a [u8],");
     w.line("rev: u32,");
     w.close("");
@@ -663,7 +664,7 @@ fn view_struct(w: &mut RustWriter, name: &str) {
 
 /// A builder over the bounded writer.
 fn builder_struct(w: &mut RustWriter, name: &str) {
-    w.open(format!("pub struct {name}<'w, 'b>"));
+    w.open_fmt(format_args!("pub struct {name}<'w, 'b>"));
     w.line("w: &'w mut nla::Writer<'b>,");
     w.close("");
 }

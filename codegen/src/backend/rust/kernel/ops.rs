@@ -10,6 +10,7 @@ use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::{dir_text, since_text};
 use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
+use crate::backend::shared::PushFmt;
 use crate::model::{Access, Elem, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names;
 
@@ -107,7 +108,7 @@ impl Gen<'_> {
                 m.name
             ),
         );
-        w.open(format!("fn {}(&self) -> u32", self.revision_fn()));
+        w.open_fmt(format_args!("fn {}(&self) -> u32", self.revision_fn()));
         w.line("uapi::REVISION");
         w.close("");
         if m.includes.is_empty() {
@@ -172,10 +173,10 @@ impl Gen<'_> {
             io.dir.c_macro()
         );
         if let Some(arg) = &io.arg {
-            facts.push_str(&format!(", argument {}", self.struct_link(arg)));
+            facts.push_fmt(format_args!(", argument {}", self.struct_link(arg)));
         }
         if let Some(ext) = io.extension {
-            facts.push_str(&format!(", extension {}", ext.name()));
+            facts.push_fmt(format_args!(", extension {}", ext.name()));
         }
         facts.push_str(". ");
         facts.push_str(&since_text(io.since));

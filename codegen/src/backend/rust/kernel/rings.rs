@@ -118,10 +118,10 @@ impl Gen<'_> {
             d = format!("{text}\n{d}");
         }
         doc(w, &d);
-        w.open(format!("pub mod {}", names::snake(&r.name)));
+        w.open_fmt(format_args!("pub mod {}", names::snake(&r.name)));
         w.line("use super::{RingError, RingMem};");
         w.line("/// The entry struct.");
-        w.line(format!("pub type Entry = {entry_ty};"));
+        w.line_fmt(format_args!("pub type Entry = {entry_ty};"));
         let index = match r.index {
             Scalar::U64 => "u64",
             _ => "u32",
@@ -143,7 +143,7 @@ impl Gen<'_> {
         if r.producer == Producer::User {
             // The kernel consumes what userspace produces, validating it.
             w.line("/// The consuming side of this ring.");
-            w.line(format!(
+            w.line_fmt(format_args!(
                 "pub type Consumer<M> = {}::ring::Consumer<M, Entry, Index>;",
                 self.rt()
             ));
@@ -187,7 +187,7 @@ impl Gen<'_> {
             if self.flavour == Flavour::Linux {
                 w.line("/// The entry's validation, with the errno the ring protocol carries.");
                 w.open("fn check(e: &Entry, rev: u32) -> Result<(), crate::uabi_rt::Errno>");
-                w.line(format!(
+                w.line_fmt(format_args!(
                     "{validate}(e, rev).map_err(crate::uabi_rt::Errno::from)"
                 ));
                 w.close("");

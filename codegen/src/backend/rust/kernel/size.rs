@@ -69,7 +69,7 @@ impl Gen<'_> {
                 return;
             };
             if last + 1 == s.members.len() {
-                w.line(format!("core::mem::size_of::<{ty}>()"));
+                w.line_fmt(format_args!("core::mem::size_of::<{ty}>()"));
                 return;
             }
             let f = snake_ident(&s.members[last].name);
@@ -87,10 +87,10 @@ impl Gen<'_> {
         };
         for (i, at) in thresholds.iter().rev().enumerate() {
             if i == 0 {
-                w.open(format!("if rev >= {at}"));
+                w.open_fmt(format_args!("if rev >= {at}"));
             } else {
                 w.indent_out();
-                w.open(format!("}} else if rev >= {at}"));
+                w.open_fmt(format_args!("}} else if rev >= {at}"));
             }
             size(w, *at);
         }

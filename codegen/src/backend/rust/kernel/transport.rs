@@ -209,13 +209,13 @@ impl Gen<'_> {
         w.indent_in();
         let privileged = self.privileged_call();
         for op in ops(self.model) {
-            w.open(format!(
+            w.open_fmt(format_args!(
                 "operations::{} if rev >= {} =>",
                 op_const(op),
                 op.since
             ));
             if op.admin_perm {
-                w.open(format!("if !{privileged}"));
+                w.open_fmt(format_args!("if !{privileged}"));
                 w.line("return Err(nla::Error::msg(Errno::EPERM));");
                 w.close("");
             }

@@ -78,12 +78,12 @@ impl Check {
                 let mut cond: Vec<String> = guard.into_iter().collect();
                 cond.push(c.clone());
                 layout::open_if(w, &cond);
-                w.line(format!("return Err({einval});"));
+                w.line_fmt(format_args!("return Err({einval});"));
                 w.close("");
             }
             Test::Nested(f, args, _) => {
                 if let Some(g) = guard {
-                    w.open(format!("if {g}"));
+                    w.open_fmt(format_args!("if {g}"));
                     let lines = layout::call(w.indent(), f, args, "?;");
                     put(w, lines);
                     w.close("");
@@ -94,9 +94,9 @@ impl Check {
             }
             Test::NestedEach(array, f, args, _) => {
                 if let Some(g) = &guard {
-                    w.open(format!("if {g}"));
+                    w.open_fmt(format_args!("if {g}"));
                 }
-                w.open(format!("for e in {array}"));
+                w.open_fmt(format_args!("for e in {array}"));
                 let lines = layout::call(w.indent(), f, args, "?;");
                 put(w, lines);
                 w.close("");
@@ -332,7 +332,7 @@ impl Gen<'_> {
             " {",
         );
         for (since, stmts, _) in newer {
-            w.open(format!("if rev < {since}"));
+            w.open_fmt(format_args!("if rev < {since}"));
             for st in stmts {
                 w.lines(&st);
             }

@@ -6,6 +6,7 @@ use super::{Gen, dir_text, since_text};
 use crate::backend::rust::items::str_lit;
 use crate::backend::rust::layout::assign;
 use crate::backend::rust::writer::{RustWriter, doc, hex_lit};
+use crate::backend::shared::PushFmt;
 use crate::ioc::Dir;
 use crate::model::Ioctl;
 use crate::names;
@@ -45,7 +46,7 @@ impl Gen<'_> {
     pub(super) fn write_ioctl(&self, w: &mut RustWriter, io: &Ioctl) {
         let up = names::upper(&io.name);
         doc(w, &format!("The `_IOC_NR` of [`IOCTL_{up}`]."));
-        w.line(format!(
+        w.line_fmt(format_args!(
             "pub const NR_{up}: u8 = {};",
             hex_lit(u64::from(io.nr), 2)
         ));
@@ -72,10 +73,10 @@ impl Gen<'_> {
         }
         let mut facts = format!("Direction: {} (`{}`).", dir_text(io.dir), io.dir.c_macro());
         if let Some(arg) = &io.arg {
-            facts.push_str(&format!(" Argument: {}.", self.struct_link(arg)));
+            facts.push_fmt(format_args!(" Argument: {}.", self.struct_link(arg)));
         }
         if let Some(ext) = io.extension {
-            facts.push_str(&format!(" Extension: {}.", ext.name()));
+            facts.push_fmt(format_args!(" Extension: {}.", ext.name()));
         }
         facts.push(' ');
         facts.push_str(&since_text(io.since));
@@ -102,7 +103,7 @@ impl Gen<'_> {
             [one] => {
                 w.open("pub const IOCTLS: &[IoctlDesc] = &[IoctlDesc");
                 for f in one {
-                    w.line(format!("{f},"));
+                    w.line_fmt(format_args!("{f},"));
                 }
                 w.close("];");
             }
@@ -112,7 +113,7 @@ impl Gen<'_> {
                 for row in &rows {
                     w.open("IoctlDesc");
                     for f in row {
-                        w.line(format!("{f},"));
+                        w.line_fmt(format_args!("{f},"));
                     }
                     w.close(",");
                 }

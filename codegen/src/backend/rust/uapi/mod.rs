@@ -18,6 +18,7 @@ mod text;
 
 use crate::backend::rust::writer;
 use crate::backend::rust::{Flavour, RustScalar};
+use crate::backend::shared::PushFmt;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::ioc::Dir;
 use crate::model::{
@@ -103,10 +104,10 @@ impl Gen<'_> {
                 what.push_str("Padding: must be zero on input, and is zero on output.");
             }
             MemberKind::Binary { len } => {
-                what.push_str(&format!("Opaque data, {len} bytes."));
+                what.push_fmt(format_args!("Opaque data, {len} bytes."));
             }
             MemberKind::String { len } => {
-                what.push_str(&format!(
+                what.push_fmt(format_args!(
                     "NUL-terminated, NUL-padded string of at most {} bytes.",
                     len.saturating_sub(1)
                 ));
@@ -141,10 +142,10 @@ impl Gen<'_> {
                     PtrLen::Single => format!("User pointer: the address of one {elem}"),
                 });
                 if let Some(max) = max_count {
-                    what.push_str(&format!(" (at most {max})"));
+                    what.push_fmt(format_args!(" (at most {max})"));
                 }
                 if let Some(i) = stride {
-                    what.push_str(&format!(
+                    what.push_fmt(format_args!(
                         ", elements `{}` bytes apart (the safe ioctl function sets it to the \
                          element's size)",
                         sibling(*i)
@@ -216,7 +217,7 @@ impl Gen<'_> {
                 })
                 .collect();
             if !rest.is_empty() {
-                text.push_str(&format!(" ({})", rest.join("; ")));
+                text.push_fmt(format_args!(" ({})", rest.join("; ")));
             }
             text
         };

@@ -37,7 +37,7 @@ impl Gen<'_> {
         doc(w, &text);
         w.line("#[repr(C)]");
         self.write_derive(w, s);
-        w.open(format!("pub struct {name}"));
+        w.open_fmt(format_args!("pub struct {name}"));
         for mem in &s.members {
             doc(w, &self.member_doc(s, mem));
             field(w, &snake_ident(&mem.name), &self.member_type_text(mem));
@@ -45,11 +45,11 @@ impl Gen<'_> {
         w.close("");
         self.write_byte_impls(w, s, &name);
 
-        w.open(format!("impl {name}"));
+        w.open_fmt(format_args!("impl {name}"));
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
             w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
             cfg(w, &preds);
-            w.line(format!("pub const SIZE: usize = {size};"));
+            w.line_fmt(format_args!("pub const SIZE: usize = {size};"));
         }
         if !self.padding_free(s) {
             self.write_to_bytes(w, s);
@@ -65,7 +65,7 @@ impl Gen<'_> {
 
         // Arrays longer than 32 have no derived Default, so it is written
         // out once for every struct.
-        w.open(format!("impl ::core::default::Default for {name}"));
+        w.open_fmt(format_args!("impl ::core::default::Default for {name}"));
         w.open("fn default() -> Self");
         w.line("Self::ZERO");
         w.close("");
@@ -95,7 +95,7 @@ impl Gen<'_> {
             &[]
         };
         for d in DERIVES.iter().chain(into_bytes).chain(DERIVES_TAIL) {
-            w.line(format!("{d},"));
+            w.line_fmt(format_args!("{d},"));
         }
         w.indent_out();
         w.line(")]");
@@ -111,13 +111,13 @@ impl Gen<'_> {
         }
         w.line("// SAFETY: `repr(C)` of integers, byte arrays and such structs only: every bit");
         w.line("// pattern is a valid value.");
-        w.line(format!("unsafe impl FromBytes for {name} {{}}"));
+        w.line_fmt(format_args!("unsafe impl FromBytes for {name} {{}}"));
         if self.padding_free(s) {
             w.line(
                 "// SAFETY: the members cover every byte on every target (no implicit padding),",
             );
             w.line("// and each is `AsBytes`: no uninitialised byte.");
-            w.line(format!("unsafe impl AsBytes for {name} {{}}"));
+            w.line_fmt(format_args!("unsafe impl AsBytes for {name} {{}}"));
         }
     }
 
@@ -135,20 +135,20 @@ impl Gen<'_> {
                 .kind
                 .embedded_struct()
                 .filter(|id| !self.padding_free(self.model.struct_(id)));
-            w.line(format!("let at = ::core::mem::offset_of!(Self, {f});"));
+            w.line_fmt(format_args!("let at = ::core::mem::offset_of!(Self, {f});"));
             let array = matches!(
                 mem.kind,
                 crate::model::MemberKind::Struct { count: Some(_), .. }
             );
             if nested.is_some() && array {
                 // Arrays of them: one element after another.
-                w.open(format!("for (i, e) in self.{f}.iter().enumerate()"));
+                w.open_fmt(format_args!("for (i, e) in self.{f}.iter().enumerate()"));
                 w.line("let e = e.to_bytes();");
                 w.line("let at = at + i * e.len();");
                 w.line("b[at..at + e.len()].copy_from_slice(&e);");
                 w.close("");
             } else if nested.is_some() {
-                w.line(format!("let m = self.{f}.to_bytes();"));
+                w.line_fmt(format_args!("let m = self.{f}.to_bytes();"));
                 w.line("b[at..at + m.len()].copy_from_slice(&m);");
             } else {
                 w.line(match self.flavour {
@@ -166,12 +166,12 @@ impl Gen<'_> {
         // caller's padding bytes stay the caller's (as drm_ioctl's copy
         // back of its own buffer leaves them).
         w.line("/// The byte ranges of the members (offset, length): everything but the padding.");
-        w.open(format!(
+        w.open_fmt(format_args!(
             "pub fn member_ranges() -> [(usize, usize); {}]",
             s.members.len()
         ));
         w.line("let z = Self::ZERO;");
-        w.line(format!("let mut r = [(0, 0); {}];", s.members.len()));
+        w.line_fmt(format_args!("let mut r = [(0, 0); {}];", s.members.len()));
         for (i, mem) in s.members.iter().enumerate() {
             let f = snake_ident(&mem.name);
             assign(
@@ -248,11 +248,11 @@ impl Gen<'_> {
         // A leading underscore: no spec const (kebab-case) is named so.
         let bytes = format!("_{}_BYTES", crate::names::upper(&s.name));
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
-            w.line(format!(
+            w.line_fmt(format_args!(
                 "/// The size of [`{name}`] in bytes on this target."
             ));
             cfg(w, &preds);
-            w.line(format!("const {bytes}: usize = {size};"));
+            w.line_fmt(format_args!("const {bytes}: usize = {size};"));
         }
         let align = s.layouts.values().map(|l| l.align).max().unwrap_or(1);
         let align_ty = match align {
@@ -270,7 +270,7 @@ impl Gen<'_> {
         doc(w, &text);
         w.line("#[repr(C)]");
         self.write_derive(w, s);
-        w.open(format!("pub struct {name}"));
+        w.open_fmt(format_args!("pub struct {name}"));
         if let Some(t) = align_ty {
             w.line("/// The union's alignment, as C's on every target.");
             field(w, "_align", &format!("[{t}; 0]"));
@@ -280,9 +280,9 @@ impl Gen<'_> {
         w.close("");
         self.write_byte_impls(w, s, &name);
 
-        w.open(format!("impl {name}"));
+        w.open_fmt(format_args!("impl {name}"));
         w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
-        w.line(format!("pub const SIZE: usize = {bytes};"));
+        w.line_fmt(format_args!("pub const SIZE: usize = {bytes};"));
         w.line("/// Every byte zero: the value `Default` returns, usable in const context.");
         let mut zeros = Vec::new();
         if align_ty.is_some() {
@@ -301,18 +301,18 @@ impl Gen<'_> {
                 w,
                 &format!("Member `{}` of the union, read from its bytes.", mem.name),
             );
-            w.open(format!("pub fn {getter}(&self) -> {ty}"));
+            w.open_fmt(format_args!("pub fn {getter}(&self) -> {ty}"));
             match self.flavour {
                 Flavour::Hosted => {
-                    w.line(format!(
+                    w.line_fmt(format_args!(
                         "match <{ty} as ::zerocopy::FromBytes>::read_from_prefix(&self.raw) {{"
                     ));
                     w.line("    Ok((v, _)) => v,");
-                    w.line(format!("    Err(_) => {zero},"));
+                    w.line_fmt(format_args!("    Err(_) => {zero},"));
                     w.line("}");
                 }
                 Flavour::Linux => {
-                    w.line(format!(
+                    w.line_fmt(format_args!(
                         "crate::uabi_rt::read_from_prefix(&self.raw).unwrap_or({zero})"
                     ));
                 }
@@ -324,7 +324,7 @@ impl Gen<'_> {
                     w,
                     &format!("Writes member `{}` into the union's bytes.", mem.name),
                 );
-                w.open(format!("pub fn {setter}(&mut self, v: &{ty})"));
+                w.open_fmt(format_args!("pub fn {setter}(&mut self, v: &{ty})"));
                 w.line(match self.flavour {
                     Flavour::Hosted => "let b = ::zerocopy::IntoBytes::as_bytes(v);",
                     Flavour::Linux => "let b = crate::uabi_rt::as_bytes(v);",
@@ -335,7 +335,7 @@ impl Gen<'_> {
         }
         w.close("");
 
-        w.open(format!("impl ::core::default::Default for {name}"));
+        w.open_fmt(format_args!("impl ::core::default::Default for {name}"));
         w.open("fn default() -> Self");
         w.line("Self::ZERO");
         w.close("");

@@ -53,10 +53,10 @@ impl Gen<'_> {
                 ),
             );
             match self.flavour {
-                Flavour::Hosted => w.line(format!("pub use {};", lib_name(&inc.name))),
+                Flavour::Hosted => w.line_fmt(format_args!("pub use {};", lib_name(&inc.name))),
                 // The included spec's module, under its crate's name, so
                 // that every path to its items reads as in the crate.
-                Flavour::Linux => w.line(format!(
+                Flavour::Linux => w.line_fmt(format_args!(
                     "pub use crate::{}::uapi as {};",
                     names::snake(&inc.name),
                     lib_name(&inc.name)
@@ -158,12 +158,15 @@ impl Gen<'_> {
                 m.name
             ),
         );
-        w.line(format!("pub const REVISION: u32 = {};", m.revision));
+        w.line_fmt(format_args!("pub const REVISION: u32 = {};", m.revision));
         doc(w, "Name of the spec, the prefix of its C identifiers.");
-        w.line(format!("pub const SPEC_NAME: &str = {};", str_lit(&m.name)));
+        w.line_fmt(format_args!(
+            "pub const SPEC_NAME: &str = {};",
+            str_lit(&m.name)
+        ));
         if let Some(magic) = m.magic {
             doc(w, "The `_IOC` type byte of every ioctl of this spec.");
-            w.line(format!(
+            w.line_fmt(format_args!(
                 "pub const IOCTL_MAGIC: u8 = {};",
                 hex_lit(u64::from(magic), 2)
             ));
@@ -242,7 +245,7 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
         since_text(e.since)
     );
     doc(w, &text);
-    w.open(format!("pub mod {}", snake_ident(&e.name)));
+    w.open_fmt(format_args!("pub mod {}", snake_ident(&e.name)));
     let ids: Vec<String> = e.entries.iter().map(|x| const_ident(&x.name)).collect();
     for (x, id) in e.entries.iter().zip(&ids) {
         let lit = if flags {
@@ -280,7 +283,10 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
     };
     if flags {
         w.line("/// Every declared flag, or-ed together.");
-        w.line(format!("pub const {all}: {ty} = {};", hex_lit(e.mask(), 0)));
+        w.line_fmt(format_args!(
+            "pub const {all}: {ty} = {};",
+            hex_lit(e.mask(), 0)
+        ));
         let fields: Vec<_> = e
             .entries
             .iter()
@@ -291,18 +297,18 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
         } else {
             w.line("/// Does `v` set only declared flags, with a declared value in each field?");
         }
-        w.open(format!("pub const fn is_valid(v: {ty}) -> bool"));
+        w.open_fmt(format_args!("pub const fn is_valid(v: {ty}) -> bool"));
         if fields.is_empty() {
-            w.line(format!("v & !{all} == 0"));
+            w.line_fmt(format_args!("v & !{all} == 0"));
         } else {
-            w.open(format!("if v & !{all} != 0"));
+            w.open_fmt(format_args!("if v & !{all} != 0"));
             w.line("return false;");
             w.close("");
             // A field with `values` holds one of them, whatever its width.
             for (x, f) in &fields {
-                w.open(format!("match v & {}", const_ident(&x.name)));
+                w.open_fmt(format_args!("match v & {}", const_ident(&x.name)));
                 for v in &f.values {
-                    w.line(format!(
+                    w.line_fmt(format_args!(
                         "{} => {{}}",
                         const_ident(&format!("{}-{}", x.name, v.name))
                     ));
@@ -317,7 +323,7 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
         w.line("/// Every declared value, in declaration order.");
         array_assign(w, &format!("pub const {all}: &[{ty}]"), &ids);
         w.line("/// Is `v` one of the declared values?");
-        w.open(format!("pub const fn is_valid(v: {ty}) -> bool"));
+        w.open_fmt(format_args!("pub const fn is_valid(v: {ty}) -> bool"));
         // An alias (two names, one value) would be an unreachable
         // pattern, so each value is matched once.
         let mut seen = Vec::new();

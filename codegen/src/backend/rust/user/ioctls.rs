@@ -13,6 +13,7 @@ use crate::backend::rust::layout::{CALL_WIDTH, assign, call_stmt};
 use crate::backend::rust::writer::{
     MAX_WIDTH, RustWriter, doc, doc_link, snake_ident, type_ident, wrap,
 };
+use crate::backend::shared::PushFmt;
 use crate::ioc::Dir;
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct, StructId};
 use crate::names;
@@ -84,7 +85,7 @@ pub(super) fn ioctl_fns(w: &mut RustWriter, model: &Model, io: &Ioctl) {
 fn comment(w: &mut RustWriter, text: &str) {
     let width = COMMENT_WIDTH.saturating_sub(w.indent() + 3).max(40);
     for l in wrap(text, width, 0) {
-        w.line(format!("// {l}"));
+        w.line_fmt(format_args!("// {l}"));
     }
 }
 
@@ -220,7 +221,7 @@ impl<'a> IoctlGen<'a> {
         if since == 0 {
             return;
         }
-        w.open(format!("if driver_revision < {since}"));
+        w.open_fmt(format_args!("if driver_revision < {since}"));
         let fields = [
             format!("ioctl: {:?}", self.io.name),
             format!("since: {since}"),
@@ -421,7 +422,7 @@ impl<'a> IoctlGen<'a> {
             struct_lit(w, &rhs, &fields, ")?;");
         } else {
             // Even a line of its own is too short: the chain breaks.
-            w.line(format!("{ty}::try_from({measure})"));
+            w.line_fmt(format_args!("{ty}::try_from({measure})"));
             w.indent_in();
             struct_lit(w, ".map_err(|_| CallError::TooLong", &fields, ")?;");
             w.indent_out();
@@ -487,9 +488,9 @@ impl<'a> IoctlGen<'a> {
             io.dir.c_macro()
         );
         if let Some(a) = &io.arg {
-            facts.push_str(&format!(", with `arg`, a {}", self.struct_link(a)));
+            facts.push_fmt(format_args!(", with `arg`, a {}", self.struct_link(a)));
         }
-        facts.push_str(&format!(
+        facts.push_fmt(format_args!(
             ". {} A driver reporting an older `driver_revision` is not called: \
              [`CallError::Unsupported`].",
             since_text(io.since)

@@ -134,7 +134,7 @@ fn crate_items(w: &mut RustWriter, m: &Model) {
                 inc.name
             ),
         );
-        w.line(format!("pub use {};", lib_name(&inc.name)));
+        w.line_fmt(format_args!("pub use {};", lib_name(&inc.name)));
     }
     doc(
         w,
@@ -143,7 +143,10 @@ fn crate_items(w: &mut RustWriter, m: &Model) {
             m.name
         ),
     );
-    w.line(format!("pub use {} as uapi;", rust_uapi::lib_name(&m.name)));
+    w.line_fmt(format_args!(
+        "pub use {} as uapi;",
+        rust_uapi::lib_name(&m.name)
+    ));
     w.lines(FIXED_USES);
     doc(
         w,

@@ -119,8 +119,8 @@ impl Ops<'_> {
     fn policy(&self, w: &mut RustWriter, id: &str, name: &str, attrs: &[&Attr]) {
         let entries: Vec<(Vec<String>, Vec<String>)> =
             attrs.iter().filter_map(|a| self.entry(a)).collect();
-        w.open(format!("pub static {id}: nla::Policy = nla::Policy"));
-        w.line(format!("name: {name:?},"));
+        w.open_fmt(format_args!("pub static {id}: nla::Policy = nla::Policy"));
+        w.line_fmt(format_args!("name: {name:?},"));
         match entries.as_slice() {
             [] => w.line("attrs: &[],"),
             // A single element overflows into the array's brackets.
@@ -238,15 +238,15 @@ impl Ops<'_> {
         doc(w, d);
         w.line("#[derive(Debug, Clone, Default, PartialEq)]");
         if attrs.is_empty() {
-            w.line(format!("pub struct {id} {{}}"));
+            w.line_fmt(format_args!("pub struct {id} {{}}"));
         } else {
-            w.open(format!("pub struct {id}"));
+            w.open_fmt(format_args!("pub struct {id}"));
             for (a, k) in &attrs {
                 doc(
                     w,
                     &a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name)),
                 );
-                w.line(format!(
+                w.line_fmt(format_args!(
                     "pub {}: {},",
                     snake_ident(&a.name),
                     self.field_ty(a, k)
@@ -254,7 +254,7 @@ impl Ops<'_> {
             }
             w.close("");
         }
-        w.open(format!("impl {id}"));
+        w.open_fmt(format_args!("impl {id}"));
         w.line("/// Appends the attributes that are set.");
         w.open("pub fn encode(&self, w: &mut nla::Writer<'_>)");
         if attrs.is_empty() {
@@ -355,15 +355,15 @@ impl Ops<'_> {
         let f = snake_ident(&a.name);
         let c = Self::attr_const(set, a);
         if let Kind::Flag = k {
-            w.open(format!("if self.{f}"));
+            w.open_fmt(format_args!("if self.{f}"));
             self.put(w, &c, a, k);
             w.close("");
             return;
         }
         if a.multi_attr {
-            w.open(format!("for v in &self.{f}"));
+            w.open_fmt(format_args!("for v in &self.{f}"));
         } else {
-            w.open(format!("if let Some(v) = &self.{f}"));
+            w.open_fmt(format_args!("if let Some(v) = &self.{f}"));
         }
         self.put(w, &c, a, k);
         w.close("");
@@ -494,7 +494,7 @@ impl Ops<'_> {
         ];
         call(w, "let reply = call", &args, "?;");
         // `Ok`'s one argument overflows its parentheses.
-        w.line(format!("Ok({p}::decode("));
+        w.line_fmt(format_args!("Ok({p}::decode("));
         w.indent_in();
         w.line("reply.get(nla::MSG_HDRLEN..).unwrap_or_default(),");
         w.indent_out();
@@ -513,7 +513,7 @@ fn entry_body(w: &mut RustWriter, fields: &[String], new_args: &[String]) {
             .and_then(|(name, rest)| Some((name, rest.strip_suffix(')')?)));
         match some {
             Some((name, value)) => call(w, &format!("{name}: Some"), &[value.to_string()], ","),
-            None => w.line(format!("{f},")),
+            None => w.line_fmt(format_args!("{f},")),
         }
     }
     call(w, "..nla::AttrPolicy::new", new_args, "");

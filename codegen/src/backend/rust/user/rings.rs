@@ -59,33 +59,36 @@ fn ring_module(w: &mut RustWriter, model: &Model, r: &Ring) {
         text = format!("{d}\n{text}");
     }
     doc(w, &text);
-    w.open(format!("pub mod {modname}"));
+    w.open_fmt(format_args!("pub mod {modname}"));
     w.line("use super::{RingError, RingMem};");
     w.line("/// The entry struct.");
-    w.line(format!("pub type Entry = {};", entry_path(model, &r.entry)));
+    w.line_fmt(format_args!(
+        "pub type Entry = {};",
+        entry_path(model, &r.entry)
+    ));
     w.line("/// The type of the free-running indices.");
     let index = match r.index {
         Scalar::U64 => "u64",
         _ => "u32",
     };
-    w.line(format!("pub type Index = {index};"));
+    w.line_fmt(format_args!("pub type Index = {index};"));
     w.line("/// Bytes of one entry.");
     w.line("pub const ENTRY_SIZE: usize = core::mem::size_of::<Entry>();");
     w.line("/// Fewest entries a ring may have.");
     let bound = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-    w.line(format!(
+    w.line_fmt(format_args!(
         "pub const MIN_ENTRIES: u32 = {};",
         bound(r.min_entries)
     ));
     w.line("/// Most entries a ring may have.");
-    w.line(format!(
+    w.line_fmt(format_args!(
         "pub const MAX_ENTRIES: u32 = {};",
         bound(r.max_entries)
     ));
     w.line("/// The revision that added this ring.");
-    w.line(format!("pub const SINCE: u32 = {};", r.since));
+    w.line_fmt(format_args!("pub const SINCE: u32 = {};", r.since));
     w.line("/// Whether userspace produces this ring (else the device does).");
-    w.line(format!(
+    w.line_fmt(format_args!(
         "pub const PRODUCED_BY_USER: bool = {};",
         r.producer == Producer::User
     ));
