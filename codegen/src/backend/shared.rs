@@ -74,7 +74,10 @@ fn wrap_ascii(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> 
     let mut lines = Vec::new();
     wrap_ascii_each(text, width, first.len(), rest.len(), |i, line| {
         let prefix = if i == 0 { first } else { rest };
-        lines.push(format!("{prefix}{line}"));
+        let mut l = String::with_capacity(prefix.len() + line.len());
+        l.push_str(prefix);
+        l.push_str(line);
+        lines.push(l);
     });
     if lines.is_empty() {
         // textwrap's answer for text without words: one empty line.
