@@ -37,23 +37,26 @@ pub fn pascal(name: &str) -> String {
 /// (`--kernel-timespec`, C's reserved `__`) is dropped: the identifiers
 /// built from it (`validate_kernel_timespec_at`) are this project's own.
 pub fn snake(name: &str) -> String {
-    name.trim_start_matches('-')
-        .chars()
-        .map(|c| match c {
-            '-' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+    ascii_case(name.trim_start_matches('-'), u8::to_ascii_lowercase)
 }
 
 /// `bo-create` -> `BO_CREATE`; `page-` -> `PAGE_`.
 pub fn upper(name: &str) -> String {
-    name.chars()
-        .map(|c| match c {
-            '-' => '_',
-            c => c.to_ascii_uppercase(),
-        })
-        .collect()
+    ascii_case(name, u8::to_ascii_uppercase)
+}
+
+/// `name` with each ASCII letter through `case` and `-` as `_`, other
+/// characters kept. Byte by byte: generation asks for these names for
+/// nearly every line it prints, and collecting `char`s grew each
+/// `String` a character at a time.
+fn ascii_case(name: &str, case: fn(&u8) -> u8) -> String {
+    let bytes: Vec<u8> = name
+        .bytes()
+        .map(|b| if b == b'-' { b'_' } else { case(&b) })
+        .collect();
+    // ASCII bytes only change into ASCII bytes, so the UTF-8 of other
+    // characters passes through whole and this never fails.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Is `name` lower-kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`?

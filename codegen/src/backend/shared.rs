@@ -4,7 +4,7 @@
 //! from here, never from each other.
 
 use crate::model::PtrLen;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
 /// Formatted text appended to a `String` without a `String` of its own
@@ -26,13 +26,13 @@ impl PushFmt for String {
 /// backend prints is checked against one, and scanning a list of a
 /// hundred words for each was a few percent of generation.
 pub(crate) struct WordSet {
-    set: LazyLock<HashSet<&'static str>>,
+    set: LazyLock<FxHashSet<&'static str>>,
 }
 
 impl WordSet {
     /// The set `build` makes on first use (a closure that collects a
     /// `const` list and captures nothing, so it is a `fn`).
-    pub(crate) const fn new(build: fn() -> HashSet<&'static str>) -> WordSet {
+    pub(crate) const fn new(build: fn() -> FxHashSet<&'static str>) -> WordSet {
         WordSet {
             set: LazyLock::new(build),
         }

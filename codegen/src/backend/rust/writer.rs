@@ -215,7 +215,11 @@ static KEYWORD_SET: crate::backend::shared::WordSet =
 /// keyword, with a trailing underscore where even that is not allowed,
 /// with a leading underscore where it would start with a digit.
 pub(crate) fn ident(s: &str) -> String {
-    let mut s = s.to_string();
+    ident_of(s.to_string())
+}
+
+/// [`ident`] of a name already built (no copy of it).
+fn ident_of(mut s: String) -> String {
     if s.starts_with(|c: char| c.is_ascii_digit()) {
         s.insert(0, '_');
     }
@@ -231,17 +235,17 @@ pub(crate) fn ident(s: &str) -> String {
 
 /// `bo-create` -> `bo_create` (modules, members).
 pub(crate) fn snake_ident(name: &str) -> String {
-    ident(&crate::names::snake(name))
+    ident_of(crate::names::snake(name))
 }
 
 /// `bo-create` -> `BoCreate`.
 pub(crate) fn type_ident(name: &str) -> String {
-    ident(&crate::names::pascal(name))
+    ident_of(crate::names::pascal(name))
 }
 
 /// `max-engines` -> `MAX_ENGINES`.
 pub(crate) fn const_ident(name: &str) -> String {
-    ident(&crate::names::upper(name))
+    ident_of(crate::names::upper(name))
 }
 
 /// A hex literal padded to `digits` (at least), e.g. `0x40`, `0xc0186440`.
