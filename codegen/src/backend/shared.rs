@@ -97,6 +97,34 @@ pub(crate) fn wrap_ascii_each(
     rest: usize,
     mut emit: impl FnMut(usize, &str),
 ) {
+    if single_spaced(text) {
+        // Most doc text: its lines are slices of it, cut at the last space
+        // that fits, with no word copied into a line buffer first.
+        let mut left = text;
+        let mut n = 0;
+        loop {
+            let room = width.saturating_sub(if n == 0 { first } else { rest });
+            if left.len() <= room {
+                emit(n, left);
+                return;
+            }
+            let bytes = left.as_bytes();
+            // `room < left.len()`, so the byte at `room` exists: a space
+            // there ends a line exactly `room` wide. A first word wider
+            // than the room stands alone.
+            let cut = bytes[..=room]
+                .iter()
+                .rposition(|&b| b == b' ')
+                .or_else(|| bytes.iter().position(|&b| b == b' '));
+            let Some(cut) = cut else {
+                emit(n, left);
+                return;
+            };
+            emit(n, &left[..cut]);
+            left = &left[cut + 1..];
+            n += 1;
+        }
+    }
     // Reused for every line: sized once, as most lines are about `width`.
     let mut line = String::with_capacity(width.min(text.len()));
     let mut n = 0;
@@ -115,6 +143,21 @@ pub(crate) fn wrap_ascii_each(
     if !line.is_empty() {
         emit(n, &line);
     }
+}
+
+/// Is `text` words separated by single spaces, with no other whitespace
+/// and none at either end?
+fn single_spaced(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut prev_space = true;
+    for &b in bytes {
+        let space = b == b' ';
+        if (space && prev_space) || (!space && b.is_ascii_whitespace()) {
+            return false;
+        }
+        prev_space = space;
+    }
+    !prev_space
 }
 
 /// [`wrap_prefixed`] without prefixes; no lines for empty text.
@@ -213,6 +256,37 @@ mod tests {
                 .map(|l| l.trim_end().to_string())
                 .collect();
             proptest::prop_assert_eq!(wrap_ascii(&text, width, &first, &rest), want);
+        }
+
+        /// The same for single-spaced text, which is cut into slices.
+        #[test]
+        fn single_spaced_wrap_is_textwraps(
+            text in "[a-zA-Z`.-]{1,15}( [a-zA-Z`.-]{1,15}){0,30}",
+            width in 1usize..60,
+            first in "( \\* |# |//! |)",
+            rest in "( \\* |# |  |)",
+        ) {
+            proptest::prop_assert!(single_spaced(&text));
+            let options = textwrap::Options::new(width)
+                .initial_indent(&first)
+                .subsequent_indent(&rest)
+                .break_words(false)
+                .word_separator(textwrap::WordSeparator::AsciiSpace)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+            let want: Vec<String> = textwrap::wrap(&text, &options)
+                .into_iter()
+                .map(|l| l.trim_end().to_string())
+                .collect();
+            proptest::prop_assert_eq!(wrap_ascii(&text, width, &first, &rest), want);
+        }
+    }
+
+    #[test]
+    fn single_spacing_is_recognised() {
+        assert!(single_spaced("a b-c d"));
+        for not in ["", " a", "a ", "a  b", "a\tb", "a\rb", "a\nb"] {
+            assert!(!single_spaced(not), "{not:?}");
         }
     }
 

@@ -53,7 +53,7 @@ fn syz_arch(t: Target) -> Option<&'static str> {
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = PathBuf::from(&model.name).join("syz");
-    let g = Gen { m: model };
+    let g = Gen::new(model);
     let mut files = vec![GeneratedFile {
         path: dir.join(format!("{}.txt", model.name)),
         contents: g.text(),
@@ -71,6 +71,10 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
 
 struct Gen<'a> {
     m: &'a Model,
+    /// Each resource the structs of this spec and its includes carry, and
+    /// the first spec in include order that carries it (computed once:
+    /// every resource member asks).
+    resource_owner: BTreeMap<String, &'a str>,
 }
 
 fn ident(s: &str) -> String {
@@ -86,7 +90,17 @@ fn int(sc: Scalar) -> &'static str {
     }
 }
 
-impl Gen<'_> {
+impl<'a> Gen<'a> {
+    fn new(m: &'a Model) -> Gen<'a> {
+        let mut resource_owner = BTreeMap::new();
+        for spec in m.all_includes().into_iter().chain([m]) {
+            for r in Self::carried(spec).into_keys() {
+                resource_owner.entry(r).or_insert(spec.name.as_str());
+            }
+        }
+        Gen { m, resource_owner }
+    }
+
     fn fd(&self, m: &Model) -> String {
         format!("fd_{}", ident(&m.name))
     }
@@ -102,12 +116,10 @@ impl Gen<'_> {
     /// spec's ioctls make are the ones another's take.
     fn resource_name(&self, r: &str) -> String {
         let owner = self
-            .m
-            .all_includes()
-            .into_iter()
-            .chain([self.m])
-            .find(|m| Self::carried(m).contains_key(r))
-            .map_or(self.m.name.as_str(), |m| m.name.as_str());
+            .resource_owner
+            .get(r)
+            .copied()
+            .unwrap_or(self.m.name.as_str());
         format!("{}_{}", ident(owner), ident(r))
     }
 
