@@ -45,6 +45,27 @@ pub fn upper(name: &str) -> String {
     ascii_case(name, u8::to_ascii_uppercase)
 }
 
+/// [`snake`] of `name` appended to `out`, without a `String` of its own.
+pub fn push_snake(out: &mut String, name: &str) {
+    push_case(out, name.trim_start_matches('-'), u8::to_ascii_lowercase);
+}
+
+/// [`upper`] of `name` appended to `out`.
+pub fn push_upper(out: &mut String, name: &str) {
+    push_case(out, name, u8::to_ascii_uppercase);
+}
+
+fn push_case(out: &mut String, name: &str, case: fn(&u8) -> u8) {
+    if name.is_ascii() {
+        out.extend(
+            name.bytes()
+                .map(|b| char::from(if b == b'-' { b'_' } else { case(&b) })),
+        );
+    } else {
+        out.push_str(&ascii_case(name, case));
+    }
+}
+
 /// `name` with each ASCII letter through `case` and `-` as `_`, other
 /// characters kept. Byte by byte: generation asks for these names for
 /// nearly every line it prints, and collecting `char`s grew each
@@ -80,6 +101,20 @@ mod tests {
         assert_eq!(pascal("add-u32"), "AddU32");
         assert_eq!(snake("bo-create"), "bo_create");
         assert_eq!(upper("bo-create"), "BO_CREATE");
+        for name in [
+            "bo-create",
+            "--kernel-timespec",
+            "page-",
+            "\u{e9}t\u{e9}-x",
+            "A-b",
+        ] {
+            let mut s = String::from("x");
+            push_snake(&mut s, name);
+            assert_eq!(s, format!("x{}", snake(name)));
+            let mut u = String::from("x");
+            push_upper(&mut u, name);
+            assert_eq!(u, format!("x{}", upper(name)));
+        }
         // Digits stay with their word, as the generated names expect.
         assert_eq!(pascal("crc32c"), "Crc32c");
         assert_eq!(snake("xor-u32"), "xor_u32");

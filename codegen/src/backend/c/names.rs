@@ -7,26 +7,42 @@
 //! so what it checks is what the header defines.
 
 use crate::model::{Const, ConstName, Enum, EnumEntry, Ioctl, IoctlStyle, Model, Struct, StructId};
-use crate::names::{snake, upper};
+use crate::names::{push_snake, push_upper, snake, upper};
 
 /// The C type of a struct of `owner` (the spec that defines it): its
 /// `c-name` or `<prefix>_<name>`, with `struct `: `struct drm_ivpu_param`.
 pub fn struct_tag(owner: &Model, s: &Struct) -> String {
-    format!("struct {}", struct_ident(owner, s))
+    let mut out = String::from("struct ");
+    push_struct_ident(&mut out, owner, s);
+    out
 }
 
 /// The tag of a struct without `struct `.
 pub fn struct_ident(owner: &Model, s: &Struct) -> String {
+    let mut out = String::new();
+    push_struct_ident(&mut out, owner, s);
+    out
+}
+
+/// [`struct_ident`] appended to `out`: asked for at nearly every mention
+/// of a struct, so built in place.
+fn push_struct_ident(out: &mut String, owner: &Model, s: &Struct) {
     match &s.c_name {
-        Some(n) => n.clone(),
-        None => format!("{}_{}", snake(&owner.c_prefix), snake(&s.name)),
+        Some(n) => out.push_str(n),
+        None => {
+            out.reserve(owner.c_prefix.len() + 1 + s.name.len());
+            push_snake(out, &owner.c_prefix);
+            out.push('_');
+            push_snake(out, &s.name);
+        }
     }
 }
 
 /// `struct x_y`, or `union x_y` for a union: the type as C spells it.
 pub fn aggregate_tag(owner: &Model, s: &Struct) -> String {
-    let word = if s.is_union { "union" } else { "struct" };
-    format!("{word} {}", struct_ident(owner, s))
+    let mut out = String::from(if s.is_union { "union " } else { "struct " });
+    push_struct_ident(&mut out, owner, s);
+    out
 }
 
 /// The tag (`struct` or `union`) of a struct of `model` or of a spec it
@@ -108,7 +124,11 @@ pub fn ioctl_macro(owner: &Model, io: &Ioctl) -> String {
         (Some(n), _) => n.clone(),
         (None, IoctlStyle::Drm { driver }) => format!("DRM_IOCTL_{driver}_{}", upper(&io.name)),
         (None, IoctlStyle::Plain) => {
-            format!("{}_IOCTL_{}", upper(&owner.c_prefix), upper(&io.name))
+            let mut out = String::with_capacity(owner.c_prefix.len() + 7 + io.name.len());
+            push_upper(&mut out, &owner.c_prefix);
+            out.push_str("_IOCTL_");
+            push_upper(&mut out, &io.name);
+            out
         }
     }
 }

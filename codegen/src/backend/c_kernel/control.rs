@@ -1853,16 +1853,27 @@ fn wrap_line(line: &str) -> String {
 /// their open parenthesis whatever the prefix's length.
 pub(super) fn kernel_layout(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut i = 0;
     while i < lines.len() {
-        let mut line = lines[i].to_string();
-        if !keep_as_written(&line) {
-            while depth(&line) > 0 && i + 1 < lines.len() {
-                i += 1;
-                line.push(' ');
-                line.push_str(lines[i].trim_start());
+        let first = lines[i];
+        // Most lines are whole and fit: copied as they are, with no
+        // `String` of their own.
+        if keep_as_written(first) || depth(first) <= 0 {
+            if width(first) <= 80 || keep_as_written(first) {
+                out.push_str(first);
+            } else {
+                out.push_str(&wrap_line(first));
             }
+            out.push('\n');
+            i += 1;
+            continue;
+        }
+        let mut line = first.to_string();
+        while depth(&line) > 0 && i + 1 < lines.len() {
+            i += 1;
+            line.push(' ');
+            line.push_str(lines[i].trim_start());
         }
         out.push_str(&wrap_line(&line));
         out.push('\n');
