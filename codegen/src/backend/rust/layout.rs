@@ -106,7 +106,12 @@ pub(crate) fn chain(
 /// a single argument, else within `fn_call_width`.
 fn args_fit(e: &str) -> bool {
     split_call(e.trim_end_matches('?'))
-        .is_none_or(|(_, args)| args.len() <= 1 || args.join(", ").len() <= CALL_WIDTH)
+        .is_none_or(|(_, args)| args.len() <= 1 || args_len(&args) <= CALL_WIDTH)
+}
+
+/// The width of `args` joined by `, `, without joining them.
+fn args_len(args: &[String]) -> usize {
+    args.iter().map(String::len).sum::<usize>() + 2 * args.len().saturating_sub(1)
 }
 
 /// `|p| body` -> (`|p|`, `body`), `move |a| body` likewise.
@@ -124,15 +129,27 @@ fn split_closure(c: &str) -> Option<(&str, &str)> {
 /// or, when every argument is a short simple expression, as many a line
 /// as fit.
 pub(crate) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Vec<String> {
-    let joined = args.join(", ");
-    let one = format!("{head}({joined}){tail}");
+    let joined = args_len(args);
+    let one = head.len() + 1 + joined + 1 + tail.len();
     // A single argument is not held to `fn_call_width`: only the line
     // must fit. A closure last is held to it: rustfmt never keeps such a
     // call on one line past it, but moves the closure's body into a block
     // (a form no generated call needs) or, for a `move` closure, breaks
     // the arguments one a line.
-    if indent + one.len() <= MAX_WIDTH && (joined.len() <= CALL_WIDTH || args.len() == 1) {
-        return vec![one];
+    if indent + one <= MAX_WIDTH && (joined <= CALL_WIDTH || args.len() == 1) {
+        // Measured first, built once: most calls fit.
+        let mut line = String::with_capacity(one);
+        line.push_str(head);
+        line.push('(');
+        for (i, a) in args.iter().enumerate() {
+            if i > 0 {
+                line.push_str(", ");
+            }
+            line.push_str(a);
+        }
+        line.push(')');
+        line.push_str(tail);
+        return vec![line];
     }
     let mut lines = vec![format!("{head}(")];
     if args.len() > 1 && args.iter().all(|a| short_simple(a)) {
@@ -210,7 +227,7 @@ pub(crate) fn binary(
 /// Whether a call operand's arguments are within `fn_call_width` (it
 /// stays on one line when the line fits).
 fn split_call_fits(o: &str) -> bool {
-    split_call(o).is_none_or(|(_, args)| args.len() == 1 || args.join(", ").len() <= CALL_WIDTH)
+    split_call(o).is_none_or(|(_, args)| args.len() == 1 || args_len(&args) <= CALL_WIDTH)
 }
 
 /// `lead` + the expression `e` + `tail` at column `indent`: on one line
