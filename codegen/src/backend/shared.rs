@@ -53,14 +53,20 @@ pub(crate) fn wrap_prefixed(text: &str, width: usize, first: &str, rest: &str) -
         return wrap_ascii(text, width.max(1), first, rest);
     }
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let options = textwrap::Options::new(width.max(1))
+    textwrap_lines(&words, width.max(1), first, rest)
+}
+
+/// textwrap's greedy wrap of single-spaced `words`, hyphens never split:
+/// the general path, and the reference the ASCII paths are tested against.
+fn textwrap_lines(words: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let options = textwrap::Options::new(width)
         .initial_indent(first)
         .subsequent_indent(rest)
         .break_words(false)
         .word_separator(textwrap::WordSeparator::AsciiSpace)
         .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
-    textwrap::wrap(&words, &options)
+    textwrap::wrap(words, &options)
         .into_iter()
         .map(|l| l.trim_end().to_string())
         .collect()
@@ -244,17 +250,7 @@ mod tests {
             rest in "( \\* |# |  |)",
         ) {
             let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            let options = textwrap::Options::new(width)
-                .initial_indent(&first)
-                .subsequent_indent(&rest)
-                .break_words(false)
-                .word_separator(textwrap::WordSeparator::AsciiSpace)
-                .word_splitter(textwrap::WordSplitter::NoHyphenation)
-                .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
-            let want: Vec<String> = textwrap::wrap(&words, &options)
-                .into_iter()
-                .map(|l| l.trim_end().to_string())
-                .collect();
+            let want = textwrap_lines(&words, width, &first, &rest);
             proptest::prop_assert_eq!(wrap_ascii(&text, width, &first, &rest), want);
         }
 
@@ -267,17 +263,7 @@ mod tests {
             rest in "( \\* |# |  |)",
         ) {
             proptest::prop_assert!(single_spaced(&text));
-            let options = textwrap::Options::new(width)
-                .initial_indent(&first)
-                .subsequent_indent(&rest)
-                .break_words(false)
-                .word_separator(textwrap::WordSeparator::AsciiSpace)
-                .word_splitter(textwrap::WordSplitter::NoHyphenation)
-                .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
-            let want: Vec<String> = textwrap::wrap(&text, &options)
-                .into_iter()
-                .map(|l| l.trim_end().to_string())
-                .collect();
+            let want = textwrap_lines(&text, width, &first, &rest);
             proptest::prop_assert_eq!(wrap_ascii(&text, width, &first, &rest), want);
         }
     }
