@@ -7,6 +7,17 @@ use crate::model::PtrLen;
 use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
+/// `items` joined by `sep`, appended to `out` (what `join` would build,
+/// without building it).
+pub(crate) fn push_joined(out: &mut String, items: &[String], sep: &str) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
+}
+
 /// Formatted text appended to a `String` without a `String` of its own
 /// (`push_str(&format!(..))` allocates, copies and frees one per call).
 pub(crate) trait PushFmt {

@@ -28,6 +28,7 @@ mod rings;
 mod validate;
 
 use crate::backend::c::{aggregate_tag, header_path, member_ident};
+use crate::backend::shared::push_joined;
 use crate::backend::{
     GeneratedFile, OutputKind, OutputLayout, OutputOptions, RenderError, banner_lines,
 };
@@ -113,12 +114,7 @@ fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
         one.push('\t');
     }
     one.push_str(head);
-    for (i, a) in args.iter().enumerate() {
-        if i > 0 {
-            one.push_str(", ");
-        }
-        one.push_str(a);
-    }
+    push_joined(&mut one, args, ", ");
     one.push_str(tail);
     if width_at(0, &one) <= WIDTH || args.len() < 2 {
         one.push('\n');

@@ -5,7 +5,7 @@
 //! 2024, `max_width` 100), checked against rustfmt on the boundary
 //! lengths.
 
-use crate::backend::rust::writer::{MAX_WIDTH, RustWriter};
+use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, joined_len};
 
 /// rustfmt's `attr_fn_like_width`: a list inside an attribute stays on one
 /// line only while its items, joined, are this wide at most.
@@ -66,11 +66,6 @@ pub(crate) fn cfg_attr(w: &mut RustWriter, preds: &[String], negate: bool) {
     }
     w.indent_out();
     w.line(close);
-}
-
-/// The length of `items` joined by `sep`.
-fn joined_len(items: &[String], sep: &str) -> usize {
-    items.iter().map(String::len).sum::<usize>() + sep.len() * items.len().saturating_sub(1)
 }
 
 /// A function signature `head(params) -> ret` followed by `tail` (` {`
@@ -489,12 +484,7 @@ mod tests {
             let both = width - 24 - "#[cfg(any(, ))]".len();
             let preds = vec!["p".repeat(both / 2), "q".repeat(both - both / 2)];
             cfg_attr(&mut w, &preds, false);
-            let out = w.finish();
-            let one_line = out.lines().count() == 1;
-            assert_eq!(one_line, width <= MAX_WIDTH, "{width} columns:\n{out}");
-            if one_line {
-                assert_eq!(out.trim_end().len(), width, "{out}");
-            }
+            single(&w.finish(), width);
         }
     }
 

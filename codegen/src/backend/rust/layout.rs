@@ -7,7 +7,8 @@
 //! is one of rustfmt's default widths (edition 2024, `max_width` 100),
 //! checked against rustfmt on the boundary lengths.
 
-use crate::backend::rust::writer::{INDENT, MAX_WIDTH, RustWriter};
+use crate::backend::rust::writer::{INDENT, MAX_WIDTH, RustWriter, joined_len};
+use crate::backend::shared::push_joined;
 
 /// rustfmt's `fn_call_width`: the arguments of a call (or of a macro
 /// called with parentheses) stay on one line only within it, unless
@@ -106,12 +107,7 @@ pub(crate) fn chain(
 /// a single argument, else within `fn_call_width`.
 fn args_fit(e: &str) -> bool {
     split_call(e.trim_end_matches('?'))
-        .is_none_or(|(_, args)| args.len() <= 1 || args_len(&args) <= CALL_WIDTH)
-}
-
-/// The width of `args` joined by `, `, without joining them.
-fn args_len(args: &[String]) -> usize {
-    args.iter().map(String::len).sum::<usize>() + 2 * args.len().saturating_sub(1)
+        .is_none_or(|(_, args)| args.len() <= 1 || joined_len(&args, ", ") <= CALL_WIDTH)
 }
 
 /// `|p| body` -> (`|p|`, `body`), `move |a| body` likewise.
@@ -129,7 +125,7 @@ fn split_closure(c: &str) -> Option<(&str, &str)> {
 /// or, when every argument is a short simple expression, as many a line
 /// as fit.
 pub(crate) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Vec<String> {
-    let joined = args_len(args);
+    let joined = joined_len(args, ", ");
     let one = head.len() + 1 + joined + 1 + tail.len();
     // A single argument is not held to `fn_call_width`: only the line
     // must fit. A closure last is held to it: rustfmt never keeps such a
@@ -141,12 +137,7 @@ pub(crate) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Ve
         let mut line = String::with_capacity(one);
         line.push_str(head);
         line.push('(');
-        for (i, a) in args.iter().enumerate() {
-            if i > 0 {
-                line.push_str(", ");
-            }
-            line.push_str(a);
-        }
+        push_joined(&mut line, args, ", ");
         line.push(')');
         line.push_str(tail);
         return vec![line];
@@ -227,7 +218,7 @@ pub(crate) fn binary(
 /// Whether a call operand's arguments are within `fn_call_width` (it
 /// stays on one line when the line fits).
 fn split_call_fits(o: &str) -> bool {
-    split_call(o).is_none_or(|(_, args)| args.len() == 1 || args_len(&args) <= CALL_WIDTH)
+    split_call(o).is_none_or(|(_, args)| args.len() == 1 || joined_len(&args, ", ") <= CALL_WIDTH)
 }
 
 /// `lead` + the expression `e` + `tail` at column `indent`: on one line

@@ -12,7 +12,7 @@
 //! printed, which is the cost this replaces, or do not format as rustfmt
 //! does.
 
-use crate::backend::shared::PushFmt;
+use crate::backend::shared::{PushFmt, push_joined};
 
 /// rustfmt's default `max_width`.
 pub(crate) const MAX_WIDTH: usize = 100;
@@ -109,12 +109,7 @@ impl RustWriter {
             self.out.push_str(INDENT);
         }
         self.out.push_str(open);
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                self.out.push_str(sep);
-            }
-            self.out.push_str(item);
-        }
+        push_joined(&mut self.out, items, sep);
         self.out.push_str(close);
         self.out.push('\n');
     }
@@ -192,6 +187,12 @@ impl RustWriter {
     pub(crate) fn finish(self) -> String {
         self.out
     }
+}
+
+/// The length of `items` joined by `sep`, without joining them: the
+/// layouts measure a one-line form before deciding to build it.
+pub(crate) fn joined_len(items: &[String], sep: &str) -> usize {
+    items.iter().map(String::len).sum::<usize>() + sep.len() * items.len().saturating_sub(1)
 }
 
 /// Width of doc comment text, not counting `/// ` and indentation.
