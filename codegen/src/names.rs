@@ -37,47 +37,35 @@ pub fn pascal(name: &str) -> String {
 /// (`--kernel-timespec`, C's reserved `__`) is dropped: the identifiers
 /// built from it (`validate_kernel_timespec_at`) are this project's own.
 pub fn snake(name: &str) -> String {
-    ascii_case(name.trim_start_matches('-'), u8::to_ascii_lowercase)
+    let mut out = String::new();
+    push_snake(&mut out, name);
+    out
 }
 
 /// `bo-create` -> `BO_CREATE`; `page-` -> `PAGE_`.
 pub fn upper(name: &str) -> String {
-    ascii_case(name, u8::to_ascii_uppercase)
+    let mut out = String::new();
+    push_upper(&mut out, name);
+    out
 }
 
 /// [`snake`] of `name` appended to `out`, without a `String` of its own.
 pub fn push_snake(out: &mut String, name: &str) {
-    push_case(out, name.trim_start_matches('-'), u8::to_ascii_lowercase);
+    push_case(out, name.trim_start_matches('-'), char::to_ascii_lowercase);
 }
 
 /// [`upper`] of `name` appended to `out`.
 pub fn push_upper(out: &mut String, name: &str) {
-    push_case(out, name, u8::to_ascii_uppercase);
-}
-
-fn push_case(out: &mut String, name: &str, case: fn(&u8) -> u8) {
-    if name.is_ascii() {
-        out.extend(
-            name.bytes()
-                .map(|b| char::from(if b == b'-' { b'_' } else { case(&b) })),
-        );
-    } else {
-        out.push_str(&ascii_case(name, case));
-    }
+    push_case(out, name, char::to_ascii_uppercase);
 }
 
 /// `name` with each ASCII letter through `case` and `-` as `_`, other
-/// characters kept. Byte by byte: generation asks for these names for
-/// nearly every line it prints, and collecting `char`s grew each
-/// `String` a character at a time.
-fn ascii_case(name: &str, case: fn(&u8) -> u8) -> String {
-    let bytes: Vec<u8> = name
-        .bytes()
-        .map(|b| if b == b'-' { b'_' } else { case(&b) })
-        .collect();
-    // ASCII bytes only change into ASCII bytes, so the UTF-8 of other
-    // characters passes through whole and this never fails.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+/// characters kept, appended to `out`. Room for it is made first:
+/// generation asks for these names for nearly every line it prints, and
+/// collecting `char`s into a fresh `String` grew it a character at a time.
+fn push_case(out: &mut String, name: &str, case: fn(&char) -> char) {
+    out.reserve(name.len());
+    out.extend(name.chars().map(|c| if c == '-' { '_' } else { case(&c) }));
 }
 
 /// Is `name` lower-kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`?
