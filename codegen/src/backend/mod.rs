@@ -54,11 +54,25 @@ pub(crate) fn render_template(
     template: &'static str,
     view: &impl askama::Template,
 ) -> Result<String, RenderError> {
-    view.render().map_err(|source| RenderError::Template {
-        spec: model.name.clone(),
-        template,
-        source,
-    })
+    render_template_sized(model, template, view, 0)
+}
+
+/// [`render_template`] into a buffer with room for `capacity` bytes made
+/// first (askama's own hint counts only the template's fixed text).
+pub(crate) fn render_template_sized<T: askama::Template>(
+    model: &Model,
+    template: &'static str,
+    view: &T,
+    capacity: usize,
+) -> Result<String, RenderError> {
+    let mut out = String::with_capacity(capacity.max(T::SIZE_HINT));
+    view.render_into(&mut out)
+        .map_err(|source| RenderError::Template {
+            spec: model.name.clone(),
+            template,
+            source,
+        })?;
+    Ok(out)
 }
 
 /// The generator's version, named in every banner.

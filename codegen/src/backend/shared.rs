@@ -3,7 +3,7 @@
 //! (grouping targets by a fact is `target::group_by`). Backends import
 //! from here, never from each other.
 
-use crate::model::PtrLen;
+use crate::model::{Model, PtrLen};
 use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
@@ -16,6 +16,34 @@ pub(crate) fn push_joined(out: &mut String, items: &[String], sep: &str) {
         }
         out.push_str(item);
     }
+}
+
+/// Room for a generated file of about `bytes_per_unit` bytes per unit
+/// of `model` (a struct member, an enum entry, an ioctl, a const, an
+/// attribute; an operation or a ring counts eight), plus a fixed part.
+///
+/// A file grown from empty doubles its buffer about twenty times, copying
+/// what it holds and touching fresh pages each time: about a tenth of a
+/// large Rust file's printing. Each backend's constant is a little above
+/// the largest bytes per unit of `generated/` and the benchmarks'
+/// synthetic spec, so the buffer rarely grows; a generous guess costs only
+/// address space, as pages never written are never touched.
+pub(crate) fn capacity_for(model: &Model, bytes_per_unit: usize) -> usize {
+    let members: usize = model.structs.iter().map(|s| s.members.len()).sum();
+    let entries: usize = model.enums.iter().map(|e| e.entries.len()).sum();
+    let attrs: usize = model
+        .attribute_sets
+        .iter()
+        .map(|s| s.attributes.len())
+        .sum();
+    let ops = model.operations.as_ref().map_or(0, |o| o.list.len());
+    let units = members
+        + entries
+        + attrs
+        + model.ioctls.len()
+        + model.consts.len()
+        + 8 * (ops + model.rings.len());
+    (16 << 10) + units.saturating_mul(bytes_per_unit)
 }
 
 /// Formatted text appended to a `String` without a `String` of its own

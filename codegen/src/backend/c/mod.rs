@@ -19,8 +19,9 @@ pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS a
 pub use names::*;
 pub use rings::ring_names;
 
+use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
-use crate::backend::{RenderError, render_template};
+use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
 use crate::model::{
     Attr, AttrSet, ByteOrder, CType, Elem, Enum, EnumEntry, EnumKind, Ioctl, IoctlStyle, ItemRef,
@@ -47,7 +48,7 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
 /// [`render`], with included headers named as `opts.c_include_dir` says.
 pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
     let view = HeaderView::new(model, opts)?;
-    let contents = render_template(model, "C header", &view)?;
+    let contents = render_template_sized(model, "C header", &view, capacity_for(model, 300))?;
     Ok(vec![GeneratedFile {
         path: header_path(model),
         contents,

@@ -7,7 +7,7 @@ use super::validate::{arg_stem, grew, scalar_value};
 use super::{Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, tabs};
 use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro};
 use crate::backend::rust::control as netlink;
-use crate::backend::shared::PushFmt;
+use crate::backend::shared::{PushFmt, capacity_for};
 use crate::model::{Elem, Extension, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names::snake;
 use crate::target::Target;
@@ -547,7 +547,7 @@ impl Gen<'_> {
     pub(super) fn dispatcher(&self, h: &mut Helpers) -> String {
         let m = self.model;
         let p = &self.p;
-        let mut out = String::new();
+        let mut out = String::with_capacity(capacity_for(m, 100));
         let mut cases = Vec::new();
         for io in &m.ioctls {
             let name = format!("{p}_ioctl_{}", snake(&io.name));

@@ -28,7 +28,7 @@ mod rings;
 mod validate;
 
 use crate::backend::c::{aggregate_tag, header_path, member_ident};
-use crate::backend::shared::push_joined;
+use crate::backend::shared::{capacity_for, push_joined};
 use crate::backend::{
     GeneratedFile, OutputKind, OutputLayout, OutputOptions, RenderError, banner_lines,
 };
@@ -368,7 +368,8 @@ impl<'a> Gen<'a> {
     fn header(&self) -> String {
         let m = self.model;
         let guard = format!("_{}_KERNEL_H", upper(&m.name));
-        let mut out = self.license_and_banner(false);
+        let mut out = String::with_capacity(capacity_for(m, 150));
+        out += &self.license_and_banner(false);
         out += &format!("#ifndef {guard}\n#define {guard}\n\n");
         let (ctl, ctl_sys) = take_includes(control::render_header(m));
         let (rings, rings_sys) = take_includes(rings::render_header(m));
@@ -490,7 +491,8 @@ impl<'a> Gen<'a> {
 
     fn source(&self) -> String {
         let m = self.model;
-        let mut out = self.license_and_banner(true);
+        let mut out = String::with_capacity(capacity_for(m, 310));
+        out += &self.license_and_banner(true);
         let (ctl, ctl_sys) = take_includes(control::render_source(m));
         let (rings, rings_sys) = take_includes(rings::render_source(m));
         let mut sys: Vec<String> = [
@@ -514,7 +516,7 @@ impl<'a> Gen<'a> {
         sys.extend(rings_sys);
         out += &system_includes(sys);
         out += &format!("\n#include \"{}.h\"\n\n", file_stem(m));
-        let mut body = String::new();
+        let mut body = String::with_capacity(capacity_for(m, 200));
         let mut helpers = Helpers::default();
         body += &self.struct_fns(&mut helpers);
         body += &self.runtime_fns();

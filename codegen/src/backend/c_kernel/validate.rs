@@ -5,6 +5,7 @@
 
 use super::{Gen, Helpers, c_lit, call, comment, tabs};
 use crate::backend::c::{entry_macro, field_value_macro, flags_all_macro, member_ident};
+use crate::backend::shared::capacity_for;
 use crate::model::{
     ByteOrder, EnumCheck, EnumKind, Ioctl, ItemRef, Member, MemberKind, PadScalar, Scalar, Struct,
 };
@@ -41,7 +42,7 @@ impl Gen<'_> {
     /// Every struct's functions, in definition order, then every ioctl's
     /// own argument pair.
     pub(super) fn struct_fns(&self, h: &mut Helpers) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(capacity_for(self.model, 110));
         for item in &self.model.definition_order {
             if let ItemRef::Struct(i) = *item {
                 let s = &self.model.structs[i];

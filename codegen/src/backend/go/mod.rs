@@ -24,9 +24,10 @@
 //! this module prepares flat view models.
 
 use crate::backend::shared::PushFmt;
+use crate::backend::shared::capacity_for;
 use crate::backend::shared::{paragraphs, wrap};
 use crate::backend::{GeneratedFile, banner_lines};
-use crate::backend::{RenderError, render_template};
+use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
 use crate::model::{
     ByteOrder, Elem, Enum, EnumEntry, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen,
@@ -65,13 +66,23 @@ pub fn render_with(
         file("go.mod", go_mod(model, opts)?),
         file(
             "uapi.go",
-            render_template(model, "Go uapi", &UapiView::new(model, &banner, prefix))?,
+            render_template_sized(
+                model,
+                "Go uapi",
+                &UapiView::new(model, &banner, prefix),
+                capacity_for(model, 120),
+            )?,
         ),
     ];
     if !model.ioctls.is_empty() {
         files.push(file(
             "ioctl.go",
-            render_template(model, "Go ioctl", &IoctlView::new(model, &banner, prefix))?,
+            render_template_sized(
+                model,
+                "Go ioctl",
+                &IoctlView::new(model, &banner, prefix),
+                capacity_for(model, 100),
+            )?,
         ));
     }
     let targets = go_targets(model);
@@ -79,10 +90,11 @@ pub fn render_with(
     if !layouts.uniform.is_empty() {
         files.push(file(
             "layout.go",
-            render_template(
+            render_template_sized(
                 model,
                 "Go layout",
                 &LayoutView::new(model, &layouts, &banner),
+                capacity_for(model, 60),
             )?,
         ));
     }

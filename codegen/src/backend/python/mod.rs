@@ -26,9 +26,10 @@
 mod rings;
 
 use crate::backend::shared::PushFmt;
+use crate::backend::shared::capacity_for;
 use crate::backend::shared::{paragraphs, wrap};
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
-use crate::backend::{RenderError, render_template};
+use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
 use crate::model::{
     ByteOrder, Elem, Enum, EnumEntry, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen,
@@ -58,7 +59,12 @@ pub fn render_with(
     model: &Model,
     opts: &crate::backend::OutputOptions,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
-    let contents = render_template(model, "Python module", &ModuleView::new(model, opts)?)?;
+    let contents = render_template_sized(
+        model,
+        "Python module",
+        &ModuleView::new(model, opts)?,
+        capacity_for(model, 360),
+    )?;
     let dir = PathBuf::from(&model.name).join("python");
     let package = package_name(&model.name, opts);
     Ok(vec![

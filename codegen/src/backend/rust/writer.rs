@@ -32,6 +32,15 @@ impl RustWriter {
         RustWriter::default()
     }
 
+    /// A writer with room for `bytes` of output made first (see
+    /// [`capacity_for`](crate::backend::shared::capacity_for)).
+    pub(crate) fn with_capacity(bytes: usize) -> RustWriter {
+        RustWriter {
+            out: String::with_capacity(bytes),
+            depth: 0,
+        }
+    }
+
     /// A writer whose lines start `depth` levels in (tests check layout
     /// at the depth where it occurs).
     #[cfg(test)]

@@ -31,6 +31,7 @@ use crate::backend::rust::uapi as ru;
 use crate::backend::rust::writer::{
     RustWriter, banner, doc, doc_lines, doc_link, inner_doc, path, type_ident,
 };
+use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::model::{Model, StructId};
 use crate::names;
@@ -95,7 +96,7 @@ fn lib_rs(model: &Model) -> String {
 /// the module the kernel's build compiles.
 pub(crate) fn lib_rs_in(model: &Model, flavour: Flavour) -> String {
     let g = Gen { model, flavour };
-    let mut w = RustWriter::new();
+    let mut w = RustWriter::with_capacity(capacity_for(model, 520));
     banner(&mut w, model);
     g.file(&mut w);
     w.finish()

@@ -9,6 +9,7 @@ use crate::backend::rust::writer::{
     RustWriter, banner, const_ident, doc, hex_lit, inner_doc, snake_ident,
 };
 use crate::backend::rust::{Flavour, RustTarget};
+use crate::backend::shared::capacity_for;
 use crate::model::{Const, Enum, EnumKind, ItemRef, Model};
 use crate::names;
 use crate::target::Target;
@@ -22,7 +23,7 @@ pub(super) fn lib_rs(model: &Model) -> String {
 /// `uapi` module of the kernel flavour.
 pub(crate) fn lib_rs_in(model: &Model, flavour: Flavour) -> String {
     let g = Gen { model, flavour };
-    let mut w = RustWriter::new();
+    let mut w = RustWriter::with_capacity(capacity_for(model, 520));
     banner(&mut w, model);
     g.write_file(&mut w);
     w.finish()

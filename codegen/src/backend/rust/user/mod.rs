@@ -23,6 +23,7 @@ mod text;
 use crate::backend::rust::cargo;
 use crate::backend::rust::uapi as rust_uapi;
 use crate::backend::rust::writer::{RustWriter, banner, doc, inner_doc};
+use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::model::Model;
 use std::path::PathBuf;
@@ -79,7 +80,7 @@ fn cargo_toml(model: &Model, opts: &OutputOptions) -> String {
 // ---------------------------------------------------------------- lib.rs
 
 fn lib_rs(model: &Model) -> String {
-    let mut w = RustWriter::new();
+    let mut w = RustWriter::with_capacity(capacity_for(model, 420));
     banner(&mut w, model);
     crate_items(&mut w, model);
     for io in &model.ioctls {
