@@ -37,16 +37,26 @@ pub fn pascal(name: &str) -> String {
 /// (`--kernel-timespec`, C's reserved `__`) is dropped: the identifiers
 /// built from it (`validate_kernel_timespec_at`) are this project's own.
 pub fn snake(name: &str) -> String {
-    let mut out = String::new();
-    push_snake(&mut out, name);
-    out
+    cased(name.trim_start_matches('-'), u8::to_ascii_lowercase)
 }
 
 /// `bo-create` -> `BO_CREATE`; `page-` -> `PAGE_`.
 pub fn upper(name: &str) -> String {
-    let mut out = String::new();
-    push_upper(&mut out, name);
-    out
+    cased(name, u8::to_ascii_uppercase)
+}
+
+/// `name` with `-` as `_` and its ASCII letters through `case`, as a new
+/// `String`: byte by byte, as only ASCII bytes change (the bytes of
+/// other characters are never ASCII), into a buffer sized once.
+/// Generation asks for these names for nearly every line it prints.
+fn cased(name: &str, case: fn(&u8) -> u8) -> String {
+    let bytes: Vec<u8> = name
+        .bytes()
+        .map(|b| if b == b'-' { b'_' } else { case(&b) })
+        .collect();
+    // Changing ASCII bytes to ASCII bytes keeps UTF-8 valid, so the slow
+    // path is never taken; it keeps the function total all the same.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// [`snake`] of `name` appended to `out`, without a `String` of its own.

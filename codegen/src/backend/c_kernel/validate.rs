@@ -380,8 +380,24 @@ impl Gen<'_> {
             return;
         }
         for m in s.members.iter().filter(|m| !m.is_flexible()) {
-            let field = self.field(path, m);
             let read = reads && m.access.read_by_kernel();
+            // Most members are checked by nothing: skip them before
+            // naming them.
+            let checked = match &m.kind {
+                MemberKind::Pad { .. } | MemberKind::Struct { .. } => true,
+                MemberKind::Scalar { count: None, .. } => {
+                    read && (m.check.is_some() || m.range.is_some())
+                }
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { count: Some(_), .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => false,
+            };
+            if !checked {
+                continue;
+            }
+            let field = self.field(path, m);
             let at = if scope.own {
                 scope.at.max(m.since)
             } else {

@@ -225,6 +225,17 @@ fn split_call_fits(o: &str) -> bool {
 /// when it fits, else broken at its top-level binary operator or, when
 /// it is a call, in its arguments.
 pub(crate) fn expr(indent: usize, lead: &str, e: &str, tail: &str) -> Vec<String> {
+    let one = lead.len() + e.len() + tail.len();
+    if indent + one <= MAX_WIDTH && !e.bytes().any(|b| matches!(b, b'(' | b'[' | b'{')) {
+        // Without brackets nothing holds it to `fn_call_width`: a line
+        // that fits is the answer whether or not it has an operator (the
+        // operands joined again are `e`), and most arguments are such.
+        let mut line = String::with_capacity(one);
+        line.push_str(lead);
+        line.push_str(e);
+        line.push_str(tail);
+        return vec![line];
+    }
     if let Some((op, operands)) = split_binary(e) {
         return binary(indent, lead, &operands, op, tail);
     }

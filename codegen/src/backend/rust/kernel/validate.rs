@@ -353,6 +353,23 @@ impl Gen<'_> {
         }
         // A flexible array member's elements are not in the argument.
         for m in s.members.iter().filter(|m| !m.is_flexible()) {
+            let read = reads && m.access.read_by_kernel();
+            // Most members are checked by nothing: skip them before
+            // building their paths and labels.
+            let checked = match &m.kind {
+                MemberKind::Pad { .. } | MemberKind::Struct { .. } => true,
+                MemberKind::Scalar { count: None, .. } => {
+                    read && (m.check.is_some() || m.range.is_some())
+                }
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { count: Some(_), .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. } => false,
+            };
+            if !checked {
+                continue;
+            }
             let mut p = path.to_vec();
             p.push(snake_ident(&m.name));
             let field = format!("v.{}", p.join("."));
@@ -361,7 +378,6 @@ impl Gen<'_> {
                 .map(|i| i.trim_start_matches("r#").to_string())
                 .collect::<Vec<_>>()
                 .join(".");
-            let read = reads && m.access.read_by_kernel();
             // The revision from which this member exists, in this spec's
             // numbering (an included spec's `since` count in its own).
             let at = if scope.own {
