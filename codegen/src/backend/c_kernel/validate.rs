@@ -276,9 +276,12 @@ impl Gen<'_> {
     /// The statements (at one tab) of `clear_newer_<s>` by revision.
     fn newer_clears(&self, s: &Struct) -> Vec<(u32, Vec<String>)> {
         let mut by: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        // Most members are as old as their struct and embed nothing:
+        // they are named only when a statement needs them.
+        let field = |m: &Member| format!("v->{}", member_ident(&m.name));
         for m in s.members.iter().filter(|m| !m.is_flexible()) {
-            let f = format!("v->{}", member_ident(&m.name));
             if m.since > s.since {
+                let f = field(m);
                 by.entry(m.since)
                     .or_default()
                     .push(format!("\tmemset(&{f}, 0, sizeof({f}));\n"));
@@ -290,6 +293,7 @@ impl Gen<'_> {
             {
                 let inner = self.newer_clears(self.model.struct_(id));
                 if let Some(since) = inner.iter().map(|(n, _)| *n).max() {
+                    let f = field(m);
                     let func = self.struct_fn("clear_newer_{}", id);
                     by.entry(since)
                         .or_default()
@@ -307,8 +311,21 @@ impl Gen<'_> {
             return;
         }
         for m in s.members.iter().filter(|m| !m.is_flexible()) {
-            let f = self.field(path, m);
             let is_out = m.access == crate::model::Access::Out;
+            // Only a member the kernel writes, or a struct that may hold
+            // one, is cleared: the others are not named at all.
+            let clearable = match &m.kind {
+                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => false,
+                MemberKind::Struct { .. } => true,
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. } => is_out,
+            };
+            if !clearable {
+                continue;
+            }
+            let f = self.field(path, m);
             match &m.kind {
                 MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => {}
                 MemberKind::Union { id } => {

@@ -628,8 +628,8 @@ impl Gen<'_> {
     fn newer_clears(&self, s: &Struct) -> Vec<(u32, Vec<String>, Vec<String>)> {
         let mut by_since: BTreeMap<u32, (Vec<String>, Vec<String>)> = BTreeMap::new();
         for m in s.members.iter().filter(|m| !m.is_flexible()) {
-            let f = snake_ident(&m.name);
             if m.since > s.since {
+                let f = snake_ident(&m.name);
                 let zero = match &m.kind {
                     MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => {
                         "0".to_string()
@@ -671,6 +671,7 @@ impl Gen<'_> {
                 // It checks `rev` itself; any revision below its newest
                 // member's clears something.
                 if let Some(since) = inner_newer.iter().map(|(n, _, _)| *n).max() {
+                    let f = snake_ident(&m.name);
                     let (func, link) = self.struct_fn("clear_newer_{}", id);
                     let e = by_since.entry(since).or_default();
                     e.0.push(for_each(m, &f, |x| format!("{func}({x}, rev);")));
@@ -757,8 +758,21 @@ impl Gen<'_> {
         // would clear another's input, so nothing of it is cleared.
         let members = s.members.iter().filter(|m| !m.is_flexible() && !s.is_union);
         for m in members {
-            let f = snake_ident(&m.name);
             let out = m.access == crate::model::Access::Out;
+            // Only a member the kernel writes, or a struct that may hold
+            // one, is cleared: the others are not named at all.
+            let clearable = match &m.kind {
+                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => false,
+                MemberKind::Struct { .. } => true,
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. } => out,
+            };
+            if !clearable {
+                continue;
+            }
+            let f = snake_ident(&m.name);
             match &m.kind {
                 // The pointer value is input even when the memory behind
                 // it is output; pad is checked, never written.
