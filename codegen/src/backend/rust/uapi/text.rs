@@ -183,6 +183,14 @@ impl Gen<'_> {
         &self,
         f: impl Fn(Target) -> T,
     ) -> Vec<(T, Option<Vec<String>>)> {
+        // Most values (offsets above all) are the same on every target:
+        // found without grouping.
+        if let Some((&first, rest)) = self.model.targets.split_first() {
+            let v = f(first);
+            if rest.iter().all(|&t| f(t) == v) {
+                return vec![(v, None)];
+            }
+        }
         let groups = self.group_values(f);
         if let [(v, _)] = groups.as_slice() {
             return vec![(*v, None)];
