@@ -24,13 +24,18 @@ pub fn pascal(name: &str) -> String {
     {
         return name.to_upper_camel_case();
     }
-    let mut out = String::with_capacity(name.len());
-    for word in name.split(['-', '_']).filter(|w| !w.is_empty()) {
-        let (first, rest) = word.split_at(1);
-        out.push_str(&first.to_ascii_uppercase());
-        out.push_str(rest);
+    let mut out = Vec::with_capacity(name.len());
+    let mut word_start = true;
+    for &b in name.as_bytes() {
+        if b == b'-' || b == b'_' {
+            word_start = true;
+            continue;
+        }
+        out.push(if word_start { b.to_ascii_uppercase() } else { b });
+        word_start = false;
     }
-    out
+    // ASCII only, checked above: never the empty fallback.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `bo-create` -> `bo_create`; `page-` -> `page_`. YNL's leading `--`
