@@ -31,7 +31,11 @@ pub fn pascal(name: &str) -> String {
             word_start = true;
             continue;
         }
-        out.push(if word_start { b.to_ascii_uppercase() } else { b });
+        out.push(if word_start {
+            b.to_ascii_uppercase()
+        } else {
+            b
+        });
         word_start = false;
     }
     // ASCII only, checked above: never the empty fallback.

@@ -163,7 +163,7 @@ impl Resolver<'_> {
                     Some((id, _)) => Some(id),
                     None => {
                         // A struct that failed to resolve has its own error.
-                        if !self.struct_exists(&a.value, s) {
+                        if !self.struct_exists(&a.value) {
                             self.dangling_struct(a, s);
                         }
                         continue;

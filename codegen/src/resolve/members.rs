@@ -348,14 +348,14 @@ impl Resolver<'_> {
                     return None;
                 };
                 self.forbid("union", &m.union, &on);
-                let Some(id) = self.struct_ref(&r.value, s) else {
+                let Some(id) = self.struct_ref(&r.value) else {
                     self.dangling_struct(r, s);
                     return None;
                 };
-                if !m.hoisted && self.refers_in_place(r, s) {
+                if !m.hoisted && self.refers_in_place(r) {
                     return None;
                 }
-                if self.is_union(&r.value, s) {
+                if self.is_union(&r.value) {
                     self.err(
                         &rules::BAD_VALUE,
                         self.pos(r),
@@ -522,14 +522,14 @@ impl Resolver<'_> {
             );
             return None;
         };
-        let Some(id) = self.struct_ref(&r.value, s) else {
+        let Some(id) = self.struct_ref(&r.value) else {
             self.dangling_struct(r, s);
             return None;
         };
-        if !m.hoisted && self.refers_in_place(r, s) {
+        if !m.hoisted && self.refers_in_place(r) {
             return None;
         }
-        if !self.is_union(&r.value, s) {
+        if !self.is_union(&r.value) {
             self.err(
                 &rules::BAD_VALUE,
                 self.pos(r),
@@ -690,8 +690,8 @@ impl Resolver<'_> {
         };
         let elem_kind = match Scalar::from_name(&elem.value) {
             Some(sc) => Elem::Scalar(sc),
-            None => match self.struct_ref(&elem.value, s) {
-                Some(_) if self.refers_in_place(elem, s) => return None,
+            None => match self.struct_ref(&elem.value) {
+                Some(_) if self.refers_in_place(elem) => return None,
                 Some(id) => Elem::Struct(id),
                 None => {
                     self.dangling_struct(elem, s);

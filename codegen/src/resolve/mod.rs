@@ -97,6 +97,7 @@ pub fn resolve_partial(
         string_consts: Vec::new(),
         directional: None,
         existing_abi: spec.existing_abi.as_ref().is_some_and(|b| b.value),
+        written: structs::written_index(spec),
     };
     r.tree = r.spec_tree(spec, &includes);
     // Ids into a tree with two specs of one name could point anywhere.
@@ -132,6 +133,8 @@ struct Resolver<'a> {
     directional: Option<DirectionalMsgs>,
     /// `existing-abi: true` on the spec: every item describes shipping ABI.
     existing_abi: bool,
+    /// The spec's own structs and unions by name (see [`WrittenStruct`]).
+    written: rustc_hash::FxHashMap<String, structs::WrittenStruct>,
 }
 
 /// A reference to a name: where it is written.

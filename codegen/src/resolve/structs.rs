@@ -288,12 +288,9 @@ impl Resolver<'_> {
     /// A struct or union written in place (`members:` on a member) has
     /// no C tag, so only the member that writes it may hold it: any other
     /// reference to it is `bad-value` (true when reported).
-    pub(super) fn refers_in_place(&mut self, r: &S<String>, s: &SpecFile) -> bool {
-        let own = written_structs(s).contains(&r.value.as_str());
-        let inline = if own {
-            s.definitions
-                .iter()
-                .any(|d| d.inline && d.name.value == r.value)
+    pub(super) fn refers_in_place(&mut self, r: &S<String>) -> bool {
+        let inline = if let Some(w) = self.written.get(&r.value) {
+            w.inline
         } else {
             self.includes
                 .iter()
@@ -318,16 +315,16 @@ impl Resolver<'_> {
         );
     }
 
-    pub(super) fn struct_exists(&self, n: &str, s: &SpecFile) -> bool {
-        self.struct_ref(n, s).is_some()
+    pub(super) fn struct_exists(&self, n: &str) -> bool {
+        self.struct_ref(n).is_some()
     }
 
     /// The struct named `n`, of this spec or an included one. The spec's
     /// own structs are laid out in an order not known yet, so until
     /// [`settle_struct_ids`] they are referred to by written position.
-    pub(super) fn struct_ref(&self, n: &str, s: &SpecFile) -> Option<StructId> {
-        match written_structs(s).iter().position(|w| *w == n) {
-            Some(i) => Some(Id::new(&self.spec_name, i)),
+    pub(super) fn struct_ref(&self, n: &str) -> Option<StructId> {
+        match self.written.get(n) {
+            Some(w) => Some(Id::new(&self.spec_name, w.index)),
             None => self
                 .includes
                 .iter()
@@ -338,13 +335,9 @@ impl Resolver<'_> {
 
     /// Whether the struct or union named `n` (of this spec or an
     /// included one) is a union.
-    pub(super) fn is_union(&self, n: &str, s: &SpecFile) -> bool {
-        match s
-            .definitions
-            .iter()
-            .find(|d| is_aggregate(&d.kind.value) && d.name.value == n)
-        {
-            Some(d) => d.kind.value == "union",
+    pub(super) fn is_union(&self, n: &str) -> bool {
+        match self.written.get(n) {
+            Some(w) => w.is_union,
             None => self
                 .includes
                 .iter()
@@ -391,6 +384,42 @@ fn is_aggregate(kind: &str) -> bool {
 }
 
 /// The names of the spec's structs, in written order.
+/// What a reference to one of the spec's own structs or unions needs to
+/// know, found by name: every member, argument and element type that
+/// names a struct asks, and scanning the definitions for each made
+/// resolving quadratic in the number of structs.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WrittenStruct {
+    /// Its position among the spec's structs and unions as written (the
+    /// first of that name: a second is an error reported elsewhere).
+    index: usize,
+    is_union: bool,
+    /// Written in place by a member of its holder (`members:`): any
+    /// definition of that name says so.
+    inline: bool,
+}
+
+/// The spec's own structs and unions by name.
+pub(super) fn written_index(s: &SpecFile) -> rustc_hash::FxHashMap<String, WrittenStruct> {
+    let mut by_name = rustc_hash::FxHashMap::default();
+    let aggregates = s.definitions.iter().filter(|d| is_aggregate(&d.kind.value));
+    for (index, d) in aggregates.enumerate() {
+        by_name
+            .entry(d.name.value.clone())
+            .or_insert(WrittenStruct {
+                index,
+                is_union: d.kind.value == "union",
+                inline: false,
+            });
+    }
+    for d in s.definitions.iter().filter(|d| d.inline) {
+        if let Some(w) = by_name.get_mut(&d.name.value) {
+            w.inline = true;
+        }
+    }
+    by_name
+}
+
 fn written_structs(s: &SpecFile) -> Vec<&str> {
     s.definitions
         .iter()

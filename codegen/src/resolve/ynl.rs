@@ -358,7 +358,7 @@ impl Resolver<'_> {
     /// A `fixed-header` must name a struct; the header itself is not
     /// generated into messages.
     pub(super) fn fixed_header(&mut self, fh: &S<String>, s: &SpecFile, on: &str) {
-        if !self.struct_exists(&fh.value, s) {
+        if !self.struct_exists(&fh.value) {
             self.dangling_struct(fh, s);
             return;
         }
