@@ -21,32 +21,35 @@
 //! on its callers.
 //!
 //! The shape of the file is the askama template `templates/python/module.py`;
-//! this module prepares a flat view model.
+//! this module prepares a flat view model, its blocks of lines (docstrings,
+//! comments, struct fields) printed ready into one text each (see `text`).
 
 mod rings;
 
 use crate::backend::shared::PushFmt;
 use crate::backend::shared::capacity_for;
-use crate::backend::shared::{paragraphs, wrap};
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
 use crate::model::{
-    ByteOrder, Elem, Enum, EnumEntry, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen,
-    Scalar, Struct, StructId, StructLayout,
+    ByteOrder, Elem, Enum, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen, Scalar,
+    Struct, StructId, StructLayout,
 };
-use crate::names::{pascal, snake, upper};
+use crate::names::{pascal, push_upper, snake, upper};
 use crate::target::Target;
 use crate::target::group_by;
 use askama::Template;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 mod spelling;
+mod text;
 pub use spelling::PythonTarget;
-
-/// Comment and docstring text is wrapped to this many columns.
-const WIDTH: usize = 79;
+use text::{
+    Paras, WIDTH, doc_paras, doc_text, push_comment, push_doc_paras, push_docstring, push_line,
+    push_member_ident, push_py_str, py_str,
+};
 
 /// Renders the module of `model`. Included specs get their own module
 /// from their own `render` call.
@@ -233,12 +236,14 @@ fn build_backend(model: &Model, opts: &OutputOptions) -> Result<String, RenderEr
 /// `_` appended to keywords and to the names of `ctypes.Structure`'s own
 /// class methods, which a field would hide.
 pub fn member_ident(name: &str) -> String {
-    let s = snake(name);
-    if KEYWORDS.contains(&s.as_str()) || STRUCTURE_ATTRS.contains(&s.as_str()) {
-        s + "_"
-    } else {
-        s
-    }
+    let mut s = String::with_capacity(name.len() + 1);
+    push_member_ident(&mut s, name);
+    s
+}
+
+/// Is a member's snake-case name one a field cannot take as is?
+fn taken_member_name(s: &str) -> bool {
+    KEYWORDS.contains(&s) || STRUCTURE_ATTRS.contains(&s)
 }
 
 /// The name of an ioctl's function: snake case, with `_` appended to
@@ -377,6 +382,14 @@ pub fn errno_class(errno: &str) -> (String, String) {
     }
 }
 
+/// The exception class of an errno name, borrowed from the table.
+fn errno_class_name(errno: &str) -> Cow<'static, str> {
+    match ERRNO_CLASSES.iter().find(|(e, _, _)| *e == errno) {
+        Some((_, class, _)) => Cow::Borrowed(class),
+        None => Cow::Owned(format!("Errno{errno}")),
+    }
+}
+
 /// Pointer width of a target's userspace, in bits: which of two targets
 /// sharing a `platform.machine()` value (a 32-bit Python on a 64-bit
 /// kernel) the process is.
@@ -399,90 +412,57 @@ fn compat_machines(t: Target) -> &'static [&'static str] {
 
 // ---------------------------------------------------------------- text
 
-/// `# ` comment lines of paragraphs, at an indentation.
-fn comment(paras: &[String], indent: usize) -> Vec<String> {
-    let pad = " ".repeat(indent);
-    let mut out = Vec::new();
-    for (i, p) in paras.iter().enumerate() {
-        if i > 0 {
-            out.push(format!("{pad}#"));
-        }
-        for l in wrap(p, WIDTH.saturating_sub(indent + 2).max(20)) {
-            out.push(format!("{pad}# {l}"));
-        }
-    }
-    out
-}
-
-/// A docstring of paragraphs at an indentation, quotes included; lines
-/// are indented and blank lines empty.
-fn docstring(paras: &[String], indent: usize) -> Vec<String> {
-    let pad = " ".repeat(indent);
-    let paras: Vec<String> = paras.iter().map(|p| escape_doc(p)).collect();
-    if let [one] = paras.as_slice() {
-        let line = format!("{pad}\"\"\"{one}\"\"\"");
-        if line.chars().count() <= WIDTH {
-            return vec![line];
-        }
-    }
-    let width = WIDTH.saturating_sub(indent).max(20);
-    let mut out = Vec::new();
-    for (i, p) in paras.iter().enumerate() {
-        if i > 0 {
-            out.push(String::new());
-        }
-        // The first line shares its row with the opening quotes.
-        let first_width = if i == 0 { width - 3 } else { width };
-        let mut lines = wrap(p, first_width);
-        let rest = lines.split_off(1.min(lines.len()));
-        let mut more = wrap(&rest.join(" "), width);
-        lines.append(&mut more);
-        for l in lines {
-            out.push(if out.is_empty() {
-                format!("{pad}\"\"\"{l}")
-            } else {
-                format!("{pad}{l}")
-            });
-        }
-    }
-    out.push(format!("{pad}\"\"\""));
-    out
-}
-
-/// Makes text safe inside a `"""` docstring: backslashes would start
-/// escapes, three quotes would end it, and a quote at the very end would
-/// merge with the closing ones.
-fn escape_doc(s: &str) -> String {
-    let mut s = s.replace('\\', "\\\\").replace("\"\"\"", "\"\"\\\"");
-    if s.ends_with('"') {
-        s.pop();
-        s.push_str("\\\"");
-    }
-    s
-}
-
-/// A Python string literal.
-fn py_str(s: &str) -> String {
-    format!("{s:?}")
-}
-
-fn since(paras: &mut Vec<String>, since: u32) {
+/// "Since revision N." for an item newer than the spec's first revision.
+fn since(paras: &mut Paras<'_>, since: u32) {
     if since > 1 {
-        paras.push(format!("Since revision {since}."));
+        paras.push(Cow::Owned(format!("Since revision {since}.")));
     }
+}
+
+/// Room for a block of `paras` wrapped at an indentation: their text, a
+/// line's newline, indentation and `# ` for every 64 bytes of it (lines
+/// are a little longer, so this is generous), and the quotes or `#` lines
+/// around them.
+fn block_capacity(paras: &[Cow<'_, str>], indent: usize) -> usize {
+    paras
+        .iter()
+        .map(|p| p.len() + (p.len() / 64 + 2) * (indent + 3))
+        .sum::<usize>()
+        + indent
+        + 8
+}
+
+/// The block of `# ` comment lines of `paras` (see [`text`]).
+fn comment(paras: &[Cow<'_, str>], indent: usize) -> String {
+    let mut out = String::with_capacity(block_capacity(paras, indent));
+    push_comment(&mut out, paras, indent);
+    out
+}
+
+/// The block of a docstring of `paras` (see [`text`]).
+fn docstring(paras: &[Cow<'_, str>], indent: usize) -> String {
+    let mut out = String::with_capacity(block_capacity(paras, indent));
+    push_docstring(&mut out, paras, indent);
+    out
 }
 
 // ---------------------------------------------------------------- view model
+//
+// Blocks of lines (docstrings, comments, struct fields, enum entries,
+// layout offsets, command assignments) are `String`s whose every line
+// follows its own newline (see [`text`]); the template prints each right
+// after the line before it with `{{- block }}`.
 
 #[derive(Template)]
 #[template(path = "python/templates/module.py", escape = "none")]
-struct ModuleView {
+struct ModuleView<'a> {
     /// The banner as `#` comment lines.
     banner: String,
     module: String,
-    spec: String,
+    spec: &'a str,
     revision: u32,
-    docstring: Vec<String>,
+    /// The module docstring, a block.
+    docstring: String,
     /// The python output folders of the direct includes, relative to this
     /// one's, a Python tuple literal.
     include_folders: String,
@@ -498,13 +478,15 @@ struct ModuleView {
     layouts: Vec<LayoutGroup>,
     struct_count: usize,
     magic: Option<String>,
-    nrs: Vec<Assign>,
+    /// `NR_<IOCTL>: _typing.Final = <nr>` lines, a block.
+    nrs: String,
     /// The command constants' declarations when their value depends on
-    /// the target (a type checker sees every branch).
-    cmd_decls: Vec<String>,
+    /// the target (a type checker sees every branch), a block.
+    cmd_decls: String,
     cmd_groups: Vec<CmdGroup>,
-    /// Names of the command constants, for the `__main__` listing.
-    cmd_names: Vec<String>,
+    /// The ioctls' names in upper case (their command constants are
+    /// `IOCTL_<name>`), for the `__main__` listing.
+    ioctl_uppers: Vec<String>,
     error_tables: Vec<ErrorTable>,
     functions: Vec<FunctionView>,
     /// The control-message codec (templates/python/netlink.py), rendered;
@@ -527,7 +509,8 @@ struct ImportView {
 
 struct ErrorClassView {
     name: String,
-    doc: Vec<String>,
+    /// The docstring, a block.
+    doc: String,
 }
 
 struct TargetKey {
@@ -535,7 +518,7 @@ struct TargetKey {
     bits: u32,
     target: String,
     /// A trailing comment.
-    note: String,
+    note: &'static str,
 }
 
 enum Item {
@@ -547,16 +530,19 @@ enum Item {
 struct ConstView {
     /// Whether a class precedes it, so it needs a second blank line.
     gap: bool,
-    doc: Vec<String>,
+    /// The comment, a block.
+    doc: String,
     name: String,
     value: String,
 }
 
 struct EnumView {
-    doc: Vec<String>,
+    /// The docstring, a block.
+    doc: String,
     name: String,
     base: &'static str,
-    entries: Vec<ConstView>,
+    /// Each entry's comment and assignment, a block.
+    entries: String,
     /// The `<FLAGS>_ALL` constant of a flags set.
     all: Option<ConstView>,
 }
@@ -565,21 +551,18 @@ struct StructView {
     name: String,
     /// `Structure`, or `Union` for a union (ctypes lays it out as C).
     base: &'static str,
-    doc: Vec<String>,
+    /// The docstring, a block.
+    doc: String,
     /// The anonymous members, as a Python tuple (`_anonymous_`).
     anonymous: Option<String>,
-    fields: Vec<FieldView>,
-}
-
-struct FieldView {
-    doc: Vec<String>,
-    name: String,
-    ty: String,
+    /// Each `_fields_` entry with its comment, a block.
+    fields: String,
 }
 
 /// The layout checks of one struct: unconditional when its layout is the
 /// same on every target, else one `if`/`elif` branch per layout.
 struct LayoutGroup {
+    class: String,
     branches: Vec<LayoutBranch>,
 }
 
@@ -587,50 +570,47 @@ struct LayoutBranch {
     /// `if TARGET == "x86_64":`, or None for the unconditional check.
     cond: Option<String>,
     indent: &'static str,
-    class: String,
     size: u32,
-    offsets: Vec<(String, u32)>,
-}
-
-struct Assign {
-    name: String,
-    value: String,
+    /// `(<member>, <offset>),` lines, a block.
+    offsets: String,
 }
 
 struct CmdGroup {
     cond: Option<String>,
-    indent: &'static str,
-    cmds: Vec<Assign>,
+    /// `IOCTL_<name> = <cmd>` lines, a block.
+    cmds: String,
 }
 
 struct ErrorTable {
     ioctl: String,
-    entries: Vec<(String, String)>,
+    /// `(<errno>, <class>),` lines, a block.
+    entries: String,
 }
 
 struct FunctionView {
     name: String,
-    /// The return annotation: the argument's class, or None.
-    ret: String,
     ioctl: String,
     params: String,
-    docstring: Vec<String>,
+    /// The docstring, a block.
+    docstring: String,
     cmd: String,
     arg: &'static str,
+    /// The argument's class, or None: also the return annotation.
     arg_type: String,
     ptrs: Vec<String>,
 }
 
-impl ModuleView {
-    fn new(model: &Model, opts: &OutputOptions) -> Result<ModuleView, RenderError> {
+impl<'a> ModuleView<'a> {
+    fn new(model: &'a Model, opts: &OutputOptions) -> Result<ModuleView<'a>, RenderError> {
         let module = package_name(&model.name, opts);
-        let mut items: Vec<Item> = Vec::new();
+        let mut items: Vec<Item> = Vec::with_capacity(model.definition_order.len());
+        let mut layouts = Vec::with_capacity(model.structs.len());
         for item in &model.definition_order {
             let after_class = !matches!(items.last(), None | Some(Item::Const(_)));
             items.push(match *item {
                 ItemRef::Const(i) => {
                     let c = &model.consts[i];
-                    let mut doc = c.doc.as_deref().map(paragraphs).unwrap_or_default();
+                    let mut doc = doc_paras(c.doc.as_deref());
                     since(&mut doc, c.since);
                     Item::Const(ConstView {
                         gap: after_class,
@@ -646,23 +626,32 @@ impl ModuleView {
                     })
                 }
                 ItemRef::Enum(i) => Item::Enum(enum_view(&model.enums[i])),
-                ItemRef::Struct(i) => Item::Struct(struct_view(model, opts, &model.structs[i])),
+                ItemRef::Struct(i) => {
+                    let (view, layout) = struct_item(model, opts, &model.structs[i]);
+                    layouts.push(layout);
+                    Item::Struct(view)
+                }
             });
         }
         let (imports, errors) = error_classes(model, opts);
         let defines_base = model.includes.is_empty();
-        let functions = model
+        // Each ioctl's name in upper case, cased once for its constants,
+        // its function and the listing.
+        let uppers: Vec<String> = model.ioctls.iter().map(|io| upper(&io.name)).collect();
+        let (functions, error_tables) = model
             .ioctls
             .iter()
-            .map(|io| function(model, opts, io))
-            .collect();
+            .zip(&uppers)
+            .map(|(io, u)| function(model, opts, io, u))
+            .unzip();
+        let cmd_groups_by_target = cmd_target_groups(model);
         Ok(ModuleView {
             banner: banner_lines(model)
                 .iter()
                 .map(|l| format!("# {l}"))
                 .collect::<Vec<_>>()
                 .join("\n"),
-            spec: model.name.clone(),
+            spec: &model.name,
             revision: model.revision,
             docstring: docstring(&module_doc(model, opts), 0),
             include_folders: tuple(model.includes.iter().map(|m| {
@@ -690,36 +679,14 @@ impl ModuleView {
                 .collect::<Vec<_>>()
                 .join(", "),
             items,
-            layouts: layout_groups(model),
+            layouts,
             struct_count: model.structs.len(),
             magic: model.magic.map(|m| format!("{m:#04x}")),
-            nrs: model
-                .ioctls
-                .iter()
-                .map(|io| Assign {
-                    name: format!("NR_{}", upper(&io.name)),
-                    value: format!("{:#04x}", io.nr),
-                })
-                .collect(),
-            cmd_decls: cmd_decls(model),
-            cmd_groups: cmd_groups(model),
-            cmd_names: model
-                .ioctls
-                .iter()
-                .map(|io| format!("IOCTL_{}", upper(&io.name)))
-                .collect(),
-            error_tables: model
-                .ioctls
-                .iter()
-                .map(|io| ErrorTable {
-                    ioctl: py_str(&io.name),
-                    entries: io
-                        .errors
-                        .iter()
-                        .map(|e| (py_str(&e.errno), errno_class(&e.errno).0))
-                        .collect(),
-                })
-                .collect(),
+            nrs: nr_lines(model, &uppers),
+            cmd_decls: cmd_decls(model, &uppers, cmd_groups_by_target.len() > 1),
+            cmd_groups: cmd_groups(model, &uppers, cmd_groups_by_target),
+            ioctl_uppers: uppers,
+            error_tables,
             functions,
             netlink: NetlinkPyView::render_for(model, opts)?,
             rings: rings::python_section(model, opts)?,
@@ -737,42 +704,40 @@ fn tuple(items: impl Iterator<Item = String>) -> String {
     }
 }
 
-fn module_doc(model: &Model, opts: &OutputOptions) -> Vec<String> {
-    let mut doc = vec![format!(
+fn module_doc<'a>(model: &'a Model, opts: &OutputOptions) -> Paras<'a> {
+    let mut doc = vec![Cow::Owned(format!(
         "The {} uapi, revision {}, for Python: ctypes structures, constants, \
          command numbers and one function per ioctl.",
         model.name, model.revision
-    )];
-    doc.extend(model.doc.as_deref().map(paragraphs).unwrap_or_default());
-    doc.push(
+    ))];
+    push_doc_paras(&mut doc, model.doc.as_deref());
+    doc.push(Cow::Borrowed(
         "Structures are ctypes.Structure classes laid out as the kernel's; \
          importing the module checks every size and member offset against the \
          spec and raises ImportError on a difference. Command numbers are those \
          of the target the process runs on (TARGET), picked by \
          platform.machine() and the pointer width; an unknown machine raises \
-         ImportError."
-            .to_string(),
-    );
-    doc.push(
+         ImportError.",
+    ));
+    doc.push(Cow::Borrowed(
         "Each ioctl has a function taking an open file descriptor (an int, or an \
          object with fileno()) and the argument structure, which is passed to \
          fcntl.ioctl as a mutable buffer, updated in place and returned. A \
          failed call raises UabiError, an OSError, or the subclass naming an \
-         errno the spec documents for that ioctl."
-            .to_string(),
-    );
+         errno the spec documents for that ioctl.",
+    ));
     if !model.includes.is_empty() {
         let names: Vec<String> = model
             .includes
             .iter()
             .map(|m| package_name(&m.name, opts))
             .collect();
-        doc.push(format!(
+        doc.push(Cow::Owned(format!(
             "Items of the included specs live in their own packages ({}), \
              installed beside this one or, run in place, imported from the \
              generated folders beside this one.",
             names.join(", ")
-        ));
+        )));
     }
     doc
 }
@@ -829,7 +794,7 @@ fn error_classes(model: &Model, opts: &OutputOptions) -> (Vec<ImportView>, Vec<E
             let (name, text) = errno_class(e);
             ErrorClassView {
                 name,
-                doc: docstring(&[format!("{e}: {text}.")], 4),
+                doc: docstring(&[Cow::Owned(format!("{e}: {text}."))], 4),
             }
         })
         .collect();
@@ -850,13 +815,13 @@ fn order_of(errno: &str) -> (usize, String) {
 
 fn target_keys(model: &Model) -> Vec<TargetKey> {
     let mut keys: Vec<TargetKey> = Vec::new();
-    let mut push = |machine: &str, bits: u32, target: Target, note: &str| {
+    let mut push = |machine: &str, bits: u32, target: Target, note: &'static str| {
         if !keys.iter().any(|k| k.machine == machine && k.bits == bits) {
             keys.push(TargetKey {
                 machine: py_str(machine),
                 bits,
                 target: py_str(target.name()),
-                note: note.to_string(),
+                note,
             });
         }
     };
@@ -879,20 +844,48 @@ fn target_keys(model: &Model) -> Vec<TargetKey> {
 }
 
 fn enum_view(e: &Enum) -> EnumView {
-    let mut doc = e.doc.as_deref().map(paragraphs).unwrap_or_default();
+    let mut doc = doc_paras(e.doc.as_deref());
     if doc.is_empty() {
-        doc.push(format!("Values of {}.", e.name));
+        doc.push(Cow::Owned(format!("Values of {}.", e.name)));
     }
     since(&mut doc, e.since);
     let flags = e.kind == EnumKind::Flags;
-    let value = |x: &EnumEntry| {
-        if flags {
-            format!("{:#x}", x.bits())
-        } else {
-            x.value.to_string()
-        }
-    };
     let name = pascal(&e.name);
+    let mut entries = String::with_capacity(96 * e.entries.len());
+    // One list of paragraphs for every entry's comment.
+    let mut entry_doc: Paras<'_> = Vec::new();
+    for x in &e.entries {
+        entry_doc.clear();
+        push_doc_paras(&mut entry_doc, x.doc.as_deref());
+        if let Some(f) = &x.field {
+            entry_doc.push(Cow::Owned(format!(
+                "The field of bits {} to {}.",
+                f.low, f.high
+            )));
+        }
+        since(&mut entry_doc, x.since);
+        push_comment(&mut entries, &entry_doc, 4);
+        push_line(&mut entries, 4, &[]);
+        push_upper(&mut entries, &x.name);
+        if flags {
+            entries.push_fmt(format_args!(" = {:#x}", x.bits()));
+        } else {
+            entries.push_fmt(format_args!(" = {}", x.value));
+        }
+        // A multi-bit field's values, placed in the word.
+        if let Some(f) = &x.field {
+            for v in &f.values {
+                let note = format!("`{}` in field `{}`.", v.name, x.name);
+                push_comment(&mut entries, &[Cow::Owned(note)], 4);
+                // The upper case of `<entry>-<value>`.
+                push_line(&mut entries, 4, &[]);
+                push_upper(&mut entries, &x.name);
+                entries.push('_');
+                push_upper(&mut entries, &v.name);
+                entries.push_fmt(format_args!(" = {:#x}", f.shifted(v)));
+            }
+        }
+    }
     EnumView {
         doc: docstring(&doc, 4),
         base: if flags {
@@ -900,37 +893,14 @@ fn enum_view(e: &Enum) -> EnumView {
         } else {
             "enum.IntEnum"
         },
-        entries: e
-            .entries
-            .iter()
-            .flat_map(|x| {
-                let mut doc = x.doc.as_deref().map(paragraphs).unwrap_or_default();
-                if let Some(f) = &x.field {
-                    doc.push(format!("The field of bits {} to {}.", f.low, f.high));
-                }
-                since(&mut doc, x.since);
-                let entry = ConstView {
-                    gap: false,
-                    doc: comment(&doc, 4),
-                    name: upper(&x.name),
-                    value: value(x),
-                };
-                // A multi-bit field's values, placed in the word.
-                let values = x.field.iter().flat_map(move |f| {
-                    f.values.iter().map(move |v| ConstView {
-                        gap: false,
-                        doc: comment(&[format!("`{}` in field `{}`.", v.name, x.name)], 4),
-                        name: upper(&format!("{}-{}", x.name, v.name)),
-                        value: format!("{:#x}", f.shifted(v)),
-                    })
-                });
-                std::iter::once(entry).chain(values)
-            })
-            .collect(),
+        entries,
         all: flags.then(|| ConstView {
             gap: false,
             doc: comment(
-                &[format!("Every bit of {} defined by this revision.", e.name)],
+                &[Cow::Owned(format!(
+                    "Every bit of {} defined by this revision.",
+                    e.name
+                ))],
                 0,
             ),
             name: format!("{}_ALL", upper(&e.name)),
@@ -942,12 +912,18 @@ fn enum_view(e: &Enum) -> EnumView {
 
 /// A struct of this spec (`Cmd`) or of an included one (`accel_uapi.Cmd`).
 pub(crate) fn struct_ref(model: &Model, opts: &OutputOptions, id: &StructId) -> String {
-    let name = pascal(&model.struct_(id).name);
-    if id.spec() == model.name {
-        name
-    } else {
-        format!("{}.{name}", package_name(id.spec(), opts))
+    let mut out = String::new();
+    push_struct_ref(&mut out, model, opts, id);
+    out
+}
+
+/// [`struct_ref`] appended to `out`.
+fn push_struct_ref(out: &mut String, model: &Model, opts: &OutputOptions, id: &StructId) {
+    if id.spec() != model.name {
+        out.push_str(&package_name(id.spec(), opts));
+        out.push('.');
     }
+    out.push_str(&pascal(&model.struct_(id).name));
 }
 
 fn scalar_ctype(t: Scalar) -> &'static str {
@@ -970,112 +946,175 @@ fn elem_ctype(model: &Model, opts: &OutputOptions, elem: &Elem) -> String {
     }
 }
 
-fn member_ctype(model: &Model, opts: &OutputOptions, m: &Member) -> String {
+/// A member's ctypes type appended to `out`.
+fn push_member_ctype(out: &mut String, model: &Model, opts: &OutputOptions, m: &Member) {
     match &m.kind {
         MemberKind::Scalar { ty, count } => {
             // ctypes swaps the bytes of a field of a non-native order type.
-            let base = match (m.byte_order, ty.size()) {
+            let ctype = scalar_ctype(*ty);
+            match (m.byte_order, ty.size()) {
                 // Through getattr: typeshed does not declare the swapped
                 // types, and the fields list takes any ctypes type.
                 (Some(ByteOrder::Big), 2..) => {
-                    format!("getattr({}, \"__ctype_be__\")", scalar_ctype(*ty))
+                    out.push_fmt(format_args!("getattr({ctype}, \"__ctype_be__\")"));
                 }
                 (Some(ByteOrder::Little), 2..) => {
-                    format!("getattr({}, \"__ctype_le__\")", scalar_ctype(*ty))
+                    out.push_fmt(format_args!("getattr({ctype}, \"__ctype_le__\")"));
                 }
-                _ => scalar_ctype(*ty).to_string(),
-            };
-            match count {
-                Some(_) => py_array(m, &base),
-                None => base,
+                _ => out.push_str(ctype),
+            }
+            if count.is_some() {
+                push_array_dims(out, m);
             }
         }
         MemberKind::Pad {
             scalar: Some(p), ..
-        } => match p.count {
-            Some(n) => format!("{} * {n}", scalar_ctype(p.ty)),
-            None => scalar_ctype(p.ty).to_string(),
-        },
+        } => {
+            out.push_str(scalar_ctype(p.ty));
+            if let Some(n) = p.count {
+                out.push_fmt(format_args!(" * {n}"));
+            }
+        }
         MemberKind::Pad { len, scalar: None } | MemberKind::Binary { len } => {
-            format!("ctypes.c_uint8 * {len}")
+            out.push_fmt(format_args!("ctypes.c_uint8 * {len}"));
         }
-        MemberKind::String { len } => format!("ctypes.c_char * {len}"),
-        MemberKind::Struct { id, count: Some(_) } => py_array(m, &struct_ref(model, opts, id)),
+        MemberKind::String { len } => out.push_fmt(format_args!("ctypes.c_char * {len}")),
+        MemberKind::Struct { id, count: Some(_) } => {
+            push_struct_ref(out, model, opts, id);
+            push_array_dims(out, m);
+        }
         MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
-            struct_ref(model, opts, id)
+            push_struct_ref(out, model, opts, id);
         }
-        MemberKind::UserPtr { .. } => "ctypes.c_uint64".to_string(),
+        MemberKind::UserPtr { .. } => out.push_str("ctypes.c_uint64"),
     }
 }
 
-/// An array member's ctypes type: `T * 8 * 4` is `(T * 8) * 4`, C's
-/// `x[4][8]`.
-fn py_array(m: &Member, elem: &str) -> String {
-    m.dim_lens()
-        .iter()
-        .rev()
-        .fold(elem.to_string(), |t, n| format!("{t} * {n}"))
+/// The ` * <n>` of an array member's type after its element's: `T * 8 * 4`
+/// is `(T * 8) * 4`, C's `x[4][8]`.
+fn push_array_dims(out: &mut String, m: &Member) {
+    for n in m.dim_lens().iter().rev() {
+        out.push_fmt(format_args!(" * {n}"));
+    }
 }
 
-fn struct_view(model: &Model, opts: &OutputOptions, s: &Struct) -> StructView {
-    let mut doc = s.doc.as_deref().map(paragraphs).unwrap_or_default();
+/// A struct's class and its layout checks, made in one pass over its
+/// members: each member's name is cased and quoted once for both.
+fn struct_item(model: &Model, opts: &OutputOptions, s: &Struct) -> (StructView, LayoutGroup) {
+    let mut doc = doc_paras(s.doc.as_deref());
     if doc.is_empty() {
         let kind = if s.is_union { "Union" } else { "Struct" };
-        doc.push(format!("{kind} {} of the {} spec.", s.name, model.name));
+        doc.push(Cow::Owned(format!(
+            "{kind} {} of the {} spec.",
+            s.name, model.name
+        )));
     }
     since(&mut doc, s.since);
-    let fields = s
-        .members
-        .iter()
-        .map(|m| {
-            let mut doc = m.doc.as_deref().map(paragraphs).unwrap_or_default();
-            if let MemberKind::Pad { .. } = m.kind
-                && doc.is_empty()
-            {
-                doc.push("Reserved, must be zero.".to_string());
+    let mut branches = layout_branches(model, s);
+    let mut fields = String::with_capacity(96 * s.members.len());
+    // ctypes' `_anonymous_` makes an anonymous member's fields the
+    // holder's, as C does (`out.usage_cnt`): a tuple of their names.
+    let mut anonymous = String::new();
+    let mut anonymous_count = 0;
+    // Reused for every member.
+    let mut field_doc: Paras<'_> = Vec::new();
+    let mut ident = String::new();
+    let mut quoted = String::new();
+    for (i, m) in s.members.iter().enumerate() {
+        ident.clear();
+        push_member_ident(&mut ident, &m.name);
+        quoted.clear();
+        push_py_str(&mut quoted, &ident);
+        field_doc.clear();
+        push_field_doc(&mut field_doc, model, opts, s, m);
+        push_comment(&mut fields, &field_doc, 8);
+        push_line(&mut fields, 8, &["(", &quoted, ", "]);
+        push_member_ctype(&mut fields, model, opts, m);
+        fields.push_str("),");
+        for (b, offsets) in &mut branches {
+            if let Some(offset) = offsets.get(i) {
+                push_line(&mut b.offsets, b.indent.len() + 4, &["(", &quoted, ", "]);
+                b.offsets.push_fmt(format_args!("{offset}),"));
             }
-            if let MemberKind::UserPtr {
-                elem,
-                len,
-                max_count,
-                stride,
-            } = &m.kind
-            {
-                doc.push(user_ptr_note(
-                    model, opts, s, elem, len, *max_count, *stride,
-                ));
-            }
-            if let Some(a) = m.address {
-                doc.push(a.doc().to_string());
-            }
-            since(&mut doc, m.since);
-            FieldView {
-                doc: comment(&doc, 8),
-                name: py_str(&member_ident(&m.name)),
-                ty: member_ctype(model, opts, m),
-            }
-        })
-        .collect();
-    StructView {
-        name: pascal(&s.name),
+        }
+        if m.anonymous {
+            anonymous.push_str(if anonymous_count == 0 { "(" } else { ", " });
+            anonymous.push_str(&quoted);
+            anonymous_count += 1;
+        }
+    }
+    let class = pascal(&s.name);
+    let view = StructView {
+        name: class.clone(),
         base: if s.is_union { "Union" } else { "Structure" },
         doc: docstring(&doc, 4),
-        // ctypes' `_anonymous_` makes an anonymous member's fields the
-        // holder's, as C does (`out.usage_cnt`).
-        anonymous: {
-            let names: Vec<String> = s
-                .members
-                .iter()
-                .filter(|m| m.anonymous)
-                .map(|m| py_str(&member_ident(&m.name)))
-                .collect();
-            match names.as_slice() {
-                [] => None,
-                [one] => Some(format!("({one},)")),
-                _ => Some(format!("({})", names.join(", "))),
-            }
+        anonymous: match anonymous_count {
+            0 => None,
+            1 => Some(anonymous + ",)"),
+            _ => Some(anonymous + ")"),
         },
         fields,
+    };
+    let layout = LayoutGroup {
+        class,
+        branches: branches.into_iter().map(|(b, _)| b).collect(),
+    };
+    (view, layout)
+}
+
+/// The paragraphs of a member's comment, appended to `doc`.
+fn push_field_doc<'a>(
+    doc: &mut Paras<'a>,
+    model: &Model,
+    opts: &OutputOptions,
+    s: &Struct,
+    m: &'a Member,
+) {
+    push_doc_paras(doc, m.doc.as_deref());
+    if let MemberKind::Pad { .. } = m.kind
+        && doc.is_empty()
+    {
+        doc.push(Cow::Borrowed("Reserved, must be zero."));
+    }
+    if let MemberKind::UserPtr {
+        elem,
+        len,
+        max_count,
+        stride,
+    } = &m.kind
+    {
+        doc.push(Cow::Owned(user_ptr_note(
+            model, opts, s, elem, len, *max_count, *stride,
+        )));
+    }
+    if let Some(a) = m.address {
+        doc.push(Cow::Borrowed(a.doc()));
+    }
+    since(doc, m.since);
+}
+
+/// The layout check branches of a struct, their offsets still to print,
+/// each beside the offsets it checks.
+fn layout_branches<'a>(model: &Model, s: &'a Struct) -> Vec<(LayoutBranch, &'a [u32])> {
+    let branch = |cond: Option<String>, l: &'a StructLayout| {
+        let b = LayoutBranch {
+            indent: if cond.is_some() { "    " } else { "" },
+            cond,
+            size: l.size,
+            offsets: String::with_capacity(24 * l.offsets.len()),
+        };
+        (b, l.offsets.as_slice())
+    };
+    match s.uniform_layout(&model.targets) {
+        Some(l) => vec![branch(None, l)],
+        None => group_by(&model.targets, |t| s.layout(t))
+            .into_iter()
+            .enumerate()
+            .map(|(i, (l, ts))| {
+                let kw = if i == 0 { "if" } else { "elif" };
+                branch(Some(format!("{kw} {}:", target_test(&ts))), l)
+            })
+            .collect(),
     }
 }
 
@@ -1102,42 +1141,6 @@ fn user_ptr_note(
     )
 }
 
-fn layout_groups(model: &Model) -> Vec<LayoutGroup> {
-    let structs = model.definition_order.iter().filter_map(|i| match *i {
-        ItemRef::Struct(i) => Some(&model.structs[i]),
-        _ => None,
-    });
-    structs
-        .map(|s| {
-            let class = pascal(&s.name);
-            let branch = |cond: Option<String>, l: &StructLayout| LayoutBranch {
-                indent: if cond.is_some() { "    " } else { "" },
-                cond,
-                class: class.clone(),
-                size: l.size,
-                offsets: s
-                    .members
-                    .iter()
-                    .zip(&l.offsets)
-                    .map(|(m, o)| (py_str(&member_ident(&m.name)), *o))
-                    .collect(),
-            };
-            let branches = match s.uniform_layout(&model.targets) {
-                Some(l) => vec![branch(None, l)],
-                None => group_by(&model.targets, |t| s.layout(t).clone())
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (l, ts))| {
-                        let kw = if i == 0 { "if" } else { "elif" };
-                        branch(Some(format!("{kw} {}:", target_test(&ts))), &l)
-                    })
-                    .collect(),
-            };
-            LayoutGroup { branches }
-        })
-        .collect()
-}
-
 /// `TARGET == "x86_64"` or `TARGET in ("x86_64", "i386")`.
 fn target_test(ts: &[Target]) -> String {
     match ts {
@@ -1146,8 +1149,9 @@ fn target_test(ts: &[Target]) -> String {
     }
 }
 
-/// Whether the command numbers differ between the spec's targets.
-fn cmds_per_target(model: &Model) -> bool {
+/// The spec's targets grouped by their command numbers (one group when
+/// every target shares them).
+fn cmd_target_groups(model: &Model) -> Vec<(Vec<Option<u32>>, Vec<Target>)> {
     group_by(&model.targets, |t| {
         model
             .ioctls
@@ -1155,66 +1159,71 @@ fn cmds_per_target(model: &Model) -> bool {
             .map(|io| io.cmds.get(&t).copied().flatten())
             .collect::<Vec<_>>()
     })
-    .len()
-        > 1
+}
+
+/// `NR_<IOCTL>: _typing.Final = <nr>` of each ioctl, a block.
+fn nr_lines(model: &Model, uppers: &[String]) -> String {
+    let mut out = String::with_capacity(uppers.iter().map(|u| u.len() + 32).sum());
+    for (io, u) in model.ioctls.iter().zip(uppers) {
+        push_line(&mut out, 0, &["NR_", u, ": _typing.Final = "]);
+        out.push_fmt(format_args!("{:#04x}", io.nr));
+    }
+    out
 }
 
 /// `IOCTL_X: int` (or `int | None` where a target has no command) before
-/// per-target assignments; none when every target shares the numbers.
-fn cmd_decls(model: &Model) -> Vec<String> {
-    if !cmds_per_target(model) {
-        return Vec::new();
+/// per-target assignments, a block; none when every target shares the
+/// numbers.
+fn cmd_decls(model: &Model, uppers: &[String], per_target: bool) -> String {
+    if !per_target {
+        return String::new();
     }
-    model
-        .ioctls
-        .iter()
-        .map(|io| {
-            let some_none = model
-                .targets
-                .iter()
-                .any(|t| io.cmds.get(t).copied().flatten().is_none());
-            let ty = if some_none { "int | None" } else { "int" };
-            format!("IOCTL_{}: {ty}", upper(&io.name))
-        })
-        .collect()
+    let mut out = String::with_capacity(uppers.iter().map(|u| u.len() + 24).sum());
+    for (io, u) in model.ioctls.iter().zip(uppers) {
+        let some_none = model
+            .targets
+            .iter()
+            .any(|t| io.cmds.get(t).copied().flatten().is_none());
+        let ty = if some_none { "int | None" } else { "int" };
+        push_line(&mut out, 0, &["IOCTL_", u, ": ", ty]);
+    }
+    out
 }
 
-fn cmd_groups(model: &Model) -> Vec<CmdGroup> {
+fn cmd_groups(
+    model: &Model,
+    uppers: &[String],
+    groups: Vec<(Vec<Option<u32>>, Vec<Target>)>,
+) -> Vec<CmdGroup> {
     if model.ioctls.is_empty() {
         return Vec::new();
     }
-    let groups = group_by(&model.targets, |t| {
-        model
-            .ioctls
-            .iter()
-            .map(|io| io.cmds.get(&t).copied().flatten())
-            .collect::<Vec<_>>()
-    });
     let single = groups.len() == 1;
+    let indent = if single { 0 } else { 4 };
     groups
         .into_iter()
         .enumerate()
         .map(|(i, (cmds, ts))| {
             let kw = if i == 0 { "if" } else { "elif" };
+            let mut lines = String::with_capacity(uppers.iter().map(|u| u.len() + 40).sum());
+            for (u, c) in uppers.iter().zip(cmds) {
+                push_line(&mut lines, indent, &["IOCTL_", u]);
+                // One value on every target: a constant.
+                match (single, c) {
+                    (true, Some(_)) => lines.push_str(": _typing.Final"),
+                    (true, None) => lines.push_str(": int | None"),
+                    (false, _) => {}
+                }
+                // An argument too large for the target's size field has
+                // no command there (a lint error).
+                match c {
+                    Some(c) => lines.push_fmt(format_args!(" = {c:#010x}")),
+                    None => lines.push_str(" = None"),
+                }
+            }
             CmdGroup {
                 cond: (!single).then(|| format!("{kw} {}:", target_test(&ts))),
-                indent: if single { "" } else { "    " },
-                cmds: model
-                    .ioctls
-                    .iter()
-                    .zip(cmds)
-                    .map(|(io, c)| Assign {
-                        // One value on every target: a constant.
-                        name: match (single, c) {
-                            (true, Some(_)) => format!("IOCTL_{}: _typing.Final", upper(&io.name)),
-                            (true, None) => format!("IOCTL_{}: int | None", upper(&io.name)),
-                            (false, _) => format!("IOCTL_{}", upper(&io.name)),
-                        },
-                        // An argument too large for the target's size
-                        // field has no command there (a lint error).
-                        value: c.map_or_else(|| "None".to_string(), |c| format!("{c:#010x}")),
-                    })
-                    .collect(),
+                cmds: lines,
             }
         })
         .collect()
@@ -1229,23 +1238,30 @@ fn dir_words(d: Dir) -> &'static str {
     }
 }
 
-fn function(model: &Model, opts: &OutputOptions, io: &Ioctl) -> FunctionView {
-    let cmd = format!("IOCTL_{}", upper(&io.name));
+/// An ioctl's function, and its table of errno classes (each class looked
+/// up once for both).
+fn function(
+    model: &Model,
+    opts: &OutputOptions,
+    io: &Ioctl,
+    upper_name: &str,
+) -> (FunctionView, ErrorTable) {
+    let cmd = format!("IOCTL_{upper_name}");
     let arg = io
         .arg
         .as_ref()
         .filter(|_| io.dir != Dir::None)
         .map(|a| (model.struct_(a), struct_ref(model, opts, a)));
-    let mut doc = io.doc.as_deref().map(paragraphs).unwrap_or_default();
+    let mut doc = doc_paras(io.doc.as_deref());
     if doc.is_empty() {
-        doc.push(format!("Calls the {} ioctl.", io.name));
+        doc.push(Cow::Owned(format!("Calls the {} ioctl.", io.name)));
     }
-    let mut params = vec!["fd: _Fd".to_string()];
+    let mut params: Vec<Cow<'_, str>> = vec![Cow::Borrowed("fd: _Fd")];
     let mut ptrs = Vec::new();
     match &arg {
         Some((s, ty)) => {
-            params.push(format!("arg: {ty}"));
-            doc.push(format!(
+            params.push(Cow::Owned(format!("arg: {ty}")));
+            doc.push(Cow::Owned(format!(
                 "Sends {cmd} ({}) with arg, a {ty}, and returns arg{}. Since \
                  revision {}.",
                 dir_words(io.dir),
@@ -1255,7 +1271,7 @@ fn function(model: &Model, opts: &OutputOptions, io: &Ioctl) -> FunctionView {
                     ""
                 },
                 io.since
-            ));
+            )));
             let mut kw = Vec::new();
             for m in &s.members {
                 let MemberKind::UserPtr {
@@ -1265,65 +1281,87 @@ fn function(model: &Model, opts: &OutputOptions, io: &Ioctl) -> FunctionView {
                     continue;
                 };
                 let p = ptr_param(model, opts, s, m, elem, len, *stride);
-                doc.push(p.doc);
+                doc.push(Cow::Owned(p.doc));
                 ptrs.push(p.entry);
-                kw.push(p.keyword);
+                kw.push(Cow::Owned(p.keyword));
             }
+            params.push(Cow::Borrowed("/"));
             if !kw.is_empty() {
-                params.push("/".to_string());
-                params.push("*".to_string());
+                params.push(Cow::Borrowed("*"));
                 params.extend(kw);
-            } else {
-                params.push("/".to_string());
             }
         }
         None => {
-            params.push("/".to_string());
-            doc.push(format!(
+            params.push(Cow::Borrowed("/"));
+            doc.push(Cow::Owned(format!(
                 "Sends {cmd} ({}) and returns None. Since revision {}.",
                 dir_words(io.dir),
                 io.since
-            ));
+            )));
         }
     }
-    doc.extend(io.errors.iter().map(|e| {
-        let (class, _) = errno_class(&e.errno);
-        let text = e
-            .doc
-            .as_deref()
-            .map(|d| paragraphs(d).join(" "))
-            .unwrap_or_default();
-        if text.is_empty() {
+    let mut errors = String::with_capacity(40 * io.errors.len());
+    for e in &io.errors {
+        let class = errno_class_name(&e.errno);
+        push_line(&mut errors, 8, &["("]);
+        push_py_str(&mut errors, &e.errno);
+        errors.push_fmt(format_args!(", {class}),"));
+        let text = e.doc.as_deref().map(doc_text).unwrap_or_default();
+        doc.push(Cow::Owned(if text.is_empty() {
             format!("Raises {class} ({}).", e.errno)
         } else {
             format!("Raises {class} ({}): {text}", e.errno)
-        }
-    }));
-    doc.push("Any other errno raises UabiError.".to_string());
+        }));
+    }
+    doc.push(Cow::Borrowed("Any other errno raises UabiError."));
     let name = function_ident(model, opts, &io.name);
-    let ret = arg
-        .as_ref()
-        .map_or_else(|| "None".to_string(), |(_, ty)| ty.clone());
-    // One line when it fits, else one parameter a line, as black does.
-    let one_line = params.join(", ");
-    let params = if format!("def {name}({one_line}) -> {ret}:").chars().count() <= WIDTH {
-        one_line
-    } else {
-        let mut p: String = params.iter().map(|p| format!("\n    {p},")).collect();
-        p.push('\n');
-        p
-    };
-    FunctionView {
+    let has_arg = arg.is_some();
+    let arg_type = arg.map_or_else(|| "None".to_string(), |(_, ty)| ty);
+    let function = FunctionView {
+        params: param_list(&name, &params, &arg_type),
         name,
-        ret,
         ioctl: py_str(&io.name),
-        params,
         docstring: docstring(&doc, 4),
         cmd,
-        arg: if arg.is_some() { "arg" } else { "None" },
-        arg_type: arg.map_or_else(|| "None".to_string(), |(_, ty)| ty),
+        arg: if has_arg { "arg" } else { "None" },
+        arg_type,
         ptrs,
+    };
+    let table = ErrorTable {
+        ioctl: function.ioctl.clone(),
+        entries: errors,
+    };
+    (function, table)
+}
+
+/// A function's parameters: on the `def` line when it fits, else one
+/// parameter a line, as black does.
+fn param_list(name: &str, params: &[Cow<'_, str>], ret: &str) -> String {
+    // `def {name}({params joined by ", "}) -> {ret}:`, measured unbuilt.
+    let joined_width = params.iter().map(|p| p.chars().count()).sum::<usize>()
+        + 2 * params.len().saturating_sub(1);
+    let def_width = "def ".len()
+        + name.chars().count()
+        + "(".len()
+        + joined_width
+        + ") -> ".len()
+        + ret.chars().count()
+        + ":".len();
+    let mut out = String::with_capacity(params.iter().map(|p| p.len() + 6).sum::<usize>() + 1);
+    if def_width <= WIDTH {
+        for (i, p) in params.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(p);
+        }
+    } else {
+        for p in params {
+            push_line(&mut out, 4, &[p, ","]);
+        }
+        out.push('\n');
     }
+    out
 }
 
 /// One user pointer of an ioctl's argument as its Python function takes
@@ -1569,15 +1607,19 @@ mod tests {
     #[test]
     fn text_helpers() {
         assert_eq!(
-            escape_doc(r#"say "x" \ """ end""#),
+            text::escape_doc(r#"say "x" \ """ end""#),
             r#"say "x" \\ ""\" end\""#
         );
-        assert_eq!(docstring(&["Short.".into()], 4), ["    \"\"\"Short.\"\"\""]);
-        let d = docstring(&["word ".repeat(30), "Two.".into()], 4);
-        assert!(d[0].starts_with("    \"\"\"word"));
-        assert!(d.iter().all(|l| l.chars().count() <= WIDTH));
-        assert_eq!(d.last().unwrap(), "    \"\"\"");
-        assert!(d.contains(&String::new()));
+        assert_eq!(
+            docstring(&[Cow::Borrowed("Short.")], 4),
+            "\n    \"\"\"Short.\"\"\""
+        );
+        let d = docstring(&[Cow::Owned("word ".repeat(30)), Cow::Borrowed("Two.")], 4);
+        let lines: Vec<&str> = d.strip_prefix('\n').unwrap().split('\n').collect();
+        assert!(lines[0].starts_with("    \"\"\"word"));
+        assert!(lines.iter().all(|l| l.chars().count() <= WIDTH));
+        assert_eq!(*lines.last().unwrap(), "    \"\"\"");
+        assert!(lines.contains(&""));
     }
 
     #[test]

@@ -1,11 +1,12 @@
-{#- The stdlib-only Python module of one spec. The view model (python.rs)
-    prepares every name, value, comment and docstring line; this file holds
-    the shape. Each tag sits on its own line and trims the newline before
-    it, so tag lines vanish from the output. -#}
+{#- The stdlib-only Python module of one spec. The view model (mod.rs)
+    prepares every name, value, comment and docstring line; a block of
+    lines (a docstring, comments, fields, entries, offsets) arrives as one
+    text in which every line follows its own newline, printed right after
+    the line before it with `{{- block }}`. This file holds the shape. Each
+    tag sits on its own line and trims the newline before it, so tag lines
+    vanish from the output. -#}
 {{ banner }}
-{%- for l in docstring %}
-{{ l }}
-{%- endfor %}
+{{- docstring }}
 
 from __future__ import annotations
 
@@ -89,9 +90,7 @@ class UabiError(OSError):
 
 
 class {{ e.name }}(UabiError):
-{%- for l in e.doc %}
-{{ l }}
-{%- endfor %}
+{{- e.doc }}
 {%- endfor %}
 {%- if !items.is_empty() %}
 
@@ -105,50 +104,32 @@ class {{ e.name }}(UabiError):
 {%- if c.gap %}
 {{ "" }}
 {%- endif %}
-{%- for l in c.doc %}
-{{ l }}
-{%- endfor %}
+{{- c.doc }}
 {{ c.name }}: _typing.Final = {{ c.value }}
 {%- when Item::Enum(e) %}
 
 
 class {{ e.name }}({{ e.base }}):
-{%- for l in e.doc %}
-{{ l }}
-{%- endfor %}
+{{- e.doc }}
 {{ "" }}
-{%- for x in e.entries %}
-{%- for l in x.doc %}
-{{ l }}
-{%- endfor %}
-    {{ x.name }} = {{ x.value }}
-{%- endfor %}
+{{- e.entries }}
 {%- if let Some(all) = e.all %}
 
-{% for l in all.doc %}
-{{ l }}
-{%- endfor %}
+{{ all.doc }}
 {{ all.name }}: _typing.Final = {{ all.value }}
 {%- endif %}
 {%- when Item::Struct(s) %}
 
 
 class {{ s.name }}(ctypes.{{ s.base }}):
-{%- for l in s.doc %}
-{{ l }}
-{%- endfor %}
+{{- s.doc }}
 {%- if let Some(a) = s.anonymous %}
 
     _anonymous_ = {{ a }}
 {%- endif %}
 
     _fields_ = [
-{%- for f in s.fields %}
-{%- for l in f.doc %}
-{{ l }}
-{%- endfor %}
-        ({{ f.name }}, {{ f.ty }}),
-{%- endfor %}
+{{- s.fields }}
     ]
 {%- endmatch %}
 {%- endfor %}
@@ -182,10 +163,8 @@ def _check_layout(
 {%- if let Some(cond) = b.cond %}
 {{ cond }}
 {%- endif %}
-{{ b.indent }}_check_layout({{ b.class }}, {{ b.size }}, (
-{%- for (m, off) in b.offsets %}
-{{ b.indent }}    ({{ m }}, {{ off }}),
-{%- endfor %}
+{{ b.indent }}_check_layout({{ g.class }}, {{ b.size }}, (
+{{- b.offsets }}
 {{ b.indent }}))
 {%- endfor %}
 {%- endfor %}
@@ -199,21 +178,15 @@ def _check_layout(
 IOCTL_MAGIC: _typing.Final = {{ magic }}
 
 # The _IOC number of each ioctl.
-{%- for n in nrs %}
-{{ n.name }}: _typing.Final = {{ n.value }}
-{%- endfor %}
+{{- nrs }}
 
 # The command number of each ioctl on TARGET.
-{%- for d in cmd_decls %}
-{{ d }}
-{%- endfor %}
+{{- cmd_decls }}
 {%- for g in cmd_groups %}
 {%- if let Some(cond) = g.cond %}
 {{ cond }}
 {%- endif %}
-{%- for c in g.cmds %}
-{{ g.indent }}{{ c.name }} = {{ c.value }}
-{%- endfor %}
+{{- g.cmds }}
 {%- endfor %}
 {%- endif %}
 {%- if !functions.is_empty() %}
@@ -245,9 +218,7 @@ _ERRORS: dict[str, dict[int, type[UabiError]]] = {
     {{ t.ioctl }}: _errors(),
 {%- else %}
     {{ t.ioctl }}: _errors(
-{%- for (e, c) in t.entries %}
-        ({{ e }}, {{ c }}),
-{%- endfor %}
+{{- t.entries }}
     ),
 {%- endif %}
 {%- endfor %}
@@ -363,10 +334,8 @@ def _call(
 {%- for f in functions %}
 
 
-def {{ f.name }}({{ f.params }}) -> {{ f.ret }}:
-{%- for l in f.docstring %}
-{{ l }}
-{%- endfor %}
+def {{ f.name }}({{ f.params }}) -> {{ f.arg_type }}:
+{{- f.docstring }}
 {%- if f.ptrs.is_empty() %}
     {% if f.arg == "arg" %}return {% endif %}_call({{ f.ioctl }}, fd, {{ f.cmd }}, {{ f.arg }}, {{ f.arg_type }})
 {%- else %}
@@ -387,7 +356,7 @@ if __name__ == "__main__":
         f"{{ module }} revision {REVISION} on {TARGET}: "
         "layout of {{ struct_count }} structs checked"
     )
-{%- for c in cmd_names %}
-    print("{{ c }} =", {{ c }} if {{ c }} is None else f"{ {{- c }}:#010x}")
+{%- for c in ioctl_uppers %}
+    print("IOCTL_{{ c }} =", IOCTL_{{ c }} if IOCTL_{{ c }} is None else f"{IOCTL_{{ c }}:#010x}")
 {%- endfor %}
 
