@@ -1,4 +1,6 @@
-{#- The command numbers and compile-time layout checks of one GOARCH. -#}
+{#- The command numbers and compile-time layout checks of one GOARCH.
+    The constants and the checks (`var _ = [1]struct{}{}[...]`) come as
+    ready lines, each after a newline. -#}
 {{ banner }}
 
 //go:build {{ goarch }}
@@ -16,9 +18,7 @@ import "unsafe"
 {%- endfor %}
 {%- if !cmds.is_empty() %}
 const (
-{%- for c in cmds %}
-	{{ c.text }}
-{%- endfor %}
+{{- cmds }}
 )
 {%- endif %}
 {%- endif %}
@@ -29,8 +29,6 @@ const (
 // checked by the compiler: each index is 0 exactly when the value is the
 // spec's, and a compile error (constant overflow, or index out of range)
 // names the one that is not.
-{%- for c in checks %}
-var _ = [1]struct{}{}[{{ c }}]
-{%- endfor %}
+{{- checks }}
 {%- endif %}
 

@@ -1,6 +1,6 @@
 {#- The ioctl calls of one spec's Go package. The view model (go.rs)
-    prepares names, types and comment lines; this file holds the code
-    shapes. -#}
+    prepares names, types and comment lines (ready lines, each after a
+    newline); this file holds the code shapes. -#}
 {{ banner }}
 
 package {{ package }}
@@ -44,9 +44,7 @@ func byteLen[T any](s []T) uint64 {
 {%- endif %}
 {%- for f in funcs %}
 {{ "" }}
-{%- for l in f.doc %}
-{{ l }}
-{%- endfor %}
+{{- f.doc }}
 func {{ f.name }}(fd int{{ f.params }}) error {
 {%- if f.ptrs.is_empty() %}
 	return ioctl(fd, {{ f.cmd }}, {{ f.arg }})
@@ -105,9 +103,7 @@ func {{ f.name }}(fd int{{ f.params }}) error {
 }
 {%- if let Some(raw) = f.raw %}
 {{ "" }}
-{%- for l in raw.doc %}
-{{ l }}
-{%- endfor %}
+{{- raw.doc }}
 func {{ raw.name }}(fd int{{ raw.params }}) error {
 	return ioctl(fd, {{ f.cmd }}, {{ f.arg }})
 }

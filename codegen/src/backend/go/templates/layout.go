@@ -1,4 +1,6 @@
-{#- The compile-time layout checks of the structs that lay out alike on every GOARCH of the spec. -#}
+{#- The compile-time layout checks of the structs that lay out alike on
+    every GOARCH of the spec: `var _ = [1]struct{}{}[...]` lines, each
+    after a newline. -#}
 {{ banner }}
 
 package {{ package }}
@@ -10,7 +12,5 @@ import "unsafe"
 // exactly when the value is the spec's, and a compile error (constant
 // overflow, or index out of range) names the one that is not. Structs that
 // differ between GOARCHes are checked in each cmds_<goarch>.go.
-{%- for c in checks %}
-var _ = [1]struct{}{}[{{ c }}]
-{%- endfor %}
+{{- checks }}
 

@@ -1,10 +1,10 @@
 {#- The types and constants of one spec's Go package. The view model
     (go.rs) prepares every name, value and comment line, names padded the
-    way gofmt aligns them; this file holds the shape. -#}
+    way gofmt aligns them; this file holds the shape. Comments and blocks
+    of fields or constants come as ready lines, each after a newline, so
+    they follow the line before them directly. -#}
 {{ banner }}
-{% for l in doc %}
-{{ l }}
-{%- endfor %}
+{{ doc }}
 package {{ package }}
 {%- if !imports.is_empty() %}
 
@@ -22,36 +22,20 @@ const REVISION = {{ revision }}
 {{ "" }}
 {%- match item %}
 {%- when Item::Const { doc, name, value } %}
-{%- for l in doc %}
-{{ l }}
-{%- endfor %}
+{{- doc }}
 const {{ name }} = {{ value }}
 {%- when Item::Enum { doc, name, base, values } %}
-{%- for l in doc %}
-{{ l }}
-{%- endfor %}
+{{- doc }}
 type {{ name }} {{ base }}
 
 // Values of {{ name }}.
 const (
-{%- for v in values %}
-{%- for l in v.doc %}
-{{ l }}
-{%- endfor %}
-	{{ v.text }}
-{%- endfor %}
+{{- values }}
 )
 {%- when Item::Struct { doc, name, fields, methods } %}
-{%- for l in doc %}
-{{ l }}
-{%- endfor %}
+{{- doc }}
 type {{ name }} struct {
-{%- for f in fields %}
-{%- for l in f.doc %}
-{{ l }}
-{%- endfor %}
-	{{ f.text }}
-{%- endfor %}
+{{- fields }}
 }
 {%- for m in methods %}
 {{ "" }}
@@ -67,9 +51,7 @@ const IOCTL_MAGIC = {{ magic }}
 // The _IOC number of each ioctl. The command numbers, which differ between
 // targets, are in cmds_<goarch>.go.
 const (
-{%- for n in nrs %}
-	{{ n.text }}
-{%- endfor %}
+{{- nrs }}
 )
 {%- endif %}
 

@@ -1,0 +1,338 @@
+//! The text the Go views carry: comment lines and gofmt-aligned blocks,
+//! written once in their final form into one `String` per block, each
+//! line after a `\n` (the templates print such a block right after the
+//! line that opens it).
+//!
+//! Building each line as a `String` of its own, then a copy of it with
+//! its prefix, then a padded copy of that was most of the Go backend's
+//! time; these writers push prefix, text and padding straight into the
+//! block, with no `String` per line.
+
+use crate::backend::shared::{PushFmt, wrap, wrap_ascii_each};
+use crate::names::pascal;
+
+/// Comment text is wrapped to this many columns (a tab counts as 8).
+pub(super) const WIDTH: usize = 80;
+
+/// The paragraphs of spec doc text, split as `shared::paragraphs` splits
+/// them but left as slices of it: [`Comment::para`] collapses their
+/// whitespace as it wraps them, so joining their words first would only
+/// copy them.
+pub(super) fn doc_paragraphs(doc: Option<&str>) -> impl Iterator<Item = &str> {
+    let text = doc.unwrap_or_default().trim();
+    let sep = if text.contains("\n\n") { "\n\n" } else { "\n" };
+    text.split(sep).filter(|p| !p.trim().is_empty())
+}
+
+/// `//` comment lines of paragraphs at a tab indentation, written into a
+/// block as they come: a paragraph is wrapped straight into it, and a
+/// blank `//` line separates it from the one before.
+pub(super) struct Comment<'o> {
+    out: &'o mut String,
+    tabs: usize,
+    /// Text the first paragraph starts with (`IoctlX: `); empty for none.
+    lead: &'o str,
+    /// Paragraphs written so far.
+    paras: usize,
+    /// Whether the last paragraph written, not the first, is one line
+    /// gofmt would turn into a heading if another paragraph followed it.
+    heading_like: bool,
+    /// A paragraph built before it is wrapped (the lead and the first
+    /// paragraph, formatted text); reused.
+    scratch: String,
+}
+
+impl<'o> Comment<'o> {
+    pub(super) fn new(out: &'o mut String, tabs: usize) -> Self {
+        Self::with_lead(out, tabs, "")
+    }
+
+    /// A comment whose first paragraph starts with `lead` and `: `. Without
+    /// paragraphs it writes nothing, lead included.
+    pub(super) fn with_lead(out: &'o mut String, tabs: usize, lead: &'o str) -> Self {
+        Comment {
+            out,
+            tabs,
+            lead,
+            paras: 0,
+            heading_like: false,
+            scratch: String::new(),
+        }
+    }
+
+    /// Whether no paragraph has been written.
+    pub(super) fn is_empty(&self) -> bool {
+        self.paras == 0
+    }
+
+    /// Appends a paragraph built by `build` (formatted text).
+    pub(super) fn para_with(&mut self, build: impl FnOnce(&mut String)) {
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        if self.paras == 0 && !self.lead.is_empty() {
+            text.push_str(self.lead);
+            text.push_str(": ");
+        }
+        build(&mut text);
+        self.write_para(&text);
+        self.scratch = text;
+    }
+
+    pub(super) fn para_fmt(&mut self, args: std::fmt::Arguments<'_>) {
+        self.para_with(|s| s.push_fmt(args));
+    }
+
+    /// Appends a paragraph of text (its whitespace is collapsed).
+    pub(super) fn para(&mut self, text: &str) {
+        if self.paras == 0 && !self.lead.is_empty() {
+            self.para_with(|s| s.push_str(text));
+        } else {
+            self.write_para(text);
+        }
+    }
+
+    /// Writes a paragraph, its lead already in `text`.
+    fn write_para(&mut self, text: &str) {
+        if self.paras > 0 {
+            // gofmt turns a one-line paragraph that starts with a capital
+            // and ends with a letter or digit, between two others, into a
+            // heading: the full stop keeps it text. The paragraph is the
+            // last thing written, so the stop ends its line.
+            if self.heading_like {
+                self.out.push('.');
+            }
+            self.start_line();
+        }
+        let (lines, first_text) = self.wrap_into(text);
+        let only = &self.out[first_text..];
+        self.heading_like = self.paras > 0
+            && lines == 1
+            && only.starts_with(|c: char| c.is_uppercase())
+            && only.ends_with(|c: char| c.is_alphanumeric());
+        self.paras += 1;
+    }
+
+    /// Writes `text` wrapped, one `// ` line each; returns how many lines
+    /// and where the first one's text starts in the block.
+    fn wrap_into(&mut self, text: &str) -> (usize, usize) {
+        let width = WIDTH.saturating_sub(self.tabs * 8 + 3).max(20);
+        let mut lines = 0;
+        let mut first_text = self.out.len();
+        // `wrap_ascii_each` splits words at ASCII whitespace, which lacks
+        // the vertical tab `shared::paragraphs` splits at: such text, and
+        // any not ASCII, takes the general path.
+        if text.is_ascii() && !text.contains('\x0b') {
+            wrap_ascii_each(text, width, 0, 0, |_, line| {
+                self.start_line();
+                self.out.push(' ');
+                if lines == 0 {
+                    first_text = self.out.len();
+                }
+                self.out.push_str(line);
+                lines += 1;
+            });
+        } else {
+            let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for line in wrap(&words, width) {
+                self.start_line();
+                self.out.push(' ');
+                if lines == 0 {
+                    first_text = self.out.len();
+                }
+                self.out.push_str(&line);
+                lines += 1;
+            }
+        }
+        (lines, first_text)
+    }
+
+    /// A new line, `//` at the comment's indentation.
+    fn start_line(&mut self) {
+        self.out.reserve(WIDTH);
+        self.out.push('\n');
+        for _ in 0..self.tabs {
+            self.out.push('\t');
+        }
+        self.out.push_str("//");
+    }
+}
+
+/// The lines of a block of fields or constants, a tab in, names padded
+/// as gofmt aligns them: across consecutive rows that no comment line
+/// separates. A run of rows is held until a comment ends it, as its
+/// widest name sets the padding of all.
+#[derive(Default)]
+pub(super) struct Block {
+    out: String,
+    /// The comment lines of the next row, written by [`Block::doc`].
+    doc: String,
+    /// The names and rests of the rows of the current run, back to back.
+    run: String,
+    rows: Vec<RunRow>,
+    /// The widest name of the run, in characters.
+    width: usize,
+}
+
+/// Where a row of the run ends in [`Block::run`], and its name's width.
+struct RunRow {
+    name_end: usize,
+    end: usize,
+    name_width: usize,
+}
+
+impl Block {
+    /// A writer of the next row's comment, at one tab.
+    pub(super) fn doc(&mut self) -> Comment<'_> {
+        Comment::new(&mut self.doc, 1)
+    }
+
+    /// A row: `name` pushes its name, `rest` what follows the padding.
+    pub(super) fn row(&mut self, name: impl FnOnce(&mut String), rest: impl FnOnce(&mut String)) {
+        if !self.doc.is_empty() {
+            self.end_run();
+            self.out.push_str(&self.doc);
+            self.doc.clear();
+        }
+        let start = self.run.len();
+        name(&mut self.run);
+        let name_end = self.run.len();
+        rest(&mut self.run);
+        let name_width = self.run[start..name_end].chars().count();
+        self.width = self.width.max(name_width);
+        self.rows.push(RunRow {
+            name_end,
+            end: self.run.len(),
+            name_width,
+        });
+    }
+
+    /// Writes the rows of the current run, padded to its widest name.
+    fn end_run(&mut self) {
+        self.out
+            .reserve(self.run.len() + self.rows.len() * (3 + self.width));
+        let mut start = 0;
+        for r in &self.rows {
+            self.out.push_str("\n\t");
+            self.out.push_str(&self.run[start..r.name_end]);
+            for _ in r.name_width..=self.width {
+                self.out.push(' ');
+            }
+            self.out.push_str(&self.run[r.name_end..r.end]);
+            start = r.end;
+        }
+        self.run.clear();
+        self.rows.clear();
+        self.width = 0;
+    }
+
+    /// The block's lines, each after a `\n`.
+    pub(super) fn finish(mut self) -> String {
+        self.end_run();
+        self.out
+    }
+}
+
+/// [`pascal`] of `name` appended to `out`: the spec's lower-case ASCII
+/// words directly, as `pascal` writes them, anything else through it.
+pub(super) fn push_pascal(out: &mut String, name: &str) {
+    if !name
+        .bytes()
+        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
+    {
+        return out.push_str(&pascal(name));
+    }
+    out.reserve(name.len());
+    for word in name.split(['-', '_']) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comment(paras: &[&str], tabs: usize) -> String {
+        let mut out = String::new();
+        let mut c = Comment::new(&mut out, tabs);
+        for p in paras {
+            c.para(p);
+        }
+        out
+    }
+
+    #[test]
+    fn alignment_follows_comment_lines() {
+        let mut b = Block::default();
+        let row = |b: &mut Block, name: &str| {
+            b.row(|out| out.push_str(name), |out| out.push_str("uint32"));
+        };
+        row(&mut b, "A");
+        row(&mut b, "Long");
+        b.doc().para("doc");
+        row(&mut b, "B");
+        row(&mut b, "Longer");
+        assert_eq!(
+            b.finish(),
+            "\n\tA    uint32\n\tLong uint32\n\t// doc\n\tB      uint32\n\tLonger uint32"
+        );
+    }
+
+    #[test]
+    fn comments_dodge_gofmt_headings() {
+        let c = comment(&["First: x.", "Looks Like A Heading", "End."], 0);
+        assert_eq!(
+            c,
+            "\n// First: x.\n//\n// Looks Like A Heading.\n//\n// End."
+        );
+        // The last paragraph is no heading.
+        assert_eq!(
+            comment(&["a.", "Last Words"], 0),
+            "\n// a.\n//\n// Last Words"
+        );
+        let c = comment(&[&"word ".repeat(40)], 1);
+        assert!(
+            c.lines()
+                .skip(1)
+                .all(|l| l.starts_with("\t// ") && l.len() - 1 + 8 <= WIDTH)
+        );
+    }
+
+    #[test]
+    fn comments_lead_and_collapse_whitespace() {
+        let mut out = String::new();
+        let mut c = Comment::with_lead(&mut out, 0, "Name");
+        c.para("one\t two");
+        c.para("caf\u{e9}  au lait");
+        assert_eq!(out, "\n// Name: one two\n//\n// caf\u{e9} au lait");
+    }
+
+    #[test]
+    fn paragraphs_as_shared_splits_them() {
+        for text in ["one\ntwo  three\n", "a\nb\n\nc\n", "  ", "x\n\n\n  y\n"] {
+            let ours: Vec<String> = doc_paragraphs(Some(text))
+                .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect();
+            assert_eq!(ours, crate::backend::shared::paragraphs(text));
+        }
+    }
+
+    #[test]
+    fn pascal_pushed_is_pascal() {
+        for name in [
+            "bo-create",
+            "a_b-c",
+            "x",
+            "Mixed-Case",
+            "caf\u{e9}-x",
+            "--a",
+        ] {
+            let mut out = String::from(">");
+            push_pascal(&mut out, name);
+            assert_eq!(out, format!(">{}", pascal(name)));
+        }
+    }
+}
