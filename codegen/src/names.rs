@@ -15,6 +15,13 @@ pub fn kebab(name: &str) -> String {
 
 /// `bo-create` -> `BoCreate`.
 pub fn pascal(name: &str) -> String {
+    let mut out = String::new();
+    push_pascal(&mut out, name);
+    out
+}
+
+/// [`pascal`] of `name` appended to `out`, without a `String` of its own.
+pub fn push_pascal(out: &mut String, name: &str) {
     // Spec names are lower-case ASCII words joined by `-` or `_`, for
     // which heck's answer is each word capitalised: written directly, as
     // generation asks for these names very often. Anything else is heck's.
@@ -22,24 +29,16 @@ pub fn pascal(name: &str) -> String {
         .bytes()
         .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
     {
-        return name.to_upper_camel_case();
+        return out.push_str(&name.to_upper_camel_case());
     }
-    let mut out = Vec::with_capacity(name.len());
-    let mut word_start = true;
-    for &b in name.as_bytes() {
-        if b == b'-' || b == b'_' {
-            word_start = true;
-            continue;
+    out.reserve(name.len());
+    for word in name.split(['-', '_']) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.push_str(chars.as_str());
         }
-        out.push(if word_start {
-            b.to_ascii_uppercase()
-        } else {
-            b
-        });
-        word_start = false;
     }
-    // ASCII only, checked above: never the empty fallback.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `bo-create` -> `bo_create`; `page-` -> `page_`. YNL's leading `--`
@@ -114,7 +113,12 @@ mod tests {
             "page-",
             "\u{e9}t\u{e9}-x",
             "A-b",
+            "a_b-c",
+            "Mixed-Case",
         ] {
+            let mut p = String::from("x");
+            push_pascal(&mut p, name);
+            assert_eq!(p, format!("x{}", name.to_upper_camel_case()));
             let mut s = String::from("x");
             push_snake(&mut s, name);
             assert_eq!(s, format!("x{}", snake(name)));

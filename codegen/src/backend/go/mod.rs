@@ -40,8 +40,9 @@ use std::path::PathBuf;
 
 mod spelling;
 mod text;
+use crate::names::push_pascal;
 pub use spelling::GoTarget;
-use text::{Block, Comment, doc_paragraphs, push_pascal};
+use text::{Block, Comment, doc_paragraphs};
 
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.

@@ -9,7 +9,6 @@
 //! block, with no `String` per line.
 
 use crate::backend::shared::{PushFmt, wrap, wrap_ascii_each};
-use crate::names::pascal;
 
 /// Comment text is wrapped to this many columns (a tab counts as 8).
 pub(super) const WIDTH: usize = 80;
@@ -232,25 +231,6 @@ impl Block {
     }
 }
 
-/// [`pascal`] of `name` appended to `out`: the spec's lower-case ASCII
-/// words directly, as `pascal` writes them, anything else through it.
-pub(super) fn push_pascal(out: &mut String, name: &str) {
-    if !name
-        .bytes()
-        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
-    {
-        return out.push_str(&pascal(name));
-    }
-    out.reserve(name.len());
-    for word in name.split(['-', '_']) {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.push_str(chars.as_str());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,22 +297,6 @@ mod tests {
                 .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
                 .collect();
             assert_eq!(ours, crate::backend::shared::paragraphs(text));
-        }
-    }
-
-    #[test]
-    fn pascal_pushed_is_pascal() {
-        for name in [
-            "bo-create",
-            "a_b-c",
-            "x",
-            "Mixed-Case",
-            "caf\u{e9}-x",
-            "--a",
-        ] {
-            let mut out = String::from(">");
-            push_pascal(&mut out, name);
-            assert_eq!(out, format!(">{}", pascal(name)));
         }
     }
 }
