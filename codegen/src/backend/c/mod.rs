@@ -10,6 +10,7 @@
 //! The shape of the file is the askama template `templates/c/header.h`;
 //! this module prepares a flat view model (names, values, comment lines).
 
+mod comment;
 mod drm_h;
 pub(crate) mod names;
 mod rings;
@@ -19,7 +20,7 @@ pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS a
 pub use names::*;
 pub use rings::ring_names;
 
-use crate::backend::shared::capacity_for;
+use crate::backend::shared::{PushFmt, capacity_for};
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
@@ -27,9 +28,11 @@ use crate::model::{
     Attr, AttrSet, ByteOrder, CType, Elem, Enum, EnumEntry, EnumKind, Ioctl, IoctlStyle, ItemRef,
     Member, MemberKind, Model, PtrLen, Scalar, Struct,
 };
-use crate::names::{snake, upper};
+use crate::names::{push_snake, push_upper, snake, upper};
 use crate::target::Target;
 use askama::Template;
+use comment::{Comment, line_start, sanitize};
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 mod spelling;
@@ -118,11 +121,17 @@ pub fn header_path(model: &Model) -> PathBuf {
 /// `linux`, `errno`), since C has no raw identifiers. Lint rejects such
 /// names; this keeps the header of a rejected spec compilable.
 pub fn member_ident(name: &str) -> String {
-    let s = snake(name);
-    if RESERVED_SET.contains(&s) {
-        s + "_"
-    } else {
-        s
+    let mut ident = String::with_capacity(name.len() + 1);
+    push_member_ident(&mut ident, name);
+    ident
+}
+
+/// [`member_ident`] appended to `out`.
+fn push_member_ident(out: &mut String, name: &str) {
+    let start = out.len();
+    push_snake(out, name);
+    if RESERVED_SET.contains(&out[start..]) {
+        out.push('_');
     }
 }
 
@@ -160,6 +169,10 @@ const RESERVED: &[&str] = &[
 ];
 
 // ---------------------------------------------------------------- view model
+//
+// Comments arrive as text, each line after its newline and indentation
+// (`Comment::into_text`), ready to print: the templates print them whole,
+// and a header's thousands of comment lines are built once each.
 
 #[derive(Template)]
 #[template(path = "c/templates/header.h", escape = "none")]
@@ -178,8 +191,8 @@ struct HeaderView {
     /// `<linux/stddef.h>`, as amdxdna's does, and defines it empty where
     /// that header predates it.
     counted_by: bool,
-    /// Comment lines of the spec's doc.
-    doc: Vec<String>,
+    /// The comment of the spec's doc.
+    doc: String,
     items: Vec<Item>,
     ioctls: Vec<DefineGroup>,
     /// The control-message constants (templates/c/netlink.h), rendered.
@@ -199,32 +212,33 @@ enum Item {
 
 /// `#define`s under one comment.
 struct DefineGroup {
-    doc: Vec<String>,
+    doc: String,
     defines: Vec<Define>,
 }
 
 /// A `#define`, or an enumerator, with its own comment.
 struct Define {
-    doc: Vec<String>,
+    doc: String,
     name: String,
     value: String,
 }
 
 struct EnumView {
-    doc: Vec<String>,
+    doc: String,
     /// `enum softaccel_opcode`, or `enum` for YNL's anonymous enums.
     tag: String,
     entries: Vec<Define>,
 }
 
 struct StructView {
-    doc: Vec<String>,
+    doc: String,
     tag: String,
     members: Vec<MemberView>,
 }
 
 struct MemberView {
-    doc: Vec<String>,
+    /// Its comment, one tab in.
+    doc: String,
     /// The declaration without the `;`: `__u8 pad0[4]`.
     decl: String,
 }
@@ -237,20 +251,20 @@ struct CheckGroup {
 }
 
 struct CheckBranch {
-    cond: Option<String>,
-    asserts: Vec<Assert>,
-}
-
-struct Assert {
-    expr: String,
-    /// A C identifier naming the check, shown when it fails.
-    name: String,
+    cond: Option<&'static str>,
+    /// The check lines (`<CHECK>(sizeof(struct x) == 8, x_size);`), each
+    /// after a newline.
+    asserts: String,
 }
 
 impl HeaderView {
     fn new(model: &Model, opts: &OutputOptions) -> Result<HeaderView, RenderError> {
         let include_dir = opts.c_include_dir.as_deref();
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(model.definition_order.len());
+        // The layout checks of each struct written here, in the order of
+        // the structs.
+        let check = check_macro(model);
+        let mut checks = Vec::new();
         for item in &model.definition_order {
             match *item {
                 // YNL's `header:` items are defined by another header.
@@ -269,21 +283,27 @@ impl HeaderView {
                 // its holder.
                 ItemRef::Struct(i) if model.structs[i].inline => {}
                 ItemRef::Struct(i) => {
-                    items.push(Item::Struct(struct_view(model, &model.structs[i])))
+                    let s = &model.structs[i];
+                    let view = struct_view(model, s);
+                    checks.extend(check_group(model, s, &check, &view.tag));
+                    items.push(Item::Struct(view));
                 }
             }
         }
         let doc = match &model.doc {
             Some(d) => Comment::kernel_doc(0)
-                .text(&format!("DOC: {}", model.name))
+                .text(format!("DOC: {}", model.name))
                 .para_break()
-                .text(d)
-                .lines(),
-            None => Vec::new(),
+                .text(d.as_str())
+                .into_text("\n"),
+            None => String::new(),
         };
         Ok(HeaderView {
             license: crate::backend::license_of(model, opts),
-            banner: banner_lines(model).iter().map(|l| sanitize(l)).collect(),
+            banner: banner_lines(model)
+                .iter()
+                .map(|l| sanitize(l).into_owned())
+                .collect(),
             guard: guard(&model.uapi_header),
             drm: matches!(model.ioctl_style, IoctlStyle::Drm { .. })
                 .then(|| drm_include(include_dir)),
@@ -302,8 +322,8 @@ impl HeaderView {
             ioctls: ioctl_views(model),
             netlink: render_template(model, "C netlink", &NetlinkView::new(model))?,
             rings: rings::c_section(model)?,
-            check: check_macro(model),
-            checks: check_groups(model),
+            check,
+            checks,
         })
     }
 }
@@ -327,12 +347,12 @@ pub fn guard(header: &str) -> String {
 fn const_view(model: &Model, i: usize) -> DefineGroup {
     let c = &model.consts[i];
     DefineGroup {
-        doc: Vec::new(),
+        doc: String::new(),
         defines: vec![Define {
             doc: Comment::plain(0)
                 .doc(c.doc.as_deref())
                 .since(c.since)
-                .lines(),
+                .into_text("\n"),
             name: const_macro(model, c),
             // Hex as written while C reads it as an `int` or `unsigned
             // int`; beyond that `c_int`'s suffix keeps C89 happy.
@@ -382,57 +402,62 @@ fn enum_view(model: &Model, e: &Enum) -> EnumView {
     let tag = enum_tag(model, e);
     let doc = if tag == "enum" {
         Comment::plain(0)
-            .doc(e.doc.as_deref())
-            .since(e.since)
-            .lines()
     } else {
-        Comment::kernel_doc(0)
-            .lead(&format!("{tag} - "))
-            .doc(e.doc.as_deref())
-            .since(e.since)
-            .lines()
+        Comment::kernel_doc(0).lead([tag.as_str(), " - "].concat())
     };
-    let mut entries: Vec<Define> = Vec::new();
+    let doc = doc.doc(e.doc.as_deref()).since(e.since).into_text("\n");
+    // Every derived entry name starts with it: cased once per enum.
+    let prefix = entry_prefix(model, e);
+    let mut entries: Vec<Define> = Vec::with_capacity(e.entries.len());
     for x in &e.entries {
-        let name = entry_macro(model, e, x);
+        let name = entry_macro_with(&prefix, x);
+        let field_values = field_value_enumerators(&name, x);
         entries.push(Define {
-            doc: Comment::kernel_doc(8)
-                .short()
-                .lead(&format!("@{name}: "))
-                .doc(x.doc.as_deref())
-                .since(x.since)
-                .lines(),
-            name: name.clone(),
-            value: enumerator_value(model, e, x),
+            doc: enumerator_doc(&name, x.doc.as_deref(), x.since),
+            value: enumerator_value(&prefix, e, x),
+            name,
         });
-        // The values of a multi-bit field of flags written as a C enum.
-        for v in x
-            .field
-            .iter()
-            .flat_map(|f| f.values.iter().map(move |v| (f, v)))
-        {
-            let vname = field_value_macro(&name, &v.1.name);
-            entries.push(Define {
-                doc: Comment::kernel_doc(8)
-                    .short()
-                    .lead(&format!("@{vname}: "))
-                    .doc(v.1.doc.as_deref())
-                    .lines(),
-                name: vname,
-                value: v.0.shifted(v.1).to_string(),
-            });
-        }
+        entries.extend(field_values);
     }
     entries.extend(render_max_defines(model, e));
     EnumView { doc, tag, entries }
 }
 
+/// The comment of an enumerator, one tab in: kernel-doc's
+/// `@NAME: doc`, on one line where it fits.
+fn enumerator_doc(name: &str, doc: Option<&str>, since: u32) -> String {
+    Comment::kernel_doc(8)
+        .short()
+        .lead(["@", name, ": "].concat())
+        .doc(doc)
+        .since(since)
+        .into_text("\n\t")
+}
+
+/// The values of a multi-bit field of flags written as a C enum (none
+/// for an entry without a field).
+fn field_value_enumerators(entry: &str, x: &EnumEntry) -> Vec<Define> {
+    x.field
+        .iter()
+        .flat_map(|f| f.values.iter().map(move |v| (f, v)))
+        .map(|(f, v)| {
+            let name = field_value_macro(entry, &v.name);
+            Define {
+                doc: enumerator_doc(&name, v.doc.as_deref(), 1),
+                name,
+                value: f.shifted(v).to_string(),
+            }
+        })
+        .collect()
+}
+
 /// An enumerator's value: an alias is written as the entry it repeats
 /// (`HL_DEVICE_STATUS_LAST = HL_DEVICE_STATUS_IN_RESET_AFTER_DEVICE_RELEASE`),
-/// as the existing header spells it.
-fn enumerator_value(model: &Model, e: &Enum, x: &EnumEntry) -> String {
+/// as the existing header spells it. `prefix` is the enum's
+/// [`entry_prefix`].
+fn enumerator_value(prefix: &str, e: &Enum, x: &EnumEntry) -> String {
     match alias_target(e, x) {
-        Some(of) => entry_macro(model, e, of),
+        Some(of) => entry_macro_with(prefix, of),
         None => x.value.to_string(),
     }
 }
@@ -443,76 +468,78 @@ fn alias_target<'e>(e: &'e Enum, x: &EnumEntry) -> Option<&'e EnumEntry> {
 }
 
 fn wide_enum_view(model: &Model, e: &Enum) -> DefineGroup {
-    let mut g = DefineGroup {
+    let prefix = entry_prefix(model, e);
+    let mut defines: Vec<Define> = e
+        .entries
+        .iter()
+        .map(|x| Define {
+            doc: Comment::plain(0)
+                .doc(x.doc.as_deref())
+                .since(x.since)
+                .into_text("\n"),
+            name: entry_macro_with(&prefix, x),
+            value: match alias_target(e, x) {
+                Some(of) => entry_macro_with(&prefix, of),
+                None => c_int(x.value),
+            },
+        })
+        .collect();
+    defines.extend(render_max_defines(model, e));
+    DefineGroup {
         doc: Comment::plain(0)
-            .lead(&format!("Enum {}: ", e.name))
+            .lead(["Enum ", e.name.as_str(), ": "].concat())
             .doc(e.doc.as_deref())
             .since(e.since)
             .para_break()
             .text("Written as macros: a C enumerator must fit in int.")
-            .lines(),
-        defines: e
-            .entries
-            .iter()
-            .map(|x| Define {
-                doc: Comment::plain(0)
-                    .doc(x.doc.as_deref())
-                    .since(x.since)
-                    .lines(),
-                name: entry_macro(model, e, x),
-                value: match alias_target(e, x) {
-                    Some(of) => entry_macro(model, e, of),
-                    None => c_int(x.value),
-                },
-            })
-            .collect(),
-    };
-    g.defines.extend(render_max_defines(model, e));
-    g
+            .into_text("\n"),
+        defines,
+    }
 }
 
 fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
-    let mut defines: Vec<Define> = Vec::new();
+    let prefix = entry_prefix(model, e);
+    let mut defines: Vec<Define> = Vec::with_capacity(e.entries.len() + 1);
     for x in &e.entries {
-        let name = entry_macro(model, e, x);
+        let name = entry_macro_with(&prefix, x);
         let mut doc = Comment::plain(0).doc(x.doc.as_deref());
         if let Some(f) = &x.field {
-            doc = doc.text(&format!("The field of bits {} to {}.", f.low, f.high));
+            doc = doc.text(format!("The field of bits {} to {}.", f.low, f.high));
         }
-        defines.push(Define {
-            doc: doc.since(x.since).lines(),
-            name: name.clone(),
-            value: c_mask(x.bits()),
-        });
+        let doc = doc.since(x.since).into_text("\n");
         // A field's values as they sit in the flags word, as existing
         // headers define them (ivpu's DRM_IVPU_BO_UNCACHED 0x00010000).
-        if let Some(f) = &x.field {
-            for v in &f.values {
-                defines.push(Define {
-                    doc: Comment::plain(0).doc(v.doc.as_deref()).lines(),
-                    name: field_value_macro(&name, &v.name),
-                    value: c_mask(f.shifted(v)),
-                });
-            }
-        }
+        let field_values: Vec<Define> = x
+            .field
+            .iter()
+            .flat_map(|f| f.values.iter().map(move |v| (f, v)))
+            .map(|(f, v)| Define {
+                doc: Comment::plain(0).doc(v.doc.as_deref()).into_text("\n"),
+                name: field_value_macro(&name, &v.name),
+                value: c_mask(f.shifted(v)),
+            })
+            .collect();
+        defines.push(Define {
+            doc,
+            name,
+            value: c_mask(x.bits()),
+        });
+        defines.extend(field_values);
     }
     defines.push(Define {
         doc: Comment::plain(0)
-            .text(&format!(
-                "Every bit of {} defined by this revision.",
-                e.name
-            ))
-            .lines(),
+            .text(format!("Every bit of {} defined by this revision.", e.name))
+            .into_text("\n"),
         name: flags_all_macro(model, e),
         value: c_mask(e.mask()),
     });
     defines.extend(render_max_defines(model, e));
     DefineGroup {
         doc: Comment::plain(0)
-            .lead(&format!("Flags {}: ", e.name))
+            .lead(["Flags ", e.name.as_str(), ": "].concat())
             .doc(e.doc.as_deref())
             .since(e.since)
-            .lines(),
+            .into_text("\n"),
         defines,
     }
 }
@@ -526,10 +553,10 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
         .collect();
     StructView {
         doc: Comment::kernel_doc(0)
-            .lead(&format!("{tag} - "))
+            .lead([tag.as_str(), " - "].concat())
             .doc(s.doc.as_deref())
             .since(s.since)
-            .lines(),
+            .into_text("\n"),
         tag,
         members,
     }
@@ -538,11 +565,21 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
 /// A member's comment and declaration, `depth` tabs in (1 at the top
 /// of a struct, one more inside each anonymous member).
 fn member_view(model: &Model, s: &Struct, m: &Member, depth: usize) -> MemberView {
-    let ident = member_ident(&m.name);
+    // kernel-doc's lead `@ident: ` holds the identifier the declaration
+    // uses: it is cased once, into the lead.
+    let mut lead = String::with_capacity(m.name.len() + 4);
+    lead.push('@');
+    push_member_ident(&mut lead, &m.name);
+    lead.push_str(": ");
+    let ident = &lead[1..lead.len() - 2];
+    let decl = match inline_inner(model, m) {
+        Some(inner) => inline_decl(model, inner, depth, (!m.anonymous).then_some(ident)),
+        None => member_decl(model, s, m, ident),
+    };
     let mut c = Comment::kernel_doc(8 * depth).short();
     // An anonymous member has no name for kernel-doc to cite.
     if !m.anonymous {
-        c = c.lead(&format!("@{ident}: "));
+        c = c.lead(lead);
     }
     c = if matches!(m.kind, MemberKind::Pad { .. }) && m.doc.is_none() {
         c.text("Reserved, must be zero.")
@@ -556,7 +593,7 @@ fn member_view(model: &Model, s: &Struct, m: &Member, depth: usize) -> MemberVie
         stride,
     } = &m.kind
     {
-        c = c.text(&user_ptr_note(model, s, elem, len, *max_count, *stride));
+        c = c.text(user_ptr_note(model, s, elem, len, *max_count, *stride));
     }
     if let Some(a) = m.address {
         c = c.text(a.doc());
@@ -566,14 +603,11 @@ fn member_view(model: &Model, s: &Struct, m: &Member, depth: usize) -> MemberVie
         && ty.signed()
         && ty.size() > 1
     {
-        c = c.text(&format!("A signed {}-bit value.", ty.size() * 8));
+        c = c.text(format!("A signed {}-bit value.", ty.size() * 8));
     }
     MemberView {
-        doc: c.since(m.since).lines(),
-        decl: match inline_inner(model, m) {
-            Some(inner) => inline_decl(model, inner, depth, (!m.anonymous).then_some(&ident)),
-            None => member_decl(model, s, m, &ident),
-        },
+        doc: c.since(m.since).into_text(&line_start(depth)),
+        decl,
     }
 }
 
@@ -597,21 +631,28 @@ fn inline_inner<'m>(model: &'m Model, m: &Member) -> Option<&'m Struct> {
 /// {`, its members one tab deeper, `}` and the member's name, if it has
 /// one). An anonymous one gets `__extension__` before it so that
 /// -pedantic C89, C99 and C++ accept it (it changes nothing else).
-fn inline_decl(model: &Model, inner: &Struct, depth: usize, name: Option<&String>) -> String {
+fn inline_decl(model: &Model, inner: &Struct, depth: usize, name: Option<&str>) -> String {
     let word = if inner.is_union { "union" } else { "struct" };
-    let tabs = "\t".repeat(depth + 1);
-    let ext = if name.is_none() { "__extension__ " } else { "" };
-    let mut out = format!("{ext}{word} {{");
+    let mut out = String::new();
+    if name.is_none() {
+        out.push_str("__extension__ ");
+    }
+    out.push_str(word);
+    out.push_str(" {");
+    let inner_start = line_start(depth + 1);
     for im in &inner.members {
         let v = member_view(model, inner, im, depth + 1);
-        for l in &v.doc {
-            out += &format!("\n{tabs}{l}");
-        }
-        out += &format!("\n{tabs}{};", v.decl);
+        // Its comment lines already start one tab deeper.
+        out.push_str(&v.doc);
+        out.push_str(&inner_start);
+        out.push_str(&v.decl);
+        out.push(';');
     }
-    out += &format!("\n{}}}", "\t".repeat(depth));
+    out.push_str(&line_start(depth));
+    out.push('}');
     if let Some(n) = name {
-        out += &format!(" {n}");
+        out.push(' ');
+        out.push_str(n);
     }
     out
 }
@@ -620,24 +661,40 @@ fn inline_decl(model: &Model, inner: &Struct, depth: usize, name: Option<&String
 /// member's own in its place (at its offset plus theirs).
 pub fn c_visible_offsets(model: &Model, s: &Struct, t: Target) -> Vec<(String, u32)> {
     let mut out = Vec::new();
-    for (m, off) in s.members.iter().zip(&s.layout(t).offsets) {
-        let inner = c_visible_offsets_in(model, m, t).into_iter();
-        if m.anonymous {
-            out.extend(inner.map(|(n, o)| (n, o + off)));
-        } else {
-            // A tagless type's members, through the member's name.
-            let ident = member_ident(&m.name);
-            out.push((ident.clone(), *off));
-            out.extend(inner.map(|(n, o)| (format!("{ident}.{n}"), o + off)));
-        }
-    }
+    for_each_visible_member(model, s, t, &mut String::new(), 0, &mut |path, off| {
+        out.push((path.to_string(), off))
+    });
     out
 }
 
-/// The members C names in the struct or union `m` writes in place, if
-/// it writes one.
-fn c_visible_offsets_in(model: &Model, m: &Member, t: Target) -> Vec<(String, u32)> {
-    inline_inner(model, m).map_or_else(Vec::new, |inner| c_visible_offsets(model, inner, t))
+/// Calls `visit` with each member C names in `s` and its offset on `t`
+/// plus `base`: a named member, then the members of the struct or union
+/// it writes in place (`a.b`), and an anonymous member's own members in
+/// its place. `path` is the name of the member `s` is written in
+/// (empty at the top); each name is visited as `path` extended.
+fn for_each_visible_member(
+    model: &Model,
+    s: &Struct,
+    t: Target,
+    path: &mut String,
+    base: u32,
+    visit: &mut impl FnMut(&str, u32),
+) {
+    for (m, off) in s.members.iter().zip(&s.layout(t).offsets) {
+        let at = base + off;
+        let outer = path.len();
+        if !m.anonymous {
+            if outer > 0 {
+                path.push('.');
+            }
+            push_member_ident(path, &m.name);
+            visit(path, at);
+        }
+        if let Some(inner) = inline_inner(model, m) {
+            for_each_visible_member(model, inner, t, path, at, visit);
+        }
+        path.truncate(outer);
+    }
 }
 
 /// Whether the members C names in `s` have the same offsets on every
@@ -685,75 +742,90 @@ fn scalar_type(ty: Scalar, order: Option<ByteOrder>) -> &'static str {
 }
 
 fn member_decl(model: &Model, s: &Struct, m: &Member, ident: &str) -> String {
-    let decl = member_decl_plain(model, m, ident);
+    let mut decl = member_decl_plain(model, m, ident);
     if !m.is_flexible() {
         return decl;
     }
     // A flexible array member as the kernel writes it, `__extension__`
     // added so that -pedantic C89 and C++ accept it (it changes nothing
     // else); the count's sibling as `__counted_by`, if the spec names it.
-    let (head, _) = decl.split_once('[').unwrap_or((&decl, ""));
-    let counted = match m.counted_by.and_then(|i| s.members.get(i)) {
-        Some(c) => format!(" __counted_by({})", member_ident(&c.name)),
-        None => String::new(),
-    };
-    format!("__extension__ {head}[]{counted}")
+    if let Some(bound) = decl.find('[') {
+        decl.truncate(bound);
+    }
+    decl.insert_str(0, "__extension__ ");
+    decl.push_str("[]");
+    if let Some(c) = m.counted_by.and_then(|i| s.members.get(i)) {
+        decl.push_str(" __counted_by(");
+        push_member_ident(&mut decl, &c.name);
+        decl.push(')');
+    }
+    decl
 }
 
+/// A member's declaration: its type, its name and any array bounds.
 fn member_decl_plain(model: &Model, m: &Member, ident: &str) -> String {
-    // An array bound is written by the const's name where the spec sized
-    // the member with one, as existing headers do. The name is always
-    // defined first: the resolver orders every const before the structs,
-    // and an included header comes before this one.
-    let bound = |n: &u32| match &m.bound_const {
-        Some(c) => const_name_macro(model, c),
-        None => n.to_string(),
-    };
-    // A multi-dimensional array's bounds, each by its const's name where
-    // the spec gave one.
-    let dims: String = m
-        .dims
-        .iter()
-        .map(|d| match &d.bound_const {
-            Some(c) => format!("[{}]", const_name_macro(model, c)),
-            None => format!("[{}]", d.len),
-        })
-        .collect();
-    let array = |n: &u32| {
-        if dims.is_empty() {
-            format!("[{}]", bound(n))
-        } else {
-            dims.clone()
-        }
-    };
-    match &m.kind {
+    let (ty, bound): (Cow<'_, str>, Bound) = match &m.kind {
         MemberKind::Scalar { ty, count } => {
-            let t = scalar_type(*ty, m.byte_order);
-            match count {
-                Some(n) => format!("{t} {ident}{}", array(n)),
-                None => format!("{t} {ident}"),
-            }
+            (scalar_type(*ty, m.byte_order).into(), Bound::Array(*count))
         }
         MemberKind::Pad {
             scalar: Some(p), ..
-        } => match &p.count {
-            Some(n) => format!("{} {ident}[{}]", p.ty.c(), bound(n)),
-            None => format!("{} {ident}", p.ty.c()),
-        },
+        } => (p.ty.c().into(), Bound::One(p.count)),
         MemberKind::Pad { len, scalar: None } | MemberKind::Binary { len } => {
-            format!("__u8 {ident}[{}]", bound(len))
+            ("__u8".into(), Bound::One(Some(*len)))
         }
-        MemberKind::String { len } => format!("char {ident}[{}]", bound(len)),
+        MemberKind::String { len } => ("char".into(), Bound::One(Some(*len))),
         MemberKind::Struct { id, count } => {
-            let tag = owned_struct_tag(model, id);
-            match count {
-                Some(n) => format!("{tag} {ident}{}", array(n)),
-                None => format!("{tag} {ident}"),
+            (owned_struct_tag(model, id).into(), Bound::Array(*count))
+        }
+        MemberKind::Union { id } => (owned_struct_tag(model, id).into(), Bound::One(None)),
+        MemberKind::UserPtr { .. } => ("__u64".into(), Bound::One(None)),
+    };
+    // Room for the type, the name and a bound of a few digits.
+    let mut out = String::with_capacity(ty.len() + 1 + ident.len() + 8);
+    out.push_str(&ty);
+    out.push(' ');
+    out.push_str(ident);
+    match bound {
+        Bound::One(Some(n)) => push_bound(&mut out, model, m, n),
+        Bound::Array(Some(n)) if m.dims.is_empty() => push_bound(&mut out, model, m, n),
+        // A multi-dimensional array's bounds, each by its const's name
+        // where the spec gave one.
+        Bound::Array(Some(_)) => {
+            for d in &m.dims {
+                out.push('[');
+                match &d.bound_const {
+                    Some(c) => out.push_str(&const_name_macro(model, c)),
+                    None => out.push_fmt(format_args!("{}", d.len)),
+                }
+                out.push(']');
             }
         }
-        MemberKind::Union { id } => format!("{} {ident}", owned_struct_tag(model, id)),
-        MemberKind::UserPtr { .. } => format!("__u64 {ident}"),
+        Bound::One(None) | Bound::Array(None) => {}
     }
+    out
+}
+
+/// The array bound a member's kind gives its declaration.
+enum Bound {
+    /// `[n]`, or nothing.
+    One(Option<u32>),
+    /// `[n]`, or the member's dimensions when it has several; nothing
+    /// without a count.
+    Array(Option<u32>),
+}
+
+/// `[n]`: an array bound is written by the const's name where the spec
+/// sized the member with one, as existing headers do. The name is always
+/// defined first: the resolver orders every const before the structs,
+/// and an included header comes before this one.
+fn push_bound(out: &mut String, model: &Model, m: &Member, n: u32) {
+    out.push('[');
+    match &m.bound_const {
+        Some(c) => out.push_str(&const_name_macro(model, c)),
+        None => out.push_fmt(format_args!("{n}")),
+    }
+    out.push(']');
 }
 
 fn user_ptr_note(
@@ -764,17 +836,22 @@ fn user_ptr_note(
     max: Option<u64>,
     stride: Option<usize>,
 ) -> String {
+    let owned_tag;
     let elem = match elem {
-        Elem::Scalar(t) => t.c().to_string(),
-        Elem::Struct(id) => owned_struct_tag(model, id),
+        Elem::Scalar(t) => t.c(),
+        Elem::Struct(id) => {
+            owned_tag = owned_struct_tag(model, id);
+            &owned_tag
+        }
     };
     // kernel-doc refers to a sibling member as @name.
-    crate::backend::shared::user_ptr_note("a __u64", &elem, len, max, stride, |i| {
-        let name = s
-            .members
-            .get(i)
-            .map_or_else(|| "?".to_string(), |m| member_ident(&m.name));
-        format!("@{name}")
+    crate::backend::shared::user_ptr_note("a __u64", elem, len, max, stride, |i| {
+        let mut name = String::from("@");
+        match s.members.get(i) {
+            Some(m) => push_member_ident(&mut name, &m.name),
+            None => name.push('?'),
+        }
+        name
     })
 }
 
@@ -783,54 +860,56 @@ fn ioctl_views(model: &Model) -> Vec<DefineGroup> {
         return Vec::new();
     };
     let drm = matches!(model.ioctl_style, IoctlStyle::Drm { .. });
-    let mut groups = Vec::new();
+    let mut groups = Vec::with_capacity(model.ioctls.len() + 1);
     // DRM style: drm.h's DRM_IOCTL_BASE is the type byte and its
     // DRM_IO* macros put it in.
     let magic_name = magic_macro(model).unwrap_or_else(|| "DRM_IOCTL_BASE".to_string());
     if !drm {
         groups.push(DefineGroup {
-            doc: Vec::new(),
+            doc: String::new(),
             defines: vec![Define {
                 doc: Comment::plain(0)
                     .text("The _IOC type byte of every ioctl of this spec.")
-                    .lines(),
+                    .into_text("\n"),
                 name: magic_name.clone(),
                 value: format!("{magic:#04x}"),
             }],
         });
     }
+    // DRM numbers are relative to the driver's first command.
+    let base = if drm { "DRM_COMMAND_BASE + " } else { "" };
     for ioctl in &model.ioctls {
         let nr_name = nr_macro(model, ioctl);
-        let nr = if drm {
-            format!("DRM_COMMAND_BASE + {nr_name}")
-        } else {
-            nr_name.clone()
-        };
+        let name = ioctl_macro(model, ioctl);
         let arg = ioctl
             .arg
             .as_ref()
             .filter(|_| ioctl.dir != Dir::None)
             .map(|a| owned_struct_tag(model, a));
+        let nr = &nr_name;
         let value = match (&arg, ioctl.dir) {
-            (_, Dir::None) if drm => format!("DRM_IO({nr})"),
-            (_, Dir::None) => format!("_IO({magic_name}, {nr})"),
-            (Some(a), d) if drm => format!("DRM{}({nr}, {a})", d.c_macro()),
-            (Some(a), d) => format!("{}({magic_name}, {nr}, {a})", d.c_macro()),
+            (_, Dir::None) if drm => ["DRM_IO(", base, nr, ")"].concat(),
+            (_, Dir::None) => ["_IO(", &magic_name, ", ", base, nr, ")"].concat(),
+            (Some(a), d) if drm => ["DRM", d.c_macro(), "(", base, nr, ", ", a, ")"].concat(),
+            (Some(a), d) => [d.c_macro(), "(", &magic_name, ", ", base, nr, ", ", a, ")"].concat(),
             // An argument-less ioctl with a direction is a lint error;
             // still describe it exactly: size 0.
-            (None, d) => format!("_IOC({}, {magic_name}, {nr}, 0)", ioc_dir_bits(d)),
+            (None, d) => {
+                let bits = ioc_dir_bits(d);
+                ["_IOC(", bits, ", ", &magic_name, ", ", base, nr, ", 0)"].concat()
+            }
         };
         groups.push(DefineGroup {
-            doc: ioctl_doc(model, ioctl, arg.as_deref()),
+            doc: ioctl_doc(ioctl, &name, arg.as_deref()),
             defines: vec![
                 Define {
-                    doc: Vec::new(),
+                    doc: String::new(),
                     name: nr_name,
                     value: format!("{:#04x}", nr_value(model, ioctl)),
                 },
                 Define {
-                    doc: Vec::new(),
-                    name: ioctl_macro(model, ioctl),
+                    doc: String::new(),
+                    name,
                     value,
                 },
             ],
@@ -848,29 +927,38 @@ fn ioc_dir_bits(d: Dir) -> &'static str {
     }
 }
 
-fn ioctl_doc(model: &Model, ioctl: &Ioctl, arg: Option<&str>) -> Vec<String> {
-    let name = ioctl_macro(model, ioctl);
+/// The kernel-doc of the ioctl macro `name`: its doc, its argument (the
+/// struct tag `arg`) and extension rule, and its errors.
+fn ioctl_doc(ioctl: &Ioctl, name: &str, arg: Option<&str>) -> String {
     let mut c = Comment::kernel_doc(0)
-        .lead(&format!("{name} - "))
+        .lead([name, " - "].concat())
         .doc(ioctl.doc.as_deref())
         .since(ioctl.since)
         .para_break();
-    let arg = match arg {
-        Some(a) => format!("{a}, {}", dir_words(ioctl.dir)),
-        None => "none".to_string(),
-    };
-    let ext = match ioctl.extension {
-        Some(e) => format!(" Extension rule: {}.", e.name()),
-        None => String::new(),
-    };
-    c = c.text(&format!("Argument: {arg}.{ext}"));
+    let mut argument = String::with_capacity(96);
+    argument.push_str("Argument: ");
+    match arg {
+        Some(a) => {
+            argument.push_str(a);
+            argument.push_str(", ");
+            argument.push_str(dir_words(ioctl.dir));
+        }
+        None => argument.push_str("none"),
+    }
+    argument.push('.');
+    if let Some(e) = ioctl.extension {
+        argument.push_str(" Extension rule: ");
+        argument.push_str(e.name());
+        argument.push('.');
+    }
+    c = c.text(argument);
     if !ioctl.errors.is_empty() {
         c = c.para_break().text("Errors:");
         for e in &ioctl.errors {
-            c = c.hanging(&format!("{}: ", e.errno), e.doc.as_deref().unwrap_or(""));
+            c = c.hanging(&e.errno, e.doc.as_deref().unwrap_or(""));
         }
     }
-    c.lines()
+    c.into_text("\n")
 }
 
 fn dir_words(d: Dir) -> &'static str {
@@ -882,62 +970,124 @@ fn dir_words(d: Dir) -> &'static str {
     }
 }
 
-fn check_groups(model: &Model) -> Vec<CheckGroup> {
-    let structs = model.definition_order.iter().filter_map(|i| match *i {
-        ItemRef::Struct(i) => Some(&model.structs[i]),
-        _ => None,
-    });
-    structs
-        .filter(|s| !s.inline)
-        .map(|s| {
-            let tag = aggregate_tag(model, s);
-            let base = struct_ident(model, s);
-            let asserts = |l: &crate::model::StructLayout, t: Target| -> Vec<Assert> {
-                let mut v = vec![Assert {
-                    expr: format!("sizeof({tag}) == {}", l.size),
-                    name: format!("{base}_size"),
-                }];
-                for (ident, off) in c_visible_offsets(model, s, t) {
-                    v.push(Assert {
-                        expr: format!("__builtin_offsetof({tag}, {ident}) == {off}"),
-                        name: format!("{base}_{}_offset", ident.replace('.', "_")),
-                    });
-                }
-                v
-            };
-            // Only size and offsets are checked, so a struct whose
-            // alignment alone differs (a u64 member on i386) still gets
-            // one unconditional set of checks.
-            let uniform = s
-                .uniform_layout(&model.targets)
-                .filter(|_| visible_offsets_uniform(model, s))
-                .zip(model.targets.first());
-            match uniform {
-                Some((l, t)) => CheckGroup {
-                    conditional: false,
-                    branches: vec![CheckBranch {
-                        cond: None,
-                        asserts: asserts(l, *t),
-                    }],
-                },
-                None => CheckGroup {
-                    conditional: true,
-                    branches: model
-                        .targets
-                        .iter()
-                        .filter_map(|t| {
-                            let l = s.layouts.get(t)?;
-                            Some(CheckBranch {
-                                cond: Some(t.c_condition().to_string()),
-                                asserts: asserts(l, *t),
-                            })
-                        })
-                        .collect(),
-                },
+/// The layout checks of `s`, whose type is `tag` (`struct x`, as its
+/// view names it); none when it has no layout on any target.
+fn check_group(model: &Model, s: &Struct, check: &str, tag: &str) -> Option<CheckGroup> {
+    let names = CheckNames {
+        check,
+        tag,
+        // `x` of `struct x`, the struct's identifier.
+        base: tag.split_once(' ').map_or(tag, |(_, ident)| ident),
+    };
+    // Only size and offsets are checked, so a struct whose alignment
+    // alone differs (a u64 member on i386) still gets one unconditional
+    // set of checks. With its own offsets alike, only the members of a
+    // struct or union written in place can still differ.
+    let uniform = s
+        .uniform_layout(&model.targets)
+        .filter(|_| !writes_inline(model, s) || visible_offsets_uniform(model, s))
+        .zip(model.targets.first());
+    let group = match uniform {
+        Some((l, t)) => CheckGroup {
+            conditional: false,
+            branches: vec![CheckBranch {
+                cond: None,
+                asserts: layout_checks(model, s, *t, l.size, &names),
+            }],
+        },
+        None => CheckGroup {
+            conditional: true,
+            branches: model
+                .targets
+                .iter()
+                .filter_map(|t| {
+                    let l = s.layouts.get(t)?;
+                    Some(CheckBranch {
+                        cond: Some(t.c_condition()),
+                        asserts: layout_checks(model, s, *t, l.size, &names),
+                    })
+                })
+                .collect(),
+        },
+    };
+    (!group.branches.is_empty()).then_some(group)
+}
+
+/// Whether a member of `s` writes a struct or union in place.
+fn writes_inline(model: &Model, s: &Struct) -> bool {
+    s.members.iter().any(|m| inline_inner(model, m).is_some())
+}
+
+/// The names a struct's layout checks are written with.
+struct CheckNames<'a> {
+    /// The check macro.
+    check: &'a str,
+    /// `struct x`, as `sizeof` and `__builtin_offsetof` take it.
+    tag: &'a str,
+    /// `x`: the start of each check's name.
+    base: &'a str,
+}
+
+/// The check lines of `s` laid out on `t` (each after a newline): its
+/// size, then the offset of each member C names in it.
+fn layout_checks(model: &Model, s: &Struct, t: Target, size: u32, n: &CheckNames<'_>) -> String {
+    let CheckNames { check, tag, base } = *n;
+    // Each line holds the macro, the tag and the base once, and about
+    // 60 bytes besides (a member's name twice and the words around).
+    let line = check.len() + tag.len() + base.len() + 60;
+    let mut out = String::with_capacity((s.members.len() + 1) * line);
+    // Pieces pushed in turn: a struct has a line per member, and the
+    // formatter's machinery cost more than the text.
+    for piece in ["\n", check, "(sizeof(", tag, ") == "] {
+        out.push_str(piece);
+    }
+    push_decimal(&mut out, size);
+    for piece in [", ", base, "_size);"] {
+        out.push_str(piece);
+    }
+    for_each_visible_member(model, s, t, &mut String::new(), 0, &mut |path, off| {
+        for piece in [
+            "\n",
+            check,
+            "(__builtin_offsetof(",
+            tag,
+            ", ",
+            path,
+            ") == ",
+        ] {
+            out.push_str(piece);
+        }
+        push_decimal(&mut out, off);
+        for piece in [", ", base, "_"] {
+            out.push_str(piece);
+        }
+        // `a.b` names the check `a_b`.
+        for (i, part) in path.split('.').enumerate() {
+            if i > 0 {
+                out.push('_');
             }
-        })
-        .filter(|g| !g.branches.is_empty())
-        .collect()
+            out.push_str(part);
+        }
+        out.push_str("_offset);");
+    });
+    out
+}
+
+/// `n` in decimal, appended to `out` without the formatter.
+fn push_decimal(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        // A digit: `rest % 10` is below 10.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 // ---------------------------------------------------------------- numbers
@@ -970,215 +1120,6 @@ fn c_mask(v: u64) -> String {
     } else {
         format!("{v:#x}ULL")
     }
-}
-
-// ---------------------------------------------------------------- comments
-
-/// Makes text safe inside a C block comment: `*/` would end it, `/*`
-/// inside one is a `-Wcomment` warning, and `??` could start a trigraph
-/// (C89/C99 modes) whose `??/` at the end of a line splices lines.
-fn sanitize(s: &str) -> String {
-    // Most text has none of these characters: one scan, one copy.
-    if !s.bytes().any(|b| matches!(b, b'*' | b'?' | b'\r')) {
-        return s.to_string();
-    }
-    s.replace("*/", "* /")
-        .replace("/*", "/ *")
-        .replace("??", "?\\?")
-        .replace('\r', "")
-}
-
-/// One paragraph of a comment.
-enum Para {
-    /// Prefix of the next text paragraph (`struct x - `, `@member: `);
-    /// dropped when no text follows, so an item without doc gets no
-    /// comment.
-    Lead(String),
-    /// Text wrapped with a first-line prefix and a continuation prefix.
-    Text {
-        first: String,
-        rest: String,
-        text: String,
-    },
-    Break,
-}
-
-/// Builds the lines of a block comment (`/* ... */` or kernel-doc
-/// `/** ... */`), wrapped to [`WIDTH`] at a given indentation.
-struct Comment {
-    open: &'static str,
-    indent: usize,
-    /// Whether a comment that fits on one line may be written on one.
-    short: bool,
-    paras: Vec<Para>,
-}
-
-impl Comment {
-    fn plain(indent: usize) -> Comment {
-        Comment {
-            open: "/*",
-            indent,
-            short: true,
-            paras: Vec::new(),
-        }
-    }
-
-    fn kernel_doc(indent: usize) -> Comment {
-        Comment {
-            open: "/**",
-            indent,
-            short: false,
-            paras: Vec::new(),
-        }
-    }
-
-    fn short(mut self) -> Comment {
-        self.short = true;
-        self
-    }
-
-    fn lead(mut self, lead: &str) -> Comment {
-        self.paras.push(Para::Lead(lead.to_string()));
-        self
-    }
-
-    fn text(mut self, text: &str) -> Comment {
-        for p in split_paras(text) {
-            self.paras.push(match p {
-                Some(text) => Para::Text {
-                    first: String::new(),
-                    rest: String::new(),
-                    text,
-                },
-                None => Para::Break,
-            });
-        }
-        self
-    }
-
-    fn doc(self, text: Option<&str>) -> Comment {
-        self.text(text.unwrap_or(""))
-    }
-
-    /// A paragraph with a hanging indent (`EINVAL: ...`).
-    fn hanging(mut self, first: &str, text: &str) -> Comment {
-        let text = split_paras(text)
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        self.paras.push(if text.is_empty() {
-            Para::Text {
-                first: String::new(),
-                rest: String::new(),
-                text: first.trim_end_matches([':', ' ']).to_string(),
-            }
-        } else {
-            Para::Text {
-                first: first.to_string(),
-                rest: "  ".to_string(),
-                text,
-            }
-        });
-        self
-    }
-
-    fn para_break(mut self) -> Comment {
-        self.paras.push(Para::Break);
-        self
-    }
-
-    fn since(self, since: u32) -> Comment {
-        if since > 1 {
-            self.text(&format!("Since revision {since}."))
-        } else {
-            self
-        }
-    }
-
-    /// The comment's lines, without indentation; empty when it holds no
-    /// text.
-    fn lines(self) -> Vec<String> {
-        let mut paras: Vec<(String, String, String)> = Vec::new();
-        let mut breaks: Vec<bool> = Vec::new();
-        let mut lead: Option<String> = None;
-        let mut pending_break = false;
-        for p in self.paras {
-            match p {
-                Para::Lead(l) => lead = Some(l),
-                Para::Break => pending_break = lead.is_none() && !paras.is_empty(),
-                Para::Text { first, rest, text } => {
-                    let first = lead.take().unwrap_or_default() + &first;
-                    breaks.push(std::mem::take(&mut pending_break));
-                    paras.push((first, rest, text));
-                }
-            }
-        }
-        if let [(first, _, text)] = paras.as_slice() {
-            let one = format!("{} {}{} */", self.open, sanitize(first), sanitize(text));
-            if self.short && self.indent + one.chars().count() <= WIDTH {
-                return vec![one];
-            }
-        }
-        if paras.is_empty() {
-            return Vec::new();
-        }
-        let width = WIDTH.saturating_sub(self.indent + 3).max(20);
-        let mut out = vec![self.open.to_string()];
-        for ((first, rest, text), brk) in paras.into_iter().zip(breaks) {
-            if brk {
-                out.push(" *".to_string());
-            }
-            for l in wrap(&sanitize(&first), &rest, &sanitize(&text), width) {
-                out.push(if l.is_empty() {
-                    " *".to_string()
-                } else {
-                    format!(" * {l}")
-                });
-            }
-        }
-        out.push(" */".to_string());
-        out
-    }
-}
-
-/// Splits doc text into paragraphs (None = paragraph break). Folded YAML
-/// (`>-`) joins lines and turns a blank line into one newline, so a lone
-/// newline separates paragraphs; literal text (`|`), recognised by its
-/// blank lines, keeps its line breaks.
-fn split_paras(text: &str) -> Vec<Option<String>> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Vec::new();
-    }
-    let literal = text.contains("\n\n");
-    let mut out = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        let line = line.trim_end();
-        if literal {
-            out.push(if line.is_empty() {
-                None
-            } else {
-                Some(line.to_string())
-            });
-        } else {
-            if i > 0 {
-                out.push(None);
-            }
-            out.push(Some(line.trim().to_string()));
-        }
-    }
-    out
-}
-
-/// Greedy word wrap behind `first` (then `rest`), keeping the text's own
-/// leading indentation (literal doc blocks) on its first line.
-fn wrap(first: &str, rest: &str, text: &str, width: usize) -> Vec<String> {
-    let indent: String = text.chars().take_while(|c| *c == ' ').collect();
-    if text.trim().is_empty() {
-        return vec![first.trim_end().to_string()];
-    }
-    crate::backend::shared::wrap_prefixed(text, width, &format!("{first}{indent}"), rest)
 }
 
 // ---------------------------------------------------------------- checks
@@ -1281,7 +1222,7 @@ fn render_max_defines(model: &Model, e: &Enum) -> Vec<Define> {
     let pfx = entry_prefix(model, e);
     match e.kind {
         EnumKind::Flags => vec![Define {
-            doc: Vec::new(),
+            doc: String::new(),
             name: format!("{pfx}MASK"),
             value: e.mask().to_string(),
         }],
@@ -1294,12 +1235,12 @@ fn render_max_defines(model: &Model, e: &Enum) -> Vec<Define> {
             let next = e.entries.last().map_or(0, |x| x.value + 1);
             vec![
                 Define {
-                    doc: Vec::new(),
+                    doc: String::new(),
                     name: cnt.clone(),
                     value: c_int(next),
                 },
                 Define {
-                    doc: Vec::new(),
+                    doc: String::new(),
                     name: format!("{pfx}MAX"),
                     value: format!("({cnt} - 1)"),
                 },
@@ -1320,10 +1261,22 @@ pub fn attr_set_prefix(model: &Model, set: &AttrSet) -> String {
 
 /// The constant of one attribute: `SOFTACCEL_A_STATUS_FW_VERSION`.
 pub fn attr_macro(model: &Model, set: &AttrSet, attr: &Attr) -> String {
+    attr_macro_with(&attr_set_prefix(model, set), attr)
+}
+
+/// [`attr_macro`], given its set's [`attr_set_prefix`].
+fn attr_macro_with(set_prefix: &str, attr: &Attr) -> String {
+    let prefix_len = attr
+        .name_prefix
+        .as_ref()
+        .map_or(set_prefix.len(), String::len);
+    let mut out = String::with_capacity(prefix_len + attr.name.len());
     match &attr.name_prefix {
-        Some(p) => upper(&format!("{p}{}", attr.name)),
-        None => format!("{}{}", attr_set_prefix(model, set), upper(&attr.name)),
+        Some(p) => push_upper(&mut out, p),
+        None => out.push_str(set_prefix),
     }
+    push_upper(&mut out, &attr.name);
+    out
 }
 
 /// The prefix of the operations' constants: `name-prefix` or
@@ -1341,7 +1294,15 @@ pub fn op_prefix(model: &Model) -> String {
 
 /// The constant of one operation: `SOFTACCEL_CMD_GET_STATUS`.
 pub fn op_macro(model: &Model, op: &str) -> String {
-    format!("{}{}", op_prefix(model), upper(op))
+    op_macro_with(&op_prefix(model), op)
+}
+
+/// [`op_macro`], given the [`op_prefix`].
+fn op_macro_with(prefix: &str, op: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + op.len());
+    out.push_str(prefix);
+    push_upper(&mut out, op);
+    out
 }
 
 /// A YNL enum tag: `enum <name>` for a non-empty `enum-name`, else
@@ -1377,7 +1338,7 @@ struct NetlinkView {
 }
 
 struct NetlinkEnum {
-    doc: Vec<String>,
+    doc: String,
     tag: String,
     /// Enumerators; an empty value lets C count on from the previous one.
     entries: Vec<Define>,
@@ -1391,7 +1352,7 @@ impl NetlinkView {
         let mut family = Vec::new();
         if nl.protocol.is_some() {
             family.push(Define {
-                doc: Vec::new(),
+                doc: String::new(),
                 name: nl
                     .c_family_name
                     .as_deref()
@@ -1399,7 +1360,7 @@ impl NetlinkView {
                 value: format!("\"{}\"", model.name),
             });
             family.push(Define {
-                doc: Vec::new(),
+                doc: String::new(),
                 name: nl
                     .c_version_name
                     .as_deref()
@@ -1408,7 +1369,7 @@ impl NetlinkView {
             });
         }
         family.extend(nl.string_consts.iter().map(|c| Define {
-            doc: Vec::new(),
+            doc: String::new(),
             name: format!("{}_{}", upper(&model.c_prefix), upper(&c.name)),
             value: format!("\"{}\"", c.value.replace('\\', "\\\\").replace('"', "\\\"")),
         }));
@@ -1422,15 +1383,13 @@ impl NetlinkView {
             let entries = set
                 .attributes
                 .iter()
-                .map(|a| Define {
-                    doc: Comment::kernel_doc(8)
-                        .short()
-                        .lead(&format!("@{}: ", attr_macro(model, set, a)))
-                        .doc(a.doc.as_deref())
-                        .since(a.since)
-                        .lines(),
-                    name: attr_macro(model, set, a),
-                    value: a.value.to_string(),
+                .map(|a| {
+                    let name = attr_macro_with(&pfx, a);
+                    Define {
+                        doc: enumerator_doc(&name, a.doc.as_deref(), a.since),
+                        name,
+                        value: a.value.to_string(),
+                    }
                 })
                 .collect();
             let cnt = set
@@ -1442,9 +1401,9 @@ impl NetlinkView {
                 .as_deref()
                 .map_or_else(|| format!("{pfx}MAX"), upper);
             let doc = Comment::plain(0)
-                .lead(&format!("Attribute set {}: ", set.name))
+                .lead(["Attribute set ", set.name.as_str(), ": "].concat())
                 .doc(set.doc.as_deref())
-                .lines();
+                .into_text("\n");
             enums.push(counted_enum(
                 doc,
                 ynl_tag(set.enum_name.as_deref()),
@@ -1461,15 +1420,13 @@ impl NetlinkView {
             let entries = ops
                 .list
                 .iter()
-                .map(|o| Define {
-                    doc: Comment::kernel_doc(8)
-                        .short()
-                        .lead(&format!("@{}: ", op_macro(model, &o.name)))
-                        .doc(o.doc.as_deref())
-                        .since(o.since)
-                        .lines(),
-                    name: op_macro(model, &o.name),
-                    value: o.value.to_string(),
+                .map(|o| {
+                    let name = op_macro_with(&pfx, &o.name);
+                    Define {
+                        doc: enumerator_doc(&name, o.doc.as_deref(), o.since),
+                        name,
+                        value: o.value.to_string(),
+                    }
                 })
                 .collect();
             let cnt = nl
@@ -1482,7 +1439,7 @@ impl NetlinkView {
                 .map_or_else(|| format!("{pfx}MAX"), upper);
             let doc = Comment::plain(0)
                 .text("Operations: the op field of a control message.")
-                .lines();
+                .into_text("\n");
             enums.push(counted_enum(
                 doc,
                 ynl_tag(ops.enum_name.as_deref()),
@@ -1496,7 +1453,7 @@ impl NetlinkView {
             .mcast_groups
             .iter()
             .map(|g| Define {
-                doc: Vec::new(),
+                doc: String::new(),
                 name: upper(
                     g.c_define_name
                         .as_deref()
@@ -1521,17 +1478,17 @@ fn directional_enums(model: &Model, d: &crate::model::DirectionalMsgs) -> [Netli
     let pfx = op_prefix(model);
     let one = |dir: &str, what: &str, msgs: &[(String, u32)]| {
         let mut entries = vec![Define {
-            doc: Vec::new(),
+            doc: String::new(),
             name: format!("{}_MSG_{dir}_NONE", upper(&model.name)),
             value: "0".to_string(),
         }];
         entries.extend(msgs.iter().map(|(stem, v)| Define {
-            doc: Vec::new(),
-            name: op_macro(model, stem),
+            doc: String::new(),
+            name: op_macro_with(&pfx, stem),
             value: v.to_string(),
         }));
         counted_enum(
-            Comment::plain(0).text(what).lines(),
+            Comment::plain(0).text(what).into_text("\n"),
             "enum".to_string(),
             entries,
             format!("__{pfx}{dir}_CNT"),
@@ -1557,7 +1514,7 @@ fn directional_enums(model: &Model, d: &crate::model::DirectionalMsgs) -> [Netli
 /// its maximum (`X_MAX`), as an enumerator or, with YNL's
 /// `max-by-define`, a `#define`.
 fn counted_enum(
-    doc: Vec<String>,
+    doc: String,
     tag: String,
     mut entries: Vec<Define>,
     cnt: String,
@@ -1565,12 +1522,12 @@ fn counted_enum(
     max_by_define: bool,
 ) -> NetlinkEnum {
     entries.push(Define {
-        doc: Vec::new(),
+        doc: String::new(),
         name: cnt.clone(),
         value: String::new(),
     });
     let max = Define {
-        doc: Vec::new(),
+        doc: String::new(),
         name: max,
         value: format!("({cnt} - 1)"),
     };
@@ -1800,7 +1757,7 @@ ioctls:
 
     #[test]
     fn wrapping() {
-        let lines = Comment::plain(0).text(&"word ".repeat(40)).lines();
+        let lines = Comment::plain(0).text("word ".repeat(40)).lines();
         assert_eq!(lines.first().map(String::as_str), Some("/*"));
         assert_eq!(lines.last().map(String::as_str), Some(" */"));
         assert!(lines.iter().all(|l| l.len() <= WIDTH && !l.ends_with(' ')));
@@ -1817,7 +1774,7 @@ ioctls:
         assert_eq!(l, ["/*", " * one", " *", " * two", " */"]);
         let l = Comment::kernel_doc(0)
             .text("x")
-            .hanging("EINVAL: ", &"y ".repeat(50))
+            .hanging("EINVAL", &"y ".repeat(50))
             .lines();
         assert!(l[2].starts_with(" * EINVAL: y y"), "{l:?}");
         assert!(l[3].starts_with(" *   y y"), "{l:?}");

@@ -93,7 +93,21 @@ pub fn const_name_macro(model: &Model, c: &ConstName) -> String {
 pub fn entry_macro(owner: &Model, e: &Enum, x: &EnumEntry) -> String {
     match &x.c_name {
         Some(n) => n.clone(),
-        None => format!("{}{}", entry_prefix(owner, e), upper(&x.name)),
+        None => entry_macro_with(&entry_prefix(owner, e), x),
+    }
+}
+
+/// [`entry_macro`], given its enum's [`entry_prefix`]: the header names
+/// every entry of an enum, so the prefix is cased once for them all.
+pub(crate) fn entry_macro_with(prefix: &str, x: &EnumEntry) -> String {
+    match &x.c_name {
+        Some(n) => n.clone(),
+        None => {
+            let mut out = String::with_capacity(prefix.len() + x.name.len());
+            out.push_str(prefix);
+            push_upper(&mut out, &x.name);
+            out
+        }
     }
 }
 
@@ -102,14 +116,25 @@ pub fn entry_macro(owner: &Model, e: &Enum, x: &EnumEntry) -> String {
 pub fn entry_prefix(owner: &Model, e: &Enum) -> String {
     match &e.name_prefix {
         Some(p) => upper(p),
-        None => format!("{}_{}_", upper(&owner.c_prefix), upper(&e.name)),
+        None => {
+            let mut out = String::with_capacity(owner.c_prefix.len() + e.name.len() + 2);
+            push_upper(&mut out, &owner.c_prefix);
+            out.push('_');
+            push_upper(&mut out, &e.name);
+            out.push('_');
+            out
+        }
     }
 }
 
 /// A value of a multi-bit flags field, placed in the word:
 /// `SOFTACCEL_BO_FLAGS_CACHE_MODE_WC`.
 pub fn field_value_macro(entry_macro: &str, value: &str) -> String {
-    format!("{entry_macro}_{}", upper(value))
+    let mut out = String::with_capacity(entry_macro.len() + 1 + value.len());
+    out.push_str(entry_macro);
+    out.push('_');
+    push_upper(&mut out, value);
+    out
 }
 
 /// The mask of every bit of a flags set: `ACCEL_BO_FLAGS_ALL`.
@@ -139,7 +164,13 @@ pub fn nr_macro(owner: &Model, io: &Ioctl) -> String {
     match (&io.c_nr_name, &owner.ioctl_style) {
         (Some(n), _) => n.clone(),
         (None, IoctlStyle::Drm { driver }) => format!("DRM_{driver}_{}", upper(&io.name)),
-        (None, IoctlStyle::Plain) => format!("{}_NR_{}", upper(&owner.c_prefix), upper(&io.name)),
+        (None, IoctlStyle::Plain) => {
+            let mut out = String::with_capacity(owner.c_prefix.len() + 4 + io.name.len());
+            push_upper(&mut out, &owner.c_prefix);
+            out.push_str("_NR_");
+            push_upper(&mut out, &io.name);
+            out
+        }
     }
 }
 

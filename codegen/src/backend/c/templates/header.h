@@ -1,7 +1,9 @@
 {#- The kernel-style uapi header of one spec. The view model (c.rs)
     prepares every name, value and comment line; this file holds the shape.
     Each tag sits on its own line and trims the newline before it, so tag
-    lines vanish from the output. -#}
+    lines vanish from the output. Comments (`doc`) and check lines
+    (`asserts`) come as text whose every line starts with its newline, so
+    they are printed with the newline before them trimmed. -#}
 /* SPDX-License-Identifier: {{ license }} */
 /*
 {%- for l in banner %}
@@ -36,44 +38,30 @@ extern "C" {
 #endif
 {%- if !doc.is_empty() %}
 {{ "" }}
-{%- for l in doc %}
-{{ l }}
-{%- endfor %}
+{{- doc }}
 {%- endif %}
 {%- for item in items %}
 {{ "" }}
 {%- match item %}
 {%- when Item::Defines(g) %}
-{%- for l in g.doc %}
-{{ l }}
-{%- endfor %}
+{{- g.doc }}
 {%- for d in g.defines %}
-{%- for l in d.doc %}
-{{ l }}
-{%- endfor %}
+{{- d.doc }}
 #define {{ d.name }} {{ d.value }}
 {%- endfor %}
 {%- when Item::Enum(e) %}
-{%- for l in e.doc %}
-{{ l }}
-{%- endfor %}
+{{- e.doc }}
 {{ e.tag }} {
 {%- for d in e.entries %}
-{%- for l in d.doc %}
-	{{ l }}
-{%- endfor %}
+{{- d.doc }}
 	{{ d.name }} = {{ d.value }}{% if !loop.last %},{% endif %}
 {%- endfor %}
 };
 {%- when Item::Struct(s) %}
-{%- for l in s.doc %}
-{{ l }}
-{%- endfor %}
+{{- s.doc }}
 {{ s.tag }} {
 {%- for m in s.members %}
-{%- for l in m.doc %}
-	{{ l }}
-{%- endfor %}
+{{- m.doc }}
 	{{ m.decl }};
 {%- endfor %}
 };
@@ -81,13 +69,9 @@ extern "C" {
 {%- endfor %}
 {%- for g in ioctls %}
 {{ "" }}
-{%- for l in g.doc %}
-{{ l }}
-{%- endfor %}
+{{- g.doc }}
 {%- for d in g.defines %}
-{%- for l in d.doc %}
-{{ l }}
-{%- endfor %}
+{{- d.doc }}
 #define {{ d.name }} {{ d.value }}
 {%- endfor %}
 {%- endfor %}
@@ -116,9 +100,7 @@ extern "C" {
 {%- if let Some(cond) = b.cond %}
 #{% if loop.first %}if{% else %}elif{% endif %} {{ cond }}
 {%- endif %}
-{%- for a in b.asserts %}
-{{ check }}({{ a.expr }}, {{ a.name }});
-{%- endfor %}
+{{- b.asserts }}
 {%- endfor %}
 {%- if g.conditional %}
 #endif

@@ -1,7 +1,8 @@
 {#- The control-message constants of a spec with attribute sets or
     operations, named and numbered as YNL's uapi headers (ynl_gen_c.py
     --mode uapi) name them, so the header is a drop-in for YNL's. The view
-    model is NetlinkView in c.rs; every block starts with a blank line. -#}
+    model is NetlinkView in c.rs; every block starts with a blank line.
+    Comments come as text whose every line starts with its newline. -#}
 {%- if !family.is_empty() %}
 {{ "" }}
 {%- for d in family %}
@@ -10,14 +11,10 @@
 {%- endif %}
 {%- for e in enums %}
 {{ "" }}
-{%- for l in e.doc %}
-{{ l }}
-{%- endfor %}
+{{- e.doc }}
 {{ e.tag }} {
 {%- for d in e.entries %}
-{%- for l in d.doc %}
-	{{ l }}
-{%- endfor %}
+{{- d.doc }}
 	{{ d.name }}{% if !d.value.is_empty() %} = {{ d.value }}{% endif %}{% if !loop.last %},{% endif %}
 {%- endfor %}
 };
