@@ -142,7 +142,7 @@ pub(crate) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Ve
         line.push_str(tail);
         return vec![line];
     }
-    let mut lines = vec![format!("{head}(")];
+    let mut lines = vec![[head, "("].concat()];
     if args.len() > 1 && args.iter().all(|a| short_simple(a)) {
         let width = MAX_WIDTH - indent - INDENT.len();
         let mut row = String::new();
@@ -167,11 +167,11 @@ pub(crate) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Ve
                 ","
             };
             for l in expr(indent + INDENT.len(), "", a, comma) {
-                lines.push(format!("{INDENT}{l}"));
+                lines.push([INDENT, &l].concat());
             }
         }
     }
-    lines.push(format!("){tail}"));
+    lines.push([")", tail].concat());
     lines
 }
 

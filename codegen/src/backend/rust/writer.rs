@@ -373,12 +373,22 @@ pub(crate) fn path(prefix: &[String], last: &str) -> String {
 /// "[`uapi::BoCreate`]"; rustdoc cannot resolve raw identifiers in links,
 /// so a path holding one is code text without a link.
 pub(crate) fn doc_link(prefix: &[String], last: &str) -> String {
-    let p = path(prefix, last);
-    if p.contains("r#") {
-        format!("`{p}`")
-    } else {
-        format!("[`{p}`]")
+    // The path's segments never hold `::`, so it holds `r#` exactly when
+    // a segment does: decided first, the link is built once.
+    let raw = last.contains("r#") || prefix.iter().any(|p| p.contains("r#"));
+    let (open, close) = if raw { ("`", "`") } else { ("[`", "`]") };
+    let mut link = String::with_capacity(
+        open.len() + prefix.iter().map(|p| p.len() + 2).sum::<usize>() + last.len() + close.len(),
+    );
+    link.push_str(open);
+    let start = link.len();
+    push_joined(&mut link, prefix, "::");
+    if link.len() > start {
+        link.push_str("::");
     }
+    link.push_str(last);
+    link.push_str(close);
+    link
 }
 
 /// Width of a list item's marker (`- `, `* `, `1. `), 0 for other text.

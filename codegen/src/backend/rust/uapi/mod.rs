@@ -94,10 +94,6 @@ impl Gen<'_> {
     }
 
     fn member_doc(&self, s: &Struct, mem: &Member) -> String {
-        let mut paras: Vec<String> = Vec::new();
-        if let Some(d) = &mem.doc {
-            paras.push(d.clone());
-        }
         let mut what = String::new();
         match &mem.kind {
             MemberKind::Pad { .. } => {
@@ -161,35 +157,41 @@ impl Gen<'_> {
         if let Some(a) = mem.address {
             what.push_str(a.doc());
         }
-        let mut facts = Vec::new();
+        // The facts paragraph, one sentence after another, straight into
+        // the text (a member's doc is printed for every member).
+        let mut text = String::new();
+        if let Some(d) = &mem.doc {
+            text.push_str(d);
+            text.push('\n');
+        }
+        if !what.is_empty() {
+            text.push_str(&what);
+            text.push(' ');
+        }
         // Pad is zero both ways whatever the struct's direction.
         if !matches!(mem.kind, MemberKind::Pad { .. }) {
-            facts.push(format!("Access: {}.", access_text(mem.access)));
+            text.push_str("Access: ");
+            text.push_str(access_text(mem.access));
+            text.push_str(". ");
         }
         if let Some(check) = &mem.check {
-            facts.push(self.check_text(check));
+            text.push_str(&self.check_text(check));
+            text.push(' ');
         }
         if let Some((lo, hi)) = mem.range {
-            facts.push(format!("Range: {lo}..={hi}."));
+            text.push_fmt(format_args!("Range: {lo}..={hi}. "));
         }
         if let Some(r) = &mem.resource {
-            facts.push(format!("A handle of a `{r}`."));
+            text.push_fmt(format_args!("A handle of a `{r}`. "));
         }
         if let Some(bo) = mem.byte_order {
-            facts.push(format!(
-                "Byte order: {}.",
-                match bo {
-                    ByteOrder::Little => "little-endian",
-                    ByteOrder::Big => "big-endian",
-                }
-            ));
+            text.push_str(match bo {
+                ByteOrder::Little => "Byte order: little-endian. ",
+                ByteOrder::Big => "Byte order: big-endian. ",
+            });
         }
-        facts.push(since_text(mem.since));
-        if !what.is_empty() {
-            facts.insert(0, what);
-        }
-        paras.push(facts.join(" "));
-        paras.join("\n")
+        text.push_fmt(format_args!("Since revision {}.", mem.since));
+        text
     }
 
     fn check_text(&self, check: &EnumCheck) -> String {

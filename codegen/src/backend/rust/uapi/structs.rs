@@ -8,6 +8,7 @@ use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::{assign, assign_macro};
 use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
 use crate::backend::rust::{Flavour, RustScalar};
+use crate::backend::shared::PushFmt;
 use crate::model::{MemberKind, Struct};
 
 /// The derives every struct has, before and after `IntoBytes`.
@@ -58,7 +59,12 @@ impl Gen<'_> {
         let zeros: Vec<String> = s
             .members
             .iter()
-            .map(|mem| format!("{}: {}", snake_ident(&mem.name), self.member_zero_text(mem)))
+            .map(|mem| {
+                let mut z = snake_ident(&mem.name);
+                z.push_str(": ");
+                z.push_str(&self.member_zero_text(mem));
+                z
+            })
             .collect();
         struct_lit(w, "pub const ZERO: Self = Self", &zeros, ";");
         w.close("");
@@ -381,11 +387,17 @@ impl Gen<'_> {
             let e = format!("::core::mem::align_of_val(&{name}::ZERO) == {align}");
             assign_macro(w, "const _: ()", "assert!", &e);
         }
+        // One buffer for every member's condition: a struct has one
+        // assertion a member, and most have several members.
+        let mut e = String::new();
         for (i, mem) in s.members.iter().enumerate() {
             let f = snake_ident(&mem.name);
             for (off, preds) in self.target_groups(|t| s.layout(t).offsets[i]) {
                 cfg(w, &preds);
-                let e = format!("::core::mem::offset_of!({name}, {f}) == {off}");
+                e.clear();
+                e.push_fmt(format_args!(
+                    "::core::mem::offset_of!({name}, {f}) == {off}"
+                ));
                 assign_macro(w, "const _: ()", "assert!", &e);
             }
         }
