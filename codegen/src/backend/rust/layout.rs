@@ -41,15 +41,31 @@ pub(crate) fn chain(
     children: &[String],
     tail: &str,
 ) -> Vec<String> {
-    let body = format!("{root}{}", children.concat());
-    let one = format!("{prefix}{body}{tail}");
+    // The one-line form is measured first and built only when kept.
+    let body_len = root.len() + children.iter().map(String::len).sum::<usize>();
+    let one_len = prefix.len() + body_len + tail.len();
     // rustfmt reserves the width of a trailing `?` twice.
-    let tries = usize::from(body.ends_with('?'));
-    if indent + one.len() + tries <= MAX_WIDTH
-        && (children.len() <= 1 || body.len() <= CHAIN_WIDTH)
+    let tries = usize::from(
+        children
+            .iter()
+            .rev()
+            .map(String::as_str)
+            .chain([root])
+            .find(|s| !s.is_empty())
+            .is_some_and(|s| s.ends_with('?')),
+    );
+    if indent + one_len + tries <= MAX_WIDTH
+        && (children.len() <= 1 || body_len <= CHAIN_WIDTH)
         && args_fit(root)
         && children.iter().all(|c| args_fit(c))
     {
+        let mut one = String::with_capacity(one_len);
+        one.push_str(prefix);
+        one.push_str(root);
+        for c in children {
+            one.push_str(c);
+        }
+        one.push_str(tail);
         return vec![one];
     }
     let mut head = root.to_string();
@@ -195,8 +211,23 @@ pub(crate) fn binary(
     op: &str,
     tail: &str,
 ) -> Vec<String> {
-    let one = format!("{prefix}{}{tail}", operands.join(&format!(" {op} ")));
-    if indent + one.len() <= MAX_WIDTH && operands.iter().all(|o| split_call_fits(o)) {
+    let sep_len = op.len() + 2;
+    let one_len = prefix.len()
+        + operands.iter().map(String::len).sum::<usize>()
+        + sep_len * operands.len().saturating_sub(1)
+        + tail.len();
+    if indent + one_len <= MAX_WIDTH && operands.iter().all(|o| split_call_fits(o)) {
+        let mut one = String::with_capacity(one_len);
+        one.push_str(prefix);
+        for (i, o) in operands.iter().enumerate() {
+            if i > 0 {
+                one.push(' ');
+                one.push_str(op);
+                one.push(' ');
+            }
+            one.push_str(o);
+        }
+        one.push_str(tail);
         return vec![one];
     }
     let mut lines = Vec::new();
@@ -446,6 +477,12 @@ pub(crate) fn let_chain(
 
 /// `lhs = rhs;` for a single-line `rhs`, placed by [`choose_rhs`].
 pub(crate) fn assign(w: &mut RustWriter, lhs: &str, rhs: &str) {
+    // What `choose_rhs` keeps when the statement fits on its line,
+    // written without building the candidates.
+    if w.indent() + lhs.len() + " = ".len() + rhs.len() + ";".len() <= MAX_WIDTH {
+        w.line_of(&[lhs, " = ", rhs, ";"]);
+        return;
+    }
     let lines = choose_rhs(w.indent(), &format!("{lhs} ="), |_, lead| {
         vec![format!("{lead}{rhs};")]
     });
