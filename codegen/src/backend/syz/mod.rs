@@ -58,15 +58,24 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
         path: dir.join(format!("{}.txt", model.name)),
         contents: g.text(),
     }];
+    let names = g.const_names();
     for &t in &model.targets {
         if let Some(arch) = syz_arch(t) {
             files.push(GeneratedFile {
                 path: dir.join(format!("{}_{arch}.const", model.name)),
-                contents: g.consts(t, arch),
+                contents: g.consts(&names, t, arch),
             });
         }
     }
     Ok(files)
+}
+
+/// Where a name of the const files takes its value from.
+enum ConstValue<'a> {
+    /// An ioctl's command number, on the targets that have one.
+    Cmd(&'a Ioctl),
+    /// An enum entry's value, the same on every target.
+    Value(String),
 }
 
 struct Gen<'a> {
@@ -305,27 +314,51 @@ impl<'a> Gen<'a> {
         width.to_string()
     }
 
-    /// The const file of one architecture: every name the text uses.
-    fn consts(&self, t: Target, arch: &str) -> String {
+    /// Every name the const files define, sorted, with its values in the
+    /// order they are given (a later one wins where several apply): named
+    /// once for all architectures.
+    fn const_names(&self) -> BTreeMap<String, Vec<ConstValue<'a>>> {
         let m = self.m;
-        let mut out = String::new();
-        for l in banner_lines(m) {
-            let _ = writeln!(out, "# {l}");
-        }
-        let _ = writeln!(out, "arches = {arch}");
-        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        let mut names: BTreeMap<String, Vec<ConstValue<'a>>> = BTreeMap::new();
         for io in &m.ioctls {
-            if let Some(Some(cmd)) = io.cmds.get(&t) {
-                values.insert(names::ioctl_macro(m, io), cmd.to_string());
-            }
+            names
+                .entry(names::ioctl_macro(m, io))
+                .or_default()
+                .push(ConstValue::Cmd(io));
         }
         for e in &m.enums {
             for x in &e.entries {
-                values.insert(names::entry_macro(m, e, x), x.value.to_string());
+                names
+                    .entry(names::entry_macro(m, e, x))
+                    .or_default()
+                    .push(ConstValue::Value(x.value.to_string()));
             }
         }
-        for (k, v) in values {
-            let _ = writeln!(out, "{k} = {v}");
+        names
+    }
+
+    /// The const file of one architecture: every name the text uses.
+    fn consts(
+        &self,
+        names: &BTreeMap<String, Vec<ConstValue<'_>>>,
+        t: Target,
+        arch: &str,
+    ) -> String {
+        let mut out = String::new();
+        for l in banner_lines(self.m) {
+            let _ = writeln!(out, "# {l}");
+        }
+        let _ = writeln!(out, "arches = {arch}");
+        for (name, values) in names {
+            // The last value that applies on `t`; an ioctl without a
+            // command number there defines nothing.
+            let value = values.iter().rev().find_map(|v| match v {
+                ConstValue::Cmd(io) => io.cmds.get(&t).copied().flatten().map(|c| c.to_string()),
+                ConstValue::Value(v) => Some(v.clone()),
+            });
+            if let Some(v) = value {
+                let _ = writeln!(out, "{name} = {v}");
+            }
         }
         out
     }
