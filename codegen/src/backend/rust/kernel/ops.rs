@@ -5,7 +5,6 @@
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
 use crate::backend::rust::RustScalar;
-use crate::backend::rust::control as netlink;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::{dir_text, since_text};
@@ -124,9 +123,8 @@ impl Gen<'_> {
             w.line("false");
             w.close("");
         }
-        let transport = netlink::transport(m).map(|io| io.name.clone());
         for io in &m.ioctls {
-            if transport.as_ref() == Some(&io.name) {
+            if self.transport.is_some_and(|t| t.name == io.name) {
                 self.op_methods(w, &self.file_ty("Self"));
             } else {
                 self.ops_method(w, io);
