@@ -14,6 +14,7 @@ use crate::model::{
     ByteOrder, EnumCheck, EnumEntry, EnumKind, Ioctl, Member, MemberKind, PadScalar, Scalar, Struct,
 };
 use crate::names;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// What one check of `validate_<struct>_at` does.
@@ -773,9 +774,9 @@ impl Gen<'_> {
         // Flags are bit patterns: a signed member is read as its bits.
         let (x, ty) = if check.as_flags && ty.signed() {
             let u = unsigned(ty);
-            (format!("({x} as {})", u.rust()), u)
+            (Cow::Owned(format!("({x} as {})", u.rust())), u)
         } else {
-            (x.to_string(), ty)
+            (Cow::Borrowed(x), ty)
         };
         if check.as_flags && e.kind == EnumKind::Enum {
             // An enum used as flags: each value is a bit number.
@@ -804,19 +805,20 @@ impl Gen<'_> {
             ));
         }
         let et = ety.rust();
-        let valid = if ty == ety {
-            format!("{module}::is_valid({x})")
+        // The condition under which the check fails: not valid.
+        let invalid = if ty == ety {
+            format!("!{module}::is_valid({x})")
         } else if !ty.signed() && ty.size() < ety.size() {
-            format!("{module}::is_valid({et}::from({x}))")
+            format!("!{module}::is_valid({et}::from({x}))")
         } else {
-            format!("{et}::try_from({x}).is_ok_and({module}::is_valid)")
+            format!("!{et}::try_from({x}).is_ok_and({module}::is_valid)")
         };
         let doc = if check.as_flags {
             format!("`{label}` sets a bit outside {link}")
         } else {
             format!("`{label}` is not one of {link}")
         };
-        Some((format!("!{valid}"), doc))
+        Some((invalid, doc))
     }
 
     /// The statements of `clear_out_<s>` and the names of what they clear.
