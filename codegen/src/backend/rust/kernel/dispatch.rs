@@ -6,7 +6,6 @@
 use super::ops::{Ptr, ptr_let};
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
-use crate::backend::rust::control as netlink;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, arm, put};
 use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident};
@@ -294,7 +293,7 @@ impl Gen<'_> {
             "arg_rev"
         };
         let clear_newer = self.copy_in_arg(w, io, arg_name, arg_rev);
-        let transport = netlink::transport(self.model).is_some_and(|t| t.name == io.name);
+        let transport = self.transport.is_some_and(|t| t.name == io.name);
         if transport {
             self.transport_tail(w, io.dir.copies_out());
         } else {
@@ -427,7 +426,7 @@ impl Gen<'_> {
         // Members newer than the driver's revision were not in its struct:
         // zero in the handler's view and never copied out, even where the
         // spec puts one before an older member.
-        let newer = self.has_newer(self.model.struct_(arg_name));
+        let newer = self.newest_clear(arg_name).is_some();
         let clear_newer = newer.then(|| {
             let (f, _) = self.struct_fn("clear_newer_{}", arg_name);
             (f, vec!["&mut arg".to_string(), arg_rev.to_string()])

@@ -29,13 +29,17 @@ use crate::backend::rust::control as netlink;
 use crate::backend::rust::items::Uses;
 use crate::backend::rust::uapi as ru;
 use crate::backend::rust::writer::{
-    RustWriter, banner, doc, doc_lines, doc_link, inner_doc, path, type_ident,
+    RustWriter, banner, doc, doc_lines, inner_doc, path, snake_ident, type_ident,
 };
 use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
-use crate::model::{Model, StructId};
+use crate::model::{EnumId, Ioctl, Model, Struct, StructId};
 use crate::names;
+use rustc_hash::FxHashMap;
+use std::cell::RefCell;
+use std::hash::Hash;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
@@ -95,7 +99,7 @@ fn lib_rs(model: &Model) -> String {
 /// The kernel side in either flavour: `lib.rs` of the hosted crate, or
 /// the module the kernel's build compiles.
 pub(crate) fn lib_rs_in(model: &Model, flavour: Flavour) -> String {
-    let g = Gen { model, flavour };
+    let g = Gen::new(model, flavour);
     let mut w = RustWriter::with_capacity(capacity_for(model, 520));
     banner(&mut w, model);
     g.file(&mut w);
@@ -113,6 +117,114 @@ fn doc_text(text: &str) -> Vec<String> {
 struct Gen<'a> {
     model: &'a Model,
     flavour: Flavour,
+    /// The spec's transport ioctl (`netlink::transport`), looked up once:
+    /// every handler asks whether it is the one.
+    transport: Option<&'a Ioctl>,
+    /// Per nested struct, whether its `validate_<s>_at` checks anything,
+    /// whether its `clear_out_<s>` clears anything, and the newest revision
+    /// its `clear_newer_<s>` clears at: each struct that embeds it asks,
+    /// and the full answers build every check and statement of it.
+    checks_cache: Cache<StructId, bool>,
+    clears_cache: Cache<StructId, bool>,
+    newer_cache: Cache<StructId, Option<u32>>,
+    /// Per enum, its uapi module's path and doc link: every member
+    /// checked against it names both.
+    enum_cache: Cache<EnumId, (Rc<str>, Rc<str>)>,
+}
+
+/// A fact of a struct or enum, worked out on first use.
+type Cache<K, T> = RefCell<FxHashMap<K, T>>;
+
+/// `cache`'s fact of `id`, from `compute` on first use. `compute` may
+/// ask the cache of the structs `id` embeds (no struct embeds itself).
+fn cached<K: Clone + Eq + Hash, T: Clone>(
+    cache: &Cache<K, T>,
+    id: &K,
+    compute: impl FnOnce() -> T,
+) -> T {
+    if let Some(v) = cache.borrow().get(id) {
+        return v.clone();
+    }
+    let v = compute();
+    cache.borrow_mut().insert(id.clone(), v.clone());
+    v
+}
+
+/// The names of one struct of this spec that each of its functions
+/// prints: built once per struct rather than once per use.
+pub(super) struct StructNames {
+    /// `uapi::Submit`.
+    ty: String,
+    /// "[`uapi::Submit`]".
+    link: String,
+    /// `submit`, the stem of `validate_submit_at`, `clear_out_submit`, ...
+    snake: String,
+}
+
+impl<'a> Gen<'a> {
+    fn new(model: &'a Model, flavour: Flavour) -> Gen<'a> {
+        Gen {
+            model,
+            flavour,
+            transport: netlink::transport(model),
+            checks_cache: RefCell::default(),
+            clears_cache: RefCell::default(),
+            newer_cache: RefCell::default(),
+            enum_cache: RefCell::default(),
+        }
+    }
+
+    /// The names of struct `s` of this spec (or of an ioctl's view of one,
+    /// which has the struct's name).
+    fn own_names(&self, s: &Struct) -> StructNames {
+        StructNames {
+            ty: self.struct_ty_in(&self.model.name, &s.name),
+            link: self.struct_link_in(&self.model.name, &s.name),
+            snake: names::snake(&s.name),
+        }
+    }
+
+    /// Whether `validate_<s>_at` of struct `id` checks anything (as
+    /// `checks` validates a nested struct the kernel reads: at its own
+    /// revision).
+    fn nested_has_checks(&self, id: &StructId) -> bool {
+        cached(&self.checks_cache, id, || {
+            let s = self.model.struct_(id);
+            let scope = validate::Scope {
+                base: s.since,
+                at: s.since,
+                own: self.own_struct(id),
+            };
+            self.has_checks(s, scope)
+        })
+    }
+
+    /// Whether `clear_out_<s>` of struct `id` clears anything.
+    fn nested_has_clears(&self, id: &StructId) -> bool {
+        cached(&self.clears_cache, id, || {
+            self.has_clears(self.model.struct_(id))
+        })
+    }
+
+    /// The path of enum `id`'s module in the uapi crate
+    /// (`uapi::flags`), and its doc link.
+    fn enum_module(&self, id: &EnumId) -> (Rc<str>, Rc<str>) {
+        cached(&self.enum_cache, id, || {
+            let prefix = self.uapi_prefix(id.spec());
+            let module = path(&prefix, &snake_ident(&self.model.enum_(id).name));
+            let link = link_to(&module);
+            (module.into(), link.into())
+        })
+    }
+
+    /// The newest revision below which `clear_newer_<s>` of struct `id`
+    /// clears something; `None` when it does nothing.
+    fn newest_clear(&self, id: &StructId) -> Option<u32> {
+        cached(&self.newer_cache, id, || {
+            let newer = self.newer_clears(self.model.struct_(id));
+            newer.iter().map(|(n, _, _)| *n).max()
+        })
+    }
 }
 
 impl Gen<'_> {
@@ -126,7 +238,7 @@ impl Gen<'_> {
         w.line("#![no_std]");
         w.line("#![forbid(unsafe_code)]");
         let mut uses = Uses::new();
-        if netlink::transport(m).is_some() {
+        if self.transport.is_some() {
             w.line("extern crate alloc;");
             uses.add("alloc::vec::Vec", vec!["use alloc::vec::Vec;".to_string()]);
             uses.add(
@@ -206,7 +318,7 @@ impl Gen<'_> {
             "crate::uabi_rt::{Extension, OutArray, UserArray}",
             vec!["pub use crate::uabi_rt::{Extension, OutArray, UserArray};".to_string()],
         );
-        if netlink::transport(m).is_some() {
+        if self.transport.is_some() {
             uses.add(
                 "crate::uabi_rt::{nla, Errno}",
                 vec!["use crate::uabi_rt::{nla, Errno};".to_string()],
@@ -349,7 +461,7 @@ impl Gen<'_> {
                  only boundary to the caller is [`UserMem`] (what `UserSlice` is in \
                  Rust-for-Linux). [`dispatch`] does what `drm_ioctl()` does, and more:",
                 m.source,
-                if netlink::transport(m).is_some() {
+                if self.transport.is_some() {
                     "no allocation but the two message buffers of a control message \
                      (fallible: `ENOMEM`)"
                 } else {
@@ -402,7 +514,7 @@ impl Gen<'_> {
                     .to_string(),
             );
         }
-        if let Some(t) = netlink::transport(m) {
+        if let Some(t) = self.transport {
             paras.push(format!(
                 "`{}` carries control messages ([`operations`]) and has no handler of its \
                  own: after step 4, [`dispatch`] reads the request (at most 64 KiB), checks \
@@ -474,17 +586,27 @@ impl Gen<'_> {
         self.struct_ty_in(id.spec(), &self.model.struct_(id).name)
     }
 
-    /// The uapi type of struct `name` of spec `owner`.
+    /// The uapi type of struct `name` of spec `owner`: [`path`] of
+    /// [`Self::uapi_prefix`] and the type, built in one `String`.
     fn struct_ty_in(&self, owner: &str, name: &str) -> String {
-        path(&self.uapi_prefix(owner), &type_ident(name))
+        let ty = type_ident(name);
+        let chain = self.chain(owner);
+        let mut out = String::with_capacity(6 + ty.len() + 16 * chain.len());
+        push_path(
+            &mut out,
+            std::iter::once("uapi".to_string()).chain(chain.iter().map(|s| ru::lib_name(s))),
+            &ty,
+        );
+        out
     }
 
     fn struct_link(&self, id: &StructId) -> String {
         self.struct_link_in(id.spec(), &self.model.struct_(id).name)
     }
 
+    /// `writer::doc_link` of [`Self::struct_ty_in`].
     fn struct_link_in(&self, owner: &str, name: &str) -> String {
-        doc_link(&self.uapi_prefix(owner), &type_ident(name))
+        link_to(&self.struct_ty_in(owner, name))
     }
 
     /// `validate_<struct>`, `clear_out_<struct>`, ... (`pattern` with `{}`
@@ -494,10 +616,22 @@ impl Gen<'_> {
         self.struct_fn_in(pattern, id.spec(), &self.model.struct_(id).name)
     }
 
+    /// [`path`] of [`Self::kernel_prefix`] and the function, and its
+    /// `writer::doc_link`, without the intermediate `String`s.
     fn struct_fn_in(&self, pattern: &str, owner: &str, name: &str) -> (String, String) {
-        let prefix = self.kernel_prefix(owner);
-        let f = pattern.replace("{}", &names::snake(name));
-        (path(&prefix, &f), doc_link(&prefix, &f))
+        let mut f = String::with_capacity(pattern.len() + name.len());
+        // What `pattern.replace("{}", snake)` makes.
+        for (i, piece) in pattern.split("{}").enumerate() {
+            if i > 0 {
+                names::push_snake(&mut f, name);
+            }
+            f.push_str(piece);
+        }
+        let chain = self.chain(owner);
+        let mut out = String::with_capacity(f.len() + 24 * chain.len());
+        push_path(&mut out, chain.iter().map(|s| lib_name(s)), &f);
+        let link = link_to(&out);
+        (out, link)
     }
 
     /// Is `id` a struct of this spec (numbered by this spec's revisions)?
@@ -538,6 +672,39 @@ impl Gen<'_> {
     fn revision_fn(&self) -> String {
         format!("{}_revision", names::snake(&self.model.name))
     }
+}
+
+/// [`path`] of the segments `prefix` and `last`, appended to `out`:
+/// the segments joined by `::`, then `::` when that is not empty, then
+/// `last`.
+fn push_path(out: &mut String, prefix: impl Iterator<Item = String>, last: &str) {
+    let start = out.len();
+    for (i, segment) in prefix.enumerate() {
+        if i > 0 {
+            out.push_str("::");
+        }
+        out.push_str(&segment);
+    }
+    if out.len() > start {
+        out.push_str("::");
+    }
+    out.push_str(last);
+}
+
+/// `writer::doc_link` of a path already built: "[`p`]", or "`p`" when it holds
+/// a raw identifier (rustdoc cannot resolve those in links).
+fn link_to(p: &str) -> String {
+    let mut out = String::with_capacity(p.len() + 4);
+    if p.contains("r#") {
+        out.push('`');
+        out.push_str(p);
+        out.push('`');
+    } else {
+        out.push_str("[`");
+        out.push_str(p);
+        out.push_str("`]");
+    }
+    out
 }
 
 /// The errnos Linux 6.12's `kernel::error::code` declares (`declare_err!` in

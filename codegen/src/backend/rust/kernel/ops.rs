@@ -5,7 +5,6 @@
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
 use crate::backend::rust::RustScalar;
-use crate::backend::rust::control as netlink;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::{dir_text, since_text};
@@ -124,9 +123,8 @@ impl Gen<'_> {
             w.line("false");
             w.close("");
         }
-        let transport = netlink::transport(m).map(|io| io.name.clone());
         for io in &m.ioctls {
-            if transport.as_ref() == Some(&io.name) {
+            if self.transport.is_some_and(|t| t.name == io.name) {
                 self.op_methods(w, &self.file_ty("Self"));
             } else {
                 self.ops_method(w, io);
@@ -161,17 +159,21 @@ impl Gen<'_> {
     }
 
     fn method_doc(&self, io: &Ioctl, ptrs: &[Ptr]) -> String {
-        let mut paras: Vec<String> = Vec::new();
+        // Paragraphs are lines of the text, as `doc` reads them.
+        let mut text = String::with_capacity(1024);
         if let Some(d) = &io.doc {
-            paras.push(d.clone());
+            text.push_str(d);
+            text.push('\n');
         }
-        let up = names::upper(&io.name);
-        let mut facts = format!(
-            "[`uapi::IOCTL_{up}`]: nr {:#04x}, direction {} (`{}`)",
+        let facts = &mut text;
+        facts.push_str("[`uapi::IOCTL_");
+        names::push_upper(facts, &io.name);
+        facts.push_fmt(format_args!(
+            "`]: nr {:#04x}, direction {} (`{}`)",
             io.nr,
             dir_text(io.dir),
             io.dir.c_macro()
-        );
+        ));
         if let Some(arg) = &io.arg {
             facts.push_fmt(format_args!(", argument {}", self.struct_link(arg)));
         }
@@ -180,7 +182,6 @@ impl Gen<'_> {
         }
         facts.push_str(". ");
         facts.push_str(&since_text(io.since));
-        paras.push(facts);
         if let Some(arg) = &io.arg {
             let vlink = if io.arg_access.is_empty() {
                 self.struct_fn("validate_{}_at", arg).1
@@ -188,32 +189,33 @@ impl Gen<'_> {
                 let stem = super::validate::ioctl_arg_stem(io);
                 format!("[`validate_{stem}_at`]")
             };
-            let mut text = format!(
-                "Called by [`dispatch`] once `arg` is copied in, its out members and its \
+            text.push_fmt(format_args!(
+                "\nCalled by [`dispatch`] once `arg` is copied in, its out members and its \
                  members newer than the driver's revision are zeroed, and it passed {vlink} \
                  at that revision."
-            );
+            ));
             if io.dir.copies_out() {
                 text.push_str(
                     " When this returns `Ok`, `arg` is copied back to the caller (if the \
                      caller's command reads); on `Err` nothing is.",
                 );
             }
-            paras.push(text);
         }
         for p in ptrs {
-            paras.push(p.doc.clone());
+            text.push('\n');
+            text.push_str(&p.doc);
         }
         if !io.errors.is_empty() {
-            paras.push("Errors:".to_string());
+            text.push_str("\nErrors:");
             for e in &io.errors {
-                paras.push(match &e.doc {
-                    Some(d) => format!("- `{}`: {}", e.errno, d),
-                    None => format!("- `{}`", e.errno),
-                });
+                text.push_fmt(format_args!("\n- `{}`", e.errno));
+                if let Some(d) = &e.doc {
+                    text.push_str(": ");
+                    text.push_str(d);
+                }
             }
         }
-        paras.join("\n")
+        text
     }
 
     /// The `user-ptr` members of an ioctl's argument, in member order.

@@ -18,8 +18,7 @@ impl Gen<'_> {
 
     /// `size_<s>_at`: the struct's size at each revision, the end of the
     /// last member that revision had. Only for a struct that [`Self::grew`].
-    pub(super) fn size_at_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str) {
-        let link = self.struct_link_in(&self.model.name, &s.name);
+    pub(super) fn size_at_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str, link: &str) {
         let spec = &self.model.name;
         let mut doc_paras = vec![format!(
             "The size of a {link} at revision `rev` of the `{spec}` spec: the end of the last \

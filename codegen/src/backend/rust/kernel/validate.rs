@@ -2,17 +2,19 @@
 //! `validate_<s>_at` (pad, enum, flags and range checks, by revision),
 //! `clear_out_<s>` and `clear_newer_<s>`; `size_<s>_at` is in `size`.
 
-use super::{Gen, doc, doc_link, path};
+use super::{Gen, StructNames, doc, path};
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::rust_array;
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
+use crate::backend::shared::{PushFmt, push_joined};
 use crate::model::{
     ByteOrder, EnumCheck, EnumEntry, EnumKind, Ioctl, Member, MemberKind, PadScalar, Scalar, Struct,
 };
 use crate::names;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// What one check of `validate_<struct>_at` does.
@@ -33,10 +35,43 @@ enum Test {
 /// revision from which these members exist), `own` whether the members
 /// here are numbered by this spec's revisions.
 #[derive(Clone, Copy)]
-struct Scope {
-    base: u32,
-    at: u32,
-    own: bool,
+pub(super) struct Scope {
+    pub(super) base: u32,
+    pub(super) at: u32,
+    pub(super) own: bool,
+}
+
+/// Where `checks` is in the value: the expression of the struct whose
+/// members it checks (`v`, `v.a.b`) and its label in descriptions (``,
+/// `a.b`: the members' names without `r#`).
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    field: &'a str,
+    label: &'a str,
+}
+
+impl Place<'_> {
+    /// The validated struct itself.
+    const TOP: Place<'static> = Place {
+        field: "v",
+        label: "",
+    };
+
+    /// The field expression and label of the member `ident` here.
+    fn member(self, ident: &str) -> (String, String) {
+        let mut field = String::with_capacity(self.field.len() + 1 + ident.len());
+        field.push_str(self.field);
+        field.push('.');
+        field.push_str(ident);
+        let name = ident.trim_start_matches("r#");
+        let mut label = String::with_capacity(self.label.len() + 1 + name.len());
+        if !self.label.is_empty() {
+            label.push_str(self.label);
+            label.push('.');
+        }
+        label.push_str(name);
+        (field, label)
+    }
 }
 
 /// One condition under which `validate_<struct>_at` fails, and the
@@ -75,9 +110,7 @@ impl Check {
         let guard = self.rev_test();
         match &self.test {
             Test::Cond(c) => {
-                let mut cond: Vec<String> = guard.into_iter().collect();
-                cond.push(c.clone());
-                layout::open_if(w, &cond);
+                open_if_cond(w, guard, c);
                 w.line_fmt(format_args!("return Err({einval});"));
                 w.close("");
             }
@@ -107,28 +140,50 @@ impl Check {
         }
     }
 
-    /// The description; an `until` check's says which revisions itself.
-    fn doc_line(&self) -> String {
-        match self.from {
-            Some(f) => format!("{} (a member from revision {f} on)", self.doc),
-            None => self.doc.clone(),
+    /// Appends the description as a list item of `text`; an `until`
+    /// check's says which revisions itself.
+    fn push_doc_item(&self, text: &mut String) {
+        text.push_str("\n- ");
+        text.push_str(&self.doc);
+        if let Some(f) = self.from {
+            text.push_fmt(format_args!(" (a member from revision {f} on)"));
         }
     }
 }
 
+/// `layout::open_if` of `guard && cond` (or `cond` alone), written
+/// straight to the writer when it takes the one-line form: the line fits
+/// and no operand has a comma, so none is a call with more than one
+/// argument that `fn_call_width` could break (see `layout::binary`).
+fn open_if_cond(w: &mut RustWriter, guard: Option<String>, cond: &str) {
+    let guard_len = guard.as_ref().map_or(0, |g| g.len() + " && ".len());
+    let one_line = w.fits_len("if ".len() + guard_len + cond.len() + " {".len())
+        && !cond.contains(',')
+        && !guard.as_ref().is_some_and(|g| g.contains(','));
+    match (one_line, guard) {
+        (true, Some(g)) => w.line_of(&["if ", &g, " && ", cond, " {"]),
+        (true, None) => w.line_of(&["if ", cond, " {"]),
+        (false, guard) => {
+            let mut operands: Vec<String> = guard.into_iter().collect();
+            operands.push(cond.to_string());
+            layout::open_if(w, &operands);
+            return;
+        }
+    }
+    w.indent_in();
+}
+
 impl Gen<'_> {
     pub(super) fn struct_fns(&self, w: &mut RustWriter, s: &Struct) {
-        let ty = self.struct_ty_in(&self.model.name, &s.name);
-        let link = self.struct_link_in(&self.model.name, &s.name);
-        let snake = names::snake(&s.name);
-        self.validate_at_fn(w, s, &snake, None);
-        self.clear_out_fn(w, s, &snake, None);
+        let names = self.own_names(s);
+        self.validate_at_fn(w, s, &names, &names.snake, None);
+        self.clear_out_fn(w, s, &names, &names.snake, None);
         // The revision functions exist only for a struct that grew: for
         // the others clearing does nothing and the size is `size_of`, so
         // `dispatch` needs neither and no driver would call them.
-        self.clear_newer_fn(w, s, &ty, &link);
+        self.clear_newer_fn(w, s, &names);
         if self.grew(s) {
-            self.size_at_fn(w, s, &ty);
+            self.size_at_fn(w, s, &names.ty, &names.link);
         }
     }
 
@@ -143,100 +198,27 @@ impl Gen<'_> {
             return;
         };
         let stem = ioctl_arg_stem(io);
-        self.validate_at_fn(w, &view, &stem, Some(io));
-        self.clear_out_fn(w, &view, &stem, Some(io));
+        let names = self.own_names(&view);
+        self.validate_at_fn(w, &view, &names, &stem, Some(io));
+        self.clear_out_fn(w, &view, &names, &stem, Some(io));
     }
 
     /// `validate_<stem>_at` for `s` (the struct, or an ioctl's view of it).
-    fn validate_at_fn(&self, w: &mut RustWriter, s: &Struct, stem: &str, io: Option<&Ioctl>) {
-        let ty = self.struct_ty_in(&self.model.name, &s.name);
-        let link = self.struct_link_in(&self.model.name, &s.name);
-        let snake = names::snake(&s.name);
-        let validate_at = format!("validate_{stem}_at");
-        let clear_newer = format!("clear_newer_{snake}");
-        let spec = &self.model.name;
-
+    fn validate_at_fn(
+        &self,
+        w: &mut RustWriter,
+        s: &Struct,
+        names: &StructNames,
+        stem: &str,
+        io: Option<&Ioctl>,
+    ) {
         let mut checks = Vec::new();
         let scope = Scope {
             base: s.since,
             at: s.since,
             own: true,
         };
-        self.checks(s, &[], true, scope, &mut checks);
-        let mut vdoc = vec![format!(
-            "Checks a {link} the caller wrote, before any handler sees it, as a driver of \
-             revision `rev` of the `{spec}` spec does. {}",
-            since_text(s.since)
-        )];
-        if let Some(io) = io {
-            vdoc.push(arg_access_text(io, s));
-        }
-        if checks.is_empty() {
-            vdoc.push(
-                "Accepts every value: the struct has no pad, and no flags, enum or range \
-                 member the kernel reads."
-                    .to_string(),
-            );
-        } else {
-            vdoc.push("Fails with `EINVAL` when:".to_string());
-            for c in &checks {
-                vdoc.push(format!("- {}", c.doc_line()));
-            }
-            if !self.clears(s).0.is_empty() {
-                vdoc.push(
-                    "Members the kernel only writes are not checked (except pad): [`dispatch`] \
-                     zeroes them first."
-                        .to_string(),
-                );
-            }
-        }
-        if checks.iter().any(|c| c.from.is_some()) {
-            vdoc.push(format!(
-                "A member newer than `rev` is not checked: that revision's struct ended \
-                 before it, and [`dispatch`] zeroes it ([`{clear_newer}`])."
-            ));
-        }
-        if checks.iter().any(|c| c.until.is_some()) {
-            vdoc.push(
-                "An enum value or flag bit newer than `rev` is rejected, as a driver that \
-                 did not know it rejects it."
-                    .to_string(),
-            );
-        }
-        if self.has_foreign_checks(s) {
-            vdoc.push(
-                "Enums and structs of an included spec are checked at that spec's own \
-                 revision (its crate's `REVISION`): `rev` numbers only this spec's items."
-                    .to_string(),
-            );
-        }
-        if s.is_union {
-            vdoc.push(
-                "A union: which member is active is the handler's to know, and a byte that is \
-                 pad in one member is a value in another, so no byte of it is checked or \
-                 cleared here; the handler validates the member it reads (that member's own \
-                 `validate_<struct>_at`)."
-                    .to_string(),
-            );
-        }
-        if let Some(m) = s.members.iter().find(|m| m.is_flexible()) {
-            vdoc.push(format!(
-                "The flexible array member `{}` is not part of the argument: its elements \
-                 follow the struct in the caller's memory, and neither [`dispatch`] nor this \
-                 function copies, checks or clears them.",
-                snake_ident(&m.name)
-            ));
-        }
-        if s.members
-            .iter()
-            .any(|m| matches!(m.kind, MemberKind::UserPtr { .. }))
-        {
-            vdoc.push(
-                "User pointers are not followed here; [`dispatch`] bounds their arrays and \
-                 the elements are validated as the handler reads them."
-                    .to_string(),
-            );
-        }
+        self.checks(s, Place::TOP, true, scope, &mut checks);
         let uses_rev = checks.iter().any(|c| {
             c.rev_test().is_some()
                 || matches!(
@@ -244,18 +226,11 @@ impl Gen<'_> {
                     Test::Nested(_, _, true) | Test::NestedEach(_, _, _, true)
                 )
         });
-        if uses_rev {
-            vdoc.push(format!(
-                "A `rev` below {} (the struct's own revision) is taken as {}.",
-                s.since, s.since
-            ));
-        }
-
-        doc(w, &vdoc.join("\n"));
+        doc(w, &self.validate_doc(s, names, io, &checks, uses_rev));
         items::fn_sig(
             w,
-            &format!("pub fn {validate_at}"),
-            &[format!("v: &{ty}"), "rev: u32".to_string()],
+            &format!("pub fn validate_{stem}_at"),
+            &[format!("v: &{}", names.ty), "rev: u32".to_string()],
             Some(self.result_ty()),
             " {",
         );
@@ -265,36 +240,139 @@ impl Gen<'_> {
             if !uses_rev {
                 w.line("let _ = rev;");
             }
+            let einval = self.errno("EINVAL");
             for c in &checks {
-                c.write(w, &self.errno("EINVAL"));
+                c.write(w, &einval);
             }
         }
         w.line("Ok(())");
         w.close("");
     }
 
-    /// `clear_out_<stem>` for `s` (the struct, or an ioctl's view of it).
-    fn clear_out_fn(&self, w: &mut RustWriter, s: &Struct, stem: &str, io: Option<&Ioctl>) {
-        let ty = self.struct_ty_in(&self.model.name, &s.name);
-        let link = self.struct_link_in(&self.model.name, &s.name);
-        let (clears, cleared) = self.clears(s);
-        let mut cdoc = vec![format!(
-            "Zeroes every member of a {link} the kernel writes (access out), so that a \
-             handler never sees what the caller left there and copy-out never returns it."
-        )];
+    /// The doc comment of `validate_<stem>_at`, whose checks are `checks`.
+    fn validate_doc(
+        &self,
+        s: &Struct,
+        names: &StructNames,
+        io: Option<&Ioctl>,
+        checks: &[Check],
+        uses_rev: bool,
+    ) -> String {
+        // Paragraphs are lines of the text, as `doc` reads them.
+        let mut text = String::with_capacity(1024);
+        text.push_fmt(format_args!(
+            "Checks a {} the caller wrote, before any handler sees it, as a driver of \
+             revision `rev` of the `{}` spec does. {}",
+            names.link,
+            self.model.name,
+            since_text(s.since)
+        ));
         if let Some(io) = io {
-            cdoc.push(arg_access_text(io, s));
+            text.push('\n');
+            text.push_str(&arg_access_text(io, s));
+        }
+        if checks.is_empty() {
+            text.push_str(
+                "\nAccepts every value: the struct has no pad, and no flags, enum or range \
+                 member the kernel reads.",
+            );
+        } else {
+            text.push_str("\nFails with `EINVAL` when:");
+            for c in checks {
+                c.push_doc_item(&mut text);
+            }
+            if self.has_clears(s) {
+                text.push_str(
+                    "\nMembers the kernel only writes are not checked (except pad): [`dispatch`] \
+                     zeroes them first.",
+                );
+            }
+        }
+        if checks.iter().any(|c| c.from.is_some()) {
+            text.push_fmt(format_args!(
+                "\nA member newer than `rev` is not checked: that revision's struct ended \
+                 before it, and [`dispatch`] zeroes it ([`clear_newer_{}`]).",
+                names.snake
+            ));
+        }
+        if checks.iter().any(|c| c.until.is_some()) {
+            text.push_str(
+                "\nAn enum value or flag bit newer than `rev` is rejected, as a driver that \
+                 did not know it rejects it.",
+            );
+        }
+        if self.has_foreign_checks(s) {
+            text.push_str(
+                "\nEnums and structs of an included spec are checked at that spec's own \
+                 revision (its crate's `REVISION`): `rev` numbers only this spec's items.",
+            );
+        }
+        if s.is_union {
+            text.push_str(
+                "\nA union: which member is active is the handler's to know, and a byte that is \
+                 pad in one member is a value in another, so no byte of it is checked or \
+                 cleared here; the handler validates the member it reads (that member's own \
+                 `validate_<struct>_at`).",
+            );
+        }
+        if let Some(m) = s.members.iter().find(|m| m.is_flexible()) {
+            text.push_fmt(format_args!(
+                "\nThe flexible array member `{}` is not part of the argument: its elements \
+                 follow the struct in the caller's memory, and neither [`dispatch`] nor this \
+                 function copies, checks or clears them.",
+                snake_ident(&m.name)
+            ));
+        }
+        if s.members
+            .iter()
+            .any(|m| matches!(m.kind, MemberKind::UserPtr { .. }))
+        {
+            text.push_str(
+                "\nUser pointers are not followed here; [`dispatch`] bounds their arrays and \
+                 the elements are validated as the handler reads them.",
+            );
+        }
+        if uses_rev {
+            text.push_fmt(format_args!(
+                "\nA `rev` below {} (the struct's own revision) is taken as {}.",
+                s.since, s.since
+            ));
+        }
+        text
+    }
+
+    /// `clear_out_<stem>` for `s` (the struct, or an ioctl's view of it).
+    fn clear_out_fn(
+        &self,
+        w: &mut RustWriter,
+        s: &Struct,
+        names: &StructNames,
+        stem: &str,
+        io: Option<&Ioctl>,
+    ) {
+        let (clears, cleared) = self.clears(s);
+        let mut text = String::with_capacity(512);
+        text.push_fmt(format_args!(
+            "Zeroes every member of a {} the kernel writes (access out), so that a \
+             handler never sees what the caller left there and copy-out never returns it.",
+            names.link
+        ));
+        if let Some(io) = io {
+            text.push('\n');
+            text.push_str(&arg_access_text(io, s));
         }
         if cleared.is_empty() {
-            cdoc.push("The struct has no such member; this does nothing.".to_string());
+            text.push_str("\nThe struct has no such member; this does nothing.");
         } else {
-            cdoc.push(format!("Clears {}.", cleared.join(", ")));
+            text.push_str("\nClears ");
+            push_joined(&mut text, &cleared, ", ");
+            text.push('.');
         }
-        doc(w, &cdoc.join("\n"));
+        doc(w, &text);
         items::fn_sig(
             w,
             &format!("pub fn clear_out_{stem}"),
-            &[format!("v: &mut {ty}")],
+            &[format!("v: &mut {}", names.ty)],
             None,
             " {",
         );
@@ -307,27 +385,29 @@ impl Gen<'_> {
         w.close("");
     }
 
-    fn clear_newer_fn(&self, w: &mut RustWriter, s: &Struct, ty: &str, link: &str) {
-        let spec = &self.model.name;
+    fn clear_newer_fn(&self, w: &mut RustWriter, s: &Struct, names: &StructNames) {
         let newer = self.newer_clears(s);
         if newer.is_empty() {
             return;
         }
-        let mut ndoc = vec![format!(
-            "Zeroes every member of a {link} newer than revision `rev` of the `{spec}` spec: \
+        let mut text = String::with_capacity(512);
+        text.push_fmt(format_args!(
+            "Zeroes every member of a {} newer than revision `rev` of the `{}` spec: \
              a driver of that revision had no such member. [`dispatch`] does it after copying \
              in and before copying out when the driver reports an older revision, so a handler \
-             never sees, and a caller never gets, what that revision did not have."
-        )];
-        for (since, _, names) in &newer {
-            ndoc.push(format!("- Below revision {since}: {}.", names.join(", ")));
+             never sees, and a caller never gets, what that revision did not have.",
+            names.link, self.model.name
+        ));
+        for (since, _, cleared) in &newer {
+            text.push_fmt(format_args!("\n- Below revision {since}: "));
+            push_joined(&mut text, cleared, ", ");
+            text.push('.');
         }
-        doc(w, &ndoc.join("\n"));
-        let snake = names::snake(&s.name);
+        doc(w, &text);
         items::fn_sig(
             w,
-            &format!("pub fn clear_newer_{snake}"),
-            &[format!("v: &mut {ty}"), "rev: u32".to_string()],
+            &format!("pub fn clear_newer_{}", names.snake),
+            &[format!("v: &mut {}", names.ty), "rev: u32".to_string()],
             None,
             " {",
         );
@@ -341,10 +421,10 @@ impl Gen<'_> {
         w.close("");
     }
 
-    /// The checks of `s`, whose value is at `v.<path>`. With `reads`
+    /// The checks of `s`, whose value is at `at`. With `reads`
     /// false (inside a nested struct the kernel only writes), only pad is
     /// checked.
-    fn checks(&self, s: &Struct, path: &[String], reads: bool, scope: Scope, out: &mut Vec<Check>) {
+    fn checks(&self, s: &Struct, at: Place<'_>, reads: bool, scope: Scope, out: &mut Vec<Check>) {
         // Which member of a union is active is the handler's to know: a
         // byte is pad in one member and a value in another, so no byte
         // of a union is checked (see `union_doc`).
@@ -370,14 +450,7 @@ impl Gen<'_> {
             if !checked {
                 continue;
             }
-            let mut p = path.to_vec();
-            p.push(snake_ident(&m.name));
-            let field = format!("v.{}", p.join("."));
-            let label = p
-                .iter()
-                .map(|i| i.trim_start_matches("r#").to_string())
-                .collect::<Vec<_>>()
-                .join(".");
+            let (field, label) = at.member(&snake_ident(&m.name));
             // The revision from which this member exists, in this spec's
             // numbering (an included spec's `since` count in its own).
             let at = if scope.own {
@@ -435,14 +508,7 @@ impl Gen<'_> {
                         (_, t) => t,
                     };
                     if read {
-                        let mut sub = Vec::new();
-                        let inner_scope = Scope {
-                            base: inner.since,
-                            at: inner.since,
-                            own,
-                        };
-                        self.checks(inner, &[], true, inner_scope, &mut sub);
-                        if sub.is_empty() {
+                        if !self.nested_has_checks(id) {
                             continue;
                         }
                         // A struct of this spec is checked at the same
@@ -484,7 +550,11 @@ impl Gen<'_> {
                             at,
                             own: scope.own && own,
                         };
-                        self.checks(inner, &p, false, inner_scope, out);
+                        let here = Place {
+                            field: &field,
+                            label: &label,
+                        };
+                        self.checks(inner, here, false, inner_scope, out);
                     }
                 }
                 // Any bytes are valid in an array, opaque data, a string or
@@ -542,6 +612,10 @@ impl Gen<'_> {
         let mut by_since: BTreeMap<u32, Vec<&EnumEntry>> = BTreeMap::new();
         for entry in e.entries.iter().filter(|x| x.since > at) {
             by_since.entry(entry.since).or_default().push(entry);
+        }
+        // Most enums gained no entry after the member: nothing to name.
+        if by_since.is_empty() {
+            return Vec::new();
         }
         let mut prefix = self.uapi_prefix(owner);
         prefix.push(snake_ident(&e.name));
@@ -625,7 +699,7 @@ impl Gen<'_> {
 
     /// The statements of `clear_newer_<s>`, by the revision below which
     /// they apply, with the names of what they clear.
-    fn newer_clears(&self, s: &Struct) -> Vec<(u32, Vec<String>, Vec<String>)> {
+    pub(super) fn newer_clears(&self, s: &Struct) -> Vec<(u32, Vec<String>, Vec<String>)> {
         let mut by_since: BTreeMap<u32, (Vec<String>, Vec<String>)> = BTreeMap::new();
         for m in s.members.iter().filter(|m| !m.is_flexible()) {
             if m.since > s.since {
@@ -667,10 +741,9 @@ impl Gen<'_> {
             if let Some(id) = m.kind.embedded_struct()
                 && self.own_struct(id)
             {
-                let inner_newer = self.newer_clears(self.model.struct_(id));
                 // It checks `rev` itself; any revision below its newest
                 // member's clears something.
-                if let Some(since) = inner_newer.iter().map(|(n, _, _)| *n).max() {
+                if let Some(since) = self.newest_clear(id) {
                     let f = snake_ident(&m.name);
                     let (func, link) = self.struct_fn("clear_newer_{}", id);
                     let e = by_since.entry(since).or_default();
@@ -695,18 +768,15 @@ impl Gen<'_> {
         label: &str,
     ) -> Option<(String, String)> {
         let e = self.model.enum_(&check.enum_id);
-        let prefix = self.uapi_prefix(check.enum_id.spec());
-        let module_id = snake_ident(&e.name);
-        let link = doc_link(&prefix, &module_id);
-        let module = path(&prefix, &module_id);
+        let (module, link) = self.enum_module(&check.enum_id);
         // The type of the uapi crate's constants and `is_valid`.
         let ety = e.value_scalar();
         // Flags are bit patterns: a signed member is read as its bits.
         let (x, ty) = if check.as_flags && ty.signed() {
             let u = unsigned(ty);
-            (format!("({x} as {})", u.rust()), u)
+            (Cow::Owned(format!("({x} as {})", u.rust())), u)
         } else {
-            (x.to_string(), ty)
+            (Cow::Borrowed(x), ty)
         };
         if check.as_flags && e.kind == EnumKind::Enum {
             // An enum used as flags: each value is a bit number.
@@ -735,19 +805,20 @@ impl Gen<'_> {
             ));
         }
         let et = ety.rust();
-        let valid = if ty == ety {
-            format!("{module}::is_valid({x})")
+        // The condition under which the check fails: not valid.
+        let invalid = if ty == ety {
+            format!("!{module}::is_valid({x})")
         } else if !ty.signed() && ty.size() < ety.size() {
-            format!("{module}::is_valid({et}::from({x}))")
+            format!("!{module}::is_valid({et}::from({x}))")
         } else {
-            format!("{et}::try_from({x}).is_ok_and({module}::is_valid)")
+            format!("!{et}::try_from({x}).is_ok_and({module}::is_valid)")
         };
         let doc = if check.as_flags {
             format!("`{label}` sets a bit outside {link}")
         } else {
             format!("`{label}` is not one of {link}")
         };
-        Some((format!("!{valid}"), doc))
+        Some((invalid, doc))
     }
 
     /// The statements of `clear_out_<s>` and the names of what they clear.
@@ -792,7 +863,7 @@ impl Gen<'_> {
                         };
                         stmts.push(format!("v.{f} = {zero};"));
                         names.push(format!("`{f}`"));
-                    } else if !self.clears(self.model.struct_(id)).0.is_empty() {
+                    } else if self.nested_has_clears(id) {
                         let (func, link) = self.struct_fn("clear_out_{}", id);
                         stmts.push(for_each(m, &f, |x| format!("{func}({x});")));
                         names.push(format!("the out members of `{f}` ({link})"));
@@ -821,9 +892,31 @@ impl Gen<'_> {
         (stmts, names)
     }
 
-    /// Whether `clear_newer_<s>` does something.
-    pub(super) fn has_newer(&self, s: &Struct) -> bool {
-        !self.newer_clears(s).is_empty()
+    /// Whether `checks` of `s` at `scope` finds something (what a struct
+    /// that embeds `s` asks; `Gen::nested_has_checks` keeps the answer).
+    pub(super) fn has_checks(&self, s: &Struct, scope: Scope) -> bool {
+        let mut checks = Vec::new();
+        self.checks(s, Place::TOP, true, scope, &mut checks);
+        !checks.is_empty()
+    }
+
+    /// Whether `clears` of `s` clears something, without building its
+    /// statements: the cases where `clears` pushes one.
+    pub(super) fn has_clears(&self, s: &Struct) -> bool {
+        if s.is_union {
+            return false;
+        }
+        s.members.iter().filter(|m| !m.is_flexible()).any(|m| {
+            let out = m.access == crate::model::Access::Out;
+            match &m.kind {
+                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => false,
+                MemberKind::Struct { id, .. } => out || self.nested_has_clears(id),
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. } => out,
+            }
+        })
     }
 }
 
