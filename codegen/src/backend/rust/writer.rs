@@ -362,12 +362,41 @@ pub(crate) fn inner_doc(w: &mut RustWriter, text: &str) {
 
 /// `a::b::c` from a prefix and a last segment.
 pub(crate) fn path(prefix: &[String], last: &str) -> String {
-    let mut p = prefix.join("::");
-    if !p.is_empty() {
-        p.push_str("::");
-    }
-    p.push_str(last);
+    let mut p = String::new();
+    push_path(&mut p, prefix, last);
     p
+}
+
+/// [`path`] of the segments `prefix` and `last`, appended to `out`: the
+/// segments joined by `::`, then `::` when that is not empty, then `last`.
+pub(crate) fn push_path<S: AsRef<str>>(
+    out: &mut String,
+    prefix: impl IntoIterator<Item = S>,
+    last: &str,
+) {
+    let start = out.len();
+    for (i, segment) in prefix.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str("::");
+        }
+        out.push_str(segment.as_ref());
+    }
+    if out.len() > start {
+        out.push_str("::");
+    }
+    out.push_str(last);
+}
+
+/// [`doc_link`] of a path already built.
+pub(crate) fn link_to(path: &str) -> String {
+    let (open, close) = link_marks(path.contains("r#"));
+    [open, path, close].concat()
+}
+
+/// What a doc link is written between: "[`" and "`]", or code marks alone
+/// for a path that holds a raw identifier.
+fn link_marks(raw: bool) -> (&'static str, &'static str) {
+    if raw { ("`", "`") } else { ("[`", "`]") }
 }
 
 /// "[`uapi::BoCreate`]"; rustdoc cannot resolve raw identifiers in links,
@@ -376,17 +405,12 @@ pub(crate) fn doc_link(prefix: &[String], last: &str) -> String {
     // The path's segments never hold `::`, so it holds `r#` exactly when
     // a segment does: decided first, the link is built once.
     let raw = last.contains("r#") || prefix.iter().any(|p| p.contains("r#"));
-    let (open, close) = if raw { ("`", "`") } else { ("[`", "`]") };
+    let (open, close) = link_marks(raw);
     let mut link = String::with_capacity(
         open.len() + prefix.iter().map(|p| p.len() + 2).sum::<usize>() + last.len() + close.len(),
     );
     link.push_str(open);
-    let start = link.len();
-    push_joined(&mut link, prefix, "::");
-    if link.len() > start {
-        link.push_str("::");
-    }
-    link.push_str(last);
+    push_path(&mut link, prefix, last);
     link.push_str(close);
     link
 }

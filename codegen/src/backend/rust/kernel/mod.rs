@@ -29,7 +29,8 @@ use crate::backend::rust::control as netlink;
 use crate::backend::rust::items::Uses;
 use crate::backend::rust::uapi as ru;
 use crate::backend::rust::writer::{
-    RustWriter, banner, doc, doc_lines, inner_doc, path, snake_ident, type_ident,
+    RustWriter, banner, doc, doc_lines, inner_doc, link_to, path, push_path, snake_ident,
+    type_ident,
 };
 use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
@@ -672,39 +673,6 @@ impl Gen<'_> {
     fn revision_fn(&self) -> String {
         format!("{}_revision", names::snake(&self.model.name))
     }
-}
-
-/// [`path`] of the segments `prefix` and `last`, appended to `out`:
-/// the segments joined by `::`, then `::` when that is not empty, then
-/// `last`.
-fn push_path(out: &mut String, prefix: impl Iterator<Item = String>, last: &str) {
-    let start = out.len();
-    for (i, segment) in prefix.enumerate() {
-        if i > 0 {
-            out.push_str("::");
-        }
-        out.push_str(&segment);
-    }
-    if out.len() > start {
-        out.push_str("::");
-    }
-    out.push_str(last);
-}
-
-/// `writer::doc_link` of a path already built: "[`p`]", or "`p`" when it holds
-/// a raw identifier (rustdoc cannot resolve those in links).
-fn link_to(p: &str) -> String {
-    let mut out = String::with_capacity(p.len() + 4);
-    if p.contains("r#") {
-        out.push('`');
-        out.push_str(p);
-        out.push('`');
-    } else {
-        out.push_str("[`");
-        out.push_str(p);
-        out.push_str("`]");
-    }
-    out
 }
 
 /// The errnos Linux 6.12's `kernel::error::code` declares (`declare_err!` in
