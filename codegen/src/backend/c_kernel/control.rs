@@ -1773,15 +1773,16 @@ out:
 
 /// Display width of a line, tabs at 8.
 fn width(line: &str) -> usize {
-    line.chars()
-        .fold(0, |w, c| if c == '\t' { (w / 8 + 1) * 8 } else { w + 1 })
+    super::width_at(0, line)
 }
 
 /// Parentheses opened and not closed on a line.
 fn depth(line: &str) -> i32 {
-    line.chars().fold(0, |d, c| match c {
-        '(' => d + 1,
-        ')' => d - 1,
+    // Bytes: a parenthesis is ASCII, and no byte of a multi-byte
+    // character is one.
+    line.bytes().fold(0, |d, c| match c {
+        b'(' => d + 1,
+        b')' => d - 1,
         _ => d,
     })
 }
