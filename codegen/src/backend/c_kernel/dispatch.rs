@@ -374,20 +374,26 @@ impl Gen<'_> {
             if self.is_transport(io) {
                 continue;
             }
-            out += &format!(
+            out.push_fmt(format_args!(
                 "\t/* {} ({}, nr {:#04x}), since revision {}{}. */\n",
                 crate::names::upper(&io.name),
                 io.dir.c_macro(),
                 io.nr,
                 io.since,
                 if io.admin_perm { ", admin-perm" } else { "" }
-            );
+            ));
             let mut params = ctx.clone();
             if let Some(arg) = &io.arg {
                 params.push(format!("{} *arg", self.ctype(arg)));
                 params.extend(self.array_params(&self.arrays(io, "arg")));
             }
-            out += &call(1, &format!("int (*{})(", self.cb_name(io)), &params, ");");
+            push_call(
+                &mut out,
+                1,
+                &format!("int (*{})(", self.cb_name(io)),
+                &params,
+                ");",
+            );
         }
         if transport.is_some() {
             out += "\t/* The control operations (see the control part below). */\n";
