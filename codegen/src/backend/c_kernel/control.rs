@@ -431,29 +431,37 @@ pub(super) fn render_header(model: &Model) -> String {
 /// continuation lines aligned to the open parenthesis (kernel style);
 /// `indent` tabs before the first line.
 pub(super) fn wrap_call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
-    let tabs = "\t".repeat(indent);
     let col = indent * 8 + head.len();
-    let cont = format!("{}{}", "\t".repeat(col / 8), " ".repeat(col % 8));
-    let mut out = format!("{tabs}{head}");
+    let args_len: usize = args.iter().map(|a| a.len() + 2).sum();
+    let mut out = String::with_capacity(col + args_len + tail.len() + 16);
+    for _ in 0..indent {
+        out.push('\t');
+    }
+    out.push_str(head);
     let mut width = col;
     for (i, a) in args.iter().enumerate() {
-        let piece = if i + 1 == args.len() {
-            format!("{a}{tail}")
-        } else {
-            format!("{a},")
-        };
+        // Each argument is written with what follows it: its comma, or
+        // the tail after the last.
+        let end = if i + 1 == args.len() { tail } else { "," };
+        let piece = a.len() + end.len();
         if i > 0 {
-            if width + 1 + piece.len() > 80 {
+            if width + 1 + piece > 80 {
                 out.push('\n');
-                out.push_str(&cont);
+                for _ in 0..col / 8 {
+                    out.push('\t');
+                }
+                for _ in 0..col % 8 {
+                    out.push(' ');
+                }
                 width = col;
             } else {
                 out.push(' ');
                 width += 1;
             }
         }
-        out.push_str(&piece);
-        width += piece.len();
+        out.push_str(a);
+        out.push_str(end);
+        width += piece;
     }
     if args.is_empty() {
         out.push_str(tail);
@@ -1773,15 +1781,16 @@ out:
 
 /// Display width of a line, tabs at 8.
 fn width(line: &str) -> usize {
-    line.chars()
-        .fold(0, |w, c| if c == '\t' { (w / 8 + 1) * 8 } else { w + 1 })
+    super::width_at(0, line)
 }
 
 /// Parentheses opened and not closed on a line.
 fn depth(line: &str) -> i32 {
-    line.chars().fold(0, |d, c| match c {
-        '(' => d + 1,
-        ')' => d - 1,
+    // Bytes: a parenthesis is ASCII, and no byte of a multi-byte
+    // character is one.
+    line.bytes().fold(0, |d, c| match c {
+        b'(' => d + 1,
+        b')' => d - 1,
         _ => d,
     })
 }
@@ -1859,8 +1868,9 @@ pub(super) fn kernel_layout(text: &str) -> String {
         let first = lines[i];
         // Most lines are whole and fit: copied as they are, with no
         // `String` of their own.
-        if keep_as_written(first) || depth(first) <= 0 {
-            if width(first) <= 80 || keep_as_written(first) {
+        let keep = keep_as_written(first);
+        if keep || depth(first) <= 0 {
+            if keep || width(first) <= 80 {
                 out.push_str(first);
             } else {
                 out.push_str(&wrap_line(first));

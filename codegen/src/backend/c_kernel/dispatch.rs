@@ -4,9 +4,10 @@
 //! with the DRM table (`drm.rs`).
 
 use super::validate::{arg_stem, grew, scalar_value};
-use super::{Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, tabs};
+use super::{
+    Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, push_call, push_comment, push_tabs, tabs,
+};
 use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro};
-use crate::backend::rust::control as netlink;
 use crate::backend::shared::{PushFmt, capacity_for};
 use crate::model::{Elem, Extension, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names::snake;
@@ -177,7 +178,7 @@ impl Gen<'_> {
 
     /// Is `io` the control transport (the control part handles it)?
     pub(super) fn is_transport(&self, io: &Ioctl) -> bool {
-        netlink::transport(self.model).is_some_and(|t| t.name == io.name)
+        self.transport.is_some_and(|t| t.name == io.name)
     }
 
     /// The callback's parameters after the argument: one per array, and
@@ -211,104 +212,101 @@ impl Gen<'_> {
     }
 
     /// The handler's locals for its arrays.
-    pub(super) fn array_decls(&self, arrays: &[Array]) -> String {
-        let mut out = String::new();
+    pub(super) fn array_decls(&self, out: &mut String, arrays: &[Array]) {
         for a in arrays {
-            out += &format!("\t{} *{} = NULL;\n", a.elem, a.name);
-            out += &format!("\tu64 {}_n = 0;\n", a.name);
+            let n = &a.name;
+            out.push_fmt(format_args!(
+                "\t{} *{n} = NULL;\n\tu64 {n}_n = 0;\n",
+                a.elem
+            ));
             if a.write_only() {
-                out += &format!("\tu64 {}_written = 0;\n", a.name);
+                out.push_fmt(format_args!("\tu64 {n}_written = 0;\n"));
             }
         }
         if arrays.iter().any(|a| a.validate.is_some()) {
-            out += "\tu64 i;\n";
+            out.push_str("\tu64 i;\n");
         }
-        out
     }
 
     /// After validation: each array copied in (or allocated zeroed) and
     /// its elements validated; failures `goto out`.
-    pub(super) fn array_setup(&self, arrays: &[Array], h: &mut Helpers) -> String {
+    pub(super) fn array_setup(&self, out: &mut String, arrays: &[Array], h: &mut Helpers) {
         let p = &self.p;
-        let mut out = String::new();
         for a in arrays {
             h.array_in = true;
+            let n = &a.name;
             if let Some(c) = &a.count.0 {
-                out += &format!("\tif ({c}) {{\n\t\tret = -EINVAL;\n\t\tgoto out;\n\t}}\n");
+                out.push_fmt(format_args!(
+                    "\tif ({c}) {{\n\t\tret = -EINVAL;\n\t\tgoto out;\n\t}}\n"
+                ));
             }
-            out += &format!("\t{}_n = {};\n", a.name, a.count.1);
-            let stride = a
-                .stride
-                .clone()
-                .unwrap_or_else(|| format!("sizeof(*{})", a.name));
-            out += &call(
+            out.push_fmt(format_args!("\t{n}_n = {};\n", a.count.1));
+            let size = format!("sizeof(*{n})");
+            push_call(
+                out,
                 1,
-                &format!("{} = {p}_array_in(", a.name),
+                &format!("{n} = {p}_array_in("),
                 &[
-                    a.field.clone(),
-                    format!("{}_n", a.name),
-                    a.max.clone(),
-                    format!("sizeof(*{})", a.name),
-                    stride,
-                    if a.read { "true" } else { "false" }.to_string(),
+                    a.field.as_str(),
+                    &format!("{n}_n"),
+                    &a.max,
+                    &size,
+                    a.stride.as_deref().unwrap_or(&size),
+                    if a.read { "true" } else { "false" },
                 ],
                 ");",
             );
-            out += &format!(
-                "\tif (IS_ERR({n})) {{\n\t\tret = PTR_ERR({n});\n\t\t{n} = NULL;\n\t\tgoto out;\n\t}}\n",
-                n = a.name
-            );
+            out.push_fmt(format_args!(
+                "\tif (IS_ERR({n})) {{\n\t\tret = PTR_ERR({n});\n\t\t{n} = NULL;\n\t\tgoto out;\n\t}}\n"
+            ));
             if let Some(v) = &a.validate {
-                out += &format!("\tfor (i = 0; i < {}_n; i++) {{\n", a.name);
-                out += &call(
+                out.push_fmt(format_args!("\tfor (i = 0; i < {n}_n; i++) {{\n"));
+                push_call(
+                    out,
                     2,
                     "ret = ",
-                    &[v.replace("{}", &format!("&{}[i]", a.name))],
+                    &[v.replace("{}", &format!("&{n}[i]"))],
                     ";",
                 );
-                out += "\t\tif (ret)\n\t\t\tgoto out;\n\t}\n";
+                out.push_str("\t\tif (ret)\n\t\t\tgoto out;\n\t}\n");
             }
         }
-        out
     }
 
     /// After the callback's success: the arrays the kernel writes copied
     /// back.
-    pub(super) fn array_copy_out(&self, arrays: &[Array], h: &mut Helpers) -> String {
+    pub(super) fn array_copy_out(&self, out: &mut String, arrays: &[Array], h: &mut Helpers) {
         let p = &self.p;
-        let mut out = String::new();
         for a in arrays.iter().filter(|a| a.write) {
             h.array_out = true;
-            let stride = a
-                .stride
-                .clone()
-                .unwrap_or_else(|| format!("sizeof(*{})", a.name));
-            out += &call(
+            let n = &a.name;
+            let size = format!("sizeof(*{n})");
+            let count = if a.write_only() {
+                format!("min({n}_written, {n}_n)")
+            } else {
+                format!("{n}_n")
+            };
+            push_call(
+                out,
                 1,
                 &format!("ret = {p}_array_out("),
                 &[
-                    a.field.clone(),
-                    a.name.clone(),
-                    if a.write_only() {
-                        format!("min({n}_written, {n}_n)", n = a.name)
-                    } else {
-                        format!("{}_n", a.name)
-                    },
-                    format!("sizeof(*{})", a.name),
-                    stride,
+                    a.field.as_str(),
+                    n,
+                    &count,
+                    &size,
+                    a.stride.as_deref().unwrap_or(&size),
                 ],
                 ");",
             );
-            out += "\tif (ret)\n\t\tgoto out;\n";
+            out.push_str("\tif (ret)\n\t\tgoto out;\n");
         }
-        out
     }
 
-    pub(super) fn array_frees(&self, arrays: &[Array]) -> String {
-        arrays
-            .iter()
-            .map(|a| format!("\tkvfree({});\n", a.name))
-            .collect()
+    pub(super) fn array_frees(&self, out: &mut String, arrays: &[Array]) {
+        for a in arrays {
+            out.push_fmt(format_args!("\tkvfree({});\n", a.name));
+        }
     }
 
     /// The callback's name in the ops table.
@@ -338,7 +336,7 @@ impl Gen<'_> {
         };
         let ctx_s = ctx.join(", ");
         let root = m.includes.is_empty();
-        let transport = netlink::transport(m);
+        let transport = self.transport;
         let mut out = String::new();
         if transport.is_some() {
             out += &format!("struct {p}_control_ops;\n\n");
@@ -376,20 +374,26 @@ impl Gen<'_> {
             if self.is_transport(io) {
                 continue;
             }
-            out += &format!(
+            out.push_fmt(format_args!(
                 "\t/* {} ({}, nr {:#04x}), since revision {}{}. */\n",
                 crate::names::upper(&io.name),
                 io.dir.c_macro(),
                 io.nr,
                 io.since,
                 if io.admin_perm { ", admin-perm" } else { "" }
-            );
+            ));
             let mut params = ctx.clone();
             if let Some(arg) = &io.arg {
                 params.push(format!("{} *arg", self.ctype(arg)));
                 params.extend(self.array_params(&self.arrays(io, "arg")));
             }
-            out += &call(1, &format!("int (*{})(", self.cb_name(io)), &params, ");");
+            push_call(
+                &mut out,
+                1,
+                &format!("int (*{})(", self.cb_name(io)),
+                &params,
+                ");",
+            );
         }
         if transport.is_some() {
             out += "\t/* The control operations (see the control part below). */\n";
@@ -544,48 +548,48 @@ impl Gen<'_> {
     }
 
     /// The handlers and `<p>_dispatch` (source).
-    pub(super) fn dispatcher(&self, h: &mut Helpers) -> String {
+    pub(super) fn dispatcher(&self, out: &mut String, h: &mut Helpers) {
         let m = self.model;
         let p = &self.p;
-        let mut out = String::with_capacity(capacity_for(m, 100));
-        let mut cases = Vec::new();
+        out.reserve(capacity_for(m, 100));
+        let uses_uarg = m.ioctls.iter().any(|io| io.arg.is_some());
+        if uses_uarg {
+            out.push_str(&self.uarg_helper());
+        }
+        // Each ioctl's case: its nr macro, its handler, and how many of
+        // the handler's arguments (`ops, file, cmd, uarg, compat`) it takes.
+        let mut cases = Vec::with_capacity(m.ioctls.len());
         for io in &m.ioctls {
             let name = format!("{p}_ioctl_{}", snake(&io.name));
             let i386 = self.i386_segments(io);
-            out += &self.handler(io, &name, i386.as_ref(), h);
-            let nr = nr_macro(m, io);
-            let call_args = match (&io.arg, &i386) {
-                (None, _) => vec!["ops".to_string(), "file".to_string()],
-                (Some(_), None) => vec!["ops".into(), "file".into(), "cmd".into(), "uarg".into()],
-                (Some(_), Some(_)) => vec![
-                    "ops".into(),
-                    "file".into(),
-                    "cmd".into(),
-                    "uarg".into(),
-                    "compat".into(),
-                ],
+            self.handler(out, io, &name, i386.as_ref(), h);
+            let n_args = match (&io.arg, &i386) {
+                (None, _) => 2,
+                (Some(_), None) => 4,
+                (Some(_), Some(_)) => 5,
             };
-            cases.push((nr, name, call_args));
+            cases.push((nr_macro(m, io), name, n_args));
         }
-        let uses_uarg = m.ioctls.iter().any(|io| io.arg.is_some());
-        out += &call(
+        push_call(
+            out,
             0,
             &format!("long {p}_dispatch("),
             &[
-                format!("const struct {p}_ops *ops"),
-                "struct file *file".into(),
-                "unsigned int cmd".into(),
-                "unsigned long arg".into(),
-                "bool compat".into(),
+                format!("const struct {p}_ops *ops").as_str(),
+                "struct file *file",
+                "unsigned int cmd",
+                "unsigned long arg",
+                "bool compat",
             ],
             ")",
         );
-        out += "{\n";
+        out.push_str("{\n");
         if uses_uarg {
-            out += &format!("\tvoid __user *uarg = {p}_uarg(arg, compat);\n\n");
-            out = self.uarg_helper() + &out;
+            out.push_fmt(format_args!(
+                "\tvoid __user *uarg = {p}_uarg(arg, compat);\n\n"
+            ));
         }
-        out += "\tif (!ops)\n\t\treturn -ENOTTY;\n";
+        out.push_str("\tif (!ops)\n\t\treturn -ENOTTY;\n");
         let fallback = match m.includes.last() {
             Some(inc) => format!(
                 "{}_dispatch({}, file, cmd, arg, compat)",
@@ -595,14 +599,22 @@ impl Gen<'_> {
             None => "-ENOTTY".to_string(),
         };
         let Some(magic) = magic_macro(m).filter(|_| m.magic.is_some()) else {
-            out += &format!("\treturn {fallback};\n}}\n");
-            return out;
+            out.push_fmt(format_args!("\treturn {fallback};\n}}\n"));
+            return;
         };
-        out += &format!("\tif (_IOC_TYPE(cmd) != {magic})\n\t\treturn -ENOTTY;\n");
-        out += "\tswitch (_IOC_NR(cmd)) {\n";
-        for (nr, name, args) in &cases {
-            out += &format!("\tcase {nr}:\n");
-            out += &call(2, &format!("return {name}("), args, ");");
+        out.push_fmt(format_args!(
+            "\tif (_IOC_TYPE(cmd) != {magic})\n\t\treturn -ENOTTY;\n\tswitch (_IOC_NR(cmd)) {{\n"
+        ));
+        const HANDLER_ARGS: [&str; 5] = ["ops", "file", "cmd", "uarg", "compat"];
+        for (nr, name, n_args) in &cases {
+            out.push_fmt(format_args!("\tcase {nr}:\n"));
+            push_call(
+                out,
+                2,
+                &format!("return {name}("),
+                &HANDLER_ARGS[..*n_args],
+                ");",
+            );
         }
         // The included specs' own numbers, but the last's (the default).
         for (i, inc) in m.includes.iter().enumerate() {
@@ -611,19 +623,18 @@ impl Gen<'_> {
             }
             for spec in inc.all_includes().into_iter().chain([inc.as_ref()]) {
                 for io in &spec.ioctls {
-                    out += &format!("\tcase {}:\n", nr_macro(spec, io));
+                    out.push_fmt(format_args!("\tcase {}:\n", nr_macro(spec, io)));
                 }
             }
-            out += &format!(
+            out.push_fmt(format_args!(
                 "\t\treturn {}_dispatch({}, file, cmd, arg, compat);\n",
                 c_prefix(inc),
                 self.ops_of(&inc.name)
-            );
+            ));
         }
-        out += "\tdefault:\n";
-        out += &format!("\t\treturn {fallback};\n");
-        out += "\t}\n}\n";
-        out
+        out.push_fmt(format_args!(
+            "\tdefault:\n\t\treturn {fallback};\n\t}}\n}}\n"
+        ));
     }
 
     fn uarg_helper(&self) -> String {
@@ -638,41 +649,63 @@ impl Gen<'_> {
         out
     }
 
-    /// One ioctl's handler of the dispatcher.
+    /// One ioctl's handler of the dispatcher (after its i386 table, when
+    /// its argument's i386 layout differs).
     fn handler(
         &self,
+        out: &mut String,
         io: &Ioctl,
         name: &str,
         i386: Option<&I386Layout>,
         h: &mut Helpers,
-    ) -> String {
+    ) {
         let p = &self.p;
         let cb = self.cb_name(io);
         let since = io.since;
-        let perm = if io.admin_perm {
-            format!("\tif (!{})\n\t\treturn -EPERM;\n", self.privileged_call())
-        } else {
-            String::new()
+        let push_perm = |out: &mut String| {
+            if io.admin_perm {
+                out.push_fmt(format_args!(
+                    "\tif (!{})\n\t\treturn -EPERM;\n",
+                    self.privileged_call()
+                ));
+            }
         };
         let Some(arg) = &io.arg else {
-            let mut out = call(
+            push_call(
+                out,
                 0,
                 &format!("static int {name}("),
                 &[
-                    format!("const struct {p}_ops *ops"),
-                    "struct file *file".into(),
+                    format!("const struct {p}_ops *ops").as_str(),
+                    "struct file *file",
                 ],
                 ")",
             );
-            out += "{\n";
-            out += &format!("\tif ({p}_revision(ops, file) < {since} || !ops->{cb})\n");
-            out += "\t\treturn -ENOTTY;\n";
-            out += &perm;
-            out += &format!("\treturn ops->{cb}(file);\n}}\n\n");
-            return out;
+            out.push_fmt(format_args!(
+                "{{\n\tif ({p}_revision(ops, file) < {since} || !ops->{cb})\n\t\treturn -ENOTTY;\n"
+            ));
+            push_perm(out);
+            out.push_fmt(format_args!("\treturn ops->{cb}(file);\n}}\n\n"));
+            return;
         };
         let s = self.model.struct_(arg);
         let ty = self.ctype(arg);
+        // `<p>_<ioctl>_i386`, the table of an i386 layout.
+        let i386_table = i386.map(|_| format!("{p}_{}_i386", snake(&io.name)));
+        if let (Some((cmd, segs)), Some(table)) = (i386, &i386_table) {
+            out.push_fmt(format_args!(
+                "/* The i386 command of {}, whose argument's layout differs there. */\n\
+                 #define {} \\\n\t{cmd}\n\n\
+                 /* Where each member of a {ty} is in the i386 layout. */\n\
+                 static const struct {p}_i386_seg {table}[] = {{\n",
+                crate::names::upper(&io.name),
+                self.i386_cmd_macro(io),
+            ));
+            for (n, c, l) in segs {
+                out.push_fmt(format_args!("\t{{ {n}, {c}, {l} }},\n"));
+            }
+            out.push_str("};\n\n");
+        }
         let transport = self.is_transport(io);
         let arrays = self.arrays(io, "karg");
         let big = s
@@ -681,16 +714,8 @@ impl Gen<'_> {
             .is_some_and(|l| l.size > STACK_ARG_MAX);
         let copies_in = io.dir.copies_in();
         let copies_out = io.dir.copies_out();
-        let mut params = vec![
-            format!("const struct {p}_ops *ops"),
-            "struct file *file".to_string(),
-            "unsigned int cmd".to_string(),
-            "void __user *uarg".to_string(),
-        ];
-        if i386.is_some() {
-            params.push("bool compat".to_string());
-        }
-        let mut out = comment(
+        push_comment(
+            out,
             0,
             &[format!(
                 "{} ({}, nr {:#04x}, {}), since revision {since}.",
@@ -700,62 +725,85 @@ impl Gen<'_> {
                 io.extension.unwrap_or(Extension::ZeroExtend).name()
             )],
         );
-        out += &call(0, &format!("static int {name}("), &params, ")");
-        out += "{\n";
+        let ops_param = format!("const struct {p}_ops *ops");
+        let params = [
+            ops_param.as_str(),
+            "struct file *file",
+            "unsigned int cmd",
+            "void __user *uarg",
+            "bool compat",
+        ];
+        let n_params = if i386.is_some() { 5 } else { 4 };
+        push_call(
+            out,
+            0,
+            &format!("static int {name}("),
+            &params[..n_params],
+            ")",
+        );
+        out.push_str("{\n");
         if big {
-            out += &format!("\t{ty} *karg;\n");
+            out.push_fmt(format_args!("\t{ty} *karg;\n"));
         } else {
-            out += &format!("\t{ty} stack_arg = {{}};\n\t{ty} *karg = &stack_arg;\n");
+            out.push_fmt(format_args!(
+                "\t{ty} stack_arg = {{}};\n\t{ty} *karg = &stack_arg;\n"
+            ));
         }
         if copies_in || copies_out {
-            out += "\tsize_t usize = _IOC_SIZE(cmd);\n";
+            out.push_str("\tsize_t usize = _IOC_SIZE(cmd);\n");
         }
-        out += &format!("\tu32 rev = {p}_revision(ops, file);\n");
+        out.push_fmt(format_args!("\tu32 rev = {p}_revision(ops, file);\n"));
         let own = self.own_struct(arg);
         let arg_rev = if own {
-            "rev".to_string()
+            "rev"
         } else {
-            out += &format!("\tu32 arg_rev = {};\n", self.revision_of(arg.spec()));
-            "arg_rev".to_string()
+            out.push_fmt(format_args!(
+                "\tu32 arg_rev = {};\n",
+                self.revision_of(arg.spec())
+            ));
+            "arg_rev"
         };
-        out += &self.array_decls(&arrays);
+        self.array_decls(out, &arrays);
         if copies_in || copies_out {
-            out += "\tsize_t ksize;\n";
+            out.push_str("\tsize_t ksize;\n");
         }
         if i386.is_some() {
             let head = format!("\tbool i386_layout = {p}_is_i386(compat) &&");
             let col = super::width_at(0, "\tbool i386_layout = ");
-            out += &format!(
+            out.push_fmt(format_args!(
                 "{head}\n{}{}cmd == {};\n",
                 tabs(col / 8),
                 " ".repeat(col % 8),
                 self.i386_cmd_macro(io)
-            );
+            ));
         }
-        out += "\tint ret;\n\n";
+        out.push_str("\tint ret;\n\n");
         if transport {
-            out += &format!("\tif (rev < {since})\n\t\treturn -ENOTTY;\n");
+            out.push_fmt(format_args!("\tif (rev < {since})\n\t\treturn -ENOTTY;\n"));
         } else {
-            out += &format!("\tif (rev < {since} || !ops->{cb})\n\t\treturn -ENOTTY;\n");
+            out.push_fmt(format_args!(
+                "\tif (rev < {since} || !ops->{cb})\n\t\treturn -ENOTTY;\n"
+            ));
         }
-        out += &perm;
+        push_perm(out);
         if copies_in || copies_out {
             if grew(s) {
-                out += &format!(
+                out.push_fmt(format_args!(
                     "\tksize = {}({arg_rev});\n",
                     self.struct_fn("{}_size_at", arg)
-                );
+                ));
             } else {
-                out += "\tksize = sizeof(*karg);\n";
+                out.push_str("\tksize = sizeof(*karg);\n");
             }
         }
         if big {
-            out += "\tkarg = kzalloc(sizeof(*karg), GFP_KERNEL);\n";
-            out += "\tif (!karg)\n\t\treturn -ENOMEM;\n";
+            out.push_str("\tkarg = kzalloc(sizeof(*karg), GFP_KERNEL);\n");
+            out.push_str("\tif (!karg)\n\t\treturn -ENOMEM;\n");
         }
         if copies_in {
             h.copy_in = true;
             let strict = io.extension == Some(Extension::Strict);
+            // Laid out at no indent, then moved in (as it always was).
             let normal = call(
                 0,
                 &format!("ret = {p}_copy_arg_in("),
@@ -768,128 +816,106 @@ impl Gen<'_> {
                 ],
                 ");",
             );
-            out += "\tif (_IOC_DIR(cmd) & _IOC_WRITE) {\n";
-            if let Some((_, segs)) = i386 {
+            out.push_str("\tif (_IOC_DIR(cmd) & _IOC_WRITE) {\n");
+            if let (Some((_, segs)), Some(table)) = (i386, &i386_table) {
                 h.i386 = true;
                 h.i386_in = !segs.is_empty();
-                out += "\t\tif (i386_layout)\n";
-                out += &call(
+                out.push_str("\t\tif (i386_layout)\n");
+                push_call(
+                    out,
                     3,
                     &format!("ret = {p}_i386_in("),
                     &[
-                        "karg".into(),
-                        "uarg".into(),
-                        format!("{p}_{}_i386", snake(&io.name)),
-                        format!("ARRAY_SIZE({p}_{}_i386)", snake(&io.name)),
-                        "usize".into(),
+                        "karg",
+                        "uarg",
+                        table.as_str(),
+                        &format!("ARRAY_SIZE({table})"),
+                        "usize",
                     ],
                     ");",
                 );
-                out += "\t\telse\n";
-                out += &indent(&normal, 3);
+                out.push_str("\t\telse\n");
+                push_indented(out, &normal, 3);
             } else {
-                out += &indent(&normal, 2);
+                push_indented(out, &normal, 2);
             }
-            out += "\t\tif (ret)\n\t\t\tgoto out;\n\t}\n";
+            out.push_str("\t\tif (ret)\n\t\t\tgoto out;\n\t}\n");
         }
-        if self.has_newer(s) {
-            out += &format!(
-                "\t{}(karg, {arg_rev});\n",
-                self.struct_fn("clear_newer_{}", arg)
-            );
+        // `<p>_clear_newer_<s>`, when a later revision grew the argument.
+        let clear_newer = self
+            .has_newer(s)
+            .then(|| self.struct_fn("clear_newer_{}", arg));
+        if let Some(f) = &clear_newer {
+            out.push_fmt(format_args!("\t{f}(karg, {arg_rev});\n"));
         }
-        let (validate, clear) = if io.arg_access.is_empty() {
-            (
-                self.struct_fn("validate_{}_at", arg),
+        if io.arg_access.is_empty() {
+            out.push_fmt(format_args!(
+                "\t{}(karg);\n\tret = {}(karg, {arg_rev});\n",
                 self.struct_fn("clear_out_{}", arg),
-            )
+                self.struct_fn("validate_{}_at", arg),
+            ));
         } else {
             let stem = arg_stem(io);
-            (
-                format!("{p}_validate_{stem}_at"),
-                format!("{p}_clear_out_{stem}"),
-            )
-        };
-        out += &format!("\t{clear}(karg);\n");
-        out += &format!("\tret = {validate}(karg, {arg_rev});\n");
-        out += "\tif (ret)\n\t\tgoto out;\n";
+            out.push_fmt(format_args!(
+                "\t{p}_clear_out_{stem}(karg);\n\tret = {p}_validate_{stem}_at(karg, {arg_rev});\n"
+            ));
+        }
+        out.push_str("\tif (ret)\n\t\tgoto out;\n");
         let copy_back = |out: &mut String, h: &mut Helpers| {
             if !copies_out {
                 return;
             }
             out.push_str("\tif (_IOC_DIR(cmd) & _IOC_READ) {\n");
-            if self.has_newer(s) {
-                out.push_fmt(format_args!(
-                    "\t\t{}(karg, {arg_rev});\n",
-                    self.struct_fn("clear_newer_{}", arg)
-                ));
+            if let Some(f) = &clear_newer {
+                out.push_fmt(format_args!("\t\t{f}(karg, {arg_rev});\n"));
             }
-            let normal = "if (copy_to_user(uarg, karg, min(usize, ksize)))\n".to_string();
-            if let Some((_, _)) = i386 {
+            if let Some(table) = &i386_table {
                 h.i386 = true;
                 h.i386_out = true;
                 out.push_str("\t\tif (i386_layout)\n");
-                out.push_str(&call(
+                push_call(
+                    out,
                     3,
                     &format!("ret = {p}_i386_out("),
                     &[
-                        "uarg".into(),
-                        "karg".into(),
-                        format!("{p}_{}_i386", snake(&io.name)),
-                        format!("ARRAY_SIZE({p}_{}_i386)", snake(&io.name)),
-                        "usize".into(),
+                        "uarg",
+                        "karg",
+                        table.as_str(),
+                        &format!("ARRAY_SIZE({table})"),
+                        "usize",
                     ],
                     ");",
-                ));
+                );
                 out.push_str("\t\telse if (copy_to_user(uarg, karg, min(usize, ksize)))\n");
-                out.push_str("\t\t\tret = -EFAULT;\n");
             } else {
-                out.push_fmt(format_args!("\t\t{normal}\t\t\tret = -EFAULT;\n"));
+                out.push_str("\t\tif (copy_to_user(uarg, karg, min(usize, ksize)))\n");
             }
-            out.push_str("\t}\n");
+            out.push_str("\t\t\tret = -EFAULT;\n\t}\n");
         };
         if transport {
-            if super::control::render_source(self.model).is_empty() {
-                out += "\t/* The control part is not generated: no operations. */\n";
-                out += "\tret = -EOPNOTSUPP;\n";
+            if self.control {
+                out.push_fmt(format_args!("\tret = {p}_control(ops, file, karg);\n"));
             } else {
-                out += &format!("\tret = {p}_control(ops, file, karg);\n");
+                out.push_str("\t/* The control part is not generated: no operations. */\n");
+                out.push_str("\tret = -EOPNOTSUPP;\n");
             }
-            out += "\t/* Copied back on failure too (error-offset, reply-len). */\n";
-            copy_back(&mut out, h);
+            out.push_str("\t/* Copied back on failure too (error-offset, reply-len). */\n");
+            copy_back(out, h);
         } else {
-            out += &self.array_setup(&arrays, h);
+            self.array_setup(out, &arrays, h);
             let mut args = vec!["file".to_string(), "karg".to_string()];
             args.extend(self.array_args(&arrays));
-            out += &call(1, &format!("ret = ops->{cb}("), &args, ");");
-            out += "\tif (ret)\n\t\tgoto out;\n";
-            out += &self.array_copy_out(&arrays, h);
-            copy_back(&mut out, h);
+            push_call(out, 1, &format!("ret = ops->{cb}("), &args, ");");
+            out.push_str("\tif (ret)\n\t\tgoto out;\n");
+            self.array_copy_out(out, &arrays, h);
+            copy_back(out, h);
         }
-        out += "out:\n";
-        out += &self.array_frees(&arrays);
+        out.push_str("out:\n");
+        self.array_frees(out, &arrays);
         if big {
-            out += "\tkfree(karg);\n";
+            out.push_str("\tkfree(karg);\n");
         }
-        out += "\treturn ret;\n}\n\n";
-        if let Some((_, segs)) = i386 {
-            let (cmd, _) = i386.map(|x| (x.0.clone(), ())).unwrap_or_default();
-            let mut table = format!(
-                "/* The i386 command of {}, whose argument's layout differs there. */\n\
-                 #define {} \\\n\t{cmd}\n\n\
-                 /* Where each member of a {ty} is in the i386 layout. */\n\
-                 static const struct {p}_i386_seg {p}_{}_i386[] = {{\n",
-                crate::names::upper(&io.name),
-                self.i386_cmd_macro(io),
-                snake(&io.name)
-            );
-            for (n, c, l) in segs {
-                table += &format!("\t{{ {n}, {c}, {l} }},\n");
-            }
-            table += "};\n\n";
-            out = table + &out;
-        }
-        out
+        out.push_str("\treturn ret;\n}\n\n");
     }
 
     /// `<P>_<IOCTL>_I386_CMD`, the i386 command macro of the `.c`.
@@ -1028,10 +1054,14 @@ fn i386_out(p: &str) -> String {
     out
 }
 
-/// `text` (lines at some indent) moved `n` tabs in, its first-line indent
-/// replaced.
-fn indent(text: &str, n: usize) -> String {
-    text.lines().map(|l| format!("{}{l}\n", tabs(n))).collect()
+/// `text` (lines at some indent) moved `n` tabs in, written at the end
+/// of `out`.
+fn push_indented(out: &mut String, text: &str, n: usize) {
+    for l in text.lines() {
+        push_tabs(out, n);
+        out.push_str(l);
+        out.push('\n');
+    }
 }
 
 /// The kernel's type of an array element scalar.

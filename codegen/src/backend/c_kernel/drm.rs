@@ -126,7 +126,7 @@ impl Gen<'_> {
         if !own {
             out += "\tu32 arg_rev;\n";
         }
-        out += &self.array_decls(&arrays);
+        self.array_decls(&mut out, &arrays);
         out += "\tint ret;\n\n";
         // The driver may not have a table for this device (yet).
         out += "\tif (!ops)\n\t\treturn -ENOTTY;\n";
@@ -161,12 +161,12 @@ impl Gen<'_> {
         out += &format!("\t{clear}(karg);\n");
         out += &format!("\tret = {validate}(karg, {arg_rev});\n");
         out += "\tif (ret)\n\t\tgoto out;\n";
-        out += &self.array_setup(&arrays, h);
+        self.array_setup(&mut out, &arrays, h);
         let mut args = vec!["dev".to_string(), "file".to_string(), "karg".to_string()];
         args.extend(self.array_args(&arrays));
         out += &call(1, &format!("ret = ops->{cb}("), &args, ");");
         out += "\tif (ret)\n\t\tgoto out;\n";
-        out += &self.array_copy_out(&arrays, h);
+        self.array_copy_out(&mut out, &arrays, h);
         if newer {
             out += &format!(
                 "\t{}(karg, {arg_rev});\n",
@@ -174,7 +174,7 @@ impl Gen<'_> {
             );
         }
         out += "out:\n";
-        out += &self.array_frees(&arrays);
+        self.array_frees(&mut out, &arrays);
         out += "\treturn ret;\n}\n\n";
         out
     }

@@ -28,13 +28,14 @@ mod rings;
 mod validate;
 
 use crate::backend::c::{aggregate_tag, header_path, member_ident};
-use crate::backend::shared::{capacity_for, push_joined};
+use crate::backend::shared::{capacity_for, wrap_ascii_each};
 use crate::backend::{
     GeneratedFile, OutputKind, OutputLayout, OutputOptions, RenderError, banner_lines,
 };
-use crate::model::{IoctlStyle, Model, Struct, StructId};
+use crate::model::{Ioctl, IoctlStyle, Model, Struct, StructId};
 use crate::names::{snake, upper};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 /// Lines are kept within this many columns where the generator can break
@@ -91,14 +92,26 @@ fn tabs(n: usize) -> String {
     "\t".repeat(n)
 }
 
-/// The width of `s` at column `col`, tabs to the next multiple of 8.
-fn width_at(col: usize, s: &str) -> usize {
-    s.chars()
-        .fold(col, |c, ch| if ch == '\t' { c / 8 * 8 + 8 } else { c + 1 })
+/// `n` tabs, pushed.
+fn push_tabs(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push('\t');
+    }
 }
 
-fn last_line(s: &str) -> &str {
-    s.rsplit('\n').next().unwrap_or(s)
+/// The width of `s` at column `col`, tabs to the next multiple of 8.
+fn width_at(col: usize, s: &str) -> usize {
+    // Almost every piece of generated C is ASCII without a tab: its
+    // width is its length. One pass without an early exit, which the
+    // compiler vectorises: every piece of every call comes through here.
+    let plain = s
+        .bytes()
+        .fold(true, |plain, b| plain & (b != b'\t') & b.is_ascii());
+    if plain {
+        return col + s.len();
+    }
+    s.chars()
+        .fold(col, |c, ch| if ch == '\t' { c / 8 * 8 + 8 } else { c + 1 })
 }
 
 /// `head` + the arguments + `tail` at `indent` tabs: one line when it fits
@@ -106,79 +119,133 @@ fn last_line(s: &str) -> &str {
 /// under the first argument (checkpatch's alignment rule). `head` ends
 /// with the open parenthesis.
 fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
-    // The one-line form, built in one buffer: most calls fit, and this
-    // is the C kernel side's most frequent shape.
-    let args_len: usize = args.iter().map(|a| a.len() + 2).sum();
-    let mut one = String::with_capacity(indent + head.len() + args_len + tail.len() + 1);
-    for _ in 0..indent {
-        one.push('\t');
+    let mut out = String::new();
+    push_call(&mut out, indent, head, args, tail);
+    out
+}
+
+/// [`call`], written at the end of `out`.
+fn push_call<S: AsRef<str>>(out: &mut String, indent: usize, head: &str, args: &[S], tail: &str) {
+    // Most calls fit on one line: its width is measured before anything
+    // is written, and then it is written once, in its final form.
+    let args_end = args
+        .iter()
+        .enumerate()
+        .fold(width_at(indent * 8, head), |col, (i, a)| {
+            width_at(if i > 0 { col + 2 } else { col }, a.as_ref())
+        });
+    if width_at(args_end, tail) <= WIDTH || args.len() < 2 {
+        push_tabs(out, indent);
+        out.push_str(head);
+        for (i, a) in args.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(a.as_ref());
+        }
+        out.push_str(tail);
+        out.push('\n');
+        return;
     }
-    one.push_str(head);
-    push_joined(&mut one, args, ", ");
-    one.push_str(tail);
-    if width_at(0, &one) <= WIDTH || args.len() < 2 {
-        one.push('\n');
-        return one;
-    }
-    let mut lead = format!("{}{head}", tabs(indent));
-    let mut col = width_at(0, &lead);
+    push_broken_call(out, indent, head, args, tail);
+}
+
+/// The broken form of [`push_call`]: as many arguments on a line as fit,
+/// each continuation line aligned under the first argument.
+fn push_broken_call<S: AsRef<str>>(
+    out: &mut String,
+    indent: usize,
+    head: &str,
+    args: &[S],
+    tail: &str,
+) {
+    // Where the line being filled starts in `out`.
+    let mut line_start = out.len();
+    push_tabs(out, indent);
+    out.push_str(head);
+    // The column of the first argument, where continuations align.
+    let mut col = width_at(indent * 8, head);
     // A name so long that even the first argument passes checkpatch's
     // 100 columns: the return type goes on a line of its own, as kernel
     // code does for long definitions.
-    if indent == 0
-        && width_at(0, &format!("{lead}{},", args[0])) > 100
-        && let Some((ret, rest)) = lead.clone().rsplit_once(' ')
+    if let Some(first) = args.first()
+        && indent == 0
+        && width_at(col, first.as_ref()) + 1 > 100
+        && let Some(space) = out[line_start..].rfind(' ')
     {
-        lead = format!("{ret}\n{rest}");
-        col = width_at(0, rest);
+        let at = line_start + space;
+        out.replace_range(at..=at, "\n");
+        col = width_at(0, &out[at + 1..]);
     }
-    let cont = format!("{}{}", tabs(col / 8), " ".repeat(col % 8));
-    let mut out = String::new();
-    let mut cur = lead;
-    let mut fresh = true;
+    // The width of the line being filled (its last line).
+    let mut line = col;
     for (i, a) in args.iter().enumerate() {
-        let piece = if i + 1 == args.len() {
-            format!("{a}{tail}")
+        let a = a.as_ref();
+        let end = if i + 1 == args.len() { tail } else { "," };
+        let piece_at = |c: usize| width_at(width_at(c, a), end);
+        if i == 0 {
+            line = piece_at(line);
+        } else if piece_at(line + 1) > WIDTH {
+            let kept = line_start + out[line_start..].trim_end().len();
+            out.truncate(kept);
+            out.push('\n');
+            line_start = out.len();
+            push_tabs(out, col / 8);
+            for _ in 0..col % 8 {
+                out.push(' ');
+            }
+            line = piece_at(col);
         } else {
-            format!("{a},")
-        };
-        if fresh {
-            cur += &piece;
-            fresh = false;
-        } else if width_at(0, &format!("{} {piece}", last_line(&cur))) > WIDTH {
-            out += cur.trim_end();
-            out += "\n";
-            cur = format!("{cont}{piece}");
-        } else {
-            cur += " ";
-            cur += &piece;
+            out.push(' ');
+            line = piece_at(line + 1);
         }
+        out.push_str(a);
+        out.push_str(end);
     }
-    out += &cur;
-    out += "\n";
-    out
+    out.push('\n');
 }
 
 /// A `/* ... */` comment at `indent` tabs, its text wrapped to [`WIDTH`]
 /// (paragraphs separated by empty strings).
 fn comment(indent: usize, paras: &[String]) -> String {
-    let tabs = tabs(indent);
+    let mut out = String::with_capacity(paras.iter().map(|p| p.len() + 8).sum::<usize>() + 16);
+    push_comment(&mut out, indent, paras);
+    out
+}
+
+/// [`comment`], written at the end of `out`.
+fn push_comment<S: AsRef<str>>(out: &mut String, indent: usize, paras: &[S]) {
     // Columns of the ` * ` prefix after the tabs; a word is as wide as its
     // characters (it holds no tab).
     let prefix = indent * 8 + 3;
-    let mut out = String::with_capacity(paras.iter().map(|p| p.len() + 8).sum::<usize>() + 16);
-    out += &tabs;
-    out += "/*\n";
+    push_tabs(out, indent);
+    out.push_str("/*\n");
     for (i, p) in paras.iter().enumerate() {
         if i > 0 {
-            out += &tabs;
-            out += " *\n";
+            push_tabs(out, indent);
+            out.push_str(" *\n");
         }
+        let p = p.as_ref();
         // Greedy: a word joins the line while the line stays within
         // WIDTH; the first word of a line stays however long it is.
+        // For ASCII text that is the shared wrap, which cuts whole lines
+        // out of the text (a vertical tab is whitespace here, not there).
+        if p.is_ascii() && !p.as_bytes().contains(&b'\x0b') {
+            wrap_ascii_each(p, WIDTH, prefix, prefix, |_, line| {
+                push_tabs(out, indent);
+                out.push_str(" * ");
+                out.push_str(line);
+                out.push('\n');
+            });
+            continue;
+        }
         let mut line = 0;
         for word in p.split_whitespace() {
-            let w = word.chars().count();
+            let w = if word.is_ascii() {
+                word.len()
+            } else {
+                word.chars().count()
+            };
             if line > 0 && prefix + line + 1 + w <= WIDTH {
                 out.push(' ');
                 line += 1 + w;
@@ -186,19 +253,18 @@ fn comment(indent: usize, paras: &[String]) -> String {
                 if line > 0 {
                     out.push('\n');
                 }
-                out += &tabs;
-                out += " * ";
+                push_tabs(out, indent);
+                out.push_str(" * ");
                 line = w;
             }
-            out += word;
+            out.push_str(word);
         }
         if line > 0 {
             out.push('\n');
         }
     }
-    out += &tabs;
-    out += " */\n";
-    out
+    push_tabs(out, indent);
+    out.push_str(" */\n");
 }
 
 /// The C spelling of an integer for a comparison with a member of a
@@ -226,6 +292,16 @@ struct Gen<'a> {
     drm: bool,
     /// Where the headers it includes are.
     layout: &'a OutputLayout,
+    /// The control transport ioctl, if the spec has one (asked of every
+    /// ioctl).
+    transport: Option<&'a Ioctl>,
+    /// Whether the control part is generated (its handler is then
+    /// defined).
+    control: bool,
+    /// Whether a struct's validate function checks anything, by the
+    /// struct's address in the model: asked for each nested struct, and
+    /// answered once (see `validate::has_checks`).
+    has_checks: RefCell<HashMap<*const Struct, bool>>,
 }
 
 impl<'a> Gen<'a> {
@@ -236,6 +312,9 @@ impl<'a> Gen<'a> {
             p: c_prefix(model),
             pu: upper(&model.c_prefix),
             drm: matches!(model.ioctl_style, IoctlStyle::Drm { .. }),
+            transport: crate::backend::rust::control::transport(model),
+            control: control::has_control(model),
+            has_checks: RefCell::default(),
         }
     }
 
@@ -261,16 +340,19 @@ impl<'a> Gen<'a> {
     /// `pattern` with `{}` for the struct's name (`validate_{}_at`).
     fn struct_fn(&self, pattern: &str, id: &StructId) -> String {
         let owner = self.model.owner(id);
-        format!(
-            "{}_{}",
-            c_prefix(owner),
-            pattern.replace("{}", &snake(&self.model.struct_(id).name))
-        )
-    }
-
-    /// A per-struct function of this spec.
-    fn own_fn(&self, pattern: &str, s: &Struct) -> String {
-        format!("{}_{}", self.p, pattern.replace("{}", &snake(&s.name)))
+        let name = snake(&self.model.struct_(id).name);
+        let (before, after) = pattern.split_once("{}").unwrap_or((pattern, ""));
+        let mut f = if self.own_struct(id) {
+            self.p.clone()
+        } else {
+            c_prefix(owner)
+        };
+        f.reserve(1 + before.len() + name.len() + after.len());
+        f.push('_');
+        f.push_str(before);
+        f.push_str(&name);
+        f.push_str(after);
+        f
     }
 
     fn own_struct(&self, id: &StructId) -> bool {
@@ -401,7 +483,7 @@ impl<'a> Gen<'a> {
         out += "\n";
         out += &self.header_doc();
         out += &format!("#define {} {}\n\n", self.revision_macro(), m.revision);
-        out += &self.struct_prototypes();
+        self.struct_prototypes(&mut out);
         out += &self.ops_decl();
         if !ctl.is_empty() {
             out += "\n";
@@ -518,12 +600,12 @@ impl<'a> Gen<'a> {
         out += &format!("\n#include \"{}.h\"\n\n", file_stem(m));
         let mut body = String::with_capacity(capacity_for(m, 200));
         let mut helpers = Helpers::default();
-        body += &self.struct_fns(&mut helpers);
+        self.struct_fns(&mut body, &mut helpers);
         body += &self.runtime_fns();
         if self.drm {
             body += &self.drm_table(&mut helpers);
         } else {
-            body += &self.dispatcher(&mut helpers);
+            self.dispatcher(&mut body, &mut helpers);
         }
         for h in helpers.fns.values() {
             out += h;

@@ -3,13 +3,13 @@
 //! `<p>_clear_out_<s>`, `<p>_clear_newer_<s>`, `<p>_<s>_size_at`, and an
 //! ioctl's own pair when it has `arg-access`.
 
-use super::{Gen, Helpers, c_lit, call, comment, tabs};
+use super::{Gen, Helpers, c_lit, call, comment, push_call, push_comment, push_tabs};
 use crate::backend::c::{entry_macro, field_value_macro, flags_all_macro, member_ident};
-use crate::backend::shared::capacity_for;
+use crate::backend::shared::{PushFmt, capacity_for};
 use crate::model::{
     ByteOrder, EnumCheck, EnumKind, Ioctl, ItemRef, Member, MemberKind, PadScalar, Scalar, Struct,
 };
-use crate::names::snake;
+use crate::names::{push_snake, snake};
 use std::collections::BTreeMap;
 
 /// One check of a validate function: the statement(s) at one tab, with
@@ -41,8 +41,8 @@ struct Scope {
 impl Gen<'_> {
     /// Every struct's functions, in definition order, then every ioctl's
     /// own argument pair.
-    pub(super) fn struct_fns(&self, h: &mut Helpers) -> String {
-        let mut out = String::with_capacity(capacity_for(self.model, 110));
+    pub(super) fn struct_fns(&self, out: &mut String, h: &mut Helpers) {
+        out.reserve(capacity_for(self.model, 110));
         for item in &self.model.definition_order {
             if let ItemRef::Struct(i) = *item {
                 let s = &self.model.structs[i];
@@ -50,10 +50,11 @@ impl Gen<'_> {
                     continue;
                 }
                 let stem = snake(&s.name);
-                out += &self.validate_fn(s, &stem, None, h);
-                out += &self.clear_out_fn(s, &stem, None);
-                out += &self.clear_newer_fn(s);
-                out += &self.size_at_fn(s);
+                let ty = self.own_ctype(s);
+                self.validate_fn(out, s, &ty, &stem, None, h);
+                self.clear_out_fn(out, s, &ty, &stem, None);
+                self.clear_newer_fn(out, s, &ty, &stem);
+                self.size_at_fn(out, s, &ty, &stem);
             }
         }
         for io in &self.model.ioctls {
@@ -64,15 +65,15 @@ impl Gen<'_> {
                 continue;
             };
             let stem = arg_stem(io);
-            out += &self.validate_fn(&view, &stem, Some(io), h);
-            out += &self.clear_out_fn(&view, &stem, Some(io));
+            let ty = self.own_ctype(&view);
+            self.validate_fn(out, &view, &ty, &stem, Some(io), h);
+            self.clear_out_fn(out, &view, &ty, &stem, Some(io));
         }
-        out
     }
 
     /// The prototypes of [`Self::struct_fns`] for the header.
-    pub(super) fn struct_prototypes(&self) -> String {
-        let mut out = String::new();
+    pub(super) fn struct_prototypes(&self, out: &mut String) {
+        let p = &self.p;
         for item in &self.model.definition_order {
             if let ItemRef::Struct(i) = *item {
                 let s = &self.model.structs[i];
@@ -81,26 +82,22 @@ impl Gen<'_> {
                 }
                 let ty = self.own_ctype(s);
                 let stem = snake(&s.name);
-                out += &format!("/* {ty} */\n");
-                out += &call(
-                    0,
-                    &format!("int {}_validate_{stem}_at(", self.p),
-                    &[format!("const {ty} *v"), "u32 rev".into()],
-                    ");",
-                );
-                out += &format!("void {}_clear_out_{stem}({ty} *v);\n", self.p);
+                out.push_fmt(format_args!("/* {ty} */\n"));
+                self.validate_prototype(out, &ty, &stem);
+                out.push_fmt(format_args!("void {p}_clear_out_{stem}({ty} *v);\n"));
                 if self.has_newer(s) {
-                    out += &call(
+                    push_call(
+                        out,
                         0,
-                        &format!("void {}_clear_newer_{stem}(", self.p),
-                        &[format!("{ty} *v"), "u32 rev".into()],
+                        &format!("void {p}_clear_newer_{stem}("),
+                        &[format!("{ty} *v").as_str(), "u32 rev"],
                         ");",
                     );
                 }
                 if grew(s) {
-                    out += &format!("size_t {}_{stem}_size_at(u32 rev);\n", self.p);
+                    out.push_fmt(format_args!("size_t {p}_{stem}_size_at(u32 rev);\n"));
                 }
-                out += "\n";
+                out.push('\n');
             }
         }
         for io in &self.model.ioctls {
@@ -110,20 +107,35 @@ impl Gen<'_> {
             let Some(arg) = &io.arg else { continue };
             let ty = self.ctype(arg);
             let stem = arg_stem(io);
-            out += &format!("/* {ty} as ioctl {} uses it (arg-access) */\n", io.name);
-            out += &call(
-                0,
-                &format!("int {}_validate_{stem}_at(", self.p),
-                &[format!("const {ty} *v"), "u32 rev".into()],
-                ");",
-            );
-            out += &format!("void {}_clear_out_{stem}({ty} *v);\n\n", self.p);
+            out.push_fmt(format_args!(
+                "/* {ty} as ioctl {} uses it (arg-access) */\n",
+                io.name
+            ));
+            self.validate_prototype(out, &ty, &stem);
+            out.push_fmt(format_args!("void {p}_clear_out_{stem}({ty} *v);\n\n"));
         }
-        out
     }
 
-    fn validate_fn(&self, s: &Struct, stem: &str, io: Option<&Ioctl>, h: &mut Helpers) -> String {
-        let ty = self.own_ctype(s);
+    /// `int <p>_validate_<stem>_at(const <ty> *v, u32 rev);`
+    fn validate_prototype(&self, out: &mut String, ty: &str, stem: &str) {
+        push_call(
+            out,
+            0,
+            &format!("int {}_validate_{stem}_at(", self.p),
+            &[format!("const {ty} *v").as_str(), "u32 rev"],
+            ");",
+        );
+    }
+
+    fn validate_fn(
+        &self,
+        out: &mut String,
+        s: &Struct,
+        ty: &str,
+        stem: &str,
+        io: Option<&Ioctl>,
+        h: &mut Helpers,
+    ) {
         let mut checks = Vec::new();
         let scope = Scope {
             base: s.since,
@@ -131,75 +143,80 @@ impl Gen<'_> {
             own: true,
         };
         self.checks(s, "v->", true, scope, &mut checks, h);
-        let mut doc = vec![format!(
-            "Checks a {ty} the caller wrote{}, as a driver of revision rev does: 0 or \
-             -EINVAL.",
-            io.map(|i| format!(" for ioctl {} (arg-access)", i.name))
-                .unwrap_or_default()
-        )];
-        if s.is_union {
-            doc.push(
-                "A union: which member is active is the callback's to know, so no byte of it \
-                 is checked here."
-                    .to_string(),
-            );
+        if io.is_none() {
+            // A struct of the model (not an ioctl's view of one): nested
+            // uses of it ask this.
+            self.has_checks
+                .borrow_mut()
+                .insert(std::ptr::from_ref(s), !checks.is_empty());
         }
-        let mut out = comment(0, &doc);
-        out += &call(
+        let mut doc = format!("Checks a {ty} the caller wrote");
+        if let Some(io) = io {
+            doc.push_fmt(format_args!(" for ioctl {} (arg-access)", io.name));
+        }
+        doc.push_str(", as a driver of revision rev does: 0 or -EINVAL.");
+        if s.is_union {
+            push_comment(
+                out,
+                0,
+                &[
+                    doc.as_str(),
+                    "A union: which member is active is the callback's to know, so no byte \
+                     of it is checked here.",
+                ],
+            );
+        } else {
+            push_comment(out, 0, &[doc]);
+        }
+        push_call(
+            out,
             0,
             &format!("int {}_validate_{stem}_at(", self.p),
-            &[format!("const {ty} *v"), "u32 rev".into()],
+            &[format!("const {ty} *v").as_str(), "u32 rev"],
             ")",
         );
-        out += "{\n";
+        out.push_str("{\n");
         let needs_ret = checks
             .iter()
             .any(|c| matches!(c.kind, CheckKind::Call(_) | CheckKind::Each(..)));
         let needs_i = checks.iter().any(|c| matches!(c.kind, CheckKind::Each(..)));
         if needs_i {
-            out += "\tsize_t i;\n";
+            out.push_str("\tsize_t i;\n");
         }
         if needs_ret {
-            out += "\tint ret;\n";
+            out.push_str("\tint ret;\n");
         }
         if needs_i || needs_ret {
-            out += "\n";
+            out.push('\n');
         }
         for c in &checks {
-            out += &write_check(c);
+            write_check(out, c);
         }
-        out += "\treturn 0;\n}\n\n";
-        out
+        out.push_str("\treturn 0;\n}\n\n");
     }
 
-    fn clear_out_fn(&self, s: &Struct, stem: &str, io: Option<&Ioctl>) -> String {
-        let ty = self.own_ctype(s);
-        let mut stmts = Vec::new();
-        self.clears(s, "v->", &mut stmts);
-        let mut out = comment(
-            0,
-            &[format!(
-                "Zeroes the members of a {ty} the kernel writes{}, so that a callback never \
-                 sees what the caller left there.",
-                io.map(|i| format!(" (as ioctl {} uses it)", i.name))
-                    .unwrap_or_default()
-            )],
-        );
-        out += &format!("void {}_clear_out_{stem}({ty} *v)\n{{\n", self.p);
-        for st in &stmts {
-            out += st;
+    fn clear_out_fn(&self, out: &mut String, s: &Struct, ty: &str, stem: &str, io: Option<&Ioctl>) {
+        let mut doc = format!("Zeroes the members of a {ty} the kernel writes");
+        if let Some(io) = io {
+            doc.push_fmt(format_args!(" (as ioctl {} uses it)", io.name));
         }
-        out += "}\n\n";
-        out
+        doc.push_str(", so that a callback never sees what the caller left there.");
+        push_comment(out, 0, &[doc]);
+        out.push_fmt(format_args!(
+            "void {}_clear_out_{stem}({ty} *v)\n{{\n",
+            self.p
+        ));
+        self.clears(s, "v->", out);
+        out.push_str("}\n\n");
     }
 
-    fn clear_newer_fn(&self, s: &Struct) -> String {
+    fn clear_newer_fn(&self, out: &mut String, s: &Struct, ty: &str, stem: &str) {
         let newer = self.newer_clears(s);
         if newer.is_empty() {
-            return String::new();
+            return;
         }
-        let ty = self.own_ctype(s);
-        let mut out = comment(
+        push_comment(
+            out,
             0,
             &[format!(
                 "Zeroes the members of a {ty} newer than revision rev: a driver of that \
@@ -207,36 +224,36 @@ impl Gen<'_> {
                  gets them."
             )],
         );
-        out += &call(
+        push_call(
+            out,
             0,
-            &format!("void {}(", self.own_fn("clear_newer_{}", s)),
-            &[format!("{ty} *v"), "u32 rev".into()],
+            &format!("void {}_clear_newer_{stem}(", self.p),
+            &[format!("{ty} *v").as_str(), "u32 rev"],
             ")",
         );
-        out += "{\n";
+        out.push_str("{\n");
         for (since, stmts) in newer {
             // Kernel style: no braces around a single one-line statement.
             if let [one] = stmts.as_slice()
                 && one.lines().count() == 1
             {
-                out += &format!("\tif (rev < {since})\n\t{one}");
+                out.push_fmt(format_args!("\tif (rev < {since})\n\t{one}"));
                 continue;
             }
-            out += &format!("\tif (rev < {since}) {{\n");
+            out.push_fmt(format_args!("\tif (rev < {since}) {{\n"));
             for st in stmts {
-                out += &format!("\t{st}");
+                out.push('\t');
+                out.push_str(&st);
             }
-            out += "\t}\n";
+            out.push_str("\t}\n");
         }
-        out += "}\n\n";
-        out
+        out.push_str("}\n\n");
     }
 
-    fn size_at_fn(&self, s: &Struct) -> String {
+    fn size_at_fn(&self, out: &mut String, s: &Struct, ty: &str, stem: &str) {
         if !grew(s) {
-            return String::new();
+            return;
         }
-        let ty = self.own_ctype(s);
         let mut thresholds: Vec<u32> = s
             .members
             .iter()
@@ -245,7 +262,8 @@ impl Gen<'_> {
             .collect();
         thresholds.sort_unstable();
         thresholds.dedup();
-        let mut out = comment(
+        push_comment(
+            out,
             0,
             &[format!(
                 "The size of a {ty} at revision rev: the end of the last member that \
@@ -253,19 +271,28 @@ impl Gen<'_> {
                  driver of an older revision."
             )],
         );
-        out += &format!("size_t {}(u32 rev)\n{{\n", self.own_fn("{}_size_at", s));
-        let size = |at: u32| -> String {
-            match s.members.iter().rposition(|m| m.since <= at) {
-                None => "0".to_string(),
-                Some(last) if last + 1 == s.members.len() => format!("sizeof({ty})"),
-                Some(last) => format!("offsetofend({ty}, {})", member_ident(&s.members[last].name)),
+        out.push_fmt(format_args!(
+            "size_t {}_{stem}_size_at(u32 rev)\n{{\n",
+            self.p
+        ));
+        let size = |out: &mut String, at: u32| match s.members.iter().rposition(|m| m.since <= at) {
+            None => out.push('0'),
+            Some(last) if last + 1 == s.members.len() => {
+                out.push_fmt(format_args!("sizeof({ty})"));
             }
+            Some(last) => out.push_fmt(format_args!(
+                "offsetofend({ty}, {})",
+                member_ident(&s.members[last].name)
+            )),
         };
         for at in thresholds.iter().rev() {
-            out += &format!("\tif (rev >= {at})\n\t\treturn {};\n", size(*at));
+            out.push_fmt(format_args!("\tif (rev >= {at})\n\t\treturn "));
+            size(out, *at);
+            out.push_str(";\n");
         }
-        out += &format!("\treturn {};\n}}\n\n", size(s.since));
-        out
+        out.push_str("\treturn ");
+        size(out, s.since);
+        out.push_str(";\n}\n\n");
     }
 
     /// Whether `clear_newer_<s>` does something.
@@ -306,7 +333,7 @@ impl Gen<'_> {
 
     /// The statements (at one tab) of `clear_out_<s>`, for members at
     /// `path` (`v->`, or `v->a.` inside a struct written in place).
-    fn clears(&self, s: &Struct, path: &str, out: &mut Vec<String>) {
+    fn clears(&self, s: &Struct, path: &str, out: &mut String) {
         if s.is_union {
             return;
         }
@@ -328,44 +355,28 @@ impl Gen<'_> {
             let f = self.field(path, m);
             match &m.kind {
                 MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => {}
-                MemberKind::Union { id } => {
-                    if is_out {
-                        out.push(format!("\tmemset(&{f}, 0, sizeof({f}));\n"));
-                    } else if self.model.struct_(id).inline {
-                        // A union's bytes are not cleared member-wise.
-                    }
-                }
                 MemberKind::Struct { id, count } => {
                     let inner = self.model.struct_(id);
                     if is_out {
-                        out.push(format!("\tmemset(&{f}, 0, sizeof({f}));\n"));
+                        push_memset(out, &f);
                     } else if inner.inline && count.is_none() {
                         self.clears(inner, &self.inner_path(path, m), out);
-                    } else if self.has_clears(inner) {
+                    } else if has_clears(self.model, inner) {
                         let func = self.struct_fn("clear_out_{}", id);
-                        out.push(for_each(m, &f, |x| format!("{func}({x});")));
+                        out.push_str(&for_each(m, &f, |x| format!("{func}({x});")));
                     }
                 }
                 MemberKind::Scalar { count: None, .. } => {
-                    if is_out {
-                        out.push(format!("\t{f} = 0;\n"));
-                    }
+                    // Clearable, so written by the kernel.
+                    out.push_fmt(format_args!("\t{f} = 0;\n"));
                 }
-                MemberKind::Scalar { count: Some(_), .. }
+                // A union's bytes are cleared whole, never member-wise.
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { count: Some(_), .. }
                 | MemberKind::Binary { .. }
-                | MemberKind::String { .. } => {
-                    if is_out {
-                        out.push(format!("\tmemset(&{f}, 0, sizeof({f}));\n"));
-                    }
-                }
+                | MemberKind::String { .. } => push_memset(out, &f),
             }
         }
-    }
-
-    fn has_clears(&self, s: &Struct) -> bool {
-        let mut v = Vec::new();
-        self.clears(s, "v->", &mut v);
-        !v.is_empty()
     }
 
     /// The C lvalue of member `m` at `path`.
@@ -469,17 +480,7 @@ impl Gen<'_> {
                         continue;
                     }
                     if read {
-                        // Whether the nested struct has checks at all; its
-                        // helpers are its own function's, not this one's.
-                        let mut sub = Vec::new();
-                        let inner_scope = Scope {
-                            base: inner.since,
-                            at: inner.since,
-                            own,
-                        };
-                        let mut scratch = Helpers::default();
-                        self.checks(inner, "v->", true, inner_scope, &mut sub, &mut scratch);
-                        if sub.is_empty() {
+                        if !self.has_checks(inner, own) {
                             continue;
                         }
                         let func = self.struct_fn("validate_{}_at", id);
@@ -520,6 +521,30 @@ impl Gen<'_> {
                 | MemberKind::UserPtr { .. } => {}
             }
         }
+    }
+
+    /// Whether `<p>_validate_<s>_at` checks anything (a nested struct's
+    /// call is written only then); `own` whether this spec owns `s`.
+    /// Answered once per struct: its own validate function records it
+    /// (structs are defined before their users), else it is worked out
+    /// here.
+    fn has_checks(&self, s: &Struct, own: bool) -> bool {
+        let key = std::ptr::from_ref(s);
+        let known = self.has_checks.borrow().get(&key).copied();
+        if let Some(known) = known {
+            return known;
+        }
+        // Its helpers are its own function's, not this one's.
+        let mut sub = Vec::new();
+        let scope = Scope {
+            base: s.since,
+            at: s.since,
+            own,
+        };
+        self.checks(s, "v->", true, scope, &mut sub, &mut Helpers::default());
+        let any = !sub.is_empty();
+        self.has_checks.borrow_mut().insert(key, any);
+        any
     }
 
     /// The -EINVAL conditions of an enum or flags member whose host-order
@@ -598,12 +623,21 @@ impl Gen<'_> {
             }
             return conds;
         }
-        let name = format!("{}_{}_valid", super::c_prefix(owner), snake(&e.name));
+        // `<p>_<enum>_valid`, the enum's helper.
+        let mut name = if own {
+            self.p.clone()
+        } else {
+            super::c_prefix(owner)
+        };
+        name.push('_');
+        push_snake(&mut name, &e.name);
+        name.push_str("_valid");
         let flags = e.kind == EnumKind::Flags;
         let signed_set = !flags && e.has_negative();
-        h.fns
-            .entry(name.clone())
-            .or_insert_with(|| enum_helper(owner, e, &name, flags, signed_set));
+        if !h.fns.contains_key(&name) {
+            let helper = enum_helper(owner, e, &name, flags, signed_set);
+            h.fns.insert(name.clone(), helper);
+        }
         if flags {
             return vec![format!("!{name}({}, {rev})", bits_of(x))];
         }
@@ -700,8 +734,7 @@ fn enum_helper(
     out
 }
 
-fn write_check(c: &Check) -> String {
-    let mut out = String::new();
+fn write_check(out: &mut String, c: &Check) {
     let (ind, close) = match c.from {
         Some(f) => {
             if let CheckKind::Cond(cond) = &c.kind {
@@ -710,35 +743,69 @@ fn write_check(c: &Check) -> String {
                 } else {
                     format!("rev >= {f} && {cond}")
                 };
-                out += &call(1, "if (", &[cond], ")");
-                out += "\t\treturn -EINVAL;\n";
-                return out;
+                push_call(out, 1, "if (", &[cond], ")");
+                out.push_str("\t\treturn -EINVAL;\n");
+                return;
             }
-            out += &format!("\tif (rev >= {f}) {{\n");
+            out.push_fmt(format_args!("\tif (rev >= {f}) {{\n"));
             (2, true)
         }
         None => (1, false),
     };
     match &c.kind {
         CheckKind::Cond(cond) => {
-            out += &call(ind, "if (", std::slice::from_ref(cond), ")");
-            out += &format!("{}return -EINVAL;\n", tabs(ind + 1));
+            push_call(out, ind, "if (", std::slice::from_ref(cond), ")");
+            push_tabs(out, ind + 1);
+            out.push_str("return -EINVAL;\n");
         }
         CheckKind::Call(f) => {
-            out += &format!("{}ret = {f};\n", tabs(ind));
-            out += &format!("{}if (ret)\n{}return ret;\n", tabs(ind), tabs(ind + 1));
+            push_tabs(out, ind);
+            out.push_fmt(format_args!("ret = {f};\n"));
+            push_tabs(out, ind);
+            out.push_str("if (ret)\n");
+            push_tabs(out, ind + 1);
+            out.push_str("return ret;\n");
         }
         CheckKind::Each(n, f) => {
-            out += &format!("{}for (i = 0; i < {n}; i++) {{\n", tabs(ind));
-            out += &format!("{}ret = {f};\n", tabs(ind + 1));
-            out += &format!("{}if (ret)\n{}return ret;\n", tabs(ind + 1), tabs(ind + 2));
-            out += &format!("{}}}\n", tabs(ind));
+            push_tabs(out, ind);
+            out.push_fmt(format_args!("for (i = 0; i < {n}; i++) {{\n"));
+            push_tabs(out, ind + 1);
+            out.push_fmt(format_args!("ret = {f};\n"));
+            push_tabs(out, ind + 1);
+            out.push_str("if (ret)\n");
+            push_tabs(out, ind + 2);
+            out.push_str("return ret;\n");
+            push_tabs(out, ind);
+            out.push_str("}\n");
         }
     }
     if close {
-        out += "\t}\n";
+        out.push_str("\t}\n");
     }
-    out
+}
+
+/// `memset(&f, 0, sizeof(f));` at one tab.
+fn push_memset(out: &mut String, f: &str) {
+    out.push_fmt(format_args!("\tmemset(&{f}, 0, sizeof({f}));\n"));
+}
+
+/// Whether `clear_out_<s>` clears anything: [`Gen::clears`]' rule,
+/// without writing the statements.
+fn has_clears(model: &crate::model::Model, s: &Struct) -> bool {
+    !s.is_union
+        && s.members.iter().filter(|m| !m.is_flexible()).any(|m| {
+            let is_out = m.access == crate::model::Access::Out;
+            match &m.kind {
+                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => false,
+                // Written in place or called, a struct clears something
+                // exactly when its own members do.
+                MemberKind::Struct { id, .. } => is_out || has_clears(model, model.struct_(id)),
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. } => is_out,
+            }
+        })
 }
 
 /// A statement (at one tab) on member `f` given by address as `x`, or on
