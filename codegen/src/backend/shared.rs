@@ -3,7 +3,7 @@
 //! (grouping targets by a fact is `target::group_by`). Backends import
 //! from here, never from each other.
 
-use crate::model::{Model, PtrLen};
+use crate::model::{Member, MemberKind, Model, PtrLen};
 use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
@@ -44,6 +44,37 @@ pub(crate) fn capacity_for(model: &Model, bytes_per_unit: usize) -> usize {
         + model.consts.len()
         + 8 * (ops + model.rings.len());
     (16 << 10) + units.saturating_mul(bytes_per_unit)
+}
+
+/// Whether a kernel side's validation can check member `m` (`read`:
+/// whether the kernel reads it): pad always, a nested struct for its
+/// own members, a single value the kernel reads against its enum, flags
+/// or range. Both kernel sides skip every other member before naming it.
+pub(crate) fn may_check(m: &Member, read: bool) -> bool {
+    match &m.kind {
+        MemberKind::Pad { .. } | MemberKind::Struct { .. } => true,
+        MemberKind::Scalar { count: None, .. } => read && (m.check.is_some() || m.range.is_some()),
+        MemberKind::Union { .. }
+        | MemberKind::Scalar { count: Some(_), .. }
+        | MemberKind::Binary { .. }
+        | MemberKind::String { .. }
+        | MemberKind::UserPtr { .. } => false,
+    }
+}
+
+/// Whether a kernel side's clearing of out members can write member `m`
+/// (`out`: whether only the kernel writes it): a nested struct for its
+/// own members, anything else the kernel writes but a pointer value or
+/// pad.
+pub(crate) fn may_clear(m: &Member, out: bool) -> bool {
+    match &m.kind {
+        MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => false,
+        MemberKind::Struct { .. } => true,
+        MemberKind::Union { .. }
+        | MemberKind::Scalar { .. }
+        | MemberKind::Binary { .. }
+        | MemberKind::String { .. } => out,
+    }
 }
 
 /// Formatted text appended to a `String` without a `String` of its own

@@ -5,7 +5,7 @@
 
 use super::{Gen, Helpers, c_lit, call, comment, push_call, push_comment, push_tabs};
 use crate::backend::c::{entry_macro, field_value_macro, flags_all_macro, member_ident};
-use crate::backend::shared::{PushFmt, capacity_for};
+use crate::backend::shared::{PushFmt, capacity_for, may_check, may_clear};
 use crate::model::{
     ByteOrder, EnumCheck, EnumKind, Ioctl, ItemRef, Member, MemberKind, PadScalar, Scalar, Struct,
 };
@@ -341,15 +341,7 @@ impl Gen<'_> {
             let is_out = m.access == crate::model::Access::Out;
             // Only a member the kernel writes, or a struct that may hold
             // one, is cleared: the others are not named at all.
-            let clearable = match &m.kind {
-                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => false,
-                MemberKind::Struct { .. } => true,
-                MemberKind::Union { .. }
-                | MemberKind::Scalar { .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. } => is_out,
-            };
-            if !clearable {
+            if !may_clear(m, is_out) {
                 continue;
             }
             let f = self.field(path, m);
@@ -409,20 +401,9 @@ impl Gen<'_> {
         }
         for m in s.members.iter().filter(|m| !m.is_flexible()) {
             let read = reads && m.access.read_by_kernel();
-            // Most members are checked by nothing: skip them before
-            // naming them.
-            let checked = match &m.kind {
-                MemberKind::Pad { .. } | MemberKind::Struct { .. } => true,
-                MemberKind::Scalar { count: None, .. } => {
-                    read && (m.check.is_some() || m.range.is_some())
-                }
-                MemberKind::Union { .. }
-                | MemberKind::Scalar { count: Some(_), .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. }
-                | MemberKind::UserPtr { .. } => false,
-            };
-            if !checked {
+            // Most members are checked by nothing: skipped before they
+            // are named.
+            if !may_check(m, read) {
                 continue;
             }
             let field = self.field(path, m);
@@ -796,14 +777,15 @@ fn has_clears(model: &crate::model::Model, s: &Struct) -> bool {
         && s.members.iter().filter(|m| !m.is_flexible()).any(|m| {
             let is_out = m.access == crate::model::Access::Out;
             match &m.kind {
-                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => false,
                 // Written in place or called, a struct clears something
                 // exactly when its own members do.
                 MemberKind::Struct { id, .. } => is_out || has_clears(model, model.struct_(id)),
                 MemberKind::Union { .. }
                 | MemberKind::Scalar { .. }
                 | MemberKind::Binary { .. }
-                | MemberKind::String { .. } => is_out,
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. }
+                | MemberKind::Pad { .. } => may_clear(m, is_out),
             }
         })
 }

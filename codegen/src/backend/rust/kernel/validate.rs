@@ -9,7 +9,7 @@ use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::rust_array;
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
-use crate::backend::shared::{PushFmt, push_joined};
+use crate::backend::shared::{PushFmt, may_check, may_clear, push_joined};
 use crate::model::{
     ByteOrder, EnumCheck, EnumEntry, EnumKind, Ioctl, Member, MemberKind, PadScalar, Scalar, Struct,
 };
@@ -434,20 +434,9 @@ impl Gen<'_> {
         // A flexible array member's elements are not in the argument.
         for m in s.members.iter().filter(|m| !m.is_flexible()) {
             let read = reads && m.access.read_by_kernel();
-            // Most members are checked by nothing: skip them before
-            // building their paths and labels.
-            let checked = match &m.kind {
-                MemberKind::Pad { .. } | MemberKind::Struct { .. } => true,
-                MemberKind::Scalar { count: None, .. } => {
-                    read && (m.check.is_some() || m.range.is_some())
-                }
-                MemberKind::Union { .. }
-                | MemberKind::Scalar { count: Some(_), .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. }
-                | MemberKind::UserPtr { .. } => false,
-            };
-            if !checked {
+            // Most members are checked by nothing: skipped before they
+            // are named.
+            if !may_check(m, read) {
                 continue;
             }
             let (field, label) = at.member(&snake_ident(&m.name));
@@ -832,15 +821,7 @@ impl Gen<'_> {
             let out = m.access == crate::model::Access::Out;
             // Only a member the kernel writes, or a struct that may hold
             // one, is cleared: the others are not named at all.
-            let clearable = match &m.kind {
-                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => false,
-                MemberKind::Struct { .. } => true,
-                MemberKind::Union { .. }
-                | MemberKind::Scalar { .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. } => out,
-            };
-            if !clearable {
+            if !may_clear(m, out) {
                 continue;
             }
             let f = snake_ident(&m.name);
@@ -909,12 +890,13 @@ impl Gen<'_> {
         s.members.iter().filter(|m| !m.is_flexible()).any(|m| {
             let out = m.access == crate::model::Access::Out;
             match &m.kind {
-                MemberKind::UserPtr { .. } | MemberKind::Pad { .. } => false,
                 MemberKind::Struct { id, .. } => out || self.nested_has_clears(id),
                 MemberKind::Union { .. }
                 | MemberKind::Scalar { .. }
                 | MemberKind::Binary { .. }
-                | MemberKind::String { .. } => out,
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. }
+                | MemberKind::Pad { .. } => may_clear(m, out),
             }
         })
     }
