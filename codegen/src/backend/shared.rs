@@ -256,12 +256,18 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
 /// separates paragraphs; literal text (`|`), recognised by its blank
 /// lines, has its paragraphs between blank lines.
 pub(crate) fn paragraphs(text: &str) -> Vec<String> {
+    paragraph_slices(text)
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// The paragraphs [`paragraphs`] makes, as slices of `text` with their
+/// whitespace as written: for writers that collapse it as they wrap, or
+/// that copy only a paragraph that needs it.
+pub(crate) fn paragraph_slices(text: &str) -> impl Iterator<Item = &str> {
     let text = text.trim();
     let sep = if text.contains("\n\n") { "\n\n" } else { "\n" };
-    text.split(sep)
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|p| !p.is_empty())
-        .collect()
+    text.split(sep).filter(|p| !p.trim().is_empty())
 }
 
 /// The doc sentence every text backend writes for a `user-ptr` member:

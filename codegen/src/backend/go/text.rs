@@ -8,19 +8,16 @@
 //! time; these writers push prefix, text and padding straight into the
 //! block, with no `String` per line.
 
-use crate::backend::shared::{PushFmt, wrap, wrap_ascii_each};
+use crate::backend::shared::{PushFmt, paragraph_slices, wrap, wrap_ascii_each};
 
 /// Comment text is wrapped to this many columns (a tab counts as 8).
 pub(super) const WIDTH: usize = 80;
 
-/// The paragraphs of spec doc text, split as `shared::paragraphs` splits
-/// them but left as slices of it: [`Comment::para`] collapses their
-/// whitespace as it wraps them, so joining their words first would only
-/// copy them.
+/// The paragraphs of spec doc text as slices of it ([`paragraph_slices`]):
+/// [`Comment::para`] collapses their whitespace as it wraps them, so
+/// joining their words first would only copy them.
 pub(super) fn doc_paragraphs(doc: Option<&str>) -> impl Iterator<Item = &str> {
-    let text = doc.unwrap_or_default().trim();
-    let sep = if text.contains("\n\n") { "\n\n" } else { "\n" };
-    text.split(sep).filter(|p| !p.trim().is_empty())
+    paragraph_slices(doc.unwrap_or_default())
 }
 
 /// `//` comment lines of paragraphs at a tab indentation, written into a

@@ -7,7 +7,7 @@
 //! once, prefix and text together, instead of being collected, joined and
 //! re-formatted (building the view was three quarters of the backend).
 
-use crate::backend::shared::{PushFmt, paragraphs, wrap, wrap_ascii_each};
+use crate::backend::shared::{PushFmt, paragraph_slices, paragraphs, wrap, wrap_ascii_each};
 use crate::names::push_snake;
 use std::borrow::Cow;
 
@@ -32,12 +32,16 @@ pub(super) fn push_doc_paras<'a>(paras: &mut Paras<'a>, text: Option<&'a str>) {
     let Some(text) = text else {
         return;
     };
-    let trimmed = text.trim();
-    if single_spaced(trimmed) {
-        paras.push(Cow::Borrowed(trimmed));
-    } else {
-        paras.extend(paragraphs(text).into_iter().map(Cow::Owned));
-    }
+    // Each paragraph borrowed as written when it is single-spaced already
+    // (most are), else with its whitespace collapsed.
+    paras.extend(paragraph_slices(text).map(|p| {
+        let p = p.trim();
+        if single_spaced(p) {
+            Cow::Borrowed(p)
+        } else {
+            Cow::Owned(p.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
+    }));
 }
 
 /// Spec doc text as one paragraph: its paragraphs joined by spaces.
