@@ -75,7 +75,7 @@ enum ConstValue<'a> {
     /// An ioctl's command number, on the targets that have one.
     Cmd(&'a Ioctl),
     /// An enum entry's value, the same on every target.
-    Value(String),
+    Value(i128),
 }
 
 struct Gen<'a> {
@@ -84,10 +84,36 @@ struct Gen<'a> {
     /// the first spec in include order that carries it (computed once:
     /// every resource member asks).
     resource_owner: BTreeMap<String, &'a str>,
+    /// The C macro of each of the spec's ioctls, in order: the text and
+    /// the const files both name them.
+    ioctl_macros: Vec<String>,
+    /// The C macros of each enum's entries, in order (likewise).
+    entry_macros: Vec<Vec<String>>,
+    /// The syzlang names of the spec's own structs, by index (every
+    /// member that nests or points to one asks).
+    own_struct_names: Vec<String>,
 }
 
-fn ident(s: &str) -> String {
-    s.replace('-', "_")
+/// Appends `s` with its dashes as underscores: a syzlang identifier.
+fn push_ident(out: &mut String, s: &str) {
+    for part in s.split_inclusive('-') {
+        match part.strip_suffix('-') {
+            Some(p) => {
+                out.push_str(p);
+                out.push('_');
+            }
+            None => out.push_str(part),
+        }
+    }
+}
+
+/// `<spec>_<name>`, both as syzlang identifiers.
+fn prefixed(spec: &str, name: &str) -> String {
+    let mut out = String::with_capacity(spec.len() + name.len() + 1);
+    push_ident(&mut out, spec);
+    out.push('_');
+    push_ident(&mut out, name);
+    out
 }
 
 fn int(sc: Scalar) -> &'static str {
@@ -107,16 +133,50 @@ impl<'a> Gen<'a> {
                 resource_owner.entry(r).or_insert(spec.name.as_str());
             }
         }
-        Gen { m, resource_owner }
+        Gen {
+            m,
+            resource_owner,
+            ioctl_macros: m
+                .ioctls
+                .iter()
+                .map(|io| names::ioctl_macro(m, io))
+                .collect(),
+            entry_macros: m
+                .enums
+                .iter()
+                .map(|e| {
+                    let prefix = names::entry_prefix(m, e);
+                    e.entries
+                        .iter()
+                        .map(|x| names::entry_macro_with(&prefix, x))
+                        .collect()
+                })
+                .collect(),
+            own_struct_names: m
+                .structs
+                .iter()
+                .map(|s| prefixed(&m.name, &s.name))
+                .collect(),
+        }
     }
 
-    fn fd(&self, m: &Model) -> String {
-        format!("fd_{}", ident(&m.name))
+    fn push_fd(out: &mut String, m: &Model) {
+        out.push_str("fd_");
+        push_ident(out, &m.name);
     }
 
-    /// The syzlang name of a struct: its spec's prefix and its name.
-    fn struct_name(&self, id: &StructId) -> String {
-        format!("{}_{}", ident(id.spec()), ident(&self.m.struct_(id).name))
+    /// Appends the syzlang name of a struct: its spec's prefix and its
+    /// name.
+    fn push_struct_name(&self, out: &mut String, id: &StructId) {
+        if id.spec() == self.m.name
+            && let Some(name) = self.own_struct_names.get(id.index())
+        {
+            out.push_str(name);
+            return;
+        }
+        push_ident(out, id.spec());
+        out.push('_');
+        push_ident(out, &self.m.struct_(id).name);
     }
 
     /// The syzlang resource of `resource: r`: named after the first spec,
@@ -129,7 +189,7 @@ impl<'a> Gen<'a> {
             .get(r)
             .copied()
             .unwrap_or(self.m.name.as_str());
-        format!("{}_{}", ident(owner), ident(r))
+        prefixed(owner, r)
     }
 
     /// The resources a spec's own structs carry, with their widths.
@@ -149,18 +209,23 @@ impl<'a> Gen<'a> {
 
     /// The resources this spec declares: those no included spec carries.
     fn resources(&self) -> BTreeMap<String, &'static str> {
+        let mut own = String::new();
+        push_ident(&mut own, &self.m.name);
+        own.push('_');
         Self::carried(self.m)
             .into_iter()
             .map(|(r, ty)| (self.resource_name(&r), ty))
-            .filter(|(name, _)| name.starts_with(&format!("{}_", ident(&self.m.name))))
+            .filter(|(name, _)| name.starts_with(&own))
             .collect()
     }
 
     fn text(&self) -> String {
         let m = self.m;
-        let mut t = String::new();
+        let mut t = String::with_capacity(crate::backend::shared::capacity_for(m, 40));
         for l in banner_lines(m) {
-            let _ = writeln!(t, "# {l}");
+            t.push_str("# ");
+            t.push_str(&l);
+            t.push('\n');
         }
         let _ = writeln!(
             t,
@@ -169,12 +234,14 @@ impl<'a> Gen<'a> {
         );
         let _ = writeln!(t, "include <uapi/{}>\n", m.uapi_header);
         // The file descriptor, derived from the included spec's.
-        let base = m
-            .includes
-            .first()
-            .map(|i| self.fd(i))
-            .unwrap_or_else(|| "fd".to_string());
-        let _ = writeln!(t, "resource {}[{base}]", self.fd(m));
+        t.push_str("resource ");
+        Self::push_fd(&mut t, m);
+        t.push('[');
+        match m.includes.first() {
+            Some(i) => Self::push_fd(&mut t, i),
+            None => t.push_str("fd"),
+        }
+        t.push_str("]\n");
         for (r, ty) in self.resources() {
             let _ = writeln!(t, "resource {r}[{ty}]: 0");
         }
@@ -182,36 +249,47 @@ impl<'a> Gen<'a> {
             IoctlStyle::Drm { .. } => "/dev/accel/accel#".to_string(),
             IoctlStyle::Plain => format!("/dev/{}#", m.name),
         };
-        let _ = writeln!(
+        t.push_str("\nsyz_open_dev$");
+        push_ident(&mut t, &m.name);
+        let _ = write!(
             t,
-            "\nsyz_open_dev${name}(dev ptr[in, string[\"{path}\"]], id proc[0, 1], flags flags[open_flags]) {fd}\n",
-            name = ident(&m.name),
-            fd = self.fd(m)
+            "(dev ptr[in, string[\"{path}\"]], id proc[0, 1], flags flags[open_flags]) "
         );
-        for io in &m.ioctls {
-            let _ = writeln!(t, "{}", self.ioctl(io));
+        Self::push_fd(&mut t, m);
+        t.push_str("\n\n");
+        for (io, mac) in m.ioctls.iter().zip(&self.ioctl_macros) {
+            self.ioctl(&mut t, io, mac);
+            t.push('\n');
         }
         for s in &m.structs {
             t.push('\n');
-            t.push_str(&self.strukt(s));
+            self.strukt(&mut t, s);
         }
-        for e in &m.enums {
-            let set = format!("{}_{}", ident(&m.name), ident(&e.name));
-            let values: Vec<String> = e
-                .entries
-                .iter()
-                .map(|x| names::entry_macro(m, e, x))
-                .collect();
-            if !values.is_empty() {
-                let _ = write!(t, "\n{set} = {}\n", values.join(", "));
+        for (e, values) in m.enums.iter().zip(&self.entry_macros) {
+            if let Some((first, rest)) = values.split_first() {
+                t.push('\n');
+                push_ident(&mut t, &m.name);
+                t.push('_');
+                push_ident(&mut t, &e.name);
+                t.push_str(" = ");
+                t.push_str(first);
+                for v in rest {
+                    t.push_str(", ");
+                    t.push_str(v);
+                }
+                t.push('\n');
             }
         }
         t
     }
 
-    fn ioctl(&self, io: &Ioctl) -> String {
-        let mac = names::ioctl_macro(self.m, io);
-        let fd = self.fd(self.m);
+    fn ioctl(&self, t: &mut String, io: &Ioctl, mac: &str) {
+        t.push_str("ioctl$");
+        t.push_str(mac);
+        t.push_str("(fd ");
+        Self::push_fd(t, self.m);
+        t.push_str(", cmd const[");
+        t.push_str(mac);
         match &io.arg {
             Some(a) => {
                 let dir = match io.dir {
@@ -219,28 +297,36 @@ impl<'a> Gen<'a> {
                     crate::ioc::Dir::Out => "out",
                     crate::ioc::Dir::InOut | crate::ioc::Dir::None => "inout",
                 };
-                format!(
-                    "ioctl${mac}(fd {fd}, cmd const[{mac}], arg ptr[{dir}, {}])",
-                    self.struct_name(a)
-                )
+                t.push_str("], arg ptr[");
+                t.push_str(dir);
+                t.push_str(", ");
+                self.push_struct_name(t, a);
+                t.push_str("])");
             }
-            None => format!("ioctl${mac}(fd {fd}, cmd const[{mac}], arg const[0])"),
+            None => t.push_str("], arg const[0])"),
         }
     }
 
-    fn strukt(&self, s: &Struct) -> String {
-        let name = format!("{}_{}", ident(&self.m.name), ident(&s.name));
+    fn strukt(&self, t: &mut String, s: &Struct) {
         let (open, close) = if s.is_union { ("[", "]") } else { ("{", "}") };
-        let mut t = format!("{name} {open}\n");
+        push_ident(t, &self.m.name);
+        t.push('_');
+        push_ident(t, &s.name);
+        t.push(' ');
+        t.push_str(open);
+        t.push('\n');
         for mem in &s.members {
-            let _ = writeln!(t, "\t{}\t{}", ident(&mem.name), self.member(s, mem));
+            t.push('\t');
+            push_ident(t, &mem.name);
+            t.push('\t');
+            self.member(t, s, mem);
+            t.push('\n');
         }
         t.push_str(close);
         t.push('\n');
-        t
     }
 
-    fn member(&self, s: &Struct, mem: &Member) -> String {
+    fn member(&self, t: &mut String, s: &Struct, mem: &Member) {
         // A user pointer's access is its array's (the direction in
         // `ptr64[...]`); the pointer itself is always the caller's.
         let written = mem.access == Access::Out
@@ -248,70 +334,91 @@ impl<'a> Gen<'a> {
                 mem.kind,
                 MemberKind::Pad { .. } | MemberKind::UserPtr { .. }
             );
-        let out = if written { " (out)" } else { "" };
-        let ty = match &mem.kind {
-            MemberKind::Scalar { ty, count } => {
-                let base = self.scalar(s, mem, *ty);
-                match count {
-                    Some(n) => format!("array[{base}, {n}]"),
-                    None => base,
+        match &mem.kind {
+            MemberKind::Scalar { ty, count } => match count {
+                Some(n) => {
+                    t.push_str("array[");
+                    self.scalar(t, s, mem, *ty);
+                    let _ = write!(t, ", {n}]");
                 }
+                None => self.scalar(t, s, mem, *ty),
+            },
+            MemberKind::Pad { len, .. } => {
+                let _ = write!(t, "array[const[0, int8], {len}]");
             }
-            MemberKind::Pad { len, .. } => format!("array[const[0, int8], {len}]"),
             MemberKind::Binary { len } | MemberKind::String { len } => {
-                format!("array[int8, {len}]")
+                let _ = write!(t, "array[int8, {len}]");
             }
             MemberKind::Struct { id, count } => match count {
-                Some(n) => format!("array[{}, {n}]", self.struct_name(id)),
-                None => self.struct_name(id),
+                Some(n) => {
+                    t.push_str("array[");
+                    self.push_struct_name(t, id);
+                    let _ = write!(t, ", {n}]");
+                }
+                None => self.push_struct_name(t, id),
             },
-            MemberKind::Union { id } => self.struct_name(id),
+            MemberKind::Union { id } => self.push_struct_name(t, id),
             MemberKind::UserPtr { elem, .. } => {
                 let dir = match mem.access {
                     Access::In => "in",
                     Access::Out => "out",
                     Access::InOut => "inout",
                 };
-                let elem = match elem {
-                    Elem::Scalar(sc) => int(*sc).to_string(),
-                    Elem::Struct(id) => self.struct_name(id),
-                };
-                format!("ptr64[{dir}, array[{elem}]]")
+                t.push_str("ptr64[");
+                t.push_str(dir);
+                t.push_str(", array[");
+                match elem {
+                    Elem::Scalar(sc) => t.push_str(int(*sc)),
+                    Elem::Struct(id) => self.push_struct_name(t, id),
+                }
+                t.push_str("]]");
             }
-        };
-        format!("{ty}{out}")
+        }
+        if written {
+            t.push_str(" (out)");
+        }
     }
 
     /// An integer member: a resource, the length of a user-pointer
     /// sibling, a flags or enum set, a range, or plain.
-    fn scalar(&self, s: &Struct, mem: &Member, ty: Scalar) -> String {
+    fn scalar(&self, t: &mut String, s: &Struct, mem: &Member, ty: Scalar) {
         let width = int(ty);
         if let Some(r) = &mem.resource {
-            return self.resource_name(r);
+            t.push_str(&self.resource_name(r));
+            return;
         }
         let me = s.members.iter().position(|x| std::ptr::eq(x, mem));
         for sibling in &s.members {
             if let MemberKind::UserPtr { len, .. } = &sibling.kind {
-                match len {
-                    PtrLen::Count(i) if Some(*i) == me => {
-                        return format!("len[{}, {width}]", ident(&sibling.name));
-                    }
-                    PtrLen::Bytes(i) if Some(*i) == me => {
-                        return format!("bytesize[{}, {width}]", ident(&sibling.name));
-                    }
-                    _ => {}
-                }
+                let what = match len {
+                    PtrLen::Count(i) if Some(*i) == me => "len[",
+                    PtrLen::Bytes(i) if Some(*i) == me => "bytesize[",
+                    _ => continue,
+                };
+                t.push_str(what);
+                push_ident(t, &sibling.name);
+                t.push_str(", ");
+                t.push_str(width);
+                t.push(']');
+                return;
             }
         }
         if let Some(check) = &mem.check {
             let id = &check.enum_id;
-            let e = self.m.enum_(id);
-            return format!("flags[{}_{}, {width}]", ident(id.spec()), ident(&e.name));
+            t.push_str("flags[");
+            push_ident(t, id.spec());
+            t.push('_');
+            push_ident(t, &self.m.enum_(id).name);
+            t.push_str(", ");
+            t.push_str(width);
+            t.push(']');
+            return;
         }
         if let Some((lo, hi)) = mem.range {
-            return format!("{width}[{lo}:{hi}]");
+            let _ = write!(t, "{width}[{lo}:{hi}]");
+            return;
         }
-        width.to_string()
+        t.push_str(width);
     }
 
     /// Every name the const files define, sorted, with its values in the
@@ -320,18 +427,18 @@ impl<'a> Gen<'a> {
     fn const_names(&self) -> BTreeMap<String, Vec<ConstValue<'a>>> {
         let m = self.m;
         let mut names: BTreeMap<String, Vec<ConstValue<'a>>> = BTreeMap::new();
-        for io in &m.ioctls {
+        for (io, mac) in m.ioctls.iter().zip(&self.ioctl_macros) {
             names
-                .entry(names::ioctl_macro(m, io))
+                .entry(mac.clone())
                 .or_default()
                 .push(ConstValue::Cmd(io));
         }
-        for e in &m.enums {
-            for x in &e.entries {
+        for (e, macros) in m.enums.iter().zip(&self.entry_macros) {
+            for (x, mac) in e.entries.iter().zip(macros) {
                 names
-                    .entry(names::entry_macro(m, e, x))
+                    .entry(mac.clone())
                     .or_default()
-                    .push(ConstValue::Value(x.value.to_string()));
+                    .push(ConstValue::Value(x.value));
             }
         }
         names
@@ -344,20 +451,26 @@ impl<'a> Gen<'a> {
         t: Target,
         arch: &str,
     ) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(names.len() * 48 + 256);
         for l in banner_lines(self.m) {
-            let _ = writeln!(out, "# {l}");
+            out.push_str("# ");
+            out.push_str(&l);
+            out.push('\n');
         }
-        let _ = writeln!(out, "arches = {arch}");
+        out.push_str("arches = ");
+        out.push_str(arch);
+        out.push('\n');
         for (name, values) in names {
             // The last value that applies on `t`; an ioctl without a
             // command number there defines nothing.
             let value = values.iter().rev().find_map(|v| match v {
-                ConstValue::Cmd(io) => io.cmds.get(&t).copied().flatten().map(|c| c.to_string()),
-                ConstValue::Value(v) => Some(v.clone()),
+                ConstValue::Cmd(io) => io.cmds.get(&t).copied().flatten().map(i128::from),
+                ConstValue::Value(v) => Some(*v),
             });
             if let Some(v) = value {
-                let _ = writeln!(out, "{name} = {v}");
+                out.push_str(name);
+                out.push_str(" = ");
+                let _ = writeln!(out, "{v}");
             }
         }
         out
