@@ -101,11 +101,14 @@ pub fn license_of(model: &Model, opts: &OutputOptions) -> String {
 type Backend = fn(&Model, &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of
-/// [`render_models_with`] finish close together.
+/// [`render_models_with`] finish close together. The uapi text of the
+/// kernel flavour (`rust/linux/<spec>_uapi.rs`) is written by the uapi
+/// crate's job, which prints both flavours' in one pass, and not by the
+/// kernel flavour's job, which renders the rest of `rust/linux`.
 const BACKENDS: [Backend; 9] = [
     rust::kernel::render_with,
-    |m, _| rust::linux::render(m),
-    rust::uapi::render_with,
+    |m, _| rust::linux::render_without_uapi(m),
+    rust::uapi::render_with_linux,
     rust::user::render_with,
     c::render_with,
     c_kernel::render_with,

@@ -21,10 +21,35 @@ pub(crate) const MAX_WIDTH: usize = 100;
 pub(crate) const INDENT: &str = "    ";
 
 /// A string buffer of Rust source lines at a current indentation.
+///
+/// A writer made by [`RustWriter::two_texts`] writes two texts at once
+/// that differ in a few places (the uapi crate and its kernel-flavour
+/// module): the common text is written once, into `out`, which is the
+/// first text; each place where the second differs is a [`Splice`].
 #[derive(Debug, Default)]
 pub(crate) struct RustWriter {
     out: String,
     depth: usize,
+    second: Option<Box<Second>>,
+}
+
+/// What the second text of a [`RustWriter::two_texts`] has in place of
+/// parts of the first: the second text is the first with each splice's
+/// range replaced by its piece of `text`.
+#[derive(Debug, Default)]
+struct Second {
+    /// The second text's own pieces, one after another.
+    text: String,
+    splices: Vec<Splice>,
+}
+
+/// The first text's bytes `at..end` read, in the second text, as the
+/// second's pieces from where the previous splice's ended to `text_end`.
+#[derive(Debug)]
+struct Splice {
+    at: usize,
+    end: usize,
+    text_end: usize,
 }
 
 impl RustWriter {
@@ -38,7 +63,55 @@ impl RustWriter {
         RustWriter {
             out: String::with_capacity(bytes),
             depth: 0,
+            second: None,
         }
+    }
+
+    /// A writer of two texts that differ only where [`Self::fork`] writes
+    /// each its own lines: room for `bytes` of the first text and
+    /// `second_bytes` of what the second has of its own.
+    pub(crate) fn two_texts(bytes: usize, second_bytes: usize) -> RustWriter {
+        RustWriter {
+            out: String::with_capacity(bytes),
+            depth: 0,
+            second: Some(Box::new(Second {
+                text: String::with_capacity(second_bytes),
+                splices: Vec::new(),
+            })),
+        }
+    }
+
+    /// Does this writer write two texts ([`Self::two_texts`])?
+    pub(crate) fn writes_two(&self) -> bool {
+        self.second.is_some()
+    }
+
+    /// Where the two texts differ: `first` writes the first text's lines,
+    /// `second` the second's, each from the current indentation and
+    /// leaving it as it was; a writer of one text writes `first`'s. The
+    /// text after is common again. Forks do not nest.
+    pub(crate) fn fork(
+        &mut self,
+        first: impl FnOnce(&mut RustWriter),
+        second: impl FnOnce(&mut RustWriter),
+    ) {
+        let depth = self.depth;
+        let at = self.out.len();
+        first(self);
+        self.depth = depth;
+        let end = self.out.len();
+        let Some(mut other) = self.second.take() else {
+            return;
+        };
+        // The second's lines go where every line goes, `out`, swapped for
+        // the second's pieces for as long as `second` writes.
+        std::mem::swap(&mut self.out, &mut other.text);
+        second(self);
+        std::mem::swap(&mut self.out, &mut other.text);
+        self.depth = depth;
+        let text_end = other.text.len();
+        other.splices.push(Splice { at, end, text_end });
+        self.second = Some(other);
     }
 
     /// A writer whose lines start `depth` levels in (tests check layout
@@ -48,6 +121,7 @@ impl RustWriter {
         RustWriter {
             out: String::new(),
             depth,
+            second: None,
         }
     }
 
@@ -195,6 +269,28 @@ impl RustWriter {
 
     pub(crate) fn finish(self) -> String {
         self.out
+    }
+
+    /// The two texts of a [`Self::two_texts`] writer (of a writer of one
+    /// text, that text twice). The second is the first with the splices
+    /// applied: a copy of each common stretch and of each piece.
+    pub(crate) fn finish_two(self) -> (String, String) {
+        let Some(second) = self.second else {
+            let copy = self.out.clone();
+            return (self.out, copy);
+        };
+        let first = self.out;
+        let replaced: usize = second.splices.iter().map(|s| s.end - s.at).sum();
+        let mut out = String::with_capacity(first.len() - replaced + second.text.len());
+        let (mut copied, mut piece) = (0, 0);
+        for s in &second.splices {
+            out.push_str(&first[copied..s.at]);
+            out.push_str(&second.text[piece..s.text_end]);
+            copied = s.end;
+            piece = s.text_end;
+        }
+        out.push_str(&first[copied..]);
+        (first, out)
     }
 }
 
@@ -456,6 +552,38 @@ mod tests {
         w.line("");
         w.close("");
         assert_eq!(w.finish(), "pub mod a {\n    pub const X: u32 = 1;\n\n}\n");
+    }
+
+    #[test]
+    fn two_texts_differ_where_they_fork() {
+        let mut w = RustWriter::two_texts(0, 0);
+        w.line("a");
+        w.fork(|w| w.line("first"), |_| {});
+        w.open("b");
+        w.fork(
+            |w| w.line("x"),
+            |w| {
+                w.line("y");
+                w.indent_in();
+                w.line("z");
+            },
+        );
+        w.fork(|_| {}, |w| w.line("only second"));
+        w.close("");
+        assert_eq!(
+            w.finish_two(),
+            (
+                "a\nfirst\nb {\n    x\n}\n".to_string(),
+                "a\nb {\n    y\n        z\n    only second\n}\n".to_string()
+            )
+        );
+        // A writer of one text writes the first lines.
+        let mut w = RustWriter::new();
+        w.fork(|w| w.line("first"), |w| w.line("second"));
+        assert_eq!(
+            w.finish_two(),
+            ("first\n".to_string(), "first\n".to_string())
+        );
     }
 
     #[test]

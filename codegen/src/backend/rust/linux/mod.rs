@@ -98,16 +98,22 @@ fn ioc_module() -> String {
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
-    let dir = PathBuf::from(&model.name).join("rust").join("linux");
+    let mut files = render_without_uapi(model)?;
+    let uapi = uapi_file(model, uapi::lib_rs_in(model, Flavour::Linux));
+    files.insert(1, uapi);
+    Ok(files)
+}
+
+/// [`render`] but for `<spec>_uapi.rs`: generation prints the uapi text
+/// of both flavours in one job (`uapi::render_with_linux`), as the two
+/// differ in a few lines, and the rest of this module's files here.
+pub(crate) fn render_without_uapi(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    let dir = module_dir(model);
     let runtime = banner_text(model) + RUNTIME;
     Ok(vec![
         GeneratedFile {
             path: dir.join(format!("{}.rs", model.name)),
             contents: kernel::lib_rs_in(model, Flavour::Linux),
-        },
-        GeneratedFile {
-            path: dir.join(format!("{}_uapi.rs", model.name)),
-            contents: uapi::lib_rs_in(model, Flavour::Linux),
         },
         GeneratedFile {
             path: dir.join("uabi_rt.rs"),
@@ -131,6 +137,19 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
                 })?,
         },
     ])
+}
+
+/// The kernel flavour's uapi module, `<spec>_uapi.rs`, of text `contents`
+/// (the uapi printer's, in `Flavour::Linux`).
+pub(crate) fn uapi_file(model: &Model, contents: String) -> GeneratedFile {
+    GeneratedFile {
+        path: module_dir(model).join(format!("{}_uapi.rs", model.name)),
+        contents,
+    }
+}
+
+fn module_dir(model: &Model) -> PathBuf {
+    PathBuf::from(&model.name).join("rust").join("linux")
 }
 
 fn banner_text(model: &Model) -> String {

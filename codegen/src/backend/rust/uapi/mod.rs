@@ -16,7 +16,7 @@ mod structs;
 pub(crate) use structs::rust_array;
 mod text;
 
-use crate::backend::rust::writer;
+use crate::backend::rust::writer::{self, RustWriter};
 use crate::backend::rust::{Flavour, RustScalar};
 use crate::backend::shared::PushFmt;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
@@ -27,7 +27,7 @@ use crate::model::{
 use crate::names;
 use crate::target::Target;
 use std::path::PathBuf;
-pub(crate) use text::lib_rs_in;
+pub(crate) use text::{lib_rs_both, lib_rs_in};
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
@@ -46,6 +46,32 @@ pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedF
             path: dir.join("src").join("lib.rs"),
             contents: text::lib_rs(model),
         },
+    ])
+}
+
+/// [`render_with`] and the kernel flavour's uapi module
+/// (`<spec>/rust/linux/<spec>_uapi.rs`, which [`rust::linux::render`]
+/// also writes), from one printing of the two texts ([`lib_rs_both`]):
+/// generation's job for the uapi text, so that no job prints it twice
+/// (`rust::linux::render_without_uapi` is the kernel flavour's other job).
+///
+/// [`rust::linux::render`]: crate::backend::rust::linux::render
+pub(crate) fn render_with_linux(
+    model: &Model,
+    opts: &OutputOptions,
+) -> Result<Vec<GeneratedFile>, RenderError> {
+    let dir = PathBuf::from(&model.name).join("rust").join("uapi");
+    let (hosted, linux) = lib_rs_both(model);
+    Ok(vec![
+        GeneratedFile {
+            path: dir.join("Cargo.toml"),
+            contents: cargo_toml(model, opts),
+        },
+        GeneratedFile {
+            path: dir.join("src").join("lib.rs"),
+            contents: hosted,
+        },
+        crate::backend::rust::linux::uapi_file(model, linux),
     ])
 }
 
@@ -74,6 +100,24 @@ pub(crate) struct Gen<'a> {
 }
 
 impl Gen<'_> {
+    /// Lines that differ between the flavours: `hosted` writes the hosted
+    /// crate's, `linux` the kernel flavour's, each leaving the indentation
+    /// as it found it. A writer of both texts ([`lib_rs_both`]) takes
+    /// both; every flavour-specific line goes through here, so that the
+    /// two texts are one printing.
+    pub(crate) fn flavoured(
+        &self,
+        w: &mut RustWriter,
+        hosted: impl FnOnce(&mut RustWriter),
+        linux: impl FnOnce(&mut RustWriter),
+    ) {
+        if self.flavour == Flavour::Linux && !w.writes_two() {
+            linux(w);
+        } else {
+            w.fork(hosted, linux);
+        }
+    }
+
     /// Does the struct hold no implicit padding on any of the spec's
     /// targets (its members, nested ones included, cover every byte)?
     pub(crate) fn padding_free(&self, s: &Struct) -> bool {
@@ -322,5 +366,53 @@ mod tests {
             crate::backend::rust::cargo::toml_str(r#"a"b\c"#),
             r#""a\"b\\c""#
         );
+    }
+
+    /// Every `.yaml` file under `dir`, sub-folders included.
+    fn yamls(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                yamls(&p, out);
+            } else if p.extension().is_some_and(|e| e == "yaml") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The one printing of both flavours is each flavour's own printing,
+    /// for every spec of the repository and every test fixture that loads
+    /// (unions, padded structs and includes among them).
+    #[test]
+    fn both_flavours_at_once_are_each_flavour() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut specs = Vec::new();
+        yamls(&root.join("../spec"), &mut specs);
+        let repo_specs = specs.len();
+        yamls(&root.join("tests/fixtures"), &mut specs);
+        let mut checked = 0;
+        for (i, path) in specs.iter().enumerate() {
+            let Ok(model) = crate::load::load(path, None) else {
+                assert!(i >= repo_specs, "{} does not load", path.display());
+                continue;
+            };
+            let (hosted, linux) = lib_rs_both(&model);
+            assert!(
+                hosted == lib_rs_in(&model, Flavour::Hosted),
+                "{}: the hosted text differs",
+                path.display()
+            );
+            assert!(
+                linux == lib_rs_in(&model, Flavour::Linux),
+                "{}: the kernel flavour's text differs",
+                path.display()
+            );
+            checked += 1;
+        }
+        assert!(checked > repo_specs, "{checked} specs checked");
     }
 }

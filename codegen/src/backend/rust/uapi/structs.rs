@@ -4,10 +4,10 @@
 
 use super::text::cfg;
 use super::{Gen, since_text};
+use crate::backend::rust::RustScalar;
 use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::{assign, assign_macro};
 use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
-use crate::backend::rust::{Flavour, RustScalar};
 use crate::backend::shared::PushFmt;
 use crate::model::{MemberKind, Struct};
 
@@ -87,24 +87,26 @@ impl Gen<'_> {
     /// list is always wider than rustfmt's attribute width, so it is one
     /// derive a line.
     fn write_derive(&self, w: &mut RustWriter, s: &Struct) {
-        if self.flavour == Flavour::Linux {
+        self.flavoured(
+            w,
+            |w| {
+                w.line("#[derive(");
+                w.indent_in();
+                let into_bytes: &[&str] = if self.padding_free(s) {
+                    &["::zerocopy::IntoBytes"]
+                } else {
+                    &[]
+                };
+                for d in DERIVES.iter().chain(into_bytes).chain(DERIVES_TAIL) {
+                    w.line_of(&[d, ","]);
+                }
+                w.indent_out();
+                w.line(")]");
+            },
             // The kernel's byte traits are not derivable: `write_byte_impls`
             // states them, with the reason they hold.
-            w.line("#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]");
-            return;
-        }
-        w.line("#[derive(");
-        w.indent_in();
-        let into_bytes: &[&str] = if self.padding_free(s) {
-            &["::zerocopy::IntoBytes"]
-        } else {
-            &[]
-        };
-        for d in DERIVES.iter().chain(into_bytes).chain(DERIVES_TAIL) {
-            w.line_fmt(format_args!("{d},"));
-        }
-        w.indent_out();
-        w.line(")]");
+            |w| w.line("#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]"),
+        );
     }
 
     /// The kernel flavour's `unsafe impl`s of `FromBytes` and, for a
@@ -112,19 +114,25 @@ impl Gen<'_> {
     /// prove in the hosted crate; the layout assertions below pin the
     /// facts they rest on).
     fn write_byte_impls(&self, w: &mut RustWriter, s: &Struct, name: &str) {
-        if self.flavour != Flavour::Linux {
-            return;
-        }
-        w.line("// SAFETY: `repr(C)` of integers, byte arrays and such structs only: every bit");
-        w.line("// pattern is a valid value.");
-        w.line_fmt(format_args!("unsafe impl FromBytes for {name} {{}}"));
-        if self.padding_free(s) {
-            w.line(
-                "// SAFETY: the members cover every byte on every target (no implicit padding),",
-            );
-            w.line("// and each is `AsBytes`: no uninitialised byte.");
-            w.line_fmt(format_args!("unsafe impl AsBytes for {name} {{}}"));
-        }
+        self.flavoured(
+            w,
+            |_| {},
+            |w| {
+                w.line(
+                    "// SAFETY: `repr(C)` of integers, byte arrays and such structs only: every bit",
+                );
+                w.line("// pattern is a valid value.");
+                w.line_of(&["unsafe impl FromBytes for ", name, " {}"]);
+                if self.padding_free(s) {
+                    w.line(
+                        "// SAFETY: the members cover every byte on every target (no implicit \
+                         padding),",
+                    );
+                    w.line("// and each is `AsBytes`: no uninitialised byte.");
+                    w.line_of(&["unsafe impl AsBytes for ", name, " {}"]);
+                }
+            },
+        );
     }
 
     /// The `to_bytes` of a struct with implicit padding (which cannot be
@@ -157,12 +165,11 @@ impl Gen<'_> {
                 w.line_fmt(format_args!("let m = self.{f}.to_bytes();"));
                 w.line("b[at..at + m.len()].copy_from_slice(&m);");
             } else {
-                w.line(match self.flavour {
-                    Flavour::Hosted => {
-                        format!("let m = ::zerocopy::IntoBytes::as_bytes(&self.{f});")
-                    }
-                    Flavour::Linux => format!("let m = crate::uabi_rt::as_bytes(&self.{f});"),
-                });
+                self.flavoured(
+                    w,
+                    |w| w.line_of(&["let m = ::zerocopy::IntoBytes::as_bytes(&self.", &f, ");"]),
+                    |w| w.line_of(&["let m = crate::uabi_rt::as_bytes(&self.", &f, ");"]),
+                );
                 w.line("b[at..at + m.len()].copy_from_slice(m);");
             }
         }
@@ -308,21 +315,22 @@ impl Gen<'_> {
                 &format!("Member `{}` of the union, read from its bytes.", mem.name),
             );
             w.open_fmt(format_args!("pub fn {getter}(&self) -> {ty}"));
-            match self.flavour {
-                Flavour::Hosted => {
+            self.flavoured(
+                w,
+                |w| {
                     w.line_fmt(format_args!(
                         "match <{ty} as ::zerocopy::FromBytes>::read_from_prefix(&self.raw) {{"
                     ));
                     w.line("    Ok((v, _)) => v,");
                     w.line_fmt(format_args!("    Err(_) => {zero},"));
                     w.line("}");
-                }
-                Flavour::Linux => {
+                },
+                |w| {
                     w.line_fmt(format_args!(
                         "crate::uabi_rt::read_from_prefix(&self.raw).unwrap_or({zero})"
                     ));
-                }
-            }
+                },
+            );
             w.close("");
             if self.member_into_bytes(mem) {
                 w.blank();
@@ -331,10 +339,11 @@ impl Gen<'_> {
                     &format!("Writes member `{}` into the union's bytes.", mem.name),
                 );
                 w.open_fmt(format_args!("pub fn {setter}(&mut self, v: &{ty})"));
-                w.line(match self.flavour {
-                    Flavour::Hosted => "let b = ::zerocopy::IntoBytes::as_bytes(v);",
-                    Flavour::Linux => "let b = crate::uabi_rt::as_bytes(v);",
-                });
+                self.flavoured(
+                    w,
+                    |w| w.line("let b = ::zerocopy::IntoBytes::as_bytes(v);"),
+                    |w| w.line("let b = crate::uabi_rt::as_bytes(v);"),
+                );
                 w.line("self.raw[..b.len()].copy_from_slice(b);");
                 w.close("");
             }

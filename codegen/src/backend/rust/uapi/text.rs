@@ -29,6 +29,24 @@ pub(crate) fn lib_rs_in(model: &Model, flavour: Flavour) -> String {
     w.finish()
 }
 
+/// The whole file in both flavours, `(hosted, linux)`, as
+/// [`lib_rs_in`] prints each, from one printing: the two differ only in
+/// a few lines per struct and in the header, so the common text is
+/// formatted once and the kernel flavour's is the hosted text with its
+/// own lines spliced in (see [`Gen::flavoured`]).
+pub(crate) fn lib_rs_both(model: &Model) -> (String, String) {
+    let g = Gen {
+        model,
+        flavour: Flavour::Hosted,
+    };
+    // The kernel flavour's own lines: the byte trait impls, about 300
+    // bytes a struct, and a derive line.
+    let mut w = RustWriter::two_texts(capacity_for(model, 520), 1024 + 400 * model.structs.len());
+    banner(&mut w, model);
+    g.write_file(&mut w);
+    w.finish_two()
+}
+
 /// The `#[cfg(...)]` of a group of targets, none for a group that holds
 /// every target.
 pub(super) fn cfg(w: &mut RustWriter, preds: &Option<Vec<String>>) {
@@ -41,10 +59,14 @@ impl Gen<'_> {
     fn write_file(&self, w: &mut RustWriter) {
         let m = self.model;
         inner_doc(w, &self.crate_doc());
-        if self.flavour == Flavour::Hosted {
-            w.line("#![no_std]");
-            w.line("#![forbid(unsafe_code)]");
-        }
+        self.flavoured(
+            w,
+            |w| {
+                w.line("#![no_std]");
+                w.line("#![forbid(unsafe_code)]");
+            },
+            |_| {},
+        );
         for inc in &m.includes {
             doc(
                 w,
@@ -53,23 +75,35 @@ impl Gen<'_> {
                     inc.name
                 ),
             );
-            match self.flavour {
-                Flavour::Hosted => w.line_fmt(format_args!("pub use {};", lib_name(&inc.name))),
+            let lib = lib_name(&inc.name);
+            self.flavoured(
+                w,
+                |w| w.line_of(&["pub use ", &lib, ";"]),
                 // The included spec's module, under its crate's name, so
                 // that every path to its items reads as in the crate.
-                Flavour::Linux => w.line_fmt(format_args!(
-                    "pub use crate::{}::uapi as {};",
-                    names::snake(&inc.name),
-                    lib_name(&inc.name)
-                )),
-            }
+                |w| {
+                    w.line_of(&[
+                        "pub use crate::",
+                        &names::snake(&inc.name),
+                        "::uapi as ",
+                        &lib,
+                        ";",
+                    ])
+                },
+            );
         }
-        if self.flavour == Flavour::Linux && !m.structs.is_empty() {
-            if m.structs.iter().any(|s| self.padding_free(s)) {
-                w.line("use kernel::types::{AsBytes, FromBytes};");
-            } else {
-                w.line("use kernel::types::FromBytes;");
-            }
+        if !m.structs.is_empty() {
+            self.flavoured(
+                w,
+                |_| {},
+                |w| {
+                    if m.structs.iter().any(|s| self.padding_free(s)) {
+                        w.line("use kernel::types::{AsBytes, FromBytes};");
+                    } else {
+                        w.line("use kernel::types::FromBytes;");
+                    }
+                },
+            );
         }
         self.write_target_check(w);
         self.write_header_consts(w);
