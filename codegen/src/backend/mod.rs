@@ -101,10 +101,14 @@ pub fn license_of(model: &Model, opts: &OutputOptions) -> String {
 type Backend = fn(&Model, &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of
-/// [`render_models_with`] finish close together.
+/// [`render_models_with`] finish close together. The two flavours of the
+/// Rust kernel side (the hosted crate's `lib.rs` and the kernel's module
+/// `rust/linux/<spec>.rs`) share most of their text, so one job prints
+/// both in one pass (`rust::kernel::render_both_with`), and the
+/// `rust/linux` job prints the rest of its folder (`render_rest`).
 const BACKENDS: [Backend; 9] = [
-    rust::kernel::render_with,
-    |m, _| rust::linux::render(m),
+    rust::kernel::render_both_with,
+    |m, _| rust::linux::render_rest(m),
     rust::uapi::render_with,
     rust::user::render_with,
     c::render_with,

@@ -98,13 +98,30 @@ fn ioc_module() -> String {
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+    let mut files = vec![GeneratedFile {
+        path: module_path(model),
+        contents: kernel::lib_rs_in(model, Flavour::Linux),
+    }];
+    files.extend(render_rest(model)?);
+    Ok(files)
+}
+
+/// Where [`render`] writes the spec's module, `<spec>/rust/linux/<spec>.rs`.
+pub(crate) fn module_path(model: &Model) -> PathBuf {
+    PathBuf::from(&model.name)
+        .join("rust")
+        .join("linux")
+        .join(format!("{}.rs", model.name))
+}
+
+/// [`render`] but the spec's module: generation's job for this folder.
+/// The module is printed by the kernel side's job
+/// (`kernel::render_both_with`), in one pass with the hosted crate's
+/// `lib.rs`, which shares most of its text.
+pub(crate) fn render_rest(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = PathBuf::from(&model.name).join("rust").join("linux");
     let runtime = banner_text(model) + RUNTIME;
     Ok(vec![
-        GeneratedFile {
-            path: dir.join(format!("{}.rs", model.name)),
-            contents: kernel::lib_rs_in(model, Flavour::Linux),
-        },
         GeneratedFile {
             path: dir.join(format!("{}_uapi.rs", model.name)),
             contents: uapi::lib_rs_in(model, Flavour::Linux),
