@@ -14,6 +14,11 @@
 //! layout (`layout` and `items` decide where the spec-dependent lines
 //! break): building
 //! tokens and pretty-printing them cost most of the generation time.
+//!
+//! The same code prints the kernel's module (`rust/linux/<spec>.rs`,
+//! `Flavour::Linux`), whose text is mostly this crate's: generation prints
+//! both in one pass ([`lib_rs_both`], over the two-flavour writer of
+//! `two`), the text they share once.
 
 mod dispatch;
 mod operations;
@@ -732,3 +737,46 @@ const LINUX_6_12_CODES: &[&str] = &[
     "ENOTDIR", "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC",
     "ESPIPE", "EROFS", "EMLINK", "EPIPE", "EDOM", "ERANGE",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Printing both flavours at once gives each flavour's text as
+    /// printing it alone does: no text shared by `Tw` depends on the
+    /// flavour. Over the fixture specs and the repository's own.
+    #[test]
+    fn both_flavours_in_one_pass_print_each_flavour_text() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut specs = Vec::new();
+        for dir in [
+            root.join("tests/fixtures/layout"),
+            root.join("tests/fixtures/ynl"),
+            root.join("tests/fixtures/ynl/kernel/specs"),
+            root.join("../spec"),
+            root.join("../spec/examples"),
+        ] {
+            specs.extend(crate::pipeline::specs_in(&dir).unwrap_or_default());
+        }
+        let mut checked = 0;
+        for spec in specs {
+            let Ok(model) = crate::load::load(&spec, None) else {
+                continue;
+            };
+            let (hosted, linux) = lib_rs_both(&model);
+            assert!(
+                hosted == lib_rs_in(&model, Flavour::Hosted),
+                "{}: hosted text differs",
+                spec.display()
+            );
+            assert!(
+                linux == lib_rs_in(&model, Flavour::Linux),
+                "{}: kernel flavour's text differs",
+                spec.display()
+            );
+            checked += 1;
+        }
+        assert!(checked > 10, "only {checked} specs loaded");
+    }
+}
