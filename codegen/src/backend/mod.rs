@@ -101,13 +101,16 @@ pub fn license_of(model: &Model, opts: &OutputOptions) -> String {
 type Backend = fn(&Model, &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError>;
 
 /// Every backend, the largest output first, so that the workers of
-/// [`render_models_with`] finish close together. The uapi text of the
-/// kernel flavour (`rust/linux/<spec>_uapi.rs`) is written by the uapi
-/// crate's job, which prints both flavours' in one pass, and not by the
-/// kernel flavour's job, which renders the rest of `rust/linux`.
+/// [`render_models_with`] finish close together. The two flavours of the
+/// Rust kernel side (the hosted crate's `lib.rs` and the kernel's module
+/// `rust/linux/<spec>.rs`) share most of their text, so one job prints
+/// both in one pass (`rust::kernel::render_both_with`); so do the two
+/// flavours of the uapi text (the uapi crate's `lib.rs` and
+/// `rust/linux/<spec>_uapi.rs`, `rust::uapi::render_with_linux`); the
+/// `rust/linux` job prints the rest of its folder (`render_rest`).
 const BACKENDS: [Backend; 9] = [
-    rust::kernel::render_with,
-    |m, _| rust::linux::render_without_uapi(m),
+    rust::kernel::render_both_with,
+    |m, _| rust::linux::render_rest(m),
     rust::uapi::render_with_linux,
     rust::user::render_with,
     c::render_with,

@@ -18,7 +18,7 @@ impl Gen<'_> {
     /// The parameters of `dispatch`'s handlers after `file`.
     fn handler_params(&self) -> Vec<String> {
         let mut p = Vec::new();
-        if self.flavour == Flavour::Hosted {
+        if self.flavour.get() == Flavour::Hosted {
             p.push("mem: &dyn UserMem".to_string());
         }
         p.push(format!("ioc: {}::ioc::Ioc", self.rt()));
@@ -28,7 +28,7 @@ impl Gen<'_> {
 
     /// `mem, ` where the flavour passes the caller's memory along.
     fn mem_arg(&self) -> &'static str {
-        match self.flavour {
+        match self.flavour.get() {
             Flavour::Hosted => "mem, ",
             Flavour::Linux => "",
         }
@@ -38,7 +38,7 @@ impl Gen<'_> {
     /// laid out differently from x86_64's: the i386 command number and
     /// the runs of bytes. The hosted crate has no compat callers.
     fn i386(&self, io: &Ioctl) -> Option<(u32, I386Conversion)> {
-        if self.flavour != Flavour::Linux {
+        if self.flavour.get() != Flavour::Linux {
             return None;
         }
         let conv = self.model.i386_conversion(io.arg.as_ref()?)?;
@@ -96,7 +96,7 @@ impl Gen<'_> {
                 let nr = format!("uapi::NR_{}", names::upper(&io.name));
                 let h = format!("ioctl_{}", names::snake(&io.name));
                 let call = if io.arg.is_some() {
-                    let addr = match self.flavour {
+                    let addr = match self.flavour.get() {
                         Flavour::Hosted => "arg",
                         Flavour::Linux => "addr",
                     };
@@ -118,7 +118,7 @@ impl Gen<'_> {
         // Every included spec but the last gets its numbers listed; the
         // last takes the rest and answers ENOTTY for what it does not know.
         let mut fallback = format!("Err({})", self.errno("ENOTTY"));
-        let pass_on = match self.flavour {
+        let pass_on = match self.flavour.get() {
             Flavour::Hosted => "ops, file, mem, cmd, arg",
             Flavour::Linux => "ops, file, cmd, arg, compat",
         };
@@ -159,7 +159,7 @@ impl Gen<'_> {
             ),
         );
         let mut params = vec!["ops: &O".to_string(), format!("file: &{file}")];
-        match self.flavour {
+        match self.flavour.get() {
             Flavour::Hosted => params.extend([
                 "mem: &dyn UserMem".to_string(),
                 "cmd: u32".to_string(),
@@ -186,7 +186,7 @@ impl Gen<'_> {
                 w.line_fmt(format_args!("return Err({enotty});"));
                 w.close("");
             }
-            if self.flavour == Flavour::Linux && m.ioctls.iter().any(|io| io.arg.is_some()) {
+            if self.flavour.get() == Flavour::Linux && m.ioctls.iter().any(|io| io.arg.is_some()) {
                 // A 32-bit caller's pointer is zero-extended (compat_ptr).
                 w.open("let addr = if compat");
                 w.line("u64::from(arg as u32)");
@@ -197,7 +197,7 @@ impl Gen<'_> {
                 w.close(";");
             }
         };
-        let all = match self.flavour {
+        let all = match self.flavour.get() {
             Flavour::Hosted => "(ops, file, mem, cmd, arg)",
             Flavour::Linux => "(ops, file, cmd, arg, compat)",
         };
@@ -216,14 +216,14 @@ impl Gen<'_> {
                 // Only an argument's handler and an included dispatch use
                 // the caller's memory and address.
                 if m.includes.is_empty() && m.ioctls.iter().all(|io| io.arg.is_none()) {
-                    match self.flavour {
+                    match self.flavour.get() {
                         Flavour::Hosted => w.line("let _ = (mem, arg);"),
                         Flavour::Linux => w.line("let _ = (arg, compat);"),
                     }
                 }
                 w.open("match ioc.nr");
                 for (pat, call) in &arms {
-                    match self.flavour {
+                    match self.flavour.get() {
                         Flavour::Hosted => arm(w, pat, call),
                         Flavour::Linux => layout::arm_2021(w, pat, call),
                     }
@@ -300,18 +300,18 @@ impl Gen<'_> {
             let ptrs = self.ptrs(io);
             for p in &ptrs {
                 ptr_let(w, p);
-                if self.flavour == Flavour::Linux {
+                if self.flavour.get() == Flavour::Linux {
                     linux_ptr_take(w, p);
                 }
             }
             let mut args = vec!["file".to_string(), "&mut arg".to_string()];
-            args.extend(ptrs.iter().map(|p| match self.flavour {
+            args.extend(ptrs.iter().map(|p| match self.flavour.get() {
                 Flavour::Hosted => p.param.clone(),
                 Flavour::Linux => linux_ptr_arg(p),
             }));
             let lines = layout::call(w.indent(), &format!("ops.{method}"), &args, "?;");
             put(w, lines);
-            if self.flavour == Flavour::Linux {
+            if self.flavour.get() == Flavour::Linux {
                 for p in &ptrs {
                     linux_ptr_give_back(w, p);
                 }
@@ -384,11 +384,11 @@ impl Gen<'_> {
             .map(|a| a.to_string())
             .collect();
         args.push(ext.to_string());
-        if self.flavour == Flavour::Linux {
+        if self.flavour.get() == Flavour::Linux {
             args.remove(0);
         }
         // A padded struct (existing ABI) is read from a buffer of its bytes.
-        let copy_in_fn = if self.flavour == Flavour::Hosted && self.padded(arg_name) {
+        let copy_in_fn = if self.flavour.get() == Flavour::Hosted && self.padded(arg_name) {
             w.line_fmt(format_args!("const N: usize = {ty}::SIZE;"));
             format!("{}::copy_in_sized_via::<_, N>", self.rt())
         } else {
@@ -464,7 +464,7 @@ impl Gen<'_> {
     fn padded(&self, id: &StructId) -> bool {
         let uapi = crate::backend::rust::uapi::Gen {
             model: self.model,
-            flavour: self.flavour,
+            flavour: self.flavour.get(),
         };
         !uapi.padding_free(self.model.struct_(id))
     }
@@ -509,7 +509,7 @@ impl Gen<'_> {
                 .iter()
                 .map(|a| a.to_string())
                 .collect();
-            if self.flavour == Flavour::Linux {
+            if self.flavour.get() == Flavour::Linux {
                 args.remove(0);
             }
             args.extend(["&arg.to_bytes()".to_string(), "&ranges".to_string()]);

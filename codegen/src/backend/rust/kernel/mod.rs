@@ -14,6 +14,11 @@
 //! layout (`layout` and `items` decide where the spec-dependent lines
 //! break): building
 //! tokens and pretty-printing them cost most of the generation time.
+//!
+//! The same code prints the kernel's module (`rust/linux/<spec>.rs`,
+//! `Flavour::Linux`), whose text is mostly this crate's: generation prints
+//! both in one pass ([`lib_rs_both`], over the two-flavour writer of
+//! `two`), the text they share once.
 
 mod dispatch;
 mod operations;
@@ -21,6 +26,7 @@ mod ops;
 mod rings;
 mod size;
 mod transport;
+mod two;
 mod validate;
 
 use crate::backend::rust::Flavour;
@@ -37,10 +43,11 @@ use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::model::{EnumId, Ioctl, Model, Struct, StructId};
 use crate::names;
 use rustc_hash::FxHashMap;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::hash::Hash;
 use std::path::PathBuf;
 use std::rc::Rc;
+use two::Tw;
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
@@ -58,6 +65,32 @@ pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedF
         GeneratedFile {
             path: dir.join("src").join("lib.rs"),
             contents: lib_rs(model),
+        },
+    ])
+}
+
+/// [`render_with`], and the kernel flavour's module of `linux::render`
+/// (`<spec>/rust/linux/<spec>.rs`), both printed in one pass
+/// ([`lib_rs_both`]): generation's job for the kernel side, beside
+/// `linux::render_rest` for the rest of `rust/linux`.
+pub(crate) fn render_both_with(
+    model: &Model,
+    opts: &OutputOptions,
+) -> Result<Vec<GeneratedFile>, RenderError> {
+    let dir = PathBuf::from(&model.name).join("rust").join("kernel");
+    let (hosted, linux) = lib_rs_both(model);
+    Ok(vec![
+        GeneratedFile {
+            path: dir.join("Cargo.toml"),
+            contents: cargo_toml(model, opts),
+        },
+        GeneratedFile {
+            path: dir.join("src").join("lib.rs"),
+            contents: hosted,
+        },
+        GeneratedFile {
+            path: crate::backend::rust::linux::module_path(model),
+            contents: linux,
         },
     ])
 }
@@ -101,10 +134,20 @@ fn lib_rs(model: &Model) -> String {
 /// the module the kernel's build compiles.
 pub(crate) fn lib_rs_in(model: &Model, flavour: Flavour) -> String {
     let g = Gen::new(model, flavour);
-    let mut w = RustWriter::with_capacity(capacity_for(model, 520));
-    banner(&mut w, model);
-    g.file(&mut w);
-    w.finish()
+    let mut tw = Tw::one(flavour, capacity_for(model, 520));
+    g.file(&mut tw);
+    match (flavour, tw.finish()) {
+        (Flavour::Hosted, (text, _)) | (Flavour::Linux, (_, text)) => text,
+    }
+}
+
+/// [`lib_rs_in`] of both flavours, (hosted, linux), printed in one pass:
+/// the text they share is printed once (see `two`).
+pub(crate) fn lib_rs_both(model: &Model) -> (String, String) {
+    let g = Gen::new(model, Flavour::Hosted);
+    let mut tw = Tw::both(capacity_for(model, 520));
+    g.file(&mut tw);
+    tw.finish()
 }
 
 /// `///` lines of `text` as strings (for items written later).
@@ -117,7 +160,10 @@ fn doc_text(text: &str) -> Vec<String> {
 
 struct Gen<'a> {
     model: &'a Model,
-    flavour: Flavour,
+    /// The flavour being printed: when both are (see `two`), the one of
+    /// the text [`Gen::split`] is printing, and `Hosted` elsewhere, where
+    /// the text must not depend on it.
+    flavour: Cell<Flavour>,
     /// The spec's transport ioctl (`netlink::transport`), looked up once:
     /// every handler asks whether it is the one.
     transport: Option<&'a Ioctl>,
@@ -166,7 +212,7 @@ impl<'a> Gen<'a> {
     fn new(model: &'a Model, flavour: Flavour) -> Gen<'a> {
         Gen {
             model,
-            flavour,
+            flavour: Cell::new(flavour),
             transport: netlink::transport(model),
             checks_cache: RefCell::default(),
             clears_cache: RefCell::default(),
@@ -226,15 +272,53 @@ impl<'a> Gen<'a> {
             newer.iter().map(|(n, _, _)| *n).max()
         })
     }
+
+    /// [`Tw::split`], with `flavour` set to the flavour each text is
+    /// printed in.
+    fn split(&self, tw: &mut Tw, f: impl Fn(&mut RustWriter)) {
+        let was = self.flavour.get();
+        tw.split(|w, flavour| {
+            self.flavour.set(flavour);
+            f(w);
+        });
+        self.flavour.set(was);
+    }
 }
 
 impl Gen<'_> {
-    fn file(&self, w: &mut RustWriter) {
+    /// The whole file, in the flavours `tw` prints: a head of each
+    /// flavour's own, the structs' functions, the `Ops` trait and the
+    /// control messages mostly shared (they split where the flavours
+    /// differ), and dispatch, handlers and rings printed per flavour.
+    fn file(&self, tw: &mut Tw) {
         let m = self.model;
-        if self.flavour == Flavour::Linux {
-            inner_doc(w, &self.linux_doc());
-            return self.linux_file(w);
+        banner(tw.w(), m);
+        self.split(tw, |w| match self.flavour.get() {
+            Flavour::Hosted => self.hosted_head(w),
+            Flavour::Linux => self.linux_head(w),
+        });
+        for item in &m.definition_order {
+            if let crate::model::ItemRef::Struct(i) = *item {
+                self.struct_fns(tw, &m.structs[i]);
+            }
         }
+        for io in &m.ioctls {
+            self.ioctl_arg_fns(tw, io);
+        }
+        self.ops_trait(tw);
+        self.split(tw, |w| {
+            self.dispatch(w);
+            for io in &m.ioctls {
+                self.handler(w, io);
+            }
+        });
+        self.operations(tw);
+        self.split(tw, |w| self.rings(w));
+    }
+
+    /// The hosted crate's head: its doc, attributes and `use`s.
+    fn hosted_head(&self, w: &mut RustWriter) {
+        let m = self.model;
         inner_doc(w, &self.crate_doc());
         w.line("#![no_std]");
         w.line("#![forbid(unsafe_code)]");
@@ -268,28 +352,13 @@ impl Gen<'_> {
             vec!["pub use uabi_runtime::{Errno, Extension, UserArray, UserMem};".to_string()],
         );
         uses.write(w);
-
-        for item in &m.definition_order {
-            if let crate::model::ItemRef::Struct(i) = *item {
-                self.struct_fns(w, &m.structs[i]);
-            }
-        }
-        for io in &m.ioctls {
-            self.ioctl_arg_fns(w, io);
-        }
-        self.ops_trait(w);
-        self.dispatch(w);
-        for io in &m.ioctls {
-            self.handler(w, io);
-        }
-        self.operations(w);
-        self.rings(w);
     }
 
-    /// The kernel flavour's module: the same items as the crate, less the
-    /// control messages and rings (see `linux`), over `crate::uabi_rt`.
-    fn linux_file(&self, w: &mut RustWriter) {
+    /// The kernel flavour's module head: its doc, its `uapi` module and
+    /// `use`s. Its items are the crate's, over `crate::uabi_rt`.
+    fn linux_head(&self, w: &mut RustWriter) {
         let m = self.model;
+        inner_doc(w, &self.linux_doc());
         doc(
             w,
             &format!(
@@ -330,21 +399,6 @@ impl Gen<'_> {
             vec!["use kernel::error::{code, Error};".to_string()],
         );
         uses.write(w);
-        for item in &m.definition_order {
-            if let crate::model::ItemRef::Struct(i) = *item {
-                self.struct_fns(w, &m.structs[i]);
-            }
-        }
-        for io in &m.ioctls {
-            self.ioctl_arg_fns(w, io);
-        }
-        self.ops_trait(w);
-        self.dispatch(w);
-        for io in &m.ioctls {
-            self.handler(w, io);
-        }
-        self.operations(w);
-        self.rings(w);
     }
 
     fn linux_doc(&self) -> String {
@@ -396,7 +450,7 @@ impl Gen<'_> {
     /// `EOPNOTSUPP`, `EOVERFLOW`, `EMSGSIZE`, ...): the others are built
     /// from bindgen's number.
     fn errno(&self, name: &str) -> String {
-        match self.flavour {
+        match self.flavour.get() {
             Flavour::Hosted => format!("Errno::{name}"),
             Flavour::Linux if LINUX_6_12_CODES.contains(&name) => format!("code::{name}"),
             Flavour::Linux => format!("Error::from_errno(-(kernel::bindings::{name} as i32))"),
@@ -405,7 +459,7 @@ impl Gen<'_> {
 
     /// The result type of validation, handlers and dispatch.
     fn result_ty(&self) -> &'static str {
-        match self.flavour {
+        match self.flavour.get() {
             Flavour::Hosted => "Result<(), Errno>",
             Flavour::Linux => "Result<(), Error>",
         }
@@ -414,7 +468,7 @@ impl Gen<'_> {
     /// The path from the `operations` module to the spec's items: the
     /// crate root of the hosted crate, the spec's module in the kernel.
     fn root(&self) -> &'static str {
-        match self.flavour {
+        match self.flavour.get() {
             Flavour::Hosted => "crate",
             Flavour::Linux => "super",
         }
@@ -423,7 +477,7 @@ impl Gen<'_> {
     /// What turns a validation result into the control-message codec's
     /// errno (the kernel flavour validates with `kernel::error::Error`).
     fn to_codec_errno(&self) -> &'static str {
-        match self.flavour {
+        match self.flavour.get() {
             Flavour::Hosted => "",
             Flavour::Linux => ".map_err(Errno::from)",
         }
@@ -431,7 +485,7 @@ impl Gen<'_> {
 
     /// Path of the spec-independent runtime.
     fn rt(&self) -> &'static str {
-        match self.flavour {
+        match self.flavour.get() {
             Flavour::Hosted => "uabi_runtime",
             Flavour::Linux => "crate::uabi_rt",
         }
@@ -683,3 +737,46 @@ const LINUX_6_12_CODES: &[&str] = &[
     "ENOTDIR", "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC",
     "ESPIPE", "EROFS", "EMLINK", "EPIPE", "EDOM", "ERANGE",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Printing both flavours at once gives each flavour's text as
+    /// printing it alone does: no text shared by `Tw` depends on the
+    /// flavour. Over the fixture specs and the repository's own.
+    #[test]
+    fn both_flavours_in_one_pass_print_each_flavour_text() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut specs = Vec::new();
+        for dir in [
+            root.join("tests/fixtures/layout"),
+            root.join("tests/fixtures/ynl"),
+            root.join("tests/fixtures/ynl/kernel/specs"),
+            root.join("../spec"),
+            root.join("../spec/examples"),
+        ] {
+            specs.extend(crate::pipeline::specs_in(&dir).unwrap_or_default());
+        }
+        let mut checked = 0;
+        for spec in specs {
+            let Ok(model) = crate::load::load(&spec, None) else {
+                continue;
+            };
+            let (hosted, linux) = lib_rs_both(&model);
+            assert!(
+                hosted == lib_rs_in(&model, Flavour::Hosted),
+                "{}: hosted text differs",
+                spec.display()
+            );
+            assert!(
+                linux == lib_rs_in(&model, Flavour::Linux),
+                "{}: kernel flavour's text differs",
+                spec.display()
+            );
+            checked += 1;
+        }
+        assert!(checked > 10, "only {checked} specs loaded");
+    }
+}

@@ -8,6 +8,7 @@
 //! the wire numbers and policies, printed here the way that module
 //! builds them.
 
+use super::two::Tw;
 use super::{Gen, doc};
 use crate::backend::rust::control::{
     self, Kind, i128_lit, kind, op_policy, ops, order, set_policy,
@@ -91,11 +92,16 @@ impl Gen<'_> {
 
     /// The `operations` module, and nothing for a spec without control
     /// messages.
-    pub(super) fn operations(&self, w: &mut RustWriter) {
+    ///
+    /// The flavours differ in its `use`s, the struct checks and where a
+    /// binary attribute's struct is read or written; the rest is printed
+    /// once for both.
+    pub(super) fn operations(&self, tw: &mut Tw) {
         let m = self.model;
         if !control::has_operations(m) {
             return;
         }
+        let w = tw.w();
         doc(
             w,
             &format!(
@@ -106,7 +112,7 @@ impl Gen<'_> {
             ),
         );
         w.open("pub mod operations");
-        match self.flavour {
+        self.split(tw, |w| match self.flavour.get() {
             Flavour::Hosted => w.lines(
                 "#[allow(unused_imports)]\n\
                  use crate::Errno;\n\
@@ -122,13 +128,14 @@ impl Gen<'_> {
                  #[allow(unused_imports)]\n\
                  use crate::uabi_rt::Errno;",
             ),
-        }
-        control::numbers(w, self.model);
-        self.policies(w);
-        self.struct_checks(w);
+        });
+        control::numbers(tw.w(), self.model);
+        self.policies(tw);
+        self.split(tw, |w| self.struct_checks(w));
         for set in &m.attribute_sets {
             let all: Vec<&Attr> = set.attributes.iter().collect();
             let v = view_ident(&set.name);
+            let w = tw.w();
             doc(
                 w,
                 &format!(
@@ -138,7 +145,8 @@ impl Gen<'_> {
             );
             view_struct(w, &v);
             w.open_fmt(format_args!("impl<'a> {v}<'a>"));
-            self.accessors(w, set, &all);
+            self.accessors(tw, set, &all);
+            let w = tw.w();
             w.close("");
             doc(
                 w,
@@ -147,28 +155,28 @@ impl Gen<'_> {
             let b = builder_ident(&set.name);
             builder_struct(w, &b);
             w.open_fmt(format_args!("impl<'b> {b}<'_, 'b>"));
-            self.builder_methods(w, set, &all);
-            w.close("");
+            self.builder_methods(tw, set, &all);
+            tw.w().close("");
         }
         for op in ops(m) {
-            self.op_items(w, op);
+            self.op_items(tw, op);
         }
-        w.close("");
+        tw.w().close("");
     }
 
     /// One policy per set, one per operation's request and reply.
-    fn policies(&self, w: &mut RustWriter) {
+    fn policies(&self, tw: &mut Tw) {
         let m = self.model;
         for set in &m.attribute_sets {
             doc(
-                w,
+                tw.w(),
                 &format!(
                     "Every attribute of the `{}` set: the policy of a nest of it.",
                     set.name
                 ),
             );
             let attrs: Vec<&Attr> = set.attributes.iter().collect();
-            self.policy(w, &set_policy(&set.name), &set.name, &attrs);
+            self.policy(tw, &set_policy(&set.name), &set.name, &attrs);
         }
         for op in ops(m) {
             for reply in [false, true] {
@@ -181,20 +189,42 @@ impl Gen<'_> {
                     .map(|(_, attrs)| attrs)
                     .unwrap_or_default();
                 doc(
-                    w,
+                    tw.w(),
                     &format!(
                         "The attributes of a `{}` {what}: those its `do` lists.",
                         op.name
                     ),
                 );
-                self.policy(w, &id, &format!("{} {what}", op.name), &attrs);
+                self.policy(tw, &id, &format!("{} {what}", op.name), &attrs);
             }
         }
     }
 
-    /// `pub static <id>: nla::Policy = nla::Policy { .. };`
-    fn policy(&self, w: &mut RustWriter, id: &str, name: &str, attrs: &[&Attr]) {
-        let entries: Vec<Vec<String>> = attrs.iter().filter_map(|a| self.entry(a)).collect();
+    /// `pub static <id>: nla::Policy = nla::Policy { .. };`, which
+    /// differs between the flavours only in the entries of binary
+    /// attributes that carry a struct (their path is the flavour's).
+    fn policy(&self, tw: &mut Tw, id: &str, name: &str, attrs: &[&Attr]) {
+        // Each entry: its fields, or `Err` of an attribute whose fields
+        // are the flavour's, built in each.
+        let entries: Vec<Result<Vec<String>, &Attr>> = attrs
+            .iter()
+            .filter_map(|a| {
+                if carries_struct(a) {
+                    Some(Err(*a))
+                } else {
+                    self.entry(a).map(Ok)
+                }
+            })
+            .collect();
+        let entry_fields = |tw: &mut Tw, e: &Result<Vec<String>, &Attr>| match e {
+            Ok(f) => fields(tw.w(), f),
+            Err(a) => self.split(tw, |w| {
+                if let Some(f) = self.entry(a) {
+                    fields(w, &f);
+                }
+            }),
+        };
+        let w = tw.w();
         // A name too long for the value on its line puts it on the next.
         let head = format!("pub static {id}: nla::Policy = nla::Policy {{");
         let own_line = !w.fits(&head);
@@ -212,21 +242,23 @@ impl Gen<'_> {
             [one] => {
                 // A single element overflows onto the `attrs` line.
                 w.open("attrs: &[nla::AttrPolicy");
-                fields(w, one);
-                w.close("],");
+                entry_fields(tw, one);
+                tw.w().close("],");
             }
             many => {
                 w.line("attrs: &[");
                 w.indent_in();
                 for e in many {
-                    w.open("nla::AttrPolicy");
-                    fields(w, e);
-                    w.close(",");
+                    tw.w().open("nla::AttrPolicy");
+                    entry_fields(tw, e);
+                    tw.w().close(",");
                 }
+                let w = tw.w();
                 w.indent_out();
                 w.line("],");
             }
         }
+        let w = tw.w();
         w.close(";");
         if own_line {
             w.indent_out();
@@ -335,7 +367,7 @@ impl Gen<'_> {
                 " {",
             );
             let root = self.root();
-            let (read, fail) = match self.flavour {
+            let (read, fail) = match self.flavour.get() {
                 Flavour::Hosted => (
                     format!("<crate::{ty} as FromBytes>::read_from_bytes(p)"),
                     ".map_err(|_| Errno::EINVAL)?",
@@ -374,125 +406,141 @@ impl Gen<'_> {
     }
 
     /// Accessors of a borrowed view over validated attributes.
-    fn accessors(&self, w: &mut RustWriter, set: &AttrSet, attrs: &[&Attr]) {
-        w.lines(match self.flavour {
-            Flavour::Hosted => VIEW_METHODS,
-            Flavour::Linux => VIEW_METHODS_2021,
+    /// The flavours differ in the view methods' style and the accessors
+    /// of binary attributes that carry a struct.
+    fn accessors(&self, tw: &mut Tw, set: &AttrSet, attrs: &[&Attr]) {
+        self.split(tw, |w| {
+            w.lines(match self.flavour.get() {
+                Flavour::Hosted => VIEW_METHODS,
+                Flavour::Linux => VIEW_METHODS_2021,
+            });
         });
         for a in attrs {
             let Some(k) = kind(a) else {
                 continue;
             };
-            let f = snake_ident(&a.name);
-            let c = self.attr_const(set, a);
-            let o = order(a);
-            let mut d = a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name));
-            let find = format!("nla::find(self.as_bytes_at({}), {c})", a.since);
-            let find_all = format!("nla::find_all(self.as_bytes_at({}), {c})", a.since);
-            let (ret, root, child) = match (&k, a.multi_attr) {
-                (Kind::Int(s), false) => (
-                    format!("Option<{}>", s.rust()),
-                    find,
-                    Some(format!(".and_then(|p| nla::get_{}(p, {o}))", s.name())),
-                ),
-                (Kind::Int(s), true) => (
-                    format!("impl Iterator<Item = {}> + 'a", s.rust()),
-                    find_all,
-                    Some(format!(
-                        ".filter_map(move |p| nla::get_{}(p, {o}))",
-                        s.name()
-                    )),
-                ),
-                (Kind::Flag, _) => ("bool".to_string(), find, Some(".is_some()".to_string())),
-                (Kind::Str, false) => {
-                    d.push_str(" The bytes before the NUL.");
-                    (
-                        "Option<&'a [u8]>".to_string(),
-                        find,
-                        Some(".map(nla::get_str)".to_string()),
-                    )
-                }
-                (Kind::Str, true) => (
-                    "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
-                    find_all,
-                    Some(".map(nla::get_str)".to_string()),
-                ),
-                (Kind::Bin(None), false) => ("Option<&'a [u8]>".to_string(), find, None),
-                (Kind::Bin(None), true) => (
-                    "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
-                    find_all,
-                    None,
-                ),
-                (Kind::Bin(Some(s)), false) => {
-                    let t = self.struct_ty(s);
-                    d.push_str(" A copy, validated with the request.");
-                    let root = self.root();
-                    (
-                        format!("Option<{root}::{t}>"),
-                        find,
-                        Some(match self.flavour {
-                            Flavour::Hosted => format!(
-                                ".and_then(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
-                            ),
-                            Flavour::Linux => {
-                                format!(".and_then(crate::uabi_rt::read_exact::<{root}::{t}>)")
-                            }
-                        }),
-                    )
-                }
-                (Kind::Bin(Some(s)), true) => {
-                    let t = self.struct_ty(s);
-                    let root = self.root();
-                    (
-                        format!("impl Iterator<Item = {root}::{t}> + 'a"),
-                        find_all,
-                        Some(match self.flavour {
-                            Flavour::Hosted => format!(
-                                ".filter_map(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
-                            ),
-                            Flavour::Linux => {
-                                format!(".filter_map(crate::uabi_rt::read_exact::<{root}::{t}>)")
-                            }
-                        }),
-                    )
-                }
-                (Kind::Nest(n), false) => {
-                    let v = view_ident(&self.model.attr_set(n).name);
-                    (
-                        format!("Option<{v}<'a>>"),
-                        find,
-                        Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
-                    )
-                }
-                (Kind::Nest(n), true) => {
-                    let v = view_ident(&self.model.attr_set(n).name);
-                    (
-                        format!("impl Iterator<Item = {v}<'a>> + 'a"),
-                        find_all,
-                        Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
-                    )
-                }
-            };
-            doc(w, &d);
-            items::fn_sig(
-                w,
-                &format!("pub fn {f}"),
-                &["&self".to_string()],
-                Some(&ret),
-                " {",
-            );
-            if matches!(k, Kind::Nest(_)) {
-                w.line("let rev = self.rev;");
+            if matches!(k, Kind::Bin(Some(_))) {
+                self.split(tw, |w| self.accessor(w, set, a, &k));
+            } else {
+                self.accessor(tw.w(), set, a, &k);
             }
-            let children: Vec<String> = child.into_iter().collect();
-            let lines = layout::chain(w.indent(), "", &root, &children, "");
-            put(w, lines);
-            w.close("");
         }
     }
 
+    /// The accessor of attribute `a` (of kind `k`) of `set`.
+    fn accessor(&self, w: &mut RustWriter, set: &AttrSet, a: &Attr, k: &Kind) {
+        let f = snake_ident(&a.name);
+        let c = self.attr_const(set, a);
+        let o = order(a);
+        let mut d = a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name));
+        let find = format!("nla::find(self.as_bytes_at({}), {c})", a.since);
+        let find_all = format!("nla::find_all(self.as_bytes_at({}), {c})", a.since);
+        let (ret, root, child) = match (k, a.multi_attr) {
+            (Kind::Int(s), false) => (
+                format!("Option<{}>", s.rust()),
+                find,
+                Some(format!(".and_then(|p| nla::get_{}(p, {o}))", s.name())),
+            ),
+            (Kind::Int(s), true) => (
+                format!("impl Iterator<Item = {}> + 'a", s.rust()),
+                find_all,
+                Some(format!(
+                    ".filter_map(move |p| nla::get_{}(p, {o}))",
+                    s.name()
+                )),
+            ),
+            (Kind::Flag, _) => ("bool".to_string(), find, Some(".is_some()".to_string())),
+            (Kind::Str, false) => {
+                d.push_str(" The bytes before the NUL.");
+                (
+                    "Option<&'a [u8]>".to_string(),
+                    find,
+                    Some(".map(nla::get_str)".to_string()),
+                )
+            }
+            (Kind::Str, true) => (
+                "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
+                find_all,
+                Some(".map(nla::get_str)".to_string()),
+            ),
+            (Kind::Bin(None), false) => ("Option<&'a [u8]>".to_string(), find, None),
+            (Kind::Bin(None), true) => (
+                "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
+                find_all,
+                None,
+            ),
+            (Kind::Bin(Some(s)), false) => {
+                let t = self.struct_ty(s);
+                d.push_str(" A copy, validated with the request.");
+                let root = self.root();
+                (
+                    format!("Option<{root}::{t}>"),
+                    find,
+                    Some(match self.flavour.get() {
+                        Flavour::Hosted => format!(
+                            ".and_then(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
+                        ),
+                        Flavour::Linux => {
+                            format!(".and_then(crate::uabi_rt::read_exact::<{root}::{t}>)")
+                        }
+                    }),
+                )
+            }
+            (Kind::Bin(Some(s)), true) => {
+                let t = self.struct_ty(s);
+                let root = self.root();
+                (
+                    format!("impl Iterator<Item = {root}::{t}> + 'a"),
+                    find_all,
+                    Some(match self.flavour.get() {
+                        Flavour::Hosted => format!(
+                            ".filter_map(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
+                        ),
+                        Flavour::Linux => {
+                            format!(".filter_map(crate::uabi_rt::read_exact::<{root}::{t}>)")
+                        }
+                    }),
+                )
+            }
+            (Kind::Nest(n), false) => {
+                let v = view_ident(&self.model.attr_set(n).name);
+                (
+                    format!("Option<{v}<'a>>"),
+                    find,
+                    Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
+                )
+            }
+            (Kind::Nest(n), true) => {
+                let v = view_ident(&self.model.attr_set(n).name);
+                (
+                    format!("impl Iterator<Item = {v}<'a>> + 'a"),
+                    find_all,
+                    Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
+                )
+            }
+        };
+        doc(w, &d);
+        items::fn_sig(
+            w,
+            &format!("pub fn {f}"),
+            &["&self".to_string()],
+            Some(&ret),
+            " {",
+        );
+        if matches!(k, Kind::Nest(_)) {
+            w.line("let rev = self.rev;");
+        }
+        let children: Vec<String> = child.into_iter().collect();
+        let lines = layout::chain(w.indent(), "", &root, &children, "");
+        put(w, lines);
+        w.close("");
+    }
+
     /// Methods of a builder writing the attributes `attrs` of `set`.
-    fn builder_methods(&self, w: &mut RustWriter, set: &AttrSet, attrs: &[&Attr]) {
+    /// The flavours differ only in the methods of binary attributes that
+    /// carry a struct.
+    fn builder_methods(&self, tw: &mut Tw, set: &AttrSet, attrs: &[&Attr]) {
+        let w = tw.w();
         w.line("/// The writer underneath, for attributes no method writes.");
         w.open("pub fn writer(&mut self) -> &mut nla::Writer<'b>");
         w.line("self.w");
@@ -501,87 +549,95 @@ impl Gen<'_> {
             let Some(k) = kind(a) else {
                 continue;
             };
-            let f = snake_ident(&a.name);
-            let c = self.attr_const(set, a);
-            let o = order(a);
-            let mut d = a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name));
-            if a.multi_attr {
-                d.push_str(" Call once per value.");
+            if matches!(k, Kind::Bin(Some(_))) {
+                self.split(tw, |w| self.builder_method(w, set, a, &k));
+            } else {
+                self.builder_method(tw.w(), set, a, &k);
             }
-            // The parameter, and the `self.w` call (None for a nest).
-            let (param, put_call) = match &k {
-                Kind::Int(s) => (
-                    Some(format!("v: {}", s.rust())),
-                    Some(format!(".put_{}({c}, v, {o});", s.name())),
-                ),
-                Kind::Flag => (None, Some(format!(".put_flag({c});"))),
-                Kind::Str => {
-                    let max = match a.max_len {
-                        Some(n) => {
-                            d.push_fmt(format_args!(" Truncated to {n} bytes."));
-                            format!("Some({n})")
-                        }
-                        None => "None".to_string(),
-                    };
-                    (
-                        Some("v: &str".to_string()),
-                        Some(format!(".put_str({c}, v.as_bytes(), {max});")),
-                    )
-                }
-                Kind::Bin(None) => (Some("v: &[u8]".to_string()), Some(format!(".put({c}, v);"))),
-                Kind::Bin(Some(s)) => (
-                    Some(format!("v: &{}::{}", self.root(), self.struct_ty(s))),
-                    Some(match self.flavour {
-                        Flavour::Hosted => format!(".put({c}, IntoBytes::as_bytes(v));"),
-                        Flavour::Linux => format!(".put({c}, crate::uabi_rt::as_bytes(v));"),
-                    }),
-                ),
-                Kind::Nest(n) => {
-                    d.push_str(" `f` writes the nest's attributes.");
-                    (
-                        Some(format!(
-                            "f: impl FnOnce(&mut {}<'_, 'b>)",
-                            builder_ident(&self.model.attr_set(n).name)
-                        )),
-                        None,
-                    )
-                }
-            };
-            doc(w, &d);
-            let mut params = vec!["&mut self".to_string()];
-            params.extend(param);
-            items::fn_sig(w, &format!("pub fn {f}"), &params, Some("&mut Self"), " {");
-            match (&k, put_call) {
-                (Kind::Nest(n), _) => {
-                    let lines = layout::chain(
-                        w.indent(),
-                        "let n = ",
-                        "self",
-                        &[".w".to_string(), format!(".nest_start({c})")],
-                        ";",
-                    );
-                    put(w, lines);
-                    w.line_fmt(format_args!(
-                        "f(&mut {} {{ w: &mut *self.w }});",
-                        builder_ident(&self.model.attr_set(n).name)
-                    ));
-                    w.line("self.w.nest_end(n);");
-                }
-                (_, Some(call)) => {
-                    let call = call.trim_end_matches(';').to_string();
-                    let lines =
-                        layout::chain(w.indent(), "", "self", &[".w".to_string(), call], ";");
-                    put(w, lines);
-                }
-                (_, None) => {}
-            }
-            w.line("self");
-            w.close("");
         }
     }
 
+    /// The builder method of attribute `a` (of kind `k`) of `set`.
+    fn builder_method(&self, w: &mut RustWriter, set: &AttrSet, a: &Attr, k: &Kind) {
+        let f = snake_ident(&a.name);
+        let c = self.attr_const(set, a);
+        let o = order(a);
+        let mut d = a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name));
+        if a.multi_attr {
+            d.push_str(" Call once per value.");
+        }
+        // The parameter, and the `self.w` call (None for a nest).
+        let (param, put_call) = match k {
+            Kind::Int(s) => (
+                Some(format!("v: {}", s.rust())),
+                Some(format!(".put_{}({c}, v, {o});", s.name())),
+            ),
+            Kind::Flag => (None, Some(format!(".put_flag({c});"))),
+            Kind::Str => {
+                let max = match a.max_len {
+                    Some(n) => {
+                        d.push_fmt(format_args!(" Truncated to {n} bytes."));
+                        format!("Some({n})")
+                    }
+                    None => "None".to_string(),
+                };
+                (
+                    Some("v: &str".to_string()),
+                    Some(format!(".put_str({c}, v.as_bytes(), {max});")),
+                )
+            }
+            Kind::Bin(None) => (Some("v: &[u8]".to_string()), Some(format!(".put({c}, v);"))),
+            Kind::Bin(Some(s)) => (
+                Some(format!("v: &{}::{}", self.root(), self.struct_ty(s))),
+                Some(match self.flavour.get() {
+                    Flavour::Hosted => format!(".put({c}, IntoBytes::as_bytes(v));"),
+                    Flavour::Linux => format!(".put({c}, crate::uabi_rt::as_bytes(v));"),
+                }),
+            ),
+            Kind::Nest(n) => {
+                d.push_str(" `f` writes the nest's attributes.");
+                (
+                    Some(format!(
+                        "f: impl FnOnce(&mut {}<'_, 'b>)",
+                        builder_ident(&self.model.attr_set(n).name)
+                    )),
+                    None,
+                )
+            }
+        };
+        doc(w, &d);
+        let mut params = vec!["&mut self".to_string()];
+        params.extend(param);
+        items::fn_sig(w, &format!("pub fn {f}"), &params, Some("&mut Self"), " {");
+        match (k, put_call) {
+            (Kind::Nest(n), _) => {
+                let lines = layout::chain(
+                    w.indent(),
+                    "let n = ",
+                    "self",
+                    &[".w".to_string(), format!(".nest_start({c})")],
+                    ";",
+                );
+                put(w, lines);
+                w.line_fmt(format_args!(
+                    "f(&mut {} {{ w: &mut *self.w }});",
+                    builder_ident(&self.model.attr_set(n).name)
+                ));
+                w.line("self.w.nest_end(n);");
+            }
+            (_, Some(call)) => {
+                let call = call.trim_end_matches(';').to_string();
+                let lines = layout::chain(w.indent(), "", "self", &[".w".to_string(), call], ";");
+                put(w, lines);
+            }
+            (_, None) => {}
+        }
+        w.line("self");
+        w.close("");
+    }
+
     /// The request view and reply builder of one operation.
-    fn op_items(&self, w: &mut RustWriter, op: &Operation) {
+    fn op_items(&self, tw: &mut Tw, op: &Operation) {
         let (Some((set, req)), Some((_, rep))) = (
             control::op_attrs(self.model, op, false),
             control::op_attrs(self.model, op, true),
@@ -591,6 +647,7 @@ impl Gen<'_> {
         let r = request_ident(op);
         let p = reply_ident(op);
         let rp = op_policy(op, "REQUEST");
+        let w = tw.w();
         doc(
             w,
             &format!(
@@ -617,7 +674,8 @@ impl Gen<'_> {
         put(w, lines);
         w.line("Ok(Self { attrs, rev })");
         w.close("");
-        self.accessors(w, set, &req);
+        self.accessors(tw, set, &req);
+        let w = tw.w();
         w.close("");
         doc(
             w,
@@ -634,9 +692,15 @@ impl Gen<'_> {
         w.open("pub fn new(w: &'w mut nla::Writer<'b>) -> Self");
         w.line("Self { w }");
         w.close("");
-        self.builder_methods(w, set, &rep);
-        w.close("");
+        self.builder_methods(tw, set, &rep);
+        tw.w().close("");
     }
+}
+
+/// Whether attribute `a` is binary and carries a struct, whose path
+/// and reading differ between the flavours.
+fn carries_struct(a: &Attr) -> bool {
+    matches!(kind(a), Some(Kind::Bin(Some(_))))
 }
 
 /// The fields of a policy entry, each broken as rustfmt breaks it when

@@ -2,6 +2,7 @@
 //! control-message operation), the driver's revision and its privilege
 //! check; and the `user-ptr` arrays an ioctl's handler receives.
 
+use super::two::Tw;
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
 use crate::backend::rust::RustScalar;
@@ -35,7 +36,10 @@ pub(super) struct Ptr {
 }
 
 impl Gen<'_> {
-    pub(super) fn ops_trait(&self, w: &mut RustWriter) {
+    /// The `Ops` trait: the flavours differ only in its methods'
+    /// signatures, the rest is printed once for both.
+    pub(super) fn ops_trait(&self, tw: &mut Tw) {
+        let w = tw.w();
         let m = self.model;
         let roots = self.file_roots();
         let first = roots.first().map(|r| r.name.clone()).unwrap_or_default();
@@ -125,37 +129,39 @@ impl Gen<'_> {
         }
         for io in &m.ioctls {
             if self.transport.is_some_and(|t| t.name == io.name) {
-                self.op_methods(w, &self.file_ty("Self"));
+                self.op_methods(tw, &self.file_ty("Self"));
             } else {
-                self.ops_method(w, io);
+                self.ops_method(tw, io);
             }
         }
-        w.close("");
+        tw.w().close("");
     }
 
-    fn ops_method(&self, w: &mut RustWriter, io: &Ioctl) {
+    fn ops_method(&self, tw: &mut Tw, io: &Ioctl) {
         let file = self.file_ty("Self");
         let mut params = vec!["&self".to_string(), format!("file: &{file}")];
         if let Some(a) = &io.arg {
             params.push(format!("arg: &mut {}", self.struct_ty(a)));
         }
+        // Only the parameters and types of the arrays differ (`ptrs` is
+        // the same in both flavours but for `build`, unused here).
         let ptrs = self.ptrs(io);
-        for p in &ptrs {
-            params.push(match (self.flavour, p.access) {
-                (Flavour::Hosted, _) => format!("{}: UserArray<'_, {}>", p.param, p.elem),
-                (Flavour::Linux, Access::In) => format!("{}: &[{}]", p.param, p.elem),
-                (Flavour::Linux, Access::Out) => format!("{}: &mut OutArray<{}>", p.param, p.elem),
-                (Flavour::Linux, Access::InOut) => format!("{}: &mut [{}]", p.param, p.elem),
-            });
-        }
-        doc(w, &self.method_doc(io, &ptrs));
-        items::fn_sig(
-            w,
-            &format!("fn {}", snake_ident(&io.name)),
-            &params,
-            Some(self.result_ty()),
-            ";",
-        );
+        doc(tw.w(), &self.method_doc(io, &ptrs));
+        let name = format!("fn {}", snake_ident(&io.name));
+        self.split(tw, |w| {
+            let mut params = params.clone();
+            for p in &ptrs {
+                params.push(match (self.flavour.get(), p.access) {
+                    (Flavour::Hosted, _) => format!("{}: UserArray<'_, {}>", p.param, p.elem),
+                    (Flavour::Linux, Access::In) => format!("{}: &[{}]", p.param, p.elem),
+                    (Flavour::Linux, Access::Out) => {
+                        format!("{}: &mut OutArray<{}>", p.param, p.elem)
+                    }
+                    (Flavour::Linux, Access::InOut) => format!("{}: &mut [{}]", p.param, p.elem),
+                });
+            }
+            items::fn_sig(w, &name, &params, Some(self.result_ty()), ";");
+        });
     }
 
     fn method_doc(&self, io: &Ioctl, ptrs: &[Ptr]) -> String {
@@ -292,7 +298,7 @@ impl Gen<'_> {
             .unwrap_or_default();
         let args = |n: String, max: String| -> Vec<String> {
             let mut a = vec!["mem".to_string(), format!("arg.{field}"), n, max];
-            if self.flavour == Flavour::Linux {
+            if self.flavour.get() == Flavour::Linux {
                 a.remove(0);
             }
             a.extend(rev.clone());

@@ -78,7 +78,7 @@ impl Gen<'_> {
         w.open("pub mod rings");
         // Style edition 2021 (the kernel flavour's) sorts snake_case first
         // and UPPER_SNAKE_CASE last.
-        let names = match self.flavour {
+        let names = match self.flavour.get() {
             Flavour::Hosted => {
                 "CONSUMER_OFFSET, ENTRIES_OFFSET, ERROR, FLAGS_OFFSET, HEADER_SIZE, NEED_WAKEUP,\n    \
                  PRODUCER_OFFSET, Received, RingError, RingMem, region_size,"
@@ -135,7 +135,7 @@ impl Gen<'_> {
             .replace("{by_user}", &(r.producer == Producer::User).to_string())
             .replace("uabi_runtime::", &format!("{}::", self.rt()));
         // `is_multiple_of` is newer than the oldest rustc the kernel takes.
-        let common = match self.flavour {
+        let common = match self.flavour.get() {
             Flavour::Hosted => common,
             Flavour::Linux => common.replace("ENTRY_SIZE.is_multiple_of(4)", "ENTRY_SIZE & 3 == 0"),
         };
@@ -167,7 +167,7 @@ impl Gen<'_> {
                 Some("Result<Consumer<M>, RingError>"),
                 " {",
             );
-            let check = match self.flavour {
+            let check = match self.flavour.get() {
                 Flavour::Hosted => validate.clone(),
                 Flavour::Linux => "check".to_string(),
             };
@@ -184,7 +184,7 @@ impl Gen<'_> {
             );
             put(w, lines);
             w.close("");
-            if self.flavour == Flavour::Linux {
+            if self.flavour.get() == Flavour::Linux {
                 w.line("/// The entry's validation, with the errno the ring protocol carries.");
                 w.open("fn check(e: &Entry, rev: u32) -> Result<(), crate::uabi_rt::Errno>");
                 w.line_fmt(format_args!(

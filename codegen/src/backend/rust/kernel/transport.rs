@@ -4,6 +4,7 @@
 //! operation's policy, calls the method and writes the reply.
 
 use super::operations::{reply_ident, request_ident};
+use super::two::Tw;
 use super::{Gen, doc};
 use crate::backend::rust::control::ops;
 use crate::backend::rust::control::{op_const, op_policy};
@@ -138,25 +139,28 @@ if let Err(e) = result {
 
 impl Gen<'_> {
     /// The `Ops` methods of the operations.
-    pub(super) fn op_methods(&self, w: &mut RustWriter, file: &str) {
+    pub(super) fn op_methods(&self, tw: &mut Tw, file: &str) {
         doc(
-            w,
+            tw.w(),
             "Called when a control message fails (validation, permission, the handler, or \
              a reply that does not fit), with the operation value of its header (0 when it \
              had none) and where it failed; for accounting. Does nothing by default.",
         );
-        items::fn_sig(
-            w,
-            "fn operation_failed",
-            &[
-                "&self".to_string(),
-                format!("file: &{file}"),
-                "op: u16".to_string(),
-                format!("error: {}::nla::Error", self.rt()),
-            ],
-            None,
-            " {",
-        );
+        self.split(tw, |w| {
+            items::fn_sig(
+                w,
+                "fn operation_failed",
+                &[
+                    "&self".to_string(),
+                    format!("file: &{file}"),
+                    "op: u16".to_string(),
+                    format!("error: {}::nla::Error", self.rt()),
+                ],
+                None,
+                " {",
+            );
+        });
+        let w = tw.w();
         w.line("let _ = (file, op, error);");
         w.close("");
         for op in ops(self.model) {
@@ -181,19 +185,17 @@ impl Gen<'_> {
                 },
                 op_policy(op, "REQUEST"),
             ));
-            doc(w, &d.join("\n"));
-            items::fn_sig(
-                w,
-                &format!("fn op_{}", names::snake(&op.name)),
-                &[
-                    "&self".to_string(),
-                    format!("file: &{file}"),
-                    format!("req: operations::{}<'_>", request_ident(op)),
-                    format!("reply: &mut operations::{}<'_, '_>", reply_ident(op)),
-                ],
-                Some(self.result_ty()),
-                ";",
-            );
+            doc(tw.w(), &d.join("\n"));
+            let name = format!("fn op_{}", names::snake(&op.name));
+            let params = [
+                "&self".to_string(),
+                format!("file: &{file}"),
+                format!("req: operations::{}<'_>", request_ident(op)),
+                format!("reply: &mut operations::{}<'_, '_>", reply_ident(op)),
+            ];
+            self.split(tw, |w| {
+                items::fn_sig(w, &name, &params, Some(self.result_ty()), ";");
+            });
         }
     }
 
@@ -202,7 +204,7 @@ impl Gen<'_> {
     /// `ioc`, `addr`, `size` in scope): runs the message, records where it
     /// failed, copies the argument back even on failure.
     pub(super) fn transport_tail(&self, w: &mut RustWriter, copy_out: bool) {
-        let linux = self.flavour == crate::backend::rust::Flavour::Linux;
+        let linux = self.flavour.get() == crate::backend::rust::Flavour::Linux;
         w.lines(if linux { LINUX_TAIL_HEAD } else { TAIL_HEAD });
         // The arms sit two levels in: in the closure, in the match.
         w.indent_in();

@@ -2,6 +2,7 @@
 //! `validate_<s>_at` (pad, enum, flags and range checks, by revision),
 //! `clear_out_<s>` and `clear_newer_<s>`; `size_<s>_at` is in `size`.
 
+use super::two::Tw;
 use super::{Gen, StructNames, doc, path};
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
@@ -21,6 +22,9 @@ use std::collections::BTreeMap;
 enum Test {
     /// EINVAL when the condition holds.
     Cond(String),
+    /// EINVAL when the pad bytes of this field are not all zero, as the
+    /// runtime's `all_zero` tells (whose path is the flavour's).
+    NotAllZero(String),
     /// A nested struct the kernel reads, validated by its own function
     /// (the function and its arguments; at `rev` when the flag is set).
     Nested(String, Vec<String>, bool),
@@ -105,12 +109,18 @@ impl Check {
         }
     }
 
-    /// `einval`: how the flavour spells `Err`'s `EINVAL`.
-    fn write(&self, w: &mut RustWriter, einval: &str) {
+    /// `einval`: how the flavour spells `Err`'s `EINVAL`; `rt`: the path
+    /// of its runtime.
+    fn write(&self, w: &mut RustWriter, einval: &str, rt: &str) {
         let guard = self.rev_test();
         match &self.test {
             Test::Cond(c) => {
                 open_if_cond(w, guard, c);
+                w.line_fmt(format_args!("return Err({einval});"));
+                w.close("");
+            }
+            Test::NotAllZero(field) => {
+                open_if_cond(w, guard, &format!("!{rt}::all_zero(&{field})"));
                 w.line_fmt(format_args!("return Err({einval});"));
                 w.close("");
             }
@@ -174,9 +184,13 @@ fn open_if_cond(w: &mut RustWriter, guard: Option<String>, cond: &str) {
 }
 
 impl Gen<'_> {
-    pub(super) fn struct_fns(&self, w: &mut RustWriter, s: &Struct) {
+    /// The functions of struct `s`: the flavours differ only in
+    /// `validate_<s>_at`'s signature and failures, the rest is printed once
+    /// for both.
+    pub(super) fn struct_fns(&self, tw: &mut Tw, s: &Struct) {
         let names = self.own_names(s);
-        self.validate_at_fn(w, s, &names, &names.snake, None);
+        self.validate_at_fn(tw, s, &names, &names.snake, None);
+        let w = tw.w();
         self.clear_out_fn(w, s, &names, &names.snake, None);
         // The revision functions exist only for a struct that grew: for
         // the others clearing does nothing and the size is `size_of`, so
@@ -190,7 +204,7 @@ impl Gen<'_> {
     /// `validate_<ioctl>_arg_at` and `clear_out_<ioctl>_arg`: the
     /// argument's checks and clears with the ioctl's `arg-access`
     /// applied, which its dispatch uses instead of the struct's own.
-    pub(super) fn ioctl_arg_fns(&self, w: &mut RustWriter, io: &Ioctl) {
+    pub(super) fn ioctl_arg_fns(&self, tw: &mut Tw, io: &Ioctl) {
         if io.arg_access.is_empty() {
             return;
         }
@@ -199,14 +213,14 @@ impl Gen<'_> {
         };
         let stem = ioctl_arg_stem(io);
         let names = self.own_names(&view);
-        self.validate_at_fn(w, &view, &names, &stem, Some(io));
-        self.clear_out_fn(w, &view, &names, &stem, Some(io));
+        self.validate_at_fn(tw, &view, &names, &stem, Some(io));
+        self.clear_out_fn(tw.w(), &view, &names, &stem, Some(io));
     }
 
     /// `validate_<stem>_at` for `s` (the struct, or an ioctl's view of it).
     fn validate_at_fn(
         &self,
-        w: &mut RustWriter,
+        tw: &mut Tw,
         s: &Struct,
         names: &StructNames,
         stem: &str,
@@ -226,25 +240,24 @@ impl Gen<'_> {
                     Test::Nested(_, _, true) | Test::NestedEach(_, _, _, true)
                 )
         });
-        doc(w, &self.validate_doc(s, names, io, &checks, uses_rev));
-        items::fn_sig(
-            w,
-            &format!("pub fn validate_{stem}_at"),
-            &[format!("v: &{}", names.ty), "rev: u32".to_string()],
-            Some(self.result_ty()),
-            " {",
-        );
-        if checks.is_empty() {
-            w.line("let _ = (v, rev);");
-        } else {
-            if !uses_rev {
-                w.line("let _ = rev;");
+        doc(tw.w(), &self.validate_doc(s, names, io, &checks, uses_rev));
+        let name = format!("pub fn validate_{stem}_at");
+        let params = [format!("v: &{}", names.ty), "rev: u32".to_string()];
+        self.split(tw, |w| {
+            items::fn_sig(w, &name, &params, Some(self.result_ty()), " {");
+            if checks.is_empty() {
+                w.line("let _ = (v, rev);");
+            } else {
+                if !uses_rev {
+                    w.line("let _ = rev;");
+                }
+                let einval = self.errno("EINVAL");
+                for c in &checks {
+                    c.write(w, &einval, self.rt());
+                }
             }
-            let einval = self.errno("EINVAL");
-            for c in &checks {
-                c.write(w, &einval);
-            }
-        }
+        });
+        let w = tw.w();
         w.line("Ok(())");
         w.close("");
     }
@@ -450,13 +463,13 @@ impl Gen<'_> {
             let from = (at > scope.base).then_some(at);
             match &m.kind {
                 MemberKind::Pad { scalar, .. } => out.push(Check::new(
-                    Test::Cond(match scalar {
-                        None => format!("!{}::all_zero(&{field})", self.rt()),
-                        Some(PadScalar { count: None, .. }) => format!("{field} != 0"),
+                    match scalar {
+                        None => Test::NotAllZero(field),
+                        Some(PadScalar { count: None, .. }) => Test::Cond(format!("{field} != 0")),
                         Some(PadScalar { count: Some(_), .. }) => {
-                            format!("{field}.iter().any(|x| *x != 0)")
+                            Test::Cond(format!("{field}.iter().any(|x| *x != 0)"))
                         }
-                    }),
+                    },
                     format!("`{label}` (pad) is not all zero"),
                     from,
                 )),

@@ -98,23 +98,31 @@ fn ioc_module() -> String {
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
-    let mut files = render_without_uapi(model)?;
-    let uapi = uapi_file(model, uapi::lib_rs_in(model, Flavour::Linux));
-    files.insert(1, uapi);
+    let mut files = vec![
+        GeneratedFile {
+            path: module_path(model),
+            contents: kernel::lib_rs_in(model, Flavour::Linux),
+        },
+        uapi_file(model, uapi::lib_rs_in(model, Flavour::Linux)),
+    ];
+    files.extend(render_rest(model)?);
     Ok(files)
 }
 
-/// [`render`] but for `<spec>_uapi.rs`: generation prints the uapi text
-/// of both flavours in one job (`uapi::render_with_linux`), as the two
-/// differ in a few lines, and the rest of this module's files here.
-pub(crate) fn render_without_uapi(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
+/// Where [`render`] writes the spec's module, `<spec>/rust/linux/<spec>.rs`.
+pub(crate) fn module_path(model: &Model) -> PathBuf {
+    module_dir(model).join(format!("{}.rs", model.name))
+}
+
+/// [`render`] but the two printed texts: generation's job for this
+/// folder. The spec's module is printed by the kernel side's job
+/// (`kernel::render_both_with`) and `<spec>_uapi.rs` by the uapi crate's
+/// (`uapi::render_with_linux`), each in one pass with the hosted crate's
+/// text, which shares most of it; what is left here is the runtime.
+pub(crate) fn render_rest(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     let dir = module_dir(model);
     let runtime = banner_text(model) + RUNTIME;
     Ok(vec![
-        GeneratedFile {
-            path: dir.join(format!("{}.rs", model.name)),
-            contents: kernel::lib_rs_in(model, Flavour::Linux),
-        },
         GeneratedFile {
             path: dir.join("uabi_rt.rs"),
             contents: runtime,
