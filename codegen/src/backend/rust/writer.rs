@@ -180,6 +180,24 @@ impl RustWriter {
         self.depth += 1;
     }
 
+    /// [`Self::open`] of the concatenated `parts`, without building the
+    /// head first.
+    pub(crate) fn open_of(&mut self, parts: &[&str]) {
+        for _ in 0..self.depth {
+            self.out.push_str(INDENT);
+        }
+        let head_at = self.out.len();
+        for p in parts {
+            self.out.push_str(p);
+        }
+        self.out.push_str(if self.out.len() == head_at {
+            "{\n"
+        } else {
+            " {\n"
+        });
+        self.depth += 1;
+    }
+
     /// Whether a line `len` bytes wide fits at the current indentation.
     pub(crate) fn fits_len(&self, len: usize) -> bool {
         self.indent() + len <= MAX_WIDTH

@@ -97,24 +97,19 @@ impl Gen<'_> {
     /// lets a sole struct literal overflow; several go one a block.
     pub(super) fn write_ioctl_table(&self, w: &mut RustWriter) {
         w.lines(IOCTL_DESC);
-        let rows: Vec<Vec<String>> = self.model.ioctls.iter().map(|io| self.row(io)).collect();
-        match rows.as_slice() {
+        match self.model.ioctls.as_slice() {
             [] => w.line("pub const IOCTLS: &[IoctlDesc] = &[];"),
             [one] => {
                 w.open("pub const IOCTLS: &[IoctlDesc] = &[IoctlDesc");
-                for f in one {
-                    w.line_fmt(format_args!("{f},"));
-                }
+                self.write_row(w, one);
                 w.close("];");
             }
-            _ => {
+            ioctls => {
                 w.line("pub const IOCTLS: &[IoctlDesc] = &[");
                 w.indent_in();
-                for row in &rows {
+                for io in ioctls {
                     w.open("IoctlDesc");
-                    for f in row {
-                        w.line_fmt(format_args!("{f},"));
-                    }
+                    self.write_row(w, io);
                     w.close(",");
                 }
                 w.indent_out();
@@ -123,8 +118,8 @@ impl Gen<'_> {
         }
     }
 
-    /// The fields of one `IoctlDesc` literal.
-    fn row(&self, io: &Ioctl) -> Vec<String> {
+    /// The fields of one `IoctlDesc` literal, one a line.
+    fn write_row(&self, w: &mut RustWriter, io: &Ioctl) {
         let up = names::upper(&io.name);
         let dir = match io.dir {
             Dir::None => "DIR_NONE",
@@ -132,24 +127,25 @@ impl Gen<'_> {
             Dir::Out => "DIR_OUT",
             Dir::InOut => "DIR_INOUT",
         };
-        let sizes = self.group_values(|t| self.model.arg_size(io, t));
-        let size = match (&io.arg, sizes.as_slice()) {
-            (None, _) => "0".to_string(),
-            (Some(_), [(size, _)]) => size.to_string(),
-            // Sizes differ between targets (a lint error, but the crate
-            // still tells the truth): let rustc compute it.
-            (Some(arg), _) => format!(
-                "::core::mem::size_of::<{}>() as u32",
-                self.struct_path_text(arg)
-            ),
-        };
-        vec![
-            format!("name: {}", str_lit(&io.name)),
-            format!("nr: NR_{up}"),
-            format!("dir: IoctlDesc::{dir}"),
-            format!("size: {size}"),
-            format!("cmd: IOCTL_{up}"),
-            format!("since: {}", io.since),
-        ]
+        w.line_of(&["name: ", &str_lit(&io.name), ","]);
+        w.line_of(&["nr: NR_", &up, ","]);
+        w.line_of(&["dir: IoctlDesc::", dir, ","]);
+        match &io.arg {
+            None => w.line("size: 0,"),
+            Some(arg) => {
+                let sizes = self.group_values(|t| self.model.arg_size(io, t));
+                match sizes.as_slice() {
+                    [(size, _)] => w.line_fmt(format_args!("size: {size},")),
+                    // Sizes differ between targets (a lint error, but the
+                    // crate still tells the truth): let rustc compute it.
+                    _ => w.line_fmt(format_args!(
+                        "size: ::core::mem::size_of::<{}>() as u32,",
+                        self.struct_path_text(arg)
+                    )),
+                }
+            }
+        }
+        w.line_of(&["cmd: IOCTL_", &up, ","]);
+        w.line_fmt(format_args!("since: {},", io.since));
     }
 }
