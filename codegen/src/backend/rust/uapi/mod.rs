@@ -242,7 +242,9 @@ impl Gen<'_> {
                 ByteOrder::Big => "Byte order: big-endian. ",
             });
         }
-        text.push_fmt(format_args!("Since revision {}.", mem.since));
+        text.push_str("Since revision ");
+        writer::push_dec(text, mem.since);
+        text.push('.');
     }
 
     /// "Size: 24 bytes. Alignment: 8 (4 on i386).", appended to `out`
@@ -266,7 +268,7 @@ impl Gen<'_> {
         if let Some((&first, rest)) = self.model.targets.split_first() {
             let v = f(first);
             if rest.iter().all(|&t| f(t) == v) {
-                out.push_fmt(format_args!("{v}"));
+                writer::push_dec(out, v);
                 return;
             }
         }

@@ -7,8 +7,7 @@ use super::text::cfg;
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::{assign, assign_macro};
-use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
-use crate::backend::shared::PushFmt;
+use crate::backend::rust::writer::{RustWriter, doc, push_dec, snake_ident, type_ident};
 use crate::model::{MemberKind, Struct};
 
 /// The derives every struct has, before and after `IntoBytes`.
@@ -93,7 +92,9 @@ impl Gen<'_> {
         if let Some(d) = &s.doc {
             text.push_str(d);
         }
-        text.push_fmt(format_args!("\nSince revision {}. ", s.since));
+        text.push_str("\nSince revision ");
+        push_dec(text, s.since);
+        text.push_str(". ");
         self.push_layout_text(text, s);
     }
 
@@ -416,9 +417,12 @@ impl Gen<'_> {
             for (off, preds) in self.target_groups(|t| s.layout(t).offsets[i]) {
                 cfg(w, &preds);
                 e.clear();
-                e.push_fmt(format_args!(
-                    "::core::mem::offset_of!({name}, {f}) == {off}"
-                ));
+                e.push_str("::core::mem::offset_of!(");
+                e.push_str(name);
+                e.push_str(", ");
+                e.push_str(f);
+                e.push_str(") == ");
+                push_dec(&mut e, off);
                 assign_macro(w, "const _: ()", "assert!", &e);
             }
         }
