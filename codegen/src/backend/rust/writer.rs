@@ -180,6 +180,24 @@ impl RustWriter {
         self.depth += 1;
     }
 
+    /// [`Self::open`] of the concatenated `parts`, without building the
+    /// head first.
+    pub(crate) fn open_of(&mut self, parts: &[&str]) {
+        for _ in 0..self.depth {
+            self.out.push_str(INDENT);
+        }
+        let head_at = self.out.len();
+        for p in parts {
+            self.out.push_str(p);
+        }
+        self.out.push_str(if self.out.len() == head_at {
+            "{\n"
+        } else {
+            " {\n"
+        });
+        self.depth += 1;
+    }
+
     /// Whether a line `len` bytes wide fits at the current indentation.
     pub(crate) fn fits_len(&self, len: usize) -> bool {
         self.indent() + len <= MAX_WIDTH
@@ -352,6 +370,26 @@ pub(crate) fn type_ident(name: &str) -> String {
 /// `max-engines` -> `MAX_ENGINES`.
 pub(crate) fn const_ident(name: &str) -> String {
     ident_of(crate::names::upper(name))
+}
+
+/// `v` in decimal, appended to `out` without the formatting machinery
+/// (a number is in most lines of layout assertions and docs).
+pub(crate) fn push_dec(out: &mut String, v: impl Into<u64>) {
+    let mut v: u64 = v.into();
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // A digit: `v % 10` is below 10.
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 /// A hex literal padded to `digits` (at least), e.g. `0x40`, `0xc0186440`.
@@ -584,6 +622,16 @@ mod tests {
             w.finish_two(),
             ("first\n".to_string(), "first\n".to_string())
         );
+    }
+
+    #[test]
+    fn decimal_numbers() {
+        let mut s = String::from("=");
+        for v in [0u64, 7, 10, 4096, u64::MAX] {
+            push_dec(&mut s, v);
+            s.push(' ');
+        }
+        assert_eq!(s, format!("=0 7 10 4096 {} ", u64::MAX));
     }
 
     #[test]

@@ -2,11 +2,10 @@
 //! constants, and the `IOCTLS` table.
 
 use super::text::cfg;
-use super::{Gen, dir_text, since_text};
+use super::{Gen, dir_text};
 use crate::backend::rust::items::str_lit;
 use crate::backend::rust::layout::assign;
-use crate::backend::rust::writer::{RustWriter, doc, hex_lit};
-use crate::backend::shared::PushFmt;
+use crate::backend::rust::writer::{RustWriter, doc, hex_lit, push_dec};
 use crate::ioc::Dir;
 use crate::model::Ioctl;
 use crate::names;
@@ -45,12 +44,16 @@ impl IoctlDesc {
 impl Gen<'_> {
     pub(super) fn write_ioctl(&self, w: &mut RustWriter, io: &Ioctl) {
         let up = names::upper(&io.name);
-        doc(w, &format!("The `_IOC_NR` of [`IOCTL_{up}`]."));
-        w.line_fmt(format_args!(
-            "pub const NR_{up}: u8 = {};",
-            hex_lit(u64::from(io.nr), 2)
-        ));
+        doc(w, &["The `_IOC_NR` of [`IOCTL_", &up, "`]."].concat());
+        w.line_of(&[
+            "pub const NR_",
+            &up,
+            ": u8 = ",
+            &hex_lit(u64::from(io.nr), 2),
+            ";",
+        ]);
         let text = self.ioctl_doc(io);
+        let lhs = ["pub const IOCTL_", &up, ": u32"].concat();
         for (cmd, preds) in self.target_groups(|t| io.cmds.get(&t).copied().flatten()) {
             // No number where the argument does not fit the target's size
             // field (a lint error): using the constant there fails to
@@ -58,11 +61,7 @@ impl Gen<'_> {
             let Some(cmd) = cmd else { continue };
             doc(w, &text);
             cfg(w, &preds);
-            assign(
-                w,
-                &format!("pub const IOCTL_{up}: u32"),
-                &hex_lit(u64::from(cmd), 8),
-            );
+            assign(w, &lhs, &hex_lit(u64::from(cmd), 8));
         }
     }
 
@@ -71,15 +70,25 @@ impl Gen<'_> {
         if let Some(d) = &io.doc {
             paras.push(d.clone());
         }
-        let mut facts = format!("Direction: {} (`{}`).", dir_text(io.dir), io.dir.c_macro());
+        let mut facts = String::with_capacity(128);
+        facts.push_str("Direction: ");
+        facts.push_str(dir_text(io.dir));
+        facts.push_str(" (`");
+        facts.push_str(io.dir.c_macro());
+        facts.push_str("`).");
         if let Some(arg) = &io.arg {
-            facts.push_fmt(format_args!(" Argument: {}.", self.struct_link(arg)));
+            facts.push_str(" Argument: ");
+            facts.push_str(&self.struct_link(arg));
+            facts.push('.');
         }
         if let Some(ext) = io.extension {
-            facts.push_fmt(format_args!(" Extension: {}.", ext.name()));
+            facts.push_str(" Extension: ");
+            facts.push_str(ext.name());
+            facts.push('.');
         }
-        facts.push(' ');
-        facts.push_str(&since_text(io.since));
+        facts.push_str(" Since revision ");
+        push_dec(&mut facts, io.since);
+        facts.push('.');
         paras.push(facts);
         if !io.errors.is_empty() {
             paras.push("Errors:".to_string());
@@ -97,24 +106,19 @@ impl Gen<'_> {
     /// lets a sole struct literal overflow; several go one a block.
     pub(super) fn write_ioctl_table(&self, w: &mut RustWriter) {
         w.lines(IOCTL_DESC);
-        let rows: Vec<Vec<String>> = self.model.ioctls.iter().map(|io| self.row(io)).collect();
-        match rows.as_slice() {
+        match self.model.ioctls.as_slice() {
             [] => w.line("pub const IOCTLS: &[IoctlDesc] = &[];"),
             [one] => {
                 w.open("pub const IOCTLS: &[IoctlDesc] = &[IoctlDesc");
-                for f in one {
-                    w.line_fmt(format_args!("{f},"));
-                }
+                self.write_row(w, one);
                 w.close("];");
             }
-            _ => {
+            ioctls => {
                 w.line("pub const IOCTLS: &[IoctlDesc] = &[");
                 w.indent_in();
-                for row in &rows {
+                for io in ioctls {
                     w.open("IoctlDesc");
-                    for f in row {
-                        w.line_fmt(format_args!("{f},"));
-                    }
+                    self.write_row(w, io);
                     w.close(",");
                 }
                 w.indent_out();
@@ -123,8 +127,8 @@ impl Gen<'_> {
         }
     }
 
-    /// The fields of one `IoctlDesc` literal.
-    fn row(&self, io: &Ioctl) -> Vec<String> {
+    /// The fields of one `IoctlDesc` literal, one a line.
+    fn write_row(&self, w: &mut RustWriter, io: &Ioctl) {
         let up = names::upper(&io.name);
         let dir = match io.dir {
             Dir::None => "DIR_NONE",
@@ -132,24 +136,25 @@ impl Gen<'_> {
             Dir::Out => "DIR_OUT",
             Dir::InOut => "DIR_INOUT",
         };
-        let sizes = self.group_values(|t| self.model.arg_size(io, t));
-        let size = match (&io.arg, sizes.as_slice()) {
-            (None, _) => "0".to_string(),
-            (Some(_), [(size, _)]) => size.to_string(),
-            // Sizes differ between targets (a lint error, but the crate
-            // still tells the truth): let rustc compute it.
-            (Some(arg), _) => format!(
-                "::core::mem::size_of::<{}>() as u32",
-                self.struct_path_text(arg)
-            ),
-        };
-        vec![
-            format!("name: {}", str_lit(&io.name)),
-            format!("nr: NR_{up}"),
-            format!("dir: IoctlDesc::{dir}"),
-            format!("size: {size}"),
-            format!("cmd: IOCTL_{up}"),
-            format!("since: {}", io.since),
-        ]
+        w.line_of(&["name: ", &str_lit(&io.name), ","]);
+        w.line_of(&["nr: NR_", &up, ","]);
+        w.line_of(&["dir: IoctlDesc::", dir, ","]);
+        match &io.arg {
+            None => w.line("size: 0,"),
+            Some(arg) => {
+                let sizes = self.group_values(|t| self.model.arg_size(io, t));
+                match sizes.as_slice() {
+                    [(size, _)] => w.line_fmt(format_args!("size: {size},")),
+                    // Sizes differ between targets (a lint error, but the
+                    // crate still tells the truth): let rustc compute it.
+                    _ => w.line_fmt(format_args!(
+                        "size: ::core::mem::size_of::<{}>() as u32,",
+                        self.struct_path_text(arg)
+                    )),
+                }
+            }
+        }
+        w.line_of(&["cmd: IOCTL_", &up, ","]);
+        w.line_fmt(format_args!("since: {},", io.since));
     }
 }

@@ -22,7 +22,7 @@ use crate::backend::shared::PushFmt;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::ioc::Dir;
 use crate::model::{
-    Access, ByteOrder, Elem, EnumCheck, EnumId, Member, MemberKind, Model, PtrLen, Struct, StructId,
+    Access, ByteOrder, Elem, EnumId, Member, MemberKind, Model, PtrLen, Struct, StructId,
 };
 use crate::names;
 use crate::target::Target;
@@ -137,17 +137,25 @@ impl Gen<'_> {
             })
     }
 
-    fn member_doc(&self, s: &Struct, mem: &Member) -> String {
-        let mut what = String::new();
+    /// A member's doc text, appended to `text` (the struct's printer keeps
+    /// one buffer for all its members): the spec's doc, then one paragraph
+    /// of facts, one sentence after another.
+    fn push_member_doc(&self, text: &mut String, s: &Struct, mem: &Member) {
+        if let Some(d) = &mem.doc {
+            text.push_str(d);
+            text.push('\n');
+        }
+        // What the member's kind says, then a space if it said anything.
+        let what_at = text.len();
         match &mem.kind {
             MemberKind::Pad { .. } => {
-                what.push_str("Padding: must be zero on input, and is zero on output.");
+                text.push_str("Padding: must be zero on input, and is zero on output.");
             }
             MemberKind::Binary { len } => {
-                what.push_fmt(format_args!("Opaque data, {len} bytes."));
+                text.push_fmt(format_args!("Opaque data, {len} bytes."));
             }
             MemberKind::String { len } => {
-                what.push_fmt(format_args!(
+                text.push_fmt(format_args!(
                     "NUL-terminated, NUL-padded string of at most {} bytes.",
                     len.saturating_sub(1)
                 ));
@@ -168,48 +176,42 @@ impl Gen<'_> {
                         .map(|m| names::snake(&m.name))
                         .unwrap_or_else(|| "?".to_string())
                 };
-                what.push_str(&match len {
-                    PtrLen::Count(i) => format!(
+                match len {
+                    PtrLen::Count(i) => text.push_fmt(format_args!(
                         "User pointer: the address of an array of {elem}, with the element \
                          count in `{}`",
                         sibling(*i)
-                    ),
-                    PtrLen::Bytes(i) => format!(
+                    )),
+                    PtrLen::Bytes(i) => text.push_fmt(format_args!(
                         "User pointer: the address of {elem} data, with the length in bytes \
                          in `{}`",
                         sibling(*i)
-                    ),
-                    PtrLen::Single => format!("User pointer: the address of one {elem}"),
-                });
+                    )),
+                    PtrLen::Single => {
+                        text.push_fmt(format_args!("User pointer: the address of one {elem}"));
+                    }
+                }
                 if let Some(max) = max_count {
-                    what.push_fmt(format_args!(" (at most {max})"));
+                    text.push_fmt(format_args!(" (at most {max})"));
                 }
                 if let Some(i) = stride {
-                    what.push_fmt(format_args!(
+                    text.push_fmt(format_args!(
                         ", elements `{}` bytes apart (the safe ioctl function sets it to the \
                          element's size)",
                         sibling(*i)
                     ));
                 }
-                what.push('.');
+                text.push('.');
             }
             MemberKind::Union { .. } => {
-                what.push_str("A union: its accessors read and write each member.");
+                text.push_str("A union: its accessors read and write each member.");
             }
             MemberKind::Scalar { .. } | MemberKind::Struct { .. } => {}
         }
         if let Some(a) = mem.address {
-            what.push_str(a.doc());
+            text.push_str(a.doc());
         }
-        // The facts paragraph, one sentence after another, straight into
-        // the text (a member's doc is printed for every member).
-        let mut text = String::new();
-        if let Some(d) = &mem.doc {
-            text.push_str(d);
-            text.push('\n');
-        }
-        if !what.is_empty() {
-            text.push_str(&what);
+        if text.len() > what_at {
             text.push(' ');
         }
         // Pad is zero both ways whatever the struct's direction.
@@ -219,8 +221,14 @@ impl Gen<'_> {
             text.push_str(". ");
         }
         if let Some(check) = &mem.check {
-            text.push_str(&self.check_text(check));
-            text.push(' ');
+            let link = self.enum_link(&check.enum_id);
+            if check.as_flags {
+                text.push_fmt(format_args!(
+                    "Flags: any of {link}; other bits are rejected. "
+                ));
+            } else {
+                text.push_fmt(format_args!("One of {link}; other values are rejected. "));
+            }
         }
         if let Some((lo, hi)) = mem.range {
             text.push_fmt(format_args!("Range: {lo}..={hi}. "));
@@ -234,49 +242,59 @@ impl Gen<'_> {
                 ByteOrder::Big => "Byte order: big-endian. ",
             });
         }
-        text.push_fmt(format_args!("Since revision {}.", mem.since));
-        text
+        text.push_str("Since revision ");
+        writer::push_dec(text, mem.since);
+        text.push('.');
     }
 
-    fn check_text(&self, check: &EnumCheck) -> String {
-        let link = self.enum_link(&check.enum_id);
-        if check.as_flags {
-            format!("Flags: any of {link}; other bits are rejected.")
-        } else {
-            format!("One of {link}; other values are rejected.")
+    /// "Size: 24 bytes. Alignment: 8 (4 on i386).", appended to `out`
+    /// (nothing for a spec without targets).
+    fn push_layout_text(&self, out: &mut String, s: &Struct) {
+        if self.model.targets.is_empty() {
+            return;
         }
+        out.push_str("Size: ");
+        self.push_described(out, |t| s.layout(t).size);
+        out.push_str(" bytes. Alignment: ");
+        self.push_described(out, |t| s.layout(t).align);
+        out.push('.');
     }
 
-    /// "Size: 24 bytes. Alignment: 8 (4 on i386)."
-    fn layout_text(&self, s: &Struct) -> String {
-        let describe = |groups: Vec<(u32, Vec<Target>)>| -> String {
-            let mut groups = groups;
-            // The value most targets share is stated plainly, the rest as
-            // exceptions.
-            groups.sort_by_key(|(_, ts)| std::cmp::Reverse(ts.len()));
-            let mut text = groups[0].0.to_string();
-            let rest: Vec<String> = groups[1..]
-                .iter()
-                .map(|(v, ts)| {
-                    let names: Vec<&str> = ts.iter().map(|t| t.name()).collect();
-                    format!("{v} on {}", names.join(", "))
-                })
-                .collect();
-            if !rest.is_empty() {
-                text.push_fmt(format_args!(" ({})", rest.join("; ")));
+    /// The value of `f` on the spec's targets, appended to `out`: the value
+    /// most targets share plainly, the rest as exceptions ("8 (4 on
+    /// i386)").
+    fn push_described(&self, out: &mut String, f: impl Fn(Target) -> u32) {
+        // Most values are the same everywhere: found without grouping.
+        if let Some((&first, rest)) = self.model.targets.split_first() {
+            let v = f(first);
+            if rest.iter().all(|&t| f(t) == v) {
+                writer::push_dec(out, v);
+                return;
             }
-            text
-        };
-        let sizes = self.group_values(|t| s.layout(t).size);
-        let aligns = self.group_values(|t| s.layout(t).align);
-        if sizes.is_empty() {
-            return String::new();
         }
-        format!(
-            "Size: {} bytes. Alignment: {}.",
-            describe(sizes),
-            describe(aligns)
-        )
+        let mut groups = self.group_values(f);
+        groups.sort_by_key(|(_, ts)| std::cmp::Reverse(ts.len()));
+        let Some(((most, _), rest)) = groups.split_first() else {
+            return;
+        };
+        out.push_fmt(format_args!("{most}"));
+        if rest.is_empty() {
+            return;
+        }
+        out.push_str(" (");
+        for (i, (v, ts)) in rest.iter().enumerate() {
+            if i > 0 {
+                out.push_str("; ");
+            }
+            out.push_fmt(format_args!("{v} on "));
+            for (j, t) in ts.iter().enumerate() {
+                if j > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(t.name());
+            }
+        }
+        out.push(')');
     }
 
     fn group_values<T: PartialEq + Copy>(&self, f: impl Fn(Target) -> T) -> Vec<(T, Vec<Target>)> {

@@ -2,13 +2,12 @@
 //! `SIZE` and `ZERO` constants, `Default`, and the compile-time layout
 //! assertions.
 
+use super::Gen;
 use super::text::cfg;
-use super::{Gen, since_text};
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::{assign, assign_macro};
-use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
-use crate::backend::shared::PushFmt;
+use crate::backend::rust::writer::{RustWriter, doc, push_dec, snake_ident, type_ident};
 use crate::model::{MemberKind, Struct};
 
 /// The derives every struct has, before and after `IntoBytes`.
@@ -29,40 +28,47 @@ impl Gen<'_> {
             return self.write_union(w, s);
         }
         let name = type_ident(&s.name);
-        let text = format!(
-            "{}\n{} {}",
-            s.doc.clone().unwrap_or_default(),
-            since_text(s.since),
-            self.layout_text(s)
-        );
+        // Asked once: the derives, the byte impls and `to_bytes` depend on it.
+        let free = self.padding_free(s);
+        // The members' identifiers, once for the fields, `ZERO` and the
+        // assertions.
+        let fields: Vec<String> = s.members.iter().map(|m| snake_ident(&m.name)).collect();
+        // One buffer for the struct's doc and each member's in turn.
+        let mut text = String::with_capacity(256);
+        self.push_struct_doc(&mut text, s);
         doc(w, &text);
         w.line("#[repr(C)]");
-        self.write_derive(w, s);
-        w.open_fmt(format_args!("pub struct {name}"));
-        for mem in &s.members {
-            doc(w, &self.member_doc(s, mem));
-            field(w, &snake_ident(&mem.name), &self.member_type_text(mem));
+        self.write_derive(w, free);
+        w.open_of(&["pub struct ", &name]);
+        for (mem, f) in s.members.iter().zip(&fields) {
+            text.clear();
+            self.push_member_doc(&mut text, s, mem);
+            doc(w, &text);
+            field(w, f, &self.member_type_text(mem));
         }
         w.close("");
-        self.write_byte_impls(w, s, &name);
+        self.write_byte_impls(w, &name, free);
 
-        w.open_fmt(format_args!("impl {name}"));
+        w.open_of(&["impl ", &name]);
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
             w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
             cfg(w, &preds);
             w.line_fmt(format_args!("pub const SIZE: usize = {size};"));
         }
-        if !self.padding_free(s) {
-            self.write_to_bytes(w, s);
+        if !free {
+            self.write_to_bytes(w, s, &fields);
         }
         w.line("/// Every member zero: the value `Default` returns, usable in const context.");
         let zeros: Vec<String> = s
             .members
             .iter()
-            .map(|mem| {
-                let mut z = snake_ident(&mem.name);
+            .zip(&fields)
+            .map(|(mem, f)| {
+                let zero = self.member_zero_text(mem);
+                let mut z = String::with_capacity(f.len() + 2 + zero.len());
+                z.push_str(f);
                 z.push_str(": ");
-                z.push_str(&self.member_zero_text(mem));
+                z.push_str(&zero);
                 z
             })
             .collect();
@@ -71,13 +77,25 @@ impl Gen<'_> {
 
         // Arrays longer than 32 have no derived Default, so it is written
         // out once for every struct.
-        w.open_fmt(format_args!("impl ::core::default::Default for {name}"));
+        w.open_of(&["impl ::core::default::Default for ", &name]);
         w.open("fn default() -> Self");
         w.line("Self::ZERO");
         w.close("");
         w.close("");
 
-        self.write_layout_asserts(w, s, &name);
+        self.write_layout_asserts(w, s, &name, &fields);
+    }
+
+    /// A struct's doc text, appended to `text`: the spec's doc, then
+    /// revision, size and alignment.
+    fn push_struct_doc(&self, text: &mut String, s: &Struct) {
+        if let Some(d) = &s.doc {
+            text.push_str(d);
+        }
+        text.push_str("\nSince revision ");
+        push_dec(text, s.since);
+        text.push_str(". ");
+        self.push_layout_text(text, s);
     }
 
     /// zerocopy proves at compile time what the byte views need: every bit
@@ -86,13 +104,13 @@ impl Gen<'_> {
     /// that fails lint may still have padding; it gets no IntoBytes. The
     /// list is always wider than rustfmt's attribute width, so it is one
     /// derive a line.
-    fn write_derive(&self, w: &mut RustWriter, s: &Struct) {
+    fn write_derive(&self, w: &mut RustWriter, padding_free: bool) {
         self.flavoured(
             w,
             |w| {
                 w.line("#[derive(");
                 w.indent_in();
-                let into_bytes: &[&str] = if self.padding_free(s) {
+                let into_bytes: &[&str] = if padding_free {
                     &["::zerocopy::IntoBytes"]
                 } else {
                     &[]
@@ -113,7 +131,7 @@ impl Gen<'_> {
     /// struct without implicit padding, `AsBytes` (what zerocopy's derives
     /// prove in the hosted crate; the layout assertions below pin the
     /// facts they rest on).
-    fn write_byte_impls(&self, w: &mut RustWriter, s: &Struct, name: &str) {
+    fn write_byte_impls(&self, w: &mut RustWriter, name: &str, padding_free: bool) {
         self.flavoured(
             w,
             |_| {},
@@ -123,7 +141,7 @@ impl Gen<'_> {
                 );
                 w.line("// pattern is a valid value.");
                 w.line_of(&["unsafe impl FromBytes for ", name, " {}"]);
-                if self.padding_free(s) {
+                if padding_free {
                     w.line(
                         "// SAFETY: the members cover every byte on every target (no implicit \
                          padding),",
@@ -139,12 +157,11 @@ impl Gen<'_> {
     /// `AsBytes`/`IntoBytes`: its padding is uninitialised): each
     /// member's bytes at its offset on the target being built, the padding
     /// zero, as copy-out needs them.
-    fn write_to_bytes(&self, w: &mut RustWriter, s: &Struct) {
+    fn write_to_bytes(&self, w: &mut RustWriter, s: &Struct, fields: &[String]) {
         w.line("/// The bytes as C lays the struct out, its implicit padding zero.");
         w.open("pub fn to_bytes(&self) -> [u8; Self::SIZE]");
         w.line("let mut b = [0u8; Self::SIZE];");
-        for mem in &s.members {
-            let f = snake_ident(&mem.name);
+        for (mem, f) in s.members.iter().zip(fields) {
             let nested = mem
                 .kind
                 .embedded_struct()
@@ -167,8 +184,8 @@ impl Gen<'_> {
             } else {
                 self.flavoured(
                     w,
-                    |w| w.line_of(&["let m = ::zerocopy::IntoBytes::as_bytes(&self.", &f, ");"]),
-                    |w| w.line_of(&["let m = crate::uabi_rt::as_bytes(&self.", &f, ");"]),
+                    |w| w.line_of(&["let m = ::zerocopy::IntoBytes::as_bytes(&self.", f, ");"]),
+                    |w| w.line_of(&["let m = crate::uabi_rt::as_bytes(&self.", f, ");"]),
                 );
                 w.line("b[at..at + m.len()].copy_from_slice(m);");
             }
@@ -185,8 +202,7 @@ impl Gen<'_> {
         ));
         w.line("let z = Self::ZERO;");
         w.line_fmt(format_args!("let mut r = [(0, 0); {}];", s.members.len()));
-        for (i, mem) in s.members.iter().enumerate() {
-            let f = snake_ident(&mem.name);
+        for (i, f) in fields.iter().enumerate() {
             assign(
                 w,
                 &format!("r[{i}].0"),
@@ -274,15 +290,13 @@ impl Gen<'_> {
             2 => Some("u16"),
             _ => None,
         };
-        let text = format!(
-            "{}\n{} {}\n\nA C union: its bytes, read and written through one method per member.",
-            s.doc.clone().unwrap_or_default(),
-            since_text(s.since),
-            self.layout_text(s)
-        );
+        let mut text = String::new();
+        self.push_struct_doc(&mut text, s);
+        text.push_str("\n\nA C union: its bytes, read and written through one method per member.");
         doc(w, &text);
         w.line("#[repr(C)]");
-        self.write_derive(w, s);
+        // A union is its bytes: no padding.
+        self.write_derive(w, true);
         w.open_fmt(format_args!("pub struct {name}"));
         if let Some(t) = align_ty {
             w.line("/// The union's alignment, as C's on every target.");
@@ -291,7 +305,7 @@ impl Gen<'_> {
         w.line("/// The union's bytes.");
         field(w, "raw", &format!("[u8; {bytes}]"));
         w.close("");
-        self.write_byte_impls(w, s, &name);
+        self.write_byte_impls(w, &name, true);
 
         w.open_fmt(format_args!("impl {name}"));
         w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
@@ -385,7 +399,7 @@ impl Gen<'_> {
 
     /// Compile-time proof of the model's layout, by rustc itself.
     /// `size_of_val` of the `ZERO` constant needs no generic arguments.
-    fn write_layout_asserts(&self, w: &mut RustWriter, s: &Struct, name: &str) {
+    fn write_layout_asserts(&self, w: &mut RustWriter, s: &Struct, name: &str, fields: &[String]) {
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
             cfg(w, &preds);
             let e = format!("::core::mem::size_of_val(&{name}::ZERO) == {size}");
@@ -399,14 +413,16 @@ impl Gen<'_> {
         // One buffer for every member's condition: a struct has one
         // assertion a member, and most have several members.
         let mut e = String::new();
-        for (i, mem) in s.members.iter().enumerate() {
-            let f = snake_ident(&mem.name);
+        for (i, f) in fields.iter().enumerate() {
             for (off, preds) in self.target_groups(|t| s.layout(t).offsets[i]) {
                 cfg(w, &preds);
                 e.clear();
-                e.push_fmt(format_args!(
-                    "::core::mem::offset_of!({name}, {f}) == {off}"
-                ));
+                e.push_str("::core::mem::offset_of!(");
+                e.push_str(name);
+                e.push_str(", ");
+                e.push_str(f);
+                e.push_str(") == ");
+                push_dec(&mut e, off);
                 assign_macro(w, "const _: ()", "assert!", &e);
             }
         }
