@@ -115,30 +115,20 @@ fn in_process(c: &mut Criterion, input: &Input) {
     g.finish();
 }
 
-/// Where the time of rendering goes, backend by backend.
+/// Where the time of rendering goes, job by job: the jobs `uabi
+/// generate` runs (`backend::JOBS`), so `rust-kernel` and `rust-uapi`
+/// print both flavours of their text and `rust-linux` the rest of the
+/// kernel flavour's folder.
 fn per_backend(c: &mut Criterion, input: &Input) {
     let checked = pipeline::load_and_lint(&input.specs);
     let models: Vec<_> = checked.models.values().cloned().collect();
-    type Render =
-        fn(&uabi::model::Model) -> Result<Vec<backend::GeneratedFile>, backend::RenderError>;
-    // Every backend `uabi generate` runs (backend::render_models_with).
-    let backends: [(&str, Render); 9] = [
-        ("rust-uapi", |m| backend::rust::uapi::render(m)),
-        ("rust-kernel", |m| backend::rust::kernel::render(m)),
-        ("rust-linux", |m| backend::rust::linux::render(m)),
-        ("rust-user", |m| backend::rust::user::render(m)),
-        ("c", |m| backend::c::render(m)),
-        ("c-kernel", |m| backend::c_kernel::render(m)),
-        ("python", |m| backend::python::render(m)),
-        ("go", |m| backend::go::render(m)),
-        ("syz", |m| backend::syz::render(m)),
-    ];
+    let opts = backend::OutputOptions::default();
     let mut g = c.benchmark_group(format!("render/{}", input.name));
     g.throughput(Throughput::Elements(input.counts.items()));
-    for (name, render) in backends {
+    for (name, render) in backend::JOBS {
         bench(&mut g, name, || {
             for m in &models {
-                let _ = black_box(render(m));
+                let _ = black_box(render(m, &opts));
             }
         });
     }

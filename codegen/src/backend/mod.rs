@@ -98,26 +98,29 @@ pub fn license_of(model: &Model, opts: &OutputOptions) -> String {
     }
 }
 
-type Backend = fn(&Model, &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError>;
+/// One job of generation: every file one backend (or, for the Rust
+/// kernel side and uapi text, one pair of flavours) renders for a spec.
+pub type Backend = fn(&Model, &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError>;
 
-/// Every backend, the largest output first, so that the workers of
-/// [`render_models_with`] finish close together. The two flavours of the
-/// Rust kernel side (the hosted crate's `lib.rs` and the kernel's module
-/// `rust/linux/<spec>.rs`) share most of their text, so one job prints
-/// both in one pass (`rust::kernel::render_both_with`); so do the two
-/// flavours of the uapi text (the uapi crate's `lib.rs` and
+/// The jobs of generation, named, the largest output first, so that the
+/// workers of [`render_models_with`] finish close together. The two
+/// flavours of the Rust kernel side (the hosted crate's `lib.rs` and the
+/// kernel's module `rust/linux/<spec>.rs`) share most of their text, so
+/// one job prints both in one pass (`rust::kernel::render_both_with`); so
+/// do the two flavours of the uapi text (the uapi crate's `lib.rs` and
 /// `rust/linux/<spec>_uapi.rs`, `rust::uapi::render_with_linux`); the
-/// `rust/linux` job prints the rest of its folder (`render_rest`).
-const BACKENDS: [Backend; 9] = [
-    rust::kernel::render_both_with,
-    |m, _| rust::linux::render_rest(m),
-    rust::uapi::render_with_linux,
-    rust::user::render_with,
-    c::render_with,
-    c_kernel::render_with,
-    go::render_with,
-    python::render_with,
-    |m, _| syz::render(m),
+/// `rust/linux` job prints the rest of its folder (`render_rest`). The
+/// generation benchmark times each job by these names.
+pub const JOBS: [(&str, Backend); 9] = [
+    ("rust-kernel", rust::kernel::render_both_with),
+    ("rust-uapi", rust::uapi::render_with_linux),
+    ("c-kernel", c_kernel::render_with),
+    ("rust-user", rust::user::render_with),
+    ("python", python::render_with),
+    ("go", go::render_with),
+    ("c", c::render_with),
+    ("syz", |m, _| syz::render(m)),
+    ("rust-linux", |m, _| rust::linux::render_rest(m)),
 ];
 
 /// Every backend's output for one spec, in a stable order, named as in
@@ -151,7 +154,7 @@ pub fn render_models_with(
 ) -> Result<Vec<GeneratedFile>, RenderError> {
     let jobs: Vec<(&Model, Backend)> = models
         .iter()
-        .flat_map(|m| BACKENDS.iter().map(move |b| (*m, *b)))
+        .flat_map(|m| JOBS.iter().map(move |(_, b)| (*m, *b)))
         .collect();
     let results = crate::parallel::map(&jobs, |(m, render)| render(m, opts));
     let mut files = Vec::new();
