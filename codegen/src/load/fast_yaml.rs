@@ -23,10 +23,15 @@ struct Bail;
 
 type R<T> = Result<T, Bail>;
 
-/// The events of `text` with their spans (start positions as
-/// saphyr-parser's; ends equal to starts, as nothing reads them), or
+/// The events of `text` with their positions (as saphyr-parser's), or
 /// `None` when saphyr-parser must read it.
 pub fn events(text: &str) -> Option<Vec<Ev<'_>>> {
+    scan(text, false).map(|(events, _)| events)
+}
+
+/// [`events`], and with `indexes` the character offset of each (which
+/// the deserializer never reads, [`agrees_with_saphyr`] does).
+fn scan(text: &str, indexes: bool) -> Option<(Vec<Ev<'_>>, Vec<u32>)> {
     // Positions fit the events' 32 bits.
     if u32::try_from(text.len()).is_err() {
         return None;
@@ -40,8 +45,9 @@ pub fn events(text: &str) -> Option<Vec<Ev<'_>>> {
         return None;
     }
     let mut s = Scanner::new(text);
+    s.indexes = indexes.then(Vec::new);
     s.document().ok()?;
-    Some(s.out)
+    Some((s.out, s.indexes.unwrap_or_default()))
 }
 
 /// Where [`events`] gave up on `text`: its line and column (tests).
@@ -105,7 +111,7 @@ fn one_document(text: &str) -> bool {
 /// saphyr-parser's positions, `Ok(false)` when it left the text to
 /// saphyr-parser, `Err` naming the first difference otherwise.
 pub fn agrees_with_saphyr(text: &str) -> Result<bool, String> {
-    let Some(fast) = events(text) else {
+    let Some((fast, indexes)) = scan(text, true) else {
         return Ok(false);
     };
     let mut parser = Parser::new_from_str(text);
@@ -119,7 +125,7 @@ pub fn agrees_with_saphyr(text: &str) -> Result<bool, String> {
         let at = |m: &Marker| (m.index(), m.line(), m.col());
         let wide = |v: u32| usize::try_from(v).unwrap_or(usize::MAX);
         let ours = (
-            wide(ev.index),
+            indexes.get(i).map_or(usize::MAX, |&x| wide(x)),
             wide(ev.pos.0),
             wide(ev.pos.1).saturating_sub(1),
         );
@@ -166,6 +172,8 @@ struct Scanner<'a> {
     /// this scanner, which recurses, stays off a deep stack).
     depth: usize,
     out: Vec<Ev<'a>>,
+    /// The character offset of each event, when asked for.
+    indexes: Option<Vec<u32>>,
 }
 
 /// A table of the bytes in `stops`.
@@ -216,6 +224,15 @@ impl<'a> Scanner<'a> {
             // and touches again every event, 136 bytes each); the room
             // left over is never touched.
             out: Vec::with_capacity(text.len() / 6),
+            indexes: None,
+        }
+    }
+
+    /// One more item in the sequence whose start is event `opened`.
+    #[inline]
+    fn count_item(&mut self, opened: usize) {
+        if let Some(e) = self.out.get_mut(opened) {
+            e.items = e.items.saturating_add(1);
         }
     }
 
@@ -228,10 +245,22 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
+    /// The text from `start` to here, without its trailing spaces.
+    #[inline]
+    fn trimmed(&self, start: usize) -> &'a str {
+        let mut end = self.pos;
+        while end > start && self.b[end - 1] == b' ' {
+            end -= 1;
+        }
+        &self.text[start..end]
+    }
+
+    #[inline]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
 
+    #[inline]
     fn at(&self, i: usize) -> Option<u8> {
         self.b.get(i).copied()
     }
@@ -240,6 +269,7 @@ impl<'a> Scanner<'a> {
         self.pos - self.line_start
     }
 
+    #[inline]
     fn marker(&self) -> Marker {
         Marker::new(self.pos, self.line, self.col())
     }
@@ -264,14 +294,18 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     fn emit(&mut self, kind: Kind, text: Cow<'a, str>, at: Marker) {
         let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         self.out.push(Ev {
             kind,
             text,
             pos: (clamp(at.line()), clamp(at.col() + 1)),
-            index: clamp(at.index()),
+            items: 0,
         });
+        if let Some(indexes) = &mut self.indexes {
+            indexes.push(clamp(at.index()));
+        }
     }
 
     fn newline(&mut self) {
@@ -432,7 +466,7 @@ impl<'a> Scanner<'a> {
                     }
                     self.pos += 1;
                 }
-                let key = self.text[start..self.pos].trim_end_matches(' ');
+                let key = self.trimmed(start);
                 (Cow::Borrowed(key), ScalarStyle::Plain)
             }
             _ => return Err(Bail),
@@ -503,6 +537,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Whether a plain scalar may start with `c` here.
+    #[inline(always)]
     fn plain_start(&self, c: u8, flow: bool) -> bool {
         match c {
             b'-' | b'?' | b':' => {
@@ -578,7 +613,7 @@ impl<'a> Scanner<'a> {
                 _ => self.pos += 1,
             }
         }
-        Ok(self.text[start..self.pos].trim_end_matches(' '))
+        Ok(self.trimmed(start))
     }
 
     /// A single- or double-quoted scalar node.
@@ -772,9 +807,11 @@ impl<'a> Scanner<'a> {
         } else {
             self.marker()
         };
+        let opened = self.out.len();
         self.emit(Kind::SequenceStart, Cow::Borrowed(""), start);
         loop {
             // At a dash.
+            self.count_item(opened);
             self.pos += 1;
             self.skip_spaces();
             match self.peek() {
@@ -822,6 +859,7 @@ impl<'a> Scanner<'a> {
         } else {
             Kind::SequenceStart
         };
+        let opened = self.out.len();
         self.emit(kind, Cow::Borrowed(""), open);
         self.pos += 1;
         let close = if map { b'}' } else { b']' };
@@ -832,6 +870,9 @@ impl<'a> Scanner<'a> {
                 break;
             }
             first = false;
+            if !map {
+                self.count_item(opened);
+            }
             self.flow_item(indent)?;
             if map {
                 self.flow_blank(indent)?;
@@ -909,7 +950,7 @@ impl<'a> Scanner<'a> {
                     }
                     self.pos += 1;
                 }
-                let v = self.text[start..self.pos].trim_end_matches(' ');
+                let v = self.trimmed(start);
                 if self.peek() == Some(b'\n') || v.is_empty() {
                     // A plain scalar going on to the next line.
                     return Err(Bail);

@@ -209,9 +209,10 @@ pub struct Ev<'de> {
     pub text: Cow<'de, str>,
     /// 1-based line and column of the event's start.
     pub pos: (u32, u32),
-    /// Its character offset, as saphyr-parser's marker gives it (only
-    /// [`super::fast_yaml::agrees_with_saphyr`] reads it).
-    pub index: u32,
+    /// For a sequence start of the fast path, how many items the
+    /// sequence holds (a capacity for the visitor's vector, which would
+    /// otherwise grow, copying its items, as it goes); else 0.
+    pub items: u32,
 }
 
 impl<'de> Ev<'de> {
@@ -238,7 +239,7 @@ impl<'de> Ev<'de> {
             kind,
             text,
             pos: pos_of(span),
-            index: u32::try_from(span.start.index()).unwrap_or(u32::MAX),
+            items: 0,
         }
     }
 }
@@ -502,6 +503,7 @@ impl<'de> Saphyr<'de> {
         }
     }
 
+    #[inline(never)]
     fn peek(&mut self, last: (u32, u32)) -> Result<&Ev<'de>, Error> {
         if self.peeked.is_none() {
             let e = self.fetch(last)?;
@@ -513,6 +515,7 @@ impl<'de> Saphyr<'de> {
         }
     }
 
+    #[inline(never)]
     fn next(&mut self, last: (u32, u32)) -> Result<Ev<'de>, Error> {
         match self.peeked.take() {
             Some(e) => Ok(e),
@@ -542,7 +545,7 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> Result<&Ev<'de>, Error> {
         match &mut self.src {
             Source::Fast(events) => match events.as_slice().first() {
@@ -553,7 +556,7 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Result<Ev<'de>, Error> {
         let e = match &mut self.src {
             Source::Fast(events) => match events.next() {
@@ -613,12 +616,6 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    /// Whether the next event is a plain null scalar (`~`, `null`, empty).
-    fn peek_null(&mut self) -> Result<bool, Error> {
-        let e = self.peek()?;
-        Ok(e.kind == Kind::Scalar(ScalarStyle::Plain) && is_null(&e.text))
-    }
-
     fn string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
         let e = self.next()?;
         let pos = e.pos;
@@ -645,7 +642,11 @@ impl<'de> Deserializer<'de> {
         if e.kind != Kind::SequenceStart {
             return Err(Error::at("expected sequence start", e.pos));
         }
-        let value = visitor.visit_seq(SeqAccess { de: self })?;
+        let left = match self.src {
+            Source::Fast(_) => usize::try_from(e.items).ok(),
+            Source::Saphyr(_) => None,
+        };
+        let value = visitor.visit_seq(SeqAccess { de: self, left })?;
         let e = self.next()?;
         match e.kind {
             Kind::SequenceEnd => Ok(value),
@@ -906,11 +907,13 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if self.peek_null()? {
-            self.next()?;
-            return visitor.visit_none();
-        }
-        match self.peek()?.kind {
+        let e = self.peek()?;
+        match e.kind {
+            // A plain null scalar (`~`, `null`, empty).
+            Kind::Scalar(ScalarStyle::Plain) if is_null(&e.text) => {
+                self.next()?;
+                visitor.visit_none()
+            }
             Kind::SequenceEnd | Kind::MappingEnd => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
@@ -921,7 +924,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        if name == SPANNED {
+        // The same constant: mostly the same address, compared first.
+        if std::ptr::eq(name, SPANNED) || name == SPANNED {
             let (line, col) = self.next_pos()?;
             return visitor.visit_seq(Spanned {
                 de: self,
@@ -991,6 +995,8 @@ impl<'de> de::SeqAccess<'de> for Spanned<'_, 'de> {
 
 struct SeqAccess<'a, 'de> {
     de: &'a mut Deserializer<'de>,
+    /// Items left, when known (see [`Ev::items`]).
+    left: Option<usize>,
 }
 
 impl<'de> de::SeqAccess<'de> for SeqAccess<'_, 'de> {
@@ -1004,7 +1010,14 @@ impl<'de> de::SeqAccess<'de> for SeqAccess<'_, 'de> {
             return Ok(None);
         }
         let _fallback = Fallback::set(self.de.next_pos()?);
+        if let Some(left) = &mut self.left {
+            *left = left.saturating_sub(1);
+        }
         seed.deserialize(&mut *self.de).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.left
     }
 }
 
