@@ -61,25 +61,24 @@ fn gave_up_at(text: &str) -> Option<(usize, usize)> {
 /// line starts with `-` or `.` (maybe a document marker): one pass
 /// without branches per byte, so that it vectorizes.
 fn survey(b: &[u8]) -> (bool, bool) {
-    let mut markers = matches!(b.first(), Some(b'-' | b'.'));
-    let mut at = 0;
-    while at < b.len() {
-        let end = (at + 64).min(b.len());
-        let chunk = &b[at..end];
-        let printable = chunk.iter().fold(true, |ok, &c| {
-            ok & ((c == b'\n') | (b' '..=b'~').contains(&c))
-        });
-        if !printable {
-            return (false, markers);
+    // Flags as bytes, or-ed over chunks: no branch per byte.
+    let bad = |c: u8| u8::from(c.wrapping_sub(b' ') > b'~' - b' ') & u8::from(c != b'\n');
+    let Some((&last, head)) = b.split_last() else {
+        return (true, false);
+    };
+    let mut any_bad = bad(last);
+    let mut markers = u8::from(matches!(b.first(), Some(b'-' | b'.')));
+    // Each byte but the last, and the byte after it.
+    for (chunk, next) in head.chunks(256).zip(b[1..].chunks(256)) {
+        for (&c, &n) in chunk.iter().zip(next) {
+            any_bad |= bad(c);
+            markers |= u8::from(c == b'\n') & (u8::from(n == b'-') | u8::from(n == b'.'));
         }
-        // Each byte of the chunk and the byte after it.
-        let next = &b[(at + 1).min(b.len())..(end + 1).min(b.len())];
-        markers |= chunk.iter().zip(next).fold(false, |m, (&c, &n)| {
-            m | ((c == b'\n') & ((n == b'-') | (n == b'.')))
-        });
-        at = end;
+        if any_bad != 0 {
+            break;
+        }
     }
-    (true, markers)
+    (any_bad == 0, markers != 0)
 }
 
 /// Whether the only document marker of `text` is a `---` before any
@@ -308,12 +307,14 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     fn newline(&mut self) {
         self.pos += 1;
         self.line += 1;
         self.line_start = self.pos;
     }
 
+    #[inline]
     fn skip_spaces(&mut self) {
         while self.peek() == Some(b' ') {
             self.pos += 1;
@@ -322,6 +323,7 @@ impl<'a> Scanner<'a> {
 
     /// Skips spaces, comments, line breaks and blank lines: to the next
     /// content or the end.
+    #[inline]
     fn skip_blank(&mut self) {
         loop {
             match self.peek() {
@@ -916,7 +918,15 @@ impl<'a> Scanner<'a> {
 
     /// Blanks inside a flow collection; a line must go on further in than
     /// `indent`.
+    #[inline]
     fn flow_blank(&mut self, indent: usize) -> R<()> {
+        // Mostly nothing or one space before more on the line: what
+        // `skip_blank` would do, without its loop.
+        let gap = usize::from(self.peek() == Some(b' '));
+        if !matches!(self.at(self.pos + gap), Some(b' ' | b'\n' | b'#')) {
+            self.pos += gap;
+            return Ok(());
+        }
         let line = self.line;
         self.skip_blank();
         if self.line != line && (self.peek().is_none() || self.col() <= indent) {
@@ -925,7 +935,10 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// One scalar or collection inside a flow collection.
+    /// One scalar or collection inside a flow collection (inlined into
+    /// [`Self::flow_node`], its only caller: a call per scalar cost a
+    /// tenth of the scan).
+    #[inline(always)]
     fn flow_item(&mut self, indent: usize) -> R<()> {
         match self.peek() {
             Some(b'{') | Some(b'[') => self.flow_node(indent),
