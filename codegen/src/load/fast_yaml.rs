@@ -1,7 +1,8 @@
 //! A scanner for the YAML specs are written in: block mappings and
 //! sequences, flow collections, plain, quoted and block scalars, comments.
 //! It gives the events saphyr-parser gives for the same text, each at the
-//! position saphyr-parser gives it; text outside what it knows (anchors,
+//! position saphyr-parser gives it, as the deserializer's small events
+//! ([`Ev`], a sequence's start carrying its item count); text outside what it knows (anchors,
 //! tags, multi-line quoted scalars, tabs, non-ASCII text, directives, ...)
 //! and every malformed text make it return `None`, and the deserializer
 //! takes saphyr-parser's events instead, so errors and rare constructs are
@@ -220,7 +221,7 @@ impl<'a> Scanner<'a> {
             // One event per 7.7 bytes of the synthetic benchmark spec's
             // flow mappings, per 15 of spec/softaccel.yaml: room for one
             // per six, so that no spec's vector grows (a growth copies
-            // and touches again every event, 136 bytes each); the room
+            // and touches again every event, 40 bytes each); the room
             // left over is never touched.
             out: Vec::with_capacity(text.len() / 6),
             indexes: None,
