@@ -183,6 +183,67 @@ type Recorded<'de> = Rc<[(Event<'de>, Span)]>;
 /// A scalar's text, whether it is plain, and its line and column.
 type Scalar<'de> = (Cow<'de, str>, bool, (u32, u32));
 
+/// What an event of the deserializer's stream is: saphyr-parser's
+/// event without anchor ids and tags (dealt with by then) and its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Nothing,
+    StreamStart,
+    StreamEnd,
+    DocumentStart(bool),
+    DocumentEnd,
+    SequenceStart,
+    SequenceEnd,
+    MappingStart,
+    MappingEnd,
+    Scalar(ScalarStyle),
+}
+
+/// An event as the deserializer reads it: small (40 bytes, where
+/// saphyr-parser's event and span are 136) because the fast path writes
+/// one per node into a vector and the deserializer moves each around.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ev<'de> {
+    pub kind: Kind,
+    /// A scalar's text (empty for other events).
+    pub text: Cow<'de, str>,
+    /// 1-based line and column of the event's start.
+    pub pos: (u32, u32),
+    /// For a sequence start of the fast path, how many items the
+    /// sequence holds (a capacity for the visitor's vector, which would
+    /// otherwise grow, copying its items, as it goes); else 0.
+    pub items: u32,
+}
+
+impl<'de> Ev<'de> {
+    /// saphyr-parser's event, once its anchor and tag are dealt with.
+    fn from_saphyr(event: Event<'de>, span: &Span) -> Ev<'de> {
+        let mut text = Cow::Borrowed("");
+        let kind = match event {
+            // `fetch` replays aliases and never returns one.
+            Event::Nothing | Event::Alias(_) => Kind::Nothing,
+            Event::StreamStart => Kind::StreamStart,
+            Event::StreamEnd => Kind::StreamEnd,
+            Event::DocumentStart(explicit) => Kind::DocumentStart(explicit),
+            Event::DocumentEnd => Kind::DocumentEnd,
+            Event::SequenceStart(..) => Kind::SequenceStart,
+            Event::SequenceEnd => Kind::SequenceEnd,
+            Event::MappingStart(..) => Kind::MappingStart,
+            Event::MappingEnd => Kind::MappingEnd,
+            Event::Scalar(v, style, _, _) => {
+                text = v;
+                Kind::Scalar(style)
+            }
+        };
+        Ev {
+            kind,
+            text,
+            pos: pos_of(span),
+            items: 0,
+        }
+    }
+}
+
 /// An anchored node being recorded.
 struct Recording<'de> {
     id: usize,
@@ -198,48 +259,43 @@ struct Replay<'de> {
     at: (u32, u32),
 }
 
-/// Where events come from: the spec subset's own scanner, or
-/// saphyr-parser for everything else (see [`super::fast_yaml`]).
-enum Events<'de> {
-    Fast(std::vec::IntoIter<(Event<'de>, Span)>),
-    Saphyr(Box<Parser<'de, StrInput<'de>>>),
+/// Where events come from: the spec subset's own scanner (all events of
+/// the text, in order), or saphyr-parser for everything else (see
+/// [`super::fast_yaml`]).
+enum Source<'de> {
+    Fast(std::vec::IntoIter<Ev<'de>>),
+    Saphyr(Box<Saphyr<'de>>),
 }
 
-impl<'de> Events<'de> {
-    fn next(&mut self) -> Option<Result<(Event<'de>, Span), ScanError>> {
-        match self {
-            Events::Fast(events) => events.next().map(Ok),
-            Events::Saphyr(parser) => parser.next(),
-        }
-    }
-}
-
-/// The event stream with one event of lookahead, aliases expanded.
-pub struct Deserializer<'de> {
-    parser: Events<'de>,
+/// saphyr-parser's event stream with one event of lookahead, aliases
+/// expanded, anchors recorded, tags checked, nesting bounded.
+struct Saphyr<'de> {
+    parser: Parser<'de, StrInput<'de>>,
     text: &'de str,
     ascii: bool,
     /// A character index and its byte offset in `text`.
     cursor: (usize, usize),
-    peeked: Option<(Event<'de>, Span)>,
+    peeked: Option<Ev<'de>>,
     anchors: Vec<Option<Recorded<'de>>>,
     recording: Vec<Recording<'de>>,
     replay: Vec<Replay<'de>>,
     replayed: usize,
     depth: usize,
+}
+
+/// The event stream with one event of lookahead.
+pub struct Deserializer<'de> {
+    src: Source<'de>,
     /// Emptied key lists of finished mappings, reused for duplicate checks.
     key_lists: Vec<Vec<Cow<'de, str>>>,
     /// The position of the last event read, for errors at the end.
     last: (u32, u32),
 }
 
-impl<'de> Deserializer<'de> {
-    pub fn new(text: &'de str) -> Self {
-        Deserializer {
-            parser: match super::fast_yaml::events(text) {
-                Some(events) => Events::Fast(events.into_iter()),
-                None => Events::Saphyr(Box::new(Parser::new_from_str(text))),
-            },
+impl<'de> Saphyr<'de> {
+    fn new(text: &'de str) -> Self {
+        Saphyr {
+            parser: Parser::new_from_str(text),
             text,
             ascii: text.is_ascii(),
             cursor: (0, 0),
@@ -249,13 +305,12 @@ impl<'de> Deserializer<'de> {
             replay: Vec::new(),
             replayed: 0,
             depth: 0,
-            key_lists: Vec::new(),
-            last: (1, 1),
         }
     }
 
-    /// The next event, aliases expanded, anchors recorded.
-    fn fetch(&mut self) -> Result<(Event<'de>, Span), Error> {
+    /// The next event, aliases expanded, anchors recorded; `last` is
+    /// where the last event read is, for an unexpected end.
+    fn fetch(&mut self, last: (u32, u32)) -> Result<Ev<'de>, Error> {
         let (event, span) = loop {
             if let Some(top) = self.replay.last_mut() {
                 if let Some(e) = top.events.get(top.next) {
@@ -268,7 +323,7 @@ impl<'de> Deserializer<'de> {
             let (event, mut span) = match self.parser.next() {
                 Some(Ok(e)) => e,
                 Some(Err(e)) => return Err(scan_error(&e)),
-                None => return Err(Error::at("unexpected end of input", self.last)),
+                None => return Err(Error::at("unexpected end of input", last)),
             };
             // saphyr-parser places a node at its anchor or tag, serde-saphyr
             // placed it at its content; an empty scalar stays where its
@@ -347,7 +402,7 @@ impl<'de> Deserializer<'de> {
         if !self.recording.is_empty() {
             self.record(&event, span);
         }
-        Ok((event, span))
+        Ok(Ev::from_saphyr(event, &span))
     }
 
     /// Where the node whose properties (anchor, tag) start at `start`
@@ -448,59 +503,105 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    fn peek(&mut self) -> Result<&(Event<'de>, Span), Error> {
+    #[inline(never)]
+    fn peek(&mut self, last: (u32, u32)) -> Result<&Ev<'de>, Error> {
         if self.peeked.is_none() {
-            let e = self.fetch()?;
+            let e = self.fetch(last)?;
             self.peeked = Some(e);
         }
         match &self.peeked {
             Some(e) => Ok(e),
-            None => Err(Error::at("unexpected end of input", self.last)),
+            None => Err(Error::at("unexpected end of input", last)),
         }
     }
 
-    fn next(&mut self) -> Result<(Event<'de>, Span), Error> {
-        let e = match self.peeked.take() {
-            Some(e) => e,
-            None => self.fetch()?,
+    #[inline(never)]
+    fn next(&mut self, last: (u32, u32)) -> Result<Ev<'de>, Error> {
+        match self.peeked.take() {
+            Some(e) => Ok(e),
+            None => self.fetch(last),
+        }
+    }
+
+    /// The position of the next node: its alias when it is replayed.
+    fn next_pos(&mut self, last: (u32, u32)) -> Result<(u32, u32), Error> {
+        let pos = self.peek(last)?.pos;
+        Ok(match self.replay.last() {
+            Some(r) => r.at,
+            None => pos,
+        })
+    }
+}
+
+impl<'de> Deserializer<'de> {
+    pub fn new(text: &'de str) -> Self {
+        Deserializer {
+            src: match super::fast_yaml::events(text) {
+                Some(events) => Source::Fast(events.into_iter()),
+                None => Source::Saphyr(Box::new(Saphyr::new(text))),
+            },
+            key_lists: Vec::new(),
+            last: (1, 1),
+        }
+    }
+
+    #[inline(always)]
+    fn peek(&mut self) -> Result<&Ev<'de>, Error> {
+        match &mut self.src {
+            Source::Fast(events) => match events.as_slice().first() {
+                Some(e) => Ok(e),
+                None => Err(Error::at("unexpected end of input", self.last)),
+            },
+            Source::Saphyr(s) => s.peek(self.last),
+        }
+    }
+
+    #[inline(always)]
+    fn next(&mut self) -> Result<Ev<'de>, Error> {
+        let e = match &mut self.src {
+            Source::Fast(events) => match events.next() {
+                Some(e) => e,
+                None => return Err(Error::at("unexpected end of input", self.last)),
+            },
+            Source::Saphyr(s) => s.next(self.last)?,
         };
-        self.last = pos_of(&e.1);
+        self.last = e.pos;
         Ok(e)
     }
 
     /// The position of the next node: its alias when it is replayed.
+    #[inline]
     fn next_pos(&mut self) -> Result<(u32, u32), Error> {
-        let span = self.peek()?.1;
-        Ok(match self.replay.last() {
-            Some(r) => r.at,
-            None => pos_of(&span),
-        })
+        match &mut self.src {
+            Source::Fast(_) => Ok(self.peek()?.pos),
+            Source::Saphyr(s) => s.next_pos(self.last),
+        }
     }
 
     fn document_start(&mut self) -> Result<(), Error> {
         loop {
-            let (event, span) = self.next()?;
-            match event {
-                Event::StreamStart | Event::Nothing => {}
-                Event::DocumentStart(_) => return Ok(()),
-                _ => return Err(Error::at("expected a YAML document", pos_of(&span))),
+            let e = self.next()?;
+            match e.kind {
+                Kind::StreamStart | Kind::Nothing => {}
+                Kind::DocumentStart(_) => return Ok(()),
+                _ => return Err(Error::at("expected a YAML document", e.pos)),
             }
         }
     }
 
     fn document_end(&mut self) -> Result<(), Error> {
         loop {
-            let (event, span) = self.next()?;
-            match event {
-                Event::DocumentEnd | Event::Nothing => {}
-                Event::StreamEnd => return Ok(()),
-                Event::DocumentStart(_) => {
+            let e = self.next()?;
+            match e.kind {
+                Kind::DocumentEnd | Kind::Nothing => {}
+                Kind::StreamEnd => return Ok(()),
+                Kind::DocumentStart(_) => {
                     return Err(Error::at(
                         "multiple YAML documents detected; a spec is one document",
-                        pos_of(&span),
+                        e.pos,
                     ));
                 }
-                _ => return Err(Error::at("expected the end of the document", pos_of(&span))),
+                _ => return Err(Error::at("expected the end of the document", e.pos)),
             }
         }
     }
@@ -508,33 +609,25 @@ impl<'de> Deserializer<'de> {
     /// The next event as a scalar: its text, whether it is plain, and its
     /// position; `expected` names what was wanted otherwise.
     fn scalar(&mut self) -> Result<Scalar<'de>, Error> {
-        let (event, span) = self.next()?;
-        match event {
-            Event::Scalar(v, style, _, _) => Ok((v, style == ScalarStyle::Plain, pos_of(&span))),
-            _ => Err(Error::at("expected string scalar", pos_of(&span))),
+        let e = self.next()?;
+        match e.kind {
+            Kind::Scalar(style) => Ok((e.text, style == ScalarStyle::Plain, e.pos)),
+            _ => Err(Error::at("expected string scalar", e.pos)),
         }
     }
 
-    /// Whether the next event is a plain null scalar (`~`, `null`, empty).
-    fn peek_null(&mut self) -> Result<bool, Error> {
-        Ok(match &self.peek()?.0 {
-            Event::Scalar(v, ScalarStyle::Plain, _, _) => is_null(v),
-            _ => false,
-        })
-    }
-
     fn string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        let (event, span) = self.next()?;
-        let pos = pos_of(&span);
-        match event {
-            Event::Scalar(v, style, _, _) => {
-                if style == ScalarStyle::Plain && is_null(&v) {
+        let e = self.next()?;
+        let pos = e.pos;
+        match e.kind {
+            Kind::Scalar(style) => {
+                if style == ScalarStyle::Plain && is_null(&e.text) {
                     return Err(Error::at(
                         "cannot deserialize null into string; use Option<String>",
                         pos,
                     ));
                 }
-                match v {
+                match e.text {
                     Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
                     Cow::Owned(s) => visitor.visit_string(s),
                 }
@@ -545,24 +638,27 @@ impl<'de> Deserializer<'de> {
     }
 
     fn seq<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        let (event, span) = self.next()?;
-        match event {
-            Event::SequenceStart(..) => {}
-            _ => return Err(Error::at("expected sequence start", pos_of(&span))),
+        let e = self.next()?;
+        if e.kind != Kind::SequenceStart {
+            return Err(Error::at("expected sequence start", e.pos));
         }
-        let value = visitor.visit_seq(SeqAccess { de: self })?;
-        match self.next()? {
-            (Event::SequenceEnd, _) => Ok(value),
-            (_, span) => Err(Error::at("expected sequence end", pos_of(&span))),
+        let left = match self.src {
+            Source::Fast(_) => usize::try_from(e.items).ok(),
+            Source::Saphyr(_) => None,
+        };
+        let value = visitor.visit_seq(SeqAccess { de: self, left })?;
+        let e = self.next()?;
+        match e.kind {
+            Kind::SequenceEnd => Ok(value),
+            _ => Err(Error::at("expected sequence end", e.pos)),
         }
     }
 
     fn map<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
         let at = self.next_pos()?;
-        let (event, span) = self.next()?;
-        match event {
-            Event::MappingStart(..) => {}
-            _ => return Err(Error::at("expected mapping start", pos_of(&span))),
+        let e = self.next()?;
+        if e.kind != Kind::MappingStart {
+            return Err(Error::at("expected mapping start", e.pos));
         }
         let _fallback = Fallback::set(at);
         let keys = self.key_lists.pop().unwrap_or_default();
@@ -757,32 +853,14 @@ fn parse_float(t: &str) -> Option<f64> {
     }
 }
 
-/// What the next event starts, for `deserialize_any`.
-enum Kind {
-    Seq,
-    Map,
-    Scalar,
-    SeqEnd,
-    MapEnd,
-    Other,
-}
-
 impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let kind = match &self.peek()?.0 {
-            Event::SequenceStart(..) => Kind::Seq,
-            Event::MappingStart(..) => Kind::Map,
-            Event::Scalar(..) => Kind::Scalar,
-            Event::SequenceEnd => Kind::SeqEnd,
-            Event::MappingEnd => Kind::MapEnd,
-            _ => Kind::Other,
-        };
-        match kind {
-            Kind::Seq => self.seq(visitor),
-            Kind::Map => self.map(visitor),
-            Kind::Scalar => {
+        match self.peek()?.kind {
+            Kind::SequenceStart => self.seq(visitor),
+            Kind::MappingStart => self.map(visitor),
+            Kind::Scalar(_) => {
                 let (v, plain, pos) = self.scalar()?;
                 let r = if plain {
                     visit_plain(v, pos, visitor)
@@ -794,9 +872,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                 };
                 r.map_err(|e: Error| e.or_at(pos))
             }
-            Kind::SeqEnd => Err(Error::at("unexpected sequence end", self.last)),
-            Kind::MapEnd => Err(Error::at("unexpected mapping end", self.last)),
-            Kind::Other => Err(Error::at("unexpected end of input", self.last)),
+            Kind::SequenceEnd => Err(Error::at("unexpected sequence end", self.last)),
+            Kind::MappingEnd => Err(Error::at("unexpected mapping end", self.last)),
+            _ => Err(Error::at("unexpected end of input", self.last)),
         }
     }
 
@@ -829,12 +907,14 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if self.peek_null()? {
-            self.next()?;
-            return visitor.visit_none();
-        }
-        match self.peek()?.0 {
-            Event::SequenceEnd | Event::MappingEnd => visitor.visit_none(),
+        let e = self.peek()?;
+        match e.kind {
+            // A plain null scalar (`~`, `null`, empty).
+            Kind::Scalar(ScalarStyle::Plain) if is_null(&e.text) => {
+                self.next()?;
+                visitor.visit_none()
+            }
+            Kind::SequenceEnd | Kind::MappingEnd => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
@@ -844,7 +924,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        if name == SPANNED {
+        // The same constant: mostly the same address, compared first.
+        if std::ptr::eq(name, SPANNED) || name == SPANNED {
             let (line, col) = self.next_pos()?;
             return visitor.visit_seq(Spanned {
                 de: self,
@@ -914,6 +995,8 @@ impl<'de> de::SeqAccess<'de> for Spanned<'_, 'de> {
 
 struct SeqAccess<'a, 'de> {
     de: &'a mut Deserializer<'de>,
+    /// Items left, when known (see [`Ev::items`]).
+    left: Option<usize>,
 }
 
 impl<'de> de::SeqAccess<'de> for SeqAccess<'_, 'de> {
@@ -923,11 +1006,18 @@ impl<'de> de::SeqAccess<'de> for SeqAccess<'_, 'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
-        if matches!(self.de.peek()?.0, Event::SequenceEnd) {
+        if self.de.peek()?.kind == Kind::SequenceEnd {
             return Ok(None);
         }
         let _fallback = Fallback::set(self.de.next_pos()?);
+        if let Some(left) = &mut self.left {
+            *left = left.saturating_sub(1);
+        }
         seed.deserialize(&mut *self.de).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.left
     }
 }
 
@@ -949,15 +1039,15 @@ impl<'de> de::MapAccess<'de> for &mut MapAccess<'_, 'de> {
             return Ok(None);
         }
         // A key is placed at itself, even in a replayed alias.
-        let (event, span) = self.de.peek()?;
-        let at = pos_of(span);
-        let (key, plain) = match event {
-            Event::MappingEnd => {
+        let e = self.de.peek()?;
+        let at = e.pos;
+        let (key, plain) = match e.kind {
+            Kind::MappingEnd => {
                 self.de.next()?;
                 self.done = true;
                 return Ok(None);
             }
-            Event::Scalar(v, style, _, _) => (v.clone(), *style == ScalarStyle::Plain),
+            Kind::Scalar(style) => (e.text.clone(), style == ScalarStyle::Plain),
             _ => return Err(Error::at("expected string scalar", at)),
         };
         if self.keys.contains(&key) {
