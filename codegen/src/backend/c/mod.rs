@@ -1062,11 +1062,15 @@ fn layout_checks(model: &Model, s: &Struct, t: Target, size: u32, n: &CheckNames
             out.push_str(piece);
         }
         // `a.b` names the check `a_b`.
-        for (i, part) in path.split('.').enumerate() {
-            if i > 0 {
-                out.push('_');
+        if path.contains('.') {
+            for (i, part) in path.split('.').enumerate() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push_str(part);
             }
-            out.push_str(part);
+        } else {
+            out.push_str(path);
         }
         out.push_str("_offset);");
     });

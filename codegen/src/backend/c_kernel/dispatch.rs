@@ -8,7 +8,7 @@ use super::{
     Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, push_call, push_comment, push_num,
     push_tabs, tabs,
 };
-use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro};
+use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro, push_member_ident};
 use crate::backend::shared::{PushFmt, capacity_for};
 use crate::model::{Elem, Extension, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names::snake;
@@ -123,12 +123,16 @@ impl Gen<'_> {
             let MemberKind::Scalar { ty, count: None } = c.kind else {
                 return None;
             };
-            let x = scalar_value(
-                &format!("{karg}->{}", member_ident(&c.name)),
-                ty,
-                c.byte_order,
-            );
-            Some(if ty.signed() { format!("(u64){x}") } else { x })
+            let mut field = String::with_capacity(karg.len() + 2 + c.name.len());
+            field.push_str(karg);
+            field.push_str("->");
+            push_member_ident(&mut field, &c.name);
+            let x = scalar_value(&field, ty, c.byte_order);
+            Some(if ty.signed() {
+                ["(u64)", &x].concat()
+            } else {
+                x
+            })
         };
         let (elem_ty, validate) = match elem {
             Elem::Scalar(t) => (kernel_scalar(*t).to_string(), None),
@@ -167,7 +171,13 @@ impl Gen<'_> {
         Some(Array {
             name,
             elem: elem_ty,
-            field: format!("{karg}->{}", member_ident(&m.name)),
+            field: {
+                let mut field = String::with_capacity(karg.len() + 2 + m.name.len());
+                field.push_str(karg);
+                field.push_str("->");
+                push_member_ident(&mut field, &m.name);
+                field
+            },
             count,
             max,
             stride,
@@ -375,23 +385,30 @@ impl Gen<'_> {
             if self.is_transport(io) {
                 continue;
             }
+            out.push_str("\t/* ");
+            out.push_str(&crate::names::upper(&io.name));
             out.push_fmt(format_args!(
-                "\t/* {} ({}, nr {:#04x}), since revision {}{}. */\n",
-                crate::names::upper(&io.name),
+                " ({}, nr {:#04x}), since revision ",
                 io.dir.c_macro(),
-                io.nr,
-                io.since,
-                if io.admin_perm { ", admin-perm" } else { "" }
+                io.nr
             ));
+            push_num(&mut out, io.since);
+            out.push_str(if io.admin_perm {
+                ", admin-perm. */\n"
+            } else {
+                ". */\n"
+            });
             let mut params = ctx.clone();
             if let Some(arg) = &io.arg {
-                params.push(format!("{} *arg", self.ctype(arg)));
+                let mut arg_param = self.ctype(arg);
+                arg_param.push_str(" *arg");
+                params.push(arg_param);
                 params.extend(self.array_params(&self.arrays(io, "arg")));
             }
             push_call(
                 &mut out,
                 1,
-                &format!("int (*{})(", self.cb_name(io)),
+                &["int (*", &self.cb_name(io), ")("].concat(),
                 &params,
                 ");",
             );

@@ -28,7 +28,7 @@ mod rings;
 mod validate;
 
 use crate::backend::c::{aggregate_tag, header_path, member_ident, push_lower};
-use crate::backend::shared::{capacity_for, wrap_ascii_each};
+use crate::backend::shared::{PushFmt, capacity_for, wrap_ascii_each};
 use crate::backend::{
     GeneratedFile, OutputKind, OutputLayout, OutputOptions, RenderError, banner_lines,
 };
@@ -294,15 +294,28 @@ fn push_num(out: &mut String, n: impl Into<u64>) {
 /// The C spelling of an integer for a comparison with a member of a
 /// type of that signedness (wide enough for any member).
 fn c_lit(v: i128, signed: bool) -> String {
-    if signed {
-        if v == i128::from(i64::MIN) {
-            "(-9223372036854775807LL - 1)".to_string()
-        } else {
-            format!("{v}LL")
-        }
-    } else {
-        format!("{v}ULL")
+    let mut out = String::with_capacity(24);
+    push_c_lit(&mut out, v, signed);
+    out
+}
+
+/// [`c_lit`], appended to `out`.
+fn push_c_lit(out: &mut String, v: i128, signed: bool) {
+    if signed && v == i128::from(i64::MIN) {
+        out.push_str("(-9223372036854775807LL - 1)");
+        return;
     }
+    match u64::try_from(v.unsigned_abs()) {
+        Ok(abs) => {
+            if v < 0 {
+                out.push('-');
+            }
+            push_num(out, abs);
+        }
+        // Wider than any member; kept total.
+        Err(_) => out.push_fmt(format_args!("{v}")),
+    }
+    out.push_str(if signed { "LL" } else { "ULL" });
 }
 
 /// What the generator of one spec knows.

@@ -3,7 +3,9 @@
 //! `<p>_clear_out_<s>`, `<p>_clear_newer_<s>`, `<p>_<s>_size_at`, and an
 //! ioctl's own pair when it has `arg-access`.
 
-use super::{Gen, Helpers, c_lit, call, comment, push_call, push_comment, push_num, push_tabs};
+use super::{
+    Gen, Helpers, call, comment, push_c_lit, push_call, push_comment, push_num, push_tabs,
+};
 use crate::backend::c::{
     entry_macro_with, entry_prefix, field_value_macro, flags_all_macro, member_ident, push_lower,
     push_member_ident,
@@ -878,12 +880,25 @@ pub(super) fn scalar_value(field: &str, ty: Scalar, order: Option<ByteOrder>) ->
 fn range_cond(x: &str, ty: Scalar, (lo, hi): (i128, i128)) -> Option<String> {
     let (tlo, thi) = ty.bounds();
     let s = ty.signed();
-    match (lo != tlo, hi != thi) {
-        (true, true) => Some(format!("{x} < {} || {x} > {}", c_lit(lo, s), c_lit(hi, s))),
-        (true, false) => Some(format!("{x} < {}", c_lit(lo, s))),
-        (false, true) => Some(format!("{x} > {}", c_lit(hi, s))),
-        (false, false) => None,
+    let (low, high) = (lo != tlo, hi != thi);
+    if !low && !high {
+        return None;
     }
+    let mut cond = String::with_capacity(2 * x.len() + 56);
+    if low {
+        cond.push_str(x);
+        cond.push_str(" < ");
+        push_c_lit(&mut cond, lo, s);
+    }
+    if high {
+        if low {
+            cond.push_str(" || ");
+        }
+        cond.push_str(x);
+        cond.push_str(" > ");
+        push_c_lit(&mut cond, hi, s);
+    }
+    Some(cond)
 }
 
 /// Whether a later revision grew the struct.
