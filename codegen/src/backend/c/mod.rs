@@ -28,7 +28,7 @@ use crate::model::{
     Attr, AttrSet, ByteOrder, CType, Elem, Enum, EnumEntry, EnumKind, Ioctl, IoctlStyle, ItemRef,
     Member, MemberKind, Model, PtrLen, Scalar, Struct,
 };
-use crate::names::{push_snake, push_upper, snake, upper};
+use crate::names::{snake, upper};
 use crate::target::Target;
 use askama::Template;
 use comment::{Comment, line_start, sanitize};
@@ -127,9 +127,9 @@ pub fn member_ident(name: &str) -> String {
 }
 
 /// [`member_ident`] appended to `out`.
-fn push_member_ident(out: &mut String, name: &str) {
+pub(crate) fn push_member_ident(out: &mut String, name: &str) {
     let start = out.len();
-    push_snake(out, name);
+    push_lower(out, name);
     if RESERVED_SET.contains(&out[start..]) {
         out.push('_');
     }
@@ -1062,11 +1062,15 @@ fn layout_checks(model: &Model, s: &Struct, t: Target, size: u32, n: &CheckNames
             out.push_str(piece);
         }
         // `a.b` names the check `a_b`.
-        for (i, part) in path.split('.').enumerate() {
-            if i > 0 {
-                out.push('_');
+        if path.contains('.') {
+            for (i, part) in path.split('.').enumerate() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push_str(part);
             }
-            out.push_str(part);
+        } else {
+            out.push_str(path);
         }
         out.push_str("_offset);");
     });
@@ -1087,7 +1091,10 @@ fn push_decimal(out: &mut String, n: u32) {
             break;
         }
     }
-    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+    // ASCII digits: always UTF-8.
+    if let Ok(text) = std::str::from_utf8(&digits[start..]) {
+        out.push_str(text);
+    }
 }
 
 // ---------------------------------------------------------------- numbers

@@ -7,21 +7,29 @@
 //! so what it checks is what the header defines.
 
 use crate::model::{Const, ConstName, Enum, EnumEntry, Ioctl, IoctlStyle, Model, Struct, StructId};
-use crate::names::{push_snake, push_upper, snake, upper};
+use crate::names::upper;
 
 /// The C type of a struct of `owner` (the spec that defines it): its
 /// `c-name` or `<prefix>_<name>`, with `struct `: `struct drm_ivpu_param`.
 pub fn struct_tag(owner: &Model, s: &Struct) -> String {
-    let mut out = String::from("struct ");
+    let mut out = String::with_capacity(8 + ident_len(owner, s));
+    out.push_str("struct ");
     push_struct_ident(&mut out, owner, s);
     out
 }
 
 /// The tag of a struct without `struct `.
 pub fn struct_ident(owner: &Model, s: &Struct) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(ident_len(owner, s));
     push_struct_ident(&mut out, owner, s);
     out
+}
+
+/// The length of [`struct_ident`] (of an ASCII name), for room made once.
+fn ident_len(owner: &Model, s: &Struct) -> usize {
+    s.c_name
+        .as_ref()
+        .map_or(owner.c_prefix.len() + 1 + s.name.len(), String::len)
 }
 
 /// [`struct_ident`] appended to `out`: asked for at nearly every mention
@@ -31,16 +39,18 @@ fn push_struct_ident(out: &mut String, owner: &Model, s: &Struct) {
         Some(n) => out.push_str(n),
         None => {
             out.reserve(owner.c_prefix.len() + 1 + s.name.len());
-            push_snake(out, &owner.c_prefix);
+            push_lower(out, &owner.c_prefix);
             out.push('_');
-            push_snake(out, &s.name);
+            push_lower(out, &s.name);
         }
     }
 }
 
 /// `struct x_y`, or `union x_y` for a union: the type as C spells it.
 pub fn aggregate_tag(owner: &Model, s: &Struct) -> String {
-    let mut out = String::from(if s.is_union { "union " } else { "struct " });
+    let word = if s.is_union { "union " } else { "struct " };
+    let mut out = String::with_capacity(word.len() + ident_len(owner, s));
+    out.push_str(word);
     push_struct_ident(&mut out, owner, s);
     out
 }
@@ -54,11 +64,22 @@ pub fn owned_struct_tag(model: &Model, id: &StructId) -> String {
 /// The tag of a C enum (`enum softaccel_opcode`), `enum` alone for YNL's
 /// anonymous enums (an empty `enum-name`).
 pub fn enum_tag(owner: &Model, e: &Enum) -> String {
+    let mut out = String::with_capacity(6 + owner.c_prefix.len() + e.name.len());
+    out.push_str("enum");
     match &e.enum_name {
-        Some(n) if n.is_empty() => "enum".to_string(),
-        Some(n) => format!("enum {}", snake(n)),
-        None => format!("enum {}_{}", snake(&owner.c_prefix), snake(&e.name)),
+        Some(n) if n.is_empty() => {}
+        Some(n) => {
+            out.push(' ');
+            push_lower(&mut out, n);
+        }
+        None => {
+            out.push(' ');
+            push_lower(&mut out, &owner.c_prefix);
+            out.push('_');
+            push_lower(&mut out, &e.name);
+        }
     }
+    out
 }
 
 /// The macro of a const: its `c-name` or `<PREFIX>_<NAME>`.
@@ -67,8 +88,13 @@ pub fn const_macro(owner: &Model, c: &Const) -> String {
         (Some(n), _) => n.clone(),
         // YNL's `name-prefix` replaces `<PREFIX>_` (wireguard's `wg-` +
         // `key-len` is `WG_KEY_LEN`).
-        (None, Some(p)) => upper(&format!("{p}{}", c.name)),
-        (None, None) => format!("{}_{}", upper(&owner.c_prefix), upper(&c.name)),
+        (None, Some(p)) => {
+            let mut out = String::with_capacity(p.len() + c.name.len());
+            push_upper(&mut out, p);
+            push_upper(&mut out, &c.name);
+            out
+        }
+        (None, None) => joined_upper(&owner.c_prefix, "_", &c.name, ""),
     }
 }
 
@@ -83,7 +109,7 @@ pub fn const_name_macro(model: &Model, c: &ConstName) -> String {
     match owner.and_then(|o| Some((o, o.consts.iter().find(|k| k.name == c.name)?))) {
         Some((o, k)) => const_macro(o, k),
         // The resolver made the reference from these specs; kept total.
-        None => format!("{}_{}", upper(&c.spec), upper(&c.name)),
+        None => joined_upper(&c.spec, "_", &c.name, ""),
     }
 }
 
@@ -139,7 +165,7 @@ pub fn field_value_macro(entry_macro: &str, value: &str) -> String {
 
 /// The mask of every bit of a flags set: `ACCEL_BO_FLAGS_ALL`.
 pub fn flags_all_macro(owner: &Model, e: &Enum) -> String {
-    format!("{}_{}_ALL", upper(&owner.c_prefix), upper(&e.name))
+    joined_upper(&owner.c_prefix, "_", &e.name, "_ALL")
 }
 
 /// The command macro of an ioctl: its `c-name`, `DRM_IOCTL_<DRIVER>_<X>`
@@ -147,14 +173,15 @@ pub fn flags_all_macro(owner: &Model, e: &Enum) -> String {
 pub fn ioctl_macro(owner: &Model, io: &Ioctl) -> String {
     match (&io.c_name, &owner.ioctl_style) {
         (Some(n), _) => n.clone(),
-        (None, IoctlStyle::Drm { driver }) => format!("DRM_IOCTL_{driver}_{}", upper(&io.name)),
-        (None, IoctlStyle::Plain) => {
-            let mut out = String::with_capacity(owner.c_prefix.len() + 7 + io.name.len());
-            push_upper(&mut out, &owner.c_prefix);
-            out.push_str("_IOCTL_");
+        (None, IoctlStyle::Drm { driver }) => {
+            let mut out = String::with_capacity(11 + driver.len() + io.name.len());
+            out.push_str("DRM_IOCTL_");
+            out.push_str(driver);
+            out.push('_');
             push_upper(&mut out, &io.name);
             out
         }
+        (None, IoctlStyle::Plain) => joined_upper(&owner.c_prefix, "_IOCTL_", &io.name, ""),
     }
 }
 
@@ -163,14 +190,15 @@ pub fn ioctl_macro(owner: &Model, io: &Ioctl) -> String {
 pub fn nr_macro(owner: &Model, io: &Ioctl) -> String {
     match (&io.c_nr_name, &owner.ioctl_style) {
         (Some(n), _) => n.clone(),
-        (None, IoctlStyle::Drm { driver }) => format!("DRM_{driver}_{}", upper(&io.name)),
-        (None, IoctlStyle::Plain) => {
-            let mut out = String::with_capacity(owner.c_prefix.len() + 4 + io.name.len());
-            push_upper(&mut out, &owner.c_prefix);
-            out.push_str("_NR_");
+        (None, IoctlStyle::Drm { driver }) => {
+            let mut out = String::with_capacity(5 + driver.len() + io.name.len());
+            out.push_str("DRM_");
+            out.push_str(driver);
+            out.push('_');
             push_upper(&mut out, &io.name);
             out
         }
+        (None, IoctlStyle::Plain) => joined_upper(&owner.c_prefix, "_NR_", &io.name, ""),
     }
 }
 
@@ -188,13 +216,59 @@ pub fn nr_value(owner: &Model, io: &Ioctl) -> u8 {
 pub fn magic_macro(owner: &Model) -> Option<String> {
     match owner.ioctl_style {
         IoctlStyle::Drm { .. } => None,
-        IoctlStyle::Plain => Some(format!("{}_IOCTL_MAGIC", upper(&owner.c_prefix))),
+        IoctlStyle::Plain => Some(joined_upper(&owner.c_prefix, "_IOCTL_MAGIC", "", "")),
     }
 }
 
 /// The macro that the header's layout checks are written with.
 pub fn check_macro(owner: &Model) -> String {
-    format!("{}_ABI_CHECK", upper(&owner.c_prefix))
+    joined_upper(&owner.c_prefix, "_ABI_CHECK", "", "")
+}
+
+/// `a` upper-cased, `mid`, `b` upper-cased and `tail`, in one `String`
+/// sized once: the shape of most macro names (`<PREFIX>_NR_<NAME>`).
+fn joined_upper(a: &str, mid: &str, b: &str, tail: &str) -> String {
+    let mut out = String::with_capacity(a.len() + mid.len() + b.len() + tail.len());
+    push_upper(&mut out, a);
+    out.push_str(mid);
+    push_upper(&mut out, b);
+    out.push_str(tail);
+    out
+}
+
+/// `crate::names::push_snake`: `-` as `_`, ASCII letters lower-cased,
+/// a leading `-` dropped.
+pub(crate) fn push_lower(out: &mut String, name: &str) {
+    push_cased(out, name.trim_start_matches('-'), false);
+}
+
+/// `crate::names::push_upper`, as [`push_lower`] copies.
+pub(crate) fn push_upper(out: &mut String, name: &str) {
+    push_cased(out, name, true);
+}
+
+/// `name` with each `-` as `_` and its ASCII letters cased, appended to
+/// `out`: an ASCII name (every real one) byte by byte, into room made
+/// once, where the `char`-by-`char` copy of `crate::names` decoded each
+/// character and grew the `String` for it.
+fn push_cased(out: &mut String, name: &str, upper: bool) {
+    if !name.is_ascii() {
+        if upper {
+            crate::names::push_upper(out, name);
+        } else {
+            crate::names::push_snake(out, name);
+        }
+        return;
+    }
+    out.reserve(name.len());
+    for b in name.bytes() {
+        let c = match b {
+            b'-' => b'_',
+            _ if upper => b.to_ascii_uppercase(),
+            _ => b.to_ascii_lowercase(),
+        };
+        out.push(char::from(c));
+    }
 }
 
 /// Every name drm.h defines (with drm_mode.h), which a DRM-style header

@@ -5,9 +5,10 @@
 
 use super::validate::{arg_stem, grew, scalar_value};
 use super::{
-    Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, push_call, push_comment, push_tabs, tabs,
+    Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, push_call, push_comment, push_num,
+    push_tabs, tabs,
 };
-use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro};
+use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro, push_member_ident};
 use crate::backend::shared::{PushFmt, capacity_for};
 use crate::model::{Elem, Extension, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names::snake;
@@ -122,12 +123,16 @@ impl Gen<'_> {
             let MemberKind::Scalar { ty, count: None } = c.kind else {
                 return None;
             };
-            let x = scalar_value(
-                &format!("{karg}->{}", member_ident(&c.name)),
-                ty,
-                c.byte_order,
-            );
-            Some(if ty.signed() { format!("(u64){x}") } else { x })
+            let mut field = String::with_capacity(karg.len() + 2 + c.name.len());
+            field.push_str(karg);
+            field.push_str("->");
+            push_member_ident(&mut field, &c.name);
+            let x = scalar_value(&field, ty, c.byte_order);
+            Some(if ty.signed() {
+                ["(u64)", &x].concat()
+            } else {
+                x
+            })
         };
         let (elem_ty, validate) = match elem {
             Elem::Scalar(t) => (kernel_scalar(*t).to_string(), None),
@@ -166,7 +171,13 @@ impl Gen<'_> {
         Some(Array {
             name,
             elem: elem_ty,
-            field: format!("{karg}->{}", member_ident(&m.name)),
+            field: {
+                let mut field = String::with_capacity(karg.len() + 2 + m.name.len());
+                field.push_str(karg);
+                field.push_str("->");
+                push_member_ident(&mut field, &m.name);
+                field
+            },
             count,
             max,
             stride,
@@ -374,23 +385,30 @@ impl Gen<'_> {
             if self.is_transport(io) {
                 continue;
             }
+            out.push_str("\t/* ");
+            out.push_str(&crate::names::upper(&io.name));
             out.push_fmt(format_args!(
-                "\t/* {} ({}, nr {:#04x}), since revision {}{}. */\n",
-                crate::names::upper(&io.name),
+                " ({}, nr {:#04x}), since revision ",
                 io.dir.c_macro(),
-                io.nr,
-                io.since,
-                if io.admin_perm { ", admin-perm" } else { "" }
+                io.nr
             ));
+            push_num(&mut out, io.since);
+            out.push_str(if io.admin_perm {
+                ", admin-perm. */\n"
+            } else {
+                ". */\n"
+            });
             let mut params = ctx.clone();
             if let Some(arg) = &io.arg {
-                params.push(format!("{} *arg", self.ctype(arg)));
+                let mut arg_param = self.ctype(arg);
+                arg_param.push_str(" *arg");
+                params.push(arg_param);
                 params.extend(self.array_params(&self.arrays(io, "arg")));
             }
             push_call(
                 &mut out,
                 1,
-                &format!("int (*{})(", self.cb_name(io)),
+                &["int (*", &self.cb_name(io), ")("].concat(),
                 &params,
                 ");",
             );
@@ -714,18 +732,15 @@ impl Gen<'_> {
             .is_some_and(|l| l.size > STACK_ARG_MAX);
         let copies_in = io.dir.copies_in();
         let copies_out = io.dir.copies_out();
-        push_comment(
-            out,
-            0,
-            &[format!(
-                "{} ({}, nr {:#04x}, {}), since revision {since}.",
-                crate::names::upper(&io.name),
-                io.dir.c_macro(),
-                io.nr,
-                io.extension.unwrap_or(Extension::ZeroExtend).name()
-            )],
-        );
-        let ops_param = format!("const struct {p}_ops *ops");
+        let mut doc = crate::names::upper(&io.name);
+        doc.push_fmt(format_args!(
+            " ({}, nr {:#04x}, {}), since revision {since}.",
+            io.dir.c_macro(),
+            io.nr,
+            io.extension.unwrap_or(Extension::ZeroExtend).name()
+        ));
+        push_comment(out, 0, &[doc]);
+        let ops_param = ["const struct ", p, "_ops *ops"].concat();
         let params = [
             ops_param.as_str(),
             "struct file *file",
@@ -737,22 +752,32 @@ impl Gen<'_> {
         push_call(
             out,
             0,
-            &format!("static int {name}("),
+            &["static int ", name, "("].concat(),
             &params[..n_params],
             ")",
         );
         out.push_str("{\n");
         if big {
-            out.push_fmt(format_args!("\t{ty} *karg;\n"));
+            for piece in ["\t", &ty, " *karg;\n"] {
+                out.push_str(piece);
+            }
         } else {
-            out.push_fmt(format_args!(
-                "\t{ty} stack_arg = {{}};\n\t{ty} *karg = &stack_arg;\n"
-            ));
+            for piece in [
+                "\t",
+                &ty,
+                " stack_arg = {};\n\t",
+                &ty,
+                " *karg = &stack_arg;\n",
+            ] {
+                out.push_str(piece);
+            }
         }
         if copies_in || copies_out {
             out.push_str("\tsize_t usize = _IOC_SIZE(cmd);\n");
         }
-        out.push_fmt(format_args!("\tu32 rev = {p}_revision(ops, file);\n"));
+        for piece in ["\tu32 rev = ", p, "_revision(ops, file);\n"] {
+            out.push_str(piece);
+        }
         let own = self.own_struct(arg);
         let arg_rev = if own {
             "rev"
@@ -781,9 +806,11 @@ impl Gen<'_> {
         if transport {
             out.push_fmt(format_args!("\tif (rev < {since})\n\t\treturn -ENOTTY;\n"));
         } else {
-            out.push_fmt(format_args!(
-                "\tif (rev < {since} || !ops->{cb})\n\t\treturn -ENOTTY;\n"
-            ));
+            out.push_str("\tif (rev < ");
+            push_num(out, since);
+            for piece in [" || !ops->", &cb, ")\n\t\treturn -ENOTTY;\n"] {
+                out.push_str(piece);
+            }
         }
         push_perm(out);
         if copies_in || copies_out {
@@ -804,15 +831,17 @@ impl Gen<'_> {
             h.copy_in = true;
             let strict = io.extension == Some(Extension::Strict);
             // Laid out at no indent, then moved in (as it always was).
-            let normal = call(
+            let mut normal = String::new();
+            push_call(
+                &mut normal,
                 0,
-                &format!("ret = {p}_copy_arg_in("),
+                &["ret = ", p, "_copy_arg_in("].concat(),
                 &[
-                    "karg".into(),
-                    "ksize".into(),
-                    "uarg".into(),
-                    "usize".into(),
-                    strict.to_string(),
+                    "karg",
+                    "ksize",
+                    "uarg",
+                    "usize",
+                    if strict { "true" } else { "false" },
                 ],
                 ");",
             );
@@ -846,14 +875,22 @@ impl Gen<'_> {
             .has_newer(s)
             .then(|| self.struct_fn("clear_newer_{}", arg));
         if let Some(f) = &clear_newer {
-            out.push_fmt(format_args!("\t{f}(karg, {arg_rev});\n"));
+            for piece in ["\t", f, "(karg, ", arg_rev, ");\n"] {
+                out.push_str(piece);
+            }
         }
         if io.arg_access.is_empty() {
-            out.push_fmt(format_args!(
-                "\t{}(karg);\n\tret = {}(karg, {arg_rev});\n",
-                self.struct_fn("clear_out_{}", arg),
-                self.struct_fn("validate_{}_at", arg),
-            ));
+            for piece in [
+                "\t",
+                &self.struct_fn("clear_out_{}", arg),
+                "(karg);\n\tret = ",
+                &self.struct_fn("validate_{}_at", arg),
+                "(karg, ",
+                arg_rev,
+                ");\n",
+            ] {
+                out.push_str(piece);
+            }
         } else {
             let stem = arg_stem(io);
             out.push_fmt(format_args!(
@@ -905,7 +942,7 @@ impl Gen<'_> {
             self.array_setup(out, &arrays, h);
             let mut args = vec!["file".to_string(), "karg".to_string()];
             args.extend(self.array_args(&arrays));
-            push_call(out, 1, &format!("ret = ops->{cb}("), &args, ");");
+            push_call(out, 1, &["ret = ops->", &cb, "("].concat(), &args, ");");
             out.push_str("\tif (ret)\n\t\tgoto out;\n");
             self.array_copy_out(out, &arrays, h);
             copy_back(out, h);
@@ -929,8 +966,9 @@ impl Gen<'_> {
     /// offset, i386 offset, size) of each member.
     pub(super) fn i386_segments(&self, io: &Ioctl) -> Option<I386Layout> {
         let m = self.model;
-        let conv = m.i386_conversion(io.arg.as_ref()?)?;
+        // The cheap question first: most ioctls have no i386 command.
         let _ = io.cmds.get(&Target::I386).copied().flatten()?;
+        let conv = m.i386_conversion(io.arg.as_ref()?)?;
         let segs = conv
             .runs
             .iter()

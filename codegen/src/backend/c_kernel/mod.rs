@@ -27,8 +27,8 @@ mod drm;
 mod rings;
 mod validate;
 
-use crate::backend::c::{aggregate_tag, header_path, member_ident};
-use crate::backend::shared::{capacity_for, wrap_ascii_each};
+use crate::backend::c::{aggregate_tag, header_path, member_ident, push_lower};
+use crate::backend::shared::{PushFmt, capacity_for, wrap_ascii_each};
 use crate::backend::{
     GeneratedFile, OutputKind, OutputLayout, OutputOptions, RenderError, banner_lines,
 };
@@ -101,14 +101,18 @@ fn push_tabs(out: &mut String, n: usize) {
 
 /// The width of `s` at column `col`, tabs to the next multiple of 8.
 fn width_at(col: usize, s: &str) -> usize {
-    // Almost every piece of generated C is ASCII without a tab: its
-    // width is its length. One pass without an early exit, which the
+    // Almost every piece of generated C is ASCII without a tab, after the
+    // tabs that indent a line: those tabs are counted, and the rest is as
+    // wide as it is long. One pass without an early exit, which the
     // compiler vectorises: every piece of every call comes through here.
-    let plain = s
+    let body = s.trim_start_matches('\t');
+    let tabs = s.len() - body.len();
+    let plain = body
         .bytes()
         .fold(true, |plain, b| plain & (b != b'\t') & b.is_ascii());
     if plain {
-        return col + s.len();
+        let col = if tabs > 0 { (col / 8 + tabs) * 8 } else { col };
+        return col + body.len();
     }
     s.chars()
         .fold(col, |c, ch| if ch == '\t' { c / 8 * 8 + 8 } else { c + 1 })
@@ -267,18 +271,51 @@ fn push_comment<S: AsRef<str>>(out: &mut String, indent: usize, paras: &[S]) {
     out.push_str(" */\n");
 }
 
+/// `n` in decimal, appended to `out` without the formatter.
+fn push_num(out: &mut String, n: impl Into<u64>) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest: u64 = n.into();
+    loop {
+        start -= 1;
+        // A digit: `rest % 10` is below 10.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    // ASCII digits: always UTF-8.
+    if let Ok(text) = std::str::from_utf8(&digits[start..]) {
+        out.push_str(text);
+    }
+}
+
 /// The C spelling of an integer for a comparison with a member of a
 /// type of that signedness (wide enough for any member).
 fn c_lit(v: i128, signed: bool) -> String {
-    if signed {
-        if v == i128::from(i64::MIN) {
-            "(-9223372036854775807LL - 1)".to_string()
-        } else {
-            format!("{v}LL")
-        }
-    } else {
-        format!("{v}ULL")
+    let mut out = String::with_capacity(24);
+    push_c_lit(&mut out, v, signed);
+    out
+}
+
+/// [`c_lit`], appended to `out`.
+fn push_c_lit(out: &mut String, v: i128, signed: bool) {
+    if signed && v == i128::from(i64::MIN) {
+        out.push_str("(-9223372036854775807LL - 1)");
+        return;
     }
+    match u64::try_from(v.unsigned_abs()) {
+        Ok(abs) => {
+            if v < 0 {
+                out.push('-');
+            }
+            push_num(out, abs);
+        }
+        // Wider than any member; kept total.
+        Err(_) => out.push_fmt(format_args!("{v}")),
+    }
+    out.push_str(if signed { "LL" } else { "ULL" });
 }
 
 /// What the generator of one spec knows.
@@ -339,18 +376,18 @@ impl<'a> Gen<'a> {
     /// A per-struct function of the spec owning `id`:
     /// `pattern` with `{}` for the struct's name (`validate_{}_at`).
     fn struct_fn(&self, pattern: &str, id: &StructId) -> String {
-        let owner = self.model.owner(id);
-        let name = snake(&self.model.struct_(id).name);
+        let name = &self.model.struct_(id).name;
         let (before, after) = pattern.split_once("{}").unwrap_or((pattern, ""));
-        let mut f = if self.own_struct(id) {
-            self.p.clone()
+        let mut f =
+            String::with_capacity(self.p.len() + 1 + before.len() + name.len() + after.len());
+        if self.own_struct(id) {
+            f.push_str(&self.p);
         } else {
-            c_prefix(owner)
-        };
-        f.reserve(1 + before.len() + name.len() + after.len());
+            push_lower(&mut f, &self.model.owner(id).c_prefix);
+        }
         f.push('_');
         f.push_str(before);
-        f.push_str(&name);
+        push_lower(&mut f, name);
         f.push_str(after);
         f
     }
@@ -806,7 +843,18 @@ fn take_includes(part: String) -> (String, Vec<String>) {
     let mut headers = Vec::new();
     let mut text = String::with_capacity(part.len());
     let mut after_include = false;
+    // An include line starts with `#include <`: past the last one (and
+    // the blank line closing its block) the rest is copied whole, not
+    // line by line (the includes are at a part's top).
+    let last = part.rfind("#include <");
+    let mut at = 0;
     for line in part.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        if !after_include && last.is_none_or(|l| start > l) {
+            text.push_str(&part[start..]);
+            break;
+        }
         if let Some(h) = line
             .trim_end()
             .strip_prefix("#include <")

@@ -3,13 +3,19 @@
 //! `<p>_clear_out_<s>`, `<p>_clear_newer_<s>`, `<p>_<s>_size_at`, and an
 //! ioctl's own pair when it has `arg-access`.
 
-use super::{Gen, Helpers, c_lit, call, comment, push_call, push_comment, push_tabs};
-use crate::backend::c::{entry_macro, field_value_macro, flags_all_macro, member_ident};
+use super::{
+    Gen, Helpers, call, comment, push_c_lit, push_call, push_comment, push_num, push_tabs,
+};
+use crate::backend::c::{
+    entry_macro_with, entry_prefix, field_value_macro, flags_all_macro, member_ident, push_lower,
+    push_member_ident,
+};
 use crate::backend::shared::{PushFmt, capacity_for, may_check, may_clear};
 use crate::model::{
     ByteOrder, EnumCheck, EnumKind, Ioctl, ItemRef, Member, MemberKind, PadScalar, Scalar, Struct,
 };
-use crate::names::{push_snake, snake};
+use crate::names::snake;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One check of a validate function: the statement(s) at one tab, with
@@ -82,9 +88,13 @@ impl Gen<'_> {
                 }
                 let ty = self.own_ctype(s);
                 let stem = snake(&s.name);
-                out.push_fmt(format_args!("/* {ty} */\n"));
+                for piece in ["/* ", &ty, " */\n"] {
+                    out.push_str(piece);
+                }
                 self.validate_prototype(out, &ty, &stem);
-                out.push_fmt(format_args!("void {p}_clear_out_{stem}({ty} *v);\n"));
+                for piece in ["void ", p, "_clear_out_", &stem, "(", &ty, " *v);\n"] {
+                    out.push_str(piece);
+                }
                 if self.has_newer(s) {
                     push_call(
                         out,
@@ -121,8 +131,8 @@ impl Gen<'_> {
         push_call(
             out,
             0,
-            &format!("int {}_validate_{stem}_at(", self.p),
-            &[format!("const {ty} *v").as_str(), "u32 rev"],
+            &["int ", &self.p, "_validate_", stem, "_at("].concat(),
+            &[["const ", ty, " *v"].concat().as_str(), "u32 rev"],
             ");",
         );
     }
@@ -150,9 +160,14 @@ impl Gen<'_> {
                 .borrow_mut()
                 .insert(std::ptr::from_ref(s), !checks.is_empty());
         }
-        let mut doc = format!("Checks a {ty} the caller wrote");
+        let mut doc = String::with_capacity(ty.len() + 100);
+        doc.push_str("Checks a ");
+        doc.push_str(ty);
+        doc.push_str(" the caller wrote");
         if let Some(io) = io {
-            doc.push_fmt(format_args!(" for ioctl {} (arg-access)", io.name));
+            doc.push_str(" for ioctl ");
+            doc.push_str(&io.name);
+            doc.push_str(" (arg-access)");
         }
         doc.push_str(", as a driver of revision rev does: 0 or -EINVAL.");
         if s.is_union {
@@ -171,8 +186,8 @@ impl Gen<'_> {
         push_call(
             out,
             0,
-            &format!("int {}_validate_{stem}_at(", self.p),
-            &[format!("const {ty} *v").as_str(), "u32 rev"],
+            &["int ", &self.p, "_validate_", stem, "_at("].concat(),
+            &[["const ", ty, " *v"].concat().as_str(), "u32 rev"],
             ")",
         );
         out.push_str("{\n");
@@ -196,16 +211,20 @@ impl Gen<'_> {
     }
 
     fn clear_out_fn(&self, out: &mut String, s: &Struct, ty: &str, stem: &str, io: Option<&Ioctl>) {
-        let mut doc = format!("Zeroes the members of a {ty} the kernel writes");
+        let mut doc = String::with_capacity(ty.len() + 120);
+        doc.push_str("Zeroes the members of a ");
+        doc.push_str(ty);
+        doc.push_str(" the kernel writes");
         if let Some(io) = io {
-            doc.push_fmt(format_args!(" (as ioctl {} uses it)", io.name));
+            doc.push_str(" (as ioctl ");
+            doc.push_str(&io.name);
+            doc.push_str(" uses it)");
         }
         doc.push_str(", so that a callback never sees what the caller left there.");
         push_comment(out, 0, &[doc]);
-        out.push_fmt(format_args!(
-            "void {}_clear_out_{stem}({ty} *v)\n{{\n",
-            self.p
-        ));
+        for piece in ["void ", &self.p, "_clear_out_", stem, "(", ty, " *v)\n{\n"] {
+            out.push_str(piece);
+        }
         self.clears(s, "v->", out);
         out.push_str("}\n\n");
     }
@@ -360,7 +379,9 @@ impl Gen<'_> {
                 }
                 MemberKind::Scalar { count: None, .. } => {
                     // Clearable, so written by the kernel.
-                    out.push_fmt(format_args!("\t{f} = 0;\n"));
+                    for piece in ["\t", &f, " = 0;\n"] {
+                        out.push_str(piece);
+                    }
                 }
                 // A union's bytes are cleared whole, never member-wise.
                 MemberKind::Union { .. }
@@ -373,7 +394,10 @@ impl Gen<'_> {
 
     /// The C lvalue of member `m` at `path`.
     fn field(&self, path: &str, m: &Member) -> String {
-        format!("{path}{}", member_ident(&m.name))
+        let mut f = String::with_capacity(path.len() + m.name.len() + 1);
+        f.push_str(path);
+        push_member_ident(&mut f, &m.name);
+        f
     }
 
     /// The path to the members of a struct member written in place: its
@@ -416,9 +440,9 @@ impl Gen<'_> {
             match &m.kind {
                 MemberKind::Pad { scalar, .. } => {
                     let cond = match scalar {
-                        Some(PadScalar { count: None, .. }) => format!("{field} != 0"),
+                        Some(PadScalar { count: None, .. }) => [field.as_str(), " != 0"].concat(),
                         None | Some(PadScalar { count: Some(_), .. }) => {
-                            format!("memchr_inv(&{field}, 0, sizeof({field}))")
+                            ["memchr_inv(&", &field, ", 0, sizeof(", &field, "))"].concat()
                         }
                     };
                     out.push(Check {
@@ -482,7 +506,9 @@ impl Gen<'_> {
                                 };
                                 CheckKind::Each(n.to_string(), format!("{func}({elem}, {rev})"))
                             }
-                            None => CheckKind::Call(format!("{func}(&{field}, {rev})")),
+                            None => CheckKind::Call(
+                                [func.as_str(), "(&", &field, ", ", &rev, ")"].concat(),
+                            ),
                         };
                         out.push(Check { kind, from });
                     } else if count.is_none() {
@@ -554,18 +580,16 @@ impl Gen<'_> {
         // whole (its values count in that spec's revisions); a value not
         // newer than the member is accepted whatever `rev` says, as the
         // Rust crate does.
-        let newer: Vec<u32> = e
-            .entries
-            .iter()
-            .map(|x| x.since)
-            .filter(|s| *s > e.since)
-            .collect();
-        let rev = if !own {
-            "U32_MAX".to_string()
-        } else if newer.iter().any(|s| *s <= at) {
-            format!("max_t(u32, rev, {at})")
+        let newer = || e.entries.iter().map(|x| x.since).filter(|s| *s > e.since);
+        let rev: Cow<'_, str> = if !own {
+            Cow::Borrowed("U32_MAX")
+        } else if newer().any(|s| s <= at) {
+            let mut r = String::from("max_t(u32, rev, ");
+            push_num(&mut r, at);
+            r.push(')');
+            Cow::Owned(r)
         } else {
-            "rev".to_string()
+            Cow::Borrowed("rev")
         };
         if check.as_flags && e.kind == EnumKind::Enum {
             // An enum used as flags: each value is a bit number.
@@ -592,7 +616,7 @@ impl Gen<'_> {
                 });
             }
             if own {
-                let mut sinces: Vec<u32> = newer.iter().copied().filter(|s| *s > at).collect();
+                let mut sinces: Vec<u32> = newer().filter(|s| *s > at).collect();
                 sinces.sort_unstable();
                 sinces.dedup();
                 for since in sinces {
@@ -605,13 +629,14 @@ impl Gen<'_> {
             return conds;
         }
         // `<p>_<enum>_valid`, the enum's helper.
-        let mut name = if own {
-            self.p.clone()
+        let mut name = String::with_capacity(self.p.len() + e.name.len() + 8);
+        if own {
+            name.push_str(&self.p);
         } else {
-            super::c_prefix(owner)
-        };
+            push_lower(&mut name, &owner.c_prefix);
+        }
         name.push('_');
-        push_snake(&mut name, &e.name);
+        push_lower(&mut name, &e.name);
         name.push_str("_valid");
         let flags = e.kind == EnumKind::Flags;
         let signed_set = !flags && e.has_negative();
@@ -620,12 +645,15 @@ impl Gen<'_> {
             h.fns.insert(name.clone(), helper);
         }
         if flags {
-            return vec![format!("!{name}({}, {rev})", bits_of(x))];
+            return vec![["!", &name, "(", &bits_of(x), ", ", &rev, ")"].concat()];
         }
+        let call = ["!", name.as_str(), "(", x, ", ", &rev, ")"];
         let cond = match (signed_set, ty.signed()) {
-            (false, true) => format!("{x} < 0 || !{name}({x}, {rev})"),
-            (true, false) if ty == Scalar::U64 => format!("{x} > S64_MAX || !{name}({x}, {rev})"),
-            _ => format!("!{name}({x}, {rev})"),
+            (false, true) => [&[x, " < 0 || "][..], &call].concat().concat(),
+            (true, false) if ty == Scalar::U64 => {
+                [&[x, " > S64_MAX || "][..], &call].concat().concat()
+            }
+            _ => call.concat(),
         };
         vec![cond]
     }
@@ -651,11 +679,17 @@ fn enum_helper(
     );
     out += &format!("static bool {name}({vty} v, u32 rev)\n{{\n");
     // Entries of an enum another header defines have no name here.
+    // Every derived entry name starts with it: cased once per enum.
+    let prefix = if e.header.is_some() {
+        String::new()
+    } else {
+        entry_prefix(owner, e)
+    };
     let label = |x: &crate::model::EnumEntry| -> String {
         if e.header.is_some() {
             super::c_lit(x.value, signed)
         } else {
-            entry_macro(owner, e, x)
+            entry_macro_with(&prefix, x)
         }
     };
     if flags {
@@ -681,9 +715,11 @@ fn enum_helper(
                 continue;
             };
             let fm = label(x);
-            out += &format!("\tswitch (v & {fm}) {{\n");
+            out.push_fmt(format_args!("\tswitch (v & {fm}) {{\n"));
             for v in &f.values {
-                out += &format!("\tcase {}:\n", field_value_macro(&fm, &v.name));
+                for piece in ["\tcase ", &field_value_macro(&fm, &v.name), ":\n"] {
+                    out.push_str(piece);
+                }
             }
             out += "\t\tbreak;\n\tdefault:\n\t\treturn false;\n\t}\n";
         }
@@ -703,7 +739,9 @@ fn enum_helper(
     out += "\tswitch (v) {\n";
     for (since, names) in by {
         for n in names {
-            out += &format!("\tcase {n}:\n");
+            for piece in ["\tcase ", &n, ":\n"] {
+                out.push_str(piece);
+            }
         }
         if since == 0 {
             out += "\t\treturn true;\n";
@@ -741,7 +779,9 @@ fn write_check(out: &mut String, c: &Check) {
         }
         CheckKind::Call(f) => {
             push_tabs(out, ind);
-            out.push_fmt(format_args!("ret = {f};\n"));
+            for piece in ["ret = ", f, ";\n"] {
+                out.push_str(piece);
+            }
             push_tabs(out, ind);
             out.push_str("if (ret)\n");
             push_tabs(out, ind + 1);
@@ -767,7 +807,9 @@ fn write_check(out: &mut String, c: &Check) {
 
 /// `memset(&f, 0, sizeof(f));` at one tab.
 fn push_memset(out: &mut String, f: &str) {
-    out.push_fmt(format_args!("\tmemset(&{f}, 0, sizeof({f}));\n"));
+    for piece in ["\tmemset(&", f, ", 0, sizeof(", f, "));\n"] {
+        out.push_str(piece);
+    }
 }
 
 /// Whether `clear_out_<s>` clears anything: [`Gen::clears`]' rule,
@@ -838,12 +880,25 @@ pub(super) fn scalar_value(field: &str, ty: Scalar, order: Option<ByteOrder>) ->
 fn range_cond(x: &str, ty: Scalar, (lo, hi): (i128, i128)) -> Option<String> {
     let (tlo, thi) = ty.bounds();
     let s = ty.signed();
-    match (lo != tlo, hi != thi) {
-        (true, true) => Some(format!("{x} < {} || {x} > {}", c_lit(lo, s), c_lit(hi, s))),
-        (true, false) => Some(format!("{x} < {}", c_lit(lo, s))),
-        (false, true) => Some(format!("{x} > {}", c_lit(hi, s))),
-        (false, false) => None,
+    let (low, high) = (lo != tlo, hi != thi);
+    if !low && !high {
+        return None;
     }
+    let mut cond = String::with_capacity(2 * x.len() + 56);
+    if low {
+        cond.push_str(x);
+        cond.push_str(" < ");
+        push_c_lit(&mut cond, lo, s);
+    }
+    if high {
+        if low {
+            cond.push_str(" || ");
+        }
+        cond.push_str(x);
+        cond.push_str(" > ");
+        push_c_lit(&mut cond, hi, s);
+    }
+    Some(cond)
 }
 
 /// Whether a later revision grew the struct.
