@@ -17,6 +17,15 @@ pub enum LayoutError {
     TooLarge,
 }
 
+/// Whether `a` and `b` lay every struct out alike. The rules here read a
+/// target only through [`Target::align_of_u64`] (a 64-bit integer's and
+/// a user-ptr's alignment), so targets that agree on it agree on every
+/// layout; the resolver computes a layout once per such group. Any rule
+/// that comes to depend on more of the target must be added here too.
+pub fn same_rules(a: Target, b: Target) -> bool {
+    a.align_of_u64() == b.align_of_u64()
+}
+
 /// Size and alignment of one member on `t`. `nested` yields the layout
 /// of a nested struct on the same target.
 pub fn member_layout<'a>(
@@ -201,6 +210,41 @@ mod tests {
         )
         .unwrap();
         assert_eq!((outer.size, outer.offsets), (24, vec![0, 8]));
+    }
+
+    #[test]
+    fn targets_of_the_same_rules_lay_out_alike() {
+        let kinds = [
+            MemberKind::Scalar {
+                ty: Scalar::U8,
+                count: None,
+            },
+            MemberKind::Scalar {
+                ty: Scalar::U64,
+                count: None,
+            },
+            MemberKind::Scalar {
+                ty: Scalar::U16,
+                count: Some(3),
+            },
+            MemberKind::Pad {
+                len: 2,
+                scalar: None,
+            },
+        ];
+        let m: Vec<&MemberKind> = kinds.iter().collect();
+        for a in Target::ALL {
+            for b in Target::ALL {
+                if same_rules(a, b) {
+                    assert_eq!(
+                        struct_layout(&m, a, &none),
+                        struct_layout(&m, b, &none),
+                        "{a} {b}"
+                    );
+                    assert_eq!(union_layout(&m, a, &none), union_layout(&m, b, &none));
+                }
+            }
+        }
     }
 
     #[test]

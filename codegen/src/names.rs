@@ -88,13 +88,17 @@ fn push_case(out: &mut String, name: &str, case: fn(&char) -> char) {
 
 /// Is `name` lower-kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`?
 pub fn is_kebab(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some('a'..='z'))
-        && !name.ends_with('-')
-        && !name.contains("--")
-        && name
-            .chars()
-            .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'))
+    // One pass over the bytes: every name of a spec is checked. A
+    // non-ASCII character's bytes are none of those allowed.
+    let bytes = name.as_bytes();
+    let mut prev = b'-';
+    matches!(bytes.first(), Some(b'a'..=b'z'))
+        && bytes.iter().all(|&b| {
+            let ok = matches!(b, b'a'..=b'z' | b'0'..=b'9') || (b == b'-' && prev != b'-');
+            prev = b;
+            ok
+        })
+        && prev != b'-'
 }
 
 #[cfg(test)]

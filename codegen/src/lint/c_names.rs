@@ -10,7 +10,6 @@
 use super::*;
 use crate::backend::c;
 use crate::model::EnumKind;
-use std::collections::BTreeMap;
 
 /// One name the header (or a header it includes) defines.
 struct Defined {
@@ -52,7 +51,10 @@ impl Cx<'_> {
         own.sort_by_key(|d| d.pos.as_ref().map(|p| (p.line, p.col)));
         names.extend(own);
 
-        let mut seen: BTreeMap<(bool, &str), &Defined> = BTreeMap::new();
+        // Asked once per name: hashed, as the order of `names` (not of
+        // this map) decides which of two is reported.
+        let mut seen: rustc_hash::FxHashMap<(bool, &str), &Defined> =
+            rustc_hash::FxHashMap::with_capacity_and_hasher(names.len(), Default::default());
         let mut found: Vec<(Pos, String)> = Vec::new();
         for d in &names {
             match seen.get(&(d.tag, d.name.as_str())) {

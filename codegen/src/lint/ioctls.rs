@@ -169,6 +169,10 @@ impl<'a> Cx<'a> {
     /// members' access applies); one marked `out` or `inout` applies that
     /// access to all of it.
     pub(super) fn dir_mismatch(&mut self, i: &Ioctl, s: &Struct) {
+        // Only `in` and `out` leave a member the kernel cannot reach.
+        if !matches!(i.dir, Dir::In | Dir::Out) {
+            return;
+        }
         let mut leaves: Vec<(String, Access, bool)> = Vec::new();
         self.access_leaves(s, "", &mut leaves, 0);
         let mut wrong: Vec<String> = Vec::new();

@@ -8,7 +8,10 @@ fn pad_yaml(name: &str, len: u32) -> String {
 }
 
 /// The lowest `padN` not yet used in a struct (nor suggested for it).
-fn fresh_pad(used: &mut BTreeSet<String>) -> String {
+/// `used` starts as the names of `s`'s members when first asked: most
+/// structs need no pad suggested.
+fn fresh_pad(used: &mut Option<BTreeSet<String>>, s: &Struct) -> String {
+    let used = used.get_or_insert_with(|| s.members.iter().map(|m| m.name.clone()).collect());
     let mut i = 0u32;
     loop {
         let name = format!("pad{i}");
@@ -62,7 +65,7 @@ impl<'a> Cx<'a> {
         // would differ.
         let natural =
             (!targets.contains(&NATURAL) && s.layouts.contains_key(&NATURAL)).then_some(NATURAL);
-        let mut used: BTreeSet<String> = s.members.iter().map(|m| m.name.clone()).collect();
+        let mut used: Option<BTreeSet<String>> = None;
         let mut fired = self.holes(s, &targets, natural, &mut used);
         fired |= self.tail_padding(s, &targets, natural, &mut used);
         if fired {
@@ -78,7 +81,7 @@ impl<'a> Cx<'a> {
         s: &Struct,
         targets: &[Target],
         natural: Option<Target>,
-        used: &mut BTreeSet<String>,
+        used: &mut Option<BTreeSet<String>>,
     ) -> bool {
         let mut fired = false;
         for (i, m) in s.members.iter().enumerate() {
@@ -125,7 +128,7 @@ impl<'a> Cx<'a> {
             } else {
                 continue;
             };
-            let pad = fresh_pad(used);
+            let pad = fresh_pad(used, s);
             let msg = format!("{msg}{}", self.consequence(s));
             let d = self
                 .diag(&rules::IMPLICIT_PADDING, &m.pos, msg)
@@ -150,7 +153,7 @@ impl<'a> Cx<'a> {
         s: &Struct,
         targets: &[Target],
         natural: Option<Target>,
-        used: &mut BTreeSet<String>,
+        used: &mut Option<BTreeSet<String>>,
     ) -> bool {
         let tails: Vec<(Target, (u32, u32))> = targets
             .iter()
@@ -194,7 +197,7 @@ impl<'a> Cx<'a> {
                 || "as the last member".to_string(),
                 |m| format!("after `{}`", m.name),
             );
-            let pad = fresh_pad(used);
+            let pad = fresh_pad(used, s);
             let msg = format!("{msg}{}", self.consequence(s));
             let mut d = self
                 .diag(&rules::IMPLICIT_TAIL_PADDING, &s.pos, msg)

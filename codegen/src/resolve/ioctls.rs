@@ -107,10 +107,16 @@ impl Resolver<'_> {
                 "add `ioctl: { magic: 0x64 }` (the _IOC type byte)",
             );
         }
+        // Lookups for every ioctl, made once: by name and number among
+        // those accepted so far, and the argument structs by name.
+        let included = model.all_includes();
+        let structs = lookup::StructIndex::new(model);
+        let mut by_name: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+        let mut by_nr: [Option<usize>; 256] = [None; 256];
         for i in &s.ioctls {
             let name = self.name(&i.name, "ioctl");
             let pos = self.pos(&i.name);
-            if let Some(prev) = out.iter().find(|p| p.name == name) {
+            if let Some(prev) = by_name.get(name.as_str()).and_then(|&k| out.get(k)) {
                 self.err(
                     &rules::DUPLICATE_NAME,
                     pos.clone(),
@@ -119,9 +125,8 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            if let Some(prev) = model
-                .all_includes()
-                .into_iter()
+            if let Some(prev) = included
+                .iter()
                 .flat_map(|m| m.ioctls.iter())
                 .find(|p| p.name == name)
             {
@@ -134,7 +139,8 @@ impl Resolver<'_> {
                 continue;
             }
             let since = self.since(&i.since);
-            let Some((nr, nr_s)) = self.ioctl_nr(i, &name, &out, model) else {
+            let used = |nr: u8| by_nr.get(usize::from(nr)).copied().flatten();
+            let Some((nr, nr_s)) = self.ioctl_nr(i, &name, &out, used, &included) else {
                 continue;
             };
             if let IoctlStyle::Drm { driver } = &model.ioctl_style
@@ -155,7 +161,7 @@ impl Resolver<'_> {
             let c_nr_name = self.c_name(i.c_nr_name.as_ref());
             let arg = match &i.arg {
                 None => None,
-                Some(a) => match struct_named(model, &a.value) {
+                Some(a) => match structs.get(&a.value) {
                     Some((_, st)) if st.inline => {
                         self.in_place_error(a);
                         continue;
@@ -188,6 +194,11 @@ impl Resolver<'_> {
                 .as_ref()
                 .map_or_else(Vec::new, |list| self.error_docs(&list.value, &name));
             let (cmds, arg_sizes) = numbers(model, arg.as_ref(), dir, nr);
+            // The spec's own name for it: `name` is a copy of it.
+            by_name.entry(i.name.value.as_str()).or_insert(out.len());
+            if let Some(slot) = by_nr.get_mut(usize::from(nr)) {
+                slot.get_or_insert(out.len());
+            }
             out.push(Ioctl {
                 name,
                 doc: i.doc.clone(),
@@ -305,7 +316,8 @@ impl Resolver<'_> {
         i: &'i spec::IoctlDef,
         name: &str,
         out: &[Ioctl],
-        model: &Model,
+        used: impl Fn(u8) -> Option<usize>,
+        included: &[&Model],
     ) -> Option<(u8, &'i S<i128>)> {
         let Some(nr_s) = &i.nr else {
             self.err(
@@ -317,7 +329,7 @@ impl Resolver<'_> {
             return None;
         };
         let nr = self.int_in(nr_s, 0, 255, "nr")? as u8;
-        if let Some(prev) = out.iter().find(|p| p.nr == nr) {
+        if let Some(prev) = used(nr).and_then(|k| out.get(k)) {
             self.err(
                 &rules::DUPLICATE_NUMBER,
                 self.pos(nr_s),
@@ -329,9 +341,8 @@ impl Resolver<'_> {
             );
             return None;
         }
-        if let Some(prev) = model
-            .all_includes()
-            .into_iter()
+        if let Some(prev) = included
+            .iter()
             .flat_map(|m| m.ioctls.iter())
             .find(|p| p.nr == nr)
         {
@@ -438,15 +449,13 @@ fn numbers(
     dir: Dir,
     nr: u8,
 ) -> (BTreeMap<Target, Option<u32>>, BTreeMap<Target, u32>) {
-    let mut cmds = BTreeMap::new();
-    let mut arg_sizes = BTreeMap::new();
-    for t in Target::ALL {
-        let size = arg.map_or(0, |a| model.struct_(a).layout(t).size);
-        arg_sizes.insert(t, size);
+    let arg = arg.map(|a| model.struct_(a));
+    let sizes = Target::ALL.map(|t| (t, arg.map_or(0, |a| a.layout(t).size)));
+    let cmds = sizes.map(|(t, size)| {
         let cmd = model
             .magic
             .and_then(|mg| t.ioc_encoding().encode(dir, mg, nr, size));
-        cmds.insert(t, cmd);
-    }
-    (cmds, arg_sizes)
+        (t, cmd)
+    });
+    (BTreeMap::from(cmds), BTreeMap::from(sizes))
 }

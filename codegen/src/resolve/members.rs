@@ -35,6 +35,15 @@ const C_TYPES: &[(&str, &str)] = &[
     ("i64", "s64"),
 ];
 
+/// "a member of type `u32`", as messages name what a key is on.
+struct OfType<'t>(&'t str);
+
+impl std::fmt::Display for OfType<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a member of type `{}`", self.0)
+    }
+}
+
 const MEMBER_TYPES: &str = "u8 u16 u32 u64 s8 s16 s32 s64 pad binary string struct union user-ptr";
 
 impl Resolver<'_> {
@@ -251,18 +260,20 @@ impl Resolver<'_> {
     ) -> Option<MemberKind> {
         let ty = m.ty.value.as_str();
         let integer = Scalar::from_name(ty);
-        let on = format!("a member of type `{ty}`");
+        // Spelled out only in a message: most members break no rule.
+        let on = OfType(ty);
+        let on: &dyn std::fmt::Display = &on;
         if ty != "user-ptr" {
-            self.forbid("stride", &m.stride, &on);
+            self.forbid("stride", &m.stride, on);
         }
         Some(match ty {
             _ if integer.is_some() => {
-                self.forbid("len", &m.len, &on);
-                self.forbid("elem", &m.elem, &on);
-                self.forbid("max-count", &m.max_count, &on);
-                self.forbid("struct", &m.r#struct, &on);
-                self.forbid("union", &m.union, &on);
-                let (count, dims) = self.flexible_or_count(m, mname, siblings, &on)?;
+                self.forbid("len", &m.len, on);
+                self.forbid("elem", &m.elem, on);
+                self.forbid("max-count", &m.max_count, on);
+                self.forbid("struct", &m.r#struct, on);
+                self.forbid("union", &m.union, on);
+                let (count, dims) = self.flexible_or_count(m, mname, siblings, on)?;
                 let ty = integer?;
                 if m.pad.as_ref().is_some_and(|p| p.value) {
                     self.forbid("flexible", &m.flexible, "a pad member");
@@ -302,17 +313,17 @@ impl Resolver<'_> {
             }
             "pad" | "binary" | "string" => {
                 for (k, v) in [("count", &m.count), ("max-count", &m.max_count)] {
-                    self.forbid(k, v, &on);
+                    self.forbid(k, v, on);
                 }
-                self.forbid("flexible", &m.flexible, &on);
-                self.forbid("counted-by", &m.counted_by, &on);
-                self.forbid("elem", &m.elem, &on);
-                self.forbid("struct", &m.r#struct, &on);
-                self.forbid("enum", &m.enum_, &on);
-                self.forbid("range", &m.range, &on);
-                self.forbid("byte-order", &m.byte_order, &on);
-                self.forbid("union", &m.union, &on);
-                self.forbid("pad", &m.pad, &on);
+                self.forbid("flexible", &m.flexible, on);
+                self.forbid("counted-by", &m.counted_by, on);
+                self.forbid("elem", &m.elem, on);
+                self.forbid("struct", &m.r#struct, on);
+                self.forbid("enum", &m.enum_, on);
+                self.forbid("range", &m.range, on);
+                self.forbid("byte-order", &m.byte_order, on);
+                self.forbid("union", &m.union, on);
+                self.forbid("pad", &m.pad, on);
                 let Some(len) = &m.len else {
                     self.err(
                         &rules::MISSING_KEY,
@@ -331,13 +342,13 @@ impl Resolver<'_> {
             }
             "struct" => {
                 for (k, v) in [("max-count", &m.max_count), ("len", &m.len)] {
-                    self.forbid(k, v, &on);
+                    self.forbid(k, v, on);
                 }
-                self.forbid("pad", &m.pad, &on);
-                self.forbid("elem", &m.elem, &on);
-                self.forbid("enum", &m.enum_, &on);
-                self.forbid("range", &m.range, &on);
-                self.forbid("byte-order", &m.byte_order, &on);
+                self.forbid("pad", &m.pad, on);
+                self.forbid("elem", &m.elem, on);
+                self.forbid("enum", &m.enum_, on);
+                self.forbid("range", &m.range, on);
+                self.forbid("byte-order", &m.byte_order, on);
                 let Some(r) = &m.r#struct else {
                     self.err(
                         &rules::MISSING_KEY,
@@ -347,7 +358,7 @@ impl Resolver<'_> {
                     );
                     return None;
                 };
-                self.forbid("union", &m.union, &on);
+                self.forbid("union", &m.union, on);
                 let Some(id) = self.struct_ref(&r.value) else {
                     self.dangling_struct(r, s);
                     return None;
@@ -365,11 +376,11 @@ impl Resolver<'_> {
                     return None;
                 }
                 // An array of structs by value: `struct x name[N]`.
-                let (count, _) = self.flexible_or_count(m, mname, siblings, &on)?;
+                let (count, _) = self.flexible_or_count(m, mname, siblings, on)?;
                 MemberKind::Struct { id, count }
             }
-            "union" => self.union_member(m, mname, s, &on)?,
-            "user-ptr" => self.user_ptr(m, mname, siblings, s, &on)?,
+            "union" => self.union_member(m, mname, s, on)?,
+            "user-ptr" => self.user_ptr(m, mname, siblings, s, on)?,
             other => {
                 self.unknown_member_type(m, other);
                 return None;
@@ -385,7 +396,7 @@ impl Resolver<'_> {
         m: &S<spec::MemberDef>,
         mname: &str,
         siblings: &[S<spec::MemberDef>],
-        on: &str,
+        on: &dyn std::fmt::Display,
     ) -> Option<(Option<u32>, Vec<Dim>)> {
         let Some(f) = m.flexible.as_ref().filter(|f| f.value) else {
             self.forbid(
@@ -492,7 +503,7 @@ impl Resolver<'_> {
         m: &S<spec::MemberDef>,
         mname: &str,
         s: &SpecFile,
-        on: &str,
+        on: &dyn std::fmt::Display,
     ) -> Option<MemberKind> {
         for (k, v) in [
             ("count", &m.count),
@@ -670,7 +681,7 @@ impl Resolver<'_> {
         mname: &str,
         siblings: &[S<spec::MemberDef>],
         s: &SpecFile,
-        on: &str,
+        on: &dyn std::fmt::Display,
     ) -> Option<MemberKind> {
         self.forbid("struct", &m.r#struct, on);
         self.forbid("enum", &m.enum_, on);

@@ -327,7 +327,7 @@ impl Resolver<'_> {
     }
 
     /// Rejects keys that do not belong on this kind of item.
-    fn forbid<T>(&mut self, key: &str, v: &Option<S<T>>, on: &str) {
+    fn forbid<T>(&mut self, key: &str, v: &Option<S<T>>, on: impl std::fmt::Display) {
         if let Some(v) = v {
             self.err(
                 &rules::KEY_NOT_ALLOWED,

@@ -1,7 +1,7 @@
 //! Structs: their order, their keys and their layouts per target.
 
 use super::*;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 impl Resolver<'_> {
     pub(super) fn forbid_struct_keys(&mut self, d: &spec::Definition, on: &str) {
@@ -64,14 +64,21 @@ impl Resolver<'_> {
     /// ready embed themselves.
     fn lay_out(&mut self, pending: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
         let mut done: Vec<Struct> = Vec::new();
+        // The position in `done` of the first struct of each name, the
+        // one a scan of `done` by name would find: every member that
+        // embeds a struct asks, and a scan per question was quadratic.
+        let mut done_at: FxHashMap<String, usize> = FxHashMap::default();
         let mut remaining = pending;
         while !remaining.is_empty() {
             let before = remaining.len();
             let mut still = Vec::new();
             for mut st in remaining {
-                if !self.embeds_laid_out(&st, &done, names) {
+                if !self.embeds_laid_out(&st, &done_at, names) {
                     still.push(st);
-                } else if self.struct_layouts(&mut st, &done, names) {
+                } else if self.struct_layouts(&mut st, &done, &done_at, names) {
+                    if !done_at.contains_key(&st.name) {
+                        done_at.insert(st.name.clone(), done.len());
+                    }
                     done.push(st);
                 }
             }
@@ -87,12 +94,17 @@ impl Resolver<'_> {
     /// Are the structs `st` holds by value laid out? Only by-value nesting
     /// constrains layout order; a user-ptr is a plain 64-bit integer
     /// whatever it points at.
-    fn embeds_laid_out(&self, st: &Struct, done: &[Struct], names: &RefNames) -> bool {
+    fn embeds_laid_out(
+        &self,
+        st: &Struct,
+        done_at: &FxHashMap<String, usize>,
+        names: &RefNames,
+    ) -> bool {
         st.members
             .iter()
             .all(|m| match m.kind.embedded_struct().map(|id| names.of(id)) {
                 Some(name) => {
-                    done.iter().any(|d| d.name == name)
+                    done_at.contains_key(name)
                         || self
                             .includes
                             .iter()
@@ -104,14 +116,32 @@ impl Resolver<'_> {
 
     /// Computes `st`'s layout on every target; false when it has none (an
     /// error reported, here or for a struct it embeds).
-    fn struct_layouts(&mut self, st: &mut Struct, done: &[Struct], names: &RefNames) -> bool {
+    fn struct_layouts(
+        &mut self,
+        st: &mut Struct,
+        done: &[Struct],
+        done_at: &FxHashMap<String, usize>,
+        names: &RefNames,
+    ) -> bool {
         let includes = self.includes;
+        let kinds: Vec<&MemberKind> = st.members.iter().map(|m| &m.kind).collect();
+        let mut layouts: Vec<(Target, StructLayout)> = Vec::with_capacity(Target::ALL.len());
         for t in Target::ALL {
-            let kinds: Vec<&MemberKind> = st.members.iter().map(|m| &m.kind).collect();
+            // A target laid out by the same rules as one before it has
+            // its layout (see `layout::same_rules`).
+            if let Some(l) = layouts
+                .iter()
+                .find(|(u, _)| layout::same_rules(*u, t))
+                .map(|(_, l)| l.clone())
+            {
+                layouts.push((t, l));
+                continue;
+            }
             let lookup = |id: &StructId| -> Option<&StructLayout> {
                 let n = names.of(id);
-                done.iter()
-                    .find(|d| d.name == n)
+                done_at
+                    .get(n)
+                    .and_then(|&i| done.get(i))
                     .map(|d| d.layout(t))
                     .or_else(|| {
                         includes
@@ -126,9 +156,7 @@ impl Resolver<'_> {
                 layout::struct_layout(&kinds, t, &lookup)
             };
             match laid_out {
-                Ok(l) => {
-                    st.layouts.insert(t, l);
-                }
+                Ok(l) => layouts.push((t, l)),
                 Err(LayoutError::TooLarge) => {
                     self.err(
                         &rules::VALUE_OUT_OF_RANGE,
@@ -145,6 +173,7 @@ impl Resolver<'_> {
                 Err(LayoutError::UnknownStruct(_)) => return false,
             }
         }
+        st.layouts.extend(layouts);
         true
     }
 
@@ -465,41 +494,54 @@ impl<'a> RefNames<'a> {
 fn dependency_order(done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
     fn place(
         at: usize,
-        done: &mut [Option<Struct>],
-        by_name: &HashMap<String, usize>,
-        sorted: &mut Vec<Struct>,
+        done: &[Struct],
+        placed: &mut [bool],
+        by_name: &FxHashMap<&str, usize>,
+        order: &mut Vec<usize>,
         names: &RefNames,
     ) {
-        // Taken out before its embeds are placed, so a cycle (reported
-        // as an error while laying out) cannot recurse forever.
-        let Some(st) = done.get_mut(at).and_then(Option::take) else {
+        // Marked before its embeds are placed, so a cycle (reported as
+        // an error while laying out) cannot recurse forever.
+        let (Some(st), Some(seen)) = (done.get(at), placed.get_mut(at)) else {
             return;
         };
+        if *seen {
+            return;
+        }
+        *seen = true;
         for m in &st.members {
             if let Some(i) = m
                 .kind
                 .embedded_struct()
                 .and_then(|id| by_name.get(names.of(id)))
             {
-                place(*i, done, by_name, sorted, names);
+                place(*i, done, placed, by_name, order, names);
             }
         }
-        sorted.push(st);
+        order.push(at);
     }
     // The first of two structs of one name (an error reported already)
     // is the one kept.
-    let mut by_name: HashMap<String, usize> = HashMap::with_capacity(done.len());
-    for (i, s) in done.iter().enumerate() {
-        by_name.entry(s.name.clone()).or_insert(i);
-    }
-    let mut done: Vec<Option<Struct>> = done.into_iter().map(Some).collect();
-    let mut sorted: Vec<Struct> = Vec::with_capacity(done.len());
-    for n in &names.written {
-        if let Some(i) = by_name.get(*n) {
-            place(*i, &mut done, &by_name, &mut sorted, names);
+    let order = {
+        let mut by_name: FxHashMap<&str, usize> =
+            FxHashMap::with_capacity_and_hasher(done.len(), Default::default());
+        for (i, s) in done.iter().enumerate() {
+            by_name.entry(s.name.as_str()).or_insert(i);
         }
-    }
-    sorted
+        let mut placed = vec![false; done.len()];
+        let mut order: Vec<usize> = Vec::with_capacity(done.len());
+        for n in &names.written {
+            if let Some(i) = by_name.get(*n) {
+                place(*i, &done, &mut placed, &by_name, &mut order, names);
+            }
+        }
+        order
+    };
+    let mut done: Vec<Option<Struct>> = done.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| done.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 /// The structs whose references to this spec's own structs (by value or
@@ -509,18 +551,23 @@ fn dependency_order(done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
 /// that points at nothing.
 fn keep_complete(mut done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
     loop {
-        let before = done.len();
-        let present: HashSet<String> = done.iter().map(|s| s.name.clone()).collect();
-        done.retain(|st| {
-            st.members.iter().all(|m| {
-                m.kind
-                    .referenced_struct()
-                    .is_none_or(|id| id.spec() != &*names.spec || present.contains(names.of(id)))
-            })
-        });
-        if done.len() == before {
+        let keep: Vec<bool> = {
+            let present: FxHashSet<&str> = done.iter().map(|s| s.name.as_str()).collect();
+            done.iter()
+                .map(|st| {
+                    st.members.iter().all(|m| {
+                        m.kind.referenced_struct().is_none_or(|id| {
+                            id.spec() != &*names.spec || present.contains(names.of(id))
+                        })
+                    })
+                })
+                .collect()
+        };
+        if keep.iter().all(|k| *k) {
             return done;
         }
+        let mut keep = keep.into_iter();
+        done.retain(|_| keep.next().unwrap_or(true));
     }
 }
 
@@ -529,7 +576,7 @@ fn keep_complete(mut done: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
 /// written position: that failure is an error, and the spec yields no
 /// model.
 fn settle_struct_ids(sorted: &mut [Struct], names: &RefNames) {
-    let position: HashMap<&str, usize> = sorted
+    let position: FxHashMap<&str, usize> = sorted
         .iter()
         .enumerate()
         .map(|(i, s)| (s.name.as_str(), i))
