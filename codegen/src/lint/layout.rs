@@ -1,10 +1,21 @@
 //! Layout rules: holes, tail padding, layouts that differ per target.
 
 use super::*;
+use crate::model::StructLayout;
 
 /// The YAML of a pad member, as hints spell it.
 fn pad_yaml(name: &str, len: u32) -> String {
     format!("{{ name: {name}, type: pad, len: {len} }}")
+}
+
+/// The hole before member `i` in layout `l`: (where it starts, its
+/// length).
+fn hole_in(l: &StructLayout, i: usize) -> Option<(u32, u32)> {
+    let end = match i.checked_sub(1) {
+        None => 0,
+        Some(p) => l.members.get(p).map(|m| m.offset + m.size)?,
+    };
+    (l.offsets[i] > end).then(|| (end, l.offsets[i] - end))
 }
 
 /// The lowest `padN` not yet used in a struct (nor suggested for it).
@@ -25,12 +36,7 @@ fn fresh_pad(used: &mut Option<BTreeSet<String>>, s: &Struct) -> String {
 impl<'a> Cx<'a> {
     /// The hole before member `i` on `t`: (where it starts, its length).
     pub(super) fn hole(&self, s: &Struct, i: usize, t: Target) -> Option<(u32, u32)> {
-        let l = s.layouts.get(&t)?;
-        let end = match i.checked_sub(1) {
-            None => 0,
-            Some(p) => l.members.get(p).map(|m| m.offset + m.size)?,
-        };
-        (l.offsets[i] > end).then(|| (end, l.offsets[i] - end))
+        hole_in(s.layouts.get(&t)?, i)
     }
 
     /// The padding after the last member on `t`: (its length, the size).
@@ -84,10 +90,15 @@ impl<'a> Cx<'a> {
         used: &mut Option<BTreeSet<String>>,
     ) -> bool {
         let mut fired = false;
+        // Each target's layout, found once for every member.
+        let layouts: Vec<(Target, &StructLayout)> = targets
+            .iter()
+            .filter_map(|&t| Some((t, s.layouts.get(&t)?)))
+            .collect();
         for (i, m) in s.members.iter().enumerate() {
-            let holes: Vec<(Target, (u32, u32))> = targets
+            let holes: Vec<(Target, (u32, u32))> = layouts
                 .iter()
-                .filter_map(|&t| Some((t, self.hole(s, i, t)?)))
+                .filter_map(|&(t, l)| Some((t, hole_in(l, i)?)))
                 .collect();
             let (msg, pad_len) = if !holes.is_empty() {
                 let groups = crate::target::group(holes.iter().copied());

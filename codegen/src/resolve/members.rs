@@ -68,10 +68,11 @@ impl Resolver<'_> {
     pub(super) fn member(
         &mut self,
         m: &S<spec::MemberDef>,
-        mname: &str,
+        name: String,
         siblings: &[S<spec::MemberDef>],
         s: &SpecFile,
     ) -> Option<Member> {
+        let mname = name.as_str();
         let since = self.since(&m.since);
         let access = match &m.access {
             None => Access::In,
@@ -158,7 +159,7 @@ impl Resolver<'_> {
         let bound_const = if dims.is_empty() { bound_const } else { None };
         let address = self.user_address(m, &kind)?;
         Some(Member {
-            name: mname.to_string(),
+            name,
             dims,
             counted_by,
             address,
@@ -594,10 +595,10 @@ impl Resolver<'_> {
             }
             Some(e) => {
                 let found = self
-                    .enums
-                    .iter()
-                    .position(|x| x.name == e.value)
-                    .map(|i| (Id::new(&self.spec_name, i), self.enums[i].kind))
+                    .enum_at
+                    .get(e.value.as_str())
+                    .and_then(|&i| Some((i, self.enums.get(i)?)))
+                    .map(|(i, x)| (Id::new(&self.spec_name, i), x.kind))
                     .or_else(|| {
                         self.includes
                             .iter()

@@ -173,7 +173,9 @@ impl Resolver<'_> {
                 Err(LayoutError::UnknownStruct(_)) => return false,
             }
         }
-        st.layouts.extend(layouts);
+        // Built at once from the targets in order, not inserted one by
+        // one (`st.layouts` is empty until here).
+        st.layouts.append(&mut layouts.into_iter().collect());
         true
     }
 
@@ -256,7 +258,7 @@ impl Resolver<'_> {
                 ok = false;
                 continue;
             }
-            match self.member(m, &mname, &members.value, s) {
+            match self.member(m, mname, &members.value, s) {
                 Some(mm) => out.push(mm),
                 None => ok = false,
             }
