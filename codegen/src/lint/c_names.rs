@@ -98,16 +98,20 @@ impl Cx<'_> {
         }
         let mut own = Vec::new();
         defined_by(m, true, &mut own);
-        // The second of two items is the later one in the spec.
-        own.sort_by_key(|d| d.pos.as_ref().map(|p| (p.line, p.col)));
-        names.extend(own);
+        // The second of two items is the later one in the spec. Sorted
+        // by reference: a `Defined` is large to move.
+        let mut own: Vec<&Defined> = own.iter().collect();
+        own.sort_by_key(|d| d.pos.map(|p| (p.line, p.col)));
 
         // Asked once per name: hashed, as the order of `names` (not of
         // this map) decides which of two is reported.
         let mut seen: rustc_hash::FxHashMap<(bool, &str), &Defined> =
-            rustc_hash::FxHashMap::with_capacity_and_hasher(names.len(), Default::default());
+            rustc_hash::FxHashMap::with_capacity_and_hasher(
+                names.len() + own.len(),
+                Default::default(),
+            );
         let mut found: Vec<(Pos, String)> = Vec::new();
-        for d in &names {
+        for d in names.iter().chain(own) {
             match seen.get(&(d.tag, d.name.as_str())) {
                 Some(first) if d.own => {
                     let kind = if d.tag { "C tag" } else { "C constant" };
