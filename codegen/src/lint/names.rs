@@ -19,8 +19,13 @@ impl<'a> Cx<'a> {
                 .with_hint("rename the struct");
             self.emit_for(d, &[&s.lint_allow], s.existing_abi);
         }
+        // Each member's identifier is built in one buffer: most are no
+        // reserved word, and a `String` each was an allocation each.
+        let mut ident = String::new();
         for m in &s.members {
-            if let Some(why) = reserved_identifier(&snake(&m.name)) {
+            ident.clear();
+            crate::names::push_snake(&mut ident, &m.name);
+            if let Some(why) = reserved_identifier(&ident) {
                 let d = self
                     .diag(
                         &rules::HEADER_RESERVED_NAME,
