@@ -57,11 +57,13 @@ pub fn upper(name: &str) -> String {
 /// `String`: byte by byte, as only ASCII bytes change (the bytes of
 /// other characters are never ASCII), into a buffer sized once.
 /// Generation asks for these names for nearly every line it prints.
-fn cased(name: &str, case: fn(&u8) -> u8) -> String {
-    let bytes: Vec<u8> = name
-        .bytes()
-        .map(|b| if b == b'-' { b'_' } else { case(&b) })
-        .collect();
+/// Generic over `case` (not a function pointer), so the mapping is
+/// inlined rather than called per byte.
+fn cased(name: &str, case: impl Fn(&u8) -> u8) -> String {
+    let mut bytes = name.as_bytes().to_vec();
+    for b in &mut bytes {
+        *b = if *b == b'-' { b'_' } else { case(b) };
+    }
     // Changing ASCII bytes to ASCII bytes keeps UTF-8 valid, so the slow
     // path is never taken; it keeps the function total all the same.
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
@@ -81,7 +83,7 @@ pub fn push_upper(out: &mut String, name: &str) {
 /// characters kept, appended to `out`. Room for it is made first:
 /// generation asks for these names for nearly every line it prints, and
 /// collecting `char`s into a fresh `String` grew it a character at a time.
-fn push_case(out: &mut String, name: &str, case: fn(&char) -> char) {
+fn push_case(out: &mut String, name: &str, case: impl Fn(&char) -> char) {
     out.reserve(name.len());
     out.extend(name.chars().map(|c| if c == '-' { '_' } else { case(&c) }));
 }

@@ -12,16 +12,67 @@ use crate::backend::c;
 use crate::model::EnumKind;
 
 /// One name the header (or a header it includes) defines.
-struct Defined {
+struct Defined<'m> {
     name: String,
     /// Tags live apart from macros and enumerators.
     tag: bool,
     /// What defines it, for the message: "const `max-cus`".
-    what: String,
+    what: What<'m>,
     /// Where; None for drm.h's own names.
-    pos: Option<Pos>,
+    pos: Option<&'m Pos>,
     /// Whether this spec defines it (not an included one).
     own: bool,
+}
+
+/// What defines a name, spelled out only in a message: a header defines
+/// thousands of names and few clash.
+enum What<'m> {
+    /// Said as it is: "the include guard".
+    Text(&'static str),
+    /// "const `max-cus`".
+    Const(&'m str),
+    /// "enum `x`" or "flags `x`".
+    Enum(&'static str, &'m str),
+    /// "value `v` of field `f` of `e`".
+    FieldValue(&'m str, &'m str, &'m str),
+    /// "entry `x` of `e`".
+    Entry(&'m str, &'m str),
+    /// "the mask of every bit of `e`".
+    FlagsMask(&'m str),
+    /// "the render-max constant of `e`".
+    RenderMax(&'m str),
+    /// "struct `s`".
+    Struct(&'m str),
+    /// "the command of ioctl `i`".
+    IoctlCommand(&'m str),
+    /// "the number of ioctl `i`".
+    IoctlNumber(&'m str),
+    /// "attribute `a` of `set`".
+    Attr(&'m str, &'m str),
+    /// "operation `o`".
+    Operation(&'m str),
+    /// "ring `r`".
+    Ring(&'m str),
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Text(t) => f.write_str(t),
+            What::Const(n) => write!(f, "const `{n}`"),
+            What::Enum(kind, n) => write!(f, "{kind} `{n}`"),
+            What::FieldValue(v, x, e) => write!(f, "value `{v}` of field `{x}` of `{e}`"),
+            What::Entry(x, e) => write!(f, "entry `{x}` of `{e}`"),
+            What::FlagsMask(e) => write!(f, "the mask of every bit of `{e}`"),
+            What::RenderMax(e) => write!(f, "the render-max constant of `{e}`"),
+            What::Struct(n) => write!(f, "struct `{n}`"),
+            What::IoctlCommand(n) => write!(f, "the command of ioctl `{n}`"),
+            What::IoctlNumber(n) => write!(f, "the number of ioctl `{n}`"),
+            What::Attr(a, set) => write!(f, "attribute `{a}` of `{set}`"),
+            What::Operation(n) => write!(f, "operation `{n}`"),
+            What::Ring(n) => write!(f, "ring `{n}`"),
+        }
+    }
 }
 
 impl Cx<'_> {
@@ -36,7 +87,7 @@ impl Cx<'_> {
                 names.push(Defined {
                     name: n.to_string(),
                     tag,
-                    what: "drm.h".to_string(),
+                    what: What::Text("drm.h"),
                     pos: None,
                     own: false,
                 });
@@ -47,25 +98,29 @@ impl Cx<'_> {
         }
         let mut own = Vec::new();
         defined_by(m, true, &mut own);
-        // The second of two items is the later one in the spec.
-        own.sort_by_key(|d| d.pos.as_ref().map(|p| (p.line, p.col)));
-        names.extend(own);
+        // The second of two items is the later one in the spec. Sorted
+        // by reference: a `Defined` is large to move.
+        let mut own: Vec<&Defined> = own.iter().collect();
+        own.sort_by_key(|d| d.pos.map(|p| (p.line, p.col)));
 
         // Asked once per name: hashed, as the order of `names` (not of
         // this map) decides which of two is reported.
         let mut seen: rustc_hash::FxHashMap<(bool, &str), &Defined> =
-            rustc_hash::FxHashMap::with_capacity_and_hasher(names.len(), Default::default());
+            rustc_hash::FxHashMap::with_capacity_and_hasher(
+                names.len() + own.len(),
+                Default::default(),
+            );
         let mut found: Vec<(Pos, String)> = Vec::new();
-        for d in &names {
+        for d in names.iter().chain(own) {
             match seen.get(&(d.tag, d.name.as_str())) {
                 Some(first) if d.own => {
                     let kind = if d.tag { "C tag" } else { "C constant" };
-                    let there = match &first.pos {
+                    let there = match first.pos {
                         Some(p) => format!("{} ({p})", first.what),
-                        None => first.what.clone(),
+                        None => first.what.to_string(),
                     };
                     found.push((
-                        d.pos.clone().unwrap_or_else(|| m.pos.clone()),
+                        d.pos.map_or_else(|| m.pos.clone(), Pos::clone),
                         format!(
                             "{} becomes the {kind} `{}`, which {there} already defines",
                             d.what, d.name
@@ -90,20 +145,20 @@ impl Cx<'_> {
 }
 
 /// The names `m`'s own header defines.
-fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
-    let mut add = |name: String, tag: bool, what: String, pos: &Pos| {
+fn defined_by<'m>(m: &'m Model, own: bool, out: &mut Vec<Defined<'m>>) {
+    let mut add = |name: String, tag: bool, what: What<'m>, pos: &'m Pos| {
         out.push(Defined {
             name,
             tag,
             what,
-            pos: Some(pos.clone()),
+            pos: Some(pos),
             own,
         })
     };
     add(
         c::guard(&m.uapi_header),
         false,
-        "the include guard".to_string(),
+        What::Text("the include guard"),
         &m.pos,
     );
     // The check macros are undefined at the end of their header: only
@@ -111,22 +166,17 @@ fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
     if own && !m.structs.is_empty() {
         let check = c::check_macro(m);
         for n in [format!("{check}__"), format!("{check}_"), check] {
-            add(n, false, "the layout checks".to_string(), &m.pos);
+            add(n, false, What::Text("the layout checks"), &m.pos);
         }
     }
     for k in m.consts.iter().filter(|k| k.header.is_none()) {
-        add(
-            c::const_macro(m, k),
-            false,
-            format!("const `{}`", k.name),
-            &k.pos,
-        );
+        add(c::const_macro(m, k), false, What::Const(&k.name), &k.pos);
     }
     for k in &m.netlink.string_consts {
         add(
             format!("{}_{}", upper(&m.c_prefix), upper(&k.name)),
             false,
-            format!("const `{}`", k.name),
+            What::Const(&k.name),
             &k.pos,
         );
     }
@@ -142,7 +192,7 @@ fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
             add(
                 tag.trim_start_matches("enum ").to_string(),
                 true,
-                format!("{kind} `{}`", e.name),
+                What::Enum(kind, &e.name),
                 &e.pos,
             );
         }
@@ -152,67 +202,47 @@ fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
                 add(
                     c::field_value_macro(&name, &v.name),
                     false,
-                    format!("value `{}` of field `{}` of `{}`", v.name, x.name, e.name),
+                    What::FieldValue(&v.name, &x.name, &e.name),
                     &x.pos,
                 );
             }
-            add(
-                name,
-                false,
-                format!("entry `{}` of `{}`", x.name, e.name),
-                &x.pos,
-            );
+            add(name, false, What::Entry(&x.name, &e.name), &x.pos);
         }
         if e.kind == EnumKind::Flags && !c_enum {
             add(
                 c::flags_all_macro(m, e),
                 false,
-                format!("the mask of every bit of `{}`", e.name),
+                What::FlagsMask(&e.name),
                 &e.pos,
             );
         }
         for n in c::render_max_names(m, e) {
-            add(
-                n,
-                false,
-                format!("the render-max constant of `{}`", e.name),
-                &e.pos,
-            );
+            add(n, false, What::RenderMax(&e.name), &e.pos);
         }
     }
     for s in &m.structs {
-        add(
-            c::struct_ident(m, s),
-            true,
-            format!("struct `{}`", s.name),
-            &s.pos,
-        );
+        add(c::struct_ident(m, s), true, What::Struct(&s.name), &s.pos);
     }
     if m.magic.is_some()
         && let Some(magic) = c::magic_macro(m)
     {
-        add(magic, false, "the spec's ioctl magic".to_string(), &m.pos);
+        add(magic, false, What::Text("the spec's ioctl magic"), &m.pos);
     }
     for i in &m.ioctls {
         add(
             c::ioctl_macro(m, i),
             false,
-            format!("the command of ioctl `{}`", i.name),
+            What::IoctlCommand(&i.name),
             &i.pos,
         );
-        add(
-            c::nr_macro(m, i),
-            false,
-            format!("the number of ioctl `{}`", i.name),
-            &i.pos,
-        );
+        add(c::nr_macro(m, i), false, What::IoctlNumber(&i.name), &i.pos);
     }
     for set in m.attribute_sets.iter().filter(|s| s.subset_of.is_none()) {
         for a in &set.attributes {
             add(
                 c::attr_macro(m, set, a),
                 false,
-                format!("attribute `{}` of `{}`", a.name, set.name),
+                What::Attr(&a.name, &set.name),
                 &a.pos,
             );
         }
@@ -222,7 +252,7 @@ fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
             add(
                 c::op_macro(m, &op.name),
                 false,
-                format!("operation `{}`", op.name),
+                What::Operation(&op.name),
                 &op.pos,
             );
         }
@@ -257,19 +287,19 @@ fn defined_by(m: &Model, own: bool, out: &mut Vec<Defined>) {
         add(
             n,
             false,
-            "a constant of the control messages".to_string(),
+            What::Text("a constant of the control messages"),
             &m.pos,
         );
     }
     let (common, per_ring) = c::ring_names(m);
     for (n, tag) in common {
         if own || !n.contains("_RING_CHECK") {
-            add(n, tag, "the ring section".to_string(), &m.pos);
+            add(n, tag, What::Text("the ring section"), &m.pos);
         }
     }
     for (r, names) in m.rings.iter().zip(per_ring) {
         for (n, tag) in names {
-            add(n, tag, format!("ring `{}`", r.name), &r.pos);
+            add(n, tag, What::Ring(&r.name), &r.pos);
         }
     }
 }

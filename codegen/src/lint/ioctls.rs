@@ -173,15 +173,15 @@ impl<'a> Cx<'a> {
         if !matches!(i.dir, Dir::In | Dir::Out) {
             return;
         }
-        let mut leaves: Vec<(String, Access, bool)> = Vec::new();
-        self.access_leaves(s, "", &mut leaves, 0);
         let mut wrong: Vec<String> = Vec::new();
-        for (path, access, user_ptr) in &leaves {
-            match i.dir {
+        self.access_leaves(
+            s,
+            &mut String::new(),
+            &mut |path, access, user_ptr| match i.dir {
                 Dir::In if !user_ptr && access.written_by_kernel() => {
                     wrong.push(format!("`{path}` (access {})", access.name()));
                 }
-                Dir::Out if *user_ptr => {
+                Dir::Out if user_ptr => {
                     wrong.push(format!(
                         "`{path}` (a user-ptr, whose address the kernel reads)"
                     ));
@@ -190,8 +190,9 @@ impl<'a> Cx<'a> {
                     wrong.push(format!("`{path}` (access {})", access.name()));
                 }
                 _ => {}
-            }
-        }
+            },
+            0,
+        );
         if wrong.is_empty() {
             return;
         }
@@ -238,11 +239,15 @@ impl<'a> Cx<'a> {
             .map(|o| o.name.as_str())
     }
 
+    /// Calls `leaf` with each member the kernel reads or writes as a
+    /// whole, in member order: its path (`outer.inner`), its access and
+    /// whether it is a user-ptr. `path` holds the prefix and is handed
+    /// back as it came; paths are built in it, not formatted per member.
     pub(super) fn access_leaves(
         &self,
         s: &Struct,
-        prefix: &str,
-        out: &mut Vec<(String, Access, bool)>,
+        path: &mut String,
+        leaf: &mut impl FnMut(&str, Access, bool),
         depth: u32,
     ) {
         // The resolver rejects recursive structs; the bound only keeps a
@@ -251,22 +256,25 @@ impl<'a> Cx<'a> {
             return;
         }
         for m in &s.members {
-            let path = format!("{prefix}{}", m.name);
+            let at = path.len();
+            path.push_str(&m.name);
             match &m.kind {
                 MemberKind::Pad { .. } => {}
-                MemberKind::UserPtr { .. } => out.push((path, m.access, true)),
+                MemberKind::UserPtr { .. } => leaf(path, m.access, true),
                 MemberKind::Struct { id, .. } | MemberKind::Union { id } => {
                     if m.access == Access::In {
                         let inner = self.struct_(id);
-                        self.access_leaves(inner, &format!("{path}."), out, depth + 1);
+                        path.push('.');
+                        self.access_leaves(inner, path, leaf, depth + 1);
                     } else {
-                        out.push((path, m.access, false));
+                        leaf(path, m.access, false);
                     }
                 }
                 MemberKind::Scalar { .. }
                 | MemberKind::Binary { .. }
-                | MemberKind::String { .. } => out.push((path, m.access, false)),
+                | MemberKind::String { .. } => leaf(path, m.access, false),
             }
+            path.truncate(at);
         }
     }
 }

@@ -1,10 +1,35 @@
 //! Layout rules: holes, tail padding, layouts that differ per target.
 
 use super::*;
+use crate::model::StructLayout;
 
 /// The YAML of a pad member, as hints spell it.
 fn pad_yaml(name: &str, len: u32) -> String {
     format!("{{ name: {name}, type: pad, len: {len} }}")
+}
+
+/// The hole before member `i` in layout `l`: (where it starts, its
+/// length).
+fn hole_in(l: &StructLayout, i: usize) -> Option<(u32, u32)> {
+    let end = match i.checked_sub(1) {
+        None => 0,
+        Some(p) => l.members.get(p).map(|m| m.offset + m.size)?,
+    };
+    (l.offsets[i] > end).then(|| (end, l.offsets[i] - end))
+}
+
+/// The padding after the last member in layout `l`: (its length, the
+/// size).
+fn tail_in(l: &StructLayout) -> Option<(u32, u32)> {
+    // The furthest member end: the last member's in a struct, the
+    // largest member's in a union (all at offset 0).
+    let end = l
+        .members
+        .iter()
+        .map(|m| m.offset + m.size)
+        .max()
+        .unwrap_or(0);
+    (l.size > end).then(|| (l.size - end, l.size))
 }
 
 /// The lowest `padN` not yet used in a struct (nor suggested for it).
@@ -25,38 +50,25 @@ fn fresh_pad(used: &mut Option<BTreeSet<String>>, s: &Struct) -> String {
 impl<'a> Cx<'a> {
     /// The hole before member `i` on `t`: (where it starts, its length).
     pub(super) fn hole(&self, s: &Struct, i: usize, t: Target) -> Option<(u32, u32)> {
-        let l = s.layouts.get(&t)?;
-        let end = match i.checked_sub(1) {
-            None => 0,
-            Some(p) => l.members.get(p).map(|m| m.offset + m.size)?,
-        };
-        (l.offsets[i] > end).then(|| (end, l.offsets[i] - end))
+        hole_in(s.layouts.get(&t)?, i)
     }
 
     /// The padding after the last member on `t`: (its length, the size).
     pub(super) fn tail(&self, s: &Struct, t: Target) -> Option<(u32, u32)> {
-        let l = s.layouts.get(&t)?;
-        // The furthest member end: the last member's in a struct, the
-        // largest member's in a union (all at offset 0).
-        let end = l
-            .members
-            .iter()
-            .map(|m| m.offset + m.size)
-            .max()
-            .unwrap_or(0);
-        (l.size > end).then(|| (l.size - end, l.size))
+        tail_in(s.layouts.get(&t)?)
     }
 
     /// Rules 3, 4 and 5 for one struct. Returns whether any fired, so a
     /// struct embedding this one does not report the same problem again.
     pub(super) fn layout(&mut self, s: &Struct, broken: &BTreeSet<&str>) -> bool {
-        let targets: Vec<Target> = self
+        // Each target's layout, found once for every rule and member.
+        let layouts: Vec<(Target, &StructLayout)> = self
             .model
             .targets
             .iter()
-            .copied()
-            .filter(|t| s.layouts.contains_key(t))
+            .filter_map(|&t| Some((t, s.layouts.get(&t)?)))
             .collect();
+        let targets: Vec<Target> = layouts.iter().map(|&(t, _)| t).collect();
         if targets.is_empty() {
             return false;
         }
@@ -66,28 +78,29 @@ impl<'a> Cx<'a> {
         let natural =
             (!targets.contains(&NATURAL) && s.layouts.contains_key(&NATURAL)).then_some(NATURAL);
         let mut used: Option<BTreeSet<String>> = None;
-        let mut fired = self.holes(s, &targets, natural, &mut used);
-        fired |= self.tail_padding(s, &targets, natural, &mut used);
+        let mut fired = self.holes(s, &layouts, &targets, natural, &mut used);
+        fired |= self.tail_padding(s, &layouts, &targets, natural, &mut used);
         if fired {
             return true;
         }
 
-        self.inherited_difference(s, &targets, broken)
+        self.inherited_difference(s, &layouts, &targets, broken)
     }
 
     /// Rule 3: holes before members. True when one was reported.
     fn holes(
         &mut self,
         s: &Struct,
+        layouts: &[(Target, &StructLayout)],
         targets: &[Target],
         natural: Option<Target>,
         used: &mut Option<BTreeSet<String>>,
     ) -> bool {
         let mut fired = false;
         for (i, m) in s.members.iter().enumerate() {
-            let holes: Vec<(Target, (u32, u32))> = targets
+            let holes: Vec<(Target, (u32, u32))> = layouts
                 .iter()
-                .filter_map(|&t| Some((t, self.hole(s, i, t)?)))
+                .filter_map(|&(t, l)| Some((t, hole_in(l, i)?)))
                 .collect();
             let (msg, pad_len) = if !holes.is_empty() {
                 let groups = crate::target::group(holes.iter().copied());
@@ -151,13 +164,14 @@ impl<'a> Cx<'a> {
     fn tail_padding(
         &mut self,
         s: &Struct,
+        layouts: &[(Target, &StructLayout)],
         targets: &[Target],
         natural: Option<Target>,
         used: &mut Option<BTreeSet<String>>,
     ) -> bool {
-        let tails: Vec<(Target, (u32, u32))> = targets
+        let tails: Vec<(Target, (u32, u32))> = layouts
             .iter()
-            .filter_map(|&t| Some((t, self.tail(s, t)?)))
+            .filter_map(|&(t, l)| Some((t, tail_in(l)?)))
             .collect();
         let tail = if !tails.is_empty() {
             let groups = crate::target::group(tails.iter().copied());
@@ -219,6 +233,7 @@ impl<'a> Cx<'a> {
     fn inherited_difference(
         &mut self,
         s: &Struct,
+        layouts: &[(Target, &StructLayout)],
         targets: &[Target],
         broken: &BTreeSet<&str>,
     ) -> bool {
@@ -228,8 +243,13 @@ impl<'a> Cx<'a> {
         // spec was linted, so it is reported here, at the embedding member.
         // Alignment legitimately differs (4 for a u64 on i386); only what
         // C code can observe, size and offsets, must agree.
-        let shape = |t: &Target| (s.layouts[t].size, &s.layouts[t].offsets);
-        if targets.iter().all(|t| shape(t) == shape(&targets[0])) {
+        let Some(&(_, first)) = layouts.first() else {
+            return false;
+        };
+        if layouts
+            .iter()
+            .all(|(_, l)| l.size == first.size && l.offsets == first.offsets)
+        {
             return false;
         }
         let differs = |i: usize| {

@@ -8,6 +8,12 @@ impl<'a> Cx<'a> {
         let MemberKind::Scalar { ty, .. } = m.kind else {
             return;
         };
+        // What `is_time_name` looks for, without splitting the name: a
+        // word with `time` or `deadline` in it, or a unit as the last.
+        let last = m.name.rsplit('-').next().unwrap_or("");
+        if !m.name.contains("time") && !m.name.contains("deadline") && !is_time_unit(last) {
+            return;
+        }
         let words: Vec<&str> = m.name.split('-').collect();
         let last = *words.last().unwrap_or(&"");
         if !is_time_name(&words) {
@@ -143,10 +149,15 @@ fn is_time_name(words: &[&str]) -> bool {
     words
         .iter()
         .any(|w| !not_time(w) && (w.starts_with("time") || w.ends_with("time") || *w == "deadline"))
-        || matches!(
-            last,
-            "ms" | "us" | "ns" | "sec" | "secs" | "nsec" | "usec" | "msec" | "jiffies"
-        )
+        || is_time_unit(last)
+}
+
+/// A last word naming a unit of time.
+fn is_time_unit(word: &str) -> bool {
+    matches!(
+        word,
+        "ms" | "us" | "ns" | "sec" | "secs" | "nsec" | "usec" | "msec" | "jiffies"
+    )
 }
 
 /// `timeout-ms` -> `timeout-ns`, `deadline` -> `deadline-ns`.

@@ -19,8 +19,13 @@ impl<'a> Cx<'a> {
                 .with_hint("rename the struct");
             self.emit_for(d, &[&s.lint_allow], s.existing_abi);
         }
+        // Each member's identifier is built in one buffer: most are no
+        // reserved word, and a `String` each was an allocation each.
+        let mut ident = String::new();
         for m in &s.members {
-            if let Some(why) = reserved_identifier(&snake(&m.name)) {
+            ident.clear();
+            crate::names::push_snake(&mut ident, &m.name);
+            if let Some(why) = reserved_identifier(&ident) {
                 let d = self
                     .diag(
                         &rules::HEADER_RESERVED_NAME,
@@ -69,16 +74,15 @@ impl<'a> Cx<'a> {
                 .with_hint("choose an `enum-name` prefixed with the spec name");
             self.emit_for(d, &[&e.lint_allow], e.existing_abi);
         }
+        // Every entry's macro starts alike: its prefix is made once.
+        let prefix = match &e.name_prefix {
+            Some(p) => upper(p),
+            None => format!("{}_{}_", upper(&self.model.name), upper(&e.name)),
+        };
         for entry in &e.entries {
-            let c = match &e.name_prefix {
-                Some(p) => format!("{}{}", upper(p), upper(&entry.name)),
-                None => format!(
-                    "{}_{}_{}",
-                    upper(&self.model.name),
-                    upper(&e.name),
-                    upper(&entry.name)
-                ),
-            };
+            let mut c = String::with_capacity(prefix.len() + entry.name.len());
+            c.push_str(&prefix);
+            crate::names::push_upper(&mut c, &entry.name);
             if let Some(why) = kernel_macro(&c) {
                 let d = self
                     .diag(
@@ -286,26 +290,29 @@ fn is_c_cxx_keyword(ident: &str) -> bool {
 /// Lower-case object-like macros that turn a member declaration into
 /// nonsense: the kernel's `current` and `fallthrough`, libc's `errno`,
 /// and the names GCC predefines to 1 outside strict ISO modes.
-const OBJECT_MACROS: &[(&str, &str)] = &[
-    ("current", "a kernel macro (`get_current()`)"),
-    ("fallthrough", "a kernel macro (an attribute)"),
-    ("noinline", "a kernel macro (an attribute)"),
-    ("notrace", "a kernel macro (an attribute)"),
-    ("asmlinkage", "a kernel macro"),
-    ("errno", "a libc macro (`*__errno_location()`)"),
-    ("linux", "predefined to 1 by GCC in GNU modes"),
-    ("unix", "predefined to 1 by GCC in GNU modes"),
-    ("i386", "predefined to 1 by GCC on i386 in GNU modes"),
-    ("mips", "predefined to 1 by GCC on mips in GNU modes"),
-    ("sparc", "predefined to 1 by GCC on sparc in GNU modes"),
-];
+fn object_macro(ident: &str) -> Option<&'static str> {
+    Some(match ident {
+        "current" => "a kernel macro (`get_current()`)",
+        "fallthrough" => "a kernel macro (an attribute)",
+        "noinline" => "a kernel macro (an attribute)",
+        "notrace" => "a kernel macro (an attribute)",
+        "asmlinkage" => "a kernel macro",
+        "errno" => "a libc macro (`*__errno_location()`)",
+        "linux" => "predefined to 1 by GCC in GNU modes",
+        "unix" => "predefined to 1 by GCC in GNU modes",
+        "i386" => "predefined to 1 by GCC on i386 in GNU modes",
+        "mips" => "predefined to 1 by GCC on mips in GNU modes",
+        "sparc" => "predefined to 1 by GCC on sparc in GNU modes",
+        _ => return None,
+    })
+}
 
 /// Why an identifier cannot be a member name, if it cannot.
 fn reserved_identifier(ident: &str) -> Option<String> {
     if is_c_cxx_keyword(ident) {
         return Some("a C or C++ keyword".into());
     }
-    if let Some((_, why)) = OBJECT_MACROS.iter().find(|(n, _)| *n == ident) {
+    if let Some(why) = object_macro(ident) {
         return Some(format!("which is {why}"));
     }
     // Rust members use raw identifiers for keywords (`r#type`), but these

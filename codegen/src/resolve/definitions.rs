@@ -105,11 +105,11 @@ impl Resolver<'_> {
                 "name its C tag with `enum-name` and its entries with `name-prefix` or each entry's `c-name`",
             );
         }
-        self.forbid("c-type", &d.c_type, &format!("an {what}"));
+        self.forbid("c-type", &d.c_type, format!("an {what}"));
         self.forbid(
             "value",
             &d.value.value,
-            &format!("an {what} (entries carry values)"),
+            format!("an {what} (entries carry values)"),
         );
         let since = self.since(&d.since);
         let mut next: i128 = match &d.value_start {

@@ -113,6 +113,12 @@ impl Resolver<'_> {
         let structs = lookup::StructIndex::new(model);
         let mut by_name: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
         let mut by_nr: [Option<usize>; 256] = [None; 256];
+        // Maps of every target, copied for each ioctl: a copy costs less
+        // than building a map.
+        let per_target = (
+            BTreeMap::from(Target::ALL.map(|t| (t, None))),
+            BTreeMap::from(Target::ALL.map(|t| (t, 0))),
+        );
         for i in &s.ioctls {
             let name = self.name(&i.name, "ioctl");
             let pos = self.pos(&i.name);
@@ -193,7 +199,7 @@ impl Resolver<'_> {
                 .errors
                 .as_ref()
                 .map_or_else(Vec::new, |list| self.error_docs(&list.value, &name));
-            let (cmds, arg_sizes) = numbers(model, arg.as_ref(), dir, nr);
+            let (cmds, arg_sizes) = numbers(model, arg.as_ref(), dir, nr, &per_target);
             // The spec's own name for it: `name` is a copy of it.
             by_name.entry(i.name.value.as_str()).or_insert(out.len());
             if let Some(slot) = by_nr.get_mut(usize::from(nr)) {
@@ -442,20 +448,25 @@ impl Resolver<'_> {
     }
 }
 
-/// The command number and argument size of an ioctl on every target.
+/// Command numbers and argument sizes by target.
+type PerTarget = (BTreeMap<Target, Option<u32>>, BTreeMap<Target, u32>);
+
+/// The command number and argument size of an ioctl on every target,
+/// filled into copies of `per_target` (maps of every target).
 fn numbers(
     model: &Model,
     arg: Option<&StructId>,
     dir: Dir,
     nr: u8,
-) -> (BTreeMap<Target, Option<u32>>, BTreeMap<Target, u32>) {
+    per_target: &PerTarget,
+) -> PerTarget {
     let arg = arg.map(|a| model.struct_(a));
-    let sizes = Target::ALL.map(|t| (t, arg.map_or(0, |a| a.layout(t).size)));
-    let cmds = sizes.map(|(t, size)| {
-        let cmd = model
+    let (mut cmds, mut arg_sizes) = per_target.clone();
+    for ((&t, cmd), (_, size)) in cmds.iter_mut().zip(arg_sizes.iter_mut()) {
+        *size = arg.map_or(0, |a| a.layout(t).size);
+        *cmd = model
             .magic
-            .and_then(|mg| t.ioc_encoding().encode(dir, mg, nr, size));
-        (t, cmd)
-    });
-    (BTreeMap::from(cmds), BTreeMap::from(sizes))
+            .and_then(|mg| t.ioc_encoding().encode(dir, mg, nr, *size));
+    }
+    (cmds, arg_sizes)
 }

@@ -68,10 +68,11 @@ impl Resolver<'_> {
     pub(super) fn member(
         &mut self,
         m: &S<spec::MemberDef>,
-        mname: &str,
+        name: String,
         siblings: &[S<spec::MemberDef>],
         s: &SpecFile,
     ) -> Option<Member> {
+        let mname = name.as_str();
         let since = self.since(&m.since);
         let access = match &m.access {
             None => Access::In,
@@ -158,7 +159,7 @@ impl Resolver<'_> {
         let bound_const = if dims.is_empty() { bound_const } else { None };
         let address = self.user_address(m, &kind)?;
         Some(Member {
-            name: mname.to_string(),
+            name,
             dims,
             counted_by,
             address,
@@ -264,15 +265,15 @@ impl Resolver<'_> {
         let on = OfType(ty);
         let on: &dyn std::fmt::Display = &on;
         if ty != "user-ptr" {
-            self.forbid("stride", &m.stride, &on);
+            self.forbid("stride", &m.stride, on);
         }
         Some(match ty {
             _ if integer.is_some() => {
-                self.forbid("len", &m.len, &on);
-                self.forbid("elem", &m.elem, &on);
-                self.forbid("max-count", &m.max_count, &on);
-                self.forbid("struct", &m.r#struct, &on);
-                self.forbid("union", &m.union, &on);
+                self.forbid("len", &m.len, on);
+                self.forbid("elem", &m.elem, on);
+                self.forbid("max-count", &m.max_count, on);
+                self.forbid("struct", &m.r#struct, on);
+                self.forbid("union", &m.union, on);
                 let (count, dims) = self.flexible_or_count(m, mname, siblings, on)?;
                 let ty = integer?;
                 if m.pad.as_ref().is_some_and(|p| p.value) {
@@ -313,17 +314,17 @@ impl Resolver<'_> {
             }
             "pad" | "binary" | "string" => {
                 for (k, v) in [("count", &m.count), ("max-count", &m.max_count)] {
-                    self.forbid(k, v, &on);
+                    self.forbid(k, v, on);
                 }
-                self.forbid("flexible", &m.flexible, &on);
-                self.forbid("counted-by", &m.counted_by, &on);
-                self.forbid("elem", &m.elem, &on);
-                self.forbid("struct", &m.r#struct, &on);
-                self.forbid("enum", &m.enum_, &on);
-                self.forbid("range", &m.range, &on);
-                self.forbid("byte-order", &m.byte_order, &on);
-                self.forbid("union", &m.union, &on);
-                self.forbid("pad", &m.pad, &on);
+                self.forbid("flexible", &m.flexible, on);
+                self.forbid("counted-by", &m.counted_by, on);
+                self.forbid("elem", &m.elem, on);
+                self.forbid("struct", &m.r#struct, on);
+                self.forbid("enum", &m.enum_, on);
+                self.forbid("range", &m.range, on);
+                self.forbid("byte-order", &m.byte_order, on);
+                self.forbid("union", &m.union, on);
+                self.forbid("pad", &m.pad, on);
                 let Some(len) = &m.len else {
                     self.err(
                         &rules::MISSING_KEY,
@@ -342,13 +343,13 @@ impl Resolver<'_> {
             }
             "struct" => {
                 for (k, v) in [("max-count", &m.max_count), ("len", &m.len)] {
-                    self.forbid(k, v, &on);
+                    self.forbid(k, v, on);
                 }
-                self.forbid("pad", &m.pad, &on);
-                self.forbid("elem", &m.elem, &on);
-                self.forbid("enum", &m.enum_, &on);
-                self.forbid("range", &m.range, &on);
-                self.forbid("byte-order", &m.byte_order, &on);
+                self.forbid("pad", &m.pad, on);
+                self.forbid("elem", &m.elem, on);
+                self.forbid("enum", &m.enum_, on);
+                self.forbid("range", &m.range, on);
+                self.forbid("byte-order", &m.byte_order, on);
                 let Some(r) = &m.r#struct else {
                     self.err(
                         &rules::MISSING_KEY,
@@ -358,7 +359,7 @@ impl Resolver<'_> {
                     );
                     return None;
                 };
-                self.forbid("union", &m.union, &on);
+                self.forbid("union", &m.union, on);
                 let Some(id) = self.struct_ref(&r.value) else {
                     self.dangling_struct(r, s);
                     return None;
@@ -594,10 +595,10 @@ impl Resolver<'_> {
             }
             Some(e) => {
                 let found = self
-                    .enums
-                    .iter()
-                    .position(|x| x.name == e.value)
-                    .map(|i| (Id::new(&self.spec_name, i), self.enums[i].kind))
+                    .enum_at
+                    .get(e.value.as_str())
+                    .and_then(|&i| Some((i, self.enums.get(i)?)))
+                    .map(|(i, x)| (Id::new(&self.spec_name, i), x.kind))
                     .or_else(|| {
                         self.includes
                             .iter()

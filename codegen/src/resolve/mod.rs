@@ -31,7 +31,7 @@ use crate::names::is_kebab;
 use crate::rules::{self, Rule};
 use crate::spec::{self, IntOrName, Magic, S, SpecFile};
 use crate::target::Target;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The ioctl numbers a driver uses when its spec names no `nr-range`.
@@ -92,6 +92,7 @@ pub fn resolve_partial(
         revision: 1,
         consts: Vec::new(),
         enums: Vec::new(),
+        enum_at: rustc_hash::FxHashMap::default(),
         ynl: is_ynl_family(spec),
         not_generated: Vec::new(),
         string_consts: Vec::new(),
@@ -122,6 +123,9 @@ struct Resolver<'a> {
     revision: u32,
     consts: Vec<Const>,
     enums: Vec<Enum>,
+    /// The position in `enums` of the first enum of each name, the one
+    /// a scan finds: every member with `enum:` asks.
+    enum_at: rustc_hash::FxHashMap<String, usize>,
     /// The spec is a YNL family ([`is_ynl_family`]): names may use `_`
     /// as the kernel's specs do (`ovs_datapath`).
     ynl: bool,
@@ -389,6 +393,9 @@ impl Resolver<'_> {
                 "enum" | "flags" => {
                     if let Some(e) = self.enumeration(d) {
                         order.push(ItemRef::Enum(self.enums.len()));
+                        if !self.enum_at.contains_key(&e.name) {
+                            self.enum_at.insert(e.name.clone(), self.enums.len());
+                        }
                         self.enums.push(e);
                     }
                 }
@@ -680,7 +687,7 @@ impl Resolver<'_> {
     /// as `DRM_IVPU_PARAM_*` and `struct drm_ivpu_param` do; every other
     /// language spells them apart too (`PARAM` and `Param`).
     fn check_unique_names(&mut self, s: &SpecFile) {
-        let mut seen: HashMap<(bool, &str), Pos> = HashMap::new();
+        let mut seen: rustc_hash::FxHashMap<(bool, &str), Pos> = rustc_hash::FxHashMap::default();
         for d in &s.definitions {
             let n = d.name.value.as_str();
             let is_const = d.kind.value == "const";

@@ -32,7 +32,7 @@ impl Resolver<'_> {
     /// The structs whose members resolve, in written order; other kinds
     /// of definition than the known ones are reported here.
     fn resolve_structs(&mut self, s: &SpecFile) -> Vec<Struct> {
-        let mut pending: Vec<Struct> = Vec::new();
+        let mut pending: Vec<Struct> = Vec::with_capacity(self.written.len());
         for d in &s.definitions {
             match d.kind.value.as_str() {
                 "struct" | "union" => {
@@ -63,7 +63,7 @@ impl Resolver<'_> {
     /// Lays structs out, each once the structs it embeds are; those never
     /// ready embed themselves.
     fn lay_out(&mut self, pending: Vec<Struct>, names: &RefNames) -> Vec<Struct> {
-        let mut done: Vec<Struct> = Vec::new();
+        let mut done: Vec<Struct> = Vec::with_capacity(pending.len());
         // The position in `done` of the first struct of each name, the
         // one a scan of `done` by name would find: every member that
         // embeds a struct asks, and a scan per question was quadratic.
@@ -173,7 +173,9 @@ impl Resolver<'_> {
                 Err(LayoutError::UnknownStruct(_)) => return false,
             }
         }
-        st.layouts.extend(layouts);
+        // Built at once from the targets in order, not inserted one by
+        // one (`st.layouts` is empty until here).
+        st.layouts.append(&mut layouts.into_iter().collect());
         true
     }
 
@@ -242,7 +244,8 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let mut out: Vec<Member> = Vec::new();
+        // Sized once: a member is large, and growing moved them all.
+        let mut out: Vec<Member> = Vec::with_capacity(members.value.len());
         let mut ok = true;
         for m in &members.value {
             let mname = self.name(&m.name, "member");
@@ -256,7 +259,7 @@ impl Resolver<'_> {
                 ok = false;
                 continue;
             }
-            match self.member(m, &mname, &members.value, s) {
+            match self.member(m, mname, &members.value, s) {
                 Some(mm) => out.push(mm),
                 None => ok = false,
             }
