@@ -7,24 +7,9 @@
 // Tests and benchmarks report failure by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const ENUMS: [&str; 2] = ["MemberKind::", "AttrType::"];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
 
 /// The source with comments, strings and char literals blanked (newlines
 /// kept), so braces and `=>` inside them do not count.
@@ -173,8 +158,7 @@ fn catch_all(pat: &str) -> bool {
 #[test]
 fn matches_over_kinds_name_every_variant() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = uabi_test_support::files_under(&src, &["rs"]);
     let mut found = Vec::new();
     let mut checked = 0;
     for f in &files {

@@ -5,28 +5,14 @@
 // Tests and benchmarks report failure by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.file_name().is_some_and(|n| n == "target") {
-            continue;
-        }
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
+use std::path::Path;
 
 #[test]
 fn driver_and_userlib_hold_no_hand_written_abi() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
     for dir in ["driver", "userlib"] {
-        rust_files(&root.join(dir), &mut files);
+        files.extend(uabi_test_support::files_under(&root.join(dir), &["rs"]));
     }
     assert!(files.len() > 10, "the crates are missing: {files:?}");
     for f in files {

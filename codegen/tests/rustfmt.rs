@@ -19,17 +19,6 @@ const KINDS: &[(&str, &str)] = &[
     ("linux", "2021"),
 ];
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 fn check(edition: &str, files: &[PathBuf]) {
     assert!(!files.is_empty());
     let out = Command::new("rustfmt")
@@ -53,7 +42,7 @@ fn checked_in_crates_are_rustfmt_clean() {
         for spec in std::fs::read_dir(&generated).unwrap() {
             let dir = spec.as_ref().unwrap().path().join("rust").join(kind);
             if dir.is_dir() {
-                rust_files(&dir, &mut files);
+                files.extend(uabi_test_support::files_under(&dir, &["rs"]));
             }
         }
         check(edition, &files);

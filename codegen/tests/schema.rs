@@ -31,21 +31,6 @@ fn uabi(args: &[&str], cwd: &Path) -> (i32, String, String) {
     )
 }
 
-fn yaml_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            yaml_under(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yaml") {
-            out.push(p);
-        }
-    }
-}
-
 /// The parser's rules for a document of the wrong shape.
 const SHAPE_RULES: &[&str] = &["unknown-key", "missing-key", "bad-value"];
 
@@ -115,7 +100,7 @@ fn every_spec_validates_and_shape_errors_do_not() {
     let r = root();
     let mut files = Vec::new();
     for dir in ["spec", "codegen/tests/fixtures"] {
-        yaml_under(&r.join(dir), &mut files);
+        files.extend(uabi_test_support::files_under(&r.join(dir), &["yaml"]));
     }
     // What the parser says of each: valid, refused for its shape, or
     // refused for something no schema describes (YAML syntax, I/O).

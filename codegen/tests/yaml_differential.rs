@@ -8,27 +8,8 @@
 
 mod old_front_end;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name == "target" || name.starts_with('.') {
-            continue;
-        }
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-            out.push(p);
-        }
-    }
-}
 
 /// Both front ends on one text: the surface syntax or the diagnostics,
 /// in Debug form (positions included).
@@ -51,7 +32,7 @@ fn every_spec_in_the_repository_parses_as_before() {
     ] {
         let dir = root.join(dir);
         if dir.is_dir() {
-            yaml_files(&dir, &mut files);
+            files.extend(uabi_test_support::files_under(&dir, &["yaml", "yml"]));
         }
     }
     assert!(files.len() >= 100, "the specs are missing: {}", files.len());

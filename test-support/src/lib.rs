@@ -7,7 +7,8 @@
 //! appends the line to the file named by `UABI_SKIP_LOG`, which
 //! `scripts/test.sh` prints as the run's summary of skips. Also: the
 //! venv with mypy that the Python type checks share ([`mypy_python`]),
-//! and the seeded random numbers of the randomized tests ([`Rng`]).
+//! the seeded random numbers of the randomized tests ([`Rng`]), and the
+//! files of a folder tree that tests walk ([`files_under`]).
 
 #![forbid(unsafe_code)]
 
@@ -112,6 +113,42 @@ pub fn mypy_python(cache: &std::path::Path, what: &str) -> Option<std::path::Pat
         );
         None
     }
+}
+
+/// Every file under `dir` (sub-folders included) whose extension is one
+/// of `extensions`, sorted by path; build output (`target`) and hidden
+/// entries are passed over. Panics if a folder cannot be read: a test
+/// that walks a tree must not pass on part of it.
+pub fn files_under(dir: &std::path::Path, extensions: &[&str]) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, extensions: &[&str], out: &mut Vec<std::path::PathBuf>) {
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+        let mut paths: Vec<std::path::PathBuf> = entries
+            .map(|e| {
+                e.unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+                    .path()
+            })
+            .collect();
+        paths.sort();
+        for p in paths {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name == "target" || name.starts_with('.') {
+                continue;
+            }
+            if p.is_dir() {
+                walk(&p, extensions, out);
+            } else if p
+                .extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| extensions.contains(&x))
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, extensions, &mut out);
+    out
 }
 
 #[cfg(test)]

@@ -18,6 +18,27 @@ pub(crate) fn push_joined(out: &mut String, items: &[String], sep: &str) {
     }
 }
 
+/// `n` in decimal, appended to `out` without the formatting machinery
+/// (numbers are in most lines of layout checks, docs and command tables,
+/// and `write!` of one costs several times the digits).
+pub(crate) fn push_decimal(out: &mut String, n: impl Into<u64>) {
+    let mut rest: u64 = n.into();
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // A digit: `rest % 10` is below 10.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &d in &digits[start..] {
+        out.push(char::from(d));
+    }
+}
+
 /// Room for a generated file of about `bytes_per_unit` bytes per unit
 /// of `model` (a struct member, an enum entry, an ioctl, a const, an
 /// attribute; an operation or a ring counts eight), plus a fixed part.
@@ -308,6 +329,16 @@ pub(crate) fn user_ptr_note(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_numbers() {
+        let mut s = String::from("=");
+        for v in [0u64, 7, 10, 4096, u64::MAX] {
+            push_decimal(&mut s, v);
+            s.push(' ');
+        }
+        assert_eq!(s, format!("=0 7 10 4096 {} ", u64::MAX));
+    }
 
     #[test]
     fn wrapping_is_greedy_keeps_long_words_and_counts_characters() {

@@ -20,7 +20,7 @@ pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS a
 pub use names::*;
 pub use rings::ring_names;
 
-use crate::backend::shared::{PushFmt, capacity_for};
+use crate::backend::shared::{PushFmt, capacity_for, push_decimal};
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
@@ -1075,26 +1075,6 @@ fn layout_checks(model: &Model, s: &Struct, t: Target, size: u32, n: &CheckNames
         out.push_str("_offset);");
     });
     out
-}
-
-/// `n` in decimal, appended to `out` without the formatter.
-fn push_decimal(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut start = digits.len();
-    let mut rest = n;
-    loop {
-        start -= 1;
-        // A digit: `rest % 10` is below 10.
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    // ASCII digits: always UTF-8.
-    if let Ok(text) = std::str::from_utf8(&digits[start..]) {
-        out.push_str(text);
-    }
 }
 
 // ---------------------------------------------------------------- numbers

@@ -5,11 +5,10 @@
 
 use super::validate::{arg_stem, grew, scalar_value};
 use super::{
-    Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, push_call, push_comment, push_num,
-    push_tabs, tabs,
+    Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, push_call, push_comment, push_tabs, tabs,
 };
 use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro, push_member_ident};
-use crate::backend::shared::{PushFmt, capacity_for};
+use crate::backend::shared::{PushFmt, capacity_for, push_decimal};
 use crate::model::{Elem, Extension, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names::snake;
 use crate::target::Target;
@@ -392,7 +391,7 @@ impl Gen<'_> {
                 io.dir.c_macro(),
                 io.nr
             ));
-            push_num(&mut out, io.since);
+            push_decimal(&mut out, io.since);
             out.push_str(if io.admin_perm {
                 ", admin-perm. */\n"
             } else {
@@ -807,7 +806,7 @@ impl Gen<'_> {
             out.push_fmt(format_args!("\tif (rev < {since})\n\t\treturn -ENOTTY;\n"));
         } else {
             out.push_str("\tif (rev < ");
-            push_num(out, since);
+            push_decimal(out, since);
             for piece in [" || !ops->", &cb, ")\n\t\treturn -ENOTTY;\n"] {
                 out.push_str(piece);
             }

@@ -28,7 +28,7 @@ mod rings;
 mod validate;
 
 use crate::backend::c::{aggregate_tag, header_path, member_ident, push_lower};
-use crate::backend::shared::{PushFmt, capacity_for, wrap_ascii_each};
+use crate::backend::shared::{PushFmt, capacity_for, push_decimal, wrap_ascii_each};
 use crate::backend::{
     GeneratedFile, OutputKind, OutputLayout, OutputOptions, RenderError, banner_lines,
 };
@@ -271,26 +271,6 @@ fn push_comment<S: AsRef<str>>(out: &mut String, indent: usize, paras: &[S]) {
     out.push_str(" */\n");
 }
 
-/// `n` in decimal, appended to `out` without the formatter.
-fn push_num(out: &mut String, n: impl Into<u64>) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    let mut rest: u64 = n.into();
-    loop {
-        start -= 1;
-        // A digit: `rest % 10` is below 10.
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    // ASCII digits: always UTF-8.
-    if let Ok(text) = std::str::from_utf8(&digits[start..]) {
-        out.push_str(text);
-    }
-}
-
 /// The C spelling of an integer for a comparison with a member of a
 /// type of that signedness (wide enough for any member).
 fn c_lit(v: i128, signed: bool) -> String {
@@ -310,7 +290,7 @@ fn push_c_lit(out: &mut String, v: i128, signed: bool) {
             if v < 0 {
                 out.push('-');
             }
-            push_num(out, abs);
+            push_decimal(out, abs);
         }
         // Wider than any member; kept total.
         Err(_) => out.push_fmt(format_args!("{v}")),

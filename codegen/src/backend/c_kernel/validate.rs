@@ -3,14 +3,12 @@
 //! `<p>_clear_out_<s>`, `<p>_clear_newer_<s>`, `<p>_<s>_size_at`, and an
 //! ioctl's own pair when it has `arg-access`.
 
-use super::{
-    Gen, Helpers, call, comment, push_c_lit, push_call, push_comment, push_num, push_tabs,
-};
+use super::{Gen, Helpers, call, comment, push_c_lit, push_call, push_comment, push_tabs};
 use crate::backend::c::{
     entry_macro_with, entry_prefix, field_value_macro, flags_all_macro, member_ident, push_lower,
     push_member_ident,
 };
-use crate::backend::shared::{PushFmt, capacity_for, may_check, may_clear};
+use crate::backend::shared::{PushFmt, capacity_for, may_check, may_clear, push_decimal};
 use crate::model::{
     ByteOrder, EnumCheck, EnumKind, Ioctl, ItemRef, Member, MemberKind, PadScalar, Scalar, Struct,
 };
@@ -585,7 +583,7 @@ impl Gen<'_> {
             Cow::Borrowed("U32_MAX")
         } else if newer().any(|s| s <= at) {
             let mut r = String::from("max_t(u32, rev, ");
-            push_num(&mut r, at);
+            push_decimal(&mut r, at);
             r.push(')');
             Cow::Owned(r)
         } else {

@@ -2,11 +2,34 @@
 //! the uapi, kernel and user crates, so they cannot drift apart.
 
 use crate::backend::shared::PushFmt;
-use crate::backend::{OutputKind, OutputOptions, RustRuntime, banner_lines};
+use crate::backend::{GeneratedFile, OutputKind, OutputOptions, RustRuntime, banner_lines};
 use crate::model::Model;
 use crate::names;
 
 /// A TOML basic string.
+/// The two files of the generated crate `<spec>/rust/<kind>/`: its
+/// manifest and its `src/lib.rs`.
+pub(crate) fn crate_files(
+    model: &Model,
+    kind: &str,
+    manifest: String,
+    lib_rs: String,
+) -> Vec<GeneratedFile> {
+    let dir = std::path::PathBuf::from(&model.name)
+        .join("rust")
+        .join(kind);
+    vec![
+        GeneratedFile {
+            path: dir.join("Cargo.toml"),
+            contents: manifest,
+        },
+        GeneratedFile {
+            path: dir.join("src").join("lib.rs"),
+            contents: lib_rs,
+        },
+    ]
+}
+
 pub(crate) fn toml_str(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {

@@ -372,26 +372,6 @@ pub(crate) fn const_ident(name: &str) -> String {
     ident_of(crate::names::upper(name))
 }
 
-/// `v` in decimal, appended to `out` without the formatting machinery
-/// (a number is in most lines of layout assertions and docs).
-pub(crate) fn push_dec(out: &mut String, v: impl Into<u64>) {
-    let mut v: u64 = v.into();
-    let mut digits = [b'0'; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        // A digit: `v % 10` is below 10.
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
-}
-
 /// A hex literal padded to `digits` (at least), e.g. `0x40`, `0xc0186440`.
 pub(crate) fn hex_lit(v: u64, digits: usize) -> String {
     format!("{v:#0w$x}", w = digits + 2)
@@ -622,16 +602,6 @@ mod tests {
             w.finish_two(),
             ("first\n".to_string(), "first\n".to_string())
         );
-    }
-
-    #[test]
-    fn decimal_numbers() {
-        let mut s = String::from("=");
-        for v in [0u64, 7, 10, 4096, u64::MAX] {
-            push_dec(&mut s, v);
-            s.push(' ');
-        }
-        assert_eq!(s, format!("=0 7 10 4096 {} ", u64::MAX));
     }
 
     #[test]

@@ -30,7 +30,7 @@ mod two;
 mod validate;
 
 use crate::backend::rust::Flavour;
-use crate::backend::rust::cargo;
+use crate::backend::rust::cargo::{self, crate_files};
 use crate::backend::rust::control as netlink;
 use crate::backend::rust::items::Uses;
 use crate::backend::rust::uapi as ru;
@@ -45,7 +45,6 @@ use crate::names;
 use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
 use std::hash::Hash;
-use std::path::PathBuf;
 use std::rc::Rc;
 use two::Tw;
 
@@ -56,17 +55,12 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
 
 /// [`render`], with the runtime dependency `opts` names.
 pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
-    let dir = PathBuf::from(&model.name).join("rust").join("kernel");
-    Ok(vec![
-        GeneratedFile {
-            path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model, opts),
-        },
-        GeneratedFile {
-            path: dir.join("src").join("lib.rs"),
-            contents: lib_rs(model),
-        },
-    ])
+    Ok(crate_files(
+        model,
+        "kernel",
+        cargo_toml(model, opts),
+        lib_rs(model),
+    ))
 }
 
 /// [`render_with`], and the kernel flavour's module of `linux::render`
@@ -77,22 +71,13 @@ pub(crate) fn render_both_with(
     model: &Model,
     opts: &OutputOptions,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
-    let dir = PathBuf::from(&model.name).join("rust").join("kernel");
     let (hosted, linux) = lib_rs_both(model);
-    Ok(vec![
-        GeneratedFile {
-            path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model, opts),
-        },
-        GeneratedFile {
-            path: dir.join("src").join("lib.rs"),
-            contents: hosted,
-        },
-        GeneratedFile {
-            path: crate::backend::rust::linux::module_path(model),
-            contents: linux,
-        },
-    ])
+    let mut files = crate_files(model, "kernel", cargo_toml(model, opts), hosted);
+    files.push(GeneratedFile {
+        path: crate::backend::rust::linux::module_path(model),
+        contents: linux,
+    });
+    Ok(files)
 }
 
 /// Package name of a spec's kernel crate.

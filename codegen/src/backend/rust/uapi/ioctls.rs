@@ -5,7 +5,8 @@ use super::text::cfg;
 use super::{Gen, dir_text};
 use crate::backend::rust::items::str_lit;
 use crate::backend::rust::layout::assign;
-use crate::backend::rust::writer::{RustWriter, doc, hex_lit, push_dec};
+use crate::backend::rust::writer::{RustWriter, doc, hex_lit};
+use crate::backend::shared::push_decimal;
 use crate::ioc::Dir;
 use crate::model::Ioctl;
 use crate::names;
@@ -87,7 +88,7 @@ impl Gen<'_> {
             facts.push('.');
         }
         facts.push_str(" Since revision ");
-        push_dec(&mut facts, io.since);
+        push_decimal(&mut facts, io.since);
         facts.push('.');
         paras.push(facts);
         if !io.errors.is_empty() {

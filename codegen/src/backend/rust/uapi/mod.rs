@@ -16,9 +16,10 @@ mod structs;
 pub(crate) use structs::rust_array;
 mod text;
 
+use crate::backend::rust::cargo::crate_files;
 use crate::backend::rust::writer::{self, RustWriter};
 use crate::backend::rust::{Flavour, RustScalar};
-use crate::backend::shared::PushFmt;
+use crate::backend::shared::{PushFmt, push_decimal};
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::ioc::Dir;
 use crate::model::{
@@ -26,7 +27,6 @@ use crate::model::{
 };
 use crate::names;
 use crate::target::Target;
-use std::path::PathBuf;
 pub(crate) use text::{lib_rs_both, lib_rs_in};
 
 /// Never fails today; a `Result` like every backend's `render`.
@@ -36,43 +36,29 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
 
 /// [`render`], with included crates named as `opts` says.
 pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
-    let dir = PathBuf::from(&model.name).join("rust").join("uapi");
-    Ok(vec![
-        GeneratedFile {
-            path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model, opts),
-        },
-        GeneratedFile {
-            path: dir.join("src").join("lib.rs"),
-            contents: text::lib_rs(model),
-        },
-    ])
+    Ok(crate_files(
+        model,
+        "uapi",
+        cargo_toml(model, opts),
+        text::lib_rs(model),
+    ))
 }
 
 /// [`render_with`] and the kernel flavour's uapi module
 /// (`<spec>/rust/linux/<spec>_uapi.rs`, which [`rust::linux::render`]
 /// also writes), from one printing of the two texts ([`lib_rs_both`]):
 /// generation's job for the uapi text, so that no job prints it twice
-/// (`rust::linux::render_without_uapi` is the kernel flavour's other job).
+/// (`rust::linux::render_rest` is the kernel flavour's other job).
 ///
 /// [`rust::linux::render`]: crate::backend::rust::linux::render
 pub(crate) fn render_with_linux(
     model: &Model,
     opts: &OutputOptions,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
-    let dir = PathBuf::from(&model.name).join("rust").join("uapi");
     let (hosted, linux) = lib_rs_both(model);
-    Ok(vec![
-        GeneratedFile {
-            path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model, opts),
-        },
-        GeneratedFile {
-            path: dir.join("src").join("lib.rs"),
-            contents: hosted,
-        },
-        crate::backend::rust::linux::uapi_file(model, linux),
-    ])
+    let mut files = crate_files(model, "uapi", cargo_toml(model, opts), hosted);
+    files.push(crate::backend::rust::linux::uapi_file(model, linux));
+    Ok(files)
 }
 
 /// Package name of a spec's uapi crate.
@@ -243,7 +229,7 @@ impl Gen<'_> {
             });
         }
         text.push_str("Since revision ");
-        writer::push_dec(text, mem.since);
+        push_decimal(text, mem.since);
         text.push('.');
     }
 
@@ -268,7 +254,7 @@ impl Gen<'_> {
         if let Some((&first, rest)) = self.model.targets.split_first() {
             let v = f(first);
             if rest.iter().all(|&t| f(t) == v) {
-                writer::push_dec(out, v);
+                push_decimal(out, v);
                 return;
             }
         }
@@ -386,32 +372,18 @@ mod tests {
         );
     }
 
-    /// Every `.yaml` file under `dir`, sub-folders included.
-    fn yamls(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                yamls(&p, out);
-            } else if p.extension().is_some_and(|e| e == "yaml") {
-                out.push(p);
-            }
-        }
-    }
-
     /// The one printing of both flavours is each flavour's own printing,
     /// for every spec of the repository and every test fixture that loads
     /// (unions, padded structs and includes among them).
     #[test]
     fn both_flavours_at_once_are_each_flavour() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut specs = Vec::new();
-        yamls(&root.join("../spec"), &mut specs);
+        let mut specs = uabi_test_support::files_under(&root.join("../spec"), &["yaml"]);
         let repo_specs = specs.len();
-        yamls(&root.join("tests/fixtures"), &mut specs);
+        specs.extend(uabi_test_support::files_under(
+            &root.join("tests/fixtures"),
+            &["yaml"],
+        ));
         let mut checked = 0;
         for (i, path) in specs.iter().enumerate() {
             let Ok(model) = crate::load::load(path, None) else {

@@ -7,7 +7,8 @@ use super::text::cfg;
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::{assign, assign_macro};
-use crate::backend::rust::writer::{RustWriter, doc, push_dec, snake_ident, type_ident};
+use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
+use crate::backend::shared::push_decimal;
 use crate::model::{MemberKind, Struct};
 
 /// The derives every struct has, before and after `IntoBytes`.
@@ -93,7 +94,7 @@ impl Gen<'_> {
             text.push_str(d);
         }
         text.push_str("\nSince revision ");
-        push_dec(text, s.since);
+        push_decimal(text, s.since);
         text.push_str(". ");
         self.push_layout_text(text, s);
     }
@@ -422,7 +423,7 @@ impl Gen<'_> {
                 e.push_str(", ");
                 e.push_str(f);
                 e.push_str(") == ");
-                push_dec(&mut e, off);
+                push_decimal(&mut e, off);
                 assign_macro(w, "const _: ()", "assert!", &e);
             }
         }
