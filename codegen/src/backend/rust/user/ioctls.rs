@@ -6,14 +6,15 @@
 //! send the same bytes).
 
 use super::lib_name;
-use super::text::{struct_path, struct_prefix};
+use super::lines::{len_of, sig, struct_line};
+use super::text::struct_prefix;
 use crate::backend::rust::RustScalar;
-use crate::backend::rust::items::{fn_sig, struct_lit};
+use crate::backend::rust::items::struct_lit;
 use crate::backend::rust::layout::{CALL_WIDTH, assign, call_stmt};
 use crate::backend::rust::writer::{
-    MAX_WIDTH, RustWriter, doc, doc_link, snake_ident, type_ident, wrap,
+    MAX_WIDTH, RustWriter, doc, doc_link, path, snake_ident, type_ident, wrap,
 };
-use crate::backend::shared::PushFmt;
+use crate::backend::shared::{PushFmt, wrap_ascii_each};
 use crate::ioc::Dir;
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct, StructId};
 use crate::names;
@@ -59,6 +60,10 @@ struct IoctlGen<'a> {
     name: String,
     /// `IOCTL_<NAME>`.
     cmd: String,
+    /// `ioctl: "<name>"`, the field every error of the ioctl has.
+    ioctl_field: String,
+    /// The argument struct's path prefix and type identifier.
+    arg: Option<(Vec<String>, String)>,
 }
 
 /// The functions of `io`.
@@ -74,6 +79,13 @@ pub(super) fn ioctl_fns(w: &mut RustWriter, model: &Model, io: &Ioctl) {
         io,
         name: crate::backend::rust::writer::ident(&base),
         cmd: format!("IOCTL_{}", names::upper(&io.name)),
+        ioctl_field: format!("ioctl: {:?}", io.name),
+        arg: io.arg.as_ref().map(|id| {
+            (
+                struct_prefix(model, id),
+                type_ident(&model.struct_(id).name),
+            )
+        }),
     };
     match &io.arg {
         Some(arg) => g.arg_fns(w, arg, &base),
@@ -84,8 +96,13 @@ pub(super) fn ioctl_fns(w: &mut RustWriter, model: &Model, io: &Ioctl) {
 /// `// text` lines wrapped to `COMMENT_WIDTH` at the writer's indentation.
 fn comment(w: &mut RustWriter, text: &str) {
     let width = COMMENT_WIDTH.saturating_sub(w.indent() + 3).max(40);
+    if text.is_ascii() && text.split_ascii_whitespace().next().is_some() {
+        // `wrap`'s ASCII path, each line written as it is cut.
+        wrap_ascii_each(text, width, 0, 0, |_, l| w.line_of(&["// ", l]));
+        return;
+    }
     for l in wrap(text, width, 0) {
-        w.line_fmt(format_args!("// {l}"));
+        w.line_of(&["// ", &l]);
     }
 }
 
@@ -93,14 +110,8 @@ impl<'a> IoctlGen<'a> {
     /// The only function of an ioctl without argument.
     fn no_arg_fn(&self, w: &mut RustWriter) {
         doc(w, &self.fn_doc(None, &[]));
-        let params = ["t: &T".to_string(), "driver_revision: u32".to_string()];
-        fn_sig(
-            w,
-            &format!("pub fn {}{GENERICS}", self.name),
-            &params,
-            Some(RET),
-            " {",
-        );
+        let params = ["t: &T", "driver_revision: u32"];
+        sig(w, &["pub fn ", &self.name, GENERICS], &params, RET, " {");
         self.revision_check(w);
         comment(
             w,
@@ -117,7 +128,7 @@ impl<'a> IoctlGen<'a> {
     /// and the `_raw` one.
     fn arg_fns(&self, w: &mut RustWriter, id: &StructId, base: &str) {
         let arg = self.arg_view(id);
-        let arg_ty = struct_path(self.model, id);
+        let arg_ty = self.struct_path(id);
         let ptrs = self.ptr_params(&arg);
         let nested = self.nested_ptrs(&arg);
         // A pointer the safe function does not fill from a borrow (one in
@@ -130,16 +141,13 @@ impl<'a> IoctlGen<'a> {
             return;
         }
         doc(w, &self.raw_doc(id, &ptrs, nested));
-        let params = [
-            "t: &T".to_string(),
-            "driver_revision: u32".to_string(),
-            format!("arg: &mut {arg_ty}"),
-        ];
-        fn_sig(
+        let arg_param = format!("arg: &mut {arg_ty}");
+        let params = ["t: &T", "driver_revision: u32", &arg_param];
+        sig(
             w,
-            &format!("pub unsafe fn {base}_raw{GENERICS}"),
+            &["pub unsafe fn ", base, "_raw", GENERICS],
             &params,
-            Some(RET),
+            RET,
             " {",
         );
         self.revision_check(w);
@@ -162,27 +170,23 @@ impl<'a> IoctlGen<'a> {
         if 3 + ptrs.len() > 7 {
             w.line("#[allow(clippy::too_many_arguments)]");
         }
-        let mut params = vec![
-            "t: &T".to_string(),
-            "driver_revision: u32".to_string(),
-            format!("arg: &mut {arg_ty}"),
-        ];
-        params.extend(ptrs.iter().map(|p| {
-            let ty = match (&p.len, p.writes) {
-                (PtrLen::Single, false) => format!("&{}", p.elem),
-                (PtrLen::Single, true) => format!("&mut {}", p.elem),
-                (_, false) => format!("&[{}]", p.elem),
-                (_, true) => format!("&mut [{}]", p.elem),
-            };
-            format!("{}: {ty}", p.param)
-        }));
-        fn_sig(
-            w,
-            &format!("pub fn {}{GENERICS}", self.name),
-            &params,
-            Some(RET),
-            " {",
-        );
+        let arg_param = format!("arg: &mut {arg_ty}");
+        let ptr_params: Vec<String> = ptrs
+            .iter()
+            .map(|p| {
+                let (open, close) = match (&p.len, p.writes) {
+                    (PtrLen::Single, false) => ("&", ""),
+                    (PtrLen::Single, true) => ("&mut ", ""),
+                    (_, false) => ("&[", "]"),
+                    (_, true) => ("&mut [", "]"),
+                };
+                [&p.param, ": ", open, &p.elem, close].concat()
+            })
+            .collect();
+        let mut params: Vec<&str> = Vec::with_capacity(3 + ptrs.len());
+        params.extend(["t: &T", "driver_revision: u32", &arg_param]);
+        params.extend(ptr_params.iter().map(String::as_str));
+        sig(w, &["pub fn ", &self.name, GENERICS], &params, RET, " {");
         self.revision_check(w);
         self.count_fills(w, arg, ptrs);
         for p in ptrs {
@@ -202,18 +206,23 @@ impl<'a> IoctlGen<'a> {
     /// The unsafe call with `ptr` as the argument pointer, and the
     /// function's result naming the ioctl in an error.
     fn ioctl_call(&self, w: &mut RustWriter, ptr: &str) {
-        let args = [format!("uapi::{}", self.cmd), ptr.to_string()];
-        let one = format!("let result = unsafe {{ t.ioctl({}) }};", args.join(", "));
+        const HEAD: &str = "let result = unsafe { t.ioctl(";
+        let joined = "uapi::".len() + self.cmd.len() + 2 + ptr.len();
         // The call keeps to one line only within rustfmt's call width.
-        if w.fits(&one) && args.join(", ").len() <= CALL_WIDTH {
-            w.line(one);
+        if w.fits_len(HEAD.len() + joined + ") };".len()) && joined <= CALL_WIDTH {
+            w.line_of(&[HEAD, "uapi::", &self.cmd, ", ", ptr, ") };"]);
         } else {
+            let args = [format!("uapi::{}", self.cmd), ptr.to_string()];
             w.open("let result = unsafe");
             call_stmt(w, "t.ioctl", &args, "");
             w.close(";");
         }
-        let fields = [format!("ioctl: {:?}", self.io.name), "errno".to_string()];
-        struct_lit(w, "result.map_err(|errno| CallError::Errno", &fields, ")");
+        struct_line(
+            w,
+            &["result.map_err(|errno| CallError::Errno"],
+            &[&self.ioctl_field, "errno"],
+            ")",
+        );
     }
 
     fn revision_check(&self, w: &mut RustWriter) {
@@ -222,12 +231,13 @@ impl<'a> IoctlGen<'a> {
             return;
         }
         w.open_fmt(format_args!("if driver_revision < {since}"));
-        let fields = [
-            format!("ioctl: {:?}", self.io.name),
-            format!("since: {since}"),
-            "driver_revision".to_string(),
-        ];
-        struct_lit(w, "return Err(CallError::Unsupported", &fields, ");");
+        let since_field = format!("since: {since}");
+        struct_line(
+            w,
+            &["return Err(CallError::Unsupported"],
+            &[&self.ioctl_field, &since_field, "driver_revision"],
+            ");",
+        );
         w.close("");
     }
 
@@ -263,7 +273,7 @@ impl<'a> IoctlGen<'a> {
                     field: snake_ident(&mem.name),
                     elem: match elem {
                         Elem::Scalar(s) => s.rust().to_string(),
-                        Elem::Struct(id) => struct_path(self.model, id),
+                        Elem::Struct(id) => self.struct_path(id),
                     },
                     writes: access.written_by_kernel(),
                     len: len.clone(),
@@ -403,19 +413,25 @@ impl<'a> IoctlGen<'a> {
     /// on when its head fits there, else the right-hand side starts on
     /// the next line.
     fn count_fill(&self, w: &mut RustWriter, field: &str, ty: &str, measure: &str) {
-        let lhs = format!("arg.{field} =");
-        let rhs = format!("{ty}::try_from({measure}).map_err(|_| CallError::TooLong");
-        let fields = [
-            format!("ioctl: {:?}", self.io.name),
-            format!("len: {measure}"),
+        let lhs = ["arg.", field, " ="];
+        let rhs = [
+            ty,
+            "::try_from(",
+            measure,
+            ").map_err(|_| CallError::TooLong",
         ];
+        let len_field = format!("len: {measure}");
+        let fields = [self.ioctl_field.as_str(), &len_field];
         // rustfmt keeps the head on the assignment's line only with room
         // to spare (found by trying: five columns, whatever the indentation).
-        let head = format!("{lhs} {rhs} {{");
-        if w.indent() + head.len() + 5 <= MAX_WIDTH {
-            struct_lit(w, &format!("{lhs} {rhs}"), &fields, ")?;");
+        if w.indent() + len_of(&lhs) + 1 + len_of(&rhs) + 2 + 5 <= MAX_WIDTH {
+            let head = [lhs[0], lhs[1], lhs[2], " ", rhs[0], rhs[1], rhs[2], rhs[3]];
+            struct_line(w, &head, &fields, ")?;");
             return;
         }
+        let lhs = lhs.concat();
+        let rhs = rhs.concat();
+        let fields = [fields[0].to_string(), len_field];
         w.line(lhs);
         w.indent_in();
         if w.fits(&format!("{rhs} {{")) {
@@ -476,41 +492,47 @@ impl<'a> IoctlGen<'a> {
 
     /// Doc of the safe function (and of an argument-less ioctl's only one).
     fn fn_doc(&self, arg: Option<&StructId>, ptrs: &[PtrParam]) -> String {
+        // The paragraphs, one a line, built in one buffer.
         let io = self.io;
-        let mut paras: Vec<String> = Vec::new();
+        let mut text = String::with_capacity(512);
         if let Some(d) = &io.doc {
-            paras.push(d.clone());
+            text.push_str(d);
+            text.push('\n');
         }
-        let mut facts = format!(
-            "Sends [`uapi::{}`], direction {} (`{}`)",
-            self.cmd,
+        text.extend([
+            "Sends [`uapi::",
+            &self.cmd,
+            "`], direction ",
             dir_text(io.dir),
-            io.dir.c_macro()
-        );
+            " (`",
+            io.dir.c_macro(),
+            "`)",
+        ]);
         if let Some(a) = &io.arg {
-            facts.push_fmt(format_args!(", with `arg`, a {}", self.struct_link(a)));
+            text.push_str(", with `arg`, a ");
+            text.push_str(&self.struct_link(a));
         }
-        facts.push_fmt(format_args!(
-            ". {} A driver reporting an older `driver_revision` is not called: \
+        text.push_fmt(format_args!(
+            ". Since revision {}. A driver reporting an older `driver_revision` is not called: \
              [`CallError::Unsupported`].",
-            since_text(io.since)
+            io.since
         ));
-        paras.push(facts);
         if let Some(arg) = arg {
             for p in ptrs {
-                paras.push(format!("- {}", self.ptr_param_doc(arg, p)));
+                text.push_str("\n- ");
+                text.push_str(&self.ptr_param_doc(arg, p));
             }
         }
         if !io.errors.is_empty() {
-            paras.push("Errors, as [`CallError::Errno`]:".to_string());
+            text.push_str("\nErrors, as [`CallError::Errno`]:");
             for e in &io.errors {
-                paras.push(match &e.doc {
-                    Some(d) => format!("- `{}`: {}", e.errno, d),
-                    None => format!("- `{}`", e.errno),
-                });
+                match &e.doc {
+                    Some(d) => text.push_fmt(format_args!("\n- `{}`: {}", e.errno, d)),
+                    None => text.push_fmt(format_args!("\n- `{}`", e.errno)),
+                }
             }
         }
-        paras.join("\n")
+        text
     }
 
     fn ptr_param_doc(&self, id: &StructId, p: &PtrParam) -> String {
@@ -583,15 +605,53 @@ impl<'a> IoctlGen<'a> {
         paras.join("\n")
     }
 
+    /// The path prefix and type identifier of struct `id`: the
+    /// argument's, built once for the ioctl, or built here.
+    fn paths(&self, id: &StructId) -> std::borrow::Cow<'_, (Vec<String>, String)> {
+        match &self.arg {
+            Some(paths) if self.io.arg.as_ref() == Some(id) => std::borrow::Cow::Borrowed(paths),
+            _ => std::borrow::Cow::Owned((
+                struct_prefix(self.model, id),
+                type_ident(&self.model.struct_(id).name),
+            )),
+        }
+    }
+
+    /// [`struct_path`] of `id`.
+    fn struct_path(&self, id: &StructId) -> String {
+        let paths = self.paths(id);
+        path(&paths.0, &paths.1)
+    }
+
     fn struct_link(&self, id: &StructId) -> String {
-        let name = &self.model.struct_(id).name;
-        doc_link(&struct_prefix(self.model, id), &type_ident(name))
+        let paths = self.paths(id);
+        doc_link(&paths.0, &paths.1)
     }
 
     fn field_link(&self, id: &StructId, field: &str) -> String {
-        let mut prefix = struct_prefix(self.model, id);
-        prefix.push(type_ident(&self.model.struct_(id).name));
-        doc_link(&prefix, field)
+        let paths = self.paths(id);
+        let raw = field.contains("r#")
+            || paths.1.contains("r#")
+            || paths.0.iter().any(|p| p.contains("r#"));
+        if raw {
+            let mut prefix = paths.0.clone();
+            prefix.push(paths.1.clone());
+            return doc_link(&prefix, field);
+        }
+        // `doc_link`'s text for a path without raw identifiers.
+        let mut link = String::with_capacity(
+            4 + paths.0.iter().map(|p| p.len() + 2).sum::<usize>()
+                + paths.1.len()
+                + 2
+                + field.len(),
+        );
+        link.push_str("[`");
+        for p in &paths.0 {
+            link.push_str(p);
+            link.push_str("::");
+        }
+        link.extend([paths.1.as_str(), "::", field, "`]"]);
+        link
     }
 }
 

@@ -16,6 +16,7 @@
 //! the control-message module and [`rings`] the ring module.
 
 mod ioctls;
+mod lines;
 mod operations;
 mod rings;
 mod text;

@@ -8,6 +8,7 @@
 //! names; a spec whose transport lacks them gets the numbers, policies and
 //! values but no call functions.
 
+use super::lines::{Cat, call_line, len_of};
 use super::text::struct_path;
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::control::{
@@ -15,10 +16,73 @@ use crate::backend::rust::control::{
     transport,
 };
 use crate::backend::rust::items::fn_sig;
-use crate::backend::rust::layout::{ClosureCall, call_chain, call_stmt as call};
-use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
+use crate::backend::rust::layout::{CALL_WIDTH, ClosureCall, call_chain, call_stmt as call};
+use crate::backend::rust::writer::{INDENT, MAX_WIDTH, RustWriter, doc, ident, snake_ident};
 use crate::model::{Attr, AttrSet, AttrSetId, Ioctl, Model, Operation, Scalar, StructId};
 use crate::names;
+
+/// One attribute of an owned value, with what its lines repeat.
+struct Field<'a> {
+    a: &'a Attr,
+    k: Kind,
+    /// The field's identifier.
+    name: String,
+    /// `attr::<set>::<NAME>`.
+    c: String,
+}
+
+/// rustfmt's `chain_width` (`layout`'s own is private).
+const CHAIN_WIDTH: usize = 60;
+
+/// `<field>: <find>(attrs, <const>)<children>,` as `layout::chain`
+/// lays it out in its two common forms, each chain element of
+/// `children` given in parts (no element ends in `?`, none has a space
+/// outside its parentheses, and each call in them takes at most one
+/// argument, its commas all inside parentheses). On one line when the
+/// line fits, a chain of more than one element is within `chain_width`
+/// and the root's two arguments within `fn_call_width`; otherwise, when
+/// the root fits on its line and each element on a line of its own one
+/// level in, so. False, writing nothing, for any other layout.
+fn find_lines(w: &mut RustWriter, f: &Field<'_>, find: &str, children: &[&[&str]]) -> bool {
+    let args_len = "attrs, ".len() + f.c.len();
+    if args_len > CALL_WIDTH {
+        // The root breaks its arguments in either form.
+        return false;
+    }
+    let root_len = find.len() + 1 + args_len + 1;
+    let body_len = root_len + children.iter().map(|c| len_of(c)).sum::<usize>();
+    let n = children.len();
+    if w.fits_len(f.name.len() + 2 + body_len + 1) && (n <= 1 || body_len <= CHAIN_WIDTH) {
+        let mut parts: Vec<&str> = Vec::with_capacity(8);
+        children.iter().for_each(|c| parts.extend_from_slice(c));
+        w.line_fmt(format_args!(
+            "{}: {find}(attrs, {}){},",
+            f.name,
+            f.c,
+            Cat(&parts)
+        ));
+        return true;
+    }
+    // Broken: the root on its line, each element on its own one level
+    // in (the last with the comma).
+    let at = w.indent() + INDENT.len();
+    if !w.fits_len(f.name.len() + 2 + root_len)
+        || children
+            .iter()
+            .enumerate()
+            .any(|(i, c)| at + len_of(c) + usize::from(i + 1 == n) > MAX_WIDTH)
+    {
+        return false;
+    }
+    w.line_fmt(format_args!("{}: {find}(attrs, {})", f.name, f.c));
+    w.indent_in();
+    for (i, c) in children.iter().enumerate() {
+        let tail = if i + 1 == n { "," } else { "" };
+        w.line_fmt(format_args!("{}{tail}", Cat(c)));
+    }
+    w.indent_out();
+    true
+}
 
 fn owned_ident(set: &str) -> String {
     format!("{}Attrs", names::pascal(set))
@@ -117,24 +181,28 @@ impl Ops<'_> {
 
     /// `pub static <id>: nla::Policy = ...` over the entries of `attrs`.
     fn policy(&self, w: &mut RustWriter, id: &str, name: &str, attrs: &[&Attr]) {
-        let entries: Vec<(Vec<String>, Vec<String>)> =
-            attrs.iter().filter_map(|a| self.entry(a)).collect();
+        // The entries are written as they are made: only their number
+        // decides the brackets.
+        let entries: Vec<(&Attr, Kind)> = attrs
+            .iter()
+            .filter_map(|a| kind(a).map(|k| (*a, k)))
+            .collect();
         w.open_fmt(format_args!("pub static {id}: nla::Policy = nla::Policy"));
         w.line_fmt(format_args!("name: {name:?},"));
         match entries.as_slice() {
             [] => w.line("attrs: &[],"),
             // A single element overflows into the array's brackets.
-            [(fields, new_args)] => {
+            [(a, k)] => {
                 w.open("attrs: &[nla::AttrPolicy");
-                entry_body(w, fields, new_args);
+                self.entry_body(w, a, k);
                 w.close("],");
             }
             _ => {
                 w.line("attrs: &[");
                 w.indent_in();
-                for (fields, new_args) in &entries {
+                for (a, k) in &entries {
                     w.open("nla::AttrPolicy");
-                    entry_body(w, fields, new_args);
+                    self.entry_body(w, a, k);
                     w.close(",");
                 }
                 w.indent_out();
@@ -144,64 +212,72 @@ impl Ops<'_> {
         w.close(";");
     }
 
-    /// The policy entry of one attribute: its fields (`name: value`) and
-    /// the arguments of the `AttrPolicy::new` it updates.
-    fn entry(&self, a: &Attr) -> Option<(Vec<String>, Vec<String>)> {
-        let k = kind(a)?;
-        let ty = control::policy_type(&k);
-        let mut fields = Vec::new();
+    /// The lines inside `nla::AttrPolicy { .. }` of one attribute: its
+    /// fields (`name: value`; `name: Some(value)` breaks as a call does),
+    /// then the functional update from `AttrPolicy::new`.
+    fn entry_body(&self, w: &mut RustWriter, a: &Attr, k: &Kind) {
+        let some = |w: &mut RustWriter, name: &str, value: &str| {
+            call_line(w, &[name, ": Some"], &[value], ",");
+        };
         if a.byte_order.is_some() {
-            fields.push(format!("order: {}", order(a)));
+            w.line_of(&["order: ", order(a), ","]);
         }
-        fields.push(format!("since: {}", a.since));
+        w.line_fmt(format_args!("since: {},", a.since));
         if a.multi_attr {
-            fields.push("multi: true".to_string());
+            w.line("multi: true,");
         }
-        if let Kind::Int(s) = &k {
-            self.int_checks(a, *s, &mut fields);
+        if let Kind::Int(s) = k {
+            self.int_checks(w, a, *s);
         }
-        let lit = |v: u64| v.min(u64::from(u32::MAX));
+        let lit = |v: u64| v.min(u64::from(u32::MAX)).to_string();
         if let Some(v) = a.min_len {
-            fields.push(format!("min_len: Some({})", lit(v)));
+            some(w, "min_len", &lit(v));
         }
         if let Some(v) = a.max_len {
-            fields.push(format!("max_len: Some({})", lit(v)));
+            some(w, "max_len", &lit(v));
         }
-        match &k {
-            Kind::Bin(Some(s)) => fields.push(format!(
-                "exact_len: Some(core::mem::size_of::<crate::{}>() as u32)",
-                self.struct_ty(s)
-            )),
-            _ => {
+        match k {
+            Kind::Bin(Some(s)) => some(
+                w,
+                "exact_len",
+                &format!(
+                    "core::mem::size_of::<crate::{}>() as u32",
+                    self.struct_ty(s)
+                ),
+            ),
+            Kind::Int(_) | Kind::Flag | Kind::Str | Kind::Bin(None) | Kind::Nest(_) => {
                 if let Some(v) = a.exact_len.or(a.len) {
-                    fields.push(format!("exact_len: Some({})", lit(v)));
+                    some(w, "exact_len", &lit(v));
                 }
             }
         }
-        if let Kind::Nest(set) = &k {
+        if let Kind::Nest(set) = k {
             let set = &self.model.attr_set(set).name;
-            fields.push(format!("nested: Some(&{})", set_policy(set)));
+            some(w, "nested", &format!("&{}", set_policy(set)));
         }
-        let new_args = vec![format!("{:?}", a.name), (a.value as u16).to_string(), ty];
-        Some((fields, new_args))
+        let name = format!("{:?}", a.name);
+        let value = (a.value as u16).to_string();
+        let ty = control::policy_type(k);
+        call_line(w, &["..nla::AttrPolicy::new"], &[&name, &value, &ty], "");
     }
 
     /// The range and value checks of an integer attribute.
-    fn int_checks(&self, a: &Attr, s: Scalar, fields: &mut Vec<String>) {
+    fn int_checks(&self, w: &mut RustWriter, a: &Attr, s: Scalar) {
         if a.min.is_some() || a.max.is_some() {
             let (lo, hi) = s.bounds();
-            fields.push(format!(
-                "range: Some(({}, {}))",
+            let range = format!(
+                "({}, {})",
                 i128_lit(a.min.unwrap_or(lo)),
                 i128_lit(a.max.unwrap_or(hi))
-            ));
+            );
+            call_line(w, &["range: Some"], &[&range], ",");
         }
         if let Some(values) = a
             .enum_
             .as_ref()
             .map(|c| control::policy_values(self.model, c))
         {
-            fields.push(values);
+            field_line(w, &values);
         }
     }
 
@@ -231,9 +307,19 @@ impl Ops<'_> {
 
     /// An owned struct holding `attrs` of `set`, with encode and decode.
     fn owned(&self, w: &mut RustWriter, id: &str, d: &str, set: &AttrSet, attrs: &[&Attr]) {
-        let attrs: Vec<(&Attr, Kind)> = attrs
+        // Each attribute's field and constant, built once for the struct,
+        // `encode` and `decode`.
+        let set_snake = snake_ident(&set.name);
+        let attrs: Vec<Field<'_>> = attrs
             .iter()
-            .filter_map(|a| kind(a).map(|k| (*a, k)))
+            .filter_map(|a| {
+                kind(a).map(|k| Field {
+                    a,
+                    k,
+                    name: snake_ident(&a.name),
+                    c: Self::attr_const(&set_snake, a),
+                })
+            })
             .collect();
         doc(w, d);
         w.line("#[derive(Debug, Clone, Default, PartialEq)]");
@@ -241,15 +327,15 @@ impl Ops<'_> {
             w.line_fmt(format_args!("pub struct {id} {{}}"));
         } else {
             w.open_fmt(format_args!("pub struct {id}"));
-            for (a, k) in &attrs {
-                doc(
-                    w,
-                    &a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name)),
-                );
+            for f in &attrs {
+                match &f.a.doc {
+                    Some(text) => doc(w, text),
+                    None => doc(w, &format!("`{}`.", f.a.name)),
+                }
                 w.line_fmt(format_args!(
                     "pub {}: {},",
-                    snake_ident(&a.name),
-                    self.field_ty(a, k)
+                    f.name,
+                    self.field_ty(f.a, &f.k)
                 ));
             }
             w.close("");
@@ -260,8 +346,8 @@ impl Ops<'_> {
         if attrs.is_empty() {
             w.line("let _ = w;");
         }
-        for (a, k) in &attrs {
-            self.encode_attr(w, set, a, k);
+        for f in &attrs {
+            self.encode_attr(w, f);
         }
         w.close("");
         w.line("/// Reads the attributes of a validated message part; unknown");
@@ -272,8 +358,8 @@ impl Ops<'_> {
             w.line("Self {}");
         } else {
             w.open("Self");
-            for (a, k) in &attrs {
-                self.decode_attr(w, set, a, k);
+            for f in &attrs {
+                self.decode_attr(w, f);
             }
             w.close("");
         }
@@ -281,13 +367,12 @@ impl Ops<'_> {
         w.close("");
     }
 
-    /// `attr::<set>::<NAME>`.
-    fn attr_const(set: &AttrSet, a: &Attr) -> String {
-        format!(
-            "attr::{}::{}",
-            snake_ident(&set.name),
-            ident(&names::upper(&a.name))
-        )
+    /// `attr::<set>::<NAME>`, `set_snake` being the set's snake identifier.
+    fn attr_const(set_snake: &str, a: &Attr) -> String {
+        let name = ident(&names::upper(&a.name));
+        let mut c = String::with_capacity(8 + set_snake.len() + name.len());
+        c.extend(["attr::", set_snake, "::", &name]);
+        c
     }
 
     /// The Rust type of one value of an attribute.
@@ -317,55 +402,39 @@ impl Ops<'_> {
     /// The statements appending one value `v` of an attribute.
     fn put(&self, w: &mut RustWriter, c: &str, a: &Attr, k: &Kind) {
         match k {
-            Kind::Int(s) => call(
-                w,
-                &format!("w.put_{}", s.name()),
-                &[c.to_string(), "*v".to_string(), order(a).to_string()],
-                ";",
-            ),
-            Kind::Flag => call(w, "w.put_flag", &[c.to_string()], ";"),
+            Kind::Int(s) => call_line(w, &["w.put_", s.name()], &[c, "*v", order(a)], ";"),
+            Kind::Flag => call_line(w, &["w.put_flag"], &[c], ";"),
             Kind::Str => {
                 let max = match a.max_len {
                     Some(n) => format!("Some({n})"),
                     None => "None".to_string(),
                 };
-                call(
-                    w,
-                    "w.put_str",
-                    &[c.to_string(), "v.as_bytes()".to_string(), max],
-                    ";",
-                );
+                call_line(w, &["w.put_str"], &[c, "v.as_bytes()", &max], ";");
             }
-            Kind::Bin(None) => call(w, "w.put", &[c.to_string(), "v".to_string()], ";"),
-            Kind::Bin(Some(_)) => call(
-                w,
-                "w.put",
-                &[c.to_string(), "IntoBytes::as_bytes(v)".to_string()],
-                ";",
-            ),
+            Kind::Bin(None) => call_line(w, &["w.put"], &[c, "v"], ";"),
+            Kind::Bin(Some(_)) => call_line(w, &["w.put"], &[c, "IntoBytes::as_bytes(v)"], ";"),
             Kind::Nest(_) => {
-                call(w, "let n = w.nest_start", &[c.to_string()], ";");
+                call_line(w, &["let n = w.nest_start"], &[c], ";");
                 w.line("v.encode(w);");
                 w.line("w.nest_end(n);");
             }
         }
     }
 
-    fn encode_attr(&self, w: &mut RustWriter, set: &AttrSet, a: &Attr, k: &Kind) {
-        let f = snake_ident(&a.name);
-        let c = Self::attr_const(set, a);
+    fn encode_attr(&self, w: &mut RustWriter, f: &Field<'_>) {
+        let (a, k, name) = (f.a, &f.k, f.name.as_str());
         if let Kind::Flag = k {
-            w.open_fmt(format_args!("if self.{f}"));
-            self.put(w, &c, a, k);
+            w.open_of(&["if self.", name]);
+            self.put(w, &f.c, a, k);
             w.close("");
             return;
         }
         if a.multi_attr {
-            w.open_fmt(format_args!("for v in &self.{f}"));
+            w.open_of(&["for v in &self.", name]);
         } else {
-            w.open_fmt(format_args!("if let Some(v) = &self.{f}"));
+            w.open_of(&["if let Some(v) = &self.", name]);
         }
-        self.put(w, &c, a, k);
+        self.put(w, &f.c, a, k);
         w.close("");
     }
 
@@ -400,15 +469,62 @@ impl Ops<'_> {
         }
     }
 
-    fn decode_attr(&self, w: &mut RustWriter, set: &AttrSet, a: &Attr, k: &Kind) {
-        let prefix = format!("{}: ", snake_ident(&a.name));
-        let args = ["attrs".to_string(), Self::attr_const(set, a)];
+    fn decode_attr(&self, w: &mut RustWriter, f: &Field<'_>) {
+        let (a, k, c) = (f.a, &f.k, f.c.as_str());
         if let Kind::Flag = k {
+            if find_lines(w, f, "nla::find", &[&[".is_some()"]]) {
+                return;
+            }
+            let prefix = format!("{}: ", f.name);
+            let args = ["attrs".to_string(), c.to_string()];
             let is_some = [".is_some()".to_string()];
             call_chain(w, &prefix, ("nla::find", &args), &is_some, None, ",");
             return;
         }
         let (body_root, body_children, fallible) = self.read(a, k);
+        // The read's text in parts: the root and at most one call on it.
+        let child = body_children.first().map_or("", String::as_str);
+        if body_children.len() <= 1 {
+            let nest = match k {
+                Kind::Nest(n) if a.multi_attr => Some(self.owned_ident(n)),
+                Kind::Int(_) | Kind::Flag | Kind::Str | Kind::Bin(_) | Kind::Nest(_) => None,
+            };
+            let done = if a.multi_attr {
+                match &nest {
+                    Some(n) => find_lines(
+                        w,
+                        f,
+                        "nla::find_all",
+                        &[&[".map(", n, "::decode)"], &[".collect()"]],
+                    ),
+                    None => {
+                        let open = if fallible {
+                            ".filter_map(|p| "
+                        } else {
+                            ".map(|p| "
+                        };
+                        find_lines(
+                            w,
+                            f,
+                            "nla::find_all",
+                            &[&[open, &body_root, child, ")"], &[".collect()"]],
+                        )
+                    }
+                }
+            } else {
+                let open = if fallible {
+                    ".and_then(|p| "
+                } else {
+                    ".map(|p| "
+                };
+                find_lines(w, f, "nla::find", &[&[open, &body_root, child, ")"]])
+            };
+            if done {
+                return;
+            }
+        }
+        let prefix = format!("{}: ", f.name);
+        let args = ["attrs".to_string(), c.to_string()];
         let d = format!("{body_root}{}", body_children.concat());
         if a.multi_attr {
             let read = match k {
@@ -503,18 +619,14 @@ impl Ops<'_> {
     }
 }
 
-/// The lines inside `nla::AttrPolicy { .. }`: the fields, then the
-/// functional update from `AttrPolicy::new`.
-fn entry_body(w: &mut RustWriter, fields: &[String], new_args: &[String]) {
-    for f in fields {
-        // `name: Some(value)` breaks as a call does.
-        let some = f
-            .split_once(": Some(")
-            .and_then(|(name, rest)| Some((name, rest.strip_suffix(')')?)));
-        match some {
-            Some((name, value)) => call(w, &format!("{name}: Some"), &[value.to_string()], ","),
-            None => w.line_fmt(format_args!("{f},")),
-        }
+/// One field line of a policy entry: `name: Some(value)` breaks as a
+/// call does.
+fn field_line(w: &mut RustWriter, f: &str) {
+    let some = f
+        .split_once(": Some(")
+        .and_then(|(name, rest)| Some((name, rest.strip_suffix(')')?)));
+    match some {
+        Some((name, value)) => call_line(w, &[name, ": Some"], &[value], ","),
+        None => w.line_of(&[f, ","]),
     }
-    call(w, "..nla::AttrPolicy::new", new_args, "");
 }
