@@ -27,7 +27,6 @@ use crate::backend::rust::writer::{RustWriter, banner, doc, inner_doc};
 use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::model::Model;
-use std::path::PathBuf;
 
 /// Never fails today; a `Result` like every backend's `render`.
 pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
@@ -36,17 +35,12 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
 
 /// [`render`], with the runtime dependency `opts` names.
 pub fn render_with(model: &Model, opts: &OutputOptions) -> Result<Vec<GeneratedFile>, RenderError> {
-    let dir = PathBuf::from(&model.name).join("rust").join("user");
-    Ok(vec![
-        GeneratedFile {
-            path: dir.join("Cargo.toml"),
-            contents: cargo_toml(model, opts),
-        },
-        GeneratedFile {
-            path: dir.join("src").join("lib.rs"),
-            contents: lib_rs(model),
-        },
-    ])
+    Ok(crate::backend::rust::cargo::crate_files(
+        model,
+        "user",
+        cargo_toml(model, opts),
+        lib_rs(model),
+    ))
 }
 
 /// Package name of a spec's user crate.
