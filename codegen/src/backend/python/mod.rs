@@ -243,8 +243,18 @@ pub fn member_ident(name: &str) -> String {
 
 /// Is a member's snake-case name one a field cannot take as is?
 fn taken_member_name(s: &str) -> bool {
+    // Most names are neither: their first byte rules out every entry
+    // without comparing strings (keywords and attributes are lower case
+    // ASCII letters).
+    match s.as_bytes().first() {
+        Some(b) if KEYWORD_FIRST.contains(b) => {}
+        _ => return false,
+    }
     KEYWORDS.contains(&s) || STRUCTURE_ATTRS.contains(&s)
 }
+
+/// The first bytes of [`KEYWORDS`] and [`STRUCTURE_ATTRS`].
+const KEYWORD_FIRST: &[u8] = b"abcdefgilnoprtwy";
 
 /// The name of an ioctl's function: snake case, with `_` appended to
 /// keywords and to the modules the generated module imports, which a
@@ -1307,11 +1317,20 @@ fn function(
         push_py_str(&mut errors, &e.errno);
         errors.push_fmt(format_args!(", {class}),"));
         let text = e.doc.as_deref().map(doc_text).unwrap_or_default();
-        doc.push(Cow::Owned(if text.is_empty() {
-            format!("Raises {class} ({}).", e.errno)
+        // `Raises {class} ({errno}).` or `Raises {class} ({errno}): {text}`,
+        // pushed into a string made to measure rather than formatted.
+        let mut para = String::with_capacity(class.len() + e.errno.len() + text.len() + 13);
+        para.push_str("Raises ");
+        para.push_str(&class);
+        para.push_str(" (");
+        para.push_str(&e.errno);
+        if text.is_empty() {
+            para.push_str(").");
         } else {
-            format!("Raises {class} ({}): {text}", e.errno)
-        }));
+            para.push_str("): ");
+            para.push_str(&text);
+        }
+        doc.push(Cow::Owned(para));
     }
     doc.push(Cow::Borrowed("Any other errno raises UabiError."));
     let name = function_ident(model, opts, &io.name);
@@ -1638,5 +1657,9 @@ mod tests {
             assert_eq!(ERRNO_CLASSES.iter().filter(|x| x.1 == *c).count(), 1, "{c}");
         }
         assert_eq!(ERRNO_CLASSES.len(), crate::resolve::ERRNOS.len());
+        for w in KEYWORDS.iter().chain(STRUCTURE_ATTRS) {
+            assert!(KEYWORD_FIRST.contains(&w.as_bytes()[0]), "{w}");
+            assert!(taken_member_name(w), "{w}");
+        }
     }
 }

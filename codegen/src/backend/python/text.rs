@@ -32,6 +32,20 @@ pub(super) fn push_doc_paras<'a>(paras: &mut Paras<'a>, text: Option<&'a str>) {
     let Some(text) = text else {
         return;
     };
+    // Text without a newline (most) is the one paragraph `paragraph_slices`
+    // would give, trimmed, or none when blank: found with one byte scan
+    // instead of its substring searches.
+    if !text.as_bytes().contains(&b'\n') {
+        let p = text.trim();
+        if !p.is_empty() {
+            paras.push(if single_spaced(p) {
+                Cow::Borrowed(p)
+            } else {
+                Cow::Owned(p.split_whitespace().collect::<Vec<_>>().join(" "))
+            });
+        }
+        return;
+    }
     // Each paragraph borrowed as written when it is single-spaced already
     // (most are), else with its whitespace collapsed.
     paras.extend(paragraph_slices(text).map(|p| {
@@ -157,7 +171,8 @@ pub(super) fn push_docstring(out: &mut String, paras: &[Cow<'_, str>], indent: u
 /// escapes, three quotes would end it, and a quote at the very end would
 /// merge with the closing ones. Text without either is its own.
 pub(super) fn escape_doc(s: &str) -> Cow<'_, str> {
-    if !s.contains(['\\', '"']) {
+    // Both are ASCII: a byte scan, not a per-char pattern search.
+    if !s.bytes().any(|b| b == b'\\' || b == b'"') {
         return Cow::Borrowed(s);
     }
     let mut s = s.replace('\\', "\\\\").replace("\"\"\"", "\"\"\\\"");
