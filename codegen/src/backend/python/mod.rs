@@ -26,6 +26,7 @@
 
 mod rings;
 
+use crate::backend::rust::writer::push_dec;
 use crate::backend::shared::PushFmt;
 use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
@@ -421,6 +422,27 @@ fn compat_machines(t: Target) -> &'static [&'static str] {
 }
 
 // ---------------------------------------------------------------- text
+
+/// `v` as `{:#x}` prints it (`0x1f`), appended to `out` without the
+/// formatting machinery (every flag entry has one).
+fn push_hex(out: &mut String, v: u64) {
+    out.push_str("0x");
+    // At least one digit; a nibble is below 16.
+    let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        let d = ((v >> (4 * i)) & 0xf) as u8;
+        out.push(char::from(if d < 10 { b'0' + d } else { b'a' + d - 10 }));
+    }
+}
+
+/// `v` as `{}` prints it, the common non-negative values through
+/// [`push_dec`].
+fn push_int(out: &mut String, v: i128) {
+    match u64::try_from(v) {
+        Ok(v) => push_dec(out, v),
+        Err(_) => out.push_fmt(format_args!("{v}")),
+    }
+}
 
 /// "Since revision N." for an item newer than the spec's first revision.
 fn since(paras: &mut Paras<'_>, since: u32) {
@@ -878,9 +900,11 @@ fn enum_view(e: &Enum) -> EnumView {
         push_line(&mut entries, 4, &[]);
         push_upper(&mut entries, &x.name);
         if flags {
-            entries.push_fmt(format_args!(" = {:#x}", x.bits()));
+            entries.push_str(" = ");
+            push_hex(&mut entries, x.bits());
         } else {
-            entries.push_fmt(format_args!(" = {}", x.value));
+            entries.push_str(" = ");
+            push_int(&mut entries, x.value);
         }
         // A multi-bit field's values, placed in the word.
         if let Some(f) = &x.field {
@@ -892,7 +916,8 @@ fn enum_view(e: &Enum) -> EnumView {
                 push_upper(&mut entries, &x.name);
                 entries.push('_');
                 push_upper(&mut entries, &v.name);
-                entries.push_fmt(format_args!(" = {:#x}", f.shifted(v)));
+                entries.push_str(" = ");
+                push_hex(&mut entries, f.shifted(v));
             }
         }
     }
@@ -1003,8 +1028,9 @@ fn push_member_ctype(out: &mut String, model: &Model, opts: &OutputOptions, m: &
 /// The ` * <n>` of an array member's type after its element's: `T * 8 * 4`
 /// is `(T * 8) * 4`, C's `x[4][8]`.
 fn push_array_dims(out: &mut String, m: &Member) {
-    for n in m.dim_lens().iter().rev() {
-        out.push_fmt(format_args!(" * {n}"));
+    for &n in m.dim_lens().iter().rev() {
+        out.push_str(" * ");
+        push_dec(out, n);
     }
 }
 
@@ -1044,7 +1070,8 @@ fn struct_item(model: &Model, opts: &OutputOptions, s: &Struct) -> (StructView, 
         for (b, offsets) in &mut branches {
             if let Some(offset) = offsets.get(i) {
                 push_line(&mut b.offsets, b.indent.len() + 4, &["(", &quoted, ", "]);
-                b.offsets.push_fmt(format_args!("{offset}),"));
+                push_dec(&mut b.offsets, *offset);
+                b.offsets.push_str("),");
             }
         }
         if m.anonymous {
@@ -1256,7 +1283,9 @@ fn function(
     io: &Ioctl,
     upper_name: &str,
 ) -> (FunctionView, ErrorTable) {
-    let cmd = format!("IOCTL_{upper_name}");
+    let mut cmd = String::with_capacity(upper_name.len() + 6);
+    cmd.push_str("IOCTL_");
+    cmd.push_str(upper_name);
     let arg = io
         .arg
         .as_ref()
@@ -1270,18 +1299,34 @@ fn function(
     let mut ptrs = Vec::new();
     match &arg {
         Some((s, ty)) => {
-            params.push(Cow::Owned(format!("arg: {ty}")));
-            doc.push(Cow::Owned(format!(
-                "Sends {cmd} ({}) with arg, a {ty}, and returns arg{}. Since \
-                 revision {}.",
-                dir_words(io.dir),
+            let mut param = String::with_capacity(ty.len() + 5);
+            param.push_str("arg: ");
+            param.push_str(ty);
+            params.push(Cow::Owned(param));
+            // `Sends {cmd} ({dir}) with arg, a {ty}, and returns arg{, updated
+            // in place}. Since revision {since}.`, pushed, not formatted.
+            let words = dir_words(io.dir);
+            let mut sends = String::with_capacity(cmd.len() + words.len() + ty.len() + 96);
+            for part in [
+                "Sends ",
+                cmd.as_str(),
+                " (",
+                words,
+                ") with arg, a ",
+                ty.as_str(),
+                ", and returns arg",
                 if io.dir.copies_out() {
                     ", updated in place"
                 } else {
                     ""
                 },
-                io.since
-            )));
+                ". Since revision ",
+            ] {
+                sends.push_str(part);
+            }
+            push_dec(&mut sends, io.since);
+            sends.push('.');
+            doc.push(Cow::Owned(sends));
             let mut kw = Vec::new();
             for m in &s.members {
                 let MemberKind::UserPtr {
@@ -1639,6 +1684,20 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() <= WIDTH));
         assert_eq!(*lines.last().unwrap(), "    \"\"\"");
         assert!(lines.contains(&""));
+    }
+
+    #[test]
+    fn numbers_are_formatted_numbers() {
+        for v in [0u64, 1, 9, 10, 15, 16, 255, 4096, 0xdead_beef, u64::MAX] {
+            let mut h = String::new();
+            push_hex(&mut h, v);
+            assert_eq!(h, format!("{v:#x}"));
+        }
+        for v in [0i128, 7, 1 << 40, -1, -300, i128::from(u64::MAX) + 1] {
+            let mut d = String::new();
+            push_int(&mut d, v);
+            assert_eq!(d, v.to_string());
+        }
     }
 
     #[test]

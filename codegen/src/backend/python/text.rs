@@ -71,7 +71,28 @@ pub(super) fn doc_text(text: &str) -> Cow<'_, str> {
 /// whitespace (Unicode's, as `paragraphs` splits on) and none at either
 /// end? Such text is one paragraph, and its own.
 fn single_spaced(text: &str) -> bool {
+    // Byte by byte while the text is ASCII (most is), where a space is
+    // `b' '` and the other whitespace is `\t` to `\r`; from the first
+    // other byte, which starts a char, char by char.
     let mut prev_space = true;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if !b.is_ascii() {
+            return text
+                .get(i..)
+                .is_some_and(|rest| chars_single_spaced(rest, prev_space));
+        }
+        let space = b == b' ';
+        if (space && prev_space) || matches!(b, b'\t'..=b'\r') {
+            return false;
+        }
+        prev_space = space;
+    }
+    !prev_space
+}
+
+/// [`single_spaced`] of text after text that ended in a space or not
+/// (`prev_space`, true at the start).
+fn chars_single_spaced(text: &str, mut prev_space: bool) -> bool {
     for c in text.chars() {
         let space = c == ' ';
         if (space && prev_space) || (!space && c.is_whitespace()) {
@@ -107,6 +128,12 @@ pub(super) fn push_line(out: &mut String, indent: usize, parts: &[&str]) {
 /// lines `wrap(text, width - first)` cuts first, then the rest of the text
 /// wrapped to `width`. No lines for blank text.
 fn for_each_line(text: &str, width: usize, first: usize, mut emit: impl FnMut(&str)) {
+    // Short single-spaced ASCII text (most comments) is its own one line,
+    // as `wrap_ascii_each` would find after its own scans.
+    if text.len() <= width.saturating_sub(first) && text.is_ascii() && single_spaced(text) {
+        emit(text);
+        return;
+    }
     if text.trim().is_empty() {
         return;
     }
@@ -171,8 +198,8 @@ pub(super) fn push_docstring(out: &mut String, paras: &[Cow<'_, str>], indent: u
 /// escapes, three quotes would end it, and a quote at the very end would
 /// merge with the closing ones. Text without either is its own.
 pub(super) fn escape_doc(s: &str) -> Cow<'_, str> {
-    // Both are ASCII: a byte scan, not a per-char pattern search.
-    if !s.bytes().any(|b| b == b'\\' || b == b'"') {
+    // Both are ASCII: two memchr scans, not a per-char pattern search.
+    if !s.as_bytes().contains(&b'\\') && !s.as_bytes().contains(&b'"') {
         return Cow::Borrowed(s);
     }
     let mut s = s.replace('\\', "\\\\").replace("\"\"\"", "\"\"\\\"");
