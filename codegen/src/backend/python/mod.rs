@@ -779,20 +779,21 @@ fn module_doc<'a>(model: &'a Model, opts: &OutputOptions) -> Paras<'a> {
 /// included module defines is imported from it, so one `except` clause
 /// catches the errors of every spec.
 fn error_classes(model: &Model, opts: &OutputOptions) -> (Vec<ImportView>, Vec<ErrorClassView>) {
-    let documented = |m: &Model| -> BTreeSet<String> {
+    // Borrowed: an errno is copied only where a class is imported.
+    fn documented(m: &Model) -> BTreeSet<&str> {
         m.ioctls
             .iter()
-            .flat_map(|io| io.errors.iter().map(|e| e.errno.clone()))
+            .flat_map(|io| io.errors.iter().map(|e| e.errno.as_str()))
             .collect()
-    };
+    }
     let includes = model.all_includes();
     // Which module defines each class: the first included spec (in
     // dependency order) that documents the errno.
     let mut defined_by: Vec<(String, String)> = Vec::new();
     for inc in &includes {
         for e in documented(inc) {
-            if !defined_by.iter().any(|(x, _)| *x == e) {
-                defined_by.push((e, package_name(&inc.name, opts)));
+            if !defined_by.iter().any(|(x, _)| x == e) {
+                defined_by.push((e.to_string(), package_name(&inc.name, opts)));
             }
         }
     }
@@ -804,7 +805,9 @@ fn error_classes(model: &Model, opts: &OutputOptions) -> (Vec<ImportView>, Vec<E
         });
     }
     let mut errnos: Vec<&(String, String)> = defined_by.iter().collect();
-    errnos.sort_by_key(|(e, _)| order_of(e));
+    // Each key made once (the errnos are distinct, so the order is the
+    // same as a stable sort's).
+    errnos.sort_by_cached_key(|(e, _)| order_of(e));
     for (e, module) in errnos {
         let class = errno_class(e).0;
         match imports.iter_mut().find(|i| i.module == *module) {
@@ -815,11 +818,11 @@ fn error_classes(model: &Model, opts: &OutputOptions) -> (Vec<ImportView>, Vec<E
             }),
         }
     }
-    let mut own: Vec<String> = documented(model)
+    let mut own: Vec<&str> = documented(model)
         .into_iter()
         .filter(|e| !defined_by.iter().any(|(x, _)| x == e))
         .collect();
-    own.sort_by_key(|e| order_of(e));
+    own.sort_by_cached_key(|e| order_of(e));
     let errors = own
         .iter()
         .map(|e| {
@@ -1293,7 +1296,11 @@ fn function(
         .map(|a| (model.struct_(a), struct_ref(model, opts, a)));
     let mut doc = doc_paras(io.doc.as_deref());
     if doc.is_empty() {
-        doc.push(Cow::Owned(format!("Calls the {} ioctl.", io.name)));
+        let mut calls = String::with_capacity(io.name.len() + 16);
+        calls.push_str("Calls the ");
+        calls.push_str(&io.name);
+        calls.push_str(" ioctl.");
+        doc.push(Cow::Owned(calls));
     }
     let mut params: Vec<Cow<'_, str>> = vec![Cow::Borrowed("fd: _Fd")];
     let mut ptrs = Vec::new();
@@ -1360,7 +1367,9 @@ fn function(
         let class = errno_class_name(&e.errno);
         push_line(&mut errors, 8, &["("]);
         push_py_str(&mut errors, &e.errno);
-        errors.push_fmt(format_args!(", {class}),"));
+        errors.push_str(", ");
+        errors.push_str(&class);
+        errors.push_str("),");
         let text = e.doc.as_deref().map(doc_text).unwrap_or_default();
         // `Raises {class} ({errno}).` or `Raises {class} ({errno}): {text}`,
         // pushed into a string made to measure rather than formatted.

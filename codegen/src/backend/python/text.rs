@@ -71,23 +71,27 @@ pub(super) fn doc_text(text: &str) -> Cow<'_, str> {
 /// whitespace (Unicode's, as `paragraphs` splits on) and none at either
 /// end? Such text is one paragraph, and its own.
 fn single_spaced(text: &str) -> bool {
-    // Byte by byte while the text is ASCII (most is), where a space is
-    // `b' '` and the other whitespace is `\t` to `\r`; from the first
-    // other byte, which starts a char, char by char.
-    let mut prev_space = true;
-    for (i, &b) in text.as_bytes().iter().enumerate() {
-        if !b.is_ascii() {
-            return text
-                .get(i..)
-                .is_some_and(|rest| chars_single_spaced(rest, prev_space));
-        }
-        let space = b == b' ';
-        if (space && prev_space) || matches!(b, b'\t'..=b'\r') {
-            return false;
-        }
-        prev_space = space;
+    let bytes = text.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if first == b' ' || last == b' ' {
+        return false;
     }
-    !prev_space
+    if !text.is_ascii() {
+        return chars_single_spaced(text, true);
+    }
+    // ASCII (most text): a space is `b' '` and the other whitespace `\t`
+    // to `\r`. Two passes without an early exit, which the compiler
+    // vectorises: every paragraph comes through here, some twice.
+    let other_space = bytes
+        .iter()
+        .fold(false, |any, &b| any | matches!(b, b'\t'..=b'\r'));
+    let double_space = bytes
+        .iter()
+        .zip(bytes.iter().skip(1))
+        .fold(false, |any, (&a, &b)| any | (a == b' ' && b == b' '));
+    !other_space && !double_space
 }
 
 /// [`single_spaced`] of text after text that ended in a space or not
