@@ -26,6 +26,7 @@
 
 mod rings;
 
+use crate::backend::rust::writer::push_dec;
 use crate::backend::shared::PushFmt;
 use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
@@ -243,8 +244,18 @@ pub fn member_ident(name: &str) -> String {
 
 /// Is a member's snake-case name one a field cannot take as is?
 fn taken_member_name(s: &str) -> bool {
+    // Most names are neither: their first byte rules out every entry
+    // without comparing strings (keywords and attributes are lower case
+    // ASCII letters).
+    match s.as_bytes().first() {
+        Some(b) if KEYWORD_FIRST.contains(b) => {}
+        _ => return false,
+    }
     KEYWORDS.contains(&s) || STRUCTURE_ATTRS.contains(&s)
 }
+
+/// The first bytes of [`KEYWORDS`] and [`STRUCTURE_ATTRS`].
+const KEYWORD_FIRST: &[u8] = b"abcdefgilnoprtwy";
 
 /// The name of an ioctl's function: snake case, with `_` appended to
 /// keywords and to the modules the generated module imports, which a
@@ -411,6 +422,27 @@ fn compat_machines(t: Target) -> &'static [&'static str] {
 }
 
 // ---------------------------------------------------------------- text
+
+/// `v` as `{:#x}` prints it (`0x1f`), appended to `out` without the
+/// formatting machinery (every flag entry has one).
+fn push_hex(out: &mut String, v: u64) {
+    out.push_str("0x");
+    // At least one digit; a nibble is below 16.
+    let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        let d = ((v >> (4 * i)) & 0xf) as u8;
+        out.push(char::from(if d < 10 { b'0' + d } else { b'a' + d - 10 }));
+    }
+}
+
+/// `v` as `{}` prints it, the common non-negative values through
+/// [`push_dec`].
+fn push_int(out: &mut String, v: i128) {
+    match u64::try_from(v) {
+        Ok(v) => push_dec(out, v),
+        Err(_) => out.push_fmt(format_args!("{v}")),
+    }
+}
 
 /// "Since revision N." for an item newer than the spec's first revision.
 fn since(paras: &mut Paras<'_>, since: u32) {
@@ -747,20 +779,21 @@ fn module_doc<'a>(model: &'a Model, opts: &OutputOptions) -> Paras<'a> {
 /// included module defines is imported from it, so one `except` clause
 /// catches the errors of every spec.
 fn error_classes(model: &Model, opts: &OutputOptions) -> (Vec<ImportView>, Vec<ErrorClassView>) {
-    let documented = |m: &Model| -> BTreeSet<String> {
+    // Borrowed: an errno is copied only where a class is imported.
+    fn documented(m: &Model) -> BTreeSet<&str> {
         m.ioctls
             .iter()
-            .flat_map(|io| io.errors.iter().map(|e| e.errno.clone()))
+            .flat_map(|io| io.errors.iter().map(|e| e.errno.as_str()))
             .collect()
-    };
+    }
     let includes = model.all_includes();
     // Which module defines each class: the first included spec (in
     // dependency order) that documents the errno.
     let mut defined_by: Vec<(String, String)> = Vec::new();
     for inc in &includes {
         for e in documented(inc) {
-            if !defined_by.iter().any(|(x, _)| *x == e) {
-                defined_by.push((e, package_name(&inc.name, opts)));
+            if !defined_by.iter().any(|(x, _)| x == e) {
+                defined_by.push((e.to_string(), package_name(&inc.name, opts)));
             }
         }
     }
@@ -772,7 +805,9 @@ fn error_classes(model: &Model, opts: &OutputOptions) -> (Vec<ImportView>, Vec<E
         });
     }
     let mut errnos: Vec<&(String, String)> = defined_by.iter().collect();
-    errnos.sort_by_key(|(e, _)| order_of(e));
+    // Each key made once (the errnos are distinct, so the order is the
+    // same as a stable sort's).
+    errnos.sort_by_cached_key(|(e, _)| order_of(e));
     for (e, module) in errnos {
         let class = errno_class(e).0;
         match imports.iter_mut().find(|i| i.module == *module) {
@@ -783,11 +818,11 @@ fn error_classes(model: &Model, opts: &OutputOptions) -> (Vec<ImportView>, Vec<E
             }),
         }
     }
-    let mut own: Vec<String> = documented(model)
+    let mut own: Vec<&str> = documented(model)
         .into_iter()
         .filter(|e| !defined_by.iter().any(|(x, _)| x == e))
         .collect();
-    own.sort_by_key(|e| order_of(e));
+    own.sort_by_cached_key(|e| order_of(e));
     let errors = own
         .iter()
         .map(|e| {
@@ -868,9 +903,11 @@ fn enum_view(e: &Enum) -> EnumView {
         push_line(&mut entries, 4, &[]);
         push_upper(&mut entries, &x.name);
         if flags {
-            entries.push_fmt(format_args!(" = {:#x}", x.bits()));
+            entries.push_str(" = ");
+            push_hex(&mut entries, x.bits());
         } else {
-            entries.push_fmt(format_args!(" = {}", x.value));
+            entries.push_str(" = ");
+            push_int(&mut entries, x.value);
         }
         // A multi-bit field's values, placed in the word.
         if let Some(f) = &x.field {
@@ -882,7 +919,8 @@ fn enum_view(e: &Enum) -> EnumView {
                 push_upper(&mut entries, &x.name);
                 entries.push('_');
                 push_upper(&mut entries, &v.name);
-                entries.push_fmt(format_args!(" = {:#x}", f.shifted(v)));
+                entries.push_str(" = ");
+                push_hex(&mut entries, f.shifted(v));
             }
         }
     }
@@ -993,8 +1031,9 @@ fn push_member_ctype(out: &mut String, model: &Model, opts: &OutputOptions, m: &
 /// The ` * <n>` of an array member's type after its element's: `T * 8 * 4`
 /// is `(T * 8) * 4`, C's `x[4][8]`.
 fn push_array_dims(out: &mut String, m: &Member) {
-    for n in m.dim_lens().iter().rev() {
-        out.push_fmt(format_args!(" * {n}"));
+    for &n in m.dim_lens().iter().rev() {
+        out.push_str(" * ");
+        push_dec(out, n);
     }
 }
 
@@ -1034,7 +1073,8 @@ fn struct_item(model: &Model, opts: &OutputOptions, s: &Struct) -> (StructView, 
         for (b, offsets) in &mut branches {
             if let Some(offset) = offsets.get(i) {
                 push_line(&mut b.offsets, b.indent.len() + 4, &["(", &quoted, ", "]);
-                b.offsets.push_fmt(format_args!("{offset}),"));
+                push_dec(&mut b.offsets, *offset);
+                b.offsets.push_str("),");
             }
         }
         if m.anonymous {
@@ -1246,7 +1286,9 @@ fn function(
     io: &Ioctl,
     upper_name: &str,
 ) -> (FunctionView, ErrorTable) {
-    let cmd = format!("IOCTL_{upper_name}");
+    let mut cmd = String::with_capacity(upper_name.len() + 6);
+    cmd.push_str("IOCTL_");
+    cmd.push_str(upper_name);
     let arg = io
         .arg
         .as_ref()
@@ -1254,24 +1296,44 @@ fn function(
         .map(|a| (model.struct_(a), struct_ref(model, opts, a)));
     let mut doc = doc_paras(io.doc.as_deref());
     if doc.is_empty() {
-        doc.push(Cow::Owned(format!("Calls the {} ioctl.", io.name)));
+        let mut calls = String::with_capacity(io.name.len() + 16);
+        calls.push_str("Calls the ");
+        calls.push_str(&io.name);
+        calls.push_str(" ioctl.");
+        doc.push(Cow::Owned(calls));
     }
     let mut params: Vec<Cow<'_, str>> = vec![Cow::Borrowed("fd: _Fd")];
     let mut ptrs = Vec::new();
     match &arg {
         Some((s, ty)) => {
-            params.push(Cow::Owned(format!("arg: {ty}")));
-            doc.push(Cow::Owned(format!(
-                "Sends {cmd} ({}) with arg, a {ty}, and returns arg{}. Since \
-                 revision {}.",
-                dir_words(io.dir),
+            let mut param = String::with_capacity(ty.len() + 5);
+            param.push_str("arg: ");
+            param.push_str(ty);
+            params.push(Cow::Owned(param));
+            // `Sends {cmd} ({dir}) with arg, a {ty}, and returns arg{, updated
+            // in place}. Since revision {since}.`, pushed, not formatted.
+            let words = dir_words(io.dir);
+            let mut sends = String::with_capacity(cmd.len() + words.len() + ty.len() + 96);
+            for part in [
+                "Sends ",
+                cmd.as_str(),
+                " (",
+                words,
+                ") with arg, a ",
+                ty.as_str(),
+                ", and returns arg",
                 if io.dir.copies_out() {
                     ", updated in place"
                 } else {
                     ""
                 },
-                io.since
-            )));
+                ". Since revision ",
+            ] {
+                sends.push_str(part);
+            }
+            push_dec(&mut sends, io.since);
+            sends.push('.');
+            doc.push(Cow::Owned(sends));
             let mut kw = Vec::new();
             for m in &s.members {
                 let MemberKind::UserPtr {
@@ -1305,13 +1367,24 @@ fn function(
         let class = errno_class_name(&e.errno);
         push_line(&mut errors, 8, &["("]);
         push_py_str(&mut errors, &e.errno);
-        errors.push_fmt(format_args!(", {class}),"));
+        errors.push_str(", ");
+        errors.push_str(&class);
+        errors.push_str("),");
         let text = e.doc.as_deref().map(doc_text).unwrap_or_default();
-        doc.push(Cow::Owned(if text.is_empty() {
-            format!("Raises {class} ({}).", e.errno)
+        // `Raises {class} ({errno}).` or `Raises {class} ({errno}): {text}`,
+        // pushed into a string made to measure rather than formatted.
+        let mut para = String::with_capacity(class.len() + e.errno.len() + text.len() + 13);
+        para.push_str("Raises ");
+        para.push_str(&class);
+        para.push_str(" (");
+        para.push_str(&e.errno);
+        if text.is_empty() {
+            para.push_str(").");
         } else {
-            format!("Raises {class} ({}): {text}", e.errno)
-        }));
+            para.push_str("): ");
+            para.push_str(&text);
+        }
+        doc.push(Cow::Owned(para));
     }
     doc.push(Cow::Borrowed("Any other errno raises UabiError."));
     let name = function_ident(model, opts, &io.name);
@@ -1623,6 +1696,20 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_formatted_numbers() {
+        for v in [0u64, 1, 9, 10, 15, 16, 255, 4096, 0xdead_beef, u64::MAX] {
+            let mut h = String::new();
+            push_hex(&mut h, v);
+            assert_eq!(h, format!("{v:#x}"));
+        }
+        for v in [0i128, 7, 1 << 40, -1, -300, i128::from(u64::MAX) + 1] {
+            let mut d = String::new();
+            push_int(&mut d, v);
+            assert_eq!(d, v.to_string());
+        }
+    }
+
+    #[test]
     fn identifiers() {
         assert_eq!(member_ident("class"), "class_");
         assert_eq!(member_ident("from-buffer"), "from_buffer_");
@@ -1638,5 +1725,9 @@ mod tests {
             assert_eq!(ERRNO_CLASSES.iter().filter(|x| x.1 == *c).count(), 1, "{c}");
         }
         assert_eq!(ERRNO_CLASSES.len(), crate::resolve::ERRNOS.len());
+        for w in KEYWORDS.iter().chain(STRUCTURE_ATTRS) {
+            assert!(KEYWORD_FIRST.contains(&w.as_bytes()[0]), "{w}");
+            assert!(taken_member_name(w), "{w}");
+        }
     }
 }

@@ -32,6 +32,20 @@ pub(super) fn push_doc_paras<'a>(paras: &mut Paras<'a>, text: Option<&'a str>) {
     let Some(text) = text else {
         return;
     };
+    // Text without a newline (most) is the one paragraph `paragraph_slices`
+    // would give, trimmed, or none when blank: found with one byte scan
+    // instead of its substring searches.
+    if !text.as_bytes().contains(&b'\n') {
+        let p = text.trim();
+        if !p.is_empty() {
+            paras.push(if single_spaced(p) {
+                Cow::Borrowed(p)
+            } else {
+                Cow::Owned(p.split_whitespace().collect::<Vec<_>>().join(" "))
+            });
+        }
+        return;
+    }
     // Each paragraph borrowed as written when it is single-spaced already
     // (most are), else with its whitespace collapsed.
     paras.extend(paragraph_slices(text).map(|p| {
@@ -57,7 +71,32 @@ pub(super) fn doc_text(text: &str) -> Cow<'_, str> {
 /// whitespace (Unicode's, as `paragraphs` splits on) and none at either
 /// end? Such text is one paragraph, and its own.
 fn single_spaced(text: &str) -> bool {
-    let mut prev_space = true;
+    let bytes = text.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if first == b' ' || last == b' ' {
+        return false;
+    }
+    if !text.is_ascii() {
+        return chars_single_spaced(text, true);
+    }
+    // ASCII (most text): a space is `b' '` and the other whitespace `\t`
+    // to `\r`. Two passes without an early exit, which the compiler
+    // vectorises: every paragraph comes through here, some twice.
+    let other_space = bytes
+        .iter()
+        .fold(false, |any, &b| any | matches!(b, b'\t'..=b'\r'));
+    let double_space = bytes
+        .iter()
+        .zip(bytes.iter().skip(1))
+        .fold(false, |any, (&a, &b)| any | (a == b' ' && b == b' '));
+    !other_space && !double_space
+}
+
+/// [`single_spaced`] of text after text that ended in a space or not
+/// (`prev_space`, true at the start).
+fn chars_single_spaced(text: &str, mut prev_space: bool) -> bool {
     for c in text.chars() {
         let space = c == ' ';
         if (space && prev_space) || (!space && c.is_whitespace()) {
@@ -93,6 +132,12 @@ pub(super) fn push_line(out: &mut String, indent: usize, parts: &[&str]) {
 /// lines `wrap(text, width - first)` cuts first, then the rest of the text
 /// wrapped to `width`. No lines for blank text.
 fn for_each_line(text: &str, width: usize, first: usize, mut emit: impl FnMut(&str)) {
+    // Short single-spaced ASCII text (most comments) is its own one line,
+    // as `wrap_ascii_each` would find after its own scans.
+    if text.len() <= width.saturating_sub(first) && text.is_ascii() && single_spaced(text) {
+        emit(text);
+        return;
+    }
     if text.trim().is_empty() {
         return;
     }
@@ -157,7 +202,8 @@ pub(super) fn push_docstring(out: &mut String, paras: &[Cow<'_, str>], indent: u
 /// escapes, three quotes would end it, and a quote at the very end would
 /// merge with the closing ones. Text without either is its own.
 pub(super) fn escape_doc(s: &str) -> Cow<'_, str> {
-    if !s.contains(['\\', '"']) {
+    // Both are ASCII: two memchr scans, not a per-char pattern search.
+    if !s.as_bytes().contains(&b'\\') && !s.as_bytes().contains(&b'"') {
         return Cow::Borrowed(s);
     }
     let mut s = s.replace('\\', "\\\\").replace("\"\"\"", "\"\"\\\"");
