@@ -26,9 +26,9 @@
 
 mod rings;
 
-use crate::backend::rust::writer::push_dec;
 use crate::backend::shared::PushFmt;
 use crate::backend::shared::capacity_for;
+use crate::backend::shared::push_decimal;
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
@@ -436,10 +436,10 @@ fn push_hex(out: &mut String, v: u64) {
 }
 
 /// `v` as `{}` prints it, the common non-negative values through
-/// [`push_dec`].
+/// [`push_decimal`].
 fn push_int(out: &mut String, v: i128) {
     match u64::try_from(v) {
-        Ok(v) => push_dec(out, v),
+        Ok(v) => push_decimal(out, v),
         Err(_) => out.push_fmt(format_args!("{v}")),
     }
 }
@@ -1033,7 +1033,7 @@ fn push_member_ctype(out: &mut String, model: &Model, opts: &OutputOptions, m: &
 fn push_array_dims(out: &mut String, m: &Member) {
     for &n in m.dim_lens().iter().rev() {
         out.push_str(" * ");
-        push_dec(out, n);
+        push_decimal(out, n);
     }
 }
 
@@ -1073,7 +1073,7 @@ fn struct_item(model: &Model, opts: &OutputOptions, s: &Struct) -> (StructView, 
         for (b, offsets) in &mut branches {
             if let Some(offset) = offsets.get(i) {
                 push_line(&mut b.offsets, b.indent.len() + 4, &["(", &quoted, ", "]);
-                push_dec(&mut b.offsets, *offset);
+                push_decimal(&mut b.offsets, *offset);
                 b.offsets.push_str("),");
             }
         }
@@ -1331,7 +1331,7 @@ fn function(
             ] {
                 sends.push_str(part);
             }
-            push_dec(&mut sends, io.since);
+            push_decimal(&mut sends, io.since);
             sends.push('.');
             doc.push(Cow::Owned(sends));
             let mut kw = Vec::new();
