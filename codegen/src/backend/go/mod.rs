@@ -42,7 +42,7 @@ mod spelling;
 mod text;
 use crate::names::push_pascal;
 pub use spelling::GoTarget;
-use text::{Block, Comment, doc_paragraphs};
+use text::{Block, Comment, doc_paragraphs, push_dec, push_hex};
 
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.
@@ -401,20 +401,17 @@ fn since(c: &mut Comment<'_>, since: u32) {
     }
 }
 
-/// Whether an item has doc paragraphs: its own, or the revision that
-/// added it.
-fn has_doc(doc: Option<&str>, since: u32) -> bool {
-    since > 1 || doc_paragraphs(doc).next().is_some()
-}
-
 /// `name: ` and the item's doc paragraphs, then the revision that added
-/// it, as comment lines at the left margin.
-fn item_doc(out: &mut String, name: &str, doc: Option<&str>, since_rev: u32) {
+/// it, as comment lines at the left margin; returns whether it wrote any
+/// (an item with neither doc nor a revision after the first gets none),
+/// so the doc is scanned once, not once to ask and once to write.
+fn item_doc(out: &mut String, name: &str, doc: Option<&str>, since_rev: u32) -> bool {
     let mut c = Comment::with_lead(out, 0, name);
     for p in doc_paragraphs(doc) {
         c.para(p);
     }
     since(&mut c, since_rev);
+    !c.is_empty()
 }
 
 // ---------------------------------------------------------------- go.mod
@@ -559,7 +556,10 @@ impl<'a> UapiView<'a> {
                     out.push_str("NR_");
                     push_upper(out, &io.name);
                 },
-                |out| out.push_fmt(format_args!("= {:#04x}", io.nr)),
+                |out| {
+                    out.push_str("= ");
+                    push_hex(out, io.nr.into(), 2);
+                },
             );
         }
         let mut doc = String::new();
@@ -635,9 +635,7 @@ fn package_doc(out: &mut String, model: &Model) {
 fn const_item(c: &crate::model::Const) -> Item {
     let name = upper(&c.name);
     let mut doc = String::new();
-    if has_doc(c.doc.as_deref(), c.since) {
-        item_doc(&mut doc, &name, c.doc.as_deref(), c.since);
-    }
+    item_doc(&mut doc, &name, c.doc.as_deref(), c.since);
     Item::Const {
         doc,
         name,
@@ -654,9 +652,7 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
     let name = pascal(&e.name);
     let flags = e.kind == EnumKind::Flags;
     let mut doc = String::new();
-    if has_doc(e.doc.as_deref(), e.since) {
-        item_doc(&mut doc, &name, e.doc.as_deref(), e.since);
-    } else {
+    if !item_doc(&mut doc, &name, e.doc.as_deref(), e.since) {
         doc.push_fmt(format_args!(
             "\n// {name} is {} {} of the {} spec.",
             if flags { "flags" } else { "enum" },
@@ -677,10 +673,11 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
             },
             |out| {
                 out.push_str(&name);
+                out.push_str(" = ");
                 if flags {
-                    out.push_fmt(format_args!(" = {:#x}", x.bits()));
+                    push_hex(out, x.bits(), 0);
                 } else {
-                    out.push_fmt(format_args!(" = {}", x.value));
+                    push_dec(out, x.value);
                 }
             },
         );
@@ -695,7 +692,11 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
                 ));
                 values.row(
                     |out| out.push_str(&value),
-                    |out| out.push_fmt(format_args!("{name} = {:#x}", f.shifted(v))),
+                    |out| {
+                        out.push_str(&name);
+                        out.push_str(" = ");
+                        push_hex(out, f.shifted(v), 0);
+                    },
                 );
             }
         }
@@ -710,7 +711,11 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
                 out.push_str(&prefix);
                 out.push_str("_ALL");
             },
-            |out| out.push_fmt(format_args!("{name} = {:#x}", e.mask())),
+            |out| {
+                out.push_str(&name);
+                out.push_str(" = ");
+                push_hex(out, e.mask(), 0);
+            },
         );
     }
     Item::Enum {
@@ -736,9 +741,7 @@ fn entry_doc(mut c: Comment<'_>, x: &EnumEntry) {
 fn struct_item(model: &Model, s: &Struct) -> Item {
     let name = pascal(&s.name);
     let mut doc = String::new();
-    if has_doc(s.doc.as_deref(), s.since) {
-        item_doc(&mut doc, &name, s.doc.as_deref(), s.since);
-    } else {
+    if !item_doc(&mut doc, &name, s.doc.as_deref(), s.since) {
         doc.push_fmt(format_args!(
             "\n// {name} is struct {} of the {} spec.",
             s.name, model.name
@@ -1191,7 +1194,10 @@ impl<'a> CmdsView<'a> {
                         out.push_str("IOCTL_");
                         push_upper(out, &io.name);
                     },
-                    |out| out.push_fmt(format_args!("= {c:#010x}")),
+                    |out| {
+                        out.push_str("= ");
+                        push_hex(out, c.into(), 8);
+                    },
                 ),
                 None => missing.push(format!(
                     "// IOCTL_{} does not exist on {}: its argument is too large for the \
@@ -1211,7 +1217,10 @@ impl<'a> CmdsView<'a> {
                         out.push_str("sizeOf");
                         push_pascal(out, &s.name);
                     },
-                    |out| out.push_fmt(format_args!("= {}", s.layout(t).size)),
+                    |out| {
+                        out.push_str("= ");
+                        push_dec(out, s.layout(t).size.into());
+                    },
                 );
             }
         }
@@ -1247,7 +1256,8 @@ fn push_check(out: &mut String, expr: &[&str], want: u32) {
         out.push_str(part);
     }
     if want != 0 {
-        out.push_fmt(format_args!("-{want}"));
+        out.push('-');
+        push_dec(out, want.into());
     }
     out.push(']');
 }
