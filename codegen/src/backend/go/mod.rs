@@ -33,16 +33,15 @@ use crate::model::{
     ByteOrder, Elem, Enum, EnumEntry, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen,
     Scalar, Struct, StructId,
 };
-use crate::names::{pascal, push_upper, upper};
+use crate::names::upper;
 use crate::target::Target;
 use askama::Template;
 use std::path::PathBuf;
 
 mod spelling;
 mod text;
-use crate::names::push_pascal;
 pub use spelling::GoTarget;
-use text::{Block, Comment, doc_paragraphs, push_dec, push_hex};
+use text::{Block, Comment, doc_paragraphs, pascal, push_dec, push_hex, push_pascal, push_upper};
 
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.
@@ -99,6 +98,7 @@ pub fn render_with(
         ));
     }
     if !model.ioctls.is_empty() || !layouts.per_target.is_empty() {
+        let names = CmdsNames::new(model, &targets);
         for &t in &targets {
             let Some(goarch) = t.goarch() else { continue };
             files.push(file(
@@ -106,7 +106,7 @@ pub fn render_with(
                 render_template(
                     model,
                     "Go cmds",
-                    &CmdsView::new(model, t, &layouts, &banner),
+                    &CmdsView::new(model, t, &layouts, &names, &banner),
                 )?,
             ));
         }
@@ -260,14 +260,22 @@ fn push_member_go(out: &mut String, model: &Model, m: &Member) {
             scalar: Some(p), ..
         } => {
             if let Some(n) = p.count {
-                out.push_fmt(format_args!("[{n}]"));
+                out.push('[');
+                push_dec(out, n.into());
+                out.push(']');
             }
             out.push_str(scalar_go(p.ty));
         }
         MemberKind::Pad { len, scalar: None } | MemberKind::Binary { len } => {
-            out.push_fmt(format_args!("[{len}]uint8"));
+            out.push('[');
+            push_dec(out, (*len).into());
+            out.push_str("]uint8");
         }
-        MemberKind::String { len } => out.push_fmt(format_args!("[{len}]byte")),
+        MemberKind::String { len } => {
+            out.push('[');
+            push_dec(out, (*len).into());
+            out.push_str("]byte");
+        }
         MemberKind::Struct { id, count } => {
             if count.is_some() {
                 push_dims(out, m);
@@ -354,7 +362,9 @@ fn union_methods(model: &Model, s: &Struct) -> Vec<String> {
 /// `[4][8]` of `[4][8]uint64`.
 fn push_dims(out: &mut String, m: &Member) {
     for n in m.dim_lens() {
-        out.push_fmt(format_args!("[{n}]"));
+        out.push('[');
+        push_dec(out, n.into());
+        out.push(']');
     }
 }
 
@@ -1183,52 +1193,88 @@ struct CmdsView<'a> {
     checks: String,
 }
 
+/// What every `cmds_<goarch>.go` names alike, built once rather than
+/// once per GOARCH.
+struct CmdsNames<'m> {
+    package: String,
+    /// `IOCTL_X` of each ioctl, in spec order.
+    cmds: Vec<String>,
+    /// Each union whose size differs between Go targets (see
+    /// `union_fields`), and its `sizeOfX` constant's name.
+    unions: Vec<(&'m Struct, String)>,
+}
+
+impl<'m> CmdsNames<'m> {
+    fn new(model: &'m Model, targets: &[Target]) -> Self {
+        CmdsNames {
+            package: package_name(&model.name),
+            cmds: model
+                .ioctls
+                .iter()
+                .map(|io| {
+                    let mut cmd = String::with_capacity(6 + io.name.len());
+                    cmd.push_str("IOCTL_");
+                    push_upper(&mut cmd, &io.name);
+                    cmd
+                })
+                .collect(),
+            unions: model
+                .structs
+                .iter()
+                .filter(|s| s.is_union && s.uniform_layout(targets).is_none())
+                .map(|s| {
+                    let mut name = String::with_capacity(6 + s.name.len());
+                    name.push_str("sizeOf");
+                    push_pascal(&mut name, &s.name);
+                    (s, name)
+                })
+                .collect(),
+        }
+    }
+}
+
 impl<'a> CmdsView<'a> {
-    fn new(model: &Model, t: Target, layouts: &LayoutChecks<'_>, banner: &'a str) -> CmdsView<'a> {
+    fn new(
+        model: &Model,
+        t: Target,
+        layouts: &LayoutChecks<'_>,
+        names: &CmdsNames<'_>,
+        banner: &'a str,
+    ) -> CmdsView<'a> {
         let mut cmds = Block::default();
         let mut missing = Vec::new();
-        for io in &model.ioctls {
+        for (io, cmd) in model.ioctls.iter().zip(&names.cmds) {
             match io.cmds.get(&t).copied().flatten() {
                 Some(c) => cmds.row(
-                    |out| {
-                        out.push_str("IOCTL_");
-                        push_upper(out, &io.name);
-                    },
+                    |out| out.push_str(cmd),
                     |out| {
                         out.push_str("= ");
                         push_hex(out, c.into(), 8);
                     },
                 ),
                 None => missing.push(format!(
-                    "// IOCTL_{} does not exist on {}: its argument is too large for the \
+                    "// {cmd} does not exist on {}: its argument is too large for the \
                      size field of the command.",
-                    upper(&io.name),
                     t.goarch().unwrap_or_default()
                 )),
             }
         }
         // The byte length of each union whose size differs between Go
         // targets (see `union_fields`).
-        let targets = go_targets(model);
-        for s in model.structs.iter().filter(|s| s.is_union) {
-            if s.uniform_layout(&targets).is_none() {
-                cmds.row(
-                    |out| {
-                        out.push_str("sizeOf");
-                        push_pascal(out, &s.name);
-                    },
-                    |out| {
-                        out.push_str("= ");
-                        push_dec(out, s.layout(t).size.into());
-                    },
-                );
-            }
+        for (s, name) in &names.unions {
+            cmds.row(
+                |out| out.push_str(name),
+                |out| {
+                    out.push_str("= ");
+                    push_dec(out, s.layout(t).size.into());
+                },
+            );
         }
         CmdsView {
             banner,
             goarch: t.goarch().unwrap_or_default(),
             target: t.name(),
-            package: package_name(&model.name),
+            package: names.package.clone(),
             cmds: cmds.finish(),
             missing,
             checks: checks_of(&layouts.per_target, t),

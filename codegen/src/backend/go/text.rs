@@ -115,6 +115,57 @@ pub(super) fn push_dec(out: &mut String, v: i128) {
     }
 }
 
+/// [`crate::names::push_pascal`] of `name`: for the names specs use
+/// (lower-case ASCII words joined by `-` or `_`) in one pass over the
+/// bytes, each word's first letter upper-cased, as splitting at a set of
+/// separator characters cost hundreds of instructions per name. Other
+/// names take the shared function.
+pub(super) fn push_pascal(out: &mut String, name: &str) {
+    if !name
+        .bytes()
+        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
+    {
+        return crate::names::push_pascal(out, name);
+    }
+    out.reserve(name.len());
+    let mut word_start = true;
+    for b in name.bytes() {
+        if b == b'-' || b == b'_' {
+            word_start = true;
+        } else {
+            out.push(char::from(if word_start {
+                b.to_ascii_uppercase()
+            } else {
+                b
+            }));
+            word_start = false;
+        }
+    }
+}
+
+/// [`push_pascal`] as a new `String`.
+pub(super) fn pascal(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    push_pascal(&mut out, name);
+    out
+}
+
+/// [`crate::names::push_upper`] of `name`, byte by byte for an ASCII
+/// name rather than through a `char` iterator.
+pub(super) fn push_upper(out: &mut String, name: &str) {
+    if !name.is_ascii() {
+        return crate::names::push_upper(out, name);
+    }
+    out.reserve(name.len());
+    for b in name.bytes() {
+        out.push(char::from(if b == b'-' {
+            b'_'
+        } else {
+            b.to_ascii_uppercase()
+        }));
+    }
+}
+
 /// `//` comment lines of paragraphs at a tab indentation, written into a
 /// block as they come: a paragraph is wrapped straight into it, and a
 /// blank `//` line separates it from the one before.
@@ -337,8 +388,37 @@ mod tests {
     }
 
     #[test]
+    fn names_as_shared_cases_them() {
+        for name in [
+            "a",
+            "bo-create",
+            "page-",
+            "x__y",
+            "-lead",
+            "v2-ab_c",
+            "Caf\u{e9}-x",
+            "a b",
+            "",
+        ] {
+            assert_eq!(pascal(name), crate::names::pascal(name));
+            let mut ours = String::new();
+            push_upper(&mut ours, name);
+            assert_eq!(ours, crate::names::upper(name));
+        }
+    }
+
+    #[test]
     fn numbers_as_format_writes_them() {
-        for v in [0u64, 1, 0xf, 0x10, 0xab, 0x1234_5678, 0xdead_beef_cafe, u64::MAX] {
+        for v in [
+            0u64,
+            1,
+            0xf,
+            0x10,
+            0xab,
+            0x1234_5678,
+            0xdead_beef_cafe,
+            u64::MAX,
+        ] {
             let mut s = String::new();
             push_hex(&mut s, v, 0);
             assert_eq!(s, format!("{v:#x}"));
@@ -349,7 +429,17 @@ mod tests {
             push_hex(&mut s, v, 8);
             assert_eq!(s, format!("{v:#010x}"));
         }
-        for v in [0i128, 7, 10, -1, -10, 12345, i128::MAX, i128::MIN, -(1 << 70)] {
+        for v in [
+            0i128,
+            7,
+            10,
+            -1,
+            -10,
+            12345,
+            i128::MAX,
+            i128::MIN,
+            -(1 << 70),
+        ] {
             let mut s = String::new();
             push_dec(&mut s, v);
             assert_eq!(s, v.to_string());
