@@ -41,7 +41,9 @@ use std::path::PathBuf;
 mod spelling;
 mod text;
 pub use spelling::GoTarget;
-use text::{Block, Comment, doc_paragraphs, pascal, push_dec, push_hex, push_pascal, push_upper};
+use text::{
+    Block, Comment, WIDTH, doc_paragraphs, pascal, push_dec, push_hex, push_pascal, push_upper,
+};
 
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.
@@ -559,7 +561,7 @@ impl<'a> UapiView<'a> {
                 ItemRef::Struct(i) => struct_item(model, &model.structs[i]),
             });
         }
-        let mut nrs = Block::default();
+        let mut nrs = Block::with_rows(model.ioctls.len());
         for io in &model.ioctls {
             nrs.row(
                 |out| {
@@ -661,7 +663,7 @@ fn const_item(c: &crate::model::Const) -> Item {
 fn enum_item(model: &Model, e: &Enum) -> Item {
     let name = pascal(&e.name);
     let flags = e.kind == EnumKind::Flags;
-    let mut doc = String::new();
+    let mut doc = String::with_capacity(2 * WIDTH);
     if !item_doc(&mut doc, &name, e.doc.as_deref(), e.since) {
         doc.push_fmt(format_args!(
             "\n// {name} is {} {} of the {} spec.",
@@ -672,7 +674,7 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
     }
     // `KIND_0`, the start of every value's name.
     let prefix = upper(&e.name);
-    let mut values = Block::default();
+    let mut values = Block::with_rows(e.entries.len() + 1);
     for x in &e.entries {
         entry_doc(values.doc(), x);
         values.row(
@@ -750,7 +752,7 @@ fn entry_doc(mut c: Comment<'_>, x: &EnumEntry) {
 
 fn struct_item(model: &Model, s: &Struct) -> Item {
     let name = pascal(&s.name);
-    let mut doc = String::new();
+    let mut doc = String::with_capacity(2 * WIDTH);
     if !item_doc(&mut doc, &name, s.doc.as_deref(), s.since) {
         doc.push_fmt(format_args!(
             "\n// {name} is struct {} of the {} spec.",
@@ -765,7 +767,7 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
             methods: union_methods(model, s),
         };
     }
-    let mut fields = Block::default();
+    let mut fields = Block::with_rows(s.members.len());
     for m in s.members.iter().filter(|m| m.is_flexible()) {
         flexible_row(&mut fields, model, s, m);
     }
@@ -1241,7 +1243,7 @@ impl<'a> CmdsView<'a> {
         names: &CmdsNames<'_>,
         banner: &'a str,
     ) -> CmdsView<'a> {
-        let mut cmds = Block::default();
+        let mut cmds = Block::with_rows(model.ioctls.len() + names.unions.len());
         let mut missing = Vec::new();
         for (io, cmd) in model.ioctls.iter().zip(&names.cmds) {
             match io.cmds.get(&t).copied().flatten() {

@@ -128,17 +128,22 @@ pub(super) fn push_pascal(out: &mut String, name: &str) {
         return crate::names::push_pascal(out, name);
     }
     out.reserve(name.len());
-    let mut word_start = true;
-    for b in name.bytes() {
-        if b == b'-' || b == b'_' {
-            word_start = true;
-        } else {
-            out.push(char::from(if word_start {
-                b.to_ascii_uppercase()
-            } else {
-                b
-            }));
-            word_start = false;
+    // Word by word: its first letter upper-cased, the rest copied whole.
+    let mut rest = name;
+    loop {
+        let end = rest
+            .bytes()
+            .position(|b| b == b'-' || b == b'_')
+            .unwrap_or(rest.len());
+        let word = &rest[..end];
+        if let Some(&first) = word.as_bytes().first() {
+            out.push(char::from(first.to_ascii_uppercase()));
+            // The first byte is ASCII, so a character starts after it.
+            out.push_str(&word[1..]);
+        }
+        match rest.get(end + 1..) {
+            Some(next) => rest = next,
+            None => break,
         }
     }
 }
@@ -150,19 +155,22 @@ pub(super) fn pascal(name: &str) -> String {
     out
 }
 
-/// [`crate::names::push_upper`] of `name`, byte by byte for an ASCII
-/// name rather than through a `char` iterator.
+/// [`crate::names::push_upper`] of `name`, without a `char` iterator.
 pub(super) fn push_upper(out: &mut String, name: &str) {
-    if !name.is_ascii() {
-        return crate::names::push_upper(out, name);
-    }
+    // Copied a piece between dashes at a time, then upper-cased in place:
+    // only ASCII letters change, as the shared function changes them.
     out.reserve(name.len());
-    for b in name.bytes() {
-        out.push(char::from(if b == b'-' {
-            b'_'
-        } else {
-            b.to_ascii_uppercase()
-        }));
+    let start = out.len();
+    let mut pieces = name.split('-');
+    if let Some(first) = pieces.next() {
+        out.push_str(first);
+    }
+    for piece in pieces {
+        out.push('_');
+        out.push_str(piece);
+    }
+    if let Some(added) = out.get_mut(start..) {
+        added.make_ascii_uppercase();
     }
 }
 
@@ -323,6 +331,19 @@ struct RunRow {
 }
 
 impl Block {
+    /// A block sized for about `rows` rows, so that its buffers are not
+    /// grown again and again as a struct's fields are written: a row and
+    /// its comment come to about 96 bytes, the name and rest to 32.
+    pub(super) fn with_rows(rows: usize) -> Self {
+        Block {
+            out: String::with_capacity(rows * 96),
+            doc: String::with_capacity(WIDTH),
+            run: String::with_capacity(rows * 32),
+            rows: Vec::with_capacity(rows),
+            width: 0,
+        }
+    }
+
     /// A writer of the next row's comment, at one tab.
     pub(super) fn doc(&mut self) -> Comment<'_> {
         Comment::new(&mut self.doc, 1)
