@@ -409,7 +409,11 @@ const BODY_NAMES: &[&str] = &[
 /// The paragraph saying which revision added an item, from revision 2 on.
 fn since(c: &mut Comment<'_>, since: u32) {
     if since > 1 {
-        c.para_fmt(format_args!("Since revision {since}."));
+        c.para_with(|p| {
+            p.push_str("Since revision ");
+            push_dec(p, since.into());
+            p.push('.');
+        });
     }
 }
 
@@ -978,12 +982,16 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
     for p in doc_paragraphs(io.doc.as_deref()) {
         c.para(p);
     }
-    c.para_fmt(format_args!(
-        "It sends {cmd} ({}) and returns the errno of a failure as a \
-         syscall.Errno. Since revision {}.",
-        dir_words(io.dir),
-        io.since
-    ));
+    // Pushed piece by piece: every ioctl has this paragraph.
+    c.para_with(|p| {
+        p.push_str("It sends ");
+        p.push_str(&cmd);
+        p.push_str(" (");
+        p.push_str(dir_words(io.dir));
+        p.push_str(") and returns the errno of a failure as a syscall.Errno. Since revision ");
+        push_dec(p, io.since.into());
+        p.push('.');
+    });
     if let (Some((s, _)), Some(arg_ty)) = (arg, &arg_ty) {
         params.push_str(", arg *");
         params.push_str(arg_ty);
