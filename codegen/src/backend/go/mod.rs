@@ -33,16 +33,17 @@ use crate::model::{
     ByteOrder, Elem, Enum, EnumEntry, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen,
     Scalar, Struct, StructId,
 };
-use crate::names::{pascal, push_upper, upper};
+use crate::names::upper;
 use crate::target::Target;
 use askama::Template;
 use std::path::PathBuf;
 
 mod spelling;
 mod text;
-use crate::names::push_pascal;
 pub use spelling::GoTarget;
-use text::{Block, Comment, doc_paragraphs};
+use text::{
+    Block, Comment, WIDTH, doc_paragraphs, pascal, push_dec, push_hex, push_pascal, push_upper,
+};
 
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.
@@ -99,6 +100,7 @@ pub fn render_with(
         ));
     }
     if !model.ioctls.is_empty() || !layouts.per_target.is_empty() {
+        let names = CmdsNames::new(model, &targets);
         for &t in &targets {
             let Some(goarch) = t.goarch() else { continue };
             files.push(file(
@@ -106,7 +108,7 @@ pub fn render_with(
                 render_template(
                     model,
                     "Go cmds",
-                    &CmdsView::new(model, t, &layouts, &banner),
+                    &CmdsView::new(model, t, &layouts, &names, &banner),
                 )?,
             ));
         }
@@ -260,14 +262,22 @@ fn push_member_go(out: &mut String, model: &Model, m: &Member) {
             scalar: Some(p), ..
         } => {
             if let Some(n) = p.count {
-                out.push_fmt(format_args!("[{n}]"));
+                out.push('[');
+                push_dec(out, n.into());
+                out.push(']');
             }
             out.push_str(scalar_go(p.ty));
         }
         MemberKind::Pad { len, scalar: None } | MemberKind::Binary { len } => {
-            out.push_fmt(format_args!("[{len}]uint8"));
+            out.push('[');
+            push_dec(out, (*len).into());
+            out.push_str("]uint8");
         }
-        MemberKind::String { len } => out.push_fmt(format_args!("[{len}]byte")),
+        MemberKind::String { len } => {
+            out.push('[');
+            push_dec(out, (*len).into());
+            out.push_str("]byte");
+        }
         MemberKind::Struct { id, count } => {
             if count.is_some() {
                 push_dims(out, m);
@@ -354,7 +364,9 @@ fn union_methods(model: &Model, s: &Struct) -> Vec<String> {
 /// `[4][8]` of `[4][8]uint64`.
 fn push_dims(out: &mut String, m: &Member) {
     for n in m.dim_lens() {
-        out.push_fmt(format_args!("[{n}]"));
+        out.push('[');
+        push_dec(out, n.into());
+        out.push(']');
     }
 }
 
@@ -397,24 +409,25 @@ const BODY_NAMES: &[&str] = &[
 /// The paragraph saying which revision added an item, from revision 2 on.
 fn since(c: &mut Comment<'_>, since: u32) {
     if since > 1 {
-        c.para_fmt(format_args!("Since revision {since}."));
+        c.para_with(|p| {
+            p.push_str("Since revision ");
+            push_dec(p, since.into());
+            p.push('.');
+        });
     }
 }
 
-/// Whether an item has doc paragraphs: its own, or the revision that
-/// added it.
-fn has_doc(doc: Option<&str>, since: u32) -> bool {
-    since > 1 || doc_paragraphs(doc).next().is_some()
-}
-
 /// `name: ` and the item's doc paragraphs, then the revision that added
-/// it, as comment lines at the left margin.
-fn item_doc(out: &mut String, name: &str, doc: Option<&str>, since_rev: u32) {
+/// it, as comment lines at the left margin; returns whether it wrote any
+/// (an item with neither doc nor a revision after the first gets none),
+/// so the doc is scanned once, not once to ask and once to write.
+fn item_doc(out: &mut String, name: &str, doc: Option<&str>, since_rev: u32) -> bool {
     let mut c = Comment::with_lead(out, 0, name);
     for p in doc_paragraphs(doc) {
         c.para(p);
     }
     since(&mut c, since_rev);
+    !c.is_empty()
 }
 
 // ---------------------------------------------------------------- go.mod
@@ -552,14 +565,17 @@ impl<'a> UapiView<'a> {
                 ItemRef::Struct(i) => struct_item(model, &model.structs[i]),
             });
         }
-        let mut nrs = Block::default();
+        let mut nrs = Block::with_rows(model.ioctls.len());
         for io in &model.ioctls {
             nrs.row(
                 |out| {
                     out.push_str("NR_");
                     push_upper(out, &io.name);
                 },
-                |out| out.push_fmt(format_args!("= {:#04x}", io.nr)),
+                |out| {
+                    out.push_str("= ");
+                    push_hex(out, io.nr.into(), 2);
+                },
             );
         }
         let mut doc = String::new();
@@ -635,9 +651,7 @@ fn package_doc(out: &mut String, model: &Model) {
 fn const_item(c: &crate::model::Const) -> Item {
     let name = upper(&c.name);
     let mut doc = String::new();
-    if has_doc(c.doc.as_deref(), c.since) {
-        item_doc(&mut doc, &name, c.doc.as_deref(), c.since);
-    }
+    item_doc(&mut doc, &name, c.doc.as_deref(), c.since);
     Item::Const {
         doc,
         name,
@@ -653,10 +667,8 @@ fn const_item(c: &crate::model::Const) -> Item {
 fn enum_item(model: &Model, e: &Enum) -> Item {
     let name = pascal(&e.name);
     let flags = e.kind == EnumKind::Flags;
-    let mut doc = String::new();
-    if has_doc(e.doc.as_deref(), e.since) {
-        item_doc(&mut doc, &name, e.doc.as_deref(), e.since);
-    } else {
+    let mut doc = String::with_capacity(2 * WIDTH);
+    if !item_doc(&mut doc, &name, e.doc.as_deref(), e.since) {
         doc.push_fmt(format_args!(
             "\n// {name} is {} {} of the {} spec.",
             if flags { "flags" } else { "enum" },
@@ -666,7 +678,7 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
     }
     // `KIND_0`, the start of every value's name.
     let prefix = upper(&e.name);
-    let mut values = Block::default();
+    let mut values = Block::with_rows(e.entries.len() + 1);
     for x in &e.entries {
         entry_doc(values.doc(), x);
         values.row(
@@ -677,10 +689,11 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
             },
             |out| {
                 out.push_str(&name);
+                out.push_str(" = ");
                 if flags {
-                    out.push_fmt(format_args!(" = {:#x}", x.bits()));
+                    push_hex(out, x.bits(), 0);
                 } else {
-                    out.push_fmt(format_args!(" = {}", x.value));
+                    push_dec(out, x.value);
                 }
             },
         );
@@ -695,7 +708,11 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
                 ));
                 values.row(
                     |out| out.push_str(&value),
-                    |out| out.push_fmt(format_args!("{name} = {:#x}", f.shifted(v))),
+                    |out| {
+                        out.push_str(&name);
+                        out.push_str(" = ");
+                        push_hex(out, f.shifted(v), 0);
+                    },
                 );
             }
         }
@@ -710,7 +727,11 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
                 out.push_str(&prefix);
                 out.push_str("_ALL");
             },
-            |out| out.push_fmt(format_args!("{name} = {:#x}", e.mask())),
+            |out| {
+                out.push_str(&name);
+                out.push_str(" = ");
+                push_hex(out, e.mask(), 0);
+            },
         );
     }
     Item::Enum {
@@ -735,10 +756,8 @@ fn entry_doc(mut c: Comment<'_>, x: &EnumEntry) {
 
 fn struct_item(model: &Model, s: &Struct) -> Item {
     let name = pascal(&s.name);
-    let mut doc = String::new();
-    if has_doc(s.doc.as_deref(), s.since) {
-        item_doc(&mut doc, &name, s.doc.as_deref(), s.since);
-    } else {
+    let mut doc = String::with_capacity(2 * WIDTH);
+    if !item_doc(&mut doc, &name, s.doc.as_deref(), s.since) {
         doc.push_fmt(format_args!(
             "\n// {name} is struct {} of the {} spec.",
             s.name, model.name
@@ -752,7 +771,7 @@ fn struct_item(model: &Model, s: &Struct) -> Item {
             methods: union_methods(model, s),
         };
     }
-    let mut fields = Block::default();
+    let mut fields = Block::with_rows(s.members.len());
     for m in s.members.iter().filter(|m| m.is_flexible()) {
         flexible_row(&mut fields, model, s, m);
     }
@@ -963,12 +982,16 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
     for p in doc_paragraphs(io.doc.as_deref()) {
         c.para(p);
     }
-    c.para_fmt(format_args!(
-        "It sends {cmd} ({}) and returns the errno of a failure as a \
-         syscall.Errno. Since revision {}.",
-        dir_words(io.dir),
-        io.since
-    ));
+    // Pushed piece by piece: every ioctl has this paragraph.
+    c.para_with(|p| {
+        p.push_str("It sends ");
+        p.push_str(&cmd);
+        p.push_str(" (");
+        p.push_str(dir_words(io.dir));
+        p.push_str(") and returns the errno of a failure as a syscall.Errno. Since revision ");
+        push_dec(p, io.since.into());
+        p.push('.');
+    });
     if let (Some((s, _)), Some(arg_ty)) = (arg, &arg_ty) {
         params.push_str(", arg *");
         params.push_str(arg_ty);
@@ -1180,46 +1203,88 @@ struct CmdsView<'a> {
     checks: String,
 }
 
+/// What every `cmds_<goarch>.go` names alike, built once rather than
+/// once per GOARCH.
+struct CmdsNames<'m> {
+    package: String,
+    /// `IOCTL_X` of each ioctl, in spec order.
+    cmds: Vec<String>,
+    /// Each union whose size differs between Go targets (see
+    /// `union_fields`), and its `sizeOfX` constant's name.
+    unions: Vec<(&'m Struct, String)>,
+}
+
+impl<'m> CmdsNames<'m> {
+    fn new(model: &'m Model, targets: &[Target]) -> Self {
+        CmdsNames {
+            package: package_name(&model.name),
+            cmds: model
+                .ioctls
+                .iter()
+                .map(|io| {
+                    let mut cmd = String::with_capacity(6 + io.name.len());
+                    cmd.push_str("IOCTL_");
+                    push_upper(&mut cmd, &io.name);
+                    cmd
+                })
+                .collect(),
+            unions: model
+                .structs
+                .iter()
+                .filter(|s| s.is_union && s.uniform_layout(targets).is_none())
+                .map(|s| {
+                    let mut name = String::with_capacity(6 + s.name.len());
+                    name.push_str("sizeOf");
+                    push_pascal(&mut name, &s.name);
+                    (s, name)
+                })
+                .collect(),
+        }
+    }
+}
+
 impl<'a> CmdsView<'a> {
-    fn new(model: &Model, t: Target, layouts: &LayoutChecks<'_>, banner: &'a str) -> CmdsView<'a> {
-        let mut cmds = Block::default();
+    fn new(
+        model: &Model,
+        t: Target,
+        layouts: &LayoutChecks<'_>,
+        names: &CmdsNames<'_>,
+        banner: &'a str,
+    ) -> CmdsView<'a> {
+        let mut cmds = Block::with_rows(model.ioctls.len() + names.unions.len());
         let mut missing = Vec::new();
-        for io in &model.ioctls {
+        for (io, cmd) in model.ioctls.iter().zip(&names.cmds) {
             match io.cmds.get(&t).copied().flatten() {
                 Some(c) => cmds.row(
+                    |out| out.push_str(cmd),
                     |out| {
-                        out.push_str("IOCTL_");
-                        push_upper(out, &io.name);
+                        out.push_str("= ");
+                        push_hex(out, c.into(), 8);
                     },
-                    |out| out.push_fmt(format_args!("= {c:#010x}")),
                 ),
                 None => missing.push(format!(
-                    "// IOCTL_{} does not exist on {}: its argument is too large for the \
+                    "// {cmd} does not exist on {}: its argument is too large for the \
                      size field of the command.",
-                    upper(&io.name),
                     t.goarch().unwrap_or_default()
                 )),
             }
         }
         // The byte length of each union whose size differs between Go
         // targets (see `union_fields`).
-        let targets = go_targets(model);
-        for s in model.structs.iter().filter(|s| s.is_union) {
-            if s.uniform_layout(&targets).is_none() {
-                cmds.row(
-                    |out| {
-                        out.push_str("sizeOf");
-                        push_pascal(out, &s.name);
-                    },
-                    |out| out.push_fmt(format_args!("= {}", s.layout(t).size)),
-                );
-            }
+        for (s, name) in &names.unions {
+            cmds.row(
+                |out| out.push_str(name),
+                |out| {
+                    out.push_str("= ");
+                    push_dec(out, s.layout(t).size.into());
+                },
+            );
         }
         CmdsView {
             banner,
             goarch: t.goarch().unwrap_or_default(),
             target: t.name(),
-            package: package_name(&model.name),
+            package: names.package.clone(),
             cmds: cmds.finish(),
             missing,
             checks: checks_of(&layouts.per_target, t),
@@ -1247,7 +1312,8 @@ fn push_check(out: &mut String, expr: &[&str], want: u32) {
         out.push_str(part);
     }
     if want != 0 {
-        out.push_fmt(format_args!("-{want}"));
+        out.push('-');
+        push_dec(out, want.into());
     }
     out.push(']');
 }

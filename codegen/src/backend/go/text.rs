@@ -8,16 +8,170 @@
 //! time; these writers push prefix, text and padding straight into the
 //! block, with no `String` per line.
 
-use crate::backend::shared::{PushFmt, paragraph_slices, wrap, wrap_ascii_each};
+use crate::backend::shared::{PushFmt, wrap, wrap_ascii_each};
 
 /// Comment text is wrapped to this many columns (a tab counts as 8).
 pub(super) const WIDTH: usize = 80;
 
-/// The paragraphs of spec doc text as slices of it ([`paragraph_slices`]):
-/// [`Comment::para`] collapses their whitespace as it wraps them, so
-/// joining their words first would only copy them.
-pub(super) fn doc_paragraphs(doc: Option<&str>) -> impl Iterator<Item = &str> {
-    paragraph_slices(doc.unwrap_or_default())
+/// The paragraphs of spec doc text as slices of it, as
+/// `shared::paragraph_slices` splits them: the trimmed text split at blank
+/// lines (`\n\n`) if it has any, else at every line, all-blank pieces
+/// dropped. [`Comment::para`] collapses their whitespace as it wraps
+/// them, so joining their words first would only copy them.
+///
+/// Written here with byte searches: every item's doc is split, and the
+/// `&str`-pattern searches of the shared splitter (a searcher built per
+/// call for `\n\n`) were a good part of the Go backend's time.
+pub(super) fn doc_paragraphs(doc: Option<&str>) -> Paragraphs<'_> {
+    let text = doc.unwrap_or_default().trim();
+    Paragraphs {
+        double: find_blank_line(text.as_bytes()).is_some(),
+        rest: (!text.is_empty()).then_some(text),
+    }
+}
+
+/// Where the first `\n\n` of `bytes` starts.
+fn find_blank_line(bytes: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = bytes[from..].iter().position(|&b| b == b'\n') {
+        let i = from + i;
+        if bytes.get(i + 1) == Some(&b'\n') {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
+}
+
+/// The iterator of [`doc_paragraphs`].
+pub(super) struct Paragraphs<'a> {
+    /// The text not yet split; `None` once the last piece is out.
+    rest: Option<&'a str>,
+    /// Whether pieces end at `\n\n` rather than at `\n`.
+    double: bool,
+}
+
+impl<'a> Iterator for Paragraphs<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            let rest = self.rest?;
+            let bytes = rest.as_bytes();
+            let (piece, after) = if self.double {
+                match find_blank_line(bytes) {
+                    Some(i) => (&rest[..i], Some(&rest[i + 2..])),
+                    None => (rest, None),
+                }
+            } else {
+                match bytes.iter().position(|&b| b == b'\n') {
+                    Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                    None => (rest, None),
+                }
+            };
+            self.rest = after;
+            // `!piece.trim().is_empty()`, stopping at the first
+            // character that is not whitespace.
+            if piece.chars().any(|c| !c.is_whitespace()) {
+                return Some(piece);
+            }
+        }
+    }
+}
+
+/// `v` as `0x` and at least `digits` lower-case hex digits (at most 16),
+/// as `{v:#0w$x}` writes it with `w` = `digits + 2` (`{v:#x}` for 0):
+/// without the formatting machinery, as every constant row has one.
+pub(super) fn push_hex(out: &mut String, v: u64, digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let significant = (64 - v.leading_zeros() as usize).div_ceil(4).max(1);
+    let n = significant.max(digits).min(16);
+    out.reserve(n + 2);
+    out.push_str("0x");
+    for i in (0..n).rev() {
+        out.push(char::from(HEX[((v >> (4 * i)) & 0xf) as usize]));
+    }
+}
+
+/// `v` in decimal, as `{v}` writes it, without the formatting machinery.
+pub(super) fn push_dec(out: &mut String, v: i128) {
+    if v < 0 {
+        out.push('-');
+    }
+    let mut n = v.unsigned_abs();
+    // u128::MAX has 39 digits.
+    let mut buf = [0u8; 39];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[at..] {
+        out.push(char::from(b));
+    }
+}
+
+/// [`crate::names::push_pascal`] of `name`: for the names specs use
+/// (lower-case ASCII words joined by `-` or `_`) in one pass over the
+/// bytes, each word's first letter upper-cased, as splitting at a set of
+/// separator characters cost hundreds of instructions per name. Other
+/// names take the shared function.
+pub(super) fn push_pascal(out: &mut String, name: &str) {
+    if !name
+        .bytes()
+        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
+    {
+        return crate::names::push_pascal(out, name);
+    }
+    out.reserve(name.len());
+    // Word by word: its first letter upper-cased, the rest copied whole.
+    let mut rest = name;
+    loop {
+        let end = rest
+            .bytes()
+            .position(|b| b == b'-' || b == b'_')
+            .unwrap_or(rest.len());
+        let word = &rest[..end];
+        if let Some(&first) = word.as_bytes().first() {
+            out.push(char::from(first.to_ascii_uppercase()));
+            // The first byte is ASCII, so a character starts after it.
+            out.push_str(&word[1..]);
+        }
+        match rest.get(end + 1..) {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+}
+
+/// [`push_pascal`] as a new `String`.
+pub(super) fn pascal(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    push_pascal(&mut out, name);
+    out
+}
+
+/// [`crate::names::push_upper`] of `name`, without a `char` iterator.
+pub(super) fn push_upper(out: &mut String, name: &str) {
+    // Copied a piece between dashes at a time, then upper-cased in place:
+    // only ASCII letters change, as the shared function changes them.
+    out.reserve(name.len());
+    let start = out.len();
+    let mut pieces = name.split('-');
+    if let Some(first) = pieces.next() {
+        out.push_str(first);
+    }
+    for piece in pieces {
+        out.push('_');
+        out.push_str(piece);
+    }
+    if let Some(added) = out.get_mut(start..) {
+        added.make_ascii_uppercase();
+    }
 }
 
 /// `//` comment lines of paragraphs at a tab indentation, written into a
@@ -177,6 +331,19 @@ struct RunRow {
 }
 
 impl Block {
+    /// A block sized for about `rows` rows, so that its buffers are not
+    /// grown again and again as a struct's fields are written: a row and
+    /// its comment come to about 96 bytes, the name and rest to 32.
+    pub(super) fn with_rows(rows: usize) -> Self {
+        Block {
+            out: String::with_capacity(rows * 96),
+            doc: String::with_capacity(WIDTH),
+            run: String::with_capacity(rows * 32),
+            rows: Vec::with_capacity(rows),
+            width: 0,
+        }
+    }
+
     /// A writer of the next row's comment, at one tab.
     pub(super) fn doc(&mut self) -> Comment<'_> {
         Comment::new(&mut self.doc, 1)
@@ -242,6 +409,65 @@ mod tests {
     }
 
     #[test]
+    fn names_as_shared_cases_them() {
+        for name in [
+            "a",
+            "bo-create",
+            "page-",
+            "x__y",
+            "-lead",
+            "v2-ab_c",
+            "Caf\u{e9}-x",
+            "a b",
+            "",
+        ] {
+            assert_eq!(pascal(name), crate::names::pascal(name));
+            let mut ours = String::new();
+            push_upper(&mut ours, name);
+            assert_eq!(ours, crate::names::upper(name));
+        }
+    }
+
+    #[test]
+    fn numbers_as_format_writes_them() {
+        for v in [
+            0u64,
+            1,
+            0xf,
+            0x10,
+            0xab,
+            0x1234_5678,
+            0xdead_beef_cafe,
+            u64::MAX,
+        ] {
+            let mut s = String::new();
+            push_hex(&mut s, v, 0);
+            assert_eq!(s, format!("{v:#x}"));
+            s.clear();
+            push_hex(&mut s, v, 2);
+            assert_eq!(s, format!("{v:#04x}"));
+            s.clear();
+            push_hex(&mut s, v, 8);
+            assert_eq!(s, format!("{v:#010x}"));
+        }
+        for v in [
+            0i128,
+            7,
+            10,
+            -1,
+            -10,
+            12345,
+            i128::MAX,
+            i128::MIN,
+            -(1 << 70),
+        ] {
+            let mut s = String::new();
+            push_dec(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
+
+    #[test]
     fn alignment_follows_comment_lines() {
         let mut b = Block::default();
         let row = |b: &mut Block, name: &str| {
@@ -289,11 +515,21 @@ mod tests {
 
     #[test]
     fn paragraphs_as_shared_splits_them() {
-        for text in ["one\ntwo  three\n", "a\nb\n\nc\n", "  ", "x\n\n\n  y\n"] {
+        for text in [
+            "one\ntwo  three\n",
+            "a\nb\n\nc\n",
+            "  ",
+            "",
+            "x\n\n\n  y\n",
+            "a\n\n\n\nb\n \n\nc",
+            "\u{a0}a\n\u{a0}\nb\u{a0}",
+            "a\n\x0b\nb",
+        ] {
             let ours: Vec<String> = doc_paragraphs(Some(text))
                 .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
                 .collect();
             assert_eq!(ours, crate::backend::shared::paragraphs(text));
+            assert!(doc_paragraphs(Some(text)).eq(crate::backend::shared::paragraph_slices(text)));
         }
     }
 }
