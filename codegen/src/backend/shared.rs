@@ -39,6 +39,33 @@ pub(crate) fn push_decimal(out: &mut String, n: impl Into<u64>) {
     }
 }
 
+/// `v` as `{v}` writes it: a sign, then [`push_decimal`] of its magnitude
+/// (the formatter only past `u64`, which no ABI value reaches).
+pub(crate) fn push_int(out: &mut String, v: i128) {
+    if v < 0 {
+        out.push('-');
+    }
+    let magnitude = v.unsigned_abs();
+    match u64::try_from(magnitude) {
+        Ok(n) => push_decimal(out, n),
+        Err(_) => out.push_fmt(format_args!("{magnitude}")),
+    }
+}
+
+/// `v` as `0x` and at least `digits` lower-case hex digits (at most 16),
+/// as `{v:#0w$x}` writes it with `w` = `digits + 2` (`{v:#x}` for 1),
+/// without the formatting machinery.
+pub(crate) fn push_hex(out: &mut String, v: u64, digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let significant = (64 - v.leading_zeros() as usize).div_ceil(4).max(1);
+    let n = significant.max(digits).min(16);
+    out.reserve(n + 2);
+    out.push_str("0x");
+    for i in (0..n).rev() {
+        out.push(char::from(HEX[((v >> (4 * i)) & 0xf) as usize]));
+    }
+}
+
 /// Room for a generated file of about `bytes_per_unit` bytes per unit
 /// of `model` (a struct member, an enum entry, an ioctl, a const, an
 /// attribute; an operation or a ring counts eight), plus a fixed part.
@@ -329,6 +356,45 @@ pub(crate) fn user_ptr_note(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_as_format_writes_them() {
+        for v in [
+            0u64,
+            1,
+            0xf,
+            0x10,
+            0xab,
+            0x1234_5678,
+            0xdead_beef_cafe,
+            u64::MAX,
+        ] {
+            let mut s = String::new();
+            push_hex(&mut s, v, 0);
+            assert_eq!(s, format!("{v:#x}"));
+            s.clear();
+            push_hex(&mut s, v, 2);
+            assert_eq!(s, format!("{v:#04x}"));
+            s.clear();
+            push_hex(&mut s, v, 8);
+            assert_eq!(s, format!("{v:#010x}"));
+        }
+        for v in [
+            0i128,
+            7,
+            10,
+            -1,
+            -10,
+            12345,
+            i128::MAX,
+            i128::MIN,
+            -(1 << 70),
+        ] {
+            let mut s = String::new();
+            push_int(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
 
     #[test]
     fn decimal_numbers() {

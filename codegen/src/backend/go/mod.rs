@@ -25,7 +25,7 @@
 //! blocks `text` writes as ready lines.
 
 use crate::backend::shared::PushFmt;
-use crate::backend::shared::capacity_for;
+use crate::backend::shared::{capacity_for, push_hex, push_int};
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
@@ -33,7 +33,7 @@ use crate::model::{
     ByteOrder, Elem, Enum, EnumEntry, EnumKind, Ioctl, ItemRef, Member, MemberKind, Model, PtrLen,
     Scalar, Struct, StructId,
 };
-use crate::names::upper;
+use crate::names::{pascal, push_pascal, push_upper, upper};
 use crate::target::Target;
 use askama::Template;
 use std::path::PathBuf;
@@ -41,9 +41,7 @@ use std::path::PathBuf;
 mod spelling;
 mod text;
 pub use spelling::GoTarget;
-use text::{
-    Block, Comment, WIDTH, doc_paragraphs, pascal, push_dec, push_hex, push_pascal, push_upper,
-};
+use text::{Block, Comment, WIDTH, doc_paragraphs};
 
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.
@@ -263,19 +261,19 @@ fn push_member_go(out: &mut String, model: &Model, m: &Member) {
         } => {
             if let Some(n) = p.count {
                 out.push('[');
-                push_dec(out, n.into());
+                push_int(out, n.into());
                 out.push(']');
             }
             out.push_str(scalar_go(p.ty));
         }
         MemberKind::Pad { len, scalar: None } | MemberKind::Binary { len } => {
             out.push('[');
-            push_dec(out, (*len).into());
+            push_int(out, (*len).into());
             out.push_str("]uint8");
         }
         MemberKind::String { len } => {
             out.push('[');
-            push_dec(out, (*len).into());
+            push_int(out, (*len).into());
             out.push_str("]byte");
         }
         MemberKind::Struct { id, count } => {
@@ -365,7 +363,7 @@ fn union_methods(model: &Model, s: &Struct) -> Vec<String> {
 fn push_dims(out: &mut String, m: &Member) {
     for n in m.dim_lens() {
         out.push('[');
-        push_dec(out, n.into());
+        push_int(out, n.into());
         out.push(']');
     }
 }
@@ -411,7 +409,7 @@ fn since(c: &mut Comment<'_>, since: u32) {
     if since > 1 {
         c.para_with(|p| {
             p.push_str("Since revision ");
-            push_dec(p, since.into());
+            push_int(p, since.into());
             p.push('.');
         });
     }
@@ -693,7 +691,7 @@ fn enum_item(model: &Model, e: &Enum) -> Item {
                 if flags {
                     push_hex(out, x.bits(), 0);
                 } else {
-                    push_dec(out, x.value);
+                    push_int(out, x.value);
                 }
             },
         );
@@ -989,7 +987,7 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
         p.push_str(" (");
         p.push_str(dir_words(io.dir));
         p.push_str(") and returns the errno of a failure as a syscall.Errno. Since revision ");
-        push_dec(p, io.since.into());
+        push_int(p, io.since.into());
         p.push('.');
     });
     if let (Some((s, _)), Some(arg_ty)) = (arg, &arg_ty) {
@@ -1276,7 +1274,7 @@ impl<'a> CmdsView<'a> {
                 |out| out.push_str(name),
                 |out| {
                     out.push_str("= ");
-                    push_dec(out, s.layout(t).size.into());
+                    push_int(out, s.layout(t).size.into());
                 },
             );
         }
@@ -1313,7 +1311,7 @@ fn push_check(out: &mut String, expr: &[&str], want: u32) {
     }
     if want != 0 {
         out.push('-');
-        push_dec(out, want.into());
+        push_int(out, want.into());
     }
     out.push(']');
 }

@@ -28,7 +28,7 @@ mod rings;
 
 use crate::backend::shared::PushFmt;
 use crate::backend::shared::capacity_for;
-use crate::backend::shared::push_decimal;
+use crate::backend::shared::{push_decimal, push_hex, push_int};
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
@@ -422,27 +422,6 @@ fn compat_machines(t: Target) -> &'static [&'static str] {
 }
 
 // ---------------------------------------------------------------- text
-
-/// `v` as `{:#x}` prints it (`0x1f`), appended to `out` without the
-/// formatting machinery (every flag entry has one).
-fn push_hex(out: &mut String, v: u64) {
-    out.push_str("0x");
-    // At least one digit; a nibble is below 16.
-    let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
-    for i in (0..digits).rev() {
-        let d = ((v >> (4 * i)) & 0xf) as u8;
-        out.push(char::from(if d < 10 { b'0' + d } else { b'a' + d - 10 }));
-    }
-}
-
-/// `v` as `{}` prints it, the common non-negative values through
-/// [`push_decimal`].
-fn push_int(out: &mut String, v: i128) {
-    match u64::try_from(v) {
-        Ok(v) => push_decimal(out, v),
-        Err(_) => out.push_fmt(format_args!("{v}")),
-    }
-}
 
 /// "Since revision N." for an item newer than the spec's first revision.
 fn since(paras: &mut Paras<'_>, since: u32) {
@@ -904,7 +883,7 @@ fn enum_view(e: &Enum) -> EnumView {
         push_upper(&mut entries, &x.name);
         if flags {
             entries.push_str(" = ");
-            push_hex(&mut entries, x.bits());
+            push_hex(&mut entries, x.bits(), 1);
         } else {
             entries.push_str(" = ");
             push_int(&mut entries, x.value);
@@ -920,7 +899,7 @@ fn enum_view(e: &Enum) -> EnumView {
                 entries.push('_');
                 push_upper(&mut entries, &v.name);
                 entries.push_str(" = ");
-                push_hex(&mut entries, f.shifted(v));
+                push_hex(&mut entries, f.shifted(v), 1);
             }
         }
     }
@@ -1693,20 +1672,6 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() <= WIDTH));
         assert_eq!(*lines.last().unwrap(), "    \"\"\"");
         assert!(lines.contains(&""));
-    }
-
-    #[test]
-    fn numbers_are_formatted_numbers() {
-        for v in [0u64, 1, 9, 10, 15, 16, 255, 4096, 0xdead_beef, u64::MAX] {
-            let mut h = String::new();
-            push_hex(&mut h, v);
-            assert_eq!(h, format!("{v:#x}"));
-        }
-        for v in [0i128, 7, 1 << 40, -1, -300, i128::from(u64::MAX) + 1] {
-            let mut d = String::new();
-            push_int(&mut d, v);
-            assert_eq!(d, v.to_string());
-        }
     }
 
     #[test]
