@@ -372,37 +372,9 @@ mod tests {
         );
     }
 
-    /// The one printing of both flavours is each flavour's own printing,
-    /// for every spec of the repository and every test fixture that loads
-    /// (unions, padded structs and includes among them).
+    /// The one printing of both flavours is each flavour's own printing.
     #[test]
     fn both_flavours_at_once_are_each_flavour() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut specs = uabi_test_support::files_under(&root.join("../spec"), &["yaml"]);
-        let repo_specs = specs.len();
-        specs.extend(uabi_test_support::files_under(
-            &root.join("tests/fixtures"),
-            &["yaml"],
-        ));
-        let mut checked = 0;
-        for (i, path) in specs.iter().enumerate() {
-            let Ok(model) = crate::load::load(path, None) else {
-                assert!(i >= repo_specs, "{} does not load", path.display());
-                continue;
-            };
-            let (hosted, linux) = lib_rs_both(&model);
-            assert!(
-                hosted == lib_rs_in(&model, Flavour::Hosted),
-                "{}: the hosted text differs",
-                path.display()
-            );
-            assert!(
-                linux == lib_rs_in(&model, Flavour::Linux),
-                "{}: the kernel flavour's text differs",
-                path.display()
-            );
-            checked += 1;
-        }
-        assert!(checked > repo_specs, "{checked} specs checked");
+        crate::backend::rust::assert_both_flavours_as_each(lib_rs_both, lib_rs_in);
     }
 }
