@@ -3,7 +3,7 @@
 //! (grouping targets by a fact is `target::group_by`). Backends import
 //! from here, never from each other.
 
-use crate::model::{Member, MemberKind, Model, PtrLen};
+use crate::model::{Member, MemberKind, Model, PtrLen, Struct, StructId};
 use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
@@ -123,6 +123,27 @@ pub(crate) fn may_clear(m: &Member, out: bool) -> bool {
         | MemberKind::Binary { .. }
         | MemberKind::String { .. } => out,
     }
+}
+
+/// Whether a kernel side's clearing of out members writes anything in
+/// `s`: a union never (which member is live is the driver's to know); a
+/// nested struct when the kernel writes it whole or `nested` (the kernel
+/// side's answer for that struct, which it may keep) says so; any other
+/// member as [`may_clear`] says.
+pub(crate) fn clears_any(s: &Struct, nested: impl Fn(&StructId) -> bool) -> bool {
+    !s.is_union
+        && s.members.iter().filter(|m| !m.is_flexible()).any(|m| {
+            let out = m.access == crate::model::Access::Out;
+            match &m.kind {
+                MemberKind::Struct { id, .. } => out || nested(id),
+                MemberKind::Union { .. }
+                | MemberKind::Scalar { .. }
+                | MemberKind::Binary { .. }
+                | MemberKind::String { .. }
+                | MemberKind::UserPtr { .. }
+                | MemberKind::Pad { .. } => may_clear(m, out),
+            }
+        })
 }
 
 /// Formatted text appended to a `String` without a `String` of its own

@@ -8,7 +8,9 @@ use crate::backend::c::{
     entry_macro_with, entry_prefix, field_value_macro, flags_all_macro, member_ident, push_lower,
     push_member_ident,
 };
-use crate::backend::shared::{PushFmt, capacity_for, may_check, may_clear, push_decimal};
+use crate::backend::shared::{
+    PushFmt, capacity_for, clears_any, may_check, may_clear, push_decimal,
+};
 use crate::model::{
     ByteOrder, EnumCheck, EnumKind, Ioctl, ItemRef, Member, MemberKind, PadScalar, Scalar, Struct,
 };
@@ -813,21 +815,7 @@ fn push_memset(out: &mut String, f: &str) {
 /// Whether `clear_out_<s>` clears anything: [`Gen::clears`]' rule,
 /// without writing the statements.
 fn has_clears(model: &crate::model::Model, s: &Struct) -> bool {
-    !s.is_union
-        && s.members.iter().filter(|m| !m.is_flexible()).any(|m| {
-            let is_out = m.access == crate::model::Access::Out;
-            match &m.kind {
-                // Written in place or called, a struct clears something
-                // exactly when its own members do.
-                MemberKind::Struct { id, .. } => is_out || has_clears(model, model.struct_(id)),
-                MemberKind::Union { .. }
-                | MemberKind::Scalar { .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. }
-                | MemberKind::UserPtr { .. }
-                | MemberKind::Pad { .. } => may_clear(m, is_out),
-            }
-        })
+    clears_any(s, |id| has_clears(model, model.struct_(id)))
 }
 
 /// A statement (at one tab) on member `f` given by address as `x`, or on

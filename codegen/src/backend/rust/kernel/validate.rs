@@ -10,7 +10,7 @@ use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::rust_array;
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
-use crate::backend::shared::{PushFmt, may_check, may_clear, push_joined};
+use crate::backend::shared::{PushFmt, clears_any, may_check, may_clear, push_joined};
 use crate::model::{
     ByteOrder, EnumCheck, EnumEntry, EnumKind, Ioctl, Member, MemberKind, PadScalar, Scalar, Struct,
 };
@@ -897,21 +897,7 @@ impl Gen<'_> {
     /// Whether `clears` of `s` clears something, without building its
     /// statements: the cases where `clears` pushes one.
     pub(super) fn has_clears(&self, s: &Struct) -> bool {
-        if s.is_union {
-            return false;
-        }
-        s.members.iter().filter(|m| !m.is_flexible()).any(|m| {
-            let out = m.access == crate::model::Access::Out;
-            match &m.kind {
-                MemberKind::Struct { id, .. } => out || self.nested_has_clears(id),
-                MemberKind::Union { .. }
-                | MemberKind::Scalar { .. }
-                | MemberKind::Binary { .. }
-                | MemberKind::String { .. }
-                | MemberKind::UserPtr { .. }
-                | MemberKind::Pad { .. } => may_clear(m, out),
-            }
-        })
+        clears_any(s, |id| self.nested_has_clears(id))
     }
 }
 
