@@ -27,6 +27,9 @@ report_skips() {
     echo "== SKIPPED: none"
   fi
   rm -f "$UABI_SKIP_LOG"
+  # The disk is the one limit a run can hit without a test failing first
+  # (stop 30's CI run ran out of it while linking), so the log shows it.
+  echo "== disk after the run: $(df -h --output=avail . | tail -1 | tr -d ' ') free here; target/ holds $(du -sh target 2>/dev/null | cut -f1)"
 }
 trap report_skips EXIT
 
