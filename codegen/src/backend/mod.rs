@@ -146,19 +146,24 @@ pub fn render_models(models: &[&Model]) -> Result<Vec<GeneratedFile>, RenderErro
 /// Every backend's output for each spec, sorted by path, named by `opts`.
 ///
 /// Each (spec, backend) pair is independent, so they run on the
-/// machine's cores; the sort keeps the output order deterministic (a
-/// spec's files are all under its own folder).
+/// machine's cores, the largest jobs of every spec first (`JOBS` is in
+/// that order) so that the last to start are the smallest and the cores
+/// finish together; the sort keeps the output order deterministic (a
+/// spec's files are all under its own folder), and an error is the
+/// first in spec order whatever order the jobs ran in.
 pub fn render_models_with(
     models: &[&Model],
     opts: &OutputOptions,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
-    let jobs: Vec<(&Model, Backend)> = models
+    let jobs: Vec<(usize, &Model, Backend)> = JOBS
         .iter()
-        .flat_map(|m| JOBS.iter().map(move |(_, b)| (*m, *b)))
+        .flat_map(|(_, b)| models.iter().enumerate().map(move |(i, m)| (i, *m, *b)))
         .collect();
-    let results = crate::parallel::map(&jobs, |(m, render)| render(m, opts));
+    let results = crate::parallel::map(&jobs, |(_, m, render)| render(m, opts));
+    let mut results: Vec<_> = results.into_iter().zip(&jobs).enumerate().collect();
+    results.sort_by_key(|(job, (_, (spec, _, _)))| (*spec, *job));
     let mut files = Vec::new();
-    for (r, (m, _)) in results.into_iter().zip(&jobs) {
+    for (_, (r, (_, m, _))) in results {
         let rendered = r.unwrap_or_else(|_| {
             Err(RenderError::Crashed {
                 spec: m.name.clone(),
