@@ -158,37 +158,63 @@ pub(crate) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Ve
         line.push_str(tail);
         return vec![line];
     }
-    let mut lines = vec![[head, "("].concat()];
+    let mut lines = Vec::with_capacity(args.len() + 2);
+    lines.push([head, "("].concat());
     if args.len() > 1 && args.iter().all(|a| short_simple(a)) {
         let width = MAX_WIDTH - indent - INDENT.len();
+        // Each row is built in place, led by its indent: `row_len` is
+        // what `width` limits.
         let mut row = String::new();
+        let mut row_len = 0;
         for a in args {
-            let item = format!("{a},");
-            if row.is_empty() {
-                row = item;
-            } else if row.len() + 1 + item.len() <= width {
+            let item_len = a.len() + 1;
+            if row_len > 0 && row_len + 1 + item_len <= width {
                 row.push(' ');
-                row.push_str(&item);
+                row_len += 1;
             } else {
-                lines.push(format!("{INDENT}{row}"));
-                row = item;
+                if row_len > 0 {
+                    lines.push(std::mem::take(&mut row));
+                }
+                row.push_str(INDENT);
+                row_len = 0;
             }
+            row.push_str(a);
+            row.push(',');
+            row_len += item_len;
         }
-        lines.push(format!("{INDENT}{row}"));
+        lines.push(row);
     } else {
+        let at = indent + INDENT.len();
         for (i, a) in args.iter().enumerate() {
             let comma = if head.ends_with('!') && i + 1 == args.len() {
                 ""
             } else {
                 ","
             };
-            for l in expr(indent + INDENT.len(), "", a, comma) {
+            // Most arguments are a line of their own as they stand:
+            // written without `expr`'s candidates.
+            if stays_whole(a, at + comma.len()) {
+                lines.push([INDENT, a, comma].concat());
+                continue;
+            }
+            for l in expr(at, "", a, comma) {
                 lines.push([INDENT, &l].concat());
             }
         }
     }
     lines.push([")", tail].concat());
     lines
+}
+
+/// Whether [`expr`] at column `indent` keeps the argument `a` as it
+/// stands on one line: it fits, and it has no bracket, or no space and no
+/// comma (so no operator splits it and any call in it has at most one
+/// argument, which `fn_call_width` does not hold and which is printed
+/// back as it was).
+fn stays_whole(a: &str, indent: usize) -> bool {
+    indent + a.len() <= MAX_WIDTH
+        && (!a.bytes().any(|b| matches!(b, b'(' | b'[' | b'{'))
+            || !a.bytes().any(|b| matches!(b, b' ' | b',')))
 }
 
 /// Is `a` what rustfmt packs several to a line in a broken argument
@@ -330,14 +356,14 @@ pub(crate) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
     // The `(` that opens the last `)`.
     let mut depth = 0usize;
     let mut open = None;
-    for (i, c) in body.char_indices().rev() {
-        match c {
-            ')' | ']' | '}' => depth += 1,
-            '(' | '[' | '{' if depth == 0 => {
+    for (i, b) in body.bytes().enumerate().rev() {
+        match b {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth == 0 => {
                 open = Some(i);
                 break;
             }
-            '(' | '[' | '{' => depth -= 1,
+            b'(' | b'[' | b'{' => depth -= 1,
             _ => {}
         }
     }
@@ -347,24 +373,25 @@ pub(crate) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
         return None;
     }
     let inner = &body[open + 1..];
+    // Each argument is sliced out at its top-level comma (the brackets
+    // are ASCII, so a byte index is a char boundary).
     let mut args = Vec::new();
-    let mut cur = String::new();
+    let mut start = 0;
     let mut depth = 0usize;
-    for c in inner.chars() {
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                args.push(cur.trim().to_string());
-                cur.clear();
-                continue;
+    for (i, b) in inner.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                args.push(inner[start..i].trim().to_string());
+                start = i + 1;
             }
             _ => {}
         }
-        cur.push(c);
     }
-    if !cur.trim().is_empty() {
-        args.push(cur.trim().to_string());
+    let last = inner[start..].trim();
+    if !last.is_empty() {
+        args.push(last.to_string());
     }
     Some((head.to_string(), args))
 }
@@ -397,7 +424,7 @@ pub(crate) fn choose_rhs(
     lhs: &str,
     value: impl Fn(usize, &str) -> Vec<String>,
 ) -> Vec<String> {
-    let same = value(indent, &format!("{lhs} "));
+    let same = value(indent, &[lhs, " "].concat());
     // A value that breaks needs its first line a column short of the
     // width (rustfmt's shape keeps room after an opening bracket).
     let room = if same.len() > 1 { 1 } else { 0 };
@@ -419,11 +446,62 @@ pub(crate) fn choose_rhs(
     if same_fits && !(next_fits && prefer_next) {
         return same;
     }
-    let mut lines = vec![lhs.to_string()];
-    for l in next {
-        lines.push(format!("{INDENT}{l}"));
+    below(lhs, next)
+}
+
+/// `lhs` and, one level in, the lines of its value.
+fn below(lhs: &str, value: Vec<String>) -> Vec<String> {
+    let mut lines = Vec::with_capacity(value.len() + 1);
+    lines.push(lhs.to_string());
+    for l in value {
+        lines.push([INDENT, &l].concat());
     }
     lines
+}
+
+/// [`choose_rhs`] of a value that is the call `head(args)tail`, without
+/// laying the call out at both places where one placement is sure to
+/// win: the call on `lhs`'s line is kept when it is one line, or when it
+/// breaks the same way on the next line (its arguments each a line as
+/// they stand, there too) and its first line fits; it moves down when it
+/// is one line there.
+pub(crate) fn choose_rhs_call(
+    indent: usize,
+    lhs: &str,
+    head: &str,
+    args: &[String],
+    tail: &str,
+) -> Vec<String> {
+    let same = call(indent, &[lhs, " ", head].concat(), args, tail);
+    let next_indent = indent + INDENT.len();
+    if let [one] = same.as_slice()
+        && indent + one.len() <= MAX_WIDTH
+    {
+        return same;
+    }
+    let joined = joined_len(args, ", ");
+    let next_one = next_indent + head.len() + 1 + joined + 1 + tail.len() <= MAX_WIDTH
+        && (joined <= CALL_WIDTH || args.len() == 1);
+    let first_fits = same.first().is_some_and(|l| indent + l.len() < MAX_WIDTH);
+    if next_one {
+        // One line there: `choose_rhs` prefers it.
+        return below(lhs, call(next_indent, head, args, tail));
+    }
+    // Both break after `(`; with every argument a line of its own as it
+    // stands even one level further in, the next line's form has at
+    // least as many lines (fewer fit on each row there), so it is never
+    // preferred.
+    if first_fits
+        && same.len() > 1
+        && args
+            .iter()
+            .all(|a| stays_whole(a, next_indent + INDENT.len() + 1))
+    {
+        return same;
+    }
+    choose_rhs(indent, lhs, |at, lead| {
+        call(at, &[lead, head].concat(), args, tail)
+    })
 }
 
 /// One arm of a `match`: on one line when it fits, else its body in a

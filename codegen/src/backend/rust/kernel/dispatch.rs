@@ -16,14 +16,15 @@ use crate::target::Target;
 
 impl Gen<'_> {
     /// The parameters of `dispatch`'s handlers after `file`.
-    fn handler_params(&self) -> Vec<String> {
-        let mut p = Vec::new();
-        if self.flavour.get() == Flavour::Hosted {
-            p.push("mem: &dyn UserMem".to_string());
+    fn handler_params(&self) -> &'static [&'static str] {
+        match self.flavour.get() {
+            Flavour::Hosted => &[
+                "mem: &dyn UserMem",
+                "ioc: uabi_runtime::ioc::Ioc",
+                "addr: u64",
+            ],
+            Flavour::Linux => &["ioc: crate::uabi_rt::ioc::Ioc", "addr: u64"],
         }
-        p.push(format!("ioc: {}::ioc::Ioc", self.rt()));
-        p.push("addr: u64".to_string());
-        p
     }
 
     /// `mem, ` where the flavour passes the caller's memory along.
@@ -237,7 +238,10 @@ impl Gen<'_> {
 
     /// The private function behind one ioctl's arm of `dispatch`.
     pub(super) fn handler(&self, w: &mut RustWriter, io: &Ioctl) {
-        let h = format!("fn ioctl_{}<O: Ops + ?Sized>", names::snake(&io.name));
+        let mut h = String::with_capacity(io.name.len() + 27);
+        h.push_str("fn ioctl_");
+        names::push_snake(&mut h, &io.name);
+        h.push_str("<O: Ops + ?Sized>");
         let method = snake_ident(&io.name);
         let file = self.file_ty("O");
         let rev = self.revision_fn();
@@ -254,7 +258,7 @@ impl Gen<'_> {
             items::fn_sig(
                 w,
                 &h,
-                &["ops: &O".to_string(), format!("file: &{file}")],
+                &["ops: &O".to_string(), ["file: &", &file].concat()],
                 Some(self.result_ty()),
                 " {",
             );
@@ -270,8 +274,9 @@ impl Gen<'_> {
         if let Some((cmd, conv)) = &i386 {
             self.i386_consts(w, io, *cmd, conv);
         }
-        let mut params = vec!["ops: &O".to_string(), format!("file: &{file}")];
-        params.extend(self.handler_params());
+        let mut params = Vec::with_capacity(6);
+        params.extend(["ops: &O".to_string(), ["file: &", &file].concat()]);
+        params.extend(self.handler_params().iter().map(|p| p.to_string()));
         if i386.is_some() {
             params.push("i386: bool".to_string());
         }
@@ -292,24 +297,25 @@ impl Gen<'_> {
             ));
             "arg_rev"
         };
-        let clear_newer = self.copy_in_arg(w, io, arg_name, arg_rev);
+        let clear_newer = self.copy_in_arg(w, io, arg_name, arg_rev, i386.is_some());
         let transport = self.transport.is_some_and(|t| t.name == io.name);
         if transport {
             self.transport_tail(w, io.dir.copies_out());
         } else {
-            let ptrs = self.ptrs(io);
+            let ptrs = self.ptrs_undocumented(io);
             for p in &ptrs {
                 ptr_let(w, p);
                 if self.flavour.get() == Flavour::Linux {
                     linux_ptr_take(w, p);
                 }
             }
-            let mut args = vec!["file".to_string(), "&mut arg".to_string()];
+            let mut args = Vec::with_capacity(2 + ptrs.len());
+            args.extend(["file".to_string(), "&mut arg".to_string()]);
             args.extend(ptrs.iter().map(|p| match self.flavour.get() {
                 Flavour::Hosted => p.param.clone(),
                 Flavour::Linux => linux_ptr_arg(p),
             }));
-            let lines = layout::call(w.indent(), &format!("ops.{method}"), &args, "?;");
+            let lines = layout::call(w.indent(), &["ops.", &method].concat(), &args, "?;");
             put(w, lines);
             if self.flavour.get() == Flavour::Linux {
                 for p in &ptrs {
@@ -344,12 +350,13 @@ impl Gen<'_> {
         io: &Ioctl,
         arg_name: &StructId,
         arg_rev: &str,
+        i386: bool,
     ) -> Option<(String, Vec<String>)> {
         let ty = self.struct_ty(arg_name);
         let (validate_at, clear) = if io.arg_access.is_empty() {
             (
-                self.struct_fn("validate_{}_at", arg_name).0,
-                self.struct_fn("clear_out_{}", arg_name).0,
+                self.struct_fn_path("validate_{}_at", arg_name),
+                self.struct_fn_path("clear_out_{}", arg_name),
             )
         } else {
             // The ioctl's own view of its argument (`arg-access`).
@@ -361,10 +368,10 @@ impl Gen<'_> {
             Extension::Strict => "Extension::Strict",
         };
         if self.grew(self.model.struct_(arg_name)) {
-            let (size_at, _) = self.struct_fn("size_{}_at", arg_name);
+            let size_at = self.struct_fn_path("size_{}_at", arg_name);
             let lines = layout::call(
                 w.indent(),
-                &format!("let size = {size_at}"),
+                &["let size = ", &size_at].concat(),
                 &[arg_rev.to_string()],
                 ";",
             );
@@ -379,22 +386,22 @@ impl Gen<'_> {
         } else {
             "false"
         };
-        let mut args: Vec<String> = ["mem", "addr", "ioc.size as usize", "size", copy_in]
-            .iter()
-            .map(|a| a.to_string())
-            .collect();
-        args.push(ext.to_string());
-        if self.flavour.get() == Flavour::Linux {
-            args.remove(0);
+        let all = ["mem", "addr", "ioc.size as usize", "size", copy_in, ext];
+        let args: Vec<String> = match self.flavour.get() {
+            Flavour::Hosted => &all[..],
+            Flavour::Linux => &all[1..],
         }
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
         // A padded struct (existing ABI) is read from a buffer of its bytes.
         let copy_in_fn = if self.flavour.get() == Flavour::Hosted && self.padded(arg_name) {
             w.line_fmt(format_args!("const N: usize = {ty}::SIZE;"));
-            format!("{}::copy_in_sized_via::<_, N>", self.rt())
+            [self.rt(), "::copy_in_sized_via::<_, N>"].concat()
         } else {
-            format!("{}::copy_in_sized", self.rt())
+            [self.rt(), "::copy_in_sized"].concat()
         };
-        if self.i386(io).is_some() {
+        if i386 {
             // A 32-bit x86 caller's bytes are moved run by run into place.
             w.open_fmt(format_args!("let mut arg: {ty} = if i386"));
             let i386_args = vec![
@@ -417,10 +424,13 @@ impl Gen<'_> {
             put(w, lines);
             w.close(";");
         } else {
-            let lines =
-                layout::choose_rhs(w.indent(), &format!("let mut arg: {ty} ="), |at, lead| {
-                    layout::call(at, &format!("{lead}{copy_in_fn}"), &args, "?;")
-                });
+            let lines = layout::choose_rhs_call(
+                w.indent(),
+                &["let mut arg: ", &ty, " ="].concat(),
+                &copy_in_fn,
+                &args,
+                "?;",
+            );
             put(w, lines);
         }
         // Members newer than the driver's revision were not in its struct:
@@ -428,7 +438,7 @@ impl Gen<'_> {
         // spec puts one before an older member.
         let newer = self.newest_clear(arg_name).is_some();
         let clear_newer = newer.then(|| {
-            let (f, _) = self.struct_fn("clear_newer_{}", arg_name);
+            let f = self.struct_fn_path("clear_newer_{}", arg_name);
             (f, vec!["&mut arg".to_string(), arg_rev.to_string()])
         });
         if let Some((f, a)) = &clear_newer {

@@ -436,9 +436,11 @@ impl Gen<'_> {
     /// from bindgen's number.
     fn errno(&self, name: &str) -> String {
         match self.flavour.get() {
-            Flavour::Hosted => format!("Errno::{name}"),
-            Flavour::Linux if LINUX_6_12_CODES.contains(&name) => format!("code::{name}"),
-            Flavour::Linux => format!("Error::from_errno(-(kernel::bindings::{name} as i32))"),
+            Flavour::Hosted => ["Errno::", name].concat(),
+            Flavour::Linux if LINUX_6_12_CODES.contains(&name) => ["code::", name].concat(),
+            Flavour::Linux => {
+                ["Error::from_errno(-(kernel::bindings::", name, " as i32))"].concat()
+            }
         }
     }
 
@@ -659,6 +661,17 @@ impl Gen<'_> {
     /// [`path`] of [`Self::kernel_prefix`] and the function, and its
     /// `writer::doc_link`, without the intermediate `String`s.
     fn struct_fn_in(&self, pattern: &str, owner: &str, name: &str) -> (String, String) {
+        let out = self.struct_fn_path_in(pattern, owner, name);
+        let link = link_to(&out);
+        (out, link)
+    }
+
+    /// [`Self::struct_fn`]'s path alone, for a call (no doc link built).
+    fn struct_fn_path(&self, pattern: &str, id: &StructId) -> String {
+        self.struct_fn_path_in(pattern, id.spec(), &self.model.struct_(id).name)
+    }
+
+    fn struct_fn_path_in(&self, pattern: &str, owner: &str, name: &str) -> String {
         let mut f = String::with_capacity(pattern.len() + name.len());
         // What `pattern.replace("{}", snake)` makes.
         for (i, piece) in pattern.split("{}").enumerate() {
@@ -670,8 +683,7 @@ impl Gen<'_> {
         let chain = self.chain(owner);
         let mut out = String::with_capacity(f.len() + 24 * chain.len());
         push_path(&mut out, chain.iter().map(|s| lib_name(s)), &f);
-        let link = link_to(&out);
-        (out, link)
+        out
     }
 
     /// Is `id` a struct of this spec (numbered by this spec's revisions)?
@@ -703,14 +715,17 @@ impl Gen<'_> {
     fn file_ty(&self, who: &str) -> String {
         let roots = self.file_roots();
         if roots.len() <= 1 {
-            return format!("{who}::File");
+            return [who, "::File"].concat();
         }
         let p = self.kernel_prefix(&roots[0].name);
         format!("<{who} as {}>::File", path(&p, "Ops"))
     }
 
     fn revision_fn(&self) -> String {
-        format!("{}_revision", names::snake(&self.model.name))
+        let mut f = String::with_capacity(self.model.name.len() + 12);
+        names::push_snake(&mut f, &self.model.name);
+        f.push_str("_revision");
+        f
     }
 }
 

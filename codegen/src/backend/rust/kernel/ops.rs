@@ -226,13 +226,26 @@ impl Gen<'_> {
 
     /// The `user-ptr` members of an ioctl's argument, in member order.
     pub(super) fn ptrs(&self, io: &Ioctl) -> Vec<Ptr> {
+        self.ptrs_with(io, true)
+    }
+
+    /// [`Self::ptrs`] without their docs (empty), for the handler, which
+    /// prints none: it is printed once per flavour.
+    pub(super) fn ptrs_undocumented(&self, io: &Ioctl) -> Vec<Ptr> {
+        self.ptrs_with(io, false)
+    }
+
+    fn ptrs_with(&self, io: &Ioctl, with_doc: bool) -> Vec<Ptr> {
         let Some(s) = io.arg.as_ref().map(|a| self.model.struct_(a)) else {
             return Vec::new();
         };
-        s.members.iter().filter_map(|m| self.ptr(s, m)).collect()
+        s.members
+            .iter()
+            .filter_map(|m| self.ptr(s, m, with_doc))
+            .collect()
     }
 
-    fn ptr(&self, s: &Struct, m: &Member) -> Option<Ptr> {
+    fn ptr(&self, s: &Struct, m: &Member, with_doc: bool) -> Option<Ptr> {
         let MemberKind::UserPtr {
             elem,
             len,
@@ -248,9 +261,9 @@ impl Gen<'_> {
             pname.push('_');
         }
         let param = ident(&pname);
-        let (elem_ty, elem_text) = match elem {
-            Elem::Scalar(sc) => (sc.rust().to_string(), format!("`{}`", sc.rust())),
-            Elem::Struct(n) => (self.struct_ty(n), self.struct_link(n)),
+        let elem_ty = match elem {
+            Elem::Scalar(sc) => sc.rust().to_string(),
+            Elem::Struct(n) => self.struct_ty(n),
         };
         // Elements of a struct the kernel reads are validated at the
         // revision of the spec that owns that struct; plain ones not at all.
@@ -265,7 +278,14 @@ impl Gen<'_> {
                 (
                     f,
                     Some(rev),
-                    format!(", each validated with {link} at the driver's revision as it is read"),
+                    with_doc
+                        .then(|| {
+                            format!(
+                                ", each validated with {link} at the driver's revision as it \
+                                 is read"
+                            )
+                        })
+                        .unwrap_or_default(),
                 )
             }
             _ => (format!("{}::no_validation", self.rt()), None, String::new()),
@@ -293,9 +313,6 @@ impl Gen<'_> {
             };
             Some((wide, f))
         };
-        let bound = max_count
-            .map(|n| format!(" (at most {n})"))
-            .unwrap_or_default();
         let args = |n: String, max: String| -> Vec<String> {
             let mut a = vec!["mem".to_string(), format!("arg.{field}"), n, max];
             if self.flavour.get() == Flavour::Linux {
@@ -305,55 +322,68 @@ impl Gen<'_> {
             a.push(validate.clone());
             a
         };
-        let (build, what) = match len {
-            PtrLen::Count(i) => {
+        let (build, len_name) = match len {
+            PtrLen::Count(i) | PtrLen::Bytes(i) => {
                 let (n, name) = sibling(*i)?;
-                (
-                    (format!("UserArray::{new}"), args(n, max)),
-                    format!("`arg.{name}` elements{bound}"),
-                )
-            }
-            PtrLen::Bytes(i) => {
-                let (n, name) = sibling(*i)?;
-                (
-                    (format!("UserArray::{from_byte_len}"), args(n, max)),
-                    format!(
-                        "`arg.{name}` bytes (a multiple of the element size, else `EINVAL`; \
-                         at most {} elements)",
-                        max_count.map_or("any number of".to_string(), |n| n.to_string())
-                    ),
-                )
+                let f = if matches!(len, PtrLen::Count(_)) {
+                    new
+                } else {
+                    from_byte_len
+                };
+                ((["UserArray::", f].concat(), args(n, max)), Some(name))
             }
             PtrLen::Single => (
                 (
-                    format!("UserArray::{new}"),
+                    ["UserArray::", new].concat(),
                     args("1".to_string(), "1".to_string()),
                 ),
-                "one element (a null pointer is `EFAULT`)".to_string(),
+                None,
             ),
-        };
-        let access = match m.access {
-            crate::model::Access::In => "the kernel reads",
-            crate::model::Access::Out => "the kernel writes",
-            crate::model::Access::InOut => "the kernel reads and writes",
         };
         let stride = match stride {
             Some(i) => Some(sibling(*i)?),
             None => None,
         };
-        let stride_text = stride
-            .as_ref()
-            .map(|(_, name)| {
-                format!(
-                    ", elements `arg.{name}` bytes apart (a shorter one zero-extended, a longer \
-                     one `E2BIG` unless its extra bytes are zero, 0 `EINVAL`)"
-                )
-            })
-            .unwrap_or_default();
-        let doc = format!(
-            "`{param}`: the array of {elem_text} at `arg.{field}` that {access}, of \
-             {what}{stride_text}, bounds-checked by [`dispatch`]{vtext}."
-        );
+        let doc = if with_doc {
+            let what = match (len, len_name) {
+                (PtrLen::Count(_), Some(name)) => {
+                    let bound = max_count
+                        .map(|n| format!(" (at most {n})"))
+                        .unwrap_or_default();
+                    format!("`arg.{name}` elements{bound}")
+                }
+                (PtrLen::Bytes(_), Some(name)) => format!(
+                    "`arg.{name}` bytes (a multiple of the element size, else `EINVAL`; \
+                     at most {} elements)",
+                    max_count.map_or("any number of".to_string(), |n| n.to_string())
+                ),
+                _ => "one element (a null pointer is `EFAULT`)".to_string(),
+            };
+            let elem_text = match elem {
+                Elem::Scalar(sc) => format!("`{}`", sc.rust()),
+                Elem::Struct(n) => self.struct_link(n),
+            };
+            let access = match m.access {
+                crate::model::Access::In => "the kernel reads",
+                crate::model::Access::Out => "the kernel writes",
+                crate::model::Access::InOut => "the kernel reads and writes",
+            };
+            let stride_text = stride
+                .as_ref()
+                .map(|(_, name)| {
+                    format!(
+                        ", elements `arg.{name}` bytes apart (a shorter one zero-extended, a \
+                         longer one `E2BIG` unless its extra bytes are zero, 0 `EINVAL`)"
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "`{param}`: the array of {elem_text} at `arg.{field}` that {access}, of \
+                 {what}{stride_text}, bounds-checked by [`dispatch`]{vtext}."
+            )
+        } else {
+            String::new()
+        };
         Some(Ptr {
             param,
             elem: elem_ty,
@@ -394,9 +424,13 @@ fn trait_head(w: &mut RustWriter, bounds: &[String]) {
 /// Writes `let <p> = <build>?;` for a user-pointer array.
 pub(super) fn ptr_let(w: &mut RustWriter, p: &Ptr) {
     let (f, args) = &p.build;
-    let lines = layout::choose_rhs(w.indent(), &format!("let {} =", p.param), |at, lead| {
-        layout::call(at, &format!("{lead}{f}"), args, "?;")
-    });
+    let lines = layout::choose_rhs_call(
+        w.indent(),
+        &["let ", &p.param, " ="].concat(),
+        f,
+        args,
+        "?;",
+    );
     put(w, lines);
     if let Some(stride) = &p.stride {
         let head = format!("let {} = {}.with_stride", p.param, p.param);
