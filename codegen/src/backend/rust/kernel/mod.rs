@@ -673,12 +673,19 @@ impl Gen<'_> {
 
     fn struct_fn_path_in(&self, pattern: &str, owner: &str, name: &str) -> String {
         let mut f = String::with_capacity(pattern.len() + name.len());
-        // What `pattern.replace("{}", snake)` makes.
-        for (i, piece) in pattern.split("{}").enumerate() {
-            if i > 0 {
-                names::push_snake(&mut f, name);
-            }
-            f.push_str(piece);
+        // What `pattern.replace("{}", snake)` makes, found a byte at a
+        // time: the patterns are a few bytes, a substring searcher costs
+        // more to set up than it saves.
+        let mut rest = pattern;
+        while let Some(i) = rest.as_bytes().windows(2).position(|b| b == b"{}") {
+            f.push_str(&rest[..i]);
+            names::push_snake(&mut f, name);
+            rest = &rest[i + 2..];
+        }
+        f.push_str(rest);
+        if owner == self.model.name {
+            // This crate's own function: no path before it.
+            return f;
         }
         let chain = self.chain(owner);
         let mut out = String::with_capacity(f.len() + 24 * chain.len());

@@ -9,7 +9,7 @@ use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
 use crate::backend::rust::layout::{self, put};
 use crate::backend::rust::uapi::{dir_text, since_text};
-use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
+use crate::backend::rust::writer::{RustWriter, ident, link_to, snake_ident};
 use crate::backend::shared::PushFmt;
 use crate::model::{Access, Elem, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names;
@@ -229,8 +229,8 @@ impl Gen<'_> {
         self.ptrs_with(io, true)
     }
 
-    /// [`Self::ptrs`] without their docs (empty), for the handler, which
-    /// prints none: it is printed once per flavour.
+    /// [`Self::ptrs`] without their docs and element types (empty), for
+    /// the handler, which prints neither: it is printed once per flavour.
     pub(super) fn ptrs_undocumented(&self, io: &Ioctl) -> Vec<Ptr> {
         self.ptrs_with(io, false)
     }
@@ -261,7 +261,10 @@ impl Gen<'_> {
             pname.push('_');
         }
         let param = ident(&pname);
+        // The handler names no element type (its arrays are typed by
+        // the `Ops` method it calls).
         let elem_ty = match elem {
+            _ if !with_doc => String::new(),
             Elem::Scalar(sc) => sc.rust().to_string(),
             Elem::Struct(n) => self.struct_ty(n),
         };
@@ -269,24 +272,21 @@ impl Gen<'_> {
         // revision of the spec that owns that struct; plain ones not at all.
         let (validate, rev, vtext) = match elem {
             Elem::Struct(n) if m.access.read_by_kernel() => {
-                let (f, link) = self.struct_fn("validate_{}_at", n);
+                let f = self.struct_fn_path("validate_{}_at", n);
                 let rev = if self.own_struct(n) {
                     "rev".to_string()
                 } else {
                     self.owner_revision(n)
                 };
-                (
-                    f,
-                    Some(rev),
-                    with_doc
-                        .then(|| {
-                            format!(
-                                ", each validated with {link} at the driver's revision as it \
-                                 is read"
-                            )
-                        })
-                        .unwrap_or_default(),
-                )
+                let vtext = with_doc
+                    .then(|| {
+                        format!(
+                            ", each validated with {} at the driver's revision as it is read",
+                            link_to(&f)
+                        )
+                    })
+                    .unwrap_or_default();
+                (f, Some(rev), vtext)
             }
             _ => (format!("{}::no_validation", self.rt()), None, String::new()),
         };

@@ -241,8 +241,8 @@ impl Gen<'_> {
                 )
         });
         doc(tw.w(), &self.validate_doc(s, names, io, &checks, uses_rev));
-        let name = format!("pub fn validate_{stem}_at");
-        let params = [format!("v: &{}", names.ty), "rev: u32".to_string()];
+        let name = ["pub fn validate_", stem, "_at"].concat();
+        let params = [["v: &", &names.ty].concat(), "rev: u32".to_string()];
         self.split(tw, |w| {
             items::fn_sig(w, &name, &params, Some(self.result_ty()), " {");
             if checks.is_empty() {
@@ -384,8 +384,8 @@ impl Gen<'_> {
         doc(w, &text);
         items::fn_sig(
             w,
-            &format!("pub fn clear_out_{stem}"),
-            &[format!("v: &mut {}", names.ty)],
+            &["pub fn clear_out_", stem].concat(),
+            &[["v: &mut ", &names.ty].concat()],
             None,
             " {",
         );
@@ -465,12 +465,14 @@ impl Gen<'_> {
                 MemberKind::Pad { scalar, .. } => out.push(Check::new(
                     match scalar {
                         None => Test::NotAllZero(field),
-                        Some(PadScalar { count: None, .. }) => Test::Cond(format!("{field} != 0")),
+                        Some(PadScalar { count: None, .. }) => {
+                            Test::Cond([&field, " != 0"].concat())
+                        }
                         Some(PadScalar { count: Some(_), .. }) => {
                             Test::Cond(format!("{field}.iter().any(|x| *x != 0)"))
                         }
                     },
-                    format!("`{label}` (pad) is not all zero"),
+                    ["`", &label, "` (pad) is not all zero"].concat(),
                     from,
                 )),
                 MemberKind::Scalar { ty, count: None } => {
@@ -809,17 +811,27 @@ impl Gen<'_> {
         let et = ety.rust();
         // The condition under which the check fails: not valid.
         let invalid = if ty == ety {
-            format!("!{module}::is_valid({x})")
+            ["!", &module, "::is_valid(", &x, ")"].concat()
         } else if !ty.signed() && ty.size() < ety.size() {
-            format!("!{module}::is_valid({et}::from({x}))")
+            ["!", &module, "::is_valid(", et, "::from(", &x, "))"].concat()
         } else {
-            format!("!{et}::try_from({x}).is_ok_and({module}::is_valid)")
+            [
+                "!",
+                et,
+                "::try_from(",
+                &x,
+                ").is_ok_and(",
+                &module,
+                "::is_valid)",
+            ]
+            .concat()
         };
-        let doc = if check.as_flags {
-            format!("`{label}` sets a bit outside {link}")
+        let what = if check.as_flags {
+            "` sets a bit outside "
         } else {
-            format!("`{label}` is not one of {link}")
+            "` is not one of "
         };
+        let doc = ["`", label, what, &link].concat();
         Some((invalid, doc))
     }
 
@@ -845,8 +857,8 @@ impl Gen<'_> {
                 // A union the kernel only writes is zeroed whole.
                 MemberKind::Union { id } => {
                     if out {
-                        stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(id)));
-                        names.push(format!("`{f}`"));
+                        stmts.push(["v.", &f, " = ", &self.struct_ty(id), "::ZERO;"].concat());
+                        names.push(["`", &f, "`"].concat());
                     }
                 }
                 MemberKind::Struct { id, count } => {
@@ -855,8 +867,8 @@ impl Gen<'_> {
                             Some(_) => rust_array(m, &format!("{}::ZERO", self.struct_ty(id))),
                             None => format!("{}::ZERO", self.struct_ty(id)),
                         };
-                        stmts.push(format!("v.{f} = {zero};"));
-                        names.push(format!("`{f}`"));
+                        stmts.push(["v.", &f, " = ", &zero, ";"].concat());
+                        names.push(["`", &f, "`"].concat());
                     } else if self.nested_has_clears(id) {
                         let (func, link) = self.struct_fn("clear_out_{}", id);
                         stmts.push(for_each(m, &f, |x| format!("{func}({x});")));
@@ -865,8 +877,8 @@ impl Gen<'_> {
                 }
                 MemberKind::Scalar { count: None, .. } => {
                     if out {
-                        stmts.push(format!("v.{f} = 0;"));
-                        names.push(format!("`{f}`"));
+                        stmts.push(["v.", &f, " = 0;"].concat());
+                        names.push(["`", &f, "`"].concat());
                     }
                 }
                 MemberKind::Scalar { count: Some(_), .. } => {
