@@ -587,7 +587,63 @@ pub(crate) fn assign_macro(w: &mut RustWriter, lhs: &str, name: &str, arg: &str)
 /// A call statement or expression laid out by [`call`] at the writer's
 /// indentation.
 pub(crate) fn call_stmt(w: &mut RustWriter, head: &str, args: &[String], tail: &str) {
+    // What `call` keeps when the call fits on its line, written without
+    // building it first: most generated calls do.
+    let joined = joined_len(args, ", ");
+    if w.fits_len(head.len() + 1 + joined + 1 + tail.len())
+        && (joined <= CALL_WIDTH || args.len() == 1)
+    {
+        w.line_joined(&[head, "("].concat(), args, ", ", &[")", tail].concat());
+        return;
+    }
     let lines = call(w.indent(), head, args, tail);
+    put(w, lines);
+}
+
+/// [`choose_rhs_call`] written at the writer's indentation, the usual
+/// cases (one line there, or one argument a line as it stands) without
+/// building the lines first.
+pub(crate) fn let_call(w: &mut RustWriter, lhs: &str, head: &str, args: &[String], tail: &str) {
+    let indent = w.indent();
+    let joined = joined_len(args, ", ");
+    let fits_args = joined <= CALL_WIDTH || args.len() == 1;
+    if fits_args && w.fits_len(lhs.len() + 1 + head.len() + 1 + joined + 1 + tail.len()) {
+        w.line_joined(
+            &[lhs, " ", head, "("].concat(),
+            args,
+            ", ",
+            &[")", tail].concat(),
+        );
+        return;
+    }
+    let next_indent = indent + INDENT.len();
+    let one_below =
+        fits_args && next_indent + head.len() + 1 + joined + 1 + tail.len() <= MAX_WIDTH;
+    // `call`'s broken form with one argument a line (not packed), each as
+    // it stands even one level further in: as `choose_rhs_call` keeps it
+    // when its first line fits.
+    let whole = !one_below
+        && indent + lhs.len() + 1 + head.len() + 1 < MAX_WIDTH
+        && !(args.len() > 1 && args.iter().all(|a| short_simple(a)))
+        && args
+            .iter()
+            .all(|a| stays_whole(a, next_indent + INDENT.len() + 1));
+    if whole {
+        w.line_of(&[lhs, " ", head, "("]);
+        w.indent_in();
+        for (i, a) in args.iter().enumerate() {
+            let comma = if head.ends_with('!') && i + 1 == args.len() {
+                ""
+            } else {
+                ","
+            };
+            w.line_of(&[a, comma]);
+        }
+        w.indent_out();
+        w.line_of(&[")", tail]);
+        return;
+    }
+    let lines = choose_rhs_call(indent, lhs, head, args, tail);
     put(w, lines);
 }
 

@@ -7,7 +7,7 @@ use super::ops::{Ptr, ptr_let};
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
 use crate::backend::rust::items;
-use crate::backend::rust::layout::{self, arm, put};
+use crate::backend::rust::layout::{self, arm};
 use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident};
 use crate::model::Access;
 use crate::model::{Extension, I386Conversion, Ioctl, StructId};
@@ -281,9 +281,9 @@ impl Gen<'_> {
             params.push("i386: bool".to_string());
         }
         items::fn_sig(w, &h, &params, Some(self.result_ty()), " {");
-        w.line_fmt(format_args!("let rev = ops.{rev}();"));
+        w.line_of(&["let rev = ops.", &rev, "();"]);
         w.open_fmt(format_args!("if rev < {since}"));
-        w.line_fmt(format_args!("return Err({});", self.errno("ENOTTY")));
+        w.line_of(&["return Err(", &self.errno("ENOTTY"), ");"]);
         w.close("");
         perm(w);
         // The argument's members count in the revisions of the spec that
@@ -315,8 +315,7 @@ impl Gen<'_> {
                 Flavour::Hosted => p.param.clone(),
                 Flavour::Linux => linux_ptr_arg(p),
             }));
-            let lines = layout::call(w.indent(), &["ops.", &method].concat(), &args, "?;");
-            put(w, lines);
+            layout::call_stmt(w, &["ops.", &method].concat(), &args, "?;");
             if self.flavour.get() == Flavour::Linux {
                 for p in &ptrs {
                     linux_ptr_give_back(w, p);
@@ -325,8 +324,7 @@ impl Gen<'_> {
             if io.dir.copies_out() {
                 w.open("if ioc.copy_out");
                 if let Some((f, a)) = &clear_newer {
-                    let lines = layout::call(w.indent(), f, a, ";");
-                    put(w, lines);
+                    layout::call_stmt(w, f, a, ";");
                 }
                 if i386.is_some() {
                     self.copy_out_i386(w, io, arg_name);
@@ -369,15 +367,14 @@ impl Gen<'_> {
         };
         if self.grew(self.model.struct_(arg_name)) {
             let size_at = self.struct_fn_path("size_{}_at", arg_name);
-            let lines = layout::call(
-                w.indent(),
+            layout::call_stmt(
+                w,
                 &["let size = ", &size_at].concat(),
                 &[arg_rev.to_string()],
                 ";",
             );
-            put(w, lines);
         } else {
-            w.line_fmt(format_args!("let size = core::mem::size_of::<{ty}>();"));
+            w.line_of(&["let size = core::mem::size_of::<", &ty, ">();"]);
         }
         // Copy in only if the declared direction writes too, out only if
         // it reads too (drm_ioctl's intersection).
@@ -410,28 +407,20 @@ impl Gen<'_> {
                 format!("I386_{}", names::upper(&io.name)),
                 copy_in.to_string(),
             ];
-            let lines = layout::call(
-                w.indent(),
-                &format!("{}::copy_in_i386", self.rt()),
-                &i386_args,
-                "?",
-            );
-            put(w, lines);
+            layout::call_stmt(w, &format!("{}::copy_in_i386", self.rt()), &i386_args, "?");
             w.indent_out();
             w.line("} else {");
             w.indent_in();
-            let lines = layout::call(w.indent(), &copy_in_fn, &args, "?");
-            put(w, lines);
+            layout::call_stmt(w, &copy_in_fn, &args, "?");
             w.close(";");
         } else {
-            let lines = layout::choose_rhs_call(
-                w.indent(),
+            layout::let_call(
+                w,
                 &["let mut arg: ", &ty, " ="].concat(),
                 &copy_in_fn,
                 &args,
                 "?;",
             );
-            put(w, lines);
         }
         // Members newer than the driver's revision were not in its struct:
         // zero in the handler's view and never copied out, even where the
@@ -442,18 +431,15 @@ impl Gen<'_> {
             (f, vec!["&mut arg".to_string(), arg_rev.to_string()])
         });
         if let Some((f, a)) = &clear_newer {
-            let lines = layout::call(w.indent(), f, a, ";");
-            put(w, lines);
+            layout::call_stmt(w, f, a, ";");
         }
-        let lines = layout::call(w.indent(), &clear, &["&mut arg".to_string()], ";");
-        put(w, lines);
-        let lines = layout::call(
-            w.indent(),
+        layout::call_stmt(w, &clear, &["&mut arg".to_string()], ";");
+        layout::call_stmt(
+            w,
             &validate_at,
             &["&arg".to_string(), arg_rev.to_string()],
             "?;",
         );
-        put(w, lines);
         clear_newer
     }
 }
@@ -462,11 +448,12 @@ impl Gen<'_> {
     /// `<runtime>::copy_out_sized(..)?;` of the argument (in the kernel
     /// flavour, of its `to_bytes` when it has implicit padding).
     pub(super) fn copy_out(&self, w: &mut RustWriter) {
-        w.line_fmt(format_args!(
-            "{}::copy_out_sized({}addr, ioc.size as usize, size, &arg)?;",
+        w.line_of(&[
             self.rt(),
-            self.mem_arg()
-        ));
+            "::copy_out_sized(",
+            self.mem_arg(),
+            "addr, ioc.size as usize, size, &arg)?;",
+        ]);
     }
 
     /// Whether struct `id` has implicit padding (existing ABI), so that it
@@ -494,13 +481,7 @@ impl Gen<'_> {
             bytes,
             format!("I386_{}", names::upper(&io.name)),
         ];
-        let lines = layout::call(
-            w.indent(),
-            &format!("{}::copy_out_i386", self.rt()),
-            &args,
-            "?;",
-        );
-        put(w, lines);
+        layout::call_stmt(w, &format!("{}::copy_out_i386", self.rt()), &args, "?;");
         w.indent_out();
         w.line("} else {");
         w.indent_in();
@@ -523,13 +504,7 @@ impl Gen<'_> {
                 args.remove(0);
             }
             args.extend(["&arg.to_bytes()".to_string(), "&ranges".to_string()]);
-            let lines = layout::call(
-                w.indent(),
-                &format!("{}::copy_out_ranges", self.rt()),
-                &args,
-                "?;",
-            );
-            put(w, lines);
+            layout::call_stmt(w, &format!("{}::copy_out_ranges", self.rt()), &args, "?;");
         } else {
             self.copy_out(w);
         }

@@ -7,7 +7,7 @@ use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
-use crate::backend::rust::layout::{self, put};
+use crate::backend::rust::layout;
 use crate::backend::rust::uapi::{dir_text, since_text};
 use crate::backend::rust::writer::{RustWriter, ident, link_to, snake_ident};
 use crate::backend::shared::PushFmt;
@@ -424,17 +424,9 @@ fn trait_head(w: &mut RustWriter, bounds: &[String]) {
 /// Writes `let <p> = <build>?;` for a user-pointer array.
 pub(super) fn ptr_let(w: &mut RustWriter, p: &Ptr) {
     let (f, args) = &p.build;
-    let lines = layout::choose_rhs_call(
-        w.indent(),
-        &["let ", &p.param, " ="].concat(),
-        f,
-        args,
-        "?;",
-    );
-    put(w, lines);
+    layout::let_call(w, &["let ", &p.param, " ="].concat(), f, args, "?;");
     if let Some(stride) = &p.stride {
         let head = format!("let {} = {}.with_stride", p.param, p.param);
-        let lines = layout::call(w.indent(), &head, std::slice::from_ref(stride), "?;");
-        put(w, lines);
+        layout::call_stmt(w, &head, std::slice::from_ref(stride), "?;");
     }
 }

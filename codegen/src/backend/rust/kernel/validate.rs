@@ -6,7 +6,7 @@ use super::two::Tw;
 use super::{Gen, StructNames, doc, path};
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
-use crate::backend::rust::layout::{self, put};
+use crate::backend::rust::layout;
 use crate::backend::rust::uapi::rust_array;
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
@@ -127,12 +127,10 @@ impl Check {
             Test::Nested(f, args, _) => {
                 if let Some(g) = guard {
                     w.open_fmt(format_args!("if {g}"));
-                    let lines = layout::call(w.indent(), f, args, "?;");
-                    put(w, lines);
+                    layout::call_stmt(w, f, args, "?;");
                     w.close("");
                 } else {
-                    let lines = layout::call(w.indent(), f, args, "?;");
-                    put(w, lines);
+                    layout::call_stmt(w, f, args, "?;");
                 }
             }
             Test::NestedEach(array, f, args, _) => {
@@ -140,8 +138,7 @@ impl Check {
                     w.open_fmt(format_args!("if {g}"));
                 }
                 w.open_fmt(format_args!("for e in {array}"));
-                let lines = layout::call(w.indent(), f, args, "?;");
-                put(w, lines);
+                layout::call_stmt(w, f, args, "?;");
                 w.close("");
                 if guard.is_some() {
                     w.close("");
