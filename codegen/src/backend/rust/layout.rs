@@ -122,8 +122,7 @@ pub(crate) fn chain(
 /// Whether a chain element's call (if it is one) may stay on one line:
 /// a single argument, else within `fn_call_width`.
 fn args_fit(e: &str) -> bool {
-    split_call(e.trim_end_matches('?'))
-        .is_none_or(|(_, args)| args.len() <= 1 || joined_len(&args, ", ") <= CALL_WIDTH)
+    call_args_size(e.trim_end_matches('?')).is_none_or(|(n, len)| n <= 1 || len <= CALL_WIDTH)
 }
 
 /// `|p| body` -> (`|p|`, `body`), `move |a| body` likewise.
@@ -275,7 +274,7 @@ pub(crate) fn binary(
 /// Whether a call operand's arguments are within `fn_call_width` (it
 /// stays on one line when the line fits).
 fn split_call_fits(o: &str) -> bool {
-    split_call(o).is_none_or(|(_, args)| args.len() == 1 || joined_len(&args, ", ") <= CALL_WIDTH)
+    call_args_size(o).is_none_or(|(n, len)| n == 1 || len <= CALL_WIDTH)
 }
 
 /// `lead` + the expression `e` + `tail` at column `indent`: on one line
@@ -296,9 +295,20 @@ pub(crate) fn expr(indent: usize, lead: &str, e: &str, tail: &str) -> Vec<String
     if let Some((op, operands)) = split_binary(e) {
         return binary(indent, lead, &operands, op, tail);
     }
+    let Some((_, inner)) = call_parts(e) else {
+        return vec![[lead, e, tail].concat()];
+    };
+    // A call that fits and whose arguments `call` would write back as they
+    // are is its own one-line layout: kept without splitting it.
+    // (Written back, they are `inner` itself.)
+    if indent + one <= MAX_WIDTH
+        && joined_arg_count(inner).is_some_and(|n| n == 1 || inner.len() <= CALL_WIDTH)
+    {
+        return vec![[lead, e, tail].concat()];
+    }
     match split_call(e) {
-        Some((head, args)) => call(indent, &format!("{lead}{head}"), &args, tail),
-        None => vec![format!("{lead}{e}{tail}")],
+        Some((head, args)) => call(indent, &[lead, &head].concat(), &args, tail),
+        None => vec![[lead, e, tail].concat()],
     }
 }
 
@@ -352,6 +362,26 @@ fn split_binary(e: &str) -> Option<(&'static str, Vec<String>)> {
 /// at the top-level commas of its arguments; None when `e` does not end
 /// with a call.
 pub(crate) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
+    let (head, inner) = call_parts(e)?;
+    let mut args = Vec::new();
+    for_each_arg(inner, |a| args.push(a.to_string()));
+    Some((head.to_string(), args))
+}
+
+/// The number of [`split_call`]'s arguments and their `joined_len` with
+/// `", "`, without building them: what the width rules ask.
+fn call_args_size(e: &str) -> Option<(usize, usize)> {
+    let (_, inner) = call_parts(e)?;
+    let (mut n, mut len) = (0, 0);
+    for_each_arg(inner, |a| {
+        n += 1;
+        len += a.len();
+    });
+    Some((n, len + 2 * n.saturating_sub(1)))
+}
+
+/// The head of the call that ends `e` and the text between its brackets.
+fn call_parts(e: &str) -> Option<(&str, &str)> {
     let body = e.strip_suffix(')')?;
     // The `(` that opens the last `)`.
     let mut depth = 0usize;
@@ -372,10 +402,14 @@ pub(crate) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
     if head.is_empty() || head.ends_with(' ') {
         return None;
     }
-    let inner = &body[open + 1..];
-    // Each argument is sliced out at its top-level comma (the brackets
-    // are ASCII, so a byte index is a char boundary).
-    let mut args = Vec::new();
+    Some((head, &body[open + 1..]))
+}
+
+/// Calls `f` with each argument of a call's `inner` text: split at its
+/// top-level commas, trimmed, an empty last one dropped. Each is sliced
+/// out at its comma (the brackets are ASCII, so a byte index is a char
+/// boundary).
+fn for_each_arg(inner: &str, mut f: impl FnMut(&str)) {
     let mut start = 0;
     let mut depth = 0usize;
     for (i, b) in inner.bytes().enumerate() {
@@ -383,7 +417,7 @@ pub(crate) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             b',' if depth == 0 => {
-                args.push(inner[start..i].trim().to_string());
+                f(inner[start..i].trim());
                 start = i + 1;
             }
             _ => {}
@@ -391,9 +425,43 @@ pub(crate) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
     }
     let last = inner[start..].trim();
     if !last.is_empty() {
-        args.push(last.to_string());
+        f(last);
     }
-    Some((head.to_string(), args))
+}
+
+/// The number of arguments of a call whose arguments `inner` are as
+/// [`call`] writes them back on one line: separated by `", "` exactly,
+/// nothing trimmed off and none empty (each top-level comma between two
+/// ASCII characters that are not space, but for the one space after it).
+/// None when they are not.
+fn joined_arg_count(inner: &str) -> Option<usize> {
+    let b = inner.as_bytes();
+    let solid = |i: Option<usize>| {
+        i.and_then(|i| b.get(i))
+            .is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace())
+    };
+    if b.is_empty() {
+        return Some(0);
+    }
+    if !solid(Some(0)) || !solid(Some(b.len() - 1)) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut count = 1;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                if !(solid(i.checked_sub(1)) && b.get(i + 1) == Some(&b' ') && solid(Some(i + 2))) {
+                    return None;
+                }
+                count += 1;
+            }
+            _ => {}
+        }
+    }
+    Some(count)
 }
 
 /// `if cond {` at column `indent`: the condition on the line when it

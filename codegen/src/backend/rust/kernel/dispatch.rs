@@ -13,6 +13,7 @@ use crate::model::Access;
 use crate::model::{Extension, I386Conversion, Ioctl, StructId};
 use crate::names;
 use crate::target::Target;
+use std::rc::Rc;
 
 impl Gen<'_> {
     /// The parameters of `dispatch`'s handlers after `file`.
@@ -38,11 +39,14 @@ impl Gen<'_> {
     /// The kernel flavour's conversion of a 32-bit x86 caller's argument
     /// laid out differently from x86_64's: the i386 command number and
     /// the runs of bytes. The hosted crate has no compat callers.
-    fn i386(&self, io: &Ioctl) -> Option<(u32, I386Conversion)> {
+    fn i386(&self, io: &Ioctl) -> Option<(u32, Rc<I386Conversion>)> {
         if self.flavour.get() != Flavour::Linux {
             return None;
         }
-        let conv = self.model.i386_conversion(io.arg.as_ref()?)?;
+        let arg = io.arg.as_ref()?;
+        let conv = super::cached(&self.i386_cache, arg, || {
+            self.model.i386_conversion(arg).map(Rc::new)
+        })?;
         let cmd = io.cmds.get(&Target::I386).copied().flatten()?;
         Some((cmd, conv))
     }

@@ -40,7 +40,7 @@ use crate::backend::rust::writer::{
 };
 use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
-use crate::model::{EnumId, Ioctl, Model, Struct, StructId};
+use crate::model::{EnumId, I386Conversion, Ioctl, Model, Struct, StructId};
 use crate::names;
 use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
@@ -162,6 +162,9 @@ struct Gen<'a> {
     /// Per enum, its uapi module's path and doc link: every member
     /// checked against it names both.
     enum_cache: Cache<EnumId, (Rc<str>, Rc<str>)>,
+    /// Per argument struct, its conversion for a 32-bit x86 caller (see
+    /// `Gen::i386`): the dispatch and the handler of each flavour ask.
+    i386_cache: Cache<StructId, Option<Rc<I386Conversion>>>,
 }
 
 /// A fact of a struct or enum, worked out on first use.
@@ -203,6 +206,7 @@ impl<'a> Gen<'a> {
             clears_cache: RefCell::default(),
             newer_cache: RefCell::default(),
             enum_cache: RefCell::default(),
+            i386_cache: RefCell::default(),
         }
     }
 

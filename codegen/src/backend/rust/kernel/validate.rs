@@ -109,19 +109,19 @@ impl Check {
         }
     }
 
-    /// `einval`: how the flavour spells `Err`'s `EINVAL`; `rt`: the path
-    /// of its runtime.
-    fn write(&self, w: &mut RustWriter, einval: &str, rt: &str) {
-        let guard = self.rev_test();
+    /// `guard`: its [`Check::rev_test`] (worked out once for both
+    /// flavours); `einval`: how the flavour spells `Err`'s `EINVAL`; `rt`:
+    /// the path of its runtime.
+    fn write(&self, w: &mut RustWriter, guard: Option<&str>, einval: &str, rt: &str) {
         match &self.test {
             Test::Cond(c) => {
                 open_if_cond(w, guard, c);
-                w.line_fmt(format_args!("return Err({einval});"));
+                w.line_of(&["return Err(", einval, ");"]);
                 w.close("");
             }
             Test::NotAllZero(field) => {
-                open_if_cond(w, guard, &format!("!{rt}::all_zero(&{field})"));
-                w.line_fmt(format_args!("return Err({einval});"));
+                open_if_cond(w, guard, &["!", rt, "::all_zero(&", field, ")"].concat());
+                w.line_of(&["return Err(", einval, ");"]);
                 w.close("");
             }
             Test::Nested(f, args, _) => {
@@ -134,7 +134,7 @@ impl Check {
                 }
             }
             Test::NestedEach(array, f, args, _) => {
-                if let Some(g) = &guard {
+                if let Some(g) = guard {
                     w.open_fmt(format_args!("if {g}"));
                 }
                 w.open_fmt(format_args!("for e in {array}"));
@@ -162,16 +162,16 @@ impl Check {
 /// straight to the writer when it takes the one-line form: the line fits
 /// and no operand has a comma, so none is a call with more than one
 /// argument that `fn_call_width` could break (see `layout::binary`).
-fn open_if_cond(w: &mut RustWriter, guard: Option<String>, cond: &str) {
+fn open_if_cond(w: &mut RustWriter, guard: Option<&str>, cond: &str) {
     let guard_len = guard.as_ref().map_or(0, |g| g.len() + " && ".len());
     let one_line = w.fits_len("if ".len() + guard_len + cond.len() + " {".len())
         && !cond.contains(',')
         && !guard.as_ref().is_some_and(|g| g.contains(','));
     match (one_line, guard) {
-        (true, Some(g)) => w.line_of(&["if ", &g, " && ", cond, " {"]),
+        (true, Some(g)) => w.line_of(&["if ", g, " && ", cond, " {"]),
         (true, None) => w.line_of(&["if ", cond, " {"]),
         (false, guard) => {
-            let mut operands: Vec<String> = guard.into_iter().collect();
+            let mut operands: Vec<String> = guard.map(str::to_string).into_iter().collect();
             operands.push(cond.to_string());
             layout::open_if(w, &operands);
             return;
@@ -230,8 +230,9 @@ impl Gen<'_> {
             own: true,
         };
         self.checks(s, Place::TOP, true, scope, &mut checks);
-        let uses_rev = checks.iter().any(|c| {
-            c.rev_test().is_some()
+        let guards: Vec<Option<String>> = checks.iter().map(Check::rev_test).collect();
+        let uses_rev = checks.iter().zip(&guards).any(|(c, g)| {
+            g.is_some()
                 || matches!(
                     c.test,
                     Test::Nested(_, _, true) | Test::NestedEach(_, _, _, true)
@@ -249,8 +250,8 @@ impl Gen<'_> {
                     w.line("let _ = rev;");
                 }
                 let einval = self.errno("EINVAL");
-                for c in &checks {
-                    c.write(w, &einval, self.rt());
+                for (c, g) in checks.iter().zip(&guards) {
+                    c.write(w, g.as_deref(), &einval, self.rt());
                 }
             }
         });
