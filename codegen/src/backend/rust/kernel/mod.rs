@@ -165,6 +165,9 @@ struct Gen<'a> {
     /// Per argument struct, its conversion for a 32-bit x86 caller (see
     /// `Gen::i386`): the dispatch and the handler of each flavour ask.
     i386_cache: Cache<StructId, Option<Rc<I386Conversion>>>,
+    /// Per struct, its uapi type (`struct_ty`): argument, element and
+    /// member types name it again and again, in both flavours.
+    ty_cache: Cache<StructId, Rc<str>>,
 }
 
 /// A fact of a struct or enum, worked out on first use.
@@ -207,15 +210,17 @@ impl<'a> Gen<'a> {
             newer_cache: RefCell::default(),
             enum_cache: RefCell::default(),
             i386_cache: RefCell::default(),
+            ty_cache: RefCell::default(),
         }
     }
 
     /// The names of struct `s` of this spec (or of an ioctl's view of one,
     /// which has the struct's name).
     fn own_names(&self, s: &Struct) -> StructNames {
+        let ty = self.struct_ty_in(&self.model.name, &s.name);
         StructNames {
-            ty: self.struct_ty_in(&self.model.name, &s.name),
-            link: self.struct_link_in(&self.model.name, &s.name),
+            link: link_to(&ty),
+            ty,
             snake: names::snake(&s.name),
         }
     }
@@ -629,7 +634,15 @@ impl Gen<'_> {
 
     /// The uapi type of a struct: `uapi::Submit`, `uapi::accel_uapi::BoCreate`.
     fn struct_ty(&self, id: &StructId) -> String {
-        self.struct_ty_in(id.spec(), &self.model.struct_(id).name)
+        self.struct_ty_rc(id).to_string()
+    }
+
+    /// [`Self::struct_ty`], shared.
+    fn struct_ty_rc(&self, id: &StructId) -> Rc<str> {
+        cached(&self.ty_cache, id, || {
+            self.struct_ty_in(id.spec(), &self.model.struct_(id).name)
+                .into()
+        })
     }
 
     /// The uapi type of struct `name` of spec `owner`: [`path`] of
@@ -647,12 +660,7 @@ impl Gen<'_> {
     }
 
     fn struct_link(&self, id: &StructId) -> String {
-        self.struct_link_in(id.spec(), &self.model.struct_(id).name)
-    }
-
-    /// `writer::doc_link` of [`Self::struct_ty_in`].
-    fn struct_link_in(&self, owner: &str, name: &str) -> String {
-        link_to(&self.struct_ty_in(owner, name))
+        link_to(&self.struct_ty_rc(id))
     }
 
     /// `validate_<struct>`, `clear_out_<struct>`, ... (`pattern` with `{}`

@@ -278,14 +278,14 @@ impl Gen<'_> {
                 } else {
                     self.owner_revision(n)
                 };
-                let vtext = with_doc
-                    .then(|| {
-                        format!(
-                            ", each validated with {} at the driver's revision as it is read",
-                            link_to(&f)
-                        )
-                    })
-                    .unwrap_or_default();
+                let vtext = if with_doc {
+                    format!(
+                        ", each validated with {} at the driver's revision as it is read",
+                        link_to(&f)
+                    )
+                } else {
+                    String::new()
+                };
                 (f, Some(rev), vtext)
             }
             _ => (format!("{}::no_validation", self.rt()), None, String::new()),
