@@ -463,11 +463,14 @@ impl Gen<'_> {
     /// Whether struct `id` has implicit padding (existing ABI), so that it
     /// is copied through its bytes rather than viewed as them.
     fn padded(&self, id: &StructId) -> bool {
-        let uapi = crate::backend::rust::uapi::Gen {
-            model: self.model,
-            flavour: self.flavour.get(),
-        };
-        !uapi.padding_free(self.model.struct_(id))
+        // The layout is the flavours' common one: asked once per struct.
+        super::cached(&self.padded_cache, id, || {
+            let uapi = crate::backend::rust::uapi::Gen {
+                model: self.model,
+                flavour: self.flavour.get(),
+            };
+            !uapi.padding_free(self.model.struct_(id))
+        })
     }
 
     /// Copy-out of a converting handler (kernel flavour): the i386 layout

@@ -168,6 +168,9 @@ struct Gen<'a> {
     /// Per struct, its uapi type (`struct_ty`): argument, element and
     /// member types name it again and again, in both flavours.
     ty_cache: Cache<StructId, Rc<str>>,
+    /// Per argument struct, whether it has implicit padding (see
+    /// `Gen::padded`): copy-in and copy-out of each flavour ask.
+    padded_cache: Cache<StructId, bool>,
 }
 
 /// A fact of a struct or enum, worked out on first use.
@@ -211,6 +214,7 @@ impl<'a> Gen<'a> {
             enum_cache: RefCell::default(),
             i386_cache: RefCell::default(),
             ty_cache: RefCell::default(),
+            padded_cache: RefCell::default(),
         }
     }
 

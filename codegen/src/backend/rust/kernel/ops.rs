@@ -139,15 +139,16 @@ impl Gen<'_> {
 
     fn ops_method(&self, tw: &mut Tw, io: &Ioctl) {
         let file = self.file_ty("Self");
-        let mut params = vec!["&self".to_string(), format!("file: &{file}")];
+        let mut params = Vec::with_capacity(3);
+        params.extend(["&self".to_string(), ["file: &", &file].concat()]);
         if let Some(a) = &io.arg {
-            params.push(format!("arg: &mut {}", self.struct_ty(a)));
+            params.push(["arg: &mut ", &self.struct_ty_rc(a)].concat());
         }
         // Only the parameters and types of the arrays differ (`ptrs` is
         // the same in both flavours but for `build`, unused here).
         let ptrs = self.ptrs(io);
         doc(tw.w(), &self.method_doc(io, &ptrs));
-        let name = format!("fn {}", snake_ident(&io.name));
+        let name = ["fn ", &snake_ident(&io.name)].concat();
         self.split(tw, |w| {
             let mut params = params.clone();
             for p in &ptrs {
