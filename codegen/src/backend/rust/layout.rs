@@ -122,8 +122,7 @@ pub(crate) fn chain(
 /// Whether a chain element's call (if it is one) may stay on one line:
 /// a single argument, else within `fn_call_width`.
 fn args_fit(e: &str) -> bool {
-    split_call(e.trim_end_matches('?'))
-        .is_none_or(|(_, args)| args.len() <= 1 || joined_len(&args, ", ") <= CALL_WIDTH)
+    call_args_size(e.trim_end_matches('?')).is_none_or(|(n, len)| n <= 1 || len <= CALL_WIDTH)
 }
 
 /// `|p| body` -> (`|p|`, `body`), `move |a| body` likewise.
@@ -158,37 +157,63 @@ pub(crate) fn call(indent: usize, head: &str, args: &[String], tail: &str) -> Ve
         line.push_str(tail);
         return vec![line];
     }
-    let mut lines = vec![[head, "("].concat()];
+    let mut lines = Vec::with_capacity(args.len() + 2);
+    lines.push([head, "("].concat());
     if args.len() > 1 && args.iter().all(|a| short_simple(a)) {
         let width = MAX_WIDTH - indent - INDENT.len();
+        // Each row is built in place, led by its indent: `row_len` is
+        // what `width` limits.
         let mut row = String::new();
+        let mut row_len = 0;
         for a in args {
-            let item = format!("{a},");
-            if row.is_empty() {
-                row = item;
-            } else if row.len() + 1 + item.len() <= width {
+            let item_len = a.len() + 1;
+            if row_len > 0 && row_len + 1 + item_len <= width {
                 row.push(' ');
-                row.push_str(&item);
+                row_len += 1;
             } else {
-                lines.push(format!("{INDENT}{row}"));
-                row = item;
+                if row_len > 0 {
+                    lines.push(std::mem::take(&mut row));
+                }
+                row.push_str(INDENT);
+                row_len = 0;
             }
+            row.push_str(a);
+            row.push(',');
+            row_len += item_len;
         }
-        lines.push(format!("{INDENT}{row}"));
+        lines.push(row);
     } else {
+        let at = indent + INDENT.len();
         for (i, a) in args.iter().enumerate() {
             let comma = if head.ends_with('!') && i + 1 == args.len() {
                 ""
             } else {
                 ","
             };
-            for l in expr(indent + INDENT.len(), "", a, comma) {
+            // Most arguments are a line of their own as they stand:
+            // written without `expr`'s candidates.
+            if stays_whole(a, at + comma.len()) {
+                lines.push([INDENT, a, comma].concat());
+                continue;
+            }
+            for l in expr(at, "", a, comma) {
                 lines.push([INDENT, &l].concat());
             }
         }
     }
     lines.push([")", tail].concat());
     lines
+}
+
+/// Whether [`expr`] at column `indent` keeps the argument `a` as it
+/// stands on one line: it fits, and it has no bracket, or no space and no
+/// comma (so no operator splits it and any call in it has at most one
+/// argument, which `fn_call_width` does not hold and which is printed
+/// back as it was).
+fn stays_whole(a: &str, indent: usize) -> bool {
+    indent + a.len() <= MAX_WIDTH
+        && (!a.bytes().any(|b| matches!(b, b'(' | b'[' | b'{'))
+            || !a.bytes().any(|b| matches!(b, b' ' | b',')))
 }
 
 /// Is `a` what rustfmt packs several to a line in a broken argument
@@ -249,7 +274,7 @@ pub(crate) fn binary(
 /// Whether a call operand's arguments are within `fn_call_width` (it
 /// stays on one line when the line fits).
 fn split_call_fits(o: &str) -> bool {
-    split_call(o).is_none_or(|(_, args)| args.len() == 1 || joined_len(&args, ", ") <= CALL_WIDTH)
+    call_args_size(o).is_none_or(|(n, len)| n == 1 || len <= CALL_WIDTH)
 }
 
 /// `lead` + the expression `e` + `tail` at column `indent`: on one line
@@ -270,9 +295,20 @@ pub(crate) fn expr(indent: usize, lead: &str, e: &str, tail: &str) -> Vec<String
     if let Some((op, operands)) = split_binary(e) {
         return binary(indent, lead, &operands, op, tail);
     }
+    let Some((_, inner)) = call_parts(e) else {
+        return vec![[lead, e, tail].concat()];
+    };
+    // A call that fits and whose arguments `call` would write back as they
+    // are is its own one-line layout: kept without splitting it.
+    // (Written back, they are `inner` itself.)
+    if indent + one <= MAX_WIDTH
+        && joined_arg_count(inner).is_some_and(|n| n == 1 || inner.len() <= CALL_WIDTH)
+    {
+        return vec![[lead, e, tail].concat()];
+    }
     match split_call(e) {
-        Some((head, args)) => call(indent, &format!("{lead}{head}"), &args, tail),
-        None => vec![format!("{lead}{e}{tail}")],
+        Some((head, args)) => call(indent, &[lead, &head].concat(), &args, tail),
+        None => vec![[lead, e, tail].concat()],
     }
 }
 
@@ -326,18 +362,38 @@ fn split_binary(e: &str) -> Option<(&'static str, Vec<String>)> {
 /// at the top-level commas of its arguments; None when `e` does not end
 /// with a call.
 pub(crate) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
+    let (head, inner) = call_parts(e)?;
+    let mut args = Vec::new();
+    for_each_arg(inner, |a| args.push(a.to_string()));
+    Some((head.to_string(), args))
+}
+
+/// The number of [`split_call`]'s arguments and their `joined_len` with
+/// `", "`, without building them: what the width rules ask.
+fn call_args_size(e: &str) -> Option<(usize, usize)> {
+    let (_, inner) = call_parts(e)?;
+    let (mut n, mut len) = (0, 0);
+    for_each_arg(inner, |a| {
+        n += 1;
+        len += a.len();
+    });
+    Some((n, len + 2 * n.saturating_sub(1)))
+}
+
+/// The head of the call that ends `e` and the text between its brackets.
+fn call_parts(e: &str) -> Option<(&str, &str)> {
     let body = e.strip_suffix(')')?;
     // The `(` that opens the last `)`.
     let mut depth = 0usize;
     let mut open = None;
-    for (i, c) in body.char_indices().rev() {
-        match c {
-            ')' | ']' | '}' => depth += 1,
-            '(' | '[' | '{' if depth == 0 => {
+    for (i, b) in body.bytes().enumerate().rev() {
+        match b {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth == 0 => {
                 open = Some(i);
                 break;
             }
-            '(' | '[' | '{' => depth -= 1,
+            b'(' | b'[' | b'{' => depth -= 1,
             _ => {}
         }
     }
@@ -346,27 +402,66 @@ pub(crate) fn split_call(e: &str) -> Option<(String, Vec<String>)> {
     if head.is_empty() || head.ends_with(' ') {
         return None;
     }
-    let inner = &body[open + 1..];
-    let mut args = Vec::new();
-    let mut cur = String::new();
+    Some((head, &body[open + 1..]))
+}
+
+/// Calls `f` with each argument of a call's `inner` text: split at its
+/// top-level commas, trimmed, an empty last one dropped. Each is sliced
+/// out at its comma (the brackets are ASCII, so a byte index is a char
+/// boundary).
+fn for_each_arg(inner: &str, mut f: impl FnMut(&str)) {
+    let mut start = 0;
     let mut depth = 0usize;
-    for c in inner.chars() {
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                args.push(cur.trim().to_string());
-                cur.clear();
-                continue;
+    for (i, b) in inner.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                f(inner[start..i].trim());
+                start = i + 1;
             }
             _ => {}
         }
-        cur.push(c);
     }
-    if !cur.trim().is_empty() {
-        args.push(cur.trim().to_string());
+    let last = inner[start..].trim();
+    if !last.is_empty() {
+        f(last);
     }
-    Some((head.to_string(), args))
+}
+
+/// The number of arguments of a call whose arguments `inner` are as
+/// [`call`] writes them back on one line: separated by `", "` exactly,
+/// nothing trimmed off and none empty (each top-level comma between two
+/// ASCII characters that are not space, but for the one space after it).
+/// None when they are not.
+fn joined_arg_count(inner: &str) -> Option<usize> {
+    let b = inner.as_bytes();
+    let solid = |i: Option<usize>| {
+        i.and_then(|i| b.get(i))
+            .is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace())
+    };
+    if b.is_empty() {
+        return Some(0);
+    }
+    if !solid(Some(0)) || !solid(Some(b.len() - 1)) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut count = 1;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                if !(solid(i.checked_sub(1)) && b.get(i + 1) == Some(&b' ') && solid(Some(i + 2))) {
+                    return None;
+                }
+                count += 1;
+            }
+            _ => {}
+        }
+    }
+    Some(count)
 }
 
 /// `if cond {` at column `indent`: the condition on the line when it
@@ -397,7 +492,7 @@ pub(crate) fn choose_rhs(
     lhs: &str,
     value: impl Fn(usize, &str) -> Vec<String>,
 ) -> Vec<String> {
-    let same = value(indent, &format!("{lhs} "));
+    let same = value(indent, &[lhs, " "].concat());
     // A value that breaks needs its first line a column short of the
     // width (rustfmt's shape keeps room after an opening bracket).
     let room = if same.len() > 1 { 1 } else { 0 };
@@ -419,11 +514,62 @@ pub(crate) fn choose_rhs(
     if same_fits && !(next_fits && prefer_next) {
         return same;
     }
-    let mut lines = vec![lhs.to_string()];
-    for l in next {
-        lines.push(format!("{INDENT}{l}"));
+    below(lhs, next)
+}
+
+/// `lhs` and, one level in, the lines of its value.
+fn below(lhs: &str, value: Vec<String>) -> Vec<String> {
+    let mut lines = Vec::with_capacity(value.len() + 1);
+    lines.push(lhs.to_string());
+    for l in value {
+        lines.push([INDENT, &l].concat());
     }
     lines
+}
+
+/// [`choose_rhs`] of a value that is the call `head(args)tail`, without
+/// laying the call out at both places where one placement is sure to
+/// win: the call on `lhs`'s line is kept when it is one line, or when it
+/// breaks the same way on the next line (its arguments each a line as
+/// they stand, there too) and its first line fits; it moves down when it
+/// is one line there.
+pub(crate) fn choose_rhs_call(
+    indent: usize,
+    lhs: &str,
+    head: &str,
+    args: &[String],
+    tail: &str,
+) -> Vec<String> {
+    let same = call(indent, &[lhs, " ", head].concat(), args, tail);
+    let next_indent = indent + INDENT.len();
+    if let [one] = same.as_slice()
+        && indent + one.len() <= MAX_WIDTH
+    {
+        return same;
+    }
+    let joined = joined_len(args, ", ");
+    let next_one = next_indent + head.len() + 1 + joined + 1 + tail.len() <= MAX_WIDTH
+        && (joined <= CALL_WIDTH || args.len() == 1);
+    let first_fits = same.first().is_some_and(|l| indent + l.len() < MAX_WIDTH);
+    if next_one {
+        // One line there: `choose_rhs` prefers it.
+        return below(lhs, call(next_indent, head, args, tail));
+    }
+    // Both break after `(`; with every argument a line of its own as it
+    // stands even one level further in, the next line's form has at
+    // least as many lines (fewer fit on each row there), so it is never
+    // preferred.
+    if first_fits
+        && same.len() > 1
+        && args
+            .iter()
+            .all(|a| stays_whole(a, next_indent + INDENT.len() + 1))
+    {
+        return same;
+    }
+    choose_rhs(indent, lhs, |at, lead| {
+        call(at, &[lead, head].concat(), args, tail)
+    })
 }
 
 /// One arm of a `match`: on one line when it fits, else its body in a
@@ -509,7 +655,63 @@ pub(crate) fn assign_macro(w: &mut RustWriter, lhs: &str, name: &str, arg: &str)
 /// A call statement or expression laid out by [`call`] at the writer's
 /// indentation.
 pub(crate) fn call_stmt(w: &mut RustWriter, head: &str, args: &[String], tail: &str) {
+    // What `call` keeps when the call fits on its line, written without
+    // building it first: most generated calls do.
+    let joined = joined_len(args, ", ");
+    if w.fits_len(head.len() + 1 + joined + 1 + tail.len())
+        && (joined <= CALL_WIDTH || args.len() == 1)
+    {
+        w.line_joined(&[head, "("].concat(), args, ", ", &[")", tail].concat());
+        return;
+    }
     let lines = call(w.indent(), head, args, tail);
+    put(w, lines);
+}
+
+/// [`choose_rhs_call`] written at the writer's indentation, the usual
+/// cases (one line there, or one argument a line as it stands) without
+/// building the lines first.
+pub(crate) fn let_call(w: &mut RustWriter, lhs: &str, head: &str, args: &[String], tail: &str) {
+    let indent = w.indent();
+    let joined = joined_len(args, ", ");
+    let fits_args = joined <= CALL_WIDTH || args.len() == 1;
+    if fits_args && w.fits_len(lhs.len() + 1 + head.len() + 1 + joined + 1 + tail.len()) {
+        w.line_joined(
+            &[lhs, " ", head, "("].concat(),
+            args,
+            ", ",
+            &[")", tail].concat(),
+        );
+        return;
+    }
+    let next_indent = indent + INDENT.len();
+    let one_below =
+        fits_args && next_indent + head.len() + 1 + joined + 1 + tail.len() <= MAX_WIDTH;
+    // `call`'s broken form with one argument a line (not packed), each as
+    // it stands even one level further in: as `choose_rhs_call` keeps it
+    // when its first line fits.
+    let whole = !one_below
+        && indent + lhs.len() + 1 + head.len() + 1 < MAX_WIDTH
+        && !(args.len() > 1 && args.iter().all(|a| short_simple(a)))
+        && args
+            .iter()
+            .all(|a| stays_whole(a, next_indent + INDENT.len() + 1));
+    if whole {
+        w.line_of(&[lhs, " ", head, "("]);
+        w.indent_in();
+        for (i, a) in args.iter().enumerate() {
+            let comma = if head.ends_with('!') && i + 1 == args.len() {
+                ""
+            } else {
+                ","
+            };
+            w.line_of(&[a, comma]);
+        }
+        w.indent_out();
+        w.line_of(&[")", tail]);
+        return;
+    }
+    let lines = choose_rhs_call(indent, lhs, head, args, tail);
     put(w, lines);
 }
 

@@ -7,23 +7,25 @@ use super::ops::{Ptr, ptr_let};
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
 use crate::backend::rust::items;
-use crate::backend::rust::layout::{self, arm, put};
+use crate::backend::rust::layout::{self, arm};
 use crate::backend::rust::writer::{MAX_WIDTH, RustWriter, snake_ident};
 use crate::model::Access;
 use crate::model::{Extension, I386Conversion, Ioctl, StructId};
 use crate::names;
 use crate::target::Target;
+use std::rc::Rc;
 
 impl Gen<'_> {
     /// The parameters of `dispatch`'s handlers after `file`.
-    fn handler_params(&self) -> Vec<String> {
-        let mut p = Vec::new();
-        if self.flavour.get() == Flavour::Hosted {
-            p.push("mem: &dyn UserMem".to_string());
+    fn handler_params(&self) -> &'static [&'static str] {
+        match self.flavour.get() {
+            Flavour::Hosted => &[
+                "mem: &dyn UserMem",
+                "ioc: uabi_runtime::ioc::Ioc",
+                "addr: u64",
+            ],
+            Flavour::Linux => &["ioc: crate::uabi_rt::ioc::Ioc", "addr: u64"],
         }
-        p.push(format!("ioc: {}::ioc::Ioc", self.rt()));
-        p.push("addr: u64".to_string());
-        p
     }
 
     /// `mem, ` where the flavour passes the caller's memory along.
@@ -37,11 +39,14 @@ impl Gen<'_> {
     /// The kernel flavour's conversion of a 32-bit x86 caller's argument
     /// laid out differently from x86_64's: the i386 command number and
     /// the runs of bytes. The hosted crate has no compat callers.
-    fn i386(&self, io: &Ioctl) -> Option<(u32, I386Conversion)> {
+    fn i386(&self, io: &Ioctl) -> Option<(u32, Rc<I386Conversion>)> {
         if self.flavour.get() != Flavour::Linux {
             return None;
         }
-        let conv = self.model.i386_conversion(io.arg.as_ref()?)?;
+        let arg = io.arg.as_ref()?;
+        let conv = super::cached(&self.i386_cache, arg, || {
+            self.model.i386_conversion(arg).map(Rc::new)
+        })?;
         let cmd = io.cmds.get(&Target::I386).copied().flatten()?;
         Some((cmd, conv))
     }
@@ -237,7 +242,10 @@ impl Gen<'_> {
 
     /// The private function behind one ioctl's arm of `dispatch`.
     pub(super) fn handler(&self, w: &mut RustWriter, io: &Ioctl) {
-        let h = format!("fn ioctl_{}<O: Ops + ?Sized>", names::snake(&io.name));
+        let mut h = String::with_capacity(io.name.len() + 27);
+        h.push_str("fn ioctl_");
+        names::push_snake(&mut h, &io.name);
+        h.push_str("<O: Ops + ?Sized>");
         let method = snake_ident(&io.name);
         let file = self.file_ty("O");
         let rev = self.revision_fn();
@@ -254,7 +262,7 @@ impl Gen<'_> {
             items::fn_sig(
                 w,
                 &h,
-                &["ops: &O".to_string(), format!("file: &{file}")],
+                &["ops: &O".to_string(), ["file: &", &file].concat()],
                 Some(self.result_ty()),
                 " {",
             );
@@ -270,15 +278,16 @@ impl Gen<'_> {
         if let Some((cmd, conv)) = &i386 {
             self.i386_consts(w, io, *cmd, conv);
         }
-        let mut params = vec!["ops: &O".to_string(), format!("file: &{file}")];
-        params.extend(self.handler_params());
+        let mut params = Vec::with_capacity(6);
+        params.extend(["ops: &O".to_string(), ["file: &", &file].concat()]);
+        params.extend(self.handler_params().iter().map(|p| p.to_string()));
         if i386.is_some() {
             params.push("i386: bool".to_string());
         }
         items::fn_sig(w, &h, &params, Some(self.result_ty()), " {");
-        w.line_fmt(format_args!("let rev = ops.{rev}();"));
+        w.line_of(&["let rev = ops.", &rev, "();"]);
         w.open_fmt(format_args!("if rev < {since}"));
-        w.line_fmt(format_args!("return Err({});", self.errno("ENOTTY")));
+        w.line_of(&["return Err(", &self.errno("ENOTTY"), ");"]);
         w.close("");
         perm(w);
         // The argument's members count in the revisions of the spec that
@@ -292,25 +301,25 @@ impl Gen<'_> {
             ));
             "arg_rev"
         };
-        let clear_newer = self.copy_in_arg(w, io, arg_name, arg_rev);
+        let clear_newer = self.copy_in_arg(w, io, arg_name, arg_rev, i386.is_some());
         let transport = self.transport.is_some_and(|t| t.name == io.name);
         if transport {
             self.transport_tail(w, io.dir.copies_out());
         } else {
-            let ptrs = self.ptrs(io);
+            let ptrs = self.ptrs_undocumented(io);
             for p in &ptrs {
                 ptr_let(w, p);
                 if self.flavour.get() == Flavour::Linux {
                     linux_ptr_take(w, p);
                 }
             }
-            let mut args = vec!["file".to_string(), "&mut arg".to_string()];
+            let mut args = Vec::with_capacity(2 + ptrs.len());
+            args.extend(["file".to_string(), "&mut arg".to_string()]);
             args.extend(ptrs.iter().map(|p| match self.flavour.get() {
                 Flavour::Hosted => p.param.clone(),
                 Flavour::Linux => linux_ptr_arg(p),
             }));
-            let lines = layout::call(w.indent(), &format!("ops.{method}"), &args, "?;");
-            put(w, lines);
+            layout::call_stmt(w, &["ops.", &method].concat(), &args, "?;");
             if self.flavour.get() == Flavour::Linux {
                 for p in &ptrs {
                     linux_ptr_give_back(w, p);
@@ -319,8 +328,7 @@ impl Gen<'_> {
             if io.dir.copies_out() {
                 w.open("if ioc.copy_out");
                 if let Some((f, a)) = &clear_newer {
-                    let lines = layout::call(w.indent(), f, a, ";");
-                    put(w, lines);
+                    layout::call_stmt(w, f, a, ";");
                 }
                 if i386.is_some() {
                     self.copy_out_i386(w, io, arg_name);
@@ -344,12 +352,13 @@ impl Gen<'_> {
         io: &Ioctl,
         arg_name: &StructId,
         arg_rev: &str,
+        i386: bool,
     ) -> Option<(String, Vec<String>)> {
         let ty = self.struct_ty(arg_name);
         let (validate_at, clear) = if io.arg_access.is_empty() {
             (
-                self.struct_fn("validate_{}_at", arg_name).0,
-                self.struct_fn("clear_out_{}", arg_name).0,
+                self.struct_fn_path("validate_{}_at", arg_name),
+                self.struct_fn_path("clear_out_{}", arg_name),
             )
         } else {
             // The ioctl's own view of its argument (`arg-access`).
@@ -361,16 +370,15 @@ impl Gen<'_> {
             Extension::Strict => "Extension::Strict",
         };
         if self.grew(self.model.struct_(arg_name)) {
-            let (size_at, _) = self.struct_fn("size_{}_at", arg_name);
-            let lines = layout::call(
-                w.indent(),
-                &format!("let size = {size_at}"),
+            let size_at = self.struct_fn_path("size_{}_at", arg_name);
+            layout::call_stmt(
+                w,
+                &["let size = ", &size_at].concat(),
                 &[arg_rev.to_string()],
                 ";",
             );
-            put(w, lines);
         } else {
-            w.line_fmt(format_args!("let size = core::mem::size_of::<{ty}>();"));
+            w.line_of(&["let size = core::mem::size_of::<", &ty, ">();"]);
         }
         // Copy in only if the declared direction writes too, out only if
         // it reads too (drm_ioctl's intersection).
@@ -379,22 +387,22 @@ impl Gen<'_> {
         } else {
             "false"
         };
-        let mut args: Vec<String> = ["mem", "addr", "ioc.size as usize", "size", copy_in]
-            .iter()
-            .map(|a| a.to_string())
-            .collect();
-        args.push(ext.to_string());
-        if self.flavour.get() == Flavour::Linux {
-            args.remove(0);
+        let all = ["mem", "addr", "ioc.size as usize", "size", copy_in, ext];
+        let args: Vec<String> = match self.flavour.get() {
+            Flavour::Hosted => &all[..],
+            Flavour::Linux => &all[1..],
         }
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
         // A padded struct (existing ABI) is read from a buffer of its bytes.
         let copy_in_fn = if self.flavour.get() == Flavour::Hosted && self.padded(arg_name) {
             w.line_fmt(format_args!("const N: usize = {ty}::SIZE;"));
-            format!("{}::copy_in_sized_via::<_, N>", self.rt())
+            [self.rt(), "::copy_in_sized_via::<_, N>"].concat()
         } else {
-            format!("{}::copy_in_sized", self.rt())
+            [self.rt(), "::copy_in_sized"].concat()
         };
-        if self.i386(io).is_some() {
+        if i386 {
             // A 32-bit x86 caller's bytes are moved run by run into place.
             w.open_fmt(format_args!("let mut arg: {ty} = if i386"));
             let i386_args = vec![
@@ -403,47 +411,39 @@ impl Gen<'_> {
                 format!("I386_{}", names::upper(&io.name)),
                 copy_in.to_string(),
             ];
-            let lines = layout::call(
-                w.indent(),
-                &format!("{}::copy_in_i386", self.rt()),
-                &i386_args,
-                "?",
-            );
-            put(w, lines);
+            layout::call_stmt(w, &format!("{}::copy_in_i386", self.rt()), &i386_args, "?");
             w.indent_out();
             w.line("} else {");
             w.indent_in();
-            let lines = layout::call(w.indent(), &copy_in_fn, &args, "?");
-            put(w, lines);
+            layout::call_stmt(w, &copy_in_fn, &args, "?");
             w.close(";");
         } else {
-            let lines =
-                layout::choose_rhs(w.indent(), &format!("let mut arg: {ty} ="), |at, lead| {
-                    layout::call(at, &format!("{lead}{copy_in_fn}"), &args, "?;")
-                });
-            put(w, lines);
+            layout::let_call(
+                w,
+                &["let mut arg: ", &ty, " ="].concat(),
+                &copy_in_fn,
+                &args,
+                "?;",
+            );
         }
         // Members newer than the driver's revision were not in its struct:
         // zero in the handler's view and never copied out, even where the
         // spec puts one before an older member.
         let newer = self.newest_clear(arg_name).is_some();
         let clear_newer = newer.then(|| {
-            let (f, _) = self.struct_fn("clear_newer_{}", arg_name);
+            let f = self.struct_fn_path("clear_newer_{}", arg_name);
             (f, vec!["&mut arg".to_string(), arg_rev.to_string()])
         });
         if let Some((f, a)) = &clear_newer {
-            let lines = layout::call(w.indent(), f, a, ";");
-            put(w, lines);
+            layout::call_stmt(w, f, a, ";");
         }
-        let lines = layout::call(w.indent(), &clear, &["&mut arg".to_string()], ";");
-        put(w, lines);
-        let lines = layout::call(
-            w.indent(),
+        layout::call_stmt(w, &clear, &["&mut arg".to_string()], ";");
+        layout::call_stmt(
+            w,
             &validate_at,
             &["&arg".to_string(), arg_rev.to_string()],
             "?;",
         );
-        put(w, lines);
         clear_newer
     }
 }
@@ -452,21 +452,25 @@ impl Gen<'_> {
     /// `<runtime>::copy_out_sized(..)?;` of the argument (in the kernel
     /// flavour, of its `to_bytes` when it has implicit padding).
     pub(super) fn copy_out(&self, w: &mut RustWriter) {
-        w.line_fmt(format_args!(
-            "{}::copy_out_sized({}addr, ioc.size as usize, size, &arg)?;",
+        w.line_of(&[
             self.rt(),
-            self.mem_arg()
-        ));
+            "::copy_out_sized(",
+            self.mem_arg(),
+            "addr, ioc.size as usize, size, &arg)?;",
+        ]);
     }
 
     /// Whether struct `id` has implicit padding (existing ABI), so that it
     /// is copied through its bytes rather than viewed as them.
     fn padded(&self, id: &StructId) -> bool {
-        let uapi = crate::backend::rust::uapi::Gen {
-            model: self.model,
-            flavour: self.flavour.get(),
-        };
-        !uapi.padding_free(self.model.struct_(id))
+        // The layout is the flavours' common one: asked once per struct.
+        super::cached(&self.padded_cache, id, || {
+            let uapi = crate::backend::rust::uapi::Gen {
+                model: self.model,
+                flavour: self.flavour.get(),
+            };
+            !uapi.padding_free(self.model.struct_(id))
+        })
     }
 
     /// Copy-out of a converting handler (kernel flavour): the i386 layout
@@ -484,13 +488,7 @@ impl Gen<'_> {
             bytes,
             format!("I386_{}", names::upper(&io.name)),
         ];
-        let lines = layout::call(
-            w.indent(),
-            &format!("{}::copy_out_i386", self.rt()),
-            &args,
-            "?;",
-        );
-        put(w, lines);
+        layout::call_stmt(w, &format!("{}::copy_out_i386", self.rt()), &args, "?;");
         w.indent_out();
         w.line("} else {");
         w.indent_in();
@@ -513,13 +511,7 @@ impl Gen<'_> {
                 args.remove(0);
             }
             args.extend(["&arg.to_bytes()".to_string(), "&ranges".to_string()]);
-            let lines = layout::call(
-                w.indent(),
-                &format!("{}::copy_out_ranges", self.rt()),
-                &args,
-                "?;",
-            );
-            put(w, lines);
+            layout::call_stmt(w, &format!("{}::copy_out_ranges", self.rt()), &args, "?;");
         } else {
             self.copy_out(w);
         }

@@ -40,7 +40,7 @@ use crate::backend::rust::writer::{
 };
 use crate::backend::shared::capacity_for;
 use crate::backend::{GeneratedFile, OutputOptions, RenderError};
-use crate::model::{EnumId, Ioctl, Model, Struct, StructId};
+use crate::model::{EnumId, I386Conversion, Ioctl, Model, Struct, StructId};
 use crate::names;
 use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
@@ -162,6 +162,15 @@ struct Gen<'a> {
     /// Per enum, its uapi module's path and doc link: every member
     /// checked against it names both.
     enum_cache: Cache<EnumId, (Rc<str>, Rc<str>)>,
+    /// Per argument struct, its conversion for a 32-bit x86 caller (see
+    /// `Gen::i386`): the dispatch and the handler of each flavour ask.
+    i386_cache: Cache<StructId, Option<Rc<I386Conversion>>>,
+    /// Per struct, its uapi type (`struct_ty`): argument, element and
+    /// member types name it again and again, in both flavours.
+    ty_cache: Cache<StructId, Rc<str>>,
+    /// Per argument struct, whether it has implicit padding (see
+    /// `Gen::padded`): copy-in and copy-out of each flavour ask.
+    padded_cache: Cache<StructId, bool>,
 }
 
 /// A fact of a struct or enum, worked out on first use.
@@ -203,15 +212,19 @@ impl<'a> Gen<'a> {
             clears_cache: RefCell::default(),
             newer_cache: RefCell::default(),
             enum_cache: RefCell::default(),
+            i386_cache: RefCell::default(),
+            ty_cache: RefCell::default(),
+            padded_cache: RefCell::default(),
         }
     }
 
     /// The names of struct `s` of this spec (or of an ioctl's view of one,
     /// which has the struct's name).
     fn own_names(&self, s: &Struct) -> StructNames {
+        let ty = self.struct_ty_in(&self.model.name, &s.name);
         StructNames {
-            ty: self.struct_ty_in(&self.model.name, &s.name),
-            link: self.struct_link_in(&self.model.name, &s.name),
+            link: link_to(&ty),
+            ty,
             snake: names::snake(&s.name),
         }
     }
@@ -436,9 +449,11 @@ impl Gen<'_> {
     /// from bindgen's number.
     fn errno(&self, name: &str) -> String {
         match self.flavour.get() {
-            Flavour::Hosted => format!("Errno::{name}"),
-            Flavour::Linux if LINUX_6_12_CODES.contains(&name) => format!("code::{name}"),
-            Flavour::Linux => format!("Error::from_errno(-(kernel::bindings::{name} as i32))"),
+            Flavour::Hosted => ["Errno::", name].concat(),
+            Flavour::Linux if LINUX_6_12_CODES.contains(&name) => ["code::", name].concat(),
+            Flavour::Linux => {
+                ["Error::from_errno(-(kernel::bindings::", name, " as i32))"].concat()
+            }
         }
     }
 
@@ -623,7 +638,15 @@ impl Gen<'_> {
 
     /// The uapi type of a struct: `uapi::Submit`, `uapi::accel_uapi::BoCreate`.
     fn struct_ty(&self, id: &StructId) -> String {
-        self.struct_ty_in(id.spec(), &self.model.struct_(id).name)
+        self.struct_ty_rc(id).to_string()
+    }
+
+    /// [`Self::struct_ty`], shared.
+    fn struct_ty_rc(&self, id: &StructId) -> Rc<str> {
+        cached(&self.ty_cache, id, || {
+            self.struct_ty_in(id.spec(), &self.model.struct_(id).name)
+                .into()
+        })
     }
 
     /// The uapi type of struct `name` of spec `owner`: [`path`] of
@@ -641,12 +664,7 @@ impl Gen<'_> {
     }
 
     fn struct_link(&self, id: &StructId) -> String {
-        self.struct_link_in(id.spec(), &self.model.struct_(id).name)
-    }
-
-    /// `writer::doc_link` of [`Self::struct_ty_in`].
-    fn struct_link_in(&self, owner: &str, name: &str) -> String {
-        link_to(&self.struct_ty_in(owner, name))
+        link_to(&self.struct_ty_rc(id))
     }
 
     /// `validate_<struct>`, `clear_out_<struct>`, ... (`pattern` with `{}`
@@ -659,19 +677,36 @@ impl Gen<'_> {
     /// [`path`] of [`Self::kernel_prefix`] and the function, and its
     /// `writer::doc_link`, without the intermediate `String`s.
     fn struct_fn_in(&self, pattern: &str, owner: &str, name: &str) -> (String, String) {
+        let out = self.struct_fn_path_in(pattern, owner, name);
+        let link = link_to(&out);
+        (out, link)
+    }
+
+    /// [`Self::struct_fn`]'s path alone, for a call (no doc link built).
+    fn struct_fn_path(&self, pattern: &str, id: &StructId) -> String {
+        self.struct_fn_path_in(pattern, id.spec(), &self.model.struct_(id).name)
+    }
+
+    fn struct_fn_path_in(&self, pattern: &str, owner: &str, name: &str) -> String {
         let mut f = String::with_capacity(pattern.len() + name.len());
-        // What `pattern.replace("{}", snake)` makes.
-        for (i, piece) in pattern.split("{}").enumerate() {
-            if i > 0 {
-                names::push_snake(&mut f, name);
-            }
-            f.push_str(piece);
+        // What `pattern.replace("{}", snake)` makes, found a byte at a
+        // time: the patterns are a few bytes, a substring searcher costs
+        // more to set up than it saves.
+        let mut rest = pattern;
+        while let Some(i) = rest.as_bytes().windows(2).position(|b| b == b"{}") {
+            f.push_str(&rest[..i]);
+            names::push_snake(&mut f, name);
+            rest = &rest[i + 2..];
+        }
+        f.push_str(rest);
+        if owner == self.model.name {
+            // This crate's own function: no path before it.
+            return f;
         }
         let chain = self.chain(owner);
         let mut out = String::with_capacity(f.len() + 24 * chain.len());
         push_path(&mut out, chain.iter().map(|s| lib_name(s)), &f);
-        let link = link_to(&out);
-        (out, link)
+        out
     }
 
     /// Is `id` a struct of this spec (numbered by this spec's revisions)?
@@ -703,14 +738,17 @@ impl Gen<'_> {
     fn file_ty(&self, who: &str) -> String {
         let roots = self.file_roots();
         if roots.len() <= 1 {
-            return format!("{who}::File");
+            return [who, "::File"].concat();
         }
         let p = self.kernel_prefix(&roots[0].name);
         format!("<{who} as {}>::File", path(&p, "Ops"))
     }
 
     fn revision_fn(&self) -> String {
-        format!("{}_revision", names::snake(&self.model.name))
+        let mut f = String::with_capacity(self.model.name.len() + 12);
+        names::push_snake(&mut f, &self.model.name);
+        f.push_str("_revision");
+        f
     }
 }
 

@@ -7,9 +7,9 @@ use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
-use crate::backend::rust::layout::{self, put};
+use crate::backend::rust::layout;
 use crate::backend::rust::uapi::{dir_text, since_text};
-use crate::backend::rust::writer::{RustWriter, ident, snake_ident};
+use crate::backend::rust::writer::{RustWriter, ident, link_to, snake_ident};
 use crate::backend::shared::PushFmt;
 use crate::model::{Access, Elem, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names;
@@ -139,15 +139,16 @@ impl Gen<'_> {
 
     fn ops_method(&self, tw: &mut Tw, io: &Ioctl) {
         let file = self.file_ty("Self");
-        let mut params = vec!["&self".to_string(), format!("file: &{file}")];
+        let mut params = Vec::with_capacity(3);
+        params.extend(["&self".to_string(), ["file: &", &file].concat()]);
         if let Some(a) = &io.arg {
-            params.push(format!("arg: &mut {}", self.struct_ty(a)));
+            params.push(["arg: &mut ", &self.struct_ty_rc(a)].concat());
         }
         // Only the parameters and types of the arrays differ (`ptrs` is
         // the same in both flavours but for `build`, unused here).
         let ptrs = self.ptrs(io);
         doc(tw.w(), &self.method_doc(io, &ptrs));
-        let name = format!("fn {}", snake_ident(&io.name));
+        let name = ["fn ", &snake_ident(&io.name)].concat();
         self.split(tw, |w| {
             let mut params = params.clone();
             for p in &ptrs {
@@ -226,13 +227,26 @@ impl Gen<'_> {
 
     /// The `user-ptr` members of an ioctl's argument, in member order.
     pub(super) fn ptrs(&self, io: &Ioctl) -> Vec<Ptr> {
+        self.ptrs_with(io, true)
+    }
+
+    /// [`Self::ptrs`] without their docs and element types (empty), for
+    /// the handler, which prints neither: it is printed once per flavour.
+    pub(super) fn ptrs_undocumented(&self, io: &Ioctl) -> Vec<Ptr> {
+        self.ptrs_with(io, false)
+    }
+
+    fn ptrs_with(&self, io: &Ioctl, with_doc: bool) -> Vec<Ptr> {
         let Some(s) = io.arg.as_ref().map(|a| self.model.struct_(a)) else {
             return Vec::new();
         };
-        s.members.iter().filter_map(|m| self.ptr(s, m)).collect()
+        s.members
+            .iter()
+            .filter_map(|m| self.ptr(s, m, with_doc))
+            .collect()
     }
 
-    fn ptr(&self, s: &Struct, m: &Member) -> Option<Ptr> {
+    fn ptr(&self, s: &Struct, m: &Member, with_doc: bool) -> Option<Ptr> {
         let MemberKind::UserPtr {
             elem,
             len,
@@ -248,25 +262,32 @@ impl Gen<'_> {
             pname.push('_');
         }
         let param = ident(&pname);
-        let (elem_ty, elem_text) = match elem {
-            Elem::Scalar(sc) => (sc.rust().to_string(), format!("`{}`", sc.rust())),
-            Elem::Struct(n) => (self.struct_ty(n), self.struct_link(n)),
+        // The handler names no element type (its arrays are typed by
+        // the `Ops` method it calls).
+        let elem_ty = match elem {
+            _ if !with_doc => String::new(),
+            Elem::Scalar(sc) => sc.rust().to_string(),
+            Elem::Struct(n) => self.struct_ty(n),
         };
         // Elements of a struct the kernel reads are validated at the
         // revision of the spec that owns that struct; plain ones not at all.
         let (validate, rev, vtext) = match elem {
             Elem::Struct(n) if m.access.read_by_kernel() => {
-                let (f, link) = self.struct_fn("validate_{}_at", n);
+                let f = self.struct_fn_path("validate_{}_at", n);
                 let rev = if self.own_struct(n) {
                     "rev".to_string()
                 } else {
                     self.owner_revision(n)
                 };
-                (
-                    f,
-                    Some(rev),
-                    format!(", each validated with {link} at the driver's revision as it is read"),
-                )
+                let vtext = if with_doc {
+                    format!(
+                        ", each validated with {} at the driver's revision as it is read",
+                        link_to(&f)
+                    )
+                } else {
+                    String::new()
+                };
+                (f, Some(rev), vtext)
             }
             _ => (format!("{}::no_validation", self.rt()), None, String::new()),
         };
@@ -293,9 +314,6 @@ impl Gen<'_> {
             };
             Some((wide, f))
         };
-        let bound = max_count
-            .map(|n| format!(" (at most {n})"))
-            .unwrap_or_default();
         let args = |n: String, max: String| -> Vec<String> {
             let mut a = vec!["mem".to_string(), format!("arg.{field}"), n, max];
             if self.flavour.get() == Flavour::Linux {
@@ -305,55 +323,68 @@ impl Gen<'_> {
             a.push(validate.clone());
             a
         };
-        let (build, what) = match len {
-            PtrLen::Count(i) => {
+        let (build, len_name) = match len {
+            PtrLen::Count(i) | PtrLen::Bytes(i) => {
                 let (n, name) = sibling(*i)?;
-                (
-                    (format!("UserArray::{new}"), args(n, max)),
-                    format!("`arg.{name}` elements{bound}"),
-                )
-            }
-            PtrLen::Bytes(i) => {
-                let (n, name) = sibling(*i)?;
-                (
-                    (format!("UserArray::{from_byte_len}"), args(n, max)),
-                    format!(
-                        "`arg.{name}` bytes (a multiple of the element size, else `EINVAL`; \
-                         at most {} elements)",
-                        max_count.map_or("any number of".to_string(), |n| n.to_string())
-                    ),
-                )
+                let f = if matches!(len, PtrLen::Count(_)) {
+                    new
+                } else {
+                    from_byte_len
+                };
+                ((["UserArray::", f].concat(), args(n, max)), Some(name))
             }
             PtrLen::Single => (
                 (
-                    format!("UserArray::{new}"),
+                    ["UserArray::", new].concat(),
                     args("1".to_string(), "1".to_string()),
                 ),
-                "one element (a null pointer is `EFAULT`)".to_string(),
+                None,
             ),
-        };
-        let access = match m.access {
-            crate::model::Access::In => "the kernel reads",
-            crate::model::Access::Out => "the kernel writes",
-            crate::model::Access::InOut => "the kernel reads and writes",
         };
         let stride = match stride {
             Some(i) => Some(sibling(*i)?),
             None => None,
         };
-        let stride_text = stride
-            .as_ref()
-            .map(|(_, name)| {
-                format!(
-                    ", elements `arg.{name}` bytes apart (a shorter one zero-extended, a longer \
-                     one `E2BIG` unless its extra bytes are zero, 0 `EINVAL`)"
-                )
-            })
-            .unwrap_or_default();
-        let doc = format!(
-            "`{param}`: the array of {elem_text} at `arg.{field}` that {access}, of \
-             {what}{stride_text}, bounds-checked by [`dispatch`]{vtext}."
-        );
+        let doc = if with_doc {
+            let what = match (len, len_name) {
+                (PtrLen::Count(_), Some(name)) => {
+                    let bound = max_count
+                        .map(|n| format!(" (at most {n})"))
+                        .unwrap_or_default();
+                    format!("`arg.{name}` elements{bound}")
+                }
+                (PtrLen::Bytes(_), Some(name)) => format!(
+                    "`arg.{name}` bytes (a multiple of the element size, else `EINVAL`; \
+                     at most {} elements)",
+                    max_count.map_or("any number of".to_string(), |n| n.to_string())
+                ),
+                _ => "one element (a null pointer is `EFAULT`)".to_string(),
+            };
+            let elem_text = match elem {
+                Elem::Scalar(sc) => format!("`{}`", sc.rust()),
+                Elem::Struct(n) => self.struct_link(n),
+            };
+            let access = match m.access {
+                crate::model::Access::In => "the kernel reads",
+                crate::model::Access::Out => "the kernel writes",
+                crate::model::Access::InOut => "the kernel reads and writes",
+            };
+            let stride_text = stride
+                .as_ref()
+                .map(|(_, name)| {
+                    format!(
+                        ", elements `arg.{name}` bytes apart (a shorter one zero-extended, a \
+                         longer one `E2BIG` unless its extra bytes are zero, 0 `EINVAL`)"
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "`{param}`: the array of {elem_text} at `arg.{field}` that {access}, of \
+                 {what}{stride_text}, bounds-checked by [`dispatch`]{vtext}."
+            )
+        } else {
+            String::new()
+        };
         Some(Ptr {
             param,
             elem: elem_ty,
@@ -394,13 +425,9 @@ fn trait_head(w: &mut RustWriter, bounds: &[String]) {
 /// Writes `let <p> = <build>?;` for a user-pointer array.
 pub(super) fn ptr_let(w: &mut RustWriter, p: &Ptr) {
     let (f, args) = &p.build;
-    let lines = layout::choose_rhs(w.indent(), &format!("let {} =", p.param), |at, lead| {
-        layout::call(at, &format!("{lead}{f}"), args, "?;")
-    });
-    put(w, lines);
+    layout::let_call(w, &["let ", &p.param, " ="].concat(), f, args, "?;");
     if let Some(stride) = &p.stride {
         let head = format!("let {} = {}.with_stride", p.param, p.param);
-        let lines = layout::call(w.indent(), &head, std::slice::from_ref(stride), "?;");
-        put(w, lines);
+        layout::call_stmt(w, &head, std::slice::from_ref(stride), "?;");
     }
 }

@@ -6,7 +6,7 @@ use super::two::Tw;
 use super::{Gen, StructNames, doc, path};
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
-use crate::backend::rust::layout::{self, put};
+use crate::backend::rust::layout;
 use crate::backend::rust::uapi::rust_array;
 use crate::backend::rust::uapi::since_text;
 use crate::backend::rust::writer::{RustWriter, hex_lit, ident, snake_ident};
@@ -109,39 +109,36 @@ impl Check {
         }
     }
 
-    /// `einval`: how the flavour spells `Err`'s `EINVAL`; `rt`: the path
-    /// of its runtime.
-    fn write(&self, w: &mut RustWriter, einval: &str, rt: &str) {
-        let guard = self.rev_test();
+    /// `guard`: its [`Check::rev_test`] (worked out once for both
+    /// flavours); `einval`: how the flavour spells `Err`'s `EINVAL`; `rt`:
+    /// the path of its runtime.
+    fn write(&self, w: &mut RustWriter, guard: Option<&str>, einval: &str, rt: &str) {
         match &self.test {
             Test::Cond(c) => {
                 open_if_cond(w, guard, c);
-                w.line_fmt(format_args!("return Err({einval});"));
+                w.line_of(&["return Err(", einval, ");"]);
                 w.close("");
             }
             Test::NotAllZero(field) => {
-                open_if_cond(w, guard, &format!("!{rt}::all_zero(&{field})"));
-                w.line_fmt(format_args!("return Err({einval});"));
+                open_if_cond(w, guard, &["!", rt, "::all_zero(&", field, ")"].concat());
+                w.line_of(&["return Err(", einval, ");"]);
                 w.close("");
             }
             Test::Nested(f, args, _) => {
                 if let Some(g) = guard {
                     w.open_fmt(format_args!("if {g}"));
-                    let lines = layout::call(w.indent(), f, args, "?;");
-                    put(w, lines);
+                    layout::call_stmt(w, f, args, "?;");
                     w.close("");
                 } else {
-                    let lines = layout::call(w.indent(), f, args, "?;");
-                    put(w, lines);
+                    layout::call_stmt(w, f, args, "?;");
                 }
             }
             Test::NestedEach(array, f, args, _) => {
-                if let Some(g) = &guard {
+                if let Some(g) = guard {
                     w.open_fmt(format_args!("if {g}"));
                 }
                 w.open_fmt(format_args!("for e in {array}"));
-                let lines = layout::call(w.indent(), f, args, "?;");
-                put(w, lines);
+                layout::call_stmt(w, f, args, "?;");
                 w.close("");
                 if guard.is_some() {
                     w.close("");
@@ -165,16 +162,16 @@ impl Check {
 /// straight to the writer when it takes the one-line form: the line fits
 /// and no operand has a comma, so none is a call with more than one
 /// argument that `fn_call_width` could break (see `layout::binary`).
-fn open_if_cond(w: &mut RustWriter, guard: Option<String>, cond: &str) {
+fn open_if_cond(w: &mut RustWriter, guard: Option<&str>, cond: &str) {
     let guard_len = guard.as_ref().map_or(0, |g| g.len() + " && ".len());
     let one_line = w.fits_len("if ".len() + guard_len + cond.len() + " {".len())
         && !cond.contains(',')
         && !guard.as_ref().is_some_and(|g| g.contains(','));
     match (one_line, guard) {
-        (true, Some(g)) => w.line_of(&["if ", &g, " && ", cond, " {"]),
+        (true, Some(g)) => w.line_of(&["if ", g, " && ", cond, " {"]),
         (true, None) => w.line_of(&["if ", cond, " {"]),
         (false, guard) => {
-            let mut operands: Vec<String> = guard.into_iter().collect();
+            let mut operands: Vec<String> = guard.map(str::to_string).into_iter().collect();
             operands.push(cond.to_string());
             layout::open_if(w, &operands);
             return;
@@ -233,16 +230,17 @@ impl Gen<'_> {
             own: true,
         };
         self.checks(s, Place::TOP, true, scope, &mut checks);
-        let uses_rev = checks.iter().any(|c| {
-            c.rev_test().is_some()
+        let guards: Vec<Option<String>> = checks.iter().map(Check::rev_test).collect();
+        let uses_rev = checks.iter().zip(&guards).any(|(c, g)| {
+            g.is_some()
                 || matches!(
                     c.test,
                     Test::Nested(_, _, true) | Test::NestedEach(_, _, _, true)
                 )
         });
         doc(tw.w(), &self.validate_doc(s, names, io, &checks, uses_rev));
-        let name = format!("pub fn validate_{stem}_at");
-        let params = [format!("v: &{}", names.ty), "rev: u32".to_string()];
+        let name = ["pub fn validate_", stem, "_at"].concat();
+        let params = [["v: &", &names.ty].concat(), "rev: u32".to_string()];
         self.split(tw, |w| {
             items::fn_sig(w, &name, &params, Some(self.result_ty()), " {");
             if checks.is_empty() {
@@ -252,8 +250,8 @@ impl Gen<'_> {
                     w.line("let _ = rev;");
                 }
                 let einval = self.errno("EINVAL");
-                for c in &checks {
-                    c.write(w, &einval, self.rt());
+                for (c, g) in checks.iter().zip(&guards) {
+                    c.write(w, g.as_deref(), &einval, self.rt());
                 }
             }
         });
@@ -384,8 +382,8 @@ impl Gen<'_> {
         doc(w, &text);
         items::fn_sig(
             w,
-            &format!("pub fn clear_out_{stem}"),
-            &[format!("v: &mut {}", names.ty)],
+            &["pub fn clear_out_", stem].concat(),
+            &[["v: &mut ", &names.ty].concat()],
             None,
             " {",
         );
@@ -465,12 +463,14 @@ impl Gen<'_> {
                 MemberKind::Pad { scalar, .. } => out.push(Check::new(
                     match scalar {
                         None => Test::NotAllZero(field),
-                        Some(PadScalar { count: None, .. }) => Test::Cond(format!("{field} != 0")),
+                        Some(PadScalar { count: None, .. }) => {
+                            Test::Cond([&field, " != 0"].concat())
+                        }
                         Some(PadScalar { count: Some(_), .. }) => {
                             Test::Cond(format!("{field}.iter().any(|x| *x != 0)"))
                         }
                     },
-                    format!("`{label}` (pad) is not all zero"),
+                    ["`", &label, "` (pad) is not all zero"].concat(),
                     from,
                 )),
                 MemberKind::Scalar { ty, count: None } => {
@@ -809,17 +809,27 @@ impl Gen<'_> {
         let et = ety.rust();
         // The condition under which the check fails: not valid.
         let invalid = if ty == ety {
-            format!("!{module}::is_valid({x})")
+            ["!", &module, "::is_valid(", &x, ")"].concat()
         } else if !ty.signed() && ty.size() < ety.size() {
-            format!("!{module}::is_valid({et}::from({x}))")
+            ["!", &module, "::is_valid(", et, "::from(", &x, "))"].concat()
         } else {
-            format!("!{et}::try_from({x}).is_ok_and({module}::is_valid)")
+            [
+                "!",
+                et,
+                "::try_from(",
+                &x,
+                ").is_ok_and(",
+                &module,
+                "::is_valid)",
+            ]
+            .concat()
         };
-        let doc = if check.as_flags {
-            format!("`{label}` sets a bit outside {link}")
+        let what = if check.as_flags {
+            "` sets a bit outside "
         } else {
-            format!("`{label}` is not one of {link}")
+            "` is not one of "
         };
+        let doc = ["`", label, what, &link].concat();
         Some((invalid, doc))
     }
 
@@ -845,8 +855,8 @@ impl Gen<'_> {
                 // A union the kernel only writes is zeroed whole.
                 MemberKind::Union { id } => {
                     if out {
-                        stmts.push(format!("v.{f} = {}::ZERO;", self.struct_ty(id)));
-                        names.push(format!("`{f}`"));
+                        stmts.push(["v.", &f, " = ", &self.struct_ty(id), "::ZERO;"].concat());
+                        names.push(["`", &f, "`"].concat());
                     }
                 }
                 MemberKind::Struct { id, count } => {
@@ -855,8 +865,8 @@ impl Gen<'_> {
                             Some(_) => rust_array(m, &format!("{}::ZERO", self.struct_ty(id))),
                             None => format!("{}::ZERO", self.struct_ty(id)),
                         };
-                        stmts.push(format!("v.{f} = {zero};"));
-                        names.push(format!("`{f}`"));
+                        stmts.push(["v.", &f, " = ", &zero, ";"].concat());
+                        names.push(["`", &f, "`"].concat());
                     } else if self.nested_has_clears(id) {
                         let (func, link) = self.struct_fn("clear_out_{}", id);
                         stmts.push(for_each(m, &f, |x| format!("{func}({x});")));
@@ -865,8 +875,8 @@ impl Gen<'_> {
                 }
                 MemberKind::Scalar { count: None, .. } => {
                     if out {
-                        stmts.push(format!("v.{f} = 0;"));
-                        names.push(format!("`{f}`"));
+                        stmts.push(["v.", &f, " = 0;"].concat());
+                        names.push(["`", &f, "`"].concat());
                     }
                 }
                 MemberKind::Scalar { count: Some(_), .. } => {
