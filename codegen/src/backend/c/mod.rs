@@ -1241,8 +1241,17 @@ fn render_max_defines(model: &Model, e: &Enum) -> Vec<Define> {
 pub fn attr_set_prefix(model: &Model, set: &AttrSet) -> String {
     match &set.name_prefix {
         Some(p) => upper(p),
-        None if set.name == model.name => format!("{}_A_", upper(&model.name)),
-        None => format!("{}_A_{}_", upper(&model.name), upper(&set.name)),
+        // Asked for each attribute: cased straight into one `String`.
+        None => {
+            let mut out = String::with_capacity(model.name.len() + set.name.len() + 4);
+            push_upper(&mut out, &model.name);
+            out.push_str("_A_");
+            if set.name != model.name {
+                push_upper(&mut out, &set.name);
+                out.push('_');
+            }
+            out
+        }
     }
 }
 
@@ -1252,7 +1261,7 @@ pub fn attr_macro(model: &Model, set: &AttrSet, attr: &Attr) -> String {
 }
 
 /// [`attr_macro`], given its set's [`attr_set_prefix`].
-fn attr_macro_with(set_prefix: &str, attr: &Attr) -> String {
+pub(crate) fn attr_macro_with(set_prefix: &str, attr: &Attr) -> String {
     let prefix_len = attr
         .name_prefix
         .as_ref()
