@@ -238,7 +238,9 @@ pub(super) fn comment(indent: usize, text: &str) -> String {
     {
         return [tabs.as_str(), "/* ", line, " */\n"].concat();
     }
-    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + indent + 4).sum::<usize>() + 2 * indent + 8);
+    let mut out = String::with_capacity(
+        lines.iter().map(|l| l.len() + indent + 4).sum::<usize>() + 2 * indent + 8,
+    );
     for piece in [tabs.as_str(), "/*\n"] {
         out.push_str(piece);
     }

@@ -1354,7 +1354,8 @@ impl<'m> LayoutChecks<'m> {
             per_target: Vec::new(),
         };
         for s in structs_in_order(model) {
-            let mut field_names = String::with_capacity(s.members.iter().map(|m| m.name.len()).sum());
+            let mut field_names =
+                String::with_capacity(s.members.iter().map(|m| m.name.len()).sum());
             // A flexible array member, and a union's members, have no
             // Go field (see struct_item and union_fields).
             let fields = s
