@@ -20,7 +20,7 @@ pub use drm_h::{IDENTIFIERS as DRM_H_IDENTIFIERS, MACROS as DRM_H_MACROS, TAGS a
 pub use names::*;
 pub use rings::ring_names;
 
-use crate::backend::shared::{PushFmt, capacity_for, push_decimal};
+use crate::backend::shared::{capacity_for, push_decimal, push_hex, push_int};
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
@@ -796,7 +796,7 @@ fn member_decl_plain(model: &Model, m: &Member, ident: &str) -> String {
                 out.push('[');
                 match &d.bound_const {
                     Some(c) => out.push_str(&const_name_macro(model, c)),
-                    None => out.push_fmt(format_args!("{}", d.len)),
+                    None => push_decimal(&mut out, d.len),
                 }
                 out.push(']');
             }
@@ -823,7 +823,7 @@ fn push_bound(out: &mut String, model: &Model, m: &Member, n: u32) {
     out.push('[');
     match &m.bound_const {
         Some(c) => out.push_str(&const_name_macro(model, c)),
-        None => out.push_fmt(format_args!("{n}")),
+        None => push_decimal(out, n),
     }
     out.push(']');
 }
@@ -905,7 +905,11 @@ fn ioctl_views(model: &Model) -> Vec<DefineGroup> {
                 Define {
                     doc: String::new(),
                     name: nr_name,
-                    value: format!("{:#04x}", nr_value(model, ioctl)),
+                    value: {
+                        let mut nr = String::with_capacity(4);
+                        push_hex(&mut nr, u64::from(nr_value(model, ioctl)), 2);
+                        nr
+                    },
                 },
                 Define {
                     doc: String::new(),
@@ -1087,7 +1091,12 @@ fn c_int(v: i128) -> String {
     const U64_MAX: i128 = u64::MAX as i128;
     const I64_MIN: i128 = i64::MIN as i128;
     match v {
-        0..=I32_MAX => v.to_string(),
+        // Most values: digits alone, without the formatter.
+        0..=I32_MAX => {
+            let mut out = String::with_capacity(10);
+            push_int(&mut out, v);
+            out
+        }
         0x8000_0000..=U32_MAX => format!("{v}U"),
         0x1_0000_0000..=U64_MAX => format!("{v}ULL"),
         // `-2147483648` would be the negation of a long constant, so the
@@ -1102,11 +1111,10 @@ fn c_int(v: i128) -> String {
 
 /// A flag mask in hex, `U` or `ULL` by width.
 fn c_mask(v: u64) -> String {
-    if v <= u64::from(u32::MAX) {
-        format!("{v:#x}U")
-    } else {
-        format!("{v:#x}ULL")
-    }
+    let mut out = String::with_capacity(21);
+    push_hex(&mut out, v, 1);
+    out.push_str(if v <= u64::from(u32::MAX) { "U" } else { "ULL" });
+    out
 }
 
 // ---------------------------------------------------------------- checks
@@ -1241,8 +1249,17 @@ fn render_max_defines(model: &Model, e: &Enum) -> Vec<Define> {
 pub fn attr_set_prefix(model: &Model, set: &AttrSet) -> String {
     match &set.name_prefix {
         Some(p) => upper(p),
-        None if set.name == model.name => format!("{}_A_", upper(&model.name)),
-        None => format!("{}_A_{}_", upper(&model.name), upper(&set.name)),
+        // Asked for each attribute: cased straight into one `String`.
+        None => {
+            let mut out = String::with_capacity(model.name.len() + set.name.len() + 4);
+            push_upper(&mut out, &model.name);
+            out.push_str("_A_");
+            if set.name != model.name {
+                push_upper(&mut out, &set.name);
+                out.push('_');
+            }
+            out
+        }
     }
 }
 
@@ -1252,7 +1269,7 @@ pub fn attr_macro(model: &Model, set: &AttrSet, attr: &Attr) -> String {
 }
 
 /// [`attr_macro`], given its set's [`attr_set_prefix`].
-fn attr_macro_with(set_prefix: &str, attr: &Attr) -> String {
+pub(crate) fn attr_macro_with(set_prefix: &str, attr: &Attr) -> String {
     let prefix_len = attr
         .name_prefix
         .as_ref()

@@ -248,26 +248,30 @@ pub(crate) fn push_upper(out: &mut String, name: &str) {
 }
 
 /// `name` with each `-` as `_` and its ASCII letters cased, appended to
-/// `out`: an ASCII name (every real one) byte by byte, into room made
-/// once, where the `char`-by-`char` copy of `crate::names` decoded each
-/// character and grew the `String` for it.
+/// `out`. Names are cased at nearly every mention: the pieces between
+/// dashes are copied whole and the letters cased in place afterwards,
+/// rather than each byte mapped and pushed on its own. Only ASCII bytes
+/// change, so any name (not only an ASCII one) is cased as
+/// `crate::names` does.
 fn push_cased(out: &mut String, name: &str, upper: bool) {
-    if !name.is_ascii() {
-        if upper {
-            crate::names::push_upper(out, name);
-        } else {
-            crate::names::push_snake(out, name);
-        }
-        return;
-    }
     out.reserve(name.len());
-    for b in name.bytes() {
-        let c = match b {
-            b'-' => b'_',
-            _ if upper => b.to_ascii_uppercase(),
-            _ => b.to_ascii_lowercase(),
-        };
-        out.push(char::from(c));
+    let begin = out.len();
+    let mut start = 0;
+    for (i, b) in name.bytes().enumerate() {
+        if b == b'-' {
+            // A dash is a whole character: both ends are boundaries.
+            out.push_str(name.get(start..i).unwrap_or_default());
+            out.push('_');
+            start = i + 1;
+        }
+    }
+    out.push_str(name.get(start..).unwrap_or_default());
+    if let Some(added) = out.get_mut(begin..) {
+        if upper {
+            added.make_ascii_uppercase();
+        } else {
+            added.make_ascii_lowercase();
+        }
     }
 }
 

@@ -15,9 +15,12 @@
 //! mutated ones, through both.
 
 use crate::backend::shared::PushFmt;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use crate::backend::c::{attr_macro, member_ident, op_macro, struct_ident};
+use crate::backend::c::{
+    attr_macro, attr_macro_with, attr_set_prefix, member_ident, op_macro, struct_ident,
+};
 use crate::model::{
     Attr, AttrSet, AttrSetId, AttrType, ByteOrder, EnumKind, Ioctl, Model, Operation, Scalar,
     StructId,
@@ -222,21 +225,38 @@ fn enum_values_name(n: &Names, m: &Model, a: &Attr) -> Option<String> {
 pub(super) fn comment(indent: usize, text: &str) -> String {
     let tabs = "\t".repeat(indent);
     let width = 80 - indent * 8 - 3;
-    // A spec's doc text must not end the comment or open another.
-    let text = text.replace("*/", "* /").replace("/*", "/ *");
+    // A spec's doc text must not end the comment or open another; most
+    // text holds neither, and is wrapped as it is.
+    let text = if text.contains("*/") || text.contains("/*") {
+        Cow::Owned(text.replace("*/", "* /").replace("/*", "/ *"))
+    } else {
+        Cow::Borrowed(text)
+    };
     let lines = crate::backend::shared::wrap(&text, width);
-    if lines.len() == 1 && lines[0].len() + indent * 8 + 6 <= 80 {
-        return format!("{tabs}/* {} */\n", lines[0]);
+    if let [line] = lines.as_slice()
+        && line.len() + indent * 8 + 6 <= 80
+    {
+        return [tabs.as_str(), "/* ", line, " */\n"].concat();
     }
-    let mut out = format!("{tabs}/*\n");
+    let mut out = String::with_capacity(
+        lines.iter().map(|l| l.len() + indent + 4).sum::<usize>() + 2 * indent + 8,
+    );
+    for piece in [tabs.as_str(), "/*\n"] {
+        out.push_str(piece);
+    }
     for l in lines {
+        out.push_str(&tabs);
         if l.is_empty() {
-            out.push_fmt(format_args!("{tabs} *\n"));
+            out.push_str(" *\n");
         } else {
-            out.push_fmt(format_args!("{tabs} * {l}\n"));
+            for piece in [" * ", l.as_str(), "\n"] {
+                out.push_str(piece);
+            }
         }
     }
-    out.push_fmt(format_args!("{tabs} */\n"));
+    for piece in [tabs.as_str(), " */\n"] {
+        out.push_str(piece);
+    }
     out
 }
 
@@ -410,10 +430,11 @@ pub(super) fn render_header(model: &Model) -> String {
             &format!("Reply helpers of the attribute set {}.", set.name),
         ));
         out.pop();
+        let set_prefix = attr_set_prefix(model, set);
         for a in &set.attributes {
             if let Some(k) = kind(a) {
                 out.push('\n');
-                out.push_str(&put_helper(model, &n, set, a, &k));
+                out.push_str(&put_helper(model, &n, (set, &set_prefix), a, &k));
             }
         }
     }
@@ -489,10 +510,17 @@ fn order_type(s: Scalar, order: Option<ByteOrder>) -> Option<String> {
 }
 
 /// One `static inline` reply helper of an attribute.
-fn put_helper(model: &Model, n: &Names, set: &AttrSet, a: &Attr, k: &Kind) -> String {
+/// `set` comes with its [`attr_set_prefix`], made once for its attributes.
+fn put_helper(
+    model: &Model,
+    n: &Names,
+    (set, set_prefix): (&AttrSet, &str),
+    a: &Attr,
+    k: &Kind,
+) -> String {
     let p = &n.p;
     let name = format!("{p}_reply_put_{}_{}", snake(&set.name), snake(&a.name));
-    let ty = attr_macro(model, set, a);
+    let ty = attr_macro_with(set_prefix, a);
     let r = format!("struct {p}_reply *r");
     let doc = a.doc.as_deref().map(|d| comment(0, d)).unwrap_or_default();
     match k {
@@ -1315,10 +1343,10 @@ fn s64_lit(v: i64) -> String {
 }
 
 /// The designated initializers of one attribute's policy entry.
-fn policy_entry(model: &Model, n: &Names, set: &AttrSet, a: &Attr) -> Option<String> {
+fn policy_entry(model: &Model, n: &Names, set_prefix: &str, a: &Attr) -> Option<String> {
     let k = kind(a)?;
     let mut f: Vec<String> = vec![
-        format!(".value = {}", attr_macro(model, set, a)),
+        [".value = ", &attr_macro_with(set_prefix, a)].concat(),
         format!(".type = {}", type_const(n, &k)),
     ];
     match a.byte_order {
@@ -1414,9 +1442,10 @@ fn policy_entry(model: &Model, n: &Names, set: &AttrSet, a: &Attr) -> Option<Str
 
 /// One policy: its entries' array (when it has entries) and the policy.
 fn policy(model: &Model, n: &Names, name: &str, set: &AttrSet, attrs: &[&Attr]) -> String {
+    let set_prefix = attr_set_prefix(model, set);
     let entries: Vec<String> = attrs
         .iter()
-        .filter_map(|a| policy_entry(model, n, set, a))
+        .filter_map(|a| policy_entry(model, n, &set_prefix, a))
         .collect();
     let mut out = String::new();
     if entries.is_empty() {

@@ -8,7 +8,7 @@ use super::{
     Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, push_call, push_comment, push_tabs, tabs,
 };
 use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro, push_member_ident};
-use crate::backend::shared::{PushFmt, capacity_for, push_decimal};
+use crate::backend::shared::{PushFmt, capacity_for, push_decimal, push_hex};
 use crate::model::{Elem, Extension, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names::snake;
 use crate::target::Target;
@@ -732,12 +732,19 @@ impl Gen<'_> {
         let copies_in = io.dir.copies_in();
         let copies_out = io.dir.copies_out();
         let mut doc = crate::names::upper(&io.name);
-        doc.push_fmt(format_args!(
-            " ({}, nr {:#04x}, {}), since revision {since}.",
-            io.dir.c_macro(),
-            io.nr,
-            io.extension.unwrap_or(Extension::ZeroExtend).name()
-        ));
+        for piece in [" (", io.dir.c_macro(), ", nr "] {
+            doc.push_str(piece);
+        }
+        push_hex(&mut doc, u64::from(io.nr), 2);
+        for piece in [
+            ", ",
+            io.extension.unwrap_or(Extension::ZeroExtend).name(),
+            "), since revision ",
+        ] {
+            doc.push_str(piece);
+        }
+        push_decimal(&mut doc, since);
+        doc.push('.');
         push_comment(out, 0, &[doc]);
         let ops_param = ["const struct ", p, "_ops *ops"].concat();
         let params = [
@@ -892,9 +899,21 @@ impl Gen<'_> {
             }
         } else {
             let stem = arg_stem(io);
-            out.push_fmt(format_args!(
-                "\t{p}_clear_out_{stem}(karg);\n\tret = {p}_validate_{stem}_at(karg, {arg_rev});\n"
-            ));
+            for piece in [
+                "\t",
+                p,
+                "_clear_out_",
+                &stem,
+                "(karg);\n\tret = ",
+                p,
+                "_validate_",
+                &stem,
+                "_at(karg, ",
+                arg_rev,
+                ");\n",
+            ] {
+                out.push_str(piece);
+            }
         }
         out.push_str("\tif (ret)\n\t\tgoto out;\n");
         let copy_back = |out: &mut String, h: &mut Helpers| {

@@ -34,7 +34,7 @@ use crate::backend::{
 };
 use crate::model::{Ioctl, IoctlStyle, Model, Struct, StructId};
 use crate::names::{snake, upper};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
@@ -319,6 +319,9 @@ struct Gen<'a> {
     /// struct's address in the model: asked for each nested struct, and
     /// answered once (see `validate::has_checks`).
     has_checks: RefCell<HashMap<*const Struct, bool>>,
+    /// The tag of each struct of this spec, by index, made when first
+    /// asked: the header, the source and every handler name them.
+    own_tags: Vec<OnceCell<String>>,
 }
 
 impl<'a> Gen<'a> {
@@ -332,6 +335,7 @@ impl<'a> Gen<'a> {
             transport: crate::backend::rust::control::transport(model),
             control: control::has_control(model),
             has_checks: RefCell::default(),
+            own_tags: model.structs.iter().map(|_| OnceCell::new()).collect(),
         }
     }
 
@@ -345,7 +349,19 @@ impl<'a> Gen<'a> {
 
     /// The C type of a struct (`struct softaccel_cmd`, `union x`).
     fn ctype(&self, id: &StructId) -> String {
+        if self.own_struct(id)
+            && let Some(tag) = self.own_tag(id.index())
+        {
+            return tag.to_string();
+        }
         aggregate_tag(self.model.owner(id), self.model.struct_(id))
+    }
+
+    /// The C type of this spec's `i`th struct, cased once.
+    fn own_tag(&self, i: usize) -> Option<&str> {
+        let s = self.model.structs.get(i)?;
+        let tag = self.own_tags.get(i)?;
+        Some(tag.get_or_init(|| aggregate_tag(self.model, s)))
     }
 
     /// The C type of a struct of this spec.

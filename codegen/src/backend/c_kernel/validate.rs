@@ -56,7 +56,9 @@ impl Gen<'_> {
                     continue;
                 }
                 let stem = snake(&s.name);
-                let ty = self.own_ctype(s);
+                let ty = self
+                    .own_tag(i)
+                    .map_or_else(|| Cow::Owned(self.own_ctype(s)), Cow::Borrowed);
                 self.validate_fn(out, s, &ty, &stem, None, h);
                 self.clear_out_fn(out, s, &ty, &stem, None);
                 self.clear_newer_fn(out, s, &ty, &stem);
@@ -86,7 +88,9 @@ impl Gen<'_> {
                 if s.inline {
                     continue;
                 }
-                let ty = self.own_ctype(s);
+                let ty = self
+                    .own_tag(i)
+                    .map_or_else(|| Cow::Owned(self.own_ctype(s)), Cow::Borrowed);
                 let stem = snake(&s.name);
                 for piece in ["/* ", &ty, " */\n"] {
                     out.push_str(piece);

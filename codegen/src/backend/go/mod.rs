@@ -1339,7 +1339,12 @@ struct LayoutChecks<'m> {
 struct StructChecks<'m> {
     s: &'m Struct,
     name: String,
-    fields: Vec<Option<String>>,
+    /// Every field's name, back to back in one `String` rather than one
+    /// each (a struct has a check per member).
+    field_names: String,
+    /// Where each member's field name ends in `field_names`; None for a
+    /// member without a field.
+    fields: Vec<Option<usize>>,
 }
 
 impl<'m> LayoutChecks<'m> {
@@ -1349,16 +1354,25 @@ impl<'m> LayoutChecks<'m> {
             per_target: Vec::new(),
         };
         for s in structs_in_order(model) {
+            let mut field_names =
+                String::with_capacity(s.members.iter().map(|m| m.name.len()).sum());
+            // A flexible array member, and a union's members, have no
+            // Go field (see struct_item and union_fields).
+            let fields = s
+                .members
+                .iter()
+                .map(|m| {
+                    (!m.is_flexible() && !s.is_union).then(|| {
+                        push_pascal(&mut field_names, &m.name);
+                        field_names.len()
+                    })
+                })
+                .collect();
             let names = StructChecks {
                 s,
                 name: pascal(&s.name),
-                // A flexible array member, and a union's members, have no
-                // Go field (see struct_item and union_fields).
-                fields: s
-                    .members
-                    .iter()
-                    .map(|m| (!m.is_flexible() && !s.is_union).then(|| pascal(&m.name)))
-                    .collect(),
+                field_names,
+                fields,
             };
             match s.uniform_layout(targets) {
                 Some(_) => checks.uniform.push(names),
@@ -1376,9 +1390,12 @@ impl StructChecks<'_> {
         let l = self.s.layout(t);
         let name = self.name.as_str();
         push_check(out, &["unsafe.Sizeof(", name, "{})"], l.size);
-        for (field, off) in self.fields.iter().zip(&l.offsets) {
-            if let Some(field) = field {
+        let mut start = 0;
+        for (end, off) in self.fields.iter().zip(&l.offsets) {
+            if let Some(end) = *end {
+                let field = self.field_names.get(start..end).unwrap_or_default();
                 push_check(out, &["unsafe.Offsetof(", name, "{}.", field, ")"], *off);
+                start = end;
             }
         }
     }

@@ -1185,7 +1185,7 @@ fn nr_lines(model: &Model, uppers: &[String]) -> String {
     let mut out = String::with_capacity(uppers.iter().map(|u| u.len() + 32).sum());
     for (io, u) in model.ioctls.iter().zip(uppers) {
         push_line(&mut out, 0, &["NR_", u, ": _typing.Final = "]);
-        out.push_fmt(format_args!("{:#04x}", io.nr));
+        push_hex(&mut out, u64::from(io.nr), 2);
     }
     out
 }
@@ -1236,7 +1236,10 @@ fn cmd_groups(
                 // An argument too large for the target's size field has
                 // no command there (a lint error).
                 match c {
-                    Some(c) => lines.push_fmt(format_args!(" = {c:#010x}")),
+                    Some(c) => {
+                        lines.push_str(" = ");
+                        push_hex(&mut lines, u64::from(c), 8);
+                    }
                     None => lines.push_str(" = None"),
                 }
             }

@@ -173,23 +173,25 @@ pub(super) fn push_comment(out: &mut String, paras: &[Cow<'_, str>], indent: usi
 /// start the first line, paragraphs are apart by an empty line and the
 /// closing quotes have a line of their own.
 pub(super) fn push_docstring(out: &mut String, paras: &[Cow<'_, str>], indent: usize) {
-    let escaped: Vec<Cow<'_, str>> = paras.iter().map(|p| escape_doc(p)).collect();
-    if let [one] = escaped.as_slice()
-        && indent + 6 + one.chars().count() <= WIDTH
-    {
-        push_line(out, indent, &["\"\"\"", one, "\"\"\""]);
-        return;
+    // Each paragraph is escaped where it is written, without a `Vec` of
+    // them: most docstrings are one paragraph.
+    if let [one] = paras {
+        let one = escape_doc(one);
+        if indent + 6 + one.chars().count() <= WIDTH {
+            push_line(out, indent, &["\"\"\"", &one, "\"\"\""]);
+            return;
+        }
     }
     let width = WIDTH.saturating_sub(indent).max(20);
     let mut opened = false;
-    for (i, p) in escaped.iter().enumerate() {
+    for (i, p) in paras.iter().map(|p| escape_doc(p)).enumerate() {
         if i > 0 {
             out.push('\n');
             opened = true;
         }
         // The first line shares its row with the opening quotes.
         let first = if i == 0 { 3 } else { 0 };
-        for_each_line(p, width, first, |l| {
+        for_each_line(&p, width, first, |l| {
             let quotes = if opened { "" } else { "\"\"\"" };
             opened = true;
             push_line(out, indent, &[quotes, l]);

@@ -26,6 +26,7 @@
 //! compilers instead.
 
 use crate::backend::c::names;
+use crate::backend::shared::{push_decimal, push_int};
 use crate::backend::{GeneratedFile, RenderError, banner_lines};
 use crate::model::{
     Access, Elem, Ioctl, IoctlStyle, Member, MemberKind, Model, PtrLen, Scalar, Struct, StructId,
@@ -339,21 +340,23 @@ impl<'a> Gen<'a> {
                 Some(n) => {
                     t.push_str("array[");
                     self.scalar(t, s, mem, *ty);
-                    let _ = write!(t, ", {n}]");
+                    push_count_close(t, *n);
                 }
                 None => self.scalar(t, s, mem, *ty),
             },
             MemberKind::Pad { len, .. } => {
-                let _ = write!(t, "array[const[0, int8], {len}]");
+                t.push_str("array[const[0, int8]");
+                push_count_close(t, *len);
             }
             MemberKind::Binary { len } | MemberKind::String { len } => {
-                let _ = write!(t, "array[int8, {len}]");
+                t.push_str("array[int8");
+                push_count_close(t, *len);
             }
             MemberKind::Struct { id, count } => match count {
                 Some(n) => {
                     t.push_str("array[");
                     self.push_struct_name(t, id);
-                    let _ = write!(t, ", {n}]");
+                    push_count_close(t, *n);
                 }
                 None => self.push_struct_name(t, id),
             },
@@ -415,7 +418,12 @@ impl<'a> Gen<'a> {
             return;
         }
         if let Some((lo, hi)) = mem.range {
-            let _ = write!(t, "{width}[{lo}:{hi}]");
+            t.push_str(width);
+            t.push('[');
+            push_int(t, lo);
+            t.push(':');
+            push_int(t, hi);
+            t.push(']');
             return;
         }
         t.push_str(width);
@@ -470,9 +478,18 @@ impl<'a> Gen<'a> {
             if let Some(v) = value {
                 out.push_str(name);
                 out.push_str(" = ");
-                let _ = writeln!(out, "{v}");
+                push_int(&mut out, v);
+                out.push('\n');
             }
         }
         out
     }
+}
+
+/// `, <n>]`, the end of an array type: written for most members, so the
+/// count goes in without the formatter.
+fn push_count_close(t: &mut String, n: u32) {
+    t.push_str(", ");
+    push_decimal(t, n);
+    t.push(']');
 }
