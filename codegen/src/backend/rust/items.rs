@@ -81,9 +81,7 @@ pub(crate) fn fn_sig(
     let (arrow, ret) = ret.map_or(("", ""), |r| (" -> ", r));
     let one = head.len() + 2 + joined_len(params, ", ") + arrow.len() + ret.len() + tail.len();
     if w.fits_len(one) {
-        let mut close = String::with_capacity(1 + arrow.len() + ret.len() + tail.len());
-        close.extend([")", arrow, ret, tail]);
-        w.line_joined(&format!("{head}("), params, ", ", &close);
+        w.line_joined_of(&[head, "("], params, ", ", &[")", arrow, ret, tail]);
     } else {
         w.line_of(&[head, "("]);
         w.indent_in();
@@ -109,9 +107,7 @@ pub(crate) fn struct_lit(w: &mut RustWriter, head: &str, fields: &[String], tail
             return;
         }
     } else if body <= STRUCT_LIT_WIDTH && w.fits_len(head.len() + 3 + body + 2 + tail.len()) {
-        let mut close = String::with_capacity(2 + tail.len());
-        close.extend([" }", tail]);
-        w.line_joined(&format!("{head} {{ "), fields, ", ", &close);
+        w.line_joined_of(&[head, " { "], fields, ", ", &[" }", tail]);
         return;
     }
     w.open(head);
@@ -128,9 +124,9 @@ pub(crate) fn field(w: &mut RustWriter, name: &str, ty: &str) {
         w.line_of(&["pub ", name, ": ", ty, ","]);
         return;
     }
-    w.line_fmt(format_args!("pub {name}:"));
+    w.line_of(&["pub ", name, ":"]);
     w.indent_in();
-    w.line_fmt(format_args!("{ty},"));
+    w.line_of(&[ty, ","]);
     w.indent_out();
 }
 
@@ -140,10 +136,10 @@ pub(crate) fn field(w: &mut RustWriter, name: &str, ty: &str) {
 pub(crate) fn array_assign(w: &mut RustWriter, lhs: &str, items: &[String]) {
     let joined = joined_len(items, ", ");
     if joined <= ARRAY_WIDTH && w.fits_len(lhs.len() + 5 + joined + 2) {
-        w.line_joined(&format!("{lhs} = &["), items, ", ", "];");
+        w.line_joined_of(&[lhs, " = &["], items, ", ", &["];"]);
         return;
     }
-    w.line_fmt(format_args!("{lhs} = &["));
+    w.line_of(&[lhs, " = &["]);
     w.indent_in();
     if items.iter().all(|i| i.len() <= SHORT_ARRAY_ITEM) {
         let width = MAX_WIDTH - w.indent();
@@ -163,7 +159,7 @@ pub(crate) fn array_assign(w: &mut RustWriter, lhs: &str, items: &[String]) {
         }
     } else {
         for i in items {
-            w.line_fmt(format_args!("{i},"));
+            w.line_of(&[i, ","]);
         }
     }
     w.indent_out();

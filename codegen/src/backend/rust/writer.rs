@@ -12,13 +12,16 @@
 //! printed, which is the cost this replaces, or do not format as rustfmt
 //! does.
 
-use crate::backend::shared::{PushFmt, push_joined};
+use crate::backend::shared::{PushFmt, push_decimal, push_joined};
 
 /// rustfmt's default `max_width`.
 pub(crate) const MAX_WIDTH: usize = 100;
 
 /// One indentation level.
 pub(crate) const INDENT: &str = "    ";
+
+/// Sixteen indentation levels, deeper than any generated code goes.
+const SPACES: &str = "                                                                ";
 
 /// A string buffer of Rust source lines at a current indentation.
 ///
@@ -125,6 +128,23 @@ impl RustWriter {
         }
     }
 
+    /// The current indentation, appended as one slice of spaces (one copy,
+    /// not one per level: every line starts with it).
+    fn push_indent(&mut self) {
+        let width = self.indent();
+        if width == 0 {
+            return;
+        }
+        match SPACES.get(..width) {
+            Some(spaces) => self.out.push_str(spaces),
+            None => {
+                for _ in 0..self.depth {
+                    self.out.push_str(INDENT);
+                }
+            }
+        }
+    }
+
     /// The column where the next line's text starts.
     pub(crate) fn indent(&self) -> usize {
         self.depth * INDENT.len()
@@ -140,9 +160,7 @@ impl RustWriter {
     pub(crate) fn line(&mut self, text: impl AsRef<str>) {
         let text = text.as_ref();
         if !text.is_empty() {
-            for _ in 0..self.depth {
-                self.out.push_str(INDENT);
-            }
+            self.push_indent();
             self.out.push_str(text);
         }
         self.out.push('\n');
@@ -154,9 +172,7 @@ impl RustWriter {
     /// line twice). Empty text writes an empty line, as [`Self::line`].
     pub(crate) fn line_fmt(&mut self, args: std::fmt::Arguments<'_>) {
         let start = self.out.len();
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         let text_at = self.out.len();
         self.out.push_fmt(args);
         if self.out.len() == text_at {
@@ -167,9 +183,7 @@ impl RustWriter {
 
     /// [`Self::open`] of formatted text.
     pub(crate) fn open_fmt(&mut self, head: std::fmt::Arguments<'_>) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         let head_at = self.out.len();
         self.out.push_fmt(head);
         self.out.push_str(if self.out.len() == head_at {
@@ -183,9 +197,7 @@ impl RustWriter {
     /// [`Self::open`] of the concatenated `parts`, without building the
     /// head first.
     pub(crate) fn open_of(&mut self, parts: &[&str]) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         let head_at = self.out.len();
         for p in parts {
             self.out.push_str(p);
@@ -206,21 +218,48 @@ impl RustWriter {
     /// One line of `open`, `items` joined by `sep`, and `close`, without
     /// building it first.
     pub(crate) fn line_joined(&mut self, open: &str, items: &[String], sep: &str, close: &str) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         self.out.push_str(open);
         push_joined(&mut self.out, items, sep);
         self.out.push_str(close);
         self.out.push('\n');
     }
 
+    /// [`Self::line_joined`] with `open` and `close` each given in parts
+    /// (no `String` built for either).
+    pub(crate) fn line_joined_of(
+        &mut self,
+        open: &[&str],
+        items: &[String],
+        sep: &str,
+        close: &[&str],
+    ) {
+        self.push_indent();
+        for p in open {
+            self.out.push_str(p);
+        }
+        push_joined(&mut self.out, items, sep);
+        for p in close {
+            self.out.push_str(p);
+        }
+        self.out.push('\n');
+    }
+
+    /// One line of `head`, `n` in decimal and `tail`, without the
+    /// formatting machinery (sizes, alignments and offsets are in
+    /// thousands of lines).
+    pub(crate) fn line_num(&mut self, head: &str, n: impl Into<u64>, tail: &str) {
+        self.push_indent();
+        self.out.push_str(head);
+        push_decimal(&mut self.out, n);
+        self.out.push_str(tail);
+        self.out.push('\n');
+    }
+
     /// One line of the concatenated `parts` at the current indentation,
     /// without building it first.
     pub(crate) fn line_of(&mut self, parts: &[&str]) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         for p in parts {
             self.out.push_str(p);
         }
@@ -271,9 +310,7 @@ impl RustWriter {
     /// One doc comment line: `marker` (`///` or `//!`), then unless
     /// `text` is empty a space, `pad` spaces and `text`.
     fn doc_line(&mut self, marker: &str, pad: usize, text: &str) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         self.out.push_str(marker);
         if !text.is_empty() {
             self.out.push(' ');
@@ -408,9 +445,25 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
         *any = true;
         emit(pad, l);
     };
-    for raw in text.lines() {
-        let line = raw.trim_end();
-        let t = line.trim_start();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    // `text.lines()`, with each line scanned once for what the steps below
+    // would otherwise find in passes of their own (trims, `is_ascii`, the
+    // wrapper's spacing check): most doc lines are plain.
+    while start < bytes.len() {
+        let (len, plain) = scan_line(&bytes[start..]);
+        let raw = &text[start..start + len];
+        start += len + 1;
+        // A plain line with no space at either end is its own trim, and
+        // single-spaced ASCII (`lines` would have cut a `\r` before the
+        // `\n`, which the trims drop all the same).
+        let plain = plain && !raw.starts_with(' ') && !raw.ends_with(' ');
+        let (line, t) = if plain {
+            (raw, raw)
+        } else {
+            let line = raw.trim_end();
+            (line, line.trim_start())
+        };
         if let Some(lang) = t.strip_prefix("```") {
             if in_fence {
                 put(0, "```", &mut any);
@@ -440,7 +493,11 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
             put(0, "", &mut any);
         }
         prev_item = indent > 0;
-        if t.is_ascii() {
+        if plain {
+            wrap_plain(t, DOC_WIDTH, indent, |i, l| {
+                put(if i == 0 { 0 } else { indent }, l, &mut any);
+            });
+        } else if t.is_ascii() {
             crate::backend::shared::wrap_ascii_each(t, DOC_WIDTH, 0, indent, |i, l| {
                 put(if i == 0 { 0 } else { indent }, l, &mut any);
             });
@@ -452,6 +509,95 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
     }
     if in_fence {
         put(0, "```", &mut any);
+    }
+}
+
+/// The length of the line at the start of `bytes` (up to its `\n` or the
+/// end) and whether it is plain: printable ASCII (space to `~`) without
+/// two spaces in a row. Eight bytes at a time, as almost every byte of a
+/// doc line is an ordinary character.
+fn scan_line(bytes: &[u8]) -> (usize, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut prev_space = false;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in words.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // A control byte (the newline among them), DEL or a non-ASCII
+        // byte: the word is looked at byte by byte.
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let x = w ^ (ONES * 0x7f);
+        let del = x.wrapping_sub(ONES) & !x & HIGH;
+        if below_space | del | (w & HIGH) != 0 {
+            return scan_bytes(bytes, at, prev_space);
+        }
+        // The high bit of each byte that is a space, exactly.
+        let x = w ^ (ONES * 0x20);
+        let spaces = !(((x & LOW7) + LOW7) | x | LOW7);
+        if spaces & (spaces << 8) != 0 || (prev_space && spaces & 0x80 != 0) {
+            return (line_end(bytes, at), false);
+        }
+        prev_space = spaces >> 63 != 0;
+        at += 8;
+    }
+    scan_bytes(bytes, at, prev_space)
+}
+
+/// [`scan_line`] from `bytes[at]` on, one byte at a time; `prev_space`
+/// says whether the byte before `at` is a space.
+fn scan_bytes(bytes: &[u8], at: usize, mut prev_space: bool) -> (usize, bool) {
+    for (i, &b) in bytes.iter().enumerate().skip(at) {
+        if b == b'\n' {
+            return (i, true);
+        }
+        let space = b == b' ';
+        if !(b' '..=b'~').contains(&b) || (space && prev_space) {
+            return (line_end(bytes, i), false);
+        }
+        prev_space = space;
+    }
+    (bytes.len(), true)
+}
+
+/// The index of the first `\n` of `bytes` from `at` on, or the length.
+fn line_end(bytes: &[u8], at: usize) -> usize {
+    bytes
+        .iter()
+        .skip(at)
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i)
+}
+
+/// `wrap_ascii_each` of a line [`scan_line`] found plain, with no space at
+/// either end: its lines are slices of it, cut at the last space that
+/// fits (the wrapper's own rule for single-spaced text, whose check of
+/// the spacing this line has already passed).
+fn wrap_plain(text: &str, width: usize, rest: usize, mut emit: impl FnMut(usize, &str)) {
+    let mut left = text;
+    let mut n = 0;
+    loop {
+        let room = width.saturating_sub(if n == 0 { 0 } else { rest });
+        if left.len() <= room {
+            emit(n, left);
+            return;
+        }
+        let bytes = left.as_bytes();
+        // A first word wider than the room stands alone.
+        let cut = bytes[..=room]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .or_else(|| bytes.iter().position(|&b| b == b' '));
+        let Some(cut) = cut else {
+            emit(n, left);
+            return;
+        };
+        emit(n, &left[..cut]);
+        left = &left[cut + 1..];
+        n += 1;
     }
 }
 

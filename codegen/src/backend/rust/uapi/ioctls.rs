@@ -128,6 +128,15 @@ impl Gen<'_> {
         }
     }
 
+    /// The argument's size when it is the same on every target (none for a
+    /// spec without targets), found without grouping the targets.
+    fn one_arg_size(&self, io: &Ioctl) -> Option<u32> {
+        let size = |t| self.model.arg_size(io, t);
+        let (&first, rest) = self.model.targets.split_first()?;
+        let v = size(first);
+        rest.iter().all(|&t| size(t) == v).then_some(v)
+    }
+
     /// The fields of one `IoctlDesc` literal, one a line.
     fn write_row(&self, w: &mut RustWriter, io: &Ioctl) {
         let up = names::upper(&io.name);
@@ -143,12 +152,11 @@ impl Gen<'_> {
         match &io.arg {
             None => w.line("size: 0,"),
             Some(arg) => {
-                let sizes = self.group_values(|t| self.model.arg_size(io, t));
-                match sizes.as_slice() {
-                    [(size, _)] => w.line_fmt(format_args!("size: {size},")),
+                match self.one_arg_size(io) {
+                    Some(size) => w.line_num("size: ", size, ","),
                     // Sizes differ between targets (a lint error, but the
                     // crate still tells the truth): let rustc compute it.
-                    _ => w.line_fmt(format_args!(
+                    None => w.line_fmt(format_args!(
                         "size: ::core::mem::size_of::<{}>() as u32,",
                         self.struct_path_text(arg)
                     )),
@@ -156,6 +164,6 @@ impl Gen<'_> {
             }
         }
         w.line_of(&["cmd: IOCTL_", &up, ","]);
-        w.line_fmt(format_args!("since: {},", io.since));
+        w.line_num("since: ", io.since, ",");
     }
 }

@@ -41,11 +41,15 @@ impl Gen<'_> {
         w.line("#[repr(C)]");
         self.write_derive(w, free);
         w.open_of(&["pub struct ", &name]);
+        // One buffer for every member's type, as for the docs.
+        let mut ty = String::new();
         for (mem, f) in s.members.iter().zip(&fields) {
             text.clear();
             self.push_member_doc(&mut text, s, mem);
             doc(w, &text);
-            field(w, f, &self.member_type_text(mem));
+            ty.clear();
+            self.push_member_type(&mut ty, mem);
+            field(w, f, &ty);
         }
         w.close("");
         self.write_byte_impls(w, &name, free);
@@ -54,7 +58,7 @@ impl Gen<'_> {
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
             w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
             cfg(w, &preds);
-            w.line_fmt(format_args!("pub const SIZE: usize = {size};"));
+            w.line_num("pub const SIZE: usize = ", size, ";");
         }
         if !free {
             self.write_to_bytes(w, s, &fields);
@@ -65,11 +69,10 @@ impl Gen<'_> {
             .iter()
             .zip(&fields)
             .map(|(mem, f)| {
-                let zero = self.member_zero_text(mem);
-                let mut z = String::with_capacity(f.len() + 2 + zero.len());
+                let mut z = String::with_capacity(f.len() + 8);
                 z.push_str(f);
                 z.push_str(": ");
-                z.push_str(&zero);
+                self.push_member_zero(&mut z, mem);
                 z
             })
             .collect();
@@ -220,47 +223,67 @@ impl Gen<'_> {
     }
 
     fn member_type_text(&self, mem: &crate::model::Member) -> String {
+        let mut out = String::new();
+        self.push_member_type(&mut out, mem);
+        out
+    }
+
+    /// A member's Rust type, appended to `out`.
+    fn push_member_type(&self, out: &mut String, mem: &crate::model::Member) {
         match &mem.kind {
-            MemberKind::Scalar { ty, count: None } => ty.rust().to_string(),
-            MemberKind::Scalar { ty, count: Some(_) } => rust_array(mem, ty.rust()),
+            MemberKind::Scalar { ty, count: None } => out.push_str(ty.rust()),
+            MemberKind::Scalar { ty, count: Some(_) } => {
+                push_rust_array(out, mem, |out| out.push_str(ty.rust()));
+            }
             MemberKind::Pad {
                 scalar: Some(p), ..
             } => match p.count {
-                Some(n) => format!("[{}; {n}]", p.ty.rust()),
-                None => p.ty.rust().to_string(),
+                Some(n) => push_array_of(out, p.ty.rust(), n),
+                None => out.push_str(p.ty.rust()),
             },
             MemberKind::Pad { len, scalar: None }
             | MemberKind::Binary { len }
-            | MemberKind::String { len } => format!("[u8; {len}]"),
+            | MemberKind::String { len } => push_array_of(out, "u8", *len),
             MemberKind::Struct { id, count: Some(_) } => {
-                rust_array(mem, &self.struct_path_text(id))
+                push_rust_array(out, mem, |out| self.push_struct_path(out, id));
             }
             MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
-                self.struct_path_text(id)
+                self.push_struct_path(out, id);
             }
-            MemberKind::UserPtr { .. } => "u64".to_string(),
+            MemberKind::UserPtr { .. } => out.push_str("u64"),
         }
     }
 
     fn member_zero_text(&self, mem: &crate::model::Member) -> String {
+        let mut out = String::new();
+        self.push_member_zero(&mut out, mem);
+        out
+    }
+
+    /// A member's zero value, appended to `out`.
+    fn push_member_zero(&self, out: &mut String, mem: &crate::model::Member) {
         match &mem.kind {
-            MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => "0".to_string(),
-            MemberKind::Scalar { count: Some(_), .. } => rust_array(mem, "0"),
+            MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => out.push('0'),
+            MemberKind::Scalar { count: Some(_), .. } => {
+                push_rust_array(out, mem, |out| out.push('0'));
+            }
             MemberKind::Pad {
                 scalar: Some(p), ..
             } => match p.count {
-                Some(n) => format!("[0; {n}]"),
-                None => "0".to_string(),
+                Some(n) => push_array_of(out, "0", n),
+                None => out.push('0'),
             },
             MemberKind::Pad { len, scalar: None }
             | MemberKind::Binary { len }
-            | MemberKind::String { len } => format!("[0; {len}]"),
+            | MemberKind::String { len } => push_array_of(out, "0", *len),
             // A const item repeats without the element being `Copy`.
-            MemberKind::Struct { id, count: Some(_) } => {
-                rust_array(mem, &format!("{}::ZERO", self.struct_path_text(id)))
-            }
+            MemberKind::Struct { id, count: Some(_) } => push_rust_array(out, mem, |out| {
+                self.push_struct_path(out, id);
+                out.push_str("::ZERO");
+            }),
             MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
-                format!("{}::ZERO", self.struct_path_text(id))
+                self.push_struct_path(out, id);
+                out.push_str("::ZERO");
             }
         }
     }
@@ -401,19 +424,27 @@ impl Gen<'_> {
     /// Compile-time proof of the model's layout, by rustc itself.
     /// `size_of_val` of the `ZERO` constant needs no generic arguments.
     fn write_layout_asserts(&self, w: &mut RustWriter, s: &Struct, name: &str, fields: &[String]) {
+        // One buffer for every condition: a struct has one assertion a
+        // member, and most have several members.
+        let mut e = String::new();
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
             cfg(w, &preds);
-            let e = format!("::core::mem::size_of_val(&{name}::ZERO) == {size}");
+            e.clear();
+            e.push_str("::core::mem::size_of_val(&");
+            e.push_str(name);
+            e.push_str("::ZERO) == ");
+            push_decimal(&mut e, size);
             assign_macro(w, "const _: ()", "assert!", &e);
         }
         for (align, preds) in self.target_groups(|t| s.layout(t).align) {
             cfg(w, &preds);
-            let e = format!("::core::mem::align_of_val(&{name}::ZERO) == {align}");
+            e.clear();
+            e.push_str("::core::mem::align_of_val(&");
+            e.push_str(name);
+            e.push_str("::ZERO) == ");
+            push_decimal(&mut e, align);
             assign_macro(w, "const _: ()", "assert!", &e);
         }
-        // One buffer for every member's condition: a struct has one
-        // assertion a member, and most have several members.
-        let mut e = String::new();
         for (i, f) in fields.iter().enumerate() {
             for (off, preds) in self.target_groups(|t| s.layout(t).offsets[i]) {
                 cfg(w, &preds);
@@ -434,8 +465,32 @@ impl Gen<'_> {
 /// nested as C nests a multi-dimensional array, `[[T; 8]; 4]` for
 /// `x[4][8]`.
 pub(crate) fn rust_array(mem: &crate::model::Member, elem: &str) -> String {
-    mem.dim_lens()
-        .iter()
-        .rev()
-        .fold(elem.to_string(), |t, n| format!("[{t}; {n}]"))
+    let mut out = String::new();
+    push_rust_array(&mut out, mem, |out| out.push_str(elem));
+    out
+}
+
+/// [`rust_array`] appended to `out`, the element written by `elem`: one
+/// `[` a dimension, the element, then each dimension's `; n]` from the
+/// innermost out.
+fn push_rust_array(out: &mut String, mem: &crate::model::Member, elem: impl FnOnce(&mut String)) {
+    let dims = mem.dim_lens();
+    for _ in &dims {
+        out.push('[');
+    }
+    elem(out);
+    for &n in dims.iter().rev() {
+        out.push_str("; ");
+        push_decimal(out, n);
+        out.push(']');
+    }
+}
+
+/// `[elem; n]`, appended to `out`.
+fn push_array_of(out: &mut String, elem: &str, n: impl Into<u64>) {
+    out.push('[');
+    out.push_str(elem);
+    out.push_str("; ");
+    push_decimal(out, n);
+    out.push(']');
 }

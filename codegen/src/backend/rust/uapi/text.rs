@@ -9,7 +9,7 @@ use crate::backend::rust::writer::{
     RustWriter, banner, const_ident, doc, hex_lit, inner_doc, snake_ident,
 };
 use crate::backend::rust::{Flavour, RustTarget};
-use crate::backend::shared::capacity_for;
+use crate::backend::shared::{capacity_for, push_decimal};
 use crate::model::{Const, Enum, EnumKind, ItemRef, Model};
 use crate::names;
 use crate::target::Target;
@@ -281,30 +281,52 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
     let ty = crate::backend::rust::RustScalar::rust(e.value_scalar());
     let flags = e.kind == EnumKind::Flags;
     let kind_word = if flags { "flags" } else { "enum" };
-    let text = format!(
-        "{}\nValues of the `{}` {kind_word}, as `{ty}` constants. {}",
-        e.doc.clone().unwrap_or_default(),
-        e.name,
-        since_text(e.since)
-    );
+    // One buffer for the enum's doc and then each entry's, and one for
+    // each entry's left-hand side: an enum has several entries.
+    let mut text = String::with_capacity(128);
+    text.push_str(e.doc.as_deref().unwrap_or_default());
+    text.push_str("\nValues of the `");
+    text.push_str(&e.name);
+    text.push_str("` ");
+    text.push_str(kind_word);
+    text.push_str(", as `");
+    text.push_str(ty);
+    text.push_str("` constants. Since revision ");
+    push_decimal(&mut text, e.since);
+    text.push('.');
     doc(w, &text);
-    w.open_fmt(format_args!("pub mod {}", snake_ident(&e.name)));
+    w.open_of(&["pub mod ", &snake_ident(&e.name)]);
     let ids: Vec<String> = e.entries.iter().map(|x| const_ident(&x.name)).collect();
+    let mut lhs = String::new();
     for (x, id) in e.entries.iter().zip(&ids) {
         let lit = if flags {
             hex_lit(x.bits(), 0)
         } else {
             x.value.to_string()
         };
-        let field = x
-            .field
-            .as_ref()
-            .map(|f| format!("The field of bits {} to {}.", f.low, f.high));
-        doc(
-            w,
-            &join_paras([x.doc.clone(), field, Some(since_text(x.since))]),
-        );
-        assign(w, &format!("pub const {id}: {ty}"), &lit);
+        // The paragraphs `join_paras` would join: doc, field, revision.
+        text.clear();
+        if let Some(d) = &x.doc {
+            text.push_str(d);
+            text.push('\n');
+        }
+        if let Some(f) = &x.field {
+            text.push_str("The field of bits ");
+            push_decimal(&mut text, f.low);
+            text.push_str(" to ");
+            push_decimal(&mut text, f.high);
+            text.push_str(".\n");
+        }
+        text.push_str("Since revision ");
+        push_decimal(&mut text, x.since);
+        text.push('.');
+        doc(w, &text);
+        lhs.clear();
+        lhs.push_str("pub const ");
+        lhs.push_str(id);
+        lhs.push_str(": ");
+        lhs.push_str(ty);
+        assign(w, &lhs, &lit);
         if let Some(f) = &x.field {
             for v in &f.values {
                 let text = format!("`{}` in field `{}`.", v.name, x.name);
