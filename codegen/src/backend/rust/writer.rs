@@ -517,34 +517,68 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
 /// two spaces in a row. Eight bytes at a time, as almost every byte of a
 /// doc line is an ordinary character.
 fn scan_line(bytes: &[u8]) -> (usize, bool) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut prev_space = false;
-    let mut words = bytes.chunks_exact(8);
+    let mut carry = 0;
     let mut at = 0;
+    let mut words = bytes.chunks_exact(8);
     for chunk in words.by_ref() {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        // A control byte (the newline among them), DEL or a non-ASCII
-        // byte: the word is looked at byte by byte.
-        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        let x = w ^ (ONES * 0x7f);
-        let del = x.wrapping_sub(ONES) & !x & HIGH;
-        if below_space | del | (w & HIGH) != 0 {
-            return scan_bytes(bytes, at, prev_space);
+        match plain_word(u64::from_le_bytes(word), carry) {
+            Word::Plain(spaces) => carry = spaces >> 56,
+            // A newline, or a byte that is not plain: looked at one by one.
+            Word::Special => return scan_bytes(bytes, at, carry != 0),
+            Word::DoubleSpace => return (line_end(bytes, at), false),
         }
-        // The high bit of each byte that is a space, exactly.
-        let x = w ^ (ONES * 0x20);
-        let spaces = !(((x & LOW7) + LOW7) | x | LOW7);
-        if spaces & (spaces << 8) != 0 || (prev_space && spaces & 0x80 != 0) {
-            return (line_end(bytes, at), false);
-        }
-        prev_space = spaces >> 63 != 0;
         at += 8;
     }
-    scan_bytes(bytes, at, prev_space)
+    // The last bytes as the word that ends the line, overlapping what was
+    // checked (which holds the space before them, if any).
+    let tail = words.remainder();
+    if tail.is_empty() {
+        return (at, true);
+    }
+    let Some(last) = bytes.get(bytes.len().wrapping_sub(8)..) else {
+        return scan_bytes(bytes, at, carry != 0);
+    };
+    let mut word = [0u8; 8];
+    word.copy_from_slice(last);
+    match plain_word(u64::from_le_bytes(word), 0) {
+        Word::Plain(_) => (bytes.len(), true),
+        Word::Special => scan_bytes(bytes, at, carry != 0),
+        Word::DoubleSpace => (line_end(bytes, at), false),
+    }
+}
+
+/// What [`plain_word`] finds in eight bytes.
+enum Word {
+    /// All plain: the high bit of each byte that is a space.
+    Plain(u64),
+    /// A byte outside space to `~` (a newline among them).
+    Special,
+    /// Printable, with two spaces in a row.
+    DoubleSpace,
+}
+
+/// Eight bytes (little-endian) checked at once; `carry` is `0x80` when
+/// the byte before them is a space.
+fn plain_word(w: u64, carry: u64) -> Word {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    const LOW7: u64 = ONES * 0x7f;
+    // No sum carries out of its byte: each low half is at most 0x7f. A
+    // byte is printable when its low half reaches 0x80 with 0x60 added
+    // (it is 0x20 or more), stays below with 1 added (it is not 0x7f),
+    // and its own high bit is clear.
+    let low = w & LOW7;
+    if (low + ONES * 0x60) & !(low + ONES) & !w & HIGH != HIGH {
+        return Word::Special;
+    }
+    // Of printable bytes, only a space stays below 0x80 with 0x5f added.
+    let spaces = !(low + ONES * 0x5f) & HIGH;
+    if spaces & ((spaces << 8) | carry) != 0 {
+        return Word::DoubleSpace;
+    }
+    Word::Plain(spaces)
 }
 
 /// [`scan_line`] from `bytes[at]` on, one byte at a time; `prev_space`
