@@ -42,19 +42,20 @@ pub(crate) fn str_lit(s: &str) -> String {
 /// several; with `negate`, `#[cfg(not(any(preds)))]` whatever their
 /// number. A list too wide for one line gets one predicate a line, the
 /// enclosing single-argument calls staying on the first and last lines.
-pub(crate) fn cfg_attr(w: &mut RustWriter, preds: &[String], negate: bool) {
+pub(crate) fn cfg_attr<S: AsRef<str>>(w: &mut RustWriter, preds: &[S], negate: bool) {
     let (open, close) = match (negate, preds) {
         (false, [one]) => {
-            w.line_of(&["#[cfg(", one, ")]"]);
+            w.line_of(&["#[cfg(", one.as_ref(), ")]"]);
             return;
         }
         (false, _) => ("#[cfg(any(", "))]"),
         (true, _) => ("#[cfg(not(any(", ")))]"),
     };
     // Measured before anything is built: most attributes fit.
-    let joined = joined_len(preds, ", ");
+    let joined = preds.iter().map(|p| p.as_ref().len()).sum::<usize>()
+        + ", ".len() * preds.len().saturating_sub(1);
     if joined <= ATTR_LIST_WIDTH && w.fits_len(open.len() + joined + close.len()) {
-        w.line_joined(open, preds, ", ", close);
+        w.line_joined_of(&[open], preds, ", ", &[close]);
         return;
     }
     w.line(open);
@@ -62,7 +63,7 @@ pub(crate) fn cfg_attr(w: &mut RustWriter, preds: &[String], negate: bool) {
     for (i, p) in preds.iter().enumerate() {
         // Attributes keep the source's (absent) trailing comma.
         let sep = if i + 1 < preds.len() { "," } else { "" };
-        w.line_of(&[p, sep]);
+        w.line_of(&[p.as_ref(), sep]);
     }
     w.indent_out();
     w.line(close);

@@ -12,7 +12,7 @@
 //! printed, which is the cost this replaces, or do not format as rustfmt
 //! does.
 
-use crate::backend::shared::{PushFmt, push_decimal, push_joined};
+use crate::backend::shared::{PushFmt, push_decimal};
 
 /// rustfmt's default `max_width`.
 pub(crate) const MAX_WIDTH: usize = 100;
@@ -215,22 +215,12 @@ impl RustWriter {
         self.indent() + len <= MAX_WIDTH
     }
 
-    /// One line of `open`, `items` joined by `sep`, and `close`, without
-    /// building it first.
-    pub(crate) fn line_joined(&mut self, open: &str, items: &[String], sep: &str, close: &str) {
-        self.push_indent();
-        self.out.push_str(open);
-        push_joined(&mut self.out, items, sep);
-        self.out.push_str(close);
-        self.out.push('\n');
-    }
-
-    /// [`Self::line_joined`] with `open` and `close` each given in parts
-    /// (no `String` built for either).
-    pub(crate) fn line_joined_of(
+    /// One line of `open`'s parts, `items` joined by `sep`, and `close`'s
+    /// parts, without building any of it first.
+    pub(crate) fn line_joined_of<S: AsRef<str>>(
         &mut self,
         open: &[&str],
-        items: &[String],
+        items: &[S],
         sep: &str,
         close: &[&str],
     ) {
@@ -238,7 +228,12 @@ impl RustWriter {
         for p in open {
             self.out.push_str(p);
         }
-        push_joined(&mut self.out, items, sep);
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(sep);
+            }
+            self.out.push_str(item.as_ref());
+        }
         for p in close {
             self.out.push_str(p);
         }

@@ -67,40 +67,40 @@ impl Gen<'_> {
     }
 
     fn ioctl_doc(&self, io: &Ioctl) -> String {
-        let mut paras: Vec<String> = Vec::new();
+        // The paragraphs, one a line, built in one buffer.
+        let mut text = String::with_capacity(256);
         if let Some(d) = &io.doc {
-            paras.push(d.clone());
+            text.push_str(d);
+            text.push('\n');
         }
-        let mut facts = String::with_capacity(128);
-        facts.push_str("Direction: ");
-        facts.push_str(dir_text(io.dir));
-        facts.push_str(" (`");
-        facts.push_str(io.dir.c_macro());
-        facts.push_str("`).");
+        text.push_str("Direction: ");
+        text.push_str(dir_text(io.dir));
+        text.push_str(" (`");
+        text.push_str(io.dir.c_macro());
+        text.push_str("`).");
         if let Some(arg) = &io.arg {
-            facts.push_str(" Argument: ");
-            facts.push_str(&self.struct_link(arg));
-            facts.push('.');
+            text.push_str(" Argument: ");
+            text.push_str(&self.struct_link(arg));
+            text.push('.');
         }
         if let Some(ext) = io.extension {
-            facts.push_str(" Extension: ");
-            facts.push_str(ext.name());
-            facts.push('.');
+            text.push_str(" Extension: ");
+            text.push_str(ext.name());
+            text.push('.');
         }
-        facts.push_str(" Since revision ");
-        push_decimal(&mut facts, io.since);
-        facts.push('.');
-        paras.push(facts);
+        text.push_str(" Since revision ");
+        push_decimal(&mut text, io.since);
+        text.push('.');
         if !io.errors.is_empty() {
-            paras.push("Errors:".to_string());
+            text.push_str("\nErrors:");
             for e in &io.errors {
-                paras.push(match &e.doc {
-                    Some(d) => format!("- `{}`: {}", e.errno, d),
-                    None => format!("- `{}`", e.errno),
-                });
+                text.extend(["\n- `", &e.errno, "`"]);
+                if let Some(d) = &e.doc {
+                    text.extend([": ", d]);
+                }
             }
         }
-        paras.join("\n")
+        text
     }
 
     /// The `IOCTLS` table: one element sits on the `&[` line as rustfmt

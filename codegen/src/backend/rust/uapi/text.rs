@@ -49,7 +49,7 @@ pub(crate) fn lib_rs_both(model: &Model) -> (String, String) {
 
 /// The `#[cfg(...)]` of a group of targets, none for a group that holds
 /// every target.
-pub(super) fn cfg(w: &mut RustWriter, preds: &Option<Vec<String>>) {
+pub(super) fn cfg(w: &mut RustWriter, preds: &Option<Vec<&str>>) {
     if let Some(p) = preds {
         cfg_attr(w, p, false);
     }
@@ -155,7 +155,7 @@ impl Gen<'_> {
     }
 
     /// The cfg predicates of the spec's targets that Rust can build for.
-    fn target_preds(&self) -> Vec<String> {
+    fn target_preds(&self) -> Vec<&'static str> {
         let mut seen: Vec<Target> = Vec::new();
         let mut out = Vec::new();
         for &t in &self.model.targets {
@@ -164,7 +164,7 @@ impl Gen<'_> {
             }
             seen.push(t);
             if let Some(cfg) = t.rust_cfg() {
-                out.push(cfg.to_string());
+                out.push(cfg);
             }
         }
         out
@@ -216,7 +216,7 @@ impl Gen<'_> {
     pub(super) fn target_groups<T: PartialEq + Copy>(
         &self,
         f: impl Fn(Target) -> T,
-    ) -> Vec<(T, Option<Vec<String>>)> {
+    ) -> Vec<(T, Option<Vec<&'static str>>)> {
         // Most values (offsets above all) are the same on every target:
         // found without grouping.
         if let Some((&first, rest)) = self.model.targets.split_first() {
@@ -232,10 +232,7 @@ impl Gen<'_> {
         groups
             .into_iter()
             .filter_map(|(v, ts)| {
-                let preds: Vec<String> = ts
-                    .iter()
-                    .filter_map(|t| t.rust_cfg().map(str::to_string))
-                    .collect();
+                let preds: Vec<&'static str> = ts.iter().filter_map(|t| t.rust_cfg()).collect();
                 (!preds.is_empty()).then_some((v, Some(preds)))
             })
             .collect()
