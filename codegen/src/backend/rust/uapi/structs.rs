@@ -9,7 +9,7 @@ use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::{assign, assign_macro};
 use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
 use crate::backend::shared::push_decimal;
-use crate::model::{MemberKind, Struct};
+use crate::model::{MemberKind, Struct, StructLayout};
 
 /// The derives every struct has, before and after `IntoBytes`.
 const DERIVES: &[&str] = &[
@@ -31,6 +31,10 @@ impl Gen<'_> {
         let name = type_ident(&s.name);
         // Asked once: the derives, the byte impls and `to_bytes` depend on it.
         let free = self.padding_free(s);
+        // Each target's layout, looked up once for the size and the
+        // assertions (a lookup a target for each member's offset was a
+        // tenth of printing a struct).
+        let layouts: Vec<&StructLayout> = self.model.targets.iter().map(|&t| s.layout(t)).collect();
         // The members' identifiers, once for the fields, `ZERO` and the
         // assertions.
         let fields: Vec<String> = s.members.iter().map(|m| snake_ident(&m.name)).collect();
@@ -55,7 +59,7 @@ impl Gen<'_> {
         self.write_byte_impls(w, &name, free);
 
         w.open_of(&["impl ", &name]);
-        for (size, preds) in self.target_groups(|t| s.layout(t).size) {
+        for (size, preds) in self.layout_groups(s, &layouts, |l| l.size) {
             w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
             cfg(w, &preds);
             w.line_num("pub const SIZE: usize = ", size, ";");
@@ -87,7 +91,7 @@ impl Gen<'_> {
         w.close("");
         w.close("");
 
-        self.write_layout_asserts(w, s, &name, &fields);
+        self.write_layout_asserts(w, s, &layouts, &name, &fields);
     }
 
     /// A struct's doc text, appended to `text`: the spec's doc, then
@@ -421,13 +425,38 @@ impl Gen<'_> {
         }
     }
 
+    /// [`Self::target_groups`] of a value of the struct's layout, from
+    /// `layouts` (the spec's targets', in order) where one value holds on
+    /// every target, as most do.
+    fn layout_groups<T: PartialEq + Copy>(
+        &self,
+        s: &Struct,
+        layouts: &[&StructLayout],
+        f: impl Fn(&StructLayout) -> T,
+    ) -> Vec<(T, Option<Vec<&'static str>>)> {
+        if let Some((first, rest)) = layouts.split_first() {
+            let v = f(first);
+            if rest.iter().all(|l| f(l) == v) {
+                return vec![(v, None)];
+            }
+        }
+        self.target_groups(|t| f(s.layout(t)))
+    }
+
     /// Compile-time proof of the model's layout, by rustc itself.
     /// `size_of_val` of the `ZERO` constant needs no generic arguments.
-    fn write_layout_asserts(&self, w: &mut RustWriter, s: &Struct, name: &str, fields: &[String]) {
+    fn write_layout_asserts(
+        &self,
+        w: &mut RustWriter,
+        s: &Struct,
+        layouts: &[&StructLayout],
+        name: &str,
+        fields: &[String],
+    ) {
         // One buffer for every condition: a struct has one assertion a
         // member, and most have several members.
         let mut e = String::new();
-        for (size, preds) in self.target_groups(|t| s.layout(t).size) {
+        for (size, preds) in self.layout_groups(s, layouts, |l| l.size) {
             cfg(w, &preds);
             e.clear();
             e.push_str("::core::mem::size_of_val(&");
@@ -436,7 +465,7 @@ impl Gen<'_> {
             push_decimal(&mut e, size);
             assign_macro(w, "const _: ()", "assert!", &e);
         }
-        for (align, preds) in self.target_groups(|t| s.layout(t).align) {
+        for (align, preds) in self.layout_groups(s, layouts, |l| l.align) {
             cfg(w, &preds);
             e.clear();
             e.push_str("::core::mem::align_of_val(&");
@@ -446,7 +475,7 @@ impl Gen<'_> {
             assign_macro(w, "const _: ()", "assert!", &e);
         }
         for (i, f) in fields.iter().enumerate() {
-            for (off, preds) in self.target_groups(|t| s.layout(t).offsets[i]) {
+            for (off, preds) in self.layout_groups(s, layouts, |l| l.offsets[i]) {
                 cfg(w, &preds);
                 e.clear();
                 e.push_str("::core::mem::offset_of!(");
