@@ -23,6 +23,12 @@ pub(crate) const INDENT: &str = "    ";
 /// Sixteen indentation levels, deeper than any generated code goes.
 const SPACES: &str = "                                                                ";
 
+/// [`SPACES`], then an outer doc comment's marker and its space.
+const OUTER_DOC: &str = "                                                                /// ";
+
+/// [`SPACES`], then an inner doc comment's marker and its space.
+const INNER_DOC: &str = "                                                                //! ";
+
 /// A string buffer of Rust source lines at a current indentation.
 ///
 /// A writer made by [`RustWriter::two_texts`] writes two texts at once
@@ -303,10 +309,33 @@ impl RustWriter {
     }
 
     /// One doc comment line: `marker` (`///` or `//!`), then unless
-    /// `text` is empty a space, `pad` spaces and `text`.
-    fn doc_line(&mut self, marker: &str, pad: usize, text: &str) {
+    /// `text` is empty a space, `pad` spaces and `text`. `lead` is the
+    /// marker and its space after [`SPACES`]: the line's indentation,
+    /// marker and space are one slice of it.
+    fn doc_line(&mut self, lead: &str, pad: usize, text: &str) {
+        let Some(start) = SPACES.len().checked_sub(self.indent()) else {
+            return self.doc_line_deep(lead, pad, text);
+        };
+        let Some(head) = lead.get(start..) else {
+            return self.doc_line_deep(lead, pad, text);
+        };
+        if text.is_empty() {
+            // The marker without its space: rustfmt leaves no trailing one.
+            self.out.push_str(head.strip_suffix(' ').unwrap_or(head));
+        } else {
+            self.out.push_str(head);
+            for _ in 0..pad {
+                self.out.push(' ');
+            }
+            self.out.push_str(text);
+        }
+        self.out.push('\n');
+    }
+
+    /// [`Self::doc_line`] deeper than [`SPACES`] reaches.
+    fn doc_line_deep(&mut self, lead: &str, pad: usize, text: &str) {
         self.push_indent();
-        self.out.push_str(marker);
+        self.out.push_str(lead.trim());
         if !text.is_empty() {
             self.out.push(' ');
             for _ in 0..pad {
@@ -641,12 +670,12 @@ pub(crate) fn banner(w: &mut RustWriter, model: &crate::model::Model) {
 
 /// `///` lines of spec text (none for empty text).
 pub(crate) fn doc(w: &mut RustWriter, text: &str) {
-    each_doc_line(text, |pad, l| w.doc_line("///", pad, l));
+    each_doc_line(text, |pad, l| w.doc_line(OUTER_DOC, pad, l));
 }
 
 /// `//!` lines of spec text.
 pub(crate) fn inner_doc(w: &mut RustWriter, text: &str) {
-    each_doc_line(text, |pad, l| w.doc_line("//!", pad, l));
+    each_doc_line(text, |pad, l| w.doc_line(INNER_DOC, pad, l));
 }
 
 /// `a::b::c` from a prefix and a last segment.
