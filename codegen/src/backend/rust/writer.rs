@@ -230,19 +230,39 @@ impl RustWriter {
         sep: &str,
         close: &[&str],
     ) {
+        self.begin_line();
+        self.push_parts(open);
+        self.push_joined(items, sep);
+        self.push_parts(close);
+        self.end_line();
+    }
+
+    /// Starts a line built piece by piece ([`Self::push_parts`],
+    /// [`Self::push_joined`], then [`Self::end_line`]): for lines whose
+    /// pieces come in more than one slice, written without building them.
+    pub(crate) fn begin_line(&mut self) {
         self.push_indent();
-        for p in open {
+    }
+
+    /// `parts` one after another, on the line begun.
+    pub(crate) fn push_parts(&mut self, parts: &[&str]) {
+        for p in parts {
             self.out.push_str(p);
         }
+    }
+
+    /// `items` joined by `sep`, on the line begun.
+    pub(crate) fn push_joined<S: AsRef<str>>(&mut self, items: &[S], sep: &str) {
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
                 self.out.push_str(sep);
             }
             self.out.push_str(item.as_ref());
         }
-        for p in close {
-            self.out.push_str(p);
-        }
+    }
+
+    /// Ends the line begun.
+    pub(crate) fn end_line(&mut self) {
         self.out.push('\n');
     }
 
