@@ -557,8 +557,8 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
 }
 
 /// The length of the line at the start of `bytes` (up to its `\n` or the
-/// end) and whether it is plain: printable ASCII (space to `~`) without
-/// two spaces in a row. Eight bytes at a time, as almost every byte of a
+/// end) and whether it is plain: ASCII without control characters (DEL
+/// aside, which is no whitespace) and without two spaces in a row. Eight bytes at a time, as almost every byte of a
 /// doc line is an ordinary character.
 fn scan_line(bytes: &[u8]) -> (usize, bool) {
     let mut carry = 0;
@@ -597,9 +597,9 @@ fn scan_line(bytes: &[u8]) -> (usize, bool) {
 enum Word {
     /// All plain: the high bit of each byte that is a space.
     Plain(u64),
-    /// A byte outside space to `~` (a newline among them).
+    /// A control character (a newline among them) or a non-ASCII byte.
     Special,
-    /// Printable, with two spaces in a row.
+    /// Plain bytes, two spaces in a row among them.
     DoubleSpace,
 }
 
@@ -610,14 +610,13 @@ fn plain_word(w: u64, carry: u64) -> Word {
     const HIGH: u64 = ONES * 0x80;
     const LOW7: u64 = ONES * 0x7f;
     // No sum carries out of its byte: each low half is at most 0x7f. A
-    // byte is printable when its low half reaches 0x80 with 0x60 added
-    // (it is 0x20 or more), stays below with 1 added (it is not 0x7f),
-    // and its own high bit is clear.
+    // byte is plain when its low half reaches 0x80 with 0x60 added (it is
+    // 0x20 or more) and its own high bit is clear.
     let low = w & LOW7;
-    if (low + ONES * 0x60) & !(low + ONES) & !w & HIGH != HIGH {
+    if (low + ONES * 0x60) & !w & HIGH != HIGH {
         return Word::Special;
     }
-    // Of printable bytes, only a space stays below 0x80 with 0x5f added.
+    // Of plain bytes, only a space stays below 0x80 with 0x5f added.
     let spaces = !(low + ONES * 0x5f) & HIGH;
     if spaces & ((spaces << 8) | carry) != 0 {
         return Word::DoubleSpace;
@@ -633,7 +632,7 @@ fn scan_bytes(bytes: &[u8], at: usize, mut prev_space: bool) -> (usize, bool) {
             return (i, true);
         }
         let space = b == b' ';
-        if !(b' '..=b'~').contains(&b) || (space && prev_space) {
+        if !(b' '..=0x7f).contains(&b) || (space && prev_space) {
             return (line_end(bytes, i), false);
         }
         prev_space = space;
@@ -843,6 +842,30 @@ mod tests {
         assert_eq!(lines.last().unwrap(), " second paragraph");
         assert_eq!(lines[lines.len() - 2], "");
         assert!(lines.iter().all(|l| l.is_empty() || l.starts_with(' ')));
+    }
+
+    #[test]
+    fn line_scan_by_words_is_the_scan_by_bytes() {
+        let texts = [
+            "",
+            "a",
+            "one two",
+            "exactly8",
+            "exactly8 and then some more words",
+            "space at 7 then  two",
+            "1234567  split across words",
+            "1234567 \n next line",
+            "tab\tinside a longer line of text",
+            "ends with a space ",
+            "non-ascii caf\u{e9} in a longer line of text",
+            "del \x7f is plain text in this line",
+            "12345678\n",
+            "abcdefghijklmno \n",
+        ];
+        for t in texts {
+            let b = t.as_bytes();
+            assert_eq!(scan_line(b), scan_bytes(b, 0, false), "{t:?}");
+        }
     }
 
     #[test]
