@@ -455,7 +455,19 @@ pub(crate) fn const_ident(name: &str) -> String {
 
 /// A hex literal padded to `digits` (at least), e.g. `0x40`, `0xc0186440`.
 pub(crate) fn hex_lit(v: u64, digits: usize) -> String {
-    format!("{v:#0w$x}", w = digits + 2)
+    // `format!("{v:#0w$x}")` without the formatting machinery: every
+    // command number and ioctl number is one.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let len = (64 - v.leading_zeros() as usize).div_ceil(4).max(1);
+    let mut out = String::with_capacity(2 + len.max(digits));
+    out.push_str("0x");
+    for _ in len..digits {
+        out.push('0');
+    }
+    for i in (0..len).rev() {
+        out.push(char::from(HEX[((v >> (4 * i)) & 0xf) as usize]));
+    }
+    out
 }
 
 /// Lays spec text out as doc comment lines (each with the leading space
@@ -865,6 +877,15 @@ mod tests {
         for t in texts {
             let b = t.as_bytes();
             assert_eq!(scan_line(b), scan_bytes(b, 0, false), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn hex_literals_are_formats() {
+        for v in [0, 1, 0xf, 0x10, 0x40, 0xc018_6440, u64::MAX, 1 << 63] {
+            for digits in [0, 1, 2, 8, 20] {
+                assert_eq!(hex_lit(v, digits), format!("{v:#0w$x}", w = digits + 2));
+            }
         }
     }
 

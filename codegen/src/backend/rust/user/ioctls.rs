@@ -14,7 +14,7 @@ use crate::backend::rust::layout::{CALL_WIDTH, assign, call_stmt};
 use crate::backend::rust::writer::{
     MAX_WIDTH, RustWriter, doc, doc_link, path, snake_ident, type_ident, wrap,
 };
-use crate::backend::shared::{PushFmt, push_decimal, wrap_ascii_each};
+use crate::backend::shared::{push_decimal, wrap_ascii_each};
 use crate::ioc::Dir;
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct, StructId};
 use crate::names;
@@ -79,7 +79,7 @@ pub(super) fn ioctl_fns(w: &mut RustWriter, model: &Model, io: &Ioctl) {
         io,
         name: crate::backend::rust::writer::ident(&base),
         cmd: ["IOCTL_", &names::upper(&io.name)].concat(),
-        ioctl_field: format!("ioctl: {:?}", io.name),
+        ioctl_field: ioctl_field(&io.name),
         arg: io.arg.as_ref().map(|id| {
             (
                 struct_prefix(model, id),
@@ -90,6 +90,19 @@ pub(super) fn ioctl_fns(w: &mut RustWriter, model: &Model, io: &Ioctl) {
     match &io.arg {
         Some(arg) => g.arg_fns(w, arg, &base),
         None => g.no_arg_fn(w),
+    }
+}
+
+/// `ioctl: "<name>"`, the name quoted as `{:?}` quotes it: spec names
+/// (kebab-case) need no escape, so most are quoted without formatting.
+fn ioctl_field(name: &str) -> String {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        ["ioctl: \"", name, "\""].concat()
+    } else {
+        format!("ioctl: {name:?}")
     }
 }
 
@@ -539,9 +552,9 @@ impl<'a> IoctlGen<'a> {
         if !io.errors.is_empty() {
             text.push_str("\nErrors, as [`CallError::Errno`]:");
             for e in &io.errors {
-                match &e.doc {
-                    Some(d) => text.push_fmt(format_args!("\n- `{}`: {}", e.errno, d)),
-                    None => text.push_fmt(format_args!("\n- `{}`", e.errno)),
+                text.extend(["\n- `", &e.errno, "`"]);
+                if let Some(d) = &e.doc {
+                    text.extend([": ", d]);
                 }
             }
         }
