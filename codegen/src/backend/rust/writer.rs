@@ -295,6 +295,18 @@ impl RustWriter {
         }
     }
 
+    /// The lines of `text`, each ending in a newline and none empty, at
+    /// the current indentation: at the left margin, one copy of it.
+    pub(crate) fn block(&mut self, text: &str) {
+        if self.depth == 0 {
+            self.out.push_str(text);
+            return;
+        }
+        for l in text.lines() {
+            self.line(l);
+        }
+    }
+
     /// One empty line.
     pub(crate) fn blank(&mut self) {
         self.out.push('\n');

@@ -11,17 +11,40 @@ use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
 use crate::backend::shared::push_decimal;
 use crate::model::{MemberKind, Struct, StructLayout};
 
-/// The derives every struct has, before and after `IntoBytes`.
-const DERIVES: &[&str] = &[
-    "Clone",
-    "Copy",
-    "Debug",
-    "PartialEq",
-    "Eq",
-    "Hash",
-    "::zerocopy::FromBytes",
-];
-const DERIVES_TAIL: &[&str] = &["::zerocopy::Immutable", "::zerocopy::KnownLayout"];
+/// The derive attribute of a struct without implicit padding (one derive
+/// a line: the list is always wider than rustfmt's attribute width).
+const DERIVE_PADDING_FREE: &str = "\
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    ::zerocopy::FromBytes,
+    ::zerocopy::IntoBytes,
+    ::zerocopy::Immutable,
+    ::zerocopy::KnownLayout,
+)]
+";
+
+/// The body of a struct's `Default` impl and the impl's closing brace.
+const DEFAULT_BODY: &str = "    fn default() -> Self {\n        Self::ZERO\n    }\n}\n";
+
+/// [`DERIVE_PADDING_FREE`] without `IntoBytes`, for a struct with padding.
+const DERIVE_PADDED: &str = "\
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    ::zerocopy::FromBytes,
+    ::zerocopy::Immutable,
+    ::zerocopy::KnownLayout,
+)]
+";
 
 impl Gen<'_> {
     pub(super) fn write_struct(&self, w: &mut RustWriter, s: &Struct) {
@@ -85,11 +108,8 @@ impl Gen<'_> {
 
         // Arrays longer than 32 have no derived Default, so it is written
         // out once for every struct.
-        w.open_of(&["impl ::core::default::Default for ", &name]);
-        w.open("fn default() -> Self");
-        w.line("Self::ZERO");
-        w.close("");
-        w.close("");
+        w.line_of(&["impl ::core::default::Default for ", &name, " {"]);
+        w.block(DEFAULT_BODY);
 
         self.write_layout_asserts(w, s, &layouts, &name, &fields);
     }
@@ -116,18 +136,11 @@ impl Gen<'_> {
         self.flavoured(
             w,
             |w| {
-                w.line("#[derive(");
-                w.indent_in();
-                let into_bytes: &[&str] = if padding_free {
-                    &["::zerocopy::IntoBytes"]
+                w.block(if padding_free {
+                    DERIVE_PADDING_FREE
                 } else {
-                    &[]
-                };
-                for d in DERIVES.iter().chain(into_bytes).chain(DERIVES_TAIL) {
-                    w.line_of(&[d, ","]);
-                }
-                w.indent_out();
-                w.line(")]");
+                    DERIVE_PADDED
+                })
             },
             // The kernel's byte traits are not derivable: `write_byte_impls`
             // states them, with the reason they hold.
