@@ -4,7 +4,7 @@
 //! and the numbers both sides print.
 
 use crate::backend::rust::writer::{RustWriter, doc, ident, snake_ident};
-use crate::backend::shared::PushFmt;
+use crate::backend::shared::push_decimal;
 use crate::model::{
     Attr, AttrSet, AttrSetId, AttrType, ByteOrder, EnumCheck, EnumKind, Ioctl, Model, Operation,
     Scalar, StructId,
@@ -115,7 +115,7 @@ pub(crate) fn policy_values(m: &Model, check: &EnumCheck) -> String {
 }
 
 pub(crate) fn op_const(op: &Operation) -> String {
-    format!("OP_{}", names::upper(&op.name))
+    ["OP_", &names::upper(&op.name)].concat()
 }
 
 pub(crate) fn set_policy(set: &str) -> String {
@@ -145,28 +145,38 @@ pub(crate) fn i128_lit(v: i128) -> String {
 /// Operation values, `op_since` and the attribute values: the same in
 /// the kernel and the user crates.
 pub(crate) fn numbers(w: &mut RustWriter, m: &Model) {
+    // One buffer for every doc text and one for every number: there is
+    // a constant for each operation and attribute.
+    let mut d = String::with_capacity(128);
+    let mut num = String::with_capacity(8);
     for op in ops(m) {
-        let mut d = format!("Operation `{}`", op.name);
+        d.clear();
+        if let Some(text) = &op.doc {
+            d.push_str(text);
+            d.push('\n');
+        }
+        d.push_str("Operation `");
+        d.push_str(&op.name);
+        d.push('`');
         if op.admin_perm {
             d.push_str(" (admin-perm: a privileged caller only, else EPERM)");
         }
-        d.push_fmt(format_args!(". Since revision {}.", op.since));
-        if let Some(text) = &op.doc {
-            d = format!("{text}\n{d}");
-        }
+        d.push_str(". Since revision ");
+        push_decimal(&mut d, op.since);
+        d.push('.');
         doc(w, &d);
-        w.line_fmt(format_args!(
-            "pub const {}: u16 = {};",
-            op_const(op),
-            op.value as u16
-        ));
+        num.clear();
+        push_decimal(&mut num, op.value as u16);
+        w.line_of(&["pub const ", &op_const(op), ": u16 = ", &num, ";"]);
     }
     w.line("/// The revision that added operation `op`; None for a value no");
     w.line("/// revision of this spec has.");
     w.open("pub const fn op_since(op: u16) -> Option<u32>");
     w.open("match op");
     for op in ops(m) {
-        w.line_fmt(format_args!("{} => Some({}),", op_const(op), op.since));
+        num.clear();
+        push_decimal(&mut num, op.since);
+        w.line_of(&[&op_const(op), " => Some(", &num, "),"]);
     }
     w.line("_ => None,");
     w.close("");
@@ -182,21 +192,24 @@ pub(crate) fn numbers(w: &mut RustWriter, m: &Model) {
         }
         w.open(module);
         for a in &set.attributes {
-            let mut d = format!(
-                "`{}` ({}). Since revision {}.",
-                a.name,
-                a.ty.name(),
-                a.since
-            );
+            d.clear();
             if let Some(text) = &a.doc {
-                d = format!("{text}\n{d}");
+                d.push_str(text);
+                d.push('\n');
             }
+            d.extend(["`", &a.name, "` (", a.ty.name(), "). Since revision "]);
+            push_decimal(&mut d, a.since);
+            d.push('.');
             doc(w, &d);
-            w.line_fmt(format_args!(
-                "pub const {}: u16 = {};",
-                ident(&names::upper(&a.name)),
-                a.value as u16
-            ));
+            num.clear();
+            push_decimal(&mut num, a.value as u16);
+            w.line_of(&[
+                "pub const ",
+                &ident(&names::upper(&a.name)),
+                ": u16 = ",
+                &num,
+                ";",
+            ]);
         }
         w.close("");
     }

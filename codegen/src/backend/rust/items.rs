@@ -42,19 +42,20 @@ pub(crate) fn str_lit(s: &str) -> String {
 /// several; with `negate`, `#[cfg(not(any(preds)))]` whatever their
 /// number. A list too wide for one line gets one predicate a line, the
 /// enclosing single-argument calls staying on the first and last lines.
-pub(crate) fn cfg_attr(w: &mut RustWriter, preds: &[String], negate: bool) {
+pub(crate) fn cfg_attr<S: AsRef<str>>(w: &mut RustWriter, preds: &[S], negate: bool) {
     let (open, close) = match (negate, preds) {
         (false, [one]) => {
-            w.line_of(&["#[cfg(", one, ")]"]);
+            w.line_of(&["#[cfg(", one.as_ref(), ")]"]);
             return;
         }
         (false, _) => ("#[cfg(any(", "))]"),
         (true, _) => ("#[cfg(not(any(", ")))]"),
     };
     // Measured before anything is built: most attributes fit.
-    let joined = joined_len(preds, ", ");
+    let joined = preds.iter().map(|p| p.as_ref().len()).sum::<usize>()
+        + ", ".len() * preds.len().saturating_sub(1);
     if joined <= ATTR_LIST_WIDTH && w.fits_len(open.len() + joined + close.len()) {
-        w.line_joined(open, preds, ", ", close);
+        w.line_joined_of(&[open], preds, ", ", &[close]);
         return;
     }
     w.line(open);
@@ -62,7 +63,7 @@ pub(crate) fn cfg_attr(w: &mut RustWriter, preds: &[String], negate: bool) {
     for (i, p) in preds.iter().enumerate() {
         // Attributes keep the source's (absent) trailing comma.
         let sep = if i + 1 < preds.len() { "," } else { "" };
-        w.line_of(&[p, sep]);
+        w.line_of(&[p.as_ref(), sep]);
     }
     w.indent_out();
     w.line(close);
@@ -81,9 +82,7 @@ pub(crate) fn fn_sig(
     let (arrow, ret) = ret.map_or(("", ""), |r| (" -> ", r));
     let one = head.len() + 2 + joined_len(params, ", ") + arrow.len() + ret.len() + tail.len();
     if w.fits_len(one) {
-        let mut close = String::with_capacity(1 + arrow.len() + ret.len() + tail.len());
-        close.extend([")", arrow, ret, tail]);
-        w.line_joined(&format!("{head}("), params, ", ", &close);
+        w.line_joined_of(&[head, "("], params, ", ", &[")", arrow, ret, tail]);
     } else {
         w.line_of(&[head, "("]);
         w.indent_in();
@@ -109,9 +108,7 @@ pub(crate) fn struct_lit(w: &mut RustWriter, head: &str, fields: &[String], tail
             return;
         }
     } else if body <= STRUCT_LIT_WIDTH && w.fits_len(head.len() + 3 + body + 2 + tail.len()) {
-        let mut close = String::with_capacity(2 + tail.len());
-        close.extend([" }", tail]);
-        w.line_joined(&format!("{head} {{ "), fields, ", ", &close);
+        w.line_joined_of(&[head, " { "], fields, ", ", &[" }", tail]);
         return;
     }
     w.open(head);
@@ -128,9 +125,9 @@ pub(crate) fn field(w: &mut RustWriter, name: &str, ty: &str) {
         w.line_of(&["pub ", name, ": ", ty, ","]);
         return;
     }
-    w.line_fmt(format_args!("pub {name}:"));
+    w.line_of(&["pub ", name, ":"]);
     w.indent_in();
-    w.line_fmt(format_args!("{ty},"));
+    w.line_of(&[ty, ","]);
     w.indent_out();
 }
 
@@ -140,10 +137,10 @@ pub(crate) fn field(w: &mut RustWriter, name: &str, ty: &str) {
 pub(crate) fn array_assign(w: &mut RustWriter, lhs: &str, items: &[String]) {
     let joined = joined_len(items, ", ");
     if joined <= ARRAY_WIDTH && w.fits_len(lhs.len() + 5 + joined + 2) {
-        w.line_joined(&format!("{lhs} = &["), items, ", ", "];");
+        w.line_joined_of(&[lhs, " = &["], items, ", ", &["];"]);
         return;
     }
-    w.line_fmt(format_args!("{lhs} = &["));
+    w.line_of(&[lhs, " = &["]);
     w.indent_in();
     if items.iter().all(|i| i.len() <= SHORT_ARRAY_ITEM) {
         let width = MAX_WIDTH - w.indent();
@@ -163,7 +160,7 @@ pub(crate) fn array_assign(w: &mut RustWriter, lhs: &str, items: &[String]) {
         }
     } else {
         for i in items {
-            w.line_fmt(format_args!("{i},"));
+            w.line_of(&[i, ","]);
         }
     }
     w.indent_out();

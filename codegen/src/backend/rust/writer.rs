@@ -12,13 +12,22 @@
 //! printed, which is the cost this replaces, or do not format as rustfmt
 //! does.
 
-use crate::backend::shared::{PushFmt, push_joined};
+use crate::backend::shared::{PushFmt, push_decimal};
 
 /// rustfmt's default `max_width`.
 pub(crate) const MAX_WIDTH: usize = 100;
 
 /// One indentation level.
 pub(crate) const INDENT: &str = "    ";
+
+/// Sixteen indentation levels, deeper than any generated code goes.
+const SPACES: &str = "                                                                ";
+
+/// [`SPACES`], then an outer doc comment's marker and its space.
+const OUTER_DOC: &str = "                                                                /// ";
+
+/// [`SPACES`], then an inner doc comment's marker and its space.
+const INNER_DOC: &str = "                                                                //! ";
 
 /// A string buffer of Rust source lines at a current indentation.
 ///
@@ -125,6 +134,23 @@ impl RustWriter {
         }
     }
 
+    /// The current indentation, appended as one slice of spaces (one copy,
+    /// not one per level: every line starts with it).
+    fn push_indent(&mut self) {
+        let width = self.indent();
+        if width == 0 {
+            return;
+        }
+        match SPACES.get(..width) {
+            Some(spaces) => self.out.push_str(spaces),
+            None => {
+                for _ in 0..self.depth {
+                    self.out.push_str(INDENT);
+                }
+            }
+        }
+    }
+
     /// The column where the next line's text starts.
     pub(crate) fn indent(&self) -> usize {
         self.depth * INDENT.len()
@@ -140,9 +166,7 @@ impl RustWriter {
     pub(crate) fn line(&mut self, text: impl AsRef<str>) {
         let text = text.as_ref();
         if !text.is_empty() {
-            for _ in 0..self.depth {
-                self.out.push_str(INDENT);
-            }
+            self.push_indent();
             self.out.push_str(text);
         }
         self.out.push('\n');
@@ -154,9 +178,7 @@ impl RustWriter {
     /// line twice). Empty text writes an empty line, as [`Self::line`].
     pub(crate) fn line_fmt(&mut self, args: std::fmt::Arguments<'_>) {
         let start = self.out.len();
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         let text_at = self.out.len();
         self.out.push_fmt(args);
         if self.out.len() == text_at {
@@ -167,9 +189,7 @@ impl RustWriter {
 
     /// [`Self::open`] of formatted text.
     pub(crate) fn open_fmt(&mut self, head: std::fmt::Arguments<'_>) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         let head_at = self.out.len();
         self.out.push_fmt(head);
         self.out.push_str(if self.out.len() == head_at {
@@ -183,9 +203,7 @@ impl RustWriter {
     /// [`Self::open`] of the concatenated `parts`, without building the
     /// head first.
     pub(crate) fn open_of(&mut self, parts: &[&str]) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         let head_at = self.out.len();
         for p in parts {
             self.out.push_str(p);
@@ -203,24 +221,66 @@ impl RustWriter {
         self.indent() + len <= MAX_WIDTH
     }
 
-    /// One line of `open`, `items` joined by `sep`, and `close`, without
-    /// building it first.
-    pub(crate) fn line_joined(&mut self, open: &str, items: &[String], sep: &str, close: &str) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
+    /// One line of `open`'s parts, `items` joined by `sep`, and `close`'s
+    /// parts, without building any of it first.
+    pub(crate) fn line_joined_of<S: AsRef<str>>(
+        &mut self,
+        open: &[&str],
+        items: &[S],
+        sep: &str,
+        close: &[&str],
+    ) {
+        self.begin_line();
+        self.push_parts(open);
+        self.push_joined(items, sep);
+        self.push_parts(close);
+        self.end_line();
+    }
+
+    /// Starts a line built piece by piece ([`Self::push_parts`],
+    /// [`Self::push_joined`], then [`Self::end_line`]): for lines whose
+    /// pieces come in more than one slice, written without building them.
+    pub(crate) fn begin_line(&mut self) {
+        self.push_indent();
+    }
+
+    /// `parts` one after another, on the line begun.
+    pub(crate) fn push_parts(&mut self, parts: &[&str]) {
+        for p in parts {
+            self.out.push_str(p);
         }
-        self.out.push_str(open);
-        push_joined(&mut self.out, items, sep);
-        self.out.push_str(close);
+    }
+
+    /// `items` joined by `sep`, on the line begun.
+    pub(crate) fn push_joined<S: AsRef<str>>(&mut self, items: &[S], sep: &str) {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(sep);
+            }
+            self.out.push_str(item.as_ref());
+        }
+    }
+
+    /// Ends the line begun.
+    pub(crate) fn end_line(&mut self) {
+        self.out.push('\n');
+    }
+
+    /// One line of `head`, `n` in decimal and `tail`, without the
+    /// formatting machinery (sizes, alignments and offsets are in
+    /// thousands of lines).
+    pub(crate) fn line_num(&mut self, head: &str, n: impl Into<u64>, tail: &str) {
+        self.push_indent();
+        self.out.push_str(head);
+        push_decimal(&mut self.out, n);
+        self.out.push_str(tail);
         self.out.push('\n');
     }
 
     /// One line of the concatenated `parts` at the current indentation,
     /// without building it first.
     pub(crate) fn line_of(&mut self, parts: &[&str]) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
-        }
+        self.push_indent();
         for p in parts {
             self.out.push_str(p);
         }
@@ -230,6 +290,18 @@ impl RustWriter {
     /// Each line of `text` at the current indentation (relative
     /// indentation inside `text` is kept).
     pub(crate) fn lines(&mut self, text: &str) {
+        for l in text.lines() {
+            self.line(l);
+        }
+    }
+
+    /// The lines of `text`, each ending in a newline and none empty, at
+    /// the current indentation: at the left margin, one copy of it.
+    pub(crate) fn block(&mut self, text: &str) {
+        if self.depth == 0 {
+            self.out.push_str(text);
+            return;
+        }
         for l in text.lines() {
             self.line(l);
         }
@@ -269,12 +341,33 @@ impl RustWriter {
     }
 
     /// One doc comment line: `marker` (`///` or `//!`), then unless
-    /// `text` is empty a space, `pad` spaces and `text`.
-    fn doc_line(&mut self, marker: &str, pad: usize, text: &str) {
-        for _ in 0..self.depth {
-            self.out.push_str(INDENT);
+    /// `text` is empty a space, `pad` spaces and `text`. `lead` is the
+    /// marker and its space after [`SPACES`]: the line's indentation,
+    /// marker and space are one slice of it.
+    fn doc_line(&mut self, lead: &str, pad: usize, text: &str) {
+        let Some(start) = SPACES.len().checked_sub(self.indent()) else {
+            return self.doc_line_deep(lead, pad, text);
+        };
+        let Some(head) = lead.get(start..) else {
+            return self.doc_line_deep(lead, pad, text);
+        };
+        if text.is_empty() {
+            // The marker without its space: rustfmt leaves no trailing one.
+            self.out.push_str(head.strip_suffix(' ').unwrap_or(head));
+        } else {
+            self.out.push_str(head);
+            for _ in 0..pad {
+                self.out.push(' ');
+            }
+            self.out.push_str(text);
         }
-        self.out.push_str(marker);
+        self.out.push('\n');
+    }
+
+    /// [`Self::doc_line`] deeper than [`SPACES`] reaches.
+    fn doc_line_deep(&mut self, lead: &str, pad: usize, text: &str) {
+        self.push_indent();
+        self.out.push_str(lead.trim());
         if !text.is_empty() {
             self.out.push(' ');
             for _ in 0..pad {
@@ -374,7 +467,19 @@ pub(crate) fn const_ident(name: &str) -> String {
 
 /// A hex literal padded to `digits` (at least), e.g. `0x40`, `0xc0186440`.
 pub(crate) fn hex_lit(v: u64, digits: usize) -> String {
-    format!("{v:#0w$x}", w = digits + 2)
+    // `format!("{v:#0w$x}")` without the formatting machinery: every
+    // command number and ioctl number is one.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let len = (64 - v.leading_zeros() as usize).div_ceil(4).max(1);
+    let mut out = String::with_capacity(2 + len.max(digits));
+    out.push_str("0x");
+    for _ in len..digits {
+        out.push('0');
+    }
+    for i in (0..len).rev() {
+        out.push(char::from(HEX[((v >> (4 * i)) & 0xf) as usize]));
+    }
+    out
 }
 
 /// Lays spec text out as doc comment lines (each with the leading space
@@ -408,9 +513,25 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
         *any = true;
         emit(pad, l);
     };
-    for raw in text.lines() {
-        let line = raw.trim_end();
-        let t = line.trim_start();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    // `text.lines()`, with each line scanned once for what the steps below
+    // would otherwise find in passes of their own (trims, `is_ascii`, the
+    // wrapper's spacing check): most doc lines are plain.
+    while start < bytes.len() {
+        let (len, plain) = scan_line(&bytes[start..]);
+        let raw = &text[start..start + len];
+        start += len + 1;
+        // A plain line with no space at either end is its own trim, and
+        // single-spaced ASCII (`lines` would have cut a `\r` before the
+        // `\n`, which the trims drop all the same).
+        let plain = plain && !raw.starts_with(' ') && !raw.ends_with(' ');
+        let (line, t) = if plain {
+            (raw, raw)
+        } else {
+            let line = raw.trim_end();
+            (line, line.trim_start())
+        };
         if let Some(lang) = t.strip_prefix("```") {
             if in_fence {
                 put(0, "```", &mut any);
@@ -440,7 +561,11 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
             put(0, "", &mut any);
         }
         prev_item = indent > 0;
-        if t.is_ascii() {
+        if plain {
+            wrap_plain(t, DOC_WIDTH, indent, |i, l| {
+                put(if i == 0 { 0 } else { indent }, l, &mut any);
+            });
+        } else if t.is_ascii() {
             crate::backend::shared::wrap_ascii_each(t, DOC_WIDTH, 0, indent, |i, l| {
                 put(if i == 0 { 0 } else { indent }, l, &mut any);
             });
@@ -455,6 +580,128 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
     }
 }
 
+/// The length of the line at the start of `bytes` (up to its `\n` or the
+/// end) and whether it is plain: ASCII without control characters (DEL
+/// aside, which is no whitespace) and without two spaces in a row. Eight bytes at a time, as almost every byte of a
+/// doc line is an ordinary character.
+fn scan_line(bytes: &[u8]) -> (usize, bool) {
+    let mut carry = 0;
+    let mut at = 0;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in words.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        match plain_word(u64::from_le_bytes(word), carry) {
+            Word::Plain(spaces) => carry = spaces >> 56,
+            // A newline, or a byte that is not plain: looked at one by one.
+            Word::Special => return scan_bytes(bytes, at, carry != 0),
+            Word::DoubleSpace => return (line_end(bytes, at), false),
+        }
+        at += 8;
+    }
+    // The last bytes as the word that ends the line, overlapping what was
+    // checked (which holds the space before them, if any).
+    let tail = words.remainder();
+    if tail.is_empty() {
+        return (at, true);
+    }
+    let Some(last) = bytes.get(bytes.len().wrapping_sub(8)..) else {
+        return scan_bytes(bytes, at, carry != 0);
+    };
+    let mut word = [0u8; 8];
+    word.copy_from_slice(last);
+    match plain_word(u64::from_le_bytes(word), 0) {
+        Word::Plain(_) => (bytes.len(), true),
+        Word::Special => scan_bytes(bytes, at, carry != 0),
+        Word::DoubleSpace => (line_end(bytes, at), false),
+    }
+}
+
+/// What [`plain_word`] finds in eight bytes.
+enum Word {
+    /// All plain: the high bit of each byte that is a space.
+    Plain(u64),
+    /// A control character (a newline among them) or a non-ASCII byte.
+    Special,
+    /// Plain bytes, two spaces in a row among them.
+    DoubleSpace,
+}
+
+/// Eight bytes (little-endian) checked at once; `carry` is `0x80` when
+/// the byte before them is a space.
+fn plain_word(w: u64, carry: u64) -> Word {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    const LOW7: u64 = ONES * 0x7f;
+    // No sum carries out of its byte: each low half is at most 0x7f. A
+    // byte is plain when its low half reaches 0x80 with 0x60 added (it is
+    // 0x20 or more) and its own high bit is clear.
+    let low = w & LOW7;
+    if (low + ONES * 0x60) & !w & HIGH != HIGH {
+        return Word::Special;
+    }
+    // Of plain bytes, only a space stays below 0x80 with 0x5f added.
+    let spaces = !(low + ONES * 0x5f) & HIGH;
+    if spaces & ((spaces << 8) | carry) != 0 {
+        return Word::DoubleSpace;
+    }
+    Word::Plain(spaces)
+}
+
+/// [`scan_line`] from `bytes[at]` on, one byte at a time; `prev_space`
+/// says whether the byte before `at` is a space.
+fn scan_bytes(bytes: &[u8], at: usize, mut prev_space: bool) -> (usize, bool) {
+    for (i, &b) in bytes.iter().enumerate().skip(at) {
+        if b == b'\n' {
+            return (i, true);
+        }
+        let space = b == b' ';
+        if !(b' '..=0x7f).contains(&b) || (space && prev_space) {
+            return (line_end(bytes, i), false);
+        }
+        prev_space = space;
+    }
+    (bytes.len(), true)
+}
+
+/// The index of the first `\n` of `bytes` from `at` on, or the length.
+fn line_end(bytes: &[u8], at: usize) -> usize {
+    bytes
+        .iter()
+        .skip(at)
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i)
+}
+
+/// `wrap_ascii_each` of a line [`scan_line`] found plain, with no space at
+/// either end: its lines are slices of it, cut at the last space that
+/// fits (the wrapper's own rule for single-spaced text, whose check of
+/// the spacing this line has already passed).
+fn wrap_plain(text: &str, width: usize, rest: usize, mut emit: impl FnMut(usize, &str)) {
+    let mut left = text;
+    let mut n = 0;
+    loop {
+        let room = width.saturating_sub(if n == 0 { 0 } else { rest });
+        if left.len() <= room {
+            emit(n, left);
+            return;
+        }
+        let bytes = left.as_bytes();
+        // A first word wider than the room stands alone.
+        let cut = bytes[..=room]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .or_else(|| bytes.iter().position(|&b| b == b' '));
+        let Some(cut) = cut else {
+            emit(n, left);
+            return;
+        };
+        emit(n, &left[..cut]);
+        left = &left[cut + 1..];
+        n += 1;
+    }
+}
+
 /// The generated-file banner as `//` lines and a blank line, the start
 /// of every generated `lib.rs`.
 pub(crate) fn banner(w: &mut RustWriter, model: &crate::model::Model) {
@@ -466,12 +713,12 @@ pub(crate) fn banner(w: &mut RustWriter, model: &crate::model::Model) {
 
 /// `///` lines of spec text (none for empty text).
 pub(crate) fn doc(w: &mut RustWriter, text: &str) {
-    each_doc_line(text, |pad, l| w.doc_line("///", pad, l));
+    each_doc_line(text, |pad, l| w.doc_line(OUTER_DOC, pad, l));
 }
 
 /// `//!` lines of spec text.
 pub(crate) fn inner_doc(w: &mut RustWriter, text: &str) {
-    each_doc_line(text, |pad, l| w.doc_line("//!", pad, l));
+    each_doc_line(text, |pad, l| w.doc_line(INNER_DOC, pad, l));
 }
 
 /// `a::b::c` from a prefix and a last segment.
@@ -619,6 +866,39 @@ mod tests {
         assert_eq!(lines.last().unwrap(), " second paragraph");
         assert_eq!(lines[lines.len() - 2], "");
         assert!(lines.iter().all(|l| l.is_empty() || l.starts_with(' ')));
+    }
+
+    #[test]
+    fn line_scan_by_words_is_the_scan_by_bytes() {
+        let texts = [
+            "",
+            "a",
+            "one two",
+            "exactly8",
+            "exactly8 and then some more words",
+            "space at 7 then  two",
+            "1234567  split across words",
+            "1234567 \n next line",
+            "tab\tinside a longer line of text",
+            "ends with a space ",
+            "non-ascii caf\u{e9} in a longer line of text",
+            "del \x7f is plain text in this line",
+            "12345678\n",
+            "abcdefghijklmno \n",
+        ];
+        for t in texts {
+            let b = t.as_bytes();
+            assert_eq!(scan_line(b), scan_bytes(b, 0, false), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn hex_literals_are_formats() {
+        for v in [0, 1, 0xf, 0x10, 0x40, 0xc018_6440, u64::MAX, 1 << 63] {
+            for digits in [0, 1, 2, 8, 20] {
+                assert_eq!(hex_lit(v, digits), format!("{v:#0w$x}", w = digits + 2));
+            }
+        }
     }
 
     #[test]

@@ -67,40 +67,40 @@ impl Gen<'_> {
     }
 
     fn ioctl_doc(&self, io: &Ioctl) -> String {
-        let mut paras: Vec<String> = Vec::new();
+        // The paragraphs, one a line, built in one buffer.
+        let mut text = String::with_capacity(256);
         if let Some(d) = &io.doc {
-            paras.push(d.clone());
+            text.push_str(d);
+            text.push('\n');
         }
-        let mut facts = String::with_capacity(128);
-        facts.push_str("Direction: ");
-        facts.push_str(dir_text(io.dir));
-        facts.push_str(" (`");
-        facts.push_str(io.dir.c_macro());
-        facts.push_str("`).");
+        text.push_str("Direction: ");
+        text.push_str(dir_text(io.dir));
+        text.push_str(" (`");
+        text.push_str(io.dir.c_macro());
+        text.push_str("`).");
         if let Some(arg) = &io.arg {
-            facts.push_str(" Argument: ");
-            facts.push_str(&self.struct_link(arg));
-            facts.push('.');
+            text.push_str(" Argument: ");
+            text.push_str(&self.struct_link(arg));
+            text.push('.');
         }
         if let Some(ext) = io.extension {
-            facts.push_str(" Extension: ");
-            facts.push_str(ext.name());
-            facts.push('.');
+            text.push_str(" Extension: ");
+            text.push_str(ext.name());
+            text.push('.');
         }
-        facts.push_str(" Since revision ");
-        push_decimal(&mut facts, io.since);
-        facts.push('.');
-        paras.push(facts);
+        text.push_str(" Since revision ");
+        push_decimal(&mut text, io.since);
+        text.push('.');
         if !io.errors.is_empty() {
-            paras.push("Errors:".to_string());
+            text.push_str("\nErrors:");
             for e in &io.errors {
-                paras.push(match &e.doc {
-                    Some(d) => format!("- `{}`: {}", e.errno, d),
-                    None => format!("- `{}`", e.errno),
-                });
+                text.extend(["\n- `", &e.errno, "`"]);
+                if let Some(d) = &e.doc {
+                    text.extend([": ", d]);
+                }
             }
         }
-        paras.join("\n")
+        text
     }
 
     /// The `IOCTLS` table: one element sits on the `&[` line as rustfmt
@@ -128,6 +128,15 @@ impl Gen<'_> {
         }
     }
 
+    /// The argument's size when it is the same on every target (none for a
+    /// spec without targets), found without grouping the targets.
+    fn one_arg_size(&self, io: &Ioctl) -> Option<u32> {
+        let size = |t| self.model.arg_size(io, t);
+        let (&first, rest) = self.model.targets.split_first()?;
+        let v = size(first);
+        rest.iter().all(|&t| size(t) == v).then_some(v)
+    }
+
     /// The fields of one `IoctlDesc` literal, one a line.
     fn write_row(&self, w: &mut RustWriter, io: &Ioctl) {
         let up = names::upper(&io.name);
@@ -143,12 +152,11 @@ impl Gen<'_> {
         match &io.arg {
             None => w.line("size: 0,"),
             Some(arg) => {
-                let sizes = self.group_values(|t| self.model.arg_size(io, t));
-                match sizes.as_slice() {
-                    [(size, _)] => w.line_fmt(format_args!("size: {size},")),
+                match self.one_arg_size(io) {
+                    Some(size) => w.line_num("size: ", size, ","),
                     // Sizes differ between targets (a lint error, but the
                     // crate still tells the truth): let rustc compute it.
-                    _ => w.line_fmt(format_args!(
+                    None => w.line_fmt(format_args!(
                         "size: ::core::mem::size_of::<{}>() as u32,",
                         self.struct_path_text(arg)
                     )),
@@ -156,6 +164,6 @@ impl Gen<'_> {
             }
         }
         w.line_of(&["cmd: IOCTL_", &up, ","]);
-        w.line_fmt(format_args!("since: {},", io.since));
+        w.line_num("since: ", io.since, ",");
     }
 }

@@ -209,11 +209,13 @@ impl Gen<'_> {
         if let Some(check) = &mem.check {
             let link = self.enum_link(&check.enum_id);
             if check.as_flags {
-                text.push_fmt(format_args!(
-                    "Flags: any of {link}; other bits are rejected. "
-                ));
+                text.push_str("Flags: any of ");
+                text.push_str(&link);
+                text.push_str("; other bits are rejected. ");
             } else {
-                text.push_fmt(format_args!("One of {link}; other values are rejected. "));
+                text.push_str("One of ");
+                text.push_str(&link);
+                text.push_str("; other values are rejected. ");
             }
         }
         if let Some((lo, hi)) = mem.range {
@@ -263,7 +265,7 @@ impl Gen<'_> {
         let Some(((most, _), rest)) = groups.split_first() else {
             return;
         };
-        out.push_fmt(format_args!("{most}"));
+        push_decimal(out, *most);
         if rest.is_empty() {
             return;
         }
@@ -272,7 +274,8 @@ impl Gen<'_> {
             if i > 0 {
                 out.push_str("; ");
             }
-            out.push_fmt(format_args!("{v} on "));
+            push_decimal(out, *v);
+            out.push_str(" on ");
             for (j, t) in ts.iter().enumerate() {
                 if j > 0 {
                     out.push_str(", ");
@@ -290,9 +293,21 @@ impl Gen<'_> {
     /// Path of a struct type from this crate: `Name`, or
     /// `accel_uapi::Name` for an included spec's struct.
     fn struct_path_text(&self, id: &StructId) -> String {
-        let mut parts = self.crate_prefix_text(id.spec());
-        parts.push(writer::type_ident(&self.model.struct_(id).name));
-        parts.join("::")
+        let mut out = String::new();
+        self.push_struct_path(&mut out, id);
+        out
+    }
+
+    /// [`Self::struct_path_text`], appended to `out`.
+    fn push_struct_path(&self, out: &mut String, id: &StructId) {
+        // This spec's own structs, most of them, have no crate prefix to
+        // look for.
+        let last = writer::type_ident(&self.model.struct_(id).name);
+        if id.spec() == self.model.name {
+            out.push_str(&last);
+            return;
+        }
+        writer::push_path(out, self.crate_prefix_text(id.spec()), &last);
     }
 
     /// An intra-doc link to a struct.

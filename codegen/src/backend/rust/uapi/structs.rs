@@ -9,19 +9,42 @@ use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::{assign, assign_macro};
 use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
 use crate::backend::shared::push_decimal;
-use crate::model::{MemberKind, Struct};
+use crate::model::{MemberKind, Struct, StructLayout};
 
-/// The derives every struct has, before and after `IntoBytes`.
-const DERIVES: &[&str] = &[
-    "Clone",
-    "Copy",
-    "Debug",
-    "PartialEq",
-    "Eq",
-    "Hash",
-    "::zerocopy::FromBytes",
-];
-const DERIVES_TAIL: &[&str] = &["::zerocopy::Immutable", "::zerocopy::KnownLayout"];
+/// The derive attribute of a struct without implicit padding (one derive
+/// a line: the list is always wider than rustfmt's attribute width).
+const DERIVE_PADDING_FREE: &str = "\
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    ::zerocopy::FromBytes,
+    ::zerocopy::IntoBytes,
+    ::zerocopy::Immutable,
+    ::zerocopy::KnownLayout,
+)]
+";
+
+/// The body of a struct's `Default` impl and the impl's closing brace.
+const DEFAULT_BODY: &str = "    fn default() -> Self {\n        Self::ZERO\n    }\n}\n";
+
+/// [`DERIVE_PADDING_FREE`] without `IntoBytes`, for a struct with padding.
+const DERIVE_PADDED: &str = "\
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    ::zerocopy::FromBytes,
+    ::zerocopy::Immutable,
+    ::zerocopy::KnownLayout,
+)]
+";
 
 impl Gen<'_> {
     pub(super) fn write_struct(&self, w: &mut RustWriter, s: &Struct) {
@@ -31,6 +54,10 @@ impl Gen<'_> {
         let name = type_ident(&s.name);
         // Asked once: the derives, the byte impls and `to_bytes` depend on it.
         let free = self.padding_free(s);
+        // Each target's layout, looked up once for the size and the
+        // assertions (a lookup a target for each member's offset was a
+        // tenth of printing a struct).
+        let layouts: Vec<&StructLayout> = self.model.targets.iter().map(|&t| s.layout(t)).collect();
         // The members' identifiers, once for the fields, `ZERO` and the
         // assertions.
         let fields: Vec<String> = s.members.iter().map(|m| snake_ident(&m.name)).collect();
@@ -41,20 +68,24 @@ impl Gen<'_> {
         w.line("#[repr(C)]");
         self.write_derive(w, free);
         w.open_of(&["pub struct ", &name]);
+        // One buffer for every member's type, as for the docs.
+        let mut ty = String::new();
         for (mem, f) in s.members.iter().zip(&fields) {
             text.clear();
             self.push_member_doc(&mut text, s, mem);
             doc(w, &text);
-            field(w, f, &self.member_type_text(mem));
+            ty.clear();
+            self.push_member_type(&mut ty, mem);
+            field(w, f, &ty);
         }
         w.close("");
         self.write_byte_impls(w, &name, free);
 
         w.open_of(&["impl ", &name]);
-        for (size, preds) in self.target_groups(|t| s.layout(t).size) {
+        for (size, preds) in self.layout_groups(s, &layouts, |l| l.size) {
             w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
             cfg(w, &preds);
-            w.line_fmt(format_args!("pub const SIZE: usize = {size};"));
+            w.line_num("pub const SIZE: usize = ", size, ";");
         }
         if !free {
             self.write_to_bytes(w, s, &fields);
@@ -65,11 +96,10 @@ impl Gen<'_> {
             .iter()
             .zip(&fields)
             .map(|(mem, f)| {
-                let zero = self.member_zero_text(mem);
-                let mut z = String::with_capacity(f.len() + 2 + zero.len());
+                let mut z = String::with_capacity(f.len() + 8);
                 z.push_str(f);
                 z.push_str(": ");
-                z.push_str(&zero);
+                self.push_member_zero(&mut z, mem);
                 z
             })
             .collect();
@@ -78,13 +108,10 @@ impl Gen<'_> {
 
         // Arrays longer than 32 have no derived Default, so it is written
         // out once for every struct.
-        w.open_of(&["impl ::core::default::Default for ", &name]);
-        w.open("fn default() -> Self");
-        w.line("Self::ZERO");
-        w.close("");
-        w.close("");
+        w.line_of(&["impl ::core::default::Default for ", &name, " {"]);
+        w.block(DEFAULT_BODY);
 
-        self.write_layout_asserts(w, s, &name, &fields);
+        self.write_layout_asserts(w, s, &layouts, &name, &fields);
     }
 
     /// A struct's doc text, appended to `text`: the spec's doc, then
@@ -109,18 +136,11 @@ impl Gen<'_> {
         self.flavoured(
             w,
             |w| {
-                w.line("#[derive(");
-                w.indent_in();
-                let into_bytes: &[&str] = if padding_free {
-                    &["::zerocopy::IntoBytes"]
+                w.block(if padding_free {
+                    DERIVE_PADDING_FREE
                 } else {
-                    &[]
-                };
-                for d in DERIVES.iter().chain(into_bytes).chain(DERIVES_TAIL) {
-                    w.line_of(&[d, ","]);
-                }
-                w.indent_out();
-                w.line(")]");
+                    DERIVE_PADDED
+                })
             },
             // The kernel's byte traits are not derivable: `write_byte_impls`
             // states them, with the reason they hold.
@@ -220,47 +240,67 @@ impl Gen<'_> {
     }
 
     fn member_type_text(&self, mem: &crate::model::Member) -> String {
+        let mut out = String::new();
+        self.push_member_type(&mut out, mem);
+        out
+    }
+
+    /// A member's Rust type, appended to `out`.
+    fn push_member_type(&self, out: &mut String, mem: &crate::model::Member) {
         match &mem.kind {
-            MemberKind::Scalar { ty, count: None } => ty.rust().to_string(),
-            MemberKind::Scalar { ty, count: Some(_) } => rust_array(mem, ty.rust()),
+            MemberKind::Scalar { ty, count: None } => out.push_str(ty.rust()),
+            MemberKind::Scalar { ty, count: Some(_) } => {
+                push_rust_array(out, mem, |out| out.push_str(ty.rust()));
+            }
             MemberKind::Pad {
                 scalar: Some(p), ..
             } => match p.count {
-                Some(n) => format!("[{}; {n}]", p.ty.rust()),
-                None => p.ty.rust().to_string(),
+                Some(n) => push_array_of(out, p.ty.rust(), n),
+                None => out.push_str(p.ty.rust()),
             },
             MemberKind::Pad { len, scalar: None }
             | MemberKind::Binary { len }
-            | MemberKind::String { len } => format!("[u8; {len}]"),
+            | MemberKind::String { len } => push_array_of(out, "u8", *len),
             MemberKind::Struct { id, count: Some(_) } => {
-                rust_array(mem, &self.struct_path_text(id))
+                push_rust_array(out, mem, |out| self.push_struct_path(out, id));
             }
             MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
-                self.struct_path_text(id)
+                self.push_struct_path(out, id);
             }
-            MemberKind::UserPtr { .. } => "u64".to_string(),
+            MemberKind::UserPtr { .. } => out.push_str("u64"),
         }
     }
 
     fn member_zero_text(&self, mem: &crate::model::Member) -> String {
+        let mut out = String::new();
+        self.push_member_zero(&mut out, mem);
+        out
+    }
+
+    /// A member's zero value, appended to `out`.
+    fn push_member_zero(&self, out: &mut String, mem: &crate::model::Member) {
         match &mem.kind {
-            MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => "0".to_string(),
-            MemberKind::Scalar { count: Some(_), .. } => rust_array(mem, "0"),
+            MemberKind::Scalar { count: None, .. } | MemberKind::UserPtr { .. } => out.push('0'),
+            MemberKind::Scalar { count: Some(_), .. } => {
+                push_rust_array(out, mem, |out| out.push('0'));
+            }
             MemberKind::Pad {
                 scalar: Some(p), ..
             } => match p.count {
-                Some(n) => format!("[0; {n}]"),
-                None => "0".to_string(),
+                Some(n) => push_array_of(out, "0", n),
+                None => out.push('0'),
             },
             MemberKind::Pad { len, scalar: None }
             | MemberKind::Binary { len }
-            | MemberKind::String { len } => format!("[0; {len}]"),
+            | MemberKind::String { len } => push_array_of(out, "0", *len),
             // A const item repeats without the element being `Copy`.
-            MemberKind::Struct { id, count: Some(_) } => {
-                rust_array(mem, &format!("{}::ZERO", self.struct_path_text(id)))
-            }
+            MemberKind::Struct { id, count: Some(_) } => push_rust_array(out, mem, |out| {
+                self.push_struct_path(out, id);
+                out.push_str("::ZERO");
+            }),
             MemberKind::Struct { id, count: None } | MemberKind::Union { id } => {
-                format!("{}::ZERO", self.struct_path_text(id))
+                self.push_struct_path(out, id);
+                out.push_str("::ZERO");
             }
         }
     }
@@ -398,24 +438,57 @@ impl Gen<'_> {
         }
     }
 
+    /// [`Self::target_groups`] of a value of the struct's layout, from
+    /// `layouts` (the spec's targets', in order) where one value holds on
+    /// every target, as most do.
+    fn layout_groups<T: PartialEq + Copy>(
+        &self,
+        s: &Struct,
+        layouts: &[&StructLayout],
+        f: impl Fn(&StructLayout) -> T,
+    ) -> Vec<(T, Option<Vec<&'static str>>)> {
+        if let Some((first, rest)) = layouts.split_first() {
+            let v = f(first);
+            if rest.iter().all(|l| f(l) == v) {
+                return vec![(v, None)];
+            }
+        }
+        self.target_groups(|t| f(s.layout(t)))
+    }
+
     /// Compile-time proof of the model's layout, by rustc itself.
     /// `size_of_val` of the `ZERO` constant needs no generic arguments.
-    fn write_layout_asserts(&self, w: &mut RustWriter, s: &Struct, name: &str, fields: &[String]) {
-        for (size, preds) in self.target_groups(|t| s.layout(t).size) {
-            cfg(w, &preds);
-            let e = format!("::core::mem::size_of_val(&{name}::ZERO) == {size}");
-            assign_macro(w, "const _: ()", "assert!", &e);
-        }
-        for (align, preds) in self.target_groups(|t| s.layout(t).align) {
-            cfg(w, &preds);
-            let e = format!("::core::mem::align_of_val(&{name}::ZERO) == {align}");
-            assign_macro(w, "const _: ()", "assert!", &e);
-        }
-        // One buffer for every member's condition: a struct has one
-        // assertion a member, and most have several members.
+    fn write_layout_asserts(
+        &self,
+        w: &mut RustWriter,
+        s: &Struct,
+        layouts: &[&StructLayout],
+        name: &str,
+        fields: &[String],
+    ) {
+        // One buffer for every condition: a struct has one assertion a
+        // member, and most have several members.
         let mut e = String::new();
+        for (size, preds) in self.layout_groups(s, layouts, |l| l.size) {
+            cfg(w, &preds);
+            e.clear();
+            e.push_str("::core::mem::size_of_val(&");
+            e.push_str(name);
+            e.push_str("::ZERO) == ");
+            push_decimal(&mut e, size);
+            assign_macro(w, "const _: ()", "assert!", &e);
+        }
+        for (align, preds) in self.layout_groups(s, layouts, |l| l.align) {
+            cfg(w, &preds);
+            e.clear();
+            e.push_str("::core::mem::align_of_val(&");
+            e.push_str(name);
+            e.push_str("::ZERO) == ");
+            push_decimal(&mut e, align);
+            assign_macro(w, "const _: ()", "assert!", &e);
+        }
         for (i, f) in fields.iter().enumerate() {
-            for (off, preds) in self.target_groups(|t| s.layout(t).offsets[i]) {
+            for (off, preds) in self.layout_groups(s, layouts, |l| l.offsets[i]) {
                 cfg(w, &preds);
                 e.clear();
                 e.push_str("::core::mem::offset_of!(");
@@ -434,8 +507,32 @@ impl Gen<'_> {
 /// nested as C nests a multi-dimensional array, `[[T; 8]; 4]` for
 /// `x[4][8]`.
 pub(crate) fn rust_array(mem: &crate::model::Member, elem: &str) -> String {
-    mem.dim_lens()
-        .iter()
-        .rev()
-        .fold(elem.to_string(), |t, n| format!("[{t}; {n}]"))
+    let mut out = String::new();
+    push_rust_array(&mut out, mem, |out| out.push_str(elem));
+    out
+}
+
+/// [`rust_array`] appended to `out`, the element written by `elem`: one
+/// `[` a dimension, the element, then each dimension's `; n]` from the
+/// innermost out.
+fn push_rust_array(out: &mut String, mem: &crate::model::Member, elem: impl FnOnce(&mut String)) {
+    let dims = mem.dim_lens();
+    for _ in &dims {
+        out.push('[');
+    }
+    elem(out);
+    for &n in dims.iter().rev() {
+        out.push_str("; ");
+        push_decimal(out, n);
+        out.push(']');
+    }
+}
+
+/// `[elem; n]`, appended to `out`.
+fn push_array_of(out: &mut String, elem: &str, n: impl Into<u64>) {
+    out.push('[');
+    out.push_str(elem);
+    out.push_str("; ");
+    push_decimal(out, n);
+    out.push(']');
 }

@@ -9,7 +9,7 @@ use crate::backend::rust::writer::{
     RustWriter, banner, const_ident, doc, hex_lit, inner_doc, snake_ident,
 };
 use crate::backend::rust::{Flavour, RustTarget};
-use crate::backend::shared::capacity_for;
+use crate::backend::shared::{capacity_for, push_decimal};
 use crate::model::{Const, Enum, EnumKind, ItemRef, Model};
 use crate::names;
 use crate::target::Target;
@@ -49,7 +49,7 @@ pub(crate) fn lib_rs_both(model: &Model) -> (String, String) {
 
 /// The `#[cfg(...)]` of a group of targets, none for a group that holds
 /// every target.
-pub(super) fn cfg(w: &mut RustWriter, preds: &Option<Vec<String>>) {
+pub(super) fn cfg(w: &mut RustWriter, preds: &Option<Vec<&str>>) {
     if let Some(p) = preds {
         cfg_attr(w, p, false);
     }
@@ -155,7 +155,7 @@ impl Gen<'_> {
     }
 
     /// The cfg predicates of the spec's targets that Rust can build for.
-    fn target_preds(&self) -> Vec<String> {
+    fn target_preds(&self) -> Vec<&'static str> {
         let mut seen: Vec<Target> = Vec::new();
         let mut out = Vec::new();
         for &t in &self.model.targets {
@@ -164,7 +164,7 @@ impl Gen<'_> {
             }
             seen.push(t);
             if let Some(cfg) = t.rust_cfg() {
-                out.push(cfg.to_string());
+                out.push(cfg);
             }
         }
         out
@@ -216,7 +216,7 @@ impl Gen<'_> {
     pub(super) fn target_groups<T: PartialEq + Copy>(
         &self,
         f: impl Fn(Target) -> T,
-    ) -> Vec<(T, Option<Vec<String>>)> {
+    ) -> Vec<(T, Option<Vec<&'static str>>)> {
         // Most values (offsets above all) are the same on every target:
         // found without grouping.
         if let Some((&first, rest)) = self.model.targets.split_first() {
@@ -232,10 +232,7 @@ impl Gen<'_> {
         groups
             .into_iter()
             .filter_map(|(v, ts)| {
-                let preds: Vec<String> = ts
-                    .iter()
-                    .filter_map(|t| t.rust_cfg().map(str::to_string))
-                    .collect();
+                let preds: Vec<&'static str> = ts.iter().filter_map(|t| t.rust_cfg()).collect();
                 (!preds.is_empty()).then_some((v, Some(preds)))
             })
             .collect()
@@ -281,30 +278,52 @@ fn write_enum(w: &mut RustWriter, e: &Enum) {
     let ty = crate::backend::rust::RustScalar::rust(e.value_scalar());
     let flags = e.kind == EnumKind::Flags;
     let kind_word = if flags { "flags" } else { "enum" };
-    let text = format!(
-        "{}\nValues of the `{}` {kind_word}, as `{ty}` constants. {}",
-        e.doc.clone().unwrap_or_default(),
-        e.name,
-        since_text(e.since)
-    );
+    // One buffer for the enum's doc and then each entry's, and one for
+    // each entry's left-hand side: an enum has several entries.
+    let mut text = String::with_capacity(128);
+    text.push_str(e.doc.as_deref().unwrap_or_default());
+    text.push_str("\nValues of the `");
+    text.push_str(&e.name);
+    text.push_str("` ");
+    text.push_str(kind_word);
+    text.push_str(", as `");
+    text.push_str(ty);
+    text.push_str("` constants. Since revision ");
+    push_decimal(&mut text, e.since);
+    text.push('.');
     doc(w, &text);
-    w.open_fmt(format_args!("pub mod {}", snake_ident(&e.name)));
+    w.open_of(&["pub mod ", &snake_ident(&e.name)]);
     let ids: Vec<String> = e.entries.iter().map(|x| const_ident(&x.name)).collect();
+    let mut lhs = String::new();
     for (x, id) in e.entries.iter().zip(&ids) {
         let lit = if flags {
             hex_lit(x.bits(), 0)
         } else {
             x.value.to_string()
         };
-        let field = x
-            .field
-            .as_ref()
-            .map(|f| format!("The field of bits {} to {}.", f.low, f.high));
-        doc(
-            w,
-            &join_paras([x.doc.clone(), field, Some(since_text(x.since))]),
-        );
-        assign(w, &format!("pub const {id}: {ty}"), &lit);
+        // The paragraphs `join_paras` would join: doc, field, revision.
+        text.clear();
+        if let Some(d) = &x.doc {
+            text.push_str(d);
+            text.push('\n');
+        }
+        if let Some(f) = &x.field {
+            text.push_str("The field of bits ");
+            push_decimal(&mut text, f.low);
+            text.push_str(" to ");
+            push_decimal(&mut text, f.high);
+            text.push_str(".\n");
+        }
+        text.push_str("Since revision ");
+        push_decimal(&mut text, x.since);
+        text.push('.');
+        doc(w, &text);
+        lhs.clear();
+        lhs.push_str("pub const ");
+        lhs.push_str(id);
+        lhs.push_str(": ");
+        lhs.push_str(ty);
+        assign(w, &lhs, &lit);
         if let Some(f) = &x.field {
             for v in &f.values {
                 let text = format!("`{}` in field `{}`.", v.name, x.name);

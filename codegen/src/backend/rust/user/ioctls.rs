@@ -14,7 +14,7 @@ use crate::backend::rust::layout::{CALL_WIDTH, assign, call_stmt};
 use crate::backend::rust::writer::{
     MAX_WIDTH, RustWriter, doc, doc_link, path, snake_ident, type_ident, wrap,
 };
-use crate::backend::shared::{PushFmt, wrap_ascii_each};
+use crate::backend::shared::{push_decimal, wrap_ascii_each};
 use crate::ioc::Dir;
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct, StructId};
 use crate::names;
@@ -78,8 +78,8 @@ pub(super) fn ioctl_fns(w: &mut RustWriter, model: &Model, io: &Ioctl) {
         model,
         io,
         name: crate::backend::rust::writer::ident(&base),
-        cmd: format!("IOCTL_{}", names::upper(&io.name)),
-        ioctl_field: format!("ioctl: {:?}", io.name),
+        cmd: ["IOCTL_", &names::upper(&io.name)].concat(),
+        ioctl_field: ioctl_field(&io.name),
         arg: io.arg.as_ref().map(|id| {
             (
                 struct_prefix(model, id),
@@ -90,6 +90,19 @@ pub(super) fn ioctl_fns(w: &mut RustWriter, model: &Model, io: &Ioctl) {
     match &io.arg {
         Some(arg) => g.arg_fns(w, arg, &base),
         None => g.no_arg_fn(w),
+    }
+}
+
+/// `ioctl: "<name>"`, the name quoted as `{:?}` quotes it: spec names
+/// (kebab-case) need no escape, so most are quoted without formatting.
+fn ioctl_field(name: &str) -> String {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        ["ioctl: \"", name, "\""].concat()
+    } else {
+        format!("ioctl: {name:?}")
     }
 }
 
@@ -115,10 +128,12 @@ impl<'a> IoctlGen<'a> {
         self.revision_check(w);
         comment(
             w,
-            &format!(
-                "SAFETY: `{}` takes no argument (`_IO`), which is passed as a null pointer.",
-                self.cmd
-            ),
+            &[
+                "SAFETY: `",
+                &self.cmd,
+                "` takes no argument (`_IO`), which is passed as a null pointer.",
+            ]
+            .concat(),
         );
         self.ioctl_call(w, "::core::ptr::null_mut()");
         w.close("");
@@ -141,7 +156,7 @@ impl<'a> IoctlGen<'a> {
             return;
         }
         doc(w, &self.raw_doc(id, &ptrs, nested));
-        let arg_param = format!("arg: &mut {arg_ty}");
+        let arg_param = ["arg: &mut ", &arg_ty].concat();
         let params = ["t: &T", "driver_revision: u32", &arg_param];
         sig(
             w,
@@ -153,11 +168,15 @@ impl<'a> IoctlGen<'a> {
         self.revision_check(w);
         comment(
             w,
-            &format!(
-                "SAFETY: `arg` is an exclusive borrow of a whole `{arg_ty}`, the size `{}` \
-                 encodes, valid for the kernel's reads and writes; {}",
-                self.cmd, "the user pointers in it are valid by this function's contract."
-            ),
+            &[
+                "SAFETY: `arg` is an exclusive borrow of a whole `",
+                &arg_ty,
+                "`, the size `",
+                &self.cmd,
+                "` encodes, valid for the kernel's reads and writes; the user pointers in it \
+                 are valid by this function's contract.",
+            ]
+            .concat(),
         );
         self.ioctl_call(w, "::core::ptr::from_mut(arg).cast()");
         w.close("");
@@ -170,7 +189,7 @@ impl<'a> IoctlGen<'a> {
         if 3 + ptrs.len() > 7 {
             w.line("#[allow(clippy::too_many_arguments)]");
         }
-        let arg_param = format!("arg: &mut {arg_ty}");
+        let arg_param = ["arg: &mut ", arg_ty].concat();
         let ptr_params: Vec<String> = ptrs
             .iter()
             .map(|p| {
@@ -190,13 +209,17 @@ impl<'a> IoctlGen<'a> {
         self.revision_check(w);
         self.count_fills(w, arg, ptrs);
         for p in ptrs {
-            let addr = match (&p.len, p.writes) {
-                (PtrLen::Single, false) => format!("::core::ptr::from_ref({}) as u64", p.param),
-                (PtrLen::Single, true) => format!("::core::ptr::from_mut({}) as u64", p.param),
-                (_, false) => format!("{}.as_ptr() as u64", p.param),
-                (_, true) => format!("{}.as_mut_ptr() as u64", p.param),
+            let (open, close) = match (&p.len, p.writes) {
+                (PtrLen::Single, false) => ("::core::ptr::from_ref(", ") as u64"),
+                (PtrLen::Single, true) => ("::core::ptr::from_mut(", ") as u64"),
+                (_, false) => ("", ".as_ptr() as u64"),
+                (_, true) => ("", ".as_mut_ptr() as u64"),
             };
-            assign(w, &format!("arg.{}", p.field), &addr);
+            assign(
+                w,
+                &["arg.", &p.field].concat(),
+                &[open, &p.param, close].concat(),
+            );
         }
         comment(w, &self.safe_safety(arg, arg_ty, ptrs));
         self.ioctl_call(w, "::core::ptr::from_mut(arg).cast()");
@@ -230,8 +253,10 @@ impl<'a> IoctlGen<'a> {
         if since == 0 {
             return;
         }
-        w.open_fmt(format_args!("if driver_revision < {since}"));
-        let since_field = format!("since: {since}");
+        let mut num = String::with_capacity(10);
+        push_decimal(&mut num, since);
+        w.open_of(&["if driver_revision < ", &num]);
+        let since_field = ["since: ", &num].concat();
         struct_line(
             w,
             &["return Err(CallError::Unsupported"],
@@ -512,51 +537,53 @@ impl<'a> IoctlGen<'a> {
             text.push_str(", with `arg`, a ");
             text.push_str(&self.struct_link(a));
         }
-        text.push_fmt(format_args!(
-            ". Since revision {}. A driver reporting an older `driver_revision` is not called: \
+        text.push_str(". Since revision ");
+        push_decimal(&mut text, io.since);
+        text.push_str(
+            ". A driver reporting an older `driver_revision` is not called: \
              [`CallError::Unsupported`].",
-            io.since
-        ));
+        );
         if let Some(arg) = arg {
             for p in ptrs {
                 text.push_str("\n- ");
-                text.push_str(&self.ptr_param_doc(arg, p));
+                self.push_ptr_param_doc(&mut text, arg, p);
             }
         }
         if !io.errors.is_empty() {
             text.push_str("\nErrors, as [`CallError::Errno`]:");
             for e in &io.errors {
-                match &e.doc {
-                    Some(d) => text.push_fmt(format_args!("\n- `{}`: {}", e.errno, d)),
-                    None => text.push_fmt(format_args!("\n- `{}`", e.errno)),
+                text.extend(["\n- `", &e.errno, "`"]);
+                if let Some(d) = &e.doc {
+                    text.extend([": ", d]);
                 }
             }
         }
         text
     }
 
-    fn ptr_param_doc(&self, id: &StructId, p: &PtrParam) -> String {
+    /// A pointer parameter's doc item, appended to `text`.
+    fn push_ptr_param_doc(&self, text: &mut String, id: &StructId, p: &PtrParam) {
         let arg = self.model.struct_(id);
         let field_link = |i: usize| self.field_link(id, &snake_ident(&arg.members[i].name));
         let ptr = self.field_link(id, &p.field);
         let verb = access_verb(p.access);
+        text.extend(["`", &p.param, "`: its address goes in ", &ptr]);
         match p.len {
-            PtrLen::Single => format!(
-                "`{}`: its address goes in {ptr}; the kernel {verb} it.",
-                p.param
-            ),
-            PtrLen::Count(i) => format!(
-                "`{}`: its address goes in {ptr} and its length in {} ([`CallError::TooLong`] \
-                 if it does not fit); the kernel {verb} the elements.",
-                p.param,
-                field_link(i)
-            ),
-            PtrLen::Bytes(i) => format!(
-                "`{}`: its address goes in {ptr} and its size in bytes in {} \
-                 ([`CallError::TooLong`] if it does not fit); the kernel {verb} the elements.",
-                p.param,
-                field_link(i)
-            ),
+            PtrLen::Single => text.extend(["; the kernel ", verb, " it."]),
+            PtrLen::Count(i) => text.extend([
+                " and its length in ",
+                &field_link(i),
+                " ([`CallError::TooLong`] if it does not fit); the kernel ",
+                verb,
+                " the elements.",
+            ]),
+            PtrLen::Bytes(i) => text.extend([
+                " and its size in bytes in ",
+                &field_link(i),
+                " ([`CallError::TooLong`] if it does not fit); the kernel ",
+                verb,
+                " the elements.",
+            ]),
         }
     }
 

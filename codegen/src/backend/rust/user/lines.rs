@@ -7,31 +7,6 @@
 
 use crate::backend::rust::layout::{CALL_WIDTH, call_stmt};
 use crate::backend::rust::writer::RustWriter;
-use std::fmt;
-
-/// `parts` one after another.
-pub(super) struct Cat<'a>(pub &'a [&'a str]);
-
-impl fmt::Display for Cat<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|p| f.write_str(p))
-    }
-}
-
-/// `items` joined by `, `.
-struct Args<'a>(&'a [&'a str]);
-
-impl fmt::Display for Args<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, a) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(a)?;
-        }
-        Ok(())
-    }
-}
 
 /// Total length of `parts`.
 pub(super) fn len_of(parts: &[&str]) -> usize {
@@ -45,7 +20,12 @@ pub(super) fn call_line(w: &mut RustWriter, head: &[&str], args: &[&str], tail: 
     let joined = len_of(args) + 2 * args.len().saturating_sub(1);
     let one = len_of(head) + 1 + joined + 1 + tail.len();
     if w.fits_len(one) && (joined <= CALL_WIDTH || args.len() == 1) {
-        w.line_fmt(format_args!("{}({}){tail}", Cat(head), Args(args)));
+        w.begin_line();
+        w.push_parts(head);
+        w.push_parts(&["("]);
+        w.push_joined(args, ", ");
+        w.push_parts(&[")", tail]);
+        w.end_line();
         return;
     }
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -67,7 +47,12 @@ pub(super) fn struct_line(w: &mut RustWriter, head: &[&str], fields: &[&str], ta
         && body <= STRUCT_LIT_WIDTH
         && w.fits_len(head_len + 3 + body + 2 + tail.len())
     {
-        w.line_fmt(format_args!("{} {{ {} }}{tail}", Cat(head), Args(fields)));
+        w.begin_line();
+        w.push_parts(head);
+        w.push_parts(&[" { "]);
+        w.push_joined(fields, ", ");
+        w.push_parts(&[" }", tail]);
+        w.end_line();
         return;
     }
     if fields.is_empty() {
@@ -89,13 +74,17 @@ pub(super) fn sig(w: &mut RustWriter, head: &[&str], params: &[&str], ret: &str,
     let joined = len_of(params) + 2 * params.len().saturating_sub(1);
     let one = len_of(head) + 2 + joined + 4 + ret.len() + tail.len();
     if w.fits_len(one) {
-        w.line_fmt(format_args!(
-            "{}({}) -> {ret}{tail}",
-            Cat(head),
-            Args(params)
-        ));
+        w.begin_line();
+        w.push_parts(head);
+        w.push_parts(&["("]);
+        w.push_joined(params, ", ");
+        w.push_parts(&[") -> ", ret, tail]);
+        w.end_line();
     } else {
-        w.line_fmt(format_args!("{}(", Cat(head)));
+        w.begin_line();
+        w.push_parts(head);
+        w.push_parts(&["("]);
+        w.end_line();
         w.indent_in();
         for p in params {
             w.line_of(&[p, ","]);

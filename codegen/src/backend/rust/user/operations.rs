@@ -8,7 +8,7 @@
 //! names; a spec whose transport lacks them gets the numbers, policies and
 //! values but no call functions.
 
-use super::lines::{Cat, call_line, len_of};
+use super::lines::{call_line, len_of};
 use super::text::struct_path;
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::control::{
@@ -53,14 +53,13 @@ fn find_lines(w: &mut RustWriter, f: &Field<'_>, find: &str, children: &[&[&str]
     let body_len = root_len + children.iter().map(|c| len_of(c)).sum::<usize>();
     let n = children.len();
     if w.fits_len(f.name.len() + 2 + body_len + 1) && (n <= 1 || body_len <= CHAIN_WIDTH) {
-        let mut parts: Vec<&str> = Vec::with_capacity(8);
-        children.iter().for_each(|c| parts.extend_from_slice(c));
-        w.line_fmt(format_args!(
-            "{}: {find}(attrs, {}){},",
-            f.name,
-            f.c,
-            Cat(&parts)
-        ));
+        w.begin_line();
+        w.push_parts(&[&f.name, ": ", find, "(attrs, ", &f.c, ")"]);
+        for c in children {
+            w.push_parts(c);
+        }
+        w.push_parts(&[","]);
+        w.end_line();
         return true;
     }
     // Broken: the root on its line, each element on its own one level
@@ -74,11 +73,14 @@ fn find_lines(w: &mut RustWriter, f: &Field<'_>, find: &str, children: &[&[&str]
     {
         return false;
     }
-    w.line_fmt(format_args!("{}: {find}(attrs, {})", f.name, f.c));
+    w.line_of(&[&f.name, ": ", find, "(attrs, ", &f.c, ")"]);
     w.indent_in();
     for (i, c) in children.iter().enumerate() {
         let tail = if i + 1 == n { "," } else { "" };
-        w.line_fmt(format_args!("{}{tail}", Cat(c)));
+        w.begin_line();
+        w.push_parts(c);
+        w.push_parts(&[tail]);
+        w.end_line();
     }
     w.indent_out();
     true
