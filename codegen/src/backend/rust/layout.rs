@@ -661,7 +661,7 @@ pub(crate) fn call_stmt(w: &mut RustWriter, head: &str, args: &[String], tail: &
     if w.fits_len(head.len() + 1 + joined + 1 + tail.len())
         && (joined <= CALL_WIDTH || args.len() == 1)
     {
-        w.line_joined(&[head, "("].concat(), args, ", ", &[")", tail].concat());
+        w.line_joined_of(&[head, "("], args, ", ", &[")", tail]);
         return;
     }
     let lines = call(w.indent(), head, args, tail);
@@ -676,12 +676,7 @@ pub(crate) fn let_call(w: &mut RustWriter, lhs: &str, head: &str, args: &[String
     let joined = joined_len(args, ", ");
     let fits_args = joined <= CALL_WIDTH || args.len() == 1;
     if fits_args && w.fits_len(lhs.len() + 1 + head.len() + 1 + joined + 1 + tail.len()) {
-        w.line_joined(
-            &[lhs, " ", head, "("].concat(),
-            args,
-            ", ",
-            &[")", tail].concat(),
-        );
+        w.line_joined_of(&[lhs, " ", head, "("], args, ", ", &[")", tail]);
         return;
     }
     let next_indent = indent + INDENT.len();
