@@ -18,13 +18,13 @@
 //! than `!!str`, `!!map` and `!!seq` are rejected: no spec uses them.
 //!
 //! Positions: a [`crate::spec::S`] asks for its node's position through a
-//! newtype struct named [`SPANNED`]; this deserializer answers with a
-//! sequence of line, column and value (any other deserializer sees a plain
-//! newtype). Lines and columns are 1-based, columns in characters, and an
+//! newtype struct named [`SPANNED`]; this deserializer hands the position
+//! over ([`crate::spec::hand_position`]) before visiting the newtype (any
+//! other deserializer hands over none). Lines and columns are 1-based, columns in characters, and an
 //! aliased node is placed at its alias, as serde-saphyr placed them.
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, StrInput, Tag};
-use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::de::{self, DeserializeSeed, Visitor};
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
@@ -927,12 +927,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         // The same constant: mostly the same address, compared first.
         if std::ptr::eq(name, SPANNED) || name == SPANNED {
             let (line, col) = self.next_pos()?;
-            return visitor.visit_seq(Spanned {
-                de: self,
-                line,
-                col,
-                field: 0,
-            });
+            crate::spec::hand_position(line, col);
         }
         visitor.visit_newtype_struct(self)
     }
@@ -961,35 +956,6 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     serde::forward_to_deserialize_any! {
         i8 i16 i32 i64 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
         unit_struct tuple tuple_struct enum
-    }
-}
-
-/// The line, column and value of a node, for [`SPANNED`].
-struct Spanned<'a, 'de> {
-    de: &'a mut Deserializer<'de>,
-    line: u32,
-    col: u32,
-    field: u8,
-}
-
-impl<'de> de::SeqAccess<'de> for Spanned<'_, 'de> {
-    type Error = Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Error> {
-        self.field += 1;
-        match self.field {
-            1 => seed
-                .deserialize(IntoDeserializer::<Error>::into_deserializer(self.line))
-                .map(Some),
-            2 => seed
-                .deserialize(IntoDeserializer::<Error>::into_deserializer(self.col))
-                .map(Some),
-            3 => seed.deserialize(&mut *self.de).map(Some),
-            _ => Ok(None),
-        }
     }
 }
 
