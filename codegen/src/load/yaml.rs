@@ -711,6 +711,13 @@ fn untag(event: Event<'_>) -> Result<Event<'_>, String> {
     })
 }
 
+/// Whether two keys are the same: keys are a few bytes, for which a loop
+/// costs less than a call to `memcmp`.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 fn is_null(v: &str) -> bool {
     matches!(v, "" | "~" | "null" | "Null" | "NULL")
 }
@@ -1016,7 +1023,7 @@ impl<'de> de::MapAccess<'de> for &mut MapAccess<'_, 'de> {
             Kind::Scalar(style) => (e.text.clone(), style == ScalarStyle::Plain),
             _ => return Err(Error::at("expected string scalar", at)),
         };
-        if self.keys.contains(&key) {
+        if self.keys.iter().any(|k| same(k, &key)) {
             return Err(Error::at(format!("duplicate mapping key: {key}"), at));
         }
         if plain && &*key == "<<" {

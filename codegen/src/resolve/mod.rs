@@ -331,15 +331,25 @@ impl Resolver<'_> {
     }
 
     /// Rejects keys that do not belong on this kind of item.
+    // Inlined: a member is checked for a dozen keys that are nearly
+    // always absent, and a call per check cost more than the check.
+    #[inline]
     fn forbid<T>(&mut self, key: &str, v: &Option<S<T>>, on: impl std::fmt::Display) {
         if let Some(v) = v {
-            self.err(
-                &rules::KEY_NOT_ALLOWED,
-                self.pos(v),
-                format!("`{key}` does not apply to {on}"),
-                "remove it",
-            );
+            let pos = self.pos(v);
+            self.forbidden(key, pos, &on);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn forbidden(&mut self, key: &str, pos: Pos, on: &dyn std::fmt::Display) {
+        self.err(
+            &rules::KEY_NOT_ALLOWED,
+            pos,
+            format!("`{key}` does not apply to {on}"),
+            "remove it",
+        );
     }
     /// A `byte-order` value (of a member or an attribute).
     fn byte_order(&mut self, b: &S<String>) -> Option<ByteOrder> {
