@@ -248,12 +248,29 @@ pub(crate) fn push_upper(out: &mut String, name: &str) {
 }
 
 /// `name` with each `-` as `_` and its ASCII letters cased, appended to
-/// `out`. Names are cased at nearly every mention: the pieces between
-/// dashes are copied whole and the letters cased in place afterwards,
-/// rather than each byte mapped and pushed on its own. Only ASCII bytes
+/// `out`. Names are cased at nearly every mention, so a short name is
+/// cased in a buffer rather than each byte pushed on its own. Only ASCII bytes
 /// change, so any name (not only an ASCII one) is cased as
 /// `crate::names` does.
 fn push_cased(out: &mut String, name: &str, upper: bool) {
+    // Nearly every name is short: it is mapped byte by byte on the stack
+    // and copied once, where the general path below copies each piece
+    // between dashes and then walks the copy again to case it.
+    let mut buf = [0u8; 64];
+    if let Some(dst) = buf.get_mut(..name.len()) {
+        for (d, &b) in dst.iter_mut().zip(name.as_bytes()) {
+            *d = match b {
+                b'-' => b'_',
+                _ if upper => b.to_ascii_uppercase(),
+                _ => b.to_ascii_lowercase(),
+            };
+        }
+        // Only ASCII bytes were changed, so this holds for any name.
+        if let Ok(mapped) = std::str::from_utf8(dst) {
+            out.push_str(mapped);
+            return;
+        }
+    }
     out.reserve(name.len());
     let begin = out.len();
     let mut start = 0;

@@ -82,16 +82,15 @@ fn single_spaced(text: &str) -> bool {
         return chars_single_spaced(text, true);
     }
     // ASCII (most text): a space is `b' '` and the other whitespace `\t`
-    // to `\r`. Two passes without an early exit, which the compiler
-    // vectorises: every paragraph comes through here, some twice.
-    let other_space = bytes
-        .iter()
-        .fold(false, |any, &b| any | matches!(b, b'\t'..=b'\r'));
-    let double_space = bytes
-        .iter()
-        .zip(bytes.iter().skip(1))
-        .fold(false, |any, (&a, &b)| any | (a == b' ' && b == b' '));
-    !other_space && !double_space
+    // to `\r`. One pass over each byte and the next, without an early
+    // exit, which the compiler vectorises: every paragraph comes through
+    // here, some twice. The last byte, which has no next, is not a space
+    // (checked above) and is checked for other whitespace on its own.
+    let rest = bytes.get(1..).unwrap_or_default();
+    let bad = bytes.iter().zip(rest).fold(false, |any, (&a, &b)| {
+        any | matches!(a, b'\t'..=b'\r') | (a == b' ' && b == b' ')
+    });
+    !bad && !matches!(last, b'\t'..=b'\r')
 }
 
 /// [`single_spaced`] of text after text that ended in a space or not
