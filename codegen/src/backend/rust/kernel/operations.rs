@@ -274,7 +274,12 @@ impl Gen<'_> {
         if a.byte_order.is_some() {
             fields.push(format!("order: {},", order(a)));
         }
-        fields.push(format!("since: {},", a.since));
+        // Every entry has one: pushed, not formatted.
+        let mut since = String::with_capacity(18);
+        since.push_str("since: ");
+        crate::backend::shared::push_decimal(&mut since, a.since);
+        since.push(',');
+        fields.push(since);
         if a.multi_attr {
             fields.push("multi: true,".to_string());
         }
