@@ -438,40 +438,50 @@ impl Gen<'_> {
         let c = self.attr_const(set, a);
         let o = order(a);
         let mut d = a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name));
-        let find = format!("nla::find(self.as_bytes_at({}), {c})", a.since);
-        let find_all = format!("nla::find_all(self.as_bytes_at({}), {c})", a.since);
+        // Only the one the kind reads is built.
+        let find_in = |fun: &str| {
+            let mut s = String::with_capacity(40 + c.len());
+            s.push_str("nla::");
+            s.push_str(fun);
+            s.push_str("(self.as_bytes_at(");
+            crate::backend::shared::push_decimal(&mut s, a.since);
+            s.push_str("), ");
+            s.push_str(&c);
+            s.push(')');
+            s
+        };
         let (ret, root, child) = match (k, a.multi_attr) {
             (Kind::Int(s), false) => (
                 format!("Option<{}>", s.rust()),
-                find,
+                find_in("find"),
                 Some(format!(".and_then(|p| nla::get_{}(p, {o}))", s.name())),
             ),
             (Kind::Int(s), true) => (
                 format!("impl Iterator<Item = {}> + 'a", s.rust()),
-                find_all,
+                find_in("find_all"),
                 Some(format!(
                     ".filter_map(move |p| nla::get_{}(p, {o}))",
                     s.name()
                 )),
             ),
-            (Kind::Flag, _) => ("bool".to_string(), find, Some(".is_some()".to_string())),
+            (Kind::Flag, _) => ("bool".to_string(), find_in("find"), Some(".is_some()".to_string())),
             (Kind::Str, false) => {
                 d.push_str(" The bytes before the NUL.");
                 (
                     "Option<&'a [u8]>".to_string(),
-                    find,
+                    find_in("find"),
                     Some(".map(nla::get_str)".to_string()),
                 )
             }
             (Kind::Str, true) => (
                 "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
-                find_all,
+                find_in("find_all"),
                 Some(".map(nla::get_str)".to_string()),
             ),
-            (Kind::Bin(None), false) => ("Option<&'a [u8]>".to_string(), find, None),
+            (Kind::Bin(None), false) => ("Option<&'a [u8]>".to_string(), find_in("find"), None),
             (Kind::Bin(None), true) => (
                 "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
-                find_all,
+                find_in("find_all"),
                 None,
             ),
             (Kind::Bin(Some(s)), false) => {
@@ -480,7 +490,7 @@ impl Gen<'_> {
                 let root = self.root();
                 (
                     format!("Option<{root}::{t}>"),
-                    find,
+                    find_in("find"),
                     Some(match self.flavour.get() {
                         Flavour::Hosted => format!(
                             ".and_then(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
@@ -496,7 +506,7 @@ impl Gen<'_> {
                 let root = self.root();
                 (
                     format!("impl Iterator<Item = {root}::{t}> + 'a"),
-                    find_all,
+                    find_in("find_all"),
                     Some(match self.flavour.get() {
                         Flavour::Hosted => format!(
                             ".filter_map(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
@@ -511,7 +521,7 @@ impl Gen<'_> {
                 let v = view_ident(&self.model.attr_set(n).name);
                 (
                     format!("Option<{v}<'a>>"),
-                    find,
+                    find_in("find"),
                     Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
                 )
             }
@@ -519,7 +529,7 @@ impl Gen<'_> {
                 let v = view_ident(&self.model.attr_set(n).name);
                 (
                     format!("impl Iterator<Item = {v}<'a>> + 'a"),
-                    find_all,
+                    find_in("find_all"),
                     Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
                 )
             }
