@@ -22,19 +22,39 @@ use crate::model::{Attr, AttrSet, Operation, StructId};
 use crate::names;
 
 fn view_ident(set: &str) -> String {
-    format!("{}Attrs", names::pascal(set))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(set.len() + 7);
+    names::push_pascal(&mut s, set);
+    s.push_str("Attrs");
+    s
 }
 
 fn builder_ident(set: &str) -> String {
-    format!("{}Builder", names::pascal(set))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(set.len() + 9);
+    names::push_pascal(&mut s, set);
+    s.push_str("Builder");
+    s
 }
 
 pub(super) fn request_ident(op: &Operation) -> String {
-    format!("{}Request", names::pascal(&op.name))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(op.name.len() + 9);
+    names::push_pascal(&mut s, &op.name);
+    s.push_str("Request");
+    s
 }
 
 pub(super) fn reply_ident(op: &Operation) -> String {
-    format!("{}Reply", names::pascal(&op.name))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(op.name.len() + 7);
+    names::push_pascal(&mut s, &op.name);
+    s.push_str("Reply");
+    s
 }
 
 fn check_fn(name: &str) -> String {
@@ -464,7 +484,11 @@ impl Gen<'_> {
                     s.name()
                 )),
             ),
-            (Kind::Flag, _) => ("bool".to_string(), find_in("find"), Some(".is_some()".to_string())),
+            (Kind::Flag, _) => (
+                "bool".to_string(),
+                find_in("find"),
+                Some(".is_some()".to_string()),
+            ),
             (Kind::Str, false) => {
                 d.push_str(" The bytes before the NUL.");
                 (
