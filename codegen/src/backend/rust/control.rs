@@ -119,7 +119,12 @@ pub(crate) fn op_const(op: &Operation) -> String {
 }
 
 pub(crate) fn set_policy(set: &str) -> String {
-    format!("{}_ATTRS", names::upper(set))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(set.len() + 8);
+    names::push_upper(&mut s, set);
+    s.push_str("_ATTRS");
+    s
 }
 
 pub(crate) fn op_policy(op: &Operation, what: &str) -> String {

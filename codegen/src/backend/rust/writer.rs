@@ -382,6 +382,26 @@ impl RustWriter {
         self.out
     }
 
+    /// Moves the text written so far onto the end of `dst` and `dst2`,
+    /// keeping this writer's buffer (and its room) for what comes next.
+    pub(crate) fn drain_into(&mut self, dst: &mut String, dst2: Option<&mut String>) {
+        dst.push_str(&self.out);
+        if let Some(d) = dst2 {
+            d.push_str(&self.out);
+        }
+        self.out.clear();
+    }
+
+    /// The depth of the next line, in levels.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Puts the next line `depth` levels in.
+    pub(crate) fn set_depth(&mut self, depth: usize) {
+        self.depth = depth;
+    }
+
     /// The two texts of a [`Self::two_texts`] writer (of a writer of one
     /// text, that text twice). The second is the first with the splices
     /// applied: a copy of each common stretch and of each piece.

@@ -22,19 +22,39 @@ use crate::model::{Attr, AttrSet, Operation, StructId};
 use crate::names;
 
 fn view_ident(set: &str) -> String {
-    format!("{}Attrs", names::pascal(set))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(set.len() + 7);
+    names::push_pascal(&mut s, set);
+    s.push_str("Attrs");
+    s
 }
 
 fn builder_ident(set: &str) -> String {
-    format!("{}Builder", names::pascal(set))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(set.len() + 9);
+    names::push_pascal(&mut s, set);
+    s.push_str("Builder");
+    s
 }
 
 pub(super) fn request_ident(op: &Operation) -> String {
-    format!("{}Request", names::pascal(&op.name))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(op.name.len() + 9);
+    names::push_pascal(&mut s, &op.name);
+    s.push_str("Request");
+    s
 }
 
 pub(super) fn reply_ident(op: &Operation) -> String {
-    format!("{}Reply", names::pascal(&op.name))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(op.name.len() + 7);
+    names::push_pascal(&mut s, &op.name);
+    s.push_str("Reply");
+    s
 }
 
 fn check_fn(name: &str) -> String {
@@ -274,7 +294,12 @@ impl Gen<'_> {
         if a.byte_order.is_some() {
             fields.push(format!("order: {},", order(a)));
         }
-        fields.push(format!("since: {},", a.since));
+        // Every entry has one: pushed, not formatted.
+        let mut since = String::with_capacity(18);
+        since.push_str("since: ");
+        crate::backend::shared::push_decimal(&mut since, a.since);
+        since.push(',');
+        fields.push(since);
         if a.multi_attr {
             fields.push("multi: true,".to_string());
         }
@@ -433,40 +458,54 @@ impl Gen<'_> {
         let c = self.attr_const(set, a);
         let o = order(a);
         let mut d = a.doc.clone().unwrap_or_else(|| format!("`{}`.", a.name));
-        let find = format!("nla::find(self.as_bytes_at({}), {c})", a.since);
-        let find_all = format!("nla::find_all(self.as_bytes_at({}), {c})", a.since);
+        // Only the one the kind reads is built.
+        let find_in = |fun: &str| {
+            let mut s = String::with_capacity(40 + c.len());
+            s.push_str("nla::");
+            s.push_str(fun);
+            s.push_str("(self.as_bytes_at(");
+            crate::backend::shared::push_decimal(&mut s, a.since);
+            s.push_str("), ");
+            s.push_str(&c);
+            s.push(')');
+            s
+        };
         let (ret, root, child) = match (k, a.multi_attr) {
             (Kind::Int(s), false) => (
                 format!("Option<{}>", s.rust()),
-                find,
+                find_in("find"),
                 Some(format!(".and_then(|p| nla::get_{}(p, {o}))", s.name())),
             ),
             (Kind::Int(s), true) => (
                 format!("impl Iterator<Item = {}> + 'a", s.rust()),
-                find_all,
+                find_in("find_all"),
                 Some(format!(
                     ".filter_map(move |p| nla::get_{}(p, {o}))",
                     s.name()
                 )),
             ),
-            (Kind::Flag, _) => ("bool".to_string(), find, Some(".is_some()".to_string())),
+            (Kind::Flag, _) => (
+                "bool".to_string(),
+                find_in("find"),
+                Some(".is_some()".to_string()),
+            ),
             (Kind::Str, false) => {
                 d.push_str(" The bytes before the NUL.");
                 (
                     "Option<&'a [u8]>".to_string(),
-                    find,
+                    find_in("find"),
                     Some(".map(nla::get_str)".to_string()),
                 )
             }
             (Kind::Str, true) => (
                 "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
-                find_all,
+                find_in("find_all"),
                 Some(".map(nla::get_str)".to_string()),
             ),
-            (Kind::Bin(None), false) => ("Option<&'a [u8]>".to_string(), find, None),
+            (Kind::Bin(None), false) => ("Option<&'a [u8]>".to_string(), find_in("find"), None),
             (Kind::Bin(None), true) => (
                 "impl Iterator<Item = &'a [u8]> + 'a".to_string(),
-                find_all,
+                find_in("find_all"),
                 None,
             ),
             (Kind::Bin(Some(s)), false) => {
@@ -475,7 +514,7 @@ impl Gen<'_> {
                 let root = self.root();
                 (
                     format!("Option<{root}::{t}>"),
-                    find,
+                    find_in("find"),
                     Some(match self.flavour.get() {
                         Flavour::Hosted => format!(
                             ".and_then(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
@@ -491,7 +530,7 @@ impl Gen<'_> {
                 let root = self.root();
                 (
                     format!("impl Iterator<Item = {root}::{t}> + 'a"),
-                    find_all,
+                    find_in("find_all"),
                     Some(match self.flavour.get() {
                         Flavour::Hosted => format!(
                             ".filter_map(|p| <crate::{t} as FromBytes>::read_from_bytes(p).ok())"
@@ -506,7 +545,7 @@ impl Gen<'_> {
                 let v = view_ident(&self.model.attr_set(n).name);
                 (
                     format!("Option<{v}<'a>>"),
-                    find,
+                    find_in("find"),
                     Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
                 )
             }
@@ -514,7 +553,7 @@ impl Gen<'_> {
                 let v = view_ident(&self.model.attr_set(n).name);
                 (
                     format!("impl Iterator<Item = {v}<'a>> + 'a"),
-                    find_all,
+                    find_in("find_all"),
                     Some(format!(".map(move |attrs| {v} {{ attrs, rev }})")),
                 )
             }

@@ -289,7 +289,7 @@ impl Gen<'_> {
                 };
                 (f, Some(rev), vtext)
             }
-            _ => (format!("{}::no_validation", self.rt()), None, String::new()),
+            _ => ([self.rt(), "::no_validation"].concat(), None, String::new()),
         };
         let (new, from_byte_len) = if rev.is_some() {
             ("new_at", "from_byte_len_at")

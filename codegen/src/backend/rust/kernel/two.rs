@@ -11,7 +11,7 @@
 //! [`RustWriter`] and `split` writes only that flavour's text.
 
 use crate::backend::rust::Flavour;
-use crate::backend::rust::writer::{INDENT, RustWriter};
+use crate::backend::rust::writer::RustWriter;
 
 /// Which flavours a [`Tw`] prints.
 enum Mode {
@@ -19,7 +19,13 @@ enum Mode {
     One(Flavour),
     /// Both: the writer holds the common text since the last split;
     /// each flavour's text up to there is in its own buffer.
-    Both { hosted: String, linux: String },
+    /// `scratch` takes each flavour's text of a split, one after the
+    /// other: one buffer for every split instead of two new ones each.
+    Both {
+        hosted: String,
+        linux: String,
+        scratch: RustWriter,
+    },
 }
 
 /// A [`RustWriter`] of one flavour's text or of both's (see the module
@@ -27,20 +33,6 @@ enum Mode {
 pub(super) struct Tw {
     w: RustWriter,
     mode: Mode,
-}
-
-/// A writer whose lines start `depth` levels in.
-fn writer_at(depth: usize, capacity: usize) -> RustWriter {
-    let mut w = RustWriter::with_capacity(capacity);
-    for _ in 0..depth {
-        w.indent_in();
-    }
-    w
-}
-
-/// The depth of `w`'s next line.
-fn depth_of(w: &RustWriter) -> usize {
-    w.indent() / INDENT.len()
 }
 
 impl Tw {
@@ -60,6 +52,7 @@ impl Tw {
             mode: Mode::Both {
                 hosted: String::with_capacity(capacity),
                 linux: String::with_capacity(capacity),
+                scratch: RustWriter::with_capacity(1024),
             },
         }
     }
@@ -75,19 +68,21 @@ impl Tw {
     pub(super) fn split(&mut self, mut f: impl FnMut(&mut RustWriter, Flavour)) {
         match &mut self.mode {
             Mode::One(flavour) => f(&mut self.w, *flavour),
-            Mode::Both { hosted, linux } => {
-                let depth = depth_of(&self.w);
-                let common = std::mem::replace(&mut self.w, writer_at(depth, 0)).finish();
-                hosted.push_str(&common);
-                linux.push_str(&common);
-                let mut h = writer_at(depth, 256);
-                f(&mut h, Flavour::Hosted);
-                let after = depth_of(&h);
-                hosted.push_str(&h.finish());
-                let mut l = writer_at(depth, 256);
-                f(&mut l, Flavour::Linux);
-                linux.push_str(&l.finish());
-                self.w = writer_at(after, 4096.max(common.len()));
+            Mode::Both {
+                hosted,
+                linux,
+                scratch,
+            } => {
+                let depth = self.w.depth();
+                self.w.drain_into(hosted, Some(linux));
+                scratch.set_depth(depth);
+                f(scratch, Flavour::Hosted);
+                let after = scratch.depth();
+                scratch.drain_into(hosted, None);
+                scratch.set_depth(depth);
+                f(scratch, Flavour::Linux);
+                scratch.drain_into(linux, None);
+                self.w.set_depth(after);
             }
         }
     }
@@ -101,6 +96,7 @@ impl Tw {
             Mode::Both {
                 mut hosted,
                 mut linux,
+                ..
             } => {
                 let rest = self.w.finish();
                 hosted.push_str(&rest);

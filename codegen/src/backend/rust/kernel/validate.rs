@@ -991,7 +991,12 @@ fn range_cond(
 
 /// The stem of an ioctl's own argument functions: `<ioctl>_arg`.
 pub(super) fn ioctl_arg_stem(io: &Ioctl) -> String {
-    format!("{}_arg", names::snake(&io.name))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(io.name.len() + 6);
+    names::push_snake(&mut s, &io.name);
+    s.push_str("_arg");
+    s
 }
 
 /// The doc sentence of a function that applies an ioctl's `arg-access`.

@@ -87,15 +87,30 @@ fn find_lines(w: &mut RustWriter, f: &Field<'_>, find: &str, children: &[&[&str]
 }
 
 fn owned_ident(set: &str) -> String {
-    format!("{}Attrs", names::pascal(set))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(set.len() + 7);
+    names::push_pascal(&mut s, set);
+    s.push_str("Attrs");
+    s
 }
 
 fn request_ident(op: &Operation) -> String {
-    format!("{}Request", names::pascal(&op.name))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(op.name.len() + 9);
+    names::push_pascal(&mut s, &op.name);
+    s.push_str("Request");
+    s
 }
 
 fn reply_ident(op: &Operation) -> String {
-    format!("{}Reply", names::pascal(&op.name))
+    // Asked for often: pushed into a buffer of about the right size,
+    // not formatted.
+    let mut s = String::with_capacity(op.name.len() + 7);
+    names::push_pascal(&mut s, &op.name);
+    s.push_str("Reply");
+    s
 }
 
 /// Appends the `operations` module, if the spec has control messages.
