@@ -243,32 +243,10 @@ pub(crate) fn wrap_ascii_each(
     mut emit: impl FnMut(usize, &str),
 ) {
     if single_spaced(text) {
-        // Most doc text: its lines are slices of it, cut at the last space
-        // that fits, with no word copied into a line buffer first.
-        let mut left = text;
-        let mut n = 0;
-        loop {
-            let room = width.saturating_sub(if n == 0 { first } else { rest });
-            if left.len() <= room {
-                emit(n, left);
-                return;
-            }
-            let bytes = left.as_bytes();
-            // `room < left.len()`, so the byte at `room` exists: a space
-            // there ends a line exactly `room` wide. A first word wider
-            // than the room stands alone.
-            let cut = bytes[..=room]
-                .iter()
-                .rposition(|&b| b == b' ')
-                .or_else(|| bytes.iter().position(|&b| b == b' '));
-            let Some(cut) = cut else {
-                emit(n, left);
-                return;
-            };
-            emit(n, &left[..cut]);
-            left = &left[cut + 1..];
-            n += 1;
-        }
+        // Most doc text: its lines are slices of it, with no word copied
+        // into a line buffer first.
+        wrap_single_spaced(text, width, first, rest, emit);
+        return;
     }
     // Reused for every line: sized once, as most lines are about `width`.
     let mut line = String::with_capacity(width.min(text.len()));
@@ -287,6 +265,42 @@ pub(crate) fn wrap_ascii_each(
     }
     if !line.is_empty() {
         emit(n, &line);
+    }
+}
+
+/// [`wrap_ascii_each`] of text already known to be words separated by
+/// single spaces with none at either end: its lines are slices of it, cut
+/// at the last space that fits.
+pub(crate) fn wrap_single_spaced(
+    text: &str,
+    width: usize,
+    first: usize,
+    rest: usize,
+    mut emit: impl FnMut(usize, &str),
+) {
+    let mut left = text;
+    let mut n = 0;
+    loop {
+        let room = width.saturating_sub(if n == 0 { first } else { rest });
+        if left.len() <= room {
+            emit(n, left);
+            return;
+        }
+        let bytes = left.as_bytes();
+        // `room < left.len()`, so the byte at `room` exists: a space there
+        // ends a line exactly `room` wide. A first word wider than the
+        // room stands alone.
+        let cut = bytes[..=room]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .or_else(|| bytes.iter().position(|&b| b == b' '));
+        let Some(cut) = cut else {
+            emit(n, left);
+            return;
+        };
+        emit(n, &left[..cut]);
+        left = &left[cut + 1..];
+        n += 1;
     }
 }
 

@@ -582,7 +582,7 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
         }
         prev_item = indent > 0;
         if plain {
-            wrap_plain(t, DOC_WIDTH, indent, |i, l| {
+            crate::backend::shared::wrap_single_spaced(t, DOC_WIDTH, 0, indent, |i, l| {
                 put(if i == 0 { 0 } else { indent }, l, &mut any);
             });
         } else if t.is_ascii() {
@@ -691,35 +691,6 @@ fn line_end(bytes: &[u8], at: usize) -> usize {
         .skip(at)
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |i| at + i)
-}
-
-/// `wrap_ascii_each` of a line [`scan_line`] found plain, with no space at
-/// either end: its lines are slices of it, cut at the last space that
-/// fits (the wrapper's own rule for single-spaced text, whose check of
-/// the spacing this line has already passed).
-fn wrap_plain(text: &str, width: usize, rest: usize, mut emit: impl FnMut(usize, &str)) {
-    let mut left = text;
-    let mut n = 0;
-    loop {
-        let room = width.saturating_sub(if n == 0 { 0 } else { rest });
-        if left.len() <= room {
-            emit(n, left);
-            return;
-        }
-        let bytes = left.as_bytes();
-        // A first word wider than the room stands alone.
-        let cut = bytes[..=room]
-            .iter()
-            .rposition(|&b| b == b' ')
-            .or_else(|| bytes.iter().position(|&b| b == b' '));
-        let Some(cut) = cut else {
-            emit(n, left);
-            return;
-        };
-        emit(n, &left[..cut]);
-        left = &left[cut + 1..];
-        n += 1;
-    }
 }
 
 /// The generated-file banner as `//` lines and a blank line, the start

@@ -11,40 +11,37 @@ use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
 use crate::backend::shared::push_decimal;
 use crate::model::{MemberKind, Struct, StructLayout};
 
-/// The derive attribute of a struct without implicit padding (one derive
-/// a line: the list is always wider than rustfmt's attribute width).
-const DERIVE_PADDING_FREE: &str = "\
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::zerocopy::FromBytes,
-    ::zerocopy::IntoBytes,
-    ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout,
-)]
-";
+/// A struct's derive attribute (one derive a line: the list is always
+/// wider than rustfmt's attribute width), with `$into` among the
+/// zerocopy traits: `IntoBytes` for a struct without implicit padding,
+/// nothing for one with it.
+macro_rules! derive_attr {
+    ($into:literal) => {
+        concat!(
+            "#[derive(\n",
+            "    Clone,\n",
+            "    Copy,\n",
+            "    Debug,\n",
+            "    PartialEq,\n",
+            "    Eq,\n",
+            "    Hash,\n",
+            "    ::zerocopy::FromBytes,\n",
+            $into,
+            "    ::zerocopy::Immutable,\n",
+            "    ::zerocopy::KnownLayout,\n",
+            ")]\n",
+        )
+    };
+}
+
+/// The derive attribute of a struct without implicit padding.
+const DERIVE_PADDING_FREE: &str = derive_attr!("    ::zerocopy::IntoBytes,\n");
+
+/// [`DERIVE_PADDING_FREE`] without `IntoBytes`, for a struct with padding.
+const DERIVE_PADDED: &str = derive_attr!("");
 
 /// The body of a struct's `Default` impl and the impl's closing brace.
 const DEFAULT_BODY: &str = "    fn default() -> Self {\n        Self::ZERO\n    }\n}\n";
-
-/// [`DERIVE_PADDING_FREE`] without `IntoBytes`, for a struct with padding.
-const DERIVE_PADDED: &str = "\
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    ::zerocopy::FromBytes,
-    ::zerocopy::Immutable,
-    ::zerocopy::KnownLayout,
-)]
-";
 
 impl Gen<'_> {
     pub(super) fn write_struct(&self, w: &mut RustWriter, s: &Struct) {
