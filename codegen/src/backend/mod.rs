@@ -155,7 +155,17 @@ pub fn render_models_with(
     models: &[&Model],
     opts: &OutputOptions,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
-    let jobs: Vec<(usize, &Model, Backend)> = JOBS
+    render_jobs(models, opts, &JOBS)
+}
+
+/// [`render_models_with`] over any list of jobs, so a test can give it
+/// jobs that fail.
+fn render_jobs(
+    models: &[&Model],
+    opts: &OutputOptions,
+    job_list: &[(&str, Backend)],
+) -> Result<Vec<GeneratedFile>, RenderError> {
+    let jobs: Vec<(usize, &Model, Backend)> = job_list
         .iter()
         .flat_map(|(_, b)| models.iter().enumerate().map(move |(i, m)| (i, *m, *b)))
         .collect();
@@ -173,4 +183,47 @@ pub fn render_models_with(
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Backend, GeneratedFile, OutputOptions, RenderError, render_jobs};
+    use crate::model::Model;
+
+    fn spec(name: &str) -> String {
+        format!(
+            "name: {name}\nrevision: 1\nioctl:\n  magic: 0x64\ndefinitions:\n  \
+             - {{ name: max-things, type: const, value: 8, doc: Eight. }}\n"
+        )
+    }
+
+    fn fails_for(m: &Model, which: &str) -> Result<Vec<GeneratedFile>, RenderError> {
+        if m.name == which {
+            return Err(RenderError::Crashed {
+                spec: m.name.clone(),
+            });
+        }
+        Ok(Vec::new())
+    }
+
+    /// Jobs run largest first across specs, so the first job to fail can
+    /// belong to the second spec; the error reported must still be the
+    /// first spec's, as a run spec by spec reports it.
+    #[test]
+    fn a_render_error_is_the_first_in_spec_order() {
+        let first = crate::load::load_str(&spec("first"), "first.yaml").unwrap();
+        let second = crate::load::load_str(&spec("second"), "second.yaml").unwrap();
+        let jobs: [(&str, Backend); 2] = [
+            ("fails-for-second", |m, _| fails_for(m, "second")),
+            ("fails-for-first", |m, _| fails_for(m, "first")),
+        ];
+        let opts = OutputOptions::default();
+        let err = render_jobs(&[&first, &second], &opts, &jobs).unwrap_err();
+        assert!(
+            matches!(&err, RenderError::Crashed { spec } if spec == "first"),
+            "{err}"
+        );
+        let only_second = render_jobs(&[&second], &opts, &jobs[..1]).unwrap_err();
+        assert!(matches!(&only_second, RenderError::Crashed { spec } if spec == "second"));
+    }
 }
