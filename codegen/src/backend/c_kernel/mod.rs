@@ -92,10 +92,13 @@ fn tabs(n: usize) -> String {
     "\t".repeat(n)
 }
 
-/// `n` tabs, pushed.
+/// `n` tabs, pushed: in one piece up to sixteen, deeper than any
+/// generated line nests.
 fn push_tabs(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push('\t');
+    const TABS: &str = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+    match TABS.get(..n) {
+        Some(t) => out.push_str(t),
+        None => out.extend(std::iter::repeat_n('\t', n)),
     }
 }
 
@@ -130,27 +133,26 @@ fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
 
 /// [`call`], written at the end of `out`.
 fn push_call<S: AsRef<str>>(out: &mut String, indent: usize, head: &str, args: &[S], tail: &str) {
-    // Most calls fit on one line: its width is measured before anything
-    // is written, and then it is written once, in its final form.
-    let args_end = args
-        .iter()
-        .enumerate()
-        .fold(width_at(indent * 8, head), |col, (i, a)| {
-            width_at(if i > 0 { col + 2 } else { col }, a.as_ref())
-        });
-    if width_at(args_end, tail) <= WIDTH || args.len() < 2 {
-        push_tabs(out, indent);
-        out.push_str(head);
-        for (i, a) in args.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(a.as_ref());
+    // Most calls fit on one line: it is written in its final form and
+    // measured once, whole (a width is a fold over the line's characters,
+    // so the pieces need no measuring of their own); only a call too wide
+    // is taken back and written broken.
+    let start = out.len();
+    push_tabs(out, indent);
+    out.push_str(head);
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
         }
-        out.push_str(tail);
+        out.push_str(a.as_ref());
+    }
+    out.push_str(tail);
+    let fits = width_at(0, out.get(start..).unwrap_or_default()) <= WIDTH;
+    if fits || args.len() < 2 {
         out.push('\n');
         return;
     }
+    out.truncate(start);
     push_broken_call(out, indent, head, args, tail);
 }
 
@@ -186,10 +188,18 @@ fn push_broken_call<S: AsRef<str>>(
     for (i, a) in args.iter().enumerate() {
         let a = a.as_ref();
         let end = if i + 1 == args.len() { tail } else { "," };
-        let piece_at = |c: usize| width_at(width_at(c, a), end);
+        // A piece without a tab is as wide wherever it starts: measured
+        // once, not at each column it is tried at.
+        let span = span(a).zip(span(end)).map(|(a, e)| a + e);
+        let piece_at = |c: usize| span.map_or_else(|| width_at(width_at(c, a), end), |w| c + w);
         if i == 0 {
             line = piece_at(line);
-        } else if piece_at(line + 1) > WIDTH {
+            out.push_str(a);
+            out.push_str(end);
+            continue;
+        }
+        let joined = piece_at(line + 1);
+        if joined > WIDTH {
             let kept = line_start + out[line_start..].trim_end().len();
             out.truncate(kept);
             out.push('\n');
@@ -201,12 +211,22 @@ fn push_broken_call<S: AsRef<str>>(
             line = piece_at(col);
         } else {
             out.push(' ');
-            line = piece_at(line + 1);
+            line = joined;
         }
         out.push_str(a);
         out.push_str(end);
     }
     out.push('\n');
+}
+
+/// The columns `s` takes wherever it starts, when it holds no tab (whose
+/// width depends on the column): its characters.
+fn span(s: &str) -> Option<usize> {
+    if s.is_ascii() {
+        (!s.as_bytes().contains(&b'\t')).then_some(s.len())
+    } else {
+        (!s.contains('\t')).then(|| s.chars().count())
+    }
 }
 
 /// A `/* ... */` comment at `indent` tabs, its text wrapped to [`WIDTH`]
