@@ -354,7 +354,8 @@ impl<'a> Gen<'a> {
             drm: matches!(model.ioctl_style, IoctlStyle::Drm { .. }),
             transport: crate::backend::rust::control::transport(model),
             control: control::has_control(model),
-            has_checks: RefCell::default(),
+            // Every struct of the spec is asked about: room made once.
+            has_checks: RefCell::new(HashMap::with_capacity(model.structs.len())),
             own_tags: model.structs.iter().map(|_| OnceCell::new()).collect(),
         }
     }
@@ -862,7 +863,7 @@ fn take_includes(part: String) -> (String, Vec<String>) {
     // An include line starts with `#include <`: past the last one (and
     // the blank line closing its block) the rest is copied whole, not
     // line by line (the includes are at a part's top).
-    let last = part.rfind("#include <");
+    let last = last_include(&part);
     let mut at = 0;
     for line in part.split_inclusive('\n') {
         let start = at;
@@ -889,6 +890,19 @@ fn take_includes(part: String) -> (String, Vec<String>) {
         text.push_str(line);
     }
     (text, headers)
+}
+
+/// Where the last `#include <` of `text` starts: found from its `#`, a
+/// byte far rarer in C than the places a substring search stops at.
+fn last_include(text: &str) -> Option<usize> {
+    let mut end = text.len();
+    while let Some(at) = text.get(..end)?.rfind('#') {
+        if text.get(at..)?.starts_with("#include <") {
+            return Some(at);
+        }
+        end = at;
+    }
+    None
 }
 
 /// `#include <...>` lines for `headers`, each once: <linux/...> first,
