@@ -648,17 +648,30 @@ impl Gen<'_> {
             let helper = enum_helper(owner, e, &name, flags, signed_set);
             h.fns.insert(name.clone(), helper);
         }
-        if flags {
-            return vec![["!", &name, "(", &bits_of(x), ", ", &rev, ")"].concat()];
-        }
-        let call = ["!", name.as_str(), "(", x, ", ", &rev, ")"];
-        let cond = match (signed_set, ty.signed()) {
-            (false, true) => [&[x, " < 0 || "][..], &call].concat().concat(),
-            (true, false) if ty == Scalar::U64 => {
-                [&[x, " > S64_MAX || "][..], &call].concat().concat()
-            }
-            _ => call.concat(),
+        let bits;
+        let arg = if flags {
+            bits = bits_of(x);
+            bits.as_str()
+        } else {
+            x
         };
+        // A value the helper's parameter cannot hold is rejected first.
+        let guard = match (signed_set, ty.signed()) {
+            _ if flags => None,
+            (false, true) => Some(" < 0 || "),
+            (true, false) if ty == Scalar::U64 => Some(" > S64_MAX || "),
+            _ => None,
+        };
+        let call = ["!", name.as_str(), "(", arg, ", ", &rev, ")"];
+        let mut cond =
+            String::with_capacity(x.len() + 16 + call.iter().map(|p| p.len()).sum::<usize>());
+        if let Some(g) = guard {
+            cond.push_str(x);
+            cond.push_str(g);
+        }
+        for piece in call {
+            cond.push_str(piece);
+        }
         vec![cond]
     }
 }
