@@ -110,10 +110,7 @@ fn width_at(col: usize, s: &str) -> usize {
     // compiler vectorises: every piece of every call comes through here.
     let body = s.trim_start_matches('\t');
     let tabs = s.len() - body.len();
-    let plain = body
-        .bytes()
-        .fold(true, |plain, b| plain & (b != b'\t') & b.is_ascii());
-    if plain {
+    if is_plain(body) {
         let col = if tabs > 0 { (col / 8 + tabs) * 8 } else { col };
         return col + body.len();
     }
@@ -222,11 +219,23 @@ fn push_broken_call<S: AsRef<str>>(
 /// The columns `s` takes wherever it starts, when it holds no tab (whose
 /// width depends on the column): its characters.
 fn span(s: &str) -> Option<usize> {
-    if s.is_ascii() {
-        (!s.as_bytes().contains(&b'\t')).then_some(s.len())
+    if is_plain(s) {
+        Some(s.len())
     } else {
         (!s.contains('\t')).then(|| s.chars().count())
     }
+}
+
+/// Whether `s` is ASCII without a tab: as wide as it is long.
+fn is_plain(s: &str) -> bool {
+    all_bytes(s, |b| b.is_ascii() && b != b'\t')
+}
+
+/// Whether every byte of `s` is `ok`: one pass without an early exit,
+/// which the compiler vectorises (the texts tested are short, and nearly
+/// all pass), where two scans or a loop that stops would each cost more.
+fn all_bytes(s: &str, ok: impl Fn(u8) -> bool) -> bool {
+    s.bytes().fold(true, |all, b| all & ok(b))
 }
 
 /// A `/* ... */` comment at `indent` tabs, its text wrapped to [`WIDTH`]
@@ -254,7 +263,7 @@ fn push_comment<S: AsRef<str>>(out: &mut String, indent: usize, paras: &[S]) {
         // WIDTH; the first word of a line stays however long it is.
         // For ASCII text that is the shared wrap, which cuts whole lines
         // out of the text (a vertical tab is whitespace here, not there).
-        if p.is_ascii() && !p.as_bytes().contains(&b'\x0b') {
+        if all_bytes(p, |b| b.is_ascii() && b != b'\x0b') {
             wrap_ascii_each(p, WIDTH, prefix, prefix, |_, line| {
                 push_tabs(out, indent);
                 out.push_str(" * ");
