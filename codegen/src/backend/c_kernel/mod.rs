@@ -697,6 +697,8 @@ impl<'a> Gen<'a> {
 #[derive(Default)]
 struct Helpers {
     fns: BTreeMap<String, String>,
+    /// The name of each enum's helper in `fns`, by the enum's address.
+    enum_helpers: HashMap<*const crate::model::Enum, String>,
     copy_in: bool,
     array_in: bool,
     array_out: bool,
