@@ -102,7 +102,11 @@ pub(super) struct Comment<'a> {
     lead: Option<Cow<'a, str>>,
     /// A paragraph break waits for the next text paragraph.
     pending_break: bool,
-    paras: Vec<Para<'a>>,
+    /// The first paragraph, held in place: most comments have only one,
+    /// and then need no vector.
+    first: Option<Para<'a>>,
+    /// The paragraphs after the first.
+    more: Vec<Para<'a>>,
 }
 
 impl<'a> Comment<'a> {
@@ -121,7 +125,8 @@ impl<'a> Comment<'a> {
             short,
             lead: None,
             pending_break: false,
-            paras: Vec::new(),
+            first: None,
+            more: Vec::new(),
         }
     }
 
@@ -199,7 +204,7 @@ impl<'a> Comment<'a> {
         match para {
             Some(text) => self.push_text(Cow::Borrowed(""), "", text),
             // A break right after a lead, or before any text, is dropped.
-            None => self.pending_break = self.lead.is_none() && !self.paras.is_empty(),
+            None => self.pending_break = self.lead.is_none() && self.first.is_some(),
         }
     }
 
@@ -209,12 +214,21 @@ impl<'a> Comment<'a> {
             Some(lead) if head.is_empty() => lead,
             Some(lead) => Cow::Owned(lead.into_owned() + &head),
         };
-        self.paras.push(Para {
+        let para = Para {
             after_break: std::mem::take(&mut self.pending_break),
             first: sanitize_cow(first),
             rest,
             text: sanitize_cow(text),
-        });
+        };
+        match self.first {
+            None => self.first = Some(para),
+            Some(_) => self.more.push(para),
+        }
+    }
+
+    /// The paragraphs, in order.
+    fn paras(&self) -> impl Iterator<Item = &Para<'a>> {
+        self.first.iter().chain(&self.more)
     }
 
     /// The comment's lines, each after `line_start` (a newline and the
@@ -227,11 +241,11 @@ impl<'a> Comment<'a> {
 
     /// Appends the comment's lines to `out`, each after `line_start`;
     /// nothing when it holds no text.
-    fn write(&self, out: &mut String, line_start: &str) {
-        if let [p] = self.paras.as_slice()
-            && self.short
-            && self.fits_one_line(p)
-        {
+    pub(super) fn write(&self, out: &mut String, line_start: &str) {
+        let Some(p) = &self.first else {
+            return;
+        };
+        if self.more.is_empty() && self.short && self.fits_one_line(p) {
             out.reserve(line_start.len() + self.open.len() + 4 + p.first.len() + p.text.len());
             out.push_str(line_start);
             out.push_str(self.open);
@@ -241,14 +255,11 @@ impl<'a> Comment<'a> {
             out.push_str(" */");
             return;
         }
-        if self.paras.is_empty() {
-            return;
-        }
         out.reserve(self.size_hint(line_start));
         let width = WIDTH.saturating_sub(self.indent + 3).max(20);
         out.push_str(line_start);
         out.push_str(self.open);
-        for p in &self.paras {
+        for p in self.paras() {
             if p.after_break {
                 out.push_str(line_start);
                 out.push_str(" *");
@@ -260,21 +271,19 @@ impl<'a> Comment<'a> {
     }
 
     /// `/* <first><text> */` fits in [`WIDTH`] columns at the indentation
-    /// (measured, not built).
+    /// (measured, not built). A character takes at least a byte, so a
+    /// line whose bytes fit needs no counting of its characters.
     fn fits_one_line(&self, p: &Para<'_>) -> bool {
-        let cols = self.open.len() + 4 + p.first.chars().count() + p.text.chars().count();
-        self.indent + cols <= WIDTH
+        let frame = self.indent + self.open.len() + 4;
+        frame + p.first.len() + p.text.len() <= WIDTH
+            || frame + p.first.chars().count() + p.text.chars().count() <= WIDTH
     }
 
     /// About the bytes of the wrapped comment: its text, and a line start
     /// and ` * ` for a line per 60 bytes and per paragraph.
     fn size_hint(&self, line_start: &str) -> usize {
-        let text: usize = self
-            .paras
-            .iter()
-            .map(|p| p.first.len() + p.text.len())
-            .sum();
-        let lines = text / 60 + 2 * self.paras.len() + 2;
+        let text: usize = self.paras().map(|p| p.first.len() + p.text.len()).sum();
+        let lines = text / 60 + 2 * (1 + self.more.len()) + 2;
         text + lines * (line_start.len() + 3)
     }
 

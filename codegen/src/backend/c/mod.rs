@@ -233,14 +233,10 @@ struct EnumView {
 struct StructView {
     doc: String,
     tag: String,
-    members: Vec<MemberView>,
-}
-
-struct MemberView {
-    /// Its comment, one tab in.
-    doc: String,
-    /// The declaration without the `;`: `__u8 pad0[4]`.
-    decl: String,
+    /// Each member's comment and declaration (`__u8 pad0[4];`), one tab
+    /// in, each line after its newline: written straight into one text,
+    /// as a struct has a comment and a declaration per member.
+    members: String,
 }
 
 /// The checks of one struct: a single unconditional branch when its
@@ -546,11 +542,11 @@ fn flags_view(model: &Model, e: &Enum) -> DefineGroup {
 
 fn struct_view(model: &Model, s: &Struct) -> StructView {
     let tag = aggregate_tag(model, s);
-    let members = s
-        .members
-        .iter()
-        .map(|m| member_view(model, s, m, 1))
-        .collect();
+    // Room for a short comment and a declaration per member.
+    let mut members = String::with_capacity(s.members.len() * 96);
+    for m in &s.members {
+        push_member(&mut members, model, s, m, 1);
+    }
     StructView {
         doc: Comment::kernel_doc(0)
             .lead([tag.as_str(), " - "].concat())
@@ -563,23 +559,20 @@ fn struct_view(model: &Model, s: &Struct) -> StructView {
 }
 
 /// A member's comment and declaration, `depth` tabs in (1 at the top
-/// of a struct, one more inside each anonymous member).
-fn member_view(model: &Model, s: &Struct, m: &Member, depth: usize) -> MemberView {
+/// of a struct, one more inside each anonymous member), each line after
+/// its newline, appended to `out`.
+fn push_member(out: &mut String, model: &Model, s: &Struct, m: &Member, depth: usize) {
     // kernel-doc's lead `@ident: ` holds the identifier the declaration
     // uses: it is cased once, into the lead.
     let mut lead = String::with_capacity(m.name.len() + 4);
     lead.push('@');
     push_member_ident(&mut lead, &m.name);
     lead.push_str(": ");
-    let ident = &lead[1..lead.len() - 2];
-    let decl = match inline_inner(model, m) {
-        Some(inner) => inline_decl(model, inner, depth, (!m.anonymous).then_some(ident)),
-        None => member_decl(model, s, m, ident),
-    };
+    let ident = lead.get(1..lead.len() - 2).unwrap_or_default();
     let mut c = Comment::kernel_doc(8 * depth).short();
     // An anonymous member has no name for kernel-doc to cite.
     if !m.anonymous {
-        c = c.lead(lead);
+        c = c.lead(lead.as_str());
     }
     c = if matches!(m.kind, MemberKind::Pad { .. }) && m.doc.is_none() {
         c.text("Reserved, must be zero.")
@@ -605,10 +598,14 @@ fn member_view(model: &Model, s: &Struct, m: &Member, depth: usize) -> MemberVie
     {
         c = c.text(format!("A signed {}-bit value.", ty.size() * 8));
     }
-    MemberView {
-        doc: c.since(m.since).into_text(&line_start(depth)),
-        decl,
+    let start = line_start(depth);
+    c.since(m.since).write(out, &start);
+    out.push_str(&start);
+    match inline_inner(model, m) {
+        Some(inner) => push_inline_decl(out, model, inner, depth, (!m.anonymous).then_some(ident)),
+        None => push_member_decl(out, model, s, m, ident),
     }
+    out.push(';');
 }
 
 /// The struct or union a member writes in place (`members:` in the
@@ -631,22 +628,21 @@ fn inline_inner<'m>(model: &'m Model, m: &Member) -> Option<&'m Struct> {
 /// {`, its members one tab deeper, `}` and the member's name, if it has
 /// one). An anonymous one gets `__extension__` before it so that
 /// -pedantic C89, C99 and C++ accept it (it changes nothing else).
-fn inline_decl(model: &Model, inner: &Struct, depth: usize, name: Option<&str>) -> String {
+fn push_inline_decl(
+    out: &mut String,
+    model: &Model,
+    inner: &Struct,
+    depth: usize,
+    name: Option<&str>,
+) {
     let word = if inner.is_union { "union" } else { "struct" };
-    let mut out = String::new();
     if name.is_none() {
         out.push_str("__extension__ ");
     }
     out.push_str(word);
     out.push_str(" {");
-    let inner_start = line_start(depth + 1);
     for im in &inner.members {
-        let v = member_view(model, inner, im, depth + 1);
-        // Its comment lines already start one tab deeper.
-        out.push_str(&v.doc);
-        out.push_str(&inner_start);
-        out.push_str(&v.decl);
-        out.push(';');
+        push_member(out, model, inner, im, depth + 1);
     }
     out.push_str(&line_start(depth));
     out.push('}');
@@ -654,7 +650,6 @@ fn inline_decl(model: &Model, inner: &Struct, depth: usize, name: Option<&str>) 
         out.push(' ');
         out.push_str(n);
     }
-    out
 }
 
 /// The members C names in `s` with their offsets on `t`, an anonymous
@@ -741,29 +736,32 @@ fn scalar_type(ty: Scalar, order: Option<ByteOrder>) -> &'static str {
     }
 }
 
-fn member_decl(model: &Model, s: &Struct, m: &Member, ident: &str) -> String {
-    let mut decl = member_decl_plain(model, m, ident);
+/// A member's declaration without the `;` (`__u8 pad0[4]`), appended
+/// to `out`.
+fn push_member_decl(out: &mut String, model: &Model, s: &Struct, m: &Member, ident: &str) {
     if !m.is_flexible() {
-        return decl;
+        push_member_decl_plain(out, model, m, ident);
+        return;
     }
     // A flexible array member as the kernel writes it, `__extension__`
     // added so that -pedantic C89 and C++ accept it (it changes nothing
     // else); the count's sibling as `__counted_by`, if the spec names it.
-    if let Some(bound) = decl.find('[') {
-        decl.truncate(bound);
+    let start = out.len();
+    out.push_str("__extension__ ");
+    push_member_decl_plain(out, model, m, ident);
+    if let Some(bound) = out.get(start..).and_then(|d| d.find('[')) {
+        out.truncate(start + bound);
     }
-    decl.insert_str(0, "__extension__ ");
-    decl.push_str("[]");
+    out.push_str("[]");
     if let Some(c) = m.counted_by.and_then(|i| s.members.get(i)) {
-        decl.push_str(" __counted_by(");
-        push_member_ident(&mut decl, &c.name);
-        decl.push(')');
+        out.push_str(" __counted_by(");
+        push_member_ident(out, &c.name);
+        out.push(')');
     }
-    decl
 }
 
 /// A member's declaration: its type, its name and any array bounds.
-fn member_decl_plain(model: &Model, m: &Member, ident: &str) -> String {
+fn push_member_decl_plain(out: &mut String, model: &Model, m: &Member, ident: &str) {
     let (ty, bound): (Cow<'_, str>, Bound) = match &m.kind {
         MemberKind::Scalar { ty, count } => {
             (scalar_type(*ty, m.byte_order).into(), Bound::Array(*count))
@@ -781,14 +779,12 @@ fn member_decl_plain(model: &Model, m: &Member, ident: &str) -> String {
         MemberKind::Union { id } => (owned_struct_tag(model, id).into(), Bound::One(None)),
         MemberKind::UserPtr { .. } => ("__u64".into(), Bound::One(None)),
     };
-    // Room for the type, the name and a bound of a few digits.
-    let mut out = String::with_capacity(ty.len() + 1 + ident.len() + 8);
     out.push_str(&ty);
     out.push(' ');
     out.push_str(ident);
     match bound {
-        Bound::One(Some(n)) => push_bound(&mut out, model, m, n),
-        Bound::Array(Some(n)) if m.dims.is_empty() => push_bound(&mut out, model, m, n),
+        Bound::One(Some(n)) => push_bound(out, model, m, n),
+        Bound::Array(Some(n)) if m.dims.is_empty() => push_bound(out, model, m, n),
         // A multi-dimensional array's bounds, each by its const's name
         // where the spec gave one.
         Bound::Array(Some(_)) => {
@@ -796,14 +792,13 @@ fn member_decl_plain(model: &Model, m: &Member, ident: &str) -> String {
                 out.push('[');
                 match &d.bound_const {
                     Some(c) => out.push_str(&const_name_macro(model, c)),
-                    None => push_decimal(&mut out, d.len),
+                    None => push_decimal(out, d.len),
                 }
                 out.push(']');
             }
         }
         Bound::One(None) | Bound::Array(None) => {}
     }
-    out
 }
 
 /// The array bound a member's kind gives its declaration.

@@ -248,46 +248,54 @@ pub(crate) fn push_upper(out: &mut String, name: &str) {
 }
 
 /// `name` with each `-` as `_` and its ASCII letters cased, appended to
-/// `out`. Names are cased at nearly every mention, so a short name is
-/// cased in a buffer rather than each byte pushed on its own. Only ASCII bytes
-/// change, so any name (not only an ASCII one) is cased as
-/// `crate::names` does.
+/// `out`. Only ASCII bytes change, so any name (not only an ASCII one)
+/// is cased as `crate::names` does.
 fn push_cased(out: &mut String, name: &str, upper: bool) {
-    // Nearly every name is short: it is mapped byte by byte on the stack
-    // and copied once, where the general path below copies each piece
-    // between dashes and then walks the copy again to case it.
-    let mut buf = [0u8; 64];
+    // Names are cased at nearly every mention, and nearly every one is
+    // short: it is cased in a buffer of fixed length, whole (a loop the
+    // compiler turns into a few vector operations rather than one step
+    // per byte), and copied once.
+    let mut buf = [0u8; SHORT_NAME];
     if let Some(dst) = buf.get_mut(..name.len()) {
-        for (d, &b) in dst.iter_mut().zip(name.as_bytes()) {
-            *d = match b {
-                b'-' => b'_',
-                _ if upper => b.to_ascii_uppercase(),
-                _ => b.to_ascii_lowercase(),
-            };
-        }
+        dst.copy_from_slice(name.as_bytes());
+        case_bytes(&mut buf, upper);
         // Only ASCII bytes were changed, so this holds for any name.
-        if let Ok(mapped) = std::str::from_utf8(dst) {
-            out.push_str(mapped);
+        if let Some(Ok(cased)) = buf.get(..name.len()).map(|b| std::str::from_utf8(b)) {
+            out.push_str(cased);
             return;
         }
     }
+    // A long name: each piece between dashes copied, then the copy cased.
     out.reserve(name.len());
     let begin = out.len();
-    let mut start = 0;
-    for (i, b) in name.bytes().enumerate() {
-        if b == b'-' {
-            // A dash is a whole character: both ends are boundaries.
-            out.push_str(name.get(start..i).unwrap_or_default());
+    for (i, piece) in name.split('-').enumerate() {
+        if i > 0 {
             out.push('_');
-            start = i + 1;
         }
+        out.push_str(piece);
     }
-    out.push_str(name.get(start..).unwrap_or_default());
     if let Some(added) = out.get_mut(begin..) {
         if upper {
             added.make_ascii_uppercase();
         } else {
             added.make_ascii_lowercase();
+        }
+    }
+}
+
+/// The longest name [`push_cased`] cases in its buffer.
+const SHORT_NAME: usize = 32;
+
+/// Each `-` of `buf` as `_` and its ASCII letters cased.
+fn case_bytes(buf: &mut [u8; SHORT_NAME], upper: bool) {
+    let dash = |b: u8| if b == b'-' { b'_' } else { b };
+    if upper {
+        for b in buf.iter_mut() {
+            *b = dash(b.to_ascii_uppercase());
+        }
+    } else {
+        for b in buf.iter_mut() {
+            *b = dash(b.to_ascii_lowercase());
         }
     }
 }
@@ -302,4 +310,21 @@ pub fn drm_h_names() -> impl Iterator<Item = (&'static str, bool)> {
         .chain(IDENTIFIERS)
         .map(|n| (*n, false))
         .chain(TAGS.iter().map(|n| (*n, true)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cased_as_crate_names() {
+        let long = "a-very-long-name-that-passes-the-short-buffer-of-push-cased";
+        for name in ["", "x", "-lead", "bo-create", "Mixed-Case-9", "é-ü", long] {
+            let (mut lower, mut upper) = (String::from(">"), String::from(">"));
+            push_lower(&mut lower, name);
+            push_upper(&mut upper, name);
+            assert_eq!(lower, [">", &crate::names::snake(name)].concat(), "{name}");
+            assert_eq!(upper, [">", &crate::names::upper(name)].concat(), "{name}");
+        }
+    }
 }

@@ -1890,11 +1890,9 @@ fn wrap_line(line: &str) -> String {
 /// several lines are joined and wrapped again at 80 columns, aligned to
 /// their open parenthesis whatever the prefix's length.
 pub(super) fn kernel_layout(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut i = 0;
-    while i < lines.len() {
-        let first = lines[i];
+    let mut lines = text.lines();
+    while let Some(first) = lines.next() {
         // Most lines are whole and fit: copied as they are, with no
         // `String` of their own.
         let keep = keep_as_written(first);
@@ -1905,18 +1903,17 @@ pub(super) fn kernel_layout(text: &str) -> String {
                 out.push_str(&wrap_line(first));
             }
             out.push('\n');
-            i += 1;
             continue;
         }
         let mut line = first.to_string();
-        while depth(&line) > 0 && i + 1 < lines.len() {
-            i += 1;
+        while depth(&line) > 0
+            && let Some(next) = lines.next()
+        {
             line.push(' ');
-            line.push_str(lines[i].trim_start());
+            line.push_str(next.trim_start());
         }
         out.push_str(&wrap_line(&line));
         out.push('\n');
-        i += 1;
     }
     out
 }

@@ -7,7 +7,9 @@ use super::validate::{arg_stem, grew, scalar_value};
 use super::{
     Gen, Helpers, STACK_ARG_MAX, c_prefix, call, comment, push_call, push_comment, push_tabs, tabs,
 };
-use crate::backend::c::{is_reserved_word, magic_macro, member_ident, nr_macro, push_member_ident};
+use crate::backend::c::{
+    is_reserved_word, magic_macro, member_ident, nr_macro, push_lower, push_member_ident,
+};
 use crate::backend::shared::{PushFmt, capacity_for, push_decimal, push_hex};
 use crate::model::{Elem, Extension, Ioctl, Member, MemberKind, PtrLen, Scalar, Struct};
 use crate::names::snake;
@@ -577,7 +579,11 @@ impl Gen<'_> {
         // the handler's arguments (`ops, file, cmd, uarg, compat`) it takes.
         let mut cases = Vec::with_capacity(m.ioctls.len());
         for io in &m.ioctls {
-            let name = format!("{p}_ioctl_{}", snake(&io.name));
+            // `<p>_ioctl_<name>`, pushed in pieces: one per ioctl.
+            let mut name = String::with_capacity(p.len() + 7 + io.name.len());
+            name.push_str(p);
+            name.push_str("_ioctl_");
+            push_lower(&mut name, &io.name);
             let i386 = self.i386_segments(io);
             self.handler(out, io, &name, i386.as_ref(), h);
             let n_args = match (&io.arg, &i386) {
@@ -624,11 +630,13 @@ impl Gen<'_> {
         ));
         const HANDLER_ARGS: [&str; 5] = ["ops", "file", "cmd", "uarg", "compat"];
         for (nr, name, n_args) in &cases {
-            out.push_fmt(format_args!("\tcase {nr}:\n"));
+            for piece in ["\tcase ", nr, ":\n"] {
+                out.push_str(piece);
+            }
             push_call(
                 out,
                 2,
-                &format!("return {name}("),
+                &["return ", name, "("].concat(),
                 &HANDLER_ARGS[..*n_args],
                 ");",
             );

@@ -92,10 +92,13 @@ fn tabs(n: usize) -> String {
     "\t".repeat(n)
 }
 
-/// `n` tabs, pushed.
+/// `n` tabs, pushed: in one piece up to sixteen, deeper than any
+/// generated line nests.
 fn push_tabs(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push('\t');
+    const TABS: &str = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+    match TABS.get(..n) {
+        Some(t) => out.push_str(t),
+        None => out.extend(std::iter::repeat_n('\t', n)),
     }
 }
 
@@ -107,10 +110,7 @@ fn width_at(col: usize, s: &str) -> usize {
     // compiler vectorises: every piece of every call comes through here.
     let body = s.trim_start_matches('\t');
     let tabs = s.len() - body.len();
-    let plain = body
-        .bytes()
-        .fold(true, |plain, b| plain & (b != b'\t') & b.is_ascii());
-    if plain {
+    if is_plain(body) {
         let col = if tabs > 0 { (col / 8 + tabs) * 8 } else { col };
         return col + body.len();
     }
@@ -130,27 +130,26 @@ fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
 
 /// [`call`], written at the end of `out`.
 fn push_call<S: AsRef<str>>(out: &mut String, indent: usize, head: &str, args: &[S], tail: &str) {
-    // Most calls fit on one line: its width is measured before anything
-    // is written, and then it is written once, in its final form.
-    let args_end = args
-        .iter()
-        .enumerate()
-        .fold(width_at(indent * 8, head), |col, (i, a)| {
-            width_at(if i > 0 { col + 2 } else { col }, a.as_ref())
-        });
-    if width_at(args_end, tail) <= WIDTH || args.len() < 2 {
-        push_tabs(out, indent);
-        out.push_str(head);
-        for (i, a) in args.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(a.as_ref());
+    // Most calls fit on one line: it is written in its final form and
+    // measured once, whole (a width is a fold over the line's characters,
+    // so the pieces need no measuring of their own); only a call too wide
+    // is taken back and written broken.
+    let start = out.len();
+    push_tabs(out, indent);
+    out.push_str(head);
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
         }
-        out.push_str(tail);
+        out.push_str(a.as_ref());
+    }
+    out.push_str(tail);
+    let fits = width_at(0, out.get(start..).unwrap_or_default()) <= WIDTH;
+    if fits || args.len() < 2 {
         out.push('\n');
         return;
     }
+    out.truncate(start);
     push_broken_call(out, indent, head, args, tail);
 }
 
@@ -186,10 +185,18 @@ fn push_broken_call<S: AsRef<str>>(
     for (i, a) in args.iter().enumerate() {
         let a = a.as_ref();
         let end = if i + 1 == args.len() { tail } else { "," };
-        let piece_at = |c: usize| width_at(width_at(c, a), end);
+        // A piece without a tab is as wide wherever it starts: measured
+        // once, not at each column it is tried at.
+        let span = span(a).zip(span(end)).map(|(a, e)| a + e);
+        let piece_at = |c: usize| span.map_or_else(|| width_at(width_at(c, a), end), |w| c + w);
         if i == 0 {
             line = piece_at(line);
-        } else if piece_at(line + 1) > WIDTH {
+            out.push_str(a);
+            out.push_str(end);
+            continue;
+        }
+        let joined = piece_at(line + 1);
+        if joined > WIDTH {
             let kept = line_start + out[line_start..].trim_end().len();
             out.truncate(kept);
             out.push('\n');
@@ -201,12 +208,34 @@ fn push_broken_call<S: AsRef<str>>(
             line = piece_at(col);
         } else {
             out.push(' ');
-            line = piece_at(line + 1);
+            line = joined;
         }
         out.push_str(a);
         out.push_str(end);
     }
     out.push('\n');
+}
+
+/// The columns `s` takes wherever it starts, when it holds no tab (whose
+/// width depends on the column): its characters.
+fn span(s: &str) -> Option<usize> {
+    if is_plain(s) {
+        Some(s.len())
+    } else {
+        (!s.contains('\t')).then(|| s.chars().count())
+    }
+}
+
+/// Whether `s` is ASCII without a tab: as wide as it is long.
+fn is_plain(s: &str) -> bool {
+    all_bytes(s, |b| b.is_ascii() && b != b'\t')
+}
+
+/// Whether every byte of `s` is `ok`: one pass without an early exit,
+/// which the compiler vectorises (the texts tested are short, and nearly
+/// all pass), where two scans or a loop that stops would each cost more.
+fn all_bytes(s: &str, ok: impl Fn(u8) -> bool) -> bool {
+    s.bytes().fold(true, |all, b| all & ok(b))
 }
 
 /// A `/* ... */` comment at `indent` tabs, its text wrapped to [`WIDTH`]
@@ -234,7 +263,7 @@ fn push_comment<S: AsRef<str>>(out: &mut String, indent: usize, paras: &[S]) {
         // WIDTH; the first word of a line stays however long it is.
         // For ASCII text that is the shared wrap, which cuts whole lines
         // out of the text (a vertical tab is whitespace here, not there).
-        if p.is_ascii() && !p.as_bytes().contains(&b'\x0b') {
+        if all_bytes(p, |b| b.is_ascii() && b != b'\x0b') {
             wrap_ascii_each(p, WIDTH, prefix, prefix, |_, line| {
                 push_tabs(out, indent);
                 out.push_str(" * ");
@@ -334,7 +363,8 @@ impl<'a> Gen<'a> {
             drm: matches!(model.ioctl_style, IoctlStyle::Drm { .. }),
             transport: crate::backend::rust::control::transport(model),
             control: control::has_control(model),
-            has_checks: RefCell::default(),
+            // Every struct of the spec is asked about: room made once.
+            has_checks: RefCell::new(HashMap::with_capacity(model.structs.len())),
             own_tags: model.structs.iter().map(|_| OnceCell::new()).collect(),
         }
     }
@@ -667,6 +697,8 @@ impl<'a> Gen<'a> {
 #[derive(Default)]
 struct Helpers {
     fns: BTreeMap<String, String>,
+    /// The name of each enum's helper in `fns`, by the enum's address.
+    enum_helpers: HashMap<*const crate::model::Enum, String>,
     copy_in: bool,
     array_in: bool,
     array_out: bool,
@@ -842,7 +874,7 @@ fn take_includes(part: String) -> (String, Vec<String>) {
     // An include line starts with `#include <`: past the last one (and
     // the blank line closing its block) the rest is copied whole, not
     // line by line (the includes are at a part's top).
-    let last = part.rfind("#include <");
+    let last = last_include(&part);
     let mut at = 0;
     for line in part.split_inclusive('\n') {
         let start = at;
@@ -869,6 +901,19 @@ fn take_includes(part: String) -> (String, Vec<String>) {
         text.push_str(line);
     }
     (text, headers)
+}
+
+/// Where the last `#include <` of `text` starts: found from its `#`, a
+/// byte far rarer in C than the places a substring search stops at.
+fn last_include(text: &str) -> Option<usize> {
+    let mut end = text.len();
+    while let Some(at) = text.get(..end)?.rfind('#') {
+        if text.get(at..)?.starts_with("#include <") {
+            return Some(at);
+        }
+        end = at;
+    }
+    None
 }
 
 /// `#include <...>` lines for `headers`, each once: <linux/...> first,

@@ -17,6 +17,7 @@ use crate::model::{
 use crate::names::snake;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
 
 /// One check of a validate function: the statement(s) at one tab, with
 /// the revision from which the member exists (`rev >= from` guards it).
@@ -632,33 +633,54 @@ impl Gen<'_> {
             }
             return conds;
         }
-        // `<p>_<enum>_valid`, the enum's helper.
-        let mut name = String::with_capacity(self.p.len() + e.name.len() + 8);
-        if own {
-            name.push_str(&self.p);
-        } else {
-            push_lower(&mut name, &owner.c_prefix);
-        }
-        name.push('_');
-        push_lower(&mut name, &e.name);
-        name.push_str("_valid");
         let flags = e.kind == EnumKind::Flags;
         let signed_set = !flags && e.has_negative();
-        if !h.fns.contains_key(&name) {
-            let helper = enum_helper(owner, e, &name, flags, signed_set);
-            h.fns.insert(name.clone(), helper);
-        }
-        if flags {
-            return vec![["!", &name, "(", &bits_of(x), ", ", &rev, ")"].concat()];
-        }
-        let call = ["!", name.as_str(), "(", x, ", ", &rev, ")"];
-        let cond = match (signed_set, ty.signed()) {
-            (false, true) => [&[x, " < 0 || "][..], &call].concat().concat(),
-            (true, false) if ty == Scalar::U64 => {
-                [&[x, " > S64_MAX || "][..], &call].concat().concat()
+        // An enum is checked wherever a member holds it: its helper is
+        // named, and made, at its first check only.
+        let name = match h.enum_helpers.entry(std::ptr::from_ref(e)) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(first) => {
+                // `<p>_<enum>_valid`, the enum's helper.
+                let mut name = String::with_capacity(self.p.len() + e.name.len() + 8);
+                if own {
+                    name.push_str(&self.p);
+                } else {
+                    push_lower(&mut name, &owner.c_prefix);
+                }
+                name.push('_');
+                push_lower(&mut name, &e.name);
+                name.push_str("_valid");
+                if !h.fns.contains_key(&name) {
+                    let helper = enum_helper(owner, e, &name, flags, signed_set);
+                    h.fns.insert(name.clone(), helper);
+                }
+                first.insert(name)
             }
-            _ => call.concat(),
         };
+        let bits;
+        let arg = if flags {
+            bits = bits_of(x);
+            bits.as_str()
+        } else {
+            x
+        };
+        // A value the helper's parameter cannot hold is rejected first.
+        let guard = match (signed_set, ty.signed()) {
+            _ if flags => None,
+            (false, true) => Some(" < 0 || "),
+            (true, false) if ty == Scalar::U64 => Some(" > S64_MAX || "),
+            _ => None,
+        };
+        let call = ["!", name.as_str(), "(", arg, ", ", &rev, ")"];
+        let mut cond =
+            String::with_capacity(x.len() + 16 + call.iter().map(|p| p.len()).sum::<usize>());
+        if let Some(g) = guard {
+            cond.push_str(x);
+            cond.push_str(g);
+        }
+        for piece in call {
+            cond.push_str(piece);
+        }
         vec![cond]
     }
 }

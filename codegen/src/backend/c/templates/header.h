@@ -60,10 +60,7 @@ extern "C" {
 {%- when Item::Struct(s) %}
 {{- s.doc }}
 {{ s.tag }} {
-{%- for m in s.members %}
-{{- m.doc }}
-	{{ m.decl }};
-{%- endfor %}
+{{- s.members }}
 };
 {%- endmatch %}
 {%- endfor %}
