@@ -10,7 +10,7 @@ impl<'a> Cx<'a> {
         };
         // What `is_time_name` looks for, without splitting the name: a
         // word with `time` or `deadline` in it, or a unit as the last.
-        let last = m.name.rsplit('-').next().unwrap_or("");
+        let last = m.name.rsplit_once('-').map_or(m.name.as_str(), |(_, l)| l);
         if !m.name.contains("time") && !m.name.contains("deadline") && !is_time_unit(last) {
             return;
         }
@@ -90,17 +90,21 @@ impl<'a> Cx<'a> {
         else {
             return;
         };
-        let words: Vec<&str> = m.name.split('-').collect();
-        let last = *words.last().unwrap_or(&"");
-        let pointerish = words
-            .iter()
-            .any(|w| matches!(*w, "ptr" | "ptrs" | "pointer" | "userptr" | "uptr"))
+        // Words read in place: most u64 members are no pointer, and a
+        // vector of words each was an allocation each.
+        let words = || m.name.split('-');
+        let last = words().next_back().unwrap_or("");
+        let pointerish = words()
+            .any(|w| matches!(w, "ptr" | "ptrs" | "pointer" | "userptr" | "uptr"))
             || matches!(last, "addr" | "address" | "uaddr");
+        if !pointerish {
+            return;
+        }
         // Device, bus and I/O virtual addresses are u64 values the kernel
         // never dereferences in the caller's memory.
-        let device = words.iter().any(|w| {
+        let device = words().any(|w| {
             matches!(
-                *w,
+                w,
                 "dev"
                     | "device"
                     | "gpu"
@@ -115,7 +119,7 @@ impl<'a> Cx<'a> {
                     | "fw"
             )
         });
-        if !pointerish || device || m.address.is_some() {
+        if device || m.address.is_some() {
             return;
         }
         let d = self
