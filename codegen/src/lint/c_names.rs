@@ -96,7 +96,7 @@ impl Cx<'_> {
         for inc in m.all_includes() {
             defined_by(inc, false, &mut names);
         }
-        let mut own = Vec::new();
+        let mut own = Vec::with_capacity(defined_estimate(m));
         defined_by(m, true, &mut own);
         // The second of two items is the later one in the spec. Sorted
         // by reference: a `Defined` is large to move.
@@ -142,6 +142,23 @@ impl Cx<'_> {
             self.emit_for(d, &[], false);
         }
     }
+}
+
+/// About how many names `m`'s own header defines (a few more than the
+/// items that define one or two each), so that their list is allocated
+/// once: a `Defined` is large, and each growth of the list copied every
+/// one of them.
+fn defined_estimate(m: &Model) -> usize {
+    let entries: usize = m.enums.iter().map(|e| e.entries.len() + 2).sum();
+    let attributes: usize = m.attribute_sets.iter().map(|s| s.attributes.len()).sum();
+    let operations = m.operations.as_ref().map_or(0, |o| o.list.len());
+    64 + m.consts.len()
+        + entries
+        + m.structs.len()
+        + 2 * m.ioctls.len()
+        + attributes
+        + operations
+        + 8 * m.rings.len()
 }
 
 /// The names `m`'s own header defines.

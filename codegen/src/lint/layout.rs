@@ -62,12 +62,18 @@ impl<'a> Cx<'a> {
     /// struct embedding this one does not report the same problem again.
     pub(super) fn layout(&mut self, s: &Struct, broken: &BTreeSet<&str>) -> bool {
         // Each target's layout, found once for every rule and member.
-        let layouts: Vec<(Target, &StructLayout)> = self
-            .model
-            .targets
-            .iter()
-            .filter_map(|&t| Some((t, s.layouts.get(&t)?)))
-            .collect();
+        let layouts: Vec<(Target, &StructLayout)> = if s.layouts.keys().eq(&self.model.targets) {
+            // The usual case: a layout for every target, listed in the
+            // map's order (the default targets are): one walk of the map
+            // in place of a lookup per target.
+            s.layouts.iter().map(|(&t, l)| (t, l)).collect()
+        } else {
+            self.model
+                .targets
+                .iter()
+                .filter_map(|&t| Some((t, s.layouts.get(&t)?)))
+                .collect()
+        };
         let targets: Vec<Target> = layouts.iter().map(|&(t, _)| t).collect();
         if targets.is_empty() {
             return false;

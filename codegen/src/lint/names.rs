@@ -6,7 +6,7 @@ use super::*;
 impl<'a> Cx<'a> {
     /// Rule 32 for a struct's name and members.
     pub(super) fn reserved_names_struct(&mut self, s: &Struct) {
-        if pascal(&s.name) == "Self" {
+        if becomes_rust_self(&s.name) {
             let d = self
                 .diag(
                     &rules::HEADER_RESERVED_NAME,
@@ -174,6 +174,20 @@ impl<'a> Cx<'a> {
             self.emit(d, &[]);
         }
     }
+}
+
+/// Whether `name` becomes the Rust type `Self`. Only an ASCII name whose
+/// letters spell `self` can (the casing drops separators and changes
+/// only the case of ASCII letters): the others are answered without
+/// building the Rust name, as every struct is asked.
+fn becomes_rust_self(name: &str) -> bool {
+    let may = !name.is_ascii()
+        || name
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+            .eq(*b"self");
+    may && pascal(name) == "Self"
 }
 
 /// A replacement name: the member qualified by the struct's first word,

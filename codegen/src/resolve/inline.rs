@@ -14,6 +14,11 @@ use crate::spec::{Definition, MemberDef, S, SpecFile};
 /// or a `struct:`/`union:` of its own) keeps its `members`, which the
 /// resolver then reports.
 pub fn hoist(spec: &mut SpecFile) {
+    // Most specs write no member in place: then every definition stays
+    // where it is, not moved into a new list.
+    if !spec.definitions.iter().any(|d| writes_in_place(d)) {
+        return;
+    }
     let mut out = Vec::with_capacity(spec.definitions.len());
     for mut d in std::mem::take(&mut spec.definitions) {
         hoist_def(&mut d, &mut out);
@@ -72,6 +77,15 @@ fn hoist_def(d: &mut S<Definition>, out: &mut Vec<S<Definition>>) {
         }
         m.value.hoisted = true;
     }
+}
+
+/// Whether a member of `d` is to be hoisted (the members of a hoisted
+/// one are reached only through it).
+fn writes_in_place(d: &Definition) -> bool {
+    matches!(d.kind.value.as_str(), "struct" | "union")
+        && d.members
+            .as_ref()
+            .is_some_and(|ms| ms.iter().any(|m| hoistable(m)))
 }
 
 fn hoistable(m: &MemberDef) -> bool {
