@@ -79,11 +79,18 @@ impl Gen<'_> {
         self.write_byte_impls(w, &name, free);
 
         w.open_of(&["impl ", &name]);
-        for (size, preds) in self.layout_groups(s, &layouts, |l| l.size) {
-            w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
-            cfg(w, &preds);
-            w.line_num("pub const SIZE: usize = ", size, ";");
-        }
+        self.each_layout_group(
+            s,
+            &layouts,
+            |l| l.size,
+            |size, preds| {
+                w.line(
+                    "/// Size in bytes, as `size_of` reports it and as the C header lays it out.",
+                );
+                cfg(w, preds);
+                w.line_num("pub const SIZE: usize = ", size, ";");
+            },
+        );
         if !free {
             self.write_to_bytes(w, s, &fields);
         }
@@ -435,22 +442,26 @@ impl Gen<'_> {
         }
     }
 
-    /// [`Self::target_groups`] of a value of the struct's layout, from
-    /// `layouts` (the spec's targets', in order) where one value holds on
-    /// every target, as most do.
-    fn layout_groups<T: PartialEq + Copy>(
+    /// `each(value, preds)` for each group of [`Self::target_groups`] of
+    /// a value of the struct's layout, from `layouts` (the spec's
+    /// targets', in order) without grouping where one value holds on every
+    /// target, as most do (a struct has one such value a member).
+    fn each_layout_group<T: PartialEq + Copy>(
         &self,
         s: &Struct,
         layouts: &[&StructLayout],
         f: impl Fn(&StructLayout) -> T,
-    ) -> Vec<(T, Option<Vec<&'static str>>)> {
+        mut each: impl FnMut(T, &Option<Vec<&'static str>>),
+    ) {
         if let Some((first, rest)) = layouts.split_first() {
             let v = f(first);
             if rest.iter().all(|l| f(l) == v) {
-                return vec![(v, None)];
+                return each(v, &None);
             }
         }
-        self.target_groups(|t| f(s.layout(t)))
+        for (v, preds) in self.target_groups(|t| f(s.layout(t))) {
+            each(v, &preds);
+        }
     }
 
     /// Compile-time proof of the model's layout, by rustc itself.
@@ -466,36 +477,51 @@ impl Gen<'_> {
         // One buffer for every condition: a struct has one assertion a
         // member, and most have several members.
         let mut e = String::new();
-        for (size, preds) in self.layout_groups(s, layouts, |l| l.size) {
-            cfg(w, &preds);
-            e.clear();
-            e.push_str("::core::mem::size_of_val(&");
-            e.push_str(name);
-            e.push_str("::ZERO) == ");
-            push_decimal(&mut e, size);
-            assign_macro(w, "const _: ()", "assert!", &e);
-        }
-        for (align, preds) in self.layout_groups(s, layouts, |l| l.align) {
-            cfg(w, &preds);
-            e.clear();
-            e.push_str("::core::mem::align_of_val(&");
-            e.push_str(name);
-            e.push_str("::ZERO) == ");
-            push_decimal(&mut e, align);
-            assign_macro(w, "const _: ()", "assert!", &e);
-        }
-        for (i, f) in fields.iter().enumerate() {
-            for (off, preds) in self.layout_groups(s, layouts, |l| l.offsets[i]) {
-                cfg(w, &preds);
+        self.each_layout_group(
+            s,
+            layouts,
+            |l| l.size,
+            |size, preds| {
+                cfg(w, preds);
                 e.clear();
-                e.push_str("::core::mem::offset_of!(");
+                e.push_str("::core::mem::size_of_val(&");
                 e.push_str(name);
-                e.push_str(", ");
-                e.push_str(f);
-                e.push_str(") == ");
-                push_decimal(&mut e, off);
+                e.push_str("::ZERO) == ");
+                push_decimal(&mut e, size);
                 assign_macro(w, "const _: ()", "assert!", &e);
-            }
+            },
+        );
+        self.each_layout_group(
+            s,
+            layouts,
+            |l| l.align,
+            |align, preds| {
+                cfg(w, preds);
+                e.clear();
+                e.push_str("::core::mem::align_of_val(&");
+                e.push_str(name);
+                e.push_str("::ZERO) == ");
+                push_decimal(&mut e, align);
+                assign_macro(w, "const _: ()", "assert!", &e);
+            },
+        );
+        for (i, f) in fields.iter().enumerate() {
+            self.each_layout_group(
+                s,
+                layouts,
+                |l| l.offsets[i],
+                |off, preds| {
+                    cfg(w, preds);
+                    e.clear();
+                    e.push_str("::core::mem::offset_of!(");
+                    e.push_str(name);
+                    e.push_str(", ");
+                    e.push_str(f);
+                    e.push_str(") == ");
+                    push_decimal(&mut e, off);
+                    assign_macro(w, "const _: ()", "assert!", &e);
+                },
+            );
         }
     }
 }
