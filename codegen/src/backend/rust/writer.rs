@@ -424,8 +424,9 @@ impl RustWriter {
 
 /// The length of `items` joined by `sep`, without joining them: the
 /// layouts measure a one-line form before deciding to build it.
-pub(crate) fn joined_len(items: &[String], sep: &str) -> usize {
-    items.iter().map(String::len).sum::<usize>() + sep.len() * items.len().saturating_sub(1)
+pub(crate) fn joined_len<S: AsRef<str>>(items: &[S], sep: &str) -> usize {
+    items.iter().map(|i| i.as_ref().len()).sum::<usize>()
+        + sep.len() * items.len().saturating_sub(1)
 }
 
 /// Width of doc comment text, not counting `/// ` and indentation.

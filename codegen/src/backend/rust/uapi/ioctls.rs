@@ -61,7 +61,7 @@ impl Gen<'_> {
             // build rather than encoding a wrong size.
             let Some(cmd) = cmd else { continue };
             doc(w, &text);
-            cfg(w, &preds);
+            cfg(w, preds.as_deref());
             assign(w, &lhs, &hex_lit(u64::from(cmd), 8));
         }
     }

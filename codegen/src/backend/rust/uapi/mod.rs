@@ -24,6 +24,7 @@ use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::ioc::Dir;
 use crate::model::{
     Access, ByteOrder, Elem, EnumId, Member, MemberKind, Model, PtrLen, Struct, StructId,
+    StructLayout,
 };
 use crate::names;
 use crate::target::Target;
@@ -111,16 +112,26 @@ impl Gen<'_> {
         if s.is_union {
             return true;
         }
+        self.padding_free_with(s, self.model.targets.iter().map(|&t| s.layout(t)))
+    }
+
+    /// [`Self::padding_free`] of a struct that is no union, from its
+    /// `layouts` on the spec's targets (which a caller may have looked
+    /// up already).
+    pub(crate) fn padding_free_with<'s>(
+        &self,
+        s: &Struct,
+        layouts: impl IntoIterator<Item = &'s StructLayout>,
+    ) -> bool {
         // Embedded structs once, not once per target: the check nests.
         let nested_ok = s.members.iter().all(|m| match m.kind.embedded_struct() {
             Some(id) => self.padding_free(self.model.struct_(id)),
             None => true,
         });
         nested_ok
-            && self.model.targets.iter().all(|&t| {
-                let l = s.layout(t);
-                l.members.iter().map(|m| m.size).sum::<u32>() == l.size
-            })
+            && layouts
+                .into_iter()
+                .all(|l| l.members.iter().map(|m| m.size).sum::<u32>() == l.size)
     }
 
     /// A member's doc text, appended to `text` (the struct's printer keeps

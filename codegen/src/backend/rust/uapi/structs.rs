@@ -4,10 +4,10 @@
 
 use super::Gen;
 use super::text::cfg;
-use crate::backend::rust::RustScalar;
 use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::{assign, assign_macro};
 use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
+use crate::backend::rust::{RustScalar, RustTarget};
 use crate::backend::shared::push_decimal;
 use crate::model::{MemberKind, Struct, StructLayout};
 
@@ -50,11 +50,11 @@ impl Gen<'_> {
         }
         let name = type_ident(&s.name);
         // Asked once: the derives, the byte impls and `to_bytes` depend on it.
-        let free = self.padding_free(s);
         // Each target's layout, looked up once for the size and the
         // assertions (a lookup a target for each member's offset was a
         // tenth of printing a struct).
         let layouts: Vec<&StructLayout> = self.model.targets.iter().map(|&t| s.layout(t)).collect();
+        let free = self.padding_free_with(s, layouts.iter().copied());
         // The members' identifiers, once for the fields, `ZERO` and the
         // assertions.
         let fields: Vec<String> = s.members.iter().map(|m| snake_ident(&m.name)).collect();
@@ -80,7 +80,6 @@ impl Gen<'_> {
 
         w.open_of(&["impl ", &name]);
         self.each_layout_group(
-            s,
             &layouts,
             |l| l.size,
             |size, preds| {
@@ -95,17 +94,20 @@ impl Gen<'_> {
             self.write_to_bytes(w, s, &fields);
         }
         w.line("/// Every member zero: the value `Default` returns, usable in const context.");
-        let zeros: Vec<String> = s
-            .members
-            .iter()
-            .zip(&fields)
-            .map(|(mem, f)| {
-                let mut z = String::with_capacity(f.len() + 8);
-                z.push_str(f);
-                z.push_str(": ");
-                self.push_member_zero(&mut z, mem);
-                z
-            })
+        // Every member's `field: zero` in one buffer, then cut into the
+        // fields `struct_lit` lays out: no `String` a member.
+        let mut zero_text = String::with_capacity(16 * fields.len());
+        let mut ends = Vec::with_capacity(fields.len());
+        for (mem, f) in s.members.iter().zip(&fields) {
+            zero_text.push_str(f);
+            zero_text.push_str(": ");
+            self.push_member_zero(&mut zero_text, mem);
+            ends.push(zero_text.len());
+        }
+        let zeros: Vec<&str> = std::iter::once(0)
+            .chain(ends.iter().copied())
+            .zip(&ends)
+            .filter_map(|(start, &end)| zero_text.get(start..end))
             .collect();
         struct_lit(w, "pub const ZERO: Self = Self", &zeros, ";");
         w.close("");
@@ -115,7 +117,7 @@ impl Gen<'_> {
         w.line_of(&["impl ::core::default::Default for ", &name, " {"]);
         w.block(DEFAULT_BODY);
 
-        self.write_layout_asserts(w, s, &layouts, &name, &fields);
+        self.write_layout_asserts(w, &layouts, &name, &fields);
     }
 
     /// A struct's doc text, appended to `text`: the spec's doc, then
@@ -325,7 +327,7 @@ impl Gen<'_> {
             w.line_fmt(format_args!(
                 "/// The size of [`{name}`] in bytes on this target."
             ));
-            cfg(w, &preds);
+            cfg(w, preds.as_deref());
             w.line_fmt(format_args!("const {bytes}: usize = {size};"));
         }
         let align = s.layouts.values().map(|l| l.align).max().unwrap_or(1);
@@ -417,12 +419,12 @@ impl Gen<'_> {
 
         // No member has an offset to assert: all are at 0, in the bytes.
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
-            cfg(w, &preds);
+            cfg(w, preds.as_deref());
             let e = format!("::core::mem::size_of_val(&{name}::ZERO) == {size}");
             assign_macro(w, "const _: ()", "assert!", &e);
         }
         for (align, preds) in self.target_groups(|t| s.layout(t).align) {
-            cfg(w, &preds);
+            cfg(w, preds.as_deref());
             let e = format!("::core::mem::align_of_val(&{name}::ZERO) == {align}");
             assign_macro(w, "const _: ()", "assert!", &e);
         }
@@ -444,23 +446,43 @@ impl Gen<'_> {
 
     /// `each(value, preds)` for each group of [`Self::target_groups`] of
     /// a value of the struct's layout, from `layouts` (the spec's
-    /// targets', in order) without grouping where one value holds on every
-    /// target, as most do (a struct has one such value a member).
+    /// targets', in order): without grouping where one value holds on
+    /// every target, as most do, and otherwise with one buffer of
+    /// predicates for all the groups (a struct has such a value a member).
     fn each_layout_group<T: PartialEq + Copy>(
         &self,
-        s: &Struct,
         layouts: &[&StructLayout],
         f: impl Fn(&StructLayout) -> T,
-        mut each: impl FnMut(T, &Option<Vec<&'static str>>),
+        mut each: impl FnMut(T, Option<&[&'static str]>),
     ) {
-        if let Some((first, rest)) = layouts.split_first() {
-            let v = f(first);
-            if rest.iter().all(|l| f(l) == v) {
-                return each(v, &None);
-            }
+        let Some((first, rest)) = layouts.split_first() else {
+            return;
+        };
+        let v = f(first);
+        if rest.iter().all(|l| f(l) == v) {
+            return each(v, None);
         }
-        for (v, preds) in self.target_groups(|t| f(s.layout(t))) {
-            each(v, &preds);
+        // Two values at least: `target_groups`'s groups, in the order of
+        // their first targets, each with the predicates of its targets
+        // (none for a group of targets Rust cannot build for).
+        let targets = &self.model.targets;
+        let mut preds: Vec<&'static str> = Vec::with_capacity(layouts.len());
+        for (i, l) in layouts.iter().enumerate() {
+            let v = f(l);
+            if layouts.iter().take(i).any(|e| f(e) == v) {
+                continue;
+            }
+            preds.clear();
+            preds.extend(
+                targets
+                    .iter()
+                    .zip(layouts)
+                    .filter(|(_, e)| f(e) == v)
+                    .filter_map(|(t, _)| t.rust_cfg()),
+            );
+            if !preds.is_empty() {
+                each(v, Some(&preds));
+            }
         }
     }
 
@@ -469,7 +491,6 @@ impl Gen<'_> {
     fn write_layout_asserts(
         &self,
         w: &mut RustWriter,
-        s: &Struct,
         layouts: &[&StructLayout],
         name: &str,
         fields: &[String],
@@ -478,7 +499,6 @@ impl Gen<'_> {
         // member, and most have several members.
         let mut e = String::new();
         self.each_layout_group(
-            s,
             layouts,
             |l| l.size,
             |size, preds| {
@@ -492,7 +512,6 @@ impl Gen<'_> {
             },
         );
         self.each_layout_group(
-            s,
             layouts,
             |l| l.align,
             |align, preds| {
@@ -507,7 +526,6 @@ impl Gen<'_> {
         );
         for (i, f) in fields.iter().enumerate() {
             self.each_layout_group(
-                s,
                 layouts,
                 |l| l.offsets[i],
                 |off, preds| {
