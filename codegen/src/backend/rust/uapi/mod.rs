@@ -247,31 +247,38 @@ impl Gen<'_> {
     }
 
     /// "Size: 24 bytes. Alignment: 8 (4 on i386).", appended to `out`
-    /// (nothing for a spec without targets).
-    fn push_layout_text(&self, out: &mut String, s: &Struct) {
+    /// (nothing for a spec without targets), from the struct's `layouts`
+    /// on the spec's targets, in order.
+    fn push_layout_text(&self, out: &mut String, layouts: &[&StructLayout]) {
         if self.model.targets.is_empty() {
             return;
         }
         out.push_str("Size: ");
-        self.push_described(out, |t| s.layout(t).size);
+        self.push_described(out, layouts, |l| l.size);
         out.push_str(" bytes. Alignment: ");
-        self.push_described(out, |t| s.layout(t).align);
+        self.push_described(out, layouts, |l| l.align);
         out.push('.');
     }
 
-    /// The value of `f` on the spec's targets, appended to `out`: the value
-    /// most targets share plainly, the rest as exceptions ("8 (4 on
-    /// i386)").
-    fn push_described(&self, out: &mut String, f: impl Fn(Target) -> u32) {
+    /// The value of `f` on the spec's targets (of their `layouts`),
+    /// appended to `out`: the value most targets share plainly, the rest
+    /// as exceptions ("8 (4 on i386)").
+    fn push_described(
+        &self,
+        out: &mut String,
+        layouts: &[&StructLayout],
+        f: impl Fn(&StructLayout) -> u32,
+    ) {
         // Most values are the same everywhere: found without grouping.
-        if let Some((&first, rest)) = self.model.targets.split_first() {
+        if let Some((first, rest)) = layouts.split_first() {
             let v = f(first);
-            if rest.iter().all(|&t| f(t) == v) {
+            if rest.iter().all(|l| f(l) == v) {
                 push_decimal(out, v);
                 return;
             }
         }
-        let mut groups = self.group_values(f);
+        let targets = self.model.targets.iter().copied();
+        let mut groups = crate::target::group(targets.zip(layouts.iter().map(|l| f(l))));
         groups.sort_by_key(|(_, ts)| std::cmp::Reverse(ts.len()));
         let Some(((most, _), rest)) = groups.split_first() else {
             return;

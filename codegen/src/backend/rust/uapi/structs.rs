@@ -60,7 +60,7 @@ impl Gen<'_> {
         let fields: Vec<String> = s.members.iter().map(|m| snake_ident(&m.name)).collect();
         // One buffer for the struct's doc and each member's in turn.
         let mut text = String::with_capacity(256);
-        self.push_struct_doc(&mut text, s);
+        self.push_struct_doc(&mut text, s, &layouts);
         doc(w, &text);
         w.line("#[repr(C)]");
         self.write_derive(w, free);
@@ -122,14 +122,14 @@ impl Gen<'_> {
 
     /// A struct's doc text, appended to `text`: the spec's doc, then
     /// revision, size and alignment.
-    fn push_struct_doc(&self, text: &mut String, s: &Struct) {
+    fn push_struct_doc(&self, text: &mut String, s: &Struct, layouts: &[&StructLayout]) {
         if let Some(d) = &s.doc {
             text.push_str(d);
         }
         text.push_str("\nSince revision ");
         push_decimal(text, s.since);
         text.push_str(". ");
-        self.push_layout_text(text, s);
+        self.push_layout_text(text, layouts);
     }
 
     /// zerocopy proves at compile time what the byte views need: every bit
@@ -338,7 +338,8 @@ impl Gen<'_> {
             _ => None,
         };
         let mut text = String::new();
-        self.push_struct_doc(&mut text, s);
+        let layouts: Vec<&StructLayout> = self.model.targets.iter().map(|&t| s.layout(t)).collect();
+        self.push_struct_doc(&mut text, s, &layouts);
         text.push_str("\n\nA C union: its bytes, read and written through one method per member.");
         doc(w, &text);
         w.line("#[repr(C)]");
