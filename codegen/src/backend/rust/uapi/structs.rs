@@ -496,20 +496,20 @@ impl Gen<'_> {
         name: &str,
         fields: &[String],
     ) {
-        // One buffer for every condition: a struct has one assertion a
+        // One buffer for every number: a struct has one assertion a
         // member, and most have several members.
-        let mut e = String::new();
+        let mut num = String::new();
         self.each_layout_group(
             layouts,
             |l| l.size,
             |size, preds| {
                 cfg(w, preds);
-                e.clear();
-                e.push_str("::core::mem::size_of_val(&");
-                e.push_str(name);
-                e.push_str("::ZERO) == ");
-                push_decimal(&mut e, size);
-                assign_macro(w, "const _: ()", "assert!", &e);
+                num.clear();
+                push_decimal(&mut num, size);
+                layout_assert(
+                    w,
+                    &["::core::mem::size_of_val(&", name, "::ZERO) == ", &num],
+                );
             },
         );
         self.each_layout_group(
@@ -517,12 +517,12 @@ impl Gen<'_> {
             |l| l.align,
             |align, preds| {
                 cfg(w, preds);
-                e.clear();
-                e.push_str("::core::mem::align_of_val(&");
-                e.push_str(name);
-                e.push_str("::ZERO) == ");
-                push_decimal(&mut e, align);
-                assign_macro(w, "const _: ()", "assert!", &e);
+                num.clear();
+                push_decimal(&mut num, align);
+                layout_assert(
+                    w,
+                    &["::core::mem::align_of_val(&", name, "::ZERO) == ", &num],
+                );
             },
         );
         for (i, f) in fields.iter().enumerate() {
@@ -531,17 +531,34 @@ impl Gen<'_> {
                 |l| l.offsets[i],
                 |off, preds| {
                     cfg(w, preds);
-                    e.clear();
-                    e.push_str("::core::mem::offset_of!(");
-                    e.push_str(name);
-                    e.push_str(", ");
-                    e.push_str(f);
-                    e.push_str(") == ");
-                    push_decimal(&mut e, off);
-                    assign_macro(w, "const _: ()", "assert!", &e);
+                    num.clear();
+                    push_decimal(&mut num, off);
+                    layout_assert(
+                        w,
+                        &["::core::mem::offset_of!(", name, ", ", f, ") == ", &num],
+                    );
                 },
             );
         }
+    }
+}
+
+/// `const _: () = assert!(cond);` of the condition in `parts`: written
+/// straight into the writer where it fits on its line, as
+/// [`assign_macro`] writes it then, without building the condition;
+/// otherwise laid out by `assign_macro`.
+fn layout_assert(w: &mut RustWriter, parts: &[&str]) {
+    const HEAD: &str = "const _: () = assert!(";
+    const TAIL: &str = ");";
+    let cond_len: usize = parts.iter().map(|p| p.len()).sum();
+    if w.fits_len(HEAD.len() + cond_len + TAIL.len()) {
+        w.begin_line();
+        w.push_parts(&[HEAD]);
+        w.push_parts(parts);
+        w.push_parts(&[TAIL]);
+        w.end_line();
+    } else {
+        assign_macro(w, "const _: ()", "assert!", &parts.concat());
     }
 }
 
