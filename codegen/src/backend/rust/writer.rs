@@ -344,6 +344,7 @@ impl RustWriter {
     /// `text` is empty a space, `pad` spaces and `text`. `lead` is the
     /// marker and its space after [`SPACES`]: the line's indentation,
     /// marker and space are one slice of it.
+    #[inline]
     fn doc_line(&mut self, lead: &str, pad: usize, text: &str) {
         let Some(start) = SPACES.len().checked_sub(self.indent()) else {
             return self.doc_line_deep(lead, pad, text);
