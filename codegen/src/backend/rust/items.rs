@@ -100,7 +100,7 @@ pub(crate) fn fn_sig(
 /// `head { a, b }tail`: one line when the fields are within
 /// `struct_lit_width` and the line fits, otherwise one field a line with
 /// a trailing comma.
-pub(crate) fn struct_lit(w: &mut RustWriter, head: &str, fields: &[String], tail: &str) {
+pub(crate) fn struct_lit<S: AsRef<str>>(w: &mut RustWriter, head: &str, fields: &[S], tail: &str) {
     let body = joined_len(fields, ", ");
     if fields.is_empty() {
         if w.fits_len(head.len() + 3 + tail.len()) {
@@ -113,7 +113,7 @@ pub(crate) fn struct_lit(w: &mut RustWriter, head: &str, fields: &[String], tail
     }
     w.open(head);
     for f in fields {
-        w.line_of(&[f, ","]);
+        w.line_of(&[f.as_ref(), ","]);
     }
     w.close(tail);
 }
@@ -419,10 +419,10 @@ mod tests {
     fn struct_literals_break_past_their_width() {
         let mut w = RustWriter::new();
         // 18 columns of fields stay on the line, 19 break.
-        struct_lit(&mut w, "E", &["op: name".into(), "needed12".into()], ")");
-        struct_lit(&mut w, "E", &["op: name".into(), "needed123".into()], ")");
-        struct_lit(&mut w, "E", &["ioctl: \"get\"".into(), "errno".into()], "");
-        struct_lit(&mut w, "Self", &[], "");
+        struct_lit(&mut w, "E", &["op: name", "needed12"], ")");
+        struct_lit(&mut w, "E", &["op: name", "needed123"], ")");
+        struct_lit(&mut w, "E", &["ioctl: \"get\"", "errno"], "");
+        struct_lit(&mut w, "Self", &[] as &[&str], "");
         assert_eq!(
             w.finish(),
             "E { op: name, needed12 })\nE {\n    op: name,\n    needed123,\n})\n\
@@ -471,7 +471,7 @@ mod tests {
             let head = "h".repeat(width - " { a, b };".len());
             single(&run(|w| struct_lit(w, &head, &fields, ";")), width);
             let head = "h".repeat(width - " {};".len());
-            single(&run(|w| struct_lit(w, &head, &[], ";")), width);
+            single(&run(|w| struct_lit(w, &head, &[] as &[&str], ";")), width);
             // `lhs = &[a, b];`
             let lhs = "l".repeat(width - " = &[a, b];".len());
             single(&run(|w| array_assign(w, &lhs, &fields)), width);

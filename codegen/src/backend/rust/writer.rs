@@ -344,6 +344,7 @@ impl RustWriter {
     /// `text` is empty a space, `pad` spaces and `text`. `lead` is the
     /// marker and its space after [`SPACES`]: the line's indentation,
     /// marker and space are one slice of it.
+    #[inline]
     fn doc_line(&mut self, lead: &str, pad: usize, text: &str) {
         let Some(start) = SPACES.len().checked_sub(self.indent()) else {
             return self.doc_line_deep(lead, pad, text);
@@ -356,8 +357,8 @@ impl RustWriter {
             self.out.push_str(head.strip_suffix(' ').unwrap_or(head));
         } else {
             self.out.push_str(head);
-            for _ in 0..pad {
-                self.out.push(' ');
+            if pad > 0 {
+                push_spaces(&mut self.out, pad);
             }
             self.out.push_str(text);
         }
@@ -369,10 +370,7 @@ impl RustWriter {
         self.push_indent();
         self.out.push_str(lead.trim());
         if !text.is_empty() {
-            self.out.push(' ');
-            for _ in 0..pad {
-                self.out.push(' ');
-            }
+            push_spaces(&mut self.out, 1 + pad);
             self.out.push_str(text);
         }
         self.out.push('\n');
@@ -427,8 +425,9 @@ impl RustWriter {
 
 /// The length of `items` joined by `sep`, without joining them: the
 /// layouts measure a one-line form before deciding to build it.
-pub(crate) fn joined_len(items: &[String], sep: &str) -> usize {
-    items.iter().map(String::len).sum::<usize>() + sep.len() * items.len().saturating_sub(1)
+pub(crate) fn joined_len<S: AsRef<str>>(items: &[S], sep: &str) -> usize {
+    items.iter().map(|i| i.as_ref().len()).sum::<usize>()
+        + sep.len() * items.len().saturating_sub(1)
 }
 
 /// Width of doc comment text, not counting `/// ` and indentation.
@@ -581,7 +580,10 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
             put(0, "", &mut any);
         }
         prev_item = indent > 0;
-        if plain {
+        if plain && t.len() <= DOC_WIDTH {
+            // Most lines fit: what the wrapper would make of them.
+            put(0, t, &mut any);
+        } else if plain {
             crate::backend::shared::wrap_single_spaced(t, DOC_WIDTH, 0, indent, |i, l| {
                 put(if i == 0 { 0 } else { indent }, l, &mut any);
             });
@@ -597,6 +599,15 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
     }
     if in_fence {
         put(0, "```", &mut any);
+    }
+}
+
+/// `n` spaces appended to `out`, as one slice of [`SPACES`] where it
+/// reaches (a list item's hanging indent is a few).
+fn push_spaces(out: &mut String, n: usize) {
+    match SPACES.get(..n) {
+        Some(spaces) => out.push_str(spaces),
+        None => out.extend(std::iter::repeat_n(' ', n)),
     }
 }
 
@@ -876,6 +887,17 @@ mod tests {
             "del \x7f is plain text in this line",
             "12345678\n",
             "abcdefghijklmno \n",
+            "1234567\n",
+            "short\nline",
+            "a  \nb",
+            "seven  \n",
+            "1234567 \n",
+            "1234567  ",
+            "12345678 x",
+            "12345678  x",
+            "twelve bytes\t",
+            "nul\0 inside",
+            "caf\u{e9}",
         ];
         for t in texts {
             let b = t.as_bytes();

@@ -55,13 +55,24 @@ impl Gen<'_> {
         ]);
         let text = self.ioctl_doc(io);
         let lhs = ["pub const IOCTL_", &up, ": u32"].concat();
-        for (cmd, preds) in self.target_groups(|t| io.cmds.get(&t).copied().flatten()) {
+        let groups = self.target_groups(|t| io.cmds.get(&t).copied().flatten());
+        // Every group's constant has the same doc: laid out once where
+        // there are several.
+        let laid_out = (groups.len() > 1).then(|| {
+            let mut d = RustWriter::new();
+            doc(&mut d, &text);
+            d.finish()
+        });
+        for (cmd, preds) in groups {
             // No number where the argument does not fit the target's size
             // field (a lint error): using the constant there fails to
             // build rather than encoding a wrong size.
             let Some(cmd) = cmd else { continue };
-            doc(w, &text);
-            cfg(w, &preds);
+            match &laid_out {
+                Some(lines) => w.block(lines),
+                None => doc(w, &text),
+            }
+            cfg(w, preds.as_deref());
             assign(w, &lhs, &hex_lit(u64::from(cmd), 8));
         }
     }

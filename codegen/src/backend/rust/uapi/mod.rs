@@ -24,6 +24,7 @@ use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::ioc::Dir;
 use crate::model::{
     Access, ByteOrder, Elem, EnumId, Member, MemberKind, Model, PtrLen, Struct, StructId,
+    StructLayout,
 };
 use crate::names;
 use crate::target::Target;
@@ -111,16 +112,26 @@ impl Gen<'_> {
         if s.is_union {
             return true;
         }
+        self.padding_free_with(s, self.model.targets.iter().map(|&t| s.layout(t)))
+    }
+
+    /// [`Self::padding_free`] of a struct that is no union, from its
+    /// `layouts` on the spec's targets (which a caller may have looked
+    /// up already).
+    pub(crate) fn padding_free_with<'s>(
+        &self,
+        s: &Struct,
+        layouts: impl IntoIterator<Item = &'s StructLayout>,
+    ) -> bool {
         // Embedded structs once, not once per target: the check nests.
         let nested_ok = s.members.iter().all(|m| match m.kind.embedded_struct() {
             Some(id) => self.padding_free(self.model.struct_(id)),
             None => true,
         });
         nested_ok
-            && self.model.targets.iter().all(|&t| {
-                let l = s.layout(t);
-                l.members.iter().map(|m| m.size).sum::<u32>() == l.size
-            })
+            && layouts
+                .into_iter()
+                .all(|l| l.members.iter().map(|m| m.size).sum::<u32>() == l.size)
     }
 
     /// A member's doc text, appended to `text` (the struct's printer keeps
@@ -236,31 +247,38 @@ impl Gen<'_> {
     }
 
     /// "Size: 24 bytes. Alignment: 8 (4 on i386).", appended to `out`
-    /// (nothing for a spec without targets).
-    fn push_layout_text(&self, out: &mut String, s: &Struct) {
+    /// (nothing for a spec without targets), from the struct's `layouts`
+    /// on the spec's targets, in order.
+    fn push_layout_text(&self, out: &mut String, layouts: &[&StructLayout]) {
         if self.model.targets.is_empty() {
             return;
         }
         out.push_str("Size: ");
-        self.push_described(out, |t| s.layout(t).size);
+        self.push_described(out, layouts, |l| l.size);
         out.push_str(" bytes. Alignment: ");
-        self.push_described(out, |t| s.layout(t).align);
+        self.push_described(out, layouts, |l| l.align);
         out.push('.');
     }
 
-    /// The value of `f` on the spec's targets, appended to `out`: the value
-    /// most targets share plainly, the rest as exceptions ("8 (4 on
-    /// i386)").
-    fn push_described(&self, out: &mut String, f: impl Fn(Target) -> u32) {
+    /// The value of `f` on the spec's targets (of their `layouts`),
+    /// appended to `out`: the value most targets share plainly, the rest
+    /// as exceptions ("8 (4 on i386)").
+    fn push_described(
+        &self,
+        out: &mut String,
+        layouts: &[&StructLayout],
+        f: impl Fn(&StructLayout) -> u32,
+    ) {
         // Most values are the same everywhere: found without grouping.
-        if let Some((&first, rest)) = self.model.targets.split_first() {
+        if let Some((first, rest)) = layouts.split_first() {
             let v = f(first);
-            if rest.iter().all(|&t| f(t) == v) {
+            if rest.iter().all(|l| f(l) == v) {
                 push_decimal(out, v);
                 return;
             }
         }
-        let mut groups = self.group_values(f);
+        let targets = self.model.targets.iter().copied();
+        let mut groups = crate::target::group(targets.zip(layouts.iter().map(|l| f(l))));
         groups.sort_by_key(|(_, ts)| std::cmp::Reverse(ts.len()));
         let Some(((most, _), rest)) = groups.split_first() else {
             return;

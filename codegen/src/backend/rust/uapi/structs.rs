@@ -4,10 +4,10 @@
 
 use super::Gen;
 use super::text::cfg;
-use crate::backend::rust::RustScalar;
 use crate::backend::rust::items::{field, struct_lit};
 use crate::backend::rust::layout::{assign, assign_macro};
 use crate::backend::rust::writer::{RustWriter, doc, snake_ident, type_ident};
+use crate::backend::rust::{RustScalar, RustTarget};
 use crate::backend::shared::push_decimal;
 use crate::model::{MemberKind, Struct, StructLayout};
 
@@ -50,17 +50,17 @@ impl Gen<'_> {
         }
         let name = type_ident(&s.name);
         // Asked once: the derives, the byte impls and `to_bytes` depend on it.
-        let free = self.padding_free(s);
         // Each target's layout, looked up once for the size and the
         // assertions (a lookup a target for each member's offset was a
         // tenth of printing a struct).
         let layouts: Vec<&StructLayout> = self.model.targets.iter().map(|&t| s.layout(t)).collect();
+        let free = self.padding_free_with(s, layouts.iter().copied());
         // The members' identifiers, once for the fields, `ZERO` and the
         // assertions.
         let fields: Vec<String> = s.members.iter().map(|m| snake_ident(&m.name)).collect();
         // One buffer for the struct's doc and each member's in turn.
         let mut text = String::with_capacity(256);
-        self.push_struct_doc(&mut text, s);
+        self.push_struct_doc(&mut text, s, &layouts);
         doc(w, &text);
         w.line("#[repr(C)]");
         self.write_derive(w, free);
@@ -79,26 +79,35 @@ impl Gen<'_> {
         self.write_byte_impls(w, &name, free);
 
         w.open_of(&["impl ", &name]);
-        for (size, preds) in self.layout_groups(s, &layouts, |l| l.size) {
-            w.line("/// Size in bytes, as `size_of` reports it and as the C header lays it out.");
-            cfg(w, &preds);
-            w.line_num("pub const SIZE: usize = ", size, ";");
-        }
+        self.each_layout_group(
+            &layouts,
+            |l| l.size,
+            |size, preds| {
+                w.line(
+                    "/// Size in bytes, as `size_of` reports it and as the C header lays it out.",
+                );
+                cfg(w, preds);
+                w.line_num("pub const SIZE: usize = ", size, ";");
+            },
+        );
         if !free {
             self.write_to_bytes(w, s, &fields);
         }
         w.line("/// Every member zero: the value `Default` returns, usable in const context.");
-        let zeros: Vec<String> = s
-            .members
-            .iter()
-            .zip(&fields)
-            .map(|(mem, f)| {
-                let mut z = String::with_capacity(f.len() + 8);
-                z.push_str(f);
-                z.push_str(": ");
-                self.push_member_zero(&mut z, mem);
-                z
-            })
+        // Every member's `field: zero` in one buffer, then cut into the
+        // fields `struct_lit` lays out: no `String` a member.
+        let mut zero_text = String::with_capacity(16 * fields.len());
+        let mut ends = Vec::with_capacity(fields.len());
+        for (mem, f) in s.members.iter().zip(&fields) {
+            zero_text.push_str(f);
+            zero_text.push_str(": ");
+            self.push_member_zero(&mut zero_text, mem);
+            ends.push(zero_text.len());
+        }
+        let zeros: Vec<&str> = std::iter::once(0)
+            .chain(ends.iter().copied())
+            .zip(&ends)
+            .filter_map(|(start, &end)| zero_text.get(start..end))
             .collect();
         struct_lit(w, "pub const ZERO: Self = Self", &zeros, ";");
         w.close("");
@@ -108,19 +117,19 @@ impl Gen<'_> {
         w.line_of(&["impl ::core::default::Default for ", &name, " {"]);
         w.block(DEFAULT_BODY);
 
-        self.write_layout_asserts(w, s, &layouts, &name, &fields);
+        self.write_layout_asserts(w, &layouts, &name, &fields);
     }
 
     /// A struct's doc text, appended to `text`: the spec's doc, then
     /// revision, size and alignment.
-    fn push_struct_doc(&self, text: &mut String, s: &Struct) {
+    fn push_struct_doc(&self, text: &mut String, s: &Struct, layouts: &[&StructLayout]) {
         if let Some(d) = &s.doc {
             text.push_str(d);
         }
         text.push_str("\nSince revision ");
         push_decimal(text, s.since);
         text.push_str(". ");
-        self.push_layout_text(text, s);
+        self.push_layout_text(text, layouts);
     }
 
     /// zerocopy proves at compile time what the byte views need: every bit
@@ -318,7 +327,7 @@ impl Gen<'_> {
             w.line_fmt(format_args!(
                 "/// The size of [`{name}`] in bytes on this target."
             ));
-            cfg(w, &preds);
+            cfg(w, preds.as_deref());
             w.line_fmt(format_args!("const {bytes}: usize = {size};"));
         }
         let align = s.layouts.values().map(|l| l.align).max().unwrap_or(1);
@@ -329,7 +338,8 @@ impl Gen<'_> {
             _ => None,
         };
         let mut text = String::new();
-        self.push_struct_doc(&mut text, s);
+        let layouts: Vec<&StructLayout> = self.model.targets.iter().map(|&t| s.layout(t)).collect();
+        self.push_struct_doc(&mut text, s, &layouts);
         text.push_str("\n\nA C union: its bytes, read and written through one method per member.");
         doc(w, &text);
         w.line("#[repr(C)]");
@@ -410,12 +420,12 @@ impl Gen<'_> {
 
         // No member has an offset to assert: all are at 0, in the bytes.
         for (size, preds) in self.target_groups(|t| s.layout(t).size) {
-            cfg(w, &preds);
+            cfg(w, preds.as_deref());
             let e = format!("::core::mem::size_of_val(&{name}::ZERO) == {size}");
             assign_macro(w, "const _: ()", "assert!", &e);
         }
         for (align, preds) in self.target_groups(|t| s.layout(t).align) {
-            cfg(w, &preds);
+            cfg(w, preds.as_deref());
             let e = format!("::core::mem::align_of_val(&{name}::ZERO) == {align}");
             assign_macro(w, "const _: ()", "assert!", &e);
         }
@@ -435,22 +445,46 @@ impl Gen<'_> {
         }
     }
 
-    /// [`Self::target_groups`] of a value of the struct's layout, from
-    /// `layouts` (the spec's targets', in order) where one value holds on
-    /// every target, as most do.
-    fn layout_groups<T: PartialEq + Copy>(
+    /// `each(value, preds)` for each group of [`Self::target_groups`] of
+    /// a value of the struct's layout, from `layouts` (the spec's
+    /// targets', in order): without grouping where one value holds on
+    /// every target, as most do, and otherwise with one buffer of
+    /// predicates for all the groups (a struct has such a value a member).
+    fn each_layout_group<T: PartialEq + Copy>(
         &self,
-        s: &Struct,
         layouts: &[&StructLayout],
         f: impl Fn(&StructLayout) -> T,
-    ) -> Vec<(T, Option<Vec<&'static str>>)> {
-        if let Some((first, rest)) = layouts.split_first() {
-            let v = f(first);
-            if rest.iter().all(|l| f(l) == v) {
-                return vec![(v, None)];
+        mut each: impl FnMut(T, Option<&[&'static str]>),
+    ) {
+        let Some((first, rest)) = layouts.split_first() else {
+            return;
+        };
+        let v = f(first);
+        if rest.iter().all(|l| f(l) == v) {
+            return each(v, None);
+        }
+        // Two values at least: `target_groups`'s groups, in the order of
+        // their first targets, each with the predicates of its targets
+        // (none for a group of targets Rust cannot build for).
+        let targets = &self.model.targets;
+        let mut preds: Vec<&'static str> = Vec::with_capacity(layouts.len());
+        for (i, l) in layouts.iter().enumerate() {
+            let v = f(l);
+            if layouts.iter().take(i).any(|e| f(e) == v) {
+                continue;
+            }
+            preds.clear();
+            preds.extend(
+                targets
+                    .iter()
+                    .zip(layouts)
+                    .filter(|(_, e)| f(e) == v)
+                    .filter_map(|(t, _)| t.rust_cfg()),
+            );
+            if !preds.is_empty() {
+                each(v, Some(&preds));
             }
         }
-        self.target_groups(|t| f(s.layout(t)))
     }
 
     /// Compile-time proof of the model's layout, by rustc itself.
@@ -458,45 +492,73 @@ impl Gen<'_> {
     fn write_layout_asserts(
         &self,
         w: &mut RustWriter,
-        s: &Struct,
         layouts: &[&StructLayout],
         name: &str,
         fields: &[String],
     ) {
-        // One buffer for every condition: a struct has one assertion a
+        // One buffer for every number: a struct has one assertion a
         // member, and most have several members.
-        let mut e = String::new();
-        for (size, preds) in self.layout_groups(s, layouts, |l| l.size) {
-            cfg(w, &preds);
-            e.clear();
-            e.push_str("::core::mem::size_of_val(&");
-            e.push_str(name);
-            e.push_str("::ZERO) == ");
-            push_decimal(&mut e, size);
-            assign_macro(w, "const _: ()", "assert!", &e);
-        }
-        for (align, preds) in self.layout_groups(s, layouts, |l| l.align) {
-            cfg(w, &preds);
-            e.clear();
-            e.push_str("::core::mem::align_of_val(&");
-            e.push_str(name);
-            e.push_str("::ZERO) == ");
-            push_decimal(&mut e, align);
-            assign_macro(w, "const _: ()", "assert!", &e);
-        }
+        let mut num = String::new();
+        self.each_layout_group(
+            layouts,
+            |l| l.size,
+            |size, preds| {
+                cfg(w, preds);
+                num.clear();
+                push_decimal(&mut num, size);
+                layout_assert(
+                    w,
+                    &["::core::mem::size_of_val(&", name, "::ZERO) == ", &num],
+                );
+            },
+        );
+        self.each_layout_group(
+            layouts,
+            |l| l.align,
+            |align, preds| {
+                cfg(w, preds);
+                num.clear();
+                push_decimal(&mut num, align);
+                layout_assert(
+                    w,
+                    &["::core::mem::align_of_val(&", name, "::ZERO) == ", &num],
+                );
+            },
+        );
         for (i, f) in fields.iter().enumerate() {
-            for (off, preds) in self.layout_groups(s, layouts, |l| l.offsets[i]) {
-                cfg(w, &preds);
-                e.clear();
-                e.push_str("::core::mem::offset_of!(");
-                e.push_str(name);
-                e.push_str(", ");
-                e.push_str(f);
-                e.push_str(") == ");
-                push_decimal(&mut e, off);
-                assign_macro(w, "const _: ()", "assert!", &e);
-            }
+            self.each_layout_group(
+                layouts,
+                |l| l.offsets[i],
+                |off, preds| {
+                    cfg(w, preds);
+                    num.clear();
+                    push_decimal(&mut num, off);
+                    layout_assert(
+                        w,
+                        &["::core::mem::offset_of!(", name, ", ", f, ") == ", &num],
+                    );
+                },
+            );
         }
+    }
+}
+
+/// `const _: () = assert!(cond);` of the condition in `parts`: written
+/// straight into the writer where it fits on its line, as
+/// [`assign_macro`] writes it then, without building the condition;
+/// otherwise laid out by `assign_macro`.
+fn layout_assert(w: &mut RustWriter, parts: &[&str]) {
+    const HEAD: &str = "const _: () = assert!(";
+    const TAIL: &str = ");";
+    let cond_len: usize = parts.iter().map(|p| p.len()).sum();
+    if w.fits_len(HEAD.len() + cond_len + TAIL.len()) {
+        w.begin_line();
+        w.push_parts(&[HEAD]);
+        w.push_parts(parts);
+        w.push_parts(&[TAIL]);
+        w.end_line();
+    } else {
+        assign_macro(w, "const _: ()", "assert!", &parts.concat());
     }
 }
 

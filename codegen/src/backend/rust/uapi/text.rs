@@ -49,7 +49,7 @@ pub(crate) fn lib_rs_both(model: &Model) -> (String, String) {
 
 /// The `#[cfg(...)]` of a group of targets, none for a group that holds
 /// every target.
-pub(super) fn cfg(w: &mut RustWriter, preds: &Option<Vec<&str>>) {
+pub(super) fn cfg(w: &mut RustWriter, preds: Option<&[&str]>) {
     if let Some(p) = preds {
         cfg_attr(w, p, false);
     }

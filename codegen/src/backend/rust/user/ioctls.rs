@@ -14,7 +14,7 @@ use crate::backend::rust::layout::{CALL_WIDTH, assign, call_stmt};
 use crate::backend::rust::writer::{
     MAX_WIDTH, RustWriter, doc, doc_link, path, snake_ident, type_ident, wrap,
 };
-use crate::backend::shared::{push_decimal, wrap_ascii_each};
+use crate::backend::shared::{PushFmt, push_decimal, wrap_ascii_each};
 use crate::ioc::Dir;
 use crate::model::{Access, Elem, Ioctl, MemberKind, Model, PtrLen, Struct, StructId};
 use crate::names;
@@ -472,11 +472,12 @@ impl<'a> IoctlGen<'a> {
     }
 
     fn safe_safety(&self, arg: &Struct, arg_ty: &str, ptrs: &[PtrParam]) -> String {
-        let mut text = format!(
+        let mut text = String::with_capacity(256 + 256 * ptrs.len());
+        text.push_fmt(format_args!(
             "SAFETY: `arg` is an exclusive borrow of a whole `{arg_ty}`, the size `{}` \
              encodes, valid for the kernel's reads and writes.",
             self.cmd
-        );
+        ));
         if ptrs.is_empty() {
             text.push_str(" It holds no user pointer.");
             return text;
@@ -484,30 +485,27 @@ impl<'a> IoctlGen<'a> {
         for p in ptrs {
             let (field, param) = (&p.field, &p.param);
             let borrow = if p.writes { "an exclusive" } else { "a shared" };
-            let what = match access_verb(p.access) {
-                "reads" => "the kernel only reads it".to_string(),
-                verb => format!(
-                    "the kernel {verb} it, and every bit pattern is a valid `{}`",
+            text.push_fmt(format_args!(
+                " `arg.{field}` holds the address of `{param}`, {borrow} borrow"
+            ));
+            match p.len {
+                PtrLen::Single => {}
+                PtrLen::Count(i) => text.push_fmt(format_args!(
+                    " of at least `arg.{}` elements",
+                    snake_ident(&arg.members[i].name)
+                )),
+                PtrLen::Bytes(i) => text.push_fmt(format_args!(
+                    " of at least `arg.{}` bytes",
+                    snake_ident(&arg.members[i].name)
+                )),
+            }
+            match access_verb(p.access) {
+                "reads" => text.push_str("; the kernel only reads it."),
+                verb => text.push_fmt(format_args!(
+                    "; the kernel {verb} it, and every bit pattern is a valid `{}`.",
                     p.elem
-                ),
-            };
-            text.push_str(&match p.len {
-                PtrLen::Single => {
-                    format!(
-                        " `arg.{field}` holds the address of `{param}`, {borrow} borrow; {what}."
-                    )
-                }
-                PtrLen::Count(i) => format!(
-                    " `arg.{field}` holds the address of `{param}`, {borrow} borrow of at least \
-                     `arg.{}` elements; {what}.",
-                    snake_ident(&arg.members[i].name)
-                ),
-                PtrLen::Bytes(i) => format!(
-                    " `arg.{field}` holds the address of `{param}`, {borrow} borrow of at least \
-                     `arg.{}` bytes; {what}.",
-                    snake_ident(&arg.members[i].name)
-                ),
-            });
+                )),
+            }
         }
         text.push_str(" The borrows last for the whole call.");
         text
@@ -589,47 +587,52 @@ impl<'a> IoctlGen<'a> {
 
     fn raw_doc(&self, arg: &StructId, ptrs: &[PtrParam], nested: bool) -> String {
         let io = self.io;
-        let mut paras = Vec::new();
+        // The paragraphs, one a line, built in one buffer.
+        let mut text = String::with_capacity(1024);
         if nested {
             if let Some(d) = &io.doc {
-                paras.push(d.clone());
+                text.push_str(d);
+                text.push('\n');
             }
-            paras.push(format!(
-                "Sends [`uapi::{}`] with `arg`, a {}, exactly as the caller set it. {} A \
-                 driver reporting an older `driver_revision` is not called: \
+            text.push_fmt(format_args!(
+                "Sends [`uapi::{}`] with `arg`, a {}, exactly as the caller set it. Since \
+                 revision {}. A driver reporting an older `driver_revision` is not called: \
                  [`CallError::Unsupported`]. There is no safe variant: the argument holds user \
                  pointers inside nested structs or array elements, which no borrow can vouch \
                  for.",
                 self.cmd,
                 self.struct_link(arg),
-                since_text(io.since)
+                io.since
             ));
         } else {
-            paras.push(format!(
+            text.push_fmt(format_args!(
                 "Like [`{}`], but sends `arg` exactly as the caller set it: user pointers \
                  and their counts are not touched. For tests that pass deliberately bad \
                  pointers or counts.",
                 self.name
             ));
         }
-        paras.push("# Safety".to_string());
-        let fields: Vec<String> = ptrs
-            .iter()
-            .map(|p| self.field_link(arg, &p.field))
-            .collect();
-        let which = if nested {
-            "Every user pointer in `arg`, nested ones included,".to_string()
+        text.push_str("\n# Safety\n");
+        if nested {
+            text.push_str("Every user pointer in `arg`, nested ones included,");
         } else {
-            format!("Each user pointer in `arg` ({})", fields.join(", "))
-        };
-        paras.push(format!(
-            "{which} must be 0 or an address the kernel may access as this ioctl does (read \
+            text.push_str("Each user pointer in `arg` (");
+            for (i, p) in ptrs.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(&self.field_link(arg, &p.field));
+            }
+            text.push(')');
+        }
+        text.push_str(
+            " must be 0 or an address the kernel may access as this ioctl does (read \
              for `in` pointers, write for `out` and `inout` ones) for as many elements or \
              bytes as its count member says, without touching memory that Rust code \
              borrows during the call. An address that is not mapped at all qualifies: the \
-             kernel answers it with EFAULT."
-        ));
-        paras.join("\n")
+             kernel answers it with EFAULT.",
+        );
+        text
     }
 
     /// The path prefix and type identifier of struct `id`: the
@@ -680,10 +683,6 @@ impl<'a> IoctlGen<'a> {
         link.extend([paths.1.as_str(), "::", field, "`]"]);
         link
     }
-}
-
-fn since_text(since: u32) -> String {
-    format!("Since revision {since}.")
 }
 
 /// An ioctl's direction as the spec spells it.

@@ -57,7 +57,7 @@ pub(super) fn struct_line(w: &mut RustWriter, head: &[&str], fields: &[&str], ta
     }
     if fields.is_empty() {
         // Not a form this backend prints; the shared layout has it.
-        crate::backend::rust::items::struct_lit(w, &head.concat(), &[], tail);
+        crate::backend::rust::items::struct_lit(w, &head.concat(), fields, tail);
         return;
     }
     w.open_of(head);
