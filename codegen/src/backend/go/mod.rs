@@ -1007,10 +1007,14 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
         }
     }
     if !ptrs.is_empty() {
-        c.para_fmt(format_args!(
-            "A slice too long for its count member fails with EOVERFLOW before \
-             the call. Use {name}Raw to send pointers and counts exactly as set."
-        ));
+        c.para_with(|p| {
+            p.push_str(
+                "A slice too long for its count member fails with EOVERFLOW \
+                 before the call. Use ",
+            );
+            p.push_str(&name);
+            p.push_str("Raw to send pointers and counts exactly as set.");
+        });
     }
     errors_doc(&mut c, io);
     let raw = (!ptrs.is_empty()).then(|| {

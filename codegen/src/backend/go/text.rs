@@ -176,7 +176,7 @@ impl<'o> Comment<'o> {
         // `wrap_ascii_each` splits words at ASCII whitespace, which lacks
         // the vertical tab `shared::paragraphs` splits at: such text, and
         // any not ASCII, takes the general path.
-        if text.is_ascii() && !text.contains('\x0b') {
+        if ascii_without_vertical_tab(text) {
             wrap_ascii_each(text, width, 0, 0, |_, line| {
                 self.start_line();
                 self.out.push(' ');
@@ -209,6 +209,33 @@ impl<'o> Comment<'o> {
             self.out.push('\t');
         }
         self.out.push_str("//");
+    }
+}
+
+/// Is `text` ASCII without a vertical tab? One byte scan without an early
+/// exit, which the compiler vectorises, instead of an ASCII check and a
+/// `char` search over every paragraph.
+fn ascii_without_vertical_tab(text: &str) -> bool {
+    !text
+        .bytes()
+        .fold(false, |bad, b| bad | !b.is_ascii() | (b == b'\x0b'))
+}
+
+/// `n` spaces appended to `out`: most paddings are a slice of a few.
+fn push_spaces(out: &mut String, n: usize) {
+    const SPACES: &str = "                                ";
+    match SPACES.get(..n) {
+        Some(pad) => out.push_str(pad),
+        None => out.extend(std::iter::repeat_n(' ', n)),
+    }
+}
+
+/// The width of a name in characters: its length when ASCII (most).
+fn char_width(name: &str) -> usize {
+    if name.is_ascii() {
+        name.len()
+    } else {
+        name.chars().count()
     }
 }
 
@@ -265,7 +292,7 @@ impl Block {
         name(&mut self.run);
         let name_end = self.run.len();
         rest(&mut self.run);
-        let name_width = self.run[start..name_end].chars().count();
+        let name_width = char_width(self.run.get(start..name_end).unwrap_or_default());
         self.width = self.width.max(name_width);
         self.rows.push(RunRow {
             name_end,
@@ -282,9 +309,7 @@ impl Block {
         for r in &self.rows {
             self.out.push_str("\n\t");
             self.out.push_str(&self.run[start..r.name_end]);
-            for _ in r.name_width..=self.width {
-                self.out.push(' ');
-            }
+            push_spaces(&mut self.out, (self.width + 1).saturating_sub(r.name_width));
             self.out.push_str(&self.run[r.name_end..r.end]);
             start = r.end;
         }

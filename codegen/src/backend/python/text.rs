@@ -7,7 +7,9 @@
 //! once, prefix and text together, instead of being collected, joined and
 //! re-formatted (building the view was three quarters of the backend).
 
-use crate::backend::shared::{PushFmt, paragraph_slices, paragraphs, wrap, wrap_ascii_each};
+use crate::backend::shared::{
+    PushFmt, paragraph_slices, paragraphs, wrap, wrap_ascii_each, wrap_single_spaced,
+};
 use crate::names::push_snake;
 use std::borrow::Cow;
 
@@ -106,10 +108,12 @@ fn chars_single_spaced(text: &str, mut prev_space: bool) -> bool {
     !prev_space
 }
 
+/// A newline and then spaces enough for any indentation of the module.
+const NEWLINE_PAD: &str = "\n                ";
+
 /// `n` spaces appended to `out`.
 pub(super) fn push_pad(out: &mut String, n: usize) {
-    const SPACES: &str = "                ";
-    match SPACES.get(..n) {
+    match NEWLINE_PAD.get(1..=n) {
         Some(pad) => out.push_str(pad),
         None => out.extend(std::iter::repeat_n(' ', n)),
     }
@@ -119,8 +123,14 @@ pub(super) fn push_pad(out: &mut String, n: usize) {
 /// block, its room made first.
 pub(super) fn push_line(out: &mut String, indent: usize, parts: &[&str]) {
     out.reserve(1 + indent + parts.iter().map(|p| p.len()).sum::<usize>());
-    out.push('\n');
-    push_pad(out, indent);
+    // The newline and the indentation in one copy (every line has both).
+    match NEWLINE_PAD.get(..=indent) {
+        Some(start) => out.push_str(start),
+        None => {
+            out.push('\n');
+            push_pad(out, indent);
+        }
+    }
     for p in parts {
         out.push_str(p);
     }
@@ -131,10 +141,15 @@ pub(super) fn push_line(out: &mut String, indent: usize, parts: &[&str]) {
 /// lines `wrap(text, width - first)` cuts first, then the rest of the text
 /// wrapped to `width`. No lines for blank text.
 fn for_each_line(text: &str, width: usize, first: usize, mut emit: impl FnMut(&str)) {
-    // Short single-spaced ASCII text (most comments) is its own one line,
-    // as `wrap_ascii_each` would find after its own scans.
-    if text.len() <= width.saturating_sub(first) && text.is_ascii() && single_spaced(text) {
-        emit(text);
+    // Single-spaced ASCII text (most) is cut as `wrap_ascii_each` would
+    // cut it after its own scans; short text (most comments) is its own
+    // one line.
+    if text.is_ascii() && single_spaced(text) {
+        if text.len() <= width.saturating_sub(first) {
+            emit(text);
+        } else {
+            wrap_single_spaced(text, width, first, 0, |_, line| emit(line));
+        }
         return;
     }
     if text.trim().is_empty() {
@@ -172,18 +187,30 @@ pub(super) fn push_comment(out: &mut String, paras: &[Cow<'_, str>], indent: usi
 /// start the first line, paragraphs are apart by an empty line and the
 /// closing quotes have a line of their own.
 pub(super) fn push_docstring(out: &mut String, paras: &[Cow<'_, str>], indent: usize) {
-    // Each paragraph is escaped where it is written, without a `Vec` of
-    // them: most docstrings are one paragraph.
+    // Each paragraph is escaped once, where it is written, without a
+    // `Vec` of them: most docstrings are one paragraph.
     if let [one] = paras {
         let one = escape_doc(one);
         if indent + 6 + one.chars().count() <= WIDTH {
             push_line(out, indent, &["\"\"\"", &one, "\"\"\""]);
-            return;
+        } else {
+            push_wrapped_docstring(out, std::iter::once(one), indent);
         }
+        return;
     }
+    push_wrapped_docstring(out, paras.iter().map(|p| escape_doc(p)), indent);
+}
+
+/// The lines of a docstring that does not fit on one, from its escaped
+/// paragraphs (see [`push_docstring`]).
+fn push_wrapped_docstring<'p>(
+    out: &mut String,
+    paras: impl Iterator<Item = Cow<'p, str>>,
+    indent: usize,
+) {
     let width = WIDTH.saturating_sub(indent).max(20);
     let mut opened = false;
-    for (i, p) in paras.iter().map(|p| escape_doc(p)).enumerate() {
+    for (i, p) in paras.enumerate() {
         if i > 0 {
             out.push('\n');
             opened = true;
@@ -213,6 +240,16 @@ pub(super) fn escape_doc(s: &str) -> Cow<'_, str> {
         s.push_str("\\\"");
     }
     Cow::Owned(s)
+}
+
+/// `parts` joined, in a string made to measure: the formatter costs
+/// more than the copies for long sentences of many parts.
+pub(super) fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
 }
 
 /// A Python string literal.
