@@ -323,18 +323,19 @@ impl<'a> Gen<'a> {
         t.push(' ');
         t.push_str(open);
         t.push('\n');
-        for mem in &s.members {
+        for (i, mem) in s.members.iter().enumerate() {
             t.push('\t');
             push_ident(t, &mem.name);
             t.push('\t');
-            self.member(t, s, mem);
+            self.member(t, s, i, mem);
             t.push('\n');
         }
         t.push_str(close);
         t.push('\n');
     }
 
-    fn member(&self, t: &mut String, s: &Struct, mem: &Member) {
+    /// The type of `mem`, member `me` of `s`.
+    fn member(&self, t: &mut String, s: &Struct, me: usize, mem: &Member) {
         // A user pointer's access is its array's (the direction in
         // `ptr64[...]`); the pointer itself is always the caller's.
         let written = mem.access == Access::Out
@@ -346,10 +347,10 @@ impl<'a> Gen<'a> {
             MemberKind::Scalar { ty, count } => match count {
                 Some(n) => {
                     t.push_str("array[");
-                    self.scalar(t, s, mem, *ty);
+                    self.scalar(t, s, me, mem, *ty);
                     push_count_close(t, *n);
                 }
-                None => self.scalar(t, s, mem, *ty),
+                None => self.scalar(t, s, me, mem, *ty),
             },
             MemberKind::Pad { len, .. } => {
                 t.push_str("array[const[0, int8]");
@@ -391,18 +392,17 @@ impl<'a> Gen<'a> {
 
     /// An integer member: a resource, the length of a user-pointer
     /// sibling, a flags or enum set, a range, or plain.
-    fn scalar(&self, t: &mut String, s: &Struct, mem: &Member, ty: Scalar) {
+    fn scalar(&self, t: &mut String, s: &Struct, me: usize, mem: &Member, ty: Scalar) {
         let width = int(ty);
         if let Some(r) = &mem.resource {
             t.push_str(&self.resource_name(r));
             return;
         }
-        let me = s.members.iter().position(|x| std::ptr::eq(x, mem));
         for sibling in &s.members {
             if let MemberKind::UserPtr { len, .. } = &sibling.kind {
                 let what = match len {
-                    PtrLen::Count(i) if Some(*i) == me => "len[",
-                    PtrLen::Bytes(i) if Some(*i) == me => "bytesize[",
+                    PtrLen::Count(i) if *i == me => "len[",
+                    PtrLen::Bytes(i) if *i == me => "bytesize[",
                     _ => continue,
                 };
                 t.push_str(what);
