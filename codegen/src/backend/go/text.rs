@@ -132,6 +132,10 @@ impl<'o> Comment<'o> {
     pub(super) fn para_with(&mut self, build: impl FnOnce(&mut String)) {
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
+        // Room for most paragraphs at once: each comment starts its
+        // scratch empty, and growing it piece by piece cost more than the
+        // copies.
+        text.reserve(2 * WIDTH);
         if self.paras == 0 && !self.lead.is_empty() {
             text.push_str(self.lead);
             text.push_str(": ");

@@ -1281,6 +1281,8 @@ fn function(
         .filter(|_| io.dir != Dir::None)
         .map(|a| (model.struct_(a), struct_ref(model, opts, a)));
     let mut doc = doc_paras(io.doc.as_deref());
+    // A paragraph for each error, the call's and the closing one.
+    doc.reserve(io.errors.len() + 3);
     if doc.is_empty() {
         let mut calls = String::with_capacity(io.name.len() + 16);
         calls.push_str("Calls the ");

@@ -24,7 +24,9 @@ pub(super) type Paras<'a> = Vec<Cow<'a, str>>;
 /// none without text. Most doc text is one paragraph already single-spaced:
 /// it is borrowed as is.
 pub(super) fn doc_paras(text: Option<&str>) -> Paras<'_> {
-    let mut paras = Vec::new();
+    // Room for the paragraphs most items' docs end up with (their own and
+    // a note or two), made once rather than grown.
+    let mut paras = Vec::with_capacity(4);
     push_doc_paras(&mut paras, text);
     paras
 }
