@@ -75,21 +75,32 @@ pub(super) fn doc_text(text: &str) -> Cow<'_, str> {
 /// whitespace (Unicode's, as `paragraphs` splits on) and none at either
 /// end? Such text is one paragraph, and its own.
 fn single_spaced(text: &str) -> bool {
-    let bytes = text.as_bytes();
+    if text.is_ascii() {
+        bytes_single_spaced(text.as_bytes())
+    } else {
+        chars_single_spaced(text, true)
+    }
+}
+
+/// Is `text` ASCII and [`single_spaced`]? Where a line is cut only such
+/// text takes the short way, and its ASCII check is made once.
+fn ascii_single_spaced(text: &str) -> bool {
+    text.is_ascii() && bytes_single_spaced(text.as_bytes())
+}
+
+/// [`single_spaced`] of ASCII text.
+fn bytes_single_spaced(bytes: &[u8]) -> bool {
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
     if first == b' ' || last == b' ' {
         return false;
     }
-    if !text.is_ascii() {
-        return chars_single_spaced(text, true);
-    }
-    // ASCII (most text): a space is `b' '` and the other whitespace `\t`
-    // to `\r`. One pass over each byte and the next, without an early
-    // exit, which the compiler vectorises: every paragraph comes through
-    // here, some twice. The last byte, which has no next, is not a space
-    // (checked above) and is checked for other whitespace on its own.
+    // A space is `b' '` and the other whitespace `\t` to `\r`. One pass
+    // over each byte and the next, without an early exit, which the
+    // compiler vectorises: every paragraph comes through here, some
+    // twice. The last byte, which has no next, is not a space (checked
+    // above) and is checked for other whitespace on its own.
     let rest = bytes.get(1..).unwrap_or_default();
     let bad = bytes.iter().zip(rest).fold(false, |any, (&a, &b)| {
         any | matches!(a, b'\t'..=b'\r') | (a == b' ' && b == b' ')
@@ -146,7 +157,7 @@ fn for_each_line(text: &str, width: usize, first: usize, mut emit: impl FnMut(&s
     // Single-spaced ASCII text (most) is cut as `wrap_ascii_each` would
     // cut it after its own scans; short text (most comments) is its own
     // one line.
-    if text.is_ascii() && single_spaced(text) {
+    if ascii_single_spaced(text) {
         if text.len() <= width.saturating_sub(first) {
             emit(text);
         } else {

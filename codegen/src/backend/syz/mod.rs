@@ -269,9 +269,9 @@ impl<'a> Gen<'a> {
             self.ioctl(&mut t, io, mac);
             t.push('\n');
         }
-        for s in &m.structs {
+        for (i, s) in m.structs.iter().enumerate() {
             t.push('\n');
-            self.strukt(&mut t, s);
+            self.strukt(&mut t, i, s);
         }
         for (e, values) in m.enums.iter().zip(&self.entry_macros) {
             if let Some((first, rest)) = values.split_first() {
@@ -315,11 +315,18 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn strukt(&self, t: &mut String, s: &Struct) {
+    /// Struct `index` of the spec, `s`.
+    fn strukt(&self, t: &mut String, index: usize, s: &Struct) {
         let (open, close) = if s.is_union { ("[", "]") } else { ("{", "}") };
-        push_ident(t, &self.m.name);
-        t.push('_');
-        push_ident(t, &s.name);
+        // Its name, made once in `own_struct_names` for its users too.
+        match self.own_struct_names.get(index) {
+            Some(name) => t.push_str(name),
+            None => {
+                push_ident(t, &self.m.name);
+                t.push('_');
+                push_ident(t, &s.name);
+            }
+        }
         t.push(' ');
         t.push_str(open);
         t.push('\n');
