@@ -973,7 +973,8 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
         .filter(|_| io.dir != Dir::None)
         .map(|a| (model.struct_(a), a));
     let arg_ty = arg.map(|(_, a)| struct_ref(model, a));
-    let mut params = String::new();
+    // Room for the argument and a user pointer or two.
+    let mut params = String::with_capacity(96);
     let mut ptrs: Vec<PtrView> = Vec::new();
     let mut doc = String::with_capacity(512);
     let mut c = Comment::with_lead(&mut doc, 0, &name);

@@ -135,7 +135,7 @@ impl<'o> Comment<'o> {
         // Room for most paragraphs at once: each comment starts its
         // scratch empty, and growing it piece by piece cost more than the
         // copies.
-        text.reserve(2 * WIDTH);
+        text.reserve(4 * WIDTH);
         if self.paras == 0 && !self.lead.is_empty() {
             text.push_str(self.lead);
             text.push_str(": ");

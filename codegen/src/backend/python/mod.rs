@@ -933,7 +933,8 @@ fn enum_view(e: &Enum) -> EnumView {
 
 /// A struct of this spec (`Cmd`) or of an included one (`accel_uapi.Cmd`).
 pub(crate) fn struct_ref(model: &Model, opts: &OutputOptions, id: &StructId) -> String {
-    let mut out = String::new();
+    // Room for most class names, made once rather than grown.
+    let mut out = String::with_capacity(32);
     push_struct_ref(&mut out, model, opts, id);
     out
 }

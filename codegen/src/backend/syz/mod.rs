@@ -445,20 +445,21 @@ impl<'a> Gen<'a> {
 
     /// Every name the const files define, sorted, with its values in the
     /// order they are given (a later one wins where several apply): named
-    /// once for all architectures.
-    fn const_names(&self) -> BTreeMap<String, Vec<ConstValue<'a>>> {
+    /// once for all architectures, borrowed from the macros [`Gen::new`]
+    /// made.
+    fn const_names(&self) -> BTreeMap<&str, Vec<ConstValue<'a>>> {
         let m = self.m;
-        let mut names: BTreeMap<String, Vec<ConstValue<'a>>> = BTreeMap::new();
+        let mut names: BTreeMap<&str, Vec<ConstValue<'a>>> = BTreeMap::new();
         for (io, mac) in m.ioctls.iter().zip(&self.ioctl_macros) {
             names
-                .entry(mac.clone())
+                .entry(mac.as_str())
                 .or_default()
                 .push(ConstValue::Cmd(io));
         }
         for (e, macros) in m.enums.iter().zip(&self.entry_macros) {
             for (x, mac) in e.entries.iter().zip(macros) {
                 names
-                    .entry(mac.clone())
+                    .entry(mac.as_str())
                     .or_default()
                     .push(ConstValue::Value(x.value));
             }
@@ -467,12 +468,7 @@ impl<'a> Gen<'a> {
     }
 
     /// The const file of one architecture: every name the text uses.
-    fn consts(
-        &self,
-        names: &BTreeMap<String, Vec<ConstValue<'_>>>,
-        t: Target,
-        arch: &str,
-    ) -> String {
+    fn consts(&self, names: &BTreeMap<&str, Vec<ConstValue<'_>>>, t: Target, arch: &str) -> String {
         let mut out = String::with_capacity(names.len() * 48 + 256);
         for l in banner_lines(self.m) {
             out.push_str("# ");
