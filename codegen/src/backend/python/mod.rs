@@ -871,7 +871,7 @@ fn enum_view(e: &Enum) -> EnumView {
     let name = pascal(&e.name);
     let mut entries = String::with_capacity(96 * e.entries.len());
     // One list of paragraphs for every entry's comment.
-    let mut entry_doc: Paras<'_> = Vec::new();
+    let mut entry_doc: Paras<'_> = Vec::with_capacity(4);
     for x in &e.entries {
         entry_doc.clear();
         push_doc_paras(&mut entry_doc, x.doc.as_deref());
@@ -1040,9 +1040,9 @@ fn struct_item(model: &Model, opts: &OutputOptions, s: &Struct) -> (StructView, 
     let mut anonymous = String::new();
     let mut anonymous_count = 0;
     // Reused for every member.
-    let mut field_doc: Paras<'_> = Vec::new();
-    let mut ident = String::new();
-    let mut quoted = String::new();
+    let mut field_doc: Paras<'_> = Vec::with_capacity(4);
+    let mut ident = String::with_capacity(32);
+    let mut quoted = String::with_capacity(34);
     for (i, m) in s.members.iter().enumerate() {
         ident.clear();
         push_member_ident(&mut ident, &m.name);
@@ -1291,7 +1291,9 @@ fn function(
         calls.push_str(" ioctl.");
         doc.push(Cow::Owned(calls));
     }
-    let mut params: Vec<Cow<'_, str>> = vec![Cow::Borrowed("fd: _Fd")];
+    // `fd`, `arg`, `/` and room for a keyword or two, made once.
+    let mut params: Vec<Cow<'_, str>> = Vec::with_capacity(6);
+    params.push(Cow::Borrowed("fd: _Fd"));
     let mut ptrs = Vec::new();
     match &arg {
         Some((s, ty)) => {
