@@ -84,7 +84,7 @@ struct Gen<'a> {
     /// Each resource the structs of this spec and its includes carry, and
     /// the first spec in include order that carries it (computed once:
     /// every resource member asks).
-    resource_owner: BTreeMap<String, &'a str>,
+    resource_owner: BTreeMap<&'a str, &'a str>,
     /// The C macro of each of the spec's ioctls, in order: the text and
     /// the const files both name them.
     ioctl_macros: Vec<String>,
@@ -201,14 +201,14 @@ impl<'a> Gen<'a> {
     }
 
     /// The resources a spec's own structs carry, with their widths.
-    fn carried(m: &Model) -> BTreeMap<String, &'static str> {
+    fn carried(m: &Model) -> BTreeMap<&str, &'static str> {
         let mut out = BTreeMap::new();
         for s in &m.structs {
             for mem in &s.members {
                 if let (Some(r), MemberKind::Scalar { ty, count: None }) =
                     (&mem.resource, &mem.kind)
                 {
-                    out.insert(r.clone(), int(*ty));
+                    out.insert(r.as_str(), int(*ty));
                 }
             }
         }
@@ -222,7 +222,7 @@ impl<'a> Gen<'a> {
         own.push('_');
         Self::carried(self.m)
             .into_iter()
-            .map(|(r, ty)| (self.resource_name(&r), ty))
+            .map(|(r, ty)| (self.resource_name(r), ty))
             .filter(|(name, _)| name.starts_with(&own))
             .collect()
     }
