@@ -41,7 +41,7 @@ use std::path::PathBuf;
 mod spelling;
 mod text;
 pub use spelling::GoTarget;
-use text::{Block, Comment, WIDTH, doc_paragraphs};
+use text::{Block, Comment, WIDTH, concat, doc_paragraphs};
 
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.
@@ -973,7 +973,8 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
         .filter(|_| io.dir != Dir::None)
         .map(|a| (model.struct_(a), a));
     let arg_ty = arg.map(|(_, a)| struct_ref(model, a));
-    let mut params = String::new();
+    // Room for the argument and a user pointer or two.
+    let mut params = String::with_capacity(96);
     let mut ptrs: Vec<PtrView> = Vec::new();
     let mut doc = String::with_capacity(512);
     let mut c = Comment::with_lead(&mut doc, 0, &name);
@@ -1007,24 +1008,35 @@ fn func(model: &Model, io: &Ioctl) -> FuncView {
         }
     }
     if !ptrs.is_empty() {
-        c.para_fmt(format_args!(
-            "A slice too long for its count member fails with EOVERFLOW before \
-             the call. Use {name}Raw to send pointers and counts exactly as set."
-        ));
+        c.para_with(|p| {
+            p.push_str(
+                "A slice too long for its count member fails with EOVERFLOW \
+                 before the call. Use ",
+            );
+            p.push_str(&name);
+            p.push_str("Raw to send pointers and counts exactly as set.");
+        });
     }
     errors_doc(&mut c, io);
     let raw = (!ptrs.is_empty()).then(|| {
         let mut doc = String::new();
-        Comment::new(&mut doc, 0).para_fmt(format_args!(
-            "{name}Raw is {name} with *arg sent exactly as the caller set \
-             it: user pointers and their counts are not touched. For tests \
-             that pass deliberately bad pointers or counts; each pointer \
-             must stay valid until the call returns."
-        ));
+        Comment::new(&mut doc, 0).para_with(|p| {
+            for part in [
+                name.as_str(),
+                "Raw is ",
+                name.as_str(),
+                " with *arg sent exactly as the caller set it: user pointers \
+                 and their counts are not touched. For tests that pass \
+                 deliberately bad pointers or counts; each pointer must stay \
+                 valid until the call returns.",
+            ] {
+                p.push_str(part);
+            }
+        });
         RawView {
             doc,
-            name: format!("{name}Raw"),
-            params: format!(", arg *{}", arg_ty.as_deref().unwrap_or_default()),
+            name: concat(&[&name, "Raw"]),
+            params: concat(&[", arg *", arg_ty.as_deref().unwrap_or_default()]),
         }
     });
     FuncView {
@@ -1061,19 +1073,27 @@ fn ptr_param(
     let param = param_ident(model, &m.name);
     let field = pascal(&m.name);
     let elem_ty = elem_go(model, elem);
-    let access = match (m.access.read_by_kernel(), m.access.written_by_kernel()) {
-        (true, true) => "the kernel reads and writes the elements",
-        (false, true) => "the kernel writes the elements",
-        _ => "the kernel reads the elements",
+    // What the kernel does with the elements, and with a single one.
+    let (access, access_one) = match (m.access.read_by_kernel(), m.access.written_by_kernel()) {
+        (true, true) => (
+            "the kernel reads and writes the elements",
+            "the kernel reads and writes it",
+        ),
+        (false, true) => ("the kernel writes the elements", "the kernel writes it"),
+        _ => ("the kernel reads the elements", "the kernel reads it"),
     };
     match len {
         PtrLen::Single => {
-            let param_text = format!(", {param} *{elem_ty}");
-            let doc = format!(
-                "The address of {param} (0 for nil) goes in arg.{field} \
-                 for the call; {}.",
-                access.replace("the elements", "it")
-            );
+            let param_text = concat(&[", ", &param, " *", &elem_ty]);
+            let doc = concat(&[
+                "The address of ",
+                &param,
+                " (0 for nil) goes in arg.",
+                &field,
+                " for the call; ",
+                access_one,
+                ".",
+            ]);
             PtrParam {
                 param: param_text,
                 doc,
@@ -1092,14 +1112,14 @@ fn ptr_param(
             }
         }
         PtrLen::Count(i) | PtrLen::Bytes(i) => {
-            let param_text = format!(", {param} []{elem_ty}");
+            let param_text = concat(&[", ", &param, " []", &elem_ty]);
             let lm = &s.members[*i];
             let (count_ty, bound) = length_go(lm);
             let count = matches!(len, PtrLen::Count(_));
             let len_expr = if count {
-                format!("uint64(len({param}))")
+                concat(&["uint64(len(", &param, "))"])
             } else {
-                format!("byteLen({param})")
+                concat(&["byteLen(", &param, ")"])
             };
             let count_field = pascal(&lm.name);
             // The element size the caller declares is the package's own.
@@ -1110,20 +1130,28 @@ fn ptr_param(
             let shared = ptrs
                 .iter()
                 .any(|p| !p.single && p.count_field == count_field);
-            let doc = format!(
-                "The address of {param}'s first element (0 when it is \
-                 empty) goes in arg.{field} and its {} in \
-                 arg.{count_field} for the call; {access}.{}",
+            let mut doc = concat(&[
+                "The address of ",
+                &param,
+                "'s first element (0 when it is empty) goes in arg.",
+                &field,
+                " and its ",
                 if count { "length" } else { "size in bytes" },
-                if shared {
-                    format!(
-                        " It must agree with the other slice that \
-                         sets arg.{count_field} (EINVAL otherwise)."
-                    )
-                } else {
-                    String::new()
+                " in arg.",
+                &count_field,
+                " for the call; ",
+                access,
+                ".",
+            ]);
+            if shared {
+                for part in [
+                    " It must agree with the other slice that sets arg.",
+                    count_field.as_str(),
+                    " (EINVAL otherwise).",
+                ] {
+                    doc.push_str(part);
                 }
-            );
+            }
             PtrParam {
                 param: param_text,
                 doc,

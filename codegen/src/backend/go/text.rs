@@ -24,8 +24,12 @@ pub(super) const WIDTH: usize = 80;
 /// call for `\n\n`) were a good part of the Go backend's time.
 pub(super) fn doc_paragraphs(doc: Option<&str>) -> Paragraphs<'_> {
     let text = doc.unwrap_or_default().trim();
+    // Most doc text is one line, found so with one memchr scan: it is its
+    // own one piece, with no line or blank line to look for.
+    let one_line = !text.as_bytes().contains(&b'\n');
     Paragraphs {
-        double: find_blank_line(text.as_bytes()).is_some(),
+        one_line,
+        double: !one_line && find_blank_line(text.as_bytes()).is_some(),
         rest: (!text.is_empty()).then_some(text),
     }
 }
@@ -47,6 +51,8 @@ fn find_blank_line(bytes: &[u8]) -> Option<usize> {
 pub(super) struct Paragraphs<'a> {
     /// The text not yet split; `None` once the last piece is out.
     rest: Option<&'a str>,
+    /// Whether the text has no newline, so that it is the one piece.
+    one_line: bool,
     /// Whether pieces end at `\n\n` rather than at `\n`.
     double: bool,
 }
@@ -58,7 +64,9 @@ impl<'a> Iterator for Paragraphs<'a> {
         loop {
             let rest = self.rest?;
             let bytes = rest.as_bytes();
-            let (piece, after) = if self.double {
+            let (piece, after) = if self.one_line {
+                (rest, None)
+            } else if self.double {
                 match find_blank_line(bytes) {
                     Some(i) => (&rest[..i], Some(&rest[i + 2..])),
                     None => (rest, None),
@@ -124,6 +132,10 @@ impl<'o> Comment<'o> {
     pub(super) fn para_with(&mut self, build: impl FnOnce(&mut String)) {
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
+        // Room for most paragraphs at once: each comment starts its
+        // scratch empty, and growing it piece by piece cost more than the
+        // copies.
+        text.reserve(4 * WIDTH);
         if self.paras == 0 && !self.lead.is_empty() {
             text.push_str(self.lead);
             text.push_str(": ");
@@ -176,7 +188,7 @@ impl<'o> Comment<'o> {
         // `wrap_ascii_each` splits words at ASCII whitespace, which lacks
         // the vertical tab `shared::paragraphs` splits at: such text, and
         // any not ASCII, takes the general path.
-        if text.is_ascii() && !text.contains('\x0b') {
+        if ascii_without_vertical_tab(text) {
             wrap_ascii_each(text, width, 0, 0, |_, line| {
                 self.start_line();
                 self.out.push(' ');
@@ -209,6 +221,43 @@ impl<'o> Comment<'o> {
             self.out.push('\t');
         }
         self.out.push_str("//");
+    }
+}
+
+/// `parts` joined, in a string made to measure: the formatter costs more
+/// than the copies for sentences of many parts.
+pub(super) fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
+/// Is `text` ASCII without a vertical tab? One byte scan without an early
+/// exit, which the compiler vectorises, instead of an ASCII check and a
+/// `char` search over every paragraph.
+fn ascii_without_vertical_tab(text: &str) -> bool {
+    !text
+        .bytes()
+        .fold(false, |bad, b| bad | !b.is_ascii() | (b == b'\x0b'))
+}
+
+/// `n` spaces appended to `out`: most paddings are a slice of a few.
+fn push_spaces(out: &mut String, n: usize) {
+    const SPACES: &str = "                                ";
+    match SPACES.get(..n) {
+        Some(pad) => out.push_str(pad),
+        None => out.extend(std::iter::repeat_n(' ', n)),
+    }
+}
+
+/// The width of a name in characters: its length when ASCII (most).
+fn char_width(name: &str) -> usize {
+    if name.is_ascii() {
+        name.len()
+    } else {
+        name.chars().count()
     }
 }
 
@@ -265,7 +314,7 @@ impl Block {
         name(&mut self.run);
         let name_end = self.run.len();
         rest(&mut self.run);
-        let name_width = self.run[start..name_end].chars().count();
+        let name_width = char_width(self.run.get(start..name_end).unwrap_or_default());
         self.width = self.width.max(name_width);
         self.rows.push(RunRow {
             name_end,
@@ -282,9 +331,7 @@ impl Block {
         for r in &self.rows {
             self.out.push_str("\n\t");
             self.out.push_str(&self.run[start..r.name_end]);
-            for _ in r.name_width..=self.width {
-                self.out.push(' ');
-            }
+            push_spaces(&mut self.out, (self.width + 1).saturating_sub(r.name_width));
             self.out.push_str(&self.run[r.name_end..r.end]);
             start = r.end;
         }

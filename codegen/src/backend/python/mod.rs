@@ -48,8 +48,8 @@ mod spelling;
 mod text;
 pub use spelling::PythonTarget;
 use text::{
-    Paras, WIDTH, doc_paras, doc_text, push_comment, push_doc_paras, push_docstring, push_line,
-    push_member_ident, push_py_str, py_str,
+    Paras, WIDTH, concat, doc_paras, doc_text, push_comment, push_doc_paras, push_docstring,
+    push_line, push_member_ident, push_py_str, py_str,
 };
 
 /// Renders the module of `model`. Included specs get their own module
@@ -426,7 +426,11 @@ fn compat_machines(t: Target) -> &'static [&'static str] {
 /// "Since revision N." for an item newer than the spec's first revision.
 fn since(paras: &mut Paras<'_>, since: u32) {
     if since > 1 {
-        paras.push(Cow::Owned(format!("Since revision {since}.")));
+        let mut text = String::with_capacity(24);
+        text.push_str("Since revision ");
+        push_decimal(&mut text, since);
+        text.push('.');
+        paras.push(Cow::Owned(text));
     }
 }
 
@@ -867,7 +871,7 @@ fn enum_view(e: &Enum) -> EnumView {
     let name = pascal(&e.name);
     let mut entries = String::with_capacity(96 * e.entries.len());
     // One list of paragraphs for every entry's comment.
-    let mut entry_doc: Paras<'_> = Vec::new();
+    let mut entry_doc: Paras<'_> = Vec::with_capacity(4);
     for x in &e.entries {
         entry_doc.clear();
         push_doc_paras(&mut entry_doc, x.doc.as_deref());
@@ -929,7 +933,8 @@ fn enum_view(e: &Enum) -> EnumView {
 
 /// A struct of this spec (`Cmd`) or of an included one (`accel_uapi.Cmd`).
 pub(crate) fn struct_ref(model: &Model, opts: &OutputOptions, id: &StructId) -> String {
-    let mut out = String::new();
+    // Room for most class names, made once rather than grown.
+    let mut out = String::with_capacity(32);
     push_struct_ref(&mut out, model, opts, id);
     out
 }
@@ -1035,9 +1040,9 @@ fn struct_item(model: &Model, opts: &OutputOptions, s: &Struct) -> (StructView, 
     let mut anonymous = String::new();
     let mut anonymous_count = 0;
     // Reused for every member.
-    let mut field_doc: Paras<'_> = Vec::new();
-    let mut ident = String::new();
-    let mut quoted = String::new();
+    let mut field_doc: Paras<'_> = Vec::with_capacity(4);
+    let mut ident = String::with_capacity(32);
+    let mut quoted = String::with_capacity(34);
     for (i, m) in s.members.iter().enumerate() {
         ident.clear();
         push_member_ident(&mut ident, &m.name);
@@ -1277,6 +1282,8 @@ fn function(
         .filter(|_| io.dir != Dir::None)
         .map(|a| (model.struct_(a), struct_ref(model, opts, a)));
     let mut doc = doc_paras(io.doc.as_deref());
+    // A paragraph for each error, the call's and the closing one.
+    doc.reserve(io.errors.len() + 3);
     if doc.is_empty() {
         let mut calls = String::with_capacity(io.name.len() + 16);
         calls.push_str("Calls the ");
@@ -1284,7 +1291,9 @@ fn function(
         calls.push_str(" ioctl.");
         doc.push(Cow::Owned(calls));
     }
-    let mut params: Vec<Cow<'_, str>> = vec![Cow::Borrowed("fd: _Fd")];
+    // `fd`, `arg`, `/` and room for a keyword or two, made once.
+    let mut params: Vec<Cow<'_, str>> = Vec::with_capacity(6);
+    params.push(Cow::Borrowed("fd: _Fd"));
     let mut ptrs = Vec::new();
     match &arg {
         Some((s, ty)) => {
@@ -1337,11 +1346,22 @@ fn function(
         }
         None => {
             params.push(Cow::Borrowed("/"));
-            doc.push(Cow::Owned(format!(
-                "Sends {cmd} ({}) and returns None. Since revision {}.",
-                dir_words(io.dir),
-                io.since
-            )));
+            // `Sends {cmd} ({dir}) and returns None. Since revision
+            // {since}.`, pushed, not formatted.
+            let words = dir_words(io.dir);
+            let mut sends = String::with_capacity(cmd.len() + words.len() + 64);
+            for part in [
+                "Sends ",
+                cmd.as_str(),
+                " (",
+                words,
+                ") and returns None. Since revision ",
+            ] {
+                sends.push_str(part);
+            }
+            push_decimal(&mut sends, io.since);
+            sends.push('.');
+            doc.push(Cow::Owned(sends));
         }
     }
     let mut errors = String::with_capacity(40 * io.errors.len());
@@ -1452,7 +1472,7 @@ fn ptr_param(
     } else {
         ""
     };
-    let (kind, len_field, bound, what) = match len {
+    let (kind, len_field, bound, doc) = match len {
         PtrLen::Count(i) | PtrLen::Bytes(i) => {
             let lm = &s.members[*i];
             let bound = match &lm.kind {
@@ -1467,69 +1487,105 @@ fn ptr_param(
             };
             let count = matches!(len, PtrLen::Count(_));
             let lf = member_ident(&lm.name);
+            let doc = concat(&[
+                &p,
+                ": the ",
+                &elem_ty,
+                " elements, as a ctypes array of ",
+                &elem_ty,
+                ", bytes, a bytearray or a sequence of ",
+                &elem_ty,
+                ". Its address goes in arg.",
+                &field,
+                " and its ",
+                if count { "length" } else { "size in bytes" },
+                " in arg.",
+                &lf,
+                " for the call; ",
+                access,
+                ".",
+                see,
+                " None leaves arg.",
+                &field,
+                " and arg.",
+                &lf,
+                " as the caller set them.",
+            ]);
             (
                 if count { "count" } else { "bytes" },
                 py_str(&lf),
                 bound,
-                format!(
-                    "the {elem_ty} elements, as a ctypes array of {elem_ty}, \
-                     bytes, a bytearray or a sequence of {elem_ty}. Its \
-                     address goes in arg.{field} and its {} in arg.{lf} \
-                     for the call; {access}.{see} None leaves arg.{field} \
-                     and arg.{lf} as the caller set them.",
-                    if count { "length" } else { "size in bytes" },
-                ),
+                doc,
             )
         }
-        PtrLen::Single => (
-            "single",
-            "None".to_string(),
-            0,
-            format!(
-                "one {elem_ty}, or a value to build one from, whose \
-                 address goes in arg.{field} for the call; {access}.{} \
-                 None leaves arg.{field} as the caller set it.",
+        PtrLen::Single => {
+            let doc = concat(&[
+                &p,
+                ": one ",
+                &elem_ty,
+                ", or a value to build one from, whose address goes in arg.",
+                &field,
+                " for the call; ",
+                access,
+                ".",
                 if writes {
                     " Pass a ctypes object to see what the kernel writes."
                 } else {
                     ""
                 },
-            ),
-        ),
+                " None leaves arg.",
+                &field,
+                " as the caller set it.",
+            ]);
+            ("single", "None".to_string(), 0, doc)
+        }
+    };
+    // `({field}, {p}, {elem_ty}, {kind}, {len_field}, {bound}[, {stride}])`,
+    // the names quoted.
+    let mut entry = String::with_capacity(64 + 2 * field.len() + elem_ty.len());
+    entry.push('(');
+    push_py_str(&mut entry, &field);
+    for part in [", ", p.as_str(), ", ", elem_ty.as_str(), ", "] {
+        entry.push_str(part);
+    }
+    push_py_str(&mut entry, kind);
+    entry.push_str(", ");
+    entry.push_str(&len_field);
+    entry.push_str(", ");
+    push_int(&mut entry, bound);
+    // The element size the caller declares is the module's own.
+    if let Some(sm) = stride.and_then(|i| s.members.get(i)) {
+        entry.push_str(", ");
+        push_py_str(&mut entry, &member_ident(&sm.name));
+    }
+    entry.push(')');
+    let e = elem_ty.as_str();
+    let keyword = match (len, elem) {
+        (PtrLen::Single, Elem::Scalar(_)) => {
+            concat(&[&p, ": ", e, " | int | ctypes.Array[", e, "] | None = None"])
+        }
+        (PtrLen::Single, Elem::Struct(_)) => {
+            concat(&[&p, ": ", e, " | ctypes.Array[", e, "] | None = None"])
+        }
+        (_, Elem::Scalar(_)) => concat(&[
+            &p,
+            ": ctypes.Array[",
+            e,
+            "] | bytes | bytearray | _typing.Sequence[int] | None = None",
+        ]),
+        (_, Elem::Struct(_)) => concat(&[
+            &p,
+            ": ctypes.Array[",
+            e,
+            "] | bytes | bytearray | _typing.Sequence[",
+            e,
+            "] | None = None",
+        ]),
     };
     PtrParam {
-        doc: format!("{p}: {what}"),
-        entry: match stride.and_then(|i| s.members.get(i)) {
-            // The element size the caller declares is the module's own.
-            Some(sm) => format!(
-                "({}, {p}, {elem_ty}, {}, {len_field}, {bound}, {})",
-                py_str(&field),
-                py_str(kind),
-                py_str(&member_ident(&sm.name))
-            ),
-            None => format!(
-                "({}, {p}, {elem_ty}, {}, {len_field}, {bound})",
-                py_str(&field),
-                py_str(kind)
-            ),
-        },
-        keyword: {
-            let ann = match (len, elem) {
-                (PtrLen::Single, Elem::Scalar(_)) => {
-                    format!("{elem_ty} | int | ctypes.Array[{elem_ty}] | None")
-                }
-                (PtrLen::Single, Elem::Struct(_)) => {
-                    format!("{elem_ty} | ctypes.Array[{elem_ty}] | None")
-                }
-                (_, Elem::Scalar(_)) => format!(
-                    "ctypes.Array[{elem_ty}] | bytes | bytearray | _typing.Sequence[int] | None"
-                ),
-                (_, Elem::Struct(_)) => format!(
-                    "ctypes.Array[{elem_ty}] | bytes | bytearray | _typing.Sequence[{elem_ty}] | None"
-                ),
-            };
-            format!("{p}: {ann} = None")
-        },
+        doc,
+        entry,
+        keyword,
     }
 }
 

@@ -7,7 +7,9 @@
 //! once, prefix and text together, instead of being collected, joined and
 //! re-formatted (building the view was three quarters of the backend).
 
-use crate::backend::shared::{PushFmt, paragraph_slices, paragraphs, wrap, wrap_ascii_each};
+use crate::backend::shared::{
+    PushFmt, paragraph_slices, paragraphs, wrap, wrap_ascii_each, wrap_single_spaced,
+};
 use crate::names::push_snake;
 use std::borrow::Cow;
 
@@ -22,7 +24,9 @@ pub(super) type Paras<'a> = Vec<Cow<'a, str>>;
 /// none without text. Most doc text is one paragraph already single-spaced:
 /// it is borrowed as is.
 pub(super) fn doc_paras(text: Option<&str>) -> Paras<'_> {
-    let mut paras = Vec::new();
+    // Room for the paragraphs most items' docs end up with (their own and
+    // a note or two), made once rather than grown.
+    let mut paras = Vec::with_capacity(4);
     push_doc_paras(&mut paras, text);
     paras
 }
@@ -71,21 +75,32 @@ pub(super) fn doc_text(text: &str) -> Cow<'_, str> {
 /// whitespace (Unicode's, as `paragraphs` splits on) and none at either
 /// end? Such text is one paragraph, and its own.
 fn single_spaced(text: &str) -> bool {
-    let bytes = text.as_bytes();
+    if text.is_ascii() {
+        bytes_single_spaced(text.as_bytes())
+    } else {
+        chars_single_spaced(text, true)
+    }
+}
+
+/// Is `text` ASCII and [`single_spaced`]? Where a line is cut only such
+/// text takes the short way, and its ASCII check is made once.
+fn ascii_single_spaced(text: &str) -> bool {
+    text.is_ascii() && bytes_single_spaced(text.as_bytes())
+}
+
+/// [`single_spaced`] of ASCII text.
+fn bytes_single_spaced(bytes: &[u8]) -> bool {
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
     if first == b' ' || last == b' ' {
         return false;
     }
-    if !text.is_ascii() {
-        return chars_single_spaced(text, true);
-    }
-    // ASCII (most text): a space is `b' '` and the other whitespace `\t`
-    // to `\r`. One pass over each byte and the next, without an early
-    // exit, which the compiler vectorises: every paragraph comes through
-    // here, some twice. The last byte, which has no next, is not a space
-    // (checked above) and is checked for other whitespace on its own.
+    // A space is `b' '` and the other whitespace `\t` to `\r`. One pass
+    // over each byte and the next, without an early exit, which the
+    // compiler vectorises: every paragraph comes through here, some
+    // twice. The last byte, which has no next, is not a space (checked
+    // above) and is checked for other whitespace on its own.
     let rest = bytes.get(1..).unwrap_or_default();
     let bad = bytes.iter().zip(rest).fold(false, |any, (&a, &b)| {
         any | matches!(a, b'\t'..=b'\r') | (a == b' ' && b == b' ')
@@ -106,10 +121,12 @@ fn chars_single_spaced(text: &str, mut prev_space: bool) -> bool {
     !prev_space
 }
 
+/// A newline and then spaces enough for any indentation of the module.
+const NEWLINE_PAD: &str = "\n                ";
+
 /// `n` spaces appended to `out`.
 pub(super) fn push_pad(out: &mut String, n: usize) {
-    const SPACES: &str = "                ";
-    match SPACES.get(..n) {
+    match NEWLINE_PAD.get(1..=n) {
         Some(pad) => out.push_str(pad),
         None => out.extend(std::iter::repeat_n(' ', n)),
     }
@@ -119,8 +136,14 @@ pub(super) fn push_pad(out: &mut String, n: usize) {
 /// block, its room made first.
 pub(super) fn push_line(out: &mut String, indent: usize, parts: &[&str]) {
     out.reserve(1 + indent + parts.iter().map(|p| p.len()).sum::<usize>());
-    out.push('\n');
-    push_pad(out, indent);
+    // The newline and the indentation in one copy (every line has both).
+    match NEWLINE_PAD.get(..=indent) {
+        Some(start) => out.push_str(start),
+        None => {
+            out.push('\n');
+            push_pad(out, indent);
+        }
+    }
     for p in parts {
         out.push_str(p);
     }
@@ -131,10 +154,15 @@ pub(super) fn push_line(out: &mut String, indent: usize, parts: &[&str]) {
 /// lines `wrap(text, width - first)` cuts first, then the rest of the text
 /// wrapped to `width`. No lines for blank text.
 fn for_each_line(text: &str, width: usize, first: usize, mut emit: impl FnMut(&str)) {
-    // Short single-spaced ASCII text (most comments) is its own one line,
-    // as `wrap_ascii_each` would find after its own scans.
-    if text.len() <= width.saturating_sub(first) && text.is_ascii() && single_spaced(text) {
-        emit(text);
+    // Single-spaced ASCII text (most) is cut as `wrap_ascii_each` would
+    // cut it after its own scans; short text (most comments) is its own
+    // one line.
+    if ascii_single_spaced(text) {
+        if text.len() <= width.saturating_sub(first) {
+            emit(text);
+        } else {
+            wrap_single_spaced(text, width, first, 0, |_, line| emit(line));
+        }
         return;
     }
     if text.trim().is_empty() {
@@ -172,18 +200,30 @@ pub(super) fn push_comment(out: &mut String, paras: &[Cow<'_, str>], indent: usi
 /// start the first line, paragraphs are apart by an empty line and the
 /// closing quotes have a line of their own.
 pub(super) fn push_docstring(out: &mut String, paras: &[Cow<'_, str>], indent: usize) {
-    // Each paragraph is escaped where it is written, without a `Vec` of
-    // them: most docstrings are one paragraph.
+    // Each paragraph is escaped once, where it is written, without a
+    // `Vec` of them: most docstrings are one paragraph.
     if let [one] = paras {
         let one = escape_doc(one);
         if indent + 6 + one.chars().count() <= WIDTH {
             push_line(out, indent, &["\"\"\"", &one, "\"\"\""]);
-            return;
+        } else {
+            push_wrapped_docstring(out, std::iter::once(one), indent);
         }
+        return;
     }
+    push_wrapped_docstring(out, paras.iter().map(|p| escape_doc(p)), indent);
+}
+
+/// The lines of a docstring that does not fit on one, from its escaped
+/// paragraphs (see [`push_docstring`]).
+fn push_wrapped_docstring<'p>(
+    out: &mut String,
+    paras: impl Iterator<Item = Cow<'p, str>>,
+    indent: usize,
+) {
     let width = WIDTH.saturating_sub(indent).max(20);
     let mut opened = false;
-    for (i, p) in paras.iter().map(|p| escape_doc(p)).enumerate() {
+    for (i, p) in paras.enumerate() {
         if i > 0 {
             out.push('\n');
             opened = true;
@@ -213,6 +253,16 @@ pub(super) fn escape_doc(s: &str) -> Cow<'_, str> {
         s.push_str("\\\"");
     }
     Cow::Owned(s)
+}
+
+/// `parts` joined, in a string made to measure: the formatter costs
+/// more than the copies for long sentences of many parts.
+pub(super) fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
 }
 
 /// A Python string literal.

@@ -84,7 +84,7 @@ struct Gen<'a> {
     /// Each resource the structs of this spec and its includes carry, and
     /// the first spec in include order that carries it (computed once:
     /// every resource member asks).
-    resource_owner: BTreeMap<String, &'a str>,
+    resource_owner: BTreeMap<&'a str, &'a str>,
     /// The C macro of each of the spec's ioctls, in order: the text and
     /// the const files both name them.
     ioctl_macros: Vec<String>,
@@ -97,15 +97,22 @@ struct Gen<'a> {
 
 /// Appends `s` with its dashes as underscores: a syzlang identifier.
 fn push_ident(out: &mut String, s: &str) {
-    for part in s.split_inclusive('-') {
-        match part.strip_suffix('-') {
-            Some(p) => {
-                out.push_str(p);
-                out.push('_');
-            }
-            None => out.push_str(part),
-        }
+    // A byte scan: the `char` pattern search behind `split_inclusive`
+    // cost more than the copy for these short names, most without a dash.
+    let mut rest = s;
+    while let Some((head, tail)) = split_at_dash(rest) {
+        out.push_str(head);
+        out.push('_');
+        rest = tail;
     }
+    out.push_str(rest);
+}
+
+/// `s` before and after its first dash, or None without one.
+fn split_at_dash(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b'-')?;
+    // A dash is ASCII: both sides are on character boundaries.
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// `<spec>_<name>`, both as syzlang identifiers.
@@ -194,14 +201,14 @@ impl<'a> Gen<'a> {
     }
 
     /// The resources a spec's own structs carry, with their widths.
-    fn carried(m: &Model) -> BTreeMap<String, &'static str> {
+    fn carried(m: &Model) -> BTreeMap<&str, &'static str> {
         let mut out = BTreeMap::new();
         for s in &m.structs {
             for mem in &s.members {
                 if let (Some(r), MemberKind::Scalar { ty, count: None }) =
                     (&mem.resource, &mem.kind)
                 {
-                    out.insert(r.clone(), int(*ty));
+                    out.insert(r.as_str(), int(*ty));
                 }
             }
         }
@@ -215,7 +222,7 @@ impl<'a> Gen<'a> {
         own.push('_');
         Self::carried(self.m)
             .into_iter()
-            .map(|(r, ty)| (self.resource_name(&r), ty))
+            .map(|(r, ty)| (self.resource_name(r), ty))
             .filter(|(name, _)| name.starts_with(&own))
             .collect()
     }
@@ -262,9 +269,9 @@ impl<'a> Gen<'a> {
             self.ioctl(&mut t, io, mac);
             t.push('\n');
         }
-        for s in &m.structs {
+        for (i, s) in m.structs.iter().enumerate() {
             t.push('\n');
-            self.strukt(&mut t, s);
+            self.strukt(&mut t, i, s);
         }
         for (e, values) in m.enums.iter().zip(&self.entry_macros) {
             if let Some((first, rest)) = values.split_first() {
@@ -308,26 +315,34 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn strukt(&self, t: &mut String, s: &Struct) {
+    /// Struct `index` of the spec, `s`.
+    fn strukt(&self, t: &mut String, index: usize, s: &Struct) {
         let (open, close) = if s.is_union { ("[", "]") } else { ("{", "}") };
-        push_ident(t, &self.m.name);
-        t.push('_');
-        push_ident(t, &s.name);
+        // Its name, made once in `own_struct_names` for its users too.
+        match self.own_struct_names.get(index) {
+            Some(name) => t.push_str(name),
+            None => {
+                push_ident(t, &self.m.name);
+                t.push('_');
+                push_ident(t, &s.name);
+            }
+        }
         t.push(' ');
         t.push_str(open);
         t.push('\n');
-        for mem in &s.members {
+        for (i, mem) in s.members.iter().enumerate() {
             t.push('\t');
             push_ident(t, &mem.name);
             t.push('\t');
-            self.member(t, s, mem);
+            self.member(t, s, i, mem);
             t.push('\n');
         }
         t.push_str(close);
         t.push('\n');
     }
 
-    fn member(&self, t: &mut String, s: &Struct, mem: &Member) {
+    /// The type of `mem`, member `me` of `s`.
+    fn member(&self, t: &mut String, s: &Struct, me: usize, mem: &Member) {
         // A user pointer's access is its array's (the direction in
         // `ptr64[...]`); the pointer itself is always the caller's.
         let written = mem.access == Access::Out
@@ -339,10 +354,10 @@ impl<'a> Gen<'a> {
             MemberKind::Scalar { ty, count } => match count {
                 Some(n) => {
                     t.push_str("array[");
-                    self.scalar(t, s, mem, *ty);
+                    self.scalar(t, s, me, mem, *ty);
                     push_count_close(t, *n);
                 }
-                None => self.scalar(t, s, mem, *ty),
+                None => self.scalar(t, s, me, mem, *ty),
             },
             MemberKind::Pad { len, .. } => {
                 t.push_str("array[const[0, int8]");
@@ -384,18 +399,17 @@ impl<'a> Gen<'a> {
 
     /// An integer member: a resource, the length of a user-pointer
     /// sibling, a flags or enum set, a range, or plain.
-    fn scalar(&self, t: &mut String, s: &Struct, mem: &Member, ty: Scalar) {
+    fn scalar(&self, t: &mut String, s: &Struct, me: usize, mem: &Member, ty: Scalar) {
         let width = int(ty);
         if let Some(r) = &mem.resource {
             t.push_str(&self.resource_name(r));
             return;
         }
-        let me = s.members.iter().position(|x| std::ptr::eq(x, mem));
         for sibling in &s.members {
             if let MemberKind::UserPtr { len, .. } = &sibling.kind {
                 let what = match len {
-                    PtrLen::Count(i) if Some(*i) == me => "len[",
-                    PtrLen::Bytes(i) if Some(*i) == me => "bytesize[",
+                    PtrLen::Count(i) if *i == me => "len[",
+                    PtrLen::Bytes(i) if *i == me => "bytesize[",
                     _ => continue,
                 };
                 t.push_str(what);
@@ -431,20 +445,21 @@ impl<'a> Gen<'a> {
 
     /// Every name the const files define, sorted, with its values in the
     /// order they are given (a later one wins where several apply): named
-    /// once for all architectures.
-    fn const_names(&self) -> BTreeMap<String, Vec<ConstValue<'a>>> {
+    /// once for all architectures, borrowed from the macros [`Gen::new`]
+    /// made.
+    fn const_names(&self) -> BTreeMap<&str, Vec<ConstValue<'a>>> {
         let m = self.m;
-        let mut names: BTreeMap<String, Vec<ConstValue<'a>>> = BTreeMap::new();
+        let mut names: BTreeMap<&str, Vec<ConstValue<'a>>> = BTreeMap::new();
         for (io, mac) in m.ioctls.iter().zip(&self.ioctl_macros) {
             names
-                .entry(mac.clone())
+                .entry(mac.as_str())
                 .or_default()
                 .push(ConstValue::Cmd(io));
         }
         for (e, macros) in m.enums.iter().zip(&self.entry_macros) {
             for (x, mac) in e.entries.iter().zip(macros) {
                 names
-                    .entry(mac.clone())
+                    .entry(mac.as_str())
                     .or_default()
                     .push(ConstValue::Value(x.value));
             }
@@ -453,12 +468,7 @@ impl<'a> Gen<'a> {
     }
 
     /// The const file of one architecture: every name the text uses.
-    fn consts(
-        &self,
-        names: &BTreeMap<String, Vec<ConstValue<'_>>>,
-        t: Target,
-        arch: &str,
-    ) -> String {
+    fn consts(&self, names: &BTreeMap<&str, Vec<ConstValue<'_>>>, t: Target, arch: &str) -> String {
         let mut out = String::with_capacity(names.len() * 48 + 256);
         for l in banner_lines(self.m) {
             out.push_str("# ");
