@@ -681,11 +681,20 @@ pub(crate) fn let_call(w: &mut RustWriter, lhs: &str, head: &str, args: &[String
     let next_indent = indent + INDENT.len();
     let one_below =
         fits_args && next_indent + head.len() + 1 + joined + 1 + tail.len() <= MAX_WIDTH;
+    if one_below {
+        // What `choose_rhs_call` keeps then (the call does not fit on
+        // `lhs`'s line, it does whole on the next), written without
+        // laying out the broken form it is weighed against.
+        w.line(lhs);
+        w.indent_in();
+        w.line_joined_of(&[head, "("], args, ", ", &[")", tail]);
+        w.indent_out();
+        return;
+    }
     // `call`'s broken form with one argument a line (not packed), each as
     // it stands even one level further in: as `choose_rhs_call` keeps it
     // when its first line fits.
-    let whole = !one_below
-        && indent + lhs.len() + 1 + head.len() + 1 < MAX_WIDTH
+    let whole = indent + lhs.len() + 1 + head.len() + 1 < MAX_WIDTH
         && !(args.len() > 1 && args.iter().all(|a| short_simple(a)))
         && args
             .iter()

@@ -304,12 +304,10 @@ impl Gen<'_> {
             self.ioctl_arg_fns(tw, io);
         }
         self.ops_trait(tw);
-        self.split(tw, |w| {
-            self.dispatch(w);
-            for io in &m.ioctls {
-                self.handler(w, io);
-            }
-        });
+        self.split(tw, |w| self.dispatch(w));
+        for io in &m.ioctls {
+            self.handler(tw, io);
+        }
         self.operations(tw);
         self.split(tw, |w| self.rings(w));
     }
@@ -448,12 +446,15 @@ impl Gen<'_> {
     /// `EOPNOTSUPP`, `EOVERFLOW`, `EMSGSIZE`, ...): the others are built
     /// from bindgen's number.
     fn errno(&self, name: &str) -> String {
+        self.errno_parts(name).concat()
+    }
+
+    /// [`Self::errno`] in pieces, for a line written without building it.
+    fn errno_parts<'n>(&self, name: &'n str) -> [&'n str; 3] {
         match self.flavour.get() {
-            Flavour::Hosted => ["Errno::", name].concat(),
-            Flavour::Linux if LINUX_6_12_CODES.contains(&name) => ["code::", name].concat(),
-            Flavour::Linux => {
-                ["Error::from_errno(-(kernel::bindings::", name, " as i32))"].concat()
-            }
+            Flavour::Hosted => ["Errno::", name, ""],
+            Flavour::Linux if LINUX_6_12_CODES.contains(&name) => ["code::", name, ""],
+            Flavour::Linux => ["Error::from_errno(-(kernel::bindings::", name, " as i32))"],
         }
     }
 

@@ -67,7 +67,7 @@ impl Place<'_> {
         field.push_str(self.field);
         field.push('.');
         field.push_str(ident);
-        let name = ident.trim_start_matches("r#");
+        let name = ident.strip_prefix("r#").unwrap_or(ident);
         let mut label = String::with_capacity(self.label.len() + 1 + name.len());
         if !self.label.is_empty() {
             label.push_str(self.label);
