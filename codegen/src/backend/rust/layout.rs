@@ -292,6 +292,17 @@ pub(crate) fn expr(indent: usize, lead: &str, e: &str, tail: &str) -> Vec<String
         line.push_str(tail);
         return vec![line];
     }
+    // A short expression that fits is its own layout, whatever its
+    // operators: no argument list in it can pass `fn_call_width`, as the
+    // arguments `call` would join with `", "` are at most `e` and one
+    // more byte per comma. Only a last call whose arguments `call` would
+    // respace is laid out further.
+    if indent + one <= MAX_WIDTH
+        && e.len() + e.bytes().filter(|&b| b == b',').count() <= CALL_WIDTH
+        && call_parts(e).is_none_or(|(_, inner)| joined_arg_count(inner).is_some())
+    {
+        return vec![[lead, e, tail].concat()];
+    }
     if let Some((op, operands)) = split_binary(e) {
         return binary(indent, lead, &operands, op, tail);
     }

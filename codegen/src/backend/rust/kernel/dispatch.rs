@@ -334,14 +334,6 @@ impl Gen<'_> {
         tw.w().close("");
     }
 
-    /// `return Err(<errno>);`, as each flavour spells the errno.
-    fn return_err(&self, tw: &mut Tw, errno: &str) {
-        self.split(tw, |w| {
-            let [a, b, c] = self.errno_parts(errno);
-            w.line_of(&["return Err(", a, b, c, ");"]);
-        });
-    }
-
     /// admin-perm: EPERM before the argument is even read.
     fn perm(&self, tw: &mut Tw, io: &Ioctl) {
         if io.admin_perm {

@@ -43,6 +43,7 @@ use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::model::{EnumId, I386Conversion, Ioctl, Model, Struct, StructId};
 use crate::names;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::hash::Hash;
 use std::rc::Rc;
@@ -458,6 +459,14 @@ impl Gen<'_> {
         }
     }
 
+    /// `return Err(<errno>);`, as each flavour spells the errno.
+    fn return_err(&self, tw: &mut Tw, errno: &str) {
+        self.split(tw, |w| {
+            let [a, b, c] = self.errno_parts(errno);
+            w.line_of(&["return Err(", a, b, c, ");"]);
+        });
+    }
+
     /// The result type of validation, handlers and dispatch.
     fn result_ty(&self) -> &'static str {
         match self.flavour.get() {
@@ -656,9 +665,10 @@ impl Gen<'_> {
         let ty = type_ident(name);
         let chain = self.chain(owner);
         let mut out = String::with_capacity(6 + ty.len() + 16 * chain.len());
+        let crates = chain.iter().map(|s| Cow::Owned(ru::lib_name(s)));
         push_path(
             &mut out,
-            std::iter::once("uapi".to_string()).chain(chain.iter().map(|s| ru::lib_name(s))),
+            std::iter::once(Cow::Borrowed("uapi")).chain(crates),
             &ty,
         );
         out
