@@ -3,6 +3,7 @@
 //! user-pointer bounds, the `Ops` call and copy-out (and, for the
 //! transport ioctl of control messages, the message's own dispatch).
 
+use super::Spellings;
 use super::ops::{Ptr, ptr_let};
 use super::two::Tw;
 use super::{Gen, doc, lib_name, path};
@@ -14,6 +15,7 @@ use crate::model::Access;
 use crate::model::{Extension, I386Conversion, Ioctl, StructId};
 use crate::names;
 use crate::target::Target;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 impl Gen<'_> {
@@ -97,15 +99,31 @@ impl Gen<'_> {
         }
     }
 
-    pub(super) fn dispatch(&self, w: &mut RustWriter) {
+    /// Per ioctl, its number's constant and its handler: the same in
+    /// both flavours' [`Self::dispatch`], so built once for both.
+    pub(super) fn dispatch_names(&self) -> Vec<(String, String)> {
+        let names_of = |io: &Ioctl| {
+            let mut nr = String::with_capacity(io.name.len() + 9);
+            nr.push_str("uapi::NR_");
+            names::push_upper(&mut nr, &io.name);
+            let mut h = String::with_capacity(io.name.len() + 6);
+            h.push_str("ioctl_");
+            names::push_snake(&mut h, &io.name);
+            (nr, h)
+        };
+        self.model.ioctls.iter().map(names_of).collect()
+    }
+
+    /// `dispatch`, whose ioctls' numbers and handlers are `ioctl_names`
+    /// ([`Self::dispatch_names`]).
+    pub(super) fn dispatch(&self, w: &mut RustWriter, ioctl_names: &[(String, String)]) {
         let m = self.model;
         let file = self.file_ty("O");
-        let mut arms: Vec<(String, String)> = m
+        let mut arms: Vec<(Cow<str>, String)> = m
             .ioctls
             .iter()
-            .map(|io| {
-                let nr = format!("uapi::NR_{}", names::upper(&io.name));
-                let h = format!("ioctl_{}", names::snake(&io.name));
+            .zip(ioctl_names)
+            .map(|(io, (nr, h))| {
                 let call = if io.arg.is_some() {
                     let addr = match self.flavour.get() {
                         Flavour::Hosted => "arg",
@@ -123,7 +141,7 @@ impl Gen<'_> {
                 } else {
                     format!("{h}(ops, file)")
                 };
-                (nr, call)
+                (Cow::Borrowed(nr.as_str()), call)
             })
             .collect();
         // Every included spec but the last gets its numbers listed; the
@@ -150,7 +168,7 @@ impl Gen<'_> {
                     })
                     .collect();
                 if !nrs.is_empty() {
-                    arms.push((nrs.join(" | "), call));
+                    arms.push((Cow::Owned(nrs.join(" | ")), call));
                 }
             }
         }
@@ -265,7 +283,7 @@ impl Gen<'_> {
                 items::fn_sig(w, &h, &params, Some(self.result_ty()), " {");
             });
             tw.w().open_fmt(format_args!("if ops.{rev}() < {since}"));
-            self.return_err(tw, "ENOTTY");
+            self.return_err(tw, &Spellings::of("ENOTTY"));
             tw.w().close("");
             self.perm(tw, io);
             let w = tw.w();
@@ -295,7 +313,7 @@ impl Gen<'_> {
         let w = tw.w();
         w.line_of(&["let rev = ops.", &rev, "();"]);
         w.open_fmt(format_args!("if rev < {since}"));
-        self.return_err(tw, "ENOTTY");
+        self.return_err(tw, &Spellings::of("ENOTTY"));
         tw.w().close("");
         self.perm(tw, io);
         // The argument's members count in the revisions of the spec that
@@ -339,7 +357,7 @@ impl Gen<'_> {
         if io.admin_perm {
             tw.w()
                 .open_fmt(format_args!("if !{}", self.privileged_call()));
-            self.return_err(tw, "EPERM");
+            self.return_err(tw, &Spellings::of("EPERM"));
             tw.w().close("");
         }
     }

@@ -305,7 +305,8 @@ impl Gen<'_> {
             self.ioctl_arg_fns(tw, io);
         }
         self.ops_trait(tw);
-        self.split(tw, |w| self.dispatch(w));
+        let dispatch_names = self.dispatch_names();
+        self.split(tw, |w| self.dispatch(w, &dispatch_names));
         for io in &m.ioctls {
             self.handler(tw, io);
         }
@@ -447,22 +448,16 @@ impl Gen<'_> {
     /// `EOPNOTSUPP`, `EOVERFLOW`, `EMSGSIZE`, ...): the others are built
     /// from bindgen's number.
     fn errno(&self, name: &str) -> String {
-        self.errno_parts(name).concat()
-    }
-
-    /// [`Self::errno`] in pieces, for a line written without building it.
-    fn errno_parts<'n>(&self, name: &'n str) -> [&'n str; 3] {
-        match self.flavour.get() {
-            Flavour::Hosted => ["Errno::", name, ""],
-            Flavour::Linux if LINUX_6_12_CODES.contains(&name) => ["code::", name, ""],
-            Flavour::Linux => ["Error::from_errno(-(kernel::bindings::", name, " as i32))"],
-        }
+        errno_parts(self.flavour.get(), name).concat()
     }
 
     /// `return Err(<errno>);`, as each flavour spells the errno.
-    fn return_err(&self, tw: &mut Tw, errno: &str) {
+    fn return_err(&self, tw: &mut Tw, errno: &Spellings) {
         self.split(tw, |w| {
-            let [a, b, c] = self.errno_parts(errno);
+            let [a, b, c] = match self.flavour.get() {
+                Flavour::Hosted => errno.hosted,
+                Flavour::Linux => errno.linux,
+            };
             w.line_of(&["return Err(", a, b, c, ");"]);
         });
     }
@@ -760,6 +755,31 @@ impl Gen<'_> {
         names::push_snake(&mut f, &self.model.name);
         f.push_str("_revision");
         f
+    }
+}
+
+/// An errno as each flavour spells it ([`Gen::errno`]), in pieces: worked
+/// out once for the lines of both flavours that return it.
+pub(super) struct Spellings<'n> {
+    hosted: [&'n str; 3],
+    linux: [&'n str; 3],
+}
+
+impl<'n> Spellings<'n> {
+    pub(super) fn of(name: &'n str) -> Spellings<'n> {
+        Spellings {
+            hosted: errno_parts(Flavour::Hosted, name),
+            linux: errno_parts(Flavour::Linux, name),
+        }
+    }
+}
+
+/// [`Gen::errno`] of `flavour`, in pieces.
+fn errno_parts(flavour: Flavour, name: &str) -> [&str; 3] {
+    match flavour {
+        Flavour::Hosted => ["Errno::", name, ""],
+        Flavour::Linux if LINUX_6_12_CODES.contains(&name) => ["code::", name, ""],
+        Flavour::Linux => ["Error::from_errno(-(kernel::bindings::", name, " as i32))"],
     }
 }
 

@@ -3,7 +3,7 @@
 //! `clear_out_<s>` and `clear_newer_<s>`; `size_<s>_at` is in `size`.
 
 use super::two::Tw;
-use super::{Gen, StructNames, doc, path};
+use super::{Gen, Spellings, StructNames, doc, path};
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
 use crate::backend::rust::layout;
@@ -109,14 +109,14 @@ impl Check {
         }
     }
 
-    /// `guard`: its [`Check::rev_test`]. The flavours differ only in how
-    /// `EINVAL` is spelled and in the runtime's path: the rest of the
-    /// check is printed once for both.
-    fn write(&self, g: &Gen, tw: &mut Tw, guard: Option<&str>) {
+    /// `guard`: its [`Check::rev_test`]; `einval`: `EINVAL` as each flavour
+    /// spells it. The flavours differ only there and in the runtime's
+    /// path: the rest of the check is printed once for both.
+    fn write(&self, g: &Gen, tw: &mut Tw, guard: Option<&str>, einval: &Spellings) {
         match &self.test {
             Test::Cond(c) => {
                 open_if_cond(tw.w(), guard, c);
-                g.return_err(tw, "EINVAL");
+                g.return_err(tw, einval);
                 tw.w().close("");
             }
             Test::NotAllZero(field) => {
@@ -124,7 +124,7 @@ impl Check {
                     let cond = ["!", g.rt(), "::all_zero(&", field, ")"].concat();
                     open_if_cond(w, guard, &cond);
                 });
-                g.return_err(tw, "EINVAL");
+                g.return_err(tw, einval);
                 tw.w().close("");
             }
             Test::Nested(f, args, _) => nested_call(tw.w(), guard, None, f, args),
@@ -261,8 +261,9 @@ impl Gen<'_> {
             if !uses_rev {
                 tw.w().line("let _ = rev;");
             }
+            let einval = Spellings::of("EINVAL");
             for (c, g) in checks.iter().zip(&guards) {
-                c.write(self, tw, g.as_deref());
+                c.write(self, tw, g.as_deref(), &einval);
             }
         }
         let w = tw.w();
