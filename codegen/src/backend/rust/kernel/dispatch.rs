@@ -4,7 +4,7 @@
 //! transport ioctl of control messages, the message's own dispatch).
 
 use super::Spellings;
-use super::ops::{Ptr, ptr_let};
+use super::ops::Ptr;
 use super::two::Tw;
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
@@ -366,25 +366,16 @@ impl Gen<'_> {
     /// arrays, which each flavour builds and passes its own way.
     fn handler_call(&self, tw: &mut Tw, io: &Ioctl, method: &str) {
         let call = ["ops.", method].concat();
-        // Printed outside a split, in the hosted flavour: whether there
-        // are arrays is the same in both.
-        let hosted_ptrs = self.ptrs_undocumented(io);
-        if hosted_ptrs.is_empty() {
+        // Built once: the flavours differ only in how they pass them.
+        let ptrs = self.ptrs_undocumented(io);
+        if ptrs.is_empty() {
             let args = ["file".to_string(), "&mut arg".to_string()];
             layout::call_stmt(tw.w(), &call, &args, "?;");
             return;
         }
         self.split(tw, |w| {
-            let linux_ptrs;
-            let ptrs = match self.flavour.get() {
-                Flavour::Hosted => &hosted_ptrs,
-                Flavour::Linux => {
-                    linux_ptrs = self.ptrs_undocumented(io);
-                    &linux_ptrs
-                }
-            };
-            for p in ptrs {
-                ptr_let(w, p);
+            for p in &ptrs {
+                self.ptr_let(w, p);
                 if self.flavour.get() == Flavour::Linux {
                     linux_ptr_take(w, p);
                 }
@@ -397,7 +388,7 @@ impl Gen<'_> {
             }));
             layout::call_stmt(w, &call, &args, "?;");
             if self.flavour.get() == Flavour::Linux {
-                for p in ptrs {
+                for p in &ptrs {
                     linux_ptr_give_back(w, p);
                 }
             }

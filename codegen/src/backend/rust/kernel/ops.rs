@@ -25,9 +25,13 @@ pub(super) struct Ptr {
     /// The handler's parameter (and the dispatcher's local).
     pub(super) param: String,
     elem: String,
-    /// The call building the `UserArray` from `arg` and `mem`: the
-    /// function and its arguments.
-    pub(super) build: (String, Vec<String>),
+    /// The call building the `UserArray` from `arg`: the function and
+    /// its arguments but the flavour's own (the caller's memory first,
+    /// and the element validation last when `validate` is `None`).
+    build: (&'static str, Vec<String>),
+    /// The function validating each element: none for plain elements,
+    /// which the runtime's `no_validation` (of the flavour's path) takes.
+    validate: Option<String>,
     /// The element size the caller declares (`stride:`), as a `u64`.
     stride: Option<String>,
     /// Whether the kernel reads, writes or both.
@@ -144,12 +148,15 @@ impl Gen<'_> {
         if let Some(a) = &io.arg {
             params.push(["arg: &mut ", &self.struct_ty_rc(a)].concat());
         }
-        // Only the parameters and types of the arrays differ (`ptrs` is
-        // the same in both flavours but for `build`, unused here).
+        // Only the parameters and types of the arrays differ.
         let ptrs = self.ptrs(io);
         doc(tw.w(), &self.method_doc(io, &ptrs));
         let name = ["fn ", &snake_ident(&io.name)].concat();
         self.split(tw, |w| {
+            if ptrs.is_empty() {
+                items::fn_sig(w, &name, &params, Some(self.result_ty()), ";");
+                return;
+            }
             let mut params = params.clone();
             for p in &ptrs {
                 params.push(match (self.flavour.get(), p.access) {
@@ -225,6 +232,25 @@ impl Gen<'_> {
         text
     }
 
+    /// Writes `let <p> = <build>?;` for a user-pointer array, as the
+    /// flavour being printed builds it.
+    pub(super) fn ptr_let(&self, w: &mut RustWriter, p: &Ptr) {
+        let (f, own_args) = &p.build;
+        let mut args = Vec::with_capacity(own_args.len() + 2);
+        if self.flavour.get() == Flavour::Hosted {
+            args.push("mem".to_string());
+        }
+        args.extend(own_args.iter().cloned());
+        if p.validate.is_none() {
+            args.push([self.rt(), "::no_validation"].concat());
+        }
+        layout::let_call(w, &["let ", &p.param, " ="].concat(), f, &args, "?;");
+        if let Some(stride) = &p.stride {
+            let head = format!("let {} = {}.with_stride", p.param, p.param);
+            layout::call_stmt(w, &head, std::slice::from_ref(stride), "?;");
+        }
+    }
+
     /// The `user-ptr` members of an ioctl's argument, in member order.
     pub(super) fn ptrs(&self, io: &Ioctl) -> Vec<Ptr> {
         self.ptrs_with(io, true)
@@ -287,14 +313,14 @@ impl Gen<'_> {
                 } else {
                     String::new()
                 };
-                (f, Some(rev), vtext)
+                (Some(f), Some(rev), vtext)
             }
-            _ => ([self.rt(), "::no_validation"].concat(), None, String::new()),
+            _ => (None, None, String::new()),
         };
         let (new, from_byte_len) = if rev.is_some() {
-            ("new_at", "from_byte_len_at")
+            ("UserArray::new_at", "UserArray::from_byte_len_at")
         } else {
-            ("new", "from_byte_len")
+            ("UserArray::new", "UserArray::from_byte_len")
         };
         let max = match max_count {
             Some(n) => n.to_string(),
@@ -315,12 +341,9 @@ impl Gen<'_> {
             Some((wide, f))
         };
         let args = |n: String, max: String| -> Vec<String> {
-            let mut a = vec!["mem".to_string(), format!("arg.{field}"), n, max];
-            if self.flavour.get() == Flavour::Linux {
-                a.remove(0);
-            }
+            let mut a = vec![format!("arg.{field}"), n, max];
             a.extend(rev.clone());
-            a.push(validate.clone());
+            a.extend(validate.clone());
             a
         };
         let (build, len_name) = match len {
@@ -331,15 +354,9 @@ impl Gen<'_> {
                 } else {
                     from_byte_len
                 };
-                ((["UserArray::", f].concat(), args(n, max)), Some(name))
+                ((f, args(n, max)), Some(name))
             }
-            PtrLen::Single => (
-                (
-                    ["UserArray::", new].concat(),
-                    args("1".to_string(), "1".to_string()),
-                ),
-                None,
-            ),
+            PtrLen::Single => ((new, args("1".to_string(), "1".to_string())), None),
         };
         let stride = match stride {
             Some(i) => Some(sibling(*i)?),
@@ -389,6 +406,7 @@ impl Gen<'_> {
             param,
             elem: elem_ty,
             build,
+            validate,
             stride: stride.map(|(x, _)| x),
             access: m.access,
             doc,
@@ -420,14 +438,4 @@ fn trait_head(w: &mut RustWriter, bounds: &[String]) {
         w.line("{");
     }
     w.indent_in();
-}
-
-/// Writes `let <p> = <build>?;` for a user-pointer array.
-pub(super) fn ptr_let(w: &mut RustWriter, p: &Ptr) {
-    let (f, args) = &p.build;
-    layout::let_call(w, &["let ", &p.param, " ="].concat(), f, args, "?;");
-    if let Some(stride) = &p.stride {
-        let head = format!("let {} = {}.with_stride", p.param, p.param);
-        layout::call_stmt(w, &head, std::slice::from_ref(stride), "?;");
-    }
 }
