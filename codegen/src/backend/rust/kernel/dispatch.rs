@@ -18,16 +18,40 @@ use crate::target::Target;
 use std::borrow::Cow;
 use std::rc::Rc;
 
+/// What every handler of `dispatch` has in common: the driver's revision
+/// method and the parameters, worked out once for all of them.
+pub(super) struct HandlerCommon {
+    /// `<spec>_revision`.
+    rev: String,
+    /// The parameters of a handler without an argument.
+    no_arg: [String; 2],
+    /// Those of a handler with one, in each flavour.
+    hosted: [String; 5],
+    linux: [String; 4],
+}
+
 impl Gen<'_> {
-    /// The parameters of `dispatch`'s handlers after `file`.
-    fn handler_params(&self) -> &'static [&'static str] {
-        match self.flavour.get() {
-            Flavour::Hosted => &[
-                "mem: &dyn UserMem",
-                "ioc: uabi_runtime::ioc::Ioc",
-                "addr: u64",
+    /// [`HandlerCommon`] of this spec's handlers.
+    pub(super) fn handler_common(&self) -> HandlerCommon {
+        let ops = "ops: &O".to_string();
+        let file = ["file: &", &self.file_ty("O")].concat();
+        let addr = "addr: u64".to_string();
+        HandlerCommon {
+            rev: self.revision_fn(),
+            hosted: [
+                ops.clone(),
+                file.clone(),
+                "mem: &dyn UserMem".to_string(),
+                "ioc: uabi_runtime::ioc::Ioc".to_string(),
+                addr.clone(),
             ],
-            Flavour::Linux => &["ioc: crate::uabi_rt::ioc::Ioc", "addr: u64"],
+            linux: [
+                ops.clone(),
+                file.clone(),
+                "ioc: crate::uabi_rt::ioc::Ioc".to_string(),
+                addr,
+            ],
+            no_arg: [ops, file],
         }
     }
 
@@ -268,19 +292,17 @@ impl Gen<'_> {
     /// flavours differ in its signature, errnos, runtime calls and arrays:
     /// those are split, the rest (most of its lines) is printed once for
     /// both.
-    pub(super) fn handler(&self, tw: &mut Tw, io: &Ioctl) {
+    pub(super) fn handler(&self, tw: &mut Tw, io: &Ioctl, common: &HandlerCommon) {
         let mut h = String::with_capacity(io.name.len() + 27);
         h.push_str("fn ioctl_");
         names::push_snake(&mut h, &io.name);
         h.push_str("<O: Ops + ?Sized>");
         let method = snake_ident(&io.name);
-        let file_param = ["file: &", &self.file_ty("O")].concat();
-        let rev = self.revision_fn();
+        let rev = &common.rev;
         let since = io.since;
         let Some(arg_name) = &io.arg else {
-            let params = ["ops: &O".to_string(), file_param];
             self.split(tw, |w| {
-                items::fn_sig(w, &h, &params, Some(self.result_ty()), " {");
+                items::fn_sig(w, &h, &common.no_arg, Some(self.result_ty()), " {");
             });
             tw.w().open_fmt(format_args!("if ops.{rev}() < {since}"));
             self.return_err(tw, &Spellings::of("ENOTTY"));
@@ -302,16 +324,20 @@ impl Gen<'_> {
             });
         }
         self.split(tw, |w| {
-            let mut params = Vec::with_capacity(6);
-            params.extend(["ops: &O".to_string(), file_param.clone()]);
-            params.extend(self.handler_params().iter().map(|p| p.to_string()));
+            let params: &[String] = match self.flavour.get() {
+                Flavour::Hosted => &common.hosted,
+                Flavour::Linux => &common.linux,
+            };
             if converts() {
-                params.push("i386: bool".to_string());
+                let mut with_i386 = params.to_vec();
+                with_i386.push("i386: bool".to_string());
+                items::fn_sig(w, &h, &with_i386, Some(self.result_ty()), " {");
+            } else {
+                items::fn_sig(w, &h, params, Some(self.result_ty()), " {");
             }
-            items::fn_sig(w, &h, &params, Some(self.result_ty()), " {");
         });
         let w = tw.w();
-        w.line_of(&["let rev = ops.", &rev, "();"]);
+        w.line_of(&["let rev = ops.", rev, "();"]);
         w.open_fmt(format_args!("if rev < {since}"));
         self.return_err(tw, &Spellings::of("ENOTTY"));
         tw.w().close("");
@@ -442,16 +468,14 @@ impl Gen<'_> {
         } else {
             "false"
         };
-        let all = ["mem", "addr", "ioc.size as usize", "size", copy_in, ext];
+        // The kernel flavour's copy takes the same arguments but `mem`.
+        let all = ["mem", "addr", "ioc.size as usize", "size", copy_in, ext].map(str::to_string);
         self.split(tw, |w| {
-            let args: Vec<String> = match self.flavour.get() {
+            let args = match self.flavour.get() {
                 Flavour::Hosted => &all[..],
                 Flavour::Linux => &all[1..],
-            }
-            .iter()
-            .map(|a| a.to_string())
-            .collect();
-            self.copy_in_call(w, io, &ty, &args, copy_in, converts());
+            };
+            self.copy_in_call(w, io, &ty, args, copy_in, converts());
         });
         // Members newer than the driver's revision were not in its struct:
         // zero in the handler's view and never copied out, even where the

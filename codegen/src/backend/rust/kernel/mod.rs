@@ -307,8 +307,9 @@ impl Gen<'_> {
         self.ops_trait(tw);
         let dispatch_names = self.dispatch_names();
         self.split(tw, |w| self.dispatch(w, &dispatch_names));
+        let common = self.handler_common();
         for io in &m.ioctls {
-            self.handler(tw, io);
+            self.handler(tw, io, &common);
         }
         self.operations(tw);
         self.split(tw, |w| self.rings(w));
