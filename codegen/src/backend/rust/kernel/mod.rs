@@ -177,6 +177,11 @@ struct Gen<'a> {
 /// A fact of a struct or enum, worked out on first use.
 type Cache<K, T> = RefCell<FxHashMap<K, T>>;
 
+/// An empty [`Cache`] with room for `n` facts.
+fn cache<K, T>(n: usize) -> Cache<K, T> {
+    RefCell::new(FxHashMap::with_capacity_and_hasher(n, Default::default()))
+}
+
 /// `cache`'s fact of `id`, from `compute` on first use. `compute` may
 /// ask the cache of the structs `id` embeds (no struct embeds itself).
 fn cached<K: Clone + Eq + Hash, T: Clone>(
@@ -205,17 +210,20 @@ pub(super) struct StructNames {
 
 impl<'a> Gen<'a> {
     fn new(model: &'a Model, flavour: Flavour) -> Gen<'a> {
+        // Room for every struct or enum of the spec: most are asked
+        // about, and a map that grows rehashes what it holds.
+        let structs = model.structs.len();
         Gen {
             model,
             flavour: Cell::new(flavour),
             transport: netlink::transport(model),
-            checks_cache: RefCell::default(),
-            clears_cache: RefCell::default(),
-            newer_cache: RefCell::default(),
-            enum_cache: RefCell::default(),
-            i386_cache: RefCell::default(),
-            ty_cache: RefCell::default(),
-            padded_cache: RefCell::default(),
+            checks_cache: cache(structs),
+            clears_cache: cache(structs),
+            newer_cache: cache(structs),
+            enum_cache: cache(model.enums.len()),
+            i386_cache: cache(structs),
+            ty_cache: cache(structs),
+            padded_cache: cache(structs),
         }
     }
 
