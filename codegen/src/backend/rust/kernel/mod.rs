@@ -280,6 +280,14 @@ impl<'a> Gen<'a> {
         })
     }
 
+    /// What `f` works out as `flavour` prints it, asked outside a split.
+    fn as_flavour<T>(&self, flavour: Flavour, f: impl FnOnce() -> T) -> T {
+        let was = self.flavour.replace(flavour);
+        let v = f();
+        self.flavour.set(was);
+        v
+    }
+
     /// [`Tw::split`], with `flavour` set to the flavour each text is
     /// printed in.
     fn split(&self, tw: &mut Tw, f: impl Fn(&mut RustWriter)) {
