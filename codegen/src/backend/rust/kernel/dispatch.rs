@@ -292,7 +292,8 @@ impl Gen<'_> {
     /// flavours differ in its signature, errnos, runtime calls and arrays:
     /// those are split, the rest (most of its lines) is printed once for
     /// both.
-    pub(super) fn handler(&self, tw: &mut Tw, io: &Ioctl, common: &HandlerCommon) {
+    /// `ptrs`: the ioctl's user-pointer arrays ([`Self::ptrs`]).
+    pub(super) fn handler(&self, tw: &mut Tw, io: &Ioctl, common: &HandlerCommon, ptrs: &[Ptr]) {
         let mut h = String::with_capacity(io.name.len() + 27);
         h.push_str("fn ioctl_");
         names::push_snake(&mut h, &io.name);
@@ -358,7 +359,7 @@ impl Gen<'_> {
         if transport {
             self.split(tw, |w| self.transport_tail(w, io.dir.copies_out()));
         } else {
-            self.handler_call(tw, io, &method);
+            self.handler_call(tw, &method, ptrs);
             if io.dir.copies_out() {
                 tw.w().open("if ioc.copy_out");
                 if let Some((f, a)) = &clear_newer {
@@ -390,17 +391,16 @@ impl Gen<'_> {
 
     /// The handler's call of its `Ops` method: with its user-pointer
     /// arrays, which each flavour builds and passes its own way.
-    fn handler_call(&self, tw: &mut Tw, io: &Ioctl, method: &str) {
+    fn handler_call(&self, tw: &mut Tw, method: &str, ptrs: &[Ptr]) {
         let call = ["ops.", method].concat();
-        // Built once: the flavours differ only in how they pass them.
-        let ptrs = self.ptrs_undocumented(io);
+        // The flavours differ only in how they pass the arrays.
         if ptrs.is_empty() {
             let args = ["file".to_string(), "&mut arg".to_string()];
             layout::call_stmt(tw.w(), &call, &args, "?;");
             return;
         }
         self.split(tw, |w| {
-            for p in &ptrs {
+            for p in ptrs {
                 self.ptr_let(w, p);
                 if self.flavour.get() == Flavour::Linux {
                     linux_ptr_take(w, p);
@@ -414,7 +414,7 @@ impl Gen<'_> {
             }));
             layout::call_stmt(w, &call, &args, "?;");
             if self.flavour.get() == Flavour::Linux {
-                for p in &ptrs {
+                for p in ptrs {
                     linux_ptr_give_back(w, p);
                 }
             }

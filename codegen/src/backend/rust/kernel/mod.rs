@@ -320,12 +320,14 @@ impl Gen<'_> {
         for io in &m.ioctls {
             self.ioctl_arg_fns(tw, io);
         }
-        self.ops_trait(tw);
+        // Each ioctl's arrays, for its `Ops` method and its handlers.
+        let ptrs: Vec<Vec<ops::Ptr>> = m.ioctls.iter().map(|io| self.ptrs(io)).collect();
+        self.ops_trait(tw, &ptrs);
         let dispatch_names = self.dispatch_names();
         self.split(tw, |w| self.dispatch(w, &dispatch_names));
         let common = self.handler_common();
-        for io in &m.ioctls {
-            self.handler(tw, io, &common);
+        for (io, io_ptrs) in m.ioctls.iter().zip(&ptrs) {
+            self.handler(tw, io, &common, io_ptrs);
         }
         self.operations(tw);
         self.split(tw, |w| self.rings(w));

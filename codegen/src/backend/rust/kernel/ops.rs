@@ -42,7 +42,7 @@ pub(super) struct Ptr {
 impl Gen<'_> {
     /// The `Ops` trait: the flavours differ only in its methods'
     /// signatures, the rest is printed once for both.
-    pub(super) fn ops_trait(&self, tw: &mut Tw) {
+    pub(super) fn ops_trait(&self, tw: &mut Tw, ptrs: &[Vec<Ptr>]) {
         let w = tw.w();
         let m = self.model;
         let roots = self.file_roots();
@@ -131,17 +131,18 @@ impl Gen<'_> {
             w.line("false");
             w.close("");
         }
-        for io in &m.ioctls {
+        for (io, io_ptrs) in m.ioctls.iter().zip(ptrs) {
             if self.transport.is_some_and(|t| t.name == io.name) {
                 self.op_methods(tw, &self.file_ty("Self"));
             } else {
-                self.ops_method(tw, io);
+                self.ops_method(tw, io, io_ptrs);
             }
         }
         tw.w().close("");
     }
 
-    fn ops_method(&self, tw: &mut Tw, io: &Ioctl) {
+    /// `ptrs`: the ioctl's [`Self::ptrs`].
+    fn ops_method(&self, tw: &mut Tw, io: &Ioctl, ptrs: &[Ptr]) {
         let file = self.file_ty("Self");
         let mut params = Vec::with_capacity(3);
         params.extend(["&self".to_string(), ["file: &", &file].concat()]);
@@ -149,8 +150,7 @@ impl Gen<'_> {
             params.push(["arg: &mut ", &self.struct_ty_rc(a)].concat());
         }
         // Only the parameters and types of the arrays differ.
-        let ptrs = self.ptrs(io);
-        doc(tw.w(), &self.method_doc(io, &ptrs));
+        doc(tw.w(), &self.method_doc(io, ptrs));
         let name = ["fn ", &snake_ident(&io.name)].concat();
         self.split(tw, |w| {
             if ptrs.is_empty() {
@@ -158,7 +158,7 @@ impl Gen<'_> {
                 return;
             }
             let mut params = params.clone();
-            for p in &ptrs {
+            for p in ptrs {
                 params.push(match (self.flavour.get(), p.access) {
                     (Flavour::Hosted, _) => format!("{}: UserArray<'_, {}>", p.param, p.elem),
                     (Flavour::Linux, Access::In) => format!("{}: &[{}]", p.param, p.elem),
@@ -251,28 +251,17 @@ impl Gen<'_> {
         }
     }
 
-    /// The `user-ptr` members of an ioctl's argument, in member order.
+    /// The `user-ptr` members of an ioctl's argument, in member order:
+    /// worked out once for its `Ops` method and its handler in both
+    /// flavours.
     pub(super) fn ptrs(&self, io: &Ioctl) -> Vec<Ptr> {
-        self.ptrs_with(io, true)
-    }
-
-    /// [`Self::ptrs`] without their docs and element types (empty), for
-    /// the handler, which prints neither: it is printed once per flavour.
-    pub(super) fn ptrs_undocumented(&self, io: &Ioctl) -> Vec<Ptr> {
-        self.ptrs_with(io, false)
-    }
-
-    fn ptrs_with(&self, io: &Ioctl, with_doc: bool) -> Vec<Ptr> {
         let Some(s) = io.arg.as_ref().map(|a| self.model.struct_(a)) else {
             return Vec::new();
         };
-        s.members
-            .iter()
-            .filter_map(|m| self.ptr(s, m, with_doc))
-            .collect()
+        s.members.iter().filter_map(|m| self.ptr(s, m)).collect()
     }
 
-    fn ptr(&self, s: &Struct, m: &Member, with_doc: bool) -> Option<Ptr> {
+    fn ptr(&self, s: &Struct, m: &Member) -> Option<Ptr> {
         let MemberKind::UserPtr {
             elem,
             len,
@@ -288,10 +277,7 @@ impl Gen<'_> {
             pname.push('_');
         }
         let param = ident(&pname);
-        // The handler names no element type (its arrays are typed by
-        // the `Ops` method it calls).
         let elem_ty = match elem {
-            _ if !with_doc => String::new(),
             Elem::Scalar(sc) => sc.rust().to_string(),
             Elem::Struct(n) => self.struct_ty(n),
         };
@@ -305,14 +291,10 @@ impl Gen<'_> {
                 } else {
                     self.owner_revision(n)
                 };
-                let vtext = if with_doc {
-                    format!(
-                        ", each validated with {} at the driver's revision as it is read",
-                        link_to(&f)
-                    )
-                } else {
-                    String::new()
-                };
+                let vtext = format!(
+                    ", each validated with {} at the driver's revision as it is read",
+                    link_to(&f)
+                );
                 (Some(f), Some(rev), vtext)
             }
             _ => (None, None, String::new()),
@@ -362,7 +344,7 @@ impl Gen<'_> {
             Some(i) => Some(sibling(*i)?),
             None => None,
         };
-        let doc = if with_doc {
+        let doc = {
             let what = match (len, len_name) {
                 (PtrLen::Count(_), Some(name)) => {
                     let bound = max_count
@@ -399,8 +381,6 @@ impl Gen<'_> {
                 "`{param}`: the array of {elem_text} at `arg.{field}` that {access}, of \
                  {what}{stride_text}, bounds-checked by [`dispatch`]{vtext}."
             )
-        } else {
-            String::new()
         };
         Some(Ptr {
             param,
