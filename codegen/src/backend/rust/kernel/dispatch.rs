@@ -23,6 +23,11 @@ use std::rc::Rc;
 pub(super) struct HandlerCommon {
     /// `<spec>_revision`.
     rev: String,
+    /// The errnos of a handler's own checks, in each flavour's spelling,
+    /// and what asks whether the caller is privileged.
+    enotty: Spellings<'static>,
+    eperm: Spellings<'static>,
+    privileged: String,
     /// The parameters of a handler without an argument.
     no_arg: [String; 2],
     /// Those of a handler with one, in each flavour.
@@ -38,6 +43,9 @@ impl Gen<'_> {
         let addr = "addr: u64".to_string();
         HandlerCommon {
             rev: self.revision_fn(),
+            enotty: Spellings::of("ENOTTY"),
+            eperm: Spellings::of("EPERM"),
+            privileged: self.privileged_call(),
             hosted: [
                 ops.clone(),
                 file.clone(),
@@ -306,9 +314,9 @@ impl Gen<'_> {
                 items::fn_sig(w, &h, &common.no_arg, Some(self.result_ty()), " {");
             });
             tw.w().open_fmt(format_args!("if ops.{rev}() < {since}"));
-            self.return_err(tw, &Spellings::of("ENOTTY"));
+            self.return_err(tw, &common.enotty);
             tw.w().close("");
-            self.perm(tw, io);
+            self.perm(tw, io, common);
             let w = tw.w();
             w.line_fmt(format_args!("ops.{method}(file)"));
             w.close("");
@@ -340,9 +348,9 @@ impl Gen<'_> {
         let w = tw.w();
         w.line_of(&["let rev = ops.", rev, "();"]);
         w.open_fmt(format_args!("if rev < {since}"));
-        self.return_err(tw, &Spellings::of("ENOTTY"));
+        self.return_err(tw, &common.enotty);
         tw.w().close("");
-        self.perm(tw, io);
+        self.perm(tw, io, common);
         // The argument's members count in the revisions of the spec that
         // owns its struct.
         let arg_rev = if self.own_struct(arg_name) {
@@ -380,11 +388,10 @@ impl Gen<'_> {
     }
 
     /// admin-perm: EPERM before the argument is even read.
-    fn perm(&self, tw: &mut Tw, io: &Ioctl) {
+    fn perm(&self, tw: &mut Tw, io: &Ioctl, common: &HandlerCommon) {
         if io.admin_perm {
-            tw.w()
-                .open_fmt(format_args!("if !{}", self.privileged_call()));
-            self.return_err(tw, &Spellings::of("EPERM"));
+            tw.w().open_fmt(format_args!("if !{}", common.privileged));
+            self.return_err(tw, &common.eperm);
             tw.w().close("");
         }
     }

@@ -131,21 +131,24 @@ impl Gen<'_> {
             w.line("false");
             w.close("");
         }
+        // Every method's `File` type: one for all.
+        let file = self.file_ty("Self");
+        let file_param = ["file: &", &file].concat();
         for (io, io_ptrs) in m.ioctls.iter().zip(ptrs) {
             if self.transport.is_some_and(|t| t.name == io.name) {
-                self.op_methods(tw, &self.file_ty("Self"));
+                self.op_methods(tw, &file);
             } else {
-                self.ops_method(tw, io, io_ptrs);
+                self.ops_method(tw, io, &file_param, io_ptrs);
             }
         }
         tw.w().close("");
     }
 
     /// `ptrs`: the ioctl's [`Self::ptrs`].
-    fn ops_method(&self, tw: &mut Tw, io: &Ioctl, ptrs: &[Ptr]) {
-        let file = self.file_ty("Self");
+    /// `file_param`: `file: &<the File type>`, every method's.
+    fn ops_method(&self, tw: &mut Tw, io: &Ioctl, file_param: &str, ptrs: &[Ptr]) {
         let mut params = Vec::with_capacity(3);
-        params.extend(["&self".to_string(), ["file: &", &file].concat()]);
+        params.extend(["&self".to_string(), file_param.to_string()]);
         if let Some(a) = &io.arg {
             params.push(["arg: &mut ", &self.struct_ty_rc(a)].concat());
         }
