@@ -103,11 +103,15 @@ pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
 impl Gen<'_> {
     /// `attr::<set>::<NAME>`.
     fn attr_const(&self, set: &AttrSet, a: &Attr) -> String {
-        format!(
-            "attr::{}::{}",
-            snake_ident(&set.name),
-            ident(&names::upper(&a.name))
-        )
+        // Asked for by every accessor and builder method: concatenated,
+        // not formatted.
+        [
+            "attr::",
+            &snake_ident(&set.name),
+            "::",
+            &ident(&names::upper(&a.name)),
+        ]
+        .concat()
     }
 
     /// The `operations` module, and nothing for a spec without control
