@@ -317,9 +317,10 @@ impl Gen<'_> {
                 return None;
             };
             let f = snake_ident(&c.name);
-            let x = super::validate::scalar_value(&format!("arg.{f}"), ty, c.byte_order);
+            let field = format!("arg.{f}");
+            let x = super::validate::scalar_value(&field, ty, c.byte_order);
             let wide = match ty {
-                Scalar::U64 => x,
+                Scalar::U64 => x.into_owned(),
                 t if t.signed() => format!("{x} as u64"),
                 _ => format!("u64::from({x})"),
             };

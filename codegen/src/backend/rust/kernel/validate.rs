@@ -956,16 +956,17 @@ fn elements(m: &Member, field: &str, mutable: bool) -> String {
     }
 }
 
-/// The member's value in host order.
-pub(super) fn scalar_value(field: &str, ty: Scalar, order: Option<ByteOrder>) -> String {
+/// The member's value in host order (the field itself when no bytes are
+/// swapped, as for most members).
+pub(super) fn scalar_value(field: &str, ty: Scalar, order: Option<ByteOrder>) -> Cow<'_, str> {
     if ty.size() == 1 {
-        return field.to_string();
+        return Cow::Borrowed(field);
     }
     let t = ty.rust();
     match order {
-        Some(ByteOrder::Big) => format!("{t}::from_be({field})"),
-        Some(ByteOrder::Little) => format!("{t}::from_le({field})"),
-        None => field.to_string(),
+        Some(ByteOrder::Big) => Cow::Owned(format!("{t}::from_be({field})")),
+        Some(ByteOrder::Little) => Cow::Owned(format!("{t}::from_le({field})")),
+        None => Cow::Borrowed(field),
     }
 }
 
