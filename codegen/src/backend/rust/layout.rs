@@ -222,8 +222,13 @@ fn short_simple(a: &str) -> bool {
     let a = a.strip_prefix("&mut ").unwrap_or(a);
     a.len() <= 10
         && !a.is_empty()
-        && a.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_:.&*-!?\"".contains(c))
+        && a.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'_' | b':' | b'.' | b'&' | b'*' | b'-' | b'!' | b'?' | b'"'
+                )
+        })
 }
 
 /// `prefix` + operands joined by `op` + `tail`: on one line when it fits
