@@ -222,8 +222,13 @@ fn short_simple(a: &str) -> bool {
     let a = a.strip_prefix("&mut ").unwrap_or(a);
     a.len() <= 10
         && !a.is_empty()
-        && a.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_:.&*-!?\"".contains(c))
+        && a.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'_' | b':' | b'.' | b'&' | b'*' | b'-' | b'!' | b'?' | b'"'
+                )
+        })
 }
 
 /// `prefix` + operands joined by `op` + `tail`: on one line when it fits
@@ -291,6 +296,17 @@ pub(crate) fn expr(indent: usize, lead: &str, e: &str, tail: &str) -> Vec<String
         line.push_str(e);
         line.push_str(tail);
         return vec![line];
+    }
+    // A short expression that fits is its own layout, whatever its
+    // operators: no argument list in it can pass `fn_call_width`, as the
+    // arguments `call` would join with `", "` are at most `e` and one
+    // more byte per comma. Only a last call whose arguments `call` would
+    // respace is laid out further.
+    if indent + one <= MAX_WIDTH
+        && e.len() + e.bytes().filter(|&b| b == b',').count() <= CALL_WIDTH
+        && call_parts(e).is_none_or(|(_, inner)| joined_arg_count(inner).is_some())
+    {
+        return vec![[lead, e, tail].concat()];
     }
     if let Some((op, operands)) = split_binary(e) {
         return binary(indent, lead, &operands, op, tail);
@@ -681,11 +697,20 @@ pub(crate) fn let_call(w: &mut RustWriter, lhs: &str, head: &str, args: &[String
     let next_indent = indent + INDENT.len();
     let one_below =
         fits_args && next_indent + head.len() + 1 + joined + 1 + tail.len() <= MAX_WIDTH;
+    if one_below {
+        // What `choose_rhs_call` keeps then (the call does not fit on
+        // `lhs`'s line, it does whole on the next), written without
+        // laying out the broken form it is weighed against.
+        w.line(lhs);
+        w.indent_in();
+        w.line_joined_of(&[head, "("], args, ", ", &[")", tail]);
+        w.indent_out();
+        return;
+    }
     // `call`'s broken form with one argument a line (not packed), each as
     // it stands even one level further in: as `choose_rhs_call` keeps it
     // when its first line fits.
-    let whole = !one_below
-        && indent + lhs.len() + 1 + head.len() + 1 < MAX_WIDTH
+    let whole = indent + lhs.len() + 1 + head.len() + 1 < MAX_WIDTH
         && !(args.len() > 1 && args.iter().all(|a| short_simple(a)))
         && args
             .iter()

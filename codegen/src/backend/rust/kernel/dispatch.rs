@@ -3,7 +3,9 @@
 //! user-pointer bounds, the `Ops` call and copy-out (and, for the
 //! transport ioctl of control messages, the message's own dispatch).
 
-use super::ops::{Ptr, ptr_let};
+use super::Spellings;
+use super::ops::Ptr;
+use super::two::Tw;
 use super::{Gen, doc, lib_name, path};
 use crate::backend::rust::Flavour;
 use crate::backend::rust::items;
@@ -13,18 +15,51 @@ use crate::model::Access;
 use crate::model::{Extension, I386Conversion, Ioctl, StructId};
 use crate::names;
 use crate::target::Target;
+use std::borrow::Cow;
 use std::rc::Rc;
 
+/// What every handler of `dispatch` has in common: the driver's revision
+/// method and the parameters, worked out once for all of them.
+pub(super) struct HandlerCommon {
+    /// `<spec>_revision`.
+    rev: String,
+    /// The errnos of a handler's own checks, in each flavour's spelling,
+    /// and what asks whether the caller is privileged.
+    enotty: Spellings<'static>,
+    eperm: Spellings<'static>,
+    privileged: String,
+    /// The parameters of a handler without an argument.
+    no_arg: [String; 2],
+    /// Those of a handler with one, in each flavour.
+    hosted: [String; 5],
+    linux: [String; 4],
+}
+
 impl Gen<'_> {
-    /// The parameters of `dispatch`'s handlers after `file`.
-    fn handler_params(&self) -> &'static [&'static str] {
-        match self.flavour.get() {
-            Flavour::Hosted => &[
-                "mem: &dyn UserMem",
-                "ioc: uabi_runtime::ioc::Ioc",
-                "addr: u64",
+    /// [`HandlerCommon`] of this spec's handlers.
+    pub(super) fn handler_common(&self) -> HandlerCommon {
+        let ops = "ops: &O".to_string();
+        let file = ["file: &", &self.file_ty("O")].concat();
+        let addr = "addr: u64".to_string();
+        HandlerCommon {
+            rev: self.revision_fn(),
+            enotty: Spellings::of("ENOTTY"),
+            eperm: Spellings::of("EPERM"),
+            privileged: self.privileged_call(),
+            hosted: [
+                ops.clone(),
+                file.clone(),
+                "mem: &dyn UserMem".to_string(),
+                "ioc: uabi_runtime::ioc::Ioc".to_string(),
+                addr.clone(),
             ],
-            Flavour::Linux => &["ioc: crate::uabi_rt::ioc::Ioc", "addr: u64"],
+            linux: [
+                ops.clone(),
+                file.clone(),
+                "ioc: crate::uabi_rt::ioc::Ioc".to_string(),
+                addr,
+            ],
+            no_arg: [ops, file],
         }
     }
 
@@ -43,6 +78,11 @@ impl Gen<'_> {
         if self.flavour.get() != Flavour::Linux {
             return None;
         }
+        self.kernel_i386(io)
+    }
+
+    /// [`Self::i386`] of the kernel flavour, whichever is being printed.
+    fn kernel_i386(&self, io: &Ioctl) -> Option<(u32, Rc<I386Conversion>)> {
         let arg = io.arg.as_ref()?;
         let conv = super::cached(&self.i386_cache, arg, || {
             self.model.i386_conversion(arg).map(Rc::new)
@@ -91,15 +131,31 @@ impl Gen<'_> {
         }
     }
 
-    pub(super) fn dispatch(&self, w: &mut RustWriter) {
+    /// Per ioctl, its number's constant and its handler: the same in
+    /// both flavours' [`Self::dispatch`], so built once for both.
+    pub(super) fn dispatch_names(&self) -> Vec<(String, String)> {
+        let names_of = |io: &Ioctl| {
+            let mut nr = String::with_capacity(io.name.len() + 9);
+            nr.push_str("uapi::NR_");
+            names::push_upper(&mut nr, &io.name);
+            let mut h = String::with_capacity(io.name.len() + 6);
+            h.push_str("ioctl_");
+            names::push_snake(&mut h, &io.name);
+            (nr, h)
+        };
+        self.model.ioctls.iter().map(names_of).collect()
+    }
+
+    /// `dispatch`, whose ioctls' numbers and handlers are `ioctl_names`
+    /// ([`Self::dispatch_names`]).
+    pub(super) fn dispatch(&self, w: &mut RustWriter, ioctl_names: &[(String, String)]) {
         let m = self.model;
         let file = self.file_ty("O");
-        let mut arms: Vec<(String, String)> = m
+        let mut arms: Vec<(Cow<str>, String)> = m
             .ioctls
             .iter()
-            .map(|io| {
-                let nr = format!("uapi::NR_{}", names::upper(&io.name));
-                let h = format!("ioctl_{}", names::snake(&io.name));
+            .zip(ioctl_names)
+            .map(|(io, (nr, h))| {
                 let call = if io.arg.is_some() {
                     let addr = match self.flavour.get() {
                         Flavour::Hosted => "arg",
@@ -117,7 +173,7 @@ impl Gen<'_> {
                 } else {
                     format!("{h}(ops, file)")
                 };
-                (nr, call)
+                (Cow::Borrowed(nr.as_str()), call)
             })
             .collect();
         // Every included spec but the last gets its numbers listed; the
@@ -144,7 +200,7 @@ impl Gen<'_> {
                     })
                     .collect();
                 if !nrs.is_empty() {
-                    arms.push((nrs.join(" | "), call));
+                    arms.push((Cow::Owned(nrs.join(" | ")), call));
                 }
             }
         }
@@ -240,75 +296,119 @@ impl Gen<'_> {
         w.close("");
     }
 
-    /// The private function behind one ioctl's arm of `dispatch`.
-    pub(super) fn handler(&self, w: &mut RustWriter, io: &Ioctl) {
+    /// The private function behind one ioctl's arm of `dispatch`. The
+    /// flavours differ in its signature, errnos, runtime calls and arrays:
+    /// those are split, the rest (most of its lines) is printed once for
+    /// both.
+    /// `ptrs`: the ioctl's user-pointer arrays ([`Self::ptrs`]).
+    pub(super) fn handler(&self, tw: &mut Tw, io: &Ioctl, common: &HandlerCommon, ptrs: &[Ptr]) {
         let mut h = String::with_capacity(io.name.len() + 27);
         h.push_str("fn ioctl_");
         names::push_snake(&mut h, &io.name);
         h.push_str("<O: Ops + ?Sized>");
         let method = snake_ident(&io.name);
-        let file = self.file_ty("O");
-        let rev = self.revision_fn();
+        let rev = &common.rev;
         let since = io.since;
-        // admin-perm: EPERM before the argument is even read.
-        let perm = |w: &mut RustWriter| {
-            if io.admin_perm {
-                w.open_fmt(format_args!("if !{}", self.privileged_call()));
-                w.line_fmt(format_args!("return Err({});", self.errno("EPERM")));
-                w.close("");
-            }
-        };
         let Some(arg_name) = &io.arg else {
-            items::fn_sig(
-                w,
-                &h,
-                &["ops: &O".to_string(), ["file: &", &file].concat()],
-                Some(self.result_ty()),
-                " {",
-            );
-            w.open_fmt(format_args!("if ops.{rev}() < {since}"));
-            w.line_fmt(format_args!("return Err({});", self.errno("ENOTTY")));
-            w.close("");
-            perm(w);
+            self.split(tw, |w| {
+                items::fn_sig(w, &h, &common.no_arg, Some(self.result_ty()), " {");
+            });
+            tw.w().open_fmt(format_args!("if ops.{rev}() < {since}"));
+            self.return_err(tw, &common.enotty);
+            tw.w().close("");
+            self.perm(tw, io, common);
+            let w = tw.w();
             w.line_fmt(format_args!("ops.{method}(file)"));
             w.close("");
             return;
         };
-        let i386 = self.i386(io);
+        // Only the kernel flavour converts a 32-bit x86 caller's argument.
+        let i386 = self.kernel_i386(io);
+        let converts = || self.flavour.get() == Flavour::Linux && i386.is_some();
         if let Some((cmd, conv)) = &i386 {
-            self.i386_consts(w, io, *cmd, conv);
+            self.split(tw, |w| {
+                if converts() {
+                    self.i386_consts(w, io, *cmd, conv);
+                }
+            });
         }
-        let mut params = Vec::with_capacity(6);
-        params.extend(["ops: &O".to_string(), ["file: &", &file].concat()]);
-        params.extend(self.handler_params().iter().map(|p| p.to_string()));
-        if i386.is_some() {
-            params.push("i386: bool".to_string());
-        }
-        items::fn_sig(w, &h, &params, Some(self.result_ty()), " {");
-        w.line_of(&["let rev = ops.", &rev, "();"]);
+        self.split(tw, |w| {
+            let params: &[String] = match self.flavour.get() {
+                Flavour::Hosted => &common.hosted,
+                Flavour::Linux => &common.linux,
+            };
+            if converts() {
+                let mut with_i386 = params.to_vec();
+                with_i386.push("i386: bool".to_string());
+                items::fn_sig(w, &h, &with_i386, Some(self.result_ty()), " {");
+            } else {
+                items::fn_sig(w, &h, params, Some(self.result_ty()), " {");
+            }
+        });
+        let w = tw.w();
+        w.line_of(&["let rev = ops.", rev, "();"]);
         w.open_fmt(format_args!("if rev < {since}"));
-        w.line_of(&["return Err(", &self.errno("ENOTTY"), ");"]);
-        w.close("");
-        perm(w);
+        self.return_err(tw, &common.enotty);
+        tw.w().close("");
+        self.perm(tw, io, common);
         // The argument's members count in the revisions of the spec that
         // owns its struct.
         let arg_rev = if self.own_struct(arg_name) {
             "rev"
         } else {
-            w.line_fmt(format_args!(
+            tw.w().line_fmt(format_args!(
                 "let arg_rev = {};",
                 self.owner_revision(arg_name)
             ));
             "arg_rev"
         };
-        let clear_newer = self.copy_in_arg(w, io, arg_name, arg_rev, i386.is_some());
+        let clear_newer = self.copy_in_arg(tw, io, arg_name, arg_rev, &converts);
         let transport = self.transport.is_some_and(|t| t.name == io.name);
         if transport {
-            self.transport_tail(w, io.dir.copies_out());
+            self.split(tw, |w| self.transport_tail(w, io.dir.copies_out()));
         } else {
-            let ptrs = self.ptrs_undocumented(io);
-            for p in &ptrs {
-                ptr_let(w, p);
+            self.handler_call(tw, &method, ptrs);
+            if io.dir.copies_out() {
+                tw.w().open("if ioc.copy_out");
+                if let Some((f, a)) = &clear_newer {
+                    layout::call_stmt(tw.w(), f, a, ";");
+                }
+                self.split(tw, |w| {
+                    if converts() {
+                        self.copy_out_i386(w, io, arg_name);
+                    } else {
+                        self.copy_out_arg(w, arg_name);
+                    }
+                });
+                tw.w().close("");
+            }
+            tw.w().line("Ok(())");
+        }
+        tw.w().close("");
+    }
+
+    /// admin-perm: EPERM before the argument is even read.
+    fn perm(&self, tw: &mut Tw, io: &Ioctl, common: &HandlerCommon) {
+        if io.admin_perm {
+            tw.w().open_fmt(format_args!("if !{}", common.privileged));
+            self.return_err(tw, &common.eperm);
+            tw.w().close("");
+        }
+    }
+
+    /// The handler's call of its `Ops` method: with its user-pointer
+    /// arrays, which each flavour builds and passes its own way.
+    fn handler_call(&self, tw: &mut Tw, method: &str, ptrs: &[Ptr]) {
+        let call = ["ops.", method].concat();
+        // The flavours differ only in how they pass the arrays.
+        if ptrs.is_empty() {
+            let args = ["file".to_string(), "&mut arg".to_string()];
+            layout::call_stmt(tw.w(), &call, &args, "?;");
+            return;
+        }
+        self.split(tw, |w| {
+            for p in ptrs {
+                self.ptr_let(w, p);
                 if self.flavour.get() == Flavour::Linux {
                     linux_ptr_take(w, p);
                 }
@@ -319,40 +419,27 @@ impl Gen<'_> {
                 Flavour::Hosted => p.param.clone(),
                 Flavour::Linux => linux_ptr_arg(p),
             }));
-            layout::call_stmt(w, &["ops.", &method].concat(), &args, "?;");
+            layout::call_stmt(w, &call, &args, "?;");
             if self.flavour.get() == Flavour::Linux {
-                for p in &ptrs {
+                for p in ptrs {
                     linux_ptr_give_back(w, p);
                 }
             }
-            if io.dir.copies_out() {
-                w.open("if ioc.copy_out");
-                if let Some((f, a)) = &clear_newer {
-                    layout::call_stmt(w, f, a, ";");
-                }
-                if i386.is_some() {
-                    self.copy_out_i386(w, io, arg_name);
-                } else {
-                    self.copy_out_arg(w, arg_name);
-                }
-                w.close("");
-            }
-            w.line("Ok(())");
-        }
-        w.close("");
+        });
     }
 
     /// The argument's copy-in: its size at the driver's revision, the
     /// copy, the clearing of what the handler must not see, and the
     /// validation. Returns the `clear_newer_*` call (and its arguments),
-    /// which copy-out repeats.
+    /// which copy-out repeats. `converts`: whether the flavour being
+    /// printed converts a 32-bit x86 caller's argument.
     fn copy_in_arg(
         &self,
-        w: &mut RustWriter,
+        tw: &mut Tw,
         io: &Ioctl,
         arg_name: &StructId,
         arg_rev: &str,
-        i386: bool,
+        converts: &dyn Fn() -> bool,
     ) -> Option<(String, Vec<String>)> {
         let ty = self.struct_ty(arg_name);
         let (validate_at, clear) = if io.arg_access.is_empty() {
@@ -372,13 +459,14 @@ impl Gen<'_> {
         if self.grew(self.model.struct_(arg_name)) {
             let size_at = self.struct_fn_path("size_{}_at", arg_name);
             layout::call_stmt(
-                w,
+                tw.w(),
                 &["let size = ", &size_at].concat(),
                 &[arg_rev.to_string()],
                 ";",
             );
         } else {
-            w.line_of(&["let size = core::mem::size_of::<", &ty, ">();"]);
+            tw.w()
+                .line_of(&["let size = core::mem::size_of::<", &ty, ">();"]);
         }
         // Copy in only if the declared direction writes too, out only if
         // it reads too (drm_ioctl's intersection).
@@ -387,22 +475,59 @@ impl Gen<'_> {
         } else {
             "false"
         };
-        let all = ["mem", "addr", "ioc.size as usize", "size", copy_in, ext];
-        let args: Vec<String> = match self.flavour.get() {
-            Flavour::Hosted => &all[..],
-            Flavour::Linux => &all[1..],
+        // The kernel flavour's copy takes the same arguments but `mem`.
+        let all = ["mem", "addr", "ioc.size as usize", "size", copy_in, ext].map(str::to_string);
+        self.split(tw, |w| {
+            let args = match self.flavour.get() {
+                Flavour::Hosted => &all[..],
+                Flavour::Linux => &all[1..],
+            };
+            self.copy_in_call(w, io, &ty, args, copy_in, converts());
+        });
+        // Members newer than the driver's revision were not in its struct:
+        // zero in the handler's view and never copied out, even where the
+        // spec puts one before an older member.
+        let newer = self.newest_clear(arg_name).is_some();
+        let clear_newer = newer.then(|| {
+            let f = self.struct_fn_path("clear_newer_{}", arg_name);
+            (f, vec!["&mut arg".to_string(), arg_rev.to_string()])
+        });
+        let w = tw.w();
+        if let Some((f, a)) = &clear_newer {
+            layout::call_stmt(w, f, a, ";");
         }
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
+        layout::call_stmt(w, &clear, &["&mut arg".to_string()], ";");
+        layout::call_stmt(
+            w,
+            &validate_at,
+            &["&arg".to_string(), arg_rev.to_string()],
+            "?;",
+        );
+        clear_newer
+    }
+
+    /// `let mut arg: <ty> = <copy in>;` in the flavour being printed,
+    /// whose copy-in takes `args` (and, when it `converts` a 32-bit x86
+    /// caller's argument, that caller's runs).
+    fn copy_in_call(
+        &self,
+        w: &mut RustWriter,
+        io: &Ioctl,
+        ty: &str,
+        args: &[String],
+        copy_in: &str,
+        converts: bool,
+    ) {
+        let arg_name = io.arg.as_ref();
         // A padded struct (existing ABI) is read from a buffer of its bytes.
-        let copy_in_fn = if self.flavour.get() == Flavour::Hosted && self.padded(arg_name) {
-            w.line_fmt(format_args!("const N: usize = {ty}::SIZE;"));
-            [self.rt(), "::copy_in_sized_via::<_, N>"].concat()
-        } else {
-            [self.rt(), "::copy_in_sized"].concat()
-        };
-        if i386 {
+        let copy_in_fn =
+            if self.flavour.get() == Flavour::Hosted && arg_name.is_some_and(|a| self.padded(a)) {
+                w.line_fmt(format_args!("const N: usize = {ty}::SIZE;"));
+                [self.rt(), "::copy_in_sized_via::<_, N>"].concat()
+            } else {
+                [self.rt(), "::copy_in_sized"].concat()
+            };
+        if converts {
             // A 32-bit x86 caller's bytes are moved run by run into place.
             w.open_fmt(format_args!("let mut arg: {ty} = if i386"));
             let i386_args = vec![
@@ -415,36 +540,17 @@ impl Gen<'_> {
             w.indent_out();
             w.line("} else {");
             w.indent_in();
-            layout::call_stmt(w, &copy_in_fn, &args, "?");
+            layout::call_stmt(w, &copy_in_fn, args, "?");
             w.close(";");
         } else {
             layout::let_call(
                 w,
-                &["let mut arg: ", &ty, " ="].concat(),
+                &["let mut arg: ", ty, " ="].concat(),
                 &copy_in_fn,
-                &args,
+                args,
                 "?;",
             );
         }
-        // Members newer than the driver's revision were not in its struct:
-        // zero in the handler's view and never copied out, even where the
-        // spec puts one before an older member.
-        let newer = self.newest_clear(arg_name).is_some();
-        let clear_newer = newer.then(|| {
-            let f = self.struct_fn_path("clear_newer_{}", arg_name);
-            (f, vec!["&mut arg".to_string(), arg_rev.to_string()])
-        });
-        if let Some((f, a)) = &clear_newer {
-            layout::call_stmt(w, f, a, ";");
-        }
-        layout::call_stmt(w, &clear, &["&mut arg".to_string()], ";");
-        layout::call_stmt(
-            w,
-            &validate_at,
-            &["&arg".to_string(), arg_rev.to_string()],
-            "?;",
-        );
-        clear_newer
     }
 }
 

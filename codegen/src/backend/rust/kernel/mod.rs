@@ -43,6 +43,7 @@ use crate::backend::{GeneratedFile, OutputOptions, RenderError};
 use crate::model::{EnumId, I386Conversion, Ioctl, Model, Struct, StructId};
 use crate::names;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::hash::Hash;
 use std::rc::Rc;
@@ -176,6 +177,11 @@ struct Gen<'a> {
 /// A fact of a struct or enum, worked out on first use.
 type Cache<K, T> = RefCell<FxHashMap<K, T>>;
 
+/// An empty [`Cache`] with room for `n` facts.
+fn cache<K, T>(n: usize) -> Cache<K, T> {
+    RefCell::new(FxHashMap::with_capacity_and_hasher(n, Default::default()))
+}
+
 /// `cache`'s fact of `id`, from `compute` on first use. `compute` may
 /// ask the cache of the structs `id` embeds (no struct embeds itself).
 fn cached<K: Clone + Eq + Hash, T: Clone>(
@@ -204,17 +210,20 @@ pub(super) struct StructNames {
 
 impl<'a> Gen<'a> {
     fn new(model: &'a Model, flavour: Flavour) -> Gen<'a> {
+        // Room for every struct or enum of the spec: most are asked
+        // about, and a map that grows rehashes what it holds.
+        let structs = model.structs.len();
         Gen {
             model,
             flavour: Cell::new(flavour),
             transport: netlink::transport(model),
-            checks_cache: RefCell::default(),
-            clears_cache: RefCell::default(),
-            newer_cache: RefCell::default(),
-            enum_cache: RefCell::default(),
-            i386_cache: RefCell::default(),
-            ty_cache: RefCell::default(),
-            padded_cache: RefCell::default(),
+            checks_cache: cache(structs),
+            clears_cache: cache(structs),
+            newer_cache: cache(structs),
+            enum_cache: cache(model.enums.len()),
+            i386_cache: cache(structs),
+            ty_cache: cache(structs),
+            padded_cache: cache(structs),
         }
     }
 
@@ -271,6 +280,14 @@ impl<'a> Gen<'a> {
         })
     }
 
+    /// What `f` works out as `flavour` prints it, asked outside a split.
+    fn as_flavour<T>(&self, flavour: Flavour, f: impl FnOnce() -> T) -> T {
+        let was = self.flavour.replace(flavour);
+        let v = f();
+        self.flavour.set(was);
+        v
+    }
+
     /// [`Tw::split`], with `flavour` set to the flavour each text is
     /// printed in.
     fn split(&self, tw: &mut Tw, f: impl Fn(&mut RustWriter)) {
@@ -303,13 +320,15 @@ impl Gen<'_> {
         for io in &m.ioctls {
             self.ioctl_arg_fns(tw, io);
         }
-        self.ops_trait(tw);
-        self.split(tw, |w| {
-            self.dispatch(w);
-            for io in &m.ioctls {
-                self.handler(w, io);
-            }
-        });
+        // Each ioctl's arrays, for its `Ops` method and its handlers.
+        let ptrs: Vec<Vec<ops::Ptr>> = m.ioctls.iter().map(|io| self.ptrs(io)).collect();
+        self.ops_trait(tw, &ptrs);
+        let dispatch_names = self.dispatch_names();
+        self.split(tw, |w| self.dispatch(w, &dispatch_names));
+        let common = self.handler_common();
+        for (io, io_ptrs) in m.ioctls.iter().zip(&ptrs) {
+            self.handler(tw, io, &common, io_ptrs);
+        }
         self.operations(tw);
         self.split(tw, |w| self.rings(w));
     }
@@ -448,13 +467,18 @@ impl Gen<'_> {
     /// `EOPNOTSUPP`, `EOVERFLOW`, `EMSGSIZE`, ...): the others are built
     /// from bindgen's number.
     fn errno(&self, name: &str) -> String {
-        match self.flavour.get() {
-            Flavour::Hosted => ["Errno::", name].concat(),
-            Flavour::Linux if LINUX_6_12_CODES.contains(&name) => ["code::", name].concat(),
-            Flavour::Linux => {
-                ["Error::from_errno(-(kernel::bindings::", name, " as i32))"].concat()
-            }
-        }
+        errno_parts(self.flavour.get(), name).concat()
+    }
+
+    /// `return Err(<errno>);`, as each flavour spells the errno.
+    fn return_err(&self, tw: &mut Tw, errno: &Spellings) {
+        self.split(tw, |w| {
+            let [a, b, c] = match self.flavour.get() {
+                Flavour::Hosted => errno.hosted,
+                Flavour::Linux => errno.linux,
+            };
+            w.line_of(&["return Err(", a, b, c, ");"]);
+        });
     }
 
     /// The result type of validation, handlers and dispatch.
@@ -655,9 +679,10 @@ impl Gen<'_> {
         let ty = type_ident(name);
         let chain = self.chain(owner);
         let mut out = String::with_capacity(6 + ty.len() + 16 * chain.len());
+        let crates = chain.iter().map(|s| Cow::Owned(ru::lib_name(s)));
         push_path(
             &mut out,
-            std::iter::once("uapi".to_string()).chain(chain.iter().map(|s| ru::lib_name(s))),
+            std::iter::once(Cow::Borrowed("uapi")).chain(crates),
             &ty,
         );
         out
@@ -749,6 +774,31 @@ impl Gen<'_> {
         names::push_snake(&mut f, &self.model.name);
         f.push_str("_revision");
         f
+    }
+}
+
+/// An errno as each flavour spells it ([`Gen::errno`]), in pieces: worked
+/// out once for the lines of both flavours that return it.
+pub(super) struct Spellings<'n> {
+    hosted: [&'n str; 3],
+    linux: [&'n str; 3],
+}
+
+impl<'n> Spellings<'n> {
+    pub(super) fn of(name: &'n str) -> Spellings<'n> {
+        Spellings {
+            hosted: errno_parts(Flavour::Hosted, name),
+            linux: errno_parts(Flavour::Linux, name),
+        }
+    }
+}
+
+/// [`Gen::errno`] of `flavour`, in pieces.
+fn errno_parts(flavour: Flavour, name: &str) -> [&str; 3] {
+    match flavour {
+        Flavour::Hosted => ["Errno::", name, ""],
+        Flavour::Linux if LINUX_6_12_CODES.contains(&name) => ["code::", name, ""],
+        Flavour::Linux => ["Error::from_errno(-(kernel::bindings::", name, " as i32))"],
     }
 }
 

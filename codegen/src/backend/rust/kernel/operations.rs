@@ -103,11 +103,15 @@ pub fn as_bytes_at(&self, since: u32) -> &'a [u8] {
 impl Gen<'_> {
     /// `attr::<set>::<NAME>`.
     fn attr_const(&self, set: &AttrSet, a: &Attr) -> String {
-        format!(
-            "attr::{}::{}",
-            snake_ident(&set.name),
-            ident(&names::upper(&a.name))
-        )
+        // Asked for by every accessor and builder method: concatenated,
+        // not formatted.
+        [
+            "attr::",
+            &snake_ident(&set.name),
+            "::",
+            &ident(&names::upper(&a.name)),
+        ]
+        .concat()
     }
 
     /// The `operations` module, and nothing for a spec without control
@@ -224,26 +228,24 @@ impl Gen<'_> {
     /// differs between the flavours only in the entries of binary
     /// attributes that carry a struct (their path is the flavour's).
     fn policy(&self, tw: &mut Tw, id: &str, name: &str, attrs: &[&Attr]) {
-        // Each entry: its fields, or `Err` of an attribute whose fields
-        // are the flavour's, built in each.
-        let entries: Vec<Result<Vec<String>, &Attr>> = attrs
+        // Each entry: its fields, and the kernel flavour's too for an
+        // attribute that carries a struct (whose size each flavour names
+        // from its own root).
+        let entries: Vec<(Vec<String>, Option<Vec<String>>)> = attrs
             .iter()
             .filter_map(|a| {
-                if carries_struct(a) {
-                    Some(Err(*a))
-                } else {
-                    self.entry(a).map(Ok)
-                }
+                let hosted = self.as_flavour(Flavour::Hosted, || self.entry(a))?;
+                let linux = carries_struct(a)
+                    .then(|| self.as_flavour(Flavour::Linux, || self.entry(a)))
+                    .flatten();
+                Some((hosted, linux))
             })
             .collect();
-        let entry_fields = |tw: &mut Tw, e: &Result<Vec<String>, &Attr>| match e {
-            Ok(f) => fields(tw.w(), f),
-            Err(a) => self.split(tw, |w| {
-                if let Some(f) = self.entry(a) {
-                    fields(w, &f);
-                }
-            }),
-        };
+        let entry_fields =
+            |tw: &mut Tw, (hosted, linux): &(Vec<String>, Option<Vec<String>>)| match linux {
+                None => fields(tw.w(), hosted),
+                Some(linux) => self.fields_of_both(tw, hosted, linux),
+            };
         let w = tw.w();
         // A name too long for the value on its line puts it on the next.
         let head = format!("pub static {id}: nla::Policy = nla::Policy {{");
@@ -282,6 +284,31 @@ impl Gen<'_> {
         w.close(";");
         if own_line {
             w.indent_out();
+        }
+    }
+
+    /// [`fields`] of an entry whose fields are `hosted` in the hosted
+    /// flavour and `linux` in the kernel's: those alike are printed once.
+    fn fields_of_both(&self, tw: &mut Tw, hosted: &[String], linux: &[String]) {
+        if hosted.len() != linux.len() {
+            self.split(tw, |w| match self.flavour.get() {
+                Flavour::Hosted => fields(w, hosted),
+                Flavour::Linux => fields(w, linux),
+            });
+            return;
+        }
+        for (h, l) in hosted.iter().zip(linux) {
+            if h == l {
+                fields(tw.w(), std::slice::from_ref(h));
+            } else {
+                self.split(tw, |w| {
+                    let field = match self.flavour.get() {
+                        Flavour::Hosted => h,
+                        Flavour::Linux => l,
+                    };
+                    fields(w, std::slice::from_ref(field));
+                });
+            }
         }
     }
 

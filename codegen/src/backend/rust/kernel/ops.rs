@@ -25,9 +25,13 @@ pub(super) struct Ptr {
     /// The handler's parameter (and the dispatcher's local).
     pub(super) param: String,
     elem: String,
-    /// The call building the `UserArray` from `arg` and `mem`: the
-    /// function and its arguments.
-    pub(super) build: (String, Vec<String>),
+    /// The call building the `UserArray` from `arg`: the function and
+    /// its arguments but the flavour's own (the caller's memory first,
+    /// and the element validation last when `validate` is `None`).
+    build: (&'static str, Vec<String>),
+    /// The function validating each element: none for plain elements,
+    /// which the runtime's `no_validation` (of the flavour's path) takes.
+    validate: Option<String>,
     /// The element size the caller declares (`stride:`), as a `u64`.
     stride: Option<String>,
     /// Whether the kernel reads, writes or both.
@@ -38,7 +42,7 @@ pub(super) struct Ptr {
 impl Gen<'_> {
     /// The `Ops` trait: the flavours differ only in its methods'
     /// signatures, the rest is printed once for both.
-    pub(super) fn ops_trait(&self, tw: &mut Tw) {
+    pub(super) fn ops_trait(&self, tw: &mut Tw, ptrs: &[Vec<Ptr>]) {
         let w = tw.w();
         let m = self.model;
         let roots = self.file_roots();
@@ -127,31 +131,37 @@ impl Gen<'_> {
             w.line("false");
             w.close("");
         }
-        for io in &m.ioctls {
+        // Every method's `File` type: one for all.
+        let file = self.file_ty("Self");
+        let file_param = ["file: &", &file].concat();
+        for (io, io_ptrs) in m.ioctls.iter().zip(ptrs) {
             if self.transport.is_some_and(|t| t.name == io.name) {
-                self.op_methods(tw, &self.file_ty("Self"));
+                self.op_methods(tw, &file);
             } else {
-                self.ops_method(tw, io);
+                self.ops_method(tw, io, &file_param, io_ptrs);
             }
         }
         tw.w().close("");
     }
 
-    fn ops_method(&self, tw: &mut Tw, io: &Ioctl) {
-        let file = self.file_ty("Self");
+    /// `ptrs`: the ioctl's [`Self::ptrs`].
+    /// `file_param`: `file: &<the File type>`, every method's.
+    fn ops_method(&self, tw: &mut Tw, io: &Ioctl, file_param: &str, ptrs: &[Ptr]) {
         let mut params = Vec::with_capacity(3);
-        params.extend(["&self".to_string(), ["file: &", &file].concat()]);
+        params.extend(["&self".to_string(), file_param.to_string()]);
         if let Some(a) = &io.arg {
             params.push(["arg: &mut ", &self.struct_ty_rc(a)].concat());
         }
-        // Only the parameters and types of the arrays differ (`ptrs` is
-        // the same in both flavours but for `build`, unused here).
-        let ptrs = self.ptrs(io);
-        doc(tw.w(), &self.method_doc(io, &ptrs));
+        // Only the parameters and types of the arrays differ.
+        doc(tw.w(), &self.method_doc(io, ptrs));
         let name = ["fn ", &snake_ident(&io.name)].concat();
         self.split(tw, |w| {
+            if ptrs.is_empty() {
+                items::fn_sig(w, &name, &params, Some(self.result_ty()), ";");
+                return;
+            }
             let mut params = params.clone();
-            for p in &ptrs {
+            for p in ptrs {
                 params.push(match (self.flavour.get(), p.access) {
                     (Flavour::Hosted, _) => format!("{}: UserArray<'_, {}>", p.param, p.elem),
                     (Flavour::Linux, Access::In) => format!("{}: &[{}]", p.param, p.elem),
@@ -225,28 +235,36 @@ impl Gen<'_> {
         text
     }
 
-    /// The `user-ptr` members of an ioctl's argument, in member order.
+    /// Writes `let <p> = <build>?;` for a user-pointer array, as the
+    /// flavour being printed builds it.
+    pub(super) fn ptr_let(&self, w: &mut RustWriter, p: &Ptr) {
+        let (f, own_args) = &p.build;
+        let mut args = Vec::with_capacity(own_args.len() + 2);
+        if self.flavour.get() == Flavour::Hosted {
+            args.push("mem".to_string());
+        }
+        args.extend(own_args.iter().cloned());
+        if p.validate.is_none() {
+            args.push([self.rt(), "::no_validation"].concat());
+        }
+        layout::let_call(w, &["let ", &p.param, " ="].concat(), f, &args, "?;");
+        if let Some(stride) = &p.stride {
+            let head = format!("let {} = {}.with_stride", p.param, p.param);
+            layout::call_stmt(w, &head, std::slice::from_ref(stride), "?;");
+        }
+    }
+
+    /// The `user-ptr` members of an ioctl's argument, in member order:
+    /// worked out once for its `Ops` method and its handler in both
+    /// flavours.
     pub(super) fn ptrs(&self, io: &Ioctl) -> Vec<Ptr> {
-        self.ptrs_with(io, true)
-    }
-
-    /// [`Self::ptrs`] without their docs and element types (empty), for
-    /// the handler, which prints neither: it is printed once per flavour.
-    pub(super) fn ptrs_undocumented(&self, io: &Ioctl) -> Vec<Ptr> {
-        self.ptrs_with(io, false)
-    }
-
-    fn ptrs_with(&self, io: &Ioctl, with_doc: bool) -> Vec<Ptr> {
         let Some(s) = io.arg.as_ref().map(|a| self.model.struct_(a)) else {
             return Vec::new();
         };
-        s.members
-            .iter()
-            .filter_map(|m| self.ptr(s, m, with_doc))
-            .collect()
+        s.members.iter().filter_map(|m| self.ptr(s, m)).collect()
     }
 
-    fn ptr(&self, s: &Struct, m: &Member, with_doc: bool) -> Option<Ptr> {
+    fn ptr(&self, s: &Struct, m: &Member) -> Option<Ptr> {
         let MemberKind::UserPtr {
             elem,
             len,
@@ -262,10 +280,7 @@ impl Gen<'_> {
             pname.push('_');
         }
         let param = ident(&pname);
-        // The handler names no element type (its arrays are typed by
-        // the `Ops` method it calls).
         let elem_ty = match elem {
-            _ if !with_doc => String::new(),
             Elem::Scalar(sc) => sc.rust().to_string(),
             Elem::Struct(n) => self.struct_ty(n),
         };
@@ -279,22 +294,18 @@ impl Gen<'_> {
                 } else {
                     self.owner_revision(n)
                 };
-                let vtext = if with_doc {
-                    format!(
-                        ", each validated with {} at the driver's revision as it is read",
-                        link_to(&f)
-                    )
-                } else {
-                    String::new()
-                };
-                (f, Some(rev), vtext)
+                let vtext = format!(
+                    ", each validated with {} at the driver's revision as it is read",
+                    link_to(&f)
+                );
+                (Some(f), Some(rev), vtext)
             }
-            _ => ([self.rt(), "::no_validation"].concat(), None, String::new()),
+            _ => (None, None, String::new()),
         };
         let (new, from_byte_len) = if rev.is_some() {
-            ("new_at", "from_byte_len_at")
+            ("UserArray::new_at", "UserArray::from_byte_len_at")
         } else {
-            ("new", "from_byte_len")
+            ("UserArray::new", "UserArray::from_byte_len")
         };
         let max = match max_count {
             Some(n) => n.to_string(),
@@ -306,21 +317,19 @@ impl Gen<'_> {
                 return None;
             };
             let f = snake_ident(&c.name);
-            let x = super::validate::scalar_value(&format!("arg.{f}"), ty, c.byte_order);
+            let field = format!("arg.{f}");
+            let x = super::validate::scalar_value(&field, ty, c.byte_order);
             let wide = match ty {
-                Scalar::U64 => x,
+                Scalar::U64 => x.into_owned(),
                 t if t.signed() => format!("{x} as u64"),
                 _ => format!("u64::from({x})"),
             };
             Some((wide, f))
         };
         let args = |n: String, max: String| -> Vec<String> {
-            let mut a = vec!["mem".to_string(), format!("arg.{field}"), n, max];
-            if self.flavour.get() == Flavour::Linux {
-                a.remove(0);
-            }
+            let mut a = vec![format!("arg.{field}"), n, max];
             a.extend(rev.clone());
-            a.push(validate.clone());
+            a.extend(validate.clone());
             a
         };
         let (build, len_name) = match len {
@@ -331,21 +340,15 @@ impl Gen<'_> {
                 } else {
                     from_byte_len
                 };
-                ((["UserArray::", f].concat(), args(n, max)), Some(name))
+                ((f, args(n, max)), Some(name))
             }
-            PtrLen::Single => (
-                (
-                    ["UserArray::", new].concat(),
-                    args("1".to_string(), "1".to_string()),
-                ),
-                None,
-            ),
+            PtrLen::Single => ((new, args("1".to_string(), "1".to_string())), None),
         };
         let stride = match stride {
             Some(i) => Some(sibling(*i)?),
             None => None,
         };
-        let doc = if with_doc {
+        let doc = {
             let what = match (len, len_name) {
                 (PtrLen::Count(_), Some(name)) => {
                     let bound = max_count
@@ -382,13 +385,12 @@ impl Gen<'_> {
                 "`{param}`: the array of {elem_text} at `arg.{field}` that {access}, of \
                  {what}{stride_text}, bounds-checked by [`dispatch`]{vtext}."
             )
-        } else {
-            String::new()
         };
         Some(Ptr {
             param,
             elem: elem_ty,
             build,
+            validate,
             stride: stride.map(|(x, _)| x),
             access: m.access,
             doc,
@@ -420,14 +422,4 @@ fn trait_head(w: &mut RustWriter, bounds: &[String]) {
         w.line("{");
     }
     w.indent_in();
-}
-
-/// Writes `let <p> = <build>?;` for a user-pointer array.
-pub(super) fn ptr_let(w: &mut RustWriter, p: &Ptr) {
-    let (f, args) = &p.build;
-    layout::let_call(w, &["let ", &p.param, " ="].concat(), f, args, "?;");
-    if let Some(stride) = &p.stride {
-        let head = format!("let {} = {}.with_stride", p.param, p.param);
-        layout::call_stmt(w, &head, std::slice::from_ref(stride), "?;");
-    }
 }

@@ -3,7 +3,7 @@
 //! `clear_out_<s>` and `clear_newer_<s>`; `size_<s>_at` is in `size`.
 
 use super::two::Tw;
-use super::{Gen, StructNames, doc, path};
+use super::{Gen, Spellings, StructNames, doc, path};
 use crate::backend::rust::RustScalar;
 use crate::backend::rust::items;
 use crate::backend::rust::layout;
@@ -67,7 +67,7 @@ impl Place<'_> {
         field.push_str(self.field);
         field.push('.');
         field.push_str(ident);
-        let name = ident.trim_start_matches("r#");
+        let name = ident.strip_prefix("r#").unwrap_or(ident);
         let mut label = String::with_capacity(self.label.len() + 1 + name.len());
         if !self.label.is_empty() {
             label.push_str(self.label);
@@ -109,40 +109,27 @@ impl Check {
         }
     }
 
-    /// `guard`: its [`Check::rev_test`] (worked out once for both
-    /// flavours); `einval`: how the flavour spells `Err`'s `EINVAL`; `rt`:
-    /// the path of its runtime.
-    fn write(&self, w: &mut RustWriter, guard: Option<&str>, einval: &str, rt: &str) {
+    /// `guard`: its [`Check::rev_test`]; `einval`: `EINVAL` as each flavour
+    /// spells it. The flavours differ only there and in the runtime's
+    /// path: the rest of the check is printed once for both.
+    fn write(&self, g: &Gen, tw: &mut Tw, guard: Option<&str>, einval: &Spellings) {
         match &self.test {
             Test::Cond(c) => {
-                open_if_cond(w, guard, c);
-                w.line_of(&["return Err(", einval, ");"]);
-                w.close("");
+                open_if_cond(tw.w(), guard, c);
+                g.return_err(tw, einval);
+                tw.w().close("");
             }
             Test::NotAllZero(field) => {
-                open_if_cond(w, guard, &["!", rt, "::all_zero(&", field, ")"].concat());
-                w.line_of(&["return Err(", einval, ");"]);
-                w.close("");
+                g.split(tw, |w| {
+                    let cond = ["!", g.rt(), "::all_zero(&", field, ")"].concat();
+                    open_if_cond(w, guard, &cond);
+                });
+                g.return_err(tw, einval);
+                tw.w().close("");
             }
-            Test::Nested(f, args, _) => {
-                if let Some(g) = guard {
-                    w.open_fmt(format_args!("if {g}"));
-                    layout::call_stmt(w, f, args, "?;");
-                    w.close("");
-                } else {
-                    layout::call_stmt(w, f, args, "?;");
-                }
-            }
+            Test::Nested(f, args, _) => nested_call(tw.w(), guard, None, f, args),
             Test::NestedEach(array, f, args, _) => {
-                if let Some(g) = guard {
-                    w.open_fmt(format_args!("if {g}"));
-                }
-                w.open_fmt(format_args!("for e in {array}"));
-                layout::call_stmt(w, f, args, "?;");
-                w.close("");
-                if guard.is_some() {
-                    w.close("");
-                }
+                nested_call(tw.w(), guard, Some(array), f, args);
             }
         }
     }
@@ -155,6 +142,30 @@ impl Check {
         if let Some(f) = self.from {
             text.push_fmt(format_args!(" (a member from revision {f} on)"));
         }
+    }
+}
+
+/// A nested struct's validation `f(args)?;`, under `guard`, on each
+/// element of `each` when it is an array. The same in both flavours.
+fn nested_call(
+    w: &mut RustWriter,
+    guard: Option<&str>,
+    each: Option<&str>,
+    f: &str,
+    args: &[String],
+) {
+    if let Some(g) = guard {
+        w.open_fmt(format_args!("if {g}"));
+    }
+    if let Some(array) = each {
+        w.open_fmt(format_args!("for e in {array}"));
+    }
+    layout::call_stmt(w, f, args, "?;");
+    if each.is_some() {
+        w.close("");
+    }
+    if guard.is_some() {
+        w.close("");
     }
 }
 
@@ -243,18 +254,18 @@ impl Gen<'_> {
         let params = [["v: &", &names.ty].concat(), "rev: u32".to_string()];
         self.split(tw, |w| {
             items::fn_sig(w, &name, &params, Some(self.result_ty()), " {");
-            if checks.is_empty() {
-                w.line("let _ = (v, rev);");
-            } else {
-                if !uses_rev {
-                    w.line("let _ = rev;");
-                }
-                let einval = self.errno("EINVAL");
-                for (c, g) in checks.iter().zip(&guards) {
-                    c.write(w, g.as_deref(), &einval, self.rt());
-                }
-            }
         });
+        if checks.is_empty() {
+            tw.w().line("let _ = (v, rev);");
+        } else {
+            if !uses_rev {
+                tw.w().line("let _ = rev;");
+            }
+            let einval = Spellings::of("EINVAL");
+            for (c, g) in checks.iter().zip(&guards) {
+                c.write(self, tw, g.as_deref(), &einval);
+            }
+        }
         let w = tw.w();
         w.line("Ok(())");
         w.close("");
@@ -945,16 +956,17 @@ fn elements(m: &Member, field: &str, mutable: bool) -> String {
     }
 }
 
-/// The member's value in host order.
-pub(super) fn scalar_value(field: &str, ty: Scalar, order: Option<ByteOrder>) -> String {
+/// The member's value in host order (the field itself when no bytes are
+/// swapped, as for most members).
+pub(super) fn scalar_value(field: &str, ty: Scalar, order: Option<ByteOrder>) -> Cow<'_, str> {
     if ty.size() == 1 {
-        return field.to_string();
+        return Cow::Borrowed(field);
     }
     let t = ty.rust();
     match order {
-        Some(ByteOrder::Big) => format!("{t}::from_be({field})"),
-        Some(ByteOrder::Little) => format!("{t}::from_le({field})"),
-        None => field.to_string(),
+        Some(ByteOrder::Big) => Cow::Owned(format!("{t}::from_be({field})")),
+        Some(ByteOrder::Little) => Cow::Owned(format!("{t}::from_le({field})")),
+        None => Cow::Borrowed(field),
     }
 }
 
