@@ -58,61 +58,80 @@ pub fn push_pascal(out: &mut String, name: &str) {
 /// (`--kernel-timespec`, C's reserved `__`) is dropped: the identifiers
 /// built from it (`validate_kernel_timespec_at`) are this project's own.
 pub fn snake(name: &str) -> String {
-    cased(name.trim_start_matches('-'), u8::to_ascii_lowercase)
+    let mut out = String::with_capacity(name.len());
+    push_snake(&mut out, name);
+    out
 }
 
 /// `bo-create` -> `BO_CREATE`; `page-` -> `PAGE_`.
 pub fn upper(name: &str) -> String {
-    cased(name, u8::to_ascii_uppercase)
-}
-
-/// `name` with `-` as `_` and its ASCII letters through `case`, as a new
-/// `String`: byte by byte, as only ASCII bytes change (the bytes of
-/// other characters are never ASCII), into a buffer sized once.
-/// Generation asks for these names for nearly every line it prints.
-/// Generic over `case` (not a function pointer), so the mapping is
-/// inlined rather than called per byte.
-fn cased(name: &str, case: impl Fn(&u8) -> u8) -> String {
-    let mut bytes = name.as_bytes().to_vec();
-    for b in &mut bytes {
-        *b = if *b == b'-' { b'_' } else { case(b) };
-    }
-    // Changing ASCII bytes to ASCII bytes keeps UTF-8 valid, so the slow
-    // path is never taken; it keeps the function total all the same.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    let mut out = String::with_capacity(name.len());
+    push_upper(&mut out, name);
+    out
 }
 
 /// [`snake`] of `name` appended to `out`, without a `String` of its own.
 pub fn push_snake(out: &mut String, name: &str) {
-    push_case(out, name.trim_start_matches('-'), char::to_ascii_lowercase);
+    push_cased(out, name.trim_start_matches('-'), false);
 }
 
-/// [`upper`] of `name` appended to `out`: copied a piece between dashes
-/// at a time, then upper-cased in place (only ASCII letters change), not
-/// a `char` at a time.
+/// [`upper`] of `name` appended to `out`, without a `String` of its own.
 pub fn push_upper(out: &mut String, name: &str) {
-    out.reserve(name.len());
-    let start = out.len();
-    let mut pieces = name.split('-');
-    if let Some(first) = pieces.next() {
-        out.push_str(first);
+    push_cased(out, name, true);
+}
+
+/// `name` with each `-` as `_` and its ASCII letters cased, other
+/// characters kept, appended to `out` (only ASCII bytes change, so any
+/// name is cased).
+fn push_cased(out: &mut String, name: &str, upper: bool) {
+    // Names are cased at nearly every mention, and nearly every one is
+    // short: it is cased in a buffer of fixed length, whole (a loop the
+    // compiler turns into a few vector operations rather than one step
+    // per byte), and copied once. A byte loop over the name, or
+    // `split('-')`, cost about twice as much per name.
+    let mut buf = [0u8; SHORT_NAME];
+    if let Some(dst) = buf.get_mut(..name.len()) {
+        dst.copy_from_slice(name.as_bytes());
+        case_bytes(&mut buf, upper);
+        // Only ASCII bytes were changed, so this holds for any name.
+        if let Some(Ok(cased)) = buf.get(..name.len()).map(|b| std::str::from_utf8(b)) {
+            out.push_str(cased);
+            return;
+        }
     }
-    for piece in pieces {
-        out.push('_');
+    // A long name: each piece between dashes copied, then the copy cased.
+    out.reserve(name.len());
+    let begin = out.len();
+    for (i, piece) in name.split('-').enumerate() {
+        if i > 0 {
+            out.push('_');
+        }
         out.push_str(piece);
     }
-    if let Some(added) = out.get_mut(start..) {
-        added.make_ascii_uppercase();
+    if let Some(added) = out.get_mut(begin..) {
+        if upper {
+            added.make_ascii_uppercase();
+        } else {
+            added.make_ascii_lowercase();
+        }
     }
 }
 
-/// `name` with each ASCII letter through `case` and `-` as `_`, other
-/// characters kept, appended to `out`. Room for it is made first:
-/// generation asks for these names for nearly every line it prints, and
-/// collecting `char`s into a fresh `String` grew it a character at a time.
-fn push_case(out: &mut String, name: &str, case: impl Fn(&char) -> char) {
-    out.reserve(name.len());
-    out.extend(name.chars().map(|c| if c == '-' { '_' } else { case(&c) }));
+/// The longest name [`push_cased`] cases in its buffer.
+const SHORT_NAME: usize = 32;
+
+/// Each `-` of `buf` as `_` and its ASCII letters cased.
+fn case_bytes(buf: &mut [u8; SHORT_NAME], upper: bool) {
+    let dash = |b: u8| if b == b'-' { b'_' } else { b };
+    if upper {
+        for b in buf.iter_mut() {
+            *b = dash(b.to_ascii_uppercase());
+        }
+    } else {
+        for b in buf.iter_mut() {
+            *b = dash(b.to_ascii_lowercase());
+        }
+    }
 }
 
 /// Is `name` lower-kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`?
@@ -148,6 +167,10 @@ mod tests {
             "Caf\u{e9}-x",
             "a b",
             "",
+            "Mixed-Case-9",
+            "\u{e9}-\u{fc}",
+            // Past the fixed buffer of `push_cased`.
+            "a-very-long-name-that-passes-the-short-buffer-of-push-cased",
         ] {
             if name
                 .bytes()
@@ -166,6 +189,21 @@ mod tests {
                 })
                 .collect();
             assert_eq!(upper(name), by_char, "{name}");
+            let lower_by_char: String = name
+                .trim_start_matches('-')
+                .chars()
+                .map(|c| {
+                    if c == '-' {
+                        '_'
+                    } else {
+                        c.to_ascii_lowercase()
+                    }
+                })
+                .collect();
+            assert_eq!(snake(name), lower_by_char, "{name}");
+            let mut appended = String::from(">");
+            push_upper(&mut appended, name);
+            assert_eq!(appended, [">", &by_char].concat(), "{name}");
         }
     }
 

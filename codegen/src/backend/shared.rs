@@ -22,21 +22,7 @@ pub(crate) fn push_joined(out: &mut String, items: &[String], sep: &str) {
 /// (numbers are in most lines of layout checks, docs and command tables,
 /// and `write!` of one costs several times the digits).
 pub(crate) fn push_decimal(out: &mut String, n: impl Into<u64>) {
-    let mut rest: u64 = n.into();
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        // A digit: `rest % 10` is below 10.
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    for &d in &digits[start..] {
-        out.push(char::from(d));
-    }
+    out.push_str(itoa::Buffer::new().format(n.into()));
 }
 
 /// `v` as `{v}` writes it: a sign, then [`push_decimal`] of its magnitude
@@ -59,10 +45,16 @@ pub(crate) fn push_hex(out: &mut String, v: u64, digits: usize) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let significant = (64 - v.leading_zeros() as usize).div_ceil(4).max(1);
     let n = significant.max(digits).min(16);
-    out.reserve(n + 2);
+    // Spelled in a buffer and copied once: a push per digit checks the
+    // capacity per digit.
+    let mut buf = [b'0'; 16];
+    for (i, slot) in buf.iter_mut().rev().enumerate().take(n) {
+        *slot = HEX[((v >> (4 * i)) & 0xf) as usize];
+    }
     out.push_str("0x");
-    for i in (0..n).rev() {
-        out.push(char::from(HEX[((v >> (4 * i)) & 0xf) as usize]));
+    // The buffer is ASCII, so the check always passes.
+    if let Some(Ok(hex)) = buf.get(16 - n..).map(std::str::from_utf8) {
+        out.push_str(hex);
     }
 }
 

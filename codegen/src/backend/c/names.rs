@@ -236,69 +236,7 @@ fn joined_upper(a: &str, mid: &str, b: &str, tail: &str) -> String {
     out
 }
 
-/// `crate::names::push_snake`: `-` as `_`, ASCII letters lower-cased,
-/// a leading `-` dropped.
-pub(crate) fn push_lower(out: &mut String, name: &str) {
-    push_cased(out, name.trim_start_matches('-'), false);
-}
-
-/// `crate::names::push_upper`, as [`push_lower`] copies.
-pub(crate) fn push_upper(out: &mut String, name: &str) {
-    push_cased(out, name, true);
-}
-
-/// `name` with each `-` as `_` and its ASCII letters cased, appended to
-/// `out`. Only ASCII bytes change, so any name (not only an ASCII one)
-/// is cased as `crate::names` does.
-fn push_cased(out: &mut String, name: &str, upper: bool) {
-    // Names are cased at nearly every mention, and nearly every one is
-    // short: it is cased in a buffer of fixed length, whole (a loop the
-    // compiler turns into a few vector operations rather than one step
-    // per byte), and copied once.
-    let mut buf = [0u8; SHORT_NAME];
-    if let Some(dst) = buf.get_mut(..name.len()) {
-        dst.copy_from_slice(name.as_bytes());
-        case_bytes(&mut buf, upper);
-        // Only ASCII bytes were changed, so this holds for any name.
-        if let Some(Ok(cased)) = buf.get(..name.len()).map(|b| std::str::from_utf8(b)) {
-            out.push_str(cased);
-            return;
-        }
-    }
-    // A long name: each piece between dashes copied, then the copy cased.
-    out.reserve(name.len());
-    let begin = out.len();
-    for (i, piece) in name.split('-').enumerate() {
-        if i > 0 {
-            out.push('_');
-        }
-        out.push_str(piece);
-    }
-    if let Some(added) = out.get_mut(begin..) {
-        if upper {
-            added.make_ascii_uppercase();
-        } else {
-            added.make_ascii_lowercase();
-        }
-    }
-}
-
-/// The longest name [`push_cased`] cases in its buffer.
-const SHORT_NAME: usize = 32;
-
-/// Each `-` of `buf` as `_` and its ASCII letters cased.
-fn case_bytes(buf: &mut [u8; SHORT_NAME], upper: bool) {
-    let dash = |b: u8| if b == b'-' { b'_' } else { b };
-    if upper {
-        for b in buf.iter_mut() {
-            *b = dash(b.to_ascii_uppercase());
-        }
-    } else {
-        for b in buf.iter_mut() {
-            *b = dash(b.to_ascii_lowercase());
-        }
-    }
-}
+pub(crate) use crate::names::{push_snake as push_lower, push_upper};
 
 /// Every name drm.h defines (with drm_mode.h), which a DRM-style header
 /// includes: each with whether it is a tag (`struct drm_version`) rather
@@ -310,21 +248,4 @@ pub fn drm_h_names() -> impl Iterator<Item = (&'static str, bool)> {
         .chain(IDENTIFIERS)
         .map(|n| (*n, false))
         .chain(TAGS.iter().map(|n| (*n, true)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cased_as_crate_names() {
-        let long = "a-very-long-name-that-passes-the-short-buffer-of-push-cased";
-        for name in ["", "x", "-lead", "bo-create", "Mixed-Case-9", "é-ü", long] {
-            let (mut lower, mut upper) = (String::from(">"), String::from(">"));
-            push_lower(&mut lower, name);
-            push_upper(&mut upper, name);
-            assert_eq!(lower, [">", &crate::names::snake(name)].concat(), "{name}");
-            assert_eq!(upper, [">", &crate::names::upper(name)].concat(), "{name}");
-        }
-    }
 }
