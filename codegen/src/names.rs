@@ -155,6 +155,13 @@ mod tests {
 
     /// The byte-wise casing is what heck (Pascal) and a `char` at a time
     /// (upper) give, for spec names and for anything else.
+    /// `name` a `char` at a time: `-` as `_`, the rest through `case`.
+    fn mapped_by_char(name: &str, case: fn(&char) -> char) -> String {
+        name.chars()
+            .map(|c| if c == '-' { '_' } else { case(&c) })
+            .collect()
+    }
+
     #[test]
     fn casing_as_the_general_rules_give_it() {
         for name in [
@@ -178,29 +185,10 @@ mod tests {
             {
                 assert_eq!(pascal(name), name.to_upper_camel_case(), "{name}");
             }
-            let by_char: String = name
-                .chars()
-                .map(|c| {
-                    if c == '-' {
-                        '_'
-                    } else {
-                        c.to_ascii_uppercase()
-                    }
-                })
-                .collect();
+            let by_char = mapped_by_char(name, char::to_ascii_uppercase);
             assert_eq!(upper(name), by_char, "{name}");
-            let lower_by_char: String = name
-                .trim_start_matches('-')
-                .chars()
-                .map(|c| {
-                    if c == '-' {
-                        '_'
-                    } else {
-                        c.to_ascii_lowercase()
-                    }
-                })
-                .collect();
-            assert_eq!(snake(name), lower_by_char, "{name}");
+            let lower = mapped_by_char(name.trim_start_matches('-'), char::to_ascii_lowercase);
+            assert_eq!(snake(name), lower, "{name}");
             let mut appended = String::from(">");
             push_upper(&mut appended, name);
             assert_eq!(appended, [">", &by_char].concat(), "{name}");
