@@ -7,6 +7,13 @@ use crate::model::{Member, MemberKind, Model, PtrLen, Struct, StructId};
 use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
+/// Whether every byte of `s` is `ok`: one pass without an early exit,
+/// which the compiler vectorises (the texts tested are short, and nearly
+/// all pass), where two scans or a loop that stops would each cost more.
+pub(crate) fn all_bytes(s: &str, ok: impl Fn(u8) -> bool) -> bool {
+    s.bytes().fold(true, |all, b| all & ok(b))
+}
+
 /// `items` joined by `sep`, appended to `out` (what `join` would build,
 /// without building it).
 pub(crate) fn push_joined(out: &mut String, items: &[String], sep: &str) {

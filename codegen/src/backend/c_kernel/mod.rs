@@ -28,7 +28,7 @@ mod rings;
 mod validate;
 
 use crate::backend::c::{aggregate_tag, header_path, member_ident, push_lower};
-use crate::backend::shared::{PushFmt, capacity_for, push_decimal, wrap_ascii_each};
+use crate::backend::shared::{PushFmt, all_bytes, capacity_for, push_decimal, wrap_ascii_each};
 use crate::backend::{
     GeneratedFile, OutputKind, OutputLayout, OutputOptions, RenderError, banner_lines,
 };
@@ -229,13 +229,6 @@ fn span(s: &str) -> Option<usize> {
 /// Whether `s` is ASCII without a tab: as wide as it is long.
 fn is_plain(s: &str) -> bool {
     all_bytes(s, |b| b.is_ascii() && b != b'\t')
-}
-
-/// Whether every byte of `s` is `ok`: one pass without an early exit,
-/// which the compiler vectorises (the texts tested are short, and nearly
-/// all pass), where two scans or a loop that stops would each cost more.
-fn all_bytes(s: &str, ok: impl Fn(u8) -> bool) -> bool {
-    s.bytes().fold(true, |all, b| all & ok(b))
 }
 
 /// A `/* ... */` comment at `indent` tabs, its text wrapped to [`WIDTH`]

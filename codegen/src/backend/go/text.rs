@@ -8,7 +8,7 @@
 //! time; these writers push prefix, text and padding straight into the
 //! block, with no `String` per line.
 
-use crate::backend::shared::{PushFmt, wrap, wrap_ascii_each};
+use crate::backend::shared::{PushFmt, all_bytes, wrap, wrap_ascii_each};
 
 /// Comment text is wrapped to this many columns (a tab counts as 8).
 pub(super) const WIDTH: usize = 80;
@@ -188,7 +188,7 @@ impl<'o> Comment<'o> {
         // `wrap_ascii_each` splits words at ASCII whitespace, which lacks
         // the vertical tab `shared::paragraphs` splits at: such text, and
         // any not ASCII, takes the general path.
-        if ascii_without_vertical_tab(text) {
+        if all_bytes(text, |b| b.is_ascii() && b != b'\x0b') {
             wrap_ascii_each(text, width, 0, 0, |_, line| {
                 self.start_line();
                 self.out.push(' ');
@@ -232,15 +232,6 @@ pub(super) fn concat(parts: &[&str]) -> String {
         out.push_str(p);
     }
     out
-}
-
-/// Is `text` ASCII without a vertical tab? One byte scan without an early
-/// exit, which the compiler vectorises, instead of an ASCII check and a
-/// `char` search over every paragraph.
-fn ascii_without_vertical_tab(text: &str) -> bool {
-    !text
-        .bytes()
-        .fold(false, |bad, b| bad | !b.is_ascii() | (b == b'\x0b'))
 }
 
 /// `n` spaces appended to `out`: most paddings are a slice of a few.
