@@ -7,6 +7,26 @@ use crate::model::{Member, MemberKind, Model, PtrLen, Struct, StructId};
 use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
+/// `parts` joined, in a string made to measure: the formatter costs more
+/// than the copies for sentences of many parts.
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
+/// `n` spaces appended to `out`, as one slice where it reaches (most
+/// paddings and hanging indents are a few).
+pub(crate) fn push_spaces(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    match SPACES.get(..n) {
+        Some(spaces) => out.push_str(spaces),
+        None => out.extend(std::iter::repeat_n(' ', n)),
+    }
+}
+
 /// Whether every byte of `s` is `ok`: one pass without an early exit,
 /// which the compiler vectorises (the texts tested are short, and nearly
 /// all pass), where two scans or a loop that stops would each cost more.

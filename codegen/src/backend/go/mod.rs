@@ -25,7 +25,7 @@
 //! blocks `text` writes as ready lines.
 
 use crate::backend::shared::PushFmt;
-use crate::backend::shared::{capacity_for, push_hex, push_int};
+use crate::backend::shared::{capacity_for, concat, push_hex, push_int};
 use crate::backend::{GeneratedFile, banner_lines};
 use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
@@ -41,7 +41,7 @@ use std::path::PathBuf;
 mod spelling;
 mod text;
 pub use spelling::GoTarget;
-use text::{Block, Comment, WIDTH, concat, doc_paragraphs};
+use text::{Block, Comment, WIDTH, doc_paragraphs};
 
 /// Renders the package of `model`. Included specs get their own package
 /// from their own `render` call.

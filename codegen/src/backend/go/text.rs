@@ -8,7 +8,7 @@
 //! time; these writers push prefix, text and padding straight into the
 //! block, with no `String` per line.
 
-use crate::backend::shared::{PushFmt, all_bytes, wrap, wrap_ascii_each};
+use crate::backend::shared::{PushFmt, all_bytes, push_spaces, wrap, wrap_ascii_each};
 
 /// Comment text is wrapped to this many columns (a tab counts as 8).
 pub(super) const WIDTH: usize = 80;
@@ -221,25 +221,6 @@ impl<'o> Comment<'o> {
             self.out.push('\t');
         }
         self.out.push_str("//");
-    }
-}
-
-/// `parts` joined, in a string made to measure: the formatter costs more
-/// than the copies for sentences of many parts.
-pub(super) fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        out.push_str(p);
-    }
-    out
-}
-
-/// `n` spaces appended to `out`: most paddings are a slice of a few.
-fn push_spaces(out: &mut String, n: usize) {
-    const SPACES: &str = "                                ";
-    match SPACES.get(..n) {
-        Some(pad) => out.push_str(pad),
-        None => out.extend(std::iter::repeat_n(' ', n)),
     }
 }
 

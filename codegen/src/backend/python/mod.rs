@@ -28,7 +28,7 @@ mod rings;
 
 use crate::backend::shared::PushFmt;
 use crate::backend::shared::capacity_for;
-use crate::backend::shared::{push_decimal, push_hex, push_int};
+use crate::backend::shared::{concat, push_decimal, push_hex, push_int};
 use crate::backend::{GeneratedFile, OutputKind, OutputOptions, banner_lines};
 use crate::backend::{RenderError, render_template, render_template_sized};
 use crate::ioc::Dir;
@@ -48,8 +48,8 @@ mod spelling;
 mod text;
 pub use spelling::PythonTarget;
 use text::{
-    Paras, WIDTH, concat, doc_paras, doc_text, push_comment, push_doc_paras, push_docstring,
-    push_line, push_member_ident, push_py_str, py_str,
+    Paras, WIDTH, doc_paras, doc_text, push_comment, push_doc_paras, push_docstring, push_line,
+    push_member_ident, push_py_str, py_str,
 };
 
 /// Renders the module of `model`. Included specs get their own module

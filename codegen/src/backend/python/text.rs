@@ -255,16 +255,6 @@ pub(super) fn escape_doc(s: &str) -> Cow<'_, str> {
     Cow::Owned(s)
 }
 
-/// `parts` joined, in a string made to measure: the formatter costs
-/// more than the copies for long sentences of many parts.
-pub(super) fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        out.push_str(p);
-    }
-    out
-}
-
 /// A Python string literal.
 pub(super) fn py_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

@@ -12,7 +12,7 @@
 //! printed, which is the cost this replaces, or do not format as rustfmt
 //! does.
 
-use crate::backend::shared::{PushFmt, push_decimal};
+use crate::backend::shared::{PushFmt, push_decimal, push_spaces};
 
 /// rustfmt's default `max_width`.
 pub(crate) const MAX_WIDTH: usize = 100;
@@ -599,15 +599,6 @@ fn each_doc_line(text: &str, mut emit: impl FnMut(usize, &str)) {
     }
     if in_fence {
         put(0, "```", &mut any);
-    }
-}
-
-/// `n` spaces appended to `out`, as one slice of [`SPACES`] where it
-/// reaches (a list item's hanging indent is a few).
-fn push_spaces(out: &mut String, n: usize) {
-    match SPACES.get(..n) {
-        Some(spaces) => out.push_str(spaces),
-        None => out.extend(std::iter::repeat_n(' ', n)),
     }
 }
 
