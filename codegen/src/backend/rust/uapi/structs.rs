@@ -499,32 +499,18 @@ impl Gen<'_> {
         // One buffer for every number: a struct has one assertion a
         // member, and most have several members.
         let mut num = String::new();
-        self.each_layout_group(
-            layouts,
-            |l| l.size,
-            |size, preds| {
+        let whole: [(&str, LayoutFact); 2] = [
+            ("::core::mem::size_of_val(&", |l| l.size),
+            ("::core::mem::align_of_val(&", |l| l.align),
+        ];
+        for (query, fact) in whole {
+            self.each_layout_group(layouts, fact, |value, preds| {
                 cfg(w, preds);
                 num.clear();
-                push_decimal(&mut num, size);
-                layout_assert(
-                    w,
-                    &["::core::mem::size_of_val(&", name, "::ZERO) == ", &num],
-                );
-            },
-        );
-        self.each_layout_group(
-            layouts,
-            |l| l.align,
-            |align, preds| {
-                cfg(w, preds);
-                num.clear();
-                push_decimal(&mut num, align);
-                layout_assert(
-                    w,
-                    &["::core::mem::align_of_val(&", name, "::ZERO) == ", &num],
-                );
-            },
-        );
+                push_decimal(&mut num, value);
+                layout_assert(w, &[query, name, "::ZERO) == ", &num]);
+            });
+        }
         for (i, f) in fields.iter().enumerate() {
             self.each_layout_group(
                 layouts,
@@ -595,3 +581,7 @@ fn push_array_of(out: &mut String, elem: &str, n: impl Into<u64>) {
     push_decimal(out, n);
     out.push(']');
 }
+
+/// One number of a struct's layout on one target (its size, its
+/// alignment).
+type LayoutFact = fn(&StructLayout) -> u32;
